@@ -1,0 +1,9 @@
+"""Command-line interface. Each topic registers its commands in its own module on the shared ``app``."""
+
+from storecast.cli._app import app, main
+
+# Importing a module registers its commands; heavy imports stay inside the command functions.
+from storecast.cli import data as _data  # noqa: E402,F401  validate, clean
+from storecast.cli import demo as _demo  # noqa: E402,F401
+
+__all__ = ["app", "main"]

@@ -1,0 +1,57 @@
+"""Exception classes: every error storecast raises on purpose is a StorecastError.
+
+They subclass built-ins (``DataContractError(ValueError)``) so callers that catch the built-in keep working,
+and the CLI and the API map them to a clean message / HTTP status in one place each.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem",
+]
+
+from dataclasses import dataclass
+
+
+class StorecastError(Exception):
+    """Base class of the errors storecast raises on purpose (shown to users without a traceback)."""
+
+
+@dataclass(frozen=True)
+class ContractProblem:
+    """One problem found in an input file: where it is and what is wrong."""
+
+    file: str
+    message: str
+    line: int | None = None  # 1-based line in the file, header = line 1
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column `{self.column}`"
+        return f"{where}: {self.message}"
+
+
+class DataContractError(StorecastError, ValueError):
+    """Input data break the contract; carries *all* problems found, not just the first."""
+
+    def __init__(self, problems: list[ContractProblem] | ContractProblem, *, limit: int = 20):
+        if isinstance(problems, ContractProblem):
+            problems = [problems]
+        self.problems = list(problems)
+        shown = [str(p) for p in self.problems[:limit]]
+        more = len(self.problems) - len(shown)
+        if more > 0:
+            shown.append(f"... and {more} more problem(s)")
+        super().__init__("\n".join(shown))
+
+
+class NotFittedError(StorecastError, AttributeError):
+    """An estimator or bundle was used before it was fitted."""
+
+
+class ArtifactError(StorecastError, OSError):
+    """A model file is missing, truncated, tampered with or of an unknown kind."""

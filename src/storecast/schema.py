@@ -1,0 +1,71 @@
+"""Column names, dtypes and allowed codes of the Rossmann-shaped files, in one place.
+
+Every module imports names from here instead of spelling them, so a renamed column is a one-line change.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "STORE", "DATE", "DAY_OF_WEEK", "SALES", "CUSTOMERS", "OPEN", "PROMO", "STATE_HOLIDAY",
+    "SCHOOL_HOLIDAY", "ID", "STORE_TYPE", "ASSORTMENT", "COMPETITION_DISTANCE",
+    "COMPETITION_OPEN_SINCE_MONTH", "COMPETITION_OPEN_SINCE_YEAR", "PROMO2", "PROMO2_SINCE_WEEK",
+    "PROMO2_SINCE_YEAR", "PROMO_INTERVAL", "STATE",
+    "TRAIN_COLUMNS", "TEST_COLUMNS", "STORE_COLUMNS", "STATES_COLUMNS",
+    "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
+    "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
+]
+
+# daily rows (train.csv / test.csv)
+STORE = "Store"
+DATE = "Date"
+DAY_OF_WEEK = "DayOfWeek"
+SALES = "Sales"
+CUSTOMERS = "Customers"
+OPEN = "Open"
+PROMO = "Promo"
+STATE_HOLIDAY = "StateHoliday"
+SCHOOL_HOLIDAY = "SchoolHoliday"
+ID = "Id"
+
+# store table (store.csv)
+STORE_TYPE = "StoreType"
+ASSORTMENT = "Assortment"
+COMPETITION_DISTANCE = "CompetitionDistance"
+COMPETITION_OPEN_SINCE_MONTH = "CompetitionOpenSinceMonth"
+COMPETITION_OPEN_SINCE_YEAR = "CompetitionOpenSinceYear"
+PROMO2 = "Promo2"
+PROMO2_SINCE_WEEK = "Promo2SinceWeek"
+PROMO2_SINCE_YEAR = "Promo2SinceYear"
+PROMO_INTERVAL = "PromoInterval"
+
+# external/store_states.csv
+STATE = "State"
+
+TRAIN_COLUMNS = (
+    STORE, DAY_OF_WEEK, DATE, SALES, CUSTOMERS, OPEN, PROMO, STATE_HOLIDAY, SCHOOL_HOLIDAY,
+)
+TEST_COLUMNS = (ID, STORE, DAY_OF_WEEK, DATE, OPEN, PROMO, STATE_HOLIDAY, SCHOOL_HOLIDAY)
+STORE_COLUMNS = (
+    STORE, STORE_TYPE, ASSORTMENT, COMPETITION_DISTANCE, COMPETITION_OPEN_SINCE_MONTH,
+    COMPETITION_OPEN_SINCE_YEAR, PROMO2, PROMO2_SINCE_WEEK, PROMO2_SINCE_YEAR, PROMO_INTERVAL,
+)
+STATES_COLUMNS = (STORE, STATE)
+
+STORE_TYPES = ("a", "b", "c", "d")
+ASSORTMENTS = ("a", "b", "c")
+# "0" = none, "a" = public holiday, "b" = Easter, "c" = Christmas
+STATE_HOLIDAY_CODES = ("0", "a", "b", "c")
+PROMO_INTERVALS = ("Jan,Apr,Jul,Oct", "Feb,May,Aug,Nov", "Mar,Jun,Sept,Dec")
+# German state codes as used by the widely shared store_states.csv (HB,NI is Bremen + Lower Saxony).
+GERMAN_STATES = (
+    "BE", "BW", "BY", "HB,NI", "HE", "HH", "NW", "RP", "SH", "SN", "ST", "TH",
+    "BB", "MV", "SL", "HB", "NI",
+)
+
+TRAIN_FILE = "train.csv"
+STORE_FILE = "store.csv"
+TEST_FILE = "test.csv"
+STATES_FILE = "external/store_states.csv"
+
+# The business question: forecasts run 6 weeks ahead.
+HORIZON_DAYS = 42
