@@ -26,7 +26,9 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each step (read, validate, change, write)."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log each step (read, validate, change, write)."
+    ),
 ) -> None:
     """Forecast daily sales of a chain of retail stores."""
     logging.basicConfig(
