@@ -1,0 +1,83 @@
+"""Shared plumbing of the feature transformers: DataFrame in, DataFrame with added columns out."""
+
+from __future__ import annotations
+
+__all__ = ["AddColumnsTransformer", "to_days", "as_columns", "numeric"]
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from storecast import schema as s
+
+
+def to_days(dates: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates as int64 days since 1970-01-01: integer arithmetic keeps every feature row-wise and exact."""
+    values = np.asarray(dates)
+    if values.dtype.kind != "M":
+        values = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def as_columns(X) -> dict[str, np.ndarray]:
+    """A DataFrame or mapping as a plain dict of column arrays (the frame passed between steps)."""
+    if isinstance(X, pd.DataFrame):
+        return {str(c): X[c].to_numpy() for c in X.columns}
+    if isinstance(X, Mapping):
+        return {str(k): np.asarray(v) for k, v in X.items()}
+    raise TypeError(f"`X` must be a pandas DataFrame with named columns; got {type(X).__name__}.")
+
+
+def numeric(X: Mapping, name: str) -> np.ndarray:
+    """Column ``name`` as float64 (NaN where missing or non-numeric; all-NaN when absent)."""
+    if name not in X:
+        return np.full(len(next(iter(X.values()))), np.nan)
+    values = np.asarray(X[name])
+    if values.dtype.kind in "biuf":
+        return values.astype(float)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
+class AddColumnsTransformer(TransformerMixin, BaseEstimator):
+    """Base: ``transform`` returns the input columns plus the columns built by ``_features``.
+
+    Steps pass a plain ``dict`` of column arrays, not a DataFrame: building a DataFrame per step
+    costs milliseconds for a single row, and single-row latency matters to the API. Wrap the output
+    in ``pd.DataFrame(...)`` to inspect it.
+
+    Every feature is computed from the row itself and from fitted attributes, never from other rows of
+    the request, so one row predicts exactly as it does inside a batch.
+    """
+
+    def _check_frame(self, X, needed: tuple[str, ...]) -> dict[str, np.ndarray]:
+        cols = as_columns(X)
+        missing = [c for c in needed if c not in cols]
+        if missing:
+            raise ValueError(f"`X` lacks column(s) {missing}; expected test-shaped rows (see schema).")
+        return cols
+
+    def _remember_input(self, X: Mapping) -> None:
+        self.feature_names_in_ = np.asarray(list(X), dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+
+    def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    def transform(self, X) -> dict[str, np.ndarray]:
+        """Return the columns of ``X`` plus this step's feature columns (existing ones replaced)."""
+        check_is_fitted(self)
+        cols = self._check_frame(X, (s.STORE, s.DATE))
+        return {**cols, **self._features(cols)}
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Input column names followed by this step's added names."""
+        check_is_fitted(self)
+        base = list(self.feature_names_in_ if input_features is None else input_features)
+        added = [c for c in self._added_names() if c not in base]
+        return np.asarray(base + added, dtype=object)
+
+    def _added_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,123 @@
+"""Store-level statistics of the fit window, learned in ``fit`` from X and y and kept as attributes.
+
+These carry what past sales say about each store (level, weekly profile, promo uplift, recent level)
+into the forecast without using any sale from inside the horizon: at predict time they are constants
+looked up by store, so the features stay known 6 weeks ahead.
+"""
+
+from __future__ import annotations
+
+__all__ = ["StoreHistory", "HISTORY_FEATURES"]
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.features._base import AddColumnsTransformer, numeric, to_days
+from storecast.features.calendar import date_parts
+
+HISTORY_FEATURES = (
+    "hist_log_mean", "hist_log_std", "hist_median", "hist_customers", "hist_sales_per_customer",
+    "hist_promo_lift", "hist_school_lift", "hist_dow", "hist_dow_promo", "hist_month",
+    "hist_recent", "hist_open_sundays",
+)
+
+
+class StoreHistory(AddColumnsTransformer):
+    """Per-store statistics of the fit window, looked up by Store (and day of week / month) per row.
+
+    Parameters
+    ----------
+    recent_days : int, default=91
+        Length of the "recent level" window at the end of the fit window (a quarter: long enough to
+        average out promo weeks, short enough to follow a refurbishment or a new competitor).
+
+    Attributes
+    ----------
+    stores_ : ndarray of int64, stores with sales in the fit window, sorted.
+    stats_ : ndarray (n_stores, 9) of the per-store columns in ``HISTORY_FEATURES`` order
+        (except the profiles).
+    dow_ : ndarray (n_stores, 7), mean log sales by day of week minus the store mean.
+    dow_promo_ : ndarray (n_stores, 7), the same on promo days minus non-promo days of that weekday.
+    month_ : ndarray (n_stores, 12), mean log sales by month minus the store mean.
+    """
+
+    def __init__(self, *, recent_days: int = 91):
+        self.recent_days = recent_days
+
+    def fit(self, X: pd.DataFrame, y) -> StoreHistory:
+        """Learn the statistics from the rows with positive sales."""
+        X = self._check_frame(X, (s.STORE, s.DATE))
+        if y is None:
+            raise ValueError("`y` (Sales) is required: StoreHistory learns statistics from past sales.")
+        self._remember_input(X)
+        y = np.asarray(y, dtype=float)
+        keep = y > 0
+        days = to_days(X[s.DATE])[keep]
+        f = pd.DataFrame({
+            "store": np.asarray(X[s.STORE], dtype=np.int64)[keep],
+            "log": np.log1p(y[keep]),
+            "sales": y[keep],
+            "dow": (days + 3) % 7,
+            "month": date_parts(days)["month"] - 1,
+            "promo": numeric(X, s.PROMO)[keep],
+            "school": numeric(X, s.SCHOOL_HOLIDAY)[keep],
+            "customers": numeric(X, s.CUSTOMERS)[keep],
+            "recent": days > days.max() - int(self.recent_days),
+        })
+        g = f.groupby("store")
+        self.stores_ = np.asarray(g.size().index, dtype=np.int64)
+        mean = g["log"].mean()
+        cust = f[f["customers"] > 0].groupby("store")
+        stats = pd.DataFrame({
+            "hist_log_mean": mean,
+            "hist_log_std": g["log"].std(),
+            "hist_median": g["sales"].median(),
+            "hist_customers": g["customers"].mean(),
+            "hist_sales_per_customer": cust["sales"].sum() / cust["customers"].sum(),
+            "hist_promo_lift": _lift(f, "promo"),
+            "hist_school_lift": _lift(f, "school"),
+            "hist_recent": f[f["recent"]].groupby("store")["log"].mean() - mean,
+            "hist_open_sundays": (f["dow"] == 6).groupby(f["store"]).sum() / g.size() * 7,
+        }).reindex(self.stores_)
+        self.stats_ = stats.to_numpy(dtype=float)
+        self.stat_names_ = np.asarray(stats.columns, dtype=object)
+        centred = f["log"] - f["store"].map(mean)
+        self.dow_ = _profile(centred, f, "dow", 7, self.stores_)
+        promo_dow = _profile(centred[f["promo"] == 1], f[f["promo"] == 1], "dow", 7, self.stores_)
+        plain_dow = _profile(centred[f["promo"] != 1], f[f["promo"] != 1], "dow", 7, self.stores_)
+        self.dow_promo_ = promo_dow - plain_dow
+        self.month_ = _profile(centred, f, "month", 12, self.stores_)
+        return self
+
+    def _added_names(self) -> list[str]:
+        return list(HISTORY_FEATURES)
+
+    def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        ids = np.asarray(X[s.STORE], dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.stores_, ids), len(self.stores_) - 1)
+        known = self.stores_[pos] == ids  # a store without sales in the window gets NaN statistics
+        days = to_days(X[s.DATE])
+        dow = (days + 3) % 7
+        month = date_parts(days)["month"] - 1
+        out: dict[str, np.ndarray] = {}
+        for j, name in enumerate(self.stat_names_):
+            out[str(name)] = np.where(known, self.stats_[pos, j], np.nan)
+        out["hist_dow"] = np.where(known, self.dow_[pos, dow], np.nan)
+        out["hist_dow_promo"] = np.where(known, self.dow_promo_[pos, dow], np.nan)
+        out["hist_month"] = np.where(known, self.month_[pos, month], np.nan)
+        return {name: out[name] for name in HISTORY_FEATURES}
+
+
+def _lift(f: pd.DataFrame, flag: str) -> pd.Series:
+    """Mean log sales on flagged days minus unflagged days, per store (NaN when one side is empty)."""
+    by = f.groupby(["store", f[flag] == 1])["log"].mean().unstack()
+    if True not in by.columns or False not in by.columns:
+        return pd.Series(np.nan, index=by.index)
+    return by[True] - by[False]
+
+
+def _profile(values: pd.Series, f: pd.DataFrame, key: str, size: int, stores: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` by (store, key) as a dense (n_stores, size) array, NaN where unseen."""
+    table = values.groupby([f["store"], f[key]]).mean().unstack()
+    return table.reindex(index=stores, columns=range(size)).to_numpy(dtype=float)

@@ -1,0 +1,161 @@
+"""Days before/after public holidays, Christmas, Easter and promo starts, from the known schedule.
+
+Why not from neighbouring rows: a forecast request may hold one row or a thousand, and a row's answer
+must not change with its company. So every distance here comes from a calendar that is known in
+advance: the ``holidays`` package's German calendar for the store's state (public holidays close the
+stores, which moves sales to the days around them), Easter's date, and Rossmann's promo rhythm
+(5-day promos Monday..Friday in alternating weeks), whose phase is learned from the fit window and
+corrected by the row's own Promo flag.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "holiday_days"]
+
+import numpy as np
+import pandas as pd
+from dateutil.easter import easter
+
+from storecast import schema as s
+from storecast.features._base import AddColumnsTransformer, numeric, to_days
+from storecast.features.calendar import date_parts
+
+PROXIMITY_FEATURES = (
+    "holiday_before", "holiday_after", "holidays_this_week", "holidays_next_week",
+    "holidays_last_week", "christmas_before", "christmas_after", "easter_before", "easter_after",
+    "promo_cycle_pos", "promo_next_start",
+)
+_SUBDIVS = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _subdiv(state: str) -> str | None:
+    """The ``holidays`` subdivision of a store_states.csv code ("HB,NI" -> "NI"; unknown -> national)."""
+    for part in str(state).split(","):
+        if part.strip() in _SUBDIVS:
+            return part.strip()
+    return None
+
+
+def holiday_days(state: str, years: range) -> np.ndarray:
+    """Sorted days since epoch of the public holidays of ``state`` (nationwide when unknown)."""
+    import holidays
+
+    cal = holidays.Germany(subdiv=_subdiv(state), years=list(years))
+    days = [(np.datetime64(d, "D") - _EPOCH).astype(np.int64) for d in cal]
+    return np.asarray(sorted(days), dtype=np.int64)
+
+
+def _states(X: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """The rows' state codes as str ("" when unknown: the national calendar applies)."""
+    if s.STATE not in X:
+        return np.full(n, "")
+    values = np.asarray(X[s.STATE])
+    if values.dtype.kind == "U":
+        return values
+    return np.array(["" if v is None or v != v else str(v) for v in values], dtype=str)
+
+
+def _before_after(days: np.ndarray, events: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Days until the next event (0 on the day) and since the last one, both capped at ``cap``."""
+    i = np.searchsorted(events, days, side="left")
+    nxt = np.where(i < len(events), events[np.minimum(i, len(events) - 1)] - days, cap)
+    j = np.searchsorted(events, days, side="right") - 1
+    prev = np.where(j >= 0, days - events[np.maximum(j, 0)], cap)
+    return np.minimum(nxt, cap).astype(float), np.minimum(prev, cap).astype(float)
+
+
+def _count_in(days_lo: np.ndarray, events: np.ndarray) -> np.ndarray:
+    """Number of events in [days_lo, days_lo + 7)."""
+    return (np.searchsorted(events, days_lo + 7) - np.searchsorted(events, days_lo)).astype(float)
+
+
+class ScheduleProximity(AddColumnsTransformer):
+    """Add distances to the holidays and promo starts that a planner knows weeks ahead.
+
+    Parameters
+    ----------
+    cap : int, default=30
+        Distances are capped here: beyond a month a holiday no longer moves daily sales.
+    christmas_cap : int, default=60
+        Christmas shopping starts earlier, so its distance gets a longer cap.
+
+    Attributes
+    ----------
+    years_ : ndarray (first, last) year of the precomputed calendars.
+    calendars_ : dict state -> ndarray of holiday days (since epoch).
+    promo_anchor_ : int, a Monday (days since epoch) starting a promo week late in the fit window.
+    """
+
+    def __init__(self, *, cap: int = 30, christmas_cap: int = 60):
+        self.cap = cap
+        self.christmas_cap = christmas_cap
+
+    def fit(self, X: pd.DataFrame, y=None) -> ScheduleProximity:
+        """Precompute state holiday calendars and learn the promo phase from the fit rows."""
+        X = self._check_frame(X, (s.STORE, s.DATE))
+        self._remember_input(X)
+        if int(self.cap) < 1 or int(self.christmas_cap) < 1:
+            raise ValueError(f"`cap` and `christmas_cap` must be >= 1; got {self.cap}, {self.christmas_cap}.")
+        days = to_days(X[s.DATE])
+        years = date_parts(np.array([days.min(), days.max()]))["year"]
+        self.years_ = np.array([years[0] - 1, years[1] + 3], dtype=np.int64)
+        states = set(_states(X, len(days)))
+        span = range(int(self.years_[0]), int(self.years_[1]) + 1)
+        self.calendars_ = {str(st): holiday_days(str(st), span) for st in sorted(set(states) | {""})}
+        self.promo_anchor_ = self._promo_anchor(X, days)
+        return self
+
+    @staticmethod
+    def _promo_anchor(X: dict[str, np.ndarray], days: np.ndarray) -> int:
+        """Latest Monday on which most fit rows ran a promo: the phase the next weeks continue."""
+        monday = ((days + 3) % 7) == 0
+        if s.PROMO in X and monday.any():
+            promo = numeric(X, s.PROMO)
+            share = pd.Series(promo[monday]).groupby(days[monday]).mean()
+            hits = share.index[share.to_numpy() > 0.5]
+            if len(hits):
+                return int(hits.max())
+        return int(days.max() - (days.max() + 3) % 7)  # no promo seen: any Monday
+
+    def _calendar(self, state: str, days: np.ndarray) -> np.ndarray:
+        cal = self.calendars_.get(state)
+        years = date_parts(np.array([days.min(), days.max()]))["year"]
+        inside = years[0] - 1 >= self.years_[0] and years[1] + 1 <= self.years_[1]
+        if cal is None or not inside:  # rare: a date far outside the fitted span; computed, not stored
+            cal = holiday_days(state, range(int(years[0]) - 1, int(years[1]) + 2))
+        return cal
+
+    def _added_names(self) -> list[str]:
+        return list(PROXIMITY_FEATURES)
+
+    def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        days = to_days(X[s.DATE])
+        n = len(days)
+        parts = date_parts(days)
+        monday = days - (parts["day_of_week"] - 1)
+        out = {name: np.zeros(n) for name in PROXIMITY_FEATURES}
+        states = _states(X, n)
+        for state in np.unique(states):
+            rows = np.flatnonzero(states == state)
+            cal = self._calendar(str(state), days[rows])
+            before, after = _before_after(days[rows], cal, int(self.cap))
+            out["holiday_before"][rows], out["holiday_after"][rows] = before, after
+            out["holidays_this_week"][rows] = _count_in(monday[rows], cal)
+            out["holidays_next_week"][rows] = _count_in(monday[rows] + 7, cal)
+            out["holidays_last_week"][rows] = _count_in(monday[rows] - 7, cal)
+        years = range(int(parts["year"].min()) - 1, int(parts["year"].max()) + 2)
+        xmas = np.array([(np.datetime64(f"{y}-12-25") - _EPOCH).astype(np.int64) for y in years])
+        out["christmas_before"], out["christmas_after"] = _before_after(days, xmas, int(self.christmas_cap))
+        east = np.array([(np.datetime64(easter(y), "D") - _EPOCH).astype(np.int64) for y in years])
+        out["easter_before"], out["easter_after"] = _before_after(days, east, int(self.cap))
+        # Position in the 14-day promo cycle: learned phase, overridden on weekdays by the row's flag.
+        pos = ((days - self.promo_anchor_) % 14).astype(float)
+        if s.PROMO in X:
+            promo = numeric(X, s.PROMO)
+            weekday = parts["day_of_week"] <= 5
+            known = weekday & ~np.isnan(promo)
+            pos[known] = (parts["day_of_week"][known] - 1) + 7 * (1 - promo[known])
+        out["promo_cycle_pos"] = pos
+        out["promo_next_start"] = 14 - pos
+        return out

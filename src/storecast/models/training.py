@@ -1,0 +1,103 @@
+"""Library entry points that turn a Dataset into a fitted, calibrated and saved tree model.
+
+``storecast train`` and ``storecast demo`` call ``train_bundle``; evaluation calls ``fit_model`` on
+rows up to each cut, so the CLI and the backtest fit models exactly the same way.
+"""
+
+from __future__ import annotations
+
+__all__ = ["training_rows", "fit_model", "train_bundle", "DEFAULT_LEVELS"]
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.features.build import FEATURES, merge_store
+from storecast.models.conformal import ConformalRegressor
+from storecast.models.trees import make_pipeline
+
+DEFAULT_LEVELS = (0.8, 0.95)
+
+
+def _sales_days(train: pd.DataFrame) -> pd.DataFrame:
+    try:
+        from storecast.clean.rows import sales_days
+    except ImportError:  # TODO: drop once storecast.clean.rows lands everywhere
+        return train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+    return sales_days(train)
+
+
+def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since=None,
+                  stores=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Open days with Sales > 0 up to ``until`` (inclusive), merged with the store table.
+
+    Returns
+    -------
+    (X, y): X keeps every train column but Sales (Customers feeds the store statistics only),
+    y is Sales as float.
+    """
+    rows = train
+    if until is not None:
+        rows = rows[rows[s.DATE] <= pd.Timestamp(until)]
+    if since is not None:
+        rows = rows[rows[s.DATE] > pd.Timestamp(since)]
+    if stores is not None:
+        rows = rows[rows[s.STORE].isin(stores)]
+    rows = _sales_days(rows)
+    X = merge_store(rows.drop(columns=[s.SALES]), store)
+    return X, rows[s.SALES].to_numpy(dtype=float)
+
+
+def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str = "log",
+              levels=DEFAULT_LEVELS, refit: bool = True, progress: Callable[[str], None] | None = None,
+              **params) -> ConformalRegressor:
+    """Fit ``make_pipeline(kind, loss=loss, **params)`` inside a ConformalRegressor."""
+    model = ConformalRegressor(make_pipeline(kind, loss=loss, **params), levels=levels, refit=refit)
+    return model.fit(X, y, progress=progress)
+
+
+def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path = "models", *,
+                 loss: str = "log", progress: Callable[[str], None] | None = None, **params) -> Path:
+    """Fit, calibrate and save a model on ``dataset.train`` up to ``until``; return the file path.
+
+    Parameters
+    ----------
+    dataset : storecast.data.contract.Dataset
+    kind : {"lgbm", "rf"}
+    until : date-like, optional
+        Last date used for fitting; default the last date of train.csv.
+    models_dir : path
+        Where ``storecast-<kind>-<stamp>.skops`` and its card go.
+    """
+    from storecast.artifacts import data_fingerprint, save_bundle
+
+    until = pd.Timestamp(until) if until is not None else dataset.train[s.DATE].max()
+    X, y = training_rows(dataset.train, dataset.store, until)
+    model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
+    root = Path(dataset.root)
+    files = [p for p in (root / s.TRAIN_FILE, root / s.STORE_FILE, root / s.STATES_FILE) if p.is_file()]
+    est = model.estimator_.named_steps["model"].estimator_
+    card = {
+        "training": {"start": f"{X[s.DATE].min():%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
+                     "rows": int(len(X)), "stores": int(X[s.STORE].nunique()),
+                     "rows_rule": "open days with Sales > 0"},
+        "loss": loss,
+        "params": {k: v for k, v in est.get_params().items() if isinstance(v, int | float | str | None)},
+        "features": list(model.estimator_.named_steps["prep"].named_steps["matrix"].features_),
+        "all_features": list(FEATURES),
+        "metrics": {"calibration": model.calibration_},
+        "intervals": {
+            "method": "split-conformal on log residuals, per-store scale",
+            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
+            "calibration_days": int(model.calibration_days), "scale": model.scale,
+            "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
+            "quantiles": {f"{lv:g}": [float(a), float(b)]
+                          for lv, a, b in zip(model.levels_, model.q_low_, model.q_high_, strict=True)},
+        },
+        "data_fingerprint": data_fingerprint(*files) if files else data_fingerprint(dataset.train),
+        "data_dir": str(root),
+    }
+    return save_bundle(model, kind=kind, models_dir=models_dir, card=card)

@@ -1,0 +1,143 @@
+"""Tree pipelines: ``make_pipeline("lgbm"|"rf")`` = shared preprocessor + a sales regressor.
+
+The regressor step wraps the tree model with the training loss chosen in docs/modeling.md: by default
+MSE on log1p(Sales), the loss whose errors are relative, like RMSPE's.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SalesRegressor", "make_pipeline", "make_estimator", "LOSSES", "KINDS"]
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from storecast.features.build import make_preprocessor
+
+LOSSES = ("log", "mse", "relative")
+KINDS = ("lgbm", "rf")
+# Below this many rows a single thread is faster than waking a thread pool (API single-row latency).
+_SMALL_BATCH = 2_000
+
+LGBM_DEFAULTS = {
+    "n_estimators": 1200, "learning_rate": 0.05, "num_leaves": 127, "min_child_samples": 40,
+    "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.7, "reg_lambda": 1.0,
+    "max_bin": 255, "n_jobs": -1, "random_state": 0, "verbose": -1,
+}
+RF_DEFAULTS = {
+    "n_estimators": 100, "max_samples": 0.2, "min_samples_leaf": 3, "max_features": 0.4,
+    "n_jobs": -1, "random_state": 0,
+}
+
+
+class SalesRegressor(RegressorMixin, BaseEstimator):
+    """Fit a regressor on Sales under one of three losses and predict Sales.
+
+    Parameters
+    ----------
+    estimator : regressor
+        The tree model (cloned in ``fit``).
+    loss : {"log", "mse", "relative"}, default="log"
+        "log": MSE on log1p(Sales), back-transformed with expm1 (errors count relatively).
+        "mse": MSE on Sales (big stores dominate). "relative": MSE on Sales with
+        sample_weight = 1/Sales^2, i.e. the squared percentage error RMSPE averages.
+
+    Attributes
+    ----------
+    estimator_ : the fitted regressor.
+    """
+
+    def __init__(self, estimator=None, *, loss: str = "log"):
+        self.estimator = estimator
+        self.loss = loss
+
+    def fit(self, X, y, sample_weight=None) -> SalesRegressor:
+        """Fit on the transformed target; Sales must be > 0 (train on open days with sales)."""
+        if self.loss not in LOSSES:
+            raise ValueError(f"`loss` must be one of {LOSSES}; got {self.loss!r}.")
+        if self.estimator is None:
+            raise ValueError("`estimator` is required; use make_pipeline(kind=...).")
+        y = np.asarray(y, dtype=float)
+        if (y <= 0).any():
+            raise ValueError("`y` must be > 0: select training rows with clean.rows.sales_days first.")
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if self.loss == "log":
+            target = np.log1p(y)
+        else:
+            target = y
+            if self.loss == "relative":
+                rel = 1.0 / y**2
+                rel /= rel.mean()
+                weight = rel if weight is None else weight * rel
+        self.estimator_ = clone(self.estimator).fit(X, target, sample_weight=weight)
+        self.n_features_in_ = getattr(self.estimator_, "n_features_in_", np.shape(X)[1])
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted Sales (>= 0), single-threaded for small batches."""
+        check_is_fitted(self)
+        raw = _predict(self.estimator_, X)
+        out = np.expm1(raw) if self.loss == "log" else raw
+        return np.maximum(out, 0.0)
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Impurity importances of the tree model (LightGBM: total gain), normalised to sum 1."""
+        check_is_fitted(self)
+        est = self.estimator_
+        if hasattr(est, "booster_"):
+            imp = est.booster_.feature_importance(importance_type="gain").astype(float)
+        else:
+            imp = np.asarray(est.feature_importances_, dtype=float)
+        return imp / imp.sum() if imp.sum() > 0 else imp
+
+
+def _predict(est, X) -> np.ndarray:
+    small = np.shape(X)[0] < _SMALL_BATCH
+    if hasattr(est, "booster_"):  # LightGBM: the thread pool costs more than a small batch
+        return est.predict(X, num_threads=1) if small else est.predict(X)
+    if small and getattr(est, "n_jobs", None) not in (None, 1):
+        n_jobs = est.n_jobs
+        est.n_jobs = 1  # joblib start-up dominates a single-row forest prediction
+        try:
+            return est.predict(X)
+        finally:
+            est.n_jobs = n_jobs
+    return est.predict(X)
+
+
+def make_estimator(kind: str = "lgbm", **params):
+    """The bare tree regressor of ``kind`` with the project defaults updated by ``params``."""
+    if kind == "lgbm":
+        try:
+            from lightgbm import LGBMRegressor
+        except ImportError as exc:  # pragma: no cover - lightgbm is a core dependency
+            raise ImportError("Please install lightgbm (pip install storecast) to use kind='lgbm'.") from exc
+        return LGBMRegressor(**{**LGBM_DEFAULTS, **params})
+    if kind == "rf":
+        from sklearn.ensemble import RandomForestRegressor
+
+        return RandomForestRegressor(**{**RF_DEFAULTS, **params})
+    raise ValueError(f"`kind` must be one of {KINDS}; got {kind!r}.")
+
+
+def make_pipeline(kind: str = "lgbm", *, loss: str = "log", exclude: tuple[str, ...] = (),
+                  **params) -> Pipeline:
+    """``Pipeline([("prep", make_preprocessor()), ("model", SalesRegressor(tree, loss=loss))])``.
+
+    Parameters
+    ----------
+    kind : {"lgbm", "rf"}
+        LightGBM (the accurate default) or scikit-learn's RandomForestRegressor.
+    loss : {"log", "mse", "relative"}
+        Training loss, see ``SalesRegressor``.
+    exclude : tuple of str
+        Features to leave out (ablations).
+    **params
+        Overrides of the tree model's defaults (``LGBM_DEFAULTS`` / ``RF_DEFAULTS``).
+    """
+    return Pipeline([
+        ("prep", make_preprocessor(exclude=exclude)),
+        ("model", SalesRegressor(make_estimator(kind, **params), loss=loss)),
+    ])
