@@ -1,0 +1,57 @@
+"""Dependencies of the routes, as ``Annotated`` aliases (the FastAPI template's ``deps.py`` pattern).
+
+All are ``async def`` on purpose: they only read ``app.state``, and an ``async`` dependency runs on the
+event loop instead of costing a thread hop per request.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ServedDep", "BundleDep", "SettingsDep", "require_token"]
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from storecast.api.errors import NotReadyError
+from storecast.api.serving import ServedModel
+from storecast.config import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <STORECAST_API_TOKEN>`")
+
+
+async def _served(request: Request) -> ServedModel:
+    served = getattr(request.app.state, "served", None)
+    if served is None:
+        raise NotReadyError("no model is loaded yet; retry when GET /ready answers 200")
+    return served
+
+
+async def _bundle(served: Annotated[ServedModel, Depends(_served)]) -> Any:
+    return served.bundle
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+ServedDep = Annotated[ServedModel, Depends(_served)]
+BundleDep = Annotated[Any, Depends(_bundle)]  # a storecast.artifacts.Bundle
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def require_token(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Refuse the request (401) unless it carries ``Authorization: Bearer <api_token>``."""
+    expected = settings.api_token
+    if not expected:
+        return
+    if credentials is None:
+        raise HTTPException(401, "missing bearer token: send `Authorization: Bearer <token>`",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise HTTPException(401, "wrong bearer token",
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

@@ -1,0 +1,139 @@
+"""The one place where errors become HTTP answers.
+
+- 422: the body fails the schema (type, range, date format, extra field, bad JSON, empty batch);
+  FastAPI's convention for "your input is wrong", answered with the field path.
+- 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
+  batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
+  ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
+  the model does not know, a batch may mix known and unknown stores, and the fix is the same as for
+  any bad field (correct it and resend).
+- 422: ``DataContractError`` from the inference path (the rows break the data contract).
+- 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
+  ``ArtifactError`` while serving (the model file went bad; an operator must act).
+- 400: any other ``StorecastError`` (a domain error the caller caused).
+- 413 (body too large) and 401 (token) come from the middleware and ``deps.require_token``.
+- 500: anything else is a bug: logged with its traceback, answered with a safe message.
+
+Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}`` (422) or
+``{"detail": "<message>"}`` (others).
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"]
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from storecast.errors import (
+    ArtifactError,
+    DataContractError,
+    NotFittedError,
+    StorecastError,
+)
+
+log = logging.getLogger("storecast.api")
+
+Loc = tuple[str | int, ...]
+
+
+class InputError(StorecastError, ValueError):
+    """A well-formed request that is wrong for the served model; carries every problem found."""
+
+    def __init__(self, problems: Sequence[tuple[Loc, str, str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{field_path(loc)}: {msg}" for loc, msg, _ in self.problems))
+
+
+class NotReadyError(StorecastError):
+    """No model is loaded, so nothing can be predicted yet."""
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``."""
+    out = ""
+    for part in loc:
+        if part == "body" and not out:
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "body"
+
+
+def _item(loc: Sequence[str | int], msg: str, typ: str) -> dict[str, Any]:
+    return {"loc": list(loc), "field": field_path(loc), "msg": msg, "type": typ}
+
+
+def _unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"detail": items}, status_code=422)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = []
+    for err in exc.errors()[:50]:
+        loc = tuple(p if isinstance(p, int | str) else str(p) for p in err.get("loc", ()))
+        typ = str(err.get("type", "value_error"))
+        msg = str(err.get("msg", "invalid value"))
+        if typ == "json_invalid":
+            reason = (err.get("ctx") or {}).get("error", "")
+            msg = f"the body is not valid JSON ({reason}): send a JSON object"
+            loc = ("body",)
+        elif typ == "missing":
+            msg = "this field is required"
+        items.append(_item(loc, msg, typ))
+    return _unprocessable(items)
+
+
+async def _on_input_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputError)
+    return _unprocessable([_item(("body", *loc), msg, typ) for loc, msg, typ in exc.problems[:50]])
+
+
+async def _on_contract_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DataContractError)
+    items = [
+        _item(("body", "rows") + ((p.column,) if p.column else ()), p.message, "data_contract")
+        for p in exc.problems[:50]
+    ] or [_item(("body", "rows"), str(exc), "data_contract")]
+    return _unprocessable(items)
+
+
+async def _on_not_ready(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"not ready: {exc}"}, status_code=503, headers={"Retry-After": "5"})
+
+
+async def _on_artifact_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("model file problem while serving: %s", exc)
+    return JSONResponse({"detail": f"the model cannot serve: {exc}"}, status_code=503)
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"detail": "internal error: the request was not processed; the server log has the details"},
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every mapping of the table above on ``app`` (most specific class first)."""
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(InputError, _on_input_error)
+    app.add_exception_handler(DataContractError, _on_contract_error)
+    app.add_exception_handler(NotReadyError, _on_not_ready)
+    app.add_exception_handler(NotFittedError, _on_not_ready)
+    app.add_exception_handler(ArtifactError, _on_artifact_error)
+    app.add_exception_handler(StorecastError, _on_domain_error)
+    app.add_exception_handler(Exception, _on_bug)

@@ -1,0 +1,94 @@
+"""The default day plan of a store for ``/forecast``: when it opens, promos and holidays.
+
+Rules, applied per day unless the request's ``schedule`` gives that day:
+
+- ``state_holiday``: German public holidays of the store's state from the ``holidays`` package
+  (nationwide ones when the state is unknown): Good Friday, Easter Sunday and Monday -> "b",
+  25/26 December -> "c", every other public holiday -> "a".
+- ``open``: Monday..Saturday, plus Sunday for the stores the model saw selling on Sundays; closed on
+  public holidays.
+- ``promo``: Monday..Friday of alternating weeks (Rossmann's 14-day promo rhythm). The phase is the
+  one the model learned from its training window (the last promo Monday it saw); a bundle that does
+  not record it uses the weeks starting Monday 2015-08-03 + 14k days (the rhythm of Kaggle's test.csv).
+- ``school_holiday``: 0 (school holidays are not in the ``holidays`` package; give them in ``schedule``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["DayPlan", "default_plan", "holiday_codes", "DEFAULT_PROMO_ANCHOR"]
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from dateutil.easter import easter
+
+from storecast.api.serving import StoreFacts
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+DEFAULT_PROMO_ANCHOR = int((np.datetime64("2015-08-03", "D") - _EPOCH).astype(np.int64))
+_SUBDIVS = frozenset(("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL",
+                      "SN", "ST", "TH"))
+
+
+@dataclass
+class DayPlan:
+    """Column arrays of one store's plan over consecutive days (days since 1970-01-01)."""
+
+    days: np.ndarray
+    open: np.ndarray
+    promo: np.ndarray
+    state_holiday: list[str]
+    school_holiday: np.ndarray
+
+
+def _subdiv(state: str | None) -> str | None:
+    """The ``holidays`` subdivision of a store_states.csv code ("HB,NI" -> "HB"; unknown -> None)."""
+    for part in str(state or "").split(","):
+        if part.strip() in _SUBDIVS:
+            return part.strip()
+    return None
+
+
+@lru_cache(maxsize=512)
+def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
+    """Day (since epoch) -> state-holiday code for one state and year."""
+    import holidays
+
+    east = easter(year)
+    easter_days = {np.datetime64(east, "D") + k for k in (-2, 0, 1)}
+    out: dict[int, str] = {}
+    for day in holidays.Germany(subdiv=subdiv, years=year):
+        d = np.datetime64(day, "D")
+        if d in easter_days:
+            code = "b"
+        elif day.month == 12 and day.day in (25, 26):
+            code = "c"
+        else:
+            code = "a"
+        out[int((d - _EPOCH).astype(np.int64))] = code
+    return out
+
+
+def holiday_codes(state: str | None, days: np.ndarray) -> list[str]:
+    """State-holiday code ("0", "a", "b", "c") of each day for a store in ``state``."""
+    subdiv = _subdiv(state)
+    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    table: dict[int, str] = {}
+    for year in np.unique(years):
+        table.update(_year_codes(subdiv, int(year)))
+    return [table.get(int(d), "0") for d in days]
+
+
+def default_plan(facts: StoreFacts, store: int, start: int, n: int) -> DayPlan:
+    """The usual plan of ``store`` for ``n`` days from ``start`` (days since epoch); see the module rules."""
+    days = start + np.arange(n, dtype=np.int64)
+    dow = (days + 3) % 7  # 0 = Monday .. 6 = Sunday
+    codes = holiday_codes(facts.states.get(store), days)
+    holiday = np.array([c != "0" for c in codes], dtype=bool)
+    opens_sunday = store in facts.sunday_open
+    open_ = ((dow < 6) | opens_sunday) & ~holiday
+    anchor = DEFAULT_PROMO_ANCHOR if facts.promo_anchor is None else facts.promo_anchor
+    promo = (dow < 5) & (((days - anchor) // 7) % 2 == 0)
+    return DayPlan(days=days, open=open_.astype(np.int8), promo=promo.astype(np.int8),
+                   state_holiday=codes, school_holiday=np.zeros(n, dtype=np.int8))

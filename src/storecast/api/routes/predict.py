@@ -1,0 +1,121 @@
+"""``POST /predict`` (a batch of test.csv-shaped rows) and ``POST /forecast`` (one store, N days).
+
+Both are thin: check the request against the model (known stores, batch size, schedule window),
+hand the rows column-wise to the micro-batcher, which calls ``storecast.predict.predict_frame``, and
+write the answer straight from the result arrays.
+"""
+
+from __future__ import annotations
+
+__all__ = ["router"]
+
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request, Response
+
+from storecast.api.batching import Columns
+from storecast.api.deps import ServedDep, SettingsDep
+from storecast.api.errors import InputError
+from storecast.api.middleware import ROWS_STATE_KEY
+from storecast.api.plan import default_plan
+from storecast.api.schemas import (
+    ErrorBody,
+    ForecastRequest,
+    ForecastResponse,
+    PredictRequest,
+    PredictResponse,
+)
+
+router = APIRouter(tags=["predict"])
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
+    413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
+    503: {"model": ErrorBody, "description": "No model loaded yet"},
+}
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    # Built by hand from the arrays: skips FastAPI's per-item re-validation and jsonable_encoder,
+    # which cost more than the prediction itself for large batches. allow_nan=False: a NaN
+    # forecast is a bug and must fail loudly, not produce invalid JSON.
+    return Response(json.dumps(payload, allow_nan=False, separators=(",", ":")),
+                    media_type="application/json")
+
+
+@router.post("/predict", response_model=PredictResponse, responses=_ERRORS)
+async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep,
+                  request: Request) -> Response:
+    """Forecast a batch of 1..10,000 rows shaped like test.csv; answers in request order.
+
+    Closed days (``open`` = 0) are forecast as 0. An unknown store, a malformed date or a wrong type is
+    a 422 naming the field, e.g. ``rows[3].store``.
+    """
+    rows = body.rows
+    n = len(rows)
+    if n > settings.max_batch_rows:
+        raise InputError([(("rows",), f"the batch has {n:,} rows; this server takes at most "
+                           f"{settings.max_batch_rows:,} per request: split it", "too_long")])
+    store = np.fromiter((r.store for r in rows), dtype=np.int64, count=n)
+    served.check_stores(store)
+    days = np.fromiter((r.date.toordinal() for r in rows), dtype=np.int64, count=n) - _EPOCH_ORDINAL
+    columns: Columns = (
+        store, days,
+        np.fromiter((r.open for r in rows), dtype=np.int8, count=n),
+        np.fromiter((r.promo for r in rows), dtype=np.int8, count=n),
+        [r.state_holiday for r in rows],
+        np.fromiter((r.school_holiday for r in rows), dtype=np.int8, count=n),
+    )
+    sales, lower, upper = await request.app.state.batcher.predict(columns)
+    setattr(request.state, ROWS_STATE_KEY, n)
+    return _json({"model": served.name, "predictions": [
+        {"id": r.id, "store": r.store, "date": r.date.isoformat(), "sales": p, "lower": lo, "upper": hi}
+        for r, p, lo, hi in zip(rows, sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
+    ]})
+
+
+@router.post("/forecast", response_model=ForecastResponse, responses=_ERRORS)
+async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -> Response:
+    """Forecast one store for ``days`` consecutive days from ``start`` (default 42, at most 92).
+
+    Days not given in ``schedule`` follow the store's usual pattern: open Monday..Saturday (and
+    Sunday when the store sells on Sundays), closed on its state's public holidays, promos
+    Monday..Friday in alternating weeks in the phase the model learned.
+    """
+    served.check_stores(np.array([body.store], dtype=np.int64), loc=("store",))
+    start = body.start.toordinal() - _EPOCH_ORDINAL
+    end = body.start + dt.timedelta(days=body.days - 1)
+    plan = default_plan(served.facts, body.store, start, body.days)
+    problems = []
+    seen: set[dt.date] = set()
+    for i, day in enumerate(body.schedule or ()):
+        loc = ("schedule", i, "date")
+        if not body.start <= day.date <= end:
+            problems.append((loc, f"{day.date} is outside the forecast window {body.start}..{end}: "
+                             "list only days from `start` to `start + days - 1`", "schedule_date"))
+        elif day.date in seen:
+            problems.append((loc, f"{day.date} is listed twice in the schedule", "schedule_duplicate"))
+        else:
+            seen.add(day.date)
+            k = (day.date - body.start).days
+            plan.open[k], plan.promo[k] = day.open, day.promo
+            plan.state_holiday[k], plan.school_holiday[k] = day.state_holiday, day.school_holiday
+    if problems:
+        raise InputError(problems)
+    n = body.days
+    columns: Columns = (np.full(n, body.store, dtype=np.int64), plan.days, plan.open, plan.promo,
+                        plan.state_holiday, plan.school_holiday)
+    sales, lower, upper = await request.app.state.batcher.predict(columns)
+    setattr(request.state, ROWS_STATE_KEY, n)
+    dates = [(body.start + dt.timedelta(days=k)).isoformat() for k in range(n)]
+    return _json({"model": served.name, "predictions": [
+        {"store": body.store, "date": d, "open": o, "promo": pr, "state_holiday": h, "school_holiday": sh,
+         "sales": p, "lower": lo, "upper": hi}
+        for d, o, pr, h, sh, p, lo, hi in zip(
+            dates, plan.open.tolist(), plan.promo.tolist(), plan.state_holiday,
+            plan.school_holiday.tolist(), sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
+    ]})

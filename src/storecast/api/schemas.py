@@ -1,0 +1,189 @@
+"""Request and response bodies of the API (pydantic v2).
+
+Inputs are strict: 0/1 flags must be JSON integers (not ``true``, ``1.0`` or ``"1"``), dates must be
+``"YYYY-MM-DD"`` strings, unknown fields are refused (``extra="forbid"``). Every error names its field path.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
+    "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
+    "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
+]
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+# Dates the API accepts: wide enough for any real forecast, narrow enough that calendar arithmetic
+# (pandas timestamps, week numbers, holiday tables) can never overflow on fuzzed input.
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2099, 12, 31)
+MAX_ROWS = 10_000  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
+MAX_FORECAST_DAYS = 92
+_INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_string(value: Any) -> Any:
+    """Accept only ``YYYY-MM-DD`` text: no timestamps, no datetimes, no other formats."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "date_format", "expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got {got}",
+        {"got": repr(value)[:40]},
+    )
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_string), Field(ge=MIN_DATE, le=MAX_DATE)]
+Flag = Annotated[int, Field(strict=True, ge=0, le=1)]
+StateHolidayCode = Literal["0", "a", "b", "c"]
+StoreId = Annotated[int, Field(strict=True, ge=1, le=_INT32_MAX, description="Store number.")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PredictRow(_Strict):
+    """One row in the shape of test.csv; the day of week is derived from ``date``."""
+
+    id: Annotated[int, Field(strict=True, ge=0, le=_INT64_MAX)] | None = Field(
+        None, description="Your row id, echoed back unchanged."
+    )
+    store: StoreId
+    date: IsoDate
+    open: Flag = Field(1, description="1 open, 0 closed (a closed day is forecast as 0). Missing = open.")
+    promo: Flag = Field(description="1 when the store runs a promo that day.")
+    state_holiday: StateHolidayCode = Field(
+        "0", description='"0" none, "a" public holiday, "b" Easter, "c" Christmas.'
+    )
+    school_holiday: Flag = 0
+
+
+class PredictRequest(_Strict):
+    """A batch of rows to forecast, answered in the same order."""
+
+    rows: list[PredictRow] = Field(min_length=1, max_length=MAX_ROWS)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"rows": [{
+            "id": 7, "store": 1, "date": "2015-08-01", "open": 1, "promo": 1,
+            "state_holiday": "0", "school_holiday": 0,
+        }]}]},
+    )
+
+
+class Prediction(BaseModel):
+    """Forecast of one row: point forecast and interval bounds (all 0 on a closed day)."""
+
+    id: int | None = None
+    store: int
+    date: dt.date
+    sales: float
+    lower: float
+    upper: float
+
+
+class PredictResponse(BaseModel):
+    """Forecasts in request order, with the file name of the model that made them."""
+
+    model: str
+    predictions: list[Prediction]
+
+
+class ScheduleDay(_Strict):
+    """The known plan of one day; overrides the store's usual pattern for that date."""
+
+    date: IsoDate
+    open: Flag = 1
+    promo: Flag = 0
+    state_holiday: StateHolidayCode = "0"
+    school_holiday: Flag = 0
+
+
+class ForecastRequest(_Strict):
+    """Forecast ``days`` consecutive days of one store from ``start``."""
+
+    store: StoreId
+    start: IsoDate
+    days: Annotated[int, Field(strict=True, ge=1, le=MAX_FORECAST_DAYS)] = 42
+    schedule: list[ScheduleDay] | None = Field(
+        None, max_length=MAX_FORECAST_DAYS,
+        description=(
+            "Days whose plan you know, each inside start..start+days-1 and listed once; "
+            "days not listed follow the store's usual pattern."
+        ),
+    )
+
+
+class ForecastDay(BaseModel):
+    """Forecast of one day with the plan it assumed (given in ``schedule`` or the store's default)."""
+
+    store: int
+    date: dt.date
+    open: int
+    promo: int
+    state_holiday: str
+    school_holiday: int
+    sales: float
+    lower: float
+    upper: float
+
+
+class ForecastResponse(BaseModel):
+    """One forecast per day, in date order."""
+
+    model: str
+    predictions: list[ForecastDay]
+
+
+class ModelCard(BaseModel):
+    """What the served model is: kind, when it was trained, on what, and how well it scored."""
+
+    model: str
+    kind: str
+    created: str | None = None
+    train_start: str | None = None
+    train_end: str | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    features: list[str] = Field(default_factory=list)
+    interval_levels: list[float] = Field(default_factory=list)
+    n_stores: int | None = None
+    card: dict[str, Any] = Field(default_factory=dict, description="The full JSON card saved with the model.")
+
+
+class Health(BaseModel):
+    """Liveness: the process answers."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    """Readiness: a model is loaded and predictions can be served."""
+
+    status: Literal["ready"] = "ready"
+    model: str
+
+
+class ErrorItem(BaseModel):
+    """One problem with the request; ``field`` is a path such as ``rows[3].store``."""
+
+    loc: list[str | int]
+    field: str
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Body of every 4xx/5xx answer: a list of problems (422) or one message."""
+
+    detail: list[ErrorItem] | str
