@@ -157,7 +157,7 @@ class ModelCard(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     features: list[str] = Field(default_factory=list)
     interval_levels: list[float] = Field(default_factory=list)
-    n_stores: int | None = None
+    stores: list[int] = Field(default_factory=list, description="Stores this model can forecast.")
     card: dict[str, Any] = Field(default_factory=dict, description="The full JSON card saved with the model.")
 
 

@@ -51,6 +51,6 @@ async def model_card(served: ServedDep) -> ModelCard:
         metrics=metrics if isinstance(metrics, dict) else {},
         features=[str(f) for f in features] if isinstance(features, list) else [],
         interval_levels=_levels(card),
-        n_stores=len(served.facts.stores) or None,
+        stores=served.facts.stores.tolist(),
         card=card,
     )

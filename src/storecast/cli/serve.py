@@ -1,0 +1,63 @@
+"""`storecast serve`: run the REST API with uvicorn (the app factory, so ``--workers N`` works)."""
+
+from __future__ import annotations
+
+__all__ = ["serve", "log_config"]
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from storecast.cli._app import app, console
+
+
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """uvicorn's logging config plus the ``storecast`` loggers (one line per request, no payload)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in LOGGING_CONFIG.items()}
+    cfg["formatters"] = {**cfg["formatters"], "storecast": {
+        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}}
+    cfg["handlers"] = {**cfg["handlers"], "storecast": {
+        "formatter": "storecast", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}}
+    cfg["loggers"] = {**cfg["loggers"], "storecast": {
+        "handlers": ["storecast"], "level": level.upper(), "propagate": False}}
+    return cfg
+
+
+@app.command()
+def serve(
+    model: Path | None = typer.Option(None, "--model", help="Serve this model file."),
+    models_dir: Path | None = typer.Option(
+        None, "--models-dir", help="Serve the newest model file in this directory (default: models)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (loopback by default)."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the model)."),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+) -> None:
+    """Serve forecasts over HTTP: POST /predict and /forecast, GET /model, /health and /ready."""
+    import uvicorn
+
+    from storecast.api.serving import resolve_model_path
+    from storecast.config import Settings
+
+    if model is not None and models_dir is not None:
+        raise typer.BadParameter("give --model or --models-dir, not both")
+    overrides: dict[str, Any] = {}
+    if model is not None:
+        overrides["model_path"] = model
+    if models_dir is not None:
+        overrides["models_dir"] = models_dir
+        overrides["model_path"] = None  # the flag beats a STORECAST_MODEL_PATH left in the environment
+    settings = Settings(**overrides)
+    # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
+    # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
+    path = resolve_model_path(settings).resolve()
+    os.environ["STORECAST_MODEL_PATH"] = str(path)
+    console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s))")
+    uvicorn.run(
+        "storecast.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_config=log_config(log_level), log_level=log_level.lower(), access_log=False,
+    )
