@@ -68,31 +68,52 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         self.correct_bias = correct_bias
         self.refit = refit
 
-    def fit(self, X: pd.DataFrame, y, progress=None) -> ConformalRegressor:
-        """Fit up to cut - calibration_days, calibrate on the rest, then refit on all rows.
-
-        ``progress`` is an optional callable(str) told about each stage (CLI progress bars).
-        """
+    def _check_params(self) -> np.ndarray:
         if self.scale not in ("store", "none"):
             raise ValueError(f"`scale` must be 'store' or 'none'; got {self.scale!r}.")
         levels = np.asarray(self.levels, dtype=float)
         if levels.size == 0 or ((levels <= 0) | (levels >= 1)).any():
             raise ValueError(f"`levels` must lie strictly between 0 and 1; got {self.levels}.")
+        return levels
+
+    def fit(self, X: pd.DataFrame, y, progress=None) -> ConformalRegressor:
+        """Fit up to cut - calibration_days, calibrate on the rest, then refit on all rows.
+
+        ``progress`` is an optional callable(str) told about each stage (CLI progress bars).
+        """
+        self._check_params()
         say = progress or (lambda _msg: None)
         y = np.asarray(y, dtype=float)
         days = to_days(X[s.DATE])
-        cut = days.max()
-        start = cut - int(self.calibration_days)
-        early = days <= start
+        early = days <= days.max() - int(self.calibration_days)
         if early.sum() == 0 or (~early).sum() == 0:
             raise ValueError("`X` must span more than `calibration_days` days to calibrate intervals.")
         say("fit calibration-stage model")
         first = clone(self.estimator).fit(X[early], y[early])
-        pred = first.predict(X[~early])
-        y_cal = y[~early]
+        final = None
+        if self.refit:
+            say("refit on all rows")
+            final = clone(self.estimator).fit(X, y)
+        return self.calibrate(first, X[~early], y[~early], final)
+
+    def calibrate(self, first, X_cal: pd.DataFrame, y_cal, final=None) -> ConformalRegressor:
+        """Calibrate from models fitted elsewhere; ``fit`` calls it too.
+
+        The rolling-origin backtest uses it to reuse one fold's model as the next fold's
+        calibration-stage model (folds are one horizon apart), halving the number of fits.
+
+        Parameters
+        ----------
+        first : fitted pipeline, fitted on rows before ``X_cal``'s window only.
+        X_cal, y_cal : the calibration window (open days with Sales > 0).
+        final : fitted pipeline that will serve; None serves ``first``.
+        """
+        levels = self._check_params()
+        y_cal = np.asarray(y_cal, dtype=float)
+        pred = first.predict(X_cal)
         self.correction_ = rmspe_factor(y_cal, pred) if self.correct_bias else 1.0
         resid = np.log(y_cal) - np.log(np.maximum(self.correction_ * pred, 1e-9))
-        stores = X[s.STORE].to_numpy(dtype=np.int64)[~early]
+        stores = np.asarray(X_cal[s.STORE], dtype=np.int64)
         self._fit_scale(stores, resid)
         z = resid / self._scale_of(stores)
         n = len(z)
@@ -102,17 +123,15 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         hi_q = np.minimum(np.ceil((n + 1) * (1 + levels) / 2) / n, 1.0)
         self.q_low_ = np.quantile(z, np.clip(lo_q, 0, 1))
         self.q_high_ = np.quantile(z, hi_q)
+        days = to_days(X_cal[s.DATE])
         self.calibration_ = {
-            "start": str(np.datetime64(int(start) + 1, "D")), "end": str(np.datetime64(int(cut), "D")),
+            "start": str(np.datetime64(int(days.min()), "D")),
+            "end": str(np.datetime64(int(days.max()), "D")),
             "rows": int(n), "rmspe": float(np.sqrt(np.mean((1 - self.correction_ * pred / y_cal) ** 2))),
             "rmspe_uncorrected": float(np.sqrt(np.mean((1 - pred / y_cal) ** 2))),
         }
-        if self.refit:
-            say("refit on all rows")
-            self.estimator_ = clone(self.estimator).fit(X, y)
-        else:
-            self.estimator_ = first
-        self.n_features_in_ = X.shape[1]
+        self.estimator_ = final if final is not None else first
+        self.n_features_in_ = X_cal.shape[1]
         return self
 
     def _fit_scale(self, stores: np.ndarray, resid: np.ndarray) -> None:

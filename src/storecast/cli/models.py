@@ -1,0 +1,161 @@
+"""`storecast train`, `storecast evaluate`, `storecast predict` and `storecast models list`."""
+
+from __future__ import annotations
+
+__all__ = ["models_app"]
+
+import json
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from storecast.cli._app import app, console
+
+models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+_KIND = typer.Option("lgbm", "--model", help="Model kind: lgbm (accurate default) or rf.")
+_DATA = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/).")
+_UNTIL = typer.Option(None, "--until", help="Last date used for fitting (YYYY-MM-DD); default: last date.")
+
+
+def _date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError as exc:
+        raise typer.BadParameter(f"`--until` must look like YYYY-MM-DD; got {value!r}.") from exc
+
+
+def _kind(value: str) -> str:
+    if value not in ("lgbm", "rf"):
+        raise typer.BadParameter(f"`--model` must be lgbm or rf; got {value!r}.")
+    return value
+
+
+@contextmanager
+def _steps(title: str):
+    """A rich spinner whose text follows the library's progress messages, with elapsed times."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        task = bar.add_task(title, total=None)
+        start = time.perf_counter()
+
+        def say(msg: str) -> None:
+            bar.console.log(f"[dim]{time.perf_counter() - start:6.1f}s[/dim] {msg}")
+            bar.update(task, description=f"{title}: {msg}")
+
+        yield say
+        bar.update(task, description=f"{title}: done")
+
+
+@app.command()
+def train(
+    data: Path = _DATA,
+    model: str = _KIND,
+    until: str | None = _UNTIL,
+    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where model files go."),
+) -> None:
+    """Fit, calibrate (80%/95% intervals) and save a tree model; prints the saved path."""
+    from storecast.data.contract import load_dataset
+    from storecast.models.training import train_bundle
+
+    kind = _kind(model)
+    with _steps(f"train {kind}") as say:
+        say("load data")
+        ds = load_dataset(data)
+        path = train_bundle(ds, kind, _date(until), models_dir, progress=say)
+    typer.echo(str(path))
+
+
+@app.command()
+def evaluate(
+    data: Path = _DATA,
+    model: str = _KIND,
+    until: str | None = _UNTIL,
+    folds: int = typer.Option(3, "--folds", min=0, help="Rolling-origin 6-week folds before the holdout."),
+    out: Path | None = typer.Option(None, "--out", help="Write metrics.json, folds.csv, importance.csv/png."),
+) -> None:
+    """Score the model on the last 6 weeks and on earlier folds, beside the naive baseline."""
+    from rich.table import Table
+
+    from storecast.data.contract import load_dataset
+    from storecast.evaluation.backtest import evaluate as run
+
+    kind = _kind(model)
+    with _steps(f"evaluate {kind}") as say:
+        say("load data")
+        ds = load_dataset(data)
+        report = run(ds, kind, _date(until), folds, out, progress=say)
+    table = Table(title=f"{kind}: RMSPE / MAE / RMSE per 6-week window (open days, Sales > 0)")
+    for col in ("window", "scored days", "RMSPE", "MAE", "RMSE", "baseline RMSPE", "cover 80%", "cover 95%"):
+        table.add_column(col, justify="right" if col != "window" else "left")
+    for r in [*report["folds"], report["holdout"]]:
+        table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
+                      f"{r['mae']:.0f}", f"{r['rmse']:.0f}", f"{r['baseline_rmspe']:.4f}",
+                      f"{r['coverage_0.8']:.3f}", f"{r['coverage_0.95']:.3f}")
+    console.print(table)
+    if out is not None:
+        console.print(f"results in {out}")
+
+
+@app.command()
+def predict(
+    model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
+    data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
+    input: Path | None = typer.Option(None, "--input", help="Rows to forecast; default DATA/test.csv."),
+    out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
+) -> None:
+    """Forecast Sales with prediction intervals for test-shaped rows."""
+    from storecast import schema as s
+    from storecast.artifacts import load_bundle
+    from storecast.data.contract import load_test, load_train
+    from storecast.predict import predict_frame
+
+    with _steps("predict") as say:
+        say(f"load {model.name}")
+        bundle = load_bundle(model)
+        say("read rows")
+        rows = load_test(input or data / s.TEST_FILE)
+        history = None
+        if getattr(bundle, "needs_history", False):
+            history = load_train(data / s.TRAIN_FILE)
+        say(f"forecast {len(rows):,} rows")
+        frame = predict_frame(bundle, rows, history=history)
+        frame[s.DATE] = frame[s.DATE].dt.strftime("%Y-%m-%d")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out, index=False, float_format="%.2f")
+    console.print(f"wrote {len(frame):,} forecasts to {out}")
+
+
+@models_app.command("list")
+def list_models(
+    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Directory of model files."),
+) -> None:
+    """Table of the saved models' cards, newest first."""
+    from rich.table import Table
+
+    cards = []
+    for path in sorted(models_dir.glob("storecast-*.json"), reverse=True) if models_dir.is_dir() else []:
+        try:
+            cards.append(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError:
+            cards.append({"file": path.name, "kind": "? (unreadable card)"})
+    table = Table(title=f"models in {models_dir}")
+    for col in ("file", "kind", "created", "trained on", "calib. RMSPE", "intervals"):
+        table.add_column(col)
+    for c in cards:
+        tr = c.get("training", {})
+        cal = c.get("metrics", {}).get("calibration", {})
+        iv = c.get("intervals", {})
+        table.add_row(str(c.get("file", "?")), str(c.get("kind", "?")), str(c.get("created", "?")),
+                      f"{tr.get('start', '?')}..{tr.get('end', '?')}",
+                      f"{cal['rmspe']:.4f}" if "rmspe" in cal else "-",
+                      ", ".join(f"{lv:.0%}" for lv in iv.get("levels", [])) or "-")
+    console.print(table if cards else f"no model cards in {models_dir}")

@@ -1,0 +1,63 @@
+"""Forecast accuracy and interval metrics.
+
+RMSPE is the business metric (the Kaggle score): the root mean squared *relative* error over days
+with positive sales, so a 10% miss counts the same in a small store and a large one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["rmspe", "mae", "rmse", "coverage", "mean_width", "relative_width", "score"]
+
+import numpy as np
+
+
+def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    y, p = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    if y.shape != p.shape:
+        raise ValueError(f"`y_true` and `y_pred` must have the same shape; got {y.shape} and {p.shape}.")
+    return y, p
+
+
+def rmspe(y_true, y_pred) -> float:
+    """Root mean squared percentage error over rows with y_true > 0 (NaN when there are none)."""
+    y, p = _pair(y_true, y_pred)
+    keep = y > 0
+    if not keep.any():
+        return float("nan")
+    return float(np.sqrt(np.mean((1.0 - p[keep] / y[keep]) ** 2)))
+
+
+def mae(y_true, y_pred) -> float:
+    """Mean absolute error in Sales units."""
+    y, p = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(y - p)))
+
+
+def rmse(y_true, y_pred) -> float:
+    """Root mean squared error in Sales units."""
+    y, p = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean((y - p) ** 2)))
+
+
+def coverage(y_true, lower, upper) -> float:
+    """Share of rows whose actual lies inside [lower, upper]."""
+    y = np.asarray(y_true, dtype=float)
+    return float(np.mean((y >= np.asarray(lower)) & (y <= np.asarray(upper))))
+
+
+def mean_width(lower, upper) -> float:
+    """Mean interval width in Sales units."""
+    return float(np.mean(np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)))
+
+
+def relative_width(point, lower, upper) -> float:
+    """Mean interval width relative to the point forecast (comparable across stores)."""
+    p = np.asarray(point, dtype=float)
+    ok = p > 0
+    w = (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float))[ok] / p[ok]
+    return float(np.mean(w)) if ok.any() else float("nan")
+
+
+def score(y_true, y_pred) -> dict[str, float]:
+    """RMSPE, MAE and RMSE of one forecast, as a dict."""
+    return {"rmspe": rmspe(y_true, y_pred), "mae": mae(y_true, y_pred), "rmse": rmse(y_true, y_pred)}

@@ -1,0 +1,63 @@
+"""Time-ordered splits: a holdout of the last horizon and rolling-origin backtest folds.
+
+Never random: a forecaster is scored on days after everything it was fitted on, like in production.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Fold", "holdout_fold", "rolling_folds", "fold_rows", "WINDOW_DAYS"]
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from storecast import schema as s
+
+# A 6-week window counted as in the data README: fit through 2015-05-07, score 2015-05-08..2015-06-19,
+# i.e. the cut lies 43 days before the last scored day.
+WINDOW_DAYS = s.HORIZON_DAYS + 1
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Fit on rows with Date <= ``cut``; score on ``cut`` < Date <= ``end``."""
+
+    name: str
+    cut: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First scored day."""
+        return self.cut + pd.Timedelta(days=1)
+
+    def describe(self) -> str:
+        """``name: fit <= cut, score start..end``."""
+        return f"{self.name}: fit <= {self.cut:%Y-%m-%d}, score {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+
+def holdout_fold(until, horizon: int = WINDOW_DAYS) -> Fold:
+    """The last ``horizon`` days up to ``until`` (inclusive) as the holdout."""
+    until = pd.Timestamp(until)
+    return Fold("holdout", until - pd.Timedelta(days=horizon), until)
+
+
+def rolling_folds(until, n_folds: int, horizon: int = WINDOW_DAYS) -> list[Fold]:
+    """``n_folds`` consecutive 6-week windows before the holdout, oldest first.
+
+    They end where the holdout starts, so settings chosen on them never see the holdout.
+    """
+    if n_folds < 0:
+        raise ValueError(f"`n_folds` must be >= 0; got {n_folds}.")
+    hold = holdout_fold(until, horizon)
+    folds = []
+    for k in range(n_folds, 0, -1):
+        end = hold.cut - pd.Timedelta(days=horizon * (k - 1))
+        folds.append(Fold(f"fold{n_folds - k + 1}", end - pd.Timedelta(days=horizon), end))
+    return folds
+
+
+def fold_rows(frame: pd.DataFrame, fold: Fold) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows with Date <= cut, rows in the scored window)."""
+    d = frame[s.DATE]
+    return frame[d <= fold.cut], frame[(d > fold.cut) & (d <= fold.end)]
