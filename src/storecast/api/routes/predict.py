@@ -22,6 +22,7 @@ from storecast.api.errors import InputError
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
 from storecast.api.schemas import (
+    MAX_DATE,
     ErrorBody,
     ForecastRequest,
     ForecastResponse,
@@ -89,6 +90,9 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     served.check_stores(np.array([body.store], dtype=np.int64), loc=("store",))
     start = body.start.toordinal() - _EPOCH_ORDINAL
     end = body.start + dt.timedelta(days=body.days - 1)
+    if end > MAX_DATE:
+        raise InputError([(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date "
+                           "this API serves: move `start` earlier or ask for fewer `days`", "date_range")])
     plan = default_plan(served.facts, body.store, start, body.days)
     problems = []
     seen: set[dt.date] = set()

@@ -1,0 +1,84 @@
+"""Served predictions equal ``predict_frame`` exactly: batches over HTTP and micro-batched singles."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.api.batching import MicroBatcher
+from storecast.api.serving import rows_frame
+from storecast.predict import predict_frame
+
+
+def _request_rows(test: pd.DataFrame) -> list[dict]:
+    return [
+        {"id": int(i), "store": int(st), "date": f"{d:%Y-%m-%d}", "open": int(o), "promo": int(p),
+         "state_holiday": str(h), "school_holiday": int(sh)}
+        for i, st, d, o, p, h, sh in zip(
+            test[s.ID], test[s.STORE], test[s.DATE], test[s.OPEN], test[s.PROMO],
+            test[s.STATE_HOLIDAY], test[s.SCHOOL_HOLIDAY], strict=True)
+    ]
+
+
+def test_served_equals_predict_frame_on_every_test_row(client, bundle, dataset):
+    test = dataset.test
+    assert test is not None and len(test) > 0
+    offline = predict_frame(bundle, test)
+    rows = _request_rows(test)
+    served = []
+    for k in range(0, len(rows), 250):
+        r = client.post("/predict", json={"rows": rows[k:k + 250]})
+        assert r.status_code == 200
+        served.extend(r.json()["predictions"])
+    assert [p["id"] for p in served] == offline[s.ID].tolist()
+    for col, key in ((s.SALES, "sales"), ("lower", "lower"), ("upper", "upper")):
+        got = np.array([p[key] for p in served])
+        np.testing.assert_array_equal(got, offline[col].to_numpy(dtype=float))
+
+
+def test_concurrent_single_rows_share_calls_and_stay_exact(bundle, dataset):
+    test = dataset.test.head(60).reset_index(drop=True)
+    offline = predict_frame(bundle, test)
+    calls = []
+
+    def run(columns):
+        calls.append(len(columns[0]))
+        out = predict_frame(bundle, rows_frame(*columns))
+        return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
+
+    def columns(i: int):
+        r = test.iloc[i]
+        day = (np.datetime64(r[s.DATE], "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+        return (np.array([r[s.STORE]], dtype=np.int64), np.array([day]), np.array([r[s.OPEN]]),
+                np.array([r[s.PROMO]]), [str(r[s.STATE_HOLIDAY])], np.array([r[s.SCHOOL_HOLIDAY]]))
+
+    async def main():
+        batcher = MicroBatcher(run)
+        return await asyncio.gather(*(batcher.predict(columns(i)) for i in range(len(test))))
+
+    results = asyncio.run(main())
+    assert sum(calls) == len(test) and len(calls) < len(test)  # requests were merged
+    got = np.array([[r[0][0], r[1][0], r[2][0]] for r in results])
+    np.testing.assert_array_equal(got, offline[[s.SALES, "lower", "upper"]].to_numpy(dtype=float))
+
+
+def test_a_failing_request_does_not_fail_its_batch_neighbours():
+    def run(columns):
+        if (columns[0] < 0).any():
+            raise ValueError("bad store")
+        return columns[0] * 1.0, columns[0] * 0.5, columns[0] * 2.0
+
+    def one(store: int):
+        return (np.array([store]), np.array([0]), np.array([1]), np.array([0]), ["0"], np.array([0]))
+
+    async def main():
+        batcher = MicroBatcher(run)
+        return await asyncio.gather(*(batcher.predict(one(v)) for v in (1, 2, -1, 4)),
+                                    return_exceptions=True)
+
+    out = asyncio.run(main())
+    assert isinstance(out[2], ValueError)
+    assert [float(o[0][0]) for k, o in enumerate(out) if k != 2] == [1.0, 2.0, 4.0]

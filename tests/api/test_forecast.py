@@ -1,0 +1,94 @@
+"""POST /forecast: default plan (opening days, holidays, promo rhythm) and per-day schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from api_helpers import fields
+
+
+def _days(client, **body):
+    r = client.post("/forecast", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()["predictions"]
+
+
+def test_default_is_42_days_from_start_in_date_order(client):
+    out = _days(client, store=1, start="2015-08-01")
+    assert len(out) == 42
+    start = dt.date(2015, 8, 1)
+    assert [p["date"] for p in out] == [(start + dt.timedelta(days=k)).isoformat() for k in range(42)]
+    assert all(p["store"] == 1 for p in out)
+    for p in out:
+        if p["open"]:
+            assert 0 < p["lower"] <= p["sales"] <= p["upper"]
+        else:
+            assert (p["sales"], p["lower"], p["upper"]) == (0.0, 0.0, 0.0)
+
+
+def test_default_plan_closes_sundays_and_public_holidays(client, dataset):
+    # Store 1 of the training data never opens on Sundays.
+    sundays = dataset.train[(dataset.train["Store"] == 1) & (dataset.train["DayOfWeek"] == 7)]
+    assert sundays["Open"].sum() == 0
+    out = {p["date"]: p for p in _days(client, store=1, start="2015-12-20", days=14)}
+    assert out["2015-12-20"]["open"] == 0  # Sunday
+    assert out["2015-12-21"]["open"] == 1  # Monday
+    assert out["2015-12-25"]["state_holiday"] == "c" and out["2015-12-25"]["open"] == 0
+    assert out["2015-12-26"]["state_holiday"] == "c" and out["2015-12-26"]["sales"] == 0.0
+    assert out["2016-01-01"]["state_holiday"] == "a" and out["2016-01-01"]["open"] == 0
+
+
+def test_easter_days_are_code_b(client):
+    out = {p["date"]: p for p in _days(client, store=1, start="2016-03-24", days=5)}
+    assert out["2016-03-25"]["state_holiday"] == "b"  # Good Friday
+    assert out["2016-03-28"]["state_holiday"] == "b"  # Easter Monday
+    assert out["2016-03-24"]["state_holiday"] == "0"
+
+
+def test_default_promo_is_monday_to_friday_in_alternating_weeks(client):
+    out = _days(client, store=1, start="2015-08-03", days=28)  # a Monday
+    weeks = [[p["promo"] for p in out[7 * w: 7 * w + 7]] for w in range(4)]
+    on = [1, 1, 1, 1, 1, 0, 0]
+    off = [0] * 7
+    assert weeks in ([on, off, on, off], [off, on, off, on])
+
+
+def test_schedule_overrides_listed_days_only(client):
+    default = _days(client, store=1, start="2015-08-03", days=7)
+    schedule = [{"date": "2015-08-04", "open": 0, "promo": 0},
+                {"date": "2015-08-09", "open": 1, "promo": 0, "state_holiday": "0", "school_holiday": 1}]
+    out = _days(client, store=1, start="2015-08-03", days=7, schedule=schedule)
+    assert out[1]["open"] == 0 and out[1]["sales"] == 0.0
+    assert out[6]["open"] == 1 and out[6]["school_holiday"] == 1 and out[6]["sales"] > 0
+    for k in (0, 2, 3, 4, 5):
+        assert out[k] == default[k]
+
+
+def test_schedule_matches_predict_of_the_same_rows(client):
+    out = _days(client, store=3, start="2015-09-07", days=3)
+    rows = [{k: p[k] for k in ("store", "date", "open", "promo", "state_holiday", "school_holiday")}
+            for p in out]
+    served = client.post("/predict", json={"rows": rows}).json()["predictions"]
+    assert [(p["sales"], p["lower"], p["upper"]) for p in served] == \
+        [(p["sales"], p["lower"], p["upper"]) for p in out]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"store": 99_999, "start": "2015-08-01"}, "store"),
+    ({"store": 1, "start": "2015-08-01", "days": 0}, "days"),
+    ({"store": 1, "start": "2015-08-01", "days": 93}, "days"),
+    ({"store": 1, "start": "2015-8-01"}, "start"),
+    ({"store": 1, "start": "2015-08-01", "days": "7"}, "days"),
+    ({"store": 1, "start": "2015-08-01", "days": 3,
+      "schedule": [{"date": "2015-08-05", "open": 1, "promo": 0}]}, "schedule[0].date"),
+    ({"store": 1, "start": "2015-08-01", "days": 3,
+      "schedule": [{"date": "2015-08-02"}, {"date": "2015-08-02"}]}, "schedule[1].date"),
+    ({"store": 1, "start": "2015-08-01", "schedule": [{"date": "2015-08-02", "open": True}]},
+     "schedule[0].open"),
+    ({"store": 1, "start": "2099-12-01", "days": 42}, "start"),
+])
+def test_bad_forecast_request_is_422_naming_the_field(client, body, field):
+    r = client.post("/forecast", json=body)
+    assert r.status_code == 422, r.text
+    assert fields(r) == [field]

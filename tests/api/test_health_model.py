@@ -1,0 +1,77 @@
+"""GET /health, /ready and /model, and start-up refusing a bad model."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
+from storecast.config import Settings
+from storecast.errors import ArtifactError
+
+
+def test_health_is_200(client):
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_names_the_model(client, model_path):
+    r = client.get("/ready")
+    assert r.status_code == 200 and r.json() == {"status": "ready", "model": model_path.name}
+
+
+def test_before_the_model_loads_ready_and_predict_are_503_health_is_200(settings):
+    app = create_app(settings)
+    c = TestClient(app)  # not entered: the lifespan has not run, so no model is loaded
+    assert c.get("/health").status_code == 200
+    r = c.get("/ready")
+    assert r.status_code == 503 and "not ready" in r.json()["detail"]
+    r = c.post("/predict", json={"rows": [{"store": 1, "date": "2015-08-03", "promo": 1}]})
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+
+
+def test_model_card(client, model_path, known_stores):
+    card = client.get("/model").json()
+    assert card["model"] == model_path.name
+    assert card["kind"] == "lgbm"
+    assert card["created"]
+    # first training row is the first open day with sales (1 January is a closed holiday)
+    assert "2013-01-01" <= card["train_start"] <= "2013-01-07" and card["train_end"] == "2014-12-31"
+    assert card["metrics"] and card["features"]
+    assert card["interval_levels"] == [0.8, 0.95]
+    assert card["stores"] == known_stores
+    assert card["card"]["sha256"]
+
+
+def test_model_is_loaded_once_at_start_up_not_at_import(settings, monkeypatch):
+    import storecast.artifacts as artifacts
+
+    calls = []
+    original = artifacts.load_bundle
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(artifacts, "load_bundle", counting)
+    app = create_app(settings)
+    assert calls == []
+    with TestClient(app) as c:
+        for _ in range(3):
+            c.post("/predict", json={"rows": [{"store": 1, "date": "2015-08-03", "promo": 1}]})
+    assert len(calls) == 1
+
+
+def test_bad_model_file_stops_start_up(bad_model_dir):
+    app = create_app(Settings(models_dir=bad_model_dir, model_path=None))
+    with pytest.raises(ArtifactError, match="does not match its card"):
+        with TestClient(app):
+            pass
+
+
+def test_missing_model_stops_start_up(tmp_path):
+    with pytest.raises(ArtifactError, match="no model file"):
+        with TestClient(create_app(Settings(models_dir=tmp_path / "empty", model_path=None))):
+            pass
+    with pytest.raises(ArtifactError, match="not found"):
+        with TestClient(create_app(Settings(model_path=tmp_path / "nope.skops"))):
+            pass

@@ -1,0 +1,139 @@
+"""POST /predict: happy path, order, closed days and every input error class."""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import fields, row
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
+from storecast.config import Settings
+
+
+def test_predict_one_row_has_the_documented_shape(client):
+    body = {"rows": [row(id=7, store=1, date="2015-08-01")]}
+    r = client.post("/predict", json=body)
+    assert r.status_code == 200
+    out = r.json()
+    assert out["model"].startswith("storecast-lgbm-") and out["model"].endswith(".skops")
+    (p,) = out["predictions"]
+    assert set(p) == {"id", "store", "date", "sales", "lower", "upper"}
+    assert (p["id"], p["store"], p["date"]) == (7, 1, "2015-08-01")
+    assert 0 < p["lower"] <= p["sales"] <= p["upper"]
+
+
+def test_predictions_come_back_in_request_order(client, known_stores):
+    rows = [row(id=100 - i, store=known_stores[i % len(known_stores)],
+                date=f"2015-08-{1 + i % 28:02d}") for i in range(40)]
+    out = client.post("/predict", json={"rows": rows}).json()["predictions"]
+    assert [(p["id"], p["store"], p["date"]) for p in out] == [(r["id"], r["store"], r["date"]) for r in rows]
+
+
+def test_id_is_optional_and_echoed_as_null(client):
+    p = client.post("/predict", json={"rows": [{"store": 1, "date": "2015-08-03", "promo": 0}]}).json()
+    assert p["predictions"][0]["id"] is None
+
+
+def test_closed_day_is_zero(client):
+    rows = [row(open=0), row(open=1)]
+    closed, opened = client.post("/predict", json={"rows": rows}).json()["predictions"]
+    assert (closed["sales"], closed["lower"], closed["upper"]) == (0.0, 0.0, 0.0)
+    assert opened["sales"] > 0
+
+
+def test_a_row_predicts_the_same_alone_and_in_a_batch(client, known_stores):
+    rows = [row(store=st, date="2015-08-04", promo=st % 2) for st in known_stores]
+    batch = client.post("/predict", json={"rows": rows}).json()["predictions"]
+    alone = [client.post("/predict", json={"rows": [r]}).json()["predictions"][0] for r in rows]
+    assert batch == alone
+
+
+def test_unknown_store_is_422_at_its_row(client):
+    rows = [row(), row(), row(), row(store=99_999)]
+    r = client.post("/predict", json={"rows": rows})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == "rows[3].store" and item["type"] == "unknown_store"
+    assert "99999" in item["msg"] and "knows" in item["msg"]
+
+
+def test_every_unknown_store_is_listed(client):
+    r = client.post("/predict", json={"rows": [row(store=5000), row(), row(store=6000)]})
+    assert fields(r) == ["rows[0].store", "rows[2].store"]
+
+
+@pytest.mark.parametrize(
+    "date", ["2015-8-1", "01.08.2015", "2015-08-01T00:00:00", "2015-02-30", "", 20150801])
+def test_malformed_date_is_422(client, date):
+    r = client.post("/predict", json={"rows": [row(), row(date=date)]})
+    assert r.status_code == 422
+    assert fields(r) == ["rows[1].date"]
+
+
+def test_date_out_of_the_served_range_is_422(client):
+    r = client.post("/predict", json={"rows": [row(date="1999-12-31")]})
+    assert r.status_code == 422 and fields(r) == ["rows[0].date"]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("promo", True), ("promo", 1.0), ("promo", "1"), ("open", 2), ("school_holiday", -1),
+    ("store", "1"), ("store", 1.5), ("store", 0), ("state_holiday", "d"), ("state_holiday", 0),
+    ("id", "x"), ("id", -1),
+])
+def test_wrong_type_or_value_is_422_naming_the_field(client, field, value):
+    r = client.post("/predict", json={"rows": [row(**{field: value})]})
+    assert r.status_code == 422
+    assert fields(r) == [f"rows[0].{field}"]
+
+
+def test_missing_required_field_is_422(client):
+    bad = row()
+    del bad["promo"]
+    r = client.post("/predict", json={"rows": [bad]})
+    assert r.status_code == 422 and fields(r) == ["rows[0].promo"]
+    assert r.json()["detail"][0]["msg"] == "this field is required"
+
+
+def test_extra_field_is_refused(client):
+    r = client.post("/predict", json={"rows": [row(customers=500)]})
+    assert r.status_code == 422 and fields(r) == ["rows[0].customers"]
+    r = client.post("/predict", json={"rows": [row()], "model": "x"})
+    assert r.status_code == 422 and fields(r) == ["model"]
+
+
+def test_empty_batch_is_422(client):
+    r = client.post("/predict", json={"rows": []})
+    assert r.status_code == 422 and fields(r) == ["rows"]
+
+
+def test_batch_over_the_schema_cap_is_422(client):
+    r = client.post("/predict", json={"rows": [row()] * 10_001})
+    assert r.status_code == 422 and fields(r) == ["rows"]
+
+
+def test_batch_over_the_settings_limit_is_422(settings):
+    small = settings.model_copy(update={"max_batch_rows": 3})
+    with TestClient(create_app(small)) as c:
+        assert c.post("/predict", json={"rows": [row()] * 3}).status_code == 200
+        r = c.post("/predict", json={"rows": [row()] * 4})
+    assert r.status_code == 422 and fields(r) == ["rows"]
+    assert "at most 3" in r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("content", [b'{"rows": [', b"not json", b"", b"[1, 2]", b'"rows"'])
+def test_bad_body_json_is_422(client, content):
+    r = client.post("/predict", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "body"
+
+
+def test_full_batch_of_10000_rows_is_served(client, known_stores):
+    rows = [row(store=known_stores[i % len(known_stores)], date=f"2015-09-{1 + i % 30:02d}",
+                open=int(i % 7 != 0)) for i in range(10_000)]
+    r = client.post("/predict", json={"rows": rows})
+    assert r.status_code == 200 and len(r.json()["predictions"]) == 10_000
+
+
+def test_settings_default_model_is_the_newest(settings, model_path):
+    with TestClient(create_app(Settings(models_dir=settings.models_dir))) as c:
+        assert c.get("/ready").json()["model"] == model_path.name

@@ -1,0 +1,88 @@
+"""Bearer token, body size limit and the request log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from api_helpers import row
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def guarded(settings):
+    with TestClient(create_app(settings.model_copy(update={"api_token": TOKEN}))) as c:
+        yield c
+
+
+def test_health_stays_open_with_a_token(guarded):
+    assert guarded.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/predict", {"rows": [row()]}),
+    ("POST", "/forecast", {"store": 1, "start": "2015-08-03", "days": 3}),
+    ("GET", "/model", None),
+    ("GET", "/ready", None),
+])
+def test_token_missing_or_wrong_is_401(guarded, method, path, body):
+    r = guarded.request(method, path, json=body)
+    assert r.status_code == 401 and "missing bearer token" in r.json()["detail"]
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    r = guarded.request(method, path, json=body, headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.json()["detail"] == "wrong bearer token"
+    r = guarded.request(method, path, json=body, headers={"Authorization": f"Basic {TOKEN}"})
+    assert r.status_code == 401
+    r = guarded.request(method, path, json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200
+
+
+def test_openapi_declares_bearer_only_when_a_token_is_set(guarded, client):
+    assert "securitySchemes" in guarded.get("/openapi.json").json()["components"]
+    assert "securitySchemes" not in client.get("/openapi.json").json()["components"]
+
+
+@pytest.fixture(scope="module")
+def small_body(settings):
+    with TestClient(create_app(settings.model_copy(update={"max_body_bytes": 2_000}))) as c:
+        yield c
+
+
+def test_body_over_the_limit_is_413(small_body):
+    ok = json.dumps({"rows": [row()] * 5}).encode()
+    assert len(ok) < 2_000
+    headers = {"content-type": "application/json"}
+    assert small_body.post("/predict", content=ok, headers=headers).status_code == 200
+    big = json.dumps({"rows": [row()] * 40}).encode()
+    r = small_body.post("/predict", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "2,000 bytes" in r.json()["detail"]
+
+
+def test_streamed_body_over_the_limit_is_413(small_body):
+    def chunks():  # no Content-Length: the limit is enforced while reading
+        yield b'{"rows": ['
+        for _ in range(40):
+            yield json.dumps(row()).encode() + b","
+        yield json.dumps(row()).encode() + b"]}"
+
+    r = small_body.post("/predict", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_request_log_line_has_the_fields_and_never_the_payload(client, caplog):
+    secret_id = 987654321
+    with caplog.at_level(logging.INFO, logger="storecast.api.access"):
+        client.post("/predict", json={"rows": [row(id=secret_id), row()]})
+        client.get("/health")
+    records = [r for r in caplog.records if r.name == "storecast.api.access"]
+    post = next(r for r in records if r.path == "/predict")
+    assert (post.method, post.status, post.rows) == ("POST", 200, 2)
+    assert post.latency_ms > 0
+    health = next(r for r in records if r.path == "/health")
+    assert health.rows is None and health.status == 200
+    assert all(str(secret_id) not in r.getMessage() for r in records)
