@@ -11,7 +11,7 @@ __all__ = ["SalesRegressor", "make_pipeline", "make_estimator", "LOSSES", "KINDS
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from storecast.features.build import make_preprocessor
 
@@ -40,8 +40,9 @@ class SalesRegressor(RegressorMixin, BaseEstimator):
         The tree model (cloned in ``fit``).
     loss : {"log", "mse", "relative"}, default="log"
         "log": MSE on log1p(Sales), back-transformed with expm1 (errors count relatively).
-        "mse": MSE on Sales (big stores dominate). "relative": MSE on Sales with
-        sample_weight = 1/Sales^2, i.e. the squared percentage error RMSPE averages.
+        "mse": MSE on Sales (big stores dominate; the only loss that accepts Sales <= 0).
+        "relative": MSE on Sales with sample_weight = 1/Sales^2, the squared percentage error
+        RMSPE averages.
 
     Attributes
     ----------
@@ -58,10 +59,11 @@ class SalesRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"`loss` must be one of {LOSSES}; got {self.loss!r}.")
         if self.estimator is None:
             raise ValueError("`estimator` is required; use make_pipeline(kind=...).")
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", y_numeric=True)
         y = np.asarray(y, dtype=float)
-        if (y <= 0).any():
+        if self.loss != "mse" and (y <= 0).any():
             raise ValueError("`y` must be > 0: select training rows with clean.rows.sales_days first.")
-        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        weight = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         if self.loss == "log":
             target = np.log1p(y)
         else:
@@ -71,12 +73,17 @@ class SalesRegressor(RegressorMixin, BaseEstimator):
                 rel /= rel.mean()
                 weight = rel if weight is None else weight * rel
         self.estimator_ = clone(self.estimator).fit(X, target, sample_weight=weight)
-        self.n_features_in_ = getattr(self.estimator_, "n_features_in_", np.shape(X)[1])
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # both tree kinds route missing values themselves
+        return tags
 
     def predict(self, X) -> np.ndarray:
         """Predicted Sales (>= 0), single-threaded for small batches."""
         check_is_fitted(self)
+        X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
         raw = _predict(self.estimator_, X)
         out = np.expm1(raw) if self.loss == "log" else raw
         return np.maximum(out, 0.0)

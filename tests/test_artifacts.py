@@ -1,0 +1,99 @@
+"""Model files: round trip, card, sha256 and allowlist checks, latest_model, suffix dispatch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from storecast import schema as s
+from storecast.artifacts import TreeBundle, latest_model, load_bundle, save_bundle
+from storecast.errors import ArtifactError
+from test_trees_support import fit_small, get_dataset
+
+
+@pytest.fixture(scope="module")
+def ds(request):
+    return get_dataset(request)
+
+
+@pytest.fixture(scope="module")
+def saved(ds, tmp_path_factory):
+    model, until = fit_small(ds)
+    d = tmp_path_factory.mktemp("models")
+    path = save_bundle(model, kind="lgbm", models_dir=d, card={"training": {"end": f"{until:%Y-%m-%d}"},
+                                                                "intervals": {"default_level": 0.8}})
+    return model, path
+
+
+def _rows(ds):
+    return ds.train[ds.train[s.OPEN] == 1].tail(200).drop(columns=[s.SALES, s.CUSTOMERS])
+
+
+def test_round_trip_gives_identical_predictions(ds, saved):
+    model, path = saved
+    assert path.suffix == ".skops" and path.name.startswith("storecast-lgbm-")
+    bundle = load_bundle(path)
+    assert isinstance(bundle, TreeBundle) and bundle.kind == "lgbm" and bundle.level == 0.8
+    point, lo, hi = bundle.predict_open(_rows(ds))
+    exp = model.predict_interval(_rows(ds), level=0.8)
+    for a, b in zip((point, lo, hi), exp, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_card_records_what_was_saved(saved):
+    _, path = saved
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["kind"] == "lgbm" and card["file"] == path.name
+    assert len(card["sha256"]) == 64 and card["created"].endswith("Z")
+    assert {"numpy", "scikit-learn", "lightgbm", "skops"} <= set(card["versions"])
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_damaged_file_is_refused(saved, tmp_path, damage):
+    _, path = saved
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        data = data[: len(data) // 2]
+    bad = tmp_path / path.name
+    bad.write_bytes(bytes(data))
+    bad.with_suffix(".json").write_text(path.with_suffix(".json").read_text())
+    with pytest.raises(ArtifactError, match="does not match its card"):
+        load_bundle(bad)
+
+
+def test_untrusted_type_is_refused_even_with_a_matching_card(tmp_path):
+    # A file whose card is consistent but that would call eval() on load: the allowlist must stop it.
+    path = save_bundle({"model": eval}, kind="lgbm", models_dir=tmp_path)
+    with pytest.raises(ArtifactError, match="outside the allowlist.*builtins.eval"):
+        load_bundle(path)
+
+
+def test_missing_card_unknown_suffix_and_missing_file(saved, tmp_path):
+    _, path = saved
+    lonely = tmp_path / path.name
+    lonely.write_bytes(path.read_bytes())
+    with pytest.raises(ArtifactError, match="card"):
+        load_bundle(lonely)
+    with pytest.raises(ArtifactError, match="unknown model file"):
+        load_bundle(tmp_path / "model.pkl")
+    with pytest.raises(ArtifactError, match="not found"):
+        load_bundle(tmp_path / "storecast-lgbm-2020-01-01T00-00-00Z.skops")
+
+
+def test_latest_model_picks_the_newest_stamp(tmp_path):
+    for name in ("storecast-rf-2015-01-01T00-00-00Z.skops", "storecast-lgbm-2016-01-01T00-00-00Z.skops",
+                 "storecast-lstm-2015-06-01T00-00-00Z.pt", "notes.skops"):
+        (tmp_path / name).write_bytes(b"x")
+    assert latest_model(tmp_path).name == "storecast-lgbm-2016-01-01T00-00-00Z.skops"
+    with pytest.raises(ArtifactError, match="no model file"):
+        latest_model(tmp_path / "empty")
+
+
+def test_two_saves_in_one_second_get_distinct_names(tmp_path):
+    a = save_bundle({"x": 1}, kind="rf", models_dir=tmp_path)
+    b = save_bundle({"x": 2}, kind="rf", models_dir=tmp_path)
+    assert a != b and a.exists() and b.exists()

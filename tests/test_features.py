@@ -1,0 +1,136 @@
+"""Features: calendar parts, store attributes, schedule proximity, fit-window history, the preprocessor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from storecast import schema as s
+from storecast.errors import DataContractError
+from storecast.features.build import FEATURES, make_preprocessor, merge_store
+from storecast.features.calendar import CalendarFeatures, date_parts
+from storecast.features.history import StoreHistory
+from storecast.features.proximity import ScheduleProximity
+from storecast.features.store import StoreAttributes
+from storecast.models.training import training_rows
+from test_trees_support import get_dataset
+
+TEST_COLS = [s.STORE, s.DAY_OF_WEEK, s.DATE, s.OPEN, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY]
+
+
+@pytest.fixture(scope="module")
+def fit_rows(request):
+    ds = get_dataset(request)
+    until = ds.train[s.DATE].max() - pd.Timedelta(days=43)
+    X, y = training_rows(ds.train, ds.store, until)
+    later = ds.train[ds.train[s.DATE] > until]
+    return ds, X, y, later[later[s.OPEN] == 1][TEST_COLS].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def prep(fit_rows):
+    _, X, y, _ = fit_rows
+    return make_preprocessor().fit(X, y)
+
+
+def test_date_parts_match_pandas():
+    dates = pd.to_datetime(["2013-01-01", "2014-12-31", "2015-02-28", "2016-02-29", "2015-06-19"])
+    days = dates.values.astype("datetime64[D]").astype(np.int64)
+    parts = date_parts(days)
+    assert list(parts["year"]) == list(dates.year)
+    assert list(parts["month"]) == list(dates.month)
+    assert list(parts["day"]) == list(dates.day)
+    assert list(parts["day_of_year"]) == list(dates.day_of_year)
+    assert list(parts["day_of_week"]) == list(dates.day_of_week + 1)
+
+
+def test_preprocessor_outputs_every_feature_in_order(prep, fit_rows):
+    *_, later = fit_rows
+    Z = prep.transform(later)
+    assert Z.shape == (len(later), len(FEATURES))
+    assert list(prep.get_feature_names_out()) == list(FEATURES)
+    assert np.isfinite(Z[:, list(FEATURES).index("hist_log_mean")]).all()
+
+
+def test_single_row_equals_batch_exactly(prep, fit_rows):
+    *_, later = fit_rows
+    batch = prep.transform(later)
+    for i in (0, len(later) // 2, len(later) - 1):
+        one = prep.transform(later.iloc[[i]])
+        np.testing.assert_array_equal(one[0], batch[i])
+
+
+def test_unknown_store_is_refused_by_number(prep, fit_rows):
+    *_, later = fit_rows
+    rows = later.iloc[:2].copy()
+    rows[s.STORE] = [99991, 99992]
+    with pytest.raises(DataContractError, match="99991, 99992"):
+        prep.transform(rows)
+
+
+def test_merge_store_names_missing_stores(fit_rows):
+    ds, *_ = fit_rows
+    rows = ds.train.iloc[:1].copy()
+    rows[s.STORE] = 424242
+    with pytest.raises(DataContractError, match="424242"):
+        merge_store(rows, ds.store)
+
+
+def test_proximity_counts_days_to_known_holidays(fit_rows):
+    ds, X, y, _ = fit_rows
+    step = ScheduleProximity().fit(X)
+    rows = pd.DataFrame({s.STORE: [1, 1, 1, 1], s.DATE: pd.to_datetime(
+        ["2015-12-22", "2015-12-25", "2015-12-28", "2015-04-03"]), s.PROMO: [0, 0, 1, 0]})
+    out = step.transform(rows)
+    assert list(out["christmas_before"][:2]) == [3, 0]
+    assert out["christmas_after"][2] == 3
+    assert out["holiday_before"][1] == 0  # Christmas Day is a public holiday everywhere
+    assert out["easter_before"][3] == 2  # Good Friday 2015-04-03, Easter Sunday 04-05
+    assert out["promo_cycle_pos"][2] == 0  # Monday with Promo=1 starts a promo week
+
+
+def test_promo2_and_competition_features():
+    store = pd.DataFrame({
+        s.STORE: [1, 2], s.STORE_TYPE: ["a", "b"], s.ASSORTMENT: ["a", "c"],
+        s.COMPETITION_DISTANCE: [100.0, np.nan], s.COMPETITION_OPEN_SINCE_MONTH: [1.0, np.nan],
+        s.COMPETITION_OPEN_SINCE_YEAR: [2014.0, np.nan], s.PROMO2: [1, 0],
+        s.PROMO2_SINCE_WEEK: [1.0, np.nan], s.PROMO2_SINCE_YEAR: [2015.0, np.nan],
+        s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan],
+    })
+    dates = pd.to_datetime(["2015-04-10", "2014-12-30", "2015-04-10"])
+    rows = pd.DataFrame({s.STORE: [1, 1, 2], s.DATE: dates})
+    step = StoreAttributes(imputer=None).fit(merge_store(rows, store))
+    out = step.transform(rows[[s.STORE, s.DATE]])
+    assert out["competition_months"][0] == 15
+    assert np.isnan(out["competition_months"][2])
+    assert out["promo2_month"].tolist() == [1.0, 0.0, 0.0]  # April is a relaunch month; 2014 before start
+    weeks = (pd.Timestamp("2015-04-10") - pd.Timestamp("2014-12-29")).days / 7  # ISO week 1 of 2015
+    assert out["promo2_weeks"][0] == pytest.approx(weeks)
+    assert out["store_type"].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_history_is_learned_from_y(fit_rows):
+    _, X, y, _ = fit_rows
+    a = StoreHistory().fit(X, y)
+    shifted = StoreHistory().fit(X, y * 2.0)
+    i = list(shifted.stat_names_).index("hist_log_mean")
+    assert (shifted.stats_[:, i] > a.stats_[:, i]).all()
+    with pytest.raises(ValueError, match="`y`"):
+        StoreHistory().fit(X, None)
+
+
+@pytest.mark.parametrize("est", [StoreAttributes(), CalendarFeatures(), ScheduleProximity(), StoreHistory()],
+                         ids=lambda e: type(e).__name__)
+def test_transformer_contract(est, fit_rows):
+    _, X, y, later = fit_rows
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        est.transform(later)
+    fitted = clone(est).fit(X, y)
+    out = fitted.transform(later)
+    assert set(out) <= set(fitted.get_feature_names_out()) | set(later.columns)
+    assert set(fitted.get_feature_names_out()) >= set(X.columns)
+    assert all(len(v) == len(later) for v in out.values())

@@ -1,0 +1,84 @@
+"""predict_frame: input order, closed days, Id, single row == batch, contract errors, latency."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.artifacts import load_bundle, save_bundle
+from storecast.errors import DataContractError
+from storecast.predict import predict_frame
+from test_trees_support import fit_small, get_dataset
+
+
+@pytest.fixture(scope="module")
+def ds(request):
+    return get_dataset(request)
+
+
+@pytest.fixture(scope="module")
+def bundle(ds, tmp_path_factory):
+    model, _ = fit_small(ds)
+    return load_bundle(save_bundle(model, kind="lgbm", models_dir=tmp_path_factory.mktemp("m")))
+
+
+@pytest.fixture(scope="module")
+def rows(ds):
+    late = ds.train.tail(300).sample(frac=1.0, random_state=1)  # shuffled: order must be kept
+    out = late.drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+    out.insert(0, s.ID, np.arange(1, len(out) + 1))
+    return out
+
+
+def test_output_columns_order_and_closed_days(bundle, rows):
+    out = predict_frame(bundle, rows)
+    assert list(out.columns) == [s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper"]
+    assert out[s.ID].tolist() == rows[s.ID].tolist()
+    closed = rows[s.OPEN].to_numpy() == 0
+    assert closed.any() and (out.loc[closed, [s.SALES, "lower", "upper"]].to_numpy() == 0).all()
+    opened = out[~closed]
+    assert (opened[s.SALES] > 0).all()
+    assert (opened["lower"] <= opened[s.SALES]).all() and (opened[s.SALES] <= opened["upper"]).all()
+
+
+def test_single_row_equals_batch_exactly(bundle, rows):
+    batch = predict_frame(bundle, rows)
+    for i in range(0, len(rows), 37):
+        one = predict_frame(bundle, rows.iloc[[i]])
+        np.testing.assert_array_equal(one[[s.SALES, "lower", "upper"]].to_numpy()[0],
+                                      batch[[s.SALES, "lower", "upper"]].to_numpy()[i])
+
+
+def test_without_id_and_with_string_dates(bundle, rows):
+    raw = rows.drop(columns=[s.ID]).assign(**{s.DATE: rows[s.DATE].dt.strftime("%Y-%m-%d")})
+    out = predict_frame(bundle, raw)
+    assert s.ID not in out.columns
+    np.testing.assert_array_equal(out[s.SALES].to_numpy(), predict_frame(bundle, rows)[s.SALES].to_numpy())
+
+
+def test_unknown_store_and_missing_column_raise_contract_errors(bundle, rows):
+    bad = rows.head(3).assign(**{s.OPEN: 1, s.STORE: [7001, 7002, rows[s.STORE].iloc[0]]})
+    with pytest.raises(DataContractError, match="7001, 7002"):
+        predict_frame(bundle, bad)
+    with pytest.raises(DataContractError, match=s.PROMO):
+        predict_frame(bundle, rows.drop(columns=[s.PROMO]))
+
+
+def test_single_row_latency_is_interactive(bundle, rows):
+    one = rows[rows[s.OPEN] == 1].iloc[[0]]
+    predict_frame(bundle, one)
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        predict_frame(bundle, one)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 0.05  # loose on a shared CI box; ~2-3 ms measured (docs/benchmarks.md)
+
+
+def test_dates_far_ahead_still_predict(bundle, rows):
+    far = rows[rows[s.OPEN] == 1].head(2).assign(**{s.DATE: pd.Timestamp("2019-12-24")})
+    assert (predict_frame(bundle, far)[s.SALES] > 0).all()

@@ -1,0 +1,75 @@
+"""Tree pipelines: the three losses, both kinds, the estimator contract of SalesRegressor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from storecast import schema as s
+from storecast.evaluation.metrics import rmspe
+from storecast.models.training import training_rows
+from storecast.models.trees import SalesRegressor, make_pipeline
+from test_trees_support import SMALL_LGBM, fit_small, get_dataset
+
+
+@pytest.fixture(scope="module")
+def ds(request):
+    return get_dataset(request)
+
+
+@pytest.fixture(scope="module")
+def split(ds):
+    until = ds.train[s.DATE].max() - pd.Timedelta(days=43)
+    X, y = training_rows(ds.train, ds.store, until)
+    later = ds.train[(ds.train[s.DATE] > until) & (ds.train[s.OPEN] == 1) & (ds.train[s.SALES] > 0)]
+    return X, y, later.drop(columns=[s.SALES, s.CUSTOMERS]), later[s.SALES].to_numpy(float)
+
+
+@pytest.mark.parametrize("loss", ["log", "mse", "relative"])
+def test_lgbm_losses_fit_and_beat_a_flat_forecast(split, loss):
+    X, y, Xt, yt = split
+    pipe = make_pipeline("lgbm", loss=loss, **SMALL_LGBM).fit(X, y)
+    pred = pipe.predict(Xt)
+    assert (pred >= 0).all() and pred.shape == yt.shape
+    assert rmspe(yt, pred) < rmspe(yt, np.full_like(yt, np.median(y)))
+
+
+def test_random_forest_pipeline(split):
+    X, y, Xt, yt = split
+    pipe = make_pipeline("rf", n_estimators=10, n_jobs=1).fit(X, y)
+    assert rmspe(yt, pipe.predict(Xt)) < 0.5
+    assert pipe.named_steps["model"].feature_importances_.sum() == pytest.approx(1.0)
+
+
+def test_bad_kind_and_loss_are_refused(split):
+    X, y, *_ = split
+    with pytest.raises(ValueError, match="`kind`"):
+        make_pipeline("xgb")
+    with pytest.raises(ValueError, match="`loss`"):
+        make_pipeline("lgbm", loss="mape", **SMALL_LGBM).fit(X, y)
+    with pytest.raises(ValueError, match="must be > 0"):
+        make_pipeline("lgbm", **SMALL_LGBM).fit(X, np.where(y > y.mean(), y, 0))
+
+
+def test_conformal_model_has_intervals_around_points(ds):
+    model, _ = fit_small(ds)
+    assert 0.8 < model.correction_ < 1.2
+    rows = ds.train[ds.train[s.OPEN] == 1].tail(50)
+    point, lo, hi = model.predict_interval(rows, level=0.8)
+    _, lo95, hi95 = model.predict_interval(rows, level=0.95)
+    assert (lo <= point).all() and (point <= hi).all()
+    assert (lo95 <= lo).all() and (hi <= hi95).all()
+    with pytest.raises(ValueError, match="not calibrated"):
+        model.predict_interval(rows, level=0.5)
+
+
+_CLIPPED = "predictions are Sales, clipped at 0; this check's centred target is negative half the time"
+
+
+@parametrize_with_checks([SalesRegressor(DecisionTreeRegressor(max_depth=3, random_state=0), loss="mse")],
+                         expected_failed_checks=lambda est: {"check_regressors_train": _CLIPPED})
+def test_sales_regressor_sklearn_contract(estimator, check):
+    check(estimator)
