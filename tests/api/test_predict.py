@@ -120,7 +120,7 @@ def test_batch_over_the_settings_limit_is_422(settings):
     assert "at most 3" in r.json()["detail"][0]["msg"]
 
 
-@pytest.mark.parametrize("content", [b'{"rows": [', b"not json", b"", b"[1, 2]", b'"rows"'])
+@pytest.mark.parametrize("content", [b'{"rows": [', b"not json", b"", b"[1, 2]", b'"rows"', b"\xff\xfe{"])
 def test_bad_body_json_is_422(client, content):
     r = client.post("/predict", content=content, headers={"content-type": "application/json"})
     assert r.status_code == 422

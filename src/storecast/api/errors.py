@@ -1,6 +1,7 @@
 """The one place where errors become HTTP answers.
 
-- 422: the body fails the schema (type, range, date format, extra field, bad JSON, empty batch);
+- 422: the body fails the schema (type, range, date format, extra field, bad or non-UTF-8 JSON,
+  empty batch);
   FastAPI's convention for "your input is wrong", answered with the field path.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
@@ -27,8 +28,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.errors import (
     ArtifactError,
@@ -92,6 +95,18 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return _unprocessable(items)
 
 
+# FastAPI answers a body it cannot decode (not UTF-8, say) with this 400; it is bad JSON like any other.
+_UNPARSABLE = "There was an error parsing the body"
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE:
+        return _unprocessable([_item(("body",), "the body is not valid UTF-8 JSON: send a JSON object",
+                                     "json_invalid")])
+    return await http_exception_handler(request, exc)
+
+
 async def _on_input_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
     return _unprocessable([_item(("body", *loc), msg, typ) for loc, msg, typ in exc.problems[:50]])
@@ -130,6 +145,7 @@ async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register every mapping of the table above on ``app`` (most specific class first)."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(InputError, _on_input_error)
     app.add_exception_handler(DataContractError, _on_contract_error)
     app.add_exception_handler(NotReadyError, _on_not_ready)

@@ -1,0 +1,53 @@
+"""A real ``storecast serve`` process on a free loopback port (bounded timeouts, always stopped)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from storecast.api.client import demo_roundtrip, free_port, running_server
+
+pytestmark = pytest.mark.server
+
+
+def test_storecast_serve_answers_over_http(model_path, tmp_path):
+    log = tmp_path / "server.log"
+    with running_server(model_path, workers=1, timeout=60, log_file=log) as base:
+        assert httpx.get(f"{base}/health", timeout=5).json() == {"status": "ok"}
+        assert httpx.get(f"{base}/ready", timeout=5).json()["model"] == model_path.name
+        body = {"rows": [{"id": 1, "store": 1, "date": "2015-08-03", "open": 1, "promo": 1},
+                         {"id": 2, "store": 1, "date": "2015-08-09", "open": 0, "promo": 0}]}
+        r = httpx.post(f"{base}/predict", json=body, timeout=10)
+        assert r.status_code == 200
+        first, closed = r.json()["predictions"]
+        assert first["sales"] > 0 and closed["sales"] == 0.0
+        r = httpx.post(f"{base}/predict", json={"rows": [{"store": 1, "date": "2015-13-01", "promo": 1}]},
+                       timeout=10)
+        assert r.status_code == 422 and r.json()["detail"][0]["field"] == "rows[0].date"
+        forecast = httpx.post(f"{base}/forecast", json={"store": 1, "start": "2015-08-01"}, timeout=10)
+        assert forecast.status_code == 200 and len(forecast.json()["predictions"]) == 42
+
+
+def test_demo_roundtrip(model_path):
+    out = demo_roundtrip(model_path, timeout=60)
+    assert out["status"] == 200
+    assert out["response"]["model"] == model_path.name
+    assert out["response"]["predictions"][0]["sales"] > 0
+
+
+def test_serve_without_a_model_exits_2_with_a_message(tmp_path):
+    cmd = [sys.executable, "-c", "from storecast.cli import main; main()", "serve",
+           "--models-dir", str(tmp_path / "none"), "--port", str(free_port())]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "no model file" in done.stderr
+
+
+def test_serve_with_a_bad_model_file_exits_non_zero_with_the_reason(bad_model_dir):
+    cmd = [sys.executable, "-c", "from storecast.cli import main; main()", "serve",
+           "--models-dir", str(bad_model_dir), "--port", str(free_port())]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "does not match its card" in done.stderr + done.stdout
