@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Load-test the REST API on loopback with wrk (apt-get install -y wrk).
+#
+#   bench/api_load.sh MODEL_FILE [DURATION_S=30] [CONNECTIONS=20]
+#
+# Starts `storecast serve --model MODEL_FILE` on a free 127.0.0.1 port, then measures
+#   1. single-row POST /predict, CONNECTIONS concurrent connections for DURATION_S seconds
+#      (p50/p90/p99 latency, requests/s, non-200 answers and socket errors);
+#   2. a 1,000-row POST /predict batch, 1 connection for 10 s (p50/p99);
+# and reports the server's peak RSS (VmHWM from /proc). Always stops the server.
+# wrk rather than hey/locust: it is a Debian package, its Lua hook sends POST bodies, it reports
+# exact latency percentiles and uses little CPU, which matters when client and server share 2 cores.
+set -euo pipefail
+MODEL=${1:?usage: bench/api_load.sh MODEL_FILE [DURATION_S] [CONNECTIONS]}
+DURATION=${2:-30}
+CONNS=${3:-20}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY="$ROOT/.venv/bin/python"
+HERE="$ROOT/bench"
+TMP=$(mktemp -d)
+PORT=$("$PY" -c "from storecast.api.client import free_port; print(free_port())")
+BASE="http://127.0.0.1:$PORT"
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
+
+"$ROOT/.venv/bin/storecast" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" \
+  --log-level warning >"$TMP/server.log" 2>&1 &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 240); do
+  curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
+  kill -0 "$SERVER" 2>/dev/null || { cat "$TMP/server.log" >&2; exit 1; }
+  sleep 0.5
+done
+curl -fsS "$BASE/ready" >/dev/null
+# The uvicorn process that serves: the storecast process itself when --workers is 1.
+PID=$SERVER
+
+STORE=$(curl -fsS "$BASE/model" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['stores'][0])")
+"$PY" - "$TMP" "$STORE" <<'PYEOF'
+import json, sys
+tmp, store = sys.argv[1], int(sys.argv[2])
+row = {"id": 1, "store": store, "date": "2015-08-03", "open": 1, "promo": 1,
+       "state_holiday": "0", "school_holiday": 0}
+open(f"{tmp}/one.json", "w").write(json.dumps({"rows": [row]}))
+rows = [dict(row, id=i, date=f"2015-08-{1 + i % 31:02d}", promo=i % 2) for i in range(1000)]
+open(f"{tmp}/batch.json", "w").write(json.dumps({"rows": rows}))
+PYEOF
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server RSS after start-up: $(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' /proc/$PID/status)"
+# warm-up (first requests, allocator, caches), not measured
+BODY_FILE="$TMP/one.json" wrk -t1 -c4 -d3s -s "$HERE/api_wrk.lua" "$BASE/predict" >/dev/null
+echo "== single-row /predict: $CONNS connections, ${DURATION}s"
+BODY_FILE="$TMP/one.json" wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 5s -s "$HERE/api_wrk.lua" \
+  "$BASE/predict" | grep '^RESULT'
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== 1000-row /predict batch: 1 connection, 10s"
+BODY_FILE="$TMP/batch.json" wrk -t1 -c1 -d10s --timeout 10s -s "$HERE/api_wrk.lua" \
+  "$BASE/predict" | grep '^RESULT'
+echo "server peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$PID/status)"
