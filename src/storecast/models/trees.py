@@ -102,8 +102,10 @@ class SalesRegressor(RegressorMixin, BaseEstimator):
 
 def _predict(est, X) -> np.ndarray:
     small = np.shape(X)[0] < _SMALL_BATCH
-    if hasattr(est, "booster_"):  # LightGBM: the thread pool costs more than a small batch
-        return est.predict(X, num_threads=1) if small else est.predict(X)
+    if hasattr(est, "booster_"):
+        # LightGBM: call the Booster directly (the sklearn wrapper deep-copies its params on every
+        # call, ~1 ms) and stay on one thread for small batches (waking the pool costs more).
+        return est.booster_.predict(X, num_threads=1) if small else est.booster_.predict(X)
     if small and getattr(est, "n_jobs", None) not in (None, 1):
         n_jobs = est.n_jobs
         est.n_jobs = 1  # joblib start-up dominates a single-row forest prediction
