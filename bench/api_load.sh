@@ -4,9 +4,12 @@
 #   bench/api_load.sh MODEL_FILE [DURATION_S=30] [CONNECTIONS=20]
 #
 # Starts `storecast serve --model MODEL_FILE` on a free 127.0.0.1 port, then measures
-#   1. single-row POST /predict, CONNECTIONS concurrent connections for DURATION_S seconds
-#      (p50/p90/p99 latency, requests/s, non-200 answers and socket errors);
-#   2. a 1,000-row POST /predict batch, 1 connection for 10 s (p50/p99);
+#   1. single-row POST /predict, CONNECTIONS concurrent connections for DURATION_S seconds, as fast
+#      as the server answers (saturation: requests/s, p50/p90/p99, non-200 answers, socket errors);
+#      in this closed loop p50 ~ CONNECTIONS / throughput (Little's law), so it measures queueing;
+#   2. the same CONNECTIONS clients paced to about 300 requests/s in total (each waits
+#      CONNECTIONS*1000/300 ms between requests): the latency a client sees at the target load;
+#   3. a 1,000-row POST /predict batch, 1 connection for 10 s (p50/p99);
 # and reports the server's peak RSS (VmHWM from /proc). Always stops the server.
 # wrk rather than hey/locust: it is a Debian package, its Lua hook sends POST bodies, it reports
 # exact latency percentiles and uses little CPU, which matters when client and server share 2 cores.
@@ -54,6 +57,9 @@ BODY_FILE="$TMP/one.json" wrk -t1 -c4 -d3s -s "$HERE/api_wrk.lua" "$BASE/predict
 echo "== single-row /predict: $CONNS connections, ${DURATION}s"
 BODY_FILE="$TMP/one.json" wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 5s -s "$HERE/api_wrk.lua" \
   "$BASE/predict" | grep '^RESULT'
+echo "== single-row /predict: $CONNS connections paced to ~300 req/s in total, ${DURATION}s"
+BODY_FILE="$TMP/one.json" DELAY_MS=$((CONNS * 1000 / 300)) wrk -t2 -c"$CONNS" -d"${DURATION}s" \
+  --timeout 5s -s "$HERE/api_wrk.lua" "$BASE/predict" | grep '^RESULT'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1000-row /predict batch: 1 connection, 10s"
 BODY_FILE="$TMP/batch.json" wrk -t1 -c1 -d10s --timeout 10s -s "$HERE/api_wrk.lua" \

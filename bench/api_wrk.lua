@@ -8,6 +8,15 @@ wrk.headers["Content-Type"] = "application/json"
 local token = os.getenv("STORECAST_API_TOKEN")
 if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 
+-- DELAY_MS > 0: each connection waits that long between its requests (a client with think time),
+-- so N connections offer about N * 1000 / (DELAY_MS + latency) requests a second (open-ish load).
+local pace = tonumber(os.getenv("DELAY_MS") or "0")
+if pace > 0 then
+  function delay()
+    return pace
+  end
+end
+
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
