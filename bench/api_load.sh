@@ -26,7 +26,7 @@ BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
 
 "$ROOT/.venv/bin/storecast" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" \
-  --log-level warning >"$TMP/server.log" 2>&1 &
+  >"$TMP/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 240); do

@@ -75,3 +75,17 @@ def test_missing_model_stops_start_up(tmp_path):
     with pytest.raises(ArtifactError, match="not found"):
         with TestClient(create_app(Settings(model_path=tmp_path / "nope.skops"))):
             pass
+
+
+def test_a_bug_is_a_safe_logged_500(settings, caplog):
+    app = create_app(settings)
+
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/boom")
+    assert r.status_code == 500
+    assert "secret" not in r.text and "server log" in r.json()["detail"]
+    assert any("unhandled error on GET /boom" in rec.getMessage() for rec in caplog.records)
