@@ -240,7 +240,7 @@ def make_synthetic(
     long = pd.DataFrame({
         s.STORE: np.tile(store[s.STORE].to_numpy(), n_days),
         s.DAY_OF_WEEK: np.repeat(dates.day_of_week.to_numpy() + 1, n_stores).astype("int8"),
-        s.DATE: np.repeat(dates.to_numpy(), n_stores),
+        s.DATE: np.repeat(dates.to_numpy().astype("datetime64[ns]"), n_stores),
         s.SALES: sales.ravel(),
         s.CUSTOMERS: customers.ravel(),
         s.OPEN: is_open.ravel().astype("int8"),

@@ -1,0 +1,125 @@
+"""pandera schemas of the four input files, in two stages per file.
+
+Stage one (``*_TYPES``) only coerces the text columns to their types; stage two (``*_VALUES``) checks
+values on the typed frame. Running the value checks on text that failed to parse would report every
+bad cell twice and compare strings with numbers, so a file that fails stage one stops there.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TYPES", "VALUES", "REQUIRED"]
+
+import pandera.pandas as pa
+from pandera.engines.pandas_engine import DateTime
+
+from storecast import schema as s
+
+_DATE = DateTime(to_datetime_kwargs={"format": "%Y-%m-%d"})
+_BINARY = pa.Check.isin([0, 1], error="must be 0 or 1")
+_NON_NEGATIVE = pa.Check.ge(0, error="must be >= 0")
+
+
+def _col(dtype, *checks: pa.Check, nullable: bool = False) -> pa.Column:
+    return pa.Column(dtype, list(checks), nullable=nullable, coerce=True)
+
+
+def _daily_types(with_sales: bool, open_nullable: bool) -> dict[str, pa.Column]:
+    cols = {
+        s.STORE: _col("int64"),
+        s.DAY_OF_WEEK: _col("int64"),
+        s.DATE: _col(_DATE),
+        s.OPEN: _col("float64", nullable=open_nullable),
+        s.PROMO: _col("int64"),
+        s.STATE_HOLIDAY: _col(str),
+        s.SCHOOL_HOLIDAY: _col("int64"),
+    }
+    if with_sales:
+        cols[s.SALES] = _col("int64")
+        cols[s.CUSTOMERS] = _col("int64")
+    return cols
+
+
+def _daily_values(with_sales: bool, open_nullable: bool) -> pa.DataFrameSchema:
+    cols = {
+        s.STORE: _col("int64", pa.Check.ge(1, error="must be a store number >= 1")),
+        s.DAY_OF_WEEK: _col("int64", pa.Check.isin(range(1, 8), error="must be 1 (Monday) .. 7 (Sunday)")),
+        s.OPEN: _col("float64", _BINARY, nullable=open_nullable),
+        s.PROMO: _col("int64", _BINARY),
+        s.STATE_HOLIDAY: _col(str, pa.Check.isin(
+            s.STATE_HOLIDAY_CODES, error="must be one of '0', 'a' (public), 'b' (Easter), 'c' (Christmas)"
+        )),
+        s.SCHOOL_HOLIDAY: _col("int64", _BINARY),
+    }
+    if with_sales:
+        cols[s.SALES] = _col("int64", _NON_NEGATIVE)
+        cols[s.CUSTOMERS] = _col("int64", _NON_NEGATIVE)
+    return pa.DataFrameSchema(cols, unique=[s.STORE, s.DATE], report_duplicates="all")
+
+
+_STORE_TYPES = {
+    s.STORE: _col("int64"),
+    s.STORE_TYPE: _col(str),
+    s.ASSORTMENT: _col(str),
+    s.COMPETITION_DISTANCE: _col("float64", nullable=True),
+    s.COMPETITION_OPEN_SINCE_MONTH: _col("float64", nullable=True),
+    s.COMPETITION_OPEN_SINCE_YEAR: _col("float64", nullable=True),
+    s.PROMO2: _col("int64"),
+    s.PROMO2_SINCE_WEEK: _col("float64", nullable=True),
+    s.PROMO2_SINCE_YEAR: _col("float64", nullable=True),
+    s.PROMO_INTERVAL: _col(str, nullable=True),
+}
+_STORE_VALUES = pa.DataFrameSchema(
+    {
+        s.STORE: _col("int64", pa.Check.ge(1, error="must be a store number >= 1")),
+        s.STORE_TYPE: _col(str, pa.Check.isin(s.STORE_TYPES, error="must be one of a, b, c, d")),
+        s.ASSORTMENT: _col(str, pa.Check.isin(s.ASSORTMENTS, error="must be one of a, b, c")),
+        s.COMPETITION_DISTANCE: _col("float64", _NON_NEGATIVE, nullable=True),
+        s.COMPETITION_OPEN_SINCE_MONTH: _col(
+            "float64", pa.Check.in_range(1, 12, error="must be a month 1..12"), nullable=True
+        ),
+        s.COMPETITION_OPEN_SINCE_YEAR: _col(
+            "float64", pa.Check.in_range(1900, 2100, error="must be a year 1900..2100"), nullable=True
+        ),
+        s.PROMO2: _col("int64", _BINARY),
+        s.PROMO2_SINCE_WEEK: _col(
+            "float64", pa.Check.in_range(1, 53, error="must be an ISO week 1..53"), nullable=True
+        ),
+        s.PROMO2_SINCE_YEAR: _col(
+            "float64", pa.Check.in_range(1900, 2100, error="must be a year 1900..2100"), nullable=True
+        ),
+        s.PROMO_INTERVAL: _col(str, pa.Check.isin(
+            s.PROMO_INTERVALS, error="must be one of " + " | ".join(s.PROMO_INTERVALS)
+        ), nullable=True),
+    },
+    unique=[s.STORE],
+    report_duplicates="all",
+)
+
+_STATES_TYPES = {s.STORE: _col("int64"), s.STATE: _col(str)}
+_STATES_VALUES = pa.DataFrameSchema(
+    {s.STORE: _col("int64", pa.Check.ge(1, error="must be a store number >= 1")),
+     s.STATE: _col(str, pa.Check.str_length(1, 10, error="must be a state code such as NW or HB,NI"))},
+    unique=[s.STORE],
+    report_duplicates="all",
+)
+
+TYPES: dict[str, pa.DataFrameSchema] = {
+    s.TRAIN_FILE: pa.DataFrameSchema(_daily_types(True, False)),
+    s.TEST_FILE: pa.DataFrameSchema({s.ID: _col("int64"), **_daily_types(False, True)}),
+    s.STORE_FILE: pa.DataFrameSchema(_STORE_TYPES),
+    s.STATES_FILE: pa.DataFrameSchema(_STATES_TYPES),
+}
+_test_values = _daily_values(False, True)
+VALUES: dict[str, pa.DataFrameSchema] = {
+    s.TRAIN_FILE: _daily_values(True, False),
+    s.TEST_FILE: _test_values.add_columns({s.ID: _col("int64")}),
+    s.STORE_FILE: _STORE_VALUES,
+    s.STATES_FILE: _STATES_VALUES,
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    s.TRAIN_FILE: s.TRAIN_COLUMNS,
+    s.TEST_FILE: s.TEST_COLUMNS,
+    s.STORE_FILE: s.STORE_COLUMNS,
+    s.STATES_FILE: s.STATES_COLUMNS,
+}
