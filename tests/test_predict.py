@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,17 +66,6 @@ def test_unknown_store_and_missing_column_raise_contract_errors(bundle, rows):
         predict_frame(bundle, rows.drop(columns=[s.PROMO]))
 
 
-def test_single_row_latency_is_interactive(bundle, rows):
-    one = rows[rows[s.OPEN] == 1].iloc[[0]]
-    predict_frame(bundle, one)
-    times = []
-    for _ in range(30):
-        t0 = time.perf_counter()
-        predict_frame(bundle, one)
-        times.append(time.perf_counter() - t0)
-    assert np.median(times) < 0.05  # loose on a shared CI box; ~2-3 ms measured (docs/benchmarks.md)
-
-
 def test_dates_far_ahead_still_predict(bundle, rows):
-    far = rows[rows[s.OPEN] == 1].head(2).assign(**{s.DATE: pd.Timestamp("2019-12-24")})
+    far = rows[rows[s.OPEN] == 1].head(2).assign(**{s.DATE: pd.Timestamp("2019-12-24"), s.DAY_OF_WEEK: 2})
     assert (predict_frame(bundle, far)[s.SALES] > 0).all()
