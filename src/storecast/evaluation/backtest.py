@@ -66,7 +66,10 @@ def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tupl
     res.update(score(y, point))
     raw = point / model.correction_
     res["rmspe_uncorrected"] = score(y, raw)["rmspe"]
+    # the bias correction's effect, whichever way it is set: learned factor vs none
+    res["rmspe_with_learned_factor"] = score(y, raw * model.calibration_["factor"])["rmspe"]
     res["correction"] = model.correction_
+    res["learned_factor"] = model.calibration_["factor"]
     base = naive_baseline(dataset.train, fold.cut, rows)
     res.update({f"baseline_{k}": v for k, v in score(y, base).items()})
     frame = pd.DataFrame({s.STORE: rows[s.STORE].to_numpy(), s.DATE: rows[s.DATE].to_numpy(),
