@@ -1,11 +1,11 @@
 """Command-line interface. Each topic registers its commands in its own module on the shared ``app``."""
 
-from storecast.cli._app import app, main
-
 # Importing a module registers its commands; heavy imports stay inside the command functions.
-from storecast.cli import data as _data  # noqa: E402,F401  validate, clean
+from storecast.cli import clean as _clean  # noqa: E402,F401
+from storecast.cli import data as _data  # noqa: E402,F401
 from storecast.cli import demo as _demo  # noqa: E402,F401
 from storecast.cli import models as _models  # noqa: E402,F401
 from storecast.cli import serve as _serve  # noqa: E402,F401
+from storecast.cli._app import app, main
 
 __all__ = ["app", "main"]

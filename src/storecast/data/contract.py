@@ -244,7 +244,9 @@ def load_test(path: str | Path) -> pd.DataFrame:
     if missing_open:
         log.warning("%s: %d rows have no Open value; they are taken as open (1)", path, missing_open)
     df[s.OPEN] = df[s.OPEN].fillna(1).astype("int8")
-    return df[list(s.TEST_COLUMNS)]
+    df = df[list(s.TEST_COLUMNS)]
+    df.attrs["missing_open_filled"] = missing_open  # the cleaning report shows it
+    return df
 
 
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:

@@ -1,0 +1,190 @@
+"""Missing values: context-aware rules where the data explains the gap, plus configurable imputation.
+
+In store.csv most gaps are not "unknown": Promo2Since* is empty because the store has no Promo2,
+CompetitionOpenSince* is empty because the competitor predates the records, CompetitionDistance is
+empty because there is no known competitor. Filling those with a mean would invent facts, so
+`StoreContextImputer` encodes what the gap means; `ColumnImputer` handles what is genuinely unknown.
+"""
+
+from __future__ import annotations
+
+__all__ = ["StoreContextImputer", "ColumnImputer"]
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (registers IterativeImputer)
+from sklearn.impute import IterativeImputer, SimpleImputer
+from sklearn.utils.validation import check_is_fitted
+
+from storecast import schema as s
+from storecast.clean.report import CleaningReport
+
+NO_PROMO2 = "none"
+DISTANCE_MISSING = "CompetitionDistanceMissing"
+SINCE_MISSING = "CompetitionOpenSinceMissing"
+_P2_COLS = (s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR)
+_SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
+
+
+def _require_frame(X: object, columns: tuple[str, ...], who: str) -> pd.DataFrame:
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}. Got {type(X).__name__}.")
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise ValueError(f"{who}: columns {missing} are missing. Got columns {list(X.columns)}.")
+    return X
+
+
+class StoreContextImputer(TransformerMixin, BaseEstimator):
+    """Fill store-table gaps by what they mean, adding indicator columns where information was absent.
+
+    Parameters
+    ----------
+    distance_quantile : float
+        Missing CompetitionDistance (no known competitor) becomes twice this quantile of the known
+        distances learned at fit: "farther than almost every competitor", not an average one.
+    add_indicators : bool
+        Add ``CompetitionDistanceMissing`` and ``CompetitionOpenSinceMissing`` 0/1 columns.
+
+    Attributes
+    ----------
+    distance_fill_ : float
+        The value that replaces a missing CompetitionDistance.
+    since_year_fill_ : float
+        A missing opening date becomes January of this year (the earliest seen): "there since before".
+    report_ : CleaningReport
+        What the rules found and filled in the data given to ``fit``.
+    """
+
+    def __init__(self, *, distance_quantile: float = 0.99, add_indicators: bool = True):
+        self.distance_quantile = distance_quantile
+        self.add_indicators = add_indicators
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> StoreContextImputer:
+        """Learn the fill values from the store rows in ``X``."""
+        if not 0 < self.distance_quantile <= 1:
+            raise ValueError(f"`distance_quantile` must be in (0, 1]. Got {self.distance_quantile}.")
+        X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
+        known = X[s.COMPETITION_DISTANCE].dropna()
+        self.distance_fill_ = float(2 * known.quantile(self.distance_quantile)) if len(known) else 100_000.0
+        years = X[s.COMPETITION_OPEN_SINCE_YEAR].dropna()
+        self.since_year_fill_ = float(years.min()) if len(years) else 1900.0
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.report_ = self.report(X)
+        return self
+
+    def report(self, X: pd.DataFrame) -> CleaningReport:
+        """What `transform` finds and fills in ``X``."""
+        check_is_fitted(self, "distance_fill_")
+        rep = CleaningReport()
+        no_p2 = X[s.PROMO2] == 0
+        for col in (*_P2_COLS, s.PROMO_INTERVAL):
+            if col in X.columns:
+                n = int((X[col].isna() & no_p2).sum())
+                rep.add("StoreContextImputer", col, "not applicable when Promo2 == 0", n, n,
+                        f"set to {0 if col != s.PROMO_INTERVAL else NO_PROMO2!r}")
+        n = int(X[s.COMPETITION_DISTANCE].isna().sum())
+        rep.add("StoreContextImputer", s.COMPETITION_DISTANCE, "no known competitor", n, n,
+                f"set to {self.distance_fill_:.0f} (2 x q{self.distance_quantile:g} of known distances)")
+        for col in _SINCE_COLS:
+            n = int(X[col].isna().sum())
+            rep.add("StoreContextImputer", col, "competitor predates the records", n, n,
+                    f"set to January {self.since_year_fill_:.0f} (earliest year seen)")
+        return rep
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Return a filled copy of ``X`` (the input is never modified)."""
+        check_is_fitted(self, "distance_fill_")
+        X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
+        out = X.copy()
+        no_p2 = out[s.PROMO2] == 0
+        for col in _P2_COLS:
+            out[col] = out[col].mask(no_p2 & out[col].isna(), 0.0)
+        if s.PROMO_INTERVAL in out.columns:
+            out[s.PROMO_INTERVAL] = out[s.PROMO_INTERVAL].astype(object).mask(
+                no_p2 & out[s.PROMO_INTERVAL].isna(), NO_PROMO2)
+        dist_missing = out[s.COMPETITION_DISTANCE].isna()
+        since_missing = out[s.COMPETITION_OPEN_SINCE_YEAR].isna() | out[s.COMPETITION_OPEN_SINCE_MONTH].isna()
+        out[s.COMPETITION_DISTANCE] = out[s.COMPETITION_DISTANCE].fillna(self.distance_fill_)
+        out[s.COMPETITION_OPEN_SINCE_YEAR] = out[s.COMPETITION_OPEN_SINCE_YEAR].fillna(self.since_year_fill_)
+        out[s.COMPETITION_OPEN_SINCE_MONTH] = out[s.COMPETITION_OPEN_SINCE_MONTH].fillna(1.0)
+        if self.add_indicators:
+            out[DISTANCE_MISSING] = dist_missing.astype("int8")
+            out[SINCE_MISSING] = since_missing.astype("int8")
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Input columns, then the indicator columns when ``add_indicators``."""
+        check_is_fitted(self, "distance_fill_")
+        extra = [DISTANCE_MISSING, SINCE_MISSING] if self.add_indicators else []
+        return np.asarray([*self.feature_names_in_, *extra], dtype=object)
+
+
+class ColumnImputer(TransformerMixin, BaseEstimator):
+    """Impute numeric ``columns`` by mean, median, most frequent value, or a model of the other columns.
+
+    A thin layer over scikit-learn's `SimpleImputer` / `IterativeImputer` that keeps the other
+    columns untouched and reports what it filled.
+
+    Parameters
+    ----------
+    strategy : {"mean", "median", "most_frequent", "model"}
+        "model" uses `IterativeImputer` (each column regressed on the other numeric columns).
+    columns : list of str or None
+        Columns to impute; None means every numeric column.
+    """
+
+    _STRATEGIES = ("mean", "median", "most_frequent", "model")
+
+    def __init__(self, *, strategy: str = "median", columns: list[str] | None = None):
+        self.strategy = strategy
+        self.columns = columns
+
+    def _numeric(self, X: pd.DataFrame) -> list[str]:
+        return list(X.select_dtypes("number").columns)
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> ColumnImputer:
+        """Learn fill values (or the imputation model) from ``X``."""
+        if self.strategy not in self._STRATEGIES:
+            raise ValueError(f"`strategy` must be one of {self._STRATEGIES}. Got {self.strategy!r}.")
+        X = _require_frame(X, tuple(self.columns or ()), "ColumnImputer")
+        self.columns_ = list(self.columns) if self.columns is not None else self._numeric(X)
+        self.model_inputs_ = self._numeric(X) if self.strategy == "model" else list(self.columns_)
+        for col in self.columns_:
+            if col not in self.model_inputs_:
+                self.model_inputs_.append(col)
+        if self.strategy == "model":
+            self.imputer_ = IterativeImputer(random_state=0, max_iter=10, keep_empty_features=True)
+        else:
+            self.imputer_ = SimpleImputer(strategy=self.strategy, keep_empty_features=True)
+        self.imputer_.fit(X[self.model_inputs_].to_numpy(dtype=float, copy=True))
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def report(self, X: pd.DataFrame) -> CleaningReport:
+        """Missing values per imputed column of ``X`` (all of them get filled)."""
+        check_is_fitted(self, "imputer_")
+        rep = CleaningReport()
+        for col in self.columns_:
+            n = int(X[col].isna().sum())
+            rep.add("ColumnImputer", col, f"impute {self.strategy}", n, n)
+        return rep
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Return a copy of ``X`` with the chosen columns filled."""
+        check_is_fitted(self, "imputer_")
+        X = _require_frame(X, tuple(self.model_inputs_), "ColumnImputer")
+        out = X.copy()
+        filled = pd.DataFrame(self.imputer_.transform(X[self.model_inputs_].to_numpy(dtype=float, copy=True)),
+                              columns=self.model_inputs_, index=X.index)
+        for col in self.columns_:
+            out[col] = out[col].fillna(filled[col])
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """The input columns, unchanged."""
+        check_is_fitted(self, "imputer_")
+        return np.asarray(self.feature_names_in_, dtype=object)

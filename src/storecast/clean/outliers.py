@@ -1,0 +1,189 @@
+"""Outliers in key numeric columns: detect by IQR, z-score or robust MAD; cap, log-transform or flag.
+
+Bounds are learned in ``fit`` (per store when ``by="Store"``, since a big store's normal day is a
+small store's outlier) and only applied in ``transform``, so later rows never move them. Zeros are
+left out by default: a closed day's zero sales are structural, not an outlier. Removing rows cannot
+happen inside a Pipeline (``transform`` never drops rows); `storecast.clean.rows.drop_outlier_rows`
+does that with a fitted handler.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OutlierHandler", "SALES_PER_CUSTOMER", "add_sales_per_customer"]
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from storecast import schema as s
+from storecast.clean.report import CleaningReport
+
+SALES_PER_CUSTOMER = "SalesPerCustomer"
+_DEFAULT_THRESHOLD = {"iqr": 1.5, "zscore": 3.0, "mad": 3.5}
+_METHODS = tuple(_DEFAULT_THRESHOLD)
+_ACTIONS = ("cap", "log", "flag")
+
+
+def add_sales_per_customer(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with Sales / Customers (NaN where there were no customers)."""
+    out = df.copy()
+    customers = out[s.CUSTOMERS].where(out[s.CUSTOMERS] > 0)
+    out[SALES_PER_CUSTOMER] = out[s.SALES] / customers
+    return out
+
+
+def _bounds(values: pd.Series, groups: pd.Series | None, method: str, k: float) -> pd.DataFrame:
+    """Lower/upper bound per group (or one global row with index None)."""
+    grouped = values.groupby(groups, observed=True) if groups is not None else values.groupby(
+        np.zeros(len(values), dtype=int))
+    if method == "iqr":
+        q1, q3 = grouped.quantile(0.25), grouped.quantile(0.75)
+        lo, hi = q1 - k * (q3 - q1), q3 + k * (q3 - q1)
+    elif method == "zscore":
+        mean, std = grouped.mean(), grouped.std(ddof=0).fillna(0)
+        lo, hi = mean - k * std, mean + k * std
+    else:  # mad: robust to the outliers it is looking for
+        med = grouped.median()
+        mad = (values - (groups.map(med) if groups is not None else med.iloc[0])).abs()
+        mad = mad.groupby(groups, observed=True).median() if groups is not None else pd.Series(
+            [mad.median()], index=med.index)
+        lo, hi = med - k * 1.4826 * mad, med + k * 1.4826 * mad
+    return pd.DataFrame({"lower": lo, "upper": hi})
+
+
+class OutlierHandler(TransformerMixin, BaseEstimator):
+    """Detect outliers in ``columns`` and cap, log-transform or flag them.
+
+    Parameters
+    ----------
+    columns : tuple of str
+        Columns to check. ``"SalesPerCustomer"`` is computed from Sales and Customers when asked for.
+    method : {"iqr", "zscore", "mad"}
+        IQR fences, mean +/- k standard deviations, or median +/- k robust MADs.
+    action : {"cap", "log", "flag"}
+        Clip to the learned bounds, replace by log1p, or leave values and add ``<column>_outlier``.
+    by : str or None
+        Learn bounds per value of this column (e.g. ``"Store"``); unseen groups use global bounds.
+    threshold : float or None
+        k; None picks 1.5 (iqr), 3 (zscore) or 3.5 (mad).
+    ignore_zeros : bool
+        Leave zero values out of fitting and detection (closed days).
+
+    Attributes
+    ----------
+    bounds_ : dict of str to DataFrame
+        Per column, the lower/upper bounds per group.
+    global_bounds_ : dict of str to tuple of float
+        Per column, bounds over all groups (used for groups not seen at fit).
+    report_ : CleaningReport
+        Outliers detected in the data given to ``fit``.
+    """
+
+    def __init__(self, *, columns: tuple[str, ...] = (s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER),
+                 method: str = "iqr", action: str = "cap", by: str | None = s.STORE,
+                 threshold: float | None = None, ignore_zeros: bool = True):
+        self.columns = columns
+        self.method = method
+        self.action = action
+        self.by = by
+        self.threshold = threshold
+        self.ignore_zeros = ignore_zeros
+
+    def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"OutlierHandler needs a pandas DataFrame. Got {type(X).__name__}.")
+        if SALES_PER_CUSTOMER in self.columns and SALES_PER_CUSTOMER not in X.columns:
+            X = add_sales_per_customer(X)
+        needed = [c for c in self.columns if c not in X.columns] + (
+            [self.by] if self.by is not None and self.by not in X.columns else [])
+        if needed:
+            raise ValueError(f"OutlierHandler: columns {needed} are missing. Got {list(X.columns)}.")
+        return X
+
+    def _candidates(self, values: pd.Series) -> pd.Series:
+        usable = values.notna()
+        return usable & (values != 0) if self.ignore_zeros else usable
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> OutlierHandler:
+        """Learn the bounds from the rows of ``X``."""
+        if self.method not in _METHODS:
+            raise ValueError(f"`method` must be one of {_METHODS}. Got {self.method!r}.")
+        if self.action not in _ACTIONS:
+            raise ValueError(f"`action` must be one of {_ACTIONS} (removal: clean.rows.drop_outlier_rows). "
+                             f"Got {self.action!r}.")
+        k = _DEFAULT_THRESHOLD[self.method] if self.threshold is None else float(self.threshold)
+        if k <= 0:
+            raise ValueError(f"`threshold` must be > 0. Got {self.threshold}.")
+        X = self._prepare(X)
+        self.bounds_, self.global_bounds_ = {}, {}
+        for col in self.columns:
+            keep = self._candidates(X[col])
+            values = X.loc[keep, col].astype(float)
+            groups = X.loc[keep, self.by] if self.by is not None else None
+            self.bounds_[col] = _bounds(values, groups, self.method, k)
+            glob = _bounds(values, None, self.method, k).iloc[0]
+            self.global_bounds_[col] = (float(glob["lower"]), float(glob["upper"]))
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.report_ = self.report(X)
+        return self
+
+    def outlier_mask(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Boolean frame, one column per checked column: True where the value is outside its bounds."""
+        check_is_fitted(self, "bounds_")
+        X = self._prepare(X)
+        masks = {}
+        for col in self.columns:
+            lo, hi = self._row_bounds(X, col)
+            v = X[col].astype(float)
+            masks[col] = self._candidates(X[col]) & ((v < lo) | (v > hi))
+        return pd.DataFrame(masks, index=X.index)
+
+    def _row_bounds(self, X: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+        g_lo, g_hi = self.global_bounds_[col]
+        if self.by is None:
+            return np.full(len(X), g_lo), np.full(len(X), g_hi)
+        b = self.bounds_[col]
+        lo = X[self.by].map(b["lower"]).astype(float).fillna(g_lo).to_numpy()
+        hi = X[self.by].map(b["upper"]).astype(float).fillna(g_hi).to_numpy()
+        return lo, hi
+
+    def report(self, X: pd.DataFrame) -> CleaningReport:
+        """How many values of ``X`` each column's rule detects and what ``transform`` would change."""
+        mask = self.outlier_mask(X)
+        rep = CleaningReport()
+        where = f"per {self.by}" if self.by else "global"
+        for col in self.columns:
+            n = int(mask[col].sum())
+            changed = n if self.action == "cap" else (
+                int(self._candidates(self._prepare(X)[col]).sum()) if self.action == "log" else 0)
+            rep.add("OutlierHandler", col, f"{self.method} {where} -> {self.action}", n, changed,
+                    f"k={self.threshold or _DEFAULT_THRESHOLD[self.method]}")
+        return rep
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Return a copy of ``X`` with outliers capped, log-transformed, or flagged."""
+        check_is_fitted(self, "bounds_")
+        out = self._prepare(X).copy()
+        for col in self.columns:
+            candidates = self._candidates(out[col])
+            if self.action == "cap":
+                lo, hi = self._row_bounds(out, col)
+                v = out[col].astype(float)
+                out[col] = v.where(~candidates, v.clip(lo, hi))
+            elif self.action == "log":
+                out[col] = np.log1p(out[col].astype(float).clip(lower=0))
+            else:
+                lo, hi = self._row_bounds(out, col)
+                v = out[col].astype(float)
+                out[f"{col}_outlier"] = (candidates & ((v < lo) | (v > hi))).astype("int8")
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Input columns (plus SalesPerCustomer when computed), plus ``*_outlier`` flags for "flag"."""
+        check_is_fitted(self, "bounds_")
+        names = list(self.feature_names_in_)
+        if self.action == "flag":
+            names += [f"{c}_outlier" for c in self.columns]
+        return np.asarray(names, dtype=object)

@@ -1,0 +1,102 @@
+"""Clean a whole data directory: the library behind `storecast clean`, the demo and the EDA report.
+
+Store table: `StoreContextImputer` (what the gaps mean), then `ColumnImputer` for anything still
+missing, then outliers in CompetitionDistance. Daily rows: outliers in Sales, Customers and sales per
+customer, per store, fitted on open days with sales. Every step adds to one `CleaningReport`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CleanOptions", "CleanResult", "clean_dataset"]
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from storecast import schema as s
+from storecast.clean.missing import ColumnImputer, StoreContextImputer
+from storecast.clean.outliers import SALES_PER_CUSTOMER, OutlierHandler
+from storecast.clean.report import CleaningReport
+from storecast.clean.rows import drop_outlier_rows
+from storecast.data.contract import Dataset
+
+log = logging.getLogger(__name__)
+
+_STORE_NUMERIC = (s.COMPETITION_DISTANCE, s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR,
+                  s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR)
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """How to treat outliers and what is still missing after the context rules."""
+
+    outlier_method: str = "iqr"
+    outlier_action: str = "cap"  # cap | log | flag | remove
+    impute: str = "median"  # mean | median | most_frequent | model
+
+    def __post_init__(self) -> None:
+        if self.outlier_action not in ("cap", "log", "flag", "remove"):
+            raise ValueError(f"`outlier_action` must be cap, log, flag or remove. Got {self.outlier_action!r}.")
+        if self.outlier_method not in ("iqr", "zscore", "mad"):
+            raise ValueError(f"`outlier_method` must be iqr, zscore or mad. Got {self.outlier_method!r}.")
+        if self.impute not in ("mean", "median", "most_frequent", "model"):
+            raise ValueError(f"`impute` must be mean, median, most_frequent or model. Got {self.impute!r}.")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Cleaned copies of the frames and the report of everything that was changed."""
+
+    train: pd.DataFrame
+    store: pd.DataFrame
+    report: CleaningReport
+
+
+def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
+                  progress: Callable[[str], None] | None = None) -> CleanResult:
+    """Clean ``dataset``'s store table and daily rows; the input frames are left untouched."""
+    opts = options or CleanOptions()
+    step = progress or (lambda _msg: None)
+    report = CleaningReport()
+    action = "flag" if opts.outlier_action == "remove" else opts.outlier_action
+
+    step("store table: missing values")
+    context = StoreContextImputer().fit(dataset.store)
+    store = context.transform(dataset.store)
+    report = report.merge(context.report_)
+    imputer = ColumnImputer(strategy=opts.impute, columns=list(_STORE_NUMERIC)).fit(store)
+    report = report.merge(imputer.report(store))
+    store = imputer.transform(store)
+    log.info("store table: %d missing values filled", sum(a.changed for a in report.actions))
+
+    step("store table: outliers")
+    distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
+                              action=action, by=None).fit(store)
+    report = report.merge(distance.report_)
+    store = distance.transform(store) if opts.outlier_action != "remove" else store
+
+    step("daily rows: missing values")
+    train = dataset.train
+    report.add("contract", "(all train.csv columns)", "missing values", int(train.isna().sum().sum()), 0,
+               "the data contract refuses missing values in train.csv")
+    if dataset.test is not None:
+        n_open = int(dataset.test.attrs.get("missing_open_filled", 0))
+        report.add("contract", f"test.csv {s.OPEN}", "missing -> open (1)", n_open, n_open,
+                   "a store is taken as open when the schedule does not say")
+
+    step("daily rows: outliers per store")
+    handler = OutlierHandler(columns=(s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER), method=opts.outlier_method,
+                             action=action, by=s.STORE)
+    fit_rows = train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+    handler.fit(fit_rows)
+    report = report.merge(handler.report_)
+    if opts.outlier_action == "remove":
+        cleaned, dropped = drop_outlier_rows(train, handler)
+        report.add("drop_outlier_rows", "(rows)", f"{opts.outlier_method} per Store -> remove", dropped, dropped)
+        train = cleaned
+    else:
+        train = handler.transform(train)
+    log.info("daily rows: %s rows after cleaning", f"{len(train):,}")
+    return CleanResult(train=train.reset_index(drop=True), store=store, report=report)

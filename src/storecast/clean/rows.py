@@ -1,0 +1,29 @@
+"""Row filters used for training only: a Pipeline's ``transform`` cannot drop rows, these can.
+
+At predict time nothing is dropped: `storecast.predict.predict_frame` forecasts 0 for closed days.
+"""
+
+from __future__ import annotations
+
+__all__ = ["open_days", "sales_days", "drop_outlier_rows"]
+
+import pandas as pd
+
+from storecast import schema as s
+from storecast.clean.outliers import OutlierHandler
+
+
+def open_days(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows where the store was open."""
+    return df[df[s.OPEN] == 1]
+
+
+def sales_days(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows the models learn from and RMSPE scores: open with Sales > 0."""
+    return df[(df[s.OPEN] == 1) & (df[s.SALES] > 0)]
+
+
+def drop_outlier_rows(df: pd.DataFrame, handler: OutlierHandler) -> tuple[pd.DataFrame, int]:
+    """Rows of ``df`` where no checked column is an outlier for the fitted ``handler``, and the count dropped."""
+    mask = handler.outlier_mask(df).any(axis=1)
+    return df[~mask.to_numpy()], int(mask.sum())

@@ -1,0 +1,71 @@
+"""`storecast clean`: validated data in, cleaned parquet files and a cleaning report out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storecast.cli._app import app, console
+
+log = logging.getLogger(__name__)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temp file in the same directory, then rename: no half-written outputs."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    log.info("wrote %s", path)
+
+
+@app.command()
+def clean(
+    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
+    out: Path = typer.Option(..., "--out", help="Directory for the cleaned parquet files and the report."),
+    outlier_method: str = typer.Option("iqr", help="Outlier detection: iqr, zscore or mad."),
+    outlier_action: str = typer.Option("cap", help="Outlier handling: cap, log, flag or remove."),
+    impute: str = typer.Option(
+        "median", help="Imputation of what is still missing: mean, median, most_frequent, model."
+    ),
+) -> None:
+    """Clean the data (missing values, outliers) and write it next to a report; input files stay untouched."""
+    from storecast.clean.pipeline import CleanOptions, clean_dataset
+    from storecast.data.contract import load_dataset
+
+    try:
+        options = CleanOptions(outlier_method=outlier_method, outlier_action=outlier_action, impute=impute)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("reading and validating", total=None)
+        dataset = load_dataset(data)
+        result = clean_dataset(dataset, options, progress=lambda msg: progress.update(task, description=msg))
+        progress.update(task, description="writing")
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write(out / "train_clean.parquet", lambda p: result.train.to_parquet(p, index=False))
+        _atomic_write(out / "store_clean.parquet", lambda p: result.store.to_parquet(p, index=False))
+        frame = result.report.to_frame()
+        _atomic_write(out / "cleaning_report.csv", lambda p: frame.to_csv(p, index=False))
+        payload = {"data": str(data), "options": options.__dict__, **result.report.to_dict()}
+        _atomic_write(out / "cleaning_report.json",
+                      lambda p: p.write_text(json.dumps(payload, indent=2, default=str)))
+    table = Table(title=f"cleaning report ({len(result.train):,} daily rows written to {out})", title_justify="left")
+    for col in ("step", "column", "rule", "detected", "changed"):
+        table.add_column(col, justify="right" if col in ("detected", "changed") else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(row.step, row.column, row.rule, f"{row.detected:,}", f"{row.changed:,}")
+    console.print(table)

@@ -1,0 +1,178 @@
+"""Cleaning transformers on small frames with known answers, alone and inside a Pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from storecast import schema as s
+from storecast.clean.missing import DISTANCE_MISSING, NO_PROMO2, SINCE_MISSING, ColumnImputer, StoreContextImputer
+from storecast.clean.outliers import SALES_PER_CUSTOMER, OutlierHandler
+from storecast.clean.pipeline import CleanOptions, clean_dataset
+from storecast.clean.rows import drop_outlier_rows, open_days, sales_days
+
+
+def _stores() -> pd.DataFrame:
+    return pd.DataFrame({
+        s.STORE: [1, 2, 3, 4],
+        s.COMPETITION_DISTANCE: [100.0, np.nan, 5000.0, 300.0],
+        s.COMPETITION_OPEN_SINCE_MONTH: [9.0, np.nan, np.nan, 4.0],
+        s.COMPETITION_OPEN_SINCE_YEAR: [2008.0, np.nan, np.nan, 2012.0],
+        s.PROMO2: [0, 1, 0, 1],
+        s.PROMO2_SINCE_WEEK: [np.nan, 13.0, np.nan, 40.0],
+        s.PROMO2_SINCE_YEAR: [np.nan, 2010.0, np.nan, 2011.0],
+        s.PROMO_INTERVAL: [np.nan, "Jan,Apr,Jul,Oct", np.nan, "Feb,May,Aug,Nov"],
+    })
+
+
+def _daily() -> pd.DataFrame:
+    """Store 1 has one spike (100 among values near 3); store 2 is steady; zeros are closed days."""
+    sales = [1, 2, 3, 4, 100, 0, 10, 11, 12, 13, 14, 0]
+    return pd.DataFrame({
+        s.STORE: [1] * 6 + [2] * 6,
+        s.SALES: sales,
+        s.CUSTOMERS: [1] * 5 + [0] + [2] * 5 + [0],
+        s.OPEN: [1 if v else 0 for v in sales],
+    })
+
+
+def test_store_context_imputer_fills_by_meaning_and_flags_absent_information():
+    stores = _stores()
+    before = stores.copy()
+    out = StoreContextImputer().fit(stores).transform(stores)
+    pd.testing.assert_frame_equal(stores, before)  # input untouched
+    assert out.loc[[0, 2], s.PROMO2_SINCE_WEEK].tolist() == [0.0, 0.0]
+    assert out.loc[[0, 2], s.PROMO_INTERVAL].tolist() == [NO_PROMO2, NO_PROMO2]
+    assert out.loc[1, s.COMPETITION_DISTANCE] == pytest.approx(2 * pd.Series([100, 5000, 300.0]).quantile(0.99))
+    assert out.loc[1, s.COMPETITION_OPEN_SINCE_YEAR] == 2008.0  # earliest year seen
+    assert out[DISTANCE_MISSING].tolist() == [0, 1, 0, 0]
+    assert out[SINCE_MISSING].tolist() == [0, 1, 1, 0]
+    assert not out.drop(columns=[s.STORE]).isna().any().any()
+
+
+def test_store_context_imputer_report_counts_each_rule():
+    rep = StoreContextImputer().fit(_stores()).report_.to_frame().set_index("column")
+    assert rep.loc[s.PROMO2_SINCE_WEEK, "changed"] == 2
+    assert rep.loc[s.COMPETITION_DISTANCE, "detected"] == 1
+    assert rep.loc[s.COMPETITION_OPEN_SINCE_YEAR, "changed"] == 2
+
+
+def test_fill_values_come_from_fit_rows_only():
+    early, late = _stores().iloc[:2], _stores().iloc[2:].assign(**{s.COMPETITION_OPEN_SINCE_YEAR: 1950.0})
+    imp = StoreContextImputer().fit(early)
+    assert (imp.distance_fill_, imp.since_year_fill_) == (200.0, 2008.0)  # store 1 only: distance 100, 2008
+    imp.transform(late)
+    assert (imp.distance_fill_, imp.since_year_fill_) == (200.0, 2008.0)
+
+
+@pytest.mark.parametrize(("strategy", "expected"), [("mean", 1800.0), ("median", 200.0), ("most_frequent", 100.0)])
+def test_column_imputer_strategies(strategy, expected):
+    df = pd.DataFrame({"d": [100.0, np.nan, 5000.0, 300.0, 100.0], "k": [1, 2, 3, 4, 5]})
+    out = ColumnImputer(strategy=strategy, columns=["d"]).fit(df).transform(df)
+    assert out.loc[1, "d"] == pytest.approx(expected if strategy != "mean" else df["d"].mean())
+    assert out["k"].tolist() == df["k"].tolist()
+
+
+def test_column_imputer_model_uses_the_other_columns():
+    x = np.arange(1.0, 21.0)
+    df = pd.DataFrame({"x": x, "y": 3 * x})
+    df.loc[10, "y"] = np.nan
+    out = ColumnImputer(strategy="model", columns=["y"]).fit(df).transform(df)
+    assert out.loc[10, "y"] == pytest.approx(33.0, rel=0.05)
+
+
+def test_column_imputer_refuses_an_unknown_strategy():
+    with pytest.raises(ValueError, match="`strategy` must be one of"):
+        ColumnImputer(strategy="guess").fit(pd.DataFrame({"a": [1.0]}))
+
+
+def test_iqr_bounds_per_store_on_a_known_series():
+    h = OutlierHandler(columns=(s.SALES,), method="iqr", action="flag").fit(_daily())
+    b = h.bounds_[s.SALES].loc[1]
+    # store 1, zeros ignored: [1, 2, 3, 4, 100] -> q1 = 2, q3 = 4, fences 2 - 3 = -1 and 4 + 3 = 7
+    assert (b["lower"], b["upper"]) == (-1.0, 7.0)
+    assert h.outlier_mask(_daily())[s.SALES].tolist() == [False] * 4 + [True] + [False] * 7
+
+
+@pytest.mark.parametrize("method", ["iqr", "zscore", "mad"])
+def test_every_method_finds_the_spike(method):
+    daily = pd.concat([_daily()] * 3, ignore_index=True)  # enough rows for the z-score to see the spike
+    daily.loc[daily[s.SALES] == 100, s.SALES] = [100, 3, 3]
+    mask = OutlierHandler(columns=(s.SALES,), method=method, threshold=2.0).fit(daily).outlier_mask(daily)
+    assert mask[s.SALES].sum() >= 1 and mask.loc[daily[s.SALES] == 100, s.SALES].all()
+
+
+def test_cap_clips_to_the_learned_bounds_and_keeps_zeros():
+    daily = _daily()
+    out = OutlierHandler(columns=(s.SALES,), action="cap").fit(daily).transform(daily)
+    assert out.loc[4, s.SALES] == 7.0
+    assert out.loc[5, s.SALES] == 0  # a closed day stays closed
+    assert out.loc[6:10, s.SALES].tolist() == daily.loc[6:10, s.SALES].tolist()
+
+
+def test_log_action_and_sales_per_customer():
+    daily = _daily()
+    out = OutlierHandler(columns=(s.SALES, SALES_PER_CUSTOMER), action="log").fit(daily).transform(daily)
+    assert out.loc[4, s.SALES] == pytest.approx(np.log1p(100))
+    assert out.loc[6, SALES_PER_CUSTOMER] == pytest.approx(np.log1p(5.0))
+
+
+def test_unseen_store_uses_global_bounds():
+    h = OutlierHandler(columns=(s.SALES,), action="cap").fit(_daily())
+    new = pd.DataFrame({s.STORE: [9], s.SALES: [10_000], s.CUSTOMERS: [1], s.OPEN: [1]})
+    assert h.transform(new).loc[0, s.SALES] == h.global_bounds_[s.SALES][1]
+
+
+def test_bounds_never_move_with_later_rows():
+    daily = _daily()
+    h = OutlierHandler(columns=(s.SALES,)).fit(daily.iloc[:6])
+    learned = h.bounds_[s.SALES].copy()
+    later = daily.iloc[6:].assign(**{s.SALES: 10**6, s.STORE: 1})
+    h.transform(later)
+    h.report(later)
+    pd.testing.assert_frame_equal(h.bounds_[s.SALES], learned)
+
+
+def test_remove_rows_outside_the_pipeline():
+    daily = _daily()
+    kept, dropped = drop_outlier_rows(daily, OutlierHandler(columns=(s.SALES,)).fit(daily))
+    assert dropped == 1 and 100 not in kept[s.SALES].tolist()
+    assert len(open_days(daily)) == 10 and len(sales_days(daily)) == 10
+
+
+def test_transformers_chain_in_a_pipeline_with_pandas_output():
+    stores = _stores()
+    pipe = Pipeline([
+        ("context", StoreContextImputer()),
+        ("impute", ColumnImputer(strategy="median", columns=[s.COMPETITION_DISTANCE])),
+        ("outliers", OutlierHandler(columns=(s.COMPETITION_DISTANCE,), by=None, action="flag")),
+    ]).set_output(transform="pandas")
+    out = pipe.fit_transform(stores)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(pipe.get_feature_names_out())
+    assert f"{s.COMPETITION_DISTANCE}_outlier" in out.columns
+    clone(pipe)  # the estimator contract: parameters round-trip through get_params
+
+
+def test_bad_parameters_are_refused_at_fit():
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        OutlierHandler(method="sigma").fit(_daily())
+    with pytest.raises(ValueError, match="removal"):
+        OutlierHandler(action="remove").fit(_daily())
+
+
+@pytest.mark.parametrize("action", ["cap", "log", "flag", "remove"])
+def test_clean_dataset_reports_and_leaves_the_input_alone(dataset, action):
+    before = dataset.train.copy()
+    result = clean_dataset(dataset, CleanOptions(outlier_action=action))
+    pd.testing.assert_frame_equal(dataset.train, before)
+    frame = result.report.to_frame()
+    assert {"StoreContextImputer", "OutlierHandler"} <= set(frame["step"])
+    assert not result.store[[s.COMPETITION_DISTANCE, s.PROMO2_SINCE_WEEK]].isna().any().any()
+    if action == "remove":
+        assert len(result.train) == len(before) - frame.loc[frame["step"] == "drop_outlier_rows", "changed"].sum()
+    else:
+        assert len(result.train) == len(before)
