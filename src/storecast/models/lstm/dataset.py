@@ -1,0 +1,159 @@
+"""Turn daily rows into the LSTM's supervised form: a store x day panel, scaling, and windows.
+
+The series is made stationary enough to learn across stores by taking log sales and removing each
+store's mean level (learned on the fit window); what remains is scaled to (-1, 1). A window is a
+look-back of past values ending at an *origin* day plus the known-future inputs (Open, Promo,
+holidays, calendar) of the next ``horizon`` days, whose sales are the targets. Windows never mix
+stores and, because the panel ends at the fit cut, never reach past it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "ENC_FEATURES",
+           "DEC_FEATURES"]
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler
+
+from storecast import schema as s
+
+ENC_FEATURES = ("sales", "open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos")
+DEC_FEATURES = ("open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos", "doy_sin", "doy_cos",
+                "christmas_run_up", "step")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Store x day arrays over a contiguous date range (missing days: NaN sales, closed)."""
+
+    stores: np.ndarray  # (S,) store ids
+    dates: pd.DatetimeIndex  # (T,)
+    log_sales: np.ndarray  # (S, T) log1p(Sales) on open days with sales, NaN elsewhere
+    open: np.ndarray  # (S, T) 0/1
+    promo: np.ndarray
+    state_holiday: np.ndarray
+    school_holiday: np.ndarray
+
+
+def build_panel(train: pd.DataFrame, until: pd.Timestamp | str | None = None,
+                stores: np.ndarray | None = None) -> Panel:
+    """Pivot train-shaped rows up to ``until`` (inclusive) into a `Panel`."""
+    until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
+    rows = train[train[s.DATE] <= until]
+    store_ids = np.sort(rows[s.STORE].unique()) if stores is None else np.asarray(stores)
+    dates = pd.date_range(rows[s.DATE].min(), until, freq="D")
+    si = pd.Index(store_ids).get_indexer(rows[s.STORE])
+    ti = dates.get_indexer(rows[s.DATE])
+    keep = si >= 0
+    si, ti, rows = si[keep], ti[keep], rows[keep]
+
+    def grid(values: np.ndarray, fill: float) -> np.ndarray:
+        out = np.full((len(store_ids), len(dates)), fill, dtype=np.float32)
+        out[si, ti] = values
+        return out
+
+    sales = rows[s.SALES].to_numpy(dtype=float)
+    is_sale = (rows[s.OPEN].to_numpy() == 1) & (sales > 0)
+    return Panel(
+        stores=store_ids,
+        dates=dates,
+        log_sales=grid(np.where(is_sale, np.log1p(sales), np.nan), np.nan),
+        open=grid(rows[s.OPEN].to_numpy(dtype=np.float32), 0.0),
+        promo=grid(rows[s.PROMO].to_numpy(dtype=np.float32), 0.0),
+        state_holiday=grid((rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(dtype=np.float32), 0.0),
+        school_holiday=grid(rows[s.SCHOOL_HOLIDAY].to_numpy(dtype=np.float32), 0.0),
+    )
+
+
+class SalesScaler:
+    """log sales -> minus the store's mean -> MinMaxScaler to (-1, 1); fitted on the fit window only.
+
+    Attributes
+    ----------
+    store_mean_ : ndarray (S,)
+        Mean log sales per store over the fit window.
+    scaler_ : MinMaxScaler
+        Maps the de-meaned values of the fit window exactly onto (-1, 1).
+    """
+
+    def fit(self, log_sales: np.ndarray) -> SalesScaler:
+        """Learn store means and the (-1, 1) range from a (S, T) panel of log sales."""
+        self.store_mean_ = np.nan_to_num(np.nanmean(log_sales, axis=1)).astype(np.float64)
+        centred = log_sales - self.store_mean_[:, None]
+        values = centred[np.isfinite(centred)].reshape(-1, 1)
+        self.scaler_ = MinMaxScaler(feature_range=(-1, 1)).fit(values)
+        return self
+
+    def transform(self, log_sales: np.ndarray, store_index: np.ndarray | None = None) -> np.ndarray:
+        """Scale log sales of the stores at ``store_index`` (all stores when None); NaN stays NaN."""
+        mean = self.store_mean_ if store_index is None else self.store_mean_[store_index]
+        centred = log_sales - mean.reshape(mean.shape + (1,) * (log_sales.ndim - 1))
+        return centred * self.scaler_.scale_[0] + self.scaler_.min_[0]
+
+    def inverse_transform(self, scaled: np.ndarray, store_index: np.ndarray) -> np.ndarray:
+        """Back to log sales for rows belonging to the stores at ``store_index``."""
+        centred = (scaled - self.scaler_.min_[0]) / self.scaler_.scale_[0]
+        mean = self.store_mean_[store_index]
+        return centred + mean.reshape(mean.shape + (1,) * (scaled.ndim - 1))
+
+
+def _dow(dates: pd.DatetimeIndex | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    dow = np.asarray(pd.DatetimeIndex(dates).day_of_week, dtype=np.float32)
+    return np.sin(2 * np.pi * dow / 7), np.cos(2 * np.pi * dow / 7)
+
+
+def encoder_inputs(panel: Panel, scaled: np.ndarray) -> np.ndarray:
+    """(S, T, len(ENC_FEATURES)) inputs; unknown sales (closed, missing) are 0 with open = 0."""
+    sin, cos = _dow(panel.dates)
+    S, T = scaled.shape
+    return np.stack([
+        np.nan_to_num(scaled, nan=0.0), panel.open, panel.promo, panel.state_holiday, panel.school_holiday,
+        np.broadcast_to(sin, (S, T)), np.broadcast_to(cos, (S, T)),
+    ], axis=-1).astype(np.float32)
+
+
+def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, promo: np.ndarray,
+                    state_holiday: np.ndarray, school_holiday: np.ndarray, step: np.ndarray,
+                    horizon: int) -> np.ndarray:
+    """(N, len(DEC_FEATURES)) known-future inputs of N days; ``step`` is days after the origin (1..horizon)."""
+    sin, cos = _dow(dates)
+    idx = pd.DatetimeIndex(dates)
+    doy = np.asarray(idx.day_of_year, dtype=np.float32)
+    # the pre-Christmas surge is too sharp for a yearly sine: 1 on 24 December, fading to 0 over 4 weeks
+    to_xmas = np.asarray((pd.to_datetime(idx.year.astype(str) + "-12-24") - idx).days, dtype=np.float32)
+    run_up = np.where((to_xmas >= 0) & (to_xmas < 28), 1 - to_xmas / 28, 0).astype(np.float32)
+    return np.stack([
+        open_, promo, state_holiday, school_holiday, sin, cos,
+        np.sin(2 * np.pi * doy / 365.25), np.cos(2 * np.pi * doy / 365.25), run_up, step / horizon,
+    ], axis=-1).astype(np.float32)
+
+
+def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
+                 lookback: int, horizon: int) -> dict[str, np.ndarray]:
+    """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
+
+    Raises ``ValueError`` when a window would start before the panel or end after it (that is, after
+    the fit cut), so leakage past the cut cannot happen silently.
+    """
+    origins = np.asarray(origins)
+    if (origins - lookback + 1 < 0).any() or (origins + horizon > len(panel.dates) - 1).any():
+        raise ValueError("`origins` must leave `lookback` days before and `horizon` days after inside the panel.")
+    enc_all = encoder_inputs(panel, scaled)
+    offsets = np.arange(-lookback + 1, 1)
+    enc = enc_all[store_index[:, None], origins[:, None] + offsets[None, :]]
+    steps = np.arange(1, horizon + 1)
+    t = origins[:, None] + steps[None, :]
+    si = np.broadcast_to(store_index[:, None], t.shape)
+    dates = panel.dates[t.ravel()]
+    dec = future_features(dates, panel.open[si, t].ravel(), panel.promo[si, t].ravel(),
+                          panel.state_holiday[si, t].ravel(), panel.school_holiday[si, t].ravel(),
+                          np.broadcast_to(steps, t.shape).ravel().astype(np.float32), horizon)
+    target = scaled[si, t]
+    return {
+        "enc": enc, "dec": dec.reshape(len(origins), horizon, -1), "target": np.nan_to_num(target, nan=0.0),
+        "mask": np.isfinite(target).astype(np.float32), "store": store_index.astype(np.int64),
+        "target_day": t,
+    }

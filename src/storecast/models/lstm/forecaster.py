@@ -1,0 +1,305 @@
+"""`LSTMForecaster`: fit / predict / save / load around the network, and the LSTM's model files.
+
+A thin façade: windowing and scaling live in `dataset`, the network in `net`. The model file holds
+only tensors (weights, scaler parameters, each store's last look-back window at the cut) and is
+loaded with ``torch.load(weights_only=True)``; everything else is JSON in the card beside it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LSTMConfig", "LSTMForecaster", "LSTMBundle", "load_lstm_bundle", "train_lstm_bundle"]
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.errors import ArtifactError, ContractProblem, DataContractError, NotFittedError
+from storecast.models.lstm.dataset import (
+    DEC_FEATURES,
+    ENC_FEATURES,
+    SalesScaler,
+    build_panel,
+    encoder_inputs,
+    future_features,
+    make_windows,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0)") from exc
+    return torch
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    """Hyperparameters; defaults train on the full Rossmann data in minutes on 2 CPU cores."""
+
+    lookback: int = 56
+    horizon: int = 42
+    hidden: int = 64
+    emb: int = 8
+    epochs: int = 12
+    batch_size: int = 256
+    lr: float = 3e-3
+    origins_per_store: int = 12
+    patience: int = 3
+    seed: int = 0
+    levels: tuple[float, ...] = (0.8, 0.95)
+
+
+@dataclass
+class LSTMForecaster:
+    """Global LSTM across stores forecasting the ``horizon`` days after the fit cut."""
+
+    config: LSTMConfig = field(default_factory=LSTMConfig)
+
+    def fit(self, train: pd.DataFrame, until: pd.Timestamp | str | None = None,
+            progress: Callable[[int, float, float], None] | None = None) -> LSTMForecaster:
+        """Fit on rows up to ``until``; the last ``horizon`` days are the early-stopping window."""
+        torch = _torch()
+        from storecast.models.lstm.net import SalesNet
+
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        torch.set_num_threads(2)
+        rng = np.random.default_rng(cfg.seed)
+        panel = build_panel(train, until)
+        T = len(panel.dates)
+        if T < cfg.lookback + 2 * cfg.horizon + 1:
+            raise ValueError(f"need at least {cfg.lookback + 2 * cfg.horizon + 1} days before `until`; got {T}.")
+        self.scaler_ = SalesScaler().fit(panel.log_sales[:, : T - cfg.horizon])
+        scaled = self.scaler_.transform(panel.log_sales)
+        S = len(panel.stores)
+        self.net_ = SalesNet(S, len(ENC_FEATURES), len(DEC_FEATURES), cfg.hidden, cfg.emb)
+        opt = torch.optim.Adam(self.net_.parameters(), lr=cfg.lr)
+        all_stores = np.arange(S)
+        val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
+                                         cfg.lookback, cfg.horizon))
+        last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
+        best, best_state, waited, self.history_ = np.inf, None, 0, []
+        for epoch in range(cfg.epochs):
+            stores = np.repeat(all_stores, cfg.origins_per_store)
+            origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
+            batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon))
+            order = torch.from_numpy(rng.permutation(len(stores)))
+            self.net_.train()
+            total = 0.0
+            for start in range(0, len(order), cfg.batch_size):
+                idx = order[start: start + cfg.batch_size]
+                loss = self._loss({k: v[idx] for k, v in batch.items()})
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(idx)
+            train_loss = total / len(order)
+            self.net_.eval()
+            with torch.no_grad():
+                val_loss = float(self._loss(val))
+            self.history_.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss})
+            if progress:
+                progress(epoch + 1, train_loss, val_loss)
+            if val_loss < best - 1e-5:
+                best, waited = val_loss, 0
+                best_state = {k: v.detach().clone() for k, v in self.net_.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= cfg.patience:
+                    break
+        self.net_.load_state_dict(best_state)
+        self.net_.eval()
+        self._calibrate(val, panel, scaled)
+        # remember each store's last look-back window at the cut: forecasts need no extra history
+        self.stores_ = panel.stores
+        self.cut_ = panel.dates[-1]
+        self.last_window_ = encoder_inputs(panel, scaled)[:, T - cfg.lookback:]
+        return self
+
+    def _tensors(self, w: dict[str, np.ndarray]) -> dict:
+        torch = _torch()
+        return {k: torch.from_numpy(np.ascontiguousarray(w[k])) for k in ("enc", "dec", "target", "mask", "store")}
+
+    def _loss(self, b: dict):
+        pred = self.net_(b["enc"], b["store"], b["dec"])
+        return (((pred - b["target"]) ** 2) * b["mask"]).sum() / b["mask"].sum().clamp(min=1)
+
+    def _calibrate(self, val: dict, panel, scaled) -> None:
+        """Split-conformal quantiles of |log residual| on the time-ordered validation window."""
+        torch = _torch()
+        with torch.no_grad():
+            pred = self.net_(val["enc"], val["store"], val["dec"]).numpy()
+        mask = val["mask"].numpy() > 0
+        stores = val["store"].numpy()
+        log_pred = self.scaler_.inverse_transform(pred, stores)
+        log_true = self.scaler_.inverse_transform(val["target"].numpy(), stores)
+        resid = np.abs(log_true - log_pred)[mask]
+        n = len(resid)
+        self.quantiles_ = {  # finite-sample conformal quantile
+            str(lv): float(np.quantile(resid, min(1.0, np.ceil((n + 1) * lv) / n))) for lv in self.config.levels
+        }
+
+    def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None,
+                     level: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) Sales for open-day rows within the horizon after the cut."""
+        torch = _torch()
+        if not hasattr(self, "net_"):
+            raise NotFittedError("LSTMForecaster is not fitted: call fit() or load a model file.")
+        cfg = self.config
+        windows, cut = self.last_window_, self.cut_
+        if history is not None and len(history) and history[s.DATE].max() > cut:
+            cut = history[s.DATE].max()
+            panel = build_panel(history, cut, stores=self.stores_)
+            if len(panel.dates) < cfg.lookback:
+                raise DataContractError(ContractProblem("history", f"needs at least {cfg.lookback} days"))
+            windows = encoder_inputs(panel, self.scaler_.transform(panel.log_sales))[:, -cfg.lookback:]
+        store_index = pd.Index(self.stores_).get_indexer(rows[s.STORE])
+        unknown = sorted(set(rows[s.STORE][store_index < 0]))
+        if unknown:
+            raise DataContractError(ContractProblem(
+                "rows", f"unknown store(s) {unknown[:10]}: the model was trained on other stores", column=s.STORE))
+        step = (pd.DatetimeIndex(rows[s.DATE]) - cut).days.to_numpy()
+        outside = (step < 1) | (step > cfg.horizon)
+        if outside.any():
+            first = rows[s.DATE].iloc[int(np.flatnonzero(outside)[0])]
+            raise DataContractError(ContractProblem(
+                "rows", f"date {first:%Y-%m-%d} is outside the LSTM's horizon {cut + pd.Timedelta(days=1):%Y-%m-%d}"
+                f"..{cut + pd.Timedelta(days=cfg.horizon):%Y-%m-%d}; pass recent history or retrain", column=s.DATE))
+        dec = future_features(
+            rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), rows[s.PROMO].to_numpy(np.float32),
+            (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
+            rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon)
+        with torch.no_grad():
+            states = self.net_.encode(torch.from_numpy(windows), torch.arange(len(self.stores_)))
+            si = torch.from_numpy(store_index.astype(np.int64))
+            scaled = self.net_.decode(states[si], si, torch.from_numpy(dec)[:, None, :]).numpy()[:, 0]
+        log_pred = self.scaler_.inverse_transform(scaled, store_index)
+        q = self.quantiles_[str(level)] if str(level) in self.quantiles_ else self.quantiles_[str(cfg.levels[0])]
+        return np.expm1(log_pred), np.expm1(log_pred - q), np.expm1(log_pred + q)
+
+    # ---- persistence: tensors only -------------------------------------------------------------
+    def state_tensors(self) -> dict:
+        """Everything learned, as a flat dict of tensors (safe with ``weights_only=True``)."""
+        torch = _torch()
+        out = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        out.update({
+            "stores": torch.from_numpy(self.stores_.astype(np.int64)),
+            "last_window": torch.from_numpy(self.last_window_),
+            "store_mean": torch.from_numpy(self.scaler_.store_mean_),
+            "scale": torch.tensor([self.scaler_.scaler_.scale_[0], self.scaler_.scaler_.min_[0]], dtype=torch.float64),
+        })
+        return out
+
+    @classmethod
+    def from_state(cls, tensors: dict, card: dict) -> LSTMForecaster:
+        """Rebuild a fitted forecaster from `state_tensors` output and its card."""
+        from sklearn.preprocessing import MinMaxScaler
+
+        from storecast.models.lstm.net import SalesNet
+
+        cfg = card["config"]
+        self = cls(LSTMConfig(**{**cfg, "levels": tuple(cfg["levels"])}))
+        self.stores_ = tensors["stores"].numpy()
+        self.last_window_ = tensors["last_window"].numpy()
+        self.scaler_ = SalesScaler()
+        self.scaler_.store_mean_ = tensors["store_mean"].numpy()
+        self.scaler_.scaler_ = MinMaxScaler(feature_range=(-1, 1))
+        self.scaler_.scaler_.scale_ = tensors["scale"].numpy()[:1]
+        self.scaler_.scaler_.min_ = tensors["scale"].numpy()[1:]
+        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(DEC_FEATURES), cfg["hidden"], cfg["emb"])
+        self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        self.net_.eval()
+        self.cut_ = pd.Timestamp(card["cut"])
+        self.quantiles_ = card["intervals"]["abs_log_residual_quantiles"]
+        return self
+
+
+@dataclass
+class LSTMBundle:
+    """A loaded LSTM model file, with the Bundle protocol of `storecast.artifacts`."""
+
+    path: Path
+    card: dict
+    model: LSTMForecaster = field(repr=False)
+    kind: str = "lstm"
+    needs_history: bool = True
+    level: float = 0.8
+
+    def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None):
+        """(point, lower, upper) Sales for open-day rows."""
+        return self.model.predict_open(rows, history=history, level=self.level)
+
+
+def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:
+    """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, atomically."""
+    torch = _torch()
+    from storecast.artifacts import _atomic_write, _free_path, file_sha256, package_versions, write_card
+
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    path, created = _free_path(models_dir, "lstm", ".pt")
+    _atomic_write(path, lambda tmp: torch.save(model.state_tensors(), tmp))
+    full = {
+        "kind": "lstm", "created": created.isoformat().replace("+00:00", "Z"), "file": path.name,
+        "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
+        "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
+                      "method": "split-conformal on |log residual| of the last 42 fit days",
+                      "abs_log_residual_quantiles": model.quantiles_},
+        "training_history": model.history_ if hasattr(model, "history_") else [],
+        **(card or {}),
+        "versions": {**package_versions(), "torch": torch.__version__}, "sha256": file_sha256(path),
+    }
+    write_card(path.with_suffix(".json"), full)
+    return path
+
+
+def load_lstm_bundle(path: str | Path) -> LSTMBundle:
+    """Load an LSTM model file after checking its card and sha256; tensors only, no code is unpickled."""
+    torch = _torch()
+    from storecast.artifacts import _read_card, file_sha256
+
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"model file {path} not found.")
+    card = _read_card(path)
+    digest = file_sha256(path)
+    if card.get("sha256") != digest:
+        raise ArtifactError(f"model file {path} does not match its card (sha256 {digest[:12]}...): "
+                            "the file was modified or truncated; retrain or restore it.")
+    try:
+        tensors = torch.load(path, weights_only=True, map_location="cpu")
+        model = LSTMForecaster.from_state(tensors, card)
+    except Exception as exc:  # torch raises several kinds on a corrupt file
+        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
+    return LSTMBundle(path=path, card=card, model=model, level=float(card["intervals"]["default_level"]))
+
+
+def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",
+                      epochs: int | None = None, small: bool = False,
+                      progress: Callable[[int, float, float], None] | None = None) -> Path:
+    """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size."""
+    from storecast.artifacts import data_fingerprint
+
+    cfg = LSTMConfig(hidden=32, origins_per_store=6, epochs=4) if small else LSTMConfig()
+    if epochs is not None:
+        cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
+    train = dataset.train
+    until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
+    started = time.perf_counter()
+    model = LSTMForecaster(cfg).fit(train, until, progress=progress)
+    seconds = time.perf_counter() - started
+    log.info("LSTM fitted in %.1f s (%d epochs)", seconds, len(model.history_))
+    card = {"training": {"from": f"{train[s.DATE].min():%Y-%m-%d}", "until": f"{until:%Y-%m-%d}",
+                         "seconds": round(seconds, 1), "epochs_run": len(model.history_)},
+            "features": {"encoder": list(ENC_FEATURES), "decoder": list(DEC_FEATURES)},
+            "data_fingerprint": data_fingerprint(train)}
+    return save_lstm(model, models_dir, card)

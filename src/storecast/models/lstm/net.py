@@ -1,0 +1,45 @@
+"""The network: an LSTM encoder over the look-back window and a per-day head for the horizon.
+
+The head sees the encoder's summary of the store's recent weeks, the store embedding and one future
+day's known inputs. Because each future day is scored on its own, a row's forecast does not depend on
+which other days are in a request, the same guarantee the tree models give.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SalesNet"]
+
+import torch
+from torch import nn
+
+
+class SalesNet(nn.Module):
+    """Encoder LSTM + store embedding + MLP head producing one scaled log-sales value per future day."""
+
+    def __init__(self, n_stores: int, n_enc: int, n_dec: int, hidden: int = 64, emb: int = 8):
+        super().__init__()
+        self.embedding = nn.Embedding(n_stores, emb)
+        self.encoder = nn.LSTM(n_enc + emb, hidden, batch_first=True)
+        self.head = nn.Sequential(
+            nn.Linear(hidden + emb + n_dec, hidden), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, 1),
+        )
+
+    def encode(self, enc: torch.Tensor, store: torch.Tensor) -> torch.Tensor:
+        """(B, hidden) summary of each look-back window."""
+        e = self.embedding(store)
+        x = torch.cat([enc, e[:, None, :].expand(-1, enc.shape[1], -1)], dim=-1)
+        _, (h, _) = self.encoder(x)
+        return h[-1]
+
+    def decode(self, state: torch.Tensor, store: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
+        """(B, K) predictions for K future days of each window."""
+        e = self.embedding(store)
+        k = dec.shape[1]
+        x = torch.cat([state[:, None, :].expand(-1, k, -1), e[:, None, :].expand(-1, k, -1), dec], dim=-1)
+        return self.head(x).squeeze(-1)
+
+    def forward(self, enc: torch.Tensor, store: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
+        """Encode, then score every future day."""
+        return self.decode(self.encode(enc, store), store, dec)

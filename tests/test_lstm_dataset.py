@@ -1,0 +1,76 @@
+"""Time-series preparation for the LSTM: panel, scaling to (-1, 1), windows, stationarity tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.models.lstm.analysis import autocorrelation, stationarity, transforms
+from storecast.models.lstm.dataset import DEC_FEATURES, ENC_FEATURES, SalesScaler, build_panel, make_windows
+
+CUT = pd.Timestamp("2014-10-31")
+
+
+@pytest.fixture(scope="module")
+def panel(dataset):
+    return build_panel(dataset.train, CUT)
+
+
+def test_panel_ends_at_the_cut_and_marks_closed_days_as_unknown(panel, dataset):
+    assert panel.dates[-1] == CUT
+    assert panel.log_sales.shape == (dataset.train[s.STORE].nunique(), len(panel.dates))
+    closed = panel.open == 0
+    assert np.isnan(panel.log_sales[closed]).all()
+
+
+def test_scaler_maps_the_fit_window_exactly_onto_minus_one_one_and_inverts(panel):
+    scaler = SalesScaler().fit(panel.log_sales)
+    scaled = scaler.transform(panel.log_sales)
+    assert np.nanmin(scaled) == pytest.approx(-1.0, abs=1e-6)
+    assert np.nanmax(scaled) == pytest.approx(1.0, abs=1e-6)
+    back = scaler.inverse_transform(scaled, np.arange(len(panel.stores)))
+    np.testing.assert_allclose(back, panel.log_sales, rtol=1e-6, equal_nan=True)
+
+
+def test_windows_have_the_documented_shapes_and_stay_in_one_store(panel):
+    scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+    stores = np.array([0, 3, 5])
+    origins = np.array([100, 200, 300])
+    w = make_windows(panel, scaled, stores, origins, lookback=28, horizon=14)
+    assert w["enc"].shape == (3, 28, len(ENC_FEATURES))
+    assert w["dec"].shape == (3, 14, len(DEC_FEATURES))
+    assert w["target"].shape == w["mask"].shape == (3, 14)
+    # the encoder's sales channel is exactly that store's scaled sales over the look-back days
+    expected = np.nan_to_num(scaled[3, 200 - 27: 201])
+    np.testing.assert_allclose(w["enc"][1, :, 0], expected)
+    np.testing.assert_allclose(w["target"][2], np.nan_to_num(scaled[5, 301:315]))
+
+
+def test_windows_cannot_reach_past_the_cut(panel):
+    scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+    last = len(panel.dates) - 1
+    ok = make_windows(panel, scaled, np.array([0]), np.array([last - 14]), lookback=28, horizon=14)
+    assert panel.dates[ok["target_day"].max()] == CUT
+    with pytest.raises(ValueError, match="inside the panel"):
+        make_windows(panel, scaled, np.array([0]), np.array([last - 13]), lookback=28, horizon=14)
+
+
+def test_white_noise_is_stationary_and_a_random_walk_is_not():
+    rng = np.random.default_rng(0)
+    noise = pd.Series(rng.normal(size=600))
+    walk = noise.cumsum() + 50
+    assert stationarity(noise)["stationary"] is True
+    assert stationarity(walk)["stationary"] is False
+    assert stationarity(walk.diff())["stationary"] is True
+
+
+def test_transforms_and_weekly_autocorrelation():
+    days = pd.date_range("2013-01-01", periods=364, freq="D")
+    weekly = pd.Series(100 + 30 * (days.day_of_week == 0), index=days, dtype=float)
+    t = transforms(weekly)
+    assert list(t) == ["level", "log", "log, diff 1", "log, diff 7"]
+    assert np.allclose(t["log, diff 7"].dropna(), 0)
+    acf = autocorrelation(weekly, nlags=20)["acf"]
+    assert acf[7] == pytest.approx(1.0, abs=0.05) and acf[3] < 0

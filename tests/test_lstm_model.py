@@ -1,0 +1,98 @@
+"""The LSTM forecaster on small synthetic data: it learns, it saves and loads exactly, it refuses bad files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.artifacts import load_bundle
+from storecast.errors import ArtifactError, DataContractError
+from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, train_lstm_bundle
+from storecast.predict import predict_frame
+
+pytestmark = pytest.mark.torch
+CUT = pd.Timestamp("2014-11-19")
+QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=3, origins_per_store=4, batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def model_path(dataset, tmp_path_factory):
+    return train_lstm_bundle(dataset, until=CUT, models_dir=tmp_path_factory.mktemp("lstm"), small=True)
+
+
+@pytest.fixture(scope="module")
+def holdout(dataset):
+    t = dataset.train
+    rows = t[(t[s.DATE] > CUT) & (t[s.DATE] <= CUT + pd.Timedelta(days=42))]
+    return rows.drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+
+
+def test_a_short_training_run_lowers_the_loss(dataset):
+    model = LSTMForecaster(LSTMConfig(**{**QUICK.__dict__, "epochs": 4, "patience": 10})).fit(dataset.train, CUT)
+    losses = [h["train_loss"] for h in model.history_]
+    assert losses[-1] < losses[0]
+
+
+def test_training_is_reproducible_with_a_seed(dataset, holdout):
+    open_rows = holdout[holdout[s.OPEN] == 1].head(20)
+    a = LSTMForecaster(QUICK).fit(dataset.train, CUT).predict_open(open_rows)[0]
+    b = LSTMForecaster(QUICK).fit(dataset.train, CUT).predict_open(open_rows)[0]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_saved_model_predicts_identically_after_loading_through_predict_frame(model_path, holdout):
+    bundle = load_bundle(model_path)
+    assert bundle.kind == "lstm" and model_path.suffix == ".pt" and "storecast-lstm-" in model_path.name
+    first = predict_frame(bundle, holdout)
+    again = predict_frame(load_bundle(model_path), holdout)
+    pd.testing.assert_frame_equal(first, again)
+    assert (first.loc[holdout[s.OPEN] == 0, s.SALES] == 0).all()
+    open_ = first[holdout[s.OPEN] == 1]
+    assert (open_["lower"] <= open_[s.SALES]).all() and (open_[s.SALES] <= open_["upper"]).all()
+
+
+def test_a_row_alone_gets_the_same_forecast_as_in_a_batch(model_path, holdout):
+    bundle = load_bundle(model_path)
+    rows = holdout[holdout[s.OPEN] == 1].head(30)
+    batch = predict_frame(bundle, rows)[s.SALES].to_numpy()
+    alone = np.array([predict_frame(bundle, rows.iloc[[i]])[s.SALES].iat[0] for i in range(len(rows))])
+    np.testing.assert_allclose(alone, batch, rtol=1e-5)
+
+
+def test_card_records_config_intervals_and_training_range(model_path):
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["kind"] == "lstm" and card["training"]["until"] == "2014-11-19"
+    assert set(card["intervals"]["abs_log_residual_quantiles"]) == {"0.8", "0.95"}
+    assert "torch" in card["versions"]
+
+
+def test_dates_outside_the_horizon_and_unknown_stores_are_refused(model_path, holdout):
+    bundle = load_bundle(model_path)
+    late = holdout.head(1).assign(**{s.DATE: CUT + pd.Timedelta(days=60)})
+    with pytest.raises(DataContractError, match="outside the LSTM's horizon"):
+        bundle.predict_open(late)
+    with pytest.raises(DataContractError, match="unknown store"):
+        bundle.predict_open(holdout.head(1).assign(**{s.STORE: 999}))
+
+
+def test_history_moves_the_forecast_origin(model_path, dataset):
+    bundle = load_bundle(model_path)
+    later_cut = CUT + pd.Timedelta(days=21)
+    history = dataset.train[dataset.train[s.DATE] <= later_cut]
+    rows = dataset.train[(dataset.train[s.DATE] == later_cut + pd.Timedelta(days=30)) & (dataset.train[s.OPEN] == 1)]
+    point, _, _ = bundle.predict_open(rows, history=history)
+    assert np.isfinite(point).all() and (point > 0).all()
+
+
+@pytest.mark.parametrize("damage", ["tamper", "truncate"])
+def test_tampered_or_truncated_files_are_refused(model_path, tmp_path, damage):
+    bad = tmp_path / model_path.name
+    data = model_path.read_bytes()
+    bad.write_bytes(data[:-100] + bytes(100) if damage == "tamper" else data[: len(data) // 2])
+    bad.with_suffix(".json").write_text(model_path.with_suffix(".json").read_text())
+    with pytest.raises(ArtifactError, match="does not match its card"):
+        load_bundle(bad)
