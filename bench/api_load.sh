@@ -54,9 +54,16 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server RSS after start-up: $(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' /proc/$PID/status)"
 # warm-up (first requests, allocator, caches), not measured
 BODY_FILE="$TMP/one.json" wrk -t1 -c4 -d3s -s "$HERE/api_wrk.lua" "$BASE/predict" >/dev/null
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }  # server user+system CPU, clock ticks
 echo "== single-row /predict: $CONNS connections, ${DURATION}s"
+C0=$(cpu)
 BODY_FILE="$TMP/one.json" wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 5s -s "$HERE/api_wrk.lua" \
-  "$BASE/predict" | grep '^RESULT'
+  "$BASE/predict" | tee "$TMP/sat.txt" | grep '^RESULT'
+C1=$(cpu)
+N=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$TMP/sat.txt")
+# Server CPU per request does not depend on how much CPU other processes took meanwhile.
+awk -v c="$((C1 - C0))" -v n="$N" -v hz="$(getconf CLK_TCK)" \
+  'BEGIN {printf "server CPU per request: %.2f ms (=> %.0f req/s per fully free core)\n", 1000*c/hz/n, n*hz/c}'
 echo "== single-row /predict: $CONNS connections paced to ~300 req/s in total, ${DURATION}s"
 BODY_FILE="$TMP/one.json" DELAY_MS=$((CONNS * 1000 / 300)) wrk -t2 -c"$CONNS" -d"${DURATION}s" \
   --timeout 5s -s "$HERE/api_wrk.lua" "$BASE/predict" | grep '^RESULT'
@@ -65,3 +72,5 @@ echo "== 1000-row /predict batch: 1 connection, 10s"
 BODY_FILE="$TMP/batch.json" wrk -t1 -c1 -d10s --timeout 10s -s "$HERE/api_wrk.lua" \
   "$BASE/predict" | grep '^RESULT'
 echo "server peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$PID/status)"
+kill -INT "$SERVER"; wait "$SERVER" 2>/dev/null || true
+grep -o 'shutting down: .*' "$TMP/server.log" || true

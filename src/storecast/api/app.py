@@ -50,6 +50,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        log.info("shutting down: %s", app.state.batcher.stats())
         app.state.served = None
         app.state.batcher = None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 __all__ = ["Columns", "MicroBatcher"]
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import anyio
@@ -58,10 +59,16 @@ class MicroBatcher:
         self._queue: list[tuple[Columns, asyncio.Future[Result]]] = []
         self._draining = False
         self._limiter = anyio.CapacityLimiter(1)
+        # counters for the shutdown log line: how much batching happened and how busy predict was
+        self.requests = 0
+        self.calls = 0
+        self.rows = 0
+        self.busy_s = 0.0
 
     async def predict(self, columns: Columns) -> Result:
         """Forecast ``columns``, sharing the call with whatever else is waiting."""
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self.requests += 1
         self._queue.append((columns, future))
         if not self._draining:
             self._draining = True
@@ -78,8 +85,23 @@ class MicroBatcher:
             rows += n
         return [(c, f) for c, f in batch if not f.cancelled()]
 
+    def _timed(self, columns: Columns) -> Result:
+        start = time.perf_counter()
+        try:
+            return self._predict(columns)
+        finally:
+            self.busy_s += time.perf_counter() - start
+            self.calls += 1
+            self.rows += len(columns[0])
+
     async def _run(self, columns: Columns) -> Result:
-        return await anyio.to_thread.run_sync(self._predict, columns, limiter=self._limiter)
+        return await anyio.to_thread.run_sync(self._timed, columns, limiter=self._limiter)
+
+    def stats(self) -> str:
+        """One line: requests, predict calls, mean rows per call, seconds spent predicting."""
+        per_call = self.rows / self.calls if self.calls else 0.0
+        return (f"{self.requests} requests in {self.calls} predict calls "
+                f"({per_call:.1f} rows per call), {self.busy_s:.1f} s predicting")
 
     async def _drain(self) -> None:
         try:

@@ -106,28 +106,33 @@ class ServedModel:
 
     bundle: Any
     facts: StoreFacts
+    # The same stores as a set of Python ints: checking a small request against it never leaves the
+    # interpreter, while numpy calls may drop the GIL and then wait behind the predict thread.
+    store_set: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store_set = frozenset(self.facts.stores.tolist())
 
     @property
     def name(self) -> str:
         """File name of the model, as reported in every answer."""
         return Path(self.bundle.path).name
 
-    def unknown_stores(self, stores: np.ndarray) -> np.ndarray:
+    def unknown_stores(self, stores: Sequence[int]) -> list[int]:
         """Positions of ``stores`` the model was not fitted on (none when the bundle does not say)."""
-        known = self.facts.stores
-        if len(known) == 0:
-            return np.empty(0, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(known, stores), len(known) - 1)
-        return np.flatnonzero(known[pos] != stores)
+        known = self.store_set
+        if not known:
+            return []
+        return [i for i, st in enumerate(stores) if st not in known]
 
-    def check_stores(self, stores: np.ndarray, loc: tuple[str | int, ...] = ("rows",)) -> None:
+    def check_stores(self, stores: Sequence[int], loc: tuple[str | int, ...] = ("rows",)) -> None:
         """Raise InputError naming every row whose store the model does not know.
 
         An unknown store is a 422 at ``rows[i].store``: the endpoint exists, one field names a value
         this model cannot forecast, and the caller fixes it by removing the row or retraining.
         """
         bad = self.unknown_stores(stores)
-        if len(bad) == 0:
+        if not bad:
             return
         known = self.facts.stores
         hint = (f"this model knows {len(known)} stores ({known[0]}..{known[-1]}); "

@@ -61,8 +61,9 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
     if n > settings.max_batch_rows:
         raise InputError([(("rows",), f"the batch has {n:,} rows; this server takes at most "
                            f"{settings.max_batch_rows:,} per request: split it", "too_long")])
-    store = np.fromiter((r.store for r in rows), dtype=np.int64, count=n)
-    served.check_stores(store)
+    stores = [r.store for r in rows]
+    served.check_stores(stores)
+    store = np.array(stores, dtype=np.int64)
     days = np.fromiter((r.date.toordinal() for r in rows), dtype=np.int64, count=n) - _EPOCH_ORDINAL
     columns: Columns = (
         store, days,
@@ -87,7 +88,7 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     Sunday when the store sells on Sundays), closed on its state's public holidays, promos
     Monday..Friday in alternating weeks in the phase the model learned.
     """
-    served.check_stores(np.array([body.store], dtype=np.int64), loc=("store",))
+    served.check_stores([body.store], loc=("store",))
     start = body.start.toordinal() - _EPOCH_ORDINAL
     end = body.start + dt.timedelta(days=body.days - 1)
     if end > MAX_DATE:
