@@ -12,7 +12,7 @@ from storecast import schema as s
 from storecast.evaluation.metrics import rmspe
 
 
-def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 20_000, n_repeats: int = 3,
+def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 10_000, n_repeats: int = 2,
                        seed: int = 0) -> pd.DataFrame:
     """Impurity importance of the fitted trees and permutation importance on holdout ``rows``.
 
