@@ -4,6 +4,7 @@
 from storecast.cli import clean as _clean  # noqa: E402,F401
 from storecast.cli import data as _data  # noqa: E402,F401
 from storecast.cli import demo as _demo  # noqa: E402,F401
+from storecast.cli import eda as _eda  # noqa: E402,F401
 from storecast.cli import lstm as _lstm  # noqa: E402,F401
 from storecast.cli import models as _models  # noqa: E402,F401
 from storecast.cli import serve as _serve  # noqa: E402,F401

@@ -1,0 +1,38 @@
+"""`storecast eda`: the exploration report (HTML with embedded charts, numbers.json, CSV tables)."""
+
+from __future__ import annotations
+
+__all__ = ["eda"]
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from storecast.cli._app import app, console
+
+
+@app.command()
+def eda(
+    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and test.csv)."),
+    out: Path = typer.Option(Path("report"), "--out", help="Directory for report.html, numbers.json and tables/."),
+) -> None:
+    """Explore customer purchasing behaviour: one self-contained HTML report plus its numbers."""
+    from storecast.data.contract import load_dataset
+    from storecast.eda.questions import SECTIONS
+    from storecast.eda.render import build_report
+
+    steps = len(SECTIONS) + 3  # read, cleaning report, sections, write
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("Reading and validating", total=steps)
+        dataset = load_dataset(data)
+        done = {"n": 0}
+
+        def step(title: str) -> None:
+            progress.update(task, completed=done["n"] + 1, description=title)
+            done["n"] += 1
+
+        path = build_report(dataset, out, progress=step)
+        progress.update(task, completed=steps)
+    console.print(f"report written to [bold]{path}[/bold] (numbers: {out / 'numbers.json'}, tables: {out / 'tables'})")

@@ -1,0 +1,113 @@
+"""Shared pieces of the exploration report: the result object, the open-day filter, baselines, figures.
+
+Every question function returns a `QuestionResult`: the numbers its answer is written from, the tables
+behind it, and a ``draw`` callable that builds the figure only when the report is rendered (so tests on
+tiny frames never pay for matplotlib). Figures use matplotlib's object API with an explicit Agg canvas:
+no pyplot state, nothing to close, and no backend switched for whoever imports storecast.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "QuestionResult", "Numbers", "open_days", "ratio_to_baseline", "new_figure", "figure_png",
+    "pct", "num", "COLORS",
+]
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from storecast import schema as s
+
+Numbers = dict[str, Any]
+COLORS = ("#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5cad", "#8c8c8c")
+_DPI = 96
+
+
+@dataclass
+class QuestionResult:
+    """One answered question: numbers, tables, the answer text and a lazy figure.
+
+    Attributes
+    ----------
+    key : str
+        HTML anchor and prefix of the question's CSV files.
+    question : str
+        The question as the finance team asked it.
+    answer : str
+        One or two sentences written from ``numbers`` only.
+    numbers : dict
+        Every figure quoted in ``answer`` and ``finding`` (written to numbers.json).
+    tables : dict of str to DataFrame
+        Tables behind the answer (one CSV each); ``shown_table`` is also printed in the report.
+    draw : callable or None
+        Builds the figure; called once while rendering.
+    finding : str or None
+        One sentence with its number for the Findings list at the top.
+    """
+
+    key: str
+    question: str
+    answer: str
+    numbers: Numbers
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    draw: Callable[[], Figure] | None = None
+    finding: str | None = None
+    shown_table: str | None = None
+
+
+def open_days(train: pd.DataFrame) -> pd.DataFrame:
+    """Rows of days a store traded: open with positive sales (a closed day's zero says nothing about demand)."""
+    return train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+
+
+def ratio_to_baseline(rows: pd.DataFrame, normal: pd.Series | np.ndarray, column: str = s.SALES) -> pd.Series:
+    """``column`` divided by the store's mean on normal days of the same weekday.
+
+    Dividing by a per-store, per-weekday level makes days of big and small stores, and Mondays and
+    Saturdays, comparable, so a window around an event shows the event and not the calendar.
+    """
+    keys = [s.STORE, s.DAY_OF_WEEK]
+    base = rows.loc[np.asarray(normal, dtype=bool)].groupby(keys, observed=True)[column].mean()
+    idx = pd.MultiIndex.from_arrays([rows[s.STORE].to_numpy(), rows[s.DAY_OF_WEEK].to_numpy()], names=keys)
+    level = base.reindex(idx).to_numpy(dtype=float)
+    return pd.Series(rows[column].to_numpy(dtype=float) / level, index=rows.index)
+
+
+def new_figure(ncols: int = 1, *, width: float = 10.0, height: float = 3.6) -> tuple[Figure, list]:
+    """A figure with ``ncols`` axes side by side, laid out so labels never overlap."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    for ax in axes:
+        ax.grid(axis="y", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig, list(axes)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes of ``fig`` at a moderate DPI (small files, readable text)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI)
+    fig.clear()  # free the artists at once; the report holds only the bytes
+    return buf.getvalue()
+
+
+def pct(x: float, *, signed: bool = True, digits: int = 1) -> str:
+    """A share or change as text: 0.123 -> '+12.3%'."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:+.{digits}%}" if signed else f"{x:.{digits}%}"
+
+
+def num(x: float, digits: int = 0) -> str:
+    """A number with thousands separators: 6955.3 -> '6,955'."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.{digits}f}"

@@ -1,0 +1,181 @@
+"""Sections 5 and 6: sales vs customers, and how stores behave around closures and at weekends."""
+
+from __future__ import annotations
+
+__all__ = ["sales_vs_customers", "closure_effects", "trading_days", "store_correlations"]
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct, ratio_to_baseline
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def store_correlations(rows: pd.DataFrame) -> pd.Series:
+    """Pearson correlation of Sales and Customers per store, from grouped sums (one pass, no Python loop)."""
+    x, y = rows[s.SALES].astype(float), rows[s.CUSTOMERS].astype(float)
+    parts = pd.DataFrame({"x": x, "y": y, "xy": x * y, "xx": x * x, "yy": y * y, s.STORE: rows[s.STORE]})
+    g = parts.groupby(s.STORE).agg(["sum", "count"])
+    n = g[("x", "count")]
+    mx, my = g[("x", "sum")] / n, g[("y", "sum")] / n
+    cov = g[("xy", "sum")] / n - mx * my
+    vx, vy = g[("xx", "sum")] / n - mx * mx, g[("yy", "sum")] / n - my * my
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.sqrt(vx * vy)
+    return r.where((vx > 0) & (vy > 0)).rename("r")
+
+
+def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
+    """How closely sales follow customers (overall and per store), and sales per customer by store type."""
+    rows = open_days(train)
+    rows = rows[rows[s.CUSTOMERS] > 0]
+    r_all = float(np.corrcoef(rows[s.SALES], rows[s.CUSTOMERS])[0, 1]) if len(rows) > 1 else float("nan")
+    r_store = store_correlations(rows).dropna()
+    types = rows[s.STORE].map(store.set_index(s.STORE)[s.STORE_TYPE]).astype(str)
+    sums = rows.groupby(types)[[s.SALES, s.CUSTOMERS]].sum()
+    spc_type = sums[s.SALES] / sums[s.CUSTOMERS]
+    nums = {"r_overall": r_all, "r_store_median": float(r_store.median()), "r_store_p05": float(r_store.quantile(0.05)),
+            "share_stores_r_above_0_8": float((r_store > 0.8).mean()),
+            "sales_per_customer": float(rows[s.SALES].sum() / rows[s.CUSTOMERS].sum()),
+            "spc_by_type": {str(k): float(v) for k, v in spc_type.items()},
+            "spc_high_type": str(spc_type.idxmax()), "spc_high": float(spc_type.max()),
+            "spc_low_type": str(spc_type.idxmin()), "spc_low": float(spc_type.min())}
+    above = pct(nums["share_stores_r_above_0_8"], signed=False, digits=0)
+    answer = (f"Across all open days sales and customers correlate at r = {nums['r_overall']:.2f}; within a store "
+              f"the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, 5% below "
+              f"{nums['r_store_p05']:.2f}). A customer spends {nums['sales_per_customer']:.2f} on average, from "
+              f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
+              f"{nums['spc_high_type']} stores.")
+    finding = (f"Sales follow customers closely (median within-store r = {nums['r_store_median']:.2f}); a customer "
+               f"spends {nums['sales_per_customer']:.2f}, least at type {nums['spc_low_type']} "
+               f"({nums['spc_low']:.2f}).")
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        hb = a1.hexbin(rows[s.CUSTOMERS], rows[s.SALES], gridsize=60, bins="log", cmap="Blues", mincnt=1)
+        fig.colorbar(hb, ax=a1, label="store-days (log)")
+        a1.set_xlabel("customers")
+        a1.set_ylabel("sales")
+        a1.set_title(f"Sales vs customers (r = {r_all:.2f})")
+        a2.hist(r_store, bins=40, color=COLORS[0])
+        a2.set_xlabel("correlation within a store")
+        a2.set_ylabel("stores")
+        a2.set_title("Per-store correlation")
+        return fig
+
+    table = pd.DataFrame({"StoreType": spc_type.index, "sales_per_customer": spc_type.to_numpy()})
+    return QuestionResult("sales-customers", "How do sales relate to customers?", answer, nums,
+                          {"sales_per_customer_by_type": table, "correlation_per_store": r_store.reset_index()},
+                          draw, finding, "sales_per_customer_by_type")
+
+
+def closure_effects(train: pd.DataFrame) -> QuestionResult:
+    """Sales and customers on the day before and the day after a closure, vs the store's weekday level.
+
+    Sunday closures are the normal rhythm, so a "closure" here is a closed Monday-Saturday; the first
+    day after a closure of 3+ days (refurbishment, long holidays) is shown apart.
+    """
+    t = train[[s.STORE, s.DATE, s.DAY_OF_WEEK, s.OPEN, s.SALES, s.CUSTOMERS]].sort_values([s.STORE, s.DATE])
+    g = t.groupby(s.STORE, observed=True)
+    day = pd.Timedelta(days=1)
+    prev_any = (g[s.OPEN].shift() == 0) & ((t[s.DATE] - g[s.DATE].shift()) == day)
+    prev_closed = prev_any & (g[s.DAY_OF_WEEK].shift() != 7)
+    next_closed = (g[s.OPEN].shift(-1) == 0) & ((g[s.DATE].shift(-1) - t[s.DATE]) == day) & (
+        g[s.DAY_OF_WEEK].shift(-1) != 7)
+    closed = (t[s.OPEN] == 0).astype(int)
+    run_id = ((closed.diff().fillna(1) != 0) | (t[s.STORE] != t[s.STORE].shift())).cumsum()
+    run_len = closed.groupby(run_id).transform("sum")
+    prev_run = run_len.groupby(t[s.STORE]).shift().fillna(0)
+    is_open = (t[s.OPEN] == 1) & (t[s.SALES] > 0)
+    t = t.assign(kind=np.select([prev_any & (prev_run >= 3), prev_closed, next_closed],
+                                ["after 3+ day closure", "day after closure", "day before closure"], "normal"))
+    t = t[is_open]
+    normal = t["kind"] == "normal"
+    ratios = pd.DataFrame({"kind": t["kind"], "sales": ratio_to_baseline(t, normal, s.SALES),
+                           "customers": ratio_to_baseline(t, normal, s.CUSTOMERS)})
+    order = ["normal", "day before closure", "day after closure", "after 3+ day closure"]
+    summary = ratios.groupby("kind")[["sales", "customers"]].mean().reindex(order)
+    summary["days"] = ratios.groupby("kind").size().reindex(order).fillna(0).astype(int)
+    nums = {f"{k.replace(' ', '_').replace('+', 'plus')}_{c}": float(summary.loc[k, c])
+            for k in order[1:] for c in ("sales", "customers")}
+    nums |= {f"{k.replace(' ', '_').replace('+', 'plus')}_days": int(summary.loc[k, "days"]) for k in order[1:]}
+    answer = (f"Against a normal day of the same weekday, the day before a (Mon-Sat) closure sells "
+              f"{pct(nums['day_before_closure_sales'] - 1)} with {pct(nums['day_before_closure_customers'] - 1)} "
+              f"customers; the day after sells {pct(nums['day_after_closure_sales'] - 1)} with "
+              f"{pct(nums['day_after_closure_customers'] - 1)} customers, and the first day after a closure of 3+ days "
+              f"{pct(nums['after_3plus_day_closure_sales'] - 1)} ({num(nums['after_3plus_day_closure_days'])} cases).")
+    finding = (f"Closures shift demand: the day before a closure sells {pct(nums['day_before_closure_sales'] - 1)}, "
+               f"the day after {pct(nums['day_after_closure_sales'] - 1)}.")
+
+    def draw():
+        fig, (ax,) = new_figure(height=3.2)
+        x = np.arange(len(order))
+        for i, c in enumerate(("sales", "customers")):
+            bars = ax.bar(x + (i - 0.5) * 0.38, summary[c].to_numpy(), 0.38, color=COLORS[i], label=c)
+            ax.bar_label(bars, fmt="{:.2f}", fontsize=8)
+        ax.set_xticks(x, order)
+        ax.axhline(1, color="black", lw=0.8)
+        ax.set_ylabel("vs store's normal weekday")
+        ax.set_title("Sales and customers around closures (closed Mon-Sat days)")
+        ax.legend(frameon=False)
+        return fig
+
+    return QuestionResult("closures", "What happens to customers and sales around closing days?", answer, nums,
+                          {"closures": summary.reset_index(names="day")}, draw, finding, "closures")
+
+
+def trading_days(train: pd.DataFrame) -> QuestionResult:
+    """Which stores trade on which weekdays, and how the weekend sells at 7-day vs Mon-Sat stores.
+
+    A store "trades" on a weekday when it was open on at least half of its recorded dates of that
+    weekday (holidays and refurbishments do not change its pattern). "Open all weekdays" = trades
+    Monday to Friday; "open 7 days" = trades every day including Sunday.
+    """
+    open_share = train.groupby([s.STORE, s.DAY_OF_WEEK])[s.OPEN].mean().unstack().reindex(columns=range(1, 8))
+    trades = open_share.fillna(0) >= 0.5
+    weekdays = trades[[1, 2, 3, 4, 5]].all(axis=1)
+    seven = trades.all(axis=1)
+    mon_sat = weekdays & trades[6] & ~trades[7]
+    group = pd.Series(np.select([seven, mon_sat, weekdays], ["7 days", "Mon-Sat", "Mon-Fri (+ other)"], "other"),
+                      index=trades.index)
+    rows = open_days(train)
+    rows = rows.assign(group=rows[s.STORE].map(group))
+    level = rows[rows[s.DAY_OF_WEEK] <= 5].groupby(s.STORE)[s.SALES].mean()
+    rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
+    profile = rows.groupby(["group", s.DAY_OF_WEEK])["rel"].mean().unstack("group").reindex(range(1, 8))
+    nums = {"stores": len(trades), "open_all_weekdays": int(weekdays.sum()), "open_7_days": int(seven.sum()),
+            "open_mon_sat": int(mon_sat.sum()),
+            "open_7_days_stores": [int(x) for x in trades.index[seven]]}
+    for grp, tag in (("7 days", "seven"), ("Mon-Sat", "mon_sat")):
+        if grp in profile.columns:
+            nums[f"{tag}_saturday_vs_weekday"] = float(profile.loc[6, grp])
+            nums[f"{tag}_sunday_vs_weekday"] = float(profile.loc[7, grp])
+    answer = (f"{nums['open_all_weekdays']:,} of {nums['stores']:,} stores trade on all weekdays Mon-Fri; "
+              f"{nums['open_mon_sat']:,} trade Mon-Sat and {nums['open_7_days']:,} on all 7 days.")
+    if "seven_sunday_vs_weekday" in nums:
+        answer += (f" At 7-day stores Saturday sells {pct(nums['seven_saturday_vs_weekday'] - 1)} and Sunday "
+                   f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
+                   + (f", while Mon-Sat stores' Saturday sells {pct(nums['mon_sat_saturday_vs_weekday'] - 1)}."
+                      if "mon_sat_saturday_vs_weekday" in nums else "."))
+    finding = None
+    if "seven_sunday_vs_weekday" in nums:
+        finding = (f"Only {nums['open_7_days']:,} stores open on Sundays, and there Sunday sells "
+                   f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean.")
+
+    def draw():
+        fig, (ax,) = new_figure(height=3.2)
+        for i, grp in enumerate(profile.columns):
+            ax.plot(_WEEKDAYS, profile[grp].to_numpy(), marker="o", color=COLORS[i],
+                    label=f"{grp} ({int((group == grp).sum())} stores)")
+        ax.axhline(1, color="black", lw=0.8)
+        ax.set_ylabel("sales / store's Mon-Fri mean")
+        ax.set_title("Weekday profile by trading pattern")
+        ax.legend(frameon=False)
+        return fig
+
+    table = pd.DataFrame({s.STORE: group.index, "trading_pattern": group.to_numpy()})
+    return QuestionResult("trading-days", "Which stores open on all weekdays or all 7 days, and how do their "
+                          "weekends sell?", answer, nums,
+                          {"trading_pattern": table, "weekday_profile": profile.reset_index()}, draw, finding)

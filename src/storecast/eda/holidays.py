@@ -1,0 +1,189 @@
+"""Section 3, holidays: sales around state holidays and in school holidays; Christmas and Easter."""
+
+from __future__ import annotations
+
+__all__ = ["state_holiday_window", "school_holiday_effect", "christmas_easter"]
+
+import numpy as np
+import pandas as pd
+from dateutil.easter import easter
+
+from storecast import schema as s
+from storecast.eda._base import COLORS, QuestionResult, new_figure, open_days, pct, ratio_to_baseline
+
+_HOLIDAY_NAMES = {"a": "public holiday", "b": "Easter", "c": "Christmas"}
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult:
+    """Sales on the days before, during and after state holidays, relative to the store's normal level.
+
+    Each open day is tied to the store's nearest state holiday within ``window`` days (offset -window
+    .. +window). Its sales are divided by the store's mean on days of the same weekday far from any
+    holiday (``ratio_to_baseline``), so 1.0 means a normal day.
+    """
+    hol = train.loc[train[s.STATE_HOLIDAY] != "0", [s.STORE, s.DATE, s.STATE_HOLIDAY]]
+    hol = hol.rename(columns={s.DATE: "holiday", s.STATE_HOLIDAY: "kind"}).sort_values("holiday")
+    hol["kind"] = hol["kind"].astype(str)
+    rows = open_days(train)[[s.STORE, s.DAY_OF_WEEK, s.DATE, s.SALES]].sort_values(s.DATE)
+    tied = pd.merge_asof(rows, hol, left_on=s.DATE, right_on="holiday", by=s.STORE, direction="nearest",
+                         tolerance=pd.Timedelta(days=window))
+    tied["offset"] = (tied[s.DATE] - tied["holiday"]).dt.days
+    tied["ratio"] = ratio_to_baseline(tied, tied["offset"].isna()).to_numpy()
+    near = tied.dropna(subset=["offset", "ratio"])
+    profile = near.groupby(["kind", "offset"])["ratio"].mean().unstack("kind")
+    overall = near.groupby("offset")["ratio"].mean()
+
+    def _mean(series: pd.Series, lo: int, hi: int) -> float:
+        part = series[(series.index >= lo) & (series.index <= hi)]
+        return float(part.mean()) if len(part) else float("nan")
+
+    all_days = train.loc[train[s.STATE_HOLIDAY] != "0"]
+    nums = {"window_days": window, "holiday_store_days": len(all_days),
+            "open_share_on_holiday": float((all_days[s.OPEN] == 1).mean()) if len(all_days) else float("nan"),
+            "day_before": _mean(overall, -1, -1), "days_before_3": _mean(overall, -3, -1),
+            "day_after": _mean(overall, 1, 1), "days_after_3": _mean(overall, 1, 3)}
+    for kind in profile.columns:
+        nums[f"day_before_{kind}"] = _mean(profile[kind].dropna(), -1, -1)
+        nums[f"day_after_{kind}"] = _mean(profile[kind].dropna(), 1, 1)
+    answer = (f"Stores are open on only {pct(nums['open_share_on_holiday'], signed=False)} of state-holiday "
+              f"store-days. The day before a holiday sells {pct(nums['day_before'] - 1)} vs a normal day of the same "
+              f"weekday (3 days before: {pct(nums['days_before_3'] - 1)}) and the day after "
+              f"{pct(nums['day_after'] - 1)} (3 days after: {pct(nums['days_after_3'] - 1)}): demand moves around "
+              f"the closed day rather than disappearing.")
+    finding = (f"The day before a state holiday sells {pct(nums['day_before'] - 1)} and the day after "
+               f"{pct(nums['day_after'] - 1)} compared with a normal day of the same weekday.")
+
+    def draw():
+        fig, (ax,) = new_figure(height=3.4)
+        for i, kind in enumerate(profile.columns):
+            ax.plot(profile.index, profile[kind], marker="o", ms=3, color=COLORS[i + 1],
+                    label=_HOLIDAY_NAMES.get(kind, kind))
+        ax.plot(overall.index, overall.to_numpy(), color=COLORS[0], lw=2.2, label="all state holidays")
+        ax.axhline(1, color="black", lw=0.8)
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_xlabel("days from the nearest state holiday")
+        ax.set_ylabel("sales / normal day")
+        ax.set_title(f"Sales around state holidays (open days, +/-{window} days)")
+        ax.legend(frameon=False, ncol=4)
+        return fig
+
+    table = profile.assign(all=overall).reset_index()
+    return QuestionResult("state-holidays", "What happens to sales before, during and after state holidays?",
+                          answer, nums, {"state_holiday_window": table}, draw, finding)
+
+
+def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
+    """Sales on school-holiday days vs other days of the same month, relative to the store's weekday level."""
+    rows = open_days(train)
+    rows = rows[rows[s.STATE_HOLIDAY] == "0"]
+    ratio = ratio_to_baseline(rows, rows[s.SCHOOL_HOLIDAY] == 0)
+    frame = pd.DataFrame({"month": rows[s.DATE].dt.month, "school": rows[s.SCHOOL_HOLIDAY], "ratio": ratio})
+    by_month = frame.groupby(["month", "school"])["ratio"].mean().unstack("school").reindex(columns=[0, 1])
+    counts = frame[frame["school"] == 1].groupby("month").size()
+    lift = (by_month[1] / by_month[0] - 1).dropna()
+    weights = counts.reindex(lift.index).fillna(0)
+    overall = float(np.average(lift, weights=weights)) if weights.sum() else float("nan")
+    nums = {"school_holiday_share": float(frame["school"].mean()), "lift_same_month": overall,
+            "lift_by_month": {int(m): float(v) for m, v in lift.items()}}
+    if len(lift):
+        nums |= {"best_month": int(lift.idxmax()), "best_month_lift": float(lift.max()),
+                 "worst_month": int(lift.idxmin()), "worst_month_lift": float(lift.min())}
+    answer = (f"{pct(nums['school_holiday_share'], signed=False)} of open days fall in school holidays. Within the "
+              f"same month they sell {pct(overall)} vs other days (weighted by school-holiday days)"
+              + (f", from {pct(nums['worst_month_lift'])} in {_MONTH_ABBR[nums['worst_month'] - 1]} to "
+                 f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
+
+    def draw():
+        fig, (ax,) = new_figure(height=3.2)
+        x = np.arange(1, 13)
+        bm = by_month.reindex(x)
+        ax.bar(x - 0.2, bm[0], 0.4, color=COLORS[5], label="no school holiday")
+        ax.bar(x + 0.2, bm[1], 0.4, color=COLORS[0], label="school holiday")
+        ax.set_xticks(x, _MONTH_ABBR)
+        ax.axhline(1, color="black", lw=0.8)
+        ax.set_ylim(max(0.0, float(np.nanmin(bm.to_numpy())) - 0.1), float(np.nanmax(bm.to_numpy())) + 0.05)
+        ax.set_ylabel("sales / store's weekday level")
+        ax.set_title("Sales on school-holiday days vs other days, by month")
+        ax.legend(frameon=False)
+        return fig
+
+    table = by_month.rename(columns={0: "no_school_holiday", 1: "school_holiday"}).assign(lift=lift).reset_index()
+    return QuestionResult("school-holidays", "Do school holidays change sales?", answer, nums,
+                          {"school_holidays": table}, draw)
+
+
+def christmas_easter(train: pd.DataFrame) -> QuestionResult:
+    """December day by day against November, and the days around Easter Sunday against the weeks before.
+
+    Works on the chain's daily mean of store-days divided by their store's weekday level, so neither
+    the weekday mix nor stores missing part of a year (the refurbishment gap) move the curve.
+    """
+    rows = open_days(train)
+    # each store-day against its store's weekday level: Sundays (few, big stores) and Mondays don't bend the curve
+    daily = ratio_to_baseline(rows, np.ones(len(rows), dtype=bool)).groupby(rows[s.DATE]).mean()
+    dec_rows, easter_rows = [], []
+    for year in sorted(daily.index.year.unique()):
+        nov = daily[(daily.index.year == year) & (daily.index.month == 11)]
+        dec = daily[(daily.index.year == year) & (daily.index.month == 12)]
+        if len(nov) and len(dec):
+            dec_rows.append(pd.DataFrame({"year": year, "day": dec.index.day, "ratio": dec.to_numpy() / nov.mean()}))
+        sunday = pd.Timestamp(easter(year))
+        offs = (daily.index - sunday).days
+        base = daily[(offs >= -35) & (offs <= -15)]
+        win = daily[(offs >= -14) & (offs <= 14)]
+        if len(base) and len(win):
+            easter_rows.append(pd.DataFrame({"year": year, "offset": (win.index - sunday).days,
+                                             "ratio": win.to_numpy() / base.mean()}))
+    dec_df = pd.concat(dec_rows, ignore_index=True) if dec_rows else pd.DataFrame(columns=["year", "day", "ratio"])
+    eas_df = pd.concat(easter_rows, ignore_index=True) if easter_rows else pd.DataFrame(
+        columns=["year", "offset", "ratio"])
+    dec_mean = dec_df.groupby("day")["ratio"].mean()
+    eas_mean = eas_df.groupby("offset")["ratio"].mean()
+    nums = {"december_years": sorted({int(y) for y in dec_df["year"]}),
+            "easter_years": sorted({int(y) for y in eas_df["year"]})}
+    if len(dec_mean):
+        pre = dec_mean[dec_mean.index <= 23]
+        nums |= {"dec_1_23_vs_nov": float(pre.mean() - 1), "dec_peak_day": int(dec_mean.idxmax()),
+                 "dec_peak_vs_nov": float(dec_mean.max() - 1),
+                 "dec_27_31_vs_nov": float(dec_mean[dec_mean.index >= 27].mean() - 1)}
+    if len(eas_mean):
+        nums |= {"easter_thursday_vs_base": float(eas_mean.get(-3, np.nan) - 1),
+                 "easter_saturday_vs_base": float(eas_mean.get(-1, np.nan) - 1),
+                 "easter_tuesday_vs_base": float(eas_mean.get(2, np.nan) - 1)}
+    parts = []
+    if len(dec_mean):
+        parts.append(f"December 1-23 sells {pct(nums['dec_1_23_vs_nov'])} vs November, peaking on "
+                     f"December {nums['dec_peak_day']} ({pct(nums['dec_peak_vs_nov'])}), and Dec 27-31 sells "
+                     f"{pct(nums['dec_27_31_vs_nov'])}")
+    if len(eas_mean):
+        parts.append(f"around Easter the Thursday before Good Friday sells {pct(nums['easter_thursday_vs_base'])} and "
+                     f"Easter Saturday {pct(nums['easter_saturday_vs_base'])} vs the weeks before, with the Tuesday "
+                     f"after at {pct(nums['easter_tuesday_vs_base'])}")
+    answer = ("; ".join(parts) + " (store-days vs their weekday level, averaged over years).") if parts else \
+        "The data covers neither a full November-December nor an Easter window."
+    answer = answer[0].upper() + answer[1:]
+    finding = (f"December 1-23 sells {pct(nums['dec_1_23_vs_nov'])} vs November, with the peak on December "
+               f"{nums['dec_peak_day']} at {pct(nums['dec_peak_vs_nov'])}.") if len(dec_mean) else None
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        for i, (year, part) in enumerate(dec_df.groupby("year")):
+            a1.plot(part["day"], part["ratio"], marker="o", ms=3, color=COLORS[i % 5], label=str(year))
+        a1.axhline(1, color="black", lw=0.8)
+        a1.set_xlabel("day of December")
+        a1.set_ylabel("sales / November mean")
+        a1.set_title("December, day by day")
+        a1.legend(frameon=False)
+        for i, (year, part) in enumerate(eas_df.groupby("year")):
+            a2.plot(part["offset"], part["ratio"], marker="o", ms=3, color=COLORS[i % 5], label=str(year))
+        a2.axhline(1, color="black", lw=0.8)
+        a2.axvline(0, color="grey", lw=0.8, ls="--")
+        a2.set_xlabel("days from Easter Sunday")
+        a2.set_ylabel("sales / mean of weeks -5..-3")
+        a2.set_title("Easter window")
+        a2.legend(frameon=False)
+        return fig
+
+    return QuestionResult("christmas-easter", "What do Christmas and Easter look like?", answer, nums,
+                          {"december": dec_df, "easter": eas_df}, draw, finding)

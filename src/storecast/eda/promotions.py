@@ -1,0 +1,229 @@
+"""Section 2, promotions: train vs test promo mix, the promo effect, which stores gain most, Promo2."""
+
+from __future__ import annotations
+
+__all__ = ["promo_train_vs_test", "promo_effect", "promo_uplift_by_store", "promo2_effect", "promo2_start"]
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
+
+
+def _mon_fri_open(train: pd.DataFrame) -> pd.DataFrame:
+    """Open Monday-Friday rows: promos never run at weekends, so weekends would bias any promo comparison."""
+    rows = open_days(train)
+    return rows[rows[s.DAY_OF_WEEK] <= 5]
+
+
+def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> QuestionResult | None:
+    """Is Promo distributed alike in train and test (overall, per store, per weekday), counted on open days."""
+    if test is None:
+        return None
+    tr, te = train[train[s.OPEN] == 1], test[test[s.OPEN] == 1]
+    per_store = pd.DataFrame({"train": tr.groupby(s.STORE)[s.PROMO].mean(),
+                              "test": te.groupby(s.STORE)[s.PROMO].mean()}).dropna()
+    by_dow = pd.DataFrame({"train": tr.groupby(s.DAY_OF_WEEK)[s.PROMO].mean(),
+                           "test": te.groupby(s.DAY_OF_WEEK)[s.PROMO].mean()}).reindex(range(1, 8)).fillna(0.0)
+    nums = {
+        "train_promo_share": float(tr[s.PROMO].mean()), "test_promo_share": float(te[s.PROMO].mean()),
+        "train_store_share_median": float(per_store["train"].median()),
+        "test_store_share_median": float(per_store["test"].median()),
+        "test_store_share_min": float(per_store["test"].min()), "test_store_share_max": float(per_store["test"].max()),
+        "weekend_promo_share_train": float(tr.loc[tr[s.DAY_OF_WEEK] >= 6, s.PROMO].mean() if
+                                           (tr[s.DAY_OF_WEEK] >= 6).any() else 0.0),
+    }
+    answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
+              f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
+              f"{pct(nums['train_store_share_median'], signed=False)} vs "
+              f"{pct(nums['test_store_share_median'], signed=False)} and every test store lies between "
+              f"{pct(nums['test_store_share_min'], signed=False)} and "
+              f"{pct(nums['test_store_share_max'], signed=False)}: "
+              f"promos are chain-wide weeks, so the mix differs only by how many promo weeks fall in the window.")
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        bins = np.linspace(0, 1, 41)
+        a1.hist(per_store["train"], bins=bins, color=COLORS[0], alpha=0.7, label="train")
+        a1.hist(per_store["test"], bins=bins, color=COLORS[1], alpha=0.7, label="test")
+        a1.set_xlabel("share of a store's open days with Promo")
+        a1.set_ylabel("stores")
+        a1.set_title("Promo share per store")
+        a1.legend(frameon=False)
+        x = np.arange(7)
+        a2.bar(x - 0.2, by_dow["train"], 0.4, color=COLORS[0], label="train")
+        a2.bar(x + 0.2, by_dow["test"], 0.4, color=COLORS[1], label="test")
+        a2.set_xticks(x, _WEEKDAYS)
+        a2.set_ylabel("share with Promo")
+        a2.set_title("Promo share by weekday (open days)")
+        a2.legend(frameon=False)
+        return fig
+
+    table = per_store.reset_index().rename(columns={"index": s.STORE})
+    return QuestionResult("promo-mix", "Is Promo distributed alike in train and test?", answer, nums,
+                          {"promo_share_per_store": table, "promo_share_by_weekday": by_dow.reset_index()}, draw)
+
+
+def promo_effect(train: pd.DataFrame) -> QuestionResult:
+    """Effect of Promo on sales, customers and sales per customer, on open Monday-Friday days."""
+    rows = _mon_fri_open(train)
+    g = rows.groupby(s.PROMO)[[s.SALES, s.CUSTOMERS]].sum()
+    n = rows.groupby(s.PROMO).size()
+    means = pd.DataFrame({"sales": g[s.SALES] / n, "customers": g[s.CUSTOMERS] / n,
+                          "sales_per_customer": g[s.SALES] / g[s.CUSTOMERS]}).reindex([0, 1])
+    uplift = means.loc[1] / means.loc[0] - 1
+    nums = {f"{k}_{tag}": float(means.loc[p, k]) for k in means.columns for p, tag in ((0, "no_promo"), (1, "promo"))}
+    nums |= {f"uplift_{k}": float(uplift[k]) for k in means.columns}
+    answer = (f"On open Monday-Friday days a promo day sells {num(nums['sales_promo'])} vs "
+              f"{num(nums['sales_no_promo'])} ({pct(nums['uplift_sales'])}); customers rise "
+              f"{pct(nums['uplift_customers'])} and sales per customer {pct(nums['uplift_sales_per_customer'])}, so "
+              f"promos work by bringing people in and by bigger baskets.")
+    finding = (f"A promo day sells {pct(nums['uplift_sales'])} vs a non-promo weekday "
+               f"(customers {pct(nums['uplift_customers'])}, basket {pct(nums['uplift_sales_per_customer'])}).")
+
+    def draw():
+        fig, axes = new_figure(3, height=3.0)
+        for ax, col, title in zip(axes, means.columns, ("Sales per day", "Customers per day", "Sales per customer"),
+                                  strict=True):
+            bars = ax.bar(["no promo", "promo"], means[col].to_numpy(), color=[COLORS[5], COLORS[0]])
+            ax.bar_label(bars, fmt="{:,.1f}" if col == "sales_per_customer" else "{:,.0f}", fontsize=8)
+            ax.set_title(f"{title} ({pct(float(uplift[col]))})")
+        return fig
+
+    table = means.rename(index={0: "no promo", 1: "promo"}).reset_index(names="day")
+    return QuestionResult("promo-effect", "How much does a promo add to sales, customers and sales per customer?",
+                          answer, nums, {"promo_effect": table}, draw, finding, "promo_effect")
+
+
+def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 10) -> QuestionResult:
+    """Which stores gain most from a promo: extra sales per promo day (Mon-Fri open days), ranked."""
+    rows = _mon_fri_open(train)
+    m = rows.groupby([s.STORE, s.PROMO])[s.SALES].mean().unstack()
+    m = m.reindex(columns=[0, 1]).dropna()
+    per = pd.DataFrame({"sales_no_promo": m[0], "sales_promo": m[1]})
+    per["extra_sales_per_promo_day"] = per["sales_promo"] - per["sales_no_promo"]
+    per["uplift"] = per["sales_promo"] / per["sales_no_promo"] - 1
+    per = per.join(store.set_index(s.STORE)[[s.STORE_TYPE, s.ASSORTMENT, s.PROMO2]])
+    per = per.sort_values("extra_sales_per_promo_day", ascending=False).reset_index(names=s.STORE)
+    best = per.head(top)
+    nums = {"stores": len(per), "median_uplift": float(per["uplift"].median()),
+            "p10_uplift": float(per["uplift"].quantile(0.1)), "p90_uplift": float(per["uplift"].quantile(0.9)),
+            "median_extra_sales": float(per["extra_sales_per_promo_day"].median()),
+            "top_stores": [int(x) for x in best[s.STORE]],
+            "top_extra_sales_mean": float(best["extra_sales_per_promo_day"].mean()),
+            "stores_losing": int((per["uplift"] <= 0).sum())}
+    by_type = per.groupby(s.STORE_TYPE, observed=True)["uplift"].median()
+    nums["median_uplift_by_type"] = {str(k): float(v) for k, v in by_type.items()}
+    answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day (10% of stores below "
+              f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
+              f"day, stores {', '.join(map(str, nums['top_stores'][:5]))} lead (top {len(best)}: "
+              f"{num(nums['top_extra_sales_mean'])} extra per promo day on average vs "
+              f"{num(nums['median_extra_sales'])} "
+              f"for the median store) and should get promos first.")
+    finding = (f"Promo gains vary widely: the top {len(best)} stores add {num(nums['top_extra_sales_mean'])} per promo "
+               f"day vs {num(nums['median_extra_sales'])} for the median store (led by store {nums['top_stores'][0]}).")
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        a1.hist(per["uplift"] * 100, bins=40, color=COLORS[0])
+        a1.axvline(nums["median_uplift"] * 100, color=COLORS[1], lw=1.5, label="median")
+        a1.set_xlabel("promo uplift per store (%)")
+        a1.set_ylabel("stores")
+        a1.set_title("Promo uplift across stores")
+        a1.legend(frameon=False)
+        types = [t for t in s.STORE_TYPES if (per[s.STORE_TYPE] == t).any()]
+        a2.boxplot([per.loc[per[s.STORE_TYPE] == t, "extra_sales_per_promo_day"] for t in types],
+                   tick_labels=[f"type {t}" for t in types], showfliers=False)
+        a2.set_ylabel("extra sales per promo day")
+        a2.set_title("Extra sales per promo day by store type")
+        return fig
+
+    shown = best[[s.STORE, s.STORE_TYPE, s.ASSORTMENT, "sales_no_promo", "sales_promo",
+                  "extra_sales_per_promo_day", "uplift"]]
+    return QuestionResult("promo-stores", f"Which stores gain most from promos (top {top})?", answer, nums,
+                          {"promo_uplift_top": shown, "promo_uplift_per_store": per}, draw, finding,
+                          "promo_uplift_top")
+
+
+def promo2_start(store: pd.DataFrame) -> pd.Series:
+    """Monday of Promo2SinceWeek/Year (ISO week) per store; NaT for stores without Promo2."""
+    out = pd.Series(pd.NaT, index=store[s.STORE].to_numpy(), dtype="datetime64[ns]")
+    ok = (store[s.PROMO2] == 1) & store[s.PROMO2_SINCE_WEEK].notna() & store[s.PROMO2_SINCE_YEAR].notna()
+    for sid, w, y in store.loc[ok, [s.STORE, s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR]].itertuples(index=False):
+        out[sid] = pd.Timestamp(dt.date.fromisocalendar(int(y), int(w), 1))
+    return out
+
+
+def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
+    """Promo2 (the continuing promotion): how stores in it compare, and do its round months sell more.
+
+    The round-month effect is a difference-in-differences: for each PromoInterval pattern, sales of
+    participating stores (after their start) in the months the pattern lists, relative to their other
+    months, divided by the same ratio for stores without Promo2 in the same calendar. Sales are first
+    divided by the store's own mean so big stores do not dominate.
+    """
+    rows = open_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
+    level = rows.groupby(s.STORE)[s.SALES].transform("mean")
+    rows = rows.assign(rel=rows[s.SALES] / level, month=rows[s.DATE].dt.month)
+    st = store.set_index(s.STORE)
+    per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean().join(st[[s.PROMO2]])
+    per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
+    med = per.groupby(s.PROMO2)[[s.SALES, s.CUSTOMERS, "spc"]].median().reindex([0, 1])
+    start = promo2_start(store)
+    in_p2 = rows[s.STORE].map(st[s.PROMO2]).to_numpy() == 1
+    started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
+    effects = []
+    for pattern in s.PROMO_INTERVALS:
+        months = [_MONTHS.index(m) + 1 for m in pattern.split(",")]
+        in_round = rows["month"].isin(months).to_numpy()
+        treated = in_p2 & started & (rows[s.STORE].map(st[s.PROMO_INTERVAL]) == pattern).to_numpy()
+        control = ~in_p2
+        if not treated.any() or not control.any():
+            continue
+        t_ratio = rows["rel"][treated & in_round].mean() / rows["rel"][treated & ~in_round].mean()
+        c_ratio = rows["rel"][control & in_round].mean() / rows["rel"][control & ~in_round].mean()
+        effects.append({"PromoInterval": pattern, "stores": int(rows.loc[treated, s.STORE].nunique()),
+                        "round_month_effect": float(t_ratio / c_ratio - 1)})
+    eff = pd.DataFrame(effects, columns=["PromoInterval", "stores", "round_month_effect"])
+    weighted = float(np.average(eff["round_month_effect"], weights=eff["stores"])) if len(eff) else float("nan")
+    nums = {"stores_with_promo2": int((st[s.PROMO2] == 1).sum()), "stores": len(st),
+            "median_sales_promo2": float(med.loc[1, s.SALES]), "median_sales_no_promo2": float(med.loc[0, s.SALES]),
+            "median_customers_promo2": float(med.loc[1, s.CUSTOMERS]),
+            "median_customers_no_promo2": float(med.loc[0, s.CUSTOMERS]),
+            "median_spc_promo2": float(med.loc[1, "spc"]), "median_spc_no_promo2": float(med.loc[0, "spc"]),
+            "round_month_effect": weighted}
+    answer = (f"{nums['stores_with_promo2']:,} of {nums['stores']:,} stores take part in Promo2. The median "
+              f"participating store sells {num(nums['median_sales_promo2'])} a day vs "
+              f"{num(nums['median_sales_no_promo2'])} for the others "
+              f"({pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)}; different stores, so not "
+              f"an effect). In the months a Promo2 round starts, participants sell "
+              f"{pct(weighted)} relative to their other months, net of the same months at non-Promo2 stores.")
+    finding = (f"Promo2 shows no lift: its round months change sales by {pct(weighted)} net of the calendar, and "
+               f"participants sell {pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)} vs "
+               f"non-participants.") if abs(weighted) < 0.02 else (
+               f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar.")
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        groups = [per.loc[per[s.PROMO2] == p, s.SALES] for p in (0, 1)]
+        a1.boxplot(groups, tick_labels=["no Promo2", "Promo2"], showfliers=False)
+        a1.set_ylabel("store's mean daily sales")
+        a1.set_title("Stores with and without Promo2")
+        if len(eff):
+            bars = a2.bar(range(len(eff)), eff["round_month_effect"] * 100, color=COLORS[0])
+            a2.bar_label(bars, fmt="{:+.1f}%", fontsize=8)
+            a2.set_xticks(range(len(eff)), eff["PromoInterval"])
+            a2.axhline(0, color="black", lw=0.8)
+        a2.set_ylabel("sales in round months vs other (%)")
+        a2.set_title("Promo2 round-month effect (net of non-Promo2)")
+        return fig
+
+    table = med.rename(index={0: "no Promo2", 1: "Promo2"}).reset_index(names="group")
+    return QuestionResult("promo2", "Does Promo2, the continuing promotion, lift sales?", answer, nums,
+                          {"promo2_stores": table, "promo2_round_effect": eff}, draw, finding, "promo2_round_effect")

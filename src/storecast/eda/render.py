@@ -1,0 +1,168 @@
+"""Assemble the exploration report: one self-contained HTML file plus numbers.json and a CSV per table.
+
+The HTML embeds every chart as a base64 PNG and carries no external CSS, fonts or scripts, so it opens
+offline and can be mailed as one file. Every file is written through a temp file and renamed, so an
+interrupted run never leaves a half-written report behind.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ReportSection", "build_report", "compute_sections", "render_html", "table_rows"]
+
+import base64
+import datetime as dt
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from storecast import __version__
+from storecast.data.contract import Dataset
+from storecast.eda._base import QuestionResult, figure_png
+from storecast.eda.questions import SECTIONS, run_section
+
+log = logging.getLogger(__name__)
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_MAX_SHOWN_ROWS = 12
+_PCT_HINTS = ("share", "uplift", "change", "lift", "effect")
+
+
+@dataclass
+class ReportSection:
+    """A section's results, ready to render."""
+
+    number: int
+    key: str
+    title: str
+    results: list[QuestionResult]
+
+
+def _cleaning_report(dataset: Dataset):
+    """The cleaning pipeline's report on this data (what the missing-value section quotes), when available."""
+    try:
+        from storecast.clean.pipeline import clean_dataset
+    except ImportError:  # the EDA still works from the data's own rules
+        return None
+    return clean_dataset(dataset).report
+
+
+def compute_sections(dataset: Dataset, progress: Callable[[str], None] | None = None) -> list[ReportSection]:
+    """Answer every question of every section, calling ``progress(title)`` before each section."""
+    step = progress or (lambda _msg: None)
+    step("Cleaning report")
+    report = _cleaning_report(dataset)
+    out = []
+    for i, section in enumerate(SECTIONS, start=1):
+        step(section.title)
+        out.append(ReportSection(i, section.key, section.title, run_section(section, dataset, report)))
+    return out
+
+
+def _fmt(value: Any, column: str) -> str:
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return ""
+        if any(h in column.lower() for h in _PCT_HINTS):
+            return f"{value:+.1%}" if "share" not in column.lower() else f"{value:.1%}"
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}" if column != "Store" else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def table_rows(frame: pd.DataFrame, limit: int = _MAX_SHOWN_ROWS) -> tuple[list[str], list[list[str]]]:
+    """Header and formatted cells of ``frame``'s first ``limit`` rows (shares and changes as percentages)."""
+    head = frame.head(limit)
+    cols = [str(c) for c in head.columns]
+    rows = [[_fmt(v, c) for v, c in zip(row, cols, strict=True)] for row in head.itertuples(index=False)]
+    return cols, rows
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON values: numpy scalars unwrapped, NaN/inf as null (JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, (pd.Timestamp, dt.date)):
+        return obj.isoformat()
+    return obj
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_html(sections: list[ReportSection], meta: dict[str, Any]) -> str:
+    """The report's HTML: findings first, then each section's questions with chart, answer and table."""
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    items = []
+    for sec in sections:
+        questions = []
+        for r in sec.results:
+            image = None
+            if r.draw is not None:
+                image = base64.b64encode(figure_png(r.draw())).decode("ascii")
+            table = table_rows(r.tables[r.shown_table]) if r.shown_table else None
+            questions.append({"key": r.key, "question": r.question, "answer": r.answer, "image": image,
+                              "table": table, "table_name": r.shown_table})
+        items.append({"number": sec.number, "key": sec.key, "title": sec.title, "questions": questions})
+    findings = [{"key": r.key, "text": r.finding, "section": sec.title}
+                for sec in sections for r in sec.results if r.finding]
+    return env.get_template("report.html.j2").render(sections=items, findings=findings, meta=meta)
+
+
+def build_report(dataset: Dataset, out_dir: str | Path, progress: Callable[[str], None] | None = None) -> Path:
+    """Write ``report.html``, ``numbers.json`` and ``tables/*.csv`` for ``dataset`` into ``out_dir``.
+
+    Returns
+    -------
+    Path of the HTML file.
+    """
+    out = Path(out_dir)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    sections = compute_sections(dataset, progress)
+    train = dataset.train
+    meta = {"data": str(dataset.root), "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "version": __version__, "rows": len(train), "stores": int(train["Store"].nunique()),
+            "first_date": f"{train['Date'].min():%Y-%m-%d}", "last_date": f"{train['Date'].max():%Y-%m-%d}"}
+    if progress:
+        progress("Writing the report")
+    html = render_html(sections, meta)
+    numbers = {"meta": meta,
+               "findings": [{"key": r.key, "text": r.finding} for sec in sections for r in sec.results if r.finding],
+               "questions": {r.key: {"section": sec.title, "question": r.question, "answer": r.answer,
+                                     "numbers": r.numbers, "tables": sorted(r.tables)}
+                             for sec in sections for r in sec.results}}
+    for sec in sections:
+        for r in sec.results:
+            for name, frame in r.tables.items():
+                _atomic_write(out / "tables" / f"{r.key}__{name}.csv", frame.to_csv(index=False).encode())
+    _atomic_write(out / "numbers.json", json.dumps(_jsonable(numbers), indent=2).encode())
+    path = out / "report.html"
+    _atomic_write(path, html.encode("utf-8"))
+    log.info("wrote %s", path)
+    return path

@@ -1,0 +1,118 @@
+"""Section 4, seasonality: the weekly rhythm and the yearly cycle, overall and by store type."""
+
+from __future__ import annotations
+
+__all__ = ["weekly_pattern", "monthly_pattern"]
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.eda._base import COLORS, QuestionResult, new_figure, open_days, pct
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _with_type(rows: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(**{s.STORE_TYPE: rows[s.STORE].map(store.set_index(s.STORE)[s.STORE_TYPE]).astype(str)})
+
+
+def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
+    """Sales by weekday as a share of each store's Mon-Sat mean (1 = normal), overall and per store type."""
+    rows = _with_type(open_days(train), store)
+    # each day against its own store's Mon-Sat mean: the few (big) stores open on Sunday don't inflate Sunday
+    level = rows[rows[s.DAY_OF_WEEK] <= 6].groupby(s.STORE)[s.SALES].mean()
+    rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
+    by_dow = rows.groupby(s.DAY_OF_WEEK)[s.SALES].mean().reindex(range(1, 8))
+    index = rows.groupby(s.DAY_OF_WEEK)["rel"].mean().reindex(range(1, 8))
+    mon_sat = index.loc[1:6]
+    type_index = rows.groupby([s.STORE_TYPE, s.DAY_OF_WEEK])["rel"].mean().unstack(s.STORE_TYPE).reindex(range(1, 8))
+    sundays = train[train[s.DAY_OF_WEEK] == 7]
+    nums = {"index_by_weekday": {_WEEKDAYS[d - 1]: float(v) for d, v in index.items() if np.isfinite(v)},
+            "best_weekday": _WEEKDAYS[int(mon_sat.idxmax()) - 1], "best_index": float(mon_sat.max()),
+            "worst_weekday": _WEEKDAYS[int(mon_sat.idxmin()) - 1], "worst_index": float(mon_sat.min()),
+            "sunday_open_share": float((sundays[s.OPEN] == 1).mean()) if len(sundays) else float("nan"),
+            "sunday_index": float(index.get(7, np.nan))}
+    answer = (f"Among Monday-Saturday, {nums['best_weekday']} sells most ({pct(nums['best_index'] - 1)} vs the Mon-Sat "
+              f"mean) and {nums['worst_weekday']} least ({pct(nums['worst_index'] - 1)}). Stores open on only "
+              f"{pct(nums['sunday_open_share'], signed=False)} of Sundays; those that do sell "
+              f"{pct(nums['sunday_index'] - 1)} on a Sunday vs their own Mon-Sat mean.")
+    finding = (f"{nums['best_weekday']} is the strongest day ({pct(nums['best_index'] - 1)} vs the Mon-Sat mean), "
+               f"{nums['worst_weekday']} the weakest ({pct(nums['worst_index'] - 1)}).")
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        bars = a1.bar(_WEEKDAYS, index.to_numpy(), color=COLORS[0])
+        a1.bar_label(bars, fmt="{:.2f}", fontsize=8)
+        a1.axhline(1, color="black", lw=0.8)
+        a1.set_ylabel("sales / Mon-Sat mean")
+        a1.set_title("Sales by weekday (open days)")
+        for i, t in enumerate(type_index.columns):
+            a2.plot(_WEEKDAYS, type_index[t].to_numpy(), marker="o", color=COLORS[i], label=f"type {t}")
+        a2.axhline(1, color="black", lw=0.8)
+        a2.set_title("By store type")
+        a2.legend(frameon=False, ncol=2)
+        return fig
+
+    table = pd.DataFrame({"weekday": _WEEKDAYS, "mean_sales": by_dow.to_numpy(), "index": index.to_numpy()})
+    table = pd.concat([table, type_index.add_prefix("index_type_").reset_index(drop=True)], axis=1)
+    return QuestionResult("weekly", "What does the week look like?", answer, nums, {"weekly": table}, draw, finding)
+
+
+def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
+    """Month-of-year index per year and per store type, and year-over-year growth on common months."""
+    rows = _with_type(open_days(train), store)
+    rows = rows.assign(year=rows[s.DATE].dt.year, month=rows[s.DATE].dt.month)
+    ym = rows.groupby(["year", "month"])[s.SALES].mean().unstack("year")
+    overall = rows.groupby("month")[s.SALES].mean().reindex(range(1, 13))
+    index = overall / overall.mean()
+    by_type = rows.groupby([s.STORE_TYPE, "month"])[s.SALES].mean().unstack(s.STORE_TYPE).reindex(range(1, 13))
+    type_index = by_type / by_type.mean()
+    growth = {}
+    years = list(ym.columns)
+    for a, b in zip(years[:-1], years[1:], strict=True):
+        common = ym[[a, b]].dropna().index
+        if len(common):
+            growth[f"{b}_vs_{a}"] = float(ym.loc[common, b].mean() / ym.loc[common, a].mean() - 1)
+    valid = index.dropna()
+    nums = {"index_by_month": {_MONTHS[m - 1]: float(v) for m, v in valid.items()},
+            "peak_month": _MONTHS[int(valid.idxmax()) - 1], "peak_index": float(valid.max()),
+            "low_month": _MONTHS[int(valid.idxmin()) - 1], "low_index": float(valid.min()),
+            "growth": growth}
+    dec = type_index.loc[12].dropna() if 12 in type_index.index else pd.Series(dtype=float)
+    if len(dec):
+        nums |= {"most_seasonal_type": str(dec.idxmax()), "most_seasonal_dec_index": float(dec.max()),
+                 "least_seasonal_type": str(dec.idxmin()), "least_seasonal_dec_index": float(dec.min())}
+    growth_text = ", ".join(f"{k.replace('_vs_', ' vs ')} {pct(v)}" for k, v in growth.items())
+    answer = (f"{nums['peak_month']} is the peak month ({pct(nums['peak_index'] - 1)} vs the average month) and "
+              f"{nums['low_month']} the low ({pct(nums['low_index'] - 1)})"
+              + (f"; in December type {nums['most_seasonal_type']} rises most "
+                 f"({pct(nums['most_seasonal_dec_index'] - 1)}) "
+                 f"and type {nums['least_seasonal_type']} least ({pct(nums['least_seasonal_dec_index'] - 1)})"
+                 if len(dec) else "")
+              + (f". Year over year on the months both years cover: {growth_text}." if growth else "."))
+    finding = (f"{nums['peak_month']} is {pct(nums['peak_index'] - 1)} above the average month"
+               + (f"; year-over-year growth is {growth_text}." if growth else "."))
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        for i, y in enumerate(ym.columns):
+            a1.plot(ym.index, ym[y].to_numpy(), marker="o", ms=3, color=COLORS[i % 5], label=str(y))
+        a1.set_xticks(range(1, 13), [m[0] for m in _MONTHS])
+        a1.set_ylabel("mean sales per open store-day")
+        a1.set_title("Monthly sales by year")
+        a1.legend(frameon=False)
+        for i, t in enumerate(type_index.columns):
+            a2.plot(type_index.index, type_index[t].to_numpy(), marker="o", ms=3, color=COLORS[i], label=f"type {t}")
+        a2.axhline(1, color="black", lw=0.8)
+        a2.set_xticks(range(1, 13), [m[0] for m in _MONTHS])
+        a2.set_ylabel("sales / type's average month")
+        a2.set_title("Month-of-year index by store type")
+        a2.legend(frameon=False, ncol=2)
+        return fig
+
+    table = ym.add_prefix("sales_").assign(index=index).reset_index()
+    return QuestionResult("monthly", "What do the year and its months look like, and is the chain growing?",
+                          answer, nums, {"monthly": table, "monthly_index_by_type": type_index.reset_index()}, draw,
+                          finding)

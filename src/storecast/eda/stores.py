@@ -1,0 +1,198 @@
+"""Sections 7 and 8: store type and assortment, and competition (distance, and a competitor opening)."""
+
+from __future__ import annotations
+
+__all__ = ["type_assortment", "competition_distance", "competitor_opening", "DISTANCE_BANDS"]
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct
+
+DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
+_BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
+
+
+def _store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
+    """Per store: mean daily sales, customers and sales per customer on open days, joined to store.csv."""
+    rows = open_days(train)
+    per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean()
+    per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
+    return per.join(store.set_index(s.STORE), how="inner")
+
+
+def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
+    """Mean store sales, customers and basket by store type and assortment (each store counts once)."""
+    per = _store_means(train, store)
+    for col in (s.STORE_TYPE, s.ASSORTMENT):
+        per[col] = per[col].astype(str)
+    by_type = per.groupby(s.STORE_TYPE)[[s.SALES, s.CUSTOMERS, "spc"]].mean().assign(
+        stores=per.groupby(s.STORE_TYPE).size())
+    by_assort = per.groupby(s.ASSORTMENT)[[s.SALES, s.CUSTOMERS, "spc"]].mean().assign(
+        stores=per.groupby(s.ASSORTMENT).size())
+    grid = per.pivot_table(index=s.STORE_TYPE, columns=s.ASSORTMENT, values=s.SALES, aggfunc="mean")
+    med_type = float(by_type[s.SALES].median())
+    nums = {"sales_by_type": {k: float(v) for k, v in by_type[s.SALES].items()},
+            "stores_by_type": {k: int(v) for k, v in by_type["stores"].items()},
+            "sales_by_assortment": {k: float(v) for k, v in by_assort[s.SALES].items()},
+            "top_type": str(by_type[s.SALES].idxmax()), "top_type_vs_median": float(by_type[s.SALES].max() / med_type),
+            "top_type_spc": float(by_type.loc[by_type[s.SALES].idxmax(), "spc"]),
+            "spc_by_type": {k: float(v) for k, v in by_type["spc"].items()}}
+    if {"a", "c"} <= set(by_assort.index):
+        nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
+    answer = (f"Type {nums['top_type']} stores ({nums['stores_by_type'][nums['top_type']]:,} stores) sell "
+              f"{nums['top_type_vs_median']:.2f}x the median type per day, with a basket of only "
+              f"{nums['top_type_spc']:.2f} per customer: many customers, small purchases."
+              + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
+                 if "assortment_c_vs_a" in nums else ""))
+    finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
+               f"but with the smallest basket ({nums['top_type_spc']:.2f})."
+               if nums["top_type_spc"] <= min(nums["spc_by_type"].values()) else
+               f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        im = a1.imshow(grid.to_numpy(dtype=float), cmap="Blues", aspect="auto")
+        a1.set_xticks(range(grid.shape[1]), [f"assort. {c}" for c in grid.columns])
+        a1.set_yticks(range(grid.shape[0]), [f"type {t}" for t in grid.index])
+        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+            if np.isfinite(v):
+                n = int(((per[s.STORE_TYPE] == grid.index[i]) & (per[s.ASSORTMENT] == grid.columns[j])).sum())
+                a1.text(j, i, f"{v:,.0f}\n({n} stores)", ha="center", va="center", fontsize=8,
+                        color="white" if v > np.nanmean(grid.to_numpy(dtype=float)) else "black")
+        a1.set_title("Mean daily sales: type x assortment")
+        a1.grid(False)
+        fig.colorbar(im, ax=a1)
+        x = np.arange(len(by_type))
+        bars = a2.bar(x, by_type["spc"].to_numpy(), color=COLORS[0])
+        a2.bar_label(bars, fmt="{:.2f}", fontsize=8)
+        a2.set_xticks(x, [f"type {t}" for t in by_type.index])
+        a2.set_ylabel("sales per customer")
+        a2.set_title("Basket size by store type")
+        return fig
+
+    table = pd.concat([by_type.reset_index().rename(columns={s.STORE_TYPE: "group"}).assign(by="StoreType"),
+                       by_assort.reset_index().rename(columns={s.ASSORTMENT: "group"}).assign(by="Assortment")])
+    table = table[["by", "group", "stores", s.SALES, s.CUSTOMERS, "spc"]].rename(columns={"spc": "sales_per_customer"})
+    return QuestionResult("types", "How do store type and assortment change sales?", answer, nums,
+                          {"type_assortment": table.reset_index(drop=True), "type_x_assortment": grid.reset_index()},
+                          draw, finding, "type_assortment")
+
+
+def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
+    """Store mean sales by distance to the nearest competitor (bands), and the rank correlation."""
+    per = _store_means(train, store)
+    per = per[per[s.COMPETITION_DISTANCE].notna()]
+    per["band"] = pd.cut(per[s.COMPETITION_DISTANCE], DISTANCE_BANDS, labels=_BAND_LABELS, right=False)
+    bands = per.groupby("band", observed=False).agg(stores=(s.SALES, "size"), median_sales=(s.SALES, "median"),
+                                                    median_customers=(s.CUSTOMERS, "median"),
+                                                    median_spc=("spc", "median"))
+    rho = float(per[s.COMPETITION_DISTANCE].rank().corr(per[s.SALES].rank())) if len(per) > 2 else float("nan")
+    close = per[per[s.COMPETITION_DISTANCE] < 500]
+    far = per[per[s.COMPETITION_DISTANCE] >= 5_000]
+    nums = {"stores_with_distance": len(per), "spearman_distance_sales": rho,
+            "stores_within_500m": len(close), "median_sales_within_500m": float(close[s.SALES].median()),
+            "median_sales_5km_plus": float(far[s.SALES].median()),
+            "median_customers_within_500m": float(close[s.CUSTOMERS].median()),
+            "median_customers_5km_plus": float(far[s.CUSTOMERS].median())}
+    nums["close_vs_far_sales"] = nums["median_sales_within_500m"] / nums["median_sales_5km_plus"] - 1
+    answer = (f"Distance barely ranks stores (Spearman rho = {rho:.2f}). The {len(close):,} stores with a competitor "
+              f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a day "
+              f"with {num(nums['median_customers_within_500m'])} customers vs {num(nums['median_sales_5km_plus'])} and "
+              f"{num(nums['median_customers_5km_plus'])} for stores 5 km+ from one "
+              f"({pct(nums['close_vs_far_sales'])})"
+              + (": close competitors sit where customers are, so nearness does not mean lower sales."
+                 if nums["close_vs_far_sales"] >= 0 else ": close competition goes with lower sales."))
+    finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ away "
+               f"(rank correlation of distance and sales {rho:.2f}).")
+
+    def draw():
+        fig, (ax,) = new_figure(height=3.4)
+        data = [per.loc[per["band"] == b, s.SALES].to_numpy() for b in _BAND_LABELS]
+        keep = [i for i, d in enumerate(data) if len(d)]
+        ax.boxplot([data[i] for i in keep], tick_labels=[f"{_BAND_LABELS[i]}\n({len(data[i])})" for i in keep],
+                   showfliers=False)
+        ax.set_ylabel("store's mean daily sales")
+        ax.set_xlabel("distance to nearest competitor (stores)")
+        ax.set_title("Store sales by competitor distance")
+        return fig
+
+    return QuestionResult("competition-distance", "Do stores near a competitor sell less?", answer, nums,
+                          {"distance_bands": bands.reset_index()}, draw, finding, "distance_bands")
+
+
+def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8) -> QuestionResult:
+    """Paired before/after: a store's mean daily sales ``weeks`` weeks before vs after a competitor opened.
+
+    Only the month is known, so the opening month itself is left out: "before" ends on its first day,
+    "after" starts on the first day of the next month. Each store's ratio is divided by the chain's
+    ratio over the same dates, so seasons and chain-wide promos cancel. Stores need data on at least
+    half of each window's days.
+    """
+    rows = open_days(train)[[s.STORE, s.DATE, s.SALES]]
+    first, last = train[s.DATE].min(), train[s.DATE].max()
+    span = pd.Timedelta(weeks=weeks)
+    st = store.dropna(subset=[s.COMPETITION_OPEN_SINCE_YEAR, s.COMPETITION_OPEN_SINCE_MONTH])
+    opening = pd.to_datetime(pd.DataFrame({"year": st[s.COMPETITION_OPEN_SINCE_YEAR].astype(int),
+                                           "month": st[s.COMPETITION_OPEN_SINCE_MONTH].astype(int), "day": 1}))
+    cand = pd.DataFrame({s.STORE: st[s.STORE].to_numpy(), "opened": opening.to_numpy()})
+    cand["after_start"] = cand["opened"] + pd.offsets.MonthBegin(1)
+    cand = cand[(cand["opened"] - span >= first) & (cand["after_start"] + span - pd.Timedelta(days=1) <= last)]
+    records = []
+    chain = rows.groupby(s.DATE)[s.SALES].mean()
+    by_store = dict(tuple(rows[rows[s.STORE].isin(cand[s.STORE])].groupby(s.STORE)))
+    for sid, opened, after_start in cand[[s.STORE, "opened", "after_start"]].itertuples(index=False):
+        part = by_store.get(sid)
+        if part is None:
+            continue
+        before = part[(part[s.DATE] >= opened - span) & (part[s.DATE] < opened)]
+        after = part[(part[s.DATE] >= after_start) & (part[s.DATE] < after_start + span)]
+        if len(before) < weeks * 3 or len(after) < weeks * 3:
+            continue
+        c_before = chain[(chain.index >= opened - span) & (chain.index < opened)].mean()
+        c_after = chain[(chain.index >= after_start) & (chain.index < after_start + span)].mean()
+        b, a = before[s.SALES].mean(), after[s.SALES].mean()
+        records.append({s.STORE: int(sid), "opened": f"{opened:%Y-%m}", "sales_before": b, "sales_after": a,
+                        "change": a / b - 1, "chain_change": c_after / c_before - 1,
+                        "adjusted_change": (a / b) / (c_after / c_before) - 1})
+    pairs = pd.DataFrame(records, columns=[s.STORE, "opened", "sales_before", "sales_after", "change",
+                                           "chain_change", "adjusted_change"])
+    adj = pairs["adjusted_change"]
+    nums = {"weeks": weeks, "stores": len(pairs),
+            "median_adjusted_change": float(adj.median()) if len(adj) else float("nan"),
+            "mean_adjusted_change": float(adj.mean()) if len(adj) else float("nan"),
+            "share_stores_down": float((adj < 0).mean()) if len(adj) else float("nan"),
+            "share_stores_down_5pct": float((adj < -0.05).mean()) if len(adj) else float("nan")}
+    if len(pairs):
+        answer = (f"For {len(pairs):,} stores whose competitor opened inside the data, mean daily sales in the "
+                  f"{weeks} weeks after the opening month vs the {weeks} weeks before changed by a median "
+                  f"{pct(nums['median_adjusted_change'])} net of the chain's trend; "
+                  f"{pct(nums['share_stores_down'], signed=False, digits=0)} of these stores lost sales and "
+                  f"{pct(nums['share_stores_down_5pct'], signed=False, digits=0)} lost more than 5%.")
+        finding = (f"A competitor opening changes the median affected store's daily sales by "
+                   f"{pct(nums['median_adjusted_change'])} ({len(pairs):,} stores, {weeks} weeks before vs after, "
+                   f"net of the chain).")
+    else:
+        answer, finding = f"No store has a competitor opening with {weeks} weeks of data on both sides.", None
+
+    def draw():
+        fig, (a1, a2) = new_figure(2)
+        a1.hist(adj * 100, bins=30, color=COLORS[0])
+        a1.axvline(0, color="black", lw=0.8)
+        if len(adj):
+            a1.axvline(nums["median_adjusted_change"] * 100, color=COLORS[1], lw=1.5, label="median")
+            a1.legend(frameon=False)
+        a1.set_xlabel("change in daily sales, net of chain (%)")
+        a1.set_ylabel("stores")
+        a1.set_title(f"After vs before a competitor opened ({weeks} weeks)")
+        a2.scatter(pairs["sales_before"], pairs["sales_after"], s=12, color=COLORS[0], alpha=0.7)
+        lim = [0, float(max(pairs["sales_before"].max(), pairs["sales_after"].max()) * 1.05) if len(pairs) else 1.0]
+        a2.plot(lim, lim, color="black", lw=0.8, ls="--")
+        a2.set_xlabel("mean daily sales before")
+        a2.set_ylabel("mean daily sales after")
+        a2.set_title("Paired store means")
+        return fig
+
+    return QuestionResult("competitor-opening", "What happens to a store's sales when a competitor opens nearby?",
+                          answer, nums, {"competitor_opening": pairs}, draw, finding)
