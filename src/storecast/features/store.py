@@ -32,10 +32,11 @@ _STATIC = (
 def _default_imputer():
     """The cleaning engineer's context-aware imputer when it is installed, else None (NaN kept)."""
     try:
-        from storecast.clean.transformers import StoreContextImputer
-    except ImportError:  # pragma: no cover - depends on the clean package's progress
+        from storecast.clean.missing import StoreContextImputer
+    except ImportError:  # pragma: no cover - the clean package predates the imputer
         return None
-    return StoreContextImputer()
+    # no indicator columns: the feature matrix does not select them
+    return StoreContextImputer(add_indicators=False)
 
 
 def _codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
@@ -62,7 +63,7 @@ class StoreAttributes(AddColumnsTransformer):
     ----------
     imputer : transformer, "auto" or None, default="auto"
         Applied to the one-row-per-store table at fit to fill CompetitionDistance / *Since* gaps.
-        "auto" uses ``storecast.clean.transformers.StoreContextImputer`` (the shared cleaning rule, so
+        "auto" uses ``storecast.clean.missing.StoreContextImputer`` (the shared cleaning rule, so
         training and serving fill the same way); None keeps NaN (the trees route missing values).
 
     Attributes
