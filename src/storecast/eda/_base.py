@@ -9,7 +9,8 @@ no pyplot state, nothing to close, and no backend switched for whoever imports s
 from __future__ import annotations
 
 __all__ = [
-    "QuestionResult", "Numbers", "open_days", "ratio_to_baseline", "new_figure", "figure_png",
+    "QuestionResult", "Numbers", "open_days", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
+    "new_figure", "figure_png",
     "pct", "num", "COLORS",
 ]
 
@@ -65,6 +66,23 @@ class QuestionResult:
 def open_days(train: pd.DataFrame) -> pd.DataFrame:
     """Rows of days a store traded: open with positive sales (a closed day's zero says nothing about demand)."""
     return train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+
+
+def trading_weekdays(train: pd.DataFrame) -> pd.DataFrame:
+    """Store x weekday (1..7) booleans: True where the store was open on at least half of those dates.
+
+    Separates a store's regular rhythm (e.g. closed on Sundays) from exceptions (a holiday, a
+    refurbishment, a one-off Sunday opening), which would otherwise distort weekday averages.
+    """
+    share = train.groupby([s.STORE, s.DAY_OF_WEEK])[s.OPEN].mean().unstack().reindex(columns=range(1, 8))
+    return share.fillna(0) >= 0.5
+
+
+def on_trading_days(rows: pd.DataFrame, trades: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` restricted to weekdays on which their store regularly trades (see `trading_weekdays`)."""
+    flat = trades.stack()
+    idx = pd.MultiIndex.from_arrays([rows[s.STORE].to_numpy(), rows[s.DAY_OF_WEEK].to_numpy()])
+    return rows[flat.reindex(idx).fillna(False).to_numpy(dtype=bool)]
 
 
 def ratio_to_baseline(rows: pd.DataFrame, normal: pd.Series | np.ndarray, column: str = s.SALES) -> pd.Series:

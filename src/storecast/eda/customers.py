@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct, ratio_to_baseline
+from storecast.eda._base import (
+    COLORS,
+    QuestionResult,
+    new_figure,
+    num,
+    on_trading_days,
+    open_days,
+    pct,
+    ratio_to_baseline,
+    trading_weekdays,
+)
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -106,8 +116,8 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
               f"customers; the day after sells {pct(nums['day_after_closure_sales'] - 1)} with "
               f"{pct(nums['day_after_closure_customers'] - 1)} customers, and the first day after a closure of 3+ days "
               f"{pct(nums['after_3plus_day_closure_sales'] - 1)} ({num(nums['after_3plus_day_closure_days'])} cases).")
-    finding = (f"Closures shift demand: the day before a closure sells {pct(nums['day_before_closure_sales'] - 1)}, "
-               f"the day after {pct(nums['day_after_closure_sales'] - 1)}.")
+    finding = (f"Around a Mon-Sat closure, the day before sells {pct(nums['day_before_closure_sales'] - 1)}, "
+               f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day.")
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)
@@ -133,14 +143,13 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
     weekday (holidays and refurbishments do not change its pattern). "Open all weekdays" = trades
     Monday to Friday; "open 7 days" = trades every day including Sunday.
     """
-    open_share = train.groupby([s.STORE, s.DAY_OF_WEEK])[s.OPEN].mean().unstack().reindex(columns=range(1, 8))
-    trades = open_share.fillna(0) >= 0.5
+    trades = trading_weekdays(train)
     weekdays = trades[[1, 2, 3, 4, 5]].all(axis=1)
     seven = trades.all(axis=1)
     mon_sat = weekdays & trades[6] & ~trades[7]
     group = pd.Series(np.select([seven, mon_sat, weekdays], ["7 days", "Mon-Sat", "Mon-Fri (+ other)"], "other"),
                       index=trades.index)
-    rows = open_days(train)
+    rows = on_trading_days(open_days(train), trades)
     rows = rows.assign(group=rows[s.STORE].map(group))
     level = rows[rows[s.DAY_OF_WEEK] <= 5].groupby(s.STORE)[s.SALES].mean()
     rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
@@ -161,7 +170,8 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                       if "mon_sat_saturday_vs_weekday" in nums else "."))
     finding = None
     if "seven_sunday_vs_weekday" in nums:
-        finding = (f"Only {nums['open_7_days']:,} stores open on Sundays, and there Sunday sells "
+        finding = (f"Only {nums['open_7_days']:,} store{'s' if nums['open_7_days'] != 1 else ''} trade on Sundays, "
+                   f"and there Sunday sells "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean.")
 
     def draw():

@@ -169,7 +169,8 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
         return fig
 
     return QuestionResult("missing", "Which values are missing, and how does cleaning treat them?", answer, nums,
-                          {"missing": table}, draw if len(shown) else None, None, "missing")
+                          {"missing": table, "missing_columns": shown}, draw if len(shown) else None, None,
+                          "missing_columns")
 
 
 def outlier_counts(train: pd.DataFrame, methods: tuple[str, ...] = ("iqr", "zscore", "mad")) -> QuestionResult:

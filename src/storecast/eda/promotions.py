@@ -49,9 +49,11 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
 
     def draw():
         fig, (a1, a2) = new_figure(2)
-        bins = np.linspace(0, 1, 41)
-        a1.hist(per_store["train"], bins=bins, color=COLORS[0], alpha=0.7, label="train")
-        a1.hist(per_store["test"], bins=bins, color=COLORS[1], alpha=0.7, label="test")
+        lo = float(min(per_store.min().min(), 0.3))
+        hi = float(max(per_store.max().max(), 0.6))
+        bins = np.linspace(lo, hi, 41)
+        a1.hist([per_store["train"], per_store["test"]], bins=bins, color=[COLORS[0], COLORS[1]],
+                label=["train", "test"])
         a1.set_xlabel("share of a store's open days with Promo")
         a1.set_ylabel("stores")
         a1.set_title("Promo share per store")
@@ -126,8 +128,9 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
               f"{num(nums['top_extra_sales_mean'])} extra per promo day on average vs "
               f"{num(nums['median_extra_sales'])} "
               f"for the median store) and should get promos first.")
-    finding = (f"Promo gains vary widely: the top {len(best)} stores add {num(nums['top_extra_sales_mean'])} per promo "
-               f"day vs {num(nums['median_extra_sales'])} for the median store (led by store {nums['top_stores'][0]}).")
+    finding = (f"Promo gains differ by store: the top {len(best)} stores add {num(nums['top_extra_sales_mean'])} "
+               f"per promo day vs {num(nums['median_extra_sales'])} for the median store "
+               f"(led by store {nums['top_stores'][0]}).")
 
     def draw():
         fig, (a1, a2) = new_figure(2)

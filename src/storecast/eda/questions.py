@@ -12,7 +12,7 @@ __all__ = [
     "data_overview", "missing_values", "outlier_counts", "find_gaps",
     "promo_train_vs_test", "promo_effect", "promo_uplift_by_store", "promo2_effect",
     "state_holiday_window", "school_holiday_effect", "christmas_easter",
-    "weekly_pattern", "monthly_pattern", "sales_vs_customers", "closure_effects", "trading_days",
+    "weekly_pattern", "monthly_pattern", "sales_vs_customers", "store_correlations", "closure_effects", "trading_days",
     "type_assortment", "competition_distance", "competitor_opening",
 ]
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from storecast.clean.report import CleaningReport
 from storecast.data.contract import Dataset
 from storecast.eda._base import QuestionResult
-from storecast.eda.customers import closure_effects, sales_vs_customers, trading_days
+from storecast.eda.customers import closure_effects, sales_vs_customers, store_correlations, trading_days
 from storecast.eda.holidays import christmas_easter, school_holiday_effect, state_holiday_window
 from storecast.eda.overview import data_overview, find_gaps, missing_values, outlier_counts
 from storecast.eda.promotions import promo2_effect, promo_effect, promo_train_vs_test, promo_uplift_by_store

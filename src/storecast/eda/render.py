@@ -155,7 +155,7 @@ def build_report(dataset: Dataset, out_dir: str | Path, progress: Callable[[str]
     numbers = {"meta": meta,
                "findings": [{"key": r.key, "text": r.finding} for sec in sections for r in sec.results if r.finding],
                "questions": {r.key: {"section": sec.title, "question": r.question, "answer": r.answer,
-                                     "numbers": r.numbers, "tables": sorted(r.tables)}
+                                     "numbers": r.numbers, "tables": sorted(r.tables), "chart": r.draw is not None}
                              for sec in sections for r in sec.results}}
     for sec in sections:
         for r in sec.results:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.eda._base import COLORS, QuestionResult, new_figure, open_days, pct
+from storecast.eda._base import COLORS, QuestionResult, new_figure, on_trading_days, open_days, pct, trading_weekdays
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -20,7 +20,8 @@ def _with_type(rows: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
 
 def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     """Sales by weekday as a share of each store's Mon-Sat mean (1 = normal), overall and per store type."""
-    rows = _with_type(open_days(train), store)
+    # only the weekdays a store regularly trades: a rare Sunday opening is an exception, not the rhythm
+    rows = _with_type(on_trading_days(open_days(train), trading_weekdays(train)), store)
     # each day against its own store's Mon-Sat mean: the few (big) stores open on Sunday don't inflate Sunday
     level = rows[rows[s.DAY_OF_WEEK] <= 6].groupby(s.STORE)[s.SALES].mean()
     rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
@@ -36,7 +37,7 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "sunday_index": float(index.get(7, np.nan))}
     answer = (f"Among Monday-Saturday, {nums['best_weekday']} sells most ({pct(nums['best_index'] - 1)} vs the Mon-Sat "
               f"mean) and {nums['worst_weekday']} least ({pct(nums['worst_index'] - 1)}). Stores open on only "
-              f"{pct(nums['sunday_open_share'], signed=False)} of Sundays; those that do sell "
+              f"{pct(nums['sunday_open_share'], signed=False)} of Sundays; stores that trade on Sundays sell "
               f"{pct(nums['sunday_index'] - 1)} on a Sunday vs their own Mon-Sat mean.")
     finding = (f"{nums['best_weekday']} is the strongest day ({pct(nums['best_index'] - 1)} vs the Mon-Sat mean), "
                f"{nums['worst_weekday']} the weakest ({pct(nums['worst_index'] - 1)}).")

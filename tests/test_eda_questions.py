@@ -1,0 +1,328 @@
+"""Every number the EDA report quotes, checked on tiny hand-made frames with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.clean.report import CleaningReport
+from storecast.eda import questions as q
+from storecast.eda.promotions import promo2_start
+
+
+def _days(store: int, start: str, end: str, sales: float = 100, customers: float = 10, **cols) -> pd.DataFrame:
+    """Daily rows of one store, every column settable (scalars or arrays)."""
+    dates = pd.date_range(start, end, freq="D")
+    df = pd.DataFrame({s.STORE: np.int32(store), s.DAY_OF_WEEK: (dates.day_of_week + 1).astype("int8"), s.DATE: dates,
+                       s.SALES: sales, s.CUSTOMERS: customers, s.OPEN: 1, s.PROMO: 0, s.STATE_HOLIDAY: "0",
+                       s.SCHOOL_HOLIDAY: 0})
+    for k, v in cols.items():
+        df[k] = v
+    return df
+
+
+def _train(*parts: pd.DataFrame) -> pd.DataFrame:
+    df = pd.concat(parts, ignore_index=True)
+    df[s.STATE_HOLIDAY] = pd.Categorical(df[s.STATE_HOLIDAY], categories=list(s.STATE_HOLIDAY_CODES))
+    for col in (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY):
+        df[col] = df[col].astype("int8")
+    df.loc[df[s.OPEN] == 0, [s.SALES, s.CUSTOMERS]] = 0
+    return df[list(s.TRAIN_COLUMNS)]
+
+
+def _store(n: int, **cols) -> pd.DataFrame:
+    df = pd.DataFrame({s.STORE: np.arange(1, n + 1, dtype="int32"), s.STORE_TYPE: "a", s.ASSORTMENT: "a",
+                       s.COMPETITION_DISTANCE: 1000.0, s.COMPETITION_OPEN_SINCE_MONTH: np.nan,
+                       s.COMPETITION_OPEN_SINCE_YEAR: np.nan, s.PROMO2: 0, s.PROMO2_SINCE_WEEK: np.nan,
+                       s.PROMO2_SINCE_YEAR: np.nan, s.PROMO_INTERVAL: np.nan})
+    for k, v in cols.items():
+        df[k] = v
+    df[s.STORE_TYPE] = pd.Categorical(df[s.STORE_TYPE], categories=list(s.STORE_TYPES))
+    df[s.ASSORTMENT] = pd.Categorical(df[s.ASSORTMENT], categories=list(s.ASSORTMENTS))
+    df[s.PROMO2] = df[s.PROMO2].astype("int8")
+    df[s.PROMO_INTERVAL] = df[s.PROMO_INTERVAL].astype(object)
+    return df
+
+
+# -- 1. overview and quality ------------------------------------------------------------------------------
+
+def test_find_gaps_inner_leading_and_shared():
+    full = _days(1, "2014-01-01", "2014-01-10")
+    inner = _days(2, "2014-01-01", "2014-01-10").drop(index=[3, 4, 5])  # 01-04 .. 01-06
+    late = _days(3, "2014-01-03", "2014-01-10")
+    gaps = q.find_gaps(_train(full, inner, late))
+    assert gaps[[s.STORE, "days"]].values.tolist() == [[3, 2], [2, 3]]
+    assert gaps["start"].dt.strftime("%m-%d").tolist() == ["01-01", "01-04"]
+
+
+def test_data_overview_counts_and_gap_groups():
+    a = _days(1, "2014-01-01", "2014-01-10", Open=[1] * 9 + [0])
+    b = _days(2, "2014-01-01", "2014-01-10").drop(index=[3, 4])
+    c = _days(3, "2014-01-01", "2014-01-10").drop(index=[3, 4])
+    test = _days(1, "2014-02-01", "2014-02-03")
+    r = q.data_overview(_train(a, b, c), _store(3), test)
+    n = r.numbers
+    assert (n["train_rows"], n["stores"], n["days"], n["stores_complete"], n["missing_store_days"]) == (26, 3, 10, 1, 4)
+    assert n["gap_groups"] == [{"start": "2014-01-04", "end": "2014-01-05", "days": 2, "stores": 2}]
+    assert n["open_share"] == pytest.approx(25 / 26)
+    assert (n["test_rows"], n["test_stores"]) == (3, 1)
+    assert "2 stores" in r.answer and r.finding.startswith("2 stores have no data")
+
+
+def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_report():
+    store = _store(4, **{s.PROMO2: [0, 0, 1, 1], s.PROMO2_SINCE_WEEK: [np.nan, np.nan, 5, np.nan],
+                         s.PROMO2_SINCE_YEAR: [np.nan, np.nan, 2012, 2012],
+                         s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, 2010, 2011, 2012],
+                         s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0, 30.0]})
+    test = _days(1, "2014-02-01", "2014-02-02")
+    test.attrs["missing_open_filled"] = 2
+    report = CleaningReport()
+    report.add("StoreContextImputer", s.PROMO2_SINCE_WEEK, "not applicable when Promo2 == 0", 2, 2, "set to 0")
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, test, report)
+    n = r.numbers
+    assert n["promo2_missing"] == 3
+    assert n["promo2_missing_share_without_promo2"] == pytest.approx(2 / 3)
+    assert (n["competition_since_missing"], n["competition_distance_missing"]) == (1, 1)
+    assert n["competition_since_missing_with_distance"] == 0
+    assert (n["missing_train"], n["missing_test_open"]) == (0, 2)
+    assert n["missing_store"] == 3 + 2 + 1 + 1 + 4 + 4  # week, year, since-year, distance, since-month, interval
+    shown = r.tables["missing_columns"].set_index("column")
+    assert shown.loc[s.PROMO2_SINCE_WEEK, "treatment"].startswith("not applicable")
+    assert (shown["missing"] > 0).all()
+
+
+@pytest.mark.parametrize("method", ["iqr", "zscore", "mad"])
+def test_outlier_counts_flag_the_one_extreme_day(method):
+    sales = [100] * 10 + [110] * 10 + [1000]
+    train = _train(_days(1, "2014-01-01", "2014-01-21", sales=sales, customers=10))
+    r = q.outlier_counts(train, methods=(method,))
+    assert r.numbers[f"{method}_{s.SALES}"] == 1
+    assert r.numbers[f"{method}_{s.CUSTOMERS}"] == 0
+    assert r.numbers["open_days_checked"] == 21
+
+
+# -- 2. promotions -----------------------------------------------------------------------------------------
+
+def test_promo_train_vs_test_shares_on_open_days():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]),
+                   _days(2, "2014-01-06", "2014-01-09", Promo=[1, 0, 0, 0], Open=[1, 1, 1, 0]))
+    test = _days(1, "2014-02-03", "2014-02-04", Promo=[1, 1])
+    n = q.promo_train_vs_test(train, test).numbers
+    assert n["train_promo_share"] == pytest.approx(3 / 7)
+    assert n["test_promo_share"] == 1.0
+    assert n["train_store_share_median"] == pytest.approx(1 / 2)  # only store 1 is in both
+    assert q.promo_train_vs_test(train, None) is None
+
+
+def test_promo_effect_on_weekdays_only():
+    week = _days(1, "2014-01-06", "2014-01-12",  # Mon..Sun
+                 Promo=[1, 1, 0, 0, 0, 0, 0], sales=[200, 200, 100, 100, 100, 900, 900],
+                 customers=[20, 20, 10, 10, 10, 90, 90])
+    n = q.promo_effect(_train(week)).numbers
+    assert (n["sales_promo"], n["sales_no_promo"]) == (200, 100)
+    assert n["uplift_sales"] == pytest.approx(1.0)
+    assert n["uplift_customers"] == pytest.approx(1.0)
+    assert n["uplift_sales_per_customer"] == pytest.approx(0.0)
+
+
+def test_promo_uplift_ranks_by_extra_sales_per_promo_day():
+    promo = [1, 0, 1, 0, 1]
+    train = _train(_days(1, "2014-01-06", "2014-01-10", Promo=promo, sales=[150, 100, 150, 100, 150]),
+                   _days(2, "2014-01-06", "2014-01-10", Promo=promo, sales=[1100, 1000, 1100, 1000, 1100]))
+    r = q.promo_uplift_by_store(train, _store(2), top=1)
+    assert r.numbers["top_stores"] == [2]
+    assert r.numbers["median_uplift"] == pytest.approx((0.5 + 0.1) / 2)
+    assert r.numbers["median_extra_sales"] == pytest.approx(75)
+    per = r.tables["promo_uplift_per_store"].set_index(s.STORE)
+    assert per.loc[1, "uplift"] == pytest.approx(0.5) and per.loc[2, "extra_sales_per_promo_day"] == 100
+
+
+def test_promo2_start_is_the_monday_of_the_iso_week():
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1, np.nan], s.PROMO2_SINCE_YEAR: [2014, np.nan]})
+    start = promo2_start(store)
+    assert start[1] == pd.Timestamp("2013-12-30") and pd.isna(start[2])
+
+
+def test_promo2_round_months_net_of_non_promo2_stores():
+    dates = pd.date_range("2014-01-01", "2014-12-31")
+    in_round = dates.month.isin([1, 4, 7, 10])
+    treated = _days(1, "2014-01-01", "2014-12-31", sales=np.where(in_round, 120, 100), customers=10)
+    control = _days(2, "2014-01-01", "2014-12-31", sales=100, customers=10)
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1, np.nan], s.PROMO2_SINCE_YEAR: [2012, np.nan],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan]})
+    r = q.promo2_effect(_train(treated, control), store)
+    assert r.numbers["round_month_effect"] == pytest.approx(0.2)
+    assert r.numbers["stores_with_promo2"] == 1
+    assert r.numbers["median_sales_no_promo2"] == 100
+
+
+# -- 3. holidays --------------------------------------------------------------------------------------------
+
+def test_state_holiday_window_day_before_and_after():
+    sales = np.full(31, 100.0)
+    sales[13], sales[15] = 150, 120  # around the holiday on day index 14
+    hol = ["0"] * 31
+    hol[14] = "a"
+    opened = [1] * 31
+    opened[14] = 0
+    train = _train(_days(1, "2014-03-01", "2014-03-31", sales=sales, StateHoliday=hol, Open=opened))
+    n = q.state_holiday_window(train, window=7).numbers
+    assert n["day_before"] == pytest.approx(1.5)
+    assert n["day_after"] == pytest.approx(1.2)
+    assert n["days_before_3"] == pytest.approx((1.5 + 1 + 1) / 3)
+    assert n["open_share_on_holiday"] == 0.0
+    assert n["day_before_a"] == pytest.approx(1.5)
+
+
+def test_school_holiday_lift_within_the_month():
+    school = [0] * 14 + [1] * 14
+    train = _train(_days(1, "2014-01-01", "2014-01-28", sales=[100] * 14 + [110] * 14, SchoolHoliday=school))
+    n = q.school_holiday_effect(train).numbers
+    assert n["lift_same_month"] == pytest.approx(0.1)
+    assert n["lift_by_month"] == {1: pytest.approx(0.1)}
+    assert n["school_holiday_share"] == 0.5
+
+
+def test_christmas_peak_against_november_by_weekday_level():
+    dates = pd.date_range("2013-11-01", "2013-12-31")
+    sales = np.where(dates.month == 12, 150.0, 100.0)
+    sales[dates == "2013-12-20"] = 450.0
+    n = q.christmas_easter(_train(_days(1, "2013-11-01", "2013-12-31", sales=sales))).numbers
+    # by hand: each day over the mean of its weekday, then Dec 1-23 over November
+    ratio = pd.Series(sales, index=dates) / pd.Series(sales).groupby(dates.day_of_week).transform("mean").to_numpy()
+    expected = ratio[(ratio.index.month == 12) & (ratio.index.day <= 23)].mean() / ratio[ratio.index.month == 11].mean()
+    assert n["dec_peak_day"] == 20
+    assert n["dec_1_23_vs_nov"] == pytest.approx(expected - 1)
+    assert n["december_years"] == [2013] and n["easter_years"] == []
+
+
+def test_easter_thursday_against_the_weeks_before():
+    dates = pd.date_range("2014-03-01", "2014-05-10")  # Easter Sunday 2014-04-20
+    sales = np.where(dates == "2014-04-17", 200.0, 100.0)
+    n = q.christmas_easter(_train(_days(1, "2014-03-01", "2014-05-10", sales=sales))).numbers
+    level = sales[dates.day_of_week == 3].mean()  # the Thursday level includes the Easter Thursday itself
+    offsets = (dates - pd.Timestamp("2014-04-20")).days
+    base_days = dates[(offsets >= -35) & (offsets <= -15)]  # three weeks: 3 Thursdays at 100/level, 18 days at 1
+    assert len(base_days) == 21
+    base = (3 * 100 / level + 18) / 21
+    assert n["easter_thursday_vs_base"] == pytest.approx((200 / level) / base - 1)
+    assert n["easter_tuesday_vs_base"] == pytest.approx(1 / base - 1)
+    assert n["easter_years"] == [2014]
+
+
+# -- 4. seasonality -----------------------------------------------------------------------------------------
+
+def test_weekly_pattern_index_against_the_mon_sat_mean():
+    by_dow = {1: 120, 2: 100, 3: 100, 4: 100, 5: 100, 6: 80, 7: 0}
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.SALES] = days[s.DAY_OF_WEEK].map(by_dow)
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    n = q.weekly_pattern(_train(days), _store(1)).numbers
+    assert (n["best_weekday"], n["worst_weekday"]) == ("Mon", "Sat")
+    assert n["best_index"] == pytest.approx(1.2) and n["worst_index"] == pytest.approx(0.8)
+    assert n["sunday_open_share"] == 0.0
+
+
+def test_monthly_pattern_peak_and_year_over_year_growth():
+    d13 = pd.date_range("2013-01-01", "2013-12-31")
+    d14 = pd.date_range("2014-01-01", "2014-12-31")
+    y13 = _days(1, "2013-01-01", "2013-12-31", sales=np.where(d13.month == 12, 200.0, 100.0))
+    y14 = _days(1, "2014-01-01", "2014-12-31", sales=np.where(d14.month == 12, 220.0, 110.0))
+    n = q.monthly_pattern(_train(y13, y14), _store(1)).numbers
+    assert n["growth"] == {"2014_vs_2013": pytest.approx(0.1)}
+    assert n["peak_month"] == "Dec"
+    assert n["peak_index"] == pytest.approx(210 / ((11 * 105 + 210) / 12))
+
+
+# -- 5. sales vs customers ------------------------------------------------------------------------------------
+
+def test_store_correlations_and_sales_per_customer():
+    up = _days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=[1, 2, 3, 4, 5])
+    down = _days(2, "2014-01-01", "2014-01-05", sales=[50, 40, 30, 20, 10], customers=[1, 2, 3, 4, 5])
+    train = _train(up, down)
+    r = q.store_correlations(train)
+    assert r[1] == pytest.approx(1.0) and r[2] == pytest.approx(-1.0)
+    n = q.sales_vs_customers(train, _store(2, **{s.STORE_TYPE: ["a", "b"]})).numbers
+    assert n["sales_per_customer"] == pytest.approx(300 / 30)
+    assert n["spc_by_type"] == {"a": pytest.approx(10.0), "b": pytest.approx(10.0)}
+    assert n["share_stores_r_above_0_8"] == 0.5
+
+
+# -- 6. opening behaviour -------------------------------------------------------------------------------------
+
+def test_closure_effects_day_before_after_and_long_closure():
+    days = _days(1, "2014-01-06", "2014-02-02")  # four weeks, Mon..Sun
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    dates = days[s.DATE]
+    days.loc[dates == "2014-01-08", s.OPEN] = 0  # a closed Wednesday
+    days.loc[dates == "2014-01-07", [s.SALES, s.CUSTOMERS]] = [150, 15]  # Tuesday before
+    days.loc[dates == "2014-01-09", [s.SALES, s.CUSTOMERS]] = [130, 13]  # Thursday after
+    days.loc[dates.between("2014-01-20", "2014-01-22"), s.OPEN] = 0  # Sun + Mon-Wed closed
+    days.loc[dates == "2014-01-23", [s.SALES, s.CUSTOMERS]] = [200, 20]
+    n = q.closure_effects(_train(days)).numbers
+    assert n["day_before_closure_sales"] == pytest.approx(1.5)
+    assert n["day_before_closure_customers"] == pytest.approx(1.5)
+    assert n["day_after_closure_sales"] == pytest.approx(1.3)
+    assert n["after_3plus_day_closure_sales"] == pytest.approx(2.0)
+    assert n["after_3plus_day_closure_days"] == 1
+
+
+def test_trading_days_groups_and_weekend_ratios():
+    seven = _days(1, "2014-01-06", "2014-01-19")
+    seven[s.SALES] = seven[s.DAY_OF_WEEK].map({1: 100, 2: 100, 3: 100, 4: 100, 5: 100, 6: 80, 7: 50})
+    mon_sat = _days(2, "2014-01-06", "2014-01-26")
+    mon_sat[s.OPEN] = (mon_sat[s.DAY_OF_WEEK] != 7).astype(int)
+    mon_sat.loc[mon_sat[s.DATE] == "2014-01-12", s.OPEN] = 1  # one exceptional Sunday does not make it a 7-day store
+    n = q.trading_days(_train(seven, mon_sat)).numbers
+    assert (n["open_all_weekdays"], n["open_7_days"], n["open_mon_sat"]) == (2, 1, 1)
+    assert n["open_7_days_stores"] == [1]
+    assert n["seven_sunday_vs_weekday"] == pytest.approx(0.5)
+    assert n["seven_saturday_vs_weekday"] == pytest.approx(0.8)
+    assert n["mon_sat_saturday_vs_weekday"] == pytest.approx(1.0)
+
+
+# -- 7./8. store type, assortment, competition -----------------------------------------------------------------
+
+def test_type_assortment_top_type_against_the_median_type():
+    train = _train(_days(1, "2014-01-01", "2014-01-07", sales=100, customers=10),
+                   _days(2, "2014-01-01", "2014-01-07", sales=300, customers=60),
+                   _days(3, "2014-01-01", "2014-01-07", sales=120, customers=10))
+    store = _store(3, **{s.STORE_TYPE: ["a", "b", "a"], s.ASSORTMENT: ["a", "b", "c"]})
+    n = q.type_assortment(train, store).numbers
+    assert n["top_type"] == "b"
+    assert n["sales_by_type"] == {"a": pytest.approx(110.0), "b": pytest.approx(300.0)}
+    assert n["top_type_vs_median"] == pytest.approx(300 / 205)
+    assert n["top_type_spc"] == pytest.approx(5.0)
+    assert n["assortment_c_vs_a"] == pytest.approx(0.2)
+
+
+def test_competition_distance_close_vs_far():
+    parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=v) for i, v in enumerate([200, 200, 100, 100])]
+    store = _store(4, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 6000.0, 8000.0]})
+    n = q.competition_distance(_train(*parts), store).numbers
+    assert n["stores_within_500m"] == 2
+    assert n["close_vs_far_sales"] == pytest.approx(1.0)
+    assert n["spearman_distance_sales"] == pytest.approx(-np.sqrt(0.8))
+
+
+def test_competitor_opening_paired_and_net_of_the_chain():
+    dates = pd.date_range("2014-01-01", "2014-06-30")
+    hit = _days(1, "2014-01-01", "2014-06-30", sales=np.where(dates >= "2014-04-01", 80.0, 100.0))
+    other = _days(2, "2014-01-01", "2014-06-30", sales=100.0)
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [2014.0, 2010.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [3.0, 5.0]})
+    r = q.competitor_opening(_train(hit, other), store, weeks=4)
+    pairs = r.tables["competitor_opening"]
+    assert pairs[s.STORE].tolist() == [1]
+    assert pairs["change"].iloc[0] == pytest.approx(-0.2)
+    assert r.numbers["median_adjusted_change"] == pytest.approx(0.8 / 0.9 - 1)
+    assert r.numbers["share_stores_down"] == 1.0 and r.numbers["stores"] == 1
+
+
+def test_every_question_draws_a_figure_from_its_numbers():
+    days = _days(1, "2014-01-06", "2014-01-19", Promo=[1] * 5 + [0] * 9)
+    r = q.promo_effect(_train(days))
+    fig = r.draw()
+    assert len(fig.axes) == 3

@@ -1,0 +1,73 @@
+"""The EDA report on the synthetic data: one self-contained HTML, numbers.json and a CSV per table."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from storecast.eda.questions import SECTIONS
+from storecast.eda.render import build_report, table_rows
+
+
+@pytest.fixture(scope="module")
+def report_dir(dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("eda")
+    steps: list[str] = []
+    path = build_report(dataset, out, progress=steps.append)
+    assert path == out / "report.html"
+    assert steps == ["Cleaning report", *[sec.title for sec in SECTIONS], "Writing the report"]
+    return out
+
+
+def test_report_is_one_self_contained_html_with_every_chart(report_dir: Path):
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    numbers = json.loads((report_dir / "numbers.json").read_text())
+    charts = sum(q["chart"] for q in numbers["questions"].values())
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert charts == len(numbers["questions"]) == 18  # every question of the synthetic data has its chart
+    assert len(images) == charts
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from the network
+    assert "<script src" not in html and "<link" not in html
+    assert [p.name for p in report_dir.iterdir() if p.suffix == ".html"] == ["report.html"]
+    assert not list(report_dir.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_findings_link_to_sections_and_numbers_json_holds_them(report_dir: Path):
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    numbers = json.loads((report_dir / "numbers.json").read_text())
+    assert len(numbers["findings"]) >= 8
+    for f in numbers["findings"]:
+        assert f'href="#{f["key"]}"' in html and f'id="{f["key"]}"' in html
+        assert re.search(r"\d", f["text"])  # each finding carries its number
+    assert numbers["meta"]["stores"] == 12
+    assert numbers["questions"]["promo-effect"]["numbers"]["uplift_sales"] > 0
+
+
+def test_a_csv_per_table(report_dir: Path):
+    numbers = json.loads((report_dir / "numbers.json").read_text())
+    expected = {f"{k}__{t}.csv" for k, q in numbers["questions"].items() for t in q["tables"]}
+    assert {p.name for p in (report_dir / "tables").glob("*.csv")} == expected
+    top = pd.read_csv(report_dir / "tables" / "promo-stores__promo_uplift_top.csv")
+    assert len(top) == 10 and top["extra_sales_per_promo_day"].is_monotonic_decreasing
+
+
+def test_table_rows_formats_shares_changes_and_counts():
+    frame = pd.DataFrame({"Store": [1001], "share": [0.4567], "uplift": [0.25], "sales": [12345.6], "r": [0.91]})
+    header, rows = table_rows(frame)
+    assert header == ["Store", "share", "uplift", "sales", "r"]
+    assert rows == [["1001", "45.7%", "+25.0%", "12,346", "0.91"]]
+
+
+def test_cli_eda_writes_the_report(synthetic_dir: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from storecast.cli import app
+
+    result = CliRunner().invoke(app, ["eda", "--data", str(synthetic_dir), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "report.html").is_file() and (tmp_path / "r" / "numbers.json").is_file()
