@@ -134,7 +134,7 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
 
     def draw():
         fig, (a1, a2) = new_figure(2)
-        a1.hist(per["uplift"] * 100, bins=40, color=COLORS[0])
+        a1.hist(per["uplift"] * 100, bins=int(np.clip(len(per) // 4, 5, 40)), color=COLORS[0])
         a1.axvline(nums["median_uplift"] * 100, color=COLORS[1], lw=1.5, label="median")
         a1.set_xlabel("promo uplift per store (%)")
         a1.set_ylabel("stores")
