@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from storecast import schema as s
-from storecast.models.lstm.analysis import autocorrelation, stationarity, transforms
-from storecast.models.lstm.dataset import DEC_FEATURES, ENC_FEATURES, SalesScaler, build_panel, make_windows
+from storecast.models.lstm.analysis import autocorrelation, stationarity, transforms, write_analysis
+from storecast.models.lstm.dataset import (
+    DEC_FEATURES,
+    ENC_FEATURES,
+    SalesScaler,
+    build_panel,
+    future_features,
+    make_windows,
+)
 
+# no torch needed here, but the mark keeps every LSTM test selectable (and skippable) together
+pytestmark = pytest.mark.torch
 CUT = pd.Timestamp("2014-10-31")
 
 
@@ -48,6 +59,33 @@ def test_windows_have_the_documented_shapes_and_stay_in_one_store(panel):
     np.testing.assert_allclose(w["target"][2], np.nan_to_num(scaled[5, 301:315]))
 
 
+def test_panel_ignores_rows_after_the_cut(dataset, panel):
+    poisoned = dataset.train.copy()
+    later = poisoned[s.DATE] > CUT
+    poisoned.loc[later, s.SALES] = 10**9
+    again = build_panel(poisoned, CUT)
+    np.testing.assert_array_equal(again.log_sales, panel.log_sales)
+
+
+def test_scaler_is_fitted_on_the_training_part_only(panel):
+    fit_part = panel.log_sales[:, :-42]
+    scaler = SalesScaler().fit(fit_part)
+    full = scaler.transform(panel.log_sales)
+    assert np.nanmin(full[:, :-42]) == pytest.approx(-1.0, abs=1e-6)
+    assert np.nanmax(full[:, :-42]) == pytest.approx(1.0, abs=1e-6)
+    np.testing.assert_allclose(scaler.store_mean_, np.nanmean(fit_part, axis=1))
+
+
+def test_training_windows_and_served_rows_get_the_same_future_inputs(panel):
+    # training gathers calendar features per panel day; serving computes them per row: they must agree
+    scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+    w = make_windows(panel, scaled, np.array([2]), np.array([320]), lookback=28, horizon=42)
+    days = np.arange(321, 363)
+    rows = future_features(panel.dates[days], panel.open[2, days], panel.promo[2, days],
+                           panel.state_holiday[2, days], panel.school_holiday[2, days], np.arange(1, 43), 42)
+    np.testing.assert_array_equal(w["dec"][0], rows)
+
+
 def test_windows_cannot_reach_past_the_cut(panel):
     scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
     last = len(panel.dates) - 1
@@ -74,3 +112,13 @@ def test_transforms_and_weekly_autocorrelation():
     assert np.allclose(t["log, diff 7"].dropna(), 0)
     acf = autocorrelation(weekly, nlags=20)["acf"]
     assert acf[7] == pytest.approx(1.0, abs=0.05) and acf[3] < 0
+
+
+def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
+    index = write_analysis(dataset.train[dataset.train[s.STORE] <= 4], tmp_path, sample_stores=2)
+    html = index.read_text()
+    assert {p.name for p in tmp_path.glob("*.png")} == {"transforms.png", "acf_pacf.png"}
+    assert "src='transforms.png'" in html and "src='acf_pacf.png'" in html
+    result = json.loads((tmp_path / "analysis.json").read_text())
+    assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
+    assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from storecast.cli._app import app, console
 
+__all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
 app.add_typer(lstm_app, name="lstm")
 
@@ -60,16 +61,22 @@ def train(
 @lstm_app.command()
 def evaluate(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
-    until: str | None = typer.Option(None, "--until", help="Fit cut (default: 42 days before the last date)."),
+    until: str | None = typer.Option(None, "--until", help="Fit cut (default: 43 days before the last date)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs."),
+    model: Path | None = typer.Option(None, "--model", help="Score this saved .pt instead of fitting one."),
 ) -> None:
-    """Fit up to --until and score RMSPE on the next 42 days, next to the naive baseline."""
+    """Fit up to --until and score RMSPE on the tree models' 6-week holdout, next to the naive baseline."""
     from storecast.data.contract import load_dataset
     from storecast.models.lstm.evaluate import evaluate_lstm
+    from storecast.models.lstm.forecaster import LSTMConfig
 
     dataset = load_dataset(data)
-    progress, update = _epoch_progress(epochs or 12)
-    with progress:
-        result = evaluate_lstm(dataset, until=until, epochs=epochs, progress=update)
+    if model is not None:
+        with console.status("scoring the saved model..."):
+            result = evaluate_lstm(dataset, model_path=model)
+    else:
+        progress, update = _epoch_progress(epochs or LSTMConfig().epochs)
+        with progress:
+            result = evaluate_lstm(dataset, until=until, epochs=epochs, progress=update)
     for key, value in result.items():
         console.print(f"{key:>22}: {value}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 __all__ = ["stationarity", "chain_daily_sales", "store_daily_sales", "transforms", "write_analysis",
            "autocorrelation"]
 
-import base64
 import io
 import json
 import os
@@ -34,11 +33,11 @@ def stationarity(series: pd.Series) -> dict[str, float | bool]:
     from statsmodels.tsa.stattools import adfuller, kpss
 
     x = pd.Series(series).dropna().to_numpy(dtype=float)
-    adf_stat, adf_p, *_ = adfuller(x, autolag="AIC")
+    adf_stat, adf_p, *_ = adfuller(x, autolag="AIC", result_object=False)
     with warnings.catch_warnings():  # KPSS p-values are table-interpolated and capped at 0.01 / 0.1
         warnings.simplefilter("ignore", InterpolationWarning)
         warnings.simplefilter("ignore", UserWarning)
-        kpss_stat, kpss_p, *_ = kpss(x, regression="c", nlags="auto")
+        kpss_stat, kpss_p, *_ = kpss(x, regression="c", nlags="auto", result_object=False)
     return {"adf_stat": float(adf_stat), "adf_p": float(adf_p), "kpss_stat": float(kpss_stat),
             "kpss_p": float(kpss_p), "stationary": bool(adf_p < 0.05 and kpss_p > 0.05)}
 
@@ -70,16 +69,21 @@ def autocorrelation(series: pd.Series, nlags: int = 400) -> dict[str, list[float
     return {"acf": acf(x, nlags=nlags).tolist(), "pacf": pacf(x, nlags=min(60, nlags)).tolist()}
 
 
-def _png(fig) -> str:
+def _png(fig, path: Path) -> str:
+    """Save ``fig`` atomically as ``path`` and return the file name (index.html links it)."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(buf.getvalue())
+    os.replace(tmp, path)
+    return path.name
 
 
-def _plots(chain: pd.Series, corr: dict[str, list[float]]) -> list[tuple[str, str]]:
+def _plots(chain: pd.Series, corr: dict[str, list[float]], out_dir: Path) -> list[tuple[str, str]]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,7 +94,7 @@ def _plots(chain: pd.Series, corr: dict[str, list[float]]) -> list[tuple[str, st
     for ax, (name, series) in zip(axes, transforms(chain).items(), strict=True):
         ax.plot(series.index, series.to_numpy(), lw=0.6)
         ax.set_title(f"chain daily sales: {name}", fontsize=9)
-    out.append(("The chain's daily sales before and after each transform", _png(fig)))
+    out.append(("The chain's daily sales before and after each transform", _png(fig, out_dir / "transforms.png")))
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 6))
     a1.bar(range(len(corr["acf"])), corr["acf"], width=1.0)
     a1.set_title("ACF of log chain sales (lags 7, 14, 365 marked)", fontsize=9)
@@ -103,12 +107,12 @@ def _plots(chain: pd.Series, corr: dict[str, list[float]]) -> list[tuple[str, st
     for lag in LAGS_OF_INTEREST[:2]:
         a2.axvline(lag, color="crimson", lw=0.8, ls="--")
     fig.tight_layout()
-    out.append(("Autocorrelation: which lags matter", _png(fig)))
+    out.append(("Autocorrelation: which lags matter", _png(fig, out_dir / "acf_pacf.png")))
     return out
 
 
 def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int = 5, seed: int = 0) -> Path:
-    """Run the tests on the chain and a sample of stores; write analysis.json and a one-file index.html."""
+    """Run the tests on the chain and a sample of stores; write analysis.json, PNG charts and index.html."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     chain = chain_daily_sales(train)
@@ -118,7 +122,7 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
     results: dict[str, dict[str, dict]] = {"chain": {k: stationarity(v) for k, v in transforms(chain).items()}}
     for store in stores:
         series = store_daily_sales(train, store)
-        results[f"store {store}"] = {k: stationarity(v) for k, v in transforms(series).items() if k != "level"}
+        results[f"store {store}"] = {k: stationarity(v) for k, v in transforms(series).items()}
     corr = autocorrelation(np.log1p(chain))
     lags = {str(lag): corr["acf"][lag] for lag in LAGS_OF_INTEREST if lag < len(corr["acf"])}
     payload = {"stationarity": results, "acf_at": lags}
@@ -128,8 +132,8 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
         f"<td>{'yes' if r['stationary'] else 'no'}</td></tr>"
         for series, by_t in results.items() for name, r in by_t.items()
     )
-    figures = "".join(f"<h2>{title}</h2><img alt='{title}' src='data:image/png;base64,{b64}'>"
-                      for title, b64 in _plots(chain, corr))
+    figures = "".join(f"<h2>{title}</h2><img alt='{title}' src='{name}'>"
+                      for title, name in _plots(chain, corr, out_dir))
     verdict = results["chain"]
     html = f"""<!doctype html><html><head><meta charset="utf-8"><title>storecast: series analysis</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:auto}}td,th{{padding:2px 8px}}img{{max-width:100%}}</style>

@@ -115,20 +115,33 @@ def encoder_inputs(panel: Panel, scaled: np.ndarray) -> np.ndarray:
     ], axis=-1).astype(np.float32)
 
 
-def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, promo: np.ndarray,
-                    state_holiday: np.ndarray, school_holiday: np.ndarray, step: np.ndarray,
-                    horizon: int) -> np.ndarray:
-    """(N, len(DEC_FEATURES)) known-future inputs of N days; ``step`` is days after the origin (1..horizon)."""
+def _calendar(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
+    """(N, 5) day-of-week and day-of-year cycles plus the Christmas run-up of each date."""
     sin, cos = _dow(dates)
     idx = pd.DatetimeIndex(dates)
     doy = np.asarray(idx.day_of_year, dtype=np.float32)
     # the pre-Christmas surge is too sharp for a yearly sine: 1 on 24 December, fading to 0 over 4 weeks
-    to_xmas = np.asarray((pd.to_datetime(idx.year.astype(str) + "-12-24") - idx).days, dtype=np.float32)
+    xmas = pd.to_datetime(pd.DataFrame({"year": idx.year, "month": 12, "day": 24}))
+    to_xmas = np.asarray((pd.DatetimeIndex(xmas) - idx).days, dtype=np.float32)
     run_up = np.where((to_xmas >= 0) & (to_xmas < 28), 1 - to_xmas / 28, 0).astype(np.float32)
-    return np.stack([
-        open_, promo, state_holiday, school_holiday, sin, cos,
-        np.sin(2 * np.pi * doy / 365.25), np.cos(2 * np.pi * doy / 365.25), run_up, step / horizon,
+    return np.stack([sin, cos, np.sin(2 * np.pi * doy / 365.25), np.cos(2 * np.pi * doy / 365.25), run_up],
+                    axis=-1).astype(np.float32)
+
+
+def _decoder(calendar: np.ndarray, open_: np.ndarray, promo: np.ndarray, state_holiday: np.ndarray,
+             school_holiday: np.ndarray, step: np.ndarray, horizon: int) -> np.ndarray:
+    """Stack the known-future inputs in `DEC_FEATURES` order (one place, so training and serving agree)."""
+    return np.concatenate([
+        np.stack([open_, promo, state_holiday, school_holiday], axis=-1).astype(np.float32),
+        calendar, (np.asarray(step, dtype=np.float32) / horizon)[..., None],
     ], axis=-1).astype(np.float32)
+
+
+def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, promo: np.ndarray,
+                    state_holiday: np.ndarray, school_holiday: np.ndarray, step: np.ndarray,
+                    horizon: int) -> np.ndarray:
+    """(N, len(DEC_FEATURES)) known-future inputs of N days; ``step`` is days after the origin (1..horizon)."""
+    return _decoder(_calendar(dates), open_, promo, state_holiday, school_holiday, step, horizon)
 
 
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
@@ -147,13 +160,12 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     steps = np.arange(1, horizon + 1)
     t = origins[:, None] + steps[None, :]
     si = np.broadcast_to(store_index[:, None], t.shape)
-    dates = panel.dates[t.ravel()]
-    dec = future_features(dates, panel.open[si, t].ravel(), panel.promo[si, t].ravel(),
-                          panel.state_holiday[si, t].ravel(), panel.school_holiday[si, t].ravel(),
-                          np.broadcast_to(steps, t.shape).ravel().astype(np.float32), horizon)
+    # calendar features once per panel day, then gathered: the same values future_features gives a row
+    dec = _decoder(_calendar(panel.dates)[t], panel.open[si, t], panel.promo[si, t], panel.state_holiday[si, t],
+                   panel.school_holiday[si, t], np.broadcast_to(steps, t.shape), horizon)
     target = scaled[si, t]
     return {
-        "enc": enc, "dec": dec.reshape(len(origins), horizon, -1), "target": np.nan_to_num(target, nan=0.0),
+        "enc": enc, "dec": dec, "target": np.nan_to_num(target, nan=0.0).astype(np.float32),
         "mask": np.isfinite(target).astype(np.float32), "store": store_index.astype(np.int64),
         "target_day": t,
     }
