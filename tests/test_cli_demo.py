@@ -1,0 +1,28 @@
+"""`storecast demo` end to end on a tiny chain: every artefact a new user is promised appears."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from storecast.cli import app
+
+
+@pytest.mark.slow
+def test_demo_runs_the_whole_job(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--stores", "5"])
+    assert result.exit_code == 0, result.output
+    assert (out / "data" / "train.csv").is_file()
+    assert (out / "clean" / "cleaning_report.csv").is_file()
+    assert (out / "report" / "report.html").is_file()
+    metrics = json.loads((out / "evaluation" / "metrics.json").read_text())
+    assert 0 < metrics["holdout"]["rmspe"] < 1
+    assert len(list((out / "models").glob("storecast-lgbm-*.skops"))) == 1
+    assert len(list((out / "models").glob("storecast-lstm-*.pt"))) == 1
+    preds = pd.read_csv(out / "predictions.csv")
+    assert list(preds.columns) == ["Id", "Store", "Date", "Sales", "lower", "upper"]
+    assert "-> 200" in result.output and "demo finished" in result.output
