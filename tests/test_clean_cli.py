@@ -32,3 +32,26 @@ def test_clean_refuses_an_unknown_action(synthetic_dir, tmp_path):
                                       "--outlier-action", "ignore"])
     assert result.exit_code == 2
     assert "`outlier_action` must be cap, log, flag or remove" in " ".join(result.output.split())
+
+
+def test_clean_default_caps_and_reports_fill_values_and_bounds(synthetic_dir, dataset, tmp_path):
+    before = {p: p.read_bytes() for p in synthetic_dir.rglob("*") if p.is_file()}
+    out = tmp_path / "capped"
+    result = CliRunner().invoke(app, ["-v", "clean", "--data", str(synthetic_dir), "--out", str(out),
+                                      "--outlier-method", "mad", "--impute", "model"])
+    assert result.exit_code == 0, result.output
+    assert {p: p.read_bytes() for p in synthetic_dir.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cleaning_report.csv", "cleaning_report.json", "store_clean.parquet", "train_clean.parquet"]
+    train = pd.read_parquet(out / "train_clean.parquet")
+    store = pd.read_parquet(out / "store_clean.parquet")
+    assert len(train) == len(dataset.train) and "SalesPerCustomer" in train.columns
+    assert {"CompetitionDistanceMissing", "CompetitionOpenSinceMissing"} <= set(store.columns)
+    assert not store.drop(columns=["State"], errors="ignore").isna().any().any()
+    report = json.loads((out / "cleaning_report.json").read_text())
+    assert report["options"] == {"outlier_method": "mad", "outlier_action": "cap", "impute": "model"}
+    sales = next(a for a in report["actions"] if a["step"] == "OutlierHandler" and a["column"] == "Sales")
+    assert sales["rule"] == "mad per Store -> cap" and "bounds over all rows" in sales["detail"]
+    # capped values lie inside what the report's per-store bounds allow: nothing above the raw maximum
+    assert train["Sales"].max() <= dataset.train["Sales"].max()
+    assert "clean: daily rows" in result.output  # -v logs each step

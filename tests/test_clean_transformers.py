@@ -54,10 +54,14 @@ def test_store_context_imputer_fills_by_meaning_and_flags_absent_information():
 
 
 def test_store_context_imputer_report_counts_each_rule():
-    rep = StoreContextImputer().fit(_stores()).report_.to_frame().set_index("column")
-    assert rep.loc[s.PROMO2_SINCE_WEEK, "changed"] == 2
-    assert rep.loc[s.COMPETITION_DISTANCE, "detected"] == 1
-    assert rep.loc[s.COMPETITION_OPEN_SINCE_YEAR, "changed"] == 2
+    rep = StoreContextImputer().fit(_stores()).report_.to_frame().set_index(["column", "rule"])["changed"]
+    assert rep[(s.PROMO2_SINCE_WEEK, "not applicable when Promo2 == 0")] == 2
+    assert rep[(s.PROMO_INTERVAL, "not applicable when Promo2 == 0")] == 2
+    assert rep[(s.COMPETITION_DISTANCE, "no known competitor")] == 1
+    # store 3: distance known, opening date missing; store 2: no competitor at all
+    assert rep[(s.COMPETITION_OPEN_SINCE_YEAR, "distance known: competitor predates the records")] == 1
+    assert rep[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == 1
+    assert rep[(s.PROMO2_SINCE_WEEK, "unknown although Promo2 == 1")] == 0
 
 
 def test_fill_values_come_from_fit_rows_only():

@@ -15,9 +15,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (registers IterativeImputer)
 from sklearn.impute import IterativeImputer, SimpleImputer
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from storecast import schema as s
+from storecast.clean._base import as_frame, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 NO_PROMO2 = "none"
@@ -55,6 +56,12 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         A missing opening date becomes January of this year (the earliest seen): "there since before".
     report_ : CleaningReport
         What the rules found and filled in the data given to ``fit``.
+
+    Notes
+    -----
+    Fitted on train merged with store, counts are rows and the learned values weigh each store by
+    its number of days; fit on the one-row-per-store table to learn per store. DataFrames only: the
+    rules need the store columns by name.
     """
 
     def __init__(self, *, distance_quantile: float = 0.99, add_indicators: bool = True):
@@ -88,10 +95,19 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         n = int(X[s.COMPETITION_DISTANCE].isna().sum())
         rep.add("StoreContextImputer", s.COMPETITION_DISTANCE, "no known competitor", n, n,
                 f"set to {self.distance_fill_:.0f} (2 x q{self.distance_quantile:g} of known distances)")
+        dist_known = X[s.COMPETITION_DISTANCE].notna()
         for col in _SINCE_COLS:
-            n = int(X[col].isna().sum())
-            rep.add("StoreContextImputer", col, "competitor predates the records", n, n,
-                    f"set to January {self.since_year_fill_:.0f} (earliest year seen)")
+            gap = X[col].isna()
+            n_known, n_none = int((gap & dist_known).sum()), int((gap & ~dist_known).sum())
+            fill = (f"set to 1 (January of {self.since_year_fill_:.0f}, the earliest year seen)"
+                    if col == s.COMPETITION_OPEN_SINCE_MONTH
+                    else f"set to {self.since_year_fill_:.0f} (the earliest year seen)")
+            rep.add("StoreContextImputer", col, "distance known: competitor predates the records",
+                    n_known, n_known, fill)
+            rep.add("StoreContextImputer", col, "no known competitor", n_none, n_none, fill)
+        for col in _P2_COLS:
+            n = int((X[col].isna() & ~no_p2).sum())
+            rep.add("StoreContextImputer", col, "unknown although Promo2 == 1", n, 0, "left for ColumnImputer")
         return rep
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +142,8 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
     """Impute numeric ``columns`` by mean, median, most frequent value, or a model of the other columns.
 
     A thin layer over scikit-learn's `SimpleImputer` / `IterativeImputer` that keeps the other
-    columns untouched and reports what it filled.
+    columns (and their dtypes) untouched and reports what it filled. Takes a DataFrame, or a numeric
+    array (columns ``x0, x1, ...``; the output is then an array too).
 
     Parameters
     ----------
@@ -134,6 +151,17 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
         "model" uses `IterativeImputer` (each column regressed on the other numeric columns).
     columns : list of str or None
         Columns to impute; None means every numeric column.
+
+    Attributes
+    ----------
+    columns_ : list of str
+        The imputed columns.
+    model_inputs_ : list of str
+        Columns the imputer sees: the imputed ones, plus every numeric column for "model".
+    imputer_ : SimpleImputer or IterativeImputer
+        The fitted scikit-learn imputer.
+    report_ : CleaningReport
+        Missing values found (and filled) in the data given to ``fit``.
     """
 
     _STRATEGIES = ("mean", "median", "most_frequent", "model")
@@ -142,49 +170,60 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
         self.strategy = strategy
         self.columns = columns
 
-    def _numeric(self, X: pd.DataFrame) -> list[str]:
-        return list(X.select_dtypes("number").columns)
+    def __sklearn_tags__(self):
+        """NaN is allowed in the input: filling or skipping it is the point."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
-    def fit(self, X: pd.DataFrame, y: object = None) -> ColumnImputer:
+    def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> ColumnImputer:
         """Learn fill values (or the imputation model) from ``X``."""
         if self.strategy not in self._STRATEGIES:
             raise ValueError(f"`strategy` must be one of {self._STRATEGIES}. Got {self.strategy!r}.")
-        X = _require_frame(X, tuple(self.columns or ()), "ColumnImputer")
-        self.columns_ = list(self.columns) if self.columns is not None else self._numeric(X)
-        self.model_inputs_ = self._numeric(X) if self.strategy == "model" else list(self.columns_)
-        for col in self.columns_:
-            if col not in self.model_inputs_:
-                self.model_inputs_.append(col)
+        X, _ = as_frame(self, X, reset=True)
+        require_columns(X, tuple(self.columns or ()), "ColumnImputer")
+        numeric = list(X.select_dtypes("number").columns)
+        self.columns_ = list(self.columns) if self.columns is not None else numeric
+        self.model_inputs_ = numeric if self.strategy == "model" else list(self.columns_)
+        self.model_inputs_ += [c for c in self.columns_ if c not in self.model_inputs_]
         if self.strategy == "model":
             self.imputer_ = IterativeImputer(random_state=0, max_iter=10, keep_empty_features=True)
         else:
             self.imputer_ = SimpleImputer(strategy=self.strategy, keep_empty_features=True)
         self.imputer_.fit(X[self.model_inputs_].to_numpy(dtype=float, copy=True))
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
+        self.report_ = self._report(X)
         return self
 
-    def report(self, X: pd.DataFrame) -> CleaningReport:
-        """Missing values per imputed column of ``X`` (all of them get filled)."""
+    def report(self, X: pd.DataFrame | np.ndarray) -> CleaningReport:
+        """Missing values per imputed column of ``X`` (all of them get filled) and the fill value."""
         check_is_fitted(self, "imputer_")
+        return self._report(as_frame(self, X, reset=False)[0])
+
+    def _report(self, X: pd.DataFrame) -> CleaningReport:
         rep = CleaningReport()
+        stats = getattr(self.imputer_, "statistics_", None)
         for col in self.columns_:
             n = int(X[col].isna().sum())
-            rep.add("ColumnImputer", col, f"impute {self.strategy}", n, n)
+            if stats is not None:
+                detail = f"fill {stats[self.model_inputs_.index(col)]:.6g}"
+            else:
+                detail = f"IterativeImputer on {len(self.model_inputs_)} numeric columns"
+            rep.add("ColumnImputer", col, f"impute {self.strategy}", n, n, detail)
         return rep
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame | np.ndarray:
         """Return a copy of ``X`` with the chosen columns filled."""
         check_is_fitted(self, "imputer_")
-        X = _require_frame(X, tuple(self.model_inputs_), "ColumnImputer")
+        X, was_array = as_frame(self, X, reset=False)
+        require_columns(X, self.model_inputs_, "ColumnImputer")
         out = X.copy()
-        filled = pd.DataFrame(self.imputer_.transform(X[self.model_inputs_].to_numpy(dtype=float, copy=True)),
-                              columns=self.model_inputs_, index=X.index)
-        for col in self.columns_:
-            out[col] = out[col].fillna(filled[col])
-        return out
+        filled = self.imputer_.transform(X[self.model_inputs_].to_numpy(dtype=float, copy=True))
+        for i, col in enumerate(self.model_inputs_):
+            if col in self.columns_:
+                out[col] = out[col].fillna(pd.Series(filled[:, i], index=X.index))
+        return output_like(out, was_array)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The input columns, unchanged."""
         check_is_fitted(self, "imputer_")
-        return np.asarray(self.feature_names_in_, dtype=object)
+        return _check_feature_names_in(self, input_features)

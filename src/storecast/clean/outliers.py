@@ -14,9 +14,10 @@ __all__ = ["OutlierHandler", "SALES_PER_CUSTOMER", "add_sales_per_customer"]
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from storecast import schema as s
+from storecast.clean._base import as_frame, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 SALES_PER_CUSTOMER = "SalesPerCustomer"
@@ -55,10 +56,14 @@ def _bounds(values: pd.Series, groups: pd.Series | None, method: str, k: float) 
 class OutlierHandler(TransformerMixin, BaseEstimator):
     """Detect outliers in ``columns`` and cap, log-transform or flag them.
 
+    Takes a DataFrame, or a numeric array when ``by`` is None (columns ``x0, x1, ...``; the output
+    is then an array too).
+
     Parameters
     ----------
-    columns : tuple of str
-        Columns to check. ``"SalesPerCustomer"`` is computed from Sales and Customers when asked for.
+    columns : tuple of str or None
+        Columns to check; None means every numeric column except ``by``. ``"SalesPerCustomer"`` is
+        computed from Sales and Customers (and added to the output) when asked for and absent.
     method : {"iqr", "zscore", "mad"}
         IQR fences, mean +/- k standard deviations, or median +/- k robust MADs.
     action : {"cap", "log", "flag"}
@@ -72,6 +77,10 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    columns_ : list of str
+        The checked columns.
+    threshold_ : float
+        The k in use.
     bounds_ : dict of str to DataFrame
         Per column, the lower/upper bounds per group.
     global_bounds_ : dict of str to tuple of float
@@ -80,7 +89,7 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
         Outliers detected in the data given to ``fit``.
     """
 
-    def __init__(self, *, columns: tuple[str, ...] = (s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER),
+    def __init__(self, *, columns: tuple[str, ...] | None = (s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER),
                  method: str = "iqr", action: str = "cap", by: str | None = s.STORE,
                  threshold: float | None = None, ignore_zeros: bool = True):
         self.columns = columns
@@ -90,22 +99,31 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
         self.threshold = threshold
         self.ignore_zeros = ignore_zeros
 
-    def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"OutlierHandler needs a pandas DataFrame. Got {type(X).__name__}.")
-        if SALES_PER_CUSTOMER in self.columns and SALES_PER_CUSTOMER not in X.columns:
+    def __sklearn_tags__(self):
+        """NaN is allowed in the input: filling or skipping it is the point."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def _prepare(self, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:
+        """Checked frame with SalesPerCustomer added when needed, and whether ``X`` was an array."""
+        X, was_array = as_frame(self, X, reset=reset)
+        if reset:
+            by = [self.by] if self.by is not None else []
+            self.columns_ = list(self.columns) if self.columns is not None else [
+                c for c in X.select_dtypes("number").columns if c not in by]
+            self.adds_sales_per_customer_ = SALES_PER_CUSTOMER in self.columns_ and (
+                SALES_PER_CUSTOMER not in X.columns)
+        if self.adds_sales_per_customer_:
             X = add_sales_per_customer(X)
-        needed = [c for c in self.columns if c not in X.columns] + (
-            [self.by] if self.by is not None and self.by not in X.columns else [])
-        if needed:
-            raise ValueError(f"OutlierHandler: columns {needed} are missing. Got {list(X.columns)}.")
-        return X
+        require_columns(X, self.columns_ + ([self.by] if self.by is not None else []), "OutlierHandler")
+        return X, was_array
 
     def _candidates(self, values: pd.Series) -> pd.Series:
         usable = values.notna()
         return usable & (values != 0) if self.ignore_zeros else usable
 
-    def fit(self, X: pd.DataFrame, y: object = None) -> OutlierHandler:
+    def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> OutlierHandler:
         """Learn the bounds from the rows of ``X``."""
         if self.method not in _METHODS:
             raise ValueError(f"`method` must be one of {_METHODS}. Got {self.method!r}.")
@@ -113,28 +131,30 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
             raise ValueError(f"`action` must be one of {_ACTIONS} (removal: clean.rows.drop_outlier_rows). "
                              f"Got {self.action!r}.")
         k = _DEFAULT_THRESHOLD[self.method] if self.threshold is None else float(self.threshold)
-        if k <= 0:
+        if not k > 0:
             raise ValueError(f"`threshold` must be > 0. Got {self.threshold}.")
-        X = self._prepare(X)
+        X, _ = self._prepare(X, reset=True)
+        self.threshold_ = k
         self.bounds_, self.global_bounds_ = {}, {}
-        for col in self.columns:
+        for col in self.columns_:
             keep = self._candidates(X[col])
             values = X.loc[keep, col].astype(float)
             groups = X.loc[keep, self.by] if self.by is not None else None
             self.bounds_[col] = _bounds(values, groups, self.method, k)
-            glob = _bounds(values, None, self.method, k).iloc[0]
+            glob = _bounds(values, None, self.method, k)
+            glob = glob.iloc[0] if len(glob) else pd.Series({"lower": np.nan, "upper": np.nan})
             self.global_bounds_[col] = (float(glob["lower"]), float(glob["upper"]))
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.report_ = self.report(X)
+        self.report_ = self._report(X)
         return self
 
-    def outlier_mask(self, X: pd.DataFrame) -> pd.DataFrame:
+    def outlier_mask(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """Boolean frame, one column per checked column: True where the value is outside its bounds."""
         check_is_fitted(self, "bounds_")
-        X = self._prepare(X)
+        return self._mask(self._prepare(X, reset=False)[0])
+
+    def _mask(self, X: pd.DataFrame) -> pd.DataFrame:
         masks = {}
-        for col in self.columns:
+        for col in self.columns_:
             lo, hi = self._row_bounds(X, col)
             v = X[col].astype(float)
             masks[col] = self._candidates(X[col]) & ((v < lo) | (v > hi))
@@ -149,24 +169,37 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
         hi = X[self.by].map(b["upper"]).astype(float).fillna(g_hi).to_numpy()
         return lo, hi
 
-    def report(self, X: pd.DataFrame) -> CleaningReport:
+    def report(self, X: pd.DataFrame | np.ndarray) -> CleaningReport:
         """How many values of ``X`` each column's rule detects and what ``transform`` would change."""
-        mask = self.outlier_mask(X)
+        check_is_fitted(self, "bounds_")
+        return self._report(self._prepare(X, reset=False)[0])
+
+    def _report(self, X: pd.DataFrame) -> CleaningReport:
+        mask = self._mask(X)
         rep = CleaningReport()
         where = f"per {self.by}" if self.by else "global"
-        for col in self.columns:
+        for col in self.columns_:
             n = int(mask[col].sum())
-            changed = n if self.action == "cap" else (
-                int(self._candidates(self._prepare(X)[col]).sum()) if self.action == "log" else 0)
+            changed = {"cap": n, "log": int(self._candidates(X[col]).sum()), "flag": 0}[self.action]
             rep.add("OutlierHandler", col, f"{self.method} {where} -> {self.action}", n, changed,
-                    f"k={self.threshold or _DEFAULT_THRESHOLD[self.method]}")
+                    self._bounds_text(col))
         return rep
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _bounds_text(self, col: str) -> str:
+        lo, hi = self.global_bounds_[col]
+        text = f"k={self.threshold_:g}; bounds over all rows [{lo:.6g}, {hi:.6g}]"
+        if self.by is not None and len(self.bounds_[col]):
+            b = self.bounds_[col]
+            text += (f"; {len(b)} {self.by} bounds, lower median {b['lower'].median():.6g}, upper median "
+                     f"{b['upper'].median():.6g} (range {b['upper'].min():.6g}..{b['upper'].max():.6g})")
+        return text
+
+    def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame | np.ndarray:
         """Return a copy of ``X`` with outliers capped, log-transformed, or flagged."""
         check_is_fitted(self, "bounds_")
-        out = self._prepare(X).copy()
-        for col in self.columns:
+        X, was_array = self._prepare(X, reset=False)
+        out = X.copy()
+        for col in self.columns_:
             candidates = self._candidates(out[col])
             if self.action == "cap":
                 lo, hi = self._row_bounds(out, col)
@@ -178,12 +211,14 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
                 lo, hi = self._row_bounds(out, col)
                 v = out[col].astype(float)
                 out[f"{col}_outlier"] = (candidates & ((v < lo) | (v > hi))).astype("int8")
-        return out
+        return output_like(out, was_array)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """Input columns (plus SalesPerCustomer when computed), plus ``*_outlier`` flags for "flag"."""
+        """Input columns, SalesPerCustomer when computed, then ``*_outlier`` flags for "flag"."""
         check_is_fitted(self, "bounds_")
-        names = list(self.feature_names_in_)
+        names = list(_check_feature_names_in(self, input_features))
+        if self.adds_sales_per_customer_:
+            names.append(SALES_PER_CUSTOMER)
         if self.action == "flag":
-            names += [f"{c}_outlier" for c in self.columns]
+            names += [f"{c}_outlier" for c in self.columns_]
         return np.asarray(names, dtype=object)

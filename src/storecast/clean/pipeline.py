@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from storecast import schema as s
-from storecast.clean.missing import ColumnImputer, StoreContextImputer
+from storecast.clean.missing import DISTANCE_MISSING, ColumnImputer, StoreContextImputer
 from storecast.clean.outliers import SALES_PER_CUSTOMER, OutlierHandler
 from storecast.clean.report import CleaningReport
-from storecast.clean.rows import drop_outlier_rows
+from storecast.clean.rows import drop_outlier_rows, sales_days
 from storecast.data.contract import Dataset
 
 log = logging.getLogger(__name__)
@@ -56,26 +56,37 @@ class CleanResult:
 
 def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
                   progress: Callable[[str], None] | None = None) -> CleanResult:
-    """Clean ``dataset``'s store table and daily rows; the input frames are left untouched."""
+    """Clean ``dataset``'s store table and daily rows; the input frames are left untouched.
+
+    ``progress`` is called with the name of each step as it starts (the CLI shows it). Outlier
+    "remove" drops daily rows only: a store row is flagged, never dropped, since dropping it would
+    orphan that store's sales.
+    """
     opts = options or CleanOptions()
-    step = progress or (lambda _msg: None)
     report = CleaningReport()
     action = "flag" if opts.outlier_action == "remove" else opts.outlier_action
 
-    step("store table: missing values")
+    def step(name: str) -> None:
+        log.info("clean: %s", name)
+        if progress is not None:
+            progress(name)
+
+    step("store table: missing values (context rules, then impute)")
     context = StoreContextImputer().fit(dataset.store)
     store = context.transform(dataset.store)
-    report = report.merge(context.report_)
     imputer = ColumnImputer(strategy=opts.impute, columns=list(_STORE_NUMERIC)).fit(store)
-    report = report.merge(imputer.report(store))
+    report = report.merge(context.report_, imputer.report_)
     store = imputer.transform(store)
     log.info("store table: %d missing values filled", sum(a.changed for a in report.actions))
 
-    step("store table: outliers")
+    step(f"store table: {s.COMPETITION_DISTANCE} outliers ({opts.outlier_method}, global)")
+    # bounds from known distances only: the "no competitor" fill is a sentinel, not a measurement
+    known = store[store[DISTANCE_MISSING] == 0] if DISTANCE_MISSING in store else store
     distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
-                              action=action, by=None).fit(store)
-    report = report.merge(distance.report_)
-    store = distance.transform(store) if opts.outlier_action != "remove" else store
+                              action=action, by=None).fit(known)
+    report = report.merge(distance.report(store))
+    if opts.outlier_action != "remove":
+        store = distance.transform(store)
 
     step("daily rows: missing values")
     train = dataset.train
@@ -86,15 +97,15 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
         report.add("contract", f"test.csv {s.OPEN}", "missing -> open (1)", n_open, n_open,
                    "a store is taken as open when the schedule does not say")
 
-    step("daily rows: outliers per store")
+    step(f"daily rows: Sales/Customers outliers per store ({opts.outlier_method} -> {opts.outlier_action})")
     handler = OutlierHandler(columns=(s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER), method=opts.outlier_method,
                              action=action, by=s.STORE)
-    fit_rows = train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
-    handler.fit(fit_rows)
+    handler.fit(sales_days(train))  # closed days and zero-sales days are not "normal days" to learn from
     report = report.merge(handler.report_)
     if opts.outlier_action == "remove":
         cleaned, dropped = drop_outlier_rows(train, handler)
-        report.add("drop_outlier_rows", "(rows)", f"{opts.outlier_method} per Store -> remove", dropped, dropped)
+        report.add("drop_outlier_rows", "(rows)", f"{opts.outlier_method} per Store -> remove", dropped, dropped,
+                   "rows where Sales, Customers or SalesPerCustomer is an outlier")
         train = cleaned
     else:
         train = handler.transform(train)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+__all__ = ["clean"]
+
 import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -17,7 +20,7 @@ from storecast.cli._app import app, console
 log = logging.getLogger(__name__)
 
 
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temp file in the same directory, then rename: no half-written outputs."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -52,9 +55,10 @@ def clean(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("reading and validating", total=None)
+        log.info("clean: reading and validating %s", data)
         dataset = load_dataset(data)
         result = clean_dataset(dataset, options, progress=lambda msg: progress.update(task, description=msg))
-        progress.update(task, description="writing")
+        progress.update(task, description=f"writing to {out}")
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write(out / "train_clean.parquet", lambda p: result.train.to_parquet(p, index=False))
         _atomic_write(out / "store_clean.parquet", lambda p: result.store.to_parquet(p, index=False))
@@ -65,7 +69,13 @@ def clean(
                       lambda p: p.write_text(json.dumps(payload, indent=2, default=str)))
     table = Table(title=f"cleaning report ({len(result.train):,} daily rows written to {out})", title_justify="left")
     for col in ("step", "column", "rule", "detected", "changed"):
-        table.add_column(col, justify="right" if col in ("detected", "changed") else "left")
+        numeric = col in ("detected", "changed")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=numeric, overflow="fold")
+    previous = None
     for row in frame.itertuples(index=False):
-        table.add_row(row.step, row.column, row.rule, f"{row.detected:,}", f"{row.changed:,}")
+        if previous is not None and row.step != previous:
+            table.add_section()
+        shown = row.step if row.step != previous else ""
+        table.add_row(shown, row.column, row.rule, f"{row.detected:,}", f"{row.changed:,}")
+        previous = row.step
     console.print(table)
