@@ -16,6 +16,7 @@ from storecast.models.lstm.dataset import (
     SalesScaler,
     build_panel,
     future_features,
+    lookback_profile,
     make_windows,
 )
 
@@ -82,7 +83,9 @@ def test_training_windows_and_served_rows_get_the_same_future_inputs(panel):
     w = make_windows(panel, scaled, np.array([2]), np.array([320]), lookback=28, horizon=42)
     days = np.arange(321, 363)
     rows = future_features(panel.dates[days], panel.open[2, days], panel.promo[2, days],
-                           panel.state_holiday[2, days], panel.school_holiday[2, days], np.arange(1, 43), 42)
+                           panel.state_holiday[2, days], panel.school_holiday[2, days], np.arange(1, 43), 42,
+                           w["dec"][0, :, -1])
+    assert len(set(w["dec"][0, :, -1])) > 1  # the look-back level varies with day of week / promo
     np.testing.assert_array_equal(w["dec"][0], rows)
 
 
@@ -122,3 +125,18 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     result = json.loads((tmp_path / "analysis.json").read_text())
     assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
+
+
+def test_lookback_profile_is_the_mean_per_day_of_week_and_promo():
+    days = pd.date_range("2014-03-03", periods=28, freq="D")  # starts on a Monday
+    dow = days.day_of_week.to_numpy()
+    enc = np.zeros((1, 28, len(ENC_FEATURES)), dtype=np.float32)
+    enc[0, :, 0] = dow / 10 + 0.5 * (np.arange(28) % 14 < 5)  # promo weeks sell 0.5 more
+    enc[0, :, 1] = (dow != 6).astype(np.float32)  # closed on Sundays: no sales known
+    enc[0, :, 2] = np.arange(28) % 14 < 5
+    enc[0, :, 5], enc[0, :, 6] = np.sin(2 * np.pi * dow / 7), np.cos(2 * np.pi * dow / 7)
+    prof = lookback_profile(enc)[0]
+    np.testing.assert_allclose(prof[:5, 1], np.arange(5) / 10 + 0.5, atol=1e-6)
+    np.testing.assert_allclose(prof[:6, 0], np.arange(6) / 10, atol=1e-6)
+    assert prof[5, 1] == pytest.approx(0.5)  # no promo Saturday: falls back to that weekday's mean
+    assert prof[6, 0] == pytest.approx(enc[0, dow != 6, 0].mean(), abs=1e-6)  # never open: window mean

@@ -69,7 +69,8 @@ def test_a_row_alone_gets_the_same_forecast_as_in_a_batch(model_path, holdout):
 def test_card_records_config_intervals_and_training_range(model_path):
     card = json.loads(model_path.with_suffix(".json").read_text())
     assert card["kind"] == "lstm" and card["training"]["until"] == "2014-11-19"
-    assert set(card["intervals"]["abs_log_residual_quantiles"]) == {"0.8", "0.95"}
+    q = card["intervals"]["abs_log_residual_quantiles"]
+    assert set(q) == {"0.8", "0.95"} and q["0.8"] < q["0.95"]
     assert "torch" in card["versions"]
 
 
@@ -99,3 +100,15 @@ def test_tampered_or_truncated_files_are_refused(model_path, tmp_path, damage):
     bad.with_suffix(".json").write_text(model_path.with_suffix(".json").read_text())
     with pytest.raises(ArtifactError, match="does not match its card"):
         load_bundle(bad)
+
+
+def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
+    from storecast.models.lstm.forecaster import load_lstm_bundle
+
+    rows = holdout[holdout[s.OPEN] == 1].head(10)
+    p80, lo80, hi80 = load_lstm_bundle(model_path).predict_open(rows)
+    p95, lo95, hi95 = load_lstm_bundle(model_path, level=0.95).predict_open(rows)
+    np.testing.assert_array_equal(p80, p95)
+    assert (lo95 < lo80).all() and (hi80 < hi95).all()
+    with pytest.raises(ArtifactError, match="interval levels"):
+        load_lstm_bundle(model_path, level=0.5)

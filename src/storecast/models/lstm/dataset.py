@@ -9,8 +9,8 @@ stores and, because the panel ends at the fit cut, never reach past it.
 
 from __future__ import annotations
 
-__all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "ENC_FEATURES",
-           "DEC_FEATURES"]
+__all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "lookback_profile",
+           "profile_level", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX"]
 
 from dataclasses import dataclass
 
@@ -22,7 +22,9 @@ from storecast import schema as s
 
 ENC_FEATURES = ("sales", "open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos")
 DEC_FEATURES = ("open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos", "doy_sin", "doy_cos",
-                "christmas_run_up", "step")
+                "christmas_run_up", "step", "lookback_level")
+# the network predicts a correction to this input (a seasonal-naive level), see `lookback_profile`
+LEVEL_INDEX = DEC_FEATURES.index("lookback_level")
 
 
 @dataclass(frozen=True)
@@ -129,19 +131,51 @@ def _calendar(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
 
 
 def _decoder(calendar: np.ndarray, open_: np.ndarray, promo: np.ndarray, state_holiday: np.ndarray,
-             school_holiday: np.ndarray, step: np.ndarray, horizon: int) -> np.ndarray:
+             school_holiday: np.ndarray, step: np.ndarray, horizon: int, level: np.ndarray) -> np.ndarray:
     """Stack the known-future inputs in `DEC_FEATURES` order (one place, so training and serving agree)."""
     return np.concatenate([
         np.stack([open_, promo, state_holiday, school_holiday], axis=-1).astype(np.float32),
         calendar, (np.asarray(step, dtype=np.float32) / horizon)[..., None],
+        np.asarray(level, dtype=np.float32)[..., None],
     ], axis=-1).astype(np.float32)
 
 
 def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, promo: np.ndarray,
                     state_holiday: np.ndarray, school_holiday: np.ndarray, step: np.ndarray,
-                    horizon: int) -> np.ndarray:
-    """(N, len(DEC_FEATURES)) known-future inputs of N days; ``step`` is days after the origin (1..horizon)."""
-    return _decoder(_calendar(dates), open_, promo, state_holiday, school_holiday, step, horizon)
+                    horizon: int, level: np.ndarray) -> np.ndarray:
+    """(N, len(DEC_FEATURES)) known-future inputs of N days; ``step`` is days after the origin (1..horizon).
+
+    ``level`` is each day's `profile_level` from its store's look-back window.
+    """
+    return _decoder(_calendar(dates), open_, promo, state_holiday, school_holiday, step, horizon, level)
+
+
+def lookback_profile(enc: np.ndarray) -> np.ndarray:
+    """(B, 7, 2) mean scaled sales per (day of week, promo) over each look-back window.
+
+    A seasonal-naive level computed from the window alone (so a row's forecast still depends only on
+    its store's history and its own inputs): the naive baseline's idea, handed to the network so it
+    learns the correction instead of the whole weekly/promo profile. Empty cells fall back to the
+    day-of-week mean, then to the window mean.
+    """
+    sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
+    dow = np.rint(np.arctan2(enc[..., 5], enc[..., 6]) * 7 / (2 * np.pi)).astype(np.int64) % 7
+    cell = np.zeros(enc.shape[:2] + (7, 2), dtype=np.float32)
+    b, j = np.nonzero(known)
+    cell[b, j, dow[b, j], promo[b, j].astype(np.int64)] = 1.0
+    sums = np.einsum("bl,bldp->bdp", sales.astype(np.float32), cell)
+    counts = cell.sum(axis=1)
+    by_dow = sums.sum(-1) / np.maximum(counts.sum(-1), 1)
+    overall = (sales * known).sum(-1) / np.maximum(known.sum(-1), 1)
+    by_dow = np.where(counts.sum(-1) > 0, by_dow, overall[:, None])
+    return np.where(counts > 0, sums / np.maximum(counts, 1), by_dow[..., None]).astype(np.float32)
+
+
+def profile_level(profile: np.ndarray, window: np.ndarray, dates: pd.DatetimeIndex | pd.Series,
+                  promo: np.ndarray) -> np.ndarray:
+    """Pick each future day's level: ``profile[window, day of week, promo]``."""
+    dow = np.asarray(pd.DatetimeIndex(np.asarray(dates).ravel()).day_of_week).reshape(np.shape(promo))
+    return profile[window, dow, (np.asarray(promo) > 0).astype(np.int64)]
 
 
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
@@ -161,8 +195,10 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     t = origins[:, None] + steps[None, :]
     si = np.broadcast_to(store_index[:, None], t.shape)
     # calendar features once per panel day, then gathered: the same values future_features gives a row
+    level = profile_level(lookback_profile(enc), np.arange(len(origins))[:, None], panel.dates[t.ravel()],
+                          panel.promo[si, t])
     dec = _decoder(_calendar(panel.dates)[t], panel.open[si, t], panel.promo[si, t], panel.state_holiday[si, t],
-                   panel.school_holiday[si, t], np.broadcast_to(steps, t.shape), horizon)
+                   panel.school_holiday[si, t], np.broadcast_to(steps, t.shape), horizon, level)
     target = scaled[si, t]
     return {
         "enc": enc, "dec": dec, "target": np.nan_to_num(target, nan=0.0).astype(np.float32),

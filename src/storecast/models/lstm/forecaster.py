@@ -23,11 +23,14 @@ from storecast.errors import ArtifactError, ContractProblem, DataContractError, 
 from storecast.models.lstm.dataset import (
     DEC_FEATURES,
     ENC_FEATURES,
+    LEVEL_INDEX,
     SalesScaler,
     build_panel,
     encoder_inputs,
     future_features,
+    lookback_profile,
     make_windows,
+    profile_level,
 )
 
 log = logging.getLogger(__name__)
@@ -54,11 +57,11 @@ class LSTMConfig:
     horizon: int = 48
     hidden: int = 64
     emb: int = 8
-    epochs: int = 12
-    batch_size: int = 256
-    lr: float = 3e-3
-    origins_per_store: int = 12
-    patience: int = 3
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 2e-3
+    origins_per_store: int = 32
+    patience: int = 4
     loss: str = "mse"  # "mse" or "huber" on scaled log sales (huber: outlier days weigh less)
     seed: int = 0
     # one intra-op thread: the matrices are small, and on a 2-core machine shared with other jobs two
@@ -90,7 +93,7 @@ class LSTMForecaster:
         self.scaler_ = SalesScaler().fit(panel.log_sales[:, : T - cfg.horizon])
         scaled = self.scaler_.transform(panel.log_sales)
         S = len(panel.stores)
-        self.net_ = SalesNet(S, len(ENC_FEATURES), len(DEC_FEATURES), cfg.hidden, cfg.emb)
+        self.net_ = SalesNet(S, len(ENC_FEATURES), len(DEC_FEATURES), cfg.hidden, cfg.emb, LEVEL_INDEX)
         opt = torch.optim.Adam(self.net_.parameters(), lr=cfg.lr)
         # halve the step size when validation stalls: the late epochs then refine instead of oscillating
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
@@ -199,10 +202,12 @@ class LSTMForecaster:
             raise DataContractError(ContractProblem(
                 "rows", f"date {first:%Y-%m-%d} is outside the LSTM's horizon {cut + pd.Timedelta(days=1):%Y-%m-%d}"
                 f"..{cut + pd.Timedelta(days=cfg.horizon):%Y-%m-%d}; pass recent history or retrain", column=s.DATE))
+        promo = rows[s.PROMO].to_numpy(np.float32)
+        base = profile_level(lookback_profile(windows), store_index, rows[s.DATE], promo)
         dec = future_features(
-            rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), rows[s.PROMO].to_numpy(np.float32),
+            rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
-            rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon)
+            rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon, base)
         with torch.no_grad():
             states = self.net_.encode(torch.from_numpy(windows), torch.arange(len(self.stores_)))
             si = torch.from_numpy(store_index.astype(np.int64))
@@ -240,7 +245,8 @@ class LSTMForecaster:
         self.scaler_.scaler_ = MinMaxScaler(feature_range=(-1, 1))
         self.scaler_.scaler_.scale_ = tensors["scale"].numpy()[:1]
         self.scaler_.scaler_.min_ = tensors["scale"].numpy()[1:]
-        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(DEC_FEATURES), cfg["hidden"], cfg["emb"])
+        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(DEC_FEATURES), cfg["hidden"], cfg["emb"],
+                             LEVEL_INDEX)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.net_.eval()
         self.cut_ = pd.Timestamp(card["cut"])
@@ -292,8 +298,11 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     return path
 
 
-def load_lstm_bundle(path: str | Path) -> LSTMBundle:
-    """Load an LSTM model file after checking its card and sha256; tensors only, no code is unpickled."""
+def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBundle:
+    """Load an LSTM model file after checking its card and sha256; tensors only, no code is unpickled.
+
+    ``level`` picks the served interval (one of the card's levels; default: the card's default level).
+    """
     torch = _torch()
     from storecast.artifacts import _read_card, file_sha256
 
@@ -310,7 +319,11 @@ def load_lstm_bundle(path: str | Path) -> LSTMBundle:
         model = LSTMForecaster.from_state(tensors, card)
     except Exception as exc:  # torch raises several kinds on a corrupt file
         raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
-    return LSTMBundle(path=path, card=card, model=model, level=float(card["intervals"]["default_level"]))
+    levels = [float(lv) for lv in card["intervals"]["levels"]]
+    if level is not None and level not in levels:
+        raise ArtifactError(f"`level` must be one of the model's interval levels {levels}; got {level}.")
+    return LSTMBundle(path=path, card=card, model=model,
+                      level=float(level if level is not None else card["intervals"]["default_level"]))
 
 
 def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",
@@ -319,7 +332,7 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
     """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size."""
     from storecast.artifacts import data_fingerprint
 
-    cfg = LSTMConfig(hidden=32, origins_per_store=6, epochs=4) if small else LSTMConfig()
+    cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
     if epochs is not None:
         cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
     train = dataset.train

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 __all__ = ["SalesNet"]
 
-import torch
-from torch import nn
+try:
+    import torch
+    from torch import nn
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError("the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0)") from exc
 
 
 class SalesNet(nn.Module):
-    """Encoder LSTM + store embedding + MLP head producing one scaled log-sales value per future day."""
+    """Encoder LSTM + store embedding + MLP head producing one scaled log-sales value per future day.
 
-    def __init__(self, n_stores: int, n_enc: int, n_dec: int, hidden: int = 64, emb: int = 8):
+    With ``skip_index`` the decoder input at that position (the look-back level) is added to the output.
+    """
+
+    def __init__(self, n_stores: int, n_enc: int, n_dec: int, hidden: int = 64, emb: int = 8,
+                 skip_index: int | None = None):
         super().__init__()
+        self.skip_index = skip_index
         self.embedding = nn.Embedding(n_stores, emb)
         self.encoder = nn.LSTM(n_enc + emb, hidden, batch_first=True)
         self.head = nn.Sequential(
@@ -38,7 +46,9 @@ class SalesNet(nn.Module):
         e = self.embedding(store)
         k = dec.shape[1]
         x = torch.cat([state[:, None, :].expand(-1, k, -1), e[:, None, :].expand(-1, k, -1), dec], dim=-1)
-        return self.head(x).squeeze(-1)
+        out = self.head(x).squeeze(-1)
+        # residual on the seasonal-naive level: the head learns the correction, not the whole profile
+        return out if self.skip_index is None else out + dec[..., self.skip_index]
 
     def forward(self, enc: torch.Tensor, store: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
         """Encode, then score every future day."""

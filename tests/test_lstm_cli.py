@@ -1,0 +1,75 @@
+"""CLI: storecast lstm analyze / train / evaluate, then the shared `storecast predict` on the .pt file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from storecast import schema as s
+from storecast.cli import app
+
+pytestmark = pytest.mark.torch
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def trained(synthetic_dir, tmp_path_factory):
+    models = tmp_path_factory.mktemp("models")
+    res = runner.invoke(app, ["lstm", "train", "--data", str(synthetic_dir), "--epochs", "2",
+                              "--models-dir", str(models)])
+    assert res.exit_code == 0, res.output
+    return models / res.stdout.strip().splitlines()[-1].split("/")[-1]
+
+
+def test_train_writes_a_timestamped_pt_and_its_card(trained):
+    assert trained.suffix == ".pt" and trained.name.startswith("storecast-lstm-")
+    card = json.loads(trained.with_suffix(".json").read_text())
+    assert card["kind"] == "lstm" and len(card["sha256"]) == 64
+    assert {"start", "end"} <= set(card["training"]) and "calibration" in card["metrics"]
+    assert card["scaler"]["kind"].startswith("log1p") and len(card["scaler"]["store_mean"]) > 0
+
+
+def test_predict_command_serves_the_lstm_file(trained, synthetic_dir, tmp_path):
+    out = tmp_path / "preds.csv"
+    res = runner.invoke(app, ["predict", "--model", str(trained), "--data", str(synthetic_dir), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    preds = pd.read_csv(out)
+    test = pd.read_csv(synthetic_dir / s.TEST_FILE)
+    assert len(preds) == len(test) and list(preds.columns) == ["Id", "Store", "Date", "Sales", "lower", "upper"]
+    assert (preds["lower"] <= preds["Sales"]).all() and (preds["Sales"] <= preds["upper"]).all()
+
+
+def test_evaluate_scores_a_saved_model_next_to_the_baseline(dataset, tmp_path):
+    from storecast.models.lstm.evaluate import evaluate_lstm
+    from storecast.models.lstm.forecaster import train_lstm_bundle
+
+    cut = dataset.train[s.DATE].max() - pd.Timedelta(days=43)
+    path = train_lstm_bundle(dataset, until=cut, models_dir=tmp_path, small=True)
+    result = evaluate_lstm(dataset, model_path=path)
+    assert result["holdout"] == f"{cut + pd.Timedelta(days=1):%Y-%m-%d}..{dataset.train[s.DATE].max():%Y-%m-%d}"
+    assert 0 < result["rmspe_lstm"] < 1 and 0 < result["rmspe_naive"] < 1
+    assert result["coverage_0.8"] <= result["coverage_0.95"]
+
+
+def test_analyze_command_writes_the_report(synthetic_dir, tmp_path):
+    res = runner.invoke(app, ["lstm", "analyze", "--data", str(synthetic_dir), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "index.html").is_file() and (tmp_path / "analysis.json").is_file()
+
+
+def test_importing_storecast_does_not_import_torch():
+    code = "import sys, storecast, storecast.cli; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_missing_torch_names_the_extra(monkeypatch):
+    from storecast.models.lstm import forecaster
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r"storecast\[lstm\]"):
+        forecaster._torch()
