@@ -16,8 +16,6 @@ __all__ = [
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -27,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from storecast.atomic import atomic_write
 from storecast.errors import ArtifactError
 
 _STAMP = "%Y-%m-%dT%H-%M-%SZ"
@@ -110,16 +109,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a server running as another user must read it
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# kept under its old name: the LSTM's model files are written through it too
+_atomic_write = atomic_write
 
 
 def write_card(path: Path, card: dict) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 __all__ = ["SyntheticData", "make_synthetic", "write_synthetic"]
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pandas as pd
 from dateutil.easter import easter as _easter
 
 from storecast import schema as s
+from storecast.atomic import atomic_write
 
 # Sales level and sales per customer by store type (b: few big stores with small baskets, like the real data).
 _TYPE_P = {"a": 0.54, "b": 0.02, "c": 0.13, "d": 0.31}
@@ -266,15 +265,13 @@ def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d")
     header = ",".join(f'"{c}"' for c in out.columns)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", newline="") as fh:
             fh.write(header + "\n")
             out.to_csv(fh, index=False, header=False, float_format="%.10g")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
 
 
 def write_synthetic(out_dir: str | Path, **kwargs: object) -> Path:

@@ -14,8 +14,6 @@ import datetime as dt
 import json
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storecast import __version__
+from storecast.atomic import atomic_write_bytes
 from storecast.data.contract import Dataset
 from storecast.eda._base import QuestionResult, figure_png
 from storecast.eda.questions import SECTIONS, run_section
@@ -103,18 +102,6 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render_html(sections: list[ReportSection], meta: dict[str, Any]) -> str:
     """The report's HTML: findings first, then each section's questions with chart, answer and table."""
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
@@ -160,9 +147,9 @@ def build_report(dataset: Dataset, out_dir: str | Path, progress: Callable[[str]
     for sec in sections:
         for r in sec.results:
             for name, frame in r.tables.items():
-                _atomic_write(out / "tables" / f"{r.key}__{name}.csv", frame.to_csv(index=False).encode())
-    _atomic_write(out / "numbers.json", json.dumps(_jsonable(numbers), indent=2).encode())
+                atomic_write_bytes(out / "tables" / f"{r.key}__{name}.csv", frame.to_csv(index=False).encode())
+    atomic_write_bytes(out / "numbers.json", json.dumps(_jsonable(numbers), indent=2).encode())
     path = out / "report.html"
-    _atomic_write(path, html.encode("utf-8"))
+    atomic_write_bytes(path, html.encode("utf-8"))
     log.info("wrote %s", path)
     return path
