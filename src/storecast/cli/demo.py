@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from storecast.atomic import atomic_write
 from storecast.cli._app import app, console
 
 # The demo's chain is small: fewer, faster trees keep `make demo` to a few minutes on 2 cores.
@@ -58,7 +59,8 @@ def demo(
     with _step(3, total, "clean (missing values, outliers)") as say:
         result = clean_dataset(dataset, progress=say)
         (out / "clean").mkdir(parents=True, exist_ok=True)
-        result.report.to_frame().to_csv(out / "clean" / "cleaning_report.csv", index=False)
+        report_frame = result.report.to_frame()
+        atomic_write(out / "clean" / "cleaning_report.csv", lambda tmp: report_frame.to_csv(tmp, index=False))
     changed = result.report.to_frame().groupby("column")["changed"].sum()
     console.print("    changed: " + ", ".join(f"{c} {n:,}" for c, n in changed[changed > 0].items()))
     with _step(4, total, "exploration report") as say:
@@ -82,7 +84,7 @@ def demo(
         n += 1
     with _step(n, total, "forecast test.csv with intervals"):
         frame = predict_frame(load_bundle(model_path), dataset.test)
-        frame.to_csv(out / "predictions.csv", index=False, float_format="%.2f")
+        atomic_write(out / "predictions.csv", lambda tmp: frame.to_csv(tmp, index=False, float_format="%.2f"))
     console.print(f"    {len(frame):,} forecasts in {out / 'predictions.csv'}")
     n += 1
     if serve:

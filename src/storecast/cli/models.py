@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from storecast.atomic import atomic_write
 from storecast.cli._app import app, console
 
 models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True)
@@ -130,7 +131,7 @@ def predict(
         frame = predict_frame(bundle, rows, history=history)
         frame[s.DATE] = frame[s.DATE].dt.strftime("%Y-%m-%d")
         out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out, index=False, float_format="%.2f")
+        atomic_write(out, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.2f"))
     console.print(f"wrote {len(frame):,} forecasts to {out}")
 
 

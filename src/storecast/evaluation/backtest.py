@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from storecast import schema as s
+from storecast.atomic import atomic_write, atomic_write_text
 from storecast.evaluation.metrics import coverage, relative_width, score
 from storecast.evaluation.splits import WINDOW_DAYS, Fold, holdout_fold, rolling_folds
 from storecast.models.conformal import ConformalRegressor
@@ -117,16 +118,16 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int = 3, out_dir: s
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "metrics.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-        pd.DataFrame(results).to_csv(out / "folds.csv", index=False)
-        holdout_frame.to_csv(out / "holdout_predictions.csv", index=False)
+        atomic_write_text(out / "metrics.json", json.dumps(report, indent=2, default=str) + "\n")
+        atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(results).to_csv(tmp, index=False))
+        atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
         if importance:
             from storecast.evaluation.importance import feature_importance, plot_importance
 
             say("feature importance (impurity + permutation on the holdout)")
             rows = score_rows(_Scoped(dataset, train).train, windows[-1])
             table = feature_importance(model, rows)
-            table.to_csv(out / "importance.csv", index=False)
+            atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
             plot_importance(table, out / "importance.png")
             report["importance_top"] = table.head(10)["feature"].tolist()
     return report
