@@ -198,10 +198,13 @@ class LSTMForecaster:
         step = (pd.DatetimeIndex(rows[s.DATE]) - cut).days.to_numpy()
         outside = (step < 1) | (step > cfg.horizon)
         if outside.any():
-            first = rows[s.DATE].iloc[int(np.flatnonzero(outside)[0])]
+            bad = rows[s.DATE][outside]
+            first, last = cut + pd.Timedelta(days=1), cut + pd.Timedelta(days=cfg.horizon)
             raise DataContractError(ContractProblem(
-                "rows", f"date {first:%Y-%m-%d} is outside the LSTM's horizon {cut + pd.Timedelta(days=1):%Y-%m-%d}"
-                f"..{cut + pd.Timedelta(days=cfg.horizon):%Y-%m-%d}; pass recent history or retrain", column=s.DATE))
+                "rows", f"{int(outside.sum())} row(s) dated {bad.min():%Y-%m-%d}..{bad.max():%Y-%m-%d} are outside "
+                f"the LSTM's horizon {first:%Y-%m-%d}..{last:%Y-%m-%d}"
+                " (the days after its cut or after the end of the history given); pass recent history or retrain",
+                column=s.DATE))
         promo = rows[s.PROMO].to_numpy(np.float32)
         base = profile_level(lookback_profile(windows), store_index, rows[s.DATE], promo)
         dec = future_features(
