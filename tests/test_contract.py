@@ -1,212 +1,369 @@
-"""The data contract: good files load typed; every kind of bad file is refused with file, line and column."""
+"""The data contract: good files load typed; every kind of bad file is refused naming file, line and column.
+
+The files are hand-made (a few rows in the Kaggle layout: quoted header, quoted and unquoted StateHoliday,
+quoted PromoInterval with commas), so each case below is one visible edit of a known-good line.
+"""
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
+import logging
 import re
-import shutil
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from storecast import schema as s
-from storecast.data.contract import load_dataset, validate_rows
-from storecast.data.synthetic import write_synthetic
+from storecast.data.contract import load_dataset, load_store, load_test, load_train, validate_rows
 from storecast.errors import DataContractError
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "rossmann"
 
+TRAIN = """\
+"Store","DayOfWeek","Date","Sales","Customers","Open","Promo","StateHoliday","SchoolHoliday"
+1,5,2015-06-19,4202,487,1,1,"0","0"
+2,5,2015-06-19,4926,544,1,1,"0","0"
+3,5,2015-06-19,0,0,0,0,"0","0"
+1,4,2015-06-18,4100,480,1,1,0,"1"
+2,4,2015-06-18,5100,560,1,1,"a","0"
+3,4,2015-06-18,3000,300,1,0,"0","1"
+1,7,2015-06-14,0,0,0,0,"0","0"
+"""
+TEST = """\
+"Id","Store","DayOfWeek","Date","Open","Promo","StateHoliday","SchoolHoliday"
+1,1,4,2015-09-17,1,1,"0","0"
+2,2,4,2015-09-17,,1,"0","0"
+3,3,4,2015-09-17,0,0,"0","1"
+4,1,3,2015-09-16,1,1,"0","0"
+"""
+STORE = """\
+"Store","StoreType","Assortment","CompetitionDistance","CompetitionOpenSinceMonth","CompetitionOpenSinceYear",\
+"Promo2","Promo2SinceWeek","Promo2SinceYear","PromoInterval"
+1,"c","a",1270,9,2008,0,,,""
+2,"a","a",570,11,2007,1,13,2010,"Jan,Apr,Jul,Oct"
+3,"d","c",,,,1,14,2011,"Mar,Jun,Sept,Dec"
+"""
+STATES = "Store,State\n1,HE\n2,TH\n3,NW\n"
+FILES = {s.TRAIN_FILE: TRAIN, s.TEST_FILE: TEST, s.STORE_FILE: STORE, s.STATES_FILE: STATES}
 
-@pytest.fixture(scope="module")
-def good_dir(tmp_path_factory) -> Path:
-    return write_synthetic(tmp_path_factory.mktemp("good"), n_stores=3, start="2015-01-01",
-                           end="2015-01-20", test_days=5, seed=1)
+
+def write_good(root: Path) -> Path:
+    """Write the four good hand-made files under ``root`` and return it."""
+    (root / "external").mkdir(parents=True, exist_ok=True)
+    for name, text in FILES.items():
+        (root / name).write_text(text)
+    return root
 
 
 @pytest.fixture
-def data_dir(good_dir, tmp_path) -> Path:
-    """A private copy of the good files for one test to break."""
-    return Path(shutil.copytree(good_dir, tmp_path / "data"))
+def data_dir(tmp_path: Path) -> Path:
+    return write_good(tmp_path / "data")
 
 
-def _edit(path: Path, line: int, column: str, value: str) -> None:
-    """Set one cell (1-based line, header = line 1) of a simple CSV."""
-    lines = path.read_text().splitlines()
-    header = [h.strip('"') for h in lines[0].split(",")]
-    cells = lines[line - 1].split(",")
-    cells[header.index(column)] = value
-    lines[line - 1] = ",".join(cells)
-    path.write_text("\n".join(lines) + "\n")
+# ---- small editors: each changes one thing of a good file ---------------------------------------------
+
+def set_cell(name: str, line: int, column: str, value: str) -> Callable[[Path], None]:
+    """Set one cell (1-based line, header = line 1), keeping every other line byte for byte."""
+    def edit(root: Path) -> None:
+        path = root / name
+        lines = path.read_text().splitlines()
+        header = next(csv.reader([lines[0]]))
+        cells = next(csv.reader([lines[line - 1]]))
+        cells[header.index(column)] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(cells)
+        lines[line - 1] = out.getvalue()
+        path.write_text("\n".join(lines) + "\n")
+    return edit
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines()
+def edit_text(name: str, change: Callable[[str], str]) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        (root / name).write_text(change((root / name).read_text()))
+    return edit
 
 
-def _write(path: Path, lines: list[str]) -> None:
-    path.write_text("\n".join(lines) + "\n")
+def edit_bytes(name: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        (root / name).write_bytes(change((root / name).read_bytes()))
+    return edit
 
 
-def _drop_column(path: Path, column: str) -> None:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.drop(columns=[column]).to_csv(path, index=False)
+def drop_line(name: str, line: int) -> Callable[[Path], None]:
+    return edit_text(name, lambda t: "".join(ln for i, ln in enumerate(t.splitlines(True), 1) if i != line))
 
 
-def _add_column(path: Path) -> None:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df.assign(Weather="sunny").to_csv(path, index=False)
+def add_line(name: str, text: str) -> Callable[[Path], None]:
+    return edit_text(name, lambda t: t + text + "\n")
 
 
-def _train(d: Path) -> Path:
-    return d / s.TRAIN_FILE
+def remove(name: str) -> Callable[[Path], None]:
+    return lambda root: (root / name).unlink()
 
 
-def _store(d: Path) -> Path:
-    return d / s.STORE_FILE
+def _csv(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[str], str]:
+    return lambda t: change(pd.read_csv(io.StringIO(t), dtype=str, keep_default_na=False)).to_csv(index=False)
 
 
-def _test(d: Path) -> Path:
-    return d / s.TEST_FILE
+@dataclass(frozen=True)
+class Bad:
+    """A breaking edit and where the error must point: file, line, column, and the message's gist."""
+
+    edit: Callable[[Path], None]
+    file: str
+    line: int | None
+    column: str | None
+    message: str  # regex, matched right after ``file, line N, column `X`: ``
+
+    @property
+    def where(self) -> str:
+        """The ``file, line N, column `X`:`` prefix the message must start with."""
+        text = self.file + (f", line {self.line}" if self.line else "") + (f", column `{self.column}`" if self.column
+                                                                            else "")
+        return text + ":"
 
 
-def _shift_day_of_week(path: Path, line: int) -> None:
-    current = int(_lines(path)[line - 1].split(",")[1])
-    _edit(path, line, s.DAY_OF_WEEK, str(current % 7 + 1))
-
-
-BAD_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
-    "missing file": (lambda d: _train(d).unlink(), r"train\.csv: file not found"),
-    "missing column": (lambda d: _drop_column(_train(d), s.CUSTOMERS),
-                       r"train\.csv, line 1, column `Customers`: column is missing"),
-    "extra column": (lambda d: _add_column(_train(d)), r"train\.csv, line 1, column `Weather`: unexpected"),
-    "unparsable date": (lambda d: _edit(_train(d), 3, s.DATE, "2015-02-30"),
-                        r"train\.csv, line 3, column `Date`: expected a date .*'2015-02-30'"),
-    "non-numeric Sales": (lambda d: _edit(_train(d), 4, s.SALES, "lots"),
-                          r"train\.csv, line 4, column `Sales`: expected a whole number, got 'lots'"),
-    "negative Sales": (lambda d: _edit(_train(d), 5, s.SALES, "-20"),
-                       r"train\.csv, line 5, column `Sales`: must be >= 0"),
-    "negative Customers": (lambda d: _edit(_train(d), 6, s.CUSTOMERS, "-1"),
-                           r"train\.csv, line 6, column `Customers`: must be >= 0"),
-    "Open not 0/1": (lambda d: _edit(_train(d), 2, s.OPEN, "2"),
-                     r"train\.csv, line 2, column `Open`: must be 0 or 1"),
-    "Promo not 0/1": (lambda d: _edit(_train(d), 7, s.PROMO, "yes"),
-                      r"train\.csv, line 7, column `Promo`: expected a whole number, got 'yes'"),
-    "unknown StateHoliday": (lambda d: _edit(_train(d), 8, s.STATE_HOLIDAY, "d"),
-                             r"train\.csv, line 8, column `StateHoliday`: must be one of"),
-    "DayOfWeek not matching Date": (lambda d: _shift_day_of_week(_train(d), 9),
-                                    r"train\.csv, line 9, column `DayOfWeek`: DayOfWeek \d does not match"),
-    "duplicate Store/Date": (lambda d: _write(_train(d), _lines(_train(d)) + [_lines(_train(d))[1]]),
-                             r"train\.csv, line 2, column `Store/Date`: duplicate row"),
-    "store missing from store.csv": (
-        lambda d: _write(_store(d), [ln for ln in _lines(_store(d)) if not ln.startswith("2,")]),
-        r"train\.csv, line \d+, column `Store`: Store 2 is not in store\.csv"),
-    "empty file": (lambda d: _train(d).write_text(""), r"train\.csv, line 1: file is empty"),
-    "header only": (lambda d: _write(_train(d), _lines(_train(d))[:1]),
-                    r"train\.csv, line 2: no data rows"),
-    "truncated last line": (lambda d: _train(d).write_text(_train(d).read_text().rstrip("\n")[:-12]),
-                            r"train\.csv, line \d+: last line has \d of 9 fields: the file looks truncated"),
-    "semicolon-separated": (lambda d: _write(_train(d), [ln.replace(",", ";") for ln in _lines(_train(d))]),
-                            r"train\.csv, line 1: columns are separated by semicolons"),
-    "gzip bytes": (lambda d: _train(d).write_bytes(gzip.compress(_train(d).read_bytes())),
-                   r"train\.csv, line 1: binary data"),
-    "not UTF-8": (lambda d: _train(d).write_bytes(_train(d).read_bytes()[:200] + b"\xff\xfe\xfa" * 50),
-                  r"train\.csv.*not UTF-8"),
-    "too many fields": (lambda d: _write(_train(d), _lines(_train(d))[:3] + [_lines(_train(d))[3] + ",9"]
-                                         + _lines(_train(d))[4:]),
-                        r"train\.csv, line 4: line has 10 fields, expected 9"),
-    "unknown StoreType": (lambda d: _edit(_store(d), 2, s.STORE_TYPE, "e"),
-                          r"store\.csv, line 2, column `StoreType`: must be one of a, b, c, d"),
-    "unknown Assortment": (lambda d: _edit(_store(d), 3, s.ASSORTMENT, "z"),
-                           r"store\.csv, line 3, column `Assortment`: must be one of a, b, c"),
-    "non-numeric distance": (lambda d: _edit(_store(d), 2, s.COMPETITION_DISTANCE, "near"),
-                             r"store\.csv, line 2, column `CompetitionDistance`: expected a number"),
-    "duplicate store": (lambda d: _write(_store(d), _lines(_store(d)) + [_lines(_store(d))[1]]),
-                        r"store\.csv, line 2, column `Store`: duplicate row"),
-    "bad test Open": (lambda d: _edit(_test(d), 2, s.OPEN, "3"),
-                      r"test\.csv, line 2, column `Open`: must be 0 or 1"),
-    "test store missing from store.csv": (
-        lambda d: _edit(_test(d), 2, s.STORE, "77"),
-        r"test\.csv, line 2, column `Store`: Store 77 is not in store\.csv"),
+CUT = TRAIN.rstrip("\n")[:-8]  # the last line loses its last two fields
+BAD: dict[str, Bad] = {
+    "missing file": Bad(remove(s.TRAIN_FILE), s.TRAIN_FILE, None, None, r"file not found: expected train\.csv"),
+    "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
+    "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,
+                          1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
+    "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,
+                        "Weather", "unexpected column: expected only Store, .*; remove it"),
+    "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
+                             "sales", r"unexpected column \(did you mean `Sales`\?"),
+    "unparsable date": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-02-30"), s.TRAIN_FILE, 3, s.DATE,
+                           r"expected a date written YYYY-MM-DD, like 2015-07-31, got '2015-02-30'"),
+    "non-numeric Sales": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "lots"), s.TRAIN_FILE, 4, s.SALES,
+                             r"expected a whole number >= 0, got 'lots': correct the value"),
+    "negative Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "-20"), s.TRAIN_FILE, 5, s.SALES,
+                          r"expected a whole number >= 0, got '-20'"),
+    "negative Customers": Bad(set_cell(s.TRAIN_FILE, 6, s.CUSTOMERS, "-1"), s.TRAIN_FILE, 6, s.CUSTOMERS,
+                              r"expected a whole number >= 0, got '-1'"),
+    "Open not 0/1": Bad(set_cell(s.TRAIN_FILE, 2, s.OPEN, "2"), s.TRAIN_FILE, 2, s.OPEN, "expected 0 or 1, got '2'"),
+    "Open empty in train": Bad(set_cell(s.TRAIN_FILE, 2, s.OPEN, ""), s.TRAIN_FILE, 2, s.OPEN,
+                               "expected 0 or 1, got an empty value"),
+    "Promo not 0/1": Bad(set_cell(s.TRAIN_FILE, 7, s.PROMO, "yes"), s.TRAIN_FILE, 7, s.PROMO,
+                         "expected 0 or 1, got 'yes'"),
+    "SchoolHoliday not 0/1": Bad(set_cell(s.TRAIN_FILE, 3, s.SCHOOL_HOLIDAY, "2"), s.TRAIN_FILE, 3,
+                                 s.SCHOOL_HOLIDAY, "expected 0 or 1, got '2'"),
+    "unknown StateHoliday": Bad(set_cell(s.TRAIN_FILE, 8, s.STATE_HOLIDAY, "d"), s.TRAIN_FILE, 8, s.STATE_HOLIDAY,
+                                r"expected one of 0 \(none\), a \(public holiday\), b \(Easter\), c \(Christmas\), "
+                                "got 'd'"),
+    "DayOfWeek not matching Date": Bad(set_cell(s.TRAIN_FILE, 8, s.DAY_OF_WEEK, "1"), s.TRAIN_FILE, 8,
+                                       s.DAY_OF_WEEK, r"expected 7 for 2015-06-14 \(a Sunday; Monday=1 \.\. "
+                                                      r"Sunday=7\), got 1: correct DayOfWeek or the Date"),
+    "DayOfWeek out of range": Bad(set_cell(s.TRAIN_FILE, 2, s.DAY_OF_WEEK, "8"), s.TRAIN_FILE, 2, s.DAY_OF_WEEK,
+                                  r"expected a weekday number, 1 \(Monday\) \.\. 7 \(Sunday\), got '8'"),
+    "duplicate Store/Date": Bad(add_line(s.TRAIN_FILE, '2,4,2015-06-18,5,1,1,1,"a","0"'), s.TRAIN_FILE, 9,
+                                "Store/Date", r"expected each \(Store, Date\) once, got \(Store=2, Date=2015-06-18\) "
+                                              "again, first on line 6: remove one of the two lines"),
+    "Store missing from store.csv": Bad(drop_line(s.STORE_FILE, 4), s.TRAIN_FILE, 4, s.STORE,
+                                        r"expected a Store listed in store\.csv, got 3 \(2 line\(s\) in all\)"),
+    "test Store missing from store.csv": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "77"), s.TEST_FILE, 3, s.STORE,
+                                             r"expected a Store listed in store\.csv, got 77"),
+    "empty file": Bad(edit_text(s.TRAIN_FILE, lambda t: ""), s.TRAIN_FILE, 1, None,
+                      r"file is empty: expected a header line of train\.csv"),
+    "header only": Bad(edit_text(s.TRAIN_FILE, lambda t: t.splitlines(True)[0]), s.TRAIN_FILE, 2, None,
+                       "no data rows: expected data lines after the header"),
+    "truncated last line": Bad(edit_text(s.TRAIN_FILE, lambda t: CUT), s.TRAIN_FILE, 8, None,
+                               "expected 9 fields, got 7: the last line is cut short, the file looks truncated"),
+    "blank line inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n\n1,4,")), s.TRAIN_FILE, 5,
+                             None, "expected a data row, got an empty line: remove it"),
+    "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),
+                           s.TRAIN_FILE, 5, None, "expected 9 fields, got 10: a stray comma"),
+    "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
+                          None, "a quote opened here is never closed"),
+    "semicolon-separated": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace(",", ";")), s.TRAIN_FILE, 1, None,
+                               "expected columns separated by commas, got semicolons"),
+    "tab-separated": Bad(edit_text(s.TEST_FILE, lambda t: t.replace(",", "\t")), s.TEST_FILE, 1, None,
+                         "expected columns separated by commas, got tabs"),
+    "gzip bytes": Bad(edit_bytes(s.TRAIN_FILE, gzip.compress), s.TRAIN_FILE, 1, None,
+                      r"gzip-compressed data: unpack it first"),
+    "Excel workbook": Bad(edit_bytes(s.STORE_FILE, lambda b: b"PK\x03\x04" + bytes(200)), s.STORE_FILE, 1, None,
+                          "a zip archive or an Excel workbook"),
+    "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
+                       "UTF-16 text, expected UTF-8"),
+    "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
+                        s.STORE_TYPE, r"expected UTF-8 text, got byte b'\\xe4' \(that is 'ä' in Windows-1252"),
+    "unknown StoreType": Bad(set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "e"), s.STORE_FILE, 2, s.STORE_TYPE,
+                             "expected one of a, b, c, d, got 'e'"),
+    "unknown Assortment": Bad(set_cell(s.STORE_FILE, 3, s.ASSORTMENT, "z"), s.STORE_FILE, 3, s.ASSORTMENT,
+                              "expected one of a, b, c, got 'z'"),
+    "non-numeric CompetitionDistance": Bad(set_cell(s.STORE_FILE, 2, s.COMPETITION_DISTANCE, "near"), s.STORE_FILE,
+                                           2, s.COMPETITION_DISTANCE, "expected a distance in metres >= 0 "
+                                                                      r"\(or empty when unknown\), got 'near'"),
+    "duplicate Store in store.csv": Bad(add_line(s.STORE_FILE, '2,"a","a",570,11,2007,0,,,""'), s.STORE_FILE, 5,
+                                        s.STORE, r"expected each \(Store\) once, got \(Store=2\) again, first on "
+                                                 "line 3"),
+    "Promo2 not 0/1": Bad(set_cell(s.STORE_FILE, 3, s.PROMO2, "2"), s.STORE_FILE, 3, s.PROMO2,
+                          "expected 0 or 1, got '2'"),
+    "unknown PromoInterval": Bad(set_cell(s.STORE_FILE, 3, s.PROMO_INTERVAL, "Jan,Feb"), s.STORE_FILE, 3,
+                                 s.PROMO_INTERVAL, r"expected empty or one of .*got 'Jan,Feb'"),
+    "test Open not 0/1": Bad(set_cell(s.TEST_FILE, 2, s.OPEN, "3"), s.TEST_FILE, 2, s.OPEN, "expected 0 or 1"),
+    "duplicate test Id": Bad(set_cell(s.TEST_FILE, 4, s.ID, "2"), s.TEST_FILE, 4, s.ID,
+                             r"expected each \(Id\) once, got \(Id=2\) again, first on line 3"),
+    "non-numeric Store in states": Bad(set_cell(s.STATES_FILE, 3, s.STORE, "x"), s.STATES_FILE, 3, s.STORE,
+                                       r"expected a store number \(a whole number >= 1\), got 'x'"),
+    "duplicate Store in states": Bad(add_line(s.STATES_FILE, "1,BY"), s.STATES_FILE, 5, s.STORE,
+                                     r"expected each \(Store\) once, got \(Store=1\) again, first on line 2"),
+    "empty State": Bad(set_cell(s.STATES_FILE, 4, s.STATE, ""), s.STATES_FILE, 4, s.STATE,
+                       "expected a state code such as NW or HB,NI, got an empty value"),
+    "store without a state": Bad(drop_line(s.STATES_FILE, 4), s.STATES_FILE, None, s.STORE,
+                                 r"expected a row for every store of store\.csv, got none for Store 3 "
+                                 r"\(store\.csv line 4\)"),
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_CASES), ids=list(BAD_CASES))
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
 def test_bad_input_is_refused_naming_file_line_and_column(data_dir, case):
-    breaker, message = BAD_CASES[case]
-    breaker(data_dir)
-    with pytest.raises(DataContractError, match=message):
-        load_dataset(data_dir)
+    bad = BAD[case]
+    bad.edit(data_dir)
+    with pytest.raises(DataContractError, match=re.escape(bad.where) + " " + bad.message) as err:
+        load_dataset(data_dir, require_test=True)
+    assert any(p.file.endswith(bad.file) and p.line == bad.line and p.column == bad.column
+               for p in err.value.problems), err.value.problems
 
 
-def test_all_problems_of_a_file_are_reported_at_once(data_dir):
-    _edit(_train(data_dir), 3, s.SALES, "-1")
-    _edit(_train(data_dir), 5, s.OPEN, "4")
+def test_missing_test_file_is_an_error_only_when_required(data_dir):
+    (data_dir / s.TEST_FILE).unlink()
+    assert load_dataset(data_dir).test is None
+    with pytest.raises(DataContractError, match=r"test\.csv: file not found"):
+        load_dataset(data_dir, require_test=True)
+
+
+def test_all_problems_of_all_files_are_reported_at_once(data_dir):
+    for edit in (set_cell(s.TRAIN_FILE, 3, s.SALES, "-1"), set_cell(s.TRAIN_FILE, 5, s.OPEN, "4"),
+                 set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "x"), set_cell(s.TEST_FILE, 2, s.PROMO, "7")):
+        edit(data_dir)
     with pytest.raises(DataContractError) as err:
         load_dataset(data_dir)
-    found = {(p.line, p.column) for p in err.value.problems}
-    assert {(3, s.SALES), (5, s.OPEN)} <= found
+    found = {(Path(p.file).name, p.line, p.column) for p in err.value.problems}
+    assert found == {("train.csv", 3, s.SALES), ("train.csv", 5, s.OPEN), ("store.csv", 2, s.STORE_TYPE),
+                     ("test.csv", 2, s.PROMO)}
+    assert len(str(err.value).splitlines()) == 4
 
 
-def test_good_files_load_with_the_documented_dtypes(good_dir):
-    ds = load_dataset(good_dir, require_test=True)
-    assert ds.train.dtypes.astype(str).to_dict() == {
-        s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.DATE: str(ds.train[s.DATE].dtype), s.SALES: "int64",
-        s.CUSTOMERS: "int64", s.OPEN: "int8", s.PROMO: "int8", s.STATE_HOLIDAY: "category",
-        s.SCHOOL_HOLIDAY: "int8",
-    }
-    assert pd.api.types.is_datetime64_any_dtype(ds.train[s.DATE])
-    assert list(ds.train[s.STATE_HOLIDAY].cat.categories) == list(s.STATE_HOLIDAY_CODES)
+def test_good_files_load_with_the_documented_dtypes(data_dir):
+    ds = load_dataset(data_dir, require_test=True)
+    daily = {s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.DATE: "datetime64[ns]", s.OPEN: "int8", s.PROMO: "int8",
+             s.STATE_HOLIDAY: "category", s.SCHOOL_HOLIDAY: "int8"}
+    assert ds.train.dtypes.astype(str).to_dict() == {**daily, s.SALES: "int64", s.CUSTOMERS: "int64"}
+    assert list(ds.train.columns) == list(s.TRAIN_COLUMNS)
+    assert ds.test.dtypes.astype(str).to_dict() == {s.ID: "int64", **daily}
     assert list(ds.test.columns) == list(s.TEST_COLUMNS)
-    assert s.STATE in ds.store.columns and ds.store[s.STATE].notna().all()
+    assert ds.store.dtypes.astype(str).to_dict() == {
+        s.STORE: "int32", s.STORE_TYPE: "category", s.ASSORTMENT: "category", s.COMPETITION_DISTANCE: "float64",
+        s.COMPETITION_OPEN_SINCE_MONTH: "float64", s.COMPETITION_OPEN_SINCE_YEAR: "float64", s.PROMO2: "int8",
+        s.PROMO2_SINCE_WEEK: "float64", s.PROMO2_SINCE_YEAR: "float64", s.PROMO_INTERVAL: "object",
+        s.STATE: "object",
+    }
+    for frame in (ds.train, ds.test):
+        assert list(frame[s.STATE_HOLIDAY].cat.categories) == list(s.STATE_HOLIDAY_CODES)
+    # the file mixes unquoted 0 and quoted "0": both are the code "0"
+    assert ds.train[s.STATE_HOLIDAY].tolist() == ["0", "0", "0", "0", "a", "0", "0"]
+    assert ds.store[s.PROMO_INTERVAL].isna().tolist() == [True, False, False]
+    assert ds.store[s.STATE].tolist() == ["HE", "TH", "NW"]
+    assert list(ds.store[s.STORE_TYPE].cat.categories) == list(s.STORE_TYPES)
 
 
-def test_missing_open_in_test_is_read_as_open(data_dir):
-    _edit(_test(data_dir), 2, s.OPEN, "")
-    ds = load_dataset(data_dir)
-    assert ds.test[s.OPEN].iloc[0] == 1
+def test_each_loader_reads_its_file_and_states_are_optional(data_dir):
+    assert len(load_train(data_dir / s.TRAIN_FILE)) == 7
+    assert len(load_test(data_dir / s.TEST_FILE)) == 4
+    assert s.STATE not in load_store(data_dir / s.STORE_FILE).columns
+    (data_dir / s.STATES_FILE).unlink()
+    assert s.STATE not in load_dataset(data_dir).store.columns
 
 
-def test_quoted_fields_and_mixed_state_holiday_codes_are_accepted(data_dir):
-    lines = _lines(_train(data_dir))
-    lines[1] = re.sub(r",(\w),(\d)$", r',"\1","\2"', lines[1])
-    _write(_train(data_dir), lines)
-    assert len(load_dataset(data_dir).train) == len(lines) - 1
+def test_missing_open_in_test_is_read_as_open_with_a_warning(data_dir, caplog):
+    caplog.set_level(logging.INFO, logger="storecast.data.contract")
+    test = load_dataset(data_dir).test
+    assert test[s.OPEN].tolist() == [1, 1, 0, 1]
+    assert test.attrs["missing_open_filled"] == 1
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "1 rows have no Open value" in warned[0].getMessage()
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any("train.csv: 7 rows in" in m for m in infos) and len(infos) == 4  # train, test, store, states
 
 
-def test_input_files_are_not_modified(good_dir):
-    before = {p: p.read_bytes() for p in good_dir.rglob("*.csv")}
-    load_dataset(good_dir)
-    assert {p: p.read_bytes() for p in good_dir.rglob("*.csv")} == before
+def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):
+    edit_bytes(s.TRAIN_FILE, lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"))(data_dir)
+    assert len(load_dataset(data_dir).train) == 7
 
 
-def test_validate_rows_types_request_rows_and_derives_day_of_week():
-    rows = pd.DataFrame({s.STORE: [1, 2], s.DATE: ["2015-08-01", "2015-08-03"], s.PROMO: [1, 0],
-                         s.STATE_HOLIDAY: ["0", "a"], s.SCHOOL_HOLIDAY: [0, 1]})
-    out = validate_rows(rows)
+def test_input_files_are_not_modified(data_dir):
+    before = {p: p.read_bytes() for p in data_dir.rglob("*.csv")}
+    load_dataset(data_dir)
+    assert {p: p.read_bytes() for p in data_dir.rglob("*.csv")} == before
+
+
+def test_problems_per_file_are_capped_and_counted(data_dir):
+    days = pd.date_range("2014-01-01", periods=250)
+    lines = [f'1,{d.day_of_week + 1},{d:%Y-%m-%d},-5,1,1,1,"0","0"' for d in days]
+    (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(lines) + "\n")
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data_dir)
+    problems = err.value.problems
+    assert len(problems) == 201 and problems[-1].message == "50 more bad values not listed"
+    assert str(err.value).endswith("... and 181 more problem(s)")  # the message stays readable
+
+
+# ---- validate_rows: the same contract for rows already in memory ----------------------------------------
+
+def _rows(**change) -> pd.DataFrame:
+    base = {s.STORE: [1, 2], s.DATE: ["2015-08-01", "2015-08-03"], s.PROMO: [1, 0],
+            s.STATE_HOLIDAY: ["0", "a"], s.SCHOOL_HOLIDAY: [0, 1]}
+    return pd.DataFrame({**base, **change})
+
+
+def test_validate_rows_types_rows_like_load_test_and_derives_day_of_week():
+    out = validate_rows(_rows(Open=[None, 0], Id=[10, 11]).set_axis([5, 6]))
     assert out[s.DAY_OF_WEEK].tolist() == [6, 1]
-    assert out[s.OPEN].tolist() == [1, 1]
-    assert pd.api.types.is_datetime64_any_dtype(out[s.DATE])
+    assert out[s.OPEN].tolist() == [1, 0]
+    assert list(out.index) == [5, 6]
+    assert out[[*s.TEST_COLUMNS]].dtypes.astype(str).to_dict() == {
+        s.ID: "int64", s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.DATE: "datetime64[ns]", s.OPEN: "int8",
+        s.PROMO: "int8", s.STATE_HOLIDAY: "category", s.SCHOOL_HOLIDAY: "int8"}
 
 
-@pytest.mark.parametrize(("column", "value", "message"), [
-    (s.DATE, "2015-13-01", "row 0: expected a date"),
-    (s.PROMO, 2, "row 0: must be 0 or 1"),
-    (s.STATE_HOLIDAY, "x", "row 0: must be one of"),
-    (s.STORE, -3, "row 0: must be a store number"),
+@pytest.mark.parametrize(("change", "column", "message"), [
+    ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE, "row 0: expected a date written YYYY-MM-DD.*got '2015-13-01'"),
+    ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
+    ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),
+    ({s.OPEN: [1, 5]}, s.OPEN, "row 1: expected 0 or 1, got 5"),
+    ({s.STATE_HOLIDAY: ["x", "0"]}, s.STATE_HOLIDAY, "row 0: expected one of 0 .*got 'x': use 0 for"),
+    ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number >= 1\), got -3"),
+    ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 2: correct it to match"),
+    ({s.ID: [4, 4]}, s.ID, "row 1: expected a unique whole number, got 4"),
+    ({s.STORE: [1, 1], s.DATE: ["2015-08-01", "2015-08-01"]}, s.STORE,
+     r"row 1: expected each \(Store, Date\) once, got Store 1 on 2015-08-01 again \(first in row 0\)"),
 ])
-def test_validate_rows_names_the_row_and_column(column, value, message):
-    rows = pd.DataFrame({s.STORE: [1], s.DATE: ["2015-08-01"], s.PROMO: [1], s.STATE_HOLIDAY: ["0"],
-                         s.SCHOOL_HOLIDAY: [0]})
-    rows[column] = [value]
-    with pytest.raises(DataContractError, match=message) as err:
-        validate_rows(rows, source="request")
+def test_validate_rows_names_the_row_and_column(change, column, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. no pandas warning about categories on the way to the error
+        with pytest.raises(DataContractError, match=message) as err:
+            validate_rows(_rows(**change), source="request")
     assert err.value.problems[0].column == column
+    assert err.value.problems[0].file == "request"
+
+
+def test_validate_rows_lists_missing_columns():
+    with pytest.raises(DataContractError, match="column is missing") as err:
+        validate_rows(_rows().drop(columns=[s.PROMO, s.DATE]))
+    assert {p.column for p in err.value.problems} == {s.PROMO, s.DATE}
 
 
 @pytest.mark.skipif(not (REAL / s.TRAIN_FILE).is_file(), reason="real Rossmann files not present")
 def test_real_files_pass_the_contract():
-    ds = load_dataset(REAL)
+    ds = load_dataset(REAL, require_test=True)
     assert len(ds.train) == 970_379 and ds.store[s.STORE].nunique() == 1115
-    assert ds.test is not None and len(ds.test) == 41_088
+    assert ds.test is not None and len(ds.test) == 41_088 and ds.test.attrs["missing_open_filled"] == 11
+    assert ds.store[s.STATE].notna().all()
+    assert set(ds.train[s.STATE_HOLIDAY].unique()) == set(s.STATE_HOLIDAY_CODES)

@@ -1,7 +1,11 @@
-"""`storecast validate`: check a data directory against the contract."""
+"""`storecast validate`: check a data directory against the contract before any other command uses it."""
 
 from __future__ import annotations
 
+__all__ = ["validate"]
+
+import logging
+import time
 from pathlib import Path
 
 import typer
@@ -9,17 +13,25 @@ from rich.table import Table
 
 from storecast.cli._app import app, console
 
+log = logging.getLogger(__name__)
+
 
 @app.command()
 def validate(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
 ) -> None:
-    """Check the data files against the contract and print a short summary."""
+    """Check train.csv, store.csv, test.csv (and external/store_states.csv when present); print a summary.
+
+    Bad files exit with status 2 and list every problem as ``file, line N, column `X`: message``.
+    """
     from storecast import schema as s
     from storecast.data.contract import load_dataset
 
+    started = time.perf_counter()
     with console.status("reading and validating..."):
-        ds = load_dataset(data)
+        # validate is the place to learn that test.csv is missing, before predict needs it
+        ds = load_dataset(data, require_test=True)
+    log.info("validated %s in %.1f s", data, time.perf_counter() - started)
     table = Table(title=f"{data}: all files valid", title_justify="left")
     for col in ("file", "rows", "stores", "first date", "last date"):
         table.add_column(col, justify="right" if col in ("rows", "stores") else "left")
@@ -28,4 +40,6 @@ def validate(
             table.add_row(name, f"{len(df):,}", f"{df[s.STORE].nunique():,}",
                           f"{df[s.DATE].min():%Y-%m-%d}", f"{df[s.DATE].max():%Y-%m-%d}")
     table.add_row(s.STORE_FILE, f"{len(ds.store):,}", f"{ds.store[s.STORE].nunique():,}", "", "")
+    if s.STATE in ds.store.columns:
+        table.add_row(s.STATES_FILE, f"{len(ds.store):,}", f"{len(ds.store):,}", "", "")
     console.print(table)

@@ -7,7 +7,7 @@ bad cell twice and compare strings with numbers, so a file that fails stage one 
 
 from __future__ import annotations
 
-__all__ = ["TYPES", "VALUES", "REQUIRED"]
+__all__ = ["TYPES", "VALUES", "REQUIRED", "EXPECTED"]
 
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import DateTime
@@ -112,7 +112,7 @@ TYPES: dict[str, pa.DataFrameSchema] = {
 _test_values = _daily_values(False, True)
 VALUES: dict[str, pa.DataFrameSchema] = {
     s.TRAIN_FILE: _daily_values(True, False),
-    s.TEST_FILE: _test_values.add_columns({s.ID: _col("int64")}),
+    s.TEST_FILE: _test_values.add_columns({s.ID: pa.Column("int64", coerce=True, unique=True)}),
     s.STORE_FILE: _STORE_VALUES,
     s.STATES_FILE: _STATES_VALUES,
 }
@@ -122,4 +122,29 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     s.TEST_FILE: s.TEST_COLUMNS,
     s.STORE_FILE: s.STORE_COLUMNS,
     s.STATES_FILE: s.STATES_COLUMNS,
+}
+
+_MAYBE = " (or empty when unknown)"
+# What a good value of each column looks like, in words: every message about a bad cell starts with it.
+EXPECTED: dict[str, str] = {
+    s.STORE: "a store number (a whole number >= 1)",
+    s.DAY_OF_WEEK: "a weekday number, 1 (Monday) .. 7 (Sunday)",
+    s.DATE: "a date written YYYY-MM-DD, like 2015-07-31",
+    s.SALES: "a whole number >= 0",
+    s.CUSTOMERS: "a whole number >= 0",
+    s.OPEN: "0 or 1",
+    s.PROMO: "0 or 1",
+    s.SCHOOL_HOLIDAY: "0 or 1",
+    s.STATE_HOLIDAY: "one of 0 (none), a (public holiday), b (Easter), c (Christmas)",
+    s.ID: "a unique whole number",
+    s.STORE_TYPE: "one of " + ", ".join(s.STORE_TYPES),
+    s.ASSORTMENT: "one of " + ", ".join(s.ASSORTMENTS),
+    s.COMPETITION_DISTANCE: "a distance in metres >= 0" + _MAYBE,
+    s.COMPETITION_OPEN_SINCE_MONTH: "a month 1..12" + _MAYBE,
+    s.COMPETITION_OPEN_SINCE_YEAR: "a year 1900..2100" + _MAYBE,
+    s.PROMO2: "0 or 1",
+    s.PROMO2_SINCE_WEEK: "an ISO week 1..53" + _MAYBE,
+    s.PROMO2_SINCE_YEAR: "a year 1900..2100" + _MAYBE,
+    s.PROMO_INTERVAL: "empty or one of " + " | ".join(f'"{p}"' for p in s.PROMO_INTERVALS),
+    s.STATE: "a state code such as NW or HB,NI",
 }

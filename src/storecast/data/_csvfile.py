@@ -1,0 +1,181 @@
+"""File-level checks of the data contract: is this a readable, comma-separated UTF-8 text file with a good header?
+
+pandas reads many broken files without complaint (a semicolon file becomes one column, a truncated last line
+is padded with NaN, a blank line becomes a row of NaN), so these checks run before any value is looked at
+and turn each case into a `ContractProblem` that names the line and says how to fix the file.
+"""
+
+from __future__ import annotations
+
+__all__ = ["problem", "read_text_frame"]
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from storecast.errors import ContractProblem, DataContractError
+
+_SNIFF_BYTES = 64 * 1024
+_EXPORT_HINT = "export or save it as 'CSV UTF-8 (comma delimited)'"
+
+
+def problem(path: Path, message: str, line: int | None = None, column: str | None = None) -> ContractProblem:
+    """One located problem of ``path`` (line 1 is the header)."""
+    return ContractProblem(str(path), message, line, column)
+
+
+def _binary_kind(head: bytes) -> str | None:
+    """Name what a non-text file most likely is, so the message can say how to get a CSV out of it."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip-compressed data: unpack it first (gunzip FILE.gz) and pass the plain .csv"
+    if head.startswith(b"PK\x03\x04"):
+        return f"a zip archive or an Excel workbook: unzip it, or open it in Excel and {_EXPORT_HINT}"
+    sample = head[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(sample) >= 8 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
+    ):
+        return f"UTF-16 text, expected UTF-8: {_EXPORT_HINT}"
+    if b"\x00" in sample:
+        return f"binary data, expected comma-separated text: {_EXPORT_HINT}"
+    return None
+
+
+def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError, header: list[str]) -> ContractProblem:
+    """Locate a byte that is not UTF-8 (line and column) and guess the encoding the file was saved in."""
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    prefix = data[start:exc.start].decode("utf-8", errors="replace")
+    field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    column = header[field] if line > 1 and field < len(header) else None
+    bad = data[exc.start:exc.start + 1]
+    guess = bad.decode("cp1252", errors="replace")
+    return problem(
+        path,
+        f"expected UTF-8 text, got byte {bad!r} (that is {guess!r} in Windows-1252/Latin-1, as Excel often "
+        f"writes): {_EXPORT_HINT}",
+        line, column,
+    )
+
+
+def _header(path: Path, kind: str) -> list[str]:
+    """Refuse what is not comma-separated UTF-8 text; return the header's column names."""
+    if not path.is_file():
+        raise DataContractError(problem(path, f"file not found: expected {kind} here (see --data)"))
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
+    binary = _binary_kind(head)
+    if binary:
+        raise DataContractError(problem(path, binary, 1))
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a multi-byte character cut at the sniff limit
+            first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+            raise DataContractError(_encoding_problem(path, head, exc, _split(first))) from exc
+        text = head[: exc.start].decode("utf-8")
+    header_line = text.lstrip("\ufeff").splitlines()[0]
+    header = _split(header_line)
+    if len(header) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in header_line:
+                raise DataContractError(problem(
+                    path, f"expected columns separated by commas, got {name}: {_EXPORT_HINT}", 1
+                ))
+    return header
+
+
+def _split(line: str) -> list[str]:
+    return [h.strip() for h in next(csv.reader([line]), [])]
+
+
+def _check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
+    listed = ", ".join(expected)
+    lower = {c.lower(): c for c in expected}
+    problems = [
+        problem(path, f"column is missing: expected the columns {listed}", 1, col)
+        for col in expected if col not in header
+    ]
+    for col in header:
+        if col not in expected:
+            hint = f" (did you mean `{lower[col.lower()]}`? names are case-sensitive)" if col.lower() in lower else ""
+            problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
+    if problems:
+        raise DataContractError(problems)
+
+
+def _check_last_line(path: Path, n_columns: int) -> None:
+    """A file cut mid-write ends in a short line; pandas would silently pad it with NaN."""
+    with path.open("rb") as fh:
+        fh.seek(0, io.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 4096))
+        tail = fh.read().decode("utf-8", errors="replace")
+    lines = tail.rstrip("\r\n").splitlines()
+    if not lines:
+        return
+    fields = next(csv.reader([lines[-1]]), [])
+    if 0 < len(fields) < n_columns:
+        with path.open("rb") as fh:
+            data = fh.read()
+        n_lines = data.rstrip(b"\r\n").count(b"\n") + 1
+        raise DataContractError(problem(
+            path, f"expected {n_columns} fields, got {len(fields)}: the last line is cut short, the file looks "
+                  "truncated (copy or download it again)", n_lines,
+        ))
+
+
+def _parser_problem(path: Path, exc: Exception) -> ContractProblem:
+    text = str(exc)
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        return problem(path, f"expected {m[1]} fields, got {m[3]}: a stray comma, a value with a comma "
+                             "that needs quotes, or a quote never closed?", int(m[2]))
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:  # pandas counts rows from 0 with the header as row 0
+        return problem(path, "a quote opened here is never closed: close or remove it", int(m[1]) + 1)
+    return problem(path, f"not readable as comma-separated text ({text}): {_EXPORT_HINT}")
+
+
+def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[pd.DataFrame, list[ContractProblem]]:
+    """Read a contract file as text columns (nothing parsed yet), after the file-level checks.
+
+    Returns the frame, indexed so that row ``i`` is line ``i + 2``, and the problems that do not stop the
+    reading (blank lines inside the file), to be reported together with the value problems.
+    """
+    header = _header(path, kind)
+    _check_header(path, header, expected)
+    _check_last_line(path, len(header))
+    try:
+        df = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+            skip_blank_lines=False, engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise DataContractError(_parser_problem(path, exc)) from exc
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as located:
+            raise DataContractError(_encoding_problem(path, data, located, header)) from exc
+        raise DataContractError(problem(path, f"expected UTF-8 text ({exc.reason}): {_EXPORT_HINT}")) from exc
+    df.columns = [c.strip() for c in df.columns]
+    blank = df.isna().all(axis=1).to_numpy()
+    if blank.any():
+        # a blank line at the very end is harmless; anywhere else it is a hole in the file
+        last = len(blank) - blank[::-1].argmin() if not blank.all() else 0
+        inner = [int(i) for i in blank[:last].nonzero()[0]]
+        df = df[~blank]
+    else:
+        inner = []
+    if df.empty:
+        raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
+    problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
+    return df, problems

@@ -1,0 +1,146 @@
+"""`validate_rows`: the data contract for test-shaped rows already in memory (API requests, ``predict --input``).
+
+The rules and the wording are the file contract's (`EXPECTED` from `_schemas`), but the checks are plain
+vectorised pandas instead of a pandera run: the API calls this on every request, where pandera's fixed
+cost (about 7 ms for 48 rows) would be most of the work. Problems name the 0-based row position, since
+in-memory rows have no file line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["validate_rows"]
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.data._schemas import EXPECTED
+from storecast.errors import ContractProblem, DataContractError
+
+_REQUIRED = (s.STORE, s.DATE, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY)
+_OPTIONAL = (s.ID, s.DAY_OF_WEEK, s.OPEN)
+_MAX_PER_COLUMN = 20
+
+
+def _shown(value: object) -> str:
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return "an empty value"
+    return repr(value.item() if isinstance(value, np.generic) else value)  # 2, not np.int64(2)
+
+
+class _Problems:
+    """Collects problems per column, at most `_MAX_PER_COLUMN` each, so a huge bad request stays readable."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.items: list[ContractProblem] = []
+
+    def cells(self, mask: np.ndarray, column: str, shown: pd.Series, fix: str = "correct it") -> None:
+        bad = np.flatnonzero(mask)
+        for i in bad[:_MAX_PER_COLUMN]:
+            self.items.append(ContractProblem(
+                self.source, f"row {i}: expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}",
+                column=column))
+        if len(bad) > _MAX_PER_COLUMN:
+            self.items.append(ContractProblem(
+                self.source, f"{len(bad) - _MAX_PER_COLUMN} more rows with a bad {column}", column=column))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise DataContractError(self.items)
+
+
+def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ...] | None = None,
+           fill: float | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Numbers from any dtype (JSON ints, strings, bools) and the mask of values that break the rule."""
+    num = pd.to_numeric(values, errors="coerce").astype("float64")
+    if fill is not None:
+        num = num.fillna(fill)
+    bad = num.isna() | (num % 1 != 0)
+    if minimum is not None:
+        bad |= num < minimum
+    if allowed is not None:
+        bad |= ~num.isin(allowed)
+    return num, bad.to_numpy()
+
+
+def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
+    """Check in-memory test-shaped rows and return them typed like `load_test`'s frame.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Store, Date, Promo, StateHoliday, SchoolHoliday; optionally Id, DayOfWeek (derived from the date
+        when absent, checked against it when given) and Open (missing or empty = open, as in test.csv).
+        Other columns are kept untouched.
+    source : str
+        Names the input in messages (``"request"``, a file name).
+
+    Returns
+    -------
+    DataFrame
+        Same index and row order; Store int32, DayOfWeek int8, Date datetime64[ns], Open/Promo/SchoolHoliday
+        int8, StateHoliday category("0","a","b","c"), Id int64 when given.
+
+    Raises
+    ------
+    DataContractError
+        Listing every bad cell (``row i: expected X, got Y``) and repeated (Store, Date) pairs.
+    """
+    missing = [c for c in _REQUIRED if c not in rows.columns]
+    if missing:
+        need = ", ".join(_REQUIRED)
+        raise DataContractError([
+            ContractProblem(source, f"column is missing: expected the columns {need} "
+                                    f"({', '.join(_OPTIONAL)} optional)", column=c)
+            for c in missing
+        ])
+    if rows.empty:
+        raise DataContractError(ContractProblem(source, "no rows: expected at least one row to forecast"))
+    raw = rows.reset_index(drop=True)
+    out = raw.copy()
+    found = _Problems(source)
+
+    if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
+        dates = raw[s.DATE]
+    else:
+        dates = pd.to_datetime(raw[s.DATE], format="%Y-%m-%d", errors="coerce")
+    found.cells(dates.isna().to_numpy(), s.DATE, raw[s.DATE])
+    out[s.DATE] = dates.astype("datetime64[ns]")
+
+    store, bad = _whole(raw[s.STORE], minimum=1)
+    found.cells(bad, s.STORE, raw[s.STORE])
+    out[s.STORE] = store.fillna(0).astype("int32")
+    for col in (s.PROMO, s.SCHOOL_HOLIDAY, s.OPEN):
+        if col in raw.columns:
+            values, bad = _whole(raw[col], allowed=(0, 1), fill=1 if col == s.OPEN else None)
+            found.cells(bad, col, raw[col])
+            out[col] = values.where(~bad, 0).astype("int8")
+    if s.OPEN not in raw.columns:
+        out[s.OPEN] = np.int8(1)
+    holiday = raw[s.STATE_HOLIDAY].astype(object).where(raw[s.STATE_HOLIDAY].notna(), None).astype(str)
+    bad = ~holiday.isin(s.STATE_HOLIDAY_CODES).to_numpy() | raw[s.STATE_HOLIDAY].isna().to_numpy()
+    found.cells(bad, s.STATE_HOLIDAY, raw[s.STATE_HOLIDAY], "use 0 for an ordinary day")
+    if s.ID in raw.columns:
+        ids, bad = _whole(raw[s.ID])
+        found.cells(bad | (ids.duplicated(keep="first") & ids.notna()).to_numpy(), s.ID, raw[s.ID])
+        out[s.ID] = ids.fillna(0).astype("int64")
+    found.raise_if_any()  # the checks below need parsed dates and stores
+
+    actual = (out[s.DATE].dt.day_of_week + 1).astype("int8")
+    if s.DAY_OF_WEEK in raw.columns:
+        given = pd.to_numeric(raw[s.DAY_OF_WEEK], errors="coerce")
+        found.cells((given.notna() & (given != actual)).to_numpy(), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
+                    "correct it to match the Date, or leave it out to have it derived")
+    out[s.DAY_OF_WEEK] = actual
+    repeat = out.duplicated([s.STORE, s.DATE], keep="first").to_numpy()
+    for i in np.flatnonzero(repeat)[:_MAX_PER_COLUMN]:
+        key = (out[s.STORE].iat[i], out[s.DATE].iat[i])
+        first = int(np.flatnonzero((out[s.STORE] == key[0]).to_numpy() & (out[s.DATE] == key[1]).to_numpy())[0])
+        found.items.append(ContractProblem(
+            source, f"row {i}: expected each (Store, Date) once, got Store {key[0]} on {key[1]:%Y-%m-%d} again "
+                    f"(first in row {first}): remove one of the two rows", column=s.STORE))
+    found.raise_if_any()
+    out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))
+    out.index = rows.index
+    return out
