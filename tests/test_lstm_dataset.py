@@ -16,6 +16,7 @@ from storecast.models.lstm.dataset import (
     SalesScaler,
     build_panel,
     future_features,
+    holiday_proximity,
     lookback_profile,
     make_windows,
 )
@@ -84,7 +85,7 @@ def test_training_windows_and_served_rows_get_the_same_future_inputs(panel):
     days = np.arange(321, 363)
     rows = future_features(panel.dates[days], panel.open[2, days], panel.promo[2, days],
                            panel.state_holiday[2, days], panel.school_holiday[2, days], np.arange(1, 43), 42,
-                           w["dec"][0, :, -1])
+                           w["dec"][0, :, -1], np.array([""]))
     assert len(set(w["dec"][0, :, -1])) > 1  # the look-back level varies with day of week / promo
     np.testing.assert_array_equal(w["dec"][0], rows)
 
@@ -140,3 +141,11 @@ def test_lookback_profile_is_the_mean_per_day_of_week_and_promo():
     np.testing.assert_allclose(prof[:6, 0], np.arange(6) / 10, atol=1e-6)
     assert prof[5, 1] == pytest.approx(0.5)  # no promo Saturday: falls back to that weekday's mean
     assert prof[6, 0] == pytest.approx(enc[0, dow != 6, 0].mean(), abs=1e-6)  # never open: window mean
+
+
+def test_holiday_proximity_follows_each_states_calendar():
+    dates = pd.to_datetime(["2014-12-22", "2014-12-27", "2014-01-06", "2014-01-06"])
+    near = holiday_proximity(dates, np.array(["", "", "", "BY"]))
+    np.testing.assert_allclose(near[0], [3 / 7, 1.0])  # Christmas in 3 days; nothing in the week before
+    np.testing.assert_allclose(near[1], [5 / 7, 1 / 7])  # New Year ahead, Boxing Day behind
+    assert near[2, 0] == 1.0 and near[3, 0] == 0.0  # Epiphany is a holiday in Bavaria only

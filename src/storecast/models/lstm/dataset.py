@@ -10,7 +10,7 @@ stores and, because the panel ends at the fit cut, never reach past it.
 from __future__ import annotations
 
 __all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "lookback_profile",
-           "profile_level", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX"]
+           "profile_level", "holiday_proximity", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX"]
 
 from dataclasses import dataclass
 
@@ -22,7 +22,8 @@ from storecast import schema as s
 
 ENC_FEATURES = ("sales", "open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos")
 DEC_FEATURES = ("open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos", "doy_sin", "doy_cos",
-                "christmas_run_up", "step", "lookback_level")
+                "christmas_run_up", "holiday_ahead", "holiday_behind", "step", "lookback_level")
+HOLIDAY_CAP = 7  # days: stores shift sales into the week around a closing public holiday
 # the network predicts a correction to this input (a seasonal-naive level), see `lookback_profile`
 LEVEL_INDEX = DEC_FEATURES.index("lookback_level")
 
@@ -130,24 +131,55 @@ def _calendar(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
                     axis=-1).astype(np.float32)
 
 
+def _holiday_pair(days: np.ndarray, state: str) -> np.ndarray:
+    """(N, 2) days to the next and since the last public holiday of ``state``, capped and scaled to [0, 1]."""
+    from storecast.features.proximity import holiday_days
+
+    years = pd.DatetimeIndex(days.astype("datetime64[D]")).year
+    events = holiday_days(state, range(int(years.min()) - 1, int(years.max()) + 2))
+    i = np.searchsorted(events, days, side="left")
+    ahead = np.where(i < len(events), events[np.minimum(i, len(events) - 1)] - days, HOLIDAY_CAP)
+    j = np.searchsorted(events, days, side="right") - 1
+    behind = np.where(j >= 0, days - events[np.maximum(j, 0)], HOLIDAY_CAP)
+    return (np.minimum(np.stack([ahead, behind], axis=-1), HOLIDAY_CAP) / HOLIDAY_CAP).astype(np.float32)
+
+
+def holiday_proximity(dates: pd.DatetimeIndex | pd.Series, states: np.ndarray) -> np.ndarray:
+    """(N, 2) nearness of the state's public holidays for N (date, state) pairs ("" = nationwide calendar).
+
+    From the ``holidays`` calendar, not from neighbouring request rows, so one row alone gets the same
+    value as inside a batch. Days of the epoch are compared as integers.
+    """
+    days = np.asarray(pd.DatetimeIndex(np.asarray(dates).ravel()).values.astype("datetime64[D]").astype(np.int64))
+    states = np.broadcast_to(np.asarray(states, dtype=object), days.shape)
+    out = np.zeros(days.shape + (2,), dtype=np.float32)
+    for state in pd.unique(states):
+        sel = states == state
+        out[sel] = _holiday_pair(days[sel], str(state))
+    return out
+
+
 def _decoder(calendar: np.ndarray, open_: np.ndarray, promo: np.ndarray, state_holiday: np.ndarray,
-             school_holiday: np.ndarray, step: np.ndarray, horizon: int, level: np.ndarray) -> np.ndarray:
+             school_holiday: np.ndarray, holiday: np.ndarray, step: np.ndarray, horizon: int,
+             level: np.ndarray) -> np.ndarray:
     """Stack the known-future inputs in `DEC_FEATURES` order (one place, so training and serving agree)."""
     return np.concatenate([
         np.stack([open_, promo, state_holiday, school_holiday], axis=-1).astype(np.float32),
-        calendar, (np.asarray(step, dtype=np.float32) / horizon)[..., None],
+        calendar, np.asarray(holiday, dtype=np.float32), (np.asarray(step, dtype=np.float32) / horizon)[..., None],
         np.asarray(level, dtype=np.float32)[..., None],
     ], axis=-1).astype(np.float32)
 
 
 def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, promo: np.ndarray,
                     state_holiday: np.ndarray, school_holiday: np.ndarray, step: np.ndarray,
-                    horizon: int, level: np.ndarray) -> np.ndarray:
+                    horizon: int, level: np.ndarray, states: np.ndarray) -> np.ndarray:
     """(N, len(DEC_FEATURES)) known-future inputs of N days; ``step`` is days after the origin (1..horizon).
 
-    ``level`` is each day's `profile_level` from its store's look-back window.
+    ``level`` is each day's `profile_level` from its store's look-back window, ``states`` its store's
+    German state code ("" when unknown).
     """
-    return _decoder(_calendar(dates), open_, promo, state_holiday, school_holiday, step, horizon, level)
+    return _decoder(_calendar(dates), open_, promo, state_holiday, school_holiday,
+                    holiday_proximity(dates, states), step, horizon, level)
 
 
 def lookback_profile(enc: np.ndarray) -> np.ndarray:
@@ -179,9 +211,10 @@ def profile_level(profile: np.ndarray, window: np.ndarray, dates: pd.DatetimeInd
 
 
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
-                 lookback: int, horizon: int) -> dict[str, np.ndarray]:
+                 lookback: int, horizon: int, holiday: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
 
+    ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None).
     Raises ``ValueError`` when a window would start before the panel or end after it (that is, after
     the fit cut), so leakage past the cut cannot happen silently.
     """
@@ -197,8 +230,11 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     # calendar features once per panel day, then gathered: the same values future_features gives a row
     level = profile_level(lookback_profile(enc), np.arange(len(origins))[:, None], panel.dates[t.ravel()],
                           panel.promo[si, t])
+    if holiday is None:
+        holiday = np.broadcast_to(holiday_proximity(panel.dates, np.array([""]))[None], (len(panel.stores),
+                                                                                       len(panel.dates), 2))
     dec = _decoder(_calendar(panel.dates)[t], panel.open[si, t], panel.promo[si, t], panel.state_holiday[si, t],
-                   panel.school_holiday[si, t], np.broadcast_to(steps, t.shape), horizon, level)
+                   panel.school_holiday[si, t], holiday[si, t], np.broadcast_to(steps, t.shape), horizon, level)
     target = scaled[si, t]
     return {
         "enc": enc, "dec": dec, "target": np.nan_to_num(target, nan=0.0).astype(np.float32),

@@ -67,7 +67,7 @@ def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: i
         cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
     cut = pd.Timestamp(until) if until is not None else train[s.DATE].max() - pd.Timedelta(days=WINDOW_DAYS)
     started = time.perf_counter()
-    model = LSTMForecaster(cfg).fit(train, cut, progress=progress)
+    model = LSTMForecaster(cfg).fit(train, cut, progress=progress, store=dataset.store)
     seconds = time.perf_counter() - started
     out = score_lstm(model, train)
     out.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),

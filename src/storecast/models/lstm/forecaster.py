@@ -28,6 +28,7 @@ from storecast.models.lstm.dataset import (
     build_panel,
     encoder_inputs,
     future_features,
+    holiday_proximity,
     lookback_profile,
     make_windows,
     profile_level,
@@ -42,6 +43,14 @@ def _torch():
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError("the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0)") from exc
     return torch
+
+
+def _store_states(stores: np.ndarray, store: pd.DataFrame | None) -> np.ndarray:
+    """Each store's state code from store.csv's State column ("" when unknown: nationwide holidays)."""
+    if store is None or s.STATE not in store.columns:
+        return np.full(len(stores), "", dtype=object)
+    states = store.set_index(s.STORE)[s.STATE].reindex(stores)
+    return np.array(["" if pd.isna(v) else str(v) for v in states], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -77,8 +86,13 @@ class LSTMForecaster:
     config: LSTMConfig = field(default_factory=LSTMConfig)
 
     def fit(self, train: pd.DataFrame, until: pd.Timestamp | str | None = None,
-            progress: Callable[[int, float, float], None] | None = None) -> LSTMForecaster:
-        """Fit on rows up to ``until``; the last ``horizon`` days are the early-stopping window."""
+            progress: Callable[[int, float, float], None] | None = None,
+            store: pd.DataFrame | None = None) -> LSTMForecaster:
+        """Fit on rows up to ``until``; the last ``horizon`` days are the early-stopping window.
+
+        ``store`` (store.csv with its State column) gives each store its state's public-holiday
+        calendar; without it the nationwide calendar is used.
+        """
         torch = _torch()
         from storecast.models.lstm.net import SalesNet
 
@@ -98,14 +112,16 @@ class LSTMForecaster:
         # halve the step size when validation stalls: the late epochs then refine instead of oscillating
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
         all_stores = np.arange(S)
+        self.states_ = _store_states(panel.stores, store)
+        holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
-                                         cfg.lookback, cfg.horizon))
+                                         cfg.lookback, cfg.horizon, holiday))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
         best, best_state, waited, self.history_ = np.inf, None, 0, []
         for epoch in range(cfg.epochs):
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
-            batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon))
+            batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday))
             order = torch.from_numpy(rng.permutation(len(stores)))
             self.net_.train()
             total = 0.0
@@ -210,7 +226,8 @@ class LSTMForecaster:
         dec = future_features(
             rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
-            rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon, base)
+            rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon, base,
+            self.states_[store_index])
         with torch.no_grad():
             states = self.net_.encode(torch.from_numpy(windows), torch.arange(len(self.stores_)))
             si = torch.from_numpy(store_index.astype(np.int64))
@@ -253,6 +270,8 @@ class LSTMForecaster:
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.net_.eval()
         self.cut_ = pd.Timestamp(card["cut"])
+        known = card.get("store_states", {})
+        self.states_ = np.array([known.get(str(int(k)), "") for k in self.stores_], dtype=object)
         self.quantiles_ = card["intervals"]["abs_log_residual_quantiles"]
         return self
 
@@ -285,6 +304,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     full = {
         "kind": "lstm", "created": created.isoformat().replace("+00:00", "Z"), "file": path.name,
         "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
+        "store_states": {str(int(k)): str(v) for k, v in zip(model.stores_, model.states_, strict=True)},
         "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
                       "method": "split-conformal on |log residual| of the last 42 fit days",
                       "abs_log_residual_quantiles": model.quantiles_},
@@ -341,7 +361,7 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
     train = dataset.train
     until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
     started = time.perf_counter()
-    model = LSTMForecaster(cfg).fit(train, until, progress=progress)
+    model = LSTMForecaster(cfg).fit(train, until, progress=progress, store=dataset.store)
     seconds = time.perf_counter() - started
     log.info("LSTM fitted in %.1f s (%d epochs)", seconds, len(model.history_))
     start = f"{train[s.DATE].min():%Y-%m-%d}"
