@@ -1,51 +1,113 @@
-"""`storecast validate` as a user runs it: a summary when good, one clear message and exit 2 when not."""
+"""`storecast validate` as a user runs it: a summary when good, one clear message and exit 2 when not.
+
+Every bad-input kind of ``test_contract.BAD`` goes through ``storecast.cli.main`` in-process (fast); a few
+also run the installed console script, to prove the real entry point prints no traceback.
+"""
 
 from __future__ import annotations
 
-import shutil
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from storecast.cli import app, main
+from test_contract import BAD, write_good
 
 STORECAST = str(Path(sys.executable).parent / "storecast")
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _flat(text: str) -> str:
+    """Without any whitespace: rich wraps long lines wherever the terminal width says."""
+    return "".join(text.split())
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return write_good(tmp_path / "data")
+
+
+@pytest.fixture
+def run_main(monkeypatch, capsys):
+    """Call the console-script entry point in-process; return (exit code, stdout, stderr)."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["storecast", *args])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return done.value.code, out.out, out.err
+
+    yield run
+    root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
+
+
+def _script(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([STORECAST, *args], capture_output=True, text=True, timeout=120,
                           env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
-def test_validate_prints_a_summary_of_good_files(synthetic_dir):
-    result = _run("validate", "--data", str(synthetic_dir))
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_every_bad_input_kind_exits_2_with_file_line_column(run_main, data_dir, case):
+    bad = BAD[case]
+    bad.edit(data_dir)
+    code, out, err = run_main("validate", "--data", str(data_dir))
+    assert code == 2
+    assert "error:" in err
+    assert _flat(str(data_dir / bad.where)) in _flat(err)
+    assert "Traceback" not in err + out
+
+
+def test_good_files_print_a_summary_per_file(run_main, data_dir):
+    code, out, err = run_main("validate", "--data", str(data_dir))
+    assert code == 0
+    text = " ".join((out + err).split())
+    assert "all files valid" in text
+    assert "train.csv │ 7 │ 3 │ 2015-06-14 │ 2015-06-19" in text
+    assert "test.csv │ 4 │ 3 │ 2015-09-16 │ 2015-09-17" in text
+    assert "store.csv │ 3 │ 3" in text and "store_states.csv" in text
+
+
+def test_validate_needs_test_csv(run_main, data_dir):
+    (data_dir / "test.csv").unlink()
+    code, _, err = run_main("validate", "--data", str(data_dir))
+    assert code == 2 and "test.csv: file not found" in " ".join(err.split())
+
+
+def test_missing_directory_is_a_clear_error(run_main, tmp_path):
+    code, _, err = run_main("validate", "--data", str(tmp_path / "nowhere"))
+    assert code == 2 and "data directory not found" in err
+
+
+def test_cli_runner_sees_the_contract_error_itself(data_dir):
+    """Without ``main`` the error is not turned into a message: CliRunner gets the exception object."""
+    BAD["negative Sales"].edit(data_dir)
+    result = CliRunner().invoke(app, ["validate", "--data", str(data_dir)])
+    assert result.exit_code == 1
+    assert "train.csv, line 5, column `Sales`: expected a whole number >= 0, got '-20'" in str(result.exception)
+
+
+def test_console_script_prints_a_summary_and_logs_with_v(data_dir):
+    result = _script("-v", "validate", "--data", str(data_dir))
     assert result.returncode == 0, result.stderr
-    out = " ".join((result.stdout + result.stderr).split())
-    assert "all files valid" in out
-    assert "train.csv" in out and "2013-01-01" in out and "2014-12-31" in out
+    text = " ".join(result.stderr.split())
+    assert "all files valid" in text
+    assert "read and validated" in text and "train.csv: 7 rows in" in text
+    assert "1 rows have no Open value" in text
 
 
-@pytest.mark.parametrize(("line", "column", "value", "expected"), [
-    (3, 3, "2015-99-01", "train.csv, line 3, column `Date`: expected a date"),
-    (2, 4, "-7", "train.csv, line 2, column `Sales`: must be >= 0"),
-])
-def test_validate_reports_bad_cells_without_a_traceback(
-    synthetic_dir, tmp_path, line, column, value, expected
-):
-    data = Path(shutil.copytree(synthetic_dir, tmp_path / "data"))
-    lines = (data / "train.csv").read_text().splitlines()
-    cells = lines[line - 1].split(",")
-    cells[column - 1] = value
-    lines[line - 1] = ",".join(cells)
-    (data / "train.csv").write_text("\n".join(lines) + "\n")
-    result = _run("validate", "--data", str(data))
+@pytest.mark.parametrize("case", ["gzip bytes", "missing column", "Store missing from store.csv",
+                                  "DayOfWeek not matching Date"])
+def test_console_script_reports_without_a_traceback(data_dir, case):
+    bad = BAD[case]
+    bad.edit(data_dir)
+    result = _script("validate", "--data", str(data_dir))
     assert result.returncode == 2
-    assert expected in " ".join(result.stderr.split())
-    assert "Traceback" not in result.stderr
-
-
-def test_validate_missing_directory_is_a_clear_error(tmp_path):
-    result = _run("validate", "--data", str(tmp_path / "nowhere"))
-    assert result.returncode == 2
-    assert "data directory not found" in result.stderr
+    assert "error: " in result.stderr
+    assert _flat(bad.where) in _flat(result.stderr)
     assert "Traceback" not in result.stderr
