@@ -333,6 +333,12 @@ def test_validate_rows_types_rows_like_load_test_and_derives_day_of_week():
         s.PROMO: "int8", s.STATE_HOLIDAY: "category", s.SCHOOL_HOLIDAY: "int8"}
 
 
+def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_dir):
+    text = pd.read_csv(data_dir / s.TEST_FILE, dtype=str, keep_default_na=False, na_values=[""])
+    pd.testing.assert_frame_equal(validate_rows(text)[list(s.TEST_COLUMNS)], load_test(data_dir / s.TEST_FILE),
+                                  check_dtype=True, check_categorical=True)
+
+
 @pytest.mark.parametrize(("change", "column", "message"), [
     ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE, "row 0: expected a date written YYYY-MM-DD.*got '2015-13-01'"),
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),

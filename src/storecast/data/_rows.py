@@ -51,17 +51,34 @@ class _Problems:
 
 
 def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ...] | None = None,
-           fill: float | None = None) -> tuple[pd.Series, np.ndarray]:
+           fill: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from any dtype (JSON ints, strings, bools) and the mask of values that break the rule."""
-    num = pd.to_numeric(values, errors="coerce").astype("float64")
+    if values.dtype.kind in "iub":  # the API's usual case: no parsing, numpy only (this runs per request)
+        num = values.to_numpy().astype("float64")
+    else:
+        num = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     if fill is not None:
-        num = num.fillna(fill)
-    bad = num.isna() | (num % 1 != 0)
+        num = np.where(np.isnan(num), fill, num)
+    bad = np.isnan(num) | (num % 1 != 0)
     if minimum is not None:
         bad |= num < minimum
     if allowed is not None:
-        bad |= ~num.isin(allowed)
-    return num, bad.to_numpy()
+        bad |= ~np.isin(num, allowed)
+    return num, bad
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    """Whole days since 1970-01-01 at any datetime resolution."""
+    return dates.to_numpy().astype("datetime64[D]").astype("int64")
+
+
+def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of repeated keys (all but the first of each) and, for each, the first position."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = np.r_[False, ordered[1:] == ordered[:-1]]
+    starts = np.maximum.accumulate(np.where(same, 0, np.arange(len(keys))))
+    return order[same], order[starts[same]]
 
 
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
@@ -79,8 +96,9 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Same index and row order; Store int32, DayOfWeek int8, Date datetime64[ns], Open/Promo/SchoolHoliday
-        int8, StateHoliday category("0","a","b","c"), Id int64 when given.
+        Same index and row order; Store int32, DayOfWeek int8, Date datetime64[ns] (parsed from text; a
+        datetime column keeps its resolution), Open/Promo/SchoolHoliday int8, StateHoliday
+        category("0","a","b","c"), Id int64 when given.
 
     Raises
     ------
@@ -102,44 +120,47 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found = _Problems(source)
 
     if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
-        dates = raw[s.DATE]
+        dates = raw[s.DATE]  # kept as given: the API builds its rows at the resolution it wants
     else:
-        dates = pd.to_datetime(raw[s.DATE], format="%Y-%m-%d", errors="coerce")
+        dates = pd.to_datetime(raw[s.DATE], format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     found.cells(dates.isna().to_numpy(), s.DATE, raw[s.DATE])
-    out[s.DATE] = dates.astype("datetime64[ns]")
+    out[s.DATE] = dates
 
     store, bad = _whole(raw[s.STORE], minimum=1)
     found.cells(bad, s.STORE, raw[s.STORE])
-    out[s.STORE] = store.fillna(0).astype("int32")
+    out[s.STORE] = np.where(bad, 0, store).astype("int32")
     for col in (s.PROMO, s.SCHOOL_HOLIDAY, s.OPEN):
         if col in raw.columns:
             values, bad = _whole(raw[col], allowed=(0, 1), fill=1 if col == s.OPEN else None)
             found.cells(bad, col, raw[col])
-            out[col] = values.where(~bad, 0).astype("int8")
+            out[col] = np.where(bad, 0, values).astype("int8")
     if s.OPEN not in raw.columns:
         out[s.OPEN] = np.int8(1)
-    holiday = raw[s.STATE_HOLIDAY].astype(object).where(raw[s.STATE_HOLIDAY].notna(), None).astype(str)
+    holiday = raw[s.STATE_HOLIDAY].astype(str)  # 0 from JSON is "0"; a missing value fails the codes
     bad = ~holiday.isin(s.STATE_HOLIDAY_CODES).to_numpy() | raw[s.STATE_HOLIDAY].isna().to_numpy()
     found.cells(bad, s.STATE_HOLIDAY, raw[s.STATE_HOLIDAY], "use 0 for an ordinary day")
     if s.ID in raw.columns:
         ids, bad = _whole(raw[s.ID])
-        found.cells(bad | (ids.duplicated(keep="first") & ids.notna()).to_numpy(), s.ID, raw[s.ID])
-        out[s.ID] = ids.fillna(0).astype("int64")
+        repeated = np.zeros(len(ids), dtype=bool)
+        repeated[_first_repeats(np.where(bad, np.nan, ids))[0]] = True
+        found.cells(bad | (repeated & ~np.isnan(ids)), s.ID, raw[s.ID])
+        out[s.ID] = np.where(bad, 0, ids).astype("int64")
     found.raise_if_any()  # the checks below need parsed dates and stores
 
-    actual = (out[s.DATE].dt.day_of_week + 1).astype("int8")
+    days = _days(out[s.DATE])
+    actual = ((days + 3) % 7 + 1).astype("int8")  # 1970-01-01 was a Thursday (4)
     if s.DAY_OF_WEEK in raw.columns:
-        given = pd.to_numeric(raw[s.DAY_OF_WEEK], errors="coerce")
-        found.cells((given.notna() & (given != actual)).to_numpy(), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
+        given, _ = _whole(raw[s.DAY_OF_WEEK])
+        found.cells(~np.isnan(given) & (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
                     "correct it to match the Date, or leave it out to have it derived")
     out[s.DAY_OF_WEEK] = actual
-    repeat = out.duplicated([s.STORE, s.DATE], keep="first").to_numpy()
-    for i in np.flatnonzero(repeat)[:_MAX_PER_COLUMN]:
-        key = (out[s.STORE].iat[i], out[s.DATE].iat[i])
-        first = int(np.flatnonzero((out[s.STORE] == key[0]).to_numpy() & (out[s.DATE] == key[1]).to_numpy())[0])
+    stores = out[s.STORE].to_numpy()
+    for i, first in zip(*(a[:_MAX_PER_COLUMN] for a in _first_repeats(stores.astype("int64") * 10**7 + days)),
+                        strict=True):
         found.items.append(ContractProblem(
-            source, f"row {i}: expected each (Store, Date) once, got Store {key[0]} on {key[1]:%Y-%m-%d} again "
-                    f"(first in row {first}): remove one of the two rows", column=s.STORE))
+            source, f"row {i}: expected each (Store, Date) once, got Store {stores[i]} on "
+                    f"{out[s.DATE].iat[i]:%Y-%m-%d} again (first in row {first}): remove one of the two rows",
+            column=s.STORE))
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))
     out.index = rows.index

@@ -215,9 +215,26 @@ def _unknown_store_problems(daily: pd.DataFrame, store: pd.DataFrame, path: Path
 
 
 def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset:
-    """Load and cross-check train.csv, store.csv and (when present or required) test.csv.
+    """Load and cross-check the files of a data directory: the one gate before any command computes.
 
     Every file is checked even when an earlier one fails, so one run lists the problems of all files.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Holds train.csv, store.csv, test.csv and optionally external/store_states.csv (joined as State).
+    require_test : bool
+        Refuse a directory without test.csv (``validate``, ``predict``); otherwise ``test`` is None.
+
+    Returns
+    -------
+    Dataset
+        The typed frames (dtypes in the module docstring).
+
+    Raises
+    ------
+    DataContractError
+        Listing every problem as ``file, line N, column `X`: expected ..., got ...: fix``.
     """
     root = Path(data_dir)
     if not root.is_dir():
