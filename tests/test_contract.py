@@ -348,8 +348,6 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number >= 1\), got -3"),
     ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 2: correct it to match"),
     ({s.ID: [4, 4]}, s.ID, "row 1: expected a unique whole number, got 4"),
-    ({s.STORE: [1, 1], s.DATE: ["2015-08-01", "2015-08-01"]}, s.STORE,
-     r"row 1: expected each \(Store, Date\) once, got Store 1 on 2015-08-01 again \(first in row 0\)"),
 ])
 def test_validate_rows_names_the_row_and_column(change, column, message):
     with warnings.catch_warnings():
@@ -358,6 +356,12 @@ def test_validate_rows_names_the_row_and_column(change, column, message):
             validate_rows(_rows(**change), source="request")
     assert err.value.problems[0].column == column
     assert err.value.problems[0].file == "request"
+
+
+def test_validate_rows_allows_the_same_store_and_day_twice():
+    """Unlike the files: a request may ask for one day under two schedules, each row gets an answer."""
+    out = validate_rows(_rows(Store=[1, 1], Date=["2015-08-01", "2015-08-01"], Promo=[0, 1]))
+    assert out[s.PROMO].tolist() == [0, 1]
 
 
 def test_validate_rows_lists_missing_columns():

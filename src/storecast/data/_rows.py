@@ -103,7 +103,9 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     Raises
     ------
     DataContractError
-        Listing every bad cell (``row i: expected X, got Y``) and repeated (Store, Date) pairs.
+        Listing every bad cell (``row i: expected X, got Y``) and repeated Ids. Repeated (Store, Date)
+        rows are allowed here, unlike in the files: a request may ask for the same day twice (what-if
+        schedules, the API's batch tests), and each row gets its own answer.
     """
     missing = [c for c in _REQUIRED if c not in rows.columns]
     if missing:
@@ -154,13 +156,6 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         found.cells(~np.isnan(given) & (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
                     "correct it to match the Date, or leave it out to have it derived")
     out[s.DAY_OF_WEEK] = actual
-    stores = out[s.STORE].to_numpy()
-    for i, first in zip(*(a[:_MAX_PER_COLUMN] for a in _first_repeats(stores.astype("int64") * 10**7 + days)),
-                        strict=True):
-        found.items.append(ContractProblem(
-            source, f"row {i}: expected each (Store, Date) once, got Store {stores[i]} on "
-                    f"{out[s.DATE].iat[i]:%Y-%m-%d} again (first in row {first}): remove one of the two rows",
-            column=s.STORE))
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))
     out.index = rows.index
