@@ -5,41 +5,61 @@ structure mirrors what the real data shows and what the models must learn: store
 assortments with different levels, chain-wide promo weeks, Promo2 intervals, German state and school
 holidays, Sunday closures, a refurbishment gap, competitors opening during the period, weekly and
 yearly seasonality with a December peak, noise and a few outliers, and missing values in the store
-table where the real file has them.
+table where the real file has them. Every number below is a rough reading of the real files.
 """
 
 from __future__ import annotations
 
 __all__ = ["SyntheticData", "make_synthetic", "write_synthetic"]
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import holidays
 import numpy as np
 import pandas as pd
-from dateutil.easter import easter as _easter
+from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.atomic import atomic_write
+from storecast.atomic import atomic_write_text
 
-# Sales level and sales per customer by store type (b: few big stores with small baskets, like the real data).
+# Store mix and levels by type (b: few big stores with small baskets, like the real data).
 _TYPE_P = {"a": 0.54, "b": 0.02, "c": 0.13, "d": 0.31}
-_TYPE_LEVEL = {"a": 1.0, "b": 1.7, "c": 1.0, "d": 1.05}
-_TYPE_SPC = {"a": 8.8, "b": 5.2, "c": 9.2, "d": 11.2}
+_TYPE_LEVEL = {"a": 1.0, "b": 1.8, "c": 1.0, "d": 1.05}
+_TYPE_SPC = {"a": 8.7, "b": 5.1, "c": 8.5, "d": 11.2}  # sales per customer
 _ASSORT_LEVEL = {"a": 1.0, "b": 0.9, "c": 1.12}
-# Monday..Sunday
-_DOW_FACTOR = np.array([1.16, 1.0, 0.96, 0.97, 1.05, 0.86, 1.0])
+_DOW_FACTOR = np.array([1.16, 1.0, 0.96, 0.97, 1.03, 0.96, 1.0])  # Monday..Sunday; Saturday has no promo
+# January..December, before the pre-Christmas ramp (which makes December the peak)
+_MONTH_FACTOR = np.array([0.95, 0.95, 1.0, 1.01, 1.02, 1.01, 1.0, 0.96, 0.95, 0.96, 1.03, 1.0])
 _STATES = ("NW", "BY", "BE", "SH", "HE", "BW", "HH", "SN", "TH", "ST", "RP", "HB,NI")
 _STATE_P = np.array([0.22, 0.16, 0.08, 0.03, 0.1, 0.13, 0.02, 0.07, 0.03, 0.03, 0.02, 0.11])
-_EASTER_NAMES = ("Good Friday", "Easter Monday")
-_CHRISTMAS_NAMES = ("Christmas Day", "Second Day of Christmas")
-_GAP = (pd.Timestamp("2014-07-01"), pd.Timestamp("2014-12-31"))
+_GAP = (pd.Timestamp("2014-07-01"), pd.Timestamp("2014-12-31"))  # the real data's refurbishment half-year
+_PROMO_ORIGIN = pd.Timestamp("2012-12-31")  # a Monday: promo weeks are the even weeks counted from it
+# Quoted columns of the Kaggle files ("0" stays text for any CSV reader); other fields are bare.
+_QUOTED = {
+    s.TRAIN_FILE: {s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY},
+    s.TEST_FILE: {s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY},
+    s.STORE_FILE: {s.STORE_TYPE, s.ASSORTMENT, s.PROMO_INTERVAL},
+    s.STATES_FILE: set(),
+}
 
 
 @dataclass(frozen=True)
 class SyntheticData:
-    """The four frames of a synthetic data directory, typed like the contract loader's output."""
+    """The four frames of a synthetic data directory, typed like the contract loader's output.
+
+    Attributes
+    ----------
+    train : DataFrame
+        Daily rows ``start..end`` (as `load_train`), newest first like Kaggle's file.
+    store : DataFrame
+        One row per store (as `load_store` without a states file).
+    test : DataFrame
+        The ``test_days`` after ``end`` (as `load_test`), Id 1..N, no Sales/Customers.
+    states : DataFrame
+        Store, State (object), the content of ``external/store_states.csv``.
+    """
 
     train: pd.DataFrame
     store: pd.DataFrame
@@ -48,6 +68,7 @@ class SyntheticData:
 
 
 def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.Generator) -> pd.DataFrame:
+    """store.csv: types, assortments, competitors (some opening inside the data) and Promo2."""
     types = rng.choice(list(_TYPE_P), size=n, p=list(_TYPE_P.values()))
     if n >= 10:  # always a few of the rare, big type-b stores
         types[rng.choice(n, size=max(1, n // 25), replace=False)] = "b"
@@ -55,16 +76,16 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     distance = np.round(np.exp(rng.normal(7.6, 1.25, size=n)), -1).clip(20, 75_000)
     comp_month = rng.integers(1, 13, size=n).astype(float)
     comp_year = rng.integers(2000, start.year, size=n).astype(float)
-    # about one store in six sees a competitor open inside the data
+    # about one store in six sees a competitor open inside the data (at least 4 months in, 2 before the end)
     opens_inside = rng.random(n) < 0.17
-    inside_dates = start + pd.to_timedelta(rng.integers(120, max(121, (end - start).days - 60), size=n), "D")
-    comp_month[opens_inside] = inside_dates.month[opens_inside]
-    comp_year[opens_inside] = inside_dates.year[opens_inside]
-    unknown_since = (rng.random(n) < 0.3) & ~opens_inside
+    inside = start + pd.to_timedelta(rng.integers(120, max(121, (end - start).days - 60), size=n), "D")
+    comp_month[opens_inside] = inside.month[opens_inside]
+    comp_year[opens_inside] = inside.year[opens_inside]
+    unknown_since = (rng.random(n) < 0.3) & ~opens_inside  # the real file lacks the date for ~32%
     comp_month[unknown_since] = np.nan
     comp_year[unknown_since] = np.nan
-    no_competitor = rng.random(n) < 0.004
-    if n >= 12:
+    no_competitor = rng.random(n) < 0.003
+    if n >= 12:  # small test chains still need one missing distance to exercise the imputers
         no_competitor[rng.choice(np.flatnonzero(~opens_inside), size=1)] = True
     distance[no_competitor] = np.nan
     comp_month[no_competitor] = np.nan
@@ -88,40 +109,71 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     })
 
 
-def _state_holidays(dates: pd.DatetimeIndex, states: np.ndarray) -> dict[str, np.ndarray]:
-    """StateHoliday code per date for each state ("0", "a" public, "b" Easter, "c" Christmas)."""
-    years = sorted(set(dates.year))
-    out: dict[str, np.ndarray] = {}
-    for state in sorted(set(states)):
-        codes = pd.Series("0", index=dates, dtype=object)
-        for subdiv in state.split(","):
-            cal = holidays.country_holidays("DE", subdiv=subdiv, years=years)
-            for day, name in cal.items():
-                ts = pd.Timestamp(day)
-                if ts in codes.index:
-                    code = "b" if name in _EASTER_NAMES else "c" if name in _CHRISTMAS_NAMES else "a"
-                    codes[ts] = code
-        out[state] = codes.to_numpy()
-    return out
+def _holiday_code(day: dt.date) -> str:
+    """Rossmann's code: "b" Easter (Good Friday .. Easter Monday), "c" Christmas, "a" any other public holiday."""
+    sunday = easter(day.year)
+    if sunday - dt.timedelta(days=2) <= day <= sunday + dt.timedelta(days=1):
+        return "b"
+    return "c" if day.month == 12 and day.day in (25, 26) else "a"
+
+
+def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
+    """StateHoliday code per date for one state (by date, so the holidays package's language does not matter)."""
+    codes = np.full(len(dates), "0", dtype=object)
+    first = dates[0].date()  # dates are daily and contiguous: a day's row is its offset from the first
+    for subdiv in state.split(","):  # "HB,NI": the union of both states' holidays
+        for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year))):
+            i = (day - first).days
+            if 0 <= i < len(dates):
+                codes[i] = _holiday_code(day)
+    return codes
 
 
 def _school_holidays(dates: pd.DatetimeIndex, state_rank: int) -> np.ndarray:
     """School-holiday flags for one state: summer block staggered by state, Christmas, Easter, autumn."""
-    doy = dates.dayofyear.to_numpy()
-    summer_start = 176 + 4 * state_rank  # late June .. early August
+    doy = dates.day_of_year.to_numpy()
+    summer_start = 176 + 4 * state_rank  # late June .. early August, as the states rotate
     flag = (doy >= summer_start) & (doy < summer_start + 42)
     flag |= (dates.month == 12) & (dates.day >= 23) | (dates.month == 1) & (dates.day <= 5)
     flag |= (dates.month == 10) & (dates.day >= 20 + state_rank % 5) & (dates.day < 27 + state_rank % 5)
     for year in sorted(set(dates.year)):
-        easter = pd.Timestamp(_easter(year))
-        flag |= (dates >= easter - pd.Timedelta(days=7)) & (dates <= easter + pd.Timedelta(days=7))
+        sunday = pd.Timestamp(easter(year))
+        flag |= (dates >= sunday - pd.Timedelta(days=7)) & (dates <= sunday + pd.Timedelta(days=7))
     return flag.astype("int8")
 
 
-def _promo_schedule(dates: pd.DatetimeIndex) -> np.ndarray:
-    """Chain-wide promo: Monday-Friday of every other week, like Rossmann's two-week cycle."""
-    week = (dates - pd.Timestamp("2012-12-31")).days // 7
-    return ((week % 2 == 0) & (dates.day_of_week < 5)).astype("int8")
+def _promo2_active(dates: pd.DatetimeIndex, store: pd.DataFrame) -> np.ndarray:
+    """Days x stores: inside a Promo2 month (PromoInterval) once Promo2 has started."""
+    months = {iv: [dt.datetime.strptime(m[:3], "%b").month for m in iv.split(",")] for iv in s.PROMO_INTERVALS}
+    active = np.zeros((len(dates), len(store)), dtype=bool)
+    for j, iv in enumerate(store[s.PROMO_INTERVAL]):
+        if isinstance(iv, str):
+            since = pd.Timestamp.fromisocalendar(
+                int(store[s.PROMO2_SINCE_YEAR].iat[j]), int(store[s.PROMO2_SINCE_WEEK].iat[j]), 1
+            )
+            active[:, j] = (dates >= since) & dates.month.isin(months[iv])
+    return active
+
+
+def _competition_factor(dates: pd.DatetimeIndex, store: pd.DataFrame, start: pd.Timestamp) -> np.ndarray:
+    """Days x stores: -10..-22% from the month a competitor opens inside the data, more when it is closer."""
+    since = pd.to_datetime({
+        "year": store[s.COMPETITION_OPEN_SINCE_YEAR].fillna(1900),
+        "month": store[s.COMPETITION_OPEN_SINCE_MONTH].fillna(1), "day": 1,
+    }).to_numpy()
+    closeness = 1 / (1 + np.nan_to_num(store[s.COMPETITION_DISTANCE].to_numpy(), nan=1e6) / 2000)
+    hit = (dates.to_numpy()[:, None] >= since[None, :]) & (since[None, :] > np.datetime64(start))
+    return 1 - hit * (0.1 + 0.12 * closeness[None, :])
+
+
+def _shift(a: np.ndarray, by: int) -> np.ndarray:
+    """Rows moved down by ``by`` (up when negative), padded with False: "yesterday's" / "tomorrow's" flags."""
+    out = np.zeros_like(a)
+    if by > 0:
+        out[by:] = a[:-by]
+    else:
+        out[:by] = a[-by:]
+    return out
 
 
 def make_synthetic(
@@ -136,11 +188,11 @@ def make_synthetic(
     Parameters
     ----------
     n_stores : int
-        Number of stores (1..n_stores).
+        Number of stores (numbered 1..n_stores).
     start, end : str
         First and last date of train (ISO dates).
     test_days : int
-        Number of days after ``end`` in test (the schedule a planner knows, without Sales).
+        Days after ``end`` in test: the schedule a planner knows (Open, Promo, holidays), without Sales.
     seed : int
         Same seed, same data (byte-identical files from `write_synthetic`).
 
@@ -148,6 +200,11 @@ def make_synthetic(
     -------
     SyntheticData
         ``train``, ``store``, ``test`` and ``states`` frames with the contract loader's dtypes.
+
+    Raises
+    ------
+    ValueError
+        When ``n_stores`` < 1, ``test_days`` < 0 or ``end`` is not after ``start``.
     """
     if n_stores < 1:
         raise ValueError(f"`n_stores` must be a positive integer. Got {n_stores}.")
@@ -162,77 +219,65 @@ def make_synthetic(
     types = store[s.STORE_TYPE].astype(str).to_numpy()
 
     dates = pd.date_range(t0, t1 + pd.Timedelta(days=test_days), freq="D")
-    n_days = len(dates)
-    hol_by_state = _state_holidays(dates, state_of)
+    n_days, shape = len(dates), (len(dates), n_stores)
+    by_state = {st: _state_holidays(dates, st) for st in sorted(set(state_of))}
     school_by_state = {st: _school_holidays(dates, i) for i, st in enumerate(_STATES)}
-    promo_day = _promo_schedule(dates)
+    holiday = np.stack([by_state[st] for st in state_of], axis=1)
+    school = np.stack([school_by_state[st] for st in state_of], axis=1)
+    is_holiday = holiday != "0"
 
     # per-store parameters
     level = (
-        np.exp(rng.normal(np.log(5600), 0.3, n_stores))
+        np.exp(rng.normal(np.log(5600), np.where(types == "b", 0.12, 0.28)))  # b: uniformly big
         * np.array([_TYPE_LEVEL[t] for t in types])
         * store[s.ASSORTMENT].astype(str).map(_ASSORT_LEVEL).to_numpy()
     )
     spc = np.array([_TYPE_SPC[t] for t in types]) * np.exp(rng.normal(0, 0.08, n_stores))
     promo_lift = rng.uniform(0.15, 0.45, n_stores)
-    open_sunday = (types == "b") | (rng.random(n_stores) < 0.02)
+    trend = rng.normal(0.02, 0.02, n_stores)  # per year
+    # type b (and a few others) open every day, holidays included, as in the real data
+    every_day = (types == "b") | (rng.random(n_stores) < 0.02)
     gap_store = np.zeros(n_stores, dtype=bool)
     if t0 <= _GAP[0] and t1 >= _GAP[1]:
         gap_store[rng.choice(n_stores, size=max(1, round(0.15 * n_stores)), replace=False)] = True
 
-    # day x store grids
+    # Open: Sundays and state holidays closed, plus a few closed stretches (works) and rare single days
     dow = dates.day_of_week.to_numpy()[:, None]
-    holiday = np.stack([hol_by_state[st] for st in state_of], axis=1)
-    school = np.stack([school_by_state[st] for st in state_of], axis=1)
-    is_open = (holiday == "0") & ((dow != 6) | open_sunday[None, :])
-    is_open &= rng.random((n_days, n_stores)) > 0.003  # rare unplanned closures
-    promo = np.broadcast_to(promo_day[:, None], (n_days, n_stores)).astype("int8") * is_open
+    is_open = ((dow != 6) & ~is_holiday) | every_day[None, :]
+    is_open &= rng.random(shape) > 0.001
+    stretch = rng.random(n_stores) < 0.06
+    first = rng.integers(0, n_days, n_stores)
+    length = rng.integers(3, 15, n_stores)
+    day_idx = np.arange(n_days)[:, None]
+    is_open &= ~(stretch & (day_idx >= first) & (day_idx < first + length))
+    # Promo is the chain's schedule (Mon-Fri of every other week), kept on closed days like the real file
+    week = (dates - _PROMO_ORIGIN).days.to_numpy() // 7
+    promo_day = ((week % 2 == 0) & (dates.day_of_week.to_numpy() < 5)).astype("int8")
+    promo = np.broadcast_to(promo_day[:, None], shape)
 
     t_years = ((dates - t0).days.to_numpy() / 365.25)[:, None]
-    doy = dates.dayofyear.to_numpy()[:, None]
-    month = dates.month.to_numpy()[:, None]
     days_to_xmas = (pd.to_datetime(dates.year.astype(str) + "-12-24") - dates).days.to_numpy()[:, None]
     xmas_ramp = np.where((days_to_xmas >= 0) & (days_to_xmas < 24), 0.45 * (1 - days_to_xmas / 24), 0.0)
-    closed_yesterday = np.vstack([np.zeros((1, n_stores), bool), ~is_open[:-1]])
-    closed_tomorrow = np.vstack([~is_open[1:], np.zeros((1, n_stores), bool)])
-
-    comp_since = pd.to_datetime(
-        {"year": store[s.COMPETITION_OPEN_SINCE_YEAR].fillna(1900), "month":
-         store[s.COMPETITION_OPEN_SINCE_MONTH].fillna(1), "day": 1}
-    ).to_numpy()
-    closeness = 1 / (1 + np.nan_to_num(store[s.COMPETITION_DISTANCE].to_numpy(), nan=1e6) / 2000)
-    comp_hit = (dates.to_numpy()[:, None] >= comp_since[None, :]) & (comp_since[None, :] > np.datetime64(t0))
-    comp_factor = 1 - comp_hit * (0.1 + 0.12 * closeness[None, :])
-
-    months_p2 = {
-        iv: {pd.Timestamp(f"2000-{m[:3]}-01").month for m in iv.split(",")} for iv in s.PROMO_INTERVALS
-    }
-    p2_active = np.zeros((n_days, n_stores), dtype=bool)
-    for j, iv in enumerate(store[s.PROMO_INTERVAL]):
-        if isinstance(iv, str):
-            since = pd.Timestamp.fromisocalendar(
-                int(store.at[j, s.PROMO2_SINCE_YEAR]), int(store.at[j, s.PROMO2_SINCE_WEEK]), 1
-            )
-            p2_active[:, j] = (dates >= since) & dates.month.isin(list(months_p2[iv]))
-
+    day_of_month = dates.day.to_numpy()[:, None]
     mult = (
         _DOW_FACTOR[dow]
-        * (1 + promo_lift[None, :] * promo)
-        * (1 + 0.05 * np.sin(2 * np.pi * (doy - 80) / 365.25))
-        * (1 + 0.04 * (month == 7))
+        * _MONTH_FACTOR[dates.month.to_numpy() - 1][:, None]
         * (1 + xmas_ramp)
-        * (1 + 0.14 * closed_yesterday + 0.08 * closed_tomorrow)
+        * (1 + 0.04 * (day_of_month <= 3) + 0.02 * (day_of_month >= 29))  # paydays
+        * (1 + promo_lift[None, :] * promo)
+        # shoppers stock up before a holiday and catch up after it
+        * (1 + 0.12 * _shift(is_holiday, -1) + 0.05 * _shift(is_holiday, -2) + 0.08 * _shift(is_holiday, 1))
         * (1 + 0.03 * school)
-        * (1 + 0.02 * t_years)
-        * (1 + 0.03 * p2_active)
-        * comp_factor
+        * (1 + trend[None, :] * t_years)
+        * (1 + 0.03 * _promo2_active(dates, store))
+        * _competition_factor(dates, store, t0)
     )
-    noise = np.exp(rng.normal(0, 0.07, (n_days, n_stores)))
-    sales = level[None, :] * mult * noise
-    outlier = rng.random((n_days, n_stores)) < 0.0005
-    sales = np.where(outlier, sales * rng.uniform(2.0, 3.5, (n_days, n_stores)), sales)
+    sales = level[None, :] * mult * np.exp(rng.normal(0, 0.07, shape))
+    outlier = rng.random(shape) < 0.0005
+    sales = np.where(outlier, sales * rng.uniform(2.0, 3.5, shape), sales)
+    # promo brings bigger baskets as well as more people, so customers rise by about half the sales lift
     customers = sales / (spc[None, :] * (1 + 0.5 * promo_lift[None, :] * promo))
-    customers *= np.exp(rng.normal(0, 0.04, (n_days, n_stores)))
+    customers *= np.exp(rng.normal(0, 0.04, shape))
     sales = np.where(is_open, np.round(sales), 0).astype("int64")
     customers = np.where(is_open, np.round(customers), 0).astype("int64")
 
@@ -247,47 +292,71 @@ def make_synthetic(
         s.STATE_HOLIDAY: pd.Categorical(holiday.ravel(), categories=list(s.STATE_HOLIDAY_CODES)),
         s.SCHOOL_HOLIDAY: school.ravel().astype("int8"),
     })
+    # refurbishment: the rows are missing, not zero (as in the real file)
     in_gap = gap_store[long[s.STORE].to_numpy() - 1] & long[s.DATE].between(*_GAP).to_numpy()
-    long = long[~in_gap]
-    # newest first, like Kaggle's files
-    long = long.sort_values([s.DATE, s.STORE], ascending=[False, True], kind="stable")
+    long = long[~in_gap].sort_values([s.DATE, s.STORE], ascending=[False, True])  # newest first, like Kaggle's
     train = long[long[s.DATE] <= t1].reset_index(drop=True)
     test = long[long[s.DATE] > t1].drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
     test.insert(0, s.ID, np.arange(1, len(test) + 1, dtype="int64"))
-    states = pd.DataFrame({s.STORE: store[s.STORE].to_numpy(), s.STATE: state_of.astype(object)})
+    states = pd.DataFrame({s.STORE: store[s.STORE].to_numpy(), s.STATE: pd.Series(state_of, dtype=object)})
     return SyntheticData(train=train, store=store, test=test, states=states)
 
 
-def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write CSV to a temp file beside ``path``, then rename: readers never see half a file."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    header = ",".join(f'"{c}"' for c in out.columns)
-
-    def write(tmp: Path) -> None:
-        with tmp.open("w", newline="") as fh:
-            fh.write(header + "\n")
-            out.to_csv(fh, index=False, header=False, float_format="%.10g")
-
-    atomic_write(path, write)
+def _field_text(col: pd.Series, quoted: bool) -> pd.Series:
+    """One column as CSV fields: dates as YYYY-MM-DD, whole floats without ".0", missing as an empty field."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        text = col.dt.strftime("%Y-%m-%d").astype("string")
+    elif pd.api.types.is_float_dtype(col):
+        text = col.round().astype("Int64").astype("string")
+    else:
+        text = col.astype("string")
+    text = text.fillna("")
+    if quoted:
+        return '"' + text + '"'
+    return text.where(~text.str.contains(",", regex=False), '"' + text + '"')  # "HB,NI"
 
 
-def write_synthetic(out_dir: str | Path, **kwargs: object) -> Path:
+def _csv_text(df: pd.DataFrame, name: str) -> str:
+    """The Kaggle layout: quoted header and text codes; store_states.csv has a bare header like the shared file."""
+    header = ",".join(df.columns if name == s.STATES_FILE else (f'"{c}"' for c in df.columns))
+    fields = [_field_text(df[c], c in _QUOTED[name]) for c in df.columns]
+    lines = fields[0].str.cat(fields[1:], sep=",") if len(df) else pd.Series([], dtype="string")
+    return "\n".join([header, *lines.tolist()]) + "\n"
+
+
+def write_synthetic(
+    out_dir: str | Path,
+    *,
+    n_stores: int = 50,
+    start: str = "2013-01-01",
+    end: str = "2015-07-31",
+    test_days: int = 48,
+    seed: int = 0,
+) -> Path:
     """Write train.csv, store.csv, test.csv and external/store_states.csv in the Kaggle layout.
 
-    Takes the keyword arguments of `make_synthetic`; returns ``out_dir``.
+    Each file is written atomically, so a reader never sees half a file. ``test.csv`` is left out
+    (and a stale one removed) when ``test_days`` is 0, because the loader refuses a file without rows.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Directory to write into (created when missing).
+    n_stores, start, end, test_days, seed
+        As for `make_synthetic`.
+
+    Returns
+    -------
+    Path
+        ``out_dir``, ready for `storecast.data.contract.load_dataset`.
     """
-    data = make_synthetic(**kwargs)  # type: ignore[arg-type]
+    data = make_synthetic(n_stores=n_stores, start=start, end=end, test_days=test_days, seed=seed)
     root = Path(out_dir)
-    (root / "external").mkdir(parents=True, exist_ok=True)
-    store = data.store.copy()
-    for col in (s.COMPETITION_DISTANCE, s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR,
-                s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR):
-        store[col] = store[col].astype("Int64")  # integers in the file, empty when missing
-    _atomic_csv(data.train, root / s.TRAIN_FILE)
-    _atomic_csv(data.test, root / s.TEST_FILE)
-    _atomic_csv(store, root / s.STORE_FILE)
-    _atomic_csv(data.states, root / s.STATES_FILE)
+    (root / s.STATES_FILE).parent.mkdir(parents=True, exist_ok=True)
+    frames = {s.TRAIN_FILE: data.train, s.STORE_FILE: data.store, s.STATES_FILE: data.states, s.TEST_FILE: data.test}
+    for name, df in frames.items():
+        if name == s.TEST_FILE and df.empty:
+            (root / name).unlink(missing_ok=True)
+            continue
+        atomic_write_text(root / name, _csv_text(df, name))
     return root
