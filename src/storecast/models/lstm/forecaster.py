@@ -66,11 +66,11 @@ class LSTMConfig:
     horizon: int = 48
     hidden: int = 64
     emb: int = 8
-    epochs: int = 20
+    epochs: int = 30
     batch_size: int = 128
     lr: float = 2e-3
     origins_per_store: int = 32
-    patience: int = 4
+    patience: int = 6
     loss: str = "mse"  # "mse" or "huber" on scaled log sales (huber: outlier days weigh less)
     seed: int = 0
     # one intra-op thread: the matrices are small, and on a 2-core machine shared with other jobs two
