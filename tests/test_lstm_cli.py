@@ -73,3 +73,8 @@ def test_missing_torch_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"storecast\[lstm\]"):
         forecaster._torch()
+
+
+def test_a_bad_until_is_refused_before_loading(tmp_path):
+    res = runner.invoke(app, ["lstm", "train", "--data", str(tmp_path), "--until", "May 7"])
+    assert res.exit_code == 2 and "YYYY-MM-DD" in res.output

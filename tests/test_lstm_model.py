@@ -112,3 +112,18 @@ def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
     assert (lo95 < lo80).all() and (hi80 < hi95).all()
     with pytest.raises(ArtifactError, match="interval levels"):
         load_lstm_bundle(model_path, level=0.5)
+
+
+def test_a_file_with_pickled_code_is_refused_even_with_a_matching_card(model_path, tmp_path):
+    import argparse
+    import hashlib
+
+    import torch
+
+    bad = tmp_path / model_path.name
+    torch.save({"payload": argparse.Namespace(run="code")}, bad)  # not a tensor: weights_only refuses it
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    card["sha256"] = hashlib.sha256(bad.read_bytes()).hexdigest()
+    bad.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ArtifactError, match="could not be loaded"):
+        load_bundle(bad)

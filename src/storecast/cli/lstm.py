@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -12,6 +13,16 @@ from storecast.cli._app import app, console
 __all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
 app.add_typer(lstm_app, name="lstm")
+
+
+def _date(value: str | None) -> str | None:
+    """Check ``--until`` before the data is loaded (seconds on the real files)."""
+    if value is not None:
+        try:
+            datetime.strptime(value, "%Y-%m-%d")
+        except ValueError as exc:
+            raise typer.BadParameter(f"`--until` must look like YYYY-MM-DD; got {value!r}.") from exc
+    return value
 
 
 def _epoch_progress(epochs: int):
@@ -50,6 +61,7 @@ def train(
     from storecast.data.contract import load_dataset
     from storecast.models.lstm.forecaster import LSTMConfig, train_lstm_bundle
 
+    until = _date(until)
     dataset = load_dataset(data)
     progress, update = _epoch_progress(epochs or LSTMConfig().epochs)
     with progress:
@@ -70,6 +82,7 @@ def evaluate(
     from storecast.models.lstm.evaluate import evaluate_lstm
     from storecast.models.lstm.forecaster import LSTMConfig
 
+    until = _date(until)
     dataset = load_dataset(data)
     if model is not None:
         with console.status("scoring the saved model..."):
