@@ -181,7 +181,7 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
     if path.suffix == ".pt":
         from storecast.models.lstm.forecaster import load_lstm_bundle
 
-        return load_lstm_bundle(path)
+        return load_lstm_bundle(path, level=level)
     if path.suffix != ".skops":
         raise ArtifactError(f"unknown model file {path}: expected a .skops (trees) or .pt (LSTM) file.")
     if not path.is_file():
