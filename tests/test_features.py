@@ -10,8 +10,9 @@ from sklearn.exceptions import NotFittedError
 
 from storecast import schema as s
 from storecast.errors import DataContractError
+from storecast.features._base import as_columns
 from storecast.features.build import FEATURES, make_preprocessor, merge_store
-from storecast.features.calendar import CalendarFeatures, date_parts
+from storecast.features.calendar import CalendarFeatures, _holiday_codes, date_parts
 from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity
 from storecast.features.store import StoreAttributes
@@ -134,3 +135,35 @@ def test_transformer_contract(est, fit_rows):
     assert set(out) <= set(fitted.get_feature_names_out()) | set(later.columns)
     assert set(fitted.get_feature_names_out()) >= set(X.columns)
     assert all(len(v) == len(later) for v in out.values())
+
+
+def test_column_extraction_equals_to_numpy():
+    """``as_columns`` takes string categoricals from their codes: the values ``to_numpy`` gives."""
+    frame = pd.DataFrame({
+        s.STATE_HOLIDAY: pd.Categorical(["0", "a", None, "c"], categories=list(s.STATE_HOLIDAY_CODES)),
+        "ints": pd.Categorical([1, 2, 1, 2]),
+        s.STORE: np.array([1, 2, 3, 4], dtype=np.int32),
+        s.DATE: pd.to_datetime(["2015-08-01"] * 4),
+    })
+    cols = as_columns(frame)
+    for name in frame.columns:
+        expected = frame[name].to_numpy()
+        assert cols[name].dtype == expected.dtype
+        assert pd.Series(cols[name]).equals(pd.Series(expected))
+
+
+def test_holiday_codes_batch_path_equals_row_loop():
+    values = np.array(["0", "a", "b", "c", "x", None, np.nan, 0, 1, 0.0] * 10, dtype=object)
+    loop = np.array([_holiday_codes(values[[i]])[0] for i in range(len(values))])
+    assert len(values) > 64  # the vectorised branch
+    np.testing.assert_array_equal(_holiday_codes(values), loop)
+
+
+def test_every_row_alone_equals_batch_across_states(prep, fit_rows):
+    """Rows of several states, far-ahead dates and closed days: each row alone gives its batch row."""
+    *_, later = fit_rows
+    rows = pd.concat([later.iloc[::7], later.iloc[:5].assign(**{s.DATE: pd.Timestamp("2019-12-24")})],
+                     ignore_index=True)
+    batch = prep.transform(rows)
+    for i in range(len(rows)):
+        np.testing.assert_array_equal(prep.transform(rows.iloc[[i]])[0], batch[i])

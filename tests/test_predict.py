@@ -69,3 +69,11 @@ def test_unknown_store_and_missing_column_raise_contract_errors(bundle, rows):
 def test_dates_far_ahead_still_predict(bundle, rows):
     far = rows[rows[s.OPEN] == 1].head(2).assign(**{s.DATE: pd.Timestamp("2019-12-24"), s.DAY_OF_WEEK: 2})
     assert (predict_frame(bundle, far)[s.SALES] > 0).all()
+
+
+def test_every_row_alone_equals_its_batch_row_bit_for_bit(bundle, rows):
+    """Every row (open or closed, any store) predicted alone equals its row of the whole batch."""
+    batch = predict_frame(bundle, rows)[[s.SALES, "lower", "upper"]].to_numpy()
+    alone = np.vstack([predict_frame(bundle, rows.iloc[[i]])[[s.SALES, "lower", "upper"]].to_numpy()
+                       for i in range(len(rows))])
+    assert alone.tobytes() == batch.tobytes()

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from storecast import schema as s
 from storecast.evaluation.metrics import rmspe
 from storecast.models.training import training_rows
-from storecast.models.trees import SalesRegressor, make_pipeline
+from storecast.models.trees import SalesRegressor, _transform, make_pipeline, pipeline_predict
 from test_trees_support import SMALL_LGBM, fit_small, get_dataset
 
 
@@ -73,3 +73,32 @@ _CLIPPED = "predictions are Sales, clipped at 0; this check's centred target is 
                          expected_failed_checks=lambda est: {"check_regressors_train": _CLIPPED})
 def test_sales_regressor_sklearn_contract(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("kind", ["lgbm", "rf"])
+def test_pipeline_predict_equals_sklearn_pipeline(split, kind):
+    """The serving walk over the steps gives the same features and predictions as Pipeline itself."""
+    X, y, Xt, _ = split
+    params = SMALL_LGBM if kind == "lgbm" else {"n_estimators": 5, "n_jobs": 1}
+    pipe = make_pipeline(kind, **params).fit(X, y)
+    prep = pipe.named_steps["prep"]
+    np.testing.assert_array_equal(_transform(prep, Xt), prep.transform(Xt))
+    for rows in (Xt, Xt.iloc[[0]], Xt.iloc[[len(Xt) // 2, 3]]):
+        np.testing.assert_array_equal(pipeline_predict(pipe, rows), pipe.predict(rows))
+    assert pipeline_predict(pipe.named_steps["model"], prep.transform(Xt)).shape == (len(Xt),)  # not a Pipeline
+
+
+def test_sales_regressor_skips_validation_only_for_what_it_would_return_unchanged(split):
+    X, y, Xt, _ = split
+    pipe = make_pipeline("lgbm", **SMALL_LGBM).fit(X, y)
+    reg, Z = pipe.named_steps["model"], pipe.named_steps["prep"].transform(Xt)
+    assert reg._validated(Z)
+    np.testing.assert_array_equal(reg.predict(Z), reg.predict(Z.tolist()))  # a list is validated
+    np.testing.assert_array_equal(reg.predict(Z), reg.predict(np.asfortranarray(Z)))
+    bad = Z.copy()
+    bad[0, 0] = np.inf
+    assert not reg._validated(bad) and not reg._validated(Z[:, :-1]) and not reg._validated(Z.astype(np.float32))
+    with pytest.raises(ValueError, match="infinity"):
+        reg.predict(bad)
+    with pytest.raises(ValueError, match="features"):
+        reg.predict(Z[:, :-1])

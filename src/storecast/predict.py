@@ -42,6 +42,14 @@ def _validate(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _is_open(column: pd.Series) -> np.ndarray:
+    """Open != 0, a missing or unreadable Open counting as open; integer columns (validated) skip pandas."""
+    values = column.to_numpy()
+    if values.dtype.kind in "biu":
+        return values != 0
+    return pd.to_numeric(column, errors="coerce").fillna(1).to_numpy() != 0
+
+
 def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecast Sales with prediction intervals for test-shaped rows.
 
@@ -66,7 +74,7 @@ def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = 
     """
     rows = _validate(rows)
     n = len(rows)
-    open_ = pd.to_numeric(rows[s.OPEN], errors="coerce").fillna(1).to_numpy() != 0
+    open_ = _is_open(rows[s.OPEN])
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)
     if open_.any():
         part = rows if open_.all() else rows[open_]

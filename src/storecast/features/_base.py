@@ -22,10 +22,25 @@ def to_days(dates: pd.Series | np.ndarray) -> np.ndarray:
     return values.astype("datetime64[D]").astype(np.int64)
 
 
+def _column_values(column: pd.Series) -> np.ndarray:
+    """``column.to_numpy()``, with categoricals taken from their codes (same values, ~8x cheaper).
+
+    A categorical's ``to_numpy`` goes through its (Arrow-backed) categories' ``take``, which is
+    about 45 us even for one row, most of a single-row request's column extraction.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(column.dtype.categories):
+        codes = column.array.codes
+        values = np.asarray(column.dtype.categories, dtype=object).take(codes)
+        if (codes < 0).any():
+            values[codes < 0] = np.nan  # what Categorical.to_numpy gives for a missing value
+        return values
+    return column.to_numpy()
+
+
 def as_columns(X) -> dict[str, np.ndarray]:
     """A DataFrame or mapping as a plain dict of column arrays (the frame passed between steps)."""
     if isinstance(X, pd.DataFrame):
-        return {str(c): X[c].to_numpy() for c in X.columns}
+        return {str(c): _column_values(X[c]) for c in X.columns.tolist()}
     if isinstance(X, Mapping):
         return {str(k): np.asarray(v) for k, v in X.items()}
     raise TypeError(f"`X` must be a pandas DataFrame with named columns; got {type(X).__name__}.")

@@ -100,9 +100,11 @@ class StoreHistory(AddColumnsTransformer):
         days = to_days(X[s.DATE])
         dow = (days + 3) % 7
         month = date_parts(days)["month"] - 1
-        out: dict[str, np.ndarray] = {}
-        for j, name in enumerate(self.stat_names_):
-            out[str(name)] = np.where(known, self.stats_[pos, j], np.nan)
+        # one gather for all per-store columns, NaN rows for unknown stores (a copy only when needed)
+        stats = self.stats_[pos]
+        if not known.all():
+            stats[~known] = np.nan
+        out: dict[str, np.ndarray] = {str(name): stats[:, j] for j, name in enumerate(self.stat_names_)}
         out["hist_dow"] = np.where(known, self.dow_[pos, dow], np.nan)
         out["hist_dow_promo"] = np.where(known, self.dow_promo_[pos, dow], np.nan)
         out["hist_month"] = np.where(known, self.month_[pos, month], np.nan)

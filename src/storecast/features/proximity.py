@@ -12,6 +12,8 @@ from __future__ import annotations
 
 __all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "holiday_days"]
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from dateutil.easter import easter
@@ -54,6 +56,16 @@ def _states(X: dict[str, np.ndarray], n: int) -> np.ndarray:
     if values.dtype.kind == "U":
         return values
     return np.array(["" if v is None or v != v else str(v) for v in values], dtype=str)
+
+
+@lru_cache(maxsize=64)
+def _yearly_days(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """Christmas and Easter Sunday of ``first..last`` as days since epoch (cached: pure, read-only)."""
+    years = range(first, last + 1)
+    xmas = np.array([(np.datetime64(f"{y}-12-25") - _EPOCH).astype(np.int64) for y in years])
+    east = np.array([(np.datetime64(easter(y), "D") - _EPOCH).astype(np.int64) for y in years])
+    xmas.flags.writeable = east.flags.writeable = False
+    return xmas, east
 
 
 def _before_after(days: np.ndarray, events: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,12 +130,12 @@ class ScheduleProximity(AddColumnsTransformer):
                 return int(hits.max())
         return int(days.max() - (days.max() + 3) % 7)  # no promo seen: any Monday
 
-    def _calendar(self, state: str, days: np.ndarray) -> np.ndarray:
+    def _calendar(self, state: str, first_year: int, last_year: int) -> np.ndarray:
+        """Holiday days of ``state`` covering ``first_year - 1 .. last_year + 1``."""
         cal = self.calendars_.get(state)
-        years = date_parts(np.array([days.min(), days.max()]))["year"]
-        inside = years[0] - 1 >= self.years_[0] and years[1] + 1 <= self.years_[1]
+        inside = first_year - 1 >= self.years_[0] and last_year + 1 <= self.years_[1]
         if cal is None or not inside:  # rare: a date far outside the fitted span; computed, not stored
-            cal = holiday_days(state, range(int(years[0]) - 1, int(years[1]) + 2))
+            cal = holiday_days(state, range(first_year - 1, last_year + 2))
         return cal
 
     def _added_names(self) -> list[str]:
@@ -136,18 +148,19 @@ class ScheduleProximity(AddColumnsTransformer):
         monday = days - (parts["day_of_week"] - 1)
         out = {name: np.zeros(n) for name in PROXIMITY_FEATURES}
         states = _states(X, n)
-        for state in np.unique(states):
-            rows = np.flatnonzero(states == state)
-            cal = self._calendar(str(state), days[rows])
+        first, last = int(parts["year"].min()), int(parts["year"].max())
+        groups = np.unique(states)
+        for state in groups:
+            # one state (every single-row request): all rows, no gather/scatter
+            rows = slice(None) if len(groups) == 1 else np.flatnonzero(states == state)
+            cal = self._calendar(str(state), first, last)
             before, after = _before_after(days[rows], cal, int(self.cap))
             out["holiday_before"][rows], out["holiday_after"][rows] = before, after
             out["holidays_this_week"][rows] = _count_in(monday[rows], cal)
             out["holidays_next_week"][rows] = _count_in(monday[rows] + 7, cal)
             out["holidays_last_week"][rows] = _count_in(monday[rows] - 7, cal)
-        years = range(int(parts["year"].min()) - 1, int(parts["year"].max()) + 2)
-        xmas = np.array([(np.datetime64(f"{y}-12-25") - _EPOCH).astype(np.int64) for y in years])
+        xmas, east = _yearly_days(first - 1, last + 1)
         out["christmas_before"], out["christmas_after"] = _before_after(days, xmas, int(self.christmas_cap))
-        east = np.array([(np.datetime64(easter(y), "D") - _EPOCH).astype(np.int64) for y in years])
         out["easter_before"], out["easter_after"] = _before_after(days, east, int(self.cap))
         # Position in the 14-day promo cycle: learned phase, overridden on weekdays by the row's flag.
         pos = ((days - self.promo_anchor_) % 14).astype(float)

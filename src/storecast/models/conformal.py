@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
 from storecast.features._base import to_days
+from storecast.models.trees import pipeline_predict
 
 
 def rmspe_factor(y: np.ndarray, pred: np.ndarray) -> float:
@@ -158,13 +159,14 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Bias-corrected Sales for open rows."""
         check_is_fitted(self)
-        return self.correction_ * self.estimator_.predict(X)
+        return self.correction_ * pipeline_predict(self.estimator_, X)
 
     def predict_interval(self, X: pd.DataFrame, level: float = 0.8):
         """(point, lower, upper) at a calibrated ``level``."""
         check_is_fitted(self)
-        hit = np.flatnonzero(np.isclose(self.levels_, level))
-        if hit.size == 0:
+        # np.isclose's test (rtol 1e-5, atol 1e-8) in plain Python: a ufunc call per request costs more
+        hit = [i for i, lv in enumerate(self.levels_.tolist()) if abs(lv - level) <= 1e-8 + 1e-5 * abs(level)]
+        if not hit:
             raise ValueError(f"`level` {level} was not calibrated; choose one of {list(self.levels_)}.")
         point = self.predict(X)
         scale = self._scale_of(X[s.STORE].to_numpy(dtype=np.int64))
