@@ -251,6 +251,27 @@ def test_all_problems_of_all_files_are_reported_at_once(data_dir):
     assert len(str(err.value).splitlines()) == 4
 
 
+def test_bad_types_and_bad_values_are_reported_together_in_file_order(data_dir):
+    for edit in (set_cell(s.TRAIN_FILE, 6, s.SALES, "-4"), set_cell(s.TRAIN_FILE, 3, s.DATE, "19.06.2015"),
+                 set_cell(s.TRAIN_FILE, 4, s.CUSTOMERS, "many")):
+        edit(data_dir)
+    with pytest.raises(DataContractError) as err:
+        load_train(data_dir / s.TRAIN_FILE)
+    assert [(p.line, p.column) for p in err.value.problems] == [(3, s.DATE), (4, s.CUSTOMERS), (6, s.SALES)]
+
+
+@pytest.mark.timeout(15)
+def test_one_bad_cell_in_a_big_file_is_found_fast(data_dir):
+    """pandera's own coercion searches failing cells one by one: minutes for one bad date in 970k rows."""
+    days = pd.date_range("1900-01-01", periods=100_000)
+    lines = [f'1,{d.day_of_week + 1},{d:%Y-%m-%d},5,1,1,1,"0","0"' for d in days]
+    lines[70_000] = lines[70_000].replace(",5,1,", ",x,1,").replace(f"{days[70_000]:%Y-%m-%d}", "2015-02-30")
+    (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(lines) + "\n")
+    with pytest.raises(DataContractError) as err:
+        load_train(data_dir / s.TRAIN_FILE)
+    assert [(p.line, p.column) for p in err.value.problems] == [(70_002, s.DATE), (70_002, s.SALES)]
+
+
 def test_good_files_load_with_the_documented_dtypes(data_dir):
     ds = load_dataset(data_dir, require_test=True)
     daily = {s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.DATE: "datetime64[ns]", s.OPEN: "int8", s.PROMO: "int8",
