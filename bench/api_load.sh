@@ -7,8 +7,8 @@
 #   1. single-row POST /predict, CONNECTIONS concurrent connections for DURATION_S seconds, as fast
 #      as the server answers (saturation: requests/s, p50/p90/p99, non-200 answers, socket errors);
 #      in this closed loop p50 ~ CONNECTIONS / throughput (Little's law), so it measures queueing;
-#   2. the same CONNECTIONS clients paced to about 300 requests/s in total (each waits
-#      CONNECTIONS*1000/300 ms between requests): the latency a client sees at the target load;
+#   2. the same CONNECTIONS clients offering 300 requests/s in total at a constant pace (send slots
+#      from bench/api_wrk.lua's RATE schedule): the latency a client sees at the target load;
 #   3. a 1,000-row POST /predict batch, 1 connection for 10 s (p50/p99);
 # and reports the server's peak RSS (VmHWM from /proc). Always stops the server.
 # wrk rather than hey/locust: it is a Debian package, its Lua hook sends POST bodies, it reports
@@ -64,8 +64,8 @@ N=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$TMP/sat.txt")
 # Server CPU per request does not depend on how much CPU other processes took meanwhile.
 awk -v c="$((C1 - C0))" -v n="$N" -v hz="$(getconf CLK_TCK)" \
   'BEGIN {printf "server CPU per request: %.2f ms (=> %.0f req/s per fully free core)\n", 1000*c/hz/n, n*hz/c}'
-echo "== single-row /predict: $CONNS connections paced to ~300 req/s in total, ${DURATION}s"
-BODY_FILE="$TMP/one.json" DELAY_MS=$((CONNS * 1000 / 300)) wrk -t2 -c"$CONNS" -d"${DURATION}s" \
+echo "== single-row /predict: $CONNS connections offering 300 req/s in total, ${DURATION}s"
+BODY_FILE="$TMP/one.json" RATE=300 THREADS=2 wrk -t2 -c"$CONNS" -d"${DURATION}s" \
   --timeout 5s -s "$HERE/api_wrk.lua" "$BASE/predict" | grep '^RESULT'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1000-row /predict batch: 1 connection, 10s"

@@ -8,12 +8,29 @@ wrk.headers["Content-Type"] = "application/json"
 local token = os.getenv("STORECAST_API_TOKEN")
 if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 
--- DELAY_MS > 0: each connection waits that long between its requests (a client with think time),
--- so N connections offer about N * 1000 / (DELAY_MS + latency) requests a second (open-ish load).
-local pace = tonumber(os.getenv("DELAY_MS") or "0")
-if pace > 0 then
+-- RATE > 0: offer RATE requests a second in total, at a constant pace (open-loop-ish load, as many
+-- independent clients would): each wrk thread hands out send slots RATE/THREADS apart and a
+-- connection waits for its slot (wrk's delay hook). A connection still waits for its answer before
+-- it takes the next slot, so at most CONNECTIONS requests are in flight. LuaJIT's FFI reads the
+-- monotonic clock, which plain Lua cannot. Unlike a fixed think time, the offered rate does not fall
+-- when the server slows down, so the achieved rate shows whether the server kept up.
+local rate = tonumber(os.getenv("RATE") or "0")
+local threads_n = tonumber(os.getenv("THREADS") or "2")
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } storecast_ts; int clock_gettime(int, storecast_ts *); ]]
+  local ts = ffi.new("storecast_ts")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local interval = 1000 * threads_n / rate
+  local next_slot = 0
   function delay()
-    return pace
+    local now = now_ms()
+    if next_slot < now - interval then next_slot = now end  -- no burst to catch up after a stall
+    next_slot = next_slot + interval
+    return math.max(0, math.floor(next_slot - now))
   end
 end
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -398,3 +399,34 @@ def test_real_files_pass_the_contract():
     assert ds.test is not None and len(ds.test) == 41_088 and ds.test.attrs["missing_open_filled"] == 11
     assert ds.store[s.STATE].notna().all()
     assert set(ds.train[s.STATE_HOLIDAY].unique()) == set(s.STATE_HOLIDAY_CODES)
+
+
+# ---- validate_rows on rows that are already typed (the API's frames) -------------------------------------
+
+def _typed(**change) -> pd.DataFrame:
+    """Rows as the API builds them: validate_rows' own output dtypes, without Id."""
+    return validate_rows(_rows(Open=[1, 0])).assign(**change)
+
+
+def test_validate_rows_returns_typed_valid_rows_unchanged():
+    rows = _typed()
+    assert validate_rows(rows) is rows  # nothing left to parse: no copy, no per-column work
+
+
+def test_validate_rows_gives_the_same_frame_for_typed_and_text_rows():
+    text = _rows(Open=["1", "0"], Store=["1", "2"]).astype(str)
+    pd.testing.assert_frame_equal(validate_rows(_typed()), validate_rows(text), check_categorical=True)
+
+
+@pytest.mark.parametrize(("change", "column"), [
+    ({s.PROMO: np.array([2, 0], dtype="int8")}, s.PROMO),
+    ({s.OPEN: np.array([1, -1], dtype="int8")}, s.OPEN),
+    ({s.STORE: np.array([0, 2], dtype="int32")}, s.STORE),
+    ({s.DAY_OF_WEEK: np.array([1, 1], dtype="int8")}, s.DAY_OF_WEEK),
+    ({s.DATE: pd.to_datetime([None, "2015-08-03"])}, s.DATE),
+])
+def test_validate_rows_still_checks_values_of_typed_rows(change, column):
+    """Right dtypes are not enough: a bad value in a typed frame gets the full path's message."""
+    with pytest.raises(DataContractError) as err:
+        validate_rows(_typed(**change), source="request")
+    assert err.value.problems[0].column == column

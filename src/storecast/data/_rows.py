@@ -81,6 +81,39 @@ def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[same], order[starts[same]]
 
 
+_TYPED = {s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.OPEN: "int8", s.PROMO: "int8", s.SCHOOL_HOLIDAY: "int8"}
+
+
+def _already_valid(rows: pd.DataFrame) -> bool:
+    """True when ``rows`` is typed exactly as `validate_rows` returns it and every value is in range.
+
+    Why: the API builds its frames with these dtypes (``api.serving.rows_frame``) from requests that
+    pydantic has checked, and re-deriving every column costs more than the model (about 1.5 of 3 ms
+    for one row). The checks here are the same rules on numpy arrays; any doubt -> the full path,
+    which then produces the messages. Returns the input itself then, so the result is identical.
+    """
+    cols = rows.columns
+    if s.ID in cols or not all(c in cols for c in (*_TYPED, s.DATE, s.STATE_HOLIDAY)) or rows.empty:
+        return False
+    if any(rows[c].dtype != np.dtype(t) for c, t in _TYPED.items()):
+        return False
+    date, holiday = rows[s.DATE], rows[s.STATE_HOLIDAY]
+    if date.dtype.kind != "M" or not isinstance(holiday.dtype, pd.CategoricalDtype):
+        return False
+    if list(holiday.cat.categories) != list(s.STATE_HOLIDAY_CODES) or holiday.cat.ordered:
+        return False
+    dates = date.to_numpy()
+    if np.isnat(dates).any() or (holiday.cat.codes.to_numpy() < 0).any():
+        return False
+    if (rows[s.STORE].to_numpy() < 1).any():
+        return False
+    for col in (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY):
+        if (rows[col].to_numpy() > 1).any() or (rows[col].to_numpy() < 0).any():
+            return False
+    days = dates.astype("datetime64[D]").astype("int64")
+    return bool((((days + 3) % 7 + 1) == rows[s.DAY_OF_WEEK].to_numpy()).all())
+
+
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     """Check in-memory test-shaped rows and return them typed like `load_test`'s frame.
 
@@ -117,6 +150,8 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         ])
     if rows.empty:
         raise DataContractError(ContractProblem(source, "no rows: expected at least one row to forecast"))
+    if _already_valid(rows):
+        return rows
     raw = rows.reset_index(drop=True)
     out = raw.copy()
     found = _Problems(source)
