@@ -79,7 +79,9 @@ def train(
 def evaluate(
     data: Path = _DATA,
     model: str = _KIND,
-    until: str | None = _UNTIL,
+    until: str | None = typer.Option(
+        None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
+        "each window fitted only on the days before it; default: last date in train.csv."),
     folds: int = typer.Option(3, "--folds", min=0, help="Rolling-origin 6-week folds before the holdout."),
     out: Path | None = typer.Option(None, "--out", help="Write metrics.json, folds.csv, importance.csv/png."),
 ) -> None:

@@ -55,11 +55,12 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     above = pct(nums["share_stores_r_above_0_8"], signed=False, digits=0)
     answer = (f"Across all open days sales and customers correlate at r = {nums['r_overall']:.2f}; within a store "
               f"the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, 5% below "
-              f"{nums['r_store_p05']:.2f}). A customer spends {nums['sales_per_customer']:.2f} on average, from "
+              f"{nums['r_store_p05']:.2f}). A customer spends {nums['sales_per_customer']:.2f} on average "
+              f"(total sales / total customers), from "
               f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
               f"{nums['spc_high_type']} stores.")
     finding = (f"Sales follow customers closely (median within-store r = {nums['r_store_median']:.2f}); a customer "
-               f"spends {nums['sales_per_customer']:.2f}, least at type {nums['spc_low_type']} "
+               f"spends {nums['sales_per_customer']:.2f} (all open days pooled), least at type {nums['spc_low_type']} "
                f"({nums['spc_low']:.2f}).")
 
     def draw():

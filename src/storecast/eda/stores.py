@@ -43,11 +43,11 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
     answer = (f"Type {nums['top_type']} stores ({nums['stores_by_type'][nums['top_type']]:,} stores) sell "
               f"{nums['top_type_vs_median']:.2f}x the median type per day, with a basket of only "
-              f"{nums['top_type_spc']:.2f} per customer: many customers, small purchases."
+              f"{nums['top_type_spc']:.2f} per customer (mean of its stores' baskets): many customers, small purchases."
               + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
                  if "assortment_c_vs_a" in nums else ""))
     finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
-               f"but with the smallest basket ({nums['top_type_spc']:.2f})."
+               f"but with the smallest basket ({nums['top_type_spc']:.2f} per customer, mean of its stores)."
                if nums["top_type_spc"] <= min(nums["spc_by_type"].values()) else
                f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
 
