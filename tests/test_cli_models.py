@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from storecast import schema as s
-from storecast.cli import app
+from storecast.cli import app, main
 from test_trees_support import get_dataset
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def run_main(monkeypatch, capsys):
+    """The console-script entry point in-process (it maps storecast's errors to exit 2 and one message)."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["storecast", *args])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return done.value.code, out.out, out.err
+
+    yield run
+    root.handlers[:], root.level = saved
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +84,34 @@ def test_predict_writes_one_row_per_input(trained, data_dir, tmp_path):
 def test_bad_until_is_a_usage_error(data_dir):
     res = runner.invoke(app, ["train", "--data", str(data_dir), "--until", "19/06/2015"])
     assert res.exit_code != 0 and "YYYY-MM-DD" in res.output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["train", "--until", "2010-01-01"], "leaves too little history for a model with calibrated intervals"),
+    (["train", "--until", "2030-01-01"], "is after the last date in train.csv"),
+    (["evaluate", "--folds", "40"], "leaves too little history for the holdout and 40 backtest fold(s)"),
+    (["evaluate", "--until", "2030-01-01", "--folds", "0"], "is after the last date in train.csv"),
+    (["lstm", "train", "--until", "2010-01-01"], "leaves too little history for the LSTM"),
+    (["lstm", "evaluate", "--until", "2030-01-01"], "is after the last date in train.csv"),
+])
+def test_dates_outside_the_data_stop_before_any_fit_with_a_message(run_main, data_dir, tmp_path, args, said):
+    """Exit 2 with what the data covers, not a numpy error from deep inside a fit on an empty frame."""
+    code, _, err = run_main(*args, "--data", str(data_dir), *(
+        ["--models-dir", str(tmp_path)] if "train" in args else []))
+    assert code == 2, err
+    assert said in " ".join(err.split())
+    assert "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_lstm_evaluate_with_no_days_left_to_score_says_so_before_fitting(run_main, data_dir):
+    last = pd.read_csv(data_dir / s.TRAIN_FILE, usecols=[s.DATE])[s.DATE].max()
+    code, _, err = run_main("lstm", "evaluate", "--data", str(data_dir), "--until", last)
+    assert code == 2 and "leaves no days to score" in " ".join(err.split())
+
+
+def test_predict_out_must_be_a_file_not_a_directory(trained, data_dir, tmp_path):
+    _, path = trained
+    res = runner.invoke(app, ["predict", "--model", path, "--data", str(data_dir), "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "is a directory" in " ".join(res.output.replace("│", " ").split())
+    assert not list(tmp_path.iterdir())

@@ -7,7 +7,7 @@ and the CLI and the API map them to a clean message / HTTP status in one place e
 from __future__ import annotations
 
 __all__ = [
-    "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem",
+    "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
 ]
 
 from dataclasses import dataclass
@@ -55,3 +55,7 @@ class NotFittedError(StorecastError, AttributeError):
 
 class ArtifactError(StorecastError, OSError):
     """A model file is missing, truncated, tampered with or of an unknown kind."""
+
+
+class WindowError(StorecastError, ValueError):
+    """The chosen dates (``--until``, ``--folds``) fall outside what train.csv can fit or score."""

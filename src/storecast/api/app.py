@@ -40,11 +40,14 @@ def _predict_columns(served: ServedModel):
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    try:
-        served = await anyio.to_thread.run_sync(load_served, settings)
-    except StorecastError as exc:
-        log.error("cannot start: %s", exc)
-        raise
+    served = app.state.preloaded
+    app.state.preloaded = None  # a restart of the same app object loads afresh
+    if served is None:
+        try:
+            served = await anyio.to_thread.run_sync(load_served, settings)
+        except StorecastError as exc:
+            log.error("cannot start: %s", exc)
+            raise
     app.state.served = served
     app.state.batcher = MicroBatcher(_predict_columns(served), max_rows=max(settings.max_batch_rows, 1))
     try:
@@ -55,13 +58,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.batcher = None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, served: ServedModel | None = None) -> FastAPI:
     """Build the API; the model loads when the app starts (the lifespan), not here.
 
     Parameters
     ----------
     settings : Settings, optional
         Model choice, token, size limits; read from ``STORECAST_*`` variables when omitted.
+    served : ServedModel, optional
+        A model already loaded with ``load_served`` (``storecast serve`` loads it before uvicorn starts,
+        so a bad file is reported as one clear line rather than a lifespan traceback).
 
     Returns
     -------
@@ -76,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    app.state.preloaded = served
     app.state.served = None
     app.state.batcher = None
     install_error_handlers(app)

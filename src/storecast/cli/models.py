@@ -121,11 +121,14 @@ def predict(
     from storecast.data.contract import load_test, load_train
     from storecast.predict import predict_frame
 
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a directory: give the CSV file to write, e.g. {out / 'predictions.csv'}",
+                                 param_hint="'--out'")
     with _steps("predict") as say:
+        say("read rows")  # the input is checked before anything slow happens
+        rows = load_test(input or data / s.TEST_FILE)
         say(f"load {model.name}")
         bundle = load_bundle(model)
-        say("read rows")
-        rows = load_test(input or data / s.TEST_FILE)
         history = None
         if getattr(bundle, "needs_history", False):
             history = load_train(data / s.TRAIN_FILE)

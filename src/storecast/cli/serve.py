@@ -40,7 +40,8 @@ def serve(
     """Serve forecasts over HTTP: POST /predict and /forecast, GET /model, /health and /ready."""
     import uvicorn
 
-    from storecast.api.serving import resolve_model_path
+    from storecast.api.app import create_app
+    from storecast.api.serving import load_served, resolve_model_path
     from storecast.config import Settings
 
     if model is not None and models_dir is not None:
@@ -56,8 +57,17 @@ def serve(
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
     os.environ["STORECAST_MODEL_PATH"] = str(path)
+    settings = Settings(**{**overrides, "model_path": path})
+    # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
+    # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
+    # with more, each worker process loads the file again (the check here made sure it can).
+    with console.status(f"loading {path.name}"):
+        served = load_served(settings)
     console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s))")
-    uvicorn.run(
-        "storecast.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_config=log_config(log_level), log_level=log_level.lower(), access_log=False,
-    )
+    common: dict[str, Any] = {"host": host, "port": port, "log_config": log_config(log_level),
+                              "log_level": log_level.lower(), "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_app(settings, served=served), **common)
+    else:
+        del served
+        uvicorn.run("storecast.api.app:create_app", factory=True, workers=workers, **common)

@@ -20,7 +20,7 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.evaluation.metrics import coverage, relative_width, score
-from storecast.evaluation.splits import WINDOW_DAYS, Fold, holdout_fold, rolling_folds
+from storecast.evaluation.splits import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, training_rows
 from storecast.models.trees import make_pipeline
@@ -94,7 +94,13 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int = 3, out_dir: s
     importance.csv/png) when given.
     """
     say = progress or (lambda _msg: None)
-    until = pd.Timestamp(until) if until is not None else dataset.train[s.DATE].max()
+    def earliest(day: pd.Timestamp) -> pd.Timestamp:  # the first calibration-stage model needs 6 weeks of data
+        return rolling_folds(day, folds)[0].cut if folds else holdout_fold(day).cut
+
+    until = check_window(
+        dataset.train[s.DATE], until, first_day_needed=lambda u: earliest(u) - pd.Timedelta(days=2 * WINDOW_DAYS),
+        what=f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
+        fix="ask for fewer --folds or a later --until")
     windows = [*rolling_folds(until, folds), holdout_fold(until)]
     template = make_pipeline(kind, loss=loss, **params)
     first_cut = windows[0].cut - pd.Timedelta(days=WINDOW_DAYS)

@@ -5,13 +5,14 @@ Never random: a forecaster is scored on days after everything it was fitted on, 
 
 from __future__ import annotations
 
-__all__ = ["Fold", "holdout_fold", "rolling_folds", "fold_rows", "WINDOW_DAYS"]
+__all__ = ["Fold", "holdout_fold", "rolling_folds", "fold_rows", "check_window", "WINDOW_DAYS"]
 
 from dataclasses import dataclass
 
 import pandas as pd
 
 from storecast import schema as s
+from storecast.errors import WindowError
 
 # A 6-week window counted as in the data README: fit through 2015-05-07, score 2015-05-08..2015-06-19,
 # i.e. the cut lies 43 days before the last scored day.
@@ -61,3 +62,34 @@ def fold_rows(frame: pd.DataFrame, fold: Fold) -> tuple[pd.DataFrame, pd.DataFra
     """(rows with Date <= cut, rows in the scored window)."""
     d = frame[s.DATE]
     return frame[d <= fold.cut], frame[(d > fold.cut) & (d <= fold.end)]
+
+
+def check_window(dates: pd.Series, until, *, first_day_needed, what: str, fix: str) -> pd.Timestamp:
+    """``until`` as a Timestamp when train.csv covers what a command needs; else a WindowError saying so.
+
+    Why here: train, evaluate and the LSTM each need some history before ``until`` and must not run past
+    the last day of data; without this check they fail deep inside numpy or pandas on an empty frame.
+
+    Parameters
+    ----------
+    dates : Series
+        train.csv's Date column.
+    until : date-like or None
+        The requested last day (None: the last date in the data).
+    first_day_needed : callable
+        ``until -> Timestamp``: the earliest day the data must reach back to.
+    what, fix : str
+        Name the need and the remedy in the message ("2 backtest folds", "use fewer folds").
+    """
+    first, last = dates.min(), dates.max()
+    if pd.isna(first):
+        raise WindowError("train.csv has no rows to fit on.")
+    until = pd.Timestamp(until) if until is not None else last
+    if until > last:
+        raise WindowError(f"--until {until:%Y-%m-%d} is after the last date in train.csv ({last:%Y-%m-%d}): "
+                          f"choose a date up to {last:%Y-%m-%d}, or leave --until out to use it.")
+    needed = pd.Timestamp(first_day_needed(until))
+    if needed < first:
+        raise WindowError(f"--until {until:%Y-%m-%d} leaves too little history for {what}: it needs data from "
+                          f"{needed:%Y-%m-%d}, train.csv starts on {first:%Y-%m-%d}: {fix}.")
+    return until

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.evaluation.splits import WINDOW_DAYS, check_window
 from storecast.features.build import FEATURES, merge_store
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.trees import make_pipeline
@@ -74,7 +75,11 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
     """
     from storecast.artifacts import data_fingerprint, save_bundle
 
-    until = pd.Timestamp(until) if until is not None else dataset.train[s.DATE].max()
+    calibration = ConformalRegressor().calibration_days
+    until = check_window(
+        dataset.train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=calibration + WINDOW_DAYS),
+        what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to calibrate on)",
+        fix="choose a later --until")
     X, y = training_rows(dataset.train, dataset.store, until)
     model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
     root = Path(dataset.root)

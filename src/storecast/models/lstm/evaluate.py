@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
 from storecast.evaluation.metrics import coverage, rmspe
 from storecast.evaluation.splits import WINDOW_DAYS
@@ -35,7 +36,7 @@ def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
     rows = _holdout(train, model.cut_, model.config.horizon)
     rows = rows[rows[s.STORE].isin(model.stores_)]
     if rows.empty:
-        raise ValueError(f"no scored rows after the model's cut {model.cut_:%Y-%m-%d}: fit with an earlier `until`.")
+        raise WindowError(f"no scored rows after the model's cut {model.cut_:%Y-%m-%d}: fit with an earlier `until`.")
     y = rows[s.SALES].to_numpy(float)
     out: dict[str, object] = {"holdout": f"{rows[s.DATE].min():%Y-%m-%d}..{rows[s.DATE].max():%Y-%m-%d}",
                               "rows": int(len(rows))}
@@ -65,7 +66,13 @@ def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: i
     cfg = config or LSTMConfig()
     if epochs is not None:
         cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
-    cut = pd.Timestamp(until) if until is not None else train[s.DATE].max() - pd.Timedelta(days=WINDOW_DAYS)
+    last = train[s.DATE].max()
+    cut = pd.Timestamp(until) if until is not None else last - pd.Timedelta(days=WINDOW_DAYS)
+    if cut >= last:  # say so before a training run that could only end in "nothing to score"
+        where = "is after the last date in train.csv" if cut > last else "leaves no days to score"
+        raise WindowError(f"--until {cut:%Y-%m-%d} {where}: train.csv ends on {last:%Y-%m-%d}; "
+                          f"choose a date before it (the default is 43 days before: "
+                          f"{last - pd.Timedelta(days=WINDOW_DAYS):%Y-%m-%d}).")
     started = time.perf_counter()
     model = LSTMForecaster(cfg).fit(train, cut, progress=progress, store=dataset.store)
     seconds = time.perf_counter() - started

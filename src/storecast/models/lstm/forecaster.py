@@ -20,6 +20,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.errors import ArtifactError, ContractProblem, DataContractError, NotFittedError
+from storecast.evaluation.splits import check_window
 from storecast.models.lstm.dataset import (
     DEC_FEATURES,
     ENC_FEATURES,
@@ -100,10 +101,13 @@ class LSTMForecaster:
         torch.manual_seed(cfg.seed)
         torch.set_num_threads(cfg.threads)
         rng = np.random.default_rng(cfg.seed)
+        need = cfg.lookback + 2 * cfg.horizon + 1
+        until = check_window(
+            train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=need - 1),
+            what=f"the LSTM ({cfg.lookback}-day look-back, {cfg.horizon}-day horizon and as many days to "
+                 "validate on)", fix="choose a later --until")
         panel = build_panel(train, until)
         T = len(panel.dates)
-        if T < cfg.lookback + 2 * cfg.horizon + 1:
-            raise ValueError(f"need at least {cfg.lookback + 2 * cfg.horizon + 1} days before `until`; got {T}.")
         self.scaler_ = SalesScaler().fit(panel.log_sales[:, : T - cfg.horizon])
         scaled = self.scaler_.transform(panel.log_sales)
         S = len(panel.stores)
