@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,25 @@ def dataset(synthetic_dir: Path):
     from storecast.data.contract import load_dataset
 
     return load_dataset(synthetic_dir)
+
+
+@pytest.fixture
+def run_main(monkeypatch, capsys):
+    """Call the console-script entry point in-process; return (exit code, stdout, stderr).
+
+    ``main`` is what maps storecast's errors to exit code 2 and one message (Typer's runner does not).
+    """
+    from storecast.cli import main
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["storecast", *args])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return done.value.code, out.out, out.err
+
+    yield run
+    root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from storecast import schema as s
-from storecast.cli import app, main
+from storecast.cli import app
 from test_trees_support import get_dataset
 
 runner = CliRunner()
 
-
-@pytest.fixture
-def run_main(monkeypatch, capsys):
-    """The console-script entry point in-process (it maps storecast's errors to exit 2 and one message)."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["storecast", *args])
-        with pytest.raises(SystemExit) as done:
-            main()
-        out = capsys.readouterr()
-        return done.value.code, out.out, out.err
-
-    yield run
-    root.handlers[:], root.level = saved
 
 
 @pytest.fixture(scope="module")

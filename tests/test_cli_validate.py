@@ -6,7 +6,6 @@ also run the installed console script, to prove the real entry point prints no t
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from storecast.cli import app, main
+from storecast.cli import app
 from test_contract import BAD, write_good
 
 STORECAST = str(Path(sys.executable).parent / "storecast")
@@ -29,22 +28,6 @@ def _flat(text: str) -> str:
 def data_dir(tmp_path: Path) -> Path:
     return write_good(tmp_path / "data")
 
-
-@pytest.fixture
-def run_main(monkeypatch, capsys):
-    """Call the console-script entry point in-process; return (exit code, stdout, stderr)."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["storecast", *args])
-        with pytest.raises(SystemExit) as done:
-            main()
-        out = capsys.readouterr()
-        return done.value.code, out.out, out.err
-
-    yield run
-    root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
 
 
 def _script(*args: str) -> subprocess.CompletedProcess[str]:
