@@ -167,3 +167,12 @@ def test_every_row_alone_equals_batch_across_states(prep, fit_rows):
     batch = prep.transform(rows)
     for i in range(len(rows)):
         np.testing.assert_array_equal(prep.transform(rows.iloc[[i]])[0], batch[i])
+
+
+def test_carnival_offset_counts_days_to_and_from_rosenmontag():
+    """Rosenmontag 2015 was 2015-02-16 (Easter 04-05 minus 48 days); 2014: 03-03."""
+    X = pd.DataFrame({s.STORE: [1], s.DATE: pd.to_datetime(["2014-06-01"]), s.PROMO: [0]})
+    step = ScheduleProximity(cap=30).fit(X)
+    days = ["2015-02-12", "2015-02-16", "2015-02-17", "2014-03-03", "2015-07-01"]
+    out = step.transform(pd.DataFrame({s.STORE: [1] * 5, s.DATE: pd.to_datetime(days), s.PROMO: [0] * 5}))
+    assert list(out["carnival_offset"]) == [-4, 0, 1, 0, 30]  # Weiberfastnacht, the day, Ash Wednesday

@@ -1,9 +1,11 @@
-"""Days before/after public holidays, Christmas, Easter and promo starts, from the known schedule.
+"""Days before/after public holidays, Christmas, Easter, Carnival and promo starts, from the known schedule.
 
 Why not from neighbouring rows: a forecast request may hold one row or a thousand, and a row's answer
 must not change with its company. So every distance here comes from a calendar that is known in
 advance: the ``holidays`` package's German calendar for the store's state (public holidays close the
-stores, which moves sales to the days around them), Easter's date, and Rossmann's promo rhythm
+stores, which moves sales to the days around them), Easter's date, Carnival (Rosenmontag = Easter - 48
+days: not a public holiday, yet in the Rhineland stores sell a fraction of a normal day from
+Weiberfastnacht to Rosenmontag; the model pairs this offset with the store's state), and Rossmann's promo rhythm
 (5-day promos Monday..Friday in alternating weeks), whose phase is learned from the fit window and
 corrected by the row's own Promo flag.
 """
@@ -25,8 +27,9 @@ from storecast.features.calendar import date_parts
 PROXIMITY_FEATURES = (
     "holiday_before", "holiday_after", "holidays_this_week", "holidays_next_week",
     "holidays_last_week", "christmas_before", "christmas_after", "easter_before", "easter_after",
-    "promo_cycle_pos", "promo_next_start",
+    "carnival_offset", "promo_cycle_pos", "promo_next_start",
 )
+_ROSENMONTAG = -48  # days from Easter Sunday
 _SUBDIVS = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -162,6 +165,9 @@ class ScheduleProximity(AddColumnsTransformer):
         xmas, east = _yearly_days(first - 1, last + 1)
         out["christmas_before"], out["christmas_after"] = _before_after(days, xmas, int(self.christmas_cap))
         out["easter_before"], out["easter_after"] = _before_after(days, east, int(self.cap))
+        # Signed days from the nearest Rosenmontag, clipped: -3 is Weiberfastnacht, 0 Rosenmontag.
+        before, after = _before_after(days, east + _ROSENMONTAG, int(self.cap))
+        out["carnival_offset"] = np.where(before < after, -before, after)  # far from both: +cap
         # Position in the 14-day promo cycle: learned phase, overridden on weekdays by the row's flag.
         pos = ((days - self.promo_anchor_) % 14).astype(float)
         if s.PROMO in X:
