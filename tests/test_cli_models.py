@@ -96,3 +96,28 @@ def test_predict_out_must_be_a_file_not_a_directory(trained, data_dir, tmp_path)
     res = runner.invoke(app, ["predict", "--model", path, "--data", str(data_dir), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "is a directory" in " ".join(res.output.replace("│", " ").split())
     assert not list(tmp_path.iterdir())
+
+
+def test_predict_takes_train_shaped_rows_and_ignores_their_sales(trained, data_dir, tmp_path):
+    """A later period cut from a train.csv-shaped file forecasts as if Sales were unknown; Id = row number."""
+    _, path = trained
+    past = pd.read_csv(data_dir / s.TRAIN_FILE, dtype=str, nrows=40)
+    as_train, as_test = tmp_path / "period.csv", tmp_path / "period-test.csv"
+    past.to_csv(as_train, index=False)
+    past.drop(columns=[s.SALES, s.CUSTOMERS]).assign(**{s.ID: range(1, 41)})[list(s.TEST_COLUMNS)].to_csv(
+        as_test, index=False)
+    outs = []
+    for name, rows in (("a", as_train), ("b", as_test)):
+        out = tmp_path / f"{name}.csv"
+        res = runner.invoke(app, ["predict", "--model", path, "--data", str(data_dir), "--input", str(rows),
+                                  "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        outs.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(outs[0], outs[1])
+    assert outs[0][s.ID].tolist() == list(range(1, 41))
+    past[s.SALES] = "999999"  # the actual sales play no part in the forecast
+    past.to_csv(as_train, index=False)
+    res = runner.invoke(app, ["predict", "--model", path, "--data", str(data_dir), "--input", str(as_train),
+                              "--out", str(tmp_path / "c.csv")])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "c.csv"), outs[0])

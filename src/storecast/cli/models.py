@@ -112,13 +112,15 @@ def evaluate(
 def predict(
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
-    input: Path | None = typer.Option(None, "--input", help="Rows to forecast; default DATA/test.csv."),
+    input: Path | None = typer.Option(
+        None, "--input", help="Rows to forecast, in test.csv's layout or train.csv's (Sales/Customers are "
+        "ignored, Id = row number); default DATA/test.csv."),
     out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
     from storecast import schema as s
     from storecast.artifacts import load_bundle
-    from storecast.data.contract import load_test, load_train
+    from storecast.data.contract import load_rows, load_train
     from storecast.predict import predict_frame
 
     if out.is_dir():
@@ -126,7 +128,7 @@ def predict(
                                  param_hint="'--out'")
     with _steps("predict") as say:
         say("read rows")  # the input is checked before anything slow happens
-        rows = load_test(input or data / s.TEST_FILE)
+        rows = load_rows(input or data / s.TEST_FILE)
         say(f"load {model.name}")
         bundle = load_bundle(model)
         history = None

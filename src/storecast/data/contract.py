@@ -17,7 +17,7 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 
 from __future__ import annotations
 
-__all__ = ["Dataset", "load_train", "load_store", "load_test", "load_dataset", "validate_rows"]
+__all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows"]
 
 import logging
 import time
@@ -220,6 +220,36 @@ def load_test(path: str | Path) -> pd.DataFrame:
     df = df[list(s.TEST_COLUMNS)]
     df.attrs["missing_open_filled"] = missing_open  # the cleaning report shows it
     return df
+
+
+def _header(path: Path) -> list[str]:
+    """The first line's column names, or [] when it cannot be read as text (the loaders then say why)."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return [c.strip() for c in next(csv.reader([fh.readline()]), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def load_rows(path: str | Path) -> pd.DataFrame:
+    """Rows to forecast: test.csv's layout, or train.csv's (a past period to backtest).
+
+    Why both: scoring a model on a later period means forecasting rows cut from a train.csv-shaped
+    file, and asking the user to strip Sales/Customers and invent Ids by hand is busywork. A file
+    whose header has Sales is read and validated as train.csv; Sales and Customers are then dropped
+    (a forecast must not see them) and ``Id`` is the 1-based row number, so output rows map back to
+    input lines. Any other file is read as test.csv.
+    """
+    path = Path(path)
+    if s.SALES not in _header(path):
+        return load_test(path)
+    rows = load_train(path).drop(columns=[s.SALES, s.CUSTOMERS])
+    rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
+    log.info("%s has train.csv's layout: Sales and Customers are not used; Id = row number", path)
+    rows.attrs["missing_open_filled"] = 0
+    return rows[list(s.TEST_COLUMNS)]
 
 
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:
