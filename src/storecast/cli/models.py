@@ -155,15 +155,21 @@ def list_models(
             cards.append(json.loads(path.read_text(encoding="utf-8")))
         except ValueError:
             cards.append({"file": path.name, "kind": "? (unreadable card)"})
-    table = Table(title=f"models in {models_dir}")
-    for col in ("file", "kind", "created", "trained on", "calib. RMSPE", "intervals"):
+    table = Table(title=f"models in {models_dir} (newest first)")
+    # The file name is what `predict --model` and `serve --model` need: fold it, never cut it with "...".
+    # It already carries the UTC creation stamp, so no separate "created" column.
+    table.add_column("file", overflow="fold", min_width=24)
+    table.add_column("kind")
+    table.add_column("fit through")  # the first day is in the card; the last one is what ages
+    for col in ("calib. RMSPE", "intervals"):
         table.add_column(col)
+    cards.sort(key=lambda c: str(c.get("created", "")), reverse=True)  # by time, whatever the kind
     for c in cards:
         tr = c.get("training", {})
         cal = c.get("metrics", {}).get("calibration", {})
         iv = c.get("intervals", {})
-        table.add_row(str(c.get("file", "?")), str(c.get("kind", "?")), str(c.get("created", "?")),
-                      f"{tr.get('start', '?')}..{tr.get('end', '?')}",
+        table.add_row(str(c.get("file", "?")), str(c.get("kind", "?")),
+                      str(tr.get("end", "?")),
                       f"{cal['rmspe']:.4f}" if "rmspe" in cal else "-",
                       ", ".join(f"{lv:.0%}" for lv in iv.get("levels", [])) or "-")
     console.print(table if cards else f"no model cards in {models_dir}")
