@@ -137,3 +137,14 @@ def test_full_batch_of_10000_rows_is_served(client, known_stores):
 def test_settings_default_model_is_the_newest(settings, model_path):
     with TestClient(create_app(Settings(models_dir=settings.models_dir))) as c:
         assert c.get("/ready").json()["model"] == model_path.name
+
+
+def test_json_sent_without_a_json_content_type_is_422_saying_which_header_to_set(client):
+    r = client.post("/predict", content=b'{"rows": []}', headers={"content-type": "text/plain"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "body"
+    assert "Content-Type: application/json (got Content-Type: text/plain)" in r.json()["detail"][0]["msg"]
+
+
+def test_a_json_array_instead_of_an_object_is_422_with_an_example(client):
+    r = client.post("/predict", json=[{"store": 1}])
+    assert r.status_code == 422 and 'expected a JSON object, e.g. {"rows"' in r.json()["detail"][0]["msg"]

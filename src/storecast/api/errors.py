@@ -91,6 +91,11 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             loc = ("body",)
         elif typ == "missing":
             msg = "this field is required"
+        elif loc == ("body",) and typ == "model_attributes_type":
+            # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
+            sent = request.headers.get("content-type") or "none"
+            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
+                   if "json" not in sent.lower() else "expected a JSON object, e.g. {\"rows\": [...]}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items)
 
