@@ -430,3 +430,21 @@ def test_validate_rows_still_checks_values_of_typed_rows(change, column):
     with pytest.raises(DataContractError) as err:
         validate_rows(_typed(**change), source="request")
     assert err.value.problems[0].column == column
+
+
+# ---- odd but usable: a warning, not an error -----------------------------------------------------------
+
+def test_a_closed_day_with_sales_is_loaded_with_a_warning_naming_its_line(data_dir, caplog):
+    set_cell(s.TRAIN_FILE, 2, s.OPEN, "0")(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        train = load_train(data_dir / s.TRAIN_FILE)
+    assert train[s.OPEN].iat[0] == 0 and train[s.SALES].iat[0] > 0
+    assert "1 row(s) have Open = 0 but Sales > 0 (first on line 2)" in caplog.text
+
+
+def test_a_state_that_is_no_german_state_code_is_loaded_with_a_warning(data_dir, caplog):
+    set_cell(s.STATES_FILE, 3, s.STATE, "XX")(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_store(data_dir / s.STORE_FILE, data_dir / s.STATES_FILE)
+    assert store.set_index(s.STORE).at[2, s.STATE] == "XX"
+    assert "1 store(s) have a State that is no German state code (e.g. store 2: 'XX')" in caplog.text

@@ -12,34 +12,9 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.errors import ContractProblem, DataContractError
+from storecast.data.contract import validate_rows
 
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
-_REQUIRED = (s.STORE, s.DATE, s.OPEN, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY)
-
-
-def _validate(rows: pd.DataFrame) -> pd.DataFrame:
-    """Contract check of test-shaped rows (the contract module's when available, else the minimum)."""
-    try:
-        from storecast.data.contract import validate_rows
-    except ImportError:
-        validate_rows = None
-    if validate_rows is not None:
-        return validate_rows(rows)
-    problems = [ContractProblem("rows", "column is missing", column=c) for c in _REQUIRED
-                if c not in rows.columns]
-    if problems:
-        raise DataContractError(problems)
-    out = rows
-    if not pd.api.types.is_datetime64_any_dtype(out[s.DATE]):
-        try:
-            out = out.assign(**{s.DATE: pd.to_datetime(out[s.DATE], format="%Y-%m-%d")})
-        except (ValueError, TypeError) as exc:
-            raise DataContractError(ContractProblem(
-                "rows", f"dates must look like YYYY-MM-DD ({exc})", column=s.DATE)) from exc
-    if out[s.STORE].isna().any():
-        raise DataContractError(ContractProblem("rows", "Store must not be empty", column=s.STORE))
-    return out
 
 
 def _is_open(column: pd.Series) -> np.ndarray:
@@ -72,7 +47,7 @@ def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = 
     DataContractError
         Rows break the contract, or name stores the model has never seen.
     """
-    rows = _validate(rows)
+    rows = validate_rows(rows)
     n = len(rows)
     open_ = _is_open(rows[s.OPEN])
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)

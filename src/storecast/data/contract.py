@@ -207,6 +207,11 @@ def load_train(path: str | Path) -> pd.DataFrame:
     """Read and validate train.csv into the typed frame described in the module docstring."""
     df = _finish_daily(_validate_file(Path(path), s.TRAIN_FILE))
     df[s.OPEN] = df[s.OPEN].astype("int8")
+    closed_selling = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() > 0))
+    if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
+        log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on line %d); training and the "
+                    "statistics use open days with sales only, so they are left out", path, len(closed_selling),
+                    int(df.index[closed_selling[0]]) + 2)
     return df[list(s.TRAIN_COLUMNS)]
 
 
@@ -273,6 +278,12 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
                 for i, sid in zip(np.flatnonzero(lacking)[:_MAX_REPORTED], df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
+        known = {part for code in s.GERMAN_STATES for part in code.split(",")}
+        odd = df[~df[s.STATE].map(lambda v: any(p.strip() in known for p in str(v).split(",")))]
+        if len(odd):  # not an error: the forecast still works, with the holidays every state shares
+            log.warning("%s: %d store(s) have a State that is no German state code (e.g. store %s: %r); "
+                        "the nationwide holiday calendar is used for them", states_path, len(odd),
+                        odd[s.STORE].iat[0], odd[s.STATE].iat[0])
     return df.reset_index(drop=True)
 
 

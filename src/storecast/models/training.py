@@ -15,20 +15,13 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.clean.rows import sales_days
 from storecast.evaluation.splits import WINDOW_DAYS, check_window
 from storecast.features.build import FEATURES, merge_store
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.trees import make_pipeline
 
 DEFAULT_LEVELS = (0.8, 0.95)
-
-
-def _sales_days(train: pd.DataFrame) -> pd.DataFrame:
-    try:
-        from storecast.clean.rows import sales_days
-    except ImportError:  # TODO: drop once storecast.clean.rows lands everywhere
-        return train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
-    return sales_days(train)
 
 
 def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since=None,
@@ -47,7 +40,7 @@ def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since
         rows = rows[rows[s.DATE] > pd.Timestamp(since)]
     if stores is not None:
         rows = rows[rows[s.STORE].isin(stores)]
-    rows = _sales_days(rows)
+    rows = sales_days(rows)
     X = merge_store(rows.drop(columns=[s.SALES]), store)
     return X, rows[s.SALES].to_numpy(dtype=float)
 
