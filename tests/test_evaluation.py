@@ -72,6 +72,16 @@ def test_evaluate_reports_holdout_folds_baseline_and_importance(clean_run):
     table = pd.read_csv(out / "importance.csv")
     assert {"feature", "impurity", "permutation_mean"} <= set(table.columns) and len(table) > 30
     assert (out / "importance.png").stat().st_size > 1000
+    assert (out / "holdout_forecasts.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_holdout_chart_shows_the_best_median_and_worst_store():
+    """Known answer: store errors 0.0, 0.1, 0.2, 0.5 -> best 3, median (lower of the two middle) 1, worst 2."""
+    from storecast.evaluation.forecast_plot import pick_stores
+
+    frame = pd.DataFrame({s.STORE: [1, 1, 2, 3, 4, 4], s.SALES: [100.0, 100.0, 100.0, 100.0, 100.0, 0.0],
+                          "pred": [90.0, 110.0, 150.0, 100.0, 80.0, 999.0]})  # a closed day does not count
+    assert pick_stores(frame) == {"best": 3, "median": 1, "worst": 2}
 
 
 def test_interval_coverage_on_the_synthetic_holdout_is_honest(clean_run):

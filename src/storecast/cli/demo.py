@@ -71,6 +71,7 @@ def demo(
     with _step(5, total, "evaluate the tree model (holdout + 2 backtest folds)") as say:
         metrics = evaluate(dataset, kind="lgbm", folds=2, out_dir=out / "evaluation", progress=say, **_DEMO_LGBM)
     _print_metrics(metrics)
+    console.print(f"    forecast vs actual on the holdout: {out / 'evaluation' / 'holdout_forecasts.png'}")
     with _step(6, total, "train the default model on all data") as say:
         model_path = train_bundle(dataset, kind="lgbm", models_dir=models_dir, progress=say, **_DEMO_LGBM)
     console.print(f"    saved {model_path}")

@@ -83,7 +83,8 @@ def evaluate(
         None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
         "each window fitted only on the days before it; default: last date in train.csv."),
     folds: int = typer.Option(3, "--folds", min=0, help="Rolling-origin 6-week folds before the holdout."),
-    out: Path | None = typer.Option(None, "--out", help="Write metrics.json, folds.csv, importance.csv/png."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png."),
 ) -> None:
     """Score the model on the last 6 weeks and on earlier folds, beside the naive baseline."""
     from rich.table import Table

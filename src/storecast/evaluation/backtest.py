@@ -91,7 +91,7 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int = 3, out_dir: s
     -------
     dict with "holdout" and "folds" (metrics and naive-baseline metrics per window), and the
     settings. Also written to ``out_dir`` (metrics.json, folds.csv, holdout_predictions.csv,
-    importance.csv/png) when given.
+    importance.csv/png, holdout_forecasts.png) when given.
     """
     say = progress or (lambda _msg: None)
     def earliest(day: pd.Timestamp) -> pd.Timestamp:  # the first calibration-stage model needs 6 weeks of data
@@ -127,6 +127,9 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int = 3, out_dir: s
         atomic_write_text(out / "metrics.json", json.dumps(report, indent=2, default=str) + "\n")
         atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(results).to_csv(tmp, index=False))
         atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
+        from storecast.evaluation.forecast_plot import plot_holdout
+
+        plot_holdout(holdout_frame, out / "holdout_forecasts.png")
         if importance:
             from storecast.evaluation.importance import feature_importance, plot_importance
 
