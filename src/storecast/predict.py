@@ -17,14 +17,6 @@ from storecast.data.contract import validate_rows
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
 
 
-def _is_open(column: pd.Series) -> np.ndarray:
-    """Open != 0, a missing or unreadable Open counting as open; integer columns (validated) skip pandas."""
-    values = column.to_numpy()
-    if values.dtype.kind in "biu":
-        return values != 0
-    return pd.to_numeric(column, errors="coerce").fillna(1).to_numpy() != 0
-
-
 def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecast Sales with prediction intervals for test-shaped rows.
 
@@ -49,7 +41,7 @@ def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = 
     """
     rows = validate_rows(rows)
     n = len(rows)
-    open_ = _is_open(rows[s.OPEN])
+    open_ = rows[s.OPEN].to_numpy() != 0  # validated: 0/1 integers, a missing Open already read as 1
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)
     if open_.any():
         part = rows if open_.all() else rows[open_]

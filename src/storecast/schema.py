@@ -12,6 +12,7 @@ __all__ = [
     "PROMO2_SINCE_YEAR", "PROMO_INTERVAL", "STATE",
     "TRAIN_COLUMNS", "TEST_COLUMNS", "STORE_COLUMNS", "STATES_COLUMNS",
     "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
+    "STATE_SUBDIVISIONS", "state_subdivision",
     "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
 ]
 
@@ -61,6 +62,20 @@ GERMAN_STATES = (
     "BE", "BW", "BY", "HB,NI", "HE", "HH", "NW", "RP", "SH", "SN", "ST", "TH",
     "BB", "MV", "SL", "HB", "NI",
 )
+# The 16 single states, as the `holidays` package names its German subdivisions.
+STATE_SUBDIVISIONS = tuple(sorted({part for code in GERMAN_STATES for part in code.split(",")}))
+
+
+def state_subdivision(code: object) -> str | None:
+    """The holiday subdivision of a State code ("HB,NI" -> "HB"); None when no part is a German state.
+
+    One rule for every place that needs it (feature calendars, the API's plans, the contract's
+    warning): None means the nationwide holiday calendar applies.
+    """
+    for part in str(code if code is not None else "").split(","):
+        if part.strip() in STATE_SUBDIVISIONS:
+            return part.strip()
+    return None
 
 TRAIN_FILE = "train.csv"
 STORE_FILE = "store.csv"

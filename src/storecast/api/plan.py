@@ -23,12 +23,11 @@ from functools import lru_cache
 import numpy as np
 from dateutil.easter import easter
 
+from storecast import schema as s
 from storecast.api.serving import StoreFacts
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 DEFAULT_PROMO_ANCHOR = int((np.datetime64("2015-08-03", "D") - _EPOCH).astype(np.int64))
-_SUBDIVS = frozenset(("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL",
-                      "SN", "ST", "TH"))
 
 
 @dataclass
@@ -40,14 +39,6 @@ class DayPlan:
     promo: np.ndarray
     state_holiday: list[str]
     school_holiday: np.ndarray
-
-
-def _subdiv(state: str | None) -> str | None:
-    """The ``holidays`` subdivision of a store_states.csv code ("HB,NI" -> "HB"; unknown -> None)."""
-    for part in str(state or "").split(","):
-        if part.strip() in _SUBDIVS:
-            return part.strip()
-    return None
 
 
 @lru_cache(maxsize=512)
@@ -72,7 +63,7 @@ def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
 
 def holiday_codes(state: str | None, days: np.ndarray) -> list[str]:
     """State-holiday code ("0", "a", "b", "c") of each day for a store in ``state``."""
-    subdiv = _subdiv(state)
+    subdiv = s.state_subdivision(state)
     years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
     table: dict[int, str] = {}
     for year in np.unique(years):

@@ -57,7 +57,7 @@ def serve(
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
     os.environ["STORECAST_MODEL_PATH"] = str(path)
-    settings = Settings(**{**overrides, "model_path": path})
+    settings = settings.model_copy(update={"model_path": path})
     # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
     # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
     # with more, each worker process loads the file again (the check here made sure it can).

@@ -72,6 +72,11 @@ def _days(dates: pd.Series) -> np.ndarray:
     return dates.to_numpy().astype("datetime64[D]").astype("int64")
 
 
+def _weekday(days: np.ndarray) -> np.ndarray:
+    """ISO day of week (1 = Monday) of days since 1970-01-01, which was a Thursday (4)."""
+    return ((days + 3) % 7 + 1).astype("int8")
+
+
 def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of repeated keys (all but the first of each) and, for each, the first position."""
     order = np.argsort(keys, kind="stable")
@@ -102,16 +107,15 @@ def _already_valid(rows: pd.DataFrame) -> bool:
         return False
     if list(holiday.cat.categories) != list(s.STATE_HOLIDAY_CODES) or holiday.cat.ordered:
         return False
-    dates = date.to_numpy()
-    if np.isnat(dates).any() or (holiday.cat.codes.to_numpy() < 0).any():
+    if date.isna().any() or (holiday.cat.codes.to_numpy() < 0).any():
         return False
     if (rows[s.STORE].to_numpy() < 1).any():
         return False
     for col in (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY):
-        if (rows[col].to_numpy() > 1).any() or (rows[col].to_numpy() < 0).any():
+        values = rows[col].to_numpy()
+        if ((values < 0) | (values > 1)).any():
             return False
-    days = dates.astype("datetime64[D]").astype("int64")
-    return bool((((days + 3) % 7 + 1) == rows[s.DAY_OF_WEEK].to_numpy()).all())
+    return bool((_weekday(_days(date)) == rows[s.DAY_OF_WEEK].to_numpy()).all())
 
 
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
@@ -185,7 +189,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found.raise_if_any()  # the checks below need parsed dates and stores
 
     days = _days(out[s.DATE])
-    actual = ((days + 3) % 7 + 1).astype("int8")  # 1970-01-01 was a Thursday (4)
+    actual = _weekday(days)
     if s.DAY_OF_WEEK in raw.columns:
         given, _ = _whole(raw[s.DAY_OF_WEEK])
         found.cells(~np.isnan(given) & (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],

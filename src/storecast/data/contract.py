@@ -30,6 +30,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from storecast import schema as s
+from storecast.data._csvfile import _header as read_header
 from storecast.data._csvfile import problem as _problem
 from storecast.data._csvfile import read_text_frame
 from storecast.data._rows import validate_rows
@@ -227,17 +228,6 @@ def load_test(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def _header(path: Path) -> list[str]:
-    """The first line's column names, or [] when it cannot be read as text (the loaders then say why)."""
-    import csv
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return [c.strip() for c in next(csv.reader([fh.readline()]), [])]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
-
-
 def load_rows(path: str | Path) -> pd.DataFrame:
     """Rows to forecast: test.csv's layout, or train.csv's (a past period to backtest).
 
@@ -248,7 +238,7 @@ def load_rows(path: str | Path) -> pd.DataFrame:
     input lines. Any other file is read as test.csv.
     """
     path = Path(path)
-    if s.SALES not in _header(path):
+    if s.SALES not in read_header(path, s.TEST_FILE):  # a file that is not CSV text fails here as in load_test
         return load_test(path)
     rows = load_train(path).drop(columns=[s.SALES, s.CUSTOMERS])
     rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
@@ -278,8 +268,7 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
                 for i, sid in zip(np.flatnonzero(lacking)[:_MAX_REPORTED], df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
-        known = {part for code in s.GERMAN_STATES for part in code.split(",")}
-        odd = df[~df[s.STATE].map(lambda v: any(p.strip() in known for p in str(v).split(",")))]
+        odd = df[df[s.STATE].map(s.state_subdivision).isna()]
         if len(odd):  # not an error: the forecast still works, with the holidays every state shares
             log.warning("%s: %d store(s) have a State that is no German state code (e.g. store %s: %r); "
                         "the nationwide holiday calendar is used for them", states_path, len(odd),

@@ -19,15 +19,21 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 
 
-def pick_stores(frame: pd.DataFrame) -> dict[str, int]:
+def _store_rmspe(frame: pd.DataFrame) -> pd.Series:
+    """RMSPE per store over days with Sales > 0 (``metrics.rmspe``'s rule, grouped in one pass)."""
+    scored = frame[frame[s.SALES] > 0]
+    return (((1 - scored["pred"] / scored[s.SALES]) ** 2).groupby(scored[s.STORE]).mean() ** 0.5).rename("rmspe")
+
+
+def pick_stores(frame: pd.DataFrame, errors: pd.Series | None = None) -> dict[str, int]:
     """Stores with the best, the median and the worst holdout RMSPE (open days with Sales > 0).
 
-    ``frame`` has Store, Sales and pred (``holdout_predictions.csv``'s columns). Ties go to the lower
-    store number, so the pick is deterministic.
+    ``frame`` has Store, Sales and pred (``holdout_predictions.csv``'s columns); ``errors`` is its
+    per-store RMSPE when the caller has it already. Ties go to the lower store number, so the pick is
+    deterministic.
     """
-    scored = frame[frame[s.SALES] > 0]
-    err = ((1 - scored["pred"] / scored[s.SALES]) ** 2).groupby(scored[s.STORE]).mean() ** 0.5
-    ranked = err.reset_index(name="rmspe").sort_values(["rmspe", s.STORE], kind="stable")
+    errors = _store_rmspe(frame) if errors is None else errors
+    ranked = errors.reset_index().sort_values(["rmspe", s.STORE], kind="stable")
     stores = ranked[s.STORE].to_numpy()
     return {"best": int(stores[0]), "median": int(stores[(len(stores) - 1) // 2]), "worst": int(stores[-1])}
 
@@ -44,7 +50,8 @@ def plot_holdout(frame: pd.DataFrame, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     frame = frame.assign(**{s.DATE: pd.to_datetime(frame[s.DATE])})
-    picks = pick_stores(frame)
+    errors = _store_rmspe(frame)
+    picks = pick_stores(frame, errors)
     fig, axes = plt.subplots(4, 1, figsize=(11, 12), sharex=True)
     chain = frame.groupby(s.DATE)[[s.SALES, "pred"]].sum()
     axes[0].plot(chain.index, chain[s.SALES], "o-", ms=3, color="#333333", label="actual")
@@ -55,7 +62,6 @@ def plot_holdout(frame: pd.DataFrame, path: str | Path) -> Path:
     for ax, (label, store) in zip(axes[1:], picks.items(), strict=True):
         rows = frame[frame[s.STORE] == store].sort_values(s.DATE)
         scored = rows[rows[s.SALES] > 0]
-        rmspe = float(np.sqrt(((1 - scored["pred"] / scored[s.SALES]) ** 2).mean())) if len(scored) else np.nan
         if {"lower_0.95", "upper_0.95"} <= set(rows.columns):
             ax.fill_between(rows[s.DATE], rows["lower_0.95"], rows["upper_0.95"], color="#4c72b0", alpha=0.15,
                             label="95% interval")
@@ -64,7 +70,7 @@ def plot_holdout(frame: pd.DataFrame, path: str | Path) -> Path:
                             label="80% interval")
         ax.plot(rows[s.DATE], rows["pred"], color="#4c72b0", label="forecast")
         ax.plot(scored[s.DATE], scored[s.SALES], "o", ms=3, color="#333333", label="actual")
-        ax.set_title(f"{label} store of the holdout: store {store}, RMSPE {rmspe:.3f}")
+        ax.set_title(f"{label} store of the holdout: store {store}, RMSPE {errors[store]:.3f}")
     for ax in axes:
         ax.set_ylabel("sales")
         ax.grid(alpha=0.3)

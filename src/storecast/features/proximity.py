@@ -30,23 +30,14 @@ PROXIMITY_FEATURES = (
     "carnival_offset", "promo_cycle_pos", "promo_next_start",
 )
 _ROSENMONTAG = -48  # days from Easter Sunday
-_SUBDIVS = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
 _EPOCH = np.datetime64("1970-01-01", "D")
-
-
-def _subdiv(state: str) -> str | None:
-    """The ``holidays`` subdivision of a store_states.csv code ("HB,NI" -> "NI"; unknown -> national)."""
-    for part in str(state).split(","):
-        if part.strip() in _SUBDIVS:
-            return part.strip()
-    return None
 
 
 def holiday_days(state: str, years: range) -> np.ndarray:
     """Sorted days since epoch of the public holidays of ``state`` (nationwide when unknown)."""
     import holidays
 
-    cal = holidays.Germany(subdiv=_subdiv(state), years=list(years))
+    cal = holidays.Germany(subdiv=s.state_subdivision(state), years=list(years))
     days = [(np.datetime64(d, "D") - _EPOCH).astype(np.int64) for d in cal]
     return np.asarray(sorted(days), dtype=np.int64)
 

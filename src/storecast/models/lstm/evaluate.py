@@ -68,9 +68,8 @@ def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: i
         cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
     last = train[s.DATE].max()
     cut = pd.Timestamp(until) if until is not None else last - pd.Timedelta(days=WINDOW_DAYS)
-    if cut >= last:  # say so before a training run that could only end in "nothing to score"
-        where = "is after the last date in train.csv" if cut > last else "leaves no days to score"
-        raise WindowError(f"--until {cut:%Y-%m-%d} {where}: train.csv ends on {last:%Y-%m-%d}; "
+    if cut == last:  # a later cut is refused by the fit's own window check, also before any training
+        raise WindowError(f"--until {cut:%Y-%m-%d} leaves no days to score: train.csv ends on {last:%Y-%m-%d}; "
                           f"choose a date before it (the default is 43 days before: "
                           f"{last - pd.Timedelta(days=WINDOW_DAYS):%Y-%m-%d}).")
     started = time.perf_counter()
