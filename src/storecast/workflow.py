@@ -1,0 +1,79 @@
+"""The Python API: the five steps a notebook needs, each a thin call into the module that does the work.
+
+Why a separate module: the CLI and the REST API are the two other front doors, and all three must run the
+same code. These functions add nothing but defaults and plain types, so a data scientist can go from a
+data directory to a scored, saved and reloaded model without learning the package's layout::
+
+    import storecast as sc
+
+    data = sc.load_data("../shared/rossmann")          # validated frames (Dataset)
+    report = sc.evaluate(data, folds=3)                # holdout + backtest RMSPE, beside the naive baseline
+    path = sc.train(data, models_dir="models")         # models/storecast-lgbm-<UTC stamp>.skops + card
+    model = sc.load_model(path)                        # checked against its card before use
+    forecast = sc.forecast(model, data.test)           # Id, Store, Date, Sales, lower, upper
+
+Every function raises the same errors as the CLI (``DataContractError``, ``ArtifactError``, ``WindowError``),
+each a ``StorecastError`` with a message that names the file, line or field.
+"""
+
+from __future__ import annotations
+
+__all__ = ["load_data", "train", "load_model", "forecast", "evaluate"]
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def load_data(data_dir: str | Path, *, require_test: bool = False):
+    """Read and validate ``train.csv``, ``store.csv`` (and ``test.csv``, ``external/store_states.csv``).
+
+    Returns a ``storecast.data.contract.Dataset`` with typed ``train``, ``store`` and ``test`` frames.
+    """
+    from storecast.data.contract import load_dataset
+
+    return load_dataset(data_dir, require_test=require_test)
+
+
+def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
+          models_dir: str | Path = "models", **params: Any) -> Path:
+    """Fit and calibrate a tree model ("lgbm" or "rf") on the days up to ``until``; return the saved file.
+
+    ``params`` go to the regressor (e.g. ``n_estimators=300``).
+    """
+    from storecast.models.training import train_bundle
+
+    return train_bundle(data, kind, pd.Timestamp(until) if until is not None else None, models_dir, **params)
+
+
+def load_model(path: str | Path, *, level: float | None = None):
+    """Load a ``.skops`` (trees) or ``.pt`` (LSTM) model after checking its card and checksum.
+
+    ``level`` picks the interval served (one of the card's levels, e.g. 0.95); default: the card's.
+    """
+    from storecast.artifacts import load_bundle
+
+    return load_bundle(path, level=level)
+
+
+def forecast(model, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Forecast test.csv-shaped ``rows`` with ``model`` (from ``load_model``): one output row per input row.
+
+    ``history`` (train.csv-shaped) is needed only by the LSTM, which forecasts from recent sales.
+    """
+    from storecast.predict import predict_frame
+
+    return predict_frame(model, rows, history=history)
+
+
+def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None, folds: int = 3,
+             out_dir: str | Path | None = None, **params: Any) -> dict:
+    """Score a model kind on the last 42 days up to ``until`` and ``folds`` earlier 6-week windows.
+
+    Each window is fitted only on the days before it. Returns the metrics (RMSPE over days with
+    Sales > 0, MAE, RMSE, interval coverage, the naive baseline) and writes charts when ``out_dir`` is given.
+    """
+    from storecast.evaluation.backtest import evaluate as run
+
+    return run(data, kind, pd.Timestamp(until) if until is not None else None, folds, out_dir, **params)

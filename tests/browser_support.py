@@ -1,0 +1,20 @@
+"""Where the browser tests find headless Chromium (shared by conftest's report header and the tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+
+def find_chromium() -> str | None:
+    """Path of a headless-capable Chromium on PATH, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def browser_required() -> bool:
+    """CI (``CI=true``) must run the browser tests; elsewhere a missing browser is a loud skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")

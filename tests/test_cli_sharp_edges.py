@@ -1,0 +1,54 @@
+"""The CLI's promises on a careless user's input: one escaped line, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import csv
+import importlib.abc
+import shutil
+import sys
+
+from storecast import __version__
+
+
+def _copy_with_cell(src, dst, file: str, line: int, column: str, value: str):
+    shutil.copytree(src, dst)
+    path = dst / file
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[line - 1][rows[0].index(column)] = value  # line 1 is the header
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return dst
+
+
+def test_a_cell_holding_rich_markup_is_printed_as_written(run_main, synthetic_dir, tmp_path):
+    data = _copy_with_cell(synthetic_dir, tmp_path / "data", "test.csv", 5, "StateHoliday", "[/b]")
+    code, _, err = run_main("validate", "--data", str(data))
+    assert code == 2
+    assert "test.csv, line 5, column `StateHoliday`" in err and "'[/b]'" in err
+    assert "Traceback" not in err and "MarkupError" not in err
+
+
+def test_a_path_holding_rich_markup_is_printed_as_written(run_main, tmp_path):
+    code, _, err = run_main("validate", "--data", str(tmp_path / "[bold]x[/]"))
+    assert code == 2 and "[bold]x[/]" in err and "Traceback" not in err
+
+
+def test_missing_torch_is_one_line_and_exit_2_before_reading_data(run_main, monkeypatch, tmp_path):
+    class NoTorch(importlib.abc.MetaPathFinder):  # what `import torch` meets when PyTorch is not installed
+        def find_spec(self, name, path=None, target=None):
+            if name == "torch" or name.startswith("torch."):
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    for name in [m for m in sys.modules if m == "torch" or m.startswith("torch.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [NoTorch(), *sys.meta_path])
+    code, _, err = run_main("lstm", "train", "--data", str(tmp_path / "not-read"))
+    assert code == 2
+    assert "storecast[lstm]" in err and "Traceback" not in err
+    assert "data directory" not in err  # stopped before the data were read
+
+
+def test_version(run_main):
+    code, out, _ = run_main("--version")
+    assert code == 0 and out.strip() == f"storecast {__version__}"
