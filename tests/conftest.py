@@ -8,9 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import browser_required, find_chromium
+
 # Small on purpose: 12 stores over two years keeps every test fast on 2 cores while still having
 # yearly seasonality, a December peak, Easter/Christmas and a refurbishment gap.
 SMALL = {"n_stores": 12, "start": "2013-01-01", "end": "2014-12-31", "seed": 7}
+
+
+def pytest_report_header(config) -> str:
+    """First screen of the run: whether the browser tests will run (a skip must not go unnoticed)."""
+    found = find_chromium()
+    if found:
+        return f"browser tests: {found}"
+    if browser_required():
+        return "browser tests: chromium NOT FOUND and CI=true: they will fail"
+    return "browser tests: chromium NOT FOUND: they will be SKIPPED (apt-get install -y chromium to run them)"
 
 
 @pytest.fixture(scope="session")

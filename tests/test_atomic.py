@@ -30,3 +30,28 @@ def test_a_failing_write_keeps_the_old_file_and_no_temp_file(tmp_path):
         atomic_write(target, broken)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.skops"]
+
+
+def test_a_replaced_file_keeps_its_mode_and_a_new_one_is_0644(tmp_path):
+    private, fresh = tmp_path / "private.csv", tmp_path / "new.csv"
+    private.write_text("old")
+    private.chmod(0o600)
+    atomic_write_text(private, "new")
+    atomic_write_text(fresh, "new")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_text() == "new"
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+
+
+def test_target_problem_says_why_a_path_cannot_take_a_write(tmp_path):
+    from storecast.atomic import target_problem
+
+    source = tmp_path / "train.csv"
+    source.write_text("x")
+    (tmp_path / "link.csv").symlink_to(source)
+    assert target_problem(tmp_path / "out.csv", inputs=[source]) is None
+    assert target_problem(tmp_path / "new" / "dir" / "out.csv") is None  # made at write time
+    assert "is the input file" in target_problem(source, inputs=[source])
+    assert "is a symbolic link to a regular file" in target_problem(tmp_path / "link.csv")
+    assert "is a directory" in target_problem(tmp_path)
+    assert "is a file, not a directory" in target_problem(source / "out.csv")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the probe is gone

@@ -141,7 +141,7 @@ BAD: dict[str, Bad] = {
     "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
                              "sales", r"unexpected column \(did you mean `Sales`\?"),
     "unparsable date": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-02-30"), s.TRAIN_FILE, 3, s.DATE,
-                           r"expected a date written YYYY-MM-DD, like 2015-07-31, got '2015-02-30'"),
+                           r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '2015-02-30'"),
     "non-numeric Sales": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "lots"), s.TRAIN_FILE, 4, s.SALES,
                              r"expected a whole number >= 0, got 'lots': correct the value"),
     "negative Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "-20"), s.TRAIN_FILE, 5, s.SALES,
@@ -264,9 +264,9 @@ def test_bad_types_and_bad_values_are_reported_together_in_file_order(data_dir):
 @pytest.mark.timeout(15)
 def test_one_bad_cell_in_a_big_file_is_found_fast(data_dir):
     """pandera's own coercion searches failing cells one by one: minutes for one bad date in 970k rows."""
-    days = pd.date_range("1900-01-01", periods=100_000)
-    lines = [f'1,{d.day_of_week + 1},{d:%Y-%m-%d},5,1,1,1,"0","0"' for d in days]
-    lines[70_000] = lines[70_000].replace(",5,1,", ",x,1,").replace(f"{days[70_000]:%Y-%m-%d}", "2015-02-30")
+    days = pd.date_range("2000-01-01", periods=25_000)  # x 4 stores: 100k rows inside the accepted dates
+    lines = [f'{st},{d.day_of_week + 1},{d:%Y-%m-%d},5,1,1,1,"0","0"' for st in range(1, 5) for d in days]
+    lines[70_000] = lines[70_000].replace(",5,1,", ",x,1,").replace(f"{days[20_000]:%Y-%m-%d}", "2015-02-30")
     (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(lines) + "\n")
     with pytest.raises(DataContractError) as err:
         load_train(data_dir / s.TRAIN_FILE)
@@ -333,8 +333,43 @@ def test_problems_per_file_are_capped_and_counted(data_dir):
     with pytest.raises(DataContractError) as err:
         load_dataset(data_dir)
     problems = err.value.problems
-    assert len(problems) == 201 and problems[-1].message == "50 more bad values not listed"
+    # the note with the true total comes first, so the (capped) message shows it
+    note = "50 more bad values not listed (the first 200 of 250 are)"
+    assert len(problems) == 201 and problems[0].message == note
+    assert str(err.value).splitlines()[0].endswith(f"train.csv: {note}")
     assert str(err.value).endswith("... and 181 more problem(s)")  # the message stays readable
+
+
+def test_a_file_with_every_line_twice_reports_the_true_number_of_repeats(data_dir):
+    days = pd.date_range("2014-01-01", periods=150)
+    lines = [f'{st},{d.day_of_week + 1},{d:%Y-%m-%d},5,1,1,1,"0","0"' for st in (1, 2) for d in days]
+    (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(x for ln in lines for x in (ln, ln)))
+    with pytest.raises(DataContractError) as err:
+        load_train(data_dir / s.TRAIN_FILE)
+    first, second = err.value.problems[:2]
+    assert first.message == "100 more repeated Store/Date rows not listed (the first 200 of 300 are)"
+    assert second.line == 3 and "got (Store=1, Date=2014-01-01) again, first on line 2" in second.message
+    assert str(err.value).splitlines()[0].endswith(first.message)  # the true total is on the first line shown
+
+
+def test_more_bad_dates_than_listed_do_not_break_the_weekday_check(data_dir):
+    """Rows whose cell was not listed (beyond the first 200) must still be left out of later checks."""
+    lines = [f'1,1,{2015 + i // 300}-13-{1 + i % 28:02d},5,1,1,1,"0","0"' for i in range(300)]
+    (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(lines) + "\n")
+    with pytest.raises(DataContractError) as err:
+        load_train(data_dir / s.TRAIN_FILE)
+    assert err.value.problems[0].message == "100 more values that do not parse not listed (the first 200 of 300 are)"
+
+
+def test_stores_without_train_rows_are_named_in_a_warning(data_dir, caplog):
+    add_line(s.STORE_FILE, '4,"a","a",100,,,0,,,""')(data_dir)
+    add_line(s.STATES_FILE, "4,NW")(data_dir)
+    add_line(s.TEST_FILE, '5,4,4,2015-09-17,1,0,"0","0"')(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast.data.contract"):
+        load_dataset(data_dir)
+    (warning,) = [r.getMessage() for r in caplog.records if "no rows in train.csv" in r.getMessage()]
+    assert "1 store(s) listed in store.csv have no rows in train.csv (4)" in warning
+    assert "test.csv has 1 row(s) for them" in warning
 
 
 # ---- validate_rows: the same contract for rows already in memory ----------------------------------------
@@ -362,7 +397,8 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
 
 
 @pytest.mark.parametrize(("change", "column", "message"), [
-    ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE, "row 0: expected a date written YYYY-MM-DD.*got '2015-13-01'"),
+    ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE,
+     "row 0: expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD.*got '2015-13-01'"),
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
     ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),
     ({s.OPEN: [1, 5]}, s.OPEN, "row 1: expected 0 or 1, got 5"),

@@ -6,11 +6,12 @@ CI installs Chromium; a machine without it fails here with a message instead of 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from browser_support import browser_required, find_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +20,15 @@ _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no
 
 
 def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("headless Chromium is needed for the browser test but was not found on PATH "
-                "(install it, e.g. `apt-get install -y chromium`)", pytrace=False)
+    """The browser, or a skip on a developer's machine without one; CI (``CI=true``) never skips."""
+    found = find_chromium()
+    if found:
+        return found
+    message = ("chromium not found on PATH: the browser tests need it (`apt-get install -y chromium` as root; "
+               ".ci/run installs it)")
+    if browser_required():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(f"SKIPPED BROWSER TESTS: {message}")
 
 
 @pytest.fixture(scope="module")

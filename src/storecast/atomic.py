@@ -6,22 +6,34 @@ and a reader sees either the old file or the new one.
 
 from __future__ import annotations
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "target_problem"]
 
 import os
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
+def _mode_for(path: Path) -> int:
+    """The permission bits the written file gets: the existing file's (a private 0600 stays private), else 0644."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o644  # new: mkstemp would make it 0600, but outputs are read by servers and people
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp_path)``, then rename the temp file onto ``path`` (readable by others, 0644)."""
+    """Call ``write(tmp_path)``, then rename the temp file onto ``path``.
+
+    A new file is readable by others (0644); a replaced one keeps its permission bits.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are meant to be read by servers and people
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -37,3 +49,66 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode):
+        return "a character device (like /dev/null or a terminal)"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def target_problem(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> str | None:
+    """Why ``atomic_write(path, ...)`` cannot or must not write there; None when it can.
+
+    Why before the work: a write that fails only after a long forecast wastes the run, and some targets
+    "work" destructively: ``os.replace`` onto an input file destroys it, onto a symlink it replaces the
+    link (for ``/dev/stdout`` as root, the device node itself) instead of writing where the link points.
+    So: an existing target must be a regular file that is none of ``inputs``, and its directory (or the
+    nearest existing one, when directories still have to be made) must take a new file, tried for real
+    with a probe file rather than guessed from permission bits (root, ACLs and read-only mounts differ).
+    """
+    path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):  # not there yet (or under a file: reported below)
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        return f"{path} is a directory: give the file to write, e.g. {path / 'predictions.csv'}"
+    if mode is not None and stat.S_ISLNK(mode):
+        try:
+            target_mode = os.stat(path).st_mode
+            pointed = "a regular file" if stat.S_ISREG(target_mode) else _kind(target_mode)
+        except OSError:
+            pointed = "nothing (a broken link)"
+        return (f"{path} is a symbolic link to {pointed} ({os.path.realpath(path)}): a write would replace the "
+                "link, not write there; give the path of a regular file")
+    if mode is not None and not stat.S_ISREG(mode):
+        return f"{path} is {_kind(mode)}, not a regular file: give the path of a file to write"
+    if mode is not None:
+        for given in inputs:
+            if os.path.exists(given) and os.path.samefile(path, given):
+                return f"{path} is the input file {given}: writing there would overwrite it; choose another file"
+    folder = _nearest_existing(path.parent)
+    if not folder.is_dir():
+        return f"{path} cannot be created: {folder} is a file, not a directory"
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".storecast-probe-", suffix=".tmp")
+    except OSError as exc:
+        return f"cannot write in {folder} ({exc.strerror or exc}): choose a directory you can write to"
+    os.close(fd)
+    os.unlink(probe)
+    return None

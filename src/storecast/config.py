@@ -1,16 +1,45 @@
 """Runtime settings (paths, seed, server) read from ``STORECAST_*`` environment variables.
 
-Hyperparameters do not live here: they belong to estimators and CLI options.
+Hyperparameters do not live here: they belong to estimators and CLI options. Settings that would make
+the server unsafe (an empty or short API token) are refused here, at start-up, never silently used.
 """
 
 from __future__ import annotations
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["MIN_TOKEN_CHARS", "Settings", "get_settings", "load_settings", "token_problem"]
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storecast.errors import StorecastError
+
+# 16 characters of `secrets.token_urlsafe` are ~96 bits: far beyond online guessing, short enough to paste.
+MIN_TOKEN_CHARS = 16
+_TOKEN_HINT = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def token_problem(token: str | None) -> str | None:
+    """Why ``token`` cannot guard the API, or None when it can (``None`` itself means: auth off).
+
+    An empty ``STORECAST_API_TOKEN`` used to switch auth off without a word; a typo in a deployment
+    script must not open the API, so it is refused instead.
+    """
+    if token is None:
+        return None
+    if not token.strip():
+        return (f"STORECAST_API_TOKEN is set but empty: unset it to serve without auth, "
+                f"or set a token of at least {MIN_TOKEN_CHARS} characters ({_TOKEN_HINT})")
+    if token != token.strip():
+        return ("STORECAST_API_TOKEN starts or ends with whitespace, which no client can send in an "
+                "Authorization header: remove it")
+    if len(token) < MIN_TOKEN_CHARS:
+        return (f"STORECAST_API_TOKEN has {len(token)} characters, expected at least {MIN_TOKEN_CHARS} "
+                f"({_TOKEN_HINT})")
+    return None
 
 
 class Settings(BaseSettings):
@@ -26,9 +55,43 @@ class Settings(BaseSettings):
     api_token: str | None = None  # when set, every route but /health needs `Authorization: Bearer <token>`
     max_body_bytes: int = 5_000_000
     max_batch_rows: int = 10_000
+    # Slow or many clients: a request's headers and body must arrive within request_timeout_s (else 408),
+    # an idle keep-alive connection closes after keep_alive_s, and beyond limit_concurrency open
+    # connections or running requests uvicorn answers 503. backlog: connections the OS queues unaccepted.
+    request_timeout_s: float = Field(10.0, gt=0)
+    keep_alive_s: int = Field(5, ge=1)
+    limit_concurrency: int = Field(200, ge=1)
+    backlog: int = Field(2048, ge=1)
+
+    @field_validator("api_token")
+    @classmethod
+    def _token_guards_the_api(cls, token: str | None) -> str | None:
+        problem = token_problem(token)
+        if problem:
+            raise ValueError(problem)
+        return token
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings(**overrides)`` whose validation errors become one ``StorecastError`` line (CLI exit 2).
+
+    Raises
+    ------
+    StorecastError
+        Naming each bad ``STORECAST_*`` variable and why, instead of pydantic's multi-line report.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+            name = "STORECAST_" + "_".join(str(p) for p in err.get("loc", ())).upper()
+            problems.append(msg if msg.startswith(name) else f"{name}: {msg}")
+        raise StorecastError("; ".join(problems)) from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings read once from the environment."""
-    return Settings()
+    return load_settings()

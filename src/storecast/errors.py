@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
+    "MissingDependencyError", "LSTM_INSTALL_HINT",
 ]
 
 from dataclasses import dataclass
@@ -59,3 +60,10 @@ class ArtifactError(StorecastError, OSError):
 
 class WindowError(StorecastError, ValueError):
     """The chosen dates (``--until``, ``--folds``) fall outside what train.csv can fit or score."""
+
+
+class MissingDependencyError(StorecastError, ImportError):
+    """An optional dependency (PyTorch for the LSTM) is not installed; the message says what to install."""
+
+
+LSTM_INSTALL_HINT = "the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0, a CPU build)"

@@ -6,15 +6,83 @@ row per input row in input order, closed days set to 0 (a closed store sells not
 
 from __future__ import annotations
 
-__all__ = ["predict_frame", "OUTPUT_COLUMNS"]
+__all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "calibrated_through", "training_start"]
+
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from storecast import schema as s
 from storecast.data.contract import validate_rows
+from storecast.errors import ContractProblem, DataContractError
 
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
+_MAX_STORES_LISTED = 20
+
+
+def _walk(obj: Any, depth: int = 0) -> Iterator[Any]:
+    """The bundle and every estimator nested in it (conformal wrapper -> pipeline -> its steps)."""
+    yield obj
+    if depth < 6:
+        for name in ("model", "estimator_", "pipeline"):
+            child = getattr(obj, name, None)
+            if child is not None:
+                yield from _walk(child, depth + 1)
+        for _, step in getattr(obj, "steps", None) or ():
+            yield from _walk(step, depth + 1)
+
+
+def model_stores(bundle: Any) -> np.ndarray | None:
+    """Sorted ids of the stores the model was trained with (rows in its train.csv); None when it does not say.
+
+    Why not store.csv: the fitted store tables hold the stores that had training rows, so a store
+    listed in store.csv without any sales history is as unknown to the model as one never listed.
+    """
+    for est in _walk(bundle):
+        if hasattr(est, "stores_") and hasattr(est, "states_"):
+            return np.sort(np.asarray(est.stores_, dtype=np.int64))
+    return None
+
+
+def _training(bundle: Any, key: str) -> pd.Timestamp | None:
+    value = ((getattr(bundle, "card", None) or {}).get("training") or {}).get(key)
+    return pd.Timestamp(value) if value else None
+
+
+def training_start(bundle: Any) -> pd.Timestamp | None:
+    """First day of the model's training data (from its card); None when the card does not say."""
+    return _training(bundle, "start")
+
+
+def calibrated_through(bundle: Any) -> pd.Timestamp | None:
+    """The last day whose interval coverage was measured: the card's training end + `schema.HORIZON_DAYS`.
+
+    Why: the intervals are calibrated on 1..42-day-ahead errors, so a band for a later day has a
+    coverage nobody measured; callers flag such rows instead of presenting them as equally sure.
+    """
+    end = _training(bundle, "end")
+    return None if end is None else end + pd.Timedelta(days=s.HORIZON_DAYS)
+
+
+def _check_stores(bundle: Any, rows: pd.DataFrame) -> None:
+    """Refuse rows of stores the model was not trained with, in one problem that names each store once."""
+    known = model_stores(bundle)
+    if known is None or not len(known):
+        return
+    stores = rows[s.STORE].to_numpy()
+    unknown = ~np.isin(stores, known)
+    if not unknown.any():
+        return
+    ids = np.unique(stores[unknown]).tolist()
+    named = ", ".join(map(str, ids[:_MAX_STORES_LISTED]))
+    if len(ids) > _MAX_STORES_LISTED:
+        named += f" and {len(ids) - _MAX_STORES_LISTED} more"
+    raise DataContractError(ContractProblem(
+        "rows", f"the model was not trained with store(s) {named} ({int(unknown.sum()):,} row(s)): its training "
+                "data had no sales rows for them; remove those rows, or add their sales history to train.csv and "
+                "retrain", column=s.STORE))
 
 
 def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -37,9 +105,10 @@ def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = 
     Raises
     ------
     DataContractError
-        Rows break the contract, or name stores the model has never seen.
+        Rows break the contract, or name stores the model was not trained with (each store named once).
     """
     rows = validate_rows(rows)
+    _check_stores(bundle, rows)
     n = len(rows)
     open_ = rows[s.OPEN].to_numpy() != 0  # validated: 0/1 integers, a missing Open already read as 1
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)

@@ -5,6 +5,8 @@ Every module imports names from here instead of spelling them, so a renamed colu
 
 from __future__ import annotations
 
+import datetime as _dt
+
 __all__ = [
     "STORE", "DATE", "DAY_OF_WEEK", "SALES", "CUSTOMERS", "OPEN", "PROMO", "STATE_HOLIDAY",
     "SCHOOL_HOLIDAY", "ID", "STORE_TYPE", "ASSORTMENT", "COMPETITION_DISTANCE",
@@ -14,6 +16,7 @@ __all__ = [
     "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
     "STATE_SUBDIVISIONS", "state_subdivision",
     "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
+    "MIN_DATE", "MAX_DATE",
 ]
 
 # daily rows (train.csv / test.csv)
@@ -84,3 +87,9 @@ STATES_FILE = "external/store_states.csv"
 
 # The business question: forecasts run 6 weeks ahead.
 HORIZON_DAYS = 42
+
+# The dates every entry point accepts (files, frames, the API): wide enough for any real forecast, narrow
+# enough that calendar arithmetic (nanosecond timestamps end in 2262, week numbers, holiday tables) never
+# overflows. One range, so a date the CLI takes is a date the API takes.
+MIN_DATE = _dt.date(2000, 1, 1)
+MAX_DATE = _dt.date(2099, 12, 31)

@@ -148,3 +148,32 @@ def test_json_sent_without_a_json_content_type_is_422_saying_which_header_to_set
 def test_a_json_array_instead_of_an_object_is_422_with_an_example(client):
     r = client.post("/predict", json=[{"store": 1}])
     assert r.status_code == 422 and 'expected a JSON object, e.g. {"rows"' in r.json()["detail"][0]["msg"]
+
+
+def test_answers_say_which_bands_were_never_calibrated(client, model_path):
+    """Intervals are calibrated on 1..42-day-ahead errors: later dates are counted in `beyond_horizon`."""
+    import json
+
+    end = json.loads(model_path.with_suffix(".json").read_text())["training"]["end"]  # 2014-12-31
+    assert end == "2014-12-31"
+    rows = [row(date="2015-01-05"), row(date="2015-02-11"), row(date="2015-02-12"), row(date="2015-08-03")]
+    out = client.post("/predict", json={"rows": rows}).json()
+    assert (out["calibrated_through"], out["beyond_horizon"]) == ("2015-02-11", 2)
+    assert set(out["predictions"][0]) == {"id", "store", "date", "sales", "lower", "upper"}  # rows unchanged
+    inside = client.post("/forecast", json={"store": 1, "start": "2015-01-01", "days": 42}).json()
+    assert (inside["calibrated_through"], inside["beyond_horizon"]) == ("2015-02-11", 0)
+    later = client.post("/forecast", json={"store": 1, "start": "2015-02-01", "days": 20}).json()
+    assert later["beyond_horizon"] == 9  # 2015-02-12 .. 2015-02-20
+
+
+def test_the_horizon_fields_are_documented_in_the_openapi_schema(client):
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("PredictResponse", "ForecastResponse"):
+        props = spec[name]["properties"]
+        assert "never measured" in props["beyond_horizon"]["description"]
+        assert "training end + 42 days" in props["calibrated_through"]["description"]
+
+
+def test_dates_outside_the_shared_range_are_422(client):
+    r = client.post("/predict", json={"rows": [row(date="1999-12-31"), row(date="2100-01-01")]})
+    assert r.status_code == 422 and fields(r) == ["rows[0].date", "rows[1].date"]

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from storecast.api import create_app
 
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-0123456789"  # 16+ characters: shorter tokens are refused at start-up
 
 
 @pytest.fixture(scope="module")

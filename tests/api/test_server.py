@@ -29,6 +29,8 @@ def test_storecast_serve_answers_over_http(model_path, tmp_path):
         assert r.status_code == 422 and r.json()["detail"][0]["field"] == "rows[0].date"
         forecast = httpx.post(f"{base}/forecast", json={"store": 1, "start": "2015-08-01"}, timeout=10)
         assert forecast.status_code == 200 and len(forecast.json()["predictions"]) == 42
+    started = next(line for line in log.read_text().splitlines() if line.startswith("serving "))
+    assert started.endswith("auth: off (set STORECAST_API_TOKEN to require a token)")
 
 
 def test_demo_roundtrip(model_path):

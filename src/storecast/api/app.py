@@ -3,7 +3,9 @@
 Nothing is loaded at import. The lifespan resolves the model (``settings.model_path``, else the newest
 timestamped file in ``settings.models_dir``), loads it with ``artifacts.load_bundle`` and keeps it in
 ``app.state.served``. A missing or bad model file raises there, which stops start-up: uvicorn prints
-the message and exits non-zero instead of serving a process that can only fail.
+the message and exits non-zero instead of serving a process that can only fail. An empty or short
+API token stops it too (``config.token_problem``), and the lifespan logs whether auth is on, so
+``uvicorn --factory`` users see it as well as ``storecast serve`` users.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from fastapi import Depends, FastAPI
 
 from storecast import __version__
 from storecast.api.batching import Columns, MicroBatcher, Result
-from storecast.api.deps import require_token
+from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
-from storecast.api.middleware import BodySizeLimit, RequestLog
+from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, predict
 from storecast.api.serving import ServedModel, load_served, rows_frame
-from storecast.config import Settings
+from storecast.config import Settings, load_settings, token_problem
 from storecast.errors import StorecastError
 
 log = logging.getLogger("storecast.api")
@@ -35,6 +37,12 @@ def _predict_columns(served: ServedModel):
         return served.predict(rows_frame(*columns))
 
     return run
+
+
+def _startup_log() -> logging.Logger:
+    # Under plain `uvicorn --factory` nothing configures "storecast" loggers; uvicorn's own logger is
+    # configured, so the auth line goes there rather than nowhere.
+    return log if log.hasHandlers() else logging.getLogger("uvicorn.error")
 
 
 @asynccontextmanager
@@ -48,6 +56,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         except StorecastError as exc:
             log.error("cannot start: %s", exc)
             raise
+    _startup_log().info("%s", auth_mode(settings))
     app.state.served = served
     app.state.batcher = MicroBatcher(_predict_columns(served), max_rows=max(settings.max_batch_rows, 1))
     try:
@@ -64,7 +73,7 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     Parameters
     ----------
     settings : Settings, optional
-        Model choice, token, size limits; read from ``STORECAST_*`` variables when omitted.
+        Model choice, token, size and time limits; read from ``STORECAST_*`` variables when omitted.
     served : ServedModel, optional
         A model already loaded with ``load_served`` (``storecast serve`` loads it before uvicorn starts,
         so a bad file is reported as one clear line rather than a lifespan traceback).
@@ -72,9 +81,18 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     Returns
     -------
     FastAPI
-        Serve it with ``uvicorn.run("storecast.api.app:create_app", factory=True)`` or ``storecast serve``.
+        Serve it with ``storecast serve`` (which also sets uvicorn's connection limits and header
+        deadline) or ``uvicorn.run("storecast.api.app:create_app", factory=True)``.
+
+    Raises
+    ------
+    StorecastError
+        ``settings.api_token`` is set but empty, padded with whitespace or too short.
     """
-    settings = settings if settings is not None else Settings()
+    settings = settings if settings is not None else load_settings()
+    # Checked again here: Settings.model_copy(update=...) skips the validator of api_token.
+    if problem := token_problem(settings.api_token):
+        raise StorecastError(problem)
     app = FastAPI(
         title="storecast",
         version=__version__,
@@ -91,7 +109,8 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.include_router(health.router, dependencies=guarded)
     app.include_router(model.router, dependencies=guarded)
     app.include_router(predict.router, dependencies=guarded)
-    # Added last = outermost: the log line times the whole request, size limit included.
+    # Added last = outermost: the log line times the whole request, size limit and timeout included.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_s)
     app.add_middleware(RequestLog)
     return app

@@ -6,7 +6,7 @@ event loop instead of costing a thread hop per request.
 
 from __future__ import annotations
 
-__all__ = ["ServedDep", "BundleDep", "SettingsDep", "require_token"]
+__all__ = ["ServedDep", "BundleDep", "SettingsDep", "auth_mode", "require_token"]
 
 import secrets
 from typing import Annotated, Any
@@ -39,6 +39,13 @@ async def _settings(request: Request) -> Settings:
 ServedDep = Annotated[ServedModel, Depends(_served)]
 BundleDep = Annotated[Any, Depends(_bundle)]  # a storecast.artifacts.Bundle
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def auth_mode(settings: Settings) -> str:
+    """One line for start-up output: is a bearer token required? (An operator must never have to guess.)"""
+    if settings.api_token:
+        return "auth: bearer token required"
+    return "auth: off (set STORECAST_API_TOKEN to require a token)"
 
 
 async def require_token(

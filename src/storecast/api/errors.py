@@ -1,8 +1,9 @@
 """The one place where errors become HTTP answers.
 
-- 422: the body fails the schema (type, range, date format, extra field, bad or non-UTF-8 JSON,
-  empty batch);
-  FastAPI's convention for "your input is wrong", answered with the field path.
+- 422: the body fails the schema (type, range, date format, extra field, empty batch) or is not
+  JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
+  not JSON says why: a syntax error with its line and column, bytes that are not UTF-8, nesting too
+  deep for the parser, or an integer longer than Python converts (``sys.get_int_max_str_digits``).
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
@@ -12,7 +13,8 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
-- 413 (body too large) and 401 (token) come from the middleware and ``deps.require_token``.
+- 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
+  ``deps.require_token``.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
 
 Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}`` (422) or
@@ -24,6 +26,7 @@ from __future__ import annotations
 __all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"]
 
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -87,7 +90,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         msg = str(err.get("msg", "invalid value"))
         if typ == "json_invalid":
             reason = (err.get("ctx") or {}).get("error", "")
-            msg = f"the body is not valid JSON ({reason}): send a JSON object"
+            pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+            msg = f"the body is not valid JSON: {reason}{_where(exc.body, pos)}: send a JSON object"
             loc = ("body",)
         elif typ == "missing":
             msg = "this field is required"
@@ -100,15 +104,40 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return _unprocessable(items)
 
 
-# FastAPI answers a body it cannot decode (not UTF-8, say) with this 400; it is bad JSON like any other.
+def _where(doc: Any, pos: int | None) -> str:
+    """`` at line L, column C`` of a character offset (JSONDecodeError's own message has no doc to show)."""
+    if pos is None:
+        return ""
+    if not isinstance(doc, str):
+        return f" at character {pos}"
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - (doc.rfind("\n", 0, pos) + 1) + 1
+    return f" at line {line}, column {column} (character {pos})"
+
+
+# FastAPI answers every parse failure but a JSON syntax error with this 400 and chains the cause.
 _UNPARSABLE = "There was an error parsing the body"
+
+
+def _unparsable_reason(cause: BaseException | None) -> str:
+    """Why ``json.loads`` gave up, in the caller's terms (the cause is what FastAPI chained)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return (f"the body is not valid UTF-8 (byte {cause.object[cause.start:cause.start + 1]!r} at "
+                f"position {cause.start}): send UTF-8 encoded JSON")
+    if isinstance(cause, RecursionError):
+        # The C parser stops at the interpreter's recursion limit less the frames already in use.
+        return (f"the body is JSON nested deeper than the parser's limit of about {sys.getrecursionlimit():,} "
+                "levels (a request needs 3): send a JSON object of rows")
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return (f"a number in the body has more than {sys.get_int_max_str_digits():,} digits: "
+                "send numbers within their field's range")
+    return "the body could not be parsed as JSON: send a JSON object"
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
-        return _unprocessable([_item(("body",), "the body is not valid UTF-8 JSON: send a JSON object",
-                                     "json_invalid")])
+        return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
     return await http_exception_handler(request, exc)
 
 

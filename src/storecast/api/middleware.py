@@ -1,19 +1,29 @@
-"""Pure-ASGI middleware: request-body size limit and one structured log line per request.
+"""Guards around each request: size and time limits, and one structured log line per request.
 
-Pure ASGI rather than ``BaseHTTPMiddleware`` because it adds no task or stream per request, which
-matters at a few hundred requests a second on two cores.
+- :class:`BodySizeLimit`, :class:`RequestTimeout`, :class:`RequestLog`: pure-ASGI middleware (rather than
+  ``BaseHTTPMiddleware``, which adds a task and a stream per request: that matters at a few hundred
+  requests a second on two cores).
+- :class:`HeaderGuardProtocol`: uvicorn's HTTP protocol with a deadline on the request *headers*, which
+  no ASGI middleware can see (the app is only called once they are complete). ``storecast serve`` uses
+  it; ``uvicorn --factory`` users pass ``--http storecast.api.middleware:HeaderGuardProtocol``.
 """
 
 from __future__ import annotations
 
-__all__ = ["BodySizeLimit", "RequestLog", "ROWS_STATE_KEY"]
+__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
+           "ROWS_STATE_KEY"]
 
+import asyncio
 import json
 import logging
 import time
 from typing import Any
 
+import anyio
 from fastapi import HTTPException
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from storecast.config import get_settings
 
 log = logging.getLogger("storecast.api.access")
 
@@ -21,6 +31,9 @@ Scope = dict[str, Any]
 ASGIApp = Any
 # Routes put the number of rows they served under this key of ``request.state`` for the log line.
 ROWS_STATE_KEY = "rows"
+# Request line plus headers. h11 refuses more than 16 KiB, but httptools (uvicorn's choice when it is
+# installed, as with uvicorn[standard]) sets no limit at all, so a client could send headers without end.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def _too_large(limit: int) -> str:
@@ -65,6 +78,46 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
+def _too_slow(seconds: float, part: str) -> str:
+    return f"the request {part} did not arrive within {seconds:g} s: send the whole request at once"
+
+
+class RequestTimeout:
+    """Answer 408 when the body has not fully arrived ``seconds`` after the request began.
+
+    A client that sends its body a byte a second would otherwise hold a connection and a task for as
+    long as it likes; uvicorn bounds only the idle time between requests (``timeout_keep_alive``).
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = anyio.current_time() + self.seconds
+        body_done = False
+
+        async def timed_receive() -> dict[str, Any]:
+            nonlocal body_done
+            if body_done:  # later calls wait for a disconnect: not the client's delay
+                return await receive()
+            try:
+                with anyio.fail_after(max(deadline - anyio.current_time(), 0.0)):
+                    message = await receive()
+            except TimeoutError:
+                # Like BodySizeLimit: FastAPI re-raises an HTTPException from body reading and the error
+                # handlers answer it; "close" because the rest of the body may still be on its way.
+                raise HTTPException(status_code=408, detail=_too_slow(self.seconds, "body"),
+                                    headers={"Connection": "close"}) from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, timed_receive, send)
+
+
 class RequestLog:
     """Log method, path, status, latency (ms) and rows served; never the payload."""
 
@@ -106,3 +159,80 @@ async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
                     (b"connection", b"close")],
     })
     await send({"type": "http.response.body", "body": data})
+
+
+class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    """uvicorn's HTTP protocol (httptools, else h11) plus a deadline and a size cap on request headers.
+
+    What uvicorn itself bounds (read in uvicorn 0.54, ``protocols/http/{httptools,h11}_impl.py``):
+    ``timeout_keep_alive`` is armed only *after a response* and cancelled by the first byte received, so
+    a fresh connection that sends nothing, or any connection that dribbles its request line and headers
+    a byte at a time, is held forever; ``h11_max_incomplete_event_size`` caps header *size* for h11 only.
+    Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
+    opening, or from the end of the last response): then it is closed, with a 408 when part of a
+    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431. The body has its own deadline
+    (:class:`RequestTimeout`). Too many connections or requests get 503 from ``limit_concurrency``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A class given to uvicorn by name (so --workers N can import it) takes no arguments of ours.
+        self._header_timeout_s = get_settings().request_timeout_s
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._header_bytes = 0  # bytes received towards the next request's headers
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._waiting_for_headers():
+            self._header_bytes = 0
+            return
+        self._header_bytes += len(data)
+        if self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
+            self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._header_bytes = 0
+        if not self.transport.is_closing():
+            self._arm_header_timer()
+
+    def handle_websocket_upgrade(self, *args: Any) -> None:
+        self._cancel_header_timer()  # the connection now belongs to the WebSocket protocol
+        super().handle_websocket_upgrade(*args)
+
+    def _waiting_for_headers(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm_header_timer(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self._header_timeout_s, self._on_header_deadline)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _on_header_deadline(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or not self._waiting_for_headers():
+            return  # a request is being served; its response re-arms the timer
+        if self._header_bytes:
+            self._refuse(408, _too_slow(self._header_timeout_s, "headers"))
+        else:
+            self.transport.close()  # idle, nothing half-sent: close quietly, as keep-alive does
+
+    def _refuse(self, status: int, detail: str) -> None:
+        body = json.dumps({"detail": detail}).encode()
+        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))
+        self.transport.close()

@@ -19,10 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-# Dates the API accepts: wide enough for any real forecast, narrow enough that calendar arithmetic
-# (pandas timestamps, week numbers, holiday tables) can never overflow on fuzzed input.
-MIN_DATE = dt.date(2000, 1, 1)
-MAX_DATE = dt.date(2099, 12, 31)
+from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
+
 MAX_ROWS = 10_000  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
 MAX_FORECAST_DAYS = 92
 _INT32_MAX = 2**31 - 1
@@ -93,11 +91,22 @@ class Prediction(BaseModel):
     upper: float
 
 
+# Added fields (older clients ignore them): when a band's coverage was never measured, the answer says so.
+CalibratedThrough = Annotated[dt.date | None, Field(description=(
+    "The last date whose interval coverage was measured: the model's training end + 42 days (the "
+    "intervals are calibrated on 1..42-day-ahead errors). Null when the model's card does not say."))]
+BeyondHorizon = Annotated[int, Field(ge=0, description=(
+    "How many predictions are dated after `calibrated_through`: their lower/upper bands have a "
+    "coverage that was never measured, so treat them as rougher than the stated level."))]
+
+
 class PredictResponse(BaseModel):
     """Forecasts in request order, with the file name of the model that made them."""
 
     model: str
     predictions: list[Prediction]
+    calibrated_through: CalibratedThrough = None
+    beyond_horizon: BeyondHorizon = 0
 
 
 class ScheduleDay(_Strict):
@@ -144,6 +153,8 @@ class ForecastResponse(BaseModel):
 
     model: str
     predictions: list[ForecastDay]
+    calibrated_through: CalibratedThrough = None
+    beyond_horizon: BeyondHorizon = 0
 
 
 class ModelCard(BaseModel):

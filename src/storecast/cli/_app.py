@@ -10,10 +10,13 @@ import sys
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from storecast.errors import StorecastError
 
-console = Console(stderr=True)
+# markup=False: messages quote file names and data cells ("got '[/b]'"), which must print as written;
+# the few styled words are marked up explicitly (``markup=True`` with ``escape`` around the data).
+console = Console(stderr=True, markup=False)
 
 app = typer.Typer(
     name="storecast",
@@ -24,10 +27,21 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from storecast import __version__
+
+        typer.echo(f"storecast {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Log each step (read, validate, change, write)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Forecast daily sales of a chain of retail stores."""
@@ -44,5 +58,6 @@ def main() -> None:
     try:
         app()
     except StorecastError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
+        # The message quotes data ("got '[/b]'"): escaped, so a cell can never be read as rich markup.
+        console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)

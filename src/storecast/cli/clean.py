@@ -42,7 +42,7 @@ def clean(
         options = CleanOptions(outlier_method=outlier_method, outlier_action=outlier_action, impute=impute)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("reading and validating", total=None)
         log.info("clean: reading and validating %s", data)

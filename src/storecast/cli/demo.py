@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from storecast.atomic import atomic_write
@@ -25,9 +26,10 @@ _DEMO_LGBM = {"n_estimators": 300, "learning_rate": 0.1}
 @contextmanager
 def _step(n: int, total: int, title: str) -> Iterator[Callable[[str], None]]:
     started = time.perf_counter()
-    with console.status(f"[{n}/{total}] {title}") as status:
+    with console.status(escape(f"[{n}/{total}] {title}")) as status:
         yield lambda msg: status.update(f"[{n}/{total}] {title}: {msg}")
-    console.print(f"[green]done[/green] [{n}/{total}] {title} ({time.perf_counter() - started:.1f} s)")
+    console.print(f"[green]done[/green] {escape(f'[{n}/{total}] {title}')} ({time.perf_counter() - started:.1f} s)",
+                  markup=True)
 
 
 @app.command()
@@ -99,7 +101,7 @@ def demo(
             answer = demo_roundtrip(model_path, row=row)
         console.print(f"    POST {answer['url']} {json.dumps(answer['request'])}")
         console.print(f"    -> {answer['status']} {json.dumps(answer['response'])}")
-    console.print(f"[bold green]demo finished[/bold green]: everything is in {out}")
+    console.print(f"[bold green]demo finished[/bold green]: everything is in {escape(str(out))}", markup=True)
 
 
 def _print_metrics(metrics: dict) -> None:

@@ -7,6 +7,7 @@ __all__ = ["eda"]
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from storecast.cli._app import app, console
@@ -23,7 +24,7 @@ def eda(
     from storecast.eda.render import build_report
 
     steps = len(SECTIONS) + 3  # read, cleaning report, sections, write
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task("Reading and validating", total=steps)
         dataset = load_dataset(data)
@@ -35,4 +36,5 @@ def eda(
 
         path = build_report(dataset, out, progress=step)
         progress.update(task, completed=steps)
-    console.print(f"report written to [bold]{path}[/bold] (numbers: {out / 'numbers.json'}, tables: {out / 'tables'})")
+    console.print(f"report written to [bold]{escape(str(path))}[/bold] "
+                  f"(numbers: {escape(str(out / 'numbers.json'))}, tables: {escape(str(out / 'tables'))})", markup=True)

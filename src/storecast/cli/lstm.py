@@ -25,6 +25,13 @@ def _date(value: str | None) -> str | None:
     return value
 
 
+def _require_torch() -> None:
+    """Stop with one line (exit 2) before reading data when PyTorch is missing: it is an optional extra."""
+    from storecast.models.lstm.forecaster import _torch
+
+    _torch()
+
+
 def _epoch_progress(epochs: int):
     progress = Progress(TextColumn("LSTM epoch {task.completed}/{task.total}"), BarColumn(),
                         TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console)
@@ -62,6 +69,7 @@ def train(
     from storecast.models.lstm.forecaster import LSTMConfig, train_lstm_bundle
 
     until = _date(until)
+    _require_torch()
     dataset = load_dataset(data)
     progress, update = _epoch_progress(epochs or LSTMConfig().epochs)
     with progress:
@@ -83,6 +91,7 @@ def evaluate(
     from storecast.models.lstm.forecaster import LSTMConfig
 
     until = _date(until)
+    _require_torch()
     dataset = load_dataset(data)
     if model is not None:
         with console.status("scoring the saved model..."):

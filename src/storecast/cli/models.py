@@ -9,11 +9,15 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from storecast.atomic import atomic_write
+from storecast.atomic import atomic_write, target_problem
 from storecast.cli._app import app, console
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -26,10 +30,15 @@ _UNTIL = typer.Option(None, "--until", help="Last date used for fitting (YYYY-MM
 def _date(value: str | None) -> datetime | None:
     if value is None:
         return None
+    from storecast.schema import MAX_DATE, MIN_DATE
+
     try:
-        return datetime.strptime(value, "%Y-%m-%d")
+        day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError as exc:
         raise typer.BadParameter(f"`--until` must look like YYYY-MM-DD; got {value!r}.") from exc
+    if not MIN_DATE <= day.date() <= MAX_DATE:  # the one date range of the data contract and the API
+        raise typer.BadParameter(f"`--until` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
+    return day
 
 
 def _kind(value: str) -> str:
@@ -38,18 +47,38 @@ def _kind(value: str) -> str:
     return value
 
 
+def _outside_training(bundle, dates: pd.Series) -> str | None:
+    """One sentence when rows lie before the model's training data or past its calibrated horizon, else None.
+
+    Why a warning and not an error: forecasting further out is a legitimate request, but the intervals
+    were calibrated on 1..42-day-ahead errors, so the reader must know when a band was never measured.
+    """
+    from storecast.predict import calibrated_through, training_start
+    from storecast.schema import HORIZON_DAYS
+
+    parts = []
+    through, start = calibrated_through(bundle), training_start(bundle)
+    if through is not None and (late := int((dates > through).sum())):
+        parts.append(f"{late:,} row(s) lie after {through:%Y-%m-%d}, more than {HORIZON_DAYS} days after the "
+                     "model's training end: their intervals' coverage was never measured (retrain on recent data)")
+    if start is not None and (early := int((dates < start).sum())):
+        parts.append(f"{early:,} row(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")
+    return "; ".join(parts) or None
+
+
 @contextmanager
 def _steps(title: str):
     """A rich spinner whose text follows the library's progress messages, with elapsed times."""
+    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, transient=False) as bar:
         task = bar.add_task(title, total=None)
         start = time.perf_counter()
 
         def say(msg: str) -> None:
-            bar.console.log(f"[dim]{time.perf_counter() - start:6.1f}s[/dim] {msg}")
+            bar.console.log(f"[dim]{time.perf_counter() - start:6.1f}s[/dim] {escape(msg)}", markup=True)
             bar.update(task, description=f"{title}: {msg}")
 
         yield say
@@ -119,22 +148,31 @@ def predict(
     out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
+    # --out is checked first: never an input file or the model, never a link, device or directory, and its
+    # directory must take a new file. Rows past the calibrated horizon (training end + 42 days) or before
+    # the training data get a warning line.
     from storecast import schema as s
     from storecast.artifacts import load_bundle
     from storecast.data.contract import load_rows, load_train
     from storecast.predict import predict_frame
 
-    if out.is_dir():
-        raise typer.BadParameter(f"{out} is a directory: give the CSV file to write, e.g. {out / 'predictions.csv'}",
-                                 param_hint="'--out'")
+    rows_path = input or data / s.TEST_FILE
+    inputs = [rows_path, model, model.with_suffix(".json"),
+              *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE))]
+    problem = target_problem(out, inputs=inputs)  # before the forecast: a run must not fail at its very end
+    if problem:
+        raise typer.BadParameter(problem, param_hint="'--out'")
     with _steps("predict") as say:
         say("read rows")  # the input is checked before anything slow happens
-        rows = load_rows(input or data / s.TEST_FILE)
+        rows = load_rows(rows_path)
         say(f"load {model.name}")
         bundle = load_bundle(model)
         history = None
         if getattr(bundle, "needs_history", False):
             history = load_train(data / s.TRAIN_FILE)
+        outside = _outside_training(bundle, rows[s.DATE])
+        if outside:
+            console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
         say(f"forecast {len(rows):,} rows")
         frame = predict_frame(bundle, rows, history=history)
         frame[s.DATE] = frame[s.DATE].dt.strftime("%Y-%m-%d")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from storecast.cli._app import app, console
 
@@ -37,12 +38,19 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the model)."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
 ) -> None:
-    """Serve forecasts over HTTP: POST /predict and /forecast, GET /model, /health and /ready."""
+    """Serve forecasts over HTTP: POST /predict and /forecast, GET /model, /health and /ready.
+
+    Auth: STORECAST_API_TOKEN (at least 16 characters; unset = no auth).
+
+    Limits: STORECAST_REQUEST_TIMEOUT_S, _KEEP_ALIVE_S, _LIMIT_CONCURRENCY, _BACKLOG.
+    """
     import uvicorn
 
     from storecast.api.app import create_app
+    from storecast.api.deps import auth_mode
+    from storecast.api.middleware import HeaderGuardProtocol
     from storecast.api.serving import load_served, resolve_model_path
-    from storecast.config import Settings
+    from storecast.config import load_settings
 
     if model is not None and models_dir is not None:
         raise typer.BadParameter("give --model or --models-dir, not both")
@@ -52,7 +60,8 @@ def serve(
     if models_dir is not None:
         overrides["models_dir"] = models_dir
         overrides["model_path"] = None  # the flag beats a STORECAST_MODEL_PATH left in the environment
-    settings = Settings(**overrides)
+    # Bad STORECAST_* values (an empty API token, say) stop here: one line, exit code 2.
+    settings = load_settings(**overrides)
     # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
@@ -61,11 +70,20 @@ def serve(
     # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
     # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
     # with more, each worker process loads the file again (the check here made sure it can).
-    with console.status(f"loading {path.name}"):
+    with console.status(escape(f"loading {path.name}")):
         served = load_served(settings)
-    console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s))")
-    common: dict[str, Any] = {"host": host, "port": port, "log_config": log_config(log_level),
-                              "log_level": log_level.lower(), "access_log": False}
+    # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
+    console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s)); {auth_mode(settings)}",
+                  soft_wrap=True)
+    common: dict[str, Any] = {
+        "host": host, "port": port, "log_config": log_config(log_level), "log_level": log_level.lower(),
+        "access_log": False,
+        # Slow and greedy clients: a deadline on headers (HeaderGuardProtocol; uvicorn has none) and on
+        # bodies (the RequestTimeout middleware), idle keep-alive closed after keep_alive_s, and 503
+        # beyond limit_concurrency open connections or running requests (per worker).
+        "http": HeaderGuardProtocol, "timeout_keep_alive": settings.keep_alive_s,
+        "limit_concurrency": settings.limit_concurrency, "backlog": settings.backlog,
+    }
     if workers == 1:
         uvicorn.run(create_app(settings, served=served), **common)
     else:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.data._dates import out_of_range, parse_dates
 from storecast.data._schemas import EXPECTED
 from storecast.errors import ContractProblem, DataContractError
 
@@ -115,6 +116,8 @@ def _already_valid(rows: pd.DataFrame) -> bool:
         values = rows[col].to_numpy()
         if ((values < 0) | (values > 1)).any():
             return False
+    if out_of_range(date).any():
+        return False
     return bool((_weekday(_days(date)) == rows[s.DAY_OF_WEEK].to_numpy()).all())
 
 
@@ -140,9 +143,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     Raises
     ------
     DataContractError
-        Listing every bad cell (``row i: expected X, got Y``) and repeated Ids. Repeated (Store, Date)
-        rows are allowed here, unlike in the files: a request may ask for the same day twice (what-if
-        schedules, the API's batch tests), and each row gets its own answer.
+        Listing every bad cell (``row i: expected X, got Y``; a Date outside `schema.MIN_DATE` ..
+        `schema.MAX_DATE` is one) and repeated Ids. Repeated (Store, Date) rows are allowed here,
+        unlike in the files: a request may ask for the same day twice (what-if schedules, the API's
+        batch tests), and each row gets its own answer.
     """
     missing = [c for c in _REQUIRED if c not in rows.columns]
     if missing:
@@ -162,9 +166,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
 
     if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
         dates = raw[s.DATE]  # kept as given: the API builds its rows at the resolution it wants
+        bad = dates.isna().to_numpy() | out_of_range(dates)
     else:
-        dates = pd.to_datetime(raw[s.DATE], format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-    found.cells(dates.isna().to_numpy(), s.DATE, raw[s.DATE])
+        dates, bad = parse_dates(raw[s.DATE])
+    found.cells(bad, s.DATE, raw[s.DATE])
     out[s.DATE] = dates
 
     store, bad = _whole(raw[s.STORE], minimum=1)

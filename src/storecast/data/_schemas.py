@@ -131,7 +131,7 @@ _MAYBE = " (or empty when unknown)"
 EXPECTED: dict[str, str] = {
     s.STORE: "a store number (a whole number >= 1)",
     s.DAY_OF_WEEK: "a weekday number, 1 (Monday) .. 7 (Sunday)",
-    s.DATE: "a date written YYYY-MM-DD, like 2015-07-31",
+    s.DATE: f"a date {s.MIN_DATE:%Y-%m-%d}..{s.MAX_DATE:%Y-%m-%d} written YYYY-MM-DD",
     s.SALES: "a whole number >= 0",
     s.CUSTOMERS: "a whole number >= 0",
     s.OPEN: "0 or 1",

@@ -33,6 +33,7 @@ from storecast import schema as s
 from storecast.data._csvfile import _header as read_header
 from storecast.data._csvfile import problem as _problem
 from storecast.data._csvfile import read_text_frame
+from storecast.data._dates import parse_dates
 from storecast.data._rows import validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES
 from storecast.errors import ContractProblem, DataContractError
@@ -65,22 +66,32 @@ def _cell_message(column: str, raw_value: object) -> str:
     return f"expected {expected}, got {_shown(raw_value)}: {_FIX}"
 
 
-def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, index: np.ndarray, keys: list[str],
+def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
+    """The note that says how many more of a kind there are, with the true total (it is sorted first)."""
+    if total <= _MAX_REPORTED:
+        return []
+    return [_problem(path, f"{total - _MAX_REPORTED:,} more {what} not listed "
+                           f"(the first {_MAX_REPORTED} of {total:,} are)")]
+
+
+def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
                         path: Path) -> list[ContractProblem]:
-    """Report every repeat of a key once, pointing at the line that has it first."""
-    sub = typed.loc[np.sort(index), keys]
-    repeat = sub.duplicated(keep="first")
+    """Report every repeat of a key once, pointing at the line that has it first.
+
+    Counted with pandas over the whole typed frame, not from pandera's failure cases, so the total in
+    the note is the true number of repeated rows however many pandera chose to report.
+    """
+    sub = typed[keys]
+    repeat = sub.duplicated(keep="first").to_numpy()
     firsts = sub[~repeat].reset_index(names="_first")
-    later = sub[repeat].reset_index(names="_at").merge(firsts, on=keys, how="left")
+    later = sub[repeat].head(_MAX_REPORTED).reset_index(names="_at").merge(firsts, on=keys, how="left")
     names = "/".join(keys)
     out = []
-    for at, first in zip(later["_at"][:_MAX_REPORTED], later["_first"][:_MAX_REPORTED], strict=True):
+    for at, first in zip(later["_at"], later["_first"], strict=True):
         shown = ", ".join(f"{k}={raw.at[at, k]}" for k in keys)
         out.append(_problem(path, f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line "
                                   f"{int(first) + 2}: remove one of the two lines", int(at) + 2, names))
-    if len(later) > _MAX_REPORTED:
-        out.append(_problem(path, f"{len(later) - _MAX_REPORTED} more repeated {names} rows not listed"))
-    return out
+    return out + _not_listed(path, int(repeat.sum()), f"repeated {names} rows")
 
 
 def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
@@ -101,15 +112,14 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
     repeats = located[unique]
     # a repeated key is reported once per key column by pandera; one message per repeated row is enough
     repeats = repeats.assign(column=repeats["column"].where(repeats["check"] == "field_uniqueness", None))
-    for (check, column), group in repeats.groupby(["check", "column"], dropna=False, sort=False):
+    for check, column in repeats[["check", "column"]].drop_duplicates().itertuples(index=False):
         keys = list(schema.unique) if check == "multiple_fields_uniqueness" else [str(column)]
-        problems += _duplicate_problems(df, raw, group["index"].astype(int).unique(), keys, path)
+        problems += _duplicate_problems(df, raw, keys, path)
     cells = located[~unique].drop_duplicates(["index", "column"])
     for idx, column in zip(cells["index"].astype(int)[:_MAX_REPORTED], cells["column"][:_MAX_REPORTED],
                            strict=True):
         problems.append(_problem(path, _cell_message(column, raw.at[idx, column]), idx + 2, column))
-    if len(cells) > _MAX_REPORTED:
-        problems.append(_problem(path, f"{len(cells) - _MAX_REPORTED} more bad values not listed"))
+    problems += _not_listed(path, len(cells), "bad values")
     if not problems:  # failures without a row (never seen so far): still refuse, never return unchecked data
         problems = [_problem(path, f"{row.check}: {row.failure_case}", column=row.column)
                     for row in fc.head(_MAX_REPORTED).itertuples(index=False)]
@@ -128,8 +138,7 @@ def _parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, np.ndarray | 
         values = pd.to_numeric(text, errors="coerce").astype("float64")
         return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy()
     if dtype.startswith("datetime"):
-        values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
-        return values, values.isna().to_numpy()
+        return parse_dates(text)
     return text, None  # text columns: their values are checked by the VALUES schema
 
 
@@ -141,25 +150,24 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     so the value rules still run on (and report problems in) all other rows.
     """
     parsed, bad_cells, n_bad = {}, [], 0
+    bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
     for col, spec in TYPES[name].columns.items():
         parsed[col], bad = _parse_column(raw[col], str(spec.dtype))
         if bad is not None and bad.any():
             n_bad += int(bad.sum())
+            bad_rows |= bad
             bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
             parsed[col] = parsed[col].where(~bad)
     typed = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
     if not bad_cells:
         return typed, []
-    bad_rows = np.unique([i for i, _ in bad_cells])
-    typed = typed.drop(index=bad_rows)
+    typed = typed[~bad_rows]
     for col, spec in TYPES[name].columns.items():
         if str(spec.dtype) == "int64":
             typed[col] = typed[col].astype("int64")
     bad_cells.sort()
     problems = [_problem(path, _cell_message(col, raw.at[i, col]), i + 2, col) for i, col in bad_cells[:_MAX_REPORTED]]
-    if n_bad > _MAX_REPORTED:
-        problems.append(_problem(path, f"{n_bad - _MAX_REPORTED} more values that do not parse not listed"))
-    return typed, problems
+    return typed, problems + _not_listed(path, n_bad, "values that do not parse")
 
 
 def _validate_file(path: Path, name: str) -> pd.DataFrame:
@@ -171,8 +179,8 @@ def _validate_file(path: Path, name: str) -> pd.DataFrame:
     problems += found
     if s.DAY_OF_WEEK in typed.columns:
         problems += _day_of_week_problems(typed, path)
-    if problems:  # in file order; the "N more not listed" notes last
-        raise DataContractError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
+    if problems:  # the "N more not listed" notes first (they carry the true totals), then in file order
+        raise DataContractError(sorted(problems, key=lambda p: (p.line is not None, p.line or 0)))
     seconds = time.perf_counter() - started
     log.info("read and validated %s: %s rows in %.1f s", path, f"{len(typed):,}", seconds)
     return typed
@@ -188,9 +196,7 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
         out.append(_problem(
             path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
                   f"{given[i]}: correct DayOfWeek or the Date", int(df.index[i]) + 2, s.DAY_OF_WEEK))
-    if len(bad) > _MAX_REPORTED:
-        out.append(_problem(path, f"{len(bad) - _MAX_REPORTED} more DayOfWeek mismatches not listed"))
-    return out
+    return out + _not_listed(path, len(bad), "DayOfWeek mismatches")
 
 
 def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
@@ -335,4 +341,23 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
                 problems += _unknown_store_problems(daily, store, path)
     if problems:
         raise DataContractError(problems)
+    _warn_stores_without_history(root, store, train, test)
     return Dataset(root=root, train=train, store=store, test=test)
+
+
+def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,
+                                 test: pd.DataFrame | None) -> None:
+    """Name the stores of store.csv that have no train.csv rows: valid data, but no model can forecast them.
+
+    Why a warning: such files pass every rule, yet ``predict`` refuses the store's test rows later,
+    because a model is trained only with the stores it has sales history for.
+    """
+    lacking = np.setdiff1d(store[s.STORE].to_numpy(), train[s.STORE].unique())
+    if not len(lacking):
+        return
+    shown = ", ".join(str(v) for v in lacking[:20]) + (f" and {len(lacking) - 20} more" if len(lacking) > 20 else "")
+    in_test = 0 if test is None else int(test[s.STORE].isin(lacking).sum())
+    log.warning("%s: %d store(s) listed in %s have no rows in %s (%s): a model trained on this directory cannot "
+                "forecast them%s; add their sales history to %s or remove them", root, len(lacking), s.STORE_FILE,
+                s.TRAIN_FILE, shown, f", and {s.TEST_FILE} has {in_test:,} row(s) for them" if in_test else "",
+                s.TRAIN_FILE)

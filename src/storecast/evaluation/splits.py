@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = ["Fold", "holdout_fold", "rolling_folds", "fold_rows", "check_window", "WINDOW_DAYS"]
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -17,6 +18,8 @@ from storecast.errors import WindowError
 # A 6-week window counted as in the data README: fit through 2015-05-07, score 2015-05-08..2015-06-19,
 # i.e. the cut lies 43 days before the last scored day.
 WINDOW_DAYS = s.HORIZON_DAYS + 1
+# the part of a caller's remedy that proposes a later --until ("choose a later --until", "... or a later --until")
+_LATER_UNTIL = re.compile(r"(\s*,?\s*or\s+|\bchoose\s+)?a\s+later\s+--until")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ def check_window(dates: pd.Series, until, *, first_day_needed, what: str, fix: s
 
     Why here: train, evaluate and the LSTM each need some history before ``until`` and must not run past
     the last day of data; without this check they fail deep inside numpy or pandas on an empty frame.
+    When train.csv is shorter than the need itself, no --until can help: the message gives the days
+    there and the days needed instead of advising a later --until (and names the earliest --until
+    when there is one).
 
     Parameters
     ----------
@@ -89,7 +95,17 @@ def check_window(dates: pd.Series, until, *, first_day_needed, what: str, fix: s
         raise WindowError(f"--until {until:%Y-%m-%d} is after the last date in train.csv ({last:%Y-%m-%d}): "
                           f"choose a date up to {last:%Y-%m-%d}, or leave --until out to use it.")
     needed = pd.Timestamp(first_day_needed(until))
-    if needed < first:
+    if needed >= first:
+        return until
+    span = until - needed  # the history a window needs: the same whatever the day it ends on
+    earliest = first + span
+    if earliest <= last:
         raise WindowError(f"--until {until:%Y-%m-%d} leaves too little history for {what}: it needs data from "
-                          f"{needed:%Y-%m-%d}, train.csv starts on {first:%Y-%m-%d}: {fix}.")
-    return until
+                          f"{needed:%Y-%m-%d}, train.csv starts on {first:%Y-%m-%d}: {fix} "
+                          f"(--until {earliest:%Y-%m-%d} or later).")
+    # no --until can help: the data are simply shorter than the need, so do not suggest a later one
+    remedy = _LATER_UNTIL.sub("", fix).strip(" ,")
+    remedy = f"{remedy}, or add older days to train.csv" if remedy else "add older days to train.csv"
+    raise WindowError(f"train.csv leaves too little history for {what}: it has {(last - first).days + 1:,} days "
+                      f"({first:%Y-%m-%d}..{last:%Y-%m-%d}), at least {span.days + 1:,} are needed, so no --until "
+                      f"can fit: {remedy}.")

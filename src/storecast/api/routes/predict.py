@@ -40,6 +40,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _horizon(served: Any, days: np.ndarray) -> dict[str, Any]:
+    """``calibrated_through`` and ``beyond_horizon`` of an answer: which bands' coverage was never measured.
+
+    ``days`` are the rows' dates as days since 1970-01-01 (the routes have them already).
+    """
+    from storecast.predict import calibrated_through  # lazily, like the inference path (pandas, pandera)
+
+    through = calibrated_through(served.bundle)
+    if through is None:
+        return {"calibrated_through": None, "beyond_horizon": 0}
+    last = through.date().toordinal() - _EPOCH_ORDINAL
+    return {"calibrated_through": through.date().isoformat(), "beyond_horizon": int((days > last).sum())}
+
+
 def _json(payload: dict[str, Any]) -> Response:
     # Built by hand from the arrays: skips FastAPI's per-item re-validation and jsonable_encoder,
     # which cost more than the prediction itself for large batches. allow_nan=False: a NaN
@@ -54,7 +68,8 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
     """Forecast a batch of 1..10,000 rows shaped like test.csv; answers in request order.
 
     Closed days (``open`` = 0) are forecast as 0. An unknown store, a malformed date or a wrong type is
-    a 422 naming the field, e.g. ``rows[3].store``.
+    a 422 naming the field, e.g. ``rows[3].store``. ``beyond_horizon`` counts the rows dated after
+    ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
     """
     rows = body.rows
     n = len(rows)
@@ -77,7 +92,7 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
     return _json({"model": served.name, "predictions": [
         {"id": r.id, "store": r.store, "date": r.date.isoformat(), "sales": p, "lower": lo, "upper": hi}
         for r, p, lo, hi in zip(rows, sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
-    ]})
+    ], **_horizon(served, days)})
 
 
 @router.post("/forecast", response_model=ForecastResponse, responses=_ERRORS)
@@ -86,7 +101,8 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
 
     Days not given in ``schedule`` follow the store's usual pattern: open Monday..Saturday (and
     Sunday when the store sells on Sundays), closed on its state's public holidays, promos
-    Monday..Friday in alternating weeks in the phase the model learned.
+    Monday..Friday in alternating weeks in the phase the model learned. ``beyond_horizon`` counts the
+    days after ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
     """
     served.check_stores([body.store], loc=("store",))
     start = body.start.toordinal() - _EPOCH_ORDINAL
@@ -123,4 +139,4 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
         for d, o, pr, h, sh, p, lo, hi in zip(
             dates, plan.open.tolist(), plan.promo.tolist(), plan.state_holiday,
             plan.school_holiday.tolist(), sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
-    ]})
+    ], **_horizon(served, np.asarray(plan.days))})

@@ -12,8 +12,10 @@ __all__ = ["SalesNet"]
 try:
     import torch
     from torch import nn
-except ImportError as exc:  # pragma: no cover - depends on the install
-    raise ImportError("the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0)") from exc
+except ImportError as exc:  # tested with torch hidden (tests/test_lstm_cli.py)
+    from storecast.errors import LSTM_INSTALL_HINT, MissingDependencyError
+
+    raise MissingDependencyError(LSTM_INSTALL_HINT) from exc
 
 
 class SalesNet(nn.Module):

@@ -1,0 +1,37 @@
+"""Dates of every input, read one way: ``YYYY-MM-DD`` inside ``schema.MIN_DATE .. schema.MAX_DATE``.
+
+Why a range: pandas' nanosecond timestamps only span 1677-09-22 .. 2262-04-11, so a date such as
+9999-12-31 used to raise ``OutOfBoundsDatetime`` from deep inside a command, and 1800-01-01 broke the
+features after the model had loaded. The API refused such dates already; files and frames now refuse
+the same ones, as an ordinary bad cell that names its line, instead of raising.
+"""
+
+from __future__ import annotations
+
+__all__ = ["parse_dates", "out_of_range", "DATE_RANGE"]
+
+import numpy as np
+import pandas as pd
+
+from storecast.schema import MAX_DATE, MIN_DATE
+
+DATE_RANGE = f"{MIN_DATE:%Y-%m-%d}..{MAX_DATE:%Y-%m-%d}"
+_LOW = np.datetime64(MIN_DATE, "D")
+_HIGH = np.datetime64(MAX_DATE, "D")
+
+
+def out_of_range(dates: pd.Series) -> np.ndarray:
+    """Mask of dates (any datetime resolution) before MIN_DATE or after MAX_DATE; NaT is not flagged."""
+    days = dates.to_numpy().astype("datetime64[D]")
+    return (days < _LOW) | (days > _HIGH)
+
+
+def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``YYYY-MM-DD`` text -> datetime64[ns] and the mask of cells that do not parse or lie out of range.
+
+    Never raises on a far date: the text is parsed at a resolution that holds it, checked against the
+    range, and only in-range dates are cast to nanoseconds (bad cells become NaT).
+    """
+    values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    bad = values.isna().to_numpy() | out_of_range(values)
+    return values.where(~bad).astype("datetime64[ns]"), bad

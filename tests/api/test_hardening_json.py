@@ -1,0 +1,42 @@
+"""A body that is not JSON is answered 422 with the real reason, never a generic "not UTF-8"."""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import fields
+
+JSON = {"content-type": "application/json"}
+
+
+def _reason(client, body: bytes) -> str:
+    r = client.post("/predict", content=body, headers=JSON)
+    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.json()["detail"][0]["type"] == "json_invalid"
+    return r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"[" * 100_000 + b"]" * 100_000, b'{"a": ' * 50_000],
+                         ids=["open-arrays", "closed-arrays", "objects"])
+def test_deep_nesting_says_too_deep(client, body):
+    msg = _reason(client, body)
+    assert "nested deeper than the parser's limit of about 1,000 levels" in msg
+    assert "UTF-8" not in msg
+
+
+def test_an_integer_of_5000_digits_says_too_many_digits(client):
+    msg = _reason(client, b'{"rows": [{"store": ' + b"9" * 5_000 + b', "date": "2015-08-03"}]}')
+    assert msg.startswith("a number in the body has more than 4,300 digits")
+
+
+def test_bytes_that_are_not_utf8_say_so_with_the_position(client):
+    msg = _reason(client, b'{"rows": [\xff]}')
+    assert msg == "the body is not valid UTF-8 (byte b'\\xff' at position 10): send UTF-8 encoded JSON"
+
+
+@pytest.mark.parametrize(("body", "where"), [
+    (b'{"rows": [1,]}', "Expecting value at line 1, column 13 (character 12)"),
+    (b'{\n  "rows": [\n    {"store": 1,,}\n]}',
+     "Expecting property name enclosed in double quotes at line 3, column 17 (character 30)"),
+])
+def test_a_syntax_error_gives_its_line_and_column(client, body, where):
+    assert _reason(client, body) == f"the body is not valid JSON: {where}: send a JSON object"

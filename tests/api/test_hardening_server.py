@@ -1,0 +1,114 @@
+"""Slow and greedy clients against a real ``storecast serve``: each one ends in a 4xx or a closed socket.
+
+The server runs with a 1.5 s request deadline, a 1 s keep-alive and room for 5 connections, so every
+refusal here comes within a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from api_helpers import row
+
+from storecast.api.client import running_server
+from storecast.api.middleware import MAX_HEADER_BYTES
+
+pytestmark = pytest.mark.server
+
+DEADLINE_S = 1.5
+LIMIT = 5
+
+
+@pytest.fixture(scope="module")
+def server(model_path, tmp_path_factory) -> Iterator[tuple[str, int]]:
+    env = {"STORECAST_REQUEST_TIMEOUT_S": str(DEADLINE_S), "STORECAST_KEEP_ALIVE_S": "1",
+           "STORECAST_LIMIT_CONCURRENCY": str(LIMIT)}
+    log = tmp_path_factory.mktemp("hardening") / "server.log"
+    with running_server(model_path, timeout=60, env=env, log_file=log) as base:
+        yield base, int(base.rsplit(":", 1)[1])
+
+
+def _dribble(port: int, head: bytes, drip: bytes, every: float = 0.25) -> tuple[bytes, float]:
+    """Send ``head``, then ``drip`` a byte every ``every`` s until the server answers; read until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        start = time.monotonic()
+        sock.sendall(head)
+        for byte in drip:
+            if select.select([sock], [], [], every)[0]:
+                break
+            sock.send(bytes([byte]))
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+        return answer, time.monotonic() - start
+
+
+def _status_and_detail(answer: bytes) -> tuple[int, str]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)["detail"]
+
+
+def test_a_body_sent_a_byte_a_second_is_408_within_the_deadline(server):
+    _, port = server
+    head = (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n")
+    answer, seconds = _dribble(port, head, b" " * 1000)
+    assert _status_and_detail(answer) == (
+        408, "the request body did not arrive within 1.5 s: send the whole request at once")
+    assert b"connection: close" in answer.lower()
+    assert DEADLINE_S - 0.2 < seconds < DEADLINE_S + 2.0
+
+
+def test_headers_sent_a_byte_a_second_are_408_within_the_deadline(server):
+    _, port = server
+    answer, seconds = _dribble(port, b"GET /health HTTP/1.1\r\nHost: test\r\n", b"X-Slow: " + b"a" * 1000)
+    assert _status_and_detail(answer) == (
+        408, "the request headers did not arrive within 1.5 s: send the whole request at once")
+    assert DEADLINE_S - 0.2 < seconds < DEADLINE_S + 2.0
+
+
+def test_a_connection_that_never_sends_is_closed_quietly(server):
+    _, port = server
+    answer, seconds = _dribble(port, b"", b"")
+    assert answer == b"" and seconds < DEADLINE_S + 2.0
+
+
+def test_endless_headers_are_431(server):
+    _, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 1024))
+        time.sleep(0.3)  # let the server read it all before it closes, so the close is not a reset
+        answer = sock.recv(65536)
+    assert _status_and_detail(answer) == (431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+
+
+def test_normal_requests_still_work_on_one_kept_alive_connection(server):
+    base, _ = server
+    with httpx.Client(base_url=base, timeout=10) as c:
+        assert c.get("/health").status_code == 200
+        r = c.post("/predict", json={"rows": [row()]})
+        assert r.status_code == 200 and r.json()["predictions"][0]["sales"] > 0
+        time.sleep(DEADLINE_S / 2)  # idle, but under keep-alive and the header deadline
+        assert c.get("/health").status_code == 200
+
+
+def test_beyond_limit_concurrency_connections_the_answer_is_503(server):
+    base, port = server
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(LIMIT - 1)]
+    try:
+        time.sleep(0.2)  # let the server accept them
+        assert httpx.get(f"{base}/health", timeout=10).status_code == 503
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.2)
+    assert httpx.get(f"{base}/health", timeout=10).status_code == 200

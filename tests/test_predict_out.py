@@ -1,0 +1,191 @@
+"""`storecast predict --out`: where it refuses to write (checked before the forecast), what it keeps, what it warns.
+
+Every refusal is exit 2 with one message naming the path, and nothing is written or changed anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+
+
+@pytest.fixture(scope="module")
+def data_dir(synthetic_dir, tmp_path_factory):
+    """A private copy of the synthetic data: some tests point --out at its files."""
+    return shutil.copytree(synthetic_dir, tmp_path_factory.mktemp("d") / "data")
+
+
+@pytest.fixture(scope="module")
+def model(data_dir, tmp_path_factory):
+    """A tiny LightGBM bundle trained on ``data_dir`` (its card says training ended 2014-12-31)."""
+    from storecast.data.contract import load_dataset
+    from storecast.models.training import train_bundle
+
+    return train_bundle(load_dataset(data_dir), "lgbm", models_dir=tmp_path_factory.mktemp("m"),
+                        n_estimators=20, num_leaves=7)
+
+
+@pytest.fixture
+def predict(run_main, model, data_dir):
+    def run(out, *more: str) -> tuple[int, str]:
+        code, _, err = run_main("predict", "--model", str(model), "--data", str(data_dir), "--out", str(out), *more)
+        return code, " ".join(err.replace("│", " ").split())  # one line, whatever the terminal width
+
+    return run
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("name", [s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE])
+def test_an_input_file_is_never_the_output(predict, data_dir, name):
+    target = data_dir / name
+    before = target.read_bytes()
+    code, err = predict(target)
+    assert code == 2 and "is the input file" in err and "Traceback" not in err
+    assert target.read_bytes() == before
+
+
+def test_the_input_rows_and_the_model_are_never_the_output(predict, data_dir, model, tmp_path):
+    rows = tmp_path / "rows.csv"
+    shutil.copy(data_dir / s.TEST_FILE, rows)
+    for target in (rows, model, model.with_suffix(".json")):
+        before = target.read_bytes()
+        code, err = predict(target, "--input", str(rows))
+        assert code == 2 and "is the input file" in err, err
+        assert target.read_bytes() == before
+
+
+def test_a_hard_link_to_an_input_is_recognised(predict, data_dir, tmp_path):
+    link = tmp_path / "train-link.csv"
+    os.link(data_dir / s.TRAIN_FILE, link)
+    before = link.read_bytes()
+    code, err = predict(link)
+    assert code == 2 and "is the input file" in err
+    assert link.read_bytes() == before
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (lambda p: os.symlink(os.devnull, p), "is a symbolic link to a character device"),
+    (lambda p: os.mkfifo(p), "is a named pipe (FIFO)"),
+    (lambda p: os.mkdir(p), "is a directory"),
+])
+def test_only_a_regular_file_is_replaced(predict, tmp_path, make, said):
+    target = tmp_path / "out.csv"
+    make(target)
+    code, err = predict(target)
+    assert code == 2 and said in err, err
+    assert _files(tmp_path) == ["out.csv"]
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # the device is still a device
+
+
+def test_dev_stdout_is_refused(predict):
+    code, err = predict("/dev/stdout")
+    assert code == 2 and "/dev/stdout is a symbolic link" in err
+    assert os.path.islink("/dev/stdout")
+
+
+def test_a_parent_that_is_a_file_is_a_clear_error(predict, tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    code, err = predict(tmp_path / "notes.txt" / "preds.csv")
+    assert code == 2 and "notes.txt is a file, not a directory" in err
+    assert _files(tmp_path) == ["notes.txt"]
+
+
+def test_an_unwritable_directory_is_found_before_the_forecast(predict, tmp_path, monkeypatch):
+    """The probe file is what fails in a read-only directory (as root too, whatever the mode bits say)."""
+    import storecast.atomic
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(storecast.atomic.tempfile, "mkstemp", refused)
+    code, err = predict(tmp_path / "preds.csv")
+    assert code == 2 and f"cannot write in {tmp_path} (Permission denied)" in err
+    assert "forecast" not in err.split("error")[0]  # stopped before the "forecast N rows" step
+    assert _files(tmp_path) == []
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes in a 0500 directory")
+def test_a_read_only_directory_is_refused(predict, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        code, err = predict(folder / "preds.csv")
+    finally:
+        folder.chmod(0o700)
+    assert code == 2 and "cannot write in" in err
+    assert _files(folder) == []
+
+
+def test_missing_directories_are_made(predict, tmp_path):
+    code, err = predict(tmp_path / "a" / "b" / "preds.csv")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "a" / "b" / "preds.csv")) > 0
+
+
+def test_an_existing_output_keeps_its_permissions(predict, tmp_path):
+    out = tmp_path / "preds.csv"
+    out.write_text("old")
+    out.chmod(0o600)
+    code, err = predict(out)
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.read_text().startswith("Id,")
+
+
+def _rows_file(folder, dates):
+    rows = pd.DataFrame({s.ID: range(1, len(dates) + 1), s.STORE: 1, s.DAY_OF_WEEK: 0, s.DATE: pd.to_datetime(dates),
+                         s.OPEN: 1, s.PROMO: 0, s.STATE_HOLIDAY: "0", s.SCHOOL_HOLIDAY: 0})
+    rows[s.DAY_OF_WEEK] = rows[s.DATE].dt.day_of_week + 1
+    path = folder / "rows.csv"
+    rows.assign(**{s.DATE: rows[s.DATE].dt.strftime("%Y-%m-%d")}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("dates", "said"), [
+    (["2015-01-10", "2015-02-11"], None),  # 10 and 42 days after the training end: calibrated
+    (["2015-01-10", "2015-02-12", "2015-06-01"], "2 row(s) lie after 2015-02-11, more than 42 days after the "
+                                                 "model's training end: their intervals' coverage was never measured"),
+    (["2012-06-01", "2015-01-10"], "1 row(s) lie before 2013-01-0"),
+])
+def test_rows_outside_what_the_model_saw_are_forecast_with_a_warning(predict, tmp_path, dates, said):
+    code, err = predict(tmp_path / "preds.csv", "--input", str(_rows_file(tmp_path, dates)))
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "preds.csv")) == len(dates)
+    if said is None:
+        assert "warning" not in err
+    else:
+        assert "warning:" in err and said in err
+
+
+def test_a_store_without_train_rows_is_named_by_validate_and_by_predict(run_main, predict, data_dir, tmp_path,
+                                                                      caplog):
+    """Listed in store.csv but with no sales history: validate warns, predict refuses naming the store."""
+    bare = shutil.copytree(data_dir, tmp_path / "data")
+    store = pd.read_csv(bare / s.STORE_FILE, dtype=str, keep_default_na=False)
+    store = pd.concat([store, store.tail(1).assign(**{s.STORE: "99"})])
+    store.to_csv(bare / s.STORE_FILE, index=False)
+    states = pd.read_csv(bare / s.STATES_FILE, dtype=str)
+    pd.concat([states, states.tail(1).assign(**{s.STORE: "99"})]).to_csv(bare / s.STATES_FILE, index=False)
+    test = pd.read_csv(bare / s.TEST_FILE, dtype=str, keep_default_na=False)
+    extra = test[test[s.STORE] == test[s.STORE].iloc[0]].assign(**{s.STORE: "99"})
+    test = pd.concat([test, extra]).assign(**{s.ID: lambda t: [str(i) for i in range(1, len(t) + 1)]})
+    test.to_csv(bare / s.TEST_FILE, index=False)
+
+    code, _, err = run_main("validate", "--data", str(bare))
+    shown = " ".join(err.split())
+    assert code == 0 and "1 store(s) listed in store.csv have no rows in train.csv (99)" in shown
+    assert f"test.csv has {len(extra)} row(s) for them" in shown
+
+    code, err = predict(tmp_path / "preds.csv", "--input", str(bare / s.TEST_FILE))
+    assert code == 2 and f"the model was not trained with store(s) 99 ({len(extra)} row(s))" in err
+    assert "add their sales history to train.csv and retrain" in err
+    assert not (tmp_path / "preds.csv").exists()
