@@ -124,16 +124,19 @@ def test_predict_takes_train_shaped_rows_and_ignores_their_sales(trained, data_d
 
 
 def test_models_list_orders_by_creation_time_across_kinds(tmp_path):
-    """Newest first by the card's UTC stamp, not by file name (where "lgbm" < "lstm" < "rf")."""
+    """Newest first by the UTC stamp, not by file name (where "lgbm" < "lstm" < "rf"); complete models only."""
+    import hashlib
     import json
 
-    for kind, created in (("rf", "2026-01-01T00-00-00Z"), ("lgbm", "2026-03-01T00-00-00Z"),
-                          ("lstm", "2026-02-01T00-00-00Z")):
-        name = f"storecast-{kind}-{created}"
-        (tmp_path / f"{name}.json").write_text(json.dumps({"file": f"{name}.skops", "kind": kind,
-                                                           "created": created.replace("-00-00Z", ":00:00Z")}))
+    for kind, created, suffix in (("rf", "2026-01-01T00-00-00Z", ".skops"), ("lgbm", "2026-03-01T00-00-00Z", ".skops"),
+                                  ("lstm", "2026-02-01T00-00-00Z", ".pt")):
+        name = f"storecast-{kind}-{created}{suffix}"
+        (tmp_path / name).write_bytes(b"model")
+        (tmp_path / name).with_suffix(".json").write_text(json.dumps({
+            "file": name, "kind": kind, "created": created.replace("-00-00Z", ":00:00Z"),
+            "sha256": hashlib.sha256(b"model").hexdigest(), "versions": {}}))
     res = runner.invoke(app, ["models", "list", "--models-dir", str(tmp_path)], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
     shown = [line.split()[1] for line in res.output.splitlines() if "storecast-" in line]
-    assert shown == ["storecast-lgbm-2026-03-01T00-00-00Z.skops", "storecast-lstm-2026-02-01T00-00-00Z.skops",
+    assert shown == ["storecast-lgbm-2026-03-01T00-00-00Z.skops", "storecast-lstm-2026-02-01T00-00-00Z.pt",
                      "storecast-rf-2026-01-01T00-00-00Z.skops"]

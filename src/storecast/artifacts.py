@@ -4,18 +4,28 @@ Tree models are written with ``skops.io`` (no pickle): loading lists the file's 
 ``get_untrusted_types`` and accepts only those on the explicit ``TRUSTED_TYPES`` allowlist below, so
 a crafted file cannot make the loader build an arbitrary object. A JSON card beside each file records
 what a reader needs to trust and describe it, including the model file's sha256, which is checked
-before anything is deserialised (a truncated or edited file is refused).
+before anything is deserialised (a truncated or edited file is refused); the model file holds a copy of
+the card's key facts in turn (``storecast.card``), so an edited card is refused too.
+
+Saving publishes the card, then the model, each with an exclusive link (``publish_model``): two runs
+saving in the same second get distinct names, and no reader ever sees a model without its card.
+``latest_model`` and ``model_files`` pick only complete files and say why they skip the others.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "Bundle", "TreeBundle", "save_bundle", "load_bundle", "latest_model", "write_card",
-    "file_sha256", "data_fingerprint", "package_versions", "TRUSTED_TYPES",
+    "Bundle", "TreeBundle", "ModelFile", "save_bundle", "load_bundle", "latest_model", "model_files",
+    "publish_model", "check_sha256", "write_card", "file_sha256", "data_fingerprint", "package_versions",
+    "TRUSTED_TYPES", "SERVABLE_KINDS",
 ]
 
 import hashlib
 import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -26,9 +36,16 @@ import numpy as np
 import pandas as pd
 
 from storecast.atomic import atomic_write
+from storecast.card import card_facts, card_path_of, card_problem, check_facts, inspect_card, read_card
 from storecast.errors import ArtifactError
 
+log = logging.getLogger("storecast.artifacts")
+
 _STAMP = "%Y-%m-%dT%H-%M-%SZ"
+_ATTEMPTS = 1000  # name collisions tolerated before giving up (each moves the stamp one second on)
+# What `serve` and `latest_model` pick by default: the LSTM needs recent history and is only chosen when asked.
+SERVABLE_KINDS = ("lgbm", "rf")
+_SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
 _PACKAGES = ("storecast", "numpy", "pandas", "scikit-learn", "lightgbm", "skops", "holidays")
 
 # Every non-builtin type a storecast tree bundle may contain; anything else makes loading fail.
@@ -109,28 +126,112 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-# kept under its old name: the LSTM's model files are written through it too
-_atomic_write = atomic_write
+def _card_text(card: dict) -> str:
+    return json.dumps(card, indent=2, sort_keys=False, default=str) + "\n"
 
 
 def write_card(path: Path, card: dict) -> None:
-    """Write ``card`` as pretty JSON, atomically."""
-    text = json.dumps(card, indent=2, sort_keys=False, default=str)
-    _atomic_write(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+    """Write ``card`` as pretty JSON, atomically (model saving publishes its card with ``publish_model``)."""
+    atomic_write(path, lambda tmp: tmp.write_text(_card_text(card), encoding="utf-8"))
 
 
-def _free_path(models_dir: Path, kind: str, suffix: str) -> tuple[Path, datetime]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    while True:  # two saves within one second: take the next free stamp, never overwrite
-        path = models_dir / f"storecast-{kind}-{now.strftime(_STAMP)}{suffix}"
-        if not path.exists():
-            return path, now
-        now += timedelta(seconds=1)
+def _temp(models_dir: Path, stem: str) -> Path:
+    # a dot name: never matched by the "storecast-*" globs of readers
+    fd, tmp = tempfile.mkstemp(dir=models_dir, prefix=f".{stem}.", suffix=".tmp")
+    os.close(fd)
+    return Path(tmp)
+
+
+def _sync(path: Path) -> None:
+    os.chmod(path, 0o644)  # mkstemp creates 0600; model files are read by servers and people
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _link_exclusive(src: Path, dst: Path) -> None:
+    """Make ``src``'s complete content appear at ``dst`` at once; FileExistsError when ``dst`` is taken."""
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this file system: reserve the name exclusively, then replace it
+        os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        os.replace(src, dst)
+
+
+def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callable[[Path], object]) -> Path:
+    """Write a model file and its card as ``storecast-<kind>-<UTC stamp>``, never over another model.
+
+    Why this order: the model is written to a temp file and hashed first; then the card is published
+    under the first free stem with an exclusive link (that reserves the name: a second process saving
+    in the same second gets ``FileExistsError`` and moves to the next second), and only then the model
+    file, also exclusively. A reader therefore never sees a model file without its complete card, and
+    a failure at any step removes what this call wrote.
+
+    Parameters
+    ----------
+    card : dict
+        The card without ``created``, ``file`` and ``sha256`` (added here); must hold ``kind``.
+    suffix : str
+        ".skops" or ".pt".
+    write : callable
+        ``write(tmp_path)`` writes the model file.
+    """
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    kind = str(card["kind"])
+    rest = {k: v for k, v in card.items() if k not in ("kind", "created", "file", "versions", "sha256")}
+
+    def complete(when: datetime, name: str, digest: str) -> dict:
+        return {"kind": kind, "created": when.isoformat().replace("+00:00", "Z"), "file": name, **rest,
+                "versions": card.get("versions", {}), "sha256": digest}
+
+    when = datetime.now(UTC).replace(microsecond=0)
+    why = card_problem(json.loads(json.dumps(complete(when, "-", "0" * 64), default=str)))
+    if why:  # a bug in the caller: refuse before anything is written
+        raise ArtifactError(f"the card of a new {kind} model is invalid ({why}); nothing was saved.")
+    model_tmp = _temp(models_dir, f"storecast-{kind}{suffix}")
+    card_tmp: Path | None = None
+    try:
+        write(model_tmp)
+        _sync(model_tmp)
+        digest = file_sha256(model_tmp)
+        for _ in range(_ATTEMPTS):
+            path = models_dir / f"storecast-{kind}-{when.strftime(_STAMP)}{suffix}"
+            card_path = path.with_suffix(".json")
+            card_tmp = _temp(models_dir, path.stem)
+            card_tmp.write_text(_card_text(complete(when, path.name, digest)), encoding="utf-8")
+            _sync(card_tmp)
+            try:
+                _link_exclusive(card_tmp, card_path)  # reserves the stem
+            except FileExistsError:
+                when += timedelta(seconds=1)
+                continue
+            finally:
+                card_tmp.unlink(missing_ok=True)
+            try:
+                _link_exclusive(model_tmp, path)
+            except FileExistsError:  # a model file without a card holds this name: leave it, take the next
+                card_path.unlink(missing_ok=True)
+                when += timedelta(seconds=1)
+                continue
+            except BaseException:
+                card_path.unlink(missing_ok=True)
+                raise
+            return path
+        raise ArtifactError(f"no free model file name in {models_dir} after {_ATTEMPTS} tries.")
+    finally:
+        model_tmp.unlink(missing_ok=True)
+        if card_tmp is not None:  # interrupted between writing the card's temp file and linking it
+            card_tmp.unlink(missing_ok=True)
 
 
 def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
                 card: dict | None = None) -> Path:
     """Write ``model`` to ``models_dir/storecast-<kind>-<UTC stamp>.skops`` and its JSON card.
+
+    The model file also holds the card's key facts (``storecast_facts_``: kind, versions, training
+    end), so an edited card is caught at load.
 
     Parameters
     ----------
@@ -148,34 +249,36 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     """
     import skops.io as sio
 
-    models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    path, created = _free_path(models_dir, kind, ".skops")
-    _atomic_write(path, lambda tmp: sio.dump(model, tmp))
-    full = {"kind": kind, "created": created.isoformat().replace("+00:00", "Z"), "file": path.name,
-            **(card or {}), "versions": package_versions(), "sha256": file_sha256(path)}
-    write_card(path.with_suffix(".json"), full)
-    return path
+    body = {**(card or {}), "kind": kind, "versions": package_versions()}
+    if hasattr(model, "__dict__"):  # a fitted estimator; skops stores a dict of str without extra trust
+        model.storecast_facts_ = card_facts(body)
+    return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(model, tmp))
 
 
-def _read_card(path: Path) -> dict:
-    card_path = path.with_suffix(".json")
-    if not card_path.is_file():
-        raise ArtifactError(f"model card {card_path} not found: a model file is loaded only with its card.")
-    try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"model card {card_path} is not valid JSON ({exc}).") from exc
+def _check_tree_model(model: Any, path: Path) -> None:
+    """Refuse a valid skops archive that does not hold what ``train_bundle`` saves."""
+    from sklearn.pipeline import Pipeline
+
+    from storecast.models.conformal import ConformalRegressor
+    from storecast.models.trees import SalesRegressor
+
+    pipe = getattr(model, "estimator_", None) if isinstance(model, ConformalRegressor) else None
+    steps = dict(pipe.steps) if isinstance(pipe, Pipeline) else {}
+    if set(steps) != {"prep", "model"} or not isinstance(steps["model"], SalesRegressor):
+        what = type(model).__module__ + "." + type(model).__qualname__
+        raise ArtifactError(f"model file {path} holds a {what}, not a fitted storecast model (a ConformalRegressor "
+                            "around the prep + model pipeline); retrain with `storecast train`.")
 
 
 def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
-    """Load a model file after checking its card, its sha256 and (skops) its types.
+    """Load a model file after checking its card, its sha256, (skops) its types and what it holds.
 
     Raises
     ------
     ArtifactError
-        Missing file or card, sha256 mismatch (tampered or truncated), a type outside
-        ``TRUSTED_TYPES``, an unreadable file, or an unknown suffix.
+        Missing file or card, an invalid card, sha256 mismatch (tampered or truncated), a type
+        outside ``TRUSTED_TYPES``, an unreadable file, content that is not a storecast model, a card
+        whose kind or versions differ from those the file holds, or an unknown suffix.
     """
     path = Path(path)
     if path.suffix == ".pt":
@@ -186,12 +289,11 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
         raise ArtifactError(f"unknown model file {path}: expected a .skops (trees) or .pt (LSTM) file.")
     if not path.is_file():
         raise ArtifactError(f"model file {path} not found.")
-    card = _read_card(path)
-    digest = file_sha256(path)
-    if card.get("sha256") != digest:
-        raise ArtifactError(
-            f"model file {path} does not match its card (sha256 {digest[:12]}... != "
-            f"{str(card.get('sha256'))[:12]}...): the file was modified or truncated; retrain or restore it.")
+    card = read_card(path)
+    if card["kind"] not in ("lgbm", "rf"):
+        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .skops file holds "
+                            "an lgbm or rf model; restore the card or retrain.")
+    check_sha256(path, card)
     import skops.io as sio
 
     try:
@@ -205,23 +307,120 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
         model = sio.load(path, trusted=list(untrusted))
     except Exception as exc:
         raise ArtifactError(f"model file {path} could not be loaded ({exc}).") from exc
-    default = card.get("intervals", {}).get("default_level", 0.8)
-    return TreeBundle(kind=str(card.get("kind", "tree")), path=path, card=card, model=model,
+    _check_tree_model(model, path)
+    held = getattr(model, "storecast_facts_", None)
+    check_facts(card, held if isinstance(held, dict) else None, path)
+    default = (card.get("intervals") or {}).get("default_level", 0.8)
+    return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
                       level=float(level if level is not None else default))
 
 
-def latest_model(models_dir: str | Path = "models") -> Path:
-    """The newest ``storecast-<kind>-<stamp>.*`` model file (any kind) in ``models_dir``."""
-    models_dir = Path(models_dir)
-    found = []
-    for p in models_dir.glob("storecast-*-*") if models_dir.is_dir() else []:
-        if p.suffix in (".skops", ".pt"):
-            stamp = p.stem.rsplit("-", 5)
+def check_sha256(path: Path, card: dict) -> None:
+    """Refuse a model file whose bytes are not those its card recorded."""
+    digest = file_sha256(path)
+    if card.get("sha256") != digest:
+        raise ArtifactError(
+            f"model file {path} does not match its card (sha256 {digest[:12]}... != "
+            f"{str(card.get('sha256'))[:12]}...): the file was modified or truncated; retrain or restore it.")
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file (or a card left without one) in a models directory, and why it is unusable, if it is."""
+
+    path: Path
+    kind: str  # as the file name says
+    stamp: datetime | None  # the UTC stamp in the name; None when the name has none
+    card: dict | None = None
+    problem: str | None = None  # None: complete (valid card, matching sha256)
+
+    @property
+    def complete(self) -> bool:
+        """A valid card whose sha256 matches the file."""
+        return self.problem is None
+
+
+def _name(path: Path) -> tuple[str, datetime | None]:
+    parts = path.stem.split("-", 2)  # storecast-<kind>-<stamp>
+    if len(parts) < 3:
+        return "?", None
+    try:
+        return parts[1], datetime.strptime(parts[2], _STAMP)
+    except ValueError:
+        return parts[1], None
+
+
+def _check(path: Path) -> ModelFile:
+    """Everything short of loading: the name, the card, the card's kind and the sha256."""
+    kind, stamp = _name(path)
+    card, why = None, None
+    if path.suffix == ".json":
+        why = "a card without its model file"
+    elif stamp is None:
+        why = "name is not storecast-<kind>-<YYYY-MM-DDTHH-MM-SSZ>"
+    elif kind not in _SUFFIX_KINDS[path.suffix]:
+        why = f"kind {kind!r} in the name does not fit a {path.suffix} file"
+    else:
+        card, why = inspect_card(path)
+        if card is None:
+            why = why if why == "no card" else f"card {card_path_of(path).name}: {why}"
+        elif card["kind"] != kind:
+            why = f"its card says kind {card['kind']!r}, the file name {kind!r}"
+        else:
             try:
-                when = datetime.strptime("-".join(stamp[1:]), _STAMP)
-            except ValueError:
-                continue
-            found.append((when, p.name, p))
-    if not found:
+                if file_sha256(path) != card["sha256"]:
+                    why = "does not match its card (sha256 differs: modified or truncated)"
+            except OSError as exc:
+                why = f"cannot be read ({exc.strerror or exc})"
+    return ModelFile(path, kind, stamp, card, why)
+
+
+def _candidates(models_dir: Path) -> list[Path]:
+    """Model files and cards left without one, newest stamp first (names without a stamp last)."""
+    if not models_dir.is_dir():
+        return []
+    files = [p for p in models_dir.glob("storecast-*") if p.suffix in (".skops", ".pt", ".json") and p.is_file()]
+    models = {p.with_suffix("") for p in files if p.suffix != ".json"}
+    files = [p for p in files if p.suffix != ".json" or p.with_suffix("") not in models]
+    return sorted(files, key=lambda p: (_name(p)[1] or datetime.min, p.name), reverse=True)
+
+
+def model_files(models_dir: str | Path = "models", kinds: Iterable[str] | None = None) -> Iterator[ModelFile]:
+    """Each model file of ``kinds`` (default: all) in ``models_dir``, newest first, checked as it is reached.
+
+    Lazy on purpose: checking means hashing the file, and ``latest_model`` stops at the first complete one.
+    """
+    wanted = None if kinds is None else set(kinds)
+    for path in _candidates(Path(models_dir)):
+        if wanted is None or _name(path)[0] in wanted:
+            yield _check(path)
+
+
+def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SERVABLE_KINDS) -> Path:
+    """The newest complete model file of ``kinds`` in ``models_dir``: a valid card whose sha256 matches.
+
+    By default a tree model (lgbm or rf); an LSTM ``.pt`` only when asked (``kinds=("lstm",)``), since
+    it cannot be served without recent history. Newer files skipped on the way are named in a warning.
+
+    Raises
+    ------
+    ArtifactError
+        No complete model file of ``kinds``: the message names what was found and skipped, and why.
+    """
+    models_dir, kinds = Path(models_dir), tuple(kinds)
+    skipped = []
+    for found in model_files(models_dir, kinds):
+        if found.complete:
+            for bad in skipped:
+                log.warning("skipped %s in %s: %s", bad.path.name, models_dir, bad.problem)
+            return found.path
+        skipped.append(found)
+    others = [p.name for p in _candidates(models_dir) if _name(p)[0] not in kinds]
+    if not skipped and not others:
         raise ArtifactError(f"no model file in {models_dir}: run `storecast train` first.")
-    return max(found)[2]
+    said = [f"skipped {f.path.name} ({f.problem})" for f in skipped[:5]] + [
+        f"{len(skipped) - 5} more skipped"] * (len(skipped) > 5)
+    if others:
+        said.append(f"not of kind {'/'.join(kinds)}: {', '.join(others[:3])}" + (" ..." if len(others) > 3 else ""))
+    raise ArtifactError(f"no complete {'/'.join(kinds)} model file in {models_dir}: {'; '.join(said)}; "
+                        "run `storecast train`.")

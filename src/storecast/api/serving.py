@@ -153,41 +153,61 @@ class ServedModel:
                 out["upper"].to_numpy(dtype=float))
 
     def warm_up(self) -> None:
-        """One prediction at start-up, so the first real request pays no lazy initialisation."""
+        """Predict one row (today, the first known store) at start-up: the first request pays no lazy
+        initialisation, and a file that loads but cannot forecast never starts serving.
+
+        Raises
+        ------
+        ArtifactError
+            Neither the model nor its card names a store, or the prediction fails.
+        """
+        path = Path(self.bundle.path)
         if len(self.facts.stores) == 0:
-            return
+            raise ArtifactError(f"model file {path} names no store (neither the fitted model nor its card): "
+                                "it is not a storecast model that can be served; retrain with `storecast train`.")
         day = np.array([(np.datetime64("today", "D") - np.datetime64("1970-01-01", "D")).astype(int)])
-        self.predict(rows_frame(self.facts.stores[:1], day, [1], [0], ["0"], [0]))
+        try:
+            sales, lower, upper = self.predict(rows_frame(self.facts.stores[:1], day, [1], [0], ["0"], [0]))
+        except Exception as exc:  # a model that cannot predict one row must not start serving
+            said = " ".join(str(exc).split())
+            raise ArtifactError(f"model file {path} loaded but cannot predict ({type(exc).__name__}: {said}).") from exc
+        if len(sales) != 1 or not np.isfinite([sales[0], lower[0], upper[0]]).all():
+            raise ArtifactError(f"model file {path} loaded but its warm-up forecast is {sales!r}, not one number.")
 
 
 def resolve_model_path(settings: Settings) -> Path:
-    """``settings.model_path`` when set, else the newest model file in ``settings.models_dir``."""
-    from storecast.artifacts import latest_model
+    """``settings.model_path`` when set, else the newest complete tree model in ``settings.models_dir``.
+
+    The LSTM is never picked from a directory (it needs recent history); serve one with ``--model``.
+    """
+    from storecast.artifacts import SERVABLE_KINDS, latest_model
 
     if settings.model_path is not None:
         path = Path(settings.model_path)
         if not path.is_file():
             raise ArtifactError(f"model file {path} not found (STORECAST_MODEL_PATH / --model).")
         return path
-    return latest_model(settings.models_dir)
+    return latest_model(settings.models_dir, kinds=SERVABLE_KINDS)
 
 
 def load_served(settings: Settings) -> ServedModel:
-    """Load the bundle once and read its store facts; errors name the file and how to fix it.
+    """Load the bundle once, read its store facts and predict one warm-up row; errors name the file.
 
     Raises
     ------
     ArtifactError
-        No model file, or a file that is missing, tampered, truncated or of an unknown kind.
+        No model file, or a file that is missing, tampered, truncated, of an unknown kind, not a
+        storecast model, an LSTM (it needs history), or one that cannot forecast one row.
     """
     from storecast.artifacts import load_bundle
 
     path = resolve_model_path(settings)
     bundle = load_bundle(path)
+    if getattr(bundle, "needs_history", False):
+        raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
+                            "history the API does not take; serve a tree model (`storecast train`) or forecast "
+                            f"with `storecast predict --model {path}`.")
     served = ServedModel(bundle=bundle, facts=_store_facts(bundle))
-    try:
-        served.warm_up()
-    except Exception as exc:  # a model that cannot predict one row must not start serving
-        raise ArtifactError(f"model file {path} loaded but cannot predict ({exc}).") from exc
+    served.warm_up()
     log.info("serving %s (%s, %d stores)", served.name, bundle.kind, len(served.facts.stores))
     return served

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["models_app"]
 
-import json
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -185,15 +184,13 @@ def predict(
 def list_models(
     models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Directory of model files."),
 ) -> None:
-    """Table of the saved models' cards, newest first."""
+    """Table of the complete models (valid card, matching sha256), newest first; then what was skipped and why."""
     from rich.table import Table
 
-    cards = []
-    for path in sorted(models_dir.glob("storecast-*.json"), reverse=True) if models_dir.is_dir() else []:
-        try:
-            cards.append(json.loads(path.read_text(encoding="utf-8")))
-        except ValueError:
-            cards.append({"file": path.name, "kind": "? (unreadable card)"})
+    from storecast.artifacts import model_files
+
+    found = list(model_files(models_dir))  # newest first by the UTC stamp in the name, whatever the kind
+    complete = [f for f in found if f.complete]
     table = Table(title=f"models in {models_dir} (newest first)")
     # The file name is what `predict --model` and `serve --model` need: fold it, never cut it with "...".
     # It already carries the UTC creation stamp, so no separate "created" column.
@@ -202,13 +199,16 @@ def list_models(
     table.add_column("fit through")  # the first day is in the card; the last one is what ages
     for col in ("calib. RMSPE", "intervals"):
         table.add_column(col)
-    cards.sort(key=lambda c: str(c.get("created", "")), reverse=True)  # by time, whatever the kind
-    for c in cards:
-        tr = c.get("training", {})
-        cal = c.get("metrics", {}).get("calibration", {})
-        iv = c.get("intervals", {})
-        table.add_row(str(c.get("file", "?")), str(c.get("kind", "?")),
-                      str(tr.get("end", "?")),
-                      f"{cal['rmspe']:.4f}" if "rmspe" in cal else "-",
-                      ", ".join(f"{lv:.0%}" for lv in iv.get("levels", [])) or "-")
-    console.print(table if cards else f"no model cards in {models_dir}")
+    for f in complete:  # cards checked against storecast.card.ModelCard: the fields below have their types
+        c = f.card or {}
+        rmspe = (c.get("metrics") or {}).get("calibration", {}).get("rmspe")
+        levels = (c.get("intervals") or {}).get("levels", [])
+        table.add_row(f.path.name, str(c["kind"]), str((c.get("training") or {}).get("end") or "?"),
+                      "-" if rmspe is None else f"{rmspe:.4f}", ", ".join(f"{lv:.0%}" for lv in levels) or "-")
+    if complete:
+        console.print(table)
+    else:
+        console.print(f"no complete model in {models_dir}", markup=False)
+    for f in found:
+        if not f.complete:
+            console.print(f"skipped: {f.path.name} ({f.problem})", markup=False, highlight=False, soft_wrap=True)

@@ -1,14 +1,16 @@
 """`LSTMForecaster`: fit / predict / save / load around the network, and the LSTM's model files.
 
 A thin façade: windowing and scaling live in `dataset`, the network in `net`. The model file holds
-only tensors (weights, scaler parameters, each store's last look-back window at the cut) and is
-loaded with ``torch.load(weights_only=True)``; everything else is JSON in the card beside it.
+only tensors (weights, scaler parameters, each store's last look-back window at the cut) plus one JSON
+string of the card's key facts, and is loaded with ``torch.load(weights_only=True)``; everything else
+is JSON in the card beside it.
 """
 
 from __future__ import annotations
 
 __all__ = ["LSTMConfig", "LSTMForecaster", "LSTMBundle", "load_lstm_bundle", "train_lstm_bundle"]
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ from storecast.models.lstm.dataset import (
 )
 
 log = logging.getLogger(__name__)
+_FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
 
 
 def _torch():
@@ -299,17 +302,17 @@ class LSTMBundle:
 
 
 def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:
-    """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, atomically."""
-    torch = _torch()
-    from storecast.artifacts import _atomic_write, _free_path, file_sha256, package_versions, write_card
+    """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, never over another model.
 
-    models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    path, created = _free_path(models_dir, "lstm", ".pt")
-    _atomic_write(path, lambda tmp: torch.save(model.state_tensors(), tmp))
-    full = {
-        "kind": "lstm", "created": created.isoformat().replace("+00:00", "Z"), "file": path.name,
-        "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
+    The file also holds the card's key facts (kind, versions, training end) as one JSON string, a
+    type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
+    """
+    torch = _torch()
+    from storecast.artifacts import package_versions, publish_model
+    from storecast.card import card_facts
+
+    body = {
+        "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
         "store_states": {str(int(k)): str(v) for k, v in zip(model.stores_, model.states_, strict=True)},
         "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
                       "method": "split-conformal on |log residual| of the last 42 fit days",
@@ -321,32 +324,39 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         "metrics": {"calibration": getattr(model, "validation_", {})},
         "training_history": model.history_ if hasattr(model, "history_") else [],
         **(card or {}),
-        "versions": {**package_versions(), "torch": torch.__version__}, "sha256": file_sha256(path),
+        "versions": {**package_versions(), "torch": torch.__version__},
     }
-    write_card(path.with_suffix(".json"), full)
-    return path
+    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body))}
+    return publish_model(models_dir, body, ".pt", lambda tmp: torch.save(tensors, tmp))
 
 
 def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBundle:
-    """Load an LSTM model file after checking its card and sha256; tensors only, no code is unpickled.
+    """Load an LSTM model file after checking its card, sha256 and key facts; tensors only, no code is unpickled.
 
     ``level`` picks the served interval (one of the card's levels; default: the card's default level).
     """
     torch = _torch()
-    from storecast.artifacts import _read_card, file_sha256
+    from storecast.artifacts import check_sha256
+    from storecast.card import card_path_of, check_facts, read_card
 
     path = Path(path)
     if not path.is_file():
         raise ArtifactError(f"model file {path} not found.")
-    card = _read_card(path)
-    digest = file_sha256(path)
-    if card.get("sha256") != digest:
-        raise ArtifactError(f"model file {path} does not match its card (sha256 {digest[:12]}...): "
-                            "the file was modified or truncated; retrain or restore it.")
+    card = read_card(path)
+    if card["kind"] != "lstm":
+        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .pt file holds "
+                            "an lstm model; restore the card or retrain.")
+    check_sha256(path, card)
     try:
         tensors = torch.load(path, weights_only=True, map_location="cpu")
-        model = LSTMForecaster.from_state(tensors, card)
+        held = tensors.pop(_FACTS, None)
+        held = json.loads(held) if isinstance(held, str) else None
     except Exception as exc:  # torch raises several kinds on a corrupt file
+        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
+    check_facts(card, held if isinstance(held, dict) else None, path)
+    try:
+        model = LSTMForecaster.from_state(tensors, card)
+    except Exception as exc:  # a file of other tensors, or a card without the LSTM's config
         raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
     levels = [float(lv) for lv in card["intervals"]["levels"]]
     if level is not None and level not in levels:

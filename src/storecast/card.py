@@ -1,0 +1,168 @@
+"""The model card: its schema, reading it, and the key facts the model file holds to catch an edited card.
+
+Why a schema: the card is JSON a person can open and edit, and every reader (``load_bundle``, ``serve``,
+``models list``) trusts its fields. A card that is a list, has ``intervals: null`` or a string where a
+number belongs must stop with one line naming the card and the field, never a ``TypeError`` deep in a
+reader. Extra keys are allowed, so cards of older and newer storecast versions keep loading.
+
+Why key facts: the card's sha256 protects the model file; the model file protects the card in turn by
+holding a copy of the card's kind, package versions and training end (``card_facts``), which
+``check_facts`` compares at load.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ModelCard", "read_card", "inspect_card", "card_problem", "card_facts", "check_facts", "card_path_of"]
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
+
+from storecast.errors import ArtifactError
+
+log = logging.getLogger("storecast.artifacts")
+
+# strict: "0.8" (a string) is refused instead of quietly read as a number
+_Level = Annotated[StrictFloat, Field(gt=0, lt=1)]
+_Number = StrictFloat | StrictInt
+_Date = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class Intervals(_Open):
+    """Interval levels calibrated and the one served by default."""
+
+    levels: list[_Level] = Field(default_factory=list)
+    default_level: _Level = 0.8
+
+
+class Training(_Open):
+    """The fit window (``end`` is the last day the model saw)."""
+
+    start: _Date | None = None
+    end: _Date | None = None
+
+
+class Calibration(_Open):
+    """Scores on the calibration window."""
+
+    rmspe: _Number | None = None
+
+
+class Metrics(_Open):
+    """Scores recorded at training time."""
+
+    calibration: Calibration = Field(default_factory=Calibration)
+
+
+class ModelCard(_Open):
+    """The JSON card beside a model file; fields a reader relies on are typed, others pass through."""
+
+    kind: Literal["lgbm", "rf", "lstm"]
+    created: str
+    file: str
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    versions: dict[str, str]
+    intervals: Intervals = Field(default_factory=Intervals)
+    training: Training = Field(default_factory=Training)
+    metrics: Metrics = Field(default_factory=Metrics)
+
+
+def card_path_of(model_path: str | Path) -> Path:
+    """The card of a model file: the same stem with ``.json``."""
+    return Path(model_path).with_suffix(".json")
+
+
+_PLAIN = {"float_type": "expected a number", "int_type": "expected an integer", "string_type": "expected a string",
+          "dict_type": "expected an object", "model_type": "expected an object", "list_type": "expected a list",
+          "missing": "missing", "literal_error": "expected one of 'lgbm', 'rf', 'lstm'",
+          "string_pattern_mismatch": "wrong format"}
+
+
+def _say(err: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in err["loc"])
+    what = _PLAIN.get(err["type"], err["msg"][:1].lower() + err["msg"][1:])
+    if err["type"] == "string_pattern_mismatch" and where == "sha256":
+        what = "expected 64 hex digits"
+    got = "" if err["type"] == "missing" else f", got {json.dumps(err['input'], default=str)[:40]}"
+    return f"field {where}: {what}{got}"
+
+
+def card_problem(data: Any) -> str | None:
+    """Why ``data`` (a parsed card) is not a valid ``ModelCard``, in a few words; None when it is."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, got a {'list' if isinstance(data, list) else type(data).__name__}"
+    try:
+        ModelCard.model_validate(data)
+    except ValidationError as exc:
+        return "; ".join(_say(e) for e in exc.errors()[:5])
+    return None
+
+
+def inspect_card(model_path: str | Path) -> tuple[dict | None, str | None]:
+    """(card, None) when the card beside ``model_path`` is valid, else (None, why); never raises."""
+    card_path = card_path_of(model_path)
+    if not card_path.is_file():
+        return None, "no card"
+    try:
+        data = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, f"not valid JSON ({exc})"
+    why = card_problem(data)
+    return (None, why) if why else (data, None)
+
+
+def read_card(model_path: str | Path) -> dict:
+    """The validated card beside ``model_path``.
+
+    Raises
+    ------
+    ArtifactError
+        One line naming the card file and every bad field, e.g.
+        ``model card X.json: field intervals.default_level: expected a number, got "high"``.
+    """
+    card, why = inspect_card(model_path)
+    if card is None:
+        card_path = card_path_of(model_path)
+        if why == "no card":
+            raise ArtifactError(f"model card {card_path} not found: a model file is loaded only with its card.")
+        raise ArtifactError(f"model card {card_path}: {why}; restore the card or retrain.")
+    return card
+
+
+def card_facts(card: dict) -> dict[str, Any]:
+    """What the model file keeps of its card: kind, package versions and (when known) the training end."""
+    versions = {str(k): str(v) for k, v in card["versions"].items()}
+    facts: dict[str, Any] = {"kind": str(card["kind"]), "versions": versions}
+    end = (card.get("training") or {}).get("end")
+    if end is not None:
+        facts["training_end"] = str(end)
+    return facts
+
+
+def check_facts(card: dict, held: dict | None, model_path: Path) -> None:
+    """Compare the card with the facts its model file holds; an edit of the card is an ArtifactError.
+
+    ``held`` is None for files written before storecast embedded facts: loaded, with a warning.
+    """
+    card_path = card_path_of(model_path)
+    if held is None:
+        log.warning("model file %s holds no copy of its card's key facts (written by an older storecast): "
+                    "its card %s cannot be cross-checked; retrain to get the check", model_path.name, card_path.name)
+        return
+    said = card_facts(card)
+    pairs = [("kind", said["kind"], held.get("kind"))]
+    pairs += [("training end", said.get("training_end"), held.get("training_end"))] if "training_end" in held else []
+    versions, kept = said["versions"], held.get("versions") or {}
+    pairs += [(f"{name} version", versions.get(name), kept.get(name)) for name in sorted(set(versions) | set(kept))]
+    for what, card_value, file_value in pairs:
+        if card_value != file_value:
+            raise ArtifactError(
+                f"model card {card_path} says {what} {card_value!r} but the model file holds {file_value!r}: "
+                "the card was edited; restore it or retrain.")

@@ -1,0 +1,237 @@
+"""Model files under hostile use: concurrent saves, incomplete files, foreign content, bad and edited cards.
+
+One test per item of the issue; every refusal is one line (``ArtifactError``, exit 2 in the CLI),
+and nothing is lost or left half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from storecast import artifacts
+from storecast.artifacts import file_sha256, latest_model, load_bundle, save_bundle
+from storecast.errors import ArtifactError
+from test_trees_support import fit_small, get_dataset
+
+
+@pytest.fixture(scope="module")
+def small_model(request):
+    """A tiny fitted LightGBM ConformalRegressor and its training end."""
+    return fit_small(get_dataset(request))
+
+
+def _complete(folder: Path, name: str, data: bytes = b"model bytes") -> Path:
+    """A model file with a valid card whose sha256 matches: complete, though only latest_model could use it."""
+    path = folder / name
+    path.write_bytes(data)
+    card = {"kind": name.split("-")[1], "created": "2015-01-01T00:00:00Z", "file": name,
+            "sha256": hashlib.sha256(data).hexdigest(), "versions": {}}
+    path.with_suffix(".json").write_text(json.dumps(card))
+    return path
+
+
+def _edit_card(path: Path, edit) -> None:
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    card_path.write_text(json.dumps(edit(card)))
+
+
+def _one_line_exit_2(run_main, *args: str) -> str:
+    code, out, err = run_main(*args)
+    assert code == 2, out + err
+    assert "Traceback" not in out + err
+    return " ".join(err.split())
+
+
+# 1. names that cannot collide -------------------------------------------------------------------
+
+_SAVER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from storecast.artifacts import save_bundle
+
+    folder, me, other = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    for i in range(8):  # each round starts together, so both save within the same second
+        (folder / f"ready-{me}-{i}").touch()
+        while not (folder / f"ready-{other}-{i}").exists():
+            time.sleep(0.0005)
+        save_bundle({"writer": me, "i": i}, kind="rf", models_dir=folder / "models")
+""")
+
+
+def test_two_processes_saving_at_once_keep_both_models_each_with_its_own_card(tmp_path):
+    import skops.io as sio
+
+    procs = [subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path), me, other], stderr=subprocess.PIPE)
+             for me, other in (("a", "b"), ("b", "a"))]
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read().decode()
+    models = sorted((tmp_path / "models").glob("storecast-rf-*.skops"))
+    assert len(models) == 16  # nothing overwritten
+    held = set()
+    for path in models:
+        card = json.loads(path.with_suffix(".json").read_text())
+        assert card["file"] == path.name and card["sha256"] == file_sha256(path)
+        content = sio.load(path, trusted=[])
+        held.add((content["writer"], content["i"]))
+    assert len(held) == 16
+    assert not [p.name for p in (tmp_path / "models").iterdir() if p.suffix not in (".skops", ".json")]
+
+
+def test_a_failure_between_card_and_model_leaves_nothing_behind(tmp_path, monkeypatch):
+    real = artifacts._link_exclusive
+    seen = []
+
+    def publish(src: Path, dst: Path) -> None:
+        if dst.suffix == ".skops":  # the card is complete on disk before the model file may appear
+            card = json.loads(dst.with_suffix(".json").read_text())
+            seen.append(card["sha256"] == file_sha256(src))
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(artifacts, "_link_exclusive", publish)
+    with pytest.raises(OSError, match="No space left"):
+        save_bundle({"x": 1}, kind="lgbm", models_dir=tmp_path)
+    assert seen == [True]
+    assert list(tmp_path.iterdir()) == []  # no card without its model, no temp file
+
+
+# 2. the newest complete, servable model ----------------------------------------------------------
+
+def test_serve_and_models_list_pick_the_newest_complete_tree_model(tmp_path, run_main, caplog, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the table folds long file names on a narrow terminal
+    good = _complete(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
+    _complete(tmp_path, "storecast-lstm-2015-09-01T00-00-00Z.pt")  # never served from a directory
+    (tmp_path / "storecast-rf-2015-08-01T00-00-00Z.skops").write_bytes(b"no card")
+    _complete(tmp_path, "storecast-rf-2015-07-01T00-00-00Z.skops").write_bytes(b"truncated")
+    _edit_card(_complete(tmp_path, "storecast-lgbm-2015-06-01T00-00-00Z.skops"), lambda c: [c])
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        assert latest_model(tmp_path) == good
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "storecast-rf-2015-08-01T00-00-00Z.skops in" in warned and "no card" in warned
+    assert "storecast-rf-2015-07-01T00-00-00Z.skops" in warned and "does not match its card" in warned
+    assert "storecast-lgbm-2015-06-01T00-00-00Z.skops" in warned and "expected a JSON object" in warned
+    assert latest_model(tmp_path, kinds=("lstm",)).suffix == ".pt"
+
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    text = " ".join(err.replace("│", " ").split())
+    assert code == 0 and good.name in text and "storecast-lstm-2015-09-01T00-00-00Z.pt" in text
+    assert "skipped: storecast-rf-2015-08-01T00-00-00Z.skops (no card)" in text
+    assert "skipped: storecast-rf-2015-07-01T00-00-00Z.skops (does not match its card" in text
+
+    good.unlink()
+    err = _one_line_exit_2(run_main, "serve", "--models-dir", str(tmp_path))
+    assert "no complete lgbm/rf model file" in err and "storecast-rf-2015-08-01T00-00-00Z.skops (no card)" in err
+    assert "not of kind lgbm/rf: storecast-lstm-2015-09-01T00-00-00Z.pt" in err and "run `storecast train`" in err
+
+
+# 3. loading checks what the file holds ------------------------------------------------------------
+
+def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_path, run_main):
+    from fastapi.testclient import TestClient
+
+    from storecast.api import create_app
+    from storecast.api.serving import ServedModel, StoreFacts
+    from storecast.artifacts import TreeBundle
+    from storecast.config import Settings
+
+    path = save_bundle({"a": 1}, kind="lgbm", models_dir=tmp_path)  # a valid archive, a matching card
+    with pytest.raises(ArtifactError, match="holds a builtins.dict, not a fitted storecast model"):
+        load_bundle(path)
+    app = create_app(Settings(models_dir=tmp_path, model_path=None, api_token=None))
+    with pytest.raises(ArtifactError, match="not a fitted storecast model"), TestClient(app):
+        pass
+    assert getattr(app.state, "served", None) is None  # never marked ready
+    err = _one_line_exit_2(run_main, "serve", "--models-dir", str(tmp_path))
+    assert "not a fitted storecast model" in err
+
+    # whatever loads, start-up predicts one row: a bundle that names no store or cannot predict is refused
+    bundle = TreeBundle(kind="lgbm", path=path, card={}, model={"a": 1})
+    with pytest.raises(ArtifactError, match="names no store"):
+        ServedModel(bundle=bundle, facts=StoreFacts()).warm_up()
+    import numpy as np
+
+    with pytest.raises(ArtifactError, match="loaded but cannot predict"):
+        ServedModel(bundle=bundle, facts=StoreFacts(stores=np.array([1]))).warm_up()
+
+
+# 4. the card is validated -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda c: [c], "expected a JSON object, got a list"),
+    (lambda c: {**c, "intervals": None}, "field intervals: expected an object, got null"),
+    (lambda c: {**c, "intervals": {"levels": [0.8], "default_level": "high"}},
+     'field intervals.default_level: expected a number, got "high"'),
+    (lambda c: {**c, "metrics": {"calibration": {"rmspe": "low"}}}, "field metrics.calibration.rmspe"),
+], ids=["list", "null-intervals", "text-level", "text-rmspe"])
+@pytest.mark.parametrize("suffix", [".skops", ".pt"])
+def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, edit, said, suffix):
+    kind = "lstm" if suffix == ".pt" else "lgbm"
+    path = _complete(tmp_path, f"storecast-{kind}-2015-01-01T00-00-00Z{suffix}")
+    _edit_card(path, edit)
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    message = str(caught.value)
+    assert message.startswith(f"model card {path.with_suffix('.json')}: ") and said in message
+    assert "\n" not in message
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+
+
+# 5. the model file protects the card's key facts --------------------------------------------------
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda c: {**c, "kind": "rf"}, "says kind 'rf' but the model file holds 'lgbm'"),
+    (lambda c: {**c, "versions": {**c["versions"], "lightgbm": "9.9.9"}}, "says lightgbm version '9.9.9'"),
+    (lambda c: {**c, "training": {**c["training"], "end": "2099-01-01"}}, "says training end '2099-01-01'"),
+], ids=["kind", "version", "training-end"])
+def test_an_edited_card_is_caught_by_the_facts_the_model_file_holds(small_model, synthetic_dir, tmp_path, run_main,
+                                                                    edit, said):
+    model, until = small_model
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path, card={"training": {"end": f"{until:%Y-%m-%d}"}})
+    assert load_bundle(path).kind == "lgbm"
+    _edit_card(path, edit)
+    with pytest.raises(ArtifactError, match="the card was edited; restore it or retrain") as caught:
+        load_bundle(path)
+    assert said in str(caught.value)
+    out = tmp_path / "p.csv"
+    err = _one_line_exit_2(run_main, "predict", "--model", str(path), "--data", str(synthetic_dir), "--out", str(out))
+    assert "the card was edited" in err and not out.exists()
+
+
+def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path, caplog):
+    import skops.io as sio
+
+    model, _ = small_model
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path)
+    del model.storecast_facts_  # what older storecast versions wrote
+    sio.dump(model, path)
+    _edit_card(path, lambda c: {**c, "sha256": file_sha256(path)})
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        assert load_bundle(path).kind == "lgbm"
+    assert any("holds no copy of its card's key facts" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.torch
+def test_an_lstm_file_protects_its_card_too(dataset, tmp_path):
+    from storecast.api.serving import load_served
+    from storecast.config import Settings
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle, save_lstm
+
+    tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64)
+    model = LSTMForecaster(tiny).fit(dataset.train, "2014-11-19")
+    path = save_lstm(model, tmp_path, {"training": {"start": "2013-01-01", "end": "2014-11-19"}})
+    assert load_lstm_bundle(path).kind == "lstm"
+    with pytest.raises(ArtifactError, match="is an LSTM: it forecasts only the days after its cut"):
+        load_served(Settings(model_path=path, api_token=None))  # never served: the API takes no history
+    _edit_card(path, lambda c: {**c, "versions": {**c["versions"], "torch": "0.0.1"}})
+    with pytest.raises(ArtifactError, match="says torch version '0.0.1' but the model file holds"):
+        load_bundle(path)
