@@ -91,10 +91,10 @@ def test_lstm_evaluate_with_no_days_left_to_score_says_so_before_fitting(run_mai
     assert code == 2 and "leaves no days to score" in " ".join(err.split())
 
 
-def test_predict_out_must_be_a_file_not_a_directory(trained, data_dir, tmp_path):
+def test_predict_out_must_be_a_file_not_a_directory(run_main, trained, data_dir, tmp_path):
     _, path = trained
-    res = runner.invoke(app, ["predict", "--model", path, "--data", str(data_dir), "--out", str(tmp_path)])
-    assert res.exit_code == 2 and "is a directory" in " ".join(res.output.replace("│", " ").split())
+    code, _, err = run_main("predict", "--model", path, "--data", str(data_dir), "--out", str(tmp_path))
+    assert code == 2 and err.startswith("error: --out: ") and "is a directory" in err
     assert not list(tmp_path.iterdir())
 
 

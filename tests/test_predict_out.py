@@ -35,7 +35,10 @@ def model(data_dir, tmp_path_factory):
 def predict(run_main, model, data_dir):
     def run(out, *more: str) -> tuple[int, str]:
         code, _, err = run_main("predict", "--model", str(model), "--data", str(data_dir), "--out", str(out), *more)
-        return code, " ".join(err.replace("│", " ").split())  # one line, whatever the terminal width
+        if code == 2:
+            message = err[err.index("error: "):]  # after any progress lines: one line, as every user error
+            assert message.strip().count("\n") == 0 and "Traceback" not in err, err
+        return code, " ".join(err.split())
 
     return run
 

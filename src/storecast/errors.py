@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
-    "MissingDependencyError", "LSTM_INSTALL_HINT",
+    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError",
 ]
 
 from dataclasses import dataclass
@@ -67,3 +67,7 @@ class MissingDependencyError(StorecastError, ImportError):
 
 
 LSTM_INSTALL_HINT = "the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0, a CPU build)"
+
+
+class OutputPathError(StorecastError, ValueError):
+    """An output path that must not or cannot be written (an input file, a link, a device, no write access)."""

@@ -160,7 +160,9 @@ def predict(
               *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE))]
     problem = target_problem(out, inputs=inputs)  # before the forecast: a run must not fail at its very end
     if problem:
-        raise typer.BadParameter(problem, param_hint="'--out'")
+        from storecast.errors import OutputPathError
+
+        raise OutputPathError(f"--out: {problem}")
     with _steps("predict") as say:
         say("read rows")  # the input is checked before anything slow happens
         rows = load_rows(rows_path)
