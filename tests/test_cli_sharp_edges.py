@@ -52,3 +52,28 @@ def test_missing_torch_is_one_line_and_exit_2_before_reading_data(run_main, monk
 def test_version(run_main):
     code, out, _ = run_main("--version")
     assert code == 0 and out.strip() == f"storecast {__version__}"
+
+
+def test_every_command_reads_storecast_models_dir(run_main, monkeypatch, synthetic_dir, tmp_path):
+    """train writes there, models list and serve look there: one setting, not a hard-coded models/."""
+    folder = tmp_path / "shared-models"
+    monkeypatch.setenv("STORECAST_MODELS_DIR", str(folder))
+    monkeypatch.chdir(tmp_path)  # a stray ./models would show a command ignoring the variable
+    code, out, _ = run_main("train", "--data", str(synthetic_dir), "--until", "2014-12-31")
+    assert code == 0
+    saved = out.strip().splitlines()[-1]
+    assert saved.startswith(str(folder)) and not (tmp_path / "models").exists()
+    code, _, err = run_main("models", "list")
+    shown = " ".join(err.split())
+    assert code == 0 and f"models in {folder}" in shown and "lgbm" in shown and "no complete model" not in shown
+
+
+def test_the_readme_lists_every_setting():
+    from pathlib import Path
+
+    from storecast.config import Settings
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [f"STORECAST_{name.upper()}" for name in Settings.model_fields
+               if f"STORECAST_{name.upper()}" not in readme]
+    assert not missing, f"README does not list {missing}"

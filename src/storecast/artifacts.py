@@ -16,7 +16,8 @@ from __future__ import annotations
 
 __all__ = [
     "Bundle", "TreeBundle", "ModelFile", "save_bundle", "load_bundle", "latest_model", "model_files",
-    "publish_model", "check_sha256", "write_card", "file_sha256", "data_fingerprint", "package_versions",
+    "publish_model", "check_sha256", "version_drift", "write_card", "file_sha256", "data_fingerprint",
+    "package_versions",
     "TRUSTED_TYPES", "SERVABLE_KINDS",
 ]
 
@@ -270,8 +271,28 @@ def _check_tree_model(model: Any, path: Path) -> None:
                             "around the prep + model pipeline); retrain with `storecast train`.")
 
 
+def version_drift(card: dict) -> dict[str, tuple[str, str]]:
+    """``{package: (saved with, installed now)}`` for each package of the card whose version differs.
+
+    Why: skops and torch files load across versions, but a tree library or scikit-learn of another
+    release may predict differently; a user should hear it once, at load, not discover it in the numbers.
+    """
+    drift = {}
+    for name, saved in (card.get("versions") or {}).items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if str(saved) != installed:
+            drift[str(name)] = (str(saved), installed)
+    return drift
+
+
 def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
     """Load a model file after checking its card, its sha256, (skops) its types and what it holds.
+
+    A model saved with other package versions than those installed loads with one warning naming them
+    (``version_drift``); ``GET /model`` shows the same.
 
     Raises
     ------
@@ -280,7 +301,16 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
         outside ``TRUSTED_TYPES``, an unreadable file, content that is not a storecast model, a card
         whose kind or versions differ from those the file holds, or an unknown suffix.
     """
-    path = Path(path)
+    bundle = _load_checked(Path(path), level)
+    drift = version_drift(bundle.card)
+    if drift:
+        log.warning("%s was saved with other package versions than those installed (%s): its predictions may "
+                    "differ from those measured at training; retrain with this install to be sure", bundle.path.name,
+                    ", ".join(f"{name} {saved} -> {now}" for name, (saved, now) in sorted(drift.items())))
+    return bundle
+
+
+def _load_checked(path: Path, level: float | None) -> Bundle:
     if path.suffix == ".pt":
         from storecast.models.lstm.forecaster import load_lstm_bundle
 

@@ -49,9 +49,8 @@ class Settings(BaseSettings):
 
     models_dir: Path = Path("models")
     model_path: Path | None = None  # serve this file instead of the newest one in models_dir
-    seed: int = 42
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = "127.0.0.1"  # `storecast serve` binds here unless --host is given
+    port: int = Field(8000, ge=0, le=65535)
     api_token: str | None = None  # when set, every route but /health needs `Authorization: Bearer <token>`
     max_body_bytes: int = 5_000_000
     max_batch_rows: int = 10_000

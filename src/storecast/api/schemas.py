@@ -169,6 +169,10 @@ class ModelCard(BaseModel):
     features: list[str] = Field(default_factory=list)
     interval_levels: list[float] = Field(default_factory=list)
     stores: list[int] = Field(default_factory=list, description="Stores this model can forecast.")
+    versions: dict[str, str] = Field(default_factory=dict, description="Package versions the model was saved with.")
+    version_drift: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Packages whose installed version differs from the saved one: "
+        "{package: {saved, installed}}; empty when the server runs the versions the model was trained with.")
     card: dict[str, Any] = Field(default_factory=dict, description="The full JSON card saved with the model.")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["app", "console", "main"]
+__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP"]
 
 import logging
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -51,6 +52,18 @@ def _root(
         handlers=[RichHandler(console=console, show_path=False, show_time=verbose)],
         force=True,
     )
+
+
+def models_dir_option(value: Path | None) -> Path:
+    """``--models-dir`` when given, else ``STORECAST_MODELS_DIR``, else ``models``: one rule for every command."""
+    if value is not None:
+        return value
+    from storecast.config import load_settings
+
+    return load_settings().models_dir
+
+
+MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."
 
 
 def main() -> None:

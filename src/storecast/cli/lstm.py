@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import app, console
+from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_option
 
 __all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
@@ -62,7 +62,7 @@ def train(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
     until: str | None = typer.Option(None, "--until", help="Last date used for fitting (default: last date)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs (early stopping may end sooner)."),
-    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where the timestamped model goes."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
@@ -73,7 +73,8 @@ def train(
     dataset = load_dataset(data)
     progress, update = _epoch_progress(epochs or LSTMConfig().epochs)
     with progress:
-        path = train_lstm_bundle(dataset, until=until, models_dir=models_dir, epochs=epochs, progress=update)
+        path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
+                                 progress=update)
     console.print(f"saved {path}")
     typer.echo(str(path))
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from storecast.atomic import atomic_write, target_problem
-from storecast.cli._app import app, console
+from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,7 +89,7 @@ def train(
     data: Path = _DATA,
     model: str = _KIND,
     until: str | None = _UNTIL,
-    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where model files go."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
 ) -> None:
     """Fit, calibrate (80%/95% intervals) and save a tree model; prints the saved path."""
     from storecast.data.contract import load_dataset
@@ -99,7 +99,7 @@ def train(
     with _steps(f"train {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        path = train_bundle(ds, kind, _date(until), models_dir, progress=say)
+        path = train_bundle(ds, kind, _date(until), models_dir_option(models_dir), progress=say)
     typer.echo(str(path))
 
 
@@ -184,13 +184,14 @@ def predict(
 
 @models_app.command("list")
 def list_models(
-    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Directory of model files."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
 ) -> None:
     """Table of the complete models (valid card, matching sha256), newest first; then what was skipped and why."""
     from rich.table import Table
 
     from storecast.artifacts import model_files
 
+    models_dir = models_dir_option(models_dir)
     found = list(model_files(models_dir))  # newest first by the UTC stamp in the name, whatever the kind
     complete = [f for f in found if f.complete]
     table = Table(title=f"models in {models_dir} (newest first)")

@@ -32,9 +32,12 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
 def serve(
     model: Path | None = typer.Option(None, "--model", help="Serve this model file."),
     models_dir: Path | None = typer.Option(
-        None, "--models-dir", help="Serve the newest model file in this directory (default: models)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (loopback by default)."),
-    port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
+        None, "--models-dir", help="Serve the newest complete tree model in this directory "
+        "(default: $STORECAST_MODELS_DIR, else models)."),
+    host: str | None = typer.Option(
+        None, "--host", help="Interface to bind (default: $STORECAST_HOST, else 127.0.0.1, loopback only)."),
+    port: int | None = typer.Option(None, "--port", min=0, max=65535,
+                                    help="TCP port (default: $STORECAST_PORT, else 8000)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the model)."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
 ) -> None:
@@ -73,6 +76,8 @@ def serve(
     with console.status(escape(f"loading {path.name}")):
         served = load_served(settings)
     # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
+    host = host if host is not None else settings.host
+    port = port if port is not None else settings.port
     console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s)); {auth_mode(settings)}",
                   soft_wrap=True)
     common: dict[str, Any] = {

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from storecast.api.deps import ServedDep
 from storecast.api.schemas import ModelCard
+from storecast.artifacts import version_drift
 
 router = APIRouter(tags=["model"])
 
@@ -52,5 +53,7 @@ async def model_card(served: ServedDep) -> ModelCard:
         features=[str(f) for f in features] if isinstance(features, list) else [],
         interval_levels=_levels(card),
         stores=served.facts.stores.tolist(),
+        versions={str(k): str(v) for k, v in (card.get("versions") or {}).items()},
+        version_drift={name: {"saved": saved, "installed": now} for name, (saved, now) in version_drift(card).items()},
         card=card,
     )
