@@ -90,6 +90,8 @@ class TreeBundle:
     card: dict
     model: Any = field(repr=False)
     level: float = 0.8
+    # models.compiled.CompiledTrees serving the booster's predict, or None (LightGBM's own, or a forest)
+    compiled: Any = field(default=None, repr=False)
 
     def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, lower, upper) at ``self.level`` for open-day rows."""
@@ -341,8 +343,12 @@ def _load_checked(path: Path, level: float | None) -> Bundle:
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
     default = (card.get("intervals") or {}).get("default_level", 0.8)
+    from storecast.models.compiled import compile_model
+
+    # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
+    compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]))
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
-                      level=float(level if level is not None else default))
+                      level=float(level if level is not None else default), compiled=compiled)
 
 
 def check_sha256(path: Path, card: dict) -> None:

@@ -1,0 +1,287 @@
+"""Compiled trees: a fitted LightGBM booster compiled to native code with ``lleaves``, cached beside its model file.
+
+Why: LightGBM's generic predictor walks 1,200 trees through pointer-chasing loops; lleaves (LLVM) turns
+each tree into straight branches, which predicts the same values several times faster (figures in
+docs/benchmarks.md, "Compiled trees"). Why lleaves over treelite/tl2cgen: it needs no C compiler at run
+time (llvmlite ships LLVM in its wheel), compiles this model faster and matches LightGBM to the last bit
+on the real model; tl2cgen needs gcc on the serving machine.
+
+How it is hooked in: ``install(booster, ...)`` shadows the fitted booster's ``predict`` with a
+``CompiledTrees`` object for the one call inference makes (``SalesRegressor`` calls
+``booster_.predict(X[, num_threads=1])`` on a float64 matrix); any other call goes to LightGBM. The
+model file is never changed: the compiled code is a cache, never the model.
+
+The cache, and why it is checked: loading object code executes it, so a cached file is loaded only when
+its bytes hash to the sha256 recorded beside it in ``sha256sum`` format, and its name carries the model
+file's sha256 and a hash of the compiler versions and the CPU it was built for (code built for another
+CPU may not run here). A mismatch (tampered, truncated, stale) is logged, rebuilt and overwritten, never
+loaded. The record guards against corruption and staleness, not against someone who can write the
+models directory (they could replace the model and its card as well): keep that directory writable by
+the serving user only. Every load then predicts a probe matrix built from the model's own split
+thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative.
+
+``STORECAST_COMPILE=0`` turns compiling off; a missing lleaves or any error falls back to LightGBM's
+predictor with one log line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ENV_VAR", "CompiledTrees", "compile_enabled", "cache_path", "compile_booster", "compile_model",
+           "booster_of", "install", "uninstall", "MAX_REL_DIFF"]
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+import types
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from storecast.atomic import atomic_write_bytes, atomic_write_text
+
+log = logging.getLogger("storecast.compiled")
+
+ENV_VAR = "STORECAST_COMPILE"
+MAX_REL_DIFF = 1e-9  # compiled and LightGBM predictions must agree this closely on the probe, else no swap
+_OFF = ("0", "false", "no", "off")
+_PROBE_ROWS = 512
+_ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant widened to double)
+_PARALLEL_FROM = 2_000  # below this many rows one thread is faster than a thread pool (as in models.trees)
+
+
+def compile_enabled() -> bool:
+    """False when ``STORECAST_COMPILE`` is 0/false/no/off (case-insensitive); on by default."""
+    return os.environ.get(ENV_VAR, "1").strip().lower() not in _OFF
+
+
+@dataclass
+class CompiledTrees:
+    """Stands in for ``Booster.predict``: float64 matrices go to the compiled forest, anything else to LightGBM.
+
+    Attributes
+    ----------
+    forest : lleaves.Model, compiled.
+    fallback : the booster's own bound ``predict``.
+    n_features : int, columns the forest reads.
+    origin : str, "compiled" (this process built it) or "cache" (a checked cached file).
+    cache : Path or None, the cached object file (None when it could not be written).
+    seconds : float, what compiling or loading took.
+    """
+
+    forest: Any = field(repr=False)
+    fallback: Any = field(repr=False)
+    n_features: int
+    origin: str
+    cache: Path | None
+    seconds: float
+
+    def __call__(self, data, *args, num_threads: int | None = None, **kwargs) -> np.ndarray:
+        """``Booster.predict(data[, num_threads=...])``; other arguments or inputs go to LightGBM."""
+        if (args or kwargs or not isinstance(data, np.ndarray) or data.dtype != np.float64 or data.ndim != 2
+                or data.shape[1] != self.n_features or not data.shape[0]):
+            if num_threads is not None:
+                kwargs["num_threads"] = num_threads
+            return self.fallback(data, *args, **kwargs)
+        n_jobs = 1 if num_threads == 1 or data.shape[0] < _PARALLEL_FROM else (os.cpu_count() or 1)
+        return self.forest.predict(_snap_zeros(data), n_jobs=n_jobs)
+
+
+def _snap_zeros(X: np.ndarray) -> np.ndarray:
+    """``X`` with values of magnitude up to LightGBM's ``kZeroThreshold`` (1e-35) set to 0, C-contiguous.
+
+    Why: LightGBM reads such a value as zero (its "missing: zero" branch), lleaves compares it with the
+    threshold as it is; snapping them first makes both take the same branch. Real features never hold
+    them, so this is one vectorised check per call and a copy only when one is found.
+    """
+    tiny = np.abs(X) <= _ZERO
+    if tiny.any() and (X[tiny] != 0).any():
+        X = np.where(tiny, 0.0, X)
+    return np.ascontiguousarray(X)
+
+
+def _target() -> str:
+    """What compiled code depends on besides the model: library versions and the CPU it targets."""
+    import llvmlite.binding as llvm
+
+    llvm.initialize_native_target()
+    try:
+        features = llvm.get_host_cpu_features().flatten()
+    except RuntimeError:  # LLVM cannot read the features: lleaves then compiles without them too
+        features = ""
+    return (f"lleaves {metadata.version('lleaves')} llvmlite {metadata.version('llvmlite')} "
+            f"cpu {llvm.get_host_cpu_name()} {features}")
+
+
+def cache_path(model_path: Path, model_sha256: str) -> Path:
+    """``<model stem>.<sha12>.<target8>.lleaves.o`` beside the model; its record adds ``.sha256``."""
+    target = hashlib.sha256(_target().encode()).hexdigest()[:8]
+    return model_path.with_name(f"{model_path.stem}.{model_sha256[:12]}.{target}.lleaves.o")
+
+
+def _record_of(obj: Path) -> Path:
+    return obj.with_name(obj.name + ".sha256")
+
+
+def _cached_bytes(obj: Path) -> bytes | None:
+    """The cached object's bytes when they hash to its record; None (and a log line when not absent) otherwise."""
+    record = _record_of(obj)
+    if not obj.is_file() and not record.is_file():
+        return None
+    try:
+        recorded = record.read_text(encoding="utf-8").split()[0]
+        data = obj.read_bytes()
+    except (OSError, IndexError, UnicodeDecodeError) as exc:
+        log.warning("compiled-trees cache %s is incomplete (%s): rebuilding it", obj.name, exc)
+        return None
+    if hashlib.sha256(data).hexdigest() != recorded:
+        log.warning("compiled-trees cache %s does not match its recorded sha256 (tampered, truncated or stale): "
+                    "not loaded, rebuilding it", obj.name)
+        return None
+    return data
+
+
+def _thresholds(model_text: str, n_features: int) -> list[np.ndarray]:
+    """Each feature's split thresholds, read from the model text (what a probe must straddle)."""
+    per: list[list[float]] = [[] for _ in range(n_features)]
+    feats = re.findall(r"^split_feature=(.*)$", model_text, flags=re.M)
+    thrs = re.findall(r"^threshold=(.*)$", model_text, flags=re.M)
+    for f_line, t_line in zip(feats, thrs, strict=False):
+        for f, t in zip(f_line.split(), t_line.split(), strict=False):
+            per[int(f)].append(float(t))
+    return [np.unique(np.asarray(v, dtype=np.float64)) for v in per]
+
+
+def _probe(model_text: str, n_features: int, rows: int = _PROBE_ROWS) -> np.ndarray:
+    """Rows whose values sit on, just below and just above the model's split thresholds, and some NaN.
+
+    Why thresholds: a compiled comparison that differs from LightGBM's (``<=`` vs ``<``, float32 vs
+    float64) shows only for values at a threshold, which random data almost never hits.
+    """
+    rng = np.random.default_rng(0)
+    X = np.empty((rows, n_features))
+    for j, thr in enumerate(_thresholds(model_text, n_features)):
+        if not len(thr):
+            X[:, j] = rng.normal(size=rows)
+            continue
+        pick = thr[rng.integers(0, len(thr), rows)]
+        step = rng.integers(-1, 2, rows)  # on, one ulp below or one ulp above the threshold
+        X[:, j] = np.where(step < 0, np.nextafter(pick, -np.inf), np.where(step > 0, np.nextafter(pick, np.inf), pick))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    return X
+
+
+def _max_rel_diff(a: np.ndarray, ref: np.ndarray) -> float:
+    return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), np.finfo(float).tiny), initial=0.0))
+
+
+def _forest(model_text: str, obj: bytes | None) -> tuple[Any, bytes]:
+    """A compiled lleaves model: from ``obj`` (checked bytes) when given, else compiled now; and its object bytes."""
+    import lleaves
+
+    with tempfile.TemporaryDirectory(prefix="storecast-lleaves-") as tmp:  # private: mode 0700
+        txt, cache = Path(tmp) / "model.txt", Path(tmp) / "forest.o"
+        txt.write_text(model_text, encoding="utf-8")
+        if obj is not None:
+            cache.write_bytes(obj)
+        forest = lleaves.Model(model_file=str(txt))
+        forest.compile(cache=str(cache))  # reads cache when present, else compiles and writes it there
+        return forest, cache.read_bytes()
+
+
+def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha256: str | None = None
+                    ) -> CompiledTrees | None:
+    """Compile ``booster`` (or load its checked cache); None, with one log line, when that is impossible.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        The fitted booster whose ``predict`` the result replaces.
+    model_path, model_sha256 : Path and hex str, optional
+        The model file and its (already verified) sha256: with both, the compiled object is cached beside
+        the file and reused by the next load; without, it is compiled in memory only.
+    """
+    start = time.perf_counter()
+    try:
+        import lleaves  # noqa: F401 - only to know it is there
+    except ImportError:
+        log.info("compiled trees off: lleaves is not installed (pip install 'storecast[fast]'); "
+                 "using LightGBM's predictor")
+        return None
+    try:
+        obj_path = cache_path(model_path, model_sha256) if model_path and model_sha256 else None
+        text = booster.model_to_string()
+        n_features = booster.num_feature()
+        lightgbm = types.MethodType(type(booster).predict, booster)  # the method, even when one is installed
+        cached = _cached_bytes(obj_path) if obj_path else None
+        forest, obj = _forest(text, cached)
+        probe = _probe(text, n_features)
+        diff = _max_rel_diff(forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1))
+    except Exception as exc:  # compiling is an optimisation: any failure must leave LightGBM serving
+        log.warning("compiled trees off: compiling the booster failed (%s: %s); using LightGBM's predictor",
+                    type(exc).__name__, exc)
+        return None
+    if not diff <= MAX_REL_DIFF:
+        log.warning("compiled trees off: they differ from LightGBM by %.1e relative on the probe rows (limit "
+                    "%.0e); using LightGBM's predictor", diff, MAX_REL_DIFF)
+        return None
+    if obj_path is not None and cached is None:
+        obj_path = _write_cache(obj_path, obj)
+    origin = "cache" if cached is not None else "compiled"
+    took = time.perf_counter() - start
+    log.info("compiled trees on (%s, %.1f s): %s", origin, took, obj_path.name if obj_path else "in memory")
+    return CompiledTrees(forest, lightgbm, n_features, origin, obj_path, took)
+
+
+def _write_cache(obj_path: Path, obj: bytes) -> Path | None:
+    """Object first, then its record, each atomically: a reader never trusts an object without a record."""
+    try:
+        atomic_write_bytes(obj_path, obj)
+        atomic_write_text(_record_of(obj_path), f"{hashlib.sha256(obj).hexdigest()}  {obj_path.name}\n")
+    except OSError as exc:
+        log.info("compiled trees kept in memory: cannot write the cache beside the model (%s)", exc)
+        return None
+    return obj_path
+
+
+def install(booster: Any, compiled: CompiledTrees) -> None:
+    """Make ``booster.predict`` the compiled forest (an instance attribute shadowing the method)."""
+    booster.predict = compiled
+
+
+def uninstall(booster: Any) -> None:
+    """Give ``booster`` its LightGBM ``predict`` back (before saving it, say)."""
+    if isinstance(booster.__dict__.get("predict"), CompiledTrees):
+        del booster.__dict__["predict"]
+
+
+def booster_of(model: Any) -> Any | None:
+    """The LightGBM booster inside a fitted ConformalRegressor (-> pipeline -> SalesRegressor); None for a forest."""
+    pipe = getattr(model, "estimator_", None)
+    steps = getattr(pipe, "steps", None) or [(None, None)]
+    tree = getattr(steps[-1][1], "estimator_", None)
+    try:
+        return getattr(tree, "booster_", None)  # LGBMRegressor; a RandomForestRegressor has none
+    except Exception:  # lightgbm's not-fitted error: nothing to compile
+        return None
+
+
+def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: str | None = None
+                  ) -> CompiledTrees | None:
+    """Compile and install the booster of a fitted tree model; None when off, a forest, or impossible.
+
+    Why only LightGBM: lleaves compiles LightGBM models only. The RandomForest kind keeps scikit-learn's
+    predictor (treelite could import it, but its deep trees make gcc take minutes: docs/benchmarks.md).
+    """
+    booster = booster_of(model)
+    if booster is None or not compile_enabled():
+        return None
+    compiled = compile_booster(booster, model_path=model_path, model_sha256=model_sha256)
+    if compiled is not None:
+        install(booster, compiled)
+    return compiled

@@ -1,0 +1,172 @@
+"""Compiled trees (models.compiled): equal to LightGBM, cached by the model's sha256, never trusted unchecked.
+
+Every fallback (switched off, lleaves missing, compiling fails, a probe that disagrees) leaves LightGBM's
+own predictor serving and says so in one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.artifacts import load_bundle, save_bundle
+from storecast.models import compiled as cm
+from storecast.predict import predict_frame
+from test_trees_support import fit_small, get_dataset
+
+pytest.importorskip("lleaves")
+
+
+@pytest.fixture(scope="module")
+def ds(request):
+    return get_dataset(request)
+
+
+@pytest.fixture(scope="module")
+def fitted(ds):
+    model, _ = fit_small(ds, n_estimators=60, num_leaves=31)
+    return model
+
+
+@pytest.fixture
+def model_path(fitted, tmp_path):
+    """A fresh model file in its own directory (no cache beside it yet)."""
+    return save_bundle(fitted, kind="lgbm", models_dir=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def rows(ds):
+    """Every test row plus the last 600 train rows (open and closed days), as test-shaped rows."""
+    late = ds.train.tail(600).drop(columns=[s.SALES, s.CUSTOMERS])
+    both = pd.concat([ds.test.drop(columns=[s.ID]), late], ignore_index=True) if ds.test is not None else late
+    return both.reset_index(drop=True)
+
+
+def _caches(folder):
+    return sorted(p.name for p in folder.iterdir() if ".lleaves." in p.name)
+
+
+def test_compiled_predictions_equal_lightgbm_on_every_row(model_path, rows, monkeypatch):
+    compiled = load_bundle(model_path)
+    assert isinstance(compiled.compiled, cm.CompiledTrees)
+    monkeypatch.setenv(cm.ENV_VAR, "0")
+    plain = load_bundle(model_path)
+    assert plain.compiled is None
+    fast, ref = predict_frame(compiled, rows), predict_frame(plain, rows)
+    for col in (s.SALES, "lower", "upper"):
+        a, b = fast[col].to_numpy(), ref[col].to_numpy()
+        assert np.all(np.abs(a - b) <= cm.MAX_REL_DIFF * np.abs(b)), col
+    one = pd.concat([predict_frame(compiled, rows.iloc[[i]]) for i in range(0, len(rows), 97)])
+    assert np.array_equal(one[s.SALES].to_numpy(), fast[s.SALES].to_numpy()[::97])  # a row alone == the batch
+
+
+def test_the_booster_matrix_path_is_exact_and_other_calls_go_to_lightgbm(model_path):
+    bundle = load_bundle(model_path)
+    booster = cm.booster_of(bundle.model)
+    X = cm._probe(booster.model_to_string(), booster.num_feature(), rows=3000)  # above the thread-pool size
+    lgbm = type(booster).predict
+    np.testing.assert_allclose(booster.predict(X), lgbm(booster, X), rtol=cm.MAX_REL_DIFF, atol=0)
+    np.testing.assert_allclose(booster.predict(X[:5], num_threads=1), lgbm(booster, X[:5]), rtol=1e-9, atol=0)
+    leaves = booster.predict(X[:5], pred_leaf=True)  # not a plain prediction: LightGBM answers it
+    assert leaves.shape == (5, booster.num_trees())
+    cm.uninstall(booster)
+    assert "predict" not in vars(booster)
+
+
+def test_the_cache_is_written_beside_the_model_and_reused(model_path):
+    first = load_bundle(model_path)
+    assert first.compiled.origin == "compiled"
+    sha12 = first.card["sha256"][:12]
+    names = _caches(model_path.parent)
+    assert len(names) == 2 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
+    record = (model_path.parent / names[1]).read_text().split()
+    assert record == [__import__("hashlib").sha256((model_path.parent / names[0]).read_bytes()).hexdigest(), names[0]]
+    assert load_bundle(model_path).compiled.origin == "cache"
+
+
+def test_the_cache_does_not_disturb_the_model_listing(model_path):
+    from storecast.artifacts import latest_model, model_files
+
+    load_bundle(model_path)
+    assert [f.path for f in model_files(model_path.parent)] == [model_path]
+    assert latest_model(model_path.parent) == model_path
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "drop the record"])
+def test_a_damaged_cache_is_never_loaded_but_rebuilt(model_path, damage, caplog):
+    obj = load_bundle(model_path).compiled.cache
+    data = obj.read_bytes()
+    if damage == "flip a byte":
+        obj.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+    elif damage == "truncate":
+        obj.write_bytes(data[: len(data) // 2])
+    else:
+        obj.with_name(obj.name + ".sha256").unlink()
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        again = load_bundle(model_path).compiled
+    assert again.origin == "compiled"  # rebuilt, not loaded from the damaged file
+    assert "rebuilding" in caplog.text or damage == "drop the record"
+    assert obj.read_bytes() == data or damage != "flip a byte"  # rewritten with good bytes
+    assert load_bundle(model_path).compiled.origin == "cache"
+
+
+def test_a_cache_of_another_model_file_is_not_used(model_path, tmp_path_factory, fitted):
+    load_bundle(model_path)
+    other = save_bundle(fitted, kind="lgbm", models_dir=tmp_path_factory.mktemp("other"))
+    for name in _caches(model_path.parent):  # a cache copied over under the other model's stem
+        shutil.copy(model_path.parent / name, other.parent / name.replace(model_path.stem, other.stem))
+    assert load_bundle(other).compiled.origin == "compiled"  # its sha256 differs: another key
+
+
+def test_switched_off_by_the_environment(model_path, monkeypatch):
+    monkeypatch.setenv(cm.ENV_VAR, "off")
+    bundle = load_bundle(model_path)
+    assert bundle.compiled is None and "predict" not in vars(cm.booster_of(bundle.model))
+    assert _caches(model_path.parent) == []
+
+
+def test_without_lleaves_lightgbm_serves_with_one_log_line(model_path, monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "lleaves", None)  # import lleaves -> ImportError
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        bundle = load_bundle(model_path)
+    assert bundle.compiled is None
+    assert [r.message for r in caplog.records if r.name == "storecast.compiled"] == [
+        "compiled trees off: lleaves is not installed (pip install 'storecast[fast]'); using LightGBM's predictor"]
+
+
+def test_a_compile_error_falls_back(model_path, monkeypatch, caplog):
+    def broken(*_a, **_k):
+        raise RuntimeError("LLVM ERROR: out of memory")
+
+    monkeypatch.setattr(cm, "_forest", broken)
+    with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
+        assert load_bundle(model_path).compiled is None
+    assert "compiling the booster failed (RuntimeError: LLVM ERROR: out of memory)" in caplog.text
+
+
+def test_a_probe_that_disagrees_falls_back(model_path, monkeypatch, caplog):
+    monkeypatch.setattr(cm, "_max_rel_diff", lambda a, ref: 1e-6)
+    with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
+        assert load_bundle(model_path).compiled is None
+    assert "differ from LightGBM by 1.0e-06" in caplog.text
+    assert _caches(model_path.parent) == []  # nothing cached from a disagreeing build
+
+
+def test_a_read_only_models_directory_compiles_in_memory(model_path, monkeypatch):
+    def refuse(*_a, **_k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cm, "atomic_write_bytes", refuse)
+    bundle = load_bundle(model_path)
+    assert bundle.compiled is not None and bundle.compiled.cache is None
+
+
+def test_a_forest_is_left_to_scikit_learn(ds, tmp_path):
+    model, _ = fit_small(ds, kind="rf", n_estimators=3)
+    assert load_bundle(save_bundle(model, kind="rf", models_dir=tmp_path)).compiled is None
