@@ -8,15 +8,11 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from storecast.atomic import atomic_write, target_problem
+from storecast.atomic import target_problem
 from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_option
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -46,21 +42,23 @@ def _kind(value: str) -> str:
     return value
 
 
-def _outside_training(bundle, dates: pd.Series) -> str | None:
+def _outside_training(bundle, late: int, early: int) -> str | None:
     """One sentence when rows lie before the model's training data or past its calibrated horizon, else None.
 
-    Why a warning and not an error: forecasting further out is a legitimate request, but the intervals
-    were calibrated on 1..42-day-ahead errors, so the reader must know when a band was never measured.
+    ``late``/``early``: the rows after the calibrated horizon and before the training start
+    (``batch.BatchResult`` counts them). Why a warning and not an error: forecasting further out is a
+    legitimate request, but the intervals were calibrated on 1..42-day-ahead errors, so the reader must
+    know when a band was never measured.
     """
     from storecast.predict import calibrated_through, training_start
     from storecast.schema import HORIZON_DAYS
 
     parts = []
     through, start = calibrated_through(bundle), training_start(bundle)
-    if through is not None and (late := int((dates > through).sum())):
+    if through is not None and late:
         parts.append(f"{late:,} row(s) lie after {through:%Y-%m-%d}, more than {HORIZON_DAYS} days after the "
                      "model's training end: their intervals' coverage was never measured (retrain on recent data)")
-    if start is not None and (early := int((dates < start).sum())):
+    if start is not None and early:
         parts.append(f"{early:,} row(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")
     return "; ".join(parts) or None
 
@@ -142,18 +140,26 @@ def predict(
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
     input: Path | None = typer.Option(
-        None, "--input", help="Rows to forecast, in test.csv's layout or train.csv's (Sales/Customers are "
-        "ignored, Id = row number); default DATA/test.csv."),
+        None, "--input", help="Rows to forecast, CSV or parquet (.parquet), in test.csv's layout or train.csv's "
+        "(Sales/Customers are ignored, Id = row number); default DATA/test.csv."),
     out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
+    chunk_rows: int = typer.Option(
+        100_000, "--chunk-rows", min=1, help="Rows read, forecast and written at a time: a longer input is "
+        "streamed in chunks (memory stays bounded), the output written as it goes and renamed at the end."),
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
     # --out is checked first: never an input file or the model, never a link, device or directory, and its
-    # directory must take a new file. Rows past the calibrated horizon (training end + 42 days) or before
-    # the training data get a warning line.
+    # directory must take a new file. The first chunk of rows is read and checked before the model loads
+    # (a bad input fails fast); the others stream through predict_frame with a progress bar. Rows past the
+    # calibrated horizon (training end + 42 days) or before the training data get a warning line.
+    from itertools import chain
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from storecast import schema as s
     from storecast.artifacts import load_bundle
-    from storecast.data.contract import load_rows, load_train
-    from storecast.predict import predict_frame
+    from storecast.batch import count_rows, iter_rows, predict_chunks
+    from storecast.data.contract import load_train
 
     rows_path = input or data / s.TEST_FILE
     inputs = [rows_path, model, model.with_suffix(".json"),
@@ -164,22 +170,25 @@ def predict(
 
         raise OutputPathError(f"--out: {problem}")
     with _steps("predict") as say:
-        say("read rows")  # the input is checked before anything slow happens
-        rows = load_rows(rows_path)
+        say("read rows")
+        total = count_rows(rows_path) if rows_path.is_file() else 0
+        chunks = iter_rows(rows_path, chunk_rows)
+        first = next(chunks)
         say(f"load {model.name}")
         bundle = load_bundle(model)
         history = None
         if getattr(bundle, "needs_history", False):
             history = load_train(data / s.TRAIN_FILE)
-        outside = _outside_training(bundle, rows[s.DATE])
-        if outside:
-            console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
-        say(f"forecast {len(rows):,} rows")
-        frame = predict_frame(bundle, rows, history=history)
-        frame[s.DATE] = frame[s.DATE].dt.strftime("%Y-%m-%d")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(out, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.2f"))
-    console.print(f"wrote {len(frame):,} forecasts to {out}")
+        say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
+    with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False, disable=total <= len(first)) as bar:
+        task = bar.add_task("forecast", total=total or None)
+        result = predict_chunks(bundle, chain([first], chunks), out, history=history,
+                                on_chunk=lambda n: bar.advance(task, n))
+    outside = _outside_training(bundle, result.after_calibrated, result.before_training)
+    if outside:
+        console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
+    console.print(f"wrote {result.rows:,} forecasts to {out}")
 
 
 @models_app.command("list")

@@ -1,0 +1,178 @@
+"""``predict_file``: forecast a rows file of any size through ``predict_frame``, chunk by chunk.
+
+Why chunks: memory stays bounded by the chunk size instead of the file size, and the output is written
+as each chunk is forecast, into a temp file beside the target that is renamed at the end (a reader
+never sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
+read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
+refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
+(``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BatchResult", "count_rows", "iter_rows", "predict_chunks", "predict_file", "DEFAULT_CHUNK_ROWS"]
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.atomic import atomic_write
+from storecast.data.contract import load_rows, validate_rows
+from storecast.errors import ContractProblem, DataContractError
+from storecast.predict import calibrated_through, predict_frame, training_start
+
+DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
+_PARQUET = (".parquet", ".pq")
+_ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X, got Y: fix"
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in _PARQUET
+
+
+def count_rows(path: str | Path) -> int:
+    """Data rows in a CSV (lines after the header, by counting newlines) or a parquet file (its footer)."""
+    path = Path(path)
+    if _is_parquet(path):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    lines, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(lines + (last != b"\n") - 1, 0)
+
+
+def _rows_of(frame: pd.DataFrame, path: Path, done: int) -> pd.DataFrame:
+    """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers, Id = row number.
+
+    The row contract names chunk positions (``row i``); they are turned into the file's own lines (CSV,
+    header = line 1) or row numbers (parquet, from 0), so a message points into the file, not the chunk.
+    """
+    if s.SALES in frame.columns:
+        frame = frame.drop(columns=[c for c in (s.SALES, s.CUSTOMERS, s.ID) if c in frame.columns])
+        frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
+    try:
+        return validate_rows(frame, source=path.name)
+    except DataContractError as exc:
+        raise DataContractError([_located(p, path, done) for p in exc.problems]) from None
+
+
+def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem:
+    found = _ROW.match(problem.message)
+    if found is None:
+        return problem
+    i, rest = done + int(found.group(1)), found.group(2)
+    if _is_parquet(path):
+        return replace(problem, message=f"row {i}: {rest}")
+    return replace(problem, message=rest, line=i + 2)
+
+
+def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Validated test-shaped rows of ``path`` (CSV or parquet), at most ``chunk_rows`` at a time, in file order."""
+    path = Path(path)
+    if not path.is_file() or (not _is_parquet(path) and count_rows(path) <= chunk_rows):
+        yield load_rows(path)  # one chunk: the file contract, with line numbers (and its missing-file message)
+        return
+    done = 0
+    for frame in _frames(path, chunk_rows):
+        frame.index = pd.RangeIndex(done, done + len(frame))
+        yield _rows_of(frame, path, done)
+        done += len(frame)
+
+
+def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    if _is_parquet(path):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+            for batch in batches:
+                yield batch.to_pandas()
+        except (pa.ArrowException, OSError) as exc:
+            raise DataContractError(ContractProblem(path.name, f"cannot be read as parquet ({exc})")) from None
+        return
+    # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open)
+    yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, na_values=[""])
+
+
+@dataclass
+class BatchResult:
+    """What ``predict_file`` wrote, and how many rows lie outside what the model was trained and calibrated for."""
+
+    rows: int = 0
+    chunks: int = 0
+    after_calibrated: int = 0  # rows after training end + schema.HORIZON_DAYS: their interval coverage is unmeasured
+    before_training: int = 0  # rows before the first training day
+
+
+def _write(frame: pd.DataFrame, fh: Any, header: bool) -> None:
+    frame[s.DATE] = frame[s.DATE].dt.strftime("%Y-%m-%d")
+    frame.to_csv(fh, index=False, header=header, float_format="%.2f", quoting=csv.QUOTE_MINIMAL)
+
+
+def predict_file(bundle: Any, path: str | Path, out: str | Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                 history: pd.DataFrame | None = None, on_chunk: Callable[[int], object] | None = None,
+                 ) -> BatchResult:
+    """Forecast every row of ``path`` (CSV or parquet, test.csv's layout or train.csv's) into the CSV ``out``.
+
+    ``predict_chunks(bundle, iter_rows(path, chunk_rows), out, ...)``; see there.
+    """
+    return predict_chunks(bundle, iter_rows(path, chunk_rows), out, history=history, on_chunk=on_chunk)
+
+
+def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path, *,
+                   history: pd.DataFrame | None = None, on_chunk: Callable[[int], object] | None = None,
+                   ) -> BatchResult:
+    """Forecast each chunk of rows with ``predict_frame`` and append it to the CSV ``out``.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        From ``artifacts.load_bundle``.
+    chunks : iterable of DataFrame
+        Test-shaped rows (``iter_rows``), forecast and written in turn.
+    out : path
+        Id,Store,Date,Sales,lower,upper; written atomically: a temp file beside it, renamed once every
+        chunk is written.
+    history : DataFrame, optional
+        Passed to ``predict_frame`` (models that need past sales).
+    on_chunk : callable, optional
+        Called with the number of rows of each chunk once it is written (progress bars).
+
+    Raises
+    ------
+    DataContractError
+        A chunk breaks the contract; nothing is written to ``out``.
+    """
+    result = BatchResult()
+    through, start = calibrated_through(bundle), training_start(bundle)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for rows in chunks:
+                dates = rows[s.DATE]
+                if through is not None:
+                    result.after_calibrated += int((dates > through).sum())
+                if start is not None:
+                    result.before_training += int((dates < start).sum())
+                frame = predict_frame(bundle, rows, history=history)
+                _write(frame, fh, header=result.chunks == 0)
+                result.rows += len(frame)
+                result.chunks += 1
+                if on_chunk is not None:
+                    on_chunk(len(frame))
+
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, write)
+    return result

@@ -1,0 +1,125 @@
+"""batch.predict_file / `storecast predict --chunk-rows`: any chunking writes the same bytes as one chunk.
+
+Parquet and CSV inputs give the same forecasts; a bad cell in a later chunk stops the run with the
+chunk's lines named, and nothing is left at ``--out``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.artifacts import load_bundle, save_bundle
+from storecast.batch import count_rows, iter_rows, predict_file
+from storecast.errors import DataContractError
+from test_trees_support import fit_small, get_dataset
+
+
+@pytest.fixture(scope="module")
+def ds(request):
+    return get_dataset(request)
+
+
+@pytest.fixture(scope="module")
+def model_path(ds, tmp_path_factory):
+    model, _ = fit_small(ds)
+    return save_bundle(model, kind="lgbm", models_dir=tmp_path_factory.mktemp("m"))
+
+
+@pytest.fixture(scope="module")
+def bundle(model_path):
+    return load_bundle(model_path)
+
+
+@pytest.fixture(scope="module")
+def rows_csv(ds, tmp_path_factory):
+    """A test.csv-shaped file of 1,000 rows (with an empty Open cell, as test.csv has)."""
+    late = ds.train.tail(1000).drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+    late.insert(0, s.ID, range(1, len(late) + 1))
+    text = late.assign(**{s.DATE: late[s.DATE].dt.strftime("%Y-%m-%d")}).astype(str)
+    text.loc[5, s.OPEN] = ""
+    path = tmp_path_factory.mktemp("rows") / "rows.csv"
+    text.to_csv(path, index=False)
+    return path
+
+
+def test_count_rows_counts_data_lines(rows_csv, tmp_path):
+    assert count_rows(rows_csv) == 1000
+    no_newline = tmp_path / "x.csv"
+    no_newline.write_text("a,b\n1,2\n3,4")
+    assert count_rows(no_newline) == 2
+
+
+@pytest.mark.parametrize("chunk_rows", [1000, 333, 1])
+def test_any_chunking_writes_the_same_file(bundle, rows_csv, tmp_path, chunk_rows):
+    whole, chunked = tmp_path / "whole.csv", tmp_path / "chunked.csv"
+    predict_file(bundle, rows_csv, whole, chunk_rows=10_000)
+    result = predict_file(bundle, rows_csv, chunked, chunk_rows=chunk_rows)
+    assert result.rows == 1000 and result.chunks == -(-1000 // chunk_rows)
+    assert chunked.read_bytes() == whole.read_bytes()
+    assert pd.read_csv(whole)[s.ID].tolist() == list(range(1, 1001))
+
+
+def test_parquet_input_gives_the_csv_forecasts(bundle, rows_csv, tmp_path):
+    frame = pd.read_csv(rows_csv, dtype={s.STATE_HOLIDAY: str})
+    frame[s.DATE] = pd.to_datetime(frame[s.DATE])
+    frame[s.OPEN] = frame[s.OPEN].fillna(1).astype("int64")
+    parquet = tmp_path / "rows.parquet"
+    frame.to_parquet(parquet, index=False)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    predict_file(bundle, rows_csv, a)
+    predict_file(bundle, parquet, b, chunk_rows=300)
+    assert b.read_bytes() == a.read_bytes()
+
+
+def test_train_layout_in_chunks_numbers_rows_like_the_file_contract(ds, bundle, tmp_path):
+    train = ds.train.tail(500).assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
+    path = tmp_path / "past.csv"
+    train.to_csv(path, index=False)
+    one, many = tmp_path / "one.csv", tmp_path / "many.csv"
+    predict_file(bundle, path, one)
+    predict_file(bundle, path, many, chunk_rows=128)
+    assert many.read_bytes() == one.read_bytes()
+    assert pd.read_csv(many)[s.ID].tolist() == list(range(1, 501))
+
+
+def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, rows_csv, tmp_path):
+    lines = rows_csv.read_text().splitlines()
+    cells = lines[701].split(",")
+    cells[1] = "x"  # Store of data row 701 (line 702)
+    lines[701] = ",".join(cells)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.csv"
+    with pytest.raises(DataContractError, match=r"bad\.csv, line 702, column `Store`: expected"):
+        predict_file(bundle, bad, out, chunk_rows=200)
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+
+
+def test_a_file_that_is_not_parquet_is_one_contract_error(tmp_path):
+    fake = tmp_path / "rows.parquet"
+    fake.write_text("Store,Date\n1,2015-08-01\n")
+    with pytest.raises(DataContractError, match=r"rows\.parquet: cannot be read as parquet"):
+        list(iter_rows(fake))
+
+
+def test_one_chunk_keeps_the_file_contract(rows_csv, tmp_path):
+    dup = tmp_path / "dup.csv"
+    text = rows_csv.read_text().splitlines()
+    dup.write_text("\n".join([*text, text[1].replace(text[1].split(",")[0], "1001", 1)]) + "\n")
+    with pytest.raises(DataContractError, match="line"):
+        next(iter_rows(dup))  # a repeated (Store, Date) is refused by the file contract, located by line
+
+
+def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_csv, ds, tmp_path):
+    data = rows_csv.parent
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data), "--input", str(rows_csv),
+                            "--out", str(a))
+    assert code == 0, err
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data), "--input", str(rows_csv),
+                            "--out", str(b), "--chunk-rows", "250")
+    assert code == 0, err
+    assert "in chunks of 250" in err and "wrote 1,000 forecasts" in " ".join(err.split())
+    assert b.read_bytes() == a.read_bytes()
