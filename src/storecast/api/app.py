@@ -24,7 +24,7 @@ from storecast.api.batching import Columns, MicroBatcher, Result
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
-from storecast.api.routes import health, model, predict
+from storecast.api.routes import health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served, rows_frame
 from storecast.config import Settings, load_settings, token_problem
 from storecast.errors import StorecastError
@@ -109,6 +109,8 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.include_router(health.router, dependencies=guarded)
     app.include_router(model.router, dependencies=guarded)
     app.include_router(predict.router, dependencies=guarded)
+    app.include_router(plan.router, dependencies=guarded)
+    app.include_router(page.router)  # the page and its assets hold no data; their API calls carry the token
     # Added last = outermost: the log line times the whole request, size limit and timeout included.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_s)

@@ -1,0 +1,253 @@
+"""Promotion planning: a store's usual plan against a scenario, and where one extra promo week gains most.
+
+Why one module: ``POST /plan``, ``POST /plan/rank``, ``storecast plan`` and the bench scripts must give the
+same numbers, so they all build their rows here and predict through ``storecast.predict.predict_frame``.
+
+- The *usual* plan is ``api.plan.default_plan`` (what ``/forecast`` assumes). A *scenario* replaces its
+  promo days and/or closed days by the lists given; everything else (holidays, school holidays) stays.
+- A *gain* is the model's forecast with promos minus its forecast without, on the same days. Nothing is
+  clipped: when the model forecasts less on a promo day, the difference is negative and shown as such.
+- Ranking predicts every store's usual plan in one batch and every candidate extra promo week
+  (Monday..Friday, inside the period, without a usual promo) in a second. Only the changed days need
+  predicting because a storecast forecast depends on its own row alone (``tests/test_predict.py``
+  checks every row alone equals its batch row), so the other days of a scenario cannot move.
+"""
+
+from __future__ import annotations
+
+__all__ = ["NoPromoWeekError", "PlanForecast", "Scenario", "Ranking", "day_problems", "scenario_plan", "plan_scenario",
+           "rank_stores", "outer_bundle", "promo_weeks"]
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.api.plan import DayPlan, default_plan
+from storecast.api.serving import StoreFacts, rows_frame
+from storecast.errors import StorecastError
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_WEEKDAYS = 5  # promos run Monday..Friday
+
+
+def _day(date: dt.date) -> int:
+    return date.toordinal() - _EPOCH_ORDINAL
+
+
+def _date(day: int) -> dt.date:
+    return dt.date.fromordinal(int(day) + _EPOCH_ORDINAL)
+
+
+class NoPromoWeekError(StorecastError, ValueError):
+    """The period holds no Monday..Friday week free of usual promos, so no extra promo week can be ranked."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanForecast:
+    """One plan of one store and its forecast, column-wise (``days`` are days since 1970-01-01).
+
+    ``lower``/``upper`` are at the model's served level; ``outer_lower``/``outer_upper`` at its widest
+    other calibrated level (None when the model has only one).
+    """
+
+    days: np.ndarray
+    open: np.ndarray
+    promo: np.ndarray
+    sales: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    outer_lower: np.ndarray | None = None
+    outer_upper: np.ndarray | None = None
+
+    @property
+    def total(self) -> float:
+        """Forecast sales summed over the period."""
+        return float(self.sales.sum())
+
+    def dates(self) -> list[str]:
+        """ISO dates of the days."""
+        return [_date(d).isoformat() for d in self.days.tolist()]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """The usual plan and a scenario of one store over the same days, with their levels."""
+
+    store: int
+    usual: PlanForecast
+    scenario: PlanForecast
+    level: float | None
+    outer_level: float | None
+
+    @property
+    def difference(self) -> np.ndarray:
+        """Scenario minus usual sales, day by day."""
+        return self.scenario.sales - self.usual.sales
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranking:
+    """Stores ranked by the forecast gain of one extra promo week; ``table`` has one row per store."""
+
+    start: dt.date
+    days: int
+    weeks: list[dt.date]  # Mondays of the candidate extra promo weeks
+    table: pd.DataFrame  # store, gain, gain_pct, usual_total, week; best gain first
+
+
+def day_problems(days: Sequence[dt.date], start: dt.date, n: int) -> list[tuple[int, str, str]]:
+    """``(index, message, type)`` for each date outside ``start..start+n-1`` or listed twice."""
+    end = start + dt.timedelta(days=n - 1)
+    seen: set[dt.date] = set()
+    out = []
+    for i, day in enumerate(days):
+        if not start <= day <= end:
+            out.append((i, f"{day} is outside the planning window {start}..{end}: list only days from "
+                        "`start` to `start + days - 1`", "plan_date"))
+        elif day in seen:
+            out.append((i, f"{day} is listed twice", "plan_duplicate"))
+        else:
+            seen.add(day)
+    return out
+
+
+def scenario_plan(usual: DayPlan, *, promo_days: Sequence[dt.date] | None = None,
+                  closed_days: Sequence[dt.date] | None = None) -> DayPlan:
+    """``usual`` with its promo days and/or closed days replaced by exactly the given dates.
+
+    ``None`` keeps the usual days; an empty list means none (no promo, or never closed). Dates must lie
+    inside the plan's window (see ``day_problems``).
+    """
+    promo, open_ = usual.promo.copy(), usual.open.copy()
+    first = int(usual.days[0])
+    if promo_days is not None:
+        promo[:] = 0
+        promo[[_day(d) - first for d in promo_days]] = 1
+    if closed_days is not None:
+        open_[:] = 1
+        open_[[_day(d) - first for d in closed_days]] = 0
+    return DayPlan(days=usual.days, open=open_, promo=promo, state_holiday=list(usual.state_holiday),
+                   school_holiday=usual.school_holiday.copy())
+
+
+def outer_bundle(bundle: Any) -> tuple[float | None, Any | None]:
+    """The bundle's served level, and a copy of it serving its widest other calibrated level (or None).
+
+    Why a copy: ``predict_frame`` answers at the bundle's one level; the page draws 80% and 95% bands,
+    so the 95% band is the same model asked at its other calibrated level, still through ``predict_frame``.
+    """
+    level = getattr(bundle, "level", None)
+    levels = ((getattr(bundle, "card", None) or {}).get("intervals") or {}).get("levels") or []
+    others = [float(lv) for lv in levels if level is None or abs(float(lv) - level) > 1e-9]
+    if level is None or not others or not dataclasses.is_dataclass(bundle):
+        return level, None
+    return float(level), dataclasses.replace(bundle, level=max(others))
+
+
+def _forecast(bundle: Any, outer: Any | None, store: int, plan: DayPlan) -> PlanForecast:
+    from storecast.predict import predict_frame  # lazily: pandera and the model stack load on first use
+
+    n = len(plan.days)
+    rows = rows_frame(np.full(n, store, dtype=np.int64), plan.days, plan.open, plan.promo, plan.state_holiday,
+                      plan.school_holiday)
+    out = predict_frame(bundle, rows)
+    wide = predict_frame(outer, rows) if outer is not None else None
+    return PlanForecast(
+        days=np.asarray(plan.days), open=np.asarray(plan.open), promo=np.asarray(plan.promo),
+        sales=out[s.SALES].to_numpy(dtype=float), lower=out["lower"].to_numpy(dtype=float),
+        upper=out["upper"].to_numpy(dtype=float),
+        outer_lower=None if wide is None else wide["lower"].to_numpy(dtype=float),
+        outer_upper=None if wide is None else wide["upper"].to_numpy(dtype=float),
+    )
+
+
+def plan_scenario(bundle: Any, facts: StoreFacts, store: int, start: dt.date, n: int, *,
+                  promo_days: Sequence[dt.date] | None = None,
+                  closed_days: Sequence[dt.date] | None = None) -> Scenario:
+    """Forecast ``store``'s usual plan and the scenario for ``n`` days from ``start`` (four small predictions)."""
+    usual = default_plan(facts, store, _day(start), n)
+    changed = scenario_plan(usual, promo_days=promo_days, closed_days=closed_days)
+    level, outer = outer_bundle(bundle)
+    return Scenario(store=store, usual=_forecast(bundle, outer, store, usual),
+                    scenario=_forecast(bundle, outer, store, changed), level=level,
+                    outer_level=None if outer is None else float(outer.level))
+
+
+def promo_weeks(promo: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate extra promo weeks: ``(mondays, free)``.
+
+    ``promo`` is stores x days (0/1) from day ``first``. ``mondays`` are the day offsets of the Mondays
+    whose Monday..Friday lies inside the window; ``free`` (stores x Mondays) is True where that block
+    has no usual promo.
+    """
+    n = promo.shape[1]
+    dow = (first + np.arange(n) + 3) % 7  # 0 = Monday
+    mondays = np.flatnonzero((dow == 0) & (np.arange(n) + _WEEKDAYS <= n))
+    if not len(mondays):
+        return mondays, np.zeros((promo.shape[0], 0), dtype=bool)
+    block = mondays[:, None] + np.arange(_WEEKDAYS)[None, :]  # Mondays x 5
+    free = ~promo[:, block].astype(bool).any(axis=2)  # stores x Mondays
+    return mondays, free
+
+
+def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
+                stores: Sequence[int] | None = None) -> Ranking:
+    """Rank ``stores`` (default: all the model knows) by the gain of their best extra promo week.
+
+    Two ``predict_frame`` calls: every store's usual plan, then each candidate week's five days with
+    promo on. ``gain`` is the week's forecast with promo minus without (sales); ``gain_pct`` is that gain
+    in percent of the store's usual total over the whole period.
+
+    Raises
+    ------
+    NoPromoWeekError
+        The period holds no Monday..Friday week free of usual promos (too short, or promos every week).
+    """
+    from storecast.predict import predict_frame
+
+    ids = np.asarray(facts.stores if stores is None else stores, dtype=np.int64)
+    first = _day(start)
+    plans = [default_plan(facts, int(st), first, n) for st in ids.tolist()]
+    opened = np.stack([p.open for p in plans])
+    promo = np.stack([p.promo for p in plans])
+    codes = [c for p in plans for c in p.state_holiday]
+    school = np.stack([p.school_holiday for p in plans])
+    days = np.broadcast_to(first + np.arange(n, dtype=np.int64), (len(ids), n))
+    usual = predict_frame(bundle, rows_frame(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes,
+                                             school.ravel()))[s.SALES].to_numpy(dtype=float).reshape(len(ids), n)
+
+    mondays, free = promo_weeks(promo, first)
+    if not free.any():
+        end = start + dt.timedelta(days=n - 1)
+        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan a longer "
+                               "period (42 days hold three such weeks)")
+    st_i, wk_i = np.nonzero(free)  # one candidate (store, Monday) per pair
+    cols = mondays[wk_i][:, None] + np.arange(_WEEKDAYS)[None, :]  # candidates x 5 day offsets
+    rows_i = np.repeat(st_i, _WEEKDAYS)
+    flat = cols.ravel()
+    code_grid = np.asarray(codes, dtype=object).reshape(len(ids), n)
+    promoted = predict_frame(bundle, rows_frame(
+        ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
+        code_grid[rows_i, flat].tolist(), school[rows_i, flat]))[s.SALES].to_numpy(dtype=float)
+    gain_c = (promoted - usual[rows_i, flat]).reshape(-1, _WEEKDAYS).sum(axis=1)
+
+    gain = np.full(free.shape, -np.inf)
+    gain[st_i, wk_i] = gain_c
+    best = gain.argmax(axis=1)
+    has = free.any(axis=1)
+    best_gain = np.where(has, gain[np.arange(len(ids)), best], np.nan)
+    total = usual.sum(axis=1)
+    table = pd.DataFrame({
+        "store": ids, "gain": best_gain,
+        "gain_pct": np.divide(100 * best_gain, total, out=np.full(len(ids), np.nan), where=total > 0),
+        "usual_total": total,
+        "week": [_date(first + int(mondays[b])).isoformat() if h else None for b, h in zip(best, has, strict=True)],
+    })
+    table = table.sort_values(["gain", "store"], ascending=[False, True], na_position="last", kind="stable")
+    return Ranking(start=start, days=n, weeks=[_date(first + int(m)) for m in mondays[free.any(axis=0)]],
+                   table=table.reset_index(drop=True))

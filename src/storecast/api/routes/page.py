@@ -1,0 +1,46 @@
+"""``GET /`` (the promotion planner page) and ``GET /web/{name}`` (its script and style sheet).
+
+Outside the token guard on purpose: the files hold no data. The page asks for a token when the server
+wants one and sends it as ``Authorization: Bearer`` on its API calls, which are guarded as usual. The
+assets ship inside the package (``storecast/web``), so the page works offline: no CDN, no library.
+"""
+
+from __future__ import annotations
+
+__all__ = ["router"]
+
+from functools import lru_cache
+from importlib import resources
+
+from fastapi import APIRouter, HTTPException, Response
+
+router = APIRouter(tags=["page"], include_in_schema=False)
+
+# The only files served: a fixed table, so no request path ever reaches the file system.
+_ASSETS = {"planner.js": "text/javascript; charset=utf-8", "planner.css": "text/css; charset=utf-8"}
+# Everything from this origin only: no inline script, no CDN, no frames (the page is never embedded).
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+
+
+@lru_cache(maxsize=8)
+def _read(name: str) -> bytes:
+    return resources.files("storecast").joinpath("web", name).read_bytes()
+
+
+@router.get("/")
+async def page() -> Response:
+    """The promotion planner: a store's forecast with bands, promo/closure weeks to switch, the ranking."""
+    return Response(_read("index.html"), media_type="text/html; charset=utf-8", headers=_HEADERS)
+
+
+@router.get("/web/{name}")
+async def asset(name: str) -> Response:
+    """The page's script or style sheet."""
+    media = _ASSETS.get(name)
+    if media is None:
+        raise HTTPException(404, f"no asset {name!r}")
+    return Response(_read(name), media_type=media, headers=_HEADERS)

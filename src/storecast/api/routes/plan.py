@@ -1,0 +1,121 @@
+"""``POST /plan`` (one store: usual plan vs a scenario) and ``POST /plan/rank`` (where an extra promo week gains most).
+
+Thin: check the request against the model (known store, window, listed dates), run ``api.planner`` in a
+worker thread (one planning job at a time, so a ranking of every store cannot starve the event loop or
+pile up) and write the answer from its arrays.
+"""
+
+from __future__ import annotations
+
+__all__ = ["router"]
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Response
+
+from storecast.api.deps import ServedDep
+from storecast.api.errors import InputError
+from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
+from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
+from storecast.api.schemas import MAX_DATE, ErrorBody
+
+router = APIRouter(tags=["plan"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
+    413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
+    503: {"model": ErrorBody, "description": "No model loaded yet"},
+}
+_ONE_AT_A_TIME = anyio.CapacityLimiter(1)
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    return Response(json.dumps(payload, allow_nan=False, separators=(",", ":")), media_type="application/json")
+
+
+def _check_window(start: dt.date, days: int) -> None:
+    end = start + dt.timedelta(days=days - 1)
+    if end > MAX_DATE:
+        raise InputError([(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date this API "
+                           "serves: move `start` earlier or ask for fewer `days`", "date_range")])
+
+
+def _calibrated_through(served: Any) -> str | None:
+    from storecast.predict import calibrated_through
+
+    through = calibrated_through(served.bundle)
+    return None if through is None else through.date().isoformat()
+
+
+def _side(f: PlanForecast) -> dict[str, Any]:
+    outer_lo = f.outer_lower.tolist() if f.outer_lower is not None else [None] * len(f.days)
+    outer_hi = f.outer_upper.tolist() if f.outer_upper is not None else [None] * len(f.days)
+    days = [{"date": d, "open": o, "promo": p, "sales": v, "lower": lo, "upper": hi, "outer_lower": olo,
+             "outer_upper": ohi}
+            for d, o, p, v, lo, hi, olo, ohi in zip(f.dates(), f.open.tolist(), f.promo.tolist(), f.sales.tolist(),
+                                                     f.lower.tolist(), f.upper.tolist(), outer_lo, outer_hi,
+                                                     strict=True)]
+    return {"days": days, "total": f.total}
+
+
+@router.post("/plan", response_model=PlanResponse, responses=_ERRORS)
+async def plan(body: PlanRequest, served: ServedDep) -> Response:
+    """Forecast one store's usual plan and a scenario (other promo days and/or closed days) side by side.
+
+    ``promo_days`` and ``closed_days`` list *every* promo or closed day of the scenario; a missing list keeps
+    the usual ones, so a body without them answers the usual plan twice (equal to ``/forecast``). A day
+    outside ``start..start+days-1`` or listed twice is a 422 naming it, e.g. ``promo_days[2]``.
+    """
+    served.check_stores([body.store], loc=("store",))
+    _check_window(body.start, body.days)
+    problems = [((name, i), msg, typ)
+                for name in ("promo_days", "closed_days")
+                for i, msg, typ in day_problems(getattr(body, name) or [], body.start, body.days)]
+    if problems:
+        raise InputError(problems)
+    result = await anyio.to_thread.run_sync(
+        lambda: plan_scenario(served.bundle, served.facts, body.store, body.start, body.days,
+                              promo_days=body.promo_days, closed_days=body.closed_days),
+        limiter=_ONE_AT_A_TIME)
+    usual, scenario = _side(result.usual), _side(result.scenario)
+    diff = result.difference
+    return _json({
+        "model": served.name, "store": body.store, "level": result.level, "outer_level": result.outer_level,
+        "usual": usual, "scenario": scenario,
+        "difference": {"total": scenario["total"] - usual["total"],
+                       "days": [{"date": d, "sales": v} for d, v in zip(result.usual.dates(), diff.tolist(),
+                                                                       strict=True)]},
+        "calibrated_through": _calibrated_through(served),
+    })
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@router.post("/plan/rank", response_model=RankResponse, responses=_ERRORS)
+async def rank(body: RankRequest, served: ServedDep) -> Response:
+    """Rank every store the model knows by the forecast gain of one extra promo week in the period.
+
+    For each store the candidate weeks are the Monday..Friday blocks inside the period without a usual
+    promo; its ``gain`` is the best one's forecast sales with promo minus without, ``gain_pct`` that gain
+    in percent of the store's usual total over the period. Answers the ``top`` stores, best first.
+    """
+    _check_window(body.start, body.days)
+    try:
+        ranking = await anyio.to_thread.run_sync(
+            lambda: rank_stores(served.bundle, served.facts, body.start, body.days), limiter=_ONE_AT_A_TIME)
+    except NoPromoWeekError as exc:
+        raise InputError([(("days",), str(exc), "no_promo_week")]) from exc
+    table = ranking.table.dropna(subset=["gain"]).head(body.top)
+    stores = [{"store": st, "gain": g, "gain_pct": _number(p), "usual_total": t, "week": w}
+              for st, g, p, t, w in zip(table["store"].tolist(), table["gain"].tolist(), table["gain_pct"].tolist(),
+                                        table["usual_total"].tolist(), table["week"].tolist(), strict=True)]
+    return _json({"model": served.name, "start": body.start.isoformat(), "days": body.days,
+                  "weeks": [w.isoformat() for w in ranking.weeks], "stores": stores})
+

@@ -1,0 +1,193 @@
+"""`storecast plan`: one store's usual plan against a scenario (a table); `storecast plan rank`: where to promote (CSV).
+
+Both run ``api.planner``, the code behind ``POST /plan`` and ``POST /plan/rank``, so the command line and
+the API give the same numbers. ``--data`` supplies store.csv: the stores to plan are the ones it lists
+that the model knows, and the ranking CSV carries their type and assortment.
+"""
+
+from __future__ import annotations
+
+__all__ = ["plan", "rank"]
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from storecast.atomic import atomic_write, target_problem
+from storecast.cli._app import app, console
+from storecast.errors import StorecastError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+plan_app = typer.Typer(
+    help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.")
+app.add_typer(plan_app, name="plan")
+
+_MODEL_HELP = "Tree model file (.skops) from `storecast train`."
+_DATA_HELP = "Directory with store.csv (and external/store_states.csv)."
+
+
+def _date(value: str, option: str) -> dt.date:
+    from storecast.schema import MAX_DATE, MIN_DATE
+
+    try:
+        day = dt.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise typer.BadParameter(f"`{option}` must look like YYYY-MM-DD; got {value!r}.")
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise typer.BadParameter(f"`{option}` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
+    return day
+
+
+def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
+    """Dates from repeated or comma-separated values; ``A..B`` is every day from A to B; ``none`` is no day."""
+    if not values:
+        return None
+    out: list[dt.date] = []
+    for item in (part.strip() for value in values for part in value.split(",")):
+        if not item or item.lower() == "none":
+            continue
+        first, sep, last = item.partition("..")
+        a = _date(first, option)
+        b = _date(last, option) if sep else a
+        if b < a:
+            raise typer.BadParameter(f"`{option}` range {item!r} ends before it starts.")
+        out.extend(a + dt.timedelta(days=k) for k in range((b - a).days + 1))
+    return out
+
+
+def _load(model: Path, data: Path) -> tuple[Any, pd.DataFrame]:
+    """The served model (bundle + store facts, warm-up checked) and store.csv."""
+    from storecast import schema as s
+    from storecast.api.serving import load_served
+    from storecast.config import Settings
+    from storecast.data.contract import load_store
+
+    stores = load_store(data / s.STORE_FILE, data / s.STATES_FILE)  # checked first: fast, and a typo is common
+    served = load_served(Settings(model_path=model, api_token=None))
+    return served, stores
+
+
+def _check_days(name: str, days: list[dt.date] | None, start: dt.date, n: int) -> None:
+    from storecast.api.planner import day_problems
+
+    problems = day_problems(days or [], start, n)
+    if problems:
+        raise StorecastError(f"`{name}`: " + "; ".join(msg for _, msg, _ in problems[:5]))
+
+
+@plan_app.callback(invoke_without_command=True)
+def plan(
+    ctx: typer.Context,
+    model: Path | None = typer.Option(None, "--model", help=f"{_MODEL_HELP} Required."),
+    data: Path | None = typer.Option(None, "--data", help=f"{_DATA_HELP} Required."),
+    store: int | None = typer.Option(None, "--store", min=1, help="Store number. Required."),
+    start: str | None = typer.Option(None, "--start", help="First day (YYYY-MM-DD). Required."),
+    days: int = typer.Option(42, "--days", min=1, max=92, help="Length of the period."),
+    promo_days: list[str] | None = typer.Option(
+        None, "--promo-days", help="Every promo day of the scenario: dates, A..B ranges, comma-separated or "
+        "repeated; `none` = no promo. Default: the usual promos."),
+    closed_days: list[str] | None = typer.Option(
+        None, "--closed-days", help="Every closed day of the scenario (same forms); `none` = open every day. "
+        "Default: the usual closures (Sundays for most stores, public holidays)."),
+) -> None:
+    """Forecast a store's usual plan and a scenario side by side, day by day, with totals."""
+    if ctx.invoked_subcommand is not None:
+        return
+    missing = [name for name, value in (("--model", model), ("--data", data), ("--store", store), ("--start", start))
+               if value is None]
+    if missing:
+        raise typer.BadParameter(f"missing {', '.join(missing)} (see `storecast plan --help`).")
+    assert model is not None and data is not None and store is not None and start is not None
+    from storecast.api.planner import plan_scenario
+
+    first = _date(start, "--start")
+    promo, closed = _days(promo_days, "--promo-days"), _days(closed_days, "--closed-days")
+    if promo_days and promo is None:
+        promo = []
+    if closed_days and closed is None:
+        closed = []
+    _check_days("--promo-days", promo, first, days)
+    _check_days("--closed-days", closed, first, days)
+    served, stores = _load(model, data)
+    if store not in set(stores["Store"].tolist()):
+        raise StorecastError(f"`--store` {store} is not in {data / 'store.csv'}: pick a store it lists.")
+    served.check_stores([store], loc=("store",))
+    result = plan_scenario(served.bundle, served.facts, store, first, days, promo_days=promo, closed_days=closed)
+    from rich.console import Console
+
+    # At least 100 columns: piped output (80 by default) would cut the five-digit sales figures to "11,4…".
+    Console(stderr=True, markup=False, width=max(console.width, 100)).print(_table(result))
+
+
+def _flags(open_: int, promo: int) -> str:
+    return "closed" if not open_ else ("promo" if promo else "")
+
+
+def _table(result: Any):
+    from rich import box
+    from rich.table import Table
+
+    u, sc = result.usual, result.scenario
+    level = f"{result.level:.0%} interval" if result.level else "interval"
+    table = Table(title=f"store {result.store}: usual plan vs scenario (* = changed)", show_footer=True,
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("date", footer="total", no_wrap=True)
+    table.add_column("usual", no_wrap=True)
+    table.add_column("sales", justify="right", footer=f"{u.total:,.0f}", no_wrap=True)
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("sales", justify="right", footer=f"{sc.total:,.0f}", no_wrap=True)
+    table.add_column(level, justify="right", no_wrap=True)
+    table.add_column("diff", justify="right", footer=f"{sc.total - u.total:+,.0f}", no_wrap=True)
+    for k, date in enumerate(u.dates()):
+        day = dt.date.fromisoformat(date).strftime("%a")
+        before, after = _flags(u.open[k], u.promo[k]), _flags(sc.open[k], sc.promo[k])
+        table.add_row(f"{day} {date}", before, f"{u.sales[k]:,.0f}", after + (" *" if after != before else ""),
+                      f"{sc.sales[k]:,.0f}", f"{sc.lower[k]:,.0f}-{sc.upper[k]:,.0f}",
+                      f"{sc.sales[k] - u.sales[k]:+,.0f}")
+    return table
+
+
+@plan_app.command("rank")
+def rank(
+    model: Path = typer.Option(..., "--model", help=_MODEL_HELP),
+    data: Path = typer.Option(..., "--data", help=_DATA_HELP),
+    start: str = typer.Option(..., "--start", help="First day of the period (YYYY-MM-DD)."),
+    days: int = typer.Option(42, "--days", min=7, max=92, help="Length of the period."),
+    out: Path = typer.Option(..., "--out", help="CSV to write: rank,store,store_type,assortment,gain,gain_pct,"
+                             "usual_total,week (best gain first)."),
+    top: int | None = typer.Option(None, "--top", min=1, help="Keep only the best TOP stores (default: all)."),
+) -> None:
+    """Rank stores by the forecast gain of one extra promo week (Mon-Fri) in the period; write a CSV."""
+    from storecast import schema as s
+    from storecast.api.planner import rank_stores
+    from storecast.errors import OutputPathError
+
+    first = _date(start, "--start")
+    inputs = [model, model.with_suffix(".json"), *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE,
+                                                                             s.TEST_FILE, s.STATES_FILE))]
+    problem = target_problem(out, inputs=inputs)  # before the work: a run must not fail at its very end
+    if problem:
+        raise OutputPathError(f"--out: {problem}")
+    served, stores = _load(model, data)
+    listed = [int(x) for x in stores[s.STORE].tolist() if int(x) in served.store_set]
+    if not listed:
+        raise StorecastError(f"no store of {data / s.STORE_FILE} is known to {model.name}: rank with the data "
+                             "the model was trained on.")
+    ranking = rank_stores(served.bundle, served.facts, first, days, stores=listed)
+    table = ranking.table.merge(
+        stores[[s.STORE, s.STORE_TYPE, s.ASSORTMENT]].rename(columns={
+            s.STORE: "store", s.STORE_TYPE: "store_type", s.ASSORTMENT: "assortment"}), on="store", how="left")
+    table = table.head(top) if top else table
+    table.insert(0, "rank", range(1, len(table) + 1))
+    table = table[["rank", "store", "store_type", "assortment", "gain", "gain_pct", "usual_total", "week"]]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, float_format="%.2f"))
+    best = table.iloc[0]
+    console.print(f"wrote {len(table):,} stores to {out}; best extra promo week: store {best['store']} "
+                  f"(+{best['gain']:,.0f}, {best['gain_pct']:+.1f}%, week of {best['week']})", soft_wrap=True)

@@ -1,0 +1,336 @@
+// The promotion planner page: calls /model, /plan and /plan/rank; charts are inline SVG drawn here (no library).
+"use strict";
+
+(() => {
+  const SVG = "http://www.w3.org/2000/svg";
+  const TOKEN_KEY = "storecast-token";
+  const DAY_MS = 86400000;
+  const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const MONTH = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    plan: null,          // the last /plan answer
+    promo: new Set(),    // scenario promo days (ISO dates)
+    closed: new Set(),   // scenario closed days (ISO dates)
+    seq: 0,              // only the newest answer is drawn
+  };
+
+  // ---- dates as UTC ISO strings ----
+  const parse = (iso) => new Date(iso + "T00:00:00Z");
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const addDays = (isoDate, n) => iso(new Date(parse(isoDate).getTime() + n * DAY_MS));
+  const weekday = (isoDate) => parse(isoDate).getUTCDay(); // 0 = Sunday
+  const short = (isoDate) => { const d = parse(isoDate); return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}`; };
+
+  // ---- API calls, with the bearer token when one is stored ----
+  class ApiError extends Error {
+    constructor(status, detail) {
+      const text = Array.isArray(detail) ? detail.map((d) => `${d.field}: ${d.msg}`).join("; ") : String(detail || "");
+      super(`${status}: ${text}`);
+      this.status = status;
+    }
+  }
+
+  async function api(path, body) {
+    const headers = { Accept: "application/json" };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers,
+                                  body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new ApiError(r.status, data.detail);
+    return data;
+  }
+
+  function say(text, isError) {
+    const el = $("status");
+    el.textContent = text || "";
+    el.classList.toggle("error", Boolean(isError));
+  }
+
+  function failed(err) {
+    if (err.status === 401) {
+      say("This server wants an API token: type it above and press Use.", true);
+      $("token").focus();
+    } else {
+      say(`Request failed: ${err.message}`, true);
+    }
+  }
+
+  // ---- SVG helpers ----
+  function el(name, attrs, parent) {
+    const node = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    const p = 10 ** Math.floor(Math.log10(v));
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+    return 10 * p;
+  }
+
+  const compact = (v) => (v >= 1000 ? `${money.format(v / 1000)}k` : money.format(v));
+
+  // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
+  function drawChart(plan) {
+    const box = $("chart");
+    box.textContent = "";
+    const usual = plan.usual.days, days = plan.scenario.days, n = days.length;
+    const width = Math.max(300, box.clientWidth || 600);
+    const narrow = width < 520;
+    const height = narrow ? 220 : 280;
+    const pad = { left: narrow ? 38 : 52, right: 8, top: 10, bottom: 38 };
+    const w = width - pad.left - pad.right, h = height - pad.top - pad.bottom;
+    const top = niceMax(Math.max(...days.map((d) => d.outer_upper ?? d.upper), ...usual.map((d) => d.sales)));
+    const x = (i) => pad.left + (n === 1 ? w / 2 : (i * w) / (n - 1));
+    const y = (v) => pad.top + h - (Math.max(v, 0) / top) * h;
+    const step = n > 1 ? w / (n - 1) : w;
+
+    const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
+                            "aria-labelledby": "chart-title" }, box);
+    el("title", { id: "chart-title" }, svg).textContent =
+      `Store ${plan.store}: daily forecast sales, usual plan and scenario, ${days[0].date} to ${days[n - 1].date}`;
+
+    days.forEach((d, i) => {  // closed days shaded, promo days marked under the axis
+      if (!d.open) el("rect", { class: "closed-day", x: x(i) - step / 2, y: pad.top, width: step, height: h }, svg);
+      if (d.promo) el("rect", { class: "promo-day", x: x(i) - step / 2 + 0.5, y: pad.top + h + 2,
+                                width: Math.max(step - 1, 1), height: 5 }, svg);
+    });
+    for (let k = 0; k <= 4; k += 1) {  // y grid and labels
+      const v = (top * k) / 4;
+      el("line", { class: "grid", x1: pad.left, x2: pad.left + w, y1: y(v), y2: y(v) }, svg);
+      el("text", { class: "tick", x: pad.left - 4, y: y(v) + 4, "text-anchor": "end" }, svg).textContent = compact(v);
+    }
+    days.forEach((d, i) => {  // x labels on Mondays
+      if (weekday(d.date) !== 1) return;
+      el("line", { class: "grid", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, svg);
+      el("text", { class: "tick", x: x(i), y: height - 14, "text-anchor": "middle" }, svg).textContent = short(d.date);
+    });
+    const band = (lo, hi, cls) => {
+      if (days.some((d) => d[lo] === null || d[lo] === undefined)) return;
+      const upper = days.map((d, i) => `${x(i)},${y(d[hi])}`);
+      const lower = days.map((d, i) => `${x(i)},${y(d[lo])}`).reverse();
+      el("polygon", { class: cls, points: upper.concat(lower).join(" ") }, svg);
+    };
+    band("outer_lower", "outer_upper", "band95");
+    band("lower", "upper", "band80");
+    const line = (rows, cls) => el("path", { class: cls, d: rows.map((d, i) => `${i ? "L" : "M"}${x(i)},${y(d.sales)}`)
+      .join("") }, svg);
+    line(usual, "usual-line");
+    line(days, "scenario-line");
+    el("line", { class: "axis", x1: pad.left, x2: pad.left + w, y1: pad.top + h, y2: pad.top + h }, svg);
+  }
+
+  // ---- weeks: Monday-started groups of the window's days ----
+  function weeks(days) {
+    const out = [];
+    days.forEach((d, i) => {
+      if (!out.length || weekday(d.date) === 1) out.push({ monday: addDays(d.date, -((weekday(d.date) + 6) % 7)),
+                                                            idx: [] });
+      out[out.length - 1].idx.push(i);
+    });
+    return out;
+  }
+
+  const weekdaysOf = (wk, days) => wk.idx.filter((i) => weekday(days[i].date) >= 1 && weekday(days[i].date) <= 5);
+
+  function drawWeeks(plan) {
+    const body = $("weeks").querySelector("tbody");
+    body.textContent = "";
+    const days = plan.scenario.days;
+    weeks(days).forEach((wk, k) => {
+      const mf = weekdaysOf(wk, days);
+      const promoOn = mf.length > 0 && mf.every((i) => state.promo.has(days[i].date));
+      const closedOn = wk.idx.every((i) => state.closed.has(days[i].date));
+      const tr = document.createElement("tr");
+      const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text;
+                                    if (cls) td.className = cls; tr.appendChild(td); return td; };
+      cell(`${short(wk.monday)}${wk.idx.length < 7 ? ` (${wk.idx.length} d)` : ""}`);
+      for (const [kind, on, usable] of [["promo", promoOn, mf.length > 0], ["closed", closedOn, true]]) {
+        const td = cell("");
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = `toggle ${kind}${on ? " on" : ""}`;
+        b.dataset.week = String(k);
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+        b.textContent = on ? "on" : "off";
+        b.disabled = !usable;
+        b.title = `${on ? "Remove" : "Add"} ${kind === "promo" ? "a promo (Mon–Fri)" : "a closure"} in the week of ${wk.monday}`;
+        b.addEventListener("click", () => toggleWeek(wk, kind, on));
+        td.appendChild(b);
+      }
+      const sum = (side) => wk.idx.reduce((a, i) => a + plan[side].days[i].sales, 0);
+      cell(money.format(sum("usual")), "num");
+      cell(money.format(sum("scenario")), "num");
+      body.appendChild(tr);
+    });
+  }
+
+  function toggleWeek(wk, kind, on) {
+    const days = state.plan.scenario.days, usual = state.plan.usual.days;
+    if (kind === "promo") {
+      for (const i of weekdaysOf(wk, days)) { if (on) state.promo.delete(days[i].date); else state.promo.add(days[i].date); }
+    } else {
+      for (const i of wk.idx) {  // reopening restores the usual closures (Sundays, public holidays)
+        if (!on) state.closed.add(days[i].date);
+        else if (usual[i].open) state.closed.delete(days[i].date);
+      }
+      if (on && wk.idx.every((i) => state.closed.has(days[i].date))) wk.idx.forEach((i) => state.closed.delete(days[i].date));
+    }
+    loadPlan(true);
+  }
+
+  function drawTotals(plan) {
+    const u = plan.usual.total, s = plan.scenario.total, d = plan.difference.total;
+    $("usual-total").textContent = money.format(u);
+    $("scenario-total").textContent = money.format(s);
+    const pct = u > 0 ? ` (${d >= 0 ? "+" : ""}${((100 * d) / u).toFixed(1)}%)` : "";
+    $("difference-total").textContent = `${d >= 0 ? "+" : "−"}${money.format(Math.abs(d))}${pct}`;
+    $("difference-total").classList.toggle("neg", d < 0);
+    $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
+    $("level-outer").textContent = plan.outer_level ? `${Math.round(plan.outer_level * 100)}%` : "";
+    const last = plan.scenario.days[plan.scenario.days.length - 1].date;
+    $("horizon-note").textContent = plan.calibrated_through && last > plan.calibrated_through
+      ? `Bands after ${plan.calibrated_through} (training end + 42 days) were never checked against sales: read them as rougher.`
+      : "";
+  }
+
+  // ---- the plan view ----
+  async function loadPlan(withScenario) {
+    const store = Number($("store").value), start = $("start").value, days = Number($("days").value);
+    if (!store || !start || !days) return;
+    const body = { store, start, days };
+    if (withScenario) {
+      body.promo_days = [...state.promo].sort();
+      body.closed_days = [...state.closed].sort();
+    }
+    const seq = ++state.seq;
+    say("forecasting…");
+    try {
+      const plan = await api("/plan", body);
+      if (seq !== state.seq) return;
+      state.plan = plan;
+      if (!withScenario) {
+        state.promo = new Set(plan.usual.days.filter((d) => d.promo).map((d) => d.date));
+        state.closed = new Set(plan.usual.days.filter((d) => !d.open).map((d) => d.date));
+      }
+      drawTotals(plan);
+      drawChart(plan);
+      drawWeeks(plan);
+      say("");
+      document.body.dataset.plan = String(seq);
+    } catch (err) {
+      if (seq === state.seq) failed(err);
+    }
+  }
+
+  // ---- the ranking view ----
+  async function loadRank() {
+    const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
+    say("ranking every store…");
+    try {
+      const answer = await api("/plan/rank", body);
+      const tbody = $("rank-table").querySelector("tbody");
+      tbody.textContent = "";
+      const best = Math.max(...answer.stores.map((r) => Math.abs(r.gain)), 1);
+      answer.stores.forEach((r, k) => {
+        const tr = document.createElement("tr");
+        const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text;
+                                      if (cls) td.className = cls; tr.appendChild(td); return td; };
+        cell(String(k + 1), "num");
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "link";
+        b.textContent = `Store ${r.store}`;
+        b.addEventListener("click", () => openStore(r.store, answer.start, answer.days, r.week));
+        cell("").appendChild(b);
+        cell(money.format(r.gain), "num");
+        cell(r.gain_pct === null ? "–" : `${r.gain_pct.toFixed(1)}%`, "num");
+        cell(money.format(r.usual_total), "num");
+        cell(short(r.week));
+        const svg = el("svg", { viewBox: "0 0 100 10", width: 100, height: 10, "aria-hidden": "true" });
+        el("rect", { class: r.gain >= 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
+                     width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
+        cell("", "bar-col").appendChild(svg);
+        tbody.appendChild(tr);
+      });
+      say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map(short).join(", ")}.`);
+      document.body.dataset.rank = String(answer.stores.length);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  async function openStore(store, start, days, week) {
+    showTab("plan");
+    $("store").value = String(store);
+    $("start").value = start;
+    $("days").value = String(days);
+    await loadPlan(false);
+    if (!state.plan) return;
+    for (let k = 0; k < 5; k += 1) {  // the ranked extra promo week, switched on
+      const d = addDays(week, k);
+      if (state.plan.usual.days.some((x) => x.date === d)) state.promo.add(d);
+    }
+    loadPlan(true);
+  }
+
+  function showTab(name) {
+    for (const t of ["plan", "rank"]) {
+      $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
+      $(`view-${t}`).hidden = t !== name;
+    }
+    if (name === "plan" && state.plan) drawChart(state.plan);
+  }
+
+  // ---- start-up: the model's stores and the day after its training end ----
+  async function init() {
+    try {
+      const card = await api("/model");
+      $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
+      const select = $("store");
+      select.textContent = "";
+      for (const st of card.stores) {
+        const o = document.createElement("option");
+        o.value = String(st);
+        o.textContent = String(st);
+        select.appendChild(o);
+      }
+      const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
+      $("start").value = first;
+      $("rank-start").value = first;
+      say("");
+      await loadPlan(false);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
+    $("token-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const t = $("token").value.trim();
+      if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
+      init();
+    });
+    $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); loadPlan(false); });
+    $("store").addEventListener("change", () => loadPlan(false));
+    $("reset").addEventListener("click", () => loadPlan(false));
+    $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
+    $("tab-plan").addEventListener("click", () => showTab("plan"));
+    $("tab-rank").addEventListener("click", () => showTab("rank"));
+    let pending = 0;
+    window.addEventListener("resize", () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => { if (state.plan && !$("view-plan").hidden) drawChart(state.plan); }, 150);
+    });
+    init();
+  });
+})();

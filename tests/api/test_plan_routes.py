@@ -1,0 +1,187 @@
+"""POST /plan (usual plan vs scenario) and POST /plan/rank (where an extra promo week gains most), and the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pytest
+from api_helpers import fields
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
+from storecast.config import MIN_TOKEN_CHARS
+
+START = "2015-08-01"  # a Saturday: the window holds six full Monday..Sunday weeks
+
+
+def _plan(client, **body):
+    r = client.post("/plan", json={"store": 1, "start": START, **body})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _dates(first: str, n: int) -> list[str]:
+    day = dt.date.fromisoformat(first)
+    return [(day + dt.timedelta(days=k)).isoformat() for k in range(n)]
+
+
+def _free_mondays(days: list[dict]) -> list[str]:
+    """Mondays of the plan whose Monday..Friday lies in the window without a promo (the model learned the phase)."""
+    by_date = {d["date"]: d for d in days}
+    return [d["date"] for d in days
+            if dt.date.fromisoformat(d["date"]).weekday() == 0
+            and all(day in by_date and not by_date[day]["promo"] for day in _dates(d["date"], 5))]
+
+
+def test_answer_has_the_usual_plan_the_scenario_and_their_difference(client, model_path):
+    out = _plan(client, days=14)
+    assert set(out) >= {"model", "store", "usual", "scenario", "difference", "level", "outer_level"}
+    assert out["model"] == model_path.name and out["store"] == 1
+    assert (out["level"], out["outer_level"]) == (0.8, 0.95)
+    for side in ("usual", "scenario"):
+        days = out[side]["days"]
+        assert [d["date"] for d in days] == _dates(START, 14)
+        assert set(days[0]) >= {"date", "open", "promo", "sales", "lower", "upper"}
+        assert out[side]["total"] == pytest.approx(sum(d["sales"] for d in days))
+        for d in days:
+            if d["open"]:  # the 95% band holds the 80% band, which holds the forecast
+                assert 0 < d["outer_lower"] <= d["lower"] <= d["sales"] <= d["upper"] <= d["outer_upper"]
+            else:
+                assert d["sales"] == d["lower"] == d["upper"] == 0.0
+    assert [d["date"] for d in out["difference"]["days"]] == _dates(START, 14)
+
+
+def test_a_scenario_with_no_changes_equals_forecast(client):
+    out = _plan(client)
+    forecast = client.post("/forecast", json={"store": 1, "start": START}).json()["predictions"]
+    for side in ("usual", "scenario"):
+        got = [(d["date"], d["open"], d["promo"], d["sales"], d["lower"], d["upper"]) for d in out[side]["days"]]
+        assert got == [(p["date"], p["open"], p["promo"], p["sales"], p["lower"], p["upper"]) for p in forecast]
+    assert out["difference"]["total"] == 0.0
+    assert all(d["sales"] == 0.0 for d in out["difference"]["days"])
+
+
+def test_listing_the_usual_days_explicitly_changes_nothing(client):
+    usual = _plan(client)["usual"]["days"]
+    out = _plan(client, promo_days=[d["date"] for d in usual if d["promo"]],
+                closed_days=[d["date"] for d in usual if not d["open"]])
+    assert out["scenario"] == out["usual"]
+
+
+def test_an_extra_promo_week_moves_only_its_own_days_by_what_the_model_says(client, bundle):
+    """The planner never clips: the difference on a day is the model's promo-minus-no-promo forecast.
+
+    Adding promos cannot remove sales on other days (a forecast depends on its own row only); on the promo
+    days themselves the difference is whatever the model forecasts, negative included (docs/planner.md).
+    """
+    from storecast.api.serving import rows_frame
+    from storecast.predict import predict_frame
+
+    usual = _plan(client)["usual"]["days"]
+    week = _dates(_free_mondays(usual)[0], 5)  # Monday..Friday of a usual week without promo
+    out = _plan(client, promo_days=[d["date"] for d in usual if d["promo"]] + week)
+    diff = {d["date"]: d["sales"] for d in out["difference"]["days"]}
+    assert all(v == 0.0 for day, v in diff.items() if day not in week)
+    days = np.array([(dt.date.fromisoformat(d) - dt.date(1970, 1, 1)).days for d in week])
+    on, off = (predict_frame(bundle, rows_frame(np.full(5, 1), days, np.ones(5), np.full(5, flag), ["0"] * 5,
+                                                np.zeros(5)))["Sales"].to_numpy() for flag in (1, 0))
+    assert [diff[d] for d in week] == pytest.approx((on - off).tolist(), rel=1e-9)
+    assert out["difference"]["total"] == pytest.approx(float((on - off).sum()), rel=1e-9)
+    assert out["difference"]["total"] > 0  # on the synthetic data a promo sells more, and the model learned it
+
+
+def test_closed_days_forecast_nothing_and_an_empty_list_opens_every_day(client):
+    out = _plan(client, days=7, closed_days=["2015-08-03", "2015-08-04"])
+    scenario = {d["date"]: d for d in out["scenario"]["days"]}
+    assert scenario["2015-08-03"]["open"] == 0 and scenario["2015-08-03"]["sales"] == 0.0
+    assert scenario["2015-08-02"]["open"] == 1  # a usual closed Sunday, open in this scenario
+    assert out["difference"]["total"] < 0 or scenario["2015-08-02"]["sales"] > 0
+    none = _plan(client, days=7, promo_days=[], closed_days=[])["scenario"]["days"]
+    assert all(d["open"] == 1 and d["promo"] == 0 for d in none)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"store": 999_999}, "store"),
+    ({"promo_days": ["2015-09-30"]}, "promo_days[0]"),
+    ({"closed_days": ["2015-08-03", "2015-08-03"]}, "closed_days[1]"),
+    ({"promo_days": ["2015-8-3"]}, "promo_days[0]"),
+    ({"promo_days": "2015-08-03"}, "promo_days"),
+    ({"days": 0}, "days"),
+    ({"days": 93}, "days"),
+    ({"days": "42"}, "days"),
+    ({"start": "2099-12-25"}, "start"),  # the 14 days run past 2099-12-31
+    ({"schedule": []}, "schedule"),
+])
+def test_bad_plan_requests_are_422_naming_the_field(client, body, field):
+    r = client.post("/plan", json={"store": 1, "start": START, "days": 14, **body})
+    assert r.status_code == 422, r.text
+    assert field in fields(r)
+
+
+def test_rank_lists_the_top_stores_best_gain_first(client, known_stores, model_path):
+    r = client.post("/plan/rank", json={"start": START, "days": 42, "top": 5})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["model"] == model_path.name and (out["start"], out["days"]) == (START, 42)
+    assert out["weeks"] == _free_mondays(_plan(client)["usual"]["days"])  # alternating weeks: three of six
+    assert len(out["weeks"]) == 3
+    stores = out["stores"]
+    assert len(stores) == 5 and set(stores[0]) == {"store", "gain", "gain_pct", "usual_total", "week"}
+    assert {st["store"] for st in stores} <= set(known_stores)
+    gains = [st["gain"] for st in stores]
+    assert gains == sorted(gains, reverse=True)
+    for st in stores:
+        assert st["week"] in out["weeks"]
+        assert st["gain_pct"] == pytest.approx(100 * st["gain"] / st["usual_total"])
+    everyone = client.post("/plan/rank", json={"start": START, "top": 10_000}).json()["stores"]
+    assert len(everyone) == len(known_stores)
+
+
+def test_a_ranked_gain_is_the_plan_difference_of_that_week(client):
+    """The two routes agree: the ranking's gain equals /plan with the ranked week switched on."""
+    best = client.post("/plan/rank", json={"start": START, "top": 1}).json()["stores"][0]
+    usual = _plan(client, store=best["store"])["usual"]
+    assert usual["total"] == pytest.approx(best["usual_total"], rel=1e-9)
+    promo = [d["date"] for d in usual["days"] if d["promo"]] + _dates(best["week"], 5)
+    out = _plan(client, store=best["store"], promo_days=promo)
+    assert out["difference"]["total"] == pytest.approx(best["gain"], rel=1e-9)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"days": 5}, "days"),  # no Monday..Friday week free of promos fits in 5 days
+    ({"top": 0}, "top"),
+    ({"start": "2015-13-01"}, "start"),
+    ({"store": 1}, "store"),
+])
+def test_bad_rank_requests_are_422_naming_the_field(client, body, field):
+    r = client.post("/plan/rank", json={"start": START, **body})
+    assert r.status_code == 422, r.text
+    assert field in fields(r)
+
+
+def test_with_a_token_the_routes_need_it_and_the_page_does_not(settings):
+    token = "t" * MIN_TOKEN_CHARS
+    with TestClient(create_app(settings.model_copy(update={"api_token": token}))) as c:
+        assert c.post("/plan", json={"store": 1, "start": START}).status_code == 401
+        assert c.post("/plan/rank", json={"start": START}).status_code == 401
+        ok = c.post("/plan", json={"store": 1, "start": START, "days": 7},
+                    headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
+        assert c.get("/").status_code == 200 and c.get("/web/planner.js").status_code == 200
+
+
+def test_the_page_and_its_assets_ship_in_the_package_and_load_nothing_from_elsewhere(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    texts = [page.text]
+    for name, kind in (("planner.js", "text/javascript"), ("planner.css", "text/css")):
+        r = client.get(f"/web/{name}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith(kind)
+        texts.append(r.text)
+    for text in texts:  # the SVG namespace is a name, not a download
+        assert not re.findall(r"(?:https?:)?//(?!www\.w3\.org/2000/svg)[\w.-]+\.[a-z]{2,}", text)
+    assert client.get("/web/index.html").status_code == 404  # a fixed table of assets, nothing else
+    assert client.get("/web/..%2Fapi%2Fapp.py").status_code == 404

@@ -1,0 +1,92 @@
+"""api.planner on its own: scenario plans, listed-day checks, candidate promo weeks, bands and the ranking."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from storecast.api.plan import DayPlan
+from storecast.api.planner import (
+    NoPromoWeekError,
+    day_problems,
+    outer_bundle,
+    plan_scenario,
+    promo_weeks,
+    rank_stores,
+    scenario_plan,
+)
+from storecast.api.serving import load_served
+
+START = dt.date(2015, 8, 3)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def served(settings):
+    return load_served(settings)
+
+
+def _usual(n: int = 7) -> DayPlan:
+    days = (START - dt.date(1970, 1, 1)).days + np.arange(n)
+    return DayPlan(days=days, open=np.array([1, 1, 1, 1, 1, 1, 0][:n], dtype=np.int8),
+                   promo=np.array([1, 1, 1, 1, 1, 0, 0][:n], dtype=np.int8), state_holiday=["0"] * n,
+                   school_holiday=np.zeros(n, dtype=np.int8))
+
+
+def test_listed_days_replace_the_usual_ones_and_none_keeps_them():
+    usual = _usual()
+    same = scenario_plan(usual)
+    assert same.promo.tolist() == usual.promo.tolist() and same.open.tolist() == usual.open.tolist()
+    out = scenario_plan(usual, promo_days=[START + dt.timedelta(days=5)], closed_days=[START])
+    assert out.promo.tolist() == [0, 0, 0, 0, 0, 1, 0]
+    assert out.open.tolist() == [0, 1, 1, 1, 1, 1, 1]  # Sunday opens: closed_days lists every closed day
+    assert usual.promo.tolist() == [1, 1, 1, 1, 1, 0, 0]  # the usual plan is left alone
+    assert scenario_plan(usual, promo_days=[]).promo.sum() == 0
+
+
+def test_day_problems_name_days_outside_the_window_and_repeats():
+    days = [START, START + dt.timedelta(days=9), START]
+    assert [(i, typ) for i, _, typ in day_problems(days, START, 7)] == [(1, "plan_date"), (2, "plan_duplicate")]
+    assert day_problems([START + dt.timedelta(days=6)], START, 7) == []
+
+
+def test_candidate_weeks_are_promo_free_mondays_whose_friday_is_inside():
+    first = (START - dt.date(1970, 1, 1)).days - 2  # Saturday before START
+    promo = np.zeros((2, 16), dtype=np.int8)
+    promo[0, 2:7] = 1  # store 0: promo in the first week
+    mondays, free = promo_weeks(promo, first)
+    assert mondays.tolist() == [2, 9]  # the Monday at offset 16 would end after the window
+    assert free.tolist() == [[False, True], [True, True]]
+
+
+def test_the_wider_band_is_the_same_model_at_its_other_calibrated_level(bundle):
+    level, outer = outer_bundle(bundle)
+    assert level == 0.8 and outer.level == 0.95 and outer.model is bundle.model
+    one = dataclasses.replace(bundle, card={**bundle.card, "intervals": {"levels": [0.8]}})
+    assert outer_bundle(one) == (0.8, None)
+
+
+def test_plan_scenario_forecasts_both_plans_with_both_bands(served):
+    result = plan_scenario(served.bundle, served.facts, 1, START, 14, closed_days=[])
+    assert (result.level, result.outer_level) == (0.8, 0.95)
+    assert result.scenario.open.tolist() == [1] * 14
+    opened = result.usual.open == 1
+    assert (result.usual.outer_lower[opened] < result.usual.lower[opened]).all()
+    assert result.difference[opened] == pytest.approx(0.0)
+    assert (result.difference[~opened] > 0).all()  # the usual closed days now sell
+
+
+def test_rank_is_best_gain_first_with_a_week_each(served):
+    ranking = rank_stores(served.bundle, served.facts, START, 42)
+    table = ranking.table
+    assert len(table) == len(served.facts.stores)
+    assert table["gain"].is_monotonic_decreasing
+    assert set(table["week"]) <= {w.isoformat() for w in ranking.weeks}
+    assert len(ranking.weeks) == 3
+
+
+def test_a_period_without_a_free_week_cannot_be_ranked(served):
+    with pytest.raises(NoPromoWeekError, match="no Monday..Friday week without a usual promo"):
+        rank_stores(served.bundle, served.facts, START, 4)

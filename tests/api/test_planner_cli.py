@@ -1,0 +1,67 @@
+"""`storecast plan` (one store's table) and `storecast plan rank` (the CSV), against the tiny session model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+START = "2015-08-01"
+
+
+@pytest.fixture
+def plan(run_main, model_path, synthetic_dir):
+    def run(*args: str) -> tuple[int, str]:
+        code, out, err = run_main("plan", *args, "--model", str(model_path), "--data", str(synthetic_dir))
+        if code == 2 and "error: " in err:
+            message = err[err.index("error: "):]
+            assert message.strip().count("\n") == 0 and "Traceback" not in err, err
+        return code, out + err
+
+    return run
+
+
+def test_plan_prints_both_plans_day_by_day_with_totals(plan, client):
+    code, text = plan("--store", "1", "--start", START, "--days", "14", "--promo-days", "none",
+                      "--closed-days", "2015-08-03..2015-08-04")
+    assert code in (0, None), text
+    assert "store 1: usual plan vs scenario" in text and "Sat 2015-08-01" in text and "Fri 2015-08-14" in text
+    assert "closed *" in text and "total" in text
+    api = client.post("/plan", json={"store": 1, "start": START, "days": 14, "promo_days": [],
+                                     "closed_days": ["2015-08-03", "2015-08-04"]}).json()
+    assert f"{api['scenario']['total']:,.0f}" in text and f"{api['difference']['total']:+,.0f}" in text
+
+
+def test_plan_rank_writes_the_ranking_as_csv(run_main, model_path, synthetic_dir, tmp_path, client):
+    out = tmp_path / "rank.csv"
+    code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
+                            "--out", str(out))
+    assert code in (0, None), err
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["rank", "store", "store_type", "assortment", "gain", "gain_pct", "usual_total",
+                                   "week"]
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    api = client.post("/plan/rank", json={"start": START, "top": 3}).json()["stores"]
+    assert table["store"].head(3).tolist() == [st["store"] for st in api]
+    assert table["gain"].head(3).tolist() == pytest.approx([st["gain"] for st in api], abs=0.01)
+    assert f"wrote {len(table)} stores to {out}" in err
+
+
+def test_plan_rank_refuses_an_input_as_out_before_any_work(run_main, model_path, synthetic_dir):
+    store_csv = synthetic_dir / "store.csv"
+    before = store_csv.read_bytes()
+    code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
+                            "--out", str(store_csv))
+    assert code == 2 and "--out" in err
+    assert store_csv.read_bytes() == before
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--store", "1", "--start", START, "--promo-days", "2015-10-01"], "outside the planning window"),
+    (["--store", "1", "--start", START, "--closed-days", "2015-08-03,2015-08-03"], "listed twice"),
+    (["--store", "1", "--start", "2015-8-1"], "YYYY-MM-DD"),
+    (["--store", "99999", "--start", START], "99999"),
+    (["--start", START], "missing --store"),
+])
+def test_plan_user_errors_exit_2_with_one_line(plan, args, said):
+    code, text = plan(*args)
+    assert code == 2 and said in text

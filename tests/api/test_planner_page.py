@@ -1,0 +1,129 @@
+"""The planner page in headless Chromium against a real server with a token: it asks for the token, draws
+the plan, a click on a week changes the scenario total, the ranking renders, and a phone-width screen
+needs no sideways scrolling; no console errors once the token is given.
+
+CI installs Chromium; a machine without it fails here with a message instead of silently skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from cdp_client import Browser
+
+from browser_support import browser_required, find_chromium
+from storecast.api.client import free_port
+from storecast.config import MIN_TOKEN_CHARS
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+TOKEN = "p" * MIN_TOKEN_CHARS
+_PLAN = "document.body.dataset.plan || ''"
+_TOTAL = "document.getElementById('scenario-total').textContent"
+
+
+def _chromium() -> str:
+    found = find_chromium()
+    if found:
+        return found
+    message = "chromium not found on PATH: the browser tests need it (`apt-get install -y chromium` as root)"
+    if browser_required():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(f"SKIPPED BROWSER TESTS: {message}")
+
+
+@pytest.fixture(scope="module")
+def base(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """``storecast serve`` with a token (``running_server`` polls /ready without one, so it is started here)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("page-server") / "server.log"
+    cmd = [sys.executable, "-c", "from storecast.cli import main; main()", "serve", "--model", str(model_path),
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "STORECAST_API_TOKEN": TOKEN})
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while not _ready(url):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ready", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    b = Browser(_chromium(), tmp_path / "profile")
+    yield b
+    b.close()
+
+
+def _after(browser: Browser, seen: str) -> str:
+    """Wait for the page to draw a newer plan than ``seen``; return its number."""
+    return browser.wait(f"(({_PLAN}) !== '{seen}' && ({_PLAN})) || ''")
+
+
+def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Browser, tmp_path: Path):
+    browser.open(f"{base}/")
+    browser.wait("document.getElementById('status').textContent.includes('API token')")
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(_PLAN)
+    browser.js("1")  # drain the events so far: the calls made before the token was given were refused
+    assert all("401" in e for e in browser.errors), browser.errors
+    browser.errors.clear()
+
+    browser.open(f"{base}/")  # the token stays in sessionStorage: from here on, not one console error
+    seen = browser.wait(_PLAN)
+    assert browser.js("document.querySelectorAll('#chart svg polygon').length") == 2  # the 95% and 80% bands
+    assert browser.js("document.querySelectorAll('#chart svg path').length") == 2  # usual and scenario lines
+    before = browser.js(_TOTAL)
+    assert before == browser.js("document.getElementById('usual-total').textContent")
+
+    browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
+    seen = _after(browser, seen)
+    assert browser.js(_TOTAL) != before
+    assert browser.js("document.getElementById('difference-total').textContent") != "+0 (+0.0%)"
+    assert browser.js("document.querySelectorAll('#weeks button.toggle.promo.on').length") >= 1
+
+    closed_before = browser.js(_TOTAL)
+    browser.js("document.querySelector('#weeks button.toggle.closed:not(.on)').click(); true")
+    seen = _after(browser, seen)
+    assert browser.js(_TOTAL) != closed_before
+
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    rows = int(browser.wait("document.body.dataset.rank || ''"))
+    assert rows > 0 and browser.js("document.querySelectorAll('#rank-table tbody tr').length") == rows
+    first = browser.js("document.querySelector('#rank-table tbody tr td:nth-child(2)').textContent")
+    browser.js("document.querySelector('#rank-table tbody button.link').click(); true")
+    # the store's usual plan, then the ranked week switched on: two plans later
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    assert browser.js(_TOTAL) != browser.js("document.getElementById('usual-total').textContent")
+    store = browser.js("document.getElementById('store').value")
+    assert first == f"Store {store}"
+    assert not browser.js("document.getElementById('view-plan').hidden")
+
+    browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
+    browser.js("window.dispatchEvent(new Event('resize')); true")
+    browser.wait("document.querySelector('#chart svg').getAttribute('width') <= 390")
+    assert browser.js("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    shot = browser.screenshot(tmp_path / "phone.png", width=390)
+    assert shot.stat().st_size > 20_000
+    browser.js("1")
+    assert browser.errors == []
