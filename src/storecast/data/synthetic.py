@@ -176,6 +176,114 @@ def _shift(a: np.ndarray, by: int) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class _StoreTraits:
+    """Per-store parameters of the generator: level, basket size, promo response, trend, opening habits."""
+
+    level: np.ndarray
+    spc: np.ndarray  # sales per customer
+    promo_lift: np.ndarray
+    trend: np.ndarray  # per year
+    every_day: np.ndarray  # open every day, holidays included (type b and a few others, as in the real data)
+    gap_store: np.ndarray  # closed for refurbishment in _GAP (the rows are missing)
+
+
+def _store_traits(store: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, rng: np.random.Generator) -> _StoreTraits:
+    n_stores = len(store)
+    types = store[s.STORE_TYPE].astype(str).to_numpy()
+    level = (
+        np.exp(rng.normal(np.log(5600), np.where(types == "b", 0.12, 0.28)))  # b: uniformly big
+        * np.array([_TYPE_LEVEL[t] for t in types])
+        * store[s.ASSORTMENT].astype(str).map(_ASSORT_LEVEL).to_numpy()
+    )
+    spc = np.array([_TYPE_SPC[t] for t in types]) * np.exp(rng.normal(0, 0.08, n_stores))
+    promo_lift = rng.uniform(0.15, 0.45, n_stores)
+    trend = rng.normal(0.02, 0.02, n_stores)
+    every_day = (types == "b") | (rng.random(n_stores) < 0.02)
+    gap_store = np.zeros(n_stores, dtype=bool)
+    if t0 <= _GAP[0] and t1 >= _GAP[1]:
+        gap_store[rng.choice(n_stores, size=max(1, round(0.15 * n_stores)), replace=False)] = True
+    return _StoreTraits(level, spc, promo_lift, trend, every_day, gap_store)
+
+
+def _open_days(dates: pd.DatetimeIndex, is_holiday: np.ndarray, traits: _StoreTraits,
+               rng: np.random.Generator) -> np.ndarray:
+    """Sundays and state holidays closed, plus a few closed stretches (works) and rare single days."""
+    n_days, n_stores = is_holiday.shape
+    dow = dates.day_of_week.to_numpy()[:, None]
+    is_open = ((dow != 6) & ~is_holiday) | traits.every_day[None, :]
+    is_open &= rng.random(is_holiday.shape) > 0.001
+    stretch = rng.random(n_stores) < 0.06
+    first = rng.integers(0, n_days, n_stores)
+    length = rng.integers(3, 15, n_stores)
+    day_idx = np.arange(n_days)[:, None]
+    return is_open & ~(stretch & (day_idx >= first) & (day_idx < first + length))
+
+
+def _promo_days(dates: pd.DatetimeIndex) -> np.ndarray:
+    """The chain's schedule (Mon-Fri of every other week), kept on closed days like the real file."""
+    week = (dates - _PROMO_ORIGIN).days.to_numpy() // 7
+    return ((week % 2 == 0) & (dates.day_of_week.to_numpy() < 5)).astype("int8")
+
+
+def _sales_and_customers(dates: pd.DatetimeIndex, t0: pd.Timestamp, store: pd.DataFrame, traits: _StoreTraits,
+                         promo: np.ndarray, is_holiday: np.ndarray, school: np.ndarray, is_open: np.ndarray,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Daily Sales and Customers: the store's level times calendar, promo, holiday, trend and competition effects."""
+    shape = is_open.shape
+    dow = dates.day_of_week.to_numpy()[:, None]
+    t_years = ((dates - t0).days.to_numpy() / 365.25)[:, None]
+    days_to_xmas = (pd.to_datetime(dates.year.astype(str) + "-12-24") - dates).days.to_numpy()[:, None]
+    xmas_ramp = np.where((days_to_xmas >= 0) & (days_to_xmas < 24), 0.45 * (1 - days_to_xmas / 24), 0.0)
+    day_of_month = dates.day.to_numpy()[:, None]
+    mult = (
+        _DOW_FACTOR[dow]
+        * _MONTH_FACTOR[dates.month.to_numpy() - 1][:, None]
+        * (1 + xmas_ramp)
+        * (1 + 0.04 * (day_of_month <= 3) + 0.02 * (day_of_month >= 29))  # paydays
+        * (1 + traits.promo_lift[None, :] * promo)
+        # shoppers stock up before a holiday and catch up after it
+        * (1 + 0.12 * _shift(is_holiday, -1) + 0.05 * _shift(is_holiday, -2) + 0.08 * _shift(is_holiday, 1))
+        * (1 + 0.03 * school)
+        * (1 + traits.trend[None, :] * t_years)
+        * (1 + 0.03 * _promo2_active(dates, store))
+        * _competition_factor(dates, store, t0)
+    )
+    sales = traits.level[None, :] * mult * np.exp(rng.normal(0, 0.07, shape))
+    outlier = rng.random(shape) < 0.0005
+    sales = np.where(outlier, sales * rng.uniform(2.0, 3.5, shape), sales)
+    # promo brings bigger baskets as well as more people, so customers rise by about half the sales lift
+    customers = sales / (traits.spc[None, :] * (1 + 0.5 * traits.promo_lift[None, :] * promo))
+    customers *= np.exp(rng.normal(0, 0.04, shape))
+    sales = np.where(is_open, np.round(sales), 0).astype("int64")
+    customers = np.where(is_open, np.round(customers), 0).astype("int64")
+    return sales, customers
+
+
+def _daily_frames(dates: pd.DatetimeIndex, t1: pd.Timestamp, store: pd.DataFrame, columns: dict[str, np.ndarray],
+                  gap_store: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (day, store) arrays as Kaggle's train and test layouts: newest first, refurbishment rows missing."""
+    n_days, n_stores = len(dates), len(store)
+    long = pd.DataFrame({
+        s.STORE: np.tile(store[s.STORE].to_numpy(), n_days),
+        s.DAY_OF_WEEK: np.repeat(dates.day_of_week.to_numpy() + 1, n_stores).astype("int8"),
+        s.DATE: np.repeat(dates.to_numpy().astype("datetime64[ns]"), n_stores),
+        s.SALES: columns[s.SALES].ravel(),
+        s.CUSTOMERS: columns[s.CUSTOMERS].ravel(),
+        s.OPEN: columns[s.OPEN].ravel().astype("int8"),
+        s.PROMO: columns[s.PROMO].ravel().astype("int8"),
+        s.STATE_HOLIDAY: pd.Categorical(columns[s.STATE_HOLIDAY].ravel(), categories=list(s.STATE_HOLIDAY_CODES)),
+        s.SCHOOL_HOLIDAY: columns[s.SCHOOL_HOLIDAY].ravel().astype("int8"),
+    })
+    # refurbishment: the rows are missing, not zero (as in the real file)
+    in_gap = gap_store[long[s.STORE].to_numpy() - 1] & long[s.DATE].between(*_GAP).to_numpy()
+    long = long[~in_gap].sort_values([s.DATE, s.STORE], ascending=[False, True])  # newest first, like Kaggle's
+    train = long[long[s.DATE] <= t1].reset_index(drop=True)
+    test = long[long[s.DATE] > t1].drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+    test.insert(0, s.ID, np.arange(1, len(test) + 1, dtype="int64"))
+    return train, test
+
+
 def make_synthetic(
     n_stores: int = 50,
     start: str = "2013-01-01",
@@ -184,6 +292,10 @@ def make_synthetic(
     seed: int = 0,
 ) -> SyntheticData:
     """Generate a chain of ``n_stores`` stores with daily rows from ``start`` to ``end``.
+
+    The steps, in the order they draw from one seeded generator (the order is what makes a seed
+    reproduce the same bytes): the store table and states, each store's traits, the calendar,
+    opening days, the promo schedule, then sales and customers.
 
     Parameters
     ----------
@@ -216,88 +328,22 @@ def make_synthetic(
     rng = np.random.default_rng(seed)
     store = _store_table(n_stores, t0, t1, rng)
     state_of = rng.choice(_STATES, size=n_stores, p=_STATE_P / _STATE_P.sum())
-    types = store[s.STORE_TYPE].astype(str).to_numpy()
+    traits = _store_traits(store, t0, t1, rng)
 
     dates = pd.date_range(t0, t1 + pd.Timedelta(days=test_days), freq="D")
-    n_days, shape = len(dates), (len(dates), n_stores)
     by_state = {st: _state_holidays(dates, st) for st in sorted(set(state_of))}
     school_by_state = {st: _school_holidays(dates, i) for i, st in enumerate(_STATES)}
     holiday = np.stack([by_state[st] for st in state_of], axis=1)
     school = np.stack([school_by_state[st] for st in state_of], axis=1)
     is_holiday = holiday != "0"
 
-    # per-store parameters
-    level = (
-        np.exp(rng.normal(np.log(5600), np.where(types == "b", 0.12, 0.28)))  # b: uniformly big
-        * np.array([_TYPE_LEVEL[t] for t in types])
-        * store[s.ASSORTMENT].astype(str).map(_ASSORT_LEVEL).to_numpy()
-    )
-    spc = np.array([_TYPE_SPC[t] for t in types]) * np.exp(rng.normal(0, 0.08, n_stores))
-    promo_lift = rng.uniform(0.15, 0.45, n_stores)
-    trend = rng.normal(0.02, 0.02, n_stores)  # per year
-    # type b (and a few others) open every day, holidays included, as in the real data
-    every_day = (types == "b") | (rng.random(n_stores) < 0.02)
-    gap_store = np.zeros(n_stores, dtype=bool)
-    if t0 <= _GAP[0] and t1 >= _GAP[1]:
-        gap_store[rng.choice(n_stores, size=max(1, round(0.15 * n_stores)), replace=False)] = True
+    is_open = _open_days(dates, is_holiday, traits, rng)
+    promo = np.broadcast_to(_promo_days(dates)[:, None], is_open.shape)
+    sales, customers = _sales_and_customers(dates, t0, store, traits, promo, is_holiday, school, is_open, rng)
 
-    # Open: Sundays and state holidays closed, plus a few closed stretches (works) and rare single days
-    dow = dates.day_of_week.to_numpy()[:, None]
-    is_open = ((dow != 6) & ~is_holiday) | every_day[None, :]
-    is_open &= rng.random(shape) > 0.001
-    stretch = rng.random(n_stores) < 0.06
-    first = rng.integers(0, n_days, n_stores)
-    length = rng.integers(3, 15, n_stores)
-    day_idx = np.arange(n_days)[:, None]
-    is_open &= ~(stretch & (day_idx >= first) & (day_idx < first + length))
-    # Promo is the chain's schedule (Mon-Fri of every other week), kept on closed days like the real file
-    week = (dates - _PROMO_ORIGIN).days.to_numpy() // 7
-    promo_day = ((week % 2 == 0) & (dates.day_of_week.to_numpy() < 5)).astype("int8")
-    promo = np.broadcast_to(promo_day[:, None], shape)
-
-    t_years = ((dates - t0).days.to_numpy() / 365.25)[:, None]
-    days_to_xmas = (pd.to_datetime(dates.year.astype(str) + "-12-24") - dates).days.to_numpy()[:, None]
-    xmas_ramp = np.where((days_to_xmas >= 0) & (days_to_xmas < 24), 0.45 * (1 - days_to_xmas / 24), 0.0)
-    day_of_month = dates.day.to_numpy()[:, None]
-    mult = (
-        _DOW_FACTOR[dow]
-        * _MONTH_FACTOR[dates.month.to_numpy() - 1][:, None]
-        * (1 + xmas_ramp)
-        * (1 + 0.04 * (day_of_month <= 3) + 0.02 * (day_of_month >= 29))  # paydays
-        * (1 + promo_lift[None, :] * promo)
-        # shoppers stock up before a holiday and catch up after it
-        * (1 + 0.12 * _shift(is_holiday, -1) + 0.05 * _shift(is_holiday, -2) + 0.08 * _shift(is_holiday, 1))
-        * (1 + 0.03 * school)
-        * (1 + trend[None, :] * t_years)
-        * (1 + 0.03 * _promo2_active(dates, store))
-        * _competition_factor(dates, store, t0)
-    )
-    sales = level[None, :] * mult * np.exp(rng.normal(0, 0.07, shape))
-    outlier = rng.random(shape) < 0.0005
-    sales = np.where(outlier, sales * rng.uniform(2.0, 3.5, shape), sales)
-    # promo brings bigger baskets as well as more people, so customers rise by about half the sales lift
-    customers = sales / (spc[None, :] * (1 + 0.5 * promo_lift[None, :] * promo))
-    customers *= np.exp(rng.normal(0, 0.04, shape))
-    sales = np.where(is_open, np.round(sales), 0).astype("int64")
-    customers = np.where(is_open, np.round(customers), 0).astype("int64")
-
-    long = pd.DataFrame({
-        s.STORE: np.tile(store[s.STORE].to_numpy(), n_days),
-        s.DAY_OF_WEEK: np.repeat(dates.day_of_week.to_numpy() + 1, n_stores).astype("int8"),
-        s.DATE: np.repeat(dates.to_numpy().astype("datetime64[ns]"), n_stores),
-        s.SALES: sales.ravel(),
-        s.CUSTOMERS: customers.ravel(),
-        s.OPEN: is_open.ravel().astype("int8"),
-        s.PROMO: promo.ravel().astype("int8"),
-        s.STATE_HOLIDAY: pd.Categorical(holiday.ravel(), categories=list(s.STATE_HOLIDAY_CODES)),
-        s.SCHOOL_HOLIDAY: school.ravel().astype("int8"),
-    })
-    # refurbishment: the rows are missing, not zero (as in the real file)
-    in_gap = gap_store[long[s.STORE].to_numpy() - 1] & long[s.DATE].between(*_GAP).to_numpy()
-    long = long[~in_gap].sort_values([s.DATE, s.STORE], ascending=[False, True])  # newest first, like Kaggle's
-    train = long[long[s.DATE] <= t1].reset_index(drop=True)
-    test = long[long[s.DATE] > t1].drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
-    test.insert(0, s.ID, np.arange(1, len(test) + 1, dtype="int64"))
+    train, test = _daily_frames(dates, t1, store, {
+        s.SALES: sales, s.CUSTOMERS: customers, s.OPEN: is_open, s.PROMO: promo,
+        s.STATE_HOLIDAY: holiday, s.SCHOOL_HOLIDAY: school}, traits.gap_store)
     states = pd.DataFrame({s.STORE: store[s.STORE].to_numpy(), s.STATE: pd.Series(state_of, dtype=object)})
     return SyntheticData(train=train, store=store, test=test, states=states)
 
