@@ -100,6 +100,7 @@ class LSTMForecaster:
         calendar; without it the nationwide calendar is used.
         """
         torch = _torch()
+        from storecast.models.lstm.loop import train_with_early_stopping
         from storecast.models.lstm.net import SalesNet
 
         cfg = self.config
@@ -117,47 +118,22 @@ class LSTMForecaster:
         scaled = self.scaler_.transform(panel.log_sales)
         S = len(panel.stores)
         self.net_ = SalesNet(S, len(ENC_FEATURES), len(DEC_FEATURES), cfg.hidden, cfg.emb, LEVEL_INDEX)
-        opt = torch.optim.Adam(self.net_.parameters(), lr=cfg.lr)
-        # halve the step size when validation stalls: the late epochs then refine instead of oscillating
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
         all_stores = np.arange(S)
         self.states_ = _store_states(panel.stores, store)
         holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
                                          cfg.lookback, cfg.horizon, holiday))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
-        best, best_state, waited, self.history_ = np.inf, None, 0, []
-        for epoch in range(cfg.epochs):
+
+        def draw_epoch():
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
             batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday))
-            order = torch.from_numpy(rng.permutation(len(stores)))
-            self.net_.train()
-            total = 0.0
-            for start in range(0, len(order), cfg.batch_size):
-                idx = order[start: start + cfg.batch_size]
-                loss = self._loss({k: v[idx] for k, v in batch.items()})
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * len(idx)
-            train_loss = total / len(order)
-            self.net_.eval()
-            with torch.no_grad():
-                val_loss = float(self._loss(val))
-            sched.step(val_loss)
-            self.history_.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss})
-            if progress:
-                progress(epoch + 1, train_loss, val_loss)
-            if val_loss < best - 1e-5:
-                best, waited = val_loss, 0
-                best_state = {k: v.detach().clone() for k, v in self.net_.state_dict().items()}
-            else:
-                waited += 1
-                if waited >= cfg.patience:
-                    break
-        self.net_.load_state_dict(best_state)
-        self.net_.eval()
+            return batch, torch.from_numpy(rng.permutation(len(stores)))
+
+        self.history_ = train_with_early_stopping(
+            self.net_, self._loss, draw_epoch, val, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+            patience=cfg.patience, progress=progress)
         self._calibrate(val, panel, scaled)
         # remember each store's last look-back window at the cut: forecasts need no extra history
         self.stores_ = panel.stores
