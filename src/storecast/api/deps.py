@@ -6,10 +6,10 @@ event loop instead of costing a thread hop per request.
 
 from __future__ import annotations
 
-__all__ = ["ServedDep", "BundleDep", "SettingsDep", "auth_mode", "require_token"]
+__all__ = ["ServedDep", "SettingsDep", "auth_mode", "require_token"]
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -28,16 +28,11 @@ async def _served(request: Request) -> ServedModel:
     return served
 
 
-async def _bundle(served: Annotated[ServedModel, Depends(_served)]) -> Any:
-    return served.bundle
-
-
 async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 ServedDep = Annotated[ServedModel, Depends(_served)]
-BundleDep = Annotated[Any, Depends(_bundle)]  # a storecast.artifacts.Bundle
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
