@@ -9,6 +9,7 @@ from storecast.cli import lstm as _lstm  # noqa: E402,F401
 from storecast.cli import models as _models  # noqa: E402,F401
 from storecast.cli import plan as _plan  # noqa: E402,F401
 from storecast.cli import serve as _serve  # noqa: E402,F401
+from storecast.cli import synth as _synth  # noqa: E402,F401
 from storecast.cli._app import app, main
 
 __all__ = ["app", "main"]

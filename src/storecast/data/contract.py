@@ -3,6 +3,8 @@
 Every command that reads a data directory comes through here first, so a bad file stops the job
 before anything is computed or written. Problems are collected, not raised one by one: a
 `DataContractError` lists each as ``file, line N, column `X`: message`` (line 1 is the header).
+Parquet (train.parquet or train/part-*.parquet, store.parquet, test.parquet) is read into the same text
+frame (data/_parquetfile.py), so the same rules and messages apply; its problems say ``file, row N``.
 
 Returned dtypes
 ---------------
@@ -34,6 +36,14 @@ from storecast.data._csvfile import _header as read_header
 from storecast.data._csvfile import problem as _problem
 from storecast.data._csvfile import read_text_frame
 from storecast.data._dates import parse_dates
+from storecast.data._parquetfile import (
+    as_rows,
+    data_file,
+    is_parquet,
+    parquet_columns,
+    read_parquet_text_frame,
+    train_parts,
+)
 from storecast.data._rows import validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES
 from storecast.errors import ContractProblem, DataContractError
@@ -171,8 +181,18 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
 
 
 def _validate_file(path: Path, name: str) -> pd.DataFrame:
+    """Validate one CSV or parquet file; a parquet file's problems name the row within it, not a line."""
+    if not is_parquet(path):
+        return _validate_frame(path, name, read_text_frame)
+    try:
+        return _validate_frame(path, name, read_parquet_text_frame)
+    except DataContractError as exc:
+        raise DataContractError([as_rows(p) for p in exc.problems]) from None
+
+
+def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     started = time.perf_counter()
-    raw, problems = read_text_frame(path, name, REQUIRED[name])
+    raw, problems = read(path, name, REQUIRED[name])
     typed, found = _parse(raw, name, path)
     problems += found
     typed, found = _run_schema(VALUES[name], typed, raw, path)
@@ -210,15 +230,31 @@ def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _validate_parts(path: Path, name: str) -> pd.DataFrame:
+    """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
+    if not path.is_dir():
+        return _validate_file(path, name)
+    frames, problems = [], []
+    for part in train_parts(path):
+        try:
+            frames.append(_validate_file(part, name))
+        except DataContractError as exc:
+            problems += exc.problems
+    if problems:
+        raise DataContractError(problems)
+    return pd.concat(frames, ignore_index=True)
+
+
 def load_train(path: str | Path) -> pd.DataFrame:
-    """Read and validate train.csv into the typed frame described in the module docstring."""
-    df = _finish_daily(_validate_file(Path(path), s.TRAIN_FILE))
+    """Read and validate train.csv (or train.parquet, or a train/ directory of parquet parts) into a typed frame."""
+    df = _finish_daily(_validate_parts(Path(path), s.TRAIN_FILE))
     df[s.OPEN] = df[s.OPEN].astype("int8")
     closed_selling = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() > 0))
     if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
         log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on line %d); training and the "
                     "statistics use open days with sales only, so they are left out", path, len(closed_selling),
                     int(df.index[closed_selling[0]]) + 2)
+    df = df.reset_index(drop=True) if is_parquet(Path(path)) else df  # parquet rows are indexed from -1
     return df[list(s.TRAIN_COLUMNS)]
 
 
@@ -244,7 +280,9 @@ def load_rows(path: str | Path) -> pd.DataFrame:
     input lines. Any other file is read as test.csv.
     """
     path = Path(path)
-    if s.SALES not in read_header(path, s.TEST_FILE):  # a file that is not CSV text fails here as in load_test
+    names = parquet_columns(path) if path.suffix == ".parquet" and path.is_file() else None
+    # a file that is neither parquet nor CSV text fails here as in load_test
+    if s.SALES not in (names or read_header(path, s.TEST_FILE)):
         return load_test(path)
     rows = load_train(path).drop(columns=[s.SALES, s.CUSTOMERS])
     rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
@@ -331,12 +369,12 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
             problems.extend(exc.problems)
             return None
 
-    store = attempt(load_store, root / s.STORE_FILE, root / s.STATES_FILE)
-    train = attempt(load_train, root / s.TRAIN_FILE)
-    test_path = root / s.TEST_FILE
+    train_path, test_path = data_file(root, s.TRAIN_FILE), data_file(root, s.TEST_FILE)
+    store = attempt(load_store, data_file(root, s.STORE_FILE), root / s.STATES_FILE)
+    train = attempt(load_train, train_path)
     test = attempt(load_test, test_path) if (require_test or test_path.exists()) else None
     if store is not None:
-        for daily, path in ((train, root / s.TRAIN_FILE), (test, test_path)):
+        for daily, path in ((train, train_path), (test, test_path)):
             if daily is not None:
                 problems += _unknown_store_problems(daily, store, path)
     if problems:

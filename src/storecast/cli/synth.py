@@ -1,0 +1,43 @@
+"""`storecast synth`: write a synthetic chain of any size in the Kaggle layout (CSV or partitioned parquet)."""
+
+from __future__ import annotations
+
+__all__ = ["synth"]
+
+from pathlib import Path
+
+import typer
+
+from storecast.cli._app import app, console
+
+
+@app.command()
+def synth(
+    stores: int = typer.Option(..., "--stores", min=1, help="Stores in the chain (Rossmann has 1,115)."),
+    out: Path = typer.Option(..., "--out", help="Directory to write the data files into."),
+    start: str = typer.Option("2013-01-01", "--start", help="First day of train (YYYY-MM-DD)."),
+    end: str = typer.Option("2015-07-31", "--end", help="Last day of train (YYYY-MM-DD)."),
+    test_days: int = typer.Option(48, "--test-days", min=0, help="Days after --end in test (no Sales)."),
+    seed: int = typer.Option(0, "--seed", help="Same stores, seed and --chunk-stores: same bytes."),
+    fmt: str = typer.Option("csv", "--format", help="csv (train.csv ...) or parquet (train/part-*.parquet ...)."),
+    chunk_stores: int = typer.Option(
+        1_000, "--chunk-stores", min=1, help="Stores generated at a time: memory grows with it, not with --stores."),
+) -> None:
+    """Write a synthetic chain: train, store, test and external/store_states.csv; prints the directory."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from storecast.data.synth_writer import FORMATS, write_chain
+    from storecast.errors import StorecastError
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"`--format` must be csv or parquet; got {fmt!r}.")
+    with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=stores <= chunk_stores) as bar:
+        task = bar.add_task("synth", total=stores)
+        try:
+            root = write_chain(out, n_stores=stores, start=start, end=end, test_days=test_days, seed=seed,
+                               fmt=fmt, chunk_stores=chunk_stores,
+                               progress=lambda done, _total: bar.update(task, completed=done))
+        except ValueError as exc:  # a bad date or an end before the start: a user error, one line
+            raise StorecastError(f"synth: {exc}") from exc
+    typer.echo(str(root))

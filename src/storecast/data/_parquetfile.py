@@ -1,0 +1,115 @@
+"""Parquet input for the data contract: a parquet file read into the same text frame a CSV file gives.
+
+Why text: every rule of the contract (parsing, value checks, the wording of each message) then applies to
+parquet unchanged, and a value that parquet's types let through (a float in an integer column, a date
+outside the range) is refused with the same sentence as in a CSV file. Each distinct value is formatted
+once, so this costs little next to the checks. A parquet file has no lines, so problems point at the row
+within the file (row 1 is the first data row): ``train/part-00003.parquet, row 17, column `Sales`: ...``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "data_file", "parquet_columns", "train_parts"]
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.data._csvfile import _check_header, problem
+from storecast.errors import ContractProblem, DataContractError
+
+_PARQUET_MAGIC = b"PAR1"
+
+
+def is_parquet(path: Path) -> bool:
+    """A ``.parquet`` file or a directory of them (a partitioned dataset)."""
+    return path.suffix == ".parquet" or path.is_dir()
+
+
+def data_file(root: Path, name: str) -> Path:
+    """The file of ``name`` (e.g. "train.csv") in ``root``: ``train.csv``, else ``train.parquet``, else ``train/``.
+
+    Missing in every form: the CSV path, so the "file not found" message names the usual file.
+    """
+    csv_path = root / name
+    stem = Path(name).stem
+    for candidate in (csv_path, root / f"{stem}.parquet", root / stem):
+        if candidate.is_file() or (candidate.is_dir() and candidate != root and any(candidate.glob("*.parquet"))):
+            return candidate
+    return csv_path
+
+
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a parquet file, without reading its data."""
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN."""
+    codes, uniques = pd.factorize(col)
+    if isinstance(uniques, pd.DatetimeIndex):
+        text = list(uniques.strftime("%Y-%m-%d"))
+    elif pd.api.types.is_float_dtype(uniques):
+        text = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in uniques]
+    elif pd.api.types.is_bool_dtype(uniques):
+        text = ["1" if v else "0" for v in uniques]
+    else:
+        text = [str(v) for v in uniques]
+    values = np.array([*text, None], dtype=object)  # code -1 (missing) takes the last entry
+    return pd.Series(values[codes], index=col.index, dtype=object)
+
+
+def read_parquet_text_frame(path: Path, kind: str,
+                            expected: tuple[str, ...]) -> tuple[pd.DataFrame, list[ContractProblem]]:
+    """Read a parquet file as text columns, indexed so that row ``i + 1`` of the file has index ``i - 1``.
+
+    The index makes the contract's ``index + 2`` (a CSV line) the 1-based row number; `as_rows` then
+    words it as a row.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise DataContractError(problem(path, f"file not found: expected {kind} here (see --data)"))
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head != _PARQUET_MAGIC:
+        raise DataContractError(problem(path, "not a parquet file (it does not start with PAR1): write it with "
+                                              "pandas.DataFrame.to_parquet or pass the .csv"))
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
+    stored_index = [c for c in table.column_names if c.startswith("__index_level_")]  # pandas' saved index
+    table = table.drop_columns(stored_index)
+    try:
+        _check_header(path, [str(c) for c in table.column_names], expected)
+    except DataContractError as exc:  # a parquet file has no header line: the column is the place
+        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+    if table.num_rows == 0:
+        raise DataContractError(problem(path, "no data rows: expected at least one row"))
+    frame = table.to_pandas()
+    raw = pd.DataFrame({c: _text(frame[c]) for c in frame.columns})
+    raw.index = pd.RangeIndex(-1, len(raw) - 1)
+    return raw, []
+
+
+def as_rows(p: ContractProblem) -> ContractProblem:
+    """A problem located by CSV line, worded for a parquet file: ``file, row N`` (row 1 = first data row)."""
+    if p.line is None:
+        return p
+    message = p.message.replace("first on line ", "first on row ")
+    return ContractProblem(f"{p.file}, row {p.line}", message, None, p.column)
+
+
+def train_parts(path: Path) -> list[Path]:
+    """The parquet files of a partitioned dataset directory, in name order (part-00000, part-00001, ...)."""
+    parts = sorted(p for p in path.glob("*.parquet") if p.is_file())
+    if not parts:
+        raise DataContractError(problem(path, f"no .parquet files in this directory: expected "
+                                              f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet"))
+    return parts

@@ -1,0 +1,84 @@
+"""Parquet input: train.parquet or a train/ directory of parts, under the same contract as train.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from storecast import schema as s
+from storecast.data.contract import load_dataset, load_rows, load_train
+from storecast.data.synth_writer import write_chain
+from storecast.errors import DataContractError
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory) -> Path:
+    """12 stores in 3 parquet parts, two months."""
+    return write_chain(tmp_path_factory.mktemp("pq"), n_stores=12, start="2015-01-01", end="2015-02-28",
+                       test_days=5, chunk_stores=4, fmt="parquet")
+
+
+def _copy(chain: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(chain, tmp_path / "data"))
+
+
+def test_a_parts_directory_and_one_parquet_file_load_alike(chain, tmp_path):
+    parts = load_train(chain / "train")
+    single = tmp_path / "train.parquet"
+    pd.concat([pd.read_parquet(p) for p in sorted((chain / "train").glob("*.parquet"))]).to_parquet(single)
+    pd.testing.assert_frame_equal(parts, load_train(single))
+    assert parts.index.equals(pd.RangeIndex(len(parts)))
+
+
+def test_a_malformed_partition_names_the_file_row_and_column(chain, tmp_path):
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.loc[4, s.SALES] = -3  # row 5 of the file
+    df.loc[6, s.STATE_HOLIDAY] = "x"  # row 7
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert str(err.value).splitlines()[0] == (
+        f"{part}, row 5, column `Sales`: expected a whole number >= 0, got '-3': correct the value or remove the line")
+    assert [(p.file, p.column) for p in err.value.problems] == [
+        (f"{part}, row 5", s.SALES), (f"{part}, row 7", s.STATE_HOLIDAY)]
+
+
+def test_a_missing_column_and_a_file_that_is_not_parquet(chain, tmp_path):
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00000.parquet"
+    pd.read_parquet(part).drop(columns=[s.PROMO]).to_parquet(part, index=False)
+    (data / "train" / "part-00002.parquet").write_text("Store,Date\n1,2015-01-01\n")
+    with pytest.raises(DataContractError) as err:
+        load_train(data / "train")
+    found = [(Path(p.file).name, p.column, p.line) for p in err.value.problems]
+    assert ("part-00000.parquet", s.PROMO, None) in found
+    assert ("part-00002.parquet", None, None) in found  # every part is checked, all problems at once
+    assert "not a parquet file" in str(err.value)
+
+
+def test_a_repeated_key_points_at_the_first_row(chain, tmp_path):
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    pd.concat([df, df.iloc[[2]]], ignore_index=True).to_parquet(part, index=False)
+    with pytest.raises(DataContractError, match=r"first on row 3: remove one"):
+        load_dataset(data)
+
+
+def test_predict_rows_from_a_parquet_file_in_either_layout(chain):
+    rows = load_rows(chain / "test.parquet")
+    assert list(rows.columns) == list(s.TEST_COLUMNS) and len(rows) == 12 * 5
+    past = load_rows(chain / "train" / "part-00000.parquet")  # train's layout: Sales dropped, Id = row number
+    assert past[s.ID].tolist() == list(range(1, len(past) + 1))
+
+
+def test_the_csv_layout_wins_when_both_are_present(chain, tmp_path, caplog):
+    data = _copy(chain, tmp_path)
+    write_chain(data, n_stores=12, start="2015-01-01", end="2015-01-31", test_days=0, chunk_stores=4)
+    assert load_dataset(data).train[s.DATE].max() == pd.Timestamp("2015-01-31")
