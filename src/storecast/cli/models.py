@@ -88,12 +88,31 @@ def train(
     model: str = _KIND,
     until: str | None = _UNTIL,
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
+    engine: str = typer.Option(
+        "local", "--engine", help="local (one machine) or dask (train/part-*.parquet by store blocks, on a Dask "
+        "cluster; pip install 'storecast[dask]'): the same kind of model file either way."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="With --engine dask: a running scheduler (tcp://host:8786); default a local one."),
+    workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),
 ) -> None:
     """Fit, calibrate (80%/95% intervals) and save a tree model; prints the saved path."""
     from storecast.data.contract import load_dataset
     from storecast.models.training import train_bundle
 
     kind = _kind(model)
+    if engine not in ("local", "dask") or (engine == "dask" and kind != "lgbm"):
+        raise typer.BadParameter(f"`--engine` must be local, or dask with --model lgbm; got {engine!r}, {kind!r}.")
+    if engine == "dask":  # the engine lives in storecast.distributed, an optional extra
+        from storecast.distributed import require_dask
+
+        require_dask()
+        from storecast.distributed.training import train_dask
+
+        with _steps("train lgbm on dask") as say:
+            path = train_dask(data, _date(until), models_dir_option(models_dir), scheduler=scheduler,
+                              workers=workers, progress=say)
+        typer.echo(str(path))
+        return
     with _steps(f"train {kind}") as say:
         say("load data")
         ds = load_dataset(data)

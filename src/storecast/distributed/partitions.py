@@ -1,0 +1,164 @@
+"""Store-partitioned training rows on the workers, and the shared preprocessor fitted from them.
+
+Why store partitions: every per-store statistic of the preprocessor (``StoreHistory``) then comes from
+one partition alone, so each worker fits its stores' statistics and the client only stacks the small
+per-store arrays. What the whole chain shares (the store table, the holiday calendars of its states, the
+promo phase) is fitted on the client from a skeleton of two rows per store and per-day promo counts, then
+broadcast. The fitted preprocessor equals the local engine's: the same steps, the same attributes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PartError", "partition_paths", "load_part", "fit_prep", "stage_rows", "part_matrix"]
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.data._parquetfile import data_file, train_parts
+from storecast.data.contract import load_train
+from storecast.errors import ContractProblem, DataContractError, StorecastError
+from storecast.features._base import to_days
+from storecast.features.build import make_preprocessor, merge_store
+from storecast.features.history import StoreHistory
+from storecast.models.training import training_rows
+
+_HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_")
+
+
+class PartError(Exception):
+    """A partition's contract problems, raised on a worker.
+
+    Why not DataContractError: an exception crosses from a worker as ``type(*args)``, and
+    DataContractError's single argument is its joined message, not its problems; here ``args`` is the list.
+    """
+
+    def __init__(self, problems: list[ContractProblem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def partition_paths(root: Path) -> list[Path]:
+    """train/part-*.parquet in name order; a single train.csv or train.parquet is one partition."""
+    train = data_file(root, s.TRAIN_FILE)
+    return train_parts(train) if train.is_dir() else [train]
+
+
+def load_part(path: str, store_ids: np.ndarray) -> pd.DataFrame:
+    """One partition through the data contract, plus the check that its stores are in store.csv (on a worker)."""
+    try:
+        df = load_train(path)
+    except DataContractError as exc:
+        raise PartError(exc.problems) from None
+    unknown = ~np.isin(df[s.STORE].to_numpy(), store_ids)
+    if unknown.any():
+        first = int(np.flatnonzero(unknown)[0])
+        raise PartError([ContractProblem(
+            path, f"expected a Store listed in store.csv, got {df[s.STORE].iat[first]} ({int(unknown.sum()):,} "
+                  "row(s) in all): add the store to store.csv or remove its rows", None, s.STORE)])
+    return df
+
+
+def stage_rows(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp,
+               since: pd.Timestamp | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows a fit stage uses, as the local engine picks them (``training_rows``)."""
+    return training_rows(part, store, last, since=since)
+
+
+def _summary(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp) -> dict:
+    """What the shared steps need from a partition: its stores, first/last day, promo counts on Mondays."""
+    X, _ = stage_rows(part, store, last)
+    days = to_days(X[s.DATE])
+    monday = ((days + 3) % 7) == 0
+    promo = pd.Series(X[s.PROMO].to_numpy(dtype=float)[monday]).groupby(days[monday])
+    return {"stores": np.unique(X[s.STORE].to_numpy(dtype=np.int64)), "rows": len(X),
+            "first": int(days.min()) if len(days) else None, "last": int(days.max()) if len(days) else None,
+            "promo": pd.DataFrame({"sum": promo.sum(), "count": promo.count()}), "columns": list(X.columns)}
+
+
+def _history(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp, head, last_day: int) -> dict | None:
+    """This partition's StoreHistory arrays, fitted as inside the pipeline (after the shared steps).
+
+    ``hist_recent`` is measured back from the chain's last day, as the local fit does, not the partition's.
+    """
+    X, y = stage_rows(part, store, last)
+    if not len(X):
+        return None
+    history = StoreHistory().fit(head.transform(X), y)
+    keep = y > 0
+    days = to_days(X[s.DATE])[keep]
+    logs = pd.Series(np.log1p(y[keep]))
+    ids = pd.Series(X[s.STORE].to_numpy(dtype=np.int64)[keep])
+    recent = days > last_day - int(history.recent_days)
+    value = logs[recent].groupby(ids[recent]).mean() - logs.groupby(ids).mean()
+    col = list(history.stat_names_).index("hist_recent")
+    history.stats_ = history.stats_.copy()  # pandas may hand back a read-only view
+    history.stats_[:, col] = value.reindex(history.stores_).to_numpy(dtype=float)
+    return {"stores_": history.stores_, **{name: getattr(history, name) for name in _HISTORY_ARRAYS}}
+
+
+def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Two rows per store (first and last day): what the shared steps learn from, in the fit rows' columns."""
+    dates = pd.to_datetime(np.tile(np.array([first, last], dtype="datetime64[D]"), len(stores))).astype(
+        "datetime64[ns]")
+    n = len(dates)
+    daily = pd.DataFrame({
+        s.STORE: np.repeat(stores, 2).astype("int32"),
+        s.DAY_OF_WEEK: (dates.day_of_week + 1).astype("int8"),
+        s.DATE: dates,
+        s.CUSTOMERS: np.zeros(n, dtype="int64"),
+        s.OPEN: np.ones(n, dtype="int8"),
+        s.PROMO: np.zeros(n, dtype="int8"),
+        s.STATE_HOLIDAY: pd.Categorical(["0"] * n, categories=list(s.STATE_HOLIDAY_CODES)),
+        s.SCHOOL_HOLIDAY: np.zeros(n, dtype="int8"),
+    })
+    return merge_store(daily, store)[columns]
+
+
+def _promo_anchor(promo: pd.DataFrame, last: int) -> int:
+    """``ScheduleProximity._promo_anchor`` from per-Monday counts: the latest Monday most rows ran a promo."""
+    hits = promo.index[(promo["sum"] / promo["count"]).to_numpy() > 0.5]
+    return int(hits.max()) if len(hits) else int(last - (last + 3) % 7)
+
+
+def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp):
+    """Fit ``make_preprocessor()`` on the rows up to ``last`` of every partition; return it and the stage facts.
+
+    Returns
+    -------
+    (prep, facts): the fitted Pipeline; facts has rows, stores, first and last (days since epoch).
+    """
+    summaries = [x for x in client.gather(client.map(_summary, parts, store=store_f, last=last)) if x["rows"]]
+    if not summaries:
+        raise StorecastError(f"no open days with sales up to {last:%Y-%m-%d} in any partition: nothing to fit on")
+    stores = np.concatenate([x["stores"] for x in summaries])
+    if len(np.unique(stores)) < len(stores):
+        twice = np.unique(stores[pd.Series(stores).duplicated().to_numpy()])[:5].tolist()
+        raise StorecastError(f"--engine dask needs train/ partitioned by store: store(s) {twice} appear in more "
+                             "than one partition; write the data with `storecast synth --format parquet` layout "
+                             "(each part a block of whole stores)")
+    first, last_day = min(x["first"] for x in summaries), max(x["last"] for x in summaries)
+    promo = pd.concat([x["promo"] for x in summaries]).groupby(level=0).sum()
+    skeleton = _skeleton(np.sort(stores), first, last_day, store, summaries[0]["columns"])
+    prep = make_preprocessor().fit(skeleton, np.ones(len(skeleton)))
+    prep.named_steps["proximity"].promo_anchor_ = _promo_anchor(promo, last_day)
+    head = client.scatter(prep[:-2], broadcast=True)
+    found = [h for h in client.gather(client.map(_history, parts, store=store_f, last=last, head=head,
+                                                 last_day=last_day)) if h is not None]
+    history = prep.named_steps["history"]
+    order = np.argsort(np.concatenate([h["stores_"] for h in found]), kind="stable")
+    history.stores_ = np.concatenate([h["stores_"] for h in found])[order]
+    for name in _HISTORY_ARRAYS:
+        setattr(history, name, np.concatenate([h[name] for h in found])[order])
+    facts = {"rows": sum(x["rows"] for x in summaries), "stores": len(stores), "first": first, "last": last_day}
+    return prep, facts
+
+
+def part_matrix(part: pd.DataFrame, store: pd.DataFrame, prep, last: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """The feature matrix and the log1p(Sales) target of a partition's rows up to ``last`` (on a worker)."""
+    X, y = stage_rows(part, store, last)
+    if not len(X):
+        return np.empty((0, len(prep.named_steps["matrix"].features_))), np.empty(0)
+    return prep.transform(X), np.log1p(y)

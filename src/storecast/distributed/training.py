@@ -1,0 +1,171 @@
+"""``train_dask``: the local engine's model (a ConformalRegressor around prep + LightGBM), fitted on Dask.
+
+The steps mirror ``ConformalRegressor.fit``: a calibration-stage fit on the rows up to the last sales day
+minus 42 days, conformal calibration on those 42 days (collected on the client: 42 days of rows), then the
+final fit on all rows. Each fit is ``lightgbm.dask.DaskLGBMRegressor`` on the per-partition feature matrices;
+``to_local()`` turns it into the plain LGBMRegressor the local pipeline holds, so the saved file is loaded
+and served by the same code. LightGBM's data-parallel fit bins and bags per worker, so the trees are close
+to, not identical with, a local fit on the same rows.
+"""
+
+from __future__ import annotations
+
+__all__ = ["train_dask"]
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from storecast import schema as s
+from storecast.data._parquetfile import data_file
+from storecast.data.contract import load_store
+from storecast.distributed import require_dask
+from storecast.distributed.cluster import dask_client
+from storecast.distributed.partitions import PartError, fit_prep, load_part, part_matrix, partition_paths, stage_rows
+from storecast.errors import DataContractError
+from storecast.evaluation.splits import WINDOW_DAYS, check_window
+from storecast.features.build import FEATURES
+from storecast.models.conformal import ConformalRegressor
+from storecast.models.training import DEFAULT_LEVELS
+from storecast.models.trees import LGBM_DEFAULTS, SalesRegressor, make_estimator, make_pipeline
+
+
+def _day(days: int) -> pd.Timestamp:
+    return pd.Timestamp(np.datetime64(int(days), "D"))
+
+
+def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
+    """Every partition validated on the workers and kept there; all partitions' problems raised together."""
+    from distributed import wait
+
+    ids = store[s.STORE].to_numpy(dtype=np.int64)
+    parts = client.map(load_part, [str(p) for p in paths], store_ids=ids)
+    wait(parts)
+    problems = []
+    for fut in parts:
+        if fut.status == "error":
+            exc = fut.exception()
+            if not isinstance(exc, PartError):
+                fut.result()  # not a contract problem: raise it as it is
+            problems += exc.problems
+    if problems:
+        raise DataContractError(problems)
+    return parts
+
+
+def _date_span(part: pd.DataFrame) -> tuple[int, int]:
+    days = part[s.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
+    return int(days.min()), int(days.max())
+
+
+def _take(pair: tuple, i: int):
+    return pair[i]
+
+
+def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict) -> tuple:
+    """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts."""
+    import dask.array as da
+    from lightgbm import DaskLGBMRegressor
+
+    prep, facts = fit_prep(client, parts, store_f, store, last)
+    width = len(prep.named_steps["matrix"].features_)
+    prep_f = client.scatter(prep, broadcast=True)
+    mats = client.map(part_matrix, parts, store=store_f, prep=prep_f, last=last)
+    ys = client.map(_take, mats, i=1)
+    lengths = client.gather(client.map(len, ys))
+    xs = client.map(_take, mats, i=0)
+    keep = [i for i, n in enumerate(lengths) if n]
+    X = da.concatenate([da.from_delayed(xs[i], shape=(lengths[i], width), dtype=float) for i in keep])
+    y = da.concatenate([da.from_delayed(ys[i], shape=(lengths[i],), dtype=float) for i in keep])
+    settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
+    with warnings.catch_warnings():  # lightgbm.dask always sets, then drops, num_threads: not our setting
+        warnings.filterwarnings("ignore", r"Parameter (n_jobs|num_threads) will be ignored")
+        fitted = DaskLGBMRegressor(client=client, **settings).fit(X, y)
+    tree = fitted.to_local()
+    tree.set_params(n_jobs=LGBM_DEFAULTS["n_jobs"])  # serving runs on one machine: all its cores
+    model = SalesRegressor(make_estimator("lgbm", **params), loss="log")
+    model.estimator_, model.n_features_in_ = tree, width
+    del mats, xs, ys, prep_f
+    return Pipeline([("prep", prep), ("model", model)]), facts
+
+
+def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "models", *, scheduler: str | None = None,
+               workers: int = 2, progress: Callable[[str], None] | None = None, **params) -> Path:
+    """Fit, calibrate and save an lgbm model on Dask; return the model file (same kind as ``train_bundle``'s).
+
+    Parameters
+    ----------
+    data_dir : path
+        store.csv/.parquet, external/store_states.csv and train as ``train/part-*.parquet`` (one partition
+        per file, each a block of whole stores), ``train.parquet`` or ``train.csv`` (one partition).
+    until : date-like, optional
+        Last date used for fitting; default the last date of train.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); default a LocalCluster of ``workers``.
+    **params
+        Overrides of LightGBM's defaults (``LGBM_DEFAULTS``).
+    """
+    from storecast.artifacts import data_fingerprint, save_bundle
+
+    require_dask()
+    say = progress or (lambda _msg: None)
+    root = Path(data_dir)
+    store = load_store(data_file(root, s.STORE_FILE), root / s.STATES_FILE)
+    paths = partition_paths(root)
+    calibration = ConformalRegressor().calibration_days
+    with dask_client(scheduler, workers) as client:
+        say(f"validate {len(paths)} partition(s) on {len(client.nthreads())} worker(s)")
+        store_f = client.scatter(store, broadcast=True)
+        parts = _load(client, paths, store)
+        spans = client.gather(client.map(_date_span, parts))
+        dates = pd.Series([_day(min(a for a, _ in spans)), _day(max(b for _, b in spans))])
+        until = check_window(
+            dates, until, first_day_needed=lambda u: u - pd.Timedelta(days=calibration + WINDOW_DAYS),
+            what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to "
+                 "calibrate on)", fix="choose a later --until")
+        spans_until = client.gather(client.map(_last_sales_day, parts, store=store_f, last=until))
+        cut = _day(max(d for d in spans_until if d is not None) - calibration)
+        say("fit calibration-stage model")
+        first, _ = _fit_stage(client, parts, store_f, store, cut, params)
+        cal = client.gather(client.map(stage_rows, parts, store=store_f, last=until, since=cut))
+        X_cal = pd.concat([x for x, _ in cal], ignore_index=True)
+        y_cal = np.concatenate([y for _, y in cal])
+        say("refit on all rows")
+        final, facts = _fit_stage(client, parts, store_f, store, until, params)
+    model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
+        first, X_cal, y_cal, final)
+    files = [*paths, *(p for p in (data_file(root, s.STORE_FILE), root / s.STATES_FILE) if p.is_file())]
+    est = final.named_steps["model"].estimator_
+    card = {
+        "training": {"start": f"{_day(facts['first']):%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
+                     "rows": int(facts["rows"]), "stores": int(facts["stores"]),
+                     "rows_rule": "open days with Sales > 0"},
+        "engine": {"name": "dask", "partitions": len(paths), "workers": workers if scheduler is None else None,
+                   "scheduler": scheduler},
+        "loss": "log",
+        "params": {k: v for k, v in est.get_params().items() if isinstance(v, int | float | str | None)},
+        "features": list(final.named_steps["prep"].named_steps["matrix"].features_),
+        "all_features": list(FEATURES),
+        "metrics": {"calibration": model.calibration_},
+        "intervals": {
+            "method": "split-conformal on log residuals, per-store scale",
+            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
+            "calibration_days": int(model.calibration_days), "scale": model.scale,
+            "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
+            "quantiles": {f"{lv:g}": [float(a), float(b)]
+                          for lv, a, b in zip(model.levels_, model.q_low_, model.q_high_, strict=True)},
+        },
+        "data_fingerprint": data_fingerprint(*files),
+        "data_dir": str(root),
+    }
+    return save_bundle(model, kind="lgbm", models_dir=models_dir, card=card)
+
+
+def _last_sales_day(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp) -> int | None:
+    """The partition's last open day with sales up to ``last`` (the calibration window ends on the chain's)."""
+    sales = part[(part[s.DATE] <= last) & (part[s.OPEN] == 1) & (part[s.SALES] > 0)]
+    return int(sales[s.DATE].max().to_datetime64().astype("datetime64[D]").astype(np.int64)) if len(sales) else None

@@ -1,0 +1,122 @@
+"""The Dask engine on a 2-worker LocalCluster: the local engine's model file, served by the same code.
+
+One small chain (16 stores in 3 store-block parts, 6 months) and one tiny fit shared by the module:
+the tests check the engine and the file, not accuracy, and must stay fast on 2 shared cores.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("distributed")
+
+from storecast import schema as s  # noqa: E402
+from storecast.data.contract import load_dataset  # noqa: E402
+from storecast.data.synth_writer import write_chain  # noqa: E402
+from storecast.errors import DataContractError, MissingDependencyError  # noqa: E402
+
+TINY = {"n_estimators": 25, "num_leaves": 15}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory) -> Path:
+    return write_chain(tmp_path_factory.mktemp("chain"), n_stores=16, start="2014-09-01", end="2015-02-28",
+                       test_days=14, chunk_stores=6, fmt="parquet")
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> str:
+    """One 2-worker LocalCluster for the module, reached as ``--scheduler ADDRESS`` (as a real cluster is)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def dask_model(chain, scheduler, tmp_path_factory) -> Path:
+    from storecast.distributed.training import train_dask
+
+    return train_dask(chain, models_dir=tmp_path_factory.mktemp("models"), scheduler=scheduler, **TINY)
+
+
+def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
+    """Per-store statistics fitted per partition and stacked give the local engine's features exactly."""
+    from storecast.distributed.cluster import dask_client
+    from storecast.distributed.partitions import fit_prep, partition_paths
+    from storecast.distributed.training import _load
+    from storecast.features.build import make_preprocessor
+    from storecast.models.training import training_rows
+
+    ds, last = load_dataset(chain), pd.Timestamp("2015-01-15")
+    X, y = training_rows(ds.train, ds.store, last)
+    with dask_client(scheduler) as client:
+        parts = _load(client, partition_paths(chain), ds.store)
+        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last)
+    assert facts["rows"] == len(X) and facts["stores"] == 16
+    local = make_preprocessor().fit(X, y)
+    np.testing.assert_array_equal(prep.transform(X), local.transform(X))
+
+
+def test_the_dask_file_loads_predicts_and_is_served_by_the_api(dask_model, chain):
+    from fastapi.testclient import TestClient
+
+    from storecast.api import create_app
+    from storecast.artifacts import load_bundle
+    from storecast.card import read_card
+    from storecast.config import Settings
+    from storecast.predict import predict_frame
+
+    card = read_card(dask_model)
+    assert card["kind"] == "lgbm" and card["engine"]["name"] == "dask" and card["engine"]["partitions"] == 3
+    assert card["engine"]["scheduler"].startswith("tcp://")
+    assert card["training"]["end"] == "2015-02-28" and card["training"]["stores"] == 16
+    bundle = load_bundle(dask_model)
+    test = load_dataset(chain, require_test=True).test
+    out = predict_frame(bundle, test)
+    opened = out[test[s.OPEN].to_numpy() == 1]
+    assert len(out) == len(test) and (opened["Sales"] > 0).all()
+    assert (opened["lower"] <= opened["Sales"]).all() and (opened["Sales"] <= opened["upper"]).all()
+    with TestClient(create_app(Settings(models_dir=dask_model.parent, model_path=dask_model, api_token=None))) as c:
+        answer = c.post("/predict", json={"rows": [{"store": 3, "date": "2015-03-02", "open": 1, "promo": 1,
+                                                    "state_holiday": "0", "school_holiday": 0}]})
+    assert answer.status_code == 200, answer.text
+    row = test[(test[s.STORE] == 3) & (test[s.DATE] == pd.Timestamp("2015-03-02"))]
+    assert answer.json()["predictions"][0]["sales"] == pytest.approx(
+        float(predict_frame(bundle, row.assign(**{s.PROMO: 1}))["Sales"].iloc[0]), rel=1e-6)
+
+
+def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, scheduler, tmp_path):
+    from storecast.distributed.training import train_dask
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    part = data / "train" / "part-00002.parquet"
+    df = pd.read_parquet(part)
+    df.loc[9, s.DAY_OF_WEEK] = 9
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        train_dask(data, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert str(err.value).startswith(f"{part}, row 10, column `DayOfWeek`: expected")
+
+
+def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):
+        from storecast.distributed import require_dask
+
+        require_dask()
+    code, _, err = run_main("train", "--data", str(chain), "--engine", "dask", "--models-dir", str(tmp_path))
+    assert code == 2 and "storecast[dask]" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unknown_engine_or_a_forest_on_dask_is_refused(run_main, chain, tmp_path):
+    code, _, err = run_main("train", "--data", str(chain), "--engine", "spark", "--models-dir", str(tmp_path))
+    assert code == 2 and "--engine" in err
+    code, _, err = run_main("train", "--data", str(chain), "--engine", "dask", "--model", "rf")
+    assert code == 2 and "--engine" in err
