@@ -140,3 +140,17 @@ def test_models_list_orders_by_creation_time_across_kinds(tmp_path):
     shown = [line.split()[1] for line in res.output.splitlines() if "storecast-" in line]
     assert shown == ["storecast-lgbm-2026-03-01T00-00-00Z.skops", "storecast-lstm-2026-02-01T00-00-00Z.pt",
                      "storecast-rf-2026-01-01T00-00-00Z.skops"]
+
+
+@pytest.mark.parametrize(("args", "rows"), [(["--windows", "2"], ["w1 ", "holdout ", "mean", "worst"]),
+                                            (["--folds", "1"], ["fold1 ", "holdout ", "mean", "worst"])])
+def test_evaluate_prints_each_window_the_mean_and_the_worst(data_dir, monkeypatch, args, rows):
+    """Seasonal windows by default (--windows), the older rolling --folds still answer; a tiny forest."""
+    from storecast.models import trees
+
+    monkeypatch.setattr(trees, "LGBM_DEFAULTS", {**trees.LGBM_DEFAULTS, "n_estimators": 20, "num_leaves": 7,
+                                                 "learning_rate": 0.3, "n_jobs": 1})
+    monkeypatch.setenv("COLUMNS", "200")
+    res = runner.invoke(app, ["evaluate", "--data", str(data_dir), *args])
+    assert res.exit_code == 0, res.output
+    assert all(row in res.output for row in rows) and "bias" in res.output

@@ -1,4 +1,4 @@
-"""Metrics, time splits, the naive baseline and the backtest's no-leakage guarantee."""
+"""Metrics, time splits (seasonal windows, rolling folds), the naive baseline and the no-leakage guarantee."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from storecast import schema as s
 from storecast.evaluation import backtest as bt
-from storecast.evaluation.metrics import coverage, mae, relative_width, rmse, rmspe
-from storecast.evaluation.splits import WINDOW_DAYS, holdout_fold, rolling_folds
+from storecast.evaluation.metrics import bias, coverage, mae, relative_width, rmse, rmspe
+from storecast.evaluation.splits import WINDOW_DAYS, holdout_fold, rolling_folds, seasonal_windows
 from test_trees_support import SMALL_LGBM, get_dataset
 
 
@@ -28,6 +28,8 @@ def test_metrics_by_hand():
     assert rmse(y, p) == pytest.approx(np.sqrt((100 + 400 + 2500) / 3))
     assert coverage(y, p - 15, p + 15) == pytest.approx(1 / 3)
     assert relative_width(p, p * 0.9, p * 1.1) == pytest.approx(0.2)
+    assert bias(y, p) == pytest.approx((-0.1 + 0.1) / 2)  # 10% high and 10% low cancel
+    assert bias([100.0], [95.0]) == pytest.approx(0.05)  # positive: the forecast runs low
     with pytest.raises(ValueError, match="same shape"):
         rmspe(y, p[:2])
 
@@ -38,6 +40,17 @@ def test_folds_are_consecutive_windows_ending_at_the_holdout():
     folds = rolling_folds("2015-06-19", 3)
     assert [f.end for f in folds[1:]] == [f.cut + pd.Timedelta(days=WINDOW_DAYS) for f in folds[1:]]
     assert folds[-1].end == hold.cut and folds[0].end == folds[1].cut
+
+
+def test_seasonal_windows_start_a_year_before_the_next_weeks_and_end_with_the_holdout():
+    windows = seasonal_windows("2015-06-19")
+    assert [f"{w.start:%Y-%m-%d}" for w in windows] == [
+        "2014-06-20", "2014-08-23", "2014-10-27", "2014-12-30", "2015-03-05", "2015-05-08"]
+    assert windows[-1] == holdout_fold("2015-06-19")
+    assert all((w.end - w.cut).days == WINDOW_DAYS for w in windows)
+    assert all(a.end < b.start for a, b in zip(windows, windows[1:], strict=False))  # no overlap, oldest first
+    with pytest.raises(ValueError, match="`n_windows` must be >= 2"):
+        seasonal_windows("2015-06-19", 1)
 
 
 def test_naive_baseline_is_the_cell_median(ds):
@@ -58,15 +71,35 @@ def _until(ds) -> pd.Timestamp:
 
 @pytest.fixture(scope="module")
 def clean_run(ds, tmp_path_factory):
+    """The default layout: six seasonal windows, each fitted as ``storecast train`` fits a model."""
     out = tmp_path_factory.mktemp("eval")
-    report = bt.evaluate(ds, "lgbm", _until(ds), 1, out, importance=True, **SMALL_LGBM)
+    report = bt.evaluate(ds, "lgbm", _until(ds), out_dir=out, importance=True, **SMALL_LGBM)
     return report, out
+
+
+def test_evaluate_reports_each_window_the_mean_the_worst_and_the_bias(clean_run):
+    report = clean_run[0]
+    assert report["layout"] == "seasonal" and len(report["windows"]) == 6 and len(report["folds"]) == 5
+    rmspes = [w["rmspe"] for w in report["windows"]]
+    summary = report["summary"]
+    assert summary["rmspe_mean"] == pytest.approx(np.mean(rmspes))
+    assert summary["rmspe_worst"] == max(rmspes)
+    assert summary["worst_window"] == report["windows"][int(np.argmax(rmspes))]["fold"]
+    assert all(abs(w["bias"]) < 0.5 and w["baseline_rmspe"] > 0 for w in report["windows"])
+    # the same season one year before the weeks after ``until``
+    assert report["windows"][0]["start"] == f"{pd.Timestamp(report['until']) - pd.Timedelta(days=364):%Y-%m-%d}"
+
+
+def test_the_older_rolling_layout_still_answers_to_folds(ds):
+    report = bt.evaluate(ds, "lgbm", _until(ds), 1, importance=False, **SMALL_LGBM)
+    assert report["layout"] == "rolling" and len(report["folds"]) == 1
+    assert report["folds"][0]["end"] == report["holdout"]["cut"]
 
 
 def test_evaluate_reports_holdout_folds_baseline_and_importance(clean_run):
     report, out = clean_run
     hold = report["holdout"]
-    assert hold["rows"] > 0 and len(report["folds"]) == 1
+    assert hold["rows"] > 0 and len(report["folds"]) == 5
     assert hold["rmspe"] < 0.5 and hold["baseline_rmspe"] > 0
     assert json.loads((out / "metrics.json").read_text())["holdout"]["rmspe"] == pytest.approx(hold["rmspe"])
     table = pd.read_csv(out / "importance.csv")
@@ -110,11 +143,11 @@ def test_rows_after_each_cut_cannot_change_predictions(ds, clean_run, tmp_path, 
         return X, y
 
     monkeypatch.setattr(bt, "training_rows", spy)
-    poisoned = bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", _until(ds), 1, tmp_path,
+    poisoned = bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", _until(ds), out_dir=tmp_path,
                            importance=False, **SMALL_LGBM)
-    assert seen and all(last <= until for until, last in seen)
+    assert len(seen) == 6 and all(last <= until for until, last in seen)
     a = pd.read_csv(out / "holdout_predictions.csv")
     b = pd.read_csv(tmp_path / "holdout_predictions.csv")
     np.testing.assert_array_equal(a["pred"].to_numpy(), b["pred"].to_numpy())
     np.testing.assert_array_equal(a["baseline"].to_numpy(), b["baseline"].to_numpy())
-    assert poisoned["folds"][0]["rmspe"] == report["folds"][0]["rmspe"]
+    assert [w["rmspe"] for w in poisoned["folds"]] == [w["rmspe"] for w in report["folds"]]

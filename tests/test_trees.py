@@ -66,6 +66,21 @@ def test_conformal_model_has_intervals_around_points(ds):
         model.predict_interval(rows, level=0.5)
 
 
+def test_refit_prep_keeps_the_calibration_trees_and_refreshes_the_store_statistics(ds):
+    """One tree fit instead of two: the served trees are the calibration-stage ones, the prep sees every row."""
+    model, until = fit_small(ds, refit="prep")
+    first = model.estimator_.named_steps["model"].estimator_.booster_
+    full, _ = fit_small(ds)
+    assert first.num_trees() == SMALL_LGBM["n_estimators"]
+    history = model.estimator_.named_steps["prep"].named_steps["history"]
+    refitted = full.estimator_.named_steps["prep"].named_steps["history"]
+    # the store statistics were learned from the same rows as the full refit's (up to ``until``)
+    np.testing.assert_array_equal(history.stats_, refitted.stats_)
+    assert model.calibration_["end"] == f"{until:%Y-%m-%d}"
+    rows = ds.train[ds.train[s.OPEN] == 1].tail(20)
+    assert (model.predict(rows) > 0).all()
+
+
 _CLIPPED = "predictions are Sales, clipped at 0; this check's centred target is negative half the time"
 
 

@@ -1,13 +1,16 @@
-"""Holdout and rolling-origin backtest of a tree model against the naive baseline.
+"""Seasonal and rolling-origin backtests of a tree model against the naive baseline.
 
-Folds are consecutive 6-week windows ending at the holdout; each fold's model is fitted only on
-rows up to its cut (``training_rows(..., until=cut)``), and, because folds are one horizon apart,
-the model of one fold is the calibration-stage model of the next (see ConformalRegressor.calibrate).
+Default (``windows``): 6-week windows spread over the year before ``until``, the first in the same
+season one year before the weeks to come, the last the holdout; each window's model is fitted exactly
+as ``storecast train`` fits one (``fit_model`` on ``training_rows(..., until=cut)``: calibration-stage
+fit, intervals, final fit), so the backtest scores the product. The older layout (``folds``):
+consecutive 6-week windows ending at the holdout, where the model of one fold is the
+calibration-stage model of the next (see ConformalRegressor.calibrate).
 """
 
 from __future__ import annotations
 
-__all__ = ["naive_baseline", "evaluate", "score_rows", "BASELINE_DAYS"]
+__all__ = ["naive_baseline", "evaluate", "score_rows", "summarise", "BASELINE_DAYS", "DEFAULT_WINDOWS"]
 
 import json
 from collections.abc import Callable
@@ -20,12 +23,13 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.evaluation.metrics import coverage, relative_width, score
-from storecast.evaluation.splits import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds
+from storecast.evaluation.splits import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds, seasonal_windows
 from storecast.models.conformal import ConformalRegressor
-from storecast.models.training import DEFAULT_LEVELS, training_rows
+from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
 from storecast.models.trees import make_pipeline
 
 BASELINE_DAYS = 182  # "last 6 months of the fit window"
+DEFAULT_WINDOWS = 6
 
 
 def naive_baseline(train: pd.DataFrame, cut, rows: pd.DataFrame) -> np.ndarray:
@@ -78,49 +82,55 @@ def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tupl
     return res, frame
 
 
-def evaluate(dataset, kind: str = "lgbm", until=None, folds: int = 3, out_dir: str | Path | None = None,
-             *, loss: str = "log", levels=DEFAULT_LEVELS, importance: bool = True, stores=None,
+def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
+             out_dir: str | Path | None = None, *, windows: int = DEFAULT_WINDOWS, loss: str = "log",
+             levels=DEFAULT_LEVELS, importance: bool = True, stores=None,
              progress: Callable[[str], None] | None = None, **params) -> dict:
-    """Score a model kind on the holdout (last 42 days up to ``until``) and ``folds`` earlier folds.
+    """Score a model kind on seasonal windows (default) or on the holdout and ``folds`` rolling folds.
 
-    Every fold's model is fitted on rows up to its cut only; intervals and the bias correction of a
-    fold come from the previous fold's model on the 42 days before the cut, then the served model
-    is the one fitted up to the cut, exactly as ``train_bundle`` does.
+    Parameters
+    ----------
+    folds : int, optional
+        Use the rolling-origin layout: ``folds`` consecutive windows before the holdout (the layout
+        before issue 13). None (default): ``windows`` seasonal windows (``splits.seasonal_windows``).
+    windows : int, default=6
+        Number of seasonal windows, the holdout included.
 
-    Returns
-    -------
-    dict with "holdout" and "folds" (metrics and naive-baseline metrics per window), and the
-    settings. Also written to ``out_dir`` (metrics.json, folds.csv, holdout_predictions.csv,
-    importance.csv/png, holdout_forecasts.png) when given.
+    Every window's model is fitted on rows up to its cut only. Returns a dict with "windows" (all,
+    oldest first), "holdout" (the last), "folds" (the others), "summary" (mean and worst RMSPE,
+    mean bias and coverage, the baseline's mean) and the settings. Also written to ``out_dir``
+    (metrics.json, folds.csv, holdout_predictions.csv, importance.csv/png, holdout_forecasts.png).
     """
     say = progress or (lambda _msg: None)
-    def earliest(day: pd.Timestamp) -> pd.Timestamp:  # the first calibration-stage model needs 6 weeks of data
-        return rolling_folds(day, folds)[0].cut if folds else holdout_fold(day).cut
-
-    until = check_window(
-        dataset.train[s.DATE], until, first_day_needed=lambda u: earliest(u) - pd.Timedelta(days=2 * WINDOW_DAYS),
-        what=f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
-        fix="ask for fewer --folds or a later --until")
-    windows = [*rolling_folds(until, folds), holdout_fold(until)]
-    template = make_pipeline(kind, loss=loss, **params)
-    first_cut = windows[0].cut - pd.Timedelta(days=WINDOW_DAYS)
-    say(f"fit calibration model (<= {first_cut:%Y-%m-%d})")
-    previous = clone(template).fit(*training_rows(dataset.train, dataset.store, first_cut, stores=stores))
-    previous_cut = first_cut
+    seasonal = folds is None
+    if seasonal:
+        def layout(day: pd.Timestamp) -> list[Fold]:
+            return seasonal_windows(day, windows)
+        # each window fits a calibration-stage model on the 6 weeks before its cut, after 6 weeks of data
+        need = 2 * WINDOW_DAYS
+        what, fix = f"{windows} seasonal backtest windows of {WINDOW_DAYS} days over a year", "a later --until"
+    else:
+        def layout(day: pd.Timestamp) -> list[Fold]:
+            return [*rolling_folds(day, folds), holdout_fold(day)]
+        need = WINDOW_DAYS + WINDOW_DAYS  # the first calibration-stage model needs 6 weeks of data
+        what = f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each"
+        fix = "ask for fewer --folds or a later --until"
+    until = check_window(dataset.train[s.DATE], until,
+                         first_day_needed=lambda u: layout(u)[0].cut - pd.Timedelta(days=need), what=what, fix=fix)
+    plan = layout(until)
+    train = dataset.train if stores is None else dataset.train[dataset.train[s.STORE].isin(stores)]
+    scoped = _Scoped(dataset, train)
+    fitted = _seasonal_models if seasonal else _rolling_models
     results, holdout_frame, model = [], None, None
-    for fold in windows:
-        say(f"fit {fold.describe()}")
-        X, y = training_rows(dataset.train, dataset.store, fold.cut, stores=stores)
-        current = clone(template).fit(X, y)
-        cal = X[s.DATE] > previous_cut
-        model = ConformalRegressor(template, levels=levels).calibrate(previous, X[cal], y[cal], current)
-        train = dataset.train if stores is None else dataset.train[dataset.train[s.STORE].isin(stores)]
-        res, frame = _fold_result(model, _Scoped(dataset, train), fold, levels)
+    for fold, model in fitted(dataset, plan, kind=kind, loss=loss, levels=levels, stores=stores, say=say,
+                              params=params):
+        res, holdout_frame = _fold_result(model, scoped, fold, levels)
         results.append(res)
-        holdout_frame = frame
-        previous, previous_cut = current, fold.cut
+        say(f"{fold.name} scored: RMSPE {res['rmspe']:.4f} (baseline {res['baseline_rmspe']:.4f}), "
+            f"bias {res['bias']:+.3f}, " + ", ".join(f"cover {lv:.0%} {res[f'coverage_{lv:g}']:.3f}" for lv in levels))
     report = {"kind": kind, "loss": loss, "until": f"{until:%Y-%m-%d}", "levels": list(levels),
-              "params": params, "holdout": results[-1], "folds": results[:-1]}
+              "layout": "seasonal" if seasonal else "rolling", "params": params,
+              "windows": results, "holdout": results[-1], "folds": results[:-1], "summary": summarise(results)}
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -134,12 +144,48 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int = 3, out_dir: s
             from storecast.evaluation.importance import feature_importance, plot_importance
 
             say("feature importance (impurity + permutation on the holdout)")
-            rows = score_rows(_Scoped(dataset, train).train, windows[-1])
+            rows = score_rows(scoped.train, plan[-1])
             table = feature_importance(model, rows)
             atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
             plot_importance(table, out / "importance.png")
             report["importance_top"] = table.head(10)["feature"].tolist()
     return report
+
+
+def summarise(results: list[dict]) -> dict:
+    """Mean and worst RMSPE over the windows (the yardstick), mean |bias|, mean coverage, baseline mean."""
+    frame = pd.DataFrame(results)
+    worst = frame.loc[frame["rmspe"].idxmax()]
+    out = {"windows": len(frame), "rmspe_mean": float(frame["rmspe"].mean()), "rmspe_worst": float(worst["rmspe"]),
+           "worst_window": str(worst["fold"]), "bias_mean": float(frame["bias"].mean()),
+           "bias_abs_max": float(frame["bias"].abs().max()),
+           "baseline_rmspe_mean": float(frame["baseline_rmspe"].mean())}
+    out.update({f"{c}_mean": float(frame[c].mean()) for c in frame.columns if c.startswith("coverage_")})
+    return out
+
+
+def _seasonal_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say, params):
+    """Each window's model fitted as ``storecast train`` fits one (two fits per window)."""
+    for fold in plan:
+        say(f"fit {fold.describe()}")
+        X, y = training_rows(dataset.train, dataset.store, fold.cut, stores=stores)
+        yield fold, fit_model(X, y, kind=kind, loss=loss, levels=levels, **params)
+
+
+def _rolling_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say, params):
+    """Consecutive windows: one fold's model is the next one's calibration-stage model (N + 1 fits)."""
+    template = make_pipeline(kind, loss=loss, **params)
+    first_cut = plan[0].cut - pd.Timedelta(days=WINDOW_DAYS)
+    say(f"fit calibration model (<= {first_cut:%Y-%m-%d})")
+    previous = clone(template).fit(*training_rows(dataset.train, dataset.store, first_cut, stores=stores))
+    previous_cut = first_cut
+    for fold in plan:
+        say(f"fit {fold.describe()}")
+        X, y = training_rows(dataset.train, dataset.store, fold.cut, stores=stores)
+        current = clone(template).fit(X, y)
+        cal = X[s.DATE] > previous_cut
+        yield fold, ConformalRegressor(template, levels=levels).calibrate(previous, X[cal], y[cal], current)
+        previous, previous_cut = current, fold.cut
 
 
 class _Scoped:

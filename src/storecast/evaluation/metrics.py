@@ -6,7 +6,7 @@ with positive sales, so a 10% miss counts the same in a small store and a large 
 
 from __future__ import annotations
 
-__all__ = ["rmspe", "mae", "rmse", "coverage", "mean_width", "relative_width", "score"]
+__all__ = ["rmspe", "mae", "rmse", "bias", "coverage", "mean_width", "relative_width", "score"]
 
 import numpy as np
 
@@ -58,6 +58,17 @@ def relative_width(point, lower, upper) -> float:
     return float(np.mean(w)) if ok.any() else float("nan")
 
 
+def bias(y_true, y_pred) -> float:
+    """Mean relative error ``mean(1 - pred / actual)`` over days with actual > 0, RMSPE's own terms.
+
+    Positive: the forecast runs low (the sign of issue 13's "-0.05" for a 5% over-forecast).
+    """
+    y, p = _pair(y_true, y_pred)
+    ok = y > 0
+    return float(np.mean(1 - p[ok] / y[ok])) if ok.any() else float("nan")
+
+
 def score(y_true, y_pred) -> dict[str, float]:
-    """RMSPE, MAE and RMSE of one forecast, as a dict."""
-    return {"rmspe": rmspe(y_true, y_pred), "mae": mae(y_true, y_pred), "rmse": rmse(y_true, y_pred)}
+    """RMSPE, MAE, RMSE and bias (mean relative error) of one forecast, as a dict."""
+    return {"rmspe": rmspe(y_true, y_pred), "mae": mae(y_true, y_pred), "rmse": rmse(y_true, y_pred),
+            "bias": bias(y_true, y_pred)}

@@ -1,11 +1,14 @@
-"""Time-ordered splits: a holdout of the last horizon and rolling-origin backtest folds.
+"""Time-ordered splits: a holdout of the last horizon, rolling-origin folds and seasonal windows.
 
 Never random: a forecaster is scored on days after everything it was fitted on, like in production.
+Seasonal windows are the yardstick (issue 13): consecutive folds before the holdout cover only the
+months just before it, so a setting tuned on them never met summer or the Christmas run-up.
 """
 
 from __future__ import annotations
 
-__all__ = ["Fold", "holdout_fold", "rolling_folds", "fold_rows", "check_window", "WINDOW_DAYS"]
+__all__ = ["Fold", "holdout_fold", "rolling_folds", "seasonal_windows", "fold_rows", "check_window", "WINDOW_DAYS",
+           "SEASON_DAYS"]
 
 import re
 from dataclasses import dataclass
@@ -19,6 +22,9 @@ from storecast.errors import WindowError
 # i.e. the cut lies 43 days before the last scored day.
 WINDOW_DAYS = s.HORIZON_DAYS + 1
 # the part of a caller's remedy that proposes a later --until ("choose a later --until", "... or a later --until")
+# The first seasonal window starts one year before the day after ``until``: the season of the next,
+# unseen six weeks (on the real data 2014-06-20, for the weeks after 2015-06-19).
+SEASON_DAYS = 365
 _LATER_UNTIL = re.compile(r"(\s*,?\s*or\s+|\bchoose\s+)?a\s+later\s+--until")
 
 
@@ -59,6 +65,34 @@ def rolling_folds(until, n_folds: int, horizon: int = WINDOW_DAYS) -> list[Fold]
         end = hold.cut - pd.Timedelta(days=horizon * (k - 1))
         folds.append(Fold(f"fold{n_folds - k + 1}", end - pd.Timedelta(days=horizon), end))
     return folds
+
+
+def seasonal_windows(until, n_windows: int = 6, horizon: int = WINDOW_DAYS,
+                     span_days: int = SEASON_DAYS) -> list[Fold]:
+    """``n_windows`` 6-week windows spread evenly over the year before ``until``, oldest first.
+
+    The first starts ``span_days`` before the day after ``until`` (the same season one year before the
+    weeks a model trained through ``until`` will forecast); the last is the holdout. Start days are
+    rounded to whole days, so the windows are as evenly spaced as the calendar allows; with more
+    than ``(span_days - horizon) // horizon + 1`` windows they overlap, which is allowed (each window
+    has its own fit) but wasteful.
+
+    Examples
+    --------
+    >>> [f"{w.start:%Y-%m-%d}" for w in seasonal_windows("2015-06-19")]
+    ['2014-06-20', '2014-08-23', '2014-10-27', '2014-12-30', '2015-03-05', '2015-05-08']
+    """
+    if n_windows < 2:
+        raise ValueError(f"`n_windows` must be >= 2 (the same season a year before, then the holdout); "
+                         f"got {n_windows}.")
+    hold = holdout_fold(until, horizon)
+    first_cut = pd.Timestamp(until) - pd.Timedelta(days=span_days)
+    spread = (hold.cut - first_cut).days
+    if spread < 0:
+        raise ValueError(f"`span_days` ({span_days}) must be at least the horizon ({horizon}).")
+    cuts = [first_cut + pd.Timedelta(days=round(k * spread / (n_windows - 1))) for k in range(n_windows)]
+    windows = [Fold(f"w{k + 1}", cut, cut + pd.Timedelta(days=horizon)) for k, cut in enumerate(cuts[:-1])]
+    return [*windows, hold]
 
 
 def fold_rows(frame: pd.DataFrame, fold: Fold) -> tuple[pd.DataFrame, pd.DataFrame]:
