@@ -1,10 +1,10 @@
-"""The default day plan of /forecast: holiday codes per state, opening and promo rules."""
+"""The default day plan of /forecast: holiday codes per state, school holidays, opening and promo rules."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from storecast.api.plan import DEFAULT_PROMO_ANCHOR, default_plan, holiday_codes
+from storecast.api.plan import DEFAULT_PROMO_ANCHOR, default_plan, holiday_codes, school_flags
 from storecast.api.serving import StoreFacts
 
 
@@ -34,3 +34,13 @@ def test_promo_uses_the_learned_anchor_else_the_documented_default():
     assert learned == [1, 1, 1, 1, 1, 0, 0] + [0] * 7
     fallback = default_plan(StoreFacts(), 1, monday, 14).promo.tolist()
     assert (monday - DEFAULT_PROMO_ANCHOR) % 14 == 7 and fallback == [0] * 7 + [1, 1, 1, 1, 1, 0, 0]
+
+
+def test_school_holidays_follow_the_state_calendar_on_weekdays():
+    # North Rhine-Westphalia's summer break 2015: 2015-06-29..2015-08-11 (KMK); Bavaria's starts 2015-08-01
+    days = _days("2015-06-26", "2015-06-29", "2015-07-04", "2015-08-11", "2015-08-12")
+    assert school_flags("NW", days).tolist() == [False, True, False, True, False]  # Saturday 0, as in train.csv
+    assert school_flags("BY", days).tolist() == [False, False, False, True, True]
+    assert school_flags(None, days).tolist() == [False] * 5  # unknown state: no school calendar
+    facts = StoreFacts(stores=np.array([1]), states={1: "NW"})
+    assert default_plan(facts, 1, int(days[0]), 4).school_holiday.tolist() == [0, 0, 0, 1]

@@ -10,12 +10,15 @@ Rules, applied per day unless the request's ``schedule`` gives that day:
 - ``promo``: Monday..Friday of alternating weeks (Rossmann's 14-day promo rhythm). The phase is the
   one the model learned from its training window (the last promo Monday it saw); a bundle that does
   not record it uses the weeks starting Monday 2015-08-03 + 14k days (the rhythm of Kaggle's test.csv).
-- ``school_holiday``: 0 (school holidays are not in the ``holidays`` package; give them in ``schedule``).
+- ``school_holiday``: 1 on Monday..Friday inside a school break of the store's state, from the
+  ``holidays`` package's KMK school calendar (``categories=("school",)``), else 0; weekends are 0, as
+  in train.csv, where this rule matches the SchoolHoliday flag on 99.95% of weekday rows
+  (docs/modeling.md). Unknown state: 0.
 """
 
 from __future__ import annotations
 
-__all__ = ["DayPlan", "default_plan", "holiday_codes", "DEFAULT_PROMO_ANCHOR"]
+__all__ = ["DayPlan", "default_plan", "holiday_codes", "school_flags", "DEFAULT_PROMO_ANCHOR"]
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,6 +64,28 @@ def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
     return out
 
 
+@lru_cache(maxsize=512)
+def _school_days(subdiv: str | None, year: int) -> frozenset[int]:
+    """Days (since epoch) inside a school break of one state and year; empty when the state is unknown."""
+    if subdiv is None:
+        return frozenset()
+    import holidays
+
+    cal = holidays.country_holidays("DE", subdiv=subdiv, categories=("school",), years=year)
+    return frozenset(int((np.datetime64(day, "D") - _EPOCH).astype(np.int64)) for day in cal)
+
+
+def school_flags(state: str | None, days: np.ndarray) -> np.ndarray:
+    """SchoolHoliday of each day for a store in ``state``: 1 on weekdays inside a school break."""
+    subdiv = s.state_subdivision(state)
+    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    inside: set[int] = set()
+    for year in np.unique(years):
+        inside |= _school_days(subdiv, int(year))
+    weekday = (days + 3) % 7 < 5
+    return np.array([int(d) in inside for d in days], dtype=bool) & weekday
+
+
 def holiday_codes(state: str | None, days: np.ndarray) -> list[str]:
     """State-holiday code ("0", "a", "b", "c") of each day for a store in ``state``."""
     subdiv = s.state_subdivision(state)
@@ -82,4 +107,5 @@ def default_plan(facts: StoreFacts, store: int, start: int, n: int) -> DayPlan:
     anchor = DEFAULT_PROMO_ANCHOR if facts.promo_anchor is None else facts.promo_anchor
     promo = (dow < 5) & (((days - anchor) // 7) % 2 == 0)
     return DayPlan(days=days, open=open_.astype(np.int8), promo=promo.astype(np.int8),
-                   state_holiday=codes, school_holiday=np.zeros(n, dtype=np.int8))
+                   state_holiday=codes,
+                   school_holiday=school_flags(facts.states.get(store), days).astype(np.int8))

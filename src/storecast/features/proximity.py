@@ -7,7 +7,7 @@ stores, which moves sales to the days around them), Easter's date, Carnival (Ros
 days: not a public holiday, yet in the Rhineland stores sell a fraction of a normal day from
 Weiberfastnacht to Rosenmontag; the model pairs this offset with the store's state), and Rossmann's promo rhythm
 (5-day promos Monday..Friday in alternating weeks), whose phase is learned from the fit window and
-corrected by the row's own Promo flag.
+corrected by the row's own Promo flag; and the state's school breaks (``features.school``).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from dateutil.easter import easter
 from storecast import schema as s
 from storecast.features._base import AddColumnsTransformer, numeric, to_days
 from storecast.features.calendar import date_parts
+from storecast.features.school import SCHOOL_FEATURES, school_calendar, school_features
 
 PROXIMITY_FEATURES = (
     "holiday_before", "holiday_after", "holidays_this_week", "holidays_next_week",
     "holidays_last_week", "christmas_before", "christmas_after", "easter_before", "easter_after",
-    "carnival_offset", "promo_cycle_pos", "promo_next_start",
+    "carnival_offset", "promo_cycle_pos", "promo_next_start", *SCHOOL_FEATURES,
 )
 _ROSENMONTAG = -48  # days from Easter Sunday
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -153,6 +154,9 @@ class ScheduleProximity(AddColumnsTransformer):
             out["holidays_this_week"][rows] = _count_in(monday[rows], cal)
             out["holidays_next_week"][rows] = _count_in(monday[rows] + 7, cal)
             out["holidays_last_week"][rows] = _count_in(monday[rows] - 7, cal)
+            school = school_features(days[rows], school_calendar(str(state), first - 1, last + 1), int(self.cap))
+            for name, values in school.items():
+                out[name][rows] = values
         xmas, east = _yearly_days(first - 1, last + 1)
         out["christmas_before"], out["christmas_after"] = _before_after(days, xmas, int(self.christmas_cap))
         out["easter_before"], out["easter_after"] = _before_after(days, east, int(self.cap))
