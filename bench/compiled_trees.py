@@ -1,0 +1,133 @@
+"""Compiled trees in the inference path: load cost, exactness on every row, and latency against LightGBM.
+
+Usage: ``python bench/compiled_trees.py --model PATH [--data DIR] [--repeats 300]``.
+
+Why each figure sits beside a reference measured in the same run: absolute times do not travel between
+machines (or between quiet and busy minutes on a shared one), ratios do. Measured:
+
+- load: ``load_bundle`` with ``STORECAST_COMPILE=0``, with a cold cache (a copy of the model file in a
+  temp directory: compiles and writes the cache) and with the warm cache (checked, then loaded);
+- exactness: ``predict_frame`` with and without compiled trees on every test.csv row and on a synthetic
+  set (Sales, lower, upper: the largest relative difference), and the booster's matrix on its own;
+- latency: ``predict_frame`` p50 for 1 and 1,000 API-shaped rows (as ``bench/predict_latency.py``), with
+  and without compiled trees, each as a ratio to LightGBM's ``Booster.predict`` of the same rows' matrix
+  (one thread), the reference issue 16's acceptance uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from predict_latency import _rows  # noqa: E402 - the same API-shaped rows as the latency bench
+
+
+def _load(path: Path, compile_: bool):
+    from storecast.artifacts import load_bundle
+
+    os.environ["STORECAST_COMPILE"] = "1" if compile_ else "0"
+    start = time.perf_counter()
+    bundle = load_bundle(path)
+    return bundle, time.perf_counter() - start
+
+
+def _p50(fn, repeats: int) -> float:
+    for _ in range(min(20, repeats)):
+        fn()
+    t = np.empty(repeats)
+    for i in range(repeats):
+        start = time.perf_counter()
+        fn()
+        t[i] = time.perf_counter() - start
+    return float(np.percentile(t, 50) * 1e3)
+
+
+def _rel(a: np.ndarray, ref: np.ndarray) -> float:
+    return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), 1e-300), initial=0.0))
+
+
+def _frame_diff(fast, plain, rows: pd.DataFrame) -> float:
+    from storecast.predict import predict_frame
+
+    a, b = predict_frame(fast, rows), predict_frame(plain, rows)
+    return max(_rel(a[c].to_numpy(), b[c].to_numpy()) for c in ("Sales", "lower", "upper"))
+
+
+def _synthetic_rows(bundle, n: int = 20_000) -> pd.DataFrame:
+    """Rows no file holds: every known store on random days 2013..2016, random promo/holiday flags, open."""
+    rng = np.random.default_rng(1)
+    return _rows(bundle, n, rng).assign(Date=lambda d: d["Date"] - pd.to_timedelta(rng.integers(0, 900, n), "D"),
+                                        DayOfWeek=lambda d: (d["Date"].dt.dayofweek + 1).astype("int8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load three ways, check exactness, time 1 and 1,000 rows; print Markdown tables."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, required=True, help="a full-data lgbm .skops bundle")
+    ap.add_argument("--data", type=Path, default=Path("../shared/rossmann"), help="directory with test.csv")
+    ap.add_argument("--repeats", type=int, default=300, help="timed calls for one row (1,000 rows: a tenth)")
+    args = ap.parse_args(argv)
+
+    from storecast import schema as s
+    from storecast.data.contract import load_rows
+    from storecast.models.compiled import booster_of
+    from storecast.predict import predict_frame
+
+    out = sys.stdout
+    out.write(f"model: {args.model.name}; python {platform.python_version()}, {platform.machine()}, "
+              f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}\n\n")
+    plain, t_plain = _load(args.model, False)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / args.model.name
+        shutil.copy(args.model, copy)
+        shutil.copy(args.model.with_suffix(".json"), copy.with_suffix(".json"))
+        cold, t_cold = _load(copy, True)
+        warm, t_warm = _load(copy, True)
+        cache_mb = cold.compiled.cache.stat().st_size / 2**20 if cold.compiled.cache else float("nan")
+    assert cold.compiled is not None and warm.compiled is not None and warm.compiled.origin == "cache"
+    out.write("| load_bundle | s | ratio to COMPILE=0 |\n|---|---:|---:|\n")
+    for name, t in (("STORECAST_COMPILE=0 (reference)", t_plain), ("cold cache: compile + write", t_cold),
+                    ("warm cache: check + load", t_warm)):
+        out.write(f"| {name} | {t:.2f} | {t / t_plain:.2f}x |\n")
+    out.write(f"\ncompile alone (in the cold load): {cold.compiled.seconds:.1f} s; cache file {cache_mb:.1f} MiB\n\n")
+
+    test = load_rows(args.data / s.TEST_FILE)
+    synth = _synthetic_rows(warm)
+    booster = booster_of(plain.model)
+    X = plain.model.estimator_.steps[0][1].transform(test[test[s.OPEN] != 0])
+    lgbm = type(booster).predict
+    out.write("| exactness (max relative difference, compiled vs LightGBM) | rows | value |\n|---|---:|---:|\n")
+    out.write(f"| booster matrix of test.csv's open rows | {len(X):,} | "
+              f"{_rel(booster_of(warm.model).predict(X), lgbm(booster, X)):.1e} |\n")
+    out.write(f"| predict_frame on test.csv (Sales, lower, upper) | {len(test):,} | "
+              f"{_frame_diff(warm, plain, test):.1e} |\n")
+    out.write(f"| predict_frame on synthetic rows | {len(synth):,} | {_frame_diff(warm, plain, synth):.1e} |\n\n")
+    out.flush()
+
+    rng = np.random.default_rng(0)
+    out.write("| rows | Booster.predict of the matrix, ms (reference) | predict_frame, LightGBM, ms | "
+              "predict_frame, compiled, ms |\n|---:|---:|---:|---:|\n")
+    for n in (1, 1000):
+        rows = _rows(warm, n, rng)
+        matrix = plain.model.estimator_.steps[0][1].transform(rows)
+        reps = args.repeats if n == 1 else max(10, args.repeats // 10)
+        ref = _p50(lambda m=matrix: lgbm(booster, m, num_threads=1), reps)
+        slow = _p50(lambda r=rows: predict_frame(plain, r), reps)
+        fast = _p50(lambda r=rows: predict_frame(warm, r), reps)
+        out.write(f"| {n:,} | {ref:.3f} (1.00x) | {slow:.3f} ({slow / ref:.2f}x) | {fast:.3f} ({fast / ref:.2f}x) |\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
