@@ -166,8 +166,9 @@
         td.appendChild(b);
       }
       const sum = (side) => wk.idx.reduce((a, i) => a + plan[side].days[i].sales, 0);
-      cell(money.format(sum("usual")), "num");
-      cell(money.format(sum("scenario")), "num");
+      const usualSum = sum("usual"), scenarioSum = sum("scenario");
+      cell(money.format(usualSum), "num");
+      cell(money.format(scenarioSum), Math.abs(scenarioSum - usualSum) >= 0.5 ? "num changed" : "num");
       body.appendChild(tr);
     });
   }
@@ -282,6 +283,7 @@
   }
 
   function showTab(name) {
+    say("");
     for (const t of ["plan", "rank"]) {
       $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
       $(`view-${t}`).hidden = t !== name;
