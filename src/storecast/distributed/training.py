@@ -127,7 +127,7 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
             dates, until, first_day_needed=lambda u: u - pd.Timedelta(days=calibration + WINDOW_DAYS),
             what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to "
                  "calibrate on)", fix="choose a later --until")
-        spans_until = client.gather(client.map(_last_sales_day, parts, store=store_f, last=until))
+        spans_until = client.gather(client.map(_last_sales_day, parts, last=until))
         cut = _day(max(d for d in spans_until if d is not None) - calibration)
         say("fit calibration-stage model")
         first, _ = _fit_stage(client, parts, store_f, store, cut, params)
@@ -165,7 +165,7 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
     return save_bundle(model, kind="lgbm", models_dir=models_dir, card=card)
 
 
-def _last_sales_day(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp) -> int | None:
+def _last_sales_day(part: pd.DataFrame, last: pd.Timestamp) -> int | None:
     """The partition's last open day with sales up to ``last`` (the calibration window ends on the chain's)."""
     sales = part[(part[s.DATE] <= last) & (part[s.OPEN] == 1) & (part[s.SALES] > 0)]
     return int(sales[s.DATE].max().to_datetime64().astype("datetime64[D]").astype(np.int64)) if len(sales) else None
