@@ -40,6 +40,12 @@ def model_path(fitted, tmp_path):
     return save_bundle(fitted, kind="lgbm", models_dir=tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def compiling_on(monkeypatch):
+    """Compiling is opt-in (``STORECAST_COMPILE=1``); these tests are about the compiled path."""
+    monkeypatch.setenv(cm.ENV_VAR, "1")
+
+
 @pytest.fixture(scope="module")
 def rows(ds):
     """Every test row plus the last 600 train rows (open and closed days), as test-shaped rows."""
@@ -170,3 +176,12 @@ def test_a_read_only_models_directory_compiles_in_memory(model_path, monkeypatch
 def test_a_forest_is_left_to_scikit_learn(ds, tmp_path):
     model, _ = fit_small(ds, kind="rf", n_estimators=3)
     assert load_bundle(save_bundle(model, kind="rf", models_dir=tmp_path)).compiled is None
+
+
+def test_compiling_is_opt_in(monkeypatch):
+    """Off unless asked: the first compile of a full-size model takes minutes."""
+    monkeypatch.delenv(cm.ENV_VAR, raising=False)
+    assert not cm.compile_enabled()
+    for value, on in (("1", True), ("yes", True), ("0", False), ("off", False), ("", False)):
+        monkeypatch.setenv(cm.ENV_VAR, value)
+        assert cm.compile_enabled() is on
