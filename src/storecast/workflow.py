@@ -67,12 +67,14 @@ def forecast(model, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) 
     return predict_frame(model, rows, history=history)
 
 
-def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None, folds: int = 3,
+def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None, folds: int | None = None,
              out_dir: str | Path | None = None, **params: Any) -> dict:
-    """Score a model kind on the last 42 days up to ``until`` and ``folds`` earlier 6-week windows.
+    """Score a model kind on the seasonal backtest (as ``storecast evaluate``), or ``folds`` rolling windows.
 
-    Each window is fitted only on the days before it. Returns the metrics (RMSPE over days with
-    Sales > 0, MAE, RMSE, interval coverage, the naive baseline) and writes charts when ``out_dir`` is given.
+    By default the 6-week windows spread over the last 12 months up to ``until`` (the same season a year
+    earlier included); ``folds=N`` scores the last 42 days and N rolling 6-week windows before them instead.
+    Each window is fitted only on the days before it. Returns the metrics (RMSPE over days with Sales > 0,
+    MAE, RMSE, bias, interval coverage, the naive baseline) and writes charts when ``out_dir`` is given.
     """
     from storecast.evaluation.backtest import evaluate as run
 

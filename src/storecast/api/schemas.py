@@ -7,7 +7,8 @@ Inputs are strict: 0/1 flags must be JSON integers (not ``true``, ``1.0`` or ``"
 from __future__ import annotations
 
 __all__ = [
-    "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
+    "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode", "StoreId",
+    "CalibratedThrough",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
 ]
