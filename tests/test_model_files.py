@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from storecast import artifacts
+from storecast import publish as publish_module
 from storecast.artifacts import file_sha256, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
 from test_trees_support import fit_small, get_dataset
@@ -87,7 +87,7 @@ def test_two_processes_saving_at_once_keep_both_models_each_with_its_own_card(tm
 
 
 def test_a_failure_between_card_and_model_leaves_nothing_behind(tmp_path, monkeypatch):
-    real = artifacts._link_exclusive
+    real = publish_module._link_exclusive
     seen = []
 
     def publish(src: Path, dst: Path) -> None:
@@ -97,7 +97,7 @@ def test_a_failure_between_card_and_model_leaves_nothing_behind(tmp_path, monkey
             raise OSError(28, "No space left on device")
         real(src, dst)
 
-    monkeypatch.setattr(artifacts, "_link_exclusive", publish)
+    monkeypatch.setattr(publish_module, "_link_exclusive", publish)
     with pytest.raises(OSError, match="No space left"):
         save_bundle({"x": 1}, kind="lgbm", models_dir=tmp_path)
     assert seen == [True]

@@ -21,14 +21,10 @@ __all__ = [
     "TRUSTED_TYPES", "SERVABLE_KINDS",
 ]
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -36,18 +32,23 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from storecast.atomic import atomic_write
-from storecast.card import card_facts, card_path_of, card_problem, check_facts, inspect_card, read_card
+from storecast.card import card_facts, card_path_of, check_facts, inspect_card, read_card
 from storecast.errors import ArtifactError
+from storecast.publish import (  # re-exported: the names model files are written and checked with
+    _STAMP,
+    check_sha256,
+    data_fingerprint,
+    file_sha256,
+    package_versions,
+    publish_model,
+    write_card,
+)
 
 log = logging.getLogger("storecast.artifacts")
 
-_STAMP = "%Y-%m-%dT%H-%M-%SZ"
-_ATTEMPTS = 1000  # name collisions tolerated before giving up (each moves the stamp one second on)
 # What `serve` and `latest_model` pick by default: the LSTM needs recent history and is only chosen when asked.
 SERVABLE_KINDS = ("lgbm", "rf")
 _SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
-_PACKAGES = ("storecast", "numpy", "pandas", "scikit-learn", "lightgbm", "skops", "holidays")
 
 # Every non-builtin type a storecast tree bundle may contain; anything else makes loading fail.
 TRUSTED_TYPES = (
@@ -96,137 +97,6 @@ class TreeBundle:
     def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, lower, upper) at ``self.level`` for open-day rows."""
         return self.model.predict_interval(rows, level=self.level)
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def data_fingerprint(*items: str | Path | pd.DataFrame) -> str:
-    """sha256 over input files (their bytes) or frames (their hashed rows): which data made a model."""
-    h = hashlib.sha256()
-    for item in items:
-        if isinstance(item, pd.DataFrame):
-            h.update(pd.util.hash_pandas_object(item, index=False).to_numpy().tobytes())
-        else:
-            h.update(file_sha256(item).encode())
-    return h.hexdigest()
-
-
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages a bundle depends on."""
-    out = {}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def _card_text(card: dict) -> str:
-    return json.dumps(card, indent=2, sort_keys=False, default=str) + "\n"
-
-
-def write_card(path: Path, card: dict) -> None:
-    """Write ``card`` as pretty JSON, atomically (model saving publishes its card with ``publish_model``)."""
-    atomic_write(path, lambda tmp: tmp.write_text(_card_text(card), encoding="utf-8"))
-
-
-def _temp(models_dir: Path, stem: str) -> Path:
-    # a dot name: never matched by the "storecast-*" globs of readers
-    fd, tmp = tempfile.mkstemp(dir=models_dir, prefix=f".{stem}.", suffix=".tmp")
-    os.close(fd)
-    return Path(tmp)
-
-
-def _sync(path: Path) -> None:
-    os.chmod(path, 0o644)  # mkstemp creates 0600; model files are read by servers and people
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _link_exclusive(src: Path, dst: Path) -> None:
-    """Make ``src``'s complete content appear at ``dst`` at once; FileExistsError when ``dst`` is taken."""
-    try:
-        os.link(src, dst)
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links on this file system: reserve the name exclusively, then replace it
-        os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-        os.replace(src, dst)
-
-
-def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callable[[Path], object]) -> Path:
-    """Write a model file and its card as ``storecast-<kind>-<UTC stamp>``, never over another model.
-
-    Why this order: the model is written to a temp file and hashed first; then the card is published
-    under the first free stem with an exclusive link (that reserves the name: a second process saving
-    in the same second gets ``FileExistsError`` and moves to the next second), and only then the model
-    file, also exclusively. A reader therefore never sees a model file without its complete card, and
-    a failure at any step removes what this call wrote.
-
-    Parameters
-    ----------
-    card : dict
-        The card without ``created``, ``file`` and ``sha256`` (added here); must hold ``kind``.
-    suffix : str
-        ".skops" or ".pt".
-    write : callable
-        ``write(tmp_path)`` writes the model file.
-    """
-    models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    kind = str(card["kind"])
-    rest = {k: v for k, v in card.items() if k not in ("kind", "created", "file", "versions", "sha256")}
-
-    def complete(when: datetime, name: str, digest: str) -> dict:
-        return {"kind": kind, "created": when.isoformat().replace("+00:00", "Z"), "file": name, **rest,
-                "versions": card.get("versions", {}), "sha256": digest}
-
-    when = datetime.now(UTC).replace(microsecond=0)
-    why = card_problem(json.loads(json.dumps(complete(when, "-", "0" * 64), default=str)))
-    if why:  # a bug in the caller: refuse before anything is written
-        raise ArtifactError(f"the card of a new {kind} model is invalid ({why}); nothing was saved.")
-    model_tmp = _temp(models_dir, f"storecast-{kind}{suffix}")
-    card_tmp: Path | None = None
-    try:
-        write(model_tmp)
-        _sync(model_tmp)
-        digest = file_sha256(model_tmp)
-        for _ in range(_ATTEMPTS):
-            path = models_dir / f"storecast-{kind}-{when.strftime(_STAMP)}{suffix}"
-            card_path = path.with_suffix(".json")
-            card_tmp = _temp(models_dir, path.stem)
-            card_tmp.write_text(_card_text(complete(when, path.name, digest)), encoding="utf-8")
-            _sync(card_tmp)
-            try:
-                _link_exclusive(card_tmp, card_path)  # reserves the stem
-            except FileExistsError:
-                when += timedelta(seconds=1)
-                continue
-            finally:
-                card_tmp.unlink(missing_ok=True)
-            try:
-                _link_exclusive(model_tmp, path)
-            except FileExistsError:  # a model file without a card holds this name: leave it, take the next
-                card_path.unlink(missing_ok=True)
-                when += timedelta(seconds=1)
-                continue
-            except BaseException:
-                card_path.unlink(missing_ok=True)
-                raise
-            return path
-        raise ArtifactError(f"no free model file name in {models_dir} after {_ATTEMPTS} tries.")
-    finally:
-        model_tmp.unlink(missing_ok=True)
-        if card_tmp is not None:  # interrupted between writing the card's temp file and linking it
-            card_tmp.unlink(missing_ok=True)
 
 
 def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
@@ -349,15 +219,6 @@ def _load_checked(path: Path, level: float | None) -> Bundle:
     compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]))
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
                       level=float(level if level is not None else default), compiled=compiled)
-
-
-def check_sha256(path: Path, card: dict) -> None:
-    """Refuse a model file whose bytes are not those its card recorded."""
-    digest = file_sha256(path)
-    if card.get("sha256") != digest:
-        raise ArtifactError(
-            f"model file {path} does not match its card (sha256 {digest[:12]}... != "
-            f"{str(card.get('sha256'))[:12]}...): the file was modified or truncated; retrain or restore it.")
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ def _date(value: str | None) -> str | None:
 
 def _require_torch() -> None:
     """Stop with one line (exit 2) before reading data when PyTorch is missing: it is an optional extra."""
-    from storecast.models.lstm.forecaster import _torch
+    from storecast.models.lstm.forecaster import require_torch
 
-    _torch()
+    require_torch()
 
 
 def _epoch_progress(epochs: int):

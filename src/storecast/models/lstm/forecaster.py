@@ -8,7 +8,7 @@ is JSON in the card beside it.
 
 from __future__ import annotations
 
-__all__ = ["LSTMConfig", "LSTMForecaster", "LSTMBundle", "load_lstm_bundle", "train_lstm_bundle"]
+__all__ = ["LSTMConfig", "LSTMForecaster", "LSTMBundle", "load_lstm_bundle", "train_lstm_bundle", "require_torch"]
 
 import json
 import logging
@@ -49,6 +49,11 @@ def _torch():
 
         raise MissingDependencyError(LSTM_INSTALL_HINT) from exc
     return torch
+
+
+def require_torch() -> None:
+    """Raise ``MissingDependencyError`` (one line, exit 2 in the CLI) when PyTorch is not installed."""
+    _torch()
 
 
 def _store_states(stores: np.ndarray, store: pd.DataFrame | None) -> np.ndarray:
@@ -284,8 +289,8 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
     """
     torch = _torch()
-    from storecast.artifacts import package_versions, publish_model
     from storecast.card import card_facts
+    from storecast.publish import package_versions, publish_model
 
     body = {
         "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
@@ -312,8 +317,8 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     ``level`` picks the served interval (one of the card's levels; default: the card's default level).
     """
     torch = _torch()
-    from storecast.artifacts import check_sha256
     from storecast.card import card_path_of, check_facts, read_card
+    from storecast.publish import check_sha256
 
     path = Path(path)
     if not path.is_file():
@@ -345,7 +350,7 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
                       epochs: int | None = None, small: bool = False,
                       progress: Callable[[int, float, float], None] | None = None) -> Path:
     """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size."""
-    from storecast.artifacts import data_fingerprint
+    from storecast.publish import data_fingerprint
 
     cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
     if epochs is not None:
