@@ -28,9 +28,8 @@ from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import PartError, fit_prep, load_part, part_matrix, partition_paths, stage_rows
 from storecast.errors import DataContractError
 from storecast.evaluation.splits import WINDOW_DAYS, check_window
-from storecast.features.build import FEATURES
 from storecast.models.conformal import ConformalRegressor
-from storecast.models.training import DEFAULT_LEVELS
+from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts
 from storecast.models.trees import LGBM_DEFAULTS, SalesRegressor, make_estimator, make_pipeline
 
 
@@ -139,7 +138,6 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
     model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
         first, X_cal, y_cal, final)
     files = [*paths, *(p for p in (data_file(root, s.STORE_FILE), root / s.STATES_FILE) if p.is_file())]
-    est = final.named_steps["model"].estimator_
     card = {
         "training": {"start": f"{_day(facts['first']):%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
                      "rows": int(facts["rows"]), "stores": int(facts["stores"]),
@@ -147,18 +145,7 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         "engine": {"name": "dask", "partitions": len(paths), "workers": workers if scheduler is None else None,
                    "scheduler": scheduler},
         "loss": "log",
-        "params": {k: v for k, v in est.get_params().items() if isinstance(v, int | float | str | None)},
-        "features": list(final.named_steps["prep"].named_steps["matrix"].features_),
-        "all_features": list(FEATURES),
-        "metrics": {"calibration": model.calibration_},
-        "intervals": {
-            "method": "split-conformal on log residuals, per-store scale",
-            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
-            "calibration_days": int(model.calibration_days), "scale": model.scale,
-            "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
-            "quantiles": {f"{lv:g}": [float(a), float(b)]
-                          for lv, a, b in zip(model.levels_, model.q_low_, model.q_high_, strict=True)},
-        },
+        **fitted_card_facts(model),
         "data_fingerprint": data_fingerprint(*files),
         "data_dir": str(root),
     }

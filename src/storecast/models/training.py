@@ -6,7 +6,7 @@ rows up to each cut, so the CLI and the backtest fit models exactly the same way
 
 from __future__ import annotations
 
-__all__ = ["training_rows", "fit_model", "train_bundle", "DEFAULT_LEVELS"]
+__all__ = ["training_rows", "fit_model", "train_bundle", "fitted_card_facts", "DEFAULT_LEVELS"]
 
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +53,28 @@ def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str =
     return model.fit(X, y, progress=progress)
 
 
+def fitted_card_facts(model: ConformalRegressor) -> dict:
+    """What a card says about a fitted ConformalRegressor: parameters, features, calibration, intervals.
+
+    One home for both engines (local ``train_bundle`` and ``distributed.training``), so their cards agree.
+    """
+    est = model.estimator_.named_steps["model"].estimator_
+    return {
+        "params": {k: v for k, v in est.get_params().items() if isinstance(v, int | float | str | None)},
+        "features": list(model.estimator_.named_steps["prep"].named_steps["matrix"].features_),
+        "all_features": list(FEATURES),
+        "metrics": {"calibration": model.calibration_},
+        "intervals": {
+            "method": "split-conformal on log residuals, per-store scale",
+            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
+            "calibration_days": int(model.calibration_days), "scale": model.scale,
+            "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
+            "quantiles": {f"{lv:g}": [float(a), float(b)]
+                          for lv, a, b in zip(model.levels_, model.q_low_, model.q_high_, strict=True)},
+        },
+    }
+
+
 def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path = "models", *,
                  loss: str = "log", progress: Callable[[str], None] | None = None, **params) -> Path:
     """Fit, calibrate and save a model on ``dataset.train`` up to ``until``; return the file path.
@@ -77,24 +99,12 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
     model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
     root = Path(dataset.root)
     files = [p for p in (root / s.TRAIN_FILE, root / s.STORE_FILE, root / s.STATES_FILE) if p.is_file()]
-    est = model.estimator_.named_steps["model"].estimator_
     card = {
         "training": {"start": f"{X[s.DATE].min():%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
                      "rows": int(len(X)), "stores": int(X[s.STORE].nunique()),
                      "rows_rule": "open days with Sales > 0"},
         "loss": loss,
-        "params": {k: v for k, v in est.get_params().items() if isinstance(v, int | float | str | None)},
-        "features": list(model.estimator_.named_steps["prep"].named_steps["matrix"].features_),
-        "all_features": list(FEATURES),
-        "metrics": {"calibration": model.calibration_},
-        "intervals": {
-            "method": "split-conformal on log residuals, per-store scale",
-            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
-            "calibration_days": int(model.calibration_days), "scale": model.scale,
-            "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
-            "quantiles": {f"{lv:g}": [float(a), float(b)]
-                          for lv, a, b in zip(model.levels_, model.q_low_, model.q_high_, strict=True)},
-        },
+        **fitted_card_facts(model),
         "data_fingerprint": data_fingerprint(*files) if files else data_fingerprint(dataset.train),
         "data_dir": str(root),
     }
