@@ -104,3 +104,15 @@ def test_no_private_name_is_imported_from_another_package(graph):
                 if imported.startswith("_") and not imported.startswith("__")
                 and _package(name) != _package(target)]
     assert crossing == []
+
+
+@pytest.mark.parametrize(("lower", "higher"), [
+    ("storecast.models", "storecast.evaluation"),  # evaluation fits models, never the other way
+    ("storecast.features", "storecast.models"),
+    ("storecast.data", "storecast.features"),
+    ("storecast.windows", "storecast.models"),
+])
+def test_a_lower_floor_never_imports_a_higher_one(graph, lower, higher):
+    upward = [f"{name} imports {target}" for name, targets in graph.items() if name.startswith(lower)
+              for target in targets if target.startswith(higher)]
+    assert upward == []

@@ -45,7 +45,7 @@ def test_predict_command_serves_the_lstm_file(trained, synthetic_dir, tmp_path):
 
 
 def test_evaluate_scores_a_saved_model_next_to_the_baseline(dataset, tmp_path):
-    from storecast.models.lstm.evaluate import evaluate_lstm
+    from storecast.evaluation.lstm import evaluate_lstm
     from storecast.models.lstm.forecaster import train_lstm_bundle
 
     cut = dataset.train[s.DATE].max() - pd.Timedelta(days=43)

@@ -88,7 +88,7 @@ def evaluate(
 ) -> None:
     """Fit up to --until and score RMSPE on the tree models' 6-week holdout, next to the naive baseline."""
     from storecast.data.contract import load_dataset
-    from storecast.models.lstm.evaluate import evaluate_lstm
+    from storecast.evaluation.lstm import evaluate_lstm
     from storecast.models.lstm.forecaster import LSTMConfig
 
     until = _date(until)

@@ -27,10 +27,10 @@ from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import PartError, fit_prep, load_part, part_matrix, partition_paths, stage_rows
 from storecast.errors import DataContractError
-from storecast.evaluation.splits import WINDOW_DAYS, check_window
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts
 from storecast.models.trees import LGBM_DEFAULTS, SalesRegressor, make_estimator, make_pipeline
+from storecast.windows import WINDOW_DAYS, check_window
 
 
 def _day(days: int) -> pd.Timestamp:

@@ -23,10 +23,10 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.evaluation.metrics import coverage, relative_width, score
-from storecast.evaluation.splits import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds, seasonal_windows
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
 from storecast.models.trees import make_pipeline
+from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds, seasonal_windows
 
 BASELINE_DAYS = 182  # "last 6 months of the fit window"
 DEFAULT_WINDOWS = 6
@@ -92,7 +92,7 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     ----------
     folds : int, optional
         Use the rolling-origin layout: ``folds`` consecutive windows before the holdout (the layout
-        before issue 13). None (default): ``windows`` seasonal windows (``splits.seasonal_windows``).
+        before issue 13). None (default): ``windows`` seasonal windows (``windows.seasonal_windows``).
     windows : int, default=6
         Number of seasonal windows, the holdout included.
 

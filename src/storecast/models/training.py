@@ -16,10 +16,10 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.evaluation.splits import WINDOW_DAYS, check_window
 from storecast.features.build import FEATURES, merge_store
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.trees import make_pipeline
+from storecast.windows import WINDOW_DAYS, check_window
 
 DEFAULT_LEVELS = (0.8, 0.95)
 

@@ -22,7 +22,6 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.errors import ArtifactError, ContractProblem, DataContractError, NotFittedError
-from storecast.evaluation.splits import check_window
 from storecast.models.lstm.dataset import (
     DEC_FEATURES,
     ENC_FEATURES,
@@ -36,6 +35,7 @@ from storecast.models.lstm.dataset import (
     make_windows,
     profile_level,
 )
+from storecast.windows import check_window
 
 log = logging.getLogger(__name__)
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)

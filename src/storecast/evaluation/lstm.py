@@ -1,6 +1,6 @@
 """Score the LSTM on the same 6-week holdout as the tree models, next to the naive baseline.
 
-The holdout is `storecast.evaluation.splits.holdout_fold`'s window: with the default cut
+The holdout is `storecast.windows.holdout_fold`'s window: with the default cut
 (43 days before the last date; 2015-05-07 on the Rossmann copy) it is 2015-05-08..2015-06-19.
 """
 
@@ -20,8 +20,8 @@ from storecast import schema as s
 from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
 from storecast.evaluation.metrics import coverage, rmspe
-from storecast.evaluation.splits import WINDOW_DAYS
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle
+from storecast.windows import WINDOW_DAYS
 
 
 def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFrame:

@@ -1,4 +1,7 @@
-"""Time-ordered splits: a holdout of the last horizon, rolling-origin folds and seasonal windows.
+"""Time windows, the ground floor of training and scoring: holdout, rolling folds, seasonal windows, check_window.
+
+Why a top-level module: models (to check ``--until`` before a fit) and evaluation (to lay out the
+backtest) both need these rules, and models must not import evaluation, which fits models.
 
 Never random: a forecaster is scored on days after everything it was fitted on, like in production.
 Seasonal windows are the yardstick (issue 13): consecutive folds before the holdout cover only the
