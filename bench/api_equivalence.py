@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.api.client import running_server
+from storecast.cli.server_process import running_server
 from storecast.data.contract import load_test
 
 

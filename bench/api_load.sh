@@ -21,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY="$ROOT/.venv/bin/python"
 HERE="$ROOT/bench"
 TMP=$(mktemp -d)
-PORT=$("$PY" -c "from storecast.api.client import free_port; print(free_port())")
+PORT=$("$PY" -c "from storecast.cli.server_process import free_port; print(free_port())")
 BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from storecast.api import create_app
-from storecast.api.client import free_port
+from storecast.cli.server_process import free_port
 from storecast.config import MIN_TOKEN_CHARS, Settings, load_settings
 from storecast.errors import StorecastError
 

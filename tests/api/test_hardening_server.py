@@ -16,8 +16,8 @@ import httpx
 import pytest
 from api_helpers import row
 
-from storecast.api.client import running_server
 from storecast.api.middleware import MAX_HEADER_BYTES
+from storecast.cli.server_process import running_server
 
 pytestmark = pytest.mark.server
 

@@ -18,7 +18,7 @@ import pytest
 from cdp_client import Browser
 
 from browser_support import browser_required, find_chromium
-from storecast.api.client import free_port
+from storecast.cli.server_process import free_port
 from storecast.config import MIN_TOKEN_CHARS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]

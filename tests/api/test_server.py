@@ -8,7 +8,7 @@ import sys
 import httpx
 import pytest
 
-from storecast.api.client import demo_roundtrip, free_port, running_server
+from storecast.cli.server_process import demo_roundtrip, free_port, running_server
 
 pytestmark = pytest.mark.server
 

@@ -91,7 +91,7 @@ def demo(
     console.print(f"    {len(frame):,} forecasts in {out / 'predictions.csv'}")
     n += 1
     if serve:
-        from storecast.api.client import demo_roundtrip
+        from storecast.cli.server_process import demo_roundtrip
 
         with _step(n, total, "serve the model and send one request"):
             first = dataset.test[dataset.test[s.OPEN] == 1].iloc[0]

@@ -1,4 +1,7 @@
-"""Start a real server in a subprocess and talk to it: used by ``storecast demo`` and the server test."""
+"""Start a real `storecast serve` in a subprocess and talk to it: for `storecast demo`, server tests and benches.
+
+Not API code (it is a client of the running server), so it lives with the commands that use it.
+"""
 
 from __future__ import annotations
 
