@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from model_file_support import complete_model_file
 from storecast import schema as s
 from storecast.artifacts import TreeBundle, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
@@ -84,22 +85,10 @@ def test_missing_card_unknown_suffix_and_missing_file(saved, tmp_path):
         load_bundle(tmp_path / "storecast-lgbm-2020-01-01T00-00-00Z.skops")
 
 
-def _complete(folder, name, data=b"x"):
-    """A model file with a valid card whose sha256 matches (enough for latest_model, which does not load)."""
-    import hashlib
-
-    path = folder / name
-    path.write_bytes(data)
-    card = {"kind": name.split("-")[1], "created": "2015-01-01T00:00:00Z", "file": name,
-            "sha256": hashlib.sha256(data).hexdigest(), "versions": {}}
-    path.with_suffix(".json").write_text(json.dumps(card))
-    return path
-
-
 def test_latest_model_picks_the_newest_stamp(tmp_path):
     for name in ("storecast-rf-2015-01-01T00-00-00Z.skops", "storecast-lgbm-2016-01-01T00-00-00Z.skops",
                  "storecast-lstm-2017-06-01T00-00-00Z.pt"):
-        _complete(tmp_path, name)
+        complete_model_file(tmp_path, name)
     (tmp_path / "notes.skops").write_bytes(b"x")
     assert latest_model(tmp_path).name == "storecast-lgbm-2016-01-01T00-00-00Z.skops"
     assert latest_model(tmp_path, kinds=("lstm",)).name == "storecast-lstm-2017-06-01T00-00-00Z.pt"

@@ -6,7 +6,6 @@ and nothing is lost or left half-written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from model_file_support import complete_model_file
 from storecast import publish as publish_module
 from storecast.artifacts import file_sha256, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
@@ -26,16 +26,6 @@ from test_trees_support import fit_small, get_dataset
 def small_model(request):
     """A tiny fitted LightGBM ConformalRegressor and its training end."""
     return fit_small(get_dataset(request))
-
-
-def _complete(folder: Path, name: str, data: bytes = b"model bytes") -> Path:
-    """A model file with a valid card whose sha256 matches: complete, though only latest_model could use it."""
-    path = folder / name
-    path.write_bytes(data)
-    card = {"kind": name.split("-")[1], "created": "2015-01-01T00:00:00Z", "file": name,
-            "sha256": hashlib.sha256(data).hexdigest(), "versions": {}}
-    path.with_suffix(".json").write_text(json.dumps(card))
-    return path
 
 
 def _edit_card(path: Path, edit) -> None:
@@ -108,11 +98,11 @@ def test_a_failure_between_card_and_model_leaves_nothing_behind(tmp_path, monkey
 
 def test_serve_and_models_list_pick_the_newest_complete_tree_model(tmp_path, run_main, caplog, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # the table folds long file names on a narrow terminal
-    good = _complete(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
-    _complete(tmp_path, "storecast-lstm-2015-09-01T00-00-00Z.pt")  # never served from a directory
+    good = complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
+    complete_model_file(tmp_path, "storecast-lstm-2015-09-01T00-00-00Z.pt")  # never served from a directory
     (tmp_path / "storecast-rf-2015-08-01T00-00-00Z.skops").write_bytes(b"no card")
-    _complete(tmp_path, "storecast-rf-2015-07-01T00-00-00Z.skops").write_bytes(b"truncated")
-    _edit_card(_complete(tmp_path, "storecast-lgbm-2015-06-01T00-00-00Z.skops"), lambda c: [c])
+    complete_model_file(tmp_path, "storecast-rf-2015-07-01T00-00-00Z.skops").write_bytes(b"truncated")
+    _edit_card(complete_model_file(tmp_path, "storecast-lgbm-2015-06-01T00-00-00Z.skops"), lambda c: [c])
     with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
         assert latest_model(tmp_path) == good
     warned = " ".join(r.getMessage() for r in caplog.records)
@@ -175,7 +165,7 @@ def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_pat
 @pytest.mark.parametrize("suffix", [".skops", ".pt"])
 def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, edit, said, suffix):
     kind = "lstm" if suffix == ".pt" else "lgbm"
-    path = _complete(tmp_path, f"storecast-{kind}-2015-01-01T00-00-00Z{suffix}")
+    path = complete_model_file(tmp_path, f"storecast-{kind}-2015-01-01T00-00-00Z{suffix}")
     _edit_card(path, edit)
     with pytest.raises(ArtifactError) as caught:
         load_bundle(path)
