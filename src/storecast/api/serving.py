@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["ServedModel", "StoreFacts", "load_served", "rows_frame", "resolve_model_path"]
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,27 +40,12 @@ class StoreFacts:
     promo_anchor: int | None = None  # a Monday (days since 1970-01-01) that starts a promo week
 
 
-def _children(obj: Any) -> Iterator[Any]:
-    for name in ("model", "estimator_", "pipeline"):
-        child = getattr(obj, name, None)
-        if child is not None:
-            yield child
-    for _, step in getattr(obj, "steps", None) or ():
-        yield step
-
-
-def _walk(obj: Any, depth: int = 0) -> Iterator[Any]:
-    """Every estimator nested in a bundle (conformal wrapper -> pipeline -> prep steps)."""
-    yield obj
-    if depth < 6:
-        for child in _children(obj):
-            yield from _walk(child, depth + 1)
-
-
 def _store_facts(bundle: Any) -> StoreFacts:
     """Read the store facts from the fitted pipeline's steps, else from the card."""
     stores = states = sunday = anchor = None
-    for est in _walk(bundle):
+    from storecast.predict import nested_estimators
+
+    for est in nested_estimators(bundle):
         if stores is None and hasattr(est, "states_") and hasattr(est, "stores_"):
             stores = np.asarray(est.stores_, dtype=np.int64)
             states = {int(k): str(v) for k, v in zip(est.stores_, est.states_, strict=False)}
