@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import max_rel_diff, p50_ms
 
 
 def _matrix(bundle, data: Path) -> np.ndarray:
@@ -32,21 +33,6 @@ def _matrix(bundle, data: Path) -> np.ndarray:
     rows = rows[rows[s.OPEN].to_numpy() != 0]
     prep = bundle.model.estimator_.steps[0][1]
     return np.ascontiguousarray(prep.transform(rows), dtype=np.float64)
-
-
-def _p50(fn, repeats: int) -> float:
-    for _ in range(min(20, repeats)):
-        fn()
-    t = np.empty(repeats)
-    for i in range(repeats):
-        start = time.perf_counter()
-        fn()
-        t[i] = time.perf_counter() - start
-    return float(np.percentile(t, 50) * 1e3)
-
-
-def _rel(a: np.ndarray, ref: np.ndarray) -> float:
-    return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), 1e-300)))
 
 
 def _lleaves(booster, tmp: Path):
@@ -102,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
               f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpus, "
               f"load average {os.getloadavg()[0]:.1f}\n\n")
     ref_all = booster.predict(X)
-    lgb1 = _p50(lambda: booster.predict(one, num_threads=1), args.repeats)
-    lgb1k = _p50(lambda: booster.predict(thousand, num_threads=1), max(10, args.repeats // 10))
-    lgball = _p50(lambda: booster.predict(X), 3)
+    lgb1 = p50_ms(lambda: booster.predict(one, num_threads=1), args.repeats)
+    lgb1k = p50_ms(lambda: booster.predict(thousand, num_threads=1), max(10, args.repeats // 10))
+    lgball = p50_ms(lambda: booster.predict(X), 3)
     out.write("| predictor | compile s | 1 row p50 ms | 1,000 rows p50 ms (1 thread) | all rows ms (all threads) "
               "| max rel. diff |\n|---|---:|---:|---:|---:|---:|\n")
     out.write(f"| LightGBM Booster.predict (reference) | - | {lgb1:.3f} (1.00x) | {lgb1k:.2f} (1.00x) "
@@ -116,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         with tempfile.TemporaryDirectory() as tmp:
             took, single, multi = build(booster, Path(tmp))
-            diff = _rel(multi(X), ref_all)
-            t1 = _p50(lambda: single(one), args.repeats)  # noqa: B023 - used inside the loop turn only
-            t1k = _p50(lambda: single(thousand), max(10, args.repeats // 10))  # noqa: B023
-            tall = _p50(lambda: multi(X), 3)  # noqa: B023
+            diff = max_rel_diff(multi(X), ref_all)
+            t1 = p50_ms(lambda: single(one), args.repeats)  # noqa: B023 - used inside the loop turn only
+            t1k = p50_ms(lambda: single(thousand), max(10, args.repeats // 10))  # noqa: B023
+            tall = p50_ms(lambda: multi(X), 3)  # noqa: B023
         out.write(f"| {name} | {took:.1f} | {t1:.3f} ({t1 / lgb1:.2f}x) | {t1k:.2f} ({t1k / lgb1k:.2f}x) "
                   f"| {tall:.0f} ({tall / lgball:.2f}x) | {diff:.1e} |\n")
         out.flush()

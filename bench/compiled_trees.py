@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import max_rel_diff, p50_ms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from predict_latency import _rows  # noqa: E402 - the same API-shaped rows as the latency bench
@@ -41,26 +42,11 @@ def _load(path: Path, compile_: bool):
     return bundle, time.perf_counter() - start
 
 
-def _p50(fn, repeats: int) -> float:
-    for _ in range(min(20, repeats)):
-        fn()
-    t = np.empty(repeats)
-    for i in range(repeats):
-        start = time.perf_counter()
-        fn()
-        t[i] = time.perf_counter() - start
-    return float(np.percentile(t, 50) * 1e3)
-
-
-def _rel(a: np.ndarray, ref: np.ndarray) -> float:
-    return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), 1e-300), initial=0.0))
-
-
 def _frame_diff(fast, plain, rows: pd.DataFrame) -> float:
     from storecast.predict import predict_frame
 
     a, b = predict_frame(fast, rows), predict_frame(plain, rows)
-    return max(_rel(a[c].to_numpy(), b[c].to_numpy()) for c in ("Sales", "lower", "upper"))
+    return max(max_rel_diff(a[c].to_numpy(), b[c].to_numpy()) for c in ("Sales", "lower", "upper"))
 
 
 def _synthetic_rows(bundle, n: int = 20_000) -> pd.DataFrame:
@@ -108,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     lgbm = type(booster).predict
     out.write("| exactness (max relative difference, compiled vs LightGBM) | rows | value |\n|---|---:|---:|\n")
     out.write(f"| booster matrix of test.csv's open rows | {len(X):,} | "
-              f"{_rel(booster_of(warm.model).predict(X), lgbm(booster, X)):.1e} |\n")
+              f"{max_rel_diff(booster_of(warm.model).predict(X), lgbm(booster, X)):.1e} |\n")
     out.write(f"| predict_frame on test.csv (Sales, lower, upper) | {len(test):,} | "
               f"{_frame_diff(warm, plain, test):.1e} |\n")
     out.write(f"| predict_frame on synthetic rows | {len(synth):,} | {_frame_diff(warm, plain, synth):.1e} |\n\n")
@@ -121,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = _rows(warm, n, rng)
         matrix = plain.model.estimator_.steps[0][1].transform(rows)
         reps = args.repeats if n == 1 else max(10, args.repeats // 10)
-        ref = _p50(lambda m=matrix: lgbm(booster, m, num_threads=1), reps)
-        slow = _p50(lambda r=rows: predict_frame(plain, r), reps)
-        fast = _p50(lambda r=rows: predict_frame(warm, r), reps)
+        ref = p50_ms(lambda m=matrix: lgbm(booster, m, num_threads=1), reps)
+        slow = p50_ms(lambda r=rows: predict_frame(plain, r), reps)
+        fast = p50_ms(lambda r=rows: predict_frame(warm, r), reps)
         out.write(f"| {n:,} | {ref:.3f} (1.00x) | {slow:.3f} ({slow / ref:.2f}x) | {fast:.3f} ({fast / ref:.2f}x) |\n")
         out.flush()
     return 0
