@@ -64,26 +64,20 @@ def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
     return out
 
 
-@lru_cache(maxsize=512)
-def _school_days(subdiv: str | None, year: int) -> frozenset[int]:
-    """Days (since epoch) inside a school break of one state and year; empty when the state is unknown."""
-    if subdiv is None:
-        return frozenset()
-    import holidays
-
-    cal = holidays.country_holidays("DE", subdiv=subdiv, categories=("school",), years=year)
-    return frozenset(int((np.datetime64(day, "D") - _EPOCH).astype(np.int64)) for day in cal)
-
-
 def school_flags(state: str | None, days: np.ndarray) -> np.ndarray:
-    """SchoolHoliday of each day for a store in ``state``: 1 on weekdays inside a school break."""
-    subdiv = s.state_subdivision(state)
+    """SchoolHoliday of each day for a store in ``state``: 1 on weekdays inside a school break.
+
+    The breaks come from ``features.school.school_calendar``, the calendar the model's school features use.
+    """
+    from storecast.features.school import school_calendar, school_features
+
+    days = np.asarray(days, dtype=np.int64)
+    if len(days) == 0:
+        return np.zeros(0, dtype=bool)
     years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-    inside: set[int] = set()
-    for year in np.unique(years):
-        inside |= _school_days(subdiv, int(year))
-    weekday = (days + 3) % 7 < 5
-    return np.array([int(d) in inside for d in days], dtype=bool) & weekday
+    cal = school_calendar(state, int(years.min()), int(years.max()))
+    inside = school_features(days, cal, cap=1)["school_break_type"] > 0
+    return inside & ((days + 3) % 7 < 5)
 
 
 def holiday_codes(state: str | None, days: np.ndarray) -> list[str]:
