@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP"]
+__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP", "check_out"]
 
 import logging
 import sys
@@ -61,6 +61,22 @@ def models_dir_option(value: Path | None) -> Path:
     from storecast.config import load_settings
 
     return load_settings().models_dir
+
+
+def check_out(out: Path, *, model: Path, data: Path, more_inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse ``--out`` before any work: never an input (data files, the model, its card), a link or device.
+
+    Raises ``OutputPathError`` (one line, exit 2), so a long run cannot fail at its very end.
+    """
+    from storecast import schema as s
+    from storecast.atomic import target_problem
+    from storecast.errors import OutputPathError
+
+    inputs = [*more_inputs, model, model.with_suffix(".json"),
+              *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE))]
+    problem = target_problem(out, inputs=inputs)
+    if problem:
+        raise OutputPathError(f"--out: {problem}")
 
 
 MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."

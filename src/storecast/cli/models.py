@@ -11,8 +11,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.atomic import target_problem
-from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, check_out, console, models_dir_option
 
 models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -192,13 +191,7 @@ def predict(
     from storecast.data.contract import load_train
 
     rows_path = input or data / s.TEST_FILE
-    inputs = [rows_path, model, model.with_suffix(".json"),
-              *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE))]
-    problem = target_problem(out, inputs=inputs)  # before the forecast: a run must not fail at its very end
-    if problem:
-        from storecast.errors import OutputPathError
-
-        raise OutputPathError(f"--out: {problem}")
+    check_out(out, model=model, data=data, more_inputs=(rows_path,))
     with _steps("predict") as say:
         say("read rows")
         total = count_rows(rows_path) if rows_path.is_file() else 0

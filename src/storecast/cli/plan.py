@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from storecast.atomic import atomic_write, target_problem
-from storecast.cli._app import app, console
+from storecast.atomic import atomic_write
+from storecast.cli._app import app, check_out, console
 from storecast.errors import StorecastError
 
 if TYPE_CHECKING:
@@ -166,14 +166,9 @@ def rank(
     """Rank stores by the forecast gain of one extra promo week (Mon-Fri) in the period; write a CSV."""
     from storecast import schema as s
     from storecast.api.planner import rank_stores
-    from storecast.errors import OutputPathError
 
     first = _date(start, "--start")
-    inputs = [model, model.with_suffix(".json"), *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE,
-                                                                             s.TEST_FILE, s.STATES_FILE))]
-    problem = target_problem(out, inputs=inputs)  # before the work: a run must not fail at its very end
-    if problem:
-        raise OutputPathError(f"--out: {problem}")
+    check_out(out, model=model, data=data)
     served, stores = _load(model, data)
     listed = [int(x) for x in stores[s.STORE].tolist() if int(x) in served.store_set]
     if not listed:
