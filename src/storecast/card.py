@@ -16,6 +16,7 @@ __all__ = ["ModelCard", "read_card", "inspect_card", "card_problem", "card_facts
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -85,7 +86,7 @@ _PLAIN = {"float_type": "expected a number", "int_type": "expected an integer", 
           "string_pattern_mismatch": "wrong format"}
 
 
-def _say(err: dict[str, Any]) -> str:
+def _say(err: Mapping[str, Any]) -> str:
     where = ".".join(str(p) for p in err["loc"])
     what = _PLAIN.get(err["type"], err["msg"][:1].lower() + err["msg"][1:])
     if err["type"] == "string_pattern_mismatch" and where == "sha256":

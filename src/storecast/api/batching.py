@@ -76,7 +76,8 @@ class MicroBatcher:
         return await future
 
     def _take(self) -> list[tuple[Columns, asyncio.Future[Result]]]:
-        batch, rows = [], 0
+        batch: list[tuple[Columns, asyncio.Future[Result]]] = []
+        rows = 0
         while self._queue:
             n = len(self._queue[0][0][0])
             if batch and rows + n > self._max_rows:

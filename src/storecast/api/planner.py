@@ -144,7 +144,7 @@ def outer_bundle(bundle: Any) -> tuple[float | None, Any | None]:
     level = getattr(bundle, "level", None)
     levels = ((getattr(bundle, "card", None) or {}).get("intervals") or {}).get("levels") or []
     others = [float(lv) for lv in levels if level is None or abs(float(lv) - level) > 1e-9]
-    if level is None or not others or not dataclasses.is_dataclass(bundle):
+    if level is None or not others or not dataclasses.is_dataclass(bundle) or isinstance(bundle, type):
         return level, None
     return float(level), dataclasses.replace(bundle, level=max(others))
 
@@ -191,7 +191,7 @@ def promo_weeks(promo: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
     if not len(mondays):
         return mondays, np.zeros((promo.shape[0], 0), dtype=bool)
     block = mondays[:, None] + np.arange(_WEEKDAYS)[None, :]  # Mondays x 5
-    free = ~promo[:, block].astype(bool).any(axis=2)  # stores x Mondays
+    free = np.asarray(~promo[:, block].astype(bool).any(axis=2))  # stores x Mondays
     return mondays, free
 
 
@@ -239,7 +239,7 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     gain = np.full(free.shape, -np.inf)
     gain[st_i, wk_i] = gain_c
     best = gain.argmax(axis=1)
-    has = free.any(axis=1)
+    has = np.asarray(free.any(axis=1))
     best_gain = np.where(has, gain[np.arange(len(ids)), best], np.nan)
     total = usual.sum(axis=1)
     table = pd.DataFrame({

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from storecast import schema as s
-from storecast.api.errors import InputError
+from storecast.api.errors import InputError, Loc
 from storecast.config import Settings
 from storecast.errors import ArtifactError
 
@@ -66,8 +67,8 @@ def _store_facts(bundle: Any) -> StoreFacts:
     )
 
 
-def rows_frame(store: np.ndarray, days: np.ndarray, open_: Sequence[int], promo: Sequence[int],
-               state_holiday: Sequence[str], school_holiday: Sequence[int]) -> pd.DataFrame:
+def rows_frame(store: ArrayLike, days: ArrayLike, open_: ArrayLike, promo: ArrayLike,
+               state_holiday: Sequence[str], school_holiday: ArrayLike) -> pd.DataFrame:
     """Build test-shaped rows column-wise (dtypes of ``data.contract.load_test``, without Id).
 
     ``days`` are int64 days since 1970-01-01; the day of week (1 = Monday) is derived from them.
@@ -122,6 +123,7 @@ class ServedModel:
         known = self.facts.stores
         hint = (f"this model knows {len(known)} stores ({known[0]}..{known[-1]}); "
                 "remove the row or serve a model trained with this store")
+        problems: list[tuple[Loc, str, str]]
         if loc == ("rows",):
             problems = [((*loc, int(i), "store"), f"unknown store {int(stores[i])}: {hint}", "unknown_store")
                         for i in bad[:50]]

@@ -107,17 +107,17 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
 
     def _prepare(self, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:
         """Checked frame with SalesPerCustomer added when needed, and whether ``X`` was an array."""
-        X, was_array = as_frame(self, X, reset=reset)
+        frame, was_array = as_frame(self, X, reset=reset)
         if reset:
             by = [self.by] if self.by is not None else []
             self.columns_ = list(self.columns) if self.columns is not None else [
-                c for c in X.select_dtypes("number").columns if c not in by]
+                c for c in frame.select_dtypes("number").columns if c not in by]
             self.adds_sales_per_customer_ = SALES_PER_CUSTOMER in self.columns_ and (
-                SALES_PER_CUSTOMER not in X.columns)
+                SALES_PER_CUSTOMER not in frame.columns)
         if self.adds_sales_per_customer_:
-            X = add_sales_per_customer(X)
-        require_columns(X, self.columns_ + ([self.by] if self.by is not None else []), "OutlierHandler")
-        return X, was_array
+            frame = add_sales_per_customer(frame)
+        require_columns(frame, self.columns_ + ([self.by] if self.by is not None else []), "OutlierHandler")
+        return frame, was_array
 
     def _candidates(self, values: pd.Series) -> pd.Series:
         usable = values.notna()

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -20,7 +21,7 @@ from storecast.atomic import atomic_write
 from storecast.cli._app import app, console
 
 # The demo's chain is small: fewer, faster trees keep `make demo` to a few minutes on 2 cores.
-_DEMO_LGBM = {"n_estimators": 300, "learning_rate": 0.1}
+_DEMO_LGBM: dict[str, Any] = {"n_estimators": 300, "learning_rate": 0.1}
 
 
 @contextmanager
@@ -56,6 +57,7 @@ def demo(
         write_synthetic(data_dir, n_stores=stores, seed=seed)
     with _step(2, total, "validate the files"):
         dataset = load_dataset(data_dir, require_test=True)
+        assert dataset.test is not None  # require_test=True
     console.print(f"    {len(dataset.train):,} daily rows, {len(dataset.store)} stores, "
                   f"{dataset.train[s.DATE].min():%Y-%m-%d}..{dataset.train[s.DATE].max():%Y-%m-%d} in {data_dir}")
     with _step(3, total, "clean (missing values, outliers)") as say:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 __all__ = ["validate_rows"]
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ _OPTIONAL = (s.ID, s.DAY_OF_WEEK, s.OPEN)
 _MAX_PER_COLUMN = 20
 
 
-def _shown(value: object) -> str:
+def _shown(value: Any) -> str:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return "an empty value"
     return repr(value.item() if isinstance(value, np.generic) else value)  # 2, not np.int64(2)

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,7 +67,7 @@ class Dataset:
     test: pd.DataFrame | None = None
 
 
-def _shown(value: object) -> str:
+def _shown(value: Any) -> str:
     return "an empty value" if value is None or (np.ndim(value) == 0 and pd.isna(value)) else repr(str(value))
 
 

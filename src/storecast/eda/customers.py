@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = ["sales_vs_customers", "closure_effects", "trading_days", "store_correlations"]
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -46,6 +48,7 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     types = rows[s.STORE].map(store.set_index(s.STORE)[s.STORE_TYPE]).astype(str)
     sums = rows.groupby(types)[[s.SALES, s.CUSTOMERS]].sum()
     spc_type = sums[s.SALES] / sums[s.CUSTOMERS]
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"r_overall": r_all, "r_store_median": float(r_store.median()), "r_store_p05": float(r_store.quantile(0.05)),
             "share_stores_r_above_0_8": float((r_store > 0.8).mean()),
             "sales_per_customer": float(rows[s.SALES].sum() / rows[s.CUSTOMERS].sum()),
@@ -155,6 +158,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
     level = rows[rows[s.DAY_OF_WEEK] <= 5].groupby(s.STORE)[s.SALES].mean()
     rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
     profile = rows.groupby(["group", s.DAY_OF_WEEK])["rel"].mean().unstack("group").reindex(range(1, 8))
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"stores": len(trades), "open_all_weekdays": int(weekdays.sum()), "open_7_days": int(seven.sum()),
             "open_mon_sat": int(mon_sat.sum()),
             "open_7_days_stores": [int(x) for x in trades.index[seven]]}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = ["state_holiday_window", "school_holiday_effect", "christmas_easter"]
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from dateutil.easter import easter
@@ -84,6 +86,7 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
     lift = (by_month[1] / by_month[0] - 1).dropna()
     weights = counts.reindex(lift.index).fillna(0)
     overall = float(np.average(lift, weights=weights)) if weights.sum() else float("nan")
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"school_holiday_share": float(frame["school"].mean()), "lift_same_month": overall,
             "lift_by_month": {int(m): float(v) for m, v in lift.items()}}
     if len(lift):
@@ -140,6 +143,7 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
         columns=["year", "offset", "ratio"])
     dec_mean = dec_df.groupby("day")["ratio"].mean()
     eas_mean = eas_df.groupby("offset")["ratio"].mean()
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"december_years": sorted({int(y) for y in dec_df["year"]}),
             "easter_years": sorted({int(y) for y in eas_df["year"]})}
     if len(dec_mean):

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["promo_train_vs_test", "promo_effect", "promo_uplift_by_store", "promo2_effect", "promo2_start"]
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,7 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
     per = per.join(store.set_index(s.STORE)[[s.STORE_TYPE, s.ASSORTMENT, s.PROMO2]])
     per = per.sort_values("extra_sales_per_promo_day", ascending=False).reset_index(names=s.STORE)
     best = per.head(top)
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"stores": len(per), "median_uplift": float(per["uplift"].median()),
             "p10_uplift": float(per["uplift"].quantile(0.1)), "p90_uplift": float(per["uplift"].quantile(0.9)),
             "median_extra_sales": float(per["extra_sales_per_promo_day"].median()),

@@ -73,7 +73,7 @@ def _fmt(value: Any, column: str) -> str:
             return ""
         if any(h in column.lower() for h in _PCT_HINTS):
             return f"{value:+.1%}" if "share" not in column.lower() else f"{value:.1%}"
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        return f"{value:,.2f}" if abs(float(value)) < 100 else f"{value:,.0f}"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f"{value:,}" if column != "Store" else str(value)
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)

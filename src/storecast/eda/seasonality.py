@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = ["weekly_pattern", "monthly_pattern"]
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -30,6 +32,7 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     mon_sat = index.loc[1:6]
     type_index = rows.groupby([s.STORE_TYPE, s.DAY_OF_WEEK])["rel"].mean().unstack(s.STORE_TYPE).reindex(range(1, 8))
     sundays = train[train[s.DAY_OF_WEEK] == 7]
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"index_by_weekday": {_WEEKDAYS[d - 1]: float(v) for d, v in index.items() if np.isfinite(v)},
             "best_weekday": _WEEKDAYS[int(mon_sat.idxmax()) - 1], "best_index": float(mon_sat.max()),
             "worst_weekday": _WEEKDAYS[int(mon_sat.idxmin()) - 1], "worst_index": float(mon_sat.min()),
@@ -77,6 +80,7 @@ def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         if len(common):
             growth[f"{b}_vs_{a}"] = float(ym.loc[common, b].mean() / ym.loc[common, a].mean() - 1)
     valid = index.dropna()
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"index_by_month": {_MONTHS[m - 1]: float(v) for m, v in valid.items()},
             "peak_month": _MONTHS[int(valid.idxmax()) - 1], "peak_index": float(valid.max()),
             "low_month": _MONTHS[int(valid.idxmin()) - 1], "low_index": float(valid.min()),

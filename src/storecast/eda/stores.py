@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = ["type_assortment", "competition_distance", "competitor_opening", "DISTANCE_BANDS"]
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         stores=per.groupby(s.ASSORTMENT).size())
     grid = per.pivot_table(index=s.STORE_TYPE, columns=s.ASSORTMENT, values=s.SALES, aggfunc="mean")
     med_type = float(by_type[s.SALES].median())
+    nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"sales_by_type": {k: float(v) for k, v in by_type[s.SALES].items()},
             "stores_by_type": {k: int(v) for k, v in by_type["stores"].items()},
             "sales_by_assortment": {k: float(v) for k, v in by_assort[s.SALES].items()},
