@@ -56,12 +56,14 @@ def test_preprocessor_outputs_every_feature_in_order(prep, fit_rows):
     assert np.isfinite(Z[:, list(FEATURES).index("hist_log_mean")]).all()
 
 
-def test_single_row_equals_batch_exactly(prep, fit_rows):
+def test_a_stores_rows_alone_equal_the_batch_in_any_order(prep, fit_rows):
     *_, later = fit_rows
     batch = prep.transform(later)
-    for i in (0, len(later) // 2, len(later) - 1):
-        one = prep.transform(later.iloc[[i]])
-        np.testing.assert_array_equal(one[0], batch[i])
+    shuffled = later.sample(frac=1.0, random_state=3)
+    np.testing.assert_array_equal(prep.transform(shuffled), batch[shuffled.index.to_numpy()])
+    for store in later[s.STORE].unique()[:5]:
+        own = later[later[s.STORE] == store]
+        np.testing.assert_array_equal(prep.transform(own), batch[own.index.to_numpy()])
 
 
 def test_unknown_store_is_refused_by_number(prep, fit_rows):
@@ -159,14 +161,26 @@ def test_holiday_codes_batch_path_equals_row_loop():
     np.testing.assert_array_equal(_holiday_codes(values), loop)
 
 
-def test_every_row_alone_equals_batch_across_states(prep, fit_rows):
-    """Rows of several states, far-ahead dates and closed days: each row alone gives its batch row."""
+def test_each_store_alone_equals_batch_across_states(prep, fit_rows):
+    """Rows of several states, far-ahead dates and closed days: each store's rows alone give their batch rows.
+
+    A row's features may read its own store's schedule in the input (``StoreSchedule``), never other stores'.
+    """
     *_, later = fit_rows
     rows = pd.concat([later.iloc[::7], later.iloc[:5].assign(**{s.DATE: pd.Timestamp("2019-12-24")})],
                      ignore_index=True)
     batch = prep.transform(rows)
-    for i in range(len(rows)):
-        np.testing.assert_array_equal(prep.transform(rows.iloc[[i]])[0], batch[i])
+    for _, own in rows.groupby(s.STORE):
+        np.testing.assert_array_equal(prep.transform(own), batch[own.index.to_numpy()])
+
+
+def test_a_row_alone_equals_its_batch_row_when_its_store_has_no_closure_in_reach(prep, fit_rows):
+    """Without a closure of its store in the input, a row's features do not depend on its company at all."""
+    *_, later = fit_rows
+    one_day = later[later[s.DATE] == later[s.DATE].min()].reset_index(drop=True)
+    batch = prep.transform(one_day)
+    for i in range(0, len(one_day), 5):
+        np.testing.assert_array_equal(prep.transform(one_day.iloc[[i]])[0], batch[i])
 
 
 def test_carnival_offset_counts_days_to_and_from_rosenmontag():

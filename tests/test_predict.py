@@ -43,10 +43,12 @@ def test_output_columns_order_and_closed_days(bundle, rows):
     assert (opened["lower"] <= opened[s.SALES]).all() and (opened[s.SALES] <= opened["upper"]).all()
 
 
-def test_single_row_equals_batch_exactly(bundle, rows):
-    batch = predict_frame(bundle, rows)
-    for i in range(0, len(rows), 37):
-        one = predict_frame(bundle, rows.iloc[[i]])
+def test_a_row_alone_equals_the_batch_when_its_store_has_no_closure_in_reach(bundle, rows):
+    """A lone row knows no closure of its store; neither does the batch of one day of every store."""
+    one_day = rows[rows[s.DATE] == rows[s.DATE].max()].reset_index(drop=True)
+    batch = predict_frame(bundle, one_day)
+    for i in range(0, len(one_day), 7):
+        one = predict_frame(bundle, one_day.iloc[[i]])
         np.testing.assert_array_equal(one[[s.SALES, "lower", "upper"]].to_numpy()[0],
                                       batch[[s.SALES, "lower", "upper"]].to_numpy()[i])
 
@@ -71,9 +73,14 @@ def test_dates_far_ahead_still_predict(bundle, rows):
     assert (predict_frame(bundle, far)[s.SALES] > 0).all()
 
 
-def test_every_row_alone_equals_its_batch_row_bit_for_bit(bundle, rows):
-    """Every row (open or closed, any store) predicted alone equals its row of the whole batch."""
-    batch = predict_frame(bundle, rows)[[s.SALES, "lower", "upper"]].to_numpy()
-    alone = np.vstack([predict_frame(bundle, rows.iloc[[i]])[[s.SALES, "lower", "upper"]].to_numpy()
-                       for i in range(len(rows))])
-    assert alone.tobytes() == batch.tobytes()
+def test_each_stores_rows_alone_equal_their_batch_rows_bit_for_bit(bundle, rows):
+    """A forecast reads its own store's schedule in the request, never other stores' rows nor the row order."""
+    cols = [s.SALES, "lower", "upper"]
+    batch = predict_frame(bundle, rows)[cols].to_numpy()
+    for _, own in rows.groupby(s.STORE):
+        alone = predict_frame(bundle, own)[cols].to_numpy()
+        assert alone.tobytes() == batch[own.index.to_numpy()].tobytes()
+    reversed_rows = rows.iloc[::-1]
+    assert predict_frame(bundle, reversed_rows)[cols].to_numpy().tobytes() == batch[::-1].tobytes()
+
+

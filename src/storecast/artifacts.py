@@ -57,6 +57,7 @@ TRUSTED_TYPES = (
     "storecast.features.store.StoreAttributes",
     "storecast.features.calendar.CalendarFeatures",
     "storecast.features.proximity.ScheduleProximity",
+    "storecast.features.schedule.StoreSchedule",
     "storecast.features.history.StoreHistory",
     "storecast.features.build.FeatureMatrix",
     "storecast.clean.missing.StoreContextImputer",

@@ -82,3 +82,35 @@ def test_a_failing_request_does_not_fail_its_batch_neighbours():
     out = asyncio.run(main())
     assert isinstance(out[2], ValueError)
     assert [float(o[0][0]) for k, o in enumerate(out) if k != 2] == [1.0, 2.0, 4.0]
+
+
+def test_requests_for_the_same_store_are_never_merged(bundle, dataset):
+    """Merged, two requests of one store would read each other's days as its schedule (a gap = a closure)."""
+    store = int(dataset.test[s.STORE].iloc[0])
+    first = np.datetime64(dataset.test[s.DATE].min(), "D").astype(np.int64)
+
+    def request(store_id: int, days: list[int]):
+        n = len(days)
+        return (np.full(n, store_id, dtype=np.int64), first + np.array(days), np.ones(n), np.zeros(n),
+                ["0"] * n, np.zeros(n))
+
+    calls = []
+
+    def run(columns):
+        calls.append(int((columns[0] == store).sum()))  # rows of the shared store in this call
+        out = predict_frame(bundle, rows_frame(*columns))
+        return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
+
+    other = int(dataset.test[s.STORE].iloc[-1])
+    asks = [request(store, [0, 1, 2]), request(other, [0, 1]), request(store, [9, 10, 11])]
+
+    async def main():
+        batcher = MicroBatcher(run)
+        return await asyncio.gather(*(batcher.predict(a) for a in asks))
+
+    results = asyncio.run(main())
+    assert max(calls) == 3 and len(calls) >= 2  # never its 3 + 3 rows in one call
+    for ask, got in zip(asks, results, strict=True):
+        alone = run(ask)
+        for a, b in zip(got, alone, strict=True):
+            np.testing.assert_array_equal(a, b)

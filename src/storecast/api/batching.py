@@ -6,10 +6,11 @@ many times more requests a second. No request waits on a timer: the first reques
 once and the ones arriving meanwhile form the next batch. Calls run one at a time in a worker thread
 (CPU-bound work gains nothing from more threads under the GIL, and the event loop stays free).
 
-This is exact, not an approximation: every storecast feature is computed from the row itself and
-the fitted state (see ``features._base.AddColumnsTransformer``), so a row predicts the same alone or
-in any batch. A failing merged batch is retried request by request, so an error reaches only the
-request that caused it.
+This is exact, not an approximation: every storecast feature is computed from the row itself, the
+fitted state and the rows of the *same store* in the input (``features.schedule.StoreSchedule``), so
+requests are merged only when no store appears in two of them, and a request predicts the same alone
+or in any merged call. A failing merged batch is retried request by request, so an error reaches only
+the request that caused it.
 """
 
 from __future__ import annotations
@@ -78,12 +79,18 @@ class MicroBatcher:
     def _take(self) -> list[tuple[Columns, asyncio.Future[Result]]]:
         batch: list[tuple[Columns, asyncio.Future[Result]]] = []
         rows = 0
+        stores: set[int] = set()
         while self._queue:
-            n = len(self._queue[0][0][0])
+            head = self._queue[0][0][0]
+            n = len(head)
             if batch and rows + n > self._max_rows:
                 break
+            own = set(np.unique(head).tolist())
+            if batch and not own.isdisjoint(stores):
+                break  # a store in two requests would read the other's days as its schedule: next call
             batch.append(self._queue.pop(0))
             rows += n
+            stores |= own
         return [(c, f) for c, f in batch if not f.cancelled()]
 
     def _timed(self, columns: Columns) -> Result:

@@ -7,10 +7,10 @@ same numbers, so they all build their rows here and predict through ``storecast.
   promo days and/or closed days by the lists given; everything else (holidays, school holidays) stays.
 - A *gain* is the model's forecast with promos minus its forecast without, on the same days. Nothing is
   clipped: when the model forecasts less on a promo day, the difference is negative and shown as such.
-- Ranking predicts every store's usual plan in one batch and every candidate extra promo week
-  (Monday..Friday, inside the period, without a usual promo) in a second. Only the changed days need
-  predicting because a storecast forecast depends on its own row alone (``tests/test_predict.py``
-  checks every row alone equals its batch row), so the other days of a scenario cannot move.
+- Ranking predicts every store's usual plan and every candidate extra promo week (Monday..Friday, inside
+  the period, without a usual promo) in one batch. Only the changed days need predicting because a
+  storecast forecast depends on its own row and its store's schedule (the open days) in the request
+  (``tests/test_predict.py``), and a promo changes no open day, so the other days of a scenario cannot move.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
                 stores: Sequence[int] | None = None) -> Ranking:
     """Rank ``stores`` (default: all the model knows) by the gain of their best extra promo week.
 
-    Two ``predict_frame`` calls: every store's usual plan, then each candidate week's five days with
+    One ``predict_frame`` call: every store's usual plan, and each candidate week's five days again with
     promo on. ``gain`` is the week's forecast with promo minus without (sales); ``gain_pct`` is that gain
     in percent of the store's usual total over the whole period.
 
@@ -218,8 +218,6 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     codes = [c for p in plans for c in p.state_holiday]
     school = np.stack([p.school_holiday for p in plans])
     days = np.broadcast_to(first + np.arange(n, dtype=np.int64), (len(ids), n))
-    usual = predict_frame(bundle, rows_frame(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes,
-                                             school.ravel()))[s.SALES].to_numpy(dtype=float).reshape(len(ids), n)
 
     mondays, free = promo_weeks(promo, first)
     if not free.any():
@@ -231,9 +229,16 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     rows_i = np.repeat(st_i, _WEEKDAYS)
     flat = cols.ravel()
     code_grid = np.asarray(codes, dtype=object).reshape(len(ids), n)
-    promoted = predict_frame(bundle, rows_frame(
-        ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
-        code_grid[rows_i, flat].tolist(), school[rows_i, flat]))[s.SALES].to_numpy(dtype=float)
+    # One call: the usual plan's rows, then each candidate day again with promo on. A forecast reads its
+    # store's schedule (the open days) in the request; the candidate days repeat usual days with the same
+    # Open, so every store's schedule is its usual plan's and only the promo flag differs.
+    both = pd.concat([
+        rows_frame(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes, school.ravel()),
+        rows_frame(ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
+                   code_grid[rows_i, flat].tolist(), school[rows_i, flat]),
+    ], ignore_index=True)
+    sales = predict_frame(bundle, both)[s.SALES].to_numpy(dtype=float)
+    usual, promoted = sales[:len(ids) * n].reshape(len(ids), n), sales[len(ids) * n:]
     gain_c = (promoted - usual[rows_i, flat]).reshape(-1, _WEEKDAYS).sum(axis=1)
 
     gain = np.full(free.shape, -np.inf)

@@ -63,8 +63,9 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator):
     costs milliseconds for a single row, and single-row latency matters to the API. Wrap the output
     in ``pd.DataFrame(...)`` to inspect it.
 
-    Every feature is computed from the row itself and from fitted attributes, never from other rows of
-    the request, so one row predicts exactly as it does inside a batch.
+    Every feature is computed from the row itself and from fitted attributes; the one exception,
+    ``schedule.StoreSchedule``, also reads the rows of the same store (its closures), never other
+    stores' rows, so a store's rows predict exactly as they do inside any batch, in any order.
     """
 
     def _check_frame(self, X, needed: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -20,9 +20,10 @@ from storecast.features._base import as_columns
 from storecast.features.calendar import CALENDAR_FEATURES, CalendarFeatures
 from storecast.features.history import HISTORY_FEATURES, StoreHistory
 from storecast.features.proximity import PROXIMITY_FEATURES, ScheduleProximity
+from storecast.features.schedule import SCHEDULE_FEATURES, StoreSchedule
 from storecast.features.store import STORE_FEATURES, StoreAttributes
 
-FEATURES = (*CALENDAR_FEATURES, *STORE_FEATURES, *PROXIMITY_FEATURES, *HISTORY_FEATURES)
+FEATURES = (*CALENDAR_FEATURES, *STORE_FEATURES, *PROXIMITY_FEATURES, *SCHEDULE_FEATURES, *HISTORY_FEATURES)
 
 
 class FeatureMatrix(TransformerMixin, BaseEstimator):
@@ -69,7 +70,7 @@ class FeatureMatrix(TransformerMixin, BaseEstimator):
 
 
 def make_preprocessor(*, exclude: tuple[str, ...] = (), imputer="auto") -> Pipeline:
-    """The shared preprocessing pipeline: store table -> calendar -> proximity -> history -> matrix.
+    """The shared preprocessing pipeline: store table -> calendar -> proximity -> schedule -> history -> matrix.
 
     Parameters
     ----------
@@ -87,6 +88,7 @@ def make_preprocessor(*, exclude: tuple[str, ...] = (), imputer="auto") -> Pipel
         ("store", StoreAttributes(imputer=imputer)),
         ("calendar", CalendarFeatures()),
         ("proximity", ScheduleProximity()),
+        ("schedule", StoreSchedule()),
         ("history", StoreHistory()),
         ("matrix", FeatureMatrix(exclude=tuple(exclude))),
     ])

@@ -67,7 +67,13 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
                   request: Request) -> Response:
     """Forecast a batch of 1..10,000 rows shaped like test.csv; answers in request order.
 
-    Closed days (``open`` = 0) are forecast as 0. An unknown store, a malformed date or a wrong type is
+    Closed days (``open`` = 0) are forecast as 0. A row's forecast depends on the row and on its own
+    store's schedule in the request, never on other stores' rows or the row order: between a store's first
+    and last requested day, a day with ``open`` = 0 or without a row counts as closed, and a closure of 3
+    to 100 days moves the days before and after it (refurbishments: clearance before, a rush after). A
+    store's lone row, or rows without such a closure in reach (30 days), get "no known event". Send a
+    store's whole schedule for the weeks asked (as ``/forecast`` builds it) or single rows, not every n-th
+    day. An unknown store, a malformed date or a wrong type is
     a 422 naming the field, e.g. ``rows[3].store``. ``beyond_horizon`` counts the rows dated after
     ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
     """
