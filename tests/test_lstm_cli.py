@@ -21,7 +21,7 @@ runner = CliRunner()
 def trained(synthetic_dir, tmp_path_factory):
     models = tmp_path_factory.mktemp("models")
     res = runner.invoke(app, ["lstm", "train", "--data", str(synthetic_dir), "--epochs", "2",
-                              "--models-dir", str(models)])
+                              "--models-dir", str(models), "--device", "cpu"])
     assert res.exit_code == 0, res.output
     return models / res.stdout.strip().splitlines()[-1].split("/")[-1]
 
@@ -32,6 +32,7 @@ def test_train_writes_a_timestamped_pt_and_its_card(trained):
     assert card["kind"] == "lstm" and len(card["sha256"]) == 64
     assert {"start", "end"} <= set(card["training"]) and "calibration" in card["metrics"]
     assert card["scaler"]["kind"].startswith("log1p") and len(card["scaler"]["store_mean"]) > 0
+    assert card["config"]["device"] == "cpu" and card["training"]["device"] == "cpu"
 
 
 def test_predict_command_serves_the_lstm_file(trained, synthetic_dir, tmp_path):
@@ -54,6 +55,22 @@ def test_evaluate_scores_a_saved_model_next_to_the_baseline(dataset, tmp_path):
     assert result["holdout"] == f"{cut + pd.Timedelta(days=1):%Y-%m-%d}..{dataset.train[s.DATE].max():%Y-%m-%d}"
     assert 0 < result["rmspe_lstm"] < 1 and 0 < result["rmspe_naive"] < 1
     assert result["coverage_0.8"] <= result["coverage_0.95"]
+
+
+def test_evaluate_command_scores_seasonal_windows_in_a_table(synthetic_dir, tmp_path):
+    res = runner.invoke(app, ["lstm", "evaluate", "--data", str(synthetic_dir), "--windows", "2", "--epochs", "1",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "mean" in res.output and "worst" in res.output and "baseline" in res.output
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert [w["fold"] for w in report["windows"]] == ["w1", "holdout"] and report["summary"]["windows"] == 2
+    assert report["device"] == "cpu" and report["config"]["epochs"] == 1
+
+
+def test_evaluate_command_refuses_windows_with_a_saved_model(tmp_path):
+    res = runner.invoke(app, ["lstm", "evaluate", "--data", str(tmp_path), "--model", str(tmp_path / "m.pt"),
+                              "--windows", "6"])
+    assert res.exit_code == 2 and "must be 1 with --model" in res.output
 
 
 def test_analyze_command_writes_the_report(synthetic_dir, tmp_path):

@@ -72,6 +72,7 @@ def test_card_records_config_intervals_and_training_range(model_path):
     q = card["intervals"]["abs_log_residual_quantiles"]
     assert set(q) == {"0.8", "0.95"} and q["0.8"] < q["0.95"]
     assert "torch" in card["versions"]
+    assert card["config"]["device"] == "cpu" and card["training"]["device"] == "cpu"  # the default
 
 
 def test_dates_outside_the_horizon_and_unknown_stores_are_refused(model_path, holdout):

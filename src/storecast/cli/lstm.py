@@ -25,22 +25,44 @@ def _date(value: str | None) -> str | None:
     return value
 
 
-def _require_torch() -> None:
-    """Stop with one line (exit 2) before reading data when PyTorch is missing: it is an optional extra."""
+_DEVICE_HELP = ("Where the LSTM runs: cpu (default), cuda (a GPU; an error where PyTorch sees none) or auto "
+                "(cuda when PyTorch sees a GPU, else cpu). A model file loads on the CPU whatever trained it.")
+
+
+def _device(value: str) -> str:
+    """Check the name of ``--device`` before anything is imported or loaded."""
+    from storecast.models.lstm.device import DEVICES
+
+    if value not in DEVICES:
+        raise typer.BadParameter(f"`--device` must be one of {', '.join(DEVICES)}; got {value!r}.")
+    return value
+
+
+def _require_torch(device: str = "cpu") -> None:
+    """Stop with one line (exit 2) before reading data when PyTorch is missing (an optional extra), or
+    when ``--device cuda`` asks for a GPU that PyTorch does not see."""
+    from storecast.models.lstm.device import resolve_device
     from storecast.models.lstm.forecaster import require_torch
 
     require_torch()
+    resolve_device(device)
 
 
 def _epoch_progress(epochs: int):
-    progress = Progress(TextColumn("LSTM epoch {task.completed}/{task.total}"), BarColumn(),
+    """(bar, update, say): a bar of one fit's epochs; ``say(msg)`` logs a step and restarts the bar."""
+    progress = Progress(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
                         TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console)
-    task = progress.add_task("train", total=epochs, losses="")
+    task = progress.add_task("LSTM", total=epochs, losses="")
 
     def update(epoch: int, train_loss: float, val_loss: float) -> None:
         progress.update(task, completed=epoch, losses=f"train {train_loss:.4f}  val {val_loss:.4f}")
 
-    return progress, update
+    def say(msg: str) -> None:
+        progress.console.log(msg, markup=False, highlight=False)
+        if msg.startswith("window "):  # "window 2/6 w2: fit <= ...": a new fit begins
+            progress.update(task, description=f"LSTM {msg.split(': ')[0]}", completed=0, losses="")
+
+    return progress, update, say
 
 
 @lstm_app.command()
@@ -63,18 +85,20 @@ def train(
     until: str | None = typer.Option(None, "--until", help="Last date used for fitting (default: last date)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs (early stopping may end sooner)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
+    device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
     from storecast.models.lstm.forecaster import LSTMConfig, train_lstm_bundle
 
     until = _date(until)
-    _require_torch()
+    device = _device(device)
+    _require_torch(device)
     dataset = load_dataset(data)
-    progress, update = _epoch_progress(epochs or LSTMConfig().epochs)
+    progress, update, _ = _epoch_progress(epochs or LSTMConfig().epochs)
     with progress:
         path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
-                                 progress=update)
+                                 device=device, progress=update)
     console.print(f"saved {path}")
     typer.echo(str(path))
 
@@ -82,24 +106,77 @@ def train(
 @lstm_app.command()
 def evaluate(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
-    until: str | None = typer.Option(None, "--until", help="Fit cut (default: 43 days before the last date)."),
-    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs."),
-    model: Path | None = typer.Option(None, "--model", help="Score this saved .pt instead of fitting one."),
+    until: str | None = typer.Option(
+        None, "--until", help="The holdout's fit cut (default: 43 days before the last date); the windows are the "
+        "ones `storecast evaluate --until <cut + 43 days>` scores the trees on."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs of each fit."),
+    model: Path | None = typer.Option(None, "--model", help="Score this saved .pt on its holdout instead of fitting."),
+    windows: int | None = typer.Option(
+        None, "--windows", min=1, help="Seasonal 6-week windows over the year before the holdout's end, one LSTM "
+        "fitted per window on the days before it (default 6, the trees' yardstick); 1 = the holdout alone."),
+    device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv)."),
 ) -> None:
-    """Fit up to --until and score RMSPE on the tree models' 6-week holdout, next to the naive baseline."""
+    """Score the LSTM per 6-week window next to the naive baseline: RMSPE, bias, coverage; mean and worst."""
     from storecast.data.contract import load_dataset
-    from storecast.evaluation.lstm import evaluate_lstm
+    from storecast.evaluation.lstm import DEFAULT_WINDOWS, backtest_lstm, evaluate_lstm
     from storecast.models.lstm.forecaster import LSTMConfig
 
     until = _date(until)
-    _require_torch()
+    device = _device(device)
+    if model is not None and windows not in (None, 1):
+        raise typer.BadParameter(f"`--windows` must be 1 with --model (a saved model has one cut); got {windows}.")
+    _require_torch(device)
     dataset = load_dataset(data)
     if model is not None:
         with console.status("scoring the saved model..."):
-            result = evaluate_lstm(dataset, model_path=model)
-    else:
-        progress, update = _epoch_progress(epochs or LSTMConfig().epochs)
+            result = evaluate_lstm(dataset, model_path=model, device=device, out_dir=out)
+        _print_result(result, out)
+        return
+    progress, update, say = _epoch_progress(epochs or LSTMConfig().epochs)
+    if (windows or DEFAULT_WINDOWS) == 1:  # the holdout alone, printed as before the windows came
         with progress:
-            result = evaluate_lstm(dataset, until=until, epochs=epochs, progress=update)
+            result = evaluate_lstm(dataset, until=until, epochs=epochs, device=device, out_dir=out, progress=update)
+        _print_result(result, out)
+        return
+    with progress:
+        report = backtest_lstm(dataset, until=until, windows=windows or DEFAULT_WINDOWS, epochs=epochs,
+                               device=device, out_dir=out, progress=update, say=say)
+    _print_windows(report, out)
+
+
+def _print_result(result: dict, out: Path | None) -> None:
     for key, value in result.items():
         console.print(f"{key:>22}: {value}")
+    if out is not None:
+        console.print(f"results in {out}")
+
+
+def _print_windows(report: dict, out: Path | None) -> None:
+    """The trees' table (``storecast evaluate``): one row per window, then the mean and the worst.
+
+    Each fit's time and epochs are in the log lines above it and in metrics.json.
+    """
+    from rich.table import Table
+
+    levels = [f"{lv:g}" for lv in report["levels"]]
+    table = Table(title=f"lstm on {report['device']}, seasonal windows: RMSPE per 6-week window (open days, "
+                        "Sales > 0); bias = mean(1 - forecast/actual), + = forecast low")
+    for col in ("window", "scored days", "RMSPE", "bias", "MAE", "baseline RMSPE",
+                *(f"cover {float(lv):.0%}" for lv in levels)):
+        table.add_column(col, justify="right" if col != "window" else "left")
+    for r in report["windows"]:
+        table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
+                      f"{r['bias']:+.3f}", f"{r['mae']:.0f}", f"{r['baseline_rmspe']:.4f}",
+                      *(f"{r[f'coverage_{lv}']:.3f}" for lv in levels))
+    m = report["summary"]
+    table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", f"{m['bias_mean']:+.3f}", "", f"{m['baseline_rmspe_mean']:.4f}",
+                  *(f"{m[f'coverage_{lv}_mean']:.3f}" for lv in levels))
+    table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", *("" for _ in levels))
+    console.print(table)
+    n = m["windows"]
+    console.print(f"below the naive baseline on {m['beats_baseline_windows']}/{n} windows; |bias| <= "
+                  f"{m['bias_tolerance']:.0%} on {m['bias_within_tolerance_windows']}/{n} (issue 13 asks for all)")
+    if out is not None:
+        console.print(f"results in {out}")

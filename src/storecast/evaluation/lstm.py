@@ -1,13 +1,19 @@
-"""Score the LSTM on the same 6-week holdout as the tree models, next to the naive baseline.
+"""Score the LSTM on the tree models' yardstick: the seasonal 6-week windows, next to the naive baseline.
 
-The holdout is `storecast.windows.holdout_fold`'s window: with the default cut
-(43 days before the last date; 2015-05-07 on the Rossmann copy) it is 2015-05-08..2015-06-19.
+``evaluate_lstm`` scores one window, the holdout: with the default cut (43 days before the last date;
+2015-05-07 on the Rossmann copy) it is 2015-05-08..2015-06-19. ``backtest_lstm`` fits one LSTM per
+seasonal window (`storecast.windows.seasonal_windows`), each on the rows up to its own cut only, and
+scores every window as `evaluation.backtest.evaluate` scores the trees: the same windows, the same rows
+(open days with Sales > 0), the same metrics and key names, so the two metrics.json files compare
+line by line. Issue 13's bar for the LSTM: below the naive baseline's RMSPE on every window, with a
+bias (mean relative error) within +-2% on every window; the summary counts both.
 """
 
 from __future__ import annotations
 
-__all__ = ["evaluate_lstm", "score_lstm"]
+__all__ = ["evaluate_lstm", "score_lstm", "backtest_lstm", "summarise_lstm", "DEFAULT_WINDOWS", "BIAS_TOLERANCE"]
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -17,11 +23,15 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.atomic import atomic_write, atomic_write_text
 from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
-from storecast.evaluation.metrics import coverage, rmspe
+from storecast.evaluation.metrics import coverage, rmspe, score
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle
-from storecast.windows import WINDOW_DAYS
+from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
+
+DEFAULT_WINDOWS = 6  # the trees' yardstick (evaluation.backtest.DEFAULT_WINDOWS)
+BIAS_TOLERANCE = 0.02  # issue 13: |mean(1 - forecast/actual)| within 2% on every window
 
 
 def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFrame:
@@ -31,12 +41,17 @@ def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFra
     return train[(d > cut) & (d <= end) & (train[s.OPEN] == 1) & (train[s.SALES] > 0)]
 
 
-def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
-    """RMSPE, interval coverage and the naive baseline on the window after ``model.cut_``."""
+def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
     rows = _holdout(train, model.cut_, model.config.horizon)
     rows = rows[rows[s.STORE].isin(model.stores_)]
     if rows.empty:
         raise WindowError(f"no scored rows after the model's cut {model.cut_:%Y-%m-%d}: fit with an earlier `until`.")
+    return rows
+
+
+def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
+    """RMSPE, interval coverage and the naive baseline on the window after ``model.cut_``."""
+    rows = _scored_rows(model, train)
     y = rows[s.SALES].to_numpy(float)
     out: dict[str, object] = {"holdout": f"{rows[s.DATE].min():%Y-%m-%d}..{rows[s.DATE].max():%Y-%m-%d}",
                               "rows": int(len(rows))}
@@ -49,34 +64,181 @@ def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
     return out
 
 
-def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: int | None = None,
-                  config: LSTMConfig | None = None, model_path: str | Path | None = None,
-                  progress: Callable[[int, float, float], None] | None = None) -> dict[str, object]:
-    """Fit on rows up to ``until`` (default: 43 days before the last date) and score the holdout after it.
-
-    With ``model_path`` the saved model is scored instead (its own cut is the ``until``), so one
-    ``storecast lstm train`` run serves both the benchmark and the evaluation.
-    """
-    train = dataset.train
-    if model_path is not None:
-        bundle = load_lstm_bundle(model_path)
-        return {"model": str(model_path), **score_lstm(bundle.model, train),
-                "fit_seconds": bundle.card.get("training", {}).get("seconds"),
-                "epochs_run": bundle.card.get("training", {}).get("epochs_run")}
+def _config(config: LSTMConfig | None, epochs: int | None, device: str | None) -> LSTMConfig:
     cfg = config or LSTMConfig()
-    if epochs is not None:
-        cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
+    changes = {**({"epochs": epochs} if epochs is not None else {}), **({"device": device} if device else {})}
+    return LSTMConfig(**{**asdict(cfg), **changes}) if changes else cfg
+
+
+def _holdout_cut(train: pd.DataFrame, until: pd.Timestamp | str | None) -> pd.Timestamp:
+    """The holdout's fit cut: ``until``, by default 43 days before the last date; never the last date itself."""
     last = train[s.DATE].max()
     cut = pd.Timestamp(until) if until is not None else last - pd.Timedelta(days=WINDOW_DAYS)
     if cut == last:  # a later cut is refused by the fit's own window check, also before any training
         raise WindowError(f"--until {cut:%Y-%m-%d} leaves no days to score: train.csv ends on {last:%Y-%m-%d}; "
                           f"choose a date before it (the default is 43 days before: "
                           f"{last - pd.Timedelta(days=WINDOW_DAYS):%Y-%m-%d}).")
-    started = time.perf_counter()
-    model = LSTMForecaster(cfg).fit(train, cut, progress=progress, store=dataset.store)
-    seconds = time.perf_counter() - started
-    out = score_lstm(model, train)
-    out.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),
-                "validation_rmspe": round(model.validation_["rmspe"], 4), "mean_sales": float(np.mean(
-                    _holdout(train, cut, cfg.horizon)[s.SALES]))})
+    return cut
+
+
+def _write_json(out_dir: str | Path, report: dict) -> Path:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(out / "metrics.json", json.dumps(report, indent=2, default=str) + "\n")
+
+
+def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: int | None = None,
+                  config: LSTMConfig | None = None, model_path: str | Path | None = None,
+                  device: str | None = None, out_dir: str | Path | None = None,
+                  progress: Callable[[int, float, float], None] | None = None) -> dict[str, object]:
+    """Fit on rows up to ``until`` (default: 43 days before the last date) and score the holdout after it.
+
+    With ``model_path`` the saved model is scored instead (its own cut is the ``until``), so one
+    ``storecast lstm train`` run serves both the benchmark and the evaluation. ``device`` ("cpu",
+    "cuda", "auto"; default: the config's, "cpu") is where the fit and the forecasts run; the result
+    says which ("device"). With ``out_dir`` the result is also written to ``out_dir/metrics.json``.
+    """
+    train = dataset.train
+    if model_path is not None:
+        bundle = load_lstm_bundle(model_path)
+        model = bundle.model.to(device) if device else bundle.model
+        out = {"model": str(model_path), **score_lstm(model, train),
+               "fit_seconds": bundle.card.get("training", {}).get("seconds"),
+               "epochs_run": bundle.card.get("training", {}).get("epochs_run"),
+               "trained_on": bundle.card.get("training", {}).get("device", "cpu"), "device": model.device_}
+    else:
+        cfg = _config(config, epochs, device)
+        cut = _holdout_cut(train, until)
+        started = time.perf_counter()
+        model = LSTMForecaster(cfg).fit(train, cut, progress=progress, store=dataset.store)
+        seconds = time.perf_counter() - started
+        out = score_lstm(model, train)
+        out.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),
+                    "validation_rmspe": round(model.validation_["rmspe"], 4), "mean_sales": float(np.mean(
+                        _holdout(train, cut, cfg.horizon)[s.SALES])), "device": model.device_})
+    if out_dir is not None:
+        _write_json(out_dir, out)
+    return out
+
+
+def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd.Timestamp, list[Fold]]:
+    """(holdout cut, windows oldest first), checked against train.csv's dates before any fit."""
+    if windows < 1:
+        raise ValueError(f"`windows` must be >= 1; got {windows}.")
+    cut = _holdout_cut(train, until)
+
+    def layout(c: pd.Timestamp) -> list[Fold]:
+        # the trees' windows for the same holdout: `storecast evaluate --until <cut + 43 days>`
+        end = c + pd.Timedelta(days=WINDOW_DAYS)
+        return [holdout_fold(end)] if windows == 1 else seasonal_windows(end, windows)
+
+    need = cfg.lookback + 2 * cfg.horizon + 1  # each fit: look-back, training targets, validation window
+    cut = check_window(train[s.DATE], cut, first_day_needed=lambda c: layout(c)[0].cut - pd.Timedelta(days=need - 1),
+                       what=f"{windows} seasonal LSTM window(s), each fit needing {need} days before its cut",
+                       fix="ask for fewer --windows or choose a later --until")
+    return cut, layout(cut)
+
+
+def _window_result(model: LSTMForecaster, train: pd.DataFrame, fold: Fold) -> tuple[dict, pd.DataFrame]:
+    """One window's scores in `evaluation.backtest`'s key names, and its rows with the forecasts."""
+    rows = _scored_rows(model, train)
+    y = rows[s.SALES].to_numpy(float)
+    res: dict[str, object] = {"fold": fold.name, "cut": f"{fold.cut:%Y-%m-%d}", "start": f"{fold.start:%Y-%m-%d}",
+                              "end": f"{fold.end:%Y-%m-%d}", "rows": int(len(rows))}
+    preds = {}
+    for level in model.config.levels:  # the point forecast is the same at every level
+        point, lower, upper = model.predict_open(rows, level=level)
+        res[f"coverage_{level:g}"] = coverage(y, lower, upper)
+        preds[f"lower_{level:g}"], preds[f"upper_{level:g}"] = lower, upper
+    res.update(score(y, point))
+    base = naive_baseline(train, fold.cut, rows)
+    res.update({f"baseline_{k}": v for k, v in score(y, base).items()})
+    frame = pd.DataFrame({s.STORE: rows[s.STORE].to_numpy(), s.DATE: rows[s.DATE].to_numpy(), s.SALES: y,
+                          "pred": point, "baseline": base, **preds, "window": fold.name})
+    return res, frame
+
+
+def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: int = DEFAULT_WINDOWS,
+                  epochs: int | None = None, config: LSTMConfig | None = None, device: str | None = None,
+                  out_dir: str | Path | None = None, progress: Callable[[int, float, float], None] | None = None,
+                  say: Callable[[str], None] | None = None) -> dict:
+    """Fit one LSTM per seasonal window, each on the rows up to its cut only, and score every window.
+
+    Parameters
+    ----------
+    until : date-like, optional
+        The holdout's fit cut, as in `evaluate_lstm` (default: 43 days before the last date). The
+        windows are ``seasonal_windows(until + 43 days, windows)``: the ones ``storecast evaluate
+        --until <until + 43 days>`` scores the trees on, the last one the holdout.
+    windows : int, default=6
+        Number of windows, the holdout included; 1 scores the holdout alone.
+    epochs, config, device
+        The LSTM's settings (default ``LSTMConfig()``, on the CPU); every window uses the same.
+    out_dir : path, optional
+        Also write metrics.json (this report), folds.csv (one row per window) and
+        window_predictions.csv (every scored row: Sales, forecast, baseline, interval bounds).
+    progress, say
+        Callbacks: each fit's epochs ``(epoch, train_loss, val_loss)``; one line per step.
+
+    Returns
+    -------
+    dict
+        "windows" (oldest first), "holdout" (the last), "folds" (the others), "summary"
+        (`summarise_lstm`), the cut, the last scored day ("until", the trees' meaning), the device,
+        the config.
+
+    Raises
+    ------
+    WindowError
+        train.csv is too short for the first window's fit, or ``until`` leaves nothing to score; raised
+        before any training.
+    """
+    say = say or (lambda _msg: None)
+    cfg = _config(config, epochs, device)
+    train = dataset.train
+    cut, plan = _plan(train, until, windows, cfg)
+    results, frames, used = [], [], "cpu"
+    for k, fold in enumerate(plan, 1):
+        say(f"window {k}/{len(plan)} {fold.describe()}")
+        started = time.perf_counter()
+        # the rows up to the cut, and nothing else: the fit cannot see the window it is scored on
+        model = LSTMForecaster(cfg).fit(train[train[s.DATE] <= fold.cut], fold.cut, progress=progress,
+                                        store=dataset.store)
+        seconds = time.perf_counter() - started
+        res, frame = _window_result(model, train, fold)
+        res.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),
+                    "validation_rmspe": model.validation_["rmspe"]})
+        used = model.device_
+        results.append(res)
+        frames.append(frame)
+        say(f"{fold.name} scored: RMSPE {res['rmspe']:.4f} (baseline {res['baseline_rmspe']:.4f}), "
+            f"bias {res['bias']:+.3f}, fit {seconds:.0f} s")
+    report = {"kind": "lstm", "layout": "seasonal" if len(plan) > 1 else "holdout", "cut": f"{cut:%Y-%m-%d}",
+              "until": f"{plan[-1].end:%Y-%m-%d}", "levels": list(cfg.levels), "device": used,
+              "config": asdict(cfg), "windows": results, "holdout": results[-1], "folds": results[:-1],
+              "summary": summarise_lstm(results)}
+    if out_dir is not None:
+        out = _write_json(out_dir, report).parent
+        atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(results).to_csv(tmp, index=False))
+        every = pd.concat(frames, ignore_index=True)
+        atomic_write(out / "window_predictions.csv", lambda tmp: every.to_csv(tmp, index=False))
+    return report
+
+
+def summarise_lstm(results: list[dict]) -> dict:
+    """Mean and worst RMSPE, bias, the baseline's mean, coverage means, and issue 13's two counts.
+
+    "beats_baseline_windows": windows where the LSTM's RMSPE is below the naive baseline's;
+    "bias_within_tolerance_windows": windows with |bias| <= `BIAS_TOLERANCE`. The bar is both = "windows".
+    """
+    frame = pd.DataFrame(results)
+    worst = frame.loc[frame["rmspe"].idxmax()]
+    out = {"windows": len(frame), "rmspe_mean": float(frame["rmspe"].mean()), "rmspe_worst": float(worst["rmspe"]),
+           "worst_window": str(worst["fold"]), "bias_mean": float(frame["bias"].mean()),
+           "bias_abs_max": float(frame["bias"].abs().max()),
+           "baseline_rmspe_mean": float(frame["baseline_rmspe"].mean()),
+           "beats_baseline_windows": int((frame["rmspe"] < frame["baseline_rmspe"]).sum()),
+           "bias_tolerance": BIAS_TOLERANCE,
+           "bias_within_tolerance_windows": int((frame["bias"].abs() <= BIAS_TOLERANCE).sum())}
+    out.update({f"{c}_mean": float(frame[c].mean()) for c in frame.columns if c.startswith("coverage_")})
     return out

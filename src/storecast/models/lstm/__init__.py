@@ -1,5 +1,6 @@
 """The deep-learning forecaster: ``analysis`` (stationarity, ACF), ``dataset`` (panel, scaling, windows),
-``net`` (the nn.Module), ``forecaster`` (fit/predict façade and model files), ``evaluate`` (holdout score).
+``net`` (the nn.Module), ``loop`` (the training loop), ``device`` (``--device auto|cpu|cuda``),
+``forecaster`` (fit/predict façade and model files); its scores live in ``storecast.evaluation.lstm``.
 
 Nothing is re-exported here, so importing the package never imports torch.
 """

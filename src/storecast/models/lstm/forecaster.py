@@ -3,7 +3,8 @@
 A thin façade: windowing and scaling live in `dataset`, the network in `net`. The model file holds
 only tensors (weights, scaler parameters, each store's last look-back window at the cut) plus one JSON
 string of the card's key facts, and is loaded with ``torch.load(weights_only=True)``; everything else
-is JSON in the card beside it.
+is JSON in the card beside it. The tensors are always saved from the CPU and loaded onto it, so a model
+trained on a GPU (``LSTMConfig.device``) serves on a machine without one.
 """
 
 from __future__ import annotations
@@ -88,6 +89,14 @@ class LSTMConfig:
     # threads spin-wait on each other (measured 10x slower per step than one thread under load)
     threads: int = 1
     levels: tuple[float, ...] = (0.8, 0.95)
+    # "cpu" (default: the tests and a CPU build of torch), "cuda", or "auto" (cuda when torch sees a GPU);
+    # where the fit runs, not a property of the model: the file is the same either way
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        from storecast.models.lstm.device import check_device_name
+
+        check_device_name(self.device)
 
 
 @dataclass
@@ -102,13 +111,16 @@ class LSTMForecaster:
         """Fit on rows up to ``until``; the last ``horizon`` days are the early-stopping window.
 
         ``store`` (store.csv with its State column) gives each store its state's public-holiday
-        calendar; without it the nationwide calendar is used.
+        calendar; without it the nationwide calendar is used. The fit runs on ``config.device``
+        (resolved to "cpu" or "cuda": ``device_``); the network stays there for `predict_open`.
         """
         torch = _torch()
+        from storecast.models.lstm.device import resolve_device
         from storecast.models.lstm.loop import train_with_early_stopping
         from storecast.models.lstm.net import SalesNet
 
         cfg = self.config
+        self.device_ = resolve_device(cfg.device)  # before any work: "cuda" without a GPU stops here
         torch.manual_seed(cfg.seed)
         torch.set_num_threads(cfg.threads)
         rng = np.random.default_rng(cfg.seed)
@@ -138,7 +150,7 @@ class LSTMForecaster:
 
         self.history_ = train_with_early_stopping(
             self.net_, self._loss, draw_epoch, val, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-            patience=cfg.patience, progress=progress)
+            patience=cfg.patience, device=self.device_, progress=progress)
         self._calibrate(val, panel, scaled)
         # remember each store's last look-back window at the cut: forecasts need no extra history
         self.stores_ = panel.stores
@@ -163,8 +175,11 @@ class LSTMForecaster:
     def _calibrate(self, val: dict, panel, scaled) -> None:
         """Split-conformal quantiles of |log residual| on the time-ordered validation window."""
         torch = _torch()
+        from storecast.models.lstm.loop import to_device
+
+        on = to_device(val, self.device_)
         with torch.no_grad():
-            pred = self.net_(val["enc"], val["store"], val["dec"]).numpy()
+            pred = self.net_(on["enc"], on["store"], on["dec"]).cpu().numpy()
         mask = val["mask"].numpy() > 0
         stores = val["store"].numpy()
         log_pred = self.scaler_.inverse_transform(pred, stores)
@@ -218,19 +233,38 @@ class LSTMForecaster:
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
             rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon, base,
             self.states_[store_index])
+        device = getattr(self, "device_", "cpu")
         with torch.no_grad():
-            states = self.net_.encode(torch.from_numpy(windows), torch.arange(len(self.stores_)))
-            si = torch.from_numpy(store_index.astype(np.int64))
-            scaled = self.net_.decode(states[si], si, torch.from_numpy(dec)[:, None, :]).numpy()[:, 0]
+            states = self.net_.encode(torch.from_numpy(windows).to(device),
+                                      torch.arange(len(self.stores_), device=device))
+            si = torch.from_numpy(store_index.astype(np.int64)).to(device)
+            scaled = self.net_.decode(states[si], si, torch.from_numpy(dec).to(device)[:, None, :]).cpu().numpy()[:, 0]
         log_pred = self.scaler_.inverse_transform(scaled, store_index)
         q = self.quantiles_[str(level)] if str(level) in self.quantiles_ else self.quantiles_[str(cfg.levels[0])]
         return np.expm1(log_pred), np.expm1(log_pred - q), np.expm1(log_pred + q)
 
+    def to(self, device: str) -> LSTMForecaster:
+        """Predict on ``device`` ("auto", "cpu" or "cuda") from now on; returns self.
+
+        A loaded model starts on the CPU, whatever device trained it; this moves a fitted one to a GPU
+        (``storecast lstm evaluate --model X --device cuda``) or back.
+        """
+        from storecast.models.lstm.device import resolve_device
+
+        if not hasattr(self, "net_"):
+            raise NotFittedError("LSTMForecaster is not fitted: call fit() or load a model file.")
+        self.device_ = resolve_device(device)
+        self.net_.to(self.device_)
+        return self
+
     # ---- persistence: tensors only -------------------------------------------------------------
     def state_tensors(self) -> dict:
-        """Everything learned, as a flat dict of tensors (safe with ``weights_only=True``)."""
+        """Everything learned, as a flat dict of CPU tensors (safe with ``weights_only=True``).
+
+        The network's weights are copied off a GPU, so the file loads where there is none.
+        """
         torch = _torch()
-        out = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
+        out = {f"net.{k}": v.detach().cpu() for k, v in self.net_.state_dict().items()}
         out.update({
             "stores": torch.from_numpy(self.stores_.astype(np.int64)),
             "last_window": torch.from_numpy(self.last_window_),
@@ -259,6 +293,7 @@ class LSTMForecaster:
                              LEVEL_INDEX)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.net_.eval()
+        self.device_ = "cpu"  # the tensors were loaded onto the CPU (map_location); `to` moves them
         self.cut_ = pd.Timestamp(card["cut"])
         known = card.get("store_states", {})
         self.states_ = np.array([known.get(str(int(k)), "") for k in self.stores_], dtype=object)
@@ -347,24 +382,30 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
 
 
 def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",
-                      epochs: int | None = None, small: bool = False,
+                      epochs: int | None = None, small: bool = False, device: str = "cpu",
                       progress: Callable[[int, float, float], None] | None = None) -> Path:
-    """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size."""
+    """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size.
+
+    ``device`` ("cpu", "cuda" or "auto") is where the fit runs; the card's ``training.device`` says
+    which one it was. The file holds CPU tensors either way.
+    """
+    from storecast.models.lstm.device import gpu_name
     from storecast.publish import data_fingerprint
 
     cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
-    if epochs is not None:
-        cfg = LSTMConfig(**{**asdict(cfg), "epochs": epochs})
+    cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {})})
     train = dataset.train
     until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
     started = time.perf_counter()
     model = LSTMForecaster(cfg).fit(train, until, progress=progress, store=dataset.store)
     seconds = time.perf_counter() - started
-    log.info("LSTM fitted in %.1f s (%d epochs)", seconds, len(model.history_))
+    log.info("LSTM fitted in %.1f s (%d epochs, on %s)", seconds, len(model.history_), model.device_)
     start = f"{train[s.DATE].min():%Y-%m-%d}"
     card = {"training": {"start": start, "end": f"{until:%Y-%m-%d}", "until": f"{until:%Y-%m-%d}",
                          "validation": f"last {cfg.horizon} days up to the cut (early stopping, intervals)",
-                         "seconds": round(seconds, 1), "epochs_run": len(model.history_)},
+                         "seconds": round(seconds, 1), "epochs_run": len(model.history_),
+                         "device": model.device_,
+                         **({"gpu": gpu_name(model.device_)} if model.device_ == "cuda" else {})},
             "features": {"encoder": list(ENC_FEATURES), "decoder": list(DEC_FEATURES)},
             "data_fingerprint": data_fingerprint(train)}
     return save_lstm(model, models_dir, card)

@@ -1,12 +1,13 @@
 """The LSTM's training loop: mini-batch Adam, a plateau schedule and early stopping on a validation window.
 
 Why apart from the forecaster: the forecaster decides *what* to learn (windows of a store panel, the loss,
-the calibration); this module only decides *how long and how fast*, and reads the same for any network.
+the calibration); this module only decides *how long, how fast and where* (CPU or GPU), and reads the
+same for any network.
 """
 
 from __future__ import annotations
 
-__all__ = ["EpochBatch", "train_with_early_stopping"]
+__all__ = ["EpochBatch", "train_with_early_stopping", "to_device"]
 
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -20,22 +21,32 @@ class EpochBatch(Protocol):
     def __call__(self) -> tuple[dict[str, Any], Any]: ...
 
 
+def to_device(batch: dict[str, Any], device: str) -> dict[str, Any]:
+    """The same tensors on ``device`` (no copy when they are there already, as on the CPU)."""
+    return {k: v.to(device) for k, v in batch.items()}
+
+
 def train_with_early_stopping(net: Any, loss: Callable[[dict], Any], draw_epoch: EpochBatch, val: dict[str, Any], *,
-                              epochs: int, batch_size: int, lr: float, patience: int,
+                              epochs: int, batch_size: int, lr: float, patience: int, device: str = "cpu",
                               progress: Callable[[int, float, float], None] | None = None) -> list[dict]:
-    """Train ``net`` in place; keep the weights of the epoch with the lowest validation loss.
+    """Train ``net`` in place on ``device``; keep the weights of the epoch with the lowest validation loss.
 
     Returns the history, one ``{"epoch", "train_loss", "val_loss"}`` per epoch run. The step size halves
     when the validation loss stalls (the late epochs then refine instead of oscillating); training stops
-    after ``patience`` epochs without improvement.
+    after ``patience`` epochs without improvement. ``net`` is moved to ``device`` (a resolved "cpu" or
+    "cuda", see `device.resolve_device`) and stays there; each epoch's tensors are moved once, before
+    its steps, and ``loss`` receives them there.
     """
     import torch
 
+    net.to(device)
+    val = to_device(val, device)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     best, best_state, waited, history = np.inf, None, 0, []
     for epoch in range(epochs):
         batch, order = draw_epoch()
+        batch, order = to_device(batch, device), order.to(device)
         net.train()
         total = 0.0
         for start in range(0, len(order), batch_size):
