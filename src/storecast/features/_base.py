@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -41,9 +42,10 @@ def as_columns(X) -> dict[str, np.ndarray]:
     """A DataFrame or mapping as a plain dict of column arrays (the frame passed between steps)."""
     if isinstance(X, pd.DataFrame):
         return {str(c): _column_values(X[c]) for c in X.columns.tolist()}
-    if isinstance(X, Mapping):
+    if isinstance(X, Mapping) and not sparse.issparse(X):  # a dok sparse matrix is a dict
         return {str(k): np.asarray(v) for k, v in X.items()}
-    raise TypeError(f"`X` must be a pandas DataFrame with named columns; got {type(X).__name__}.")
+    kind = " (sparse input is not supported)" if sparse.issparse(X) else ""
+    raise TypeError(f"`X` must be a pandas DataFrame with named columns; got {type(X).__name__}{kind}.")
 
 
 def numeric(X: Mapping, name: str) -> np.ndarray:
@@ -75,7 +77,16 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"`X` lacks column(s) {missing}; expected test-shaped rows (see schema).")
         return cols
 
+    def __sklearn_tags__(self):
+        """NaN is allowed in the input: missing store attributes and flags pass through as NaN."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def _remember_input(self, X: Mapping) -> None:
+        """Record the fit columns (sklearn's ``feature_names_in_``); a fit on zero rows is refused."""
+        if len(next(iter(X.values()))) == 0:
+            raise ValueError("`X` has 0 rows; fitting needs at least one row.")
         self.feature_names_in_ = np.asarray(list(X), dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
 

@@ -42,6 +42,12 @@ class FeatureMatrix(TransformerMixin, BaseEstimator):
     def __init__(self, *, exclude: tuple[str, ...] = ()):
         self.exclude = exclude
 
+    def __sklearn_tags__(self):
+        """NaN is allowed in the input and kept in the output: both tree kinds route it."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def fit(self, X: pd.DataFrame, y=None) -> FeatureMatrix:
         """Check that every feature is present and fix the column order."""
         unknown = sorted(set(self.exclude) - set(FEATURES))
@@ -52,6 +58,8 @@ class FeatureMatrix(TransformerMixin, BaseEstimator):
         missing = [f for f in features if f not in X]
         if missing:
             raise ValueError(f"`X` lacks feature column(s) {missing}; run the earlier prep steps first.")
+        if X and len(next(iter(X.values()))) == 0:
+            raise ValueError("`X` has 0 rows; fitting needs at least one row.")
         self.feature_names_in_ = np.asarray(list(X), dtype=object)
         self.n_features_in_ = len(X)
         self.features_ = np.asarray(features, dtype=object)

@@ -47,9 +47,10 @@ class StoreHistory(AddColumnsTransformer):
 
     def fit(self, X: pd.DataFrame, y) -> StoreHistory:
         """Learn the statistics from the rows with positive sales."""
+        if y is None:  # sklearn's wording (check_requires_y_none)
+            raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
+                             "`y` (Sales) is what its statistics are learned from.")
         X = self._check_frame(X, (s.STORE, s.DATE))
-        if y is None:
-            raise ValueError("`y` (Sales) is required: StoreHistory learns statistics from past sales.")
         self._remember_input(X)
         y = np.asarray(y, dtype=float)
         keep = y > 0
@@ -89,6 +90,12 @@ class StoreHistory(AddColumnsTransformer):
         self.dow_promo_ = promo_dow - plain_dow
         self.month_ = _profile(centred, f, "month", 12, self.stores_)
         return self
+
+    def __sklearn_tags__(self):
+        """``y`` (Sales) is required."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
 
     def _added_names(self) -> list[str]:
         return list(HISTORY_FEATURES)
