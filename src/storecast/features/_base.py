@@ -1,4 +1,5 @@
-"""Shared plumbing of the feature transformers: DataFrame in, DataFrame with added columns out."""
+"""Shared plumbing of the feature transformers: a DataFrame (or the previous step's dict of columns) in,
+the same columns plus this step's added ones out, as a dict of arrays (see ``AddColumnsTransformer``)."""
 
 from __future__ import annotations
 
