@@ -1,14 +1,22 @@
 """Where ``storecast predict`` spends its time on test.csv, and its wall beside ``storecast validate``.
 
-Usage: ``python bench/batch_predict.py --model PATH [--data DIR] [--runs 3]``.
+Usage: ``python bench/batch_predict.py --model PATH [--data DIR] [--runs 3] [--compiled]``.
 
-Phases, each timed in-process the way the command runs them (best of ``--runs``): read and validate
-the rows (``load_rows``), load the model (sha256, skops, compiled trees from their cache or LightGBM's
-predictor), ``validate_rows`` again inside ``predict_frame``, the features (the fitted preprocessor),
-the trees (booster predict: compiled and LightGBM, same matrix), the intervals and frames, and the CSV
-write. Then the two commands end to end as subprocesses (median wall of ``--runs``): ``storecast
-predict`` with compiled trees (warm cache), with ``STORECAST_COMPILE=0``, and ``storecast validate``
-on the same data directory, the reference issue 16's acceptance uses (it reads the same files).
+First the imports as a fresh process pays them (median of ``--runs`` subprocesses each): ``import
+skops.io`` plainly and through ``artifacts._skops_io`` (which skips the torch and dask imports skops'
+scan of scikit-learn makes), and the first ``load_bundle`` of a process. Then the phases, each timed
+in-process the way the command runs them (best of ``--runs``): read and validate the rows
+(``load_rows``), load the model again (sha256, skops, LightGBM's predictor), ``validate_rows`` again
+inside ``predict_frame``, the features (the fitted preprocessor), the trees (LightGBM's
+``Booster.predict``), the intervals and frames, and the CSV write.
+
+Then the two commands end to end as subprocesses, interleaved (validate, predict, validate, ...) so a
+change of load on a shared machine falls on both alike: ``storecast validate`` on the same data
+directory, the reference of issue 16's acceptance (it reads the same files), and ``storecast predict``
+as a user runs it (``STORECAST_COMPILE`` unset: LightGBM's own predictor). ``--compiled`` adds
+``storecast predict`` with ``STORECAST_COMPILE=1``; its first run compiles the trees when no cache
+lies beside the model (about 10 minutes for the full-data model on 2 cores), so only with a warm cache.
+Prints Markdown tables: medians, the ratio of the medians, each run's ratio, and the load average.
 """
 
 from __future__ import annotations
@@ -36,22 +44,45 @@ def _best(fn, runs: int):
     return min(times), value
 
 
-def _wall(cmd: list[str], runs: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _seconds(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
+
+
+def _python(code: str, runs: int, env: dict[str, str]) -> float:
+    """Median wall of ``python -c code`` minus that of ``python -c pass`` (the interpreter's own start)."""
+    base = statistics.median(_seconds([sys.executable, "-c", "pass"], env) for _ in range(runs))
+    return statistics.median(_seconds([sys.executable, "-c", code], env) for _ in range(runs)) - base
+
+
+def _load() -> str:
+    return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Time each phase, then the commands; print Markdown tables."""
+    """Time the imports, each phase, then the commands side by side; print Markdown tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, required=True, help="a full-data lgbm .skops bundle")
     ap.add_argument("--data", type=Path, default=Path("../shared/rossmann"))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--compiled", action="store_true", help="also time predict with STORECAST_COMPILE=1 "
+                    "(warm compiled-trees cache only: a cold one compiles for minutes)")
     args = ap.parse_args(argv)
+    env = {k: v for k, v in os.environ.items() if k != "STORECAST_COMPILE"}
+    os.environ.pop("STORECAST_COMPILE", None)
+
+    out = sys.stdout
+    out.write(f"model: {args.model.name}; python {platform.python_version()}, {platform.machine()}, "
+              f"{os.cpu_count()} cpus; load average (1/5/15 min) at start {_load()}\n\n")
+    out.write(f"| import in a fresh process (median of {args.runs}) | s |\n|---|---:|\n")
+    load_first = (f"from storecast.artifacts import load_bundle; load_bundle({str(args.model)!r})")
+    for name, code in (("`import skops.io`", "import skops.io"),
+                       ("`artifacts._skops_io()` (torch, dask skipped)",
+                        "from storecast.artifacts import _skops_io; _skops_io()"),
+                       ("first `load_bundle` (its imports + the file)", load_first)):
+        out.write(f"| {name} | {_python(code, args.runs, env):.2f} |\n")
+    out.flush()
 
     from storecast import schema as s
     from storecast.artifacts import load_bundle
@@ -60,47 +91,48 @@ def main(argv: list[str] | None = None) -> int:
     from storecast.models.compiled import booster_of
     from storecast.predict import predict_frame
 
-    out = sys.stdout
-    out.write(f"model: {args.model.name}; python {platform.python_version()}, {platform.machine()}, "
-              f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f}\n\n")
     t_read, rows = _best(lambda: load_rows(args.data / s.TEST_FILE), args.runs)
-    os.environ["STORECAST_COMPILE"] = "1"
-    load_bundle(args.model)  # make sure the cache is warm
+    load_bundle(args.model)  # the imports, once
     t_load, bundle = _best(lambda: load_bundle(args.model), args.runs)
-    os.environ["STORECAST_COMPILE"] = "0"
-    t_load0, _ = _best(lambda: load_bundle(args.model), args.runs)
     t_valid, typed = _best(lambda: validate_rows(rows), args.runs)
     open_rows = typed[typed[s.OPEN].to_numpy() != 0]
     prep = bundle.model.estimator_.steps[0][1]
     t_feat, X = _best(lambda: prep.transform(open_rows), args.runs)
     booster = booster_of(bundle.model)
-    t_fast, _ = _best(lambda: booster.predict(X), args.runs)
-    t_slow, _ = _best(lambda: type(booster).predict(booster, X), args.runs)
+    t_trees, _ = _best(lambda: booster.predict(X), args.runs)
     t_frame, frame = _best(lambda: predict_frame(bundle, rows), args.runs)
     t_write, _ = _best(lambda: _write(frame.copy(), io.StringIO(), True), args.runs)
-    rest = t_frame - t_valid - t_feat - t_fast
-    out.write(f"| phase ({len(rows):,} rows, {len(X):,} open) | ms |\n|---|---:|\n")
+    rest = t_frame - t_valid - t_feat - t_trees
+    out.write(f"\n| phase ({len(rows):,} rows, {len(X):,} open; best of {args.runs}) | ms |\n|---|---:|\n")
     for name, t in (("read + validate test.csv (load_rows)", t_read),
-                    ("load model, compiled trees (warm cache)", t_load),
-                    ("load model, STORECAST_COMPILE=0", t_load0), ("validate_rows in predict_frame", t_valid),
-                    ("features (fitted preprocessor)", t_feat), ("trees, compiled", t_fast),
-                    ("trees, LightGBM Booster.predict (same matrix)", t_slow),
+                    ("load model again (no imports; sha256, skops, LightGBM)", t_load),
+                    ("validate_rows in predict_frame", t_valid), ("features (fitted preprocessor)", t_feat),
+                    ("trees, LightGBM Booster.predict", t_trees),
                     ("rest of predict_frame (intervals, frames)", max(rest, 0.0)), ("CSV write", t_write)):
         out.write(f"| {name} | {t * 1e3:.0f} |\n")
     out.flush()
 
     exe = str(Path(sys.executable).with_name("storecast"))
-    env = {**os.environ, "STORECAST_COMPILE": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         predict = [exe, "predict", "--model", str(args.model), "--data", str(args.data), "--out", f"{tmp}/f.csv"]
-        fast = _wall(predict, args.runs, env)
-        plain = _wall(predict, args.runs, {**env, "STORECAST_COMPILE": "0"})
-        validate = _wall([exe, "validate", "--data", str(args.data)], args.runs, env)
-    out.write(f"\n| command (median wall of {args.runs}) | s | ratio to validate |\n|---|---:|---:|\n")
-    for name, t in (("storecast validate (reference)", validate), ("storecast predict, compiled trees", fast),
-                    ("storecast predict, STORECAST_COMPILE=0", plain)):
-        out.write(f"| {name} | {t:.2f} | {t / validate:.2f}x |\n")
-    return 0 if np.isfinite(fast) else 1
+        commands = {"storecast validate (reference)": ([exe, "validate", "--data", str(args.data)], env),
+                    "storecast predict": (predict, env)}
+        if args.compiled:
+            commands["storecast predict, STORECAST_COMPILE=1"] = (predict, {**env, "STORECAST_COMPILE": "1"})
+        walls: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):  # interleaved: each round runs every command once
+            for name, (cmd, cmd_env) in commands.items():
+                walls[name].append(_seconds(cmd, cmd_env))
+    ref = walls["storecast validate (reference)"]
+    validate = statistics.median(ref)
+    out.write(f"\n| command ({args.runs} interleaved runs) | median s | runs s | ratio of medians | ratio per run |"
+              "\n|---|---:|---|---:|---|\n")
+    for name, times in walls.items():
+        out.write(f"| {name} | {statistics.median(times):.2f} | {', '.join(f'{t:.2f}' for t in times)} | "
+                  f"{statistics.median(times) / validate:.2f}x | "
+                  f"{', '.join(f'{t / r:.2f}x' for t, r in zip(times, ref, strict=True))} |\n")
+    out.write(f"\nload average (1/5/15 min) at the end {_load()}\n")
+    return 0 if np.isfinite(validate) else 1
 
 
 if __name__ == "__main__":

@@ -123,3 +123,72 @@ def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_c
     assert code == 0, err
     assert "in chunks of 250" in err and "wrote 1,000 forecasts" in " ".join(err.split())
     assert b.read_bytes() == a.read_bytes()
+
+
+def test_in_background_returns_the_value_from_another_thread():
+    import threading
+
+    from storecast.batch import in_background
+
+    result = in_background(lambda a, b: (a + b, threading.current_thread()), 2, 3)
+    value, thread = result()
+    assert value == 5 and thread is not threading.current_thread() and thread.daemon
+
+
+def test_in_background_raises_the_threads_own_exception():
+    from storecast.batch import in_background
+    from storecast.errors import ArtifactError
+
+    error = ArtifactError("model file m.skops does not match its card")
+
+    def fail():
+        raise error
+
+    result = in_background(fail)
+    with pytest.raises(ArtifactError) as raised:
+        result()
+    assert raised.value is error  # the same object: the CLI prints the same one line, exit 2
+
+
+def test_the_skops_import_blocks_torch_and_dask_for_its_own_thread_only():
+    import threading
+
+    from storecast.artifacts import _NotInThisThread
+
+    finder = _NotInThisThread(("torch", "dask"))
+    with pytest.raises(ModuleNotFoundError, match="torch.nn"):
+        finder.find_spec("torch.nn")
+    assert finder.find_spec("numpy") is None
+    seen = []
+    other = threading.Thread(target=lambda: seen.append(finder.find_spec("torch")))
+    other.start()
+    other.join()
+    assert seen == [None]  # another thread imports torch as usual
+
+
+_TRUSTED = """
+import json, sys
+{how}
+import skops.io._trusted_types as tt
+from storecast.artifacts import _NotInThisThread
+print(json.dumps({{"names": {{k: sorted(map(str, getattr(tt, k))) for k in dir(tt) if k.endswith("_NAMES")}},
+                  "torch": "torch" in sys.modules, "dask": "dask" in sys.modules,
+                  "blocks_left": any(isinstance(f, _NotInThisThread) for f in sys.meta_path)}}))
+"""
+
+
+def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
+    """artifacts._skops_io skips two imports that skops' scan of scikit-learn makes but never uses."""
+    import json
+    import subprocess
+    import sys
+
+    def run(how: str) -> dict:
+        done = subprocess.run([sys.executable, "-c", _TRUSTED.format(how=how)], capture_output=True, text=True,
+                              check=True)
+        return json.loads(done.stdout.splitlines()[-1])
+
+    lean = run("from storecast.artifacts import _skops_io; _skops_io()")
+    plain = run("import skops.io")
+    assert lean["names"] == plain["names"] and lean["names"]["SKLEARN_ESTIMATOR_TYPE_NAMES"]
+    assert not lean["torch"] and not lean["dask"] and not lean["blocks_left"]

@@ -192,3 +192,104 @@ def test_a_store_without_train_rows_is_named_by_validate_and_by_predict(run_main
     assert code == 2 and f"the model was not trained with store(s) 99 ({len(extra)} row(s))" in err
     assert "add their sales history to train.csv and retrain" in err
     assert not (tmp_path / "preds.csv").exists()
+
+
+# The model loads in a background thread while the rows are read (batch.in_background): its errors must reach
+# the user exactly as a load in the main thread gives them, after a bad row's error, and the output is unchanged.
+
+def _error_of(fn, *args) -> str:
+    """The one-line message ``main`` prints for what ``fn(*args)`` raises in this (the main) thread."""
+    from storecast.errors import StorecastError
+
+    with pytest.raises(StorecastError) as raised:
+        fn(*args)
+    return " ".join(f"error: {raised.value}".split())
+
+
+def _bad_row(data_dir, folder):
+    test = pd.read_csv(data_dir / s.TEST_FILE, dtype=str, keep_default_na=False)
+    test.loc[3, s.PROMO] = "2"
+    path = folder / "bad_rows.csv"
+    test.to_csv(path, index=False)
+    return path
+
+
+def test_the_output_is_the_one_of_a_load_in_the_main_thread(predict, model, data_dir, tmp_path):
+    from storecast.artifacts import load_bundle
+    from storecast.batch import predict_file
+
+    code, err = predict(tmp_path / "cli.csv")
+    assert code == 0, err
+    predict_file(load_bundle(model), data_dir / s.TEST_FILE, tmp_path / "direct.csv")
+    assert (tmp_path / "cli.csv").read_bytes() == (tmp_path / "direct.csv").read_bytes()
+
+
+def _model_copy(model, folder, edit):
+    copy = folder / model.name
+    shutil.copy(model, copy)
+    shutil.copy(model.with_suffix(".json"), copy.with_suffix(".json"))
+    edit(copy)
+    return copy
+
+
+@pytest.mark.parametrize("edit", ["tampered", "not_skops"])
+def test_a_bad_model_file_fails_from_the_thread_with_its_own_message(run_main, model, data_dir, tmp_path, edit):
+    import hashlib
+    import json
+
+    from storecast.artifacts import load_bundle
+
+    def tamper(path):  # one byte changed: the sha256 check refuses it
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+    def not_skops(path):  # a card that matches, bytes that are no skops archive: skops itself refuses them
+        path.write_bytes(b"not a zip file")
+        card = json.loads(path.with_suffix(".json").read_text())
+        card["sha256"] = hashlib.sha256(b"not a zip file").hexdigest()
+        path.with_suffix(".json").write_text(json.dumps(card))
+
+    bad = _model_copy(model, tmp_path, {"tampered": tamper, "not_skops": not_skops}[edit])
+    expected = _error_of(load_bundle, bad)
+    assert ("does not match its card" if edit == "tampered" else "cannot be read as a skops archive") in expected
+    code, _, err = run_main("predict", "--model", str(bad), "--data", str(data_dir), "--out", str(tmp_path / "p.csv"))
+    message = err[err.index("error: "):]
+    assert code == 2 and message.strip().count("\n") == 0 and "Traceback" not in err, err
+    assert " ".join(message.split()) == expected
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_bad_row_is_reported_as_before_and_wins_over_a_bad_model(run_main, predict, model, data_dir, tmp_path):
+    from storecast.data.contract import load_rows
+
+    rows = _bad_row(data_dir, tmp_path)
+    expected = _error_of(load_rows, rows)
+    assert "Promo" in expected
+    code, err = predict(tmp_path / "p.csv", "--input", str(rows))
+    assert code == 2 and err[err.index("error: "):] == expected
+    (tmp_path / "m").mkdir()
+    bad = _model_copy(model, tmp_path / "m", lambda p: p.write_bytes(b"truncated"))
+    code, _, err = run_main("predict", "--model", str(bad), "--data", str(data_dir), "--input", str(rows),
+                            "--out", str(tmp_path / "p.csv"))
+    assert code == 2 and " ".join(err[err.index("error: "):].split()) == expected  # the rows' error, as before
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_bad_row_does_not_wait_for_the_model(run_main, data_dir, model, tmp_path, monkeypatch):
+    """The load is a daemon thread: a bad input fails as soon as it is read, however long the model takes."""
+    import threading
+    import time
+
+    from storecast import artifacts
+
+    release = threading.Event()
+    monkeypatch.setattr(artifacts, "load_bundle", lambda path: release.wait(60))
+    started = time.perf_counter()
+    try:
+        code, _, err = run_main("predict", "--model", str(model), "--data", str(data_dir),
+                                "--input", str(_bad_row(data_dir, tmp_path)), "--out", str(tmp_path / "p.csv"))
+    finally:
+        release.set()
+    assert code == 2 and "Promo" in err
+    assert time.perf_counter() - started < 30

@@ -21,7 +21,10 @@ __all__ = [
     "TRUSTED_TYPES", "SERVABLE_KINDS",
 ]
 
+import importlib.abc
 import logging
+import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,6 +186,51 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
     return bundle
 
 
+class _NotInThisThread(importlib.abc.MetaPathFinder):
+    """Makes ``modules`` unimportable for one thread while it is on ``sys.meta_path``; other threads import as usual."""
+
+    def __init__(self, modules: tuple[str, ...]) -> None:
+        self.modules, self.thread = modules, threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and name.partition(".")[0] in self.modules:
+            raise ModuleNotFoundError(f"No module named {name!r} (not needed to load a skops file)", name=name)
+        return None
+
+
+# Imported by `import skops.io` only through scikit-learn's vendored array-API shims, never used by a tree model.
+_SKOPS_NEEDLESS = ("torch", "dask")
+
+
+def _skops_io() -> Any:
+    """``skops.io``, imported without torch and dask (those not loaded yet): about 1.3 s less per process.
+
+    Why: skops builds its default trusted types at import with scikit-learn's ``all_estimators()``, whose
+    ``pkgutil.walk_packages`` imports every sub-package on the way, ``sklearn.externals.array_api_compat.torch``
+    and ``.dask.array`` too (they import torch and dask, installed for the LSTM and the dask engine), though it
+    then skips everything under ``externals``. Those two imports fail here instead (walk_packages ignores an
+    ImportError), for this thread only, so skops' trusted types are the very same lists (a test compares them)
+    and the allowlist check below is unchanged. A later ``import torch`` works as usual; should a future skops
+    or scikit-learn need one of them at import, the import is retried without the block.
+    """
+    needless = tuple(name for name in _SKOPS_NEEDLESS if name not in sys.modules)
+    if "skops.io" in sys.modules or not needless:
+        import skops.io
+
+        return skops.io
+    block = _NotInThisThread(needless)
+    sys.meta_path.insert(0, block)
+    try:
+        import skops.io
+    except ImportError:
+        sys.meta_path.remove(block)
+        import skops.io
+    finally:
+        if block in sys.meta_path:
+            sys.meta_path.remove(block)
+    return skops.io
+
+
 def _load_checked(path: Path, level: float | None) -> Bundle:
     if path.suffix == ".pt":
         from storecast.models.lstm.forecaster import load_lstm_bundle
@@ -197,8 +245,7 @@ def _load_checked(path: Path, level: float | None) -> Bundle:
         raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .skops file holds "
                             "an lgbm or rf model; restore the card or retrain.")
     check_sha256(path, card)
-    import skops.io as sio
-
+    sio = _skops_io()
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises several kinds on a corrupt archive

@@ -178,27 +178,31 @@ def predict(
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
     # --out is checked first: never an input file or the model, never a link, device or directory, and its
-    # directory must take a new file. The first chunk of rows is read and checked before the model loads
-    # (a bad input fails fast); the others stream through predict_frame with a progress bar. Rows past the
-    # calibrated horizon (training end + 42 days) or before the training data get a warning line.
+    # directory must take a new file. The model loads in a background thread (its imports and the skops file,
+    # every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
+    # as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
+    # (the same order and messages as loading one after the other). The other chunks stream through
+    # predict_frame with a progress bar. Rows past the calibrated horizon (training end + 42 days) or before
+    # the training data get a warning line.
     from itertools import chain
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from storecast import schema as s
     from storecast.artifacts import load_bundle
-    from storecast.batch import count_rows, iter_rows, predict_chunks
+    from storecast.batch import count_rows, in_background, iter_rows, predict_chunks
     from storecast.data.contract import load_train
 
     rows_path = input or data / s.TEST_FILE
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
     with _steps("predict") as say:
-        say("read rows")
+        say(f"read rows (loading {model.name} meanwhile)")
+        loaded = in_background(load_bundle, model)
         total = count_rows(rows_path) if rows_path.is_file() else 0
         chunks = iter_rows(rows_path, chunk_rows)
         first = next(chunks)
         say(f"load {model.name}")
-        bundle = load_bundle(model)
+        bundle = loaded()
         history = None
         if getattr(bundle, "needs_history", False):
             history = load_train(data / s.TRAIN_FILE)
