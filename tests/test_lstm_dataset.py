@@ -19,6 +19,8 @@ from storecast.models.lstm.dataset import (
     holiday_proximity,
     lookback_profile,
     make_windows,
+    season_profile,
+    season_shift,
 )
 
 # no torch needed here, but the mark keeps every LSTM test selectable (and skippable) together
@@ -149,3 +151,40 @@ def test_holiday_proximity_follows_each_states_calendar():
     np.testing.assert_allclose(near[0], [3 / 7, 1.0])  # Christmas in 3 days; nothing in the week before
     np.testing.assert_allclose(near[1], [5 / 7, 1 / 7])  # New Year ahead, Boxing Day behind
     assert near[2, 0] == 1.0 and near[3, 0] == 0.0  # Epiphany is a holiday in Bavaria only
+
+
+def test_season_profile_recovers_a_yearly_cycle_from_the_fit_part_only(panel):
+    """A panel whose scaled sales follow a yearly sine: the profile is that sine, smoothed, seen up to ``days``."""
+    doy = np.asarray(panel.dates.day_of_year) - 1
+    cycle = (0.3 * np.sin(2 * np.pi * doy / 365)).astype(np.float32)
+    scaled = np.broadcast_to(cycle, panel.log_sales.shape).copy()
+    scaled[:, ::5] = np.nan  # closed days do not count
+    days = len(panel.dates) - 42
+    profile = season_profile(panel, scaled, days)
+    assert profile.shape == (365,)
+    # where a day of the year was seen, the profile is the sine up to its +-7-day smoothing (one-sided at
+    # the ends of the seen part: at most 7 days of slope, 0.3 * 2 pi / 365 a day)
+    np.testing.assert_allclose(profile[doy[:days]], cycle[:days], atol=7 * 0.3 * 2 * np.pi / 365)
+    assert np.corrcoef(profile[doy[:days]], cycle[:days])[0, 1] > 0.99
+    later = scaled.copy()
+    later[:, days:] += 5.0  # the validation window is never read
+    np.testing.assert_array_equal(season_profile(panel, later, days), profile)
+
+
+def test_season_shift_is_the_profile_at_the_target_minus_the_look_back_mean():
+    season = np.arange(365, dtype=np.float32) / 100
+    look = pd.date_range("2014-05-01", periods=56).values[None, :]  # day-of-year slots 120..175
+    targets = pd.DatetimeIndex(["2014-07-01", "2014-07-20"]).values[None, :]  # slots 181 and 200
+    shift = season_shift(season, look, targets)
+    np.testing.assert_allclose(shift, [[(181 - 147.5) / 100, (200 - 147.5) / 100]], rtol=1e-6)
+    assert season_shift(None, look, targets).tolist() == [[0.0, 0.0]]  # a model saved without a profile
+
+
+def test_training_windows_carry_the_season_shift_served_rows_get(panel):
+    scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+    season = season_profile(panel, scaled, len(panel.dates) - 42)
+    plain = make_windows(panel, scaled, np.array([2]), np.array([320]), lookback=28, horizon=42)
+    seasonal = make_windows(panel, scaled, np.array([2]), np.array([320]), lookback=28, horizon=42, season=season)
+    days = panel.dates.values
+    expected = season_shift(season, days[293:321][None, :], days[321:363][None, :])[0]
+    np.testing.assert_allclose(seasonal["dec"][0, :, -1] - plain["dec"][0, :, -1], expected, atol=1e-6)

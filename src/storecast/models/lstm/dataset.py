@@ -10,7 +10,8 @@ stores and, because the panel ends at the fit cut, never reach past it.
 from __future__ import annotations
 
 __all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "lookback_profile",
-           "profile_level", "holiday_proximity", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX"]
+           "profile_level", "holiday_proximity", "season_profile", "season_shift", "ENC_FEATURES", "DEC_FEATURES",
+           "LEVEL_INDEX"]
 
 from dataclasses import dataclass
 
@@ -210,11 +211,65 @@ def profile_level(profile: np.ndarray, window: np.ndarray, dates: pd.DatetimeInd
     return profile[window, dow, (np.asarray(promo) > 0).astype(np.int64)]
 
 
+SEASON_SMOOTH_DAYS = 7  # the yearly profile is a +-7-day moving mean: Easter moves, weekdays shift by year
+
+
+def _day_of_year(dates) -> np.ndarray:
+    """0..365 (29 February shares 28 February's slot, so a day keeps its slot across years)."""
+    idx = pd.DatetimeIndex(np.asarray(dates).ravel())
+    doy = np.asarray(idx.day_of_year, dtype=np.int64) - 1
+    return np.where(idx.is_leap_year & (doy >= 59), doy - 1, doy).reshape(np.shape(dates))
+
+
+def season_profile(panel: Panel, scaled: np.ndarray, days: int) -> np.ndarray:
+    """(365,) the chain's yearly cycle of scaled sales over the first ``days`` panel days (the fit part).
+
+    Why: the look-back level says how a store sold in the 8 weeks before the origin, but the next six
+    weeks may lie in another season (May-June level, July forecast: the LSTM ran 5% high in every week of
+    July 2015). The chain-wide mean of scaled (store-demeaned) sales by day of year, smoothed, gives the
+    expected change from the look-back weeks to each forecast day (`season_shift`). Learned from the fit
+    part only; days of the year never seen get the profile's mean.
+    """
+    part = scaled[:, :days]
+    known = np.isfinite(part)
+    stores_open = known.sum(axis=0)
+    chain = np.where(stores_open > 0, np.where(known, part, 0.0).sum(axis=0) / np.maximum(stores_open, 1), np.nan)
+    doy = _day_of_year(panel.dates[:days])
+    seen = np.isfinite(chain)
+    total = np.bincount(doy[seen], chain[seen], 365)
+    count = np.bincount(doy[seen], minlength=365).astype(float)
+    kernel = np.ones(2 * SEASON_SMOOTH_DAYS + 1)
+    wrap = SEASON_SMOOTH_DAYS
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        return np.convolve(np.concatenate([x[-wrap:], x, x[:wrap]]), kernel, mode="valid")
+
+    sums, counts = smooth(total), smooth(count)
+    fallback = total.sum() / max(count.sum(), 1.0)
+    return np.where(counts > 0, sums / np.maximum(counts, 1.0), fallback).astype(np.float32)
+
+
+def season_shift(season: np.ndarray | None, lookback_dates, target_dates) -> np.ndarray:
+    """Expected seasonal change from a look-back window to each target day: profile(target) - mean(profile(window)).
+
+    ``lookback_dates`` has shape (B, L), ``target_dates`` (B, K) or (B,); the result has ``target_dates``'
+    shape. None (a model saved before the profile existed) gives 0.
+    """
+    shape = np.shape(target_dates)
+    if season is None:
+        return np.zeros(shape, dtype=np.float32)
+    base = season[_day_of_year(lookback_dates)].mean(axis=-1)
+    target = season[_day_of_year(target_dates)]
+    return (target - base.reshape(base.shape + (1,) * (target.ndim - base.ndim))).astype(np.float32)
+
+
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
-                 lookback: int, horizon: int, holiday: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 lookback: int, horizon: int, holiday: np.ndarray | None = None,
+                 season: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
 
-    ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None).
+    ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None);
+    ``season`` the `season_profile` added to each day's look-back level (none when None).
     Raises ``ValueError`` when a window would start before the panel or end after it (that is, after
     the fit cut), so leakage past the cut cannot happen silently.
     """
@@ -230,6 +285,8 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     # calendar features once per panel day, then gathered: the same values future_features gives a row
     level = profile_level(lookback_profile(enc), np.arange(len(origins))[:, None], panel.dates[t.ravel()],
                           panel.promo[si, t])
+    days = np.asarray(panel.dates.values)
+    level = level + season_shift(season, days[origins[:, None] + offsets[None, :]], days[t])
     if holiday is None:
         holiday = np.broadcast_to(holiday_proximity(panel.dates, np.array([""]))[None], (len(panel.stores),
                                                                                        len(panel.dates), 2))

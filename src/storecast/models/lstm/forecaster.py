@@ -35,6 +35,8 @@ from storecast.models.lstm.dataset import (
     lookback_profile,
     make_windows,
     profile_level,
+    season_profile,
+    season_shift,
 )
 from storecast.windows import check_window
 
@@ -88,6 +90,8 @@ class LSTMConfig:
     # one intra-op thread: the matrices are small, and on a 2-core machine shared with other jobs two
     # threads spin-wait on each other (measured 10x slower per step than one thread under load)
     threads: int = 1
+    # add the chain's yearly cycle (from the fit part) to the look-back level: dataset.season_profile
+    season: bool = True
     levels: tuple[float, ...] = (0.8, 0.95)
     # "cpu" (default: the tests and a CPU build of torch), "cuda", or "auto" (cuda when torch sees a GPU);
     # where the fit runs, not a property of the model: the file is the same either way
@@ -138,14 +142,17 @@ class LSTMForecaster:
         all_stores = np.arange(S)
         self.states_ = _store_states(panel.stores, store)
         holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
+        # the yearly cycle from the training part only (the validation window's days stay unseen)
+        self.season_ = season_profile(panel, scaled, T - cfg.horizon) if cfg.season else None
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
-                                         cfg.lookback, cfg.horizon, holiday))
+                                         cfg.lookback, cfg.horizon, holiday, self.season_))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
         def draw_epoch():
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
-            batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday))
+            batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
+                                               self.season_))
             return batch, torch.from_numpy(rng.permutation(len(stores)))
 
         self.history_ = train_with_early_stopping(
@@ -228,6 +235,9 @@ class LSTMForecaster:
                 column=s.DATE))
         promo = rows[s.PROMO].to_numpy(np.float32)
         base = profile_level(lookback_profile(windows), store_index, rows[s.DATE], promo)
+        lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
+        base = base + season_shift(getattr(self, "season_", None), lookback_days[None, :],
+                                   np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None])[:, 0]
         dec = future_features(
             rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
@@ -271,6 +281,8 @@ class LSTMForecaster:
             "store_mean": torch.from_numpy(self.scaler_.store_mean_),
             "scale": torch.tensor([self.scaler_.scaler_.scale_[0], self.scaler_.scaler_.min_[0]], dtype=torch.float64),
         })
+        if getattr(self, "season_", None) is not None:
+            out["season"] = torch.from_numpy(self.season_)
         return out
 
     @classmethod
@@ -292,6 +304,7 @@ class LSTMForecaster:
         self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(DEC_FEATURES), cfg["hidden"], cfg["emb"],
                              LEVEL_INDEX)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        self.season_ = tensors["season"].numpy() if "season" in tensors else None
         self.net_.eval()
         self.device_ = "cpu"  # the tensors were loaded onto the CPU (map_location); `to` moves them
         self.cut_ = pd.Timestamp(card["cut"])
