@@ -154,3 +154,30 @@ def test_evaluate_prints_each_window_the_mean_and_the_worst(data_dir, monkeypatc
     res = runner.invoke(app, ["evaluate", "--data", str(data_dir), *args])
     assert res.exit_code == 0, res.output
     assert all(row in res.output for row in rows) and "bias" in res.output
+
+
+@pytest.mark.parametrize("seeds", [1, 2])
+def test_train_seeds_sets_how_many_lightgbm_models_are_averaged(data_dir, tmp_path, monkeypatch, seeds):
+    import json
+
+    from storecast.models import trees
+
+    monkeypatch.setattr(trees, "LGBM_DEFAULTS", {**trees.LGBM_DEFAULTS, "n_estimators": 10, "num_leaves": 7,
+                                                 "learning_rate": 0.3, "n_jobs": 1})
+    res = runner.invoke(app, ["train", "--data", str(data_dir), "--models-dir", str(tmp_path), "--seeds", str(seeds)])
+    assert res.exit_code == 0, res.output
+    card = json.loads(next(tmp_path.glob("storecast-lgbm-*.json")).read_text())
+    if seeds == 1:
+        assert "seeds" not in card["params"] and card["params"]["random_state"] == 0
+    else:
+        assert card["params"]["seeds"] == 2 and card["params"]["random_states"] == [0, 1]
+
+
+def test_seeds_are_refused_for_the_forest_and_the_dask_engine(data_dir, tmp_path):
+    res = runner.invoke(app, ["train", "--data", str(data_dir), "--model", "rf", "--seeds", "2",
+                              "--models-dir", str(tmp_path)])
+    assert res.exit_code == 2 and "--model lgbm only" in " ".join(res.output.split())
+    res = runner.invoke(app, ["train", "--data", str(data_dir), "--engine", "dask", "--seeds", "2",
+                              "--models-dir", str(tmp_path)])
+    assert res.exit_code == 2 and "one LightGBM booster" in " ".join(res.output.split())
+    assert not list(tmp_path.iterdir())

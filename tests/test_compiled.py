@@ -188,3 +188,14 @@ def test_compiling_is_opt_in(monkeypatch):
     for value, on in (("1", True), ("yes", True), ("0", False), ("off", False), ("", False)):
         monkeypatch.setenv(cm.ENV_VAR, value)
         assert cm.compile_enabled() is on
+
+
+def test_an_average_of_seeds_is_served_by_lightgbm_with_one_log_line(ds, tmp_path, caplog):
+    """lleaves compiles one booster; a model averaging several keeps LightGBM's predictor (it still loads)."""
+    model, _ = fit_small(ds, seeds=2, n_estimators=5)
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        bundle = load_bundle(save_bundle(model, kind="lgbm", models_dir=tmp_path))
+    assert bundle.compiled is None
+    assert [r.message for r in caplog.records if r.name == "storecast.compiled"] == [
+        "compiled trees: this model averages 2 LightGBM models and lleaves compiles one booster; "
+        "LightGBM's own predictor serves it"]

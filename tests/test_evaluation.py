@@ -151,3 +151,26 @@ def test_rows_after_each_cut_cannot_change_predictions(ds, clean_run, tmp_path, 
     np.testing.assert_array_equal(a["pred"].to_numpy(), b["pred"].to_numpy())
     np.testing.assert_array_equal(a["baseline"].to_numpy(), b["baseline"].to_numpy())
     assert [w["rmspe"] for w in poisoned["folds"]] == [w["rmspe"] for w in report["folds"]]
+
+
+def test_trade_days_leave_token_openings_out():
+    from storecast.evaluation.metrics import TRADE_DAY_MIN_CUSTOMERS, trade_days
+
+    assert TRADE_DAY_MIN_CUSTOMERS == 20
+    assert trade_days([8, 19, 20, 500]).tolist() == [False, False, True, True]
+
+
+def test_each_window_is_also_scored_on_trade_days_for_model_and_baseline(clean_run):
+    from storecast.evaluation.metrics import trade_days
+
+    report, out = clean_run
+    rows = pd.read_csv(out / "window_predictions.csv")
+    for w in report["windows"]:
+        part = rows[rows["window"] == w["fold"]]
+        traded = trade_days(part[s.CUSTOMERS])
+        assert w["token_days"] == int((~traded).sum())
+        assert w["rmspe_trade_days"] == pytest.approx(rmspe(part[s.SALES][traded], part["pred"][traded]))
+        assert w["baseline_rmspe_trade_days"] == pytest.approx(rmspe(part[s.SALES][traded], part["baseline"][traded]))
+    summary = report["summary"]
+    assert summary["baseline_rmspe_trade_days_mean"] == pytest.approx(
+        np.mean([w["baseline_rmspe_trade_days"] for w in report["windows"]]))

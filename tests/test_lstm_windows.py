@@ -45,6 +45,7 @@ def test_each_window_reports_rmspe_bias_baseline_and_coverage(clean):
         assert 0 <= w["coverage_0.8"] <= w["coverage_0.95"] <= 1
     m = report["summary"]
     assert m["windows"] == 2 and m["rmspe_worst"] == max(w["rmspe"] for w in report["windows"])
+    assert all(0 < w["rmspe_trade_days"] < 1 and 0 < w["baseline_rmspe_trade_days"] < 1 for w in report["windows"])
     assert m["rmspe_mean"] == pytest.approx(np.mean([w["rmspe"] for w in report["windows"]]))
     written = json.loads((out / "metrics.json").read_text())
     assert written["summary"] == pytest.approx(m) and len(pd.read_csv(out / "folds.csv")) == 2
@@ -105,6 +106,11 @@ def test_summary_counts_issue_13s_bar():
     rows = [{"fold": "w1", "rmspe": 0.10, "baseline_rmspe": 0.12, "bias": 0.01, "coverage_0.8": 0.8},
             {"fold": "w2", "rmspe": 0.15, "baseline_rmspe": 0.14, "bias": -0.03, "coverage_0.8": 0.7},
             {"fold": "holdout", "rmspe": 0.11, "baseline_rmspe": 0.13, "bias": 0.025, "coverage_0.8": 0.9}]
+    # on trade days (token openings left out) w2 is won too
+    trade = {"w1": (0.10, 0.12), "w2": (0.13, 0.14), "holdout": (0.11, 0.13)}
+    for r in rows:
+        r["rmspe_trade_days"], r["baseline_rmspe_trade_days"] = trade[r["fold"]]
     m = ev.summarise_lstm(rows)
     assert m["beats_baseline_windows"] == 2 and m["bias_within_tolerance_windows"] == 1
+    assert m["beats_baseline_trade_days_windows"] == 3 and m["rmspe_trade_days_mean"] == pytest.approx(0.34 / 3)
     assert m["worst_window"] == "w2" and m["rmspe_worst"] == 0.15 and m["coverage_0.8_mean"] == pytest.approx(0.8)

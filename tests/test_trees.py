@@ -117,3 +117,36 @@ def test_sales_regressor_skips_validation_only_for_what_it_would_return_unchange
         reg.predict(bad)
     with pytest.raises(ValueError, match="features"):
         reg.predict(Z[:, :-1])
+
+
+def test_seeds_average_lightgbm_models_that_differ_only_in_their_samples(split):
+    from sklearn.ensemble import VotingRegressor
+
+    from storecast.models.trees import make_estimator, tree_members
+
+    X, y, Xt, yt = split
+    tree = make_estimator("lgbm", **{**SMALL_LGBM, "seeds": 3})
+    assert isinstance(tree, VotingRegressor)
+    assert [e.get_params()["random_state"] for _, e in tree.estimators] == [0, 1, 2]
+    pipe = make_pipeline("lgbm", **{**SMALL_LGBM, "seeds": 3}).fit(X, y)
+    model = pipe.named_steps["model"]
+    members = tree_members(model.estimator_)
+    assert len(members) == 3
+    Z = pipe.named_steps["prep"].transform(Xt)
+    each = np.array([m.predict(Z) for m in members])
+    assert not np.allclose(each[0], each[1])  # other row and column samples, other trees
+    # the average is taken on the log scale the members are fitted on, through the booster fast path
+    np.testing.assert_allclose(pipe.predict(Xt), np.expm1(each.mean(axis=0)), rtol=1e-12)
+    np.testing.assert_allclose(pipe.predict(Xt), np.expm1(model.estimator_.predict(Z)), rtol=1e-12)
+    assert model.feature_importances_.sum() == pytest.approx(1.0)
+    single = make_pipeline("lgbm", **SMALL_LGBM).fit(X, y)
+    assert rmspe(yt, pipe.predict(Xt)) < rmspe(yt, single.predict(Xt)) * 1.05
+
+
+def test_bad_seeds_are_refused():
+    from storecast.models.trees import make_estimator
+
+    with pytest.raises(ValueError, match="at least 1"):
+        make_estimator("lgbm", seeds=0)
+    with pytest.raises(ValueError, match="kind='lgbm' only"):
+        make_estimator("rf", seeds=2)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 REAL = Path("/work/shared/rossmann")
-SMALL_LGBM = {"n_estimators": 30, "num_leaves": 15, "learning_rate": 0.2, "n_jobs": 1}
+# one seed: the average of seeds (models.trees.LGBM_SEEDS) has its own tests in test_trees.py
+SMALL_LGBM = {"n_estimators": 30, "num_leaves": 15, "learning_rate": 0.2, "n_jobs": 1, "seeds": 1}
 
 
 def get_dataset(request: pytest.FixtureRequest):

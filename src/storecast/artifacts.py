@@ -68,6 +68,8 @@ TRUSTED_TYPES = (
     "storecast.clean.report.CleaningAction",
     "lightgbm.sklearn.LGBMRegressor",
     "lightgbm.basic.Booster",
+    "sklearn.ensemble._voting.VotingRegressor",  # the average of LightGBM seeds (models.trees.LGBM_SEEDS)
+    "sklearn.utils._bunch.Bunch",  # its named_estimators_
     "sklearn.tree._tree.Tree",
     "collections.OrderedDict",
 )

@@ -80,13 +80,16 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     keep = [i for i, n in enumerate(lengths) if n]
     X = da.concatenate([da.from_delayed(xs[i], shape=(lengths[i], width), dtype=float) for i in keep])
     y = da.concatenate([da.from_delayed(ys[i], shape=(lengths[i],), dtype=float) for i in keep])
+    params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
     with warnings.catch_warnings():  # lightgbm.dask always sets, then drops, num_threads: not our setting
         warnings.filterwarnings("ignore", r"Parameter (n_jobs|num_threads) will be ignored")
         fitted = DaskLGBMRegressor(client=client, **settings).fit(X, y)
     tree = fitted.to_local()
     tree.set_params(n_jobs=LGBM_DEFAULTS["n_jobs"])  # serving runs on one machine: all its cores
-    model = SalesRegressor(make_estimator("lgbm", **params), loss="log")
+    # one LightGBM model: lightgbm.dask fits one booster across the workers; the local engine's average of
+    # seeds (LGBM_SEEDS) would cost as many distributed fits (docs/scaling.md)
+    model = SalesRegressor(make_estimator("lgbm", seeds=1, **params), loss="log")
     model.estimator_, model.n_features_in_ = tree, width
     del mats, xs, ys, prep_f
     return Pipeline([("prep", prep), ("model", model)]), facts

@@ -283,8 +283,15 @@ def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: s
     Why only LightGBM: lleaves compiles LightGBM models only. The RandomForest kind keeps scikit-learn's
     predictor (treelite could import it, but its deep trees make gcc take minutes: docs/benchmarks.md).
     """
+    if not compile_enabled():
+        return None
     booster = booster_of(model)
-    if booster is None or not compile_enabled():
+    if booster is None:
+        pipe: Any = getattr(model, "estimator_", None)
+        tree: Any = getattr(pipe.steps[-1][1], "estimator_", None) if hasattr(pipe, "steps") else None
+        if hasattr(tree, "estimators_"):  # an average of LightGBM seeds (models.trees.LGBM_SEEDS)
+            log.info("compiled trees: this model averages %d LightGBM models and lleaves compiles one booster; "
+                     "LightGBM's own predictor serves it", len(tree.estimators_))
         return None
     compiled = compile_booster(booster, model_path=model_path, model_sha256=model_sha256)
     if compiled is not None:

@@ -18,7 +18,7 @@ from storecast import schema as s
 from storecast.clean.rows import sales_days
 from storecast.features.build import FEATURES, merge_store
 from storecast.models.conformal import ConformalRegressor
-from storecast.models.trees import make_pipeline
+from storecast.models.trees import make_pipeline, tree_members
 from storecast.windows import WINDOW_DAYS, check_window
 
 DEFAULT_LEVELS = (0.8, 0.95)
@@ -58,9 +58,14 @@ def fitted_card_facts(model: ConformalRegressor) -> dict:
 
     One home for both engines (local ``train_bundle`` and ``distributed.training``), so their cards agree.
     """
-    est = model.estimator_.named_steps["model"].estimator_
+    members = tree_members(model.estimator_.named_steps["model"].estimator_)
+    params: dict[str, object] = {k: v for k, v in members[0].get_params().items()
+                                 if isinstance(v, int | float | str | None)}
+    if len(members) > 1:  # an average of LightGBM seeds: the shared settings, then the seeds
+        params.pop("random_state", None)
+        params.update(seeds=len(members), random_states=[m.get_params()["random_state"] for m in members])
     return {
-        "params": {k: v for k, v in est.get_params().items() if isinstance(v, int | float | str | None)},
+        "params": params,
         "features": list(model.estimator_.named_steps["prep"].named_steps["matrix"].features_),
         "all_features": list(FEATURES),
         "metrics": {"calibration": model.calibration_},

@@ -6,7 +6,8 @@ MSE on log1p(Sales), the loss whose errors are relative, like RMSPE's.
 
 from __future__ import annotations
 
-__all__ = ["SalesRegressor", "make_pipeline", "make_estimator", "pipeline_predict", "LOSSES", "KINDS"]
+__all__ = ["SalesRegressor", "make_pipeline", "make_estimator", "pipeline_predict", "LOSSES", "KINDS", "LGBM_SEEDS",
+           "tree_members"]
 
 import numpy as np
 from sklearn import get_config
@@ -28,6 +29,8 @@ LGBM_DEFAULTS = {
     "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.7, "reg_lambda": 1.0,
     "max_bin": 255, "n_jobs": -1, "random_state": 0, "verbose": -1,
 }
+# LightGBM models averaged by the default pipeline (make_estimator's ``seeds``); see docs/modeling.md
+LGBM_SEEDS = 3
 RF_DEFAULTS = {
     "n_estimators": 100, "max_samples": 0.2, "min_samples_leaf": 3, "max_features": 0.4,
     "n_jobs": -1, "random_state": 0,
@@ -107,12 +110,14 @@ class SalesRegressor(RegressorMixin, BaseEstimator):
     def feature_importances_(self) -> np.ndarray:
         """Impurity importances of the tree model (LightGBM: total gain), normalised to sum 1."""
         check_is_fitted(self)
-        est = self.estimator_
-        if hasattr(est, "booster_"):
-            imp = est.booster_.feature_importance(importance_type="gain").astype(float)
-        else:
-            imp = np.asarray(est.feature_importances_, dtype=float)
-        return imp / imp.sum() if imp.sum() > 0 else imp
+        shares = []
+        for est in tree_members(self.estimator_):  # an average of seeds: the mean of their shares
+            if hasattr(est, "booster_"):
+                imp = est.booster_.feature_importance(importance_type="gain").astype(float)
+            else:
+                imp = np.asarray(est.feature_importances_, dtype=float)
+            shares.append(imp / imp.sum() if imp.sum() > 0 else imp)
+        return np.mean(shares, axis=0)
 
 
 def pipeline_predict(pipeline, X) -> np.ndarray:
@@ -142,7 +147,16 @@ def _transform(step, X):
     return step.transform(X)
 
 
+def tree_members(est) -> list:
+    """The fitted models a ``VotingRegressor`` averages, or ``[est]``."""
+    members = getattr(est, "estimators_", None)
+    return list(members) if members is not None and hasattr(est, "named_estimators_") else [est]
+
+
 def _predict(est, X) -> np.ndarray:
+    members = tree_members(est)
+    if len(members) > 1:  # VotingRegressor.predict's mean, each member through the fast path below
+        return np.mean([_predict(m, X) for m in members], axis=0)
     small = np.shape(X)[0] < _SMALL_BATCH
     if hasattr(est, "booster_"):
         # LightGBM: call the Booster directly (the sklearn wrapper deep-copies its params on every
@@ -158,14 +172,32 @@ def _predict(est, X) -> np.ndarray:
     return est.predict(X)
 
 
-def make_estimator(kind: str = "lgbm", **params):
-    """The bare tree regressor of ``kind`` with the project defaults updated by ``params``."""
+def make_estimator(kind: str = "lgbm", *, seeds: int | None = None, **params):
+    """The bare tree regressor of ``kind`` with the project defaults updated by ``params``.
+
+    ``seeds`` (LightGBM only, default ``LGBM_SEEDS``): more than one gives scikit-learn's
+    ``VotingRegressor`` averaging that many LightGBM models that differ only in ``random_state``
+    (0, 1, ...), i.e. in their row and column samples; the average is taken on the log scale the
+    models are fitted on.
+    """
     if kind == "lgbm":
         try:
             from lightgbm import LGBMRegressor
         except ImportError as exc:  # pragma: no cover - lightgbm is a core dependency
             raise ImportError("Please install lightgbm (pip install storecast) to use kind='lgbm'.") from exc
-        return LGBMRegressor(**{**LGBM_DEFAULTS, **params})
+        seeds = LGBM_SEEDS if seeds is None else int(seeds)
+        if seeds < 1:
+            raise ValueError(f"`seeds` must be at least 1; got {seeds}.")
+        settings = {**LGBM_DEFAULTS, **params}
+        if seeds == 1:
+            return LGBMRegressor(**settings)
+        from sklearn.ensemble import VotingRegressor
+
+        first = int(settings.pop("random_state", 0))
+        return VotingRegressor([(f"seed{first + i}", LGBMRegressor(**settings, random_state=first + i))
+                                for i in range(seeds)])
+    if seeds not in (None, 1):
+        raise ValueError(f"`seeds` applies to kind='lgbm' only; got seeds={seeds} for kind={kind!r}.")
     if kind == "rf":
         from sklearn.ensemble import RandomForestRegressor
 
