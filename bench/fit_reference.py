@@ -8,7 +8,7 @@ Reference: one LightGBM fit of 1,000 trees (127 leaves, learning rate 0.05, 2 th
 days with Sales > 0 of train.csv, on the 18 plain Kaggle columns (calendar + store.csv), log1p target.
 
 Usage: ``python bench/fit_reference.py --data ../shared/rossmann [--skip-reference] [--threads N]
-[--also max_bin=255,subsample=0.8]``. ``--also`` times a second ``train_bundle`` with those LightGBM
+[--also max_bin=255,subsample=0.8] [--keep DIR]``. ``--also`` times a second ``train_bundle`` with those LightGBM
 overrides in the same run (e.g. the previous defaults). Wall and CPU seconds (all threads) are both
 printed: on a loaded machine CPU seconds of a 1-thread run (``--threads 1``) are the steadier measure.
 """
@@ -71,9 +71,11 @@ def _overrides(text: str) -> dict[str, float | int | str]:
     return {k: value(v) for k, v in (item.split("=", 1) for item in text.split(",") if item)}
 
 
-def _bundle(ds, threads: int, **params) -> tuple[float, float]:
+def _bundle(ds, threads: int, keep: Path | None = None, **params) -> tuple[float, float]:
     from storecast.models.training import train_bundle
 
+    if keep is not None:  # the timed model is kept (to check predict / the API on it afterwards)
+        return _timed(lambda: train_bundle(ds, "lgbm", models_dir=keep, n_jobs=threads, **params))
     with tempfile.TemporaryDirectory() as tmp:
         return _timed(lambda: train_bundle(ds, "lgbm", models_dir=tmp, n_jobs=threads, **params))
 
@@ -84,6 +86,7 @@ def main() -> int:
     parser.add_argument("--skip-reference", action="store_true", help="time train_bundle only")
     parser.add_argument("--threads", type=int, default=2, help="threads of every fit (the reference: 2)")
     parser.add_argument("--also", default="", help="time train_bundle again with these overrides, k=v,k=v")
+    parser.add_argument("--keep", type=Path, default=None, help="save the default model here (else a temp dir)")
     args = parser.parse_args()
     if not (args.data / "train.csv").is_file():
         print(f"no train.csv in {args.data}: pass --data DIR with the Rossmann files", file=sys.stderr)
@@ -102,8 +105,8 @@ def main() -> int:
     runs = [("default train_bundle (fit, calibrate, save)", {})]
     if args.also:
         runs.append((f"train_bundle with {args.also}", _overrides(args.also)))
-    for name, params in runs:
-        wall, cpu = _bundle(ds, args.threads, **params)
+    for i, (name, params) in enumerate(runs):
+        wall, cpu = _bundle(ds, args.threads, args.keep if i == 0 else None, **params)
         ratio = f"; ratio to the reference: wall {wall / ref[0]:.2f}x, CPU {cpu / ref[1]:.2f}x" if ref else ""
         print(f"{name}: wall {wall:.1f} s, CPU {cpu:.1f} s{ratio}", flush=True)
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
