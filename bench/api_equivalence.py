@@ -4,7 +4,8 @@
 
 1. runs ``storecast predict --model M --data D --out <tmp>/cli.csv`` (the offline path);
 2. starts ``storecast serve --model M`` on a free loopback port and POSTs every test.csv row to
-   /predict in batches of ``--batch`` rows (at most 10,000 per request);
+   /predict in batches of at most ``--batch`` rows (10,000 at most per request), each store's rows in one
+   request (a forecast reads its store's schedule in the request);
 3. compares Id order and Sales/lower/upper exactly: the CLI writes its CSV with
    ``float_format="%.2f"``, so each served value formatted the same way must equal the CLI's text;
    and the full-precision served doubles must equal an in-process ``predict_frame`` call bit for bit
@@ -40,6 +41,20 @@ def _rows(test: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _store_batches(rows: list[dict], size: int) -> list[list[dict]]:
+    """Requests of at most ``size`` rows that never split a store: a forecast reads its own store's schedule
+    in the request (its closures), so a store cut in two would be forecast from two half-schedules."""
+    stores: dict[int, list[dict]] = {}
+    for r in rows:
+        stores.setdefault(r["store"], []).append(r)
+    batches: list[list[dict]] = [[]]
+    for group in stores.values():
+        if batches[-1] and len(batches[-1]) + len(group) > size:
+            batches.append([])
+        batches[-1].extend(group)
+    return batches
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, required=True)
@@ -58,17 +73,19 @@ def main() -> int:
 
     test = load_test(args.data / s.TEST_FILE)
     rows = _rows(test)
-    served: list[dict] = []
+    by_id: dict[int, dict] = {}
+    batches = _store_batches(rows, args.batch)
     with running_server(args.model, timeout=300) as base, httpx.Client(timeout=300) as http:
         t0 = time.perf_counter()
-        for k in range(0, len(rows), args.batch):
-            r = http.post(f"{base}/predict", json={"rows": rows[k:k + args.batch]})
+        for k, batch in enumerate(batches):
+            r = http.post(f"{base}/predict", json={"rows": batch})
             if r.status_code != 200:
-                print(f"batch at row {k}: HTTP {r.status_code}: {r.text[:500]}")
+                print(f"batch {k}: HTTP {r.status_code}: {r.text[:500]}")
                 return 1
-            served.extend(r.json()["predictions"])
-        print(f"served: {len(served):,} rows in {time.perf_counter() - t0:.1f} s "
-              f"({-(-len(rows) // args.batch)} requests of <= {args.batch:,} rows)")
+            by_id.update({p["id"]: p for p in r.json()["predictions"]})
+        print(f"served: {len(by_id):,} rows in {time.perf_counter() - t0:.1f} s "
+              f"({len(batches)} requests of <= {args.batch:,} rows, each store's rows in one request)")
+    served = [by_id[r["id"]] for r in rows if r["id"] in by_id]
 
     ok = len(served) == len(offline) and [p["id"] for p in served] == offline[s.ID].astype(int).tolist()
     print(f"Id order identical: {ok}")
