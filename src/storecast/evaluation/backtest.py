@@ -22,7 +22,7 @@ from sklearn.base import clone
 
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
-from storecast.evaluation.metrics import coverage, relative_width, score, trade_days
+from storecast.evaluation.metrics import coverage, relative_width, score, trade_day_scores
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
 from storecast.models.trees import make_pipeline
@@ -69,9 +69,6 @@ def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tupl
         res[f"rel_width_{level:g}"] = relative_width(point, lo, hi)
         preds[f"lower_{level:g}"], preds[f"upper_{level:g}"] = lo, hi
     res.update(score(y, point))
-    traded = trade_days(rows[s.CUSTOMERS])
-    res["rmspe_trade_days"] = score(y[traded], point[traded])["rmspe"]
-    res["token_days"] = int((~traded).sum())
     raw = point / model.correction_
     res["rmspe_uncorrected"] = score(y, raw)["rmspe"]
     # the bias correction's effect, whichever way it is set: learned factor vs none
@@ -80,7 +77,7 @@ def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tupl
     res["learned_factor"] = model.calibration_["factor"]
     base = naive_baseline(dataset.train, fold.cut, rows)
     res.update({f"baseline_{k}": v for k, v in score(y, base).items()})
-    res["baseline_rmspe_trade_days"] = score(y[traded], base[traded])["rmspe"]
+    res.update(trade_day_scores(y, point, base, rows[s.CUSTOMERS]))
     frame = pd.DataFrame({s.STORE: rows[s.STORE].to_numpy(), s.DATE: rows[s.DATE].to_numpy(),
                           s.SALES: y, s.CUSTOMERS: rows[s.CUSTOMERS].to_numpy(), "pred": point, "baseline": base,
                           **preds})

@@ -26,7 +26,7 @@ from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
-from storecast.evaluation.metrics import coverage, rmspe, score, trade_days
+from storecast.evaluation.metrics import coverage, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
 
@@ -153,9 +153,7 @@ def _window_result(model: LSTMForecaster, train: pd.DataFrame, fold: Fold) -> tu
     res.update(score(y, point))
     base = naive_baseline(train, fold.cut, rows)
     res.update({f"baseline_{k}": v for k, v in score(y, base).items()})
-    traded = trade_days(rows[s.CUSTOMERS])  # the trees' yardstick: token openings left out
-    res["rmspe_trade_days"] = score(y[traded], point[traded])["rmspe"]
-    res["baseline_rmspe_trade_days"] = score(y[traded], base[traded])["rmspe"]
+    res.update(trade_day_scores(y, point, base, rows[s.CUSTOMERS]))  # the trees' yardstick
     frame = pd.DataFrame({s.STORE: rows[s.STORE].to_numpy(), s.DATE: rows[s.DATE].to_numpy(), s.SALES: y,
                           "pred": point, "baseline": base, **preds, "window": fold.name})
     return res, frame

@@ -7,7 +7,7 @@ with positive sales, so a 10% miss counts the same in a small store and a large 
 from __future__ import annotations
 
 __all__ = ["rmspe", "mae", "rmse", "bias", "coverage", "mean_width", "relative_width", "score", "trade_days",
-           "TRADE_DAY_MIN_CUSTOMERS"]
+           "trade_day_scores", "TRADE_DAY_MIN_CUSTOMERS"]
 
 import numpy as np
 
@@ -85,3 +85,12 @@ TRADE_DAY_MIN_CUSTOMERS = 20
 def trade_days(customers) -> np.ndarray:
     """True for the scored days that were days of trade (``Customers >= TRADE_DAY_MIN_CUSTOMERS``)."""
     return np.asarray(customers, dtype=float) >= TRADE_DAY_MIN_CUSTOMERS
+
+
+def trade_day_scores(y_true, y_pred, baseline, customers) -> dict[str, float | int]:
+    """A window's RMSPE on trade days, for the forecast and the naive baseline, and how many days were left out."""
+    traded = trade_days(customers)
+    y = np.asarray(y_true, dtype=float)[traded]
+    return {"rmspe_trade_days": rmspe(y, np.asarray(y_pred, dtype=float)[traded]),
+            "baseline_rmspe_trade_days": rmspe(y, np.asarray(baseline, dtype=float)[traded]),
+            "token_days": int((~traded).sum())}

@@ -265,11 +265,16 @@ def uninstall(booster: Any) -> None:
         del booster.__dict__["predict"]
 
 
-def booster_of(model: Any) -> Any | None:
-    """The LightGBM booster inside a fitted ConformalRegressor (-> pipeline -> SalesRegressor); None for a forest."""
+def _tree_of(model: Any) -> Any:
+    """The fitted tree model inside a ConformalRegressor (-> pipeline -> SalesRegressor), or None."""
     pipe = getattr(model, "estimator_", None)
     steps = getattr(pipe, "steps", None) or [(None, None)]
-    tree = getattr(steps[-1][1], "estimator_", None)
+    return getattr(steps[-1][1], "estimator_", None)
+
+
+def booster_of(model: Any) -> Any | None:
+    """The LightGBM booster inside a fitted ConformalRegressor (-> pipeline -> SalesRegressor); None for a forest."""
+    tree = _tree_of(model)
     try:
         return getattr(tree, "booster_", None)  # LGBMRegressor; a RandomForestRegressor has none
     except Exception:  # lightgbm's not-fitted error: nothing to compile
@@ -287,8 +292,7 @@ def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: s
         return None
     booster = booster_of(model)
     if booster is None:
-        pipe: Any = getattr(model, "estimator_", None)
-        tree: Any = getattr(pipe.steps[-1][1], "estimator_", None) if hasattr(pipe, "steps") else None
+        tree = _tree_of(model)
         if hasattr(tree, "estimators_"):  # an average of LightGBM seeds (models.trees.LGBM_SEEDS)
             log.info("compiled trees: this model averages %d LightGBM models and lleaves compiles one booster; "
                      "LightGBM's own predictor serves it", len(tree.estimators_))

@@ -236,7 +236,7 @@ class LSTMForecaster:
         promo = rows[s.PROMO].to_numpy(np.float32)
         base = profile_level(lookback_profile(windows), store_index, rows[s.DATE], promo)
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
-        base = base + season_shift(getattr(self, "season_", None), lookback_days[None, :],
+        base = base + season_shift(self.season_, lookback_days[None, :],
                                    np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None])[:, 0]
         dec = future_features(
             rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
@@ -281,7 +281,7 @@ class LSTMForecaster:
             "store_mean": torch.from_numpy(self.scaler_.store_mean_),
             "scale": torch.tensor([self.scaler_.scaler_.scale_[0], self.scaler_.scaler_.min_[0]], dtype=torch.float64),
         })
-        if getattr(self, "season_", None) is not None:
+        if self.season_ is not None:
             out["season"] = torch.from_numpy(self.season_)
         return out
 
