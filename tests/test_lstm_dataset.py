@@ -15,12 +15,14 @@ from storecast.models.lstm.dataset import (
     ENC_FEATURES,
     SalesScaler,
     build_panel,
+    empty_window_level,
     future_features,
     holiday_proximity,
     lookback_profile,
     make_windows,
     season_profile,
     season_shift,
+    store_profile,
 )
 
 # no torch needed here, but the mark keeps every LSTM test selectable (and skippable) together
@@ -143,6 +145,42 @@ def test_lookback_profile_is_the_mean_per_day_of_week_and_promo():
     np.testing.assert_allclose(prof[:6, 0], np.arange(6) / 10, atol=1e-6)
     assert prof[5, 1] == pytest.approx(0.5)  # no promo Saturday: falls back to that weekday's mean
     assert prof[6, 0] == pytest.approx(enc[0, dow != 6, 0].mean(), abs=1e-6)  # never open: window mean
+
+
+def test_a_window_without_one_known_day_takes_the_stores_long_run_profile():
+    enc = np.zeros((2, 14, len(ENC_FEATURES)), dtype=np.float32)
+    dow = np.arange(14) % 7
+    enc[:, :, 5], enc[:, :, 6] = np.sin(2 * np.pi * dow / 7), np.cos(2 * np.pi * dow / 7)
+    enc[0, :, 0], enc[0, :, 1] = 0.2, 1.0  # store 0 sold every day; store 1 was closed throughout
+    long_run = np.full((2, 7, 2), 0.35, dtype=np.float32)
+    prof = lookback_profile(enc, fallback=long_run)
+    np.testing.assert_allclose(prof[0], 0.2)  # a window with sales keeps its own level
+    np.testing.assert_allclose(prof[1], 0.35)  # the empty one: the long-run profile, not scaled 0
+    np.testing.assert_allclose(lookback_profile(enc)[1], 0.0)  # without a fallback: the old behaviour
+
+
+def test_store_profile_is_each_stores_weekday_by_promo_mean_over_the_fit_part(panel):
+    scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+    days = len(panel.dates) - 42
+    prof = store_profile(panel, scaled, days, neutral=0.5)
+    assert prof.shape == (len(panel.stores), 7, 2)
+    dow = np.asarray(panel.dates[:days].day_of_week)
+    sel = (dow == 2) & (panel.promo[3, :days] == 1) & np.isfinite(scaled[3, :days])
+    assert prof[3, 2, 1] == pytest.approx(float(scaled[3, :days][sel].mean()), abs=1e-6)
+    later = scaled.copy()
+    later[:, days:] += 5.0  # the validation window is never read
+    np.testing.assert_array_equal(store_profile(panel, later, days, neutral=0.5), prof)
+
+
+def test_the_long_run_level_carries_the_targets_season_not_the_windows():
+    season = np.arange(365, dtype=np.float32) / 100
+    look = pd.date_range("2014-05-01", periods=56).values[None, :]  # slots 120..175, mean 147.5
+    profile = np.zeros((1, 7, 2), dtype=np.float32)
+    fallback = empty_window_level(profile, season, look)
+    target = pd.DatetimeIndex(["2014-07-01"]).values[None, :]  # slot 181
+    level = fallback[0, 0, 0] + season_shift(season, look, target)[0, 0]
+    assert level == pytest.approx((181 - season.mean() * 100) / 100, abs=1e-5)  # profile + season - its mean
+    assert empty_window_level(profile, None, look) is profile and empty_window_level(None, season, look) is None
 
 
 def test_holiday_proximity_follows_each_states_calendar():

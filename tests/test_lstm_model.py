@@ -128,3 +128,19 @@ def test_a_file_with_pickled_code_is_refused_even_with_a_matching_card(model_pat
     bad.with_suffix(".json").write_text(json.dumps(card))
     with pytest.raises(ArtifactError, match="could not be loaded"):
         load_bundle(bad)
+
+
+def test_a_store_closed_through_the_whole_look_back_is_forecast_at_its_own_level(dataset):
+    """The refurbished stores (no row from July on) reopen at their usual level, not at the scale's midpoint."""
+    t = dataset.train
+    model = LSTMForecaster(QUICK).fit(t, CUT)
+    recent = t[(t[s.DATE] > CUT - pd.Timedelta(days=QUICK.lookback)) & (t[s.DATE] <= CUT)]
+    closed_through = sorted(set(t[s.STORE]) - set(recent[s.STORE]))
+    assert closed_through, "the synthetic data has stores in a refurbishment gap at the cut"
+    donor = recent[s.STORE].iat[0]
+    schedule = t[(t[s.STORE] == donor) & (t[s.DATE] > CUT) & (t[s.DATE] <= CUT + pd.Timedelta(days=14))]
+    schedule = schedule[schedule[s.OPEN] == 1].drop(columns=[s.SALES, s.CUSTOMERS])
+    for store in closed_through:
+        usual = t[(t[s.STORE] == store) & t[s.DATE].between("2014-01-01", "2014-06-30") & (t[s.SALES] > 0)]
+        forecast = model.predict_open(schedule.assign(**{s.STORE: store}))[0]
+        assert 0.75 < np.median(forecast) / usual[s.SALES].median() < 1.33

@@ -10,8 +10,8 @@ stores and, because the panel ends at the fit cut, never reach past it.
 from __future__ import annotations
 
 __all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "lookback_profile",
-           "profile_level", "holiday_proximity", "season_profile", "season_shift", "ENC_FEATURES", "DEC_FEATURES",
-           "LEVEL_INDEX"]
+           "profile_level", "holiday_proximity", "season_profile", "season_shift", "store_profile",
+           "empty_window_level", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX"]
 
 from dataclasses import dataclass
 
@@ -183,13 +183,15 @@ def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, prom
                     holiday_proximity(dates, states), step, horizon, level)
 
 
-def lookback_profile(enc: np.ndarray) -> np.ndarray:
+def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
     """(B, 7, 2) mean scaled sales per (day of week, promo) over each look-back window.
 
     A seasonal-naive level computed from the window alone (so a row's forecast still depends only on
     its store's history and its own inputs): the naive baseline's idea, handed to the network so it
     learns the correction instead of the whole weekly/promo profile. Empty cells fall back to the
-    day-of-week mean, then to the window mean.
+    day-of-week mean, then to the window mean. A window without one known day (a store closed for the
+    whole look-back: the 180 Rossmann stores missing from July to December 2014) takes ``fallback``
+    (B, 7, 2), the store's long-run profile (`empty_window_level`), when given.
     """
     sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
     dow = np.rint(np.arctan2(enc[..., 5], enc[..., 6]) * 7 / (2 * np.pi)).astype(np.int64) % 7
@@ -201,7 +203,49 @@ def lookback_profile(enc: np.ndarray) -> np.ndarray:
     by_dow = sums.sum(-1) / np.maximum(counts.sum(-1), 1)
     overall = (sales * known).sum(-1) / np.maximum(known.sum(-1), 1)
     by_dow = np.where(counts.sum(-1) > 0, by_dow, overall[:, None])
+    profile = np.where(counts > 0, sums / np.maximum(counts, 1), by_dow[..., None]).astype(np.float32)
+    if fallback is not None:
+        empty = ~known.any(axis=-1)
+        profile[empty] = fallback[empty]
+    return profile
+
+
+def store_profile(panel: Panel, scaled: np.ndarray, days: int, neutral: float) -> np.ndarray:
+    """(S, 7, 2) each store's mean scaled sales per (day of week, promo) over the first ``days`` panel days.
+
+    The level a store gets when its look-back window holds no sale at all (`lookback_profile`): before,
+    such a window fell to scaled 0, which is not the store's mean but about a third of it on the real
+    data (the network then forecast the reopened stores of January 2015 far too low). Empty cells fall
+    back to the store's weekday mean, then to ``neutral`` (the scaled value of the store's own mean).
+    """
+    part, open_days = scaled[:, :days], np.isfinite(scaled[:, :days])
+    dow = np.asarray(panel.dates[:days].day_of_week)
+    promo = panel.promo[:, :days] > 0
+    values = np.where(open_days, part, 0.0)
+    sums = np.zeros((len(panel.stores), 7, 2))
+    counts = np.zeros((len(panel.stores), 7, 2))
+    for d in range(7):
+        for p in (0, 1):
+            sel = open_days & (dow == d)[None, :] & (promo == bool(p))
+            sums[:, d, p] = np.where(sel, values, 0.0).sum(axis=1)
+            counts[:, d, p] = sel.sum(axis=1)
+    by_dow = sums.sum(-1) / np.maximum(counts.sum(-1), 1)
+    by_dow = np.where(counts.sum(-1) > 0, by_dow, neutral)
     return np.where(counts > 0, sums / np.maximum(counts, 1), by_dow[..., None]).astype(np.float32)
+
+
+def empty_window_level(profile: np.ndarray | None, season: np.ndarray | None, lookback_dates) -> np.ndarray | None:
+    """`lookback_profile`'s ``fallback``: the store's long-run profile, seen from a look-back window.
+
+    ``profile`` (B, 7, 2) is `store_profile` of each window's store, ``lookback_dates`` (B, L). The
+    season shift added later (`season_shift`) measures the change from the look-back weeks; a long-run
+    profile is the year's mean, so the window's own season is added back here and the sum is
+    ``profile + season(target) - mean(season)``.
+    """
+    if profile is None or season is None:
+        return profile
+    window_season = season[_day_of_year(lookback_dates)].mean(axis=-1)
+    return (profile + (window_season - season.mean())[:, None, None]).astype(np.float32)
 
 
 def profile_level(profile: np.ndarray, window: np.ndarray, dates: pd.DatetimeIndex | pd.Series,
@@ -265,11 +309,12 @@ def season_shift(season: np.ndarray | None, lookback_dates, target_dates) -> np.
 
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
                  lookback: int, horizon: int, holiday: np.ndarray | None = None,
-                 season: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 season: np.ndarray | None = None, profiles: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
 
     ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None);
-    ``season`` the `season_profile` added to each day's look-back level (none when None).
+    ``season`` the `season_profile` added to each day's look-back level (none when None), ``profiles``
+    the (S, 7, 2) `store_profile` taken by windows without a known day (scaled 0 when None).
     Raises ``ValueError`` when a window would start before the panel or end after it (that is, after
     the fit cut), so leakage past the cut cannot happen silently.
     """
@@ -283,10 +328,12 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     t = origins[:, None] + steps[None, :]
     si = np.broadcast_to(store_index[:, None], t.shape)
     # calendar features once per panel day, then gathered: the same values future_features gives a row
-    level = profile_level(lookback_profile(enc), np.arange(len(origins))[:, None], panel.dates[t.ravel()],
-                          panel.promo[si, t])
     days = np.asarray(panel.dates.values)
-    level = level + season_shift(season, days[origins[:, None] + offsets[None, :]], days[t])
+    look_days = days[origins[:, None] + offsets[None, :]]
+    fallback = empty_window_level(None if profiles is None else profiles[store_index], season, look_days)
+    level = profile_level(lookback_profile(enc, fallback), np.arange(len(origins))[:, None],
+                          panel.dates[t.ravel()], panel.promo[si, t])
+    level = level + season_shift(season, look_days, days[t])
     if holiday is None:
         holiday = np.broadcast_to(holiday_proximity(panel.dates, np.array([""]))[None], (len(panel.stores),
                                                                                        len(panel.dates), 2))

@@ -29,6 +29,7 @@ from storecast.models.lstm.dataset import (
     LEVEL_INDEX,
     SalesScaler,
     build_panel,
+    empty_window_level,
     encoder_inputs,
     future_features,
     holiday_proximity,
@@ -37,6 +38,7 @@ from storecast.models.lstm.dataset import (
     profile_level,
     season_profile,
     season_shift,
+    store_profile,
 )
 from storecast.windows import check_window
 
@@ -144,15 +146,17 @@ class LSTMForecaster:
         holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
         # the yearly cycle from the training part only (the validation window's days stay unseen)
         self.season_ = season_profile(panel, scaled, T - cfg.horizon) if cfg.season else None
+        at_store_mean = float(self.scaler_.scaler_.min_[0])  # the scaled value of a day at its store's mean
+        self.store_profile_: np.ndarray | None = store_profile(panel, scaled, T - cfg.horizon, at_store_mean)
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
-                                         cfg.lookback, cfg.horizon, holiday, self.season_))
+                                         cfg.lookback, cfg.horizon, holiday, self.season_, self.store_profile_))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
         def draw_epoch():
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
             batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
-                                               self.season_))
+                                               self.season_, self.store_profile_))
             return batch, torch.from_numpy(rng.permutation(len(stores)))
 
         self.history_ = train_with_early_stopping(
@@ -234,8 +238,10 @@ class LSTMForecaster:
                 " (the days after its cut or after the end of the history given); pass recent history or retrain",
                 column=s.DATE))
         promo = rows[s.PROMO].to_numpy(np.float32)
-        base = profile_level(lookback_profile(windows), store_index, rows[s.DATE], promo)
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
+        fallback = empty_window_level(self.store_profile_, self.season_,
+                                      np.broadcast_to(lookback_days, (len(self.stores_), len(lookback_days))))
+        base = profile_level(lookback_profile(windows, fallback), store_index, rows[s.DATE], promo)
         base = base + season_shift(self.season_, lookback_days[None, :],
                                    np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None])[:, 0]
         dec = future_features(
@@ -283,6 +289,8 @@ class LSTMForecaster:
         })
         if self.season_ is not None:
             out["season"] = torch.from_numpy(self.season_)
+        if self.store_profile_ is not None:
+            out["store_profile"] = torch.from_numpy(self.store_profile_)
         return out
 
     @classmethod
@@ -305,6 +313,8 @@ class LSTMForecaster:
                              LEVEL_INDEX)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.season_ = tensors["season"].numpy() if "season" in tensors else None
+        # a model saved before the store profiles existed keeps its old fallback (scaled 0)
+        self.store_profile_ = tensors["store_profile"].numpy() if "store_profile" in tensors else None
         self.net_.eval()
         self.device_ = "cpu"  # the tensors were loaded onto the CPU (map_location); `to` moves them
         self.cut_ = pd.Timestamp(card["cut"])
