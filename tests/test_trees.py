@@ -81,6 +81,27 @@ def test_refit_prep_keeps_the_calibration_trees_and_refreshes_the_store_statisti
     assert (model.predict(rows) > 0).all()
 
 
+@pytest.mark.parametrize("calibration_seeds", [1, None])
+def test_the_calibration_stage_fits_one_seed_while_the_served_model_averages_them(ds, calibration_seeds):
+    """The intervals come from the errors of the calibration-stage model: one LightGBM seed by default."""
+    from storecast.models.training import fit_model
+
+    until = ds.train[s.DATE].max() - pd.Timedelta(days=43)
+    X, y = training_rows(ds.train, ds.store, until)
+    settings = {**SMALL_LGBM, "seeds": 2}
+    model = fit_model(X, y, calibration_seeds=calibration_seeds, **settings)
+    served = model.estimator_.named_steps["model"].estimator_
+    assert len(served.estimators_) == 2  # the served model still averages both seeds
+    early = X[s.DATE] <= X[s.DATE].max() - pd.Timedelta(days=42)
+    stage_seeds = 2 if calibration_seeds is None else calibration_seeds
+    stage = make_pipeline("lgbm", **{**settings, "seeds": stage_seeds}).fit(X[early], y[early])
+    assert model.calibration_["rmspe"] == pytest.approx(rmspe(y[~early], stage.predict(X[~early])), rel=1e-12)
+    with pytest.raises(ValueError, match="refit=True"):
+        from storecast.models.conformal import ConformalRegressor
+
+        ConformalRegressor(make_pipeline("lgbm", **settings), calibration_estimator=stage, refit=False).fit(X, y)
+
+
 _CLIPPED = "predictions are Sales, clipped at 0; this check's centred target is negative half the time"
 
 
