@@ -144,3 +144,14 @@ def test_a_store_closed_through_the_whole_look_back_is_forecast_at_its_own_level
         usual = t[(t[s.STORE] == store) & t[s.DATE].between("2014-01-01", "2014-06-30") & (t[s.SALES] > 0)]
         forecast = model.predict_open(schedule.assign(**{s.STORE: store}))[0]
         assert 0.75 < np.median(forecast) / usual[s.SALES].median() < 1.33
+
+
+def test_a_model_trained_on_other_inputs_is_refused_with_a_retrain_hint(model_path, tmp_path):
+    """A file whose card lists other known-future inputs than today's network reads is not loaded."""
+    old = tmp_path / model_path.name
+    old.write_bytes(model_path.read_bytes())
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    card["features"]["decoder"] = [n for n in card["features"]["decoder"] if n != "step"]
+    old.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ArtifactError, match="other LSTM inputs.*storecast lstm train"):
+        load_bundle(old)
