@@ -53,7 +53,8 @@ def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str =
 
     ``calibration_seeds``: how many LightGBM seeds the calibration-stage model averages (None: as
     many as the served model). One by default: the stage only measures forecast errors for the
-    intervals, and a single model costs a third of three (docs/modeling.md, "Cheaper fits").
+    intervals, and a single model costs a third of three (docs/modeling.md, "The calibration stage with
+    one seed").
     """
     calibration = None
     if kind == "lgbm" and refit is True and calibration_seeds is not None:

@@ -389,7 +389,8 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
     if inputs is not None and list(inputs) != list(DEC_FEATURES):
         raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
-                            f"inputs; this storecast feeds {len(DEC_FEATURES)}): retrain it with `storecast lstm train`.")
+                            f"inputs; this storecast feeds {len(DEC_FEATURES)}): retrain it with "
+                            "`storecast lstm train`.")
     try:
         tensors = torch.load(path, weights_only=True, map_location="cpu")
         held = tensors.pop(_FACTS, None)
