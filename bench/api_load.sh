@@ -10,7 +10,10 @@
 #   2. the same CONNECTIONS clients offering 300 requests/s in total at a constant pace (send slots
 #      from bench/api_wrk.lua's RATE schedule): the latency a client sees at the target load;
 #   3. a 1,000-row POST /predict batch, 1 connection for 10 s (p50/p99);
-# and reports the server's peak RSS (VmHWM from /proc). Always stops the server.
+#   4. one connection sending single-row requests back to back (p50/p99 a lone client sees);
+#   5. the reference in the same run: a bare FastAPI endpoint (bench/bare_api.py) under load 1, and the
+#      ratio of the two request rates;
+# and reports the server's peak RSS (VmHWM from /proc). Always stops the servers.
 # wrk rather than hey/locust: it is a Debian package, its Lua hook sends POST bodies, it reports
 # exact latency percentiles and uses little CPU, which matters when client and server share 2 cores.
 set -euo pipefail
@@ -38,13 +41,18 @@ curl -fsS "$BASE/ready" >/dev/null
 # The uvicorn process that serves: the storecast process itself when --workers is 1.
 PID=$SERVER
 
-STORE=$(curl -fsS "$BASE/model" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['stores'][0])")
+curl -fsS "$BASE/model" >"$TMP/model.json"
+STORE=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['stores'][0])" "$TMP/model.json")
 "$PY" - "$TMP" "$STORE" <<'PYEOF'
 import json, sys
 tmp, store = sys.argv[1], int(sys.argv[2])
 row = {"id": 1, "store": store, "date": "2015-08-03", "open": 1, "promo": 1,
        "state_holiday": "0", "school_holiday": 0}
 open(f"{tmp}/one.json", "w").write(json.dumps({"rows": [row]}))
+stores = json.load(open(f"{tmp}/model.json"))["stores"]
+# one single-row body per line, each for another store: requests of different stores may share a
+# prediction call (api/batching.py merges them), requests of one store may not (its schedule context)
+open(f"{tmp}/many.json", "w").write("\n".join(json.dumps({"rows": [dict(row, store=int(s_))]}) for s_ in stores))
 rows = [dict(row, id=i, date=f"2015-08-{1 + i % 31:02d}", promo=i % 2) for i in range(1000)]
 open(f"{tmp}/batch.json", "w").write(json.dumps({"rows": rows}))
 PYEOF
@@ -64,6 +72,12 @@ N=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$TMP/sat.txt")
 # Server CPU per request does not depend on how much CPU other processes took meanwhile.
 awk -v c="$((C1 - C0))" -v n="$N" -v hz="$(getconf CLK_TCK)" \
   'BEGIN {printf "server CPU per request: %.2f ms (=> %.0f req/s per fully free core)\n", 1000*c/hz/n, n*hz/c}'
+echo "== single-row /predict, each request another store: $CONNS connections, ${DURATION}s"
+BODY_FILE="$TMP/many.json" wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 5s -s "$HERE/api_wrk.lua" \
+  "$BASE/predict" | tee "$TMP/many.txt" | grep '^RESULT'
+echo "== single-row /predict: 1 connection back to back, ${DURATION}s"
+BODY_FILE="$TMP/one.json" wrk -t1 -c1 -d"${DURATION}s" --timeout 5s -s "$HERE/api_wrk.lua" \
+  "$BASE/predict" | grep '^RESULT'
 echo "== single-row /predict: $CONNS connections offering 300 req/s in total, ${DURATION}s"
 BODY_FILE="$TMP/one.json" RATE=300 THREADS=2 wrk -t2 -c"$CONNS" -d"${DURATION}s" \
   --timeout 5s -s "$HERE/api_wrk.lua" "$BASE/predict" | grep '^RESULT'
@@ -74,3 +88,24 @@ BODY_FILE="$TMP/batch.json" wrk -t1 -c1 -d10s --timeout 10s -s "$HERE/api_wrk.lu
 echo "server peak RSS (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$PID/status)"
 kill -INT "$SERVER"; wait "$SERVER" 2>/dev/null || true
 grep -o 'shutting down: .*' "$TMP/server.log" || true
+# The reference in the same run: a bare FastAPI endpoint on the same stack (bench/bare_api.py), same body.
+BARE_PORT=$("$PY" -c "from storecast.cli.server_process import free_port; print(free_port())")
+"$PY" -m uvicorn bare_api:app --app-dir "$HERE" --host 127.0.0.1 --port "$BARE_PORT" --no-access-log \
+  --log-level warning >"$TMP/bare.log" 2>&1 &
+BARE=$!
+trap 'kill "$SERVER" "$BARE" 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 60); do
+  curl -fsS -X POST -d '{}' "http://127.0.0.1:$BARE_PORT/predict" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+BODY_FILE="$TMP/one.json" wrk -t1 -c4 -d3s -s "$HERE/api_wrk.lua" "http://127.0.0.1:$BARE_PORT/predict" >/dev/null
+echo "== reference: bare FastAPI endpoint, single-row body, $CONNS connections, ${DURATION}s"
+BODY_FILE="$TMP/one.json" wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 5s -s "$HERE/api_wrk.lua" \
+  "http://127.0.0.1:$BARE_PORT/predict" | tee "$TMP/bare.txt" | grep '^RESULT'
+kill "$BARE"; wait "$BARE" 2>/dev/null || true
+for kind in sat many; do
+  awk -v k="$kind" -v a="$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$TMP/$kind.txt")" \
+      -v b="$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$TMP/bare.txt")" \
+    'BEGIN {printf "storecast /predict closed loop (%s) / bare endpoint: %.3fx (issue 16: >= 0.33x)\n", \
+            (k == "sat" ? "one store" : "many stores"), a / b}'
+done

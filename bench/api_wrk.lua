@@ -1,9 +1,13 @@
 -- wrk script for bench/api_load.sh: POST the JSON body in $BODY_FILE, count non-200 answers,
 -- print one machine-readable summary line at the end.
+-- A BODY_FILE of several lines holds one body per line: each request sends the next one (the
+-- single-row requests of many stores, as a chain's clients send them); one line: the same body always.
 local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
+local bodies = {}
+for line in f:lines() do if #line > 0 then table.insert(bodies, line) end end
 f:close()
+wrk.method = "POST"
+wrk.body = bodies[1]
 wrk.headers["Content-Type"] = "application/json"
 local token = os.getenv("STORECAST_API_TOKEN")
 if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
@@ -41,6 +45,14 @@ end
 
 function init(args)
   bad = 0
+  next_body = math.random(#bodies)
+end
+
+if #bodies > 1 then
+  function request()
+    next_body = next_body % #bodies + 1
+    return wrk.format(nil, nil, nil, bodies[next_body])
+  end
 end
 
 function response(status, headers, body)
