@@ -19,8 +19,11 @@ from storecast.features.build import make_preprocessor
 
 LOSSES = ("log", "mse", "relative")
 KINDS = ("lgbm", "rf")
-# Below this many rows a single thread is faster than waking a thread pool (API single-row latency).
+# Below this many rows joblib's start-up costs more than a forest's prediction (API single-row latency).
 _SMALL_BATCH = 2_000
+# LightGBM's OpenMP pool pays off from two rows on (one booster of the full-data model, 1 / 2 threads:
+# 1 row 0.071 / 0.072 ms, 10 rows 1.28 / 0.68 ms, 1,000 rows 116 / 62 ms; docs/benchmarks.md).
+_LGBM_ONE_THREAD_BELOW = 2
 
 # max_bin 63 + subsample 0.5 were tried for cheaper fits (issue 13): about 10% less CPU per fit, and
 # the seasonal backtest mean got worse (0.1127 vs 0.1117, docs/modeling.md), so these stay.
@@ -160,8 +163,10 @@ def _predict(est, X) -> np.ndarray:
     small = np.shape(X)[0] < _SMALL_BATCH
     if hasattr(est, "booster_"):
         # LightGBM: call the Booster directly (the sklearn wrapper deep-copies its params on every
-        # call, ~1 ms) and stay on one thread for small batches (waking the pool costs more).
-        return est.booster_.predict(X, num_threads=1) if small else est.booster_.predict(X)
+        # call, ~1 ms) and keep a lone row on one thread (waking the pool gains nothing there).
+        if np.shape(X)[0] < _LGBM_ONE_THREAD_BELOW:
+            return est.booster_.predict(X, num_threads=1)
+        return est.booster_.predict(X)
     if small and getattr(est, "n_jobs", None) not in (None, 1):
         n_jobs = est.n_jobs
         est.n_jobs = 1  # joblib start-up dominates a single-row forest prediction
