@@ -42,14 +42,13 @@ curl -fsS "$BASE/ready" >/dev/null
 PID=$SERVER
 
 curl -fsS "$BASE/model" >"$TMP/model.json"
-STORE=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['stores'][0])" "$TMP/model.json")
-"$PY" - "$TMP" "$STORE" <<'PYEOF'
+"$PY" - "$TMP" <<'PYEOF'
 import json, sys
-tmp, store = sys.argv[1], int(sys.argv[2])
-row = {"id": 1, "store": store, "date": "2015-08-03", "open": 1, "promo": 1,
+tmp = sys.argv[1]
+stores = json.load(open(f"{tmp}/model.json"))["stores"]
+row = {"id": 1, "store": int(stores[0]), "date": "2015-08-03", "open": 1, "promo": 1,
        "state_holiday": "0", "school_holiday": 0}
 open(f"{tmp}/one.json", "w").write(json.dumps({"rows": [row]}))
-stores = json.load(open(f"{tmp}/model.json"))["stores"]
 # one single-row body per line, each for another store: requests of different stores may share a
 # prediction call (api/batching.py merges them), requests of one store may not (its schedule context)
 open(f"{tmp}/many.json", "w").write("\n".join(json.dumps({"rows": [dict(row, store=int(s_))]}) for s_ in stores))

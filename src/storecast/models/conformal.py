@@ -102,6 +102,8 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         ``progress`` is an optional callable(str) told about each stage (CLI progress bars).
         """
         self._check_params()
+        if self.calibration_estimator is not None and self.refit is not True:
+            raise ValueError("`calibration_estimator` needs refit=True: the calibration-stage model must not serve.")
         say = progress or (lambda _msg: None)
         y = np.asarray(y, dtype=float)
         days = to_days(X[s.DATE])
@@ -109,8 +111,6 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         if early.sum() == 0 or (~early).sum() == 0:
             raise ValueError("`X` must span more than `calibration_days` days to calibrate intervals.")
         say("fit calibration-stage model")
-        if self.calibration_estimator is not None and self.refit is not True:
-            raise ValueError("`calibration_estimator` needs refit=True: the calibration-stage model must not serve.")
         stage = self.estimator if self.calibration_estimator is None else self.calibration_estimator
         first = clone(stage).fit(X[early], y[early])
         final = None

@@ -66,7 +66,7 @@ def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str =
 
 def _describe_stage(model: ConformalRegressor) -> str:
     """What measured the calibration errors: the served model's settings, or its one-seed version."""
-    if getattr(model, "calibration_estimator", None) is None:
+    if model.calibration_estimator is None:
         return "the served model's settings, fitted to the calibration cut"
     tree = model.calibration_estimator.named_steps["model"].estimator
     seeds = len(getattr(tree, "estimators", [tree]))  # a VotingRegressor of seeds, or one model

@@ -199,15 +199,20 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None) -> np.
     b, j = np.nonzero(known)
     cell[b, j, dow[b, j], promo[b, j].astype(np.int64)] = 1.0
     sums = np.einsum("bl,bldp->bdp", sales.astype(np.float32), cell)
-    counts = cell.sum(axis=1)
-    by_dow = sums.sum(-1) / np.maximum(counts.sum(-1), 1)
     overall = (sales * known).sum(-1) / np.maximum(known.sum(-1), 1)
-    by_dow = np.where(counts.sum(-1) > 0, by_dow, overall[:, None])
-    profile = np.where(counts > 0, sums / np.maximum(counts, 1), by_dow[..., None]).astype(np.float32)
+    profile = _cell_means(sums, cell.sum(axis=1), overall[:, None])
     if fallback is not None:
         empty = ~known.any(axis=-1)
         profile[empty] = fallback[empty]
     return profile
+
+
+def _cell_means(sums: np.ndarray, counts: np.ndarray, last_resort) -> np.ndarray:
+    """(B, 7, 2) means from per-cell ``sums`` and ``counts``; an empty cell takes its weekday's mean, an
+    empty weekday ``last_resort`` (broadcast against (B, 7)): the one fallback rule of both profiles."""
+    by_dow = sums.sum(-1) / np.maximum(counts.sum(-1), 1)
+    by_dow = np.where(counts.sum(-1) > 0, by_dow, last_resort)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), by_dow[..., None]).astype(np.float32)
 
 
 def store_profile(panel: Panel, scaled: np.ndarray, days: int, neutral: float) -> np.ndarray:
@@ -229,15 +234,14 @@ def store_profile(panel: Panel, scaled: np.ndarray, days: int, neutral: float) -
             sel = open_days & (dow == d)[None, :] & (promo == bool(p))
             sums[:, d, p] = np.where(sel, values, 0.0).sum(axis=1)
             counts[:, d, p] = sel.sum(axis=1)
-    by_dow = sums.sum(-1) / np.maximum(counts.sum(-1), 1)
-    by_dow = np.where(counts.sum(-1) > 0, by_dow, neutral)
-    return np.where(counts > 0, sums / np.maximum(counts, 1), by_dow[..., None]).astype(np.float32)
+    return _cell_means(sums, counts, neutral)
 
 
 def empty_window_level(profile: np.ndarray | None, season: np.ndarray | None, lookback_dates) -> np.ndarray | None:
     """`lookback_profile`'s ``fallback``: the store's long-run profile, seen from a look-back window.
 
-    ``profile`` (B, 7, 2) is `store_profile` of each window's store, ``lookback_dates`` (B, L). The
+    ``profile`` (B, 7, 2) is `store_profile` of each window's store, ``lookback_dates`` (B, L), or (1, L)
+    when every window ends on the same day. The
     season shift added later (`season_shift`) measures the change from the look-back weeks; a long-run
     profile is the year's mean, so the window's own season is added back here and the sum is
     ``profile + season(target) - mean(season)``.

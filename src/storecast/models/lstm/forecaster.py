@@ -239,8 +239,8 @@ class LSTMForecaster:
                 column=s.DATE))
         promo = rows[s.PROMO].to_numpy(np.float32)
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
-        fallback = empty_window_level(self.store_profile_, self.season_,
-                                      np.broadcast_to(lookback_days, (len(self.stores_), len(lookback_days))))
+        # every store's window ends at the same cut: its season is computed once and broadcast
+        fallback = empty_window_level(self.store_profile_, self.season_, lookback_days[None, :])
         base = profile_level(lookback_profile(windows, fallback), store_index, rows[s.DATE], promo)
         base = base + season_shift(self.season_, lookback_days[None, :],
                                    np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None])[:, 0]
