@@ -72,7 +72,7 @@ def _overrides(text: str) -> dict[str, float | int | str]:
 
 
 def _bundle(ds, threads: int, keep: Path | None = None, **params) -> tuple[float, float]:
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     if keep is not None:  # the timed model is kept (to check predict / the API on it afterwards)
         return _timed(lambda: train_bundle(ds, "lgbm", models_dir=keep, n_jobs=threads, **params))

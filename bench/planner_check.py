@@ -72,7 +72,7 @@ def agreement(score: pd.Series, truth: pd.Series) -> dict[str, float]:
 def _model(args, dataset, cut: pd.Timestamp) -> Path:
     if args.model:
         return Path(args.model)
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     out = Path(tempfile.mkdtemp(prefix="planner-check-"))
     return train_bundle(dataset, "lgbm", until=cut, models_dir=out, n_estimators=args.trees)

@@ -3,9 +3,9 @@
 Usage: ``python bench/predict_latency.py [--model PATH] [--repeats 300] [--sizes 1,10,100,1000]``.
 
 Without ``--model`` a small LightGBM bundle is trained on synthetic data with
-``storecast.models.training.train_bundle`` (about a minute), so the figure is the per-call overhead
+``storecast.train_run.train_bundle`` (about a minute), so the figure is the per-call overhead
 of the inference path rather than the tree walk of a big model. Rows are built the way the API
-builds them (``api.serving.rows_frame``), for stores the model knows, on dates just after its fit
+builds them (``api.rows.RequestRows.frame``), for stores the model knows, on dates just after its fit
 window. Wall time per call (``perf_counter``) and CPU time per call (``process_time``) are both
 reported: on a shared machine the CPU figure is the one that does not depend on the neighbours.
 """
@@ -28,7 +28,7 @@ def _train(out: Path) -> Path:
     """A small LightGBM bundle on synthetic data (50 stores, 2013-01..2015-07)."""
     from storecast.data.contract import load_dataset
     from storecast.data.synthetic import write_synthetic
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     data = write_synthetic(out / "data", n_stores=50, seed=0)
     dataset = load_dataset(data)
@@ -37,14 +37,14 @@ def _train(out: Path) -> Path:
 
 def _rows(bundle, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` API-shaped open-day rows, distinct (Store, Date) pairs of known stores on the 48 days after the fit."""
-    from storecast.api.serving import _store_facts, rows_frame
+    from storecast.api.rows import RequestRows
 
-    stores = _store_facts(bundle).stores
+    stores = bundle.facts.stores
     end = pd.Timestamp(bundle.card.get("training", {}).get("end", "2015-07-31"))
     first = (end - pd.Timestamp("1970-01-01")).days + 1
     pick = rng.choice(len(stores) * 48, n, replace=False)  # the contract refuses a repeated (Store, Date)
-    return rows_frame(stores[pick // 48], first + pick % 48, np.ones(n, dtype=np.int8), rng.integers(0, 2, n),
-                      ["0"] * n, rng.integers(0, 2, n))
+    return RequestRows(stores[pick // 48], first + pick % 48, np.ones(n, dtype=np.int8), rng.integers(0, 2, n),
+                       ["0"] * n, rng.integers(0, 2, n)).frame()
 
 
 def _time(bundle, rows: pd.DataFrame, repeats: int) -> tuple[np.ndarray, np.ndarray]:

@@ -90,7 +90,7 @@ def _child(engine: str, data: str, models: str, trees: int, workers: int, schedu
         if threads:
             params["n_jobs"] = threads
         from storecast.data.contract import load_dataset
-        from storecast.models.training import train_bundle
+        from storecast.train_run import train_bundle
 
         train_bundle(load_dataset(data), "lgbm", models_dir=models, **params)
     else:

@@ -129,9 +129,10 @@ def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_pat
     from fastapi.testclient import TestClient
 
     from storecast.api import create_app
-    from storecast.api.serving import ServedModel, StoreFacts
+    from storecast.api.serving import ServedModel
     from storecast.artifacts import TreeBundle
     from storecast.config import Settings
+    from storecast.features.facts import StoreFacts
 
     path = save_bundle({"a": 1}, kind="lgbm", models_dir=tmp_path)  # a valid archive, a matching card
     with pytest.raises(ArtifactError, match="holds a builtins.dict, not a fitted storecast model"):

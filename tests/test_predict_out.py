@@ -25,7 +25,7 @@ def data_dir(synthetic_dir, tmp_path_factory):
 def model(data_dir, tmp_path_factory):
     """A tiny LightGBM bundle trained on ``data_dir`` (its card says training ended 2014-12-31)."""
     from storecast.data.contract import load_dataset
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     return train_bundle(load_dataset(data_dir), "lgbm", models_dir=tmp_path_factory.mktemp("m"),
                         n_estimators=20, num_leaves=7)

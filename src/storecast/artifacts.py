@@ -30,13 +30,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from storecast.card import card_facts, card_path_of, check_facts, inspect_card, read_card
 from storecast.errors import ArtifactError
+
+if TYPE_CHECKING:
+    from storecast.features.facts import StoreFacts
+
 from storecast.publish import (  # re-exported: the names model files are written and checked with
     _STAMP,
     check_sha256,
@@ -82,6 +86,7 @@ class Bundle(Protocol):
     kind: str
     path: Path
     card: dict
+    facts: StoreFacts  # the stores it was fitted on, their states, Sunday opening, the promo phase
 
     def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, lower, upper) Sales for rows of open days."""
@@ -99,6 +104,16 @@ class TreeBundle:
     level: float = 0.8
     # models.compiled.CompiledTrees serving the booster's predict, or None (LightGBM's own, or a forest)
     compiled: Any = field(default=None, repr=False)
+    facts: StoreFacts = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from sklearn.pipeline import Pipeline
+
+        from storecast.features.facts import StoreFacts, store_facts
+
+        pipe = getattr(self.model, "estimator_", None)  # ConformalRegressor -> Pipeline([prep, model])
+        prep = pipe.named_steps.get("prep") if isinstance(pipe, Pipeline) else None
+        self.facts = store_facts(prep) if isinstance(prep, Pipeline) else StoreFacts()
 
     def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, lower, upper) at ``self.level`` for open-day rows."""

@@ -1,4 +1,4 @@
-"""Runtime settings (paths, seed, server) read from ``STORECAST_*`` environment variables.
+"""Runtime settings (paths, server, limits) read from ``STORECAST_*`` environment variables.
 
 Hyperparameters do not live here: they belong to estimators and CLI options. Settings that would make
 the server unsafe (an empty or short API token) are refused here, at start-up, never silently used.

@@ -6,10 +6,9 @@ row per input row in input order, closed days set to 0 (a closed store sells not
 
 from __future__ import annotations
 
-__all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "nested_estimators", "calibrated_through",
+__all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "calibrated_through",
            "training_start"]
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,31 +22,15 @@ OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
 _MAX_STORES_LISTED = 20
 
 
-def nested_estimators(obj: Any, depth: int = 0) -> Iterator[Any]:
-    """The bundle and every estimator nested in it (conformal wrapper -> pipeline -> its steps).
-
-    One walk for every reader of fitted facts (the store check here, the API's store facts).
-    """
-    yield obj
-    if depth < 6:
-        for name in ("model", "estimator_", "pipeline"):
-            child = getattr(obj, name, None)
-            if child is not None:
-                yield from nested_estimators(child, depth + 1)
-        for _, step in getattr(obj, "steps", None) or ():
-            yield from nested_estimators(step, depth + 1)
-
-
 def model_stores(bundle: Any) -> np.ndarray | None:
-    """Sorted ids of the stores the model was trained with (rows in its train.csv); None when it does not say.
+    """Sorted ids of the stores the model was trained with (``Bundle.facts``); None when it does not say.
 
     Why not store.csv: the fitted store tables hold the stores that had training rows, so a store
     listed in store.csv without any sales history is as unknown to the model as one never listed.
     """
-    for est in nested_estimators(bundle):
-        if hasattr(est, "stores_") and hasattr(est, "states_"):
-            return np.sort(np.asarray(est.stores_, dtype=np.int64))
-    return None
+    facts = getattr(bundle, "facts", None)
+    stores = getattr(facts, "stores", None)
+    return None if stores is None or not len(stores) else np.asarray(stores, dtype=np.int64)
 
 
 def _training(bundle: Any, key: str) -> pd.Timestamp | None:

@@ -42,7 +42,7 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
 
     ``params`` go to the regressor (e.g. ``n_estimators=300``).
     """
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     return train_bundle(data, kind, pd.Timestamp(until) if until is not None else None, models_dir, **params)
 

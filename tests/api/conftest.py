@@ -1,7 +1,7 @@
 """API fixtures: one tiny REAL model trained once per session on the synthetic data, and clients.
 
 No stub model anywhere: every API test predicts with a LightGBM bundle trained by
-``storecast.models.training.train_bundle`` on the conftest ``dataset`` (12 stores, 2013-2014).
+``storecast.train_run.train_bundle`` on the conftest ``dataset`` (12 stores, 2013-2014).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ TINY = {"n_estimators": 40, "num_leaves": 15}
 @pytest.fixture(scope="session")
 def models_dir(dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory holding one freshly trained tiny LightGBM bundle (and its JSON card)."""
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     out = tmp_path_factory.mktemp("models")
     train_bundle(dataset, "lgbm", models_dir=out, **TINY)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.api.batching import MicroBatcher
-from storecast.api.serving import rows_frame
+from storecast.api.rows import RequestRows
 from storecast.predict import predict_frame
 
 
@@ -44,16 +44,16 @@ def test_concurrent_single_rows_share_calls_and_stay_exact(bundle, dataset):
     offline = predict_frame(bundle, test)
     calls = []
 
-    def run(columns):
-        calls.append(len(columns[0]))
-        out = predict_frame(bundle, rows_frame(*columns))
+    def run(rows: RequestRows):
+        calls.append(len(rows))
+        out = predict_frame(bundle, rows.frame())
         return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
 
     def columns(i: int):
         r = test.iloc[i]
         day = (np.datetime64(r[s.DATE], "D") - np.datetime64("1970-01-01", "D")).astype(np.int64)
-        return (np.array([r[s.STORE]], dtype=np.int64), np.array([day]), np.array([r[s.OPEN]]),
-                np.array([r[s.PROMO]]), [str(r[s.STATE_HOLIDAY])], np.array([r[s.SCHOOL_HOLIDAY]]))
+        return RequestRows([r[s.STORE]], [day], [r[s.OPEN]], [r[s.PROMO]], [str(r[s.STATE_HOLIDAY])],
+                           [r[s.SCHOOL_HOLIDAY]])
 
     async def main():
         batcher = MicroBatcher(run)
@@ -66,13 +66,13 @@ def test_concurrent_single_rows_share_calls_and_stay_exact(bundle, dataset):
 
 
 def test_a_failing_request_does_not_fail_its_batch_neighbours():
-    def run(columns):
-        if (columns[0] < 0).any():
+    def run(rows: RequestRows):
+        if (rows.store < 0).any():
             raise ValueError("bad store")
-        return columns[0] * 1.0, columns[0] * 0.5, columns[0] * 2.0
+        return rows.store * 1.0, rows.store * 0.5, rows.store * 2.0
 
     def one(store: int):
-        return (np.array([store]), np.array([0]), np.array([1]), np.array([0]), ["0"], np.array([0]))
+        return RequestRows([store], [0], [1], [0], ["0"], [0])
 
     async def main():
         batcher = MicroBatcher(run)
@@ -91,14 +91,14 @@ def test_requests_for_the_same_store_are_never_merged(bundle, dataset):
 
     def request(store_id: int, days: list[int]):
         n = len(days)
-        return (np.full(n, store_id, dtype=np.int64), first + np.array(days), np.ones(n), np.zeros(n),
-                ["0"] * n, np.zeros(n))
+        return RequestRows(np.full(n, store_id), first + np.array(days), np.ones(n), np.zeros(n), ["0"] * n,
+                           np.zeros(n))
 
     calls = []
 
-    def run(columns):
-        calls.append(int((columns[0] == store).sum()))  # rows of the shared store in this call
-        out = predict_frame(bundle, rows_frame(*columns))
+    def run(rows: RequestRows):
+        calls.append(int((rows.store == store).sum()))  # rows of the shared store in this call
+        out = predict_frame(bundle, rows.frame())
         return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
 
     other = int(dataset.test[s.STORE].iloc[-1])

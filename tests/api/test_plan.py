@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from storecast.api.plan import DEFAULT_PROMO_ANCHOR, default_plan, holiday_codes, school_flags
-from storecast.api.serving import StoreFacts
+from storecast.features.facts import StoreFacts
 
 
 def _days(*iso: str) -> np.ndarray:

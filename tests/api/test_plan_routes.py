@@ -76,7 +76,7 @@ def test_an_extra_promo_week_moves_only_its_own_days_by_what_the_model_says(clie
     Adding promos cannot remove sales on other days (a forecast depends on its own row only); on the promo
     days themselves the difference is whatever the model forecasts, negative included (docs/planner.md).
     """
-    from storecast.api.serving import rows_frame
+    from storecast.api.rows import RequestRows
     from storecast.predict import predict_frame
 
     usual = _plan(client)["usual"]["days"]
@@ -85,8 +85,8 @@ def test_an_extra_promo_week_moves_only_its_own_days_by_what_the_model_says(clie
     diff = {d["date"]: d["sales"] for d in out["difference"]["days"]}
     assert all(v == 0.0 for day, v in diff.items() if day not in week)
     days = np.array([(dt.date.fromisoformat(d) - dt.date(1970, 1, 1)).days for d in week])
-    on, off = (predict_frame(bundle, rows_frame(np.full(5, 1), days, np.ones(5), np.full(5, flag), ["0"] * 5,
-                                                np.zeros(5)))["Sales"].to_numpy() for flag in (1, 0))
+    on, off = (predict_frame(bundle, RequestRows(np.full(5, 1), days, np.ones(5), np.full(5, flag), ["0"] * 5,
+                                                 np.zeros(5)).frame())["Sales"].to_numpy() for flag in (1, 0))
     assert [diff[d] for d in week] == pytest.approx((on - off).tolist(), rel=1e-9)
     assert out["difference"]["total"] == pytest.approx(float((on - off).sum()), rel=1e-9)
     assert out["difference"]["total"] > 0  # on the synthetic data a promo sells more, and the model learned it

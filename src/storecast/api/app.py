@@ -20,12 +20,13 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 
 from storecast import __version__
-from storecast.api.batching import Columns, MicroBatcher, Result
+from storecast.api.batching import MicroBatcher, Result
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, page, plan, predict
-from storecast.api.serving import ServedModel, load_served, rows_frame
+from storecast.api.rows import RequestRows
+from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
 from storecast.errors import StorecastError
 
@@ -33,8 +34,8 @@ log = logging.getLogger("storecast.api")
 
 
 def _predict_columns(served: ServedModel):
-    def run(columns: Columns) -> Result:
-        return served.predict(rows_frame(*columns))
+    def run(rows: RequestRows) -> Result:
+        return served.predict(rows)
 
     return run
 

@@ -15,7 +15,7 @@ the request that caused it.
 
 from __future__ import annotations
 
-__all__ = ["Columns", "MicroBatcher"]
+__all__ = ["MicroBatcher"]
 
 import asyncio
 import time
@@ -25,22 +25,9 @@ import anyio
 import anyio.to_thread
 import numpy as np
 
-# (store, days, open, promo, state-holiday codes, school_holiday): the request rows column-wise.
-Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]
-Result = tuple[np.ndarray, np.ndarray, np.ndarray]
+from storecast.api.rows import RequestRows
 
-
-def _merge(parts: list[Columns]) -> Columns:
-    if len(parts) == 1:
-        return parts[0]
-    codes: list[str] = []
-    for p in parts:
-        codes.extend(p[4])
-    return (
-        np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]), codes,
-        np.concatenate([p[5] for p in parts]),
-    )
+Result = tuple[np.ndarray, np.ndarray, np.ndarray]  # (sales, lower, upper) aligned with the rows
 
 
 class MicroBatcher:
@@ -49,15 +36,15 @@ class MicroBatcher:
     Parameters
     ----------
     predict : callable
-        ``predict(columns) -> (sales, lower, upper)`` arrays aligned with the rows; runs in a thread.
+        ``predict(rows: RequestRows) -> (sales, lower, upper)`` arrays aligned with the rows; runs in a thread.
     max_rows : int
         Upper bound of rows merged into one call (a single larger request still runs alone).
     """
 
-    def __init__(self, predict: Callable[[Columns], Result], *, max_rows: int = 20_000) -> None:
+    def __init__(self, predict: Callable[[RequestRows], Result], *, max_rows: int = 20_000) -> None:
         self._predict = predict
         self._max_rows = max_rows
-        self._queue: list[tuple[Columns, asyncio.Future[Result]]] = []
+        self._queue: list[tuple[RequestRows, asyncio.Future[Result]]] = []
         self._draining = False
         self._limiter = anyio.CapacityLimiter(1)
         # counters for the shutdown log line: how much batching happened and how busy predict was
@@ -66,22 +53,22 @@ class MicroBatcher:
         self.rows = 0
         self.busy_s = 0.0
 
-    async def predict(self, columns: Columns) -> Result:
-        """Forecast ``columns``, sharing the call with whatever else is waiting."""
+    async def predict(self, rows: RequestRows) -> Result:
+        """Forecast ``rows``, sharing the call with whatever else is waiting."""
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self.requests += 1
-        self._queue.append((columns, future))
+        self._queue.append((rows, future))
         if not self._draining:
             self._draining = True
             asyncio.get_running_loop().create_task(self._drain())
         return await future
 
-    def _take(self) -> list[tuple[Columns, asyncio.Future[Result]]]:
-        batch: list[tuple[Columns, asyncio.Future[Result]]] = []
+    def _take(self) -> list[tuple[RequestRows, asyncio.Future[Result]]]:
+        batch: list[tuple[RequestRows, asyncio.Future[Result]]] = []
         rows = 0
         stores: set[int] = set()
         while self._queue:
-            head = self._queue[0][0][0]
+            head = self._queue[0][0].store
             n = len(head)
             if batch and rows + n > self._max_rows:
                 break
@@ -93,17 +80,17 @@ class MicroBatcher:
             stores |= own
         return [(c, f) for c, f in batch if not f.cancelled()]
 
-    def _timed(self, columns: Columns) -> Result:
+    def _timed(self, rows: RequestRows) -> Result:
         start = time.perf_counter()
         try:
-            return self._predict(columns)
+            return self._predict(rows)
         finally:
             self.busy_s += time.perf_counter() - start
             self.calls += 1
-            self.rows += len(columns[0])
+            self.rows += len(rows)
 
-    async def _run(self, columns: Columns) -> Result:
-        return await anyio.to_thread.run_sync(self._timed, columns, limiter=self._limiter)
+    async def _run(self, rows: RequestRows) -> Result:
+        return await anyio.to_thread.run_sync(self._timed, rows, limiter=self._limiter)
 
     def stats(self) -> str:
         """One line: requests, predict calls, mean rows per call, seconds spent predicting."""
@@ -118,7 +105,7 @@ class MicroBatcher:
                 if not batch:
                     continue
                 try:
-                    sales, lower, upper = await self._run(_merge([c for c, _ in batch]))
+                    sales, lower, upper = await self._run(RequestRows.concat([c for c, _ in batch]))
                 except Exception as exc:
                     if len(batch) == 1:
                         _settle(batch[0][1], exc=exc)
@@ -131,7 +118,7 @@ class MicroBatcher:
                     continue
                 start = 0
                 for cols, fut in batch:
-                    end = start + len(cols[0])
+                    end = start + len(cols)
                     _settle(fut, result=(sales[start:end], lower[start:end], upper[start:end]))
                     start = end
         finally:

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.api.serving import StoreFacts
+from storecast.dates import from_days, state_holiday_code, to_days, weekday
+from storecast.features.facts import StoreFacts
 
-_EPOCH = np.datetime64("1970-01-01", "D")
-DEFAULT_PROMO_ANCHOR = int((np.datetime64("2015-08-03", "D") - _EPOCH).astype(np.int64))
+DEFAULT_PROMO_ANCHOR = int(to_days(np.datetime64("2015-08-03", "D")))
 
 
 @dataclass
@@ -49,19 +48,8 @@ def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
     """Day (since epoch) -> state-holiday code for one state and year."""
     import holidays
 
-    east = easter(year)
-    easter_days = {np.datetime64(east, "D") + k for k in (-2, 0, 1)}
-    out: dict[int, str] = {}
-    for day in holidays.Germany(subdiv=subdiv, years=year):
-        d = np.datetime64(day, "D")
-        if d in easter_days:
-            code = "b"
-        elif day.month == 12 and day.day in (25, 26):
-            code = "c"
-        else:
-            code = "a"
-        out[int((d - _EPOCH).astype(np.int64))] = code
-    return out
+    return {int(to_days(np.datetime64(day, "D"))): state_holiday_code(day)
+            for day in holidays.Germany(subdiv=subdiv, years=year)}
 
 
 def school_flags(state: str | None, days: np.ndarray) -> np.ndarray:
@@ -74,16 +62,16 @@ def school_flags(state: str | None, days: np.ndarray) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     if len(days) == 0:
         return np.zeros(0, dtype=bool)
-    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    years = from_days(days).astype("datetime64[Y]").astype(np.int64) + 1970
     cal = school_calendar(state, int(years.min()), int(years.max()))
     inside = school_features(days, cal, cap=1)["school_break_type"] > 0
-    return inside & ((days + 3) % 7 < 5)
+    return inside & (weekday(days) < 5)
 
 
 def holiday_codes(state: str | None, days: np.ndarray) -> list[str]:
     """State-holiday code ("0", "a", "b", "c") of each day for a store in ``state``."""
     subdiv = s.state_subdivision(state)
-    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    years = from_days(days).astype("datetime64[Y]").astype(np.int64) + 1970
     table: dict[int, str] = {}
     for year in np.unique(years):
         table.update(_year_codes(subdiv, int(year)))
@@ -93,7 +81,7 @@ def holiday_codes(state: str | None, days: np.ndarray) -> list[str]:
 def default_plan(facts: StoreFacts, store: int, start: int, n: int) -> DayPlan:
     """The usual plan of ``store`` for ``n`` days from ``start`` (days since epoch); see the module rules."""
     days = start + np.arange(n, dtype=np.int64)
-    dow = (days + 3) % 7  # 0 = Monday .. 6 = Sunday
+    dow = weekday(days)  # 0 = Monday .. 6 = Sunday
     codes = holiday_codes(facts.states.get(store), days)
     holiday = np.array([c != "0" for c in codes], dtype=bool)
     opens_sunday = store in facts.sunday_open

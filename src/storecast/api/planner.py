@@ -28,8 +28,10 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.api.plan import DayPlan, default_plan
-from storecast.api.serving import StoreFacts, rows_frame
+from storecast.api.rows import RequestRows
+from storecast.dates import weekday
 from storecast.errors import StorecastError
+from storecast.features.facts import StoreFacts
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _WEEKDAYS = 5  # promos run Monday..Friday
@@ -153,8 +155,8 @@ def _forecast(bundle: Any, outer: Any | None, store: int, plan: DayPlan) -> Plan
     from storecast.predict import predict_frame  # lazily: pandera and the model stack load on first use
 
     n = len(plan.days)
-    rows = rows_frame(np.full(n, store, dtype=np.int64), plan.days, plan.open, plan.promo, plan.state_holiday,
-                      plan.school_holiday)
+    rows = RequestRows(np.full(n, store, dtype=np.int64), plan.days, plan.open, plan.promo, plan.state_holiday,
+                       plan.school_holiday).frame()
     out = predict_frame(bundle, rows)
     wide = predict_frame(outer, rows) if outer is not None else None
     return PlanForecast(
@@ -186,7 +188,7 @@ def promo_weeks(promo: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
     has no usual promo.
     """
     n = promo.shape[1]
-    dow = (first + np.arange(n) + 3) % 7  # 0 = Monday
+    dow = weekday(first + np.arange(n))  # 0 = Monday
     mondays = np.flatnonzero((dow == 0) & (np.arange(n) + _WEEKDAYS <= n))
     if not len(mondays):
         return mondays, np.zeros((promo.shape[0], 0), dtype=bool)
@@ -233,9 +235,9 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     # store's schedule (the open days) in the request; the candidate days repeat usual days with the same
     # Open, so every store's schedule is its usual plan's and only the promo flag differs.
     both = pd.concat([
-        rows_frame(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes, school.ravel()),
-        rows_frame(ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
-                   code_grid[rows_i, flat].tolist(), school[rows_i, flat]),
+        RequestRows(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes, school.ravel()).frame(),
+        RequestRows(ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
+                    code_grid[rows_i, flat].tolist(), school[rows_i, flat]).frame(),
     ], ignore_index=True)
     sales = predict_frame(bundle, both)[s.SALES].to_numpy(dtype=float)
     usual, promoted = sales[:len(ids) * n].reshape(len(ids), n), sales[len(ids) * n:]

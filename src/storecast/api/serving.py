@@ -1,14 +1,15 @@
 """The model as the API serves it: loaded once, with what it knows about stores, and one predict call.
 
-``ServedModel`` wraps a loaded bundle and reads, once at start-up, the facts the routes need that the
-fitted pipeline already holds: which stores it knows, each store's German state, whether a store opens
-on Sundays and the phase of the chain's promo rhythm. Predictions always go through
+``ServedModel`` wraps a loaded bundle and keeps the facts the routes need, which the bundle carries
+(``Bundle.facts``, read from the fitted preprocessor at load): which stores it knows, each store's German
+state, whether a store opens on Sundays and the phase of the chain's promo rhythm. The API never reaches
+into a fitted pipeline. Predictions always go through
 ``storecast.predict.predict_frame``, the one inference path.
 """
 
 from __future__ import annotations
 
-__all__ = ["ServedModel", "StoreFacts", "load_served", "rows_frame", "resolve_model_path"]
+__all__ = ["ServedModel", "load_served", "resolve_model_path"]
 
 import logging
 from collections.abc import Sequence
@@ -17,74 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from numpy.typing import ArrayLike
 
 from storecast import schema as s
 from storecast.api.errors import InputError, Loc
+from storecast.api.rows import RequestRows
 from storecast.config import Settings
+from storecast.dates import to_days
 from storecast.errors import ArtifactError
+from storecast.features.facts import StoreFacts
 
 log = logging.getLogger("storecast.api")
-
-_HOLIDAY_CODES = list(s.STATE_HOLIDAY_CODES)
-_CODE_INDEX = {c: i for i, c in enumerate(_HOLIDAY_CODES)}
-
-
-@dataclass(frozen=True)
-class StoreFacts:
-    """What the fitted model knows about the stores (empty when the bundle does not say)."""
-
-    stores: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # sorted ids
-    states: dict[int, str] = field(default_factory=dict)
-    sunday_open: frozenset[int] = frozenset()
-    promo_anchor: int | None = None  # a Monday (days since 1970-01-01) that starts a promo week
-
-
-def _store_facts(bundle: Any) -> StoreFacts:
-    """Read the store facts from the fitted pipeline's steps, else from the card."""
-    stores = states = sunday = anchor = None
-    from storecast.predict import nested_estimators
-
-    for est in nested_estimators(bundle):
-        if stores is None and hasattr(est, "states_") and hasattr(est, "stores_"):
-            stores = np.asarray(est.stores_, dtype=np.int64)
-            states = {int(k): str(v) for k, v in zip(est.stores_, est.states_, strict=False)}
-        if anchor is None and hasattr(est, "promo_anchor_"):
-            anchor = int(est.promo_anchor_)
-        if sunday is None and hasattr(est, "stat_names_") and hasattr(est, "stats_"):
-            names = [str(n) for n in est.stat_names_]
-            if "hist_open_sundays" in names:
-                col = np.asarray(est.stats_)[:, names.index("hist_open_sundays")]
-                # share of a store's sales days that are Sundays x 7: ~1 when open every day, 0 never
-                sunday = frozenset(int(st) for st, v in zip(est.stores_, col, strict=False) if v > 0.5)
-    card = getattr(bundle, "card", {}) or {}
-    if stores is None and isinstance(card.get("stores"), list):
-        stores = np.asarray(sorted(int(x) for x in card["stores"]), dtype=np.int64)
-    return StoreFacts(
-        stores=np.empty(0, dtype=np.int64) if stores is None else np.sort(stores),
-        states=states or {}, sunday_open=sunday or frozenset(), promo_anchor=anchor,
-    )
-
-
-def rows_frame(store: ArrayLike, days: ArrayLike, open_: ArrayLike, promo: ArrayLike,
-               state_holiday: Sequence[str], school_holiday: ArrayLike) -> pd.DataFrame:
-    """Build test-shaped rows column-wise (dtypes of ``data.contract.load_test``, without Id).
-
-    ``days`` are int64 days since 1970-01-01; the day of week (1 = Monday) is derived from them.
-    """
-    days = np.asarray(days, dtype=np.int64)
-    codes = np.fromiter((_CODE_INDEX[c] for c in state_holiday), dtype=np.int8, count=len(days))
-    return pd.DataFrame({
-        s.STORE: np.asarray(store, dtype=np.int32),
-        s.DAY_OF_WEEK: ((days + 3) % 7 + 1).astype(np.int8),
-        s.DATE: days.astype("datetime64[D]").astype("datetime64[us]"),
-        s.OPEN: np.asarray(open_, dtype=np.int8),
-        s.PROMO: np.asarray(promo, dtype=np.int8),
-        s.STATE_HOLIDAY: pd.Categorical.from_codes(codes, categories=_HOLIDAY_CODES),
-        s.SCHOOL_HOLIDAY: np.asarray(school_holiday, dtype=np.int8),
-    })
-
 
 @dataclass
 class ServedModel:
@@ -131,11 +74,11 @@ class ServedModel:
             problems = [(loc, f"unknown store {int(stores[bad[0]])}: {hint}", "unknown_store")]
         raise InputError(problems)
 
-    def predict(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sales, lower, upper) float arrays in row order, through ``predict_frame``."""
         from storecast.predict import predict_frame
 
-        out = predict_frame(self.bundle, rows)
+        out = predict_frame(self.bundle, rows.frame())
         return (out[s.SALES].to_numpy(dtype=float), out["lower"].to_numpy(dtype=float),
                 out["upper"].to_numpy(dtype=float))
 
@@ -152,9 +95,9 @@ class ServedModel:
         if len(self.facts.stores) == 0:
             raise ArtifactError(f"model file {path} names no store (neither the fitted model nor its card): "
                                 "it is not a storecast model that can be served; retrain with `storecast train`.")
-        day = np.array([(np.datetime64("today", "D") - np.datetime64("1970-01-01", "D")).astype(int)])
+        day = to_days(np.array([np.datetime64("today", "D")]))
         try:
-            sales, lower, upper = self.predict(rows_frame(self.facts.stores[:1], day, [1], [0], ["0"], [0]))
+            sales, lower, upper = self.predict(RequestRows(self.facts.stores[:1], day, [1], [0], ["0"], [0]))
         except Exception as exc:  # a model that cannot predict one row must not start serving
             said = " ".join(str(exc).split())
             raise ArtifactError(f"model file {path} loaded but cannot predict ({type(exc).__name__}: {said}).") from exc
@@ -194,7 +137,7 @@ def load_served(settings: Settings) -> ServedModel:
         raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
                             "history the API does not take; serve a tree model (`storecast train`) or forecast "
                             f"with `storecast predict --model {path}`.")
-    served = ServedModel(bundle=bundle, facts=_store_facts(bundle))
+    served = ServedModel(bundle=bundle, facts=bundle.facts)
     served.warm_up()
     log.info("serving %s (%s, %d stores)", served.name, bundle.kind, len(served.facts.stores))
     return served

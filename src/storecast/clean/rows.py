@@ -5,7 +5,7 @@ At predict time nothing is dropped: `storecast.predict.predict_frame` forecasts 
 
 from __future__ import annotations
 
-__all__ = ["open_days", "sales_days", "drop_outlier_rows"]
+__all__ = ["open_days", "is_sales_day", "sales_days", "drop_outlier_rows"]
 
 import pandas as pd
 
@@ -18,9 +18,17 @@ def open_days(df: pd.DataFrame) -> pd.DataFrame:
     return df[df[s.OPEN] == 1]
 
 
+def is_sales_day(df: pd.DataFrame) -> pd.Series:
+    """Mask of the days a store traded: open with Sales > 0 (a closed day's zero says nothing about demand).
+
+    The one home of the rule: the models learn from these rows, RMSPE scores them, the report studies them.
+    """
+    return (df[s.OPEN] == 1) & (df[s.SALES] > 0)
+
+
 def sales_days(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows the models learn from and RMSPE scores: open with Sales > 0."""
-    return df[(df[s.OPEN] == 1) & (df[s.SALES] > 0)]
+    """Rows the models learn from and RMSPE scores: open with Sales > 0 (``is_sales_day``)."""
+    return df[is_sales_day(df)]
 
 
 def drop_outlier_rows(df: pd.DataFrame, handler: OutlierHandler) -> tuple[pd.DataFrame, int]:

@@ -48,8 +48,8 @@ def demo(
     from storecast.data.contract import load_dataset
     from storecast.data.synthetic import write_synthetic
     from storecast.evaluation.backtest import evaluate
-    from storecast.models.training import train_bundle
     from storecast.predict import predict_frame
+    from storecast.train_run import train_bundle
 
     total = 7 + int(lstm) + int(serve)
     data_dir, models_dir = out / "data", out / "models"

@@ -102,7 +102,7 @@ def train(
 ) -> None:
     """Fit, calibrate (80%/95% intervals) and save a tree model; prints the saved path."""
     from storecast.data.contract import load_dataset
-    from storecast.models.training import train_bundle
+    from storecast.train_run import train_bundle
 
     kind = _kind(model)
     if engine not in ("local", "dask") or (engine == "dask" and kind != "lgbm"):

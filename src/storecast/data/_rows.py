@@ -18,6 +18,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data._dates import out_of_range, parse_dates
 from storecast.data._schemas import EXPECTED
+from storecast.dates import iso_weekday, to_days
 from storecast.errors import ContractProblem, DataContractError
 
 _REQUIRED = (s.STORE, s.DATE, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY)
@@ -70,16 +71,6 @@ def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ..
     return num, bad
 
 
-def _days(dates: pd.Series) -> np.ndarray:
-    """Whole days since 1970-01-01 at any datetime resolution."""
-    return dates.to_numpy().astype("datetime64[D]").astype("int64")
-
-
-def _weekday(days: np.ndarray) -> np.ndarray:
-    """ISO day of week (1 = Monday) of days since 1970-01-01, which was a Thursday (4)."""
-    return ((days + 3) % 7 + 1).astype("int8")
-
-
 def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of repeated keys (all but the first of each) and, for each, the first position."""
     order = np.argsort(keys, kind="stable")
@@ -95,7 +86,7 @@ _TYPED = {s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.OPEN: "int8", s.PROMO: "int
 def _already_valid(rows: pd.DataFrame) -> bool:
     """True when ``rows`` is typed exactly as `validate_rows` returns it and every value is in range.
 
-    Why: the API builds its frames with these dtypes (``api.serving.rows_frame``) from requests that
+    Why: the API builds its frames with these dtypes (``api.rows.RequestRows.frame``) from requests that
     pydantic has checked, and re-deriving every column costs more than the model (about 1.5 of 3 ms
     for one row). The checks here are the same rules on numpy arrays; any doubt -> the full path,
     which then produces the messages. Returns the input itself then, so the result is identical.
@@ -120,7 +111,7 @@ def _already_valid(rows: pd.DataFrame) -> bool:
             return False
     if out_of_range(date).any():
         return False
-    return bool((_weekday(_days(date)) == rows[s.DAY_OF_WEEK].to_numpy()).all())
+    return bool((iso_weekday(to_days(date)) == rows[s.DAY_OF_WEEK].to_numpy()).all())
 
 
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
@@ -195,8 +186,8 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         out[s.ID] = np.where(bad, 0, ids).astype("int64")
     found.raise_if_any()  # the checks below need parsed dates and stores
 
-    days = _days(out[s.DATE])
-    actual = _weekday(days)
+    days = to_days(out[s.DATE])
+    actual = iso_weekday(days).astype("int8")
     if s.DAY_OF_WEEK in raw.columns:
         given, _ = _whole(raw[s.DAY_OF_WEEK])
         found.cells(~np.isnan(given) & (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],

@@ -23,6 +23,7 @@ from dateutil.easter import easter
 
 from storecast import schema as s
 from storecast.atomic import atomic_write_text
+from storecast.dates import state_holiday_code
 
 # Store mix and levels by type (b: few big stores with small baskets, like the real data).
 _TYPE_P = {"a": 0.54, "b": 0.02, "c": 0.13, "d": 0.31}
@@ -109,14 +110,6 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     })
 
 
-def _holiday_code(day: dt.date) -> str:
-    """Rossmann's code: "b" Easter (Good Friday .. Easter Monday), "c" Christmas, "a" any other public holiday."""
-    sunday = easter(day.year)
-    if sunday - dt.timedelta(days=2) <= day <= sunday + dt.timedelta(days=1):
-        return "b"
-    return "c" if day.month == 12 and day.day in (25, 26) else "a"
-
-
 def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
     """StateHoliday code per date for one state (by date, so the holidays package's language does not matter)."""
     codes = np.full(len(dates), "0", dtype=object)
@@ -125,7 +118,7 @@ def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
         for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year))):
             i = (day - first).days
             if 0 <= i < len(dates):
-                codes[i] = _holiday_code(day)
+                codes[i] = state_holiday_code(day)
     return codes
 
 

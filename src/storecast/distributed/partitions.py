@@ -19,8 +19,8 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data._parquetfile import data_file, train_parts
 from storecast.data.contract import load_train
+from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import ContractProblem, DataContractError, StorecastError
-from storecast.features._base import to_days
 from storecast.features.build import make_preprocessor, merge_store
 from storecast.features.history import StoreHistory
 from storecast.models.training import training_rows
@@ -71,7 +71,7 @@ def _summary(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp) -> dic
     """What the shared steps need from a partition: its stores, first/last day, promo counts on Mondays."""
     X, _ = stage_rows(part, store, last)
     days = to_days(X[s.DATE])
-    monday = ((days + 3) % 7) == 0
+    monday = weekday(days) == 0
     promo = pd.Series(X[s.PROMO].to_numpy(dtype=float)[monday]).groupby(days[monday])
     return {"stores": np.unique(X[s.STORE].to_numpy(dtype=np.int64)), "rows": len(X),
             "first": int(days.min()) if len(days) else None, "last": int(days.max()) if len(days) else None,
@@ -120,7 +120,7 @@ def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, co
 def _promo_anchor(promo: pd.DataFrame, last: int) -> int:
     """``ScheduleProximity._promo_anchor`` from per-Monday counts: the latest Monday most rows ran a promo."""
     hits = promo.index[(promo["sum"] / promo["count"]).to_numpy() > 0.5]
-    return int(hits.max()) if len(hits) else int(last - (last + 3) % 7)
+    return int(hits.max()) if len(hits) else int(monday_on_or_before(last))
 
 
 def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp):

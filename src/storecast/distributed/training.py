@@ -21,8 +21,10 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from storecast import schema as s
+from storecast.clean.rows import sales_days
 from storecast.data._parquetfile import data_file
 from storecast.data.contract import load_store
+from storecast.dates import to_days
 from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import PartError, fit_prep, load_part, part_matrix, partition_paths, stage_rows
@@ -57,7 +59,7 @@ def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
 
 
 def _date_span(part: pd.DataFrame) -> tuple[int, int]:
-    days = part[s.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
+    days = to_days(part[s.DATE])
     return int(days.min()), int(days.max())
 
 
@@ -157,5 +159,5 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
 
 def _last_sales_day(part: pd.DataFrame, last: pd.Timestamp) -> int | None:
     """The partition's last open day with sales up to ``last`` (the calibration window ends on the chain's)."""
-    sales = part[(part[s.DATE] <= last) & (part[s.OPEN] == 1) & (part[s.SALES] > 0)]
-    return int(sales[s.DATE].max().to_datetime64().astype("datetime64[D]").astype(np.int64)) if len(sales) else None
+    sales = sales_days(part[part[s.DATE] <= last])
+    return int(to_days(sales[s.DATE].max().to_datetime64())) if len(sales) else None

@@ -9,7 +9,7 @@ no pyplot state, nothing to close, and no backend switched for whoever imports s
 from __future__ import annotations
 
 __all__ = [
-    "QuestionResult", "Numbers", "open_days", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
+    "QuestionResult", "Numbers", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
     "new_figure", "figure_png",
     "pct", "num", "COLORS",
 ]
@@ -61,11 +61,6 @@ class QuestionResult:
     draw: Callable[[], Figure] | None = None
     finding: str | None = None
     shown_table: str | None = None
-
-
-def open_days(train: pd.DataFrame) -> pd.DataFrame:
-    """Rows of days a store traded: open with positive sales (a closed day's zero says nothing about demand)."""
-    return train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
 
 
 def trading_weekdays(train: pd.DataFrame) -> pd.DataFrame:

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.clean.rows import is_sales_day, sales_days
 from storecast.eda._base import (
     COLORS,
     QuestionResult,
     new_figure,
     num,
     on_trading_days,
-    open_days,
     pct,
     ratio_to_baseline,
     trading_weekdays,
@@ -41,7 +41,7 @@ def store_correlations(rows: pd.DataFrame) -> pd.Series:
 
 def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     """How closely sales follow customers (overall and per store), and sales per customer by store type."""
-    rows = open_days(train)
+    rows = sales_days(train)
     rows = rows[rows[s.CUSTOMERS] > 0]
     r_all = float(np.corrcoef(rows[s.SALES], rows[s.CUSTOMERS])[0, 1]) if len(rows) > 1 else float("nan")
     r_store = store_correlations(rows).dropna()
@@ -102,7 +102,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
     run_id = ((closed.diff().fillna(1) != 0) | (t[s.STORE] != t[s.STORE].shift())).cumsum()
     run_len = closed.groupby(run_id).transform("sum")
     prev_run = run_len.groupby(t[s.STORE]).shift().fillna(0)
-    is_open = (t[s.OPEN] == 1) & (t[s.SALES] > 0)
+    is_open = is_sales_day(t)
     t = t.assign(kind=np.select([prev_any & (prev_run >= 3), prev_closed, next_closed],
                                 ["after 3+ day closure", "day after closure", "day before closure"], "normal"))
     t = t[is_open]
@@ -153,7 +153,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
     mon_sat = weekdays & trades[6] & ~trades[7]
     group = pd.Series(np.select([seven, mon_sat, weekdays], ["7 days", "Mon-Sat", "Mon-Fri (+ other)"], "other"),
                       index=trades.index)
-    rows = on_trading_days(open_days(train), trades)
+    rows = on_trading_days(sales_days(train), trades)
     rows = rows.assign(group=rows[s.STORE].map(group))
     level = rows[rows[s.DAY_OF_WEEK] <= 5].groupby(s.STORE)[s.SALES].mean()
     rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))

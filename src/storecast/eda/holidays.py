@@ -11,7 +11,8 @@ import pandas as pd
 from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.eda._base import COLORS, QuestionResult, new_figure, open_days, pct, ratio_to_baseline
+from storecast.clean.rows import sales_days
+from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, ratio_to_baseline
 
 _HOLIDAY_NAMES = {"a": "public holiday", "b": "Easter", "c": "Christmas"}
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -27,7 +28,7 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     hol = train.loc[train[s.STATE_HOLIDAY] != "0", [s.STORE, s.DATE, s.STATE_HOLIDAY]]
     hol = hol.rename(columns={s.DATE: "holiday", s.STATE_HOLIDAY: "kind"}).sort_values("holiday")
     hol["kind"] = hol["kind"].astype(str)
-    rows = open_days(train)[[s.STORE, s.DAY_OF_WEEK, s.DATE, s.SALES]].sort_values(s.DATE)
+    rows = sales_days(train)[[s.STORE, s.DAY_OF_WEEK, s.DATE, s.SALES]].sort_values(s.DATE)
     tied = pd.merge_asof(rows, hol, left_on=s.DATE, right_on="holiday", by=s.STORE, direction="nearest",
                          tolerance=pd.Timedelta(days=window))
     tied["offset"] = (tied[s.DATE] - tied["holiday"]).dt.days
@@ -77,7 +78,7 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
 
 def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
     """Sales on school-holiday days vs other days of the same month, relative to the store's weekday level."""
-    rows = open_days(train)
+    rows = sales_days(train)
     rows = rows[rows[s.STATE_HOLIDAY] == "0"]
     ratio = ratio_to_baseline(rows, rows[s.SCHOOL_HOLIDAY] == 0)
     frame = pd.DataFrame({"month": rows[s.DATE].dt.month, "school": rows[s.SCHOOL_HOLIDAY], "ratio": ratio})
@@ -122,7 +123,7 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
     Works on the chain's daily mean of store-days divided by their store's weekday level, so neither
     the weekday mix nor stores missing part of a year (the refurbishment gap) move the curve.
     """
-    rows = open_days(train)
+    rows = sales_days(train)
     # each store-day against its store's weekday level: Sundays (few, big stores) and Mondays don't bend the curve
     daily = ratio_to_baseline(rows, np.ones(len(rows), dtype=bool)).groupby(rows[s.DATE]).mean()
     dec_rows, easter_rows = [], []

@@ -10,7 +10,8 @@ import pandas as pd
 from storecast import schema as s
 from storecast.clean.outliers import OutlierHandler
 from storecast.clean.report import CleaningReport
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct
+from storecast.clean.rows import sales_days
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct
 
 _DAY = pd.Timedelta(days=1)
 _RULE_LABELS = {"iqr": "IQR (k=1.5)", "zscore": "z-score (k=3)", "mad": "MAD (k=3.5)"}
@@ -52,7 +53,7 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
     first, last = train[s.DATE].min(), train[s.DATE].max()
     n_stores = int(train[s.STORE].nunique())
     days = int((last - first) / _DAY) + 1
-    opened = open_days(train)
+    opened = sales_days(train)
     nums = {
         "train_rows": len(train), "stores": n_stores, "stores_in_store_csv": len(store),
         "first_date": f"{first:%Y-%m-%d}", "last_date": f"{last:%Y-%m-%d}", "days": days,
@@ -179,7 +180,7 @@ def outlier_counts(train: pd.DataFrame, methods: tuple[str, ...] = ("iqr", "zsco
     Uses the cleaning pipeline's `OutlierHandler` (open days with sales; IQR k=1.5, z-score k=3,
     MAD k=3.5), so the counts are the ones `storecast clean` acts on.
     """
-    rows = open_days(train)
+    rows = sales_days(train)
     records = []
     for method in methods:
         handler = OutlierHandler(columns=(s.SALES, s.CUSTOMERS), method=method, action="flag", by=s.STORE).fit(rows)

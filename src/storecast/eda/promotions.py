@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct
+from storecast.clean.rows import sales_days
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
@@ -19,7 +20,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct"
 
 def _mon_fri_open(train: pd.DataFrame) -> pd.DataFrame:
     """Open Monday-Friday rows: promos never run at weekends, so weekends would bias any promo comparison."""
-    rows = open_days(train)
+    rows = sales_days(train)
     return rows[rows[s.DAY_OF_WEEK] <= 5]
 
 
@@ -173,7 +174,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     months, divided by the same ratio for stores without Promo2 in the same calendar. Sales are first
     divided by the store's own mean so big stores do not dominate.
     """
-    rows = open_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
+    rows = sales_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
     level = rows.groupby(s.STORE)[s.SALES].transform("mean")
     rows = rows.assign(rel=rows[s.SALES] / level, month=rows[s.DATE].dt.month)
     st = store.set_index(s.STORE)

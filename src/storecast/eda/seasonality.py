@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.eda._base import COLORS, QuestionResult, new_figure, on_trading_days, open_days, pct, trading_weekdays
+from storecast.clean.rows import sales_days
+from storecast.eda._base import COLORS, QuestionResult, new_figure, on_trading_days, pct, trading_weekdays
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -23,7 +24,7 @@ def _with_type(rows: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
 def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     """Sales by weekday as a share of each store's Mon-Sat mean (1 = normal), overall and per store type."""
     # only the weekdays a store regularly trades: a rare Sunday opening is an exception, not the rhythm
-    rows = _with_type(on_trading_days(open_days(train), trading_weekdays(train)), store)
+    rows = _with_type(on_trading_days(sales_days(train), trading_weekdays(train)), store)
     # each day against its own store's Mon-Sat mean: the few (big) stores open on Sunday don't inflate Sunday
     level = rows[rows[s.DAY_OF_WEEK] <= 6].groupby(s.STORE)[s.SALES].mean()
     rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
@@ -66,7 +67,7 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
 
 def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     """Month-of-year index per year and per store type, and year-over-year growth on common months."""
-    rows = _with_type(open_days(train), store)
+    rows = _with_type(sales_days(train), store)
     rows = rows.assign(year=rows[s.DATE].dt.year, month=rows[s.DATE].dt.month)
     ym = rows.groupby(["year", "month"])[s.SALES].mean().unstack("year")
     overall = rows.groupby("month")[s.SALES].mean().reindex(range(1, 13))

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, open_days, pct
+from storecast.clean.rows import sales_days
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -18,7 +19,7 @@ _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10
 
 def _store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
     """Per store: mean daily sales, customers and sales per customer on open days, joined to store.csv."""
-    rows = open_days(train)
+    rows = sales_days(train)
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean()
     per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
     return per.join(store.set_index(s.STORE), how="inner")
@@ -133,7 +134,7 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
     ratio over the same dates, so seasons and chain-wide promos cancel. Stores need data on at least
     half of each window's days.
     """
-    rows = open_days(train)[[s.STORE, s.DATE, s.SALES]]
+    rows = sales_days(train)[[s.STORE, s.DATE, s.SALES]]
     first, last = train[s.DATE].min(), train[s.DATE].max()
     span = pd.Timedelta(weeks=weeks)
     st = store.dropna(subset=[s.COMPETITION_OPEN_SINCE_YEAR, s.COMPETITION_OPEN_SINCE_MONTH])

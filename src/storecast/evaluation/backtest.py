@@ -22,6 +22,7 @@ from sklearn.base import clone
 
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
+from storecast.clean.rows import sales_days
 from storecast.evaluation.metrics import coverage, relative_width, score, trade_day_scores
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
@@ -39,7 +40,7 @@ def naive_baseline(train: pd.DataFrame, cut, rows: pd.DataFrame) -> np.ndarray:
     """
     cut = pd.Timestamp(cut)
     past = train[(train[s.DATE] <= cut) & (train[s.DATE] > cut - pd.Timedelta(days=BASELINE_DAYS))]
-    past = past[(past[s.OPEN] == 1) & (past[s.SALES] > 0)]
+    past = sales_days(past)
     keys = [s.STORE, s.DAY_OF_WEEK, s.PROMO]
     cell = past.groupby(keys)[s.SALES].median().rename("cell")
     store = past.groupby(s.STORE)[s.SALES].median().rename("store")
@@ -53,7 +54,7 @@ def score_rows(train: pd.DataFrame, fold: Fold) -> pd.DataFrame:
     """The scored rows of a fold: open days with Sales > 0 in its window (RMSPE's domain)."""
     d = train[s.DATE]
     rows = train[(d > fold.cut) & (d <= fold.end)]
-    return rows[(rows[s.OPEN] == 1) & (rows[s.SALES] > 0)]
+    return sales_days(rows)
 
 
 def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tuple[dict, pd.DataFrame]:

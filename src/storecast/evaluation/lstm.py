@@ -24,6 +24,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
+from storecast.clean.rows import is_sales_day
 from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
 from storecast.evaluation.metrics import coverage, rmspe, score, trade_day_scores
@@ -38,7 +39,7 @@ def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFra
     """Open days with Sales > 0 in cut+1..cut+min(horizon, WINDOW_DAYS) (RMSPE's domain)."""
     end = cut + pd.Timedelta(days=min(horizon, WINDOW_DAYS))
     d = train[s.DATE]
-    return train[(d > cut) & (d <= end) & (train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+    return train[(d > cut) & (d <= end) & is_sales_day(train)]
 
 
 def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:

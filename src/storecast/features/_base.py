@@ -3,7 +3,7 @@ the same columns plus this step's added ones out, as a dict of arrays (see ``Add
 
 from __future__ import annotations
 
-__all__ = ["AddColumnsTransformer", "to_days", "as_columns", "numeric"]
+__all__ = ["AddColumnsTransformer", "as_columns", "numeric"]
 
 from collections.abc import Mapping
 
@@ -14,14 +14,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-
-
-def to_days(dates: pd.Series | np.ndarray) -> np.ndarray:
-    """Dates as int64 days since 1970-01-01: integer arithmetic keeps every feature row-wise and exact."""
-    values = np.asarray(dates)
-    if values.dtype.kind != "M":
-        values = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
-    return values.astype("datetime64[D]").astype(np.int64)
 
 
 def _column_values(column: pd.Series) -> np.ndarray:

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.features._base import AddColumnsTransformer, numeric, to_days
+from storecast.dates import to_days, weekday
+from storecast.features._base import AddColumnsTransformer, numeric
 from storecast.features.calendar import date_parts
 
 HISTORY_FEATURES = (
@@ -59,7 +60,7 @@ class StoreHistory(AddColumnsTransformer):
             "store": np.asarray(X[s.STORE], dtype=np.int64)[keep],
             "log": np.log1p(y[keep]),
             "sales": y[keep],
-            "dow": (days + 3) % 7,
+            "dow": weekday(days),
             "month": date_parts(days)["month"] - 1,
             "promo": numeric(X, s.PROMO)[keep],
             "school": numeric(X, s.SCHOOL_HOLIDAY)[keep],
@@ -105,7 +106,7 @@ class StoreHistory(AddColumnsTransformer):
         pos = np.minimum(np.searchsorted(self.stores_, ids), len(self.stores_) - 1)
         known = self.stores_[pos] == ids  # a store without sales in the window gets NaN statistics
         days = to_days(X[s.DATE])
-        dow = (days + 3) % 7
+        dow = weekday(days)
         month = date_parts(days)["month"] - 1
         # one gather for all per-store columns, NaN rows for unknown stores (a copy only when needed)
         stats = self.stats_[pos]

@@ -21,7 +21,8 @@ import pandas as pd
 from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.features._base import AddColumnsTransformer, numeric, to_days
+from storecast.dates import monday_on_or_before, to_days, weekday
+from storecast.features._base import AddColumnsTransformer, numeric
 from storecast.features.calendar import date_parts
 from storecast.features.school import SCHOOL_FEATURES, school_calendar, school_features
 
@@ -31,7 +32,6 @@ PROXIMITY_FEATURES = (
     "carnival_offset", "promo_cycle_pos", "promo_next_start", *SCHOOL_FEATURES,
 )
 _ROSENMONTAG = -48  # days from Easter Sunday
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 def holiday_days(state: str, years: range) -> np.ndarray:
@@ -39,8 +39,7 @@ def holiday_days(state: str, years: range) -> np.ndarray:
     import holidays
 
     cal = holidays.Germany(subdiv=s.state_subdivision(state), years=list(years))
-    days = [(np.datetime64(d, "D") - _EPOCH).astype(np.int64) for d in cal]
-    return np.asarray(sorted(days), dtype=np.int64)
+    return np.sort(to_days(np.array(list(cal), dtype="datetime64[D]")).astype(np.int64))
 
 
 def _states(X: dict[str, np.ndarray], n: int) -> np.ndarray:
@@ -57,8 +56,8 @@ def _states(X: dict[str, np.ndarray], n: int) -> np.ndarray:
 def _yearly_days(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     """Christmas and Easter Sunday of ``first..last`` as days since epoch (cached: pure, read-only)."""
     years = range(first, last + 1)
-    xmas = np.array([(np.datetime64(f"{y}-12-25") - _EPOCH).astype(np.int64) for y in years])
-    east = np.array([(np.datetime64(easter(y), "D") - _EPOCH).astype(np.int64) for y in years])
+    xmas = to_days(np.array([f"{y}-12-25" for y in years], dtype="datetime64[D]"))
+    east = to_days(np.array([easter(y) for y in years], dtype="datetime64[D]"))
     xmas.flags.writeable = east.flags.writeable = False
     return xmas, east
 
@@ -116,14 +115,14 @@ class ScheduleProximity(AddColumnsTransformer):
     @staticmethod
     def _promo_anchor(X: dict[str, np.ndarray], days: np.ndarray) -> int:
         """Latest Monday on which most fit rows ran a promo: the phase the next weeks continue."""
-        monday = ((days + 3) % 7) == 0
+        monday = weekday(days) == 0
         if s.PROMO in X and monday.any():
             promo = numeric(X, s.PROMO)
             share = pd.Series(promo[monday]).groupby(days[monday]).mean()
             hits = share.index[share.to_numpy() > 0.5]
             if len(hits):
                 return int(hits.max())
-        return int(days.max() - (days.max() + 3) % 7)  # no promo seen: any Monday
+        return int(monday_on_or_before(days.max()))  # no promo seen: any Monday
 
     def _calendar(self, state: str, first_year: int, last_year: int) -> np.ndarray:
         """Holiday days of ``state`` covering ``first_year - 1 .. last_year + 1``."""

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.features._base import AddColumnsTransformer, numeric, to_days
+from storecast.dates import to_days
+from storecast.features._base import AddColumnsTransformer, numeric
 
 SCHEDULE_FEATURES = ("closure_ahead_days", "closure_ahead_len", "reopened_days", "reopened_after_len")
 _MIN_CLOSURE = 3  # a Sunday plus a public holiday is two days; three closed days in a row is an event

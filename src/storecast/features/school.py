@@ -17,12 +17,12 @@ from functools import lru_cache
 import numpy as np
 
 from storecast import schema as s
+from storecast.dates import to_days
 
 SCHOOL_FEATURES = ("school_break_type", "school_break_before", "school_break_after", "school_break_day")
 # the holidays package's English names -> a code the trees can split on (0: no break)
 BREAK_TYPES = {"Autumn Break": 1, "Christmas Break": 2, "Winter Break": 3, "Easter/Spring Break": 4,
                "Ascension/Whit Break": 5, "Summer Break": 6}
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def school_calendar(state: str, first_year: int, last_year: int) -> SchoolCalend
         return SchoolCalendar(empty, empty, empty)
     cal = holidays.country_holidays("DE", subdiv=subdiv, categories=("school",), language="en_US",
                                     years=range(first_year, last_year + 1))
-    items = sorted(((np.datetime64(d, "D") - _EPOCH).astype(np.int64), name) for d, name in cal.items())
+    items = sorted((int(to_days(np.datetime64(d, "D"))), name) for d, name in cal.items())
     days = np.array([d for d, _ in items], dtype=np.int64)
     if len(days) == 0:
         empty = np.zeros(0, dtype=np.int64)

@@ -13,8 +13,10 @@ import pandas as pd
 from sklearn.base import clone
 
 from storecast import schema as s
+from storecast.clean.missing import StoreContextImputer
+from storecast.dates import monday_on_or_before, to_days
 from storecast.errors import ContractProblem, DataContractError
-from storecast.features._base import AddColumnsTransformer, to_days
+from storecast.features._base import AddColumnsTransformer
 from storecast.features.calendar import date_parts
 
 STORE_FEATURES = (
@@ -29,13 +31,8 @@ _STATIC = (
 )
 
 
-def _default_imputer():
-    """The cleaning engineer's context-aware imputer when it is installed, else None (NaN kept)."""
-    try:
-        from storecast.clean.missing import StoreContextImputer
-    except ImportError:  # pragma: no cover - the clean package predates the imputer
-        return None
-    # no indicator columns: the feature matrix does not select them
+def _default_imputer() -> StoreContextImputer:
+    """The context-aware imputer of the store table; no indicator columns (the feature matrix does not select them)."""
     return StoreContextImputer(add_indicators=False)
 
 
@@ -51,7 +48,7 @@ def _iso_week_monday(year: np.ndarray, week: np.ndarray) -> np.ndarray:
     if ok.any():
         jan4 = (np.array([f"{int(y)}-01-04" for y in year[ok]], dtype="datetime64[D]")
                 .astype(np.int64))
-        monday_w1 = jan4 - (jan4 + 3) % 7
+        monday_w1 = monday_on_or_before(jan4)
         out[ok] = monday_w1 + 7 * (week[ok] - 1)
     return out
 

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-from storecast.features._base import to_days
+from storecast.dates import to_days
 from storecast.models.trees import pipeline_predict
 
 

@@ -1,15 +1,15 @@
-"""Library entry points that turn a Dataset into a fitted, calibrated and saved tree model.
+"""Fitting a calibrated tree model: the rows it learns from, the fit, and what its card says.
 
-``storecast train`` and ``storecast demo`` call ``train_bundle``; evaluation calls ``fit_model`` on
-rows up to each cut, so the CLI and the backtest fit models exactly the same way.
+``storecast.train_run.train_bundle`` (``storecast train``, ``storecast demo``) and the backtest both call
+``fit_model`` on ``training_rows`` up to a cut, so the CLI and the evaluation fit models exactly the same
+way. Saving is a floor higher (``storecast.train_run``): nothing here writes a model file.
 """
 
 from __future__ import annotations
 
-__all__ = ["training_rows", "fit_model", "train_bundle", "fitted_card_facts", "DEFAULT_LEVELS"]
+__all__ = ["training_rows", "fit_model", "fitted_card_facts", "DEFAULT_LEVELS"]
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,6 @@ from storecast.clean.rows import sales_days
 from storecast.features.build import FEATURES, merge_store
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.trees import make_pipeline, tree_members
-from storecast.windows import WINDOW_DAYS, check_window
 
 DEFAULT_LEVELS = (0.8, 0.95)
 CALIBRATION_SEEDS = 1  # LightGBM seeds of the calibration-stage model (fit_model)
@@ -76,7 +75,7 @@ def _describe_stage(model: ConformalRegressor) -> str:
 def fitted_card_facts(model: ConformalRegressor) -> dict:
     """What a card says about a fitted ConformalRegressor: parameters, features, calibration, intervals.
 
-    One home for both engines (local ``train_bundle`` and ``distributed.training``), so their cards agree.
+    One home for both engines (local ``train_run.train_bundle`` and ``distributed.training``), so their cards agree.
     """
     members = tree_members(model.estimator_.named_steps["model"].estimator_)
     params: dict[str, object] = {k: v for k, v in members[0].get_params().items()
@@ -99,39 +98,3 @@ def fitted_card_facts(model: ConformalRegressor) -> dict:
                           for lv, a, b in zip(model.levels_, model.q_low_, model.q_high_, strict=True)},
         },
     }
-
-
-def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path = "models", *,
-                 loss: str = "log", progress: Callable[[str], None] | None = None, **params) -> Path:
-    """Fit, calibrate and save a model on ``dataset.train`` up to ``until``; return the file path.
-
-    Parameters
-    ----------
-    dataset : storecast.data.contract.Dataset
-    kind : {"lgbm", "rf"}
-    until : date-like, optional
-        Last date used for fitting; default the last date of train.csv.
-    models_dir : path
-        Where ``storecast-<kind>-<stamp>.skops`` and its card go.
-    """
-    from storecast.artifacts import data_fingerprint, save_bundle
-
-    calibration = ConformalRegressor().calibration_days
-    until = check_window(
-        dataset.train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=calibration + WINDOW_DAYS),
-        what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to calibrate on)",
-        fix="choose a later --until")
-    X, y = training_rows(dataset.train, dataset.store, until)
-    model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
-    root = Path(dataset.root)
-    files = [p for p in (root / s.TRAIN_FILE, root / s.STORE_FILE, root / s.STATES_FILE) if p.is_file()]
-    card = {
-        "training": {"start": f"{X[s.DATE].min():%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
-                     "rows": int(len(X)), "stores": int(X[s.STORE].nunique()),
-                     "rows_rule": "open days with Sales > 0"},
-        "loss": loss,
-        **fitted_card_facts(model),
-        "data_fingerprint": data_fingerprint(*files) if files else data_fingerprint(dataset.train),
-        "data_dir": str(root),
-    }
-    return save_bundle(model, kind=kind, models_dir=models_dir, card=card)

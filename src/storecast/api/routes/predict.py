@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
-from storecast.api.batching import Columns
 from storecast.api.deps import ServedDep, SettingsDep
 from storecast.api.errors import InputError
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
+from storecast.api.rows import RequestRows
 from storecast.api.schemas import (
     MAX_DATE,
     ErrorBody,
@@ -84,21 +84,13 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
                            f"{settings.max_batch_rows:,} per request: split it", "too_long")])
     stores = [r.store for r in rows]
     served.check_stores(stores)
-    store = np.array(stores, dtype=np.int64)
-    days = np.fromiter((r.date.toordinal() for r in rows), dtype=np.int64, count=n) - _EPOCH_ORDINAL
-    columns: Columns = (
-        store, days,
-        np.fromiter((r.open for r in rows), dtype=np.int8, count=n),
-        np.fromiter((r.promo for r in rows), dtype=np.int8, count=n),
-        [r.state_holiday for r in rows],
-        np.fromiter((r.school_holiday for r in rows), dtype=np.int8, count=n),
-    )
-    sales, lower, upper = await request.app.state.batcher.predict(columns)
+    asked = RequestRows.from_request(rows)
+    sales, lower, upper = await request.app.state.batcher.predict(asked)
     setattr(request.state, ROWS_STATE_KEY, n)
     return _json({"model": served.name, "predictions": [
         {"id": r.id, "store": r.store, "date": r.date.isoformat(), "sales": p, "lower": lo, "upper": hi}
         for r, p, lo, hi in zip(rows, sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
-    ], **_horizon(served, days)})
+    ], **_horizon(served, asked.days)})
 
 
 @router.post("/forecast", response_model=ForecastResponse, responses=_ERRORS)
@@ -134,9 +126,9 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     if problems:
         raise InputError(problems)
     n = body.days
-    columns: Columns = (np.full(n, body.store, dtype=np.int64), plan.days, plan.open, plan.promo,
+    asked = RequestRows(np.full(n, body.store, dtype=np.int64), plan.days, plan.open, plan.promo,
                         plan.state_holiday, plan.school_holiday)
-    sales, lower, upper = await request.app.state.batcher.predict(columns)
+    sales, lower, upper = await request.app.state.batcher.predict(asked)
     setattr(request.state, ROWS_STATE_KEY, n)
     dates = [(body.start + dt.timedelta(days=k)).isoformat() for k in range(n)]
     return _json({"model": served.name, "predictions": [

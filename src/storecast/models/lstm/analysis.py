@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.clean.rows import sales_days
 
 LAGS_OF_INTEREST = (7, 14, 365)
 
@@ -44,13 +45,13 @@ def stationarity(series: pd.Series) -> dict[str, float | bool]:
 
 def chain_daily_sales(train: pd.DataFrame) -> pd.Series:
     """Mean sales of the open stores per day: the chain's pulse without Sunday / holiday zeros."""
-    rows = train[(train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+    rows = sales_days(train)
     return rows.groupby(s.DATE)[s.SALES].mean().astype(float)
 
 
 def store_daily_sales(train: pd.DataFrame, store: int) -> pd.Series:
     """One store's sales on its open days (closed days and gaps dropped)."""
-    rows = train[(train[s.STORE] == store) & (train[s.OPEN] == 1) & (train[s.SALES] > 0)]
+    rows = sales_days(train[train[s.STORE] == store])
     return rows.set_index(s.DATE)[s.SALES].sort_index().astype(float)
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
 from storecast import schema as s
+from storecast.dates import from_days, to_days
 
 ENC_FEATURES = ("sales", "open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos")
 DEC_FEATURES = ("open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos", "doy_sin", "doy_cos",
@@ -136,7 +137,7 @@ def _holiday_pair(days: np.ndarray, state: str) -> np.ndarray:
     """(N, 2) days to the next and since the last public holiday of ``state``, capped and scaled to [0, 1]."""
     from storecast.features.proximity import holiday_days
 
-    years = pd.DatetimeIndex(days.astype("datetime64[D]")).year
+    years = pd.DatetimeIndex(from_days(days)).year
     events = holiday_days(state, range(int(years.min()) - 1, int(years.max()) + 2))
     i = np.searchsorted(events, days, side="left")
     ahead = np.where(i < len(events), events[np.minimum(i, len(events) - 1)] - days, HOLIDAY_CAP)
@@ -151,7 +152,7 @@ def holiday_proximity(dates: pd.DatetimeIndex | pd.Series, states: np.ndarray) -
     From the ``holidays`` calendar, not from neighbouring request rows, so one row alone gets the same
     value as inside a batch. Days of the epoch are compared as integers.
     """
-    days = np.asarray(pd.DatetimeIndex(np.asarray(dates).ravel()).values.astype("datetime64[D]").astype(np.int64))
+    days = to_days(pd.DatetimeIndex(np.asarray(dates).ravel()).values)
     states = np.broadcast_to(np.asarray(states, dtype=object), days.shape)
     out = np.zeros(days.shape + (2,), dtype=np.float32)
     for state in pd.unique(states):

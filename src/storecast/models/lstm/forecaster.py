@@ -23,6 +23,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.errors import ArtifactError, ContractProblem, DataContractError, NotFittedError
+from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import (
     DEC_FEATURES,
     ENC_FEATURES,
@@ -334,6 +335,13 @@ class LSTMBundle:
     kind: str = "lstm"
     needs_history: bool = True
     level: float = 0.8
+
+    @property
+    def facts(self) -> StoreFacts:
+        """The stores the network has an embedding for, and their states (no schedule facts: no API use)."""
+        stores = np.asarray(self.model.stores_, dtype=np.int64)
+        return StoreFacts(stores=np.sort(stores),
+                          states={int(k): str(v) for k, v in zip(stores, self.model.states_, strict=True)})
 
     def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None):
         """(point, lower, upper) Sales for open-day rows."""

@@ -1,0 +1,57 @@
+"""Day arithmetic every floor shares: dates as whole days since 1970-01-01, and the weekday rule.
+
+Why integers: the features, the planner and the API compute on int64 day numbers, which are exact,
+row-wise and cheap. One home for the conversion and for the weekday (1970-01-01 was a Thursday, ISO 4)
+keeps every module on the same calendar.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EPOCH", "to_days", "from_days", "weekday", "iso_weekday", "monday_on_or_before", "state_holiday_code"]
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from dateutil.easter import easter
+from numpy.typing import ArrayLike
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def to_days(dates: ArrayLike | pd.Series) -> np.ndarray:
+    """Dates (datetime64 at any resolution, Timestamps or date strings) as int64 days since 1970-01-01."""
+    values = np.asarray(dates)
+    if values.dtype.kind != "M":
+        values = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def from_days(days: ArrayLike) -> np.ndarray:
+    """Days since 1970-01-01 back to ``datetime64[D]``."""
+    return np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+
+
+def weekday(days: ArrayLike) -> np.ndarray:
+    """Day of week of days since 1970-01-01: 0 = Monday .. 6 = Sunday (int64, like ``days``)."""
+    return (np.asarray(days) + 3) % 7
+
+
+def iso_weekday(days: ArrayLike) -> np.ndarray:
+    """ISO day of week, 1 = Monday .. 7 = Sunday: the data's ``DayOfWeek``."""
+    return weekday(days) + 1
+
+
+def monday_on_or_before(days: ArrayLike) -> np.ndarray:
+    """The Monday on or before each day (days since 1970-01-01)."""
+    days = np.asarray(days)
+    return days - weekday(days)
+
+
+def state_holiday_code(day: dt.date) -> str:
+    """The data's StateHoliday code of a public holiday: "b" Easter (Good Friday .. Easter Monday),
+    "c" Christmas (25 and 26 December), "a" any other; the generator and the API's plans both use it."""
+    sunday = easter(day.year)
+    if sunday - dt.timedelta(days=2) <= day <= sunday + dt.timedelta(days=1):
+        return "b"
+    return "c" if day.month == 12 and day.day in (25, 26) else "a"

@@ -1,0 +1,56 @@
+"""A local training run: a validated Dataset in, a saved model file and its card out.
+
+Why its own module: fitting (``storecast.models.training``) sits below the model files
+(``storecast.artifacts``); the run that fits *and* saves sits above both, so imports run one way.
+``storecast train``, ``storecast demo`` and ``storecast.train`` call ``train_bundle``; the Dask engine's
+counterpart is ``storecast.distributed.training.train_dask``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["train_bundle"]
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from storecast import schema as s
+from storecast.artifacts import data_fingerprint, save_bundle
+from storecast.models.conformal import ConformalRegressor
+from storecast.models.training import fit_model, fitted_card_facts, training_rows
+from storecast.windows import WINDOW_DAYS, check_window
+
+
+def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path = "models", *,
+                 loss: str = "log", progress: Callable[[str], None] | None = None, **params) -> Path:
+    """Fit, calibrate and save a model on ``dataset.train`` up to ``until``; return the file path.
+
+    Parameters
+    ----------
+    dataset : storecast.data.contract.Dataset
+    kind : {"lgbm", "rf"}
+    until : date-like, optional
+        Last date used for fitting; default the last date of train.csv.
+    models_dir : path
+        Where ``storecast-<kind>-<stamp>.skops`` and its card go.
+    """
+    calibration = ConformalRegressor().calibration_days
+    until = check_window(
+        dataset.train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=calibration + WINDOW_DAYS),
+        what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to calibrate on)",
+        fix="choose a later --until")
+    X, y = training_rows(dataset.train, dataset.store, until)
+    model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
+    root = Path(dataset.root)
+    files = [p for p in (root / s.TRAIN_FILE, root / s.STORE_FILE, root / s.STATES_FILE) if p.is_file()]
+    card = {
+        "training": {"start": f"{X[s.DATE].min():%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
+                     "rows": int(len(X)), "stores": int(X[s.STORE].nunique()),
+                     "rows_rule": "open days with Sales > 0"},
+        "loss": loss,
+        **fitted_card_facts(model),
+        "data_fingerprint": data_fingerprint(*files) if files else data_fingerprint(dataset.train),
+        "data_dir": str(root),
+    }
+    return save_bundle(model, kind=kind, models_dir=models_dir, card=card)
