@@ -1,4 +1,4 @@
-"""Shared fixtures: one small synthetic data directory per test session (seconds to build)."""
+"""Shared fixtures: one small synthetic data directory and one tiny fitted model per test session."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from browser_support import browser_required, find_chromium
 # Small on purpose: 12 stores over two years keeps every test fast on 2 cores while still having
 # yearly seasonality, a December peak, Easter/Christmas and a refurbishment gap.
 SMALL = {"n_stores": 12, "start": "2013-01-01", "end": "2014-12-31", "seed": 7}
+# Few, small trees: the tests that need a fitted model check serving, files and errors, not accuracy.
+TINY = {"n_estimators": 40, "num_leaves": 15}
 
 
 def pytest_report_header(config) -> str:
@@ -39,6 +41,27 @@ def dataset(synthetic_dir: Path):
     from storecast.data.contract import load_dataset
 
     return load_dataset(synthetic_dir)
+
+
+@pytest.fixture(scope="session")
+def models_dir(dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models directory holding one tiny LightGBM bundle fitted on ``dataset`` (and its JSON card).
+
+    The session's one fitted tree model: read-only for every test that uses it (copy it to change it).
+    """
+    from storecast.train_run import train_bundle
+
+    out = tmp_path_factory.mktemp("models")
+    train_bundle(dataset, "lgbm", models_dir=out, **TINY)
+    return out
+
+
+@pytest.fixture(scope="session")
+def model_path(models_dir: Path) -> Path:
+    """The model file in ``models_dir``."""
+    from storecast.artifacts import latest_model
+
+    return latest_model(models_dir)
 
 
 @pytest.fixture

@@ -153,7 +153,7 @@ def test_in_background_raises_the_threads_own_exception():
 def test_the_skops_import_blocks_torch_and_dask_for_its_own_thread_only():
     import threading
 
-    from storecast.artifacts import _NotInThisThread
+    from storecast.artifacts.trees import _NotInThisThread
 
     finder = _NotInThisThread(("torch", "dask"))
     with pytest.raises(ModuleNotFoundError, match="torch.nn"):
@@ -170,7 +170,7 @@ _TRUSTED = """
 import json, sys
 {how}
 import skops.io._trusted_types as tt
-from storecast.artifacts import _NotInThisThread
+from storecast.artifacts.trees import _NotInThisThread
 print(json.dumps({{"names": {{k: sorted(map(str, getattr(tt, k))) for k in dir(tt) if k.endswith("_NAMES")}},
                   "torch": "torch" in sys.modules, "dask": "dask" in sys.modules,
                   "blocks_left": any(isinstance(f, _NotInThisThread) for f in sys.meta_path)}}))
@@ -188,7 +188,7 @@ def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
                               check=True)
         return json.loads(done.stdout.splitlines()[-1])
 
-    lean = run("from storecast.artifacts import _skops_io; _skops_io()")
+    lean = run("from storecast.artifacts.trees import _skops_io; _skops_io()")
     plain = run("import skops.io")
     assert lean["names"] == plain["names"] and lean["names"]["SKLEARN_ESTIMATOR_TYPE_NAMES"]
     assert not lean["torch"] and not lean["dask"] and not lean["blocks_left"]

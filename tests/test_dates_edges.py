@@ -30,12 +30,9 @@ def data_dir(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def model(synthetic_dir, tmp_path_factory):
-    from storecast.data.contract import load_dataset
-    from storecast.train_run import train_bundle
-
-    return train_bundle(load_dataset(synthetic_dir), "lgbm", models_dir=tmp_path_factory.mktemp("m"),
-                        n_estimators=10, num_leaves=7)
+def model(model_path):
+    """The session's tiny LightGBM bundle (tests/conftest.py)."""
+    return model_path
 
 
 def test_the_api_uses_the_same_range():

@@ -47,7 +47,7 @@ def test_predict_command_serves_the_lstm_file(trained, synthetic_dir, tmp_path):
 
 def test_evaluate_scores_a_saved_model_next_to_the_baseline(dataset, tmp_path):
     from storecast.evaluation.lstm import evaluate_lstm
-    from storecast.models.lstm.forecaster import train_lstm_bundle
+    from storecast.train_run import train_lstm_bundle
 
     cut = dataset.train[s.DATE].max() - pd.Timedelta(days=43)
     path = train_lstm_bundle(dataset, until=cut, models_dir=tmp_path, small=True)

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from storecast import schema as s
+from storecast.artifacts.lstm import load_lstm_bundle, save_lstm
 from storecast.errors import MissingDependencyError
 from storecast.models.lstm.device import resolve_device
-from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle, save_lstm
+from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch

@@ -11,8 +11,9 @@ import pytest
 from storecast import schema as s
 from storecast.artifacts import load_bundle
 from storecast.errors import ArtifactError, DataContractError
-from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, train_lstm_bundle
+from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.predict import predict_frame
+from storecast.train_run import train_lstm_bundle
 
 pytestmark = pytest.mark.torch
 CUT = pd.Timestamp("2014-11-19")
@@ -104,7 +105,7 @@ def test_tampered_or_truncated_files_are_refused(model_path, tmp_path, damage):
 
 
 def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
-    from storecast.models.lstm.forecaster import load_lstm_bundle
+    from storecast.artifacts.lstm import load_lstm_bundle
 
     rows = holdout[holdout[s.OPEN] == 1].head(10)
     p80, lo80, hi80 = load_lstm_bundle(model_path).predict_open(rows)

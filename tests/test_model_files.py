@@ -214,8 +214,9 @@ def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path
 @pytest.mark.torch
 def test_an_lstm_file_protects_its_card_too(dataset, tmp_path):
     from storecast.api.serving import load_served
+    from storecast.artifacts.lstm import load_lstm_bundle, save_lstm
     from storecast.config import Settings
-    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle, save_lstm
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 
     tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64)
     model = LSTMForecaster(tiny).fit(dataset.train, "2014-11-19")

@@ -22,13 +22,9 @@ def data_dir(synthetic_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def model(data_dir, tmp_path_factory):
-    """A tiny LightGBM bundle trained on ``data_dir`` (its card says training ended 2014-12-31)."""
-    from storecast.data.contract import load_dataset
-    from storecast.train_run import train_bundle
-
-    return train_bundle(load_dataset(data_dir), "lgbm", models_dir=tmp_path_factory.mktemp("m"),
-                        n_estimators=20, num_leaves=7)
+def model(model_path):
+    """The session's tiny LightGBM bundle, fitted on the same synthetic data (training ended 2014-12-31)."""
+    return model_path
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ module save without importing ``artifacts``, which imports the LSTM module to lo
 
 from __future__ import annotations
 
-__all__ = ["publish_model", "check_sha256", "write_card", "file_sha256", "data_fingerprint", "package_versions"]
+__all__ = ["publish_model", "check_sha256", "write_card", "file_sha256", "data_fingerprint", "package_versions",
+           "STAMP_FORMAT"]
 
 import hashlib
 import json
@@ -24,7 +25,7 @@ from storecast.atomic import atomic_write
 from storecast.card import card_problem
 from storecast.errors import ArtifactError
 
-_STAMP = "%Y-%m-%dT%H-%M-%SZ"
+STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
 _ATTEMPTS = 1000  # name collisions tolerated before giving up (each moves the stamp one second on)
 _PACKAGES = ("storecast", "numpy", "pandas", "scikit-learn", "lightgbm", "skops", "holidays")
 
@@ -131,7 +132,7 @@ def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callab
         _sync(model_tmp)
         digest = file_sha256(model_tmp)
         for _ in range(_ATTEMPTS):
-            path = models_dir / f"storecast-{kind}-{when.strftime(_STAMP)}{suffix}"
+            path = models_dir / f"storecast-{kind}-{when.strftime(STAMP_FORMAT)}{suffix}"
             card_path = path.with_suffix(".json")
             card_tmp = _temp(models_dir, path.stem)
             card_tmp.write_text(_card_text(complete(when, path.name, digest)), encoding="utf-8")

@@ -3,14 +3,18 @@
 Why its own module: fitting (``storecast.models.training``) sits below the model files
 (``storecast.artifacts``); the run that fits *and* saves sits above both, so imports run one way.
 ``storecast train``, ``storecast demo`` and ``storecast.train`` call ``train_bundle``; the Dask engine's
-counterpart is ``storecast.distributed.training.train_dask``.
+counterpart is ``storecast.distributed.training.train_dask``; ``storecast lstm train`` calls
+``train_lstm_bundle``.
 """
 
 from __future__ import annotations
 
-__all__ = ["train_bundle"]
+__all__ = ["train_bundle", "train_lstm_bundle"]
 
+import logging
+import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +24,8 @@ from storecast.artifacts import data_fingerprint, save_bundle
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import fit_model, fitted_card_facts, training_rows
 from storecast.windows import WINDOW_DAYS, check_window
+
+log = logging.getLogger(__name__)
 
 
 def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path = "models", *,
@@ -54,3 +60,35 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
         "data_dir": str(root),
     }
     return save_bundle(model, kind=kind, models_dir=models_dir, card=card)
+
+
+def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",
+                      epochs: int | None = None, small: bool = False, device: str = "cpu",
+                      progress: Callable[[int, float, float], None] | None = None) -> Path:
+    """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size.
+
+    ``device`` ("cpu", "cuda" or "auto") is where the fit runs; the card's ``training.device`` says
+    which one it was. The file holds CPU tensors either way.
+    """
+    from storecast.artifacts.lstm import save_lstm
+    from storecast.models.lstm.dataset import DEC_FEATURES, ENC_FEATURES
+    from storecast.models.lstm.device import gpu_name
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
+
+    cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
+    cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {})})
+    train = dataset.train
+    until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
+    started = time.perf_counter()
+    model = LSTMForecaster(cfg).fit(train, until, progress=progress, store=dataset.store)
+    seconds = time.perf_counter() - started
+    log.info("LSTM fitted in %.1f s (%d epochs, on %s)", seconds, len(model.history_), model.device_)
+    start = f"{train[s.DATE].min():%Y-%m-%d}"
+    card = {"training": {"start": start, "end": f"{until:%Y-%m-%d}", "until": f"{until:%Y-%m-%d}",
+                         "validation": f"last {cfg.horizon} days up to the cut (early stopping, intervals)",
+                         "seconds": round(seconds, 1), "epochs_run": len(model.history_),
+                         "device": model.device_,
+                         **({"gpu": gpu_name(model.device_)} if model.device_ == "cuda" else {})},
+            "features": {"encoder": list(ENC_FEATURES), "decoder": list(DEC_FEATURES)},
+            "data_fingerprint": data_fingerprint(train)}
+    return save_lstm(model, models_dir, card)

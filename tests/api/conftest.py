@@ -1,4 +1,4 @@
-"""API fixtures: one tiny REAL model trained once per session on the synthetic data, and clients.
+"""API fixtures: the session's tiny REAL model (``models_dir``/``model_path`` in tests/conftest.py), and clients.
 
 No stub model anywhere: every API test predicts with a LightGBM bundle trained by
 ``storecast.train_run.train_bundle`` on the conftest ``dataset`` (12 stores, 2013-2014).
@@ -15,27 +15,6 @@ from fastapi.testclient import TestClient
 
 from storecast.api import create_app
 from storecast.config import Settings
-
-# Few, small trees: the tests check serving, not accuracy, and must stay fast on 2 shared cores.
-TINY = {"n_estimators": 40, "num_leaves": 15}
-
-
-@pytest.fixture(scope="session")
-def models_dir(dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models directory holding one freshly trained tiny LightGBM bundle (and its JSON card)."""
-    from storecast.train_run import train_bundle
-
-    out = tmp_path_factory.mktemp("models")
-    train_bundle(dataset, "lgbm", models_dir=out, **TINY)
-    return out
-
-
-@pytest.fixture(scope="session")
-def model_path(models_dir: Path) -> Path:
-    """The model file in ``models_dir``."""
-    from storecast.artifacts import latest_model
-
-    return latest_model(models_dir)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from storecast.api.app import create_app
 
 def _installed_lightgbm_is(monkeypatch, version: str) -> None:
     real = metadata.version
-    monkeypatch.setattr(artifacts.metadata, "version", lambda name: version if name == "lightgbm" else real(name))
+    monkeypatch.setattr(metadata, "version", lambda name: version if name == "lightgbm" else real(name))
 
 
 def test_same_versions_load_silently(model_path, client, caplog):

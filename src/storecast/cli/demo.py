@@ -81,7 +81,7 @@ def demo(
     console.print(f"    saved {model_path}")
     n = 7
     if lstm:
-        from storecast.models.lstm.forecaster import train_lstm_bundle
+        from storecast.train_run import train_lstm_bundle
 
         with _step(n, total, "train a small LSTM"):
             lstm_path = train_lstm_bundle(dataset, models_dir=models_dir, small=True)

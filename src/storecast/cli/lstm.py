@@ -89,7 +89,8 @@ def train(
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
-    from storecast.models.lstm.forecaster import LSTMConfig, train_lstm_bundle
+    from storecast.models.lstm.forecaster import LSTMConfig
+    from storecast.train_run import train_lstm_bundle
 
     until = _date(until)
     device = _device(device)

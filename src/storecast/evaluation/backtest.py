@@ -107,15 +107,17 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     """
     say = progress or (lambda _msg: None)
     seasonal = folds is None
-    if seasonal:
+    if folds is None:
         def layout(day: pd.Timestamp) -> list[Fold]:
             return seasonal_windows(day, windows)
         # each window fits a calibration-stage model on the 6 weeks before its cut, after 6 weeks of data
         need = 2 * WINDOW_DAYS
         what, fix = f"{windows} seasonal backtest windows of {WINDOW_DAYS} days over a year", "a later --until"
     else:
+        n_folds = folds  # the rolling layout: ``folds`` consecutive windows, then the holdout
+
         def layout(day: pd.Timestamp) -> list[Fold]:
-            return [*rolling_folds(day, folds), holdout_fold(day)]
+            return [*rolling_folds(day, n_folds), holdout_fold(day)]
         need = WINDOW_DAYS + WINDOW_DAYS  # the first calibration-stage model needs 6 weeks of data
         what = f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each"
         fix = "ask for fewer --folds or a later --until"

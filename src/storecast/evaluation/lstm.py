@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.artifacts.lstm import load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day
 from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
 from storecast.evaluation.metrics import coverage, rmspe, score, trade_day_scores
-from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, load_lstm_bundle
+from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
 
 DEFAULT_WINDOWS = 6  # the trees' yardstick (evaluation.backtest.DEFAULT_WINDOWS)

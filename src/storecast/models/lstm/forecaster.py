@@ -1,29 +1,24 @@
-"""`LSTMForecaster`: fit / predict / save / load around the network, and the LSTM's model files.
+"""`LSTMForecaster`: fit / predict around the network, and its state as plain tensors.
 
-A thin façade: windowing and scaling live in `dataset`, the network in `net`. The model file holds
-only tensors (weights, scaler parameters, each store's last look-back window at the cut) plus one JSON
-string of the card's key facts, and is loaded with ``torch.load(weights_only=True)``; everything else
-is JSON in the card beside it. The tensors are always saved from the CPU and loaded onto it, so a model
-trained on a GPU (``LSTMConfig.device``) serves on a machine without one.
+A thin façade: windowing and scaling live in `dataset`, the network in `net`, the training loop in
+`loop`. ``state_tensors`` / ``from_state`` turn a fitted forecaster into CPU tensors and back; the model
+file around them (card, sha256, ``torch.load(weights_only=True)``) is ``storecast.artifacts.lstm``, and
+fitting *and* saving is ``storecast.train_run.train_lstm_bundle``.
 """
 
 from __future__ import annotations
 
-__all__ = ["LSTMConfig", "LSTMForecaster", "LSTMBundle", "load_lstm_bundle", "train_lstm_bundle", "require_torch"]
+__all__ = ["LSTMConfig", "LSTMForecaster", "require_torch"]
 
-import json
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.errors import ArtifactError, ContractProblem, DataContractError, NotFittedError
-from storecast.features.facts import StoreFacts
+from storecast.errors import ContractProblem, DataContractError, NotFittedError
 from storecast.models.lstm.dataset import (
     DEC_FEATURES,
     ENC_FEATURES,
@@ -44,7 +39,6 @@ from storecast.models.lstm.dataset import (
 from storecast.windows import check_window
 
 log = logging.getLogger(__name__)
-_FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
 
 
 def _torch():
@@ -323,125 +317,3 @@ class LSTMForecaster:
         self.states_ = np.array([known.get(str(int(k)), "") for k in self.stores_], dtype=object)
         self.quantiles_ = card["intervals"]["abs_log_residual_quantiles"]
         return self
-
-
-@dataclass
-class LSTMBundle:
-    """A loaded LSTM model file, with the Bundle protocol of `storecast.artifacts`."""
-
-    path: Path
-    card: dict
-    model: LSTMForecaster = field(repr=False)
-    kind: str = "lstm"
-    needs_history: bool = True
-    level: float = 0.8
-
-    @property
-    def facts(self) -> StoreFacts:
-        """The stores the network has an embedding for, and their states (no schedule facts: no API use)."""
-        stores = np.asarray(self.model.stores_, dtype=np.int64)
-        return StoreFacts(stores=np.sort(stores),
-                          states={int(k): str(v) for k, v in zip(stores, self.model.states_, strict=True)})
-
-    def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None):
-        """(point, lower, upper) Sales for open-day rows."""
-        return self.model.predict_open(rows, history=history, level=self.level)
-
-
-def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:
-    """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, never over another model.
-
-    The file also holds the card's key facts (kind, versions, training end) as one JSON string, a
-    type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
-    """
-    torch = _torch()
-    from storecast.card import card_facts
-    from storecast.publish import package_versions, publish_model
-
-    body = {
-        "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
-        "store_states": {str(int(k)): str(v) for k, v in zip(model.stores_, model.states_, strict=True)},
-        "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
-                      "method": "split-conformal on |log residual| of the last 42 fit days",
-                      "abs_log_residual_quantiles": model.quantiles_},
-        "scaler": {"kind": "log1p(Sales) - store mean, then MinMaxScaler(feature_range=(-1, 1))",
-                   "scale": float(model.scaler_.scaler_.scale_[0]), "min": float(model.scaler_.scaler_.min_[0]),
-                   "store_mean": {str(int(k)): round(float(v), 6)
-                                  for k, v in zip(model.stores_, model.scaler_.store_mean_, strict=True)}},
-        "metrics": {"calibration": getattr(model, "validation_", {})},
-        "training_history": model.history_ if hasattr(model, "history_") else [],
-        **(card or {}),
-        "versions": {**package_versions(), "torch": torch.__version__},
-    }
-    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body))}
-    return publish_model(models_dir, body, ".pt", lambda tmp: torch.save(tensors, tmp))
-
-
-def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBundle:
-    """Load an LSTM model file after checking its card, sha256 and key facts; tensors only, no code is unpickled.
-
-    ``level`` picks the served interval (one of the card's levels; default: the card's default level).
-    """
-    torch = _torch()
-    from storecast.card import card_path_of, check_facts, read_card
-    from storecast.publish import check_sha256
-
-    path = Path(path)
-    if not path.is_file():
-        raise ArtifactError(f"model file {path} not found.")
-    card = read_card(path)
-    if card["kind"] != "lstm":
-        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .pt file holds "
-                            "an lstm model; restore the card or retrain.")
-    check_sha256(path, card)
-    inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
-    if inputs is not None and list(inputs) != list(DEC_FEATURES):
-        raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
-                            f"inputs; this storecast feeds {len(DEC_FEATURES)}): retrain it with "
-                            "`storecast lstm train`.")
-    try:
-        tensors = torch.load(path, weights_only=True, map_location="cpu")
-        held = tensors.pop(_FACTS, None)
-        held = json.loads(held) if isinstance(held, str) else None
-    except Exception as exc:  # torch raises several kinds on a corrupt file
-        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
-    check_facts(card, held if isinstance(held, dict) else None, path)
-    try:
-        model = LSTMForecaster.from_state(tensors, card)
-    except Exception as exc:  # a file of other tensors, or a card without the LSTM's config
-        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
-    levels = [float(lv) for lv in card["intervals"]["levels"]]
-    if level is not None and level not in levels:
-        raise ArtifactError(f"`level` must be one of the model's interval levels {levels}; got {level}.")
-    return LSTMBundle(path=path, card=card, model=model,
-                      level=float(level if level is not None else card["intervals"]["default_level"]))
-
-
-def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",
-                      epochs: int | None = None, small: bool = False, device: str = "cpu",
-                      progress: Callable[[int, float, float], None] | None = None) -> Path:
-    """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size.
-
-    ``device`` ("cpu", "cuda" or "auto") is where the fit runs; the card's ``training.device`` says
-    which one it was. The file holds CPU tensors either way.
-    """
-    from storecast.models.lstm.device import gpu_name
-    from storecast.publish import data_fingerprint
-
-    cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
-    cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {})})
-    train = dataset.train
-    until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
-    started = time.perf_counter()
-    model = LSTMForecaster(cfg).fit(train, until, progress=progress, store=dataset.store)
-    seconds = time.perf_counter() - started
-    log.info("LSTM fitted in %.1f s (%d epochs, on %s)", seconds, len(model.history_), model.device_)
-    start = f"{train[s.DATE].min():%Y-%m-%d}"
-    card = {"training": {"start": start, "end": f"{until:%Y-%m-%d}", "until": f"{until:%Y-%m-%d}",
-                         "validation": f"last {cfg.horizon} days up to the cut (early stopping, intervals)",
-                         "seconds": round(seconds, 1), "epochs_run": len(model.history_),
-                         "device": model.device_,
-                         **({"gpu": gpu_name(model.device_)} if model.device_ == "cuda" else {})},
-            "features": {"encoder": list(ENC_FEATURES), "decoder": list(DEC_FEATURES)},
-            "data_fingerprint": data_fingerprint(train)}
-    return save_lstm(model, models_dir, card)

@@ -1,0 +1,95 @@
+"""The ``Bundle`` protocol, the serving seam, and ``load_bundle``, the one way to open a model file.
+
+Every kind of model file loads into a Bundle: what it is (``kind``, ``path``, ``card``), what it knows
+about the stores (``facts``) and ``predict_open``. ``storecast.predict.predict_frame`` and the API use
+nothing else. Loading picks the format by suffix (``.skops`` trees, ``.pt`` LSTM) and warns once when the
+file was saved with other package versions than those installed.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Bundle", "load_bundle", "version_drift"]
+
+import logging
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from storecast.errors import ArtifactError
+
+if TYPE_CHECKING:
+    from storecast.features.facts import StoreFacts
+
+log = logging.getLogger("storecast.artifacts")
+
+
+@runtime_checkable
+class Bundle(Protocol):
+    """A loaded model: what it is, where it came from, and open-day predictions with intervals."""
+
+    kind: str
+    path: Path
+    card: dict
+
+    @property
+    def facts(self) -> StoreFacts:
+        """The stores it was fitted on, their states, Sunday opening, the promo phase."""
+        ...
+
+    def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) Sales for rows of open days."""
+        ...
+
+
+def version_drift(card: dict) -> dict[str, tuple[str, str]]:
+    """``{package: (saved with, installed now)}`` for each package of the card whose version differs.
+
+    Why: skops and torch files load across versions, but a tree library or scikit-learn of another
+    release may predict differently; a user should hear it once, at load, not discover it in the numbers.
+    """
+    drift = {}
+    for name, saved in (card.get("versions") or {}).items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if str(saved) != installed:
+            drift[str(name)] = (str(saved), installed)
+    return drift
+
+
+def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
+    """Load a model file after checking its card, its sha256, (skops) its types and what it holds.
+
+    A model saved with other package versions than those installed loads with one warning naming them
+    (``version_drift``); ``GET /model`` shows the same.
+
+    Raises
+    ------
+    ArtifactError
+        Missing file or card, an invalid card, sha256 mismatch (tampered or truncated), a type
+        outside ``TRUSTED_TYPES``, an unreadable file, content that is not a storecast model, a card
+        whose kind or versions differ from those the file holds, or an unknown suffix.
+    """
+    bundle = _load_checked(Path(path), level)
+    drift = version_drift(bundle.card)
+    if drift:
+        log.warning("%s was saved with other package versions than those installed (%s): its predictions may "
+                    "differ from those measured at training; retrain with this install to be sure", bundle.path.name,
+                    ", ".join(f"{name} {saved} -> {now}" for name, (saved, now) in sorted(drift.items())))
+    return bundle
+
+
+def _load_checked(path: Path, level: float | None) -> Bundle:
+    if path.suffix == ".pt":
+        from storecast.artifacts.lstm import load_lstm_bundle
+
+        return load_lstm_bundle(path, level=level)
+    if path.suffix != ".skops":
+        raise ArtifactError(f"unknown model file {path}: expected a .skops (trees) or .pt (LSTM) file.")
+    from storecast.artifacts.trees import load_tree_bundle
+
+    return load_tree_bundle(path, level)

@@ -1,0 +1,127 @@
+"""A models directory: which files are complete models, the newest of a kind, and why others are skipped.
+
+Nothing here deserialises a model: a file is complete when its name has a stamp, its card is valid and
+the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why they skip the others.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ModelFile", "model_files", "latest_model", "SERVABLE_KINDS"]
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from storecast.card import card_path_of, inspect_card
+from storecast.errors import ArtifactError
+from storecast.publish import STAMP_FORMAT, file_sha256
+
+log = logging.getLogger("storecast.artifacts")
+
+# What `serve` and `latest_model` pick by default: the LSTM needs recent history and is only chosen when asked.
+SERVABLE_KINDS = ("lgbm", "rf")
+_SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file (or a card left without one) in a models directory, and why it is unusable, if it is."""
+
+    path: Path
+    kind: str  # as the file name says
+    stamp: datetime | None  # the UTC stamp in the name; None when the name has none
+    card: dict | None = None
+    problem: str | None = None  # None: complete (valid card, matching sha256)
+
+    @property
+    def complete(self) -> bool:
+        """A valid card whose sha256 matches the file."""
+        return self.problem is None
+
+
+def _name(path: Path) -> tuple[str, datetime | None]:
+    parts = path.stem.split("-", 2)  # storecast-<kind>-<stamp>
+    if len(parts) < 3:
+        return "?", None
+    try:
+        return parts[1], datetime.strptime(parts[2], STAMP_FORMAT)
+    except ValueError:
+        return parts[1], None
+
+
+def _check(path: Path) -> ModelFile:
+    """Everything short of loading: the name, the card, the card's kind and the sha256."""
+    kind, stamp = _name(path)
+    card, why = None, None
+    if path.suffix == ".json":
+        why = "a card without its model file"
+    elif stamp is None:
+        why = "name is not storecast-<kind>-<YYYY-MM-DDTHH-MM-SSZ>"
+    elif kind not in _SUFFIX_KINDS[path.suffix]:
+        why = f"kind {kind!r} in the name does not fit a {path.suffix} file"
+    else:
+        card, why = inspect_card(path)
+        if card is None:
+            why = why if why == "no card" else f"card {card_path_of(path).name}: {why}"
+        elif card["kind"] != kind:
+            why = f"its card says kind {card['kind']!r}, the file name {kind!r}"
+        else:
+            try:
+                if file_sha256(path) != card["sha256"]:
+                    why = "does not match its card (sha256 differs: modified or truncated)"
+            except OSError as exc:
+                why = f"cannot be read ({exc.strerror or exc})"
+    return ModelFile(path, kind, stamp, card, why)
+
+
+def _candidates(models_dir: Path) -> list[Path]:
+    """Model files and cards left without one, newest stamp first (names without a stamp last)."""
+    if not models_dir.is_dir():
+        return []
+    files = [p for p in models_dir.glob("storecast-*") if p.suffix in (".skops", ".pt", ".json") and p.is_file()]
+    models = {p.with_suffix("") for p in files if p.suffix != ".json"}
+    files = [p for p in files if p.suffix != ".json" or p.with_suffix("") not in models]
+    return sorted(files, key=lambda p: (_name(p)[1] or datetime.min, p.name), reverse=True)
+
+
+def model_files(models_dir: str | Path = "models", kinds: Iterable[str] | None = None) -> Iterator[ModelFile]:
+    """Each model file of ``kinds`` (default: all) in ``models_dir``, newest first, checked as it is reached.
+
+    Lazy on purpose: checking means hashing the file, and ``latest_model`` stops at the first complete one.
+    """
+    wanted = None if kinds is None else set(kinds)
+    for path in _candidates(Path(models_dir)):
+        if wanted is None or _name(path)[0] in wanted:
+            yield _check(path)
+
+
+def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SERVABLE_KINDS) -> Path:
+    """The newest complete model file of ``kinds`` in ``models_dir``: a valid card whose sha256 matches.
+
+    By default a tree model (lgbm or rf); an LSTM ``.pt`` only when asked (``kinds=("lstm",)``), since
+    it cannot be served without recent history. Newer files skipped on the way are named in a warning.
+
+    Raises
+    ------
+    ArtifactError
+        No complete model file of ``kinds``: the message names what was found and skipped, and why.
+    """
+    models_dir, kinds = Path(models_dir), tuple(kinds)
+    skipped: list[ModelFile] = []
+    for found in model_files(models_dir, kinds):
+        if found.complete:
+            for bad in skipped:
+                log.warning("skipped %s in %s: %s", bad.path.name, models_dir, bad.problem)
+            return found.path
+        skipped.append(found)
+    others = [p.name for p in _candidates(models_dir) if _name(p)[0] not in kinds]
+    if not skipped and not others:
+        raise ArtifactError(f"no model file in {models_dir}: run `storecast train` first.")
+    said = [f"skipped {f.path.name} ({f.problem})" for f in skipped[:5]] + [
+        f"{len(skipped) - 5} more skipped"] * (len(skipped) > 5)
+    if others:
+        said.append(f"not of kind {'/'.join(kinds)}: {', '.join(others[:3])}" + (" ..." if len(others) > 3 else ""))
+    raise ArtifactError(f"no complete {'/'.join(kinds)} model file in {models_dir}: {'; '.join(said)}; "
+                        "run `storecast train`.")

@@ -1,0 +1,125 @@
+"""LSTM model files: tensors only, loaded with ``torch.load(weights_only=True)``, and a JSON card beside them.
+
+The file holds the network's weights, the scaler's parameters and each store's last look-back window at
+the cut (``LSTMForecaster.state_tensors``), plus one JSON string of the card's key facts, so an edited card
+is caught; no code is unpickled. The tensors are saved from the CPU and loaded onto it, so a model trained
+on a GPU serves on a machine without one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LSTMBundle", "save_lstm", "load_lstm_bundle"]
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from storecast.card import card_facts, card_path_of, check_facts, read_card
+from storecast.errors import ArtifactError
+from storecast.features.facts import StoreFacts
+from storecast.models.lstm.dataset import DEC_FEATURES
+from storecast.models.lstm.forecaster import LSTMForecaster, require_torch
+from storecast.publish import check_sha256, package_versions, publish_model
+
+_FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
+
+
+def _torch() -> Any:
+    require_torch()  # one line and exit 2 in the CLI when PyTorch is missing
+    import torch
+
+    return torch
+
+
+@dataclass
+class LSTMBundle:
+    """A loaded LSTM model file, with the Bundle protocol of `storecast.artifacts`."""
+
+    path: Path
+    card: dict
+    model: LSTMForecaster = field(repr=False)
+    kind: str = "lstm"
+    needs_history: bool = True
+    level: float = 0.8
+
+    @property
+    def facts(self) -> StoreFacts:
+        """The stores the network has an embedding for, and their states (no schedule facts: no API use)."""
+        stores = np.asarray(self.model.stores_, dtype=np.int64)
+        return StoreFacts(stores=np.sort(stores),
+                          states={int(k): str(v) for k, v in zip(stores, self.model.states_, strict=True)})
+
+    def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None):
+        """(point, lower, upper) Sales for open-day rows."""
+        return self.model.predict_open(rows, history=history, level=self.level)
+
+
+def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:
+    """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, never over another model.
+
+    The file also holds the card's key facts (kind, versions, training end) as one JSON string, a
+    type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
+    """
+    torch = _torch()
+
+    body = {
+        "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
+        "store_states": {str(int(k)): str(v) for k, v in zip(model.stores_, model.states_, strict=True)},
+        "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
+                      "method": "split-conformal on |log residual| of the last 42 fit days",
+                      "abs_log_residual_quantiles": model.quantiles_},
+        "scaler": {"kind": "log1p(Sales) - store mean, then MinMaxScaler(feature_range=(-1, 1))",
+                   "scale": float(model.scaler_.scaler_.scale_[0]), "min": float(model.scaler_.scaler_.min_[0]),
+                   "store_mean": {str(int(k)): round(float(v), 6)
+                                  for k, v in zip(model.stores_, model.scaler_.store_mean_, strict=True)}},
+        "metrics": {"calibration": getattr(model, "validation_", {})},
+        "training_history": model.history_ if hasattr(model, "history_") else [],
+        **(card or {}),
+        "versions": {**package_versions(), "torch": torch.__version__},
+    }
+    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body))}
+    return publish_model(models_dir, body, ".pt", lambda tmp: torch.save(tensors, tmp))
+
+
+def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBundle:
+    """Load an LSTM model file after checking its card, sha256 and key facts; tensors only, no code is unpickled.
+
+    ``level`` picks the served interval (one of the card's levels; default: the card's default level).
+    """
+    torch = _torch()
+
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"model file {path} not found.")
+    card = read_card(path)
+    if card["kind"] != "lstm":
+        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .pt file holds "
+                            "an lstm model; restore the card or retrain.")
+    check_sha256(path, card)
+    inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
+    if inputs is not None and list(inputs) != list(DEC_FEATURES):
+        raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
+                            f"inputs; this storecast feeds {len(DEC_FEATURES)}): retrain it with "
+                            "`storecast lstm train`.")
+    try:
+        tensors = torch.load(path, weights_only=True, map_location="cpu")
+        held = tensors.pop(_FACTS, None)
+        held = json.loads(held) if isinstance(held, str) else None
+    except Exception as exc:  # torch raises several kinds on a corrupt file
+        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
+    check_facts(card, held if isinstance(held, dict) else None, path)
+    try:
+        model = LSTMForecaster.from_state(tensors, card)
+    except Exception as exc:  # a file of other tensors, or a card without the LSTM's config
+        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
+    levels = [float(lv) for lv in card["intervals"]["levels"]]
+    if level is not None and level not in levels:
+        raise ArtifactError(f"`level` must be one of the model's interval levels {levels}; got {level}.")
+    return LSTMBundle(path=path, card=card, model=model,
+                      level=float(level if level is not None else card["intervals"]["default_level"]))
+
+

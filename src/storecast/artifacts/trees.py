@@ -1,0 +1,199 @@
+"""Tree model files: skops archives whose every type is on an explicit allowlist.
+
+Tree models are written with ``skops.io`` (no pickle): loading lists the file's types with
+``get_untrusted_types`` and accepts only those on ``TRUSTED_TYPES``, so a crafted file cannot make the
+loader build an arbitrary object. The sha256 in the card is checked before anything is deserialised.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TRUSTED_TYPES", "TreeBundle", "save_bundle", "load_tree_bundle"]
+
+import importlib.abc
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from storecast.card import card_facts, card_path_of, check_facts, read_card
+from storecast.errors import ArtifactError
+from storecast.publish import check_sha256, package_versions, publish_model
+
+if TYPE_CHECKING:
+    from storecast.features.facts import StoreFacts
+
+# Every non-builtin type a storecast tree bundle may contain; anything else makes loading fail.
+TRUSTED_TYPES = (
+    "storecast.models.conformal.ConformalRegressor",
+    "storecast.models.trees.SalesRegressor",
+    "storecast.features.store.StoreAttributes",
+    "storecast.features.calendar.CalendarFeatures",
+    "storecast.features.proximity.ScheduleProximity",
+    "storecast.features.schedule.StoreSchedule",
+    "storecast.features.history.StoreHistory",
+    "storecast.features.build.FeatureMatrix",
+    "storecast.clean.missing.StoreContextImputer",
+    "storecast.clean.report.CleaningReport",
+    "storecast.clean.report.CleaningAction",
+    "lightgbm.sklearn.LGBMRegressor",
+    "lightgbm.basic.Booster",
+    "sklearn.ensemble._voting.VotingRegressor",  # the average of LightGBM seeds (models.trees.LGBM_SEEDS)
+    "sklearn.utils._bunch.Bunch",  # its named_estimators_
+    "sklearn.tree._tree.Tree",
+    "collections.OrderedDict",
+)
+
+
+@dataclass
+class TreeBundle:
+    """A tree pipeline wrapped in a ConformalRegressor, loaded from a ``.skops`` file."""
+
+    kind: str
+    path: Path
+    card: dict
+    model: Any = field(repr=False)
+    level: float = 0.8
+    # models.compiled.CompiledTrees serving the booster's predict, or None (LightGBM's own, or a forest)
+    compiled: Any = field(default=None, repr=False)
+    facts: StoreFacts = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from sklearn.pipeline import Pipeline
+
+        from storecast.features.facts import StoreFacts, store_facts
+
+        pipe = getattr(self.model, "estimator_", None)  # ConformalRegressor -> Pipeline([prep, model])
+        prep = pipe.named_steps.get("prep") if isinstance(pipe, Pipeline) else None
+        self.facts = store_facts(prep) if isinstance(prep, Pipeline) else StoreFacts()
+
+    def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) at ``self.level`` for open-day rows."""
+        return self.model.predict_interval(rows, level=self.level)
+
+
+def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
+                card: dict | None = None) -> Path:
+    """Write ``model`` to ``models_dir/storecast-<kind>-<UTC stamp>.skops`` and its JSON card.
+
+    The model file also holds the card's key facts (``storecast_facts_``: kind, versions, training
+    end), so an edited card is caught at load.
+
+    Parameters
+    ----------
+    model : ConformalRegressor
+        The fitted tree model.
+    kind : str
+        "lgbm" or "rf" (goes into the file name and the card).
+    card : dict
+        Training range, features, metrics, intervals, data fingerprint...; this function adds
+        ``kind``, ``created``, ``file``, ``sha256`` and ``versions``.
+
+    Returns
+    -------
+    Path of the model file (the card is the same stem with ``.json``).
+    """
+    import skops.io as sio
+
+    body = {**(card or {}), "kind": kind, "versions": package_versions()}
+    if hasattr(model, "__dict__"):  # a fitted estimator; skops stores a dict of str without extra trust
+        model.storecast_facts_ = card_facts(body)
+    return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(model, tmp))
+
+
+def _check_tree_model(model: Any, path: Path) -> None:
+    """Refuse a valid skops archive that does not hold what ``train_bundle`` saves."""
+    from sklearn.pipeline import Pipeline
+
+    from storecast.models.conformal import ConformalRegressor
+    from storecast.models.trees import SalesRegressor
+
+    pipe = getattr(model, "estimator_", None) if isinstance(model, ConformalRegressor) else None
+    steps = dict(pipe.steps) if isinstance(pipe, Pipeline) else {}
+    if set(steps) != {"prep", "model"} or not isinstance(steps["model"], SalesRegressor):
+        what = type(model).__module__ + "." + type(model).__qualname__
+        raise ArtifactError(f"model file {path} holds a {what}, not a fitted storecast model (a ConformalRegressor "
+                            "around the prep + model pipeline); retrain with `storecast train`.")
+
+
+class _NotInThisThread(importlib.abc.MetaPathFinder):
+    """Makes ``modules`` unimportable for one thread while it is on ``sys.meta_path``; other threads import as usual."""
+
+    def __init__(self, modules: tuple[str, ...]) -> None:
+        self.modules, self.thread = modules, threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and name.partition(".")[0] in self.modules:
+            raise ModuleNotFoundError(f"No module named {name!r} (not needed to load a skops file)", name=name)
+        return None
+
+
+# Imported by `import skops.io` only through scikit-learn's vendored array-API shims, never used by a tree model.
+_SKOPS_NEEDLESS = ("torch", "dask")
+
+
+def _skops_io() -> Any:
+    """``skops.io``, imported without torch and dask (those not loaded yet): about 1.3 s less per process.
+
+    Why: skops builds its default trusted types at import with scikit-learn's ``all_estimators()``, whose
+    ``pkgutil.walk_packages`` imports every sub-package on the way, ``sklearn.externals.array_api_compat.torch``
+    and ``.dask.array`` too (they import torch and dask, installed for the LSTM and the dask engine), though it
+    then skips everything under ``externals``. Those two imports fail here instead (walk_packages ignores an
+    ImportError), for this thread only, so skops' trusted types are the very same lists (a test compares them)
+    and the allowlist check below is unchanged. A later ``import torch`` works as usual; should a future skops
+    or scikit-learn need one of them at import, the import is retried without the block.
+    """
+    needless = tuple(name for name in _SKOPS_NEEDLESS if name not in sys.modules)
+    if "skops.io" in sys.modules or not needless:
+        import skops.io
+
+        return skops.io
+    block = _NotInThisThread(needless)
+    sys.meta_path.insert(0, block)
+    try:
+        import skops.io
+    except ImportError:
+        sys.meta_path.remove(block)
+        import skops.io
+    finally:
+        if block in sys.meta_path:
+            sys.meta_path.remove(block)
+    return skops.io
+
+
+def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
+    """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked."""
+    if not path.is_file():
+        raise ArtifactError(f"model file {path} not found.")
+    card = read_card(path)
+    if card["kind"] not in ("lgbm", "rf"):
+        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .skops file holds "
+                            "an lgbm or rf model; restore the card or retrain.")
+    check_sha256(path, card)
+    sio = _skops_io()
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # skops raises several kinds on a corrupt archive
+        raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}).") from exc
+    refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if refused:
+        raise ArtifactError(f"model file {path} contains types outside the allowlist: {refused}.")
+    try:
+        model = sio.load(path, trusted=list(untrusted))
+    except Exception as exc:
+        raise ArtifactError(f"model file {path} could not be loaded ({exc}).") from exc
+    _check_tree_model(model, path)
+    held = getattr(model, "storecast_facts_", None)
+    check_facts(card, held if isinstance(held, dict) else None, path)
+    default = (card.get("intervals") or {}).get("default_level", 0.8)
+    from storecast.models.compiled import compile_model
+
+    # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
+    compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]))
+    return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
+                      level=float(level if level is not None else default), compiled=compiled)
+
+

@@ -1,0 +1,61 @@
+"""`storecast evaluate`: the seasonal backtest (or rolling folds) of a model kind, beside the naive baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from storecast.cli._app import app, console
+from storecast.cli._model_options import _DATA, _KIND, _SEEDS, _date, _kind, _seeds, _steps
+
+
+@app.command()
+def evaluate(
+    data: Path = _DATA,
+    model: str = _KIND,
+    until: str | None = typer.Option(
+        None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
+        "each window fitted only on the days before it; default: last date in train.csv."),
+    windows: int = typer.Option(
+        6, "--windows", min=2, help="Seasonal 6-week windows spread over the year before --until (the first in "
+        "the same season a year before the weeks to come, the last the holdout): the default yardstick."),
+    folds: int | None = typer.Option(
+        None, "--folds", min=0, help="Instead of --windows: the older layout, N consecutive 6-week folds before "
+        "the holdout (cheaper, but no summer or autumn in it)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png."),
+    seeds: int | None = _SEEDS,
+) -> None:
+    """Score the model on 6-week windows over the last year, beside the naive baseline: each, mean, worst."""
+    from rich.table import Table
+
+    from storecast.data.contract import load_dataset
+    from storecast.evaluation.backtest import evaluate as run
+
+    kind = _kind(model)
+    params = _seeds(kind, seeds)
+    with _steps(f"evaluate {kind}") as say:
+        say("load data")
+        ds = load_dataset(data)
+        report = run(ds, kind, _date(until), folds, out, windows=windows, progress=say, **params)
+    layout = "seasonal windows" if folds is None else "rolling folds + holdout"
+    table = Table(title=f"{kind}, {layout}: RMSPE per 6-week window (open days, Sales > 0); "
+                        "bias = mean(1 - forecast/actual), + = forecast low")
+    for col in ("window", "scored days", "RMSPE", "RMSPE trade days", "bias", "MAE", "baseline RMSPE", "cover 80%",
+                "cover 95%"):
+        table.add_column(col, justify="right" if col != "window" else "left")
+    for r in report["windows"]:
+        table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
+                      f"{r['rmspe_trade_days']:.4f}", f"{r['bias']:+.3f}", f"{r['mae']:.0f}",
+                      f"{r['baseline_rmspe']:.4f}", f"{r['coverage_0.8']:.3f}", f"{r['coverage_0.95']:.3f}")
+    m = report["summary"]
+    table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", f"{m['rmspe_trade_days_mean']:.4f}", f"{m['bias_mean']:+.3f}",
+                  "", f"{m['baseline_rmspe_mean']:.4f}", f"{m['coverage_0.8_mean']:.3f}",
+                  f"{m['coverage_0.95_mean']:.3f}")
+    table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "", "", "")
+    console.print(table)
+    if out is not None:
+        console.print(f"results in {out}")
+
+

@@ -1,0 +1,87 @@
+"""`storecast predict`: forecast rows (test.csv by default) with a saved model, in chunks, to a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from storecast.cli._app import app, check_out, console
+from storecast.cli._model_options import _steps
+
+
+def _outside_training(bundle, late: int, early: int) -> str | None:
+    """One sentence when rows lie before the model's training data or past its calibrated horizon, else None.
+
+    ``late``/``early``: the rows after the calibrated horizon and before the training start
+    (``batch.BatchResult`` counts them). Why a warning and not an error: forecasting further out is a
+    legitimate request, but the intervals were calibrated on 1..42-day-ahead errors, so the reader must
+    know when a band was never measured.
+    """
+    from storecast.predict import calibrated_through, training_start
+    from storecast.schema import HORIZON_DAYS
+
+    parts = []
+    through, start = calibrated_through(bundle), training_start(bundle)
+    if through is not None and late:
+        parts.append(f"{late:,} row(s) lie after {through:%Y-%m-%d}, more than {HORIZON_DAYS} days after the "
+                     "model's training end: their intervals' coverage was never measured (retrain on recent data)")
+    if start is not None and early:
+        parts.append(f"{early:,} row(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")
+    return "; ".join(parts) or None
+
+
+@app.command()
+def predict(
+    model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
+    data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
+    input: Path | None = typer.Option(
+        None, "--input", help="Rows to forecast, CSV or parquet (.parquet), in test.csv's layout or train.csv's "
+        "(Sales/Customers are ignored, Id = row number); default DATA/test.csv."),
+    out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
+    chunk_rows: int = typer.Option(
+        100_000, "--chunk-rows", min=1, help="Rows read, forecast and written at a time: a longer input is "
+        "streamed in chunks (memory stays bounded), the output written as it goes and renamed at the end."),
+) -> None:
+    """Forecast Sales with prediction intervals for test-shaped rows."""
+    # --out is checked first: never an input file or the model, never a link, device or directory, and its
+    # directory must take a new file. The model loads in a background thread (its imports and the skops file,
+    # every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
+    # as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
+    # (the same order and messages as loading one after the other). The other chunks stream through
+    # predict_frame with a progress bar. Rows past the calibrated horizon (training end + 42 days) or before
+    # the training data get a warning line.
+    from itertools import chain
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from storecast import schema as s
+    from storecast.artifacts import load_bundle
+    from storecast.batch import count_rows, in_background, iter_rows, predict_chunks
+    from storecast.data.contract import load_train
+
+    rows_path = input or data / s.TEST_FILE
+    check_out(out, model=model, data=data, more_inputs=(rows_path,))
+    with _steps("predict") as say:
+        say(f"read rows (loading {model.name} meanwhile)")
+        loaded = in_background(load_bundle, model)
+        total = count_rows(rows_path) if rows_path.is_file() else 0
+        chunks = iter_rows(rows_path, chunk_rows)
+        first = next(chunks)
+        say(f"load {model.name}")
+        bundle = loaded()
+        history = None
+        if getattr(bundle, "needs_history", False):
+            history = load_train(data / s.TRAIN_FILE)
+        say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
+    with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False, disable=total <= len(first)) as bar:
+        task = bar.add_task("forecast", total=total or None)
+        result = predict_chunks(bundle, chain([first], chunks), out, history=history,
+                                on_chunk=lambda n: bar.advance(task, n))
+    outside = _outside_training(bundle, result.after_calibrated, result.before_training)
+    if outside:
+        console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
+    console.print(f"wrote {result.rows:,} forecasts to {out}")
+
+
