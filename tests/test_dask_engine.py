@@ -105,6 +105,51 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     assert str(err.value).startswith(f"{part}, row 10, column `DayOfWeek`: expected")
 
 
+def _test_parts(chain: Path, out: Path) -> tuple[Path, pd.DataFrame]:
+    """test rows of the chain as two parquet parts of whole stores (1..8, 9..16), as a store export lays them out."""
+    test = load_dataset(chain, require_test=True).test
+    out.mkdir()
+    for k, stores in enumerate((range(1, 9), range(9, 17))):
+        part = test[test[s.STORE].isin(stores)].copy()
+        part[s.STATE_HOLIDAY] = part[s.STATE_HOLIDAY].astype(str)
+        part.to_parquet(out / f"part-{k:05d}.parquet", index=False)
+    return out, test
+
+
+def test_predict_on_dask_writes_the_local_forecasts_part_by_part(run_main, dask_model, chain, scheduler, tmp_path):
+    from storecast.artifacts import load_bundle
+    from storecast.predict import predict_frame
+
+    parts, test = _test_parts(chain, tmp_path / "rows")
+    out = tmp_path / "forecasts"
+    code, said, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                               "--data", str(chain), "--input", str(parts), "--out", str(out))
+    assert code == 0, err
+    assert f"wrote {len(test):,} forecasts in 2 part(s)" in said + err
+    assert sorted(p.name for p in out.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    served = pd.concat([pd.read_parquet(p) for p in sorted(out.glob("*.parquet"))]).sort_values(s.ID)
+    local = predict_frame(load_bundle(dask_model), test).sort_values(s.ID)
+    assert served[s.ID].tolist() == local[s.ID].tolist()
+    for col in (s.SALES, "lower", "upper"):
+        np.testing.assert_array_equal(served[col].to_numpy(), local[col].to_numpy())
+
+
+def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, dask_model, chain, scheduler,
+                                                                      tmp_path):
+    parts, _ = _test_parts(chain, tmp_path / "rows")
+    bad = parts / "part-00001.parquet"
+    df = pd.read_parquet(bad)
+    df[s.PROMO] = df[s.PROMO].astype("int64")
+    df.loc[4, s.PROMO] = 7
+    df.to_parquet(bad, index=False)
+    out = tmp_path / "forecasts"
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(out))
+    assert code == 2
+    assert f"{bad}, row 5, column `Promo`" in err and "Traceback" not in err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):

@@ -42,8 +42,20 @@ def predict(
     chunk_rows: int = typer.Option(
         100_000, "--chunk-rows", min=1, help="Rows read, forecast and written at a time: a longer input is "
         "streamed in chunks (memory stays bounded), the output written as it goes and renamed at the end."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local, or dask: forecast each part of --input (a directory of parquet parts, "
+        "each holding whole stores) on a Dask cluster and write --out as a new directory of part-*.parquet "
+        "(pip install 'storecast[dask]')."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="With --engine dask: a running scheduler (tcp://host:8786); default a local one."),
+    workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"`--engine` must be local or dask; got {engine!r}.")
+    if engine == "dask":
+        _predict_on_dask(model, data, input, out, scheduler, workers)
+        return
     # --out is checked first: never an input file or the model, never a link, device or directory, and its
     # directory must take a new file. The model loads in a background thread (its imports and the skops file,
     # every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
@@ -85,3 +97,13 @@ def predict(
     console.print(f"wrote {result.rows:,} forecasts to {out}")
 
 
+def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, scheduler: str | None,
+                     workers: int) -> None:
+    """``--engine dask``: one task per input part, forecasts written by the workers (storecast.distributed)."""
+    from storecast import schema as s
+    from storecast.distributed.prediction import predict_dask
+
+    with _steps("predict on dask") as say:
+        result = predict_dask(model, rows or data / s.TEST_FILE, out, scheduler=scheduler, workers=workers,
+                              progress=say)
+    console.print(f"wrote {result.rows:,} forecasts in {result.parts} part(s) to {result.out}")

@@ -1,0 +1,120 @@
+"""``storecast predict --engine dask``: forecast a partitioned rows dataset on a Dask cluster, part by part.
+
+Why per part: a row's forecast reads its own store's schedule in the input (``features.schedule``), so a
+part must hold whole stores, as ``storecast synth --format parquet`` and store-partitioned exports lay them
+out; then each part is forecast alone, on a worker, with the same ``predict_frame`` as every other path, and
+the result is the same as one local call on all rows. Each worker loads the model file once (every check of
+``load_bundle``) and writes its parts' forecasts as ``part-*.parquet``: the input never passes through the
+client, so inputs larger than one machine's memory work. The parts go to a temp directory beside ``out``
+that is renamed at the end: a reader never sees half a forecast, a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DaskPrediction", "predict_dask", "rows_parts"]
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from storecast.errors import ArtifactError, ContractProblem, DataContractError, StorecastError
+
+_BUNDLES: dict[str, Any] = {}  # per worker process: model path -> loaded bundle
+
+
+@dataclass(frozen=True)
+class DaskPrediction:
+    """What a distributed prediction wrote."""
+
+    out: Path
+    parts: int
+    rows: int
+
+
+def rows_parts(rows: Path) -> list[Path]:
+    """The parts of a rows input: every ``*.parquet`` of a directory (sorted), or the one file given."""
+    if rows.is_dir():
+        parts = sorted(rows.glob("*.parquet"))
+        if not parts:
+            raise DataContractError(ContractProblem(str(rows), "no *.parquet file in this directory "
+                                                    "(expected part-*.parquet)"))
+        return parts
+    if not rows.is_file():
+        raise DataContractError(ContractProblem(str(rows), "rows file not found"))
+    return [rows]
+
+
+def _bundle(model: str) -> Any:
+    from storecast.artifacts import load_bundle
+
+    if model not in _BUNDLES:
+        _BUNDLES[model] = load_bundle(model)
+    return _BUNDLES[model]
+
+
+def _predict_part(part: str, model: str, out_dir: str) -> int:
+    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count."""
+    from storecast.atomic import atomic_write
+    from storecast.data.contract import load_rows
+    from storecast.predict import predict_frame
+
+    rows = load_rows(part)
+    forecast = predict_frame(_bundle(model), rows)
+    target = Path(out_dir) / (Path(part).stem + ".parquet")
+    atomic_write(target, lambda tmp: forecast.to_parquet(tmp, index=False))
+    return len(forecast)
+
+
+def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, scheduler: str | None = None,
+                 workers: int = 2, progress: Callable[[str], None] | None = None) -> DaskPrediction:
+    """Forecast every part of ``rows`` on Dask with the model file ``model``; write ``out/part-*.parquet``.
+
+    Parameters
+    ----------
+    model : path
+        A tree model file (``.skops``); every worker must see it at this path (a shared file system).
+    rows : path
+        A directory of parquet parts, each holding whole stores, or one parquet/CSV file (one part).
+    out : path
+        A directory that does not exist yet; it receives one parquet file of forecasts per input part
+        (Id when given, Store, Date, Sales, lower, upper), named after the part.
+
+    Raises
+    ------
+    DataContractError
+        A part breaks the row contract (its message names the part's file, row and column), or names a
+        store the model was not trained with; nothing is written.
+    ArtifactError
+        The model file is missing, tampered or an LSTM (it needs history; use the local engine).
+    """
+    from storecast.distributed import require_dask
+    from storecast.distributed.cluster import dask_client
+
+    require_dask()
+    say = progress or (lambda _msg: None)
+    model, rows, out = Path(model).resolve(), Path(rows).resolve(), Path(out)
+    if out.exists():
+        raise StorecastError(f"--out {out} exists: --engine dask writes a new directory of parquet parts; "
+                             "name one that does not exist yet.")
+    if model.suffix != ".skops":
+        raise ArtifactError(f"model file {model}: --engine dask forecasts with tree models (.skops); an LSTM "
+                            "needs recent history, forecast it with the local engine.")
+    _bundle(str(model))  # every check of the file here first, so a bad model fails before any work is sent
+    parts = rows_parts(rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp's 0700 would stay on the published directory
+    try:
+        with dask_client(scheduler, workers) as client:
+            say(f"forecast {len(parts)} part(s) on {len(client.nthreads())} worker(s)")
+            futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
+                                 pure=False)
+            counts = client.gather(futures)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return DaskPrediction(out=out, parts=len(parts), rows=int(sum(counts)))
