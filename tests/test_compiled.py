@@ -190,12 +190,34 @@ def test_compiling_is_opt_in(monkeypatch):
         assert cm.compile_enabled() is on
 
 
-def test_an_average_of_seeds_is_served_by_lightgbm_with_one_log_line(ds, tmp_path, caplog):
-    """lleaves compiles one booster; a model averaging several keeps LightGBM's predictor (it still loads)."""
+def test_an_average_of_seeds_gets_every_booster_compiled_and_cached(ds, rows, tmp_path, monkeypatch):
+    """Each seed's booster is compiled and cached on its own; the average equals LightGBM's to 1e-9."""
+    model, _ = fit_small(ds, seeds=2, n_estimators=20, num_leaves=15)
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path)
+    bundle = load_bundle(path)
+    assert isinstance(bundle.compiled, cm.CompiledEnsemble) and len(bundle.compiled.members) == 2
+    assert bundle.compiled.origin == "compiled"
+    names = _caches(tmp_path)
+    assert len(names) == 4 and sum(".m0." in n for n in names) == 2 and sum(".m1." in n for n in names) == 2
+    assert all(isinstance(vars(b).get("predict"), cm.CompiledTrees) for b in cm.boosters_of(bundle.model))
+    monkeypatch.setenv(cm.ENV_VAR, "0")
+    plain = load_bundle(path)
+    fast, ref = predict_frame(bundle, rows), predict_frame(plain, rows)
+    for col in (s.SALES, "lower", "upper"):
+        a, b = fast[col].to_numpy(), ref[col].to_numpy()
+        assert np.all(np.abs(a - b) <= cm.MAX_REL_DIFF * np.abs(b)), col
+    monkeypatch.setenv(cm.ENV_VAR, "1")
+    assert load_bundle(path).compiled.origin == "cache"
+
+
+def test_one_member_that_cannot_compile_leaves_every_booster_to_lightgbm(ds, tmp_path, monkeypatch, caplog):
     model, _ = fit_small(ds, seeds=2, n_estimators=5)
-    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
-        bundle = load_bundle(save_bundle(model, kind="lgbm", models_dir=tmp_path))
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path)
+    real = cm.compile_booster
+    monkeypatch.setattr(cm, "compile_booster", lambda b, **kw: None if kw.get("member") == 1 else real(b, **kw))
+    with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
+        bundle = load_bundle(path)
     assert bundle.compiled is None
-    assert [r.message for r in caplog.records if r.name == "storecast.compiled"] == [
-        "compiled trees: this model averages 2 LightGBM models and lleaves compiles one booster; "
-        "LightGBM's own predictor serves it"]
+    assert not any("predict" in vars(b) for b in cm.boosters_of(bundle.model))
+    assert "booster 1 could not be compiled" in caplog.text
+

@@ -57,7 +57,8 @@ class TreeBundle:
     card: dict
     model: Any = field(repr=False)
     level: float = 0.8
-    # models.compiled.CompiledTrees serving the booster's predict, or None (LightGBM's own, or a forest)
+    # models.compiled.CompiledTrees (one booster) or CompiledEnsemble (an average of seeds), or None
+    # (LightGBM's own predictor, or a forest)
     compiled: Any = field(default=None, repr=False)
     facts: StoreFacts = field(init=False, repr=False)
 

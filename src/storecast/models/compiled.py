@@ -26,8 +26,8 @@ model takes minutes); a missing lleaves or any error falls back to LightGBM's pr
 
 from __future__ import annotations
 
-__all__ = ["ENV_VAR", "CompiledTrees", "compile_enabled", "cache_path", "compile_booster", "compile_model",
-           "booster_of", "install", "uninstall", "MAX_REL_DIFF"]
+__all__ = ["ENV_VAR", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "cache_path", "compile_booster",
+           "compile_model", "booster_of", "boosters_of", "install", "uninstall", "MAX_REL_DIFF"]
 
 import hashlib
 import logging
@@ -123,10 +123,14 @@ def _target() -> str:
             f"cpu {llvm.get_host_cpu_name()} {features}")
 
 
-def cache_path(model_path: Path, model_sha256: str) -> Path:
-    """``<model stem>.<sha12>.<target8>.lleaves.o`` beside the model; its record adds ``.sha256``."""
+def cache_path(model_path: Path, model_sha256: str, member: int | None = None) -> Path:
+    """``<model stem>.<sha12>.<target8>[.m<i>].lleaves.o`` beside the model; its record adds ``.sha256``.
+
+    ``member`` numbers the boosters of an average of seeds (one object file each); None for a lone booster.
+    """
     target = hashlib.sha256(_target().encode()).hexdigest()[:8]
-    return model_path.with_name(f"{model_path.stem}.{model_sha256[:12]}.{target}.lleaves.o")
+    which = "" if member is None else f".m{member}"
+    return model_path.with_name(f"{model_path.stem}.{model_sha256[:12]}.{target}{which}.lleaves.o")
 
 
 def _record_of(obj: Path) -> Path:
@@ -199,8 +203,8 @@ def _forest(model_text: str, obj: bytes | None) -> tuple[Any, bytes]:
         return forest, cache.read_bytes()
 
 
-def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha256: str | None = None
-                    ) -> CompiledTrees | None:
+def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha256: str | None = None,
+                    member: int | None = None) -> CompiledTrees | None:
     """Compile ``booster`` (or load its checked cache); None, with one log line, when that is impossible.
 
     Parameters
@@ -210,6 +214,8 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
     model_path, model_sha256 : Path and hex str, optional
         The model file and its (already verified) sha256: with both, the compiled object is cached beside
         the file and reused by the next load; without, it is compiled in memory only.
+    member : int, optional
+        Which booster of an average of seeds this is (its own cache file).
     """
     start = time.perf_counter()
     try:
@@ -219,7 +225,7 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
                  "using LightGBM's predictor")
         return None
     try:
-        obj_path = cache_path(model_path, model_sha256) if model_path and model_sha256 else None
+        obj_path = cache_path(model_path, model_sha256, member) if model_path and model_sha256 else None
         text = booster.model_to_string()
         n_features = booster.num_feature()
         lightgbm = types.MethodType(type(booster).predict, booster)  # the method, even when one is installed
@@ -272,6 +278,46 @@ def _tree_of(model: Any) -> Any:
     return getattr(steps[-1][1], "estimator_", None)
 
 
+@dataclass
+class CompiledEnsemble:
+    """The compiled boosters of an average of LightGBM seeds, one ``CompiledTrees`` installed on each."""
+
+    members: list[CompiledTrees]
+
+    @property
+    def origin(self) -> str:
+        """"cache" when every member came from its checked cache, else "compiled"."""
+        return "cache" if all(m.origin == "cache" for m in self.members) else "compiled"
+
+    @property
+    def seconds(self) -> float:
+        return sum(m.seconds for m in self.members)
+
+    @property
+    def cache(self) -> Path | None:
+        """The first member's object file (each member has its own, ``.m<i>.`` in the name)."""
+        return self.members[0].cache if self.members else None
+
+
+def boosters_of(model: Any) -> list[Any]:
+    """Every LightGBM booster of a fitted tree model: one, or each seed's of an average; [] for a forest."""
+    from storecast.models.trees import tree_members
+
+    tree = _tree_of(model)
+    if tree is None:
+        return []
+    found = []
+    for member in tree_members(tree):
+        try:
+            booster = getattr(member, "booster_", None)
+        except Exception:  # lightgbm's not-fitted error: nothing to compile
+            booster = None
+        if booster is None:
+            return []
+        found.append(booster)
+    return found
+
+
 def booster_of(model: Any) -> Any | None:
     """The LightGBM booster inside a fitted ConformalRegressor (-> pipeline -> SalesRegressor); None for a forest."""
     tree = _tree_of(model)
@@ -282,22 +328,35 @@ def booster_of(model: Any) -> Any | None:
 
 
 def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: str | None = None
-                  ) -> CompiledTrees | None:
-    """Compile and install the booster of a fitted tree model; None when off, a forest, or impossible.
+                  ) -> CompiledTrees | CompiledEnsemble | None:
+    """Compile and install the booster(s) of a fitted tree model; None when off, a forest, or impossible.
 
-    Why only LightGBM: lleaves compiles LightGBM models only. The RandomForest kind keeps scikit-learn's
-    predictor (treelite could import it, but its deep trees make gcc take minutes: docs/benchmarks.md).
+    An average of LightGBM seeds gets each booster compiled (and cached) on its own; the average is then
+    taken as before, over the compiled predictions. All or nothing: if one member cannot be compiled, every
+    member keeps LightGBM's predictor. Why only LightGBM: lleaves compiles LightGBM models only. The
+    RandomForest kind keeps scikit-learn's predictor (treelite could import it, but its deep trees make gcc
+    take minutes: docs/benchmarks.md).
     """
     if not compile_enabled():
         return None
-    booster = booster_of(model)
-    if booster is None:
-        tree = _tree_of(model)
-        if hasattr(tree, "estimators_"):  # an average of LightGBM seeds (models.trees.LGBM_SEEDS)
-            log.info("compiled trees: this model averages %d LightGBM models and lleaves compiles one booster; "
-                     "LightGBM's own predictor serves it", len(tree.estimators_))
+    boosters = boosters_of(model)
+    if not boosters:
         return None
-    compiled = compile_booster(booster, model_path=model_path, model_sha256=model_sha256)
-    if compiled is not None:
-        install(booster, compiled)
-    return compiled
+    if len(boosters) == 1:
+        compiled = compile_booster(boosters[0], model_path=model_path, model_sha256=model_sha256)
+        if compiled is not None:
+            install(boosters[0], compiled)
+        return compiled
+    members = []
+    for i, booster in enumerate(boosters):
+        one = compile_booster(booster, model_path=model_path, model_sha256=model_sha256, member=i)
+        if one is None:
+            log.warning("compiled trees off for all %d boosters of the average: booster %d could not be compiled",
+                        len(boosters), i)
+            return None
+        members.append(one)
+    for booster, one in zip(boosters, members, strict=True):
+        install(booster, one)
+    log.info("compiled trees on for the average of %d LightGBM models (%.1f s)", len(members),
+             sum(m.seconds for m in members))
+    return CompiledEnsemble(members)
