@@ -40,7 +40,7 @@ class RequestRows:
     state_holiday: list[str]  # "0", "a", "b", "c"
     school_holiday: np.ndarray  # int8 0/1
 
-    def __init__(self, store: ArrayLike, days: ArrayLike, open: ArrayLike, promo: ArrayLike,  # noqa: A002
+    def __init__(self, store: ArrayLike, days: ArrayLike, open: ArrayLike, promo: ArrayLike,
                  state_holiday: Sequence[str], school_holiday: ArrayLike) -> None:
         set_ = object.__setattr__  # frozen: the columns are fixed once built
         set_(self, "store", np.asarray(store, dtype=np.int64))

@@ -210,7 +210,8 @@ def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: 
         seconds = time.perf_counter() - started
         res, frame = _window_result(model, train, fold)
         res.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),
-                    "validation_rmspe": model.validation_["rmspe"]})
+                    "validation_rmspe": model.validation_["rmspe"],
+                    "validation_bias": model.validation_.get("bias", float("nan"))})
         used = model.device_
         results.append(res)
         frames.append(frame)

@@ -198,7 +198,7 @@ class LSTMForecaster:
         y, p = np.expm1(log_true[mask]), np.expm1(log_pred[mask])
         # in-sample for the quantiles (coverage ~ level by construction); the holdout gives the honest figure
         self.validation_ = {
-            "rows": int(n), "rmspe": float(np.sqrt(np.mean((1 - p / y) ** 2))),
+            "rows": int(n), "rmspe": float(np.sqrt(np.mean((1 - p / y) ** 2))), "bias": float(np.mean(1 - p / y)),
             **{f"coverage_{lv}": float(np.mean(resid <= q)) for lv, q in self.quantiles_.items()},
         }
 
