@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     load_first = (f"from storecast.artifacts import load_bundle; load_bundle({str(args.model)!r})")
     for name, code in (("`import skops.io`", "import skops.io"),
                        ("`artifacts._skops_io()` (torch, dask skipped)",
-                        "from storecast.artifacts import _skops_io; _skops_io()"),
+                        "from storecast.artifacts.trees import _skops_io; _skops_io()"),
                        ("first `load_bundle` (its imports + the file)", load_first)):
         out.write(f"| {name} | {_python(code, args.runs, env):.2f} |\n")
     out.flush()
