@@ -55,3 +55,33 @@ def test_target_problem_says_why_a_path_cannot_take_a_write(tmp_path):
     assert "is a directory" in target_problem(tmp_path)
     assert "is a file, not a directory" in target_problem(source / "out.csv")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the probe is gone
+
+
+def test_a_figure_is_saved_whole_readable_and_closed(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from storecast.atomic import save_figure
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    path = save_figure(fig, tmp_path / "chart.png", dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_a_figure_that_fails_to_render_leaves_nothing(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from storecast.atomic import save_figure
+
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError):
+        save_figure(fig, tmp_path / "chart.png", dpi=-1)
+    assert list(tmp_path.iterdir()) == []

@@ -6,13 +6,14 @@ and a reader sees either the old file or the new one.
 
 from __future__ import annotations
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "target_problem"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem"]
 
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 
 def _mode_for(path: Path) -> int:
@@ -49,6 +50,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def save_figure(fig: Any, path: str | Path, **savefig: Any) -> Path:
+    """Write a matplotlib figure to ``path`` atomically (format from the suffix), then close it.
+
+    The one way storecast saves a chart to a file: never a half-written PNG, no temp file left on error,
+    the same 0644 mode as every other output. ``savefig`` goes to ``Figure.savefig`` (dpi, bbox_inches...).
+    """
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".") or "png"
+    try:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, **savefig))
+    finally:
+        plt.close(fig)
+    return path
 
 
 def _kind(mode: int) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.atomic import atomic_write
+from storecast.atomic import save_figure
 
 
 def _store_rmspe(frame: pd.DataFrame) -> pd.Series:
@@ -77,7 +77,4 @@ def plot_holdout(frame: pd.DataFrame, path: str | Path) -> Path:
     axes[0].legend(loc="upper right")
     axes[1].legend(loc="upper right", ncols=4)
     fig.tight_layout()
-    path = Path(path)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=96, format="png"))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=96)

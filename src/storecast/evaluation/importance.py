@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from storecast import schema as s
+from storecast.atomic import save_figure
 from storecast.evaluation.metrics import rmspe
 
 
@@ -64,7 +65,4 @@ def plot_importance(table: pd.DataFrame, path: str | Path, top: int = 25) -> Pat
     for ax in axes:
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

@@ -12,10 +12,7 @@ from __future__ import annotations
 __all__ = ["stationarity", "chain_daily_sales", "store_daily_sales", "transforms", "write_analysis",
            "autocorrelation"]
 
-import io
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -23,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.atomic import atomic_write_text, save_figure
 from storecast.clean.rows import sales_days
 
 LAGS_OF_INTEREST = (7, 14, 365)
@@ -72,15 +70,7 @@ def autocorrelation(series: pd.Series, nlags: int = 400) -> dict[str, list[float
 
 def _png(fig, path: Path) -> str:
     """Save ``fig`` atomically as ``path`` and return the file name (index.html links it)."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
+    save_figure(fig, path, dpi=90, bbox_inches="tight")
     return path.name
 
 
@@ -127,7 +117,7 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
     corr = autocorrelation(np.log1p(chain))
     lags = {str(lag): corr["acf"][lag] for lag in LAGS_OF_INTEREST if lag < len(corr["acf"])}
     payload = {"stationarity": results, "acf_at": lags}
-    _atomic_text(out_dir / "analysis.json", json.dumps(payload, indent=2))
+    atomic_write_text(out_dir / "analysis.json", json.dumps(payload, indent=2))
     rows = "".join(
         f"<tr><td>{series}</td><td>{name}</td><td>{r['adf_p']:.3g}</td><td>{r['kpss_p']:.3g}</td>"
         f"<td>{'yes' if r['stationary'] else 'no'}</td></tr>"
@@ -143,7 +133,7 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
 KPSS p-values come from a table and are capped at 0.01 and 0.10.</p>
 {figures}</body></html>"""
     index = out_dir / "index.html"
-    _atomic_text(index, html)
+    atomic_write_text(index, html)
     return index
 
 
@@ -168,10 +158,3 @@ therefore learns log sales minus each store's fit-window mean, scaled to (-1, 1)
 differencing (which would chain forecast errors over 6 weeks) it gets the cycles as inputs: a
 weekday x promo level from the store's own look-back window, and day-of-week, day-of-year and
 Christmas run-up features for every forecast day.</p>"""
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
