@@ -82,3 +82,22 @@ def test_the_csv_layout_wins_when_both_are_present(chain, tmp_path, caplog):
     data = _copy(chain, tmp_path)
     write_chain(data, n_stores=12, start="2015-01-01", end="2015-01-31", test_days=0, chunk_stores=4)
     assert load_dataset(data).train[s.DATE].max() == pd.Timestamp("2015-01-31")
+
+
+def test_predict_reads_test_parquet_when_the_data_directory_has_no_test_csv(run_main, chain, model_path, tmp_path):
+    """`storecast predict --data DIR` with DIR in the parquet layout: test.parquet is the default input."""
+    assert not (chain / s.TEST_FILE).exists() and (chain / "test.parquet").is_file()
+    out = tmp_path / "forecast.csv"
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(chain), "--out", str(out))
+    assert code == 0, err
+    forecast = pd.read_csv(out)
+    assert forecast[s.ID].tolist() == load_rows(chain / "test.parquet")[s.ID].tolist()
+
+
+def test_predict_never_writes_over_a_parquet_input(run_main, chain, model_path, tmp_path):
+    data = _copy(chain, tmp_path)
+    before = (data / "test.parquet").read_bytes()
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data),
+                            "--out", str(data / "test.parquet"))
+    assert code == 2 and "input" in err
+    assert (data / "test.parquet").read_bytes() == before

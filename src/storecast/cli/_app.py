@@ -70,10 +70,12 @@ def check_out(out: Path, *, model: Path, data: Path, more_inputs: tuple[Path, ..
     """
     from storecast import schema as s
     from storecast.atomic import target_problem
+    from storecast.data.contract import data_file
     from storecast.errors import OutputPathError
 
-    inputs = [*more_inputs, model, model.with_suffix(".json"),
-              *(data / name for name in (s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE))]
+    names = (s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE)
+    inputs = [*more_inputs, model, model.with_suffix(".json"), data / s.STATES_FILE,
+              *(data / name for name in names), *(data_file(data, name) for name in names)]
     problem = target_problem(out, inputs=inputs)
     if problem:
         raise OutputPathError(f"--out: {problem}")

@@ -66,9 +66,10 @@ def _load(model: Path, data: Path) -> tuple[Any, pd.DataFrame]:
     from storecast import schema as s
     from storecast.api.serving import load_served
     from storecast.config import Settings
-    from storecast.data.contract import load_store
+    from storecast.data.contract import data_file, load_store
 
-    stores = load_store(data / s.STORE_FILE, data / s.STATES_FILE)  # checked first: fast, and a typo is common
+    # checked first: fast, and a typo is common; store.csv, else store.parquet
+    stores = load_store(data_file(data, s.STORE_FILE), data / s.STATES_FILE)
     served = load_served(Settings(model_path=model, api_token=None))
     return served, stores
 
@@ -166,14 +167,15 @@ def rank(
     """Rank stores by the forecast gain of one extra promo week (Mon-Fri) in the period; write a CSV."""
     from storecast import schema as s
     from storecast.api.planner import rank_stores
+    from storecast.data.contract import data_file
 
     first = _date(start, "--start")
     check_out(out, model=model, data=data)
     served, stores = _load(model, data)
     listed = [int(x) for x in stores[s.STORE].tolist() if int(x) in served.store_set]
     if not listed:
-        raise StorecastError(f"no store of {data / s.STORE_FILE} is known to {model.name}: rank with the data "
-                             "the model was trained on.")
+        raise StorecastError(f"no store of {data_file(data, s.STORE_FILE)} is known to {model.name}: rank with "
+                             "the data the model was trained on.")
     ranking = rank_stores(served.bundle, served.facts, first, days, stores=listed)
     table = ranking.table.merge(
         stores[[s.STORE, s.STORE_TYPE, s.ASSORTMENT]].rename(columns={

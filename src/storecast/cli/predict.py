@@ -70,9 +70,9 @@ def predict(
     from storecast import schema as s
     from storecast.artifacts import load_bundle
     from storecast.batch import count_rows, in_background, iter_rows, predict_chunks
-    from storecast.data.contract import load_train
+    from storecast.data.contract import data_file, load_train
 
-    rows_path = input or data / s.TEST_FILE
+    rows_path = input or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
     with _steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")
@@ -84,7 +84,7 @@ def predict(
         bundle = loaded()
         history = None
         if getattr(bundle, "needs_history", False):
-            history = load_train(data / s.TRAIN_FILE)
+            history = load_train(data_file(data, s.TRAIN_FILE))
         say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
     with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=total <= len(first)) as bar:
@@ -101,9 +101,10 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
                      workers: int) -> None:
     """``--engine dask``: one task per input part, forecasts written by the workers (storecast.distributed)."""
     from storecast import schema as s
+    from storecast.data.contract import data_file
     from storecast.distributed.prediction import predict_dask
 
     with _steps("predict on dask") as say:
-        result = predict_dask(model, rows or data / s.TEST_FILE, out, scheduler=scheduler, workers=workers,
+        result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
                               progress=say)
     console.print(f"wrote {result.rows:,} forecasts in {result.parts} part(s) to {result.out}")

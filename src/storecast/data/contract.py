@@ -19,7 +19,8 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 
 from __future__ import annotations
 
-__all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows"]
+__all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
+           "data_file"]
 
 import logging
 import time

@@ -22,8 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.data._parquetfile import data_file
-from storecast.data.contract import load_store
+from storecast.data.contract import data_file, load_store
 from storecast.dates import to_days
 from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
