@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storecast.dates import from_days, iso_weekday, monday_on_or_before, state_holiday_code, to_days, weekday
+from storecast.dates import (
+    date_of,
+    day_number,
+    from_days,
+    iso_weekday,
+    monday_on_or_before,
+    state_holiday_code,
+    to_days,
+    weekday,
+)
 
 
 def test_days_round_trip_at_any_resolution():
@@ -41,3 +50,9 @@ def test_state_holiday_codes_follow_the_data(day, code):
 
 def test_weekday_keeps_integer_arrays():
     assert weekday(np.arange(7)).tolist() == [3, 4, 5, 6, 0, 1, 2]
+
+
+def test_plain_python_dates_use_the_same_day_numbers():
+    for day in (dt.date(1970, 1, 1), dt.date(2015, 7, 31), dt.date(2099, 12, 31)):
+        assert day_number(day) == int(to_days(np.array([day], dtype="datetime64[D]"))[0])
+        assert date_of(day_number(day)) == day

@@ -89,7 +89,7 @@ def test_missing_torch_names_the_extra(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"storecast\[lstm\]"):
-        forecaster._torch()
+        forecaster.torch_module()
 
 
 def test_a_bad_until_is_refused_before_loading(tmp_path):

@@ -7,7 +7,8 @@ keeps every module on the same calendar.
 
 from __future__ import annotations
 
-__all__ = ["EPOCH", "to_days", "from_days", "weekday", "iso_weekday", "monday_on_or_before", "state_holiday_code"]
+__all__ = ["EPOCH", "EPOCH_ORDINAL", "to_days", "from_days", "day_number", "date_of", "weekday", "iso_weekday",
+           "monday_on_or_before", "state_holiday_code"]
 
 import datetime as dt
 
@@ -17,6 +18,8 @@ from dateutil.easter import easter
 from numpy.typing import ArrayLike
 
 EPOCH = np.datetime64("1970-01-01", "D")
+# the same epoch for ``datetime.date`` in plain Python (the API converts request dates without numpy)
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def to_days(dates: ArrayLike | pd.Series) -> np.ndarray:
@@ -30,6 +33,16 @@ def to_days(dates: ArrayLike | pd.Series) -> np.ndarray:
 def from_days(days: ArrayLike) -> np.ndarray:
     """Days since 1970-01-01 back to ``datetime64[D]``."""
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+
+
+def day_number(date: dt.date) -> int:
+    """One ``datetime.date`` as days since 1970-01-01."""
+    return date.toordinal() - EPOCH_ORDINAL
+
+
+def date_of(day: int) -> dt.date:
+    """Days since 1970-01-01 back to a ``datetime.date``."""
+    return dt.date.fromordinal(int(day) + EPOCH_ORDINAL)
 
 
 def weekday(days: ArrayLike) -> np.ndarray:

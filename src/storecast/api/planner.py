@@ -29,20 +29,11 @@ import pandas as pd
 from storecast import schema as s
 from storecast.api.plan import DayPlan, default_plan
 from storecast.api.rows import RequestRows
-from storecast.dates import weekday
+from storecast.dates import date_of, day_number, weekday
 from storecast.errors import StorecastError
 from storecast.features.facts import StoreFacts
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _WEEKDAYS = 5  # promos run Monday..Friday
-
-
-def _day(date: dt.date) -> int:
-    return date.toordinal() - _EPOCH_ORDINAL
-
-
-def _date(day: int) -> dt.date:
-    return dt.date.fromordinal(int(day) + _EPOCH_ORDINAL)
 
 
 class NoPromoWeekError(StorecastError, ValueError):
@@ -73,7 +64,7 @@ class PlanForecast:
 
     def dates(self) -> list[str]:
         """ISO dates of the days."""
-        return [_date(d).isoformat() for d in self.days.tolist()]
+        return [date_of(d).isoformat() for d in self.days.tolist()]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,10 +120,10 @@ def scenario_plan(usual: DayPlan, *, promo_days: Sequence[dt.date] | None = None
     first = int(usual.days[0])
     if promo_days is not None:
         promo[:] = 0
-        promo[[_day(d) - first for d in promo_days]] = 1
+        promo[[day_number(d) - first for d in promo_days]] = 1
     if closed_days is not None:
         open_[:] = 1
-        open_[[_day(d) - first for d in closed_days]] = 0
+        open_[[day_number(d) - first for d in closed_days]] = 0
     return DayPlan(days=usual.days, open=open_, promo=promo, state_holiday=list(usual.state_holiday),
                    school_holiday=usual.school_holiday.copy())
 
@@ -172,7 +163,7 @@ def plan_scenario(bundle: Any, facts: StoreFacts, store: int, start: dt.date, n:
                   promo_days: Sequence[dt.date] | None = None,
                   closed_days: Sequence[dt.date] | None = None) -> Scenario:
     """Forecast ``store``'s usual plan and the scenario for ``n`` days from ``start`` (four small predictions)."""
-    usual = default_plan(facts, store, _day(start), n)
+    usual = default_plan(facts, store, day_number(start), n)
     changed = scenario_plan(usual, promo_days=promo_days, closed_days=closed_days)
     level, outer = outer_bundle(bundle)
     return Scenario(store=store, usual=_forecast(bundle, outer, store, usual),
@@ -213,7 +204,7 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     from storecast.predict import predict_frame
 
     ids = np.asarray(facts.stores if stores is None else stores, dtype=np.int64)
-    first = _day(start)
+    first = day_number(start)
     plans = [default_plan(facts, int(st), first, n) for st in ids.tolist()]
     opened = np.stack([p.open for p in plans])
     promo = np.stack([p.promo for p in plans])
@@ -253,8 +244,8 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
         "store": ids, "gain": best_gain,
         "gain_pct": np.divide(100 * best_gain, total, out=np.full(len(ids), np.nan), where=total > 0),
         "usual_total": total,
-        "week": [_date(first + int(mondays[b])).isoformat() if h else None for b, h in zip(best, has, strict=True)],
+        "week": [date_of(first + int(mondays[b])).isoformat() if h else None for b, h in zip(best, has, strict=True)],
     })
     table = table.sort_values(["gain", "store"], ascending=[False, True], na_position="last", kind="stable")
-    return Ranking(start=start, days=n, weeks=[_date(first + int(m)) for m in mondays[free.any(axis=0)]],
+    return Ranking(start=start, days=n, weeks=[date_of(first + int(m)) for m in mondays[free.any(axis=0)]],
                    table=table.reset_index(drop=True))

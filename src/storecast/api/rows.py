@@ -9,7 +9,6 @@ from __future__ import annotations
 
 __all__ = ["RequestRows"]
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,12 +18,11 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from storecast import schema as s
-from storecast.dates import from_days, iso_weekday
+from storecast.dates import EPOCH_ORDINAL, from_days, iso_weekday
 
 if TYPE_CHECKING:
     from storecast.api.schemas import PredictRow
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _HOLIDAY_CODES = list(s.STATE_HOLIDAY_CODES)
 _CODE_INDEX = {c: i for i, c in enumerate(_HOLIDAY_CODES)}
 
@@ -59,7 +57,7 @@ class RequestRows:
         n = len(rows)
         return cls(
             np.fromiter((r.store for r in rows), dtype=np.int64, count=n),
-            np.fromiter((r.date.toordinal() for r in rows), dtype=np.int64, count=n) - _EPOCH_ORDINAL,
+            np.fromiter((r.date.toordinal() for r in rows), dtype=np.int64, count=n) - EPOCH_ORDINAL,
             np.fromiter((r.open for r in rows), dtype=np.int8, count=n),
             np.fromiter((r.promo for r in rows), dtype=np.int8, count=n),
             [r.state_holiday for r in rows],

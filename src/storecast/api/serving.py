@@ -93,7 +93,7 @@ class ServedModel:
         """
         path = Path(self.bundle.path)
         if len(self.facts.stores) == 0:
-            raise ArtifactError(f"model file {path} names no store (neither the fitted model nor its card): "
+            raise ArtifactError(f"model file {path} names no store (its fitted preprocessor knows none): "
                                 "it is not a storecast model that can be served; retrain with `storecast train`.")
         day = to_days(np.array([np.datetime64("today", "D")]))
         try:

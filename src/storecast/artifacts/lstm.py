@@ -13,7 +13,6 @@ __all__ = ["LSTMBundle", "save_lstm", "load_lstm_bundle"]
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,17 +21,10 @@ from storecast.card import card_facts, card_path_of, check_facts, read_card
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import DEC_FEATURES
-from storecast.models.lstm.forecaster import LSTMForecaster, require_torch
+from storecast.models.lstm.forecaster import LSTMForecaster, torch_module
 from storecast.publish import check_sha256, package_versions, publish_model
 
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
-
-
-def _torch() -> Any:
-    require_torch()  # one line and exit 2 in the CLI when PyTorch is missing
-    import torch
-
-    return torch
 
 
 @dataclass
@@ -64,7 +56,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     The file also holds the card's key facts (kind, versions, training end) as one JSON string, a
     type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
     """
-    torch = _torch()
+    torch = torch_module()
 
     body = {
         "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
@@ -90,7 +82,7 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
 
     ``level`` picks the served interval (one of the card's levels; default: the card's default level).
     """
-    torch = _torch()
+    torch = torch_module()
 
     path = Path(path)
     if not path.is_file():

@@ -211,7 +211,7 @@ def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: 
         res, frame = _window_result(model, train, fold)
         res.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),
                     "validation_rmspe": model.validation_["rmspe"],
-                    "validation_bias": model.validation_.get("bias", float("nan"))})
+                    "validation_bias": model.validation_["bias"]})
         used = model.device_
         results.append(res)
         frames.append(frame)

@@ -319,12 +319,9 @@ def boosters_of(model: Any) -> list[Any]:
 
 
 def booster_of(model: Any) -> Any | None:
-    """The LightGBM booster inside a fitted ConformalRegressor (-> pipeline -> SalesRegressor); None for a forest."""
-    tree = _tree_of(model)
-    try:
-        return getattr(tree, "booster_", None)  # LGBMRegressor; a RandomForestRegressor has none
-    except Exception:  # lightgbm's not-fitted error: nothing to compile
-        return None
+    """The one LightGBM booster of a fitted tree model; None for a forest or an average of seeds."""
+    found = boosters_of(model)
+    return found[0] if len(found) == 1 else None
 
 
 def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: str | None = None
@@ -357,6 +354,6 @@ def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: s
         members.append(one)
     for booster, one in zip(boosters, members, strict=True):
         install(booster, one)
-    log.info("compiled trees on for the average of %d LightGBM models (%.1f s)", len(members),
-             sum(m.seconds for m in members))
-    return CompiledEnsemble(members)
+    ensemble = CompiledEnsemble(members)
+    log.info("compiled trees on for the average of %d LightGBM models (%.1f s)", len(members), ensemble.seconds)
+    return ensemble

@@ -29,10 +29,10 @@ from storecast.api.schemas import (
     PredictRequest,
     PredictResponse,
 )
+from storecast.dates import day_number
 
 router = APIRouter(tags=["predict"])
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
     413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
@@ -50,7 +50,7 @@ def _horizon(served: Any, days: np.ndarray) -> dict[str, Any]:
     through = calibrated_through(served.bundle)
     if through is None:
         return {"calibrated_through": None, "beyond_horizon": 0}
-    last = through.date().toordinal() - _EPOCH_ORDINAL
+    last = day_number(through.date())
     return {"calibrated_through": through.date().isoformat(), "beyond_horizon": int((days > last).sum())}
 
 
@@ -103,7 +103,7 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     days after ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
     """
     served.check_stores([body.store], loc=("store",))
-    start = body.start.toordinal() - _EPOCH_ORDINAL
+    start = day_number(body.start)
     end = body.start + dt.timedelta(days=body.days - 1)
     if end > MAX_DATE:
         raise InputError([(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date "

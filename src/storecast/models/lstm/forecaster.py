@@ -8,11 +8,12 @@ fitting *and* saving is ``storecast.train_run.train_lstm_bundle``.
 
 from __future__ import annotations
 
-__all__ = ["LSTMConfig", "LSTMForecaster", "require_torch"]
+__all__ = ["LSTMConfig", "LSTMForecaster", "require_torch", "torch_module"]
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,8 @@ from storecast.windows import check_window
 log = logging.getLogger(__name__)
 
 
-def _torch():
+def torch_module() -> Any:
+    """PyTorch, imported on first use; ``MissingDependencyError`` (the extra to install) when it is missing."""
     try:
         import torch
     except ImportError as exc:  # tested with torch hidden (tests/test_lstm_cli.py)
@@ -53,7 +55,7 @@ def _torch():
 
 def require_torch() -> None:
     """Raise ``MissingDependencyError`` (one line, exit 2 in the CLI) when PyTorch is not installed."""
-    _torch()
+    torch_module()
 
 
 def _store_states(stores: np.ndarray, store: pd.DataFrame | None) -> np.ndarray:
@@ -115,7 +117,7 @@ class LSTMForecaster:
         calendar; without it the nationwide calendar is used. The fit runs on ``config.device``
         (resolved to "cpu" or "cuda": ``device_``); the network stays there for `predict_open`.
         """
-        torch = _torch()
+        torch = torch_module()
         from storecast.models.lstm.device import resolve_device
         from storecast.models.lstm.loop import train_with_early_stopping
         from storecast.models.lstm.net import SalesNet
@@ -166,11 +168,11 @@ class LSTMForecaster:
         return self
 
     def _tensors(self, w: dict[str, np.ndarray]) -> dict:
-        torch = _torch()
+        torch = torch_module()
         return {k: torch.from_numpy(np.ascontiguousarray(w[k])) for k in ("enc", "dec", "target", "mask", "store")}
 
     def _loss(self, b: dict):
-        torch = _torch()
+        torch = torch_module()
         pred = self.net_(b["enc"], b["store"], b["dec"])
         if self.config.loss == "huber":  # quadratic up to ~0.3 in log sales, linear beyond
             err = torch.nn.functional.huber_loss(pred, b["target"], reduction="none", delta=0.1)
@@ -180,7 +182,7 @@ class LSTMForecaster:
 
     def _calibrate(self, val: dict, panel, scaled) -> None:
         """Split-conformal quantiles of |log residual| on the time-ordered validation window."""
-        torch = _torch()
+        torch = torch_module()
         from storecast.models.lstm.loop import to_device
 
         on = to_device(val, self.device_)
@@ -205,7 +207,7 @@ class LSTMForecaster:
     def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None,
                      level: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, lower, upper) Sales for open-day rows within the horizon after the cut."""
-        torch = _torch()
+        torch = torch_module()
         if not hasattr(self, "net_"):
             raise NotFittedError("LSTMForecaster is not fitted: call fit() or load a model file.")
         cfg = self.config
@@ -274,7 +276,7 @@ class LSTMForecaster:
 
         The network's weights are copied off a GPU, so the file loads where there is none.
         """
-        torch = _torch()
+        torch = torch_module()
         out = {f"net.{k}": v.detach().cpu() for k, v in self.net_.state_dict().items()}
         out.update({
             "stores": torch.from_numpy(self.stores_.astype(np.int64)),
