@@ -5,7 +5,7 @@ Usage: ``python bench/predict_latency.py [--model PATH] [--repeats 300] [--sizes
 Without ``--model`` a small LightGBM bundle is trained on synthetic data with
 ``storecast.train_run.train_bundle`` (about a minute), so the figure is the per-call overhead
 of the inference path rather than the tree walk of a big model. Rows are built the way the API
-builds them (``api.rows.RequestRows.frame``), for stores the model knows, on dates just after its fit
+builds them (``data.request_rows.RequestRows``), for stores the model knows, on dates just after its fit
 window. Wall time per call (``perf_counter``) and CPU time per call (``process_time``) are both
 reported: on a shared machine the CPU figure is the one that does not depend on the neighbours.
 """
@@ -35,19 +35,20 @@ def _train(out: Path) -> Path:
     return train_bundle(dataset, kind="lgbm", models_dir=out / "models", n_estimators=300, n_jobs=1)
 
 
-def _rows(bundle, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` API-shaped open-day rows, distinct (Store, Date) pairs of known stores on the 48 days after the fit."""
-    from storecast.api.rows import RequestRows
+def _rows(bundle, n: int, rng: np.random.Generator):
+    """``n`` open-day rows as the API hands them to ``predict_frame`` (``RequestRows``): distinct (Store, Date)
+    pairs of known stores on the 48 days after the fit. ``.frame()`` gives the same rows as a DataFrame."""
+    from storecast.data.request_rows import RequestRows
 
     stores = bundle.facts.stores
     end = pd.Timestamp(bundle.card.get("training", {}).get("end", "2015-07-31"))
     first = (end - pd.Timestamp("1970-01-01")).days + 1
     pick = rng.choice(len(stores) * 48, n, replace=False)  # the contract refuses a repeated (Store, Date)
     return RequestRows(stores[pick // 48], first + pick % 48, np.ones(n, dtype=np.int8), rng.integers(0, 2, n),
-                       ["0"] * n, rng.integers(0, 2, n)).frame()
+                       ["0"] * n, rng.integers(0, 2, n))
 
 
-def _time(bundle, rows: pd.DataFrame, repeats: int) -> tuple[np.ndarray, np.ndarray]:
+def _time(bundle, rows, repeats: int) -> tuple[np.ndarray, np.ndarray]:
     from storecast.predict import predict_frame
 
     for _ in range(min(20, repeats)):  # warm caches and lazy imports

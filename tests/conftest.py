@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from browser_support import browser_required, find_chromium
 SMALL = {"n_stores": 12, "start": "2013-01-01", "end": "2014-12-31", "seed": 7}
 # Few, small trees: the tests that need a fitted model check serving, files and errors, not accuracy.
 TINY = {"n_estimators": 40, "num_leaves": 15}
+
+
+def pytest_configure(config) -> None:
+    """No compiled trees unless a test asks (tests/test_compiled.py): ``storecast serve`` would otherwise
+    compile each tiny test model in a background thread, and the exact-equality tests compare LightGBM's
+    own predictions. Set before any fixture loads a model; subprocesses (servers, the CLI) inherit it."""
+    os.environ["STORECAST_COMPILE"] = "0"
 
 
 def pytest_report_header(config) -> str:

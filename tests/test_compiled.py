@@ -181,13 +181,51 @@ def test_a_forest_is_left_to_scikit_learn(ds, tmp_path):
     assert load_bundle(save_bundle(model, kind="rf", models_dir=tmp_path)).compiled is None
 
 
-def test_compiling_is_opt_in(monkeypatch):
-    """Off unless asked: the first compile of a full-size model takes minutes."""
+def test_compiling_at_load_is_opt_in_and_the_default_uses_a_cache(monkeypatch):
+    """Unset means "cache": use a checked cache, never compile at load (a full-size compile takes minutes)."""
     monkeypatch.delenv(cm.ENV_VAR, raising=False)
-    assert not cm.compile_enabled()
-    for value, on in (("1", True), ("yes", True), ("0", False), ("off", False), ("", False)):
+    assert not cm.compile_enabled() and cm.compile_mode() == "cache"
+    for value, mode in (("1", "on"), ("yes", "on"), ("0", "off"), ("off", "off"), ("", "cache"), ("auto", "cache")):
         monkeypatch.setenv(cm.ENV_VAR, value)
-        assert cm.compile_enabled() is on
+        assert cm.compile_mode() == mode
+        assert cm.compile_enabled() is (mode == "on")
+
+
+def test_the_default_loads_a_cache_but_never_compiles(model_path, rows, monkeypatch):
+    monkeypatch.setenv(cm.ENV_VAR, "cache")
+    assert load_bundle(model_path).compiled is None and _caches(model_path.parent) == []  # nothing to load
+    monkeypatch.setenv(cm.ENV_VAR, "1")
+    compiled = load_bundle(model_path)  # writes the cache
+    monkeypatch.setenv(cm.ENV_VAR, "cache")
+    cached = load_bundle(model_path)
+    assert cached.compiled is not None and cached.compiled.origin == "cache"
+    for col in (s.SALES, "lower", "upper"):
+        np.testing.assert_array_equal(predict_frame(cached, rows)[col], predict_frame(compiled, rows)[col])
+
+
+def test_a_server_compiles_in_the_background_and_switches_when_done(model_path, rows, monkeypatch):
+    from storecast.api.serving import compile_in_background
+    from storecast.data.request_rows import RequestRows
+    from storecast.dates import to_days
+
+    monkeypatch.setenv(cm.ENV_VAR, "cache")
+    bundle = load_bundle(model_path)
+    open_rows = rows[rows[s.OPEN] == 1].head(200)
+    typed = RequestRows(open_rows[s.STORE], to_days(open_rows[s.DATE]), open_rows[s.OPEN], open_rows[s.PROMO],
+                        open_rows[s.STATE_HOLIDAY].astype(str).tolist(), open_rows[s.SCHOOL_HOLIDAY])
+    before = predict_frame(bundle, typed)
+    thread = compile_in_background(bundle)
+    assert thread is not None
+    thread.join(timeout=120)
+    assert not thread.is_alive() and bundle.compiled is not None and bundle.compiled.origin == "compiled"
+    assert len(_caches(model_path.parent)) == 2  # the object and its sha256 record, for the next load
+    after = predict_frame(bundle, typed)
+    for col in (s.SALES, "lower", "upper"):
+        a, b = after[col].to_numpy(), before[col].to_numpy()
+        assert np.all(np.abs(a - b) <= cm.MAX_REL_DIFF * np.abs(b)), col
+    assert compile_in_background(bundle) is None  # compiled already: nothing more to do
+    monkeypatch.setenv(cm.ENV_VAR, "0")
+    assert compile_in_background(load_bundle(model_path)) is None  # switched off
 
 
 def test_an_average_of_seeds_gets_every_booster_compiled_and_cached(ds, rows, tmp_path, monkeypatch):

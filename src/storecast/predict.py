@@ -1,7 +1,9 @@
 """``predict_frame``: the ONLY inference path (the CLI ``predict`` command and the API call it).
 
 It validates test-shaped rows, asks the bundle for open-day forecasts with intervals and returns one
-row per input row in input order, closed days set to 0 (a closed store sells nothing).
+row per input row in input order, closed days set to 0 (a closed store sells nothing). Rows come as a
+DataFrame (files, Python callers) or as ``RequestRows`` (the API and the planner, typed already): both
+become ``RequestRows`` once checked, and the model sees that one shape.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data.contract import validate_rows
+from storecast.data.request_rows import RequestRows
 from storecast.errors import ContractProblem, DataContractError
 
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
@@ -53,13 +56,13 @@ def calibrated_through(bundle: Any) -> pd.Timestamp | None:
     return None if end is None else end + pd.Timedelta(days=s.HORIZON_DAYS)
 
 
-def _check_stores(bundle: Any, rows: pd.DataFrame) -> None:
+def _check_stores(bundle: Any, stores: np.ndarray) -> None:
     """Refuse rows of stores the model was not trained with, in one problem that names each store once."""
     known = model_stores(bundle)
     if known is None or not len(known):
         return
-    stores = rows[s.STORE].to_numpy()
-    unknown = ~np.isin(stores, known)
+    pos = np.minimum(np.searchsorted(known, stores), len(known) - 1)  # known is sorted: a binary search
+    unknown = known[pos] != stores
     if not unknown.any():
         return
     ids = np.unique(stores[unknown]).tolist()
@@ -72,15 +75,18 @@ def _check_stores(bundle: Any, rows: pd.DataFrame) -> None:
                 "retrain", column=s.STORE))
 
 
-def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) -> pd.DataFrame:
+def predict_frame(bundle, rows: pd.DataFrame | RequestRows, *,
+                  history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecast Sales with prediction intervals for test-shaped rows.
 
     Parameters
     ----------
     bundle : Bundle
         From ``artifacts.load_bundle``; its ``predict_open`` handles open days.
-    rows : DataFrame
-        test.csv-shaped rows (Id optional). A missing Open counts as open, the usual case.
+    rows : DataFrame or RequestRows
+        test.csv-shaped rows (Id optional; a missing Open counts as open, the usual case), or the same rows
+        column-wise (``RequestRows``: what the API builds from a request). Rows that keep the contract
+        skip the DataFrame checks (``RequestRows.in_contract``); any other goes through ``validate_rows``.
     history : DataFrame, optional
         train-shaped past rows for models that need past sales (the LSTM); tree bundles carry their
         store statistics inside the model file and ignore it.
@@ -94,22 +100,26 @@ def predict_frame(bundle, rows: pd.DataFrame, *, history: pd.DataFrame | None = 
     DataContractError
         Rows break the contract, or name stores the model was not trained with (each store named once).
     """
-    rows = validate_rows(rows)
-    _check_stores(bundle, rows)
-    n = len(rows)
-    open_ = rows[s.OPEN].to_numpy() != 0  # validated: 0/1 integers, a missing Open already read as 1
+    out: dict[str, np.ndarray] = {}
+    if isinstance(rows, RequestRows) and rows.in_contract():
+        asked, index = rows, None
+        out[s.STORE], out[s.DATE] = rows.store.astype(np.int32), rows.dates()
+    else:
+        frame = validate_rows(rows.frame() if isinstance(rows, RequestRows) else rows)
+        asked, index = RequestRows.from_frame(frame), frame.index
+        if s.ID in frame.columns:
+            out[s.ID] = frame[s.ID].to_numpy()
+        out[s.STORE], out[s.DATE] = frame[s.STORE].to_numpy(), frame[s.DATE].to_numpy()
+    _check_stores(bundle, asked.store)
+    n = len(asked)
+    open_ = asked.open != 0  # checked: 0/1, a missing Open already read as 1
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)
     if open_.any():
-        part = rows if open_.all() else rows[open_]
+        part = asked if open_.all() else asked.take(open_)
         if history is not None and getattr(bundle, "needs_history", False):
             point, lo, hi = bundle.predict_open(part, history=history)
         else:
             point, lo, hi = bundle.predict_open(part)
         sales[open_], lower[open_], upper[open_] = point, lo, hi
-    out = {}
-    if s.ID in rows.columns:
-        out[s.ID] = rows[s.ID].to_numpy()
-    out[s.STORE] = rows[s.STORE].to_numpy()
-    out[s.DATE] = rows[s.DATE].to_numpy()
     out[s.SALES], out["lower"], out["upper"] = sales, lower, upper
-    return pd.DataFrame(out, index=rows.index)
+    return pd.DataFrame(out, index=index)

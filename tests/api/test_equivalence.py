@@ -9,7 +9,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.api.batching import MicroBatcher
-from storecast.api.rows import RequestRows
+from storecast.data.request_rows import RequestRows
 from storecast.predict import predict_frame
 
 
@@ -46,7 +46,7 @@ def test_concurrent_single_rows_share_calls_and_stay_exact(bundle, dataset):
 
     def run(rows: RequestRows):
         calls.append(len(rows))
-        out = predict_frame(bundle, rows.frame())
+        out = predict_frame(bundle, rows)  # as ServedModel.predict calls it
         return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
 
     def columns(i: int):
@@ -98,7 +98,7 @@ def test_requests_for_the_same_store_are_never_merged(bundle, dataset):
 
     def run(rows: RequestRows):
         calls.append(int((rows.store == store).sum()))  # rows of the shared store in this call
-        out = predict_frame(bundle, rows.frame())
+        out = predict_frame(bundle, rows)  # as ServedModel.predict calls it
         return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
 
     other = int(dataset.test[s.STORE].iloc[-1])

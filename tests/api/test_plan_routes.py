@@ -76,7 +76,7 @@ def test_an_extra_promo_week_moves_only_its_own_days_by_what_the_model_says(clie
     Adding promos cannot remove sales on other days (a forecast depends on its own row only); on the promo
     days themselves the difference is whatever the model forecasts, negative included (docs/planner.md).
     """
-    from storecast.api.rows import RequestRows
+    from storecast.data.request_rows import RequestRows
     from storecast.predict import predict_frame
 
     usual = _plan(client)["usual"]["days"]

@@ -25,9 +25,9 @@ from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, page, plan, predict
-from storecast.api.rows import RequestRows
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
+from storecast.data.request_rows import RequestRows
 from storecast.errors import StorecastError
 
 log = logging.getLogger("storecast.api")

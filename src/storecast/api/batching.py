@@ -25,7 +25,7 @@ import anyio
 import anyio.to_thread
 import numpy as np
 
-from storecast.api.rows import RequestRows
+from storecast.data.request_rows import RequestRows
 
 Result = tuple[np.ndarray, np.ndarray, np.ndarray]  # (sales, lower, upper) aligned with the rows
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.api.plan import DayPlan, default_plan
-from storecast.api.rows import RequestRows
+from storecast.data.request_rows import RequestRows
 from storecast.dates import date_of, day_number, weekday
 from storecast.errors import StorecastError
 from storecast.features.facts import StoreFacts
@@ -147,7 +147,7 @@ def _forecast(bundle: Any, outer: Any | None, store: int, plan: DayPlan) -> Plan
 
     n = len(plan.days)
     rows = RequestRows(np.full(n, store, dtype=np.int64), plan.days, plan.open, plan.promo, plan.state_holiday,
-                       plan.school_holiday).frame()
+                       plan.school_holiday)
     out = predict_frame(bundle, rows)
     wide = predict_frame(outer, rows) if outer is not None else None
     return PlanForecast(
@@ -225,11 +225,11 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     # One call: the usual plan's rows, then each candidate day again with promo on. A forecast reads its
     # store's schedule (the open days) in the request; the candidate days repeat usual days with the same
     # Open, so every store's schedule is its usual plan's and only the promo flag differs.
-    both = pd.concat([
-        RequestRows(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes, school.ravel()).frame(),
+    both = RequestRows.concat([
+        RequestRows(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes, school.ravel()),
         RequestRows(ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
-                    code_grid[rows_i, flat].tolist(), school[rows_i, flat]).frame(),
-    ], ignore_index=True)
+                    code_grid[rows_i, flat].tolist(), school[rows_i, flat]),
+    ])
     sales = predict_frame(bundle, both)[s.SALES].to_numpy(dtype=float)
     usual, promoted = sales[:len(ids) * n].reshape(len(ids), n), sales[len(ids) * n:]
     gain_c = (promoted - usual[rows_i, flat]).reshape(-1, _WEEKDAYS).sum(axis=1)

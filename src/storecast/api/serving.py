@@ -9,9 +9,11 @@ into a fitted pipeline. Predictions always go through
 
 from __future__ import annotations
 
-__all__ = ["ServedModel", "load_served", "resolve_model_path"]
+__all__ = ["ServedModel", "compile_in_background", "load_served", "resolve_model_path"]
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +23,8 @@ import numpy as np
 
 from storecast import schema as s
 from storecast.api.errors import InputError, Loc
-from storecast.api.rows import RequestRows
 from storecast.config import Settings
+from storecast.data.request_rows import RequestRows
 from storecast.dates import to_days
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
@@ -78,7 +80,7 @@ class ServedModel:
         """(sales, lower, upper) float arrays in row order, through ``predict_frame``."""
         from storecast.predict import predict_frame
 
-        out = predict_frame(self.bundle, rows.frame())
+        out = predict_frame(self.bundle, rows)
         return (out[s.SALES].to_numpy(dtype=float), out["lower"].to_numpy(dtype=float),
                 out["upper"].to_numpy(dtype=float))
 
@@ -140,4 +142,33 @@ def load_served(settings: Settings) -> ServedModel:
     served = ServedModel(bundle=bundle, facts=bundle.facts)
     served.warm_up()
     log.info("serving %s (%s, %d stores)", served.name, bundle.kind, len(served.facts.stores))
+    compile_in_background(bundle)
     return served
+
+
+def compile_in_background(bundle: Any) -> threading.Thread | None:
+    """Compile the served trees in a daemon thread when no cache exists (``STORECAST_COMPILE`` unset).
+
+    Why in the background: compiling the default model takes minutes, and a server must answer from its
+    first second; LightGBM's predictor serves until the compiled trees are in (the same forecasts to
+    1e-9 relative, checked on a probe before the switch). The cache it writes serves every later load of
+    the file, by any command. None when there is nothing to do (compiled already, a forest, an LSTM,
+    ``STORECAST_COMPILE=0`` or ``=1``, which compiled at load).
+    """
+    from storecast.models.compiled import compile_mode
+
+    if compile_mode() != "cache" or not getattr(bundle, "can_compile", False):
+        return None
+    name = Path(bundle.path).name
+
+    def work() -> None:
+        started = time.perf_counter()
+        if bundle.compile_trees():
+            log.info("compiled trees now serve %s (compiled in the background in %.0f s)", name,
+                     time.perf_counter() - started)
+
+    log.info("compiling the trees of %s in the background (a few minutes for a full-size model; LightGBM's "
+             "predictor serves meanwhile; STORECAST_COMPILE=0 turns this off)", name)
+    thread = threading.Thread(target=work, name="storecast-compile", daemon=True)
+    thread.start()
+    return thread

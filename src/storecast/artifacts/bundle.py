@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
-import pandas as pd
 
 from storecast.errors import ArtifactError
 
 if TYPE_CHECKING:
+    from storecast.data.request_rows import RequestRows
     from storecast.features.facts import StoreFacts
 
 log = logging.getLogger("storecast.artifacts")
@@ -39,8 +39,8 @@ class Bundle(Protocol):
         """The stores it was fitted on, their states, Sunday opening, the promo phase."""
         ...
 
-    def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(point, lower, upper) Sales for rows of open days."""
+    def predict_open(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) Sales for rows of open days, checked against the contract already."""
         ...
 
 

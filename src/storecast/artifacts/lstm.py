@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast.card import card_facts, card_path_of, check_facts, read_card
+from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import DEC_FEATURES
@@ -45,9 +46,10 @@ class LSTMBundle:
         return StoreFacts(stores=np.sort(stores),
                           states={int(k): str(v) for k, v in zip(stores, self.model.states_, strict=True)})
 
-    def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None):
-        """(point, lower, upper) Sales for open-day rows."""
-        return self.model.predict_open(rows, history=history, level=self.level)
+    def predict_open(self, rows: RequestRows | pd.DataFrame, history: pd.DataFrame | None = None):
+        """(point, lower, upper) Sales for open-day rows (the network reads them as a test-shaped frame)."""
+        frame = rows.frame() if isinstance(rows, RequestRows) else rows
+        return self.model.predict_open(frame, history=history, level=self.level)
 
 
 def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from storecast.card import card_facts, card_path_of, check_facts, read_card
+from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.publish import check_sha256, package_versions, publish_model
 
@@ -71,9 +72,36 @@ class TreeBundle:
         prep = pipe.named_steps.get("prep") if isinstance(pipe, Pipeline) else None
         self.facts = store_facts(prep) if isinstance(prep, Pipeline) else StoreFacts()
 
-    def predict_open(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(point, lower, upper) at ``self.level`` for open-day rows."""
-        return self.model.predict_interval(rows, level=self.level)
+    def predict_open(self, rows: RequestRows | pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) at ``self.level`` for open-day rows.
+
+        ``RequestRows`` go to the pipeline as their column arrays: its feature steps read a mapping of
+        columns as they read a frame, and for a few rows building the frame would cost more than the trees.
+        """
+        X = rows.columns() if isinstance(rows, RequestRows) else rows
+        return self.model.predict_interval(X, level=self.level)
+
+    def compile_trees(self) -> bool:
+        """Compile the LightGBM booster(s) now, cache them beside the file and switch predictions to them.
+
+        For a caller that can afford minutes (``storecast serve`` runs it in a background thread when no
+        cache exists). Predictions made meanwhile use LightGBM's predictor; the switch is one attribute
+        per booster. False when there is nothing to compile (a forest), it is impossible, or it is done.
+        """
+        from storecast.models.compiled import compile_model
+
+        if self.compiled is not None:
+            return False
+        compiled = compile_model(self.model, model_path=self.path, model_sha256=str(self.card["sha256"]), mode="on")
+        self.compiled = compiled
+        return compiled is not None
+
+    @property
+    def can_compile(self) -> bool:
+        """True when the model has LightGBM boosters that are not compiled yet."""
+        from storecast.models.compiled import boosters_of
+
+        return self.compiled is None and bool(boosters_of(self.model))
 
 
 def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",

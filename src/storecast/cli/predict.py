@@ -45,7 +45,7 @@ def predict(
     engine: str = typer.Option(
         "local", "--engine", help="local, or dask: forecast each part of --input (a directory of parquet parts, "
         "each holding whole stores) on a Dask cluster and write --out as a new directory of part-*.parquet "
-        "(pip install 'storecast[dask]')."),
+        "(pip install 'storecast\\[dask]')."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="With --engine dask: a running scheduler (tcp://host:8786); default a local one."),
     workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),

@@ -18,7 +18,7 @@ def train(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     engine: str = typer.Option(
         "local", "--engine", help="local (one machine) or dask (train/part-*.parquet by store blocks, on a Dask "
-        "cluster; pip install 'storecast[dask]'): the same kind of model file either way."),
+        "cluster; pip install 'storecast\\[dask]'): the same kind of model file either way."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="With --engine dask: a running scheduler (tcp://host:8786); default a local one."),
     workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),

@@ -86,7 +86,7 @@ _TYPED = {s.STORE: "int32", s.DAY_OF_WEEK: "int8", s.OPEN: "int8", s.PROMO: "int
 def _already_valid(rows: pd.DataFrame) -> bool:
     """True when ``rows`` is typed exactly as `validate_rows` returns it and every value is in range.
 
-    Why: the API builds its frames with these dtypes (``api.rows.RequestRows.frame``) from requests that
+    Why: the API builds its frames with these dtypes (``data.request_rows.RequestRows.frame``) from requests that
     pydantic has checked, and re-deriving every column costs more than the model (about 1.5 of 3 ms
     for one row). The checks here are the same rules on numpy arrays; any doubt -> the full path,
     which then produces the messages. Returns the input itself then, so the result is identical.

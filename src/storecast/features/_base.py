@@ -3,7 +3,7 @@ the same columns plus this step's added ones out, as a dict of arrays (see ``Add
 
 from __future__ import annotations
 
-__all__ = ["AddColumnsTransformer", "as_columns", "numeric"]
+__all__ = ["AddColumnsTransformer", "FeatureColumns", "as_columns", "check_fitted", "numeric"]
 
 from collections.abc import Mapping
 
@@ -51,12 +51,32 @@ def numeric(X: Mapping, name: str) -> np.ndarray:
     return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
 
 
-class AddColumnsTransformer(TransformerMixin, BaseEstimator):
+class FeatureColumns(dict):
+    """What a feature step returns: a plain ``dict`` of column arrays, marked as built by a step.
+
+    The next step takes it as it is (no per-column conversion): steps never modify their input, and
+    every value is a numpy array of the rows' length.
+    """
+
+
+def check_fitted(step: BaseEstimator) -> None:
+    """sklearn's ``check_is_fitted``, skipped once ``fit`` has recorded ``n_features_in_``.
+
+    Why: every feature step checks on every call, and sklearn's check (a tags lookup) costs about 10 us,
+    which adds up over the pipeline's steps for a one-row request. An unfitted step still gets
+    sklearn's ``NotFittedError``, worded by sklearn.
+    """
+    if not hasattr(step, "n_features_in_"):
+        check_is_fitted(step)
+
+
+class AddColumnsTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):  # type: ignore[call-arg]
     """Base: ``transform`` returns the input columns plus the columns built by ``_features``.
 
     Steps pass a plain ``dict`` of column arrays, not a DataFrame: building a DataFrame per step
     costs milliseconds for a single row, and single-row latency matters to the API. Wrap the output
-    in ``pd.DataFrame(...)`` to inspect it.
+    in ``pd.DataFrame(...)`` to inspect it. For the same reason sklearn's ``set_output`` wrapper is off
+    (``auto_wrap_output_keys=None``): it would only re-wrap a dict it cannot turn into a frame.
 
     Every feature is computed from the row itself and from fitted attributes; the one exception,
     ``schedule.StoreSchedule``, also reads the rows of the same store (its closures), never other
@@ -64,7 +84,7 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator):
     """
 
     def _check_frame(self, X, needed: tuple[str, ...]) -> dict[str, np.ndarray]:
-        cols = as_columns(X)
+        cols = X if type(X) is FeatureColumns else as_columns(X)  # a step's output is used as is
         missing = [c for c in needed if c not in cols]
         if missing:
             raise ValueError(f"`X` lacks column(s) {missing}; expected test-shaped rows (see schema).")
@@ -88,9 +108,9 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> dict[str, np.ndarray]:
         """Return the columns of ``X`` plus this step's feature columns (existing ones replaced)."""
-        check_is_fitted(self)
+        check_fitted(self)
         cols = self._check_frame(X, (s.STORE, s.DATE))
-        return {**cols, **self._features(cols)}
+        return FeatureColumns({**cols, **self._features(cols)})
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Input column names followed by this step's added names."""

@@ -20,15 +20,20 @@ models directory (they could replace the model and its card as well): keep that 
 the serving user only. Every load then predicts a probe matrix built from the model's own split
 thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative.
 
-``STORECAST_COMPILE=1`` turns compiling on (it is off by default: the first compile of the default
-model takes minutes); a missing lleaves or any error falls back to LightGBM's predictor with one log line.
+When: ``STORECAST_COMPILE`` unset, every load uses a checked cache when one exists and never compiles
+(compiling the default model's three boosters takes about 3 minutes and 1.5 GB, which a one-off
+``storecast predict`` would not win back); ``storecast serve`` compiles in the background when there is
+none, so the cache exists from a server's first start on. ``=1`` compiles at load, ``=0`` never uses
+compiled trees. A missing lleaves or any error falls back to LightGBM's predictor with one log line.
 """
 
 from __future__ import annotations
 
-__all__ = ["ENV_VAR", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "cache_path", "compile_booster",
-           "compile_model", "booster_of", "boosters_of", "install", "uninstall", "MAX_REL_DIFF"]
+__all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "compile_mode",
+           "cache_path",
+           "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "uninstall", "MAX_REL_DIFF"]
 
+import glob
 import hashlib
 import logging
 import os
@@ -53,16 +58,34 @@ _OFF = ("0", "false", "no", "off")
 _PROBE_ROWS = 512
 _ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant widened to double)
 _PARALLEL_FROM = 2_000  # below this many rows one thread is faster than a thread pool (as in models.trees)
+# lleaves' compile flags. finline=False: each tree stays a function of its own; inlining them into the
+# blocks made LLVM take 15 minutes and 13.4 GB per booster of the default model (1,200 trees x 127 leaves),
+# without, 1 minute and 1.5 GB. fblocksize=150: trees are walked in blocks of 150 (cache blocking); a
+# block of the whole forest is fastest for one row, small blocks for 1,000 rows, 150 is near the best of
+# both (docs/benchmarks.md, "Compile flags").
+COMPILE_FLAGS: dict[str, Any] = {"finline": False, "fblocksize": 150}
+
+
+def compile_mode() -> str:
+    """``STORECAST_COMPILE`` read as "on" (1/true/yes/on: compile when loading, or load the cache), "off"
+    (0/false/no/off: LightGBM's predictor only) or "cache" (unset, empty, auto or cache: the default).
+
+    Why "cache" by default: a checked cache costs nothing to use (it loads in a second), while compiling the
+    default model's three boosters takes about 3 minutes and 1.5 GB, which a one-off ``storecast predict``
+    would not win back. ``storecast serve`` therefore compiles in the background when no cache exists
+    (``api.serving``), and every later load, of any command, picks the cache up.
+    """
+    value = os.environ.get(ENV_VAR, "").strip().lower()
+    if value in _OFF:
+        return "off"
+    if value in ("", "auto", "cache"):
+        return "cache"
+    return "on"
 
 
 def compile_enabled() -> bool:
-    """True when ``STORECAST_COMPILE`` is set to anything but 0/false/no/off; OFF by default.
-
-    Why off by default: compiling the default model (1,200 trees of 127 leaves) took 578 s on the shared
-    2-core machine (the cached object file then loads in under a second). A first `predict` or `serve`
-    must not wait ten minutes unasked; a server that restarts often turns it on once and keeps the cache.
-    """
-    return os.environ.get(ENV_VAR, "0").strip().lower() not in (*_OFF, "")
+    """True when ``STORECAST_COMPILE`` asks to compile at load (``compile_mode() == "on"``)."""
+    return compile_mode() == "on"
 
 
 @dataclass
@@ -111,7 +134,7 @@ def _snap_zeros(X: np.ndarray) -> np.ndarray:
 
 
 def _target() -> str:
-    """What compiled code depends on besides the model: library versions and the CPU it targets."""
+    """What compiled code depends on besides the model: library versions, compile flags and the CPU it targets."""
     import llvmlite.binding as llvm
 
     llvm.initialize_native_target()
@@ -119,7 +142,8 @@ def _target() -> str:
         features = llvm.get_host_cpu_features().flatten()
     except RuntimeError:  # LLVM cannot read the features: lleaves then compiles without them too
         features = ""
-    return (f"lleaves {metadata.version('lleaves')} llvmlite {metadata.version('llvmlite')} "
+    flags = " ".join(f"{k}={v}" for k, v in sorted(COMPILE_FLAGS.items()))
+    return (f"lleaves {metadata.version('lleaves')} llvmlite {metadata.version('llvmlite')} {flags} "
             f"cpu {llvm.get_host_cpu_name()} {features}")
 
 
@@ -131,6 +155,11 @@ def cache_path(model_path: Path, model_sha256: str, member: int | None = None) -
     target = hashlib.sha256(_target().encode()).hexdigest()[:8]
     which = "" if member is None else f".m{member}"
     return model_path.with_name(f"{model_path.stem}.{model_sha256[:12]}.{target}{which}.lleaves.o")
+
+
+def _any_cache(model_path: Path, model_sha256: str) -> bool:
+    """Whether any compiled object of this model (any target or member) lies beside it: a cheap first look."""
+    return any(model_path.parent.glob(f"{glob.escape(model_path.stem)}.{model_sha256[:12]}.*.lleaves.o"))
 
 
 def _record_of(obj: Path) -> Path:
@@ -199,12 +228,12 @@ def _forest(model_text: str, obj: bytes | None) -> tuple[Any, bytes]:
         if obj is not None:
             cache.write_bytes(obj)
         forest = lleaves.Model(model_file=str(txt))
-        forest.compile(cache=str(cache))  # reads cache when present, else compiles and writes it there
+        forest.compile(cache=str(cache), **COMPILE_FLAGS)  # reads cache when present, else compiles, writes it
         return forest, cache.read_bytes()
 
 
 def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha256: str | None = None,
-                    member: int | None = None) -> CompiledTrees | None:
+                    member: int | None = None, cache_only: bool = False) -> CompiledTrees | None:
     """Compile ``booster`` (or load its checked cache); None, with one log line, when that is impossible.
 
     Parameters
@@ -216,16 +245,22 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         the file and reused by the next load; without, it is compiled in memory only.
     member : int, optional
         Which booster of an average of seeds this is (its own cache file).
+    cache_only : bool
+        Load a checked cache or nothing: None, quietly, when there is no valid cache (never compiles).
     """
     start = time.perf_counter()
+    if cache_only and not (model_path and model_sha256 and _any_cache(model_path, model_sha256)):
+        return None  # nothing to load: no lleaves import, no LLVM start-up (the usual load without a cache)
     try:
         import lleaves  # noqa: F401 - only to know it is there
     except ImportError:
-        log.info("compiled trees off: lleaves is not installed (pip install 'storecast[fast]'); "
-                 "using LightGBM's predictor")
+        log.log(logging.DEBUG if cache_only else logging.INFO, "compiled trees off: lleaves is not installed "
+                "(pip install 'storecast[fast]'); using LightGBM's predictor")
         return None
     try:
         obj_path = cache_path(model_path, model_sha256, member) if model_path and model_sha256 else None
+        if cache_only and (obj_path is None or _cached_bytes(obj_path) is None):
+            return None
         text = booster.model_to_string()
         n_features = booster.num_feature()
         lightgbm = types.MethodType(type(booster).predict, booster)  # the method, even when one is installed
@@ -324,9 +359,12 @@ def booster_of(model: Any) -> Any | None:
     return found[0] if len(found) == 1 else None
 
 
-def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: str | None = None
-                  ) -> CompiledTrees | CompiledEnsemble | None:
+def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: str | None = None,
+                  mode: str | None = None) -> CompiledTrees | CompiledEnsemble | None:
     """Compile and install the booster(s) of a fitted tree model; None when off, a forest, or impossible.
+
+    ``mode`` (default ``compile_mode()``): "on" compiles what has no cache, "cache" installs only boosters
+    whose checked cache exists (all of them or none), "off" does nothing.
 
     An average of LightGBM seeds gets each booster compiled (and cached) on its own; the average is then
     taken as before, over the compiled predictions. All or nothing: if one member cannot be compiled, every
@@ -334,22 +372,27 @@ def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: s
     RandomForest kind keeps scikit-learn's predictor (treelite could import it, but its deep trees make gcc
     take minutes: docs/benchmarks.md).
     """
-    if not compile_enabled():
+    mode = compile_mode() if mode is None else mode
+    if mode == "off":
         return None
+    cache_only = mode == "cache"
     boosters = boosters_of(model)
     if not boosters:
         return None
     if len(boosters) == 1:
-        compiled = compile_booster(boosters[0], model_path=model_path, model_sha256=model_sha256)
+        compiled = compile_booster(boosters[0], model_path=model_path, model_sha256=model_sha256,
+                                   cache_only=cache_only)
         if compiled is not None:
             install(boosters[0], compiled)
         return compiled
     members = []
     for i, booster in enumerate(boosters):
-        one = compile_booster(booster, model_path=model_path, model_sha256=model_sha256, member=i)
+        one = compile_booster(booster, model_path=model_path, model_sha256=model_sha256, member=i,
+                              cache_only=cache_only)
         if one is None:
-            log.warning("compiled trees off for all %d boosters of the average: booster %d could not be compiled",
-                        len(boosters), i)
+            if not cache_only:
+                log.warning("compiled trees off for all %d boosters of the average: booster %d could not be "
+                            "compiled", len(boosters), i)
             return None
         members.append(one)
     for booster, one in zip(boosters, members, strict=True):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 __all__ = ["ConformalRegressor", "rmspe_factor"]
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
@@ -179,20 +181,20 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         known = self.stores_[pos] == stores
         return np.where(known, self.store_scale_[pos], self.global_scale_) / self.global_scale_
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
         """Bias-corrected Sales for open rows."""
         check_is_fitted(self)
         return self.correction_ * pipeline_predict(self.estimator_, X)
 
-    def predict_interval(self, X: pd.DataFrame, level: float = 0.8):
-        """(point, lower, upper) at a calibrated ``level``."""
+    def predict_interval(self, X: pd.DataFrame | Mapping[str, np.ndarray], level: float = 0.8):
+        """(point, lower, upper) at a calibrated ``level``; ``X`` is a test-shaped frame or its columns."""
         check_is_fitted(self)
         # np.isclose's test (rtol 1e-5, atol 1e-8) in plain Python: a ufunc call per request costs more
         hit = [i for i, lv in enumerate(self.levels_.tolist()) if abs(lv - level) <= 1e-8 + 1e-5 * abs(level)]
         if not hit:
             raise ValueError(f"`level` {level} was not calibrated; choose one of {list(self.levels_)}.")
         point = self.predict(X)
-        scale = self._scale_of(X[s.STORE].to_numpy(dtype=np.int64))
+        scale = self._scale_of(np.asarray(X[s.STORE], dtype=np.int64))
         lower = point * np.exp(self.q_low_[hit[0]] * scale)
         upper = point * np.exp(self.q_high_[hit[0]] * scale)
         return point, lower, upper

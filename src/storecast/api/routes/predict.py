@@ -20,7 +20,6 @@ from storecast.api.deps import ServedDep, SettingsDep
 from storecast.api.errors import InputError
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
-from storecast.api.rows import RequestRows
 from storecast.api.schemas import (
     MAX_DATE,
     ErrorBody,
@@ -28,10 +27,25 @@ from storecast.api.schemas import (
     ForecastResponse,
     PredictRequest,
     PredictResponse,
+    PredictRow,
 )
-from storecast.dates import day_number
+from storecast.data.request_rows import RequestRows
+from storecast.dates import EPOCH_ORDINAL, day_number
 
 router = APIRouter(tags=["predict"])
+
+
+def _request_rows(rows: list[PredictRow]) -> RequestRows:
+    """The validated rows of a ``POST /predict`` body, column-wise."""
+    n = len(rows)
+    return RequestRows(
+        np.fromiter((r.store for r in rows), dtype=np.int64, count=n),
+        np.fromiter((r.date.toordinal() for r in rows), dtype=np.int64, count=n) - EPOCH_ORDINAL,
+        np.fromiter((r.open for r in rows), dtype=np.int8, count=n),
+        np.fromiter((r.promo for r in rows), dtype=np.int8, count=n),
+        [r.state_holiday for r in rows],
+        np.fromiter((r.school_holiday for r in rows), dtype=np.int8, count=n),
+    )
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
@@ -84,7 +98,7 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
                            f"{settings.max_batch_rows:,} per request: split it", "too_long")])
     stores = [r.store for r in rows]
     served.check_stores(stores)
-    asked = RequestRows.from_request(rows)
+    asked = _request_rows(rows)
     sales, lower, upper = await request.app.state.batcher.predict(asked)
     setattr(request.state, ROWS_STATE_KEY, n)
     return _json({"model": served.name, "predictions": [
