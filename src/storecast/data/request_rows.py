@@ -113,17 +113,8 @@ class RequestRows:
         A StateHoliday that is not one of the codes stays as given (an object column), so that
         ``validate_rows`` of this frame names the row and the value instead of failing here.
         """
+        cols: dict[str, object] = dict(self.columns())
         if all(c in _CODE_INDEX for c in self.state_holiday):
             codes = np.fromiter((_CODE_INDEX[c] for c in self.state_holiday), dtype=np.int8, count=len(self))
-            holiday: object = pd.Categorical.from_codes(codes, categories=_HOLIDAY_CODES)
-        else:
-            holiday = np.array(self.state_holiday, dtype=object)
-        return pd.DataFrame({
-            s.STORE: self.store.astype(np.int32),
-            s.DAY_OF_WEEK: iso_weekday(self.days).astype(np.int8),
-            s.DATE: self.dates(),
-            s.OPEN: self.open,
-            s.PROMO: self.promo,
-            s.STATE_HOLIDAY: holiday,
-            s.SCHOOL_HOLIDAY: self.school_holiday,
-        })
+            cols[s.STATE_HOLIDAY] = pd.Categorical.from_codes(codes, categories=_HOLIDAY_CODES)
+        return pd.DataFrame(cols)

@@ -30,8 +30,8 @@ compiled trees. A missing lleaves or any error falls back to LightGBM's predicto
 from __future__ import annotations
 
 __all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "compile_mode",
-           "cache_path",
-           "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "uninstall", "MAX_REL_DIFF"]
+           "cache_path", "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "uninstall",
+           "MAX_REL_DIFF"]
 
 import glob
 import hashlib
@@ -259,12 +259,12 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         return None
     try:
         obj_path = cache_path(model_path, model_sha256, member) if model_path and model_sha256 else None
-        if cache_only and (obj_path is None or _cached_bytes(obj_path) is None):
+        cached = _cached_bytes(obj_path) if obj_path else None  # read and hashed once
+        if cache_only and cached is None:
             return None
         text = booster.model_to_string()
         n_features = booster.num_feature()
         lightgbm = types.MethodType(type(booster).predict, booster)  # the method, even when one is installed
-        cached = _cached_bytes(obj_path) if obj_path else None
         forest, obj = _forest(text, cached)
         probe = _probe(text, n_features)
         diff = _max_rel_diff(forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1))
