@@ -64,6 +64,23 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     np.testing.assert_array_equal(prep.transform(X), local.transform(X))
 
 
+
+def test_feature_blocks_are_the_local_features_in_float32(chain):
+    """What each worker hands LightGBM: its rows' features as float32 (half the memory), same values otherwise."""
+    from storecast.distributed.partitions import MATRIX_DTYPE, load_part, part_matrix, partition_paths
+    from storecast.features.build import make_preprocessor
+    from storecast.models.training import training_rows
+
+    ds, last = load_dataset(chain), pd.Timestamp("2015-01-15")
+    prep = make_preprocessor().fit(*training_rows(ds.train, ds.store, last))
+    path = partition_paths(chain)[0]
+    part = load_part(str(path), ds.store[s.STORE].to_numpy())
+    X, y = part_matrix(part, ds.store, prep, last)
+    rows, sales = training_rows(part, ds.store, last)
+    assert X.dtype == MATRIX_DTYPE == np.float32 and len(X) == len(rows) > 0
+    np.testing.assert_array_equal(X, prep.transform(rows).astype(np.float32))
+    np.testing.assert_array_equal(y, np.log1p(sales))
+
 def test_the_dask_file_loads_predicts_and_is_served_by_the_api(dask_model, chain):
     from fastapi.testclient import TestClient
 

@@ -26,7 +26,15 @@ from storecast.data.contract import data_file, load_store
 from storecast.dates import to_days
 from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
-from storecast.distributed.partitions import PartError, fit_prep, load_part, part_matrix, partition_paths, stage_rows
+from storecast.distributed.partitions import (
+    MATRIX_DTYPE,
+    PartError,
+    fit_prep,
+    load_part,
+    part_matrix,
+    partition_paths,
+    stage_rows,
+)
 from storecast.errors import DataContractError
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts
@@ -79,7 +87,7 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     lengths = client.gather(client.map(len, ys))
     xs = client.map(_take, mats, i=0)
     keep = [i for i, n in enumerate(lengths) if n]
-    X = da.concatenate([da.from_delayed(xs[i], shape=(lengths[i], width), dtype=float) for i in keep])
+    X = da.concatenate([da.from_delayed(xs[i], shape=(lengths[i], width), dtype=MATRIX_DTYPE) for i in keep])
     y = da.concatenate([da.from_delayed(ys[i], shape=(lengths[i],), dtype=float) for i in keep])
     params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
