@@ -133,6 +133,38 @@ def test_a_cache_of_another_model_file_is_not_used(model_path, tmp_path_factory,
     assert load_bundle(other).compiled.origin == "compiled"  # its sha256 differs: another key
 
 
+
+def test_a_cached_load_skips_the_trees_text_and_still_equals_lightgbm(model_path, rows, monkeypatch):
+    """A warm load reads one tree's text per booster (lleaves needs only the header), not the whole forest."""
+    load_bundle(model_path)  # compiles and caches
+    import lightgbm
+
+    asked = []
+    real = lightgbm.Booster.model_to_string
+    monkeypatch.setattr(lightgbm.Booster, "model_to_string",
+                        lambda self, *a, **k: asked.append(k.get("num_iteration")) or real(self, *a, **k))
+    warm = load_bundle(model_path)
+    assert warm.compiled.origin == "cache" and asked == [1]
+    assert warm.compiled.forest.num_trees() == cm.booster_of(warm.model).num_trees()
+    monkeypatch.setenv(cm.ENV_VAR, "0")
+    plain = load_bundle(model_path)
+    np.testing.assert_allclose(predict_frame(warm, rows)[s.SALES], predict_frame(plain, rows)[s.SALES], rtol=1e-9)
+
+
+def test_a_wrong_object_with_a_forged_record_fails_the_probe(model_path, ds, tmp_path_factory, caplog):
+    """Another model's compiled code, renamed and re-recorded as this model's cache, disagrees on the probe."""
+    import hashlib
+
+    other_model, _ = fit_small(ds, n_estimators=20, num_leaves=7)
+    other = save_bundle(other_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("forged"))
+    wrong = load_bundle(other).compiled.cache.read_bytes()
+    obj = load_bundle(model_path).compiled.cache
+    obj.write_bytes(wrong)
+    obj.with_name(obj.name + ".sha256").write_text(f"{hashlib.sha256(wrong).hexdigest()}  {obj.name}\n")
+    with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
+        assert load_bundle(model_path).compiled is None  # LightGBM serves
+    assert "differ from LightGBM" in caplog.text
+
 def test_switched_off_by_the_environment(model_path, monkeypatch):
     monkeypatch.setenv(cm.ENV_VAR, "off")
     bundle = load_bundle(model_path)

@@ -17,8 +17,10 @@ file's sha256 and a hash of the compiler versions and the CPU it was built for (
 CPU may not run here). A mismatch (tampered, truncated, stale) is logged, rebuilt and overwritten, never
 loaded. The record guards against corruption and staleness, not against someone who can write the
 models directory (they could replace the model and its card as well): keep that directory writable by
-the serving user only. Every load then predicts a probe matrix built from the model's own split
-thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative.
+the serving user only. A fresh compile then predicts a probe matrix built from the model's own split
+thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative; a cached object
+(checked that way when it was compiled) is loaded without reading the trees' text again and checked on
+random rows, which makes a warm load about 1 s per booster cheaper (docs/benchmarks.md).
 
 When: ``STORECAST_COMPILE`` unset, every load uses a checked cache when one exists and never compiles
 (compiling the default model's three boosters takes about 3 minutes and 1.5 GB, which a one-off
@@ -214,6 +216,14 @@ def _probe(model_text: str, n_features: int, rows: int = _PROBE_ROWS) -> np.ndar
     return X
 
 
+def _random_probe(n_features: int, rows: int = 256) -> np.ndarray:
+    """Random rows on scales from 0.1 to 1,000 (the features' ranges), some NaN: a cheap check of a cached object."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, n_features)) * 10.0 ** rng.integers(-1, 4, size=(rows, n_features))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    return X
+
+
 def _max_rel_diff(a: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.abs(a - ref) / np.maximum(np.abs(ref), np.finfo(float).tiny), initial=0.0))
 
@@ -262,11 +272,21 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         cached = _cached_bytes(obj_path) if obj_path else None  # read and hashed once
         if cache_only and cached is None:
             return None
-        text = booster.model_to_string()
         n_features = booster.num_feature()
         lightgbm = types.MethodType(type(booster).predict, booster)  # the method, even when one is installed
+        if cached is None:
+            text = booster.model_to_string()
+            probe = _probe(text, n_features)
+        else:
+            # A cached object needs only the model text's header and tail (lleaves reads the feature and
+            # class counts there and skips the trees when loading a cache): one tree's text instead of 1,200
+            # (0.5 s a booster). It was checked on the threshold probe when compiled and is bound to this
+            # model by its name and sha256 record, so a random probe is enough to catch a wrong object.
+            text = booster.model_to_string(num_iteration=1)
+            probe = _random_probe(n_features)
         forest, obj = _forest(text, cached)
-        probe = _probe(text, n_features)
+        if cached is not None:
+            forest._n_trees = booster.num_trees()  # what num_trees() reports; lleaves uses it nowhere else
         diff = _max_rel_diff(forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1))
     except Exception as exc:  # compiling is an optimisation: any failure must leave LightGBM serving
         log.warning("compiled trees off: compiling the booster failed (%s: %s); using LightGBM's predictor",
