@@ -81,6 +81,21 @@ def test_feature_blocks_are_the_local_features_in_float32(chain):
     np.testing.assert_array_equal(X, prep.transform(rows).astype(np.float32))
     np.testing.assert_array_equal(y, np.log1p(sales))
 
+
+def test_a_store_table_of_a_large_chain_reaches_every_partition(chain, scheduler):
+    """55,750 store ids (a 50x chain) are sent to the workers once; as a task argument Dask failed on them."""
+    from storecast.distributed.cluster import dask_client
+    from storecast.distributed.partitions import partition_paths
+    from storecast.distributed.training import _load
+
+    store = load_dataset(chain).store
+    extra = store.iloc[np.zeros(55_750 - len(store), dtype=int)].assign(
+        **{s.STORE: np.arange(len(store) + 1, 55_751)})
+    large = pd.concat([store, extra], ignore_index=True)
+    with dask_client(scheduler) as client:
+        parts = client.gather(_load(client, partition_paths(chain), large))
+    assert sum(len(p) for p in parts) == len(load_dataset(chain).train)
+
 def test_the_dask_file_loads_predicts_and_is_served_by_the_api(dask_model, chain):
     from fastapi.testclient import TestClient
 

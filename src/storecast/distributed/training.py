@@ -50,7 +50,9 @@ def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
     """Every partition validated on the workers and kept there; all partitions' problems raised together."""
     from distributed import wait
 
-    ids = store[s.STORE].to_numpy(dtype=np.int64)
+    # scattered once, not passed as an argument of every task: Dask embeds a large argument (55,750 ids are
+    # 446 kB) as a task of its own, which failed with "AssertionError(<TaskState 'store_ids' processing>)"
+    ids = client.scatter(store[s.STORE].to_numpy(dtype=np.int64), broadcast=True)
     parts = client.map(load_part, [str(p) for p in paths], store_ids=ids)
     wait(parts)
     problems = []
