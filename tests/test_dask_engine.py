@@ -65,21 +65,24 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
 
 
 
-def test_feature_blocks_are_the_local_features_in_float32(chain):
-    """What each worker hands LightGBM: its rows' features as float32 (half the memory), same values otherwise."""
-    from storecast.distributed.partitions import MATRIX_DTYPE, load_part, part_matrix, partition_paths
+def test_a_worker_block_is_its_partitions_local_features_in_one_float32_block(chain):
+    """What a worker hands LightGBM: its partitions' features, float32, one column-major block, no copy on the way."""
+    from lightgbm.dask import _concat
+
+    from storecast.distributed.partitions import MATRIX_DTYPE, load_part, partition_paths, worker_block
     from storecast.features.build import make_preprocessor
     from storecast.models.training import training_rows
 
     ds, last = load_dataset(chain), pd.Timestamp("2015-01-15")
     prep = make_preprocessor().fit(*training_rows(ds.train, ds.store, last))
-    path = partition_paths(chain)[0]
-    part = load_part(str(path), ds.store[s.STORE].to_numpy())
-    X, y = part_matrix(part, ds.store, prep, last)
-    rows, sales = training_rows(part, ds.store, last)
-    assert X.dtype == MATRIX_DTYPE == np.float32 and len(X) == len(rows) > 0
-    np.testing.assert_array_equal(X, prep.transform(rows).astype(np.float32))
-    np.testing.assert_array_equal(y, np.log1p(sales))
+    parts = [load_part(str(p), ds.store[s.STORE].to_numpy()) for p in partition_paths(chain)[:2]]
+    X, y = worker_block(ds.store, prep, last, *parts)
+    rows, sales = training_rows(pd.concat(parts, ignore_index=True), ds.store, last)
+    assert (X.dtypes == MATRIX_DTYPE).all() and MATRIX_DTYPE == np.float32 and len(X) == len(rows) > 0
+    np.testing.assert_array_equal(X.to_numpy(), prep.transform(rows).astype(np.float32))
+    np.testing.assert_array_equal(y.to_numpy(), np.log1p(sales))
+    values = X.to_numpy(copy=False)
+    assert values.flags["F_CONTIGUOUS"] and np.shares_memory(_concat([X]).to_numpy(copy=False), values)
 
 
 def test_a_store_table_of_a_large_chain_reaches_every_partition(chain, scheduler):

@@ -31,9 +31,9 @@ from storecast.distributed.partitions import (
     PartError,
     fit_prep,
     load_part,
-    part_matrix,
     partition_paths,
     stage_rows,
+    worker_block,
 )
 from storecast.errors import DataContractError
 from storecast.models.conformal import ConformalRegressor
@@ -76,21 +76,36 @@ def _take(pair: tuple, i: int):
     return pair[i]
 
 
+def _rows_of_block(pair: tuple) -> int:
+    return len(pair[1])
+
+
+def _worker_blocks(client, parts: list, store_f, prep_f, last: pd.Timestamp) -> list:
+    """One ``worker_block`` per worker, of the partitions that worker holds (futures of (features, target))."""
+    held: dict[str, list] = {}
+    where = client.who_has(parts)
+    for part in parts:
+        held.setdefault(sorted(where[part.key])[0], []).append(part)
+    return [client.submit(worker_block, store_f, prep_f, last, *mine, workers=[addr], allow_other_workers=False,
+                          pure=False) for addr, mine in sorted(held.items())]
+
+
 def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict) -> tuple:
     """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts."""
-    import dask.array as da
+    import dask.dataframe as dd
     from lightgbm import DaskLGBMRegressor
 
     prep, facts = fit_prep(client, parts, store_f, store, last)
     width = len(prep.named_steps["matrix"].features_)
     prep_f = client.scatter(prep, broadcast=True)
-    mats = client.map(part_matrix, parts, store=store_f, prep=prep_f, last=last)
-    ys = client.map(_take, mats, i=1)
-    lengths = client.gather(client.map(len, ys))
-    xs = client.map(_take, mats, i=0)
-    keep = [i for i, n in enumerate(lengths) if n]
-    X = da.concatenate([da.from_delayed(xs[i], shape=(lengths[i], width), dtype=MATRIX_DTYPE) for i in keep])
-    y = da.concatenate([da.from_delayed(ys[i], shape=(lengths[i],), dtype=float) for i in keep])
+    blocks = _worker_blocks(client, parts, store_f, prep_f, last)
+    lengths = client.gather([client.submit(_rows_of_block, b, pure=False) for b in blocks])
+    blocks = [b for b, n in zip(blocks, lengths, strict=True) if n]  # LightGBM refuses a worker without rows
+    xs = [client.submit(_take, b, 0, pure=False) for b in blocks]
+    ys = [client.submit(_take, b, 1, pure=False) for b in blocks]
+    names = [f"Column_{j}" for j in range(width)]
+    X = dd.from_delayed(xs, meta=pd.DataFrame({c: pd.Series(dtype=MATRIX_DTYPE) for c in names}), verify_meta=False)
+    y = dd.from_delayed(ys, meta=pd.Series(dtype=float, name=s.SALES), verify_meta=False)
     params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
     with warnings.catch_warnings():  # lightgbm.dask always sets, then drops, num_threads: not our setting
@@ -102,7 +117,7 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     # seeds (LGBM_SEEDS) would cost as many distributed fits (docs/scaling.md)
     model = SalesRegressor(make_estimator("lgbm", seeds=1, **params), loss="log")
     model.estimator_, model.n_features_in_ = tree, width
-    del mats, xs, ys, prep_f
+    del blocks, xs, ys, prep_f
     return Pipeline([("prep", prep), ("model", model)]), facts
 
 
