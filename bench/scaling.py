@@ -72,7 +72,7 @@ def _measure(cmd: list[str]) -> dict:
         stop.set()
         sampler.join()
         err.seek(0)
-        tail = err.read().strip().splitlines()[-1:]
+        tail = err.read().strip().splitlines()[-30:]  # a traceback's last frames, not only its last line
     out = {"rc": proc.returncode, "wall_s": round(time.perf_counter() - start, 1),
            "cpu_s": round(sum(peaks.get("cpu", {}).values()), 1),
            "peak_total_mib": round(peaks.get("total", 0)), "peak_process_mib": round(peaks.get("process", 0)),
