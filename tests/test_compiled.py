@@ -133,7 +133,6 @@ def test_a_cache_of_another_model_file_is_not_used(model_path, tmp_path_factory,
     assert load_bundle(other).compiled.origin == "compiled"  # its sha256 differs: another key
 
 
-
 def test_a_cached_load_skips_the_trees_text_and_still_equals_lightgbm(model_path, rows, monkeypatch):
     """A warm load reads one tree's text per booster (lleaves needs only the header), not the whole forest."""
     load_bundle(model_path)  # compiles and caches
@@ -164,6 +163,7 @@ def test_a_wrong_object_with_a_forged_record_fails_the_probe(model_path, ds, tmp
     with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
         assert load_bundle(model_path).compiled is None  # LightGBM serves
     assert "differ from LightGBM" in caplog.text
+
 
 def test_switched_off_by_the_environment(model_path, monkeypatch):
     monkeypatch.setenv(cm.ENV_VAR, "off")

@@ -64,7 +64,6 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     np.testing.assert_array_equal(prep.transform(X), local.transform(X))
 
 
-
 def test_a_worker_block_is_its_partitions_local_features_in_one_float32_block(chain):
     """What a worker hands LightGBM: its partitions' features, float32, one column-major block, no copy on the way."""
     from lightgbm.dask import _concat
@@ -98,6 +97,7 @@ def test_a_store_table_of_a_large_chain_reaches_every_partition(chain, scheduler
     with dask_client(scheduler) as client:
         parts = client.gather(_load(client, partition_paths(chain), large))
     assert sum(len(p) for p in parts) == len(load_dataset(chain).train)
+
 
 def test_the_dask_file_loads_predicts_and_is_served_by_the_api(dask_model, chain):
     from fastapi.testclient import TestClient

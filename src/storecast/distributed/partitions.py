@@ -9,7 +9,8 @@ broadcast. The fitted preprocessor equals the local engine's: the same steps, th
 
 from __future__ import annotations
 
-__all__ = ["MATRIX_DTYPE", "PartError", "partition_paths", "load_part", "fit_prep", "stage_rows", "worker_block"]
+__all__ = ["MATRIX_DTYPE", "PartError", "partition_paths", "load_part", "fit_prep", "stage_rows", "block_columns",
+           "worker_block"]
 
 from pathlib import Path
 
@@ -17,14 +18,13 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.clean.rows import is_sales_day
 from storecast.data._parquetfile import data_file, train_parts
 from storecast.data.contract import load_train
 from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features.build import make_preprocessor, merge_store
 from storecast.features.history import StoreHistory
-from storecast.models.training import training_rows
+from storecast.models.training import training_days, training_rows
 
 _HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_")
 
@@ -163,6 +163,11 @@ def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timesta
 MATRIX_DTYPE = np.float32
 
 
+def block_columns(width: int) -> list[str]:
+    """The feature blocks' column names: LightGBM's own for unnamed input, so the trees read as a matrix fit's."""
+    return [f"Column_{j}" for j in range(width)]
+
+
 def worker_block(store: pd.DataFrame, prep, last: pd.Timestamp, *parts: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """All of one worker's partitions' features in one float32, column-major frame, and their log1p(Sales).
 
@@ -171,10 +176,10 @@ def worker_block(store: pd.DataFrame, prep, last: pd.Timestamp, *parts: pd.DataF
     (at 50x Rossmann on 2 workers about 4.3 GB each, docs/scaling.md). A single part that is a one-block
     float32 frame in column order reaches LightGBM without that copy (pandas' concat of one frame and
     LightGBM's column-major input copy nothing), and filling it here needs only one partition's float64
-    features at a time. Column names are LightGBM's own for unnamed input (``Column_0``, ...).
+    features at a time.
     """
     width = len(prep.named_steps["matrix"].features_)
-    n = sum(int((is_sales_day(part) & (part[s.DATE] <= last)).sum()) for part in parts)  # training_rows' rows
+    n = sum(len(training_days(part, last)) for part in parts)  # the rows stage_rows gives, before the store merge
     block = np.empty((n, width), dtype=MATRIX_DTYPE, order="F")
     target = np.empty(n)
     at = 0
@@ -186,5 +191,4 @@ def worker_block(store: pd.DataFrame, prep, last: pd.Timestamp, *parts: pd.DataF
             at += len(y)
     if at != n:  # the count above and training_rows disagree: a bug, never a silent half-empty block
         raise AssertionError(f"worker_block counted {n} fit rows but training_rows gave {at}")
-    names = [f"Column_{j}" for j in range(width)]
-    return pd.DataFrame(block, columns=names, copy=False), pd.Series(target, name=s.SALES)
+    return pd.DataFrame(block, columns=block_columns(width), copy=False), pd.Series(target, name=s.SALES)

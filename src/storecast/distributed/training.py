@@ -21,7 +21,6 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from storecast import schema as s
-from storecast.clean.rows import sales_days
 from storecast.data.contract import data_file, load_store
 from storecast.dates import to_days
 from storecast.distributed import require_dask
@@ -29,6 +28,7 @@ from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
     PartError,
+    block_columns,
     fit_prep,
     load_part,
     partition_paths,
@@ -37,7 +37,7 @@ from storecast.distributed.partitions import (
 )
 from storecast.errors import DataContractError
 from storecast.models.conformal import ConformalRegressor
-from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts
+from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts, training_days
 from storecast.models.trees import LGBM_DEFAULTS, SalesRegressor, make_estimator, make_pipeline
 from storecast.windows import WINDOW_DAYS, check_window
 
@@ -103,8 +103,8 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     blocks = [b for b, n in zip(blocks, lengths, strict=True) if n]  # LightGBM refuses a worker without rows
     xs = [client.submit(_take, b, 0, pure=False) for b in blocks]
     ys = [client.submit(_take, b, 1, pure=False) for b in blocks]
-    names = [f"Column_{j}" for j in range(width)]
-    X = dd.from_delayed(xs, meta=pd.DataFrame({c: pd.Series(dtype=MATRIX_DTYPE) for c in names}), verify_meta=False)
+    meta = pd.DataFrame({c: pd.Series(dtype=MATRIX_DTYPE) for c in block_columns(width)})
+    X = dd.from_delayed(xs, meta=meta, verify_meta=False)
     y = dd.from_delayed(ys, meta=pd.Series(dtype=float, name=s.SALES), verify_meta=False)
     params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
@@ -183,5 +183,5 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
 
 def _last_sales_day(part: pd.DataFrame, last: pd.Timestamp) -> int | None:
     """The partition's last open day with sales up to ``last`` (the calibration window ends on the chain's)."""
-    sales = sales_days(part[part[s.DATE] <= last])
+    sales = training_days(part, last)
     return int(to_days(sales[s.DATE].max().to_datetime64())) if len(sales) else None

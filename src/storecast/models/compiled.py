@@ -285,8 +285,8 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
             text = booster.model_to_string(num_iteration=1)
             probe = _random_probe(n_features)
         forest, obj = _forest(text, cached)
-        if cached is not None:
-            forest._n_trees = booster.num_trees()  # what num_trees() reports; lleaves uses it nowhere else
+        # what num_trees() reports (a cached load read one tree's text); lleaves uses it nowhere else
+        forest._n_trees = booster.num_trees()
         diff = _max_rel_diff(forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1))
     except Exception as exc:  # compiling is an optimisation: any failure must leave LightGBM serving
         log.warning("compiled trees off: compiling the booster failed (%s: %s); using LightGBM's predictor",

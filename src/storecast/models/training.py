@@ -7,7 +7,7 @@ way. Saving is a floor higher (``storecast.train_run``): nothing here writes a m
 
 from __future__ import annotations
 
-__all__ = ["training_rows", "fit_model", "fitted_card_facts", "DEFAULT_LEVELS"]
+__all__ = ["training_days", "training_rows", "fit_model", "fitted_card_facts", "DEFAULT_LEVELS"]
 
 from collections.abc import Callable
 
@@ -24,15 +24,8 @@ DEFAULT_LEVELS = (0.8, 0.95)
 CALIBRATION_SEEDS = 1  # LightGBM seeds of the calibration-stage model (fit_model)
 
 
-def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since=None,
-                  stores=None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Open days with Sales > 0 up to ``until`` (inclusive), merged with the store table.
-
-    Returns
-    -------
-    (X, y): X keeps every train column but Sales (Customers feeds the store statistics only),
-    y is Sales as float.
-    """
+def training_days(train: pd.DataFrame, until=None, *, since=None, stores=None) -> pd.DataFrame:
+    """The train rows a fit uses: open days with Sales > 0 after ``since``, up to ``until`` (inclusive)."""
     rows = train
     if until is not None:
         rows = rows[rows[s.DATE] <= pd.Timestamp(until)]
@@ -40,7 +33,19 @@ def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since
         rows = rows[rows[s.DATE] > pd.Timestamp(since)]
     if stores is not None:
         rows = rows[rows[s.STORE].isin(stores)]
-    rows = sales_days(rows)
+    return sales_days(rows)
+
+
+def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since=None,
+                  stores=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """``training_days``, merged with the store table.
+
+    Returns
+    -------
+    (X, y): X keeps every train column but Sales (Customers feeds the store statistics only),
+    y is Sales as float.
+    """
+    rows = training_days(train, until, since=since, stores=stores)
     X = merge_store(rows.drop(columns=[s.SALES]), store)
     return X, rows[s.SALES].to_numpy(dtype=float)
 
