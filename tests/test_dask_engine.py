@@ -200,3 +200,34 @@ def test_an_unknown_engine_or_a_forest_on_dask_is_refused(run_main, chain, tmp_p
     assert code == 2 and "--engine" in err
     code, _, err = run_main("train", "--data", str(chain), "--engine", "dask", "--model", "rf")
     assert code == 2 and "--engine" in err
+
+
+def test_a_slow_cluster_shutdown_is_logged_not_raised(caplog):
+    """The model is saved before the cluster closes, so a shutdown past Dask's timeout must not fail the run."""
+    from storecast.distributed.cluster import _close_quietly
+
+    class SlowToClose:
+        def close(self, timeout=None):
+            raise TimeoutError(f"not closed after {timeout} s")
+
+    with caplog.at_level("WARNING", logger="storecast.distributed.cluster"):
+        _close_quietly(SlowToClose(), timeout=1.0)
+    assert "closing the Dask SlowToClose took longer than 1 s" in caplog.text
+
+
+def test_the_model_file_is_written_while_the_cluster_is_still_open(chain, scheduler, tmp_path, monkeypatch):
+    """A shutdown that raises after the fit leaves the saved file in place (it did not at 50x: no file)."""
+    import storecast.distributed.cluster as cluster
+    from storecast.distributed.training import train_dask
+
+    really_close = cluster._close_quietly
+
+    def refuse_to_close(closable, timeout=cluster.CLOSE_TIMEOUT_S):
+        assert list((tmp_path / "models").glob("storecast-lgbm-*.skops")), "closing before the file is saved"
+        really_close(closable, timeout)
+        raise TimeoutError("shutdown timed out")
+
+    monkeypatch.setattr(cluster, "_close_quietly", refuse_to_close)
+    with pytest.raises(TimeoutError, match="shutdown timed out"):
+        train_dask(chain, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert len(list((tmp_path / "models").glob("storecast-lgbm-*.skops"))) == 1

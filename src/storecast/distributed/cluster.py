@@ -10,6 +10,11 @@ from contextlib import contextmanager
 
 from storecast.distributed import require_dask
 
+_log = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT_S = 120.0
+"""How long closing a client or cluster may take before it is logged and left (Dask's own default is 60 s)."""
+
 
 @contextmanager
 def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_worker: int = 1,
@@ -27,10 +32,31 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
         logging.getLogger("distributed").setLevel(logging.WARNING)
 
     if scheduler:
-        with Client(scheduler) as client:
+        client = Client(scheduler)
+        try:
             yield client
+        finally:
+            _close_quietly(client)
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                      memory_limit=memory_limit, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
+                           memory_limit=memory_limit, dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    try:
         yield client
+    finally:
+        _close_quietly(client)
+        _close_quietly(cluster)
+
+
+def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:
+    """Close a client or cluster; a slow shutdown is logged, never raised.
+
+    Why: the work is done (and its result saved) before the cluster is closed, so a shutdown that outlasts
+    Dask's timeout (workers freeing or deleting gigabytes of spilled data) must not turn a finished run into
+    a failure. Worker processes of a LocalCluster still exit with this process.
+    """
+    try:
+        closable.close(timeout=timeout)
+    except (TimeoutError, OSError) as exc:  # asyncio/dask TimeoutError are builtins.TimeoutError since 3.11
+        _log.warning("closing the Dask %s took longer than %.0f s (%s): left to exit with the process",
+                     type(closable).__name__, timeout, type(exc).__name__)

@@ -137,8 +137,6 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
     **params
         Overrides of LightGBM's defaults (``LGBM_DEFAULTS``).
     """
-    from storecast.artifacts import data_fingerprint, save_bundle
-
     require_dask()
     say = progress or (lambda _msg: None)
     root = Path(data_dir)
@@ -164,15 +162,27 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         y_cal = np.concatenate([y for _, y in cal])
         say("refit on all rows")
         final, facts = _fit_stage(client, parts, store_f, store, until, params)
-    model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
-        first, X_cal, y_cal, final)
+        client.cancel([*parts, store_f])  # the workers free the chain now, not while the cluster shuts down
+        del parts, store_f
+        model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
+            first, X_cal, y_cal, final)
+        path = _save(model, root, paths, facts, until, models_dir,
+                     engine={"name": "dask", "partitions": len(paths),
+                             "workers": workers if scheduler is None else None, "scheduler": scheduler})
+    return path  # saved before the cluster is closed: a slow shutdown only logs (cluster._close_quietly)
+
+
+def _save(model: ConformalRegressor, root: Path, paths: list[Path], facts: dict, until: pd.Timestamp,
+          models_dir: str | Path, *, engine: dict) -> Path:
+    """The model file and its card, as ``train_bundle`` writes them, with the engine recorded."""
+    from storecast.artifacts import data_fingerprint, save_bundle
+
     files = [*paths, *(p for p in (data_file(root, s.STORE_FILE), root / s.STATES_FILE) if p.is_file())]
     card = {
         "training": {"start": f"{_day(facts['first']):%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
                      "rows": int(facts["rows"]), "stores": int(facts["stores"]),
                      "rows_rule": "open days with Sales > 0"},
-        "engine": {"name": "dask", "partitions": len(paths), "workers": workers if scheduler is None else None,
-                   "scheduler": scheduler},
+        "engine": engine,
         "loss": "log",
         **fitted_card_facts(model),
         "data_fingerprint": data_fingerprint(*files),
