@@ -31,21 +31,18 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     if not logging.getLogger().isEnabledFor(logging.INFO):  # the scheduler's INFO lines only with --verbose
         logging.getLogger("distributed").setLevel(logging.WARNING)
 
-    if scheduler:
-        client = Client(scheduler)
+    cluster = None if scheduler else LocalCluster(
+        n_workers=workers, threads_per_worker=threads_per_worker, processes=True, memory_limit=memory_limit,
+        dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        client = Client(scheduler or cluster)
         try:
             yield client
         finally:
             _close_quietly(client)
-        return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=True,
-                           memory_limit=memory_limit, dashboard_address=None, silence_logs=logging.ERROR)
-    client = Client(cluster)
-    try:
-        yield client
     finally:
-        _close_quietly(client)
-        _close_quietly(cluster)
+        if cluster is not None:  # a cluster made here (also when the client failed to start); never --scheduler's
+            _close_quietly(cluster)
 
 
 def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:
@@ -57,6 +54,9 @@ def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:
     """
     try:
         closable.close(timeout=timeout)
-    except (TimeoutError, OSError) as exc:  # asyncio/dask TimeoutError are builtins.TimeoutError since 3.11
-        _log.warning("closing the Dask %s took longer than %.0f s (%s): left to exit with the process",
-                     type(closable).__name__, timeout, type(exc).__name__)
+    except TimeoutError:  # asyncio's and dask's TimeoutError are the builtin since Python 3.11
+        _log.warning("closing the Dask %s took longer than %.0f s: left to exit with the process",
+                     type(closable).__name__, timeout)
+    except OSError as exc:  # dask's CommClosedError among them: the other side is already gone
+        _log.warning("closing the Dask %s failed (%s: %s): left to exit with the process",
+                     type(closable).__name__, type(exc).__name__, exc)
