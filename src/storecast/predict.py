@@ -20,6 +20,7 @@ from storecast import schema as s
 from storecast.data.contract import validate_rows
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ContractProblem, DataContractError
+from storecast.lookup import sorted_positions
 
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
 _MAX_STORES_LISTED = 20
@@ -61,8 +62,7 @@ def _check_stores(bundle: Any, stores: np.ndarray) -> None:
     known = model_stores(bundle)
     if known is None or not len(known):
         return
-    pos = np.minimum(np.searchsorted(known, stores), len(known) - 1)  # known is sorted: a binary search
-    unknown = known[pos] != stores
+    unknown = ~sorted_positions(known, stores)[1]
     if not unknown.any():
         return
     ids = np.unique(stores[unknown]).tolist()

@@ -16,6 +16,7 @@ from storecast import schema as s
 from storecast.dates import to_days, weekday
 from storecast.features._base import AddColumnsTransformer, numeric
 from storecast.features.calendar import date_parts
+from storecast.lookup import sorted_positions
 
 HISTORY_FEATURES = (
     "hist_log_mean", "hist_log_std", "hist_median", "hist_customers", "hist_sales_per_customer",
@@ -103,8 +104,7 @@ class StoreHistory(AddColumnsTransformer):
 
     def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ids = np.asarray(X[s.STORE], dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.stores_, ids), len(self.stores_) - 1)
-        known = self.stores_[pos] == ids  # a store without sales in the window gets NaN statistics
+        pos, known = sorted_positions(self.stores_, ids)  # a store without sales in the window gets NaN statistics
         days = to_days(X[s.DATE])
         dow = weekday(days)
         month = date_parts(days)["month"] - 1

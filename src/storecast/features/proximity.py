@@ -12,7 +12,7 @@ corrected by the row's own Promo flag; and the state's school breaks (``features
 
 from __future__ import annotations
 
-__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "holiday_days"]
+__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "days_to_and_since", "holiday_days"]
 
 from functools import lru_cache
 
@@ -62,7 +62,7 @@ def _yearly_days(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
     return xmas, east
 
 
-def _before_after(days: np.ndarray, events: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+def days_to_and_since(days: np.ndarray, events: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
     """Days until the next event (0 on the day) and since the last one, both capped at ``cap``."""
     i = np.searchsorted(events, days, side="left")
     nxt = np.where(i < len(events), events[np.minimum(i, len(events) - 1)] - days, cap)
@@ -148,7 +148,7 @@ class ScheduleProximity(AddColumnsTransformer):
             # one state (every single-row request): all rows, no gather/scatter
             rows = slice(None) if len(groups) == 1 else np.flatnonzero(states == state)
             cal = self._calendar(str(state), first, last)
-            before, after = _before_after(days[rows], cal, int(self.cap))
+            before, after = days_to_and_since(days[rows], cal, int(self.cap))
             out["holiday_before"][rows], out["holiday_after"][rows] = before, after
             out["holidays_this_week"][rows] = _count_in(monday[rows], cal)
             out["holidays_next_week"][rows] = _count_in(monday[rows] + 7, cal)
@@ -157,10 +157,10 @@ class ScheduleProximity(AddColumnsTransformer):
             for name, values in school.items():
                 out[name][rows] = values
         xmas, east = _yearly_days(first - 1, last + 1)
-        out["christmas_before"], out["christmas_after"] = _before_after(days, xmas, int(self.christmas_cap))
-        out["easter_before"], out["easter_after"] = _before_after(days, east, int(self.cap))
+        out["christmas_before"], out["christmas_after"] = days_to_and_since(days, xmas, int(self.christmas_cap))
+        out["easter_before"], out["easter_after"] = days_to_and_since(days, east, int(self.cap))
         # Signed days from the nearest Rosenmontag, clipped: -3 is Weiberfastnacht, 0 Rosenmontag.
-        before, after = _before_after(days, east + _ROSENMONTAG, int(self.cap))
+        before, after = days_to_and_since(days, east + _ROSENMONTAG, int(self.cap))
         out["carnival_offset"] = np.where(before < after, -before, after)  # far from both: +cap
         # Position in the 14-day promo cycle: learned phase, overridden on weekdays by the row's flag.
         pos = ((days - self.promo_anchor_) % 14).astype(float)

@@ -18,6 +18,7 @@ from storecast.dates import monday_on_or_before, to_days
 from storecast.errors import ContractProblem, DataContractError
 from storecast.features._base import AddColumnsTransformer
 from storecast.features.calendar import date_parts
+from storecast.lookup import sorted_positions
 
 STORE_FEATURES = (
     "store_type", "assortment", "competition_distance", "competition_months",
@@ -116,9 +117,8 @@ class StoreAttributes(AddColumnsTransformer):
     def positions(self, stores: pd.Series | np.ndarray) -> np.ndarray:
         """Row index into the fitted store arrays; raise DataContractError naming unknown stores."""
         ids = np.asarray(stores, dtype=np.int64)
-        pos = np.searchsorted(self.stores_, ids)
-        pos = np.minimum(pos, len(self.stores_) - 1)
-        bad = self.stores_[pos] != ids
+        pos, found = sorted_positions(self.stores_, ids)
+        bad = ~found
         if bad.any():
             unknown = sorted({int(v) for v in ids[bad]})
             raise DataContractError(ContractProblem(

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
 from storecast.dates import to_days
+from storecast.lookup import sorted_positions
 from storecast.models.trees import pipeline_predict
 
 
@@ -177,8 +178,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     def _scale_of(self, stores: np.ndarray) -> np.ndarray:
         if self.scale == "none" or len(self.stores_) == 0:
             return np.ones(len(stores))
-        pos = np.minimum(np.searchsorted(self.stores_, stores), len(self.stores_) - 1)
-        known = self.stores_[pos] == stores
+        pos, known = sorted_positions(self.stores_, stores)
         return np.where(known, self.store_scale_[pos], self.global_scale_) / self.global_scale_
 
     def predict(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:

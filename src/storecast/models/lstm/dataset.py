@@ -135,15 +135,12 @@ def _calendar(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
 
 def _holiday_pair(days: np.ndarray, state: str) -> np.ndarray:
     """(N, 2) days to the next and since the last public holiday of ``state``, capped and scaled to [0, 1]."""
-    from storecast.features.proximity import holiday_days
+    from storecast.features.proximity import days_to_and_since, holiday_days
 
     years = pd.DatetimeIndex(from_days(days)).year
     events = holiday_days(state, range(int(years.min()) - 1, int(years.max()) + 2))
-    i = np.searchsorted(events, days, side="left")
-    ahead = np.where(i < len(events), events[np.minimum(i, len(events) - 1)] - days, HOLIDAY_CAP)
-    j = np.searchsorted(events, days, side="right") - 1
-    behind = np.where(j >= 0, days - events[np.maximum(j, 0)], HOLIDAY_CAP)
-    return (np.minimum(np.stack([ahead, behind], axis=-1), HOLIDAY_CAP) / HOLIDAY_CAP).astype(np.float32)
+    ahead, behind = days_to_and_since(days, events, HOLIDAY_CAP)
+    return (np.stack([ahead, behind], axis=-1) / HOLIDAY_CAP).astype(np.float32)
 
 
 def holiday_proximity(dates: pd.DatetimeIndex | pd.Series, states: np.ndarray) -> np.ndarray:
