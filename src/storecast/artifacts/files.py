@@ -6,7 +6,7 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "SERVABLE_KINDS"]
+__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "SERVABLE_KINDS"]
 
 import logging
 from collections.abc import Iterable, Iterator
@@ -14,15 +14,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from storecast.card import card_path_of, inspect_card
+from storecast.card import card_path_of, inspect_card, read_card
 from storecast.errors import ArtifactError
-from storecast.publish import STAMP_FORMAT, file_sha256
+from storecast.publish import STAMP_FORMAT, check_sha256, file_sha256
 
 log = logging.getLogger("storecast.artifacts")
 
 # What `serve` and `latest_model` pick by default: the LSTM needs recent history and is only chosen when asked.
 SERVABLE_KINDS = ("lgbm", "rf")
 _SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
+
+
+def verified_card(path: Path, suffix_holds: str) -> dict:
+    """The card of the model file ``path``, after checking that the file exists, that the card names a kind
+    a file with this suffix holds (``suffix_holds``: e.g. "an lstm model") and that its sha256 matches.
+
+    Why one home: each loader (trees, LSTM) starts with these checks before it deserialises anything.
+    """
+    if not path.is_file():
+        raise ArtifactError(f"model file {path} not found.")
+    card = read_card(path)
+    if card["kind"] not in _SUFFIX_KINDS.get(path.suffix, ()):
+        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a {path.suffix} "
+                            f"file holds {suffix_holds}; restore the card or retrain.")
+    check_sha256(path, card)
+    return card
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.card import card_facts, card_path_of, check_facts, read_card
+from storecast.artifacts.files import verified_card
+from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import DEC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, torch_module
-from storecast.publish import check_sha256, package_versions, publish_model
+from storecast.publish import package_versions, publish_model
 
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
 
@@ -87,13 +88,7 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     torch = torch_module()
 
     path = Path(path)
-    if not path.is_file():
-        raise ArtifactError(f"model file {path} not found.")
-    card = read_card(path)
-    if card["kind"] != "lstm":
-        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .pt file holds "
-                            "an lstm model; restore the card or retrain.")
-    check_sha256(path, card)
+    card = verified_card(path, "an lstm model")
     inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
     if inputs is not None and list(inputs) != list(DEC_FEATURES):
         raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "

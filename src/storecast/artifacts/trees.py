@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from storecast.card import card_facts, card_path_of, check_facts, read_card
+from storecast.artifacts.files import verified_card
+from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
-from storecast.publish import check_sha256, package_versions, publish_model
+from storecast.publish import package_versions, publish_model
 
 if TYPE_CHECKING:
     from storecast.features.facts import StoreFacts
@@ -195,13 +196,7 @@ def _skops_io() -> Any:
 
 def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked."""
-    if not path.is_file():
-        raise ArtifactError(f"model file {path} not found.")
-    card = read_card(path)
-    if card["kind"] not in ("lgbm", "rf"):
-        raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a .skops file holds "
-                            "an lgbm or rf model; restore the card or retrain.")
-    check_sha256(path, card)
+    card = verified_card(path, "an lgbm or rf model")
     sio = _skops_io()
     try:
         untrusted = sio.get_untrusted_types(file=path)

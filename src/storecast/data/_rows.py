@@ -90,7 +90,8 @@ def _already_valid(rows: pd.DataFrame) -> bool:
     Why: the API builds its frames with these dtypes (``data.request_rows.RequestRows.frame``) from requests that
     pydantic has checked, and re-deriving every column costs more than the model (about 1.5 of 3 ms
     for one row). The dtypes are checked here, the values by ``RequestRows.in_contract`` (the rules'
-    one home); any doubt -> the full path, which then produces the messages. Returns the input itself then, so the result is identical.
+    one home); any doubt -> the full path, which then produces the messages. Returns the input itself
+    then, so the result is identical.
     """
     cols = rows.columns
     if s.ID in cols or not all(c in cols for c in (*_TYPED, s.DATE, s.STATE_HOLIDAY)) or rows.empty:
