@@ -9,7 +9,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "data_file", "parquet_columns", "train_parts"]
+__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "data_file", "parquet_columns", "parquet_parts",
+           "train_parts"]
 
 from pathlib import Path
 
@@ -106,10 +107,17 @@ def as_rows(p: ContractProblem) -> ContractProblem:
     return ContractProblem(f"{p.file}, row {p.line}", message, None, p.column)
 
 
-def train_parts(path: Path) -> list[Path]:
-    """The parquet files of a partitioned dataset directory, in name order (part-00000, part-00001, ...)."""
+def parquet_parts(path: Path, expected: str = "part-*.parquet") -> list[Path]:
+    """The parquet files of a partitioned directory, in name order (part-00000, part-00001, ...).
+
+    Raises DataContractError naming the directory (and what was ``expected`` in it) when it holds none.
+    """
     parts = sorted(p for p in path.glob("*.parquet") if p.is_file())
     if not parts:
-        raise DataContractError(problem(path, f"no .parquet files in this directory: expected "
-                                              f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet"))
+        raise DataContractError(problem(path, f"no .parquet files in this directory: expected {expected}"))
     return parts
+
+
+def train_parts(path: Path) -> list[Path]:
+    """The parts of a partitioned train dataset (``train/part-*.parquet``)."""
+    return parquet_parts(path, f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet")

@@ -20,7 +20,7 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file"]
+           "data_file", "parquet_parts", "train_parts"]
 
 import logging
 import time
@@ -43,6 +43,7 @@ from storecast.data._parquetfile import (
     data_file,
     is_parquet,
     parquet_columns,
+    parquet_parts,
     read_parquet_text_frame,
     train_parts,
 )

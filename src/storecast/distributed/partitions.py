@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._parquetfile import data_file, train_parts
-from storecast.data.contract import load_train
+from storecast.data.contract import data_file, load_train, train_parts
 from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features.build import make_preprocessor, merge_store

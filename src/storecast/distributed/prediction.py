@@ -37,11 +37,9 @@ class DaskPrediction:
 def rows_parts(rows: Path) -> list[Path]:
     """The parts of a rows input: every ``*.parquet`` of a directory (sorted), or the one file given."""
     if rows.is_dir():
-        parts = sorted(rows.glob("*.parquet"))
-        if not parts:
-            raise DataContractError(ContractProblem(str(rows), "no *.parquet file in this directory "
-                                                    "(expected part-*.parquet)"))
-        return parts
+        from storecast.data.contract import parquet_parts
+
+        return parquet_parts(rows)
     if not rows.is_file():
         raise DataContractError(ContractProblem(str(rows), "rows file not found"))
     return [rows]
