@@ -144,7 +144,7 @@ def test_a_cached_load_skips_the_trees_text_and_still_equals_lightgbm(model_path
                         lambda self, *a, **k: asked.append(k.get("num_iteration")) or real(self, *a, **k))
     warm = load_bundle(model_path)
     assert warm.compiled.origin == "cache" and asked == [1]
-    assert warm.compiled.forest.num_trees() == cm.booster_of(warm.model).num_trees()
+    assert warm.compiled.n_trees == cm.booster_of(warm.model).num_trees()
     monkeypatch.setenv(cm.ENV_VAR, "0")
     plain = load_bundle(model_path)
     np.testing.assert_allclose(predict_frame(warm, rows)[s.SALES], predict_frame(plain, rows)[s.SALES], rtol=1e-9)

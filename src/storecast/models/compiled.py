@@ -99,6 +99,8 @@ class CompiledTrees:
     forest : lleaves.Model, compiled.
     fallback : the booster's own bound ``predict``.
     n_features : int, columns the forest reads.
+    n_trees : int, the booster's trees (a cached object is loaded from one tree's text, so the forest's
+        own ``num_trees()`` would say 1).
     origin : str, "compiled" (this process built it) or "cache" (a checked cached file).
     cache : Path or None, the cached object file (None when it could not be written).
     seconds : float, what compiling or loading took.
@@ -107,6 +109,7 @@ class CompiledTrees:
     forest: Any = field(repr=False)
     fallback: Any = field(repr=False)
     n_features: int
+    n_trees: int
     origin: str
     cache: Path | None
     seconds: float
@@ -285,8 +288,6 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
             text = booster.model_to_string(num_iteration=1)
             probe = _random_probe(n_features)
         forest, obj = _forest(text, cached)
-        # what num_trees() reports (a cached load read one tree's text); lleaves uses it nowhere else
-        forest._n_trees = booster.num_trees()
         diff = _max_rel_diff(forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1))
     except Exception as exc:  # compiling is an optimisation: any failure must leave LightGBM serving
         log.warning("compiled trees off: compiling the booster failed (%s: %s); using LightGBM's predictor",
@@ -301,7 +302,7 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
     origin = "cache" if cached is not None else "compiled"
     took = time.perf_counter() - start
     log.info("compiled trees on (%s, %.1f s): %s", origin, took, obj_path.name if obj_path else "in memory")
-    return CompiledTrees(forest, lightgbm, n_features, origin, obj_path, took)
+    return CompiledTrees(forest, lightgbm, n_features, booster.num_trees(), origin, obj_path, took)
 
 
 def _write_cache(obj_path: Path, obj: bytes) -> Path | None:
