@@ -25,7 +25,7 @@ from storecast import schema as s
 from storecast.api.errors import InputError, Loc
 from storecast.config import Settings
 from storecast.data.request_rows import RequestRows
-from storecast.dates import to_days
+from storecast.dates import day_number, to_days
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 
@@ -40,9 +40,23 @@ class ServedModel:
     # The same stores as a set of Python ints: checking a small request against it never leaves the
     # interpreter, while numpy calls may drop the GIL and then wait behind the predict thread.
     store_set: frozenset[int] = field(init=False)
+    # ``predict.calibrated_through`` of the bundle, read once from its card (every answer reports it):
+    # as an ISO date and as days since 1970-01-01; None when the card does not say.
+    calibrated_through: str | None = field(init=False)
+    calibrated_last_day: int | None = field(init=False)
 
     def __post_init__(self) -> None:
+        from storecast.predict import calibrated_through  # lazily, like the inference path (pandas, pandera)
+
         self.store_set = frozenset(self.facts.stores.tolist())
+        through = calibrated_through(self.bundle)
+        self.calibrated_through = None if through is None else through.date().isoformat()
+        self.calibrated_last_day = None if through is None else day_number(through.date())
+
+    def beyond_horizon(self, days: np.ndarray) -> int:
+        """How many of ``days`` (days since 1970-01-01) fall after ``calibrated_through``."""
+        last = self.calibrated_last_day
+        return 0 if last is None else int(np.count_nonzero(days > last))
 
     @property
     def name(self) -> str:

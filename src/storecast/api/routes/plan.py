@@ -45,13 +45,6 @@ def _check_window(start: dt.date, days: int) -> None:
                            "serves: move `start` earlier or ask for fewer `days`", "date_range")])
 
 
-def _calibrated_through(served: Any) -> str | None:
-    from storecast.predict import calibrated_through
-
-    through = calibrated_through(served.bundle)
-    return None if through is None else through.date().isoformat()
-
-
 def _side(f: PlanForecast) -> dict[str, Any]:
     outer_lo = f.outer_lower.tolist() if f.outer_lower is not None else [None] * len(f.days)
     outer_hi = f.outer_upper.tolist() if f.outer_upper is not None else [None] * len(f.days)
@@ -90,7 +83,7 @@ async def plan(body: PlanRequest, served: ServedDep) -> Response:
         "difference": {"total": scenario["total"] - usual["total"],
                        "days": [{"date": d, "sales": v} for d, v in zip(result.usual.dates(), diff.tolist(),
                                                                        strict=True)]},
-        "calibrated_through": _calibrated_through(served),
+        "calibrated_through": served.calibrated_through,
     })
 
 

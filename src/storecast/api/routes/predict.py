@@ -59,13 +59,7 @@ def _horizon(served: Any, days: np.ndarray) -> dict[str, Any]:
 
     ``days`` are the rows' dates as days since 1970-01-01 (the routes have them already).
     """
-    from storecast.predict import calibrated_through  # lazily, like the inference path (pandas, pandera)
-
-    through = calibrated_through(served.bundle)
-    if through is None:
-        return {"calibrated_through": None, "beyond_horizon": 0}
-    last = day_number(through.date())
-    return {"calibrated_through": through.date().isoformat(), "beyond_horizon": int((days > last).sum())}
+    return {"calibrated_through": served.calibrated_through, "beyond_horizon": served.beyond_horizon(days)}
 
 
 def _json(payload: dict[str, Any]) -> Response:
