@@ -101,3 +101,17 @@ def test_unknown_open_counts_as_open_and_bad_parameters_are_refused():
     assert f["closure_ahead_days"].iloc[0] == 7 and f["closure_ahead_len"].iloc[0] == 5
     with pytest.raises(ValueError, match="max_closure"):
         StoreSchedule(max_closure=2).fit(rows)
+
+
+def test_a_schedule_group_splits_a_store_into_separate_inputs():
+    """Two requests for one store merged into one call (the API's micro-batcher): the gap between them is
+    not a closure, and each group's features equal those of its rows alone."""
+    before = _store(1, "2015-03-01", [1] * 5)  # 03-01..05
+    after = _store(1, "2015-03-12", [1] * 5)  # 03-12..16: read together, 06..11 would be a 6-day closure
+    joined = pd.concat([before, after], ignore_index=True)
+    together = _features(joined)
+    assert together["closure_ahead_len"].tolist()[:5] == [6] * 5  # one input: the gap is a closure
+    grouped = _features(joined.assign(**{s.SCHEDULE_GROUP: [0] * 5 + [1] * 5}))
+    alone = pd.concat([_features(before), _features(after)], ignore_index=True)
+    pd.testing.assert_frame_equal(grouped, alone)
+    assert grouped["closure_ahead_len"].tolist() == [0] * 10

@@ -75,3 +75,16 @@ def test_take_and_concat_keep_row_order(dataset):
     assert part.state_holiday == [c for c, k in zip(rows.state_holiday, keep, strict=True) if k]
     both = RequestRows.concat([part, rows.take(~keep)])
     assert len(both) == len(rows) and both.days.tolist() == [*rows.days[keep], *rows.days[~keep]]
+
+
+def test_concat_numbers_each_part_and_take_keeps_the_numbers():
+    one = RequestRows([1, 1], [16600, 16601], [1, 0], [0, 0], ["0", "0"], [0, 0])
+    two = RequestRows([1], [16610], [1], [0], ["0"], [0])
+    merged = RequestRows.concat([one, two])
+    assert merged.group.tolist() == [0, 0, 1]
+    assert merged.columns()[s.SCHEDULE_GROUP].tolist() == [0, 0, 1]
+    assert merged.take(np.array([True, False, True])).group.tolist() == [0, 1]
+    assert s.SCHEDULE_GROUP not in merged.frame().columns  # not a test.csv column
+    nested = RequestRows.concat([merged, two])
+    assert nested.group.tolist() == [0, 0, 1, 2]  # a merged part keeps its requests apart
+    assert s.SCHEDULE_GROUP not in one.columns()  # a lone request: one schedule context

@@ -107,6 +107,8 @@ def predict_frame(bundle, rows: pd.DataFrame | RequestRows, *,
     else:
         frame = validate_rows(rows.frame() if isinstance(rows, RequestRows) else rows)
         asked, index = RequestRows.from_frame(frame), frame.index
+        if isinstance(rows, RequestRows) and rows.group is not None:  # same rows, same order: keep the requests apart
+            asked = asked.with_group(rows.group)
         if s.ID in frame.columns:
             out[s.ID] = frame[s.ID].to_numpy()
         out[s.STORE], out[s.DATE] = frame[s.STORE].to_numpy(), frame[s.DATE].to_numpy()

@@ -88,6 +88,11 @@ STATES_FILE = "external/store_states.csv"
 # The business question: forecasts run 6 weeks ahead.
 HORIZON_DAYS = 42
 
+# Optional input column, never a feature: which request a row came from when the API's micro-batcher
+# merges several requests into one call. The store's schedule context (``features.schedule``) is read
+# per (request, store), so two requests for one store share a call without reading each other's days.
+SCHEDULE_GROUP = "ScheduleGroup"
+
 # The dates every entry point accepts (files, frames, the API): wide enough for any real forecast, narrow
 # enough that calendar arithmetic (nanosecond timestamps end in 2262, week numbers, holiday tables) never
 # overflows. One range, so a date the CLI takes is a date the API takes.

@@ -84,8 +84,11 @@ def test_a_failing_request_does_not_fail_its_batch_neighbours():
     assert [float(o[0][0]) for k, o in enumerate(out) if k != 2] == [1.0, 2.0, 4.0]
 
 
-def test_requests_for_the_same_store_are_never_merged(bundle, dataset):
-    """Merged, two requests of one store would read each other's days as its schedule (a gap = a closure)."""
+def test_requests_for_the_same_store_share_a_call_yet_predict_as_alone(bundle, dataset):
+    """Merged, each request keeps its own schedule: a store's days in another request are no context.
+
+    Without that, the 3 + 3 days of one store below, merged, would read the gap between them as a closure.
+    """
     store = int(dataset.test[s.STORE].iloc[0])
     first = np.datetime64(dataset.test[s.DATE].min(), "D").astype(np.int64)
 
@@ -109,8 +112,27 @@ def test_requests_for_the_same_store_are_never_merged(bundle, dataset):
         return await asyncio.gather(*(batcher.predict(a) for a in asks))
 
     results = asyncio.run(main())
-    assert max(calls) == 3 and len(calls) >= 2  # never its 3 + 3 rows in one call
+    assert calls == [6]  # all three requests in one call: 3 + 3 rows of the shared store
+    calls.clear()
     for ask, got in zip(asks, results, strict=True):
         alone = run(ask)
         for a, b in zip(got, alone, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_request_that_breaks_the_contract_runs_alone():
+    calls = []
+
+    def run(rows: RequestRows):
+        calls.append(len(rows))
+        return rows.store * 1.0, rows.store * 0.5, rows.store * 2.0
+
+    good = RequestRows([1], [16600], [1], [0], ["0"], [0])
+    bad = RequestRows([2], [16600], [1], [0], ["x"], [0])  # StateHoliday "x": validate_rows must word it
+
+    async def main():
+        batcher = MicroBatcher(run)
+        return await asyncio.gather(*(batcher.predict(r) for r in (good, good, bad, good, good)))
+
+    asyncio.run(main())
+    assert calls == [2, 1, 2]  # the good ones merged up to the bad one, which runs alone

@@ -7,10 +7,11 @@ once and the ones arriving meanwhile form the next batch. Calls run one at a tim
 (CPU-bound work gains nothing from more threads under the GIL, and the event loop stays free).
 
 This is exact, not an approximation: every storecast feature is computed from the row itself, the
-fitted state and the rows of the *same store* in the input (``features.schedule.StoreSchedule``), so
-requests are merged only when no store appears in two of them, and a request predicts the same alone
-or in any merged call. A failing merged batch is retried request by request, so an error reaches only
-the request that caused it.
+fitted state and the rows of the *same store in the same request* (``features.schedule.StoreSchedule``
+reads a merged call per request, ``RequestRows.concat``'s ``group``), so a request predicts the same
+alone or in any merged call, also beside other requests for its own stores. Only requests that keep the
+data contract are merged (a request that breaks it runs alone and gets its own error). A failing merged
+batch is retried request by request, so an error reaches only the request that caused it.
 """
 
 from __future__ import annotations
@@ -66,18 +67,15 @@ class MicroBatcher:
     def _take(self) -> list[tuple[RequestRows, asyncio.Future[Result]]]:
         batch: list[tuple[RequestRows, asyncio.Future[Result]]] = []
         rows = 0
-        stores: set[int] = set()
         while self._queue:
-            head = self._queue[0][0].store
-            n = len(head)
-            if batch and rows + n > self._max_rows:
+            head = self._queue[0][0]
+            n, valid = len(head), head.in_contract()
+            if batch and (rows + n > self._max_rows or not valid):
                 break
-            own = set(np.unique(head).tolist())
-            if batch and not own.isdisjoint(stores):
-                break  # a store in two requests would read the other's days as its schedule: next call
             batch.append(self._queue.pop(0))
             rows += n
-            stores |= own
+            if not valid:
+                break  # a request that breaks the contract runs alone: its error is its own
         return [(c, f) for c, f in batch if not f.cancelled()]
 
     def _timed(self, rows: RequestRows) -> Result:

@@ -38,9 +38,12 @@ class RequestRows:
     promo: np.ndarray  # int8 0/1
     state_holiday: list[str]  # "0", "a", "b", "c"
     school_holiday: np.ndarray  # int8 0/1
+    # int64 request number of each row when several requests share one call (``concat``), else None:
+    # a store's schedule context is read within its own request only (``schema.SCHEDULE_GROUP``)
+    group: np.ndarray | None
 
     def __init__(self, store: ArrayLike, days: ArrayLike, open: ArrayLike, promo: ArrayLike,
-                 state_holiday: Sequence[str], school_holiday: ArrayLike) -> None:
+                 state_holiday: Sequence[str], school_holiday: ArrayLike, *, group: ArrayLike | None = None) -> None:
         set_ = object.__setattr__  # frozen: the columns are fixed once built
         set_(self, "store", np.asarray(store, dtype=np.int64))
         set_(self, "days", np.asarray(days, dtype=np.int64))
@@ -48,21 +51,32 @@ class RequestRows:
         set_(self, "promo", np.asarray(promo, dtype=np.int8))
         set_(self, "state_holiday", list(state_holiday))
         set_(self, "school_holiday", np.asarray(school_holiday, dtype=np.int8))
+        set_(self, "group", None if group is None else np.asarray(group, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.store)
 
     @classmethod
     def concat(cls, parts: Sequence[RequestRows]) -> RequestRows:
-        """Several requests' rows as one, in order (the micro-batcher's merge)."""
+        """Several requests' rows as one, in order (the micro-batcher's merge).
+
+        Each part keeps its own schedule context: the rows get ``group`` = their part's number (a part
+        that has groups of its own keeps them apart too), so a store asked about in two parts is read
+        as two separate schedules, exactly as if each part were predicted alone.
+        """
         if len(parts) == 1:
             return parts[0]
         codes: list[str] = []
+        groups: list[np.ndarray] = []
+        offset = 0
         for p in parts:
             codes.extend(p.state_holiday)
+            own = np.zeros(len(p), dtype=np.int64) if p.group is None else p.group - p.group.min(initial=0)
+            groups.append(own + offset)
+            offset += int(own.max(initial=0)) + 1
         return cls(np.concatenate([p.store for p in parts]), np.concatenate([p.days for p in parts]),
                    np.concatenate([p.open for p in parts]), np.concatenate([p.promo for p in parts]), codes,
-                   np.concatenate([p.school_holiday for p in parts]))
+                   np.concatenate([p.school_holiday for p in parts]), group=np.concatenate(groups))
 
     @classmethod
     def from_frame(cls, rows: pd.DataFrame) -> RequestRows:
@@ -70,12 +84,19 @@ class RequestRows:
         return cls(rows[s.STORE].to_numpy(), to_days(rows[s.DATE]), rows[s.OPEN].to_numpy(), rows[s.PROMO].to_numpy(),
                    rows[s.STATE_HOLIDAY].astype(str).tolist(), rows[s.SCHOOL_HOLIDAY].to_numpy())
 
+    def with_group(self, group: np.ndarray | None) -> RequestRows:
+        """The same rows with another ``group`` (None: one schedule context for all rows)."""
+        return RequestRows(self.store, self.days, self.open, self.promo, self.state_holiday, self.school_holiday,
+                           group=group)
+
     def in_contract(self) -> bool:
         """True when every row keeps the data contract (`validate_rows`' rules): Store >= 1, Open, Promo and
         SchoolHoliday 0/1, StateHoliday one of "0", "a", "b", "c", Date within `schema.MIN_DATE` ..
         `schema.MAX_DATE`, and at least one row. numpy only: this runs on every request."""
         if len(self.store) == 0 or not (len(self.days) == len(self.open) == len(self.promo)
                                         == len(self.state_holiday) == len(self.school_holiday) == len(self.store)):
+            return False
+        if self.group is not None and len(self.group) != len(self.store):
             return False
         flags_ok = all(((v == 0) | (v == 1)).all() for v in (self.open, self.promo, self.school_holiday))
         return bool(flags_ok and (self.store >= 1).all() and (self.days >= _FIRST_DAY).all()
@@ -91,7 +112,7 @@ class RequestRows:
         Store int32, DayOfWeek int8, Date datetime64[us], Open/Promo/SchoolHoliday int8, StateHoliday the code
         strings (object), the values ``frame()`` holds, so both give the model bit-identical inputs.
         """
-        return {
+        cols: dict[str, np.ndarray] = {
             s.STORE: self.store.astype(np.int32),
             s.DAY_OF_WEEK: iso_weekday(self.days).astype(np.int8),
             s.DATE: self.dates(),
@@ -100,20 +121,25 @@ class RequestRows:
             s.STATE_HOLIDAY: np.array(self.state_holiday, dtype=object),
             s.SCHOOL_HOLIDAY: self.school_holiday,
         }
+        if self.group is not None:
+            cols[s.SCHEDULE_GROUP] = self.group  # read by the schedule step only, never a model feature
+        return cols
 
     def take(self, mask: np.ndarray) -> RequestRows:
         """The rows where ``mask`` is True, in order."""
         return RequestRows(self.store[mask], self.days[mask], self.open[mask], self.promo[mask],
                            [c for c, keep in zip(self.state_holiday, mask.tolist(), strict=True) if keep],
-                           self.school_holiday[mask])
+                           self.school_holiday[mask], group=None if self.group is None else self.group[mask])
 
     def frame(self) -> pd.DataFrame:
         """Test-shaped rows (the dtypes of ``data.contract.load_test``, without Id).
 
         A StateHoliday that is not one of the codes stays as given (an object column), so that
-        ``validate_rows`` of this frame names the row and the value instead of failing here.
+        ``validate_rows`` of this frame names the row and the value instead of failing here. ``group`` is
+        not a test.csv column and is left out (``predict_frame`` carries it past the frame checks).
         """
         cols: dict[str, object] = dict(self.columns())
+        cols.pop(s.SCHEDULE_GROUP, None)
         if all(c in _CODE_INDEX for c in self.state_holiday):
             codes = np.fromiter((_CODE_INDEX[c] for c in self.state_holiday), dtype=np.int8, count=len(self))
             cols[s.STATE_HOLIDAY] = pd.Categorical.from_codes(codes, categories=_HOLIDAY_CODES)

@@ -13,6 +13,9 @@ the open days, and a forecast request that skips days says nothing else). A run 
 Rossmann stores missing from July to December 2014), not an event. A store with no closure in reach
 gets "no known event": ``cap`` days away, length 0, the same as a lone row or a store whose
 neighbouring days are not in the input.
+
+An input column ``schema.SCHEDULE_GROUP`` (the API's merged requests) splits a store's rows further:
+each (group, store) is its own schedule, as if each group were a separate input.
 """
 
 from __future__ import annotations
@@ -118,7 +121,11 @@ class StoreSchedule(AddColumnsTransformer):
                "reopened_days": np.full(n, float(cap)), "reopened_after_len": np.zeros(n)}
         if n < _MIN_CLOSURE:
             return out  # too few rows to hold a closure of any store: every row has "no known event"
-        store = pd.factorize(np.asarray(X[s.STORE]))[0].astype(np.int64)
+        ids = np.asarray(X[s.STORE])
+        if s.SCHEDULE_GROUP in X:  # rows of merged requests: one schedule per (request, store)
+            ids = ids.astype(np.int64)
+            ids = np.asarray(X[s.SCHEDULE_GROUP], dtype=np.int64) * (int(ids.max()) + 1) + ids
+        store = pd.factorize(ids)[0].astype(np.int64)
         open_ = numeric(X, s.OPEN) != 0  # NaN (unknown) counts as open, as predict_frame treats it
         r_store, r_lo, r_hi = closure_runs(store, days, open_, int(self.max_closure))
         if len(r_store) == 0:
