@@ -180,6 +180,12 @@ BAD: dict[str, Bad] = {
                              None, "expected a data row, got an empty line: remove it"),
     "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),
                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 10: a stray comma"),
+    "too many fields on the first data line": Bad(  # pandas would read the first column as the index
+        edit_text(s.TRAIN_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TRAIN_FILE, 2,
+        None, "expected 9 fields, got 10: a stray comma"),
+    "too many fields on the first test line": Bad(
+        edit_text(s.TEST_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TEST_FILE, 2,
+        None, "expected 8 fields, got 9: a stray comma"),
     "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
                           None, "a quote opened here is never closed"),
     "semicolon-separated": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace(",", ";")), s.TRAIN_FILE, 1, None,

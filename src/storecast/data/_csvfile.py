@@ -131,12 +131,29 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         ))
 
 
+def _too_many_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
+    return problem(path, f"expected {n_columns} fields, got {n_fields}: a stray comma, a value with a comma "
+                         "that needs quotes, or a quote never closed?", line)
+
+
+def _check_first_line(path: Path, n_columns: int) -> None:
+    """A first data line with more fields than the header: pandas would take the first column as the index
+    (every value then sits one column to the right) instead of reporting it as it does for later lines."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16).decode("utf-8-sig", errors="replace")
+    lines = head.splitlines()
+    if len(lines) < 2 or (len(lines) == 2 and len(head) == 1 << 16):  # no data line, or not all of it read
+        return
+    fields = next(csv.reader([lines[1]]), [])
+    if len(fields) > n_columns:
+        raise DataContractError(_too_many_fields(path, n_columns, len(fields), 2))
+
+
 def _parser_problem(path: Path, exc: Exception) -> ContractProblem:
     text = str(exc)
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
-        return problem(path, f"expected {m[1]} fields, got {m[3]}: a stray comma, a value with a comma "
-                             "that needs quotes, or a quote never closed?", int(m[2]))
+        return _too_many_fields(path, int(m[1]), int(m[3]), int(m[2]))
     m = re.search(r"EOF inside string starting at row (\d+)", text)
     if m:  # pandas counts rows from 0 with the header as row 0
         return problem(path, "a quote opened here is never closed: close or remove it", int(m[1]) + 1)
@@ -152,10 +169,11 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     header = _header(path, kind)
     _check_header(path, header, expected)
     _check_last_line(path, len(header))
+    _check_first_line(path, len(header))
     try:
         df = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-            skip_blank_lines=False, engine="c",
+            skip_blank_lines=False, engine="c", index_col=False,
         )
     except pd.errors.ParserError as exc:
         raise DataContractError(_parser_problem(path, exc)) from exc
