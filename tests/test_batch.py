@@ -112,6 +112,16 @@ def test_one_chunk_keeps_the_file_contract(rows_csv, tmp_path):
         next(iter_rows(dup))  # a repeated (Store, Date) is refused by the file contract, located by line
 
 
+def test_cli_names_an_input_that_is_not_parquet_and_writes_nothing(run_main, model_path, rows_csv, tmp_path):
+    fake, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
+    fake.write_bytes(b"not,a,csv\x00\x01")
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(rows_csv.parent), "--input",
+                            str(fake), "--out", str(out))
+    assert code != 0 and "rows.parquet: cannot be read as parquet" in " ".join(err.split())
+    assert "Traceback" not in err and not out.exists()
+    assert count_rows(rows_csv) > 0  # the CSV beside it still counts
+
+
 def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_csv, ds, tmp_path):
     data = rows_csv.parent
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"

@@ -73,9 +73,7 @@ def count_rows(path: str | Path) -> int:
     """Data rows in a CSV (lines after the header, by counting newlines) or a parquet file (its footer)."""
     path = Path(path)
     if _is_parquet(path):
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        return int(_parquet_file(path).metadata.num_rows)
     lines, last = 0, b"\n"
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -122,17 +120,27 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterato
         done += len(frame)
 
 
+def _parquet_file(path: Path):
+    """``pyarrow.parquet.ParquetFile`` of ``path``; a file that is not parquet is a DataContractError naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc}): write it with "
+                                                "pandas.DataFrame.to_parquet, or pass a .csv")) from None
+
+
 def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     if _is_parquet(path):
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         try:
-            batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
-            for batch in batches:
+            for batch in _parquet_file(path).iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
         except (pa.ArrowException, OSError) as exc:
-            raise DataContractError(ContractProblem(path.name, f"cannot be read as parquet ({exc})")) from None
+            raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc})")) from None
         return
     # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open)
     yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, na_values=[""])
