@@ -122,6 +122,23 @@ def test_cli_names_an_input_that_is_not_parquet_and_writes_nothing(run_main, mod
     assert count_rows(rows_csv) > 0  # the CSV beside it still counts
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_csv, tmp_path, suffix):
+    rows = pd.read_csv(rows_csv)
+    rows.loc[[3, 640], s.STORE] = 99_999  # in the first chunk and in the third (chunks of 250)
+    src, out = tmp_path / f"rows{suffix}", tmp_path / "out.csv"
+    rows.to_csv(src, index=False) if suffix == ".csv" else rows.to_parquet(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, out, chunk_rows=250)
+    (problem,) = err.value.problems  # the first chunk's row: nothing after it was forecast
+    assert problem.column == s.STORE and "expected a store the model knows, got 99999" in problem.message
+    if suffix == ".csv":
+        assert problem.line == 5  # data row 3 = line 5 (header = line 1)
+    else:
+        assert problem.line is None and problem.message.startswith("row 4: ")
+    assert not out.exists()
+
+
 def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_csv, ds, tmp_path):
     data = rows_csv.parent
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"

@@ -185,8 +185,10 @@ def test_a_store_without_train_rows_is_named_by_validate_and_by_predict(run_main
     assert f"test.csv has {len(extra)} row(s) for them" in shown
 
     code, err = predict(tmp_path / "preds.csv", "--input", str(bare / s.TEST_FILE))
-    assert code == 2 and f"the model was not trained with store(s) 99 ({len(extra)} row(s))" in err
-    assert "add their sales history to train.csv and retrain" in err
+    said = " ".join(err.split())
+    assert code == 2 and f"expected a store the model knows, got 99 ({len(extra)} rows, the first here)" in said
+    assert "test.csv, line " in said and "column `Store`" in said  # the file's line, as for any other bad value
+    assert "add the store's sales history to train.csv and retrain" in said
     assert not (tmp_path / "preds.csv").exists()
 
 

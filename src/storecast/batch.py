@@ -10,8 +10,8 @@ refused); a longer CSV or any parquet file is read in chunks that each pass the 
 
 from __future__ import annotations
 
-__all__ = ["BatchResult", "count_rows", "in_background", "iter_rows", "predict_chunks", "predict_file",
-           "DEFAULT_CHUNK_ROWS"]
+__all__ = ["BatchResult", "check_known_stores", "count_rows", "in_background", "iter_rows", "predict_chunks",
+           "predict_file", "DEFAULT_CHUNK_ROWS"]
 
 import csv
 import re
@@ -28,7 +28,8 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.contract import load_rows, validate_rows
 from storecast.errors import ContractProblem, DataContractError
-from storecast.predict import calibrated_through, predict_frame, training_start
+from storecast.lookup import sorted_positions
+from storecast.predict import calibrated_through, model_stores, predict_frame, training_start
 
 _T = TypeVar("_T")
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
@@ -107,6 +108,41 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
     return replace(problem, message=rest, line=i + 2)
 
 
+_MAX_UNKNOWN_LISTED = 10
+
+
+def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.DataFrame:
+    """``rows`` (a chunk of ``iter_rows``), after refusing stores the model was not trained with.
+
+    Why here and not only in ``predict_frame``: the chunk still knows where each row sits in ``path``, so the
+    error names the file's lines (parquet: rows) and the Store column, as every other problem of the file does.
+    """
+    known = model_stores(bundle)
+    if known is None:
+        return rows
+    ids = rows[s.STORE].to_numpy(dtype=np.int64)
+    bad = np.flatnonzero(~sorted_positions(known, ids)[1])
+    if not len(bad):
+        return rows
+    path = Path(path)
+    hint = ("the model's training data had no sales rows for it: remove its rows, or add the store's sales "
+            "history to train.csv and retrain")
+    stores, first, counts = np.unique(ids[bad], return_index=True, return_counts=True)
+    problems = []
+    for k in np.argsort(first)[:_MAX_UNKNOWN_LISTED]:  # one problem per store, at its first row, in file order
+        position = int(rows.index[bad[first[k]]])
+        message = (f"expected a store the model knows, got {stores[k]}"
+                   f"{f' ({counts[k]:,} rows, the first here)' if counts[k] > 1 else ''}: {hint}")
+        if _is_parquet(path):
+            problems.append(ContractProblem(str(path), f"row {position + 1}: {message}", None, s.STORE))
+        else:
+            problems.append(ContractProblem(str(path), message, position + 2, s.STORE))
+    if len(stores) > _MAX_UNKNOWN_LISTED:
+        problems.append(ContractProblem(str(path), f"and {len(stores) - _MAX_UNKNOWN_LISTED:,} more unknown "
+                                                   "store(s) in this part of the file", None, s.STORE))
+    raise DataContractError(problems)
+
+
 def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
     """Validated test-shaped rows of ``path`` (CSV or parquet), at most ``chunk_rows`` at a time, in file order."""
     path = Path(path)
@@ -166,9 +202,10 @@ def predict_file(bundle: Any, path: str | Path, out: str | Path, *, chunk_rows: 
                  ) -> BatchResult:
     """Forecast every row of ``path`` (CSV or parquet, test.csv's layout or train.csv's) into the CSV ``out``.
 
-    ``predict_chunks(bundle, iter_rows(path, chunk_rows), out, ...)``; see there.
+    ``predict_chunks`` of ``iter_rows(path, chunk_rows)``, each chunk through ``check_known_stores``; see there.
     """
-    return predict_chunks(bundle, iter_rows(path, chunk_rows), out, history=history, on_chunk=on_chunk)
+    checked = (check_known_stores(rows, bundle, path) for rows in iter_rows(path, chunk_rows))
+    return predict_chunks(bundle, checked, out, history=history, on_chunk=on_chunk)
 
 
 def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path, *,

@@ -69,7 +69,7 @@ def predict(
 
     from storecast import schema as s
     from storecast.artifacts import load_bundle
-    from storecast.batch import count_rows, in_background, iter_rows, predict_chunks
+    from storecast.batch import check_known_stores, count_rows, in_background, iter_rows, predict_chunks
     from storecast.data.contract import data_file, load_train
 
     rows_path = input or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
@@ -89,8 +89,8 @@ def predict(
     with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=total <= len(first)) as bar:
         task = bar.add_task("forecast", total=total or None)
-        result = predict_chunks(bundle, chain([first], chunks), out, history=history,
-                                on_chunk=lambda n: bar.advance(task, n))
+        checked = (check_known_stores(rows, bundle, rows_path) for rows in chain([first], chunks))
+        result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
     outside = _outside_training(bundle, result.after_calibrated, result.before_training)
     if outside:
         console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
