@@ -18,7 +18,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data._dates import out_of_range, parse_dates
 from storecast.data._schemas import EXPECTED
-from storecast.data.request_rows import RequestRows
+from storecast.data.request_rows import values_in_contract
 from storecast.dates import iso_weekday, to_days
 from storecast.errors import ContractProblem, DataContractError
 
@@ -89,9 +89,9 @@ def _already_valid(rows: pd.DataFrame) -> bool:
 
     Why: the API builds its frames with these dtypes (``data.request_rows.RequestRows.frame``) from requests that
     pydantic has checked, and re-deriving every column costs more than the model (about 1.5 of 3 ms
-    for one row). The dtypes are checked here, the values by ``RequestRows.in_contract`` (the rules'
-    one home); any doubt -> the full path, which then produces the messages. Returns the input itself
-    then, so the result is identical.
+    for one row). The dtypes and the StateHoliday categories are checked here, the other values by
+    ``request_rows.values_in_contract`` (the rules' one home); any doubt -> the full path, which then
+    produces the messages. Returns the input itself then, so the result is identical.
     """
     cols = rows.columns
     if s.ID in cols or not all(c in cols for c in (*_TYPED, s.DATE, s.STATE_HOLIDAY)) or rows.empty:
@@ -105,11 +105,11 @@ def _already_valid(rows: pd.DataFrame) -> bool:
         return False
     if date.isna().any() or (holiday.cat.codes.to_numpy() < 0).any():
         return False
-    # the value rules themselves have one home: RequestRows.in_contract, on the same columns as arrays
-    columns = RequestRows.from_frame(rows)
-    if not columns.in_contract():
+    days = to_days(date)
+    if not values_in_contract(rows[s.STORE].to_numpy(), days, rows[s.OPEN].to_numpy(), rows[s.PROMO].to_numpy(),
+                              rows[s.SCHOOL_HOLIDAY].to_numpy()):
         return False
-    return bool((iso_weekday(columns.days) == rows[s.DAY_OF_WEEK].to_numpy()).all())
+    return bool((iso_weekday(days) == rows[s.DAY_OF_WEEK].to_numpy()).all())
 
 
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:

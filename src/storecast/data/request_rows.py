@@ -11,7 +11,7 @@ the contract's one wording of the problem.
 
 from __future__ import annotations
 
-__all__ = ["RequestRows"]
+__all__ = ["RequestRows", "values_in_contract"]
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +26,18 @@ from storecast.dates import day_number, from_days, iso_weekday, to_days
 _HOLIDAY_CODES = list(s.STATE_HOLIDAY_CODES)
 _CODE_INDEX = {c: i for i, c in enumerate(_HOLIDAY_CODES)}
 _FIRST_DAY, _LAST_DAY = day_number(s.MIN_DATE), day_number(s.MAX_DATE)
+
+
+def values_in_contract(store: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
+                       school_holiday: np.ndarray) -> bool:
+    """The data contract's value rules (`validate_rows`'), on column arrays: Store >= 1, Open, Promo and
+    SchoolHoliday 0/1, days within `schema.MIN_DATE` .. `schema.MAX_DATE`. numpy only.
+
+    The one home of these rules for both fast paths (``RequestRows.in_contract`` and the typed-frame check
+    of ``validate_rows``); StateHoliday is left to each, a list of codes in one, a categorical in the other.
+    """
+    flags_ok = all(((v == 0) | (v == 1)).all() for v in (open_, promo, school_holiday))
+    return bool(flags_ok and (store >= 1).all() and (days >= _FIRST_DAY).all() and (days <= _LAST_DAY).all())
 
 
 @dataclass(frozen=True, init=False)
@@ -71,7 +83,7 @@ class RequestRows:
         offset = 0
         for p in parts:
             codes.extend(p.state_holiday)
-            own = np.zeros(len(p), dtype=np.int64) if p.group is None else p.group - p.group.min(initial=0)
+            own = np.zeros(len(p), dtype=np.int64) if p.group is None else p.group  # groups count from 0
             groups.append(own + offset)
             offset += int(own.max(initial=0)) + 1
         return cls(np.concatenate([p.store for p in parts]), np.concatenate([p.days for p in parts]),
@@ -98,9 +110,8 @@ class RequestRows:
             return False
         if self.group is not None and len(self.group) != len(self.store):
             return False
-        flags_ok = all(((v == 0) | (v == 1)).all() for v in (self.open, self.promo, self.school_holiday))
-        return bool(flags_ok and (self.store >= 1).all() and (self.days >= _FIRST_DAY).all()
-                    and (self.days <= _LAST_DAY).all() and all(c in _CODE_INDEX for c in self.state_holiday))
+        return (values_in_contract(self.store, self.days, self.open, self.promo, self.school_holiday)
+                and all(c in _CODE_INDEX for c in self.state_holiday))
 
     def dates(self) -> np.ndarray:
         """The days as ``datetime64[us]``, the resolution of ``frame()``'s Date column."""
