@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 
 from storecast import schema as s
 from storecast.errors import DataContractError
-from storecast.features._base import as_columns
+from storecast.features import FeatureColumns, as_columns
 from storecast.features.build import FEATURES, make_preprocessor, merge_store
 from storecast.features.calendar import CalendarFeatures, _holiday_codes, date_parts
 from storecast.features.history import StoreHistory
@@ -133,10 +133,22 @@ def test_transformer_contract(est, fit_rows):
     with pytest.raises(NotFittedError):
         est.transform(later)
     fitted = clone(est).fit(X, y)
+    later = later.set_axis(later.index * 10 + 3)  # any index: it is kept
     out = fitted.transform(later)
-    assert set(out) <= set(fitted.get_feature_names_out()) | set(later.columns)
+    # a DataFrame in, a DataFrame out: the same rows and index, the input's columns first, then the step's
+    assert isinstance(out, pd.DataFrame)
+    assert out.index.equals(later.index)
+    assert out.columns.tolist()[:len(later.columns)] == later.columns.tolist()
+    names = fitted.get_feature_names_out().tolist()
+    assert set(out.columns[len(later.columns):]) <= set(names)
+    assert {c for c in names if c not in X.columns} <= set(out.columns)
     assert set(fitted.get_feature_names_out()) >= set(X.columns)
-    assert all(len(v) == len(later) for v in out.values())
+    # the fast path (the columns as a mapping) gives FeatureColumns holding the very same values
+    fast = fitted.transform(as_columns(later))
+    assert isinstance(fast, FeatureColumns)
+    assert list(fast) == out.columns.tolist()
+    for name in out.columns:
+        assert pd.Series(fast[name]).equals(pd.Series(as_columns(out)[name])), name
 
 
 def test_column_extraction_equals_to_numpy():

@@ -63,10 +63,6 @@ _ALSO = {
     "check_n_features_in_after_fitting": "transform takes rows with other columns than fit by design "
                                          "(test rows carry Id and lack Customers)",
 }
-_DICT_OUT = {  # the steps before FeatureMatrix return a dict of column arrays, which has no shape or dtype
-    "check_transformer_general": "transform returns a dict of column arrays (no .shape)",
-    "check_transformer_preserve_dtypes": "transform returns a dict of column arrays (no .dtype)",
-}
 
 
 def _needs(est: object) -> str:
@@ -79,8 +75,6 @@ def _needs(est: object) -> str:
 
 def _expected_failed(est: object) -> dict[str, str]:
     also = dict(_ALSO)
-    if not isinstance(est, FeatureMatrix | Pipeline):
-        also |= _DICT_OUT
     if isinstance(est, StoreSchedule):
         also["check_methods_subset_invariance"] = ("a store's closures are read from its rows in the same "
                                                    "call, so part of them gives other features by design")
@@ -143,7 +137,7 @@ def inputs(data):
     for name, step in make_preprocessor().steps:
         out[name] = (frame, y)
         step.fit(frame, y)
-        frame = pd.DataFrame(step.transform(frame)) if name != "matrix" else None
+        frame = step.transform(frame) if name != "matrix" else None
     return out
 
 
@@ -152,7 +146,8 @@ def _fresh(name: str):
 
 
 def _as_frame(out) -> pd.DataFrame:
-    return pd.DataFrame(out) if isinstance(out, dict) else pd.DataFrame(out, columns=FEATURES)
+    """A step's output as a frame on positions (steps keep their input's index; FeatureMatrix gives a matrix)."""
+    return out.reset_index(drop=True) if isinstance(out, pd.DataFrame) else pd.DataFrame(out, columns=FEATURES)
 
 
 @pytest.mark.parametrize("name", _STEPS)
@@ -161,10 +156,11 @@ def test_feature_names_out_are_the_transform_output_in_order(name, inputs):
     step = _fresh(name).fit(frame, y)
     out = step.transform(frame)
     names = list(step.get_feature_names_out())
-    if isinstance(out, dict):
-        assert list(out) == names
+    if isinstance(out, pd.DataFrame):  # a DataFrame in, a DataFrame out
+        assert list(out.columns) == names
         assert names[: len(frame.columns)] == list(frame.columns)  # input columns first, then the added ones
-    else:
+        assert out.index.equals(frame.index)
+    else:  # FeatureMatrix: the model's matrix
         assert out.shape == (len(frame), len(names)) and names == list(FEATURES)
 
 

@@ -20,7 +20,7 @@ def _store(store: int, first: str, opened: list[int]) -> pd.DataFrame:
 
 def _features(rows: pd.DataFrame, **params) -> pd.DataFrame:
     out = StoreSchedule(**params).fit(rows).transform(rows)
-    return pd.DataFrame({name: out[name] for name in SCHEDULE_FEATURES})
+    return out[list(SCHEDULE_FEATURES)].reset_index(drop=True)
 
 
 def test_a_week_closed_gives_distances_and_length_on_both_sides():

@@ -21,6 +21,7 @@ from storecast import schema as s
 from storecast.data.contract import data_file, load_train, train_parts
 from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import ContractProblem, DataContractError, StorecastError
+from storecast.features import as_columns
 from storecast.features.build import make_preprocessor, merge_store
 from storecast.features.history import StoreHistory
 from storecast.models.training import training_days, training_rows
@@ -86,7 +87,7 @@ def _history(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp, head, 
     X, y = stage_rows(part, store, last)
     if not len(X):
         return None
-    history = StoreHistory().fit(head.transform(X), y)
+    history = StoreHistory().fit(head.transform(as_columns(X)), y)
     keep = y > 0
     days = to_days(X[s.DATE])[keep]
     logs = pd.Series(np.log1p(y[keep]))
@@ -185,7 +186,7 @@ def worker_block(store: pd.DataFrame, prep, last: pd.Timestamp, *parts: pd.DataF
     for part in parts:  # one partition's rows and float64 features at a time
         X, y = stage_rows(part, store, last)
         if len(y):
-            block[at:at + len(y)] = prep.transform(X)
+            block[at:at + len(y)] = prep.transform(as_columns(X))
             target[at:at + len(y)] = np.log1p(y)
             at += len(y)
     if at != n:  # the count above and training_rows disagree: a bug, never a silent half-empty block

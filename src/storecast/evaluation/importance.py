@@ -11,6 +11,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import save_figure
 from storecast.evaluation.metrics import rmspe
+from storecast.features import as_columns
 
 
 def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 10_000, n_repeats: int = 2,
@@ -32,7 +33,7 @@ def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 10_000, n_r
     prep, reg = pipe.named_steps["prep"], pipe.named_steps["model"]
     if len(rows) > max_rows:
         rows = rows.sample(max_rows, random_state=seed)
-    Z = prep.transform(rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows]))
+    Z = prep.transform(as_columns(rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows])))
     y = rows[s.SALES].to_numpy(dtype=float)
     c = float(getattr(model, "correction_", 1.0))
 

@@ -1,5 +1,6 @@
-"""Shared plumbing of the feature transformers: a DataFrame (or the previous step's dict of columns) in,
-the same columns plus this step's added ones out, as a dict of arrays (see ``AddColumnsTransformer``)."""
+"""Shared plumbing of the feature transformers: a DataFrame in, the same DataFrame plus this step's columns
+out, as every transformer of storecast does; inside the preprocessor a dict of column arrays instead (the
+fast path, see ``AddColumnsTransformer``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
+
+
+class FeatureColumns(dict):
+    """A plain ``dict`` of column arrays, marked as checked: what the feature steps pass between them.
+
+    A step takes it as it is (no per-column conversion) and returns one: steps never modify their input,
+    and every value is a numpy array of the rows' length.
+    """
 
 
 def _column_values(column: pd.Series) -> np.ndarray:
@@ -31,12 +40,19 @@ def _column_values(column: pd.Series) -> np.ndarray:
     return column.to_numpy()
 
 
-def as_columns(X) -> dict[str, np.ndarray]:
-    """A DataFrame or mapping as a plain dict of column arrays (the frame passed between steps)."""
+def as_columns(X) -> FeatureColumns:
+    """A DataFrame or mapping as ``FeatureColumns``: the feature steps' fast path (a step's output as it is).
+
+    Why callers convert once: fed ``FeatureColumns``, every feature step returns ``FeatureColumns`` and the
+    preprocessor builds no DataFrame between its steps (milliseconds for one row, a copy of every column for
+    a training set); fed a DataFrame, each step returns a DataFrame, the transformers' public convention.
+    """
+    if type(X) is FeatureColumns:
+        return X
     if isinstance(X, pd.DataFrame):
-        return {str(c): _column_values(X[c]) for c in X.columns.tolist()}
+        return FeatureColumns({str(c): _column_values(X[c]) for c in X.columns.tolist()})
     if isinstance(X, Mapping) and not sparse.issparse(X):  # a dok sparse matrix is a dict
-        return {str(k): np.asarray(v) for k, v in X.items()}
+        return FeatureColumns({str(k): np.asarray(v) for k, v in X.items()})
     kind = " (sparse input is not supported)" if sparse.issparse(X) else ""
     raise TypeError(f"`X` must be a pandas DataFrame with named columns; got {type(X).__name__}{kind}.")
 
@@ -51,12 +67,6 @@ def numeric(X: Mapping, name: str) -> np.ndarray:
     return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
 
 
-class FeatureColumns(dict):
-    """What a feature step returns: a plain ``dict`` of column arrays, marked as built by a step.
-
-    The next step takes it as it is (no per-column conversion): steps never modify their input, and
-    every value is a numpy array of the rows' length.
-    """
 
 
 def check_fitted(step: BaseEstimator) -> None:
@@ -73,10 +83,12 @@ def check_fitted(step: BaseEstimator) -> None:
 class AddColumnsTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):  # type: ignore[call-arg]
     """Base: ``transform`` returns the input columns plus the columns built by ``_features``.
 
-    Steps pass a plain ``dict`` of column arrays, not a DataFrame: building a DataFrame per step
-    costs milliseconds for a single row, and single-row latency matters to the API. Wrap the output
-    in ``pd.DataFrame(...)`` to inspect it. For the same reason sklearn's ``set_output`` wrapper is off
-    (``auto_wrap_output_keys=None``): it would only re-wrap a dict it cannot turn into a frame.
+    The convention of every storecast transformer: a DataFrame in, a DataFrame out (same index, the input's
+    columns first, then ``get_feature_names_out``'s added ones). The fast path: ``FeatureColumns`` (or any
+    mapping of column arrays) in, ``FeatureColumns`` out, the same values without a DataFrame per step,
+    which costs milliseconds for one row; the model's entry points (``models.trees.pipeline_predict``,
+    ``ConformalRegressor.fit``) convert their rows once with ``as_columns``. sklearn's ``set_output``
+    wrapper is off (``auto_wrap_output_keys=None``): the output already has the kind of its input.
 
     Every feature is computed from the row itself and from fitted attributes; the one exception,
     ``schedule.StoreSchedule``, also reads the rows of the same store (its closures), never other
@@ -84,7 +96,7 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
     """
 
     def _check_frame(self, X, needed: tuple[str, ...]) -> dict[str, np.ndarray]:
-        cols = X if type(X) is FeatureColumns else as_columns(X)  # a step's output is used as is
+        cols = as_columns(X)  # a step's output is used as is
         missing = [c for c in needed if c not in cols]
         if missing:
             raise ValueError(f"`X` lacks column(s) {missing}; expected test-shaped rows (see schema).")
@@ -106,11 +118,18 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
     def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
 
-    def transform(self, X) -> dict[str, np.ndarray]:
-        """Return the columns of ``X`` plus this step's feature columns (existing ones replaced)."""
+    def transform(self, X) -> pd.DataFrame | FeatureColumns:
+        """The columns of ``X`` plus this step's feature columns (existing ones replaced), of ``X``'s kind.
+
+        A DataFrame gives a DataFrame (its index and column dtypes kept); a mapping of columns gives
+        ``FeatureColumns`` with the same values.
+        """
         check_fitted(self)
         cols = self._check_frame(X, (s.STORE, s.DATE))
-        return FeatureColumns({**cols, **self._features(cols)})
+        added = self._features(cols)
+        if isinstance(X, pd.DataFrame):
+            return _with_columns(X, added)
+        return FeatureColumns({**cols, **added})
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Input column names followed by this step's added names."""
@@ -121,3 +140,16 @@ class AddColumnsTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
 
     def _added_names(self) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _with_columns(frame: pd.DataFrame, added: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``frame`` with ``added`` set (replacing same-named columns in place, new ones appended), one copy.
+
+    Why not ``assign``: it inserts column by column (pandas warns past 100 blocks), and a step adds dozens.
+    """
+    new = pd.DataFrame({name: values for name, values in added.items() if name not in frame.columns},
+                       index=frame.index)
+    kept = frame.copy(deep=False)
+    for name in (n for n in added if n in frame.columns):
+        kept[name] = added[name]
+    return pd.concat([kept, new], axis=1) if len(new.columns) else kept

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
 from storecast.dates import to_days
+from storecast.features import as_columns
 from storecast.lookup import sorted_positions
 from storecast.models.trees import pipeline_predict
 
@@ -36,7 +37,7 @@ def _with_prep_refitted(fitted, X: pd.DataFrame, y: np.ndarray):
     """``fitted`` (a Pipeline) with its "prep" step refitted on ``X, y`` and its fitted model step kept."""
     from sklearn.pipeline import Pipeline
 
-    prep = clone(fitted.named_steps["prep"]).fit(X, y)
+    prep = clone(fitted.named_steps["prep"]).fit(as_columns(X), y)
     return Pipeline([("prep", prep), ("model", fitted.named_steps["model"])])
 
 
@@ -115,14 +116,16 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("`X` must span more than `calibration_days` days to calibrate intervals.")
         say("fit calibration-stage model")
         stage = self.estimator if self.calibration_estimator is None else self.calibration_estimator
-        first = clone(stage).fit(X[early], y[early])
+        # the pipelines are fitted on columns, not the frame: the feature steps then pass them on without
+        # building a DataFrame per step (the same features, one copy of the training set less per step)
+        first = clone(stage).fit(as_columns(X[early]), y[early])
         final = None
         if self.refit == "prep":
             say("refit the preprocessing on all rows, keep the trees")
             final = _with_prep_refitted(first, X, y)
         elif self.refit:
             say("refit on all rows")
-            final = clone(self.estimator).fit(X, y)
+            final = clone(self.estimator).fit(as_columns(X), y)
         return self.calibrate(first, X[~early], y[~early], final)
 
     def calibrate(self, first, X_cal: pd.DataFrame, y_cal, final=None) -> ConformalRegressor:

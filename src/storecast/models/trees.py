@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from storecast.features import as_columns
 from storecast.features.build import make_preprocessor
 
 LOSSES = ("log", "mse", "relative")
@@ -134,6 +135,7 @@ def pipeline_predict(pipeline, X) -> np.ndarray:
     """
     if not isinstance(pipeline, Pipeline) or get_config().get("enable_metadata_routing", False):
         return pipeline.predict(X)
+    X = as_columns(X)  # the feature steps' fast path: no DataFrame between them
     for _, step in pipeline.steps[:-1]:
         X = _transform(step, X)
     return pipeline.steps[-1][1].predict(X)
