@@ -19,7 +19,7 @@ TINY = {"n_estimators": 40, "num_leaves": 15}
 
 
 def pytest_configure(config) -> None:
-    """No compiled trees unless a test asks (tests/test_compiled.py): ``storecast serve`` would otherwise
+    """No compiled trees unless a test asks (tests/models/test_compiled.py): ``storecast serve`` would otherwise
     compile each tiny test model in a background thread, and the exact-equality tests compare LightGBM's
     own predictions. Set before any fixture loads a model; subprocesses (servers, the CLI) inherit it."""
     os.environ["STORECAST_COMPILE"] = "0"

@@ -13,7 +13,7 @@ from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.batch import count_rows, iter_rows, predict_file
 from storecast.errors import DataContractError
-from test_trees_support import fit_small, get_dataset
+from trees_support import fit_small, get_dataset
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from contract_support import set_cell, write_good
 from storecast import schema as s
 from storecast.data.contract import load_test, load_train, validate_rows
 from storecast.errors import DataContractError, WindowError
 from storecast.windows import check_window
-from test_contract import set_cell, write_good
 
 EDGES = ["9999-12-31", "2262-04-11", "1800-01-01", "1677-09-22", "1990-06-01", "2100-01-01", "1999-12-31"]
 

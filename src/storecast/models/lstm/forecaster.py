@@ -46,7 +46,7 @@ def torch_module() -> Any:
     """PyTorch, imported on first use; ``MissingDependencyError`` (the extra to install) when it is missing."""
     try:
         import torch
-    except ImportError as exc:  # tested with torch hidden (tests/test_lstm_cli.py)
+    except ImportError as exc:  # tested with torch hidden (tests/cli/test_lstm_cli.py)
         from storecast.errors import LSTM_INSTALL_HINT, MissingDependencyError
 
         raise MissingDependencyError(LSTM_INSTALL_HINT) from exc

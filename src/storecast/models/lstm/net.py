@@ -12,7 +12,7 @@ __all__ = ["SalesNet"]
 try:
     import torch
     from torch import nn
-except ImportError as exc:  # tested with torch hidden (tests/test_lstm_cli.py)
+except ImportError as exc:  # tested with torch hidden (tests/cli/test_lstm_cli.py)
     from storecast.errors import LSTM_INSTALL_HINT, MissingDependencyError
 
     raise MissingDependencyError(LSTM_INSTALL_HINT) from exc

@@ -19,7 +19,7 @@ from model_file_support import complete_model_file
 from storecast import publish as publish_module
 from storecast.artifacts import file_sha256, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
-from test_trees_support import fit_small, get_dataset
+from trees_support import fit_small, get_dataset
 
 
 @pytest.fixture(scope="module")

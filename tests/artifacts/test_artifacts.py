@@ -11,7 +11,7 @@ from model_file_support import complete_model_file
 from storecast import schema as s
 from storecast.artifacts import TreeBundle, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
-from test_trees_support import fit_small, get_dataset
+from trees_support import fit_small, get_dataset
 
 
 @pytest.fixture(scope="module")

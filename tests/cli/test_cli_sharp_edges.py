@@ -75,7 +75,7 @@ def test_the_readme_lists_every_setting():
 
     from storecast.config import Settings
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     missing = [f"STORECAST_{name.upper()}" for name in Settings.model_fields
                if f"STORECAST_{name.upper()}" not in readme]
     assert not missing, f"README does not list {missing}"

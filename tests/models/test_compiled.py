@@ -18,7 +18,7 @@ from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.models import compiled as cm
 from storecast.predict import predict_frame
-from test_trees_support import fit_small, get_dataset
+from trees_support import fit_small, get_dataset
 
 pytest.importorskip("lleaves")
 

@@ -12,7 +12,7 @@ from storecast import schema as s
 from storecast.evaluation.metrics import rmspe
 from storecast.models.training import training_rows
 from storecast.models.trees import SalesRegressor, _transform, make_pipeline, pipeline_predict
-from test_trees_support import SMALL_LGBM, fit_small, get_dataset
+from trees_support import SMALL_LGBM, fit_small, get_dataset
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +171,9 @@ def test_bad_seeds_are_refused():
         make_estimator("lgbm", seeds=0)
     with pytest.raises(ValueError, match="kind='lgbm' only"):
         make_estimator("rf", seeds=2)
+
+
+def test_support_dataset_shape(request: pytest.FixtureRequest) -> None:
+    ds = get_dataset(request)
+    assert ds.train["Store"].nunique() >= 10
+    assert {"Store", "Date", "Sales", "Open", "Promo"} <= set(ds.train.columns)

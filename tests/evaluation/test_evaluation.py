@@ -13,7 +13,7 @@ from storecast import schema as s
 from storecast.evaluation import backtest as bt
 from storecast.evaluation.metrics import bias, coverage, mae, relative_width, rmse, rmspe
 from storecast.windows import WINDOW_DAYS, holdout_fold, rolling_folds, seasonal_windows
-from test_trees_support import SMALL_LGBM, get_dataset
+from trees_support import SMALL_LGBM, get_dataset
 
 
 @pytest.fixture(scope="module")

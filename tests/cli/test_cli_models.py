@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from storecast import schema as s
 from storecast.cli import app
-from test_trees_support import get_dataset
+from trees_support import get_dataset
 
 runner = CliRunner()
 

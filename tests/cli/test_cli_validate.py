@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from contract_support import BAD, write_good
 from storecast.cli import app
-from test_contract import BAD, write_good
 
 STORECAST = str(Path(sys.executable).parent / "storecast")
 

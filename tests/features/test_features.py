@@ -17,7 +17,7 @@ from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity
 from storecast.features.store import StoreAttributes
 from storecast.models.training import training_rows
-from test_trees_support import get_dataset
+from trees_support import get_dataset
 
 TEST_COLS = [s.STORE, s.DAY_OF_WEEK, s.DATE, s.OPEN, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY]
 

@@ -1,0 +1,219 @@
+"""Hand-made Kaggle-layout files, one-edit editors of them, and the corpus of bad inputs (``BAD``).
+
+Shared by the contract tests (tests/data/test_contract.py) and the CLI's (tests/cli/test_cli_validate.py):
+each case is one visible edit of a known-good line, with the file, line, column and message it must give.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from storecast import schema as s
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "rossmann"
+
+TRAIN = """\
+"Store","DayOfWeek","Date","Sales","Customers","Open","Promo","StateHoliday","SchoolHoliday"
+1,5,2015-06-19,4202,487,1,1,"0","0"
+2,5,2015-06-19,4926,544,1,1,"0","0"
+3,5,2015-06-19,0,0,0,0,"0","0"
+1,4,2015-06-18,4100,480,1,1,0,"1"
+2,4,2015-06-18,5100,560,1,1,"a","0"
+3,4,2015-06-18,3000,300,1,0,"0","1"
+1,7,2015-06-14,0,0,0,0,"0","0"
+"""
+TEST = """\
+"Id","Store","DayOfWeek","Date","Open","Promo","StateHoliday","SchoolHoliday"
+1,1,4,2015-09-17,1,1,"0","0"
+2,2,4,2015-09-17,,1,"0","0"
+3,3,4,2015-09-17,0,0,"0","1"
+4,1,3,2015-09-16,1,1,"0","0"
+"""
+STORE = """\
+"Store","StoreType","Assortment","CompetitionDistance","CompetitionOpenSinceMonth","CompetitionOpenSinceYear",\
+"Promo2","Promo2SinceWeek","Promo2SinceYear","PromoInterval"
+1,"c","a",1270,9,2008,0,,,""
+2,"a","a",570,11,2007,1,13,2010,"Jan,Apr,Jul,Oct"
+3,"d","c",,,,1,14,2011,"Mar,Jun,Sept,Dec"
+"""
+STATES = "Store,State\n1,HE\n2,TH\n3,NW\n"
+FILES = {s.TRAIN_FILE: TRAIN, s.TEST_FILE: TEST, s.STORE_FILE: STORE, s.STATES_FILE: STATES}
+
+
+def write_good(root: Path) -> Path:
+    """Write the four good hand-made files under ``root`` and return it."""
+    (root / "external").mkdir(parents=True, exist_ok=True)
+    for name, text in FILES.items():
+        (root / name).write_text(text)
+    return root
+
+
+# ---- small editors: each changes one thing of a good file ---------------------------------------------
+
+def set_cell(name: str, line: int, column: str, value: str) -> Callable[[Path], None]:
+    """Set one cell (1-based line, header = line 1), keeping every other line byte for byte."""
+    def edit(root: Path) -> None:
+        path = root / name
+        lines = path.read_text().splitlines()
+        header = next(csv.reader([lines[0]]))
+        cells = next(csv.reader([lines[line - 1]]))
+        cells[header.index(column)] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(cells)
+        lines[line - 1] = out.getvalue()
+        path.write_text("\n".join(lines) + "\n")
+    return edit
+
+
+def edit_text(name: str, change: Callable[[str], str]) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        (root / name).write_text(change((root / name).read_text()))
+    return edit
+
+
+def edit_bytes(name: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
+    def edit(root: Path) -> None:
+        (root / name).write_bytes(change((root / name).read_bytes()))
+    return edit
+
+
+def drop_line(name: str, line: int) -> Callable[[Path], None]:
+    return edit_text(name, lambda t: "".join(ln for i, ln in enumerate(t.splitlines(True), 1) if i != line))
+
+
+def add_line(name: str, text: str) -> Callable[[Path], None]:
+    return edit_text(name, lambda t: t + text + "\n")
+
+
+def remove(name: str) -> Callable[[Path], None]:
+    return lambda root: (root / name).unlink()
+
+
+def _csv(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[str], str]:
+    return lambda t: change(pd.read_csv(io.StringIO(t), dtype=str, keep_default_na=False)).to_csv(index=False)
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A breaking edit and where the error must point: file, line, column, and the message's gist."""
+
+    edit: Callable[[Path], None]
+    file: str
+    line: int | None
+    column: str | None
+    message: str  # regex, matched right after ``file, line N, column `X`: ``
+
+    @property
+    def where(self) -> str:
+        """The ``file, line N, column `X`:`` prefix the message must start with."""
+        text = self.file + (f", line {self.line}" if self.line else "") + (f", column `{self.column}`" if self.column
+                                                                            else "")
+        return text + ":"
+
+
+CUT = TRAIN.rstrip("\n")[:-8]  # the last line loses its last two fields
+BAD: dict[str, Bad] = {
+    "missing file": Bad(remove(s.TRAIN_FILE), s.TRAIN_FILE, None, None, r"file not found: expected train\.csv"),
+    "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
+    "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,
+                          1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
+    "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,
+                        "Weather", "unexpected column: expected only Store, .*; remove it"),
+    "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
+                             "sales", r"unexpected column \(did you mean `Sales`\?"),
+    "unparsable date": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-02-30"), s.TRAIN_FILE, 3, s.DATE,
+                           r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '2015-02-30'"),
+    "non-numeric Sales": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "lots"), s.TRAIN_FILE, 4, s.SALES,
+                             r"expected a whole number >= 0, got 'lots': correct the value"),
+    "negative Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "-20"), s.TRAIN_FILE, 5, s.SALES,
+                          r"expected a whole number >= 0, got '-20'"),
+    "negative Customers": Bad(set_cell(s.TRAIN_FILE, 6, s.CUSTOMERS, "-1"), s.TRAIN_FILE, 6, s.CUSTOMERS,
+                              r"expected a whole number >= 0, got '-1'"),
+    "Open not 0/1": Bad(set_cell(s.TRAIN_FILE, 2, s.OPEN, "2"), s.TRAIN_FILE, 2, s.OPEN, "expected 0 or 1, got '2'"),
+    "Open empty in train": Bad(set_cell(s.TRAIN_FILE, 2, s.OPEN, ""), s.TRAIN_FILE, 2, s.OPEN,
+                               "expected 0 or 1, got an empty value"),
+    "Promo not 0/1": Bad(set_cell(s.TRAIN_FILE, 7, s.PROMO, "yes"), s.TRAIN_FILE, 7, s.PROMO,
+                         "expected 0 or 1, got 'yes'"),
+    "SchoolHoliday not 0/1": Bad(set_cell(s.TRAIN_FILE, 3, s.SCHOOL_HOLIDAY, "2"), s.TRAIN_FILE, 3,
+                                 s.SCHOOL_HOLIDAY, "expected 0 or 1, got '2'"),
+    "unknown StateHoliday": Bad(set_cell(s.TRAIN_FILE, 8, s.STATE_HOLIDAY, "d"), s.TRAIN_FILE, 8, s.STATE_HOLIDAY,
+                                r"expected one of 0 \(none\), a \(public holiday\), b \(Easter\), c \(Christmas\), "
+                                "got 'd'"),
+    "DayOfWeek not matching Date": Bad(set_cell(s.TRAIN_FILE, 8, s.DAY_OF_WEEK, "1"), s.TRAIN_FILE, 8,
+                                       s.DAY_OF_WEEK, r"expected 7 for 2015-06-14 \(a Sunday; Monday=1 \.\. "
+                                                      r"Sunday=7\), got 1: correct DayOfWeek or the Date"),
+    "DayOfWeek out of range": Bad(set_cell(s.TRAIN_FILE, 2, s.DAY_OF_WEEK, "8"), s.TRAIN_FILE, 2, s.DAY_OF_WEEK,
+                                  r"expected a weekday number, 1 \(Monday\) \.\. 7 \(Sunday\), got '8'"),
+    "duplicate Store/Date": Bad(add_line(s.TRAIN_FILE, '2,4,2015-06-18,5,1,1,1,"a","0"'), s.TRAIN_FILE, 9,
+                                "Store/Date", r"expected each \(Store, Date\) once, got \(Store=2, Date=2015-06-18\) "
+                                              "again, first on line 6: remove one of the two lines"),
+    "Store missing from store.csv": Bad(drop_line(s.STORE_FILE, 4), s.TRAIN_FILE, 4, s.STORE,
+                                        r"expected a Store listed in store\.csv, got 3 \(2 line\(s\) in all\)"),
+    "test Store missing from store.csv": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "77"), s.TEST_FILE, 3, s.STORE,
+                                             r"expected a Store listed in store\.csv, got 77"),
+    "empty file": Bad(edit_text(s.TRAIN_FILE, lambda t: ""), s.TRAIN_FILE, 1, None,
+                      r"file is empty: expected a header line of train\.csv"),
+    "header only": Bad(edit_text(s.TRAIN_FILE, lambda t: t.splitlines(True)[0]), s.TRAIN_FILE, 2, None,
+                       "no data rows: expected data lines after the header"),
+    "truncated last line": Bad(edit_text(s.TRAIN_FILE, lambda t: CUT), s.TRAIN_FILE, 8, None,
+                               "expected 9 fields, got 7: the last line is cut short, the file looks truncated"),
+    "blank line inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n\n1,4,")), s.TRAIN_FILE, 5,
+                             None, "expected a data row, got an empty line: remove it"),
+    "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),
+                           s.TRAIN_FILE, 5, None, "expected 9 fields, got 10: a stray comma"),
+    "too many fields on the first data line": Bad(  # pandas would read the first column as the index
+        edit_text(s.TRAIN_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TRAIN_FILE, 2,
+        None, "expected 9 fields, got 10: a stray comma"),
+    "too many fields on the first test line": Bad(
+        edit_text(s.TEST_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TEST_FILE, 2,
+        None, "expected 8 fields, got 9: a stray comma"),
+    "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
+                          None, "a quote opened here is never closed"),
+    "semicolon-separated": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace(",", ";")), s.TRAIN_FILE, 1, None,
+                               "expected columns separated by commas, got semicolons"),
+    "tab-separated": Bad(edit_text(s.TEST_FILE, lambda t: t.replace(",", "\t")), s.TEST_FILE, 1, None,
+                         "expected columns separated by commas, got tabs"),
+    "gzip bytes": Bad(edit_bytes(s.TRAIN_FILE, gzip.compress), s.TRAIN_FILE, 1, None,
+                      r"gzip-compressed data: unpack it first"),
+    "Excel workbook": Bad(edit_bytes(s.STORE_FILE, lambda b: b"PK\x03\x04" + bytes(200)), s.STORE_FILE, 1, None,
+                          "a zip archive or an Excel workbook"),
+    "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
+                       "UTF-16 text, expected UTF-8"),
+    "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
+                        s.STORE_TYPE, r"expected UTF-8 text, got byte b'\\xe4' \(that is 'ä' in Windows-1252"),
+    "unknown StoreType": Bad(set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "e"), s.STORE_FILE, 2, s.STORE_TYPE,
+                             "expected one of a, b, c, d, got 'e'"),
+    "unknown Assortment": Bad(set_cell(s.STORE_FILE, 3, s.ASSORTMENT, "z"), s.STORE_FILE, 3, s.ASSORTMENT,
+                              "expected one of a, b, c, got 'z'"),
+    "non-numeric CompetitionDistance": Bad(set_cell(s.STORE_FILE, 2, s.COMPETITION_DISTANCE, "near"), s.STORE_FILE,
+                                           2, s.COMPETITION_DISTANCE, "expected a distance in metres >= 0 "
+                                                                      r"\(or empty when unknown\), got 'near'"),
+    "duplicate Store in store.csv": Bad(add_line(s.STORE_FILE, '2,"a","a",570,11,2007,0,,,""'), s.STORE_FILE, 5,
+                                        s.STORE, r"expected each \(Store\) once, got \(Store=2\) again, first on "
+                                                 "line 3"),
+    "Promo2 not 0/1": Bad(set_cell(s.STORE_FILE, 3, s.PROMO2, "2"), s.STORE_FILE, 3, s.PROMO2,
+                          "expected 0 or 1, got '2'"),
+    "unknown PromoInterval": Bad(set_cell(s.STORE_FILE, 3, s.PROMO_INTERVAL, "Jan,Feb"), s.STORE_FILE, 3,
+                                 s.PROMO_INTERVAL, r"expected empty or one of .*got 'Jan,Feb'"),
+    "test Open not 0/1": Bad(set_cell(s.TEST_FILE, 2, s.OPEN, "3"), s.TEST_FILE, 2, s.OPEN, "expected 0 or 1"),
+    "duplicate test Id": Bad(set_cell(s.TEST_FILE, 4, s.ID, "2"), s.TEST_FILE, 4, s.ID,
+                             r"expected each \(Id\) once, got \(Id=2\) again, first on line 3"),
+    "non-numeric Store in states": Bad(set_cell(s.STATES_FILE, 3, s.STORE, "x"), s.STATES_FILE, 3, s.STORE,
+                                       r"expected a store number \(a whole number >= 1\), got 'x'"),
+    "duplicate Store in states": Bad(add_line(s.STATES_FILE, "1,BY"), s.STATES_FILE, 5, s.STORE,
+                                     r"expected each \(Store\) once, got \(Store=1\) again, first on line 2"),
+    "empty State": Bad(set_cell(s.STATES_FILE, 4, s.STATE, ""), s.STATES_FILE, 4, s.STATE,
+                       "expected a state code such as NW or HB,NI, got an empty value"),
+    "store without a state": Bad(drop_line(s.STATES_FILE, 4), s.STATES_FILE, None, s.STORE,
+                                 r"expected a row for every store of store\.csv, got none for Store 3 "
+                                 r"\(store\.csv line 4\)"),
+}
+
+
