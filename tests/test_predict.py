@@ -84,3 +84,16 @@ def test_each_stores_rows_alone_equal_their_batch_rows_bit_for_bit(bundle, rows)
     assert predict_frame(bundle, reversed_rows)[cols].to_numpy().tobytes() == batch[::-1].tobytes()
 
 
+
+
+def test_unknown_store_rows_is_the_one_rule_for_stores_a_model_knows():
+    """Positions of rows whose store the model has no facts for; a model that names no store refuses none."""
+    from types import SimpleNamespace
+
+    from storecast.predict import unknown_store_rows
+
+    bundle = SimpleNamespace(facts=SimpleNamespace(stores=np.array([1, 3, 7])))
+    assert unknown_store_rows(bundle, np.array([7, 2, 1, 9, 3, 2])).tolist() == [1, 3, 5]
+    assert unknown_store_rows(bundle, np.array([3, 1])).tolist() == []
+    silent = SimpleNamespace(facts=SimpleNamespace(stores=np.array([], dtype=np.int64)))
+    assert unknown_store_rows(silent, np.array([5])).tolist() == []

@@ -28,8 +28,7 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.contract import load_rows, validate_rows
 from storecast.errors import ContractProblem, DataContractError
-from storecast.lookup import sorted_positions
-from storecast.predict import calibrated_through, model_stores, predict_frame, training_start
+from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
 
 _T = TypeVar("_T")
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
@@ -117,11 +116,8 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
     Why here and not only in ``predict_frame``: the chunk still knows where each row sits in ``path``, so the
     error names the file's lines (parquet: rows) and the Store column, as every other problem of the file does.
     """
-    known = model_stores(bundle)
-    if known is None:
-        return rows
     ids = rows[s.STORE].to_numpy(dtype=np.int64)
-    bad = np.flatnonzero(~sorted_positions(known, ids)[1])
+    bad = unknown_store_rows(bundle, ids)
     if not len(bad):
         return rows
     path = Path(path)

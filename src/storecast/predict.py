@@ -8,7 +8,7 @@ become ``RequestRows`` once checked, and the model sees that one shape.
 
 from __future__ import annotations
 
-__all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "calibrated_through",
+__all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "unknown_store_rows", "calibrated_through",
            "training_start"]
 
 from typing import Any
@@ -37,6 +37,18 @@ def model_stores(bundle: Any) -> np.ndarray | None:
     return None if stores is None or not len(stores) else np.asarray(stores, dtype=np.int64)
 
 
+def unknown_store_rows(bundle: Any, stores: np.ndarray) -> np.ndarray:
+    """Positions of the rows whose store the model was not trained with; none when the model does not say.
+
+    The one home of the rule: ``predict_frame`` refuses such rows, ``batch.check_known_stores`` names their file
+    lines first and the API their JSON fields; each words the problem for its caller, none re-implements the test.
+    """
+    known = model_stores(bundle)
+    if known is None:
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(~sorted_positions(known, np.asarray(stores, dtype=np.int64))[1])
+
+
 def _training(bundle: Any, key: str) -> pd.Timestamp | None:
     value = ((getattr(bundle, "card", None) or {}).get("training") or {}).get(key)
     return pd.Timestamp(value) if value else None
@@ -59,18 +71,15 @@ def calibrated_through(bundle: Any) -> pd.Timestamp | None:
 
 def _check_stores(bundle: Any, stores: np.ndarray) -> None:
     """Refuse rows of stores the model was not trained with, in one problem that names each store once."""
-    known = model_stores(bundle)
-    if known is None or not len(known):
-        return
-    unknown = ~sorted_positions(known, stores)[1]
-    if not unknown.any():
+    unknown = unknown_store_rows(bundle, stores)
+    if not len(unknown):
         return
     ids = np.unique(stores[unknown]).tolist()
     named = ", ".join(map(str, ids[:_MAX_STORES_LISTED]))
     if len(ids) > _MAX_STORES_LISTED:
         named += f" and {len(ids) - _MAX_STORES_LISTED} more"
     raise DataContractError(ContractProblem(
-        "rows", f"the model was not trained with store(s) {named} ({int(unknown.sum()):,} row(s)): its training "
+        "rows", f"the model was not trained with store(s) {named} ({len(unknown):,} row(s)): its training "
                 "data had no sales rows for them; remove those rows, or add their sales history to train.csv and "
                 "retrain", column=s.STORE))
 

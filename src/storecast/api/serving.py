@@ -65,10 +65,9 @@ class ServedModel:
 
     def unknown_stores(self, stores: Sequence[int]) -> list[int]:
         """Positions of ``stores`` the model was not fitted on (none when the bundle does not say)."""
-        known = self.store_set
-        if not known:
-            return []
-        return [i for i, st in enumerate(stores) if st not in known]
+        from storecast.predict import unknown_store_rows
+
+        return unknown_store_rows(self.bundle, np.asarray(stores, dtype=np.int64)).tolist()
 
     def check_stores(self, stores: Sequence[int], loc: tuple[str | int, ...] = ("rows",)) -> None:
         """Raise InputError naming every row whose store the model does not know.
