@@ -52,6 +52,18 @@ def dataset(synthetic_dir: Path):
 
 
 @pytest.fixture(scope="session")
+def small_fit(dataset):
+    """``(model, until)``: one tiny ConformalRegressor fitted on ``dataset`` (`trees_support.fit_small`), shared.
+
+    For the tests that save, load or predict with a model object rather than a trained bundle; read-only
+    (saving it only records its card facts on it, which every save rewrites).
+    """
+    from trees_support import fit_small
+
+    return fit_small(dataset)
+
+
+@pytest.fixture(scope="session")
 def models_dir(dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory holding one tiny LightGBM bundle fitted on ``dataset`` (and its JSON card).
 

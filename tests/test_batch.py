@@ -13,7 +13,7 @@ from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.batch import count_rows, iter_rows, predict_file
 from storecast.errors import DataContractError
-from trees_support import fit_small, get_dataset
+from trees_support import get_dataset
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,8 @@ def ds(request):
 
 
 @pytest.fixture(scope="module")
-def model_path(ds, tmp_path_factory):
-    model, _ = fit_small(ds)
-    return save_bundle(model, kind="lgbm", models_dir=tmp_path_factory.mktemp("m"))
+def model_path(small_fit, tmp_path_factory):
+    return save_bundle(small_fit[0], kind="lgbm", models_dir=tmp_path_factory.mktemp("m"))
 
 
 @pytest.fixture(scope="module")

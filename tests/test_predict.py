@@ -10,7 +10,7 @@ from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.errors import DataContractError
 from storecast.predict import predict_frame
-from trees_support import fit_small, get_dataset
+from trees_support import get_dataset
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +19,8 @@ def ds(request):
 
 
 @pytest.fixture(scope="module")
-def bundle(ds, tmp_path_factory):
-    model, _ = fit_small(ds)
-    return load_bundle(save_bundle(model, kind="lgbm", models_dir=tmp_path_factory.mktemp("m")))
+def bundle(small_fit, tmp_path_factory):
+    return load_bundle(save_bundle(small_fit[0], kind="lgbm", models_dir=tmp_path_factory.mktemp("m")))
 
 
 @pytest.fixture(scope="module")

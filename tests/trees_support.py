@@ -1,4 +1,4 @@
-"""Shared helpers of the tree-model tests (imported by test_features, test_evaluation, test_trees, ...).
+"""Shared helpers of the tree-model tests (test_features, test_evaluation, test_trees, test_lstm_windows, ...).
 
 ``get_dataset`` is the conftest ``dataset`` (12 synthetic stores, 2013..2014); ``fit_small`` fits a tiny
 model on it in seconds.
@@ -10,6 +10,20 @@ import pytest
 
 # one seed: the average of seeds (models.trees.LGBM_SEEDS) has its own tests in test_trees.py
 SMALL_LGBM = {"n_estimators": 30, "num_leaves": 15, "learning_rate": 0.2, "n_jobs": 1, "seeds": 1}
+
+
+def poisoned_after(train, cut):
+    """A copy of ``train`` whose rows after ``cut`` are nonsense (Sales x 7 + 13, Customers 1).
+
+    A model fitted up to ``cut`` on it must equal one fitted on the clean rows: nothing later leaks in.
+    """
+    from storecast import schema as s
+
+    train = train.copy()
+    after = train[s.DATE] > cut
+    train.loc[after, s.SALES] = train.loc[after, s.SALES] * 7 + 13
+    train.loc[after, s.CUSTOMERS] = 1
+    return train
 
 
 def get_dataset(request: pytest.FixtureRequest):

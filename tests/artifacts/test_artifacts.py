@@ -11,7 +11,7 @@ from model_file_support import complete_model_file
 from storecast import schema as s
 from storecast.artifacts import TreeBundle, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
-from trees_support import fit_small, get_dataset
+from trees_support import get_dataset
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +20,8 @@ def ds(request):
 
 
 @pytest.fixture(scope="module")
-def saved(ds, tmp_path_factory):
-    model, until = fit_small(ds)
+def saved(small_fit, tmp_path_factory):
+    model, until = small_fit
     d = tmp_path_factory.mktemp("models")
     path = save_bundle(model, kind="lgbm", models_dir=d, card={"training": {"end": f"{until:%Y-%m-%d}"},
                                                                 "intervals": {"default_level": 0.8}})

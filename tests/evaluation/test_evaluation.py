@@ -13,7 +13,7 @@ from storecast import schema as s
 from storecast.evaluation import backtest as bt
 from storecast.evaluation.metrics import bias, coverage, mae, relative_width, rmse, rmspe
 from storecast.windows import WINDOW_DAYS, holdout_fold, rolling_folds, seasonal_windows
-from trees_support import SMALL_LGBM, get_dataset
+from trees_support import SMALL_LGBM, get_dataset, poisoned_after
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +130,7 @@ def test_rows_after_each_cut_cannot_change_predictions(ds, clean_run, tmp_path, 
     """Poison every row after the holdout's cut; record the rows each fit receives (a spy)."""
     report, out = clean_run
     cut = holdout_fold(_until(ds)).cut
-    train = ds.train.copy()
-    after = train[s.DATE] > cut
-    train.loc[after, s.SALES] = train.loc[after, s.SALES] * 7 + 13
-    train.loc[after, s.CUSTOMERS] = 1
+    train = poisoned_after(ds.train, cut)
     seen: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     real = bt.training_rows
 

@@ -15,6 +15,7 @@ from storecast.evaluation import lstm as ev
 from storecast.evaluation.metrics import score
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, seasonal_windows
+from trees_support import poisoned_after
 
 pytestmark = pytest.mark.torch
 QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4, batch_size=64)
@@ -70,10 +71,7 @@ def test_rows_after_a_cut_cannot_change_that_window(clean, dataset, tmp_path, mo
     """
     report, out = clean
     cut = pd.Timestamp(report["cut"])
-    train = dataset.train.copy()
-    after = train[s.DATE] > cut
-    train.loc[after, s.SALES] = train.loc[after, s.SALES] * 7 + 13
-    train.loc[after, s.CUSTOMERS] = 1
+    train = poisoned_after(dataset.train, cut)
     seen: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     real = LSTMForecaster.fit
 
