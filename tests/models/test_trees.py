@@ -54,8 +54,8 @@ def test_bad_kind_and_loss_are_refused(split):
         make_pipeline("lgbm", **SMALL_LGBM).fit(X, np.where(y > y.mean(), y, 0))
 
 
-def test_conformal_model_has_intervals_around_points(ds):
-    model, _ = fit_small(ds)
+def test_conformal_model_has_intervals_around_points(ds, small_fit):
+    model, _ = small_fit
     assert 0.8 < model.correction_ < 1.2
     rows = ds.train[ds.train[s.OPEN] == 1].tail(50)
     point, lo, hi = model.predict_interval(rows, level=0.8)
@@ -66,11 +66,11 @@ def test_conformal_model_has_intervals_around_points(ds):
         model.predict_interval(rows, level=0.5)
 
 
-def test_refit_prep_keeps_the_calibration_trees_and_refreshes_the_store_statistics(ds):
+def test_refit_prep_keeps_the_calibration_trees_and_refreshes_the_store_statistics(ds, small_fit):
     """One tree fit instead of two: the served trees are the calibration-stage ones, the prep sees every row."""
     model, until = fit_small(ds, refit="prep")
     first = model.estimator_.named_steps["model"].estimator_.booster_
-    full, _ = fit_small(ds)
+    full, _ = small_fit
     assert first.num_trees() == SMALL_LGBM["n_estimators"]
     history = model.estimator_.named_steps["prep"].named_steps["history"]
     refitted = full.estimator_.named_steps["prep"].named_steps["history"]

@@ -1,8 +1,8 @@
 """Tree model files: skops archives whose every type is on an explicit allowlist.
 
-Tree models are written with ``skops.io`` (no pickle): loading lists the file's types with
-``get_untrusted_types`` and accepts only those on ``TRUSTED_TYPES``, so a crafted file cannot make the
-loader build an arbitrary object. The sha256 in the card is checked before anything is deserialised.
+Tree models are written with ``skops.io`` (no pickle): loading audits every type in the file before
+building anything and accepts only skops' defaults and those on ``TRUSTED_TYPES``, so a crafted file
+cannot make the loader build an arbitrary object. The sha256 in the card is checked before anything is deserialised.
 """
 
 from __future__ import annotations
