@@ -206,7 +206,12 @@ BAD: dict[str, Bad] = {
     "duplicate test Id": Bad(set_cell(s.TEST_FILE, 4, s.ID, "2"), s.TEST_FILE, 4, s.ID,
                              r"expected each \(Id\) once, got \(Id=2\) again, first on line 3"),
     "non-numeric Store in states": Bad(set_cell(s.STATES_FILE, 3, s.STORE, "x"), s.STATES_FILE, 3, s.STORE,
-                                       r"expected a store number \(a whole number >= 1\), got 'x'"),
+                                       r"expected a store number \(a whole number 1\.\.2147483647\), got 'x'"),
+    "Store beyond int32": Bad(  # cast to int32 it used to wrap to Store 1 and pass
+        set_cell(s.TRAIN_FILE, 3, s.STORE, "4294967297"), s.TRAIN_FILE, 3, s.STORE,
+        r"expected a store number \(a whole number 1\.\.2147483647\), got '4294967297'"),
+    "test Store beyond int32": Bad(set_cell(s.TEST_FILE, 2, s.STORE, "2147483648"), s.TEST_FILE, 2, s.STORE,
+                                   r"expected a store number \(a whole number 1\.\.2147483647\), got '2147483648'"),
     "duplicate Store in states": Bad(add_line(s.STATES_FILE, "1,BY"), s.STATES_FILE, 5, s.STORE,
                                      r"expected each \(Store\) once, got \(Store=1\) again, first on line 2"),
     "empty State": Bad(set_cell(s.STATES_FILE, 4, s.STATE, ""), s.STATES_FILE, 4, s.STATE,

@@ -16,7 +16,7 @@ __all__ = [
     "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
     "STATE_SUBDIVISIONS", "state_subdivision",
     "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
-    "MIN_DATE", "MAX_DATE",
+    "MIN_DATE", "MAX_DATE", "MAX_STORE",
 ]
 
 # daily rows (train.csv / test.csv)
@@ -98,3 +98,7 @@ SCHEDULE_GROUP = "ScheduleGroup"
 # overflows. One range, so a date the CLI takes is a date the API takes.
 MIN_DATE = _dt.date(2000, 1, 1)
 MAX_DATE = _dt.date(2099, 12, 31)
+
+# The largest store number: Store is int32 in every typed frame (and the API's `store` field), so a
+# larger number would wrap around when cast (4294967297 -> 1) and silently name another store.
+MAX_STORE = 2**31 - 1

@@ -56,7 +56,7 @@ class _Problems:
 
 
 def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ...] | None = None,
-           fill: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+           fill: float | None = None, maximum: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from any dtype (JSON ints, strings, bools) and the mask of values that break the rule."""
     if values.dtype.kind in "iub":  # the API's usual case: no parsing, numpy only (this runs per request)
         num = values.to_numpy().astype("float64")
@@ -67,6 +67,8 @@ def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ..
     bad = np.isnan(num) | (num % 1 != 0)
     if minimum is not None:
         bad |= num < minimum
+    if maximum is not None:
+        bad |= num > maximum
     if allowed is not None:
         bad |= ~np.isin(num, allowed)
     return num, bad
@@ -163,7 +165,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found.cells(bad, s.DATE, raw[s.DATE])
     out[s.DATE] = dates
 
-    store, bad = _whole(raw[s.STORE], minimum=1)
+    store, bad = _whole(raw[s.STORE], minimum=1, maximum=s.MAX_STORE)  # beyond int32 it would wrap
     found.cells(bad, s.STORE, raw[s.STORE])
     out[s.STORE] = np.where(bad, 0, store).astype("int32")
     for col in (s.PROMO, s.SCHOOL_HOLIDAY, s.OPEN):

@@ -20,6 +20,7 @@ from storecast import schema as s
 _DATE = DateTime(to_datetime_kwargs={"format": "%Y-%m-%d"})  # type: ignore[call-arg]
 _BINARY = pa.Check.isin([0, 1], error="must be 0 or 1")
 _NON_NEGATIVE = pa.Check.ge(0, error="must be >= 0")
+_STORE_NUMBER = pa.Check.in_range(1, s.MAX_STORE, error=f"must be a store number 1..{s.MAX_STORE}")
 
 
 def _col(dtype, *checks: pa.Check, nullable: bool = False) -> pa.Column:
@@ -44,7 +45,7 @@ def _daily_types(with_sales: bool, open_nullable: bool) -> dict[str, pa.Column]:
 
 def _daily_values(with_sales: bool, open_nullable: bool) -> pa.DataFrameSchema:
     cols = {
-        s.STORE: _col("int64", pa.Check.ge(1, error="must be a store number >= 1")),
+        s.STORE: _col("int64", _STORE_NUMBER),
         s.DAY_OF_WEEK: _col("int64", pa.Check.isin(range(1, 8), error="must be 1 (Monday) .. 7 (Sunday)")),
         s.OPEN: _col("float64", _BINARY, nullable=open_nullable),
         s.PROMO: _col("int64", _BINARY),
@@ -73,7 +74,7 @@ _STORE_TYPES = {
 }
 _STORE_VALUES = pa.DataFrameSchema(
     {
-        s.STORE: _col("int64", pa.Check.ge(1, error="must be a store number >= 1")),
+        s.STORE: _col("int64", _STORE_NUMBER),
         s.STORE_TYPE: _col(str, pa.Check.isin(s.STORE_TYPES, error="must be one of a, b, c, d")),
         s.ASSORTMENT: _col(str, pa.Check.isin(s.ASSORTMENTS, error="must be one of a, b, c")),
         s.COMPETITION_DISTANCE: _col("float64", _NON_NEGATIVE, nullable=True),
@@ -100,7 +101,7 @@ _STORE_VALUES = pa.DataFrameSchema(
 
 _STATES_TYPES = {s.STORE: _col("int64"), s.STATE: _col(str)}
 _STATES_VALUES = pa.DataFrameSchema(
-    {s.STORE: _col("int64", pa.Check.ge(1, error="must be a store number >= 1")),
+    {s.STORE: _col("int64", _STORE_NUMBER),
      s.STATE: _col(str, pa.Check.str_length(1, 10, error="must be a state code such as NW or HB,NI"))},
     unique=[s.STORE],
     report_duplicates="all",
@@ -130,7 +131,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 _MAYBE = " (or empty when unknown)"
 # What a good value of each column looks like, in words: every message about a bad cell starts with it.
 EXPECTED: dict[str, str] = {
-    s.STORE: "a store number (a whole number >= 1)",
+    s.STORE: f"a store number (a whole number 1..{s.MAX_STORE})",
     s.DAY_OF_WEEK: "a weekday number, 1 (Monday) .. 7 (Sunday)",
     s.DATE: f"a date {s.MIN_DATE:%Y-%m-%d}..{s.MAX_DATE:%Y-%m-%d} written YYYY-MM-DD",
     s.SALES: "a whole number >= 0",
