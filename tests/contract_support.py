@@ -212,6 +212,13 @@ BAD: dict[str, Bad] = {
         r"expected a store number \(a whole number 1\.\.2147483647\), got '4294967297'"),
     "test Store beyond int32": Bad(set_cell(s.TEST_FILE, 2, s.STORE, "2147483648"), s.TEST_FILE, 2, s.STORE,
                                    r"expected a store number \(a whole number 1\.\.2147483647\), got '2147483648'"),
+    "fractional CompetitionOpenSinceMonth": Bad(
+        set_cell(s.STORE_FILE, 2, s.COMPETITION_OPEN_SINCE_MONTH, "6.5"), s.STORE_FILE, 2,
+        s.COMPETITION_OPEN_SINCE_MONTH, r"expected a month 1\.\.12 \(or empty when unknown\), got '6\.5'"),
+    "fractional Promo2SinceWeek": Bad(set_cell(s.STORE_FILE, 3, s.PROMO2_SINCE_WEEK, "13.5"), s.STORE_FILE, 3,
+                                      s.PROMO2_SINCE_WEEK, r"expected an ISO week 1\.\.53 .*got '13\.5'"),
+    "fractional Promo2SinceYear": Bad(set_cell(s.STORE_FILE, 4, s.PROMO2_SINCE_YEAR, "2011.25"), s.STORE_FILE, 4,
+                                      s.PROMO2_SINCE_YEAR, r"expected a year 1900\.\.2100 .*got '2011\.25'"),
     "duplicate Store in states": Bad(add_line(s.STATES_FILE, "1,BY"), s.STATES_FILE, 5, s.STORE,
                                      r"expected each \(Store\) once, got \(Store=1\) again, first on line 2"),
     "empty State": Bad(set_cell(s.STATES_FILE, 4, s.STATE, ""), s.STATES_FILE, 4, s.STATE,

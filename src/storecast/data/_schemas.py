@@ -21,6 +21,8 @@ _DATE = DateTime(to_datetime_kwargs={"format": "%Y-%m-%d"})  # type: ignore[call
 _BINARY = pa.Check.isin([0, 1], error="must be 0 or 1")
 _NON_NEGATIVE = pa.Check.ge(0, error="must be >= 0")
 _STORE_NUMBER = pa.Check.in_range(1, s.MAX_STORE, error=f"must be a store number 1..{s.MAX_STORE}")
+# month, week and year columns are float64 only so that they can be empty: a value must still be whole
+_WHOLE = pa.Check(lambda v: v % 1 == 0, error="must be a whole number")
 
 
 def _col(dtype, *checks: pa.Check, nullable: bool = False) -> pa.Column:
@@ -79,17 +81,17 @@ _STORE_VALUES = pa.DataFrameSchema(
         s.ASSORTMENT: _col(str, pa.Check.isin(s.ASSORTMENTS, error="must be one of a, b, c")),
         s.COMPETITION_DISTANCE: _col("float64", _NON_NEGATIVE, nullable=True),
         s.COMPETITION_OPEN_SINCE_MONTH: _col(
-            "float64", pa.Check.in_range(1, 12, error="must be a month 1..12"), nullable=True
+            "float64", pa.Check.in_range(1, 12, error="must be a month 1..12"), _WHOLE, nullable=True
         ),
         s.COMPETITION_OPEN_SINCE_YEAR: _col(
-            "float64", pa.Check.in_range(1900, 2100, error="must be a year 1900..2100"), nullable=True
+            "float64", pa.Check.in_range(1900, 2100, error="must be a year 1900..2100"), _WHOLE, nullable=True
         ),
         s.PROMO2: _col("int64", _BINARY),
         s.PROMO2_SINCE_WEEK: _col(
-            "float64", pa.Check.in_range(1, 53, error="must be an ISO week 1..53"), nullable=True
+            "float64", pa.Check.in_range(1, 53, error="must be an ISO week 1..53"), _WHOLE, nullable=True
         ),
         s.PROMO2_SINCE_YEAR: _col(
-            "float64", pa.Check.in_range(1900, 2100, error="must be a year 1900..2100"), nullable=True
+            "float64", pa.Check.in_range(1900, 2100, error="must be a year 1900..2100"), _WHOLE, nullable=True
         ),
         s.PROMO_INTERVAL: _col(str, pa.Check.isin(
             s.PROMO_INTERVALS, error="must be one of " + " | ".join(s.PROMO_INTERVALS)
