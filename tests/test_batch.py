@@ -103,6 +103,19 @@ def test_a_file_that_is_not_parquet_is_one_contract_error(tmp_path):
         list(iter_rows(fake))
 
 
+def test_an_unreadable_rows_file_is_one_contract_error(rows_csv, monkeypatch):
+    """``predict`` counts the lines before reading them: a PermissionError there was a traceback."""
+    import storecast.batch as batch
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(batch, "open", denied, raising=False)  # the module's own open, used by count_rows
+    with pytest.raises(DataContractError, match=r"cannot be read \(Permission denied\)") as err:
+        count_rows(rows_csv)
+    assert err.value.problems[0].file == str(rows_csv)
+
+
 def test_one_chunk_keeps_the_file_contract(rows_csv, tmp_path):
     dup = tmp_path / "dup.csv"
     text = rows_csv.read_text().splitlines()

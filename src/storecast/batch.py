@@ -26,7 +26,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.contract import load_rows, validate_rows
+from storecast.data.contract import cannot_read, load_rows, validate_rows
 from storecast.errors import ContractProblem, DataContractError
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
 
@@ -75,10 +75,13 @@ def count_rows(path: str | Path) -> int:
     if _is_parquet(path):
         return int(_parquet_file(path).metadata.num_rows)
     lines, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            lines += block.count(b"\n")
-            last = block[-1:]
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                lines += block.count(b"\n")
+                last = block[-1:]
+    except OSError as exc:  # no read permission: the file's own message, not a traceback
+        raise cannot_read(path, exc) from None
     return max(lines + (last != b"\n") - 1, 0)
 
 

@@ -118,6 +118,25 @@ def test_missing_open_in_test_is_read_as_open_with_a_warning(data_dir, caplog):
     assert any("train.csv: 7 rows in" in m for m in infos) and len(infos) == 4  # train, test, store, states
 
 
+def _denied(monkeypatch, path: Path) -> None:
+    """Opening ``path`` raises PermissionError, as for a user without read access (root can read any file)."""
+    real_open = Path.open
+
+    def open_(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+
+
+@pytest.mark.parametrize("name", [s.TRAIN_FILE, s.STORE_FILE, s.STATES_FILE])
+def test_a_file_that_cannot_be_read_is_named_not_a_traceback(data_dir, monkeypatch, name):
+    _denied(monkeypatch, data_dir / name)
+    with pytest.raises(DataContractError, match=re.escape(f"{data_dir / name}: cannot be read (Permission denied)")):
+        load_dataset(data_dir)
+
+
 def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):
     edit_bytes(s.TRAIN_FILE, lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"))(data_dir)
     assert len(load_dataset(data_dir).train) == 7

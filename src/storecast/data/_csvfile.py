@@ -7,7 +7,7 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["problem", "read_text_frame"]
+__all__ = ["cannot_read", "problem", "read_head", "read_text_frame"]
 
 import csv
 import io
@@ -25,6 +25,25 @@ _EXPORT_HINT = "export or save it as 'CSV UTF-8 (comma delimited)'"
 def problem(path: Path, message: str, line: int | None = None, column: str | None = None) -> ContractProblem:
     """One located problem of ``path`` (line 1 is the header)."""
     return ContractProblem(str(path), message, line, column)
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of ``path``; a file that exists but cannot be opened is a located problem.
+
+    Why: without read permission (or on an I/O error) ``open`` raises ``PermissionError``/``OSError``, which
+    is no `StorecastError`, so the command ended in a traceback instead of naming the file.
+    """
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+
+
+def cannot_read(path: Path, exc: OSError) -> DataContractError:
+    """The error for a file that exists but cannot be read (no read permission, an I/O error)."""
+    return DataContractError(problem(path, f"cannot be read ({exc.strerror or exc}): check that the file is "
+                                           "readable by this user (ls -l), or copy it again"))
 
 
 def _binary_kind(head: bytes) -> str | None:
@@ -64,8 +83,7 @@ def _header(path: Path, kind: str) -> list[str]:
     """Refuse what is not comma-separated UTF-8 text; return the header's column names."""
     if not path.is_file():
         raise DataContractError(problem(path, f"file not found: expected {kind} here (see --data)"))
-    with path.open("rb") as fh:
-        head = fh.read(_SNIFF_BYTES)
+    head = read_head(path, _SNIFF_BYTES)
     if not head.strip():
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
     binary = _binary_kind(head)

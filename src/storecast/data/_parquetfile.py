@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import _check_header, problem
+from storecast.data._csvfile import _check_header, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
@@ -44,9 +44,14 @@ def data_file(root: Path, name: str) -> Path:
 
 def parquet_columns(path: Path) -> list[str]:
     """The column names of a parquet file, without reading its data."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return list(pq.read_schema(path).names)
+    read_head(path, 4)  # a file that cannot be opened: the contract's message, not a PermissionError
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from None
 
 
 def _text(col: pd.Series) -> pd.Series:
@@ -76,8 +81,7 @@ def read_parquet_text_frame(path: Path, kind: str,
 
     if not path.is_file():
         raise DataContractError(problem(path, f"file not found: expected {kind} here (see --data)"))
-    with path.open("rb") as fh:
-        head = fh.read(4)
+    head = read_head(path, 4)
     if head != _PARQUET_MAGIC:
         raise DataContractError(problem(path, "not a parquet file (it does not start with PAR1): write it with "
                                               "pandas.DataFrame.to_parquet or pass the .csv"))
