@@ -62,6 +62,19 @@ def test_a_missing_column_and_a_file_that_is_not_parquet(chain, tmp_path):
     assert "not a parquet file" in str(err.value)
 
 
+def test_a_column_of_lists_names_the_file_and_column(chain, tmp_path):
+    """pandas cannot compare list cells: this used to end in ``TypeError: unhashable type`` (a traceback)."""
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df[s.SALES] = [[v] for v in df[s.SALES]]
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(part), s.SALES)]
+    assert "expected one value per row, got a column of type list<element: int64>" in str(err.value)
+
+
 def test_a_repeated_key_points_at_the_first_row(chain, tmp_path):
     data = _copy(chain, tmp_path)
     part = data / "train" / "part-00000.parquet"

@@ -95,6 +95,10 @@ def read_parquet_text_frame(path: Path, kind: str,
         _check_header(path, [str(c) for c in table.column_names], expected)
     except DataContractError as exc:  # a parquet file has no header line: the column is the place
         raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+    nested = [f for f in table.schema if pa.types.is_nested(f.type)]
+    if nested:  # a list or struct per cell: no rule of the contract applies, and pandas cannot even compare them
+        raise DataContractError([problem(path, f"expected one value per row, got a column of type {f.type}: write "
+                                               "plain numbers or text", column=f.name) for f in nested])
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     frame = table.to_pandas()
