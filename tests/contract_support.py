@@ -164,6 +164,9 @@ BAD: dict[str, Bad] = {
                        "no data rows: expected data lines after the header"),
     "truncated last line": Bad(edit_text(s.TRAIN_FILE, lambda t: CUT), s.TRAIN_FILE, 8, None,
                                "expected 9 fields, got 7: the last line is cut short, the file looks truncated"),
+    "no open day with Sales": Bad(  # valid line by line, but cleaning and training failed on the empty set
+        edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Open="0", Sales="0", Customers="0"))), s.TRAIN_FILE, None,
+        s.SALES, r"expected at least one open day with Sales > 0, got none in 7 row\(s\)"),
     "blank line inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n\n1,4,")), s.TRAIN_FILE, 5,
                              None, "expected a data row, got an empty line: remove it"),
     "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),

@@ -380,10 +380,25 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
         for daily, path in ((train, train_path), (test, test_path)):
             if daily is not None:
                 problems += _unknown_store_problems(daily, store, path)
+    if train is not None:
+        problems += _no_sales_day_problems(train, train_path)
     if problems:
         raise DataContractError(problems)
     _warn_stores_without_history(root, store, train, test)
     return Dataset(root=root, train=train, store=store, test=test)
+
+
+def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProblem]:
+    """A train.csv without one open day with Sales > 0 (``clean.rows.is_sales_day``): nothing to learn from.
+
+    Why in the gate: every rule holds for each line of such a file, yet cleaning, training, the backtest and
+    the report all learn from those days only, and each failed on the empty set with a numpy traceback.
+    """
+    if ((train[s.OPEN].to_numpy() == 1) & (train[s.SALES].to_numpy() > 0)).any():
+        return []
+    return [_problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
+                           "models, cleaning and the report learn from such days; add the stores' trading days",
+                     None, s.SALES)]
 
 
 def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,
