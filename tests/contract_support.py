@@ -164,6 +164,12 @@ BAD: dict[str, Bad] = {
                        "no data rows: expected data lines after the header"),
     "truncated last line": Bad(edit_text(s.TRAIN_FILE, lambda t: CUT), s.TRAIN_FILE, 8, None,
                                "expected 9 fields, got 7: the last line is cut short, the file looks truncated"),
+    "last line longer than the tail read": Bad(  # its cut start used to be reported as a truncated file
+        add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 5000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
+        s.CUSTOMERS, "expected a whole number >= 0, got '9{20}"),
+    "last line with a field over 128 KiB": Bad(  # over the csv module's field limit: was a csv.Error traceback
+        add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 200_000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
+        s.CUSTOMERS, "expected a whole number >= 0, got '9{20}"),
     "no open day with Sales": Bad(  # valid line by line, but cleaning and training failed on the empty set
         edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Open="0", Sales="0", Customers="0"))), s.TRAIN_FILE, None,
         s.SALES, r"expected at least one open day with Sales > 0, got none in 7 row\(s\)"),

@@ -133,12 +133,21 @@ def _check_last_line(path: Path, n_columns: int) -> None:
     with path.open("rb") as fh:
         fh.seek(0, io.SEEK_END)
         size = fh.tell()
-        fh.seek(max(0, size - 4096))
-        tail = fh.read().decode("utf-8", errors="replace")
+        window = 4096
+        while True:  # widen until the window holds the whole last line, else its cut start looks short
+            fh.seek(max(0, size - window))
+            data = fh.read()
+            if window >= size or b"\n" in data.rstrip(b"\r\n"):
+                break
+            window *= 16
+        tail = data.decode("utf-8", errors="replace")
     lines = tail.rstrip("\r\n").splitlines()
     if not lines:
         return
-    fields = next(csv.reader([lines[-1]]), [])
+    try:
+        fields = next(csv.reader([lines[-1]]), [])
+    except csv.Error:  # a field over the csv module's 128 KiB limit: pandas reads it, the value checks judge it
+        return
     if 0 < len(fields) < n_columns:
         with path.open("rb") as fh:
             data = fh.read()
