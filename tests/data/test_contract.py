@@ -137,6 +137,14 @@ def test_a_file_that_cannot_be_read_is_named_not_a_traceback(data_dir, monkeypat
         load_dataset(data_dir)
 
 
+def test_a_long_bad_cell_is_cut_in_the_message(data_dir):
+    set_cell(s.TRAIN_FILE, 3, s.SALES, "9" * 200_000)(data_dir)
+    with pytest.raises(DataContractError) as err:
+        load_train(data_dir / s.TRAIN_FILE)
+    assert str(err.value) == (f"{data_dir / s.TRAIN_FILE}, line 3, column `Sales`: expected a whole number >= 0, "
+                              f"got '{'9' * 40}'... (200,000 characters): correct the value or remove the line")
+
+
 def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):
     edit_bytes(s.TRAIN_FILE, lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"))(data_dir)
     assert len(load_dataset(data_dir).train) == 7

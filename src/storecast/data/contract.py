@@ -69,8 +69,14 @@ class Dataset:
     test: pd.DataFrame | None = None
 
 
+_SHOWN_CHARS = 40  # a longer cell is cut in the message, which stays one readable line
+
+
 def _shown(value: Any) -> str:
-    return "an empty value" if value is None or (np.ndim(value) == 0 and pd.isna(value)) else repr(str(value))
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
+        return "an empty value"
+    text = str(value)
+    return repr(text) if len(text) <= _SHOWN_CHARS else f"{text[:_SHOWN_CHARS]!r}... ({len(text):,} characters)"
 
 
 def _cell_message(column: str, raw_value: object) -> str:
