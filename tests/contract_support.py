@@ -96,6 +96,17 @@ def remove(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).unlink()
 
 
+def replace_with(name: str, what: str) -> Callable[[Path], None]:
+    """Put a directory (``what="dir"``) or a link to /dev/null (``"devnull"``) where the file ``name`` was."""
+    def edit(root: Path) -> None:
+        (root / name).unlink()
+        if what == "dir":
+            (root / name).mkdir()
+        else:
+            (root / name).symlink_to("/dev/null")
+    return edit
+
+
 def _csv(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[str], str]:
     return lambda t: change(pd.read_csv(io.StringIO(t), dtype=str, keep_default_na=False)).to_csv(index=False)
 
@@ -122,6 +133,10 @@ CUT = TRAIN.rstrip("\n")[:-8]  # the last line loses its last two fields
 BAD: dict[str, Bad] = {
     "missing file": Bad(remove(s.TRAIN_FILE), s.TRAIN_FILE, None, None, r"file not found: expected train\.csv"),
     "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
+    "test.csv a link to /dev/null": Bad(replace_with(s.TEST_FILE, "devnull"), s.TEST_FILE, None, None,
+                                        r"is not a regular file \(a device, pipe or socket"),
+    "store_states.csv a directory": Bad(replace_with(s.STATES_FILE, "dir"), s.STATES_FILE, None, None,
+                                        r"is a directory: expected external/store_states\.csv here as a file"),
     "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,
                           1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
     "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,

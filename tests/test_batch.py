@@ -83,6 +83,19 @@ def test_train_layout_in_chunks_numbers_rows_like_the_file_contract(ds, bundle, 
     assert pd.read_csv(many)[s.ID].tolist() == list(range(1, 501))
 
 
+@pytest.mark.parametrize("chunk_rows", [None, 128])
+def test_train_layout_with_a_bad_sales_is_refused_in_one_piece_or_in_chunks(ds, bundle, tmp_path, chunk_rows):
+    train = ds.train.tail(500).assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
+    train[s.SALES] = train[s.SALES].astype(object)
+    train.iloc[300, train.columns.get_loc(s.SALES)] = "-5"  # data row 301 = line 302, in the third chunk
+    path, out = tmp_path / "past.csv", tmp_path / "out.csv"
+    train.to_csv(path, index=False)
+    kwargs = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
+    with pytest.raises(DataContractError, match=r"past\.csv, line 302, column `Sales`: expected a whole number"):
+        predict_file(bundle, path, out, **kwargs)
+    assert not out.exists()
+
+
 def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, rows_csv, tmp_path):
     lines = rows_csv.read_text().splitlines()
     cells = lines[701].split(",")

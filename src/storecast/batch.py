@@ -90,14 +90,16 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int) -> pd.DataFrame:
 
     The row contract names chunk positions (``row i``); they are turned into the file's own lines (CSV,
     header = line 1) or row numbers (parquet, from 0), so a message points into the file, not the chunk.
+    Sales and Customers are checked before they are dropped, as a file read in one piece checks them.
     """
     if s.SALES in frame.columns:
-        frame = frame.drop(columns=[c for c in (s.SALES, s.CUSTOMERS, s.ID) if c in frame.columns])
+        frame = frame.drop(columns=[s.ID], errors="ignore")
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
     try:
-        return validate_rows(frame, source=path.name)
+        rows = validate_rows(frame, source=path.name)
     except DataContractError as exc:
         raise DataContractError([_located(p, path, done) for p in exc.problems]) from None
+    return rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows.columns])
 
 
 def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem:

@@ -7,7 +7,7 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "problem", "read_head", "read_text_frame"]
+__all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_frame"]
 
 import csv
 import io
@@ -38,6 +38,19 @@ def read_head(path: Path, size: int) -> bytes:
             return fh.read(size)
     except OSError as exc:
         raise cannot_read(path, exc) from None
+
+
+def not_a_file(path: Path, kind: str) -> ContractProblem:
+    """The problem for a path that is no regular file: missing, a directory, or a device/pipe (``/dev/null``).
+
+    Why three wordings: "file not found" for a path that exists sends the user looking in the wrong place.
+    """
+    if path.is_dir():
+        return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
+    if path.exists():
+        return problem(path, f"is not a regular file (a device, pipe or socket, such as a link to /dev/null): "
+                             f"expected {kind} here as a file")
+    return problem(path, f"file not found: expected {kind} here (see --data)")
 
 
 def cannot_read(path: Path, exc: OSError) -> DataContractError:
@@ -82,7 +95,7 @@ def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError, header: 
 def _header(path: Path, kind: str) -> list[str]:
     """Refuse what is not comma-separated UTF-8 text; return the header's column names."""
     if not path.is_file():
-        raise DataContractError(problem(path, f"file not found: expected {kind} here (see --data)"))
+        raise DataContractError(not_a_file(path, kind))
     head = read_head(path, _SNIFF_BYTES)
     if not head.strip():
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))

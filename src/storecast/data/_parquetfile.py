@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import _check_header, problem, read_head
+from storecast.data._csvfile import _check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
@@ -80,7 +80,7 @@ def read_parquet_text_frame(path: Path, kind: str,
     import pyarrow.parquet as pq
 
     if not path.is_file():
-        raise DataContractError(problem(path, f"file not found: expected {kind} here (see --data)"))
+        raise DataContractError(not_a_file(path, kind))
     head = read_head(path, 4)
     if head != _PARQUET_MAGIC:
         raise DataContractError(problem(path, "not a parquet file (it does not start with PAR1): write it with "

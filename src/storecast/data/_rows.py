@@ -122,7 +122,8 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     rows : DataFrame
         Store, Date, Promo, StateHoliday, SchoolHoliday; optionally Id, DayOfWeek (derived from the date
         when absent, checked against it when given) and Open (missing or empty = open, as in test.csv).
-        Other columns are kept untouched.
+        Sales and Customers, when present (rows cut from a train.csv-shaped file), must be whole numbers
+        >= 0 as in train.csv, and are then kept as given; other columns are kept untouched.
     source : str
         Names the input in messages (``"request"``, a file name).
 
@@ -178,6 +179,9 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     holiday = raw[s.STATE_HOLIDAY].astype(str)  # 0 from JSON is "0"; a missing value fails the codes
     bad = ~holiday.isin(s.STATE_HOLIDAY_CODES).to_numpy() | raw[s.STATE_HOLIDAY].isna().to_numpy()
     found.cells(bad, s.STATE_HOLIDAY, raw[s.STATE_HOLIDAY], "use 0 for an ordinary day")
+    for col in (s.SALES, s.CUSTOMERS):  # a forecast never reads them, but a bad one means a damaged file
+        if col in raw.columns:
+            found.cells(_whole(raw[col], minimum=0)[1], col, raw[col])
     if s.ID in raw.columns:
         ids, bad = _whole(raw[s.ID])
         repeated = np.zeros(len(ids), dtype=bool)

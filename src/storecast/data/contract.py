@@ -35,7 +35,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import _header as read_header
-from storecast.data._csvfile import cannot_read, read_text_frame
+from storecast.data._csvfile import cannot_read, not_a_file, read_text_frame
 from storecast.data._csvfile import problem as _problem
 from storecast.data._dates import parse_dates
 from storecast.data._parquetfile import (
@@ -309,6 +309,8 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     df[s.PROMO2] = df[s.PROMO2].astype("int8")
     df[s.PROMO_INTERVAL] = df[s.PROMO_INTERVAL].astype(object).where(df[s.PROMO_INTERVAL].notna(), np.nan)
     df = df[list(s.STORE_COLUMNS)]
+    if states_path is not None and Path(states_path).exists() and not Path(states_path).is_file():
+        raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))  # not silently left out
     if states_path is not None and Path(states_path).is_file():
         states = _validate_file(Path(states_path), s.STATES_FILE)
         states[s.STORE] = states[s.STORE].astype("int32")
