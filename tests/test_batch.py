@@ -177,6 +177,66 @@ def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_c
     assert b.read_bytes() == a.read_bytes()
 
 
+@pytest.fixture(scope="module")
+def past_csv(ds, small_fit, tmp_path_factory):
+    """600 rows after the small model's training end, in train's layout: a period with the Sales the stores made."""
+    later = ds.train[ds.train[s.DATE] > small_fit[1]].head(600)
+    past = later.assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
+    path = tmp_path_factory.mktemp("past") / "past.csv"
+    past.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 128])
+def test_a_past_period_is_scored_against_its_own_sales(bundle, past_csv, tmp_path, chunk_rows):
+    from storecast.evaluation.metrics import bias, rmspe
+
+    out = tmp_path / "f.csv"
+    score = predict_file(bundle, past_csv, out, chunk_rows=chunk_rows).score.summary()
+    actual = pd.read_csv(past_csv)[s.SALES].to_numpy(dtype=float)
+    forecast = pd.read_csv(out)[s.SALES].to_numpy(dtype=float)  # written to 2 decimals: approx below
+    assert score["days"] == int((actual > 0).sum())
+    assert score["rmspe"] == pytest.approx(rmspe(actual, forecast), abs=1e-5)
+    assert score["bias"] == pytest.approx(bias(actual, forecast), abs=1e-5)
+    assert 0 < score["coverage"] <= 1 and score["level"] == bundle.level
+    assert sum(w["days"] for w in score["weeks"]) == score["days"]
+    assert list(pd.read_csv(out).columns) == ["Id", "Store", "Date", "Sales", "lower", "upper"]
+
+
+def test_test_shaped_rows_have_no_score(bundle, rows_csv, tmp_path):
+    assert predict_file(bundle, rows_csv, tmp_path / "f.csv").score is None
+
+
+def test_the_forecast_of_a_past_period_does_not_read_its_sales(bundle, past_csv, tmp_path):
+    changed = tmp_path / "changed.csv"
+    frame = pd.read_csv(past_csv)
+    frame.assign(**{s.SALES: frame[s.SALES] * 3, s.CUSTOMERS: 0}).to_csv(changed, index=False)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    predict_file(bundle, past_csv, a)
+    predict_file(bundle, changed, b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_cli_prints_the_score_of_a_past_period(run_main, past_csv, small_fit, ds, tmp_path):
+    model, until = small_fit  # a card with the training end, as `storecast train` writes it
+    model_path = save_bundle(model, kind="lgbm", models_dir=tmp_path / "m",
+                             card={"training": {"start": "2013-01-01", "end": f"{until:%Y-%m-%d}"}})
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(past_csv.parent), "--input",
+                              str(past_csv), "--out", str(tmp_path / "f.csv"))
+    text = " ".join((out + err).split())
+    assert code == 0, err
+    assert "forecasts against the Sales of past.csv" in text and "RMSPE trade days" in text and "all" in text
+    assert "in-sample" not in text  # these days come after the model's training end
+
+    seen = ds.train[ds.train[s.DATE] <= until].tail(300)  # days the model was fitted on
+    seen_csv = tmp_path / "seen.csv"
+    seen.assign(**{s.DATE: seen[s.DATE].dt.strftime("%Y-%m-%d")}).to_csv(seen_csv, index=False)
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(past_csv.parent), "--input",
+                              str(seen_csv), "--out", str(tmp_path / "g.csv"))
+    assert code == 0, err
+    assert "lie inside the model's training data" in " ".join((out + err).split())
+
+
 def test_in_background_returns_the_value_from_another_thread():
     import threading
 

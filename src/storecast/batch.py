@@ -28,7 +28,8 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.contract import cannot_read, load_rows, validate_rows
 from storecast.errors import ContractProblem, DataContractError
-from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
+from storecast.evaluation.period_score import PeriodScore
+from storecast.predict import calibrated_through, fitted_through, predict_frame, training_start, unknown_store_rows
 
 _T = TypeVar("_T")
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
@@ -85,12 +86,13 @@ def count_rows(path: str | Path) -> int:
     return max(lines + (last != b"\n") - 1, 0)
 
 
-def _rows_of(frame: pd.DataFrame, path: Path, done: int) -> pd.DataFrame:
+def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
     """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers, Id = row number.
 
     The row contract names chunk positions (``row i``); they are turned into the file's own lines (CSV,
     header = line 1) or row numbers (parquet, from 0), so a message points into the file, not the chunk.
-    Sales and Customers are checked before they are dropped, as a file read in one piece checks them.
+    Sales and Customers are checked before they are dropped (kept with ``keep_actuals``, as ``load_rows``
+    keeps them), as a file read in one piece checks them.
     """
     if s.SALES in frame.columns:
         frame = frame.drop(columns=[s.ID], errors="ignore")
@@ -99,6 +101,10 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int) -> pd.DataFrame:
         rows = validate_rows(frame, source=path.name)
     except DataContractError as exc:
         raise DataContractError([_located(p, path, done) for p in exc.problems]) from None
+    if keep_actuals and s.SALES in rows.columns:
+        for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
+            rows[col] = pd.to_numeric(rows[col]).astype("int64")
+        return rows
     return rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows.columns])
 
 
@@ -144,16 +150,22 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
     raise DataContractError(problems)
 
 
-def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """Validated test-shaped rows of ``path`` (CSV or parquet), at most ``chunk_rows`` at a time, in file order."""
+def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
+              keep_actuals: bool = False) -> Iterator[pd.DataFrame]:
+    """Validated test-shaped rows of ``path`` (CSV or parquet), at most ``chunk_rows`` at a time, in file order.
+
+    ``keep_actuals``: rows in train.csv's layout keep Sales and Customers (int64) after the test columns,
+    for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
+    """
     path = Path(path)
     if not path.is_file() or (not _is_parquet(path) and count_rows(path) <= chunk_rows):
-        yield load_rows(path)  # one chunk: the file contract, with line numbers (and its missing-file message)
+        # one chunk: the file contract, with line numbers (and its missing-file message)
+        yield load_rows(path, keep_actuals=keep_actuals)
         return
     done = 0
     for frame in _frames(path, chunk_rows):
         frame.index = pd.RangeIndex(done, done + len(frame))
-        yield _rows_of(frame, path, done)
+        yield _rows_of(frame, path, done, keep_actuals)
         done += len(frame)
 
 
@@ -191,6 +203,7 @@ class BatchResult:
     chunks: int = 0
     after_calibrated: int = 0  # rows after training end + schema.HORIZON_DAYS: their interval coverage is unmeasured
     before_training: int = 0  # rows before the first training day
+    score: PeriodScore | None = None  # rows in train.csv's layout: the forecasts against their Sales
 
 
 def _write(frame: pd.DataFrame, fh: Any, header: bool) -> None:
@@ -205,7 +218,7 @@ def predict_file(bundle: Any, path: str | Path, out: str | Path, *, chunk_rows: 
 
     ``predict_chunks`` of ``iter_rows(path, chunk_rows)``, each chunk through ``check_known_stores``; see there.
     """
-    checked = (check_known_stores(rows, bundle, path) for rows in iter_rows(path, chunk_rows))
+    checked = (check_known_stores(rows, bundle, path) for rows in iter_rows(path, chunk_rows, keep_actuals=True))
     return predict_chunks(bundle, checked, out, history=history, on_chunk=on_chunk)
 
 
@@ -219,7 +232,9 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
     bundle : Bundle
         From ``artifacts.load_bundle``.
     chunks : iterable of DataFrame
-        Test-shaped rows (``iter_rows``), forecast and written in turn.
+        Test-shaped rows (``iter_rows``), forecast and written in turn. Rows that carry Sales and Customers
+        (``iter_rows(..., keep_actuals=True)`` of a train.csv-shaped file) are forecast without them, then
+        scored against them (``BatchResult.score``).
     out : path
         Id,Store,Date,Sales,lower,upper; written atomically: a temp file beside it, renamed once every
         chunk is written.
@@ -244,7 +259,17 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
                     result.after_calibrated += int((dates > through).sum())
                 if start is not None:
                     result.before_training += int((dates < start).sum())
+                actual = None
+                if s.SALES in rows.columns:  # set aside: the forecast never sees what was sold
+                    actual = rows[[s.SALES, s.CUSTOMERS]]
+                    rows = rows.drop(columns=[s.SALES, s.CUSTOMERS])
                 frame = predict_frame(bundle, rows, history=history)
+                if actual is not None:
+                    if result.score is None:
+                        result.score = PeriodScore(level=float(getattr(bundle, "level", float("nan"))),
+                                                   fitted_through=fitted_through(bundle))
+                    result.score.add(frame[s.DATE], actual[s.SALES], actual[s.CUSTOMERS], frame[s.SALES],
+                                     frame["lower"], frame["upper"])
                 _write(frame, fh, header=result.chunks == 0)
                 result.rows += len(frame)
                 result.chunks += 1

@@ -9,7 +9,7 @@ become ``RequestRows`` once checked, and the model sees that one shape.
 from __future__ import annotations
 
 __all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "unknown_store_rows", "calibrated_through",
-           "training_start"]
+           "fitted_through", "training_start"]
 
 from typing import Any
 
@@ -59,13 +59,18 @@ def training_start(bundle: Any) -> pd.Timestamp | None:
     return _training(bundle, "start")
 
 
+def fitted_through(bundle: Any) -> pd.Timestamp | None:
+    """Last day of the model's training data (from its card): a forecast of that day or earlier is in-sample."""
+    return _training(bundle, "end")
+
+
 def calibrated_through(bundle: Any) -> pd.Timestamp | None:
     """The last day whose interval coverage was measured: the card's training end + `schema.HORIZON_DAYS`.
 
     Why: the intervals are calibrated on 1..42-day-ahead errors, so a band for a later day has a
     coverage nobody measured; callers flag such rows instead of presenting them as equally sure.
     """
-    end = _training(bundle, "end")
+    end = fitted_through(bundle)
     return None if end is None else end + pd.Timedelta(days=s.HORIZON_DAYS)
 
 

@@ -37,7 +37,8 @@ def predict(
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
     input: Path | None = typer.Option(
         None, "--input", help="Rows to forecast, CSV or parquet (.parquet), in test.csv's layout or train.csv's "
-        "(Sales/Customers are ignored, Id = row number); default DATA/test.csv."),
+        "(Id = row number; Sales/Customers are not used to forecast, then the forecasts are scored against "
+        "them: RMSPE, bias and coverage per week); default DATA/test.csv."),
     out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
     chunk_rows: int = typer.Option(
         100_000, "--chunk-rows", min=1, help="Rows read, forecast and written at a time: a longer input is "
@@ -78,7 +79,7 @@ def predict(
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
         total = count_rows(rows_path) if rows_path.is_file() else 0
-        chunks = iter_rows(rows_path, chunk_rows)
+        chunks = iter_rows(rows_path, chunk_rows, keep_actuals=True)
         first = next(chunks)
         say(f"load {model.name}")
         bundle = loaded()
@@ -95,6 +96,35 @@ def predict(
     if outside:
         console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
     console.print(f"wrote {result.rows:,} forecasts to {out}")
+    if result.score is not None:
+        _print_score(result.score.summary(), rows_path)
+
+
+def _print_score(score: dict, rows_path: Path) -> None:
+    """The forecasts against the input's own Sales, for the period and each week (train.csv-shaped input)."""
+    from rich.table import Table
+
+    if not score["days"]:
+        console.print(f"{rows_path.name} has Sales but no open day with Sales > 0: nothing to score")
+        return
+    level = f"{score['level']:.0%}" if score["level"] == score["level"] else "interval"
+    table = Table(title=f"forecasts against the Sales of {rows_path.name} (open days with Sales > 0; "
+                        "bias = mean(1 - forecast/actual), negative: forecast high)", title_justify="left")
+    for name in ("week (Mon)", "days", "RMSPE", "RMSPE trade days", "bias", f"{level} coverage"):
+        table.add_column(name, justify="left" if name.startswith("week") else "right")
+
+    def add(label: str, part: dict, **style) -> None:
+        table.add_row(label, f"{part['days']:,}", f"{part['rmspe']:.4f}", f"{part['rmspe_trade_days']:.4f}",
+                      f"{part['bias']:+.3f}", f"{part['coverage']:.3f}", **style)
+
+    for week in score["weeks"]:
+        add(week["week"], week)
+    add("all", score, style="bold")
+    console.print(table)
+    if score["in_sample_days"]:
+        console.print(f"[yellow]warning:[/yellow] {score['in_sample_days']:,} of the {score['days']:,} scored days "
+                      "lie inside the model's training data: for them this is an in-sample fit, not a test of "
+                      "the forecast (score a period after the training end)", highlight=False, soft_wrap=True)
 
 
 def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, scheduler: str | None,

@@ -279,25 +279,26 @@ def load_test(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def load_rows(path: str | Path) -> pd.DataFrame:
+def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
     """Rows to forecast: test.csv's layout, or train.csv's (a past period to backtest).
 
     Why both: scoring a model on a later period means forecasting rows cut from a train.csv-shaped
     file, and asking the user to strip Sales/Customers and invent Ids by hand is busywork. A file
     whose header has Sales is read and validated as train.csv; Sales and Customers are then dropped
-    (a forecast must not see them) and ``Id`` is the 1-based row number, so output rows map back to
-    input lines. Any other file is read as test.csv.
+    (a forecast must not see them), or with ``keep_actuals`` kept after test.csv's columns for the
+    caller to set aside and score against (``batch.predict_chunks``), and ``Id`` is the 1-based row
+    number, so output rows map back to input lines. Any other file is read as test.csv.
     """
     path = Path(path)
     names = parquet_columns(path) if path.suffix == ".parquet" and path.is_file() else None
     # a file that is neither parquet nor CSV text fails here as in load_test
     if s.SALES not in (names or read_header(path, s.TEST_FILE)):
         return load_test(path)
-    rows = load_train(path).drop(columns=[s.SALES, s.CUSTOMERS])
+    rows = load_train(path)
     rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
-    log.info("%s has train.csv's layout: Sales and Customers are not used; Id = row number", path)
+    log.info("%s has train.csv's layout: Sales and Customers are not used to forecast; Id = row number", path)
     rows.attrs["missing_open_filled"] = 0
-    return rows[list(s.TEST_COLUMNS)]
+    return rows[list(s.TEST_COLUMNS) + ([s.SALES, s.CUSTOMERS] if keep_actuals else [])]
 
 
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:
