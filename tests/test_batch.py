@@ -104,9 +104,10 @@ def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, 
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.csv"
-    with pytest.raises(DataContractError, match=r"bad\.csv, line 702, column `Store`: expected"):
+    with pytest.raises(DataContractError, match=r"bad\.csv, line 702, column `Store`: expected") as err:
         predict_file(bundle, bad, out, chunk_rows=200)
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+    assert err.value.problems[0].file == str(bad)  # the path as given, as a file read in one piece is named
 
 
 def test_a_file_that_is_not_parquet_is_one_contract_error(tmp_path):

@@ -98,7 +98,7 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
         frame = frame.drop(columns=[s.ID], errors="ignore")
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
     try:
-        rows = validate_rows(frame, source=path.name)
+        rows = validate_rows(frame, source=str(path))
     except DataContractError as exc:
         raise DataContractError([_located(p, path, done) for p in exc.problems]) from None
     if keep_actuals and s.SALES in rows.columns:
