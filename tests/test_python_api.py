@@ -27,6 +27,23 @@ def test_from_a_data_directory_to_a_forecast(synthetic_dir, tmp_path):
     assert (forecast["lower"] <= forecast["Sales"]).all() and (forecast["Sales"] <= forecast["upper"]).all()
 
 
+def test_score_forecasts_a_sold_period_without_its_sales(dataset, tmp_path):
+    import pandas as pd
+
+    from storecast.evaluation.metrics import rmspe
+
+    cut = dataset.train["Date"].max() - pd.Timedelta(days=42)
+    model = sc.load_model(sc.train(dataset, until=cut, models_dir=tmp_path, **SMALL))
+    later = dataset.train[dataset.train["Date"] > cut]
+    result = sc.score(model, later)
+    forecast = sc.forecast(model, later.drop(columns=["Sales", "Customers"]))
+    assert result["rmspe"] == pytest.approx(rmspe(later["Sales"].to_numpy(), forecast["Sales"].to_numpy()))
+    assert result["in_sample_days"] == 0 and len(result["weeks"]) >= 6
+    assert sc.score(model, later.assign(Sales=later["Sales"] * 2))["bias"] > result["bias"]  # Sales is scored only
+    with pytest.raises(ValueError, match="train.csv-shaped"):
+        sc.score(model, later.drop(columns=["Sales"]))
+
+
 def test_evaluate_scores_the_holdout_beside_the_naive_baseline(dataset):
     report = sc.evaluate(dataset, folds=1, importance=False, **SMALL)
     holdout = report["holdout"]
@@ -51,4 +68,4 @@ def test_the_functions_load_lazily():
     code = ("import sys, storecast; assert 'lightgbm' not in sys.modules and 'pandas' not in sys.modules; "
             "storecast.forecast; assert 'storecast.workflow' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
-    assert set(sc.__all__) >= {"load_data", "train", "load_model", "forecast", "evaluate"}
+    assert set(sc.__all__) >= {"load_data", "train", "load_model", "forecast", "score", "evaluate"}

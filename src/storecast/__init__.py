@@ -8,14 +8,14 @@ The Python API (``storecast.workflow``)::
     forecast = sc.forecast(model, data.test)
 
 Kept import-light on purpose: heavy libraries (lightgbm, torch, fastapi) load in the modules that use them,
-and the five functions are imported on first use, so ``import storecast`` and ``storecast --help`` stay fast.
+and the six functions are imported on first use, so ``import storecast`` and ``storecast --help`` stay fast.
 """
 
-__all__ = ["__version__", "load_data", "train", "load_model", "forecast", "evaluate"]
+__all__ = ["__version__", "load_data", "train", "load_model", "forecast", "score", "evaluate"]
 
 __version__ = "0.1.0"
 
-_WORKFLOW = frozenset({"load_data", "train", "load_model", "forecast", "evaluate"})
+_WORKFLOW = frozenset({"load_data", "train", "load_model", "forecast", "score", "evaluate"})
 
 
 def __getattr__(name: str):

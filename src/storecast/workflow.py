@@ -11,6 +11,7 @@ data directory to a scored, saved and reloaded model without learning the packag
     path = sc.train(data, models_dir="models")         # models/storecast-lgbm-<UTC stamp>.skops + card
     model = sc.load_model(path)                        # checked against its card before use
     forecast = sc.forecast(model, data.test)           # Id, Store, Date, Sales, lower, upper
+    result = sc.score(model, later)                    # a sold period (train.csv-shaped): RMSPE, bias, per week
 
 Every function raises the same errors as the CLI (``DataContractError``, ``ArtifactError``, ``WindowError``),
 each a ``StorecastError`` with a message that names the file, line or field.
@@ -18,7 +19,7 @@ each a ``StorecastError`` with a message that names the file, line or field.
 
 from __future__ import annotations
 
-__all__ = ["load_data", "train", "load_model", "forecast", "evaluate"]
+__all__ = ["load_data", "train", "load_model", "forecast", "score", "evaluate"]
 
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,27 @@ def forecast(model, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) 
     from storecast.predict import predict_frame
 
     return predict_frame(model, rows, history=history)
+
+
+def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -> dict:
+    """Forecast a period that has been sold (train.csv-shaped rows) without its Sales, then score against them.
+
+    What ``storecast predict --input`` prints for such rows: RMSPE over open days with Sales > 0, the same
+    on trade days, the bias ``mean(1 - forecast / actual)`` and the served interval's coverage, for the
+    period and per week (``weeks``), and ``in_sample_days``, the scored days inside the model's training data.
+    """
+    from storecast import schema as s
+    from storecast.evaluation.period_score import PeriodScore
+    from storecast.predict import fitted_through, predict_frame
+
+    missing = [c for c in (s.SALES, s.CUSTOMERS) if c not in period.columns]
+    if missing:
+        raise ValueError(f"`period` must be train.csv-shaped (with Sales and Customers); missing {missing}.")
+    forecast = predict_frame(model, period.drop(columns=[s.SALES, s.CUSTOMERS]), history=history)
+    result = PeriodScore(level=float(getattr(model, "level", float("nan"))), fitted_through=fitted_through(model))
+    result.add(forecast[s.DATE], period[s.SALES], period[s.CUSTOMERS], forecast[s.SALES], forecast["lower"],
+               forecast["upper"])
+    return result.summary()
 
 
 def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None, folds: int | None = None,
