@@ -29,7 +29,7 @@ from storecast.atomic import atomic_write
 from storecast.data.contract import cannot_read, load_rows, validate_rows
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
-from storecast.predict import calibrated_through, fitted_through, predict_frame, training_start, unknown_store_rows
+from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
 
 _T = TypeVar("_T")
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
@@ -265,11 +265,8 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
                     rows = rows.drop(columns=[s.SALES, s.CUSTOMERS])
                 frame = predict_frame(bundle, rows, history=history)
                 if actual is not None:
-                    if result.score is None:
-                        result.score = PeriodScore(level=float(getattr(bundle, "level", float("nan"))),
-                                                   fitted_through=fitted_through(bundle))
-                    result.score.add(frame[s.DATE], actual[s.SALES], actual[s.CUSTOMERS], frame[s.SALES],
-                                     frame["lower"], frame["upper"])
+                    result.score = result.score or PeriodScore.for_model(bundle)
+                    result.score.add_forecast(frame, actual)
                 _write(frame, fh, header=result.chunks == 0)
                 result.rows += len(frame)
                 result.chunks += 1

@@ -16,7 +16,7 @@ __all__ = [
     "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
     "STATE_SUBDIVISIONS", "state_subdivision",
     "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
-    "MIN_DATE", "MAX_DATE", "MAX_STORE",
+    "MIN_DATE", "MAX_DATE", "MAX_STORE", "is_sales_day",
 ]
 
 # daily rows (train.csv / test.csv)
@@ -102,3 +102,13 @@ MAX_DATE = _dt.date(2099, 12, 31)
 # The largest store number: Store is int32 in every typed frame (and the API's `store` field), so a
 # larger number would wrap around when cast (4294967297 -> 1) and silently name another store.
 MAX_STORE = 2**31 - 1
+
+
+def is_sales_day(df):
+    """Mask of the days a store traded: open with Sales > 0 (a closed day's zero says nothing about demand).
+
+    The one home of the rule: the data contract requires such days, the models learn from them, RMSPE scores
+    them, the report studies them (``clean.rows`` re-exports it beside its row filters). Here, on the ground
+    floor, so that the contract (``data``) can use it without importing ``clean``.
+    """
+    return (df[OPEN] == 1) & (df[SALES] > 0)

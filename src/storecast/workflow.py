@@ -77,15 +77,14 @@ def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -
     """
     from storecast import schema as s
     from storecast.evaluation.period_score import PeriodScore
-    from storecast.predict import fitted_through, predict_frame
+    from storecast.predict import predict_frame
 
     missing = [c for c in (s.SALES, s.CUSTOMERS) if c not in period.columns]
     if missing:
         raise ValueError(f"`period` must be train.csv-shaped (with Sales and Customers); missing {missing}.")
     forecast = predict_frame(model, period.drop(columns=[s.SALES, s.CUSTOMERS]), history=history)
-    result = PeriodScore(level=float(getattr(model, "level", float("nan"))), fitted_through=fitted_through(model))
-    result.add(forecast[s.DATE], period[s.SALES], period[s.CUSTOMERS], forecast[s.SALES], forecast["lower"],
-               forecast["upper"])
+    result = PeriodScore.for_model(model)
+    result.add_forecast(forecast, period)
     return result.summary()
 
 

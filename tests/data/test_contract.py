@@ -145,6 +145,15 @@ def test_a_long_bad_cell_is_cut_in_the_message(data_dir):
                               f"got '{'9' * 40}'... (200,000 characters): correct the value or remove the line")
 
 
+def test_validate_rows_cuts_a_long_bad_cell_as_the_file_contract_does():
+    rows = pd.DataFrame({s.STORE: ["9" * 200_000], s.DATE: ["2015-09-17"], s.PROMO: ["1"],
+                         s.STATE_HOLIDAY: ["0"], s.SCHOOL_HOLIDAY: ["0"]})  # a chunk of a CSV: every cell text
+    with pytest.raises(DataContractError) as err:
+        validate_rows(rows, source="rows.csv")
+    assert f"got '{'9' * 40}'... (200,000 characters): correct it" in str(err.value)
+    assert len(str(err.value)) < 300
+
+
 def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):
     edit_bytes(s.TRAIN_FILE, lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"))(data_dir)
     assert len(load_dataset(data_dir).train) == 7

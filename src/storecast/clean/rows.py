@@ -11,19 +11,12 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.outliers import OutlierHandler
+from storecast.schema import is_sales_day  # the rule's one home; kept importable from here with the row filters
 
 
 def open_days(df: pd.DataFrame) -> pd.DataFrame:
     """Rows where the store was open."""
     return df[df[s.OPEN] == 1]
-
-
-def is_sales_day(df: pd.DataFrame) -> pd.Series:
-    """Mask of the days a store traded: open with Sales > 0 (a closed day's zero says nothing about demand).
-
-    The one home of the rule: the models learn from these rows, RMSPE scores them, the report studies them.
-    """
-    return (df[s.OPEN] == 1) & (df[s.SALES] > 0)
 
 
 def sales_days(df: pd.DataFrame) -> pd.DataFrame:

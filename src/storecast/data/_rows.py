@@ -17,7 +17,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data._dates import out_of_range, parse_dates
-from storecast.data._schemas import EXPECTED
+from storecast.data._schemas import EXPECTED, shown_text
 from storecast.data.request_rows import values_in_contract
 from storecast.dates import iso_weekday, to_days
 from storecast.errors import ContractProblem, DataContractError
@@ -30,6 +30,8 @@ _MAX_PER_COLUMN = 20
 def _shown(value: Any) -> str:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return "an empty value"
+    if isinstance(value, str):  # a chunk of a CSV file: a 200 KB cell is cut like the file contract cuts it
+        return shown_text(value)
     return repr(value.item() if isinstance(value, np.generic) else value)  # 2, not np.int64(2)
 
 

@@ -9,7 +9,7 @@ each column's rule; every message about a bad cell starts with it.
 
 from __future__ import annotations
 
-__all__ = ["TYPES", "VALUES", "REQUIRED", "EXPECTED"]
+__all__ = ["TYPES", "VALUES", "REQUIRED", "EXPECTED", "shown_text"]
 
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import DateTime
@@ -154,3 +154,11 @@ EXPECTED: dict[str, str] = {
     s.PROMO_INTERVAL: "empty or one of " + " | ".join(f'"{p}"' for p in s.PROMO_INTERVALS),
     s.STATE: "a state code such as NW or HB,NI",
 }
+
+
+_SHOWN_CHARS = 40  # a longer cell is cut in a message, which stays one readable line
+
+
+def shown_text(text: str) -> str:
+    """A bad cell's text as a message quotes it: in full, or its first `_SHOWN_CHARS` characters and its length."""
+    return repr(text) if len(text) <= _SHOWN_CHARS else f"{text[:_SHOWN_CHARS]!r}... ({len(text):,} characters)"

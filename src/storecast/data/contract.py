@@ -48,7 +48,7 @@ from storecast.data._parquetfile import (
     train_parts,
 )
 from storecast.data._rows import validate_rows
-from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES
+from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.errors import ContractProblem, DataContractError
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,10 @@ class Dataset:
     test: pd.DataFrame | None = None
 
 
-_SHOWN_CHARS = 40  # a longer cell is cut in the message, which stays one readable line
-
-
 def _shown(value: Any) -> str:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return "an empty value"
-    text = str(value)
-    return repr(text) if len(text) <= _SHOWN_CHARS else f"{text[:_SHOWN_CHARS]!r}... ({len(text):,} characters)"
+    return shown_text(str(value))
 
 
 def _cell_message(column: str, raw_value: object) -> str:
@@ -310,9 +306,9 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     df[s.PROMO2] = df[s.PROMO2].astype("int8")
     df[s.PROMO_INTERVAL] = df[s.PROMO_INTERVAL].astype(object).where(df[s.PROMO_INTERVAL].notna(), np.nan)
     df = df[list(s.STORE_COLUMNS)]
-    if states_path is not None and Path(states_path).exists() and not Path(states_path).is_file():
-        raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))  # not silently left out
-    if states_path is not None and Path(states_path).is_file():
+    if states_path is not None and Path(states_path).exists():  # optional, but a directory is not left out
+        if not Path(states_path).is_file():
+            raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))
         states = _validate_file(Path(states_path), s.STATES_FILE)
         states[s.STORE] = states[s.STORE].astype("int32")
         states[s.STATE] = states[s.STATE].astype(object)
@@ -398,12 +394,12 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
 
 
 def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProblem]:
-    """A train.csv without one open day with Sales > 0 (``clean.rows.is_sales_day``): nothing to learn from.
+    """A train.csv without one open day with Sales > 0 (``schema.is_sales_day``): nothing to learn from.
 
     Why in the gate: every rule holds for each line of such a file, yet cleaning, training, the backtest and
     the report all learn from those days only, and each failed on the empty set with a numpy traceback.
     """
-    if ((train[s.OPEN].to_numpy() == 1) & (train[s.SALES].to_numpy() > 0)).any():
+    if s.is_sales_day(train).any():
         return []
     return [_problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
                            "models, cleaning and the report learn from such days; add the stores' trading days",

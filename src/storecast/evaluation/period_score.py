@@ -13,11 +13,14 @@ from __future__ import annotations
 __all__ = ["PeriodScore"]
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from storecast import schema as s
 from storecast.evaluation.metrics import trade_days
+from storecast.predict import fitted_through
 
 
 @dataclass
@@ -67,6 +70,16 @@ class PeriodScore:
     total: _Sums = field(default_factory=_Sums)
     weeks: dict[pd.Timestamp, _Sums] = field(default_factory=dict)
     in_sample_days: int = 0
+
+    @classmethod
+    def for_model(cls, bundle: Any) -> PeriodScore:
+        """An empty score for ``bundle``'s forecasts: its served interval level and its last training day."""
+        return cls(level=float(getattr(bundle, "level", float("nan"))), fitted_through=fitted_through(bundle))
+
+    def add_forecast(self, forecast: pd.DataFrame, actual: pd.DataFrame) -> None:
+        """``predict_frame``'s output beside the same rows' Sales and Customers (``actual``, same order)."""
+        self.add(forecast[s.DATE], actual[s.SALES], actual[s.CUSTOMERS], forecast[s.SALES], forecast["lower"],
+                 forecast["upper"])
 
     def add(self, dates, actual, customers, forecast, lower, upper) -> None:
         """Add one chunk's rows; only open days with Sales > 0 count (a closed day's 0 is no error)."""
