@@ -63,7 +63,8 @@ def test_every_unknown_store_is_listed(client):
 
 
 @pytest.mark.parametrize(
-    "date", ["2015-8-1", "01.08.2015", "2015-08-01T00:00:00", "2015-02-30", "", 20150801])
+    "date", ["2015-8-1", "01.08.2015", "2015-08-01T00:00:00", "2015-02-30", "", 20150801,
+             "\u0662\u0660\u0661\u0665-08-01"])  # Arabic-Indic digits: \\d would match them
 def test_malformed_date_is_422(client, date):
     r = client.post("/predict", json={"rows": [row(), row(date=date)]})
     assert r.status_code == 422

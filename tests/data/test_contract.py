@@ -238,6 +238,8 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
 @pytest.mark.parametrize(("change", "column", "message"), [
     ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE,
      "row 0: expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD.*got '2015-13-01'"),
+    ({s.DATE: ["2015-08-03", "2015-8-4"]}, s.DATE, "row 1: expected a date .* written YYYY-MM-DD.*got '2015-8-4'"),
+    ({s.DATE: ["\u0662\u0660\u0661\u0665-08-03", "2015-08-04"]}, s.DATE, "row 0: expected a date .* YYYY-MM-DD"),
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
     ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),
     ({s.OPEN: [1, 5]}, s.OPEN, "row 1: expected 0 or 1, got 5"),
@@ -324,3 +326,16 @@ def test_a_state_that_is_no_german_state_code_is_loaded_with_a_warning(data_dir,
         store = load_store(data_dir / s.STORE_FILE, data_dir / s.STATES_FILE)
     assert store.set_index(s.STORE).at[2, s.STATE] == "XX"
     assert "1 store(s) have a State that is no German state code (e.g. store 2: 'XX')" in caplog.text
+
+
+def test_whole_numbers_written_as_decimals_load_as_in_the_api_rows(data_dir):
+    """Spreadsheets export 1 as "1.0": every whole-number column reads it as 1, as Open and the API's rows do."""
+    for col, value in ((s.PROMO, "1.0"), (s.SALES, "5263.00"), (s.STORE, " 1 "), (s.OPEN, "1.0")):
+        set_cell(s.TRAIN_FILE, 2, col, value)(data_dir)
+    train = load_train(data_dir / s.TRAIN_FILE)
+    assert train.loc[0, [s.STORE, s.PROMO, s.SALES, s.OPEN]].tolist() == [1, 1, 5263, 1]
+    assert train[s.SALES].dtype == "int64"
+    rows = validate_rows(pd.DataFrame({s.STORE: ["1.0"], s.DAY_OF_WEEK: ["5.0"], s.DATE: ["2015-06-19"],
+                                       s.OPEN: ["1.0"], s.PROMO: ["1.0"], s.STATE_HOLIDAY: ["0"],
+                                       s.SCHOOL_HOLIDAY: ["0.0"]}))
+    assert rows.loc[0, [s.STORE, s.PROMO, s.OPEN]].tolist() == [1, 1, 1]

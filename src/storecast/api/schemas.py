@@ -26,7 +26,7 @@ MAX_ROWS = 10_000  # hard cap of one /predict batch; Settings.max_batch_rows may
 MAX_FORECAST_DAYS = 92
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII: \\d also matches "٢"
 
 
 def _iso_date_string(value: Any) -> Any:
