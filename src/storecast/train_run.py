@@ -71,9 +71,9 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
     which one it was. The file holds CPU tensors either way.
     """
     from storecast.artifacts.lstm import save_lstm
-    from storecast.models.lstm.dataset import DEC_FEATURES, ENC_FEATURES
+    from storecast.models.lstm.dataset import ENC_FEATURES
     from storecast.models.lstm.device import gpu_name
-    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, decoder_inputs
 
     cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
     cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {})})
@@ -89,6 +89,6 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
                          "seconds": round(seconds, 1), "epochs_run": len(model.history_),
                          "device": model.device_,
                          **({"gpu": gpu_name(model.device_)} if model.device_ == "cuda" else {})},
-            "features": {"encoder": list(ENC_FEATURES), "decoder": list(DEC_FEATURES)},
+            "features": {"encoder": list(ENC_FEATURES), "decoder": list(decoder_inputs(cfg))},
             "data_fingerprint": data_fingerprint(train)}
     return save_lstm(model, models_dir, card)

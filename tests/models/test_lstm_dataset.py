@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from storecast import schema as s
+from storecast.dates import to_days
 from storecast.models.lstm.analysis import autocorrelation, stationarity, transforms, write_analysis
 from storecast.models.lstm.dataset import (
+    CONTEXT_FEATURES,
     DEC_FEATURES,
     ENC_FEATURES,
     SalesScaler,
@@ -20,6 +22,8 @@ from storecast.models.lstm.dataset import (
     holiday_proximity,
     lookback_profile,
     make_windows,
+    promo_anchor,
+    schedule_context,
     season_profile,
     season_shift,
     store_profile,
@@ -226,3 +230,33 @@ def test_training_windows_carry_the_season_shift_served_rows_get(panel):
     days = panel.dates.values
     expected = season_shift(season, days[293:321][None, :], days[321:363][None, :])[0]
     np.testing.assert_allclose(seasonal["dec"][0, :, -1] - plain["dec"][0, :, -1], expected, atol=1e-6)
+
+
+def test_schedule_context_reads_the_promo_cycle_and_a_closure_from_the_stores_own_days():
+    days = to_days(pd.date_range("2015-06-01", periods=21).values)  # Monday 1 June .. Sunday 21 June
+    open_ = np.ones(21, dtype=bool)
+    open_[9:14] = False  # closed Wednesday 10 .. Sunday 14 June: a 5-day closure
+    promo = np.r_[np.ones(5), np.zeros(9), np.ones(5), np.zeros(2)]  # promo weeks 1 and 3, Monday..Friday
+    anchor = int(days[0])  # a promo Monday
+    ctx = schedule_context(np.full(21, 7), days, open_, promo, anchor)
+    got = dict(zip(CONTEXT_FEATURES, ctx.T * np.array([13, 30, 30, 30, 30])[:, None], strict=True))
+    np.testing.assert_allclose(got["promo_cycle_pos"][[0, 4, 5, 6, 7, 14, 20]], [0, 4, 5, 6, 7, 0, 6])
+    assert got["closure_ahead_days"][8] == pytest.approx(1) and got["closure_ahead_len"][8] == pytest.approx(5)
+    assert got["reopened_days"][14] == pytest.approx(1) and got["reopened_after_len"][14] == pytest.approx(5)
+    assert got["closure_ahead_days"][0] == pytest.approx(9)
+    # another store's rows, and the order of the rows, change nothing
+    other = schedule_context(np.r_[np.full(21, 7), np.full(21, 8)][::-1], np.r_[days, days][::-1],
+                             np.r_[open_, ~open_][::-1], np.r_[promo, promo][::-1], anchor)[::-1][:21]
+    np.testing.assert_array_equal(other, ctx)
+
+
+def test_training_windows_and_served_rows_get_the_same_context_inputs(panel):
+    scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+    anchor = promo_anchor(panel)
+    w = make_windows(panel, scaled, np.array([2]), np.array([320]), lookback=28, horizon=42, anchor=anchor)
+    assert w["dec"].shape[-1] == len(DEC_FEATURES) + len(CONTEXT_FEATURES)
+    days = np.arange(321, 363)
+    served = schedule_context(np.full(42, 3), to_days(panel.dates[days].values), panel.open[2, days] > 0,
+                              panel.promo[2, days], anchor)
+    is_open = panel.open[2, days] > 0
+    np.testing.assert_array_equal(w["dec"][0, is_open, len(DEC_FEATURES):], served[is_open])

@@ -156,3 +156,49 @@ def test_a_model_trained_on_other_inputs_is_refused_with_a_retrain_hint(model_pa
     old.with_suffix(".json").write_text(json.dumps(card))
     with pytest.raises(ArtifactError, match="other LSTM inputs.*storecast lstm train"):
         load_bundle(old)
+
+
+@pytest.fixture(scope="module")
+def context_model(dataset):
+    return LSTMForecaster(LSTMConfig(**{**QUICK.__dict__, "context": True})).fit(dataset.train, CUT)
+
+
+def test_with_the_schedule_context_a_stores_rows_alone_get_their_forecasts_in_a_batch(context_model, holdout):
+    """The context reads the store's own forecast days: its rows alone, shuffled or beside other stores agree."""
+    model = context_model
+    rows = holdout[holdout[s.OPEN] == 1].reset_index(drop=True)
+    batch = model.predict_open(rows)[0]
+    store = rows[s.STORE].iat[0]
+    mine = np.flatnonzero(rows[s.STORE].to_numpy() == store)
+    np.testing.assert_allclose(model.predict_open(rows.iloc[mine])[0], batch[mine], rtol=1e-5)
+    order = np.random.default_rng(0).permutation(len(rows))
+    np.testing.assert_allclose(model.predict_open(rows.iloc[order])[0], batch[order], rtol=1e-5)
+    # the closure ahead is read from the same store's rows: dropping a week of them changes its forecasts
+    week = rows[(rows[s.STORE] == store) & rows[s.DATE].between(CUT + pd.Timedelta(days=15),
+                                                                 CUT + pd.Timedelta(days=21))].index
+    fewer = rows.drop(index=week)
+    before = ((fewer[s.STORE] == store) & (fewer[s.DATE] <= CUT + pd.Timedelta(days=14))).to_numpy()
+    assert not np.allclose(model.predict_open(fewer)[0][before], batch[fewer.index[before]])
+
+
+def test_a_context_model_saves_loads_and_keeps_merged_requests_apart(context_model, holdout, tmp_path):
+    """The file records the context inputs and the promo phase; two requests merged by the API are read
+    as two schedules, so each gets what it gets alone."""
+    from storecast.artifacts.lstm import save_lstm
+    from storecast.data.request_rows import RequestRows
+    from storecast.models.lstm.forecaster import decoder_inputs
+
+    path = save_lstm(context_model, tmp_path, {"features": {"decoder": list(decoder_inputs(context_model.config))}})
+    bundle = load_bundle(path)
+    assert bundle.model.promo_anchor_ == context_model.promo_anchor_
+    rows = holdout[holdout[s.OPEN] == 1].reset_index(drop=True)
+    np.testing.assert_array_equal(predict_frame(bundle, rows)[s.SALES].to_numpy(), context_model.predict_open(rows)[0])
+    store = rows[s.STORE].iat[0]
+    full = rows[rows[s.STORE] == store].reset_index(drop=True)
+    gap = full[~full[s.DATE].between(CUT + pd.Timedelta(days=15), CUT + pd.Timedelta(days=21))]
+    a, b = RequestRows.from_frame(full), RequestRows.from_frame(gap)
+    merged = bundle.predict_open(RequestRows.concat([a, b]))[0]
+    np.testing.assert_allclose(merged, np.r_[bundle.predict_open(a)[0], bundle.predict_open(b)[0]], rtol=1e-6)
+    early = CUT + pd.Timedelta(days=14)  # the same days in both, before the week one request leaves out
+    assert not np.allclose(bundle.predict_open(a)[0][(full[s.DATE] <= early).to_numpy()],
+                           bundle.predict_open(b)[0][(gap[s.DATE] <= early).to_numpy()])

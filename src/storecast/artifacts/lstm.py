@@ -22,7 +22,7 @@ from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
-from storecast.models.lstm.dataset import DEC_FEATURES
+from storecast.models.lstm.dataset import CONTEXT_FEATURES, DEC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, torch_module
 from storecast.publish import package_versions, publish_model
 
@@ -50,7 +50,8 @@ class LSTMBundle:
     def predict_open(self, rows: RequestRows | pd.DataFrame, history: pd.DataFrame | None = None):
         """(point, lower, upper) Sales for open-day rows (the network reads them as a test-shaped frame)."""
         frame = rows.frame() if isinstance(rows, RequestRows) else rows
-        return self.model.predict_open(frame, history=history, level=self.level)
+        group = rows.group if isinstance(rows, RequestRows) else None
+        return self.model.predict_open(frame, history=history, level=self.level, group=group)
 
 
 def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:
@@ -90,9 +91,12 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     path = Path(path)
     card = verified_card(path, "an lstm model")
     inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
-    if inputs is not None and list(inputs) != list(DEC_FEATURES):
+    config = card.get("config")
+    context = isinstance(config, dict) and bool(config.get("context", False))
+    expected = DEC_FEATURES + (CONTEXT_FEATURES if context else ())
+    if inputs is not None and list(inputs) != list(expected):
         raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
-                            f"inputs; this storecast feeds {len(DEC_FEATURES)}): retrain it with "
+                            f"inputs; this storecast feeds {len(expected)}): retrain it with "
                             "`storecast lstm train`.")
     try:
         tensors = torch.load(path, weights_only=True, map_location="cpu")

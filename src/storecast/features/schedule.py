@@ -20,7 +20,7 @@ each (group, store) is its own schedule, as if each group were a separate input.
 
 from __future__ import annotations
 
-__all__ = ["StoreSchedule", "SCHEDULE_FEATURES", "closure_runs"]
+__all__ = ["StoreSchedule", "SCHEDULE_FEATURES", "closure_runs", "schedule_features", "schedule_ids"]
 
 import numpy as np
 import pandas as pd
@@ -115,40 +115,53 @@ class StoreSchedule(AddColumnsTransformer):
         return list(SCHEDULE_FEATURES)
 
     def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        days = to_days(X[s.DATE])
-        n, cap = len(days), int(self.cap)
-        out = {"closure_ahead_days": np.full(n, float(cap)), "closure_ahead_len": np.zeros(n),
-               "reopened_days": np.full(n, float(cap)), "reopened_after_len": np.zeros(n)}
-        if n < _MIN_CLOSURE:
-            return out  # too few rows to hold a closure of any store: every row has "no known event"
-        ids = np.asarray(X[s.STORE])
-        if s.SCHEDULE_GROUP in X:  # rows of merged requests: one schedule per (request, store)
-            ids = ids.astype(np.int64)
-            ids = np.asarray(X[s.SCHEDULE_GROUP], dtype=np.int64) * (int(ids.max()) + 1) + ids
-        store = pd.factorize(ids)[0].astype(np.int64)
-        open_ = numeric(X, s.OPEN) != 0  # NaN (unknown) counts as open, as predict_frame treats it
-        r_store, r_lo, r_hi = closure_runs(store, days, open_, int(self.max_closure))
-        if len(r_store) == 0:
-            return out
-        length = np.minimum(r_hi - r_lo + 1, cap).astype(float)
-        # one sorted key per (store, day) so one searchsorted finds each row's neighbours in its store
-        base = int(min(days.min(), r_lo.min())) - 1
-        width = int(max(days.max(), r_hi.max())) - base + 2
-        key = store * width + (days - base)
-        lo_key, hi_key = r_store * width + (r_lo - base), r_store * width + (r_hi - base)
-        nxt = np.searchsorted(lo_key, key, side="right")  # first closure starting after the day
-        has = nxt < len(lo_key)
-        nxt_c = np.minimum(nxt, len(lo_key) - 1)
-        has &= r_store[nxt_c] == store
-        ahead = np.where(has, r_lo[nxt_c] - days, cap)
-        out["closure_ahead_days"] = np.minimum(ahead, cap).astype(float)
-        out["closure_ahead_len"] = np.where(has & (ahead <= cap), length[nxt_c], 0.0)
-        # hi_key is sorted too: closures of one store do not overlap
-        prv = np.searchsorted(hi_key, key, side="left") - 1  # last closure ending before the day
-        has = prv >= 0
-        prv_c = np.maximum(prv, 0)
-        has &= r_store[prv_c] == store
-        since = np.where(has, days - r_hi[prv_c], cap)
-        out["reopened_days"] = np.minimum(since, cap).astype(float)
-        out["reopened_after_len"] = np.where(has & (since <= cap), length[prv_c], 0.0)
+        ids = schedule_ids(X[s.STORE], X.get(s.SCHEDULE_GROUP))
+        # NaN (unknown) counts as open, as predict_frame treats it
+        return schedule_features(ids, to_days(X[s.DATE]), numeric(X, s.OPEN) != 0, int(self.cap),
+                                 int(self.max_closure))
+
+
+def schedule_ids(store: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
+    """One id per schedule: the store, or (request, store) for the rows of merged requests (``group``)."""
+    ids = np.asarray(store)
+    if group is None or not len(ids):
+        return ids
+    ids = ids.astype(np.int64)
+    return np.asarray(group, dtype=np.int64) * (int(ids.max()) + 1) + ids
+
+
+def schedule_features(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, cap: int = 30,
+                      max_closure: int = 100) -> dict[str, np.ndarray]:
+    """`SCHEDULE_FEATURES` of rows given as schedule ids (a store, or a store within one request), days
+    since epoch and open flags: the one implementation the trees' step and the LSTM's decoder share."""
+    n = len(days)
+    out = {"closure_ahead_days": np.full(n, float(cap)), "closure_ahead_len": np.zeros(n),
+           "reopened_days": np.full(n, float(cap)), "reopened_after_len": np.zeros(n)}
+    if n < _MIN_CLOSURE:
+        return out  # too few rows to hold a closure of any store: every row has "no known event"
+    store = pd.factorize(np.asarray(ids))[0].astype(np.int64)
+    r_store, r_lo, r_hi = closure_runs(store, days, np.asarray(open_, dtype=bool), int(max_closure))
+    if len(r_store) == 0:
         return out
+    length = np.minimum(r_hi - r_lo + 1, cap).astype(float)
+    # one sorted key per (store, day) so one searchsorted finds each row's neighbours in its store
+    base = int(min(days.min(), r_lo.min())) - 1
+    width = int(max(days.max(), r_hi.max())) - base + 2
+    key = store * width + (days - base)
+    lo_key, hi_key = r_store * width + (r_lo - base), r_store * width + (r_hi - base)
+    nxt = np.searchsorted(lo_key, key, side="right")  # first closure starting after the day
+    has = nxt < len(lo_key)
+    nxt_c = np.minimum(nxt, len(lo_key) - 1)
+    has &= r_store[nxt_c] == store
+    ahead = np.where(has, r_lo[nxt_c] - days, cap)
+    out["closure_ahead_days"] = np.minimum(ahead, cap).astype(float)
+    out["closure_ahead_len"] = np.where(has & (ahead <= cap), length[nxt_c], 0.0)
+    # hi_key is sorted too: closures of one store do not overlap
+    prv = np.searchsorted(hi_key, key, side="left") - 1  # last closure ending before the day
+    has = prv >= 0
+    prv_c = np.maximum(prv, 0)
+    has &= r_store[prv_c] == store
+    since = np.where(has, days - r_hi[prv_c], cap)
+    out["reopened_days"] = np.minimum(since, cap).astype(float)
+    out["reopened_after_len"] = np.where(has & (since <= cap), length[prv_c], 0.0)
+    return out

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 __all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "lookback_profile",
            "profile_level", "holiday_proximity", "season_profile", "season_shift", "store_profile",
-           "empty_window_level", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX"]
+           "empty_window_level", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES",
+           "promo_anchor", "schedule_context"]
 
 from dataclasses import dataclass
 
@@ -25,6 +26,10 @@ from storecast.dates import from_days, to_days
 ENC_FEATURES = ("sales", "open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos")
 DEC_FEATURES = ("open", "promo", "state_holiday", "school_holiday", "dow_sin", "dow_cos", "doy_sin", "doy_cos",
                 "christmas_run_up", "holiday_ahead", "holiday_behind", "step", "lookback_level")
+# with ``LSTMConfig.context``: appended after DEC_FEATURES (the trees' promo cycle and schedule context)
+CONTEXT_FEATURES = ("promo_cycle_pos", "closure_ahead_days", "closure_ahead_len", "reopened_days",
+                    "reopened_after_len")
+CONTEXT_CAP = 30  # days, as the trees' StoreSchedule
 HOLIDAY_CAP = 7  # days: stores shift sales into the week around a closing public holiday
 # the network predicts a correction to this input (a seasonal-naive level), see `lookback_profile`
 LEVEL_INDEX = DEC_FEATURES.index("lookback_level")
@@ -181,6 +186,38 @@ def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, prom
                     holiday_proximity(dates, states), step, horizon, level)
 
 
+def promo_anchor(panel: Panel) -> int:
+    """Latest Monday (days since epoch) on which most stores ran a promo: the phase of the 14-day cycle."""
+    from storecast.dates import weekday
+
+    days = to_days(panel.dates.values)
+    share = panel.promo.mean(axis=0)
+    hits = days[(weekday(days) == 0) & (share > 0.5)]
+    return int(hits.max()) if len(hits) else int(days[weekday(days) == 0].max())
+
+
+def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
+                     anchor: int) -> np.ndarray:
+    """(N, len(CONTEXT_FEATURES)) scaled to 0..1: the position in the promo cycle (the row's own flag on
+    weekdays, the learned phase on weekends) and the trees' schedule context read from the open rows of
+    the same ``ids`` (a store's forecast days), the same function at fit and at forecast time."""
+    from storecast.dates import weekday
+    from storecast.features.schedule import SCHEDULE_FEATURES, schedule_features
+
+    days = np.asarray(days, dtype=np.int64)
+    dow = weekday(days)
+    pos = ((days - anchor) % 14).astype(np.float64)
+    week = dow <= 4
+    pos[week] = dow[week] + 7 * (1 - np.asarray(promo, dtype=np.float64)[week])
+    out = np.zeros((len(days), len(CONTEXT_FEATURES)), dtype=np.float32)
+    out[:, 0] = pos / 13
+    sel = np.asarray(open_, dtype=bool)
+    sched = schedule_features(np.asarray(ids)[sel], days[sel], np.ones(int(sel.sum()), dtype=bool), CONTEXT_CAP)
+    for j, name in enumerate(SCHEDULE_FEATURES, start=1):
+        out[sel, j] = sched[name] / CONTEXT_CAP
+    return out
+
+
 def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
     """(B, 7, 2) mean scaled sales per (day of week, promo) over each look-back window.
 
@@ -311,7 +348,8 @@ def season_shift(season: np.ndarray | None, lookback_dates, target_dates) -> np.
 
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
                  lookback: int, horizon: int, holiday: np.ndarray | None = None,
-                 season: np.ndarray | None = None, profiles: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                 season: np.ndarray | None = None, profiles: np.ndarray | None = None,
+                 anchor: int | None = None) -> dict[str, np.ndarray]:
     """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
 
     ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None);
@@ -341,6 +379,11 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
                                                                                        len(panel.dates), 2))
     dec = _decoder(_calendar(panel.dates)[t], panel.open[si, t], panel.promo[si, t], panel.state_holiday[si, t],
                    panel.school_holiday[si, t], holiday[si, t], np.broadcast_to(steps, t.shape), horizon, level)
+    if anchor is not None:  # the context inputs, read from each window's own forecast days
+        ids = np.broadcast_to(np.arange(len(origins))[:, None], t.shape).ravel()
+        ctx = schedule_context(ids, to_days(days[t.ravel()]), panel.open[si, t].ravel() > 0,
+                               panel.promo[si, t].ravel(), anchor)
+        dec = np.concatenate([dec, ctx.reshape(t.shape + (ctx.shape[-1],))], axis=-1)
     target = scaled[si, t]
     return {
         "enc": enc, "dec": dec, "target": np.nan_to_num(target, nan=0.0).astype(np.float32),

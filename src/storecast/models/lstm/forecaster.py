@@ -8,7 +8,7 @@ fitting *and* saving is ``storecast.train_run.train_lstm_bundle``.
 
 from __future__ import annotations
 
-__all__ = ["LSTMConfig", "LSTMForecaster", "require_torch", "torch_module"]
+__all__ = ["LSTMConfig", "LSTMForecaster", "decoder_inputs", "require_torch", "torch_module"]
 
 import logging
 from collections.abc import Callable
@@ -19,8 +19,11 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.dates import to_days
 from storecast.errors import ContractProblem, DataContractError, NotFittedError
+from storecast.features.schedule import schedule_ids
 from storecast.models.lstm.dataset import (
+    CONTEXT_FEATURES,
     DEC_FEATURES,
     ENC_FEATURES,
     LEVEL_INDEX,
@@ -33,6 +36,8 @@ from storecast.models.lstm.dataset import (
     lookback_profile,
     make_windows,
     profile_level,
+    promo_anchor,
+    schedule_context,
     season_profile,
     season_shift,
     store_profile,
@@ -95,11 +100,18 @@ class LSTMConfig:
     # "cpu" (default: the tests and a CPU build of torch), "cuda", or "auto" (cuda when torch sees a GPU);
     # where the fit runs, not a property of the model: the file is the same either way
     device: str = "cpu"
+    # the promo-cycle position and the store's schedule context (CONTEXT_FEATURES) as decoder inputs
+    context: bool = False
 
     def __post_init__(self) -> None:
         from storecast.models.lstm.device import check_device_name
 
         check_device_name(self.device)
+
+
+def decoder_inputs(config: LSTMConfig) -> tuple[str, ...]:
+    """The known-future inputs a network of ``config`` reads per day, in order (the card records them)."""
+    return DEC_FEATURES + (CONTEXT_FEATURES if config.context else ())
 
 
 @dataclass
@@ -137,7 +149,8 @@ class LSTMForecaster:
         self.scaler_ = SalesScaler().fit(panel.log_sales[:, : T - cfg.horizon])
         scaled = self.scaler_.transform(panel.log_sales)
         S = len(panel.stores)
-        self.net_ = SalesNet(S, len(ENC_FEATURES), len(DEC_FEATURES), cfg.hidden, cfg.emb, LEVEL_INDEX)
+        self.promo_anchor_ = promo_anchor(panel) if cfg.context else None
+        self.net_ = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg)), cfg.hidden, cfg.emb, LEVEL_INDEX)
         all_stores = np.arange(S)
         self.states_ = _store_states(panel.stores, store)
         holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
@@ -146,14 +159,15 @@ class LSTMForecaster:
         at_store_mean = float(self.scaler_.scaler_.min_[0])  # the scaled value of a day at its store's mean
         self.store_profile_: np.ndarray | None = store_profile(panel, scaled, T - cfg.horizon, at_store_mean)
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
-                                         cfg.lookback, cfg.horizon, holiday, self.season_, self.store_profile_))
+                                         cfg.lookback, cfg.horizon, holiday, self.season_, self.store_profile_,
+                                         self.promo_anchor_))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
         def draw_epoch():
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
             batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
-                                               self.season_, self.store_profile_))
+                                               self.season_, self.store_profile_, self.promo_anchor_))
             return batch, torch.from_numpy(rng.permutation(len(stores)))
 
         self.history_ = train_with_early_stopping(
@@ -205,8 +219,12 @@ class LSTMForecaster:
         }
 
     def predict_open(self, rows: pd.DataFrame, history: pd.DataFrame | None = None,
-                     level: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(point, lower, upper) Sales for open-day rows within the horizon after the cut."""
+                     level: float = 0.8, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) Sales for open-day rows within the horizon after the cut.
+
+        With ``config.context`` a row's schedule context is read from the rows of its own store, within
+        its own request when ``group`` numbers the requests merged into ``rows`` (as the trees read it).
+        """
         torch = torch_module()
         if not hasattr(self, "net_"):
             raise NotFittedError("LSTMForecaster is not fitted: call fit() or load a model file.")
@@ -246,6 +264,11 @@ class LSTMForecaster:
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
             rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon, base,
             self.states_[store_index])
+        anchor = getattr(self, "promo_anchor_", None)
+        if anchor is not None:
+            ctx = schedule_context(schedule_ids(rows[s.STORE].to_numpy(), group), to_days(rows[s.DATE].to_numpy()),
+                                   rows[s.OPEN].to_numpy() != 0, promo, anchor)
+            dec = np.concatenate([dec, ctx], axis=-1)
         device = getattr(self, "device_", "cpu")
         with torch.no_grad():
             states = self.net_.encode(torch.from_numpy(windows).to(device),
@@ -288,6 +311,8 @@ class LSTMForecaster:
             out["season"] = torch.from_numpy(self.season_)
         if self.store_profile_ is not None:
             out["store_profile"] = torch.from_numpy(self.store_profile_)
+        if getattr(self, "promo_anchor_", None) is not None:
+            out["promo_anchor"] = torch.tensor([self.promo_anchor_], dtype=torch.int64)
         return out
 
     @classmethod
@@ -297,7 +322,8 @@ class LSTMForecaster:
 
         from storecast.models.lstm.net import SalesNet
 
-        cfg = card["config"]
+        # a card written before the context inputs existed has no "context": its network never had them
+        cfg = {"context": False, **card["config"]}
         self = cls(LSTMConfig(**{**cfg, "levels": tuple(cfg["levels"])}))
         self.stores_ = tensors["stores"].numpy()
         self.last_window_ = tensors["last_window"].numpy()
@@ -306,8 +332,9 @@ class LSTMForecaster:
         self.scaler_.scaler_ = MinMaxScaler(feature_range=(-1, 1))
         self.scaler_.scaler_.scale_ = tensors["scale"].numpy()[:1]
         self.scaler_.scaler_.min_ = tensors["scale"].numpy()[1:]
-        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(DEC_FEATURES), cfg["hidden"], cfg["emb"],
-                             LEVEL_INDEX)
+        self.promo_anchor_ = int(tensors["promo_anchor"][0]) if cfg["context"] else None
+        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(decoder_inputs(self.config)), cfg["hidden"],
+                             cfg["emb"], LEVEL_INDEX)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.season_ = tensors["season"].numpy() if "season" in tensors else None
         # a model saved before the store profiles existed keeps its old fallback (scaled 0)
