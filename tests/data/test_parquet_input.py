@@ -114,3 +114,25 @@ def test_predict_never_writes_over_a_parquet_input(run_main, chain, model_path, 
                             "--out", str(data / "test.parquet"))
     assert code == 2 and "input" in err
     assert (data / "test.parquet").read_bytes() == before
+
+
+def test_text_columns_in_a_parquet_file_follow_the_csv_rules(chain, tmp_path):
+    """Sales written as text: Unicode digits and "1_0" are refused, "12.0" is 12; a Date "2015-1-2" is refused."""
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    df[s.SALES] = df[s.SALES].astype(str)
+    df[s.DATE] = df[s.DATE].dt.strftime("%Y-%m-%d")
+    good_date = df.loc[5, s.DATE]
+    df.loc[2, s.SALES] = "\u0661\u0662"  # row 3
+    df.loc[3, s.SALES] = "1_0"  # row 4
+    df.loc[4, s.SALES] = "12.0"  # row 5: accepted
+    df.loc[5, s.DATE] = "2015-1-2"  # row 6
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_train(data / "train")
+    assert [(p.file, p.column) for p in err.value.problems] == [
+        (f"{part}, row 3", s.SALES), (f"{part}, row 4", s.SALES), (f"{part}, row 6", s.DATE)]
+    df.loc[[2, 3], s.SALES], df.loc[5, s.DATE] = "7", good_date
+    df.to_parquet(part, index=False)
+    assert load_train(part)[s.SALES].iloc[4] == 12

@@ -40,12 +40,14 @@ def _not_iso_text(text: pd.Series) -> np.ndarray:
     return (~plain & text.notna()).to_numpy()
 
 
-def parse_dates(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def parse_dates(text: pd.Series, iso_length: bool = False) -> tuple[pd.Series, np.ndarray]:
     """``YYYY-MM-DD`` text -> datetime64[ns] and the mask of cells that do not parse or lie out of range.
 
     Never raises on a far date: the text is parsed at a resolution that holds it, checked against the
     range, and only in-range dates are cast to nanoseconds (bad cells become NaT).
     """
     values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = values.isna().to_numpy() | out_of_range(values) | _not_iso_text(text)
+    bad = values.isna().to_numpy() | out_of_range(values)
+    if not iso_length:  # unless the reader knows every cell to be 10 ASCII characters (parquet)
+        bad |= _not_iso_text(text)
     return values.where(~bad).astype("datetime64[ns]"), bad

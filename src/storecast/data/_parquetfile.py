@@ -54,8 +54,13 @@ def parquet_columns(path: Path) -> list[str]:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from None
 
 
-def _text(col: pd.Series) -> pd.Series:
-    """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN."""
+def _text(col: pd.Series) -> tuple[pd.Series, bool, bool]:
+    """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN.
+
+    Also says whether every value is plain ASCII without "_", and whether every value is ASCII of 10
+    characters (as YYYY-MM-DD is), checked on the distinct values: cheap here, where a per-cell check of
+    an object column would cost more than parsing it (data.contract and data._dates use the answers).
+    """
     codes, uniques = pd.factorize(col)
     if isinstance(uniques, pd.DatetimeIndex):
         text = list(uniques.strftime("%Y-%m-%d"))
@@ -66,7 +71,9 @@ def _text(col: pd.Series) -> pd.Series:
     else:
         text = [str(v) for v in uniques]
     values = np.array([*text, None], dtype=object)  # code -1 (missing) takes the last entry
-    return pd.Series(values[codes], index=col.index, dtype=object)
+    plain = all(t.isascii() and "_" not in t for t in text)
+    iso_long = all(t.isascii() and len(t) == 10 for t in text)
+    return pd.Series(values[codes], index=col.index, dtype=object), plain, iso_long
 
 
 def read_parquet_text_frame(path: Path, kind: str,
@@ -102,8 +109,11 @@ def read_parquet_text_frame(path: Path, kind: str,
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     frame = table.to_pandas()
-    raw = pd.DataFrame({c: _text(frame[c]) for c in frame.columns})
+    columns = {c: _text(frame[c]) for c in frame.columns}
+    raw = pd.DataFrame({c: text for c, (text, _, _) in columns.items()})
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
+    raw.attrs["plain_text"] = tuple(c for c, (_, plain, _) in columns.items() if plain)
+    raw.attrs["iso_length_text"] = tuple(c for c, (_, _, iso) in columns.items() if iso)
     return raw, []
 
 

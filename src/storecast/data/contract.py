@@ -150,10 +150,15 @@ def _plain_ascii(text: pd.Series) -> bool:
         text.str.contains("_", regex=False).fillna(False).any())
 
 
-def _parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, np.ndarray | None]:
-    """Parse one text column to ``dtype``; return the values and the mask of cells that do not parse."""
+def _parse_column(text: pd.Series, dtype: str, plain: bool | None = None,
+                  iso_length: bool | None = None) -> tuple[pd.Series, np.ndarray | None]:
+    """Parse one text column to ``dtype``; return the values and the mask of cells that do not parse.
+
+    ``plain`` and ``iso_length`` are what the reader already knows of the column from its distinct values
+    (parquet): ASCII without "_", and ASCII of 10 characters; None checks it here, per cell.
+    """
     if dtype == "int64":
-        if _plain_ascii(text):
+        if _plain_ascii(text) if plain is None else plain:
             try:
                 return text.astype("int64"), None  # the happy path: one vectorised cast
             except (ValueError, TypeError, OverflowError):
@@ -166,7 +171,7 @@ def _parse_column(text: pd.Series, dtype: str) -> tuple[pd.Series, np.ndarray | 
         values = pd.to_numeric(text, errors="coerce").astype("float64")
         return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy()
     if dtype.startswith("datetime"):
-        return parse_dates(text)
+        return parse_dates(text, iso_length=bool(iso_length))
     return text, None  # text columns: their values are checked by the VALUES schema
 
 
@@ -179,8 +184,10 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     """
     parsed, bad_cells, n_bad = {}, [], 0
     bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
+    plain, iso = raw.attrs.get("plain_text"), raw.attrs.get("iso_length_text")  # the parquet reader's answers
     for col, spec in TYPES[name].columns.items():
-        parsed[col], bad = _parse_column(raw[col], str(spec.dtype))
+        parsed[col], bad = _parse_column(raw[col], str(spec.dtype), None if plain is None else col in plain,
+                                         None if iso is None else col in iso)
         if bad is not None and bad.any():
             n_bad += int(bad.sum())
             bad_rows |= bad
