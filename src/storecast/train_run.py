@@ -89,6 +89,6 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
                          "seconds": round(seconds, 1), "epochs_run": len(model.history_),
                          "device": model.device_,
                          **({"gpu": gpu_name(model.device_)} if model.device_ == "cuda" else {})},
-            "features": {"encoder": list(ENC_FEATURES), "decoder": list(decoder_inputs(cfg))},
+            "features": {"encoder": list(ENC_FEATURES), "decoder": list(decoder_inputs(cfg.context))},
             "data_fingerprint": data_fingerprint(train)}
     return save_lstm(model, models_dir, card)

@@ -188,7 +188,7 @@ def test_a_context_model_saves_loads_and_keeps_merged_requests_apart(context_mod
     from storecast.data.request_rows import RequestRows
     from storecast.models.lstm.forecaster import decoder_inputs
 
-    path = save_lstm(context_model, tmp_path, {"features": {"decoder": list(decoder_inputs(context_model.config))}})
+    path = save_lstm(context_model, tmp_path, {"features": {"decoder": list(decoder_inputs(True))}})
     bundle = load_bundle(path)
     assert bundle.model.promo_anchor_ == context_model.promo_anchor_
     rows = holdout[holdout[s.OPEN] == 1].reset_index(drop=True)

@@ -22,8 +22,7 @@ from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
-from storecast.models.lstm.dataset import CONTEXT_FEATURES, DEC_FEATURES
-from storecast.models.lstm.forecaster import LSTMForecaster, torch_module
+from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
 from storecast.publish import package_versions, publish_model
 
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
@@ -93,7 +92,7 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
     config = card.get("config")
     context = isinstance(config, dict) and bool(config.get("context", False))
-    expected = DEC_FEATURES + (CONTEXT_FEATURES if context else ())
+    expected = decoder_inputs(context)
     if inputs is not None and list(inputs) != list(expected):
         raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
                             f"inputs; this storecast feeds {len(expected)}): retrain it with "

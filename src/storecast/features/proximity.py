@@ -12,7 +12,8 @@ corrected by the row's own Promo flag; and the state's school breaks (``features
 
 from __future__ import annotations
 
-__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "days_to_and_since", "holiday_days"]
+__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "days_to_and_since", "holiday_days", "promo_anchor",
+           "promo_cycle_position"]
 
 from functools import lru_cache
 
@@ -76,6 +77,31 @@ def _count_in(days_lo: np.ndarray, events: np.ndarray) -> np.ndarray:
     return (np.searchsorted(events, days_lo + 7) - np.searchsorted(events, days_lo)).astype(float)
 
 
+def promo_anchor(days: np.ndarray, promo: np.ndarray | None) -> int:
+    """Latest Monday (days since epoch) on which most rows ran a promo: the phase the next weeks continue.
+
+    ``days`` and ``promo`` are per row (the trees' fit rows, or every cell of the LSTM's store x day panel).
+    """
+    monday = weekday(days) == 0
+    if promo is not None and monday.any():
+        share = pd.Series(promo[monday]).groupby(days[monday]).mean()
+        hits = share.index[share.to_numpy() > 0.5]
+        if len(hits):
+            return int(hits.max())
+    return int(monday_on_or_before(days.max()))  # no promo seen: any Monday
+
+
+def promo_cycle_position(days: np.ndarray, anchor: int, promo: np.ndarray | None) -> np.ndarray:
+    """Position 0..13 in the 14-day promo cycle (0 = the Monday a promo week starts): the phase learned
+    from ``anchor``, overridden on weekdays by the row's own Promo flag where it is known."""
+    pos = ((days - anchor) % 14).astype(float)
+    if promo is not None:
+        day = weekday(days)  # 0 = Monday
+        known = (day <= 4) & ~np.isnan(promo)
+        pos[known] = day[known] + 7 * (1 - promo[known])
+    return pos
+
+
 class ScheduleProximity(AddColumnsTransformer):
     """Add distances to the holidays and promo starts that a planner knows weeks ahead.
 
@@ -115,14 +141,7 @@ class ScheduleProximity(AddColumnsTransformer):
     @staticmethod
     def _promo_anchor(X: dict[str, np.ndarray], days: np.ndarray) -> int:
         """Latest Monday on which most fit rows ran a promo: the phase the next weeks continue."""
-        monday = weekday(days) == 0
-        if s.PROMO in X and monday.any():
-            promo = numeric(X, s.PROMO)
-            share = pd.Series(promo[monday]).groupby(days[monday]).mean()
-            hits = share.index[share.to_numpy() > 0.5]
-            if len(hits):
-                return int(hits.max())
-        return int(monday_on_or_before(days.max()))  # no promo seen: any Monday
+        return promo_anchor(days, numeric(X, s.PROMO) if s.PROMO in X else None)
 
     def _calendar(self, state: str, first_year: int, last_year: int) -> np.ndarray:
         """Holiday days of ``state`` covering ``first_year - 1 .. last_year + 1``."""
@@ -162,13 +181,7 @@ class ScheduleProximity(AddColumnsTransformer):
         # Signed days from the nearest Rosenmontag, clipped: -3 is Weiberfastnacht, 0 Rosenmontag.
         before, after = days_to_and_since(days, east + _ROSENMONTAG, int(self.cap))
         out["carnival_offset"] = np.where(before < after, -before, after)  # far from both: +cap
-        # Position in the 14-day promo cycle: learned phase, overridden on weekdays by the row's flag.
-        pos = ((days - self.promo_anchor_) % 14).astype(float)
-        if s.PROMO in X:
-            promo = numeric(X, s.PROMO)
-            weekday = parts["day_of_week"] <= 5
-            known = weekday & ~np.isnan(promo)
-            pos[known] = (parts["day_of_week"][known] - 1) + 7 * (1 - promo[known])
+        pos = promo_cycle_position(days, self.promo_anchor_, numeric(X, s.PROMO) if s.PROMO in X else None)
         out["promo_cycle_pos"] = pos
         out["promo_next_start"] = 14 - pos
         return out

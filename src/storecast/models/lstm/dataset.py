@@ -187,30 +187,24 @@ def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, prom
 
 
 def promo_anchor(panel: Panel) -> int:
-    """Latest Monday (days since epoch) on which most stores ran a promo: the phase of the 14-day cycle."""
-    from storecast.dates import weekday
+    """The trees' promo phase (`features.proximity.promo_anchor`) over every cell of the panel."""
+    from storecast.features.proximity import promo_anchor as anchor_of_rows
 
-    days = to_days(panel.dates.values)
-    share = panel.promo.mean(axis=0)
-    hits = days[(weekday(days) == 0) & (share > 0.5)]
-    return int(hits.max()) if len(hits) else int(days[weekday(days) == 0].max())
+    days = np.broadcast_to(to_days(panel.dates.values), panel.promo.shape)
+    return anchor_of_rows(days.ravel(), panel.promo.ravel().astype(np.float64))
 
 
 def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
                      anchor: int) -> np.ndarray:
     """(N, len(CONTEXT_FEATURES)) scaled to 0..1: the position in the promo cycle (the row's own flag on
     weekdays, the learned phase on weekends) and the trees' schedule context read from the open rows of
-    the same ``ids`` (a store's forecast days), the same function at fit and at forecast time."""
-    from storecast.dates import weekday
+    the same ``ids`` (a store's forecast days), the same functions at fit and at forecast time."""
+    from storecast.features.proximity import promo_cycle_position
     from storecast.features.schedule import SCHEDULE_FEATURES, schedule_features
 
     days = np.asarray(days, dtype=np.int64)
-    dow = weekday(days)
-    pos = ((days - anchor) % 14).astype(np.float64)
-    week = dow <= 4
-    pos[week] = dow[week] + 7 * (1 - np.asarray(promo, dtype=np.float64)[week])
     out = np.zeros((len(days), len(CONTEXT_FEATURES)), dtype=np.float32)
-    out[:, 0] = pos / 13
+    out[:, 0] = promo_cycle_position(days, anchor, np.asarray(promo, dtype=np.float64)) / 13
     sel = np.asarray(open_, dtype=bool)
     sched = schedule_features(np.asarray(ids)[sel], days[sel], np.ones(int(sel.sum()), dtype=bool), CONTEXT_CAP)
     for j, name in enumerate(SCHEDULE_FEATURES, start=1):

@@ -109,9 +109,10 @@ class LSTMConfig:
         check_device_name(self.device)
 
 
-def decoder_inputs(config: LSTMConfig) -> tuple[str, ...]:
-    """The known-future inputs a network of ``config`` reads per day, in order (the card records them)."""
-    return DEC_FEATURES + (CONTEXT_FEATURES if config.context else ())
+def decoder_inputs(context: bool) -> tuple[str, ...]:
+    """The known-future inputs a network reads per day, in order (the card records them, the file check
+    compares them): ``context`` is ``LSTMConfig.context``."""
+    return DEC_FEATURES + (CONTEXT_FEATURES if context else ())
 
 
 @dataclass
@@ -150,7 +151,7 @@ class LSTMForecaster:
         scaled = self.scaler_.transform(panel.log_sales)
         S = len(panel.stores)
         self.promo_anchor_ = promo_anchor(panel) if cfg.context else None
-        self.net_ = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg)), cfg.hidden, cfg.emb, LEVEL_INDEX)
+        self.net_ = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg.context)), cfg.hidden, cfg.emb, LEVEL_INDEX)
         all_stores = np.arange(S)
         self.states_ = _store_states(panel.stores, store)
         holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
@@ -333,8 +334,8 @@ class LSTMForecaster:
         self.scaler_.scaler_.scale_ = tensors["scale"].numpy()[:1]
         self.scaler_.scaler_.min_ = tensors["scale"].numpy()[1:]
         self.promo_anchor_ = int(tensors["promo_anchor"][0]) if cfg["context"] else None
-        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(decoder_inputs(self.config)), cfg["hidden"],
-                             cfg["emb"], LEVEL_INDEX)
+        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(decoder_inputs(cfg["context"])),
+                             cfg["hidden"], cfg["emb"], LEVEL_INDEX)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.season_ = tensors["season"].numpy() if "season" in tensors else None
         # a model saved before the store profiles existed keeps its old fallback (scaled 0)
