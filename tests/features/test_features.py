@@ -9,12 +9,13 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from storecast import schema as s
+from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import DataContractError
 from storecast.features import FeatureColumns, as_columns
 from storecast.features.build import FEATURES, make_preprocessor, merge_store
 from storecast.features.calendar import CalendarFeatures, _holiday_codes, date_parts
 from storecast.features.history import StoreHistory
-from storecast.features.proximity import ScheduleProximity
+from storecast.features.proximity import ScheduleProximity, latest_promo_monday, promo_anchor
 from storecast.features.store import StoreAttributes
 from storecast.models.training import training_rows
 from trees_support import get_dataset
@@ -93,6 +94,23 @@ def test_proximity_counts_days_to_known_holidays(fit_rows):
     assert out["holiday_before"][1] == 0  # Christmas Day is a public holiday everywhere
     assert out["easter_before"][3] == 2  # Good Friday 2015-04-03, Easter Sunday 04-05
     assert out["promo_cycle_pos"][2] == 0  # Monday with Promo=1 starts a promo week
+
+
+def test_promo_phase_from_rows_equals_the_phase_from_per_monday_counts(fit_rows):
+    """The Dask engine sums per-Monday promo counts over its parts; the phase must be the local one."""
+    _, X, _, _ = fit_rows
+    days = to_days(X[s.DATE])
+    promo = X[s.PROMO].to_numpy(dtype=float)
+    monday = weekday(days) == 0
+    counts = pd.DataFrame({"day": days[monday], "promo": promo[monday]}).groupby("day")["promo"].agg(["sum", "count"])
+    from_counts = latest_promo_monday(counts.index.to_numpy(), (counts["sum"] / counts["count"]).to_numpy(),
+                                      int(days.max()))
+    anchor = promo_anchor(days, promo)
+    assert from_counts == anchor
+    assert weekday(np.array([anchor]))[0] == 0 and promo[days == anchor].mean() > 0.5
+    # no Monday ran a promo: the Monday on or before the last day
+    last = int(days.max())
+    assert latest_promo_monday(counts.index.to_numpy(), np.zeros(len(counts)), last) == monday_on_or_before(last)
 
 
 def test_promo2_and_competition_features():

@@ -19,11 +19,12 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data.contract import data_file, load_train, train_parts
-from storecast.dates import monday_on_or_before, to_days, weekday
+from storecast.dates import to_days, weekday
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features import as_columns
 from storecast.features.build import make_preprocessor, merge_store
 from storecast.features.history import StoreHistory
+from storecast.features.proximity import latest_promo_monday
 from storecast.models.training import training_days, training_rows
 
 _HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_")
@@ -118,12 +119,6 @@ def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, co
     return merge_store(daily, store)[columns]
 
 
-def _promo_anchor(promo: pd.DataFrame, last: int) -> int:
-    """``ScheduleProximity._promo_anchor`` from per-Monday counts: the latest Monday most rows ran a promo."""
-    hits = promo.index[(promo["sum"] / promo["count"]).to_numpy() > 0.5]
-    return int(hits.max()) if len(hits) else int(monday_on_or_before(last))
-
-
 def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp):
     """Fit ``make_preprocessor()`` on the rows up to ``last`` of every partition; return it and the stage facts.
 
@@ -144,7 +139,9 @@ def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timesta
     promo = pd.concat([x["promo"] for x in summaries]).groupby(level=0).sum()
     skeleton = _skeleton(np.sort(stores), first, last_day, store, summaries[0]["columns"])
     prep = make_preprocessor().fit(skeleton, np.ones(len(skeleton)))
-    prep.named_steps["proximity"].promo_anchor_ = _promo_anchor(promo, last_day)
+    # the local rule (`features.proximity.promo_anchor`) from the per-Monday counts summed over the parts
+    prep.named_steps["proximity"].promo_anchor_ = latest_promo_monday(
+        promo.index.to_numpy(), (promo["sum"] / promo["count"]).to_numpy(), last_day)
     head = client.scatter(prep[:-2], broadcast=True)
     found = [h for h in client.gather(client.map(_history, parts, store=store_f, last=last, head=head,
                                                  last_day=last_day)) if h is not None]

@@ -13,7 +13,7 @@ corrected by the row's own Promo flag; and the state's school breaks (``features
 from __future__ import annotations
 
 __all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "days_to_and_since", "holiday_days", "promo_anchor",
-           "promo_cycle_position"]
+           "latest_promo_monday", "promo_cycle_position"]
 
 from functools import lru_cache
 
@@ -83,12 +83,19 @@ def promo_anchor(days: np.ndarray, promo: np.ndarray | None) -> int:
     ``days`` and ``promo`` are per row (the trees' fit rows, or every cell of the LSTM's store x day panel).
     """
     monday = weekday(days) == 0
-    if promo is not None and monday.any():
-        share = pd.Series(promo[monday]).groupby(days[monday]).mean()
-        hits = share.index[share.to_numpy() > 0.5]
-        if len(hits):
-            return int(hits.max())
-    return int(monday_on_or_before(days.max()))  # no promo seen: any Monday
+    if promo is None or not monday.any():
+        return int(monday_on_or_before(days.max()))  # no promo seen: any Monday
+    share = pd.Series(promo[monday]).groupby(days[monday]).mean()
+    return latest_promo_monday(share.index.to_numpy(), share.to_numpy(), int(days.max()))
+
+
+def latest_promo_monday(mondays: np.ndarray, promo_share: np.ndarray, last_day: int) -> int:
+    """`promo_anchor` from each Monday's share of rows on promo (the Dask engine sums per-worker counts).
+
+    The latest Monday with a share above one half; with none, the Monday on or before ``last_day``.
+    """
+    hits = np.asarray(mondays)[np.asarray(promo_share) > 0.5]
+    return int(hits.max()) if len(hits) else int(monday_on_or_before(last_day))
 
 
 def promo_cycle_position(days: np.ndarray, anchor: int, promo: np.ndarray | None) -> np.ndarray:
