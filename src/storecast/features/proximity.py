@@ -83,9 +83,8 @@ def promo_anchor(days: np.ndarray, promo: np.ndarray | None) -> int:
     ``days`` and ``promo`` are per row (the trees' fit rows, or every cell of the LSTM's store x day panel).
     """
     monday = weekday(days) == 0
-    if promo is None or not monday.any():
-        return int(monday_on_or_before(days.max()))  # no promo seen: any Monday
-    share = pd.Series(promo[monday]).groupby(days[monday]).mean()
+    flags = np.zeros(len(days)) if promo is None else promo  # no promo seen: latest_promo_monday's fallback
+    share = pd.Series(flags[monday]).groupby(days[monday]).mean()
     return latest_promo_monday(share.index.to_numpy(), share.to_numpy(), int(days.max()))
 
 

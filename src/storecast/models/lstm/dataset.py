@@ -187,11 +187,18 @@ def future_features(dates: pd.DatetimeIndex | pd.Series, open_: np.ndarray, prom
 
 
 def promo_anchor(panel: Panel) -> int:
-    """The trees' promo phase (`features.proximity.promo_anchor`) over every cell of the panel."""
-    from storecast.features.proximity import promo_anchor as anchor_of_rows
+    """The trees' promo phase (`features.proximity.promo_anchor`) over every cell of the panel.
 
-    days = np.broadcast_to(to_days(panel.dates.values), panel.promo.shape)
-    return anchor_of_rows(days.ravel(), panel.promo.ravel().astype(np.float64))
+    Each Monday's share of stores on promo is a column mean of the panel (its cells are 0/1, missing ones 0),
+    so the rule needs no per-cell frame.
+    """
+    from storecast.dates import weekday
+    from storecast.features.proximity import latest_promo_monday
+
+    days = to_days(panel.dates.values)
+    monday = weekday(days) == 0
+    share = panel.promo[:, monday].mean(axis=0, dtype=np.float64)
+    return latest_promo_monday(days[monday], share, int(days.max()))
 
 
 def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
