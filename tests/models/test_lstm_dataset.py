@@ -17,9 +17,12 @@ from storecast.models.lstm.dataset import (
     ENC_FEATURES,
     SalesScaler,
     build_panel,
+    christmas_season,
     empty_window_level,
     future_features,
     holiday_proximity,
+    holiday_weeks,
+    level_days,
     lookback_profile,
     make_windows,
     promo_anchor,
@@ -161,6 +164,65 @@ def test_a_window_without_one_known_day_takes_the_stores_long_run_profile():
     np.testing.assert_allclose(prof[0], 0.2)  # a window with sales keeps its own level
     np.testing.assert_allclose(prof[1], 0.35)  # the empty one: the long-run profile, not scaled 0
     np.testing.assert_allclose(lookback_profile(enc)[1], 0.0)  # without a fallback: the old behaviour
+
+
+def _window(days: pd.DatetimeIndex, sales: np.ndarray, holidays: list[str]) -> np.ndarray:
+    """One look-back window over ``days``: open Monday..Saturday, no promo, ``holidays`` closed."""
+    dow = days.day_of_week.to_numpy()
+    enc = np.zeros((1, len(days), len(ENC_FEATURES)), dtype=np.float32)
+    hol = days.isin(pd.to_datetime(holidays))
+    enc[0, :, 0] = sales
+    enc[0, :, 1] = (dow != 6) & ~hol
+    enc[0, :, 3] = hol
+    enc[0, :, 5], enc[0, :, 6] = np.sin(2 * np.pi * dow / 7), np.cos(2 * np.pi * dow / 7)
+    return enc
+
+
+def test_holiday_weeks_are_the_monday_to_sunday_weeks_of_a_weekday_holiday():
+    days = pd.date_range("2015-04-27", periods=28, freq="D")  # Monday 27 April .. Sunday 24 May
+    # Friday 1 May and Thursday 14 May close the stores; a holiday on a Sunday changes no open day
+    enc = _window(days, np.zeros(28), ["2015-05-01", "2015-05-14", "2015-05-24"])
+    weeks = holiday_weeks(enc, days.values[None, :])[0]
+    assert weeks.tolist() == [True] * 7 + [False] * 7 + [True] * 7 + [False] * 7
+    open_week = [d != 6 for d in range(7)]
+    assert level_days(enc, True, days.values[None, :])[0].tolist() == [False] * 7 + open_week + [False] * 7 + open_week
+    np.testing.assert_array_equal(level_days(enc, False), enc[..., 1] > 0)
+    with pytest.raises(ValueError, match="dates"):
+        level_days(enc, True)
+
+
+def test_the_christmas_holidays_leave_their_weeks_in_the_level():
+    days = pd.date_range("2014-12-15", periods=28, freq="D")  # Monday 15 December .. Sunday 11 January
+    enc = _window(days, np.zeros(28), ["2014-12-25", "2014-12-26", "2015-01-01", "2015-01-06"])
+    # Christmas and New Year are the season's peak, not a closed day's demand moved; Epiphany (Bavaria) counts
+    assert holiday_weeks(enc, days.values[None, :])[0].tolist() == [False] * 21 + [True] * 7
+    assert christmas_season(np.array(["2014-12-23", "2014-12-24", "2015-01-01", "2015-01-02"],
+                                     dtype="datetime64[D]")).tolist() == [False, True, True, False]
+
+
+def test_the_level_leaves_out_the_weeks_of_a_holiday_unless_a_cell_has_no_other_day():
+    days = pd.date_range("2015-04-27", periods=28, freq="D")
+    sales = np.where(days < pd.Timestamp("2015-05-04"), 0.6, 0.2)  # the holiday week sold 0.4 more a day
+    enc = _window(days, sales, ["2015-05-01"])
+    look = days.values[None, :]
+    np.testing.assert_allclose(lookback_profile(enc, skip_holiday_weeks=True, dates=look)[0, :6, 0], 0.2, atol=1e-6)
+    # every known day: one week of four high, but on the closed Friday
+    np.testing.assert_allclose(lookback_profile(enc)[0, :6, 0], [0.3, 0.3, 0.3, 0.3, 0.2, 0.3], atol=1e-6)
+    every_week = _window(days, sales, ["2015-05-01", "2015-05-06", "2015-05-13", "2015-05-20"])
+    # no week without a holiday left: every cell keeps its all-days value
+    np.testing.assert_array_equal(lookback_profile(every_week, skip_holiday_weeks=True, dates=look),
+                                  lookback_profile(every_week))
+
+
+def test_the_season_shift_is_measured_from_the_days_the_level_read():
+    season = np.arange(365, dtype=np.float32) / 100
+    look = pd.date_range("2014-05-01", periods=56).values[None, :]  # day-of-year slots 120..175
+    target = pd.DatetimeIndex(["2014-07-01"]).values[None, :]  # slot 181
+    read = np.zeros((1, 56), dtype=bool)
+    read[0, 28:] = True  # the level read the last four weeks only: slots 148..175, mean 161.5
+    assert season_shift(season, look, target, read)[0, 0] == pytest.approx((181 - 161.5) / 100, abs=1e-5)
+    nothing = np.zeros((1, 56), dtype=bool)  # no day read: the mean over every date, as without ``days``
+    np.testing.assert_array_equal(season_shift(season, look, target, nothing), season_shift(season, look, target))
 
 
 def test_store_profile_is_each_stores_weekday_by_promo_mean_over_the_fit_part(panel):

@@ -202,3 +202,15 @@ def test_a_context_model_saves_loads_and_keeps_merged_requests_apart(context_mod
     early = CUT + pd.Timedelta(days=14)  # the same days in both, before the week one request leaves out
     assert not np.allclose(bundle.predict_open(a)[0][(full[s.DATE] <= early).to_numpy()],
                            bundle.predict_open(b)[0][(gap[s.DATE] <= early).to_numpy()])
+
+
+def test_a_file_saved_before_the_holiday_week_rule_keeps_the_level_it_was_trained_with(model_path):
+    import torch
+
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["config"]["level_skips_holiday_weeks"] is True  # the default now
+    tensors = {k: v for k, v in torch.load(model_path, weights_only=True, map_location="cpu").items()
+               if isinstance(v, torch.Tensor)}
+    before = {**card, "config": {k: v for k, v in card["config"].items() if k != "level_skips_holiday_weeks"}}
+    assert LSTMForecaster.from_state(tensors, before).config.level_skips_holiday_weeks is False
+    assert LSTMForecaster.from_state(tensors, card).config.level_skips_holiday_weeks is True

@@ -12,7 +12,7 @@ from __future__ import annotations
 __all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "lookback_profile",
            "profile_level", "holiday_proximity", "season_profile", "season_shift", "store_profile",
            "empty_window_level", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES",
-           "promo_anchor", "schedule_context"]
+           "promo_anchor", "schedule_context", "holiday_weeks", "level_days", "christmas_season"]
 
 from dataclasses import dataclass
 
@@ -219,7 +219,56 @@ def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo
     return out
 
 
-def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+def _dow_of(enc: np.ndarray) -> np.ndarray:
+    """(B, L) day of week (0 = Monday) of each look-back day, read back from its sine/cosine inputs."""
+    return np.rint(np.arctan2(enc[..., 5], enc[..., 6]) * 7 / (2 * np.pi)).astype(np.int64) % 7
+
+
+def christmas_season(dates: np.ndarray) -> np.ndarray:
+    """True for 24 December..1 January: the closing holidays of the year's peak weeks (see `holiday_weeks`)."""
+    days = np.asarray(dates).astype("datetime64[D]")
+    day_of_year = (days - days.astype("datetime64[Y]")).astype(np.int64)  # 0 = 1 January
+    month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    return (day_of_year == 0) | ((month == 12) & (day >= 24))
+
+
+def holiday_weeks(enc: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """(B, L) True for the look-back days whose Monday..Sunday week holds a public holiday on Monday..Saturday.
+
+    Why: a store closed on a holiday sells much of that day's demand on its other days of the week. On
+    train.csv an open Monday..Saturday of such a week sells 7% above its store's mean, against -1% in
+    other weeks (`bench/holiday_weeks.py`; part of it is the season those weeks fall in). May and June
+    hold four or five such weeks, July none, so a look-back level that counts them runs high in summer
+    (the LSTM's -4% bias in July 2014, -5% in July 2015). The Christmas holidays
+    (24 December..1 January) do not count: those weeks are the year's peak, on the same dates every year,
+    which the season profile carries; leaving them out made January's forecasts worse (docs/modeling-lstm.md).
+    ``dates`` (B, L) or (1, L) are the window's days. Only the days inside the window are read, so a week
+    cut by the window's first day counts the holidays it shows.
+    """
+    hol = (enc[..., 3] > 0) & ~np.broadcast_to(christmas_season(dates), enc.shape[:2])
+    dow = _dow_of(enc)
+    B, L = hol.shape
+    monday = np.arange(L)[None, :] - dow + 6  # each day's Monday, shifted to 0..L+5
+    weeks = np.zeros((B, L + 6), dtype=bool)
+    b, j = np.nonzero(hol & (dow < 6))
+    weeks[b, monday[b, j]] = True
+    return np.take_along_axis(weeks, monday, axis=1)
+
+
+def level_days(enc: np.ndarray, skip_holiday_weeks: bool, dates: np.ndarray | None = None) -> np.ndarray:
+    """(B, L) the look-back days the level reads: the known ones, without `holiday_weeks` when asked
+    (``dates``, the window's days, are then needed)."""
+    known = enc[..., 1] > 0
+    if not skip_holiday_weeks:
+        return known
+    if dates is None:
+        raise ValueError("`dates` are needed to leave out the weeks of a holiday")
+    return known & ~holiday_weeks(enc, dates)
+
+
+def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
+                     skip_holiday_weeks: bool = False, dates: np.ndarray | None = None) -> np.ndarray:
     """(B, 7, 2) mean scaled sales per (day of week, promo) over each look-back window.
 
     A seasonal-naive level computed from the window alone (so a row's forecast still depends only on
@@ -227,16 +276,23 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None) -> np.
     learns the correction instead of the whole weekly/promo profile. Empty cells fall back to the
     day-of-week mean, then to the window mean. A window without one known day (a store closed for the
     whole look-back: the 180 Rossmann stores missing from July to December 2014) takes ``fallback``
-    (B, 7, 2), the store's long-run profile (`empty_window_level`), when given.
+    (B, 7, 2), the store's long-run profile (`empty_window_level`), when given. With
+    ``skip_holiday_weeks`` the days of `holiday_weeks` (``dates``: the window's days) are left out; a cell
+    that has no other day keeps its value from every known day.
     """
     sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
-    dow = np.rint(np.arctan2(enc[..., 5], enc[..., 6]) * 7 / (2 * np.pi)).astype(np.int64) % 7
+    dow = _dow_of(enc)
     cell = np.zeros(enc.shape[:2] + (7, 2), dtype=np.float32)
     b, j = np.nonzero(known)
     cell[b, j, dow[b, j], promo[b, j].astype(np.int64)] = 1.0
     sums = np.einsum("bl,bldp->bdp", sales.astype(np.float32), cell)
     overall = (sales * known).sum(-1) / np.maximum(known.sum(-1), 1)
     profile = _cell_means(sums, cell.sum(axis=1), overall[:, None])
+    if skip_holiday_weeks:
+        kept = level_days(enc, True, dates).astype(np.float32)[..., None, None] * cell
+        kept_counts = kept.sum(axis=1)
+        profile = np.where(kept_counts > 0, np.einsum("bl,bldp->bdp", sales.astype(np.float32), kept)
+                           / np.maximum(kept_counts, 1), profile).astype(np.float32)
     if fallback is not None:
         empty = ~known.any(axis=-1)
         profile[empty] = fallback[empty]
@@ -333,16 +389,25 @@ def season_profile(panel: Panel, scaled: np.ndarray, days: int) -> np.ndarray:
     return np.where(counts > 0, sums / np.maximum(counts, 1.0), fallback).astype(np.float32)
 
 
-def season_shift(season: np.ndarray | None, lookback_dates, target_dates) -> np.ndarray:
+def season_shift(season: np.ndarray | None, lookback_dates, target_dates,
+                 days: np.ndarray | None = None) -> np.ndarray:
     """Expected seasonal change from a look-back window to each target day: profile(target) - mean(profile(window)).
 
     ``lookback_dates`` has shape (B, L), ``target_dates`` (B, K) or (B,); the result has ``target_dates``'
-    shape. None (a model saved before the profile existed) gives 0.
+    shape. ``days`` (B, L), optional: the look-back days the level was read from (`level_days`); the
+    window's season is then their mean, so that level and season speak of the same days (a window
+    without one such day takes the mean over all its dates). None (a model saved before the profile
+    existed) gives 0.
     """
     shape = np.shape(target_dates)
     if season is None:
         return np.zeros(shape, dtype=np.float32)
-    base = season[_day_of_year(lookback_dates)].mean(axis=-1)
+    window = season[_day_of_year(lookback_dates)]
+    base = window.mean(axis=-1)
+    if days is not None:
+        days = np.asarray(days, dtype=np.float32)
+        n = days.sum(axis=-1)
+        base = np.where(n > 0, (window * days).sum(axis=-1) / np.maximum(n, 1), base)
     target = season[_day_of_year(target_dates)]
     return (target - base.reshape(base.shape + (1,) * (target.ndim - base.ndim))).astype(np.float32)
 
@@ -350,12 +415,13 @@ def season_shift(season: np.ndarray | None, lookback_dates, target_dates) -> np.
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
                  lookback: int, horizon: int, holiday: np.ndarray | None = None,
                  season: np.ndarray | None = None, profiles: np.ndarray | None = None,
-                 anchor: int | None = None) -> dict[str, np.ndarray]:
+                 anchor: int | None = None, skip_holiday_weeks: bool = False) -> dict[str, np.ndarray]:
     """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
 
     ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None);
     ``season`` the `season_profile` added to each day's look-back level (none when None), ``profiles``
-    the (S, 7, 2) `store_profile` taken by windows without a known day (scaled 0 when None).
+    the (S, 7, 2) `store_profile` taken by windows without a known day (scaled 0 when None);
+    ``skip_holiday_weeks`` reads the level without the weeks of a public holiday (`holiday_weeks`).
     Raises ``ValueError`` when a window would start before the panel or end after it (that is, after
     the fit cut), so leakage past the cut cannot happen silently.
     """
@@ -372,9 +438,10 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     days = np.asarray(panel.dates.values)
     look_days = days[origins[:, None] + offsets[None, :]]
     fallback = empty_window_level(None if profiles is None else profiles[store_index], season, look_days)
-    level = profile_level(lookback_profile(enc, fallback), np.arange(len(origins))[:, None],
-                          panel.dates[t.ravel()], panel.promo[si, t])
-    level = level + season_shift(season, look_days, days[t])
+    level = profile_level(lookback_profile(enc, fallback, skip_holiday_weeks, look_days),
+                          np.arange(len(origins))[:, None], panel.dates[t.ravel()], panel.promo[si, t])
+    level = level + season_shift(season, look_days, days[t],
+                                 level_days(enc, skip_holiday_weeks, look_days) if skip_holiday_weeks else None)
     if holiday is None:
         holiday = np.broadcast_to(holiday_proximity(panel.dates, np.array([""]))[None], (len(panel.stores),
                                                                                        len(panel.dates), 2))

@@ -33,6 +33,7 @@ from storecast.models.lstm.dataset import (
     encoder_inputs,
     future_features,
     holiday_proximity,
+    level_days,
     lookback_profile,
     make_windows,
     profile_level,
@@ -102,6 +103,8 @@ class LSTMConfig:
     device: str = "cpu"
     # the promo-cycle position and the store's schedule context (CONTEXT_FEATURES) as decoder inputs
     context: bool = False
+    # read the look-back level without the weeks that hold a public holiday (dataset.holiday_weeks)
+    level_skips_holiday_weeks: bool = True
 
     def __post_init__(self) -> None:
         from storecast.models.lstm.device import check_device_name
@@ -161,14 +164,15 @@ class LSTMForecaster:
         self.store_profile_: np.ndarray | None = store_profile(panel, scaled, T - cfg.horizon, at_store_mean)
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
                                          cfg.lookback, cfg.horizon, holiday, self.season_, self.store_profile_,
-                                         self.promo_anchor_))
+                                         self.promo_anchor_, skip_holiday_weeks=cfg.level_skips_holiday_weeks))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
         def draw_epoch():
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
             batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
-                                               self.season_, self.store_profile_, self.promo_anchor_))
+                                               self.season_, self.store_profile_, self.promo_anchor_,
+                                               skip_holiday_weeks=cfg.level_skips_holiday_weeks))
             return batch, torch.from_numpy(rng.permutation(len(stores)))
 
         self.history_ = train_with_early_stopping(
@@ -257,9 +261,12 @@ class LSTMForecaster:
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
         # every store's window ends at the same cut: its season is computed once and broadcast
         fallback = empty_window_level(self.store_profile_, self.season_, lookback_days[None, :])
-        base = profile_level(lookback_profile(windows, fallback), store_index, rows[s.DATE], promo)
+        skip = cfg.level_skips_holiday_weeks
+        base = profile_level(lookback_profile(windows, fallback, skip, lookback_days[None, :]), store_index,
+                             rows[s.DATE], promo)
+        days = level_days(windows, skip, lookback_days[None, :])[store_index] if skip else None
         base = base + season_shift(self.season_, lookback_days[None, :],
-                                   np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None])[:, 0]
+                                   np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None], days)[:, 0]
         dec = future_features(
             rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
@@ -324,7 +331,8 @@ class LSTMForecaster:
         from storecast.models.lstm.net import SalesNet
 
         # a card written before the context inputs existed has no "context": its network never had them
-        cfg = {"context": False, **card["config"]}
+        # nor "level_skips_holiday_weeks": its level counted every known day
+        cfg = {"context": False, "level_skips_holiday_weeks": False, **card["config"]}
         self = cls(LSTMConfig(**{**cfg, "levels": tuple(cfg["levels"])}))
         self.stores_ = tensors["stores"].numpy()
         self.last_window_ = tensors["last_window"].numpy()
