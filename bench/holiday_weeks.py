@@ -1,6 +1,6 @@
 """How much more a store sells on the open days of a week that holds a public holiday.
 
-Why: the LSTM's look-back level (``models.lstm.dataset.lookback_profile``) leaves out the weeks of a
+Why: the LSTM's look-back level (``models.lstm.level.lookback_profile``) leaves out the weeks of a
 Monday..Saturday public holiday outside Christmas (``holiday_weeks``), because a store closed on a holiday
 sells much of that day's demand on its other days of the week, and May-June hold many such weeks while
 July holds none. This measures the effect on the data: the mean of log Sales minus the store's mean log
@@ -21,7 +21,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data.contract import load_train
-from storecast.models.lstm.dataset import christmas_season
+from storecast.models.lstm.level import christmas_season
 
 
 def holiday_week_effect(train: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -29,16 +29,18 @@ from storecast.models.lstm.dataset import (
     LEVEL_INDEX,
     SalesScaler,
     build_panel,
-    empty_window_level,
     encoder_inputs,
     future_features,
     holiday_proximity,
-    level_days,
-    lookback_profile,
     make_windows,
-    profile_level,
     promo_anchor,
     schedule_context,
+)
+from storecast.models.lstm.level import (
+    empty_window_level,
+    level_days,
+    lookback_profile,
+    profile_level,
     season_profile,
     season_shift,
     store_profile,
@@ -95,7 +97,7 @@ class LSTMConfig:
     # one intra-op thread: the matrices are small, and on a 2-core machine shared with other jobs two
     # threads spin-wait on each other (measured 10x slower per step than one thread under load)
     threads: int = 1
-    # add the chain's yearly cycle (from the fit part) to the look-back level: dataset.season_profile
+    # add the chain's yearly cycle (from the fit part) to the look-back level: level.season_profile
     season: bool = True
     levels: tuple[float, ...] = (0.8, 0.95)
     # "cpu" (default: the tests and a CPU build of torch), "cuda", or "auto" (cuda when torch sees a GPU);
@@ -103,7 +105,7 @@ class LSTMConfig:
     device: str = "cpu"
     # the promo-cycle position and the store's schedule context (CONTEXT_FEATURES) as decoder inputs
     context: bool = False
-    # read the look-back level without the weeks that hold a public holiday (dataset.holiday_weeks)
+    # read the look-back level without the weeks that hold a public holiday (level.holiday_weeks)
     level_skips_holiday_weeks: bool = True
 
     def __post_init__(self) -> None:
