@@ -207,12 +207,12 @@ def test_the_level_leaves_out_the_weeks_of_a_holiday_unless_a_cell_has_no_other_
     sales = np.where(days < pd.Timestamp("2015-05-04"), 0.6, 0.2)  # the holiday week sold 0.4 more a day
     enc = _window(days, sales, ["2015-05-01"])
     look = days.values[None, :]
-    np.testing.assert_allclose(lookback_profile(enc, skip_holiday_weeks=True, dates=look)[0, :6, 0], 0.2, atol=1e-6)
+    np.testing.assert_allclose(lookback_profile(enc, days=level_days(enc, True, look))[0, :6, 0], 0.2, atol=1e-6)
     # every known day: one week of four high, but on the closed Friday
     np.testing.assert_allclose(lookback_profile(enc)[0, :6, 0], [0.3, 0.3, 0.3, 0.3, 0.2, 0.3], atol=1e-6)
     every_week = _window(days, sales, ["2015-05-01", "2015-05-06", "2015-05-13", "2015-05-20"])
     # no week without a holiday left: every cell keeps its all-days value
-    np.testing.assert_array_equal(lookback_profile(every_week, skip_holiday_weeks=True, dates=look),
+    np.testing.assert_array_equal(lookback_profile(every_week, days=level_days(every_week, True, look)),
                                   lookback_profile(every_week))
 
 

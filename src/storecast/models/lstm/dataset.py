@@ -251,10 +251,10 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     days = np.asarray(panel.dates.values)
     look_days = days[origins[:, None] + offsets[None, :]]
     fallback = empty_window_level(None if profiles is None else profiles[store_index], season, look_days)
-    level = profile_level(lookback_profile(enc, fallback, skip_holiday_weeks, look_days),
-                          np.arange(len(origins))[:, None], panel.dates[t.ravel()], panel.promo[si, t])
-    level = level + season_shift(season, look_days, days[t],
-                                 level_days(enc, skip_holiday_weeks, look_days) if skip_holiday_weeks else None)
+    read = level_days(enc, True, look_days) if skip_holiday_weeks else None  # None: every known day
+    level = profile_level(lookback_profile(enc, fallback, read), np.arange(len(origins))[:, None],
+                          panel.dates[t.ravel()], panel.promo[si, t])
+    level = level + season_shift(season, look_days, days[t], read)
     if holiday is None:
         holiday = np.broadcast_to(holiday_proximity(panel.dates, np.array([""]))[None], (len(panel.stores),
                                                                                        len(panel.dates), 2))

@@ -263,12 +263,12 @@ class LSTMForecaster:
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
         # every store's window ends at the same cut: its season is computed once and broadcast
         fallback = empty_window_level(self.store_profile_, self.season_, lookback_days[None, :])
-        skip = cfg.level_skips_holiday_weeks
-        base = profile_level(lookback_profile(windows, fallback, skip, lookback_days[None, :]), store_index,
-                             rows[s.DATE], promo)
-        days = level_days(windows, skip, lookback_days[None, :])[store_index] if skip else None
+        # the look-back days the level reads, one mask per store (None: every known day)
+        read = level_days(windows, True, lookback_days[None, :]) if cfg.level_skips_holiday_weeks else None
+        base = profile_level(lookback_profile(windows, fallback, read), store_index, rows[s.DATE], promo)
         base = base + season_shift(self.season_, lookback_days[None, :],
-                                   np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None], days)[:, 0]
+                                   np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None],
+                                   None if read is None else read[store_index])[:, 0]
         dec = future_features(
             rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),

@@ -81,7 +81,7 @@ def level_days(enc: np.ndarray, skip_holiday_weeks: bool, dates: np.ndarray | No
 
 
 def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
-                     skip_holiday_weeks: bool = False, dates: np.ndarray | None = None) -> np.ndarray:
+                     days: np.ndarray | None = None) -> np.ndarray:
     """(B, 7, 2) mean scaled sales per (day of week, promo) over each look-back window.
 
     A seasonal-naive level computed from the window alone (so a row's forecast still depends only on
@@ -89,9 +89,9 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
     learns the correction instead of the whole weekly/promo profile. Empty cells fall back to the
     day-of-week mean, then to the window mean. A window without one known day (a store closed for the
     whole look-back: the 180 Rossmann stores missing from July to December 2014) takes ``fallback``
-    (B, 7, 2), the store's long-run profile (`empty_window_level`), when given. With
-    ``skip_holiday_weeks`` the days of `holiday_weeks` (``dates``: the window's days) are left out; a cell
-    that has no other day keeps its value from every known day.
+    (B, 7, 2), the store's long-run profile (`empty_window_level`), when given. ``days`` (B, L), optional:
+    the days to read (`level_days` without the weeks of a holiday); a cell that has none of them keeps its
+    value from every known day. The same mask goes to `season_shift`, so it is computed once by the caller.
     """
     sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
     dow = _dow_of(enc)
@@ -101,8 +101,8 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
     sums = np.einsum("bl,bldp->bdp", sales.astype(np.float32), cell)
     overall = (sales * known).sum(-1) / np.maximum(known.sum(-1), 1)
     profile = _cell_means(sums, cell.sum(axis=1), overall[:, None])
-    if skip_holiday_weeks:
-        kept = level_days(enc, True, dates).astype(np.float32)[..., None, None] * cell
+    if days is not None:
+        kept = np.asarray(days, dtype=np.float32)[..., None, None] * cell
         kept_counts = kept.sum(axis=1)
         profile = np.where(kept_counts > 0, np.einsum("bl,bldp->bdp", sales.astype(np.float32), kept)
                            / np.maximum(kept_counts, 1), profile).astype(np.float32)
