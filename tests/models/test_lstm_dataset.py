@@ -31,6 +31,7 @@ from storecast.models.lstm.level import (
     lookback_profile,
     season_profile,
     season_shift,
+    shaped_level,
     store_profile,
 )
 
@@ -324,3 +325,24 @@ def test_training_windows_and_served_rows_get_the_same_context_inputs(panel):
                               panel.promo[2, days], anchor)
     is_open = panel.open[2, days] > 0
     np.testing.assert_array_equal(w["dec"][0, is_open, len(DEC_FEATURES):], served[is_open])
+
+
+def test_a_shaped_level_is_one_number_plus_the_stores_weekday_by_promo_profile():
+    days = pd.date_range("2015-04-27", periods=28, freq="D")  # Monday .. Sunday, four weeks
+    dow = days.day_of_week.to_numpy()
+    shape = np.zeros((1, 7, 2), dtype=np.float32)
+    shape[0, :, 0] = np.arange(7) / 10  # the store's long-run week: Monday 0.0 .. Saturday 0.5
+    shape[0, :, 1] = shape[0, :, 0] + 0.3  # and its promo lift
+    noise = np.tile([0.04, -0.04], 14)  # each day sells a little off its store's shape
+    enc = _window(days, 0.2 + shape[0, dow, 0] + noise, [])
+    level = shaped_level(enc, shape)[0]
+    # one level for the window (0.2, the mean net of the shape) plus the shape, promo cells included
+    np.testing.assert_allclose(level, 0.2 + shape[0] + noise[dow != 6].mean(), atol=1e-6)
+    cells = lookback_profile(enc)[0]
+    # shrinking each cell's mean towards it: (n cell + k shaped) / (n + k), four days a cell here
+    np.testing.assert_allclose(lookback_profile(enc, shape=shape, shape_days=4.0)[0, :6, 0],
+                               (4 * cells[:6, 0] + 4 * level[:6, 0]) / 8, atol=1e-6)
+    # no promo day in the window: the promo cells are the shaped level alone
+    np.testing.assert_allclose(lookback_profile(enc, shape=shape, shape_days=4.0)[0, :6, 1], level[:6, 1], atol=1e-6)
+    np.testing.assert_array_equal(lookback_profile(enc, shape=shape, shape_days=0.0)[0], cells)  # 0: the cells alone
+

@@ -214,3 +214,49 @@ def test_a_file_saved_before_the_holiday_week_rule_keeps_the_level_it_was_traine
     before = {**card, "config": {k: v for k, v in card["config"].items() if k != "level_skips_holiday_weeks"}}
     assert LSTMForecaster.from_state(tensors, before).config.level_skips_holiday_weeks is False
     assert LSTMForecaster.from_state(tensors, card).config.level_skips_holiday_weeks is True
+
+
+def test_a_file_saved_before_the_shrunk_level_keeps_its_cells_as_they_were(model_path):
+    import torch
+
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["config"]["level_shape_days"] == 6.0  # the default now
+    tensors = {k: v for k, v in torch.load(model_path, weights_only=True, map_location="cpu").items()
+               if isinstance(v, torch.Tensor)}
+    before = {**card, "config": {k: v for k, v in card["config"].items() if k != "level_shape_days"}}
+    assert LSTMForecaster.from_state(tensors, before).config.level_shape_days == 0.0
+    assert LSTMForecaster.from_state(tensors, card).config.level_shape_days == 6.0
+
+
+def test_served_rows_get_the_level_their_training_windows_had(dataset, monkeypatch):
+    """The look-back level (holiday weeks left out, cells shrunk towards the store's week) is one computation:
+    a served row reads what a training window at the same origin gave the network."""
+    from storecast.models.lstm import forecaster as forecaster_module
+    from storecast.models.lstm.dataset import LEVEL_INDEX, build_panel, holiday_proximity, make_windows
+
+    model = LSTMForecaster(QUICK).fit(dataset.train, CUT)
+    cfg = model.config
+    assert cfg.level_shape_days > 0 and cfg.level_skips_holiday_weeks
+    origin_day = CUT + pd.Timedelta(days=30)
+    t = dataset.train
+    panel = build_panel(t, origin_day + pd.Timedelta(days=cfg.horizon), stores=model.stores_)
+    origin = panel.dates.get_loc(origin_day)
+    holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in model.states_])
+    stores = np.arange(len(model.stores_))
+    windows = make_windows(panel, model.scaler_.transform(panel.log_sales), stores, np.full(len(stores), origin),
+                           cfg.lookback, cfg.horizon, holiday, model.season_, model.store_profile_,
+                           skip_holiday_weeks=True, shape_days=cfg.level_shape_days)
+    rows = t[(t[s.DATE] > origin_day) & (t[s.DATE] <= origin_day + pd.Timedelta(days=cfg.horizon))
+             & (t[s.OPEN] == 1)].reset_index(drop=True)
+    served = {}
+    real = forecaster_module.future_features
+
+    def spy(*args, **kwargs):
+        served["level"] = np.asarray(args[7])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(forecaster_module, "future_features", spy)
+    model.predict_open(rows, history=t[t[s.DATE] <= origin_day])
+    store_index = pd.Index(model.stores_).get_indexer(rows[s.STORE])
+    step = (rows[s.DATE] - origin_day).dt.days.to_numpy()
+    np.testing.assert_allclose(served["level"], windows["dec"][store_index, step - 1, LEVEL_INDEX], atol=1e-6)

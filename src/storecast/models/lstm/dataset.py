@@ -228,13 +228,15 @@ def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo
 def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, origins: np.ndarray,
                  lookback: int, horizon: int, holiday: np.ndarray | None = None,
                  season: np.ndarray | None = None, profiles: np.ndarray | None = None,
-                 anchor: int | None = None, skip_holiday_weeks: bool = False) -> dict[str, np.ndarray]:
+                 anchor: int | None = None, skip_holiday_weeks: bool = False,
+                 shape_days: float = 0.0) -> dict[str, np.ndarray]:
     """Windows for (store, origin) pairs: encoder days origin-lookback+1..origin, targets the next days.
 
     ``holiday`` is the (S, T, 2) `holiday_proximity` of the panel (nationwide calendar when None);
     ``season`` the `season_profile` added to each day's look-back level (none when None), ``profiles``
     the (S, 7, 2) `store_profile` taken by windows without a known day (scaled 0 when None);
-    ``skip_holiday_weeks`` reads the level without the weeks of a public holiday (`holiday_weeks`).
+    ``skip_holiday_weeks`` reads the level without the weeks of a public holiday (`holiday_weeks`);
+    ``shape_days`` shrinks each cell of it towards the store's ``profiles`` (`shaped_level`).
     Raises ``ValueError`` when a window would start before the panel or end after it (that is, after
     the fit cut), so leakage past the cut cannot happen silently.
     """
@@ -252,7 +254,8 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     look_days = days[origins[:, None] + offsets[None, :]]
     fallback = empty_window_level(None if profiles is None else profiles[store_index], season, look_days)
     read = level_days(enc, True, look_days) if skip_holiday_weeks else None  # None: every known day
-    level = profile_level(lookback_profile(enc, fallback, read), np.arange(len(origins))[:, None],
+    shape = profiles[store_index] if shape_days > 0 and profiles is not None else None
+    level = profile_level(lookback_profile(enc, fallback, read, shape, shape_days), np.arange(len(origins))[:, None],
                           panel.dates[t.ravel()], panel.promo[si, t])
     level = level + season_shift(season, look_days, days[t], read)
     if holiday is None:

@@ -107,6 +107,10 @@ class LSTMConfig:
     context: bool = False
     # read the look-back level without the weeks that hold a public holiday (level.holiday_weeks)
     level_skips_holiday_weeks: bool = True
+    # shrink each (day of week, promo) cell of the look-back level towards one level plus the store's long-run
+    # weekday x promo profile (level.shaped_level), as if the cell held this many more days; 0: cells alone.
+    # 6 was chosen on the subset protocol among 3, 6, 12 and "shape alone" (docs/modeling-lstm.md)
+    level_shape_days: float = 6.0
 
     def __post_init__(self) -> None:
         from storecast.models.lstm.device import check_device_name
@@ -166,7 +170,8 @@ class LSTMForecaster:
         self.store_profile_: np.ndarray | None = store_profile(panel, scaled, T - cfg.horizon, at_store_mean)
         val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
                                          cfg.lookback, cfg.horizon, holiday, self.season_, self.store_profile_,
-                                         self.promo_anchor_, skip_holiday_weeks=cfg.level_skips_holiday_weeks))
+                                         self.promo_anchor_, skip_holiday_weeks=cfg.level_skips_holiday_weeks,
+                                         shape_days=cfg.level_shape_days))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
         def draw_epoch():
@@ -174,7 +179,8 @@ class LSTMForecaster:
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
             batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
                                                self.season_, self.store_profile_, self.promo_anchor_,
-                                               skip_holiday_weeks=cfg.level_skips_holiday_weeks))
+                                               skip_holiday_weeks=cfg.level_skips_holiday_weeks,
+                                               shape_days=cfg.level_shape_days))
             return batch, torch.from_numpy(rng.permutation(len(stores)))
 
         self.history_ = train_with_early_stopping(
@@ -265,7 +271,9 @@ class LSTMForecaster:
         fallback = empty_window_level(self.store_profile_, self.season_, lookback_days[None, :])
         # the look-back days the level reads, one mask per store (None: every known day)
         read = level_days(windows, True, lookback_days[None, :]) if cfg.level_skips_holiday_weeks else None
-        base = profile_level(lookback_profile(windows, fallback, read), store_index, rows[s.DATE], promo)
+        shape = self.store_profile_ if cfg.level_shape_days > 0 else None
+        base = profile_level(lookback_profile(windows, fallback, read, shape, cfg.level_shape_days), store_index,
+                             rows[s.DATE], promo)
         base = base + season_shift(self.season_, lookback_days[None, :],
                                    np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None],
                                    None if read is None else read[store_index])[:, 0]
@@ -334,7 +342,8 @@ class LSTMForecaster:
 
         # a card written before the context inputs existed has no "context": its network never had them
         # nor "level_skips_holiday_weeks": its level counted every known day
-        cfg = {"context": False, "level_skips_holiday_weeks": False, **card["config"]}
+        # nor "level_shape_days": each cell of its level was its own mean
+        cfg = {"context": False, "level_skips_holiday_weeks": False, "level_shape_days": 0.0, **card["config"]}
         self = cls(LSTMConfig(**{**cfg, "levels": tuple(cfg["levels"])}))
         self.stores_ = tensors["stores"].numpy()
         self.last_window_ = tensors["last_window"].numpy()

@@ -2,7 +2,8 @@
 
 The network predicts a correction to a seasonal-naive level (`lookback_profile`), read from the store's own
 look-back window: its mean scaled sales per (day of week, promo), without the weeks of a public holiday
-(`holiday_weeks`), plus the chain's yearly cycle from the look-back days to the forecast day
+(`holiday_weeks`), each cell shrunk towards one level for the window plus the store's long-run weekday x promo
+profile (`shaped_level`), plus the chain's yearly cycle from the look-back days to the forecast day
 (`season_profile`, `season_shift`). A store without one known day in its window takes its long-run profile
 (`store_profile`, `empty_window_level`). Training windows (`dataset.make_windows`) and served rows
 (`forecaster.LSTMForecaster.predict_open`) compute it with these same functions.
@@ -10,7 +11,7 @@ look-back window: its mean scaled sales per (day of week, promo), without the we
 
 from __future__ import annotations
 
-__all__ = ["lookback_profile", "profile_level", "season_profile", "season_shift", "store_profile",
+__all__ = ["lookback_profile", "shaped_level", "profile_level", "season_profile", "season_shift", "store_profile",
            "empty_window_level", "holiday_weeks", "level_days", "christmas_season"]
 
 from typing import Protocol
@@ -81,7 +82,8 @@ def level_days(enc: np.ndarray, skip_holiday_weeks: bool, dates: np.ndarray | No
 
 
 def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
-                     days: np.ndarray | None = None) -> np.ndarray:
+                     days: np.ndarray | None = None, shape: np.ndarray | None = None,
+                     shape_days: float = 0.0) -> np.ndarray:
     """(B, 7, 2) mean scaled sales per (day of week, promo) over each look-back window.
 
     A seasonal-naive level computed from the window alone (so a row's forecast still depends only on
@@ -92,6 +94,9 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
     (B, 7, 2), the store's long-run profile (`empty_window_level`), when given. ``days`` (B, L), optional:
     the days to read (`level_days` without the weeks of a holiday); a cell that has none of them keeps its
     value from every known day. The same mask goes to `season_shift`, so it is computed once by the caller.
+    ``shape`` (B, 7, 2), optional, with ``shape_days`` > 0: the store's long-run weekday x promo profile
+    (`store_profile`); each cell's mean is then shrunk towards `shaped_level` (one level for the window
+    plus that profile) as if it held ``shape_days`` more days of it: ``(n cell + k shaped) / (n + k)``.
     """
     sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
     dow = _dow_of(enc)
@@ -106,10 +111,35 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
         kept_counts = kept.sum(axis=1)
         profile = np.where(kept_counts > 0, np.einsum("bl,bldp->bdp", sales.astype(np.float32), kept)
                            / np.maximum(kept_counts, 1), profile).astype(np.float32)
+    if shape is not None and shape_days > 0:
+        counts = cell.sum(axis=1) if days is None else np.where(kept_counts > 0, kept_counts, cell.sum(axis=1))
+        shaped = shaped_level(enc, shape, days)
+        profile = ((counts * profile + shape_days * shaped) / (counts + shape_days)).astype(np.float32)
     if fallback is not None:
         empty = ~known.any(axis=-1)
         profile[empty] = fallback[empty]
     return profile
+
+
+def shaped_level(enc: np.ndarray, shape: np.ndarray, days: np.ndarray | None = None) -> np.ndarray:
+    """(B, 7, 2) the window's level as one number plus the store's long-run weekday x promo ``shape``.
+
+    Why: a cell mean reads two to four days once the weeks of a holiday are left out (8 weeks, 14
+    cells), so each cell carries the noise of a few days. The store's shape of the week and its promo lift
+    change slowly and are known from its whole fit history; what the recent weeks say is the level. So the
+    level is the mean over the read days (``days``, else every known day; every known day when a window
+    has none of ``days``) of scaled sales minus ``shape`` at that day's (day of week, promo), and the profile
+    is that level plus ``shape``; a window without a known day gets ``shape`` itself (`lookback_profile`
+    then gives it its ``fallback``).
+    """
+    sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
+    dow = _dow_of(enc)
+    rows = np.arange(enc.shape[0])[:, None]
+    net = sales - shape[rows, dow, promo.astype(np.int64)]
+    read = known if days is None else np.asarray(days, dtype=bool) & known
+    read = np.where(read.any(axis=-1, keepdims=True), read, known)
+    level = (net * read).sum(-1) / np.maximum(read.sum(-1), 1)
+    return (shape + level[:, None, None]).astype(np.float32)
 
 
 def _cell_means(sums: np.ndarray, counts: np.ndarray, last_resort) -> np.ndarray:
