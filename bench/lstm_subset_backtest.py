@@ -59,13 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", type=int, default=6, help="seasonal windows (default 6)")
     parser.add_argument("--set", type=_setting, action="append", default=[], metavar="FIELD=VALUE",
                         help="an LSTMConfig setting, e.g. lookback=112 (repeatable)")
+    parser.add_argument("--out", type=Path, help="also write each seed's report and window_predictions.csv "
+                        "to OUT/seed-K (storecast lstm evaluate --out's files)")
     args = parser.parse_args(argv)
     data = subset(load_dataset(args.data), args.every)
     settings = dict(args.set)
     print(f"stores {data.store[s.STORE].nunique()}, settings {settings or 'default'}")
     for seed in (int(k) for k in args.seeds.split(",")):
         started = time.perf_counter()
-        report = backtest_lstm(data, windows=args.windows, config=LSTMConfig(**{**settings, "seed": seed}))
+        report = backtest_lstm(data, windows=args.windows, config=LSTMConfig(**{**settings, "seed": seed}),
+                               out_dir=None if args.out is None else args.out / f"seed-{seed}")
         cells = " ".join(f"{w['rmspe_trade_days']:.4f} ({w['bias']:+.3f} | {w['baseline_rmspe_trade_days']:.4f})"
                          for w in report["windows"])
         summary = report["summary"]
