@@ -39,7 +39,7 @@ def fingerprint(data: str, model: str) -> dict[str, np.ndarray]:
             out[f"syn_{kind}"] = predict_frame(sc.load_model(path), ds.test)[[s.SALES, "lower", "upper"]].to_numpy()
     cut = pd.Timestamp(ds.train[s.DATE].max()) - pd.Timedelta(days=48)
     lstm = LSTMForecaster(LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4,
-                                     batch_size=64)).fit(ds.train, cut)
+                                     batch_size=64, networks=1)).fit(ds.train, cut)
     rows = ds.train[(ds.train[s.DATE] > cut) & (ds.train[s.OPEN] == 1)].drop(columns=[s.SALES, s.CUSTOMERS])
     out["syn_lstm"] = np.stack(lstm.predict_open(rows))
     return out

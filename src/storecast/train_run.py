@@ -64,19 +64,22 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
 
 def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",
                       epochs: int | None = None, small: bool = False, device: str = "cpu",
-                      progress: Callable[[int, float, float], None] | None = None) -> Path:
+                      progress: Callable[[int, float, float], None] | None = None,
+                      networks: int | None = None) -> Path:
     """Fit an LSTM on ``dataset.train`` up to ``until`` and save it; ``small`` is the demo's quick size.
 
     ``device`` ("cpu", "cuda" or "auto") is where the fit runs; the card's ``training.device`` says
-    which one it was. The file holds CPU tensors either way.
+    which one it was. The file holds CPU tensors either way. ``networks`` overrides how many networks are
+    trained and averaged (`LSTMConfig.networks`).
     """
     from storecast.artifacts.lstm import save_lstm
     from storecast.models.lstm.dataset import ENC_FEATURES
     from storecast.models.lstm.device import gpu_name
     from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, decoder_inputs
 
-    cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6) if small else LSTMConfig()
-    cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {})})
+    cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6, networks=1) if small else LSTMConfig()
+    cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {}),
+                        **({"networks": networks} if networks is not None else {})})
     train = dataset.train
     until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
     started = time.perf_counter()

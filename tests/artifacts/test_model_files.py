@@ -218,7 +218,8 @@ def test_an_lstm_file_protects_its_card_too(dataset, tmp_path):
     from storecast.config import Settings
     from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 
-    tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64)
+    tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64,
+                      networks=1)
     model = LSTMForecaster(tiny).fit(dataset.train, "2014-11-19")
     path = save_lstm(model, tmp_path, {"training": {"start": "2013-01-01", "end": "2014-11-19"}})
     assert load_lstm_bundle(path).kind == "lstm"

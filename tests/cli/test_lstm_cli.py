@@ -95,3 +95,17 @@ def test_missing_torch_names_the_extra(monkeypatch):
 def test_a_bad_until_is_refused_before_loading(tmp_path):
     res = runner.invoke(app, ["lstm", "train", "--data", str(tmp_path), "--until", "May 7"])
     assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
+
+
+def test_train_averages_as_many_networks_as_asked(synthetic_dir, tmp_path):
+    res = runner.invoke(app, ["lstm", "train", "--data", str(synthetic_dir), "--epochs", "1", "--networks", "2",
+                              "--models-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    card = json.loads(next(tmp_path.glob("storecast-lstm-*.json")).read_text())
+    assert card["config"]["networks"] == 2 and card["training"]["epochs_run"] == 2  # one epoch each
+
+
+def test_evaluate_command_refuses_networks_with_a_saved_model(tmp_path):
+    res = runner.invoke(app, ["lstm", "evaluate", "--data", str(tmp_path), "--model", str(tmp_path / "m.pt"),
+                              "--networks", "3"])
+    assert res.exit_code == 2 and "--networks" in res.output

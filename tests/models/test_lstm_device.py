@@ -17,7 +17,7 @@ from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 CUT = pd.Timestamp("2014-11-19")
-QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4, batch_size=64)
+QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4, batch_size=64, networks=1)
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU that PyTorch can use")
 
 

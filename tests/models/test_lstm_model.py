@@ -17,7 +17,7 @@ from storecast.train_run import train_lstm_bundle
 
 pytestmark = pytest.mark.torch
 CUT = pd.Timestamp("2014-11-19")
-QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=3, origins_per_store=4, batch_size=64)
+QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=3, origins_per_store=4, batch_size=64, networks=1)
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +228,20 @@ def test_a_file_saved_before_the_shrunk_level_keeps_its_cells_as_they_were(model
     assert LSTMForecaster.from_state(tensors, card).config.level_shape_days == 6.0
 
 
+def test_a_file_saved_before_networks_were_averaged_loads_as_one_network(model_path, holdout):
+    import torch
+
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["config"]["networks"] == 1  # the demo's small size: one network
+    tensors = {k: v for k, v in torch.load(model_path, weights_only=True, map_location="cpu").items()
+               if isinstance(v, torch.Tensor)}
+    before = {**card, "config": {k: v for k, v in card["config"].items() if k != "networks"}}
+    old = LSTMForecaster.from_state(tensors, before)
+    assert old.config.networks == 1
+    rows = holdout[holdout[s.OPEN] == 1].head(20)
+    np.testing.assert_array_equal(old.predict_open(rows)[0], load_bundle(model_path).predict_open(rows)[0])
+
+
 def test_served_rows_get_the_level_their_training_windows_had(dataset, monkeypatch):
     """The look-back level (holiday weeks left out, cells shrunk towards the store's week) is one computation:
     a served row reads what a training window at the same origin gave the network."""
@@ -260,3 +274,25 @@ def test_served_rows_get_the_level_their_training_windows_had(dataset, monkeypat
     store_index = pd.Index(model.stores_).get_indexer(rows[s.STORE])
     step = (rows[s.DATE] - origin_day).dt.days.to_numpy()
     np.testing.assert_allclose(served["level"], windows["dec"][store_index, step - 1, LEVEL_INDEX], atol=1e-6)
+
+
+def test_networks_averaged_forecast_the_geometric_mean_of_lone_fits_and_save_as_one_file(dataset, holdout,
+                                                                                          tmp_path):
+    from storecast.artifacts.lstm import load_lstm_bundle, save_lstm
+
+    rows = holdout[holdout[s.OPEN] == 1].head(60)
+    lone = [LSTMForecaster(LSTMConfig(**{**QUICK.__dict__, "seed": k})).fit(dataset.train, CUT).predict_open(rows)[0]
+            for k in (0, 1)]
+    pair = LSTMForecaster(LSTMConfig(**{**QUICK.__dict__, "networks": 2})).fit(dataset.train, CUT)
+    point, lower, upper = pair.predict_open(rows)
+    # the mean of the two networks' scaled log sales: a geometric mean of 1 + Sales
+    np.testing.assert_allclose(point, np.expm1((np.log1p(lone[0]) + np.log1p(lone[1])) / 2), rtol=1e-5)
+    assert {h["network"] for h in pair.history_} == {0, 1}
+    assert (lower < point).all() and (point < upper).all()  # intervals calibrated on the averaged forecast
+    path = save_lstm(pair, tmp_path)
+    np.testing.assert_array_equal(load_lstm_bundle(path).predict_open(rows)[0], point)
+
+
+def test_networks_must_be_at_least_one():
+    with pytest.raises(ValueError, match="networks"):
+        LSTMConfig(networks=0)

@@ -18,7 +18,7 @@ from storecast.windows import WINDOW_DAYS, seasonal_windows
 from trees_support import poisoned_after
 
 pytestmark = pytest.mark.torch
-QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4, batch_size=64)
+QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4, batch_size=64, networks=1)
 
 
 @pytest.fixture(scope="module")

@@ -86,6 +86,9 @@ def train(
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs (early stopping may end sooner)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
+    networks: int | None = typer.Option(
+        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default: the "
+        "config's); each costs one fit."),
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
@@ -99,7 +102,7 @@ def train(
     progress, update, _ = _epoch_progress(epochs or LSTMConfig().epochs)
     with progress:
         path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
-                                 device=device, progress=update)
+                                 device=device, progress=update, networks=networks)
     console.print(f"saved {path}")
     typer.echo(str(path))
 
@@ -118,6 +121,9 @@ def evaluate(
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
     out: Path | None = typer.Option(
         None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv)."),
+    networks: int | None = typer.Option(
+        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default: the "
+        "config's); each costs one fit."),
 ) -> None:
     """Score the LSTM per 6-week window next to the naive baseline: RMSPE, bias, coverage; mean and worst."""
     from storecast.data.contract import load_dataset
@@ -128,6 +134,8 @@ def evaluate(
     device = _device(device)
     if model is not None and windows not in (None, 1):
         raise typer.BadParameter(f"`--windows` must be 1 with --model (a saved model has one cut); got {windows}.")
+    if model is not None and networks is not None:
+        raise typer.BadParameter("`--networks` is a training setting: a saved model (--model) keeps its own.")
     _require_torch(device)
     dataset = load_dataset(data)
     if model is not None:
@@ -138,12 +146,13 @@ def evaluate(
     progress, update, say = _epoch_progress(epochs or LSTMConfig().epochs)
     if (windows or DEFAULT_WINDOWS) == 1:  # the holdout alone, printed as before the windows came
         with progress:
-            result = evaluate_lstm(dataset, until=until, epochs=epochs, device=device, out_dir=out, progress=update)
+            result = evaluate_lstm(dataset, until=until, epochs=epochs, device=device, out_dir=out, progress=update,
+                                   networks=networks)
         _print_result(result, out)
         return
     with progress:
         report = backtest_lstm(dataset, until=until, windows=windows or DEFAULT_WINDOWS, epochs=epochs,
-                               device=device, out_dir=out, progress=update, say=say)
+                               device=device, out_dir=out, progress=update, say=say, networks=networks)
     _print_windows(report, out)
 
 

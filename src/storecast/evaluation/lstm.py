@@ -66,9 +66,11 @@ def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
     return out
 
 
-def _config(config: LSTMConfig | None, epochs: int | None, device: str | None) -> LSTMConfig:
+def _config(config: LSTMConfig | None, epochs: int | None, device: str | None,
+            networks: int | None = None) -> LSTMConfig:
     cfg = config or LSTMConfig()
-    changes = {**({"epochs": epochs} if epochs is not None else {}), **({"device": device} if device else {})}
+    changes = {**({"epochs": epochs} if epochs is not None else {}), **({"device": device} if device else {}),
+               **({"networks": networks} if networks is not None else {})}
     return LSTMConfig(**{**asdict(cfg), **changes}) if changes else cfg
 
 
@@ -92,7 +94,8 @@ def _write_json(out_dir: str | Path, report: dict) -> Path:
 def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: int | None = None,
                   config: LSTMConfig | None = None, model_path: str | Path | None = None,
                   device: str | None = None, out_dir: str | Path | None = None,
-                  progress: Callable[[int, float, float], None] | None = None) -> dict[str, object]:
+                  progress: Callable[[int, float, float], None] | None = None,
+                  networks: int | None = None) -> dict[str, object]:
     """Fit on rows up to ``until`` (default: 43 days before the last date) and score the holdout after it.
 
     With ``model_path`` the saved model is scored instead (its own cut is the ``until``), so one
@@ -109,7 +112,7 @@ def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: i
                "epochs_run": bundle.card.get("training", {}).get("epochs_run"),
                "trained_on": bundle.card.get("training", {}).get("device", "cpu"), "device": model.device_}
     else:
-        cfg = _config(config, epochs, device)
+        cfg = _config(config, epochs, device, networks)
         cut = _holdout_cut(train, until)
         started = time.perf_counter()
         model = LSTMForecaster(cfg).fit(train, cut, progress=progress, store=dataset.store)
@@ -164,7 +167,7 @@ def _window_result(model: LSTMForecaster, train: pd.DataFrame, fold: Fold) -> tu
 def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: int = DEFAULT_WINDOWS,
                   epochs: int | None = None, config: LSTMConfig | None = None, device: str | None = None,
                   out_dir: str | Path | None = None, progress: Callable[[int, float, float], None] | None = None,
-                  say: Callable[[str], None] | None = None) -> dict:
+                  say: Callable[[str], None] | None = None, networks: int | None = None) -> dict:
     """Fit one LSTM per seasonal window, each on the rows up to its cut only, and score every window.
 
     Parameters
@@ -175,7 +178,7 @@ def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: 
         --until <until + 43 days>`` scores the trees on, the last one the holdout.
     windows : int, default=6
         Number of windows, the holdout included; 1 scores the holdout alone.
-    epochs, config, device
+    epochs, config, device, networks
         The LSTM's settings (default ``LSTMConfig()``, on the CPU); every window uses the same.
     out_dir : path, optional
         Also write metrics.json (this report), folds.csv (one row per window) and
@@ -197,7 +200,7 @@ def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: 
         before any training.
     """
     say = say or (lambda _msg: None)
-    cfg = _config(config, epochs, device)
+    cfg = _config(config, epochs, device, networks)
     train = dataset.train
     cut, plan = _plan(train, until, windows, cfg)
     results, frames, used = [], [], "cpu"

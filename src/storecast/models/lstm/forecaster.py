@@ -13,6 +13,7 @@ __all__ = ["LSTMConfig", "LSTMForecaster", "decoder_inputs", "require_torch", "t
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -111,11 +112,17 @@ class LSTMConfig:
     # weekday x promo profile (level.shaped_level), as if the cell held this many more days; 0: cells alone.
     # 6 was chosen on the subset protocol among 3, 6, 12 and "shape alone" (docs/modeling-lstm.md)
     level_shape_days: float = 6.0
+    # networks trained from seeds seed, seed + 1, ... and averaged (net.NetEnsemble); each costs one fit.
+    # Three: the seasonal backtest's mean -1.9% against one network, every window below the naive median
+    # (docs/modeling-lstm.md)
+    networks: int = 3
 
     def __post_init__(self) -> None:
         from storecast.models.lstm.device import check_device_name
 
         check_device_name(self.device)
+        if self.networks < 1:
+            raise ValueError(f"networks must be at least 1, got {self.networks}")
 
 
 def decoder_inputs(context: bool) -> tuple[str, ...]:
@@ -142,13 +149,11 @@ class LSTMForecaster:
         torch = torch_module()
         from storecast.models.lstm.device import resolve_device
         from storecast.models.lstm.loop import train_with_early_stopping
-        from storecast.models.lstm.net import SalesNet
+        from storecast.models.lstm.net import NetEnsemble, SalesNet
 
         cfg = self.config
         self.device_ = resolve_device(cfg.device)  # before any work: "cuda" without a GPU stops here
-        torch.manual_seed(cfg.seed)
         torch.set_num_threads(cfg.threads)
-        rng = np.random.default_rng(cfg.seed)
         need = cfg.lookback + 2 * cfg.horizon + 1
         until = check_window(
             train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=need - 1),
@@ -160,7 +165,6 @@ class LSTMForecaster:
         scaled = self.scaler_.transform(panel.log_sales)
         S = len(panel.stores)
         self.promo_anchor_ = promo_anchor(panel) if cfg.context else None
-        self.net_ = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg.context)), cfg.hidden, cfg.emb, LEVEL_INDEX)
         all_stores = np.arange(S)
         self.states_ = _store_states(panel.stores, store)
         holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
@@ -174,7 +178,7 @@ class LSTMForecaster:
                                          shape_days=cfg.level_shape_days))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
-        def draw_epoch():
+        def draw_epoch(rng: np.random.Generator):
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
             batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
@@ -183,9 +187,17 @@ class LSTMForecaster:
                                                shape_days=cfg.level_shape_days))
             return batch, torch.from_numpy(rng.permutation(len(stores)))
 
-        self.history_ = train_with_early_stopping(
-            self.net_, self._loss, draw_epoch, val, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-            patience=cfg.patience, device=self.device_, progress=progress)
+        members, self.history_ = [], []
+        for k in range(cfg.networks):  # each network as a lone fit with seed + k would be: its start, its windows
+            torch.manual_seed(cfg.seed + k)
+            rng = np.random.default_rng(cfg.seed + k)
+            net = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg.context)), cfg.hidden, cfg.emb, LEVEL_INDEX)
+            history = train_with_early_stopping(
+                net, partial(self._loss, net=net), partial(draw_epoch, rng), val, epochs=cfg.epochs,
+                batch_size=cfg.batch_size, lr=cfg.lr, patience=cfg.patience, device=self.device_, progress=progress)
+            self.history_ += [{**h, "network": k} for h in history] if cfg.networks > 1 else history
+            members.append(net)
+        self.net_ = members[0] if cfg.networks == 1 else NetEnsemble(members).to(self.device_)
         self._calibrate(val, panel, scaled)
         # remember each store's last look-back window at the cut: forecasts need no extra history
         self.stores_ = panel.stores
@@ -198,9 +210,9 @@ class LSTMForecaster:
         torch = torch_module()
         return {k: torch.from_numpy(np.ascontiguousarray(w[k])) for k in ("enc", "dec", "target", "mask", "store")}
 
-    def _loss(self, b: dict):
+    def _loss(self, b: dict, net):
         torch = torch_module()
-        pred = self.net_(b["enc"], b["store"], b["dec"])
+        pred = net(b["enc"], b["store"], b["dec"])
         if self.config.loss == "huber":  # quadratic up to ~0.3 in log sales, linear beyond
             err = torch.nn.functional.huber_loss(pred, b["target"], reduction="none", delta=0.1)
         else:
@@ -338,12 +350,13 @@ class LSTMForecaster:
         """Rebuild a fitted forecaster from `state_tensors` output and its card."""
         from sklearn.preprocessing import MinMaxScaler
 
-        from storecast.models.lstm.net import SalesNet
+        from storecast.models.lstm.net import NetEnsemble, SalesNet
 
         # a card written before the context inputs existed has no "context": its network never had them
         # nor "level_skips_holiday_weeks": its level counted every known day
-        # nor "level_shape_days": each cell of its level was its own mean
-        cfg = {"context": False, "level_skips_holiday_weeks": False, "level_shape_days": 0.0, **card["config"]}
+        # nor "level_shape_days": each cell of its level was its own mean; nor "networks": it had one
+        cfg = {"context": False, "level_skips_holiday_weeks": False, "level_shape_days": 0.0, "networks": 1,
+               **card["config"]}
         self = cls(LSTMConfig(**{**cfg, "levels": tuple(cfg["levels"])}))
         self.stores_ = tensors["stores"].numpy()
         self.last_window_ = tensors["last_window"].numpy()
@@ -353,8 +366,9 @@ class LSTMForecaster:
         self.scaler_.scaler_.scale_ = tensors["scale"].numpy()[:1]
         self.scaler_.scaler_.min_ = tensors["scale"].numpy()[1:]
         self.promo_anchor_ = int(tensors["promo_anchor"][0]) if cfg["context"] else None
-        self.net_ = SalesNet(len(self.stores_), len(ENC_FEATURES), len(decoder_inputs(cfg["context"])),
-                             cfg["hidden"], cfg["emb"], LEVEL_INDEX)
+        members = [SalesNet(len(self.stores_), len(ENC_FEATURES), len(decoder_inputs(cfg["context"])),
+                            cfg["hidden"], cfg["emb"], LEVEL_INDEX) for _ in range(int(cfg["networks"]))]
+        self.net_ = members[0] if len(members) == 1 else NetEnsemble(members)
         self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.season_ = tensors["season"].numpy() if "season" in tensors else None
         # a model saved before the store profiles existed keeps its old fallback (scaled 0)
