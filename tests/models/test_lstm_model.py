@@ -293,6 +293,13 @@ def test_networks_averaged_forecast_the_geometric_mean_of_lone_fits_and_save_as_
     np.testing.assert_array_equal(load_lstm_bundle(path).predict_open(rows)[0], point)
 
 
+def test_the_progress_of_several_networks_is_one_count(dataset):
+    seen = []
+    cfg = LSTMConfig(**{**QUICK.__dict__, "epochs": 2, "networks": 2})
+    LSTMForecaster(cfg).fit(dataset.train, CUT, progress=lambda epoch, *_: seen.append(epoch))
+    assert seen == sorted(seen) and max(seen) <= 4 and min(seen) <= 2 < max(seen)  # network 1 counts on from 2
+
+
 def test_networks_must_be_at_least_one():
     with pytest.raises(ValueError, match="networks"):
         LSTMConfig(networks=0)

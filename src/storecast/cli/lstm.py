@@ -99,7 +99,7 @@ def train(
     device = _device(device)
     _require_torch(device)
     dataset = load_dataset(data)
-    progress, update, _ = _epoch_progress(epochs or LSTMConfig().epochs)
+    progress, update, _ = _epoch_progress((epochs or LSTMConfig().epochs) * (networks or LSTMConfig().networks))
     with progress:
         path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
                                  device=device, progress=update, networks=networks)
@@ -143,7 +143,7 @@ def evaluate(
             result = evaluate_lstm(dataset, model_path=model, device=device, out_dir=out)
         _print_result(result, out)
         return
-    progress, update, say = _epoch_progress(epochs or LSTMConfig().epochs)
+    progress, update, say = _epoch_progress((epochs or LSTMConfig().epochs) * (networks or LSTMConfig().networks))
     if (windows or DEFAULT_WINDOWS) == 1:  # the holdout alone, printed as before the windows came
         with progress:
             result = evaluate_lstm(dataset, until=until, epochs=epochs, device=device, out_dir=out, progress=update,

@@ -131,6 +131,12 @@ def decoder_inputs(context: bool) -> tuple[str, ...]:
     return DEC_FEATURES + (CONTEXT_FEATURES if context else ())
 
 
+def _member_progress(progress: Callable[[int, float, float], None], offset: int, epoch: int, train_loss: float,
+                     val_loss: float) -> None:
+    """One bar for all networks: network k's epochs count from ``k * epochs`` (early stopping may skip some)."""
+    progress(offset + epoch, train_loss, val_loss)
+
+
 @dataclass
 class LSTMForecaster:
     """Global LSTM across stores forecasting the ``horizon`` days after the fit cut."""
@@ -145,6 +151,8 @@ class LSTMForecaster:
         ``store`` (store.csv with its State column) gives each store its state's public-holiday
         calendar; without it the nationwide calendar is used. The fit runs on ``config.device``
         (resolved to "cpu" or "cuda": ``device_``); the network stays there for `predict_open`.
+        ``progress(epoch, train_loss, val_loss)`` follows the networks in turn, network k's epochs counted
+        from ``k * config.epochs``, so one bar of ``epochs * networks`` steps covers the whole fit.
         """
         torch = torch_module()
         from storecast.models.lstm.device import resolve_device
@@ -194,7 +202,8 @@ class LSTMForecaster:
             net = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg.context)), cfg.hidden, cfg.emb, LEVEL_INDEX)
             history = train_with_early_stopping(
                 net, partial(self._loss, net=net), partial(draw_epoch, rng), val, epochs=cfg.epochs,
-                batch_size=cfg.batch_size, lr=cfg.lr, patience=cfg.patience, device=self.device_, progress=progress)
+                batch_size=cfg.batch_size, lr=cfg.lr, patience=cfg.patience, device=self.device_,
+                progress=None if progress is None else partial(_member_progress, progress, k * cfg.epochs))
             self.history_ += [{**h, "network": k} for h in history] if cfg.networks > 1 else history
             members.append(net)
         self.net_ = members[0] if cfg.networks == 1 else NetEnsemble(members).to(self.device_)
