@@ -87,8 +87,8 @@ def train(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
     networks: int | None = typer.Option(
-        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default: the "
-        "config's); each costs one fit."),
+        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default 3, "
+        "LSTMConfig.networks); each costs one fit, 1 is a third of the time."),
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
@@ -122,8 +122,8 @@ def evaluate(
     out: Path | None = typer.Option(
         None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv)."),
     networks: int | None = typer.Option(
-        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default: the "
-        "config's); each costs one fit."),
+        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default 3, "
+        "LSTMConfig.networks); each costs one fit, 1 is a third of the time."),
 ) -> None:
     """Score the LSTM per 6-week window next to the naive baseline: RMSPE, bias, coverage; mean and worst."""
     from storecast.data.contract import load_dataset
