@@ -109,3 +109,10 @@ def test_evaluate_command_refuses_networks_with_a_saved_model(tmp_path):
     res = runner.invoke(app, ["lstm", "evaluate", "--data", str(tmp_path), "--model", str(tmp_path / "m.pt"),
                               "--networks", "3"])
     assert res.exit_code == 2 and "--networks" in res.output
+
+
+def test_the_networks_help_names_the_configs_default():
+    from storecast.models.lstm.forecaster import LSTMConfig
+
+    res = runner.invoke(app, ["lstm", "train", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and f"(default {LSTMConfig().networks}," in res.output
