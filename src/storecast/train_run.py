@@ -14,7 +14,6 @@ __all__ = ["train_bundle", "train_lstm_bundle"]
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -78,8 +77,7 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
     from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster, decoder_inputs
 
     cfg = LSTMConfig(hidden=32, origins_per_store=16, epochs=6, networks=1) if small else LSTMConfig()
-    cfg = LSTMConfig(**{**asdict(cfg), "device": device, **({"epochs": epochs} if epochs is not None else {}),
-                        **({"networks": networks} if networks is not None else {})})
+    cfg = cfg.with_changes(device=device, epochs=epochs, networks=networks)
     train = dataset.train
     until = pd.Timestamp(until) if until is not None else train[s.DATE].max()
     started = time.perf_counter()

@@ -48,11 +48,16 @@ def _require_torch(device: str = "cpu") -> None:
     resolve_device(device)
 
 
-def _epoch_progress(epochs: int):
-    """(bar, update, say): a bar of one fit's epochs; ``say(msg)`` logs a step and restarts the bar."""
+def _epoch_progress(epochs: int | None, networks: int | None):
+    """(bar, update, say): a bar of one fit's epochs, every network's in turn (the options given, else the
+    config's); ``say(msg)`` logs a step and restarts the bar."""
+    from storecast.models.lstm.forecaster import LSTMConfig
+
+    default = LSTMConfig()
+    total = (epochs or default.epochs) * (networks or default.networks)
     progress = Progress(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
                         TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console)
-    task = progress.add_task("LSTM", total=epochs, losses="")
+    task = progress.add_task("LSTM", total=total, losses="")
 
     def update(epoch: int, train_loss: float, val_loss: float) -> None:
         progress.update(task, completed=epoch, losses=f"train {train_loss:.4f}  val {val_loss:.4f}")
@@ -92,14 +97,13 @@ def train(
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
-    from storecast.models.lstm.forecaster import LSTMConfig
     from storecast.train_run import train_lstm_bundle
 
     until = _date(until)
     device = _device(device)
     _require_torch(device)
     dataset = load_dataset(data)
-    progress, update, _ = _epoch_progress((epochs or LSTMConfig().epochs) * (networks or LSTMConfig().networks))
+    progress, update, _ = _epoch_progress(epochs, networks)
     with progress:
         path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
                                  device=device, progress=update, networks=networks)
@@ -128,7 +132,6 @@ def evaluate(
     """Score the LSTM per 6-week window next to the naive baseline: RMSPE, bias, coverage; mean and worst."""
     from storecast.data.contract import load_dataset
     from storecast.evaluation.lstm import DEFAULT_WINDOWS, backtest_lstm, evaluate_lstm
-    from storecast.models.lstm.forecaster import LSTMConfig
 
     until = _date(until)
     device = _device(device)
@@ -143,7 +146,7 @@ def evaluate(
             result = evaluate_lstm(dataset, model_path=model, device=device, out_dir=out)
         _print_result(result, out)
         return
-    progress, update, say = _epoch_progress((epochs or LSTMConfig().epochs) * (networks or LSTMConfig().networks))
+    progress, update, say = _epoch_progress(epochs, networks)
     if (windows or DEFAULT_WINDOWS) == 1:  # the holdout alone, printed as before the windows came
         with progress:
             result = evaluate_lstm(dataset, until=until, epochs=epochs, device=device, out_dir=out, progress=update,

@@ -68,10 +68,7 @@ def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
 
 def _config(config: LSTMConfig | None, epochs: int | None, device: str | None,
             networks: int | None = None) -> LSTMConfig:
-    cfg = config or LSTMConfig()
-    changes = {**({"epochs": epochs} if epochs is not None else {}), **({"device": device} if device else {}),
-               **({"networks": networks} if networks is not None else {})}
-    return LSTMConfig(**{**asdict(cfg), **changes}) if changes else cfg
+    return (config or LSTMConfig()).with_changes(epochs=epochs, device=device or None, networks=networks)
 
 
 def _holdout_cut(train: pd.DataFrame, until: pd.Timestamp | str | None) -> pd.Timestamp:

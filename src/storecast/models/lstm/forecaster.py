@@ -12,7 +12,7 @@ __all__ = ["LSTMConfig", "LSTMForecaster", "decoder_inputs", "require_torch", "t
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -123,6 +123,11 @@ class LSTMConfig:
         check_device_name(self.device)
         if self.networks < 1:
             raise ValueError(f"networks must be at least 1, got {self.networks}")
+
+    def with_changes(self, **changes: Any) -> LSTMConfig:
+        """This config with the settings given, those given as None left as they are (a CLI's optional flags)."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        return replace(self, **given) if given else self
 
 
 def decoder_inputs(context: bool) -> tuple[str, ...]:

@@ -105,15 +105,16 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
     cell[b, j, dow[b, j], promo[b, j].astype(np.int64)] = 1.0
     sums = np.einsum("bl,bldp->bdp", sales.astype(np.float32), cell)
     overall = (sales * known).sum(-1) / np.maximum(known.sum(-1), 1)
-    profile = _cell_means(sums, cell.sum(axis=1), overall[:, None])
+    counts = cell.sum(axis=1)  # days per cell: the ones read, or every known one where a cell has none read
+    profile = _cell_means(sums, counts, overall[:, None])
     if days is not None:
         kept = np.asarray(days, dtype=np.float32)[..., None, None] * cell
         kept_counts = kept.sum(axis=1)
         profile = np.where(kept_counts > 0, np.einsum("bl,bldp->bdp", sales.astype(np.float32), kept)
                            / np.maximum(kept_counts, 1), profile).astype(np.float32)
+        counts = np.where(kept_counts > 0, kept_counts, counts)
     if shape is not None and shape_days > 0:
-        counts = cell.sum(axis=1) if days is None else np.where(kept_counts > 0, kept_counts, cell.sum(axis=1))
-        shaped = shaped_level(enc, shape, days)
+        shaped = _shaped(sales, known, promo, dow, shape, days)
         profile = ((counts * profile + shape_days * shaped) / (counts + shape_days)).astype(np.float32)
     if fallback is not None:
         empty = ~known.any(axis=-1)
@@ -132,9 +133,13 @@ def shaped_level(enc: np.ndarray, shape: np.ndarray, days: np.ndarray | None = N
     is that level plus ``shape``; a window without a known day gets ``shape`` itself (`lookback_profile`
     then gives it its ``fallback``).
     """
-    sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
-    dow = _dow_of(enc)
-    rows = np.arange(enc.shape[0])[:, None]
+    return _shaped(enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0, _dow_of(enc), shape, days)
+
+
+def _shaped(sales: np.ndarray, known: np.ndarray, promo: np.ndarray, dow: np.ndarray, shape: np.ndarray,
+            days: np.ndarray | None) -> np.ndarray:
+    """`shaped_level` from the window's columns as `lookback_profile` has already read them."""
+    rows = np.arange(sales.shape[0])[:, None]
     net = sales - shape[rows, dow, promo.astype(np.int64)]
     read = known if days is None else np.asarray(days, dtype=bool) & known
     read = np.where(read.any(axis=-1, keepdims=True), read, known)

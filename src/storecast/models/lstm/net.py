@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = ["SalesNet", "NetEnsemble"]
 
+from typing import cast
+
 try:
     import torch
     from torch import nn
@@ -69,15 +71,17 @@ class NetEnsemble(nn.Module):
     def __init__(self, members: list[SalesNet]):
         super().__init__()
         self.members = nn.ModuleList(members)  # registered: parameters, state_dict, .to(device)
-        self._nets: list[SalesNet] = list(members)  # the same objects, typed
+
+    def _nets(self) -> list[SalesNet]:
+        return [cast(SalesNet, m) for m in self.members]
 
     def encode(self, enc: torch.Tensor, store: torch.Tensor) -> torch.Tensor:
         """(B, members, hidden) each member's summary of each look-back window."""
-        return torch.stack([m.encode(enc, store) for m in self._nets], dim=1)
+        return torch.stack([m.encode(enc, store) for m in self._nets()], dim=1)
 
     def decode(self, state: torch.Tensor, store: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
         """(B, K) the members' mean prediction for K future days of each window."""
-        return torch.stack([m.decode(state[:, i], store, dec) for i, m in enumerate(self._nets)]).mean(dim=0)
+        return torch.stack([m.decode(state[:, i], store, dec) for i, m in enumerate(self._nets())]).mean(dim=0)
 
     def forward(self, enc: torch.Tensor, store: torch.Tensor, dec: torch.Tensor) -> torch.Tensor:
         """Encode, then score every future day."""
