@@ -17,6 +17,7 @@ import pytest
 from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.models import compiled as cm
+from storecast.models import compiled_cache
 from storecast.predict import predict_frame
 from trees_support import fit_small, get_dataset
 
@@ -92,10 +93,11 @@ def test_the_cache_is_written_beside_the_model_and_reused(model_path):
     first = load_bundle(model_path)
     assert first.compiled.origin == "compiled"
     sha12 = first.card["sha256"][:12]
-    names = _caches(model_path.parent)
-    assert len(names) == 2 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
-    record = (model_path.parent / names[1]).read_text().split()
-    assert record == [__import__("hashlib").sha256((model_path.parent / names[0]).read_bytes()).hexdigest(), names[0]]
+    names = _caches(model_path.parent)  # the object, its record, the one-tree header lleaves loads it with
+    assert len(names) == 3 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
+    assert names[1] == names[0] + ".sha256" and names[2] == names[0][: -len(".o")] + ".txt"
+    record = (model_path.parent / names[1]).read_text().splitlines()  # sha256sum format: `sha256sum -c` checks it
+    assert record == [f"{_sha256(model_path.parent / name)}  {name}" for name in (names[0], names[2])]
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
@@ -133,21 +135,65 @@ def test_a_cache_of_another_model_file_is_not_used(model_path, tmp_path_factory,
     assert load_bundle(other).compiled.origin == "compiled"  # its sha256 differs: another key
 
 
-def test_a_cached_load_skips_the_trees_text_and_still_equals_lightgbm(model_path, rows, monkeypatch):
-    """A warm load reads one tree's text per booster (lleaves needs only the header), not the whole forest."""
-    load_bundle(model_path)  # compiles and caches
+def _sha256(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _text_asked(monkeypatch) -> list:
+    """Records each ``Booster.model_to_string`` call's ``num_iteration`` (None: the whole forest's text)."""
     import lightgbm
 
-    asked = []
+    asked: list = []
     real = lightgbm.Booster.model_to_string
     monkeypatch.setattr(lightgbm.Booster, "model_to_string",
                         lambda self, *a, **k: asked.append(k.get("num_iteration")) or real(self, *a, **k))
-    warm = load_bundle(model_path)
-    assert warm.compiled.origin == "cache" and asked == [1]
+    return asked
+
+
+def test_a_cached_load_is_preloaded_without_the_trees_text_and_equals_lightgbm(model_path, rows, monkeypatch, caplog):
+    """A warm load starts loading the object (with its recorded header) before the model file is read, and reads
+    no tree text; the forest is installed after a probe against the loaded booster."""
+    load_bundle(model_path)  # compiles and caches
+    asked = _text_asked(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        warm = load_bundle(model_path)
+    assert warm.compiled.origin == "cache" and asked == []
+    assert "compiled trees on (cache, preloaded" in caplog.text
     assert warm.compiled.n_trees == cm.booster_of(warm.model).num_trees()
     monkeypatch.setenv(cm.ENV_VAR, "0")
     plain = load_bundle(model_path)
     np.testing.assert_allclose(predict_frame(warm, rows)[s.SALES], predict_frame(plain, rows)[s.SALES], rtol=1e-9)
+
+
+def test_a_cache_without_a_header_loads_after_the_booster_and_gains_one(model_path, monkeypatch, caplog):
+    """A cache written before headers (a one-line record): one tree's text is read, then the header is kept."""
+    obj = load_bundle(model_path).compiled.cache
+    header = obj.with_suffix(".txt")
+    header.unlink()
+    obj.with_name(obj.name + ".sha256").write_text(f"{_sha256(obj)}  {obj.name}\n")
+    asked = _text_asked(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        assert load_bundle(model_path).compiled.origin == "cache"
+    assert asked == [1] and "preloaded" not in caplog.text
+    assert header.is_file() and f"{_sha256(header)}  {header.name}" in obj.with_name(obj.name + ".sha256").read_text()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        assert load_bundle(model_path).compiled.origin == "cache"
+    assert "preloaded" in caplog.text
+
+
+def test_a_tampered_header_is_never_preloaded(model_path, rows, monkeypatch, caplog):
+    """A header that does not hash to its record line is ignored: the object loads the usual way, correct."""
+    compiled = load_bundle(model_path)
+    header = compiled.compiled.cache.with_suffix(".txt")
+    header.write_text(header.read_text().replace("max_feature_idx=", "max_feature_idx=1"))
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        again = load_bundle(model_path)
+    assert again.compiled.origin == "cache" and "preloaded" not in caplog.text
+    for col in (s.SALES, "lower", "upper"):
+        np.testing.assert_array_equal(predict_frame(again, rows)[col], predict_frame(compiled, rows)[col])
 
 
 def test_a_wrong_object_with_a_forged_record_fails_the_probe(model_path, ds, tmp_path_factory, caplog):
@@ -203,7 +249,7 @@ def test_a_read_only_models_directory_compiles_in_memory(model_path, monkeypatch
     def refuse(*_a, **_k):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cm, "atomic_write_bytes", refuse)
+    monkeypatch.setattr(compiled_cache, "atomic_write_bytes", refuse)
     bundle = load_bundle(model_path)
     assert bundle.compiled is not None and bundle.compiled.cache is None
 
@@ -250,7 +296,7 @@ def test_a_server_compiles_in_the_background_and_switches_when_done(model_path, 
     assert thread is not None
     thread.join(timeout=120)
     assert not thread.is_alive() and bundle.compiled is not None and bundle.compiled.origin == "compiled"
-    assert len(_caches(model_path.parent)) == 2  # the object and its sha256 record, for the next load
+    assert len(_caches(model_path.parent)) == 3  # the object, its header and their sha256 record, for the next load
     after = predict_frame(bundle, typed)
     for col in (s.SALES, "lower", "upper"):
         a, b = after[col].to_numpy(), before[col].to_numpy()
@@ -268,7 +314,7 @@ def test_an_average_of_seeds_gets_every_booster_compiled_and_cached(ds, rows, tm
     assert isinstance(bundle.compiled, cm.CompiledEnsemble) and len(bundle.compiled.members) == 2
     assert bundle.compiled.origin == "compiled"
     names = _caches(tmp_path)
-    assert len(names) == 4 and sum(".m0." in n for n in names) == 2 and sum(".m1." in n for n in names) == 2
+    assert len(names) == 6 and sum(".m0." in n for n in names) == 3 and sum(".m1." in n for n in names) == 3
     assert all(isinstance(vars(b).get("predict"), cm.CompiledTrees) for b in cm.boosters_of(bundle.model))
     monkeypatch.setenv(cm.ENV_VAR, "0")
     plain = load_bundle(path)

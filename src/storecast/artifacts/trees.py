@@ -197,6 +197,11 @@ def _skops_io() -> Any:
 def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked."""
     card = verified_card(path, "an lgbm or rf model")
+    from storecast.models.compiled import compile_model, preload
+
+    # The compiled cache (bound to the verified sha256) loads into LLVM in a thread while skops is imported and
+    # the file read; it is installed only after every check below and a probe against the loaded boosters.
+    early = preload(path, str(card["sha256"]))
     sio = _skops_io()
     from skops.io.exceptions import UntrustedTypesFoundException
 
@@ -213,10 +218,8 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
     default = (card.get("intervals") or {}).get("default_level", 0.8)
-    from storecast.models.compiled import compile_model
-
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
-    compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]))
+    compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
                       level=float(level if level is not None else default), compiled=compiled)
 

@@ -11,16 +11,17 @@ How it is hooked in: ``install(booster, ...)`` shadows the fitted booster's ``pr
 ``booster_.predict(X[, num_threads=1])`` on a float64 matrix); any other call goes to LightGBM. The
 model file is never changed: the compiled code is a cache, never the model.
 
-The cache, and why it is checked: loading object code executes it, so a cached file is loaded only when
-its bytes hash to the sha256 recorded beside it in ``sha256sum`` format, and its name carries the model
-file's sha256 and a hash of the compiler versions and the CPU it was built for (code built for another
-CPU may not run here). A mismatch (tampered, truncated, stale) is logged, rebuilt and overwritten, never
-loaded. The record guards against corruption and staleness, not against someone who can write the
-models directory (they could replace the model and its card as well): keep that directory writable by
-the serving user only. A fresh compile then predicts a probe matrix built from the model's own split
-thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative; a cached object
-(checked that way when it was compiled) is loaded without reading the trees' text again and checked on
-random rows, which makes a warm load about 1 s per booster cheaper (docs/benchmarks.md).
+The cache, and why it is checked: loading object code executes it, so a cached object (``models.compiled_cache``:
+its files, names and record) is loaded only when its bytes hash to the sha256 recorded beside it, and its name
+carries the model file's sha256 and a hash of the compiler versions and the CPU it was built for (code built
+for another CPU may not run here). A mismatch (tampered, truncated, stale) is logged, rebuilt and overwritten,
+never loaded. The record guards against corruption and staleness, not against someone who can write the
+models directory (they could replace the model and its card as well): keep that directory writable by the
+serving user only. A fresh compile then predicts a probe matrix built from the model's own split thresholds
+both ways and falls back to LightGBM unless all rows agree to 1e-9 relative; a cached object (checked that
+way when it was compiled) is loaded from its recorded one-tree header, without the trees' text, and checked on
+random rows. ``preload`` starts that load in a thread while the model file is still being read; the forest is
+installed only after the check against the loaded booster (docs/benchmarks.md).
 
 When: ``STORECAST_COMPILE`` unset, every load uses a checked cache when one exists and never compiles
 (compiling the default model's three boosters takes about 3 minutes and 1.5 GB, which a one-off
@@ -33,24 +34,31 @@ from __future__ import annotations
 
 __all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "compile_mode",
            "cache_path", "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "uninstall",
-           "MAX_REL_DIFF"]
+           "preload", "MAX_REL_DIFF"]
 
-import glob
-import hashlib
 import logging
 import os
 import re
 import tempfile
+import threading
 import time
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from storecast.atomic import atomic_write_bytes, atomic_write_text
+from storecast.models.compiled_cache import (
+    COMPILE_FLAGS,
+    any_cache,
+    cache_path,
+    cached_bytes,
+    cached_header,
+    keep_header,
+    write_cache,
+)
 
 log = logging.getLogger("storecast.compiled")
 
@@ -58,14 +66,9 @@ ENV_VAR = "STORECAST_COMPILE"
 MAX_REL_DIFF = 1e-9  # compiled and LightGBM predictions must agree this closely on the probe, else no swap
 _OFF = ("0", "false", "no", "off")
 _PROBE_ROWS = 512
+_MAX_MEMBERS = 64  # boosters of an average of seeds looked for by preload (the default has 3)
 _ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant widened to double)
 _PARALLEL_FROM = 2_000  # below this many rows one thread is faster than a thread pool (as in models.trees)
-# lleaves' compile flags. finline=False: each tree stays a function of its own; inlining them into the
-# blocks made LLVM take 15 minutes and 13.4 GB per booster of the default model (1,200 trees x 127 leaves),
-# without, 1 minute and 1.5 GB. fblocksize=150: trees are walked in blocks of 150 (cache blocking); a
-# block of the whole forest is fastest for one row, small blocks for 1,000 rows, 150 is near the best of
-# both (docs/benchmarks.md, "Compile flags").
-COMPILE_FLAGS: dict[str, Any] = {"finline": False, "fblocksize": 150}
 
 
 def compile_mode() -> str:
@@ -138,57 +141,6 @@ def _snap_zeros(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X)
 
 
-def _target() -> str:
-    """What compiled code depends on besides the model: library versions, compile flags and the CPU it targets."""
-    import llvmlite.binding as llvm
-
-    llvm.initialize_native_target()
-    try:
-        features = llvm.get_host_cpu_features().flatten()
-    except RuntimeError:  # LLVM cannot read the features: lleaves then compiles without them too
-        features = ""
-    flags = " ".join(f"{k}={v}" for k, v in sorted(COMPILE_FLAGS.items()))
-    return (f"lleaves {metadata.version('lleaves')} llvmlite {metadata.version('llvmlite')} {flags} "
-            f"cpu {llvm.get_host_cpu_name()} {features}")
-
-
-def cache_path(model_path: Path, model_sha256: str, member: int | None = None) -> Path:
-    """``<model stem>.<sha12>.<target8>[.m<i>].lleaves.o`` beside the model; its record adds ``.sha256``.
-
-    ``member`` numbers the boosters of an average of seeds (one object file each); None for a lone booster.
-    """
-    target = hashlib.sha256(_target().encode()).hexdigest()[:8]
-    which = "" if member is None else f".m{member}"
-    return model_path.with_name(f"{model_path.stem}.{model_sha256[:12]}.{target}{which}.lleaves.o")
-
-
-def _any_cache(model_path: Path, model_sha256: str) -> bool:
-    """Whether any compiled object of this model (any target or member) lies beside it: a cheap first look."""
-    return any(model_path.parent.glob(f"{glob.escape(model_path.stem)}.{model_sha256[:12]}.*.lleaves.o"))
-
-
-def _record_of(obj: Path) -> Path:
-    return obj.with_name(obj.name + ".sha256")
-
-
-def _cached_bytes(obj: Path) -> bytes | None:
-    """The cached object's bytes when they hash to its record; None (and a log line when not absent) otherwise."""
-    record = _record_of(obj)
-    if not obj.is_file() and not record.is_file():
-        return None
-    try:
-        recorded = record.read_text(encoding="utf-8").split()[0]
-        data = obj.read_bytes()
-    except (OSError, IndexError, UnicodeDecodeError) as exc:
-        log.warning("compiled-trees cache %s is incomplete (%s): rebuilding it", obj.name, exc)
-        return None
-    if hashlib.sha256(data).hexdigest() != recorded:
-        log.warning("compiled-trees cache %s does not match its recorded sha256 (tampered, truncated or stale): "
-                    "not loaded, rebuilding it", obj.name)
-        return None
-    return data
-
-
 def _thresholds(model_text: str, n_features: int) -> list[np.ndarray]:
     """Each feature's split thresholds, read from the model text (what a probe must straddle)."""
     per: list[list[float]] = [[] for _ in range(n_features)]
@@ -219,7 +171,7 @@ def _probe(model_text: str, n_features: int, rows: int = _PROBE_ROWS) -> np.ndar
     return X
 
 
-def _random_probe(n_features: int, rows: int = 256) -> np.ndarray:
+def _random_probe(n_features: int, rows: int = 64) -> np.ndarray:
     """Random rows on scales from 0.1 to 1,000 (the features' ranges), some NaN: a cheap check of a cached object."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(rows, n_features)) * 10.0 ** rng.integers(-1, 4, size=(rows, n_features))
@@ -232,7 +184,11 @@ def _max_rel_diff(a: np.ndarray, ref: np.ndarray) -> float:
 
 
 def _forest(model_text: str, obj: bytes | None) -> tuple[Any, bytes]:
-    """A compiled lleaves model: from ``obj`` (checked bytes) when given, else compiled now; and its object bytes."""
+    """A compiled lleaves model: from ``obj`` (checked bytes) when given, else compiled now; and its object bytes.
+
+    The checked bytes are copied into a private directory for lleaves to read, so what is loaded is what was
+    hashed, whatever happens to the cache file meanwhile.
+    """
     import lleaves
 
     with tempfile.TemporaryDirectory(prefix="storecast-lleaves-") as tmp:  # private: mode 0700
@@ -242,11 +198,51 @@ def _forest(model_text: str, obj: bytes | None) -> tuple[Any, bytes]:
             cache.write_bytes(obj)
         forest = lleaves.Model(model_file=str(txt))
         forest.compile(cache=str(cache), **COMPILE_FLAGS)  # reads cache when present, else compiles, writes it
-        return forest, cache.read_bytes()
+        return forest, obj if obj is not None else cache.read_bytes()
+
+
+def preload(model_path: Path, model_sha256: str) -> Callable[[], dict[int | None, tuple[Any, Path]]] | None:
+    """Start loading this model's checked cached objects in a thread; the callable waits and returns them by member.
+
+    Why: loading a cached object into LLVM (about 0.15 s a booster of the default model) needs the object and
+    its one-tree header, not the booster, and runs mostly outside the GIL; so it overlaps the skops import and
+    load that must come first (``artifacts.trees.load_tree_bundle``). ``compile_model(preloaded=...)`` still
+    checks each forest against its own booster on probe rows before installing it. None when there is
+    nothing to preload (compiling off, no cache beside the model); a member whose object or header does not
+    check out is left out, and loads the usual way.
+    """
+    if compile_mode() == "off" or not any_cache(model_path, model_sha256):
+        return None
+    found: dict[int | None, tuple[Any, Path]] = {}
+
+    def run() -> None:
+        try:
+            for member in (None, *range(_MAX_MEMBERS)):
+                obj_path = cache_path(model_path, model_sha256, member)
+                if not obj_path.is_file():
+                    if member is not None:
+                        break
+                    continue
+                header = cached_header(obj_path)
+                obj = cached_bytes(obj_path) if header is not None else None
+                if obj is not None and header is not None:
+                    found[member] = (_forest(header, obj)[0], obj_path)
+        except Exception as exc:  # an optimisation only: compile_model then loads the usual way
+            log.debug("compiled trees not preloaded (%s: %s)", type(exc).__name__, exc)
+
+    thread = threading.Thread(target=run, name="storecast-preload-trees")
+    thread.start()
+
+    def wait() -> dict[int | None, tuple[Any, Path]]:
+        thread.join()
+        return found
+
+    return wait
 
 
 def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha256: str | None = None,
-                    member: int | None = None, cache_only: bool = False) -> CompiledTrees | None:
+                    member: int | None = None, cache_only: bool = False,
+                    preloaded: tuple[Any, Path] | None = None) -> CompiledTrees | None:
     """Compile ``booster`` (or load its checked cache); None, with one log line, when that is impossible.
 
     Parameters
@@ -260,9 +256,15 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         Which booster of an average of seeds this is (its own cache file).
     cache_only : bool
         Load a checked cache or nothing: None, quietly, when there is no valid cache (never compiles).
+    preloaded : (forest, object path), optional
+        This booster's cached object, already loaded by ``preload``: only the probe is left to do.
     """
     start = time.perf_counter()
-    if cache_only and not (model_path and model_sha256 and _any_cache(model_path, model_sha256)):
+    if preloaded is not None:
+        ready = _checked(booster, *preloaded, start)
+        if ready is not None:
+            return ready
+    if cache_only and not (model_path and model_sha256 and any_cache(model_path, model_sha256)):
         return None  # nothing to load: no lleaves import, no LLVM start-up (the usual load without a cache)
     try:
         import lleaves  # noqa: F401 - only to know it is there
@@ -272,7 +274,7 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         return None
     try:
         obj_path = cache_path(model_path, model_sha256, member) if model_path and model_sha256 else None
-        cached = _cached_bytes(obj_path) if obj_path else None  # read and hashed once
+        cached = cached_bytes(obj_path) if obj_path else None  # read and hashed once
         if cache_only and cached is None:
             return None
         n_features = booster.num_feature()
@@ -298,22 +300,30 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
                     "%.0e); using LightGBM's predictor", diff, MAX_REL_DIFF)
         return None
     if obj_path is not None and cached is None:
-        obj_path = _write_cache(obj_path, obj)
+        obj_path = write_cache(obj_path, obj, booster.model_to_string(num_iteration=1))
+    elif obj_path is not None and cached_header(obj_path) is None:
+        keep_header(obj_path, obj, text)  # a cache from before headers: preloadable from the next load on
     origin = "cache" if cached is not None else "compiled"
     took = time.perf_counter() - start
     log.info("compiled trees on (%s, %.1f s): %s", origin, took, obj_path.name if obj_path else "in memory")
     return CompiledTrees(forest, lightgbm, n_features, booster.num_trees(), origin, obj_path, took)
 
 
-def _write_cache(obj_path: Path, obj: bytes) -> Path | None:
-    """Object first, then its record, each atomically: a reader never trusts an object without a record."""
+def _checked(booster: Any, forest: Any, obj_path: Path, start: float) -> CompiledTrees | None:
+    """A preloaded forest as this booster's ``CompiledTrees`` when it agrees with LightGBM on random rows, else None."""
+    n_features = booster.num_feature()
+    lightgbm = types.MethodType(type(booster).predict, booster)
     try:
-        atomic_write_bytes(obj_path, obj)
-        atomic_write_text(_record_of(obj_path), f"{hashlib.sha256(obj).hexdigest()}  {obj_path.name}\n")
-    except OSError as exc:
-        log.info("compiled trees kept in memory: cannot write the cache beside the model (%s)", exc)
+        probe = _random_probe(n_features)
+        same = forest.num_feature() == n_features and _max_rel_diff(
+            forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1)) <= MAX_REL_DIFF
+    except Exception:  # the usual path then loads (and logs) it again
         return None
-    return obj_path
+    if not same:
+        return None
+    took = time.perf_counter() - start
+    log.info("compiled trees on (cache, preloaded, %.1f s): %s", took, obj_path.name)
+    return CompiledTrees(forest, lightgbm, n_features, booster.num_trees(), "cache", obj_path, took)
 
 
 def install(booster: Any, compiled: CompiledTrees) -> None:
@@ -381,7 +391,9 @@ def booster_of(model: Any) -> Any | None:
 
 
 def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: str | None = None,
-                  mode: str | None = None) -> CompiledTrees | CompiledEnsemble | None:
+                  mode: str | None = None,
+                  preloaded: Callable[[], dict[int | None, tuple[Any, Path]]] | None = None,
+                  ) -> CompiledTrees | CompiledEnsemble | None:
     """Compile and install the booster(s) of a fitted tree model; None when off, a forest, or impossible.
 
     ``mode`` (default ``compile_mode()``): "on" compiles what has no cache, "cache" installs only boosters
@@ -394,6 +406,7 @@ def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: s
     take minutes: docs/benchmarks.md).
     """
     mode = compile_mode() if mode is None else mode
+    early = preloaded() if preloaded is not None else {}  # waited for in any case: no thread left running
     if mode == "off":
         return None
     cache_only = mode == "cache"
@@ -402,14 +415,14 @@ def compile_model(model: Any, *, model_path: Path | None = None, model_sha256: s
         return None
     if len(boosters) == 1:
         compiled = compile_booster(boosters[0], model_path=model_path, model_sha256=model_sha256,
-                                   cache_only=cache_only)
+                                   cache_only=cache_only, preloaded=early.get(None))
         if compiled is not None:
             install(boosters[0], compiled)
         return compiled
     members = []
     for i, booster in enumerate(boosters):
         one = compile_booster(booster, model_path=model_path, model_sha256=model_sha256, member=i,
-                              cache_only=cache_only)
+                              cache_only=cache_only, preloaded=early.get(i))
         if one is None:
             if not cache_only:
                 log.warning("compiled trees off for all %d boosters of the average: booster %d could not be "

@@ -1,0 +1,130 @@
+"""The compiled trees' cache: where its files lie beside a model, their sha256 record, and reading them back.
+
+Why a module of its own: what makes loading object code safe is here, apart from compiling and probing
+(``models.compiled``). Each booster's object ``<model stem>.<sha12>.<target8>[.m<i>].lleaves.o`` lies beside
+the model file with its one-tree header (``.lleaves.txt``, what lleaves reads to load it) and a record
+(``.lleaves.o.sha256``, ``sha256sum`` format: the object on the first line, the header on the second). A file
+is read back only when its bytes hash to its record line; anything else is treated as absent, so it is
+rebuilt (object) or rewritten (header), never loaded.
+"""
+
+from __future__ import annotations
+
+__all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "compile_target",
+           "header_of", "keep_header", "record_of", "write_cache"]
+
+import glob
+import hashlib
+import logging
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from storecast.atomic import atomic_write_bytes, atomic_write_text
+
+log = logging.getLogger("storecast.compiled")
+
+# lleaves' compile flags. finline=False: each tree stays a function of its own; inlining them into the
+# blocks made LLVM take 15 minutes and 13.4 GB per booster of the default model (1,200 trees x 127 leaves),
+# without, 1 minute and 1.5 GB. fblocksize=150: trees are walked in blocks of 150 (cache blocking); a
+# block of the whole forest is fastest for one row, small blocks for 1,000 rows, 150 is near the best of
+# both (docs/benchmarks.md, "Compile flags").
+COMPILE_FLAGS: dict[str, Any] = {"finline": False, "fblocksize": 150}
+
+
+def compile_target() -> str:
+    """What compiled code depends on besides the model: library versions, compile flags and the CPU it targets."""
+    import llvmlite.binding as llvm
+
+    llvm.initialize_native_target()
+    try:
+        features = llvm.get_host_cpu_features().flatten()
+    except RuntimeError:  # LLVM cannot read the features: lleaves then compiles without them too
+        features = ""
+    flags = " ".join(f"{k}={v}" for k, v in sorted(COMPILE_FLAGS.items()))
+    return (f"lleaves {metadata.version('lleaves')} llvmlite {metadata.version('llvmlite')} {flags} "
+            f"cpu {llvm.get_host_cpu_name()} {features}")
+
+
+def cache_path(model_path: Path, model_sha256: str, member: int | None = None) -> Path:
+    """``<model stem>.<sha12>.<target8>[.m<i>].lleaves.o`` beside the model; its record adds ``.sha256``.
+
+    ``member`` numbers the boosters of an average of seeds (one object file each); None for a lone booster.
+    """
+    target = hashlib.sha256(compile_target().encode()).hexdigest()[:8]
+    which = "" if member is None else f".m{member}"
+    return model_path.with_name(f"{model_path.stem}.{model_sha256[:12]}.{target}{which}.lleaves.o")
+
+
+def any_cache(model_path: Path, model_sha256: str) -> bool:
+    """Whether any compiled object of this model (any target or member) lies beside it: a cheap first look."""
+    return any(model_path.parent.glob(f"{glob.escape(model_path.stem)}.{model_sha256[:12]}.*.lleaves.o"))
+
+
+def record_of(obj: Path) -> Path:
+    return obj.with_name(obj.name + ".sha256")
+
+
+def header_of(obj: Path) -> Path:
+    """``.lleaves.o`` -> ``.lleaves.txt``: the booster's one-tree text, all lleaves reads to load the object."""
+    return obj.with_suffix(".txt")
+
+
+def cached_bytes(obj: Path) -> bytes | None:
+    """The cached object's bytes when they hash to its record; None (and a log line when not absent) otherwise."""
+    record = record_of(obj)
+    if not obj.is_file() and not record.is_file():
+        return None
+    try:
+        recorded = record.read_text(encoding="utf-8").split()[0]
+        data = obj.read_bytes()
+    except (OSError, IndexError, UnicodeDecodeError) as exc:
+        log.warning("compiled-trees cache %s is incomplete (%s): rebuilding it", obj.name, exc)
+        return None
+    if hashlib.sha256(data).hexdigest() != recorded:
+        log.warning("compiled-trees cache %s does not match its recorded sha256 (tampered, truncated or stale): "
+                    "not loaded, rebuilding it", obj.name)
+        return None
+    return data
+
+
+def cached_header(obj: Path) -> str | None:
+    """The object's one-tree model text when the record's second line vouches for it, else None (quietly).
+
+    A cache written before the header existed has a one-line record: it loads the usual way, after the
+    booster, and gets its header then (``_keep_header``).
+    """
+    header = header_of(obj)
+    try:
+        lines = record_of(obj).read_text(encoding="utf-8").split("\n")
+        recorded = {name: digest for digest, _, name in (line.partition("  ") for line in lines)}
+        data = header.read_bytes()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if recorded.get(header.name) != hashlib.sha256(data).hexdigest():
+        return None
+    return data.decode("utf-8")
+
+
+def write_cache(obj_path: Path, obj: bytes, header: str) -> Path | None:
+    """Object and header first, then their record, each atomically: a reader never trusts a file without a record."""
+    try:
+        atomic_write_bytes(obj_path, obj)
+        keep_header(obj_path, obj, header, strict=True)
+    except OSError as exc:
+        log.info("compiled trees kept in memory: cannot write the cache beside the model (%s)", exc)
+        return None
+    return obj_path
+
+
+def keep_header(obj_path: Path, obj: bytes, header: str, *, strict: bool = False) -> None:
+    """Write the one-tree header beside the object, then the record of both (``sha256sum`` format, two lines)."""
+    data = header.encode("utf-8")
+    try:
+        atomic_write_bytes(header_of(obj_path), data)
+        atomic_write_text(record_of(obj_path), f"{hashlib.sha256(obj).hexdigest()}  {obj_path.name}\n"
+                                                f"{hashlib.sha256(data).hexdigest()}  {header_of(obj_path).name}\n")
+    except OSError:
+        if strict:
+            raise
+        # a read-only models directory: the cache still loads the usual way
