@@ -40,3 +40,18 @@ def test_bytes_that_are_not_utf8_say_so_with_the_position(client):
 ])
 def test_a_syntax_error_gives_its_line_and_column(client, body, where):
     assert _reason(client, body) == f"the body is not valid JSON: {where}: send a JSON object"
+
+
+@pytest.mark.parametrize(("path", "body", "key"), [
+    ("/predict", b'{"rows": [{"store": 1, "store": 2, "date": "2015-08-03", "promo": 1}]}', "store"),
+    ("/predict", b'{"rows": [], "rows": [{"store": 1, "date": "2015-08-03", "promo": 1}]}', "rows"),
+    ("/forecast", b'{"store": 1, "start": "2015-08-01", "days": 3, "days": 90}', "days"),
+    ("/plan", b'{"store": 1, "start": "2015-08-01", "promo_days": [], "promo_days": null}', "promo_days"),
+    ("/plan/rank", b'{"start": "2015-08-01", "top": 1, "top": 5}', "top"),
+])
+def test_a_key_given_twice_is_refused_rather_than_read_last_wins(client, path, body, key):
+    """json.loads keeps the last of two equal keys: {"store": 1, "store": 2} would forecast store 2."""
+    r = client.post(path, content=body, headers=JSON)
+    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.json()["detail"][0]["msg"] == (f"the key {key!r} appears twice in one JSON object of the body: "
+                                            "send each field once")
