@@ -26,6 +26,7 @@ from __future__ import annotations
 
 __all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"]
 
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -91,19 +92,36 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         typ = str(err.get("type", "value_error"))
         msg = str(err.get("msg", "invalid value"))
         if typ == "json_invalid":
-            reason = (err.get("ctx") or {}).get("error", "")
+            # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
+            reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
             pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
             msg = f"the body is not valid JSON: {reason}{_where(exc.body, pos)}: send a JSON object"
             loc = ("body",)
         elif typ == "missing":
-            msg = "this field is required"
+            msg = f"the request has no body: send a JSON object{_example(request)}" if loc == ("body",) \
+                else "this field is required"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
             msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
-                   if "json" not in sent.lower() else "expected a JSON object, e.g. {\"rows\": [...]}")
+                   if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items)
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    """FastAPI's rule for decoding a body as JSON: ``application/json`` or ``application/<anything>+json``."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _example(request: Request) -> str:
+    """``, e.g. {...}``: the first example body of the route asked, so each route shows its own fields."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(field, "field_info", None), "annotation", None)
+    extra = getattr(model, "model_config", {}).get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return f", e.g. {json.dumps(examples[0])}" if isinstance(examples, list) and examples else ""
 
 
 def _where(doc: Any, pos: int | None) -> str:

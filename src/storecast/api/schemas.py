@@ -134,6 +134,11 @@ class ForecastRequest(_Strict):
         ),
     )
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "store": 1, "start": "2015-08-01", "days": 42,
+        "schedule": [{"date": "2015-08-03", "open": 1, "promo": 1, "state_holiday": "0", "school_holiday": 0}],
+    }]})
+
 
 class ForecastDay(BaseModel):
     """Forecast of one day with the plan it assumed (given in ``schedule`` or the store's default)."""
