@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError
+from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
     DataContractError,
@@ -192,7 +193,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, log_safe_path(request.url.path))
     return JSONResponse(
         {"detail": "internal error: the request was not processed; the server log has the details"},
         status_code=500,

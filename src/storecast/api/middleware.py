@@ -10,14 +10,15 @@
 
 from __future__ import annotations
 
-__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
-           "ROWS_STATE_KEY"]
+__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog",
+           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "log_safe_path"]
 
 import asyncio
 import json
 import logging
 import time
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 from fastapi import HTTPException
@@ -143,20 +144,31 @@ class RequestLog:
         finally:
             ms = (time.perf_counter() - start) * 1000.0
             rows = state.get(ROWS_STATE_KEY)
+            path = log_safe_path(scope["path"])
             log.info(
-                "%s %s %d %.1fms rows=%s", scope["method"], scope["path"], status, ms,
+                "%s %s %d %.1fms rows=%s", scope["method"], path, status, ms,
                 "-" if rows is None else rows,
-                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                extra={"method": scope["method"], "path": path, "status": status,
                        "latency_ms": round(ms, 2), "rows": rows},
             )
 
 
-async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
+def log_safe_path(path: str) -> str:
+    """``path`` percent-encoded as a client sends it (as uvicorn's access log does).
+
+    ``scope["path"]`` is percent-*decoded*: ``GET /x%0A2026-01-01 INFO ...`` would otherwise write a
+    forged second line into the log, and ``%00`` a NUL byte.
+    """
+    return quote(path, safe="/!$&'()*+,;=:@-._~")
+
+
+async def _send_json(send: Any, status: int, body: dict[str, Any],
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
     data = json.dumps(body).encode()
     await send({
         "type": "http.response.start", "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                    (b"connection", b"close")],
+                    (b"connection", b"close"), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": data})
 
