@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
         version=__version__,
         summary="Daily sales forecasts with prediction intervals for a chain of retail stores.",
         lifespan=_lifespan,
+        # A redirect of /predict/ to /predict is built from the Host header and the inner scheme
+        # (http://evil.example/..., or http:// behind a TLS proxy): such paths get a 404 naming the route.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.preloaded = served

@@ -158,10 +158,22 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     return "the body could not be parsed as JSON: send a JSON object"
 
 
+def _not_found(request: Request) -> str:
+    """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``)."""
+    path = request.scope["path"]
+    meant = "/" + "/".join(part for part in path.split("/") if part)
+    said = f"nothing at {log_safe_path(path)[:200]}"
+    if meant != path and meant in request.app.openapi().get("paths", {}):
+        return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
+    return f"{said}: GET /openapi.json lists the routes"
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     return await http_exception_handler(request, exc)
 
 
