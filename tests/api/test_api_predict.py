@@ -178,3 +178,7 @@ def test_the_horizon_fields_are_documented_in_the_openapi_schema(client):
 def test_dates_outside_the_shared_range_are_422(client):
     r = client.post("/predict", json={"rows": [row(date="1999-12-31"), row(date="2100-01-01")]})
     assert r.status_code == 422 and fields(r) == ["rows[0].date", "rows[1].date"]
+    # the bounds as dates, not pydantic's "greater than or equal to datetime.date(2000, 1, 1)"
+    assert [d["msg"] for d in r.json()["detail"]] == [
+        f"expected a date from 2000-01-01 to 2099-12-31, the dates this API serves, got '{day}'"
+        for day in ("1999-12-31", "2100-01-01")]

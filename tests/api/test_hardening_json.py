@@ -37,6 +37,45 @@ def test_bytes_that_are_not_utf8_say_so_with_the_position(client):
     (b'{"rows": [1,]}', "Expecting value at line 1, column 13 (character 12)"),
     (b'{\n  "rows": [\n    {"store": 1,,}\n]}',
      "Expecting property name enclosed in double quotes at line 3, column 17 (character 30)"),
+    (b'{"rows": "\x00"}', "Invalid control character at line 1, column 11 (character 10)"),  # not "at at"
+    (b'{"rows": "abc', "Unterminated string starting at line 1, column 10 (character 9)"),
 ])
 def test_a_syntax_error_gives_its_line_and_column(client, body, where):
     assert _reason(client, body) == f"the body is not valid JSON: {where}: send a JSON object"
+
+
+@pytest.mark.parametrize(("path", "body", "key"), [
+    ("/predict", b'{"rows": [{"store": 1, "store": 2, "date": "2015-08-03", "promo": 1}]}', "store"),
+    ("/predict", b'{"rows": [], "rows": [{"store": 1, "date": "2015-08-03", "promo": 1}]}', "rows"),
+    ("/forecast", b'{"store": 1, "start": "2015-08-01", "days": 3, "days": 90}', "days"),
+    ("/plan", b'{"store": 1, "start": "2015-08-01", "promo_days": [], "promo_days": null}', "promo_days"),
+    ("/plan/rank", b'{"start": "2015-08-01", "top": 1, "top": 5}', "top"),
+])
+def test_a_key_given_twice_is_refused_rather_than_read_last_wins(client, path, body, key):
+    """json.loads keeps the last of two equal keys: {"store": 1, "store": 2} would forecast store 2."""
+    r = client.post(path, content=body, headers=JSON)
+    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.json()["detail"][0]["msg"] == (f"the key {key!r} appears twice in one JSON object of the body: "
+                                            "send each field once")
+
+
+@pytest.mark.parametrize(("path", "example"), [
+    ("/predict", '{"rows": [{"id": 7, "store": 1, "date": "2015-08-01"'),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": 42'),
+    ("/plan", '{"store": 1, "start": "2015-08-01", "days": 42'),
+    ("/plan/rank", '{"start": "2015-08-01", "days": 42, "top": 20}'),
+])
+def test_a_body_that_is_not_an_object_or_empty_shows_the_routes_own_example(client, path, example):
+    r = client.post(path, content=b"[1]", headers=JSON)
+    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.json()["detail"][0]["msg"].startswith(f"expected a JSON object, e.g. {example}")
+    r = client.post(path, content=b"", headers=JSON)
+    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.json()["detail"][0]["msg"].startswith(f"the request has no body: send a JSON object, e.g. {example}")
+
+
+def test_a_non_json_media_type_that_contains_json_is_told_which_header_to_set(client):
+    r = client.post("/predict", content=b'{"rows": []}', headers={"content-type": "application/jsonx"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == ("expected a JSON object sent with Content-Type: application/json "
+                                            "(got Content-Type: application/jsonx)")

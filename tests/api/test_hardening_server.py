@@ -112,3 +112,33 @@ def test_beyond_limit_concurrency_connections_the_answer_is_503(server):
             sock.close()
     time.sleep(0.2)
     assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+
+
+def test_head_answers_the_get_headers_without_a_body_on_a_kept_alive_connection(server):
+    base, _ = server
+    with httpx.Client(base_url=base, timeout=10) as c:
+        for path in ("/health", "/ready", "/model", "/"):
+            get, head = c.get(path), c.head(path)
+            assert (head.status_code, head.content) == (200, b"")
+            assert head.headers["content-type"] == get.headers["content-type"]
+            assert head.headers["content-length"] == str(len(get.content))
+        assert c.head("/predict").status_code == 405  # a POST route stays POST only
+        assert c.get("/health").json() == {"status": "ok"}  # the connection's framing survived
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
+    b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    b"P@ST /predict HTTP/1.1\r\nHost: x\r\n\r\n",
+], ids=["content-length", "chunk-size", "two-lengths", "method"])
+def test_a_request_that_is_not_http_is_a_json_400(server, request_bytes):
+    _, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request_bytes)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert b"content-type: application/json" in answer.lower()
+    assert _status_and_detail(answer) == (400, "the request is not valid HTTP/1.1 (its request line, headers or "
+                                               "chunked framing could not be parsed): send a well-formed request")

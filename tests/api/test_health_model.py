@@ -89,3 +89,20 @@ def test_a_bug_is_a_safe_logged_500(settings, caplog):
     assert r.status_code == 500
     assert "secret" not in r.text and "server log" in r.json()["detail"]
     assert any("unhandled error on GET /boom" in rec.getMessage() for rec in caplog.records)
+
+
+@pytest.mark.parametrize(("method", "path", "meant"), [
+    ("POST", "/predict/", "/predict"), ("GET", "/health/", "/health"), ("POST", "/plan//rank/", "/plan/rank"),
+])
+def test_a_path_with_a_stray_slash_is_404_naming_the_route_not_a_redirect(client, method, path, meant):
+    """No 307: Starlette builds its Location from the Host header (http://evil.example/predict)."""
+    r = client.request(method, path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert r.status_code == 404 and "location" not in r.headers
+    assert r.json() == {"detail": f"nothing at {path}: did you mean {meant}? (paths take no trailing or "
+                                  "doubled slash)"}
+
+
+def test_an_unknown_path_is_404_pointing_to_the_route_list(client):
+    r = client.get("/predict%0Aforged")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "nothing at /predict%0Aforged: GET /openapi.json lists the routes"}

@@ -1,9 +1,11 @@
-"""Bearer token, body size limit and the request log line."""
+"""Bearer token, body size and coding limits, and the request log line."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import zlib
 
 import pytest
 from api_helpers import row
@@ -86,3 +88,30 @@ def test_request_log_line_has_the_fields_and_never_the_payload(client, caplog):
     health = next(r for r in records if r.path == "/health")
     assert health.rows is None and health.status == 200
     assert all(str(secret_id) not in r.getMessage() for r in records)
+
+
+def test_a_path_cannot_forge_a_log_line(client, caplog):
+    """The path is logged percent-encoded: a decoded %0A would start a second, forged line."""
+    forged = "/x%0A2026-01-01 00:00:00,000 INFO storecast.api.access: GET /admin 200%00"
+    with caplog.at_level(logging.INFO, logger="storecast.api.access"):
+        assert client.get(forged).status_code == 404
+    (record,) = [r for r in caplog.records if r.name == "storecast.api.access"]
+    line = record.getMessage()
+    assert "\n" not in line and "\x00" not in line
+    assert record.path == "/x%0A2026-01-01%2000:00:00,000%20INFO%20storecast.api.access:%20GET%20/admin%20200%00"
+
+
+@pytest.mark.parametrize(("coding", "body"), [
+    ("gzip", gzip.compress(json.dumps({"rows": [row()]}).encode())),
+    ("deflate", zlib.compress(json.dumps({"rows": [row()]}).encode())),
+    ("gzip", json.dumps({"rows": [row()]}).encode()),  # labelled gzip but plain: not served as if unlabelled
+    ("br", b"\x0b"),
+])
+def test_a_compressed_body_is_415_naming_the_coding(client, coding, body):
+    r = client.post("/predict", content=body,
+                    headers={"content-type": "application/json", "content-encoding": coding})
+    assert r.status_code == 415 and r.headers["accept-encoding"] == "identity"
+    assert r.json() == {"detail": f"Content-Encoding {coding!r} is not supported: send the body uncompressed, "
+                                  "without a Content-Encoding header"}
+    r = client.post("/predict", json={"rows": [row()]}, headers={"content-encoding": "identity"})
+    assert r.status_code == 200

@@ -23,7 +23,13 @@ from storecast import __version__
 from storecast.api.batching import MicroBatcher, Result
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
-from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
+from storecast.api.middleware import (
+    BodySizeLimit,
+    ContentEncodingGuard,
+    HeadAsGet,
+    RequestLog,
+    RequestTimeout,
+)
 from storecast.api.routes import health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
@@ -99,6 +105,9 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
         version=__version__,
         summary="Daily sales forecasts with prediction intervals for a chain of retail stores.",
         lifespan=_lifespan,
+        # A redirect of /predict/ to /predict is built from the Host header and the inner scheme
+        # (http://evil.example/..., or http:// behind a TLS proxy): such paths get a 404 naming the route.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.preloaded = served
@@ -113,6 +122,8 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.include_router(plan.router, dependencies=guarded)
     app.include_router(page.router)  # the page and its assets hold no data; their API calls carry the token
     # Added last = outermost: the log line times the whole request, size limit and timeout included.
+    app.add_middleware(HeadAsGet)  # innermost: the log line and the guards see the method sent, HEAD
+    app.add_middleware(ContentEncodingGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_s)
     app.add_middleware(RequestLog)

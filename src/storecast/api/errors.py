@@ -3,7 +3,8 @@
 - 422: the body fails the schema (type, range, date format, extra field, empty batch) or is not
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
   not JSON says why: a syntax error with its line and column, bytes that are not UTF-8, nesting too
-  deep for the parser, or an integer longer than Python converts (``sys.get_int_max_str_digits``).
+  deep for the parser, an integer longer than Python converts (``sys.get_int_max_str_digits``), or
+  an object that names a key twice (``api.body``).
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 __all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"]
 
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -36,6 +38,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from storecast.api.body import DuplicateKeyError
+from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
     DataContractError,
@@ -89,19 +93,36 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         typ = str(err.get("type", "value_error"))
         msg = str(err.get("msg", "invalid value"))
         if typ == "json_invalid":
-            reason = (err.get("ctx") or {}).get("error", "")
+            # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
+            reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
             pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
             msg = f"the body is not valid JSON: {reason}{_where(exc.body, pos)}: send a JSON object"
             loc = ("body",)
         elif typ == "missing":
-            msg = "this field is required"
+            msg = f"the request has no body: send a JSON object{_example(request)}" if loc == ("body",) \
+                else "this field is required"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
             msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
-                   if "json" not in sent.lower() else "expected a JSON object, e.g. {\"rows\": [...]}")
+                   if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items)
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    """FastAPI's rule for decoding a body as JSON: ``application/json`` or ``application/<anything>+json``."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _example(request: Request) -> str:
+    """``, e.g. {...}``: the first example body of the route asked, so each route shows its own fields."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(field, "field_info", None), "annotation", None)
+    extra = getattr(model, "model_config", {}).get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return f", e.g. {json.dumps(examples[0])}" if isinstance(examples, list) and examples else ""
 
 
 def _where(doc: Any, pos: int | None) -> str:
@@ -121,6 +142,9 @@ _UNPARSABLE = "There was an error parsing the body"
 
 def _unparsable_reason(cause: BaseException | None) -> str:
     """Why ``json.loads`` gave up, in the caller's terms (the cause is what FastAPI chained)."""
+    if isinstance(cause, DuplicateKeyError):
+        return (f"the key {cause.key[:40]!r} appears twice in one JSON object of the body: "
+                "send each field once")
     if isinstance(cause, UnicodeDecodeError):
         return (f"the body is not valid UTF-8 (byte {cause.object[cause.start:cause.start + 1]!r} at "
                 f"position {cause.start}): send UTF-8 encoded JSON")
@@ -134,10 +158,22 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     return "the body could not be parsed as JSON: send a JSON object"
 
 
+def _not_found(request: Request) -> str:
+    """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``)."""
+    path = request.scope["path"]
+    meant = "/" + "/".join(part for part in path.split("/") if part)
+    said = f"nothing at {log_safe_path(path)[:200]}"
+    if meant != path and meant in request.app.openapi().get("paths", {}):
+        return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
+    return f"{said}: GET /openapi.json lists the routes"
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     return await http_exception_handler(request, exc)
 
 
@@ -169,7 +205,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, log_safe_path(request.url.path))
     return JSONResponse(
         {"detail": "internal error: the request was not processed; the server log has the details"},
         status_code=500,

@@ -10,14 +10,15 @@
 
 from __future__ import annotations
 
-__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
-           "ROWS_STATE_KEY"]
+__all__ = ["BodySizeLimit", "ContentEncodingGuard", "HeadAsGet", "RequestTimeout", "RequestLog",
+           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "log_safe_path"]
 
 import asyncio
 import json
 import logging
 import time
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 from fastapi import HTTPException
@@ -76,6 +77,55 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class ContentEncodingGuard:
+    """Answer 415 to a body sent with a ``Content-Encoding`` (gzip, deflate, br, ...), before reading it.
+
+    Why: nothing here decompresses, so a gzip body was parsed as is and answered "not valid UTF-8", and a
+    plain body labelled gzip was served as if the label were absent. Decompressing would put a
+    zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
+    ``Accept-Encoding`` says what is taken.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            codings = [v.decode("latin-1").strip().lower() for n, v in scope["headers"] if n == b"content-encoding"]
+            sent = ", ".join(c for c in codings if c and c != "identity")
+            if sent:
+                await _send_json(send, 415, {"detail": (
+                    f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
+                    "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
+                return
+        await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` as the ``GET`` of the same path, without the body (RFC 9110 9.3.2).
+
+    FastAPI routes declare GET only, so ``HEAD /health`` (what some load balancers probe with) was 405.
+    The inner app sees GET; the status and headers, ``content-length`` included, are the GET's.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 def _too_slow(seconds: float, part: str) -> str:
@@ -143,20 +193,31 @@ class RequestLog:
         finally:
             ms = (time.perf_counter() - start) * 1000.0
             rows = state.get(ROWS_STATE_KEY)
+            path = log_safe_path(scope["path"])
             log.info(
-                "%s %s %d %.1fms rows=%s", scope["method"], scope["path"], status, ms,
+                "%s %s %d %.1fms rows=%s", scope["method"], path, status, ms,
                 "-" if rows is None else rows,
-                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                extra={"method": scope["method"], "path": path, "status": status,
                        "latency_ms": round(ms, 2), "rows": rows},
             )
 
 
-async def _send_json(send: Any, status: int, body: dict[str, Any]) -> None:
+def log_safe_path(path: str) -> str:
+    """``path`` percent-encoded as a client sends it (as uvicorn's access log does).
+
+    ``scope["path"]`` is percent-*decoded*: ``GET /x%0A2026-01-01 INFO ...`` would otherwise write a
+    forged second line into the log, and ``%00`` a NUL byte.
+    """
+    return quote(path, safe="/!$&'()*+,;=:@-._~")
+
+
+async def _send_json(send: Any, status: int, body: dict[str, Any],
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
     data = json.dumps(body).encode()
     await send({
         "type": "http.response.start", "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                    (b"connection", b"close")],
+                    (b"connection", b"close"), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": data})
 
@@ -170,8 +231,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     a byte at a time, is held forever; ``h11_max_incomplete_event_size`` caps header *size* for h11 only.
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
-    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431. The body has its own deadline
-    (:class:`RequestTimeout`). Too many connections or requests get 503 from ``limit_concurrency``.
+    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431, bytes the parser refuses a JSON 400.
+    The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
+    ``limit_concurrency``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -208,6 +270,12 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._cancel_header_timer()  # the connection now belongs to the WebSocket protocol
         super().handle_websocket_upgrade(*args)
 
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes that are not HTTP/1.1 (a bad Content-Length, chunk size or request line),
+        as JSON like every other error rather than its ``text/plain`` line."""
+        self._refuse(400, "the request is not valid HTTP/1.1 (its request line, headers or chunked framing "
+                          "could not be parsed): send a well-formed request")
+
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 
@@ -231,7 +299,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def _refuse(self, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        reason = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))

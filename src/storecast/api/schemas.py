@@ -27,13 +27,22 @@ MAX_FORECAST_DAYS = 92
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII: \\d also matches "٢"
+_FIRST, _LAST = MIN_DATE.isoformat(), MAX_DATE.isoformat()
 
 
 def _iso_date_string(value: Any) -> Any:
-    """Accept only ``YYYY-MM-DD`` text: no timestamps, no datetimes, no other formats."""
+    """Accept only ``YYYY-MM-DD`` text: no timestamps, no datetimes, no other formats.
+
+    The served range is checked here too (ISO dates compare as text): pydantic's own ``ge``/``le`` error
+    reads "greater than or equal to datetime.date(2000, 1, 1)", a Python repr rather than a date.
+    """
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _ISO.fullmatch(value):
+        if not _FIRST <= value <= _LAST:
+            raise PydanticCustomError(
+                "date_range", "expected a date from {first} to {last}, the dates this API serves, got {got}",
+                {"first": _FIRST, "last": _LAST, "got": repr(value)})
         return value
     raise PydanticCustomError(
         "date_format", "expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got {got}",
@@ -133,6 +142,11 @@ class ForecastRequest(_Strict):
             "days not listed follow the store's usual pattern."
         ),
     )
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "store": 1, "start": "2015-08-01", "days": 42,
+        "schedule": [{"date": "2015-08-03", "open": 1, "promo": 1, "state_holiday": "0", "school_holiday": 0}],
+    }]})
 
 
 class ForecastDay(BaseModel):

@@ -18,13 +18,14 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Response
 
+from storecast.api.body import StrictJSONRoute
 from storecast.api.deps import ServedDep
 from storecast.api.errors import InputError
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
 from storecast.api.schemas import MAX_DATE, ErrorBody
 
-router = APIRouter(tags=["plan"])
+router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},

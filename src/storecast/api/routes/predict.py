@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
+from storecast.api.body import StrictJSONRoute
 from storecast.api.deps import ServedDep, SettingsDep
 from storecast.api.errors import InputError
 from storecast.api.middleware import ROWS_STATE_KEY
@@ -32,7 +33,7 @@ from storecast.api.schemas import (
 from storecast.data.request_rows import RequestRows
 from storecast.dates import EPOCH_ORDINAL, day_number
 
-router = APIRouter(tags=["predict"])
+router = APIRouter(tags=["predict"], route_class=StrictJSONRoute)
 
 
 def _request_rows(rows: list[PredictRow]) -> RequestRows:
