@@ -188,6 +188,9 @@ BAD: dict[str, Bad] = {
                                              r"expected a Store listed in store\.csv, got 77"),
     "empty file": Bad(edit_text(s.TRAIN_FILE, lambda t: ""), s.TRAIN_FILE, 1, None,
                       r"file is empty: expected a header line of train\.csv"),
+    "only a byte order mark": Bad(  # what Excel saves for an empty sheet: was an IndexError traceback
+        edit_bytes(s.TEST_FILE, lambda b: b"\xef\xbb\xbf"), s.TEST_FILE, 1, None,
+        r"file is empty: expected a header line of test\.csv"),
     "header only": Bad(edit_text(s.TRAIN_FILE, lambda t: t.splitlines(True)[0]), s.TRAIN_FILE, 2, None,
                        "no data rows: expected data lines after the header"),
     "truncated last line": Bad(edit_text(s.TRAIN_FILE, lambda t: CUT), s.TRAIN_FILE, 8, None,

@@ -109,7 +109,10 @@ def _header(path: Path, kind: str) -> list[str]:
             first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
             raise DataContractError(_encoding_problem(path, head, exc, _split(first))) from exc
         text = head[: exc.start].decode("utf-8")
-    header_line = text.lstrip("\ufeff").splitlines()[0]
+    text = text.lstrip("\ufeff")
+    if not text.strip():  # only a byte order mark: what Excel saves for an empty sheet
+        raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
+    header_line = text.splitlines()[0]
     header = _split(header_line)
     if len(header) == 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
