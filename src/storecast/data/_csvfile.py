@@ -12,8 +12,10 @@ __all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_frame
 import csv
 import io
 import re
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from storecast.errors import ContractProblem, DataContractError
@@ -229,14 +231,50 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
         raise DataContractError(problem(path, f"expected UTF-8 text ({exc.reason}): {_EXPORT_HINT}")) from exc
     df.columns = [c.strip() for c in df.columns]
     blank = df.isna().all(axis=1).to_numpy()
+    # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
+    short = _short_rows(path, np.flatnonzero(df.iloc[:, -1].isna().to_numpy() & ~blank), len(header))
     if blank.any():
         # a blank line at the very end is harmless; anywhere else it is a hole in the file
         last = len(blank) - blank[::-1].argmin() if not blank.all() else 0
         inner = [int(i) for i in blank[:last].nonzero()[0]]
-        df = df[~blank]
     else:
         inner = []
-    if df.empty:
+    keep = ~blank
+    keep[list(short)] = False
+    df = df[keep]
+    if df.empty and not short:
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
+    problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
+
+
+def _too_few_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
+    return problem(path, f"expected {n_columns} fields, got {n_fields}: a value or a comma is missing; write an "
+                         "unknown value as nothing between two commas", line)
+
+
+def _short_rows(path: Path, candidates: np.ndarray, n_columns: int) -> dict[int, int]:
+    """``{row: fields}`` of the ``candidates`` rows (row ``i`` = line ``i + 2``) with fewer fields than the header.
+
+    Why: pandas pads a short line with empty cells, so in store.csv, whose last columns may be empty, a line
+    that lost its last values passed as a store without a promo interval; elsewhere it was reported as an
+    empty value instead of the broken line it is. Only the candidates (last cell missing) are counted, with the
+    csv module, which reads the file as pandas did (quoted commas and line breaks alike).
+    """
+    if not len(candidates):
+        return {}
+    wanted, last, short = set(candidates.tolist()), int(candidates.max()), {}
+    limit = csv.field_size_limit(sys.maxsize)  # a huge field is the value checks' to judge, not a csv.Error
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for i, fields in enumerate(csv.reader(fh), start=-1):
+                if i in wanted and 0 < len(fields) < n_columns:
+                    short[i] = len(fields)
+                if i >= last:
+                    break
+    except csv.Error:  # the value checks still report the row's empty cells
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    return short
