@@ -97,11 +97,14 @@ def remove(name: str) -> Callable[[Path], None]:
 
 
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
-    """Put a directory (``what="dir"``) or a link to /dev/null (``"devnull"``) where the file ``name`` was."""
+    """Put a directory (``what="dir"``), a link to /dev/null (``"devnull"``) or a link to a missing file
+    (``"broken"``) where the file ``name`` was."""
     def edit(root: Path) -> None:
         (root / name).unlink()
         if what == "dir":
             (root / name).mkdir()
+        elif what == "broken":
+            (root / name).symlink_to(root / "gone.csv")
         else:
             (root / name).symlink_to("/dev/null")
     return edit
@@ -137,6 +140,12 @@ BAD: dict[str, Bad] = {
                                         r"is not a regular file \(a device, pipe or socket"),
     "store_states.csv a directory": Bad(replace_with(s.STATES_FILE, "dir"), s.STATES_FILE, None, None,
                                         r"is a directory: expected external/store_states\.csv here as a file"),
+    "store_states.csv a broken link": Bad(  # exists() is False for it: the states were silently left out
+        replace_with(s.STATES_FILE, "broken"), s.STATES_FILE, None, None,
+        r"is a broken symbolic link \(to .*gone\.csv, which is missing or a loop\): expected "
+        r"external/store_states\.csv here as a file"),
+    "train.csv a broken link": Bad(replace_with(s.TRAIN_FILE, "broken"), s.TRAIN_FILE, None, None,
+                                   r"is a broken symbolic link \(to .*gone\.csv"),
     "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,
                           1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
     "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,

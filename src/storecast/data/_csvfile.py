@@ -11,6 +11,7 @@ __all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_frame
 
 import csv
 import io
+import os
 import re
 import sys
 from pathlib import Path
@@ -43,12 +44,15 @@ def read_head(path: Path, size: int) -> bytes:
 
 
 def not_a_file(path: Path, kind: str) -> ContractProblem:
-    """The problem for a path that is no regular file: missing, a directory, or a device/pipe (``/dev/null``).
+    """The problem for a path that is no regular file: missing, a directory, a broken link, or a device/pipe.
 
     Why three wordings: "file not found" for a path that exists sends the user looking in the wrong place.
     """
     if path.is_dir():
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
+    if path.is_symlink() and not path.exists():
+        return problem(path, f"is a broken symbolic link (to {os.readlink(path)}, which is missing or a loop): "
+                             f"expected {kind} here as a file; fix or remove the link")
     if path.exists():
         return problem(path, f"is not a regular file (a device, pipe or socket, such as a link to /dev/null): "
                              f"expected {kind} here as a file")

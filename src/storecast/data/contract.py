@@ -23,6 +23,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "parquet_parts", "train_parts", "cannot_read"]
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -326,7 +327,8 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     df[s.PROMO2] = df[s.PROMO2].astype("int8")
     df[s.PROMO_INTERVAL] = df[s.PROMO_INTERVAL].astype(object).where(df[s.PROMO_INTERVAL].notna(), np.nan)
     df = df[list(s.STORE_COLUMNS)]
-    if states_path is not None and Path(states_path).exists():  # optional, but a directory is not left out
+    # optional, but a directory or a broken link (lexists) is not silently left out
+    if states_path is not None and os.path.lexists(states_path):
         if not Path(states_path).is_file():
             raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))
         states = _validate_file(Path(states_path), s.STATES_FILE)
