@@ -7,13 +7,14 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_frame"]
+__all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_chunks", "read_text_frame"]
 
 import csv
 import io
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -227,12 +228,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     except pd.errors.ParserError as exc:
         raise DataContractError(_parser_problem(path, exc)) from exc
     except UnicodeDecodeError as exc:
-        data = path.read_bytes()
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as located:
-            raise DataContractError(_encoding_problem(path, data, located, header)) from exc
-        raise DataContractError(problem(path, f"expected UTF-8 text ({exc.reason}): {_EXPORT_HINT}")) from exc
+        raise _not_utf8(path, exc, header) from exc
     df.columns = [c.strip() for c in df.columns]
     blank = df.isna().all(axis=1).to_numpy()
     # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
@@ -251,6 +247,60 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError, header: list[str]) -> DataContractError:
+    """The error for a byte past the sniffed head that is not UTF-8, located by line and column."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as located:
+        return DataContractError(_encoding_problem(path, data, located, header))
+    return DataContractError(problem(path, f"expected UTF-8 text ({exc.reason}): {_EXPORT_HINT}"))
+
+
+def _unreadable(path: Path, exc: Exception, header: list[str]) -> DataContractError:
+    """The located error for what pandas could not read: a ragged line, an open quote, a byte that is not UTF-8."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _not_utf8(path, exc, header)
+    return DataContractError(_parser_problem(path, exc))
+
+
+def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """A CSV file as text frames of at most ``chunk_rows`` rows, indexed so that row ``i`` is line ``i + 2``.
+
+    Why: a file read in chunks (``batch.iter_rows``: longer than one chunk) skipped the checks of
+    ``read_text_frame``, so a UTF-16 or Latin-1 file, a line with too many fields or a quote never closed ended
+    in a pandas traceback, and a blank line was dropped silently, shifting the line of every later message.
+    The same file-level checks and messages apply here; the columns are the caller's to check. A blank line
+    is refused once a data line follows it (blank lines at the end are harmless and left out).
+    """
+    header = _header(path, kind)
+    _check_last_line(path, len(header))
+    _check_first_line(path, len(header))
+    first_blank: int | None = None  # the first blank line's row while only blank lines followed it
+    try:  # pandas reads (and may fail on) the first block of the file already here
+        chunks = pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, na_values=[""],
+                             encoding="utf-8-sig", skip_blank_lines=False, engine="c", index_col=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc, header) from None
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise _unreadable(path, exc, header) from None
+        chunk.columns = [c.strip() for c in chunk.columns]
+        blank = chunk.isna().all(axis=1).to_numpy()
+        if (first_blank is not None and not blank.all()) or (blank.any() and not blank[blank.argmax():].all()):
+            line = (first_blank if first_blank is not None else int(chunk.index[blank.argmax()])) + 2
+            raise DataContractError(problem(path, "expected a data row, got an empty line: remove it", line))
+        if blank.any():
+            first_blank = int(chunk.index[blank.argmax()]) if first_blank is None else first_blank
+            chunk = chunk[~blank]
+        if len(chunk):
+            yield chunk
 
 
 def _too_few_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:

@@ -20,7 +20,7 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_parts", "train_parts", "cannot_read"]
+           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks"]
 
 import logging
 import os
@@ -36,7 +36,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import _header as read_header
-from storecast.data._csvfile import cannot_read, not_a_file, read_text_frame
+from storecast.data._csvfile import cannot_read, not_a_file, read_text_chunks, read_text_frame
 from storecast.data._csvfile import problem as _problem
 from storecast.data._dates import parse_dates
 from storecast.data._parquetfile import (
