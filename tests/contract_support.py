@@ -97,11 +97,14 @@ def remove(name: str) -> Callable[[Path], None]:
 
 
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
-    """Put a directory (``what="dir"``) or a link to /dev/null (``"devnull"``) where the file ``name`` was."""
+    """Put a directory (``what="dir"``), a link to /dev/null (``"devnull"``) or a link to a missing file
+    (``"broken"``) where the file ``name`` was."""
     def edit(root: Path) -> None:
         (root / name).unlink()
         if what == "dir":
             (root / name).mkdir()
+        elif what == "broken":
+            (root / name).symlink_to(root / "gone.csv")
         else:
             (root / name).symlink_to("/dev/null")
     return edit
@@ -137,6 +140,12 @@ BAD: dict[str, Bad] = {
                                         r"is not a regular file \(a device, pipe or socket"),
     "store_states.csv a directory": Bad(replace_with(s.STATES_FILE, "dir"), s.STATES_FILE, None, None,
                                         r"is a directory: expected external/store_states\.csv here as a file"),
+    "store_states.csv a broken link": Bad(  # exists() is False for it: the states were silently left out
+        replace_with(s.STATES_FILE, "broken"), s.STATES_FILE, None, None,
+        r"is a broken symbolic link \(to .*gone\.csv, which is missing or a loop\): expected "
+        r"external/store_states\.csv here as a file"),
+    "train.csv a broken link": Bad(replace_with(s.TRAIN_FILE, "broken"), s.TRAIN_FILE, None, None,
+                                   r"is a broken symbolic link \(to .*gone\.csv"),
     "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,
                           1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
     "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,
@@ -188,6 +197,9 @@ BAD: dict[str, Bad] = {
                                              r"expected a Store listed in store\.csv, got 77"),
     "empty file": Bad(edit_text(s.TRAIN_FILE, lambda t: ""), s.TRAIN_FILE, 1, None,
                       r"file is empty: expected a header line of train\.csv"),
+    "only a byte order mark": Bad(  # what Excel saves for an empty sheet: was an IndexError traceback
+        edit_bytes(s.TEST_FILE, lambda b: b"\xef\xbb\xbf"), s.TEST_FILE, 1, None,
+        r"file is empty: expected a header line of test\.csv"),
     "header only": Bad(edit_text(s.TRAIN_FILE, lambda t: t.splitlines(True)[0]), s.TRAIN_FILE, 2, None,
                        "no data rows: expected data lines after the header"),
     "truncated last line": Bad(edit_text(s.TRAIN_FILE, lambda t: CUT), s.TRAIN_FILE, 8, None,
@@ -211,6 +223,11 @@ BAD: dict[str, Bad] = {
     "too many fields on the first test line": Bad(
         edit_text(s.TEST_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TEST_FILE, 2,
         None, "expected 8 fields, got 9: a stray comma"),
+    "too few fields in store.csv": Bad(  # its last columns may be empty: pandas' padding used to pass the line
+        edit_text(s.STORE_FILE, lambda t: t.replace(',13,2010,"Jan,Apr,Jul,Oct"', ",13")), s.STORE_FILE, 3, None,
+        "expected 10 fields, got 8: a value or a comma is missing"),
+    "too few fields inside train.csv": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', "480,1,1,0")),
+                                           s.TRAIN_FILE, 5, None, "expected 9 fields, got 8: a value or a comma"),
     "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
                           None, "a quote opened here is never closed"),
     "semicolon-separated": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace(",", ";")), s.TRAIN_FILE, 1, None,

@@ -110,6 +110,42 @@ def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, 
     assert err.value.problems[0].file == str(bad)  # the path as given, as a file read in one piece is named
 
 
+def _at_line(n: int, change):
+    """An edit of a file's bytes that changes its line ``n`` (1-based, header = line 1)."""
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        lines[n - 1] = change(lines[n - 1])
+        return b"\n".join(lines)
+    return edit
+
+
+MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for it (line 702: a later chunk)
+    "too many fields": (_at_line(702, lambda line: line + b",9"), r"line 702: expected 8 fields, got 9: a stray"),
+    "a blank line": (_at_line(702, lambda line: b"\n" + line), r"line 702: expected a data row, got an empty line"),
+    "a Latin-1 byte": (_at_line(702, lambda line: line[:-1] + b"\xe4"),
+                       r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),
+    "UTF-16 text": (lambda data: data.decode().encode("utf-16"), r"line 1: UTF-16 text, expected UTF-8"),
+    "semicolons": (lambda data: data.replace(b",", b";"), r"line 1: expected columns separated by commas, got semi"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_LATER), ids=list(MALFORMED_LATER))
+def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tmp_path, case):
+    """A file longer than one chunk skipped the file-level checks: a ragged line, UTF-16 or Latin-1 text ended
+    in a pandas traceback, and a blank line was dropped silently, putting every later message a line off."""
+    edit, message = MALFORMED_LATER[case]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(edit(rows_csv.read_bytes()))
+    with pytest.raises(DataContractError, match=r"bad\.csv, " + message):
+        list(iter_rows(bad, chunk_rows=200))
+
+
+def test_blank_lines_at_the_end_of_a_file_read_in_chunks_are_harmless(rows_csv, tmp_path):
+    padded = tmp_path / "padded.csv"
+    padded.write_bytes(rows_csv.read_bytes() + b"\n\n")
+    assert sum(len(rows) for rows in iter_rows(padded, chunk_rows=200)) == count_rows(rows_csv)
+
+
 def test_a_file_that_is_not_parquet_is_one_contract_error(tmp_path):
     fake = tmp_path / "rows.parquet"
     fake.write_text("Store,Date\n1,2015-08-01\n")

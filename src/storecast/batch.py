@@ -26,7 +26,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.contract import cannot_read, load_rows, validate_rows
+from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
@@ -191,8 +191,9 @@ def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         except (pa.ArrowException, OSError) as exc:
             raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc})")) from None
         return
-    # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open)
-    yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, na_values=[""])
+    # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open),
+    # after the same file-level checks (encoding, separator, ragged and blank lines)
+    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows)
 
 
 @dataclass

@@ -7,13 +7,17 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_frame"]
+__all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_chunks", "read_text_frame"]
 
 import csv
 import io
+import os
 import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from storecast.errors import ContractProblem, DataContractError
@@ -41,12 +45,15 @@ def read_head(path: Path, size: int) -> bytes:
 
 
 def not_a_file(path: Path, kind: str) -> ContractProblem:
-    """The problem for a path that is no regular file: missing, a directory, or a device/pipe (``/dev/null``).
+    """The problem for a path that is no regular file: missing, a directory, a broken link, or a device/pipe.
 
     Why three wordings: "file not found" for a path that exists sends the user looking in the wrong place.
     """
     if path.is_dir():
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
+    if path.is_symlink() and not path.exists():
+        return problem(path, f"is a broken symbolic link (to {os.readlink(path)}, which is missing or a loop): "
+                             f"expected {kind} here as a file; fix or remove the link")
     if path.exists():
         return problem(path, f"is not a regular file (a device, pipe or socket, such as a link to /dev/null): "
                              f"expected {kind} here as a file")
@@ -109,7 +116,10 @@ def _header(path: Path, kind: str) -> list[str]:
             first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
             raise DataContractError(_encoding_problem(path, head, exc, _split(first))) from exc
         text = head[: exc.start].decode("utf-8")
-    header_line = text.lstrip("\ufeff").splitlines()[0]
+    text = text.lstrip("\ufeff")
+    if not text.strip():  # only a byte order mark: what Excel saves for an empty sheet
+        raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
+    header_line = text.splitlines()[0]
     header = _split(header_line)
     if len(header) == 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
@@ -218,22 +228,107 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     except pd.errors.ParserError as exc:
         raise DataContractError(_parser_problem(path, exc)) from exc
     except UnicodeDecodeError as exc:
-        data = path.read_bytes()
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as located:
-            raise DataContractError(_encoding_problem(path, data, located, header)) from exc
-        raise DataContractError(problem(path, f"expected UTF-8 text ({exc.reason}): {_EXPORT_HINT}")) from exc
+        raise _not_utf8(path, exc, header) from exc
     df.columns = [c.strip() for c in df.columns]
     blank = df.isna().all(axis=1).to_numpy()
+    # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
+    short = _short_rows(path, np.flatnonzero(df.iloc[:, -1].isna().to_numpy() & ~blank), len(header))
     if blank.any():
         # a blank line at the very end is harmless; anywhere else it is a hole in the file
         last = len(blank) - blank[::-1].argmin() if not blank.all() else 0
         inner = [int(i) for i in blank[:last].nonzero()[0]]
-        df = df[~blank]
     else:
         inner = []
-    if df.empty:
+    keep = ~blank
+    keep[list(short)] = False
+    df = df[keep]
+    if df.empty and not short:
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
+    problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError, header: list[str]) -> DataContractError:
+    """The error for a byte past the sniffed head that is not UTF-8, located by line and column."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as located:
+        return DataContractError(_encoding_problem(path, data, located, header))
+    return DataContractError(problem(path, f"expected UTF-8 text ({exc.reason}): {_EXPORT_HINT}"))
+
+
+def _unreadable(path: Path, exc: Exception, header: list[str]) -> DataContractError:
+    """The located error for what pandas could not read: a ragged line, an open quote, a byte that is not UTF-8."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _not_utf8(path, exc, header)
+    return DataContractError(_parser_problem(path, exc))
+
+
+def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """A CSV file as text frames of at most ``chunk_rows`` rows, indexed so that row ``i`` is line ``i + 2``.
+
+    Why: a file read in chunks (``batch.iter_rows``: longer than one chunk) skipped the checks of
+    ``read_text_frame``, so a UTF-16 or Latin-1 file, a line with too many fields or a quote never closed ended
+    in a pandas traceback, and a blank line was dropped silently, shifting the line of every later message.
+    The same file-level checks and messages apply here; the columns are the caller's to check. A blank line
+    is refused once a data line follows it (blank lines at the end are harmless and left out).
+    """
+    header = _header(path, kind)
+    _check_last_line(path, len(header))
+    _check_first_line(path, len(header))
+    first_blank: int | None = None  # the first blank line's row while only blank lines followed it
+    try:  # pandas reads (and may fail on) the first block of the file already here
+        chunks = pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, na_values=[""],
+                             encoding="utf-8-sig", skip_blank_lines=False, engine="c", index_col=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc, header) from None
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise _unreadable(path, exc, header) from None
+        chunk.columns = [c.strip() for c in chunk.columns]
+        blank = chunk.isna().all(axis=1).to_numpy()
+        if (first_blank is not None and not blank.all()) or (blank.any() and not blank[blank.argmax():].all()):
+            line = (first_blank if first_blank is not None else int(chunk.index[blank.argmax()])) + 2
+            raise DataContractError(problem(path, "expected a data row, got an empty line: remove it", line))
+        if blank.any():
+            first_blank = int(chunk.index[blank.argmax()]) if first_blank is None else first_blank
+            chunk = chunk[~blank]
+        if len(chunk):
+            yield chunk
+
+
+def _too_few_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
+    return problem(path, f"expected {n_columns} fields, got {n_fields}: a value or a comma is missing; write an "
+                         "unknown value as nothing between two commas", line)
+
+
+def _short_rows(path: Path, candidates: np.ndarray, n_columns: int) -> dict[int, int]:
+    """``{row: fields}`` of the ``candidates`` rows (row ``i`` = line ``i + 2``) with fewer fields than the header.
+
+    Why: pandas pads a short line with empty cells, so in store.csv, whose last columns may be empty, a line
+    that lost its last values passed as a store without a promo interval; elsewhere it was reported as an
+    empty value instead of the broken line it is. Only the candidates (last cell missing) are counted, with the
+    csv module, which reads the file as pandas did (quoted commas and line breaks alike).
+    """
+    if not len(candidates):
+        return {}
+    wanted, last, short = set(candidates.tolist()), int(candidates.max()), {}
+    limit = csv.field_size_limit(sys.maxsize)  # a huge field is the value checks' to judge, not a csv.Error
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for i, fields in enumerate(csv.reader(fh), start=-1):
+                if i in wanted and 0 < len(fields) < n_columns:
+                    short[i] = len(fields)
+                if i >= last:
+                    break
+    except csv.Error:  # the value checks still report the row's empty cells
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    return short

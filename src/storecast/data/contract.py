@@ -20,9 +20,10 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_parts", "train_parts", "cannot_read"]
+           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks"]
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import _header as read_header
-from storecast.data._csvfile import cannot_read, not_a_file, read_text_frame
+from storecast.data._csvfile import cannot_read, not_a_file, read_text_chunks, read_text_frame
 from storecast.data._csvfile import problem as _problem
 from storecast.data._dates import parse_dates
 from storecast.data._parquetfile import (
@@ -326,7 +327,8 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     df[s.PROMO2] = df[s.PROMO2].astype("int8")
     df[s.PROMO_INTERVAL] = df[s.PROMO_INTERVAL].astype(object).where(df[s.PROMO_INTERVAL].notna(), np.nan)
     df = df[list(s.STORE_COLUMNS)]
-    if states_path is not None and Path(states_path).exists():  # optional, but a directory is not left out
+    # optional, but a directory or a broken link (lexists) is not silently left out
+    if states_path is not None and os.path.lexists(states_path):
         if not Path(states_path).is_file():
             raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))
         states = _validate_file(Path(states_path), s.STATES_FILE)
