@@ -23,13 +23,8 @@ from storecast import __version__
 from storecast.api.batching import MicroBatcher, Result
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
-from storecast.api.middleware import (
-    BodySizeLimit,
-    ContentEncodingGuard,
-    HeadAsGet,
-    RequestLog,
-    RequestTimeout,
-)
+from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet
+from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-__all__ = ["BodySizeLimit", "ContentEncodingGuard", "HeadAsGet", "RequestTimeout", "RequestLog",
-           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "log_safe_path"]
+__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog",
+           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "log_safe_path", "send_json"]
 
 import asyncio
 import json
@@ -61,7 +61,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = -1
                 if declared > self.max_bytes:
-                    await _send_json(send, 413, {"detail": _too_large(self.max_bytes)})
+                    await send_json(send, 413, {"detail": _too_large(self.max_bytes)})
                     return
                 break
         received = 0
@@ -77,55 +77,6 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-class ContentEncodingGuard:
-    """Answer 415 to a body sent with a ``Content-Encoding`` (gzip, deflate, br, ...), before reading it.
-
-    Why: nothing here decompresses, so a gzip body was parsed as is and answered "not valid UTF-8", and a
-    plain body labelled gzip was served as if the label were absent. Decompressing would put a
-    zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
-    ``Accept-Encoding`` says what is taken.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            codings = [v.decode("latin-1").strip().lower() for n, v in scope["headers"] if n == b"content-encoding"]
-            sent = ", ".join(c for c in codings if c and c != "identity")
-            if sent:
-                await _send_json(send, 415, {"detail": (
-                    f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
-                    "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
-                return
-        await self.app(scope, receive, send)
-
-
-class HeadAsGet:
-    """Answer ``HEAD`` as the ``GET`` of the same path, without the body (RFC 9110 9.3.2).
-
-    FastAPI routes declare GET only, so ``HEAD /health`` (what some load balancers probe with) was 405.
-    The inner app sees GET; the status and headers, ``content-length`` included, are the GET's.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_headers_only(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 def _too_slow(seconds: float, part: str) -> str:
@@ -211,7 +162,7 @@ def log_safe_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
-async def _send_json(send: Any, status: int, body: dict[str, Any],
+async def send_json(send: Any, status: int, body: dict[str, Any],
                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
     data = json.dumps(body).encode()
     await send({

@@ -1,0 +1,65 @@
+"""Two rules of HTTP (RFC 9110) that FastAPI leaves to the app, as pure-ASGI middleware.
+
+- :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here).
+- :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
+
+Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
+of it is allowed.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ContentEncodingGuard", "HeadAsGet"]
+
+from typing import Any
+
+from storecast.api.middleware import ASGIApp, Scope, send_json
+
+
+class ContentEncodingGuard:
+    """Answer 415 to a body sent with a ``Content-Encoding`` (gzip, deflate, br, ...), before reading it.
+
+    Why: nothing here decompresses, so a gzip body was parsed as is and answered "not valid UTF-8", and a
+    plain body labelled gzip was served as if the label were absent. Decompressing would put a
+    zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
+    ``Accept-Encoding`` says what is taken.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            codings = [v.decode("latin-1").strip().lower() for n, v in scope["headers"] if n == b"content-encoding"]
+            sent = ", ".join(c for c in codings if c and c != "identity")
+            if sent:
+                await send_json(send, 415, {"detail": (
+                    f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
+                    "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
+                return
+        await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` as the ``GET`` of the same path, without the body (RFC 9110 9.3.2).
+
+    FastAPI routes declare GET only, so ``HEAD /health`` (what some load balancers probe with) was 405.
+    The inner app sees GET; the status and headers, ``content-length`` included, are the GET's.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
