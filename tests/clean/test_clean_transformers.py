@@ -109,6 +109,16 @@ def test_every_method_finds_the_spike(method):
     assert mask[s.SALES].sum() >= 1 and mask.loc[daily[s.SALES] == 100, s.SALES].all()
 
 
+@pytest.mark.parametrize("method", ["iqr", "zscore", "mad"])
+def test_a_column_of_zeros_learns_no_bounds_and_flags_nothing(method):
+    """Customers 0 on every open day (never recorded) is valid data: nothing to learn, nothing to flag."""
+    daily = _daily().assign(**{s.CUSTOMERS: 0})
+    h = OutlierHandler(columns=(s.SALES, s.CUSTOMERS), method=method, action="cap").fit(daily)
+    assert h.bounds_[s.CUSTOMERS].empty and np.isnan(h.global_bounds_[s.CUSTOMERS]).all()
+    assert not h.outlier_mask(daily)[s.CUSTOMERS].any()
+    assert h.transform(daily)[s.CUSTOMERS].eq(0).all()
+
+
 def test_cap_clips_to_the_learned_bounds_and_keeps_zeros():
     daily = _daily()
     out = OutlierHandler(columns=(s.SALES,), action="cap").fit(daily).transform(daily)
