@@ -104,6 +104,17 @@ def test_a_store_that_opens_inside_a_window_is_left_out_of_its_score(ds, caplog)
     assert np.isfinite(holdout["rmspe"])
 
 
+def test_no_trade_day_is_null_in_metrics_json_not_nan(ds, tmp_path):
+    """Customers 0 on every day (not recorded): the trade-day RMSPE has nothing to score, and JSON has no NaN."""
+    train = ds.train.assign(**{s.CUSTOMERS: 0})
+    bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", _until(ds), 0, tmp_path, importance=False, **SMALL_LGBM)
+    text = (tmp_path / "metrics.json").read_text()
+    assert "NaN" not in text
+    report = json.loads(text)
+    assert report["holdout"]["rmspe_trade_days"] is None and report["summary"]["rmspe_trade_days_mean"] is None
+    assert report["holdout"]["rmspe"] > 0
+
+
 def test_the_older_rolling_layout_still_answers_to_folds(ds):
     report = bt.evaluate(ds, "lgbm", _until(ds), 1, importance=False, **SMALL_LGBM)
     assert report["layout"] == "rolling" and len(report["folds"]) == 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 __all__ = ["naive_baseline", "evaluate", "score_rows", "summarise", "BASELINE_DAYS", "DEFAULT_WINDOWS"]
 
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,7 @@ from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import sales_days
 from storecast.errors import WindowError
-from storecast.evaluation.metrics import coverage, relative_width, score, trade_day_scores
+from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
 from storecast.features.facts import store_facts
 from storecast.lookup import sorted_positions
 from storecast.models.conformal import ConformalRegressor
@@ -166,7 +165,7 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / "metrics.json", json.dumps(report, indent=2, default=str) + "\n")
+        atomic_write_text(out / "metrics.json", metrics_json(report))
         atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(results).to_csv(tmp, index=False))
         holdout_frame = frames[-1].drop(columns="window")
         atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
