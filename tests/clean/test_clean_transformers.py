@@ -190,3 +190,13 @@ def test_clean_dataset_reports_and_leaves_the_input_alone(dataset, action):
         assert len(result.train) == len(before) - frame.loc[frame["step"] == "drop_outlier_rows", "changed"].sum()
     else:
         assert len(result.train) == len(before)
+
+
+def test_clean_dataset_without_any_competition_distance_says_it_checked_none(dataset):
+    """CompetitionDistance blank for every store is valid: nothing to judge, and the report says so."""
+    import dataclasses
+
+    store = dataset.store.assign(**{s.COMPETITION_DISTANCE: np.nan})
+    result = clean_dataset(dataclasses.replace(dataset, store=store))
+    (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
+    assert (row.detected, row.changed) == (0, 0) and row.detail.startswith("not checked: no store has a known")

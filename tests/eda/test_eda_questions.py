@@ -324,6 +324,13 @@ def test_competition_distance_close_vs_far():
     assert n["spearman_distance_sales"] == pytest.approx(-np.sqrt(0.8))
 
 
+def test_competition_distance_blank_for_every_store_is_unanswered_not_an_empty_chart():
+    train = _train(_days(1, "2014-01-01", "2014-01-05"), _days(2, "2014-01-01", "2014-01-05"))
+    result = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: np.nan}))
+    assert result.answer.startswith("Not answered: CompetitionDistance is blank for every store")
+    assert result.draw is None
+
+
 def test_competitor_opening_paired_and_net_of_the_chain():
     dates = pd.date_range("2014-01-01", "2014-06-30")
     hit = _days(1, "2014-01-01", "2014-06-30", sales=np.where(dates >= "2014-04-01", 80.0, 100.0))
