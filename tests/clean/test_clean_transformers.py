@@ -109,6 +109,16 @@ def test_every_method_finds_the_spike(method):
     assert mask[s.SALES].sum() >= 1 and mask.loc[daily[s.SALES] == 100, s.SALES].all()
 
 
+@pytest.mark.parametrize("method", ["iqr", "zscore", "mad"])
+def test_a_column_of_zeros_learns_no_bounds_and_flags_nothing(method):
+    """Customers 0 on every open day (never recorded) is valid data: nothing to learn, nothing to flag."""
+    daily = _daily().assign(**{s.CUSTOMERS: 0})
+    h = OutlierHandler(columns=(s.SALES, s.CUSTOMERS), method=method, action="cap").fit(daily)
+    assert h.bounds_[s.CUSTOMERS].empty and np.isnan(h.global_bounds_[s.CUSTOMERS]).all()
+    assert not h.outlier_mask(daily)[s.CUSTOMERS].any()
+    assert h.transform(daily)[s.CUSTOMERS].eq(0).all()
+
+
 def test_cap_clips_to_the_learned_bounds_and_keeps_zeros():
     daily = _daily()
     out = OutlierHandler(columns=(s.SALES,), action="cap").fit(daily).transform(daily)
@@ -180,3 +190,13 @@ def test_clean_dataset_reports_and_leaves_the_input_alone(dataset, action):
         assert len(result.train) == len(before) - frame.loc[frame["step"] == "drop_outlier_rows", "changed"].sum()
     else:
         assert len(result.train) == len(before)
+
+
+def test_clean_dataset_without_any_competition_distance_says_it_checked_none(dataset):
+    """CompetitionDistance blank for every store is valid: nothing to judge, and the report says so."""
+    import dataclasses
+
+    store = dataset.store.assign(**{s.COMPETITION_DISTANCE: np.nan})
+    result = clean_dataset(dataclasses.replace(dataset, store=store))
+    (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
+    assert (row.detected, row.changed) == (0, 0) and row.detail.startswith("not checked: no store has a known")

@@ -127,6 +127,17 @@ def test_promo_effect_on_weekdays_only():
     assert n["uplift_sales_per_customer"] == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("promo", [0, 1])
+def test_promo_questions_without_one_side_say_why_instead_of_failing(promo):
+    """No promo day at all, or promo on every day: valid data, nothing to compare, and the report says so."""
+    train = _train(_days(1, "2014-01-06", "2014-01-19", Promo=promo), _days(2, "2014-01-06", "2014-01-19", Promo=promo))
+    effect, stores = q.promo_effect(train), q.promo_uplift_by_store(train, _store(2))
+    missing = "without" if promo else "with"
+    assert effect.answer.startswith(f"Not answered: train.csv has no open Monday-Friday day {missing} Promo")
+    assert stores.answer.startswith("Not answered: no store has both promo and non-promo")
+    assert (effect.draw, stores.draw, stores.numbers["answered"]) == (None, None, False)
+
+
 def test_promo_uplift_ranks_by_extra_sales_per_promo_day():
     promo = [1, 0, 1, 0, 1]
     train = _train(_days(1, "2014-01-06", "2014-01-10", Promo=promo, sales=[150, 100, 150, 100, 150]),
@@ -250,6 +261,12 @@ def test_store_correlations_and_sales_per_customer():
     assert n["share_stores_r_above_0_8"] == 0.5
 
 
+def test_customers_never_recorded_leave_sales_vs_customers_unanswered():
+    train = _train(_days(1, "2014-01-01", "2014-01-05", customers=0), _days(2, "2014-01-01", "2014-01-05", customers=0))
+    result = q.sales_vs_customers(train, _store(2))
+    assert result.answer.startswith("Not answered: Customers is 0 on every open day") and result.draw is None
+
+
 # -- 6. opening behaviour -------------------------------------------------------------------------------------
 
 def test_closure_effects_day_before_after_and_long_closure():
@@ -305,6 +322,13 @@ def test_competition_distance_close_vs_far():
     assert n["stores_within_500m"] == 2
     assert n["close_vs_far_sales"] == pytest.approx(1.0)
     assert n["spearman_distance_sales"] == pytest.approx(-np.sqrt(0.8))
+
+
+def test_competition_distance_blank_for_every_store_is_unanswered_not_an_empty_chart():
+    train = _train(_days(1, "2014-01-01", "2014-01-05"), _days(2, "2014-01-01", "2014-01-05"))
+    result = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: np.nan}))
+    assert result.answer.startswith("Not answered: CompetitionDistance is blank for every store")
+    assert result.draw is None
 
 
 def test_competitor_opening_paired_and_net_of_the_chain():

@@ -90,6 +90,31 @@ def test_evaluate_reports_each_window_the_mean_the_worst_and_the_bias(clean_run)
     assert report["windows"][0]["start"] == f"{pd.Timestamp(report['until']) - pd.Timedelta(days=364):%Y-%m-%d}"
 
 
+def test_a_store_that_opens_inside_a_window_is_left_out_of_its_score(ds, caplog):
+    """No model fitted before a store's first sales day can forecast it: the window is scored without it."""
+    until = _until(ds)
+    train = ds.train.copy()
+    shut = (train[s.STORE] == 5) & (train[s.DATE] <= until - pd.Timedelta(days=7))
+    train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    report = bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", until, 0, importance=False, **SMALL_LGBM)
+    holdout = report["holdout"]
+    assert "holdout: " in caplog.text and "left out (store(s) [5])" in caplog.text
+    window = bt.score_rows(train, holdout_fold(until))
+    assert (window[s.STORE] == 5).any() and holdout["rows"] == int((window[s.STORE] != 5).sum())
+    assert np.isfinite(holdout["rmspe"])
+
+
+def test_no_trade_day_is_null_in_metrics_json_not_nan(ds, tmp_path):
+    """Customers 0 on every day (not recorded): the trade-day RMSPE has nothing to score, and JSON has no NaN."""
+    train = ds.train.assign(**{s.CUSTOMERS: 0})
+    bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", _until(ds), 0, tmp_path, importance=False, **SMALL_LGBM)
+    text = (tmp_path / "metrics.json").read_text()
+    assert "NaN" not in text
+    report = json.loads(text)
+    assert report["holdout"]["rmspe_trade_days"] is None and report["summary"]["rmspe_trade_days_mean"] is None
+    assert report["holdout"]["rmspe"] > 0
+
+
 def test_the_older_rolling_layout_still_answers_to_folds(ds):
     report = bt.evaluate(ds, "lgbm", _until(ds), 1, importance=False, **SMALL_LGBM)
     assert report["layout"] == "rolling" and len(report["folds"]) == 1

@@ -105,6 +105,38 @@ def test_the_calibration_stage_fits_one_seed_while_the_served_model_averages_the
 _CLIPPED = "predictions are Sales, clipped at 0; this check's centred target is negative half the time"
 
 
+def _closed_until(train: pd.DataFrame, store: int, day: pd.Timestamp) -> pd.DataFrame:
+    """``train`` with ``store`` closed (Sales 0) on every day up to ``day``: it opens after it."""
+    train = train.copy()
+    shut = (train[s.STORE] == store) & (train[s.DATE] <= day)
+    train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    return train
+
+
+def test_a_store_that_opens_inside_the_calibration_window_is_served_not_refused(ds, caplog):
+    """Its rows cannot measure the calibration-stage model (fitted before it opened); the served model knows it."""
+    from storecast.models.training import fit_model
+
+    end = ds.train[s.DATE].max()
+    X, y = training_rows(_closed_until(ds.train, 3, end - pd.Timedelta(days=7)), ds.store)
+    model = fit_model(X, y, **SMALL_LGBM)
+    assert "calibration: " in caplog.text and "store(s) [3]" in caplog.text
+    assert model.calibration_["rows"] == int((X[s.DATE] > end - pd.Timedelta(days=42)).sum() - (X[s.STORE] == 3).sum())
+    point, lower, upper = model.predict_interval(X[X[s.STORE] == 3])
+    assert (lower < point).all() and (point < upper).all()
+
+
+def test_sales_days_too_few_for_calibration_are_a_window_error_not_a_crash(ds):
+    """train.csv's dates span two years, but the one store's sales days only its last week."""
+    from storecast.errors import WindowError
+    from storecast.models.training import fit_model
+
+    one = ds.train[ds.train[s.STORE] == 3]
+    X, y = training_rows(_closed_until(one, 3, one[s.DATE].max() - pd.Timedelta(days=7)), ds.store)
+    with pytest.raises(WindowError, match=r"the rows to fit on hold \d sales days \(2014-12-2.*add older sales days"):
+        fit_model(X, y, **SMALL_LGBM)
+
+
 @parametrize_with_checks([SalesRegressor(DecisionTreeRegressor(max_depth=3, random_state=0), loss="mse")],
                          expected_failed_checks=lambda est: {"check_regressors_train": _CLIPPED})
 def test_sales_regressor_sklearn_contract(estimator, check):

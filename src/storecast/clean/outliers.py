@@ -35,7 +35,13 @@ def add_sales_per_customer(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _bounds(values: pd.Series, groups: pd.Series | None, method: str, k: float) -> pd.DataFrame:
-    """Lower/upper bound per group (or one global row with index None)."""
+    """Lower/upper bound per group (or one global row with index None); no rows when ``values`` is empty.
+
+    Empty happens on valid data: zeros are left out, so a column that is 0 on every open day (Customers
+    never recorded) has nothing to learn from, and the handler then flags and changes nothing in it.
+    """
+    if values.empty:
+        return pd.DataFrame({"lower": [], "upper": []}, dtype=float)
     grouped = values.groupby(groups, observed=True) if groups is not None else values.groupby(
         np.zeros(len(values), dtype=int))
     if method == "iqr":

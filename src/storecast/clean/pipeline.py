@@ -82,11 +82,15 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
     step(f"store table: {s.COMPETITION_DISTANCE} outliers ({opts.outlier_method}, global)")
     # bounds from known distances only: the "no competitor" fill is a sentinel, not a measurement
     known = store[store[DISTANCE_MISSING] == 0] if DISTANCE_MISSING in store else store
-    distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
-                              action=action, by=None).fit(known)
-    report = report.merge(distance.report(store))
-    if opts.outlier_action != "remove":
-        store = distance.transform(store)
+    if len(known) == 0:  # CompetitionDistance blank for every store: no distance to judge (valid data)
+        report.add("OutlierHandler", s.COMPETITION_DISTANCE, f"{opts.outlier_method} global -> {action}", 0, 0,
+                   "not checked: no store has a known distance in store.csv")
+    else:
+        distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
+                                  action=action, by=None).fit(known)
+        report = report.merge(distance.report(store))
+        if opts.outlier_action != "remove":
+            store = distance.transform(store)
 
     step("daily rows: missing values")
     train = dataset.train

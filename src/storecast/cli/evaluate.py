@@ -32,6 +32,7 @@ def evaluate(
 
     from storecast.data.contract import load_dataset
     from storecast.evaluation.backtest import evaluate as run
+    from storecast.evaluation.metrics import TRADE_DAY_MIN_CUSTOMERS
 
     kind = _kind(model)
     params = _seeds(kind, seeds)
@@ -47,15 +48,23 @@ def evaluate(
         table.add_column(col, justify="right" if col != "window" else "left")
     for r in report["windows"]:
         table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
-                      f"{r['rmspe_trade_days']:.4f}", f"{r['bias']:+.3f}", f"{r['mae']:.0f}",
+                      _cell(r["rmspe_trade_days"], ".4f"), f"{r['bias']:+.3f}", f"{r['mae']:.0f}",
                       f"{r['baseline_rmspe']:.4f}", f"{r['coverage_0.8']:.3f}", f"{r['coverage_0.95']:.3f}")
     m = report["summary"]
-    table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", f"{m['rmspe_trade_days_mean']:.4f}", f"{m['bias_mean']:+.3f}",
-                  "", f"{m['baseline_rmspe_mean']:.4f}", f"{m['coverage_0.8_mean']:.3f}",
+    table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", _cell(m["rmspe_trade_days_mean"], ".4f"),
+                  f"{m['bias_mean']:+.3f}", "", f"{m['baseline_rmspe_mean']:.4f}", f"{m['coverage_0.8_mean']:.3f}",
                   f"{m['coverage_0.95_mean']:.3f}")
     table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "", "", "")
     console.print(table)
+    if any(r["rmspe_trade_days"] != r["rmspe_trade_days"] for r in report["windows"]):  # NaN: no trade day
+        console.print(f"RMSPE trade days n/a: the window had no scored day with {TRADE_DAY_MIN_CUSTOMERS}+ customers "
+                      "(is Customers recorded in train.csv?)")
     if out is not None:
         console.print(f"results in {out}")
 
 
+
+
+def _cell(value: float, spec: str) -> str:
+    """A score for the table; n/a where there was nothing to score (NaN)."""
+    return "n/a" if value != value else format(value, spec)

@@ -9,7 +9,7 @@ no pyplot state, nothing to close, and no backend switched for whoever imports s
 from __future__ import annotations
 
 __all__ = [
-    "QuestionResult", "Numbers", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
+    "QuestionResult", "Numbers", "unanswered", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
     "new_figure", "figure_png",
     "pct", "num", "COLORS",
 ]
@@ -61,6 +61,15 @@ class QuestionResult:
     draw: Callable[[], Figure] | None = None
     finding: str | None = None
     shown_table: str | None = None
+
+
+def unanswered(key: str, question: str, why: str) -> QuestionResult:
+    """A question the data cannot answer, kept in the report with the reason instead of a chart.
+
+    Why not skip it: a reader who finds a section short must see what was missing in the data (no promo
+    days, Customers never recorded), not guess; and numbers.json records it under the same key.
+    """
+    return QuestionResult(key, question, f"Not answered: {why}", {"answered": False, "reason": why})
 
 
 def trading_weekdays(train: pd.DataFrame) -> pd.DataFrame:

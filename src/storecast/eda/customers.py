@@ -20,6 +20,7 @@ from storecast.eda._base import (
     pct,
     ratio_to_baseline,
     trading_weekdays,
+    unanswered,
 )
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -43,6 +44,10 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     """How closely sales follow customers (overall and per store), and sales per customer by store type."""
     rows = sales_days(train)
     rows = rows[rows[s.CUSTOMERS] > 0]
+    if rows.empty:
+        return unanswered("sales-customers", "How do sales relate to customers?",
+                          "Customers is 0 on every open day with sales in train.csv (not recorded), so sales "
+                          "cannot be set against customers.")
     r_all = float(np.corrcoef(rows[s.SALES], rows[s.CUSTOMERS])[0, 1]) if len(rows) > 1 else float("nan")
     r_store = store_correlations(rows).dropna()
     types = rows[s.STORE].map(store.set_index(s.STORE)[s.STORE_TYPE]).astype(str)

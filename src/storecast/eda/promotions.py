@@ -12,7 +12,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
@@ -81,6 +81,11 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
     n = rows.groupby(s.PROMO).size()
     means = pd.DataFrame({"sales": g[s.SALES] / n, "customers": g[s.CUSTOMERS] / n,
                           "sales_per_customer": g[s.SALES] / g[s.CUSTOMERS]}).reindex([0, 1])
+    absent = [tag for p, tag in ((0, "without"), (1, "with")) if n.get(p, 0) == 0]
+    if absent:
+        return unanswered("promo-effect", "How much does a promo add to sales, customers and sales per customer?",
+                          f"train.csv has no open Monday-Friday day {' or '.join(absent)} Promo, so there is "
+                          "nothing to compare a promo day with.")
     uplift = means.loc[1] / means.loc[0] - 1
     nums = {f"{k}_{tag}": float(means.loc[p, k]) for k in means.columns for p, tag in ((0, "no_promo"), (1, "promo"))}
     nums |= {f"uplift_{k}": float(uplift[k]) for k in means.columns}
@@ -115,6 +120,10 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
     per["uplift"] = per["sales_promo"] / per["sales_no_promo"] - 1
     per = per.join(store.set_index(s.STORE)[[s.STORE_TYPE, s.ASSORTMENT, s.PROMO2]])
     per = per.sort_values("extra_sales_per_promo_day", ascending=False).reset_index(names=s.STORE)
+    if per.empty:
+        return unanswered("promo-stores", f"Which stores gain most from promos (top {top})?",
+                          "no store has both promo and non-promo open Monday-Friday days in train.csv, so no "
+                          "store's promo uplift can be measured.")
     best = per.head(top)
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"stores": len(per), "median_uplift": float(per["uplift"].median()),

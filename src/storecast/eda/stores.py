@@ -11,7 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, unanswered
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -88,6 +88,10 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
     """Store mean sales by distance to the nearest competitor (bands), and the rank correlation."""
     per = _store_means(train, store)
     per = per[per[s.COMPETITION_DISTANCE].notna()]
+    if per.empty:
+        return unanswered("competition-distance", "Do stores near a competitor sell less?",
+                          "CompetitionDistance is blank for every store with sales in store.csv, so no store can be "
+                          "placed by distance.")
     per["band"] = pd.cut(per[s.COMPETITION_DISTANCE], DISTANCE_BANDS, labels=_BAND_LABELS, right=False)
     bands = per.groupby("band", observed=False).agg(stores=(s.SALES, "size"), median_sales=(s.SALES, "median"),
                                                     median_customers=(s.CUSTOMERS, "median"),

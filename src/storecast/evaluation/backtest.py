@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __all__ = ["naive_baseline", "evaluate", "score_rows", "summarise", "BASELINE_DAYS", "DEFAULT_WINDOWS"]
 
-import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,11 +23,16 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import sales_days
-from storecast.evaluation.metrics import coverage, relative_width, score, trade_day_scores
+from storecast.errors import WindowError
+from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
+from storecast.features.facts import store_facts
+from storecast.lookup import sorted_positions
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
 from storecast.models.trees import make_pipeline
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds, seasonal_windows
+
+log = logging.getLogger(__name__)
 
 BASELINE_DAYS = 182  # "last 6 months of the fit window"
 DEFAULT_WINDOWS = 6
@@ -57,8 +62,27 @@ def score_rows(train: pd.DataFrame, fold: Fold) -> pd.DataFrame:
     return sales_days(rows)
 
 
+def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold) -> pd.DataFrame:
+    """The scored rows of stores the window's model was fitted on; the others are left out with a log line.
+
+    Why: a store whose first sales day lies inside the window (a new store, one closed until then) has no
+    history before the cut, so no model fitted there can forecast it; the window is scored without it.
+    """
+    known = store_facts(model.estimator_.named_steps["prep"]).stores
+    keep = sorted_positions(known, rows[s.STORE].to_numpy(dtype=np.int64))[1]
+    if not keep.all():
+        new = sorted({int(v) for v in rows.loc[~keep, s.STORE]})
+        log.warning("%s: %d scored row(s) of %d store(s) with no sales day up to %s left out (store(s) %s)",
+                    fold.name, int((~keep).sum()), len(new), f"{fold.cut:%Y-%m-%d}", new[:10])
+    if not keep.any():
+        raise WindowError(f"window {fold.name} ({fold.start:%Y-%m-%d}..{fold.end:%Y-%m-%d}) has no sales day "
+                          f"(open, Sales > 0) of a store with sales days up to {fold.cut:%Y-%m-%d}: nothing to "
+                          "score; choose another --until.")
+    return rows[keep]
+
+
 def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tuple[dict, pd.DataFrame]:
-    rows = score_rows(dataset.train, fold)
+    rows = _known_store_rows(model, score_rows(dataset.train, fold), fold)
     X = rows.drop(columns=[s.SALES, s.CUSTOMERS])
     y = rows[s.SALES].to_numpy(dtype=float)
     res = {"fold": fold.name, "cut": f"{fold.cut:%Y-%m-%d}", "start": f"{fold.start:%Y-%m-%d}",
@@ -141,7 +165,7 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / "metrics.json", json.dumps(report, indent=2, default=str) + "\n")
+        atomic_write_text(out / "metrics.json", metrics_json(report))
         atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(results).to_csv(tmp, index=False))
         holdout_frame = frames[-1].drop(columns="window")
         atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
@@ -156,6 +180,7 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
 
             say("feature importance (impurity + permutation on the holdout)")
             rows = score_rows(scoped.train, plan[-1])
+            rows = rows[rows[s.STORE].isin(holdout_frame[s.STORE])]  # the stores scored (_known_store_rows)
             table = feature_importance(model, rows)
             atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
             plot_importance(table, out / "importance.png")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 __all__ = ["evaluate_lstm", "score_lstm", "backtest_lstm", "summarise_lstm", "DEFAULT_WINDOWS", "BIAS_TOLERANCE"]
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -28,7 +27,7 @@ from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day
 from storecast.errors import WindowError
 from storecast.evaluation.backtest import naive_baseline
-from storecast.evaluation.metrics import coverage, rmspe, score, trade_day_scores
+from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
 
@@ -85,7 +84,7 @@ def _holdout_cut(train: pd.DataFrame, until: pd.Timestamp | str | None) -> pd.Ti
 def _write_json(out_dir: str | Path, report: dict) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(out / "metrics.json", json.dumps(report, indent=2, default=str) + "\n")
+    return atomic_write_text(out / "metrics.json", metrics_json(report))
 
 
 def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: int | None = None,

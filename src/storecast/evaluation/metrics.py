@@ -7,7 +7,10 @@ with positive sales, so a 10% miss counts the same in a small store and a large 
 from __future__ import annotations
 
 __all__ = ["rmspe", "mae", "rmse", "bias", "coverage", "mean_width", "relative_width", "score", "trade_days",
-           "trade_day_scores", "TRADE_DAY_MIN_CUSTOMERS"]
+           "trade_day_scores", "TRADE_DAY_MIN_CUSTOMERS", "metrics_json"]
+
+import json
+import math
 
 import numpy as np
 
@@ -94,3 +97,22 @@ def trade_day_scores(y_true, y_pred, baseline, customers) -> dict[str, float | i
     return {"rmspe_trade_days": rmspe(y, np.asarray(y_pred, dtype=float)[traded]),
             "baseline_rmspe_trade_days": rmspe(y, np.asarray(baseline, dtype=float)[traded]),
             "token_days": int((~traded).sum())}
+
+
+def _finite(obj):
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+def metrics_json(report: dict) -> str:
+    """A report as the text of metrics.json, a score with nothing to score (NaN) written as null.
+
+    Why: ``json.dumps`` writes NaN, which is not JSON; a window with no trade day (Customers never
+    recorded) has a NaN trade-day RMSPE, and a strict reader of the file would fail on it.
+    """
+    return json.dumps(_finite(report), indent=2, default=str) + "\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["ConformalRegressor", "rmspe_factor"]
 
+import logging
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,15 +23,42 @@ from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
 from storecast.dates import to_days
+from storecast.errors import WindowError
 from storecast.features import as_columns
+from storecast.features.facts import store_facts
 from storecast.lookup import sorted_positions
 from storecast.models.trees import pipeline_predict
+
+log = logging.getLogger(__name__)
 
 
 def rmspe_factor(y: np.ndarray, pred: np.ndarray) -> float:
     """The c minimising sum((1 - c * pred / y)^2): sum(r) / sum(r^2) with r = pred / y."""
     r = pred / y
     return float(np.sum(r) / np.sum(r**2))
+
+
+def _known_rows(first, X_cal: pd.DataFrame, y_cal: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The calibration rows of stores ``first`` was fitted on (all rows when it does not say).
+
+    Why: a store whose first sales day lies inside the calibration window (a new store, or one closed
+    until then) is unknown to the calibration-stage model, so its rows cannot measure that model's
+    errors; the served model, fitted on all rows, knows it and gives it the chain's interval scale.
+    """
+    prep = getattr(first, "named_steps", {}).get("prep")
+    known = store_facts(prep).stores if prep is not None else np.empty(0, dtype=np.int64)
+    stores = np.asarray(X_cal[s.STORE], dtype=np.int64)
+    keep = sorted_positions(known, stores)[1] if len(known) else np.ones(len(stores), dtype=bool)
+    if keep.all():
+        return X_cal, y_cal
+    new = sorted({int(v) for v in stores[~keep]})
+    if not keep.any():
+        raise WindowError(f"no store with sales days in the calibration window ({len(X_cal):,} rows) has sales "
+                          f"days before it (store(s) {new[:10]}): intervals need the model's errors on stores "
+                          "it was fitted on; add older sales days to train.csv or choose a later --until.")
+    log.warning("calibration: %d row(s) of %d store(s) with no sales day before the calibration window left out "
+                "(store(s) %s); they get the chain's interval width", int((~keep).sum()), len(new), new[:10])
+    return X_cal[keep], y_cal[keep]
 
 
 def _with_prep_refitted(fitted, X: pd.DataFrame, y: np.ndarray):
@@ -111,9 +139,14 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         say = progress or (lambda _msg: None)
         y = np.asarray(y, dtype=float)
         days = to_days(X[s.DATE])
-        early = days <= days.max() - int(self.calibration_days)
+        early = days <= days.max() - int(self.calibration_days) if len(days) else np.zeros(0, dtype=bool)
         if early.sum() == 0 or (~early).sum() == 0:
-            raise ValueError("`X` must span more than `calibration_days` days to calibrate intervals.")
+            # train.csv's dates can span enough while its sales days (open, Sales > 0) do not
+            span = (f"{len(X):,} sales days ({np.datetime64(int(days.min()), 'D')}.."
+                    f"{np.datetime64(int(days.max()), 'D')})" if len(days) else "no sales day (open with Sales > 0)")
+            raise WindowError(f"the rows to fit on hold {span}: calibrated intervals need sales days on more "
+                              f"than {self.calibration_days} days, some before the last {self.calibration_days}; "
+                              "add older sales days to train.csv or choose a later --until.")
         say("fit calibration-stage model")
         stage = self.estimator if self.calibration_estimator is None else self.calibration_estimator
         # the pipelines are fitted on columns, not the frame: the feature steps then pass them on without
@@ -141,7 +174,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         final : fitted pipeline that will serve; None serves ``first``.
         """
         levels = self._check_params()
-        y_cal = np.asarray(y_cal, dtype=float)
+        X_cal, y_cal = _known_rows(first, X_cal, np.asarray(y_cal, dtype=float))
         pred = first.predict(X_cal)
         factor = rmspe_factor(y_cal, pred)
         self.correction_ = factor if self.correct_bias else 1.0
