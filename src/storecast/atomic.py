@@ -6,7 +6,8 @@ and a reader sees either the old file or the new one.
 
 from __future__ import annotations
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem",
+           "folder_problem"]
 
 import os
 import stat
@@ -121,6 +122,27 @@ def target_problem(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> st
             if os.path.exists(given) and os.path.samefile(path, given):
                 return f"{path} is the input file {given}: writing there would overwrite it; choose another file"
     folder = _nearest_existing(path.parent)
+    if not folder.is_dir():
+        return f"{path} cannot be created: {folder} is a file, not a directory"
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".storecast-probe-", suffix=".tmp")
+    except OSError as exc:
+        return f"cannot write in {folder} ({exc.strerror or exc}): choose a directory you can write to"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def folder_problem(path: str | Path) -> str | None:
+    """Why files cannot be written into the directory ``path`` (made when missing); None when they can.
+
+    Why: output directories (``--out``, ``--models-dir``) were made with ``mkdir`` only when the first file
+    was written, so a path that is a file, or lies under one, ended a run (a training run, say) in a traceback.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        return f"{path} is a file, not a directory: give a directory (it is made when missing)"
+    folder = _nearest_existing(path)
     if not folder.is_dir():
         return f"{path} cannot be created: {folder} is a file, not a directory"
     try:

@@ -6,8 +6,9 @@ number belongs must stop with one line naming the card and the field, never a ``
 reader. Extra keys are allowed, so cards of older and newer storecast versions keep loading.
 
 Why key facts: the card's sha256 protects the model file; the model file protects the card in turn by
-holding a copy of the card's kind, package versions and training end (``card_facts``), which
-``check_facts`` compares at load.
+holding a copy of the card's kind, package versions and training end (``card_facts``), plus whole card
+fields the loader builds the model from (the LSTM's config, cut and intervals), which ``check_facts`` compares
+at load.
 """
 
 from __future__ import annotations
@@ -137,14 +138,41 @@ def read_card(model_path: str | Path) -> dict:
     return card
 
 
-def card_facts(card: dict) -> dict[str, Any]:
-    """What the model file keeps of its card: kind, package versions and (when known) the training end."""
+def card_facts(card: dict, parts: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What the model file keeps of its card: kind, package versions and (when known) the training end.
+
+    ``parts``: top-level card fields the loader builds the model from (the LSTM's config, cut, intervals...),
+    kept whole under ``"card"``, so an edit of one is caught instead of changing the forecasts or crashing.
+    """
     versions = {str(k): str(v) for k, v in card["versions"].items()}
     facts: dict[str, Any] = {"kind": str(card["kind"]), "versions": versions}
     end = (card.get("training") or {}).get("end")
     if end is not None:
         facts["training_end"] = str(end)
+    if parts:
+        facts["card"] = {key: _as_json(card.get(key)) for key in parts}
     return facts
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as the card file holds it once read back (tuples as lists, other objects as text)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _difference(card_value: Any, file_value: Any, where: str) -> tuple[str, Any, Any] | None:
+    """The first place where two JSON values differ, as (dotted field, card's value, file's value)."""
+    if isinstance(card_value, dict) and isinstance(file_value, dict):
+        for key in sorted(set(card_value) | set(file_value)):
+            found = _difference(card_value.get(key), file_value.get(key), f"{where}.{key}")
+            if found:
+                return found
+        return None
+    return None if card_value == file_value else (where, card_value, file_value)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_facts(card: dict, held: dict | None, model_path: Path) -> None:
@@ -167,3 +195,11 @@ def check_facts(card: dict, held: dict | None, model_path: Path) -> None:
             raise ArtifactError(
                 f"model card {card_path} says {what} {card_value!r} but the model file holds {file_value!r}: "
                 "the card was edited; restore it or retrain.")
+    kept_parts = held.get("card")
+    for key, file_value in (kept_parts.items() if isinstance(kept_parts, dict) else ()):
+        found = _difference(_as_json(card.get(key)), file_value, key)
+        if found:
+            where, card_value, file_value = found
+            raise ArtifactError(
+                f"model card {card_path} says {where} {_short(card_value)} but the model file holds "
+                f"{_short(file_value)}: the card was edited; restore it or retrain.")

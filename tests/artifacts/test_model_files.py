@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -183,11 +184,15 @@ def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, 
     (lambda c: {**c, "kind": "rf"}, "says kind 'rf' but the model file holds 'lgbm'"),
     (lambda c: {**c, "versions": {**c["versions"], "lightgbm": "9.9.9"}}, "says lightgbm version '9.9.9'"),
     (lambda c: {**c, "training": {**c["training"], "end": "2099-01-01"}}, "says training end '2099-01-01'"),
-], ids=["kind", "version", "training-end"])
+    (lambda c: {**c, "intervals": {**c["intervals"], "default_level": 0.5}}, "says intervals.default_level 0.5, but "
+     "the model file calibrated only [0.8, 0.95]"),
+    (lambda c: {**c, "intervals": {**c["intervals"], "levels": [0.8, 0.5]}}, "says intervals.levels 0.5"),
+], ids=["kind", "version", "training-end", "uncalibrated-default-level", "uncalibrated-level"])
 def test_an_edited_card_is_caught_by_the_facts_the_model_file_holds(small_model, synthetic_dir, tmp_path, run_main,
                                                                     edit, said):
     model, until = small_model
-    path = save_bundle(model, kind="lgbm", models_dir=tmp_path, card={"training": {"end": f"{until:%Y-%m-%d}"}})
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path, card={
+        "training": {"end": f"{until:%Y-%m-%d}"}, "intervals": {"levels": [0.8, 0.95], "default_level": 0.8}})
     assert load_bundle(path).kind == "lgbm"
     _edit_card(path, edit)
     with pytest.raises(ArtifactError, match="the card was edited; restore it or retrain") as caught:
@@ -225,6 +230,33 @@ def test_an_lstm_file_protects_its_card_too(dataset, tmp_path):
     assert load_lstm_bundle(path).kind == "lstm"
     with pytest.raises(ArtifactError, match="is an LSTM: it forecasts only the days after its cut"):
         load_served(Settings(model_path=path, api_token=None))  # never served: the API takes no history
-    _edit_card(path, lambda c: {**c, "versions": {**c["versions"], "torch": "0.0.1"}})
-    with pytest.raises(ArtifactError, match="says torch version '0.0.1' but the model file holds"):
+    card = path.with_suffix(".json").read_text()
+    for edit, said in [
+        (lambda c: {**c, "versions": {**c["versions"], "torch": "0.0.1"}}, "says torch version '0.0.1'"),
+        # what the network, its intervals and its horizon are rebuilt from: a crash, or other numbers, before
+        (lambda c: {**c, "config": {**c["config"], "lookback": 14}}, "says config.lookback 14 but the model file "
+         "holds 28"),
+        (lambda c: {**c, "cut": "2014-10-01"}, 'says cut "2014-10-01" but the model file holds "2014-11-19"'),
+        (lambda c: {**c, "intervals": {**c["intervals"], "abs_log_residual_quantiles": {"0.8": 5.0, "0.95": 9.0}}},
+         "says intervals.abs_log_residual_quantiles.0.8 5.0"),
+    ]:
+        path.with_suffix(".json").write_text(card)
+        _edit_card(path, edit)
+        with pytest.raises(ArtifactError, match="the card was edited; restore it or retrain") as caught:
+            load_bundle(path)
+        assert said in str(caught.value)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("data", "said"), [
+    (b"", "(EOFError)"),
+    (pickle.dumps({"weights": [1.0]}), "(UnpicklingError: Weights only load failed."),
+], ids=["empty", "pickle"])
+def test_an_lstm_file_that_is_no_tensor_file_is_one_line_saying_retrain(tmp_path, data, said):
+    """Even with a card whose sha256 matches: torch's own message runs over many lines, or says nothing."""
+    path = complete_model_file(tmp_path, "storecast-lstm-2015-01-01T00-00-00Z.pt", data)
+    with pytest.raises(ArtifactError) as caught:
         load_bundle(path)
+    message = str(caught.value)
+    assert message.startswith(f"model file {path} is not a readable LSTM file {said}") and "\n" not in message
+    assert message.endswith("retrain it with `storecast lstm train`.")

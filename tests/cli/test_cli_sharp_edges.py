@@ -7,6 +7,8 @@ import importlib.abc
 import shutil
 import sys
 
+import pytest
+
 from storecast import __version__
 
 
@@ -79,3 +81,35 @@ def test_the_readme_lists_every_setting():
     missing = [f"STORECAST_{name.upper()}" for name in Settings.model_fields
                if f"STORECAST_{name.upper()}" not in readme]
     assert not missing, f"README does not list {missing}"
+
+
+@pytest.mark.parametrize("args", [
+    ["synth", "--stores", "1", "--out", "{file}"],
+    ["clean", "--data", "{data}", "--out", "{file}"],
+    ["eda", "--data", "{data}", "--out", "{file}/report"],
+    ["demo", "--out", "{file}"],
+    ["evaluate", "--data", "{data}", "--out", "{file}"],
+    ["train", "--data", "{data}", "--models-dir", "{file}"],
+    ["lstm", "analyze", "--data", "{data}", "--out", "{file}"],
+    ["lstm", "train", "--data", "{data}", "--models-dir", "{file}/models"],
+    ["lstm", "evaluate", "--data", "{data}", "--out", "{file}"],
+], ids=lambda args: " ".join(args[:2]))
+def test_an_output_directory_that_is_a_file_stops_before_any_work(run_main, tmp_path, args):
+    """Was a mkdir traceback, for train only after the whole fit; the data (absent here) are never read."""
+    file = tmp_path / "notes.txt"
+    file.write_text("keep me")
+    code, _, err = run_main(*(a.format(file=file, data=tmp_path / "no-data") for a in args))
+    said = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert f"{file}" in said and "is a file, not a directory" in said and "data directory" not in said
+    assert file.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["lstm", "train", "--until", "0001-01-01"], "`--until` must be a date 2000-01-01..2099-12-31"),
+    (["serve", "--model", "m.skops", "--log-level", "loud"], "`--log-level` must be one of debug, info"),
+], ids=["lstm-until-year-1", "serve-log-level"])
+def test_odd_option_values_are_usage_errors_not_tracebacks(run_main, tmp_path, args, said):
+    code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] == "lstm" else []))
+    assert code == 2 and "Traceback" not in out + err
+    assert said in " ".join(err.replace("│", " ").split())

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["LSTMBundle", "save_lstm", "load_lstm_bundle"]
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,14 +19,19 @@ import numpy as np
 import pandas as pd
 
 from storecast.artifacts.files import verified_card
-from storecast.card import card_facts, check_facts
+from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
 from storecast.publish import package_versions, publish_model
 
+log = logging.getLogger("storecast.artifacts")
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
+# The card's fields the network, its scaler and its intervals are rebuilt from: the file keeps a copy of each, so
+# an edited lookback or quantile is refused at load instead of crashing a forecast or changing its numbers.
+_BUILT_FROM = ("config", "cut", "store_states", "intervals", "features")
+_RETRAIN = "retrain it with `storecast lstm train`"
 
 
 @dataclass
@@ -76,7 +82,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         **(card or {}),
         "versions": {**package_versions(), "torch": torch.__version__},
     }
-    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body))}
+    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body, _BUILT_FROM))}
     return publish_model(models_dir, body, ".pt", lambda tmp: torch.save(tensors, tmp))
 
 
@@ -102,16 +108,35 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         held = tensors.pop(_FACTS, None)
         held = json.loads(held) if isinstance(held, str) else None
     except Exception as exc:  # torch raises several kinds on a corrupt file
-        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
+        raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): it is damaged "
+                            f"or not from `storecast lstm train`; {_RETRAIN}.") from exc
     check_facts(card, held if isinstance(held, dict) else None, path)
+    if isinstance(held, dict) and "card" not in held:
+        log.warning("model file %s holds no copy of its card's config and intervals (written by an older storecast): "
+                    "an edit of them cannot be caught; retrain to get the check", path.name)
     try:
         model = LSTMForecaster.from_state(tensors, card)
+        levels = [float(lv) for lv in card["intervals"]["levels"]]
+        served = float(level if level is not None else card["intervals"]["default_level"])
+        known = {float(lv) for lv in model.quantiles_}
+        lookback = model.last_window_.shape[1]  # (stores, look-back days, encoder inputs)
     except Exception as exc:  # a file of other tensors, or a card without the LSTM's config
-        raise ArtifactError(f"model file {path} could not be loaded as an LSTM ({exc}).") from exc
-    levels = [float(lv) for lv in card["intervals"]["levels"]]
-    if level is not None and level not in levels:
-        raise ArtifactError(f"`level` must be one of the model's interval levels {levels}; got {level}.")
-    return LSTMBundle(path=path, card=card, model=model,
-                      level=float(level if level is not None else card["intervals"]["default_level"]))
+        raise ArtifactError(f"model file {path} and its card do not make an LSTM ({_one_line(exc)}); "
+                            f"{_RETRAIN}.") from exc
+    if lookback != model.config.lookback or not set(levels) <= known:
+        raise ArtifactError(f"model card {card_path_of(path)} does not fit its model file (look-back "
+                            f"{model.config.lookback} vs {lookback} days held, interval levels {levels} vs "
+                            f"{sorted(known)} calibrated); restore the card or {_RETRAIN}.")
+    if served not in levels and level is None:
+        raise ArtifactError(f"model card {card_path_of(path)} says intervals.default_level {served}, not one of its "
+                            f"levels {levels}; restore the card or {_RETRAIN}.")
+    if served not in levels:
+        raise ArtifactError(f"`level` must be one of the model's interval levels {levels}; got {served}.")
+    return LSTMBundle(path=path, card=card, model=model, level=served)
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception as one short line: its first line (torch's run over several) and its type when it says nothing."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

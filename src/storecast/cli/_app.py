@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP", "check_out"]
+__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP", "check_out", "check_out_dir"]
 
 import logging
 import sys
@@ -79,6 +79,19 @@ def check_out(out: Path, *, model: Path, data: Path, more_inputs: tuple[Path, ..
     problem = target_problem(out, inputs=inputs)
     if problem:
         raise OutputPathError(f"--out: {problem}")
+
+
+def check_out_dir(path: Path | None, option: str = "--out") -> None:
+    """Refuse an output directory (``--out``, ``--models-dir``) before any work: a file, under a file, unwritable.
+
+    Raises ``OutputPathError`` (one line, exit 2) instead of a traceback from ``mkdir`` after the work.
+    """
+    from storecast.atomic import folder_problem
+    from storecast.errors import OutputPathError
+
+    problem = folder_problem(path) if path is not None else None
+    if problem:
+        raise OutputPathError(f"{option}: {problem}")
 
 
 MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."

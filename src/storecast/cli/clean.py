@@ -14,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, console
+from storecast.cli._app import app, check_out_dir, console
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def clean(
         options = CleanOptions(outlier_method=outlier_method, outlier_action=outlier_action, impute=impute)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    check_out_dir(out)
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("reading and validating", total=None)

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, console
+from storecast.cli._app import app, check_out_dir, console
 
 # The demo's chain is small: fewer, faster trees keep `make demo` to a few minutes on 2 cores.
 _DEMO_LGBM: dict[str, Any] = {"n_estimators": 300, "learning_rate": 0.1}
@@ -51,6 +51,7 @@ def demo(
     from storecast.predict import predict_frame
     from storecast.train_run import train_bundle
 
+    check_out_dir(out)
     total = 7 + int(lstm) + int(serve)
     data_dir, models_dir = out / "data", out / "models"
     with _step(1, total, "generate a synthetic chain"):

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import app, console
+from storecast.cli._app import app, check_out_dir, console
 
 
 @app.command()
@@ -23,6 +23,7 @@ def eda(
     from storecast.eda.questions import SECTIONS
     from storecast.eda.render import build_report
 
+    check_out_dir(out)
     steps = len(SECTIONS) + 3  # read, cleaning report, sections, write
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as progress:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, console
+from storecast.cli._app import app, check_out_dir, console
 from storecast.cli._model_options import _DATA, _KIND, _SEEDS, _date, _kind, _seeds, _steps
 
 
@@ -36,6 +36,7 @@ def evaluate(
 
     kind = _kind(model)
     params = _seeds(kind, seeds)
+    check_out_dir(out)
     with _steps(f"evaluate {kind}") as say:
         say("load data")
         ds = load_dataset(data)

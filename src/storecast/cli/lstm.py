@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, console, models_dir_option
 
 __all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
@@ -16,12 +16,16 @@ app.add_typer(lstm_app, name="lstm")
 
 
 def _date(value: str | None) -> str | None:
-    """Check ``--until`` before the data is loaded (seconds on the real files)."""
+    """Check ``--until`` before the data is loaded (seconds on the real files), as the tree commands do."""
+    from storecast.schema import MAX_DATE, MIN_DATE
+
     if value is not None:
         try:
-            datetime.strptime(value, "%Y-%m-%d")
+            day = datetime.strptime(value, "%Y-%m-%d").date()
         except ValueError as exc:
             raise typer.BadParameter(f"`--until` must look like YYYY-MM-DD; got {value!r}.") from exc
+        if not MIN_DATE <= day <= MAX_DATE:  # year 1 made the history check's message itself fail (strftime)
+            raise typer.BadParameter(f"`--until` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
     return value
 
 
@@ -79,6 +83,7 @@ def analyze(
     from storecast.data.contract import load_dataset
     from storecast.models.lstm.analysis import write_analysis
 
+    check_out_dir(out)
     with console.status("analysing the series..."):
         index = write_analysis(load_dataset(data).train, out)
     console.print(f"analysis written to {index}")
@@ -101,6 +106,7 @@ def train(
 
     until = _date(until)
     device = _device(device)
+    check_out_dir(models_dir_option(models_dir), "--models-dir")
     _require_torch(device)
     dataset = load_dataset(data)
     progress, update, _ = _epoch_progress(epochs, networks)
@@ -139,6 +145,7 @@ def evaluate(
         raise typer.BadParameter(f"`--windows` must be 1 with --model (a saved model has one cut); got {windows}.")
     if model is not None and networks is not None:
         raise typer.BadParameter("`--networks` is a training setting: a saved model (--model) keeps its own.")
+    check_out_dir(out)
     _require_torch(device)
     dataset = load_dataset(data)
     if model is not None:

@@ -28,6 +28,9 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
     return cfg
 
 
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
 @app.command()
 def serve(
     model: Path | None = typer.Option(None, "--model", help="Serve this model file."),
@@ -57,6 +60,8 @@ def serve(
 
     if model is not None and models_dir is not None:
         raise typer.BadParameter("give --model or --models-dir, not both")
+    if log_level.lower() not in _LOG_LEVELS:  # else logging's dictConfig fails inside uvicorn with a traceback
+        raise typer.BadParameter(f"`--log-level` must be one of {', '.join(_LOG_LEVELS)}; got {log_level!r}.")
     overrides: dict[str, Any] = {}
     if model is not None:
         overrides["model_path"] = model

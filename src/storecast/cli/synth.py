@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, console
+from storecast.cli._app import app, check_out_dir, console
 
 
 @app.command()
@@ -31,6 +31,7 @@ def synth(
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"`--format` must be csv or parquet; got {fmt!r}.")
+    check_out_dir(out)
     with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=stores <= chunk_stores) as bar:
         task = bar.add_task("synth", total=stores)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, models_dir_option
 from storecast.cli._model_options import _DATA, _KIND, _SEEDS, _UNTIL, _date, _kind, _seeds, _steps
 
 
@@ -34,6 +34,7 @@ def train(
     if engine == "dask" and seeds not in (None, 1):
         raise typer.BadParameter("`--seeds`: the dask engine fits one LightGBM booster; leave --seeds out.")
     params = _seeds(kind, seeds)
+    check_out_dir(models_dir_option(models_dir), "--models-dir")
     if engine == "dask":  # the engine lives in storecast.distributed, an optional extra
         from storecast.distributed import require_dask
 
