@@ -108,8 +108,15 @@ def test_an_output_directory_that_is_a_file_stops_before_any_work(run_main, tmp_
 @pytest.mark.parametrize(("args", "said"), [
     (["lstm", "train", "--until", "0001-01-01"], "`--until` must be a date 2000-01-01..2099-12-31"),
     (["serve", "--model", "m.skops", "--log-level", "loud"], "`--log-level` must be one of debug, info"),
-], ids=["lstm-until-year-1", "serve-log-level"])
+    # absurd sizes that ran for hours or wrote gigabytes (100,000 fits; 9 GB of synthetic rows), or overflowed
+    (["evaluate", "--windows", "100000"], "'--windows': Input should be less than or equal to 52"),
+    (["evaluate", "--folds", "100000"], "'--folds': Input should be less than or equal to 60"),
+    (["lstm", "evaluate", "--windows", "100000"], "'--windows': Input should be less than or equal to 52"),
+    (["synth", "--stores", "99999999999999999999", "--out", "x"], "'--stores': Input should be less than or equal"),
+    (["synth", "--stores", "3", "--test-days", "100000000", "--out", "x"], "'--test-days': Input should be less"),
+], ids=["lstm-until-year-1", "serve-log-level", "windows-huge", "folds-huge", "lstm-windows-huge", "synth-stores-huge",
+        "synth-test-days-huge"])
 def test_odd_option_values_are_usage_errors_not_tracebacks(run_main, tmp_path, args, said):
-    code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] == "lstm" else []))
+    code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] in ("lstm", "evaluate") else []))
     assert code == 2 and "Traceback" not in out + err
     assert said in " ".join(err.replace("│", " ").split())

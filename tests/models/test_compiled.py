@@ -269,6 +269,16 @@ def test_compiling_at_load_is_opt_in_and_the_default_uses_a_cache(monkeypatch):
         assert cm.compile_enabled() is (mode == "on")
 
 
+@pytest.mark.parametrize("typo", ["garbage", "2", "onn"])
+def test_an_unknown_setting_keeps_the_default_and_says_so(monkeypatch, caplog, typo):
+    """A typo must not start minutes of compiling unasked (it meant "on" before)."""
+    monkeypatch.setenv(cm.ENV_VAR, typo)
+    monkeypatch.setattr(cm, "_WARNED", set())
+    with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
+        assert cm.compile_mode() == "cache" and cm.compile_mode() == "cache"
+    assert caplog.text.count(f"STORECAST_COMPILE={typo!r} is not one of") == 1  # once, not at every load
+
+
 def test_the_default_loads_a_cache_but_never_compiles(model_path, rows, monkeypatch):
     monkeypatch.setenv(cm.ENV_VAR, "cache")
     assert load_bundle(model_path).compiled is None and _caches(model_path.parent) == []  # nothing to load

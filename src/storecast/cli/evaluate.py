@@ -18,11 +18,12 @@ def evaluate(
         None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
         "each window fitted only on the days before it; default: last date in train.csv."),
     windows: int = typer.Option(
-        6, "--windows", min=2, help="Seasonal 6-week windows spread over the year before --until (the first in "
-        "the same season a year before the weeks to come, the last the holdout): the default yardstick."),
+        6, "--windows", min=2, max=52, help="Seasonal 6-week windows spread over the year before --until (the first "
+        "in the same season a year before the weeks to come, the last the holdout): the default yardstick; at most "
+        "52, one starting each week (more would repeat windows, each a fit)."),
     folds: int | None = typer.Option(
-        None, "--folds", min=0, help="Instead of --windows: the older layout, N consecutive 6-week folds before "
-        "the holdout (cheaper, but no summer or autumn in it)."),
+        None, "--folds", min=0, max=60, help="Instead of --windows: the older layout, N consecutive 6-week folds "
+        "before the holdout (cheaper, but no summer or autumn in it); at most 60 (seven years)."),
     out: Path | None = typer.Option(
         None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png."),
     seeds: int | None = _SEEDS,

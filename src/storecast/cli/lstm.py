@@ -126,8 +126,9 @@ def evaluate(
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs of each fit."),
     model: Path | None = typer.Option(None, "--model", help="Score this saved .pt on its holdout instead of fitting."),
     windows: int | None = typer.Option(
-        None, "--windows", min=1, help="Seasonal 6-week windows over the year before the holdout's end, one LSTM "
-        "fitted per window on the days before it (default 6, the trees' yardstick); 1 = the holdout alone."),
+        None, "--windows", min=1, max=52, help="Seasonal 6-week windows over the year before the holdout's end, one "
+        "LSTM fitted per window on the days before it (default 6, the trees' yardstick); 1 = the holdout alone; at "
+        "most 52, one starting each week."),
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
     out: Path | None = typer.Option(
         None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv)."),

@@ -13,11 +13,13 @@ from storecast.cli._app import app, check_out_dir, console
 
 @app.command()
 def synth(
-    stores: int = typer.Option(..., "--stores", min=1, help="Stores in the chain (Rossmann has 1,115)."),
+    stores: int = typer.Option(..., "--stores", min=1, max=1_000_000,
+                               help="Stores in the chain (Rossmann has 1,115; at most 1,000,000)."),
     out: Path = typer.Option(..., "--out", help="Directory to write the data files into."),
     start: str = typer.Option("2013-01-01", "--start", help="First day of train (YYYY-MM-DD)."),
     end: str = typer.Option("2015-07-31", "--end", help="Last day of train (YYYY-MM-DD)."),
-    test_days: int = typer.Option(48, "--test-days", min=0, help="Days after --end in test (no Sales)."),
+    test_days: int = typer.Option(48, "--test-days", min=0, max=3_660,
+                                  help="Days after --end in test (no Sales); at most 3,660 (ten years)."),
     seed: int = typer.Option(0, "--seed", help="Same stores, seed and --chunk-stores: same bytes."),
     fmt: str = typer.Option("csv", "--format", help="csv (train.csv ...) or parquet (train/part-*.parquet ...)."),
     chunk_stores: int = typer.Option(

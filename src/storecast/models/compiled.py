@@ -65,6 +65,8 @@ log = logging.getLogger("storecast.compiled")
 ENV_VAR = "STORECAST_COMPILE"
 MAX_REL_DIFF = 1e-9  # compiled and LightGBM predictions must agree this closely on the probe, else no swap
 _OFF = ("0", "false", "no", "off")
+_ON = ("1", "true", "yes", "on")
+_WARNED: set[str] = set()  # unknown STORECAST_COMPILE values already warned about
 _PROBE_ROWS = 512
 _MAX_MEMBERS = 64  # boosters of an average of seeds looked for by preload (the default has 3)
 _ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant widened to double)
@@ -83,9 +85,14 @@ def compile_mode() -> str:
     value = os.environ.get(ENV_VAR, "").strip().lower()
     if value in _OFF:
         return "off"
-    if value in ("", "auto", "cache"):
-        return "cache"
-    return "on"
+    if value in _ON:
+        return "on"
+    if value not in ("", "auto", "cache") and value not in _WARNED:
+        # a typo must not start minutes of compiling unasked: warn (once a value) and keep the default
+        _WARNED.add(value)
+        log.warning("%s=%r is not one of 1/true/yes/on, 0/false/no/off, auto/cache: using the default (cache)",
+                    ENV_VAR, os.environ.get(ENV_VAR))
+    return "cache"
 
 
 def compile_enabled() -> bool:
