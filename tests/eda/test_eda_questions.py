@@ -350,3 +350,13 @@ def test_every_question_draws_a_figure_from_its_numbers():
     r = q.promo_effect(_train(days))
     fig = r.draw()
     assert len(fig.axes) == 3
+
+
+def test_weekly_pattern_without_a_sunday_store_quotes_no_sunday_figure():
+    """A small chain with no 7-day store (synth under 10 stores): the Sunday clause says so instead of 'n/a'."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    r = q.weekly_pattern(_train(days), _store(1))
+    assert "n/a" not in r.answer
+    assert "No store regularly trades on Sundays (open on 0.0% of Sunday store-days)" in r.answer
+    assert np.isnan(r.numbers["sunday_index"])
