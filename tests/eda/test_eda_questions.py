@@ -360,3 +360,23 @@ def test_weekly_pattern_without_a_sunday_store_quotes_no_sunday_figure():
     assert "n/a" not in r.answer
     assert "No store regularly trades on Sundays (open on 0.0% of Sunday store-days)" in r.answer
     assert np.isnan(r.numbers["sunday_index"])
+
+
+def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
+    """Two stores: no rank correlation (needs 3) and, both far, nothing near to compare: 'Not answered', no 'nan'."""
+    train = _train(_days(1, "2014-01-01", "2014-01-05"), _days(2, "2014-01-01", "2014-01-05", sales=50))
+    far = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: [6000.0, 9000.0]}))
+    assert far.answer.startswith("Not answered: a rank correlation needs 3 stores with a CompetitionDistance")
+    assert (far.numbers["answered"], far.draw) == (False, None)
+    near_and_far = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: [100.0, 9000.0]}))
+    assert "nan" not in near_and_far.answer and "rho" not in near_and_far.answer + near_and_far.finding
+    assert near_and_far.answer.startswith("The 1 stores with a competitor within 500 m")
+    assert near_and_far.numbers["close_vs_far_sales"] == pytest.approx(1.0)
+
+
+def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))
+    assert r.answer == ("Distance barely ranks stores (Spearman rho = -1.00). No store has a competitor within 500 m, "
+                        "so near and far stores cannot be compared.")
+    assert r.finding is None

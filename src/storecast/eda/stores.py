@@ -105,15 +105,27 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
             "median_customers_within_500m": float(close[s.CUSTOMERS].median()),
             "median_customers_5km_plus": float(far[s.CUSTOMERS].median())}
     nums["close_vs_far_sales"] = nums["median_sales_within_500m"] / nums["median_sales_5km_plus"] - 1
-    answer = (f"Distance barely ranks stores (Spearman rho = {rho:.2f}). The {len(close):,} stores with a competitor "
-              f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a day "
-              f"with {num(nums['median_customers_within_500m'])} customers vs {num(nums['median_sales_5km_plus'])} and "
-              f"{num(nums['median_customers_5km_plus'])} for stores 5 km+ from one "
-              f"({pct(nums['close_vs_far_sales'])})"
-              + (": close competitors sit where customers are, so nearness does not mean lower sales."
-                 if nums["close_vs_far_sales"] >= 0 else ": close competition goes with lower sales."))
-    finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ away "
-               f"(rank correlation of distance and sales {rho:.2f}).")
+    # a rank needs 3+ stores and a comparison needs stores on both sides: quote only what the data defines
+    has_rho, has_gap = bool(np.isfinite(rho)), bool(len(close) and len(far))
+    if not (has_rho or has_gap):
+        return unanswered("competition-distance", "Do stores near a competitor sell less?",
+                          f"a rank correlation needs 3 stores with a CompetitionDistance (the data has {len(per):,}), "
+                          "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
+    rho_text = f"Distance barely ranks stores (Spearman rho = {rho:.2f})." if has_rho else ""
+    if has_gap:
+        answer = (f"{rho_text} The {len(close):,} stores with a competitor "
+                  f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a "
+                  f"day with {num(nums['median_customers_within_500m'])} customers vs "
+                  f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
+                  f"5 km+ from one ({pct(nums['close_vs_far_sales'])})"
+                  + (": close competitors sit where customers are, so nearness does not mean lower sales."
+                     if nums["close_vs_far_sales"] >= 0 else ": close competition goes with lower sales.")).strip()
+        finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ "
+                   f"away" + (f" (rank correlation of distance and sales {rho:.2f})." if has_rho else "."))
+    else:
+        answer = (f"{rho_text} No store has a competitor within 500 m" if not len(close) else
+                  f"{rho_text} No store is 5 km+ from a competitor") + ", so near and far stores cannot be compared."
+        finding = None
 
     def draw():
         fig, (ax,) = new_figure(height=3.4)
