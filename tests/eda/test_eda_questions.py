@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -380,3 +382,31 @@ def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_dire
     assert r.answer == ("Distance barely ranks stores (Spearman rho = -1.00). No store has a competitor within 500 m, "
                         "so near and far stores cannot be compared.")
     assert r.finding is None
+
+
+def test_promo_effect_without_customers_keeps_the_sales_uplift_and_drops_the_why():
+    """Customers 0 on every day: the sales uplift stands; 'promos work by bringing people in' must not."""
+    days = _days(1, "2014-01-06", "2014-01-10", Promo=[1, 1, 0, 0, 0], sales=[200, 200, 100, 100, 100], customers=0)
+    r = q.promo_effect(_train(days))
+    assert r.numbers["uplift_sales"] == pytest.approx(1.0) and np.isnan(r.numbers["uplift_customers"])
+    assert "n/a" not in r.answer + r.finding and "bringing people in" not in r.answer
+    assert r.answer.endswith("so whether promos bring people in or raise the basket cannot be told.")
+    assert r.finding == "A promo day sells +100.0% vs a non-promo weekday."
+    assert len(r.draw().axes) == 1
+
+
+def test_closure_effects_without_customers_or_long_closures_say_so_and_stay_quiet():
+    """Customers 0 everywhere and no 3+ day closure: no 'n/a' in the text, no RuntimeWarning, a labelled chart."""
+    days = _days(1, "2014-01-06", "2014-02-02", customers=0)
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE] == "2014-01-08", s.OPEN] = 0
+    days.loc[days[s.DATE] == "2014-01-07", s.SALES] = 150
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = q.closure_effects(_train(days))
+        fig = r.draw()
+    assert r.numbers["day_before_closure_sales"] == pytest.approx(1.5)
+    assert "n/a" not in r.answer and "customers;" not in r.answer
+    assert r.answer.endswith("no closure of 3+ days is followed by an open day. Customers is not recorded (0), so "
+                             "customers are not compared.")
+    assert "no days" in [t.get_text() for t in fig.axes[0].texts]
