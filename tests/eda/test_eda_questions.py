@@ -410,3 +410,21 @@ def test_closure_effects_without_customers_or_long_closures_say_so_and_stay_quie
     assert r.answer.endswith("no closure of 3+ days is followed by an open day. Customers is not recorded (0), so "
                              "customers are not compared.")
     assert "no days" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_christmas_easter_on_a_short_file_says_why_a_panel_is_empty():
+    """Two spring months: Easter only; the December panel says why it is empty, and no legend warning."""
+    train = _train(_days(1, "2014-03-01", "2014-04-30"))
+    r = q.christmas_easter(train)
+    assert r.answer.startswith("Around Easter") and r.finding is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = r.draw()
+    assert [t.get_text() for t in fig.axes[0].texts] == ["no November followed by its December\nin the data"]
+    assert fig.axes[1].get_legend() is not None
+
+
+def test_christmas_easter_with_neither_window_is_unanswered():
+    r = q.christmas_easter(_train(_days(1, "2014-06-01", "2014-07-31")))
+    assert r.answer.startswith("Not answered: train.csv covers neither a November followed by its December")
+    assert (r.numbers["answered"], r.draw) == (False, None)
