@@ -428,3 +428,15 @@ def test_christmas_easter_with_neither_window_is_unanswered():
     r = q.christmas_easter(_train(_days(1, "2014-06-01", "2014-07-31")))
     assert r.answer.startswith("Not answered: train.csv covers neither a November followed by its December")
     assert (r.numbers["answered"], r.draw) == (False, None)
+
+
+def test_type_assortment_without_customers_drops_the_basket_and_draws_quietly():
+    train = _train(_days(1, "2014-01-01", "2014-01-07", sales=100, customers=0),
+                   _days(2, "2014-01-01", "2014-01-07", sales=300, customers=0))
+    r = q.type_assortment(train, _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    assert "inf" not in r.answer and "basket of only" not in r.answer
+    assert r.answer.startswith("Type b stores (1 stores) sell 1.50x the median type per day; Customers is not recorded")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = r.draw()
+    assert "no customers" in [t.get_text() for t in fig.axes[1].texts]
