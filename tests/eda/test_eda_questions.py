@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -350,3 +352,91 @@ def test_every_question_draws_a_figure_from_its_numbers():
     r = q.promo_effect(_train(days))
     fig = r.draw()
     assert len(fig.axes) == 3
+
+
+def test_weekly_pattern_without_a_sunday_store_quotes_no_sunday_figure():
+    """A small chain with no 7-day store (synth under 10 stores): the Sunday clause says so instead of 'n/a'."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    r = q.weekly_pattern(_train(days), _store(1))
+    assert "n/a" not in r.answer
+    assert "No store regularly trades on Sundays (open on 0.0% of Sunday store-days)" in r.answer
+    assert np.isnan(r.numbers["sunday_index"])
+
+
+def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
+    """Two stores: no rank correlation (needs 3) and, both far, nothing near to compare: 'Not answered', no 'nan'."""
+    train = _train(_days(1, "2014-01-01", "2014-01-05"), _days(2, "2014-01-01", "2014-01-05", sales=50))
+    far = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: [6000.0, 9000.0]}))
+    assert far.answer.startswith("Not answered: a rank correlation needs 3 stores with a CompetitionDistance")
+    assert (far.numbers["answered"], far.draw) == (False, None)
+    near_and_far = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: [100.0, 9000.0]}))
+    assert "nan" not in near_and_far.answer and "rho" not in near_and_far.answer + near_and_far.finding
+    assert near_and_far.answer.startswith("The 1 stores with a competitor within 500 m")
+    assert near_and_far.numbers["close_vs_far_sales"] == pytest.approx(1.0)
+
+
+def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))
+    assert r.answer == ("Distance barely ranks stores (Spearman rho = -1.00). No store has a competitor within 500 m, "
+                        "so near and far stores cannot be compared.")
+    assert r.finding is None
+
+
+def test_promo_effect_without_customers_keeps_the_sales_uplift_and_drops_the_why():
+    """Customers 0 on every day: the sales uplift stands; 'promos work by bringing people in' must not."""
+    days = _days(1, "2014-01-06", "2014-01-10", Promo=[1, 1, 0, 0, 0], sales=[200, 200, 100, 100, 100], customers=0)
+    r = q.promo_effect(_train(days))
+    assert r.numbers["uplift_sales"] == pytest.approx(1.0) and np.isnan(r.numbers["uplift_customers"])
+    assert "n/a" not in r.answer + r.finding and "bringing people in" not in r.answer
+    assert r.answer.endswith("so whether promos bring people in or raise the basket cannot be told.")
+    assert r.finding == "A promo day sells +100.0% vs a non-promo weekday."
+    assert len(r.draw().axes) == 1
+
+
+def test_closure_effects_without_customers_or_long_closures_say_so_and_stay_quiet():
+    """Customers 0 everywhere and no 3+ day closure: no 'n/a' in the text, no RuntimeWarning, a labelled chart."""
+    days = _days(1, "2014-01-06", "2014-02-02", customers=0)
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE] == "2014-01-08", s.OPEN] = 0
+    days.loc[days[s.DATE] == "2014-01-07", s.SALES] = 150
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = q.closure_effects(_train(days))
+        fig = r.draw()
+    assert r.numbers["day_before_closure_sales"] == pytest.approx(1.5)
+    assert "n/a" not in r.answer and "customers;" not in r.answer
+    assert r.answer.endswith("no closure of 3+ days is followed by an open day. Customers is not recorded (0), so "
+                             "customers are not compared.")
+    assert "no days" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_christmas_easter_on_a_short_file_says_why_a_panel_is_empty():
+    """Two spring months: Easter only; the December panel says why it is empty, and no legend warning."""
+    train = _train(_days(1, "2014-03-01", "2014-04-30"))
+    r = q.christmas_easter(train)
+    assert r.answer.startswith("Around Easter") and r.finding is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = r.draw()
+    assert [t.get_text() for t in fig.axes[0].texts] == ["no November followed by its December\nin the data"]
+    assert fig.axes[1].get_legend() is not None
+
+
+def test_christmas_easter_with_neither_window_is_unanswered():
+    r = q.christmas_easter(_train(_days(1, "2014-06-01", "2014-07-31")))
+    assert r.answer.startswith("Not answered: train.csv covers neither a November followed by its December")
+    assert (r.numbers["answered"], r.draw) == (False, None)
+
+
+def test_type_assortment_without_customers_drops_the_basket_and_draws_quietly():
+    train = _train(_days(1, "2014-01-01", "2014-01-07", sales=100, customers=0),
+                   _days(2, "2014-01-01", "2014-01-07", sales=300, customers=0))
+    r = q.type_assortment(train, _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    assert "inf" not in r.answer and "basket of only" not in r.answer
+    assert r.answer.startswith("Type b stores (1 stores) sell 1.50x the median type per day; Customers is not recorded")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = r.draw()
+    assert "no customers" in [t.get_text() for t in fig.axes[1].texts]

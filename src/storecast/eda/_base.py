@@ -99,7 +99,9 @@ def ratio_to_baseline(rows: pd.DataFrame, normal: pd.Series | np.ndarray, column
     base = rows.loc[np.asarray(normal, dtype=bool)].groupby(keys, observed=True)[column].mean()
     idx = pd.MultiIndex.from_arrays([rows[s.STORE].to_numpy(), rows[s.DAY_OF_WEEK].to_numpy()], names=keys)
     level = base.reindex(idx).to_numpy(dtype=float)
-    return pd.Series(rows[column].to_numpy(dtype=float) / level, index=rows.index)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a level of 0 (Customers not recorded) gives NaN/inf
+        ratio = rows[column].to_numpy(dtype=float) / level
+    return pd.Series(np.where(level > 0, ratio, np.nan), index=rows.index)
 
 
 def new_figure(ncols: int = 1, *, width: float = 10.0, height: float = 3.6) -> tuple[Figure, list]:

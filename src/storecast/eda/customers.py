@@ -120,20 +120,30 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
     nums = {f"{k.replace(' ', '_').replace('+', 'plus')}_{c}": float(summary.loc[k, c])
             for k in order[1:] for c in ("sales", "customers")}
     nums |= {f"{k.replace(' ', '_').replace('+', 'plus')}_days": int(summary.loc[k, "days"]) for k in order[1:]}
+    # Customers not recorded (0) leaves no customer level; a long closure may not occur: quote neither as "n/a"
+    def _customers(key: str) -> str:
+        return f" with {pct(nums[key] - 1)} customers" if np.isfinite(nums[key]) else ""
+
+    long_sales = nums["after_3plus_day_closure_sales"]
     answer = (f"Against a normal day of the same weekday, the day before a (Mon-Sat) closure sells "
-              f"{pct(nums['day_before_closure_sales'] - 1)} with {pct(nums['day_before_closure_customers'] - 1)} "
-              f"customers; the day after sells {pct(nums['day_after_closure_sales'] - 1)} with "
-              f"{pct(nums['day_after_closure_customers'] - 1)} customers, and the first day after a closure of 3+ days "
-              f"{pct(nums['after_3plus_day_closure_sales'] - 1)} ({num(nums['after_3plus_day_closure_days'])} cases).")
+              f"{pct(nums['day_before_closure_sales'] - 1)}{_customers('day_before_closure_customers')}; the day "
+              f"after sells {pct(nums['day_after_closure_sales'] - 1)}{_customers('day_after_closure_customers')}"
+              + (f", and the first day after a closure of 3+ days {pct(long_sales - 1)} "
+                 f"({num(nums['after_3plus_day_closure_days'])} cases)." if np.isfinite(long_sales) else
+                 "; no closure of 3+ days is followed by an open day.")
+              + ("" if np.isfinite(summary["customers"]).any() else
+                 " Customers is not recorded (0), so customers are not compared."))
     finding = (f"Around a Mon-Sat closure, the day before sells {pct(nums['day_before_closure_sales'] - 1)}, "
                f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day.")
+    drawn = [c for c in ("sales", "customers") if np.isfinite(summary[c]).any()]
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)
         x = np.arange(len(order))
-        for i, c in enumerate(("sales", "customers")):
-            bars = ax.bar(x + (i - 0.5) * 0.38, summary[c].to_numpy(), 0.38, color=COLORS[i], label=c)
-            ax.bar_label(bars, fmt="{:.2f}", fontsize=8)
+        for i, c in enumerate(drawn):
+            vals = summary[c].to_numpy(dtype=float)
+            bars = ax.bar(x + (i - 0.5) * 0.38, np.nan_to_num(vals), 0.38, color=COLORS[i], label=c)
+            ax.bar_label(bars, [f"{v:.2f}" if np.isfinite(v) else "no days" for v in vals], fontsize=8)
         ax.set_xticks(x, order)
         ax.axhline(1, color="black", lw=0.8)
         ax.set_ylabel("vs store's normal weekday")

@@ -12,7 +12,7 @@ from dateutil.easter import easter
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, ratio_to_baseline
+from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, ratio_to_baseline, unanswered
 
 _HOLIDAY_NAMES = {"a": "public holiday", "b": "Easter", "c": "Christmas"}
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -117,6 +117,14 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
                           {"school_holidays": table}, draw)
 
 
+def _legend_or_why(ax, lines: pd.DataFrame, why: str) -> None:
+    """A legend over drawn years, or, in an empty panel, the reason it is empty (a blank panel reads as a bug)."""
+    if len(lines):
+        ax.legend(frameon=False)
+    else:
+        ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", va="center", color=COLORS[5])
+
+
 def christmas_easter(train: pd.DataFrame) -> QuestionResult:
     """December day by day against November, and the days around Easter Sunday against the weeks before.
 
@@ -165,8 +173,11 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
         parts.append(f"around Easter the Thursday before Good Friday sells {pct(nums['easter_thursday_vs_base'])} and "
                      f"Easter Saturday {pct(nums['easter_saturday_vs_base'])} vs the weeks before, with the Tuesday "
                      f"after at {pct(nums['easter_tuesday_vs_base'])}")
-    answer = ("; ".join(parts) + " (store-days vs their weekday level, averaged over years).") if parts else \
-        "The data covers neither a full November-December nor an Easter window."
+    if not parts:
+        return unanswered("christmas-easter", "What do Christmas and Easter look like?",
+                          "train.csv covers neither a November followed by its December nor an Easter window "
+                          "(5 to 3 weeks before Easter Sunday and the 2 weeks around it).")
+    answer = "; ".join(parts) + " (store-days vs their weekday level, averaged over years)."
     answer = answer[0].upper() + answer[1:]
     finding = (f"December 1-23 sells {pct(nums['dec_1_23_vs_nov'])} vs November, with the peak on December "
                f"{nums['dec_peak_day']} at {pct(nums['dec_peak_vs_nov'])}.") if len(dec_mean) else None
@@ -179,7 +190,7 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
         a1.set_xlabel("day of December")
         a1.set_ylabel("sales / November mean")
         a1.set_title("December, day by day")
-        a1.legend(frameon=False)
+        _legend_or_why(a1, dec_df, "no November followed by its December\nin the data")
         for i, (year, part) in enumerate(eas_df.groupby("year")):
             a2.plot(part["offset"], part["ratio"], marker="o", ms=3, color=COLORS[i % 5], label=str(year))
         a2.axhline(1, color="black", lw=0.8)
@@ -187,7 +198,7 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
         a2.set_xlabel("days from Easter Sunday")
         a2.set_ylabel("sales / mean of weeks -5..-3")
         a2.set_title("Easter window")
-        a2.legend(frameon=False)
+        _legend_or_why(a2, eas_df, "no Easter window in the data\n(5 weeks before to 2 weeks after)")
         return fig
 
     return QuestionResult("christmas-easter", "What do Christmas and Easter look like?", answer, nums,

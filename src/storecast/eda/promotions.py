@@ -89,17 +89,24 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
     uplift = means.loc[1] / means.loc[0] - 1
     nums = {f"{k}_{tag}": float(means.loc[p, k]) for k in means.columns for p, tag in ((0, "no_promo"), (1, "promo"))}
     nums |= {f"uplift_{k}": float(uplift[k]) for k in means.columns}
+    # Customers not recorded (0) on one side: the split into more people vs bigger baskets is unknown
+    split = bool((g[s.CUSTOMERS] > 0).all())
     answer = (f"On open Monday-Friday days a promo day sells {num(nums['sales_promo'])} vs "
-              f"{num(nums['sales_no_promo'])} ({pct(nums['uplift_sales'])}); customers rise "
-              f"{pct(nums['uplift_customers'])} and sales per customer {pct(nums['uplift_sales_per_customer'])}, so "
-              f"promos work by bringing people in and by bigger baskets.")
-    finding = (f"A promo day sells {pct(nums['uplift_sales'])} vs a non-promo weekday "
-               f"(customers {pct(nums['uplift_customers'])}, basket {pct(nums['uplift_sales_per_customer'])}).")
+              f"{num(nums['sales_no_promo'])} ({pct(nums['uplift_sales'])}); "
+              + (f"customers rise {pct(nums['uplift_customers'])} and sales per customer "
+                 f"{pct(nums['uplift_sales_per_customer'])}, so promos work by bringing people in and by bigger "
+                 f"baskets." if split else
+                 "Customers is 0 on all promo or all non-promo days (not recorded), so whether promos bring people in "
+                 "or raise the basket cannot be told."))
+    finding = (f"A promo day sells {pct(nums['uplift_sales'])} vs a non-promo weekday"
+               + (f" (customers {pct(nums['uplift_customers'])}, basket {pct(nums['uplift_sales_per_customer'])})."
+                  if split else "."))
+    shown = list(means.columns) if split else ["sales"]
 
     def draw():
-        fig, axes = new_figure(3, height=3.0)
-        for ax, col, title in zip(axes, means.columns, ("Sales per day", "Customers per day", "Sales per customer"),
-                                  strict=True):
+        fig, axes = new_figure(len(shown), height=3.0)
+        for ax, col, title in zip(axes, shown, ("Sales per day", "Customers per day", "Sales per customer"),
+                                  strict=False):
             bars = ax.bar(["no promo", "promo"], means[col].to_numpy(), color=[COLORS[5], COLORS[0]])
             ax.bar_label(bars, fmt="{:,.1f}" if col == "sales_per_customer" else "{:,.0f}", fontsize=8)
             ax.set_title(f"{title} ({pct(float(uplift[col]))})")

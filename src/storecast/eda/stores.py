@@ -21,7 +21,7 @@ def _store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
     """Per store: mean daily sales, customers and sales per customer on open days, joined to store.csv."""
     rows = sales_days(train)
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean()
-    per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
+    per["spc"] = per[s.SALES] / per[s.CUSTOMERS].where(per[s.CUSTOMERS] > 0)  # Customers 0: not recorded, no basket
     return per.join(store.set_index(s.STORE), how="inner")
 
 
@@ -46,8 +46,10 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     if {"a", "c"} <= set(by_assort.index):
         nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
     answer = (f"Type {nums['top_type']} stores ({nums['stores_by_type'][nums['top_type']]:,} stores) sell "
-              f"{nums['top_type_vs_median']:.2f}x the median type per day, with a basket of only "
-              f"{nums['top_type_spc']:.2f} per customer (mean of its stores' baskets): many customers, small purchases."
+              f"{nums['top_type_vs_median']:.2f}x the median type per day"
+              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets): "
+                 f"many customers, small purchases." if np.isfinite(nums["top_type_spc"]) else
+                 "; Customers is not recorded (0) for them, so their basket is unknown.")
               + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
                  if "assortment_c_vs_a" in nums else ""))
     finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
@@ -69,8 +71,9 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a1.grid(False)
         fig.colorbar(im, ax=a1)
         x = np.arange(len(by_type))
-        bars = a2.bar(x, by_type["spc"].to_numpy(), color=COLORS[0])
-        a2.bar_label(bars, fmt="{:.2f}", fontsize=8)
+        spc = by_type["spc"].to_numpy(dtype=float)
+        bars = a2.bar(x, np.nan_to_num(spc), color=COLORS[0])
+        a2.bar_label(bars, [f"{v:.2f}" if np.isfinite(v) else "no customers" for v in spc], fontsize=8)
         a2.set_xticks(x, [f"type {t}" for t in by_type.index])
         a2.set_ylabel("sales per customer")
         a2.set_title("Basket size by store type")
@@ -105,15 +108,27 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
             "median_customers_within_500m": float(close[s.CUSTOMERS].median()),
             "median_customers_5km_plus": float(far[s.CUSTOMERS].median())}
     nums["close_vs_far_sales"] = nums["median_sales_within_500m"] / nums["median_sales_5km_plus"] - 1
-    answer = (f"Distance barely ranks stores (Spearman rho = {rho:.2f}). The {len(close):,} stores with a competitor "
-              f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a day "
-              f"with {num(nums['median_customers_within_500m'])} customers vs {num(nums['median_sales_5km_plus'])} and "
-              f"{num(nums['median_customers_5km_plus'])} for stores 5 km+ from one "
-              f"({pct(nums['close_vs_far_sales'])})"
-              + (": close competitors sit where customers are, so nearness does not mean lower sales."
-                 if nums["close_vs_far_sales"] >= 0 else ": close competition goes with lower sales."))
-    finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ away "
-               f"(rank correlation of distance and sales {rho:.2f}).")
+    # a rank needs 3+ stores and a comparison needs stores on both sides: quote only what the data defines
+    has_rho, has_gap = bool(np.isfinite(rho)), bool(len(close) and len(far))
+    if not (has_rho or has_gap):
+        return unanswered("competition-distance", "Do stores near a competitor sell less?",
+                          f"a rank correlation needs 3 stores with a CompetitionDistance (the data has {len(per):,}), "
+                          "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
+    rho_text = f"Distance barely ranks stores (Spearman rho = {rho:.2f})." if has_rho else ""
+    if has_gap:
+        answer = (f"{rho_text} The {len(close):,} stores with a competitor "
+                  f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a "
+                  f"day with {num(nums['median_customers_within_500m'])} customers vs "
+                  f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
+                  f"5 km+ from one ({pct(nums['close_vs_far_sales'])})"
+                  + (": close competitors sit where customers are, so nearness does not mean lower sales."
+                     if nums["close_vs_far_sales"] >= 0 else ": close competition goes with lower sales.")).strip()
+        finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ "
+                   f"away" + (f" (rank correlation of distance and sales {rho:.2f})." if has_rho else "."))
+    else:
+        answer = (f"{rho_text} No store has a competitor within 500 m" if not len(close) else
+                  f"{rho_text} No store is 5 km+ from a competitor") + ", so near and far stores cannot be compared."
+        finding = None
 
     def draw():
         fig, (ax,) = new_figure(height=3.4)
