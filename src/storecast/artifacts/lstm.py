@@ -12,6 +12,8 @@ __all__ = ["LSTMBundle", "save_lstm", "load_lstm_bundle"]
 
 import json
 import logging
+import pickle
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -107,6 +109,9 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         tensors = torch.load(path, weights_only=True, map_location="cpu")
         held = tensors.pop(_FACTS, None)
         held = json.loads(held) if isinstance(held, str) else None
+    except pickle.UnpicklingError as exc:  # weights_only met something that is not a tensor
+        raise ArtifactError(f"model file {path} holds Python objects besides tensors, which are refused (loading "
+                            f"them could run code): it is not from `storecast lstm train`; {_RETRAIN}.") from exc
     except Exception as exc:  # torch raises several kinds on a corrupt file
         raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): it is damaged "
                             f"or not from `storecast lstm train`; {_RETRAIN}.") from exc
@@ -137,6 +142,7 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
 
 def _one_line(exc: BaseException) -> str:
     """An exception as one short line: its first line (torch's run over several) and its type when it says nothing."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # torch puts terminal bold codes in its messages
+    text = text.splitlines()[0] if text else ""
     text = text if len(text) <= 200 else text[:197] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
