@@ -103,3 +103,15 @@ def test_a_new_chain_replaces_its_own_files_and_keeps_the_others(tmp_path):
         "external/notes.txt", "external/store_states.csv", "store.csv", "store.parquet", "test.parquet",
         "train.csv", "train/part-00000.parquet", "train/part-00001.parquet"]
     assert pd.read_csv(data / s.STORE_FILE)[s.STORE].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--start", "2015/01/01"], "`--start` must look like YYYY-MM-DD"),
+    (["--end", "01/02/2015"], "`--end` must look like YYYY-MM-DD"),  # never read as 2 January
+    (["--start", "2015-W01-1"], "`--start` must look like YYYY-MM-DD"),
+    (["--seed", "-1"], "--seed"),
+])
+def test_dates_and_seed_are_checked_as_options_before_any_work(run_main, tmp_path, args, said):
+    code, _, err = run_main("synth", "--stores", "3", *args, "--out", str(tmp_path / "data"))
+    assert code == 2 and said in err
+    assert not (tmp_path / "data").exists()

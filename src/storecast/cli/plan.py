@@ -17,6 +17,7 @@ import typer
 
 from storecast.atomic import atomic_write
 from storecast.cli._app import app, check_out, console
+from storecast.cli._app import date_option as _date
 from storecast.errors import StorecastError
 
 if TYPE_CHECKING:
@@ -28,20 +29,6 @@ app.add_typer(plan_app, name="plan")
 
 _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
 _DATA_HELP = "Directory with store.csv (and external/store_states.csv)."
-
-
-def _date(value: str, option: str) -> dt.date:
-    from storecast.schema import MAX_DATE, MIN_DATE
-
-    try:
-        day = dt.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise typer.BadParameter(f"`{option}` must look like YYYY-MM-DD; got {value!r}.")
-    if not MIN_DATE <= day <= MAX_DATE:
-        raise typer.BadParameter(f"`{option}` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
-    return day
 
 
 def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
