@@ -31,6 +31,24 @@ _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
 _DATA_HELP = "Directory with store.csv (and external/store_states.csv)."
 
 
+def _period_start(start: str, days: int) -> dt.date:
+    """``--start`` as a date whose ``days``-day period ends by the last date served, checked before any work.
+
+    Why here: past ``schema.MAX_DATE`` the planner's rows failed the data contract, whose message lists row
+    dates and says "correct it" instead of naming the option and the starts allowed.
+    """
+    from storecast.schema import MAX_DATE, MIN_DATE
+
+    first = _date(start, "--start")
+    last = first + dt.timedelta(days=days - 1)
+    if last > MAX_DATE:
+        latest = MAX_DATE - dt.timedelta(days=days - 1)
+        raise typer.BadParameter(f"`--start` must be a date {MIN_DATE}..{latest} with --days {days}: the period "
+                                 f"from {first} would run to {last}, past {MAX_DATE}, the last date served; "
+                                 f"got {start!r}.")
+    return first
+
+
 def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
     """Dates from repeated or comma-separated values; ``A..B`` is every day from A to B; ``none`` is no day."""
     if not values:
@@ -94,7 +112,7 @@ def plan(
     assert model is not None and data is not None and store is not None and start is not None
     from storecast.api.planner import plan_scenario
 
-    first = _date(start, "--start")
+    first = _period_start(start, days)
     promo, closed = _days(promo_days, "--promo-days"), _days(closed_days, "--closed-days")
     if promo_days and promo is None:
         promo = []
@@ -156,7 +174,7 @@ def rank(
     from storecast.api.planner import rank_stores
     from storecast.data.contract import data_file
 
-    first = _date(start, "--start")
+    first = _period_start(start, days)
     check_out(out, model=model, data=data)
     served, stores = _load(model, data)
     listed = [int(x) for x in stores[s.STORE].tolist() if int(x) in served.store_set]
