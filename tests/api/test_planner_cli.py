@@ -65,3 +65,13 @@ def test_plan_rank_refuses_an_input_as_out_before_any_work(run_main, model_path,
 def test_plan_user_errors_exit_2_with_one_line(plan, args, said):
     code, text = plan(*args)
     assert code == 2 and said in text
+
+
+@pytest.mark.parametrize("command", [["plan", "--store", "1"], ["plan", "rank", "--out", "{tmp}/rank.csv"]],
+                         ids=["plan", "rank"])
+def test_a_period_past_the_last_date_served_names_start_and_its_range(run_main, tmp_path, command):
+    """Was a data-contract error listing row dates ("correct it"); now refused before the model is read."""
+    code, _, err = run_main(*(a.format(tmp=tmp_path) for a in command), "--start", "2099-12-31", "--days", "42",
+                            "--model", str(tmp_path / "absent.skops"), "--data", str(tmp_path))
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 2 and "`--start` must be a date 2000-01-01..2099-11-20 with --days 42" in said, err

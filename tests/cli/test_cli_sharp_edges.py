@@ -120,3 +120,24 @@ def test_odd_option_values_are_usage_errors_not_tracebacks(run_main, tmp_path, a
     code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] in ("lstm", "evaluate") else []))
     assert code == 2 and "Traceback" not in out + err
     assert said in " ".join(err.replace("│", " ").split())
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    # a models directory as --model: was "not found" (plan) or "unknown model file" (predict)
+    (["predict", "--model", "{dir}", "--data", "{data}", "--out", "{out}"],
+     "model file {dir} is a directory: expected a .skops or .pt model file"),
+    (["plan", "rank", "--model", "{dir}", "--data", "{data}", "--start", "2015-08-01", "--out", "{out}"],
+     "is a directory: expected a .skops or .pt model file, e.g. the newest one in it (see `storecast models list"),
+    # was "expected test.csv here (see --data)"
+    (["predict", "--model", "{dir}/m.skops", "--data", "{data}", "--input", "{dir}/rows.csv", "--out", "{out}"],
+     "--input: {dir}/rows.csv not found"),
+    # a data file as --data: was "data directory not found" (train) or "train.csv/test.csv: file not found"
+    (["train", "--data", "{data}/train.csv", "--models-dir", "{dir}"], "train.csv: is a file, not a directory"),
+    (["predict", "--model", "{dir}/m.skops", "--data", "{data}/train.csv", "--out", "{out}"],
+     "train.csv: is a file, not a directory: expected the directory holding test.csv"),
+], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "predict-data-file"])
+def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_dir, tmp_path, args, said):
+    values = {"dir": tmp_path, "data": synthetic_dir, "out": tmp_path / "out.csv"}
+    code, _, err = run_main(*(a.format(**values) for a in args))
+    assert code == 2 and "Traceback" not in err, err
+    assert said.format(**values) in " ".join(err.split())

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from storecast import schema as s
+from storecast.data import synth_writer
 from storecast.data.contract import load_dataset
 from storecast.data.synth_writer import write_chain
 
@@ -58,3 +59,59 @@ def test_a_bad_format_or_date_is_one_line_and_exit_2(run_main, tmp_path):
     code, _, err = run_main("synth", "--stores", "3", "--start", "2015-03-01", "--end", "2015-01-01",
                             "--out", str(tmp_path))
     assert code == 2 and "must come after" in err
+
+
+@pytest.fixture
+def second_chunk_fails(monkeypatch):
+    """The disk fills up while the second chunk of stores of a run is made."""
+    made = []
+
+    def make(**kwargs):
+        made.append(kwargs)
+        if len(made) % 2 == 0:  # the second chunk of each run
+            raise OSError(28, "No space left on device")
+        return real(**kwargs)
+
+    real = synth_writer.make_synthetic
+    monkeypatch.setattr(synth_writer, "make_synthetic", make)
+    return made
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_failed_run_leaves_no_part_of_its_chain_behind(run_main, tmp_path, fmt, request):
+    """An older chain stays whole (never a new train beside an old store file); a new directory never appears."""
+    old = write_chain(tmp_path / "data", n_stores=25, start="2015-01-01", end="2015-03-31", test_days=7,
+                      chunk_stores=10, fmt=fmt)
+    (old / "notes.txt").write_text("kept", encoding="utf-8")
+    before = _digest(old)
+    request.getfixturevalue("second_chunk_fails")
+    for out in (old, tmp_path / "new"):
+        with pytest.raises(OSError, match="No space"):
+            run_main("synth", *SMALL, "--seed", "7", "--format", fmt, "--out", str(out))
+    assert _digest(old) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no temporary directory left either
+
+
+def test_a_new_chain_replaces_its_own_files_and_keeps_the_others(tmp_path):
+    """The other format's files and the user's stay; a test.csv the new chain has not (``test_days=0``) goes."""
+    data = write_chain(tmp_path / "data", n_stores=6, start="2015-01-01", end="2015-01-31", test_days=5,
+                       chunk_stores=4, fmt="parquet")
+    write_chain(data, n_stores=6, start="2015-01-01", end="2015-01-31", test_days=5, chunk_stores=4)
+    (data / "external" / "notes.txt").write_text("kept", encoding="utf-8")
+    write_chain(data, n_stores=3, start="2015-02-01", end="2015-02-28", test_days=0, chunk_stores=4)
+    assert sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()) == [
+        "external/notes.txt", "external/store_states.csv", "store.csv", "store.parquet", "test.parquet",
+        "train.csv", "train/part-00000.parquet", "train/part-00001.parquet"]
+    assert pd.read_csv(data / s.STORE_FILE)[s.STORE].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--start", "2015/01/01"], "`--start` must look like YYYY-MM-DD"),
+    (["--end", "01/02/2015"], "`--end` must look like YYYY-MM-DD"),  # never read as 2 January
+    (["--start", "2015-W01-1"], "`--start` must look like YYYY-MM-DD"),
+    (["--seed", "-1"], "--seed"),
+])
+def test_dates_and_seed_are_checked_as_options_before_any_work(run_main, tmp_path, args, said):
+    code, _, err = run_main("synth", "--stores", "3", *args, "--out", str(tmp_path / "data"))
+    assert code == 2 and said in err
+    assert not (tmp_path / "data").exists()

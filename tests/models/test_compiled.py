@@ -127,6 +127,20 @@ def test_a_damaged_cache_is_never_loaded_but_rebuilt(model_path, damage, caplog)
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
+@pytest.mark.parametrize(("mode", "then"), [("cache", "not loaded; LightGBM's predictor serves"),
+                                            ("1", "rebuilding it")])
+def test_an_empty_record_says_what_happens_in_each_mode(model_path, mode, then, monkeypatch, caplog):
+    """Was "incomplete (list index out of range): rebuilding it", even where the default mode rebuilds nothing."""
+    obj = load_bundle(model_path).compiled.cache
+    obj.with_name(obj.name + ".sha256").write_text("", encoding="utf-8")
+    monkeypatch.setenv(cm.ENV_VAR, mode)
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        again = load_bundle(model_path).compiled
+    assert f"{obj.name} has an empty or unreadable sha256 record" in caplog.text and then in caplog.text
+    assert "list index" not in caplog.text
+    assert (again is None) if mode == "cache" else (again.origin == "compiled")
+
+
 def test_a_cache_of_another_model_file_is_not_used(model_path, tmp_path_factory, fitted):
     load_bundle(model_path)
     other = save_bundle(fitted, kind="lgbm", models_dir=tmp_path_factory.mktemp("other"))

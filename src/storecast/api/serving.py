@@ -130,7 +130,9 @@ def resolve_model_path(settings: Settings) -> Path:
     if settings.model_path is not None:
         path = Path(settings.model_path)
         if not path.is_file():
-            raise ArtifactError(f"model file {path} not found (STORECAST_MODEL_PATH / --model).")
+            from storecast.artifacts.files import model_file_missing
+
+            raise model_file_missing(path, " (STORECAST_MODEL_PATH / --model)")
         return path
     return latest_model(settings.models_dir, kinds=SERVABLE_KINDS)
 

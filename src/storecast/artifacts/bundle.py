@@ -84,10 +84,14 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
 
 
 def _load_checked(path: Path, level: float | None) -> Bundle:
-    if path.suffix == ".pt":
+    if path.suffix == ".pt" and not path.is_dir():
         from storecast.artifacts.lstm import load_lstm_bundle
 
         return load_lstm_bundle(path, level=level)
+    if path.is_dir():  # before the suffix: a directory named x.skops too
+        from storecast.artifacts.files import model_file_missing
+
+        raise model_file_missing(path)
     if path.suffix != ".skops":
         raise ArtifactError(f"unknown model file {path}: expected a .skops (trees) or .pt (LSTM) file.")
     from storecast.artifacts.trees import load_tree_bundle

@@ -25,6 +25,18 @@ SERVABLE_KINDS = ("lgbm", "rf")
 _SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
 
 
+def model_file_missing(path: Path, where: str = "") -> ArtifactError:
+    """The error for a model path that is no file; ``where`` names the setting it came from.
+
+    Why a directory gets its own words: "not found" for a folder that is there sends the user looking in
+    the wrong place, when what is missing is the file name.
+    """
+    if path.is_dir():
+        return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
+                             f"e.g. the newest one in it (see `storecast models list --models-dir {path}`).")
+    return ArtifactError(f"model file {path} not found{where}.")
+
+
 def verified_card(path: Path, suffix_holds: str) -> dict:
     """The card of the model file ``path``, after checking that the file exists, that the card names a kind
     a file with this suffix holds (``suffix_holds``: e.g. "an lstm model") and that its sha256 matches.
@@ -32,7 +44,7 @@ def verified_card(path: Path, suffix_holds: str) -> dict:
     Why one home: each loader (trees, LSTM) starts with these checks before it deserialises anything.
     """
     if not path.is_file():
-        raise ArtifactError(f"model file {path} not found.")
+        raise model_file_missing(path)
     card = read_card(path)
     if card["kind"] not in _SUFFIX_KINDS.get(path.suffix, ()):
         raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a {path.suffix} "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP", "check_out", "check_out_dir"]
+__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP", "check_out", "check_out_dir",
+           "date_option"]
 
+import datetime as dt
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -92,6 +95,25 @@ def check_out_dir(path: Path | None, option: str = "--out") -> None:
     problem = folder_problem(path) if path is not None else None
     if problem:
         raise OutputPathError(f"{option}: {problem}")
+
+
+def date_option(value: str, option: str) -> dt.date:
+    """``value`` of ``option`` as a date: only ``YYYY-MM-DD`` inside the data contract's range, else a usage error.
+
+    Why strict: pandas reads "2015/01/01" and "01/02/2015" (as 2 January) too, so a typo ran on other days;
+    and ``date.fromisoformat`` alone takes week dates ("2015-W01-1").
+    """
+    from storecast.schema import MAX_DATE, MIN_DATE
+
+    try:
+        day = dt.date.fromisoformat(value) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise typer.BadParameter(f"`{option}` must look like YYYY-MM-DD; got {value!r}.")
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise typer.BadParameter(f"`{option}` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
+    return day
 
 
 MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."

@@ -17,6 +17,7 @@ import typer
 
 from storecast.atomic import atomic_write
 from storecast.cli._app import app, check_out, console
+from storecast.cli._app import date_option as _date
 from storecast.errors import StorecastError
 
 if TYPE_CHECKING:
@@ -30,18 +31,22 @@ _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
 _DATA_HELP = "Directory with store.csv (and external/store_states.csv)."
 
 
-def _date(value: str, option: str) -> dt.date:
+def _period_start(start: str, days: int) -> dt.date:
+    """``--start`` as a date whose ``days``-day period ends by the last date served, checked before any work.
+
+    Why here: past ``schema.MAX_DATE`` the planner's rows failed the data contract, whose message lists row
+    dates and says "correct it" instead of naming the option and the starts allowed.
+    """
     from storecast.schema import MAX_DATE, MIN_DATE
 
-    try:
-        day = dt.date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise typer.BadParameter(f"`{option}` must look like YYYY-MM-DD; got {value!r}.")
-    if not MIN_DATE <= day <= MAX_DATE:
-        raise typer.BadParameter(f"`{option}` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
-    return day
+    first = _date(start, "--start")
+    last = first + dt.timedelta(days=days - 1)
+    if last > MAX_DATE:
+        latest = MAX_DATE - dt.timedelta(days=days - 1)
+        raise typer.BadParameter(f"`--start` must be a date {MIN_DATE}..{latest} with --days {days}: the period "
+                                 f"from {first} would run to {last}, past {MAX_DATE}, the last date served; "
+                                 f"got {start!r}.")
+    return first
 
 
 def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
@@ -107,7 +112,7 @@ def plan(
     assert model is not None and data is not None and store is not None and start is not None
     from storecast.api.planner import plan_scenario
 
-    first = _date(start, "--start")
+    first = _period_start(start, days)
     promo, closed = _days(promo_days, "--promo-days"), _days(closed_days, "--closed-days")
     if promo_days and promo is None:
         promo = []
@@ -169,7 +174,7 @@ def rank(
     from storecast.api.planner import rank_stores
     from storecast.data.contract import data_file
 
-    first = _date(start, "--start")
+    first = _period_start(start, days)
     check_out(out, model=model, data=data)
     served, stores = _load(model, data)
     listed = [int(x) for x in stores[s.STORE].tolist() if int(x) in served.store_set]

@@ -54,6 +54,11 @@ def predict(
     """Forecast Sales with prediction intervals for test-shaped rows."""
     if engine not in ("local", "dask"):
         raise typer.BadParameter(f"`--engine` must be local or dask; got {engine!r}.")
+    if input is not None and not input.exists():  # else "expected test.csv here (see --data)" misleads
+        from storecast.errors import StorecastError
+
+        raise StorecastError(f"--input: {input} not found: give the CSV or parquet file of rows to forecast, "
+                                "or leave --input out to forecast DATA/test.csv.")
     if engine == "dask":
         _predict_on_dask(model, data, input, out, scheduler, workers)
         return

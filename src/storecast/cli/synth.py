@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, date_option
 
 
 @app.command()
@@ -20,7 +20,7 @@ def synth(
     end: str = typer.Option("2015-07-31", "--end", help="Last day of train (YYYY-MM-DD)."),
     test_days: int = typer.Option(48, "--test-days", min=0, max=3_660,
                                   help="Days after --end in test (no Sales); at most 3,660 (ten years)."),
-    seed: int = typer.Option(0, "--seed", help="Same stores, seed and --chunk-stores: same bytes."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same stores, seed and --chunk-stores: same bytes."),
     fmt: str = typer.Option("csv", "--format", help="csv (train.csv ...) or parquet (train/part-*.parquet ...)."),
     chunk_stores: int = typer.Option(
         1_000, "--chunk-stores", min=1, help="Stores generated at a time: memory grows with it, not with --stores."),
@@ -33,6 +33,7 @@ def synth(
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"`--format` must be csv or parquet; got {fmt!r}.")
+    start, end = date_option(start, "--start").isoformat(), date_option(end, "--end").isoformat()
     check_out_dir(out)
     with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=stores <= chunk_stores) as bar:

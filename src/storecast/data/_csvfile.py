@@ -51,6 +51,9 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     """
     if path.is_dir():
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
+    if path.parent.is_file():  # --data given a file: DATA/test.csv lies "under" it
+        return problem(path.parent, f"is a file, not a directory: expected the directory holding {kind} "
+                                    "(see --data)")
     if path.is_symlink() and not path.exists():
         return problem(path, f"is a broken symbolic link (to {os.readlink(path)}, which is missing or a loop): "
                              f"expected {kind} here as a file; fix or remove the link")

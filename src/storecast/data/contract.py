@@ -387,6 +387,9 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
         Listing every problem as ``file, line N, column `X`: expected ..., got ...: fix``.
     """
     root = Path(data_dir)
+    if root.exists() and not root.is_dir():
+        raise DataContractError(_problem(root, "is a file, not a directory: pass --data DIR, the directory "
+                                               f"holding train.csv, store.csv and test.csv (such as {root.parent})"))
     if not root.is_dir():
         raise DataContractError(_problem(root, "data directory not found: pass --data DIR with train.csv, "
                                                "store.csv and test.csv"))

@@ -9,12 +9,19 @@ draws depend on the number of stores it is given, so chunked and one-shot chains
 
 Parquet output: ``train/part-00000.parquet``, ... one file per chunk (a block of consecutive stores, the
 partitions the Dask engine fits on); store, test and states are single files like in the CSV layout.
+
+All at once: the chain is written into a hidden sibling directory and renamed into place at the end, so an
+interrupted or failed run never leaves a partial train.csv beside an older store.csv. An existing directory
+keeps its other files (the other format's, a models/ folder...): they are linked into the new one first.
 """
 
 from __future__ import annotations
 
 __all__ = ["write_chain", "FORMATS", "CHUNK_STORES"]
 
+import os
+import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +34,9 @@ from storecast.data.synthetic import SyntheticData, _csv_text, make_synthetic
 FORMATS = ("csv", "parquet")
 CHUNK_STORES = 1_000  # ~1M train rows per chunk at 942 days: about 0.5 GB while it is generated
 TRAIN_DIR = "train"
+# the files a chain of each format is made of: an existing directory's copies are replaced, never kept
+_OWN = {"csv": {s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE},
+        "parquet": {"store.parquet", "test.parquet", s.STATES_FILE}}
 
 
 def _chunk_seed(seed: int, index: int) -> int:
@@ -76,7 +86,8 @@ def write_chain(out_dir: str | Path, *, n_stores: int, start: str = "2013-01-01"
     Parameters
     ----------
     out_dir : str or Path
-        Directory to write into (created when missing). Files of the other format are left alone.
+        Directory to write into (created when missing), replaced by the complete chain at the end. Files of
+        the other format and any others not part of the chain are kept.
     n_stores : int
         Stores in the chain (numbered 1..n_stores).
     start, end, test_days, seed
@@ -98,13 +109,31 @@ def write_chain(out_dir: str | Path, *, n_stores: int, start: str = "2013-01-01"
         raise ValueError(f"`fmt` must be one of {FORMATS}; got {fmt!r}.")
     if n_stores < 1 or chunk_stores < 1:
         raise ValueError(f"`n_stores` and `chunk_stores` must be >= 1; got {n_stores}, {chunk_stores}.")
-    root = Path(out_dir)
+    given = Path(out_dir)
+    final = given.resolve() if given.is_symlink() else given.absolute()  # a link to a folder: write there
+    if final.exists() and not final.is_dir():
+        raise ValueError(f"{given} is a file, not a directory: give a directory (it is made when missing).")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = _sibling(final, "synth")
+    work.mkdir()  # the umask's mode, like a directory made by mkdir
+    try:
+        _write_into(work, n_stores, start, end, test_days, seed, fmt, chunk_stores, progress)
+        if final.is_dir():
+            _keep_others(final, work, fmt)
+        _put_in_place(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return given
+
+
+def _write_into(root: Path, n_stores: int, start: str, end: str, test_days: int, seed: int, fmt: str,
+                chunk_stores: int, progress: Callable[[int, int], None] | None) -> None:
+    """The chain, chunk by chunk, into the empty directory ``root``."""
     (root / s.STATES_FILE).parent.mkdir(parents=True, exist_ok=True)
     train_dir = root / TRAIN_DIR
     if fmt == "parquet":
         train_dir.mkdir(exist_ok=True)
-        for stale in train_dir.glob("part-*.parquet"):  # a smaller earlier chain must not leave parts behind
-            stale.unlink()
     stores, tests, states = [], [], []
     next_id, done = 1, 0
     for index, data in enumerate(_chunks(n_stores, chunk_stores, start, end, test_days, seed)):
@@ -133,7 +162,62 @@ def write_chain(out_dir: str | Path, *, n_stores: int, start: str = "2013-01-01"
             _write_parquet(test, root / "test.parquet")
     else:
         (root / s.STORE_FILE).write_text(_csv_text(store, s.STORE_FILE), encoding="utf-8")
-        if test_days == 0:
-            (root / s.TEST_FILE).unlink(missing_ok=True)
-    return root
 
+
+def _keep_others(old: Path, new: Path, fmt: str) -> None:
+    """Link (else copy) every file of ``old`` that is not part of a ``fmt`` chain into ``new``.
+
+    Why links: the kept files (the other format's chain, say) may be large, and ``old`` is dropped once the
+    new directory is in place. The chain's own files are not kept: a stale test.csv (``test_days=0``) or
+    train part of an earlier, larger chain must not outlive it.
+    """
+    def own(rel: str) -> bool:
+        return rel in _OWN[fmt] or (fmt == "parquet" and rel.startswith(f"{TRAIN_DIR}/part-")
+                                    and rel.endswith(".parquet"))
+
+    for folder, dirs, files in os.walk(old):
+        rel_dir = Path(folder).relative_to(old)
+        (new / rel_dir).mkdir(exist_ok=True)
+        for name in [*files, *(d for d in dirs if (Path(folder) / d).is_symlink())]:
+            rel = (rel_dir / name).as_posix()
+            src, dst = Path(folder) / name, new / rel_dir / name
+            if own(rel) or os.path.lexists(dst):
+                continue
+            if src.is_symlink():
+                os.symlink(os.readlink(src), dst)
+                continue
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+    shutil.copymode(old, new)
+
+
+def _put_in_place(work: Path, final: Path) -> None:
+    """Rename the finished ``work`` onto ``final``; an existing ``final`` is moved aside first, then removed.
+
+    Why not one rename: ``rename`` replaces only an empty directory. The old one is moved aside only now,
+    when the new one is complete, and put back if the second rename fails.
+    """
+    if not final.exists():
+        work.rename(final)
+        return
+    aside = _sibling(final, "old")
+    cwd = os.getcwd()
+    final.rename(aside)
+    try:
+        work.rename(final)
+    except BaseException:
+        aside.rename(final)
+        raise
+    if cwd == str(final) or cwd.startswith(f"{final}{os.sep}"):  # a process working inside it follows it
+        try:
+            os.chdir(cwd)
+        except OSError:
+            pass
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _sibling(final: Path, tag: str) -> Path:
+    """A hidden, unused name beside ``final``: same file system, so a rename moves it, never copies it."""
+    return final.with_name(f".{final.name}.{tag}-{secrets.token_hex(6)}")

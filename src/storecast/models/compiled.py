@@ -231,7 +231,7 @@ def preload(model_path: Path, model_sha256: str) -> Callable[[], dict[int | None
                         break
                     continue
                 header = cached_header(obj_path)
-                obj = cached_bytes(obj_path) if header is not None else None
+                obj = cached_bytes(obj_path, rebuild=compile_mode() == "on") if header is not None else None
                 if obj is not None and header is not None:
                     found[member] = (_forest(header, obj)[0], obj_path)
         except Exception as exc:  # an optimisation only: compile_model then loads the usual way
@@ -281,7 +281,7 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         return None
     try:
         obj_path = cache_path(model_path, model_sha256, member) if model_path and model_sha256 else None
-        cached = cached_bytes(obj_path) if obj_path else None  # read and hashed once
+        cached = cached_bytes(obj_path, rebuild=not cache_only) if obj_path else None  # read and hashed once
         if cache_only and cached is None:
             return None
         n_features = booster.num_feature()

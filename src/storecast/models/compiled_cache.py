@@ -70,20 +70,32 @@ def header_of(obj: Path) -> Path:
     return obj.with_suffix(".txt")
 
 
-def cached_bytes(obj: Path) -> bytes | None:
-    """The cached object's bytes when they hash to its record; None (and a log line when not absent) otherwise."""
+def cached_bytes(obj: Path, *, rebuild: bool = True) -> bytes | None:
+    """The cached object's bytes when they hash to its record; None (and a log line when not absent) otherwise.
+
+    ``rebuild``: whether the caller compiles when this is None (``STORECAST_COMPILE=1``); the log line says
+    what happens next, so the default cache mode, which never compiles, does not promise a rebuild.
+    """
     record = record_of(obj)
     if not obj.is_file() and not record.is_file():
         return None
+    then = "rebuilding it" if rebuild else "not loaded; LightGBM's predictor serves (STORECAST_COMPILE=1 rebuilds it)"
     try:
-        recorded = record.read_text(encoding="utf-8").split()[0]
+        recorded = record.read_text(encoding="utf-8").split()
         data = obj.read_bytes()
-    except (OSError, IndexError, UnicodeDecodeError) as exc:
-        log.warning("compiled-trees cache %s is incomplete (%s): rebuilding it", obj.name, exc)
+    except OSError as exc:
+        log.warning("compiled-trees cache %s is incomplete (%s cannot be read: %s): %s", obj.name,
+                    Path(exc.filename or obj).name, exc.strerror or type(exc).__name__, then)
         return None
-    if hashlib.sha256(data).hexdigest() != recorded:
+    except UnicodeDecodeError:
+        recorded = []
+    if not recorded:
+        log.warning("compiled-trees cache %s has an empty or unreadable sha256 record (%s): %s", obj.name,
+                    record.name, then)
+        return None
+    if hashlib.sha256(data).hexdigest() != recorded[0]:
         log.warning("compiled-trees cache %s does not match its recorded sha256 (tampered, truncated or stale): "
-                    "not loaded, rebuilding it", obj.name)
+                    "%s", obj.name, then)
         return None
     return data
 
