@@ -10,9 +10,9 @@ draws depend on the number of stores it is given, so chunked and one-shot chains
 Parquet output: ``train/part-00000.parquet``, ... one file per chunk (a block of consecutive stores, the
 partitions the Dask engine fits on); store, test and states are single files like in the CSV layout.
 
-All at once: the chain is written into a hidden sibling directory and renamed into place at the end, so an
-interrupted or failed run never leaves a partial train.csv beside an older store.csv. An existing directory
-keeps its other files (the other format's, a models/ folder...): they are linked into the new one first.
+Whole files only: the chain is written into a hidden folder inside ``out_dir`` and its files renamed into place
+at the end, so an interrupted or failed run never leaves a partial train.csv beside an older store.csv. The
+directory's other files (the other format's chain, a models/ folder...) are never touched.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 __all__ = ["write_chain", "FORMATS", "CHUNK_STORES"]
 
 import os
-import secrets
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -86,8 +86,8 @@ def write_chain(out_dir: str | Path, *, n_stores: int, start: str = "2013-01-01"
     Parameters
     ----------
     out_dir : str or Path
-        Directory to write into (created when missing), replaced by the complete chain at the end. Files of
-        the other format and any others not part of the chain are kept.
+        Directory to write into (created when missing); the chain's files are put in place at the end, files
+        of the other format and any others not part of the chain are left alone.
     n_stores : int
         Stores in the chain (numbered 1..n_stores).
     start, end, test_days, seed
@@ -109,22 +109,20 @@ def write_chain(out_dir: str | Path, *, n_stores: int, start: str = "2013-01-01"
         raise ValueError(f"`fmt` must be one of {FORMATS}; got {fmt!r}.")
     if n_stores < 1 or chunk_stores < 1:
         raise ValueError(f"`n_stores` and `chunk_stores` must be >= 1; got {n_stores}, {chunk_stores}.")
-    given = Path(out_dir)
-    final = given.resolve() if given.is_symlink() else given.absolute()  # a link to a folder: write there
-    if final.exists() and not final.is_dir():
-        raise ValueError(f"{given} is a file, not a directory: give a directory (it is made when missing).")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = _sibling(final, "synth")
-    work.mkdir()  # the umask's mode, like a directory made by mkdir
+    root = Path(out_dir)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"{root} is a file, not a directory: give a directory (it is made when missing).")
+    made = not root.exists()
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".synth-", dir=root))  # inside: same file system, renames never copy
     try:
         _write_into(work, n_stores, start, end, test_days, seed, fmt, chunk_stores, progress)
-        if final.is_dir():
-            _keep_others(final, work, fmt)
-        _put_in_place(work, final)
+        _move_into_place(work, root, fmt)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(root if made else work, ignore_errors=True)  # a directory this run made goes with it
         raise
-    return given
+    shutil.rmtree(work, ignore_errors=True)
+    return root
 
 
 def _write_into(root: Path, n_stores: int, start: str, end: str, test_days: int, seed: int, fmt: str,
@@ -164,60 +162,22 @@ def _write_into(root: Path, n_stores: int, start: str, end: str, test_days: int,
         (root / s.STORE_FILE).write_text(_csv_text(store, s.STORE_FILE), encoding="utf-8")
 
 
-def _keep_others(old: Path, new: Path, fmt: str) -> None:
-    """Link (else copy) every file of ``old`` that is not part of a ``fmt`` chain into ``new``.
+def _move_into_place(work: Path, root: Path, fmt: str) -> None:
+    """Rename the finished chain's files from ``work`` onto their places in ``root``; nothing else is touched.
 
-    Why links: the kept files (the other format's chain, say) may be large, and ``old`` is dropped once the
-    new directory is in place. The chain's own files are not kept: a stale test.csv (``test_days=0``) or
-    train part of an earlier, larger chain must not outlive it.
+    Why file by file: the user's other files in ``root`` (the other format's chain, notes, models) stay as they
+    are, and each chain file appears whole (a rename). The chain's own files that the new chain lacks (test.csv
+    with ``test_days=0``) go, and so does the train/ folder of an earlier parquet chain (its parts must not
+    outlive it): it is moved into ``work`` and removed with it.
     """
-    def own(rel: str) -> bool:
-        return rel in _OWN[fmt] or (fmt == "parquet" and rel.startswith(f"{TRAIN_DIR}/part-")
-                                    and rel.endswith(".parquet"))
-
-    for folder, dirs, files in os.walk(old):
-        rel_dir = Path(folder).relative_to(old)
-        (new / rel_dir).mkdir(exist_ok=True)
-        for name in [*files, *(d for d in dirs if (Path(folder) / d).is_symlink())]:
-            rel = (rel_dir / name).as_posix()
-            src, dst = Path(folder) / name, new / rel_dir / name
-            if own(rel) or os.path.lexists(dst):
-                continue
-            if src.is_symlink():
-                os.symlink(os.readlink(src), dst)
-                continue
-            try:
-                os.link(src, dst)
-            except OSError:
-                shutil.copy2(src, dst)
-    shutil.copymode(old, new)
-
-
-def _put_in_place(work: Path, final: Path) -> None:
-    """Rename the finished ``work`` onto ``final``; an existing ``final`` is moved aside first, then removed.
-
-    Why not one rename: ``rename`` replaces only an empty directory. The old one is moved aside only now,
-    when the new one is complete, and put back if the second rename fails.
-    """
-    if not final.exists():
-        work.rename(final)
-        return
-    aside = _sibling(final, "old")
-    cwd = os.getcwd()
-    final.rename(aside)
-    try:
-        work.rename(final)
-    except BaseException:
-        aside.rename(final)
-        raise
-    if cwd == str(final) or cwd.startswith(f"{final}{os.sep}"):  # a process working inside it follows it
-        try:
-            os.chdir(cwd)
-        except OSError:
-            pass
-    shutil.rmtree(aside, ignore_errors=True)
-
-
-def _sibling(final: Path, tag: str) -> Path:
-    """A hidden, unused name beside ``final``: same file system, so a rename moves it, never copies it."""
-    return final.with_name(f".{final.name}.{tag}-{secrets.token_hex(6)}")
+    for name in _OWN[fmt]:
+        if not (work / name).exists():
+            (root / name).unlink(missing_ok=True)
+    if fmt == "parquet":
+        if (root / TRAIN_DIR).is_dir():
+            os.replace(root / TRAIN_DIR, work / f".old-{TRAIN_DIR}")
+        os.replace(work / TRAIN_DIR, root / TRAIN_DIR)
+    for name in sorted(_OWN[fmt]):  # store before test before train.csv: a reader sees the stores first
+        if (work / name).exists():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(work / name, root / name)
