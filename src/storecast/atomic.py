@@ -121,16 +121,7 @@ def target_problem(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> st
         for given in inputs:
             if os.path.exists(given) and os.path.samefile(path, given):
                 return f"{path} is the input file {given}: writing there would overwrite it; choose another file"
-    folder = _nearest_existing(path.parent)
-    if not folder.is_dir():
-        return f"{path} cannot be created: {folder} is a file, not a directory"
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".storecast-probe-", suffix=".tmp")
-    except OSError as exc:
-        return f"cannot write in {folder} ({exc.strerror or exc}): choose a directory you can write to"
-    os.close(fd)
-    os.unlink(probe)
-    return None
+    return _cannot_write_under(path, _nearest_existing(path.parent))
 
 
 def folder_problem(path: str | Path) -> str | None:
@@ -142,7 +133,11 @@ def folder_problem(path: str | Path) -> str | None:
     path = Path(path)
     if path.exists() and not path.is_dir():
         return f"{path} is a file, not a directory: give a directory (it is made when missing)"
-    folder = _nearest_existing(path)
+    return _cannot_write_under(path, _nearest_existing(path))
+
+
+def _cannot_write_under(path: Path, folder: Path) -> str | None:
+    """Why nothing can be written in ``folder``, the nearest existing directory of ``path`` (a probe file tries)."""
     if not folder.is_dir():
         return f"{path} cannot be created: {folder} is a file, not a directory"
     try:
