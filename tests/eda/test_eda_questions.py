@@ -372,7 +372,7 @@ def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
     assert (far.numbers["answered"], far.draw) == (False, None)
     near_and_far = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: [100.0, 9000.0]}))
     assert "nan" not in near_and_far.answer and "rho" not in near_and_far.answer + near_and_far.finding
-    assert near_and_far.answer.startswith("The 1 stores with a competitor within 500 m")
+    assert near_and_far.answer.startswith("The 1 store with a competitor within 500 m")
     assert near_and_far.numbers["close_vs_far_sales"] == pytest.approx(1.0)
 
 
@@ -435,8 +435,22 @@ def test_type_assortment_without_customers_drops_the_basket_and_draws_quietly():
                    _days(2, "2014-01-01", "2014-01-07", sales=300, customers=0))
     r = q.type_assortment(train, _store(2, **{s.STORE_TYPE: ["a", "b"]}))
     assert "inf" not in r.answer and "basket of only" not in r.answer
-    assert r.answer.startswith("Type b stores (1 stores) sell 1.50x the median type per day; Customers is not recorded")
+    assert r.answer.startswith("Type b stores (1 store) sell 1.50x the median type per day; Customers is not recorded")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig = r.draw()
     assert "no customers" in [t.get_text() for t in fig.axes[1].texts]
+
+
+# -- wording that follows the numbers -------------------------------------------------------------------------
+
+def test_a_count_of_one_reads_singular():
+    """One store, one gap, one long closure: "1 store has", "1 case", never "1 stores" or "1 cases"."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE].between("2014-01-20", "2014-01-22"), s.OPEN] = 0  # Sun + Mon-Wed closed
+    train = _train(days.drop(index=[10]))  # 2014-01-16 missing: one store, one gap of one day
+    overview, closures = q.data_overview(train, _store(1)), q.closure_effects(train)
+    assert "rows for 1 store from 2014-01-06 to 2014-02-02 (28 days); 0 stores have every day." in overview.answer
+    assert overview.finding.startswith("1 store has no data from 2014-01-16 to 2014-01-16 (1 day);")
+    assert closures.answer.endswith("the first day after a closure of 3+ days +0.0% (1 case).")

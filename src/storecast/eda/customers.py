@@ -15,9 +15,9 @@ from storecast.eda._base import (
     COLORS,
     QuestionResult,
     new_figure,
-    num,
     on_trading_days,
     pct,
+    plural,
     ratio_to_baseline,
     trading_weekdays,
     unanswered,
@@ -129,7 +129,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
               f"{pct(nums['day_before_closure_sales'] - 1)}{_customers('day_before_closure_customers')}; the day "
               f"after sells {pct(nums['day_after_closure_sales'] - 1)}{_customers('day_after_closure_customers')}"
               + (f", and the first day after a closure of 3+ days {pct(long_sales - 1)} "
-                 f"({num(nums['after_3plus_day_closure_days'])} cases)." if np.isfinite(long_sales) else
+                 f"({plural(nums['after_3plus_day_closure_days'], 'case')})." if np.isfinite(long_sales) else
                  "; no closure of 3+ days is followed by an open day.")
               + ("" if np.isfinite(summary["customers"]).any() else
                  " Customers is not recorded (0), so customers are not compared."))
@@ -198,7 +198,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
         fig, (ax,) = new_figure(height=3.2)
         for i, grp in enumerate(profile.columns):
             ax.plot(_WEEKDAYS, profile[grp].to_numpy(), marker="o", color=COLORS[i],
-                    label=f"{grp} ({int((group == grp).sum())} stores)")
+                    label=f"{grp} ({plural(int((group == grp).sum()), 'store')})")
         ax.axhline(1, color="black", lw=0.8)
         ax.set_ylabel("sales / store's Mon-Fri mean")
         ax.set_title("Weekday profile by trading pattern")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, unanswered
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
@@ -143,11 +143,13 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
     nums["median_uplift_by_type"] = {str(k): float(v) for k, v in by_type.items()}
     answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day (10% of stores below "
               f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
-              f"day, stores {', '.join(map(str, nums['top_stores'][:5]))} lead (top {len(best)}: "
+              f"day, {'store' if len(best) == 1 else 'stores'} {', '.join(map(str, nums['top_stores'][:5]))} "
+              f"{'leads' if len(best) == 1 else 'lead'} (top {len(best)}: "
               f"{num(nums['top_extra_sales_mean'])} extra per promo day on average vs "
               f"{num(nums['median_extra_sales'])} "
               f"for the median store) and should get promos first.")
-    finding = (f"Promo gains differ by store: the top {len(best)} stores add {num(nums['top_extra_sales_mean'])} "
+    finding = (f"Promo gains differ by store: the top {plural(len(best), 'store')} "
+               f"add{'s' if len(best) == 1 else ''} {num(nums['top_extra_sales_mean'])} "
                f"per promo day vs {num(nums['median_extra_sales'])} for the median store "
                f"(led by store {nums['top_stores'][0]}).")
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, unanswered
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, unanswered
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -45,7 +45,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "spc_by_type": {k: float(v) for k, v in by_type["spc"].items()}}
     if {"a", "c"} <= set(by_assort.index):
         nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
-    answer = (f"Type {nums['top_type']} stores ({nums['stores_by_type'][nums['top_type']]:,} stores) sell "
+    answer = (f"Type {nums['top_type']} stores ({plural(nums['stores_by_type'][nums['top_type']], 'store')}) sell "
               f"{nums['top_type_vs_median']:.2f}x the median type per day"
               + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets): "
                  f"many customers, small purchases." if np.isfinite(nums["top_type_spc"]) else
@@ -65,7 +65,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
             if np.isfinite(v):
                 n = int(((per[s.STORE_TYPE] == grid.index[i]) & (per[s.ASSORTMENT] == grid.columns[j])).sum())
-                a1.text(j, i, f"{v:,.0f}\n({n} stores)", ha="center", va="center", fontsize=8,
+                a1.text(j, i, f"{v:,.0f}\n({plural(n, 'store')})", ha="center", va="center", fontsize=8,
                         color="white" if v > np.nanmean(grid.to_numpy(dtype=float)) else "black")
         a1.set_title("Mean daily sales: type x assortment")
         a1.grid(False)
@@ -116,7 +116,7 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
                           "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
     rho_text = f"Distance barely ranks stores (Spearman rho = {rho:.2f})." if has_rho else ""
     if has_gap:
-        answer = (f"{rho_text} The {len(close):,} stores with a competitor "
+        answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "
                   f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a "
                   f"day with {num(nums['median_customers_within_500m'])} customers vs "
                   f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
@@ -188,16 +188,17 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
             "share_stores_down": float((adj < 0).mean()) if len(adj) else float("nan"),
             "share_stores_down_5pct": float((adj < -0.05).mean()) if len(adj) else float("nan")}
     if len(pairs):
-        answer = (f"For {len(pairs):,} stores whose competitor opened inside the data, mean daily sales in the "
-                  f"{weeks} weeks after the opening month vs the {weeks} weeks before changed by a median "
+        answer = (f"For {plural(len(pairs), 'store')} whose competitor opened inside the data, mean daily sales in "
+                  f"the {plural(weeks, 'week')} after the opening month vs the {plural(weeks, 'week')} before "
+                  f"changed by a median "
                   f"{pct(nums['median_adjusted_change'])} net of the chain's trend; "
                   f"{pct(nums['share_stores_down'], signed=False, digits=0)} of these stores lost sales and "
                   f"{pct(nums['share_stores_down_5pct'], signed=False, digits=0)} lost more than 5%.")
         finding = (f"A competitor opening changes the median affected store's daily sales by "
-                   f"{pct(nums['median_adjusted_change'])} ({len(pairs):,} stores, {weeks} weeks before vs after, "
-                   f"net of the chain).")
+                   f"{pct(nums['median_adjusted_change'])} ({plural(len(pairs), 'store')}, "
+                   f"{plural(weeks, 'week')} before vs after, net of the chain).")
     else:
-        answer, finding = f"No store has a competitor opening with {weeks} weeks of data on both sides.", None
+        answer, finding = f"No store has a competitor opening with {plural(weeks, 'week')} of data on both sides.", None
 
     def draw():
         fig, (a1, a2) = new_figure(2)
