@@ -379,8 +379,9 @@ def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
     parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
     r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))
-    assert r.answer == ("Distance barely ranks stores (Spearman rho = -1.00). No store has a competitor within 500 m, "
-                        "so near and far stores cannot be compared.")
+    assert r.answer == ("Distance clearly ranks stores: the nearer a competitor, the more a store sells (Spearman "
+                        "rho = -1.00). No store has a competitor within 500 m, so near and far stores cannot be "
+                        "compared.")
     assert r.finding is None
 
 
@@ -454,3 +455,35 @@ def test_a_count_of_one_reads_singular():
     assert "rows for 1 store from 2014-01-06 to 2014-02-02 (28 days); 0 stores have every day." in overview.answer
     assert overview.finding.startswith("1 store has no data from 2014-01-16 to 2014-01-16 (1 day);")
     assert closures.answer.endswith("the first day after a closure of 3+ days +0.0% (1 case).")
+
+
+@pytest.mark.parametrize(("ranks", "words"), [
+    ((1, 2, 4, 6, 5, 3), "Distance clearly ranks stores: the farther from a competitor, the more a store sells "
+                         "(Spearman rho = 0.60)."),
+    ((2, 4, 5, 6, 3, 1), "Distance weakly ranks stores: the nearer a competitor, the more a store sells "
+                         "(Spearman rho = -0.20)."),
+    ((1, 4, 6, 5, 3, 2), "Distance barely ranks stores (Spearman rho = 0.03)."),
+])
+def test_competition_distance_words_follow_the_rank_correlation(ranks, words):
+    """|rho| < 0.1 barely, < 0.3 weakly, else clearly; the sign says which stores sell more."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=100.0 * r) for i, r in enumerate(ranks)]
+    store = _store(6, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 1000.0, 2000.0, 6000.0, 8000.0]})
+    r = q.competition_distance(_train(*parts), store)
+    assert r.answer.startswith(words + " The 2 stores with a competitor within 500 m")
+
+
+def test_type_assortment_calls_the_basket_small_only_when_it_is_the_smallest():
+    train = _train(_days(1, "2014-01-01", "2014-01-07", sales=100, customers=20),
+                   _days(2, "2014-01-01", "2014-01-07", sales=300, customers=30))
+    r = q.type_assortment(train, _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    assert r.answer == ("Type b stores (1 store) sell 1.50x the median type per day, with a basket of 10.00 per "
+                        "customer (mean of its stores' baskets).")
+    assert r.finding == "Type b stores sell 1.50x the median store type per day."
+
+
+@pytest.mark.parametrize(("customers", "words"), [([4, 1, 3, 5, 2], "Sales barely follow customers (median "),
+                                                  ([2, 1, 4, 5, 3], "Sales follow customers clearly (median "),
+                                                  ([5, 4, 3, 2, 1], "Sales move clearly against customers (")])
+def test_sales_vs_customers_finding_follows_the_correlation(customers, words):
+    train = _train(_days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=customers))
+    assert q.sales_vs_customers(train, _store(1)).finding.startswith(words)

@@ -19,6 +19,7 @@ from storecast.eda._base import (
     pct,
     plural,
     ratio_to_baseline,
+    strength,
     trading_weekdays,
     unanswered,
 )
@@ -67,7 +68,11 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
               f"(total sales / total customers), from "
               f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
               f"{nums['spc_high_type']} stores.")
-    finding = (f"Sales follow customers closely (median within-store r = {nums['r_store_median']:.2f}); a customer "
+    r_med = nums["r_store_median"]  # the verb and adverb follow the correlation they quote
+    follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
+              f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
+              f"Sales move {strength(r_med)} against customers")
+    finding = (f"{follow} (median within-store r = {r_med:.2f}); a customer "
                f"spends {nums['sales_per_customer']:.2f} (all open days pooled), least at type {nums['spc_low_type']} "
                f"({nums['spc_low']:.2f}).")
 

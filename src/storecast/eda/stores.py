@@ -11,7 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, unanswered
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, strength, unanswered
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -23,6 +23,15 @@ def _store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean()
     per["spc"] = per[s.SALES] / per[s.CUSTOMERS].where(per[s.CUSTOMERS] > 0)  # Customers 0: not recorded, no basket
     return per.join(store.set_index(s.STORE), how="inner")
+
+
+def _rank_text(rho: float) -> str:
+    """The distance-sales rank correlation in words: its size says how much, its sign which way."""
+    how = strength(rho)
+    if how == "barely":
+        return f"Distance barely ranks stores (Spearman rho = {rho:.2f})."
+    way = "the farther from a competitor, the more" if rho > 0 else "the nearer a competitor, the more"
+    return f"Distance {how} ranks stores: {way} a store sells (Spearman rho = {rho:.2f})."
 
 
 def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
@@ -45,16 +54,19 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "spc_by_type": {k: float(v) for k, v in by_type["spc"].items()}}
     if {"a", "c"} <= set(by_assort.index):
         nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
+    smallest = nums["top_type_spc"] <= min(nums["spc_by_type"].values())  # False when the basket is unknown
     answer = (f"Type {nums['top_type']} stores ({plural(nums['stores_by_type'][nums['top_type']], 'store')}) sell "
               f"{nums['top_type_vs_median']:.2f}x the median type per day"
-              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets): "
-                 f"many customers, small purchases." if np.isfinite(nums["top_type_spc"]) else
+              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets), "
+                 f"the smallest of any type: many customers, small purchases." if smallest else
+                 f", with a basket of {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets)."
+                 if np.isfinite(nums["top_type_spc"]) else
                  "; Customers is not recorded (0) for them, so their basket is unknown.")
               + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
                  if "assortment_c_vs_a" in nums else ""))
     finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
                f"but with the smallest basket ({nums['top_type_spc']:.2f} per customer, mean of its stores)."
-               if nums["top_type_spc"] <= min(nums["spc_by_type"].values()) else
+               if smallest else
                f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
 
     def draw():
@@ -114,7 +126,7 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
         return unanswered("competition-distance", "Do stores near a competitor sell less?",
                           f"a rank correlation needs 3 stores with a CompetitionDistance (the data has {len(per):,}), "
                           "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
-    rho_text = f"Distance barely ranks stores (Spearman rho = {rho:.2f})." if has_rho else ""
+    rho_text = _rank_text(rho) if has_rho else ""
     if has_gap:
         answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "
                   f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a "
