@@ -487,3 +487,30 @@ def test_type_assortment_calls_the_basket_small_only_when_it_is_the_smallest():
 def test_sales_vs_customers_finding_follows_the_correlation(customers, words):
     train = _train(_days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=customers))
     assert q.sales_vs_customers(train, _store(1)).finding.startswith(words)
+
+
+@pytest.mark.parametrize(("sales", "customers", "why"), [
+    (200, 8, "customers fall 20.0% and sales per customer rise 150.0%, so promos work through bigger baskets, even "
+             "though fewer people come."),
+    (200, 20, "customers rise 100.0% and sales per customer stay flat (+0.0%), so promos work by bringing people "
+              "in; the basket is unchanged."),
+    (200, 40, "so promos work by bringing people in, who each spend less."),
+    (300, 15, "so promos bring people in and raise the basket, more through the bigger basket."),
+    (70, 8, "so promo days lose customers and shrink the basket."),
+])
+def test_promo_effect_explanation_follows_customers_vs_basket(sales, customers, why):
+    """Promo Mon-Tue vs 100 sales and 10 customers on Wed-Fri: the 'why' follows the two changes' signs and sizes."""
+    days = _days(1, "2014-01-06", "2014-01-10", Promo=[1, 1, 0, 0, 0], sales=[sales, sales, 100, 100, 100],
+                 customers=[customers, customers, 10, 10, 10])
+    assert q.promo_effect(_train(days)).answer.endswith(why)
+
+
+def test_promo_mix_calls_promos_chain_wide_only_when_test_stores_share_them():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]),
+                   _days(2, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    same = pd.concat([_days(i, "2014-02-03", "2014-02-04", Promo=[1, 0]) for i in (1, 2)])
+    apart = pd.concat([_days(1, "2014-02-03", "2014-02-04", Promo=1), _days(2, "2014-02-03", "2014-02-04", Promo=0)])
+    assert "promos are chain-wide weeks" in q.promo_train_vs_test(train, same).answer
+    assert q.promo_train_vs_test(train, apart).answer.endswith(
+        "every test store lies between 0.0% and 100.0%: test stores do not share the same promo days, so the mix "
+        "differs by store as well as by how many promo weeks fall in the window.")

@@ -15,6 +15,7 @@ from storecast.clean.rows import sales_days
 from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_CHAIN_WIDE_SPREAD = 0.05  # test stores' promo shares within 5 points of each other: the same promo weeks
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
 
@@ -41,13 +42,18 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
         "weekend_promo_share_train": float(tr.loc[tr[s.DAY_OF_WEEK] >= 6, s.PROMO].mean() if
                                            (tr[s.DAY_OF_WEEK] >= 6).any() else 0.0),
     }
+    # "chain-wide" only where every test store has (nearly) the same promo share
+    spread = nums["test_store_share_max"] - nums["test_store_share_min"]
     answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
               f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
               f"{pct(nums['train_store_share_median'], signed=False)} vs "
               f"{pct(nums['test_store_share_median'], signed=False)} and every test store lies between "
               f"{pct(nums['test_store_share_min'], signed=False)} and "
               f"{pct(nums['test_store_share_max'], signed=False)}: "
-              f"promos are chain-wide weeks, so the mix differs only by how many promo weeks fall in the window.")
+              + ("promos are chain-wide weeks, so the mix differs only by how many promo weeks fall in the window."
+                 if spread <= _CHAIN_WIDE_SPREAD else
+                 "test stores do not share the same promo days, so the mix differs by store as well as by "
+                 "how many promo weeks fall in the window."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
@@ -74,6 +80,34 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
                           {"promo_share_per_store": table, "promo_share_by_weekday": by_dow.reset_index()}, draw)
 
 
+def _moves(x: float) -> str:
+    """A change with its verb: 0.12 -> 'rise 12.0%', -0.2 -> 'fall 20.0%' (never 'rise -20.0%')."""
+    return "stay flat (+0.0%)" if round(x, 3) == 0 else f"{'rise' if x > 0 else 'fall'} {pct(abs(x), signed=False)}"
+
+
+def _promo_mechanism(customers: float, basket: float) -> str:
+    """Why a promo day sells what it does, from the signs and sizes of the customer and basket changes.
+
+    Signs are read at the precision the answer prints them (0.1%), so the words never contradict the figures.
+    """
+    c, b = np.sign(round(customers, 3)), np.sign(round(basket, 3))
+    if c > 0 and b > 0:
+        lead = "the extra customers" if customers >= basket else "the bigger basket"
+        return f"promos bring people in and raise the basket, more through {lead}"
+    if c > 0:
+        return ("promos work by bringing people in; the basket is unchanged" if b == 0 else
+                "promos work by bringing people in, who each spend less")
+    if b > 0:
+        return ("promos work through bigger baskets; customer numbers are unchanged" if c == 0 else
+                "promos work through bigger baskets, even though fewer people come")
+    if c < 0 and b < 0:
+        return "promo days lose customers and shrink the basket"
+    if c < 0:
+        return "promo days lose customers; the basket is unchanged"
+    return ("promo days shrink the basket; customer numbers are unchanged" if b < 0 else
+            "promos change neither customer numbers nor the basket")
+
+
 def promo_effect(train: pd.DataFrame) -> QuestionResult:
     """Effect of Promo on sales, customers and sales per customer, on open Monday-Friday days."""
     rows = _mon_fri_open(train)
@@ -93,9 +127,9 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
     split = bool((g[s.CUSTOMERS] > 0).all())
     answer = (f"On open Monday-Friday days a promo day sells {num(nums['sales_promo'])} vs "
               f"{num(nums['sales_no_promo'])} ({pct(nums['uplift_sales'])}); "
-              + (f"customers rise {pct(nums['uplift_customers'])} and sales per customer "
-                 f"{pct(nums['uplift_sales_per_customer'])}, so promos work by bringing people in and by bigger "
-                 f"baskets." if split else
+              + (f"customers {_moves(nums['uplift_customers'])} and sales per customer "
+                 f"{_moves(nums['uplift_sales_per_customer'])}, so "
+                 f"{_promo_mechanism(nums['uplift_customers'], nums['uplift_sales_per_customer'])}." if split else
                  "Customers is 0 on all promo or all non-promo days (not recorded), so whether promos bring people in "
                  "or raise the basket cannot be told."))
     finding = (f"A promo day sells {pct(nums['uplift_sales'])} vs a non-promo weekday"
