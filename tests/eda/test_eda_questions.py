@@ -514,3 +514,29 @@ def test_promo_mix_calls_promos_chain_wide_only_when_test_stores_share_them():
     assert q.promo_train_vs_test(train, apart).answer.endswith(
         "every test store lies between 0.0% and 100.0%: test stores do not share the same promo days, so the mix "
         "differs by store as well as by how many promo weeks fall in the window.")
+
+
+@pytest.mark.parametrize(("promo2", "why"), [
+    ([0, 0], "Not answered: no store with sales in train.csv takes part in Promo2, so no participant can be compared "
+             "with the others."),
+    ([1, 1], "Not answered: every store with sales in train.csv takes part in Promo2, so there is no other store to "
+             "compare the participants with."),
+])
+def test_promo2_without_one_side_is_unanswered_not_n_a(promo2, why):
+    """Small data (two stores) with no Promo2 store, or only Promo2 stores: the reason instead of 'n/a'."""
+    train = _train(_days(1, "2014-01-01", "2014-03-31"), _days(2, "2014-01-01", "2014-03-31"))
+    store = _store(2, **{s.PROMO2: promo2, s.PROMO2_SINCE_WEEK: 1.0, s.PROMO2_SINCE_YEAR: 2013.0,
+                         s.PROMO_INTERVAL: "Jan,Apr,Jul,Oct"})
+    r = q.promo2_effect(train, store)
+    assert (r.answer, r.numbers["answered"], r.draw, r.finding) == (why, False, None, None)
+
+
+def test_promo2_starting_after_the_data_keeps_the_store_comparison_and_drops_the_round_months():
+    train = _train(_days(1, "2014-01-01", "2014-03-31", sales=120), _days(2, "2014-01-01", "2014-03-31"))
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1.0, np.nan], s.PROMO2_SINCE_YEAR: [2015.0, np.nan],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan]})
+    r = q.promo2_effect(train, store)
+    assert "n/a" not in r.answer and r.finding is None
+    assert r.answer.endswith("(+20.0%; different stores, so not an effect). No participant has sales both in and "
+                             "outside its round months after its Promo2 start, so the round-month effect cannot be "
+                             "measured.")

@@ -233,6 +233,13 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean().join(st[[s.PROMO2]])
     per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
     med = per.groupby(s.PROMO2)[[s.SALES, s.CUSTOMERS, "spc"]].median().reindex([0, 1])
+    # both comparisons (stores, and round months net of the calendar) need stores on each side
+    for side, why in ((1, "no store with sales in train.csv takes part in Promo2, so no participant can be "
+                          "compared with the others."),
+                      (0, "every store with sales in train.csv takes part in Promo2, so there is no other store to "
+                          "compare the participants with.")):
+        if np.isnan(med.loc[side, s.SALES]):
+            return unanswered("promo2", "Does Promo2, the continuing promotion, lift sales?", why)
     start = promo2_start(store)
     in_p2 = rows[s.STORE].map(st[s.PROMO2]).to_numpy() == 1
     started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
@@ -260,12 +267,16 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
               f"participating store sells {num(nums['median_sales_promo2'])} a day vs "
               f"{num(nums['median_sales_no_promo2'])} for the others "
               f"({pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)}; different stores, so not "
-              f"an effect). In the months a Promo2 round starts, participants sell "
-              f"{pct(weighted)} relative to their other months, net of the same months at non-Promo2 stores.")
+              f"an effect). "
+              + (f"In the months a Promo2 round starts, participants sell {pct(weighted)} relative to their other "
+                 f"months, net of the same months at non-Promo2 stores." if np.isfinite(weighted) else
+                 "No participant has sales both in and outside its round months after its Promo2 start, so the "
+                 "round-month effect cannot be measured."))
     finding = (f"Promo2 shows no lift: its round months change sales by {pct(weighted)} net of the calendar, and "
                f"participants sell {pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)} vs "
                f"non-participants.") if abs(weighted) < 0.02 else (
-               f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar.")
+               f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar."
+               if np.isfinite(weighted) else None)
 
     def draw():
         fig, (a1, a2) = new_figure(2)
