@@ -137,12 +137,12 @@ def num(x: float, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
-def plural(n: int, word: str) -> str:
+def plural(n: float, word: str) -> str:
     """A count with its noun, singular for exactly one: (1, 'store') -> '1 store', (1200, 'day') -> '1,200 days'.
 
     Small inputs (one or two stores, a short file) are valid, and "1 stores" reads as a bug to a reader.
     """
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+    return f"{n:,.0f} {word}" if n == 1 else f"{n:,.0f} {word}s"
 
 
 def strength(r: float) -> str:

@@ -53,6 +53,7 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
     first, last = train[s.DATE].min(), train[s.DATE].max()
     n_stores = int(train[s.STORE].nunique())
     days = int((last - first) / _DAY) + 1
+    gap_stores = int(gaps[s.STORE].nunique())
     opened = sales_days(train)
     nums = {
         "train_rows": len(train), "stores": n_stores, "stores_in_store_csv": len(store),
@@ -75,11 +76,11 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
            f"miss{'es' if r.stores == 1 else ''} {r.start:%Y-%m-%d}")
         for r in groups.head(3).itertuples())
     answer = (f"train.csv has {num(len(train))} rows for {plural(n_stores, 'store')} from {nums['first_date']} to "
-              f"{nums['last_date']} ({plural(days, 'day')}); {plural(nums['stores_complete'], 'store')} "
-              f"{'has' if nums['stores_complete'] == 1 else 'have'} every day. "
+              f"{nums['last_date']} ({plural(days, 'day')}); {plural(n_stores - gap_stores, 'store')} "
+              f"{'has' if n_stores - gap_stores == 1 else 'have'} every day. "
               + (f"Gaps: {gap_text}." if len(gaps) else "No store has a gap."))
     if test is not None:
-        answer += (f" test.csv asks for {num(len(test))} rows of {plural(nums['test_stores'], 'store')} from "
+        answer += (f" test.csv asks for {num(len(test))} rows of {plural(test[s.STORE].nunique(), 'store')} from "
                    f"{nums['test_first_date']} to {nums['test_last_date']}.")
     finding = None
     if len(groups):
