@@ -540,3 +540,39 @@ def test_promo2_starting_after_the_data_keeps_the_store_comparison_and_drops_the
     assert r.answer.endswith("(+20.0%; different stores, so not an effect). No participant has sales both in and "
                              "outside its round months after its Promo2 start, so the round-month effect cannot be "
                              "measured.")
+
+
+def test_state_holidays_on_a_file_without_one_is_unanswered_not_n_a():
+    """A 7-week train.csv with StateHoliday 0 throughout: the reason, no 'n/a' figures, no claim about demand."""
+    r = q.state_holiday_window(_train(_days(1, "2014-05-05", "2014-06-22")))
+    assert r.answer == ("Not answered: train.csv has no state holiday (StateHoliday is 0 on every row), so there is "
+                        "no holiday to look before or after.")
+    assert (r.numbers["answered"], r.draw, r.finding) == (False, None, None)
+
+
+@pytest.mark.parametrize(("before", "opened", "claim"), [
+    (150, 0, "Stores are open on only 0.0% of state-holiday store-days. The day before a holiday sells +50.0% vs a "
+             "normal day of the same weekday (3 days before: +16.7%) and the day after sells +0.0% (3 days after: "
+             "+0.0%): demand moves around the closed day rather than disappearing."),
+    (80, 0, "(3 days after: +0.0%): the closed day's demand is not made up on the days around it."),
+    (150, 1, "Stores are open on 100.0% of state-holiday store-days. The day before a holiday sells +50.0%"),
+])
+def test_state_holiday_claim_follows_the_closed_share_and_the_days_around(before, opened, claim):
+    sales, hol, open_ = np.full(31, 100.0), ["0"] * 31, [1] * 31
+    sales[13], hol[14], open_[14] = before, "a", opened
+    r = q.state_holiday_window(_train(_days(1, "2014-03-01", "2014-03-31", sales=sales, StateHoliday=hol, Open=open_)))
+    assert claim in r.answer
+    assert opened == 0 or ("demand" not in r.answer and r.answer.endswith("(3 days after: +0.0%)."))
+
+
+def test_sundays_are_only_a_minority_when_they_are_one():
+    """Both stores trade 7 days, all days alike: no "only" before 100.0% of Sundays or 2 of 2 stores, no best day."""
+    train = _train(_days(1, "2014-01-06", "2014-01-19"), _days(2, "2014-01-06", "2014-01-19"))
+    week = q.weekly_pattern(train, _store(2))
+    assert week.answer.startswith("Monday to Saturday sell alike (each within 0.1% of the Mon-Sat mean). Stores open "
+                                  "on 100.0% of Sundays;")
+    assert week.finding is None  # no "Mon is the strongest day (+0.0%), Mon the weakest (+0.0%)"
+    assert q.trading_days(train).finding.startswith("2 stores trade on Sundays, and there Sunday sells +0.0%")
+    one_of_three = _days(3, "2014-01-06", "2014-01-19", Open=(np.arange(14) % 7 != 6).astype(int))
+    few = q.trading_days(_train(_days(1, "2014-01-06", "2014-01-19"), one_of_three, one_of_three.assign(Store=2)))
+    assert few.finding.startswith("Only 1 store trades on Sundays")

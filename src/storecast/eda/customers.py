@@ -195,7 +195,9 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                       if "mon_sat_saturday_vs_weekday" in nums else "."))
     finding = None
     if "seven_sunday_vs_weekday" in nums:
-        finding = (f"Only {nums['open_7_days']:,} store{'s' if nums['open_7_days'] != 1 else ''} trade on Sundays, "
+        only = "Only " if nums["open_7_days"] < nums["stores"] / 2 else ""  # a minority, not most of the chain
+        finding = (f"{only}{plural(nums['open_7_days'], 'store')} trade{'s' if nums['open_7_days'] == 1 else ''} "
+                   f"on Sundays, "
                    f"and there Sunday sells "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean.")
 
