@@ -372,15 +372,16 @@ def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
     assert (far.numbers["answered"], far.draw) == (False, None)
     near_and_far = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: [100.0, 9000.0]}))
     assert "nan" not in near_and_far.answer and "rho" not in near_and_far.answer + near_and_far.finding
-    assert near_and_far.answer.startswith("The 1 stores with a competitor within 500 m")
+    assert near_and_far.answer.startswith("The 1 store with a competitor within 500 m")
     assert near_and_far.numbers["close_vs_far_sales"] == pytest.approx(1.0)
 
 
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
     parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
     r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))
-    assert r.answer == ("Distance barely ranks stores (Spearman rho = -1.00). No store has a competitor within 500 m, "
-                        "so near and far stores cannot be compared.")
+    assert r.answer == ("Distance clearly ranks stores: the nearer a competitor, the more a store sells (Spearman "
+                        "rho = -1.00). No store has a competitor within 500 m, so near and far stores cannot be "
+                        "compared.")
     assert r.finding is None
 
 
@@ -435,8 +436,143 @@ def test_type_assortment_without_customers_drops_the_basket_and_draws_quietly():
                    _days(2, "2014-01-01", "2014-01-07", sales=300, customers=0))
     r = q.type_assortment(train, _store(2, **{s.STORE_TYPE: ["a", "b"]}))
     assert "inf" not in r.answer and "basket of only" not in r.answer
-    assert r.answer.startswith("Type b stores (1 stores) sell 1.50x the median type per day; Customers is not recorded")
+    assert r.answer.startswith("Type b stores (1 store) sell 1.50x the median type per day; Customers is not recorded")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig = r.draw()
     assert "no customers" in [t.get_text() for t in fig.axes[1].texts]
+
+
+# -- wording that follows the numbers -------------------------------------------------------------------------
+
+def test_a_count_of_one_reads_singular():
+    """One store, one gap, one long closure: "1 store has", "1 case", never "1 stores" or "1 cases"."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE].between("2014-01-20", "2014-01-22"), s.OPEN] = 0  # Sun + Mon-Wed closed
+    train = _train(days.drop(index=[10]))  # 2014-01-16 missing: one store, one gap of one day
+    overview, closures = q.data_overview(train, _store(1)), q.closure_effects(train)
+    assert "rows for 1 store from 2014-01-06 to 2014-02-02 (28 days); 0 stores have every day." in overview.answer
+    assert overview.finding.startswith("1 store has no data from 2014-01-16 to 2014-01-16 (1 day);")
+    assert closures.answer.endswith("the first day after a closure of 3+ days +0.0% (1 case).")
+
+
+@pytest.mark.parametrize(("ranks", "words"), [
+    ((1, 2, 4, 6, 5, 3), "Distance clearly ranks stores: the farther from a competitor, the more a store sells "
+                         "(Spearman rho = 0.60)."),
+    ((2, 4, 5, 6, 3, 1), "Distance weakly ranks stores: the nearer a competitor, the more a store sells "
+                         "(Spearman rho = -0.20)."),
+    ((1, 4, 6, 5, 3, 2), "Distance barely ranks stores (Spearman rho = 0.03)."),
+])
+def test_competition_distance_words_follow_the_rank_correlation(ranks, words):
+    """|rho| < 0.1 barely, < 0.3 weakly, else clearly; the sign says which stores sell more."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=100.0 * r) for i, r in enumerate(ranks)]
+    store = _store(6, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 1000.0, 2000.0, 6000.0, 8000.0]})
+    r = q.competition_distance(_train(*parts), store)
+    assert r.answer.startswith(words + " The 2 stores with a competitor within 500 m")
+
+
+def test_type_assortment_calls_the_basket_small_only_when_it_is_the_smallest():
+    train = _train(_days(1, "2014-01-01", "2014-01-07", sales=100, customers=20),
+                   _days(2, "2014-01-01", "2014-01-07", sales=300, customers=30))
+    r = q.type_assortment(train, _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    assert r.answer == ("Type b stores (1 store) sell 1.50x the median type per day, with a basket of 10.00 per "
+                        "customer (mean of its stores' baskets).")
+    assert r.finding == "Type b stores sell 1.50x the median store type per day."
+
+
+@pytest.mark.parametrize(("customers", "words"), [([4, 1, 3, 5, 2], "Sales barely follow customers (median "),
+                                                  ([2, 1, 4, 5, 3], "Sales follow customers clearly (median "),
+                                                  ([5, 4, 3, 2, 1], "Sales move clearly against customers (")])
+def test_sales_vs_customers_finding_follows_the_correlation(customers, words):
+    train = _train(_days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=customers))
+    assert q.sales_vs_customers(train, _store(1)).finding.startswith(words)
+
+
+@pytest.mark.parametrize(("sales", "customers", "why"), [
+    (200, 8, "customers fall 20.0% and sales per customer rise 150.0%, so promos work through bigger baskets, even "
+             "though fewer people come."),
+    (200, 20, "customers rise 100.0% and sales per customer stay flat (+0.0%), so promos work by bringing people "
+              "in; the basket is unchanged."),
+    (200, 40, "so promos work by bringing people in, who each spend less."),
+    (300, 15, "so promos bring people in and raise the basket, more through the bigger basket."),
+    (70, 8, "so promo days lose customers and shrink the basket."),
+])
+def test_promo_effect_explanation_follows_customers_vs_basket(sales, customers, why):
+    """Promo Mon-Tue vs 100 sales and 10 customers on Wed-Fri: the 'why' follows the two changes' signs and sizes."""
+    days = _days(1, "2014-01-06", "2014-01-10", Promo=[1, 1, 0, 0, 0], sales=[sales, sales, 100, 100, 100],
+                 customers=[customers, customers, 10, 10, 10])
+    assert q.promo_effect(_train(days)).answer.endswith(why)
+
+
+def test_promo_mix_calls_promos_chain_wide_only_when_test_stores_share_them():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]),
+                   _days(2, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    same = pd.concat([_days(i, "2014-02-03", "2014-02-04", Promo=[1, 0]) for i in (1, 2)])
+    apart = pd.concat([_days(1, "2014-02-03", "2014-02-04", Promo=1), _days(2, "2014-02-03", "2014-02-04", Promo=0)])
+    assert "promos are chain-wide weeks" in q.promo_train_vs_test(train, same).answer
+    assert q.promo_train_vs_test(train, apart).answer.endswith(
+        "every test store lies between 0.0% and 100.0%: test stores do not share the same promo days, so the mix "
+        "differs by store as well as by how many promo weeks fall in the window.")
+
+
+@pytest.mark.parametrize(("promo2", "why"), [
+    ([0, 0], "Not answered: no store with sales in train.csv takes part in Promo2, so no participant can be compared "
+             "with the others."),
+    ([1, 1], "Not answered: every store with sales in train.csv takes part in Promo2, so there is no other store to "
+             "compare the participants with."),
+])
+def test_promo2_without_one_side_is_unanswered_not_n_a(promo2, why):
+    """Small data (two stores) with no Promo2 store, or only Promo2 stores: the reason instead of 'n/a'."""
+    train = _train(_days(1, "2014-01-01", "2014-03-31"), _days(2, "2014-01-01", "2014-03-31"))
+    store = _store(2, **{s.PROMO2: promo2, s.PROMO2_SINCE_WEEK: 1.0, s.PROMO2_SINCE_YEAR: 2013.0,
+                         s.PROMO_INTERVAL: "Jan,Apr,Jul,Oct"})
+    r = q.promo2_effect(train, store)
+    assert (r.answer, r.numbers["answered"], r.draw, r.finding) == (why, False, None, None)
+
+
+def test_promo2_starting_after_the_data_keeps_the_store_comparison_and_drops_the_round_months():
+    train = _train(_days(1, "2014-01-01", "2014-03-31", sales=120), _days(2, "2014-01-01", "2014-03-31"))
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1.0, np.nan], s.PROMO2_SINCE_YEAR: [2015.0, np.nan],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan]})
+    r = q.promo2_effect(train, store)
+    assert "n/a" not in r.answer and r.finding is None
+    assert r.answer.endswith("(+20.0%; different stores, so not an effect). No participant has sales both in and "
+                             "outside its round months after its Promo2 start, so the round-month effect cannot be "
+                             "measured.")
+
+
+def test_state_holidays_on_a_file_without_one_is_unanswered_not_n_a():
+    """A 7-week train.csv with StateHoliday 0 throughout: the reason, no 'n/a' figures, no claim about demand."""
+    r = q.state_holiday_window(_train(_days(1, "2014-05-05", "2014-06-22")))
+    assert r.answer == ("Not answered: train.csv has no state holiday (StateHoliday is 0 on every row), so there is "
+                        "no holiday to look before or after.")
+    assert (r.numbers["answered"], r.draw, r.finding) == (False, None, None)
+
+
+@pytest.mark.parametrize(("before", "opened", "claim"), [
+    (150, 0, "Stores are open on only 0.0% of state-holiday store-days. The day before a holiday sells +50.0% vs a "
+             "normal day of the same weekday (3 days before: +16.7%) and the day after sells +0.0% (3 days after: "
+             "+0.0%): demand moves around the closed day rather than disappearing."),
+    (80, 0, "(3 days after: +0.0%): the closed day's demand is not made up on the days around it."),
+    (150, 1, "Stores are open on 100.0% of state-holiday store-days. The day before a holiday sells +50.0%"),
+])
+def test_state_holiday_claim_follows_the_closed_share_and_the_days_around(before, opened, claim):
+    sales, hol, open_ = np.full(31, 100.0), ["0"] * 31, [1] * 31
+    sales[13], hol[14], open_[14] = before, "a", opened
+    r = q.state_holiday_window(_train(_days(1, "2014-03-01", "2014-03-31", sales=sales, StateHoliday=hol, Open=open_)))
+    assert claim in r.answer
+    assert opened == 0 or ("demand" not in r.answer and r.answer.endswith("(3 days after: +0.0%)."))
+
+
+def test_sundays_are_only_a_minority_when_they_are_one():
+    """Both stores trade 7 days, all days alike: no "only" before 100.0% of Sundays or 2 of 2 stores, no best day."""
+    train = _train(_days(1, "2014-01-06", "2014-01-19"), _days(2, "2014-01-06", "2014-01-19"))
+    week = q.weekly_pattern(train, _store(2))
+    assert week.answer.startswith("Monday to Saturday sell alike (each within 0.1% of the Mon-Sat mean). Stores open "
+                                  "on 100.0% of Sundays;")
+    assert week.finding is None  # no "Mon is the strongest day (+0.0%), Mon the weakest (+0.0%)"
+    assert q.trading_days(train).finding.startswith("2 stores trade on Sundays, and there Sunday sells +0.0%")
+    one_of_three = _days(3, "2014-01-06", "2014-01-19", Open=(np.arange(14) % 7 != 6).astype(int))
+    few = q.trading_days(_train(_days(1, "2014-01-06", "2014-01-19"), one_of_three, one_of_three.assign(Store=2)))
+    assert few.finding.startswith("Only 1 store trades on Sundays")

@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "QuestionResult", "Numbers", "unanswered", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
     "new_figure", "figure_png",
-    "pct", "num", "COLORS",
+    "pct", "num", "plural", "strength", "COLORS",
 ]
 
 import io
@@ -135,3 +135,21 @@ def num(x: float, digits: int = 0) -> str:
     if x is None or not np.isfinite(x):
         return "n/a"
     return f"{x:,.{digits}f}"
+
+
+def plural(n: float, word: str) -> str:
+    """A count with its noun, singular for exactly one: (1, 'store') -> '1 store', (1200, 'day') -> '1,200 days'.
+
+    Small inputs (one or two stores, a short file) are valid, and "1 stores" reads as a bug to a reader.
+    """
+    return f"{n:,.0f} {word}" if n == 1 else f"{n:,.0f} {word}s"
+
+
+def strength(r: float) -> str:
+    """How strongly a correlation ranks or links two things, from its size: barely, weakly or clearly.
+
+    |r| < 0.1 barely, < 0.3 weakly, else clearly: the adjective in a sentence must follow the number it
+    quotes, never be written for one data set and left standing when the number changes.
+    """
+    size = abs(r)
+    return "barely" if size < 0.1 else "weakly" if size < 0.3 else "clearly"

@@ -15,10 +15,11 @@ from storecast.eda._base import (
     COLORS,
     QuestionResult,
     new_figure,
-    num,
     on_trading_days,
     pct,
+    plural,
     ratio_to_baseline,
+    strength,
     trading_weekdays,
     unanswered,
 )
@@ -67,7 +68,11 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
               f"(total sales / total customers), from "
               f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
               f"{nums['spc_high_type']} stores.")
-    finding = (f"Sales follow customers closely (median within-store r = {nums['r_store_median']:.2f}); a customer "
+    r_med = nums["r_store_median"]  # the verb and adverb follow the correlation they quote
+    follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
+              f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
+              f"Sales move {strength(r_med)} against customers")
+    finding = (f"{follow} (median within-store r = {r_med:.2f}); a customer "
                f"spends {nums['sales_per_customer']:.2f} (all open days pooled), least at type {nums['spc_low_type']} "
                f"({nums['spc_low']:.2f}).")
 
@@ -129,7 +134,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
               f"{pct(nums['day_before_closure_sales'] - 1)}{_customers('day_before_closure_customers')}; the day "
               f"after sells {pct(nums['day_after_closure_sales'] - 1)}{_customers('day_after_closure_customers')}"
               + (f", and the first day after a closure of 3+ days {pct(long_sales - 1)} "
-                 f"({num(nums['after_3plus_day_closure_days'])} cases)." if np.isfinite(long_sales) else
+                 f"({plural(nums['after_3plus_day_closure_days'], 'case')})." if np.isfinite(long_sales) else
                  "; no closure of 3+ days is followed by an open day.")
               + ("" if np.isfinite(summary["customers"]).any() else
                  " Customers is not recorded (0), so customers are not compared."))
@@ -190,7 +195,9 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                       if "mon_sat_saturday_vs_weekday" in nums else "."))
     finding = None
     if "seven_sunday_vs_weekday" in nums:
-        finding = (f"Only {nums['open_7_days']:,} store{'s' if nums['open_7_days'] != 1 else ''} trade on Sundays, "
+        only = "Only " if nums["open_7_days"] < nums["stores"] / 2 else ""  # a minority, not most of the chain
+        finding = (f"{only}{plural(nums['open_7_days'], 'store')} trade{'s' if nums['open_7_days'] == 1 else ''} "
+                   f"on Sundays, "
                    f"and there Sunday sells "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean.")
 
@@ -198,7 +205,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
         fig, (ax,) = new_figure(height=3.2)
         for i, grp in enumerate(profile.columns):
             ax.plot(_WEEKDAYS, profile[grp].to_numpy(), marker="o", color=COLORS[i],
-                    label=f"{grp} ({int((group == grp).sum())} stores)")
+                    label=f"{grp} ({plural(int((group == grp).sum()), 'store')})")
         ax.axhline(1, color="black", lw=0.8)
         ax.set_ylabel("sales / store's Mon-Fri mean")
         ax.set_title("Weekday profile by trading pattern")

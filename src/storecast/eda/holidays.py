@@ -15,6 +15,7 @@ from storecast.clean.rows import sales_days
 from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, ratio_to_baseline, unanswered
 
 _HOLIDAY_NAMES = {"a": "public holiday", "b": "Easter", "c": "Christmas"}
+_STATE_QUESTION = "What happens to sales before, during and after state holidays?"
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -26,6 +27,9 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     holiday (``ratio_to_baseline``), so 1.0 means a normal day.
     """
     hol = train.loc[train[s.STATE_HOLIDAY] != "0", [s.STORE, s.DATE, s.STATE_HOLIDAY]]
+    if hol.empty:
+        return unanswered("state-holidays", _STATE_QUESTION, "train.csv has no state holiday (StateHoliday is 0 on "
+                          "every row), so there is no holiday to look before or after.")
     hol = hol.rename(columns={s.DATE: "holiday", s.STATE_HOLIDAY: "kind"}).sort_values("holiday")
     hol["kind"] = hol["kind"].astype(str)
     rows = sales_days(train)[[s.STORE, s.DAY_OF_WEEK, s.DATE, s.SALES]].sort_values(s.DATE)
@@ -49,13 +53,24 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     for kind in profile.columns:
         nums[f"day_before_{kind}"] = _mean(profile[kind].dropna(), -1, -1)
         nums[f"day_after_{kind}"] = _mean(profile[kind].dropna(), 1, 1)
-    answer = (f"Stores are open on only {pct(nums['open_share_on_holiday'], signed=False)} of state-holiday "
-              f"store-days. The day before a holiday sells {pct(nums['day_before'] - 1)} vs a normal day of the same "
-              f"weekday (3 days before: {pct(nums['days_before_3'] - 1)}) and the day after "
-              f"{pct(nums['day_after'] - 1)} (3 days after: {pct(nums['days_after_3'] - 1)}): demand moves around "
-              f"the closed day rather than disappearing.")
+    sides = [f"the day {side} {'a holiday ' if side == 'before' else ''}sells {pct(nums[f'day_{side}'] - 1)}"
+             + (" vs a normal day of the same weekday" if side == "before" else "")
+             + f" (3 days {side}: {pct(nums[f'days_{side}_3'] - 1)})"
+             for side in ("before", "after") if np.isfinite(nums[f"day_{side}"])]
+    if not sides:
+        return unanswered("state-holidays", _STATE_QUESTION, f"no open day with sales lies within {window} days of a "
+                          "state holiday and has normal days of its weekday to compare with.")
+    closed = nums["open_share_on_holiday"] < 0.5
+    # "demand moves" only where stores mostly close and a neighbouring day sells above normal (as printed)
+    moved = [round(nums[f"day_{side}"] - 1, 3) > 0 for side in ("before", "after") if np.isfinite(nums[f"day_{side}"])]
+    why = ("" if not closed else ": demand moves around the closed day rather than disappearing" if any(moved) else
+           ": the closed day's demand is not made up on the days around it")
+    around = " and ".join(sides)
+    answer = (f"Stores are open on {'only ' if closed else ''}{pct(nums['open_share_on_holiday'], signed=False)} of "
+              f"state-holiday store-days. {around[0].upper()}{around[1:]}{why}.")
     finding = (f"The day before a state holiday sells {pct(nums['day_before'] - 1)} and the day after "
-               f"{pct(nums['day_after'] - 1)} compared with a normal day of the same weekday.")
+               f"{pct(nums['day_after'] - 1)} compared with a normal day of the same weekday."
+               if len(sides) == 2 else None)
 
     def draw():
         fig, (ax,) = new_figure(height=3.4)
@@ -72,7 +87,7 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
         return fig
 
     table = profile.assign(all=overall).reset_index()
-    return QuestionResult("state-holidays", "What happens to sales before, during and after state holidays?",
+    return QuestionResult("state-holidays", _STATE_QUESTION,
                           answer, nums, {"state_holiday_window": table}, draw, finding)
 
 

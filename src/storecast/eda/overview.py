@@ -11,7 +11,7 @@ from storecast import schema as s
 from storecast.clean.outliers import OutlierHandler
 from storecast.clean.report import CleaningReport
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural
 
 _DAY = pd.Timedelta(days=1)
 _RULE_LABELS = {"iqr": "IQR (k=1.5)", "zscore": "z-score (k=3)", "mad": "MAD (k=3.5)"}
@@ -53,6 +53,7 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
     first, last = train[s.DATE].min(), train[s.DATE].max()
     n_stores = int(train[s.STORE].nunique())
     days = int((last - first) / _DAY) + 1
+    gap_stores = int(gaps[s.STORE].nunique())
     opened = sales_days(train)
     nums = {
         "train_rows": len(train), "stores": n_stores, "stores_in_store_csv": len(store),
@@ -70,21 +71,23 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
                  "test_first_date": f"{test[s.DATE].min():%Y-%m-%d}",
                  "test_last_date": f"{test[s.DATE].max():%Y-%m-%d}"}
     gap_text = "; ".join(
-        f"{r.stores:,} store{'s' if r.stores > 1 else ''} ({r.example_stores}{', ...' if r.stores > 5 else ''}) "
+        f"{plural(r.stores, 'store')} ({r.example_stores}{', ...' if r.stores > 5 else ''}) "
         + (f"miss {r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({r.days} days)" if r.days > 1 else
            f"miss{'es' if r.stores == 1 else ''} {r.start:%Y-%m-%d}")
         for r in groups.head(3).itertuples())
-    answer = (f"train.csv has {num(len(train))} rows for {n_stores:,} stores from {nums['first_date']} to "
-              f"{nums['last_date']} ({days:,} days); {nums['stores_complete']:,} stores have every day. "
+    answer = (f"train.csv has {num(len(train))} rows for {plural(n_stores, 'store')} from {nums['first_date']} to "
+              f"{nums['last_date']} ({plural(days, 'day')}); {plural(n_stores - gap_stores, 'store')} "
+              f"{'has' if n_stores - gap_stores == 1 else 'have'} every day. "
               + (f"Gaps: {gap_text}." if len(gaps) else "No store has a gap."))
     if test is not None:
-        answer += (f" test.csv asks for {num(len(test))} rows of {nums['test_stores']:,} stores from "
+        answer += (f" test.csv asks for {num(len(test))} rows of {plural(test[s.STORE].nunique(), 'store')} from "
                    f"{nums['test_first_date']} to {nums['test_last_date']}.")
     finding = None
     if len(groups):
         top = groups.iloc[0]
-        finding = (f"{top.stores:,} stores have no data from {top.start:%Y-%m-%d} to {top.end:%Y-%m-%d} "
-                   f"({top.days} days); models and averages must not read that gap as zero sales.")
+        finding = (f"{plural(top.stores, 'store')} {'has' if top.stores == 1 else 'have'} no data from "
+                   f"{top.start:%Y-%m-%d} to {top.end:%Y-%m-%d} ({plural(top.days, 'day')}); models and averages "
+                   f"must not read that gap as zero sales.")
     per_day = train.groupby(s.DATE).size()
 
     def draw():
@@ -153,11 +156,12 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
     shown = table[table["missing"] > 0].reset_index(drop=True)
     answer = (f"{num(nums['missing_total'])} values are missing: {num(nums['missing_train'])} in train.csv, "
               f"{num(nums['missing_store'])} in store.csv and {nums['missing_test_open']} Open values in test.csv. "
-              f"Promo2Since*/PromoInterval are empty for {nums['promo2_missing']:,} stores, "
+              f"Promo2Since*/PromoInterval are empty for {plural(nums['promo2_missing'], 'store')}, "
               f"{pct(nums['promo2_missing_share_without_promo2'], signed=False, digits=0)} of them stores without "
               f"Promo2 (not applicable, not unknown); CompetitionOpenSince* is empty for "
-              f"{nums['competition_since_missing']:,} stores, {nums['competition_since_missing_with_distance']:,} of "
-              f"which do have a competitor distance (the competitor predates the records)"
+              f"{plural(nums['competition_since_missing'], 'store')}, "
+              f"{nums['competition_since_missing_with_distance']:,} of which do have a competitor distance "
+              f"(the competitor predates the records)"
               + (", and the cleaning pipeline fills each gap by that meaning (table)." if treat else "."))
 
     def draw():

@@ -12,9 +12,10 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, unanswered
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_CHAIN_WIDE_SPREAD = 0.05  # test stores' promo shares within 5 points of each other: the same promo weeks
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
 
@@ -41,13 +42,18 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
         "weekend_promo_share_train": float(tr.loc[tr[s.DAY_OF_WEEK] >= 6, s.PROMO].mean() if
                                            (tr[s.DAY_OF_WEEK] >= 6).any() else 0.0),
     }
+    # "chain-wide" only where every test store has (nearly) the same promo share
+    spread = nums["test_store_share_max"] - nums["test_store_share_min"]
     answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
               f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
               f"{pct(nums['train_store_share_median'], signed=False)} vs "
               f"{pct(nums['test_store_share_median'], signed=False)} and every test store lies between "
               f"{pct(nums['test_store_share_min'], signed=False)} and "
               f"{pct(nums['test_store_share_max'], signed=False)}: "
-              f"promos are chain-wide weeks, so the mix differs only by how many promo weeks fall in the window.")
+              + ("promos are chain-wide weeks, so the mix differs only by how many promo weeks fall in the window."
+                 if spread <= _CHAIN_WIDE_SPREAD else
+                 "test stores do not share the same promo days, so the mix differs by store as well as by "
+                 "how many promo weeks fall in the window."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
@@ -74,6 +80,34 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
                           {"promo_share_per_store": table, "promo_share_by_weekday": by_dow.reset_index()}, draw)
 
 
+def _moves(x: float) -> str:
+    """A change with its verb: 0.12 -> 'rise 12.0%', -0.2 -> 'fall 20.0%' (never 'rise -20.0%')."""
+    return "stay flat (+0.0%)" if round(x, 3) == 0 else f"{'rise' if x > 0 else 'fall'} {pct(abs(x), signed=False)}"
+
+
+def _promo_mechanism(customers: float, basket: float) -> str:
+    """Why a promo day sells what it does, from the signs and sizes of the customer and basket changes.
+
+    Signs are read at the precision the answer prints them (0.1%), so the words never contradict the figures.
+    """
+    c, b = np.sign(round(customers, 3)), np.sign(round(basket, 3))
+    if c > 0 and b > 0:
+        lead = "the extra customers" if customers >= basket else "the bigger basket"
+        return f"promos bring people in and raise the basket, more through {lead}"
+    if c > 0:
+        return ("promos work by bringing people in; the basket is unchanged" if b == 0 else
+                "promos work by bringing people in, who each spend less")
+    if b > 0:
+        return ("promos work through bigger baskets; customer numbers are unchanged" if c == 0 else
+                "promos work through bigger baskets, even though fewer people come")
+    if c < 0 and b < 0:
+        return "promo days lose customers and shrink the basket"
+    if c < 0:
+        return "promo days lose customers; the basket is unchanged"
+    return ("promo days shrink the basket; customer numbers are unchanged" if b < 0 else
+            "promos change neither customer numbers nor the basket")
+
+
 def promo_effect(train: pd.DataFrame) -> QuestionResult:
     """Effect of Promo on sales, customers and sales per customer, on open Monday-Friday days."""
     rows = _mon_fri_open(train)
@@ -93,9 +127,9 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
     split = bool((g[s.CUSTOMERS] > 0).all())
     answer = (f"On open Monday-Friday days a promo day sells {num(nums['sales_promo'])} vs "
               f"{num(nums['sales_no_promo'])} ({pct(nums['uplift_sales'])}); "
-              + (f"customers rise {pct(nums['uplift_customers'])} and sales per customer "
-                 f"{pct(nums['uplift_sales_per_customer'])}, so promos work by bringing people in and by bigger "
-                 f"baskets." if split else
+              + (f"customers {_moves(nums['uplift_customers'])} and sales per customer "
+                 f"{_moves(nums['uplift_sales_per_customer'])}, so "
+                 f"{_promo_mechanism(nums['uplift_customers'], nums['uplift_sales_per_customer'])}." if split else
                  "Customers is 0 on all promo or all non-promo days (not recorded), so whether promos bring people in "
                  "or raise the basket cannot be told."))
     finding = (f"A promo day sells {pct(nums['uplift_sales'])} vs a non-promo weekday"
@@ -143,11 +177,13 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
     nums["median_uplift_by_type"] = {str(k): float(v) for k, v in by_type.items()}
     answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day (10% of stores below "
               f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
-              f"day, stores {', '.join(map(str, nums['top_stores'][:5]))} lead (top {len(best)}: "
+              f"day, {'store' if len(best) == 1 else 'stores'} {', '.join(map(str, nums['top_stores'][:5]))} "
+              f"{'leads' if len(best) == 1 else 'lead'} (top {len(best)}: "
               f"{num(nums['top_extra_sales_mean'])} extra per promo day on average vs "
               f"{num(nums['median_extra_sales'])} "
               f"for the median store) and should get promos first.")
-    finding = (f"Promo gains differ by store: the top {len(best)} stores add {num(nums['top_extra_sales_mean'])} "
+    finding = (f"Promo gains differ by store: the top {plural(len(best), 'store')} "
+               f"add{'s' if len(best) == 1 else ''} {num(nums['top_extra_sales_mean'])} "
                f"per promo day vs {num(nums['median_extra_sales'])} for the median store "
                f"(led by store {nums['top_stores'][0]}).")
 
@@ -197,6 +233,13 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean().join(st[[s.PROMO2]])
     per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
     med = per.groupby(s.PROMO2)[[s.SALES, s.CUSTOMERS, "spc"]].median().reindex([0, 1])
+    # both comparisons (stores, and round months net of the calendar) need stores on each side
+    for side, why in ((1, "no store with sales in train.csv takes part in Promo2, so no participant can be "
+                          "compared with the others."),
+                      (0, "every store with sales in train.csv takes part in Promo2, so there is no other store to "
+                          "compare the participants with.")):
+        if np.isnan(med.loc[side, s.SALES]):
+            return unanswered("promo2", "Does Promo2, the continuing promotion, lift sales?", why)
     start = promo2_start(store)
     in_p2 = rows[s.STORE].map(st[s.PROMO2]).to_numpy() == 1
     started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
@@ -224,12 +267,16 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
               f"participating store sells {num(nums['median_sales_promo2'])} a day vs "
               f"{num(nums['median_sales_no_promo2'])} for the others "
               f"({pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)}; different stores, so not "
-              f"an effect). In the months a Promo2 round starts, participants sell "
-              f"{pct(weighted)} relative to their other months, net of the same months at non-Promo2 stores.")
+              f"an effect). "
+              + (f"In the months a Promo2 round starts, participants sell {pct(weighted)} relative to their other "
+                 f"months, net of the same months at non-Promo2 stores." if np.isfinite(weighted) else
+                 "No participant has sales both in and outside its round months after its Promo2 start, so the "
+                 "round-month effect cannot be measured."))
     finding = (f"Promo2 shows no lift: its round months change sales by {pct(weighted)} net of the calendar, and "
                f"participants sell {pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)} vs "
                f"non-participants.") if abs(weighted) < 0.02 else (
-               f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar.")
+               f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar."
+               if np.isfinite(weighted) else None)
 
     def draw():
         fig, (a1, a2) = new_figure(2)

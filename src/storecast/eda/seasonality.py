@@ -40,16 +40,21 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "sunday_open_share": float((sundays[s.OPEN] == 1).mean()) if len(sundays) else float("nan"),
             "sunday_index": float(index.get(7, np.nan))}
     # no store trades on Sundays (e.g. a small chain without 7-day stores): there is no Sunday figure to quote
-    sunday = (f"Stores open on only {pct(nums['sunday_open_share'], signed=False)} of Sundays; stores that trade on "
+    only = "only " if nums["sunday_open_share"] < 0.5 else ""  # "only" for a minority, not for most Sundays
+    sunday = (f"Stores open on {only}{pct(nums['sunday_open_share'], signed=False)} of Sundays; stores that trade on "
               f"Sundays sell {pct(nums['sunday_index'] - 1)} on a Sunday vs their own Mon-Sat mean."
               if np.isfinite(nums["sunday_index"]) else
               f"No store regularly trades on Sundays (open on {pct(nums['sunday_open_share'], signed=False)} of "
               f"Sunday store-days), so there is no Sunday to set against the Mon-Sat mean." if len(sundays) else
               "The data has no Sunday.")
-    answer = (f"Among Monday-Saturday, {nums['best_weekday']} sells most ({pct(nums['best_index'] - 1)} vs the Mon-Sat "
-              f"mean) and {nums['worst_weekday']} least ({pct(nums['worst_index'] - 1)}). " + sunday)
-    finding = (f"{nums['best_weekday']} is the strongest day ({pct(nums['best_index'] - 1)} vs the Mon-Sat mean), "
-               f"{nums['worst_weekday']} the weakest ({pct(nums['worst_index'] - 1)}).")
+    # a flat week (best and worst equal as printed) has no strongest day to name
+    flat = round(nums["best_index"] - nums["worst_index"], 3) == 0
+    answer = ("Monday to Saturday sell alike (each within 0.1% of the Mon-Sat mean). " if flat else
+              f"Among Monday-Saturday, {nums['best_weekday']} sells most ({pct(nums['best_index'] - 1)} vs the Mon-Sat "
+              f"mean) and {nums['worst_weekday']} least ({pct(nums['worst_index'] - 1)}). ") + sunday
+    finding = None if flat else (
+        f"{nums['best_weekday']} is the strongest day ({pct(nums['best_index'] - 1)} vs the Mon-Sat mean), "
+        f"{nums['worst_weekday']} the weakest ({pct(nums['worst_index'] - 1)}).")
 
     def draw():
         fig, (a1, a2) = new_figure(2)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, unanswered
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, strength, unanswered
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -23,6 +23,15 @@ def _store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean()
     per["spc"] = per[s.SALES] / per[s.CUSTOMERS].where(per[s.CUSTOMERS] > 0)  # Customers 0: not recorded, no basket
     return per.join(store.set_index(s.STORE), how="inner")
+
+
+def _rank_text(rho: float) -> str:
+    """The distance-sales rank correlation in words: its size says how much, its sign which way."""
+    how = strength(rho)
+    if how == "barely":
+        return f"Distance barely ranks stores (Spearman rho = {rho:.2f})."
+    way = "the farther from a competitor, the more" if rho > 0 else "the nearer a competitor, the more"
+    return f"Distance {how} ranks stores: {way} a store sells (Spearman rho = {rho:.2f})."
 
 
 def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
@@ -45,16 +54,19 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "spc_by_type": {k: float(v) for k, v in by_type["spc"].items()}}
     if {"a", "c"} <= set(by_assort.index):
         nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
-    answer = (f"Type {nums['top_type']} stores ({nums['stores_by_type'][nums['top_type']]:,} stores) sell "
+    smallest = nums["top_type_spc"] <= min(nums["spc_by_type"].values())  # False when the basket is unknown
+    answer = (f"Type {nums['top_type']} stores ({plural(nums['stores_by_type'][nums['top_type']], 'store')}) sell "
               f"{nums['top_type_vs_median']:.2f}x the median type per day"
-              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets): "
-                 f"many customers, small purchases." if np.isfinite(nums["top_type_spc"]) else
+              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets), "
+                 f"the smallest of any type: many customers, small purchases." if smallest else
+                 f", with a basket of {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets)."
+                 if np.isfinite(nums["top_type_spc"]) else
                  "; Customers is not recorded (0) for them, so their basket is unknown.")
               + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
                  if "assortment_c_vs_a" in nums else ""))
     finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
                f"but with the smallest basket ({nums['top_type_spc']:.2f} per customer, mean of its stores)."
-               if nums["top_type_spc"] <= min(nums["spc_by_type"].values()) else
+               if smallest else
                f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
 
     def draw():
@@ -65,7 +77,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
             if np.isfinite(v):
                 n = int(((per[s.STORE_TYPE] == grid.index[i]) & (per[s.ASSORTMENT] == grid.columns[j])).sum())
-                a1.text(j, i, f"{v:,.0f}\n({n} stores)", ha="center", va="center", fontsize=8,
+                a1.text(j, i, f"{v:,.0f}\n({plural(n, 'store')})", ha="center", va="center", fontsize=8,
                         color="white" if v > np.nanmean(grid.to_numpy(dtype=float)) else "black")
         a1.set_title("Mean daily sales: type x assortment")
         a1.grid(False)
@@ -114,9 +126,9 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
         return unanswered("competition-distance", "Do stores near a competitor sell less?",
                           f"a rank correlation needs 3 stores with a CompetitionDistance (the data has {len(per):,}), "
                           "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
-    rho_text = f"Distance barely ranks stores (Spearman rho = {rho:.2f})." if has_rho else ""
+    rho_text = _rank_text(rho) if has_rho else ""
     if has_gap:
-        answer = (f"{rho_text} The {len(close):,} stores with a competitor "
+        answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "
                   f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a "
                   f"day with {num(nums['median_customers_within_500m'])} customers vs "
                   f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
@@ -188,16 +200,17 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
             "share_stores_down": float((adj < 0).mean()) if len(adj) else float("nan"),
             "share_stores_down_5pct": float((adj < -0.05).mean()) if len(adj) else float("nan")}
     if len(pairs):
-        answer = (f"For {len(pairs):,} stores whose competitor opened inside the data, mean daily sales in the "
-                  f"{weeks} weeks after the opening month vs the {weeks} weeks before changed by a median "
+        answer = (f"For {plural(len(pairs), 'store')} whose competitor opened inside the data, mean daily sales in "
+                  f"the {plural(weeks, 'week')} after the opening month vs the {plural(weeks, 'week')} before "
+                  f"changed by a median "
                   f"{pct(nums['median_adjusted_change'])} net of the chain's trend; "
                   f"{pct(nums['share_stores_down'], signed=False, digits=0)} of these stores lost sales and "
                   f"{pct(nums['share_stores_down_5pct'], signed=False, digits=0)} lost more than 5%.")
         finding = (f"A competitor opening changes the median affected store's daily sales by "
-                   f"{pct(nums['median_adjusted_change'])} ({len(pairs):,} stores, {weeks} weeks before vs after, "
-                   f"net of the chain).")
+                   f"{pct(nums['median_adjusted_change'])} ({plural(len(pairs), 'store')}, "
+                   f"{plural(weeks, 'week')} before vs after, net of the chain).")
     else:
-        answer, finding = f"No store has a competitor opening with {weeks} weeks of data on both sides.", None
+        answer, finding = f"No store has a competitor opening with {plural(weeks, 'week')} of data on both sides.", None
 
     def draw():
         fig, (a1, a2) = new_figure(2)
