@@ -576,3 +576,15 @@ def test_sundays_are_only_a_minority_when_they_are_one():
     one_of_three = _days(3, "2014-01-06", "2014-01-19", Open=(np.arange(14) % 7 != 6).astype(int))
     few = q.trading_days(_train(_days(1, "2014-01-06", "2014-01-19"), one_of_three, one_of_three.assign(Store=2)))
     assert few.finding.startswith("Only 1 store trades on Sundays")
+
+
+@pytest.mark.parametrize("flag", [0, 1])
+def test_school_holidays_without_one_side_are_unanswered_not_n_a(flag):
+    """A file without a school-holiday day (a short spring file, say) says so instead of "they sell n/a"."""
+    train = _train(_days(1, "2014-01-01", "2014-01-28", sales=[100] * 28, SchoolHoliday=[flag] * 28))
+    result = q.school_holiday_effect(train)
+    if flag:
+        assert "there are no other days to compare" in result.answer
+        return
+    assert result.numbers == {"answered": False, "reason": "no open day with sales falls in a school holiday"}
+    assert result.answer.startswith("Not answered:") and "n/a" not in result.answer

@@ -95,6 +95,11 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
     """Sales on school-holiday days vs other days of the same month, relative to the store's weekday level."""
     rows = sales_days(train)
     rows = rows[rows[s.STATE_HOLIDAY] == "0"]
+    school = rows[s.SCHOOL_HOLIDAY] == 1
+    if not school.any() or school.all():  # one side missing: nothing to compare, and no "n/a" sentence
+        return unanswered("school-holidays", "Do school holidays change sales?",
+                          "no open day with sales falls in a school holiday" if not school.any() else
+                          "every open day with sales falls in a school holiday: there are no other days to compare")
     ratio = ratio_to_baseline(rows, rows[s.SCHOOL_HOLIDAY] == 0)
     frame = pd.DataFrame({"month": rows[s.DATE].dt.month, "school": rows[s.SCHOOL_HOLIDAY], "ratio": ratio})
     by_month = frame.groupby(["month", "school"])["ratio"].mean().unstack("school").reindex(columns=[0, 1])
