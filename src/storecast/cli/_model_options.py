@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from storecast.cli._app import console
+from storecast.cli._app import console, date_option
 
 _KIND = typer.Option("lgbm", "--model", help="Model kind: lgbm (accurate default) or rf.")
 _DATA = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/).")
@@ -21,17 +21,8 @@ _SEEDS = typer.Option(
 
 
 def _date(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    from storecast.schema import MAX_DATE, MIN_DATE
-
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d")
-    except ValueError as exc:
-        raise typer.BadParameter(f"`--until` must look like YYYY-MM-DD; got {value!r}.") from exc
-    if not MIN_DATE <= day.date() <= MAX_DATE:  # the one date range of the data contract and the API
-        raise typer.BadParameter(f"`--until` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
-    return day
+    """``--until`` as a datetime, checked (YYYY-MM-DD, inside the data contract's range) before any work."""
+    return None if value is None else datetime.combine(date_option(value, "--until"), datetime.min.time())
 
 
 def _kind(value: str) -> str:

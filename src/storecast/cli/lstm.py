@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, console, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, console, date_option, models_dir_option
 
 __all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
@@ -17,15 +16,8 @@ app.add_typer(lstm_app, name="lstm")
 
 def _date(value: str | None) -> str | None:
     """Check ``--until`` before the data is loaded (seconds on the real files), as the tree commands do."""
-    from storecast.schema import MAX_DATE, MIN_DATE
-
     if value is not None:
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d").date()
-        except ValueError as exc:
-            raise typer.BadParameter(f"`--until` must look like YYYY-MM-DD; got {value!r}.") from exc
-        if not MIN_DATE <= day <= MAX_DATE:  # year 1 made the history check's message itself fail (strftime)
-            raise typer.BadParameter(f"`--until` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
+        date_option(value, "--until")
     return value
 
 
