@@ -213,6 +213,12 @@ def _parser_problem(path: Path, exc: Exception) -> ContractProblem:
     return problem(path, f"not readable as comma-separated text ({text}): {_EXPORT_HINT}")
 
 
+# How a contract file is read, whole or in chunks: every cell as text, an empty cell missing, a blank line kept
+# (to be reported), one byte order mark dropped.
+_AS_TEXT: dict = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig",
+                  "skip_blank_lines": False, "engine": "c", "index_col": False}
+
+
 def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[pd.DataFrame, list[ContractProblem]]:
     """Read a contract file as text columns (nothing parsed yet), after the file-level checks.
 
@@ -224,14 +230,9 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-            skip_blank_lines=False, engine="c", index_col=False,
-        )
-    except pd.errors.ParserError as exc:
-        raise DataContractError(_parser_problem(path, exc)) from exc
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc, header) from exc
+        df = pd.read_csv(path, **_AS_TEXT)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, exc, header) from exc
     df.columns = [c.strip() for c in df.columns]
     blank = df.isna().all(axis=1).to_numpy()
     # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
@@ -283,8 +284,7 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     _check_first_line(path, len(header))
     first_blank: int | None = None  # the first blank line's row while only blank lines followed it
     try:  # pandas reads (and may fail on) the first block of the file already here
-        chunks = pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, na_values=[""],
-                             encoding="utf-8-sig", skip_blank_lines=False, engine="c", index_col=False)
+        chunks = pd.read_csv(path, chunksize=chunk_rows, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from None
     while True:
