@@ -13,6 +13,7 @@ from __future__ import annotations
 __all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "compile_target",
            "header_of", "keep_header", "record_of", "write_cache"]
 
+import functools
 import glob
 import hashlib
 import logging
@@ -32,8 +33,12 @@ log = logging.getLogger("storecast.compiled")
 COMPILE_FLAGS: dict[str, Any] = {"finline": False, "fblocksize": 150}
 
 
+@functools.cache
 def compile_target() -> str:
-    """What compiled code depends on besides the model: library versions, compile flags and the CPU it targets."""
+    """What compiled code depends on besides the model: library versions, compile flags and the CPU it targets.
+
+    Asked once a process (about 0.7 ms: package metadata and LLVM's CPU query), not at every cache path.
+    """
     import llvmlite.binding as llvm
 
     llvm.initialize_native_target()
@@ -104,7 +109,7 @@ def cached_header(obj: Path) -> str | None:
     """The object's one-tree model text when the record's second line vouches for it, else None (quietly).
 
     A cache written before the header existed has a one-line record: it loads the usual way, after the
-    booster, and gets its header then (``_keep_header``).
+    booster, and gets its header then (``keep_header``).
     """
     header = header_of(obj)
     try:
