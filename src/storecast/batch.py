@@ -15,55 +15,25 @@ __all__ = ["BatchResult", "check_known_stores", "count_rows", "in_background", "
 
 import csv
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
+from storecast.background import in_background
 from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
 
-_T = TypeVar("_T")
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
 _PARQUET = (".parquet", ".pq")
 _ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X, got Y: fix"
-
-
-def in_background(fn: Callable[..., _T], *args: Any) -> Callable[[], _T]:
-    """Start ``fn(*args)`` in a thread; the returned callable waits for it and returns its value or raises its error.
-
-    What for: ``storecast predict`` loads the model (about 1 s of imports and the skops file) while the rows
-    are read and checked. Both are partly outside the GIL (pandas' CSV parser, zip inflation, LightGBM
-    parsing its trees), so on 2 cores they overlap. The error raised is the thread's own exception object,
-    so the command prints the very message, exit status and all, that a load in the calling thread gives.
-    A daemon thread: when the caller fails first (a bad row), the process exits without waiting for it.
-    """
-    done: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            done["value"] = fn(*args)
-        except BaseException as exc:  # handed to the caller, who raises it as its own
-            done["error"] = exc
-
-    thread = threading.Thread(target=run, name=f"storecast-{getattr(fn, '__name__', 'background')}", daemon=True)
-    thread.start()
-
-    def result() -> _T:
-        thread.join()
-        if "error" in done:
-            raise done["error"]
-        return done["value"]
-
-    return result
 
 
 def _is_parquet(path: Path) -> bool:

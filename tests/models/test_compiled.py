@@ -198,6 +198,20 @@ def test_a_cache_without_a_header_loads_after_the_booster_and_gains_one(model_pa
     assert "preloaded" in caplog.text
 
 
+def test_nothing_is_preloaded_until_the_model_file_matched_its_card(model_path):
+    """The loader hashes the model file while skops is imported; the cache waits for that check (``after``) and
+    loads nothing when it fails, so no compiled code is read for a file that will be refused."""
+    load_bundle(model_path)  # compiles and caches
+    sha = load_bundle(model_path).card["sha256"]
+
+    def refused() -> None:
+        raise RuntimeError("sha256 mismatch")
+
+    assert cm.preload(model_path, sha, after=refused)() == {}
+    checked = []
+    assert set(cm.preload(model_path, sha, after=lambda: checked.append(True))()) == {None} and checked == [True]
+
+
 def test_a_tampered_header_is_never_preloaded(model_path, rows, monkeypatch, caplog):
     """A header that does not hash to its record line is ignored: the object loads the usual way, correct."""
     compiled = load_bundle(model_path)

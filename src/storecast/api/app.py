@@ -30,6 +30,7 @@ from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
 from storecast.data.request_rows import RequestRows
 from storecast.errors import StorecastError
+from storecast.long_lived import freeze_long_lived, thaw
 
 log = logging.getLogger("storecast.api")
 
@@ -61,12 +62,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     _startup_log().info("%s", auth_mode(settings))
     app.state.served = served
     app.state.batcher = MicroBatcher(_predict_columns(served), max_rows=max(settings.max_batch_rows, 1))
+    freeze_long_lived()  # the model serves until shutdown: no full collection walks it between requests
     try:
         yield
     finally:
         log.info("shutting down: %s", app.state.batcher.stats())
         app.state.served = None
         app.state.batcher = None
+        thaw()
 
 
 def create_app(settings: Settings | None = None, *, served: ServedModel | None = None) -> FastAPI:

@@ -6,7 +6,7 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "SERVABLE_KINDS"]
+__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "card_of_kind", "SERVABLE_KINDS"]
 
 import logging
 from collections.abc import Iterable, Iterator
@@ -43,13 +43,22 @@ def verified_card(path: Path, suffix_holds: str) -> dict:
 
     Why one home: each loader (trees, LSTM) starts with these checks before it deserialises anything.
     """
+    card = card_of_kind(path, suffix_holds)
+    check_sha256(path, card)
+    return card
+
+
+def card_of_kind(path: Path, suffix_holds: str) -> dict:
+    """``verified_card`` without the sha256: for a loader that hashes the file while it imports its reader.
+
+    The caller must call ``publish.check_sha256(path, card)`` before it reads anything else of the file.
+    """
     if not path.is_file():
         raise model_file_missing(path)
     card = read_card(path)
     if card["kind"] not in _SUFFIX_KINDS.get(path.suffix, ()):
         raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a {path.suffix} "
                             f"file holds {suffix_holds}; restore the card or retrain.")
-    check_sha256(path, card)
     return card
 
 

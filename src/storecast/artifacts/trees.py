@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import verified_card
+from storecast.artifacts.files import card_of_kind
+from storecast.background import in_background
 from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
-from storecast.publish import package_versions, publish_model
+from storecast.publish import check_sha256, package_versions, publish_model
 
 if TYPE_CHECKING:
     from storecast.features.facts import StoreFacts
@@ -215,13 +216,17 @@ def _skops_io() -> Any:
 
 def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked."""
-    card = verified_card(path, "an lgbm or rf model")
+    card = card_of_kind(path, "an lgbm or rf model")
     from storecast.models.compiled import compile_model, preload
 
-    # The compiled cache (bound to the verified sha256) loads into LLVM in a thread while skops is imported and
-    # the file read; it is installed only after every check below and a probe against the loaded boosters.
-    early = preload(path, str(card["sha256"]))
+    # The file's sha256 (hashlib works outside the GIL) is computed in a thread while skops is imported, and
+    # checked before anything of the file is read. The compiled cache (bound to that sha256) loads into LLVM in
+    # another thread once the hash matched, while skops reads the file; it is installed only after every check
+    # below and a probe against the loaded boosters.
+    hashed = in_background(check_sha256, path, card)
+    early = preload(path, str(card["sha256"]), after=hashed)
     sio = _skops_io()
+    hashed()
     from skops.io.exceptions import UntrustedTypesFoundException
 
     # one pass over the archive: skops audits the whole tree against its defaults plus TRUSTED_TYPES before it

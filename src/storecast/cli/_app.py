@@ -121,6 +121,9 @@ MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, els
 
 def main() -> None:
     """Console-script entry point: domain errors exit 2 with a message and no traceback."""
+    from storecast.long_lived import skip_final_collection
+
+    skip_final_collection()  # the process ends after the command: its closing collections only cost time
     try:
         app()
     except StorecastError as exc:

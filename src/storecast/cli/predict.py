@@ -77,6 +77,7 @@ def predict(
     from storecast.artifacts import load_bundle
     from storecast.batch import check_known_stores, count_rows, in_background, iter_rows, predict_chunks
     from storecast.data.contract import data_file, load_train
+    from storecast.long_lived import freeze_until_exit
 
     rows_path = input or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
@@ -88,6 +89,7 @@ def predict(
         first = next(chunks)
         say(f"load {model.name}")
         bundle = loaded()
+        freeze_until_exit()  # the model and its imports live until exit: later collections skip them
         history = None
         if getattr(bundle, "needs_history", False):
             history = load_train(data_file(data, s.TRAIN_FILE))

@@ -208,7 +208,8 @@ def _forest(model_text: str, obj: bytes | None) -> tuple[Any, bytes]:
         return forest, obj if obj is not None else cache.read_bytes()
 
 
-def preload(model_path: Path, model_sha256: str) -> Callable[[], dict[int | None, tuple[Any, Path]]] | None:
+def preload(model_path: Path, model_sha256: str, *, after: Callable[[], object] | None = None,
+            ) -> Callable[[], dict[int | None, tuple[Any, Path]]] | None:
     """Start loading this model's checked cached objects in a thread; the callable waits and returns them by member.
 
     Why: loading a cached object into LLVM (about 0.15 s a booster of the default model) needs the object and
@@ -216,7 +217,8 @@ def preload(model_path: Path, model_sha256: str) -> Callable[[], dict[int | None
     load that must come first (``artifacts.trees.load_tree_bundle``). ``compile_model(preloaded=...)`` still
     checks each forest against its own booster on probe rows before installing it. None when there is
     nothing to preload (compiling off, no cache beside the model); a member whose object or header does not
-    check out is left out, and loads the usual way.
+    check out is left out, and loads the usual way. ``after``: called first in the thread (the model file's
+    sha256 check); when it raises, nothing is loaded.
     """
     if compile_mode() == "off" or not any_cache(model_path, model_sha256):
         return None
@@ -224,6 +226,8 @@ def preload(model_path: Path, model_sha256: str) -> Callable[[], dict[int | None
 
     def run() -> None:
         try:
+            if after is not None:
+                after()
             for member in (None, *range(_MAX_MEMBERS)):
                 obj_path = cache_path(model_path, model_sha256, member)
                 if not obj_path.is_file():
