@@ -7,7 +7,9 @@ import subprocess
 import sys
 import weakref
 
-from storecast.long_lived import freeze_long_lived, thaw
+import pytest
+
+from storecast.long_lived import freeze_long_lived, no_collections, thaw
 
 
 class _Node:
@@ -48,3 +50,19 @@ def test_a_console_process_freezes_after_the_load_and_after_every_other_exit_hoo
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["frozen in a process that goes on: False", "frozen before exit: False",
                                 "frozen in a console process: True", "frozen at exit: True"]
+
+
+def test_no_collections_inside_the_block_and_the_previous_state_after_it():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with no_collections():
+            assert not gc.isenabled()
+            raise RuntimeError("a failing load")
+    assert gc.isenabled()  # back on, even after an error
+    gc.disable()
+    try:
+        with no_collections():
+            pass
+        assert not gc.isenabled()  # a caller that turned collections off keeps them off
+    finally:
+        gc.enable()

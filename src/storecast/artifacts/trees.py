@@ -24,6 +24,7 @@ from storecast.background import in_background
 from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
+from storecast.long_lived import no_collections
 from storecast.publish import check_sha256, package_versions, publish_model
 
 if TYPE_CHECKING:
@@ -225,14 +226,16 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     # below and a probe against the loaded boosters.
     hashed = in_background(check_sha256, path, card)
     early = preload(path, str(card["sha256"]), after=hashed)
-    sio = _skops_io()
+    with no_collections():
+        sio = _skops_io()
     hashed()
     from skops.io.exceptions import UntrustedTypesFoundException
 
     # one pass over the archive: skops audits the whole tree against its defaults plus TRUSTED_TYPES before it
     # constructs anything (the same check as listing `get_untrusted_types` first, at half the reading)
     try:
-        model = sio.load(path, trusted=list(TRUSTED_TYPES))
+        with no_collections():
+            model = sio.load(path, trusted=list(TRUSTED_TYPES))
     except UntrustedTypesFoundException:
         refused = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
         raise ArtifactError(f"model file {path} contains types outside the allowlist: {refused}; it was not "
