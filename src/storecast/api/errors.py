@@ -14,6 +14,7 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
+- 405: a method the path does not take; ``Allow`` lists ``HEAD`` with ``GET`` (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
   ``deps.require_token``.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
@@ -168,12 +169,26 @@ def _not_found(request: Request) -> str:
     return f"{said}: GET /openapi.json lists the routes"
 
 
+def _allow_with_head(allow: str) -> str:
+    """``Allow`` of a 405 with ``HEAD`` wherever ``GET`` is listed: ``http_rules.HeadAsGet`` answers it there.
+
+    Why: FastAPI routes declare GET only, so ``DELETE /health`` said ``Allow: GET`` though ``HEAD /health`` is 200.
+    """
+    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        allow = _allow_with_head(exc.headers["Allow"])
+        exc = StarletteHTTPException(405, exc.detail, headers={**exc.headers, "Allow": allow})
     return await http_exception_handler(request, exc)
 
 
