@@ -2,9 +2,9 @@
 
 - 422: the body fails the schema (type, range, date format, extra field, empty batch) or is not
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
-  not JSON says why: a syntax error with its line and column, bytes that are not UTF-8, nesting too
-  deep for the parser, an integer longer than Python converts (``sys.get_int_max_str_digits``), or
-  an object that names a key twice (``api.body``).
+  not JSON says why: a syntax error with its line and column, bytes that are not UTF-8 (JSON in
+  UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
+  Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``).
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
@@ -39,7 +39,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError
+from storecast.api.body import DuplicateKeyError, NotUTF8Error
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -146,6 +146,8 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     if isinstance(cause, DuplicateKeyError):
         return (f"the key {cause.key[:40]!r} appears twice in one JSON object of the body: "
                 "send each field once")
+    if isinstance(cause, NotUTF8Error):
+        return (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {cause.encoding}: send it encoded as UTF-8")
     if isinstance(cause, UnicodeDecodeError):
         return (f"the body is not valid UTF-8 (byte {cause.object[cause.start:cause.start + 1]!r} at "
                 f"position {cause.start}): send UTF-8 encoded JSON")
