@@ -376,6 +376,17 @@ def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
     assert near_and_far.numbers["close_vs_far_sales"] == pytest.approx(1.0)
 
 
+def test_competition_distance_describes_near_stores_by_their_numbers_not_their_site():
+    """store.csv has no location or site type, so the answer says nothing of where near stores are."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v, customers=c)
+             for i, (v, c) in enumerate([(50, 5), (60, 6), (100, 10)])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 9000.0]}))
+    assert r.answer == ("Distance clearly ranks stores: the farther from a competitor, the more a store sells "
+                        "(Spearman rho = 1.00). The 2 stores with a competitor within 500 m sell a median 55 a day "
+                        "with 6 customers vs 100 and 10 for stores 5 km+ from one (-45.0%): close competition goes "
+                        "with lower sales.")
+
+
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
     parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
     r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))
