@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from api_helpers import fields
+from api_helpers import fields, row
 
 JSON = {"content-type": "application/json"}
 
@@ -31,6 +33,28 @@ def test_an_integer_of_5000_digits_says_too_many_digits(client):
 def test_bytes_that_are_not_utf8_say_so_with_the_position(client):
     msg = _reason(client, b'{"rows": [\xff]}')
     assert msg == "the body is not valid UTF-8 (byte b'\\xff' at position 10): send UTF-8 encoded JSON"
+
+
+def test_a_surrogate_encoded_in_utf8_bytes_is_not_utf8(client):
+    """json.loads(bytes) decodes with surrogatepass, so this lone surrogate used to reach the schema."""
+    msg = _reason(client, b'{"rows": ["\xed\xa0\x80"]}')
+    assert msg == "the body is not valid UTF-8 (byte b'\\xed' at position 11): send UTF-8 encoded JSON"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_json_in_utf16_or_utf32_is_refused_not_guessed(client, encoding):
+    """RFC 8259 8.1: JSON between systems is UTF-8; json.loads(bytes) would decode these (BOM or not)."""
+    msg = _reason(client, json.dumps({"rows": [row()]}).encode(encoding))
+    assert msg == (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {encoding.upper()}: "
+                   "send it encoded as UTF-8")
+
+
+def test_a_utf8_byte_order_mark_is_ignored(client):
+    """RFC 8259 8.1 lets a parser ignore the BOM a sender must not add; the answer is the one without it."""
+    body = json.dumps({"rows": [row()]})
+    with_bom = client.post("/predict", content=body.encode("utf-8-sig"), headers=JSON)
+    assert with_bom.status_code == 200
+    assert with_bom.json() == client.post("/predict", content=body.encode(), headers=JSON).json()
 
 
 @pytest.mark.parametrize(("body", "where"), [

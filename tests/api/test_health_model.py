@@ -106,3 +106,15 @@ def test_an_unknown_path_is_404_pointing_to_the_route_list(client):
     r = client.get("/predict%0Aforged")
     assert r.status_code == 404
     assert r.json() == {"detail": "nothing at /predict%0Aforged: GET /openapi.json lists the routes"}
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("DELETE", "/health", "GET, HEAD"), ("PUT", "/model", "GET, HEAD"), ("POST", "/", "GET, HEAD"),
+    ("DELETE", "/openapi.json", "GET, HEAD"), ("GET", "/predict", "POST"), ("HEAD", "/plan", "POST"),
+])
+def test_a_405_allows_head_wherever_it_allows_get(client, method, path, allow):
+    """HeadAsGet answers HEAD on every GET route, so the Allow header of a 405 names it too."""
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.headers["allow"] == allow
+    if method != "HEAD":
+        assert r.json() == {"detail": "Method Not Allowed"}

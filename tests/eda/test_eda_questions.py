@@ -10,6 +10,7 @@ import pytest
 
 from storecast import schema as s
 from storecast.clean.report import CleaningReport
+from storecast.data.synthetic import make_synthetic
 from storecast.eda import questions as q
 from storecast.eda.promotions import promo2_start
 
@@ -269,6 +270,50 @@ def test_customers_never_recorded_leave_sales_vs_customers_unanswered():
     assert result.answer.startswith("Not answered: Customers is 0 on every open day") and result.draw is None
 
 
+def _three_stores() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three synthetic stores over one quarter: train and store tables."""
+    data = make_synthetic(n_stores=3, start="2014-01-01", end="2014-03-31", test_days=0, seed=1)
+    return data.train, data.store
+
+
+def test_a_store_with_constant_customers_is_left_out_of_the_median_r():
+    """Store 1's r is undefined (customers never vary): the median is the other stores', not nan."""
+    train, store = _three_stores()
+    train = train.assign(**{s.CUSTOMERS: train[s.CUSTOMERS].where(train[s.STORE] != 1, 500)})
+    r = q.sales_vs_customers(train, store)
+    others = q.store_correlations(train[(train[s.STORE] != 1) & (train[s.SALES] > 0)])
+    assert r.numbers["r_store_median"] == pytest.approx(others.median())
+    assert "nan" not in r.answer + r.finding
+
+
+def test_sales_vs_customers_says_in_words_when_no_store_has_an_r():
+    """One open day per store: r within a store is undefined everywhere; the text says so, no 'nan', no warning."""
+    train, store = _three_stores()
+    train = train[train[s.SALES] > 0].groupby(s.STORE).head(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = q.sales_vs_customers(train, store)
+        r.draw()
+    assert np.isnan(r.numbers["r_store_median"]) and "nan" not in r.answer + r.finding
+    assert ("; within a store r cannot be computed (in every store sales or customers are the same on every open "
+            "day). A customer spends") in r.answer
+    assert r.finding.startswith("The within-store correlation of sales and customers cannot be computed (in every "
+                                "store sales or customers are the same on every open day); a customer spends ")
+
+
+def test_sales_vs_customers_with_constant_customers_everywhere_correlates_nothing():
+    """Customers 500 on every open day: no r overall or per store, said once, and np.corrcoef's warning avoided."""
+    train, store = _three_stores()
+    train = train.assign(**{s.CUSTOMERS: train[s.CUSTOMERS].where(train[s.SALES] == 0, 500)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = q.sales_vs_customers(train, store)
+        fig = r.draw()
+    assert r.answer.startswith("Sales and customers cannot be correlated, across all open days or within a store: "
+                               "sales or customers are the same on every open day. A customer spends ")
+    assert "nan" not in r.answer + r.finding and fig.axes[0].get_title() == "Sales vs customers"
+
+
 # -- 6. opening behaviour -------------------------------------------------------------------------------------
 
 def test_closure_effects_day_before_after_and_long_closure():
@@ -374,6 +419,17 @@ def test_competition_distance_with_two_stores_states_no_rank_and_no_direction():
     assert "nan" not in near_and_far.answer and "rho" not in near_and_far.answer + near_and_far.finding
     assert near_and_far.answer.startswith("The 1 store with a competitor within 500 m")
     assert near_and_far.numbers["close_vs_far_sales"] == pytest.approx(1.0)
+
+
+def test_competition_distance_describes_near_stores_by_their_numbers_not_their_site():
+    """store.csv has no location or site type, so the answer says nothing of where near stores are."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v, customers=c)
+             for i, (v, c) in enumerate([(50, 5), (60, 6), (100, 10)])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 9000.0]}))
+    assert r.answer == ("Distance clearly ranks stores: the farther from a competitor, the more a store sells "
+                        "(Spearman rho = 1.00). The 2 stores with a competitor within 500 m sell a median 55 a day "
+                        "with 6 customers vs 100 and 10 for stores 5 km+ from one (-45.0%): close competition goes "
+                        "with lower sales.")
 
 
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():

@@ -3,12 +3,14 @@
 Why: ``json.loads`` keeps the last of two equal keys, so ``{"store": 1, "store": 2}`` would forecast store 2
 and ``{"rows": [], "rows": [...]}`` would pass, while the sender may well have meant the first. The
 schemas refuse unknown fields for the same reason: a body is answered as written or not at all. The
-routes that take a body use :class:`StrictJSONRoute`; ``errors`` answers :class:`DuplicateKeyError` 422.
+body must be UTF-8 too (RFC 8259 8.1): ``json.loads`` would also decode UTF-16 and UTF-32. The routes that
+take a body use :class:`StrictJSONRoute`; ``errors`` answers :class:`DuplicateKeyError`,
+:class:`NotUTF8Error` and ``UnicodeDecodeError`` 422.
 """
 
 from __future__ import annotations
 
-__all__ = ["DuplicateKeyError", "StrictJSONRoute"]
+__all__ = ["DuplicateKeyError", "NotUTF8Error", "StrictJSONRoute"]
 
 import json
 from collections.abc import Callable, Coroutine
@@ -26,6 +28,26 @@ class DuplicateKeyError(ValueError):
         super().__init__(f"duplicate key {key!r}")
 
 
+class NotUTF8Error(ValueError):
+    """The body is JSON in UTF-16 or UTF-32 (by its byte order mark or its zero bytes), not UTF-8."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        super().__init__(f"the body is {encoding}, not UTF-8")
+
+
+def _utf8_text(body: bytes) -> str:
+    """The body decoded as UTF-8, a leading UTF-8 byte order mark dropped (RFC 8259 8.1 lets a parser ignore it).
+
+    Why: ``json.loads(bytes)`` guesses UTF-16 or UTF-32 from the first bytes and decodes with
+    ``surrogatepass``; JSON between systems is UTF-8 only, so anything else is refused, not guessed.
+    """
+    encoding = json.detect_encoding(body)
+    if not encoding.startswith("utf-8"):
+        raise NotUTF8Error(encoding.upper())
+    return body.decode("utf-8-sig")  # strict: UnicodeDecodeError names the first bad byte
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -40,12 +62,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 class _StrictJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), object_pairs_hook=_unique_keys)
+            self._json = json.loads(_utf8_text(await self.body()), object_pairs_hook=_unique_keys)
         return self._json
 
 
 class StrictJSONRoute(APIRoute):
-    """An ``APIRoute`` whose JSON body refuses duplicate keys (FastAPI's custom request class pattern)."""
+    """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

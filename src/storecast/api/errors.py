@@ -2,9 +2,9 @@
 
 - 422: the body fails the schema (type, range, date format, extra field, empty batch) or is not
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
-  not JSON says why: a syntax error with its line and column, bytes that are not UTF-8, nesting too
-  deep for the parser, an integer longer than Python converts (``sys.get_int_max_str_digits``), or
-  an object that names a key twice (``api.body``).
+  not JSON says why: a syntax error with its line and column, bytes that are not UTF-8 (JSON in
+  UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
+  Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``).
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
@@ -14,6 +14,7 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
+- 405: a method the path does not take; ``Allow`` lists ``HEAD`` with ``GET`` (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
   ``deps.require_token``.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
@@ -38,7 +39,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError
+from storecast.api.body import DuplicateKeyError, NotUTF8Error
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -145,6 +146,8 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     if isinstance(cause, DuplicateKeyError):
         return (f"the key {cause.key[:40]!r} appears twice in one JSON object of the body: "
                 "send each field once")
+    if isinstance(cause, NotUTF8Error):
+        return (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {cause.encoding}: send it encoded as UTF-8")
     if isinstance(cause, UnicodeDecodeError):
         return (f"the body is not valid UTF-8 (byte {cause.object[cause.start:cause.start + 1]!r} at "
                 f"position {cause.start}): send UTF-8 encoded JSON")
@@ -168,12 +171,26 @@ def _not_found(request: Request) -> str:
     return f"{said}: GET /openapi.json lists the routes"
 
 
+def _allow_with_head(allow: str) -> str:
+    """``Allow`` of a 405 with ``HEAD`` wherever ``GET`` is listed: ``http_rules.HeadAsGet`` answers it there.
+
+    Why: FastAPI routes declare GET only, so ``DELETE /health`` said ``Allow: GET`` though ``HEAD /health`` is 200.
+    """
+    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        allow = _allow_with_head(exc.headers["Allow"])
+        exc = StarletteHTTPException(405, exc.detail, headers={**exc.headers, "Allow": allow})
     return await http_exception_handler(request, exc)
 
 

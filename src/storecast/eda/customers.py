@@ -49,7 +49,9 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
         return unanswered("sales-customers", "How do sales relate to customers?",
                           "Customers is 0 on every open day with sales in train.csv (not recorded), so sales "
                           "cannot be set against customers.")
-    r_all = float(np.corrcoef(rows[s.SALES], rows[s.CUSTOMERS])[0, 1]) if len(rows) > 1 else float("nan")
+    # r is undefined where sales or customers never vary (np.corrcoef would warn and give nan)
+    varies = all(rows[c].min() != rows[c].max() for c in (s.SALES, s.CUSTOMERS))
+    r_all = float(np.corrcoef(rows[s.SALES], rows[s.CUSTOMERS])[0, 1]) if varies else float("nan")
     r_store = store_correlations(rows).dropna()
     types = rows[s.STORE].map(store.set_index(s.STORE)[s.STORE_TYPE]).astype(str)
     sums = rows.groupby(types)[[s.SALES, s.CUSTOMERS]].sum()
@@ -62,9 +64,16 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
             "spc_high_type": str(spc_type.idxmax()), "spc_high": float(spc_type.max()),
             "spc_low_type": str(spc_type.idxmin()), "spc_low": float(spc_type.min())}
     above = pct(nums["share_stores_r_above_0_8"], signed=False, digits=0)
-    answer = (f"Across all open days sales and customers correlate at r = {nums['r_overall']:.2f}; within a store "
-              f"the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, 5% below "
-              f"{nums['r_store_p05']:.2f}). A customer spends {nums['sales_per_customer']:.2f} on average "
+    # a store whose r is undefined is left out of the median; when no store has one, say so rather than "nan"
+    same = "sales or customers are the same on every open day"
+    overall = (f"Across all open days sales and customers correlate at r = {r_all:.2f}" if np.isfinite(r_all) else
+               f"Across all open days r cannot be computed ({same})")
+    within = (f"within a store the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, "
+              f"5% below {nums['r_store_p05']:.2f})" if len(r_store) else
+              f"within a store r cannot be computed (in every store {same})")
+    corr = (f"{overall}; {within}" if np.isfinite(r_all) or len(r_store) else
+            f"Sales and customers cannot be correlated, across all open days or within a store: {same}")
+    answer = (f"{corr}. A customer spends {nums['sales_per_customer']:.2f} on average "
               f"(total sales / total customers), from "
               f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
               f"{nums['spc_high_type']} stores.")
@@ -72,7 +81,9 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
               f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
               f"Sales move {strength(r_med)} against customers")
-    finding = (f"{follow} (median within-store r = {r_med:.2f}); a customer "
+    lead = (f"{follow} (median within-store r = {r_med:.2f})" if len(r_store) else
+            f"The within-store correlation of sales and customers cannot be computed (in every store {same})")
+    finding = (f"{lead}; a customer "
                f"spends {nums['sales_per_customer']:.2f} (all open days pooled), least at type {nums['spc_low_type']} "
                f"({nums['spc_low']:.2f}).")
 
@@ -82,7 +93,7 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
         fig.colorbar(hb, ax=a1, label="store-days (log)")
         a1.set_xlabel("customers")
         a1.set_ylabel("sales")
-        a1.set_title(f"Sales vs customers (r = {r_all:.2f})")
+        a1.set_title(f"Sales vs customers (r = {r_all:.2f})" if np.isfinite(r_all) else "Sales vs customers")
         a2.hist(r_store, bins=40, color=COLORS[0])
         a2.set_xlabel("correlation within a store")
         a2.set_ylabel("stores")

@@ -128,9 +128,10 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
                           "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
     rho_text = _rank_text(rho) if has_rho else ""
     if has_gap:
+        # store.csv has no location or site type: say how near stores sell, not where they are
         answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "
-                  f"within 500 m (mostly city-centre sites) sell a median {num(nums['median_sales_within_500m'])} a "
-                  f"day with {num(nums['median_customers_within_500m'])} customers vs "
+                  f"within 500 m sell a median {num(nums['median_sales_within_500m'])} a day with "
+                  f"{num(nums['median_customers_within_500m'])} customers vs "
                   f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
                   f"5 km+ from one ({pct(nums['close_vs_far_sales'])})"
                   + (": close competitors sit where customers are, so nearness does not mean lower sales."
