@@ -432,6 +432,21 @@ def test_competition_distance_describes_near_stores_by_their_numbers_not_their_s
                         "with lower sales.")
 
 
+@pytest.mark.parametrize(("near", "reading"), [
+    ((150, 20), "near stores also draw more customers, so nearness to a competitor does not go with lower sales."),
+    ((150, 10), "nearness to a competitor does not go with lower sales here."),
+])
+def test_competition_distance_reads_higher_near_sales_only_as_far_as_the_customers_go(near, reading):
+    """One near store selling more: 'sells' agrees with one store, and the reading claims more customers only
+    when the near store really has them (no store.csv field says where a store is)."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v, customers=c)
+             for i, (v, c) in enumerate([near, (100, 10), (100, 10)])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [100.0, 6000.0, 9000.0]}))
+    assert "The 1 store with a competitor within 500 m sells a median 150 a day" in r.answer
+    assert r.answer.endswith(f"(+50.0%): {reading}")
+    assert "customers are" not in r.answer
+
+
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
     parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
     r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))

@@ -129,13 +129,16 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
     rho_text = _rank_text(rho) if has_rho else ""
     if has_gap:
         # store.csv has no location or site type: say how near stores sell, not where they are
+        more_customers = nums["median_customers_within_500m"] > nums["median_customers_5km_plus"]
+        reading = (": close competition goes with lower sales." if nums["close_vs_far_sales"] < 0 else
+                   ": near stores also draw more customers, so nearness to a competitor does not go with lower "
+                   "sales." if more_customers else ": nearness to a competitor does not go with lower sales here.")
         answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "
-                  f"within 500 m sell a median {num(nums['median_sales_within_500m'])} a day with "
+                  f"within 500 m {'sells' if len(close) == 1 else 'sell'} a median "
+                  f"{num(nums['median_sales_within_500m'])} a day with "
                   f"{num(nums['median_customers_within_500m'])} customers vs "
                   f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
-                  f"5 km+ from one ({pct(nums['close_vs_far_sales'])})"
-                  + (": close competitors sit where customers are, so nearness does not mean lower sales."
-                     if nums["close_vs_far_sales"] >= 0 else ": close competition goes with lower sales.")).strip()
+                  f"5 km+ from one ({pct(nums['close_vs_far_sales'])})" + reading).strip()
         finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ "
                    f"away" + (f" (rank correlation of distance and sales {rho:.2f})." if has_rho else "."))
     else:
