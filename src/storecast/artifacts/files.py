@@ -6,7 +6,8 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "card_of_kind", "SERVABLE_KINDS"]
+__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "card_of_kind", "served_level",
+           "SERVABLE_KINDS"]
 
 import logging
 from collections.abc import Iterable, Iterator
@@ -60,6 +61,35 @@ def card_of_kind(path: Path, suffix_holds: str) -> dict:
         raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a {path.suffix} "
                             f"file holds {suffix_holds}; restore the card or retrain.")
     return card
+
+
+def served_level(calibrated: Iterable[float], card: dict, path: Path, level: float | None, *,
+                 retrain: str = "retrain") -> float:
+    """``level``, else the card's default level, once the card's levels are checked against the calibrated ones.
+
+    Why one rule for every kind of model file: the card's ``intervals`` are plain JSON beside the file, and a
+    level the model never calibrated (an edited card) failed at the first forecast. Each of the card's levels
+    must be one the model calibrated, its default one of its levels, and a level asked for one of them too.
+    """
+    calibrated = [float(lv) for lv in calibrated]
+    intervals = card.get("intervals") or {}
+    said = [float(lv) for lv in intervals.get("levels") or calibrated]
+    default = float(intervals.get("default_level", said[0] if said else 0.8))
+
+    def among(value: float, levels: list[float]) -> bool:
+        return any(abs(value - lv) <= 1e-9 for lv in levels)
+
+    edited = f"the card was edited; restore it or {retrain}."
+    for name, value in [*(("intervals.levels", lv) for lv in said), ("intervals.default_level", default)]:
+        if not among(value, calibrated):
+            raise ArtifactError(f"model card {card_path_of(path)} says {name} {value}, but the model file calibrated "
+                                f"only {calibrated}: {edited}")
+    if not among(default, said):
+        raise ArtifactError(f"model card {card_path_of(path)} says intervals.default_level {default}, not one of its "
+                            f"intervals.levels {said}: {edited}")
+    if level is not None and not among(float(level), said):
+        raise ArtifactError(f"`level` must be one of the model's interval levels {said}; got {level}.")
+    return float(level) if level is not None else default
 
 
 @dataclass(frozen=True)

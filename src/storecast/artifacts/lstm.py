@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import verified_card
+from storecast.artifacts.files import served_level, verified_card
 from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
@@ -121,22 +121,15 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
                     "an edit of them cannot be caught; retrain to get the check", path.name)
     try:
         model = LSTMForecaster.from_state(tensors, card)
-        levels = [float(lv) for lv in card["intervals"]["levels"]]
-        served = float(level if level is not None else card["intervals"]["default_level"])
-        known = {float(lv) for lv in model.quantiles_}
+        calibrated = sorted(float(lv) for lv in model.quantiles_)
         lookback = model.last_window_.shape[1]  # (stores, look-back days, encoder inputs)
     except Exception as exc:  # a file of other tensors, or a card without the LSTM's config
         raise ArtifactError(f"model file {path} and its card do not make an LSTM ({_one_line(exc)}); "
                             f"{_RETRAIN}.") from exc
-    if lookback != model.config.lookback or not set(levels) <= known:
+    if lookback != model.config.lookback:
         raise ArtifactError(f"model card {card_path_of(path)} does not fit its model file (look-back "
-                            f"{model.config.lookback} vs {lookback} days held, interval levels {levels} vs "
-                            f"{sorted(known)} calibrated); restore the card or {_RETRAIN}.")
-    if served not in levels and level is None:
-        raise ArtifactError(f"model card {card_path_of(path)} says intervals.default_level {served}, not one of its "
-                            f"levels {levels}; restore the card or {_RETRAIN}.")
-    if served not in levels:
-        raise ArtifactError(f"`level` must be one of the model's interval levels {levels}; got {served}.")
+                            f"{model.config.lookback} vs {lookback} days held); restore the card or {_RETRAIN}.")
+    served = served_level(calibrated, card, path, level, retrain=_RETRAIN)
     return LSTMBundle(path=path, card=card, model=model, level=served)
 
 

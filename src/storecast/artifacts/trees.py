@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import card_of_kind
+from storecast.artifacts.files import card_of_kind, served_level
 from storecast.background import in_background
-from storecast.card import card_facts, card_path_of, check_facts
+from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.long_lived import no_collections
@@ -151,25 +151,6 @@ def _check_tree_model(model: Any, path: Path) -> None:
                             "around the prep + model pipeline); retrain with `storecast train`.")
 
 
-def _served_level(model: Any, card: dict, path: Path, level: float | None) -> float:
-    """``level``, else the card's default level, checked against the levels the model calibrated.
-
-    Why: the card's ``intervals`` are plain JSON beside the file; a level the model never calibrated (an
-    edited card) failed at the first forecast with a ValueError, and the planner asks for the card's other levels.
-    """
-    intervals = card.get("intervals") or {}
-    calibrated = [float(lv) for lv in getattr(model, "levels_", ())]
-    said = [float(lv) for lv in intervals.get("levels") or ()]
-    served = float(level if level is not None else intervals.get("default_level", 0.8))
-    for name, value in [*(("intervals.levels", lv) for lv in said), ("intervals.default_level", served)]:
-        if not any(abs(value - lv) <= 1e-9 for lv in calibrated):
-            if name == "intervals.default_level" and level is not None:
-                raise ArtifactError(f"`level` must be one of the model's interval levels {calibrated}; got {level}.")
-            raise ArtifactError(f"model card {card_path_of(path)} says {name} {value}, but the model file calibrated "
-                                f"only {calibrated}: the card was edited; restore it or retrain.")
-    return served
-
-
 class _NotInThisThread(importlib.abc.MetaPathFinder):
     """Makes ``modules`` unimportable for one thread while it is on ``sys.meta_path``; other threads import as usual."""
 
@@ -246,7 +227,7 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     _check_tree_model(model, path)
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
-    served = _served_level(model, card, path, level)
+    served = served_level(getattr(model, "levels_", ()), card, path, level)
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
     compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
