@@ -223,6 +223,9 @@ BAD: dict[str, Bad] = {
     "too many fields on the first test line": Bad(
         edit_text(s.TEST_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TEST_FILE, 2,
         None, "expected 8 fields, got 9: a stray comma"),
+    "too many fields on a first data line longer than 64 KiB": Bad(  # pandas dropped the extra field, warning only
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('"0","0"\n', '"0","0","' + "x" * 70_000 + '"\n', 1)),
+        s.TRAIN_FILE, 2, None, "expected 9 fields, got 10: a stray comma"),
     "too few fields in store.csv": Bad(  # its last columns may be empty: pandas' padding used to pass the line
         edit_text(s.STORE_FILE, lambda t: t.replace(',13,2010,"Jan,Apr,Jul,Oct"', ",13")), s.STORE_FILE, 3, None,
         "expected 10 fields, got 8: a value or a comma is missing"),

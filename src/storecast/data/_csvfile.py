@@ -191,11 +191,17 @@ def _too_many_fields(path: Path, n_columns: int, n_fields: int, line: int) -> Co
 
 def _check_first_line(path: Path, n_columns: int) -> None:
     """A first data line with more fields than the header: pandas would take the first column as the index
-    (every value then sits one column to the right) instead of reporting it as it does for later lines."""
+    (every value then sits one column to the right) instead of reporting it as it does for later lines.
+
+    Read until that line is whole: with ``index_col=False`` pandas drops a longer first line's extra fields
+    with only a warning, so a line past the first read (a long stray value) used to pass unchecked.
+    """
     with path.open("rb") as fh:
-        head = fh.read(1 << 16).decode("utf-8-sig", errors="replace")
-    lines = head.splitlines()
-    if len(lines) < 2 or (len(lines) == 2 and len(head) == 1 << 16):  # no data line, or not all of it read
+        data = fh.read(1 << 16)
+        while len(data.splitlines()) < 3 and (more := fh.read(len(data))):
+            data += more
+    lines = data.decode("utf-8-sig", errors="replace").splitlines()
+    if len(lines) < 2:  # no data line
         return
     fields = next(csv.reader([lines[1]]), [])
     if len(fields) > n_columns:
