@@ -110,6 +110,19 @@ def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, 
     assert err.value.problems[0].file == str(bad)  # the path as given, as a file read in one piece is named
 
 
+def test_a_bad_cell_in_a_parquet_file_names_its_row_counted_from_1(bundle, rows_csv, tmp_path):
+    """As the file contract and the unknown-store check count parquet rows; chunks used to say ``row 640``."""
+    rows = pd.read_csv(rows_csv)
+    rows.loc[640, s.PROMO] = 7  # row 641, in the third chunk of 250
+    src, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
+    rows.to_parquet(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, out, chunk_rows=250)
+    (problem,) = err.value.problems
+    assert problem.column == s.PROMO and problem.message.startswith("row 641: expected 0 or 1, got 7")
+    assert not out.exists()
+
+
 def _at_line(n: int, change):
     """An edit of a file's bytes that changes its line ``n`` (1-based, header = line 1)."""
     def edit(data: bytes) -> bytes:

@@ -59,8 +59,9 @@ def count_rows(path: str | Path) -> int:
 def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
     """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers, Id = row number.
 
-    The row contract names chunk positions (``row i``); they are turned into the file's own lines (CSV,
-    header = line 1) or row numbers (parquet, from 0), so a message points into the file, not the chunk.
+    The row contract names chunk positions (``row i``, from 0); they are turned into the file's own lines (CSV,
+    header = line 1) or rows (parquet, row 1 = the first row, as the file contract and ``check_known_stores``
+    count them), so a message points into the file, not the chunk.
     Sales and Customers are checked before they are dropped (kept with ``keep_actuals``, as ``load_rows``
     keeps them), as a file read in one piece checks them.
     """
@@ -84,7 +85,7 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
         return problem
     i, rest = done + int(found.group(1)), found.group(2)
     if _is_parquet(path):
-        return replace(problem, message=f"row {i}: {rest}")
+        return replace(problem, message=f"row {i + 1}: {rest}")
     return replace(problem, message=rest, line=i + 2)
 
 
