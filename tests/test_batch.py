@@ -187,6 +187,28 @@ def test_one_chunk_keeps_the_file_contract(rows_csv, tmp_path):
         next(iter_rows(dup))  # a repeated (Store, Date) is refused by the file contract, located by line
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_id_repeated_in_a_later_chunk_is_refused_as_in_one_piece(bundle, rows_csv, tmp_path, suffix):
+    """Each chunk was checked alone: the file was forecast into two output rows with Id 3."""
+    rows = pd.read_csv(rows_csv)
+    rows.loc[700, s.ID] = 3  # data row 700 (line 702, chunk 3 of 250) repeats data row 2's Id (line 4)
+    src, out = tmp_path / f"rows{suffix}", tmp_path / "out.csv"
+    rows.to_csv(src, index=False) if suffix == ".csv" else rows.to_parquet(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, out, chunk_rows=250)
+    (problem,) = err.value.problems
+    assert problem.column == s.ID
+    if suffix == ".csv":
+        assert (problem.line, problem.message) == (
+            702, "expected each (Id) once, got (Id=3) again, first on line 4: remove one of the two lines")
+        with pytest.raises(DataContractError, match=r"line 702, column `Id`: expected each \(Id\) once"):
+            predict_file(bundle, src, out)  # in one piece: the file contract's own message
+    else:
+        assert problem.message == ("row 701: expected each (Id) once, got (Id=3) again, first on row 3: "
+                                   "remove one of the two lines")
+    assert not out.exists()
+
+
 def test_cli_names_an_input_that_is_not_parquet_and_writes_nothing(run_main, model_path, rows_csv, tmp_path):
     fake, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
     fake.write_bytes(b"not,a,csv\x00\x01")
