@@ -215,6 +215,8 @@ BAD: dict[str, Bad] = {
         s.SALES, r"expected at least one open day with Sales > 0, got none in 7 row\(s\)"),
     "blank line inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n\n1,4,")), s.TRAIN_FILE, 5,
                              None, "expected a data row, got an empty line: remove it"),
+    "a line of spaces inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n   \n1,4,")),
+                                   s.TRAIN_FILE, 5, None, "expected a data row, got an empty line: remove it"),
     "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),
                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 10: a stray comma"),
     "too many fields on the first data line": Bad(  # pandas would read the first column as the index

@@ -155,7 +155,7 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
 
 def test_blank_lines_at_the_end_of_a_file_read_in_chunks_are_harmless(rows_csv, tmp_path):
     padded = tmp_path / "padded.csv"
-    padded.write_bytes(rows_csv.read_bytes() + b"\n\n")
+    padded.write_bytes(rows_csv.read_bytes() + b"\n  \n\n")
     assert sum(len(rows) for rows in iter_rows(padded, chunk_rows=200)) == count_rows(rows_csv)
 
 

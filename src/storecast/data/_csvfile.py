@@ -163,11 +163,11 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         while True:  # widen until the window holds the whole last line, else its cut start looks short
             fh.seek(max(0, size - window))
             data = fh.read()
-            if window >= size or b"\n" in data.rstrip(b"\r\n"):
+            if window >= size or b"\n" in data.rstrip():
                 break
             window *= 16
         tail = data.decode("utf-8", errors="replace")
-    lines = tail.rstrip("\r\n").splitlines()
+    lines = tail.rstrip().splitlines()  # lines of only spaces at the end are blank
     if not lines:
         return
     try:
@@ -177,7 +177,7 @@ def _check_last_line(path: Path, n_columns: int) -> None:
     if 0 < len(fields) < n_columns:
         with path.open("rb") as fh:
             data = fh.read()
-        n_lines = data.rstrip(b"\r\n").count(b"\n") + 1
+        n_lines = data.rstrip().count(b"\n") + 1
         raise DataContractError(problem(
             path, f"expected {n_columns} fields, got {len(fields)}: the last line is cut short, the file looks "
                   "truncated (copy or download it again)", n_lines,
@@ -219,6 +219,19 @@ def _parser_problem(path: Path, exc: Exception) -> ContractProblem:
     return problem(path, f"not readable as comma-separated text ({text}): {_EXPORT_HINT}")
 
 
+def _blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows read from an empty line or a line of only spaces or tabs (pandas gives that one whitespace cell).
+
+    Why: a line of spaces at the end is as harmless as an empty one, yet was taken for a cut-short last line
+    ("the file looks truncated"); inside the file it is the same hole as an empty line, and worded so.
+    """
+    first = df.iloc[:, 0]
+    blank = df.iloc[:, 1:].isna().all(axis=1).to_numpy(copy=True)
+    spaces = np.flatnonzero(blank & first.notna().to_numpy())
+    blank[spaces] = first.iloc[spaces].str.strip().eq("").to_numpy()
+    return blank
+
+
 # How a contract file is read, whole or in chunks: every cell as text, an empty cell missing, a blank line kept
 # (to be reported), one byte order mark dropped.
 _AS_TEXT: dict = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig",
@@ -240,7 +253,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from exc
     df.columns = [c.strip() for c in df.columns]
-    blank = df.isna().all(axis=1).to_numpy()
+    blank = _blank_rows(df)
     # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
     short = _short_rows(path, np.flatnonzero(df.iloc[:, -1].isna().to_numpy() & ~blank), len(header))
     if blank.any():
@@ -301,7 +314,7 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise _unreadable(path, exc, header) from None
         chunk.columns = [c.strip() for c in chunk.columns]
-        blank = chunk.isna().all(axis=1).to_numpy()
+        blank = _blank_rows(chunk)
         if (first_blank is not None and not blank.all()) or (blank.any() and not blank[blank.argmax():].all()):
             line = (first_blank if first_blank is not None else int(chunk.index[blank.argmax()])) + 2
             raise DataContractError(problem(path, "expected a data row, got an empty line: remove it", line))
