@@ -217,6 +217,9 @@ BAD: dict[str, Bad] = {
                              None, "expected a data row, got an empty line: remove it"),
     "a line of spaces inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n   \n1,4,")),
                                    s.TRAIN_FILE, 5, None, "expected a data row, got an empty line: remove it"),
+    "header line repeated inside": Bad(  # two files joined: was one "got 'Store'" problem per cell
+        edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n" + t.splitlines()[0] + "\n1,4,")), s.TRAIN_FILE,
+        5, None, r"expected a data row, got the header line again \(two files joined into one\?\): remove it"),
     "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),
                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 10: a stray comma"),
     "too many fields on the first data line": Bad(  # pandas would read the first column as the index

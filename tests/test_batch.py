@@ -137,6 +137,8 @@ MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for i
     "a blank line": (_at_line(702, lambda line: b"\n" + line), r"line 702: expected a data row, got an empty line"),
     "a Latin-1 byte": (_at_line(702, lambda line: line[:-1] + b"\xe4"),
                        r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),
+    "the header again": (_at_line(702, lambda line: b"Id,Store,DayOfWeek,Date,Open,Promo,StateHoliday,SchoolHoliday\n"
+                                  + line), r"line 702: expected a data row, got the header line again"),
     "UTF-16 text": (lambda data: data.decode().encode("utf-16"), r"line 1: UTF-16 text, expected UTF-8"),
     "semicolons": (lambda data: data.replace(b",", b";"), r"line 1: expected columns separated by commas, got semi"),
 }

@@ -232,6 +232,18 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
     return blank
 
 
+_HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
+
+
+def _header_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header line, as files joined end to end have: one problem each, not one per cell."""
+    names = list(df.columns)
+    again = df.iloc[:, 0].str.strip().eq(names[0]).fillna(False).to_numpy(dtype=bool, copy=True)
+    for i in np.flatnonzero(again):
+        again[i] = [str(v).strip() for v in df.iloc[i]] == names
+    return again
+
+
 # How a contract file is read, whole or in chunks: every cell as text, an empty cell missing, a blank line kept
 # (to be reported), one byte order mark dropped.
 _AS_TEXT: dict = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig",
@@ -262,12 +274,14 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
         inner = [int(i) for i in blank[:last].nonzero()[0]]
     else:
         inner = []
-    keep = ~blank
+    again = _header_rows(df) & ~blank
+    keep = ~blank & ~again
     keep[list(short)] = False
     df = df[keep]
     if df.empty and not short:
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
+    problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
 
@@ -321,6 +335,9 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
         if blank.any():
             first_blank = int(chunk.index[blank.argmax()]) if first_blank is None else first_blank
             chunk = chunk[~blank]
+        again = _header_rows(chunk)
+        if again.any():
+            raise DataContractError(problem(path, _HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
         if len(chunk):
             yield chunk
 
