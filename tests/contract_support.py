@@ -96,6 +96,14 @@ def remove(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).unlink()
 
 
+def gzipped(name: str) -> Callable[[Path], None]:
+    """Replace the file ``name`` by ``name.gz``, as gzip leaves it."""
+    def edit(root: Path) -> None:
+        (root / f"{name}.gz").write_bytes(gzip.compress((root / name).read_bytes()))
+        (root / name).unlink()
+    return edit
+
+
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
     """Put a directory (``what="dir"``), a link to /dev/null (``"devnull"``) or a link to a missing file
     (``"broken"``) where the file ``name`` was."""
@@ -135,6 +143,10 @@ class Bad:
 CUT = TRAIN.rstrip("\n")[:-8]  # the last line loses its last two fields
 BAD: dict[str, Bad] = {
     "missing file": Bad(remove(s.TRAIN_FILE), s.TRAIN_FILE, None, None, r"file not found: expected train\.csv"),
+    "train.csv left gzip-compressed": Bad(
+        gzipped(s.TRAIN_FILE), s.TRAIN_FILE, None, None,
+        r"file not found: expected train\.csv here, found train\.csv\.gz: unpack it in this directory first "
+        r"\(gunzip -k FILE\.gz\)"),
     "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
     "test.csv a link to /dev/null": Bad(replace_with(s.TEST_FILE, "devnull"), s.TEST_FILE, None, None,
                                         r"is not a regular file \(a device, pipe or socket"),

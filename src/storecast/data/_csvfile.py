@@ -60,7 +60,15 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     if path.exists():
         return problem(path, f"is not a regular file (a device, pipe or socket, such as a link to /dev/null): "
                              f"expected {kind} here as a file")
+    packed = [p.name for p in (path.with_name(path.name + ext) for ext in _PACKED) if p.is_file()]
+    if packed:  # Kaggle's download, left as it came: say what to do, not only that the file is missing
+        return problem(path, f"file not found: expected {kind} here, found {packed[0]}: unpack it in this "
+                             f"directory first ({_PACKED[Path(packed[0]).suffix]})")
     return problem(path, f"file not found: expected {kind} here (see --data)")
+
+
+_PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
+           ".xz": "unxz -k FILE.xz", ".7z": "7z x FILE.7z"}
 
 
 def cannot_read(path: Path, exc: OSError) -> DataContractError:
