@@ -160,8 +160,7 @@ class _SeenIds:
     def add(self, rows: pd.DataFrame) -> None:
         ids, at = rows[s.ID].to_numpy(dtype=np.int64), rows.index.to_numpy(dtype=np.int64)
         k = np.searchsorted(self.ids, ids)
-        hit = np.flatnonzero(self.ids[np.minimum(k, len(self.ids) - 1)] == ids) if len(self.ids) else []
-        if len(hit):
+        if len(self.ids) and len(hit := np.flatnonzero(self.ids[np.minimum(k, len(self.ids) - 1)] == ids)):
             raise DataContractError([self._repeat(ids[i], at[i], self.rows[k[i]]) for i in hit[:_MAX_UNKNOWN_LISTED]])
         order = np.argsort(ids, kind="stable")
         where = np.searchsorted(self.ids, ids[order])
