@@ -96,6 +96,14 @@ def remove(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).unlink()
 
 
+def gzipped(name: str) -> Callable[[Path], None]:
+    """Replace the file ``name`` by ``name.gz``, as gzip leaves it."""
+    def edit(root: Path) -> None:
+        (root / f"{name}.gz").write_bytes(gzip.compress((root / name).read_bytes()))
+        (root / name).unlink()
+    return edit
+
+
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
     """Put a directory (``what="dir"``), a link to /dev/null (``"devnull"``) or a link to a missing file
     (``"broken"``) where the file ``name`` was."""
@@ -135,6 +143,10 @@ class Bad:
 CUT = TRAIN.rstrip("\n")[:-8]  # the last line loses its last two fields
 BAD: dict[str, Bad] = {
     "missing file": Bad(remove(s.TRAIN_FILE), s.TRAIN_FILE, None, None, r"file not found: expected train\.csv"),
+    "train.csv left gzip-compressed": Bad(
+        gzipped(s.TRAIN_FILE), s.TRAIN_FILE, None, None,
+        r"file not found: expected train\.csv here, found train\.csv\.gz: unpack it in this directory first "
+        r"\(gunzip -k FILE\.gz\)"),
     "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
     "test.csv a link to /dev/null": Bad(replace_with(s.TEST_FILE, "devnull"), s.TEST_FILE, None, None,
                                         r"is not a regular file \(a device, pipe or socket"),
@@ -215,6 +227,11 @@ BAD: dict[str, Bad] = {
         s.SALES, r"expected at least one open day with Sales > 0, got none in 7 row\(s\)"),
     "blank line inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n\n1,4,")), s.TRAIN_FILE, 5,
                              None, "expected a data row, got an empty line: remove it"),
+    "a line of spaces inside": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n   \n1,4,")),
+                                   s.TRAIN_FILE, 5, None, "expected a data row, got an empty line: remove it"),
+    "header line repeated inside": Bad(  # two files joined: was one "got 'Store'" problem per cell
+        edit_text(s.TRAIN_FILE, lambda t: t.replace("\n1,4,", "\n" + t.splitlines()[0] + "\n1,4,")), s.TRAIN_FILE,
+        5, None, r"expected a data row, got the header line again \(two files joined into one\?\): remove it"),
     "too many fields": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', '480,1,1,0,"1",9')),
                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 10: a stray comma"),
     "too many fields on the first data line": Bad(  # pandas would read the first column as the index
@@ -223,6 +240,9 @@ BAD: dict[str, Bad] = {
     "too many fields on the first test line": Bad(
         edit_text(s.TEST_FILE, lambda t: t.replace("\n", ",9\n", 2).replace(",9\n", "\n", 1)), s.TEST_FILE, 2,
         None, "expected 8 fields, got 9: a stray comma"),
+    "too many fields on a first data line longer than 64 KiB": Bad(  # pandas dropped the extra field, warning only
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('"0","0"\n', '"0","0","' + "x" * 70_000 + '"\n', 1)),
+        s.TRAIN_FILE, 2, None, "expected 9 fields, got 10: a stray comma"),
     "too few fields in store.csv": Bad(  # its last columns may be empty: pandas' padding used to pass the line
         edit_text(s.STORE_FILE, lambda t: t.replace(',13,2010,"Jan,Apr,Jul,Oct"', ",13")), s.STORE_FILE, 3, None,
         "expected 10 fields, got 8: a value or a comma is missing"),

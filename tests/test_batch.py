@@ -110,6 +110,19 @@ def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, 
     assert err.value.problems[0].file == str(bad)  # the path as given, as a file read in one piece is named
 
 
+def test_a_bad_cell_in_a_parquet_file_names_its_row_counted_from_1(bundle, rows_csv, tmp_path):
+    """As the file contract and the unknown-store check count parquet rows; chunks used to say ``row 640``."""
+    rows = pd.read_csv(rows_csv)
+    rows.loc[640, s.PROMO] = 7  # row 641, in the third chunk of 250
+    src, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
+    rows.to_parquet(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, out, chunk_rows=250)
+    (problem,) = err.value.problems
+    assert problem.column == s.PROMO and problem.message.startswith("row 641: expected 0 or 1, got 7")
+    assert not out.exists()
+
+
 def _at_line(n: int, change):
     """An edit of a file's bytes that changes its line ``n`` (1-based, header = line 1)."""
     def edit(data: bytes) -> bytes:
@@ -124,6 +137,8 @@ MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for i
     "a blank line": (_at_line(702, lambda line: b"\n" + line), r"line 702: expected a data row, got an empty line"),
     "a Latin-1 byte": (_at_line(702, lambda line: line[:-1] + b"\xe4"),
                        r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),
+    "the header again": (_at_line(702, lambda line: b"Id,Store,DayOfWeek,Date,Open,Promo,StateHoliday,SchoolHoliday\n"
+                                  + line), r"line 702: expected a data row, got the header line again"),
     "UTF-16 text": (lambda data: data.decode().encode("utf-16"), r"line 1: UTF-16 text, expected UTF-8"),
     "semicolons": (lambda data: data.replace(b",", b";"), r"line 1: expected columns separated by commas, got semi"),
 }
@@ -142,7 +157,7 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
 
 def test_blank_lines_at_the_end_of_a_file_read_in_chunks_are_harmless(rows_csv, tmp_path):
     padded = tmp_path / "padded.csv"
-    padded.write_bytes(rows_csv.read_bytes() + b"\n\n")
+    padded.write_bytes(rows_csv.read_bytes() + b"\n  \n\n")
     assert sum(len(rows) for rows in iter_rows(padded, chunk_rows=200)) == count_rows(rows_csv)
 
 
@@ -172,6 +187,28 @@ def test_one_chunk_keeps_the_file_contract(rows_csv, tmp_path):
     dup.write_text("\n".join([*text, text[1].replace(text[1].split(",")[0], "1001", 1)]) + "\n")
     with pytest.raises(DataContractError, match="line"):
         next(iter_rows(dup))  # a repeated (Store, Date) is refused by the file contract, located by line
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_id_repeated_in_a_later_chunk_is_refused_as_in_one_piece(bundle, rows_csv, tmp_path, suffix):
+    """Each chunk was checked alone: the file was forecast into two output rows with Id 3."""
+    rows = pd.read_csv(rows_csv)
+    rows.loc[700, s.ID] = 3  # data row 700 (line 702, chunk 3 of 250) repeats data row 2's Id (line 4)
+    src, out = tmp_path / f"rows{suffix}", tmp_path / "out.csv"
+    rows.to_csv(src, index=False) if suffix == ".csv" else rows.to_parquet(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, out, chunk_rows=250)
+    (problem,) = err.value.problems
+    assert problem.column == s.ID
+    if suffix == ".csv":
+        assert (problem.line, problem.message) == (
+            702, "expected each (Id) once, got (Id=3) again, first on line 4: remove one of the two lines")
+        with pytest.raises(DataContractError, match=r"line 702, column `Id`: expected each \(Id\) once"):
+            predict_file(bundle, src, out)  # in one piece: the file contract's own message
+    else:
+        assert problem.message == ("row 701: expected each (Id) once, got (Id=3) again, first on row 3: "
+                                   "remove one of the two lines")
+    assert not out.exists()
 
 
 def test_cli_names_an_input_that_is_not_parquet_and_writes_nothing(run_main, model_path, rows_csv, tmp_path):

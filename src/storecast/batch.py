@@ -5,7 +5,8 @@ as each chunk is forecast, into a temp file beside the target that is renamed at
 never sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
-(``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk.
+(``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk; an Id
+is also checked against the earlier chunks' Ids (the output has one row per Id, however the file is chunked).
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def count_rows(path: str | Path) -> int:
 def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
     """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers, Id = row number.
 
-    The row contract names chunk positions (``row i``); they are turned into the file's own lines (CSV,
-    header = line 1) or row numbers (parquet, from 0), so a message points into the file, not the chunk.
+    The row contract names chunk positions (``row i``, from 0); they are turned into the file's own lines (CSV,
+    header = line 1) or rows (parquet, row 1 = the first row, as the file contract and ``check_known_stores``
+    count them), so a message points into the file, not the chunk.
     Sales and Customers are checked before they are dropped (kept with ``keep_actuals``, as ``load_rows``
     keeps them), as a file read in one piece checks them.
     """
@@ -84,7 +86,7 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
         return problem
     i, rest = done + int(found.group(1)), found.group(2)
     if _is_parquet(path):
-        return replace(problem, message=f"row {i}: {rest}")
+        return replace(problem, message=f"row {i + 1}: {rest}")
     return replace(problem, message=rest, line=i + 2)
 
 
@@ -132,11 +134,45 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    done = 0
+    done, seen = 0, _SeenIds(path)
     for frame in _frames(path, chunk_rows):
         frame.index = pd.RangeIndex(done, done + len(frame))
-        yield _rows_of(frame, path, done, keep_actuals)
+        rows = _rows_of(frame, path, done, keep_actuals)
+        if s.ID in frame.columns and s.SALES not in frame.columns:  # train's layout: Id = row number
+            seen.add(rows)
+        yield rows
         done += len(frame)
+
+
+class _SeenIds:
+    """The Ids of the chunks read so far: an Id repeated in a later chunk is refused, as one within a chunk is.
+
+    Why: ``validate_rows`` sees one chunk, so a file longer than a chunk with an Id in two chunks was forecast
+    into two output rows of that Id, while the same file read in one piece is refused. Sorted numpy arrays
+    (16 bytes a row), not a set of Python ints.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.ids = np.empty(0, dtype=np.int64)
+        self.rows = np.empty(0, dtype=np.int64)  # each Id's position in the file (row 0 = line 2)
+
+    def add(self, rows: pd.DataFrame) -> None:
+        ids, at = rows[s.ID].to_numpy(dtype=np.int64), rows.index.to_numpy(dtype=np.int64)
+        k = np.searchsorted(self.ids, ids)
+        if len(self.ids) and len(hit := np.flatnonzero(self.ids[np.minimum(k, len(self.ids) - 1)] == ids)):
+            raise DataContractError([self._repeat(ids[i], at[i], self.rows[k[i]]) for i in hit[:_MAX_UNKNOWN_LISTED]])
+        order = np.argsort(ids, kind="stable")
+        where = np.searchsorted(self.ids, ids[order])
+        self.ids, self.rows = np.insert(self.ids, where, ids[order]), np.insert(self.rows, where, at[order])
+
+    def _repeat(self, value: int, at: int, first: int) -> ContractProblem:
+        fix = "remove one of the two lines"
+        if _is_parquet(self.path):
+            return ContractProblem(str(self.path), f"row {at + 1}: expected each (Id) once, got (Id={value}) again, "
+                                                   f"first on row {first + 1}: {fix}", None, s.ID)
+        return ContractProblem(str(self.path), f"expected each (Id) once, got (Id={value}) again, first on line "
+                                               f"{first + 2}: {fix}", int(at) + 2, s.ID)
 
 
 def _parquet_file(path: Path):

@@ -159,6 +159,13 @@ def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):
     assert len(load_dataset(data_dir).train) == 7
 
 
+def test_empty_lines_and_lines_of_spaces_at_the_end_are_harmless(data_dir):
+    """Editors and exports leave them; a line of spaces was taken for a cut-short line ("looks truncated")."""
+    edit_bytes(s.TRAIN_FILE, lambda b: b + b"\n   \n\t\r\n")(data_dir)
+    edit_bytes(s.STORE_FILE, lambda b: b + b"  \n")(data_dir)
+    ds = load_dataset(data_dir)
+    assert (len(ds.train), len(ds.store)) == (7, 3)
+
 def test_input_files_are_not_modified(data_dir):
     before = {p: p.read_bytes() for p in data_dir.rglob("*.csv")}
     load_dataset(data_dir)

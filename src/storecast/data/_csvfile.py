@@ -60,7 +60,15 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     if path.exists():
         return problem(path, f"is not a regular file (a device, pipe or socket, such as a link to /dev/null): "
                              f"expected {kind} here as a file")
+    packed = [p.name for p in (path.with_name(path.name + ext) for ext in _PACKED) if p.is_file()]
+    if packed:  # Kaggle's download, left as it came: say what to do, not only that the file is missing
+        return problem(path, f"file not found: expected {kind} here, found {packed[0]}: unpack it in this "
+                             f"directory first ({_PACKED[Path(packed[0]).suffix]})")
     return problem(path, f"file not found: expected {kind} here (see --data)")
+
+
+_PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
+           ".xz": "unxz -k FILE.xz", ".7z": "7z x FILE.7z"}
 
 
 def cannot_read(path: Path, exc: OSError) -> DataContractError:
@@ -163,11 +171,11 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         while True:  # widen until the window holds the whole last line, else its cut start looks short
             fh.seek(max(0, size - window))
             data = fh.read()
-            if window >= size or b"\n" in data.rstrip(b"\r\n"):
+            if window >= size or b"\n" in data.rstrip():
                 break
             window *= 16
         tail = data.decode("utf-8", errors="replace")
-    lines = tail.rstrip("\r\n").splitlines()
+    lines = tail.rstrip().splitlines()  # lines of only spaces at the end are blank
     if not lines:
         return
     try:
@@ -177,7 +185,7 @@ def _check_last_line(path: Path, n_columns: int) -> None:
     if 0 < len(fields) < n_columns:
         with path.open("rb") as fh:
             data = fh.read()
-        n_lines = data.rstrip(b"\r\n").count(b"\n") + 1
+        n_lines = data.rstrip().count(b"\n") + 1
         raise DataContractError(problem(
             path, f"expected {n_columns} fields, got {len(fields)}: the last line is cut short, the file looks "
                   "truncated (copy or download it again)", n_lines,
@@ -191,11 +199,17 @@ def _too_many_fields(path: Path, n_columns: int, n_fields: int, line: int) -> Co
 
 def _check_first_line(path: Path, n_columns: int) -> None:
     """A first data line with more fields than the header: pandas would take the first column as the index
-    (every value then sits one column to the right) instead of reporting it as it does for later lines."""
+    (every value then sits one column to the right) instead of reporting it as it does for later lines.
+
+    Read until that line is whole: with ``index_col=False`` pandas drops a longer first line's extra fields
+    with only a warning, so a line past the first read (a long stray value) used to pass unchecked.
+    """
     with path.open("rb") as fh:
-        head = fh.read(1 << 16).decode("utf-8-sig", errors="replace")
-    lines = head.splitlines()
-    if len(lines) < 2 or (len(lines) == 2 and len(head) == 1 << 16):  # no data line, or not all of it read
+        data = fh.read(1 << 16)
+        while len(data.splitlines()) < 3 and (more := fh.read(len(data))):
+            data += more
+    lines = data.decode("utf-8-sig", errors="replace").splitlines()
+    if len(lines) < 2:  # no data line
         return
     fields = next(csv.reader([lines[1]]), [])
     if len(fields) > n_columns:
@@ -211,6 +225,31 @@ def _parser_problem(path: Path, exc: Exception) -> ContractProblem:
     if m:  # pandas counts rows from 0 with the header as row 0
         return problem(path, "a quote opened here is never closed: close or remove it", int(m[1]) + 1)
     return problem(path, f"not readable as comma-separated text ({text}): {_EXPORT_HINT}")
+
+
+def _blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows read from an empty line or a line of only spaces or tabs (pandas gives that one whitespace cell).
+
+    Why: a line of spaces at the end is as harmless as an empty one, yet was taken for a cut-short last line
+    ("the file looks truncated"); inside the file it is the same hole as an empty line, and worded so.
+    """
+    first = df.iloc[:, 0]
+    blank = df.iloc[:, 1:].isna().all(axis=1).to_numpy(copy=True)
+    spaces = np.flatnonzero(blank & first.notna().to_numpy())
+    blank[spaces] = first.iloc[spaces].str.strip().eq("").to_numpy()
+    return blank
+
+
+_HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
+
+
+def _header_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header line, as files joined end to end have: one problem each, not one per cell."""
+    names = list(df.columns)
+    again = df.iloc[:, 0].str.strip().eq(names[0]).fillna(False).to_numpy(dtype=bool, copy=True)
+    for i in np.flatnonzero(again):
+        again[i] = [str(v).strip() for v in df.iloc[i]] == names
+    return again
 
 
 # How a contract file is read, whole or in chunks: every cell as text, an empty cell missing, a blank line kept
@@ -234,7 +273,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from exc
     df.columns = [c.strip() for c in df.columns]
-    blank = df.isna().all(axis=1).to_numpy()
+    blank = _blank_rows(df)
     # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
     short = _short_rows(path, np.flatnonzero(df.iloc[:, -1].isna().to_numpy() & ~blank), len(header))
     if blank.any():
@@ -243,12 +282,14 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
         inner = [int(i) for i in blank[:last].nonzero()[0]]
     else:
         inner = []
-    keep = ~blank
+    again = _header_rows(df) & ~blank
+    keep = ~blank & ~again
     keep[list(short)] = False
     df = df[keep]
     if df.empty and not short:
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
+    problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
 
@@ -295,13 +336,16 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise _unreadable(path, exc, header) from None
         chunk.columns = [c.strip() for c in chunk.columns]
-        blank = chunk.isna().all(axis=1).to_numpy()
+        blank = _blank_rows(chunk)
         if (first_blank is not None and not blank.all()) or (blank.any() and not blank[blank.argmax():].all()):
             line = (first_blank if first_blank is not None else int(chunk.index[blank.argmax()])) + 2
             raise DataContractError(problem(path, "expected a data row, got an empty line: remove it", line))
         if blank.any():
             first_blank = int(chunk.index[blank.argmax()]) if first_blank is None else first_blank
             chunk = chunk[~blank]
+        again = _header_rows(chunk)
+        if again.any():
+            raise DataContractError(problem(path, _HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
         if len(chunk):
             yield chunk
 
