@@ -211,6 +211,44 @@ def test_an_id_repeated_in_a_later_chunk_is_refused_as_in_one_piece(bundle, rows
     assert not out.exists()
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_store_day_repeated_in_chunks_is_refused_as_in_one_piece(bundle, rows_csv, tmp_path, suffix):
+    """A (Store, Date) in two chunks was forecast twice; in one piece the file contract refuses it."""
+    rows = pd.read_csv(rows_csv, dtype={s.STATE_HOLIDAY: str})
+    rows.loc[700, [s.STORE, s.DATE, s.DAY_OF_WEEK]] = rows.loc[2, [s.STORE, s.DATE, s.DAY_OF_WEEK]].to_numpy()
+    src, out = tmp_path / f"rows{suffix}", tmp_path / "out.csv"
+    rows.to_csv(src, index=False) if suffix == ".csv" else rows.to_parquet(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, out, chunk_rows=250)
+    (problem,) = err.value.problems
+    said = (f"expected each (Store, Date) once, got (Store={rows.loc[2, s.STORE]}, Date={rows.loc[2, s.DATE]}) "
+            "again")
+    assert problem.column == "Store/Date"
+    if suffix == ".csv":
+        assert (problem.line, problem.message) == (702, f"{said}, first on line 4: remove one of the two lines")
+    else:
+        assert problem.message == f"row 701: {said}, first on row 3: remove one of the two lines"
+    assert not out.exists()
+
+
+def test_a_parquet_file_is_held_to_the_layout_of_a_rows_file(bundle, rows_csv, tmp_path):
+    """Parquet is always read in chunks: without this check a file lacking Id was forecast into a CSV without
+    Ids, and an extra column passed; a CSV read in one piece refuses both."""
+    rows = pd.read_csv(rows_csv, dtype={s.STATE_HOLIDAY: str})
+    out = tmp_path / "out.csv"
+    for frame, said in [(rows.drop(columns=[s.ID]), "column is missing: expected the columns Id, Store"),
+                        (rows.assign(Note="x"), "unexpected column: expected only Id, Store")]:
+        src = tmp_path / "rows.parquet"
+        frame.to_parquet(src, index=False)
+        with pytest.raises(DataContractError) as err:
+            predict_file(bundle, src, out)
+        (problem,) = err.value.problems
+        assert said in problem.message and problem.line is None and not out.exists()
+    rows.to_parquet(tmp_path / "indexed.parquet")  # pandas' saved index is not a column of the file's rows
+    predict_file(bundle, tmp_path / "indexed.parquet", out)
+    assert len(pd.read_csv(out)) == len(rows)
+
+
 def test_cli_names_an_input_that_is_not_parquet_and_writes_nothing(run_main, model_path, rows_csv, tmp_path):
     fake, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
     fake.write_bytes(b"not,a,csv\x00\x01")

@@ -5,8 +5,8 @@ as each chunk is forecast, into a temp file beside the target that is renamed at
 never sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
-(``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk; an Id
-is also checked against the earlier chunks' Ids (the output has one row per Id, however the file is chunked).
+(``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk; the
+columns and the repeated-key rules of the whole file hold there too (``data.chunk_rules``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.background import in_background
+from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
@@ -134,45 +135,18 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    done, seen = 0, _SeenIds(path)
+    done, keys = 0, [RepeatedKeys(path, (s.ID,)), RepeatedKeys(path, (s.STORE, s.DATE))]
     for frame in _frames(path, chunk_rows):
+        if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
+            check_layout(path, list(frame.columns))
+            if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
+                keys = keys[1:]
         frame.index = pd.RangeIndex(done, done + len(frame))
         rows = _rows_of(frame, path, done, keep_actuals)
-        if s.ID in frame.columns and s.SALES not in frame.columns:  # train's layout: Id = row number
+        for seen in keys:
             seen.add(rows)
         yield rows
         done += len(frame)
-
-
-class _SeenIds:
-    """The Ids of the chunks read so far: an Id repeated in a later chunk is refused, as one within a chunk is.
-
-    Why: ``validate_rows`` sees one chunk, so a file longer than a chunk with an Id in two chunks was forecast
-    into two output rows of that Id, while the same file read in one piece is refused. Sorted numpy arrays
-    (16 bytes a row), not a set of Python ints.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.ids = np.empty(0, dtype=np.int64)
-        self.rows = np.empty(0, dtype=np.int64)  # each Id's position in the file (row 0 = line 2)
-
-    def add(self, rows: pd.DataFrame) -> None:
-        ids, at = rows[s.ID].to_numpy(dtype=np.int64), rows.index.to_numpy(dtype=np.int64)
-        k = np.searchsorted(self.ids, ids)
-        if len(self.ids) and len(hit := np.flatnonzero(self.ids[np.minimum(k, len(self.ids) - 1)] == ids)):
-            raise DataContractError([self._repeat(ids[i], at[i], self.rows[k[i]]) for i in hit[:_MAX_UNKNOWN_LISTED]])
-        order = np.argsort(ids, kind="stable")
-        where = np.searchsorted(self.ids, ids[order])
-        self.ids, self.rows = np.insert(self.ids, where, ids[order]), np.insert(self.rows, where, at[order])
-
-    def _repeat(self, value: int, at: int, first: int) -> ContractProblem:
-        fix = "remove one of the two lines"
-        if _is_parquet(self.path):
-            return ContractProblem(str(self.path), f"row {at + 1}: expected each (Id) once, got (Id={value}) again, "
-                                                   f"first on row {first + 1}: {fix}", None, s.ID)
-        return ContractProblem(str(self.path), f"expected each (Id) once, got (Id={value}) again, first on line "
-                                               f"{first + 2}: {fix}", int(at) + 2, s.ID)
 
 
 def _parquet_file(path: Path):

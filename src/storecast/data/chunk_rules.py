@@ -1,0 +1,94 @@
+"""The file contract's whole-file rules for a rows file read in chunks: its columns, and no key twice.
+
+Why: ``storecast predict --input`` reads a file longer than one chunk, or any parquet file, chunk by chunk, and
+each chunk passes the row contract (``validate_rows``), which sees one chunk and takes any columns it can use.
+The same file read in one piece is held to test.csv's (or train.csv's) exact columns and refuses a repeated Id or
+(Store, Date): so a parquet file without an Id column was forecast into a CSV without Ids, and a key in two
+chunks into two output rows. These checks give a chunked read the same rules and the same words.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RepeatedKeys", "check_layout"]
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.data._csvfile import _check_header
+from storecast.errors import ContractProblem, DataContractError
+
+_MAX_LISTED = 10
+_DAY = np.timedelta64(1, "D")
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def check_layout(path: Path, columns: Sequence[str]) -> None:
+    """Refuse columns other than test.csv's, or train.csv's when Sales is among them, as a whole read does.
+
+    A parquet file has no header line: its problems name the column only.
+    """
+    names = [str(c) for c in columns if not str(c).startswith("__index_level_")]  # pandas' saved index
+    expected = s.TRAIN_COLUMNS if s.SALES in names else s.TEST_COLUMNS
+    try:
+        _check_header(path, names, expected)
+    except DataContractError as exc:
+        if not _is_parquet(path):
+            raise
+        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+
+
+class RepeatedKeys:
+    """The keys of the rows read so far; a key seen before, in this chunk or an earlier one, is refused.
+
+    ``keys``: ``("Id",)`` or ``("Store", "Date")``. Each key is one int64 (a Store and a day since 1970 packed
+    into one), kept in sorted numpy arrays with its first row's position: 16 bytes a row, not Python objects.
+    """
+
+    def __init__(self, path: Path, keys: tuple[str, ...]) -> None:
+        self.path, self.keys = path, keys
+        self.seen = np.empty(0, dtype=np.int64)
+        self.first = np.empty(0, dtype=np.int64)  # each key's position in the file (position 0 = the first row)
+
+    def _packed(self, rows: pd.DataFrame) -> np.ndarray:
+        if self.keys == (s.ID,):
+            return rows[s.ID].to_numpy(dtype=np.int64)
+        days = ((rows[s.DATE].to_numpy(dtype="datetime64[D]") - np.datetime64("1970-01-01")) // _DAY).astype(np.int64)
+        return rows[s.STORE].to_numpy(dtype=np.int64) * 1_000_000 + days  # days of 1970..4707 stay below 1e6
+
+    def add(self, rows: pd.DataFrame) -> None:
+        """Take one chunk (indexed by position in the file); raise naming the first repeats, else remember it."""
+        order = np.argsort(self._packed(rows), kind="stable")
+        keys, at = self._packed(rows)[order], rows.index.to_numpy(dtype=np.int64)[order]
+        first_here = at[np.searchsorted(keys, keys)]  # position of the first equal key in this chunk
+        repeat = np.r_[False, keys[1:] == keys[:-1]]
+        earlier = np.zeros(len(keys), dtype=bool)
+        if len(self.seen):
+            k = np.minimum(np.searchsorted(self.seen, keys), len(self.seen) - 1)
+            earlier = self.seen[k] == keys
+            first_here = np.where(earlier, self.first[k], first_here)
+        bad = np.flatnonzero(repeat | earlier)
+        if len(bad):
+            bad = bad[np.argsort(at[bad], kind="stable")][:_MAX_LISTED]
+            raise DataContractError([self._problem(rows, int(order[i]), int(at[i]), int(first_here[i])) for i in bad])
+        where = np.searchsorted(self.seen, keys)
+        self.seen, self.first = np.insert(self.seen, where, keys), np.insert(self.first, where, at)
+
+    def _problem(self, rows: pd.DataFrame, row: int, at: int, first: int) -> ContractProblem:
+        shown = ", ".join(f"{k}={_shown(rows[k].iloc[row])}" for k in self.keys)
+        what, fix = f"expected each ({', '.join(self.keys)}) once, got ({shown}) again", "remove one of the two lines"
+        column = "/".join(self.keys)
+        if _is_parquet(self.path):
+            return ContractProblem(str(self.path), f"row {at + 1}: {what}, first on row {first + 1}: {fix}", None,
+                                   column)
+        return ContractProblem(str(self.path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
+
+
+def _shown(value: object) -> str:
+    return f"{value:%Y-%m-%d}" if isinstance(value, pd.Timestamp) else str(value)
