@@ -121,6 +121,14 @@ def test_evaluate_command_refuses_networks_with_a_saved_model(tmp_path):
     assert res.exit_code == 2 and "--networks" in res.output
 
 
+@pytest.mark.parametrize(("option", "value"), [("--until", "2014-06-30"), ("--epochs", "5")])
+def test_evaluate_command_refuses_training_options_with_a_saved_model(tmp_path, option, value):
+    """They were ignored without a word: the saved model was scored at its own cut, with its own fit."""
+    res = runner.invoke(app, ["lstm", "evaluate", "--data", str(tmp_path), "--model", str(tmp_path / "m.pt"),
+                              option, value])
+    assert res.exit_code == 2 and f"`{option}`" in res.output and "saved model" in res.output
+
+
 def test_the_networks_help_names_the_configs_default():
     from storecast.models.lstm.forecaster import LSTMConfig
 
