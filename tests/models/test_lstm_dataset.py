@@ -142,6 +142,31 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
 
 
+def test_a_series_the_tests_cannot_take_is_untested_with_the_reason():
+    """statsmodels raises on a few values or constant ones; one such store ended `lstm analyze` in a traceback."""
+    for series, why in ((pd.Series([5.0] * 40), "constant"), (pd.Series([1.0, 3.0, 2.0]), "too short")):
+        out = stationarity(series)
+        assert out["stationary"] is False and out["adf_p"] is None and why in out["untested"]
+
+
+def test_analysis_marks_a_short_store_untested_and_refuses_a_chain_of_days(dataset, tmp_path):
+    from storecast.errors import WindowError
+
+    t = dataset.train
+    train = pd.concat([t[t[s.STORE] == 1], t[t[s.STORE] == 2].nlargest(4, s.DATE)])  # store 2: its last 4 days
+    last = train[s.DATE].max()
+    index = write_analysis(train, tmp_path / "ok", sample_stores=2)
+    result = json.loads((tmp_path / "ok" / "analysis.json").read_text())
+    assert "untested" in result["stationarity"]["store 2"]["log, diff 7"]
+    assert "untested" not in result["stationarity"]["store 1"]["log, diff 7"] and "untested (" in index.read_text()
+
+    short = train[train[s.DATE] > last - pd.Timedelta(days=12)]
+    with pytest.raises(WindowError, match=r"train.csv has \d+ day\(s\) with sales \(.*\): the series analysis needs at "
+                       "least 28"):
+        write_analysis(short, tmp_path / "short")
+    assert not (tmp_path / "short").exists()
+
+
 def test_lookback_profile_is_the_mean_per_day_of_week_and_promo():
     days = pd.date_range("2014-03-03", periods=28, freq="D")  # starts on a Monday
     dow = days.day_of_week.to_numpy()
