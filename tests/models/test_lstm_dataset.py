@@ -113,6 +113,17 @@ def test_windows_cannot_reach_past_the_cut(panel):
         make_windows(panel, scaled, np.array([0]), np.array([last - 13]), lookback=28, horizon=14)
 
 
+def test_a_store_without_sales_in_the_fit_window_gets_mean_zero_without_a_warning():
+    """A store whose history starts in the validation days: numpy's warning reached `lstm train`'s output."""
+    import warnings
+
+    log_sales = np.array([[np.nan, np.nan, np.nan], [8.0, 9.0, np.nan]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaler = SalesScaler().fit(log_sales)
+    assert scaler.store_mean_.tolist() == [0.0, 8.5]
+
+
 def test_white_noise_is_stationary_and_a_random_walk_is_not():
     rng = np.random.default_rng(0)
     noise = pd.Series(rng.normal(size=600))
