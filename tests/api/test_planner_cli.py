@@ -68,6 +68,20 @@ def test_plan_user_errors_exit_2_with_one_line(plan, args, said):
     assert code == 2 and said in text
 
 
+def test_a_store_in_store_csv_the_model_never_saw_names_the_option(run_main, model_path, synthetic_dir, tmp_path):
+    """Was the API's "store: unknown store 13: ... remove the row or serve a model", which names no option."""
+    import shutil
+
+    data = shutil.copytree(synthetic_dir, tmp_path / "data")
+    with open(data / "store.csv", "a", encoding="utf-8") as fh:
+        fh.write('13,"a","a",100,,,0,,,\n')
+    with open(data / "external" / "store_states.csv", "a", encoding="utf-8") as fh:
+        fh.write("13,NW\n")
+    code, _, err = run_main("plan", "--model", str(model_path), "--data", str(data), "--store", "13", "--start", START)
+    said = f"error: `--store` 13 is listed in {data / 'store.csv'} but unknown to {model_path.name}"
+    assert code == 2 and said in err, err
+
+
 @pytest.mark.parametrize("command", [["plan", "--store", "1"], ["plan", "rank", "--out", "{tmp}/rank.csv"]],
                          ids=["plan", "rank"])
 def test_a_period_past_the_last_date_served_names_start_and_its_range(run_main, tmp_path, command):
