@@ -120,6 +120,20 @@ def test_bad_plan_requests_are_422_naming_the_field(client, body, field):
     assert field in fields(r)
 
 
+@pytest.mark.parametrize(("route", "body", "field", "said"), [
+    ("/plan", {"store": 1, "start": "2015-02-30"}, "start", "day is out of range for month"),
+    ("/plan", {"store": 1, "start": START, "promo_days": ["2015-08-32"]}, "promo_days[0]", "'2015-08-32'"),
+    ("/plan/rank", {"start": "2015-13-01"}, "start", "month must be in 1..12"),
+])
+def test_a_day_the_calendar_lacks_is_named_as_such(client, route, body, field, said):
+    """Was pydantic's "a valid date or datetime, day value is outside expected range" for a well-formed date."""
+    r = client.post(route, json=body)
+    assert r.status_code == 422, r.text
+    (item,) = r.json()["detail"]
+    assert item["field"] == field and item["type"] == "date_value"
+    assert item["msg"].startswith("expected a calendar date 'YYYY-MM-DD', got ") and said in item["msg"]
+
+
 def test_rank_lists_the_top_stores_best_gain_first(client, known_stores, model_path):
     r = client.post("/plan/rank", json={"start": START, "days": 42, "top": 5})
     assert r.status_code == 200, r.text

@@ -59,12 +59,27 @@ def test_plan_rank_refuses_an_input_as_out_before_any_work(run_main, model_path,
     (["--store", "1", "--start", START, "--promo-days", "2015-10-01"], "outside the planning window"),
     (["--store", "1", "--start", START, "--closed-days", "2015-08-03,2015-08-03"], "listed twice"),
     (["--store", "1", "--start", "2015-8-1"], "YYYY-MM-DD"),
+    (["--store", "1", "--start", "2015-02-30"], "must be a calendar date"),  # was "must look like YYYY-MM-DD"
     (["--store", "99999", "--start", START], "99999"),
     (["--start", START], "missing --store"),
 ])
 def test_plan_user_errors_exit_2_with_one_line(plan, args, said):
     code, text = plan(*args)
     assert code == 2 and said in text
+
+
+def test_a_store_in_store_csv_the_model_never_saw_names_the_option(run_main, model_path, synthetic_dir, tmp_path):
+    """Was the API's "store: unknown store 13: ... remove the row or serve a model", which names no option."""
+    import shutil
+
+    data = shutil.copytree(synthetic_dir, tmp_path / "data")
+    with open(data / "store.csv", "a", encoding="utf-8") as fh:
+        fh.write('13,"a","a",100,,,0,,,\n')
+    with open(data / "external" / "store_states.csv", "a", encoding="utf-8") as fh:
+        fh.write("13,NW\n")
+    code, _, err = run_main("plan", "--model", str(model_path), "--data", str(data), "--store", "13", "--start", START)
+    said = f"error: `--store` 13 is listed in {data / 'store.csv'} but unknown to {model_path.name}"
+    assert code == 2 and said in err, err
 
 
 @pytest.mark.parametrize("command", [["plan", "--store", "1"], ["plan", "rank", "--out", "{tmp}/rank.csv"]],

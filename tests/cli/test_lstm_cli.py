@@ -73,6 +73,16 @@ def test_evaluate_command_refuses_windows_with_a_saved_model(tmp_path):
     assert res.exit_code == 2 and "must be 1 with --model" in res.output
 
 
+@pytest.mark.parametrize("given", ["tree", "csv"])
+def test_evaluate_refuses_a_file_that_is_no_lstm_in_words(run_main, model_path, synthetic_dir, given):
+    """A tree model's card passed the card check: torch then failed on the skops archive, called "damaged"."""
+    path = model_path if given == "tree" else synthetic_dir / s.STORE_FILE
+    code, _, err = run_main("lstm", "evaluate", "--data", str(synthetic_dir), "--model", str(path))
+    said = "is a tree model (.skops), not an LSTM" if given == "tree" else "is not an LSTM file: expected a .pt"
+    assert code == 2 and f"error: model file {path} {said}" in err, err
+    assert "Traceback" not in err and "inline_container" not in err and err.count("\n") == 1
+
+
 def test_analyze_command_writes_the_report(synthetic_dir, tmp_path):
     res = runner.invoke(app, ["lstm", "analyze", "--data", str(synthetic_dir), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
@@ -109,6 +119,14 @@ def test_evaluate_command_refuses_networks_with_a_saved_model(tmp_path):
     res = runner.invoke(app, ["lstm", "evaluate", "--data", str(tmp_path), "--model", str(tmp_path / "m.pt"),
                               "--networks", "3"])
     assert res.exit_code == 2 and "--networks" in res.output
+
+
+@pytest.mark.parametrize(("option", "value"), [("--until", "2014-06-30"), ("--epochs", "5")])
+def test_evaluate_command_refuses_training_options_with_a_saved_model(tmp_path, option, value):
+    """They were ignored without a word: the saved model was scored at its own cut, with its own fit."""
+    res = runner.invoke(app, ["lstm", "evaluate", "--data", str(tmp_path), "--model", str(tmp_path / "m.pt"),
+                              option, value])
+    assert res.exit_code == 2 and f"`{option}`" in res.output and "saved model" in res.output
 
 
 def test_the_networks_help_names_the_configs_default():

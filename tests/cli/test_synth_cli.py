@@ -109,9 +109,11 @@ def test_a_new_chain_replaces_its_own_files_and_keeps_the_others(tmp_path):
     (["--start", "2015/01/01"], "`--start` must look like YYYY-MM-DD"),
     (["--end", "01/02/2015"], "`--end` must look like YYYY-MM-DD"),  # never read as 2 January
     (["--start", "2015-W01-1"], "`--start` must look like YYYY-MM-DD"),
+    (["--start", "2015-02-30"], "`--start` must be a calendar date; got '2015-02-30' (day is out of range"),
+    (["--end", "2015-13-01"], "`--end` must be a calendar date; got '2015-13-01' (month must be in 1..12)"),
     (["--seed", "-1"], "--seed"),
 ])
 def test_dates_and_seed_are_checked_as_options_before_any_work(run_main, tmp_path, args, said):
     code, _, err = run_main("synth", "--stores", "3", *args, "--out", str(tmp_path / "data"))
-    assert code == 2 and said in err
+    assert code == 2 and said in " ".join(err.replace("│", " ").split())  # the message as one line, box undone
     assert not (tmp_path / "data").exists()

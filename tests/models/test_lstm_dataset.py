@@ -113,6 +113,17 @@ def test_windows_cannot_reach_past_the_cut(panel):
         make_windows(panel, scaled, np.array([0]), np.array([last - 13]), lookback=28, horizon=14)
 
 
+def test_a_store_without_sales_in_the_fit_window_gets_mean_zero_without_a_warning():
+    """A store whose history starts in the validation days: numpy's warning reached `lstm train`'s output."""
+    import warnings
+
+    log_sales = np.array([[np.nan, np.nan, np.nan], [8.0, 9.0, np.nan]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaler = SalesScaler().fit(log_sales)
+    assert scaler.store_mean_.tolist() == [0.0, 8.5]
+
+
 def test_white_noise_is_stationary_and_a_random_walk_is_not():
     rng = np.random.default_rng(0)
     noise = pd.Series(rng.normal(size=600))
@@ -140,6 +151,31 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     result = json.loads((tmp_path / "analysis.json").read_text())
     assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
+
+
+def test_a_series_the_tests_cannot_take_is_untested_with_the_reason():
+    """statsmodels raises on a few values or constant ones; one such store ended `lstm analyze` in a traceback."""
+    for series, why in ((pd.Series([5.0] * 40), "constant"), (pd.Series([1.0, 3.0, 2.0]), "too short")):
+        out = stationarity(series)
+        assert out["stationary"] is False and out["adf_p"] is None and why in out["untested"]
+
+
+def test_analysis_marks_a_short_store_untested_and_refuses_a_chain_of_days(dataset, tmp_path):
+    from storecast.errors import WindowError
+
+    t = dataset.train
+    train = pd.concat([t[t[s.STORE] == 1], t[t[s.STORE] == 2].nlargest(4, s.DATE)])  # store 2: its last 4 days
+    last = train[s.DATE].max()
+    index = write_analysis(train, tmp_path / "ok", sample_stores=2)
+    result = json.loads((tmp_path / "ok" / "analysis.json").read_text())
+    assert "untested" in result["stationarity"]["store 2"]["log, diff 7"]
+    assert "untested" not in result["stationarity"]["store 1"]["log, diff 7"] and "untested (" in index.read_text()
+
+    short = train[train[s.DATE] > last - pd.Timedelta(days=12)]
+    with pytest.raises(WindowError, match=r"train.csv has \d+ day\(s\) with sales \(.*\): the series analysis needs at "
+                       "least 28"):
+        write_analysis(short, tmp_path / "short")
+    assert not (tmp_path / "short").exists()
 
 
 def test_lookback_profile_is_the_mean_per_day_of_week_and_promo():

@@ -94,6 +94,23 @@ def test_history_moves_the_forecast_origin(model_path, dataset):
     assert np.isfinite(point).all() and (point > 0).all()
 
 
+def test_a_history_shorter_than_the_look_back_names_its_days_and_the_first_day_wanted(model_path, dataset):
+    """Was "history: needs at least 56 days": neither the days given nor what to give."""
+    bundle = load_bundle(model_path)
+    later_cut = CUT + pd.Timedelta(days=21)
+    d = dataset.train[s.DATE]
+    history = dataset.train[(d > later_cut - pd.Timedelta(days=30)) & (d <= later_cut)]
+    rows = dataset.train[(d == later_cut + pd.Timedelta(days=3)) & (dataset.train[s.OPEN] == 1)]
+    with pytest.raises(DataContractError) as caught:
+        bundle.predict_open(rows, history=history)
+    wanted = later_cut - pd.Timedelta(days=bundle.model.config.lookback - 1)
+    assert str(caught.value) == (
+        f"history: its rows run {later_cut - pd.Timedelta(days=29):%Y-%m-%d}..{later_cut:%Y-%m-%d} (30 days), past "
+        f"the model's cut {CUT:%Y-%m-%d}, so the forecast starts after {later_cut:%Y-%m-%d} and the LSTM reads the "
+        f"{bundle.model.config.lookback} days up to it: give history (train.csv) from {wanted:%Y-%m-%d} or earlier, "
+        "or none after the model's cut")
+
+
 @pytest.mark.parametrize("damage", ["tamper", "truncate"])
 def test_tampered_or_truncated_files_are_refused(model_path, tmp_path, damage):
     bad = tmp_path / model_path.name

@@ -34,11 +34,18 @@ def _iso_date_string(value: Any) -> Any:
     """Accept only ``YYYY-MM-DD`` text: no timestamps, no datetimes, no other formats.
 
     The served range is checked here too (ISO dates compare as text): pydantic's own ``ge``/``le`` error
-    reads "greater than or equal to datetime.date(2000, 1, 1)", a Python repr rather than a date.
+    reads "greater than or equal to datetime.date(2000, 1, 1)", a Python repr rather than a date. So is the
+    calendar: pydantic calls "2015-02-30" "a valid date or datetime, day value is outside expected range".
     """
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _ISO.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise PydanticCustomError(
+                "date_value", "expected a calendar date 'YYYY-MM-DD', got {got}: {why}",
+                {"got": repr(value), "why": str(exc)}) from exc
         if not _FIRST <= value <= _LAST:
             raise PydanticCustomError(
                 "date_range", "expected a date from {first} to {last}, the dates this API serves, got {got}",

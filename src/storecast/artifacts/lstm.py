@@ -96,6 +96,8 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     torch = torch_module()
 
     path = Path(path)
+    if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
+        raise ArtifactError(_not_lstm(path))
     card = verified_card(path, "an lstm model")
     inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
     config = card.get("config")
@@ -131,6 +133,19 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
                             f"{model.config.lookback} vs {lookback} days held); restore the card or {_RETRAIN}.")
     served = served_level(calibrated, card, path, level, retrain=_RETRAIN)
     return LSTMBundle(path=path, card=card, model=model, level=served)
+
+
+def _not_lstm(path: Path) -> str:
+    """Why ``path`` is no LSTM file, by its suffix.
+
+    Why before the card: a tree model's card names a kind its .skops suffix holds, so it passed the card check
+    and torch failed on the skops archive ("[enforce fail at inline_container.cc:180]"), called "damaged";
+    another file was refused for a missing card though no card could make it an LSTM.
+    """
+    if path.suffix == ".skops":
+        return (f"model file {path} is a tree model (.skops), not an LSTM: give a .pt file from "
+                "`storecast lstm train` (`storecast predict --model` takes either kind).")
+    return f"model file {path} is not an LSTM file: expected a .pt file from `storecast lstm train`."
 
 
 def _one_line(exc: BaseException) -> str:

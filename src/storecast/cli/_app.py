@@ -101,16 +101,17 @@ def date_option(value: str, option: str) -> dt.date:
     """``value`` of ``option`` as a date: only ``YYYY-MM-DD`` inside the data contract's range, else a usage error.
 
     Why strict: pandas reads "2015/01/01" and "01/02/2015" (as 2 January) too, so a typo ran on other days;
-    and ``date.fromisoformat`` alone takes week dates ("2015-W01-1").
+    and ``date.fromisoformat`` alone takes week dates ("2015-W01-1"). A day the calendar lacks
+    ("2015-02-30") gets its own words: it does look like YYYY-MM-DD, so saying it must was no help.
     """
     from storecast.schema import MAX_DATE, MIN_DATE
 
-    try:
-        day = dt.date.fromisoformat(value) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) else None
-    except ValueError:
-        day = None
-    if day is None:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise typer.BadParameter(f"`{option}` must look like YYYY-MM-DD; got {value!r}.")
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"`{option}` must be a calendar date; got {value!r} ({exc}).") from exc
     if not MIN_DATE <= day <= MAX_DATE:
         raise typer.BadParameter(f"`{option}` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
     return day

@@ -114,8 +114,8 @@ def evaluate(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
     until: str | None = typer.Option(
         None, "--until", help="The holdout's fit cut (default: 43 days before the last date); the windows are the "
-        "ones `storecast evaluate --until <cut + 43 days>` scores the trees on."),
-    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs of each fit."),
+        "ones `storecast evaluate --until <cut + 43 days>` scores the trees on. Not with --model (its own cut)."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs of each fit (not with --model)."),
     model: Path | None = typer.Option(None, "--model", help="Score this saved .pt on its holdout instead of fitting."),
     windows: int | None = typer.Option(
         None, "--windows", min=1, max=52, help="Seasonal 6-week windows over the year before the holdout's end, one "
@@ -138,6 +138,12 @@ def evaluate(
         raise typer.BadParameter(f"`--windows` must be 1 with --model (a saved model has one cut); got {windows}.")
     if model is not None and networks is not None:
         raise typer.BadParameter("`--networks` is a training setting: a saved model (--model) keeps its own.")
+    if model is not None and epochs is not None:  # was ignored: the user believed the model was refitted
+        raise typer.BadParameter("`--epochs` is a training setting: a saved model (--model) keeps its own.")
+    if model is not None and until is not None:  # was ignored: the holdout is the days after the model's cut
+        raise typer.BadParameter(f"`--until` cannot move a saved model's cut: --model is scored on the days after "
+                                 f"the cut it was trained to; got --until {until}. Leave --until out, or train "
+                                 "a model with `storecast lstm train --until` first.")
     check_out_dir(out)
     _require_torch(device)
     dataset = load_dataset(data)

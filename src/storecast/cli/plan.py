@@ -123,7 +123,10 @@ def plan(
     served, stores = _load(model, data)
     if store not in set(stores["Store"].tolist()):
         raise StorecastError(f"`--store` {store} is not in {data / 'store.csv'}: pick a store it lists.")
-    served.check_stores([store], loc=("store",))
+    if store not in served.store_set:  # the API's words ("store: ... remove the row") name no option
+        raise StorecastError(f"`--store` {store} is listed in {data / 'store.csv'} but unknown to {model.name}, "
+                             f"which knows {len(served.store_set):,} stores: pick one of those, or retrain with "
+                             "this store's sales history.")
     result = plan_scenario(served.bundle, served.facts, store, first, days, promo_days=promo, closed_days=closed)
     from rich.console import Console
 

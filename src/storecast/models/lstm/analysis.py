@@ -14,6 +14,7 @@ __all__ = ["stationarity", "chain_daily_sales", "store_daily_sales", "transforms
 
 import json
 import warnings
+from html import escape as html_escape
 from pathlib import Path
 
 import numpy as np
@@ -22,21 +23,31 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import atomic_write_text, save_figure
 from storecast.clean.rows import sales_days
+from storecast.errors import WindowError
 
 LAGS_OF_INTEREST = (7, 14, 365)
+MIN_CHAIN_DAYS = 28  # four weeks: two of each cycle the report looks for (lags 7 and 14)
 
 
-def stationarity(series: pd.Series) -> dict[str, float | bool]:
-    """ADF and KPSS on ``series`` (NaN dropped): statistics, p-values and the joint verdict."""
+def stationarity(series: pd.Series) -> dict[str, float | bool | str | None]:
+    """ADF and KPSS on ``series`` (NaN dropped): statistics, p-values and the joint verdict.
+
+    A series the tests cannot take (a store with a few days of history, constant sales) is reported
+    ``untested`` with statsmodels' reason and no statistics, rather than ending the whole report.
+    """
     from statsmodels.tools.sm_exceptions import InterpolationWarning
     from statsmodels.tsa.stattools import adfuller, kpss
 
     x = pd.Series(series).dropna().to_numpy(dtype=float)
-    adf_stat, adf_p, *_ = adfuller(x, autolag="AIC", result_object=False)
-    with warnings.catch_warnings():  # KPSS p-values are table-interpolated and capped at 0.01 / 0.1
-        warnings.simplefilter("ignore", InterpolationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        kpss_stat, kpss_p, *_ = kpss(x, regression="c", nlags="auto", result_object=False)
+    try:
+        adf_stat, adf_p, *_ = adfuller(x, autolag="AIC", result_object=False)
+        with warnings.catch_warnings():  # KPSS p-values are table-interpolated and capped at 0.01 / 0.1
+            warnings.simplefilter("ignore", InterpolationWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            kpss_stat, kpss_p, *_ = kpss(x, regression="c", nlags="auto", result_object=False)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return {"adf_stat": None, "adf_p": None, "kpss_stat": None, "kpss_p": None, "stationary": False,
+                "untested": f"{len(x)} values: {exc}"}
     return {"adf_stat": float(adf_stat), "adf_p": float(adf_p), "kpss_stat": float(kpss_stat),
             "kpss_p": float(kpss_p), "stationary": bool(adf_p < 0.05 and kpss_p > 0.05)}
 
@@ -105,8 +116,12 @@ def _plots(chain: pd.Series, corr: dict[str, list[float]], out_dir: Path) -> lis
 def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int = 5, seed: int = 0) -> Path:
     """Run the tests on the chain and a sample of stores; write analysis.json, PNG charts and index.html."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     chain = chain_daily_sales(train)
+    if len(chain) < MIN_CHAIN_DAYS:  # before any file: ADF, KPSS and the ACF need some weeks of days
+        span = f" ({chain.index.min():%Y-%m-%d}..{chain.index.max():%Y-%m-%d})" if len(chain) else ""
+        raise WindowError(f"train.csv has {len(chain)} day(s) with sales{span}: the series analysis needs at least "
+                          f"{MIN_CHAIN_DAYS} (four weeks, for the weekly and two-weekly cycles); add older days.")
+    out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     stores = sorted(rng.choice(train[s.STORE].unique(), size=min(sample_stores, train[s.STORE].nunique()),
                                replace=False).tolist())
@@ -120,7 +135,8 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
     atomic_write_text(out_dir / "analysis.json", json.dumps(payload, indent=2))
     rows = "".join(
         f"<tr><td>{series}</td><td>{name}</td><td>{r['adf_p']:.3g}</td><td>{r['kpss_p']:.3g}</td>"
-        f"<td>{'yes' if r['stationary'] else 'no'}</td></tr>"
+        f"<td>{'yes' if r['stationary'] else 'no'}</td></tr>" if "untested" not in r else
+        f"<tr><td>{series}</td><td>{name}</td><td colspan='3'>untested ({html_escape(str(r['untested']))})</td></tr>"
         for series, by_t in results.items() for name, r in by_t.items()
     )
     figures = "".join(f"<h2>{title}</h2><img alt='{title}' src='{name}'>"

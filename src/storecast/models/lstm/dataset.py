@@ -13,6 +13,7 @@ __all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_featur
            "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES", "promo_anchor",
            "schedule_context"]
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,8 +97,14 @@ class SalesScaler:
     """
 
     def fit(self, log_sales: np.ndarray) -> SalesScaler:
-        """Learn store means and the (-1, 1) range from a (S, T) panel of log sales."""
-        self.store_mean_ = np.nan_to_num(np.nanmean(log_sales, axis=1)).astype(np.float64)
+        """Learn store means and the (-1, 1) range from a (S, T) panel of log sales.
+
+        A store without a sale in the fit window (its history starts in the validation days) gets mean 0, as
+        before, but quietly: numpy's "Mean of empty slice" RuntimeWarning reached `storecast lstm train`'s output.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.store_mean_ = np.nan_to_num(np.nanmean(log_sales, axis=1)).astype(np.float64)
         centred = log_sales - self.store_mean_[:, None]
         values = centred[np.isfinite(centred)].reshape(-1, 1)
         self.scaler_ = MinMaxScaler(feature_range=(-1, 1)).fit(values)

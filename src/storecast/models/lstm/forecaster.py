@@ -142,6 +142,20 @@ def _member_progress(progress: Callable[[int, float, float], None], offset: int,
     progress(offset + epoch, train_loss, val_loss)
 
 
+def _short_history(dates: pd.DatetimeIndex, model_cut: pd.Timestamp, lookback: int) -> str:
+    """Why a history that runs past the model's cut is too short, and the two ways out.
+
+    Why: "needs at least 56 days" named neither the days given nor the first day wanted (train.csv of
+    ``storecast predict --data`` is the history there).
+    """
+    first, last = dates[0], dates[-1]
+    wanted = last - pd.Timedelta(days=lookback - 1)
+    return (f"its rows run {first:%Y-%m-%d}..{last:%Y-%m-%d} ({len(dates)} days), past the model's cut "
+            f"{model_cut:%Y-%m-%d}, so the forecast starts after {last:%Y-%m-%d} and the LSTM reads the {lookback} "
+            f"days up to it: give history (train.csv) from {wanted:%Y-%m-%d} or earlier, or none after the "
+            f"model's cut")
+
+
 @dataclass
 class LSTMForecaster:
     """Global LSTM across stores forecasting the ``horizon`` days after the fit cut."""
@@ -273,7 +287,8 @@ class LSTMForecaster:
             cut = history[s.DATE].max()
             panel = build_panel(history, cut, stores=self.stores_)
             if len(panel.dates) < cfg.lookback:
-                raise DataContractError(ContractProblem("history", f"needs at least {cfg.lookback} days"))
+                why = _short_history(panel.dates, self.cut_, cfg.lookback)
+                raise DataContractError(ContractProblem("history", why))
             windows = np.ascontiguousarray(
                 encoder_inputs(panel, self.scaler_.transform(panel.log_sales))[:, -cfg.lookback:])
         store_index = pd.Index(self.stores_).get_indexer(rows[s.STORE])
