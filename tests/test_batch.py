@@ -416,3 +416,7 @@ def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
     plain = run("import skops.io")
     assert lean["names"] == plain["names"] and lean["names"]["SKLEARN_ESTIMATOR_TYPE_NAMES"]
     assert not lean["torch"] and not lean["dask"] and not lean["blocks_left"]
+    # storecast predict's order: scipy.special first (model_imports), then pandas and the batch machinery
+    early = run("from storecast.model_imports import import_before_pandas; import_before_pandas(); "
+                "import storecast.batch; from storecast.artifacts.trees import _skops_io; _skops_io()")
+    assert early["names"] == plain["names"] and lean["names"]["SCIPY_UFUNC_TYPE_NAMES"]

@@ -43,14 +43,16 @@ def no_collections() -> Iterator[None]:
     """No collection while the block runs (importing scikit-learn and skops, building a model from its file).
 
     Why: everything such a block makes lives on, so the full collections its allocations trigger (four of
-    them, 0.15 s, in a ``storecast predict``) find nothing to free. Process-wide while it lasts; the previous
-    state comes back after it, even on an error.
+    them, 0.15 s, in a ``storecast predict``) find nothing to free. In a console process what the block made
+    is frozen on the way out (``freeze_until_exit``): else the first collection after it walks all of it at
+    once. Process-wide while it lasts; the previous state comes back after it, even on an error.
     """
     was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        freeze_until_exit()
         if was_on:
             gc.enable()
 

@@ -69,6 +69,9 @@ def predict(
     # (the same order and messages as loading one after the other). The other chunks stream through
     # predict_frame with a progress bar. Rows past the calibrated horizon (training end + 42 days) or before
     # the training data get a warning line.
+    from storecast.model_imports import import_before_pandas
+
+    import_before_pandas()  # before storecast.batch and the artifacts bring pandas: 0.3 s less to load the model
     from itertools import chain
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
