@@ -81,6 +81,10 @@ def analyze(
     console.print(f"analysis written to {index}")
 
 
+_NETWORKS_HELP = ("Networks trained from consecutive seeds and averaged (default 3, LSTMConfig.networks); each "
+                  "costs one fit, 1 is a third of the time.")
+
+
 @lstm_app.command()
 def train(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
@@ -88,9 +92,7 @@ def train(
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs (early stopping may end sooner)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
-    networks: int | None = typer.Option(
-        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default 3, "
-        "LSTMConfig.networks); each costs one fit, 1 is a third of the time."),
+    networks: int | None = typer.Option(None, "--networks", min=1, help=_NETWORKS_HELP),
 ) -> None:
     """Train the LSTM and save it with a timestamped name (tensors + JSON card)."""
     from storecast.data.contract import load_dataset
@@ -124,9 +126,7 @@ def evaluate(
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
     out: Path | None = typer.Option(
         None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv)."),
-    networks: int | None = typer.Option(
-        None, "--networks", min=1, help="Networks trained from consecutive seeds and averaged (default 3, "
-        "LSTMConfig.networks); each costs one fit, 1 is a third of the time."),
+    networks: int | None = typer.Option(None, "--networks", min=1, help=_NETWORKS_HELP),
 ) -> None:
     """Score the LSTM per 6-week window next to the naive baseline: RMSPE, bias, coverage; mean and worst."""
     from storecast.data.contract import load_dataset
