@@ -88,9 +88,10 @@ def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -
     missing = [c for c in (s.SALES, s.CUSTOMERS) if c not in period.columns]
     if missing:
         raise ValueError(f"`period` must be train.csv-shaped (with Sales and Customers); missing {missing}.")
+    actual = period[[s.SALES, s.CUSTOMERS]].apply(_numbers)
     forecast = predict_frame(model, period.drop(columns=[s.SALES, s.CUSTOMERS]), history=history)
     result = PeriodScore.for_model(model)
-    result.add_forecast(forecast, period)
+    result.add_forecast(forecast, actual)
     return result.summary()
 
 
@@ -166,6 +167,19 @@ def _frame(value: Any, name: str, shape: str) -> pd.DataFrame:
         return value
     hint = " (data.test is None when the data directory has no test.csv)" if value is None else ""
     raise TypeError(f"`{name}` must be a pandas DataFrame of {shape} rows; got {type(value).__name__}{hint}.")
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """``period``'s Sales or Customers as numbers; text such as "x" was a bare "could not convert string to float"."""
+    from storecast.errors import ContractProblem, DataContractError
+
+    values = pd.to_numeric(column, errors="coerce")
+    bad = np.flatnonzero(values.isna().to_numpy() & column.notna().to_numpy())
+    if len(bad):
+        raise DataContractError(ContractProblem(
+            "period", f"row {bad[0]}: expected a number, got {column.iloc[bad[0]]!r} ({len(bad):,} such row(s))",
+            column=str(column.name)))
+    return values
 
 
 def _until(value: Any) -> pd.Timestamp | None:
