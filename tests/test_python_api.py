@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import storecast as sc
-from storecast.errors import DataContractError
+from storecast.errors import DataContractError, OutputPathError
 
 SMALL = {"n_estimators": 30, "num_leaves": 15, "learning_rate": 0.2, "n_jobs": 1}
 
@@ -69,3 +69,47 @@ def test_the_functions_load_lazily():
             "storecast.forecast; assert 'storecast.workflow' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert set(sc.__all__) >= {"load_data", "train", "load_model", "forecast", "score", "evaluate"}
+
+
+@pytest.mark.parametrize(("call", "error", "said"), [
+    (lambda d, m: sc.load_data(5), TypeError, "`data_dir` must be a path"),
+    (lambda d, m: sc.load_model(None), TypeError, "`path` must be a path"),
+    (lambda d, m: sc.train("data", models_dir="x"), TypeError, "`data` must be a Dataset from storecast.load_data"),
+    (lambda d, m: sc.evaluate(d.train), TypeError, "`data` must be a Dataset"),
+    (lambda d, m: sc.train(d, "xgb"), ValueError, "`kind` must be one of"),
+    (lambda d, m: sc.evaluate(d, "LGBM"), ValueError, "`kind` must be one of"),
+    (lambda d, m: sc.train(d, until="2014-02-30"), ValueError, "`until` must be a calendar date.*2014-02-30"),
+    (lambda d, m: sc.train(d, until="junk"), ValueError, "`until` must be a calendar date"),
+    (lambda d, m: sc.train(d, until=""), ValueError, "`until` must be a calendar date"),
+    (lambda d, m: sc.train(d, until=20141031), TypeError, "`until` must be a date"),  # not 1970 + 20 ms
+    (lambda d, m: sc.evaluate(d, folds="2"), TypeError, "`folds` must be a whole number"),
+    (lambda d, m: sc.evaluate(d, folds=1.5), TypeError, "`folds` must be a whole number"),
+    (lambda d, m: sc.evaluate(d, folds=True), TypeError, "`folds` must be a whole number"),
+    (lambda d, m: sc.evaluate(d, folds=-1), ValueError, "`folds` must be at least 0"),
+    (lambda d, m: sc.evaluate(d, windows=1), ValueError, "`windows` must be at least 2"),
+    (lambda d, m: sc.forecast(m, None), TypeError, "`rows` must be a pandas DataFrame.*no test.csv"),
+    (lambda d, m: sc.forecast(m, [1, 2]), TypeError, "`rows` must be a pandas DataFrame"),
+    (lambda d, m: sc.forecast("model.skops", d.test), TypeError, "`model` must be a model from storecast.load_model"),
+    (lambda d, m: sc.score(m, "later.csv"), TypeError, "`period` must be a pandas DataFrame of train.csv-shaped"),
+    (lambda d, m: sc.score(m, d.train.tail(3).assign(Sales="x")), DataContractError,  # was "could not convert ..."
+     "column `Sales`: row 0: expected a number, got 'x'"),
+], ids=["data_dir-int", "path-none", "train-data-path", "evaluate-data-frame", "train-kind", "evaluate-kind",
+        "until-feb-30", "until-junk", "until-empty", "until-int", "folds-str", "folds-float", "folds-bool",
+        "folds-negative", "windows-one", "rows-none", "rows-list", "model-path", "period-str", "period-sales-text"])
+def test_a_wrong_argument_is_named_before_any_work(dataset, model_path, call, error, said):
+    """Not an AttributeError from deep inside ("'str' object has no attribute 'train'"), nor an int read as a date."""
+    with pytest.raises(error, match=said):
+        call(dataset, sc.load_model(model_path))
+
+
+@pytest.mark.parametrize("call", [
+    lambda d, where: sc.train(d, models_dir=where, **SMALL),
+    lambda d, where: sc.evaluate(d, folds=0, out_dir=where, importance=False, **SMALL),
+], ids=["train-models_dir", "evaluate-out_dir"])
+def test_an_output_directory_that_is_a_file_stops_before_the_fits(dataset, tmp_path, call):
+    """It failed in mkdir after the work (FileExistsError), and for evaluate after every window's fit."""
+    taken = tmp_path / "taken"
+    taken.write_text("keep")
+    with pytest.raises(OutputPathError, match="is a file, not a directory"):
+        call(dataset, taken)
+    assert taken.read_text() == "keep"

@@ -14,16 +14,21 @@ data directory to a scored, saved and reloaded model without learning the packag
     result = sc.score(model, later)                    # a sold period (train.csv-shaped): RMSPE, bias, per week
 
 Every function raises the same errors as the CLI (``DataContractError``, ``ArtifactError``, ``WindowError``),
-each a ``StorecastError`` with a message that names the file, line or field.
+each a ``StorecastError`` with a message that names the file, line or field. An argument of the wrong type
+or value is a ``TypeError`` or ``ValueError`` naming it, raised before any work.
 """
 
 from __future__ import annotations
 
 __all__ = ["load_data", "train", "load_model", "forecast", "score", "evaluate"]
 
+import datetime as dt
+import numbers
+import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -34,7 +39,7 @@ def load_data(data_dir: str | Path, *, require_test: bool = False):
     """
     from storecast.data.contract import load_dataset
 
-    return load_dataset(data_dir, require_test=require_test)
+    return load_dataset(_path(data_dir, "data_dir"), require_test=require_test)
 
 
 def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
@@ -45,7 +50,7 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
     """
     from storecast.train_run import train_bundle
 
-    return train_bundle(data, kind, pd.Timestamp(until) if until is not None else None, models_dir, **params)
+    return train_bundle(_dataset(data), _kind(kind), _until(until), _out_dir(models_dir, "models_dir"), **params)
 
 
 def load_model(path: str | Path, *, level: float | None = None):
@@ -55,7 +60,7 @@ def load_model(path: str | Path, *, level: float | None = None):
     """
     from storecast.artifacts import load_bundle
 
-    return load_bundle(path, level=level)
+    return load_bundle(_path(path, "path"), level=level)
 
 
 def forecast(model, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -65,7 +70,7 @@ def forecast(model, rows: pd.DataFrame, *, history: pd.DataFrame | None = None) 
     """
     from storecast.predict import predict_frame
 
-    return predict_frame(model, rows, history=history)
+    return predict_frame(_model(model), _frame(rows, "rows", "test.csv-shaped"), history=history)
 
 
 def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -> dict:
@@ -79,12 +84,14 @@ def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -
     from storecast.evaluation.period_score import PeriodScore
     from storecast.predict import predict_frame
 
+    model, period = _model(model), _frame(period, "period", "train.csv-shaped")
     missing = [c for c in (s.SALES, s.CUSTOMERS) if c not in period.columns]
     if missing:
         raise ValueError(f"`period` must be train.csv-shaped (with Sales and Customers); missing {missing}.")
+    actual = period[[s.SALES, s.CUSTOMERS]].apply(_numbers)
     forecast = predict_frame(model, period.drop(columns=[s.SALES, s.CUSTOMERS]), history=history)
     result = PeriodScore.for_model(model)
-    result.add_forecast(forecast, period)
+    result.add_forecast(forecast, actual)
     return result.summary()
 
 
@@ -99,4 +106,104 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
     """
     from storecast.evaluation.backtest import evaluate as run
 
-    return run(data, kind, pd.Timestamp(until) if until is not None else None, folds, out_dir, **params)
+    _count(folds, "folds", least=0)
+    _count(params.get("windows"), "windows", least=2)
+    out = None if out_dir is None else _out_dir(out_dir, "out_dir")
+    return run(_dataset(data), _kind(kind), _until(until), folds, out, **params)
+
+
+# The checks below run before any work: a wrong argument reached pandas or the model as an AttributeError
+# ("'str' object has no attribute 'train'") or, for an output directory that is a file, failed after the fits.
+
+def _path(value: Any, name: str) -> Path:
+    """``value`` as a Path; a TypeError naming ``name`` for anything else (an int, None)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"`{name}` must be a path (str or pathlib.Path); got {type(value).__name__}.")
+    return Path(value)
+
+
+def _kind(value: Any) -> str:
+    """``kind`` checked before the data are cut and featurised, not at the first fit."""
+    from storecast.models.trees import KINDS
+
+    if value not in KINDS:
+        raise ValueError(f"`kind` must be one of {KINDS}; got {value!r}.")
+    return value
+
+
+def _out_dir(value: Any, name: str) -> Path:
+    """An output directory that can be written (made when missing); ``OutputPathError`` naming ``name`` if not."""
+    from storecast.atomic import folder_problem
+    from storecast.errors import OutputPathError
+
+    path = _path(value, name)
+    problem = folder_problem(path)
+    if problem:
+        raise OutputPathError(f"`{name}`: {problem}")
+    return path
+
+
+def _dataset(value: Any):
+    """``value`` when it has the frames of a ``Dataset`` (``load_data``'s result); a TypeError saying so if not."""
+    if isinstance(getattr(value, "train", None), pd.DataFrame) and isinstance(getattr(value, "store", None),
+                                                                            pd.DataFrame):
+        return value
+    hint = ": load it first, data = storecast.load_data(path)" if isinstance(value, (str, os.PathLike)) else ""
+    raise TypeError(f"`data` must be a Dataset from storecast.load_data (with train and store frames); "
+                    f"got {type(value).__name__}{hint}.")
+
+
+def _model(value: Any):
+    """``value`` when it is a loaded model (``load_model``'s result); a TypeError saying so if not."""
+    if callable(getattr(value, "predict_open", None)):
+        return value
+    hint = ": load it first, model = storecast.load_model(path)" if isinstance(value, (str, os.PathLike)) else ""
+    raise TypeError(f"`model` must be a model from storecast.load_model; got {type(value).__name__}{hint}.")
+
+
+def _frame(value: Any, name: str, shape: str) -> pd.DataFrame:
+    """``value`` when it is a DataFrame; a TypeError naming ``name`` if not (``data.test`` is None without test.csv)."""
+    if isinstance(value, pd.DataFrame):
+        return value
+    hint = " (data.test is None when the data directory has no test.csv)" if value is None else ""
+    raise TypeError(f"`{name}` must be a pandas DataFrame of {shape} rows; got {type(value).__name__}{hint}.")
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """``period``'s Sales or Customers as numbers; text such as "x" was a bare "could not convert string to float"."""
+    from storecast.errors import ContractProblem, DataContractError
+
+    values = pd.to_numeric(column, errors="coerce")
+    bad = np.flatnonzero(values.isna().to_numpy() & column.notna().to_numpy())
+    if len(bad):
+        raise DataContractError(ContractProblem(
+            "period", f"row {bad[0]}: expected a number, got {column.iloc[bad[0]]!r} ({len(bad):,} such row(s))",
+            column=str(column.name)))
+    return values
+
+
+def _until(value: Any) -> pd.Timestamp | None:
+    """``until`` as a day: a date, datetime or date string; an int would read as nanoseconds after 1970."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, dt.date, np.datetime64)):  # pd.Timestamp and datetime are dates too
+        raise TypeError(f"`until` must be a date, a datetime or a 'YYYY-MM-DD' string; got {type(value).__name__}.")
+    try:
+        day = pd.Timestamp(value)
+    except ValueError as exc:
+        raise ValueError(f"`until` must be a calendar date 'YYYY-MM-DD'; got {value!r} ({exc}).") from exc
+    if pd.isna(day):
+        raise ValueError(f"`until` must be a calendar date 'YYYY-MM-DD'; got {value!r}.")
+    if day.tzinfo is not None:
+        raise ValueError(f"`until` must be a day without a time zone (train.csv dates have none); got {value!r}.")
+    return day
+
+
+def _count(value: Any, name: str, *, least: int) -> None:
+    """``folds`` / ``windows``: None or a whole number >= ``least`` (a bool or a float would be counted silently)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # numpy ints are Integral
+        raise TypeError(f"`{name}` must be a whole number (int); got {type(value).__name__}.")
+    if value < least:
+        raise ValueError(f"`{name}` must be at least {least}; got {value}.")

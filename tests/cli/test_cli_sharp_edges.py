@@ -114,12 +114,31 @@ def test_an_output_directory_that_is_a_file_stops_before_any_work(run_main, tmp_
     (["lstm", "evaluate", "--windows", "100000"], "'--windows': Input should be less than or equal to 52"),
     (["synth", "--stores", "99999999999999999999", "--out", "x"], "'--stores': Input should be less than or equal"),
     (["synth", "--stores", "3", "--test-days", "100000000", "--out", "x"], "'--test-days': Input should be less"),
+    # a numpy traceback (negative seed), and a chain held in memory until it ran out of it
+    (["demo", "--seed", "-1", "--out", "x"], "'--seed': Input should be greater than or equal to 0"),
+    (["demo", "--stores", "100000000", "--out", "x"], "'--stores': Input should be less than or equal to 10000"),
+    # --folds replaced the seasonal layout, so --windows was silently ignored
+    (["evaluate", "--folds", "2", "--windows", "3"], "give --windows (seasonal windows) or --folds (rolling folds)"),
 ], ids=["lstm-until-year-1", "serve-log-level", "windows-huge", "folds-huge", "lstm-windows-huge", "synth-stores-huge",
-        "synth-test-days-huge"])
-def test_odd_option_values_are_usage_errors_not_tracebacks(run_main, tmp_path, args, said):
+        "synth-test-days-huge", "demo-seed-negative", "demo-stores-huge", "evaluate-folds-and-windows"])
+def test_odd_option_values_are_usage_errors_not_tracebacks(run_main, tmp_path, monkeypatch, args, said):
+    monkeypatch.chdir(tmp_path)  # where a relative --out would land
     code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] in ("lstm", "evaluate") else []))
     assert code == 2 and "Traceback" not in out + err
     assert said in " ".join(err.replace("│", " ").split())
+    assert sorted(tmp_path.iterdir()) == []  # refused before any work: nothing written
+
+
+@pytest.mark.parametrize(("a_file", "said"), [(False, "not found"), (True, "is a file, not a directory")],
+                         ids=["missing", "file"])
+def test_models_list_of_a_folder_that_is_not_there_is_an_error(run_main, tmp_path, a_file, said):
+    """Was "no complete model in X" with exit 0, as for an empty folder: a typo looked like no model yet."""
+    where = tmp_path / "modles"
+    if a_file:
+        where.write_text("keep")
+    code, _, err = run_main("models", "list", "--models-dir", str(where))
+    assert code == 2 and "Traceback" not in err
+    assert f"--models-dir: {where} {said}" in " ".join(err.split())
 
 
 @pytest.mark.parametrize(("args", "said"), [

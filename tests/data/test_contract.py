@@ -277,6 +277,14 @@ def test_validate_rows_lists_missing_columns():
     assert {p.column for p in err.value.problems} == {s.PROMO, s.DATE}
 
 
+def test_validate_rows_refuses_a_column_given_twice_naming_it():
+    """pd.concat of two frames can repeat a column: it failed deep inside pandas ("no attribute 'dtype'")."""
+    rows = pd.concat([_rows(), _rows()[[s.STORE]]], axis=1)
+    with pytest.raises(DataContractError, match="column given twice") as err:
+        validate_rows(rows, source="request")
+    assert [p.column for p in err.value.problems] == [s.STORE]
+
+
 @pytest.mark.skipif(not (REAL / s.TRAIN_FILE).is_file(), reason="real Rossmann files not present")
 def test_real_files_pass_the_contract():
     ds = load_dataset(REAL, require_test=True)

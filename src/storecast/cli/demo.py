@@ -22,6 +22,8 @@ from storecast.cli._app import app, check_out_dir, console
 
 # The demo's chain is small: fewer, faster trees keep `make demo` to a few minutes on 2 cores.
 _DEMO_LGBM: dict[str, Any] = {"n_estimators": 300, "learning_rate": 0.1}
+# The demo holds its whole chain in memory and fits it all: 100 million stores ran out of memory, not into an error.
+_MAX_STORES = 10_000
 
 
 @contextmanager
@@ -36,8 +38,9 @@ def _step(n: int, total: int, title: str) -> Iterator[Callable[[str], None]]:
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo writes its data and results."),
-    stores: int = typer.Option(30, "--stores", min=3, help="Synthetic stores (more: slower, closer to real)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic chain."),
+    stores: int = typer.Option(30, "--stores", min=3, max=_MAX_STORES, help="Synthetic stores (more: slower, "
+                               f"closer to real); at most {_MAX_STORES:,} (for more: synth, then train)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the synthetic chain."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="End by serving the model and calling it."),
     lstm: bool = typer.Option(True, "--lstm/--no-lstm", help="Also train a small LSTM."),
 ) -> None:

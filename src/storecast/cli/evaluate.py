@@ -17,10 +17,10 @@ def evaluate(
     until: str | None = typer.Option(
         None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
         "each window fitted only on the days before it; default: last date in train.csv."),
-    windows: int = typer.Option(
-        6, "--windows", min=2, max=52, help="Seasonal 6-week windows spread over the year before --until (the first "
-        "in the same season a year before the weeks to come, the last the holdout): the default yardstick; at most "
-        "52, one starting each week (more would repeat windows, each a fit)."),
+    windows: int | None = typer.Option(
+        None, "--windows", min=2, max=52, help="Seasonal 6-week windows spread over the year before --until (the "
+        "first in the same season a year before the weeks to come, the last the holdout): the default yardstick, "
+        "6 windows; at most 52, one starting each week (more would repeat windows, each a fit)."),
     folds: int | None = typer.Option(
         None, "--folds", min=0, max=60, help="Instead of --windows: the older layout, N consecutive 6-week folds "
         "before the holdout (cheaper, but no summer or autumn in it); at most 60 (seven years)."),
@@ -32,16 +32,19 @@ def evaluate(
     from rich.table import Table
 
     from storecast.data.contract import load_dataset
+    from storecast.evaluation.backtest import DEFAULT_WINDOWS
     from storecast.evaluation.backtest import evaluate as run
     from storecast.evaluation.metrics import TRADE_DAY_MIN_CUSTOMERS
 
     kind = _kind(model)
+    if folds is not None and windows is not None:  # --folds replaces the seasonal layout: --windows would be ignored
+        raise typer.BadParameter("give --windows (seasonal windows) or --folds (rolling folds), not both.")
     params = _seeds(kind, seeds)
     check_out_dir(out)
     with _steps(f"evaluate {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        report = run(ds, kind, _date(until), folds, out, windows=windows, progress=say, **params)
+        report = run(ds, kind, _date(until), folds, out, windows=windows or DEFAULT_WINDOWS, progress=say, **params)
     layout = "seasonal windows" if folds is None else "rolling folds + holdout"
     table = Table(title=f"{kind}, {layout}: RMSPE per 6-week window (open days, Sales > 0); "
                         "bias = mean(1 - forecast/actual), + = forecast low")

@@ -24,6 +24,11 @@ def list_models(
     from storecast.artifacts import model_files
 
     models_dir = models_dir_option(models_dir)
+    if not models_dir.is_dir():  # was "no complete model in X", exit 0: a typo or a file looked like an empty folder
+        from storecast.errors import ArtifactError
+
+        what = "is a file, not a directory" if models_dir.exists() else "not found"
+        raise ArtifactError(f"--models-dir: {models_dir} {what}: give the directory `storecast train` saved into.")
     found = list(model_files(models_dir))  # newest first by the UTC stamp in the name, whatever the kind
     complete = [f for f in found if f.complete]
     table = Table(title=f"models in {models_dir} (newest first)")

@@ -140,10 +140,14 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     ------
     DataContractError
         Listing every bad cell (``row i: expected X, got Y``; a Date outside `schema.MIN_DATE` ..
-        `schema.MAX_DATE` is one) and repeated Ids. Repeated (Store, Date) rows are allowed here,
-        unlike in the files: a request may ask for the same day twice (what-if schedules, the API's
-        batch tests), and each row gets its own answer.
+        `schema.MAX_DATE` is one), repeated Ids and columns given twice. Repeated (Store, Date) rows
+        are allowed here, unlike in the files: a request may ask for the same day twice (what-if
+        schedules, the API's batch tests), and each row gets its own answer.
     """
+    repeated = rows.columns[rows.columns.duplicated()].unique()
+    if len(repeated):  # rows[c] would be a frame, and fail deep inside pandas ("no attribute 'dtype'")
+        raise DataContractError([ContractProblem(source, "column given twice: expected each column once", column=str(c))
+                                 for c in repeated])
     missing = [c for c in _REQUIRED if c not in rows.columns]
     if missing:
         need = ", ".join(_REQUIRED)
