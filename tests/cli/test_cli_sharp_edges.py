@@ -141,6 +141,18 @@ def test_models_list_of_a_folder_that_is_not_there_is_an_error(run_main, tmp_pat
     assert f"--models-dir: {where} {said}" in " ".join(err.split())
 
 
+def test_models_list_names_the_setting_that_chose_the_folder(run_main, tmp_path, monkeypatch):
+    """A missing folder from STORECAST_MODELS_DIR is that setting's error; the default folder missing is no error:
+    nothing has been trained yet."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STORECAST_MODELS_DIR", str(tmp_path / "gone"))
+    code, _, err = run_main("models", "list")
+    assert code == 2 and f"STORECAST_MODELS_DIR: {tmp_path / 'gone'} not found" in " ".join(err.split())
+    monkeypatch.delenv("STORECAST_MODELS_DIR")
+    code, out, err = run_main("models", "list")
+    assert code == 0 and "no models yet: models does not exist" in " ".join((out + err).split())
+
+
 @pytest.mark.parametrize(("args", "said"), [
     # a models directory as --model: was "not found" (plan) or "unknown model file" (predict)
     (["predict", "--model", "{dir}", "--data", "{data}", "--out", "{out}"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -23,12 +24,18 @@ def list_models(
 
     from storecast.artifacts import model_files
 
+    given = "--models-dir" if models_dir is not None else "STORECAST_MODELS_DIR" if os.environ.get(
+        "STORECAST_MODELS_DIR") else None  # None: the default folder, which no model has been saved into yet
     models_dir = models_dir_option(models_dir)
+    if given is None and not models_dir.exists():
+        console.print(f"no models yet: {models_dir} does not exist (`storecast train` saves into it)", markup=False)
+        return
     if not models_dir.is_dir():  # was "no complete model in X", exit 0: a typo or a file looked like an empty folder
         from storecast.errors import ArtifactError
 
         what = "is a file, not a directory" if models_dir.exists() else "not found"
-        raise ArtifactError(f"--models-dir: {models_dir} {what}: give the directory `storecast train` saved into.")
+        raise ArtifactError(f"{given or 'the models directory'}: {models_dir} {what}: give the directory "
+                            "`storecast train` saved into.")
     found = list(model_files(models_dir))  # newest first by the UTC stamp in the name, whatever the kind
     complete = [f for f in found if f.complete]
     table = Table(title=f"models in {models_dir} (newest first)")
