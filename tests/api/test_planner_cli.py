@@ -60,6 +60,8 @@ def test_plan_rank_refuses_an_input_as_out_before_any_work(run_main, model_path,
     (["--store", "1", "--start", START, "--closed-days", "2015-08-03,2015-08-03"], "listed twice"),
     (["--store", "1", "--start", "2015-8-1"], "YYYY-MM-DD"),
     (["--store", "1", "--start", "2015-02-30"], "must be a calendar date"),  # was "must look like YYYY-MM-DD"
+    (["--store", "1", "--start", START, "--promo-days", ""], "empty value"),  # was read as `none`: no promo
+    (["--store", "1", "--start", START, "--closed-days", ",,"], "empty value"),
     (["--store", "99999", "--start", START], "99999"),
     (["--start", START], "missing --store"),
 ])

@@ -54,6 +54,8 @@ def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
     if not values:
         return None
     out: list[dt.date] = []
+    if any(not value.replace(",", "").strip() for value in values):  # "" was read as `none`: no promo at all
+        raise typer.BadParameter(f"`{option}` got an empty value: give dates (YYYY-MM-DD), ranges A..B, or `none`.")
     for item in (part.strip() for value in values for part in value.split(",")):
         if not item or item.lower() == "none":
             continue
