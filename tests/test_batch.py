@@ -352,7 +352,7 @@ def test_cli_prints_the_score_of_a_past_period(run_main, past_csv, small_fit, ds
 def test_in_background_returns_the_value_from_another_thread():
     import threading
 
-    from storecast.batch import in_background
+    from storecast.background import in_background
 
     result = in_background(lambda a, b: (a + b, threading.current_thread()), 2, 3)
     value, thread = result()
@@ -360,7 +360,7 @@ def test_in_background_returns_the_value_from_another_thread():
 
 
 def test_in_background_raises_the_threads_own_exception():
-    from storecast.batch import in_background
+    from storecast.background import in_background
     from storecast.errors import ArtifactError
 
     error = ArtifactError("model file m.skops does not match its card")

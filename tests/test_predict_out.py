@@ -192,7 +192,7 @@ def test_a_store_without_train_rows_is_named_by_validate_and_by_predict(run_main
     assert not (tmp_path / "preds.csv").exists()
 
 
-# The model loads in a background thread while the rows are read (batch.in_background): its errors must reach
+# The model loads in a background thread while the rows are read (background.in_background): its errors must reach
 # the user exactly as a load in the main thread gives them, after a bad row's error, and the output is unchanged.
 
 def _error_of(fn, *args) -> str:

@@ -11,7 +11,7 @@ columns and the repeated-key rules of the whole file hold there too (``data.chun
 
 from __future__ import annotations
 
-__all__ = ["BatchResult", "check_known_stores", "count_rows", "in_background", "iter_rows", "predict_chunks",
+__all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "predict_chunks",
            "predict_file", "DEFAULT_CHUNK_ROWS"]
 
 import csv
@@ -26,7 +26,6 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.background import in_background
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows
 from storecast.errors import ContractProblem, DataContractError

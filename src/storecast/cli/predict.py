@@ -78,7 +78,8 @@ def predict(
 
     from storecast import schema as s
     from storecast.artifacts import load_bundle
-    from storecast.batch import check_known_stores, count_rows, in_background, iter_rows, predict_chunks
+    from storecast.background import in_background
+    from storecast.batch import check_known_stores, count_rows, iter_rows, predict_chunks
     from storecast.data.contract import data_file, load_train
     from storecast.long_lived import freeze_until_exit
 
