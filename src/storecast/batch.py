@@ -134,10 +134,11 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    done, keys = 0, [RepeatedKeys(path, (s.ID,)), RepeatedKeys(path, (s.STORE, s.DATE))]
+    parquet = _is_parquet(path)
+    done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     for frame in _frames(path, chunk_rows):
         if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
-            check_layout(path, list(frame.columns))
+            check_layout(path, list(frame.columns), parquet=parquet)
             if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
                 keys = keys[1:]
         frame.index = pd.RangeIndex(done, done + len(frame))

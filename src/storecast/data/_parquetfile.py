@@ -9,8 +9,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "data_file", "parquet_columns", "parquet_parts",
-           "train_parts"]
+__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
+           "parquet_columns", "parquet_parts", "train_parts"]
 
 from pathlib import Path
 
@@ -40,6 +40,21 @@ def data_file(root: Path, name: str) -> Path:
         if candidate.is_file() or (candidate.is_dir() and candidate != root and any(candidate.glob("*.parquet"))):
             return candidate
     return csv_path
+
+
+def _stored_index(name: object) -> bool:
+    return str(name).startswith("__index_level_")  # pandas' saved index, not a column of the rows
+
+
+def check_parquet_columns(path: Path, names: list, expected: tuple[str, ...]) -> None:
+    """The header rule of a CSV file for a parquet file's column names (pandas' saved index left out).
+
+    A parquet file has no header line: each problem names the column only.
+    """
+    try:
+        _check_header(path, [str(c) for c in names if not _stored_index(c)], expected)
+    except DataContractError as exc:
+        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -96,12 +111,8 @@ def read_parquet_text_frame(path: Path, kind: str,
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
-    stored_index = [c for c in table.column_names if c.startswith("__index_level_")]  # pandas' saved index
-    table = table.drop_columns(stored_index)
-    try:
-        _check_header(path, [str(c) for c in table.column_names], expected)
-    except DataContractError as exc:  # a parquet file has no header line: the column is the place
-        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+    table = table.drop_columns([c for c in table.column_names if _stored_index(c)])
+    check_parquet_columns(path, table.column_names, expected)
     nested = [f for f in table.schema if pa.types.is_nested(f.type)]
     if nested:  # a list or struct per cell: no rule of the contract applies, and pandas cannot even compare them
         raise DataContractError([problem(path, f"expected one value per row, got a column of type {f.type}: write "

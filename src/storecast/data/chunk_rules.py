@@ -19,29 +19,20 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data._csvfile import _check_header
+from storecast.data._parquetfile import check_parquet_columns
 from storecast.errors import ContractProblem, DataContractError
 
 _MAX_LISTED = 10
 _DAY = np.timedelta64(1, "D")
 
 
-def _is_parquet(path: Path) -> bool:
-    return path.suffix.lower() in (".parquet", ".pq")
-
-
-def check_layout(path: Path, columns: Sequence[str]) -> None:
-    """Refuse columns other than test.csv's, or train.csv's when Sales is among them, as a whole read does.
-
-    A parquet file has no header line: its problems name the column only.
-    """
-    names = [str(c) for c in columns if not str(c).startswith("__index_level_")]  # pandas' saved index
-    expected = s.TRAIN_COLUMNS if s.SALES in names else s.TEST_COLUMNS
-    try:
-        _check_header(path, names, expected)
-    except DataContractError as exc:
-        if not _is_parquet(path):
-            raise
-        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+def check_layout(path: Path, columns: Sequence[str], *, parquet: bool) -> None:
+    """Refuse columns other than test.csv's, or train.csv's when Sales is among them, as a whole read does."""
+    expected = s.TRAIN_COLUMNS if s.SALES in columns else s.TEST_COLUMNS
+    if parquet:
+        check_parquet_columns(path, list(columns), expected)
+    else:
+        _check_header(path, [str(c) for c in columns], expected)
 
 
 class RepeatedKeys:
@@ -49,10 +40,11 @@ class RepeatedKeys:
 
     ``keys``: ``("Id",)`` or ``("Store", "Date")``. Each key is one int64 (a Store and a day since 1970 packed
     into one), kept in sorted numpy arrays with its first row's position: 16 bytes a row, not Python objects.
+    ``parquet``: problems name rows (from 1), else the file's lines.
     """
 
-    def __init__(self, path: Path, keys: tuple[str, ...]) -> None:
-        self.path, self.keys = path, keys
+    def __init__(self, path: Path, keys: tuple[str, ...], *, parquet: bool) -> None:
+        self.path, self.keys, self.parquet = path, keys, parquet
         self.seen = np.empty(0, dtype=np.int64)
         self.first = np.empty(0, dtype=np.int64)  # each key's position in the file (position 0 = the first row)
 
@@ -64,8 +56,9 @@ class RepeatedKeys:
 
     def add(self, rows: pd.DataFrame) -> None:
         """Take one chunk (indexed by position in the file); raise naming the first repeats, else remember it."""
-        order = np.argsort(self._packed(rows), kind="stable")
-        keys, at = self._packed(rows)[order], rows.index.to_numpy(dtype=np.int64)[order]
+        packed = self._packed(rows)
+        order = np.argsort(packed, kind="stable")
+        keys, at = packed[order], rows.index.to_numpy(dtype=np.int64)[order]
         first_here = at[np.searchsorted(keys, keys)]  # position of the first equal key in this chunk
         repeat = np.r_[False, keys[1:] == keys[:-1]]
         earlier = np.zeros(len(keys), dtype=bool)
@@ -84,7 +77,7 @@ class RepeatedKeys:
         shown = ", ".join(f"{k}={_shown(rows[k].iloc[row])}" for k in self.keys)
         what, fix = f"expected each ({', '.join(self.keys)}) once, got ({shown}) again", "remove one of the two lines"
         column = "/".join(self.keys)
-        if _is_parquet(self.path):
+        if self.parquet:
             return ContractProblem(str(self.path), f"row {at + 1}: {what}, first on row {first + 1}: {fix}", None,
                                    column)
         return ContractProblem(str(self.path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
