@@ -7,7 +7,7 @@ and a reader sees either the old file or the new one.
 from __future__ import annotations
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem",
-           "folder_problem"]
+           "folder_problem", "check_folder"]
 
 import os
 import stat
@@ -134,6 +134,20 @@ def folder_problem(path: str | Path) -> str | None:
     if path.exists() and not path.is_dir():
         return f"{path} is a file, not a directory: give a directory (it is made when missing)"
     return _cannot_write_under(path, _nearest_existing(path))
+
+
+def check_folder(path: str | Path, name: str) -> Path:
+    """``path`` when files can be written into it, else ``OutputPathError`` "``name``: why" (one line, exit 2).
+
+    For every output directory checked before the work (the CLI's ``--out``/``--models-dir``, the Python API's
+    ``out_dir``/``models_dir``); ``name`` is how the caller calls it.
+    """
+    from storecast.errors import OutputPathError
+
+    problem = folder_problem(path)
+    if problem:
+        raise OutputPathError(f"{name}: {problem}")
+    return Path(path)
 
 
 def _cannot_write_under(path: Path, folder: Path) -> str | None:

@@ -133,14 +133,9 @@ def _kind(value: Any) -> str:
 
 def _out_dir(value: Any, name: str) -> Path:
     """An output directory that can be written (made when missing); ``OutputPathError`` naming ``name`` if not."""
-    from storecast.atomic import folder_problem
-    from storecast.errors import OutputPathError
+    from storecast.atomic import check_folder
 
-    path = _path(value, name)
-    problem = folder_problem(path)
-    if problem:
-        raise OutputPathError(f"`{name}`: {problem}")
-    return path
+    return check_folder(_path(value, name), f"`{name}`")
 
 
 def _dataset(value: Any):

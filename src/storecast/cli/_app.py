@@ -89,12 +89,10 @@ def check_out_dir(path: Path | None, option: str = "--out") -> None:
 
     Raises ``OutputPathError`` (one line, exit 2) instead of a traceback from ``mkdir`` after the work.
     """
-    from storecast.atomic import folder_problem
-    from storecast.errors import OutputPathError
+    from storecast.atomic import check_folder
 
-    problem = folder_problem(path) if path is not None else None
-    if problem:
-        raise OutputPathError(f"{option}: {problem}")
+    if path is not None:
+        check_folder(path, option)
 
 
 def date_option(value: str, option: str) -> dt.date:
