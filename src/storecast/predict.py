@@ -138,4 +138,4 @@ def predict_frame(bundle, rows: pd.DataFrame | RequestRows, *,
             point, lo, hi = bundle.predict_open(part)
         sales[open_], lower[open_], upper[open_] = point, lo, hi
     out[s.SALES], out["lower"], out["upper"] = sales, lower, upper
-    return pd.DataFrame(out, index=index)
+    return pd.DataFrame(out, index=index, copy=False)  # the arrays are ours: no copy (~20 us a call)

@@ -67,6 +67,21 @@ def test_a_row_out_of_contract_gets_the_contract_error_naming_row_and_column(bun
     assert problems and "row 1" in problems[0].message, caught.value
 
 
+@pytest.mark.parametrize("n", [1, 16, 17, 40])  # the plain-Python check (few rows) and the numpy one
+@pytest.mark.parametrize(("field", "value"), [
+    ("open", 2), ("promo", -1), ("school_holiday", 7), ("store", 0), ("days", 60_000), ("days", -50_000),
+])
+def test_each_contract_rule_holds_for_small_and_large_requests(dataset, n, field, value):
+    good = _rows_of(dataset.test.head(n))
+    assert len(good) == n and good.in_contract()
+    for row in (0, n - 1):
+        parts = {"store": good.store.copy(), "days": good.days.copy(), "open": good.open.copy(),
+                 "promo": good.promo.copy(), "state_holiday": list(good.state_holiday),
+                 "school_holiday": good.school_holiday.copy()}
+        parts[field][row] = value
+        assert not RequestRows(**parts).in_contract(), (field, value, row)
+
+
 def test_take_and_concat_keep_row_order(dataset):
     rows = _rows_of(dataset.test.head(6))
     keep = np.array([True, False, True, True, False, True])

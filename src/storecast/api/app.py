@@ -113,10 +113,11 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.state.batcher = None
     install_error_handlers(app)
     guarded = [Depends(require_token)] if settings.api_token else []
+    # /predict first: routes are matched in order, and it is the one called thousands of times a second
+    app.include_router(predict.router, dependencies=guarded)
     app.include_router(health.open_router)
     app.include_router(health.router, dependencies=guarded)
     app.include_router(model.router, dependencies=guarded)
-    app.include_router(predict.router, dependencies=guarded)
     app.include_router(plan.router, dependencies=guarded)
     app.include_router(page.router)  # the page and its assets hold no data; their API calls carry the token
     # Added last = outermost: the log line times the whole request, size limit and timeout included.

@@ -40,6 +40,8 @@ class ServedModel:
     # The same stores as a set of Python ints: checking a small request against it never leaves the
     # interpreter, while numpy calls may drop the GIL and then wait behind the predict thread.
     store_set: frozenset[int] = field(init=False)
+    # File name of the model, as reported in every answer (read once: the path does not change).
+    name: str = field(init=False)
     # ``predict.calibrated_through`` of the bundle, read once from its card (every answer reports it):
     # as an ISO date and as days since 1970-01-01; None when the card does not say.
     calibrated_through: str | None = field(init=False)
@@ -49,6 +51,7 @@ class ServedModel:
         from storecast.predict import calibrated_through  # lazily, like the inference path (pandas, pandera)
 
         self.store_set = frozenset(self.facts.stores.tolist())
+        self.name = Path(self.bundle.path).name
         through = calibrated_through(self.bundle)
         self.calibrated_through = None if through is None else through.date().isoformat()
         self.calibrated_last_day = None if through is None else day_number(through.date())
@@ -58,15 +61,17 @@ class ServedModel:
         last = self.calibrated_last_day
         return 0 if last is None else int(np.count_nonzero(days > last))
 
-    @property
-    def name(self) -> str:
-        """File name of the model, as reported in every answer."""
-        return Path(self.bundle.path).name
-
     def unknown_stores(self, stores: Sequence[int]) -> list[int]:
-        """Positions of ``stores`` the model was not fitted on (none when the bundle does not say)."""
+        """Positions of ``stores`` the model was not fitted on (none when the bundle does not say).
+
+        Every store known, the usual case, is answered from ``store_set`` without numpy; anything else
+        goes through ``predict.unknown_store_rows``, the rule's one home.
+        """
         from storecast.predict import unknown_store_rows
 
+        known = self.store_set
+        if known and all(store in known for store in stores):
+            return []
         return unknown_store_rows(self.bundle, np.asarray(stores, dtype=np.int64)).tolist()
 
     def check_stores(self, stores: Sequence[int], loc: tuple[str | int, ...] = ("rows",)) -> None:
