@@ -46,10 +46,13 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
           models_dir: str | Path = "models", **params: Any) -> Path:
     """Fit and calibrate a tree model ("lgbm" or "rf") on the days up to ``until``; return the saved file.
 
-    ``params`` go to the regressor (e.g. ``n_estimators=300``).
+    ``params`` go to the regressor (e.g. ``n_estimators=300``); a name it does not take is a ValueError.
     """
+    from storecast.models.trees import check_tree_params
     from storecast.train_run import train_bundle
 
+    # a misspelt name (n_estimatorz) reached LightGBM, which only logs it and trains with the default
+    check_tree_params(_kind(kind), params, options=_TRAIN_OPTIONS)
     return train_bundle(_dataset(data), _kind(kind), _until(until), _out_dir(models_dir, "models_dir"), **params)
 
 
@@ -105,9 +108,11 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
     MAE, RMSE, bias, interval coverage, the naive baseline) and writes charts when ``out_dir`` is given.
     """
     from storecast.evaluation.backtest import evaluate as run
+    from storecast.models.trees import check_tree_params
 
     _count(folds, "folds", least=0)
     _count(params.get("windows"), "windows", least=2)
+    check_tree_params(_kind(kind), params, options=_EVALUATE_OPTIONS)
     out = None if out_dir is None else _out_dir(out_dir, "out_dir")
     return run(_dataset(data), _kind(kind), _until(until), folds, out, **params)
 
@@ -129,6 +134,14 @@ def _kind(value: Any) -> str:
     if value not in KINDS:
         raise ValueError(f"`kind` must be one of {KINDS}; got {value!r}.")
     return value
+
+
+# The keyword options ``params`` may hold besides the tree's own parameters: those of the functions it is
+# passed on to (train_run.train_bundle / evaluation.backtest.evaluate, models.training.fit_model,
+# models.trees.make_pipeline and make_estimator).
+_TRAIN_OPTIONS = ("loss", "progress", "levels", "refit", "calibration_seeds", "exclude", "seeds")
+_EVALUATE_OPTIONS = ("windows", "loss", "levels", "importance", "stores", "progress", "refit", "calibration_seeds",
+                     "exclude", "seeds")
 
 
 def _out_dir(value: Any, name: str) -> Path:
