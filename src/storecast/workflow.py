@@ -23,8 +23,10 @@ from __future__ import annotations
 __all__ = ["load_data", "train", "load_model", "forecast", "score", "evaluate"]
 
 import datetime as dt
+import inspect
 import numbers
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
     from storecast.train_run import train_bundle
 
     # a misspelt name (n_estimatorz) reached LightGBM, which only logs it and trains with the default
-    check_tree_params(_kind(kind), params, options=_TRAIN_OPTIONS)
+    check_tree_params(_kind(kind), params, options=_keyword_options(train_bundle))
     return train_bundle(_dataset(data), _kind(kind), _until(until), _out_dir(models_dir, "models_dir"), **params)
 
 
@@ -112,7 +114,7 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
 
     _count(folds, "folds", least=0)
     _count(params.get("windows"), "windows", least=2)
-    check_tree_params(_kind(kind), params, options=_EVALUATE_OPTIONS)
+    check_tree_params(_kind(kind), params, options=_keyword_options(run))
     out = None if out_dir is None else _out_dir(out_dir, "out_dir")
     return run(_dataset(data), _kind(kind), _until(until), folds, out, **params)
 
@@ -136,12 +138,17 @@ def _kind(value: Any) -> str:
     return value
 
 
-# The keyword options ``params`` may hold besides the tree's own parameters: those of the functions it is
-# passed on to (train_run.train_bundle / evaluation.backtest.evaluate, models.training.fit_model,
-# models.trees.make_pipeline and make_estimator).
-_TRAIN_OPTIONS = ("loss", "progress", "levels", "refit", "calibration_seeds", "exclude", "seeds")
-_EVALUATE_OPTIONS = ("windows", "loss", "levels", "importance", "stores", "progress", "refit", "calibration_seeds",
-                     "exclude", "seeds")
+def _keyword_options(entry: Callable[..., Any]) -> set[str]:
+    """The keyword-only options of ``entry`` and of the functions its ``**params`` pass through (``fit_model``,
+    ``make_pipeline``, ``make_estimator``): what ``params`` may hold besides the tree's own parameters.
+
+    Read from their signatures, so a new option there is accepted here without a second list to keep.
+    """
+    from storecast.models.training import fit_model
+    from storecast.models.trees import make_estimator, make_pipeline
+
+    return {name for func in (entry, fit_model, make_pipeline, make_estimator)
+            for name, p in inspect.signature(func).parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
 def _out_dir(value: Any, name: str) -> Path:
