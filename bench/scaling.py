@@ -123,7 +123,7 @@ def main() -> None:
     for n in [int(v) for v in args.stores.split(",")]:
         data = args.work / f"chain-{n}"
         synth = _measure([sc, "synth", "--stores", str(n), "--start", args.start, "--end", args.end,
-                          "--format", "parquet", "--out", str(data)])
+                          "--format", "parquet", "--out", str(data), "--overwrite"])  # its own work data
         rows.append({"stores": n, "x_rossmann": round(n / ROSSMANN_STORES, 2), "step": "synth", **synth})
         print(json.dumps(rows[-1]), flush=True)  # noqa: T201 - a benchmark reports as it goes
         for engine in args.engines.split(","):

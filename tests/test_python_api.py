@@ -113,3 +113,44 @@ def test_an_output_directory_that_is_a_file_stops_before_the_fits(dataset, tmp_p
     with pytest.raises(OutputPathError, match="is a file, not a directory"):
         call(dataset, taken)
     assert taken.read_text() == "keep"
+
+
+class _Fitted(Exception):
+    """Raised in place of a tree's fit: the arguments were let through to the fitting."""
+
+
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Every tree fit raises ``_Fitted`` at once, so a test sees whether a call got as far as fitting."""
+    from lightgbm import LGBMRegressor
+    from sklearn.ensemble import RandomForestRegressor
+
+    def fit(self, *args, **kwargs):
+        raise _Fitted
+
+    for cls in (LGBMRegressor, RandomForestRegressor):
+        monkeypatch.setattr(cls, "fit", fit)
+
+
+@pytest.mark.parametrize(("call", "said"), [
+    (lambda d: sc.train(d, n_estimatorz=10), r"unknown model parameter `n_estimatorz` for kind='lgbm'"
+                                             r".*did you mean `n_estimators`\?.*num_leaves"),
+    (lambda d: sc.train(d, "rf", num_leaves=10), r"unknown model parameter `num_leaves` for kind='rf'"
+                                                 r".*min_samples_leaf"),
+    (lambda d: sc.evaluate(d, folds=0, learning_rat=0.1), r"unknown model parameter `learning_rat`.*learning_rate"),
+], ids=["train-lgbm", "train-rf", "evaluate"])
+def test_an_unknown_model_parameter_is_named_before_any_fit(dataset, no_fit, call, said):
+    """Was passed to LightGBM, which only logs "Unknown parameter" and trains with the default (rf: a TypeError)."""
+    with pytest.raises(ValueError, match=said):
+        call(dataset)
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: sc.train(d, max_bin=63, min_data_in_leaf=20, seeds=1, calibration_seeds=None, loss="mse",
+                       exclude=(), levels=(0.8,), **SMALL),  # LightGBM's own names and storecast's options
+    lambda d: sc.train(d, "rf", max_depth=4, min_samples_leaf=2),
+    lambda d: sc.evaluate(d, folds=0, windows=2, importance=False, feature_fraction=0.5, **SMALL),
+], ids=["train-lgbm", "train-rf", "evaluate"])
+def test_known_model_parameters_and_options_still_reach_the_fit(dataset, no_fit, call):
+    with pytest.raises(_Fitted):
+        call(dataset)

@@ -23,8 +23,10 @@ from __future__ import annotations
 __all__ = ["load_data", "train", "load_model", "forecast", "score", "evaluate"]
 
 import datetime as dt
+import inspect
 import numbers
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +48,13 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
           models_dir: str | Path = "models", **params: Any) -> Path:
     """Fit and calibrate a tree model ("lgbm" or "rf") on the days up to ``until``; return the saved file.
 
-    ``params`` go to the regressor (e.g. ``n_estimators=300``).
+    ``params`` go to the regressor (e.g. ``n_estimators=300``); a name it does not take is a ValueError.
     """
+    from storecast.models.trees import check_tree_params
     from storecast.train_run import train_bundle
 
+    # a misspelt name (n_estimatorz) reached LightGBM, which only logs it and trains with the default
+    check_tree_params(_kind(kind), params, options=_keyword_options(train_bundle))
     return train_bundle(_dataset(data), _kind(kind), _until(until), _out_dir(models_dir, "models_dir"), **params)
 
 
@@ -105,9 +110,11 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
     MAE, RMSE, bias, interval coverage, the naive baseline) and writes charts when ``out_dir`` is given.
     """
     from storecast.evaluation.backtest import evaluate as run
+    from storecast.models.trees import check_tree_params
 
     _count(folds, "folds", least=0)
     _count(params.get("windows"), "windows", least=2)
+    check_tree_params(_kind(kind), params, options=_keyword_options(run))
     out = None if out_dir is None else _out_dir(out_dir, "out_dir")
     return run(_dataset(data), _kind(kind), _until(until), folds, out, **params)
 
@@ -129,6 +136,19 @@ def _kind(value: Any) -> str:
     if value not in KINDS:
         raise ValueError(f"`kind` must be one of {KINDS}; got {value!r}.")
     return value
+
+
+def _keyword_options(entry: Callable[..., Any]) -> set[str]:
+    """The keyword-only options of ``entry`` and of the functions its ``**params`` pass through (``fit_model``,
+    ``make_pipeline``, ``make_estimator``): what ``params`` may hold besides the tree's own parameters.
+
+    Read from their signatures, so a new option there is accepted here without a second list to keep.
+    """
+    from storecast.models.training import fit_model
+    from storecast.models.trees import make_estimator, make_pipeline
+
+    return {name for func in (entry, fit_model, make_pipeline, make_estimator)
+            for name, p in inspect.signature(func).parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
 def _out_dir(value: Any, name: str) -> Path:

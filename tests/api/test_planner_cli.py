@@ -92,3 +92,28 @@ def test_a_period_past_the_last_date_served_names_start_and_its_range(run_main, 
                             "--model", str(tmp_path / "absent.skops"), "--data", str(tmp_path))
     said = " ".join(err.replace("│", " ").split())
     assert code == 2 and "`--start` must be a date 2000-01-01..2099-11-20 with --days 42" in said, err
+
+
+def test_plan_rank_leaves_out_stores_without_a_free_promo_week(run_main, model_path, synthetic_dir, tmp_path,
+                                                               monkeypatch):
+    """Was a CSV row of empty gain and week for such a store; ``POST /plan/rank`` drops it, so the CSV does too."""
+    import numpy as np
+
+    from storecast.api import planner
+
+    usual = planner.default_plan
+
+    def promo_every_weekday_for_store_1(facts, store, start, n):
+        day_plan = usual(facts, store, start, n)
+        if store == 1:
+            day_plan.promo = (day_plan.promo | (np.asarray(planner.weekday(day_plan.days)) < 5)).astype(np.int8)
+        return day_plan
+
+    monkeypatch.setattr(planner, "default_plan", promo_every_weekday_for_store_1)
+    out = tmp_path / "rank.csv"
+    code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
+                            "--out", str(out))
+    assert code in (0, None), err
+    table = pd.read_csv(out)
+    assert 1 not in table["store"].tolist() and not table.isna().any().any()
+    assert "1 store has no free promo week in the period and is left out: 1" in " ".join(err.split())

@@ -57,6 +57,29 @@ def test_evaluate_scores_a_saved_model_next_to_the_baseline(dataset, tmp_path):
     assert result["coverage_0.8"] <= result["coverage_0.95"]
 
 
+def test_evaluate_names_the_stores_a_saved_model_does_not_know(run_main, dataset, synthetic_dir, tmp_path):
+    """Was silent: the rows of stores the model was not trained with were dropped, the score said nothing."""
+    import dataclasses
+
+    from storecast.errors import WindowError
+    from storecast.evaluation.lstm import evaluate_lstm
+    from storecast.train_run import train_lstm_bundle
+
+    cut = dataset.train[s.DATE].max() - pd.Timedelta(days=43)
+    fewer = dataclasses.replace(dataset, train=dataset.train[~dataset.train[s.STORE].isin([11, 12])])
+    path = train_lstm_bundle(fewer, until=cut, models_dir=tmp_path, small=True, epochs=1)
+    code, _, err = run_main("lstm", "evaluate", "--data", str(synthetic_dir), "--model", str(path))
+    said = " ".join(err.split())
+    assert code in (0, None), err
+    assert "the model was not trained with 2 store(s) of the data (11, 12)" in said, err
+    after = dataset.train[(dataset.train[s.DATE] > cut) & (dataset.train[s.SALES] > 0)]
+    known = after.loc[~after[s.STORE].isin([11, 12]), s.STORE].nunique()
+    assert f"the score covers the {known} stores it knows only" in said, err
+    only_new = dataclasses.replace(dataset, train=dataset.train[dataset.train[s.STORE].isin([11, 12])])
+    with pytest.raises(WindowError, match=r"not trained with any store of the data \(11, 12\)"):
+        evaluate_lstm(only_new, model_path=path)
+
+
 def test_evaluate_command_scores_seasonal_windows_in_a_table(synthetic_dir, tmp_path):
     res = runner.invoke(app, ["lstm", "evaluate", "--data", str(synthetic_dir), "--windows", "2", "--epochs", "1",
                               "--out", str(tmp_path)])

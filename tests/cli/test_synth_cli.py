@@ -87,7 +87,7 @@ def test_a_failed_run_leaves_no_part_of_its_chain_behind(run_main, tmp_path, fmt
     request.getfixturevalue("second_chunk_fails")
     for out in (old, tmp_path / "new"):
         with pytest.raises(OSError, match="No space"):
-            run_main("synth", *SMALL, "--seed", "7", "--format", fmt, "--out", str(out))
+            run_main("synth", *SMALL, "--seed", "7", "--format", fmt, "--out", str(out), "--overwrite")
     assert _digest(old) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no temporary directory left either
 
@@ -117,3 +117,32 @@ def test_dates_and_seed_are_checked_as_options_before_any_work(run_main, tmp_pat
     code, _, err = run_main("synth", "--stores", "3", *args, "--out", str(tmp_path / "data"))
     assert code == 2 and said in " ".join(err.replace("│", " ").split())  # the message as one line, box undone
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(("fmt", "files"), [
+    ("csv", "external/store_states.csv, store.csv, test.csv, train.csv"),
+    ("parquet", "external/store_states.csv, store.parquet, test.parquet, train/"),
+])
+def test_an_existing_chain_is_kept_unless_overwrite_is_given(run_main, tmp_path, fmt, files):
+    """Was overwritten without a word: `--out` pointed at a data folder by mistake lost its files."""
+    data = write_chain(tmp_path / "data", n_stores=6, start="2015-01-01", end="2015-01-31", test_days=5,
+                       chunk_stores=4, fmt=fmt)
+    before = _digest(data)
+    code, _, err = run_main("synth", *SMALL, "--format", fmt, "--out", str(data))
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"error: --out: {data} already holds a data set: {files} would be replaced" in err, err
+    assert "--overwrite" in err and _digest(data) == before
+    code, out, err = run_main("synth", *SMALL, "--format", fmt, "--out", str(data), "--overwrite")
+    assert code in (0, None) and out.strip() == str(data), err
+    assert load_dataset(data).store[s.STORE].tolist() == list(range(1, 26))
+
+
+def test_an_empty_folder_or_one_without_a_chain_is_written_into(run_main, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("kept", encoding="utf-8")
+    for out in (tmp_path / "empty", tmp_path / "other"):
+        code, _, err = run_main("synth", *SMALL, "--out", str(out))
+        assert code in (0, None), err
+        assert load_dataset(out).store[s.STORE].nunique() == 25
+    assert (tmp_path / "other" / "notes.txt").read_text(encoding="utf-8") == "kept"

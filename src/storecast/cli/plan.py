@@ -171,7 +171,8 @@ def rank(
     start: str = typer.Option(..., "--start", help="First day of the period (YYYY-MM-DD)."),
     days: int = typer.Option(42, "--days", min=7, max=92, help="Length of the period."),
     out: Path = typer.Option(..., "--out", help="CSV to write: rank,store,store_type,assortment,gain,gain_pct,"
-                             "usual_total,week (best gain first)."),
+                             "usual_total,week (best gain first; a store without a free promo week "
+                             "is left out, as in the API)."),
     top: int | None = typer.Option(None, "--top", min=1, help="Keep only the best TOP stores (default: all)."),
 ) -> None:
     """Rank stores by the forecast gain of one extra promo week (Mon-Fri) in the period; write a CSV."""
@@ -187,7 +188,9 @@ def rank(
         raise StorecastError(f"no store of {data_file(data, s.STORE_FILE)} is known to {model.name}: rank with "
                              "the data the model was trained on.")
     ranking = rank_stores(served.bundle, served.facts, first, days, stores=listed)
-    table = ranking.table.merge(
+    # As POST /plan/rank does: a store without a free week has no gain to rank, so no row (was a row of blanks).
+    none_free = ranking.table.loc[ranking.table["gain"].isna(), "store"].tolist()
+    table = ranking.table.dropna(subset=["gain"]).merge(
         stores[[s.STORE, s.STORE_TYPE, s.ASSORTMENT]].rename(columns={
             s.STORE: "store", s.STORE_TYPE: "store_type", s.ASSORTMENT: "assortment"}), on="store", how="left")
     table = table.head(top) if top else table
@@ -195,6 +198,11 @@ def rank(
     table = table[["rank", "store", "store_type", "assortment", "gain", "gain_pct", "usual_total", "week"]]
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, float_format="%.2f"))
+    if none_free:
+        shown = ", ".join(str(st) for st in none_free[:5]) + (", ..." if len(none_free) > 5 else "")
+        have = "store has" if len(none_free) == 1 else "stores have"
+        console.print(f"{len(none_free):,} {have} no free promo week in the period and "
+                      f"{'is' if len(none_free) == 1 else 'are'} left out: {shown}", soft_wrap=True)
     best = table.iloc[0]
     console.print(f"wrote {len(table):,} stores to {out}; best extra promo week: store {best['store']} "
                   f"(+{best['gain']:,.0f}, {best['gain_pct']:+.1f}%, week of {best['week']})", soft_wrap=True)

@@ -24,17 +24,23 @@ def synth(
     fmt: str = typer.Option("csv", "--format", help="csv (train.csv ...) or parquet (train/part-*.parquet ...)."),
     chunk_stores: int = typer.Option(
         1_000, "--chunk-stores", min=1, help="Stores generated at a time: memory grows with it, not with --stores."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the chain files already in --out (without it, such a folder is refused)."),
 ) -> None:
     """Write a synthetic chain: train, store, test and external/store_states.csv; prints the directory."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from storecast.data.synth_writer import FORMATS, write_chain
-    from storecast.errors import StorecastError
+    from storecast.data.synth_writer import FORMATS, chain_files_in, write_chain
+    from storecast.errors import OutputPathError, StorecastError
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"`--format` must be csv or parquet; got {fmt!r}.")
     start, end = date_option(start, "--start").isoformat(), date_option(end, "--end").isoformat()
     check_out_dir(out)
+    existing = [] if overwrite else chain_files_in(out, fmt)
+    if existing:  # was replaced without a word: `--out` given a data folder by mistake lost its files
+        raise OutputPathError(f"--out: {out} already holds a data set: {', '.join(existing)} would be replaced; "
+                              "pass --overwrite to replace them, or choose another folder")
     with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True, disable=stores <= chunk_stores) as bar:
         task = bar.add_task("synth", total=stores)

@@ -17,7 +17,7 @@ directory's other files (the other format's chain, a models/ folder...) are neve
 
 from __future__ import annotations
 
-__all__ = ["write_chain", "FORMATS", "CHUNK_STORES"]
+__all__ = ["write_chain", "chain_files_in", "FORMATS", "CHUNK_STORES"]
 
 import os
 import shutil
@@ -37,6 +37,19 @@ TRAIN_DIR = "train"
 # the files a chain of each format is made of: an existing directory's copies are replaced, never kept
 _OWN = {"csv": {s.TRAIN_FILE, s.STORE_FILE, s.TEST_FILE, s.STATES_FILE},
         "parquet": {"store.parquet", "test.parquet", s.STATES_FILE}}
+
+
+def chain_files_in(out_dir: str | Path, fmt: str) -> list[str]:
+    """The files (and ``train/`` folder) of a ``fmt`` chain already in ``out_dir``: what `write_chain` replaces.
+
+    Why here: the one list of a chain's files (``_OWN``) decides both what a new chain replaces and what
+    ``storecast synth`` warns about before replacing it.
+    """
+    root = Path(out_dir)
+    found = sorted(name for name in _OWN[fmt] if (root / name).is_file())
+    if fmt == "parquet" and (root / TRAIN_DIR).is_dir():
+        found.append(f"{TRAIN_DIR}/")
+    return found
 
 
 def _chunk_seed(seed: int, index: int) -> int:

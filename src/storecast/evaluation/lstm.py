@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["evaluate_lstm", "score_lstm", "backtest_lstm", "summarise_lstm", "DEFAULT_WINDOWS", "BIAS_TOLERANCE"]
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -31,6 +32,8 @@ from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, t
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
 
+log = logging.getLogger(__name__)
+_MAX_STORES_LISTED = 10
 DEFAULT_WINDOWS = 6  # the trees' yardstick (evaluation.backtest.DEFAULT_WINDOWS)
 BIAS_TOLERANCE = 0.02  # issue 13: |mean(1 - forecast/actual)| within 2% on every window
 
@@ -43,8 +46,24 @@ def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFra
 
 
 def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
+    """The holdout rows of the stores the model was trained with; the others are left out with a log line.
+
+    Why a warning and not an error: as the trees' windows (``evaluation.backtest``), the known stores can
+    still be scored; but a score over fewer stores than the data holds must say so (it was silent).
+    """
     rows = _holdout(train, model.cut_, model.config.horizon)
-    rows = rows[rows[s.STORE].isin(model.stores_)]
+    known = rows[s.STORE].isin(model.stores_)
+    if not known.all():
+        new = sorted({int(v) for v in rows.loc[~known, s.STORE]})
+        named = ", ".join(map(str, new[:_MAX_STORES_LISTED])) + (
+            f" and {len(new) - _MAX_STORES_LISTED} more" if len(new) > _MAX_STORES_LISTED else "")
+        if not known.any():
+            raise WindowError(f"the model was not trained with any store of the data ({named}): nothing to score; "
+                              "evaluate it on the data it was trained on.")
+        log.warning("the model was not trained with %d store(s) of the data (%s): their %d scored row(s) after %s "
+                    "are left out, so the score covers the %d stores it knows only", len(new), named,
+                    int((~known).sum()), f"{model.cut_:%Y-%m-%d}", rows.loc[known, s.STORE].nunique())
+    rows = rows[known]
     if rows.empty:
         raise WindowError(f"no scored rows after the model's cut {model.cut_:%Y-%m-%d}: fit with an earlier `until`.")
     return rows

@@ -6,8 +6,10 @@ MSE on log1p(Sales), the loss whose errors are relative, like RMSPE's.
 
 from __future__ import annotations
 
-__all__ = ["SalesRegressor", "make_pipeline", "make_estimator", "pipeline_predict", "LOSSES", "KINDS", "LGBM_SEEDS",
-           "tree_members"]
+__all__ = ["SalesRegressor", "make_pipeline", "make_estimator", "pipeline_predict", "check_tree_params", "LOSSES",
+           "KINDS", "LGBM_SEEDS", "tree_members"]
+
+from collections.abc import Iterable
 
 import numpy as np
 from sklearn import get_config
@@ -210,6 +212,43 @@ def make_estimator(kind: str = "lgbm", *, seeds: int | None = None, **params):
 
         return RandomForestRegressor(**{**RF_DEFAULTS, **params})
     raise ValueError(f"`kind` must be one of {KINDS}; got {kind!r}.")
+
+
+def _lightgbm_names() -> set[str]:
+    """Every parameter name and alias LightGBM itself reads (``min_data_in_leaf``, ``feature_fraction``...).
+
+    Why: LGBMRegressor passes names beyond its ``get_params`` on to LightGBM, which only logs an unknown one.
+    The list comes from LightGBM's own table; without it (an internal that moved) only ``get_params`` counts.
+    """
+    try:
+        from lightgbm.basic import _ConfigAliases
+
+        table = _ConfigAliases._get_all_param_aliases()
+    except (ImportError, AttributeError):  # pragma: no cover - the pinned lightgbm has it
+        return set()
+    return set(table) | {alias for aliases in table.values() for alias in aliases}
+
+
+def check_tree_params(kind: str, params: Iterable[str], *, options: Iterable[str] = ()) -> None:
+    """Refuse names in ``params`` that neither the tree regressor of ``kind`` nor ``options`` take, before a fit.
+
+    Valid: the regressor's ``get_params()`` with the project defaults (``LGBM_DEFAULTS`` / ``RF_DEFAULTS``),
+    for LightGBM also its own parameter names and aliases, and the caller's ``options`` (``loss``, ``seeds``...).
+    """
+    import difflib
+
+    own = set(make_estimator(kind, seeds=1).get_params())
+    unknown = sorted(set(params) - own - set(options) - (_lightgbm_names() if kind == "lgbm" else set()))
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], sorted(own | set(options)), n=1)
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    more = (", or a LightGBM parameter (https://lightgbm.readthedocs.io/en/latest/Parameters.html)"
+            if kind == "lgbm" else "")
+    names = ", ".join(f"`{name}`" for name in unknown)
+    raise ValueError(f"unknown model parameter{'s' if len(unknown) > 1 else ''} {names} for kind={kind!r}{hint}: "
+                     "give one of "
+                     f"{', '.join(sorted(own | set(options)))}{more}.")
 
 
 def make_pipeline(kind: str = "lgbm", *, loss: str = "log", exclude: tuple[str, ...] = (),
