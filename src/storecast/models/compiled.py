@@ -32,9 +32,8 @@ compiled trees. A missing lleaves or any error falls back to LightGBM's predicto
 
 from __future__ import annotations
 
-__all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "compile_mode",
-           "cache_path", "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "uninstall",
-           "preload", "MAX_REL_DIFF"]
+__all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_mode", "cache_path",
+           "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "preload", "MAX_REL_DIFF"]
 
 import logging
 import os
@@ -93,11 +92,6 @@ def compile_mode() -> str:
         log.warning("%s=%r is not one of 1/true/yes/on, 0/false/no/off, auto/cache: using the default (cache)",
                     ENV_VAR, os.environ.get(ENV_VAR))
     return "cache"
-
-
-def compile_enabled() -> bool:
-    """True when ``STORECAST_COMPILE`` asks to compile at load (``compile_mode() == "on"``)."""
-    return compile_mode() == "on"
 
 
 @dataclass
@@ -340,12 +334,6 @@ def _checked(booster: Any, forest: Any, obj_path: Path, start: float) -> Compile
 def install(booster: Any, compiled: CompiledTrees) -> None:
     """Make ``booster.predict`` the compiled forest (an instance attribute shadowing the method)."""
     booster.predict = compiled
-
-
-def uninstall(booster: Any) -> None:
-    """Give ``booster`` its LightGBM ``predict`` back (before saving it, say)."""
-    if isinstance(booster.__dict__.get("predict"), CompiledTrees):
-        del booster.__dict__["predict"]
 
 
 def _tree_of(model: Any) -> Any:
