@@ -1,8 +1,8 @@
 """Publishing model files: checksums, package versions and exclusive, complete-card-first names.
 
-Why a module below ``artifacts``: both model formats (the trees' ``.skops`` in ``artifacts``, the LSTM's
-``.pt`` in ``models.lstm.forecaster``) write through ``publish_model``; keeping it here lets the LSTM
-module save without importing ``artifacts``, which imports the LSTM module to load ``.pt`` files (no cycle).
+One home for both model formats: the trees' ``.skops`` (``artifacts.trees``) and the LSTM's ``.pt``
+(``artifacts.lstm``) are written through ``publish_model``, and ``artifacts.files`` reads the stamped names
+and checks the sha256 with the same rules; ``storecast.artifacts`` re-exports the public names.
 """
 
 from __future__ import annotations
