@@ -1,17 +1,20 @@
 """Exception classes: every error storecast raises on purpose is a StorecastError.
 
 They subclass built-ins (``DataContractError(ValueError)``) so callers that catch the built-in keep working,
-and the CLI and the API map them to a clean message / HTTP status in one place each.
+and the CLI and the API map them to a clean message / HTTP status in one place each. ``first_and_more`` is
+the one way a message names the first few of many values ("3, 7, 9 and 12 more").
 """
 
 from __future__ import annotations
 
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
-    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError",
+    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more",
 ]
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 class StorecastError(Exception):
@@ -71,3 +74,9 @@ LSTM_INSTALL_HINT = "the LSTM needs PyTorch: pip install 'storecast[lstm]' (torc
 
 class OutputPathError(StorecastError, ValueError):
     """An output path that must not or cannot be written (an input file, a link, a device, no write access)."""
+
+
+def first_and_more(values: Sequence[Any], most: int) -> str:
+    """The first ``most`` values for a message, then how many were left out: ``"3, 7, 9 and 12 more"``."""
+    shown = ", ".join(str(v) for v in values[:most])
+    return shown + (f" and {len(values) - most} more" if len(values) > most else "")

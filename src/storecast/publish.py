@@ -1,14 +1,13 @@
 """Publishing model files: checksums, package versions and exclusive, complete-card-first names.
 
-Why a module below ``artifacts``: both model formats (the trees' ``.skops`` in ``artifacts``, the LSTM's
-``.pt`` in ``models.lstm.forecaster``) write through ``publish_model``; keeping it here lets the LSTM
-module save without importing ``artifacts``, which imports the LSTM module to load ``.pt`` files (no cycle).
+One home for both model formats: the trees' ``.skops`` (``artifacts.trees``) and the LSTM's ``.pt``
+(``artifacts.lstm``) are written through ``publish_model``, and ``artifacts.files`` reads the stamped names
+and checks the sha256 with the same rules; ``storecast.artifacts`` re-exports the public names.
 """
 
 from __future__ import annotations
 
-__all__ = ["publish_model", "check_sha256", "write_card", "file_sha256", "data_fingerprint", "package_versions",
-           "STAMP_FORMAT"]
+__all__ = ["publish_model", "check_sha256", "file_sha256", "data_fingerprint", "package_versions", "STAMP_FORMAT"]
 
 import hashlib
 import json
@@ -21,7 +20,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from storecast.atomic import atomic_write
 from storecast.card import card_problem
 from storecast.errors import ArtifactError
 
@@ -63,11 +61,6 @@ def package_versions() -> dict[str, str]:
 
 def _card_text(card: dict) -> str:
     return json.dumps(card, indent=2, sort_keys=False, default=str) + "\n"
-
-
-def write_card(path: Path, card: dict) -> None:
-    """Write ``card`` as pretty JSON, atomically (model saving publishes its card with ``publish_model``)."""
-    atomic_write(path, lambda tmp: tmp.write_text(_card_text(card), encoding="utf-8"))
 
 
 def _temp(models_dir: Path, stem: str) -> Path:

@@ -85,8 +85,6 @@ def test_the_booster_matrix_path_is_exact_and_other_calls_go_to_lightgbm(model_p
     np.testing.assert_allclose(booster.predict(X[:5], num_threads=1), lgbm(booster, X[:5]), rtol=1e-9, atol=0)
     leaves = booster.predict(X[:5], pred_leaf=True)  # not a plain prediction: LightGBM answers it
     assert leaves.shape == (5, booster.num_trees())
-    cm.uninstall(booster)
-    assert "predict" not in vars(booster)
 
 
 def test_the_cache_is_written_beside_the_model_and_reused(model_path):
@@ -175,7 +173,6 @@ def test_a_cached_load_is_preloaded_without_the_trees_text_and_equals_lightgbm(m
         warm = load_bundle(model_path)
     assert warm.compiled.origin == "cache" and asked == []
     assert "compiled trees on (cache, preloaded" in caplog.text
-    assert warm.compiled.n_trees == cm.booster_of(warm.model).num_trees()
     monkeypatch.setenv(cm.ENV_VAR, "0")
     plain = load_bundle(model_path)
     np.testing.assert_allclose(predict_frame(warm, rows)[s.SALES], predict_frame(plain, rows)[s.SALES], rtol=1e-9)
@@ -290,11 +287,10 @@ def test_a_forest_is_left_to_scikit_learn(ds, tmp_path):
 def test_compiling_at_load_is_opt_in_and_the_default_uses_a_cache(monkeypatch):
     """Unset means "cache": use a checked cache, never compile at load (a full-size compile takes minutes)."""
     monkeypatch.delenv(cm.ENV_VAR, raising=False)
-    assert not cm.compile_enabled() and cm.compile_mode() == "cache"
+    assert cm.compile_mode() == "cache"
     for value, mode in (("1", "on"), ("yes", "on"), ("0", "off"), ("off", "off"), ("", "cache"), ("auto", "cache")):
         monkeypatch.setenv(cm.ENV_VAR, value)
         assert cm.compile_mode() == mode
-        assert cm.compile_enabled() is (mode == "on")
 
 
 @pytest.mark.parametrize("typo", ["garbage", "2", "onn"])

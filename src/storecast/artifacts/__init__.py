@@ -16,7 +16,7 @@ from __future__ import annotations
 __all__ = [
     "Bundle", "TreeBundle", "LSTMBundle", "ModelFile", "save_bundle", "save_lstm", "load_bundle",
     "load_lstm_bundle", "latest_model", "model_files", "version_drift", "publish_model", "check_sha256",
-    "write_card", "file_sha256", "data_fingerprint", "package_versions", "TRUSTED_TYPES", "SERVABLE_KINDS",
+    "file_sha256", "data_fingerprint", "package_versions", "TRUSTED_TYPES", "SERVABLE_KINDS",
 ]
 
 from storecast.artifacts.bundle import Bundle, load_bundle, version_drift
@@ -28,7 +28,6 @@ from storecast.publish import (  # re-exported: the names model files are writte
     file_sha256,
     package_versions,
     publish_model,
-    write_card,
 )
 
 

@@ -97,8 +97,6 @@ class ModelFile:
     """A model file (or a card left without one) in a models directory, and why it is unusable, if it is."""
 
     path: Path
-    kind: str  # as the file name says
-    stamp: datetime | None  # the UTC stamp in the name; None when the name has none
     card: dict | None = None
     problem: str | None = None  # None: complete (valid card, matching sha256)
 
@@ -140,7 +138,7 @@ def _check(path: Path) -> ModelFile:
                     why = "does not match its card (sha256 differs: modified or truncated)"
             except OSError as exc:
                 why = f"cannot be read ({exc.strerror or exc})"
-    return ModelFile(path, kind, stamp, card, why)
+    return ModelFile(path, card, why)
 
 
 def _candidates(models_dir: Path) -> list[Path]:

@@ -31,9 +31,7 @@ _SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
 def _require_frame(X: object, columns: tuple[str, ...], who: str) -> pd.DataFrame:
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}. Got {type(X).__name__}.")
-    missing = [c for c in columns if c not in X.columns]
-    if missing:
-        raise ValueError(f"{who}: columns {missing} are missing. Got columns {list(X.columns)}.")
+    require_columns(X, columns, who)
     return X
 
 

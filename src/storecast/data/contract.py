@@ -50,7 +50,7 @@ from storecast.data._parquetfile import (
 )
 from storecast.data._rows import validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
 
@@ -441,7 +441,7 @@ def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.Data
     lacking = np.setdiff1d(store[s.STORE].to_numpy(), train[s.STORE].unique())
     if not len(lacking):
         return
-    shown = ", ".join(str(v) for v in lacking[:20]) + (f" and {len(lacking) - 20} more" if len(lacking) > 20 else "")
+    shown = first_and_more(lacking.tolist(), 20)
     in_test = 0 if test is None else int(test[s.STORE].isin(lacking).sum())
     log.warning("%s: %d store(s) listed in %s have no rows in %s (%s): a model trained on this directory cannot "
                 "forecast them%s; add their sales history to %s or remove them", root, len(lacking), s.STORE_FILE,

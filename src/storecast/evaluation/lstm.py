@@ -26,7 +26,7 @@ from storecast import schema as s
 from storecast.artifacts.lstm import load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day
-from storecast.errors import WindowError
+from storecast.errors import WindowError, first_and_more
 from storecast.evaluation.backtest import naive_baseline
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
@@ -55,8 +55,7 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
     known = rows[s.STORE].isin(model.stores_)
     if not known.all():
         new = sorted({int(v) for v in rows.loc[~known, s.STORE]})
-        named = ", ".join(map(str, new[:_MAX_STORES_LISTED])) + (
-            f" and {len(new) - _MAX_STORES_LISTED} more" if len(new) > _MAX_STORES_LISTED else "")
+        named = first_and_more(new, _MAX_STORES_LISTED)
         if not known.any():
             raise WindowError(f"the model was not trained with any store of the data ({named}): nothing to score; "
                               "evaluate it on the data it was trained on.")

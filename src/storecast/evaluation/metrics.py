@@ -6,7 +6,7 @@ with positive sales, so a 10% miss counts the same in a small store and a large 
 
 from __future__ import annotations
 
-__all__ = ["rmspe", "mae", "rmse", "bias", "coverage", "mean_width", "relative_width", "score", "trade_days",
+__all__ = ["rmspe", "mae", "rmse", "bias", "coverage", "relative_width", "score", "trade_days",
            "trade_day_scores", "TRADE_DAY_MIN_CUSTOMERS", "metrics_json"]
 
 import json
@@ -47,11 +47,6 @@ def coverage(y_true, lower, upper) -> float:
     """Share of rows whose actual lies inside [lower, upper]."""
     y = np.asarray(y_true, dtype=float)
     return float(np.mean((y >= np.asarray(lower)) & (y <= np.asarray(upper))))
-
-
-def mean_width(lower, upper) -> float:
-    """Mean interval width in Sales units."""
-    return float(np.mean(np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float)))
 
 
 def relative_width(point, lower, upper) -> float:

@@ -32,9 +32,8 @@ compiled trees. A missing lleaves or any error falls back to LightGBM's predicto
 
 from __future__ import annotations
 
-__all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_enabled", "compile_mode",
-           "cache_path", "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "uninstall",
-           "preload", "MAX_REL_DIFF"]
+__all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_mode", "cache_path",
+           "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "preload", "MAX_REL_DIFF"]
 
 import logging
 import os
@@ -95,11 +94,6 @@ def compile_mode() -> str:
     return "cache"
 
 
-def compile_enabled() -> bool:
-    """True when ``STORECAST_COMPILE`` asks to compile at load (``compile_mode() == "on"``)."""
-    return compile_mode() == "on"
-
-
 @dataclass
 class CompiledTrees:
     """Stands in for ``Booster.predict``: float64 matrices go to the compiled forest, anything else to LightGBM.
@@ -109,8 +103,6 @@ class CompiledTrees:
     forest : lleaves.Model, compiled.
     fallback : the booster's own bound ``predict``.
     n_features : int, columns the forest reads.
-    n_trees : int, the booster's trees (a cached object is loaded from one tree's text, so the forest's
-        own ``num_trees()`` would say 1).
     origin : str, "compiled" (this process built it) or "cache" (a checked cached file).
     cache : Path or None, the cached object file (None when it could not be written).
     seconds : float, what compiling or loading took.
@@ -119,7 +111,6 @@ class CompiledTrees:
     forest: Any = field(repr=False)
     fallback: Any = field(repr=False)
     n_features: int
-    n_trees: int
     origin: str
     cache: Path | None
     seconds: float
@@ -317,7 +308,7 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
     origin = "cache" if cached is not None else "compiled"
     took = time.perf_counter() - start
     log.info("compiled trees on (%s, %.1f s): %s", origin, took, obj_path.name if obj_path else "in memory")
-    return CompiledTrees(forest, lightgbm, n_features, booster.num_trees(), origin, obj_path, took)
+    return CompiledTrees(forest, lightgbm, n_features, origin, obj_path, took)
 
 
 def _checked(booster: Any, forest: Any, obj_path: Path, start: float) -> CompiledTrees | None:
@@ -334,18 +325,12 @@ def _checked(booster: Any, forest: Any, obj_path: Path, start: float) -> Compile
         return None
     took = time.perf_counter() - start
     log.info("compiled trees on (cache, preloaded, %.1f s): %s", took, obj_path.name)
-    return CompiledTrees(forest, lightgbm, n_features, booster.num_trees(), "cache", obj_path, took)
+    return CompiledTrees(forest, lightgbm, n_features, "cache", obj_path, took)
 
 
 def install(booster: Any, compiled: CompiledTrees) -> None:
     """Make ``booster.predict`` the compiled forest (an instance attribute shadowing the method)."""
     booster.predict = compiled
-
-
-def uninstall(booster: Any) -> None:
-    """Give ``booster`` its LightGBM ``predict`` back (before saving it, say)."""
-    if isinstance(booster.__dict__.get("predict"), CompiledTrees):
-        del booster.__dict__["predict"]
 
 
 def _tree_of(model: Any) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 __all__ = ["router"]
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
@@ -18,7 +17,7 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Response
 
-from storecast.api.body import StrictJSONRoute
+from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep
 from storecast.api.errors import InputError
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
@@ -33,10 +32,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "No model loaded yet"},
 }
 _ONE_AT_A_TIME = anyio.CapacityLimiter(1)
-
-
-def _json(payload: dict[str, Any]) -> Response:
-    return Response(json.dumps(payload, allow_nan=False, separators=(",", ":")), media_type="application/json")
 
 
 def _check_window(start: dt.date, days: int) -> None:
@@ -78,7 +73,7 @@ async def plan(body: PlanRequest, served: ServedDep) -> Response:
         limiter=_ONE_AT_A_TIME)
     usual, scenario = _side(result.usual), _side(result.scenario)
     diff = result.difference
-    return _json({
+    return json_response({
         "model": served.name, "store": body.store, "level": result.level, "outer_level": result.outer_level,
         "usual": usual, "scenario": scenario,
         "difference": {"total": scenario["total"] - usual["total"],
@@ -110,6 +105,6 @@ async def rank(body: RankRequest, served: ServedDep) -> Response:
     stores = [{"store": st, "gain": g, "gain_pct": _number(p), "usual_total": t, "week": w}
               for st, g, p, t, w in zip(table["store"].tolist(), table["gain"].tolist(), table["gain_pct"].tolist(),
                                         table["usual_total"].tolist(), table["week"].tolist(), strict=True)]
-    return _json({"model": served.name, "start": body.start.isoformat(), "days": body.days,
+    return json_response({"model": served.name, "start": body.start.isoformat(), "days": body.days,
                   "weeks": [w.isoformat() for w in ranking.weeks], "stores": stores})
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 __all__ = ["router"]
 
 import datetime as dt
-import json
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
-from storecast.api.body import StrictJSONRoute
+from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep, SettingsDep
 from storecast.api.errors import InputError
 from storecast.api.middleware import ROWS_STATE_KEY
@@ -63,14 +62,6 @@ def _horizon(served: Any, days: np.ndarray) -> dict[str, Any]:
     return {"calibrated_through": served.calibrated_through, "beyond_horizon": served.beyond_horizon(days)}
 
 
-def _json(payload: dict[str, Any]) -> Response:
-    # Built by hand from the arrays: skips FastAPI's per-item re-validation and jsonable_encoder,
-    # which cost more than the prediction itself for large batches. allow_nan=False: a NaN
-    # forecast is a bug and must fail loudly, not produce invalid JSON.
-    return Response(json.dumps(payload, allow_nan=False, separators=(",", ":")),
-                    media_type="application/json")
-
-
 @router.post("/predict", response_model=PredictResponse, responses=_ERRORS)
 async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep,
                   request: Request) -> Response:
@@ -96,7 +87,7 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
     asked = _request_rows(rows)
     sales, lower, upper = await request.app.state.batcher.predict(asked)
     setattr(request.state, ROWS_STATE_KEY, n)
-    return _json({"model": served.name, "predictions": [
+    return json_response({"model": served.name, "predictions": [
         {"id": r.id, "store": r.store, "date": r.date.isoformat(), "sales": p, "lower": lo, "upper": hi}
         for r, p, lo, hi in zip(rows, sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
     ], **_horizon(served, asked.days)})
@@ -140,7 +131,7 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     sales, lower, upper = await request.app.state.batcher.predict(asked)
     setattr(request.state, ROWS_STATE_KEY, n)
     dates = [(body.start + dt.timedelta(days=k)).isoformat() for k in range(n)]
-    return _json({"model": served.name, "predictions": [
+    return json_response({"model": served.name, "predictions": [
         {"store": body.store, "date": d, "open": o, "promo": pr, "state_holiday": h, "school_holiday": sh,
          "sales": p, "lower": lo, "upper": hi}
         for d, o, pr, h, sh, p, lo, hi in zip(

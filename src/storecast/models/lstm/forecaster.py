@@ -226,7 +226,7 @@ class LSTMForecaster:
             self.history_ += [{**h, "network": k} for h in history] if cfg.networks > 1 else history
             members.append(net)
         self.net_ = members[0] if cfg.networks == 1 else NetEnsemble(members).to(self.device_)
-        self._calibrate(val, panel, scaled)
+        self._calibrate(val)
         # remember each store's last look-back window at the cut: forecasts need no extra history
         self.stores_ = panel.stores
         self.cut_ = panel.dates[-1]
@@ -247,7 +247,7 @@ class LSTMForecaster:
             err = (pred - b["target"]) ** 2
         return (err * b["mask"]).sum() / b["mask"].sum().clamp(min=1)
 
-    def _calibrate(self, val: dict, panel, scaled) -> None:
+    def _calibrate(self, val: dict) -> None:
         """Split-conformal quantiles of |log residual| on the time-ordered validation window."""
         torch = torch_module()
         from storecast.models.lstm.loop import to_device
