@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
 import subprocess
 import sys
@@ -126,7 +127,7 @@ def test_serve_and_models_list_pick_the_newest_complete_tree_model(tmp_path, run
 
 # 3. loading checks what the file holds ------------------------------------------------------------
 
-def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_path, run_main):
+def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_path, run_main, monkeypatch):
     from fastapi.testclient import TestClient
 
     from storecast.api import create_app
@@ -142,8 +143,11 @@ def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_pat
     with pytest.raises(ArtifactError, match="not a fitted storecast model"), TestClient(app):
         pass
     assert getattr(app.state, "served", None) is None  # never marked ready
+    monkeypatch.delenv("STORECAST_MODEL_PATH", raising=False)
     err = _one_line_exit_2(run_main, "serve", "--models-dir", str(tmp_path))
     assert "not a fitted storecast model" in err
+    # a failed serve leaves the caller's environment as it was: later Settings() must not serve this file
+    assert "STORECAST_MODEL_PATH" not in os.environ
 
     # whatever loads, start-up predicts one row: a bundle that names no store or cannot predict is refused
     bundle = TreeBundle(kind="lgbm", path=path, card={}, model={"a": 1})

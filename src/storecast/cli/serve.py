@@ -76,7 +76,6 @@ def serve(
     # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
-    os.environ["STORECAST_MODEL_PATH"] = str(path)
     settings = settings.model_copy(update={"model_path": path})
     # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
     # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
@@ -101,4 +100,14 @@ def serve(
         uvicorn.run(create_app(settings, served=served), **common)
     else:
         del served
-        uvicorn.run("storecast.api.app:create_app", factory=True, workers=workers, **common)
+        # The workers build their app from the environment: hand them the file resolved above. Restored
+        # afterwards, so a caller running this command in its own process keeps its environment.
+        before = os.environ.get("STORECAST_MODEL_PATH")
+        os.environ["STORECAST_MODEL_PATH"] = str(path)
+        try:
+            uvicorn.run("storecast.api.app:create_app", factory=True, workers=workers, **common)
+        finally:
+            if before is None:
+                os.environ.pop("STORECAST_MODEL_PATH", None)
+            else:
+                os.environ["STORECAST_MODEL_PATH"] = before
