@@ -54,11 +54,18 @@ def predict(
     """Forecast Sales with prediction intervals for test-shaped rows."""
     if engine not in ("local", "dask"):
         raise typer.BadParameter(f"`--engine` must be local or dask; got {engine!r}.")
-    if input is not None and not input.exists():  # else "expected test.csv here (see --data)" misleads
+    if input is not None:  # else "expected test.csv here (see --data)" misleads
         from storecast.errors import StorecastError
 
-        raise StorecastError(f"--input: {input} not found: give the CSV or parquet file of rows to forecast, "
-                                "or leave --input out to forecast DATA/test.csv.")
+        if not input.exists():
+            raise StorecastError(f"--input: {input} not found: give the CSV or parquet file of rows to forecast, "
+                                 "or leave --input out to forecast DATA/test.csv.")
+        if input.is_dir() and engine == "local":
+            raise StorecastError(f"--input: {input} is a directory: give the CSV or parquet file of rows to "
+                                 "forecast (a directory of parquet parts takes --engine dask).")
+        if not data.is_dir():  # a tree model does not read it then: a wrong --data must not pass unnoticed
+            what = "is a file, not a directory" if data.exists() else "not found"
+            raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
     if engine == "dask":
         _predict_on_dask(model, data, input, out, scheduler, workers)
         return
