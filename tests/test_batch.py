@@ -346,7 +346,9 @@ def test_cli_prints_the_score_of_a_past_period(run_main, past_csv, small_fit, ds
     code, out, err = run_main("predict", "--model", str(model_path), "--data", str(past_csv.parent), "--input",
                               str(seen_csv), "--out", str(tmp_path / "g.csv"))
     assert code == 0, err
-    assert "lie inside the model's training data" in " ".join((out + err).split())
+    text = " ".join((out + err).split())
+    assert "warning: " in text and "lie inside the model's training data" in text
+    assert "[yellow]" not in text  # the style is applied, not printed as text
 
 
 def test_in_background_returns_the_value_from_another_thread():

@@ -142,7 +142,8 @@ def _print_score(score: dict, rows_path: Path) -> None:
     if score["in_sample_days"]:
         console.print(f"[yellow]warning:[/yellow] {score['in_sample_days']:,} of the {score['days']:,} scored days "
                       "lie inside the model's training data: for them this is an in-sample fit, not a test of "
-                      "the forecast (score a period after the training end)", highlight=False, soft_wrap=True)
+                      "the forecast (score a period after the training end)", highlight=False, markup=True,
+                      soft_wrap=True)
 
 
 def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, scheduler: str | None,
