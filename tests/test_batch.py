@@ -96,6 +96,35 @@ def test_train_layout_with_a_bad_sales_is_refused_in_one_piece_or_in_chunks(ds, 
     assert not out.exists()
 
 
+
+@pytest.mark.parametrize("chunk_rows", [None, 128])
+def test_train_layout_with_an_empty_open_is_refused_in_one_piece_or_in_chunks(ds, bundle, tmp_path, chunk_rows):
+    """train.csv's layout needs Open on every line (a past day was open or not); read in chunks, an empty Open
+    was taken as open without a word and the day forecast and scored."""
+    train = ds.train.tail(500).assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
+    train[s.OPEN] = train[s.OPEN].astype(object)
+    train.iloc[300, train.columns.get_loc(s.OPEN)] = ""  # data row 301 = line 302, in the third chunk
+    path, out = tmp_path / "past.csv", tmp_path / "out.csv"
+    train.to_csv(path, index=False)
+    kwargs = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
+    with pytest.raises(DataContractError, match=r"past\.csv, line 302, column `Open`: expected 0 or 1, got an empty"):
+        predict_file(bundle, path, out, **kwargs)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet")])
+def test_an_empty_open_is_taken_as_open_with_a_warning_however_the_file_is_read(bundle, rows_csv, tmp_path, caplog,
+                                                                                 chunk_rows, suffix):
+    """rows_csv has one empty Open (line 7): one chunk warned, chunks and parquet files filled it silently."""
+    path = rows_csv
+    if suffix == ".parquet":
+        path = tmp_path / "rows.parquet"
+        pd.read_csv(rows_csv, dtype=str, keep_default_na=False).replace("", None).to_parquet(path)
+    with caplog.at_level("WARNING"):
+        predict_file(bundle, path, tmp_path / "out.csv", chunk_rows=chunk_rows)
+    warned = [r.getMessage() for r in caplog.records if "no Open value" in r.getMessage()]
+    assert warned == [f"{path}: 1 rows have no Open value; they are taken as open (1)"]
+
 def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, rows_csv, tmp_path):
     lines = rows_csv.read_text().splitlines()
     cells = lines[701].split(",")
