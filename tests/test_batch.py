@@ -184,6 +184,34 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
         list(iter_rows(bad, chunk_rows=200))
 
 
+
+def _each_line(change, header: bytes):
+    """An edit that appends ``header`` to line 1 and ``change`` to every data line."""
+    def edit(data: bytes) -> bytes:
+        head, *rest = data.split(b"\n")
+        return b"\n".join([head + header] + [line + change if line else line for line in rest])
+    return edit
+
+
+BAD_HEADER = {  # an edit of rows.csv's columns and the message naming them as the file writes them
+    "a column twice": (_each_line(b",0", b",Promo"), r"line 1, column `Promo`: column appears more than once"),
+    "a trailing comma": (_each_line(b",", b","), r"line 1: column 9 has no name \(a comma at the end of the "
+                                                 r"header line\?\): expected only Id, .*; remove it"),
+}
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 200])
+@pytest.mark.parametrize("case", list(BAD_HEADER), ids=list(BAD_HEADER))
+def test_a_bad_header_is_named_as_written_in_one_piece_or_in_chunks(rows_csv, tmp_path, case, chunk_rows):
+    """In chunks, pandas' own names were quoted: `Promo.1` for a column given twice, `Unnamed: 8` for a trailing
+    comma (in one piece: an empty name, column ``), names that are nowhere in the file."""
+    edit, message = BAD_HEADER[case]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(edit(rows_csv.read_bytes()))
+    with pytest.raises(DataContractError, match=r"bad\.csv, " + message) as err:
+        list(iter_rows(bad, chunk_rows=chunk_rows))
+    assert "Unnamed" not in str(err.value) and "Promo.1" not in str(err.value) and "``" not in str(err.value)
+
 def test_blank_lines_at_the_end_of_a_file_read_in_chunks_are_harmless(rows_csv, tmp_path):
     padded = tmp_path / "padded.csv"
     padded.write_bytes(rows_csv.read_bytes() + b"\n  \n\n")
