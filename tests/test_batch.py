@@ -96,6 +96,35 @@ def test_train_layout_with_a_bad_sales_is_refused_in_one_piece_or_in_chunks(ds, 
     assert not out.exists()
 
 
+
+@pytest.mark.parametrize("chunk_rows", [None, 128])
+def test_train_layout_with_an_empty_open_is_refused_in_one_piece_or_in_chunks(ds, bundle, tmp_path, chunk_rows):
+    """train.csv's layout needs Open on every line (a past day was open or not); read in chunks, an empty Open
+    was taken as open without a word and the day forecast and scored."""
+    train = ds.train.tail(500).assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
+    train[s.OPEN] = train[s.OPEN].astype(object)
+    train.iloc[300, train.columns.get_loc(s.OPEN)] = ""  # data row 301 = line 302, in the third chunk
+    path, out = tmp_path / "past.csv", tmp_path / "out.csv"
+    train.to_csv(path, index=False)
+    kwargs = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
+    with pytest.raises(DataContractError, match=r"past\.csv, line 302, column `Open`: expected 0 or 1, got an empty"):
+        predict_file(bundle, path, out, **kwargs)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet")])
+def test_an_empty_open_is_taken_as_open_with_a_warning_however_the_file_is_read(bundle, rows_csv, tmp_path, caplog,
+                                                                                 chunk_rows, suffix):
+    """rows_csv has one empty Open (line 7): one chunk warned, chunks and parquet files filled it silently."""
+    path = rows_csv
+    if suffix == ".parquet":
+        path = tmp_path / "rows.parquet"
+        pd.read_csv(rows_csv, dtype=str, keep_default_na=False).replace("", None).to_parquet(path)
+    with caplog.at_level("WARNING"):
+        predict_file(bundle, path, tmp_path / "out.csv", chunk_rows=chunk_rows)
+    warned = [r.getMessage() for r in caplog.records if "no Open value" in r.getMessage()]
+    assert warned == [f"{path}: 1 rows have no Open value; they are taken as open (1)"]
+
 def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, rows_csv, tmp_path):
     lines = rows_csv.read_text().splitlines()
     cells = lines[701].split(",")
@@ -154,6 +183,34 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
     with pytest.raises(DataContractError, match=r"bad\.csv, " + message):
         list(iter_rows(bad, chunk_rows=200))
 
+
+
+def _each_line(change, header: bytes):
+    """An edit that appends ``header`` to line 1 and ``change`` to every data line."""
+    def edit(data: bytes) -> bytes:
+        head, *rest = data.split(b"\n")
+        return b"\n".join([head + header] + [line + change if line else line for line in rest])
+    return edit
+
+
+BAD_HEADER = {  # an edit of rows.csv's columns and the message naming them as the file writes them
+    "a column twice": (_each_line(b",0", b",Promo"), r"line 1, column `Promo`: column appears more than once"),
+    "a trailing comma": (_each_line(b",", b","), r"line 1: column 9 has no name \(a comma at the end of the "
+                                                 r"header line\?\): expected only Id, .*; remove it"),
+}
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 200])
+@pytest.mark.parametrize("case", list(BAD_HEADER), ids=list(BAD_HEADER))
+def test_a_bad_header_is_named_as_written_in_one_piece_or_in_chunks(rows_csv, tmp_path, case, chunk_rows):
+    """In chunks, pandas' own names were quoted: `Promo.1` for a column given twice, `Unnamed: 8` for a trailing
+    comma (in one piece: an empty name, column ``), names that are nowhere in the file."""
+    edit, message = BAD_HEADER[case]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(edit(rows_csv.read_bytes()))
+    with pytest.raises(DataContractError, match=r"bad\.csv, " + message) as err:
+        list(iter_rows(bad, chunk_rows=chunk_rows))
+    assert "Unnamed" not in str(err.value) and "Promo.1" not in str(err.value) and "``" not in str(err.value)
 
 def test_blank_lines_at_the_end_of_a_file_read_in_chunks_are_harmless(rows_csv, tmp_path):
     padded = tmp_path / "padded.csv"
@@ -346,7 +403,9 @@ def test_cli_prints_the_score_of_a_past_period(run_main, past_csv, small_fit, ds
     code, out, err = run_main("predict", "--model", str(model_path), "--data", str(past_csv.parent), "--input",
                               str(seen_csv), "--out", str(tmp_path / "g.csv"))
     assert code == 0, err
-    assert "lie inside the model's training data" in " ".join((out + err).split())
+    text = " ".join((out + err).split())
+    assert "warning: " in text and "lie inside the model's training data" in text
+    assert "[yellow]" not in text  # the style is applied, not printed as text
 
 
 def test_in_background_returns_the_value_from_another_thread():

@@ -15,6 +15,7 @@ __all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "pred
            "predict_file", "DEFAULT_CHUNK_ROWS"]
 
 import csv
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ from storecast.data.contract import cannot_read, load_rows, read_text_chunks, va
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
 _PARQUET = (".parquet", ".pq")
@@ -136,6 +139,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         return
     parquet = _is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
+    missing_open = 0
     for frame in _frames(path, chunk_rows):
         if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
             check_layout(path, list(frame.columns), parquet=parquet)
@@ -143,10 +147,14 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                 keys = keys[1:]
         frame.index = pd.RangeIndex(done, done + len(frame))
         rows = _rows_of(frame, path, done, keep_actuals)
+        if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
+            missing_open += int((frame[s.OPEN].isna() | (frame[s.OPEN].astype(str).str.strip() == "")).sum())
         for seen in keys:
             seen.add(rows)
         yield rows
         done += len(frame)
+    if missing_open:  # as load_test says it of a file read in one piece
+        log.warning("%s: %d rows have no Open value; they are taken as open (1)", path, missing_open)
 
 
 def _parquet_file(path: Path):

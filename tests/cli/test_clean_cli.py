@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from storecast.cli import app
@@ -27,11 +28,18 @@ def test_clean_writes_outputs_and_leaves_input_files_byte_identical(synthetic_di
     assert not list(out.glob("*.tmp"))  # atomic writes leave no temp files
 
 
-def test_clean_refuses_an_unknown_action(synthetic_dir, tmp_path):
-    result = CliRunner().invoke(app, ["clean", "--data", str(synthetic_dir), "--out", str(tmp_path),
-                                      "--outlier-action", "ignore"])
+@pytest.mark.parametrize(("option", "message"), [
+    ("--outlier-action", "`--outlier-action` must be cap, log, flag or remove. Got 'ignore'."),
+    ("--outlier-method", "`--outlier-method` must be iqr, zscore or mad. Got 'ignore'."),
+    ("--impute", "`--impute` must be mean, median, most_frequent or model. Got 'ignore'."),
+])
+def test_clean_refuses_an_unknown_choice_naming_the_option(synthetic_dir, tmp_path, option, message):
+    """The message names the option as typed (`--outlier-action`), not the Python field (`outlier_action`)."""
+    result = CliRunner().invoke(app, ["clean", "--data", str(synthetic_dir), "--out", str(tmp_path / "out"),
+                                      option, "ignore"])
     assert result.exit_code == 2
-    assert "`outlier_action` must be cap, log, flag or remove" in " ".join(result.output.split())
+    assert message in " ".join(result.output.replace("│", " ").split())  # the message as one line, box undone
+    assert not (tmp_path / "out").exists()
 
 
 def test_clean_default_caps_and_reports_fill_values_and_bounds(synthetic_dir, dataset, tmp_path):

@@ -166,7 +166,16 @@ def test_models_list_names_the_setting_that_chose_the_folder(run_main, tmp_path,
     (["train", "--data", "{data}/train.csv", "--models-dir", "{dir}"], "train.csv: is a file, not a directory"),
     (["predict", "--model", "{dir}/m.skops", "--data", "{data}/train.csv", "--out", "{out}"],
      "train.csv: is a file, not a directory: expected the directory holding test.csv"),
-], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "predict-data-file"])
+    # a directory as --input: was "is a directory: expected test.csv here as a file (see --data)"
+    (["predict", "--model", "{dir}/m.skops", "--data", "{data}", "--input", "{dir}", "--out", "{out}"],
+     "--input: {dir} is a directory: give the CSV or parquet file of rows to forecast"),
+    # --data wrong while --input names the rows: was ignored without a word, the forecast written
+    (["predict", "--model", "{dir}/m.skops", "--data", "{dir}/gone", "--input", "{data}/test.csv", "--out", "{out}"],
+     "--data: {dir}/gone not found: expected the directory holding store.csv and train.csv"),
+    (["predict", "--model", "{dir}/m.skops", "--data", "{data}/train.csv", "--input", "{data}/test.csv",
+      "--out", "{out}"], "--data: {data}/train.csv is a file, not a directory: expected the directory holding"),
+], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "predict-data-file",
+        "predict-input-dir", "predict-data-missing-with-input", "predict-data-file-with-input"])
 def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_dir, tmp_path, args, said):
     values = {"dir": tmp_path, "data": synthetic_dir, "out": tmp_path / "out.csv"}
     code, _, err = run_main(*(a.format(**values) for a in args))

@@ -467,6 +467,30 @@ def test_promo_effect_without_customers_keeps_the_sales_uplift_and_drops_the_why
     assert len(r.draw().axes) == 1
 
 
+
+def test_promo_effect_without_customers_leaves_the_basket_blank_in_its_table():
+    """Customers 0 on the non-promo days: no basket to divide by, so tables/promo-effect__promo_effect.csv holds an
+    empty cell, not 'inf' (a number nobody can read, and a division by zero)."""
+    days = _days(1, "2014-01-06", "2014-01-10", Promo=[1, 1, 0, 0, 0], sales=100, customers=[10, 10, 0, 0, 0])
+    r = q.promo_effect(_train(days))
+    assert np.isnan(r.numbers["sales_per_customer_no_promo"])
+    assert r.numbers["sales_per_customer_promo"] == pytest.approx(10)
+    assert "inf" not in r.tables["promo_effect"].to_csv(index=False)
+
+
+def test_promo2_basket_median_leaves_out_stores_without_customers():
+    """A store whose Customers is never recorded (0) has no basket: its sales / 0 = inf must not enter the median
+    (here it would give median_spc_promo2 = inf) nor the written table."""
+    treated = [_days(i, "2014-01-01", "2014-03-31", sales=100, customers=c) for i, c in ((1, 10), (2, 0))]
+    control = _days(3, "2014-01-01", "2014-03-31", sales=100, customers=20)
+    store = _store(3, **{s.PROMO2: [1, 1, 0], s.PROMO2_SINCE_WEEK: [1, 1, np.nan],
+                         s.PROMO2_SINCE_YEAR: [2012, 2012, np.nan],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", "Jan,Apr,Jul,Oct", np.nan]})
+    r = q.promo2_effect(_train(*treated, control), store)
+    assert r.numbers["median_spc_promo2"] == pytest.approx(10)
+    assert r.numbers["median_spc_no_promo2"] == pytest.approx(5)
+    assert "inf" not in r.tables["promo2_stores"].to_csv(index=False)
+
 def test_closure_effects_without_customers_or_long_closures_say_so_and_stay_quiet():
     """Customers 0 everywhere and no 3+ day closure: no 'n/a' in the text, no RuntimeWarning, a labelled chart."""
     days = _days(1, "2014-01-06", "2014-02-02", customers=0)

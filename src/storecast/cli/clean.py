@@ -40,8 +40,11 @@ def clean(
 
     try:
         options = CleanOptions(outlier_method=outlier_method, outlier_action=outlier_action, impute=impute)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    except ValueError as exc:  # name the option as typed (`--outlier-method`), not CleanOptions' field
+        message = str(exc)
+        for field in ("outlier_method", "outlier_action", "impute"):
+            message = message.replace(f"`{field}`", f"`--{field.replace('_', '-')}`")
+        raise typer.BadParameter(message) from exc
     check_out_dir(out)
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, transient=True) as progress:

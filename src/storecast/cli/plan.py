@@ -56,9 +56,13 @@ def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
     out: list[dt.date] = []
     if any(not value.replace(",", "").strip() for value in values):  # "" was read as `none`: no promo at all
         raise typer.BadParameter(f"`{option}` got an empty value: give dates (YYYY-MM-DD), ranges A..B, or `none`.")
-    for item in (part.strip() for value in values for part in value.split(",")):
-        if not item or item.lower() == "none":
-            continue
+    items = [part.strip() for value in values for part in value.split(",")]
+    nones = [item for item in items if item.lower() == "none"]
+    dates = [item for item in items if item and item.lower() != "none"]
+    if nones and dates:  # which one was meant? `none` was dropped without a word
+        raise typer.BadParameter(f"`{option}`: `none` (no day at all) cannot be combined with dates; got "
+                                 f"{nones[0]!r} and {dates[0]!r}.")
+    for item in dates:
         first, sep, last = item.partition("..")
         a = _date(first, option)
         b = _date(last, option) if sep else a

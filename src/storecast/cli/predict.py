@@ -54,11 +54,18 @@ def predict(
     """Forecast Sales with prediction intervals for test-shaped rows."""
     if engine not in ("local", "dask"):
         raise typer.BadParameter(f"`--engine` must be local or dask; got {engine!r}.")
-    if input is not None and not input.exists():  # else "expected test.csv here (see --data)" misleads
+    if input is not None:  # else "expected test.csv here (see --data)" misleads
         from storecast.errors import StorecastError
 
-        raise StorecastError(f"--input: {input} not found: give the CSV or parquet file of rows to forecast, "
-                                "or leave --input out to forecast DATA/test.csv.")
+        if not input.exists():
+            raise StorecastError(f"--input: {input} not found: give the CSV or parquet file of rows to forecast, "
+                                 "or leave --input out to forecast DATA/test.csv.")
+        if input.is_dir() and engine == "local":
+            raise StorecastError(f"--input: {input} is a directory: give the CSV or parquet file of rows to "
+                                 "forecast (a directory of parquet parts takes --engine dask).")
+        if not data.is_dir():  # a tree model does not read it then: a wrong --data must not pass unnoticed
+            what = "is a file, not a directory" if data.exists() else "not found"
+            raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
     if engine == "dask":
         _predict_on_dask(model, data, input, out, scheduler, workers)
         return
@@ -135,7 +142,8 @@ def _print_score(score: dict, rows_path: Path) -> None:
     if score["in_sample_days"]:
         console.print(f"[yellow]warning:[/yellow] {score['in_sample_days']:,} of the {score['days']:,} scored days "
                       "lie inside the model's training data: for them this is an in-sample fit, not a test of "
-                      "the forecast (score a period after the training end)", highlight=False, soft_wrap=True)
+                      "the forecast (score a period after the training end)", highlight=False, markup=True,
+                      soft_wrap=True)
 
 
 def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, scheduler: str | None,

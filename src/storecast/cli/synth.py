@@ -36,6 +36,8 @@ def synth(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"`--format` must be csv or parquet; got {fmt!r}.")
     start, end = date_option(start, "--start").isoformat(), date_option(end, "--end").isoformat()
+    if end <= start:  # named as options here; write_chain's own words name its arguments (`end`)
+        raise StorecastError(f"synth: `--end` ({end}) must come after `--start` ({start}).")
     check_out_dir(out)
     existing = [] if overwrite else chain_files_in(out, fmt)
     if existing:  # was replaced without a word: `--out` given a data folder by mistake lost its files

@@ -152,11 +152,15 @@ def _check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> N
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
     ]
-    for col in header:
-        if col not in expected:
+    for number, col in enumerate(header, start=1):
+        if not col:  # no name to quote (column ``): say where it is and the usual cause
+            where = "at the end of" if number == len(header) else "too many on"
+            problems.append(problem(path, f"column {number} has no name (a comma {where} the header line?): "
+                                          f"expected only {listed}; remove it", 1))
+        elif col not in expected:
             hint = f" (did you mean `{lower[col.lower()]}`? names are case-sensitive)" if col.lower() in lower else ""
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
-    dupes = sorted({c for c in header if header.count(c) > 1})
+    dupes = sorted({c for c in header if c and header.count(c) > 1})
     problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
     if problems:
         raise DataContractError(problems)
@@ -335,7 +339,8 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
             return
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise _unreadable(path, exc, header) from None
-        chunk.columns = [c.strip() for c in chunk.columns]
+        # the names as the file writes them, not pandas' own for an empty or repeated one (`Unnamed: 8`, `Promo.1`)
+        chunk.columns = header if len(header) == len(chunk.columns) else [c.strip() for c in chunk.columns]
         blank = _blank_rows(chunk)
         if (first_blank is not None and not blank.all()) or (blank.any() and not blank[blank.argmax():].all()):
             line = (first_blank if first_blank is not None else int(chunk.index[blank.argmax()])) + 2

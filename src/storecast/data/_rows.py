@@ -125,7 +125,8 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         Store, Date, Promo, StateHoliday, SchoolHoliday; optionally Id, DayOfWeek (derived from the date
         when absent, checked against it when given) and Open (missing or empty = open, as in test.csv).
         Sales and Customers, when present (rows cut from a train.csv-shaped file), must be whole numbers
-        >= 0 as in train.csv, and are then kept as given; other columns are kept untouched.
+        >= 0 as in train.csv, and are then kept as given (Open then must be 0 or 1, as in train.csv);
+        other columns are kept untouched.
     source : str
         Names the input in messages (``"request"``, a file name).
 
@@ -177,7 +178,9 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     out[s.STORE] = np.where(bad, 0, store).astype("int32")
     for col in (s.PROMO, s.SCHOOL_HOLIDAY, s.OPEN):
         if col in raw.columns:
-            values, bad = _whole(raw[col], allowed=(0, 1), fill=1 if col == s.OPEN else None)
+            # an empty Open is open in test.csv's layout; train.csv's (Sales given) says what the day was
+            fill = 1 if col == s.OPEN and s.SALES not in raw.columns else None
+            values, bad = _whole(raw[col], allowed=(0, 1), fill=fill)
             found.cells(bad, col, raw[col])
             out[col] = np.where(bad, 0, values).astype("int8")
     if s.OPEN not in raw.columns:

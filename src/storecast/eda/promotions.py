@@ -114,7 +114,8 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
     g = rows.groupby(s.PROMO)[[s.SALES, s.CUSTOMERS]].sum()
     n = rows.groupby(s.PROMO).size()
     means = pd.DataFrame({"sales": g[s.SALES] / n, "customers": g[s.CUSTOMERS] / n,
-                          "sales_per_customer": g[s.SALES] / g[s.CUSTOMERS]}).reindex([0, 1])
+                          # Customers 0 (not recorded): no basket, NaN (a blank cell), not sales / 0 = inf
+                          "sales_per_customer": g[s.SALES] / g[s.CUSTOMERS].where(g[s.CUSTOMERS] > 0)}).reindex([0, 1])
     absent = [tag for p, tag in ((0, "without"), (1, "with")) if n.get(p, 0) == 0]
     if absent:
         return unanswered("promo-effect", "How much does a promo add to sales, customers and sales per customer?",
@@ -231,7 +232,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     rows = rows.assign(rel=rows[s.SALES] / level, month=rows[s.DATE].dt.month)
     st = store.set_index(s.STORE)
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean().join(st[[s.PROMO2]])
-    per["spc"] = per[s.SALES] / per[s.CUSTOMERS]
+    per["spc"] = per[s.SALES] / per[s.CUSTOMERS].where(per[s.CUSTOMERS] > 0)  # Customers 0: not recorded, no basket
     med = per.groupby(s.PROMO2)[[s.SALES, s.CUSTOMERS, "spc"]].median().reindex([0, 1])
     # both comparisons (stores, and round months net of the calendar) need stores on each side
     for side, why in ((1, "no store with sales in train.csv takes part in Promo2, so no participant can be "
