@@ -50,7 +50,7 @@ def test_target_problem_says_why_a_path_cannot_take_a_write(tmp_path):
     (tmp_path / "link.csv").symlink_to(source)
     assert target_problem(tmp_path / "out.csv", inputs=[source]) is None
     assert target_problem(tmp_path / "new" / "dir" / "out.csv") is None  # made at write time
-    assert "is the input file" in target_problem(source, inputs=[source])
+    assert "an input file (data, model or card)" in target_problem(source, inputs=[source])
     assert "is a symbolic link to a regular file" in target_problem(tmp_path / "link.csv")
     assert "is a directory" in target_problem(tmp_path)
     assert "is a file, not a directory" in target_problem(source / "out.csv")

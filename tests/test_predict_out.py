@@ -48,7 +48,7 @@ def test_an_input_file_is_never_the_output(predict, data_dir, name):
     target = data_dir / name
     before = target.read_bytes()
     code, err = predict(target)
-    assert code == 2 and "is the input file" in err and "Traceback" not in err
+    assert code == 2 and "an input file (data, model or card)" in err and "Traceback" not in err
     assert target.read_bytes() == before
 
 
@@ -58,7 +58,7 @@ def test_the_input_rows_and_the_model_are_never_the_output(predict, data_dir, mo
     for target in (rows, model, model.with_suffix(".json")):
         before = target.read_bytes()
         code, err = predict(target, "--input", str(rows))
-        assert code == 2 and "is the input file" in err, err
+        assert code == 2 and "an input file (data, model or card)" in err, err
         assert target.read_bytes() == before
 
 
@@ -67,7 +67,7 @@ def test_a_hard_link_to_an_input_is_recognised(predict, data_dir, tmp_path):
     os.link(data_dir / s.TRAIN_FILE, link)
     before = link.read_bytes()
     code, err = predict(link)
-    assert code == 2 and "is the input file" in err
+    assert code == 2 and "an input file (data, model or card)" in err
     assert link.read_bytes() == before
 
 

@@ -106,7 +106,7 @@ def target_problem(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> st
     except (FileNotFoundError, NotADirectoryError):  # not there yet (or under a file: reported below)
         mode = None
     if mode is not None and stat.S_ISDIR(mode):
-        return f"{path} is a directory: give the file to write, e.g. {path / 'predictions.csv'}"
+        return f"{path} is a directory: give the path of the file to write (a new name inside it, say)"
     if mode is not None and stat.S_ISLNK(mode):
         try:
             target_mode = os.stat(path).st_mode
@@ -120,7 +120,8 @@ def target_problem(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> st
     if mode is not None:
         for given in inputs:
             if os.path.exists(given) and os.path.samefile(path, given):
-                return f"{path} is the input file {given}: writing there would overwrite it; choose another file"
+                return (f"{path} is {given}, an input file (data, model or card): writing there would overwrite it; "
+                        "choose another file")
     return _cannot_write_under(path, _nearest_existing(path.parent))
 
 

@@ -122,3 +122,35 @@ def test_plan_rank_leaves_out_stores_without_a_free_promo_week(run_main, model_p
     table = pd.read_csv(out)
     assert 1 not in table["store"].tolist() and not table.isna().any().any()
     assert "1 store has no free promo week in the period and is left out: 1" in " ".join(err.split())
+
+
+def test_plan_says_when_the_period_lies_outside_what_the_model_knows(plan):
+    """As `storecast predict` warns of its rows: days before the training data, days past the calibrated horizon."""
+    code, text = plan("--store", "1", "--start", "2012-12-25", "--days", "14")
+    assert code in (0, None), text
+    assert "7 day(s) lie before 2013-01-01, the first day the model was trained on" in " ".join(text.split())
+    code, text = plan("--store", "1", "--start", "2015-02-05", "--days", "14")
+    assert code in (0, None), text
+    assert "7 day(s) lie after 2015-02-11" in " ".join(text.split())
+    code, text = plan("--store", "1", "--start", "2014-06-02", "--days", "14")
+    assert code in (0, None) and "warning" not in text, text
+
+
+def test_plan_rank_with_no_free_promo_week_anywhere_is_one_clear_error(
+        run_main, model_path, synthetic_dir, tmp_path, monkeypatch):
+    import numpy as np
+
+    from storecast.api import planner
+
+    usual = planner.default_plan
+
+    def promo_every_weekday(facts, store, start, n):
+        day_plan = usual(facts, store, start, n)
+        day_plan.promo = (day_plan.promo | (np.asarray(planner.weekday(day_plan.days)) < 5)).astype(np.int8)
+        return day_plan
+
+    monkeypatch.setattr(planner, "default_plan", promo_every_weekday)
+    out = tmp_path / "rank.csv"
+    code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
+                            "--out", str(out))
+    assert code == 2 and "holds no Monday..Friday week without a usual promo" in err and not out.exists(), err

@@ -57,3 +57,25 @@ def _seeds(kind: str, seeds: int | None) -> dict[str, Any]:
     if kind != "lgbm":
         raise typer.BadParameter(f"`--seeds` applies to --model lgbm only; got --model {kind}.")
     return {"seeds": seeds}
+
+
+def outside_training(bundle, late: int, early: int, unit: str = "row") -> str | None:
+    """One sentence when rows (or days: ``unit``) lie before the model's training data or past its calibrated
+    horizon, else None.
+
+    ``late``/``early``: those after the calibrated horizon and before the training start (``batch.BatchResult``
+    counts them for `predict`; `plan` counts its days). Why a warning and not an error: forecasting further
+    out is a legitimate request, but the intervals were calibrated on 1..42-day-ahead errors, so the reader must
+    know when a band was never measured.
+    """
+    from storecast.predict import calibrated_through, training_start
+    from storecast.schema import HORIZON_DAYS
+
+    parts = []
+    through, start = calibrated_through(bundle), training_start(bundle)
+    if through is not None and late:
+        parts.append(f"{late:,} {unit}(s) lie after {through:%Y-%m-%d}, more than {HORIZON_DAYS} days after the "
+                     "model's training end: their intervals' coverage was never measured (retrain on recent data)")
+    if start is not None and early:
+        parts.append(f"{early:,} {unit}(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")
+    return "; ".join(parts) or None

@@ -18,6 +18,7 @@ import typer
 from storecast.atomic import atomic_write
 from storecast.cli._app import app, check_out, console
 from storecast.cli._app import date_option as _date
+from storecast.cli._model_options import outside_training
 from storecast.errors import StorecastError
 
 if TYPE_CHECKING:
@@ -85,6 +86,20 @@ def _load(model: Path, data: Path) -> tuple[Any, pd.DataFrame]:
     return served, stores
 
 
+def _warn_outside_training(bundle: Any, first: dt.date, days: int) -> None:
+    """Say so when days of the period lie before the training data or past the calibrated horizon (as
+    `storecast predict` does for its rows): their forecasts, or their bands, were never measured there."""
+    from storecast.predict import calibrated_through, training_start
+
+    period = [first + dt.timedelta(days=k) for k in range(days)]
+    through, begin = calibrated_through(bundle), training_start(bundle)
+    late = 0 if through is None else sum(day > through.date() for day in period)
+    early = 0 if begin is None else sum(day < begin.date() for day in period)
+    note = outside_training(bundle, late, early, unit="day")
+    if note:
+        console.print(f"[yellow]warning:[/yellow] {note}", highlight=False, markup=True, soft_wrap=True)
+
+
 def _check_days(name: str, days: list[dt.date] | None, start: dt.date, n: int) -> None:
     from storecast.api.planner import day_problems
 
@@ -134,6 +149,7 @@ def plan(
                              f"which knows {len(served.store_set):,} stores: pick one of those, or retrain with "
                              "this store's sales history.")
     result = plan_scenario(served.bundle, served.facts, store, first, days, promo_days=promo, closed_days=closed)
+    _warn_outside_training(served.bundle, first, days)
     from rich.console import Console
 
     # At least 100 columns: piped output (80 by default) would cut the five-digit sales figures to "11,4…".
@@ -207,6 +223,7 @@ def rank(
         have = "store has" if len(none_free) == 1 else "stores have"
         console.print(f"{len(none_free):,} {have} no free promo week in the period and "
                       f"{'is' if len(none_free) == 1 else 'are'} left out: {shown}", soft_wrap=True)
+    _warn_outside_training(served.bundle, first, days)
     best = table.iloc[0]
     console.print(f"wrote {len(table):,} stores to {out}; best extra promo week: store {best['store']} "
                   f"(+{best['gain']:,.0f}, {best['gain_pct']:+.1f}%, week of {best['week']})", soft_wrap=True)

@@ -7,28 +7,7 @@ from pathlib import Path
 import typer
 
 from storecast.cli._app import app, check_out, console
-from storecast.cli._model_options import _steps
-
-
-def _outside_training(bundle, late: int, early: int) -> str | None:
-    """One sentence when rows lie before the model's training data or past its calibrated horizon, else None.
-
-    ``late``/``early``: the rows after the calibrated horizon and before the training start
-    (``batch.BatchResult`` counts them). Why a warning and not an error: forecasting further out is a
-    legitimate request, but the intervals were calibrated on 1..42-day-ahead errors, so the reader must
-    know when a band was never measured.
-    """
-    from storecast.predict import calibrated_through, training_start
-    from storecast.schema import HORIZON_DAYS
-
-    parts = []
-    through, start = calibrated_through(bundle), training_start(bundle)
-    if through is not None and late:
-        parts.append(f"{late:,} row(s) lie after {through:%Y-%m-%d}, more than {HORIZON_DAYS} days after the "
-                     "model's training end: their intervals' coverage was never measured (retrain on recent data)")
-    if start is not None and early:
-        parts.append(f"{early:,} row(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")
-    return "; ".join(parts) or None
+from storecast.cli._model_options import _steps, outside_training
 
 
 @app.command()
@@ -110,7 +89,7 @@ def predict(
         task = bar.add_task("forecast", total=total or None)
         checked = (check_known_stores(rows, bundle, rows_path) for rows in chain([first], chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
-    outside = _outside_training(bundle, result.after_calibrated, result.before_training)
+    outside = outside_training(bundle, result.after_calibrated, result.before_training)
     if outside:
         console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
     console.print(f"wrote {result.rows:,} forecasts to {out}")
