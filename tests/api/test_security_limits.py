@@ -115,3 +115,17 @@ def test_a_compressed_body_is_415_naming_the_coding(client, coding, body):
                                   "without a Content-Encoding header"}
     r = client.post("/predict", json={"rows": [row()]}, headers={"content-encoding": "identity"})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("coding", ["gzip, chunked", "deflate,chunked", "compress"])
+def test_a_transfer_coding_other_than_chunked_is_501_naming_it(client, coding):
+    # the server's parser undoes `chunked` only: a body sent gzip-then-chunked reached the app still gzipped,
+    # and a plain body labelled so was served as if the label were absent
+    r = client.post("/predict", json={"rows": [row()]}, headers={"transfer-encoding": coding})
+    assert r.status_code == 501
+    sent = coding.replace(",chunked", ", chunked").removesuffix(", chunked")
+    assert r.json() == {"detail": f"Transfer-Encoding {sent!r} is not supported: send the body plain or "
+                                  "chunked, without another transfer coding"}
+    r = client.post("/predict", json={"rows": [row()]}, headers={"transfer-encoding": "chunked"})
+    assert r.status_code == 200
+

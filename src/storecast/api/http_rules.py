@@ -1,6 +1,7 @@
-"""Two rules of HTTP (RFC 9110) that FastAPI leaves to the app, as pure-ASGI middleware.
+"""Rules of HTTP (RFC 9110, 9112) that FastAPI leaves to the app, as pure-ASGI middleware.
 
-- :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here).
+- :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
+  one sent with a transfer coding other than ``chunked`` 501.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -23,6 +24,10 @@ class ContentEncodingGuard:
     plain body labelled gzip was served as if the label were absent. Decompressing would put a
     zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
     ``Accept-Encoding`` says what is taken.
+
+    ``Transfer-Encoding`` likewise: the server's parser undoes ``chunked`` only, so ``gzip, chunked`` reached the
+    app still gzipped (or, on a plain body, the label was ignored). RFC 9112 (6.1) answers a transfer coding
+    the server does not understand 501.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -36,6 +41,14 @@ class ContentEncodingGuard:
                 await send_json(send, 415, {"detail": (
                     f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
                     "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
+                return
+            codings = [c.strip().lower() for n, v in scope["headers"] if n == b"transfer-encoding"
+                       for c in v.decode("latin-1").split(",")]
+            sent = ", ".join(c for c in codings if c and c != "chunked")
+            if sent:
+                await send_json(send, 501, {"detail": (
+                    f"Transfer-Encoding {sent!r} is not supported: send the body plain or chunked, without "
+                    "another transfer coding")})
                 return
         await self.app(scope, receive, send)
 
