@@ -129,3 +129,19 @@ def test_a_transfer_coding_other_than_chunked_is_501_naming_it(client, coding):
     r = client.post("/predict", json={"rows": [row()]}, headers={"transfer-encoding": "chunked"})
     assert r.status_code == 200
 
+
+@pytest.mark.parametrize(("name", "values"), [
+    ("content-type", ["application/json", "text/plain"]),
+    ("content-type", ["text/plain", "application/json"]),
+    ("content-type", ["application/json", "application/json"]),
+    ("authorization", [f"Bearer {TOKEN}", "Bearer wrong"]),
+    ("authorization", ["Bearer wrong", f"Bearer {TOKEN}"]),
+])
+def test_a_header_sent_twice_is_400_whatever_the_order(guarded, name, values):
+    # the first of two Content-Type or Authorization lines was read, the second ignored: the same request
+    # was served or refused by the order of its headers (and a proxy that reads the last one disagrees)
+    headers = [("content-type", "application/json"), ("authorization", f"Bearer {TOKEN}")]
+    headers = [(n, v) for n, v in headers if n != name] + [(name, v) for v in values]
+    r = guarded.post("/predict", content=json.dumps({"rows": [row()]}), headers=headers)
+    assert r.status_code == 400
+    assert r.json() == {"detail": f"the {name.title()} header is sent more than once: send it once"}
