@@ -103,3 +103,19 @@ def test_a_non_json_media_type_that_contains_json_is_told_which_header_to_set(cl
     assert r.status_code == 422
     assert r.json()["detail"][0]["msg"] == ("expected a JSON object sent with Content-Type: application/json "
                                             "(got Content-Type: application/jsonx)")
+
+
+@pytest.mark.parametrize(("path", "body", "query", "field"), [
+    ("/forecast", {"store": 1, "start": "2015-08-03"}, "days=3", "query.days"),
+    ("/predict", {"rows": [row()]}, "store=2&x=1", "query.store"),
+    ("/plan", {"store": 1, "start": "2015-08-03", "days": 7}, "promo_days=2015-08-04", "query.promo_days"),
+    ("/plan/rank", {"start": "2015-08-03", "days": 14}, "top=1", "query.top"),
+    ("/predict", {"rows": [row()]}, "&", "query.&"),
+])
+def test_a_query_string_on_a_body_route_is_refused_not_ignored(client, path, body, query, field):
+    # `POST /forecast?days=3` answered 42 days: the query was ignored, where an unknown body field is refused
+    r = client.post(f"{path}?{query}", json=body)
+    assert r.status_code == 422 and fields(r)[0] == field
+    assert r.json()["detail"][0]["msg"] == (f"POST {path} reads its fields from the JSON body only: "
+                                            "move them there and send no query string")
+    assert client.post(f"{path}?", json=body).status_code == 200  # an empty query is no query

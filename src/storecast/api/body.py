@@ -5,7 +5,8 @@ and ``{"rows": [], "rows": [...]}`` would pass, while the sender may well have m
 schemas refuse unknown fields for the same reason: a body is answered as written or not at all. The
 body must be UTF-8 too (RFC 8259 8.1): ``json.loads`` would also decode UTF-16 and UTF-32. The routes that
 take a body use :class:`StrictJSONRoute`; ``errors`` answers :class:`DuplicateKeyError`,
-:class:`NotUTF8Error` and ``UnicodeDecodeError`` 422. The answers of those routes go out through
+:class:`NotUTF8Error` and ``UnicodeDecodeError`` 422, and a query string on those routes (every field is in
+the body) 422 too. The answers of those routes go out through
 :func:`json_response`.
 """
 
@@ -16,8 +17,10 @@ __all__ = ["DuplicateKeyError", "NotUTF8Error", "StrictJSONRoute", "json_respons
 import json
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 
@@ -67,13 +70,30 @@ class _StrictJSONRequest(Request):
         return self._json
 
 
+def _refuse_query_string(request: Request) -> None:
+    """422 at ``query.<name>`` for a query string: every field of these routes is in the body.
+
+    Why: the query was ignored, so ``POST /forecast?days=3`` answered the default 42 days, where an unknown
+    body field is refused; the same rule for both.
+    """
+    query = request.scope["query_string"].decode("latin-1")
+    names = list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True))) or [query]
+    msg = (f"{request.method} {request.scope['path']} reads its fields from the JSON body only: "
+           "move them there and send no query string")
+    raise RequestValidationError([{"loc": ("query", name[:40]), "msg": msg, "type": "extra_forbidden"}
+                                  for name in names[:50]])
+
+
 class StrictJSONRoute(APIRoute):
-    """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class)."""
+    """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class),
+    and that takes no query string."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
+            if request.scope["query_string"]:
+                _refuse_query_string(request)
             return await handler(_StrictJSONRequest(request.scope, request.receive))
 
         return strict
