@@ -145,3 +145,13 @@ def test_a_header_sent_twice_is_400_whatever_the_order(guarded, name, values):
     r = guarded.post("/predict", content=json.dumps({"rows": [row()]}), headers=headers)
     assert r.status_code == 400
     assert r.json() == {"detail": f"the {name.title()} header is sent more than once: send it once"}
+
+
+@pytest.mark.parametrize("value", [f"Basic {TOKEN}", TOKEN, f"Bearer\t{TOKEN}", "Bearer", "Bearer "])
+def test_an_authorization_header_that_is_not_bearer_is_told_so_not_missing(guarded, value):
+    # every such header was answered "missing bearer token", though the header was there
+    r = guarded.post("/predict", json={"rows": [row()]}, headers={"authorization": value})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert r.json() == {"detail": "the Authorization header is not `Bearer <token>`: send `Authorization: "
+                                  "Bearer <token>` (the word Bearer, one space, the token)"}
+    assert TOKEN not in r.text
