@@ -199,3 +199,12 @@ def test_the_page_and_its_assets_ship_in_the_package_and_load_nothing_from_elsew
         assert not re.findall(r"(?:https?:)?//(?!www\.w3\.org/2000/svg)[\w.-]+\.[a-z]{2,}", text)
     assert client.get("/web/index.html").status_code == 404  # a fixed table of assets, nothing else
     assert client.get("/web/..%2Fapi%2Fapp.py").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["a" * 60_000, "%00" * 5_000, "planner.js" + "x" * 1_000])
+def test_an_unknown_asset_is_named_shortly_with_the_ones_there_are(client, name):
+    # the 404 echoed the whole name: a 60 kB path came back as a 60 kB body (other 404s cut at 200 characters)
+    r = client.get(f"/web/{name}")
+    assert r.status_code == 404 and len(r.content) < 300
+    detail = r.json()["detail"]
+    assert detail.startswith("no asset ") and detail.endswith(": the assets are planner.css and planner.js")

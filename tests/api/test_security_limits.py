@@ -115,3 +115,43 @@ def test_a_compressed_body_is_415_naming_the_coding(client, coding, body):
                                   "without a Content-Encoding header"}
     r = client.post("/predict", json={"rows": [row()]}, headers={"content-encoding": "identity"})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("coding", ["gzip, chunked", "deflate,chunked", "compress"])
+def test_a_transfer_coding_other_than_chunked_is_501_naming_it(client, coding):
+    # the server's parser undoes `chunked` only: a body sent gzip-then-chunked reached the app still gzipped,
+    # and a plain body labelled so was served as if the label were absent
+    r = client.post("/predict", json={"rows": [row()]}, headers={"transfer-encoding": coding})
+    assert r.status_code == 501
+    sent = coding.replace(",chunked", ", chunked").removesuffix(", chunked")
+    assert r.json() == {"detail": f"Transfer-Encoding {sent!r} is not supported: send the body plain or "
+                                  "chunked, without another transfer coding"}
+    r = client.post("/predict", json={"rows": [row()]}, headers={"transfer-encoding": "chunked"})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize(("name", "values"), [
+    ("content-type", ["application/json", "text/plain"]),
+    ("content-type", ["text/plain", "application/json"]),
+    ("content-type", ["application/json", "application/json"]),
+    ("authorization", [f"Bearer {TOKEN}", "Bearer wrong"]),
+    ("authorization", ["Bearer wrong", f"Bearer {TOKEN}"]),
+])
+def test_a_header_sent_twice_is_400_whatever_the_order(guarded, name, values):
+    # the first of two Content-Type or Authorization lines was read, the second ignored: the same request
+    # was served or refused by the order of its headers (and a proxy that reads the last one disagrees)
+    headers = [("content-type", "application/json"), ("authorization", f"Bearer {TOKEN}")]
+    headers = [(n, v) for n, v in headers if n != name] + [(name, v) for v in values]
+    r = guarded.post("/predict", content=json.dumps({"rows": [row()]}), headers=headers)
+    assert r.status_code == 400
+    assert r.json() == {"detail": f"the {name.title()} header is sent more than once: send it once"}
+
+
+@pytest.mark.parametrize("value", [f"Basic {TOKEN}", TOKEN, f"Bearer\t{TOKEN}", "Bearer", "Bearer "])
+def test_an_authorization_header_that_is_not_bearer_is_told_so_not_missing(guarded, value):
+    # every such header was answered "missing bearer token", though the header was there
+    r = guarded.post("/predict", json={"rows": [row()]}, headers={"authorization": value})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert r.json() == {"detail": "the Authorization header is not `Bearer <token>`: send `Authorization: "
+                                  "Bearer <token>` (the word Bearer, one space, the token)"}
+    assert TOKEN not in r.text

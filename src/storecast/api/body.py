@@ -5,19 +5,23 @@ and ``{"rows": [], "rows": [...]}`` would pass, while the sender may well have m
 schemas refuse unknown fields for the same reason: a body is answered as written or not at all. The
 body must be UTF-8 too (RFC 8259 8.1): ``json.loads`` would also decode UTF-16 and UTF-32. The routes that
 take a body use :class:`StrictJSONRoute`; ``errors`` answers :class:`DuplicateKeyError`,
-:class:`NotUTF8Error` and ``UnicodeDecodeError`` 422. The answers of those routes go out through
+:class:`NotUTF8Error`, :class:`UnpairedSurrogateError` and ``UnicodeDecodeError`` 422, and a query string on
+those routes (every field is in the body) 422 too. The answers of those routes go out through
 :func:`json_response`.
 """
 
 from __future__ import annotations
 
-__all__ = ["DuplicateKeyError", "NotUTF8Error", "StrictJSONRoute", "json_response"]
+__all__ = ["DuplicateKeyError", "NotUTF8Error", "StrictJSONRoute", "UnpairedSurrogateError", "json_response"]
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 
@@ -35,6 +39,41 @@ class NotUTF8Error(ValueError):
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         super().__init__(f"the body is {encoding}, not UTF-8")
+
+
+class UnpairedSurrogateError(ValueError):
+    """A string or key of the body holds a ``\\ud800``..``\\udfff`` escape without its other half."""
+
+    def __init__(self, loc: tuple[str | int, ...], char: str, in_key: bool) -> None:
+        self.loc, self.char, self.in_key = loc, char, in_key
+        super().__init__(f"unpaired surrogate \\u{ord(char):04x}")
+
+
+# JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
+    """The first string or key of ``doc`` holding an unpaired surrogate, located as pydantic would, or None.
+
+    Why: ``json.loads`` keeps ``"\\ud800"`` as a lone surrogate, which pydantic answered "unable to parse raw
+    data as a unicode string" (at the enclosing object when it was a key) without saying which escape.
+    """
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    while stack:  # a loop, not recursion: the parser allows nesting near the recursion limit
+        loc, node = stack.pop()
+        if isinstance(node, str):
+            if m := _SURROGATE.search(node):
+                return UnpairedSurrogateError(loc, m.group(), in_key=False)
+        elif isinstance(node, dict):
+            for key in node:
+                if m := _SURROGATE.search(key):
+                    return UnpairedSurrogateError(loc, m.group(), in_key=True)
+            stack.extend(((*loc, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
+    return None
 
 
 def _utf8_text(body: bytes) -> str:
@@ -63,17 +102,38 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 class _StrictJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(_utf8_text(await self.body()), object_pairs_hook=_unique_keys)
+            text = _utf8_text(await self.body())
+            doc = json.loads(text, object_pairs_hook=_unique_keys)
+            if "\\u" in text and _SURROGATE_ESCAPE.search(text) and (bad := _unpaired_surrogate(doc)):
+                raise bad
+            self._json = doc
         return self._json
 
 
+def _refuse_query_string(request: Request) -> None:
+    """422 at ``query.<name>`` for a query string: every field of these routes is in the body.
+
+    Why: the query was ignored, so ``POST /forecast?days=3`` answered the default 42 days, where an unknown
+    body field is refused; the same rule for both.
+    """
+    query = request.scope["query_string"].decode("latin-1")
+    names = list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True))) or [query]
+    msg = (f"{request.method} {request.scope['path']} reads its fields from the JSON body only: "
+           "move them there and send no query string")
+    raise RequestValidationError([{"loc": ("query", name[:40]), "msg": msg, "type": "extra_forbidden"}
+                                  for name in names[:50]])
+
+
 class StrictJSONRoute(APIRoute):
-    """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class)."""
+    """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class),
+    and that takes no query string."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def strict(request: Request) -> Response:
+            if request.scope["query_string"]:
+                _refuse_query_string(request)
             return await handler(_StrictJSONRequest(request.scope, request.receive))
 
         return strict

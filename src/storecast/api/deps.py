@@ -44,6 +44,7 @@ def auth_mode(settings: Settings) -> str:
 
 
 async def require_token(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -52,6 +53,11 @@ async def require_token(
     if not expected:
         return
     if credentials is None:
+        # HTTPBearer gives None for a header of another form too (Basic, a bare token, a tab): not "missing"
+        if "authorization" in request.headers:
+            raise HTTPException(401, "the Authorization header is not `Bearer <token>`: send `Authorization: "
+                                "Bearer <token>` (the word Bearer, one space, the token)",
+                                headers={"WWW-Authenticate": "Bearer"})
         raise HTTPException(401, "missing bearer token: send `Authorization: Bearer <token>`",
                             headers={"WWW-Authenticate": "Bearer"})
     if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):

@@ -4,7 +4,8 @@
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
   not JSON says why: a syntax error with its line and column, bytes that are not UTF-8 (JSON in
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
-  Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``).
+  Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``);
+  a ``\\ud800`` escape without its other half is 422 at the field that holds it.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
@@ -39,7 +40,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError, NotUTF8Error
+from storecast.api.body import DuplicateKeyError, NotUTF8Error, UnpairedSurrogateError
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -161,6 +162,12 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     return "the body could not be parsed as JSON: send a JSON object"
 
 
+def _unpaired_reason(cause: UnpairedSurrogateError) -> str:
+    return (f"{'a key' if cause.in_key else 'the string'} holds the escape \\u{ord(cause.char):04x}, half of a "
+            "UTF-16 surrogate pair without its other half: send valid Unicode (a character beyond U+FFFF "
+            "as both halves, e.g. \\ud83d\\ude00)")
+
+
 def _not_found(request: Request) -> str:
     """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``)."""
     path = request.scope["path"]
@@ -184,6 +191,8 @@ def _allow_with_head(allow: str) -> str:
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
+        return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
     if exc.status_code == 404 and exc.detail == "Not Found":

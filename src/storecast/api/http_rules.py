@@ -1,6 +1,8 @@
-"""Two rules of HTTP (RFC 9110) that FastAPI leaves to the app, as pure-ASGI middleware.
+"""Rules of HTTP (RFC 9110, 9112) that FastAPI leaves to the app, as pure-ASGI middleware.
 
-- :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here).
+- :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
+  one sent with a transfer coding other than ``chunked`` 501.
+- :class:`SingleHeaders`: ``Content-Type`` or ``Authorization`` sent twice gets 400, whatever the two say.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -9,7 +11,7 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "SingleHeaders"]
 
 from typing import Any
 
@@ -23,6 +25,10 @@ class ContentEncodingGuard:
     plain body labelled gzip was served as if the label were absent. Decompressing would put a
     zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
     ``Accept-Encoding`` says what is taken.
+
+    ``Transfer-Encoding`` likewise: the server's parser undoes ``chunked`` only, so ``gzip, chunked`` reached the
+    app still gzipped (or, on a plain body, the label was ignored). RFC 9112 (6.1) answers a transfer coding
+    the server does not understand 501.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -37,6 +43,43 @@ class ContentEncodingGuard:
                     f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
                     "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
                 return
+            codings = [c.strip().lower() for n, v in scope["headers"] if n == b"transfer-encoding"
+                       for c in v.decode("latin-1").split(",")]
+            sent = ", ".join(c for c in codings if c and c != "chunked")
+            if sent:
+                await send_json(send, 501, {"detail": (
+                    f"Transfer-Encoding {sent!r} is not supported: send the body plain or chunked, without "
+                    "another transfer coding")})
+                return
+        await self.app(scope, receive, send)
+
+
+# Fields that hold one value (RFC 9110 5.3): a second line is not a list to join but a request that says two things.
+_SINGLE = (b"content-type", b"authorization")
+
+
+class SingleHeaders:
+    """Answer 400 to a request that sends ``Content-Type`` or ``Authorization`` more than once.
+
+    Why: Starlette reads the first of two lines and ignores the second, so the same two lines in the other
+    order were served or refused (a token right then wrong passed, wrong then right was 401; JSON then
+    text/plain was parsed, text/plain then JSON was not), and a proxy that checks the last line disagrees
+    with the app about what was sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen: set[bytes] = set()
+            for name, _ in scope["headers"]:
+                if name in _SINGLE:
+                    if name in seen:
+                        await send_json(send, 400, {"detail": (
+                            f"the {name.decode().title()} header is sent more than once: send it once")})
+                        return
+                    seen.add(name)
         await self.app(scope, receive, send)
 
 
