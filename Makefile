@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/rossmann
 
-.PHONY: install demo test lint typecheck bench clean constraints
+.PHONY: help install demo test lint typecheck bench clean constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+help:
+	@echo "make demo         create .venv, install, run the whole job on synthetic data (demo-out/)"
+	@echo "make test         ruff, mypy (make lint, make typecheck) and the test suite"
+	@echo "make install      only create .venv and install storecast with the dev extra"
+	@echo "make bench        benchmarks on DATA (default ../shared/rossmann)"
+	@echo "make constraints  re-pin constraints.txt after a deliberate upgrade"
+	@echo "make clean        remove .venv, demo-out and the tool caches"
 
 install: $(STAMP)
 

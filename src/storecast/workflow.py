@@ -1,4 +1,4 @@
-"""The Python API: the five steps a notebook needs, each a thin call into the module that does the work.
+"""The Python API: the six steps a notebook needs, each a thin call into the module that does the work.
 
 Why a separate module: the CLI and the REST API are the two other front doors, and all three must run the
 same code. These functions add nothing but defaults and plain types, so a data scientist can go from a

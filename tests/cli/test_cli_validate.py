@@ -56,6 +56,19 @@ def test_good_files_print_a_summary_per_file(run_main, data_dir):
     assert "store.csv │ 3 │ 3" in text and "store_states.csv" in text
 
 
+def test_the_summary_names_the_files_read_parquet_too(run_main, tmp_path):
+    from storecast.data.synth_writer import write_chain
+
+    chain = write_chain(tmp_path / "pq", n_stores=4, start="2015-01-01", end="2015-01-31", test_days=3,
+                        chunk_stores=2, fmt="parquet")
+    code, out, err = run_main("validate", "--data", str(chain))
+    assert code == 0
+    text = " ".join((out + err).split())
+    assert "train/ │ 124 │ 4 │ 2015-01-01 │ 2015-01-31" in text
+    assert "test.parquet │ 12 │ 4" in text and "store.parquet │ 4 │ 4" in text
+    assert "train.csv" not in text and "test.csv" not in text and "store.csv" not in text
+
+
 def test_validate_needs_test_csv(run_main, data_dir):
     (data_dir / "test.csv").unlink()
     code, _, err = run_main("validate", "--data", str(data_dir))

@@ -37,9 +37,17 @@ def validate(
         table.add_column(col, justify="right" if col in ("rows", "stores") else "left")
     for name, df in ((s.TRAIN_FILE, ds.train), (s.TEST_FILE, ds.test)):
         if df is not None:
-            table.add_row(name, f"{len(df):,}", f"{df[s.STORE].nunique():,}",
+            table.add_row(_read(data, name), f"{len(df):,}", f"{df[s.STORE].nunique():,}",
                           f"{df[s.DATE].min():%Y-%m-%d}", f"{df[s.DATE].max():%Y-%m-%d}")
-    table.add_row(s.STORE_FILE, f"{len(ds.store):,}", f"{ds.store[s.STORE].nunique():,}", "", "")
+    table.add_row(_read(data, s.STORE_FILE), f"{len(ds.store):,}", f"{ds.store[s.STORE].nunique():,}", "", "")
     if s.STATE in ds.store.columns:
         table.add_row(s.STATES_FILE, f"{len(ds.store):,}", f"{len(ds.store):,}", "", "")
     console.print(table)
+
+
+def _read(data: Path, name: str) -> str:
+    """The file the contract read for ``name``: ``train.csv``, else ``train.parquet``, else ``train/`` (parts)."""
+    from storecast.data.contract import data_file
+
+    path = data_file(data, name)
+    return f"{path.name}/" if path.is_dir() else path.name

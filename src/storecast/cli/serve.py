@@ -33,7 +33,9 @@ _LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 @app.command()
 def serve(
-    model: Path | None = typer.Option(None, "--model", help="Serve this model file."),
+    model: Path | None = typer.Option(
+        None, "--model", help="Serve this model file (default: $STORECAST_MODEL_PATH, else the newest in "
+        "--models-dir)."),
     models_dir: Path | None = typer.Option(
         None, "--models-dir", help="Serve the newest complete tree model in this directory "
         "(default: $STORECAST_MODELS_DIR, else models)."),
@@ -44,7 +46,7 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the model)."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
 ) -> None:
-    """Serve forecasts over HTTP: POST /predict and /forecast, GET /model, /health and /ready.
+    """Serve forecasts over HTTP: POST /predict, /forecast, /plan; GET /model, /health, /ready; the planner at /.
 
     Auth: STORECAST_API_TOKEN (at least 16 characters; unset = no auth).
 
