@@ -100,7 +100,8 @@ def demo(
         from storecast.cli.server_process import demo_roundtrip
 
         with _step(n, total, "serve the model and send one request"):
-            first = dataset.test[dataset.test[s.OPEN] == 1].iloc[0]
+            opened = dataset.test[dataset.test[s.OPEN] == 1]
+            first = opened.loc[opened[s.DATE].idxmin()]  # the first day after training: inside the calibrated bands
             row = {"id": int(first[s.ID]), "store": int(first[s.STORE]), "date": f"{first[s.DATE]:%Y-%m-%d}",
                    "open": 1, "promo": int(first[s.PROMO]), "state_holiday": str(first[s.STATE_HOLIDAY]),
                    "school_holiday": int(first[s.SCHOOL_HOLIDAY])}

@@ -25,7 +25,8 @@ def evaluate(
         None, "--folds", min=0, max=60, help="Instead of --windows: the older layout, N consecutive 6-week folds "
         "before the holdout (cheaper, but no summer or autumn in it); at most 60 (seven years)."),
     out: Path | None = typer.Option(
-        None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png."),
+        None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png, "
+        "holdout_predictions.csv and window_predictions.csv (every scored row of every window)."),
     seeds: int | None = _SEEDS,
 ) -> None:
     """Score the model on 6-week windows over the last year, beside the naive baseline: each, mean, worst."""
