@@ -144,3 +144,16 @@ def test_a_surrogate_pair_or_an_escaped_backslash_is_an_ordinary_string(client, 
     body = '{"rows": [{"store": 1, "date": "2015-08-03", "promo": 1, "state_holiday": "' + value + '"}]}'
     r = client.post("/predict", content=body.encode(), headers=JSON)
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "literal_error"
+
+
+@pytest.mark.parametrize(("sent", "said"), [
+    ('"1"', 'the string "1"'), ("1.0", "1.0 (a decimal number)"), ("1.5", "1.5 (a decimal number)"),
+    ("true", "true"), ("null", "null"), ("[1]", "an array"),
+])
+def test_a_whole_number_field_says_what_came_and_what_to_send(client, sent, said):
+    body = '{"rows": [{"store": 1, "date": "2015-08-03", "promo": ' + sent + '}]}'
+    r = client.post("/predict", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == "rows[0].promo" and item["type"] == "int_type"
+    assert item["msg"] == f"expected a whole number without quotes, e.g. 1; got {said}"

@@ -103,6 +103,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         elif typ == "missing":
             msg = f"the request has no body: send a JSON object{_example(request)}" if loc == ("body",) \
                 else "this field is required"
+        elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
+            msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
@@ -110,6 +112,21 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
                    if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items)
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value was, in JSON's words, for a message: ``the string "1"``, ``true``, ``null``, ``1.5``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value[:40])}"
+    if isinstance(value, float):
+        return f"{value!r} (a decimal number)"
+    if isinstance(value, list | dict):
+        return "an array" if isinstance(value, list) else "an object"
+    return type(value).__name__
 
 
 def _is_json_media_type(content_type: str) -> bool:
