@@ -84,30 +84,21 @@ def test_train_layout_in_chunks_numbers_rows_like_the_file_contract(ds, bundle, 
 
 
 @pytest.mark.parametrize("chunk_rows", [None, 128])
-def test_train_layout_with_a_bad_sales_is_refused_in_one_piece_or_in_chunks(ds, bundle, tmp_path, chunk_rows):
+@pytest.mark.parametrize(("column", "value", "said"), [
+    (s.SALES, "-5", "expected a whole number"),
+    # train.csv's layout needs Open on every line (a past day was open or not); read in chunks, an empty Open
+    # was taken as open without a word and the day forecast and scored
+    (s.OPEN, "", "expected 0 or 1, got an empty"),
+])
+def test_train_layout_with_a_bad_value_is_refused_in_one_piece_or_in_chunks(ds, bundle, tmp_path, chunk_rows,
+                                                                              column, value, said):
     train = ds.train.tail(500).assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
-    train[s.SALES] = train[s.SALES].astype(object)
-    train.iloc[300, train.columns.get_loc(s.SALES)] = "-5"  # data row 301 = line 302, in the third chunk
+    train[column] = train[column].astype(object)
+    train.iloc[300, train.columns.get_loc(column)] = value  # data row 301 = line 302, in the third chunk
     path, out = tmp_path / "past.csv", tmp_path / "out.csv"
     train.to_csv(path, index=False)
     kwargs = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
-    with pytest.raises(DataContractError, match=r"past\.csv, line 302, column `Sales`: expected a whole number"):
-        predict_file(bundle, path, out, **kwargs)
-    assert not out.exists()
-
-
-
-@pytest.mark.parametrize("chunk_rows", [None, 128])
-def test_train_layout_with_an_empty_open_is_refused_in_one_piece_or_in_chunks(ds, bundle, tmp_path, chunk_rows):
-    """train.csv's layout needs Open on every line (a past day was open or not); read in chunks, an empty Open
-    was taken as open without a word and the day forecast and scored."""
-    train = ds.train.tail(500).assign(**{s.DATE: lambda d: d[s.DATE].dt.strftime("%Y-%m-%d")})
-    train[s.OPEN] = train[s.OPEN].astype(object)
-    train.iloc[300, train.columns.get_loc(s.OPEN)] = ""  # data row 301 = line 302, in the third chunk
-    path, out = tmp_path / "past.csv", tmp_path / "out.csv"
-    train.to_csv(path, index=False)
-    kwargs = {} if chunk_rows is None else {"chunk_rows": chunk_rows}
-    with pytest.raises(DataContractError, match=r"past\.csv, line 302, column `Open`: expected 0 or 1, got an empty"):
+    with pytest.raises(DataContractError, match=rf"past\.csv, line 302, column `{column}`: {said}"):
         predict_file(bundle, path, out, **kwargs)
     assert not out.exists()
 

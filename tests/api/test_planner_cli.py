@@ -99,22 +99,27 @@ def test_a_period_past_the_last_date_served_names_start_and_its_range(run_main, 
     assert code == 2 and "`--start` must be a date 2000-01-01..2099-11-20 with --days 42" in said, err
 
 
-def test_plan_rank_leaves_out_stores_without_a_free_promo_week(run_main, model_path, synthetic_dir, tmp_path,
-                                                               monkeypatch):
-    """Was a CSV row of empty gain and week for such a store; ``POST /plan/rank`` drops it, so the CSV does too."""
+def _promo_every_weekday(monkeypatch, stores: set[int] | None = None) -> None:
+    """Make the usual plan of ``stores`` (all when None) promote every weekday: no free promo week is left."""
     import numpy as np
 
     from storecast.api import planner
 
     usual = planner.default_plan
 
-    def promo_every_weekday_for_store_1(facts, store, start, n):
+    def plan(facts, store, start, n):
         day_plan = usual(facts, store, start, n)
-        if store == 1:
+        if stores is None or store in stores:
             day_plan.promo = (day_plan.promo | (np.asarray(planner.weekday(day_plan.days)) < 5)).astype(np.int8)
         return day_plan
 
-    monkeypatch.setattr(planner, "default_plan", promo_every_weekday_for_store_1)
+    monkeypatch.setattr(planner, "default_plan", plan)
+
+
+def test_plan_rank_leaves_out_stores_without_a_free_promo_week(run_main, model_path, synthetic_dir, tmp_path,
+                                                               monkeypatch):
+    """Was a CSV row of empty gain and week for such a store; ``POST /plan/rank`` drops it, so the CSV does too."""
+    _promo_every_weekday(monkeypatch, stores={1})
     out = tmp_path / "rank.csv"
     code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
                             "--out", str(out))
@@ -138,18 +143,7 @@ def test_plan_says_when_the_period_lies_outside_what_the_model_knows(plan):
 
 def test_plan_rank_with_no_free_promo_week_anywhere_is_one_clear_error(
         run_main, model_path, synthetic_dir, tmp_path, monkeypatch):
-    import numpy as np
-
-    from storecast.api import planner
-
-    usual = planner.default_plan
-
-    def promo_every_weekday(facts, store, start, n):
-        day_plan = usual(facts, store, start, n)
-        day_plan.promo = (day_plan.promo | (np.asarray(planner.weekday(day_plan.days)) < 5)).astype(np.int8)
-        return day_plan
-
-    monkeypatch.setattr(planner, "default_plan", promo_every_weekday)
+    _promo_every_weekday(monkeypatch)
     out = tmp_path / "rank.csv"
     code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
                             "--out", str(out))
