@@ -31,6 +31,18 @@ def test_storecast_serve_answers_over_http(model_path, tmp_path):
         assert forecast.status_code == 200 and len(forecast.json()["predictions"]) == 42
     started = next(line for line in log.read_text().splitlines() if line.startswith("serving "))
     assert started.endswith("auth: off (set STORECAST_API_TOKEN to require a token)")
+    assert "compiling the trees in the background" not in log.read_text()  # STORECAST_COMPILE=0 in the tests
+
+
+def test_serve_says_it_compiles_the_trees_in_the_background(model_path, tmp_path):
+    """Its log line came before uvicorn set up logging and was lost: `storecast serve` says it on its own lines."""
+    copy = tmp_path / model_path.name  # no compiled cache beside it: the server starts compiling
+    copy.write_bytes(model_path.read_bytes())
+    copy.with_suffix(".json").write_bytes(model_path.with_suffix(".json").read_bytes())
+    log = tmp_path / "server.log"
+    with running_server(copy, workers=1, timeout=60, log_file=log, env={"STORECAST_COMPILE": "cache"}) as base:
+        assert httpx.get(f"{base}/ready", timeout=5).status_code == 200
+    assert "compiling the trees in the background" in " ".join(log.read_text().split())
 
 
 def test_demo_roundtrip(model_path):

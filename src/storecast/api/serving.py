@@ -46,6 +46,9 @@ class ServedModel:
     # as an ISO date and as days since 1970-01-01; None when the card does not say.
     calibrated_through: str | None = field(init=False)
     calibrated_last_day: int | None = field(init=False)
+    # The thread compiling the trees in the background (``compile_in_background``), None when none was started:
+    # `storecast serve` says so on its first lines, before the server's logging is set up.
+    compiling: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         from storecast.predict import calibrated_through  # lazily, like the inference path (pandas, pandera)
@@ -162,7 +165,7 @@ def load_served(settings: Settings) -> ServedModel:
     served = ServedModel(bundle=bundle, facts=bundle.facts)
     served.warm_up()
     log.info("serving %s (%s, %d stores)", served.name, bundle.kind, len(served.facts.stores))
-    compile_in_background(bundle)
+    served.compiling = compile_in_background(bundle)
     return served
 
 

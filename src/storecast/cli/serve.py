@@ -89,6 +89,10 @@ def serve(
     port = port if port is not None else settings.port
     console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s)); {auth_mode(settings)}",
                   soft_wrap=True)
+    if served.compiling is not None:  # its log line comes before uvicorn configures logging: said here instead
+        console.print("compiling the trees in the background (a few minutes for a full-size model; LightGBM's "
+                      "predictor serves meanwhile, with the same forecasts; STORECAST_COMPILE=0 turns this off)",
+                      soft_wrap=True)
     common: dict[str, Any] = {
         "host": host, "port": port, "log_config": log_config(log_level), "log_level": log_level.lower(),
         "access_log": False,
