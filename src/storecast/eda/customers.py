@@ -14,6 +14,7 @@ from storecast.clean.rows import is_sales_day, sales_days
 from storecast.eda._base import (
     COLORS,
     QuestionResult,
+    count_axis,
     new_figure,
     on_trading_days,
     pct,
@@ -96,7 +97,7 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
         a1.set_title(f"Sales vs customers (r = {r_all:.2f})" if np.isfinite(r_all) else "Sales vs customers")
         a2.hist(r_store, bins=40, color=COLORS[0])
         a2.set_xlabel("correlation within a store")
-        a2.set_ylabel("stores")
+        count_axis(a2)
         a2.set_title("Per-store correlation")
         return fig
 

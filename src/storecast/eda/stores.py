@@ -11,7 +11,17 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, strength, unanswered
+from storecast.eda._base import (
+    COLORS,
+    QuestionResult,
+    count_axis,
+    new_figure,
+    num,
+    pct,
+    plural,
+    strength,
+    unanswered,
+)
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -224,7 +234,7 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
             a1.axvline(nums["median_adjusted_change"] * 100, color=COLORS[1], lw=1.5, label="median")
             a1.legend(frameon=False)
         a1.set_xlabel("change in daily sales, net of chain (%)")
-        a1.set_ylabel("stores")
+        count_axis(a1)
         a1.set_title(f"After vs before a competitor opened ({weeks} weeks)")
         a2.scatter(pairs["sales_before"], pairs["sales_after"], s=12, color=COLORS[0], alpha=0.7)
         lim = [0, float(max(pairs["sales_before"].max(), pairs["sales_after"].max()) * 1.05) if len(pairs) else 1.0]
