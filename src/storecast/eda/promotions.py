@@ -287,9 +287,10 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a1.set_title("Stores with and without Promo2")
         if len(eff):
             bars = a2.bar(range(len(eff)), eff["round_month_effect"] * 100, color=COLORS[0])
-            a2.bar_label(bars, fmt="{:+.1f}%", fontsize=8)
-            a2.set_xticks(range(len(eff)), eff["PromoInterval"])
+            a2.bar_label(bars, fmt="{:+.1f}%", fontsize=8, padding=2)
+            a2.set_xticks(range(len(eff)), eff["PromoInterval"].str.replace(",", ", "))
             a2.axhline(0, color="black", lw=0.8)
+            a2.margins(y=0.12)  # room for a label past the longest bar, up or down
         a2.set_ylabel("sales in round months vs other (%)")
         a2.set_title("Promo2 round-month effect (net of non-Promo2)")
         return fig
