@@ -97,7 +97,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         bars = a2.bar(x, np.nan_to_num(spc), color=COLORS[0])
         a2.bar_label(bars, [f"{v:.2f}" if np.isfinite(v) else "no customers" for v in spc], fontsize=8)
         a2.set_xticks(x, [f"type {t}" for t in by_type.index])
-        a2.set_ylabel("sales per customer")
+        a2.set_ylabel("sales per customer (mean of stores)")
         a2.set_title("Basket size by store type")
         return fig
 
