@@ -163,7 +163,7 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
         ax.boxplot([data[i] for i in keep], tick_labels=[f"{_BAND_LABELS[i]}\n({len(data[i])})" for i in keep],
                    showfliers=False)
         ax.set_ylabel("store's mean daily sales")
-        ax.set_xlabel("distance to nearest competitor (stores)")
+        ax.set_xlabel("distance to nearest competitor (number of stores in the band)")
         ax.set_title("Store sales by competitor distance")
         return fig
 
