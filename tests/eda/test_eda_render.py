@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from storecast.eda.questions import SECTIONS
-from storecast.eda.render import build_report, table_rows
+from storecast.eda.render import build_report, column_kinds, table_rows
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,12 @@ def test_table_rows_formats_shares_changes_and_counts():
     header, rows = table_rows(frame)
     assert header == ["Store", "share", "uplift", "sales", "r"]
     assert rows == [["1001", "45.7%", "+25.0%", "12,346", "0.91"]]
+
+
+def test_column_kinds_align_numbers_right_and_let_only_sentences_wrap():
+    frame = pd.DataFrame({"file": ["store.csv"], "missing": [3], "start": [pd.Timestamp("2014-07-01")],
+                          "treatment": ["no known competitor: set to 70289 (2 x q0.99)"]})
+    assert column_kinds(frame) == ["text", "num", "text", "long"]
 
 
 def test_cli_eda_writes_the_report(synthetic_dir: Path, tmp_path: Path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "QuestionResult", "Numbers", "unanswered", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
-    "new_figure", "figure_png",
+    "new_figure", "figure_png", "count_axis",
     "pct", "num", "plural", "strength", "COLORS",
 ]
 
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from storecast import schema as s
 
@@ -113,6 +114,12 @@ def new_figure(ncols: int = 1, *, width: float = 10.0, height: float = 3.6) -> t
         ax.grid(axis="y", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
     return fig, list(axes)
+
+
+def count_axis(ax, label: str = "stores") -> None:
+    """Label ``ax``'s y axis as a count and tick it at whole numbers only (never '2.5 stores')."""
+    ax.set_ylabel(label)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def figure_png(fig: Figure) -> bytes:

@@ -122,8 +122,9 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
         fig, (ax,) = new_figure(height=3.2)
         x = np.arange(1, 13)
         bm = by_month.reindex(x)
-        ax.bar(x - 0.2, bm[0], 0.4, color=COLORS[5], label="no school holiday")
-        ax.bar(x + 0.2, bm[1], 0.4, color=COLORS[0], label="school holiday")
+        # bars start at 1 (the weekday level), not at the cut-off axis: their length is the change
+        ax.bar(x - 0.2, bm[0] - 1, 0.4, bottom=1, color=COLORS[5], label="no school holiday")
+        ax.bar(x + 0.2, bm[1] - 1, 0.4, bottom=1, color=COLORS[0], label="school holiday")
         ax.set_xticks(x, _MONTH_ABBR)
         ax.axhline(1, color="black", lw=0.8)
         ax.set_ylim(max(0.0, float(np.nanmin(bm.to_numpy())) - 0.1), float(np.nanmax(bm.to_numpy())) + 0.05)

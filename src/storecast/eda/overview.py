@@ -96,9 +96,12 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
         ax.set_ylabel("stores with a row")
         ax.set_title("Stores reporting per day")
         ax.set_ylim(0, per_day.max() * 1.08)
-        for r in groups.head(3).itertuples():
-            if r.stores > 1:
-                ax.axvspan(r.start, r.end, color=COLORS[1], alpha=0.15, lw=0)
+        shaded = [r for r in groups.head(3).itertuples() if r.stores > 1]
+        for r in shaded:
+            ax.axvspan(r.start, r.end, color=COLORS[1], alpha=0.15, lw=0,
+                       label=f"{plural(r.stores, 'store')} without rows, {r.start:%Y-%m-%d} to {r.end:%Y-%m-%d}")
+        if shaded:  # a shaded band without a key reads as decoration, not as the gap the answer names
+            ax.legend(frameon=False, loc="lower left")
         return fig
 
     table = groups.assign(start=groups["start"].dt.strftime("%Y-%m-%d"), end=groups["end"].dt.strftime("%Y-%m-%d"))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, unanswered
+from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CHAIN_WIDE_SPREAD = 0.05  # test stores' promo shares within 5 points of each other: the same promo weeks
@@ -63,7 +63,7 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
         a1.hist([per_store["train"], per_store["test"]], bins=bins, color=[COLORS[0], COLORS[1]],
                 label=["train", "test"])
         a1.set_xlabel("share of a store's open days with Promo")
-        a1.set_ylabel("stores")
+        count_axis(a1)
         a1.set_title("Promo share per store")
         a1.legend(frameon=False)
         x = np.arange(7)
@@ -193,7 +193,7 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
         a1.hist(per["uplift"] * 100, bins=int(np.clip(len(per) // 4, 5, 40)), color=COLORS[0])
         a1.axvline(nums["median_uplift"] * 100, color=COLORS[1], lw=1.5, label="median")
         a1.set_xlabel("promo uplift per store (%)")
-        a1.set_ylabel("stores")
+        count_axis(a1)
         a1.set_title("Promo uplift across stores")
         a1.legend(frameon=False)
         types = [t for t in s.STORE_TYPES if (per[s.STORE_TYPE] == t).any()]
@@ -287,9 +287,10 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a1.set_title("Stores with and without Promo2")
         if len(eff):
             bars = a2.bar(range(len(eff)), eff["round_month_effect"] * 100, color=COLORS[0])
-            a2.bar_label(bars, fmt="{:+.1f}%", fontsize=8)
-            a2.set_xticks(range(len(eff)), eff["PromoInterval"])
+            a2.bar_label(bars, fmt="{:+.1f}%", fontsize=8, padding=2)
+            a2.set_xticks(range(len(eff)), eff["PromoInterval"].str.replace(",", ", "))
             a2.axhline(0, color="black", lw=0.8)
+            a2.margins(y=0.12)  # room for a label past the longest bar, up or down
         a2.set_ylabel("sales in round months vs other (%)")
         a2.set_title("Promo2 round-month effect (net of non-Promo2)")
         return fig

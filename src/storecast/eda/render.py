@@ -7,7 +7,7 @@ interrupted run never leaves a half-written report behind.
 
 from __future__ import annotations
 
-__all__ = ["ReportSection", "build_report", "compute_sections", "render_html", "table_rows"]
+__all__ = ["ReportSection", "build_report", "column_kinds", "compute_sections", "render_html", "table_rows"]
 
 import base64
 import datetime as dt
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _MAX_SHOWN_ROWS = 12
+_LONG_TEXT = 30  # characters: a text column with longer cells may wrap in the HTML table
 _PCT_HINTS = ("share", "uplift", "change", "lift", "effect")
 
 
@@ -87,6 +88,22 @@ def table_rows(frame: pd.DataFrame, limit: int = _MAX_SHOWN_ROWS) -> tuple[list[
     return cols, rows
 
 
+def column_kinds(frame: pd.DataFrame) -> list[str]:
+    """How each column of ``frame`` is set in the HTML table: "num" (right-aligned), "text" or "long" text.
+
+    Numbers line up on the right, words read from the left; "long" text (a sentence, as in the cleaning
+    treatments) may wrap, everything else stays on one line so a date or a number is never split.
+    """
+    kinds = []
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            kinds.append("num")
+        else:
+            kinds.append("long" if series.astype(str).str.len().max() > _LONG_TEXT else "text")
+    return kinds
+
+
 def _jsonable(obj: Any) -> Any:
     """Plain JSON values: numpy scalars unwrapped, NaN/inf as null (JSON has no NaN)."""
     if isinstance(obj, dict):
@@ -113,7 +130,10 @@ def render_html(sections: list[ReportSection], meta: dict[str, Any]) -> str:
             image = None
             if r.draw is not None:
                 image = base64.b64encode(figure_png(r.draw())).decode("ascii")
-            table = table_rows(r.tables[r.shown_table]) if r.shown_table else None
+            table = None
+            if r.shown_table:
+                shown = r.tables[r.shown_table]
+                table = (*table_rows(shown), column_kinds(shown.head(_MAX_SHOWN_ROWS)))
             questions.append({"key": r.key, "question": r.question, "answer": r.answer, "image": image,
                               "table": table, "table_name": r.shown_table})
         items.append({"number": sec.number, "key": sec.key, "title": sec.title, "questions": questions})

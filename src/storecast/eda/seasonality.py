@@ -66,7 +66,8 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         for i, t in enumerate(type_index.columns):
             a2.plot(_WEEKDAYS, type_index[t].to_numpy(), marker="o", color=COLORS[i], label=f"type {t}")
         a2.axhline(1, color="black", lw=0.8)
-        a2.set_title("By store type")
+        a2.set_ylabel("sales / Mon-Sat mean")  # its own scale: say the unit, not only on the left panel
+        a2.set_title("By store type (open days)")
         a2.legend(frameon=False, ncol=2)
         return fig
 

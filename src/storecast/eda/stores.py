@@ -11,7 +11,17 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural, strength, unanswered
+from storecast.eda._base import (
+    COLORS,
+    QuestionResult,
+    count_axis,
+    new_figure,
+    num,
+    pct,
+    plural,
+    strength,
+    unanswered,
+)
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
@@ -87,7 +97,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         bars = a2.bar(x, np.nan_to_num(spc), color=COLORS[0])
         a2.bar_label(bars, [f"{v:.2f}" if np.isfinite(v) else "no customers" for v in spc], fontsize=8)
         a2.set_xticks(x, [f"type {t}" for t in by_type.index])
-        a2.set_ylabel("sales per customer")
+        a2.set_ylabel("sales per customer (mean of stores)")
         a2.set_title("Basket size by store type")
         return fig
 
@@ -153,7 +163,7 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
         ax.boxplot([data[i] for i in keep], tick_labels=[f"{_BAND_LABELS[i]}\n({len(data[i])})" for i in keep],
                    showfliers=False)
         ax.set_ylabel("store's mean daily sales")
-        ax.set_xlabel("distance to nearest competitor (stores)")
+        ax.set_xlabel("distance to nearest competitor (number of stores in the band)")
         ax.set_title("Store sales by competitor distance")
         return fig
 
@@ -224,7 +234,7 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
             a1.axvline(nums["median_adjusted_change"] * 100, color=COLORS[1], lw=1.5, label="median")
             a1.legend(frameon=False)
         a1.set_xlabel("change in daily sales, net of chain (%)")
-        a1.set_ylabel("stores")
+        count_axis(a1)
         a1.set_title(f"After vs before a competitor opened ({weeks} weeks)")
         a2.scatter(pairs["sales_before"], pairs["sales_after"], s=12, color=COLORS[0], alpha=0.7)
         lim = [0, float(max(pairs["sales_before"].max(), pairs["sales_after"].max()) * 1.05) if len(pairs) else 1.0]
