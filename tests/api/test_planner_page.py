@@ -127,3 +127,48 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert shot.stat().st_size > 20_000
     browser.js("1")
     assert browser.errors == []
+
+
+def _type(browser: Browser, keys: str) -> None:
+    for key in keys:
+        browser.send("Input.dispatchKeyEvent", type="keyDown", text=key, key=key)
+        browser.send("Input.dispatchKeyEvent", type="keyUp", key=key)
+
+
+_STATUS = "document.getElementById('status').textContent"
+
+
+def test_a_bad_field_is_named_and_no_earlier_numbers_stay_beside_it(base: str, browser: Browser):
+    # an impossible date typed by hand reads "" in a date input: the store list and the week buttons planned
+    # nothing and said nothing, and the Forecast button's browser bubble named no field on the status line,
+    # while the earlier store's totals stayed on screen under the newly chosen store
+    browser.send("Emulation.setLocaleOverride", locale="en-US")  # the date input's fields: month/day/year
+    browser.open(f"{base}/")
+    browser.wait("document.getElementById('status').textContent.includes('API token')")
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(_PLAN)
+    browser.js("1")
+    browser.errors.clear()  # the 401 before the token was given
+    browser.js("document.getElementById('start').focus(); true")
+    _type(browser, "02302015")  # 30 February
+    assert browser.js("document.getElementById('start').validity.badInput")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    assert browser.wait(_STATUS).startswith("From: ")
+    assert browser.js("document.getElementById('status').classList.contains('error')")
+    assert browser.js("document.activeElement.id") == "start"
+    assert browser.js("document.getElementById('usual-total').textContent") == "–"
+    assert browser.js("document.querySelectorAll('#chart svg, #weeks tbody tr').length") == 0
+
+    browser.js("document.getElementById('status').textContent = '';"
+               "document.getElementById('store').dispatchEvent(new Event('change')); true")
+    assert browser.wait(_STATUS).startswith("From: ")  # a new store with a bad date: said, not silent
+
+    browser.js("document.getElementById('start').value = '2015-01-01'; document.getElementById('days').value = '500';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")
+    assert browser.wait(_STATUS).startswith("Days: ")
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-top').value = '';"
+               "document.querySelector('#rank-form button').click(); true")
+    assert browser.wait(_STATUS).startswith("Top: ")
+    browser.js("1")
+    assert browser.errors == []  # refused before any request

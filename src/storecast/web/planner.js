@@ -51,6 +51,35 @@
     el.classList.toggle("error", Boolean(isError));
   }
 
+  // The label's own words ("From", "Days"): the text before the control inside its <label>.
+  const labelOf = (input) => (input.labels && input.labels[0] ? input.labels[0].firstChild.textContent.trim() : input.id);
+
+  // The forms are `novalidate` so that a bad field is named in the status line (the browser's bubble is easy
+  // to miss and never shows for the store list or a week's button, which plan without a submit): false when
+  // a control is empty, out of range or an impossible date (a date input then reads "").
+  function valid(form) {
+    for (const input of form.querySelectorAll("input, select")) {
+      if (input.checkValidity()) continue;
+      const why = input.type === "date" && input.validity.badInput
+        ? "this is not a whole, real date: type day, month and year again" : input.validationMessage;
+      say(`${labelOf(input)}: ${why}`, true);
+      input.focus();
+      return false;
+    }
+    return true;
+  }
+
+  // Nothing of an earlier answer stays on screen beside an error about other inputs (store 1's totals under
+  // "store 7" would read as store 7's).
+  function clearPlan() {
+    state.plan = null;
+    for (const id of ["usual-total", "scenario-total", "difference-total"]) $(id).textContent = "–";
+    $("difference-total").classList.remove("neg");
+    $("chart").textContent = "";
+    $("horizon-note").textContent = "";
+    $("weeks").querySelector("tbody").textContent = "";
+  }
+
   function failed(err) {
     if (err.status === 401) {
       say("This server wants an API token: type it above and press Use.", true);
@@ -204,14 +233,13 @@
 
   // ---- the plan view ----
   async function loadPlan(withScenario) {
-    const store = Number($("store").value), start = $("start").value, days = Number($("days").value);
-    if (!store || !start || !days) return;
-    const body = { store, start, days };
+    const seq = ++state.seq;  // an answer still on its way is not drawn over the message below
+    if (!valid($("plan-form"))) { clearPlan(); return; }
+    const body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
     if (withScenario) {
       body.promo_days = [...state.promo].sort();
       body.closed_days = [...state.closed].sort();
     }
-    const seq = ++state.seq;
     say("forecasting…");
     try {
       const plan = await api("/plan", body);
@@ -227,12 +255,14 @@
       say("");
       document.body.dataset.plan = String(seq);
     } catch (err) {
-      if (seq === state.seq) failed(err);
+      if (seq === state.seq) { clearPlan(); failed(err); }
     }
   }
 
   // ---- the ranking view ----
   async function loadRank() {
+    const clear = () => { $("rank-table").querySelector("tbody").textContent = ""; delete document.body.dataset.rank; };
+    if (!valid($("rank-form"))) { clear(); return; }
     const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
     say("ranking every store…");
     try {
@@ -264,6 +294,7 @@
       say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map(short).join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
+      clear();
       failed(err);
     }
   }
