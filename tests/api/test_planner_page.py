@@ -82,6 +82,9 @@ def _after(browser: Browser, seen: str) -> str:
 def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Browser, tmp_path: Path):
     browser.open(f"{base}/")
     browser.wait("document.getElementById('status').textContent.includes('API token')")
+    browser.js("document.getElementById('token').value = 'wrong';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait("document.getElementById('status').textContent.includes('refused this API token')")
     browser.js(f"document.getElementById('token').value = '{TOKEN}';"
                "document.querySelector('#token-form button').click(); true")
     browser.wait(_PLAN)
@@ -167,6 +170,15 @@ def test_a_bad_field_is_named_and_no_earlier_numbers_stay_beside_it(base: str, b
     browser.js("document.getElementById('start').value = '2015-01-01'; document.getElementById('days').value = '500';"
                "document.querySelector('#plan-form button[type=submit]').click(); true")
     assert browser.wait(_STATUS).startswith("Days: ")
+    # the API's own refusal names the box by its label, without "[object Object]" or a bare status code
+    browser.js("document.getElementById('status').textContent = ''; document.getElementById('days').value = '42';"
+               "document.getElementById('start').value = '2099-12-01';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")
+    said = browser.wait(f"({_STATUS}).includes('(start)') && {_STATUS}")
+    assert said.startswith("From (start): start + days - 1 = 2100-01-11 is after 2099-12-31"), said
+    browser.js("1")
+    assert [e for e in browser.errors if "422" not in e] == []
+    browser.errors.clear()
     browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-top').value = '';"
                "document.querySelector('#rank-form button').click(); true")
     assert browser.wait(_STATUS).startswith("Top: ")

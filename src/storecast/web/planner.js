@@ -25,10 +25,17 @@
   const short = (isoDate) => { const d = parse(isoDate); return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}`; };
 
   // ---- API calls, with the bearer token when one is stored ----
+  // The API's field names in the words of this page's labels: "From (start): ..." says which box to fix.
+  const FIELD = { store: "Store", start: "From", days: "Days", top: "Top", promo_days: "Promo", closed_days: "Closed" };
+
   class ApiError extends Error {
     constructor(status, detail) {
-      const text = Array.isArray(detail) ? detail.map((d) => `${d.field}: ${d.msg}`).join("; ") : String(detail || "");
-      super(`${status}: ${text}`);
+      const named = (d) => {
+        const field = String(d.field ?? ""), label = FIELD[field.split(/[.[]/)[0]];
+        return `${label ? `${label} (${field})` : field}: ${d.msg}`;
+      };
+      const text = Array.isArray(detail) ? detail.map(named).join("; ") : String(detail || "");
+      super(text || `the server answered ${status} with no reason given`);
       this.status = status;
     }
   }
@@ -82,10 +89,16 @@
 
   function failed(err) {
     if (err.status === 401) {
-      say("This server wants an API token: type it above and press Use.", true);
+      say(sessionStorage.getItem(TOKEN_KEY)
+        ? "The server refused this API token: type the right one above and press Use."
+        : "This server wants an API token: type it above and press Use.", true);
       $("token").focus();
+    } else if (err.status === 422) {
+      say(err.message, true);  // names the field: "From (start): ..."
+    } else if (err.status === undefined) {  // fetch itself failed: no answer at all
+      say(`The server did not answer (${err.message}): is storecast serve still running?`, true);
     } else {
-      say(`Request failed: ${err.message}`, true);
+      say(`Request failed (HTTP ${err.status}): ${err.message}`, true);
     }
   }
 
