@@ -98,6 +98,11 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert browser.js("document.querySelectorAll('#chart svg path').length") == 2  # usual and scenario lines
     before = browser.js(_TOTAL)
     assert before == browser.js("document.getElementById('usual-total').textContent")
+    # every y grid line at the value its label says: a quarter of 15,000 was labelled "4k", half "8k"
+    ticks = [float(t[:-1]) * 1000 if t.endswith("k") else float(t.replace(",", ""))
+             for t in browser.js("[...document.querySelectorAll('#chart svg text.y-tick')].map(t => t.textContent)")]
+    assert len(ticks) >= 3 and ticks[0] == 0, ticks
+    assert all(b - a == ticks[1] for a, b in zip(ticks, ticks[1:], strict=False)), ticks
 
     browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
     seen = _after(browser, seen)

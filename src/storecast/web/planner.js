@@ -110,14 +110,17 @@
     return node;
   }
 
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    const p = 10 ** Math.floor(Math.log10(v));
-    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+  // The y axis: a round step (1, 2, 2.5 or 5 x 10^k) and at most four of them up to the top, so that every
+  // grid line sits at the value its label says (a quarter of a "nice" 15,000 put "4k" on 3,750).
+  function yAxis(v) {
+    if (!(v > 0)) return { top: 1, step: 0.25 };
+    const raw = v / 4, p = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw * (1 - 1e-9));
+    return { top: step * Math.ceil(v / step - 1e-9), step };
   }
 
-  const compact = (v) => (v >= 1000 ? `${money.format(v / 1000)}k` : money.format(v));
+  const thousands = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+  const compact = (v) => (v >= 1000 ? `${thousands.format(v / 1000)}k` : money.format(v));
 
   // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
   function drawChart(plan) {
@@ -127,9 +130,10 @@
     const width = Math.max(300, box.clientWidth || 600);
     const narrow = width < 520;
     const height = narrow ? 220 : 280;
-    const pad = { left: narrow ? 38 : 52, right: 8, top: 10, bottom: 38 };
+    const pad = { left: narrow ? 38 : 52, right: 8, top: 22, bottom: 38 };
     const w = width - pad.left - pad.right, h = height - pad.top - pad.bottom;
-    const top = niceMax(Math.max(...days.map((d) => d.outer_upper ?? d.upper), ...usual.map((d) => d.sales)));
+    const { top, step: tick } = yAxis(Math.max(...days.map((d) => d.outer_upper ?? d.upper),
+                                                ...usual.map((d) => d.sales)));
     const x = (i) => pad.left + (n === 1 ? w / 2 : (i * w) / (n - 1));
     const y = (v) => pad.top + h - (Math.max(v, 0) / top) * h;
     const step = n > 1 ? w / (n - 1) : w;
@@ -140,15 +144,20 @@
       `Store ${plan.store}: daily forecast sales, usual plan and scenario, ${days[0].date} to ${days[n - 1].date}`;
 
     days.forEach((d, i) => {  // closed days shaded, promo days marked under the axis
-      if (!d.open) el("rect", { class: "closed-day", x: x(i) - step / 2, y: pad.top, width: step, height: h }, svg);
+      if (!d.open) {  // cut at the plot's edges: the first and last day's half-steps fell on the labels
+        const x0 = Math.max(x(i) - step / 2, pad.left), x1 = Math.min(x(i) + step / 2, pad.left + w);
+        el("rect", { class: "closed-day", x: x0, y: pad.top, width: Math.max(x1 - x0, 1), height: h }, svg);
+      }
       if (d.promo) el("rect", { class: "promo-day", x: x(i) - step / 2 + 0.5, y: pad.top + h + 2,
                                 width: Math.max(step - 1, 1), height: 5 }, svg);
     });
-    for (let k = 0; k <= 4; k += 1) {  // y grid and labels
-      const v = (top * k) / 4;
+    for (let k = 0; k * tick <= top * (1 + 1e-9); k += 1) {  // y grid and labels
+      const v = k * tick;
       el("line", { class: "grid", x1: pad.left, x2: pad.left + w, y1: y(v), y2: y(v) }, svg);
-      el("text", { class: "tick", x: pad.left - 4, y: y(v) + 4, "text-anchor": "end" }, svg).textContent = compact(v);
+      el("text", { class: "tick y-tick", x: pad.left - 4, y: y(v) + 4, "text-anchor": "end" }, svg).textContent =
+        compact(v);
     }
+    el("text", { class: "tick", x: 2, y: 11 }, svg).textContent = "sales per day";  // the y axis's unit
     days.forEach((d, i) => {  // x labels on Mondays
       if (weekday(d.date) !== 1) return;
       el("line", { class: "grid", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, svg);
