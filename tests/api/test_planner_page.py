@@ -8,6 +8,7 @@ CI installs Chromium; a machine without it fails here with a message instead of 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -104,6 +105,8 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert len(ticks) >= 3 and ticks[0] == 0, ticks
     assert all(b - a == ticks[1] for a, b in zip(ticks, ticks[1:], strict=False)), ticks
 
+    names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
+    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}", n or "") for n in names), names
     browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
     seen = _after(browser, seen)
     assert browser.js(_TOTAL) != before

@@ -210,6 +210,8 @@
         b.className = `toggle ${kind}${on ? " on" : ""}`;
         b.dataset.week = String(k);
         b.setAttribute("aria-pressed", on ? "true" : "false");
+        // its name for a screen reader or voice control: "on"/"off" alone said neither what nor which week
+        b.setAttribute("aria-label", `${kind === "promo" ? "Promo" : "Closed"}, week of ${short(wk.monday)}`);
         b.textContent = on ? "on" : "off";
         b.disabled = !usable;
         b.title = `${on ? "Remove" : "Add"} ${kind === "promo" ? "a promo (Mon–Fri)" : "a closure"} in the week of ${wk.monday}`;
