@@ -244,7 +244,7 @@
     const u = plan.usual.total, s = plan.scenario.total, d = plan.difference.total;
     $("usual-total").textContent = money.format(u);
     $("scenario-total").textContent = money.format(s);
-    const pct = u > 0 ? ` (${d >= 0 ? "+" : ""}${((100 * d) / u).toFixed(1)}%)` : "";
+    const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";  // one minus sign
     $("difference-total").textContent = `${d >= 0 ? "+" : "−"}${money.format(Math.abs(d))}${pct}`;
     $("difference-total").classList.toggle("neg", d < 0);
     $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
