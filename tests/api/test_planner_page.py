@@ -8,6 +8,7 @@ CI installs Chromium; a machine without it fails here with a message instead of 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -82,6 +83,9 @@ def _after(browser: Browser, seen: str) -> str:
 def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Browser, tmp_path: Path):
     browser.open(f"{base}/")
     browser.wait("document.getElementById('status').textContent.includes('API token')")
+    browser.js("document.getElementById('token').value = 'wrong';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait("document.getElementById('status').textContent.includes('refused this API token')")
     browser.js(f"document.getElementById('token').value = '{TOKEN}';"
                "document.querySelector('#token-form button').click(); true")
     browser.wait(_PLAN)
@@ -95,7 +99,14 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert browser.js("document.querySelectorAll('#chart svg path').length") == 2  # usual and scenario lines
     before = browser.js(_TOTAL)
     assert before == browser.js("document.getElementById('usual-total').textContent")
+    # every y grid line at the value its label says: a quarter of 15,000 was labelled "4k", half "8k"
+    ticks = [float(t[:-1]) * 1000 if t.endswith("k") else float(t.replace(",", ""))
+             for t in browser.js("[...document.querySelectorAll('#chart svg text.y-tick')].map(t => t.textContent)")]
+    assert len(ticks) >= 3 and ticks[0] == 0, ticks
+    assert all(b - a == ticks[1] for a, b in zip(ticks, ticks[1:], strict=False)), ticks
 
+    names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
+    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}", n or "") for n in names), names
     browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
     seen = _after(browser, seen)
     assert browser.js(_TOTAL) != before
@@ -127,3 +138,57 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert shot.stat().st_size > 20_000
     browser.js("1")
     assert browser.errors == []
+
+
+def _type(browser: Browser, keys: str) -> None:
+    for key in keys:
+        browser.send("Input.dispatchKeyEvent", type="keyDown", text=key, key=key)
+        browser.send("Input.dispatchKeyEvent", type="keyUp", key=key)
+
+
+_STATUS = "document.getElementById('status').textContent"
+
+
+def test_a_bad_field_is_named_and_no_earlier_numbers_stay_beside_it(base: str, browser: Browser):
+    # an impossible date typed by hand reads "" in a date input: the store list and the week buttons planned
+    # nothing and said nothing, and the Forecast button's browser bubble named no field on the status line,
+    # while the earlier store's totals stayed on screen under the newly chosen store
+    browser.send("Emulation.setLocaleOverride", locale="en-US")  # the date input's fields: month/day/year
+    browser.open(f"{base}/")
+    browser.wait("document.getElementById('status').textContent.includes('API token')")
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(_PLAN)
+    browser.js("1")
+    browser.errors.clear()  # the 401 before the token was given
+    browser.js("document.getElementById('start').focus(); true")
+    _type(browser, "02302015")  # 30 February
+    assert browser.js("document.getElementById('start').validity.badInput")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    assert browser.wait(_STATUS).startswith("From: ")
+    assert browser.js("document.getElementById('status').classList.contains('error')")
+    assert browser.js("document.activeElement.id") == "start"
+    assert browser.js("document.getElementById('usual-total').textContent") == "–"
+    assert browser.js("document.querySelectorAll('#chart svg, #weeks tbody tr').length") == 0
+
+    browser.js("document.getElementById('status').textContent = '';"
+               "document.getElementById('store').dispatchEvent(new Event('change')); true")
+    assert browser.wait(_STATUS).startswith("From: ")  # a new store with a bad date: said, not silent
+
+    browser.js("document.getElementById('start').value = '2015-01-01'; document.getElementById('days').value = '500';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")
+    assert browser.wait(_STATUS).startswith("Days: ")
+    # the API's own refusal names the box by its label, without "[object Object]" or a bare status code
+    browser.js("document.getElementById('status').textContent = ''; document.getElementById('days').value = '42';"
+               "document.getElementById('start').value = '2099-12-01';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")
+    said = browser.wait(f"({_STATUS}).includes('(start)') && {_STATUS}")
+    assert said.startswith("From (start): start + days - 1 = 2100-01-11 is after 2099-12-31"), said
+    browser.js("1")
+    assert [e for e in browser.errors if "422" not in e] == []
+    browser.errors.clear()
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-top').value = '';"
+               "document.querySelector('#rank-form button').click(); true")
+    assert browser.wait(_STATUS).startswith("Top: ")
+    browser.js("1")
+    assert browser.errors == []  # refused before any request

@@ -25,10 +25,17 @@
   const short = (isoDate) => { const d = parse(isoDate); return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}`; };
 
   // ---- API calls, with the bearer token when one is stored ----
+  // The API's field names in the words of this page's labels: "From (start): ..." says which box to fix.
+  const FIELD = { store: "Store", start: "From", days: "Days", top: "Top", promo_days: "Promo", closed_days: "Closed" };
+
   class ApiError extends Error {
     constructor(status, detail) {
-      const text = Array.isArray(detail) ? detail.map((d) => `${d.field}: ${d.msg}`).join("; ") : String(detail || "");
-      super(`${status}: ${text}`);
+      const named = (d) => {
+        const field = String(d.field ?? ""), label = FIELD[field.split(/[.[]/)[0]];
+        return `${label ? `${label} (${field})` : field}: ${d.msg}`;
+      };
+      const text = Array.isArray(detail) ? detail.map(named).join("; ") : String(detail || "");
+      super(text || `the server answered ${status} with no reason given`);
       this.status = status;
     }
   }
@@ -51,12 +58,47 @@
     el.classList.toggle("error", Boolean(isError));
   }
 
+  // The label's own words ("From", "Days"): the text before the control inside its <label>.
+  const labelOf = (input) => (input.labels && input.labels[0] ? input.labels[0].firstChild.textContent.trim() : input.id);
+
+  // The forms are `novalidate` so that a bad field is named in the status line (the browser's bubble is easy
+  // to miss and never shows for the store list or a week's button, which plan without a submit): false when
+  // a control is empty, out of range or an impossible date (a date input then reads "").
+  function valid(form) {
+    for (const input of form.querySelectorAll("input, select")) {
+      if (input.checkValidity()) continue;
+      const why = input.type === "date" && input.validity.badInput
+        ? "this is not a whole, real date: type day, month and year again" : input.validationMessage;
+      say(`${labelOf(input)}: ${why}`, true);
+      input.focus();
+      return false;
+    }
+    return true;
+  }
+
+  // Nothing of an earlier answer stays on screen beside an error about other inputs (store 1's totals under
+  // "store 7" would read as store 7's).
+  function clearPlan() {
+    state.plan = null;
+    for (const id of ["usual-total", "scenario-total", "difference-total"]) $(id).textContent = "–";
+    $("difference-total").classList.remove("neg");
+    $("chart").textContent = "";
+    $("horizon-note").textContent = "";
+    $("weeks").querySelector("tbody").textContent = "";
+  }
+
   function failed(err) {
     if (err.status === 401) {
-      say("This server wants an API token: type it above and press Use.", true);
+      say(sessionStorage.getItem(TOKEN_KEY)
+        ? "The server refused this API token: type the right one above and press Use."
+        : "This server wants an API token: type it above and press Use.", true);
       $("token").focus();
+    } else if (err.status === 422) {
+      say(err.message, true);  // names the field: "From (start): ..."
+    } else if (err.status === undefined) {  // fetch itself failed: no answer at all
+      say(`The server did not answer (${err.message}): is storecast serve still running?`, true);
     } else {
-      say(`Request failed: ${err.message}`, true);
+      say(`Request failed (HTTP ${err.status}): ${err.message}`, true);
     }
   }
 
@@ -68,14 +110,17 @@
     return node;
   }
 
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    const p = 10 ** Math.floor(Math.log10(v));
-    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+  // The y axis: a round step (1, 2, 2.5 or 5 x 10^k) and at most four of them up to the top, so that every
+  // grid line sits at the value its label says (a quarter of a "nice" 15,000 put "4k" on 3,750).
+  function yAxis(v) {
+    if (!(v > 0)) return { top: 1, step: 0.25 };
+    const raw = v / 4, p = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw * (1 - 1e-9));
+    return { top: step * Math.ceil(v / step - 1e-9), step };
   }
 
-  const compact = (v) => (v >= 1000 ? `${money.format(v / 1000)}k` : money.format(v));
+  const thousands = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+  const compact = (v) => (v >= 1000 ? `${thousands.format(v / 1000)}k` : money.format(v));
 
   // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
   function drawChart(plan) {
@@ -85,9 +130,10 @@
     const width = Math.max(300, box.clientWidth || 600);
     const narrow = width < 520;
     const height = narrow ? 220 : 280;
-    const pad = { left: narrow ? 38 : 52, right: 8, top: 10, bottom: 38 };
+    const pad = { left: narrow ? 38 : 52, right: 8, top: 22, bottom: 38 };
     const w = width - pad.left - pad.right, h = height - pad.top - pad.bottom;
-    const top = niceMax(Math.max(...days.map((d) => d.outer_upper ?? d.upper), ...usual.map((d) => d.sales)));
+    const { top, step: tick } = yAxis(Math.max(...days.map((d) => d.outer_upper ?? d.upper),
+                                                ...usual.map((d) => d.sales)));
     const x = (i) => pad.left + (n === 1 ? w / 2 : (i * w) / (n - 1));
     const y = (v) => pad.top + h - (Math.max(v, 0) / top) * h;
     const step = n > 1 ? w / (n - 1) : w;
@@ -98,15 +144,20 @@
       `Store ${plan.store}: daily forecast sales, usual plan and scenario, ${days[0].date} to ${days[n - 1].date}`;
 
     days.forEach((d, i) => {  // closed days shaded, promo days marked under the axis
-      if (!d.open) el("rect", { class: "closed-day", x: x(i) - step / 2, y: pad.top, width: step, height: h }, svg);
+      if (!d.open) {  // cut at the plot's edges: the first and last day's half-steps fell on the labels
+        const x0 = Math.max(x(i) - step / 2, pad.left), x1 = Math.min(x(i) + step / 2, pad.left + w);
+        el("rect", { class: "closed-day", x: x0, y: pad.top, width: Math.max(x1 - x0, 1), height: h }, svg);
+      }
       if (d.promo) el("rect", { class: "promo-day", x: x(i) - step / 2 + 0.5, y: pad.top + h + 2,
                                 width: Math.max(step - 1, 1), height: 5 }, svg);
     });
-    for (let k = 0; k <= 4; k += 1) {  // y grid and labels
-      const v = (top * k) / 4;
+    for (let k = 0; k * tick <= top * (1 + 1e-9); k += 1) {  // y grid and labels
+      const v = k * tick;
       el("line", { class: "grid", x1: pad.left, x2: pad.left + w, y1: y(v), y2: y(v) }, svg);
-      el("text", { class: "tick", x: pad.left - 4, y: y(v) + 4, "text-anchor": "end" }, svg).textContent = compact(v);
+      el("text", { class: "tick y-tick", x: pad.left - 4, y: y(v) + 4, "text-anchor": "end" }, svg).textContent =
+        compact(v);
     }
+    el("text", { class: "tick", x: 2, y: 11 }, svg).textContent = "sales per day";  // the y axis's unit
     days.forEach((d, i) => {  // x labels on Mondays
       if (weekday(d.date) !== 1) return;
       el("line", { class: "grid", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, svg);
@@ -159,6 +210,8 @@
         b.className = `toggle ${kind}${on ? " on" : ""}`;
         b.dataset.week = String(k);
         b.setAttribute("aria-pressed", on ? "true" : "false");
+        // its name for a screen reader or voice control: "on"/"off" alone said neither what nor which week
+        b.setAttribute("aria-label", `${kind === "promo" ? "Promo" : "Closed"}, week of ${short(wk.monday)}`);
         b.textContent = on ? "on" : "off";
         b.disabled = !usable;
         b.title = `${on ? "Remove" : "Add"} ${kind === "promo" ? "a promo (Mon–Fri)" : "a closure"} in the week of ${wk.monday}`;
@@ -191,7 +244,7 @@
     const u = plan.usual.total, s = plan.scenario.total, d = plan.difference.total;
     $("usual-total").textContent = money.format(u);
     $("scenario-total").textContent = money.format(s);
-    const pct = u > 0 ? ` (${d >= 0 ? "+" : ""}${((100 * d) / u).toFixed(1)}%)` : "";
+    const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";  // one minus sign
     $("difference-total").textContent = `${d >= 0 ? "+" : "−"}${money.format(Math.abs(d))}${pct}`;
     $("difference-total").classList.toggle("neg", d < 0);
     $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
@@ -204,14 +257,13 @@
 
   // ---- the plan view ----
   async function loadPlan(withScenario) {
-    const store = Number($("store").value), start = $("start").value, days = Number($("days").value);
-    if (!store || !start || !days) return;
-    const body = { store, start, days };
+    const seq = ++state.seq;  // an answer still on its way is not drawn over the message below
+    if (!valid($("plan-form"))) { clearPlan(); return; }
+    const body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
     if (withScenario) {
       body.promo_days = [...state.promo].sort();
       body.closed_days = [...state.closed].sort();
     }
-    const seq = ++state.seq;
     say("forecasting…");
     try {
       const plan = await api("/plan", body);
@@ -227,12 +279,14 @@
       say("");
       document.body.dataset.plan = String(seq);
     } catch (err) {
-      if (seq === state.seq) failed(err);
+      if (seq === state.seq) { clearPlan(); failed(err); }
     }
   }
 
   // ---- the ranking view ----
   async function loadRank() {
+    const clear = () => { $("rank-table").querySelector("tbody").textContent = ""; delete document.body.dataset.rank; };
+    if (!valid($("rank-form"))) { clear(); return; }
     const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
     say("ranking every store…");
     try {
@@ -264,6 +318,7 @@
       say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map(short).join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
+      clear();
       failed(err);
     }
   }

@@ -19,8 +19,11 @@ router = APIRouter(tags=["page"], include_in_schema=False)
 # The only files served: a fixed table, so no request path ever reaches the file system.
 _ASSETS = {"planner.js": "text/javascript; charset=utf-8", "planner.css": "text/css; charset=utf-8"}
 # Everything from this origin only: no inline script, no CDN, no frames (the page is never embedded).
+# base-uri and form-action do not fall back to default-src: the page has no <base> and its forms never
+# submit (the script plans instead), so both are 'none'.
 _HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                               "base-uri 'none'; form-action 'none'",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
 }
