@@ -16,8 +16,8 @@ _DATA = typer.Option(..., "--data", help="Directory with train.csv, store.csv (a
 _UNTIL = typer.Option(None, "--until", help="Last date used for fitting (YYYY-MM-DD); default: last date.")
 _SEEDS = typer.Option(
     None, "--seeds", min=1, help="--model lgbm: LightGBM models averaged, each with other row/column samples "
-    "(default 3). 1 trains about 2x faster (2 fits instead of 1 + 3) and scored 0.7% worse on the seasonal "
-    "backtest (docs/modeling.md).")
+    "(default 3). 1 trains about 2x faster (2 fits instead of 1 + 3), forecasts a single row about 1.5x faster "
+    "and scored 0.7% worse on the seasonal backtest (docs/modeling.md, docs/benchmarks.md).")
 
 
 def _date(value: str | None) -> datetime | None:
