@@ -147,6 +147,13 @@ def test_a_header_sent_twice_is_400_whatever_the_order(guarded, name, values):
     assert r.json() == {"detail": f"the {name.title()} header is sent more than once: send it once"}
 
 
+def test_two_host_headers_are_400(client):
+    # RFC 9112 3.2: a request that names two hosts is refused, not served for the first
+    r = client.get("/health", headers=[("host", "a.example"), ("host", "b.example")])
+    assert r.status_code == 400
+    assert r.json() == {"detail": "the Host header is sent more than once: send it once"}
+
+
 @pytest.mark.parametrize("value", [f"Basic {TOKEN}", TOKEN, f"Bearer\t{TOKEN}", "Bearer", "Bearer "])
 def test_an_authorization_header_that_is_not_bearer_is_told_so_not_missing(guarded, value):
     # every such header was answered "missing bearer token", though the header was there

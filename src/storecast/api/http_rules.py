@@ -2,7 +2,8 @@
 
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
-- :class:`SingleHeaders`: ``Content-Type`` or ``Authorization`` sent twice gets 400, whatever the two say.
+- :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
+  say; an HTTP/1.1 request without ``Host`` 400.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -11,7 +12,7 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet", "SingleHeaders"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules"]
 
 from typing import Any
 
@@ -55,16 +56,19 @@ class ContentEncodingGuard:
 
 
 # Fields that hold one value (RFC 9110 5.3): a second line is not a list to join but a request that says two things.
-_SINGLE = (b"content-type", b"authorization")
+_SINGLE = (b"content-type", b"authorization", b"host")
 
 
-class SingleHeaders:
-    """Answer 400 to a request that sends ``Content-Type`` or ``Authorization`` more than once.
+class HeaderRules:
+    """What the request headers must say, checked in one pass over them (this runs on every request).
 
-    Why: Starlette reads the first of two lines and ignores the second, so the same two lines in the other
-    order were served or refused (a token right then wrong passed, wrong then right was 401; JSON then
-    text/plain was parsed, text/plain then JSON was not), and a proxy that checks the last line disagrees
-    with the app about what was sent.
+    - ``Content-Type``, ``Authorization`` or ``Host`` sent more than once: 400. Why: Starlette reads the
+      first of two lines and ignores the second, so the same two lines in the other order were served or
+      refused (a token right then wrong passed, wrong then right was 401; JSON then text/plain was parsed,
+      text/plain then JSON was not), and a proxy that checks the last line disagrees with the app about
+      what was sent. RFC 9112 (3.2) refuses two ``Host`` lines likewise.
+    - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on and it was served;
+      HTTP/1.0 had no ``Host`` and stays served without one.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -80,6 +84,10 @@ class SingleHeaders:
                             f"the {name.decode().title()} header is sent more than once: send it once")})
                         return
                     seen.add(name)
+            if b"host" not in seen and scope["http_version"] == "1.1":
+                await send_json(send, 400, {"detail": (
+                    "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
+                return
         await self.app(scope, receive, send)
 
 
