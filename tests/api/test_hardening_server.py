@@ -162,3 +162,11 @@ def test_an_http_1_1_request_without_host_is_400_and_http_1_0_is_served(server):
                                                "send `Host: <the server's name>`")
     answer = _exchange(port, b"GET /health HTTP/1.0\r\n\r\n")  # HTTP/1.0 had no Host: still served
     assert int(answer.split()[1]) == 200
+
+
+def test_an_expectation_other_than_100_continue_is_417_on_the_server(server):
+    # RFC 9110 10.1.1: uvicorn acts on `100-continue` only and passed any other expectation to the app
+    _, port = server
+    answer = _exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n")
+    assert _status_and_detail(answer) == (417, "Expect '200-ok' is not supported: send no Expect header, "
+                                               "or `Expect: 100-continue`")

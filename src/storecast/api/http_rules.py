@@ -3,7 +3,7 @@
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
 - :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
-  say; an HTTP/1.1 request without ``Host`` 400.
+  say; an HTTP/1.1 request without ``Host`` 400; an ``Expect`` other than ``100-continue`` 417.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -57,6 +57,10 @@ class ContentEncodingGuard:
 
 # Fields that hold one value (RFC 9110 5.3): a second line is not a list to join but a request that says two things.
 _SINGLE = (b"content-type", b"authorization", b"host")
+# Expectations met (RFC 9110 10.1.1): uvicorn sends the interim 100 when the body is first read; an empty
+# Expect asks nothing.
+_MET = (b"100-continue", b"")
+_CHECKED = (*_SINGLE, b"expect")
 
 
 class HeaderRules:
@@ -69,6 +73,8 @@ class HeaderRules:
       what was sent. RFC 9112 (3.2) refuses two ``Host`` lines likewise.
     - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on and it was served;
       HTTP/1.0 had no ``Host`` and stays served without one.
+    - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
+      passed any other expectation on, so the request was served as if the client had asked nothing.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -77,8 +83,15 @@ class HeaderRules:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             seen: set[bytes] = set()
-            for name, _ in scope["headers"]:
-                if name in _SINGLE:
+            for name, value in scope["headers"]:
+                if name in _CHECKED:  # one test per header line; the rules below run on these few only
+                    if name == b"expect":
+                        if value.strip().lower() not in _MET:
+                            await send_json(send, 417, {"detail": (
+                                f"Expect {value.decode('latin-1').strip()!r} is not supported: send no Expect "
+                                "header, or `Expect: 100-continue`")})
+                            return
+                        continue
                     if name in seen:
                         await send_json(send, 400, {"detail": (
                             f"the {name.decode().title()} header is sent more than once: send it once")})
