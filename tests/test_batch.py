@@ -177,6 +177,8 @@ def _at_line(n: int, change):
 
 MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for it (line 702: a later chunk)
     "too many fields": (_at_line(702, lambda line: line + b",9"), r"line 702: expected 8 fields, got 9: a stray"),
+    "too few fields": (_at_line(702, lambda line: b",".join(line.split(b",")[:3])),
+                       r"line 702: expected 8 fields, got 3: a value or a comma is missing"),
     "a blank line": (_at_line(702, lambda line: b"\n" + line), r"line 702: expected a data row, got an empty line"),
     "a Latin-1 byte": (_at_line(702, lambda line: line[:-1] + b"\xe4"),
                        r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),
@@ -197,6 +199,20 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
     with pytest.raises(DataContractError, match=r"bad\.csv, " + message):
         list(iter_rows(bad, chunk_rows=200))
 
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 7, 200])
+def test_a_short_line_is_one_problem_naming_its_fields_in_one_piece_or_in_chunks(bundle, rows_csv, tmp_path,
+                                                                                 chunk_rows):
+    """In chunks, pandas pads a short line with empty cells: it was reported cell by cell ("expected a date,
+    got an empty value" ...), where a file read in one piece says the line has too few fields."""
+    bad = tmp_path / "short.csv"
+    bad.write_bytes(_at_line(702, lambda line: b",".join(line.split(b",")[:3]))(rows_csv.read_bytes()))
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, bad, tmp_path / "out.csv", chunk_rows=chunk_rows)
+    assert [(p.line, p.column, p.message) for p in err.value.problems] == [
+        (702, None, "expected 8 fields, got 3: a value or a comma is missing; write an unknown value as nothing "
+                    "between two commas")]
+    assert not (tmp_path / "out.csv").exists()
 
 
 def _each_line(change, header: bytes):
