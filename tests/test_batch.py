@@ -106,7 +106,8 @@ def test_train_layout_with_a_bad_value_is_refused_in_one_piece_or_in_chunks(ds, 
 @pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet")])
 def test_an_empty_open_is_taken_as_open_with_a_warning_however_the_file_is_read(bundle, rows_csv, tmp_path, caplog,
                                                                                  chunk_rows, suffix):
-    """rows_csv has one empty Open (line 7): one chunk warned, chunks and parquet files filled it silently."""
+    """rows_csv has one empty Open (line 7): one chunk warned, chunks and parquet files filled it silently.
+    The warning named no line; every other warning of a file names the first one."""
     path = rows_csv
     if suffix == ".parquet":
         path = tmp_path / "rows.parquet"
@@ -114,7 +115,29 @@ def test_an_empty_open_is_taken_as_open_with_a_warning_however_the_file_is_read(
     with caplog.at_level("WARNING"):
         predict_file(bundle, path, tmp_path / "out.csv", chunk_rows=chunk_rows)
     warned = [r.getMessage() for r in caplog.records if "no Open value" in r.getMessage()]
-    assert warned == [f"{path}: 1 rows have no Open value; they are taken as open (1)"]
+    first = "row 6" if suffix == ".parquet" else "line 7"
+    assert warned == [f"{path}: 1 rows have no Open value (first on {first}); they are taken as open (1)"]
+
+
+@pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet"),
+                                                    (333, ".parquet")])
+def test_the_no_open_warning_names_the_first_such_line_in_a_later_chunk(rows_csv, tmp_path, caplog,
+                                                                         chunk_rows, suffix):
+    lines = rows_csv.read_text().splitlines()
+    for n in (7, 702, 950):  # line 7's empty Open filled, 702 and 950 (later chunks) emptied: first is 702
+        cells = lines[n - 1].split(",")
+        cells[4] = "" if n != 7 else "1"
+        lines[n - 1] = ",".join(cells)
+    path = tmp_path / "later.csv"
+    path.write_text("\n".join(lines) + "\n")
+    if suffix == ".parquet":
+        path = tmp_path / "later.parquet"
+        pd.read_csv(tmp_path / "later.csv", dtype=str, keep_default_na=False).replace("", None).to_parquet(path)
+    with caplog.at_level("WARNING"):
+        assert sum(len(rows) for rows in iter_rows(path, chunk_rows=chunk_rows)) == 1000
+    first = "row 701" if suffix == ".parquet" else "line 702"
+    warned = [r.getMessage() for r in caplog.records if "no Open value" in r.getMessage()]
+    assert warned == [f"{path}: 2 rows have no Open value (first on {first}); they are taken as open (1)"]
 
 def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, rows_csv, tmp_path):
     lines = rows_csv.read_text().splitlines()
@@ -154,6 +177,8 @@ def _at_line(n: int, change):
 
 MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for it (line 702: a later chunk)
     "too many fields": (_at_line(702, lambda line: line + b",9"), r"line 702: expected 8 fields, got 9: a stray"),
+    "too few fields": (_at_line(702, lambda line: b",".join(line.split(b",")[:3])),
+                       r"line 702: expected 8 fields, got 3: a value or a comma is missing"),
     "a blank line": (_at_line(702, lambda line: b"\n" + line), r"line 702: expected a data row, got an empty line"),
     "a Latin-1 byte": (_at_line(702, lambda line: line[:-1] + b"\xe4"),
                        r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),
@@ -174,6 +199,20 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
     with pytest.raises(DataContractError, match=r"bad\.csv, " + message):
         list(iter_rows(bad, chunk_rows=200))
 
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 7, 200])
+def test_a_short_line_is_one_problem_naming_its_fields_in_one_piece_or_in_chunks(bundle, rows_csv, tmp_path,
+                                                                                 chunk_rows):
+    """In chunks, pandas pads a short line with empty cells: it was reported cell by cell ("expected a date,
+    got an empty value" ...), where a file read in one piece says the line has too few fields."""
+    bad = tmp_path / "short.csv"
+    bad.write_bytes(_at_line(702, lambda line: b",".join(line.split(b",")[:3]))(rows_csv.read_bytes()))
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, bad, tmp_path / "out.csv", chunk_rows=chunk_rows)
+    assert [(p.line, p.column, p.message) for p in err.value.problems] == [
+        (702, None, "expected 8 fields, got 3: a value or a comma is missing; write an unknown value as nothing "
+                    "between two commas")]
+    assert not (tmp_path / "out.csv").exists()
 
 
 def _each_line(change, header: bytes):

@@ -139,7 +139,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         return
     parquet = _is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
-    missing_open = 0
+    missing_open, first_open = 0, 0
     for frame in _frames(path, chunk_rows):
         if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
             check_layout(path, list(frame.columns), parquet=parquet)
@@ -148,13 +148,17 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         frame.index = pd.RangeIndex(done, done + len(frame))
         rows = _rows_of(frame, path, done, keep_actuals)
         if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
-            missing_open += int((frame[s.OPEN].isna() | (frame[s.OPEN].astype(str).str.strip() == "")).sum())
+            no_open = (frame[s.OPEN].isna() | (frame[s.OPEN].astype(str).str.strip() == "")).to_numpy()
+            if not missing_open and no_open.any():
+                first_open = done + int(no_open.argmax())  # the file's first, as load_test names it
+            missing_open += int(no_open.sum())
         for seen in keys:
             seen.add(rows)
         yield rows
         done += len(frame)
-    if missing_open:  # as load_test says it of a file read in one piece
-        log.warning("%s: %d rows have no Open value; they are taken as open (1)", path, missing_open)
+    if missing_open:  # as load_test says it of a file read in one piece: CSV line (header = 1), parquet row
+        log.warning("%s: %d rows have no Open value (first on %s %d); they are taken as open (1)", path,
+                    missing_open, *(("row", first_open + 1) if parquet else ("line", first_open + 2)))
 
 
 def _parquet_file(path: Path):

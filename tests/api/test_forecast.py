@@ -92,3 +92,19 @@ def test_bad_forecast_request_is_422_naming_the_field(client, body, field):
     r = client.post("/forecast", json=body)
     assert r.status_code == 422, r.text
     assert fields(r) == [field]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"store": 999, "start": "2099-12-31", "days": 5}, ["store", "start"]),
+    ({"store": 999, "start": "2015-08-01", "days": 3, "schedule": [{"date": "2015-08-05"}]},
+     ["store", "schedule[0].date"]),
+    ({"store": 999, "start": "2099-12-31", "days": 5,
+      "schedule": [{"date": "2099-12-30"}, {"date": "2099-12-31"}, {"date": "2099-12-31"}]},
+     ["store", "start", "schedule[0].date", "schedule[2].date"]),
+])
+def test_every_problem_of_a_forecast_request_is_named_at_once(client, body, expected):
+    # the unknown store was the only one reported: the caller fixed it and was then told the window runs past
+    # 2099-12-31, then about the schedule, one round trip per problem (/predict names them all at once)
+    r = client.post("/forecast", json=body)
+    assert r.status_code == 422, r.text
+    assert fields(r) == expected

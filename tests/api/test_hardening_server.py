@@ -142,3 +142,31 @@ def test_a_request_that_is_not_http_is_a_json_400(server, request_bytes):
     assert b"content-type: application/json" in answer.lower()
     assert _status_and_detail(answer) == (400, "the request is not valid HTTP/1.1 (its request line, headers or "
                                                "chunked framing could not be parsed): send a well-formed request")
+
+
+def _exchange(port: int, request_bytes: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request_bytes)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_an_http_1_1_request_without_host_is_400_and_http_1_0_is_served(server):
+    # RFC 9112 3.2: httptools passes an HTTP/1.1 request without Host to the app, which served it 200
+    _, port = server
+    answer = _exchange(port, b"GET /health HTTP/1.1\r\n\r\n")
+    assert _status_and_detail(answer) == (400, "the Host header is required in an HTTP/1.1 request: "
+                                               "send `Host: <the server's name>`")
+    answer = _exchange(port, b"GET /health HTTP/1.0\r\n\r\n")  # HTTP/1.0 had no Host: still served
+    assert int(answer.split()[1]) == 200
+
+
+def test_an_expectation_other_than_100_continue_is_417_on_the_server(server):
+    # RFC 9110 10.1.1: uvicorn acts on `100-continue` only and passed any other expectation to the app
+    _, port = server
+    answer = _exchange(port, b"GET /health HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n")
+    assert _status_and_detail(answer) == (417, "Expect '200-ok' is not supported: send no Expect header, "
+                                               "or `Expect: 100-continue`")

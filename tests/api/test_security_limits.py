@@ -147,6 +147,28 @@ def test_a_header_sent_twice_is_400_whatever_the_order(guarded, name, values):
     assert r.json() == {"detail": f"the {name.title()} header is sent more than once: send it once"}
 
 
+def test_two_host_headers_are_400(client):
+    # RFC 9112 3.2: a request that names two hosts is refused, not served for the first
+    r = client.get("/health", headers=[("host", "a.example"), ("host", "b.example")])
+    assert r.status_code == 400
+    assert r.json() == {"detail": "the Host header is sent more than once: send it once"}
+
+
+@pytest.mark.parametrize("value", ["200-ok", "100-continue, x", "100-continue-please"])
+def test_an_expectation_other_than_100_continue_is_417(client, value):
+    # RFC 9110 10.1.1: the server meets no expectation but 100-continue; any other was ignored and served
+    r = client.post("/predict", json={"rows": [row()]}, headers={"expect": value})
+    assert r.status_code == 417
+    assert r.json() == {"detail": f"Expect {value.strip()!r} is not supported: send no Expect header, "
+                                  "or `Expect: 100-continue`"}
+
+
+@pytest.mark.parametrize("value", ["100-continue", "100-Continue", ""])
+def test_expect_100_continue_is_served(client, value):
+    r = client.post("/predict", json={"rows": [row()]}, headers={"expect": value})
+    assert r.status_code == 200
+
+
 @pytest.mark.parametrize("value", [f"Basic {TOKEN}", TOKEN, f"Bearer\t{TOKEN}", "Bearer", "Bearer "])
 def test_an_authorization_header_that_is_not_bearer_is_told_so_not_missing(guarded, value):
     # every such header was answered "missing bearer token", though the header was there

@@ -94,7 +94,7 @@ def test_console_script_prints_a_summary_and_logs_with_v(data_dir):
     text = " ".join(result.stderr.split())
     assert "all files valid" in text
     assert "read and validated" in text and "train.csv: 7 rows in" in text
-    assert "1 rows have no Open value" in text
+    assert "1 rows have no Open value (first on line 3)" in text
 
 
 @pytest.mark.parametrize("case", ["gzip bytes", "missing column", "Store missing from store.csv",

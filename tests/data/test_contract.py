@@ -113,7 +113,7 @@ def test_missing_open_in_test_is_read_as_open_with_a_warning(data_dir, caplog):
     assert test[s.OPEN].tolist() == [1, 1, 0, 1]
     assert test.attrs["missing_open_filled"] == 1
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warned) == 1 and "1 rows have no Open value" in warned[0].getMessage()
+    assert len(warned) == 1 and "1 rows have no Open value (first on line 3)" in warned[0].getMessage()
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert any("train.csv: 7 rows in" in m for m in infos) and len(infos) == 4  # train, test, store, states
 

@@ -23,7 +23,7 @@ from storecast import __version__
 from storecast.api.batching import MicroBatcher, Result
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
-from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, SingleHeaders
+from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served
@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     # Added last = outermost: the log line times the whole request, size limit and timeout included.
     app.add_middleware(HeadAsGet)  # innermost: the log line and the guards see the method sent, HEAD
     app.add_middleware(ContentEncodingGuard)
-    app.add_middleware(SingleHeaders)
+    app.add_middleware(HeaderRules)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTimeout, seconds=settings.request_timeout_s)
     app.add_middleware(RequestLog)

@@ -2,7 +2,8 @@
 
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
-- :class:`SingleHeaders`: ``Content-Type`` or ``Authorization`` sent twice gets 400, whatever the two say.
+- :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
+  say; an HTTP/1.1 request without ``Host`` 400; an ``Expect`` other than ``100-continue`` 417.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -11,7 +12,7 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet", "SingleHeaders"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules"]
 
 from typing import Any
 
@@ -55,16 +56,25 @@ class ContentEncodingGuard:
 
 
 # Fields that hold one value (RFC 9110 5.3): a second line is not a list to join but a request that says two things.
-_SINGLE = (b"content-type", b"authorization")
+_SINGLE = (b"content-type", b"authorization", b"host")
+# Expectations met (RFC 9110 10.1.1): uvicorn sends the interim 100 when the body is first read; an empty
+# Expect asks nothing.
+_MET = (b"100-continue", b"")
+_CHECKED = (*_SINGLE, b"expect")
 
 
-class SingleHeaders:
-    """Answer 400 to a request that sends ``Content-Type`` or ``Authorization`` more than once.
+class HeaderRules:
+    """What the request headers must say, checked in one pass over them (this runs on every request).
 
-    Why: Starlette reads the first of two lines and ignores the second, so the same two lines in the other
-    order were served or refused (a token right then wrong passed, wrong then right was 401; JSON then
-    text/plain was parsed, text/plain then JSON was not), and a proxy that checks the last line disagrees
-    with the app about what was sent.
+    - ``Content-Type``, ``Authorization`` or ``Host`` sent more than once: 400. Why: Starlette reads the
+      first of two lines and ignores the second, so the same two lines in the other order were served or
+      refused (a token right then wrong passed, wrong then right was 401; JSON then text/plain was parsed,
+      text/plain then JSON was not), and a proxy that checks the last line disagrees with the app about
+      what was sent. RFC 9112 (3.2) refuses two ``Host`` lines likewise.
+    - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on and it was served;
+      HTTP/1.0 had no ``Host`` and stays served without one.
+    - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
+      passed any other expectation on, so the request was served as if the client had asked nothing.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -73,13 +83,24 @@ class SingleHeaders:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             seen: set[bytes] = set()
-            for name, _ in scope["headers"]:
-                if name in _SINGLE:
+            for name, value in scope["headers"]:
+                if name in _CHECKED:  # one test per header line; the rules below run on these few only
+                    if name == b"expect":
+                        if value.strip().lower() not in _MET:
+                            await send_json(send, 417, {"detail": (
+                                f"Expect {value.decode('latin-1').strip()!r} is not supported: send no Expect "
+                                "header, or `Expect: 100-continue`")})
+                            return
+                        continue
                     if name in seen:
                         await send_json(send, 400, {"detail": (
                             f"the {name.decode().title()} header is sent more than once: send it once")})
                         return
                     seen.add(name)
+            if b"host" not in seen and scope["http_version"] == "1.1":
+                await send_json(send, 400, {"detail": (
+                    "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
+                return
         await self.app(scope, receive, send)
 
 

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -327,11 +328,16 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     header = _header(path, kind)
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
-    first_blank: int | None = None  # the first blank line's row while only blank lines followed it
     try:  # pandas reads (and may fail on) the first block of the file already here
         chunks = pd.read_csv(path, chunksize=chunk_rows, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from None
+    with _FieldCounts(path) as counts:
+        yield from _checked_chunks(path, header, chunks, counts)
+
+
+def _checked_chunks(path: Path, header: list[str], chunks: Any, counts: _FieldCounts) -> Iterator[pd.DataFrame]:
+    first_blank: int | None = None  # the first blank line's row while only blank lines followed it
     while True:
         try:
             chunk = next(chunks)
@@ -351,6 +357,12 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
         again = _header_rows(chunk)
         if again.any():
             raise DataContractError(problem(path, _HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
+        # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
+        candidates = chunk.index[chunk.iloc[:, -1].isna().to_numpy()]
+        short = counts.short(candidates.tolist(), len(header)) if len(candidates) else {}
+        if short:  # as read_text_frame words it, rather than one problem per padded cell
+            raise DataContractError([_too_few_fields(path, len(header), n, i + 2)
+                                     for i, n in list(short.items())[:200]])
         if len(chunk):
             yield chunk
 
@@ -358,6 +370,46 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
 def _too_few_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
     return problem(path, f"expected {n_columns} fields, got {n_fields}: a value or a comma is missing; write an "
                          "unknown value as nothing between two commas", line)
+
+
+class _FieldCounts:
+    """The number of fields of the rows a chunked read asks about, read once front to back with the csv module.
+
+    Rows asked about must come in increasing order across calls (chunks do): the reader never goes back, so a
+    whole file costs one extra pass at most, and nothing when no row is a candidate (the file is opened lazily).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+        self._rows: Iterator[tuple[int, list[str]]] | None = None
+
+    def __enter__(self) -> _FieldCounts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+    def short(self, rows: list[int], n_columns: int) -> dict[int, int]:
+        """``{row: fields}`` of ``rows`` (row ``i`` = line ``i + 2``) with fewer fields than ``n_columns``."""
+        out: dict[int, int] = {}
+        limit = csv.field_size_limit(sys.maxsize)  # a huge field is the value checks' to judge, not a csv.Error
+        try:
+            if self._rows is None:
+                self._fh = self.path.open(encoding="utf-8-sig", newline="")
+                self._rows = enumerate(csv.reader(self._fh), start=-1)
+            for want in rows:
+                for i, fields in self._rows:
+                    if i == want:
+                        if 0 < len(fields) < n_columns:
+                            out[i] = len(fields)
+                        break
+        except csv.Error:  # the value checks still report the row's empty cells
+            self._rows = iter(())
+        finally:
+            csv.field_size_limit(limit)
+        return out
 
 
 def _short_rows(path: Path, candidates: np.ndarray, n_columns: int) -> dict[int, int]:

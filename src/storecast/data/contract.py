@@ -287,9 +287,11 @@ def load_train(path: str | Path) -> pd.DataFrame:
 def load_test(path: str | Path) -> pd.DataFrame:
     """Read and validate test.csv; a missing Open is taken as open (1), the schedule's usual case."""
     df = _finish_daily(_validate_file(Path(path), s.TEST_FILE))
-    missing_open = int(df[s.OPEN].isna().sum())
-    if missing_open:
-        log.warning("%s: %d rows have no Open value; they are taken as open (1)", path, missing_open)
+    no_open = df[s.OPEN].isna().to_numpy()
+    missing_open = int(no_open.sum())
+    if missing_open:  # index + 2: the CSV line, or the parquet row (read_parquet_text_frame indexes from -1)
+        log.warning("%s: %d rows have no Open value (first on %s %d); they are taken as open (1)", path,
+                    missing_open, "row" if is_parquet(Path(path)) else "line", int(df.index[no_open.argmax()]) + 2)
     df[s.OPEN] = df[s.OPEN].fillna(1).astype("int8")
     df = df[list(s.TEST_COLUMNS)]
     df.attrs["missing_open_filled"] = missing_open  # the cleaning report shows it

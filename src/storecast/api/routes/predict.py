@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep, SettingsDep
-from storecast.api.errors import InputError
+from storecast.api.errors import InputError, Loc
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
 from storecast.api.schemas import (
@@ -102,14 +102,17 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     Monday..Friday in alternating weeks in the phase the model learned. ``beyond_horizon`` counts the
     days after ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
     """
-    served.check_stores([body.store], loc=("store",))
+    problems: list[tuple[Loc, str, str]] = []
+    try:
+        served.check_stores([body.store], loc=("store",))
+    except InputError as exc:  # reported with the other problems: the caller fixes them all in one go
+        problems.extend(exc.problems)
     start = day_number(body.start)
     end = body.start + dt.timedelta(days=body.days - 1)
     if end > MAX_DATE:
-        raise InputError([(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date "
-                           "this API serves: move `start` earlier or ask for fewer `days`", "date_range")])
-    plan = default_plan(served.facts, body.store, start, body.days)
-    problems = []
+        problems.append((("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date "
+                         "this API serves: move `start` earlier or ask for fewer `days`", "date_range"))
+    given = []
     seen: set[dt.date] = set()
     for i, day in enumerate(body.schedule or ()):
         loc = ("schedule", i, "date")
@@ -120,11 +123,14 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
             problems.append((loc, f"{day.date} is listed twice in the schedule", "schedule_duplicate"))
         else:
             seen.add(day.date)
-            k = (day.date - body.start).days
-            plan.open[k], plan.promo[k] = day.open, day.promo
-            plan.state_holiday[k], plan.school_holiday[k] = day.state_holiday, day.school_holiday
+            given.append(day)
     if problems:
         raise InputError(problems)
+    plan = default_plan(served.facts, body.store, start, body.days)
+    for day in given:
+        k = (day.date - body.start).days
+        plan.open[k], plan.promo[k] = day.open, day.promo
+        plan.state_holiday[k], plan.school_holiday[k] = day.state_holiday, day.school_holiday
     n = body.days
     asked = RequestRows(np.full(n, body.store, dtype=np.int64), plan.days, plan.open, plan.promo,
                         plan.state_holiday, plan.school_holiday)
