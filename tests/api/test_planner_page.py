@@ -192,3 +192,42 @@ def test_a_bad_field_is_named_and_no_earlier_numbers_stay_beside_it(base: str, b
     assert browser.wait(_STATUS).startswith("Top: ")
     browser.js("1")
     assert browser.errors == []  # refused before any request
+
+
+
+def _set(browser: Browser, **values: str) -> None:
+    """Set form controls by id (``rank_start`` is ``rank-start``)."""
+    browser.js("".join(f"document.getElementById('{k.replace('_', '-')}').value = '{v}';"
+                       for k, v in values.items()) + "true")
+
+
+def _use_token(browser: Browser, base: str) -> str:
+    """Open the page, give the token, wait for the first plan; return its number (the 401 before: no error)."""
+    browser.open(f"{base}/")
+    browser.wait(f"({_STATUS}).includes('API token')")
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    seen = browser.wait(_PLAN)
+    browser.js("1")
+    browser.errors.clear()
+    return seen
+
+
+_MODEL_LINE = "document.getElementById('model-name').textContent"
+
+
+def test_without_a_token_the_model_line_says_why_no_model_is_shown(base: str, browser: Browser):
+    # it stayed "loading the model…" for good while the status line asked for the token
+    browser.open(f"{base}/")
+    browser.wait(f"({_STATUS}).includes('API token')")
+    line = browser.js(_MODEL_LINE)
+    assert "loading" not in line and "without an API token" in line, line
+    browser.js("document.getElementById('token').value = 'wrong';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(f"({_STATUS}).includes('refused this API token')")
+    line = browser.js(_MODEL_LINE)
+    assert "loading" not in line and "refused" in line, line
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(_PLAN)
+    assert browser.js(_MODEL_LINE).startswith("model ")

@@ -365,6 +365,11 @@
       say("");
       await loadPlan(false);
     } catch (err) {
+      // the line under the title said "loading the model…" for good: say why no model is named
+      $("model-name").textContent = err.status === 401
+        ? (sessionStorage.getItem(TOKEN_KEY) ? "model not shown: the server refused this API token"
+                                             : "model not shown: the server does not show it without an API token")
+        : "model not shown: the server did not answer with it";
       failed(err);
     }
   }
