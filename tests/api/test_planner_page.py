@@ -231,3 +231,20 @@ def test_without_a_token_the_model_line_says_why_no_model_is_shown(base: str, br
                "document.querySelector('#token-form button').click(); true")
     browser.wait(_PLAN)
     assert browser.js(_MODEL_LINE).startswith("model ")
+
+
+def test_using_the_token_again_keeps_the_chosen_store_and_dates(base: str, browser: Browser):
+    # pressing Use again put the store back on the first one and both dates back on the day after training
+    seen = _use_token(browser, base)
+    store = browser.js("document.querySelector('#store option:nth-child(3)').value")
+    _set(browser, store=store, start="2014-03-03", days="14", rank_start="2014-04-07", rank_days="28")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    seen = _after(browser, seen)
+    browser.js("document.querySelector('#token-form button').click(); true")
+    _after(browser, seen)
+    kept = browser.js("['store', 'start', 'days', 'rank-start', 'rank-days']"
+                      ".map(id => document.getElementById(id).value)")
+    assert kept == [store, "2014-03-03", "14", "2014-04-07", "28"]
+    assert browser.js("document.getElementById('chart-title').textContent").startswith(f"Store {store}:")
+    browser.js("1")
+    assert browser.errors == []

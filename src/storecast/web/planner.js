@@ -352,6 +352,7 @@
       const card = await api("/model");
       $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
       const select = $("store");
+      const chosen = select.value;  // pressing Use again keeps the store and dates the user chose
       select.textContent = "";
       for (const st of card.stores) {
         const o = document.createElement("option");
@@ -359,9 +360,9 @@
         o.textContent = String(st);
         select.appendChild(o);
       }
+      if (card.stores.map(String).includes(chosen)) select.value = chosen;
       const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
-      $("start").value = first;
-      $("rank-start").value = first;
+      for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
       say("");
       await loadPlan(false);
     } catch (err) {
