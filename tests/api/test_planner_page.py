@@ -106,7 +106,8 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert all(b - a == ticks[1] for a, b in zip(ticks, ticks[1:], strict=False)), ticks
 
     names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
-    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}", n or "") for n in names), names
+    # the default period, 1 January on, starts its first week on 29 December: its dates carry the year
+    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}( \d{4})?", n or "") for n in names), names
     browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
     seen = _after(browser, seen)
     assert browser.js(_TOTAL) != before
@@ -270,3 +271,34 @@ def test_the_page_accepts_the_periods_the_api_accepts(base: str, browser: Browse
     browser.js("document.querySelector('#rank-form button').click(); true")
     said = browser.wait(f"({_STATUS}).includes('(days)') && {_STATUS}")
     assert said.startswith("Days (days): 2014-03-03..2014-03-05 holds no Monday..Friday week"), said
+
+
+def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Browser):
+    # "29 Dec", "5 Jan": which year was which was left to the reader
+    seen = _use_token(browser, base)
+    _set(browser, start="2013-12-26", days="21")  # a Thursday: its first week began on Monday 23 December
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+    weeks = browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)")
+    assert weeks == ["23 Dec 2013 (4 d)", "30 Dec 2013", "6 Jan 2014", "13 Jan 2014 (3 d)"], weeks
+    names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
+    assert "Promo, week of 6 Jan 2014" in names, names
+    # the chart: the first Monday's label and the first of the new year carry the year on a line below
+    assert browser.js("[...document.querySelectorAll('#chart svg text.year')].map(t => t.textContent)") == [
+        "2013", "2014"]
+    browser.js("document.getElementById('tab-rank').click(); true")
+    _set(browser, rank_start="2013-12-23", rank_days="21")
+    browser.js("document.querySelector('#rank-form button').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    week = browser.js("document.querySelector('#rank-table tbody tr td:nth-child(6)').textContent")
+    assert re.fullmatch(r"\d{1,2} (Dec 2013|Jan 2014)", week), week
+    assert "Dec 2013" in browser.js(_STATUS)
+    # a period inside one year keeps the short form
+    browser.js("document.getElementById('tab-plan').click(); true")
+    _set(browser, start="2014-03-03", days="14")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    browser.wait("document.getElementById('chart-title').textContent.includes('2014-03-03')")
+    assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
+        "3 Mar", "10 Mar"]
+    browser.js("1")
+    assert browser.errors == []
