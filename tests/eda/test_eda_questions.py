@@ -96,6 +96,20 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_a_few_missing_values_never_read_as_none():
+    # test.csv's 11 missing Open values of 41,088 rows read "0.0%" in the report's table, i.e. none
+    from storecast.eda.render import table_rows
+
+    test = _days(1, "2014-01-01", "2022-03-18")  # 3,000 rows, 1 Open value missing
+    test.attrs["missing_open_filled"] = 1
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), _store(1), test)
+    shown = r.tables["missing_columns"]
+    header, rows = table_rows(shown)
+    open_row = rows[shown.index[(shown["file"] == "test.csv") & (shown["column"] == s.OPEN)][0]]
+    assert open_row[header.index("share")] == "<0.1%"
+    ax = r.draw().axes[0]
+    assert "1 (<0.1%)" in [t.get_text() for t in ax.texts]  # the chart's bar says it too, with the count
+
 @pytest.mark.parametrize("method", ["iqr", "zscore", "mad"])
 def test_outlier_counts_flag_the_one_extreme_day(method):
     sales = [100] * 10 + [110] * 10 + [1000]
