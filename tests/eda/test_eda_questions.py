@@ -376,6 +376,21 @@ def test_type_assortment_top_type_against_the_median_type():
     assert n["assortment_c_vs_a"] == pytest.approx(0.2)
 
 
+def test_type_assortment_colours_are_not_set_by_a_single_store():
+    # one type b / assortment c store selling far more set the top of the colour scale: every other cell was
+    # nearly white. The scale ends at the highest cell of 5+ stores and says so; printed values stay exact.
+    parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=100 if i < 5 else 150) for i in range(10)]
+    parts.append(_days(11, "2014-01-01", "2014-01-07", sales=1000))
+    store = _store(11, **{s.STORE_TYPE: ["a"] * 10 + ["b"], s.ASSORTMENT: ["a"] * 5 + ["c"] * 6})
+    fig = q.type_assortment(_train(*parts), store).draw()
+    image = fig.axes[0].images[0]
+    assert (image.norm.vmin, image.norm.vmax) == (100, 150)
+    assert "colours end at 150" in fig.axes[2].get_ylabel()
+    assert {"1,000\n(1 store)", "150\n(5 stores)", "100\n(5 stores)"} <= {t.get_text() for t in fig.axes[0].texts}
+    store[s.ASSORTMENT] = ["a"] * 5 + ["c"] * 5 + ["a"]  # the top cell has 5+ stores: the whole range, no note
+    fig = q.type_assortment(_train(*parts[:10]), store.iloc[:10]).draw()
+    assert fig.axes[0].images[0].norm.vmax == 150 and fig.axes[2].get_ylabel() == "mean daily sales"
+
 def test_competition_distance_close_vs_far():
     parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=v) for i, v in enumerate([200, 200, 100, 100])]
     store = _store(4, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 6000.0, 8000.0]})
