@@ -666,6 +666,27 @@ def test_promo2_starting_after_the_data_keeps_the_store_comparison_and_drops_the
                              "measured.")
 
 
+def test_state_holiday_chart_joins_only_points_with_enough_store_days():
+    # Christmas's line had a gap at +6 and a lone point at +7: those days came from 36 stores whose 1 January
+    # was not marked a holiday (the others' days count toward New Year's Day); thin points are now hollow
+    hol, open_ = ["0"] * 31, [1] * 31
+    hol[14], open_[14] = "a", 0
+    parts = [_days(i, "2014-03-01", "2014-03-31", StateHoliday=hol, Open=open_) for i in range(1, 111)]  # 110 stores
+    hol = ["0"] * 31
+    hol[14] = "c"
+    parts += [_days(i, "2014-03-01", "2014-03-31", StateHoliday=hol, Open=open_) for i in range(111, 116)]  # 5 stores
+    r = q.state_holiday_window(_train(*parts))
+    table = r.tables["state_holiday_window"].set_index("offset")
+    assert (table.loc[1.0, "store_days_a"], table.loc[1.0, "store_days_c"], table.loc[1.0, "store_days_all"]) == (
+        110, 5, 115)
+    ax = r.draw().axes[0]
+    lines = {line.get_label(): line for line in ax.lines}
+    assert np.isfinite(lines["public holiday"].get_ydata()).all()  # 110 store-days a point: one joined line
+    assert np.isnan(lines["Christmas"].get_ydata()).all()  # 5 store-days a point: no line ...
+    hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and len(hollow[0].get_xdata()) == 14  # ... but hollow markers (day 0 is closed)
+    assert "toward its nearest state holiday" in ax.get_xlabel() and "hollow: fewer than 100" in ax.get_xlabel()
+
 def test_state_holidays_on_a_file_without_one_is_unanswered_not_n_a():
     """A 7-week train.csv with StateHoliday 0 throughout: the reason, no 'n/a' figures, no claim about demand."""
     r = q.state_holiday_window(_train(_days(1, "2014-05-05", "2014-06-22")))
