@@ -106,7 +106,8 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     assert all(b - a == ticks[1] for a, b in zip(ticks, ticks[1:], strict=False)), ticks
 
     names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
-    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}", n or "") for n in names), names
+    # the default period, 1 January on, starts its first week on 29 December: its dates carry the year
+    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}( \d{4})?", n or "") for n in names), names
     browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
     seen = _after(browser, seen)
     assert browser.js(_TOTAL) != before
@@ -192,3 +193,112 @@ def test_a_bad_field_is_named_and_no_earlier_numbers_stay_beside_it(base: str, b
     assert browser.wait(_STATUS).startswith("Top: ")
     browser.js("1")
     assert browser.errors == []  # refused before any request
+
+
+
+def _set(browser: Browser, **values: str) -> None:
+    """Set form controls by id (``rank_start`` is ``rank-start``)."""
+    browser.js("".join(f"document.getElementById('{k.replace('_', '-')}').value = '{v}';"
+                       for k, v in values.items()) + "true")
+
+
+def _use_token(browser: Browser, base: str) -> str:
+    """Open the page, give the token, wait for the first plan; return its number (the 401 before: no error)."""
+    browser.open(f"{base}/")
+    browser.wait(f"({_STATUS}).includes('API token')")
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    seen = browser.wait(_PLAN)
+    browser.js("1")
+    browser.errors.clear()
+    return seen
+
+
+_MODEL_LINE = "document.getElementById('model-name').textContent"
+
+
+def test_without_a_token_the_model_line_says_why_no_model_is_shown(base: str, browser: Browser):
+    # it stayed "loading the model…" for good while the status line asked for the token
+    browser.open(f"{base}/")
+    browser.wait(f"({_STATUS}).includes('API token')")
+    line = browser.js(_MODEL_LINE)
+    assert "loading" not in line and "without an API token" in line, line
+    browser.js("document.getElementById('token').value = 'wrong';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(f"({_STATUS}).includes('refused this API token')")
+    line = browser.js(_MODEL_LINE)
+    assert "loading" not in line and "refused" in line, line
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"
+               "document.querySelector('#token-form button').click(); true")
+    browser.wait(_PLAN)
+    assert browser.js(_MODEL_LINE).startswith("model ")
+
+
+def test_using_the_token_again_keeps_the_chosen_store_and_dates(base: str, browser: Browser):
+    # pressing Use again put the store back on the first one and both dates back on the day after training
+    seen = _use_token(browser, base)
+    store = browser.js("document.querySelector('#store option:nth-child(3)').value")
+    _set(browser, store=store, start="2014-03-03", days="14", rank_start="2014-04-07", rank_days="28")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    seen = _after(browser, seen)
+    browser.js("document.querySelector('#token-form button').click(); true")
+    _after(browser, seen)
+    kept = browser.js("['store', 'start', 'days', 'rank-start', 'rank-days']"
+                      ".map(id => document.getElementById(id).value)")
+    assert kept == [store, "2014-03-03", "14", "2014-04-07", "28"]
+    assert browser.js("document.getElementById('chart-title').textContent").startswith(f"Store {store}:")
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_the_page_accepts_the_periods_the_api_accepts(base: str, browser: Browser):
+    # the page refused fewer than 7 days ("Days: Value must be greater than or equal to 7") where /plan
+    # takes 1..92; the ranking takes them too and its refusal of a period without a whole week is the API's
+    seen = _use_token(browser, base)
+    _set(browser, start="2014-03-03", days="3")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    seen = _after(browser, seen)
+    assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
+        "3 Mar (3 d)"]
+    _set(browser, days="1")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+    assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
+        "3 Mar (1 d)"]
+    assert browser.js("document.querySelectorAll('#chart svg path').length") == 2
+    browser.js("document.getElementById('tab-rank').click(); true")
+    _set(browser, rank_start="2014-03-03", rank_days="3")
+    browser.js("document.querySelector('#rank-form button').click(); true")
+    said = browser.wait(f"({_STATUS}).includes('(days)') && {_STATUS}")
+    assert said.startswith("Days (days): 2014-03-03..2014-03-05 holds no Monday..Friday week"), said
+
+
+def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Browser):
+    # "29 Dec", "5 Jan": which year was which was left to the reader
+    seen = _use_token(browser, base)
+    _set(browser, start="2013-12-26", days="21")  # a Thursday: its first week began on Monday 23 December
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+    weeks = browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)")
+    assert weeks == ["23 Dec 2013 (4 d)", "30 Dec 2013", "6 Jan 2014", "13 Jan 2014 (3 d)"], weeks
+    names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
+    assert "Promo, week of 6 Jan 2014" in names, names
+    # the chart: the first Monday's label and the first of the new year carry the year on a line below
+    assert browser.js("[...document.querySelectorAll('#chart svg text.year')].map(t => t.textContent)") == [
+        "2013", "2014"]
+    browser.js("document.getElementById('tab-rank').click(); true")
+    _set(browser, rank_start="2013-12-23", rank_days="21")
+    browser.js("document.querySelector('#rank-form button').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    week = browser.js("document.querySelector('#rank-table tbody tr td:nth-child(6)').textContent")
+    assert re.fullmatch(r"\d{1,2} (Dec 2013|Jan 2014)", week), week
+    assert "Dec 2013" in browser.js(_STATUS)
+    # a period inside one year keeps the short form
+    browser.js("document.getElementById('tab-plan').click(); true")
+    _set(browser, start="2014-03-03", days="14")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    browser.wait("document.getElementById('chart-title').textContent.includes('2014-03-03')")
+    assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
+        "3 Mar", "10 Mar"]
+    browser.js("1")
+    assert browser.errors == []

@@ -96,6 +96,20 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_a_few_missing_values_never_read_as_none():
+    # test.csv's 11 missing Open values of 41,088 rows read "0.0%" in the report's table, i.e. none
+    from storecast.eda.render import table_rows
+
+    test = _days(1, "2014-01-01", "2022-03-18")  # 3,000 rows, 1 Open value missing
+    test.attrs["missing_open_filled"] = 1
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), _store(1), test)
+    shown = r.tables["missing_columns"]
+    header, rows = table_rows(shown)
+    open_row = rows[shown.index[(shown["file"] == "test.csv") & (shown["column"] == s.OPEN)][0]]
+    assert open_row[header.index("share")] == "<0.1%"
+    ax = r.draw().axes[0]
+    assert "1 (<0.1%)" in [t.get_text() for t in ax.texts]  # the chart's bar says it too, with the count
+
 @pytest.mark.parametrize("method", ["iqr", "zscore", "mad"])
 def test_outlier_counts_flag_the_one_extreme_day(method):
     sales = [100] * 10 + [110] * 10 + [1000]
@@ -361,6 +375,21 @@ def test_type_assortment_top_type_against_the_median_type():
     assert n["top_type_spc"] == pytest.approx(5.0)
     assert n["assortment_c_vs_a"] == pytest.approx(0.2)
 
+
+def test_type_assortment_colours_are_not_set_by_a_single_store():
+    # one type b / assortment c store selling far more set the top of the colour scale: every other cell was
+    # nearly white. The scale ends at the highest cell of 5+ stores and says so; printed values stay exact.
+    parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=100 if i < 5 else 150) for i in range(10)]
+    parts.append(_days(11, "2014-01-01", "2014-01-07", sales=1000))
+    store = _store(11, **{s.STORE_TYPE: ["a"] * 10 + ["b"], s.ASSORTMENT: ["a"] * 5 + ["c"] * 6})
+    fig = q.type_assortment(_train(*parts), store).draw()
+    image = fig.axes[0].images[0]
+    assert (image.norm.vmin, image.norm.vmax) == (100, 150)
+    assert "colours end at 150" in fig.axes[2].get_ylabel()
+    assert {"1,000\n(1 store)", "150\n(5 stores)", "100\n(5 stores)"} <= {t.get_text() for t in fig.axes[0].texts}
+    store[s.ASSORTMENT] = ["a"] * 5 + ["c"] * 5 + ["a"]  # the top cell has 5+ stores: the whole range, no note
+    fig = q.type_assortment(_train(*parts[:10]), store.iloc[:10]).draw()
+    assert fig.axes[0].images[0].norm.vmax == 150 and fig.axes[2].get_ylabel() == "mean daily sales"
 
 def test_competition_distance_close_vs_far():
     parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=v) for i, v in enumerate([200, 200, 100, 100])]
@@ -636,6 +665,27 @@ def test_promo2_starting_after_the_data_keeps_the_store_comparison_and_drops_the
                              "outside its round months after its Promo2 start, so the round-month effect cannot be "
                              "measured.")
 
+
+def test_state_holiday_chart_joins_only_points_with_enough_store_days():
+    # Christmas's line had a gap at +6 and a lone point at +7: those days came from 36 stores whose 1 January
+    # was not marked a holiday (the others' days count toward New Year's Day); thin points are now hollow
+    hol, open_ = ["0"] * 31, [1] * 31
+    hol[14], open_[14] = "a", 0
+    parts = [_days(i, "2014-03-01", "2014-03-31", StateHoliday=hol, Open=open_) for i in range(1, 111)]  # 110 stores
+    hol = ["0"] * 31
+    hol[14] = "c"
+    parts += [_days(i, "2014-03-01", "2014-03-31", StateHoliday=hol, Open=open_) for i in range(111, 116)]  # 5 stores
+    r = q.state_holiday_window(_train(*parts))
+    table = r.tables["state_holiday_window"].set_index("offset")
+    assert (table.loc[1.0, "store_days_a"], table.loc[1.0, "store_days_c"], table.loc[1.0, "store_days_all"]) == (
+        110, 5, 115)
+    ax = r.draw().axes[0]
+    lines = {line.get_label(): line for line in ax.lines}
+    assert np.isfinite(lines["public holiday"].get_ydata()).all()  # 110 store-days a point: one joined line
+    assert np.isnan(lines["Christmas"].get_ydata()).all()  # 5 store-days a point: no line ...
+    hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and len(hollow[0].get_xdata()) == 14  # ... but hollow markers (day 0 is closed)
+    assert "toward its nearest state holiday" in ax.get_xlabel() and "hollow: fewer than 100" in ax.get_xlabel()
 
 def test_state_holidays_on_a_file_without_one_is_unanswered_not_n_a():
     """A 7-week train.csv with StateHoliday 0 throughout: the reason, no 'n/a' figures, no claim about demand."""

@@ -61,6 +61,9 @@ def test_table_rows_formats_shares_changes_and_counts():
     header, rows = table_rows(frame)
     assert header == ["Store", "share", "uplift", "sales", "r"]
     assert rows == [["1001", "45.7%", "+25.0%", "12,346", "0.91"]]
+    # a share that is neither none nor all never prints as "0.0%" or "100.0%"
+    _, rows = table_rows(pd.DataFrame({"share": [11 / 41_088, 0.0, 1.0, 41_087 / 41_088]}))
+    assert [r[0] for r in rows] == ["<0.1%", "0.0%", "100.0%", ">99.9%"]
 
 
 def test_column_kinds_align_numbers_right_and_let_only_sentences_wrap():

@@ -131,10 +131,21 @@ def figure_png(fig: Figure) -> bytes:
 
 
 def pct(x: float, *, signed: bool = True, digits: int = 1) -> str:
-    """A share or change as text: 0.123 -> '+12.3%'."""
+    """A share or change as text: 0.123 -> '+12.3%'.
+
+    An unsigned share that is neither none nor all never reads as either: 11 of 41,088 is '<0.1%', not
+    '0.0%' (which says none), and 41,087 of 41,088 is '>99.9%', not '100.0%'.
+    """
     if x is None or not np.isfinite(x):
         return "n/a"
-    return f"{x:+.{digits}%}" if signed else f"{x:.{digits}%}"
+    if signed:
+        return f"{x:+.{digits}%}"
+    text, step = f"{x:.{digits}%}", 10.0 ** -digits
+    if 0 < x < 1 and text == f"{0:.{digits}%}":
+        return f"<{step:.{digits}f}%"
+    if 0 < x < 1 and text == f"{1:.{digits}%}":
+        return f">{100 - step:.{digits}f}%"
+    return text
 
 
 def num(x: float, digits: int = 0) -> str:

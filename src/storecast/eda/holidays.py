@@ -16,6 +16,7 @@ from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, ratio_t
 
 _HOLIDAY_NAMES = {"a": "public holiday", "b": "Easter", "c": "Christmas"}
 _STATE_QUESTION = "What happens to sales before, during and after state holidays?"
+_MIN_POINT_DAYS = 100  # open store-days behind a point of the state-holiday chart below which it is drawn hollow
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -40,6 +41,12 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     near = tied.dropna(subset=["offset", "ratio"])
     profile = near.groupby(["kind", "offset"])["ratio"].mean().unstack("kind")
     overall = near.groupby("offset")["ratio"].mean()
+    # open store-days behind each point: a day counts only toward its nearest holiday, so after Christmas the
+    # days from 30 Dec belong to New Year's Day, except where a store's 1 January is not marked as a holiday
+    # (36 Thuringia stores in 2015), whose few days gave Christmas a lone point at +7 after a gap at +6 (closed)
+    store_days = near.groupby(["kind", "offset"]).size().unstack("kind").reindex(
+        index=profile.index, columns=profile.columns).fillna(0).astype(int)
+    overall_days = near.groupby("offset").size().reindex(overall.index).fillna(0).astype(int)
 
     def _mean(series: pd.Series, lo: int, hi: int) -> float:
         part = series[(series.index >= lo) & (series.index <= hi)]
@@ -73,20 +80,34 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
                if len(sides) == 2 else None)
 
     def draw():
-        fig, (ax,) = new_figure(height=3.4)
+        fig, (ax,) = new_figure(height=3.8)
+
+        def curve(values: pd.Series, days: pd.Series, color: str, **style) -> None:
+            # the line joins points of _MIN_POINT_DAYS+ open store-days; thinner ones are hollow and unjoined
+            solid = values.where(days >= _MIN_POINT_DAYS)
+            thin = values[(days > 0) & (days < _MIN_POINT_DAYS)].dropna()
+            ax.plot(values.index, solid.to_numpy(), color=color, **style)
+            if len(thin):
+                ax.plot(thin.index, thin.to_numpy(), ls="none", marker="o", ms=5, mfc="white", mec=color, mew=1.2)
+
         for i, kind in enumerate(profile.columns):
-            ax.plot(profile.index, profile[kind], marker="o", ms=3, color=COLORS[i + 1],
-                    label=_HOLIDAY_NAMES.get(kind, kind))
-        ax.plot(overall.index, overall.to_numpy(), color=COLORS[0], lw=2.2, label="all state holidays")
+            curve(profile[kind], store_days[kind], COLORS[i + 1], marker="o", ms=3,
+                  label=_HOLIDAY_NAMES.get(kind, kind))
+        curve(overall, overall_days, COLORS[0], lw=2.2, label="all state holidays")
         ax.axhline(1, color="black", lw=0.8)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("days from the nearest state holiday")
+        nearest = ("each open day counts once, toward its nearest state holiday"
+                   + ("; after Christmas, from 30 Dec, that is New Year's Day" if {"a", "c"} <= set(profile.columns)
+                      else ""))
+        ax.set_xlabel(f"days from the nearest state holiday ({nearest})\nhollow: fewer than {_MIN_POINT_DAYS} "
+                      "open store-days behind the point, not joined; no point: no open store-day", fontsize=9)
         ax.set_ylabel("sales / normal day")
         ax.set_title(f"Sales around state holidays (open days, +/-{window} days)")
         ax.legend(frameon=False, ncol=4)
         return fig
 
-    table = profile.assign(all=overall).reset_index()
+    table = profile.assign(all=overall).join(store_days.add_prefix("store_days_")).assign(
+        store_days_all=overall_days).reset_index()
     return QuestionResult("state-holidays", _STATE_QUESTION,
                           answer, nums, {"state_holiday_window": table}, draw, finding)
 

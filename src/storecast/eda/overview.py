@@ -170,8 +170,13 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
     def draw():
         fig, (ax,) = new_figure(height=max(2.0, 0.35 * len(shown) + 1.0))
         labels = [f"{f}: {c}" for f, c in zip(shown["file"], shown["column"], strict=True)]
-        ax.barh(labels[::-1], shown["missing"].to_numpy()[::-1], color=COLORS[0])
-        ax.set_xlabel("missing values")
+        bars = ax.barh(labels[::-1], shown["missing"].to_numpy()[::-1], color=COLORS[0])
+        # count and share of the file's rows: 11 of test.csv's 41,088 Open values is "<0.1%", not "0.0%"
+        ax.bar_label(bars, [f"{n:,} ({pct(v, signed=False)})"
+                            for n, v in zip(shown["missing"][::-1], shown["share"][::-1], strict=True)],
+                     fontsize=8, padding=3)
+        ax.margins(x=0.12)
+        ax.set_xlabel("missing values (labels: count and share of the file's rows)")
         ax.set_title("Missing values per column (columns with none are left out)")
         ax.grid(axis="x", alpha=0.3)
         return fig

@@ -24,6 +24,7 @@ from storecast.eda._base import (
 )
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
+_SCALE_MIN_STORES = 5  # the type x assortment colour scale ends at the highest cell of this many stores
 _BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
 
 
@@ -79,19 +80,34 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
                if smallest else
                f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
 
+    counts = per.pivot_table(index=s.STORE_TYPE, columns=s.ASSORTMENT, values=s.SALES, aggfunc="size")
+    counts = counts.reindex(index=grid.index, columns=grid.columns).fillna(0).to_numpy(dtype=int)
+    values = grid.to_numpy(dtype=float)
+    # The colour scale ends at the highest cell of at least _SCALE_MIN_STORES stores: the one type b /
+    # assortment c store (18,001 a day) set the top of the scale and left every other cell nearly white.
+    # Cells above that end (fewer stores) share the top colour; the printed values stay exact.
+    backed = values[np.isfinite(values) & (counts >= _SCALE_MIN_STORES)]
+    top_all = float(np.nanmax(values))
+    top = float(backed.max()) if backed.size else top_all
+    low = float(np.nanmin(values))
+    top = top if top > low else top_all
+
     def draw():
         fig, (a1, a2) = new_figure(2)
-        im = a1.imshow(grid.to_numpy(dtype=float), cmap="Blues", aspect="auto")
+        im = a1.imshow(values, cmap="Blues", aspect="auto", vmin=low, vmax=top)
         a1.set_xticks(range(grid.shape[1]), [f"assort. {c}" for c in grid.columns])
         a1.set_yticks(range(grid.shape[0]), [f"type {t}" for t in grid.index])
-        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+        for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
-                n = int(((per[s.STORE_TYPE] == grid.index[i]) & (per[s.ASSORTMENT] == grid.columns[j])).sum())
-                a1.text(j, i, f"{v:,.0f}\n({plural(n, 'store')})", ha="center", va="center", fontsize=8,
-                        color="white" if v > np.nanmean(grid.to_numpy(dtype=float)) else "black")
+                dark = im.norm(min(v, top)) > 0.55 if top > low else False
+                a1.text(j, i, f"{v:,.0f}\n({plural(counts[i, j], 'store')})", ha="center", va="center", fontsize=8,
+                        color="white" if dark else "black")
         a1.set_title("Mean daily sales: type x assortment")
         a1.grid(False)
-        fig.colorbar(im, ax=a1)
+        capped = top < top_all
+        bar = fig.colorbar(im, ax=a1, extend="max" if capped else "neither")
+        bar.set_label(f"mean daily sales; colours end at {top:,.0f},\nthe top cell of {_SCALE_MIN_STORES}+ stores"
+                      if capped else "mean daily sales", fontsize=8)
         x = np.arange(len(by_type))
         spc = by_type["spc"].to_numpy(dtype=float)
         bars = a2.bar(x, np.nan_to_num(spc), color=COLORS[0])

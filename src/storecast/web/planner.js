@@ -22,7 +22,13 @@
   const iso = (d) => d.toISOString().slice(0, 10);
   const addDays = (isoDate, n) => iso(new Date(parse(isoDate).getTime() + n * DAY_MS));
   const weekday = (isoDate) => parse(isoDate).getUTCDay(); // 0 = Sunday
-  const short = (isoDate) => { const d = parse(isoDate); return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}`; };
+  // "29 Dec", with the year ("29 Dec 2014") where the dates shown run over two years: "29 Dec" and "5 Jan"
+  // alone left the reader to guess which year was which
+  const short = (isoDate, withYear) => {
+    const d = parse(isoDate);
+    return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}${withYear ? ` ${d.getUTCFullYear()}` : ""}`;
+  };
+  const twoYears = (first, last) => first.slice(0, 4) !== last.slice(0, 4);
 
   // ---- API calls, with the bearer token when one is stored ----
   // The API's field names in the words of this page's labels: "From (start): ..." says which box to fix.
@@ -158,10 +164,14 @@
         compact(v);
     }
     el("text", { class: "tick", x: 2, y: 11 }, svg).textContent = "sales per day";  // the y axis's unit
-    days.forEach((d, i) => {  // x labels on Mondays
+    let year = "";
+    days.forEach((d, i) => {  // x labels on Mondays; the year under the first and under the first of a new year
       if (weekday(d.date) !== 1) return;
       el("line", { class: "grid", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, svg);
       el("text", { class: "tick", x: x(i), y: height - 14, "text-anchor": "middle" }, svg).textContent = short(d.date);
+      if (d.date.slice(0, 4) === year) return;
+      year = d.date.slice(0, 4);
+      el("text", { class: "tick year", x: x(i), y: height - 2, "text-anchor": "middle" }, svg).textContent = year;
     });
     const band = (lo, hi, cls) => {
       if (days.some((d) => d[lo] === null || d[lo] === undefined)) return;
@@ -194,15 +204,16 @@
   function drawWeeks(plan) {
     const body = $("weeks").querySelector("tbody");
     body.textContent = "";
-    const days = plan.scenario.days;
-    weeks(days).forEach((wk, k) => {
+    const days = plan.scenario.days, all = weeks(days);
+    const years = twoYears(all[0].monday, days[days.length - 1].date);  // a first Monday may lie in December
+    all.forEach((wk, k) => {
       const mf = weekdaysOf(wk, days);
       const promoOn = mf.length > 0 && mf.every((i) => state.promo.has(days[i].date));
       const closedOn = wk.idx.every((i) => state.closed.has(days[i].date));
       const tr = document.createElement("tr");
       const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text;
                                     if (cls) td.className = cls; tr.appendChild(td); return td; };
-      cell(`${short(wk.monday)}${wk.idx.length < 7 ? ` (${wk.idx.length} d)` : ""}`);
+      cell(`${short(wk.monday, years)}${wk.idx.length < 7 ? ` (${wk.idx.length} d)` : ""}`);
       for (const [kind, on, usable] of [["promo", promoOn, mf.length > 0], ["closed", closedOn, true]]) {
         const td = cell("");
         const b = document.createElement("button");
@@ -211,7 +222,7 @@
         b.dataset.week = String(k);
         b.setAttribute("aria-pressed", on ? "true" : "false");
         // its name for a screen reader or voice control: "on"/"off" alone said neither what nor which week
-        b.setAttribute("aria-label", `${kind === "promo" ? "Promo" : "Closed"}, week of ${short(wk.monday)}`);
+        b.setAttribute("aria-label", `${kind === "promo" ? "Promo" : "Closed"}, week of ${short(wk.monday, years)}`);
         b.textContent = on ? "on" : "off";
         b.disabled = !usable;
         b.title = `${on ? "Remove" : "Add"} ${kind === "promo" ? "a promo (Mon–Fri)" : "a closure"} in the week of ${wk.monday}`;
@@ -293,6 +304,7 @@
       const answer = await api("/plan/rank", body);
       const tbody = $("rank-table").querySelector("tbody");
       tbody.textContent = "";
+      const years = twoYears(answer.start, addDays(answer.start, answer.days - 1));
       const best = Math.max(...answer.stores.map((r) => Math.abs(r.gain)), 1);
       answer.stores.forEach((r, k) => {
         const tr = document.createElement("tr");
@@ -308,14 +320,14 @@
         cell(money.format(r.gain), "num");
         cell(r.gain_pct === null ? "–" : `${r.gain_pct.toFixed(1)}%`, "num");
         cell(money.format(r.usual_total), "num");
-        cell(short(r.week));
+        cell(short(r.week, years));
         const svg = el("svg", { viewBox: "0 0 100 10", width: 100, height: 10, "aria-hidden": "true" });
         el("rect", { class: r.gain >= 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
                      width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
         cell("", "bar-col").appendChild(svg);
         tbody.appendChild(tr);
       });
-      say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map(short).join(", ")}.`);
+      say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years)).join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
       clear();
@@ -352,6 +364,7 @@
       const card = await api("/model");
       $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
       const select = $("store");
+      const chosen = select.value;  // pressing Use again keeps the store and dates the user chose
       select.textContent = "";
       for (const st of card.stores) {
         const o = document.createElement("option");
@@ -359,12 +372,17 @@
         o.textContent = String(st);
         select.appendChild(o);
       }
+      if (card.stores.map(String).includes(chosen)) select.value = chosen;
       const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
-      $("start").value = first;
-      $("rank-start").value = first;
+      for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
       say("");
       await loadPlan(false);
     } catch (err) {
+      // the line under the title said "loading the model…" for good: say why no model is named
+      $("model-name").textContent = err.status === 401
+        ? (sessionStorage.getItem(TOKEN_KEY) ? "model not shown: the server refused this API token"
+                                             : "model not shown: the server does not show it without an API token")
+        : "model not shown: the server did not answer with it";
       failed(err);
     }
   }
