@@ -73,7 +73,7 @@ def _fmt(value: Any, column: str) -> str:
         if not math.isfinite(value):
             return ""
         if any(h in column.lower() for h in _PCT_HINTS):
-            return f"{value:+.1%}" if "share" not in column.lower() else pct(value, signed=False)
+            return f"{value:+.1%}" if "share" not in column.lower() else pct(float(value), signed=False)
         return f"{value:,.2f}" if abs(float(value)) < 100 else f"{value:,.0f}"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f"{value:,}" if column != "Store" else str(value)
