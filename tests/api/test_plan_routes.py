@@ -211,3 +211,12 @@ def test_an_unknown_asset_is_named_shortly_with_the_ones_there_are(client, name)
     assert r.status_code == 404 and len(r.content) < 300
     detail = r.json()["detail"]
     assert detail.startswith("no asset ") and detail.endswith(": the assets are planner.css and planner.js")
+
+
+def test_every_problem_of_a_plan_request_is_named_at_once(client):
+    """As /forecast: an unknown store stopped the checks, so the window and the day lists took more round trips."""
+    body = {"store": 999, "start": "2099-12-31", "days": 5,
+            "promo_days": ["2099-12-30", "2099-12-31", "2099-12-31"], "closed_days": ["2099-12-30"]}
+    r = client.post("/plan", json=body)
+    assert r.status_code == 422, r.text
+    assert fields(r) == ["store", "start", "promo_days[0]", "promo_days[2]", "closed_days[0]"]
