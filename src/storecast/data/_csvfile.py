@@ -418,21 +418,10 @@ def _short_rows(path: Path, candidates: np.ndarray, n_columns: int) -> dict[int,
     Why: pandas pads a short line with empty cells, so in store.csv, whose last columns may be empty, a line
     that lost its last values passed as a store without a promo interval; elsewhere it was reported as an
     empty value instead of the broken line it is. Only the candidates (last cell missing) are counted, with the
-    csv module, which reads the file as pandas did (quoted commas and line breaks alike).
+    csv module, which reads the file as pandas did (quoted commas and line breaks alike): ``_FieldCounts``,
+    which a chunked read keeps open across its chunks.
     """
     if not len(candidates):
         return {}
-    wanted, last, short = set(candidates.tolist()), int(candidates.max()), {}
-    limit = csv.field_size_limit(sys.maxsize)  # a huge field is the value checks' to judge, not a csv.Error
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            for i, fields in enumerate(csv.reader(fh), start=-1):
-                if i in wanted and 0 < len(fields) < n_columns:
-                    short[i] = len(fields)
-                if i >= last:
-                    break
-    except csv.Error:  # the value checks still report the row's empty cells
-        pass
-    finally:
-        csv.field_size_limit(limit)
-    return short
+    with _FieldCounts(path) as counts:
+        return counts.short(sorted(candidates.tolist()), n_columns)
