@@ -15,7 +15,6 @@ __all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "pred
            "predict_file", "DEFAULT_CHUNK_ROWS"]
 
 import csv
-import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -28,12 +27,10 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
-from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows
+from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows, warn_missing_open
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
-
-log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
 _PARQUET = (".parquet", ".pq")
@@ -157,8 +154,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         yield rows
         done += len(frame)
     if missing_open:  # as load_test says it of a file read in one piece: CSV line (header = 1), parquet row
-        log.warning("%s: %d rows have no Open value (first on %s %d); they are taken as open (1)", path,
-                    missing_open, *(("row", first_open + 1) if parquet else ("line", first_open + 2)))
+        warn_missing_open(path, missing_open, first_open + (1 if parquet else 2), parquet=parquet)
 
 
 def _parquet_file(path: Path):

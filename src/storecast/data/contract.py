@@ -20,7 +20,7 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks"]
+           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks", "warn_missing_open"]
 
 import logging
 import os
@@ -284,14 +284,23 @@ def load_train(path: str | Path) -> pd.DataFrame:
     return df[list(s.TRAIN_COLUMNS)]
 
 
+def warn_missing_open(path: str | Path, count: int, first: int, *, parquet: bool) -> None:
+    """The one warning for test-shaped rows whose Open is empty (taken as open), read whole or in chunks.
+
+    ``first``: the first such row's line in a CSV file (the header is line 1) or its row in a parquet file
+    (from 1), as every other message of the contract names a place.
+    """
+    log.warning("%s: %d rows have no Open value (first on %s %d); they are taken as open (1)", path, count,
+                "row" if parquet else "line", first)
+
+
 def load_test(path: str | Path) -> pd.DataFrame:
     """Read and validate test.csv; a missing Open is taken as open (1), the schedule's usual case."""
     df = _finish_daily(_validate_file(Path(path), s.TEST_FILE))
     no_open = df[s.OPEN].isna().to_numpy()
     missing_open = int(no_open.sum())
     if missing_open:  # index + 2: the CSV line, or the parquet row (read_parquet_text_frame indexes from -1)
-        log.warning("%s: %d rows have no Open value (first on %s %d); they are taken as open (1)", path,
-                    missing_open, "row" if is_parquet(Path(path)) else "line", int(df.index[no_open.argmax()]) + 2)
+        warn_missing_open(path, missing_open, int(df.index[no_open.argmax()]) + 2, parquet=is_parquet(Path(path)))
     df[s.OPEN] = df[s.OPEN].fillna(1).astype("int8")
     df = df[list(s.TEST_COLUMNS)]
     df.attrs["missing_open_filled"] = missing_open  # the cleaning report shows it
