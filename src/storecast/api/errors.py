@@ -26,8 +26,9 @@ Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}``
 
 from __future__ import annotations
 
-__all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"]
+__all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers", "window_problems"]
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -48,6 +49,7 @@ from storecast.errors import (
     NotFittedError,
     StorecastError,
 )
+from storecast.schema import MAX_DATE
 
 log = logging.getLogger("storecast.api")
 
@@ -64,6 +66,16 @@ class InputError(StorecastError, ValueError):
 
 class NotReadyError(StorecastError):
     """No model is loaded, so nothing can be predicted yet."""
+
+
+def window_problems(start: dt.date, days: int) -> list[tuple[Loc, str, str]]:
+    """``InputError`` items when ``start .. start + days - 1`` runs past ``schema.MAX_DATE``, the last date any
+    route serves (``/forecast``, ``/plan``, ``/plan/rank``); none when the period fits."""
+    end = start + dt.timedelta(days=days - 1)
+    if end <= MAX_DATE:
+        return []
+    return [(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date this API serves: "
+             "move `start` earlier or ask for fewer `days`", "date_range")]
 
 
 def field_path(loc: Sequence[str | int]) -> str:

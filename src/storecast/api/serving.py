@@ -77,25 +77,28 @@ class ServedModel:
             return []
         return unknown_store_rows(self.bundle, np.asarray(stores, dtype=np.int64)).tolist()
 
-    def check_stores(self, stores: Sequence[int], loc: tuple[str | int, ...] = ("rows",)) -> None:
-        """Raise InputError naming every row whose store the model does not know.
+    def store_problems(self, stores: Sequence[int], loc: Loc = ("rows",)) -> list[tuple[Loc, str, str]]:
+        """InputError items naming every row whose store the model does not know; none when it knows them all.
 
         An unknown store is a 422 at ``rows[i].store``: the endpoint exists, one field names a value
-        this model cannot forecast, and the caller fixes it by removing the row or retraining.
+        this model cannot forecast, and the caller fixes it by removing the row or retraining. A route that
+        checks more than the store reports these beside its other problems (``check_stores`` raises them alone).
         """
         bad = self.unknown_stores(stores)
         if not bad:
-            return
+            return []
         known = self.facts.stores
         hint = (f"this model knows {len(known)} stores ({known[0]}..{known[-1]}); "
                 "remove the row or serve a model trained with this store")
-        problems: list[tuple[Loc, str, str]]
         if loc == ("rows",):
-            problems = [((*loc, int(i), "store"), f"unknown store {int(stores[i])}: {hint}", "unknown_store")
-                        for i in bad[:50]]
-        else:
-            problems = [(loc, f"unknown store {int(stores[bad[0]])}: {hint}", "unknown_store")]
-        raise InputError(problems)
+            return [((*loc, int(i), "store"), f"unknown store {int(stores[i])}: {hint}", "unknown_store")
+                    for i in bad[:50]]
+        return [(loc, f"unknown store {int(stores[bad[0]])}: {hint}", "unknown_store")]
+
+    def check_stores(self, stores: Sequence[int], loc: tuple[str | int, ...] = ("rows",)) -> None:
+        """Raise InputError with ``store_problems``, if any."""
+        if problems := self.store_problems(stores, loc):
+            raise InputError(problems)
 
     def predict(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sales, lower, upper) float arrays in row order, through ``predict_frame``."""

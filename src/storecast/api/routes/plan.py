@@ -19,10 +19,10 @@ from fastapi import APIRouter, Response
 
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep
-from storecast.api.errors import InputError, Loc
+from storecast.api.errors import InputError, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
-from storecast.api.schemas import MAX_DATE, ErrorBody
+from storecast.api.schemas import ErrorBody
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
@@ -34,17 +34,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _ONE_AT_A_TIME = anyio.CapacityLimiter(1)
 
 
-def _window_problems(start: dt.date, days: int) -> list[tuple[Loc, str, str]]:
-    """The period's problem (it runs past the last date served), as InputError items; none when it fits."""
-    end = start + dt.timedelta(days=days - 1)
-    if end > MAX_DATE:
-        return [(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date this API serves: "
-                 "move `start` earlier or ask for fewer `days`", "date_range")]
-    return []
-
-
 def _check_window(start: dt.date, days: int) -> None:
-    if problems := _window_problems(start, days):
+    if problems := window_problems(start, days):
         raise InputError(problems)
 
 
@@ -67,12 +58,8 @@ async def plan(body: PlanRequest, served: ServedDep) -> Response:
     the usual ones, so a body without them answers the usual plan twice (equal to ``/forecast``). A day
     outside ``start..start+days-1`` or listed twice is a 422 naming it, e.g. ``promo_days[2]``.
     """
-    problems: list[tuple[Loc, str, str]] = []
-    try:
-        served.check_stores([body.store], loc=("store",))
-    except InputError as exc:  # reported with the other problems, as /forecast does: all fixed in one go
-        problems.extend(exc.problems)
-    problems += _window_problems(body.start, body.days)
+    # every problem at once, as /forecast does: the caller fixes them all in one go
+    problems = served.store_problems([body.store], loc=("store",)) + window_problems(body.start, body.days)
     problems += [((name, i), msg, typ)
                  for name in ("promo_days", "closed_days")
                  for i, msg, typ in day_problems(getattr(body, name) or [], body.start, body.days)]

@@ -17,11 +17,10 @@ from fastapi import APIRouter, Request, Response
 
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep, SettingsDep
-from storecast.api.errors import InputError, Loc
+from storecast.api.errors import InputError, window_problems
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
 from storecast.api.schemas import (
-    MAX_DATE,
     ErrorBody,
     ForecastRequest,
     ForecastResponse,
@@ -102,16 +101,10 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     Monday..Friday in alternating weeks in the phase the model learned. ``beyond_horizon`` counts the
     days after ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
     """
-    problems: list[tuple[Loc, str, str]] = []
-    try:
-        served.check_stores([body.store], loc=("store",))
-    except InputError as exc:  # reported with the other problems: the caller fixes them all in one go
-        problems.extend(exc.problems)
+    # every problem at once, the store's and the window's beside the schedule's: fixed in one go
+    problems = served.store_problems([body.store], loc=("store",)) + window_problems(body.start, body.days)
     start = day_number(body.start)
     end = body.start + dt.timedelta(days=body.days - 1)
-    if end > MAX_DATE:
-        problems.append((("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date "
-                         "this API serves: move `start` earlier or ask for fewer `days`", "date_range"))
     given = []
     seen: set[dt.date] = set()
     for i, day in enumerate(body.schedule or ()):
