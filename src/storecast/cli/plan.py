@@ -19,7 +19,7 @@ from storecast.atomic import atomic_write
 from storecast.cli._app import app, check_out, console
 from storecast.cli._app import date_option as _date
 from storecast.cli._model_options import outside_training
-from storecast.errors import StorecastError
+from storecast.errors import StorecastError, first_and_more
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -219,7 +219,7 @@ def rank(
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, float_format="%.2f"))
     if none_free:
-        shown = ", ".join(str(st) for st in none_free[:5]) + (", ..." if len(none_free) > 5 else "")
+        shown = first_and_more(none_free, 5)
         have = "store has" if len(none_free) == 1 else "stores have"
         console.print(f"{len(none_free):,} {have} no free promo week in the period and "
                       f"{'is' if len(none_free) == 1 else 'are'} left out: {shown}", soft_wrap=True)
