@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from storecast.cli._app import app, check_out, console
-from storecast.cli._model_options import _steps, outside_training
+from storecast.cli._model_options import outside_training, progress_steps
 
 
 @app.command()
@@ -71,7 +71,7 @@ def predict(
 
     rows_path = input or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
-    with _steps("predict") as say:
+    with progress_steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
         total = count_rows(rows_path) if rows_path.is_file() else 0
@@ -132,7 +132,7 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
     from storecast.data.contract import data_file
     from storecast.distributed.prediction import predict_dask
 
-    with _steps("predict on dask") as say:
+    with progress_steps("predict on dask") as say:
         result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
                               progress=say)
     console.print(f"wrote {result.rows:,} forecasts in {result.parts} part(s) to {result.out}")
