@@ -200,6 +200,6 @@ def _print_windows(report: dict, out: Path | None) -> None:
     n = m["windows"]
     console.print(f"below the naive baseline on {m['beats_baseline_windows']}/{n} windows "
                   f"({m['beats_baseline_trade_days_windows']}/{n} on trade days); |bias| <= "
-                  f"{m['bias_tolerance']:.0%} on {m['bias_within_tolerance_windows']}/{n} (issue 13 asks for all)")
+                  f"{m['bias_tolerance']:.0%} on {m['bias_within_tolerance_windows']}/{n} (the bar is all)")
     if out is not None:
         console.print(f"results in {out}")

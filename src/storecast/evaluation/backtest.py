@@ -118,8 +118,9 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     Parameters
     ----------
     folds : int, optional
-        Use the rolling-origin layout: ``folds`` consecutive windows before the holdout (the layout
-        before issue 13). None (default): ``windows`` seasonal windows (``windows.seasonal_windows``).
+        Use the rolling-origin layout: ``folds`` consecutive windows before the holdout (the older
+        layout: cheaper, but no summer or autumn in it). None (default): ``windows`` seasonal windows
+        (``windows.seasonal_windows``).
     windows : int, default=6
         Number of seasonal windows, the holdout included.
 
