@@ -50,7 +50,7 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
     """The holdout rows of the stores the model was trained with; the others are left out with a log line.
 
     Why a warning and not an error: as the trees' windows (``evaluation.backtest``), the known stores can
-    still be scored; but a score over fewer stores than the data holds must say so (it was silent).
+    still be scored; but a score over fewer stores than the data holds must say so.
     """
     rows = _holdout(train, model.cut_, model.config.horizon)
     known = rows[s.STORE].isin(model.stores_)
