@@ -15,7 +15,7 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.clean.missing import StoreContextImputer
 from storecast.dates import monday_on_or_before, to_days
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.features._base import AddColumnsTransformer
 from storecast.features.calendar import date_parts
 from storecast.lookup import sorted_positions
@@ -120,9 +120,9 @@ class StoreAttributes(AddColumnsTransformer):
         pos, found = sorted_positions(self.stores_, ids)
         bad = ~found
         if bad.any():
-            unknown = sorted({int(v) for v in ids[bad]})
+            unknown = np.unique(ids[bad]).tolist()
             raise DataContractError(ContractProblem(
-                "rows", f"unknown store(s) {unknown}: the model was fitted on "
+                "rows", f"unknown store(s) {first_and_more(unknown, MAX_STORES_LISTED)}: the model was fitted on "
                 f"{len(self.stores_)} stores; predict only for stores present in store.csv at training",
                 column=s.STORE))
         return pos
