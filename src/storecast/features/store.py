@@ -66,7 +66,7 @@ class StoreAttributes(AddColumnsTransformer):
 
     Attributes
     ----------
-    stores_ : ndarray of int64, sorted store ids known at fit.
+    stores_ : ndarray of int64, sorted ids of the stores in the fit rows (not every store of store.csv).
     states_ : ndarray of str, the German state of each store ("" when unknown).
     """
 
@@ -123,7 +123,8 @@ class StoreAttributes(AddColumnsTransformer):
             unknown = np.unique(ids[bad]).tolist()
             raise DataContractError(ContractProblem(
                 "rows", f"unknown store(s) {first_and_more(unknown, MAX_STORES_LISTED)}: the model was fitted on "
-                f"{len(self.stores_)} stores; predict only for stores present in store.csv at training",
+                f"{len(self.stores_)} stores, those with rows in its training data (a store listed in store.csv "
+                "without them is unknown too); predict only for those, or retrain with the store's sales history",
                 column=s.STORE))
         return pos
 
