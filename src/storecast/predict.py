@@ -49,6 +49,7 @@ def unknown_store_rows(bundle: Any, stores: np.ndarray) -> np.ndarray:
 
 
 def _training(bundle: Any, key: str) -> pd.Timestamp | None:
+    """The card's ``training.<key>`` date; None when the bundle has no card or the card does not say."""
     value = ((getattr(bundle, "card", None) or {}).get("training") or {}).get(key)
     return pd.Timestamp(value) if value else None
 
