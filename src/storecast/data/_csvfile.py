@@ -212,7 +212,7 @@ def _check_first_line(path: Path, n_columns: int) -> None:
     (every value then sits one column to the right) instead of reporting it as it does for later lines.
 
     Read until that line is whole: with ``index_col=False`` pandas drops a longer first line's extra fields
-    with only a warning, so a line past the first read (a long stray value) used to pass unchecked.
+    with only a warning, so a line past the first read (a long stray value) would pass unchecked.
     """
     with path.open("rb") as fh:
         data = fh.read(1 << 16)
