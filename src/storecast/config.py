@@ -25,8 +25,8 @@ _TOKEN_HINT = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'
 def token_problem(token: str | None) -> str | None:
     """Why ``token`` cannot guard the API, or None when it can (``None`` itself means: auth off).
 
-    An empty ``STORECAST_API_TOKEN`` used to switch auth off without a word; a typo in a deployment
-    script must not open the API, so it is refused instead.
+    Why refuse rather than read an empty ``STORECAST_API_TOKEN`` as "auth off": a typo in a deployment
+    script must not open the API without a word.
     """
     if token is None:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
-    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more",
+    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED",
 ]
 
 from collections.abc import Sequence
@@ -74,6 +74,10 @@ LSTM_INSTALL_HINT = "the LSTM needs PyTorch: pip install 'storecast[lstm]' (torc
 
 class OutputPathError(StorecastError, ValueError):
     """An output path that must not or cannot be written (an input file, a link, a device, no write access)."""
+
+
+# How many store ids an error message names before "and N more": enough to spot a pattern, short enough to read.
+MAX_STORES_LISTED = 20
 
 
 def first_and_more(values: Sequence[Any], most: int) -> str:

@@ -19,11 +19,10 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data.contract import validate_rows
 from storecast.data.request_rows import RequestRows
-from storecast.errors import ContractProblem, DataContractError, first_and_more
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.lookup import sorted_positions
 
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
-_MAX_STORES_LISTED = 20
 
 
 def model_stores(bundle: Any) -> np.ndarray | None:
@@ -50,6 +49,7 @@ def unknown_store_rows(bundle: Any, stores: np.ndarray) -> np.ndarray:
 
 
 def _training(bundle: Any, key: str) -> pd.Timestamp | None:
+    """The card's ``training.<key>`` date; None when the bundle has no card or the card does not say."""
     value = ((getattr(bundle, "card", None) or {}).get("training") or {}).get(key)
     return pd.Timestamp(value) if value else None
 
@@ -80,7 +80,7 @@ def _check_stores(bundle: Any, stores: np.ndarray) -> None:
     if not len(unknown):
         return
     ids = np.unique(stores[unknown]).tolist()
-    named = first_and_more(ids, _MAX_STORES_LISTED)
+    named = first_and_more(ids, MAX_STORES_LISTED)
     raise DataContractError(ContractProblem(
         "rows", f"the model was not trained with store(s) {named} ({len(unknown):,} row(s)): its training "
                 "data had no sales rows for them; remove those rows, or add their sales history to train.csv and "

@@ -4,7 +4,7 @@ Why a top-level module: models (to check ``--until`` before a fit) and evaluatio
 backtest) both need these rules, and models must not import evaluation, which fits models.
 
 Never random: a forecaster is scored on days after everything it was fitted on, like in production.
-Seasonal windows are the yardstick (issue 13): consecutive folds before the holdout cover only the
+Seasonal windows are the yardstick (docs/modeling.md): consecutive folds before the holdout cover only the
 months just before it, so a setting tuned on them never met summer or the Christmas run-up.
 """
 

@@ -53,7 +53,7 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
     from storecast.models.trees import check_tree_params
     from storecast.train_run import train_bundle
 
-    # a misspelt name (n_estimatorz) reached LightGBM, which only logs it and trains with the default
+    # unchecked, a misspelt name (n_estimatorz) reaches LightGBM, which only logs it and trains with the default
     check_tree_params(_kind(kind), params, options=_keyword_options(train_bundle))
     return train_bundle(_dataset(data), _kind(kind), _until(until), _out_dir(models_dir, "models_dir"), **params)
 
@@ -119,8 +119,9 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
     return run(_dataset(data), _kind(kind), _until(until), folds, out, **params)
 
 
-# The checks below run before any work: a wrong argument reached pandas or the model as an AttributeError
-# ("'str' object has no attribute 'train'") or, for an output directory that is a file, failed after the fits.
+# The checks below run before any work: unchecked, a wrong argument reaches pandas or the model as an
+# AttributeError ("'str' object has no attribute 'train'"), or an output directory that is a file fails
+# after the fits.
 
 def _path(value: Any, name: str) -> Path:
     """``value`` as a Path; a TypeError naming ``name`` for anything else (an int, None)."""
@@ -185,7 +186,7 @@ def _frame(value: Any, name: str, shape: str) -> pd.DataFrame:
 
 
 def _numbers(column: pd.Series) -> pd.Series:
-    """``period``'s Sales or Customers as numbers; text such as "x" was a bare "could not convert string to float"."""
+    """``period``'s Sales or Customers as numbers; text such as "x" is a located problem, not pandas' bare error."""
     from storecast.errors import ContractProblem, DataContractError
 
     values = pd.to_numeric(column, errors="coerce")

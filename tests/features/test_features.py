@@ -83,6 +83,25 @@ def test_merge_store_names_missing_stores(fit_rows):
         merge_store(rows, ds.store)
 
 
+def test_merge_store_counts_the_missing_stores_it_does_not_list(fit_rows):
+    """25 missing stores: the first 20 are named and the message says 5 more, not 20 as if they were all."""
+    ds, *_ = fit_rows
+    rows = ds.train.iloc[:25].copy()
+    rows[s.STORE] = np.arange(900_001, 900_026)
+    with pytest.raises(DataContractError, match=r"900001, .*, 900020 and 5 more appear"):
+        merge_store(rows, ds.store)
+
+
+def test_unknown_stores_are_listed_up_to_a_limit(prep, fit_rows):
+    """A fitted preprocessor asked for 1,000 unknown stores names 20 of them, not a message of 1,000 ids."""
+    *_, later = fit_rows
+    rows = later.iloc[:1].loc[[later.index[0]] * 1000].reset_index(drop=True)
+    rows[s.STORE] = np.arange(900_001, 901_001)
+    with pytest.raises(DataContractError, match=r"900020 and 980 more") as info:
+        prep.transform(rows)
+    assert "900021" not in str(info.value)
+
+
 def test_proximity_counts_days_to_known_holidays(fit_rows):
     ds, X, y, _ = fit_rows
     step = ScheduleProximity().fit(X)

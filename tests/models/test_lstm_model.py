@@ -85,6 +85,14 @@ def test_dates_outside_the_horizon_and_unknown_stores_are_refused(model_path, ho
         bundle.predict_open(holdout.head(1).assign(**{s.STORE: 999}))
 
 
+def test_many_unknown_stores_are_counted_not_cut_silently(model_path, holdout):
+    bundle = load_bundle(model_path)
+    rows = holdout.head(1).loc[[holdout.index[0]] * 25].reset_index(drop=True)
+    rows[s.STORE] = np.arange(900_001, 900_026)
+    with pytest.raises(DataContractError, match=r"900020 and 5 more"):
+        bundle.predict_open(rows)
+
+
 def test_history_moves_the_forecast_origin(model_path, dataset):
     bundle = load_bundle(model_path)
     later_cut = CUT + pd.Timedelta(days=21)

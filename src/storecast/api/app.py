@@ -20,7 +20,7 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 
 from storecast import __version__
-from storecast.api.batching import MicroBatcher, Result
+from storecast.api.batching import MicroBatcher
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules
@@ -28,18 +28,10 @@ from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
-from storecast.data.request_rows import RequestRows
 from storecast.errors import StorecastError
 from storecast.long_lived import freeze_long_lived, thaw
 
 log = logging.getLogger("storecast.api")
-
-
-def _predict_columns(served: ServedModel):
-    def run(rows: RequestRows) -> Result:
-        return served.predict(rows)
-
-    return run
 
 
 def _startup_log() -> logging.Logger:
@@ -61,7 +53,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             raise
     _startup_log().info("%s", auth_mode(settings))
     app.state.served = served
-    app.state.batcher = MicroBatcher(_predict_columns(served), max_rows=max(settings.max_batch_rows, 1))
+    app.state.batcher = MicroBatcher(served.predict, max_rows=max(settings.max_batch_rows, 1))
     freeze_long_lived()  # the model serves until shutdown: no full collection walks it between requests
     try:
         yield

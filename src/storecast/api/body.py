@@ -57,8 +57,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
     """The first string or key of ``doc`` holding an unpaired surrogate, located as pydantic would, or None.
 
-    Why: ``json.loads`` keeps ``"\\ud800"`` as a lone surrogate, which pydantic answered "unable to parse raw
-    data as a unicode string" (at the enclosing object when it was a key) without saying which escape.
+    Why: ``json.loads`` keeps ``"\\ud800"`` as a lone surrogate, which pydantic answers "unable to parse raw
+    data as a unicode string" (at the enclosing object when it is a key) without saying which escape.
     """
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
     while stack:  # a loop, not recursion: the parser allows nesting near the recursion limit
@@ -113,7 +113,7 @@ class _StrictJSONRequest(Request):
 def _refuse_query_string(request: Request) -> None:
     """422 at ``query.<name>`` for a query string: every field of these routes is in the body.
 
-    Why: the query was ignored, so ``POST /forecast?days=3`` answered the default 42 days, where an unknown
+    Why: an ignored query would let ``POST /forecast?days=3`` answer the default 42 days, where an unknown
     body field is refused; the same rule for both.
     """
     query = request.scope["query_string"].decode("latin-1")

@@ -22,13 +22,13 @@ from storecast.api.middleware import ASGIApp, Scope, send_json
 class ContentEncodingGuard:
     """Answer 415 to a body sent with a ``Content-Encoding`` (gzip, deflate, br, ...), before reading it.
 
-    Why: nothing here decompresses, so a gzip body was parsed as is and answered "not valid UTF-8", and a
-    plain body labelled gzip was served as if the label were absent. Decompressing would put a
+    Why: nothing here decompresses, so a gzip body would be parsed as is and answered "not valid UTF-8", and
+    a plain body labelled gzip served as if the label were absent. Decompressing would put a
     zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
     ``Accept-Encoding`` says what is taken.
 
-    ``Transfer-Encoding`` likewise: the server's parser undoes ``chunked`` only, so ``gzip, chunked`` reached the
-    app still gzipped (or, on a plain body, the label was ignored). RFC 9112 (6.1) answers a transfer coding
+    ``Transfer-Encoding`` likewise: the server's parser undoes ``chunked`` only, so ``gzip, chunked`` would reach
+    the app still gzipped (or, on a plain body, the label would be ignored). RFC 9112 (6.1) answers a transfer coding
     the server does not understand 501.
     """
 
@@ -67,14 +67,14 @@ class HeaderRules:
     """What the request headers must say, checked in one pass over them (this runs on every request).
 
     - ``Content-Type``, ``Authorization`` or ``Host`` sent more than once: 400. Why: Starlette reads the
-      first of two lines and ignores the second, so the same two lines in the other order were served or
-      refused (a token right then wrong passed, wrong then right was 401; JSON then text/plain was parsed,
-      text/plain then JSON was not), and a proxy that checks the last line disagrees with the app about
+      first of two lines and ignores the second, so the same two lines in the other order would be served or
+      refused (a token right then wrong passes, wrong then right is 401; JSON then text/plain is parsed,
+      text/plain then JSON is not), and a proxy that checks the last line disagrees with the app about
       what was sent. RFC 9112 (3.2) refuses two ``Host`` lines likewise.
-    - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on and it was served;
+    - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on to be served;
       HTTP/1.0 had no ``Host`` and stays served without one.
     - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
-      passed any other expectation on, so the request was served as if the client had asked nothing.
+      passes any other expectation on, so the request would be served as if the client had asked nothing.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -107,7 +107,7 @@ class HeaderRules:
 class HeadAsGet:
     """Answer ``HEAD`` as the ``GET`` of the same path, without the body (RFC 9110 9.3.2).
 
-    FastAPI routes declare GET only, so ``HEAD /health`` (what some load balancers probe with) was 405.
+    FastAPI routes declare GET only, so ``HEAD /health`` (what some load balancers probe with) would be 405.
     The inner app sees GET; the status and headers, ``content-length`` included, are the GET's.
     """
 

@@ -31,6 +31,7 @@ from storecast.features.facts import StoreFacts
 
 log = logging.getLogger("storecast.api")
 
+
 @dataclass
 class ServedModel:
     """A loaded bundle plus the store facts the routes check requests against."""

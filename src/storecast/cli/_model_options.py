@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+__all__ = ["DATA_OPTION", "KIND_OPTION", "SEEDS_OPTION", "UNTIL_OPTION", "checked_kind", "outside_training",
+           "progress_steps", "seeds_params", "until_date"]
+
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,28 +14,29 @@ import typer
 
 from storecast.cli._app import console, date_option
 
-_KIND = typer.Option("lgbm", "--model", help="Model kind: lgbm (accurate default) or rf.")
-_DATA = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/).")
-_UNTIL = typer.Option(None, "--until", help="Last date used for fitting (YYYY-MM-DD); default: last date.")
-_SEEDS = typer.Option(
+KIND_OPTION = typer.Option("lgbm", "--model", help="Model kind: lgbm (accurate default) or rf.")
+DATA_OPTION = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/).")
+UNTIL_OPTION = typer.Option(None, "--until", help="Last date used for fitting (YYYY-MM-DD); default: last date.")
+SEEDS_OPTION = typer.Option(
     None, "--seeds", min=1, help="--model lgbm: LightGBM models averaged, each with other row/column samples "
     "(default 3). 1 trains about 2x faster (2 fits instead of 1 + 3), forecasts a single row about 1.5x faster "
     "and scored 0.7% worse on the seasonal backtest (docs/modeling.md, docs/benchmarks.md).")
 
 
-def _date(value: str | None) -> datetime | None:
+def until_date(value: str | None) -> datetime | None:
     """``--until`` as a datetime, checked (YYYY-MM-DD, inside the data contract's range) before any work."""
     return None if value is None else datetime.combine(date_option(value, "--until"), datetime.min.time())
 
 
-def _kind(value: str) -> str:
+def checked_kind(value: str) -> str:
+    """``--model`` checked before the data are read (seconds on the real files), not at the first fit."""
     if value not in ("lgbm", "rf"):
         raise typer.BadParameter(f"`--model` must be lgbm or rf; got {value!r}.")
     return value
 
 
 @contextmanager
-def _steps(title: str):
+def progress_steps(title: str):
     """A rich spinner whose text follows the library's progress messages, with elapsed times."""
     from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -50,7 +54,7 @@ def _steps(title: str):
         bar.update(task, description=f"{title}: done")
 
 
-def _seeds(kind: str, seeds: int | None) -> dict[str, Any]:
+def seeds_params(kind: str, seeds: int | None) -> dict[str, Any]:
     """``--seeds`` as a model parameter (LightGBM only)."""
     if seeds is None:
         return {}

@@ -7,13 +7,21 @@ from pathlib import Path
 import typer
 
 from storecast.cli._app import app, check_out_dir, console
-from storecast.cli._model_options import _DATA, _KIND, _SEEDS, _date, _kind, _seeds, _steps
+from storecast.cli._model_options import (
+    DATA_OPTION,
+    KIND_OPTION,
+    SEEDS_OPTION,
+    checked_kind,
+    progress_steps,
+    seeds_params,
+    until_date,
+)
 
 
 @app.command()
 def evaluate(
-    data: Path = _DATA,
-    model: str = _KIND,
+    data: Path = DATA_OPTION,
+    model: str = KIND_OPTION,
     until: str | None = typer.Option(
         None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
         "each window fitted only on the days before it; default: last date in train.csv."),
@@ -27,7 +35,7 @@ def evaluate(
     out: Path | None = typer.Option(
         None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png, "
         "holdout_predictions.csv and window_predictions.csv (every scored row of every window)."),
-    seeds: int | None = _SEEDS,
+    seeds: int | None = SEEDS_OPTION,
 ) -> None:
     """Score the model on 6-week windows over the last year, beside the naive baseline: each, mean, worst."""
     from rich.table import Table
@@ -37,15 +45,16 @@ def evaluate(
     from storecast.evaluation.backtest import evaluate as run
     from storecast.evaluation.metrics import TRADE_DAY_MIN_CUSTOMERS
 
-    kind = _kind(model)
+    kind = checked_kind(model)
     if folds is not None and windows is not None:  # --folds replaces the seasonal layout: --windows would be ignored
         raise typer.BadParameter("give --windows (seasonal windows) or --folds (rolling folds), not both.")
-    params = _seeds(kind, seeds)
+    params = seeds_params(kind, seeds)
     check_out_dir(out)
-    with _steps(f"evaluate {kind}") as say:
+    with progress_steps(f"evaluate {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        report = run(ds, kind, _date(until), folds, out, windows=windows or DEFAULT_WINDOWS, progress=say, **params)
+        report = run(ds, kind, until_date(until), folds, out, windows=windows or DEFAULT_WINDOWS, progress=say,
+                     **params)
     layout = "seasonal windows" if folds is None else "rolling folds + holdout"
     table = Table(title=f"{kind}, {layout}: RMSPE per 6-week window (open days, Sales > 0); "
                         "bias = mean(1 - forecast/actual), + = forecast low")
@@ -67,8 +76,6 @@ def evaluate(
                       "(is Customers recorded in train.csv?)")
     if out is not None:
         console.print(f"results in {out}")
-
-
 
 
 def _cell(value: float, spec: str) -> str:

@@ -138,9 +138,9 @@ def evaluate(
         raise typer.BadParameter(f"`--windows` must be 1 with --model (a saved model has one cut); got {windows}.")
     if model is not None and networks is not None:
         raise typer.BadParameter("`--networks` is a training setting: a saved model (--model) keeps its own.")
-    if model is not None and epochs is not None:  # was ignored: the user believed the model was refitted
+    if model is not None and epochs is not None:  # ignored, it would let the user believe the model was refitted
         raise typer.BadParameter("`--epochs` is a training setting: a saved model (--model) keeps its own.")
-    if model is not None and until is not None:  # was ignored: the holdout is the days after the model's cut
+    if model is not None and until is not None:  # it cannot apply: the holdout is the days after the model's cut
         raise typer.BadParameter(f"`--until` cannot move a saved model's cut: --model is scored on the days after "
                                  f"the cut it was trained to; got --until {until}. Leave --until out, or train "
                                  "a model with `storecast lstm train --until` first.")
@@ -153,7 +153,7 @@ def evaluate(
         _print_result(result, out)
         return
     progress, update, say = _epoch_progress(epochs, networks)
-    if (windows or DEFAULT_WINDOWS) == 1:  # the holdout alone, printed as before the windows came
+    if (windows or DEFAULT_WINDOWS) == 1:  # the holdout alone: one result, no per-window table
         with progress:
             result = evaluate_lstm(dataset, until=until, epochs=epochs, device=device, out_dir=out, progress=update,
                                    networks=networks)
@@ -200,6 +200,6 @@ def _print_windows(report: dict, out: Path | None) -> None:
     n = m["windows"]
     console.print(f"below the naive baseline on {m['beats_baseline_windows']}/{n} windows "
                   f"({m['beats_baseline_trade_days_windows']}/{n} on trade days); |bias| <= "
-                  f"{m['bias_tolerance']:.0%} on {m['bias_within_tolerance_windows']}/{n} (issue 13 asks for all)")
+                  f"{m['bias_tolerance']:.0%} on {m['bias_within_tolerance_windows']}/{n} (the bar is all)")
     if out is not None:
         console.print(f"results in {out}")

@@ -55,12 +55,12 @@ def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
     if not values:
         return None
     out: list[dt.date] = []
-    if any(not value.replace(",", "").strip() for value in values):  # "" was read as `none`: no promo at all
+    if any(not value.replace(",", "").strip() for value in values):  # "" must not read as `none`, no promo at all
         raise typer.BadParameter(f"`{option}` got an empty value: give dates (YYYY-MM-DD), ranges A..B, or `none`.")
     items = [part.strip() for value in values for part in value.split(",")]
     nones = [item for item in items if item.lower() == "none"]
     dates = [item for item in items if item and item.lower() != "none"]
-    if nones and dates:  # which one was meant? `none` was dropped without a word
+    if nones and dates:  # which one is meant? dropping `none` without a word would guess
         raise typer.BadParameter(f"`{option}`: `none` (no day at all) cannot be combined with dates; got "
                                  f"{nones[0]!r} and {dates[0]!r}.")
     for item in dates:
@@ -208,7 +208,7 @@ def rank(
         raise StorecastError(f"no store of {data_file(data, s.STORE_FILE)} is known to {model.name}: rank with "
                              "the data the model was trained on.")
     ranking = rank_stores(served.bundle, served.facts, first, days, stores=listed)
-    # As POST /plan/rank does: a store without a free week has no gain to rank, so no row (was a row of blanks).
+    # As POST /plan/rank does: a store without a free week has no gain to rank, so no row (not a row of blanks).
     none_free = ranking.table.loc[ranking.table["gain"].isna(), "store"].tolist()
     table = ranking.table.dropna(subset=["gain"]).merge(
         stores[[s.STORE, s.STORE_TYPE, s.ASSORTMENT]].rename(columns={

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from storecast.cli._app import app, check_out, console
-from storecast.cli._model_options import _steps, outside_training
+from storecast.cli._model_options import outside_training, progress_steps
 
 
 @app.command()
@@ -31,30 +31,46 @@ def predict(
     workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
-    if engine not in ("local", "dask"):
-        raise typer.BadParameter(f"`--engine` must be local or dask; got {engine!r}.")
-    if input is not None:  # else "expected test.csv here (see --data)" misleads
-        from storecast.errors import StorecastError
-
-        if not input.exists():
-            raise StorecastError(f"--input: {input} not found: give the CSV or parquet file of rows to forecast, "
-                                 "or leave --input out to forecast DATA/test.csv.")
-        if input.is_dir() and engine == "local":
-            raise StorecastError(f"--input: {input} is a directory: give the CSV or parquet file of rows to "
-                                 "forecast (a directory of parquet parts takes --engine dask).")
-        if not data.is_dir():  # a tree model does not read it then: a wrong --data must not pass unnoticed
-            what = "is a file, not a directory" if data.exists() else "not found"
-            raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
+    _check_arguments(engine, input, data)
     if engine == "dask":
         _predict_on_dask(model, data, input, out, scheduler, workers)
         return
-    # --out is checked first: never an input file or the model, never a link, device or directory, and its
-    # directory must take a new file. The model loads in a background thread (its imports and the skops file,
-    # every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
-    # as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
-    # (the same order and messages as loading one after the other). The other chunks stream through
-    # predict_frame with a progress bar. Rows past the calibrated horizon (training end + 42 days) or before
-    # the training data get a warning line.
+    _predict_locally(model, data, input, out, chunk_rows)
+
+
+def _check_arguments(engine: str, rows: Path | None, data: Path) -> None:
+    """Refuse a wrong ``--engine``, ``--input`` or ``--data`` before anything is loaded.
+
+    Why here: without ``--input`` the rows default to DATA/test.csv, so a missing ``--input`` file would
+    otherwise be reported as "expected test.csv here (see --data)", which points at the wrong option.
+    """
+    if engine not in ("local", "dask"):
+        raise typer.BadParameter(f"`--engine` must be local or dask; got {engine!r}.")
+    if rows is None:
+        return
+    from storecast.errors import StorecastError
+
+    if not rows.exists():
+        raise StorecastError(f"--input: {rows} not found: give the CSV or parquet file of rows to forecast, "
+                             "or leave --input out to forecast DATA/test.csv.")
+    if rows.is_dir() and engine == "local":
+        raise StorecastError(f"--input: {rows} is a directory: give the CSV or parquet file of rows to "
+                             "forecast (a directory of parquet parts takes --engine dask).")
+    if not data.is_dir():  # a tree model does not read it then: a wrong --data must not pass unnoticed
+        what = "is a file, not a directory" if data.exists() else "not found"
+        raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
+
+
+def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chunk_rows: int) -> None:
+    """``--engine local``: stream the rows through ``predict_frame`` in chunks and write ``out``.
+
+    ``out`` is checked first: never an input file or the model, never a link, device or directory, and its
+    directory must take a new file. The model loads in a background thread (its imports and the skops file,
+    every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
+    as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
+    (the same order and messages as loading one after the other). Rows past the calibrated horizon
+    (training end + 42 days) or before the training data get a warning line.
+    """
     from storecast.model_imports import import_before_pandas
 
     import_before_pandas()  # before storecast.batch and the artifacts bring pandas: 0.3 s less to load the model
@@ -69,9 +85,9 @@ def predict(
     from storecast.data.contract import data_file, load_train
     from storecast.long_lived import freeze_until_exit
 
-    rows_path = input or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
+    rows_path = rows or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
-    with _steps("predict") as say:
+    with progress_steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
         total = count_rows(rows_path) if rows_path.is_file() else 0
@@ -87,7 +103,7 @@ def predict(
     with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=total <= len(first)) as bar:
         task = bar.add_task("forecast", total=total or None)
-        checked = (check_known_stores(rows, bundle, rows_path) for rows in chain([first], chunks))
+        checked = (check_known_stores(chunk, bundle, rows_path) for chunk in chain([first], chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
     outside = outside_training(bundle, result.after_calibrated, result.before_training)
     if outside:
@@ -132,7 +148,7 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
     from storecast.data.contract import data_file
     from storecast.distributed.prediction import predict_dask
 
-    with _steps("predict on dask") as say:
+    with progress_steps("predict on dask") as say:
         result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
                               progress=say)
     console.print(f"wrote {result.rows:,} forecasts in {result.parts} part(s) to {result.out}")

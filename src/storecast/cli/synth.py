@@ -40,7 +40,7 @@ def synth(
         raise StorecastError(f"synth: `--end` ({end}) must come after `--start` ({start}).")
     check_out_dir(out)
     existing = [] if overwrite else chain_files_in(out, fmt)
-    if existing:  # was replaced without a word: `--out` given a data folder by mistake lost its files
+    if existing:  # never replaced without a word: `--out` given a data folder by mistake would lose its files
         raise OutputPathError(f"--out: {out} already holds a data set: {', '.join(existing)} would be replaced; "
                               "pass --overwrite to replace them, or choose another folder")
     with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -7,14 +7,23 @@ from pathlib import Path
 import typer
 
 from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, models_dir_option
-from storecast.cli._model_options import _DATA, _KIND, _SEEDS, _UNTIL, _date, _kind, _seeds, _steps
+from storecast.cli._model_options import (
+    DATA_OPTION,
+    KIND_OPTION,
+    SEEDS_OPTION,
+    UNTIL_OPTION,
+    checked_kind,
+    progress_steps,
+    seeds_params,
+    until_date,
+)
 
 
 @app.command()
 def train(
-    data: Path = _DATA,
-    model: str = _KIND,
-    until: str | None = _UNTIL,
+    data: Path = DATA_OPTION,
+    model: str = KIND_OPTION,
+    until: str | None = UNTIL_OPTION,
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     engine: str = typer.Option(
         "local", "--engine", help="local (one machine) or dask (train/part-*.parquet by store blocks, on a Dask "
@@ -22,18 +31,18 @@ def train(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="With --engine dask: a running scheduler (tcp://host:8786); default a local one."),
     workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),
-    seeds: int | None = _SEEDS,
+    seeds: int | None = SEEDS_OPTION,
 ) -> None:
     """Fit, calibrate (80%/95% intervals) and save a tree model; prints the saved path."""
     from storecast.data.contract import load_dataset
     from storecast.train_run import train_bundle
 
-    kind = _kind(model)
+    kind = checked_kind(model)
     if engine not in ("local", "dask") or (engine == "dask" and kind != "lgbm"):
         raise typer.BadParameter(f"`--engine` must be local, or dask with --model lgbm; got {engine!r}, {kind!r}.")
     if engine == "dask" and seeds not in (None, 1):
         raise typer.BadParameter("`--seeds`: the dask engine fits one LightGBM booster; leave --seeds out.")
-    params = _seeds(kind, seeds)
+    params = seeds_params(kind, seeds)
     check_out_dir(models_dir_option(models_dir), "--models-dir")
     if engine == "dask":  # the engine lives in storecast.distributed, an optional extra
         from storecast.distributed import require_dask
@@ -41,13 +50,13 @@ def train(
         require_dask()
         from storecast.distributed.training import train_dask
 
-        with _steps("train lgbm on dask") as say:
-            path = train_dask(data, _date(until), models_dir_option(models_dir), scheduler=scheduler,
+        with progress_steps("train lgbm on dask") as say:
+            path = train_dask(data, until_date(until), models_dir_option(models_dir), scheduler=scheduler,
                               workers=workers, progress=say)
         typer.echo(str(path))
         return
-    with _steps(f"train {kind}") as say:
+    with progress_steps(f"train {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        path = train_bundle(ds, kind, _date(until), models_dir_option(models_dir), progress=say, **params)
+        path = train_bundle(ds, kind, until_date(until), models_dir_option(models_dir), progress=say, **params)
     typer.echo(str(path))

@@ -7,7 +7,8 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "not_a_file", "problem", "read_head", "read_text_chunks", "read_text_frame"]
+__all__ = ["cannot_read", "check_header", "not_a_file", "problem", "read_head", "read_header", "read_text_chunks",
+           "read_text_frame"]
 
 import csv
 import io
@@ -111,7 +112,7 @@ def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError, header: 
     )
 
 
-def _header(path: Path, kind: str) -> list[str]:
+def read_header(path: Path, kind: str) -> list[str]:
     """Refuse what is not comma-separated UTF-8 text; return the header's column names."""
     if not path.is_file():
         raise DataContractError(not_a_file(path, kind))
@@ -146,7 +147,11 @@ def _split(line: str) -> list[str]:
     return [h.strip() for h in next(csv.reader([line]), [])]
 
 
-def _check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
+def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
+    """Refuse a header that lacks, adds, misnames or repeats a column of ``expected``, naming every one at once.
+
+    Shared by the CSV readers and the parquet and chunked readers, so a column problem reads the same in each.
+    """
     listed = ", ".join(expected)
     lower = {c.lower(): c for c in expected}
     problems = [
@@ -207,7 +212,7 @@ def _check_first_line(path: Path, n_columns: int) -> None:
     (every value then sits one column to the right) instead of reporting it as it does for later lines.
 
     Read until that line is whole: with ``index_col=False`` pandas drops a longer first line's extra fields
-    with only a warning, so a line past the first read (a long stray value) used to pass unchecked.
+    with only a warning, so a line past the first read (a long stray value) would pass unchecked.
     """
     with path.open("rb") as fh:
         data = fh.read(1 << 16)
@@ -269,8 +274,8 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     Returns the frame, indexed so that row ``i`` is line ``i + 2``, and the problems that do not stop the
     reading (blank lines inside the file), to be reported together with the value problems.
     """
-    header = _header(path, kind)
-    _check_header(path, header, expected)
+    header = read_header(path, kind)
+    check_header(path, header, expected)
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:
@@ -325,7 +330,7 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     The same file-level checks and messages apply here; the columns are the caller's to check. A blank line
     is refused once a data line follows it (blank lines at the end are harmless and left out).
     """
-    header = _header(path, kind)
+    header = read_header(path, kind)
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here

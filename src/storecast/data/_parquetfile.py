@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import _check_header, not_a_file, problem, read_head
+from storecast.data._csvfile import check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
@@ -52,7 +52,7 @@ def check_parquet_columns(path: Path, names: list, expected: tuple[str, ...]) ->
     A parquet file has no header line: each problem names the column only.
     """
     try:
-        _check_header(path, [str(c) for c in names if not _stored_index(c)], expected)
+        check_header(path, [str(c) for c in names if not _stored_index(c)], expected)
     except DataContractError as exc:
         raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import _check_header
+from storecast.data._csvfile import check_header
 from storecast.data._parquetfile import check_parquet_columns
 from storecast.errors import ContractProblem, DataContractError
 
@@ -32,7 +32,7 @@ def check_layout(path: Path, columns: Sequence[str], *, parquet: bool) -> None:
     if parquet:
         check_parquet_columns(path, list(columns), expected)
     else:
-        _check_header(path, [str(c) for c in columns], expected)
+        check_header(path, [str(c) for c in columns], expected)
 
 
 class RepeatedKeys:

@@ -35,9 +35,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from storecast import schema as s
-from storecast.data._csvfile import _header as read_header
-from storecast.data._csvfile import cannot_read, not_a_file, read_text_chunks, read_text_frame
-from storecast.data._csvfile import problem as _problem
+from storecast.data._csvfile import cannot_read, not_a_file, problem, read_header, read_text_chunks, read_text_frame
 from storecast.data._dates import parse_dates
 from storecast.data._parquetfile import (
     as_rows,
@@ -88,8 +86,8 @@ def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
     """The note that says how many more of a kind there are, with the true total (it is sorted first)."""
     if total <= _MAX_REPORTED:
         return []
-    return [_problem(path, f"{total - _MAX_REPORTED:,} more {what} not listed "
-                           f"(the first {_MAX_REPORTED} of {total:,} are)")]
+    return [problem(path, f"{total - _MAX_REPORTED:,} more {what} not listed "
+                          f"(the first {_MAX_REPORTED} of {total:,} are)")]
 
 
 def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
@@ -107,8 +105,8 @@ def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
     out = []
     for at, first in zip(later["_at"], later["_first"], strict=True):
         shown = ", ".join(f"{k}={raw.at[at, k]}" for k in keys)
-        out.append(_problem(path, f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line "
-                                  f"{int(first) + 2}: remove one of the two lines", int(at) + 2, names))
+        out.append(problem(path, f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line "
+                                 f"{int(first) + 2}: remove one of the two lines", int(at) + 2, names))
     return out + _not_listed(path, int(repeat.sum()), f"repeated {names} rows")
 
 
@@ -136,10 +134,10 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
     cells = located[~unique].drop_duplicates(["index", "column"])
     for idx, column in zip(cells["index"].astype(int)[:_MAX_REPORTED], cells["column"][:_MAX_REPORTED],
                            strict=True):
-        problems.append(_problem(path, _cell_message(column, raw.at[idx, column]), idx + 2, column))
+        problems.append(problem(path, _cell_message(column, raw.at[idx, column]), idx + 2, column))
     problems += _not_listed(path, len(cells), "bad values")
     if not problems:  # failures without a row (never seen so far): still refuse, never return unchecked data
-        problems = [_problem(path, f"{row.check}: {row.failure_case}", column=row.column)
+        problems = [problem(path, f"{row.check}: {row.failure_case}", column=row.column)
                     for row in fc.head(_MAX_REPORTED).itertuples(index=False)]
     return df, problems
 
@@ -202,7 +200,7 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
         if str(spec.dtype) == "int64":
             typed[col] = typed[col].astype("int64")
     bad_cells.sort()
-    problems = [_problem(path, _cell_message(col, raw.at[i, col]), i + 2, col) for i, col in bad_cells[:_MAX_REPORTED]]
+    problems = [problem(path, _cell_message(col, raw.at[i, col]), i + 2, col) for i, col in bad_cells[:_MAX_REPORTED]]
     return typed, problems + _not_listed(path, n_bad, "values that do not parse")
 
 
@@ -239,7 +237,7 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
     out = []
     for i in bad[:_MAX_REPORTED]:
         date = df[s.DATE].iat[i]
-        out.append(_problem(
+        out.append(problem(
             path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
                   f"{given[i]}: correct DayOfWeek or the Date", int(df.index[i]) + 2, s.DAY_OF_WEEK))
     return out + _not_listed(path, len(bad), "DayOfWeek mismatches")
@@ -348,8 +346,8 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
         lacking = ~df[s.STORE].isin(states[s.STORE]).to_numpy()
         if lacking.any():  # a NaN State would only surface later, as a puzzling feature error
             raise DataContractError([
-                _problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
-                                            f"{sid} (store.csv line {i + 2}): add `{sid},<state>`", None, s.STORE)
+                problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
+                                           f"{sid} (store.csv line {i + 2}): add `{sid},<state>`", None, s.STORE)
                 for i, sid in zip(np.flatnonzero(lacking)[:_MAX_REPORTED], df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
@@ -369,8 +367,8 @@ def _unknown_store_problems(daily: pd.DataFrame, store: pd.DataFrame, path: Path
     counts = stores.value_counts(sort=False)
     first = stores.drop_duplicates()
     return [
-        _problem(path, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} line(s) in all): add the "
-                       "store to store.csv or remove its lines", int(i) + 2, s.STORE)
+        problem(path, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} line(s) in all): add the "
+                      "store to store.csv or remove its lines", int(i) + 2, s.STORE)
         for i, sid in zip(first.index[:_MAX_REPORTED], first[:_MAX_REPORTED], strict=True)
     ]
 
@@ -399,11 +397,11 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     """
     root = Path(data_dir)
     if root.exists() and not root.is_dir():
-        raise DataContractError(_problem(root, "is a file, not a directory: pass --data DIR, the directory "
-                                               f"holding train.csv, store.csv and test.csv (such as {root.parent})"))
+        raise DataContractError(problem(root, "is a file, not a directory: pass --data DIR, the directory "
+                                              f"holding train.csv, store.csv and test.csv (such as {root.parent})"))
     if not root.is_dir():
-        raise DataContractError(_problem(root, "data directory not found: pass --data DIR with train.csv, "
-                                               "store.csv and test.csv"))
+        raise DataContractError(problem(root, "data directory not found: pass --data DIR with train.csv, "
+                                              "store.csv and test.csv"))
     problems: list[ContractProblem] = []
 
     def attempt(load: Callable[..., pd.DataFrame], *args: Path) -> pd.DataFrame | None:
@@ -437,9 +435,9 @@ def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProb
     """
     if s.is_sales_day(train).any():
         return []
-    return [_problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
-                           "models, cleaning and the report learn from such days; add the stores' trading days",
-                     None, s.SALES)]
+    return [problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
+                          "models, cleaning and the report learn from such days; add the stores' trading days",
+                    None, s.SALES)]
 
 
 def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,

@@ -3,8 +3,8 @@
 Why one shape: a route validates its JSON once (pydantic), then the rows travel as ``RequestRows`` through
 the micro-batcher (which merges requests by concatenating columns) straight into
 ``storecast.predict.predict_frame``, which hands ``columns()`` to the model's feature steps. No DataFrame is
-built and nothing is re-derived on the way (issue 16: for one row that was most of the cost); ``frame()``
-gives the same rows as a test-shaped DataFrame for callers that want one. ``in_contract()`` is the data
+built and nothing is re-derived on the way (for a one-row request, that work would be most of the cost);
+``frame()`` gives the same rows as a test-shaped DataFrame for callers that want one. ``in_contract()`` is the data
 contract's rules on these arrays; a row that breaks one goes through ``validate_rows`` (via ``frame()``),
 the contract's one wording of the problem.
 """

@@ -13,7 +13,7 @@ from __future__ import annotations
 __all__ = ["naive_baseline", "evaluate", "score_rows", "summarise", "BASELINE_DAYS", "DEFAULT_WINDOWS"]
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -118,8 +118,9 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     Parameters
     ----------
     folds : int, optional
-        Use the rolling-origin layout: ``folds`` consecutive windows before the holdout (the layout
-        before issue 13). None (default): ``windows`` seasonal windows (``windows.seasonal_windows``).
+        Use the rolling-origin layout: ``folds`` consecutive windows before the holdout (the older
+        layout: cheaper, but no summer or autumn in it). None (default): ``windows`` seasonal windows
+        (``windows.seasonal_windows``).
     windows : int, default=6
         Number of seasonal windows, the holdout included.
 
@@ -130,28 +131,15 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     holdout_forecasts.png).
     """
     say = progress or (lambda _msg: None)
-    seasonal = folds is None
-    if folds is None:
-        def layout(day: pd.Timestamp) -> list[Fold]:
-            return seasonal_windows(day, windows)
-        # each window fits a calibration-stage model on the 6 weeks before its cut, after 6 weeks of data
-        need = 2 * WINDOW_DAYS
-        what, fix = f"{windows} seasonal backtest windows of {WINDOW_DAYS} days over a year", "a later --until"
-    else:
-        n_folds = folds  # the rolling layout: ``folds`` consecutive windows, then the holdout
-
-        def layout(day: pd.Timestamp) -> list[Fold]:
-            return [*rolling_folds(day, n_folds), holdout_fold(day)]
-        need = WINDOW_DAYS + WINDOW_DAYS  # the first calibration-stage model needs 6 weeks of data
-        what = f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each"
-        fix = "ask for fewer --folds or a later --until"
+    layout, need, what, fix = _layout(folds, windows)
     until = check_window(dataset.train[s.DATE], until,
                          first_day_needed=lambda u: layout(u)[0].cut - pd.Timedelta(days=need), what=what, fix=fix)
     plan = layout(until)
     train = dataset.train if stores is None else dataset.train[dataset.train[s.STORE].isin(stores)]
     scoped = _Scoped(dataset, train)
-    fitted = _seasonal_models if seasonal else _rolling_models
-    results, frames, model = [], [], None
+    fitted = _seasonal_models if folds is None else _rolling_models
+    results: list[dict] = []
+    frames: list[pd.DataFrame] = []
     for fold, model in fitted(dataset, plan, kind=kind, loss=loss, levels=levels, stores=stores, say=say,
                               params=params):
         res, frame = _fold_result(model, scoped, fold, levels)
@@ -160,36 +148,67 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
         say(f"{fold.name} scored: RMSPE {res['rmspe']:.4f} (baseline {res['baseline_rmspe']:.4f}), "
             f"bias {res['bias']:+.3f}, " + ", ".join(f"cover {lv:.0%} {res[f'coverage_{lv:g}']:.3f}" for lv in levels))
     report = {"kind": kind, "loss": loss, "until": f"{until:%Y-%m-%d}", "levels": list(levels),
-              "layout": "seasonal" if seasonal else "rolling", "params": params,
+              "layout": "seasonal" if folds is None else "rolling", "params": params,
               "windows": results, "holdout": results[-1], "folds": results[:-1], "summary": summarise(results)}
     if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / "metrics.json", metrics_json(report))
-        atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(results).to_csv(tmp, index=False))
-        holdout_frame = frames[-1].drop(columns="window")
-        atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
-        # every window's rows, so a later question (a subset, another metric) needs no refit
-        every = pd.concat(frames, ignore_index=True)
-        atomic_write(out / "window_predictions.csv", lambda tmp: every.to_csv(tmp, index=False))
-        from storecast.evaluation.forecast_plot import plot_holdout
-
-        plot_holdout(holdout_frame, out / "holdout_forecasts.png")
+        _write_report(Path(out_dir), report, frames)
         if importance:
-            from storecast.evaluation.importance import feature_importance, plot_importance
-
             say("feature importance (impurity + permutation on the holdout)")
-            rows = score_rows(scoped.train, plan[-1])
-            rows = rows[rows[s.STORE].isin(holdout_frame[s.STORE])]  # the stores scored (_known_store_rows)
-            table = feature_importance(model, rows)
-            atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
-            plot_importance(table, out / "importance.png")
-            report["importance_top"] = table.head(10)["feature"].tolist()
+            # the plan ends with the holdout, so ``model`` is the holdout window's
+            report["importance_top"] = _write_importance(Path(out_dir), model, scoped, plan[-1], frames[-1])
     return report
 
 
+def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], list[Fold]], int, str, str]:
+    """The windows a backtest up to a day scores, the days of data before the first cut they need, and the
+    words (what, fix) for ``check_window``'s message when train.csv is too short."""
+    if folds is None:
+        def seasonal(day: pd.Timestamp) -> list[Fold]:
+            return seasonal_windows(day, windows)
+
+        # each window fits a calibration-stage model on the 6 weeks before its cut, after 6 weeks of data
+        return (seasonal, 2 * WINDOW_DAYS,
+                f"{windows} seasonal backtest windows of {WINDOW_DAYS} days over a year", "a later --until")
+
+    def rolling(day: pd.Timestamp) -> list[Fold]:
+        return [*rolling_folds(day, folds), holdout_fold(day)]
+
+    # the first calibration-stage model needs 6 weeks of data
+    return (rolling, WINDOW_DAYS + WINDOW_DAYS, f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
+            "ask for fewer --folds or a later --until")
+
+
+def _write_report(out: Path, report: dict, frames: list[pd.DataFrame]) -> None:
+    """metrics.json, folds.csv, every window's scored rows and the holdout's rows and chart, under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "metrics.json", metrics_json(report))
+    atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(report["windows"]).to_csv(tmp, index=False))
+    holdout_frame = frames[-1].drop(columns="window")
+    atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
+    # every window's rows, so a later question (a subset, another metric) needs no refit
+    every = pd.concat(frames, ignore_index=True)
+    atomic_write(out / "window_predictions.csv", lambda tmp: every.to_csv(tmp, index=False))
+    from storecast.evaluation.forecast_plot import plot_holdout
+
+    plot_holdout(holdout_frame, out / "holdout_forecasts.png")
+
+
+def _write_importance(out: Path, model: ConformalRegressor, scoped: _Scoped, holdout: Fold,
+                      holdout_frame: pd.DataFrame) -> list[str]:
+    """importance.csv/png of the holdout's model on the holdout's scored stores; returns the top 10 features."""
+    from storecast.evaluation.importance import feature_importance, plot_importance
+
+    rows = score_rows(scoped.train, holdout)
+    rows = rows[rows[s.STORE].isin(holdout_frame[s.STORE])]  # the stores scored (_known_store_rows)
+    table = feature_importance(model, rows)
+    atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
+    plot_importance(table, out / "importance.png")
+    return table.head(10)["feature"].tolist()
+
+
 def summarise(results: list[dict]) -> dict:
-    """Mean and worst RMSPE over the windows (the yardstick), mean |bias|, mean coverage, baseline mean."""
+    """Mean and worst RMSPE over the windows (the yardstick), mean bias and the largest |bias|, mean coverage,
+    and the baseline's means."""
     frame = pd.DataFrame(results)
     worst = frame.loc[frame["rmspe"].idxmax()]
     out = {"windows": len(frame), "rmspe_mean": float(frame["rmspe"].mean()), "rmspe_worst": float(worst["rmspe"]),
@@ -202,7 +221,8 @@ def summarise(results: list[dict]) -> dict:
     return out
 
 
-def _seasonal_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say, params):
+def _seasonal_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say,
+                     params) -> Iterator[tuple[Fold, ConformalRegressor]]:
     """Each window's model fitted as ``storecast train`` fits one (two fits per window)."""
     for fold in plan:
         say(f"fit {fold.describe()}")
@@ -210,7 +230,8 @@ def _seasonal_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, s
         yield fold, fit_model(X, y, kind=kind, loss=loss, levels=levels, **params)
 
 
-def _rolling_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say, params):
+def _rolling_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say,
+                    params) -> Iterator[tuple[Fold, ConformalRegressor]]:
     """Consecutive windows: one fold's model is the next one's calibration-stage model (N + 1 fits)."""
     template = make_pipeline(kind, loss=loss, **params)
     first_cut = plan[0].cut - pd.Timedelta(days=WINDOW_DAYS)

@@ -60,7 +60,7 @@ def relative_width(point, lower, upper) -> float:
 def bias(y_true, y_pred) -> float:
     """Mean relative error ``mean(1 - pred / actual)`` over days with actual > 0, RMSPE's own terms.
 
-    Positive: the forecast runs low (the sign of issue 13's "-0.05" for a 5% over-forecast).
+    Positive: the forecast runs low; a forecast 5% too high gives -0.05.
     """
     y, p = _pair(y_true, y_pred)
     ok = y > 0

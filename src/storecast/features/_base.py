@@ -67,8 +67,6 @@ def numeric(X: Mapping, name: str) -> np.ndarray:
     return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
 
 
-
-
 def check_fitted(step: BaseEstimator) -> None:
     """sklearn's ``check_is_fitted``, skipped once ``fit`` has recorded ``n_features_in_``.
 

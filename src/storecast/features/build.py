@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.features._base import as_columns, check_fitted
 from storecast.features.calendar import CALENDAR_FEATURES, CalendarFeatures
 from storecast.features.history import HISTORY_FEATURES, StoreHistory
@@ -114,11 +114,11 @@ def merge_store(train_or_test: pd.DataFrame, store: pd.DataFrame) -> pd.DataFram
     DataContractError
         Naming every store of the rows that store.csv does not describe.
     """
-    missing = sorted(set(train_or_test[s.STORE].unique()) - set(store[s.STORE].unique()))
+    missing = np.setdiff1d(train_or_test[s.STORE].unique(), store[s.STORE].unique()).tolist()
     if missing:
         raise DataContractError(ContractProblem(
-            s.STORE_FILE, f"store(s) {missing[:20]} appear in the rows but not in store.csv",
-            column=s.STORE))
+            s.STORE_FILE, f"store(s) {first_and_more(missing, MAX_STORES_LISTED)} appear in the rows but not in "
+            "store.csv", column=s.STORE))
     cols = [c for c in store.columns if c not in train_or_test.columns or c == s.STORE]
     out = train_or_test.merge(store[cols], on=s.STORE, how="left", sort=False)
     out.index = train_or_test.index

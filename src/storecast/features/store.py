@@ -15,7 +15,7 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.clean.missing import StoreContextImputer
 from storecast.dates import monday_on_or_before, to_days
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.features._base import AddColumnsTransformer
 from storecast.features.calendar import date_parts
 from storecast.lookup import sorted_positions
@@ -66,7 +66,7 @@ class StoreAttributes(AddColumnsTransformer):
 
     Attributes
     ----------
-    stores_ : ndarray of int64, sorted store ids known at fit.
+    stores_ : ndarray of int64, sorted ids of the stores in the fit rows (not every store of store.csv).
     states_ : ndarray of str, the German state of each store ("" when unknown).
     """
 
@@ -120,10 +120,11 @@ class StoreAttributes(AddColumnsTransformer):
         pos, found = sorted_positions(self.stores_, ids)
         bad = ~found
         if bad.any():
-            unknown = sorted({int(v) for v in ids[bad]})
+            unknown = np.unique(ids[bad]).tolist()
             raise DataContractError(ContractProblem(
-                "rows", f"unknown store(s) {unknown}: the model was fitted on "
-                f"{len(self.stores_)} stores; predict only for stores present in store.csv at training",
+                "rows", f"unknown store(s) {first_and_more(unknown, MAX_STORES_LISTED)}: the model was fitted on "
+                f"{len(self.stores_)} stores, those with rows in its training data (a store listed in store.csv "
+                "without them is unknown too); predict only for those, or retrain with the store's sales history",
                 column=s.STORE))
         return pos
 

@@ -91,8 +91,8 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     refit : bool or "prep", default=True
         Refit on all rows after calibration (False keeps the calibration-stage model: faster tests).
         "prep" refits only the preprocessing (store statistics, promo phase) on all rows and keeps the
-        calibration-stage trees: one tree fit instead of two (issue 13's cheaper fits; see
-        docs/modeling.md for what the backtest said about it).
+        calibration-stage trees: one tree fit instead of two (docs/modeling.md has what the backtest
+        said about it).
     calibration_estimator : estimator, optional
         Fitted (a clone) for the calibration stage instead of ``estimator``, when ``refit=True``: its
         errors on the calibration window set the intervals, ``estimator`` refitted on all rows serves.

@@ -15,23 +15,12 @@ from storecast.artifacts import version_drift
 router = APIRouter(tags=["model"])
 
 
-def _first(card: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        node: Any = card
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is not None:
-            return node
-    return None
-
-
-def _levels(card: dict[str, Any]) -> list[float]:
-    levels = _first(card, "intervals.levels", "interval_levels", "levels")
-    if isinstance(levels, list | tuple):
+def _levels(intervals: dict[str, Any]) -> list[float]:
+    """The calibrated levels; a card without the list still names the level it serves."""
+    levels = intervals.get("levels")
+    if isinstance(levels, list):
         return [float(v) for v in levels if isinstance(v, int | float)]
-    if isinstance(levels, int | float):
-        return [float(levels)]
-    default = _first(card, "intervals.default_level")
+    default = intervals.get("default_level")
     return [float(default)] if isinstance(default, int | float) else []
 
 
@@ -39,10 +28,10 @@ def _levels(card: dict[str, Any]) -> list[float]:
 async def model_card(served: ServedDep) -> ModelCard:
     """The served model: kind, creation time, training range, metrics, features and interval levels."""
     card = served.bundle.card or {}
-    features = _first(card, "features", "feature_names")
-    metrics = _first(card, "metrics")
-    start = _first(card, "train_start", "training.start", "train_range.start", "fit_window.start")
-    end = _first(card, "train_end", "training.end", "train_range.end", "fit_window.end")
+    # the card's fields as storecast.card.ModelCard checked them when the file loaded
+    training, intervals = card.get("training") or {}, card.get("intervals") or {}
+    features, metrics = card.get("features"), card.get("metrics")
+    start, end = training.get("start"), training.get("end")
     return ModelCard(
         model=served.name,
         kind=str(served.bundle.kind),
@@ -51,7 +40,7 @@ async def model_card(served: ServedDep) -> ModelCard:
         train_end=None if end is None else str(end),
         metrics=metrics if isinstance(metrics, dict) else {},
         features=[str(f) for f in features] if isinstance(features, list) else [],
-        interval_levels=_levels(card),
+        interval_levels=_levels(intervals),
         stores=served.facts.stores.tolist(),
         versions={str(k): str(v) for k, v in (card.get("versions") or {}).items()},
         version_drift={name: {"saved": saved, "installed": now} for name, (saved, now) in version_drift(card).items()},

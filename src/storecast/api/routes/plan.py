@@ -81,7 +81,8 @@ async def plan(body: PlanRequest, served: ServedDep) -> Response:
     })
 
 
-def _number(value: float) -> float | None:
+def _number(value: float | None) -> float | None:
+    """``value`` for JSON: None where it is no finite number (``gain_pct`` of a store whose usual total is 0)."""
     return None if value is None or not math.isfinite(value) else float(value)
 
 
@@ -104,5 +105,5 @@ async def rank(body: RankRequest, served: ServedDep) -> Response:
               for st, g, p, t, w in zip(table["store"].tolist(), table["gain"].tolist(), table["gain_pct"].tolist(),
                                         table["usual_total"].tolist(), table["week"].tolist(), strict=True)]
     return json_response({"model": served.name, "start": body.start.isoformat(), "days": body.days,
-                  "weeks": [w.isoformat() for w in ranking.weeks], "stores": stores})
+                          "weeks": [w.isoformat() for w in ranking.weeks], "stores": stores})
 

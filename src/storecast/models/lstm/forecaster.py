@@ -21,7 +21,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.dates import to_days
-from storecast.errors import ContractProblem, DataContractError, NotFittedError
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, NotFittedError, first_and_more
 from storecast.features.schedule import schedule_ids
 from storecast.models.lstm.dataset import (
     CONTEXT_FEATURES,
@@ -295,7 +295,8 @@ class LSTMForecaster:
         unknown = sorted(set(rows[s.STORE][store_index < 0]))
         if unknown:
             raise DataContractError(ContractProblem(
-                "rows", f"unknown store(s) {unknown[:10]}: the model was trained on other stores", column=s.STORE))
+                "rows", f"unknown store(s) {first_and_more(unknown, MAX_STORES_LISTED)}: the model was trained on "
+                "other stores", column=s.STORE))
         step = (pd.DatetimeIndex(rows[s.DATE]) - cut).days.to_numpy()
         outside = (step < 1) | (step > cfg.horizon)
         if outside.any():
