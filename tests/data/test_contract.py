@@ -250,6 +250,7 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
     ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),
     ({s.OPEN: [1, 5]}, s.OPEN, "row 1: expected 0 or 1, got 5"),
+    ({s.OPEN: [None, "abc"]}, s.OPEN, "row 1: expected 0 or 1, got 'abc'"),  # only an empty Open is open
     ({s.STATE_HOLIDAY: ["x", "0"]}, s.STATE_HOLIDAY, "row 0: expected one of 0 .*got 'x': use 0 for"),
     ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number 1\.\.2147483647\), got -3"),
     ({s.STORE: [1, 2**32 + 1]}, s.STORE, r"row 1: expected a store number .*, got 4294967297"),  # not wrapped to 1
