@@ -9,7 +9,7 @@
 #      in this closed loop p50 ~ CONNECTIONS / throughput (Little's law), so it measures queueing;
 #   2. the same CONNECTIONS clients offering 300 requests/s in total at a constant pace (send slots
 #      from bench/api_wrk.lua's RATE schedule): the latency a client sees at the target load;
-#   3. a 1,000-row POST /predict batch, 1 connection for 10 s (p50/p99);
+#   3. a 1,000-row POST /predict batch (31 days of 33 stores), 1 connection for 10 s (p50/p99);
 #   4. one connection sending single-row requests back to back (p50/p99 a lone client sees);
 #   5. the reference in the same run: a bare FastAPI endpoint (bench/bare_api.py) under load 1, and the
 #      ratio of the two request rates;
@@ -43,7 +43,7 @@ PID=$SERVER
 
 curl -fsS "$BASE/model" >"$TMP/model.json"
 "$PY" - "$TMP" <<'PYEOF'
-import json, sys
+import datetime as dt, json, sys
 tmp = sys.argv[1]
 stores = json.load(open(f"{tmp}/model.json"))["stores"]
 row = {"id": 1, "store": int(stores[0]), "date": "2015-08-03", "open": 1, "promo": 1,
@@ -52,7 +52,10 @@ open(f"{tmp}/one.json", "w").write(json.dumps({"rows": [row]}))
 # one single-row body per line, each for another store: requests of different stores may share a
 # prediction call (api/batching.py merges them), requests of one store may not (its schedule context)
 open(f"{tmp}/many.json", "w").write("\n".join(json.dumps({"rows": [dict(row, store=int(s_))]}) for s_ in stores))
-rows = [dict(row, id=i, date=f"2015-08-{1 + i % 31:02d}", promo=i % 2) for i in range(1000)]
+# 1,000 rows, 31 days of each store in turn: /predict takes each store and day once per request
+rows = [dict(row, id=i, store=int(stores[(i // 31) % len(stores)]), promo=i % 2,
+             date=(dt.date(2015, 8, 1) + dt.timedelta(days=i % 31 + 31 * (i // (31 * len(stores))))).isoformat())
+        for i in range(1000)]
 open(f"{tmp}/batch.json", "w").write(json.dumps({"rows": rows}))
 PYEOF
 

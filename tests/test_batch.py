@@ -6,6 +6,8 @@ chunk's lines named, and nothing is left at ``--out``.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -151,6 +153,24 @@ def test_a_bad_cell_in_a_later_chunk_names_its_lines_and_writes_nothing(bundle, 
         predict_file(bundle, bad, out, chunk_rows=200)
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
     assert err.value.problems[0].file == str(bad)  # the path as given, as a file read in one piece is named
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "\u0661"])
+@pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (200, ".csv"), (200, ".parquet")])
+def test_an_open_that_is_not_empty_nor_0_or_1_is_refused_however_the_file_is_read(rows_csv, tmp_path, chunk_rows,
+                                                                                    suffix, value):
+    """Only an empty Open is taken as open; read in chunks (or from parquet), any Open that did not parse was
+    taken as open too, without a word, while the same file read in one piece was refused."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[700, s.OPEN] = value  # data row 701: line 702, parquet row 701
+    path = tmp_path / f"odd{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).to_parquet(path)
+    else:
+        rows.to_csv(path, index=False)
+    where = "row 701: " if suffix == ".parquet" else ", line 702, column `Open`: "
+    with pytest.raises(DataContractError, match=re.escape(where) + "expected 0 or 1, got "):
+        list(iter_rows(path, chunk_rows=chunk_rows))
 
 
 def test_a_bad_cell_in_a_parquet_file_names_its_row_counted_from_1(bundle, rows_csv, tmp_path):

@@ -27,7 +27,14 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
-from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows, warn_missing_open
+from storecast.data.contract import (
+    cannot_read,
+    count_missing_open,
+    load_rows,
+    read_text_chunks,
+    validate_rows,
+    warn_missing_open,
+)
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
@@ -145,10 +152,10 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         frame.index = pd.RangeIndex(done, done + len(frame))
         rows = _rows_of(frame, path, done, keep_actuals)
         if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
-            no_open = (frame[s.OPEN].isna() | (frame[s.OPEN].astype(str).str.strip() == "")).to_numpy()
-            if not missing_open and no_open.any():
-                first_open = done + int(no_open.argmax())  # the file's first, as load_test names it
-            missing_open += int(no_open.sum())
+            count, first = count_missing_open(frame[s.OPEN])
+            if count and not missing_open:
+                first_open = done + first  # the file's first, as load_test names it
+            missing_open += count
         for seen in keys:
             seen.add(rows)
         yield rows

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from api_helpers import fields, row
+from api_helpers import consecutive_rows, fields, row
 from fastapi.testclient import TestClient
 
 from storecast.api import create_app
@@ -35,7 +38,7 @@ def test_id_is_optional_and_echoed_as_null(client):
 
 
 def test_closed_day_is_zero(client):
-    rows = [row(open=0), row(open=1)]
+    rows = [row(open=0), row(date="2015-08-04", open=1)]
     closed, opened = client.post("/predict", json={"rows": rows}).json()["predictions"]
     assert (closed["sales"], closed["lower"], closed["upper"]) == (0.0, 0.0, 0.0)
     assert opened["sales"] > 0
@@ -49,7 +52,7 @@ def test_a_row_predicts_the_same_alone_and_in_a_batch(client, known_stores):
 
 
 def test_unknown_store_is_422_at_its_row(client):
-    rows = [row(), row(), row(), row(store=99_999)]
+    rows = [*consecutive_rows(3), row(store=99_999)]
     r = client.post("/predict", json={"rows": rows})
     assert r.status_code == 422
     (item,) = r.json()["detail"]
@@ -60,6 +63,45 @@ def test_unknown_store_is_422_at_its_row(client):
 def test_every_unknown_store_is_listed(client):
     r = client.post("/predict", json={"rows": [row(store=5000), row(), row(store=6000)]})
     assert fields(r) == ["rows[0].store", "rows[2].store"]
+
+
+def test_a_store_and_day_listed_twice_is_422_naming_the_earlier_row(client):
+    # two rows for one day make the store's schedule ambiguous (open or closed?), as in `storecast predict`
+    rows = [row(date="2015-08-03"), row(date="2015-08-04"), row(date="2015-08-03", open=0)]
+    r = client.post("/predict", json={"rows": rows})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert (item["field"], item["type"]) == ("rows[2].date", "row_duplicate")
+    assert item["msg"] == "store 1 on 2015-08-03 is also rows[0]: list each store and day once"
+
+
+@pytest.mark.parametrize("n", [3, 40])  # a small batch (a dict), and one past it (a numpy sort)
+def test_a_repeat_is_found_in_small_and_large_batches(client, n):
+    r = client.post("/predict", json={"rows": [*consecutive_rows(n), row(date="2015-08-04")]})
+    assert fields(r) == [f"rows[{n}].date"]
+    assert "is also rows[1]" in r.json()["detail"][0]["msg"]
+
+
+def test_repeats_and_unknown_stores_come_in_one_answer(client):
+    rows = [row(store=5000), row(), row(), row(store=6000), row(), row(date="2015-08-04")]
+    r = client.post("/predict", json={"rows": rows})
+    assert fields(r) == ["rows[0].store", "rows[3].store", "rows[2].date", "rows[4].date"]
+    assert [i["msg"].split(":")[0] for i in r.json()["detail"][2:]] == [
+        "store 1 on 2015-08-03 is also rows[1]", "store 1 on 2015-08-03 is also rows[1]"]
+
+
+def test_many_repeats_name_the_first_50_as_unknown_stores_do(client):
+    r = client.post("/predict", json={"rows": [row()] * 60})
+    assert fields(r) == [f"rows[{k}].date" for k in range(1, 51)]
+
+
+def test_the_same_store_and_day_in_separate_requests_is_answered(client):
+    # each request is its own schedule, also when the micro-batcher merges concurrent ones into one call
+    body = {"rows": [row()]}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: client.post("/predict", json=body), range(8)))
+    assert [a.status_code for a in answers] == [200] * 8
+    assert len({a.text for a in answers}) == 1
 
 
 @pytest.mark.parametrize(
@@ -115,8 +157,8 @@ def test_batch_over_the_schema_cap_is_422(client):
 def test_batch_over_the_settings_limit_is_422(settings):
     small = settings.model_copy(update={"max_batch_rows": 3})
     with TestClient(create_app(small)) as c:
-        assert c.post("/predict", json={"rows": [row()] * 3}).status_code == 200
-        r = c.post("/predict", json={"rows": [row()] * 4})
+        assert c.post("/predict", json={"rows": consecutive_rows(3)}).status_code == 200
+        r = c.post("/predict", json={"rows": consecutive_rows(4)})
     assert r.status_code == 422 and fields(r) == ["rows"]
     assert "at most 3" in r.json()["detail"][0]["msg"]
 
@@ -129,8 +171,10 @@ def test_bad_body_json_is_422(client, content):
 
 
 def test_full_batch_of_10000_rows_is_served(client, known_stores):
-    rows = [row(store=known_stores[i % len(known_stores)], date=f"2015-09-{1 + i % 30:02d}",
-                open=int(i % 7 != 0)) for i in range(10_000)]
+    first = dt.date(2015, 9, 1)
+    rows = [row(store=known_stores[i % len(known_stores)],
+                date=(first + dt.timedelta(days=i // len(known_stores))).isoformat(), open=int(i % 7 != 0))
+            for i in range(10_000)]
     r = client.post("/predict", json={"rows": rows})
     assert r.status_code == 200 and len(r.json()["predictions"]) == 10_000
 

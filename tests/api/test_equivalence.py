@@ -120,6 +120,32 @@ def test_requests_for_the_same_store_share_a_call_yet_predict_as_alone(bundle, d
             np.testing.assert_array_equal(a, b)
 
 
+def test_the_same_store_and_day_in_two_requests_share_a_call_and_predict_as_alone(bundle, dataset):
+    """``/predict`` refuses a (store, date) twice in one request, never across requests: merged, each is its
+    own schedule, so the same day asked open in one request and closed around it in another stays exact."""
+    store = int(dataset.test[s.STORE].iloc[0])
+    first = np.datetime64(dataset.test[s.DATE].min(), "D").astype(np.int64)
+    days = first + np.arange(5)
+    asks = [RequestRows(np.full(5, store), days, [1, 1, 1, 1, 1], np.zeros(5), ["0"] * 5, np.zeros(5)),
+            RequestRows(np.full(5, store), days, [1, 0, 0, 0, 1], np.zeros(5), ["0"] * 5, np.zeros(5))]
+    calls = []
+
+    def run(rows: RequestRows):
+        calls.append(len(rows))
+        out = predict_frame(bundle, rows)
+        return tuple(out[c].to_numpy(dtype=float) for c in (s.SALES, "lower", "upper"))
+
+    async def main():
+        batcher = MicroBatcher(run)
+        return await asyncio.gather(*(batcher.predict(a) for a in asks))
+
+    results = asyncio.run(main())
+    assert calls == [10]
+    for ask, got in zip(asks, results, strict=True):
+        for a, b in zip(got, run(ask), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_a_request_that_breaks_the_contract_runs_alone():
     calls = []
 

@@ -8,7 +8,7 @@ import logging
 import zlib
 
 import pytest
-from api_helpers import row
+from api_helpers import consecutive_rows, row
 from fastapi.testclient import TestClient
 
 from storecast.api import create_app
@@ -56,7 +56,7 @@ def small_body(settings):
 
 
 def test_body_over_the_limit_is_413(small_body):
-    ok = json.dumps({"rows": [row()] * 5}).encode()
+    ok = json.dumps({"rows": consecutive_rows(5)}).encode()
     assert len(ok) < 2_000
     headers = {"content-type": "application/json"}
     assert small_body.post("/predict", content=ok, headers=headers).status_code == 200
@@ -79,7 +79,7 @@ def test_streamed_body_over_the_limit_is_413(small_body):
 def test_request_log_line_has_the_fields_and_never_the_payload(client, caplog):
     secret_id = 987654321
     with caplog.at_level(logging.INFO, logger="storecast.api.access"):
-        client.post("/predict", json={"rows": [row(id=secret_id), row()]})
+        client.post("/predict", json={"rows": [row(id=secret_id), row(date="2015-08-04")]})
         client.get("/health")
     records = [r for r in caplog.records if r.name == "storecast.api.access"]
     post = next(r for r in records if r.path == "/predict")

@@ -153,6 +153,16 @@ def test_models_list_names_the_setting_that_chose_the_folder(run_main, tmp_path,
     assert code == 0 and "no models yet: models does not exist" in " ".join((out + err).split())
 
 
+def test_models_list_reads_the_setting_as_every_command_does(run_main, tmp_path, monkeypatch):
+    """The settings read variable names in any case (pydantic-settings); `models list` asks them who chose the
+    folder rather than the environment itself, so a folder `train` would save into is never "the default"."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STORECAST_MODELS_DIR", raising=False)
+    monkeypatch.setenv("storecast_models_dir", str(tmp_path / "gone"))
+    code, _, err = run_main("models", "list")
+    assert code == 2 and f"STORECAST_MODELS_DIR: {tmp_path / 'gone'} not found" in " ".join(err.split())
+
+
 @pytest.mark.parametrize(("args", "said"), [
     # a models directory as --model: was "not found" (plan) or "unknown model file" (predict)
     (["predict", "--model", "{dir}", "--data", "{data}", "--out", "{out}"],

@@ -250,6 +250,7 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
     ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),
     ({s.OPEN: [1, 5]}, s.OPEN, "row 1: expected 0 or 1, got 5"),
+    ({s.OPEN: [None, "abc"]}, s.OPEN, "row 1: expected 0 or 1, got 'abc'"),  # only an empty Open is open
     ({s.STATE_HOLIDAY: ["x", "0"]}, s.STATE_HOLIDAY, "row 0: expected one of 0 .*got 'x': use 0 for"),
     ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number 1\.\.2147483647\), got -3"),
     ({s.STORE: [1, 2**32 + 1]}, s.STORE, r"row 1: expected a store number .*, got 4294967297"),  # not wrapped to 1
@@ -341,6 +342,34 @@ def test_a_state_that_is_no_german_state_code_is_loaded_with_a_warning(data_dir,
         store = load_store(data_dir / s.STORE_FILE, data_dir / s.STATES_FILE)
     assert store.set_index(s.STORE).at[2, s.STATE] == "XX"
     assert "1 store(s) have a State that is no German state code (e.g. store 2: 'XX')" in caplog.text
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    (" Jan,Apr,Jul,Oct", "Jan,Apr,Jul,Oct"), ("jan,apr,jul,oct", "Jan,Apr,Jul,Oct"),
+    ("Jan, Apr, Jul, Oct", "Jan,Apr,Jul,Oct"), ("Mar,Jun,Sep,Dec", "Mar,Jun,Sept,Dec"),
+    ("FEB , may,Aug ,Nov\t", "Feb,May,Aug,Nov"),
+])
+def test_a_promo_interval_written_another_way_is_read_as_kaggles_with_one_warning(data_dir, caplog, written, read):
+    set_cell(s.STORE_FILE, 3, s.PROMO_INTERVAL, written)(data_dir)
+    set_cell(s.STORE_FILE, 4, s.PROMO_INTERVAL, "mar,jun,sept,dec")(data_dir)
+    before = (data_dir / s.STORE_FILE).read_bytes()
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_store(data_dir / s.STORE_FILE)
+    assert store[s.PROMO_INTERVAL].tolist()[1:] == [read, "Mar,Jun,Sept,Dec"]
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned.startswith(f"{data_dir / s.STORE_FILE}, line 3, column `{s.PROMO_INTERVAL}`: {written!r} is read "
+                             f'as "{read}", Kaggle\'s spelling (2 row(s) in all')
+    assert (data_dir / s.STORE_FILE).read_bytes() == before  # read differently, never rewritten
+
+
+@pytest.mark.parametrize("written", ["Jan,Feb", "Foo", "Apr,Jan,Jul,Oct", "Jan;Apr;Jul;Oct", "Jan,Apr,Jul,Oct,",
+                                     "January,April,July,October", "   "])
+def test_a_promo_interval_naming_other_months_is_still_refused(data_dir, written):
+    set_cell(s.STORE_FILE, 3, s.PROMO_INTERVAL, written)(data_dir)
+    with pytest.raises(DataContractError, match=r"expected empty or one of .*got ") as err:
+        load_store(data_dir / s.STORE_FILE)
+    (problem,) = err.value.problems
+    assert (problem.line, problem.column) == (3, s.PROMO_INTERVAL) and repr(written) in problem.message
 
 
 def test_whole_numbers_written_as_decimals_load_as_in_the_api_rows(data_dir):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -136,3 +137,27 @@ def test_text_columns_in_a_parquet_file_follow_the_csv_rules(chain, tmp_path):
     df.loc[[2, 3], s.SALES], df.loc[5, s.DATE] = "7", good_date
     df.to_parquet(part, index=False)
     assert load_train(part)[s.SALES].iloc[4] == 12
+
+
+def test_a_promo_interval_written_another_way_reads_as_in_a_csv_file(chain, tmp_path, caplog):
+    """The same rule as store.csv's: Kaggle's spelling, one warning naming the first row, the file untouched."""
+    data = _copy(chain, tmp_path)
+    path = data / "store.parquet"
+    df = pd.read_parquet(path)
+    kaggle = df[s.PROMO_INTERVAL].copy()
+    with_p2 = df.index[df[s.PROMO_INTERVAL].notna()]
+    df.loc[with_p2[0], s.PROMO_INTERVAL] = " " + df.loc[with_p2[0], s.PROMO_INTERVAL].lower().replace(",", ", ")
+    df.loc[with_p2[1], s.PROMO_INTERVAL] = df.loc[with_p2[1], s.PROMO_INTERVAL].upper()
+    df.to_parquet(path, index=False)
+    before = path.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_dataset(data).store
+    assert store[s.PROMO_INTERVAL].fillna("").tolist() == kaggle.fillna("").tolist()
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned.startswith(f"{path}, row {with_p2[0] + 1}, column `{s.PROMO_INTERVAL}`: ")
+    assert "(2 row(s) in all" in warned
+    assert path.read_bytes() == before
+    df.loc[with_p2[0], s.PROMO_INTERVAL] = "Jan,Feb"
+    df.to_parquet(path, index=False)
+    with pytest.raises(DataContractError, match=rf"row {with_p2[0] + 1}, column `PromoInterval`: expected empty"):
+        load_dataset(data)

@@ -7,7 +7,8 @@
   Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``);
   a ``\\ud800`` escape without its other half is 422 at the field that holds it.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
-  batch over ``max_batch_rows``, schedule day outside the window). An unknown store is 422 at
+  batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
+  twice in one ``/predict`` batch). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
   the model does not know, a batch may mix known and unknown stores, and the fix is the same as for
   any bad field (correct it and resend).

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from storecast import schema as s
-from storecast.api.errors import InputError, Loc
+from storecast.api.errors import Loc
 from storecast.config import Settings
 from storecast.data.request_rows import RequestRows
 from storecast.dates import day_number, to_days
@@ -82,8 +82,8 @@ class ServedModel:
         """InputError items naming every row whose store the model does not know; none when it knows them all.
 
         An unknown store is a 422 at ``rows[i].store``: the endpoint exists, one field names a value
-        this model cannot forecast, and the caller fixes it by removing the row or retraining. A route that
-        checks more than the store reports these beside its other problems (``check_stores`` raises them alone).
+        this model cannot forecast, and the caller fixes it by removing the row or retraining. Every route
+        reports these beside its other problems, in one ``InputError``.
         """
         bad = self.unknown_stores(stores)
         if not bad:
@@ -95,11 +95,6 @@ class ServedModel:
             return [((*loc, int(i), "store"), f"unknown store {int(stores[i])}: {hint}", "unknown_store")
                     for i in bad[:50]]
         return [(loc, f"unknown store {int(stores[bad[0]])}: {hint}", "unknown_store")]
-
-    def check_stores(self, stores: Sequence[int], loc: tuple[str | int, ...] = ("rows",)) -> None:
-        """Raise InputError with ``store_problems``, if any."""
-        if problems := self.store_problems(stores, loc):
-            raise InputError(problems)
 
     def predict(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sales, lower, upper) float arrays in row order, through ``predict_frame``."""

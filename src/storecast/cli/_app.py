@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["app", "console", "main", "models_dir_option", "MODELS_DIR_HELP", "check_out", "check_out_dir",
-           "date_option"]
+__all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
+           "check_out_dir", "date_option"]
 
 import datetime as dt
 import logging
@@ -59,11 +59,18 @@ def _root(
 
 def models_dir_option(value: Path | None) -> Path:
     """``--models-dir`` when given, else ``STORECAST_MODELS_DIR``, else ``models``: one rule for every command."""
+    return models_dir_choice(value)[0]
+
+
+def models_dir_choice(value: Path | None) -> tuple[Path, str | None]:
+    """``models_dir_option``'s directory and who chose it: ``"--models-dir"``, ``"STORECAST_MODELS_DIR"``, or None
+    for the default folder (which ``models list`` may find missing before any model was saved)."""
     if value is not None:
-        return value
+        return value, "--models-dir"
     from storecast.config import load_settings
 
-    return load_settings().models_dir
+    settings = load_settings()  # set from the environment: pydantic-settings counts it as given
+    return settings.models_dir, "STORECAST_MODELS_DIR" if "models_dir" in settings.model_fields_set else None
 
 
 def check_out(out: Path, *, model: Path, data: Path, more_inputs: tuple[Path, ...] = ()) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_choice
 
 __all__ = ["models_app"]
 
@@ -24,9 +23,8 @@ def list_models(
 
     from storecast.artifacts import model_files
 
-    given = "--models-dir" if models_dir is not None else "STORECAST_MODELS_DIR" if os.environ.get(
-        "STORECAST_MODELS_DIR") else None  # None: the default folder, which no model has been saved into yet
-    models_dir = models_dir_option(models_dir)
+    # given None: the default folder, which no model has been saved into yet
+    models_dir, given = models_dir_choice(models_dir)
     if given is None and not models_dir.exists():
         console.print(f"no models yet: {models_dir} does not exist (`storecast train` saves into it)", markup=False)
         return

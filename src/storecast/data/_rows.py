@@ -8,7 +8,7 @@ in-memory rows have no file line.
 
 from __future__ import annotations
 
-__all__ = ["validate_rows"]
+__all__ = ["validate_rows", "no_open_value"]
 
 from typing import Any
 
@@ -58,14 +58,12 @@ class _Problems:
 
 
 def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ...] | None = None,
-           fill: float | None = None, maximum: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+           maximum: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from any dtype (JSON ints, strings, bools) and the mask of values that break the rule."""
     if values.dtype.kind in "iub":  # the API's usual case: no parsing, numpy only (this runs per request)
         num = values.to_numpy().astype("float64")
     else:
         num = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    if fill is not None:
-        num = np.where(np.isnan(num), fill, num)
     bad = np.isnan(num) | (num % 1 != 0)
     if minimum is not None:
         bad |= num < minimum
@@ -74,6 +72,18 @@ def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ..
     if allowed is not None:
         bad |= ~np.isin(num, allowed)
     return num, bad
+
+
+def no_open_value(values: pd.Series) -> np.ndarray:
+    """The cells of an Open column that hold no value: missing, or text of spaces only (a raw chunk's cells).
+
+    test.csv's layout takes such a row as open (1): ``validate_rows`` fills exactly these cells, and
+    ``contract.count_missing_open`` counts them with this rule for the one warning per file, whether the file is
+    read whole or in chunks.
+    """
+    if pd.api.types.is_numeric_dtype(values):  # numbers never read as spaces: no string pass over them
+        return values.isna().to_numpy()
+    return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
 def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,8 +152,9 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     DataContractError
         Listing every bad cell (``row i: expected X, got Y``; a Date outside `schema.MIN_DATE` ..
         `schema.MAX_DATE` is one), repeated Ids and columns given twice. Repeated (Store, Date) rows
-        are allowed here, unlike in the files: a request may ask for the same day twice (what-if
-        schedules, the API's batch tests), and each row gets its own answer.
+        are allowed here, unlike in the files and in one ``POST /predict`` request: callers that keep
+        schedules apart themselves (the micro-batcher's merged requests and the planner's ranking, both
+        through ``RequestRows.concat``) send the same day twice, and each row gets its own answer.
     """
     repeated = rows.columns[rows.columns.duplicated()].unique()
     if len(repeated):  # rows[c] would be a frame, and fail deep inside pandas ("no attribute 'dtype'")
@@ -178,9 +189,12 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     out[s.STORE] = np.where(bad, 0, store).astype("int32")
     for col in (s.PROMO, s.SCHOOL_HOLIDAY, s.OPEN):
         if col in raw.columns:
-            # an empty Open is open in test.csv's layout; train.csv's (Sales given) says what the day was
-            fill = 1 if col == s.OPEN and s.SALES not in raw.columns else None
-            values, bad = _whole(raw[col], allowed=(0, 1), fill=fill)
+            values, bad = _whole(raw[col], allowed=(0, 1))
+            if col == s.OPEN and s.SALES not in raw.columns:
+                # an empty Open is open in test.csv's layout (train.csv's, Sales given, says what the day was);
+                # only an empty one: a value that does not parse ("abc") is refused, as in a file read whole
+                empty = no_open_value(raw[col])
+                values, bad = np.where(empty, 1.0, values), bad & ~empty
             found.cells(bad, col, raw[col])
             out[col] = np.where(bad, 0, values).astype("int8")
     if s.OPEN not in raw.columns:

@@ -20,7 +20,8 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks", "warn_missing_open"]
+           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks", "count_missing_open",
+           "warn_missing_open"]
 
 import logging
 import os
@@ -46,7 +47,8 @@ from storecast.data._parquetfile import (
     read_parquet_text_frame,
     train_parts,
 )
-from storecast.data._rows import validate_rows
+from storecast.data._promo_interval import canonical_promo_intervals
+from storecast.data._rows import no_open_value, validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.errors import ContractProblem, DataContractError, first_and_more
 
@@ -219,15 +221,30 @@ def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     raw, problems = read(path, name, REQUIRED[name])
     typed, found = _parse(raw, name, path)
     problems += found
+    respelled = None
+    if s.PROMO_INTERVAL in typed.columns:  # other spaces, case or "Sep": Kaggle's value, said once below
+        typed[s.PROMO_INTERVAL], respelled = canonical_promo_intervals(typed[s.PROMO_INTERVAL])
     typed, found = _run_schema(VALUES[name], typed, raw, path)
     problems += found
     if s.DAY_OF_WEEK in typed.columns:
         problems += _day_of_week_problems(typed, path)
     if problems:  # the "N more not listed" notes first (they carry the true totals), then in file order
         raise DataContractError(sorted(problems, key=lambda p: (p.line is not None, p.line or 0)))
+    if respelled is not None and respelled.any():
+        _warn_respelled(path, typed, raw, respelled)
     seconds = time.perf_counter() - started
     log.info("read and validated %s: %s rows in %.1f s", path, f"{len(typed):,}", seconds)
     return typed
+
+
+def _warn_respelled(path: Path, typed: pd.DataFrame, raw: pd.DataFrame, respelled: np.ndarray) -> None:
+    """The one warning for PromoInterval cells read as Kaggle's spelling: how many, and the first one's place."""
+    at = typed.index[respelled.argmax()]  # + 2: the CSV line, or the parquet row (its text frame starts at -1)
+    first = _problem(path, f"{_shown(raw.at[at, s.PROMO_INTERVAL])} is read as "
+                           f"\"{typed.at[at, s.PROMO_INTERVAL]}\", Kaggle's spelling ({int(respelled.sum())} "
+                           "row(s) in all written with other spaces, letter case or \"Sep\"); the file is left as "
+                           "it is", int(at) + 2, s.PROMO_INTERVAL)
+    log.warning("%s", as_rows(first) if is_parquet(path) else first)
 
 
 def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]:
@@ -282,6 +299,17 @@ def load_train(path: str | Path) -> pd.DataFrame:
     return df[list(s.TRAIN_COLUMNS)]
 
 
+def count_missing_open(values: pd.Series) -> tuple[int, int]:
+    """How many cells of an Open column have no value (``no_open_value``), and the position of the first (-1: none).
+
+    The one count behind ``warn_missing_open``, for a file read whole (``load_test``) or chunk by chunk
+    (``batch.iter_rows``), so both warn of the same rows.
+    """
+    empty = no_open_value(values)
+    count = int(empty.sum())
+    return count, int(empty.argmax()) if count else -1
+
+
 def warn_missing_open(path: str | Path, count: int, first: int, *, parquet: bool) -> None:
     """The one warning for test-shaped rows whose Open is empty (taken as open), read whole or in chunks.
 
@@ -295,10 +323,9 @@ def warn_missing_open(path: str | Path, count: int, first: int, *, parquet: bool
 def load_test(path: str | Path) -> pd.DataFrame:
     """Read and validate test.csv; a missing Open is taken as open (1), the schedule's usual case."""
     df = _finish_daily(_validate_file(Path(path), s.TEST_FILE))
-    no_open = df[s.OPEN].isna().to_numpy()
-    missing_open = int(no_open.sum())
+    missing_open, first = count_missing_open(df[s.OPEN])
     if missing_open:  # index + 2: the CSV line, or the parquet row (read_parquet_text_frame indexes from -1)
-        warn_missing_open(path, missing_open, int(df.index[no_open.argmax()]) + 2, parquet=is_parquet(Path(path)))
+        warn_missing_open(path, missing_open, int(df.index[first]) + 2, parquet=is_parquet(Path(path)))
     df[s.OPEN] = df[s.OPEN].fillna(1).astype("int8")
     df = df[list(s.TEST_COLUMNS)]
     df.attrs["missing_open_filled"] = missing_open  # the cleaning report shows it
