@@ -240,7 +240,7 @@ def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
 def _warn_respelled(path: Path, typed: pd.DataFrame, raw: pd.DataFrame, respelled: np.ndarray) -> None:
     """The one warning for PromoInterval cells read as Kaggle's spelling: how many, and the first one's place."""
     at = typed.index[respelled.argmax()]  # + 2: the CSV line, or the parquet row (its text frame starts at -1)
-    first = _problem(path, f"{_shown(raw.at[at, s.PROMO_INTERVAL])} is read as "
+    first = problem(path, f"{_shown(raw.at[at, s.PROMO_INTERVAL])} is read as "
                            f"\"{typed.at[at, s.PROMO_INTERVAL]}\", Kaggle's spelling ({int(respelled.sum())} "
                            "row(s) in all written with other spaces, letter case or \"Sep\"); the file is left as "
                            "it is", int(at) + 2, s.PROMO_INTERVAL)
