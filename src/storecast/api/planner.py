@@ -93,17 +93,23 @@ class Ranking:
     table: pd.DataFrame  # store, gain, gain_pct, usual_total, week; best gain first
 
 
-def day_problems(days: Sequence[dt.date], start: dt.date, n: int) -> list[tuple[int, str, str]]:
-    """``(index, message, type)`` for each date outside ``start..start+n-1`` or listed twice."""
+def day_problems(days: Sequence[dt.date], start: dt.date, n: int, *, window: str = "planning window",
+                 kind: str = "plan") -> list[tuple[int, str, str]]:
+    """``(index, message, type)`` for each date outside ``start..start+n-1`` or listed twice.
+
+    One rule for every list of days a request names (the plan's promo and closed days, ``/forecast``'s
+    schedule); ``window`` names the period in the message and ``kind`` prefixes the error types
+    (``plan_date``, ``plan_duplicate``; ``schedule_date``, ...).
+    """
     end = start + dt.timedelta(days=n - 1)
     seen: set[dt.date] = set()
     out = []
     for i, day in enumerate(days):
         if not start <= day <= end:
-            out.append((i, f"{day} is outside the planning window {start}..{end}: list only days from "
-                        "`start` to `start + days - 1`", "plan_date"))
+            out.append((i, f"{day} is outside the {window} {start}..{end}: list only days from "
+                        "`start` to `start + days - 1`", f"{kind}_date"))
         elif day in seen:
-            out.append((i, f"{day} is listed twice", "plan_duplicate"))
+            out.append((i, f"{day} is listed twice", f"{kind}_duplicate"))
         else:
             seen.add(day)
     return out

@@ -20,6 +20,7 @@ from storecast.api.deps import ServedDep, SettingsDep
 from storecast.api.errors import InputError, Loc, window_problems
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
+from storecast.api.planner import day_problems
 from storecast.api.schemas import (
     ErrorBody,
     ForecastRequest,
@@ -139,23 +140,14 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     # every problem at once, the store's and the window's beside the schedule's: fixed in one go
     problems = served.store_problems([body.store], loc=("store",)) + window_problems(body.start, body.days)
     start = day_number(body.start)
-    end = body.start + dt.timedelta(days=body.days - 1)
-    given = []
-    seen: set[dt.date] = set()
-    for i, day in enumerate(body.schedule or ()):
-        loc = ("schedule", i, "date")
-        if not body.start <= day.date <= end:
-            problems.append((loc, f"{day.date} is outside the forecast window {body.start}..{end}: "
-                             "list only days from `start` to `start + days - 1`", "schedule_date"))
-        elif day.date in seen:
-            problems.append((loc, f"{day.date} is listed twice in the schedule", "schedule_duplicate"))
-        else:
-            seen.add(day.date)
-            given.append(day)
+    schedule = body.schedule or []
+    bad = day_problems([day.date for day in schedule], body.start, body.days, window="forecast window",
+                       kind="schedule")
+    problems += [(("schedule", i, "date"), message, kind) for i, message, kind in bad]
     if problems:
         raise InputError(problems)
     plan = default_plan(served.facts, body.store, start, body.days)
-    for day in given:
+    for day in schedule:
         k = (day.date - body.start).days
         plan.open[k], plan.promo[k] = day.open, day.promo
         plan.state_holiday[k], plan.school_holiday[k] = day.state_holiday, day.school_holiday
