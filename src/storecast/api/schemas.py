@@ -10,7 +10,7 @@ __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode", "StoreId",
     "CalibratedThrough",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
-    "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
+    "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody", "MODEL_ROUTE_ERRORS",
 ]
 
 import datetime as dt
@@ -224,3 +224,11 @@ class ErrorBody(BaseModel):
     """Body of every 4xx/5xx answer: a list of problems (422) or one message."""
 
     detail: list[ErrorItem] | str
+
+
+# The error answers every model route documents beside its 422 (OpenAPI ``responses=``).
+MODEL_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
+    413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
+    503: {"model": ErrorBody, "description": "No model loaded yet"},
+}

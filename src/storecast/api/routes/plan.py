@@ -22,15 +22,10 @@ from storecast.api.deps import ServedDep
 from storecast.api.errors import InputError, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
-from storecast.api.schemas import ErrorBody
+from storecast.api.schemas import MODEL_ROUTE_ERRORS
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
-    413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
-    503: {"model": ErrorBody, "description": "No model loaded yet"},
-}
 _ONE_AT_A_TIME = anyio.CapacityLimiter(1)
 
 
@@ -50,7 +45,7 @@ def _side(f: PlanForecast) -> dict[str, Any]:
     return {"days": days, "total": f.total}
 
 
-@router.post("/plan", response_model=PlanResponse, responses=_ERRORS)
+@router.post("/plan", response_model=PlanResponse, responses=MODEL_ROUTE_ERRORS)
 async def plan(body: PlanRequest, served: ServedDep) -> Response:
     """Forecast one store's usual plan and a scenario (other promo days and/or closed days) side by side.
 
@@ -86,7 +81,7 @@ def _number(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-@router.post("/plan/rank", response_model=RankResponse, responses=_ERRORS)
+@router.post("/plan/rank", response_model=RankResponse, responses=MODEL_ROUTE_ERRORS)
 async def rank(body: RankRequest, served: ServedDep) -> Response:
     """Rank every store the model knows by the forecast gain of one extra promo week in the period.
 

@@ -22,13 +22,14 @@ from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
 from storecast.api.planner import day_problems
 from storecast.api.schemas import (
-    ErrorBody,
+    MODEL_ROUTE_ERRORS,
     ForecastRequest,
     ForecastResponse,
     PredictRequest,
     PredictResponse,
     PredictRow,
 )
+from storecast.api.serving import ServedModel
 from storecast.data.request_rows import RequestRows
 from storecast.dates import EPOCH_ORDINAL, day_number
 
@@ -78,14 +79,9 @@ def _repeat_problems(rows: list[PredictRow], asked: RequestRows) -> list[tuple[L
     return problems
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
-    413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
-    503: {"model": ErrorBody, "description": "No model loaded yet"},
-}
 
 
-def _horizon(served: Any, days: np.ndarray) -> dict[str, Any]:
+def _horizon(served: ServedModel, days: np.ndarray) -> dict[str, Any]:
     """``calibrated_through`` and ``beyond_horizon`` of an answer: which bands' coverage was never measured.
 
     ``days`` are the rows' dates as days since 1970-01-01 (the routes have them already).
@@ -93,7 +89,7 @@ def _horizon(served: Any, days: np.ndarray) -> dict[str, Any]:
     return {"calibrated_through": served.calibrated_through, "beyond_horizon": served.beyond_horizon(days)}
 
 
-@router.post("/predict", response_model=PredictResponse, responses=_ERRORS)
+@router.post("/predict", response_model=PredictResponse, responses=MODEL_ROUTE_ERRORS)
 async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep,
                   request: Request) -> Response:
     """Forecast a batch of 1..10,000 rows shaped like test.csv; answers in request order.
@@ -128,7 +124,7 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
     ], **_horizon(served, asked.days)})
 
 
-@router.post("/forecast", response_model=ForecastResponse, responses=_ERRORS)
+@router.post("/forecast", response_model=ForecastResponse, responses=MODEL_ROUTE_ERRORS)
 async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -> Response:
     """Forecast one store for ``days`` consecutive days from ``start`` (default 42, at most 92).
 
