@@ -25,7 +25,7 @@ def as_frame(est: BaseEstimator, X: object, *, reset: bool) -> tuple[pd.DataFram
     """
     if isinstance(X, pd.DataFrame):
         if reset and (X.shape[0] == 0 or X.shape[1] == 0):
-            raise ValueError(f"{type(est).__name__} needs at least one row and one column. Got shape {X.shape}.")
+            raise ValueError(f"{type(est).__name__} needs at least one row and one column; got shape {X.shape}.")
         validate_data(est, X, reset=reset, skip_check_array=True)
         return X, False
     arr = validate_data(est, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan")
@@ -46,4 +46,4 @@ def require_columns(X: pd.DataFrame, columns: tuple[str, ...] | list[str], who: 
     """Raise a ValueError naming every missing column at once."""
     missing = [c for c in columns if c not in X.columns]
     if missing:
-        raise ValueError(f"{who}: columns {missing} are missing. Got columns {list(X.columns)}.")
+        raise ValueError(f"{who}: columns {missing} are missing; got columns {list(X.columns)}.")

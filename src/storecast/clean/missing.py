@@ -30,7 +30,7 @@ _SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
 
 def _require_frame(X: object, columns: tuple[str, ...], who: str) -> pd.DataFrame:
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}. Got {type(X).__name__}.")
+        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}; got {type(X).__name__}.")
     require_columns(X, columns, who)
     return X
 
@@ -69,7 +69,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: object = None) -> StoreContextImputer:
         """Learn the fill values from the store rows in ``X``."""
         if not 0 < self.distance_quantile <= 1:
-            raise ValueError(f"`distance_quantile` must be in (0, 1]. Got {self.distance_quantile}.")
+            raise ValueError(f"`distance_quantile` must be in (0, 1]; got {self.distance_quantile}.")
         X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
         known = X[s.COMPETITION_DISTANCE].dropna()
         self.distance_fill_ = float(2 * known.quantile(self.distance_quantile)) if len(known) else 100_000.0
@@ -177,7 +177,7 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> ColumnImputer:
         """Learn fill values (or the imputation model) from ``X``."""
         if self.strategy not in self._STRATEGIES:
-            raise ValueError(f"`strategy` must be one of {self._STRATEGIES}. Got {self.strategy!r}.")
+            raise ValueError(f"`strategy` must be one of {self._STRATEGIES}; got {self.strategy!r}.")
         X, _ = as_frame(self, X, reset=True)
         require_columns(X, tuple(self.columns or ()), "ColumnImputer")
         numeric = list(X.select_dtypes("number").columns)

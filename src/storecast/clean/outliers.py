@@ -132,13 +132,13 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> OutlierHandler:
         """Learn the bounds from the rows of ``X``."""
         if self.method not in _METHODS:
-            raise ValueError(f"`method` must be one of {_METHODS}. Got {self.method!r}.")
+            raise ValueError(f"`method` must be one of {_METHODS}; got {self.method!r}.")
         if self.action not in _ACTIONS:
-            raise ValueError(f"`action` must be one of {_ACTIONS} (removal: clean.rows.drop_outlier_rows). "
-                             f"Got {self.action!r}.")
+            raise ValueError(f"`action` must be one of {_ACTIONS} (removal: clean.rows.drop_outlier_rows); "
+                             f"got {self.action!r}.")
         k = _DEFAULT_THRESHOLD[self.method] if self.threshold is None else float(self.threshold)
         if not k > 0:
-            raise ValueError(f"`threshold` must be > 0. Got {self.threshold}.")
+            raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
         X, _ = self._prepare(X, reset=True)
         self.threshold_ = k
         self.bounds_, self.global_bounds_ = {}, {}
