@@ -98,7 +98,7 @@ def test_a_store_that_opens_inside_a_window_is_left_out_of_its_score(ds, caplog)
     train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
     report = bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", until, 0, importance=False, **SMALL_LGBM)
     holdout = report["holdout"]
-    assert "holdout: " in caplog.text and "left out (store(s) [5])" in caplog.text
+    assert "holdout: " in caplog.text and "left out (store(s) 5)" in caplog.text
     window = bt.score_rows(train, holdout_fold(until))
     assert (window[s.STORE] == 5).any() and holdout["rows"] == int((window[s.STORE] != 5).sum())
     assert np.isfinite(holdout["rmspe"])
