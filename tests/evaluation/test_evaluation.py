@@ -11,7 +11,7 @@ import pytest
 
 from storecast import schema as s
 from storecast.evaluation import backtest as bt
-from storecast.evaluation.metrics import bias, coverage, mae, relative_width, rmse, rmspe
+from storecast.evaluation.metrics import bias, coverage, mae, metrics_json, relative_width, rmse, rmspe
 from storecast.windows import WINDOW_DAYS, holdout_fold, rolling_folds, seasonal_windows
 from trees_support import SMALL_LGBM, get_dataset, poisoned_after
 
@@ -88,6 +88,14 @@ def test_evaluate_reports_each_window_the_mean_the_worst_and_the_bias(clean_run)
     assert all(abs(w["bias"]) < 0.5 and w["baseline_rmspe"] > 0 for w in report["windows"])
     # the same season one year before the weeks after ``until``
     assert report["windows"][0]["start"] == f"{pd.Timestamp(report['until']) - pd.Timedelta(days=364):%Y-%m-%d}"
+
+
+def test_metrics_json_is_the_returned_report_importance_included(clean_run):
+    """The file is written after the importance step, so it lacks no key the caller gets."""
+    report, out = clean_run
+    written = json.loads((out / "metrics.json").read_text())
+    assert written["importance_top"] == report["importance_top"] and len(written["importance_top"]) == 10
+    assert written == json.loads(metrics_json(report))
 
 
 def test_a_store_that_opens_inside_a_window_is_left_out_of_its_score(ds, caplog):

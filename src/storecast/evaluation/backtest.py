@@ -157,6 +157,8 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
             say("feature importance (impurity + permutation on the holdout)")
             # the plan ends with the holdout, so ``model`` is the holdout window's
             report["importance_top"] = _write_importance(Path(out_dir), model, scoped, plan[-1], frames[-1])
+        # last, so the file holds every key of the returned report, importance_top included
+        atomic_write_text(Path(out_dir) / "metrics.json", metrics_json(report))
     return report
 
 
@@ -180,9 +182,8 @@ def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], l
 
 
 def _write_report(out: Path, report: dict, frames: list[pd.DataFrame]) -> None:
-    """metrics.json, folds.csv, every window's scored rows and the holdout's rows and chart, under ``out``."""
+    """folds.csv, every window's scored rows and the holdout's rows and chart under ``out`` (not metrics.json)."""
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "metrics.json", metrics_json(report))
     atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(report["windows"]).to_csv(tmp, index=False))
     holdout_frame = frames[-1].drop(columns="window")
     atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))
