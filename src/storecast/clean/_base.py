@@ -8,12 +8,25 @@ lets `sklearn.utils.estimator_checks` test the whole estimator contract on them.
 
 from __future__ import annotations
 
-__all__ = ["as_frame", "input_feature_names", "output_like", "require_columns"]
+__all__ = ["AllowNaNMixin", "as_frame", "input_feature_names", "output_like", "require_columns"]
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import validate_data
+
+
+class AllowNaNMixin:
+    """Tell scikit-learn that NaN is allowed in the input: filling or skipping it is the point.
+
+    Put it before `BaseEstimator` in the bases, as scikit-learn's own mixins go.
+    """
+
+    def __sklearn_tags__(self):
+        """The tags of the next class in the bases, with ``input_tags.allow_nan`` set."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 def as_frame(est: BaseEstimator, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:

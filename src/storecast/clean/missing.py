@@ -18,7 +18,7 @@ from sklearn.impute import IterativeImputer, SimpleImputer
 from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-from storecast.clean._base import as_frame, input_feature_names, output_like, require_columns
+from storecast.clean._base import AllowNaNMixin, as_frame, input_feature_names, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 NO_PROMO2 = "none"
@@ -136,7 +136,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         return np.asarray([*self.feature_names_in_, *extra], dtype=object)
 
 
-class ColumnImputer(TransformerMixin, BaseEstimator):
+class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
     """Impute numeric ``columns`` by mean, median, most frequent value, or a model of the other columns.
 
     A thin layer over scikit-learn's `SimpleImputer` / `IterativeImputer` that keeps the other
@@ -167,12 +167,6 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
     def __init__(self, *, strategy: str = "median", columns: list[str] | None = None):
         self.strategy = strategy
         self.columns = columns
-
-    def __sklearn_tags__(self):
-        """NaN is allowed in the input: filling or skipping it is the point."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> ColumnImputer:
         """Learn fill values (or the imputation model) from ``X``."""

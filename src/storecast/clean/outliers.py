@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-from storecast.clean._base import as_frame, input_feature_names, output_like, require_columns
+from storecast.clean._base import AllowNaNMixin, as_frame, input_feature_names, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 SALES_PER_CUSTOMER = "SalesPerCustomer"
@@ -59,7 +59,7 @@ def _bounds(values: pd.Series, groups: pd.Series | None, method: str, k: float) 
     return pd.DataFrame({"lower": lo, "upper": hi})
 
 
-class OutlierHandler(TransformerMixin, BaseEstimator):
+class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
     """Detect outliers in ``columns`` and cap, log-transform or flag them.
 
     Takes a DataFrame, or a numeric array when ``by`` is None (columns ``x0, x1, ...``; the output
@@ -104,12 +104,6 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
         self.by = by
         self.threshold = threshold
         self.ignore_zeros = ignore_zeros
-
-    def __sklearn_tags__(self):
-        """NaN is allowed in the input: filling or skipping it is the point."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
 
     def _prepare(self, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:
         """Checked frame with SalesPerCustomer added when needed, and whether ``X`` was an array."""
