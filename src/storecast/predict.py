@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "unknown_store_rows", "calibrated_through",
            "fitted_through", "training_start"]
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from storecast.data.contract import validate_rows
 from storecast.data.request_rows import RequestRows
 from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.lookup import sorted_positions
+
+if TYPE_CHECKING:
+    from storecast.artifacts.bundle import Bundle
 
 OUTPUT_COLUMNS = (s.ID, s.STORE, s.DATE, s.SALES, "lower", "upper")
 
@@ -87,7 +90,7 @@ def _check_stores(bundle: Any, stores: np.ndarray) -> None:
                 "retrain", column=s.STORE))
 
 
-def predict_frame(bundle, rows: pd.DataFrame | RequestRows, *,
+def predict_frame(bundle: Bundle, rows: pd.DataFrame | RequestRows, *,
                   history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecast Sales with prediction intervals for test-shaped rows.
 
@@ -130,7 +133,7 @@ def predict_frame(bundle, rows: pd.DataFrame | RequestRows, *,
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)
     if open_.any():
         part = asked if open_.all() else asked.take(open_)
-        if history is not None and getattr(bundle, "needs_history", False):
+        if history is not None and bundle.needs_history:
             point, lo, hi = bundle.predict_open(part, history=history)
         else:
             point, lo, hi = bundle.predict_open(part)

@@ -9,7 +9,7 @@ import pytest
 
 from model_file_support import complete_model_file
 from storecast import schema as s
-from storecast.artifacts import TreeBundle, latest_model, load_bundle, save_bundle
+from storecast.artifacts import Bundle, TreeBundle, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
 from trees_support import get_dataset
 
@@ -37,6 +37,7 @@ def test_round_trip_gives_identical_predictions(ds, saved):
     assert path.suffix == ".skops" and path.name.startswith("storecast-lgbm-")
     bundle = load_bundle(path)
     assert isinstance(bundle, TreeBundle) and bundle.kind == "lgbm" and bundle.level == 0.8
+    assert isinstance(bundle, Bundle) and bundle.needs_history is False  # statistics inside the file
     point, lo, hi = bundle.predict_open(_rows(ds))
     exp = model.predict_interval(_rows(ds), level=0.8)
     for a, b in zip((point, lo, hi), exp, strict=True):

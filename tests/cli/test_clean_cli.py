@@ -29,9 +29,9 @@ def test_clean_writes_outputs_and_leaves_input_files_byte_identical(synthetic_di
 
 
 @pytest.mark.parametrize(("option", "message"), [
-    ("--outlier-action", "`--outlier-action` must be cap, log, flag or remove. Got 'ignore'."),
-    ("--outlier-method", "`--outlier-method` must be iqr, zscore or mad. Got 'ignore'."),
-    ("--impute", "`--impute` must be mean, median, most_frequent or model. Got 'ignore'."),
+    ("--outlier-action", "`--outlier-action` must be cap, log, flag or remove; got 'ignore'."),
+    ("--outlier-method", "`--outlier-method` must be iqr, zscore or mad; got 'ignore'."),
+    ("--impute", "`--impute` must be mean, median, most_frequent or model; got 'ignore'."),
 ])
 def test_clean_refuses_an_unknown_choice_naming_the_option(synthetic_dir, tmp_path, option, message):
     """The message names the option as typed (`--outlier-action`), not the Python field (`outlier_action`)."""

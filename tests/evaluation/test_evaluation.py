@@ -11,7 +11,7 @@ import pytest
 
 from storecast import schema as s
 from storecast.evaluation import backtest as bt
-from storecast.evaluation.metrics import bias, coverage, mae, relative_width, rmse, rmspe
+from storecast.evaluation.metrics import bias, coverage, mae, metrics_json, relative_width, rmse, rmspe
 from storecast.windows import WINDOW_DAYS, holdout_fold, rolling_folds, seasonal_windows
 from trees_support import SMALL_LGBM, get_dataset, poisoned_after
 
@@ -90,6 +90,14 @@ def test_evaluate_reports_each_window_the_mean_the_worst_and_the_bias(clean_run)
     assert report["windows"][0]["start"] == f"{pd.Timestamp(report['until']) - pd.Timedelta(days=364):%Y-%m-%d}"
 
 
+def test_metrics_json_is_the_returned_report_importance_included(clean_run):
+    """The file is written after the importance step, so it lacks no key the caller gets."""
+    report, out = clean_run
+    written = json.loads((out / "metrics.json").read_text())
+    assert written["importance_top"] == report["importance_top"] and len(written["importance_top"]) == 10
+    assert written == json.loads(metrics_json(report))
+
+
 def test_a_store_that_opens_inside_a_window_is_left_out_of_its_score(ds, caplog):
     """No model fitted before a store's first sales day can forecast it: the window is scored without it."""
     until = _until(ds)
@@ -98,7 +106,7 @@ def test_a_store_that_opens_inside_a_window_is_left_out_of_its_score(ds, caplog)
     train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
     report = bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", until, 0, importance=False, **SMALL_LGBM)
     holdout = report["holdout"]
-    assert "holdout: " in caplog.text and "left out (store(s) [5])" in caplog.text
+    assert "holdout: " in caplog.text and "left out (store(s) 5)" in caplog.text
     window = bt.score_rows(train, holdout_fold(until))
     assert (window[s.STORE] == 5).any() and holdout["rows"] == int((window[s.STORE] != 5).sum())
     assert np.isfinite(holdout["rmspe"])

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from storecast import schema as s
-from storecast.artifacts import load_bundle
+from storecast.artifacts import Bundle, load_bundle
 from storecast.errors import ArtifactError, DataContractError
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.predict import predict_frame
@@ -51,6 +51,7 @@ def test_training_is_reproducible_and_blind_to_sales_after_the_cut(dataset, hold
 def test_saved_model_predicts_identically_after_loading_through_predict_frame(model_path, holdout):
     bundle = load_bundle(model_path)
     assert bundle.kind == "lstm" and model_path.suffix == ".pt" and "storecast-lstm-" in model_path.name
+    assert isinstance(bundle, Bundle) and bundle.needs_history is True  # it forecasts from recent sales
     first = predict_frame(bundle, holdout)
     again = predict_frame(load_bundle(model_path), holdout)
     pd.testing.assert_frame_equal(first, again)

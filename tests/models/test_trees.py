@@ -120,7 +120,7 @@ def test_a_store_that_opens_inside_the_calibration_window_is_served_not_refused(
     end = ds.train[s.DATE].max()
     X, y = training_rows(_closed_until(ds.train, 3, end - pd.Timedelta(days=7)), ds.store)
     model = fit_model(X, y, **SMALL_LGBM)
-    assert "calibration: " in caplog.text and "store(s) [3]" in caplog.text
+    assert "calibration: " in caplog.text and "(store(s) 3)" in caplog.text
     assert model.calibration_["rows"] == int((X[s.DATE] > end - pd.Timedelta(days=42)).sum() - (X[s.STORE] == 3).sum())
     point, lower, upper = model.predict_interval(X[X[s.STORE] == 3])
     assert (lower < point).all() and (point < upper).all()

@@ -157,7 +157,7 @@ def load_served(settings: Settings) -> ServedModel:
 
     path = resolve_model_path(settings)
     bundle = load_bundle(path)
-    if getattr(bundle, "needs_history", False):
+    if bundle.needs_history:
         raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
                             "history the API does not take; serve a tree model (`storecast train`) or forecast "
                             f"with `storecast predict --model {path}`.")

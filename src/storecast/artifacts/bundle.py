@@ -1,9 +1,10 @@
 """The ``Bundle`` protocol, the serving seam, and ``load_bundle``, the one way to open a model file.
 
 Every kind of model file loads into a Bundle: what it is (``kind``, ``path``, ``card``), what it knows
-about the stores (``facts``) and ``predict_open``. ``storecast.predict.predict_frame`` and the API use
-nothing else. Loading picks the format by suffix (``.skops`` trees, ``.pt`` LSTM) and warns once when the
-file was saved with other package versions than those installed.
+about the stores (``facts``), whether it forecasts from past sales (``needs_history``) and
+``predict_open``. ``storecast.predict.predict_frame`` and the API use nothing else. Loading picks the
+format by suffix (``.skops`` trees, ``.pt`` LSTM) and warns once when the file was saved with other
+package versions than those installed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from storecast.errors import ArtifactError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from storecast.data.request_rows import RequestRows
     from storecast.features.facts import StoreFacts
 
@@ -33,14 +36,21 @@ class Bundle(Protocol):
     kind: str
     path: Path
     card: dict
+    # True when forecasts read recent sales (the LSTM): callers load train.csv for it, the API refuses it.
+    # False when the store statistics travel inside the model file (trees).
+    needs_history: bool
 
     @property
     def facts(self) -> StoreFacts:
         """The stores it was fitted on, their states, Sunday opening, the promo phase."""
         ...
 
-    def predict_open(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(point, lower, upper) Sales for rows of open days, checked against the contract already."""
+    def predict_open(self, rows: RequestRows,
+                     history: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) Sales for rows of open days, checked against the contract already.
+
+        ``history`` (train-shaped past rows) is read only when ``needs_history``; other bundles ignore it.
+        """
         ...
 
 

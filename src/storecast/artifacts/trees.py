@@ -65,6 +65,7 @@ class TreeBundle:
     # (LightGBM's own predictor, or a forest)
     compiled: Any = field(default=None, repr=False)
     facts: StoreFacts = field(init=False, repr=False)
+    needs_history: bool = field(default=False, init=False)  # the store statistics travel inside the model file
 
     def __post_init__(self) -> None:
         from sklearn.pipeline import Pipeline
@@ -75,8 +76,9 @@ class TreeBundle:
         prep = pipe.named_steps.get("prep") if isinstance(pipe, Pipeline) else None
         self.facts = store_facts(prep) if isinstance(prep, Pipeline) else StoreFacts()
 
-    def predict_open(self, rows: RequestRows | pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(point, lower, upper) at ``self.level`` for open-day rows.
+    def predict_open(self, rows: RequestRows | pd.DataFrame,
+                     history: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, lower, upper) at ``self.level`` for open-day rows; ``history`` is ignored (``needs_history``).
 
         ``RequestRows`` go to the pipeline as their column arrays: its feature steps read a mapping of
         columns as they read a frame, and for a few rows building the frame would cost more than the trees.

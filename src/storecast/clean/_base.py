@@ -8,12 +8,25 @@ lets `sklearn.utils.estimator_checks` test the whole estimator contract on them.
 
 from __future__ import annotations
 
-__all__ = ["as_frame", "output_like", "require_columns"]
+__all__ = ["AllowNaNMixin", "as_frame", "input_feature_names", "output_like", "require_columns"]
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import validate_data
+
+
+class AllowNaNMixin:
+    """Tell scikit-learn that NaN is allowed in the input: filling or skipping it is the point.
+
+    Put it before `BaseEstimator` in the bases, as scikit-learn's own mixins go.
+    """
+
+    def __sklearn_tags__(self):
+        """The tags of the next class in the bases, with ``input_tags.allow_nan`` set."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 def as_frame(est: BaseEstimator, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:
@@ -25,7 +38,7 @@ def as_frame(est: BaseEstimator, X: object, *, reset: bool) -> tuple[pd.DataFram
     """
     if isinstance(X, pd.DataFrame):
         if reset and (X.shape[0] == 0 or X.shape[1] == 0):
-            raise ValueError(f"{type(est).__name__} needs at least one row and one column. Got shape {X.shape}.")
+            raise ValueError(f"{type(est).__name__} needs at least one row and one column; got shape {X.shape}.")
         validate_data(est, X, reset=reset, skip_check_array=True)
         return X, False
     arr = validate_data(est, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan")
@@ -37,6 +50,15 @@ def as_frame(est: BaseEstimator, X: object, *, reset: bool) -> tuple[pd.DataFram
     return pd.DataFrame(np.asarray(arr, dtype=float), columns=names), True
 
 
+def input_feature_names(est: BaseEstimator, input_features: object = None) -> np.ndarray:
+    """The column names ``est`` was fitted on, or ``input_features`` once checked against them.
+
+    Through `OneToOneFeatureMixin.get_feature_names_out`, scikit-learn's public form of that rule (the
+    helper behind it, ``_check_feature_names_in``, is private); it also checks that ``est`` is fitted.
+    """
+    return OneToOneFeatureMixin.get_feature_names_out(est, input_features)
+
+
 def output_like(out: pd.DataFrame, was_array: bool) -> pd.DataFrame | np.ndarray:
     """Give back what came in: an array for an array, a DataFrame for a DataFrame."""
     return out.to_numpy(dtype=float) if was_array else out
@@ -46,4 +68,4 @@ def require_columns(X: pd.DataFrame, columns: tuple[str, ...] | list[str], who: 
     """Raise a ValueError naming every missing column at once."""
     missing = [c for c in columns if c not in X.columns]
     if missing:
-        raise ValueError(f"{who}: columns {missing} are missing. Got columns {list(X.columns)}.")
+        raise ValueError(f"{who}: columns {missing} are missing; got columns {list(X.columns)}.")

@@ -15,10 +15,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (registers IterativeImputer)
 from sklearn.impute import IterativeImputer, SimpleImputer
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-from storecast.clean._base import as_frame, output_like, require_columns
+from storecast.clean._base import AllowNaNMixin, as_frame, input_feature_names, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 NO_PROMO2 = "none"
@@ -30,7 +30,7 @@ _SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
 
 def _require_frame(X: object, columns: tuple[str, ...], who: str) -> pd.DataFrame:
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}. Got {type(X).__name__}.")
+        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}; got {type(X).__name__}.")
     require_columns(X, columns, who)
     return X
 
@@ -69,7 +69,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: object = None) -> StoreContextImputer:
         """Learn the fill values from the store rows in ``X``."""
         if not 0 < self.distance_quantile <= 1:
-            raise ValueError(f"`distance_quantile` must be in (0, 1]. Got {self.distance_quantile}.")
+            raise ValueError(f"`distance_quantile` must be in (0, 1]; got {self.distance_quantile}.")
         X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
         known = X[s.COMPETITION_DISTANCE].dropna()
         self.distance_fill_ = float(2 * known.quantile(self.distance_quantile)) if len(known) else 100_000.0
@@ -136,7 +136,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         return np.asarray([*self.feature_names_in_, *extra], dtype=object)
 
 
-class ColumnImputer(TransformerMixin, BaseEstimator):
+class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
     """Impute numeric ``columns`` by mean, median, most frequent value, or a model of the other columns.
 
     A thin layer over scikit-learn's `SimpleImputer` / `IterativeImputer` that keeps the other
@@ -168,16 +168,10 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
         self.strategy = strategy
         self.columns = columns
 
-    def __sklearn_tags__(self):
-        """NaN is allowed in the input: filling or skipping it is the point."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
     def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> ColumnImputer:
         """Learn fill values (or the imputation model) from ``X``."""
         if self.strategy not in self._STRATEGIES:
-            raise ValueError(f"`strategy` must be one of {self._STRATEGIES}. Got {self.strategy!r}.")
+            raise ValueError(f"`strategy` must be one of {self._STRATEGIES}; got {self.strategy!r}.")
         X, _ = as_frame(self, X, reset=True)
         require_columns(X, tuple(self.columns or ()), "ColumnImputer")
         numeric = list(X.select_dtypes("number").columns)
@@ -224,4 +218,4 @@ class ColumnImputer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The input columns, unchanged."""
         check_is_fitted(self, "imputer_")
-        return _check_feature_names_in(self, input_features)
+        return input_feature_names(self, input_features)

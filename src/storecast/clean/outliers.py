@@ -14,10 +14,10 @@ __all__ = ["OutlierHandler", "SALES_PER_CUSTOMER", "add_sales_per_customer"]
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
-from storecast.clean._base import as_frame, output_like, require_columns
+from storecast.clean._base import AllowNaNMixin, as_frame, input_feature_names, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 SALES_PER_CUSTOMER = "SalesPerCustomer"
@@ -59,7 +59,7 @@ def _bounds(values: pd.Series, groups: pd.Series | None, method: str, k: float) 
     return pd.DataFrame({"lower": lo, "upper": hi})
 
 
-class OutlierHandler(TransformerMixin, BaseEstimator):
+class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
     """Detect outliers in ``columns`` and cap, log-transform or flag them.
 
     Takes a DataFrame, or a numeric array when ``by`` is None (columns ``x0, x1, ...``; the output
@@ -105,12 +105,6 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
         self.threshold = threshold
         self.ignore_zeros = ignore_zeros
 
-    def __sklearn_tags__(self):
-        """NaN is allowed in the input: filling or skipping it is the point."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
     def _prepare(self, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:
         """Checked frame with SalesPerCustomer added when needed, and whether ``X`` was an array."""
         frame, was_array = as_frame(self, X, reset=reset)
@@ -132,13 +126,13 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame | np.ndarray, y: object = None) -> OutlierHandler:
         """Learn the bounds from the rows of ``X``."""
         if self.method not in _METHODS:
-            raise ValueError(f"`method` must be one of {_METHODS}. Got {self.method!r}.")
+            raise ValueError(f"`method` must be one of {_METHODS}; got {self.method!r}.")
         if self.action not in _ACTIONS:
-            raise ValueError(f"`action` must be one of {_ACTIONS} (removal: clean.rows.drop_outlier_rows). "
-                             f"Got {self.action!r}.")
+            raise ValueError(f"`action` must be one of {_ACTIONS} (removal: clean.rows.drop_outlier_rows); "
+                             f"got {self.action!r}.")
         k = _DEFAULT_THRESHOLD[self.method] if self.threshold is None else float(self.threshold)
         if not k > 0:
-            raise ValueError(f"`threshold` must be > 0. Got {self.threshold}.")
+            raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
         X, _ = self._prepare(X, reset=True)
         self.threshold_ = k
         self.bounds_, self.global_bounds_ = {}, {}
@@ -222,7 +216,7 @@ class OutlierHandler(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Input columns, SalesPerCustomer when computed, then ``*_outlier`` flags for "flag"."""
         check_is_fitted(self, "bounds_")
-        names = list(_check_feature_names_in(self, input_features))
+        names = list(input_feature_names(self, input_features))
         if self.adds_sales_per_customer_:
             names.append(SALES_PER_CUSTOMER)
         if self.action == "flag":

@@ -38,11 +38,11 @@ class CleanOptions:
 
     def __post_init__(self) -> None:
         if self.outlier_action not in ("cap", "log", "flag", "remove"):
-            raise ValueError(f"`outlier_action` must be cap, log, flag or remove. Got {self.outlier_action!r}.")
+            raise ValueError(f"`outlier_action` must be cap, log, flag or remove; got {self.outlier_action!r}.")
         if self.outlier_method not in ("iqr", "zscore", "mad"):
-            raise ValueError(f"`outlier_method` must be iqr, zscore or mad. Got {self.outlier_method!r}.")
+            raise ValueError(f"`outlier_method` must be iqr, zscore or mad; got {self.outlier_method!r}.")
         if self.impute not in ("mean", "median", "most_frequent", "model"):
-            raise ValueError(f"`impute` must be mean, median, most_frequent or model. Got {self.impute!r}.")
+            raise ValueError(f"`impute` must be mean, median, most_frequent or model; got {self.impute!r}.")
 
 
 @dataclass(frozen=True)

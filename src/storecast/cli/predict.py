@@ -97,7 +97,7 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
         bundle = loaded()
         freeze_until_exit()  # the model and its imports live until exit: later collections skip them
         history = None
-        if getattr(bundle, "needs_history", False):
+        if bundle.needs_history:
             history = load_train(data_file(data, s.TRAIN_FILE))
         say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
     with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -312,9 +312,9 @@ def make_synthetic(
         When ``n_stores`` < 1, ``test_days`` < 0 or ``end`` is not after ``start``.
     """
     if n_stores < 1:
-        raise ValueError(f"`n_stores` must be a positive integer. Got {n_stores}.")
+        raise ValueError(f"`n_stores` must be a positive integer; got {n_stores}.")
     if test_days < 0:
-        raise ValueError(f"`test_days` must be >= 0. Got {test_days}.")
+        raise ValueError(f"`test_days` must be >= 0; got {test_days}.")
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     if t1 <= t0:
         raise ValueError(f"`end` ({end}) must come after `start` ({start}).")

@@ -23,7 +23,7 @@ from sklearn.base import clone
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import sales_days
-from storecast.errors import WindowError
+from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
 from storecast.features.facts import store_facts
 from storecast.lookup import sorted_positions
@@ -73,7 +73,8 @@ def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold)
     if not keep.all():
         new = sorted({int(v) for v in rows.loc[~keep, s.STORE]})
         log.warning("%s: %d scored row(s) of %d store(s) with no sales day up to %s left out (store(s) %s)",
-                    fold.name, int((~keep).sum()), len(new), f"{fold.cut:%Y-%m-%d}", new[:10])
+                    fold.name, int((~keep).sum()), len(new), f"{fold.cut:%Y-%m-%d}",
+                    first_and_more(new, MAX_STORES_LISTED))
     if not keep.any():
         raise WindowError(f"window {fold.name} ({fold.start:%Y-%m-%d}..{fold.end:%Y-%m-%d}) has no sales day "
                           f"(open, Sales > 0) of a store with sales days up to {fold.cut:%Y-%m-%d}: nothing to "
@@ -156,6 +157,8 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
             say("feature importance (impurity + permutation on the holdout)")
             # the plan ends with the holdout, so ``model`` is the holdout window's
             report["importance_top"] = _write_importance(Path(out_dir), model, scoped, plan[-1], frames[-1])
+        # last, so the file holds every key of the returned report, importance_top included
+        atomic_write_text(Path(out_dir) / "metrics.json", metrics_json(report))
     return report
 
 
@@ -179,9 +182,8 @@ def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], l
 
 
 def _write_report(out: Path, report: dict, frames: list[pd.DataFrame]) -> None:
-    """metrics.json, folds.csv, every window's scored rows and the holdout's rows and chart, under ``out``."""
+    """folds.csv, every window's scored rows and the holdout's rows and chart under ``out`` (not metrics.json)."""
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "metrics.json", metrics_json(report))
     atomic_write(out / "folds.csv", lambda tmp: pd.DataFrame(report["windows"]).to_csv(tmp, index=False))
     holdout_frame = frames[-1].drop(columns="window")
     atomic_write(out / "holdout_predictions.csv", lambda tmp: holdout_frame.to_csv(tmp, index=False))

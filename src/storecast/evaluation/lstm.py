@@ -27,14 +27,13 @@ from storecast import schema as s
 from storecast.artifacts.lstm import load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day
-from storecast.errors import WindowError, first_and_more
+from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.backtest import naive_baseline, summarise
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
 
 log = logging.getLogger(__name__)
-_MAX_STORES_LISTED = 10
 DEFAULT_WINDOWS = 6  # the trees' yardstick (evaluation.backtest.DEFAULT_WINDOWS)
 BIAS_TOLERANCE = 0.02  # the LSTM's bar: |mean(1 - forecast/actual)| within 2% on every window
 
@@ -56,7 +55,7 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
     known = rows[s.STORE].isin(model.stores_)
     if not known.all():
         new = sorted({int(v) for v in rows.loc[~known, s.STORE]})
-        named = first_and_more(new, _MAX_STORES_LISTED)
+        named = first_and_more(new, MAX_STORES_LISTED)
         if not known.any():
             raise WindowError(f"the model was not trained with any store of the data ({named}): nothing to score; "
                               "evaluate it on the data it was trained on.")

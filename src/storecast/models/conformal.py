@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from storecast import schema as s
 from storecast.dates import to_days
-from storecast.errors import WindowError
+from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.features import as_columns
 from storecast.features.facts import store_facts
 from storecast.lookup import sorted_positions
@@ -52,12 +52,13 @@ def _known_rows(first, X_cal: pd.DataFrame, y_cal: np.ndarray) -> tuple[pd.DataF
     if keep.all():
         return X_cal, y_cal
     new = sorted({int(v) for v in stores[~keep]})
+    named = first_and_more(new, MAX_STORES_LISTED)
     if not keep.any():
         raise WindowError(f"no store with sales days in the calibration window ({len(X_cal):,} rows) has sales "
-                          f"days before it (store(s) {new[:10]}): intervals need the model's errors on stores "
+                          f"days before it (store(s) {named}): intervals need the model's errors on stores "
                           "it was fitted on; add older sales days to train.csv or choose a later --until.")
     log.warning("calibration: %d row(s) of %d store(s) with no sales day before the calibration window left out "
-                "(store(s) %s); they get the chain's interval width", int((~keep).sum()), len(new), new[:10])
+                "(store(s) %s); they get the chain's interval width", int((~keep).sum()), len(new), named)
     return X_cal[keep], y_cal[keep]
 
 

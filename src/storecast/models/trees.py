@@ -75,6 +75,7 @@ class SalesRegressor(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=float)
         if self.loss != "mse" and (y <= 0).any():
             raise ValueError("`y` must be > 0: select training rows with clean.rows.sales_days first.")
+        # private, but sklearn 1.9 has no public equivalent of its own sample_weight rules (1-D, one per row, not all 0)
         weight = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         if self.loss == "log":
             target = np.log1p(y)
