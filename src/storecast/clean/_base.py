@@ -8,11 +8,11 @@ lets `sklearn.utils.estimator_checks` test the whole estimator contract on them.
 
 from __future__ import annotations
 
-__all__ = ["AllowNaNMixin", "as_frame", "input_feature_names", "output_like", "require_columns"]
+__all__ = ["AllowNaNMixin", "as_frame", "output_like", "require_columns"]
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
 
@@ -48,15 +48,6 @@ def as_frame(est: BaseEstimator, X: object, *, reset: bool) -> tuple[pd.DataFram
     else:
         names = [f"x{i}" for i in range(arr.shape[1])]
     return pd.DataFrame(np.asarray(arr, dtype=float), columns=names), True
-
-
-def input_feature_names(est: BaseEstimator, input_features: object = None) -> np.ndarray:
-    """The column names ``est`` was fitted on, or ``input_features`` once checked against them.
-
-    Through `OneToOneFeatureMixin.get_feature_names_out`, scikit-learn's public form of that rule (the
-    helper behind it, ``_check_feature_names_in``, is private); it also checks that ``est`` is fitted.
-    """
-    return OneToOneFeatureMixin.get_feature_names_out(est, input_features)
 
 
 def output_like(out: pd.DataFrame, was_array: bool) -> pd.DataFrame | np.ndarray:

@@ -15,10 +15,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (registers IterativeImputer)
 from sklearn.impute import IterativeImputer, SimpleImputer
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import (  # private: sklearn's input_features rule, which no public function exposes
+    _check_feature_names_in,
+    check_is_fitted,
+)
 
 from storecast import schema as s
-from storecast.clean._base import AllowNaNMixin, as_frame, input_feature_names, output_like, require_columns
+from storecast.clean._base import AllowNaNMixin, as_frame, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 NO_PROMO2 = "none"
@@ -218,4 +221,4 @@ class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The input columns, unchanged."""
         check_is_fitted(self, "imputer_")
-        return input_feature_names(self, input_features)
+        return _check_feature_names_in(self, input_features)

@@ -14,10 +14,13 @@ __all__ = ["OutlierHandler", "SALES_PER_CUSTOMER", "add_sales_per_customer"]
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import (  # private: sklearn's input_features rule, which no public function exposes
+    _check_feature_names_in,
+    check_is_fitted,
+)
 
 from storecast import schema as s
-from storecast.clean._base import AllowNaNMixin, as_frame, input_feature_names, output_like, require_columns
+from storecast.clean._base import AllowNaNMixin, as_frame, output_like, require_columns
 from storecast.clean.report import CleaningReport
 
 SALES_PER_CUSTOMER = "SalesPerCustomer"
@@ -216,7 +219,7 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Input columns, SalesPerCustomer when computed, then ``*_outlier`` flags for "flag"."""
         check_is_fitted(self, "bounds_")
-        names = list(input_feature_names(self, input_features))
+        names = list(_check_feature_names_in(self, input_features))
         if self.adds_sales_per_customer_:
             names.append(SALES_PER_CUSTOMER)
         if self.action == "flag":
