@@ -90,9 +90,26 @@ def test_repeats_and_unknown_stores_come_in_one_answer(client):
         "store 1 on 2015-08-03 is also rows[1]", "store 1 on 2015-08-03 is also rows[1]"]
 
 
-def test_many_repeats_name_the_first_50_as_unknown_stores_do(client):
-    r = client.post("/predict", json={"rows": [row()] * 60})
-    assert fields(r) == [f"rows[{k}].date" for k in range(1, 51)]
+def test_many_problems_name_the_first_50_and_count_the_rest(client):
+    # a caller who fixes the 50 named rows must know that more will follow
+    # 2 unknown stores, 59 repeats of rows[0] and rows[61] repeating rows[60]: 62 problems
+    r = client.post("/predict", json={"rows": [row()] * 60 + [row(store=5000)] * 2})
+    detail = r.json()["detail"]
+    assert fields(r) == ["rows[60].store", "rows[61].store"] + [f"rows[{k}].date" for k in range(1, 49)] + ["body"]
+    assert detail[-1]["type"] == "more_problems"
+    assert detail[-1]["msg"].startswith("and 12 more problem(s) not listed")
+
+
+def test_many_schema_errors_are_counted_too(client):
+    r = client.post("/predict", json={"rows": [row(promo=2)] * 55})
+    detail = r.json()["detail"]
+    assert len(detail) == 51 and detail[-1]["type"] == "more_problems"
+    assert detail[-1]["msg"].startswith("and 5 more problem(s) not listed")
+
+
+def test_fifty_problems_get_no_count(client):
+    r = client.post("/predict", json={"rows": [row(store=5000 + k) for k in range(50)]})
+    assert len(r.json()["detail"]) == 50 and r.json()["detail"][-1]["type"] == "unknown_store"
 
 
 def test_the_same_store_and_day_in_separate_requests_is_answered(client):

@@ -96,14 +96,26 @@ def _item(loc: Sequence[str | int], msg: str, typ: str) -> dict[str, Any]:
     return {"loc": list(loc), "field": field_path(loc), "msg": msg, "type": typ}
 
 
-def _unprocessable(items: list[dict[str, Any]]) -> JSONResponse:
+MAX_LISTED = 50  # problems named in one 422; a request with more gets one last item counting the rest
+
+
+def _unprocessable(items: list[dict[str, Any]], total: int | None = None) -> JSONResponse:
+    """The 422 answer; ``total`` > ``len(items)``: a last item says how many problems were not listed.
+
+    Why: a caller who fixes the 50 named problems and sends again should know that more will follow.
+    """
+    more = 0 if total is None else total - len(items)
+    if more > 0:
+        items = [*items, _item(("body",), f"and {more:,} more problem(s) not listed: fix those above and send the "
+                               "request again to see the rest", "more_problems")]
     return JSONResponse({"detail": items}, status_code=422)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     items = []
-    for err in exc.errors()[:50]:
+    errors = exc.errors()
+    for err in errors[:MAX_LISTED]:
         loc = tuple(p if isinstance(p, int | str) else str(p) for p in err.get("loc", ()))
         typ = str(err.get("type", "value_error"))
         msg = str(err.get("msg", "invalid value"))
@@ -124,7 +136,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
                    if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
         items.append(_item(loc, msg, typ))
-    return _unprocessable(items)
+    return _unprocessable(items, len(errors))
 
 
 def _json_kind(value: Any) -> str:
@@ -235,16 +247,17 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
 
 async def _on_input_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
-    return _unprocessable([_item(("body", *loc), msg, typ) for loc, msg, typ in exc.problems[:50]])
+    return _unprocessable([_item(("body", *loc), msg, typ) for loc, msg, typ in exc.problems[:MAX_LISTED]],
+                          len(exc.problems))
 
 
 async def _on_contract_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DataContractError)
     items = [
         _item(("body", "rows") + ((p.column,) if p.column else ()), p.message, "data_contract")
-        for p in exc.problems[:50]
+        for p in exc.problems[:MAX_LISTED]
     ] or [_item(("body", "rows"), str(exc), "data_contract")]
-    return _unprocessable(items)
+    return _unprocessable(items, len(exc.problems))
 
 
 async def _on_not_ready(request: Request, exc: Exception) -> JSONResponse:

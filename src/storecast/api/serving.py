@@ -93,7 +93,7 @@ class ServedModel:
                 "remove the row or serve a model trained with this store")
         if loc == ("rows",):
             return [((*loc, int(i), "store"), f"unknown store {int(stores[i])}: {hint}", "unknown_store")
-                    for i in bad[:50]]
+                    for i in bad]
         return [(loc, f"unknown store {int(stores[bad[0]])}: {hint}", "unknown_store")]
 
     def predict(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
