@@ -302,3 +302,48 @@ def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Bro
         "3 Mar", "10 Mar"]
     browser.js("1")
     assert browser.errors == []
+
+
+# DevTools key events: the key name and its Windows virtual key code (what Chromium's default actions read)
+_KEYS = {"ArrowLeft": 37, "ArrowRight": 39, "Home": 36, "End": 35, "Tab": 9, "Enter": 13, " ": 32}
+
+
+def _press(browser: Browser, key: str, *, shift: bool = False) -> None:
+    """A real key press, so the page's handlers and the browser's own focus moves both see it."""
+    code = {"windowsVirtualKeyCode": _KEYS[key], "nativeVirtualKeyCode": _KEYS[key], "key": key,
+            "code": "Space" if key == " " else key, "modifiers": 8 if shift else 0}
+    browser.send("Input.dispatchKeyEvent", type="keyDown", text={"Enter": "\r", " ": " "}.get(key, ""), **code)
+    browser.send("Input.dispatchKeyEvent", type="keyUp", **code)
+
+
+_ACTIVE = "document.activeElement.id"
+_TABS = ("[...document.querySelectorAll('[role=tab]')].map(t => [t.id, t.getAttribute('aria-selected'), t.tabIndex,"
+         " document.getElementById(t.getAttribute('aria-controls')).hidden])")
+
+
+def test_the_tabs_follow_the_aria_tabs_pattern_from_the_keyboard(base: str, browser: Browser):
+    # the arrow keys did nothing and both tabs were Tab stops: the WAI-ARIA pattern moves between tabs with
+    # the arrows (Home/End to the ends) and keeps only the selected tab in the Tab order
+    _use_token(browser, base)
+    panels = browser.js("[...document.querySelectorAll('[role=tab]')].map(t => {"
+                        " const p = document.getElementById(t.getAttribute('aria-controls'));"
+                        " return [p.getAttribute('role'), p.getAttribute('aria-labelledby') === t.id]; })")
+    assert panels == [["tabpanel", True], ["tabpanel", True]]
+    assert browser.js("document.querySelector('[role=tablist]').getAttribute('aria-label')")
+    plan_on = [["tab-plan", "true", 0, False], ["tab-rank", "false", -1, True]]
+    rank_on = [["tab-plan", "false", -1, True], ["tab-rank", "true", 0, False]]
+    assert browser.js(_TABS) == plan_on
+    browser.js("document.getElementById('tab-plan').focus(); true")
+    for key, tabs, focused in [("ArrowRight", rank_on, "tab-rank"), ("ArrowRight", plan_on, "tab-plan"),
+                               ("ArrowLeft", rank_on, "tab-rank"), ("Home", plan_on, "tab-plan"),
+                               ("End", rank_on, "tab-rank")]:
+        _press(browser, key)
+        assert (browser.js(_TABS), browser.js(_ACTIVE)) == (tabs, focused), key
+    _press(browser, "Tab")  # from the selected tab straight into its view, not to the other tab
+    assert browser.js(_ACTIVE) == "rank-start"
+    _press(browser, "Tab", shift=True)
+    assert browser.js(_ACTIVE) == "tab-rank"
+    _press(browser, "Tab", shift=True)  # back past the tabs: the unselected one is not a stop
+    assert browser.js(_ACTIVE) != "tab-plan"
+    browser.js("1")
+    assert browser.errors == []

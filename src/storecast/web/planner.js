@@ -349,13 +349,27 @@
     loadPlan(true);
   }
 
+  // The WAI-ARIA tabs pattern: only the selected tab is in the Tab order (roving tabindex), so Tab goes from
+  // the tabs straight into the view; the arrow keys, Home and End move between tabs and select on the way.
+  const TABS = ["plan", "rank"];
+
   function showTab(name) {
     say("");
-    for (const t of ["plan", "rank"]) {
+    for (const t of TABS) {
       $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
+      $(`tab-${t}`).tabIndex = t === name ? 0 : -1;
       $(`view-${t}`).hidden = t !== name;
     }
     if (name === "plan" && state.plan) drawChart(state.plan);
+  }
+
+  function tabKey(e) {
+    const at = TABS.indexOf(e.currentTarget.id.slice(4)), last = TABS.length - 1;
+    const to = { ArrowLeft: at === 0 ? last : at - 1, ArrowRight: at === last ? 0 : at + 1, Home: 0, End: last }[e.key];
+    if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();  // no page scroll on Home/End
+    showTab(TABS[to]);
+    $(`tab-${TABS[to]}`).focus();
   }
 
   // ---- start-up: the model's stores and the day after its training end ----
@@ -399,8 +413,10 @@
     $("store").addEventListener("change", () => loadPlan(false));
     $("reset").addEventListener("click", () => loadPlan(false));
     $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
-    $("tab-plan").addEventListener("click", () => showTab("plan"));
-    $("tab-rank").addEventListener("click", () => showTab("rank"));
+    for (const t of TABS) {
+      $(`tab-${t}`).addEventListener("click", () => showTab(t));
+      $(`tab-${t}`).addEventListener("keydown", tabKey);
+    }
     let pending = 0;
     window.addEventListener("resize", () => {
       clearTimeout(pending);
