@@ -7,6 +7,9 @@ CI installs Chromium; a machine without it fails here with a message instead of 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import os
 import re
 import subprocess
@@ -347,3 +350,59 @@ def test_the_tabs_follow_the_aria_tabs_pattern_from_the_keyboard(base: str, brow
     assert browser.js(_ACTIVE) != "tab-plan"
     browser.js("1")
     assert browser.errors == []
+
+
+def _stub_plan(browser: Browser, answer: dict) -> None:
+    """Answer the page's next ``POST /plan`` calls with ``answer`` (the other calls still reach the server)."""
+    browser.js(f"const answer = {json.dumps(answer)}, real = window.fetch;"
+               "window.fetch = (path, init) => path === '/plan' ? Promise.resolve(new Response("
+               "JSON.stringify(answer), {status: 200, headers: {'Content-Type': 'application/json'}}))"
+               " : real(path, init); true")
+
+
+def _day(date: str, sales: float, *, promo: int = 0) -> dict:
+    return {"date": date, "open": int(sales > 0), "promo": promo, "sales": sales, "lower": sales * 0.9,
+            "upper": sales * 1.1, "outer_lower": sales * 0.8, "outer_upper": sales * 1.2}
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", "").replace("−", "-").split(" ")[0])
+
+
+def test_weeks_and_totals_add_up_the_rounded_days(base: str, browser: Browser):
+    # each figure was rounded on its own: the total card 1 off the sum of the weeks column above it, and
+    # usual + difference 1 off the scenario card beside them; the page now adds up whole-unit days, as
+    # `storecast plan` does
+    seen = _use_token(browser, base)
+    dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(14)]  # two Mondays
+    usual = [1000.5, 1000.4, 1000.4, 1000.4, 1000.4, 800.5, 0.0] * 2
+    scenario = usual[:7] + [1300.5, 1300.4, 1300.4, 1300.4, 1300.4, 800.5, 0.0]
+
+    def side(sales: list[float], promo: set[int]) -> dict:
+        return {"days": [_day(d, v, promo=int(i in promo)) for i, (d, v) in enumerate(zip(dates, sales, strict=True))],
+                "total": sum(sales)}
+
+    answer = {"model": "stub.skops", "store": 1, "level": 0.8, "outer_level": 0.95, "usual": side(usual, set()),
+              "scenario": side(scenario, {7, 8, 9, 10, 11}), "calibrated_through": None,
+              "difference": {"total": sum(scenario) - sum(usual),
+                             "days": [{"date": d, "sales": s - u} for d, u, s in zip(dates, usual, scenario,
+                                                                                        strict=True)]}}
+    whole = [[math.floor(v + 0.5) for v in sales] for sales in (usual, scenario)]
+    assert round(sum(usual)) != sum(whole[0])  # the stub is one where the two rules differ
+    _stub_plan(browser, answer)
+    _set(browser, start=dates[0], days="14")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+
+    cards = [_number(browser.js(f"document.getElementById('{i}').textContent"))
+             for i in ("usual-total", "scenario-total", "difference-total")]
+    assert cards == [sum(whole[0]), sum(whole[1]), sum(whole[1]) - sum(whole[0])]
+    weeks = browser.js("[...document.querySelectorAll('#weeks tbody tr')].map(r => [...r.querySelectorAll('td.num')]"
+                       ".map(t => t.textContent))")
+    assert [[_number(v) for v in w] for w in weeks] == [[sum(side[k:k + 7]) for side in whole] for k in (0, 7)]
+    foot = [_number(browser.js(f"document.getElementById('{i}').textContent"))
+            for i in ("weeks-usual", "weeks-scenario")]
+    assert foot == cards[:2]
+    browser.js("1")
+    assert browser.errors == []
+

@@ -8,6 +8,12 @@
   const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const MONTH = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  // Each day's forecast in whole sales units, and every week, total and difference added up from those, so
+  // each column adds up to its total (rounded separately, a total was 1 off the sum of the weeks above it).
+  // The rule of storecast.api.planner.whole_units, which `storecast plan` prints; `|| 0` keeps "-0" away.
+  const whole = (v) => Math.round(v) || 0;
+  const wholeSum = (rows, idx) => idx.reduce((a, i) => a + whole(rows[i].sales), 0);
+  const signed = (v) => `${v >= 0 ? "+" : "−"}${money.format(Math.abs(v))}`;  // one minus sign, not a hyphen
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -91,6 +97,7 @@
     $("chart").textContent = "";
     $("horizon-note").textContent = "";
     $("weeks").querySelector("tbody").textContent = "";
+    $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
   }
 
   function failed(err) {
@@ -229,12 +236,14 @@
         b.addEventListener("click", () => toggleWeek(wk, kind, on));
         td.appendChild(b);
       }
-      const sum = (side) => wk.idx.reduce((a, i) => a + plan[side].days[i].sales, 0);
-      const usualSum = sum("usual"), scenarioSum = sum("scenario");
+      const usualSum = wholeSum(plan.usual.days, wk.idx), scenarioSum = wholeSum(days, wk.idx);
       cell(money.format(usualSum), "num");
-      cell(money.format(scenarioSum), Math.abs(scenarioSum - usualSum) >= 0.5 ? "num changed" : "num");
+      cell(money.format(scenarioSum), scenarioSum !== usualSum ? "num changed" : "num");
       body.appendChild(tr);
     });
+    const totals = planTotals(plan);
+    $("weeks-usual").textContent = money.format(totals.usual);
+    $("weeks-scenario").textContent = money.format(totals.scenario);
   }
 
   function toggleWeek(wk, kind, on) {
@@ -251,12 +260,20 @@
     loadPlan(true);
   }
 
+  // The plan's totals as the page shows them: sums of the whole-unit days (see `whole`), not the API's
+  // unrounded `total`s, so usual + difference = scenario on screen.
+  function planTotals(plan) {
+    const all = plan.usual.days.map((_, i) => i);
+    const usual = wholeSum(plan.usual.days, all), scenario = wholeSum(plan.scenario.days, all);
+    return { usual, scenario, difference: scenario - usual };
+  }
+
   function drawTotals(plan) {
-    const u = plan.usual.total, s = plan.scenario.total, d = plan.difference.total;
+    const { usual: u, scenario: s, difference: d } = planTotals(plan);
     $("usual-total").textContent = money.format(u);
     $("scenario-total").textContent = money.format(s);
-    const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";  // one minus sign
-    $("difference-total").textContent = `${d >= 0 ? "+" : "−"}${money.format(Math.abs(d))}${pct}`;
+    const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";
+    $("difference-total").textContent = `${signed(d)}${pct}`;
     $("difference-total").classList.toggle("neg", d < 0);
     $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
     $("level-outer").textContent = plan.outer_level ? `${Math.round(plan.outer_level * 100)}%` : "";
