@@ -7,6 +7,7 @@ CI installs Chromium; a machine without it fails here with a message instead of 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import math
@@ -365,14 +366,27 @@ def _day(date: str, sales: float, *, promo: int = 0) -> dict:
             "upper": sales * 1.1, "outer_lower": sales * 0.8, "outer_upper": sales * 1.2}
 
 
+def _download(browser: Browser, button: str, folder: Path) -> Path:
+    """Click ``button`` and return the file the browser saved into ``folder``."""
+    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(folder))
+    browser.js(f"document.getElementById('{button}').click(); true")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = [f for f in folder.glob("*") if not f.name.endswith(".crdownload")]
+        if done:
+            return done[0]
+        time.sleep(0.1)
+    raise TimeoutError(f"{button}: nothing downloaded into {folder}")
+
+
 def _number(text: str) -> int:
     return int(text.replace(",", "").replace("−", "-").split(" ")[0])
 
 
-def test_weeks_and_totals_add_up_the_rounded_days(base: str, browser: Browser):
+def test_weeks_totals_and_the_csv_add_up_the_rounded_days(base: str, browser: Browser, tmp_path: Path):
     # each figure was rounded on its own: the total card 1 off the sum of the weeks column above it, and
     # usual + difference 1 off the scenario card beside them; the page now adds up whole-unit days, as
-    # `storecast plan` does
+    # `storecast plan` does, and its CSV carries exactly those days
     seen = _use_token(browser, base)
     dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(14)]  # two Mondays
     usual = [1000.5, 1000.4, 1000.4, 1000.4, 1000.4, 800.5, 0.0] * 2
@@ -403,6 +417,33 @@ def test_weeks_and_totals_add_up_the_rounded_days(base: str, browser: Browser):
     foot = [_number(browser.js(f"document.getElementById('{i}').textContent"))
             for i in ("weeks-usual", "weeks-scenario")]
     assert foot == cards[:2]
+
+    saved = _download(browser, "plan-csv", tmp_path / "downloads")
+    assert saved.name == "storecast-plan-store-1-2015-08-03-14d.csv"
+    with saved.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["date"] for r in rows] == dates and rows[0]["weekday"] == "Mon"
+    assert [int(r["usual_sales"]) for r in rows] == whole[0] and [int(r["scenario_sales"]) for r in rows] == whole[1]
+    assert sum(int(r["difference"]) for r in rows) == cards[2]
+    assert [r["scenario_promo"] for r in rows][7:12] == ["1"] * 5
+    assert {"scenario_lower_80", "scenario_upper_80", "scenario_lower_95", "scenario_upper_95"} <= set(rows[0])
     browser.js("1")
     assert browser.errors == []
 
+
+def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: Path):
+    _use_token(browser, base)
+    assert browser.js("document.getElementById('rank-csv').disabled")  # nothing ranked yet
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    shown = int(browser.wait("document.body.dataset.rank || ''"))
+    table = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [...r.cells].slice(0, 6)"
+                       ".map(c => c.textContent))")
+    saved = _download(browser, "rank-csv", tmp_path / "downloads")
+    with saved.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["rank", "store", "gain", "gain_pct", "usual_total", "week"] and len(rows) == shown + 1
+    for (rank, store, gain, pct, total, _), row in zip(table, rows[1:], strict=True):
+        assert [rank, store, gain, pct, total] == [row[0], f"Store {row[1]}", f"{int(row[2]):,}", f"{row[3]}%",
+                                                   f"{int(row[4]):,}"]
+    browser.js("1")
+    assert browser.errors == []

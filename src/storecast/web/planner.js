@@ -21,6 +21,7 @@
     promo: new Set(),    // scenario promo days (ISO dates)
     closed: new Set(),   // scenario closed days (ISO dates)
     seq: 0,              // only the newest answer is drawn
+    rank: null,          // the last /plan/rank answer
   };
 
   // ---- dates as UTC ISO strings ----
@@ -98,6 +99,7 @@
     $("horizon-note").textContent = "";
     $("weeks").querySelector("tbody").textContent = "";
     $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
+    $("plan-csv").disabled = true;
   }
 
   function failed(err) {
@@ -261,7 +263,7 @@
   }
 
   // The plan's totals as the page shows them: sums of the whole-unit days (see `whole`), not the API's
-  // unrounded `total`s, so usual + difference = scenario on screen.
+  // unrounded `total`s, so usual + difference = scenario on screen and in the CSV.
   function planTotals(plan) {
     const all = plan.usual.days.map((_, i) => i);
     const usual = wholeSum(plan.usual.days, all), scenario = wholeSum(plan.scenario.days, all);
@@ -281,6 +283,49 @@
     $("horizon-note").textContent = plan.calibrated_through && last > plan.calibrated_through
       ? `Bands after ${plan.calibrated_through} (training end + 42 days) were never checked against sales: read them as rougher.`
       : "";
+  }
+
+  // ---- downloads: the figures on screen as CSV, for a spreadsheet ----
+  function download(name, rows) {
+    const cell = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    const text = rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);  // not at once: the download may still be reading it
+  }
+
+  // One row a day with the page's whole-unit figures: the columns add up to the totals on screen.
+  function downloadPlan() {
+    const plan = state.plan;
+    if (!plan) return;
+    const usual = plan.usual.days, days = plan.scenario.days;
+    const pct = (lv, fallback) => (lv ? String(Math.round(lv * 100)) : fallback);
+    const inner = pct(plan.level, "inner"), outer = pct(plan.outer_level, "outer");
+    const rows = [["store", "date", "weekday", "usual_open", "usual_promo", "usual_sales", "scenario_open",
+                   "scenario_promo", "scenario_sales", "difference", `scenario_lower_${inner}`,
+                   `scenario_upper_${inner}`, `scenario_lower_${outer}`, `scenario_upper_${outer}`]];
+    const band = (v) => (v === null || v === undefined ? "" : whole(v));
+    days.forEach((d, i) => {
+      const u = whole(usual[i].sales), s = whole(d.sales);
+      rows.push([plan.store, d.date, WEEKDAY[weekday(d.date)], usual[i].open, usual[i].promo, u, d.open, d.promo, s,
+                 s - u, band(d.lower), band(d.upper), band(d.outer_lower), band(d.outer_upper)]);
+    });
+    download(`storecast-plan-store-${plan.store}-${days[0].date}-${days.length}d.csv`, rows);
+  }
+
+  // The ranking as shown: gains and totals in whole units, the gain in percent to one decimal.
+  function downloadRank() {
+    const answer = state.rank;
+    if (!answer) return;
+    const rows = [["rank", "store", "gain", "gain_pct", "usual_total", "week"]];
+    answer.stores.forEach((r, k) => rows.push([k + 1, r.store, whole(r.gain),
+                                               r.gain_pct === null ? "" : r.gain_pct.toFixed(1),
+                                               whole(r.usual_total), r.week]));
+    download(`storecast-rank-${answer.start}-${answer.days}d.csv`, rows);
   }
 
   // ---- the plan view ----
@@ -304,6 +349,7 @@
       drawTotals(plan);
       drawChart(plan);
       drawWeeks(plan);
+      $("plan-csv").disabled = false;
       say("");
       document.body.dataset.plan = String(seq);
     } catch (err) {
@@ -313,7 +359,12 @@
 
   // ---- the ranking view ----
   async function loadRank() {
-    const clear = () => { $("rank-table").querySelector("tbody").textContent = ""; delete document.body.dataset.rank; };
+    const clear = () => {
+      $("rank-table").querySelector("tbody").textContent = "";
+      delete document.body.dataset.rank;
+      state.rank = null;
+      $("rank-csv").disabled = true;
+    };
     if (!valid($("rank-form"))) { clear(); return; }
     const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
     say("ranking every store…");
@@ -344,6 +395,8 @@
         cell("", "bar-col").appendChild(svg);
         tbody.appendChild(tr);
       });
+      state.rank = answer;
+      $("rank-csv").disabled = false;
       say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years)).join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
@@ -429,6 +482,8 @@
     $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); loadPlan(false); });
     $("store").addEventListener("change", () => loadPlan(false));
     $("reset").addEventListener("click", () => loadPlan(false));
+    $("plan-csv").addEventListener("click", downloadPlan);
+    $("rank-csv").addEventListener("click", downloadRank);
     $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
     for (const t of TABS) {
       $(`tab-${t}`).addEventListener("click", () => showTab(t));
