@@ -447,3 +447,36 @@ def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: P
                                                    f"{int(row[4]):,}"]
     browser.js("1")
     assert browser.errors == []
+
+
+_LABEL = "document.activeElement.getAttribute('aria-label')"
+
+
+def test_a_week_pressed_from_the_keyboard_keeps_the_focus(base: str, browser: Browser):
+    # the week rows are drawn anew with each answer: the focus fell to <body> and Tab began again at the top
+    # of the page; opening a ranked store left it on a hidden row the same way
+    seen = _use_token(browser, base)
+    label = browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)')"
+                       ".getAttribute('aria-label')")
+    browser.js(f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') === "
+               f"'{label}').focus(); true")
+    for pressed, key in (("true", "Enter"), ("false", " ")):
+        _press(browser, key)
+        seen = _after(browser, seen)
+        assert browser.js(_LABEL) == label, key
+        assert browser.js("document.activeElement.getAttribute('aria-pressed')") == pressed, key
+    _press(browser, "Tab")  # on to the week's Closed button, not back to the top of the page
+    assert browser.js(_LABEL) == label.replace("Promo", "Closed")
+
+    browser.js("document.getElementById('tab-rank').click(); true")
+    browser.js("document.querySelector('#rank-form button').focus(); true")
+    _press(browser, "Enter")
+    browser.wait("document.body.dataset.rank || ''")
+    browser.js("document.querySelector('#rank-table button.link').focus(); true")
+    _press(browser, "Enter")
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    assert browser.js(_ACTIVE) == "tab-plan"
+    _press(browser, "ArrowRight")  # one key back to the ranking
+    assert not browser.js("document.getElementById('view-rank').hidden")
+    browser.js("1")
+    assert browser.errors == []

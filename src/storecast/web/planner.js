@@ -210,15 +210,24 @@
 
   const weekdaysOf = (wk, days) => wk.idx.filter((i) => weekday(days[i].date) >= 1 && weekday(days[i].date) <= 5);
 
+  // Whether a week's promo (Monday-Friday) or closure is on in the scenario being planned.
+  function weekOn(wk, kind, days) {
+    if (kind === "closed") return wk.idx.every((i) => state.closed.has(days[i].date));
+    const mf = weekdaysOf(wk, days);
+    return mf.length > 0 && mf.every((i) => state.promo.has(days[i].date));
+  }
+
   function drawWeeks(plan) {
     const body = $("weeks").querySelector("tbody");
+    // the rows are drawn anew: a week's button pressed from the keyboard keeps the focus (it fell to <body>,
+    // and Tab started again from the top of the page)
+    const had = body.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
     body.textContent = "";
     const days = plan.scenario.days, all = weeks(days);
     const years = twoYears(all[0].monday, days[days.length - 1].date);  // a first Monday may lie in December
     all.forEach((wk, k) => {
       const mf = weekdaysOf(wk, days);
-      const promoOn = mf.length > 0 && mf.every((i) => state.promo.has(days[i].date));
-      const closedOn = wk.idx.every((i) => state.closed.has(days[i].date));
+      const promoOn = weekOn(wk, "promo", days), closedOn = weekOn(wk, "closed", days);
       const tr = document.createElement("tr");
       const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text;
                                     if (cls) td.className = cls; tr.appendChild(td); return td; };
@@ -235,7 +244,8 @@
         b.textContent = on ? "on" : "off";
         b.disabled = !usable;
         b.title = `${on ? "Remove" : "Add"} ${kind === "promo" ? "a promo (Mon–Fri)" : "a closure"} in the week of ${wk.monday}`;
-        b.addEventListener("click", () => toggleWeek(wk, kind, on));
+        // on or off when pressed, not when drawn: a second press before the answer came undid nothing
+        b.addEventListener("click", () => toggleWeek(wk, kind, weekOn(wk, kind, days)));
         td.appendChild(b);
       }
       const usualSum = wholeSum(plan.usual.days, wk.idx), scenarioSum = wholeSum(days, wk.idx);
@@ -243,6 +253,7 @@
       cell(money.format(scenarioSum), scenarioSum !== usualSum ? "num changed" : "num");
       body.appendChild(tr);
     });
+    if (had) [...body.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === had)?.focus();
     const totals = planTotals(plan);
     $("weeks-usual").textContent = money.format(totals.usual);
     $("weeks-scenario").textContent = money.format(totals.scenario);
@@ -407,6 +418,7 @@
 
   async function openStore(store, start, days, week) {
     showTab("plan");
+    $("tab-plan").focus();  // the pressed store's row is hidden now: the focus fell to <body>, Tab to the top
     $("store").value = String(store);
     $("start").value = start;
     $("days").value = String(days);
