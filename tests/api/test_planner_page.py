@@ -480,3 +480,55 @@ def test_a_week_pressed_from_the_keyboard_keeps_the_focus(base: str, browser: Br
     assert not browser.js("document.getElementById('view-rank').hidden")
     browser.js("1")
     assert browser.errors == []
+
+
+_WEEK_ROWS = "document.querySelectorAll('#weeks tbody tr').length"
+_FREE_WEEK = "document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)')"
+
+
+def test_a_week_plans_the_period_on_screen_not_a_days_value_typed_since(base: str, browser: Browser):
+    # Days changed to 14 and not yet forecast, then a week clicked: every listed day past day 14 came back as
+    # its own 422 ("Promo (promo_days[5]): ... is outside the planning window ...", twenty of them) and the
+    # plan was wiped
+    seen = _use_token(browser, base)
+    rows, days = browser.js(_WEEK_ROWS), browser.js("document.getElementById('days').value")
+    _set(browser, days="14")
+    label = browser.js(f"{_FREE_WEEK}.getAttribute('aria-label')")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    _after(browser, seen)
+    assert browser.js(_STATUS) == ""
+    assert browser.js(_WEEK_ROWS) == rows
+    assert browser.js("document.getElementById('days').value") == days  # the form names the plan shown
+    pressed = browser.js(f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') "
+                         f"=== '{label}').getAttribute('aria-pressed')")
+    assert pressed == "true"
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_a_server_gone_mid_plan_keeps_the_plan_and_its_weeks(base: str, browser: Browser):
+    # the server stopped while weeks were being switched: the plan and every week clicked so far were wiped,
+    # under "The server did not answer (Failed to fetch): is storecast serve still running?"
+    seen = _use_token(browser, base)
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    seen = _after(browser, seen)
+    shown = browser.js("[document.getElementById('scenario-total').textContent,"
+                       " document.querySelectorAll('#weeks button.on').length]")
+    browser.js("window.realFetch = window.fetch;"
+               "window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); true")
+    label = browser.js(f"{_FREE_WEEK}.getAttribute('aria-label')")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said.startswith("Nothing changed: no answer from the server."), said
+    assert "Failed to fetch" not in said and "storecast serve" not in said
+    assert browser.js("[document.getElementById('scenario-total').textContent,"
+                      " document.querySelectorAll('#weeks button.on').length]") == shown
+    assert not browser.js("document.getElementById('plan-csv').disabled")
+
+    browser.js("window.fetch = window.realFetch; true")  # back: the same week again plans from the kept weeks
+    browser.js(f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') === "
+               f"'{label}').click(); true")
+    _after(browser, seen)
+    assert browser.js("document.querySelectorAll('#weeks button.on').length") == shown[1] + 1
+    browser.js("1")
+    assert [e for e in browser.errors if "Failed to fetch" not in e] == []

@@ -58,8 +58,13 @@
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers,
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
+    let r;
+    try {
+      r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers,
+                              body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, "no answer");  // status 0: nothing came back (a fault of this page keeps none)
+    }
     const data = await r.json().catch(() => ({}));
     if (!r.ok) throw new ApiError(r.status, data.detail);
     return data;
@@ -102,19 +107,28 @@
     $("plan-csv").disabled = true;
   }
 
-  function failed(err) {
-    if (err.status === 401) {
-      say(sessionStorage.getItem(TOKEN_KEY)
-        ? "The server refused this API token: type the right one above and press Use."
-        : "This server wants an API token: type it above and press Use.", true);
-      $("token").focus();
-    } else if (err.status === 422) {
+  // `kept`: the plan on screen stayed as it was, which the message says first.
+  function failed(err, kept) {
+    let text;
+    if (err.status === 422) {
       say(err.message, true);  // names the field: "From (start): ..."
-    } else if (err.status === undefined) {  // fetch itself failed: no answer at all
-      say(`The server did not answer (${err.message}): is storecast serve still running?`, true);
+      return;
+    } else if (err.status === 401) {
+      text = sessionStorage.getItem(TOKEN_KEY)
+        ? "the server refused this API token: type the right one above and press Use."
+        : "this server wants an API token: type it above and press Use.";
+      $("token").focus();
+    } else if (err.status === 0) {
+      // in the words of someone planning, not of whoever runs the server ("Failed to fetch", "storecast serve")
+      text = "no answer from the server. Try again in a moment; if this goes on, the planner's server has "
+        + "stopped or cannot be reached: ask whoever runs it.";
+    } else if (err.status === undefined) {  // not an answer at all: a fault of this page
+      text = `this page failed (${err.message}): reload it and try again.`;
     } else {
-      say(`Request failed (HTTP ${err.status}): ${err.message}`, true);
+      text = `the server could not answer (HTTP ${err.status}): ${err.message}`;
     }
+    text = (kept ? "Nothing changed: " : "") + text;
+    say(text[0].toUpperCase() + text.slice(1), true);
   }
 
   // ---- SVG helpers ----
@@ -340,10 +354,22 @@
   }
 
   // ---- the plan view ----
+  const scenarioSets = (plan) => [new Set(plan.days.filter((d) => d.promo).map((d) => d.date)),
+                                  new Set(plan.days.filter((d) => !d.open).map((d) => d.date))];
+
   async function loadPlan(withScenario) {
     const seq = ++state.seq;  // an answer still on its way is not drawn over the message below
-    if (!valid($("plan-form"))) { clearPlan(); return; }
-    const body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
+    const drawn = state.plan;
+    let body;
+    if (withScenario && drawn) {
+      // The week buttons belong to the plan on screen: a From or Days typed since and not yet forecast made
+      // the listed days fall outside the new window (a 422 per day) and wiped the plan.
+      const days = drawn.scenario.days;
+      body = { store: drawn.store, start: days[0].date, days: days.length };
+    } else {
+      if (!valid($("plan-form"))) { clearPlan(); return; }
+      body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
+    }
     if (withScenario) {
       body.promo_days = [...state.promo].sort();
       body.closed_days = [...state.closed].sort();
@@ -353,9 +379,10 @@
       const plan = await api("/plan", body);
       if (seq !== state.seq) return;
       state.plan = plan;
-      if (!withScenario) {
-        state.promo = new Set(plan.usual.days.filter((d) => d.promo).map((d) => d.date));
-        state.closed = new Set(plan.usual.days.filter((d) => !d.open).map((d) => d.date));
+      if (!withScenario) [state.promo, state.closed] = scenarioSets(plan.usual);
+      else {  // the form says which plan is shown again
+        $("start").value = body.start;
+        $("days").value = String(body.days);
       }
       drawTotals(plan);
       drawChart(plan);
@@ -364,7 +391,16 @@
       say("");
       document.body.dataset.plan = String(seq);
     } catch (err) {
-      if (seq === state.seq) { clearPlan(); failed(err); }
+      if (seq !== state.seq) return;
+      if (withScenario && drawn && err.status !== 422) {
+        // Not about what was asked (no answer, a refused token, a server fault): the plan on screen stays and
+        // so does the scenario its buttons show; a server stopped mid-way cost every week clicked so far.
+        [state.promo, state.closed] = scenarioSets(drawn.scenario);
+        failed(err, true);
+        return;
+      }
+      clearPlan();
+      failed(err);
     }
   }
 
