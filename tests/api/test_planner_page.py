@@ -532,3 +532,21 @@ def test_a_server_gone_mid_plan_keeps_the_plan_and_its_weeks(base: str, browser:
     assert browser.js("document.querySelectorAll('#weeks button.on').length") == shown[1] + 1
     browser.js("1")
     assert [e for e in browser.errors if "Failed to fetch" not in e] == []
+
+
+def test_a_store_the_served_model_does_not_know_reloads_the_store_list(base: str, browser: Browser):
+    # a store list from a model served earlier (the server restarted since with another): the page showed
+    # the API's "remove the row or serve a model trained with this store", words for /predict's callers
+    seen = _use_token(browser, base)
+    stores = browser.js("[...document.querySelectorAll('#store option')].map(o => o.value)")
+    browser.js("const o = document.createElement('option'); o.value = o.textContent = '99999';"
+               "document.getElementById('store').appendChild(o); document.getElementById('store').value = '99999';"
+               "document.getElementById('store').dispatchEvent(new Event('change')); true")
+    said = browser.wait(f"({_STATUS}).startsWith('Store 99999') && {_STATUS}")
+    assert "not known to the model the server serves now" in said and "remove the row" not in said, said
+    assert browser.js("[...document.querySelectorAll('#store option')].map(o => o.value)") == stores
+    assert browser.js(_ACTIVE) == "store"
+    assert browser.js("document.getElementById('usual-total').textContent") == "–"
+    assert browser.js(_PLAN) == seen  # nothing else planned behind the message
+    browser.js("1")
+    assert [e for e in browser.errors if "422" not in e] == []

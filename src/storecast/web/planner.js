@@ -50,6 +50,7 @@
       const text = Array.isArray(detail) ? detail.map(named).join("; ") : String(detail || "");
       super(text || `the server answered ${status} with no reason given`);
       this.status = status;
+      this.types = Array.isArray(detail) ? detail.map((d) => d.type) : [];
     }
   }
 
@@ -400,8 +401,24 @@
         return;
       }
       clearPlan();
-      failed(err);
+      if (err.types && err.types.includes("unknown_store")) storeGone(body.store);
+      else failed(err);
     }
+  }
+
+  // The store list came from the model served when the page loaded; a server restarted since with another
+  // model may not know the chosen store. The API's words ("remove the row or serve a model trained with this
+  // store") were written for /predict's callers: here the list is reloaded and the page says why.
+  async function storeGone(store) {
+    try {
+      await loadModel();
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    say(`Store ${store} is not known to the model the server serves now (the server was probably restarted `
+        + "with another model since this page loaded). The store list is reloaded from it: pick a store.", true);
+    $("store").focus();
   }
 
   // ---- the ranking view ----
@@ -491,22 +508,27 @@
   }
 
   // ---- start-up: the model's stores and the day after its training end ----
+  // The model line, its stores and the first day after its training, from GET /model.
+  async function loadModel() {
+    const card = await api("/model");
+    $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
+    const select = $("store");
+    const chosen = select.value;  // pressing Use again keeps the store and dates the user chose
+    select.textContent = "";
+    for (const st of card.stores) {
+      const o = document.createElement("option");
+      o.value = String(st);
+      o.textContent = String(st);
+      select.appendChild(o);
+    }
+    if (card.stores.map(String).includes(chosen)) select.value = chosen;
+    const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
+    for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
+  }
+
   async function init() {
     try {
-      const card = await api("/model");
-      $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
-      const select = $("store");
-      const chosen = select.value;  // pressing Use again keeps the store and dates the user chose
-      select.textContent = "";
-      for (const st of card.stores) {
-        const o = document.createElement("option");
-        o.value = String(st);
-        o.textContent = String(st);
-        select.appendChild(o);
-      }
-      if (card.stores.map(String).includes(chosen)) select.value = chosen;
-      const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
-      for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
+      await loadModel();
       say("");
       await loadPlan(false);
     } catch (err) {
