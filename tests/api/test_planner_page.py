@@ -550,3 +550,27 @@ def test_a_store_the_served_model_does_not_know_reloads_the_store_list(base: str
     assert browser.js(_PLAN) == seen  # nothing else planned behind the message
     browser.js("1")
     assert [e for e in browser.errors if "422" not in e] == []
+
+
+def test_promo_marks_stay_on_the_axis_and_no_change_is_not_a_gain(base: str, browser: Browser):
+    # the last day's promo mark ran past the end of the axis; "+0 (+0.0%)" and "–" were green like a gain
+    seen = _use_token(browser, base)
+    _set(browser, start="2015-08-03", days="12")  # ends on a Friday
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    seen = _after(browser, seen)
+    last = "document.querySelector('#weeks tbody tr:last-child button.toggle.promo')"
+    if not browser.js(f"{last}.classList.contains('on')"):  # the last week's promo on, whatever the usual phase
+        browser.js(f"{last}.click(); true")
+        seen = _after(browser, seen)
+    ends = browser.js("(() => { const a = document.querySelector('#chart line.axis');"
+                      " return [Number(a.getAttribute('x1')), Number(a.getAttribute('x2'))]; })()")
+    marks = browser.js("[...document.querySelectorAll('#chart rect.promo-day')]"
+                       ".map(r => [Number(r.getAttribute('x')), Number(r.getAttribute('width'))])")
+    assert marks and all(ends[0] <= x and x + w <= ends[1] + 1e-6 for x, w in marks), (ends, marks)
+    assert max(x + w for x, w in marks) > ends[1] - 20  # the period's last days carry promo marks
+    colour = "getComputedStyle(document.getElementById('difference-total')).color"
+    ink = browser.js("getComputedStyle(document.getElementById('usual-total')).color")
+    browser.js("document.getElementById('reset').click(); true")
+    _after(browser, seen)
+    assert browser.js("document.getElementById('difference-total').textContent") == "+0 (+0.0%)"
+    assert browser.js(colour) == ink

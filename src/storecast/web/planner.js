@@ -100,7 +100,7 @@
   function clearPlan() {
     state.plan = null;
     for (const id of ["usual-total", "scenario-total", "difference-total"]) $(id).textContent = "–";
-    $("difference-total").classList.remove("neg");
+    $("difference-total").classList.remove("neg", "pos");
     $("chart").textContent = "";
     $("horizon-note").textContent = "";
     $("weeks").querySelector("tbody").textContent = "";
@@ -178,8 +178,10 @@
         const x0 = Math.max(x(i) - step / 2, pad.left), x1 = Math.min(x(i) + step / 2, pad.left + w);
         el("rect", { class: "closed-day", x: x0, y: pad.top, width: Math.max(x1 - x0, 1), height: h }, svg);
       }
-      if (d.promo) el("rect", { class: "promo-day", x: x(i) - step / 2 + 0.5, y: pad.top + h + 2,
-                                width: Math.max(step - 1, 1), height: 5 }, svg);
+      if (d.promo) {  // cut at the edges too: the last day's marker ran past the end of the axis
+        const x0 = Math.max(x(i) - step / 2 + 0.5, pad.left), x1 = Math.min(x(i) + step / 2 - 0.5, pad.left + w);
+        el("rect", { class: "promo-day", x: x0, y: pad.top + h + 2, width: Math.max(x1 - x0, 1), height: 5 }, svg);
+      }
     });
     for (let k = 0; k * tick <= top * (1 + 1e-9); k += 1) {  // y grid and labels
       const v = k * tick;
@@ -303,6 +305,7 @@
     const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";
     $("difference-total").textContent = `${signed(d)}${pct}`;
     $("difference-total").classList.toggle("neg", d < 0);
+    $("difference-total").classList.toggle("pos", d > 0);  // no change, or none yet, in plain ink, not as a gain
     $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
     $("level-outer").textContent = plan.outer_level ? `${Math.round(plan.outer_level * 100)}%` : "";
     const last = plan.scenario.days[plan.scenario.days.length - 1].date;
