@@ -17,6 +17,7 @@ from storecast.api.planner import (
     promo_weeks,
     rank_stores,
     scenario_plan,
+    whole_units,
 )
 from storecast.api.serving import load_served
 
@@ -90,3 +91,10 @@ def test_rank_is_best_gain_first_with_a_week_each(served):
 def test_a_period_without_a_free_week_cannot_be_ranked(served):
     with pytest.raises(NoPromoWeekError, match="no Monday..Friday week without a usual promo"):
         rank_stores(served.bundle, served.facts, START, 4)
+
+
+def test_whole_units_round_halves_up_as_the_pages_math_round_does():
+    # Python's round and ":.0f" round halves to even (2.5 -> 2): the page's Math.round says 3, so the page
+    # and `storecast plan` would print different figures for the same day
+    got = whole_units(np.array([2.5, 3.5, 0.49999999999999994, 1234.4999, -2.5, -0.4, 0.0]))
+    assert got.tolist() == [3.0, 4.0, 0.0, 1234.0, -2.0, 0.0, 0.0]

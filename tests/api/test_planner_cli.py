@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -28,7 +30,28 @@ def test_plan_prints_both_plans_day_by_day_with_totals(plan, client):
     assert "closed *" in text and "total" in text
     api = client.post("/plan", json={"store": 1, "start": START, "days": 14, "promo_days": [],
                                      "closed_days": ["2015-08-03", "2015-08-04"]}).json()
-    assert f"{api['scenario']['total']:,.0f}" in text and f"{api['difference']['total']:+,.0f}" in text
+    # the footer adds up the days as printed (the page's rule), not the unrounded total rounded on its own
+    usual = [round(d["sales"] + 1e-9) for d in api["usual"]["days"]]  # no x.5 here; whole_units' own test has them
+    scenario = [round(d["sales"] + 1e-9) for d in api["scenario"]["days"]]
+    assert f"{sum(scenario):,}" in text and f"{sum(scenario) - sum(usual):+,}" in text
+
+
+def test_plan_columns_add_up_to_their_totals(plan):
+    # each day rounded on its own and the total rounded on its own: the total was 1 off the column's sum, and
+    # a day's diff 1 off its scenario minus usual
+    code, text = plan("--store", "2", "--start", START, "--days", "42", "--promo-days", "2015-08-03..2015-08-07")
+    assert code in (0, None), text
+    number = r"([+-]?[\d,]+)"
+    rows = re.findall(rf"^\s*\w{{3}} \d{{4}}-\d\d-\d\d .*?{number}\s.*?{number}\s+{number}-{number}\s+{number}\s*$",
+                      text, flags=re.M)
+    assert len(rows) == 42, text
+    value = [[int(v.replace(",", "")) for v in row] for row in rows]
+    footer = re.search(rf"^\s*total\s+{number}\s+{number}\s+{number}\s*$", text, flags=re.M)
+    assert footer, text
+    usual, scenario, diff = (int(v.replace(",", "")) for v in footer.groups())
+    assert usual == sum(r[0] for r in value) and scenario == sum(r[1] for r in value)
+    assert diff == scenario - usual == sum(r[4] for r in value)
+    assert all(r[4] == r[1] - r[0] for r in value)
 
 
 def test_plan_rank_writes_the_ranking_as_csv(run_main, model_path, synthetic_dir, tmp_path, client):

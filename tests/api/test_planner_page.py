@@ -7,6 +7,10 @@ CI installs Chromium; a machine without it fails here with a message instead of 
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import json
+import math
 import os
 import re
 import subprocess
@@ -302,3 +306,271 @@ def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Bro
         "3 Mar", "10 Mar"]
     browser.js("1")
     assert browser.errors == []
+
+
+# DevTools key events: the key name and its Windows virtual key code (what Chromium's default actions read)
+_KEYS = {"ArrowLeft": 37, "ArrowRight": 39, "Home": 36, "End": 35, "Tab": 9, "Enter": 13, " ": 32}
+
+
+def _press(browser: Browser, key: str, *, shift: bool = False) -> None:
+    """A real key press, so the page's handlers and the browser's own focus moves both see it."""
+    code = {"windowsVirtualKeyCode": _KEYS[key], "nativeVirtualKeyCode": _KEYS[key], "key": key,
+            "code": "Space" if key == " " else key, "modifiers": 8 if shift else 0}
+    browser.send("Input.dispatchKeyEvent", type="keyDown", text={"Enter": "\r", " ": " "}.get(key, ""), **code)
+    browser.send("Input.dispatchKeyEvent", type="keyUp", **code)
+
+
+_ACTIVE = "document.activeElement.id"
+_TABS = ("[...document.querySelectorAll('[role=tab]')].map(t => [t.id, t.getAttribute('aria-selected'), t.tabIndex,"
+         " document.getElementById(t.getAttribute('aria-controls')).hidden])")
+
+
+def test_the_tabs_follow_the_aria_tabs_pattern_from_the_keyboard(base: str, browser: Browser):
+    # the arrow keys did nothing and both tabs were Tab stops: the WAI-ARIA pattern moves between tabs with
+    # the arrows (Home/End to the ends) and keeps only the selected tab in the Tab order
+    _use_token(browser, base)
+    panels = browser.js("[...document.querySelectorAll('[role=tab]')].map(t => {"
+                        " const p = document.getElementById(t.getAttribute('aria-controls'));"
+                        " return [p.getAttribute('role'), p.getAttribute('aria-labelledby') === t.id]; })")
+    assert panels == [["tabpanel", True], ["tabpanel", True]]
+    assert browser.js("document.querySelector('[role=tablist]').getAttribute('aria-label')")
+    plan_on = [["tab-plan", "true", 0, False], ["tab-rank", "false", -1, True]]
+    rank_on = [["tab-plan", "false", -1, True], ["tab-rank", "true", 0, False]]
+    assert browser.js(_TABS) == plan_on
+    browser.js("document.getElementById('tab-plan').focus(); true")
+    for key, tabs, focused in [("ArrowRight", rank_on, "tab-rank"), ("ArrowRight", plan_on, "tab-plan"),
+                               ("ArrowLeft", rank_on, "tab-rank"), ("Home", plan_on, "tab-plan"),
+                               ("End", rank_on, "tab-rank")]:
+        _press(browser, key)
+        assert (browser.js(_TABS), browser.js(_ACTIVE)) == (tabs, focused), key
+    _press(browser, "Tab")  # from the selected tab straight into its view, not to the other tab
+    assert browser.js(_ACTIVE) == "rank-start"
+    _press(browser, "Tab", shift=True)
+    assert browser.js(_ACTIVE) == "tab-rank"
+    _press(browser, "Tab", shift=True)  # back past the tabs: the unselected one is not a stop
+    assert browser.js(_ACTIVE) != "tab-plan"
+    browser.js("1")
+    assert browser.errors == []
+
+
+def _stub_plan(browser: Browser, answer: dict) -> None:
+    """Answer the page's next ``POST /plan`` calls with ``answer`` (the other calls still reach the server)."""
+    browser.js(f"const answer = {json.dumps(answer)}, real = window.fetch;"
+               "window.fetch = (path, init) => path === '/plan' ? Promise.resolve(new Response("
+               "JSON.stringify(answer), {status: 200, headers: {'Content-Type': 'application/json'}}))"
+               " : real(path, init); true")
+
+
+def _day(date: str, sales: float, *, promo: int = 0) -> dict:
+    return {"date": date, "open": int(sales > 0), "promo": promo, "sales": sales, "lower": sales * 0.9,
+            "upper": sales * 1.1, "outer_lower": sales * 0.8, "outer_upper": sales * 1.2}
+
+
+def _download(browser: Browser, button: str, folder: Path) -> Path:
+    """Click ``button`` and return the file the browser saved into ``folder``."""
+    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(folder))
+    browser.js(f"document.getElementById('{button}').click(); true")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = [f for f in folder.glob("*") if not f.name.endswith(".crdownload")]
+        if done:
+            return done[0]
+        time.sleep(0.1)
+    raise TimeoutError(f"{button}: nothing downloaded into {folder}")
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", "").replace("−", "-").split(" ")[0])
+
+
+def test_weeks_totals_and_the_csv_add_up_the_rounded_days(base: str, browser: Browser, tmp_path: Path):
+    # each figure was rounded on its own: the total card 1 off the sum of the weeks column above it, and
+    # usual + difference 1 off the scenario card beside them; the page now adds up whole-unit days, as
+    # `storecast plan` does, and its CSV carries exactly those days
+    seen = _use_token(browser, base)
+    dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(14)]  # two Mondays
+    usual = [1000.5, 1000.4, 1000.4, 1000.4, 1000.4, 800.5, 0.0] * 2
+    scenario = usual[:7] + [1300.5, 1300.4, 1300.4, 1300.4, 1300.4, 800.5, 0.0]
+
+    def side(sales: list[float], promo: set[int]) -> dict:
+        return {"days": [_day(d, v, promo=int(i in promo)) for i, (d, v) in enumerate(zip(dates, sales, strict=True))],
+                "total": sum(sales)}
+
+    answer = {"model": "stub.skops", "store": 1, "level": 0.8, "outer_level": 0.95, "usual": side(usual, set()),
+              "scenario": side(scenario, {7, 8, 9, 10, 11}), "calibrated_through": None,
+              "difference": {"total": sum(scenario) - sum(usual),
+                             "days": [{"date": d, "sales": s - u} for d, u, s in zip(dates, usual, scenario,
+                                                                                        strict=True)]}}
+    whole = [[math.floor(v + 0.5) for v in sales] for sales in (usual, scenario)]
+    assert round(sum(usual)) != sum(whole[0])  # the stub is one where the two rules differ
+    _stub_plan(browser, answer)
+    _set(browser, start=dates[0], days="14")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+
+    cards = [_number(browser.js(f"document.getElementById('{i}').textContent"))
+             for i in ("usual-total", "scenario-total", "difference-total")]
+    assert cards == [sum(whole[0]), sum(whole[1]), sum(whole[1]) - sum(whole[0])]
+    weeks = browser.js("[...document.querySelectorAll('#weeks tbody tr')].map(r => [...r.querySelectorAll('td.num')]"
+                       ".map(t => t.textContent))")
+    assert [[_number(v) for v in w] for w in weeks] == [[sum(side[k:k + 7]) for side in whole] for k in (0, 7)]
+    foot = [_number(browser.js(f"document.getElementById('{i}').textContent"))
+            for i in ("weeks-usual", "weeks-scenario")]
+    assert foot == cards[:2]
+
+    saved = _download(browser, "plan-csv", tmp_path / "downloads")
+    assert saved.name == "storecast-plan-store-1-2015-08-03-14d.csv"
+    with saved.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["date"] for r in rows] == dates and rows[0]["weekday"] == "Mon"
+    assert [int(r["usual_sales"]) for r in rows] == whole[0] and [int(r["scenario_sales"]) for r in rows] == whole[1]
+    assert sum(int(r["difference"]) for r in rows) == cards[2]
+    assert [r["scenario_promo"] for r in rows][7:12] == ["1"] * 5
+    assert {"scenario_lower_80", "scenario_upper_80", "scenario_lower_95", "scenario_upper_95"} <= set(rows[0])
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: Path):
+    _use_token(browser, base)
+    assert browser.js("document.getElementById('rank-csv').disabled")  # nothing ranked yet
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    shown = int(browser.wait("document.body.dataset.rank || ''"))
+    table = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [...r.cells].slice(0, 6)"
+                       ".map(c => c.textContent))")
+    saved = _download(browser, "rank-csv", tmp_path / "downloads")
+    with saved.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["rank", "store", "gain", "gain_pct", "usual_total", "week"] and len(rows) == shown + 1
+    for (rank, store, gain, pct, total, _), row in zip(table, rows[1:], strict=True):
+        assert [rank, store, gain, pct, total] == [row[0], f"Store {row[1]}", f"{int(row[2]):,}", f"{row[3]}%",
+                                                   f"{int(row[4]):,}"]
+    browser.js("1")
+    assert browser.errors == []
+
+
+_LABEL = "document.activeElement.getAttribute('aria-label')"
+
+
+def test_a_week_pressed_from_the_keyboard_keeps_the_focus(base: str, browser: Browser):
+    # the week rows are drawn anew with each answer: the focus fell to <body> and Tab began again at the top
+    # of the page; opening a ranked store left it on a hidden row the same way
+    seen = _use_token(browser, base)
+    label = browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)')"
+                       ".getAttribute('aria-label')")
+    browser.js(f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') === "
+               f"'{label}').focus(); true")
+    for pressed, key in (("true", "Enter"), ("false", " ")):
+        _press(browser, key)
+        seen = _after(browser, seen)
+        assert browser.js(_LABEL) == label, key
+        assert browser.js("document.activeElement.getAttribute('aria-pressed')") == pressed, key
+    _press(browser, "Tab")  # on to the week's Closed button, not back to the top of the page
+    assert browser.js(_LABEL) == label.replace("Promo", "Closed")
+
+    browser.js("document.getElementById('tab-rank').click(); true")
+    browser.js("document.querySelector('#rank-form button').focus(); true")
+    _press(browser, "Enter")
+    browser.wait("document.body.dataset.rank || ''")
+    browser.js("document.querySelector('#rank-table button.link').focus(); true")
+    _press(browser, "Enter")
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    assert browser.js(_ACTIVE) == "tab-plan"
+    _press(browser, "ArrowRight")  # one key back to the ranking
+    assert not browser.js("document.getElementById('view-rank').hidden")
+    browser.js("1")
+    assert browser.errors == []
+
+
+_WEEK_ROWS = "document.querySelectorAll('#weeks tbody tr').length"
+_FREE_WEEK = "document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)')"
+
+
+def test_a_week_plans_the_period_on_screen_not_a_days_value_typed_since(base: str, browser: Browser):
+    # Days changed to 14 and not yet forecast, then a week clicked: every listed day past day 14 came back as
+    # its own 422 ("Promo (promo_days[5]): ... is outside the planning window ...", twenty of them) and the
+    # plan was wiped
+    seen = _use_token(browser, base)
+    rows, days = browser.js(_WEEK_ROWS), browser.js("document.getElementById('days').value")
+    _set(browser, days="14")
+    label = browser.js(f"{_FREE_WEEK}.getAttribute('aria-label')")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    _after(browser, seen)
+    assert browser.js(_STATUS) == ""
+    assert browser.js(_WEEK_ROWS) == rows
+    assert browser.js("document.getElementById('days').value") == days  # the form names the plan shown
+    pressed = browser.js(f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') "
+                         f"=== '{label}').getAttribute('aria-pressed')")
+    assert pressed == "true"
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_a_server_gone_mid_plan_keeps_the_plan_and_its_weeks(base: str, browser: Browser):
+    # the server stopped while weeks were being switched: the plan and every week clicked so far were wiped,
+    # under "The server did not answer (Failed to fetch): is storecast serve still running?"
+    seen = _use_token(browser, base)
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    seen = _after(browser, seen)
+    shown = browser.js("[document.getElementById('scenario-total').textContent,"
+                       " document.querySelectorAll('#weeks button.on').length]")
+    browser.js("window.realFetch = window.fetch;"
+               "window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); true")
+    label = browser.js(f"{_FREE_WEEK}.getAttribute('aria-label')")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said.startswith("Nothing changed: no answer from the server."), said
+    assert "Failed to fetch" not in said and "storecast serve" not in said
+    assert browser.js("[document.getElementById('scenario-total').textContent,"
+                      " document.querySelectorAll('#weeks button.on').length]") == shown
+    assert not browser.js("document.getElementById('plan-csv').disabled")
+
+    browser.js("window.fetch = window.realFetch; true")  # back: the same week again plans from the kept weeks
+    browser.js(f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') === "
+               f"'{label}').click(); true")
+    _after(browser, seen)
+    assert browser.js("document.querySelectorAll('#weeks button.on').length") == shown[1] + 1
+    browser.js("1")
+    assert [e for e in browser.errors if "Failed to fetch" not in e] == []
+
+
+def test_a_store_the_served_model_does_not_know_reloads_the_store_list(base: str, browser: Browser):
+    # a store list from a model served earlier (the server restarted since with another): the page showed
+    # the API's "remove the row or serve a model trained with this store", words for /predict's callers
+    seen = _use_token(browser, base)
+    stores = browser.js("[...document.querySelectorAll('#store option')].map(o => o.value)")
+    browser.js("const o = document.createElement('option'); o.value = o.textContent = '99999';"
+               "document.getElementById('store').appendChild(o); document.getElementById('store').value = '99999';"
+               "document.getElementById('store').dispatchEvent(new Event('change')); true")
+    said = browser.wait(f"({_STATUS}).startsWith('Store 99999') && {_STATUS}")
+    assert "not known to the model the server serves now" in said and "remove the row" not in said, said
+    assert browser.js("[...document.querySelectorAll('#store option')].map(o => o.value)") == stores
+    assert browser.js(_ACTIVE) == "store"
+    assert browser.js("document.getElementById('usual-total').textContent") == "–"
+    assert browser.js(_PLAN) == seen  # nothing else planned behind the message
+    browser.js("1")
+    assert [e for e in browser.errors if "422" not in e] == []
+
+
+def test_promo_marks_stay_on_the_axis_and_no_change_is_not_a_gain(base: str, browser: Browser):
+    # the last day's promo mark ran past the end of the axis; "+0 (+0.0%)" and "–" were green like a gain
+    seen = _use_token(browser, base)
+    _set(browser, start="2015-08-03", days="12")  # ends on a Friday
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    seen = _after(browser, seen)
+    last = "document.querySelector('#weeks tbody tr:last-child button.toggle.promo')"
+    if not browser.js(f"{last}.classList.contains('on')"):  # the last week's promo on, whatever the usual phase
+        browser.js(f"{last}.click(); true")
+        seen = _after(browser, seen)
+    ends = browser.js("(() => { const a = document.querySelector('#chart line.axis');"
+                      " return [Number(a.getAttribute('x1')), Number(a.getAttribute('x2'))]; })()")
+    marks = browser.js("[...document.querySelectorAll('#chart rect.promo-day')]"
+                       ".map(r => [Number(r.getAttribute('x')), Number(r.getAttribute('width'))])")
+    assert marks and all(ends[0] <= x and x + w <= ends[1] + 1e-6 for x, w in marks), (ends, marks)
+    assert max(x + w for x, w in marks) > ends[1] - 20  # the period's last days carry promo marks
+    colour = "getComputedStyle(document.getElementById('difference-total')).color"
+    ink = browser.js("getComputedStyle(document.getElementById('usual-total')).color")
+    browser.js("document.getElementById('reset').click(); true")
+    _after(browser, seen)
+    assert browser.js("document.getElementById('difference-total').textContent") == "+0 (+0.0%)"
+    assert browser.js(colour) == ink

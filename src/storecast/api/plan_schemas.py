@@ -62,7 +62,8 @@ class PlanSide(BaseModel):
     """A plan's days and its total forecast sales."""
 
     days: list[PlanDay]
-    total: float
+    total: float = Field(description="The days' `sales` summed, unrounded. The page and `storecast plan` add up "
+                                     "each day rounded to a whole number, so their totals can differ by a few.")
 
 
 class PlanDifferenceDay(BaseModel):

@@ -16,7 +16,7 @@ same numbers, so they all build their rows here and predict through ``storecast.
 from __future__ import annotations
 
 __all__ = ["NoPromoWeekError", "PlanForecast", "Scenario", "Ranking", "day_problems", "scenario_plan", "plan_scenario",
-           "rank_stores", "outer_bundle", "promo_weeks"]
+           "rank_stores", "outer_bundle", "promo_weeks", "whole_units"]
 
 import dataclasses
 import datetime as dt
@@ -91,6 +91,19 @@ class Ranking:
     days: int
     weeks: list[dt.date]  # Mondays of the candidate extra promo weeks
     table: pd.DataFrame  # store, gain, gain_pct, usual_total, week; best gain first
+
+
+def whole_units(values: np.ndarray) -> np.ndarray:
+    """Round half up to whole sales units, exactly as the page's ``Math.round`` does.
+
+    Why one rule: the page, its CSV and ``storecast plan`` show each day rounded and add up those rounded
+    days for weeks and totals, so every column a reader adds up matches its total, and the page and the
+    command line show the same figures. (``round`` and ``:.0f`` round halves to even; JavaScript rounds
+    them up.) The API answers unrounded sales and totals.
+    """
+    x = np.asarray(values, dtype=float)
+    low = np.floor(x)
+    return low + (x - low >= 0.5)  # not floor(x + 0.5): that rounds 0.49999999999999994 up, Math.round does not
 
 
 def day_problems(days: Sequence[dt.date], start: dt.date, n: int, *, window: str = "planning window",

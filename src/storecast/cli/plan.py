@@ -164,23 +164,28 @@ def _table(result: Any):
     from rich import box
     from rich.table import Table
 
+    from storecast.api.planner import whole_units
+
     u, sc = result.usual, result.scenario
+    # Totals and differences from the days as printed (the page's rule): each day rounded on its own put
+    # a total 1 off the sum of its column, and a day's diff 1 off its scenario minus usual.
+    usual, scenario = whole_units(u.sales), whole_units(sc.sales)
     level = f"{result.level:.0%} interval" if result.level else "interval"
     table = Table(title=f"store {result.store}: usual plan vs scenario (* = changed)", show_footer=True,
                   box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("date", footer="total", no_wrap=True)
     table.add_column("usual", no_wrap=True)
-    table.add_column("sales", justify="right", footer=f"{u.total:,.0f}", no_wrap=True)
+    table.add_column("sales", justify="right", footer=f"{usual.sum():,.0f}", no_wrap=True)
     table.add_column("scenario", no_wrap=True)
-    table.add_column("sales", justify="right", footer=f"{sc.total:,.0f}", no_wrap=True)
+    table.add_column("sales", justify="right", footer=f"{scenario.sum():,.0f}", no_wrap=True)
     table.add_column(level, justify="right", no_wrap=True)
-    table.add_column("diff", justify="right", footer=f"{sc.total - u.total:+,.0f}", no_wrap=True)
+    table.add_column("diff", justify="right", footer=f"{scenario.sum() - usual.sum():+,.0f}", no_wrap=True)
     for k, date in enumerate(u.dates()):
         day = dt.date.fromisoformat(date).strftime("%a")
         before, after = _flags(u.open[k], u.promo[k]), _flags(sc.open[k], sc.promo[k])
-        table.add_row(f"{day} {date}", before, f"{u.sales[k]:,.0f}", after + (" *" if after != before else ""),
-                      f"{sc.sales[k]:,.0f}", f"{sc.lower[k]:,.0f}-{sc.upper[k]:,.0f}",
-                      f"{sc.sales[k] - u.sales[k]:+,.0f}")
+        table.add_row(f"{day} {date}", before, f"{usual[k]:,.0f}", after + (" *" if after != before else ""),
+                      f"{scenario[k]:,.0f}", f"{sc.lower[k]:,.0f}-{sc.upper[k]:,.0f}",
+                      f"{scenario[k] - usual[k]:+,.0f}")
     return table
 
 

@@ -8,6 +8,12 @@
   const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const MONTH = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  // Each day's forecast in whole sales units, and every week, total and difference added up from those, so
+  // each column adds up to its total (rounded separately, a total was 1 off the sum of the weeks above it).
+  // The rule of storecast.api.planner.whole_units, which `storecast plan` prints; `|| 0` keeps "-0" away.
+  const whole = (v) => Math.round(v) || 0;
+  const wholeSum = (rows, idx) => idx.reduce((a, i) => a + whole(rows[i].sales), 0);
+  const signed = (v) => `${v >= 0 ? "+" : "−"}${money.format(Math.abs(v))}`;  // one minus sign, not a hyphen
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -15,6 +21,7 @@
     promo: new Set(),    // scenario promo days (ISO dates)
     closed: new Set(),   // scenario closed days (ISO dates)
     seq: 0,              // only the newest answer is drawn
+    rank: null,          // the last /plan/rank answer
   };
 
   // ---- dates as UTC ISO strings ----
@@ -43,6 +50,7 @@
       const text = Array.isArray(detail) ? detail.map(named).join("; ") : String(detail || "");
       super(text || `the server answered ${status} with no reason given`);
       this.status = status;
+      this.types = Array.isArray(detail) ? detail.map((d) => d.type) : [];
     }
   }
 
@@ -51,8 +59,13 @@
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers,
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
+    let r;
+    try {
+      r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers,
+                              body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, "no answer");  // status 0: nothing came back (a fault of this page keeps none)
+    }
     const data = await r.json().catch(() => ({}));
     if (!r.ok) throw new ApiError(r.status, data.detail);
     return data;
@@ -87,25 +100,36 @@
   function clearPlan() {
     state.plan = null;
     for (const id of ["usual-total", "scenario-total", "difference-total"]) $(id).textContent = "–";
-    $("difference-total").classList.remove("neg");
+    $("difference-total").classList.remove("neg", "pos");
     $("chart").textContent = "";
     $("horizon-note").textContent = "";
     $("weeks").querySelector("tbody").textContent = "";
+    $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
+    $("plan-csv").disabled = true;
   }
 
-  function failed(err) {
-    if (err.status === 401) {
-      say(sessionStorage.getItem(TOKEN_KEY)
-        ? "The server refused this API token: type the right one above and press Use."
-        : "This server wants an API token: type it above and press Use.", true);
-      $("token").focus();
-    } else if (err.status === 422) {
+  // `kept`: the plan on screen stayed as it was, which the message says first.
+  function failed(err, kept) {
+    let text;
+    if (err.status === 422) {
       say(err.message, true);  // names the field: "From (start): ..."
-    } else if (err.status === undefined) {  // fetch itself failed: no answer at all
-      say(`The server did not answer (${err.message}): is storecast serve still running?`, true);
+      return;
+    } else if (err.status === 401) {
+      text = sessionStorage.getItem(TOKEN_KEY)
+        ? "the server refused this API token: type the right one above and press Use."
+        : "this server wants an API token: type it above and press Use.";
+      $("token").focus();
+    } else if (err.status === 0) {
+      // in the words of someone planning, not of whoever runs the server ("Failed to fetch", "storecast serve")
+      text = "no answer from the server. Try again in a moment; if this goes on, the planner's server has "
+        + "stopped or cannot be reached: ask whoever runs it.";
+    } else if (err.status === undefined) {  // not an answer at all: a fault of this page
+      text = `this page failed (${err.message}): reload it and try again.`;
     } else {
-      say(`Request failed (HTTP ${err.status}): ${err.message}`, true);
+      text = `the server could not answer (HTTP ${err.status}): ${err.message}`;
     }
+    text = (kept ? "Nothing changed: " : "") + text;
+    say(text[0].toUpperCase() + text.slice(1), true);
   }
 
   // ---- SVG helpers ----
@@ -154,8 +178,10 @@
         const x0 = Math.max(x(i) - step / 2, pad.left), x1 = Math.min(x(i) + step / 2, pad.left + w);
         el("rect", { class: "closed-day", x: x0, y: pad.top, width: Math.max(x1 - x0, 1), height: h }, svg);
       }
-      if (d.promo) el("rect", { class: "promo-day", x: x(i) - step / 2 + 0.5, y: pad.top + h + 2,
-                                width: Math.max(step - 1, 1), height: 5 }, svg);
+      if (d.promo) {  // cut at the edges too: the last day's marker ran past the end of the axis
+        const x0 = Math.max(x(i) - step / 2 + 0.5, pad.left), x1 = Math.min(x(i) + step / 2 - 0.5, pad.left + w);
+        el("rect", { class: "promo-day", x: x0, y: pad.top + h + 2, width: Math.max(x1 - x0, 1), height: 5 }, svg);
+      }
     });
     for (let k = 0; k * tick <= top * (1 + 1e-9); k += 1) {  // y grid and labels
       const v = k * tick;
@@ -201,15 +227,24 @@
 
   const weekdaysOf = (wk, days) => wk.idx.filter((i) => weekday(days[i].date) >= 1 && weekday(days[i].date) <= 5);
 
+  // Whether a week's promo (Monday-Friday) or closure is on in the scenario being planned.
+  function weekOn(wk, kind, days) {
+    if (kind === "closed") return wk.idx.every((i) => state.closed.has(days[i].date));
+    const mf = weekdaysOf(wk, days);
+    return mf.length > 0 && mf.every((i) => state.promo.has(days[i].date));
+  }
+
   function drawWeeks(plan) {
     const body = $("weeks").querySelector("tbody");
+    // the rows are drawn anew: a week's button pressed from the keyboard keeps the focus (it fell to <body>,
+    // and Tab started again from the top of the page)
+    const had = body.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
     body.textContent = "";
     const days = plan.scenario.days, all = weeks(days);
     const years = twoYears(all[0].monday, days[days.length - 1].date);  // a first Monday may lie in December
     all.forEach((wk, k) => {
       const mf = weekdaysOf(wk, days);
-      const promoOn = mf.length > 0 && mf.every((i) => state.promo.has(days[i].date));
-      const closedOn = wk.idx.every((i) => state.closed.has(days[i].date));
+      const promoOn = weekOn(wk, "promo", days), closedOn = weekOn(wk, "closed", days);
       const tr = document.createElement("tr");
       const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text;
                                     if (cls) td.className = cls; tr.appendChild(td); return td; };
@@ -226,15 +261,19 @@
         b.textContent = on ? "on" : "off";
         b.disabled = !usable;
         b.title = `${on ? "Remove" : "Add"} ${kind === "promo" ? "a promo (Mon–Fri)" : "a closure"} in the week of ${wk.monday}`;
-        b.addEventListener("click", () => toggleWeek(wk, kind, on));
+        // on or off when pressed, not when drawn: a second press before the answer came undid nothing
+        b.addEventListener("click", () => toggleWeek(wk, kind, weekOn(wk, kind, days)));
         td.appendChild(b);
       }
-      const sum = (side) => wk.idx.reduce((a, i) => a + plan[side].days[i].sales, 0);
-      const usualSum = sum("usual"), scenarioSum = sum("scenario");
+      const usualSum = wholeSum(plan.usual.days, wk.idx), scenarioSum = wholeSum(days, wk.idx);
       cell(money.format(usualSum), "num");
-      cell(money.format(scenarioSum), Math.abs(scenarioSum - usualSum) >= 0.5 ? "num changed" : "num");
+      cell(money.format(scenarioSum), scenarioSum !== usualSum ? "num changed" : "num");
       body.appendChild(tr);
     });
+    if (had) [...body.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === had)?.focus();
+    const totals = planTotals(plan);
+    $("weeks-usual").textContent = money.format(totals.usual);
+    $("weeks-scenario").textContent = money.format(totals.scenario);
   }
 
   function toggleWeek(wk, kind, on) {
@@ -251,13 +290,22 @@
     loadPlan(true);
   }
 
+  // The plan's totals as the page shows them: sums of the whole-unit days (see `whole`), not the API's
+  // unrounded `total`s, so usual + difference = scenario on screen and in the CSV.
+  function planTotals(plan) {
+    const all = plan.usual.days.map((_, i) => i);
+    const usual = wholeSum(plan.usual.days, all), scenario = wholeSum(plan.scenario.days, all);
+    return { usual, scenario, difference: scenario - usual };
+  }
+
   function drawTotals(plan) {
-    const u = plan.usual.total, s = plan.scenario.total, d = plan.difference.total;
+    const { usual: u, scenario: s, difference: d } = planTotals(plan);
     $("usual-total").textContent = money.format(u);
     $("scenario-total").textContent = money.format(s);
-    const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";  // one minus sign
-    $("difference-total").textContent = `${d >= 0 ? "+" : "−"}${money.format(Math.abs(d))}${pct}`;
+    const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";
+    $("difference-total").textContent = `${signed(d)}${pct}`;
     $("difference-total").classList.toggle("neg", d < 0);
+    $("difference-total").classList.toggle("pos", d > 0);  // no change, or none yet, in plain ink, not as a gain
     $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
     $("level-outer").textContent = plan.outer_level ? `${Math.round(plan.outer_level * 100)}%` : "";
     const last = plan.scenario.days[plan.scenario.days.length - 1].date;
@@ -266,11 +314,66 @@
       : "";
   }
 
+  // ---- downloads: the figures on screen as CSV, for a spreadsheet ----
+  function download(name, rows) {
+    const cell = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    const text = rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);  // not at once: the download may still be reading it
+  }
+
+  // One row a day with the page's whole-unit figures: the columns add up to the totals on screen.
+  function downloadPlan() {
+    const plan = state.plan;
+    if (!plan) return;
+    const usual = plan.usual.days, days = plan.scenario.days;
+    const pct = (lv, fallback) => (lv ? String(Math.round(lv * 100)) : fallback);
+    const inner = pct(plan.level, "inner"), outer = pct(plan.outer_level, "outer");
+    const rows = [["store", "date", "weekday", "usual_open", "usual_promo", "usual_sales", "scenario_open",
+                   "scenario_promo", "scenario_sales", "difference", `scenario_lower_${inner}`,
+                   `scenario_upper_${inner}`, `scenario_lower_${outer}`, `scenario_upper_${outer}`]];
+    const band = (v) => (v === null || v === undefined ? "" : whole(v));
+    days.forEach((d, i) => {
+      const u = whole(usual[i].sales), s = whole(d.sales);
+      rows.push([plan.store, d.date, WEEKDAY[weekday(d.date)], usual[i].open, usual[i].promo, u, d.open, d.promo, s,
+                 s - u, band(d.lower), band(d.upper), band(d.outer_lower), band(d.outer_upper)]);
+    });
+    download(`storecast-plan-store-${plan.store}-${days[0].date}-${days.length}d.csv`, rows);
+  }
+
+  // The ranking as shown: gains and totals in whole units, the gain in percent to one decimal.
+  function downloadRank() {
+    const answer = state.rank;
+    if (!answer) return;
+    const rows = [["rank", "store", "gain", "gain_pct", "usual_total", "week"]];
+    answer.stores.forEach((r, k) => rows.push([k + 1, r.store, whole(r.gain),
+                                               r.gain_pct === null ? "" : r.gain_pct.toFixed(1),
+                                               whole(r.usual_total), r.week]));
+    download(`storecast-rank-${answer.start}-${answer.days}d.csv`, rows);
+  }
+
   // ---- the plan view ----
+  const scenarioSets = (plan) => [new Set(plan.days.filter((d) => d.promo).map((d) => d.date)),
+                                  new Set(plan.days.filter((d) => !d.open).map((d) => d.date))];
+
   async function loadPlan(withScenario) {
     const seq = ++state.seq;  // an answer still on its way is not drawn over the message below
-    if (!valid($("plan-form"))) { clearPlan(); return; }
-    const body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
+    const drawn = state.plan;
+    let body;
+    if (withScenario && drawn) {
+      // The week buttons belong to the plan on screen: a From or Days typed since and not yet forecast made
+      // the listed days fall outside the new window (a 422 per day) and wiped the plan.
+      const days = drawn.scenario.days;
+      body = { store: drawn.store, start: days[0].date, days: days.length };
+    } else {
+      if (!valid($("plan-form"))) { clearPlan(); return; }
+      body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
+    }
     if (withScenario) {
       body.promo_days = [...state.promo].sort();
       body.closed_days = [...state.closed].sort();
@@ -280,23 +383,55 @@
       const plan = await api("/plan", body);
       if (seq !== state.seq) return;
       state.plan = plan;
-      if (!withScenario) {
-        state.promo = new Set(plan.usual.days.filter((d) => d.promo).map((d) => d.date));
-        state.closed = new Set(plan.usual.days.filter((d) => !d.open).map((d) => d.date));
+      if (!withScenario) [state.promo, state.closed] = scenarioSets(plan.usual);
+      else {  // the form says which plan is shown again
+        $("start").value = body.start;
+        $("days").value = String(body.days);
       }
       drawTotals(plan);
       drawChart(plan);
       drawWeeks(plan);
+      $("plan-csv").disabled = false;
       say("");
       document.body.dataset.plan = String(seq);
     } catch (err) {
-      if (seq === state.seq) { clearPlan(); failed(err); }
+      if (seq !== state.seq) return;
+      if (withScenario && drawn && err.status !== 422) {
+        // Not about what was asked (no answer, a refused token, a server fault): the plan on screen stays and
+        // so does the scenario its buttons show; a server stopped mid-way cost every week clicked so far.
+        [state.promo, state.closed] = scenarioSets(drawn.scenario);
+        failed(err, true);
+        return;
+      }
+      clearPlan();
+      if (err.types && err.types.includes("unknown_store")) storeGone(body.store);
+      else failed(err);
     }
+  }
+
+  // The store list came from the model served when the page loaded; a server restarted since with another
+  // model may not know the chosen store. The API's words ("remove the row or serve a model trained with this
+  // store") were written for /predict's callers: here the list is reloaded and the page says why.
+  async function storeGone(store) {
+    try {
+      await loadModel();
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    say(`Store ${store} is not known to the model the server serves now (the server was probably restarted `
+        + "with another model since this page loaded). The store list is reloaded from it: pick a store.", true);
+    $("store").focus();
   }
 
   // ---- the ranking view ----
   async function loadRank() {
-    const clear = () => { $("rank-table").querySelector("tbody").textContent = ""; delete document.body.dataset.rank; };
+    const clear = () => {
+      $("rank-table").querySelector("tbody").textContent = "";
+      delete document.body.dataset.rank;
+      state.rank = null;
+      $("rank-csv").disabled = true;
+    };
     if (!valid($("rank-form"))) { clear(); return; }
     const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
     say("ranking every store…");
@@ -327,6 +462,8 @@
         cell("", "bar-col").appendChild(svg);
         tbody.appendChild(tr);
       });
+      state.rank = answer;
+      $("rank-csv").disabled = false;
       say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years)).join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
@@ -337,6 +474,7 @@
 
   async function openStore(store, start, days, week) {
     showTab("plan");
+    $("tab-plan").focus();  // the pressed store's row is hidden now: the focus fell to <body>, Tab to the top
     $("store").value = String(store);
     $("start").value = start;
     $("days").value = String(days);
@@ -349,32 +487,51 @@
     loadPlan(true);
   }
 
+  // The WAI-ARIA tabs pattern: only the selected tab is in the Tab order (roving tabindex), so Tab goes from
+  // the tabs straight into the view; the arrow keys, Home and End move between tabs and select on the way.
+  const TABS = ["plan", "rank"];
+
   function showTab(name) {
     say("");
-    for (const t of ["plan", "rank"]) {
+    for (const t of TABS) {
       $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
+      $(`tab-${t}`).tabIndex = t === name ? 0 : -1;
       $(`view-${t}`).hidden = t !== name;
     }
     if (name === "plan" && state.plan) drawChart(state.plan);
   }
 
+  function tabKey(e) {
+    const at = TABS.indexOf(e.currentTarget.id.slice(4)), last = TABS.length - 1;
+    const to = { ArrowLeft: at === 0 ? last : at - 1, ArrowRight: at === last ? 0 : at + 1, Home: 0, End: last }[e.key];
+    if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();  // no page scroll on Home/End
+    showTab(TABS[to]);
+    $(`tab-${TABS[to]}`).focus();
+  }
+
   // ---- start-up: the model's stores and the day after its training end ----
+  // The model line, its stores and the first day after its training, from GET /model.
+  async function loadModel() {
+    const card = await api("/model");
+    $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
+    const select = $("store");
+    const chosen = select.value;  // pressing Use again keeps the store and dates the user chose
+    select.textContent = "";
+    for (const st of card.stores) {
+      const o = document.createElement("option");
+      o.value = String(st);
+      o.textContent = String(st);
+      select.appendChild(o);
+    }
+    if (card.stores.map(String).includes(chosen)) select.value = chosen;
+    const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
+    for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
+  }
+
   async function init() {
     try {
-      const card = await api("/model");
-      $("model-name").textContent = `model ${card.model} · trained through ${card.train_end || "?"}`;
-      const select = $("store");
-      const chosen = select.value;  // pressing Use again keeps the store and dates the user chose
-      select.textContent = "";
-      for (const st of card.stores) {
-        const o = document.createElement("option");
-        o.value = String(st);
-        o.textContent = String(st);
-        select.appendChild(o);
-      }
-      if (card.stores.map(String).includes(chosen)) select.value = chosen;
-      const first = card.train_end ? addDays(card.train_end.slice(0, 10), 1) : iso(new Date());
-      for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
+      await loadModel();
       say("");
       await loadPlan(false);
     } catch (err) {
@@ -398,9 +555,13 @@
     $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); loadPlan(false); });
     $("store").addEventListener("change", () => loadPlan(false));
     $("reset").addEventListener("click", () => loadPlan(false));
+    $("plan-csv").addEventListener("click", downloadPlan);
+    $("rank-csv").addEventListener("click", downloadRank);
     $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
-    $("tab-plan").addEventListener("click", () => showTab("plan"));
-    $("tab-rank").addEventListener("click", () => showTab("rank"));
+    for (const t of TABS) {
+      $(`tab-${t}`).addEventListener("click", () => showTab(t));
+      $(`tab-${t}`).addEventListener("keydown", tabKey);
+    }
     let pending = 0;
     window.addEventListener("resize", () => {
       clearTimeout(pending);
