@@ -188,7 +188,7 @@ def test_a_bad_field_is_named_and_no_earlier_numbers_stay_beside_it(base: str, b
                "document.getElementById('start').value = '2099-12-01';"
                "document.querySelector('#plan-form button[type=submit]').click(); true")
     said = browser.wait(f"({_STATUS}).includes('(start)') && {_STATUS}")
-    assert said.startswith("From (start): start + days - 1 = 2100-01-11 is after 2099-12-31"), said
+    assert said.startswith("From (start): the period 2099-12-01..2100-01-11 (42 days) runs past 2099-12-31"), said
     browser.js("1")
     assert [e for e in browser.errors if "422" not in e] == []
     browser.errors.clear()

@@ -75,8 +75,8 @@ def window_problems(start: dt.date, days: int) -> list[tuple[Loc, str, str]]:
     end = start + dt.timedelta(days=days - 1)
     if end <= MAX_DATE:
         return []
-    return [(("start",), f"start + days - 1 = {end} is after {MAX_DATE}, the last date this API serves: "
-             "move `start` earlier or ask for fewer `days`", "date_range")]
+    return [(("start",), f"the period {start}..{end} ({days} days) runs past {MAX_DATE}, the last date this API "
+             "serves: move `start` earlier or ask for fewer `days`", "date_range")]
 
 
 def field_path(loc: Sequence[str | int]) -> str:

@@ -119,8 +119,8 @@ def day_problems(days: Sequence[dt.date], start: dt.date, n: int, *, window: str
     out = []
     for i, day in enumerate(days):
         if not start <= day <= end:
-            out.append((i, f"{day} is outside the {window} {start}..{end}: list only days from "
-                        "`start` to `start + days - 1`", f"{kind}_date"))
+            out.append((i, f"{day} is outside the {window} {start}..{end}: list only days inside it",
+                        f"{kind}_date"))
         elif day in seen:
             out.append((i, f"{day} is listed twice", f"{kind}_duplicate"))
         else:
