@@ -20,7 +20,9 @@ from storecast.errors import StorecastError
 
 # markup=False: messages quote file names and data cells ("got '[/b]'"), which must print as written;
 # the few styled words are marked up explicitly (``markup=True`` with ``escape`` around the data).
-console = Console(stderr=True, markup=False)
+# log_path=False: the progress lines (``console.log``) are for the user; storecast's source file and line
+# beside each ("_model_options.py:50") only told them where our code printed it.
+console = Console(stderr=True, markup=False, log_path=False)
 
 app = typer.Typer(
     name="storecast",
