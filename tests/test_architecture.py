@@ -115,7 +115,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("clean",),  # row filters and the cleaning transformers
     ("features",),  # the one preprocessing object
     ("models",),  # estimators: trees, conformal intervals, the LSTM; fitting, never saving
-    ("artifacts", "predict", "evaluation"),  # model files, the one inference path, backtests
+    ("artifacts", "predict", "evaluation", "weekly_totals"),  # model files, the one inference path, backtests
     ("train_run", "batch", "distributed", "workflow"),  # runs that fit and save, predict in chunks
     ("eda", "api", "web", "cli", ""),  # the front doors ("" = the storecast package itself)
 ]

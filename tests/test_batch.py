@@ -422,6 +422,31 @@ def test_a_past_period_is_scored_against_its_own_sales(bundle, past_csv, tmp_pat
     assert list(pd.read_csv(out).columns) == ["Id", "Store", "Date", "Sales", "lower", "upper"]
 
 
+@pytest.mark.parametrize("chunk_rows", [10_000, 128])
+def test_weekly_totals_add_up_the_written_forecasts(bundle, past_csv, tmp_path, chunk_rows):
+    out = tmp_path / "f.csv"
+    weeks = predict_file(bundle, past_csv, out, chunk_rows=chunk_rows).totals.rows()
+    written = pd.read_csv(out, parse_dates=[s.DATE])
+    monday = (written[s.DATE] - pd.to_timedelta(written[s.DATE].dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    by_week = written.groupby(monday)
+    assert [w["week"] for w in weeks] == list(by_week.groups)
+    assert [w["sales"] for w in weeks] == pytest.approx(by_week[s.SALES].sum().tolist(), abs=0.01 * len(written))
+    assert [w["stores"] for w in weeks] == by_week[s.STORE].nunique().tolist()
+    assert [w["days"] for w in weeks] == by_week[s.DATE].nunique().tolist()
+    assert [w["open_days"] for w in weeks] == by_week[s.SALES].apply(lambda v: int((v > 0).sum())).tolist()
+
+
+def test_cli_prints_the_forecast_by_week(run_main, model_path, rows_csv, tmp_path):
+    out = tmp_path / "f.csv"
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(rows_csv.parent), "--input",
+                            str(rows_csv), "--out", str(out))
+    assert code == 0, err
+    text = " ".join(err.split())
+    assert "forecast Sales by week" in text and "the rows' intervals do not add up" in text
+    total = pd.read_csv(out)[s.SALES].sum()
+    assert f"{total:,.0f}" in text or f"{total - 1:,.0f}" in text or f"{total + 1:,.0f}" in text  # 2-decimal CSV
+
+
 def test_test_shaped_rows_have_no_score(bundle, rows_csv, tmp_path):
     assert predict_file(bundle, rows_csv, tmp_path / "f.csv").score is None
 

@@ -17,7 +17,7 @@ __all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "pred
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from storecast.data.contract import (
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
+from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
 _PARQUET = (".parquet", ".pq")
@@ -200,6 +201,7 @@ class BatchResult:
     after_calibrated: int = 0  # rows after training end + schema.HORIZON_DAYS: their interval coverage is unmeasured
     before_training: int = 0  # rows before the first training day
     score: PeriodScore | None = None  # rows in train.csv's layout: the forecasts against their Sales
+    totals: WeeklyTotals = field(default_factory=WeeklyTotals)  # forecast Sales summed by week
 
 
 def _write(frame: pd.DataFrame, fh: Any, header: bool) -> None:
@@ -260,6 +262,7 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
                     actual = rows[[s.SALES, s.CUSTOMERS]]
                     rows = rows.drop(columns=[s.SALES, s.CUSTOMERS])
                 frame = predict_frame(bundle, rows, history=history)
+                result.totals.add(frame)
                 if actual is not None:
                     result.score = result.score or PeriodScore.for_model(bundle)
                     result.score.add_forecast(frame, actual)

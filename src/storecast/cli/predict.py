@@ -109,8 +109,32 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
     if outside:
         console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
     console.print(f"wrote {result.rows:,} forecasts to {out}")
+    _print_totals(result.totals.rows())
     if result.score is not None:
         _print_score(result.score.summary(), rows_path)
+
+
+_MAX_WEEKS_SHOWN = 26
+
+
+def _print_totals(weeks: list[dict]) -> None:
+    """Forecast Sales summed by week: the chain's (or the input's stores') weeks at a glance."""
+    from rich.table import Table
+
+    if not weeks:
+        return
+    table = Table(title="forecast Sales by week (sums of the point forecasts; the rows' intervals do not add up "
+                        "to a week's)", title_justify="left")
+    for name in ("week (Mon)", "days", "stores", "open store-days", "forecast Sales"):
+        table.add_column(name, justify="left" if name.startswith("week") else "right")
+    for week in weeks[:_MAX_WEEKS_SHOWN]:
+        table.add_row(week["week"], str(week["days"]), f"{week['stores']:,}", f"{week['open_days']:,}",
+                      f"{week['sales']:,.0f}")
+    table.add_row("all", "", "", f"{sum(w['open_days'] for w in weeks):,}",
+                  f"{sum(w['sales'] for w in weeks):,.0f}", style="bold")
+    console.print(table)
+    if len(weeks) > _MAX_WEEKS_SHOWN:
+        console.print(f"({len(weeks) - _MAX_WEEKS_SHOWN} more weeks in the total, not listed)")
 
 
 def _print_score(score: dict, rows_path: Path) -> None:
