@@ -265,6 +265,30 @@ def test_validate_rows_names_the_row_and_column(change, column, message):
     assert err.value.problems[0].file == "request"
 
 
+@pytest.mark.parametrize("big", [2**53 + 1, 2**63 - 1])
+def test_validate_rows_keeps_a_large_id_exact_as_text_or_as_int64(big):
+    """Ids went through float64: 2**53 + 1 came back one lower and 2**63 - 1 as -2**63, in the forecasts."""
+    for ids in ([str(big), "1"], np.array([big, 1], dtype="int64")):
+        assert validate_rows(_rows(Id=ids))[s.ID].tolist() == [big, 1]
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    (s.ID, "1e2"), (s.ID, "99999999999999999999"), (s.PROMO, "1e0"), (s.PROMO, ".0"), (s.STORE, "0x1"),
+    (s.STORE, "\x0c1"), (s.OPEN, " "), (s.OPEN, "1e0"), (s.DAY_OF_WEEK, "x"),
+])
+def test_validate_rows_reads_numbers_by_the_file_contracts_rule(data_dir, column, value):
+    """validate_rows reads a file longer than one chunk: its float64 parse took "1e2" as 100 and an Id of 20
+    digits as -2**63, and ignored a DayOfWeek of "x", where the same file read in one piece is refused."""
+    set_cell(s.TEST_FILE, 3, column, value)(data_dir)
+    with pytest.raises(DataContractError) as whole:
+        load_test(data_dir / s.TEST_FILE)
+    assert [(p.line, p.column) for p in whole.value.problems] == [(3, column)]
+    text = pd.read_csv(data_dir / s.TEST_FILE, dtype=str, keep_default_na=False, na_values=[""])
+    with pytest.raises(DataContractError) as rows:
+        validate_rows(text)
+    assert [(p.column, p.message[:6]) for p in rows.value.problems] == [(column, "row 1:")]
+
+
 def test_validate_rows_allows_the_same_store_and_day_twice():
     """Unlike the files: a request may ask for one day under two schedules, each row gets an answer."""
     out = validate_rows(_rows(Store=[1, 1], Date=["2015-08-01", "2015-08-01"], Promo=[0, 1]))

@@ -14,7 +14,6 @@ __all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_co
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from storecast import schema as s
@@ -69,12 +68,12 @@ def parquet_columns(path: Path) -> list[str]:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from None
 
 
-def _text(col: pd.Series) -> tuple[pd.Series, bool, bool]:
+def _text(col: pd.Series) -> tuple[pd.Series, bool]:
     """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN.
 
-    Also says whether every value is plain ASCII without "_", and whether every value is ASCII of 10
-    characters (as YYYY-MM-DD is), checked on the distinct values: cheap here, where a per-cell check of
-    an object column would cost more than parsing it (data.contract and data._dates use the answers).
+    Also says whether every value is ASCII of 10 characters (as YYYY-MM-DD is), checked on the distinct
+    values: cheap here, where a per-cell check of an object column would cost more than parsing it
+    (data._dates uses the answer).
     """
     codes, uniques = pd.factorize(col)
     if isinstance(uniques, pd.DatetimeIndex):
@@ -85,10 +84,10 @@ def _text(col: pd.Series) -> tuple[pd.Series, bool, bool]:
         text = ["1" if v else "0" for v in uniques]
     else:
         text = [str(v) for v in uniques]
-    values = np.array([*text, None], dtype=object)  # code -1 (missing) takes the last entry
-    plain = all(t.isascii() and "_" not in t for t in text)
     iso_long = all(t.isascii() and len(t) == 10 for t in text)
-    return pd.Series(values[codes], index=col.index, dtype=object), plain, iso_long
+    # the string dtype a CSV file's cells have (code -1, a missing value, becomes NaN), so both are parsed alike
+    values = pd.array(text, dtype="str").take(codes, allow_fill=True)
+    return pd.Series(values, index=col.index), iso_long
 
 
 def read_parquet_text_frame(path: Path, kind: str,
@@ -121,10 +120,9 @@ def read_parquet_text_frame(path: Path, kind: str,
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     frame = table.to_pandas()
     columns = {c: _text(frame[c]) for c in frame.columns}
-    raw = pd.DataFrame({c: text for c, (text, _, _) in columns.items()})
+    raw = pd.DataFrame({c: text for c, (text, _) in columns.items()})
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
-    raw.attrs["plain_text"] = tuple(c for c, (_, plain, _) in columns.items() if plain)
-    raw.attrs["iso_length_text"] = tuple(c for c, (_, _, iso) in columns.items() if iso)
+    raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
     return raw, []
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data._dates import out_of_range, parse_dates
+from storecast.data._numbers import whole_numbers
 from storecast.data._schemas import EXPECTED, shown_text
 from storecast.data.request_rows import values_in_contract
 from storecast.dates import iso_weekday, to_days
@@ -58,15 +59,13 @@ class _Problems:
 
 
 def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ...] | None = None,
-           fill: float | None = None, maximum: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers from any dtype (JSON ints, strings, bools) and the mask of values that break the rule."""
-    if values.dtype.kind in "iub":  # the API's usual case: no parsing, numpy only (this runs per request)
-        num = values.to_numpy().astype("float64")
-    else:
-        num = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+           fill: int | None = None, maximum: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact int64 of any dtype (JSON ints, text, bools; `whole_numbers`, the file contract's rule) and the
+    mask of values that break the rule; ``fill`` replaces a missing value, which is otherwise bad."""
+    num, bad = whole_numbers(values)
     if fill is not None:
-        num = np.where(np.isnan(num), fill, num)
-    bad = np.isnan(num) | (num % 1 != 0)
+        missing = values.isna().to_numpy()
+        num, bad = np.where(missing, fill, num), bad & ~missing
     if minimum is not None:
         bad |= num < minimum
     if maximum is not None:
@@ -193,17 +192,19 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
             found.cells(_whole(raw[col], minimum=0)[1], col, raw[col])
     if s.ID in raw.columns:
         ids, bad = _whole(raw[s.ID])
+        good = np.flatnonzero(~bad)
         repeated = np.zeros(len(ids), dtype=bool)
-        repeated[_first_repeats(np.where(bad, np.nan, ids))[0]] = True
-        found.cells(bad | (repeated & ~np.isnan(ids)), s.ID, raw[s.ID])
-        out[s.ID] = np.where(bad, 0, ids).astype("int64")
+        repeated[good[_first_repeats(ids[good])[0]]] = True
+        found.cells(bad | repeated, s.ID, raw[s.ID])
+        out[s.ID] = ids
     found.raise_if_any()  # the checks below need parsed dates and stores
 
     days = to_days(out[s.DATE])
     actual = iso_weekday(days).astype("int8")
-    if s.DAY_OF_WEEK in raw.columns:
-        given, _ = _whole(raw[s.DAY_OF_WEEK])
-        found.cells(~np.isnan(given) & (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
+    if s.DAY_OF_WEEK in raw.columns:  # an empty cell is derived, as a column left out is; text such as "x" is bad
+        given, bad = _whole(raw[s.DAY_OF_WEEK])
+        empty = raw[s.DAY_OF_WEEK].isna().to_numpy()
+        found.cells(~empty & (bad | (given != actual)), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
                     "correct it to match the Date, or leave it out to have it derived")
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()
