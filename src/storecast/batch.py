@@ -27,7 +27,14 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
-from storecast.data.contract import cannot_read, load_rows, read_text_chunks, validate_rows, warn_missing_open
+from storecast.data.contract import (
+    cannot_read,
+    load_rows,
+    parquet_frame,
+    read_text_chunks,
+    validate_rows,
+    warn_missing_open,
+)
 from storecast.errors import ContractProblem, DataContractError
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
@@ -175,7 +182,7 @@ def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
 
         try:
             for batch in _parquet_file(path).iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas()
+                yield parquet_frame(batch)
         except (pa.ArrowException, OSError) as exc:
             raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc})")) from None
         return

@@ -136,3 +136,20 @@ def test_text_columns_in_a_parquet_file_follow_the_csv_rules(chain, tmp_path):
     df.loc[[2, 3], s.SALES], df.loc[5, s.DATE] = "7", good_date
     df.to_parquet(part, index=False)
     assert load_train(part)[s.SALES].iloc[4] == 12
+
+
+def test_a_column_saved_as_pandas_index_is_read_as_the_column_it_is(chain, tmp_path):
+    """``df.set_index("Store").to_parquet()`` keeps Store as a column of the file, which pandas turns back into
+    the index: the contract then met a frame without Store, a KeyError traceback (a chunked read: "column is
+    missing" for a column the file has)."""
+    from storecast.batch import iter_rows
+
+    part = chain / "train" / "part-00000.parquet"
+    moved = tmp_path / "train.parquet"
+    pd.read_parquet(part).set_index(s.STORE).to_parquet(moved)
+    pd.testing.assert_frame_equal(load_train(moved), load_train(part))
+    rows = tmp_path / "rows.parquet"
+    pd.read_parquet(chain / "test.parquet").set_index(s.STORE).to_parquet(rows)
+    chunks = pd.concat(iter_rows(rows, chunk_rows=7))
+    assert chunks[s.STORE].tolist() == load_rows(chain / "test.parquet")[s.STORE].tolist()
+

@@ -10,7 +10,7 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 from __future__ import annotations
 
 __all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
-           "parquet_columns", "parquet_parts", "train_parts"]
+           "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
 
 from pathlib import Path
 
@@ -68,6 +68,18 @@ def parquet_columns(path: Path) -> list[str]:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from None
 
 
+def parquet_frame(data) -> pd.DataFrame:
+    """A pyarrow Table or RecordBatch as a frame of the columns its file holds, whatever pandas saved with it.
+
+    Why: ``to_pandas`` turns a column that pandas saved as a named index (``df.set_index("Store").to_parquet()``)
+    back into the index, so the contract read a file whose schema lists Store as a frame without it: a
+    KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
+    (``__index_level_0__``) is no column of the rows and is dropped.
+    """
+    frame = data.to_pandas(ignore_metadata=True)
+    return frame.drop(columns=[c for c in frame.columns if _stored_index(c)])
+
+
 def _text(col: pd.Series) -> tuple[pd.Series, bool]:
     """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN.
 
@@ -110,7 +122,6 @@ def read_parquet_text_frame(path: Path, kind: str,
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
-    table = table.drop_columns([c for c in table.column_names if _stored_index(c)])
     check_parquet_columns(path, table.column_names, expected)
     nested = [f for f in table.schema if pa.types.is_nested(f.type)]
     if nested:  # a list or struct per cell: no rule of the contract applies, and pandas cannot even compare them
@@ -118,7 +129,7 @@ def read_parquet_text_frame(path: Path, kind: str,
                                                "plain numbers or text", column=f.name) for f in nested])
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
-    frame = table.to_pandas()
+    frame = parquet_frame(table)
     columns = {c: _text(frame[c]) for c in frame.columns}
     raw = pd.DataFrame({c: text for c, (text, _) in columns.items()})
     raw.index = pd.RangeIndex(-1, len(raw) - 1)

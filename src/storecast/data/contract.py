@@ -20,7 +20,8 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks", "warn_missing_open"]
+           "data_file", "parquet_frame", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks",
+           "warn_missing_open"]
 
 import logging
 import os
@@ -45,6 +46,7 @@ from storecast.data._parquetfile import (
     data_file,
     is_parquet,
     parquet_columns,
+    parquet_frame,
     parquet_parts,
     read_parquet_text_frame,
     train_parts,
