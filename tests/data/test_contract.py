@@ -289,6 +289,18 @@ def test_validate_rows_reads_numbers_by_the_file_contracts_rule(data_dir, column
     assert [(p.column, p.message[:6]) for p in rows.value.problems] == [(column, "row 1:")]
 
 
+def test_validate_rows_reads_datetimes_as_dates_refusing_a_time_of_day():
+    """A datetime at 13:00 passed as that day, and a zone-aware one was read in UTC (Berlin's midnight as the
+    day before): now the first is refused as a CSV line with a time is, the second read as its own date."""
+    with pytest.raises(DataContractError, match=r"row 0: expected a date .*, got '2015-08-01 13:00:00'"):
+        validate_rows(_rows(Date=pd.to_datetime(["2015-08-01 13:00", "2015-08-03 00:00"])))
+    zoned = _rows(Date=pd.to_datetime(["2015-08-01", "2015-08-03"]).tz_localize("Europe/Berlin"), DayOfWeek=[6, 1])
+    assert validate_rows(zoned)[s.DATE].tolist() == list(pd.to_datetime(["2015-08-01", "2015-08-03"]))
+    typed = _typed(**{s.DATE: pd.to_datetime(["2015-08-01 13:00", "2015-08-03 00:00"])})  # the fast path's dtypes
+    with pytest.raises(DataContractError, match="13:00:00"):
+        validate_rows(typed)
+
+
 def test_validate_rows_allows_the_same_store_and_day_twice():
     """Unlike the files: a request may ask for one day under two schedules, each row gets an answer."""
     out = validate_rows(_rows(Store=[1, 1], Date=["2015-08-01", "2015-08-01"], Promo=[0, 1]))

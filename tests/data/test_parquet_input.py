@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -153,3 +154,28 @@ def test_a_column_saved_as_pandas_index_is_read_as_the_column_it_is(chain, tmp_p
     chunks = pd.concat(iter_rows(rows, chunk_rows=7))
     assert chunks[s.STORE].tolist() == load_rows(chain / "test.parquet")[s.STORE].tolist()
 
+
+def test_a_timestamp_with_a_time_of_day_is_refused_and_a_zones_date_is_its_own(chain, tmp_path):
+    """Parquet timestamps were cut to their day without a word (13:00 passed, as no CSV line may), and a
+    zone-aware one was read in UTC: midnight in Berlin became the day before, and its DayOfWeek "wrong"."""
+    from storecast.batch import iter_rows
+
+    part = chain / "train" / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    timed, zoned = tmp_path / "timed.parquet", tmp_path / "zoned.parquet"
+    df.assign(**{s.DATE: df[s.DATE].mask(df.index == 4, df[s.DATE] + pd.Timedelta(hours=13))}).to_parquet(timed)
+    with pytest.raises(DataContractError) as err:
+        load_train(timed)
+    assert [(p.file, p.column) for p in err.value.problems] == [(f"{timed}, row 5", s.DATE)]
+    assert re.search(r"written YYYY-MM-DD, got '2015-\d\d-\d\d 13:00:00'", str(err.value))
+    df.assign(**{s.DATE: df[s.DATE].dt.tz_localize("Europe/Berlin")}).to_parquet(zoned)
+    pd.testing.assert_frame_equal(load_train(zoned), load_train(part))
+    test = pd.read_parquet(chain / "test.parquet")
+    test[s.DATE] = test[s.DATE].dt.tz_localize("Europe/Berlin")
+    test.to_parquet(zoned)
+    assert pd.concat(iter_rows(zoned, chunk_rows=7))[s.DATE].tolist() == \
+        load_rows(chain / "test.parquet")[s.DATE].tolist()
+    test[s.DATE] = test[s.DATE].dt.tz_convert("UTC")  # 23:00 the day before: refused, not read as that day
+    test.to_parquet(zoned)
+    with pytest.raises(DataContractError, match=r"row 1: expected a date .* got '20\d\d-\d\d-\d\d 23:00:00\+00:00'"):
+        list(iter_rows(zoned, chunk_rows=7))

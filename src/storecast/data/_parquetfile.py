@@ -88,8 +88,10 @@ def _text(col: pd.Series) -> tuple[pd.Series, bool]:
     (data._dates uses the answer).
     """
     codes, uniques = pd.factorize(col)
-    if isinstance(uniques, pd.DatetimeIndex):
-        text = list(uniques.strftime("%Y-%m-%d"))
+    if isinstance(uniques, pd.DatetimeIndex):  # read as data._dates.date_values reads datetimes: a zone's own
+        local = uniques.tz_localize(None)          # date, and a time of day written out, so that it is refused
+        timed = local != local.normalize()
+        text = [str(u) if t else day for u, day, t in zip(uniques, local.strftime("%Y-%m-%d"), timed, strict=True)]
     elif pd.api.types.is_float_dtype(uniques):
         text = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in uniques]
     elif pd.api.types.is_bool_dtype(uniques):

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._dates import out_of_range, parse_dates
+from storecast.data._dates import date_values, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._schemas import EXPECTED, shown_text
 from storecast.data.request_rows import values_in_contract
-from storecast.dates import iso_weekday, to_days
+from storecast.dates import from_days, iso_weekday, to_days
 from storecast.errors import ContractProblem, DataContractError
 
 _REQUIRED = (s.STORE, s.DATE, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY)
@@ -31,6 +31,8 @@ _MAX_PER_COLUMN = 20
 def _shown(value: Any) -> str:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return "an empty value"
+    if isinstance(value, pd.Timestamp):  # '2015-08-01 13:00:00', not Timestamp('2015-08-01 13:00:00')
+        return repr(str(value))
     if isinstance(value, str):  # a chunk of a CSV file: a 200 KB cell is cut like the file contract cuts it
         return shown_text(value)
     return repr(value.item() if isinstance(value, np.generic) else value)  # 2, not np.int64(2)
@@ -102,13 +104,17 @@ def _already_valid(rows: pd.DataFrame) -> bool:
     if any(rows[c].dtype != np.dtype(t) for c, t in _TYPED.items()):
         return False
     date, holiday = rows[s.DATE], rows[s.STATE_HOLIDAY]
-    if date.dtype.kind != "M" or not isinstance(holiday.dtype, pd.CategoricalDtype):
+    # a numpy datetime64 (no zone), every value a midnight: anything else gets date_values' words
+    if not (isinstance(date.dtype, np.dtype) and date.dtype.kind == "M") or not isinstance(
+            holiday.dtype, pd.CategoricalDtype):
         return False
     if list(holiday.cat.categories) != list(s.STATE_HOLIDAY_CODES) or holiday.cat.ordered:
         return False
     if date.isna().any() or (holiday.cat.codes.to_numpy() < 0).any():
         return False
     days = to_days(date)
+    if not (from_days(days) == date.to_numpy()).all():  # a time of day
+        return False
     if not values_in_contract(rows[s.STORE].to_numpy(), days, rows[s.OPEN].to_numpy(), rows[s.PROMO].to_numpy(),
                               rows[s.SCHOOL_HOLIDAY].to_numpy()):
         return False
@@ -165,8 +171,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found = _Problems(source)
 
     if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
-        dates = raw[s.DATE]  # kept as given: the API builds its rows at the resolution it wants
-        bad = dates.isna().to_numpy() | out_of_range(dates)
+        dates, bad = date_values(raw[s.DATE])  # the resolution kept: the API builds its rows at the one it wants
     else:
         dates, bad = parse_dates(raw[s.DATE])
     found.cells(bad, s.DATE, raw[s.DATE])
