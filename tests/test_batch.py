@@ -86,6 +86,7 @@ def test_train_layout_in_chunks_numbers_rows_like_the_file_contract(ds, bundle, 
 @pytest.mark.parametrize("chunk_rows", [None, 128])
 @pytest.mark.parametrize(("column", "value", "said"), [
     (s.SALES, "-5", "expected a whole number"),
+    (s.CUSTOMERS, str(2**63 - 1), r"expected a whole number 0\.\.2147483647, got '9223372036854775807'"),
     # train.csv's layout needs Open on every line (a past day was open or not); read in chunks, an empty Open
     # was taken as open without a word and the day forecast and scored
     (s.OPEN, "", "expected 0 or 1, got an empty"),

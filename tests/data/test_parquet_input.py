@@ -45,7 +45,8 @@ def test_a_malformed_partition_names_the_file_row_and_column(chain, tmp_path):
     with pytest.raises(DataContractError) as err:
         load_dataset(data)
     assert str(err.value).splitlines()[0] == (
-        f"{part}, row 5, column `Sales`: expected a whole number >= 0, got '-3': correct the value or remove the line")
+        f"{part}, row 5, column `Sales`: expected a whole number 0..2147483647, got '-3': correct the value or "
+        "remove the line")
     assert [(p.file, p.column) for p in err.value.problems] == [
         (f"{part}, row 5", s.SALES), (f"{part}, row 7", s.STATE_HOLIDAY)]
 

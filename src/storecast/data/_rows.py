@@ -194,7 +194,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found.cells(bad, s.STATE_HOLIDAY, raw[s.STATE_HOLIDAY], "use 0 for an ordinary day")
     for col in (s.SALES, s.CUSTOMERS):  # a forecast never reads them, but a bad one means a damaged file
         if col in raw.columns:
-            found.cells(_whole(raw[col], minimum=0)[1], col, raw[col])
+            found.cells(_whole(raw[col], minimum=0, maximum=s.MAX_COUNT)[1], col, raw[col])
     if s.ID in raw.columns:
         ids, bad = _whole(raw[s.ID])
         good = np.flatnonzero(~bad)
