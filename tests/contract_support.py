@@ -6,9 +6,11 @@ each case is one visible edit of a known-good line, with the file, line, column 
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
+import lzma
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,6 +266,29 @@ BAD: dict[str, Bad] = {
                       r"gzip-compressed data: unpack it first"),
     "Excel workbook": Bad(edit_bytes(s.STORE_FILE, lambda b: b"PK\x03\x04" + bytes(200)), s.STORE_FILE, 1, None,
                           "a zip archive or an Excel workbook"),
+    # not CSV text under a .csv name: each was "binary data", or a column problem per JSON field or HTML tag
+    "a parquet file named .csv": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b"PAR1" + bytes(200) + b"PAR1"),
+                                     s.TRAIN_FILE, 1, None, r"a parquet file, not CSV text: name it train\.parquet"),
+    "bzip2 bytes": Bad(edit_bytes(s.TRAIN_FILE, bz2.compress), s.TRAIN_FILE, 1, None,
+                       r"bzip2-compressed data: unpack it first \(bunzip2 -k FILE\.bz2\)"),
+    "xz bytes": Bad(edit_bytes(s.STORE_FILE, lzma.compress), s.STORE_FILE, 1, None,
+                    r"xz-compressed data: unpack it first \(unxz -k FILE\.xz\)"),
+    "a JSON file": Bad(edit_text(s.TRAIN_FILE, lambda t: pd.read_csv(io.StringIO(t)).to_json(orient="records")),
+                       s.TRAIN_FILE, 1, None, r"JSON, expected comma-separated text: convert it to CSV"),
+    "an HTML page": Bad(edit_text(s.TEST_FILE, lambda t: "\n<!DOCTYPE html>\n<html><body>Sign in</body></html>\n"),
+                        s.TEST_FILE, 1, None, r"an HTML page \(an error or login page saved in place of the data\?\)"),
+    "a Git LFS pointer": Bad(
+        edit_text(s.TRAIN_FILE, lambda t: "version https://git-lfs.github.com/spec/v1\noid sha256:0a1b\nsize 3629\n"),
+        s.TRAIN_FILE, 1, None, r"a Git LFS pointer, not the data: fetch the file itself \(git lfs pull\)"),
+    "an empty line before the header": Bad(edit_text(s.STORE_FILE, lambda t: "\n" + t), s.STORE_FILE, 1, None,
+                                           "expected the header line of store.csv, got an empty line: remove the empty "
+                                           "lines above the header"),
+    "Excel's sep= line before the header": Bad(
+        edit_text(s.TRAIN_FILE, lambda t: "sep=,\n" + t), s.TRAIN_FILE, 1, None,
+        r"expected the header line of train\.csv, got Excel's separator hint 'sep=,': remove that line"),
+    "a comment line before the header": Bad(
+        edit_text(s.TEST_FILE, lambda t: "# exported 2015-09-01\n" + t), s.TEST_FILE, 1, None,
+        r"expected the header line of test\.csv, got a comment '# exported 2015-09-01': remove that line"),
     "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
                        "UTF-16 text, expected UTF-8"),
     "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from storecast.data._schemas import shown_text
 from storecast.errors import ContractProblem, DataContractError
 
 _SNIFF_BYTES = 64 * 1024
@@ -78,10 +79,20 @@ def cannot_read(path: Path, exc: OSError) -> DataContractError:
                                            "readable by this user (ls -l), or copy it again"))
 
 
-def _binary_kind(head: bytes) -> str | None:
+# Compressed data by its magic bytes, and the command that unpacks it (bzip2's "BZh" is followed by a digit)
+_COMPRESSED = ((b"\x1f\x8b", "gzip", ".gz"), (b"BZh", "bzip2", ".bz2"), (b"\xfd7zXZ\x00", "xz", ".xz"),
+               (b"7z\xbc\xaf\x27\x1c", "7z", ".7z"), (b"\x28\xb5\x2f\xfd", "zstd", ".zst"))
+_UNPACK = {".zst": "unzstd FILE.zst"}
+
+
+def _binary_kind(head: bytes, path: Path) -> str | None:
     """Name what a non-text file most likely is, so the message can say how to get a CSV out of it."""
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip-compressed data: unpack it first (gunzip FILE.gz) and pass the plain .csv"
+    for magic, name, ext in _COMPRESSED:
+        if head.startswith(magic) and (name != "bzip2" or head[3:4].isdigit()):
+            return (f"{name}-compressed data: unpack it first ({_PACKED.get(ext) or _UNPACK[ext]}) and pass the "
+                    "plain .csv")
+    if head.startswith(b"PAR1"):  # the commands tell parquet from CSV by the suffix
+        return f"a parquet file, not CSV text: name it {path.with_suffix('.parquet').name}"
     if head.startswith(b"PK\x03\x04"):
         return f"a zip archive or an Excel workbook: unzip it, or open it in Excel and {_EXPORT_HINT}"
     sample = head[:4096]
@@ -91,6 +102,23 @@ def _binary_kind(head: bytes) -> str | None:
         return f"UTF-16 text, expected UTF-8: {_EXPORT_HINT}"
     if b"\x00" in sample:
         return f"binary data, expected comma-separated text: {_EXPORT_HINT}"
+    return None
+
+
+def _text_kind(text: str) -> str | None:
+    """Name a text file that is no CSV at all, which otherwise gave a "column is missing" problem per column and
+    one "unexpected column" per JSON field or HTML tag, instead of saying what the file is."""
+    start = text.lstrip()[:100].lower()
+    if start.startswith("version https://git-lfs.github.com/spec/"):
+        return "a Git LFS pointer, not the data: fetch the file itself (git lfs pull), or download it again"
+    if start.startswith(("<!doctype html", "<html")) or (start.startswith("<") and "<html" in text[:4096].lower()):
+        return ("an HTML page (an error or login page saved in place of the data?), expected comma-separated "
+                "text: download the file again")
+    if start.startswith("<"):
+        return f"XML or other markup, expected comma-separated text: {_EXPORT_HINT}"
+    if start.startswith(("{", "[")):
+        return ("JSON, expected comma-separated text: convert it to CSV (for example "
+                "pandas.read_json(FILE).to_csv(index=False))")
     return None
 
 
@@ -118,7 +146,7 @@ def _header(path: Path, kind: str) -> list[str]:
     head = read_head(path, _SNIFF_BYTES)
     if not head.strip():
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
-    binary = _binary_kind(head)
+    binary = _binary_kind(head, path)
     if binary:
         raise DataContractError(problem(path, binary, 1))
     try:
@@ -131,7 +159,17 @@ def _header(path: Path, kind: str) -> list[str]:
     text = text.lstrip("\ufeff")
     if not text.strip():  # only a byte order mark: what Excel saves for an empty sheet
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
+    odd = _text_kind(text)
+    if odd:
+        raise DataContractError(problem(path, odd, 1))
     header_line = text.splitlines()[0]
+    if not header_line.strip():  # pandas would take the empty line for the header: "column is missing" for all
+        raise DataContractError(problem(path, f"expected the header line of {kind}, got an empty line: remove the "
+                                              "empty lines above the header", 1))
+    if re.fullmatch(r"sep=.?", header_line.strip()) or header_line.startswith("#"):
+        what = "a comment" if header_line.startswith("#") else "Excel's separator hint"
+        raise DataContractError(problem(path, f"expected the header line of {kind}, got {what} "
+                                              f"{shown_text(header_line.strip())}: remove that line", 1))
     header = _split(header_line)
     if len(header) == 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
