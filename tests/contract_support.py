@@ -258,6 +258,14 @@ BAD: dict[str, Bad] = {
                                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 8: a value or a comma"),
     "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
                           None, "a quote opened here is never closed"),
+    # pandas reads such a value as one row: every later line was named one too early
+    "a line break inside a quoted value": Bad(
+        edit_text(s.TEST_FILE, lambda t: t.replace('2,2,4,2015-09-17,,1,"0"', '2,2,4,2015-09-17,,1,"0\n"')),
+        s.TEST_FILE, 3, None, "expected one line per row, got a quoted value that runs on to line 4: close the "
+                              "quote on its own line, or remove the line break"),
+    "a quote left open on the first data line": Bad(  # its extra fields were dropped with a pandas warning
+        edit_text(s.STORE_FILE, lambda t: t.replace('0,,,""\n2,', '0,,,"\n2,', 1)), s.STORE_FILE, 2, None,
+        "expected one line per row, got a quoted value that runs on to line 3"),
     "semicolon-separated": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace(",", ";")), s.TRAIN_FILE, 1, None,
                                "expected columns separated by commas, got semicolons"),
     "tab-separated": Bad(edit_text(s.TEST_FILE, lambda t: t.replace(",", "\t")), s.TEST_FILE, 1, None,

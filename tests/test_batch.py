@@ -196,6 +196,9 @@ MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for i
                             r"line 702, column `Promo`: expected 0 or 1, got '1e0'"),
     "an Id of 20 digits": (_at_line(702, lambda line: _with_cell(line, 0, b"9" * 20)),
                            r"line 702, column `Id`: expected a unique whole number, got '9{20}'"),
+    "a line break in a quoted value": (_at_line(702, lambda line: _with_cell(line, 6, b'"0\n"')),
+                                       r"line 702: expected one line per row, got a quoted value that runs on to "
+                                       "line 703"),
     "UTF-16 text": (lambda data: data.decode().encode("utf-16"), r"line 1: UTF-16 text, expected UTF-8"),
     "semicolons": (lambda data: data.replace(b",", b";"), r"line 1: expected columns separated by commas, got semi"),
 }

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contract_support import BAD, REAL, TRAIN, add_line, edit_bytes, set_cell, write_good
+from contract_support import BAD, REAL, STORE, TRAIN, add_line, edit_bytes, set_cell, write_good
 from storecast import schema as s
 from storecast.data.contract import load_dataset, load_store, load_test, load_train, validate_rows
 from storecast.errors import DataContractError
@@ -153,6 +153,17 @@ def test_validate_rows_cuts_a_long_bad_cell_as_the_file_contract_does():
         validate_rows(rows, source="rows.csv")
     assert f"got '{'9' * 40}'... (200,000 characters): correct it" in str(err.value)
     assert len(str(err.value)) < 300
+
+
+def test_a_quote_left_open_on_the_first_line_is_one_problem_without_a_pandas_warning(data_dir):
+    """pandas took the first row's extra fields for an index it was told not to use, dropping them with a
+    ParserWarning printed above the contract's message; the later rows' lines were one too early."""
+    (data_dir / s.STORE_FILE).write_text(STORE.replace('0,,,""\n2,', '0,,,"\n2,', 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataContractError) as err:
+            load_store(data_dir / s.STORE_FILE)
+    assert [(p.line, p.column) for p in err.value.problems] == [(2, None)]
 
 
 def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):

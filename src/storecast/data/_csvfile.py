@@ -14,6 +14,7 @@ import io
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -312,9 +313,13 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:
-        df = pd.read_csv(path, **_AS_TEXT)
+        with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            df = pd.read_csv(path, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from exc
+    if _line_count(path) != len(df) + 1 and (multi := _multi_line_problem(path, df)):
+        raise DataContractError(multi)
     df.columns = [c.strip() for c in df.columns]
     blank = _blank_rows(df)
     # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
@@ -335,6 +340,34 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
+
+
+def _line_count(path: Path) -> int:
+    """Lines as pandas ends them (LF, CR LF or a lone CR), a last line without an ending included."""
+    with path.open("rb") as fh:
+        data = fh.read()
+    lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return lines + (1 if data and not data.endswith((b"\n", b"\r")) else 0)
+
+
+def _multi_line_problem(path: Path, df: pd.DataFrame) -> ContractProblem | None:
+    """The first row (row ``i`` starts on line ``i + 2``) with a value that holds a line break, as a problem.
+
+    Why: no value of these files has one, so it is a quote left open (closed by a quote lines later) or a
+    break pasted into a cell. pandas reads such a value as one row, so every later row was named one line too
+    early ("line 30" for line 31), and a quote left open on the first data line even dropped fields with
+    only a warning. Only the first is named: the lines of any later problem are not known until it is fixed.
+    """
+    multi = np.zeros(len(df), dtype=bool)
+    for col in df.columns:
+        multi |= df[col].str.contains("[\r\n]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if not multi.any():
+        return None
+    i = int(multi.argmax())
+    breaks = len(re.findall(r"\r\n|\r|\n", "".join(v for v in df.iloc[i] if isinstance(v, str))))
+    start = int(df.index[i]) + 2
+    return problem(path, f"expected one line per row, got a quoted value that runs on to line {start + breaks}: close "
+                         "the quote on its own line, or remove the line break from the value", start)
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError, header: list[str]) -> DataContractError:
@@ -367,7 +400,9 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here
-        chunks = pd.read_csv(path, chunksize=chunk_rows, **_AS_TEXT)
+        with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            chunks = pd.read_csv(path, chunksize=chunk_rows, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from None
     with _FieldCounts(path) as counts:
@@ -378,11 +413,15 @@ def _checked_chunks(path: Path, header: list[str], chunks: Any, counts: _FieldCo
     first_blank: int | None = None  # the first blank line's row while only blank lines followed it
     while True:
         try:
-            chunk = next(chunks)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                chunk = next(chunks)
         except StopIteration:
             return
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise _unreadable(path, exc, header) from None
+        if multi := _multi_line_problem(path, chunk):  # every earlier row was one line: its start line is right
+            raise DataContractError(multi)
         # the names as the file writes them, not pandas' own for an empty or repeated one (`Unnamed: 8`, `Promo.1`)
         chunk.columns = header if len(header) == len(chunk.columns) else [c.strip() for c in chunk.columns]
         blank = _blank_rows(chunk)
