@@ -181,6 +181,12 @@ BAD: dict[str, Bad] = {
                                     r"expected a whole number 0\.\.2147483647, got '1_0'"),
     "test Store in full-width digits": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "\uff12"), s.TEST_FILE, 3, s.STORE,
                                            r"expected a store number .*, got '\uff12'"),
+    # "12.0" is 12 (spreadsheets export whole numbers so), but three decimals are a German thousands separator:
+    # "4.100" and a Store "1.000" passed as 4 and 1
+    "Sales with a thousands dot": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4.100"), s.TRAIN_FILE, 4, s.SALES,
+                                      r"expected a whole number 0\.\.2147483647, got '4\.100'"),
+    "test Store with a thousands dot": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "1.000"), s.TEST_FILE, 3, s.STORE,
+                                           r"expected a store number .*, got '1\.000'"),
     "fractional Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "480.5"), s.TRAIN_FILE, 5, s.SALES,
                             r"expected a whole number 0\.\.2147483647, got '480\.5'"),
     "negative Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "-20"), s.TRAIN_FILE, 5, s.SALES,

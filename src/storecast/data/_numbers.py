@@ -13,10 +13,11 @@ __all__ = ["INT_TEXT", "whole_numbers"]
 import numpy as np
 import pandas as pd
 
-# What a whole-number cell may look like: ASCII digits, optionally written "12.0" (spreadsheets export 1 as
-# "1.0"), padded with spaces or tabs. Never Unicode digits ("١" is 1 to Python's int), "1_000", "1e3", or
-# other whitespace (int() also strips "\n", "\f" and "\x1c".."\x1f").
-INT_TEXT = r"[ \t]*[+-]?0*[0-9]{1,19}(\.0*)?[ \t]*"  # 19 digits: int64 has no more
+# What a whole-number cell may look like: ASCII digits, optionally written "12.0" or "12.00" (spreadsheets export
+# 1 as "1.0"), padded with spaces or tabs. Never "1.000", a German thousands separator (it was read as 1); nor
+# Unicode digits ("١" is 1 to Python's int), "1_000", "1e3", or other whitespace (int() also strips "\n", "\f"
+# and "\x1c".."\x1f").
+INT_TEXT = r"[ \t]*[+-]?0*[0-9]{1,19}(\.0{0,2})?[ \t]*"  # 19 digits: int64 has no more
 _LOW, _HIGH = -(2**63), 2**63 - 1
 
 
