@@ -166,6 +166,9 @@ BAD: dict[str, Bad] = {
                         "Weather", "unexpected column: expected only Store, .*; remove it"),
     "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
                              "sales", r"unexpected column \(did you mean `Sales`\?"),
+    "a column name with a zero-width space": Bad(  # it looked like `Sales`, reported missing beside it
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"Sales\u200b"')), s.TRAIN_FILE, 1, "Sales\u200b",
+        r"unexpected column \(did you mean `Sales`\? the name holds the invisible character U\+200B: retype it\)"),
     "unparsable date": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-02-30"), s.TRAIN_FILE, 3, s.DATE,
                            r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '2015-02-30'"),
     "Date in Arabic-Indic digits": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "\u0662\u0660\u0661\u0665-06-19"),

@@ -14,6 +14,7 @@ import io
 import os
 import re
 import sys
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -187,7 +188,6 @@ def _split(line: str) -> list[str]:
 
 def _check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
     listed = ", ".join(expected)
-    lower = {c.lower(): c for c in expected}
     problems = [
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
@@ -198,12 +198,30 @@ def _check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> N
             problems.append(problem(path, f"column {number} has no name (a comma {where} the header line?): "
                                           f"expected only {listed}; remove it", 1))
         elif col not in expected:
-            hint = f" (did you mean `{lower[col.lower()]}`? names are case-sensitive)" if col.lower() in lower else ""
+            hint = _meant(col, expected)
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
     dupes = sorted({c for c in header if c and header.count(c) > 1})
     problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
     if problems:
         raise DataContractError(problems)
+
+
+def _meant(name: str, expected: tuple[str, ...]) -> str:
+    """`` (did you mean `Sales`? ...)`` for a name that differs from an expected one in case or in characters that
+    do not show, such as a zero-width space or a byte order mark; "" for any other name.
+
+    Why: "unexpected column `Sales`" (a zero-width space at its end) beside "column is missing: `Sales`" reads
+    as a contradiction.
+    """
+    lower = {c.lower(): c for c in expected}
+    if name.lower() in lower:
+        return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
+    hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
+    visible = "".join(ch for ch in name if ch not in hidden)
+    if not hidden or visible.lower() not in lower:
+        return ""
+    return (f" (did you mean `{lower[visible.lower()]}`? the name holds the invisible character "
+            f"U+{ord(hidden[0]):04X}: retype it)")
 
 
 def _check_last_line(path: Path, n_columns: int) -> None:
