@@ -180,3 +180,17 @@ def test_a_timestamp_with_a_time_of_day_is_refused_and_a_zones_date_is_its_own(c
     test.to_parquet(zoned)
     with pytest.raises(DataContractError, match=r"row 1: expected a date .* got '20\d\d-\d\d-\d\d 23:00:00\+00:00'"):
         list(iter_rows(zoned, chunk_rows=7))
+
+
+def test_a_column_named_twice_in_a_parquet_file_is_named_as_in_a_csv_header(chain, tmp_path):
+    """pyarrow writes it, but read_table refused it with its whole schema as the message (14 lines)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(chain / "train" / "part-00000.parquet")
+    twice = tmp_path / "train.parquet"
+    pq.write_table(pa.table([*table.columns, table.column(s.SALES)], names=[*table.column_names, s.SALES]), twice)
+    with pytest.raises(DataContractError) as err:
+        load_train(twice)
+    assert [(p.file, p.column, p.message) for p in err.value.problems] == [
+        (str(twice), s.SALES, "column appears more than once: keep one of them")]

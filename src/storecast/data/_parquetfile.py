@@ -120,11 +120,13 @@ def read_parquet_text_frame(path: Path, kind: str,
     if head != _PARQUET_MAGIC:
         raise DataContractError(problem(path, "not a parquet file (it does not start with PAR1): write it with "
                                               "pandas.DataFrame.to_parquet or pass the .csv"))
+    # the columns first, from the footer: read_table refuses a column named twice with its whole schema as the
+    # message ("Multiple matches for FieldRef.Name(Sales) in Store: int64 ..."), not the header rule's words
+    check_parquet_columns(path, parquet_columns(path), expected)
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
-    check_parquet_columns(path, table.column_names, expected)
     nested = [f for f in table.schema if pa.types.is_nested(f.type)]
     if nested:  # a list or struct per cell: no rule of the contract applies, and pandas cannot even compare them
         raise DataContractError([problem(path, f"expected one value per row, got a column of type {f.type}: write "
