@@ -239,6 +239,12 @@ BAD: dict[str, Bad] = {
     "last line with a field over 128 KiB": Bad(  # over the csv module's field limit: was a csv.Error traceback
         add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 200_000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
         s.CUSTOMERS, r"expected a whole number 0\.\.2147483647, got '9{20}"),
+    # str.splitlines breaks there too, so the last line's tail was taken for a line "cut short, truncated"
+    "a form feed in the last line": Bad(add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000\f,400,1,1,"0","0"'), s.TRAIN_FILE,
+                                        9, s.SALES, r"expected a whole number 0\.\.2147483647, got '4000\\x0c'"),
+    "a line separator U+2028 in the last line": Bad(
+        add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,400,1,1,"0\u2028","0"'), s.TRAIN_FILE, 9, s.STATE_HOLIDAY,
+        r"expected one of 0 \(none\), .*, got '0\\u2028'"),
     "no open day with Sales": Bad(  # valid line by line, but cleaning and training failed on the empty set
         edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Open="0", Sales="0", Customers="0"))), s.TRAIN_FILE, None,
         s.SALES, r"expected at least one open day with Sales > 0, got none in 7 row\(s\)"),

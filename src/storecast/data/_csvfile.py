@@ -224,6 +224,13 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
             f"U+{ord(hidden[0]):04X}: retype it)")
 
 
+# A line ends where pandas and the csv module end it: LF, CR LF or a lone CR. str.splitlines also breaks at a
+# form feed, U+001C..U+001E, U+0085 and U+2028/9: one such character in a cell of the last line made it "cut
+# short, the file looks truncated" instead of the bad value it is.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_BLANK_END = b" \t\r\n"  # what may trail the last line (lines of only spaces at the end are blank)
+
+
 def _check_last_line(path: Path, n_columns: int) -> None:
     """A file cut mid-write ends in a short line; pandas would silently pad it with NaN."""
     with path.open("rb") as fh:
@@ -233,21 +240,20 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         while True:  # widen until the window holds the whole last line, else its cut start looks short
             fh.seek(max(0, size - window))
             data = fh.read()
-            if window >= size or b"\n" in data.rstrip():
+            if window >= size or _LINE_END.search(data.rstrip(_BLANK_END)):
                 break
             window *= 16
-        tail = data.decode("utf-8", errors="replace")
-    lines = tail.rstrip().splitlines()  # lines of only spaces at the end are blank
-    if not lines:
+    last = _LINE_END.split(data.rstrip(_BLANK_END))[-1]
+    if not last:
         return
     try:
-        fields = next(csv.reader([lines[-1]]), [])
+        fields = next(csv.reader([last.decode("utf-8", errors="replace")]), [])
     except csv.Error:  # a field over the csv module's 128 KiB limit: pandas reads it, the value checks judge it
         return
     if 0 < len(fields) < n_columns:
         with path.open("rb") as fh:
             data = fh.read()
-        n_lines = data.rstrip().count(b"\n") + 1
+        n_lines = len(_LINE_END.findall(data.rstrip(_BLANK_END))) + 1
         raise DataContractError(problem(
             path, f"expected {n_columns} fields, got {len(fields)}: the last line is cut short, the file looks "
                   "truncated (copy or download it again)", n_lines,
@@ -270,10 +276,10 @@ def _check_first_line(path: Path, n_columns: int) -> None:
         data = fh.read(1 << 16)
         while len(data.splitlines()) < 3 and (more := fh.read(len(data))):
             data += more
-    lines = data.decode("utf-8-sig", errors="replace").splitlines()
+    lines = _LINE_END.split(data)
     if len(lines) < 2:  # no data line
         return
-    fields = next(csv.reader([lines[1]]), [])
+    fields = next(csv.reader([lines[1].decode("utf-8", errors="replace")]), [])
     if len(fields) > n_columns:
         raise DataContractError(_too_many_fields(path, n_columns, len(fields), 2))
 
