@@ -194,6 +194,8 @@ MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for i
     # validate_rows, which reads each chunk, took these through float64 (as 1 and as -2**63)
     "a Promo written 1e0": (_at_line(702, lambda line: _with_cell(line, 5, b"1e0")),
                             r"line 702, column `Promo`: expected 0 or 1, got '1e0'"),
+    "an empty DayOfWeek": (_at_line(702, lambda line: _with_cell(line, 2, b"")),  # was derived from the Date
+                           r"line 702, column `DayOfWeek`: expected a weekday number, .* got an empty value"),
     "an Id of 20 digits": (_at_line(702, lambda line: _with_cell(line, 0, b"9" * 20)),
                            r"line 702, column `Id`: expected a unique whole number, got '9{20}'"),
     "a line break in a quoted value": (_at_line(702, lambda line: _with_cell(line, 6, b'"0\n"')),

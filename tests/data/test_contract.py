@@ -286,11 +286,12 @@ def test_validate_rows_keeps_a_large_id_exact_as_text_or_as_int64(big):
 
 @pytest.mark.parametrize(("column", "value"), [
     (s.ID, "1e2"), (s.ID, "99999999999999999999"), (s.PROMO, "1e0"), (s.PROMO, ".0"), (s.STORE, "0x1"),
-    (s.STORE, "\x0c1"), (s.OPEN, " "), (s.OPEN, "1e0"), (s.DAY_OF_WEEK, "x"),
+    (s.STORE, "\x0c1"), (s.OPEN, " "), (s.OPEN, "1e0"), (s.DAY_OF_WEEK, "x"), (s.DAY_OF_WEEK, ""),
 ])
 def test_validate_rows_reads_numbers_by_the_file_contracts_rule(data_dir, column, value):
     """validate_rows reads a file longer than one chunk: its float64 parse took "1e2" as 100 and an Id of 20
-    digits as -2**63, and ignored a DayOfWeek of "x", where the same file read in one piece is refused."""
+    digits as -2**63, and ignored a DayOfWeek of "x" (derived an empty one), where the same file read in one
+    piece is refused."""
     set_cell(s.TEST_FILE, 3, column, value)(data_dir)
     with pytest.raises(DataContractError) as whole:
         load_test(data_dir / s.TEST_FILE)

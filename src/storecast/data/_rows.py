@@ -128,9 +128,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     ----------
     rows : DataFrame
         Store, Date, Promo, StateHoliday, SchoolHoliday; optionally Id, DayOfWeek (derived from the date
-        when absent, checked against it when given) and Open (missing or empty = open, as in test.csv).
+        when the column is absent, else every cell checked against it) and Open (missing or empty = open, as
+        in test.csv).
         Sales and Customers, when present (rows cut from a train.csv-shaped file), must be whole numbers
-        >= 0 as in train.csv, and are then kept as given (Open then must be 0 or 1, as in train.csv);
+        0..2147483647 as in train.csv, and are then kept as given (Open then must be 0 or 1, as in train.csv);
         other columns are kept untouched.
     source : str
         Names the input in messages (``"request"``, a file name).
@@ -206,11 +207,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
 
     days = to_days(out[s.DATE])
     actual = iso_weekday(days).astype("int8")
-    if s.DAY_OF_WEEK in raw.columns:  # an empty cell is derived, as a column left out is; text such as "x" is bad
+    if s.DAY_OF_WEEK in raw.columns:  # given: every cell, as in test.csv (a chunk of a file derived an empty one)
         given, bad = _whole(raw[s.DAY_OF_WEEK])
-        empty = raw[s.DAY_OF_WEEK].isna().to_numpy()
-        found.cells(~empty & (bad | (given != actual)), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
-                    "correct it to match the Date, or leave it out to have it derived")
+        found.cells(bad | (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
+                    "correct it to match the Date, or leave the column out to have it derived")
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))
