@@ -6,9 +6,11 @@ each case is one visible edit of a known-good line, with the file, line, column 
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
+import lzma
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +166,9 @@ BAD: dict[str, Bad] = {
                         "Weather", "unexpected column: expected only Store, .*; remove it"),
     "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
                              "sales", r"unexpected column \(did you mean `Sales`\?"),
+    "a column name with a zero-width space": Bad(  # it looked like `Sales`, reported missing beside it
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"Sales\u200b"')), s.TRAIN_FILE, 1, "Sales\u200b",
+        r"unexpected column \(did you mean `Sales`\? the name holds the invisible character U\+200B: retype it\)"),
     "unparsable date": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-02-30"), s.TRAIN_FILE, 3, s.DATE,
                            r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '2015-02-30'"),
     "Date in Arabic-Indic digits": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "\u0662\u0660\u0661\u0665-06-19"),
@@ -171,20 +176,32 @@ BAD: dict[str, Bad] = {
     "Date without leading zeros": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-6-1"), s.TRAIN_FILE, 3, s.DATE,
                                       r"expected a date .* written YYYY-MM-DD, got '2015-6-1'"),
     "non-numeric Sales": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "lots"), s.TRAIN_FILE, 4, s.SALES,
-                             r"expected a whole number >= 0, got 'lots': correct the value"),
+                             r"expected a whole number 0\.\.2147483647, got 'lots': correct the value"),
     # Python's int() reads these (as 12 and 10); the file must not mean something other than it shows
     "Sales in Arabic-Indic digits": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "\u0661\u0662"), s.TRAIN_FILE, 4,
-                                        s.SALES, r"expected a whole number >= 0, got '\u0661\u0662'"),
+                                        s.SALES, r"expected a whole number 0\.\.2147483647, got '\u0661\u0662'"),
     "Sales with an underscore": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "1_0"), s.TRAIN_FILE, 4, s.SALES,
-                                    r"expected a whole number >= 0, got '1_0'"),
+                                    r"expected a whole number 0\.\.2147483647, got '1_0'"),
     "test Store in full-width digits": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "\uff12"), s.TEST_FILE, 3, s.STORE,
                                            r"expected a store number .*, got '\uff12'"),
+    # "12.0" is 12 (spreadsheets export whole numbers so), but three decimals are a German thousands separator:
+    # "4.100" and a Store "1.000" passed as 4 and 1
+    "Sales with a thousands dot": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4.100"), s.TRAIN_FILE, 4, s.SALES,
+                                      r"expected a whole number 0\.\.2147483647, got '4\.100'"),
+    "test Store with a thousands dot": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "1.000"), s.TEST_FILE, 3, s.STORE,
+                                           r"expected a store number .*, got '1\.000'"),
     "fractional Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "480.5"), s.TRAIN_FILE, 5, s.SALES,
-                            r"expected a whole number >= 0, got '480\.5'"),
+                            r"expected a whole number 0\.\.2147483647, got '480\.5'"),
     "negative Sales": Bad(set_cell(s.TRAIN_FILE, 5, s.SALES, "-20"), s.TRAIN_FILE, 5, s.SALES,
-                          r"expected a whole number >= 0, got '-20'"),
+                          r"expected a whole number 0\.\.2147483647, got '-20'"),
+    # a valid int64, but the report's sums over such rows wrapped round to negative numbers ("a customer spends
+    # -20783564986524.16"), without a word
+    "Sales near int64's maximum": Bad(set_cell(s.TRAIN_FILE, 3, s.SALES, str(2**63 - 1)), s.TRAIN_FILE, 3, s.SALES,
+                                      r"expected a whole number 0\.\.2147483647, got '9223372036854775807'"),
+    "Customers beyond int32": Bad(set_cell(s.TRAIN_FILE, 3, s.CUSTOMERS, "2147483648"), s.TRAIN_FILE, 3,
+                                  s.CUSTOMERS, r"expected a whole number 0\.\.2147483647, got '2147483648'"),
     "negative Customers": Bad(set_cell(s.TRAIN_FILE, 6, s.CUSTOMERS, "-1"), s.TRAIN_FILE, 6, s.CUSTOMERS,
-                              r"expected a whole number >= 0, got '-1'"),
+                              r"expected a whole number 0\.\.2147483647, got '-1'"),
     "Open not 0/1": Bad(set_cell(s.TRAIN_FILE, 2, s.OPEN, "2"), s.TRAIN_FILE, 2, s.OPEN, "expected 0 or 1, got '2'"),
     "Open empty in train": Bad(set_cell(s.TRAIN_FILE, 2, s.OPEN, ""), s.TRAIN_FILE, 2, s.OPEN,
                                "expected 0 or 1, got an empty value"),
@@ -218,10 +235,16 @@ BAD: dict[str, Bad] = {
                                "expected 9 fields, got 7: the last line is cut short, the file looks truncated"),
     "last line longer than the tail read": Bad(  # its cut start used to be reported as a truncated file
         add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 5000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
-        s.CUSTOMERS, "expected a whole number >= 0, got '9{20}"),
+        s.CUSTOMERS, r"expected a whole number 0\.\.2147483647, got '9{20}"),
     "last line with a field over 128 KiB": Bad(  # over the csv module's field limit: was a csv.Error traceback
         add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 200_000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
-        s.CUSTOMERS, "expected a whole number >= 0, got '9{20}"),
+        s.CUSTOMERS, r"expected a whole number 0\.\.2147483647, got '9{20}"),
+    # str.splitlines breaks there too, so the last line's tail was taken for a line "cut short, truncated"
+    "a form feed in the last line": Bad(add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000\f,400,1,1,"0","0"'), s.TRAIN_FILE,
+                                        9, s.SALES, r"expected a whole number 0\.\.2147483647, got '4000\\x0c'"),
+    "a line separator U+2028 in the last line": Bad(
+        add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,400,1,1,"0\u2028","0"'), s.TRAIN_FILE, 9, s.STATE_HOLIDAY,
+        r"expected one of 0 \(none\), .*, got '0\\u2028'"),
     "no open day with Sales": Bad(  # valid line by line, but cleaning and training failed on the empty set
         edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Open="0", Sales="0", Customers="0"))), s.TRAIN_FILE, None,
         s.SALES, r"expected at least one open day with Sales > 0, got none in 7 row\(s\)"),
@@ -250,6 +273,14 @@ BAD: dict[str, Bad] = {
                                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 8: a value or a comma"),
     "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
                           None, "a quote opened here is never closed"),
+    # pandas reads such a value as one row: every later line was named one too early
+    "a line break inside a quoted value": Bad(
+        edit_text(s.TEST_FILE, lambda t: t.replace('2,2,4,2015-09-17,,1,"0"', '2,2,4,2015-09-17,,1,"0\n"')),
+        s.TEST_FILE, 3, None, "expected one line per row, got a quoted value that runs on to line 4: close the "
+                              "quote on its own line, or remove the line break"),
+    "a quote left open on the first data line": Bad(  # its extra fields were dropped with a pandas warning
+        edit_text(s.STORE_FILE, lambda t: t.replace('0,,,""\n2,', '0,,,"\n2,', 1)), s.STORE_FILE, 2, None,
+        "expected one line per row, got a quoted value that runs on to line 3"),
     "semicolon-separated": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace(",", ";")), s.TRAIN_FILE, 1, None,
                                "expected columns separated by commas, got semicolons"),
     "tab-separated": Bad(edit_text(s.TEST_FILE, lambda t: t.replace(",", "\t")), s.TEST_FILE, 1, None,
@@ -258,6 +289,29 @@ BAD: dict[str, Bad] = {
                       r"gzip-compressed data: unpack it first"),
     "Excel workbook": Bad(edit_bytes(s.STORE_FILE, lambda b: b"PK\x03\x04" + bytes(200)), s.STORE_FILE, 1, None,
                           "a zip archive or an Excel workbook"),
+    # not CSV text under a .csv name: each was "binary data", or a column problem per JSON field or HTML tag
+    "a parquet file named .csv": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b"PAR1" + bytes(200) + b"PAR1"),
+                                     s.TRAIN_FILE, 1, None, r"a parquet file, not CSV text: name it train\.parquet"),
+    "bzip2 bytes": Bad(edit_bytes(s.TRAIN_FILE, bz2.compress), s.TRAIN_FILE, 1, None,
+                       r"bzip2-compressed data: unpack it first \(bunzip2 -k FILE\.bz2\)"),
+    "xz bytes": Bad(edit_bytes(s.STORE_FILE, lzma.compress), s.STORE_FILE, 1, None,
+                    r"xz-compressed data: unpack it first \(unxz -k FILE\.xz\)"),
+    "a JSON file": Bad(edit_text(s.TRAIN_FILE, lambda t: pd.read_csv(io.StringIO(t)).to_json(orient="records")),
+                       s.TRAIN_FILE, 1, None, r"JSON, expected comma-separated text: convert it to CSV"),
+    "an HTML page": Bad(edit_text(s.TEST_FILE, lambda t: "\n<!DOCTYPE html>\n<html><body>Sign in</body></html>\n"),
+                        s.TEST_FILE, 1, None, r"an HTML page \(an error or login page saved in place of the data\?\)"),
+    "a Git LFS pointer": Bad(
+        edit_text(s.TRAIN_FILE, lambda t: "version https://git-lfs.github.com/spec/v1\noid sha256:0a1b\nsize 3629\n"),
+        s.TRAIN_FILE, 1, None, r"a Git LFS pointer, not the data: fetch the file itself \(git lfs pull\)"),
+    "an empty line before the header": Bad(edit_text(s.STORE_FILE, lambda t: "\n" + t), s.STORE_FILE, 1, None,
+                                           "expected the header line of store.csv, got an empty line: remove the empty "
+                                           "lines above the header"),
+    "Excel's sep= line before the header": Bad(
+        edit_text(s.TRAIN_FILE, lambda t: "sep=,\n" + t), s.TRAIN_FILE, 1, None,
+        r"expected the header line of train\.csv, got Excel's separator hint 'sep=,': remove that line"),
+    "a comment line before the header": Bad(
+        edit_text(s.TEST_FILE, lambda t: "# exported 2015-09-01\n" + t), s.TEST_FILE, 1, None,
+        r"expected the header line of test\.csv, got a comment '# exported 2015-09-01': remove that line"),
     "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
                        "UTF-16 text, expected UTF-8"),
     "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
@@ -267,8 +321,11 @@ BAD: dict[str, Bad] = {
     "unknown Assortment": Bad(set_cell(s.STORE_FILE, 3, s.ASSORTMENT, "z"), s.STORE_FILE, 3, s.ASSORTMENT,
                               "expected one of a, b, c, got 'z'"),
     "non-numeric CompetitionDistance": Bad(set_cell(s.STORE_FILE, 2, s.COMPETITION_DISTANCE, "near"), s.STORE_FILE,
-                                           2, s.COMPETITION_DISTANCE, "expected a distance in metres >= 0 "
+                                           2, s.COMPETITION_DISTANCE, r"expected a distance in metres 0\.\.40000000 "
                                                                       r"\(or empty when unknown\), got 'near'"),
+    "CompetitionDistance of 1e308": Bad(  # finite, but the imputer's fill (twice a quantile) became inf
+        set_cell(s.STORE_FILE, 2, s.COMPETITION_DISTANCE, "1e308"), s.STORE_FILE, 2, s.COMPETITION_DISTANCE,
+        r"expected a distance in metres 0\.\.40000000 \(or empty when unknown\), got '1e308'"),
     "duplicate Store in store.csv": Bad(add_line(s.STORE_FILE, '2,"a","a",570,11,2007,0,,,""'), s.STORE_FILE, 5,
                                         s.STORE, r"expected each \(Store\) once, got \(Store=2\) again, first on "
                                                  "line 3"),

@@ -88,6 +88,7 @@ def test_train_layout_in_chunks_numbers_rows_like_the_file_contract(ds, bundle, 
 @pytest.mark.parametrize("chunk_rows", [None, 128])
 @pytest.mark.parametrize(("column", "value", "said"), [
     (s.SALES, "-5", "expected a whole number"),
+    (s.CUSTOMERS, str(2**63 - 1), r"expected a whole number 0\.\.2147483647, got '9223372036854775807'"),
     # train.csv's layout needs Open on every line (a past day was open or not); read in chunks, an empty Open
     # was taken as open without a word and the day forecast and scored
     (s.OPEN, "", "expected 0 or 1, got an empty"),
@@ -195,6 +196,12 @@ def _at_line(n: int, change):
     return edit
 
 
+def _with_cell(line: bytes, field: int, value: bytes) -> bytes:
+    cells = line.split(b",")
+    cells[field] = value
+    return b",".join(cells)
+
+
 MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for it (line 702: a later chunk)
     "too many fields": (_at_line(702, lambda line: line + b",9"), r"line 702: expected 8 fields, got 9: a stray"),
     "too few fields": (_at_line(702, lambda line: b",".join(line.split(b",")[:3])),
@@ -204,6 +211,16 @@ MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for i
                        r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),
     "the header again": (_at_line(702, lambda line: b"Id,Store,DayOfWeek,Date,Open,Promo,StateHoliday,SchoolHoliday\n"
                                   + line), r"line 702: expected a data row, got the header line again"),
+    # validate_rows, which reads each chunk, took these through float64 (as 1 and as -2**63)
+    "a Promo written 1e0": (_at_line(702, lambda line: _with_cell(line, 5, b"1e0")),
+                            r"line 702, column `Promo`: expected 0 or 1, got '1e0'"),
+    "an empty DayOfWeek": (_at_line(702, lambda line: _with_cell(line, 2, b"")),  # was derived from the Date
+                           r"line 702, column `DayOfWeek`: expected a weekday number, .* got an empty value"),
+    "an Id of 20 digits": (_at_line(702, lambda line: _with_cell(line, 0, b"9" * 20)),
+                           r"line 702, column `Id`: expected a unique whole number, got '9{20}'"),
+    "a line break in a quoted value": (_at_line(702, lambda line: _with_cell(line, 6, b'"0\n"')),
+                                       r"line 702: expected one line per row, got a quoted value that runs on to "
+                                       "line 703"),
     "UTF-16 text": (lambda data: data.decode().encode("utf-16"), r"line 1: UTF-16 text, expected UTF-8"),
     "semicolons": (lambda data: data.replace(b",", b";"), r"line 1: expected columns separated by commas, got semi"),
 }
@@ -218,6 +235,20 @@ def test_a_malformed_file_read_in_chunks_is_refused_as_in_one_piece(rows_csv, tm
     bad.write_bytes(edit(rows_csv.read_bytes()))
     with pytest.raises(DataContractError, match=r"bad\.csv, " + message):
         list(iter_rows(bad, chunk_rows=200))
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 333])
+def test_ids_beyond_float_precision_are_written_back_as_given(bundle, rows_csv, tmp_path, chunk_rows):
+    """predict_frame checked the rows again through float64: Id 2**53 + 1 was written as 2**53, and
+    2**63 - 1 as -2**63, read in one piece or in chunks."""
+    lines = rows_csv.read_bytes().split(b"\n")
+    for n, big in ((3, 2**53 + 1), (702, 2**63 - 1)):
+        lines[n - 1] = _with_cell(lines[n - 1], 0, str(big).encode())
+    src, out = tmp_path / "big.csv", tmp_path / "out.csv"
+    src.write_bytes(b"\n".join(lines))
+    predict_file(bundle, src, out, chunk_rows=chunk_rows)
+    ids = pd.read_csv(out, dtype={s.ID: str})[s.ID]
+    assert (ids[1], ids[700]) == (str(2**53 + 1), str(2**63 - 1))
 
 
 @pytest.mark.parametrize("chunk_rows", [10_000, 7, 200])

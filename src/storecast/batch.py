@@ -31,6 +31,7 @@ from storecast.data.contract import (
     cannot_read,
     count_missing_open,
     load_rows,
+    parquet_frame,
     read_text_chunks,
     validate_rows,
     warn_missing_open,
@@ -183,7 +184,7 @@ def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
 
         try:
             for batch in _parquet_file(path).iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas()
+                yield parquet_frame(batch)
         except (pa.ArrowException, OSError) as exc:
             raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc})")) from None
         return

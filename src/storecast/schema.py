@@ -16,7 +16,7 @@ __all__ = [
     "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
     "STATE_SUBDIVISIONS", "state_subdivision",
     "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
-    "MIN_DATE", "MAX_DATE", "MAX_STORE", "is_sales_day",
+    "MIN_DATE", "MAX_DATE", "MAX_STORE", "MAX_COUNT", "MAX_DISTANCE", "is_sales_day",
 ]
 
 # daily rows (train.csv / test.csv)
@@ -102,6 +102,14 @@ MAX_DATE = _dt.date(2099, 12, 31)
 # The largest store number: Store is int32 in every typed frame (and the API's `store` field), so a
 # larger number would wrap around when cast (4294967297 -> 1) and silently name another store.
 MAX_STORE = 2**31 - 1
+
+# The largest Sales or Customers of one store-day. int64 holds more, but sums over a file's rows did not: two
+# rows near 2**63 made the report's totals wrap round to negative numbers without a word. Under 2**31 a
+# sum over four billion rows still fits.
+MAX_COUNT = 2**31 - 1
+# The largest CompetitionDistance in metres, about the Earth's circumference: no competitor is farther, and
+# the imputer's fill (twice a quantile) stays finite, where 1e308 made it inf.
+MAX_DISTANCE = 40_000_000
 
 
 def is_sales_day(df):

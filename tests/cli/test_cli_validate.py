@@ -85,7 +85,8 @@ def test_cli_runner_sees_the_contract_error_itself(data_dir):
     BAD["negative Sales"].edit(data_dir)
     result = CliRunner().invoke(app, ["validate", "--data", str(data_dir)])
     assert result.exit_code == 1
-    assert "train.csv, line 5, column `Sales`: expected a whole number >= 0, got '-20'" in str(result.exception)
+    assert ("train.csv, line 5, column `Sales`: expected a whole number 0..2147483647, got '-20'"
+            in str(result.exception))
 
 
 def test_console_script_prints_a_summary_and_logs_with_v(data_dir):

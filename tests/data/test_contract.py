@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contract_support import BAD, REAL, TRAIN, add_line, edit_bytes, set_cell, write_good
+from contract_support import BAD, REAL, STORE, TRAIN, add_line, edit_bytes, set_cell, write_good
 from storecast import schema as s
 from storecast.data.contract import load_dataset, load_store, load_test, load_train, validate_rows
 from storecast.errors import DataContractError
@@ -141,8 +141,9 @@ def test_a_long_bad_cell_is_cut_in_the_message(data_dir):
     set_cell(s.TRAIN_FILE, 3, s.SALES, "9" * 200_000)(data_dir)
     with pytest.raises(DataContractError) as err:
         load_train(data_dir / s.TRAIN_FILE)
-    assert str(err.value) == (f"{data_dir / s.TRAIN_FILE}, line 3, column `Sales`: expected a whole number >= 0, "
-                              f"got '{'9' * 40}'... (200,000 characters): correct the value or remove the line")
+    assert str(err.value) == (f"{data_dir / s.TRAIN_FILE}, line 3, column `Sales`: expected a whole number "
+                              f"0..2147483647, got '{'9' * 40}'... (200,000 characters): correct the value or "
+                              "remove the line")
 
 
 def test_validate_rows_cuts_a_long_bad_cell_as_the_file_contract_does():
@@ -152,6 +153,17 @@ def test_validate_rows_cuts_a_long_bad_cell_as_the_file_contract_does():
         validate_rows(rows, source="rows.csv")
     assert f"got '{'9' * 40}'... (200,000 characters): correct it" in str(err.value)
     assert len(str(err.value)) < 300
+
+
+def test_a_quote_left_open_on_the_first_line_is_one_problem_without_a_pandas_warning(data_dir):
+    """pandas took the first row's extra fields for an index it was told not to use, dropping them with a
+    ParserWarning printed above the contract's message; the later rows' lines were one too early."""
+    (data_dir / s.STORE_FILE).write_text(STORE.replace('0,,,""\n2,', '0,,,"\n2,', 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataContractError) as err:
+            load_store(data_dir / s.STORE_FILE)
+    assert [(p.line, p.column) for p in err.value.problems] == [(2, None)]
 
 
 def test_windows_line_ends_and_a_byte_order_mark_are_accepted(data_dir):
@@ -264,6 +276,43 @@ def test_validate_rows_names_the_row_and_column(change, column, message):
             validate_rows(_rows(**change), source="request")
     assert err.value.problems[0].column == column
     assert err.value.problems[0].file == "request"
+
+
+@pytest.mark.parametrize("big", [2**53 + 1, 2**63 - 1])
+def test_validate_rows_keeps_a_large_id_exact_as_text_or_as_int64(big):
+    """Ids went through float64: 2**53 + 1 came back one lower and 2**63 - 1 as -2**63, in the forecasts."""
+    for ids in ([str(big), "1"], np.array([big, 1], dtype="int64")):
+        assert validate_rows(_rows(Id=ids))[s.ID].tolist() == [big, 1]
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    (s.ID, "1e2"), (s.ID, "99999999999999999999"), (s.PROMO, "1e0"), (s.PROMO, ".0"), (s.STORE, "0x1"),
+    (s.STORE, "\x0c1"), (s.OPEN, " "), (s.OPEN, "1e0"), (s.DAY_OF_WEEK, "x"), (s.DAY_OF_WEEK, ""),
+])
+def test_validate_rows_reads_numbers_by_the_file_contracts_rule(data_dir, column, value):
+    """validate_rows reads a file longer than one chunk: its float64 parse took "1e2" as 100 and an Id of 20
+    digits as -2**63, and ignored a DayOfWeek of "x" (derived an empty one), where the same file read in one
+    piece is refused."""
+    set_cell(s.TEST_FILE, 3, column, value)(data_dir)
+    with pytest.raises(DataContractError) as whole:
+        load_test(data_dir / s.TEST_FILE)
+    assert [(p.line, p.column) for p in whole.value.problems] == [(3, column)]
+    text = pd.read_csv(data_dir / s.TEST_FILE, dtype=str, keep_default_na=False, na_values=[""])
+    with pytest.raises(DataContractError) as rows:
+        validate_rows(text)
+    assert [(p.column, p.message[:6]) for p in rows.value.problems] == [(column, "row 1:")]
+
+
+def test_validate_rows_reads_datetimes_as_dates_refusing_a_time_of_day():
+    """A datetime at 13:00 passed as that day, and a zone-aware one was read in UTC (Berlin's midnight as the
+    day before): now the first is refused as a CSV line with a time is, the second read as its own date."""
+    with pytest.raises(DataContractError, match=r"row 0: expected a date .*, got '2015-08-01 13:00:00'"):
+        validate_rows(_rows(Date=pd.to_datetime(["2015-08-01 13:00", "2015-08-03 00:00"])))
+    zoned = _rows(Date=pd.to_datetime(["2015-08-01", "2015-08-03"]).tz_localize("Europe/Berlin"), DayOfWeek=[6, 1])
+    assert validate_rows(zoned)[s.DATE].tolist() == list(pd.to_datetime(["2015-08-01", "2015-08-03"]))
+    typed = _typed(**{s.DATE: pd.to_datetime(["2015-08-01 13:00", "2015-08-03 00:00"])})  # the fast path's dtypes
+    with pytest.raises(DataContractError, match="13:00:00"):
+        validate_rows(typed)
 
 
 def test_validate_rows_allows_the_same_store_and_day_twice():

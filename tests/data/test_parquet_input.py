@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +46,8 @@ def test_a_malformed_partition_names_the_file_row_and_column(chain, tmp_path):
     with pytest.raises(DataContractError) as err:
         load_dataset(data)
     assert str(err.value).splitlines()[0] == (
-        f"{part}, row 5, column `Sales`: expected a whole number >= 0, got '-3': correct the value or remove the line")
+        f"{part}, row 5, column `Sales`: expected a whole number 0..2147483647, got '-3': correct the value or "
+        "remove the line")
     assert [(p.file, p.column) for p in err.value.problems] == [
         (f"{part}, row 5", s.SALES), (f"{part}, row 7", s.STATE_HOLIDAY)]
 
@@ -161,3 +163,59 @@ def test_a_promo_interval_written_another_way_reads_as_in_a_csv_file(chain, tmp_
     df.to_parquet(path, index=False)
     with pytest.raises(DataContractError, match=rf"row {with_p2[0] + 1}, column `PromoInterval`: expected empty"):
         load_dataset(data)
+
+
+def test_a_column_saved_as_pandas_index_is_read_as_the_column_it_is(chain, tmp_path):
+    """``df.set_index("Store").to_parquet()`` keeps Store as a column of the file, which pandas turns back into
+    the index: the contract then met a frame without Store, a KeyError traceback (a chunked read: "column is
+    missing" for a column the file has)."""
+    from storecast.batch import iter_rows
+
+    part = chain / "train" / "part-00000.parquet"
+    moved = tmp_path / "train.parquet"
+    pd.read_parquet(part).set_index(s.STORE).to_parquet(moved)
+    pd.testing.assert_frame_equal(load_train(moved), load_train(part))
+    rows = tmp_path / "rows.parquet"
+    pd.read_parquet(chain / "test.parquet").set_index(s.STORE).to_parquet(rows)
+    chunks = pd.concat(iter_rows(rows, chunk_rows=7))
+    assert chunks[s.STORE].tolist() == load_rows(chain / "test.parquet")[s.STORE].tolist()
+
+
+def test_a_timestamp_with_a_time_of_day_is_refused_and_a_zones_date_is_its_own(chain, tmp_path):
+    """Parquet timestamps were cut to their day without a word (13:00 passed, as no CSV line may), and a
+    zone-aware one was read in UTC: midnight in Berlin became the day before, and its DayOfWeek "wrong"."""
+    from storecast.batch import iter_rows
+
+    part = chain / "train" / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    timed, zoned = tmp_path / "timed.parquet", tmp_path / "zoned.parquet"
+    df.assign(**{s.DATE: df[s.DATE].mask(df.index == 4, df[s.DATE] + pd.Timedelta(hours=13))}).to_parquet(timed)
+    with pytest.raises(DataContractError) as err:
+        load_train(timed)
+    assert [(p.file, p.column) for p in err.value.problems] == [(f"{timed}, row 5", s.DATE)]
+    assert re.search(r"written YYYY-MM-DD, got '2015-\d\d-\d\d 13:00:00'", str(err.value))
+    df.assign(**{s.DATE: df[s.DATE].dt.tz_localize("Europe/Berlin")}).to_parquet(zoned)
+    pd.testing.assert_frame_equal(load_train(zoned), load_train(part))
+    test = pd.read_parquet(chain / "test.parquet")
+    test[s.DATE] = test[s.DATE].dt.tz_localize("Europe/Berlin")
+    test.to_parquet(zoned)
+    assert pd.concat(iter_rows(zoned, chunk_rows=7))[s.DATE].tolist() == \
+        load_rows(chain / "test.parquet")[s.DATE].tolist()
+    test[s.DATE] = test[s.DATE].dt.tz_convert("UTC")  # 23:00 the day before: refused, not read as that day
+    test.to_parquet(zoned)
+    with pytest.raises(DataContractError, match=r"row 1: expected a date .* got '20\d\d-\d\d-\d\d 23:00:00\+00:00'"):
+        list(iter_rows(zoned, chunk_rows=7))
+
+
+def test_a_column_named_twice_in_a_parquet_file_is_named_as_in_a_csv_header(chain, tmp_path):
+    """pyarrow writes it, but read_table refused it with its whole schema as the message (14 lines)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(chain / "train" / "part-00000.parquet")
+    twice = tmp_path / "train.parquet"
+    pq.write_table(pa.table([*table.columns, table.column(s.SALES)], names=[*table.column_names, s.SALES]), twice)
+    with pytest.raises(DataContractError) as err:
+        load_train(twice)
+    assert [(p.file, p.column, p.message) for p in err.value.problems] == [
+        (str(twice), s.SALES, "column appears more than once: keep one of them")]

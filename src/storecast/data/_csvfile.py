@@ -15,6 +15,8 @@ import io
 import os
 import re
 import sys
+import unicodedata
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from storecast.data._schemas import shown_text
 from storecast.errors import ContractProblem, DataContractError
 
 _SNIFF_BYTES = 64 * 1024
@@ -79,10 +82,20 @@ def cannot_read(path: Path, exc: OSError) -> DataContractError:
                                            "readable by this user (ls -l), or copy it again"))
 
 
-def _binary_kind(head: bytes) -> str | None:
+# Compressed data by its magic bytes, and the command that unpacks it (bzip2's "BZh" is followed by a digit)
+_COMPRESSED = ((b"\x1f\x8b", "gzip", ".gz"), (b"BZh", "bzip2", ".bz2"), (b"\xfd7zXZ\x00", "xz", ".xz"),
+               (b"7z\xbc\xaf\x27\x1c", "7z", ".7z"), (b"\x28\xb5\x2f\xfd", "zstd", ".zst"))
+_UNPACK = {".zst": "unzstd FILE.zst"}
+
+
+def _binary_kind(head: bytes, path: Path) -> str | None:
     """Name what a non-text file most likely is, so the message can say how to get a CSV out of it."""
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip-compressed data: unpack it first (gunzip FILE.gz) and pass the plain .csv"
+    for magic, name, ext in _COMPRESSED:
+        if head.startswith(magic) and (name != "bzip2" or head[3:4].isdigit()):
+            return (f"{name}-compressed data: unpack it first ({_PACKED.get(ext) or _UNPACK[ext]}) and pass the "
+                    "plain .csv")
+    if head.startswith(b"PAR1"):  # the commands tell parquet from CSV by the suffix
+        return f"a parquet file, not CSV text: name it {path.with_suffix('.parquet').name}"
     if head.startswith(b"PK\x03\x04"):
         return f"a zip archive or an Excel workbook: unzip it, or open it in Excel and {_EXPORT_HINT}"
     sample = head[:4096]
@@ -92,6 +105,23 @@ def _binary_kind(head: bytes) -> str | None:
         return f"UTF-16 text, expected UTF-8: {_EXPORT_HINT}"
     if b"\x00" in sample:
         return f"binary data, expected comma-separated text: {_EXPORT_HINT}"
+    return None
+
+
+def _text_kind(text: str) -> str | None:
+    """Name a text file that is no CSV at all, which otherwise gave a "column is missing" problem per column and
+    one "unexpected column" per JSON field or HTML tag, instead of saying what the file is."""
+    start = text.lstrip()[:100].lower()
+    if start.startswith("version https://git-lfs.github.com/spec/"):
+        return "a Git LFS pointer, not the data: fetch the file itself (git lfs pull), or download it again"
+    if start.startswith(("<!doctype html", "<html")) or (start.startswith("<") and "<html" in text[:4096].lower()):
+        return ("an HTML page (an error or login page saved in place of the data?), expected comma-separated "
+                "text: download the file again")
+    if start.startswith("<"):
+        return f"XML or other markup, expected comma-separated text: {_EXPORT_HINT}"
+    if start.startswith(("{", "[")):
+        return ("JSON, expected comma-separated text: convert it to CSV (for example "
+                "pandas.read_json(FILE).to_csv(index=False))")
     return None
 
 
@@ -119,7 +149,7 @@ def read_header(path: Path, kind: str) -> list[str]:
     head = read_head(path, _SNIFF_BYTES)
     if not head.strip():
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
-    binary = _binary_kind(head)
+    binary = _binary_kind(head, path)
     if binary:
         raise DataContractError(problem(path, binary, 1))
     try:
@@ -132,7 +162,17 @@ def read_header(path: Path, kind: str) -> list[str]:
     text = text.lstrip("\ufeff")
     if not text.strip():  # only a byte order mark: what Excel saves for an empty sheet
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
+    odd = _text_kind(text)
+    if odd:
+        raise DataContractError(problem(path, odd, 1))
     header_line = text.splitlines()[0]
+    if not header_line.strip():  # pandas would take the empty line for the header: "column is missing" for all
+        raise DataContractError(problem(path, f"expected the header line of {kind}, got an empty line: remove the "
+                                              "empty lines above the header", 1))
+    if re.fullmatch(r"sep=.?", header_line.strip()) or header_line.startswith("#"):
+        what = "a comment" if header_line.startswith("#") else "Excel's separator hint"
+        raise DataContractError(problem(path, f"expected the header line of {kind}, got {what} "
+                                              f"{shown_text(header_line.strip())}: remove that line", 1))
     header = _split(header_line)
     if len(header) == 1:
         for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
@@ -153,7 +193,6 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
     Shared by the CSV readers and the parquet and chunked readers, so a column problem reads the same in each.
     """
     listed = ", ".join(expected)
-    lower = {c.lower(): c for c in expected}
     problems = [
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
@@ -164,12 +203,37 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
             problems.append(problem(path, f"column {number} has no name (a comma {where} the header line?): "
                                           f"expected only {listed}; remove it", 1))
         elif col not in expected:
-            hint = f" (did you mean `{lower[col.lower()]}`? names are case-sensitive)" if col.lower() in lower else ""
+            hint = _meant(col, expected)
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
     dupes = sorted({c for c in header if c and header.count(c) > 1})
     problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
     if problems:
         raise DataContractError(problems)
+
+
+def _meant(name: str, expected: tuple[str, ...]) -> str:
+    """`` (did you mean `Sales`? ...)`` for a name that differs from an expected one in case or in characters that
+    do not show, such as a zero-width space or a byte order mark; "" for any other name.
+
+    Why: "unexpected column `Sales`" (a zero-width space at its end) beside "column is missing: `Sales`" reads
+    as a contradiction.
+    """
+    lower = {c.lower(): c for c in expected}
+    if name.lower() in lower:
+        return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
+    hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
+    visible = "".join(ch for ch in name if ch not in hidden)
+    if not hidden or visible.lower() not in lower:
+        return ""
+    return (f" (did you mean `{lower[visible.lower()]}`? the name holds the invisible character "
+            f"U+{ord(hidden[0]):04X}: retype it)")
+
+
+# A line ends where pandas and the csv module end it: LF, CR LF or a lone CR. str.splitlines also breaks at a
+# form feed, U+001C..U+001E, U+0085 and U+2028/9: one such character in a cell of the last line made it "cut
+# short, the file looks truncated" instead of the bad value it is.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_BLANK_END = b" \t\r\n"  # what may trail the last line (lines of only spaces at the end are blank)
 
 
 def _check_last_line(path: Path, n_columns: int) -> None:
@@ -181,21 +245,20 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         while True:  # widen until the window holds the whole last line, else its cut start looks short
             fh.seek(max(0, size - window))
             data = fh.read()
-            if window >= size or b"\n" in data.rstrip():
+            if window >= size or _LINE_END.search(data.rstrip(_BLANK_END)):
                 break
             window *= 16
-        tail = data.decode("utf-8", errors="replace")
-    lines = tail.rstrip().splitlines()  # lines of only spaces at the end are blank
-    if not lines:
+    last = _LINE_END.split(data.rstrip(_BLANK_END))[-1]
+    if not last:
         return
     try:
-        fields = next(csv.reader([lines[-1]]), [])
+        fields = next(csv.reader([last.decode("utf-8", errors="replace")]), [])
     except csv.Error:  # a field over the csv module's 128 KiB limit: pandas reads it, the value checks judge it
         return
     if 0 < len(fields) < n_columns:
         with path.open("rb") as fh:
             data = fh.read()
-        n_lines = data.rstrip().count(b"\n") + 1
+        n_lines = len(_LINE_END.findall(data.rstrip(_BLANK_END))) + 1
         raise DataContractError(problem(
             path, f"expected {n_columns} fields, got {len(fields)}: the last line is cut short, the file looks "
                   "truncated (copy or download it again)", n_lines,
@@ -218,10 +281,10 @@ def _check_first_line(path: Path, n_columns: int) -> None:
         data = fh.read(1 << 16)
         while len(data.splitlines()) < 3 and (more := fh.read(len(data))):
             data += more
-    lines = data.decode("utf-8-sig", errors="replace").splitlines()
+    lines = _LINE_END.split(data)
     if len(lines) < 2:  # no data line
         return
-    fields = next(csv.reader([lines[1]]), [])
+    fields = next(csv.reader([lines[1].decode("utf-8", errors="replace")]), [])
     if len(fields) > n_columns:
         raise DataContractError(_too_many_fields(path, n_columns, len(fields), 2))
 
@@ -279,9 +342,13 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:
-        df = pd.read_csv(path, **_AS_TEXT)
+        with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            df = pd.read_csv(path, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from exc
+    if _line_count(path) != len(df) + 1 and (multi := _multi_line_problem(path, df)):
+        raise DataContractError(multi)
     df.columns = [c.strip() for c in df.columns]
     blank = _blank_rows(df)
     # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
@@ -302,6 +369,34 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
+
+
+def _line_count(path: Path) -> int:
+    """Lines as pandas ends them (LF, CR LF or a lone CR), a last line without an ending included."""
+    with path.open("rb") as fh:
+        data = fh.read()
+    lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return lines + (1 if data and not data.endswith((b"\n", b"\r")) else 0)
+
+
+def _multi_line_problem(path: Path, df: pd.DataFrame) -> ContractProblem | None:
+    """The first row (row ``i`` starts on line ``i + 2``) with a value that holds a line break, as a problem.
+
+    Why: no value of these files has one, so it is a quote left open (closed by a quote lines later) or a
+    break pasted into a cell. pandas reads such a value as one row, so every later row was named one line too
+    early ("line 30" for line 31), and a quote left open on the first data line even dropped fields with
+    only a warning. Only the first is named: the lines of any later problem are not known until it is fixed.
+    """
+    multi = np.zeros(len(df), dtype=bool)
+    for col in df.columns:
+        multi |= df[col].str.contains("[\r\n]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if not multi.any():
+        return None
+    i = int(multi.argmax())
+    breaks = len(re.findall(r"\r\n|\r|\n", "".join(v for v in df.iloc[i] if isinstance(v, str))))
+    start = int(df.index[i]) + 2
+    return problem(path, f"expected one line per row, got a quoted value that runs on to line {start + breaks}: close "
+                         "the quote on its own line, or remove the line break from the value", start)
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError, header: list[str]) -> DataContractError:
@@ -334,7 +429,9 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     _check_last_line(path, len(header))
     _check_first_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here
-        chunks = pd.read_csv(path, chunksize=chunk_rows, **_AS_TEXT)
+        with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            chunks = pd.read_csv(path, chunksize=chunk_rows, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from None
     with _FieldCounts(path) as counts:
@@ -345,11 +442,15 @@ def _checked_chunks(path: Path, header: list[str], chunks: Any, counts: _FieldCo
     first_blank: int | None = None  # the first blank line's row while only blank lines followed it
     while True:
         try:
-            chunk = next(chunks)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                chunk = next(chunks)
         except StopIteration:
             return
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise _unreadable(path, exc, header) from None
+        if multi := _multi_line_problem(path, chunk):  # every earlier row was one line: its start line is right
+            raise DataContractError(multi)
         # the names as the file writes them, not pandas' own for an empty or repeated one (`Unnamed: 8`, `Promo.1`)
         chunk.columns = header if len(header) == len(chunk.columns) else [c.strip() for c in chunk.columns]
         blank = _blank_rows(chunk)

@@ -8,7 +8,7 @@ the same ones, as an ordinary bad cell that names its line, instead of raising.
 
 from __future__ import annotations
 
-__all__ = ["parse_dates", "out_of_range", "DATE_RANGE"]
+__all__ = ["parse_dates", "date_values", "out_of_range", "DATE_RANGE"]
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,20 @@ def out_of_range(dates: pd.Series) -> np.ndarray:
     """Mask of dates (any datetime resolution) before MIN_DATE or after MAX_DATE; NaT is not flagged."""
     days = dates.to_numpy().astype("datetime64[D]")
     return (days < _LOW) | (days > _HIGH)
+
+
+def date_values(dates: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Datetimes (any resolution, any zone) as the dates they name, and the mask of those that are no date here:
+    missing, with a time of day, or outside the range. A zone-aware value names its own wall-clock date.
+
+    Why: a parquet timestamp or a frame's datetime at 13:00 was read as that day without a word, where a CSV
+    file refuses "2015-08-01 13:00"; and a zone-aware one was taken in UTC, so midnight in Europe/Berlin
+    became the day before (and its DayOfWeek "wrong").
+    """
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    bad = dates.isna().to_numpy() | out_of_range(dates) | (dates != dates.dt.normalize()).to_numpy()
+    return dates, bad
 
 
 def _not_iso_text(text: pd.Series) -> np.ndarray:
@@ -46,8 +60,7 @@ def parse_dates(text: pd.Series, iso_length: bool = False) -> tuple[pd.Series, n
     Never raises on a far date: the text is parsed at a resolution that holds it, checked against the
     range, and only in-range dates are cast to nanoseconds (bad cells become NaT).
     """
-    values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = values.isna().to_numpy() | out_of_range(values)
+    values, bad = date_values(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))  # objects keep a time
     if not iso_length:  # unless the reader knows every cell to be 10 ASCII characters (parquet)
         bad |= _not_iso_text(text)
     return values.where(~bad).astype("datetime64[ns]"), bad

@@ -10,11 +10,10 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 from __future__ import annotations
 
 __all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
-           "parquet_columns", "parquet_parts", "train_parts"]
+           "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from storecast import schema as s
@@ -69,26 +68,40 @@ def parquet_columns(path: Path) -> list[str]:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from None
 
 
-def _text(col: pd.Series) -> tuple[pd.Series, bool, bool]:
+def parquet_frame(data) -> pd.DataFrame:
+    """A pyarrow Table or RecordBatch as a frame of the columns its file holds, whatever pandas saved with it.
+
+    Why: ``to_pandas`` turns a column that pandas saved as a named index (``df.set_index("Store").to_parquet()``)
+    back into the index, so the contract read a file whose schema lists Store as a frame without it: a
+    KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
+    (``__index_level_0__``) is no column of the rows and is dropped.
+    """
+    frame = data.to_pandas(ignore_metadata=True)
+    return frame.drop(columns=[c for c in frame.columns if _stored_index(c)])
+
+
+def _text(col: pd.Series) -> tuple[pd.Series, bool]:
     """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN.
 
-    Also says whether every value is plain ASCII without "_", and whether every value is ASCII of 10
-    characters (as YYYY-MM-DD is), checked on the distinct values: cheap here, where a per-cell check of
-    an object column would cost more than parsing it (data.contract and data._dates use the answers).
+    Also says whether every value is ASCII of 10 characters (as YYYY-MM-DD is), checked on the distinct
+    values: cheap here, where a per-cell check of an object column would cost more than parsing it
+    (data._dates uses the answer).
     """
     codes, uniques = pd.factorize(col)
-    if isinstance(uniques, pd.DatetimeIndex):
-        text = list(uniques.strftime("%Y-%m-%d"))
+    if isinstance(uniques, pd.DatetimeIndex):  # read as data._dates.date_values reads datetimes: a zone's own
+        local = uniques.tz_localize(None)          # date, and a time of day written out, so that it is refused
+        timed = local != local.normalize()
+        text = [str(u) if t else day for u, day, t in zip(uniques, local.strftime("%Y-%m-%d"), timed, strict=True)]
     elif pd.api.types.is_float_dtype(uniques):
         text = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in uniques]
     elif pd.api.types.is_bool_dtype(uniques):
         text = ["1" if v else "0" for v in uniques]
     else:
         text = [str(v) for v in uniques]
-    values = np.array([*text, None], dtype=object)  # code -1 (missing) takes the last entry
-    plain = all(t.isascii() and "_" not in t for t in text)
     iso_long = all(t.isascii() and len(t) == 10 for t in text)
-    return pd.Series(values[codes], index=col.index, dtype=object), plain, iso_long
+    # the string dtype a CSV file's cells have (code -1, a missing value, becomes NaN), so both are parsed alike
+    values = pd.array(text, dtype="str").take(codes, allow_fill=True)
+    return pd.Series(values, index=col.index), iso_long
 
 
 def read_parquet_text_frame(path: Path, kind: str,
@@ -107,24 +120,24 @@ def read_parquet_text_frame(path: Path, kind: str,
     if head != _PARQUET_MAGIC:
         raise DataContractError(problem(path, "not a parquet file (it does not start with PAR1): write it with "
                                               "pandas.DataFrame.to_parquet or pass the .csv"))
+    # the columns first, from the footer: read_table refuses a column named twice with its whole schema as the
+    # message ("Multiple matches for FieldRef.Name(Sales) in Store: int64 ..."), not the header rule's words
+    check_parquet_columns(path, parquet_columns(path), expected)
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
-    table = table.drop_columns([c for c in table.column_names if _stored_index(c)])
-    check_parquet_columns(path, table.column_names, expected)
     nested = [f for f in table.schema if pa.types.is_nested(f.type)]
     if nested:  # a list or struct per cell: no rule of the contract applies, and pandas cannot even compare them
         raise DataContractError([problem(path, f"expected one value per row, got a column of type {f.type}: write "
                                                "plain numbers or text", column=f.name) for f in nested])
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
-    frame = table.to_pandas()
+    frame = parquet_frame(table)
     columns = {c: _text(frame[c]) for c in frame.columns}
-    raw = pd.DataFrame({c: text for c, (text, _, _) in columns.items()})
+    raw = pd.DataFrame({c: text for c, (text, _) in columns.items()})
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
-    raw.attrs["plain_text"] = tuple(c for c, (_, plain, _) in columns.items() if plain)
-    raw.attrs["iso_length_text"] = tuple(c for c, (_, _, iso) in columns.items() if iso)
+    raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
     return raw, []
 
 

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._dates import out_of_range, parse_dates
+from storecast.data._dates import date_values, parse_dates
+from storecast.data._numbers import whole_numbers
 from storecast.data._schemas import EXPECTED, shown_text
 from storecast.data.request_rows import values_in_contract
-from storecast.dates import iso_weekday, to_days
+from storecast.dates import from_days, iso_weekday, to_days
 from storecast.errors import ContractProblem, DataContractError
 
 _REQUIRED = (s.STORE, s.DATE, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY)
@@ -30,6 +31,8 @@ _MAX_PER_COLUMN = 20
 def _shown(value: Any) -> str:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return "an empty value"
+    if isinstance(value, pd.Timestamp):  # '2015-08-01 13:00:00', not Timestamp('2015-08-01 13:00:00')
+        return repr(str(value))
     if isinstance(value, str):  # a chunk of a CSV file: a 200 KB cell is cut like the file contract cuts it
         return shown_text(value)
     return repr(value.item() if isinstance(value, np.generic) else value)  # 2, not np.int64(2)
@@ -59,12 +62,9 @@ class _Problems:
 
 def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ...] | None = None,
            maximum: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers from any dtype (JSON ints, strings, bools) and the mask of values that break the rule."""
-    if values.dtype.kind in "iub":  # the API's usual case: no parsing, numpy only (this runs per request)
-        num = values.to_numpy().astype("float64")
-    else:
-        num = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    bad = np.isnan(num) | (num % 1 != 0)
+    """Exact int64 of any dtype (JSON ints, text, bools; `whole_numbers`, the file contract's rule) and the
+    mask of values that break the rule (a missing value among them)."""
+    num, bad = whole_numbers(values)
     if minimum is not None:
         bad |= num < minimum
     if maximum is not None:
@@ -113,13 +113,17 @@ def _already_valid(rows: pd.DataFrame) -> bool:
     if any(rows[c].dtype != np.dtype(t) for c, t in _TYPED.items()):
         return False
     date, holiday = rows[s.DATE], rows[s.STATE_HOLIDAY]
-    if date.dtype.kind != "M" or not isinstance(holiday.dtype, pd.CategoricalDtype):
+    # a numpy datetime64 (no zone), every value a midnight: anything else gets date_values' words
+    if not (isinstance(date.dtype, np.dtype) and date.dtype.kind == "M") or not isinstance(
+            holiday.dtype, pd.CategoricalDtype):
         return False
     if list(holiday.cat.categories) != list(s.STATE_HOLIDAY_CODES) or holiday.cat.ordered:
         return False
     if date.isna().any() or (holiday.cat.codes.to_numpy() < 0).any():
         return False
     days = to_days(date)
+    if not (from_days(days) == date.to_numpy()).all():  # a time of day
+        return False
     if not values_in_contract(rows[s.STORE].to_numpy(), days, rows[s.OPEN].to_numpy(), rows[s.PROMO].to_numpy(),
                               rows[s.SCHOOL_HOLIDAY].to_numpy()):
         return False
@@ -133,9 +137,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     ----------
     rows : DataFrame
         Store, Date, Promo, StateHoliday, SchoolHoliday; optionally Id, DayOfWeek (derived from the date
-        when absent, checked against it when given) and Open (missing or empty = open, as in test.csv).
+        when the column is absent, else every cell checked against it) and Open (missing or empty = open, as
+        in test.csv).
         Sales and Customers, when present (rows cut from a train.csv-shaped file), must be whole numbers
-        >= 0 as in train.csv, and are then kept as given (Open then must be 0 or 1, as in train.csv);
+        0..2147483647 as in train.csv, and are then kept as given (Open then must be 0 or 1, as in train.csv);
         other columns are kept untouched.
     source : str
         Names the input in messages (``"request"``, a file name).
@@ -177,8 +182,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found = _Problems(source)
 
     if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
-        dates = raw[s.DATE]  # kept as given: the API builds its rows at the resolution it wants
-        bad = dates.isna().to_numpy() | out_of_range(dates)
+        dates, bad = date_values(raw[s.DATE])  # the resolution kept: the API builds its rows at the one it wants
     else:
         dates, bad = parse_dates(raw[s.DATE])
     found.cells(bad, s.DATE, raw[s.DATE])
@@ -194,7 +198,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
                 # an empty Open is open in test.csv's layout (train.csv's, Sales given, says what the day was);
                 # only an empty one: a value that does not parse ("abc") is refused, as in a file read whole
                 empty = no_open_value(raw[col])
-                values, bad = np.where(empty, 1.0, values), bad & ~empty
+                values, bad = np.where(empty, 1, values), bad & ~empty
             found.cells(bad, col, raw[col])
             out[col] = np.where(bad, 0, values).astype("int8")
     if s.OPEN not in raw.columns:
@@ -204,21 +208,22 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     found.cells(bad, s.STATE_HOLIDAY, raw[s.STATE_HOLIDAY], "use 0 for an ordinary day")
     for col in (s.SALES, s.CUSTOMERS):  # a forecast never reads them, but a bad one means a damaged file
         if col in raw.columns:
-            found.cells(_whole(raw[col], minimum=0)[1], col, raw[col])
+            found.cells(_whole(raw[col], minimum=0, maximum=s.MAX_COUNT)[1], col, raw[col])
     if s.ID in raw.columns:
         ids, bad = _whole(raw[s.ID])
+        good = np.flatnonzero(~bad)
         repeated = np.zeros(len(ids), dtype=bool)
-        repeated[_first_repeats(np.where(bad, np.nan, ids))[0]] = True
-        found.cells(bad | (repeated & ~np.isnan(ids)), s.ID, raw[s.ID])
-        out[s.ID] = np.where(bad, 0, ids).astype("int64")
+        repeated[good[_first_repeats(ids[good])[0]]] = True
+        found.cells(bad | repeated, s.ID, raw[s.ID])
+        out[s.ID] = ids
     found.raise_if_any()  # the checks below need parsed dates and stores
 
     days = to_days(out[s.DATE])
     actual = iso_weekday(days).astype("int8")
-    if s.DAY_OF_WEEK in raw.columns:
-        given, _ = _whole(raw[s.DAY_OF_WEEK])
-        found.cells(~np.isnan(given) & (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
-                    "correct it to match the Date, or leave it out to have it derived")
+    if s.DAY_OF_WEEK in raw.columns:  # given: every cell, as in test.csv (a chunk of a file derived an empty one)
+        given, bad = _whole(raw[s.DAY_OF_WEEK])
+        found.cells(bad | (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
+                    "correct it to match the Date, or leave the column out to have it derived")
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))

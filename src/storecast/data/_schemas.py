@@ -19,7 +19,8 @@ from storecast import schema as s
 # pandera builds DateTime.__init__ in a decorator mypy cannot follow; the keyword is real
 _DATE = DateTime(to_datetime_kwargs={"format": "%Y-%m-%d"})  # type: ignore[call-arg]
 _BINARY = pa.Check.isin([0, 1], error="must be 0 or 1")
-_NON_NEGATIVE = pa.Check.ge(0, error="must be >= 0")
+_COUNT = pa.Check.in_range(0, s.MAX_COUNT, error=f"must be 0..{s.MAX_COUNT}")
+_DISTANCE = pa.Check.in_range(0, s.MAX_DISTANCE, error=f"must be 0..{s.MAX_DISTANCE}")
 _STORE_NUMBER = pa.Check.in_range(1, s.MAX_STORE, error=f"must be a store number 1..{s.MAX_STORE}")
 # month, week and year columns are float64 only so that they can be empty: a value must still be whole
 _WHOLE = pa.Check(lambda v: v % 1 == 0, error="must be a whole number")
@@ -57,8 +58,8 @@ def _daily_values(with_sales: bool, open_nullable: bool) -> pa.DataFrameSchema:
         s.SCHOOL_HOLIDAY: _col("int64", _BINARY),
     }
     if with_sales:
-        cols[s.SALES] = _col("int64", _NON_NEGATIVE)
-        cols[s.CUSTOMERS] = _col("int64", _NON_NEGATIVE)
+        cols[s.SALES] = _col("int64", _COUNT)
+        cols[s.CUSTOMERS] = _col("int64", _COUNT)
     return pa.DataFrameSchema(cols, unique=[s.STORE, s.DATE], report_duplicates="all")
 
 
@@ -79,7 +80,7 @@ _STORE_VALUES = pa.DataFrameSchema(
         s.STORE: _col("int64", _STORE_NUMBER),
         s.STORE_TYPE: _col(str, pa.Check.isin(s.STORE_TYPES, error="must be one of a, b, c, d")),
         s.ASSORTMENT: _col(str, pa.Check.isin(s.ASSORTMENTS, error="must be one of a, b, c")),
-        s.COMPETITION_DISTANCE: _col("float64", _NON_NEGATIVE, nullable=True),
+        s.COMPETITION_DISTANCE: _col("float64", _DISTANCE, nullable=True),
         s.COMPETITION_OPEN_SINCE_MONTH: _col(
             "float64", pa.Check.in_range(1, 12, error="must be a month 1..12"), _WHOLE, nullable=True
         ),
@@ -136,8 +137,8 @@ EXPECTED: dict[str, str] = {
     s.STORE: f"a store number (a whole number 1..{s.MAX_STORE})",
     s.DAY_OF_WEEK: "a weekday number, 1 (Monday) .. 7 (Sunday)",
     s.DATE: f"a date {s.MIN_DATE:%Y-%m-%d}..{s.MAX_DATE:%Y-%m-%d} written YYYY-MM-DD",
-    s.SALES: "a whole number >= 0",
-    s.CUSTOMERS: "a whole number >= 0",
+    s.SALES: f"a whole number 0..{s.MAX_COUNT}",
+    s.CUSTOMERS: f"a whole number 0..{s.MAX_COUNT}",
     s.OPEN: "0 or 1",
     s.PROMO: "0 or 1",
     s.SCHOOL_HOLIDAY: "0 or 1",
@@ -145,7 +146,7 @@ EXPECTED: dict[str, str] = {
     s.ID: "a unique whole number",
     s.STORE_TYPE: "one of " + ", ".join(s.STORE_TYPES),
     s.ASSORTMENT: "one of " + ", ".join(s.ASSORTMENTS),
-    s.COMPETITION_DISTANCE: "a distance in metres >= 0" + _MAYBE,
+    s.COMPETITION_DISTANCE: f"a distance in metres 0..{s.MAX_DISTANCE}" + _MAYBE,
     s.COMPETITION_OPEN_SINCE_MONTH: "a month 1..12" + _MAYBE,
     s.COMPETITION_OPEN_SINCE_YEAR: "a year 1900..2100" + _MAYBE,
     s.PROMO2: "0 or 1",

@@ -20,8 +20,8 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks", "count_missing_open",
-           "warn_missing_open"]
+           "data_file", "parquet_frame", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks",
+           "count_missing_open", "warn_missing_open"]
 
 import logging
 import os
@@ -38,11 +38,13 @@ import pandera.pandas as pa
 from storecast import schema as s
 from storecast.data._csvfile import cannot_read, not_a_file, problem, read_header, read_text_chunks, read_text_frame
 from storecast.data._dates import parse_dates
+from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
     data_file,
     is_parquet,
     parquet_columns,
+    parquet_frame,
     parquet_parts,
     read_parquet_text_frame,
     train_parts,
@@ -57,9 +59,6 @@ log = logging.getLogger(__name__)
 _MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
 _FIX = "correct the value or remove the line"
 _UNIQUE_CHECKS = ("multiple_fields_uniqueness", "field_uniqueness")
-# what a whole-number cell may look like: ASCII digits that fit int64, optionally written "12.0" (as Open
-# and the API's rows accept), padded with spaces or tabs; never Unicode digits or "1_000"
-_INT_TEXT = r"[ \t]*[+-]?[0-9]{1,18}(\.0*)?[ \t]*"
 
 
 @dataclass(frozen=True)
@@ -144,30 +143,20 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
     return df, problems
 
 
-def _plain_ascii(text: pd.Series) -> bool:
-    """Whether ``astype("int64")`` may be trusted: it parses with Python's ``int``, which also reads
-    Unicode digits ("١" as 1) and underscores ("1_0" as 10). Both checks are one Arrow kernel each."""
-    return bool(text.str.isascii().fillna(True).all()) and not bool(
-        text.str.contains("_", regex=False).fillna(False).any())
-
-
-def _parse_column(text: pd.Series, dtype: str, plain: bool | None = None,
+def _parse_column(text: pd.Series, dtype: str, column: str,
                   iso_length: bool | None = None) -> tuple[pd.Series, np.ndarray | None]:
     """Parse one text column to ``dtype``; return the values and the mask of cells that do not parse.
 
-    ``plain`` and ``iso_length`` are what the reader already knows of the column from its distinct values
-    (parquet): ASCII without "_", and ASCII of 10 characters; None checks it here, per cell.
+    ``iso_length`` is what the reader already knows of the column from its distinct values (parquet):
+    ASCII of 10 characters; None checks it here, per cell.
     """
-    if dtype == "int64":
-        if _plain_ascii(text) if plain is None else plain:
-            try:
-                return text.astype("int64"), None  # the happy path: one vectorised cast
-            except (ValueError, TypeError, OverflowError):
-                pass
-        ok = text.str.fullmatch(_INT_TEXT).fillna(False).astype(bool)
-        values = pd.to_numeric(text.where(ok), errors="coerce")
-        bad = (~ok | values.isna()).to_numpy()
-        return (values.astype("int64"), None) if not bad.any() else (values, bad)
+    if dtype == "int64":  # rows with a bad cell are left out of the typed frame: their 0 is never read
+        ints, bad = whole_numbers(text)
+        return pd.Series(ints, index=text.index), bad if bad.any() else None
+    if column == s.OPEN:  # a whole number like Promo; float64 only so that test.csv's may be empty
+        ints, bad = whole_numbers(text)
+        missing = text.isna().to_numpy()
+        return pd.Series(np.where(missing, np.nan, ints), index=text.index), bad & ~missing
     if dtype == "float64":
         values = pd.to_numeric(text, errors="coerce").astype("float64")
         return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy()
@@ -185,22 +174,20 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     """
     parsed, bad_cells, n_bad = {}, [], 0
     bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
-    plain, iso = raw.attrs.get("plain_text"), raw.attrs.get("iso_length_text")  # the parquet reader's answers
+    iso = raw.attrs.get("iso_length_text")  # the parquet reader's answer
     for col, spec in TYPES[name].columns.items():
-        parsed[col], bad = _parse_column(raw[col], str(spec.dtype), None if plain is None else col in plain,
-                                         None if iso is None else col in iso)
+        dtype = str(spec.dtype)
+        parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso)
         if bad is not None and bad.any():
             n_bad += int(bad.sum())
             bad_rows |= bad
             bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
-            parsed[col] = parsed[col].where(~bad)
+            if dtype != "int64":  # an int64 column stays exact: NaN would make it float64 for every row
+                parsed[col] = parsed[col].where(~bad)
     typed = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
     if not bad_cells:
         return typed, []
     typed = typed[~bad_rows]
-    for col, spec in TYPES[name].columns.items():
-        if str(spec.dtype) == "int64":
-            typed[col] = typed[col].astype("int64")
     bad_cells.sort()
     problems = [problem(path, _cell_message(col, raw.at[i, col]), i + 2, col) for i, col in bad_cells[:_MAX_REPORTED]]
     return typed, problems + _not_listed(path, n_bad, "values that do not parse")
