@@ -75,15 +75,14 @@ def _whole(values: pd.Series, minimum: int | None = None, allowed: tuple[int, ..
 
 
 def no_open_value(values: pd.Series) -> np.ndarray:
-    """The cells of an Open column that hold no value: missing, or text of spaces only (a raw chunk's cells).
+    """The cells of an Open column that hold no value (missing: an empty cell of a file).
 
     test.csv's layout takes such a row as open (1): ``validate_rows`` fills exactly these cells, and
     ``contract.count_missing_open`` counts them with this rule for the one warning per file, whether the file is
-    read whole or in chunks.
+    read whole or in chunks. A cell of spaces is a value that breaks the rule, refused as a file read whole
+    refuses it.
     """
-    if pd.api.types.is_numeric_dtype(values):  # numbers never read as spaces: no string pass over them
-        return values.isna().to_numpy()
-    return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
+    return values.isna().to_numpy()
 
 
 def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
