@@ -574,3 +574,30 @@ def test_promo_marks_stay_on_the_axis_and_no_change_is_not_a_gain(base: str, bro
     _after(browser, seen)
     assert browser.js("document.getElementById('difference-total').textContent") == "+0 (+0.0%)"
     assert browser.js(colour) == ink
+
+
+_ON_WEEKS = "[...document.querySelectorAll('#weeks button.on')].map(b => b.getAttribute('aria-label'))"
+
+
+def test_a_new_token_keeps_the_scenario_and_forecasts_it_again(base: str, browser: Browser):
+    # the server's token changed while weeks were being switched: "Use" with the new token planned the
+    # usual plan again, and every week switched so far was lost
+    seen = _use_token(browser, base)
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    seen = _after(browser, seen)
+    weeks, total = browser.js(_ON_WEEKS), browser.js(_TOTAL)
+    assert total != browser.js("document.getElementById('usual-total').textContent")
+    # the token this page holds is refused from now on, as after the server was restarted with a new one
+    browser.js("sessionStorage.setItem('storecast-token', 'the-token-the-server-had-before'); true")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said.startswith("Nothing changed: the server refused this API token"), said
+    assert "weeks switched so far are kept" in said, said
+    assert browser.js(_ACTIVE) == "token" and browser.js(_ON_WEEKS) == weeks
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"  # the server's new token
+               "document.querySelector('#token-form button').click(); true")
+    _after(browser, seen)
+    assert browser.js(_ON_WEEKS) == weeks and browser.js(_TOTAL) == total
+    assert browser.js(_STATUS) == ""
+    browser.js("1")
+    assert [e for e in browser.errors if "401" not in e] == []

@@ -116,8 +116,10 @@
       return;
     } else if (err.status === 401) {
       text = sessionStorage.getItem(TOKEN_KEY)
-        ? "the server refused this API token: type the right one above and press Use."
-        : "this server wants an API token: type it above and press Use.";
+        ? "the server refused this API token: type the right one above and press Use"
+        : "this server wants an API token: type it above and press Use";
+      // Use plans this scenario again (see init): said, so that nobody clicks the weeks again from memory
+      text += kept && changedFromUsual() ? " (the weeks switched so far are kept)." : ".";
       $("token").focus();
     } else if (err.status === 0) {
       // in the words of someone planning, not of whoever runs the server ("Failed to fetch", "storecast serve")
@@ -529,11 +531,22 @@
     for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
   }
 
+  // Whether the weeks on screen differ from the plan's usual ones: a scenario the user built by hand.
+  function changedFromUsual() {
+    if (!state.plan) return false;
+    const [promo, closed] = scenarioSets(state.plan.usual);
+    const same = (a, b) => a.size === b.size && [...a].every((d) => b.has(d));
+    return !same(state.promo, promo) || !same(state.closed, closed);
+  }
+
   async function init() {
     try {
       await loadModel();
       say("");
-      await loadPlan(false);
+      // A token refused mid-scenario (the server's token changed) and then replaced: the weeks switched so far
+      // are forecast again, not dropped for the usual plan. An unchanged plan is asked as usual, from the form,
+      // so that a model served since with another promo rhythm draws its own usual plan.
+      await loadPlan(changedFromUsual());
     } catch (err) {
       // the line under the title said "loading the model…" for good: say why no model is named
       $("model-name").textContent = err.status === 401
