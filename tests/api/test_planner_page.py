@@ -601,3 +601,46 @@ def test_a_new_token_keeps_the_scenario_and_forecasts_it_again(base: str, browse
     assert browser.js(_STATUS) == ""
     browser.js("1")
     assert [e for e in browser.errors if "401" not in e] == []
+
+
+_HOLD_RANK = ("window.rankCalls = 0; window.held = []; const real = window.fetch;"
+              "window.fetch = (path, init) => { if (path !== '/plan/rank') return real(path, init);"
+              " window.rankCalls += 1; return new Promise(r => window.held.push(() => r(real(path, init)))); };"
+              "window.releaseRank = () => window.held.splice(0).forEach(f => f()); true")
+_RANK_BUTTON = ("[document.getElementById('rank-submit').getAttribute('aria-disabled'),"
+                " document.getElementById('rank-submit').textContent, document.activeElement.id]")
+
+
+def test_rank_stores_is_busy_while_a_ranking_runs_and_says_nothing_over_the_plan(base: str, browser: Browser):
+    # Rank stores stayed pressable while a ranking ran: each press queued another whole ranking on the server
+    # (one planning job at a time); and a ranking answered after the user went to plan a store wrote
+    # "20 stores shown; ..." on the plan view's status line
+    seen = _use_token(browser, base)
+    browser.js(_HOLD_RANK)
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-submit').focus(); true")
+    _press(browser, "Enter")
+    browser.wait("window.rankCalls === 1")
+    assert browser.js(_RANK_BUTTON) == ["true", "Ranking…", "rank-submit"]  # busy, and the focus stays
+    _press(browser, "Enter")
+    browser.js("document.getElementById('rank-submit').click(); document.getElementById('rank-top').focus(); true")
+    _press(browser, "Enter")  # Enter in a field submits the form: no second ranking either
+    time.sleep(0.5)
+    assert browser.js("window.rankCalls") == 1
+    assert browser.js("document.getElementById('rank-table').getAttribute('aria-busy')") == "true"
+    browser.js("window.releaseRank(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    assert browser.js(_RANK_BUTTON) == [None, "Rank stores", "rank-top"]
+    assert "stores shown" in browser.js(_STATUS)
+
+    browser.js("document.getElementById('rank-submit').click(); true")  # a second ranking, held
+    browser.wait("window.rankCalls === 2")
+    browser.js("document.querySelector('#rank-table tbody button.link').click(); true")  # from the first one
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    planned = browser.js(_STATUS)
+    browser.js("window.releaseRank(); true")
+    browser.wait("document.getElementById('rank-submit').getAttribute('aria-disabled') === null")
+    assert browser.js(_STATUS) == planned and "stores shown" not in planned
+    browser.js("document.getElementById('tab-rank').click(); true")  # said where it belongs
+    assert "stores shown" in browser.js(_STATUS)
+    browser.js("1")
+    assert browser.errors == []

@@ -22,6 +22,8 @@
     closed: new Set(),   // scenario closed days (ISO dates)
     seq: 0,              // only the newest answer is drawn
     rank: null,          // the last /plan/rank answer
+    rankSeq: 0,          // the same rule for the ranking
+    rankSaid: ["", false],  // the ranking's last message: said again when its view is shown
   };
 
   // ---- dates as UTC ISO strings ----
@@ -108,19 +110,18 @@
     $("plan-csv").disabled = true;
   }
 
-  // `kept`: the plan on screen stayed as it was, which the message says first.
-  function failed(err, kept) {
+  // What went wrong, in the status line's words. `kept`: the plan on screen stayed as it was, which the
+  // message says first.
+  function failure(err, kept) {
     let text;
     if (err.status === 422) {
-      say(err.message, true);  // names the field: "From (start): ..."
-      return;
+      return err.message;  // names the field: "From (start): ..."
     } else if (err.status === 401) {
       text = sessionStorage.getItem(TOKEN_KEY)
         ? "the server refused this API token: type the right one above and press Use"
         : "this server wants an API token: type it above and press Use";
       // Use plans this scenario again (see init): said, so that nobody clicks the weeks again from memory
       text += kept && changedFromUsual() ? " (the weeks switched so far are kept)." : ".";
-      $("token").focus();
     } else if (err.status === 0) {
       // in the words of someone planning, not of whoever runs the server ("Failed to fetch", "storecast serve")
       text = "no answer from the server. Try again in a moment; if this goes on, the planner's server has "
@@ -131,7 +132,12 @@
       text = `the server could not answer (HTTP ${err.status}): ${err.message}`;
     }
     text = (kept ? "Nothing changed: " : "") + text;
-    say(text[0].toUpperCase() + text.slice(1), true);
+    return text[0].toUpperCase() + text.slice(1);
+  }
+
+  function failed(err, kept) {
+    say(failure(err, kept), true);
+    if (err.status === 401) $("token").focus();
   }
 
   // ---- SVG helpers ----
@@ -427,18 +433,39 @@
   }
 
   // ---- the ranking view ----
+  // Rank stores is busy while a ranking runs: the server plans one job at a time, so every further press
+  // queued another whole ranking behind it (and held up the plan view's answers). aria-disabled, not
+  // disabled: a disabled button drops the keyboard focus to <body>, and Tab started again at the top.
+  function rankBusy(on) {
+    const b = $("rank-submit");
+    if (on) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+    b.textContent = on ? "Ranking…" : "Rank stores";
+    $("rank-table").setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  // The ranking's own message, on the status line only while its view is shown (a ranking answered after
+  // the user went to plan a store said "20 stores shown" over the plan), and again when it is shown next.
+  function sayRank(text, isError) {
+    state.rankSaid = [text, isError];
+    if (!$("view-rank").hidden) say(text, isError);
+  }
+
   async function loadRank() {
+    if ($("rank-submit").getAttribute("aria-disabled") === "true") return;  // one ranking at a time
+    const seq = ++state.rankSeq;  // and only the newest answer is drawn, as in the plan view
     const clear = () => {
       $("rank-table").querySelector("tbody").textContent = "";
       delete document.body.dataset.rank;
       state.rank = null;
       $("rank-csv").disabled = true;
     };
-    if (!valid($("rank-form"))) { clear(); return; }
+    if (!valid($("rank-form"))) { clear(); state.rankSaid = ["", false]; return; }
     const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
-    say("ranking every store…");
+    sayRank("ranking every store…");
+    rankBusy(true);
     try {
       const answer = await api("/plan/rank", body);
+      if (seq !== state.rankSeq) return;
       const tbody = $("rank-table").querySelector("tbody");
       tbody.textContent = "";
       const years = twoYears(answer.start, addDays(answer.start, answer.days - 1));
@@ -466,11 +493,15 @@
       });
       state.rank = answer;
       $("rank-csv").disabled = false;
-      say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years)).join(", ")}.`);
+      sayRank(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years))
+        .join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
+      if (seq !== state.rankSeq) return;
       clear();
-      failed(err);
+      if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err);
+    } finally {
+      if (seq === state.rankSeq) rankBusy(false);
     }
   }
 
@@ -494,7 +525,7 @@
   const TABS = ["plan", "rank"];
 
   function showTab(name) {
-    say("");
+    if (name === "rank") say(...state.rankSaid); else say("");
     for (const t of TABS) {
       $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
       $(`tab-${t}`).tabIndex = t === name ? 0 : -1;
