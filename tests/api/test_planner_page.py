@@ -99,8 +99,8 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
 
     browser.open(f"{base}/")  # the token stays in sessionStorage: from here on, not one console error
     seen = browser.wait(_PLAN)
-    assert browser.js("document.querySelectorAll('#chart svg polygon').length") == 2  # the 95% and 80% bands
-    assert browser.js("document.querySelectorAll('#chart svg path').length") == 2  # usual and scenario lines
+    assert browser.js("document.querySelectorAll('#chart svg .band95, #chart svg .band80').length") == 2
+    assert browser.js("document.querySelectorAll('#chart svg .usual-line, #chart svg .scenario-line').length") == 2
     before = browser.js(_TOTAL)
     assert before == browser.js("document.getElementById('usual-total').textContent")
     # every y grid line at the value its label says: a quarter of 15,000 was labelled "4k", half "8k"
@@ -269,7 +269,10 @@ def test_the_page_accepts_the_periods_the_api_accepts(base: str, browser: Browse
     _after(browser, seen)
     assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
         "3 Mar (1 d)"]
-    assert browser.js("document.querySelectorAll('#chart svg path').length") == 2
+    assert browser.js("document.querySelectorAll('#chart svg .usual-line, #chart svg .scenario-line').length") == 2
+    # one day: its figures are shown at once, with no slider to move along
+    assert browser.js("document.getElementById('chart-day').textContent").startswith("Mon 3 Mar 2014: usual ")
+    assert browser.js("document.getElementById('chart-days').hidden")
     browser.js("document.getElementById('tab-rank').click(); true")
     _set(browser, rank_start="2014-03-03", rank_days="3")
     browser.js("document.querySelector('#rank-form button').click(); true")
@@ -642,5 +645,85 @@ def test_rank_stores_is_busy_while_a_ranking_runs_and_says_nothing_over_the_plan
     assert browser.js(_STATUS) == planned and "stores shown" not in planned
     browser.js("document.getElementById('tab-rank').click(); true")  # said where it belongs
     assert "stores shown" in browser.js(_STATUS)
+    browser.js("1")
+    assert browser.errors == []
+
+
+_DAY = "document.getElementById('chart-day').textContent"
+# the chart's path as [x, y] points per subpath ("M" starts one)
+_RUNS = ("(cls) => document.querySelector(`#chart svg .${cls}`).getAttribute('d').split('M').slice(1)"
+         ".map(p => p.replace(/Z$/, '').split('L').map(xy => xy.split(',').map(Number)))")
+
+
+def _day_x(browser: Browser, index: int) -> float:
+    """The x of the chart's day ``index`` in page (client) pixels, from the cursor the page draws."""
+    browser.js(f"document.getElementById('chart-days').value = '{index}';"
+               "document.getElementById('chart-days').dispatchEvent(new Event('input')); true")
+    return browser.js("(() => { const l = document.querySelector('#chart .cursor line'), m = l.getScreenCTM();"
+                      " return m.a * Number(l.getAttribute('x1')) + m.e; })()")
+
+
+def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: str, browser: Browser):
+    # the chart had no day values at all (not on hover, not from the keyboard), and a closed Sunday was a
+    # drop of both lines to zero that read as a sales crash
+    seen = _use_token(browser, base)
+    dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(14)]  # Mon..Sun twice
+    usual = [0.0 if k % 7 == 6 else 1000.0 + 10 * k for k in range(14)]
+    scenario = [1300.0 + 10 * k if 7 <= k <= 11 else v for k, v in enumerate(usual)]
+    scenario[9] = 0.0  # the scenario closes Wednesday 12 August, a usual open day
+
+    def side(sales: list[float], promo: set[int]) -> dict:
+        return {"days": [_day(d, v, promo=int(k in promo)) for k, (d, v) in enumerate(zip(dates, sales, strict=True))],
+                "total": sum(sales)}
+
+    _stub_plan(browser, {"model": "stub.skops", "store": 1, "level": 0.8, "outer_level": 0.95,
+                         "usual": side(usual, set()), "scenario": side(scenario, {7, 8, 10, 11}),
+                         "calibrated_through": None, "difference": {"total": 0, "days": []}})
+    _set(browser, start=dates[0], days="14")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+
+    axis = browser.js("Number(document.querySelector('#chart line.axis').getAttribute('y1'))")
+    runs = {cls: browser.js(f"({_RUNS})('{cls}')") for cls in ("usual-line", "scenario-line", "band80", "band95")}
+    assert [len(r) for r in runs["usual-line"]] == [6, 6]  # a gap at each Sunday, not a drop to zero
+    assert [len(r) for r in runs["scenario-line"]] == [6, 2, 3]  # and at the scenario's closed Wednesday
+    assert all(y < axis for r in runs["usual-line"] + runs["scenario-line"] for _, y in r)
+    assert len(runs["band80"]) == len(runs["band95"]) == 3
+    assert browser.js("document.querySelectorAll('#chart rect.closed-day').length") == 3
+    assert "closed: no sales" in browser.js("document.getElementById('legend').textContent")
+    assert browser.js(_DAY).startswith("Point at the chart")
+
+    # a mouse over Wednesday 5 August: its figures under the chart, in whole units like the weeks
+    top = browser.js("document.querySelector('#chart svg').getBoundingClientRect().top + 60")
+    wed, thu = _day_x(browser, 2), _day_x(browser, 10)
+    _day_x(browser, 0)
+    assert browser.js(_DAY).startswith("Mon 3 Aug 2015: ")
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=wed + 1, y=top)
+    assert browser.js(_DAY) == ("Wed 5 Aug 2015: usual 1,020, scenario 1,020 (+0), 80%: 918–1,122, "
+                                "95%: 816–1,224, no promo")
+    # a finger's tap picks a day too (pointerdown; a touch screen has no hover)
+    browser.send("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=1)
+    browser.send("Input.dispatchTouchEvent", type="touchStart", touchPoints=[{"x": thu, "y": top}])
+    browser.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
+    assert browser.js(_DAY).startswith("Thu 13 Aug 2015: usual 1,100, scenario 1,400 (+300), ")
+    assert browser.js(_DAY).endswith(", promo")
+    browser.send("Emulation.setTouchEmulationEnabled", enabled=False)
+
+    # the keyboard: one Tab stop after the plan's buttons, the arrow keys move a day, Home and End to the ends
+    browser.js("document.getElementById('reset').focus(); true")
+    _press(browser, "Tab")
+    assert browser.js(_ACTIVE) == "chart-days"
+    for key, said in [("Home", "Mon 3 Aug 2015: usual 1,000, scenario 1,000 (+0), "),
+                      ("ArrowRight", "Tue 4 Aug 2015: usual 1,010, "),
+                      ("End", "Sun 16 Aug 2015: closed, no sales")]:
+        _press(browser, key)
+        assert browser.js(_DAY).startswith(said), key
+        # a screen reader reads the slider's value text: the same figures
+        assert browser.js("document.getElementById('chart-days').getAttribute('aria-valuetext')") == browser.js(_DAY)
+    for _ in range(4):
+        _press(browser, "ArrowLeft")
+    assert browser.js(_DAY) == "Wed 12 Aug 2015: usual 1,090, scenario closed (−1,090)"
+    cursor = browser.js("[...document.querySelectorAll('#chart .cursor circle')].map(c => c.getAttribute('class'))")
+    assert cursor == ["usual"]  # a dot on the open usual plan only
     browser.js("1")
     assert browser.errors == []

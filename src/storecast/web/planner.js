@@ -24,6 +24,8 @@
     rank: null,          // the last /plan/rank answer
     rankSeq: 0,          // the same rule for the ranking
     rankSaid: ["", false],  // the ranking's last message: said again when its view is shown
+    day: null,           // the chart's chosen day (ISO date), kept across redraws of the same period
+    cursorAt: null,      // draws the chart's day cursor at an index (set by drawChart)
   };
 
   // ---- dates as UTC ISO strings ----
@@ -104,6 +106,9 @@
     for (const id of ["usual-total", "scenario-total", "difference-total"]) $(id).textContent = "–";
     $("difference-total").classList.remove("neg", "pos");
     $("chart").textContent = "";
+    state.cursorAt = null;
+    $("chart-days").hidden = true;
+    $("chart-day").textContent = "";
     $("horizon-note").textContent = "";
     $("weeks").querySelector("tbody").textContent = "";
     $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
@@ -161,6 +166,21 @@
   const compact = (v) => (v >= 1000 ? `${thousands.format(v / 1000)}k` : money.format(v));
 
   // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
+  // Runs of consecutive open days (indexes): lines and bands are drawn per run, so a closed day is a gap
+  // under its grey column, not a drop to zero that read as a sales crash every Sunday.
+  function openRuns(rows) {
+    const out = [];
+    let run = null;
+    rows.forEach((d, i) => {
+      if (!d.open) { run = null; return; }
+      if (!run) out.push(run = []);
+      run.push(i);
+    });
+    return out;
+  }
+
+  const THUMB = 14;  // the day slider's thumb width (planner.css): its centre travels x(0)..x(n-1)
+
   function drawChart(plan) {
     const box = $("chart");
     box.textContent = "";
@@ -207,19 +227,95 @@
       year = d.date.slice(0, 4);
       el("text", { class: "tick year", x: x(i), y: height - 2, "text-anchor": "middle" }, svg).textContent = year;
     });
+    const runs = openRuns(days);
     const band = (lo, hi, cls) => {
       if (days.some((d) => d[lo] === null || d[lo] === undefined)) return;
-      const upper = days.map((d, i) => `${x(i)},${y(d[hi])}`);
-      const lower = days.map((d, i) => `${x(i)},${y(d[lo])}`).reverse();
-      el("polygon", { class: cls, points: upper.concat(lower).join(" ") }, svg);
+      const half = Math.min(step / 3, 4);  // a lone open day's band: a short bar, not a zero-width line
+      const d = runs.map((run) => {
+        const xs = run.length === 1 ? [x(run[0]) - half, x(run[0]) + half] : run.map(x);
+        const at = (k) => (run.length === 1 ? run[0] : run[k]);
+        const upper = xs.map((px, k) => `${px},${y(days[at(k)][hi])}`);
+        const lower = xs.map((px, k) => `${px},${y(days[at(k)][lo])}`).reverse();
+        return `M${upper.concat(lower).join("L")}Z`;
+      }).join("");
+      el("path", { class: cls, d }, svg);
     };
     band("outer_lower", "outer_upper", "band95");
     band("lower", "upper", "band80");
-    const line = (rows, cls) => el("path", { class: cls, d: rows.map((d, i) => `${i ? "L" : "M"}${x(i)},${y(d.sales)}`)
-      .join("") }, svg);
-    line(usual, "usual-line");
-    line(days, "scenario-line");
+    const line = (rows, cls) => {
+      const parts = openRuns(rows);
+      el("path", { class: `${cls}-line`, d: parts.map((run) => run.map((i, k) => `${k ? "L" : "M"}${x(i)},${y(rows[i].sales)}`)
+        .join("")).join("") }, svg);
+      for (const run of parts.filter((r) => r.length === 1)) {  // a lone open day: a dot, or it vanished
+        el("circle", { class: `${cls}-dot`, cx: x(run[0]), cy: y(rows[run[0]].sales), r: 2.5 }, svg);
+      }
+    };
+    line(usual, "usual");
+    line(days, "scenario");
     el("line", { class: "axis", x1: pad.left, x2: pad.left + w, y1: pad.top + h, y2: pad.top + h }, svg);
+
+    // The chosen day: a cursor line with a dot on each open plan's value, and its figures in #chart-day.
+    const cursor = el("g", { class: "cursor", "aria-hidden": "true" }, svg);
+    state.cursorAt = (i) => {
+      cursor.textContent = "";
+      el("line", { x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, cursor);
+      if (usual[i].open) el("circle", { class: "usual", cx: x(i), cy: y(usual[i].sales), r: 3.5 }, cursor);
+      if (days[i].open) el("circle", { class: "scenario", cx: x(i), cy: y(days[i].sales), r: 3.5 }, cursor);
+    };
+    // Pointing (a mouse moving, a finger's tap) picks the nearest day; the slider under the chart does the
+    // same from the keyboard, and a screen reader reads its value text.
+    const pick = (e) => {
+      const r = svg.getBoundingClientRect();
+      const px = ((e.clientX - r.left) * width) / r.width;
+      chooseDay(Math.min(n - 1, Math.max(0, n === 1 ? 0 : Math.round((px - pad.left) / step))));
+    };
+    svg.addEventListener("pointermove", pick);
+    svg.addEventListener("pointerdown", pick);
+    const slider = $("chart-days");
+    slider.max = String(n - 1);
+    slider.hidden = n < 2;  // one day: nothing to move along, its figures are shown as they are
+    slider.style.marginLeft = `${x(0) - THUMB / 2}px`;  // CSSOM, which the page's CSP allows (not a style="")
+    slider.style.width = `${x(n - 1) - x(0) + THUMB}px`;
+    const at = days.findIndex((d) => d.date === state.day);
+    if (at >= 0 || n === 1) chooseDay(Math.max(at, 0));
+    else {
+      state.day = null;
+      slider.value = "0";
+      slider.setAttribute("aria-valuetext", dayText(plan, 0));
+      $("chart-day").textContent = "Point at the chart, or use the slider under it (arrow keys), for a day's figures.";
+    }
+  }
+
+  // A day's figures in the page's whole units, for the line under the chart and the slider's value text.
+  function dayText(plan, i) {
+    const u = plan.usual.days[i], d = plan.scenario.days[i];
+    const head = `${WEEKDAY[weekday(d.date)]} ${short(d.date, true)}`;
+    if (!u.open && !d.open) return `${head}: closed, no sales`;
+    const us = whole(u.sales), sc = whole(d.sales);
+    const parts = [`usual ${u.open ? money.format(us) : "closed"}`,
+                   d.open ? `scenario ${money.format(sc)} (${signed(sc - us)})` : `scenario closed (${signed(sc - us)})`];
+    const pct = (lv) => `${Math.round(lv * 100)}%`;
+    if (d.open && d.lower !== null && d.lower !== undefined) {
+      parts.push(`${plan.level ? pct(plan.level) : "inner band"}: ${money.format(whole(d.lower))}–${money.format(whole(d.upper))}`);
+    }
+    if (d.open && d.outer_lower !== null && d.outer_lower !== undefined) {
+      parts.push(`${plan.outer_level ? pct(plan.outer_level) : "outer band"}: ${money.format(whole(d.outer_lower))}–`
+                 + `${money.format(whole(d.outer_upper))}`);
+    }
+    if (d.open) parts.push(d.promo ? "promo" : "no promo");
+    return `${head}: ${parts.join(", ")}`;
+  }
+
+  function chooseDay(i) {
+    const plan = state.plan;
+    if (!plan || !state.cursorAt) return;
+    const text = dayText(plan, i);
+    state.day = plan.scenario.days[i].date;
+    state.cursorAt(i);
+    const slider = $("chart-days");
+    slider.value = String(i);
+    slider.setAttribute("aria-valuetext", text);
+    $("chart-day").textContent = text;
   }
 
   // ---- weeks: Monday-started groups of the window's days ----
@@ -600,6 +696,8 @@
     $("store").addEventListener("change", () => loadPlan(false));
     $("reset").addEventListener("click", () => loadPlan(false));
     $("plan-csv").addEventListener("click", downloadPlan);
+    $("chart-days").addEventListener("input", () => chooseDay(Number($("chart-days").value)));
+    $("chart-days").addEventListener("focus", () => chooseDay(Number($("chart-days").value)));
     $("rank-csv").addEventListener("click", downloadRank);
     $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
     for (const t of TABS) {
