@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 from cdp_client import Browser
 
@@ -445,6 +446,10 @@ def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: P
     with saved.open(newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["rank", "store", "gain", "gain_pct", "usual_total", "week"] and len(rows) == shown + 1
+    # plain CSV, as pandas and storecast read it: no byte-order mark, no Excel "sep=," line (docs/planner.md)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"rank,store,") and raw.isascii()
+    assert pd.read_csv(saved).columns.tolist() == rows[0]
     for (rank, store, gain, pct, total, _), row in zip(table, rows[1:], strict=True):
         assert [rank, store, gain, pct, total] == [row[0], f"Store {row[1]}", f"{int(row[2]):,}", f"{row[3]}%",
                                                    f"{int(row[4]):,}"]
