@@ -732,3 +732,20 @@ def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: s
     assert cursor == ["usual"]  # a dot on the open usual plan only
     browser.js("1")
     assert browser.errors == []
+
+
+def test_a_refused_token_is_selected_so_the_new_one_replaces_it(base: str, browser: Browser):
+    # the refusal put the focus in the token box with the old token still in it, hidden behind the dots:
+    # the new token typed went after it, and the server refused the two together again
+    seen = _use_token(browser, base)
+    browser.js("sessionStorage.setItem('storecast-token', 'the-token-the-server-had-before');"
+               "document.getElementById('token').value = 'the-token-the-server-had-before'; true")
+    browser.js(f"{_FREE_WEEK}.focus(); true")
+    _press(browser, "Enter")
+    browser.wait(f"({_STATUS}).includes('refused this API token')")
+    assert browser.js(_ACTIVE) == "token"
+    _type(browser, TOKEN)  # from the keyboard, as typed
+    assert browser.js("document.getElementById('token').value") == TOKEN
+    _press(browser, "Enter")
+    _after(browser, seen)
+    assert browser.js(_STATUS) == ""

@@ -142,7 +142,11 @@
 
   function failed(err, kept) {
     say(failure(err, kept), true);
-    if (err.status === 401) $("token").focus();
+    if (err.status === 401) {
+      // selected: the refused token stays in the box behind the dots, and the new one typed went after it
+      $("token").focus();
+      $("token").select();
+    }
   }
 
   // ---- SVG helpers ----
