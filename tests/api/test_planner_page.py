@@ -749,3 +749,20 @@ def test_a_refused_token_is_selected_so_the_new_one_replaces_it(base: str, brows
     _press(browser, "Enter")
     _after(browser, seen)
     assert browser.js(_STATUS) == ""
+
+
+def test_an_error_stays_in_view_where_the_week_was_pressed(base: str, browser: Browser):
+    # at phone width the status line is a screen above the weeks: a week pressed with no answer from the
+    # server said "Nothing changed: ..." where nobody scrolled down there could see it, and nothing else moved
+    browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+    _use_token(browser, base)
+    browser.js("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));"
+               "document.querySelector('#weeks tbody tr:last-child button.toggle.closed').focus(); true")
+    assert browser.js("window.scrollY") > 300
+    _press(browser, " ")
+    browser.wait("document.getElementById('status').classList.contains('error')")
+    top, bottom = browser.js("(() => { const r = document.getElementById('status').getBoundingClientRect();"
+                             " return [r.top, r.bottom]; })()")
+    assert 0 <= top and bottom <= browser.js("innerHeight"), (top, bottom)
+    focused = browser.js("document.activeElement.getBoundingClientRect().top")
+    assert focused > bottom  # the message does not cover the week pressed
