@@ -766,3 +766,24 @@ def test_an_error_stays_in_view_where_the_week_was_pressed(base: str, browser: B
     assert 0 <= top and bottom <= browser.js("innerHeight"), (top, bottom)
     focused = browser.js("document.activeElement.getBoundingClientRect().top")
     assert focused > bottom  # the message does not cover the week pressed
+
+
+def test_a_ranked_store_opens_saying_which_week_was_switched_on(base: str, browser: Browser):
+    # the store's plan came up with a scenario already different from its usual plan and a blank status
+    # line: nothing said that the ranked week had been switched on, or how to take it off again
+    seen = _use_token(browser, base)
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-submit').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    store, week = browser.js("[...document.querySelectorAll('#rank-table tbody tr:first-child td')]"
+                             ".filter((_, k) => k === 1 || k === 5).map(t => t.textContent)")
+    browser.js("document.querySelector('#rank-table tbody button.link').click(); true")
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    said = browser.js(_STATUS)
+    # the week as its button names it: with the year where the plan's weeks run over two ("5 Jan 2015")
+    label = re.search(r"promo week of (.+) switched on", said).group(1)
+    assert label.startswith(week) and f"Promo, week of {label}" in browser.js(_ON_WEEKS), said
+    assert said == (f"{store}: its usual plan with the ranked extra promo week of {label} switched on "
+                    "(Back to the usual plan takes it off)."), said
+    browser.js("document.getElementById('reset').click(); true")
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 3}")
+    assert browser.js(_STATUS) == ""

@@ -502,6 +502,7 @@
       $("plan-csv").disabled = false;
       say("");
       document.body.dataset.plan = String(seq);
+      return true;  // drawn (openStore then says what it switched on)
     } catch (err) {
       if (seq !== state.seq) return;
       if (withScenario && drawn && err.status !== 422) {
@@ -617,7 +618,13 @@
       const d = addDays(week, k);
       if (state.plan.usual.days.some((x) => x.date === d)) state.promo.add(d);
     }
-    loadPlan(true);
+    if (!(await loadPlan(true))) return;
+    // the plan comes up already different from the usual one: said, with the way back, as the week's
+    // button names it ("Promo, week of 3 Aug")
+    const shown = state.plan.scenario.days;
+    const label = short(week, twoYears(weeks(shown)[0].monday, shown[shown.length - 1].date));
+    say(`Store ${store}: its usual plan with the ranked extra promo week of ${label} switched on `
+        + "(Back to the usual plan takes it off).");
   }
 
   // The WAI-ARIA tabs pattern: only the selected tab is in the Tab order (roving tabindex), so Tab goes from
