@@ -672,8 +672,9 @@ def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: s
     # the chart had no day values at all (not on hover, not from the keyboard), and a closed Sunday was a
     # drop of both lines to zero that read as a sales crash
     seen = _use_token(browser, base)
-    dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(14)]  # Mon..Sun twice
-    usual = [0.0 if k % 7 == 6 else 1000.0 + 10 * k for k in range(14)]
+    # Mon 3 Aug..Mon 17 Aug: closed on Sundays, so the last day is a lone open day at the plot's right edge
+    dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(15)]
+    usual = [0.0 if k % 7 == 6 else 1000.0 + 10 * k for k in range(15)]
     scenario = [1300.0 + 10 * k if 7 <= k <= 11 else v for k, v in enumerate(usual)]
     scenario[9] = 0.0  # the scenario closes Wednesday 12 August, a usual open day
 
@@ -684,16 +685,20 @@ def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: s
     _stub_plan(browser, {"model": "stub.skops", "store": 1, "level": 0.8, "outer_level": 0.95,
                          "usual": side(usual, set()), "scenario": side(scenario, {7, 8, 10, 11}),
                          "calibrated_through": None, "difference": {"total": 0, "days": []}})
-    _set(browser, start=dates[0], days="14")
+    _set(browser, start=dates[0], days="15")
     browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
     _after(browser, seen)
 
     axis = browser.js("Number(document.querySelector('#chart line.axis').getAttribute('y1'))")
     runs = {cls: browser.js(f"({_RUNS})('{cls}')") for cls in ("usual-line", "scenario-line", "band80", "band95")}
-    assert [len(r) for r in runs["usual-line"]] == [6, 6]  # a gap at each Sunday, not a drop to zero
-    assert [len(r) for r in runs["scenario-line"]] == [6, 2, 3]  # and at the scenario's closed Wednesday
+    assert [len(r) for r in runs["usual-line"]] == [6, 6, 1]  # a gap at each Sunday, not a drop to zero
+    assert [len(r) for r in runs["scenario-line"]] == [6, 2, 3, 1]  # and at the scenario's closed Wednesday
     assert all(y < axis for r in runs["usual-line"] + runs["scenario-line"] for _, y in r)
-    assert len(runs["band80"]) == len(runs["band95"]) == 3
+    assert len(runs["band80"]) == len(runs["band95"]) == 4
+    # the lone last day: a dot on each line, and its bands' short bar inside the plot, not past the axis' end
+    assert browser.js("document.querySelectorAll('#chart .usual-dot, #chart .scenario-dot').length") == 2
+    ends = browser.js("['x1', 'x2'].map(a => Number(document.querySelector('#chart line.axis').getAttribute(a)))")
+    assert all(ends[0] <= x <= ends[1] for r in runs["band80"] + runs["band95"] for x, _ in r), ends
     assert browser.js("document.querySelectorAll('#chart rect.closed-day').length") == 3
     assert "closed: no sales" in browser.js("document.getElementById('legend').textContent")
     assert browser.js(_DAY).startswith("Point at the chart")
@@ -720,7 +725,8 @@ def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: s
     assert browser.js(_ACTIVE) == "chart-days"
     for key, said in [("Home", "Mon 3 Aug 2015: usual 1,000, scenario 1,000 (+0), "),
                       ("ArrowRight", "Tue 4 Aug 2015: usual 1,010, "),
-                      ("End", "Sun 16 Aug 2015: closed, no sales")]:
+                      ("End", "Mon 17 Aug 2015: usual 1,140, scenario 1,140 (+0), "),
+                      ("ArrowLeft", "Sun 16 Aug 2015: closed, no sales")]:
         _press(browser, key)
         assert browser.js(_DAY).startswith(said), key
         # a screen reader reads the slider's value text: the same figures

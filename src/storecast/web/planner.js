@@ -234,9 +234,10 @@
     const runs = openRuns(days);
     const band = (lo, hi, cls) => {
       if (days.some((d) => d[lo] === null || d[lo] === undefined)) return;
-      const half = Math.min(step / 3, 4);  // a lone open day's band: a short bar, not a zero-width line
+      const half = Math.min(step / 3, 4);  // a lone open day's band: a short bar, not a zero-width line,
+      const inside = (px) => Math.min(Math.max(px, pad.left), pad.left + w);  // cut at the plot's edges
       const d = runs.map((run) => {
-        const xs = run.length === 1 ? [x(run[0]) - half, x(run[0]) + half] : run.map(x);
+        const xs = run.length === 1 ? [inside(x(run[0]) - half), inside(x(run[0]) + half)] : run.map(x);
         const at = (k) => (run.length === 1 ? run[0] : run[k]);
         const upper = xs.map((px, k) => `${px},${y(days[at(k)][hi])}`);
         const lower = xs.map((px, k) => `${px},${y(days[at(k)][lo])}`).reverse();
