@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 from cdp_client import Browser
 
@@ -99,8 +100,8 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
 
     browser.open(f"{base}/")  # the token stays in sessionStorage: from here on, not one console error
     seen = browser.wait(_PLAN)
-    assert browser.js("document.querySelectorAll('#chart svg polygon').length") == 2  # the 95% and 80% bands
-    assert browser.js("document.querySelectorAll('#chart svg path').length") == 2  # usual and scenario lines
+    assert browser.js("document.querySelectorAll('#chart svg .band95, #chart svg .band80').length") == 2
+    assert browser.js("document.querySelectorAll('#chart svg .usual-line, #chart svg .scenario-line').length") == 2
     before = browser.js(_TOTAL)
     assert before == browser.js("document.getElementById('usual-total').textContent")
     # every y grid line at the value its label says: a quarter of 15,000 was labelled "4k", half "8k"
@@ -269,7 +270,10 @@ def test_the_page_accepts_the_periods_the_api_accepts(base: str, browser: Browse
     _after(browser, seen)
     assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
         "3 Mar (1 d)"]
-    assert browser.js("document.querySelectorAll('#chart svg path').length") == 2
+    assert browser.js("document.querySelectorAll('#chart svg .usual-line, #chart svg .scenario-line').length") == 2
+    # one day: its figures are shown at once, with no slider to move along
+    assert browser.js("document.getElementById('chart-day').textContent").startswith("Mon 3 Mar 2014: usual ")
+    assert browser.js("document.getElementById('chart-days').hidden")
     browser.js("document.getElementById('tab-rank').click(); true")
     _set(browser, rank_start="2014-03-03", rank_days="3")
     browser.js("document.querySelector('#rank-form button').click(); true")
@@ -442,6 +446,10 @@ def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: P
     with saved.open(newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["rank", "store", "gain", "gain_pct", "usual_total", "week"] and len(rows) == shown + 1
+    # plain CSV, as pandas and storecast read it: no byte-order mark, no Excel "sep=," line (docs/planner.md)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"rank,store,") and raw.isascii()
+    assert pd.read_csv(saved).columns.tolist() == rows[0]
     for (rank, store, gain, pct, total, _), row in zip(table, rows[1:], strict=True):
         assert [rank, store, gain, pct, total] == [row[0], f"Store {row[1]}", f"{int(row[2]):,}", f"{row[3]}%",
                                                    f"{int(row[4]):,}"]
@@ -574,3 +582,214 @@ def test_promo_marks_stay_on_the_axis_and_no_change_is_not_a_gain(base: str, bro
     _after(browser, seen)
     assert browser.js("document.getElementById('difference-total').textContent") == "+0 (+0.0%)"
     assert browser.js(colour) == ink
+
+
+_ON_WEEKS = "[...document.querySelectorAll('#weeks button.on')].map(b => b.getAttribute('aria-label'))"
+
+
+def test_a_new_token_keeps_the_scenario_and_forecasts_it_again(base: str, browser: Browser):
+    # the server's token changed while weeks were being switched: "Use" with the new token planned the
+    # usual plan again, and every week switched so far was lost
+    seen = _use_token(browser, base)
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    seen = _after(browser, seen)
+    weeks, total = browser.js(_ON_WEEKS), browser.js(_TOTAL)
+    assert total != browser.js("document.getElementById('usual-total').textContent")
+    # the token this page holds is refused from now on, as after the server was restarted with a new one
+    browser.js("sessionStorage.setItem('storecast-token', 'the-token-the-server-had-before'); true")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said.startswith("Nothing changed: the server refused this API token"), said
+    assert "weeks switched so far are kept" in said, said
+    assert browser.js(_ACTIVE) == "token" and browser.js(_ON_WEEKS) == weeks
+    browser.js(f"document.getElementById('token').value = '{TOKEN}';"  # the server's new token
+               "document.querySelector('#token-form button').click(); true")
+    _after(browser, seen)
+    assert browser.js(_ON_WEEKS) == weeks and browser.js(_TOTAL) == total
+    assert browser.js(_STATUS) == ""
+    browser.js("1")
+    assert [e for e in browser.errors if "401" not in e] == []
+
+
+_HOLD_RANK = ("window.rankCalls = 0; window.held = []; const real = window.fetch;"
+              "window.fetch = (path, init) => { if (path !== '/plan/rank') return real(path, init);"
+              " window.rankCalls += 1; return new Promise(r => window.held.push(() => r(real(path, init)))); };"
+              "window.releaseRank = () => window.held.splice(0).forEach(f => f()); true")
+_RANK_BUTTON = ("[document.getElementById('rank-submit').getAttribute('aria-disabled'),"
+                " document.getElementById('rank-submit').textContent, document.activeElement.id]")
+
+
+def test_rank_stores_is_busy_while_a_ranking_runs_and_says_nothing_over_the_plan(base: str, browser: Browser):
+    # Rank stores stayed pressable while a ranking ran: each press queued another whole ranking on the server
+    # (one planning job at a time); and a ranking answered after the user went to plan a store wrote
+    # "20 stores shown; ..." on the plan view's status line
+    seen = _use_token(browser, base)
+    browser.js(_HOLD_RANK)
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-submit').focus(); true")
+    _press(browser, "Enter")
+    browser.wait("window.rankCalls === 1")
+    assert browser.js(_RANK_BUTTON) == ["true", "Ranking…", "rank-submit"]  # busy, and the focus stays
+    _press(browser, "Enter")
+    browser.js("document.getElementById('rank-submit').click(); document.getElementById('rank-top').focus(); true")
+    _press(browser, "Enter")  # Enter in a field submits the form: no second ranking either
+    time.sleep(0.5)
+    assert browser.js("window.rankCalls") == 1
+    assert browser.js("document.getElementById('rank-table').getAttribute('aria-busy')") == "true"
+    browser.js("window.releaseRank(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    assert browser.js(_RANK_BUTTON) == [None, "Rank stores", "rank-top"]
+    assert "stores shown" in browser.js(_STATUS)
+
+    browser.js("document.getElementById('rank-submit').click(); true")  # a second ranking, held
+    browser.wait("window.rankCalls === 2")
+    browser.js("document.querySelector('#rank-table tbody button.link').click(); true")  # from the first one
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    planned = browser.js(_STATUS)
+    browser.js("window.releaseRank(); true")
+    browser.wait("document.getElementById('rank-submit').getAttribute('aria-disabled') === null")
+    assert browser.js(_STATUS) == planned and "stores shown" not in planned
+    browser.js("document.getElementById('tab-rank').click(); true")  # said where it belongs
+    assert "stores shown" in browser.js(_STATUS)
+    browser.js("1")
+    assert browser.errors == []
+
+
+_DAY = "document.getElementById('chart-day').textContent"
+# the chart's path as [x, y] points per subpath ("M" starts one)
+_RUNS = ("(cls) => document.querySelector(`#chart svg .${cls}`).getAttribute('d').split('M').slice(1)"
+         ".map(p => p.replace(/Z$/, '').split('L').map(xy => xy.split(',').map(Number)))")
+
+
+def _day_x(browser: Browser, index: int) -> float:
+    """The x of the chart's day ``index`` in page (client) pixels, from the cursor the page draws."""
+    browser.js(f"document.getElementById('chart-days').value = '{index}';"
+               "document.getElementById('chart-days').dispatchEvent(new Event('input')); true")
+    return browser.js("(() => { const l = document.querySelector('#chart .cursor line'), m = l.getScreenCTM();"
+                      " return m.a * Number(l.getAttribute('x1')) + m.e; })()")
+
+
+def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: str, browser: Browser):
+    # the chart had no day values at all (not on hover, not from the keyboard), and a closed Sunday was a
+    # drop of both lines to zero that read as a sales crash
+    seen = _use_token(browser, base)
+    # Mon 3 Aug..Mon 17 Aug: closed on Sundays, so the last day is a lone open day at the plot's right edge
+    dates = [(dt.date(2015, 8, 3) + dt.timedelta(days=k)).isoformat() for k in range(15)]
+    usual = [0.0 if k % 7 == 6 else 1000.0 + 10 * k for k in range(15)]
+    scenario = [1300.0 + 10 * k if 7 <= k <= 11 else v for k, v in enumerate(usual)]
+    scenario[9] = 0.0  # the scenario closes Wednesday 12 August, a usual open day
+
+    def side(sales: list[float], promo: set[int]) -> dict:
+        return {"days": [_day(d, v, promo=int(k in promo)) for k, (d, v) in enumerate(zip(dates, sales, strict=True))],
+                "total": sum(sales)}
+
+    _stub_plan(browser, {"model": "stub.skops", "store": 1, "level": 0.8, "outer_level": 0.95,
+                         "usual": side(usual, set()), "scenario": side(scenario, {7, 8, 10, 11}),
+                         "calibrated_through": None, "difference": {"total": 0, "days": []}})
+    _set(browser, start=dates[0], days="15")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)
+
+    axis = browser.js("Number(document.querySelector('#chart line.axis').getAttribute('y1'))")
+    runs = {cls: browser.js(f"({_RUNS})('{cls}')") for cls in ("usual-line", "scenario-line", "band80", "band95")}
+    assert [len(r) for r in runs["usual-line"]] == [6, 6, 1]  # a gap at each Sunday, not a drop to zero
+    assert [len(r) for r in runs["scenario-line"]] == [6, 2, 3, 1]  # and at the scenario's closed Wednesday
+    assert all(y < axis for r in runs["usual-line"] + runs["scenario-line"] for _, y in r)
+    assert len(runs["band80"]) == len(runs["band95"]) == 4
+    # the lone last day: a dot on each line, and its bands' short bar inside the plot, not past the axis' end
+    assert browser.js("document.querySelectorAll('#chart .usual-dot, #chart .scenario-dot').length") == 2
+    ends = browser.js("['x1', 'x2'].map(a => Number(document.querySelector('#chart line.axis').getAttribute(a)))")
+    assert all(ends[0] <= x <= ends[1] for r in runs["band80"] + runs["band95"] for x, _ in r), ends
+    assert browser.js("document.querySelectorAll('#chart rect.closed-day').length") == 3
+    assert "closed: no sales" in browser.js("document.getElementById('legend').textContent")
+    assert browser.js(_DAY).startswith("Point at the chart")
+
+    # a mouse over Wednesday 5 August: its figures under the chart, in whole units like the weeks
+    top = browser.js("document.querySelector('#chart svg').getBoundingClientRect().top + 60")
+    wed, thu = _day_x(browser, 2), _day_x(browser, 10)
+    _day_x(browser, 0)
+    assert browser.js(_DAY).startswith("Mon 3 Aug 2015: ")
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=wed + 1, y=top)
+    assert browser.js(_DAY) == ("Wed 5 Aug 2015: usual 1,020, scenario 1,020 (+0), 80%: 918–1,122, "
+                                "95%: 816–1,224, no promo")
+    # a finger's tap picks a day too (pointerdown; a touch screen has no hover)
+    browser.send("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=1)
+    browser.send("Input.dispatchTouchEvent", type="touchStart", touchPoints=[{"x": thu, "y": top}])
+    browser.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
+    assert browser.js(_DAY).startswith("Thu 13 Aug 2015: usual 1,100, scenario 1,400 (+300), ")
+    assert browser.js(_DAY).endswith(", promo")
+    browser.send("Emulation.setTouchEmulationEnabled", enabled=False)
+
+    # the keyboard: one Tab stop after the plan's buttons, the arrow keys move a day, Home and End to the ends
+    browser.js("document.getElementById('reset').focus(); true")
+    _press(browser, "Tab")
+    assert browser.js(_ACTIVE) == "chart-days"
+    for key, said in [("Home", "Mon 3 Aug 2015: usual 1,000, scenario 1,000 (+0), "),
+                      ("ArrowRight", "Tue 4 Aug 2015: usual 1,010, "),
+                      ("End", "Mon 17 Aug 2015: usual 1,140, scenario 1,140 (+0), "),
+                      ("ArrowLeft", "Sun 16 Aug 2015: closed, no sales")]:
+        _press(browser, key)
+        assert browser.js(_DAY).startswith(said), key
+        # a screen reader reads the slider's value text: the same figures
+        assert browser.js("document.getElementById('chart-days').getAttribute('aria-valuetext')") == browser.js(_DAY)
+    for _ in range(4):
+        _press(browser, "ArrowLeft")
+    assert browser.js(_DAY) == "Wed 12 Aug 2015: usual 1,090, scenario closed (−1,090)"
+    cursor = browser.js("[...document.querySelectorAll('#chart .cursor circle')].map(c => c.getAttribute('class'))")
+    assert cursor == ["usual"]  # a dot on the open usual plan only
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_a_refused_token_is_selected_so_the_new_one_replaces_it(base: str, browser: Browser):
+    # the refusal put the focus in the token box with the old token still in it, hidden behind the dots:
+    # the new token typed went after it, and the server refused the two together again
+    seen = _use_token(browser, base)
+    browser.js("sessionStorage.setItem('storecast-token', 'the-token-the-server-had-before');"
+               "document.getElementById('token').value = 'the-token-the-server-had-before'; true")
+    browser.js(f"{_FREE_WEEK}.focus(); true")
+    _press(browser, "Enter")
+    browser.wait(f"({_STATUS}).includes('refused this API token')")
+    assert browser.js(_ACTIVE) == "token"
+    _type(browser, TOKEN)  # from the keyboard, as typed
+    assert browser.js("document.getElementById('token').value") == TOKEN
+    _press(browser, "Enter")
+    _after(browser, seen)
+    assert browser.js(_STATUS) == ""
+
+
+def test_an_error_stays_in_view_where_the_week_was_pressed(base: str, browser: Browser):
+    # at phone width the status line is a screen above the weeks: a week pressed with no answer from the
+    # server said "Nothing changed: ..." where nobody scrolled down there could see it, and nothing else moved
+    browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+    _use_token(browser, base)
+    browser.js("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));"
+               "document.querySelector('#weeks tbody tr:last-child button.toggle.closed').focus(); true")
+    assert browser.js("window.scrollY") > 300
+    _press(browser, " ")
+    browser.wait("document.getElementById('status').classList.contains('error')")
+    top, bottom = browser.js("(() => { const r = document.getElementById('status').getBoundingClientRect();"
+                             " return [r.top, r.bottom]; })()")
+    assert 0 <= top and bottom <= browser.js("innerHeight"), (top, bottom)
+    focused = browser.js("document.activeElement.getBoundingClientRect().top")
+    assert focused > bottom  # the message does not cover the week pressed
+
+
+def test_a_ranked_store_opens_saying_which_week_was_switched_on(base: str, browser: Browser):
+    # the store's plan came up with a scenario already different from its usual plan and a blank status
+    # line: nothing said that the ranked week had been switched on, or how to take it off again
+    seen = _use_token(browser, base)
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-submit').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    store, week = browser.js("[...document.querySelectorAll('#rank-table tbody tr:first-child td')]"
+                             ".filter((_, k) => k === 1 || k === 5).map(t => t.textContent)")
+    browser.js("document.querySelector('#rank-table tbody button.link').click(); true")
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
+    said = browser.js(_STATUS)
+    # the week as its button names it: with the year where the plan's weeks run over two ("5 Jan 2015")
+    label = re.search(r"promo week of (.+) switched on", said).group(1)
+    assert label.startswith(week) and f"Promo, week of {label}" in browser.js(_ON_WEEKS), said
+    assert said == (f"{store}: its usual plan with the ranked extra promo week of {label} switched on "
+                    "(Back to the usual plan takes it off)."), said
+    browser.js("document.getElementById('reset').click(); true")
+    browser.wait(f"Number({_PLAN}) >= {int(seen) + 3}")
+    assert browser.js(_STATUS) == ""

@@ -22,6 +22,10 @@
     closed: new Set(),   // scenario closed days (ISO dates)
     seq: 0,              // only the newest answer is drawn
     rank: null,          // the last /plan/rank answer
+    rankSeq: 0,          // the same rule for the ranking
+    rankSaid: ["", false],  // the ranking's last message: said again when its view is shown
+    day: null,           // the chart's chosen day (ISO date), kept across redraws of the same period
+    cursorAt: null,      // draws the chart's day cursor at an index (set by drawChart)
   };
 
   // ---- dates as UTC ISO strings ----
@@ -102,23 +106,27 @@
     for (const id of ["usual-total", "scenario-total", "difference-total"]) $(id).textContent = "–";
     $("difference-total").classList.remove("neg", "pos");
     $("chart").textContent = "";
+    state.cursorAt = null;
+    $("chart-days").hidden = true;
+    $("chart-day").textContent = "";
     $("horizon-note").textContent = "";
     $("weeks").querySelector("tbody").textContent = "";
     $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
     $("plan-csv").disabled = true;
   }
 
-  // `kept`: the plan on screen stayed as it was, which the message says first.
-  function failed(err, kept) {
+  // What went wrong, in the status line's words. `kept`: the plan on screen stayed as it was, which the
+  // message says first.
+  function failure(err, kept) {
     let text;
     if (err.status === 422) {
-      say(err.message, true);  // names the field: "From (start): ..."
-      return;
+      return err.message;  // names the field: "From (start): ..."
     } else if (err.status === 401) {
       text = sessionStorage.getItem(TOKEN_KEY)
-        ? "the server refused this API token: type the right one above and press Use."
-        : "this server wants an API token: type it above and press Use.";
-      $("token").focus();
+        ? "the server refused this API token: type the right one above and press Use"
+        : "this server wants an API token: type it above and press Use";
+      // Use plans this scenario again (see init): said, so that nobody clicks the weeks again from memory
+      text += kept && changedFromUsual() ? " (the weeks switched so far are kept)." : ".";
     } else if (err.status === 0) {
       // in the words of someone planning, not of whoever runs the server ("Failed to fetch", "storecast serve")
       text = "no answer from the server. Try again in a moment; if this goes on, the planner's server has "
@@ -129,7 +137,16 @@
       text = `the server could not answer (HTTP ${err.status}): ${err.message}`;
     }
     text = (kept ? "Nothing changed: " : "") + text;
-    say(text[0].toUpperCase() + text.slice(1), true);
+    return text[0].toUpperCase() + text.slice(1);
+  }
+
+  function failed(err, kept) {
+    say(failure(err, kept), true);
+    if (err.status === 401) {
+      // selected: the refused token stays in the box behind the dots, and the new one typed went after it
+      $("token").focus();
+      $("token").select();
+    }
   }
 
   // ---- SVG helpers ----
@@ -153,6 +170,21 @@
   const compact = (v) => (v >= 1000 ? `${thousands.format(v / 1000)}k` : money.format(v));
 
   // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
+  // Runs of consecutive open days (indexes): lines and bands are drawn per run, so a closed day is a gap
+  // under its grey column, not a drop to zero that read as a sales crash every Sunday.
+  function openRuns(rows) {
+    const out = [];
+    let run = null;
+    rows.forEach((d, i) => {
+      if (!d.open) { run = null; return; }
+      if (!run) out.push(run = []);
+      run.push(i);
+    });
+    return out;
+  }
+
+  const THUMB = 14;  // the day slider's thumb width (planner.css): its centre travels x(0)..x(n-1)
+
   function drawChart(plan) {
     const box = $("chart");
     box.textContent = "";
@@ -199,19 +231,96 @@
       year = d.date.slice(0, 4);
       el("text", { class: "tick year", x: x(i), y: height - 2, "text-anchor": "middle" }, svg).textContent = year;
     });
+    const runs = openRuns(days);
     const band = (lo, hi, cls) => {
       if (days.some((d) => d[lo] === null || d[lo] === undefined)) return;
-      const upper = days.map((d, i) => `${x(i)},${y(d[hi])}`);
-      const lower = days.map((d, i) => `${x(i)},${y(d[lo])}`).reverse();
-      el("polygon", { class: cls, points: upper.concat(lower).join(" ") }, svg);
+      const half = Math.min(step / 3, 4);  // a lone open day's band: a short bar, not a zero-width line,
+      const inside = (px) => Math.min(Math.max(px, pad.left), pad.left + w);  // cut at the plot's edges
+      const d = runs.map((run) => {
+        const xs = run.length === 1 ? [inside(x(run[0]) - half), inside(x(run[0]) + half)] : run.map(x);
+        const at = (k) => (run.length === 1 ? run[0] : run[k]);
+        const upper = xs.map((px, k) => `${px},${y(days[at(k)][hi])}`);
+        const lower = xs.map((px, k) => `${px},${y(days[at(k)][lo])}`).reverse();
+        return `M${upper.concat(lower).join("L")}Z`;
+      }).join("");
+      el("path", { class: cls, d }, svg);
     };
     band("outer_lower", "outer_upper", "band95");
     band("lower", "upper", "band80");
-    const line = (rows, cls) => el("path", { class: cls, d: rows.map((d, i) => `${i ? "L" : "M"}${x(i)},${y(d.sales)}`)
-      .join("") }, svg);
-    line(usual, "usual-line");
-    line(days, "scenario-line");
+    const line = (rows, cls) => {
+      const parts = openRuns(rows);
+      el("path", { class: `${cls}-line`, d: parts.map((run) => run.map((i, k) => `${k ? "L" : "M"}${x(i)},${y(rows[i].sales)}`)
+        .join("")).join("") }, svg);
+      for (const run of parts.filter((r) => r.length === 1)) {  // a lone open day: a dot, or it vanished
+        el("circle", { class: `${cls}-dot`, cx: x(run[0]), cy: y(rows[run[0]].sales), r: 2.5 }, svg);
+      }
+    };
+    line(usual, "usual");
+    line(days, "scenario");
     el("line", { class: "axis", x1: pad.left, x2: pad.left + w, y1: pad.top + h, y2: pad.top + h }, svg);
+
+    // The chosen day: a cursor line with a dot on each open plan's value, and its figures in #chart-day.
+    const cursor = el("g", { class: "cursor", "aria-hidden": "true" }, svg);
+    state.cursorAt = (i) => {
+      cursor.textContent = "";
+      el("line", { x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, cursor);
+      if (usual[i].open) el("circle", { class: "usual", cx: x(i), cy: y(usual[i].sales), r: 3.5 }, cursor);
+      if (days[i].open) el("circle", { class: "scenario", cx: x(i), cy: y(days[i].sales), r: 3.5 }, cursor);
+    };
+    // Pointing (a mouse moving, a finger's tap) picks the nearest day; the slider under the chart does the
+    // same from the keyboard, and a screen reader reads its value text.
+    const pick = (e) => {
+      const r = svg.getBoundingClientRect();
+      const px = ((e.clientX - r.left) * width) / r.width;
+      chooseDay(Math.min(n - 1, Math.max(0, n === 1 ? 0 : Math.round((px - pad.left) / step))));
+    };
+    svg.addEventListener("pointermove", pick);
+    svg.addEventListener("pointerdown", pick);
+    const slider = $("chart-days");
+    slider.max = String(n - 1);
+    slider.hidden = n < 2;  // one day: nothing to move along, its figures are shown as they are
+    slider.style.marginLeft = `${x(0) - THUMB / 2}px`;  // CSSOM, which the page's CSP allows (not a style="")
+    slider.style.width = `${x(n - 1) - x(0) + THUMB}px`;
+    const at = days.findIndex((d) => d.date === state.day);
+    if (at >= 0 || n === 1) chooseDay(Math.max(at, 0));
+    else {
+      state.day = null;
+      slider.value = "0";
+      slider.setAttribute("aria-valuetext", dayText(plan, 0));
+      $("chart-day").textContent = "Point at the chart, or use the slider under it (arrow keys), for a day's figures.";
+    }
+  }
+
+  // A day's figures in the page's whole units, for the line under the chart and the slider's value text.
+  function dayText(plan, i) {
+    const u = plan.usual.days[i], d = plan.scenario.days[i];
+    const head = `${WEEKDAY[weekday(d.date)]} ${short(d.date, true)}`;
+    if (!u.open && !d.open) return `${head}: closed, no sales`;
+    const us = whole(u.sales), sc = whole(d.sales);
+    const parts = [`usual ${u.open ? money.format(us) : "closed"}`,
+                   d.open ? `scenario ${money.format(sc)} (${signed(sc - us)})` : `scenario closed (${signed(sc - us)})`];
+    const pct = (lv) => `${Math.round(lv * 100)}%`;
+    if (d.open && d.lower !== null && d.lower !== undefined) {
+      parts.push(`${plan.level ? pct(plan.level) : "inner band"}: ${money.format(whole(d.lower))}–${money.format(whole(d.upper))}`);
+    }
+    if (d.open && d.outer_lower !== null && d.outer_lower !== undefined) {
+      parts.push(`${plan.outer_level ? pct(plan.outer_level) : "outer band"}: ${money.format(whole(d.outer_lower))}–`
+                 + `${money.format(whole(d.outer_upper))}`);
+    }
+    if (d.open) parts.push(d.promo ? "promo" : "no promo");
+    return `${head}: ${parts.join(", ")}`;
+  }
+
+  function chooseDay(i) {
+    const plan = state.plan;
+    if (!plan || !state.cursorAt) return;
+    const text = dayText(plan, i);
+    state.day = plan.scenario.days[i].date;
+    state.cursorAt(i);
+    const slider = $("chart-days");
+    slider.value = String(i);
+    slider.setAttribute("aria-valuetext", text);
+    $("chart-day").textContent = text;
   }
 
   // ---- weeks: Monday-started groups of the window's days ----
@@ -394,6 +503,7 @@
       $("plan-csv").disabled = false;
       say("");
       document.body.dataset.plan = String(seq);
+      return true;  // drawn (openStore then says what it switched on)
     } catch (err) {
       if (seq !== state.seq) return;
       if (withScenario && drawn && err.status !== 422) {
@@ -425,18 +535,39 @@
   }
 
   // ---- the ranking view ----
+  // Rank stores is busy while a ranking runs: the server plans one job at a time, so every further press
+  // queued another whole ranking behind it (and held up the plan view's answers). aria-disabled, not
+  // disabled: a disabled button drops the keyboard focus to <body>, and Tab started again at the top.
+  function rankBusy(on) {
+    const b = $("rank-submit");
+    if (on) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+    b.textContent = on ? "Ranking…" : "Rank stores";
+    $("rank-table").setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  // The ranking's own message, on the status line only while its view is shown (a ranking answered after
+  // the user went to plan a store said "20 stores shown" over the plan), and again when it is shown next.
+  function sayRank(text, isError) {
+    state.rankSaid = [text, isError];
+    if (!$("view-rank").hidden) say(text, isError);
+  }
+
   async function loadRank() {
+    if ($("rank-submit").getAttribute("aria-disabled") === "true") return;  // one ranking at a time
+    const seq = ++state.rankSeq;  // and only the newest answer is drawn, as in the plan view
     const clear = () => {
       $("rank-table").querySelector("tbody").textContent = "";
       delete document.body.dataset.rank;
       state.rank = null;
       $("rank-csv").disabled = true;
     };
-    if (!valid($("rank-form"))) { clear(); return; }
+    if (!valid($("rank-form"))) { clear(); state.rankSaid = ["", false]; return; }
     const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
-    say("ranking every store…");
+    sayRank("ranking every store…");
+    rankBusy(true);
     try {
       const answer = await api("/plan/rank", body);
+      if (seq !== state.rankSeq) return;
       const tbody = $("rank-table").querySelector("tbody");
       tbody.textContent = "";
       const years = twoYears(answer.start, addDays(answer.start, answer.days - 1));
@@ -464,11 +595,15 @@
       });
       state.rank = answer;
       $("rank-csv").disabled = false;
-      say(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years)).join(", ")}.`);
+      sayRank(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years))
+        .join(", ")}.`);
       document.body.dataset.rank = String(answer.stores.length);
     } catch (err) {
+      if (seq !== state.rankSeq) return;
       clear();
-      failed(err);
+      if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err);
+    } finally {
+      if (seq === state.rankSeq) rankBusy(false);
     }
   }
 
@@ -484,7 +619,13 @@
       const d = addDays(week, k);
       if (state.plan.usual.days.some((x) => x.date === d)) state.promo.add(d);
     }
-    loadPlan(true);
+    if (!(await loadPlan(true))) return;
+    // the plan comes up already different from the usual one: said, with the way back, as the week's
+    // button names it ("Promo, week of 3 Aug")
+    const shown = state.plan.scenario.days;
+    const label = short(week, twoYears(weeks(shown)[0].monday, shown[shown.length - 1].date));
+    say(`Store ${store}: its usual plan with the ranked extra promo week of ${label} switched on `
+        + "(Back to the usual plan takes it off).");
   }
 
   // The WAI-ARIA tabs pattern: only the selected tab is in the Tab order (roving tabindex), so Tab goes from
@@ -492,7 +633,7 @@
   const TABS = ["plan", "rank"];
 
   function showTab(name) {
-    say("");
+    if (name === "rank") say(...state.rankSaid); else say("");
     for (const t of TABS) {
       $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
       $(`tab-${t}`).tabIndex = t === name ? 0 : -1;
@@ -529,11 +670,22 @@
     for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
   }
 
+  // Whether the weeks on screen differ from the plan's usual ones: a scenario the user built by hand.
+  function changedFromUsual() {
+    if (!state.plan) return false;
+    const [promo, closed] = scenarioSets(state.plan.usual);
+    const same = (a, b) => a.size === b.size && [...a].every((d) => b.has(d));
+    return !same(state.promo, promo) || !same(state.closed, closed);
+  }
+
   async function init() {
     try {
       await loadModel();
       say("");
-      await loadPlan(false);
+      // A token refused mid-scenario (the server's token changed) and then replaced: the weeks switched so far
+      // are forecast again, not dropped for the usual plan. An unchanged plan is asked as usual, from the form,
+      // so that a model served since with another promo rhythm draws its own usual plan.
+      await loadPlan(changedFromUsual());
     } catch (err) {
       // the line under the title said "loading the model…" for good: say why no model is named
       $("model-name").textContent = err.status === 401
@@ -556,6 +708,8 @@
     $("store").addEventListener("change", () => loadPlan(false));
     $("reset").addEventListener("click", () => loadPlan(false));
     $("plan-csv").addEventListener("click", downloadPlan);
+    $("chart-days").addEventListener("input", () => chooseDay(Number($("chart-days").value)));
+    $("chart-days").addEventListener("focus", () => chooseDay(Number($("chart-days").value)));
     $("rank-csv").addEventListener("click", downloadRank);
     $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
     for (const t of TABS) {
