@@ -240,6 +240,44 @@ def test_easter_thursday_against_the_weeks_before():
     assert n["easter_years"] == [2014]
 
 
+def _alternate_promo_weeks(start: str, end: str, promo_weeks_from: str) -> pd.DataFrame:
+    """One store, every day open; Mon-Fri of every other week (from ``promo_weeks_from``) is a promo day selling 150."""
+    days = _days(1, start, end)
+    weeks = (days[s.DATE] - pd.Timestamp(promo_weeks_from)).dt.days // 7
+    days[s.PROMO] = ((weeks % 2 == 0) & (days[s.DAY_OF_WEEK] <= 5)).astype(int)
+    days[s.SALES] = np.where(days[s.PROMO] == 1, 150.0, 100.0)
+    return days
+
+
+def test_state_holiday_window_compares_with_days_of_the_same_promo_flag():
+    """The days around a holiday in a week without promo sell 120: +20%, not the -4% that a level mixing
+    promo weeks (150) and other weeks (100) gave. On the real data 20% of the days after a state holiday are
+    promo days against 44% of normal days, and the day after read +18% instead of +26%."""
+    days = _alternate_promo_weeks("2014-03-03", "2014-05-11", "2014-03-03")  # promo weeks 1, 3, 5, ...
+    holiday = days[s.DATE] == "2014-04-09"  # Wednesday of week 6 (no promo)
+    days.loc[holiday, [s.OPEN, s.STATE_HOLIDAY]] = [0, "a"]
+    days.loc[days[s.DATE].isin(pd.to_datetime(["2014-04-08", "2014-04-10"])), s.SALES] = 120.0
+    r = q.state_holiday_window(_train(days))
+    assert r.numbers["day_before"] == pytest.approx(1.2) and r.numbers["day_after"] == pytest.approx(1.2)
+    assert "+20.0% vs a normal day of the same weekday and promo status" in r.answer
+
+
+def test_easter_week_promo_is_not_read_as_easter():
+    """Holy Week was a promo week in 2013-2015: a promo Thursday selling 150 like every promo Thursday is +0%
+    for Easter, not the promo's +50% (the report said +54.6% where the promo-free figure is +37.6%)."""
+    days = _alternate_promo_weeks("2014-03-01", "2014-05-10", "2014-04-14")  # Holy Week 14-18 Apr is a promo week
+    n = q.christmas_easter(_train(days)).numbers
+    assert n["easter_thursday_vs_base"] == pytest.approx(0.0)
+    assert n["easter_tuesday_vs_base"] == pytest.approx(0.0)  # the week after, without promo, is normal too
+
+
+def test_closure_effects_compare_with_days_of_the_same_promo_flag():
+    days = _alternate_promo_weeks("2014-03-03", "2014-05-11", "2014-03-03")
+    days.loc[days[s.DATE] == "2014-04-09", s.OPEN] = 0  # a closed Wednesday in a week without promo
+    days.loc[days[s.DATE] == "2014-04-10", s.SALES] = 120.0
+    assert q.closure_effects(_train(days)).numbers["day_after_closure_sales"] == pytest.approx(1.2)
+
+
 # -- 4. seasonality -----------------------------------------------------------------------------------------
 
 def test_weekly_pattern_index_against_the_mon_sat_mean():
@@ -697,17 +735,19 @@ def test_state_holidays_on_a_file_without_one_is_unanswered_not_n_a():
 
 @pytest.mark.parametrize(("before", "opened", "claim"), [
     (150, 0, "Stores are open on only 0.0% of state-holiday store-days. The day before a holiday sells +50.0% vs a "
-             "normal day of the same weekday (3 days before: +16.7%) and the day after sells +0.0% (3 days after: "
-             "+0.0%): demand moves around the closed day rather than disappearing."),
-    (80, 0, "(3 days after: +0.0%): the closed day's demand is not made up on the days around it."),
-    (150, 1, "Stores are open on 100.0% of state-holiday store-days. The day before a holiday sells +50.0%"),
+             "normal day of the same weekday and promo status (days 1-3 before, on average: +16.7%) and the day "
+             "after sells +0.0% (days 1-3 after, on average: +0.0%): demand moves around the closed day rather than "
+             "disappearing."),
+    (80, 0, "(days 1-3 after, on average: +0.0%): the closed day's demand is not made up on the days around it."),
+    (150, 1, "Stores are open on 100.0% of state-holiday store-days (where they open, they sell +0.0%). The day "
+             "before a holiday sells +50.0%"),
 ])
 def test_state_holiday_claim_follows_the_closed_share_and_the_days_around(before, opened, claim):
     sales, hol, open_ = np.full(31, 100.0), ["0"] * 31, [1] * 31
     sales[13], hol[14], open_[14] = before, "a", opened
     r = q.state_holiday_window(_train(_days(1, "2014-03-01", "2014-03-31", sales=sales, StateHoliday=hol, Open=open_)))
     assert claim in r.answer
-    assert opened == 0 or ("demand" not in r.answer and r.answer.endswith("(3 days after: +0.0%)."))
+    assert opened == 0 or ("demand" not in r.answer and r.answer.endswith("(days 1-3 after, on average: +0.0%)."))
 
 
 def test_sundays_are_only_a_minority_when_they_are_one():

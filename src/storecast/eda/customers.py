@@ -108,12 +108,12 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
 
 
 def closure_effects(train: pd.DataFrame) -> QuestionResult:
-    """Sales and customers on the day before and the day after a closure, vs the store's weekday level.
+    """Sales and customers on the day before and the day after a closure, vs the store's weekday and promo level.
 
     Sunday closures are the normal rhythm, so a "closure" here is a closed Monday-Saturday; the first
     day after a closure of 3+ days (refurbishment, long holidays) is shown apart.
     """
-    t = train[[s.STORE, s.DATE, s.DAY_OF_WEEK, s.OPEN, s.SALES, s.CUSTOMERS]].sort_values([s.STORE, s.DATE])
+    t = train[[s.STORE, s.DATE, s.DAY_OF_WEEK, s.OPEN, s.PROMO, s.SALES, s.CUSTOMERS]].sort_values([s.STORE, s.DATE])
     g = t.groupby(s.STORE, observed=True)
     day = pd.Timedelta(days=1)
     prev_any = (g[s.OPEN].shift() == 0) & ((t[s.DATE] - g[s.DATE].shift()) == day)
@@ -142,7 +142,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
         return f" with {pct(nums[key] - 1)} customers" if np.isfinite(nums[key]) else ""
 
     long_sales = nums["after_3plus_day_closure_sales"]
-    answer = (f"Against a normal day of the same weekday, the day before a (Mon-Sat) closure sells "
+    answer = (f"Against a normal day of the same weekday and promo status, the day before a (Mon-Sat) closure sells "
               f"{pct(nums['day_before_closure_sales'] - 1)}{_customers('day_before_closure_customers')}; the day "
               f"after sells {pct(nums['day_after_closure_sales'] - 1)}{_customers('day_after_closure_customers')}"
               + (f", and the first day after a closure of 3+ days {pct(long_sales - 1)} "
@@ -151,7 +151,8 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
               + ("" if np.isfinite(summary["customers"]).any() else
                  " Customers is not recorded (0), so customers are not compared."))
     finding = (f"Around a Mon-Sat closure, the day before sells {pct(nums['day_before_closure_sales'] - 1)}, "
-               f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day.")
+               f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day of the same weekday and "
+               f"promo status.")
     drawn = [c for c in ("sales", "customers") if np.isfinite(summary[c]).any()]
 
     def draw():
@@ -165,7 +166,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
         ax.set_xticks(x, [f"{k}\n({plural(n, 'day')})" for k, n in zip(order, summary["days"], strict=True)])
         ax.axhline(1, color="black", lw=0.8)
         ax.margins(y=0.08)  # room for the tallest bar's label under the title
-        ax.set_ylabel("vs store's normal weekday")
+        ax.set_ylabel("vs store's normal day\n(same weekday and promo flag)")
         ax.set_title("Sales and customers around closures (closed Mon-Sat days)")
         ax.legend(frameon=False, loc="upper left")  # the tallest bars are the last group, on the right
         return fig
