@@ -291,6 +291,27 @@ def test_weekly_pattern_index_against_the_mon_sat_mean():
     assert n["sunday_open_share"] == 0.0
 
 
+def test_weekly_pattern_separates_the_promo_calendar_from_the_week():
+    """Promo weeks (Mon-Fri 150) alternate with plain weeks where Friday sells 110 and the rest 100: all days
+    together make Saturday the weakest day (promos never run on it), days without a promo show Friday +10%
+    over a flat week. On the real data Sat read -16.5% but is -2.3% against days without a promo."""
+    days = _alternate_promo_weeks("2014-01-06", "2014-03-02", "2014-01-06")
+    days.loc[(days[s.PROMO] == 0) & (days[s.DAY_OF_WEEK] == 5), s.SALES] = 110.0
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    r = q.weekly_pattern(_train(days), _store(1))
+    n = r.numbers
+    assert n["worst_weekday"] == "Sat"
+    plain_mean = (24 * 100 + 4 * 110) / 28  # Mon-Sat days without promo: 4 plain weeks' Mon-Fri, 8 Saturdays
+    assert n["best_weekday_no_promo"] == "Fri" and n["best_index_no_promo"] == pytest.approx(110 / plain_mean)
+    assert n["saturday_index_no_promo"] == pytest.approx(100 / plain_mean)
+    assert "but promos, which run Monday to Friday only, make most of that gap: on days without a promo Fri " \
+           "sells most (+8.5%) and Mon least (-1.4%), Sat -1.4%." in r.answer
+    seven = days.assign(**{s.OPEN: 1})
+    trading = q.trading_days(_train(seven)).numbers
+    assert trading["seven_saturday_vs_weekday_no_promo"] == pytest.approx(100 / 102)  # plain Mon-Fri mean: 102
+    assert trading["seven_saturday_vs_weekday"] == pytest.approx(100 / ((150 * 5 + 102 * 5) / 10))
+
+
 def test_monthly_pattern_peak_and_year_over_year_growth():
     d13 = pd.date_range("2013-01-01", "2013-12-31")
     d14 = pd.date_range("2014-01-01", "2014-12-31")

@@ -105,8 +105,9 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
                       else ""))
         ax.set_xlabel(f"days from the nearest state holiday ({nearest})\nhollow: fewer than {_MIN_POINT_DAYS} "
                       "open store-days behind the point, not joined; no point: no open store-day", fontsize=9)
-        ax.set_ylabel("sales / normal day\n(same weekday and promo flag)")
-        ax.set_title(f"Sales around state holidays (open days, +/-{window} days)")
+        ax.set_ylabel("sales / normal day")
+        ax.set_title(f"Sales around state holidays (open days, +/-{window} days; normal day: no holiday near, same "
+                     "weekday and promo flag)", fontsize=10)
         ax.legend(frameon=False, ncol=4)
         return fig
 
