@@ -323,6 +323,23 @@ def test_monthly_pattern_peak_and_year_over_year_growth():
     assert n["peak_index"] == pytest.approx(210 / ((11 * 105 + 210) / 12))
 
 
+def test_monthly_index_uses_full_years_and_growth_compares_the_same_stores():
+    """A partial year (Jan-Jun, 50% higher) must not lift its months, and a small store missing Jul-Dec of
+    the second year must not raise that year's growth: the real data's 2015 (to June) and the 180 stores
+    closed in H2 2014 made September the low month (January is) and growth +3.3% (like-for-like +2.9%)."""
+    def year(store: int, y: int, level: float, end: str | None = None) -> pd.DataFrame:
+        dates = pd.date_range(f"{y}-01-01", end or f"{y}-12-31")
+        shape = np.select([dates.month == 1, dates.month == 9], [0.90, 0.95], 1.0)  # January low, September next
+        return _days(store, str(dates[0].date()), str(dates[-1].date()), sales=level * shape)
+
+    train = _train(year(1, 2013, 100), year(1, 2014, 110), year(1, 2015, 165, "2015-06-30"),
+                   year(2, 2013, 50), year(2, 2014, 55, "2014-06-30"))
+    n = q.monthly_pattern(train, _store(2)).numbers
+    assert n["index_years"] == [2013, 2014]
+    assert n["low_month"] == "Jan" and n["low_index"] == pytest.approx(0.90 / ((0.90 + 0.95 + 10) / 12))
+    assert n["growth"] == {"2014_vs_2013": pytest.approx(0.1), "2015_vs_2014": pytest.approx(0.5)}
+
+
 # -- 5. sales vs customers ------------------------------------------------------------------------------------
 
 def test_store_correlations_and_sales_per_customer():

@@ -131,41 +131,73 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     return QuestionResult("weekly", "What does the week look like?", answer, nums, {"weekly": table}, draw, finding)
 
 
+def _month_index(rows: pd.DataFrame) -> tuple[pd.Series, list[int]]:
+    """Month-of-year index (1 = the average month) from the years that cover all 12 months, and those years.
+
+    In each such year only stores with sales in all 12 of its months count, each store equally (the mean
+    of store-month means), and each month is divided by that year's average month; the index is the mean
+    over those years. Pooling every row let a partial year (2015 ends in June, 3.8% above 2014) lift
+    January-June and the 180 stores absent July-December 2014 (selling 5% below the others) lift the
+    second half: the report called September the low month where January is. With no full year, all
+    rows are pooled.
+    """
+    cells = rows.groupby(["year", s.STORE, "month"])[s.SALES].mean().unstack("month").reindex(columns=range(1, 13))
+    full = cells.dropna()
+    if full.empty:
+        pooled = rows.groupby("month")[s.SALES].mean().reindex(range(1, 13))
+        return pooled / pooled.mean(), []
+    per_year = full.groupby(level="year").mean()
+    per_year = per_year.div(per_year.mean(axis=1), axis=0)
+    return per_year.mean(), [int(y) for y in per_year.index]
+
+
+def _like_for_like_growth(rows: pd.DataFrame) -> dict[str, float]:
+    """Growth of mean daily sales from each year to the next, on store-months present in both years.
+
+    Same stores, same months: a year missing months (2015 ends in June) or stores (180 stores closed
+    July-December 2014) is compared only where the other year has the same store and month.
+    """
+    cells = rows.groupby([s.STORE, "month", "year"])[s.SALES].mean().unstack("year")
+    years = list(cells.columns)
+    growth = {}
+    for a, b in zip(years[:-1], years[1:], strict=True):
+        both = cells[[a, b]].dropna()
+        if len(both):
+            growth[f"{b}_vs_{a}"] = float(both[b].sum() / both[a].sum() - 1)
+    return growth
+
+
 def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
-    """Month-of-year index per year and per store type, and year-over-year growth on common months."""
+    """Month-of-year index (full years) overall and per store type, and like-for-like year-over-year growth."""
     rows = _with_type(sales_days(train), store)
     rows = rows.assign(year=rows[s.DATE].dt.year, month=rows[s.DATE].dt.month)
     ym = rows.groupby(["year", "month"])[s.SALES].mean().unstack("year")
-    overall = rows.groupby("month")[s.SALES].mean().reindex(range(1, 13))
-    index = overall / overall.mean()
-    by_type = rows.groupby([s.STORE_TYPE, "month"])[s.SALES].mean().unstack(s.STORE_TYPE).reindex(range(1, 13))
-    type_index = by_type / by_type.mean()
-    growth = {}
-    years = list(ym.columns)
-    for a, b in zip(years[:-1], years[1:], strict=True):
-        common = ym[[a, b]].dropna().index
-        if len(common):
-            growth[f"{b}_vs_{a}"] = float(ym.loc[common, b].mean() / ym.loc[common, a].mean() - 1)
+    index, index_years = _month_index(rows)
+    type_index = pd.DataFrame({t: _month_index(part)[0] for t, part in rows.groupby(s.STORE_TYPE)})
+    type_index.index.name = "month"
+    growth = _like_for_like_growth(rows)
     valid = index.dropna()
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"index_by_month": {_MONTHS[m - 1]: float(v) for m, v in valid.items()},
             "peak_month": _MONTHS[int(valid.idxmax()) - 1], "peak_index": float(valid.max()),
             "low_month": _MONTHS[int(valid.idxmin()) - 1], "low_index": float(valid.min()),
-            "growth": growth}
+            "index_years": index_years, "growth": growth}
     dec = type_index.loc[12].dropna() if 12 in type_index.index else pd.Series(dtype=float)
     if len(dec):
         nums |= {"most_seasonal_type": str(dec.idxmax()), "most_seasonal_dec_index": float(dec.max()),
                  "least_seasonal_type": str(dec.idxmin()), "least_seasonal_dec_index": float(dec.min())}
     growth_text = ", ".join(f"{k.replace('_vs_', ' vs ')} {pct(v)}" for k, v in growth.items())
-    answer = (f"{nums['peak_month']} is the peak month ({pct(nums['peak_index'] - 1)} vs the average month) and "
+    over = (f" over {', '.join(map(str, index_years))}, the "
+            f"{'years' if len(index_years) > 1 else 'year'} with all 12 months" if index_years else "")
+    answer = (f"{nums['peak_month']} is the peak month ({pct(nums['peak_index'] - 1)} vs the average month{over}) and "
               f"{nums['low_month']} the low ({pct(nums['low_index'] - 1)})"
               + (f"; in December type {nums['most_seasonal_type']} rises most "
                  f"({pct(nums['most_seasonal_dec_index'] - 1)}) "
                  f"and type {nums['least_seasonal_type']} least ({pct(nums['least_seasonal_dec_index'] - 1)})"
                  if len(dec) else "")
-              + (f". Year over year on the months both years cover: {growth_text}." if growth else "."))
+              + (f". Year over year, same stores in the same months: {growth_text}." if growth else "."))
     finding = (f"{nums['peak_month']} is {pct(nums['peak_index'] - 1)} above the average month"
-               + (f"; year-over-year growth is {growth_text}." if growth else "."))
+               + (f"; like-for-like growth (same stores, same months) is {growth_text}." if growth else "."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
@@ -180,7 +212,8 @@ def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a2.axhline(1, color="black", lw=0.8)
         a2.set_xticks(range(1, 13), [m[0] for m in _MONTHS])
         a2.set_ylabel("sales / type's average month")
-        a2.set_title("Month-of-year index by store type")
+        a2.set_title("Month-of-year index by store type"
+                     + (f" ({', '.join(map(str, index_years))})" if index_years else ""))
         a2.legend(frameon=False, ncol=2)
         return fig
 
