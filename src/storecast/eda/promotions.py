@@ -144,11 +144,14 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
 
     def draw():
         fig, axes = new_figure(len(shown), height=3.0)
+        units = {"sales": "sales per store-day", "customers": "customers per store-day",
+                 "sales_per_customer": "sales per customer"}
         for ax, col, title in zip(axes, shown, ("Sales per day", "Customers per day", "Sales per customer"),
                                   strict=False):
             bars = ax.bar(["no promo", "promo"], means[col].to_numpy(), color=[COLORS[5], COLORS[0]])
             ax.bar_label(bars, fmt="{:,.1f}" if col == "sales_per_customer" else "{:,.0f}", fontsize=8)
             ax.set_title(f"{title} ({pct(float(uplift[col]))})")
+            ax.set_ylabel(f"{units[col]} (open Mon-Fri)")
         return fig
 
     table = means.rename(index={0: "no promo", 1: "promo"}).reset_index(names="day")
