@@ -41,11 +41,8 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
         "weekend_promo_share_train": float(tr.loc[tr[s.DAY_OF_WEEK] >= 6, s.PROMO].mean() if
                                            (tr[s.DAY_OF_WEEK] >= 6).any() else 0.0),
     }
-    # "chain-wide" where every test store has the same Promo on each date (all rows, open or not). The spread of
-    # store shares cannot tell: on the real data every date is chain-wide, yet shares run from 34% to 49%
-    # because 7-day stores add promo-free Sundays and some stores close on a few days.
-    chain_wide = bool((test.groupby(s.DATE)[s.PROMO].nunique() <= 1).all())
-    nums["test_promo_same_for_all_stores"] = chain_wide
+    # one Promo per date for all test stores; shares of open days differ anyway (Sunday openings, closures)
+    nums["test_promo_same_for_all_stores"] = chain_wide = bool((test.groupby(s.DATE)[s.PROMO].nunique() <= 1).all())
     answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
               f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
               f"{pct(nums['train_store_share_median'], signed=False)} vs "
@@ -53,16 +50,14 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
               f"{pct(nums['test_store_share_min'], signed=False)} and "
               f"{pct(nums['test_store_share_max'], signed=False)}: "
               + ("every test store has the same promo dates (Promo is set for the whole chain by date), so a store's "
-                 "share differs only by the days it opens (Sundays never have a promo), and the overall mix by how "
-                 "many promo weeks fall in the window."
-                 if chain_wide else
+                 "share differs only by the days it opens, and the overall mix by how many promo weeks fall in the "
+                 "window." if chain_wide else
                  "test stores do not share the same promo days, so the mix differs by store as well as by "
                  "how many promo weeks fall in the window."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
-        lo = float(min(per_store.min().min(), 0.3))
-        hi = float(max(per_store.max().max(), 0.6))
+        lo, hi = float(min(per_store.min().min(), 0.3)), float(max(per_store.max().max(), 0.6))
         bins = np.linspace(lo, hi, 41)
         a1.hist([per_store["train"], per_store["test"]], bins=bins, color=[COLORS[0], COLORS[1]],
                 label=["train", "test"])
@@ -144,14 +139,12 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
 
     def draw():
         fig, axes = new_figure(len(shown), height=3.0)
-        units = {"sales": "sales per store-day", "customers": "customers per store-day",
-                 "sales_per_customer": "sales per customer"}
         for ax, col, title in zip(axes, shown, ("Sales per day", "Customers per day", "Sales per customer"),
                                   strict=False):
             bars = ax.bar(["no promo", "promo"], means[col].to_numpy(), color=[COLORS[5], COLORS[0]])
             ax.bar_label(bars, fmt="{:,.1f}" if col == "sales_per_customer" else "{:,.0f}", fontsize=8)
             ax.set_title(f"{title} ({pct(float(uplift[col]))})")
-            ax.set_ylabel(f"{units[col]} (open Mon-Fri)")
+            ax.set_ylabel(f"{title.lower().replace(' per day', ' per store-day')} (open Mon-Fri)")
         return fig
 
     table = means.rename(index={0: "no promo", 1: "promo"}).reset_index(names="day")
