@@ -92,8 +92,8 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
         fig, (a1, a2) = new_figure(2)
         hb = a1.hexbin(rows[s.CUSTOMERS], rows[s.SALES], gridsize=60, bins="log", cmap="Blues", mincnt=1)
         fig.colorbar(hb, ax=a1, label="store-days (log)")
-        a1.set_xlabel("customers")
-        a1.set_ylabel("sales")
+        a1.set_xlabel("customers per store-day")
+        a1.set_ylabel("sales per store-day")
         a1.set_title(f"Sales vs customers (r = {r_all:.2f})" if np.isfinite(r_all) else "Sales vs customers")
         a2.hist(r_store, bins=40, color=COLORS[0])
         a2.set_xlabel("correlation within a store")
@@ -108,12 +108,12 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
 
 
 def closure_effects(train: pd.DataFrame) -> QuestionResult:
-    """Sales and customers on the day before and the day after a closure, vs the store's weekday level.
+    """Sales and customers on the day before and the day after a closure, vs the store's weekday and promo level.
 
     Sunday closures are the normal rhythm, so a "closure" here is a closed Monday-Saturday; the first
     day after a closure of 3+ days (refurbishment, long holidays) is shown apart.
     """
-    t = train[[s.STORE, s.DATE, s.DAY_OF_WEEK, s.OPEN, s.SALES, s.CUSTOMERS]].sort_values([s.STORE, s.DATE])
+    t = train[[s.STORE, s.DATE, s.DAY_OF_WEEK, s.OPEN, s.PROMO, s.SALES, s.CUSTOMERS]].sort_values([s.STORE, s.DATE])
     g = t.groupby(s.STORE, observed=True)
     day = pd.Timedelta(days=1)
     prev_any = (g[s.OPEN].shift() == 0) & ((t[s.DATE] - g[s.DATE].shift()) == day)
@@ -142,7 +142,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
         return f" with {pct(nums[key] - 1)} customers" if np.isfinite(nums[key]) else ""
 
     long_sales = nums["after_3plus_day_closure_sales"]
-    answer = (f"Against a normal day of the same weekday, the day before a (Mon-Sat) closure sells "
+    answer = (f"Against a normal day of the same weekday and promo status, the day before a (Mon-Sat) closure sells "
               f"{pct(nums['day_before_closure_sales'] - 1)}{_customers('day_before_closure_customers')}; the day "
               f"after sells {pct(nums['day_after_closure_sales'] - 1)}{_customers('day_after_closure_customers')}"
               + (f", and the first day after a closure of 3+ days {pct(long_sales - 1)} "
@@ -151,7 +151,8 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
               + ("" if np.isfinite(summary["customers"]).any() else
                  " Customers is not recorded (0), so customers are not compared."))
     finding = (f"Around a Mon-Sat closure, the day before sells {pct(nums['day_before_closure_sales'] - 1)}, "
-               f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day.")
+               f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day of the same weekday and "
+               f"promo status.")
     drawn = [c for c in ("sales", "customers") if np.isfinite(summary[c]).any()]
 
     def draw():
@@ -165,7 +166,7 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
         ax.set_xticks(x, [f"{k}\n({plural(n, 'day')})" for k, n in zip(order, summary["days"], strict=True)])
         ax.axhline(1, color="black", lw=0.8)
         ax.margins(y=0.08)  # room for the tallest bar's label under the title
-        ax.set_ylabel("vs store's normal weekday")
+        ax.set_ylabel("vs store's normal day\n(same weekday and promo flag)")
         ax.set_title("Sales and customers around closures (closed Mon-Sat days)")
         ax.legend(frameon=False, loc="upper left")  # the tallest bars are the last group, on the right
         return fig
@@ -179,7 +180,8 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
 
     A store "trades" on a weekday when it was open on at least half of its recorded dates of that
     weekday (holidays and refurbishments do not change its pattern). "Open all weekdays" = trades
-    Monday to Friday; "open 7 days" = trades every day including Sunday.
+    Monday to Friday; "open 7 days" = trades every day including Sunday. Promos run Monday to Friday
+    only, so the weekend is also set against the store's Mon-Fri days without a promo.
     """
     trades = trading_weekdays(train)
     weekdays = trades[[1, 2, 3, 4, 5]].all(axis=1)
@@ -192,6 +194,12 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
     level = rows[rows[s.DAY_OF_WEEK] <= 5].groupby(s.STORE)[s.SALES].mean()
     rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
     profile = rows.groupby(["group", s.DAY_OF_WEEK])["rel"].mean().unstack("group").reindex(range(1, 8))
+    plain = rows[rows[s.PROMO] == 0]
+    plain_level = plain[plain[s.DAY_OF_WEEK] <= 5].groupby(s.STORE)[s.SALES].mean()
+    plain = plain.assign(rel=plain[s.SALES] / plain[s.STORE].map(plain_level))
+    plain_profile = plain.groupby(["group", s.DAY_OF_WEEK])["rel"].mean().unstack("group").reindex(
+        index=range(1, 8), columns=profile.columns)
+    has_promo = bool((rows[s.PROMO] == 1).any())
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"stores": len(trades), "open_all_weekdays": int(weekdays.sum()), "open_7_days": int(seven.sum()),
             "open_mon_sat": int(mon_sat.sum()),
@@ -200,6 +208,9 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
         if grp in profile.columns:
             nums[f"{tag}_saturday_vs_weekday"] = float(profile.loc[6, grp])
             nums[f"{tag}_sunday_vs_weekday"] = float(profile.loc[7, grp])
+            if has_promo:
+                nums[f"{tag}_saturday_vs_weekday_no_promo"] = float(plain_profile.loc[6, grp])
+                nums[f"{tag}_sunday_vs_weekday_no_promo"] = float(plain_profile.loc[7, grp])
     answer = (f"{nums['open_all_weekdays']:,} of {nums['stores']:,} stores trade on all weekdays Mon-Fri; "
               f"{nums['open_mon_sat']:,} trade Mon-Sat and {nums['open_7_days']:,} on all 7 days.")
     if "seven_sunday_vs_weekday" in nums:
@@ -207,26 +218,40 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
                    + (f", while Mon-Sat stores' Saturday sells {pct(nums['mon_sat_saturday_vs_weekday'] - 1)}."
                       if "mon_sat_saturday_vs_weekday" in nums else "."))
+        if "seven_sunday_vs_weekday_no_promo" in nums:  # most of the weekend gap is the Mon-Fri promos
+            answer += (f" Promos run Monday to Friday only; against Mon-Fri days without a promo, 7-day stores' "
+                       f"Saturday sells {pct(nums['seven_saturday_vs_weekday_no_promo'] - 1)} and Sunday "
+                       f"{pct(nums['seven_sunday_vs_weekday_no_promo'] - 1)}"
+                       + (f", and Mon-Sat stores' Saturday "
+                          f"{pct(nums['mon_sat_saturday_vs_weekday_no_promo'] - 1)}."
+                          if "mon_sat_saturday_vs_weekday_no_promo" in nums else "."))
     finding = None
     if "seven_sunday_vs_weekday" in nums:
         only = "Only " if nums["open_7_days"] < nums["stores"] / 2 else ""  # a minority, not most of the chain
         finding = (f"{only}{plural(nums['open_7_days'], 'store')} trade{'s' if nums['open_7_days'] == 1 else ''} "
                    f"on Sundays, "
                    f"and there Sunday sells "
-                   f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean.")
+                   f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
+                   + (f" ({pct(nums['seven_sunday_vs_weekday_no_promo'] - 1)} vs Mon-Fri days without a promo)."
+                      if "seven_sunday_vs_weekday_no_promo" in nums else "."))
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)
         for i, grp in enumerate(profile.columns):
             ax.plot(_WEEKDAYS, profile[grp].to_numpy(), marker="o", color=COLORS[i],
                     label=f"{grp} ({plural(int((group == grp).sum()), 'store')})")
+            if has_promo:  # the same stores' days without a promo, against their promo-free Mon-Fri mean
+                ax.plot(_WEEKDAYS, plain_profile[grp].to_numpy(), marker="o", mfc="white", ls="--", color=COLORS[i],
+                        label=f"{grp}, days without promo")
         ax.axhline(1, color="black", lw=0.8)
-        ax.set_ylabel("sales / store's Mon-Fri mean")
+        ax.set_ylabel("sales / store's Mon-Fri mean\n(dashed: of days without promo)" if has_promo else
+                      "sales / store's Mon-Fri mean")
         ax.set_title("Weekday profile by trading pattern")
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, ncol=2 if has_promo else 1)
         return fig
 
     table = pd.DataFrame({s.STORE: group.index, "trading_pattern": group.to_numpy()})
     return QuestionResult("trading-days", "Which stores open on all weekdays or all 7 days, and how do their "
                           "weekends sell?", answer, nums,
-                          {"trading_pattern": table, "weekday_profile": profile.reset_index()}, draw, finding)
+                          {"trading_pattern": table, "weekday_profile": profile.join(
+                              plain_profile.add_suffix(" without promo")).reset_index()}, draw, finding)

@@ -24,8 +24,8 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     """Sales on the days before, during and after state holidays, relative to the store's normal level.
 
     Each open day is tied to the store's nearest state holiday within ``window`` days (offset -window
-    .. +window). Its sales are divided by the store's mean on days of the same weekday far from any
-    holiday (``ratio_to_baseline``), so 1.0 means a normal day.
+    .. +window). Its sales are divided by the store's mean on days of the same weekday and Promo flag
+    far from any holiday (``ratio_to_baseline``), so 1.0 means a normal day.
     """
     hol = train.loc[train[s.STATE_HOLIDAY] != "0", [s.STORE, s.DATE, s.STATE_HOLIDAY]]
     if hol.empty:
@@ -33,7 +33,7 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
                           "every row), so there is no holiday to look before or after.")
     hol = hol.rename(columns={s.DATE: "holiday", s.STATE_HOLIDAY: "kind"}).sort_values("holiday")
     hol["kind"] = hol["kind"].astype(str)
-    rows = sales_days(train)[[s.STORE, s.DAY_OF_WEEK, s.DATE, s.SALES]].sort_values(s.DATE)
+    rows = sales_days(train)[[s.STORE, s.DAY_OF_WEEK, s.PROMO, s.DATE, s.SALES]].sort_values(s.DATE)
     tied = pd.merge_asof(rows, hol, left_on=s.DATE, right_on="holiday", by=s.STORE, direction="nearest",
                          tolerance=pd.Timedelta(days=window))
     tied["offset"] = (tied[s.DATE] - tied["holiday"]).dt.days
@@ -55,14 +55,16 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     all_days = train.loc[train[s.STATE_HOLIDAY] != "0"]
     nums = {"window_days": window, "holiday_store_days": len(all_days),
             "open_share_on_holiday": float((all_days[s.OPEN] == 1).mean()) if len(all_days) else float("nan"),
+            "on_holiday": _mean(overall, 0, 0),
             "day_before": _mean(overall, -1, -1), "days_before_3": _mean(overall, -3, -1),
             "day_after": _mean(overall, 1, 1), "days_after_3": _mean(overall, 1, 3)}
     for kind in profile.columns:
         nums[f"day_before_{kind}"] = _mean(profile[kind].dropna(), -1, -1)
         nums[f"day_after_{kind}"] = _mean(profile[kind].dropna(), 1, 1)
     sides = [f"the day {side} {'a holiday ' if side == 'before' else ''}sells {pct(nums[f'day_{side}'] - 1)}"
-             + (" vs a normal day of the same weekday" if side == "before" else "")
-             + f" (3 days {side}: {pct(nums[f'days_{side}_3'] - 1)})"
+             + (" vs a normal day of the same weekday and promo status" if side == "before" else "")
+             # the mean of days 1-3, not day 3: "3 days after: +6.5%" read as the third day alone
+             + f" (days 1-3 {side}, on average: {pct(nums[f'days_{side}_3'] - 1)})"
              for side in ("before", "after") if np.isfinite(nums[f"day_{side}"])]
     if not sides:
         return unanswered("state-holidays", _STATE_QUESTION, f"no open day with sales lies within {window} days of a "
@@ -73,10 +75,12 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     why = ("" if not closed else ": demand moves around the closed day rather than disappearing" if any(moved) else
            ": the closed day's demand is not made up on the days around it")
     around = " and ".join(sides)
+    during = (f" (where they open, they sell {pct(nums['on_holiday'] - 1)})" if np.isfinite(nums["on_holiday"]) else
+              "")
     answer = (f"Stores are open on {'only ' if closed else ''}{pct(nums['open_share_on_holiday'], signed=False)} of "
-              f"state-holiday store-days. {around[0].upper()}{around[1:]}{why}.")
+              f"state-holiday store-days{during}. {around[0].upper()}{around[1:]}{why}.")
     finding = (f"The day before a state holiday sells {pct(nums['day_before'] - 1)} and the day after "
-               f"{pct(nums['day_after'] - 1)} compared with a normal day of the same weekday."
+               f"{pct(nums['day_after'] - 1)} compared with a normal day of the same weekday and promo status."
                if len(sides) == 2 else None)
 
     def draw():
@@ -102,7 +106,8 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
         ax.set_xlabel(f"days from the nearest state holiday ({nearest})\nhollow: fewer than {_MIN_POINT_DAYS} "
                       "open store-days behind the point, not joined; no point: no open store-day", fontsize=9)
         ax.set_ylabel("sales / normal day")
-        ax.set_title(f"Sales around state holidays (open days, +/-{window} days)")
+        ax.set_title(f"Sales around state holidays (open days, +/-{window} days; normal day: no holiday near, same "
+                     "weekday and promo flag)", fontsize=10)
         ax.legend(frameon=False, ncol=4)
         return fig
 
@@ -113,7 +118,7 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
 
 
 def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
-    """Sales on school-holiday days vs other days of the same month, relative to the store's weekday level."""
+    """Sales on school-holiday days vs other days of the same month, relative to the store's weekday and promo level."""
     rows = sales_days(train)
     rows = rows[rows[s.STATE_HOLIDAY] == "0"]
     school = rows[s.SCHOOL_HOLIDAY] == 1
@@ -135,7 +140,8 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
         nums |= {"best_month": int(lift.idxmax()), "best_month_lift": float(lift.max()),
                  "worst_month": int(lift.idxmin()), "worst_month_lift": float(lift.min())}
     answer = (f"{pct(nums['school_holiday_share'], signed=False)} of open days fall in school holidays. Within the "
-              f"same month they sell {pct(overall)} vs other days (weighted by school-holiday days)"
+              f"same month they sell {pct(overall)} vs other days of the same weekday and promo flag (weighted by "
+              f"school-holiday days)"
               + (f", from {pct(nums['worst_month_lift'])} in {_MONTH_ABBR[nums['worst_month'] - 1]} to "
                  f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
 
@@ -143,13 +149,13 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
         fig, (ax,) = new_figure(height=3.2)
         x = np.arange(1, 13)
         bm = by_month.reindex(x)
-        # bars start at 1 (the weekday level), not at the cut-off axis: their length is the change
+        # bars start at 1 (the weekday and promo level), not at the cut-off axis: their length is the change
         ax.bar(x - 0.2, bm[0] - 1, 0.4, bottom=1, color=COLORS[5], label="no school holiday")
         ax.bar(x + 0.2, bm[1] - 1, 0.4, bottom=1, color=COLORS[0], label="school holiday")
         ax.set_xticks(x, _MONTH_ABBR)
         ax.axhline(1, color="black", lw=0.8)
         ax.set_ylim(max(0.0, float(np.nanmin(bm.to_numpy())) - 0.1), float(np.nanmax(bm.to_numpy())) + 0.05)
-        ax.set_ylabel("sales / store's weekday level")
+        ax.set_ylabel("sales / store's level\n(same weekday and promo flag)")
         ax.set_title("Sales on school-holiday days vs other days, by month")
         ax.legend(frameon=False)
         return fig
@@ -170,11 +176,13 @@ def _legend_or_why(ax, lines: pd.DataFrame, why: str) -> None:
 def christmas_easter(train: pd.DataFrame) -> QuestionResult:
     """December day by day against November, and the days around Easter Sunday against the weeks before.
 
-    Works on the chain's daily mean of store-days divided by their store's weekday level, so neither
-    the weekday mix nor stores missing part of a year (the refurbishment gap) move the curve.
+    Works on the chain's daily mean of store-days divided by their store's level on the same weekday
+    with the same Promo flag, so neither the weekday mix, nor promo weeks (Holy Week was one in every
+    year), nor stores missing part of a year (the refurbishment gap) move the curve.
     """
     rows = sales_days(train)
-    # each store-day against its store's weekday level: Sundays (few, big stores) and Mondays don't bend the curve
+    # each store-day against its store's weekday and promo level: Sundays (few, big stores), Mondays and promo
+    # weeks don't bend the curve
     daily = ratio_to_baseline(rows, np.ones(len(rows), dtype=bool)).groupby(rows[s.DATE]).mean()
     dec_rows, easter_rows = [], []
     for year in sorted(daily.index.year.unique()):
@@ -219,7 +227,8 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
         return unanswered("christmas-easter", "What do Christmas and Easter look like?",
                           "train.csv covers neither a November followed by its December nor an Easter window "
                           "(5 to 3 weeks before Easter Sunday and the 2 weeks around it).")
-    answer = "; ".join(parts) + " (store-days vs their weekday level, averaged over years)."
+    answer = "; ".join(parts) + (" (store-days vs their level on the same weekday with the same promo flag, so "
+                                 "promo weeks do not count as Christmas or Easter; averaged over years).")
     answer = answer[0].upper() + answer[1:]
     finding = (f"December 1-23 sells {pct(nums['dec_1_23_vs_nov'])} vs November, with the peak on December "
                f"{nums['dec_peak_day']} at {pct(nums['dec_peak_vs_nov'])}.") if len(dec_mean) else None

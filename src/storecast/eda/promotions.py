@@ -15,7 +15,6 @@ from storecast.clean.rows import sales_days
 from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_CHAIN_WIDE_SPREAD = 0.05  # test stores' promo shares within 5 points of each other: the same promo weeks
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
 
@@ -42,23 +41,23 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
         "weekend_promo_share_train": float(tr.loc[tr[s.DAY_OF_WEEK] >= 6, s.PROMO].mean() if
                                            (tr[s.DAY_OF_WEEK] >= 6).any() else 0.0),
     }
-    # "chain-wide" only where every test store has (nearly) the same promo share
-    spread = nums["test_store_share_max"] - nums["test_store_share_min"]
+    # one Promo per date for all test stores; shares of open days differ anyway (Sunday openings, closures)
+    nums["test_promo_same_for_all_stores"] = chain_wide = bool((test.groupby(s.DATE)[s.PROMO].nunique() <= 1).all())
     answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
               f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
               f"{pct(nums['train_store_share_median'], signed=False)} vs "
               f"{pct(nums['test_store_share_median'], signed=False)} and every test store lies between "
               f"{pct(nums['test_store_share_min'], signed=False)} and "
               f"{pct(nums['test_store_share_max'], signed=False)}: "
-              + ("promos are chain-wide weeks, so the mix differs only by how many promo weeks fall in the window."
-                 if spread <= _CHAIN_WIDE_SPREAD else
+              + ("every test store has the same promo dates (Promo is set for the whole chain by date), so a store's "
+                 "share differs only by the days it opens, and the overall mix by how many promo weeks fall in the "
+                 "window." if chain_wide else
                  "test stores do not share the same promo days, so the mix differs by store as well as by "
                  "how many promo weeks fall in the window."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
-        lo = float(min(per_store.min().min(), 0.3))
-        hi = float(max(per_store.max().max(), 0.6))
+        lo, hi = float(min(per_store.min().min(), 0.3)), float(max(per_store.max().max(), 0.6))
         bins = np.linspace(lo, hi, 41)
         a1.hist([per_store["train"], per_store["test"]], bins=bins, color=[COLORS[0], COLORS[1]],
                 label=["train", "test"])
@@ -145,6 +144,7 @@ def promo_effect(train: pd.DataFrame) -> QuestionResult:
             bars = ax.bar(["no promo", "promo"], means[col].to_numpy(), color=[COLORS[5], COLORS[0]])
             ax.bar_label(bars, fmt="{:,.1f}" if col == "sales_per_customer" else "{:,.0f}", fontsize=8)
             ax.set_title(f"{title} ({pct(float(uplift[col]))})")
+            ax.set_ylabel(f"{title.lower().replace(' per day', ' per store-day')} (open Mon-Fri)")
         return fig
 
     table = means.rename(index={0: "no promo", 1: "promo"}).reset_index(names="day")

@@ -46,14 +46,23 @@ def _rank_text(rho: float) -> str:
 
 
 def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
-    """Mean store sales, customers and basket by store type and assortment (each store counts once)."""
+    """Mean store sales, customers and basket by store type and assortment (each store counts once).
+
+    The basket is the group's mean sales over its mean customers, so the table's three columns agree
+    (sales / customers = basket) and type b's basket is the 5.06 of the sales-and-customers section;
+    the mean of the stores' own baskets (5.16) let a few small, high-basket stores count as much as
+    the busy ones and gave a second figure for the same thing.
+    """
     per = _store_means(train, store)
     for col in (s.STORE_TYPE, s.ASSORTMENT):
         per[col] = per[col].astype(str)
-    by_type = per.groupby(s.STORE_TYPE)[[s.SALES, s.CUSTOMERS, "spc"]].mean().assign(
-        stores=per.groupby(s.STORE_TYPE).size())
-    by_assort = per.groupby(s.ASSORTMENT)[[s.SALES, s.CUSTOMERS, "spc"]].mean().assign(
-        stores=per.groupby(s.ASSORTMENT).size())
+
+    def _groups(col: str) -> pd.DataFrame:
+        g = per.groupby(col)[[s.SALES, s.CUSTOMERS]].mean()
+        # Customers 0 (not recorded): no basket, NaN, not sales / 0 = inf
+        return g.assign(spc=g[s.SALES] / g[s.CUSTOMERS].where(g[s.CUSTOMERS] > 0), stores=per.groupby(col).size())
+
+    by_type, by_assort = _groups(s.STORE_TYPE), _groups(s.ASSORTMENT)
     grid = per.pivot_table(index=s.STORE_TYPE, columns=s.ASSORTMENT, values=s.SALES, aggfunc="mean")
     med_type = float(by_type[s.SALES].median())
     nums: dict[str, Any]  # numbers, names and lists side by side
@@ -68,15 +77,15 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     smallest = nums["top_type_spc"] <= min(nums["spc_by_type"].values())  # False when the basket is unknown
     answer = (f"Type {nums['top_type']} stores ({plural(nums['stores_by_type'][nums['top_type']], 'store')}) sell "
               f"{nums['top_type_vs_median']:.2f}x the median type per day"
-              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets), "
-                 f"the smallest of any type: many customers, small purchases." if smallest else
-                 f", with a basket of {nums['top_type_spc']:.2f} per customer (mean of its stores' baskets)."
+              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (sales / customers), the smallest "
+                 f"of any type: many customers, small purchases." if smallest else
+                 f", with a basket of {nums['top_type_spc']:.2f} per customer (sales / customers)."
                  if np.isfinite(nums["top_type_spc"]) else
                  "; Customers is not recorded (0) for them, so their basket is unknown.")
               + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
                  if "assortment_c_vs_a" in nums else ""))
     finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
-               f"but with the smallest basket ({nums['top_type_spc']:.2f} per customer, mean of its stores)."
+               f"but with the smallest basket ({nums['top_type_spc']:.2f} per customer)."
                if smallest else
                f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
 
@@ -113,7 +122,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         bars = a2.bar(x, np.nan_to_num(spc), color=COLORS[0])
         a2.bar_label(bars, [f"{v:.2f}" if np.isfinite(v) else "no customers" for v in spc], fontsize=8)
         a2.set_xticks(x, [f"type {t}" for t in by_type.index])
-        a2.set_ylabel("sales per customer (mean of stores)")
+        a2.set_ylabel("sales per customer")
         a2.set_title("Basket size by store type")
         return fig
 
