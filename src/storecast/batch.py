@@ -30,6 +30,7 @@ from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import (
     cannot_read,
     count_missing_open,
+    is_parquet,
     load_rows,
     parquet_frame,
     read_text_chunks,
@@ -42,18 +43,13 @@ from storecast.predict import calibrated_through, predict_frame, training_start,
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
-_PARQUET = (".parquet", ".pq")
 _ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X, got Y: fix"
-
-
-def _is_parquet(path: Path) -> bool:
-    return path.suffix.lower() in _PARQUET
 
 
 def count_rows(path: str | Path) -> int:
     """Data rows in a CSV (lines after the header, by counting newlines) or a parquet file (its footer)."""
     path = Path(path)
-    if _is_parquet(path):
+    if is_parquet(path):
         return int(_parquet_file(path).metadata.num_rows)
     lines, last = 0, b"\n"
     try:
@@ -94,7 +90,7 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
     if found is None:
         return problem
     i, rest = done + int(found.group(1)), found.group(2)
-    if _is_parquet(path):
+    if is_parquet(path):
         return replace(problem, message=f"row {i + 1}: {rest}")
     return replace(problem, message=rest, line=i + 2)
 
@@ -121,7 +117,7 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
         position = int(rows.index[bad[first[k]]])
         message = (f"expected a store the model knows, got {stores[k]}"
                    f"{f' ({counts[k]:,} rows, the first here)' if counts[k] > 1 else ''}: {hint}")
-        if _is_parquet(path):
+        if is_parquet(path):
             problems.append(ContractProblem(str(path), f"row {position + 1}: {message}", None, s.STORE))
         else:
             problems.append(ContractProblem(str(path), message, position + 2, s.STORE))
@@ -139,11 +135,11 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
     """
     path = Path(path)
-    if not path.is_file() or (not _is_parquet(path) and count_rows(path) <= chunk_rows):
+    if not path.is_file() or (not is_parquet(path) and count_rows(path) <= chunk_rows):
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    parquet = _is_parquet(path)
+    parquet = is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
     for frame in _frames(path, chunk_rows):
@@ -179,7 +175,7 @@ def _parquet_file(path: Path):
 
 
 def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    if _is_parquet(path):
+    if is_parquet(path):
         import pyarrow as pa
 
         try:

@@ -219,3 +219,33 @@ def test_a_column_named_twice_in_a_parquet_file_is_named_as_in_a_csv_header(chai
         load_train(twice)
     assert [(p.file, p.column, p.message) for p in err.value.problems] == [
         (str(twice), s.SALES, "column appears more than once: keep one of them")]
+
+
+@pytest.mark.parametrize("name", ["rows.pq", "ROWS.PARQUET", "rows.Pq"])
+def test_a_parquet_file_named_pq_or_in_capitals_is_read_as_parquet(chain, tmp_path, name):
+    """``predict --input rows.pq`` streamed the file as parquet, while ``load_rows`` (one piece, and each part of
+    ``--engine dask``) took it for CSV text: "a parquet file, not CSV text". One rule now: ``is_parquet``."""
+    from storecast.data.contract import is_parquet
+
+    renamed = tmp_path / name
+    renamed.write_bytes((chain / "test.parquet").read_bytes())
+    assert is_parquet(renamed)
+    pd.testing.assert_frame_equal(load_rows(renamed), load_rows(chain / "test.parquet"))
+
+
+def test_a_parts_directory_reads_a_part_named_pq_as_the_others(chain, tmp_path):
+    data = _copy(chain, tmp_path)
+    (data / "train" / "part-00001.parquet").rename(data / "train" / "part-00001.PQ")
+    pd.testing.assert_frame_equal(load_train(data / "train"), load_train(chain / "train"))
+
+
+def test_predict_input_named_pq_writes_the_parquet_forecasts(run_main, chain, model_path, tmp_path):
+    forecasts = {}
+    for name in ("rows.parquet", "rows.pq", "ROWS.PARQUET"):
+        rows, out = tmp_path / name, tmp_path / f"{name}.csv"
+        rows.write_bytes((chain / "test.parquet").read_bytes())
+        code, _, err = run_main("predict", "--model", str(model_path), "--data", str(chain), "--input", str(rows),
+                                "--out", str(out))
+        assert code == 0, err
+        forecasts[name] = out.read_bytes()
+    assert forecasts["rows.pq"] == forecasts["ROWS.PARQUET"] == forecasts["rows.parquet"]

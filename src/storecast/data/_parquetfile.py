@@ -9,7 +9,7 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
+__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
            "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
 
 from pathlib import Path
@@ -21,11 +21,20 @@ from storecast.data._csvfile import check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
+PARQUET_SUFFIXES = (".parquet", ".pq")  # compared in lower case: ROWS.PARQUET and rows.pq are parquet too
 
 
 def is_parquet(path: Path) -> bool:
-    """A ``.parquet`` file or a directory of them (a partitioned dataset)."""
-    return path.suffix == ".parquet" or path.is_dir()
+    """A parquet file by its name (``.parquet`` or ``.pq``, in any letter case), or a directory (of parts).
+
+    The one rule every reader asks: ``storecast predict`` counted ``rows.pq`` as parquet and streamed it, while
+    the file contract took it for CSV text ("a parquet file, not CSV text"), so one input was read two ways.
+    """
+    return path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
+
+
+def _parquet_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.glob("*") if p.is_file() and is_parquet(p))
 
 
 def data_file(root: Path, name: str) -> Path:
@@ -36,7 +45,7 @@ def data_file(root: Path, name: str) -> Path:
     csv_path = root / name
     stem = Path(name).stem
     for candidate in (csv_path, root / f"{stem}.parquet", root / stem):
-        if candidate.is_file() or (candidate.is_dir() and candidate != root and any(candidate.glob("*.parquet"))):
+        if candidate.is_file() or (candidate.is_dir() and candidate != root and _parquet_files(candidate)):
             return candidate
     return csv_path
 
@@ -150,13 +159,14 @@ def as_rows(p: ContractProblem) -> ContractProblem:
 
 
 def parquet_parts(path: Path, expected: str = "part-*.parquet") -> list[Path]:
-    """The parquet files of a partitioned directory, in name order (part-00000, part-00001, ...).
+    """The parquet files (`is_parquet`) of a partitioned directory, in name order (part-00000, part-00001, ...).
 
     Raises DataContractError naming the directory (and what was ``expected`` in it) when it holds none.
     """
-    parts = sorted(p for p in path.glob("*.parquet") if p.is_file())
+    parts = _parquet_files(path)
     if not parts:
-        raise DataContractError(problem(path, f"no .parquet files in this directory: expected {expected}"))
+        raise DataContractError(problem(path, f"no parquet files (.parquet, .pq) in this directory: expected "
+                                              f"{expected}"))
     return parts
 
 

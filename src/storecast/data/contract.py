@@ -3,8 +3,9 @@
 Every command that reads a data directory comes through here first, so a bad file stops the job
 before anything is computed or written. Problems are collected, not raised one by one: a
 `DataContractError` lists each as ``file, line N, column `X`: message`` (line 1 is the header).
-Parquet (train.parquet or train/part-*.parquet, store.parquet, test.parquet) is read into the same text
-frame (data/_parquetfile.py), so the same rules and messages apply; its problems say ``file, row N``.
+Parquet (train.parquet or train/part-*.parquet, store.parquet, test.parquet; any file named ``.parquet`` or
+``.pq``, in any letter case: ``is_parquet``) is read into the same text frame (data/_parquetfile.py), so the
+same rules and messages apply; its problems say ``file, row N``.
 
 Returned dtypes
 ---------------
@@ -20,8 +21,8 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_frame", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks",
-           "count_missing_open", "warn_missing_open"]
+           "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
+           "read_text_chunks", "count_missing_open", "warn_missing_open"]
 
 import logging
 import os
@@ -330,7 +331,7 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
     number, so output rows map back to input lines. Any other file is read as test.csv.
     """
     path = Path(path)
-    names = parquet_columns(path) if path.suffix == ".parquet" and path.is_file() else None
+    names = parquet_columns(path) if is_parquet(path) and path.is_file() else None
     # a file that is neither parquet nor CSV text fails here as in load_test
     if s.SALES not in (names or read_header(path, s.TEST_FILE)):
         return load_test(path)
