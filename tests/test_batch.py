@@ -414,6 +414,27 @@ def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_
     assert not out.exists()
 
 
+def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_csv, tmp_path):
+    """The first ``MAX_STORES_LISTED`` stores at their lines, then one line counting and naming the rest
+    (``first_and_more``); 10 were listed here, and the count of the rest hid behind "... and 1 more problem(s)"
+    whenever the error held more than 20 problems."""
+    from storecast.errors import MAX_STORES_LISTED
+
+    rows = pd.read_csv(rows_csv)
+    unknown = [90_000 + i for i in range(MAX_STORES_LISTED * 2 + 5)]
+    rows.loc[: len(unknown) - 1, s.STORE] = unknown
+    src = tmp_path / "rows.csv"
+    rows.to_csv(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, tmp_path / "out.csv")
+    *listed, rest = err.value.problems
+    assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
+    named = ", ".join(str(v) for v in unknown[MAX_STORES_LISTED:2 * MAX_STORES_LISTED])
+    assert (rest.line, rest.column) == (None, s.STORE)
+    assert rest.message == f"25 more unknown store(s) in this part of the file: {named} and 5 more"
+    assert str(err.value).splitlines()[-1] == str(rest)
+
+
 def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_csv, ds, tmp_path):
     data = rows_csv.parent
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"

@@ -37,7 +37,7 @@ from storecast.data.contract import (
     validate_rows,
     warn_missing_open,
 )
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
 from storecast.weekly_totals import WeeklyTotals
@@ -95,14 +95,13 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
     return replace(problem, message=rest, line=i + 2)
 
 
-_MAX_UNKNOWN_LISTED = 10
-
-
 def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.DataFrame:
     """``rows`` (a chunk of ``iter_rows``), after refusing stores the model was not trained with.
 
     Why here and not only in ``predict_frame``: the chunk still knows where each row sits in ``path``, so the
     error names the file's lines (parquet: rows) and the Store column, as every other problem of the file does.
+    The first `errors.MAX_STORES_LISTED` stores each get their first row; one last problem counts the others and
+    names them (``first_and_more``), and the error shows every line of it.
     """
     ids = rows[s.STORE].to_numpy(dtype=np.int64)
     bad = unknown_store_rows(bundle, ids)
@@ -113,7 +112,8 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
             "history to train.csv and retrain")
     stores, first, counts = np.unique(ids[bad], return_index=True, return_counts=True)
     problems = []
-    for k in np.argsort(first)[:_MAX_UNKNOWN_LISTED]:  # one problem per store, at its first row, in file order
+    in_order = np.argsort(first)  # one problem per store, at its first row, in file order
+    for k in in_order[:MAX_STORES_LISTED]:
         position = int(rows.index[bad[first[k]]])
         message = (f"expected a store the model knows, got {stores[k]}"
                    f"{f' ({counts[k]:,} rows, the first here)' if counts[k] > 1 else ''}: {hint}")
@@ -121,10 +121,11 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
             problems.append(ContractProblem(str(path), f"row {position + 1}: {message}", None, s.STORE))
         else:
             problems.append(ContractProblem(str(path), message, position + 2, s.STORE))
-    if len(stores) > _MAX_UNKNOWN_LISTED:
-        problems.append(ContractProblem(str(path), f"and {len(stores) - _MAX_UNKNOWN_LISTED:,} more unknown "
-                                                   "store(s) in this part of the file", None, s.STORE))
-    raise DataContractError(problems)
+    rest = stores[in_order[MAX_STORES_LISTED:]].tolist()
+    if rest:
+        problems.append(ContractProblem(str(path), f"{len(rest):,} more unknown store(s) in this part of the file: "
+                                                   f"{first_and_more(rest, MAX_STORES_LISTED)}", None, s.STORE))
+    raise DataContractError(problems, limit=len(problems))  # the count of the rest is the last line
 
 
 def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
