@@ -6,7 +6,8 @@ never sees half a forecast, a failed run leaves nothing behind). A CSV file that
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
 (``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk; the
-columns and the repeated-key rules of the whole file hold there too (``data.chunk_rules``).
+columns and the repeated-key rules of the whole file hold there too (``data.chunk_rules``), and a code written
+"A" or " a " is read as Kaggle's "a" with the one warning a whole read gives (``Respellings``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import (
+    Respellings,
     cannot_read,
     count_missing_open,
     is_parquet,
@@ -143,12 +145,14 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     parquet = is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
+    respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
     for frame in _frames(path, chunk_rows):
         if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
             check_layout(path, list(frame.columns), parquet=parquet)
             if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
                 keys = keys[1:]
         frame.index = pd.RangeIndex(done, done + len(frame))
+        frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
         rows = _rows_of(frame, path, done, keep_actuals)
         if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
             count, first = count_missing_open(frame[s.OPEN])
@@ -159,6 +163,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             seen.add(rows)
         yield rows
         done += len(frame)
+    respelled.warn(path, parquet=parquet)
     if missing_open:  # as load_test says it of a file read in one piece: CSV line (header = 1), parquet row
         warn_missing_open(path, missing_open, first_open + (1 if parquet else 2), parquet=parquet)
 

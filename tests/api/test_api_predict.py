@@ -165,6 +165,7 @@ def test_date_out_of_the_served_range_is_422(client):
 @pytest.mark.parametrize(("field", "value"), [
     ("promo", True), ("promo", 1.0), ("promo", "1"), ("open", 2), ("school_holiday", -1),
     ("store", "1"), ("store", 1.5), ("store", 0), ("state_holiday", "d"), ("state_holiday", 0),
+    ("state_holiday", "A"), ("state_holiday", " a"),  # a file's "A" is read as "a", a program sends the code
     ("id", "x"), ("id", -1),
 ])
 def test_wrong_type_or_value_is_422_naming_the_field(client, field, value):

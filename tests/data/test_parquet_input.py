@@ -249,3 +249,28 @@ def test_predict_input_named_pq_writes_the_parquet_forecasts(run_main, chain, mo
         assert code == 0, err
         forecasts[name] = out.read_bytes()
     assert forecasts["rows.pq"] == forecasts["ROWS.PARQUET"] == forecasts["rows.parquet"]
+
+
+def test_codes_in_capitals_or_with_spaces_read_as_in_a_csv_file(chain, tmp_path, caplog):
+    """StoreType, Assortment and StateHoliday follow PromoInterval's rule in parquet too: one warning per column
+    and file, naming the first row, the files untouched."""
+    data = _copy(chain, tmp_path)
+    store_path, part = data / "store.parquet", data / "train" / "part-00001.parquet"
+    store, train = pd.read_parquet(store_path), pd.read_parquet(part)
+    store.loc[[2, 5], s.STORE_TYPE] = store.loc[[2, 5], s.STORE_TYPE].str.upper()
+    store.loc[4, s.ASSORTMENT] = f" {store.loc[4, s.ASSORTMENT]} "
+    train.loc[6, s.STATE_HOLIDAY] = train.loc[6, s.STATE_HOLIDAY].upper() + "\t"
+    store.to_parquet(store_path, index=False)
+    train.to_parquet(part, index=False)
+    before = store_path.read_bytes(), part.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        read = load_dataset(data)
+    kaggle = load_dataset(chain)
+    pd.testing.assert_frame_equal(read.store, kaggle.store)
+    pd.testing.assert_frame_equal(read.train, kaggle.train)
+    warned = [r.getMessage() for r in caplog.records if "Kaggle's spelling" in r.getMessage()]
+    assert [w.split(": ")[0] for w in warned] == [f"{store_path}, row 3, column `StoreType`",
+                                                  f"{store_path}, row 5, column `Assortment`",
+                                                  f"{part}, row 7, column `StateHoliday`"]
+    assert "(2 row(s) in all written with other spaces or letter case)" in warned[0]
+    assert (store_path.read_bytes(), part.read_bytes()) == before
