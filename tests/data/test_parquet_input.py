@@ -274,3 +274,35 @@ def test_codes_in_capitals_or_with_spaces_read_as_in_a_csv_file(chain, tmp_path,
                                                   f"{part}, row 7, column `StateHoliday`"]
     assert "(2 row(s) in all written with other spaces or letter case)" in warned[0]
     assert (store_path.read_bytes(), part.read_bytes()) == before
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_an_id_saved_only_as_pandas_index_says_so(chain, tmp_path, chunk_rows):
+    """``df.set_index("Id").to_parquet()`` of ids 1..n keeps Id as a RangeIndex in the file's pandas metadata, no
+    column: "column is missing: Id" was all the message said, about a column its writer sees in pandas."""
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    assert test[s.ID].tolist() == list(range(1, len(test) + 1))
+    indexed = tmp_path / "rows.parquet"
+    test.set_index(s.ID).to_parquet(indexed)
+    with pytest.raises(DataContractError) as err:
+        load_rows(indexed) if chunk_rows is None else list(iter_rows(indexed, chunk_rows))
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line, problem.column) == (str(indexed), None, s.ID)
+    assert problem.message.startswith("column is missing: expected the columns Id, Store, ")
+    assert problem.message.endswith("; Id is saved as the file's pandas index, not as a column: write it as one, "
+                                    "with df.reset_index().to_parquet(path) or df.to_parquet(path, index=True)")
+    test.set_index(s.ID).reset_index().to_parquet(indexed)  # the two ways the message gives both work
+    pd.testing.assert_frame_equal(load_rows(indexed), load_rows(chain / "test.parquet"))
+    test.set_index(s.ID).to_parquet(indexed, index=True)
+    pd.testing.assert_frame_equal(load_rows(indexed), load_rows(chain / "test.parquet"))
+
+
+def test_a_missing_column_that_is_no_index_gets_no_index_hint(chain, tmp_path):
+    rows = tmp_path / "rows.parquet"
+    pd.read_parquet(chain / "test.parquet").drop(columns=[s.PROMO]).to_parquet(rows)
+    with pytest.raises(DataContractError) as err:
+        load_rows(rows)
+    (problem,) = err.value.problems
+    assert problem.column == s.PROMO and "index" not in problem.message

@@ -54,15 +54,43 @@ def _stored_index(name: object) -> bool:
     return str(name).startswith("__index_level_")  # pandas' saved index, not a column of the rows
 
 
+def _range_index_names(path: Path) -> set[str]:
+    """Names of the pandas indexes ``path`` keeps in its metadata only: a RangeIndex is saved as start, stop and
+    step, without a column (``df.set_index("Id")`` of ids 1..n is one). Empty when the file says nothing of it."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = (pq.read_schema(path).metadata or {}).get(b"pandas")
+        indexes = json.loads(meta)["index_columns"] if meta else []
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError):
+        return set()
+    return {str(i["name"]) for i in indexes if isinstance(i, dict) and i.get("kind") == "range" and i.get("name")}
+
+
 def check_parquet_columns(path: Path, names: list, expected: tuple[str, ...]) -> None:
     """The header rule of a CSV file for a parquet file's column names (pandas' saved index left out).
 
-    A parquet file has no header line: each problem names the column only.
+    A parquet file has no header line: each problem names the column only. A missing column that the file
+    keeps as its pandas index, without a column (`_range_index_names`), says so and how to write it: "column is
+    missing" alone is true of the file, but sends its writer looking for a column they can see in pandas.
     """
     try:
         check_header(path, [str(c) for c in names if not _stored_index(c)], expected)
     except DataContractError as exc:
-        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+        missing = {p.column for p in exc.problems if p.message.startswith("column is missing")}
+        indexed = _range_index_names(path) & missing if missing else set()
+        raise DataContractError([
+            ContractProblem(p.file, p.message + (_INDEX_HINT.format(p.column) if p.column in indexed else ""), None,
+                            p.column)
+            for p in exc.problems
+        ]) from None
+
+
+_INDEX_HINT = ("; {} is saved as the file's pandas index, not as a column: write it as one, with "
+               "df.reset_index().to_parquet(path) or df.to_parquet(path, index=True)")
 
 
 def parquet_columns(path: Path) -> list[str]:
