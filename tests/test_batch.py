@@ -174,6 +174,33 @@ def test_an_open_that_is_not_empty_nor_0_or_1_is_refused_however_the_file_is_rea
         list(iter_rows(path, chunk_rows=chunk_rows))
 
 
+@pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet"),
+                                                    (333, ".parquet")])
+def test_a_state_holiday_in_capitals_or_with_spaces_reads_alike_however_the_file_is_read(rows_csv, tmp_path, caplog,
+                                                                                        chunk_rows, suffix):
+    """' a', 'B', '0 ' are Kaggle's "a", "b", "0" with one warning for the file, read whole (the file contract) or
+    in chunks (validate_rows, which a program's rows still meet with the exact codes only)."""
+    from storecast.data.contract import load_rows
+
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    odd, exact = tmp_path / f"odd{suffix}", tmp_path / f"exact{suffix}"
+    for path, cells in ((odd, [" a", "B", "0 "]), (exact, ["a", "b", "0"])):
+        rows.loc[[3, 700, 950], s.STATE_HOLIDAY] = cells  # lines 5, 702, 952 (parquet rows 4, 701, 951)
+        rows.to_csv(path, index=False) if suffix == ".csv" else rows.replace("", None).to_parquet(path)
+    with caplog.at_level("WARNING"):
+        read = pd.concat(iter_rows(odd, chunk_rows))
+    pd.testing.assert_frame_equal(read, pd.concat(iter_rows(exact, chunk_rows)))
+    where = "row 4" if suffix == ".parquet" else "line 5"
+    said = (f"{odd}, {where}, column `StateHoliday`: ' a' is read as \"a\", Kaggle's spelling (3 row(s) in all "
+            "written with other spaces or letter case); the file is left as it is")
+    assert [r.getMessage() for r in caplog.records if "Kaggle" in r.getMessage()] == [said]
+    if suffix == ".parquet":  # read whole by the file contract: the same rows and words
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            pd.testing.assert_frame_equal(load_rows(odd), load_rows(exact))
+        assert [r.getMessage() for r in caplog.records if "Kaggle" in r.getMessage()] == [said]
+
+
 def test_a_bad_cell_in_a_parquet_file_names_its_row_counted_from_1(bundle, rows_csv, tmp_path):
     """As the file contract and the unknown-store check count parquet rows; chunks used to say ``row 640``."""
     rows = pd.read_csv(rows_csv)
@@ -412,6 +439,27 @@ def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_
     else:
         assert problem.line is None and problem.message.startswith("row 4: ")
     assert not out.exists()
+
+
+def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_csv, tmp_path):
+    """The first ``MAX_STORES_LISTED`` stores at their lines, then one line counting and naming the rest
+    (``first_and_more``); 10 were listed here, and the count of the rest hid behind "... and 1 more problem(s)"
+    whenever the error held more than 20 problems."""
+    from storecast.errors import MAX_STORES_LISTED
+
+    rows = pd.read_csv(rows_csv)
+    unknown = [90_000 + i for i in range(MAX_STORES_LISTED * 2 + 5)]
+    rows.loc[: len(unknown) - 1, s.STORE] = unknown
+    src = tmp_path / "rows.csv"
+    rows.to_csv(src, index=False)
+    with pytest.raises(DataContractError) as err:
+        predict_file(bundle, src, tmp_path / "out.csv")
+    *listed, rest = err.value.problems
+    assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
+    named = ", ".join(str(v) for v in unknown[MAX_STORES_LISTED:2 * MAX_STORES_LISTED])
+    assert (rest.line, rest.column) == (None, s.STORE)
+    assert rest.message == f"25 more unknown store(s) in this part of the file: {named} and 5 more"
+    assert str(err.value).splitlines()[-1] == str(rest)
 
 
 def test_cli_streams_in_chunks_with_the_same_output(run_main, model_path, rows_csv, ds, tmp_path):

@@ -6,7 +6,8 @@ never sees half a forecast, a failed run leaves nothing behind). A CSV file that
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
 (``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk; the
-columns and the repeated-key rules of the whole file hold there too (``data.chunk_rules``).
+columns and the repeated-key rules of the whole file hold there too (``data.chunk_rules``), and a code written
+"A" or " a " is read as Kaggle's "a" with the one warning a whole read gives (``Respellings``).
 """
 
 from __future__ import annotations
@@ -28,32 +29,29 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import (
+    Respellings,
     cannot_read,
     count_missing_open,
+    is_parquet,
     load_rows,
     parquet_frame,
     read_text_chunks,
     validate_rows,
     warn_missing_open,
 )
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.evaluation.period_score import PeriodScore
 from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
-_PARQUET = (".parquet", ".pq")
 _ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X, got Y: fix"
-
-
-def _is_parquet(path: Path) -> bool:
-    return path.suffix.lower() in _PARQUET
 
 
 def count_rows(path: str | Path) -> int:
     """Data rows in a CSV (lines after the header, by counting newlines) or a parquet file (its footer)."""
     path = Path(path)
-    if _is_parquet(path):
+    if is_parquet(path):
         return int(_parquet_file(path).metadata.num_rows)
     lines, last = 0, b"\n"
     try:
@@ -94,12 +92,9 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
     if found is None:
         return problem
     i, rest = done + int(found.group(1)), found.group(2)
-    if _is_parquet(path):
+    if is_parquet(path):
         return replace(problem, message=f"row {i + 1}: {rest}")
     return replace(problem, message=rest, line=i + 2)
-
-
-_MAX_UNKNOWN_LISTED = 10
 
 
 def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.DataFrame:
@@ -107,6 +102,8 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
 
     Why here and not only in ``predict_frame``: the chunk still knows where each row sits in ``path``, so the
     error names the file's lines (parquet: rows) and the Store column, as every other problem of the file does.
+    The first `errors.MAX_STORES_LISTED` stores each get their first row; one last problem counts the others and
+    names them (``first_and_more``), and the error shows every line of it.
     """
     ids = rows[s.STORE].to_numpy(dtype=np.int64)
     bad = unknown_store_rows(bundle, ids)
@@ -117,18 +114,20 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
             "history to train.csv and retrain")
     stores, first, counts = np.unique(ids[bad], return_index=True, return_counts=True)
     problems = []
-    for k in np.argsort(first)[:_MAX_UNKNOWN_LISTED]:  # one problem per store, at its first row, in file order
+    in_order = np.argsort(first)  # one problem per store, at its first row, in file order
+    for k in in_order[:MAX_STORES_LISTED]:
         position = int(rows.index[bad[first[k]]])
         message = (f"expected a store the model knows, got {stores[k]}"
                    f"{f' ({counts[k]:,} rows, the first here)' if counts[k] > 1 else ''}: {hint}")
-        if _is_parquet(path):
+        if is_parquet(path):
             problems.append(ContractProblem(str(path), f"row {position + 1}: {message}", None, s.STORE))
         else:
             problems.append(ContractProblem(str(path), message, position + 2, s.STORE))
-    if len(stores) > _MAX_UNKNOWN_LISTED:
-        problems.append(ContractProblem(str(path), f"and {len(stores) - _MAX_UNKNOWN_LISTED:,} more unknown "
-                                                   "store(s) in this part of the file", None, s.STORE))
-    raise DataContractError(problems)
+    rest = stores[in_order[MAX_STORES_LISTED:]].tolist()
+    if rest:
+        problems.append(ContractProblem(str(path), f"{len(rest):,} more unknown store(s) in this part of the file: "
+                                                   f"{first_and_more(rest, MAX_STORES_LISTED)}", None, s.STORE))
+    raise DataContractError(problems, limit=len(problems))  # the count of the rest is the last line
 
 
 def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
@@ -139,19 +138,21 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
     """
     path = Path(path)
-    if not path.is_file() or (not _is_parquet(path) and count_rows(path) <= chunk_rows):
+    if not path.is_file() or (not is_parquet(path) and count_rows(path) <= chunk_rows):
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    parquet = _is_parquet(path)
+    parquet = is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
+    respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
     for frame in _frames(path, chunk_rows):
         if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
             check_layout(path, list(frame.columns), parquet=parquet)
             if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
                 keys = keys[1:]
         frame.index = pd.RangeIndex(done, done + len(frame))
+        frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
         rows = _rows_of(frame, path, done, keep_actuals)
         if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
             count, first = count_missing_open(frame[s.OPEN])
@@ -162,6 +163,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             seen.add(rows)
         yield rows
         done += len(frame)
+    respelled.warn(path, parquet=parquet)
     if missing_open:  # as load_test says it of a file read in one piece: CSV line (header = 1), parquet row
         warn_missing_open(path, missing_open, first_open + (1 if parquet else 2), parquet=parquet)
 
@@ -179,7 +181,7 @@ def _parquet_file(path: Path):
 
 
 def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    if _is_parquet(path):
+    if is_parquet(path):
         import pyarrow as pa
 
         try:

@@ -82,6 +82,33 @@ def test_a_repeat_is_found_in_small_and_large_batches(client, n):
     assert "is also rows[1]" in r.json()["detail"][0]["msg"]
 
 
+@pytest.mark.parametrize("n", [3, 40])  # a small batch (a dict), and one past it (a numpy sort)
+def test_an_id_listed_twice_is_422_naming_the_earlier_row(client, n):
+    """Ids match the answers to the client's rows: two rows with one id are ambiguous, as in test.csv."""
+    rows = [{**r, "id": k} for k, r in enumerate(consecutive_rows(n))]
+    rows[-1]["id"] = 1
+    r = client.post("/predict", json={"rows": rows})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert (item["field"], item["type"]) == (f"rows[{n - 1}].id", "id_duplicate")
+    assert item["msg"] == "id 1 is also rows[1]: give each row its own id, or none"
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_rows_without_an_id_never_repeat_one(client, n):
+    rows = consecutive_rows(n)
+    rows[0]["id"], rows[1]["id"] = None, 5
+    r = client.post("/predict", json={"rows": rows})
+    assert r.status_code == 200
+    assert [p["id"] for p in r.json()["predictions"]] == [None, 5] + [None] * (n - 2)
+
+
+def test_repeated_ids_and_store_days_come_in_one_answer(client):
+    rows = [row(id=1), row(id=2, date="2015-08-04"), row(id=1, date="2015-08-05"), row(id=3, date="2015-08-04")]
+    r = client.post("/predict", json={"rows": rows})
+    assert fields(r) == ["rows[3].date", "rows[2].id"]
+
+
 def test_repeats_and_unknown_stores_come_in_one_answer(client):
     rows = [row(store=5000), row(), row(), row(store=6000), row(), row(date="2015-08-04")]
     r = client.post("/predict", json={"rows": rows})
@@ -138,6 +165,7 @@ def test_date_out_of_the_served_range_is_422(client):
 @pytest.mark.parametrize(("field", "value"), [
     ("promo", True), ("promo", 1.0), ("promo", "1"), ("open", 2), ("school_holiday", -1),
     ("store", "1"), ("store", 1.5), ("store", 0), ("state_holiday", "d"), ("state_holiday", 0),
+    ("state_holiday", "A"), ("state_holiday", " a"),  # a file's "A" is read as "a", a program sends the code
     ("id", "x"), ("id", -1),
 ])
 def test_wrong_type_or_value_is_422_naming_the_field(client, field, value):

@@ -264,6 +264,8 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.OPEN: [1, 5]}, s.OPEN, "row 1: expected 0 or 1, got 5"),
     ({s.OPEN: [None, "abc"]}, s.OPEN, "row 1: expected 0 or 1, got 'abc'"),  # only an empty Open is open
     ({s.STATE_HOLIDAY: ["x", "0"]}, s.STATE_HOLIDAY, "row 0: expected one of 0 .*got 'x': use 0 for"),
+    # a program's rows send the exact codes; only a file's "A" is read as "a" (data/_spellings.py)
+    ({s.STATE_HOLIDAY: ["0", "A"]}, s.STATE_HOLIDAY, "row 1: expected one of 0 .*got 'A': use 0 for"),
     ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number 1\.\.2147483647\), got -3"),
     ({s.STORE: [1, 2**32 + 1]}, s.STORE, r"row 1: expected a store number .*, got 4294967297"),  # not wrapped to 1
     ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 2: correct it to match"),
@@ -412,13 +414,53 @@ def test_a_promo_interval_written_another_way_is_read_as_kaggles_with_one_warnin
 
 
 @pytest.mark.parametrize("written", ["Jan,Feb", "Foo", "Apr,Jan,Jul,Oct", "Jan;Apr;Jul;Oct", "Jan,Apr,Jul,Oct,",
-                                     "January,April,July,October", "   "])
+                                     "January,April,July,October", "   ",
+                                     # no space anyone types: a code's or a number's rule refuses it too
+                                     "Jan,Apr,Jul,Oct\u2028", "\u00a0Jan,Apr,Jul,Oct"])
 def test_a_promo_interval_naming_other_months_is_still_refused(data_dir, written):
     set_cell(s.STORE_FILE, 3, s.PROMO_INTERVAL, written)(data_dir)
     with pytest.raises(DataContractError, match=r"expected empty or one of .*got ") as err:
         load_store(data_dir / s.STORE_FILE)
     (problem,) = err.value.problems
     assert (problem.line, problem.column) == (3, s.PROMO_INTERVAL) and repr(written) in problem.message
+
+
+@pytest.mark.parametrize(("name", "column", "cells", "read"), [
+    # (file, column, {line: as written}, the column as read): Kaggle's one-letter codes as spreadsheets write them
+    (s.STORE_FILE, s.STORE_TYPE, {2: "C", 4: " d "}, ["c", "a", "d"]),
+    (s.STORE_FILE, s.ASSORTMENT, {3: "A\t"}, ["a", "a", "c"]),
+    (s.TRAIN_FILE, s.STATE_HOLIDAY, {3: " 0", 6: "A", 8: "b "}, ["0", "0", "0", "0", "a", "0", "b"]),
+    (s.TEST_FILE, s.STATE_HOLIDAY, {5: "C"}, ["0", "0", "0", "c"]),
+])
+def test_a_code_in_capitals_or_with_spaces_is_read_as_kaggles_with_one_warning(data_dir, caplog, name, column, cells,
+                                                                                read):
+    """As PromoInterval: read as Kaggle's spelling, one warning per column counting the rows and naming the first,
+    the file never rewritten. Such cells were refused ("expected one of a, b, c, d, got 'C'")."""
+    for line, written in cells.items():
+        set_cell(name, line, column, written)(data_dir)
+    before = (data_dir / name).read_bytes()
+    load = {s.STORE_FILE: load_store, s.TRAIN_FILE: load_train, s.TEST_FILE: load_test}[name]
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        frame = load(data_dir / name)
+    assert frame[column].astype(str).tolist() == read
+    (warned,) = [r.getMessage() for r in caplog.records if "Kaggle's spelling" in r.getMessage()]
+    line, written = next(iter(cells.items()))
+    assert warned == (f"{data_dir / name}, line {line}, column `{column}`: {written!r} is read as "
+                      f'"{written.strip().lower()}", Kaggle\'s spelling ({len(cells)} row(s) in all written with other '
+                      "spaces or letter case); the file is left as it is")
+    assert (data_dir / name).read_bytes() == before
+
+
+@pytest.mark.parametrize(("column", "written"), [
+    (s.STORE_TYPE, "e"), (s.STORE_TYPE, "aa"), (s.STORE_TYPE, "a b"), (s.STORE_TYPE, "   "),
+    (s.STORE_TYPE, "\u00a0a"), (s.ASSORTMENT, "D"), (s.ASSORTMENT, "\uff41"),  # a no-break space; a full-width a
+])
+def test_a_code_that_is_no_kaggle_code_in_any_case_is_still_refused(data_dir, column, written):
+    set_cell(s.STORE_FILE, 3, column, written)(data_dir)
+    with pytest.raises(DataContractError, match=r"expected one of a, b, c") as err:
+        load_store(data_dir / s.STORE_FILE)
+    (problem,) = err.value.problems
+    assert (problem.line, problem.column) == (3, column) and repr(written) in problem.message
 
 
 def test_whole_numbers_written_as_decimals_load_as_in_the_api_rows(data_dir):

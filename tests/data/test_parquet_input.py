@@ -219,3 +219,90 @@ def test_a_column_named_twice_in_a_parquet_file_is_named_as_in_a_csv_header(chai
         load_train(twice)
     assert [(p.file, p.column, p.message) for p in err.value.problems] == [
         (str(twice), s.SALES, "column appears more than once: keep one of them")]
+
+
+@pytest.mark.parametrize("name", ["rows.pq", "ROWS.PARQUET", "rows.Pq"])
+def test_a_parquet_file_named_pq_or_in_capitals_is_read_as_parquet(chain, tmp_path, name):
+    """``predict --input rows.pq`` streamed the file as parquet, while ``load_rows`` (one piece, and each part of
+    ``--engine dask``) took it for CSV text: "a parquet file, not CSV text". One rule now: ``is_parquet``."""
+    from storecast.data.contract import is_parquet
+
+    renamed = tmp_path / name
+    renamed.write_bytes((chain / "test.parquet").read_bytes())
+    assert is_parquet(renamed)
+    pd.testing.assert_frame_equal(load_rows(renamed), load_rows(chain / "test.parquet"))
+
+
+def test_a_parts_directory_reads_a_part_named_pq_as_the_others(chain, tmp_path):
+    data = _copy(chain, tmp_path)
+    (data / "train" / "part-00001.parquet").rename(data / "train" / "part-00001.PQ")
+    pd.testing.assert_frame_equal(load_train(data / "train"), load_train(chain / "train"))
+
+
+def test_predict_input_named_pq_writes_the_parquet_forecasts(run_main, chain, model_path, tmp_path):
+    forecasts = {}
+    for name in ("rows.parquet", "rows.pq", "ROWS.PARQUET"):
+        rows, out = tmp_path / name, tmp_path / f"{name}.csv"
+        rows.write_bytes((chain / "test.parquet").read_bytes())
+        code, _, err = run_main("predict", "--model", str(model_path), "--data", str(chain), "--input", str(rows),
+                                "--out", str(out))
+        assert code == 0, err
+        forecasts[name] = out.read_bytes()
+    assert forecasts["rows.pq"] == forecasts["ROWS.PARQUET"] == forecasts["rows.parquet"]
+
+
+def test_codes_in_capitals_or_with_spaces_read_as_in_a_csv_file(chain, tmp_path, caplog):
+    """StoreType, Assortment and StateHoliday follow PromoInterval's rule in parquet too: one warning per column
+    and file, naming the first row, the files untouched."""
+    data = _copy(chain, tmp_path)
+    store_path, part = data / "store.parquet", data / "train" / "part-00001.parquet"
+    store, train = pd.read_parquet(store_path), pd.read_parquet(part)
+    store.loc[[2, 5], s.STORE_TYPE] = store.loc[[2, 5], s.STORE_TYPE].str.upper()
+    store.loc[4, s.ASSORTMENT] = f" {store.loc[4, s.ASSORTMENT]} "
+    train.loc[6, s.STATE_HOLIDAY] = train.loc[6, s.STATE_HOLIDAY].upper() + "\t"
+    store.to_parquet(store_path, index=False)
+    train.to_parquet(part, index=False)
+    before = store_path.read_bytes(), part.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        read = load_dataset(data)
+    kaggle = load_dataset(chain)
+    pd.testing.assert_frame_equal(read.store, kaggle.store)
+    pd.testing.assert_frame_equal(read.train, kaggle.train)
+    warned = [r.getMessage() for r in caplog.records if "Kaggle's spelling" in r.getMessage()]
+    assert [w.split(": ")[0] for w in warned] == [f"{store_path}, row 3, column `StoreType`",
+                                                  f"{store_path}, row 5, column `Assortment`",
+                                                  f"{part}, row 7, column `StateHoliday`"]
+    assert "(2 row(s) in all written with other spaces or letter case)" in warned[0]
+    assert (store_path.read_bytes(), part.read_bytes()) == before
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_an_id_saved_only_as_pandas_index_says_so(chain, tmp_path, chunk_rows):
+    """``df.set_index("Id").to_parquet()`` of ids 1..n keeps Id as a RangeIndex in the file's pandas metadata, no
+    column: "column is missing: Id" was all the message said, about a column its writer sees in pandas."""
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    assert test[s.ID].tolist() == list(range(1, len(test) + 1))
+    indexed = tmp_path / "rows.parquet"
+    test.set_index(s.ID).to_parquet(indexed)
+    with pytest.raises(DataContractError) as err:
+        load_rows(indexed) if chunk_rows is None else list(iter_rows(indexed, chunk_rows))
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line, problem.column) == (str(indexed), None, s.ID)
+    assert problem.message.startswith("column is missing: expected the columns Id, Store, ")
+    assert problem.message.endswith("; Id is saved as the file's pandas index, not as a column: write it as one, "
+                                    "with df.reset_index().to_parquet(path) or df.to_parquet(path, index=True)")
+    test.set_index(s.ID).reset_index().to_parquet(indexed)  # the two ways the message gives both work
+    pd.testing.assert_frame_equal(load_rows(indexed), load_rows(chain / "test.parquet"))
+    test.set_index(s.ID).to_parquet(indexed, index=True)
+    pd.testing.assert_frame_equal(load_rows(indexed), load_rows(chain / "test.parquet"))
+
+
+def test_a_missing_column_that_is_no_index_gets_no_index_hint(chain, tmp_path):
+    rows = tmp_path / "rows.parquet"
+    pd.read_parquet(chain / "test.parquet").drop(columns=[s.PROMO]).to_parquet(rows)
+    with pytest.raises(DataContractError) as err:
+        load_rows(rows)
+    (problem,) = err.value.problems
+    assert problem.column == s.PROMO and "index" not in problem.message

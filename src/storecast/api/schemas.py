@@ -71,7 +71,7 @@ class PredictRow(_Strict):
     """One row in the shape of test.csv; the day of week is derived from ``date``."""
 
     id: Annotated[int, Field(strict=True, ge=0, le=_INT64_MAX)] | None = Field(
-        None, description="Your row id, echoed back unchanged."
+        None, description="Your row id, echoed back unchanged: each row its own, or null (a repeat is a 422)."
     )
     store: StoreId
     date: IsoDate

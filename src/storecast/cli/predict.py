@@ -15,7 +15,7 @@ def predict(
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
     input: Path | None = typer.Option(
-        None, "--input", help="Rows to forecast, CSV or parquet (.parquet), in test.csv's layout or train.csv's "
+        None, "--input", help="Rows to forecast, CSV or parquet (.parquet or .pq), in test.csv's layout or train.csv's "
         "(Id = row number; Sales/Customers are not used to forecast, then the forecasts are scored against "
         "them: RMSPE, bias and coverage per week); default DATA/test.csv."),
     out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),

@@ -9,7 +9,7 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
+__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
            "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
 
 from pathlib import Path
@@ -21,11 +21,20 @@ from storecast.data._csvfile import check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
+PARQUET_SUFFIXES = (".parquet", ".pq")  # compared in lower case: ROWS.PARQUET and rows.pq are parquet too
 
 
 def is_parquet(path: Path) -> bool:
-    """A ``.parquet`` file or a directory of them (a partitioned dataset)."""
-    return path.suffix == ".parquet" or path.is_dir()
+    """A parquet file by its name (``.parquet`` or ``.pq``, in any letter case), or a directory (of parts).
+
+    The one rule every reader asks: ``storecast predict`` counted ``rows.pq`` as parquet and streamed it, while
+    the file contract took it for CSV text ("a parquet file, not CSV text"), so one input was read two ways.
+    """
+    return path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir()
+
+
+def _parquet_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.glob("*") if p.is_file() and is_parquet(p))
 
 
 def data_file(root: Path, name: str) -> Path:
@@ -36,7 +45,7 @@ def data_file(root: Path, name: str) -> Path:
     csv_path = root / name
     stem = Path(name).stem
     for candidate in (csv_path, root / f"{stem}.parquet", root / stem):
-        if candidate.is_file() or (candidate.is_dir() and candidate != root and any(candidate.glob("*.parquet"))):
+        if candidate.is_file() or (candidate.is_dir() and candidate != root and _parquet_files(candidate)):
             return candidate
     return csv_path
 
@@ -45,15 +54,43 @@ def _stored_index(name: object) -> bool:
     return str(name).startswith("__index_level_")  # pandas' saved index, not a column of the rows
 
 
+def _range_index_names(path: Path) -> set[str]:
+    """Names of the pandas indexes ``path`` keeps in its metadata only: a RangeIndex is saved as start, stop and
+    step, without a column (``df.set_index("Id")`` of ids 1..n is one). Empty when the file says nothing of it."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = (pq.read_schema(path).metadata or {}).get(b"pandas")
+        indexes = json.loads(meta)["index_columns"] if meta else []
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError):
+        return set()
+    return {str(i["name"]) for i in indexes if isinstance(i, dict) and i.get("kind") == "range" and i.get("name")}
+
+
 def check_parquet_columns(path: Path, names: list, expected: tuple[str, ...]) -> None:
     """The header rule of a CSV file for a parquet file's column names (pandas' saved index left out).
 
-    A parquet file has no header line: each problem names the column only.
+    A parquet file has no header line: each problem names the column only. A missing column that the file
+    keeps as its pandas index, without a column (`_range_index_names`), says so and how to write it: "column is
+    missing" alone is true of the file, but sends its writer looking for a column they can see in pandas.
     """
     try:
         check_header(path, [str(c) for c in names if not _stored_index(c)], expected)
     except DataContractError as exc:
-        raise DataContractError([ContractProblem(p.file, p.message, None, p.column) for p in exc.problems]) from None
+        missing = {p.column for p in exc.problems if p.message.startswith("column is missing")}
+        indexed = _range_index_names(path) & missing if missing else set()
+        raise DataContractError([
+            ContractProblem(p.file, p.message + (_INDEX_HINT.format(p.column) if p.column in indexed else ""), None,
+                            p.column)
+            for p in exc.problems
+        ]) from None
+
+
+_INDEX_HINT = ("; {} is saved as the file's pandas index, not as a column: write it as one, with "
+               "df.reset_index().to_parquet(path) or df.to_parquet(path, index=True)")
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -150,13 +187,14 @@ def as_rows(p: ContractProblem) -> ContractProblem:
 
 
 def parquet_parts(path: Path, expected: str = "part-*.parquet") -> list[Path]:
-    """The parquet files of a partitioned directory, in name order (part-00000, part-00001, ...).
+    """The parquet files (`is_parquet`) of a partitioned directory, in name order (part-00000, part-00001, ...).
 
     Raises DataContractError naming the directory (and what was ``expected`` in it) when it holds none.
     """
-    parts = sorted(p for p in path.glob("*.parquet") if p.is_file())
+    parts = _parquet_files(path)
     if not parts:
-        raise DataContractError(problem(path, f"no .parquet files in this directory: expected {expected}"))
+        raise DataContractError(problem(path, f"no parquet files (.parquet, .pq) in this directory: expected "
+                                              f"{expected}"))
     return parts
 
 

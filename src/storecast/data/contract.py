@@ -3,8 +3,9 @@
 Every command that reads a data directory comes through here first, so a bad file stops the job
 before anything is computed or written. Problems are collected, not raised one by one: a
 `DataContractError` lists each as ``file, line N, column `X`: message`` (line 1 is the header).
-Parquet (train.parquet or train/part-*.parquet, store.parquet, test.parquet) is read into the same text
-frame (data/_parquetfile.py), so the same rules and messages apply; its problems say ``file, row N``.
+Parquet (train.parquet or train/part-*.parquet, store.parquet, test.parquet; any file named ``.parquet`` or
+``.pq``, in any letter case: ``is_parquet``) is read into the same text frame (data/_parquetfile.py), so the
+same rules and messages apply; its problems say ``file, row N``.
 
 Returned dtypes
 ---------------
@@ -20,8 +21,8 @@ store: Store int32, StoreType category(a-d), Assortment category(a-c), Competiti
 from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
-           "data_file", "parquet_frame", "parquet_parts", "train_parts", "cannot_read", "read_text_chunks",
-           "count_missing_open", "warn_missing_open"]
+           "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
+           "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings"]
 
 import logging
 import os
@@ -49,9 +50,9 @@ from storecast.data._parquetfile import (
     read_parquet_text_frame,
     train_parts,
 )
-from storecast.data._promo_interval import canonical_promo_intervals
 from storecast.data._rows import no_open_value, validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
+from storecast.data._spellings import Respellings
 from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
@@ -208,30 +209,19 @@ def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     raw, problems = read(path, name, REQUIRED[name])
     typed, found = _parse(raw, name, path)
     problems += found
-    respelled = None
-    if s.PROMO_INTERVAL in typed.columns:  # other spaces, case or "Sep": Kaggle's value, said once below
-        typed[s.PROMO_INTERVAL], respelled = canonical_promo_intervals(typed[s.PROMO_INTERVAL])
+    # "A", " a ", "jan,apr,jul,oct": Kaggle's value, said once below; + 2: the CSV line, or the parquet row
+    respelled = Respellings()
+    typed = respelled.respell(typed, typed.index.to_numpy() + 2)
     typed, found = _run_schema(VALUES[name], typed, raw, path)
     problems += found
     if s.DAY_OF_WEEK in typed.columns:
         problems += _day_of_week_problems(typed, path)
     if problems:  # the "N more not listed" notes first (they carry the true totals), then in file order
         raise DataContractError(sorted(problems, key=lambda p: (p.line is not None, p.line or 0)))
-    if respelled is not None and respelled.any():
-        _warn_respelled(path, typed, raw, respelled)
+    respelled.warn(path, parquet=is_parquet(path))
     seconds = time.perf_counter() - started
     log.info("read and validated %s: %s rows in %.1f s", path, f"{len(typed):,}", seconds)
     return typed
-
-
-def _warn_respelled(path: Path, typed: pd.DataFrame, raw: pd.DataFrame, respelled: np.ndarray) -> None:
-    """The one warning for PromoInterval cells read as Kaggle's spelling: how many, and the first one's place."""
-    at = typed.index[respelled.argmax()]  # + 2: the CSV line, or the parquet row (its text frame starts at -1)
-    first = problem(path, f"{_shown(raw.at[at, s.PROMO_INTERVAL])} is read as "
-                           f"\"{typed.at[at, s.PROMO_INTERVAL]}\", Kaggle's spelling ({int(respelled.sum())} "
-                           "row(s) in all written with other spaces, letter case or \"Sep\"); the file is left as "
-                           "it is", int(at) + 2, s.PROMO_INTERVAL)
-    log.warning("%s", as_rows(first) if is_parquet(path) else first)
 
 
 def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]:
@@ -330,7 +320,7 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
     number, so output rows map back to input lines. Any other file is read as test.csv.
     """
     path = Path(path)
-    names = parquet_columns(path) if path.suffix == ".parquet" and path.is_file() else None
+    names = parquet_columns(path) if is_parquet(path) and path.is_file() else None
     # a file that is neither parquet nor CSV text fails here as in load_test
     if s.SALES not in (names or read_header(path, s.TEST_FILE)):
         return load_test(path)

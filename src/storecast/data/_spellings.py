@@ -1,0 +1,142 @@
+"""Kaggle's values as people write them: a PromoInterval or a one-letter code in other spaces or letter case.
+
+Why: a file edited by hand or saved from a spreadsheet says " Jan,Apr,Jul,Oct", "jan,apr,jul,oct",
+"Jan, Apr, Jul, Oct" or "Mar,Jun,Sep,Dec" (PromoInterval), "A" or " a " (StoreType, Assortment, StateHoliday):
+one of Kaggle's values without doubt. Stopping a run over it helps nobody, so the contract reads such a cell
+as Kaggle's spelling and says so once per column, counting the rows and naming the first one's place
+(`Respellings`); the file itself is never changed. Only the writing may differ: "Jan,Feb", "Apr,Jan,Jul,Oct",
+"Jan;Apr;Jul;Oct", a StoreType "e" or "ab", a cell of spaces or a code beside another invisible character
+("0\u2028") are still refused by the value rules, with the file, line and column.
+
+Files only, read whole (``contract``) or in chunks (``batch.iter_rows``, before ``validate_rows``): the same
+rows and the same warning either way. A program's rows (the API's JSON, a frame given to ``validate_rows``)
+must send the exact codes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RESPELLED_COLUMNS", "Respellings", "respell"]
+
+import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from storecast import schema as s
+from storecast.data._csvfile import problem
+from storecast.data._parquetfile import as_rows
+from storecast.data._schemas import shown_text
+
+log = logging.getLogger(__name__)
+
+_ALIASES = {"sep": "sept"}  # Kaggle writes September "Sept", the other months in three letters
+# Spaces as a whole number may have them (data/_numbers.INT_TEXT): not "\u2028", "\x1c" or a no-break space,
+# which str.strip also takes away but which no one types around a value (a damaged file, or a copy from a page)
+_SPACES = " \t"
+
+
+def _months(text: str) -> tuple[str, ...]:
+    """The month tokens of a cell, stripped and in lower case, with "sep" read as Kaggle's "sept"."""
+    tokens = (part.strip(_SPACES).lower() for part in text.split(","))
+    return tuple(_ALIASES.get(t, t) for t in tokens)
+
+
+def _code(text: str) -> str:
+    return text.strip(_SPACES).lower()
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    """Kaggle's values of a column by what each writing of them shares (``key``), and how a writing may differ."""
+
+    kaggle: dict[Hashable, str]
+    key: Callable[[str], Hashable]
+    differs: str  # the warning's words: "written with {differs}"
+
+
+def _spelling(values: tuple[str, ...], key: Callable[[str], Hashable], differs: str) -> _Spelling:
+    return _Spelling({key(v): v for v in values}, key, differs)
+
+
+_SPELLINGS = {
+    s.STORE_TYPE: _spelling(s.STORE_TYPES, _code, "other spaces or letter case"),
+    s.ASSORTMENT: _spelling(s.ASSORTMENTS, _code, "other spaces or letter case"),
+    s.PROMO_INTERVAL: _spelling(s.PROMO_INTERVALS, _months, 'other spaces, letter case or "Sep"'),
+    s.STATE_HOLIDAY: _spelling(s.STATE_HOLIDAY_CODES, _code, "other spaces or letter case"),
+}
+RESPELLED_COLUMNS = tuple(_SPELLINGS)
+
+
+def respell(column: str, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``text`` with each other writing of a Kaggle value of ``column`` replaced by Kaggle's, and the cells replaced.
+
+    Cells that already are Kaggle's spelling, missing cells, values that are no text (a parquet column of
+    numbers) and cells naming no Kaggle value are left as they are (the value rules then refuse the last).
+    Looked up once per distinct value: a column holds a handful, also in train.csv's million rows.
+    """
+    spelling = _SPELLINGS[column]
+    respelled = {}
+    for value in text.dropna().unique().tolist():
+        if isinstance(value, str) and value not in spelling.kaggle.values():
+            kaggle = spelling.kaggle.get(spelling.key(value))
+            if kaggle is not None:
+                respelled[value] = kaggle
+    if not respelled:
+        return text, np.zeros(len(text), dtype=bool)
+    changed = text.isin(list(respelled)).to_numpy()
+    if isinstance(text.dtype, pd.CategoricalDtype):  # a parquet dictionary column: its new values are no category
+        text = text.astype(object)
+    return text.replace(respelled), changed
+
+
+@dataclass
+class _Found:
+    count: int
+    written: str  # the first such cell, as written
+    read: str  # and as read
+    line: int  # its CSV line (header = line 1) or parquet row (from 1)
+
+
+class Respellings:
+    """The cells of one file read as Kaggle's spelling (`respell`), column by column, over one or many chunks.
+
+    ``respell`` each part of the file in file order, then ``warn`` once: one warning per column, with the total
+    and the first cell's place, the same whether the file was read whole or in chunks.
+    """
+
+    def __init__(self) -> None:
+        self.found: dict[str, _Found] = {}
+
+    def respell(self, frame: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
+        """``frame`` with every column of ``RESPELLED_COLUMNS`` it has respelled (a copy when any cell changed).
+
+        ``lines``: each row's place as the messages give it, a CSV line (header = line 1) or a parquet row.
+        """
+        for column in RESPELLED_COLUMNS:
+            if column not in frame.columns:
+                continue
+            text, changed = respell(column, frame[column])
+            if not changed.any():
+                continue
+            first = int(changed.argmax())
+            if column in self.found:
+                self.found[column].count += int(changed.sum())
+            else:
+                self.found[column] = _Found(int(changed.sum()), str(frame[column].iat[first]), str(text.iat[first]),
+                                            int(lines[first]))
+            frame = frame.assign(**{column: text})
+        return frame
+
+    def warn(self, path: Path, *, parquet: bool) -> None:
+        """Log the one warning per column of cells read as Kaggle's spelling, naming the first (parquet: its row)."""
+        for column in RESPELLED_COLUMNS:
+            found = self.found.get(column)
+            if found is None:
+                continue
+            first = problem(path, f"{shown_text(found.written)} is read as \"{found.read}\", Kaggle's spelling "
+                                  f"({found.count} row(s) in all written with {_SPELLINGS[column].differs}); the "
+                                  "file is left as it is", found.line, column)
+            log.warning("%s", as_rows(first) if parquet else first)
