@@ -122,7 +122,29 @@ function drawTotals(plan) {
     : "";
 }
 
+// The store list moved with the arrow keys changes at every press: passing from store 3 to store 9 asked
+// for seven plans, and the server worked through them all though only the last was drawn. A store is
+// planned once the list has rested SETTLE_MS (at once on Enter); a plan asked from the form meanwhile
+// (Forecast, a ranked store) reads the chosen store itself and takes the waiting one's place.
+const SETTLE_MS = 250;
+let settling = 0;  // the timer of a store change not yet planned; 0 when none waits
+
+function storeChanged() {
+  clearTimeout(settling);
+  settling = setTimeout(() => loadPlan(false), SETTLE_MS);
+}
+
+function storeKey(e) {
+  if (e.key !== "Enter" || !settling) return;
+  e.preventDefault();
+  loadPlan(false);
+}
+
 async function loadPlan(withScenario) {
+  if (!withScenario) {
+    clearTimeout(settling);
+    settling = 0;
+  }
   const seq = ++state.seq;  // an answer still on its way is not drawn over the message below
   const drawn = state.plan;
   let body;
@@ -205,4 +227,4 @@ async function loadModel() {
   for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
 }
 
-export { clearPlan, weeks, loadPlan, loadModel };
+export { clearPlan, weeks, loadPlan, loadModel, storeChanged, storeKey };

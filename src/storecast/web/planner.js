@@ -5,7 +5,7 @@ import { failed } from "./api.js";
 import { chooseDay, drawChart } from "./chart.js";
 import { $, TOKEN_KEY, changedFromUsual, say, state } from "./common.js";
 import { downloadPlan, downloadRank } from "./csv.js";
-import { loadModel, loadPlan } from "./plan.js";
+import { loadModel, loadPlan, storeChanged, storeKey } from "./plan.js";
 import { loadRank } from "./rank.js";
 import { TABS, showTab, tabKey } from "./tabs.js";
 
@@ -36,7 +36,8 @@ document.addEventListener("DOMContentLoaded", () => {
     init();
   });
   $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); loadPlan(false); });
-  $("store").addEventListener("change", () => loadPlan(false));
+  $("store").addEventListener("change", storeChanged);  // planned once the choice settles
+  $("store").addEventListener("keydown", storeKey);
   $("reset").addEventListener("click", () => loadPlan(false));
   $("plan-csv").addEventListener("click", downloadPlan);
   $("chart-days").addEventListener("input", () => chooseDay(Number($("chart-days").value)));
