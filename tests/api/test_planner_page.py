@@ -496,6 +496,44 @@ def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: P
     assert browser.errors == []
 
 
+_STALE = "[document.getElementById('rank-stale').hidden, document.getElementById('rank-stale').textContent," \
+         " document.getElementById('rank-table').classList.contains('stale')]"
+
+
+def _type_into(browser: Browser, field: str, value: str) -> None:
+    """Change a box as typing does: its value, then an input event."""
+    browser.js(f"{{ const f = document.getElementById('{field}'); f.value = '{value}';"
+               " f.dispatchEvent(new Event('input', {bubbles: true})); } true")
+
+
+def test_a_ranking_of_an_earlier_period_says_so_until_rank_is_pressed(base: str, browser: Browser):
+    # a From or Days changed without Rank stores left the table of the earlier period under the new boxes,
+    # where it read as the new period's ranking
+    _use_token(browser, base)
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    assert browser.js(_STALE) == [True, "", False]
+    start = browser.js("document.getElementById('rank-start').value")
+    first = dt.date.fromisoformat(start)
+    last = first + dt.timedelta(days=41)
+    period = f"{first.day} {first:%b %Y}–{last.day} {last:%b %Y} (42 days)"
+    said = [False, f"Showing the ranking for {period}; press Rank stores to update.", True]
+
+    _type_into(browser, "rank-days", "28")
+    assert browser.js(_STALE) == said
+    _type_into(browser, "rank-days", "42")  # the boxes say the period shown again: nothing to say
+    assert browser.js(_STALE) == [True, "", False]
+    _type_into(browser, "rank-start", (first + dt.timedelta(days=7)).isoformat())
+    assert browser.js(_STALE) == said
+    assert browser.js("document.querySelectorAll('#rank-table tbody tr').length") > 0  # still shown, greyed
+
+    browser.js("delete document.body.dataset.rank; document.querySelector('#rank-form button').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    assert browser.js(_STALE) == [True, "", False]
+    browser.js("1")
+    assert browser.errors == []
+
+
 _LABEL = "document.activeElement.getAttribute('aria-label')"
 
 

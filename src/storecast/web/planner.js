@@ -6,7 +6,7 @@ import { chooseDay, drawChart } from "./chart.js";
 import { $, TOKEN_KEY, changedFromUsual, say, state } from "./common.js";
 import { downloadPlan, downloadRank } from "./csv.js";
 import { loadModel, loadPlan, storeChanged, storeKey } from "./plan.js";
-import { loadRank } from "./rank.js";
+import { loadRank, markStale } from "./rank.js";
 import { TABS, showTab, tabKey } from "./tabs.js";
 
 async function init() {
@@ -44,6 +44,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("chart-days").addEventListener("focus", () => chooseDay(Number($("chart-days").value)));
   $("rank-csv").addEventListener("click", downloadRank);
   $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
+  for (const id of ["rank-start", "rank-days"]) $(id).addEventListener("input", markStale);
   for (const t of TABS) {
     $(`tab-${t}`).addEventListener("click", () => showTab(t));
     $(`tab-${t}`).addEventListener("keydown", tabKey);

@@ -21,6 +21,21 @@ function sayRank(text, isError) {
   if (!$("view-rank").hidden) say(text, isError);
 }
 
+// A From or Days changed since the ranking shown was asked: the table still showed the earlier period
+// and read as the new one's. Until Rank stores is pressed (or the boxes say that period again) a note
+// above the table names the period it shows, and the table is greyed.
+function markStale() {
+  const answer = state.rank, note = $("rank-stale");
+  const stale = Boolean(answer)
+    && ($("rank-start").value !== answer.start || Number($("rank-days").value) !== answer.days);
+  $("rank-table").classList.toggle("stale", stale);
+  note.hidden = !stale;
+  if (!stale) { note.textContent = ""; return; }
+  const last = addDays(answer.start, answer.days - 1);
+  note.textContent = `Showing the ranking for ${short(answer.start, true)}–${short(last, true)} `
+    + `(${answer.days} days); press Rank stores to update.`;
+}
+
 async function loadRank() {
   if ($("rank-submit").getAttribute("aria-disabled") === "true") return;  // one ranking at a time
   const seq = ++state.rankSeq;  // and only the newest answer is drawn, as in the plan view
@@ -29,6 +44,7 @@ async function loadRank() {
     delete document.body.dataset.rank;
     state.rank = null;
     $("rank-csv").disabled = true;
+    markStale();
   };
   if (!valid($("rank-form"))) { clear(); state.rankSaid = ["", false]; return; }
   const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
@@ -64,6 +80,7 @@ async function loadRank() {
     });
     state.rank = answer;
     $("rank-csv").disabled = false;
+    markStale();  // a From or Days typed while it ran: the table is already the earlier period's
     sayRank(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years))
       .join(", ")}.`);
     document.body.dataset.rank = String(answer.stores.length);
@@ -98,4 +115,4 @@ async function openStore(store, start, days, week) {
 }
 
 
-export { loadRank, openStore };
+export { loadRank, markStale, openStore };
