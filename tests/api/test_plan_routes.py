@@ -194,7 +194,8 @@ def test_the_page_and_its_assets_ship_in_the_package_and_load_nothing_from_elsew
     # the two that default-src does not cover: a <base> or a form could otherwise send the page elsewhere
     assert "base-uri 'none'" in csp and "form-action 'none'" in csp
     texts = [page.text]
-    for name, kind in (("planner.js", "text/javascript"), ("planner.css", "text/css")):
+    scripts = ("planner.js", "common.js", "api.js", "chart.js", "plan.js", "rank.js", "tabs.js", "csv.js")
+    for name, kind in [(s, "text/javascript") for s in scripts] + [("planner.css", "text/css")]:
         r = client.get(f"/web/{name}")
         assert r.status_code == 200 and r.headers["content-type"].startswith(kind)
         texts.append(r.text)
@@ -210,7 +211,8 @@ def test_an_unknown_asset_is_named_shortly_with_the_ones_there_are(client, name)
     r = client.get(f"/web/{name}")
     assert r.status_code == 404 and len(r.content) < 300
     detail = r.json()["detail"]
-    assert detail.startswith("no asset ") and detail.endswith(": the assets are planner.css and planner.js")
+    assert detail.startswith("no asset ") and detail.endswith(
+        ": the assets are api.js, chart.js, common.js, csv.js, plan.js, planner.css, planner.js, rank.js, tabs.js")
 
 
 def test_every_problem_of_a_plan_request_is_named_at_once(client):

@@ -313,7 +313,8 @@ def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Bro
 
 
 # DevTools key events: the key name and its Windows virtual key code (what Chromium's default actions read)
-_KEYS = {"ArrowLeft": 37, "ArrowRight": 39, "Home": 36, "End": 35, "Tab": 9, "Enter": 13, " ": 32}
+_KEYS = {"ArrowLeft": 37, "ArrowRight": 39, "ArrowUp": 38, "ArrowDown": 40, "Home": 36, "End": 35, "Tab": 9,
+         "Enter": 13, " ": 32}
 
 
 def _press(browser: Browser, key: str, *, shift: bool = False) -> None:
@@ -353,6 +354,44 @@ def test_the_tabs_follow_the_aria_tabs_pattern_from_the_keyboard(base: str, brow
     assert browser.js(_ACTIVE) == "tab-rank"
     _press(browser, "Tab", shift=True)  # back past the tabs: the unselected one is not a stop
     assert browser.js(_ACTIVE) != "tab-plan"
+    browser.js("1")
+    assert browser.errors == []
+
+
+_COUNT_PLANS = ("window.planned = []; const real = window.fetch; window.fetch = (path, init) => {"
+                " if (path === '/plan') window.planned.push(JSON.parse(init.body).store); return real(path, init); };"
+                " true")
+_CHART_TITLE = "document.getElementById('chart-title').textContent"
+
+
+def test_arrowing_through_the_store_list_asks_for_the_plan_once_it_settles(base: str, browser: Browser):
+    # every arrow key press on the store list is a change: passing five stores sent five POST /plan, and
+    # the server forecast them all though only the last was drawn
+    seen = _use_token(browser, base)
+    browser.js(_COUNT_PLANS)
+    start = browser.js("document.getElementById('store').selectedIndex")
+    browser.js("document.getElementById('store').focus(); true")
+    began = time.monotonic()
+    for _ in range(5):
+        _press(browser, "ArrowDown")
+    pressed = time.monotonic() - began
+    chosen = browser.js("document.getElementById('store').value")
+    assert browser.js("document.getElementById('store').selectedIndex") == start + 5
+    seen = _after(browser, seen)
+    assert pressed < 0.25, f"the five presses took {pressed:.2f} s: the page may rightly have planned on the way"
+    assert browser.js("window.planned") == [int(chosen)]
+    assert browser.js(_CHART_TITLE).startswith(f"Store {chosen}:")
+
+    # Enter plans the chosen store at once, without the wait, and once
+    browser.js("window.planned = []; true")
+    _press(browser, "ArrowUp")
+    _press(browser, "Enter")
+    chosen = browser.js("document.getElementById('store').value")
+    assert browser.js("window.planned") == [int(chosen)]  # asked in the key's own handler
+    seen = _after(browser, seen)
+    time.sleep(0.4)  # past the wait: the change of the ArrowUp asks nothing more
+    assert browser.js("window.planned") == [int(chosen)]
+    assert browser.js(_CHART_TITLE).startswith(f"Store {chosen}:")
     browser.js("1")
     assert browser.errors == []
 
@@ -453,6 +492,44 @@ def test_the_ranking_downloads_as_shown(base: str, browser: Browser, tmp_path: P
     for (rank, store, gain, pct, total, _), row in zip(table, rows[1:], strict=True):
         assert [rank, store, gain, pct, total] == [row[0], f"Store {row[1]}", f"{int(row[2]):,}", f"{row[3]}%",
                                                    f"{int(row[4]):,}"]
+    browser.js("1")
+    assert browser.errors == []
+
+
+_STALE = "[document.getElementById('rank-stale').hidden, document.getElementById('rank-stale').textContent," \
+         " document.getElementById('rank-table').classList.contains('stale')]"
+
+
+def _type_into(browser: Browser, field: str, value: str) -> None:
+    """Change a box as typing does: its value, then an input event."""
+    browser.js(f"{{ const f = document.getElementById('{field}'); f.value = '{value}';"
+               " f.dispatchEvent(new Event('input', {bubbles: true})); } true")
+
+
+def test_a_ranking_of_an_earlier_period_says_so_until_rank_is_pressed(base: str, browser: Browser):
+    # a From or Days changed without Rank stores left the table of the earlier period under the new boxes,
+    # where it read as the new period's ranking
+    _use_token(browser, base)
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    assert browser.js(_STALE) == [True, "", False]
+    start = browser.js("document.getElementById('rank-start').value")
+    first = dt.date.fromisoformat(start)
+    last = first + dt.timedelta(days=41)
+    period = f"{first.day} {first:%b %Y}–{last.day} {last:%b %Y} (42 days)"
+    said = [False, f"Showing the ranking for {period}; press Rank stores to update.", True]
+
+    _type_into(browser, "rank-days", "28")
+    assert browser.js(_STALE) == said
+    _type_into(browser, "rank-days", "42")  # the boxes say the period shown again: nothing to say
+    assert browser.js(_STALE) == [True, "", False]
+    _type_into(browser, "rank-start", (first + dt.timedelta(days=7)).isoformat())
+    assert browser.js(_STALE) == said
+    assert browser.js("document.querySelectorAll('#rank-table tbody tr').length") > 0  # still shown, greyed
+
+    browser.js("delete document.body.dataset.rank; document.querySelector('#rank-form button').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    assert browser.js(_STALE) == [True, "", False]
     browser.js("1")
     assert browser.errors == []
 

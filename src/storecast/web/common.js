@@ -1,0 +1,87 @@
+// The planner page's shared pieces: constants, whole-unit rounding, UTC dates, the page state, the status
+// line, form checks and the SVG element helper.
+
+const SVG = "http://www.w3.org/2000/svg";
+const TOKEN_KEY = "storecast-token";
+const DAY_MS = 86400000;
+const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTH = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+// Each day's forecast in whole sales units, and every week, total and difference added up from those, so
+// each column adds up to its total (rounded separately, a total was 1 off the sum of the weeks above it).
+// The rule of storecast.api.planner.whole_units, which `storecast plan` prints; `|| 0` keeps "-0" away.
+const whole = (v) => Math.round(v) || 0;
+const wholeSum = (rows, idx) => idx.reduce((a, i) => a + whole(rows[i].sales), 0);
+const signed = (v) => `${v >= 0 ? "+" : "−"}${money.format(Math.abs(v))}`;  // one minus sign, not a hyphen
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  plan: null,          // the last /plan answer
+  promo: new Set(),    // scenario promo days (ISO dates)
+  closed: new Set(),   // scenario closed days (ISO dates)
+  seq: 0,              // only the newest answer is drawn
+  rank: null,          // the last /plan/rank answer
+  rankSeq: 0,          // the same rule for the ranking
+  rankSaid: ["", false],  // the ranking's last message: said again when its view is shown
+  day: null,           // the chart's chosen day (ISO date), kept across redraws of the same period
+  cursorAt: null,      // draws the chart's day cursor at an index (set by drawChart)
+};
+
+// ---- dates as UTC ISO strings ----
+const parse = (iso) => new Date(iso + "T00:00:00Z");
+const iso = (d) => d.toISOString().slice(0, 10);
+const addDays = (isoDate, n) => iso(new Date(parse(isoDate).getTime() + n * DAY_MS));
+const weekday = (isoDate) => parse(isoDate).getUTCDay(); // 0 = Sunday
+// "29 Dec", with the year ("29 Dec 2014") where the dates shown run over two years: "29 Dec" and "5 Jan"
+// alone left the reader to guess which year was which
+const short = (isoDate, withYear) => {
+  const d = parse(isoDate);
+  return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}${withYear ? ` ${d.getUTCFullYear()}` : ""}`;
+};
+const twoYears = (first, last) => first.slice(0, 4) !== last.slice(0, 4);
+
+function say(text, isError) {
+  const el = $("status");
+  el.textContent = text || "";
+  el.classList.toggle("error", Boolean(isError));
+}
+
+// The label's own words ("From", "Days"): the text before the control inside its <label>.
+const labelOf = (input) => (input.labels && input.labels[0] ? input.labels[0].firstChild.textContent.trim() : input.id);
+
+// The forms are `novalidate` so that a bad field is named in the status line (the browser's bubble is easy
+// to miss and never shows for the store list or a week's button, which plan without a submit): false when
+// a control is empty, out of range or an impossible date (a date input then reads "").
+function valid(form) {
+  for (const input of form.querySelectorAll("input, select")) {
+    if (input.checkValidity()) continue;
+    const why = input.type === "date" && input.validity.badInput
+      ? "this is not a whole, real date: type day, month and year again" : input.validationMessage;
+    say(`${labelOf(input)}: ${why}`, true);
+    input.focus();
+    return false;
+  }
+  return true;
+}
+
+// ---- SVG helpers ----
+function el(name, attrs, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+// ---- the plan view ----
+const scenarioSets = (plan) => [new Set(plan.days.filter((d) => d.promo).map((d) => d.date)),
+                                new Set(plan.days.filter((d) => !d.open).map((d) => d.date))];
+
+// Whether the weeks on screen differ from the plan's usual ones: a scenario the user built by hand.
+function changedFromUsual() {
+  if (!state.plan) return false;
+  const [promo, closed] = scenarioSets(state.plan.usual);
+  const same = (a, b) => a.size === b.size && [...a].every((d) => b.has(d));
+  return !same(state.promo, promo) || !same(state.closed, closed);
+}
+
+export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, signed, $, state, iso, addDays, weekday, short, twoYears, say, valid, el, scenarioSets, changedFromUsual };

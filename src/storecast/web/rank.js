@@ -1,0 +1,118 @@
+// The ranking view: POST /plan/rank as a table; a store's button opens it in the plan view.
+import { api, failed, failure } from "./api.js";
+import { $, addDays, el, money, say, short, state, twoYears, valid } from "./common.js";
+import { loadPlan, weeks } from "./plan.js";
+import { showTab } from "./tabs.js";
+
+// Rank stores is busy while a ranking runs: the server plans one job at a time, so every further press
+// queued another whole ranking behind it (and held up the plan view's answers). aria-disabled, not
+// disabled: a disabled button drops the keyboard focus to <body>, and Tab started again at the top.
+function rankBusy(on) {
+  const b = $("rank-submit");
+  if (on) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+  b.textContent = on ? "Ranking…" : "Rank stores";
+  $("rank-table").setAttribute("aria-busy", on ? "true" : "false");
+}
+
+// The ranking's own message, on the status line only while its view is shown (a ranking answered after
+// the user went to plan a store said "20 stores shown" over the plan), and again when it is shown next.
+function sayRank(text, isError) {
+  state.rankSaid = [text, isError];
+  if (!$("view-rank").hidden) say(text, isError);
+}
+
+// A From or Days changed since the ranking shown was asked: the table still showed the earlier period
+// and read as the new one's. Until Rank stores is pressed (or the boxes say that period again) a note
+// above the table names the period it shows, and the table is greyed.
+function markStale() {
+  const answer = state.rank, note = $("rank-stale");
+  const stale = Boolean(answer)
+    && ($("rank-start").value !== answer.start || Number($("rank-days").value) !== answer.days);
+  $("rank-table").classList.toggle("stale", stale);
+  note.hidden = !stale;
+  if (!stale) { note.textContent = ""; return; }
+  const last = addDays(answer.start, answer.days - 1);
+  note.textContent = `Showing the ranking for ${short(answer.start, true)}–${short(last, true)} `
+    + `(${answer.days} days); press Rank stores to update.`;
+}
+
+async function loadRank() {
+  if ($("rank-submit").getAttribute("aria-disabled") === "true") return;  // one ranking at a time
+  const seq = ++state.rankSeq;  // and only the newest answer is drawn, as in the plan view
+  const clear = () => {
+    $("rank-table").querySelector("tbody").textContent = "";
+    delete document.body.dataset.rank;
+    state.rank = null;
+    $("rank-csv").disabled = true;
+    markStale();
+  };
+  if (!valid($("rank-form"))) { clear(); state.rankSaid = ["", false]; return; }
+  const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
+  sayRank("ranking every store…");
+  rankBusy(true);
+  try {
+    const answer = await api("/plan/rank", body);
+    if (seq !== state.rankSeq) return;
+    const tbody = $("rank-table").querySelector("tbody");
+    tbody.textContent = "";
+    const years = twoYears(answer.start, addDays(answer.start, answer.days - 1));
+    const best = Math.max(...answer.stores.map((r) => Math.abs(r.gain)), 1);
+    answer.stores.forEach((r, k) => {
+      const tr = document.createElement("tr");
+      const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text;
+                                    if (cls) td.className = cls; tr.appendChild(td); return td; };
+      cell(String(k + 1), "num");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "link";
+      b.textContent = `Store ${r.store}`;
+      b.addEventListener("click", () => openStore(r.store, answer.start, answer.days, r.week));
+      cell("").appendChild(b);
+      cell(money.format(r.gain), "num");
+      cell(r.gain_pct === null ? "–" : `${r.gain_pct.toFixed(1)}%`, "num");
+      cell(money.format(r.usual_total), "num");
+      cell(short(r.week, years));
+      const svg = el("svg", { viewBox: "0 0 100 10", width: 100, height: 10, "aria-hidden": "true" });
+      el("rect", { class: r.gain >= 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
+                   width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
+      cell("", "bar-col").appendChild(svg);
+      tbody.appendChild(tr);
+    });
+    state.rank = answer;
+    $("rank-csv").disabled = false;
+    markStale();  // a From or Days typed while it ran: the table is already the earlier period's
+    sayRank(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years))
+      .join(", ")}.`);
+    document.body.dataset.rank = String(answer.stores.length);
+  } catch (err) {
+    if (seq !== state.rankSeq) return;
+    clear();
+    if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err);
+  } finally {
+    if (seq === state.rankSeq) rankBusy(false);
+  }
+}
+
+async function openStore(store, start, days, week) {
+  showTab("plan");
+  $("tab-plan").focus();  // the pressed store's row is hidden now: the focus fell to <body>, Tab to the top
+  $("store").value = String(store);
+  $("start").value = start;
+  $("days").value = String(days);
+  await loadPlan(false);
+  if (!state.plan) return;
+  for (let k = 0; k < 5; k += 1) {  // the ranked extra promo week, switched on
+    const d = addDays(week, k);
+    if (state.plan.usual.days.some((x) => x.date === d)) state.promo.add(d);
+  }
+  if (!(await loadPlan(true))) return;
+  // the plan comes up already different from the usual one: said, with the way back, as the week's
+  // button names it ("Promo, week of 3 Aug")
+  const shown = state.plan.scenario.days;
+  const label = short(week, twoYears(weeks(shown)[0].monday, shown[shown.length - 1].date));
+  say(`Store ${store}: its usual plan with the ranked extra promo week of ${label} switched on `
+      + "(Back to the usual plan takes it off).");
+}
+
+
+export { loadRank, markStale, openStore };
