@@ -505,8 +505,24 @@ def test_competitor_opening_paired_and_net_of_the_chain():
     pairs = r.tables["competitor_opening"]
     assert pairs[s.STORE].tolist() == [1]
     assert pairs["change"].iloc[0] == pytest.approx(-0.2)
-    assert r.numbers["median_adjusted_change"] == pytest.approx(0.8 / 0.9 - 1)
+    # the chain baseline is store 2 alone (flat): store 1's own drop must not shrink it (0.8 / 0.9 - 1 did)
+    assert pairs["chain_change"].iloc[0] == pytest.approx(0.0)
+    assert r.numbers["median_adjusted_change"] == pytest.approx(-0.2)
     assert r.numbers["share_stores_down"] == 1.0 and r.numbers["stores"] == 1
+
+
+@pytest.mark.parametrize(("open_before", "kept"), [(13, False), (14, True)])
+def test_competitor_opening_needs_half_of_each_window_open(open_before, kept):
+    """4 weeks = 28 days, so a store needs 14 open days before: 13 (which weeks * 3 = 12 let in) is too few."""
+    dates = pd.date_range("2014-01-01", "2014-06-30")
+    window = (dates >= "2014-02-01") & (dates < "2014-03-01")
+    opened = ~window | (np.cumsum(window) <= open_before)
+    hit = _days(1, "2014-01-01", "2014-06-30", Open=opened.astype(int))
+    other = _days(2, "2014-01-01", "2014-06-30")
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [2014.0, 2010.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [3.0, 5.0]})
+    pairs = q.competitor_opening(_train(hit, other), store, weeks=4).tables["competitor_opening"]
+    assert pairs[s.STORE].tolist() == ([1] if kept else [])
 
 
 def test_every_question_draws_a_figure_from_its_numbers():

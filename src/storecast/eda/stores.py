@@ -201,8 +201,9 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
 
     Only the month is known, so the opening month itself is left out: "before" ends on its first day,
     "after" starts on the first day of the next month. Each store's ratio is divided by the chain's
-    ratio over the same dates, so seasons and chain-wide promos cancel. Stores need data on at least
-    half of each window's days.
+    ratio over the same dates, so seasons and chain-wide promos cancel; the chain there is every other
+    store (the store itself left out, so its own drop does not shrink its baseline). Stores need data
+    on at least half of each window's days (28 of 56 for 8 weeks).
     """
     rows = sales_days(train)[[s.STORE, s.DATE, s.SALES]]
     first, last = train[s.DATE].min(), train[s.DATE].max()
@@ -214,7 +215,18 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
     cand["after_start"] = cand["opened"] + pd.offsets.MonthBegin(1)
     cand = cand[(cand["opened"] - span >= first) & (cand["after_start"] + span - pd.Timedelta(days=1) <= last)]
     records = []
-    chain = rows.groupby(s.DATE)[s.SALES].mean()
+    need = -(-span.days // 2)  # at least half of the window's days, rounded up
+    by_date = rows.groupby(s.DATE)[s.SALES]
+    chain_sum, chain_n = by_date.sum(), by_date.size()
+
+    def others(own: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
+        """Mean over [start, end) of the daily mean sales of every store but ``own``'s."""
+        inside = (chain_sum.index >= start) & (chain_sum.index < end)
+        mine = own.set_index(s.DATE)[s.SALES]
+        total = chain_sum[inside].sub(mine, fill_value=0).reindex(chain_sum.index[inside])
+        count = chain_n[inside].sub(pd.Series(1, index=mine.index), fill_value=0).reindex(total.index)
+        return float((total / count.where(count > 0)).mean())
+
     by_store = dict(tuple(rows[rows[s.STORE].isin(cand[s.STORE])].groupby(s.STORE)))
     for sid, opened, after_start in cand[[s.STORE, "opened", "after_start"]].itertuples(index=False):
         part = by_store.get(sid)
@@ -222,10 +234,12 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
             continue
         before = part[(part[s.DATE] >= opened - span) & (part[s.DATE] < opened)]
         after = part[(part[s.DATE] >= after_start) & (part[s.DATE] < after_start + span)]
-        if len(before) < weeks * 3 or len(after) < weeks * 3:
+        if len(before) < need or len(after) < need:
             continue
-        c_before = chain[(chain.index >= opened - span) & (chain.index < opened)].mean()
-        c_after = chain[(chain.index >= after_start) & (chain.index < after_start + span)].mean()
+        c_before = others(before, opened - span, opened)
+        c_after = others(after, after_start, after_start + span)
+        if not (c_before > 0 and c_after > 0):  # no other store trades in a window: nothing to net it of
+            continue
         b, a = before[s.SALES].mean(), after[s.SALES].mean()
         records.append({s.STORE: int(sid), "opened": f"{opened:%Y-%m}", "sales_before": b, "sales_after": a,
                         "change": a / b - 1, "chain_change": c_after / c_before - 1,
