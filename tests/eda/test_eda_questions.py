@@ -580,6 +580,37 @@ def test_competition_distance_reads_higher_near_sales_only_as_far_as_the_custome
     assert "customers are" not in r.answer
 
 
+def test_competition_distance_splits_near_and_far_by_store_type():
+    """Near stores are mostly type a and far ones type d: the overall gap (+100%) mixes type with distance,
+    so the answer and a table give the gap within each type (type a: +10%)."""
+    sales = [220, 220, 200, 100, 100]
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate(sales)]
+    store = _store(5, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 6000.0, 7000.0, 8000.0],
+                         s.STORE_TYPE: ["a", "a", "a", "d", "d"]})
+    r = q.competition_distance(_train(*parts), store)
+    n = r.numbers
+    assert n["close_vs_far_sales"] == pytest.approx(1.2)
+    assert n["stores_within_500m_by_type"] == {"a": 2, "d": 0}
+    assert n["stores_5km_plus_by_type"] == {"a": 1, "d": 2}
+    assert n["close_vs_far_sales_by_type"] == {"a": pytest.approx(0.1)}
+    assert r.answer.endswith("By store type: 2 of the 2 stores within 500 m are type a and 2 of the 3 stores "
+                             "5 km+ away are type d; within one type, near vs far stores sell: type a +10.0% "
+                             "(2 near, 1 far).")
+    assert r.finding.endswith("but the two groups hold different store types.")
+    table = r.tables["distance_by_type"]
+    assert table[s.STORE_TYPE].tolist() == ["a", "d"]
+    assert table["stores_5km_plus"].tolist() == [1, 2]
+
+
+def test_competition_distance_by_type_without_a_type_on_both_sides_says_so():
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([200, 100, 100])]
+    store = _store(3, **{s.COMPETITION_DISTANCE: [100.0, 6000.0, 8000.0], s.STORE_TYPE: ["a", "d", "d"]})
+    r = q.competition_distance(_train(*parts), store)
+    assert r.answer.endswith("no store type has stores both near and far, so distance cannot be read within a "
+                             "type.")
+    assert r.numbers["close_vs_far_sales_by_type"] == {}
+
+
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():
     parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([300, 200, 100])]
     r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [1000.0, 2000.0, 6000.0]}))
