@@ -633,3 +633,19 @@ def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
     early = run("from storecast.model_imports import import_before_pandas; import_before_pandas(); "
                 "import storecast.batch; from storecast.artifacts.trees import _skops_io; _skops_io()")
     assert early["names"] == plain["names"] and lean["names"]["SCIPY_UFUNC_TYPE_NAMES"]
+
+
+def test_a_parquet_state_holiday_of_floats_gets_one_verdict_from_both_reads(bundle, rows_csv, tmp_path):
+    """`storecast predict --input` refused StateHoliday 0.0 ("got 0.0") while the file contract read it as "0":
+    both refuse it now, as a CSV cell "0.0" is refused."""
+    from storecast.data.contract import load_rows
+
+    src, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
+    pd.read_csv(rows_csv).assign(**{s.STATE_HOLIDAY: 0.0}).to_parquet(src, index=False)
+    for read in (lambda: predict_file(bundle, src, out, chunk_rows=250), lambda: load_rows(src)):
+        with pytest.raises(DataContractError) as err:
+            read()
+        cells = [p for p in err.value.problems if p.column]  # beside "800 more bad values not listed"
+        assert cells and {p.column for p in cells} == {s.STATE_HOLIDAY}
+        assert re.search(r"got '?0\.0'?", cells[0].message)
+    assert not out.exists()
