@@ -441,24 +441,32 @@ def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_
     assert not out.exists()
 
 
-def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_csv, tmp_path):
+@pytest.mark.parametrize(("suffix", "chunk_rows", "where"), [
+    (".csv", 10_000, "the file"), (".csv", 250, "this part of the file"),
+    (".parquet", 10_000, "the file"), (".parquet", 250, "this part of the file")])
+def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_csv, tmp_path, suffix, chunk_rows,
+                                                                 where):
     """The first ``MAX_STORES_LISTED`` stores at their lines, then one line counting and naming the rest
     (``first_and_more``); 10 were listed here, and the count of the rest hid behind "... and 1 more problem(s)"
-    whenever the error held more than 20 problems."""
+    whenever the error held more than 20 problems. The rest are "in the file" when it was read in one chunk
+    ("in this part of the file" said so of a file that had no other part), in its part when chunked."""
     from storecast.errors import MAX_STORES_LISTED
 
     rows = pd.read_csv(rows_csv)
     unknown = [90_000 + i for i in range(MAX_STORES_LISTED * 2 + 5)]
     rows.loc[: len(unknown) - 1, s.STORE] = unknown
-    src = tmp_path / "rows.csv"
-    rows.to_csv(src, index=False)
+    src = tmp_path / f"rows{suffix}"
+    rows.to_csv(src, index=False) if suffix == ".csv" else rows.to_parquet(src, index=False)
     with pytest.raises(DataContractError) as err:
-        predict_file(bundle, src, tmp_path / "out.csv")
+        predict_file(bundle, src, tmp_path / "out.csv", chunk_rows=chunk_rows)
     *listed, rest = err.value.problems
-    assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
+    if suffix == ".csv":
+        assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
+    else:
+        assert [p.message.split(":")[0] for p in listed] == [f"row {i}" for i in range(1, 1 + MAX_STORES_LISTED)]
     named = ", ".join(str(v) for v in unknown[MAX_STORES_LISTED:2 * MAX_STORES_LISTED])
     assert (rest.line, rest.column) == (None, s.STORE)
-    assert rest.message == f"25 more unknown store(s) in this part of the file: {named} and 5 more"
+    assert rest.message == f"25 more unknown store(s) in {where}: {named} and 5 more"
     assert str(err.value).splitlines()[-1] == str(rest)
 
 
