@@ -441,24 +441,32 @@ def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_
     assert not out.exists()
 
 
-def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_csv, tmp_path):
+@pytest.mark.parametrize(("suffix", "chunk_rows", "where"), [
+    (".csv", 10_000, "the file"), (".csv", 250, "this part of the file"),
+    (".parquet", 10_000, "the file"), (".parquet", 250, "this part of the file")])
+def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_csv, tmp_path, suffix, chunk_rows,
+                                                                 where):
     """The first ``MAX_STORES_LISTED`` stores at their lines, then one line counting and naming the rest
     (``first_and_more``); 10 were listed here, and the count of the rest hid behind "... and 1 more problem(s)"
-    whenever the error held more than 20 problems."""
+    whenever the error held more than 20 problems. The rest are "in the file" when it was read in one chunk
+    ("in this part of the file" said so of a file that had no other part), in its part when chunked."""
     from storecast.errors import MAX_STORES_LISTED
 
     rows = pd.read_csv(rows_csv)
     unknown = [90_000 + i for i in range(MAX_STORES_LISTED * 2 + 5)]
     rows.loc[: len(unknown) - 1, s.STORE] = unknown
-    src = tmp_path / "rows.csv"
-    rows.to_csv(src, index=False)
+    src = tmp_path / f"rows{suffix}"
+    rows.to_csv(src, index=False) if suffix == ".csv" else rows.to_parquet(src, index=False)
     with pytest.raises(DataContractError) as err:
-        predict_file(bundle, src, tmp_path / "out.csv")
+        predict_file(bundle, src, tmp_path / "out.csv", chunk_rows=chunk_rows)
     *listed, rest = err.value.problems
-    assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
+    if suffix == ".csv":
+        assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
+    else:
+        assert [p.message.split(":")[0] for p in listed] == [f"row {i}" for i in range(1, 1 + MAX_STORES_LISTED)]
     named = ", ".join(str(v) for v in unknown[MAX_STORES_LISTED:2 * MAX_STORES_LISTED])
     assert (rest.line, rest.column) == (None, s.STORE)
-    assert rest.message == f"25 more unknown store(s) in this part of the file: {named} and 5 more"
+    assert rest.message == f"25 more unknown store(s) in {where}: {named} and 5 more"
     assert str(err.value).splitlines()[-1] == str(rest)
 
 
@@ -633,3 +641,19 @@ def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
     early = run("from storecast.model_imports import import_before_pandas; import_before_pandas(); "
                 "import storecast.batch; from storecast.artifacts.trees import _skops_io; _skops_io()")
     assert early["names"] == plain["names"] and lean["names"]["SCIPY_UFUNC_TYPE_NAMES"]
+
+
+def test_a_parquet_state_holiday_of_floats_gets_one_verdict_from_both_reads(bundle, rows_csv, tmp_path):
+    """`storecast predict --input` refused StateHoliday 0.0 ("got 0.0") while the file contract read it as "0":
+    both refuse it now, as a CSV cell "0.0" is refused."""
+    from storecast.data.contract import load_rows
+
+    src, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
+    pd.read_csv(rows_csv).assign(**{s.STATE_HOLIDAY: 0.0}).to_parquet(src, index=False)
+    for read in (lambda: predict_file(bundle, src, out, chunk_rows=250), lambda: load_rows(src)):
+        with pytest.raises(DataContractError) as err:
+            read()
+        cells = [p for p in err.value.problems if p.column]  # beside "800 more bad values not listed"
+        assert cells and {p.column for p in cells} == {s.STATE_HOLIDAY}
+        assert re.search(r"got '?0\.0'?", cells[0].message)
+    assert not out.exists()

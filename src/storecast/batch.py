@@ -97,6 +97,14 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
     return replace(problem, message=rest, line=i + 2)
 
 
+def _whole_file(rows: pd.DataFrame, path: Path) -> bool:
+    """Whether ``rows`` hold every row of ``path`` (a file read in one chunk), by position and the file's count.
+
+    Asked only when a message needs it: "in this part of the file" misled when there was no other part.
+    """
+    return len(rows) > 0 and int(rows.index[0]) == 0 and len(rows) == count_rows(path)
+
+
 def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.DataFrame:
     """``rows`` (a chunk of ``iter_rows``), after refusing stores the model was not trained with.
 
@@ -125,7 +133,8 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
             problems.append(ContractProblem(str(path), message, position + 2, s.STORE))
     rest = stores[in_order[MAX_STORES_LISTED:]].tolist()
     if rest:
-        problems.append(ContractProblem(str(path), f"{len(rest):,} more unknown store(s) in this part of the file: "
+        where = "the file" if _whole_file(rows, path) else "this part of the file"
+        problems.append(ContractProblem(str(path), f"{len(rest):,} more unknown store(s) in {where}: "
                                                    f"{first_and_more(rest, MAX_STORES_LISTED)}", None, s.STORE))
     raise DataContractError(problems, limit=len(problems))  # the count of the rest is the last line
 

@@ -306,3 +306,23 @@ def test_a_missing_column_that_is_no_index_gets_no_index_hint(chain, tmp_path):
         load_rows(rows)
     (problem,) = err.value.problems
     assert problem.column == s.PROMO and "index" not in problem.message
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_a_state_holiday_of_floats_is_refused_as_a_csv_cell_0_0_is(chain, tmp_path, chunk_rows):
+    """StateHoliday saved as floats (0.0): read whole, the file became "0" and passed, while the chunked read
+    refused it ("got 0.0"). A CSV cell "0.0" is refused, so both reads refuse the float too."""
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    as_csv = tmp_path / "rows.csv"
+    test.assign(**{s.DATE: test[s.DATE].dt.strftime("%Y-%m-%d"), s.STATE_HOLIDAY: "0.0"}).to_csv(as_csv, index=False)
+    with pytest.raises(DataContractError, match=r"got '0\.0'"):
+        load_rows(as_csv)
+    floats = tmp_path / "rows.parquet"
+    test.assign(**{s.STATE_HOLIDAY: 0.0}).to_parquet(floats, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_rows(floats) if chunk_rows is None else list(iter_rows(floats, chunk_rows))
+    first = err.value.problems[0]
+    assert first.column == s.STATE_HOLIDAY
+    assert re.search(r"row 1\b.*got '?0\.0'?", f"{first.file} {first.message}")

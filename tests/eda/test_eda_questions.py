@@ -505,8 +505,24 @@ def test_competitor_opening_paired_and_net_of_the_chain():
     pairs = r.tables["competitor_opening"]
     assert pairs[s.STORE].tolist() == [1]
     assert pairs["change"].iloc[0] == pytest.approx(-0.2)
-    assert r.numbers["median_adjusted_change"] == pytest.approx(0.8 / 0.9 - 1)
+    # the chain baseline is store 2 alone (flat): store 1's own drop must not shrink it (0.8 / 0.9 - 1 did)
+    assert pairs["chain_change"].iloc[0] == pytest.approx(0.0)
+    assert r.numbers["median_adjusted_change"] == pytest.approx(-0.2)
     assert r.numbers["share_stores_down"] == 1.0 and r.numbers["stores"] == 1
+
+
+@pytest.mark.parametrize(("open_before", "kept"), [(13, False), (14, True)])
+def test_competitor_opening_needs_half_of_each_window_open(open_before, kept):
+    """4 weeks = 28 days, so a store needs 14 open days before: 13 (which weeks * 3 = 12 let in) is too few."""
+    dates = pd.date_range("2014-01-01", "2014-06-30")
+    window = (dates >= "2014-02-01") & (dates < "2014-03-01")
+    opened = ~window | (np.cumsum(window) <= open_before)
+    hit = _days(1, "2014-01-01", "2014-06-30", Open=opened.astype(int))
+    other = _days(2, "2014-01-01", "2014-06-30")
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [2014.0, 2010.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [3.0, 5.0]})
+    pairs = q.competitor_opening(_train(hit, other), store, weeks=4).tables["competitor_opening"]
+    assert pairs[s.STORE].tolist() == ([1] if kept else [])
 
 
 def test_every_question_draws_a_figure_from_its_numbers():
@@ -562,6 +578,37 @@ def test_competition_distance_reads_higher_near_sales_only_as_far_as_the_custome
     assert "The 1 store with a competitor within 500 m sells a median 150 a day" in r.answer
     assert r.answer.endswith(f"(+50.0%): {reading}")
     assert "customers are" not in r.answer
+
+
+def test_competition_distance_splits_near_and_far_by_store_type():
+    """Near stores are mostly type a and far ones type d: the overall gap (+100%) mixes type with distance,
+    so the answer and a table give the gap within each type (type a: +10%)."""
+    sales = [220, 220, 200, 100, 100]
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate(sales)]
+    store = _store(5, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 6000.0, 7000.0, 8000.0],
+                         s.STORE_TYPE: ["a", "a", "a", "d", "d"]})
+    r = q.competition_distance(_train(*parts), store)
+    n = r.numbers
+    assert n["close_vs_far_sales"] == pytest.approx(1.2)
+    assert n["stores_within_500m_by_type"] == {"a": 2, "d": 0}
+    assert n["stores_5km_plus_by_type"] == {"a": 1, "d": 2}
+    assert n["close_vs_far_sales_by_type"] == {"a": pytest.approx(0.1)}
+    assert r.answer.endswith("By store type: 2 of the 2 stores within 500 m are type a and 2 of the 3 stores "
+                             "5 km+ away are type d; within one type, near vs far stores sell: type a +10.0% "
+                             "(2 near, 1 far).")
+    assert r.finding.endswith("but the two groups hold different store types.")
+    table = r.tables["distance_by_type"]
+    assert table[s.STORE_TYPE].tolist() == ["a", "d"]
+    assert table["stores_5km_plus"].tolist() == [1, 2]
+
+
+def test_competition_distance_by_type_without_a_type_on_both_sides_says_so():
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([200, 100, 100])]
+    store = _store(3, **{s.COMPETITION_DISTANCE: [100.0, 6000.0, 8000.0], s.STORE_TYPE: ["a", "d", "d"]})
+    r = q.competition_distance(_train(*parts), store)
+    assert r.answer.endswith("no store type has stores both near and far, so distance cannot be read within a "
+                             "type.")
+    assert r.numbers["close_vs_far_sales_by_type"] == {}
 
 
 def test_competition_distance_with_nobody_near_keeps_the_rank_and_drops_the_direction():

@@ -21,6 +21,9 @@ from storecast.data._csvfile import check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
+# columns of codes, not numbers: a float there is written out as a CSV writer would ("0.0"), so that it
+# meets the CSV rule (a StateHoliday "0.0" is refused) and the chunked read (batch.iter_rows) says the same
+_CODE_COLUMNS = (s.STATE_HOLIDAY, s.STORE_TYPE, s.ASSORTMENT, s.PROMO_INTERVAL)
 PARQUET_SUFFIXES = (".parquet", ".pq")  # compared in lower case: ROWS.PARQUET and rows.pq are parquet too
 
 
@@ -117,8 +120,12 @@ def parquet_frame(data) -> pd.DataFrame:
     return frame.drop(columns=[c for c in frame.columns if _stored_index(c)])
 
 
-def _text(col: pd.Series) -> tuple[pd.Series, bool]:
+def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
     """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN.
+
+    A ``code`` column (StateHoliday, StoreType, ...) keeps a float's ".0": 0.0 is no code, as "0.0" in a
+    CSV file is none; only a number column's whole float is the integer it stands for (an int column
+    with nulls comes back from parquet as floats).
 
     Also says whether every value is ASCII of 10 characters (as YYYY-MM-DD is), checked on the distinct
     values: cheap here, where a per-cell check of an object column would cost more than parsing it
@@ -130,7 +137,7 @@ def _text(col: pd.Series) -> tuple[pd.Series, bool]:
         timed = local != local.normalize()
         text = [str(u) if t else day for u, day, t in zip(uniques, local.strftime("%Y-%m-%d"), timed, strict=True)]
     elif pd.api.types.is_float_dtype(uniques):
-        text = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in uniques]
+        text = [str(int(v)) if float(v).is_integer() and not code else repr(float(v)) for v in uniques]
     elif pd.api.types.is_bool_dtype(uniques):
         text = ["1" if v else "0" for v in uniques]
     else:
@@ -171,7 +178,7 @@ def read_parquet_text_frame(path: Path, kind: str,
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     frame = parquet_frame(table)
-    columns = {c: _text(frame[c]) for c in frame.columns}
+    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
     raw = pd.DataFrame({c: text for c, (text, _) in columns.items()})
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
     raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)

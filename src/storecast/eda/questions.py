@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from storecast.clean.report import CleaningReport
 from storecast.data.contract import Dataset
 from storecast.eda._base import QuestionResult
+from storecast.eda.competition import competition_distance, competitor_opening
 from storecast.eda.customers import closure_effects, sales_vs_customers, store_correlations, trading_days
 from storecast.eda.holidays import christmas_easter, school_holiday_effect, state_holiday_window
 from storecast.eda.overview import data_overview, find_gaps, missing_values, outlier_counts
 from storecast.eda.promotions import promo2_effect, promo_effect, promo_train_vs_test, promo_uplift_by_store
 from storecast.eda.seasonality import monthly_pattern, weekly_pattern
-from storecast.eda.stores import competition_distance, competitor_opening, type_assortment
+from storecast.eda.stores import type_assortment
 
 _Ask = Callable[[Dataset, CleaningReport | None], QuestionResult | None]
 

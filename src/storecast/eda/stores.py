@@ -1,8 +1,8 @@
-"""Sections 7 and 8: store type and assortment, and competition (distance, and a competitor opening)."""
+"""Section 7: store type and assortment (the competition sections are in ``eda.competition``)."""
 
 from __future__ import annotations
 
-__all__ = ["type_assortment", "competition_distance", "competitor_opening", "DISTANCE_BANDS"]
+__all__ = ["type_assortment", "store_means"]
 
 from typing import Any
 
@@ -11,38 +11,17 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import (
-    COLORS,
-    QuestionResult,
-    count_axis,
-    new_figure,
-    num,
-    pct,
-    plural,
-    strength,
-    unanswered,
-)
+from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, plural
 
-DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
 _SCALE_MIN_STORES = 5  # the type x assortment colour scale ends at the highest cell of this many stores
-_BAND_LABELS = ("<250 m", "250-500 m", "0.5-1 km", "1-2.5 km", "2.5-5 km", "5-10 km", "10-20 km", ">20 km")
 
 
-def _store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
+def store_means(train: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
     """Per store: mean daily sales, customers and sales per customer on open days, joined to store.csv."""
     rows = sales_days(train)
     per = rows.groupby(s.STORE)[[s.SALES, s.CUSTOMERS]].mean()
     per["spc"] = per[s.SALES] / per[s.CUSTOMERS].where(per[s.CUSTOMERS] > 0)  # Customers 0: not recorded, no basket
     return per.join(store.set_index(s.STORE), how="inner")
-
-
-def _rank_text(rho: float) -> str:
-    """The distance-sales rank correlation in words: its size says how much, its sign which way."""
-    how = strength(rho)
-    if how == "barely":
-        return f"Distance barely ranks stores (Spearman rho = {rho:.2f})."
-    way = "the farther from a competitor, the more" if rho > 0 else "the nearer a competitor, the more"
-    return f"Distance {how} ranks stores: {way} a store sells (Spearman rho = {rho:.2f})."
 
 
 def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
@@ -53,7 +32,7 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     the mean of the stores' own baskets (5.16) let a few small, high-basket stores count as much as
     the busy ones and gave a second figure for the same thing.
     """
-    per = _store_means(train, store)
+    per = store_means(train, store)
     for col in (s.STORE_TYPE, s.ASSORTMENT):
         per[col] = per[col].astype(str)
 
@@ -132,142 +111,3 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     return QuestionResult("types", "How do store type and assortment change sales?", answer, nums,
                           {"type_assortment": table.reset_index(drop=True), "type_x_assortment": grid.reset_index()},
                           draw, finding, "type_assortment")
-
-
-def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
-    """Store mean sales by distance to the nearest competitor (bands), and the rank correlation."""
-    per = _store_means(train, store)
-    per = per[per[s.COMPETITION_DISTANCE].notna()]
-    if per.empty:
-        return unanswered("competition-distance", "Do stores near a competitor sell less?",
-                          "CompetitionDistance is blank for every store with sales in store.csv, so no store can be "
-                          "placed by distance.")
-    per["band"] = pd.cut(per[s.COMPETITION_DISTANCE], DISTANCE_BANDS, labels=_BAND_LABELS, right=False)
-    bands = per.groupby("band", observed=False).agg(stores=(s.SALES, "size"), median_sales=(s.SALES, "median"),
-                                                    median_customers=(s.CUSTOMERS, "median"),
-                                                    median_spc=("spc", "median"))
-    rho = float(per[s.COMPETITION_DISTANCE].rank().corr(per[s.SALES].rank())) if len(per) > 2 else float("nan")
-    close = per[per[s.COMPETITION_DISTANCE] < 500]
-    far = per[per[s.COMPETITION_DISTANCE] >= 5_000]
-    nums = {"stores_with_distance": len(per), "spearman_distance_sales": rho,
-            "stores_within_500m": len(close), "median_sales_within_500m": float(close[s.SALES].median()),
-            "median_sales_5km_plus": float(far[s.SALES].median()),
-            "median_customers_within_500m": float(close[s.CUSTOMERS].median()),
-            "median_customers_5km_plus": float(far[s.CUSTOMERS].median())}
-    nums["close_vs_far_sales"] = nums["median_sales_within_500m"] / nums["median_sales_5km_plus"] - 1
-    # a rank needs 3+ stores and a comparison needs stores on both sides: quote only what the data defines
-    has_rho, has_gap = bool(np.isfinite(rho)), bool(len(close) and len(far))
-    if not (has_rho or has_gap):
-        return unanswered("competition-distance", "Do stores near a competitor sell less?",
-                          f"a rank correlation needs 3 stores with a CompetitionDistance (the data has {len(per):,}), "
-                          "and no store within 500 m of a competitor has one 5 km+ away to compare it with.")
-    rho_text = _rank_text(rho) if has_rho else ""
-    if has_gap:
-        # store.csv has no location or site type: say how near stores sell, not where they are
-        more_customers = nums["median_customers_within_500m"] > nums["median_customers_5km_plus"]
-        reading = (": close competition goes with lower sales." if nums["close_vs_far_sales"] < 0 else
-                   ": near stores also draw more customers, so nearness to a competitor does not go with lower "
-                   "sales." if more_customers else ": nearness to a competitor does not go with lower sales here.")
-        answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "
-                  f"within 500 m {'sells' if len(close) == 1 else 'sell'} a median "
-                  f"{num(nums['median_sales_within_500m'])} a day with "
-                  f"{num(nums['median_customers_within_500m'])} customers vs "
-                  f"{num(nums['median_sales_5km_plus'])} and {num(nums['median_customers_5km_plus'])} for stores "
-                  f"5 km+ from one ({pct(nums['close_vs_far_sales'])})" + reading).strip()
-        finding = (f"Stores with a competitor within 500 m sell {pct(nums['close_vs_far_sales'])} vs stores 5 km+ "
-                   f"away" + (f" (rank correlation of distance and sales {rho:.2f})." if has_rho else "."))
-    else:
-        answer = (f"{rho_text} No store has a competitor within 500 m" if not len(close) else
-                  f"{rho_text} No store is 5 km+ from a competitor") + ", so near and far stores cannot be compared."
-        finding = None
-
-    def draw():
-        fig, (ax,) = new_figure(height=3.4)
-        data = [per.loc[per["band"] == b, s.SALES].to_numpy() for b in _BAND_LABELS]
-        keep = [i for i, d in enumerate(data) if len(d)]
-        ax.boxplot([data[i] for i in keep], tick_labels=[f"{_BAND_LABELS[i]}\n({len(data[i])})" for i in keep],
-                   showfliers=False)
-        ax.set_ylabel("store's mean daily sales")
-        ax.set_xlabel("distance to nearest competitor (number of stores in the band)")
-        ax.set_title("Store sales by competitor distance")
-        return fig
-
-    return QuestionResult("competition-distance", "Do stores near a competitor sell less?", answer, nums,
-                          {"distance_bands": bands.reset_index()}, draw, finding, "distance_bands")
-
-
-def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8) -> QuestionResult:
-    """Paired before/after: a store's mean daily sales ``weeks`` weeks before vs after a competitor opened.
-
-    Only the month is known, so the opening month itself is left out: "before" ends on its first day,
-    "after" starts on the first day of the next month. Each store's ratio is divided by the chain's
-    ratio over the same dates, so seasons and chain-wide promos cancel. Stores need data on at least
-    half of each window's days.
-    """
-    rows = sales_days(train)[[s.STORE, s.DATE, s.SALES]]
-    first, last = train[s.DATE].min(), train[s.DATE].max()
-    span = pd.Timedelta(weeks=weeks)
-    st = store.dropna(subset=[s.COMPETITION_OPEN_SINCE_YEAR, s.COMPETITION_OPEN_SINCE_MONTH])
-    opening = pd.to_datetime(pd.DataFrame({"year": st[s.COMPETITION_OPEN_SINCE_YEAR].astype(int),
-                                           "month": st[s.COMPETITION_OPEN_SINCE_MONTH].astype(int), "day": 1}))
-    cand = pd.DataFrame({s.STORE: st[s.STORE].to_numpy(), "opened": opening.to_numpy()})
-    cand["after_start"] = cand["opened"] + pd.offsets.MonthBegin(1)
-    cand = cand[(cand["opened"] - span >= first) & (cand["after_start"] + span - pd.Timedelta(days=1) <= last)]
-    records = []
-    chain = rows.groupby(s.DATE)[s.SALES].mean()
-    by_store = dict(tuple(rows[rows[s.STORE].isin(cand[s.STORE])].groupby(s.STORE)))
-    for sid, opened, after_start in cand[[s.STORE, "opened", "after_start"]].itertuples(index=False):
-        part = by_store.get(sid)
-        if part is None:
-            continue
-        before = part[(part[s.DATE] >= opened - span) & (part[s.DATE] < opened)]
-        after = part[(part[s.DATE] >= after_start) & (part[s.DATE] < after_start + span)]
-        if len(before) < weeks * 3 or len(after) < weeks * 3:
-            continue
-        c_before = chain[(chain.index >= opened - span) & (chain.index < opened)].mean()
-        c_after = chain[(chain.index >= after_start) & (chain.index < after_start + span)].mean()
-        b, a = before[s.SALES].mean(), after[s.SALES].mean()
-        records.append({s.STORE: int(sid), "opened": f"{opened:%Y-%m}", "sales_before": b, "sales_after": a,
-                        "change": a / b - 1, "chain_change": c_after / c_before - 1,
-                        "adjusted_change": (a / b) / (c_after / c_before) - 1})
-    pairs = pd.DataFrame(records, columns=[s.STORE, "opened", "sales_before", "sales_after", "change",
-                                           "chain_change", "adjusted_change"])
-    adj = pairs["adjusted_change"]
-    nums = {"weeks": weeks, "stores": len(pairs),
-            "median_adjusted_change": float(adj.median()) if len(adj) else float("nan"),
-            "mean_adjusted_change": float(adj.mean()) if len(adj) else float("nan"),
-            "share_stores_down": float((adj < 0).mean()) if len(adj) else float("nan"),
-            "share_stores_down_5pct": float((adj < -0.05).mean()) if len(adj) else float("nan")}
-    if len(pairs):
-        answer = (f"For {plural(len(pairs), 'store')} whose competitor opened inside the data, mean daily sales in "
-                  f"the {plural(weeks, 'week')} after the opening month vs the {plural(weeks, 'week')} before "
-                  f"changed by a median "
-                  f"{pct(nums['median_adjusted_change'])} net of the chain's trend; "
-                  f"{pct(nums['share_stores_down'], signed=False, digits=0)} of these stores lost sales and "
-                  f"{pct(nums['share_stores_down_5pct'], signed=False, digits=0)} lost more than 5%.")
-        finding = (f"A competitor opening changes the median affected store's daily sales by "
-                   f"{pct(nums['median_adjusted_change'])} ({plural(len(pairs), 'store')}, "
-                   f"{plural(weeks, 'week')} before vs after, net of the chain).")
-    else:
-        answer, finding = f"No store has a competitor opening with {plural(weeks, 'week')} of data on both sides.", None
-
-    def draw():
-        fig, (a1, a2) = new_figure(2)
-        a1.hist(adj * 100, bins=30, color=COLORS[0])
-        a1.axvline(0, color="black", lw=0.8)
-        if len(adj):
-            a1.axvline(nums["median_adjusted_change"] * 100, color=COLORS[1], lw=1.5, label="median")
-            a1.legend(frameon=False)
-        a1.set_xlabel("change in daily sales, net of chain (%)")
-        count_axis(a1)
-        a1.set_title(f"After vs before a competitor opened ({weeks} weeks)")
-        a2.scatter(pairs["sales_before"], pairs["sales_after"], s=12, color=COLORS[0], alpha=0.7)
-        lim = [0, float(max(pairs["sales_before"].max(), pairs["sales_after"].max()) * 1.05) if len(pairs) else 1.0]
-        a2.plot(lim, lim, color="black", lw=0.8, ls="--")
-        a2.set_xlabel("mean daily sales before")
-        a2.set_ylabel("mean daily sales after")
-        a2.set_title("Paired store means")
-        return fig
-
-    return QuestionResult("competitor-opening", "What happens to a store's sales when a competitor opens nearby?",
-                          answer, nums, {"competitor_opening": pairs}, draw, finding)
