@@ -47,7 +47,7 @@ def test_a_malformed_partition_names_the_file_row_and_column(chain, tmp_path):
         load_dataset(data)
     assert str(err.value).splitlines()[0] == (
         f"{part}, row 5, column `Sales`: expected a whole number 0..2147483647, got '-3': correct the value or "
-        "remove the line")
+        "remove the row")
     assert [(p.file, p.column) for p in err.value.problems] == [
         (f"{part}, row 5", s.SALES), (f"{part}, row 7", s.STATE_HOLIDAY)]
 

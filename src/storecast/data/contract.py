@@ -58,7 +58,7 @@ from storecast.errors import ContractProblem, DataContractError, first_and_more
 log = logging.getLogger(__name__)
 
 _MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
-_FIX = "correct the value or remove the line"
+_FIX = "correct the value or remove the {}"  # the line of a CSV file, the row of a parquet one
 _UNIQUE_CHECKS = ("multiple_fields_uniqueness", "field_uniqueness")
 
 
@@ -78,10 +78,10 @@ def _shown(value: Any) -> str:
     return shown_text(str(value))
 
 
-def _cell_message(column: str, raw_value: object) -> str:
+def _cell_message(column: str, raw_value: object, path: Path) -> str:
     """``expected X, got Y: fix``: the same sentence whether the cell failed to parse or failed a rule."""
     expected = EXPECTED.get(column, "a valid value")
-    return f"expected {expected}, got {_shown(raw_value)}: {_FIX}"
+    return f"expected {expected}, got {_shown(raw_value)}: {_FIX.format('row' if is_parquet(path) else 'line')}"
 
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
@@ -136,7 +136,7 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
     cells = located[~unique].drop_duplicates(["index", "column"])
     for idx, column in zip(cells["index"].astype(int)[:_MAX_REPORTED], cells["column"][:_MAX_REPORTED],
                            strict=True):
-        problems.append(problem(path, _cell_message(column, raw.at[idx, column]), idx + 2, column))
+        problems.append(problem(path, _cell_message(column, raw.at[idx, column], path), idx + 2, column))
     problems += _not_listed(path, len(cells), "bad values")
     if not problems:  # failures without a row (never seen so far): still refuse, never return unchecked data
         problems = [problem(path, f"{row.check}: {row.failure_case}", column=row.column)
@@ -190,7 +190,8 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
         return typed, []
     typed = typed[~bad_rows]
     bad_cells.sort()
-    problems = [problem(path, _cell_message(col, raw.at[i, col]), i + 2, col) for i, col in bad_cells[:_MAX_REPORTED]]
+    problems = [problem(path, _cell_message(col, raw.at[i, col], path), i + 2, col)
+                for i, col in bad_cells[:_MAX_REPORTED]]
     return typed, problems + _not_listed(path, n_bad, "values that do not parse")
 
 
