@@ -6,6 +6,8 @@
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
   Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``);
   a ``\\ud800`` escape without its other half is 422 at the field that holds it.
+  An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
+  case differs (``Rows``); a key longer than 64 characters is clipped in the answer.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
   twice in one ``/predict`` batch). An unknown store is 422 at
@@ -34,12 +36,13 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotUTF8Error, UnpairedSurrogateError
@@ -119,6 +122,9 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         loc = tuple(p if isinstance(p, int | str) else str(p) for p in err.get("loc", ()))
         typ = str(err.get("type", "value_error"))
         msg = str(err.get("msg", "invalid value"))
+        if typ == "extra_forbidden" and loc[:1] == ("body",) and len(loc) > 1:
+            msg = _unknown_field(_body_model(request), loc)
+        loc = tuple(_clip(p) for p in loc)
         if typ == "json_invalid":
             # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
             reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
@@ -137,6 +143,54 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
                    if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
+
+
+MAX_KEY = 64  # characters of a key named in a 422; a longer one is clipped with "…"
+
+
+def _clip(part: str | int) -> str | int:
+    """A key of a location cut to ``MAX_KEY`` characters.
+
+    Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
+    the size of the body.
+    """
+    return part[:MAX_KEY] + "…" if isinstance(part, str) and len(part) > MAX_KEY else part
+
+
+def _body_model(request: Request) -> Any:
+    """The pydantic model of the route's JSON body, or None."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    return getattr(getattr(field, "field_info", None), "annotation", None)
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside ``annotation`` (``list[Row] | None`` gives ``Row``), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None
+
+
+def _unknown_field(model: Any, loc: Loc) -> str:
+    """The message for an unknown key at ``loc``: the field it may mean (by case) and the fields taken there.
+
+    Why: pydantic says "Extra inputs are not permitted", which names neither what is taken nor that
+    ``Rows`` or ``STORE`` are refused only for their case.
+    """
+    for part in loc[1:-1]:  # loc[0] is "body"; the last part is the unknown key
+        if isinstance(part, str):
+            info = getattr(model, "model_fields", {}).get(part)
+            model = _model_in(info.annotation) if info is not None else None
+    key = str(loc[-1])
+    msg = f"unknown field {_clip(key)!r}"
+    names = list(getattr(model, "model_fields", {}))
+    if not names:
+        return msg
+    if meant := [name for name in names if name.lower() == key.lower()]:
+        msg += f": did you mean {meant[0]!r}? (field names are case-sensitive)"
+    return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
 def _json_kind(value: Any) -> str:
@@ -162,9 +216,7 @@ def _is_json_media_type(content_type: str) -> bool:
 
 def _example(request: Request) -> str:
     """``, e.g. {...}``: the first example body of the route asked, so each route shows its own fields."""
-    field = getattr(request.scope.get("route"), "body_field", None)
-    model = getattr(getattr(field, "field_info", None), "annotation", None)
-    extra = getattr(model, "model_config", {}).get("json_schema_extra")
+    extra = getattr(_body_model(request), "model_config", {}).get("json_schema_extra")
     examples = extra.get("examples") if isinstance(extra, dict) else None
     return f", e.g. {json.dumps(examples[0])}" if isinstance(examples, list) and examples else ""
 
