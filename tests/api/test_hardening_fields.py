@@ -47,3 +47,16 @@ def test_a_very_long_unknown_key_is_clipped_not_echoed_whole(client):
     clipped = "k" * 64 + "…"
     assert item["loc"] == ["body", clipped] and item["field"] == clipped
     assert item["msg"].startswith(f"unknown field {clipped!r}")
+
+
+@pytest.mark.parametrize(("method", "path", "msg"), [
+    ("PUT", "/forecast", "PUT is not allowed on /forecast: it takes POST"),
+    ("DELETE", "/plan/rank", "DELETE is not allowed on /plan/rank: it takes POST"),
+    ("OPTIONS", "/predict", "OPTIONS is not allowed on /predict: it takes POST"),
+    ("PATCH", "/model", "PATCH is not allowed on /model: it takes GET, HEAD"),
+    ("POST", "/health", "POST is not allowed on /health: it takes GET, HEAD"),
+])
+def test_a_405_names_the_methods_the_path_takes(client, method, path, msg):
+    """Was "Method Not Allowed": the client had to find the Allow header to learn to use POST."""
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.json() == {"detail": msg}

@@ -18,7 +18,8 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
-- 405: a method the path does not take; ``Allow`` lists ``HEAD`` with ``GET`` (``http_rules.HeadAsGet``).
+- 405: a method the path does not take, named with the ones it takes; ``Allow`` lists ``HEAD`` with ``GET``
+  (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
   ``deps.require_token``.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
@@ -283,6 +284,15 @@ def _allow_with_head(allow: str) -> str:
     return ", ".join(sorted(methods))
 
 
+def _not_allowed(request: Request, allow: str) -> str:
+    """405 naming the method refused and the ones the path takes.
+
+    Why: "Method Not Allowed" left a client to find the ``Allow`` header; ``PUT /forecast`` should read "use POST".
+    """
+    method = request.method[:20]
+    return f"{method} is not allowed on {log_safe_path(request.scope['path'])[:200]}: it takes {allow}"
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
@@ -293,7 +303,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
         allow = _allow_with_head(exc.headers["Allow"])
-        exc = StarletteHTTPException(405, exc.detail, headers={**exc.headers, "Allow": allow})
+        exc = StarletteHTTPException(405, _not_allowed(request, allow), headers={**exc.headers, "Allow": allow})
     return await http_exception_handler(request, exc)
 
 
