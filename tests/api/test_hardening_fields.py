@@ -60,3 +60,48 @@ def test_a_405_names_the_methods_the_path_takes(client, method, path, msg):
     """Was "Method Not Allowed": the client had to find the Allow header to learn to use POST."""
     r = client.request(method, path)
     assert r.status_code == 405 and r.json() == {"detail": msg}
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/predict", '{"rows": null}', "rows", "expected an array, e.g. [...]; got null"),
+    ("/predict", '{"rows": {}}', "rows", "expected an array, e.g. [...]; got an object"),
+    ("/predict", '{"rows": "x"}', "rows", 'expected an array, e.g. [...]; got the string "x"'),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": {}}', "schedule",
+     "expected an array, e.g. [...]; got an object"),
+    ("/plan", '{"store": 1, "start": "2015-08-01", "promo_days": "2015-08-03"}', "promo_days",
+     'expected an array, e.g. [...]; got the string "2015-08-03"'),
+    ("/predict", '{"rows": [[]]}', "rows[0]", "expected a JSON object, e.g. {...}; got an array"),
+    ("/predict", '{"rows": [1]}', "rows[0]", "expected a JSON object, e.g. {...}; got 1"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": [null]}', "schedule[0]",
+     "expected a JSON object, e.g. {...}; got null"),
+])
+def test_an_array_or_object_field_says_what_came(client, path, body, field, msg):
+    """Was pydantic's "Input should be a valid list" / "a valid dictionary or object to extract fields from"."""
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == field and item["msg"] == msg
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": 0}', "days", "expected at least 1; got 0"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": -0}', "days", "expected at least 1; got 0"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": 93}', "days", "expected at most 92; got 93"),
+    ("/plan/rank", '{"start": "2015-08-01", "top": -5}', "top", "expected at least 1; got -5"),
+    ("/plan/rank", '{"start": "2015-08-01", "top": ' + "9" * 60 + "}", "top",
+     "expected at most 10000; got " + "9" * 40 + "…"),
+    ("/predict", '{"rows": [{"store": 0, "date": "2015-08-01", "promo": 1}]}', "rows[0].store",
+     "expected at least 1; got 0"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 2}]}', "rows[0].promo",
+     "expected at most 1; got 2"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": 0}]}',
+     "rows[0].state_holiday", "Input should be '0', 'a', 'b' or 'c'; got 0"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": "A"}]}',
+     "rows[0].state_holiday", "Input should be '0', 'a', 'b' or 'c'; got the string \"A\""),
+])
+def test_a_value_out_of_range_or_choice_says_what_came(client, path, body, field, msg):
+    """Was "Input should be greater than or equal to 1", which did not say what was sent."""
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == field and item["msg"] == msg

@@ -8,6 +8,7 @@
   a ``\\ud800`` escape without its other half is 422 at the field that holds it.
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
   case differs (``Rows``); a key longer than 64 characters is clipped in the answer.
+  Each message says what came (``got null``, ``got 0``) beside what is expected.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
   twice in one ``/predict`` batch). An unknown store is 422 at
@@ -137,6 +138,15 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
                 else "this field is required"
         elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
             msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
+        elif typ == "list_type":  # pydantic: "Input should be a valid list"
+            msg = f"expected an array, e.g. [...]; got {_json_kind(err.get('input'))}"
+        elif typ == "model_attributes_type" and loc != ("body",):  # "... valid dictionary or object ..."
+            msg = f"expected a JSON object, e.g. {{...}}; got {_json_kind(err.get('input'))}"
+        elif typ in _BOUNDS:  # pydantic: "Input should be greater than or equal to 1", without what came
+            word, key = _BOUNDS[typ]
+            msg = f"expected {word} {(err.get('ctx') or {}).get(key)}; got {_json_kind(err.get('input'))}"
+        elif typ == "literal_error":
+            msg = f"{msg}; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
@@ -145,6 +155,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
 
+
+# pydantic's range error types: the word for the bound and its key in ``ctx``
+_BOUNDS = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
+           "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
 
 MAX_KEY = 64  # characters of a key named in a 422; a longer one is clipped with "…"
 
@@ -206,6 +220,9 @@ def _json_kind(value: Any) -> str:
         return f"{value!r} (a decimal number)"
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
+    if isinstance(value, int):  # a 4,000-digit number is cut, as a string is
+        text = str(value)
+        return text if len(text) <= 40 else text[:40] + "…"
     return type(value).__name__
 
 
