@@ -105,3 +105,15 @@ def test_a_value_out_of_range_or_choice_says_what_came(client, path, body, field
     assert r.status_code == 422
     (item,) = r.json()["detail"]
     assert item["field"] == field and item["msg"] == msg
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("null", "null"), ("true", "true"), ("20150801", "20150801"), ("1.5", "1.5"),
+    ('["2015-08-01"]', '["2015-08-01"]'), ('{"y": 2015}', '{"y": 2015}'), ('"20150801"', "'20150801'"),
+])
+def test_a_date_that_is_not_a_string_is_shown_as_json(client, value, said):
+    """Was Python's repr: "got None", "got True", "got ['2015-08-01']"."""
+    body = '{"store": 1, "start": "2015-08-01", "promo_days": [' + value + "]}"
+    (item,) = _items(client, "/plan", json.loads(body))
+    assert item["field"] == "promo_days[0]"
+    assert item["msg"] == f"expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got {said}"
