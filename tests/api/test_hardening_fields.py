@@ -45,7 +45,7 @@ def test_a_very_long_unknown_key_is_clipped_not_echoed_whole(client):
     assert r.status_code == 422 and len(r.content) < 2_000
     (item,) = r.json()["detail"]
     clipped = "k" * 64 + "…"
-    assert item["loc"] == ["body", clipped] and item["field"] == clipped
+    assert item["loc"] == ["body", clipped] and item["field"] == f'["{clipped}"]'
     assert item["msg"].startswith(f"unknown field {clipped!r}")
 
 
@@ -117,3 +117,21 @@ def test_a_date_that_is_not_a_string_is_shown_as_json(client, value, said):
     (item,) = _items(client, "/plan", json.loads(body))
     assert item["field"] == "promo_days[0]"
     assert item["msg"] == f"expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got {said}"
+
+
+@pytest.mark.parametrize(("key", "field"), [
+    ("", '[""]'), ("rows[0].store", '["rows[0].store"]'), ("a b", '["a b"]'), ('q"', '["q\\""]'),
+])
+def test_an_unknown_key_that_is_not_a_name_is_quoted_in_the_field_path(client, key, field):
+    """"" was named "body" and "rows[0].store" looked like the real field rows[0].store."""
+    (item,) = _items(client, "/predict", {"rows": [row()], key: 1})
+    assert item["loc"] == ["body", key] and item["field"] == field
+    (item,) = _items(client, "/predict", {"rows": [{**row(), key: 1}]})
+    assert item["field"] == "rows[0]" + field
+
+
+def test_a_field_path_of_names_and_indexes_is_unchanged():
+    from storecast.api.errors import field_path
+    assert field_path(("body", "rows", 3, "store")) == "rows[3].store"
+    assert field_path(("body", "schedule", 0, "state_holiday")) == "schedule[0].state_holiday"
+    assert field_path(("body",)) == "body" and field_path(("query", "days")) == "query.days"

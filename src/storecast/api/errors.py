@@ -36,6 +36,7 @@ __all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, get_args
@@ -84,16 +85,25 @@ def window_problems(start: dt.date, days: int) -> list[tuple[Loc, str, str]]:
              "serves: move `start` earlier or ask for fewer `days`", "date_range")]
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def field_path(loc: Sequence[str | int]) -> str:
-    """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``."""
+    """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``.
+
+    A key that is not a name is quoted in brackets (``[""]``, ``["rows[0].store"]``): unquoted, ``""`` read as
+    ``body`` and an unknown key ``"rows[0].store"`` as the field ``rows[0].store``.
+    """
     out = ""
     for part in loc:
         if part == "body" and not out:
             continue
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not _NAME.fullmatch(part):  # "", "a.b", "rows[0]": quoted, so no key reads as another path
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{part}" if out else part
     return out or "body"
 
 
