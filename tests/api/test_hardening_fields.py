@@ -135,3 +135,21 @@ def test_a_field_path_of_names_and_indexes_is_unchanged():
     assert field_path(("body", "rows", 3, "store")) == "rows[3].store"
     assert field_path(("body", "schedule", 0, "state_holiday")) == "schedule[0].state_holiday"
     assert field_path(("body",)) == "body" and field_path(("query", "days")) == "query.days"
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "windows-1252"])
+def test_a_body_not_utf8_under_a_declared_charset_says_the_charset_is_not_taken(client, charset):
+    """Was "the body is not valid UTF-8 (byte ...)", silent on the charset the client declared and meant."""
+    r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"),
+                    headers={"content-type": f"application/json; charset={charset}"})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == "body" and item["type"] == "json_invalid"
+    assert item["msg"] == (f"the body is not valid UTF-8 (byte b'\\xe9' at position 21): send UTF-8 encoded JSON "
+                           f"(the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)")
+
+
+def test_a_body_not_utf8_without_a_charset_is_answered_as_before(client):
+    r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"), headers=JSON)
+    assert r.json()["detail"][0]["msg"] == (
+        "the body is not valid UTF-8 (byte b'\\xe9' at position 21): send UTF-8 encoded JSON")

@@ -284,6 +284,20 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     return "the body could not be parsed as JSON: send a JSON object"
 
 
+def _charset(request: Request) -> str | None:
+    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at 40 characters.
+
+    Why: a client that declares ``charset=latin-1`` and sends Latin-1 should learn that the declaration is what
+    is not taken, not only that a byte is wrong.
+    """
+    for param in (request.headers.get("content-type") or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        value = value.strip().strip('"')
+        if name.strip().lower() == "charset" and value.lower().replace("-", "").replace("_", "") != "utf8":
+            return value[:40] or None
+    return None
+
+
 def _unpaired_reason(cause: UnpairedSurrogateError) -> str:
     return (f"{'a key' if cause.in_key else 'the string'} holds the escape \\u{ord(cause.char):04x}, half of a "
             "UTF-16 surrogate pair without its other half: send valid Unicode (a character beyond U+FFFF "
@@ -325,7 +339,10 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
     if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
         return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
-        return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
+        reason = _unparsable_reason(exc.__cause__)
+        if isinstance(exc.__cause__, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
+            reason += f" (the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)"
+        return _unprocessable([_item(("body",), reason, "json_invalid")])
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
