@@ -153,3 +153,16 @@ def test_a_body_not_utf8_without_a_charset_is_answered_as_before(client):
     r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"), headers=JSON)
     assert r.json()["detail"][0]["msg"] == (
         "the body is not valid UTF-8 (byte b'\\xe9' at position 21): send UTF-8 encoded JSON")
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/predict", {"rows": []}, "rows", "expected at least 1 item; got an empty array"),
+    ("/plan", {"store": 1, "start": "2015-08-01", "promo_days": ["2015-08-03"] * 93}, "promo_days",
+     "expected at most 92 items; got 93"),
+    ("/forecast", {"store": 1, "start": "2015-08-01", "schedule": [{"date": "2015-08-03"}] * 93}, "schedule",
+     "expected at most 92 items; got 93"),
+])
+def test_an_array_of_the_wrong_length_says_so_without_pydantic_words(client, path, body, field, msg):
+    """Was "List should have at least 1 item after validation, not 0": "after validation" is pydantic's."""
+    (item,) = _items(client, path, body)
+    assert item["field"] == field and item["msg"] == msg

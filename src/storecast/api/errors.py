@@ -155,6 +155,11 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         elif typ in _BOUNDS:  # pydantic: "Input should be greater than or equal to 1", without what came
             word, key = _BOUNDS[typ]
             msg = f"expected {word} {(err.get('ctx') or {}).get(key)}; got {_json_kind(err.get('input'))}"
+        elif typ in ("too_short", "too_long") and isinstance(err.get("input"), list):
+            ctx, n = err.get("ctx") or {}, len(err["input"])
+            bound = ("at least", ctx.get("min_length")) if typ == "too_short" else ("at most", ctx.get("max_length"))
+            noun = "item" if bound[1] == 1 else "items"
+            msg = f"expected {bound[0]} {bound[1]} {noun}; got {'an empty array' if n == 0 else n}"
         elif typ == "literal_error":
             msg = f"{msg}; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
