@@ -117,4 +117,4 @@ def test_a_405_allows_head_wherever_it_allows_get(client, method, path, allow):
     r = client.request(method, path)
     assert r.status_code == 405 and r.headers["allow"] == allow
     if method != "HEAD":
-        assert r.json() == {"detail": "Method Not Allowed"}
+        assert r.json() == {"detail": f"{method} is not allowed on {path}: it takes {allow}"}

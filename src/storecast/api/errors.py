@@ -6,6 +6,9 @@
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
   Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``);
   a ``\\ud800`` escape without its other half is 422 at the field that holds it.
+  An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
+  case differs (``Rows``); a key longer than 64 characters is clipped in the answer.
+  Each message says what came (``got null``, ``got 0``) beside what is expected.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
   twice in one ``/predict`` batch). An unknown store is 422 at
@@ -16,7 +19,8 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
-- 405: a method the path does not take; ``Allow`` lists ``HEAD`` with ``GET`` (``http_rules.HeadAsGet``).
+- 405: a method the path does not take, named with the ones it takes; ``Allow`` lists ``HEAD`` with ``GET``
+  (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
   ``deps.require_token``.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
@@ -32,14 +36,16 @@ __all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers"
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotUTF8Error, UnpairedSurrogateError
@@ -79,16 +85,25 @@ def window_problems(start: dt.date, days: int) -> list[tuple[Loc, str, str]]:
              "serves: move `start` earlier or ask for fewer `days`", "date_range")]
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def field_path(loc: Sequence[str | int]) -> str:
-    """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``."""
+    """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``.
+
+    A key that is not a name is quoted in brackets (``[""]``, ``["rows[0].store"]``): unquoted, ``""`` read as
+    ``body`` and an unknown key ``"rows[0].store"`` as the field ``rows[0].store``.
+    """
     out = ""
     for part in loc:
         if part == "body" and not out:
             continue
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not _NAME.fullmatch(part):  # "", "a.b", "rows[0]": quoted, so no key reads as another path
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{part}" if out else part
     return out or "body"
 
 
@@ -119,6 +134,9 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         loc = tuple(p if isinstance(p, int | str) else str(p) for p in err.get("loc", ()))
         typ = str(err.get("type", "value_error"))
         msg = str(err.get("msg", "invalid value"))
+        if typ == "extra_forbidden" and loc[:1] == ("body",) and len(loc) > 1:
+            msg = _unknown_field(_body_model(request), loc)
+        loc = tuple(_clip(p) for p in loc)
         if typ == "json_invalid":
             # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
             reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
@@ -130,6 +148,20 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
                 else "this field is required"
         elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
             msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
+        elif typ == "list_type":  # pydantic: "Input should be a valid list"
+            msg = f"expected an array, e.g. [...]; got {_json_kind(err.get('input'))}"
+        elif typ == "model_attributes_type" and loc != ("body",):  # "... valid dictionary or object ..."
+            msg = f"expected a JSON object, e.g. {{...}}; got {_json_kind(err.get('input'))}"
+        elif typ in _BOUNDS:  # pydantic: "Input should be greater than or equal to 1", without what came
+            word, key = _BOUNDS[typ]
+            msg = f"expected {word} {(err.get('ctx') or {}).get(key)}; got {_json_kind(err.get('input'))}"
+        elif typ in ("too_short", "too_long") and isinstance(err.get("input"), list):
+            ctx, n = err.get("ctx") or {}, len(err["input"])
+            bound = ("at least", ctx.get("min_length")) if typ == "too_short" else ("at most", ctx.get("max_length"))
+            noun = "item" if bound[1] == 1 else "items"
+            msg = f"expected {bound[0]} {bound[1]} {noun}; got {'an empty array' if n == 0 else n}"
+        elif typ == "literal_error":
+            msg = f"{msg}; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
@@ -137,6 +169,58 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
                    if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
+
+
+# pydantic's range error types: the word for the bound and its key in ``ctx``
+_BOUNDS = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
+           "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
+
+MAX_KEY = 64  # characters of a key named in a 422; a longer one is clipped with "…"
+
+
+def _clip(part: str | int) -> str | int:
+    """A key of a location cut to ``MAX_KEY`` characters.
+
+    Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
+    the size of the body.
+    """
+    return part[:MAX_KEY] + "…" if isinstance(part, str) and len(part) > MAX_KEY else part
+
+
+def _body_model(request: Request) -> Any:
+    """The pydantic model of the route's JSON body, or None."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    return getattr(getattr(field, "field_info", None), "annotation", None)
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside ``annotation`` (``list[Row] | None`` gives ``Row``), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None
+
+
+def _unknown_field(model: Any, loc: Loc) -> str:
+    """The message for an unknown key at ``loc``: the field it may mean (by case) and the fields taken there.
+
+    Why: pydantic says "Extra inputs are not permitted", which names neither what is taken nor that
+    ``Rows`` or ``STORE`` are refused only for their case.
+    """
+    for part in loc[1:-1]:  # loc[0] is "body"; the last part is the unknown key
+        if isinstance(part, str):
+            info = getattr(model, "model_fields", {}).get(part)
+            model = _model_in(info.annotation) if info is not None else None
+    key = str(loc[-1])
+    msg = f"unknown field {_clip(key)!r}"
+    names = list(getattr(model, "model_fields", {}))
+    if not names:
+        return msg
+    if meant := [name for name in names if name.lower() == key.lower()]:
+        msg += f": did you mean {meant[0]!r}? (field names are case-sensitive)"
+    return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
 def _json_kind(value: Any) -> str:
@@ -151,6 +235,9 @@ def _json_kind(value: Any) -> str:
         return f"{value!r} (a decimal number)"
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
+    if isinstance(value, int):  # a 4,000-digit number is cut, as a string is
+        text = str(value)
+        return text if len(text) <= 40 else text[:40] + "…"
     return type(value).__name__
 
 
@@ -162,9 +249,7 @@ def _is_json_media_type(content_type: str) -> bool:
 
 def _example(request: Request) -> str:
     """``, e.g. {...}``: the first example body of the route asked, so each route shows its own fields."""
-    field = getattr(request.scope.get("route"), "body_field", None)
-    model = getattr(getattr(field, "field_info", None), "annotation", None)
-    extra = getattr(model, "model_config", {}).get("json_schema_extra")
+    extra = getattr(_body_model(request), "model_config", {}).get("json_schema_extra")
     examples = extra.get("examples") if isinstance(extra, dict) else None
     return f", e.g. {json.dumps(examples[0])}" if isinstance(examples, list) and examples else ""
 
@@ -204,6 +289,20 @@ def _unparsable_reason(cause: BaseException | None) -> str:
     return "the body could not be parsed as JSON: send a JSON object"
 
 
+def _charset(request: Request) -> str | None:
+    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at 40 characters.
+
+    Why: a client that declares ``charset=latin-1`` and sends Latin-1 should learn that the declaration is what
+    is not taken, not only that a byte is wrong.
+    """
+    for param in (request.headers.get("content-type") or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        value = value.strip().strip('"')
+        if name.strip().lower() == "charset" and value.lower().replace("-", "").replace("_", "") != "utf8":
+            return value[:40] or None
+    return None
+
+
 def _unpaired_reason(cause: UnpairedSurrogateError) -> str:
     return (f"{'a key' if cause.in_key else 'the string'} holds the escape \\u{ord(cause.char):04x}, half of a "
             "UTF-16 surrogate pair without its other half: send valid Unicode (a character beyond U+FFFF "
@@ -231,17 +330,29 @@ def _allow_with_head(allow: str) -> str:
     return ", ".join(sorted(methods))
 
 
+def _not_allowed(request: Request, allow: str) -> str:
+    """405 naming the method refused and the ones the path takes.
+
+    Why: "Method Not Allowed" left a client to find the ``Allow`` header; ``PUT /forecast`` should read "use POST".
+    """
+    method = request.method[:20]
+    return f"{method} is not allowed on {log_safe_path(request.scope['path'])[:200]}: it takes {allow}"
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
         return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
-        return _unprocessable([_item(("body",), _unparsable_reason(exc.__cause__), "json_invalid")])
+        reason = _unparsable_reason(exc.__cause__)
+        if isinstance(exc.__cause__, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
+            reason += f" (the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)"
+        return _unprocessable([_item(("body",), reason, "json_invalid")])
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
         allow = _allow_with_head(exc.headers["Allow"])
-        exc = StarletteHTTPException(405, exc.detail, headers={**exc.headers, "Allow": allow})
+        exc = StarletteHTTPException(405, _not_allowed(request, allow), headers={**exc.headers, "Allow": allow})
     return await http_exception_handler(request, exc)
 
 

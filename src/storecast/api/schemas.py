@@ -14,6 +14,7 @@ __all__ = [
 ]
 
 import datetime as dt
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -53,8 +54,19 @@ def _iso_date_string(value: Any) -> Any:
         return value
     raise PydanticCustomError(
         "date_format", "expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got {got}",
-        {"got": repr(value)[:40]},
+        {"got": _shown(value)},
     )
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message: a string quoted as before, anything else as the JSON it came as (``null``, not
+    Python's ``None``), cut at 40 characters."""
+    if isinstance(value, str):
+        return repr(value)[:40]
+    try:
+        return json.dumps(value)[:40]
+    except (TypeError, ValueError):
+        return repr(value)[:40]
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_string), Field(ge=MIN_DATE, le=MAX_DATE)]

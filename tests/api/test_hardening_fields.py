@@ -1,0 +1,168 @@
+"""How the 422 names a field the schema does not know, and how it answers a method a path does not take."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from api_helpers import row
+
+JSON = {"content-type": "application/json"}
+
+
+def _items(client, path: str, body: dict) -> list[dict]:
+    r = client.post(path, content=json.dumps(body).encode(), headers=JSON)
+    assert r.status_code == 422
+    return r.json()["detail"]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "meant", "takes"), [
+    ("/predict", {"Rows": [row()]}, "Rows", "rows", "rows"),
+    ("/predict", {"rows": [{**row(), "STORE": 1}]}, "rows[0].STORE", "store",
+     "id, store, date, open, promo, state_holiday, school_holiday"),
+    ("/forecast", {"store": 1, "start": "2015-08-01", "Days": 3}, "Days", "days", "store, start, days, schedule"),
+    ("/forecast", {"store": 1, "start": "2015-08-01", "schedule": [{"date": "2015-08-01", "Promo": 1}]},
+     "schedule[0].Promo", "promo", "date, open, promo, state_holiday, school_holiday"),
+    ("/plan/rank", {"start": "2015-08-01", "TOP": 3}, "TOP", "top", "start, days, top"),
+])
+def test_an_unknown_field_differing_only_in_case_names_the_field_meant(client, path, body, field, meant, takes):
+    """Was pydantic's "Extra inputs are not permitted", which says neither what is taken nor that case matters."""
+    item = next(i for i in _items(client, path, body) if i["type"] == "extra_forbidden")
+    assert item["field"] == field
+    assert item["msg"] == (f"unknown field {field.rsplit('.', 1)[-1]!r}: did you mean {meant!r}? (field names are "
+                           f"case-sensitive); this object takes {takes}")
+
+
+def test_an_unknown_field_lists_the_fields_taken(client):
+    (item,) = _items(client, "/plan/rank", {"start": "2015-08-01", "rows": []})
+    assert item["msg"] == "unknown field 'rows': this object takes start, days, top"
+
+
+def test_a_very_long_unknown_key_is_clipped_not_echoed_whole(client):
+    """A 500 kB key was echoed twice (loc and field): a 422 twice the size of the body."""
+    key = "k" * 500_000
+    r = client.post("/predict", content=json.dumps({"rows": [row()], key: 1}).encode(), headers=JSON)
+    assert r.status_code == 422 and len(r.content) < 2_000
+    (item,) = r.json()["detail"]
+    clipped = "k" * 64 + "…"
+    assert item["loc"] == ["body", clipped] and item["field"] == f'["{clipped}"]'
+    assert item["msg"].startswith(f"unknown field {clipped!r}")
+
+
+@pytest.mark.parametrize(("method", "path", "msg"), [
+    ("PUT", "/forecast", "PUT is not allowed on /forecast: it takes POST"),
+    ("DELETE", "/plan/rank", "DELETE is not allowed on /plan/rank: it takes POST"),
+    ("OPTIONS", "/predict", "OPTIONS is not allowed on /predict: it takes POST"),
+    ("PATCH", "/model", "PATCH is not allowed on /model: it takes GET, HEAD"),
+    ("POST", "/health", "POST is not allowed on /health: it takes GET, HEAD"),
+])
+def test_a_405_names_the_methods_the_path_takes(client, method, path, msg):
+    """Was "Method Not Allowed": the client had to find the Allow header to learn to use POST."""
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.json() == {"detail": msg}
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/predict", '{"rows": null}', "rows", "expected an array, e.g. [...]; got null"),
+    ("/predict", '{"rows": {}}', "rows", "expected an array, e.g. [...]; got an object"),
+    ("/predict", '{"rows": "x"}', "rows", 'expected an array, e.g. [...]; got the string "x"'),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": {}}', "schedule",
+     "expected an array, e.g. [...]; got an object"),
+    ("/plan", '{"store": 1, "start": "2015-08-01", "promo_days": "2015-08-03"}', "promo_days",
+     'expected an array, e.g. [...]; got the string "2015-08-03"'),
+    ("/predict", '{"rows": [[]]}', "rows[0]", "expected a JSON object, e.g. {...}; got an array"),
+    ("/predict", '{"rows": [1]}', "rows[0]", "expected a JSON object, e.g. {...}; got 1"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": [null]}', "schedule[0]",
+     "expected a JSON object, e.g. {...}; got null"),
+])
+def test_an_array_or_object_field_says_what_came(client, path, body, field, msg):
+    """Was pydantic's "Input should be a valid list" / "a valid dictionary or object to extract fields from"."""
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == field and item["msg"] == msg
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": 0}', "days", "expected at least 1; got 0"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": -0}', "days", "expected at least 1; got 0"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": 93}', "days", "expected at most 92; got 93"),
+    ("/plan/rank", '{"start": "2015-08-01", "top": -5}', "top", "expected at least 1; got -5"),
+    ("/plan/rank", '{"start": "2015-08-01", "top": ' + "9" * 60 + "}", "top",
+     "expected at most 10000; got " + "9" * 40 + "…"),
+    ("/predict", '{"rows": [{"store": 0, "date": "2015-08-01", "promo": 1}]}', "rows[0].store",
+     "expected at least 1; got 0"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 2}]}', "rows[0].promo",
+     "expected at most 1; got 2"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": 0}]}',
+     "rows[0].state_holiday", "Input should be '0', 'a', 'b' or 'c'; got 0"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": "A"}]}',
+     "rows[0].state_holiday", "Input should be '0', 'a', 'b' or 'c'; got the string \"A\""),
+])
+def test_a_value_out_of_range_or_choice_says_what_came(client, path, body, field, msg):
+    """Was "Input should be greater than or equal to 1", which did not say what was sent."""
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == field and item["msg"] == msg
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("null", "null"), ("true", "true"), ("20150801", "20150801"), ("1.5", "1.5"),
+    ('["2015-08-01"]', '["2015-08-01"]'), ('{"y": 2015}', '{"y": 2015}'), ('"20150801"', "'20150801'"),
+])
+def test_a_date_that_is_not_a_string_is_shown_as_json(client, value, said):
+    """Was Python's repr: "got None", "got True", "got ['2015-08-01']"."""
+    body = '{"store": 1, "start": "2015-08-01", "promo_days": [' + value + "]}"
+    (item,) = _items(client, "/plan", json.loads(body))
+    assert item["field"] == "promo_days[0]"
+    assert item["msg"] == f"expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got {said}"
+
+
+@pytest.mark.parametrize(("key", "field"), [
+    ("", '[""]'), ("rows[0].store", '["rows[0].store"]'), ("a b", '["a b"]'), ('q"', '["q\\""]'),
+])
+def test_an_unknown_key_that_is_not_a_name_is_quoted_in_the_field_path(client, key, field):
+    """"" was named "body" and "rows[0].store" looked like the real field rows[0].store."""
+    (item,) = _items(client, "/predict", {"rows": [row()], key: 1})
+    assert item["loc"] == ["body", key] and item["field"] == field
+    (item,) = _items(client, "/predict", {"rows": [{**row(), key: 1}]})
+    assert item["field"] == "rows[0]" + field
+
+
+def test_a_field_path_of_names_and_indexes_is_unchanged():
+    from storecast.api.errors import field_path
+    assert field_path(("body", "rows", 3, "store")) == "rows[3].store"
+    assert field_path(("body", "schedule", 0, "state_holiday")) == "schedule[0].state_holiday"
+    assert field_path(("body",)) == "body" and field_path(("query", "days")) == "query.days"
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "windows-1252"])
+def test_a_body_not_utf8_under_a_declared_charset_says_the_charset_is_not_taken(client, charset):
+    """Was "the body is not valid UTF-8 (byte ...)", silent on the charset the client declared and meant."""
+    r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"),
+                    headers={"content-type": f"application/json; charset={charset}"})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == "body" and item["type"] == "json_invalid"
+    assert item["msg"] == (f"the body is not valid UTF-8 (byte b'\\xe9' at position 21): send UTF-8 encoded JSON "
+                           f"(the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)")
+
+
+def test_a_body_not_utf8_without_a_charset_is_answered_as_before(client):
+    r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"), headers=JSON)
+    assert r.json()["detail"][0]["msg"] == (
+        "the body is not valid UTF-8 (byte b'\\xe9' at position 21): send UTF-8 encoded JSON")
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/predict", {"rows": []}, "rows", "expected at least 1 item; got an empty array"),
+    ("/plan", {"store": 1, "start": "2015-08-01", "promo_days": ["2015-08-03"] * 93}, "promo_days",
+     "expected at most 92 items; got 93"),
+    ("/forecast", {"store": 1, "start": "2015-08-01", "schedule": [{"date": "2015-08-03"}] * 93}, "schedule",
+     "expected at most 92 items; got 93"),
+])
+def test_an_array_of_the_wrong_length_says_so_without_pydantic_words(client, path, body, field, msg):
+    """Was "List should have at least 1 item after validation, not 0": "after validation" is pydantic's."""
+    (item,) = _items(client, path, body)
+    assert item["field"] == field and item["msg"] == msg
