@@ -95,9 +95,9 @@ def test_an_array_or_object_field_says_what_came(client, path, body, field, msg)
     ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 2}]}', "rows[0].promo",
      "expected at most 1; got 2"),
     ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": 0}]}',
-     "rows[0].state_holiday", "Input should be '0', 'a', 'b' or 'c'; got 0"),
+     "rows[0].state_holiday", "expected one of '0', 'a', 'b' or 'c' (as a string); got 0"),
     ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": "A"}]}',
-     "rows[0].state_holiday", "Input should be '0', 'a', 'b' or 'c'; got the string \"A\""),
+     "rows[0].state_holiday", "expected one of '0', 'a', 'b' or 'c' (as a string); got the string \"A\""),
 ])
 def test_a_value_out_of_range_or_choice_says_what_came(client, path, body, field, msg):
     """Was "Input should be greater than or equal to 1", which did not say what was sent."""

@@ -160,8 +160,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             bound = ("at least", ctx.get("min_length")) if typ == "too_short" else ("at most", ctx.get("max_length"))
             noun = "item" if bound[1] == 1 else "items"
             msg = f"expected {bound[0]} {bound[1]} {noun}; got {'an empty array' if n == 0 else n}"
-        elif typ == "literal_error":
-            msg = f"{msg}; got {_json_kind(err.get('input'))}"
+        elif typ == "literal_error":  # pydantic: "Input should be '0', 'a', 'b' or 'c'"
+            choices = (err.get("ctx") or {}).get("expected")
+            said = f"expected one of {choices} (as a string)" if choices else msg
+            msg = f"{said}; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
