@@ -156,7 +156,7 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
         return pd.Series(ints, index=text.index), bad if bad.any() else None
     if column == s.OPEN:  # a whole number like Promo; float64 only so that test.csv's may be empty
         ints, bad = whole_numbers(text)
-        missing = text.isna().to_numpy()
+        missing = no_open_value(text)  # the one rule of an Open without a value, as validate_rows reads it
         return pd.Series(np.where(missing, np.nan, ints), index=text.index), bad & ~missing
     if dtype == "float64":
         values = pd.to_numeric(text, errors="coerce").astype("float64")
