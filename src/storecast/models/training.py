@@ -95,7 +95,9 @@ def fitted_card_facts(model: ConformalRegressor) -> dict:
         "metrics": {"calibration": model.calibration_},
         "intervals": {
             "method": "split-conformal on log residuals, per-store scale",
-            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
+            # the first level asked for, as the LSTM's card says: loading refuses a default level the
+            # model did not calibrate (artifacts.files.served_level), e.g. 0.8 after fit_model(levels=(0.9,))
+            "levels": [float(v) for v in model.levels_], "default_level": float(model.levels_[0]),
             "calibration_days": int(model.calibration_days), "scale": model.scale,
             "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
             "calibration_model": _describe_stage(model),
