@@ -73,6 +73,8 @@ def test_card_records_config_intervals_and_training_range(model_path):
     assert card["kind"] == "lstm" and card["training"]["until"] == "2014-11-19"
     q = card["intervals"]["abs_log_residual_quantiles"]
     assert set(q) == {"0.8", "0.95"} and q["0.8"] < q["0.95"]
+    # the window the quantiles come from is the early-stopping one, `horizon` days long
+    assert card["intervals"]["method"].endswith(f"the last {card['config']['horizon']} fit days")
     assert "torch" in card["versions"]
     assert card["config"]["device"] == "cpu" and card["training"]["device"] == "cpu"  # the default
 

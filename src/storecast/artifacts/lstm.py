@@ -73,7 +73,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
         "store_states": {str(int(k)): str(v) for k, v in zip(model.stores_, model.states_, strict=True)},
         "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
-                      "method": "split-conformal on |log residual| of the last 42 fit days",
+                      "method": f"split-conformal on |log residual| of the last {model.config.horizon} fit days",
                       "abs_log_residual_quantiles": model.quantiles_},
         "scaler": {"kind": "log1p(Sales) - store mean, then MinMaxScaler(feature_range=(-1, 1))",
                    "scale": float(model.scaler_.scaler_.scale_[0]), "min": float(model.scaler_.scaler_.min_[0]),
