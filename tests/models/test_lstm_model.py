@@ -142,6 +142,11 @@ def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
     assert (lo95 < lo80).all() and (hi80 < hi95).all()
     with pytest.raises(ArtifactError, match="interval levels"):
         load_lstm_bundle(model_path, level=0.5)
+    # a level the card accepts (within 1e-9) gets its own band; one never calibrated is refused, not served 80%
+    near = load_lstm_bundle(model_path, level=0.95 + 1e-12)
+    np.testing.assert_array_equal(near.predict_open(rows)[1], lo95)
+    with pytest.raises(ValueError, match=r"`level` 0.5 was not calibrated; choose one of \[0.8, 0.95\]"):
+        near.model.predict_open(rows, level=0.5)
 
 
 def test_a_file_with_pickled_code_is_refused_even_with_a_matching_card(model_path, tmp_path):

@@ -336,8 +336,19 @@ class LSTMForecaster:
             si = torch.from_numpy(store_index.astype(np.int64)).to(device)
             scaled = self.net_.decode(states[si], si, torch.from_numpy(dec).to(device)[:, None, :]).cpu().numpy()[:, 0]
         log_pred = self.scaler_.inverse_transform(scaled, store_index)
-        q = self.quantiles_[str(level)] if str(level) in self.quantiles_ else self.quantiles_[str(cfg.levels[0])]
+        q = self._quantile(level)
         return np.expm1(log_pred), np.expm1(log_pred - q), np.expm1(log_pred + q)
+
+    def _quantile(self, level: float) -> float:
+        """The calibrated |log residual| quantile of ``level``, matched as ``artifacts.files.served_level`` matches.
+
+        Why not a lookup by ``str(level)``: a level the card accepts (0.95 give or take 1e-9) must get its own
+        band, and one never calibrated must be refused, not served the first level's narrower band.
+        """
+        for key, q in self.quantiles_.items():
+            if abs(float(key) - float(level)) <= 1e-9:
+                return float(q)
+        raise ValueError(f"`level` {level} was not calibrated; choose one of {sorted(map(float, self.quantiles_))}.")
 
     def to(self, device: str) -> LSTMForecaster:
         """Predict on ``device`` ("auto", "cpu" or "cuda") from now on; returns self.
