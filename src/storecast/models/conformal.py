@@ -14,7 +14,8 @@ from __future__ import annotations
 __all__ = ["ConformalRegressor", "rmspe_factor"]
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -109,9 +110,9 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     calibration_ : dict, window dates, rows and RMSPE of the calibration-stage model.
     """
 
-    def __init__(self, estimator=None, *, levels=(0.8, 0.95), calibration_days: int = 42,
+    def __init__(self, estimator=None, *, levels: Sequence[float] = (0.8, 0.95), calibration_days: int = 42,
                  scale: str = "store", shrinkage: float = 20.0, correct_bias: bool = False,
-                 refit: bool = True, calibration_estimator=None):
+                 refit: bool | Literal["prep"] = True, calibration_estimator=None):
         self.estimator = estimator
         self.calibration_estimator = calibration_estimator
         self.levels = levels
@@ -129,7 +130,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"`levels` must lie strictly between 0 and 1; got {self.levels}.")
         return levels
 
-    def fit(self, X: pd.DataFrame, y, progress=None) -> ConformalRegressor:
+    def fit(self, X: pd.DataFrame, y, progress: Callable[[str], None] | None = None) -> ConformalRegressor:
         """Fit up to cut - calibration_days, calibrate on the rest, then refit on all rows.
 
         ``progress`` is an optional callable(str) told about each stage (CLI progress bars).
