@@ -99,8 +99,9 @@ class SalesScaler:
     def fit(self, log_sales: np.ndarray) -> SalesScaler:
         """Learn store means and the (-1, 1) range from a (S, T) panel of log sales.
 
-        A store without a sale in the fit window (its history starts in the validation days) gets mean 0, as
-        before, but quietly: numpy's "Mean of empty slice" RuntimeWarning reached `storecast lstm train`'s output.
+        A store without a sale in the fit window (its history starts in the validation days) gets mean 0,
+        quietly: numpy's "Mean of empty slice" RuntimeWarning says nothing a user of `storecast lstm train`
+        can act on.
         """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

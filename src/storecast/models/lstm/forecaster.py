@@ -145,8 +145,8 @@ def _member_progress(progress: Callable[[int, float, float], None], offset: int,
 def _short_history(dates: pd.DatetimeIndex, model_cut: pd.Timestamp, lookback: int) -> str:
     """Why a history that runs past the model's cut is too short, and the two ways out.
 
-    Why: "needs at least 56 days" named neither the days given nor the first day wanted (train.csv of
-    ``storecast predict --data`` is the history there).
+    Why the dates: the user fixes it by giving history from an earlier day, so the message names the days
+    given and the first day wanted (train.csv of ``storecast predict --data`` is the history there).
     """
     first, last = dates[0], dates[-1]
     wanted = last - pd.Timedelta(days=lookback - 1)

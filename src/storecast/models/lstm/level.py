@@ -158,9 +158,9 @@ def _cell_means(sums: np.ndarray, counts: np.ndarray, last_resort) -> np.ndarray
 def store_profile(panel: Panel, scaled: np.ndarray, days: int, neutral: float) -> np.ndarray:
     """(S, 7, 2) each store's mean scaled sales per (day of week, promo) over the first ``days`` panel days.
 
-    The level a store gets when its look-back window holds no sale at all (`lookback_profile`): before,
-    such a window fell to scaled 0, which is not the store's mean but about a third of it on the real
-    data (the network then forecast the reopened stores of January 2015 far too low). Empty cells fall
+    The level a store gets when its look-back window holds no sale at all (`lookback_profile`). Why not
+    scaled 0: on the real data that is about a third of a store's mean, not the mean, and the network
+    forecast the stores reopening in January 2015 far too low from it. Empty cells fall
     back to the store's weekday mean, then to ``neutral`` (the scaled value of the store's own mean).
     """
     part, open_days = scaled[:, :days], np.isfinite(scaled[:, :days])
