@@ -337,3 +337,25 @@ def test_the_progress_of_several_networks_is_one_count(dataset):
 def test_networks_must_be_at_least_one():
     with pytest.raises(ValueError, match="networks"):
         LSTMConfig(networks=0)
+
+
+def test_epochs_must_be_at_least_one():
+    with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
+        LSTMConfig(epochs=0)
+
+
+def test_a_validation_loss_never_finite_is_a_clear_error_not_a_load_of_no_weights():
+    import torch
+
+    from storecast.models.lstm.loop import train_with_early_stopping
+
+    net = torch.nn.Linear(1, 1)
+    batch = {"x": torch.ones(4, 1), "w": torch.ones(4, 1)}
+
+    def loss(b):
+        return (net(b["x"]) * b["w"]).pow(2).mean()
+
+    with pytest.raises(ValueError, match=r"validation loss was never finite in 2 epoch\(s\) \(last nan\)"):
+        train_with_early_stopping(net, loss, lambda: (batch, torch.arange(4)),
+                                  {"x": torch.ones(2, 1), "w": torch.full((2, 1), float("nan"))},
+                                  epochs=5, batch_size=2, lr=0.01, patience=2)

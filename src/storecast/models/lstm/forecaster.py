@@ -123,6 +123,8 @@ class LSTMConfig:
         check_device_name(self.device)
         if self.networks < 1:
             raise ValueError(f"networks must be at least 1, got {self.networks}")
+        if self.epochs < 1:  # no epoch run, no weights chosen: refused before any data is read
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
 
     def with_changes(self, **changes: Any) -> LSTMConfig:
         """This config with the settings given, those given as None left as they are (a CLI's optional flags)."""
