@@ -45,6 +45,14 @@ def panel(dataset):
     return build_panel(dataset.train, CUT)
 
 
+def test_the_level_reads_the_encoder_inputs_at_their_places():
+    from storecast.models.lstm import level
+
+    places = (level.ENC_SALES, level.ENC_OPEN, level.ENC_PROMO, level.ENC_STATE_HOLIDAY, level.ENC_DOW_SIN,
+              level.ENC_DOW_COS)
+    assert [ENC_FEATURES[i] for i in places] == ["sales", "open", "promo", "state_holiday", "dow_sin", "dow_cos"]
+
+
 def test_panel_ends_at_the_cut_and_marks_closed_days_as_unknown(panel, dataset):
     assert panel.dates[-1] == CUT
     assert panel.log_sales.shape == (dataset.train[s.STORE].nunique(), len(panel.dates))
