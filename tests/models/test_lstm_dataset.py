@@ -156,6 +156,8 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     html = index.read_text()
     assert {p.name for p in tmp_path.glob("*.png")} == {"transforms.png", "acf_pacf.png"}
     assert "src='transforms.png'" in html and "src='acf_pacf.png'" in html
+    # each chart's alt text is whole: an apostrophe in its title does not end the attribute
+    assert "alt='The chain&#x27;s daily sales before and after each transform'" in html
     result = json.loads((tmp_path / "analysis.json").read_text())
     assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
