@@ -100,7 +100,8 @@ def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem
 def _whole_file(rows: pd.DataFrame, path: Path) -> bool:
     """Whether ``rows`` hold every row of ``path`` (a file read in one chunk), by position and the file's count.
 
-    Asked only when a message needs it: "in this part of the file" misled when there was no other part.
+    Asked only when a message needs it (it counts the file's rows): "in this part of the file" would mislead
+    when there is no other part.
     """
     return len(rows) > 0 and int(rows.index[0]) == 0 and len(rows) == count_rows(path)
 

@@ -105,7 +105,8 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
     """Score a model kind on the seasonal backtest (as ``storecast evaluate``), or ``folds`` rolling windows.
 
     By default the 6-week windows spread over the last 12 months up to ``until`` (the same season a year
-    earlier included); ``folds=N`` scores the last 42 days and N rolling 6-week windows before them instead.
+    earlier included); ``folds=N`` scores the last 43 days (the holdout) and N rolling windows of as many days
+    before them instead.
     Each window is fitted only on the days before it. Returns the metrics (RMSPE over days with Sales > 0,
     MAE, RMSE, bias, interval coverage, the naive baseline) and writes charts when ``out_dir`` is given.
     """

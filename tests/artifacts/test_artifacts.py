@@ -101,3 +101,15 @@ def test_two_saves_in_one_second_get_distinct_names(tmp_path):
     a = save_bundle({"x": 1}, kind="rf", models_dir=tmp_path)
     b = save_bundle({"x": 2}, kind="rf", models_dir=tmp_path)
     assert a != b and a.exists() and b.exists()
+
+
+def test_a_model_calibrated_at_other_levels_serves_its_first_one(ds, tmp_path):
+    """The card's default level is one the model calibrated, so the file loads (``storecast.train(levels=...)``)."""
+    from storecast.models.training import fitted_card_facts
+    from trees_support import fit_small
+
+    model, until = fit_small(ds, levels=(0.9, 0.5))
+    facts = fitted_card_facts(model)
+    assert facts["intervals"]["levels"] == [0.9, 0.5] and facts["intervals"]["default_level"] == 0.9
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=facts)
+    assert load_bundle(path).level == 0.9

@@ -45,6 +45,14 @@ def panel(dataset):
     return build_panel(dataset.train, CUT)
 
 
+def test_the_level_reads_the_encoder_inputs_at_their_places():
+    from storecast.models.lstm import level
+
+    places = (level.ENC_SALES, level.ENC_OPEN, level.ENC_PROMO, level.ENC_STATE_HOLIDAY, level.ENC_DOW_SIN,
+              level.ENC_DOW_COS)
+    assert [ENC_FEATURES[i] for i in places] == ["sales", "open", "promo", "state_holiday", "dow_sin", "dow_cos"]
+
+
 def test_panel_ends_at_the_cut_and_marks_closed_days_as_unknown(panel, dataset):
     assert panel.dates[-1] == CUT
     assert panel.log_sales.shape == (dataset.train[s.STORE].nunique(), len(panel.dates))
@@ -148,6 +156,8 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     html = index.read_text()
     assert {p.name for p in tmp_path.glob("*.png")} == {"transforms.png", "acf_pacf.png"}
     assert "src='transforms.png'" in html and "src='acf_pacf.png'" in html
+    # each chart's alt text is whole: an apostrophe in its title does not end the attribute
+    assert "alt='The chain&#x27;s daily sales before and after each transform'" in html
     result = json.loads((tmp_path / "analysis.json").read_text())
     assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}

@@ -73,6 +73,8 @@ def test_card_records_config_intervals_and_training_range(model_path):
     assert card["kind"] == "lstm" and card["training"]["until"] == "2014-11-19"
     q = card["intervals"]["abs_log_residual_quantiles"]
     assert set(q) == {"0.8", "0.95"} and q["0.8"] < q["0.95"]
+    # the window the quantiles come from is the early-stopping one, `horizon` days long
+    assert card["intervals"]["method"].endswith(f"the last {card['config']['horizon']} fit days")
     assert "torch" in card["versions"]
     assert card["config"]["device"] == "cpu" and card["training"]["device"] == "cpu"  # the default
 
@@ -140,6 +142,11 @@ def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
     assert (lo95 < lo80).all() and (hi80 < hi95).all()
     with pytest.raises(ArtifactError, match="interval levels"):
         load_lstm_bundle(model_path, level=0.5)
+    # a level the card accepts (within 1e-9) gets its own band; one never calibrated is refused, not served 80%
+    near = load_lstm_bundle(model_path, level=0.95 + 1e-12)
+    np.testing.assert_array_equal(near.predict_open(rows)[1], lo95)
+    with pytest.raises(ValueError, match=r"`level` 0.5 was not calibrated; choose one of \[0.8, 0.95\]"):
+        near.model.predict_open(rows, level=0.5)
 
 
 def test_a_file_with_pickled_code_is_refused_even_with_a_matching_card(model_path, tmp_path):
@@ -330,3 +337,25 @@ def test_the_progress_of_several_networks_is_one_count(dataset):
 def test_networks_must_be_at_least_one():
     with pytest.raises(ValueError, match="networks"):
         LSTMConfig(networks=0)
+
+
+def test_epochs_must_be_at_least_one():
+    with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
+        LSTMConfig(epochs=0)
+
+
+def test_a_validation_loss_never_finite_is_a_clear_error_not_a_load_of_no_weights():
+    import torch
+
+    from storecast.models.lstm.loop import train_with_early_stopping
+
+    net = torch.nn.Linear(1, 1)
+    batch = {"x": torch.ones(4, 1), "w": torch.ones(4, 1)}
+
+    def loss(b):
+        return (net(b["x"]) * b["w"]).pow(2).mean()
+
+    with pytest.raises(ValueError, match=r"validation loss was never finite in 2 epoch\(s\) \(last nan\)"):
+        train_with_early_stopping(net, loss, lambda: (batch, torch.arange(4)),
+                                  {"x": torch.ones(2, 1), "w": torch.full((2, 1), float("nan"))},
+                                  epochs=5, batch_size=2, lr=0.01, patience=2)

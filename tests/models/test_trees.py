@@ -156,6 +156,23 @@ def test_pipeline_predict_equals_sklearn_pipeline(split, kind):
     assert pipeline_predict(pipe.named_steps["model"], prep.transform(Xt)).shape == (len(Xt),)  # not a Pipeline
 
 
+def test_a_forest_predicts_the_same_bits_for_a_row_alone_and_in_any_batch(split):
+    """A batch big enough for the forest's threads (models.trees._SMALL_BATCH rows) adds the trees' predictions
+    in their order, as a lone row does: sklearn's threads add them as they finish, so the last bits varied."""
+    X, y, *_ = split
+    pipe = make_pipeline("rf", n_estimators=20, n_jobs=2).fit(X, y)
+    rows = X.head(2_500)
+    batch = pipeline_predict(pipe, rows)
+    for _ in range(3):
+        np.testing.assert_array_equal(pipeline_predict(pipe, rows), batch)
+    alone = [pipeline_predict(pipe, rows.iloc[[i]])[0] for i in range(0, len(rows), 250)]
+    np.testing.assert_array_equal(alone, batch[::250])
+    forest = pipe.named_steps["model"].estimator_
+    assert forest.n_jobs == 2  # left as fitted: concurrent requests share it
+    sequential = np.expm1(forest.set_params(n_jobs=1).predict(pipe.named_steps["prep"].transform(rows)))
+    np.testing.assert_array_equal(batch, np.maximum(sequential, 0.0))
+
+
 def test_sales_regressor_skips_validation_only_for_what_it_would_return_unchanged(split):
     X, y, Xt, _ = split
     pipe = make_pipeline("lgbm", **SMALL_LGBM).fit(X, y)

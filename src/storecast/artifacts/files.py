@@ -67,8 +67,9 @@ def served_level(calibrated: Iterable[float], card: dict, path: Path, level: flo
                  retrain: str = "retrain") -> float:
     """``level``, else the card's default level, once the card's levels are checked against the calibrated ones.
 
-    Why one rule for every kind of model file: the card's ``intervals`` are plain JSON beside the file, and a
-    level the model never calibrated (an edited card) failed at the first forecast. Each of the card's levels
+    Why one rule for every kind of model file, checked at load: the card's ``intervals`` are plain JSON beside
+    the file, and a level the model never calibrated (an edited card) must stop the load, not the first
+    forecast. Each of the card's levels
     must be one the model calibrated, its default one of its levels, and a level asked for one of them too.
     """
     calibrated = [float(lv) for lv in calibrated]

@@ -73,7 +73,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         "kind": "lstm", "config": asdict(model.config), "cut": f"{model.cut_:%Y-%m-%d}",
         "store_states": {str(int(k)): str(v) for k, v in zip(model.stores_, model.states_, strict=True)},
         "intervals": {"levels": list(model.config.levels), "default_level": model.config.levels[0],
-                      "method": "split-conformal on |log residual| of the last 42 fit days",
+                      "method": f"split-conformal on |log residual| of the last {model.config.horizon} fit days",
                       "abs_log_residual_quantiles": model.quantiles_},
         "scaler": {"kind": "log1p(Sales) - store mean, then MinMaxScaler(feature_range=(-1, 1))",
                    "scale": float(model.scaler_.scaler_.scale_[0]), "min": float(model.scaler_.scaler_.min_[0]),
@@ -138,9 +138,9 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
 def _not_lstm(path: Path) -> str:
     """Why ``path`` is no LSTM file, by its suffix.
 
-    Why before the card: a tree model's card names a kind its .skops suffix holds, so it passed the card check
-    and torch failed on the skops archive ("[enforce fail at inline_container.cc:180]"), called "damaged";
-    another file was refused for a missing card though no card could make it an LSTM.
+    Why before the card: a tree model's card names a kind its .skops suffix holds, so it would pass the card
+    check and leave torch to fail on the skops archive with words that call the file damaged; and no card can
+    make a file of another suffix an LSTM, so asking for one would send the user the wrong way.
     """
     if path.suffix == ".skops":
         return (f"model file {path} is a tree model (.skops), not an LSTM: give a .pt file from "

@@ -25,9 +25,8 @@ from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import sales_days
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
-from storecast.features.facts import store_facts
 from storecast.lookup import sorted_positions
-from storecast.models.conformal import ConformalRegressor
+from storecast.models.conformal import ConformalRegressor, fitted_stores
 from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
 from storecast.models.trees import make_pipeline
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds, seasonal_windows
@@ -68,7 +67,7 @@ def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold)
     Why: a store whose first sales day lies inside the window (a new store, one closed until then) has no
     history before the cut, so no model fitted there can forecast it; the window is scored without it.
     """
-    known = store_facts(model.estimator_.named_steps["prep"]).stores
+    known = fitted_stores(model.estimator_)
     keep = sorted_positions(known, rows[s.STORE].to_numpy(dtype=np.int64))[1]
     if not keep.all():
         new = sorted({int(v) for v in rows.loc[~keep, s.STORE]})

@@ -94,7 +94,7 @@ def _holdout_cut(train: pd.DataFrame, until: pd.Timestamp | str | None) -> pd.Ti
     cut = pd.Timestamp(until) if until is not None else last - pd.Timedelta(days=WINDOW_DAYS)
     if cut == last:  # a later cut is refused by the fit's own window check, also before any training
         raise WindowError(f"--until {cut:%Y-%m-%d} leaves no days to score: train.csv ends on {last:%Y-%m-%d}; "
-                          f"choose a date before it (the default is 43 days before: "
+                          f"choose a date before it (the default is {WINDOW_DAYS} days before: "
                           f"{last - pd.Timedelta(days=WINDOW_DAYS):%Y-%m-%d}).")
     return cut
 

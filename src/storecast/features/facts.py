@@ -20,6 +20,8 @@ from storecast.features.store import StoreAttributes
 
 # share of a store's sales days that are Sundays x 7: ~1 when open every day, 0 never
 _SUNDAY_SHARE = "hist_open_sundays"
+# a store counts as open on Sundays when it sold on at least about half of them
+_SUNDAY_OPEN_FROM = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,6 @@ def store_facts(prep: Pipeline) -> StoreFacts:
             names = [str(n) for n in step.stat_names_]
             if _SUNDAY_SHARE in names:
                 col = np.asarray(step.stats_)[:, names.index(_SUNDAY_SHARE)]
-                sunday = frozenset(int(st) for st, v in zip(step.stores_, col, strict=False) if v > 0.5)
+                sunday = frozenset(int(st) for st, v in zip(step.stores_, col, strict=False) if v > _SUNDAY_OPEN_FROM)
     return StoreFacts(stores=np.empty(0, dtype=np.int64) if stores is None else stores,
                       states=states, sunday_open=sunday, promo_anchor=anchor)

@@ -12,8 +12,8 @@ corrected by the row's own Promo flag; and the state's school breaks (``features
 
 from __future__ import annotations
 
-__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "days_to_and_since", "holiday_days", "promo_anchor",
-           "latest_promo_monday", "promo_cycle_position"]
+__all__ = ["ScheduleProximity", "PROXIMITY_FEATURES", "PROMO_CYCLE_DAYS", "days_to_and_since", "holiday_days",
+           "promo_anchor", "latest_promo_monday", "promo_cycle_position"]
 
 from functools import lru_cache
 
@@ -33,6 +33,7 @@ PROXIMITY_FEATURES = (
     "carnival_offset", "promo_cycle_pos", "promo_next_start", *SCHOOL_FEATURES,
 )
 _ROSENMONTAG = -48  # days from Easter Sunday
+PROMO_CYCLE_DAYS = 14  # Rossmann's promo rhythm: a Monday..Friday promo week, then a week without
 
 
 def holiday_days(state: str, years: range) -> np.ndarray:
@@ -98,9 +99,9 @@ def latest_promo_monday(mondays: np.ndarray, promo_share: np.ndarray, last_day: 
 
 
 def promo_cycle_position(days: np.ndarray, anchor: int, promo: np.ndarray | None) -> np.ndarray:
-    """Position 0..13 in the 14-day promo cycle (0 = the Monday a promo week starts): the phase learned
+    """Position 0..13 in the `PROMO_CYCLE_DAYS` promo cycle (0 = the Monday a promo week starts): the phase learned
     from ``anchor``, overridden on weekdays by the row's own Promo flag where it is known."""
-    pos = ((days - anchor) % 14).astype(float)
+    pos = ((days - anchor) % PROMO_CYCLE_DAYS).astype(float)
     if promo is not None:
         day = weekday(days)  # 0 = Monday
         known = (day <= 4) & ~np.isnan(promo)
@@ -189,5 +190,5 @@ class ScheduleProximity(AddColumnsTransformer):
         out["carnival_offset"] = np.where(before < after, -before, after)  # far from both: +cap
         pos = promo_cycle_position(days, self.promo_anchor_, numeric(X, s.PROMO) if s.PROMO in X else None)
         out["promo_cycle_pos"] = pos
-        out["promo_next_start"] = 14 - pos
+        out["promo_next_start"] = PROMO_CYCLE_DAYS - pos
         return out

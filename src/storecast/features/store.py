@@ -25,6 +25,10 @@ STORE_FEATURES = (
     "promo2", "promo2_weeks", "promo2_month", "promo2_month_pos", "state_code",
 )
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
+# Ages are clipped: beyond 20 years of competition or 10 years of Promo2 a store is "long established" and
+# the trees gain nothing from the exact age; -1 stands for every date before the start.
+_MAX_COMPETITION_MONTHS = 240
+_MAX_PROMO2_WEEKS = 520
 _STATIC = (
     s.STORE_TYPE, s.ASSORTMENT, s.COMPETITION_DISTANCE, s.COMPETITION_OPEN_SINCE_MONTH,
     s.COMPETITION_OPEN_SINCE_YEAR, s.PROMO2, s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR,
@@ -152,9 +156,9 @@ class StoreAttributes(AddColumnsTransformer):
             "store_type": self.store_type_[pos],
             "assortment": self.assortment_[pos],
             "competition_distance": self.competition_distance_[pos],
-            "competition_months": np.clip(comp_months, -1, 240),
+            "competition_months": np.clip(comp_months, -1, _MAX_COMPETITION_MONTHS),
             "promo2": promo2,
-            "promo2_weeks": np.clip(weeks, -1, 520),
+            "promo2_weeks": np.clip(weeks, -1, _MAX_PROMO2_WEEKS),
             "promo2_month": (active & in_month).astype(float),
             "promo2_month_pos": mpos,
             "state_code": self.state_codes_[pos],

@@ -11,10 +11,11 @@ expm1 back-transform RMSPE-optimal. Then the model is refitted on everything up 
 
 from __future__ import annotations
 
-__all__ = ["ConformalRegressor", "rmspe_factor"]
+__all__ = ["ConformalRegressor", "fitted_stores", "rmspe_factor"]
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,16 @@ def rmspe_factor(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.sum(r) / np.sum(r**2))
 
 
+def fitted_stores(pipeline) -> np.ndarray:
+    """Sorted ids of the stores a fitted ``make_pipeline()`` learned (its "prep" step's); empty when it has none.
+
+    The one reading of the rule "a model knows the stores it had sales days of", for the calibration window
+    here and the backtest's scored rows (``evaluation.backtest``), so neither walks the pipeline itself.
+    """
+    prep = getattr(pipeline, "named_steps", {}).get("prep")
+    return store_facts(prep).stores if prep is not None else np.empty(0, dtype=np.int64)
+
+
 def _known_rows(first, X_cal: pd.DataFrame, y_cal: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """The calibration rows of stores ``first`` was fitted on (all rows when it does not say).
 
@@ -45,8 +56,7 @@ def _known_rows(first, X_cal: pd.DataFrame, y_cal: np.ndarray) -> tuple[pd.DataF
     until then) is unknown to the calibration-stage model, so its rows cannot measure that model's
     errors; the served model, fitted on all rows, knows it and gives it the chain's interval scale.
     """
-    prep = getattr(first, "named_steps", {}).get("prep")
-    known = store_facts(prep).stores if prep is not None else np.empty(0, dtype=np.int64)
+    known = fitted_stores(first)
     stores = np.asarray(X_cal[s.STORE], dtype=np.int64)
     keep = sorted_positions(known, stores)[1] if len(known) else np.ones(len(stores), dtype=bool)
     if keep.all():
@@ -109,9 +119,9 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     calibration_ : dict, window dates, rows and RMSPE of the calibration-stage model.
     """
 
-    def __init__(self, estimator=None, *, levels=(0.8, 0.95), calibration_days: int = 42,
+    def __init__(self, estimator=None, *, levels: Sequence[float] = (0.8, 0.95), calibration_days: int = 42,
                  scale: str = "store", shrinkage: float = 20.0, correct_bias: bool = False,
-                 refit: bool = True, calibration_estimator=None):
+                 refit: bool | Literal["prep"] = True, calibration_estimator=None):
         self.estimator = estimator
         self.calibration_estimator = calibration_estimator
         self.levels = levels
@@ -129,7 +139,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"`levels` must lie strictly between 0 and 1; got {self.levels}.")
         return levels
 
-    def fit(self, X: pd.DataFrame, y, progress=None) -> ConformalRegressor:
+    def fit(self, X: pd.DataFrame, y, progress: Callable[[str], None] | None = None) -> ConformalRegressor:
         """Fit up to cut - calibration_days, calibrate on the rest, then refit on all rows.
 
         ``progress`` is an optional callable(str) told about each stage (CLI progress bars).

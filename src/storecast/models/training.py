@@ -9,7 +9,8 @@ from __future__ import annotations
 
 __all__ = ["training_days", "training_rows", "fit_model", "fitted_card_facts", "DEFAULT_LEVELS"]
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,8 @@ DEFAULT_LEVELS = (0.8, 0.95)
 CALIBRATION_SEEDS = 1  # LightGBM seeds of the calibration-stage model (fit_model)
 
 
-def training_days(train: pd.DataFrame, until=None, *, since=None, stores=None) -> pd.DataFrame:
+def training_days(train: pd.DataFrame, until: pd.Timestamp | str | None = None, *,
+                  since: pd.Timestamp | str | None = None, stores: Iterable[int] | None = None) -> pd.DataFrame:
     """The train rows a fit uses: open days with Sales > 0 after ``since``, up to ``until`` (inclusive)."""
     rows = train
     if until is not None:
@@ -36,8 +38,9 @@ def training_days(train: pd.DataFrame, until=None, *, since=None, stores=None) -
     return sales_days(rows)
 
 
-def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since=None,
-                  stores=None) -> tuple[pd.DataFrame, np.ndarray]:
+def training_rows(train: pd.DataFrame, store: pd.DataFrame, until: pd.Timestamp | str | None = None, *,
+                  since: pd.Timestamp | str | None = None,
+                  stores: Iterable[int] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """``training_days``, merged with the store table.
 
     Returns
@@ -51,7 +54,8 @@ def training_rows(train: pd.DataFrame, store: pd.DataFrame, until=None, *, since
 
 
 def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str = "log",
-              levels=DEFAULT_LEVELS, refit: bool = True, progress: Callable[[str], None] | None = None,
+              levels: Sequence[float] = DEFAULT_LEVELS, refit: bool | Literal["prep"] = True,
+              progress: Callable[[str], None] | None = None,
               calibration_seeds: int | None = CALIBRATION_SEEDS, **params) -> ConformalRegressor:
     """Fit ``make_pipeline(kind, loss=loss, **params)`` inside a ConformalRegressor.
 
@@ -95,7 +99,9 @@ def fitted_card_facts(model: ConformalRegressor) -> dict:
         "metrics": {"calibration": model.calibration_},
         "intervals": {
             "method": "split-conformal on log residuals, per-store scale",
-            "levels": [float(v) for v in model.levels_], "default_level": 0.8,
+            # the first level asked for, as the LSTM's card says: loading refuses a default level the
+            # model did not calibrate (artifacts.files.served_level), e.g. 0.8 after fit_model(levels=(0.9,))
+            "levels": [float(v) for v in model.levels_], "default_level": float(model.levels_[0]),
             "calibration_days": int(model.calibration_days), "scale": model.scale,
             "shrinkage": float(model.shrinkage), "bias_correction": float(model.correction_),
             "calibration_model": _describe_stage(model),

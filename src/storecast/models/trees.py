@@ -27,6 +27,8 @@ _SMALL_BATCH = 2_000
 # LightGBM's OpenMP pool pays off from two rows on (one booster of the full-data model, 1 / 2 threads:
 # 1 row 0.071 / 0.072 ms, 10 rows 1.28 / 0.68 ms, 1,000 rows 116 / 62 ms; docs/benchmarks.md).
 _LGBM_ONE_THREAD_BELOW = 2
+# A forest's trees predicted in parallel in groups of this many: memory holds a group's predictions, not 100.
+_TREES_AT_ONCE = 16
 
 # Why not cheaper settings: max_bin 63 + subsample 0.5 cost about 10% less CPU per fit, and the
 # seasonal backtest mean got worse (0.1127 vs 0.1117, docs/modeling.md).
@@ -165,21 +167,44 @@ def _predict(est, X) -> np.ndarray:
     members = tree_members(est)
     if len(members) > 1:  # VotingRegressor.predict's mean, each member through the fast path below
         return np.mean([_predict(m, X) for m in members], axis=0)
-    small = np.shape(X)[0] < _SMALL_BATCH
     if hasattr(est, "booster_"):
         # LightGBM: call the Booster directly (the sklearn wrapper deep-copies its params on every
         # call, ~1 ms) and keep a lone row on one thread (waking the pool gains nothing there).
         if np.shape(X)[0] < _LGBM_ONE_THREAD_BELOW:
             return est.booster_.predict(X, num_threads=1)
         return est.booster_.predict(X)
-    if small and getattr(est, "n_jobs", None) not in (None, 1):
-        n_jobs = est.n_jobs
-        est.n_jobs = 1  # joblib start-up dominates a single-row forest prediction
-        try:
-            return est.predict(X)
-        finally:
-            est.n_jobs = n_jobs
+    from sklearn.ensemble import RandomForestRegressor
+
+    if isinstance(est, RandomForestRegressor):  # a small batch's trees predict in this thread (no joblib start-up)
+        return _forest_mean(est, X, n_jobs=1 if np.shape(X)[0] < _SMALL_BATCH else est.n_jobs)
     return est.predict(X)
+
+
+def _forest_mean(forest, X, *, n_jobs: int | None) -> np.ndarray:
+    """``forest.predict(X)`` with the trees' predictions added in the forest's order: the same bits for any batch.
+
+    Why not ``forest.predict``: with ``n_jobs != 1`` its threads add the trees' predictions as they finish, so
+    the sum's last bits change from call to call and a row alone differs from the same row in a batch. Here the
+    trees predict in parallel but are added in the order ``forest.predict`` uses with ``n_jobs=1`` (on float32
+    input, as it validates), and the forest's ``n_jobs``, shared by concurrent requests, is left alone.
+    """
+    from sklearn.utils.parallel import Parallel, delayed
+
+    check_is_fitted(forest)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    trees = forest.estimators_
+    total = np.zeros(X32.shape[0], dtype=np.float64)
+    if n_jobs == 1:
+        for tree in trees:
+            total += tree.predict(X32, check_input=False)
+    else:
+        with Parallel(n_jobs=n_jobs, prefer="threads") as parallel:
+            for first in range(0, len(trees), _TREES_AT_ONCE):  # memory: a group's predictions, not the forest's
+                for part in parallel(delayed(tree.predict)(X32, check_input=False)
+                                     for tree in trees[first:first + _TREES_AT_ONCE]):
+                    total += part
+    total /= len(trees)
+    return total
 
 
 def make_estimator(kind: str = "lgbm", *, seeds: int | None = None, **params):

@@ -139,7 +139,8 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
         f"<tr><td>{series}</td><td>{name}</td><td colspan='3'>untested ({html_escape(str(r['untested']))})</td></tr>"
         for series, by_t in results.items() for name, r in by_t.items()
     )
-    figures = "".join(f"<h2>{title}</h2><img alt='{title}' src='{name}'>"
+    # escaped: a title's apostrophe ("The chain's ...") would end the single-quoted alt attribute
+    figures = "".join(f"<h2>{html_escape(title)}</h2><img alt='{html_escape(title)}' src='{name}'>"
                       for title, name in _plots(chain, corr, out_dir))
     html = f"""<!doctype html><html><head><meta charset="utf-8"><title>storecast: series analysis</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:auto}}td,th{{padding:2px 8px}}img{{max-width:100%}}</style>

@@ -99,8 +99,9 @@ class SalesScaler:
     def fit(self, log_sales: np.ndarray) -> SalesScaler:
         """Learn store means and the (-1, 1) range from a (S, T) panel of log sales.
 
-        A store without a sale in the fit window (its history starts in the validation days) gets mean 0, as
-        before, but quietly: numpy's "Mean of empty slice" RuntimeWarning reached `storecast lstm train`'s output.
+        A store without a sale in the fit window (its history starts in the validation days) gets mean 0,
+        quietly: numpy's "Mean of empty slice" RuntimeWarning says nothing a user of `storecast lstm train`
+        can act on.
         """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -219,12 +220,13 @@ def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo
     """(N, len(CONTEXT_FEATURES)) scaled to 0..1: the position in the promo cycle (the row's own flag on
     weekdays, the learned phase on weekends) and the trees' schedule context read from the open rows of
     the same ``ids`` (a store's forecast days), the same functions at fit and at forecast time."""
-    from storecast.features.proximity import promo_cycle_position
+    from storecast.features.proximity import PROMO_CYCLE_DAYS, promo_cycle_position
     from storecast.features.schedule import SCHEDULE_FEATURES, schedule_features
 
     days = np.asarray(days, dtype=np.int64)
     out = np.zeros((len(days), len(CONTEXT_FEATURES)), dtype=np.float32)
-    out[:, 0] = promo_cycle_position(days, anchor, np.asarray(promo, dtype=np.float64)) / 13
+    last_position = PROMO_CYCLE_DAYS - 1  # positions 0..13 scaled to 0..1
+    out[:, 0] = promo_cycle_position(days, anchor, np.asarray(promo, dtype=np.float64)) / last_position
     sel = np.asarray(open_, dtype=bool)
     sched = schedule_features(np.asarray(ids)[sel], days[sel], np.ones(int(sel.sum()), dtype=bool), CONTEXT_CAP)
     for j, name in enumerate(SCHEDULE_FEATURES, start=1):

@@ -123,6 +123,8 @@ class LSTMConfig:
         check_device_name(self.device)
         if self.networks < 1:
             raise ValueError(f"networks must be at least 1, got {self.networks}")
+        if self.epochs < 1:  # no epoch run, no weights chosen: refused before any data is read
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
 
     def with_changes(self, **changes: Any) -> LSTMConfig:
         """This config with the settings given, those given as None left as they are (a CLI's optional flags)."""
@@ -145,8 +147,8 @@ def _member_progress(progress: Callable[[int, float, float], None], offset: int,
 def _short_history(dates: pd.DatetimeIndex, model_cut: pd.Timestamp, lookback: int) -> str:
     """Why a history that runs past the model's cut is too short, and the two ways out.
 
-    Why: "needs at least 56 days" named neither the days given nor the first day wanted (train.csv of
-    ``storecast predict --data`` is the history there).
+    Why the dates: the user fixes it by giving history from an earlier day, so the message names the days
+    given and the first day wanted (train.csv of ``storecast predict --data`` is the history there).
     """
     first, last = dates[0], dates[-1]
     wanted = last - pd.Timedelta(days=lookback - 1)
@@ -175,8 +177,6 @@ class LSTMForecaster:
         """
         torch = torch_module()
         from storecast.models.lstm.device import resolve_device
-        from storecast.models.lstm.loop import train_with_early_stopping
-        from storecast.models.lstm.net import NetEnsemble, SalesNet
 
         cfg = self.config
         self.device_ = resolve_device(cfg.device)  # before any work: "cuda" without a GPU stops here
@@ -199,33 +199,19 @@ class LSTMForecaster:
         self.season_ = season_profile(panel, scaled, T - cfg.horizon) if cfg.season else None
         at_store_mean = float(self.scaler_.scaler_.min_[0])  # the scaled value of a day at its store's mean
         self.store_profile_: np.ndarray | None = store_profile(panel, scaled, T - cfg.horizon, at_store_mean)
-        val = self._tensors(make_windows(panel, scaled, all_stores, np.full(S, T - 1 - cfg.horizon),
-                                         cfg.lookback, cfg.horizon, holiday, self.season_, self.store_profile_,
-                                         self.promo_anchor_, skip_holiday_weeks=cfg.level_skips_holiday_weeks,
-                                         shape_days=cfg.level_shape_days))
+        # the windows of (store, origin) pairs: validation and training draws read the panel alike
+        windows = partial(make_windows, panel, scaled, lookback=cfg.lookback, horizon=cfg.horizon, holiday=holiday,
+                          season=self.season_, profiles=self.store_profile_, anchor=self.promo_anchor_,
+                          skip_holiday_weeks=cfg.level_skips_holiday_weeks, shape_days=cfg.level_shape_days)
+        val = self._tensors(windows(all_stores, np.full(S, T - 1 - cfg.horizon)))
         last_train_origin = T - 1 - 2 * cfg.horizon  # its targets end before the validation window
 
         def draw_epoch(rng: np.random.Generator):
             stores = np.repeat(all_stores, cfg.origins_per_store)
             origins = rng.integers(cfg.lookback - 1, last_train_origin + 1, size=len(stores))
-            batch = self._tensors(make_windows(panel, scaled, stores, origins, cfg.lookback, cfg.horizon, holiday,
-                                               self.season_, self.store_profile_, self.promo_anchor_,
-                                               skip_holiday_weeks=cfg.level_skips_holiday_weeks,
-                                               shape_days=cfg.level_shape_days))
-            return batch, torch.from_numpy(rng.permutation(len(stores)))
+            return self._tensors(windows(stores, origins)), torch.from_numpy(rng.permutation(len(stores)))
 
-        members, self.history_ = [], []
-        for k in range(cfg.networks):  # each network as a lone fit with seed + k would be: its start, its windows
-            torch.manual_seed(cfg.seed + k)
-            rng = np.random.default_rng(cfg.seed + k)
-            net = SalesNet(S, len(ENC_FEATURES), len(decoder_inputs(cfg.context)), cfg.hidden, cfg.emb, LEVEL_INDEX)
-            history = train_with_early_stopping(
-                net, partial(self._loss, net=net), partial(draw_epoch, rng), val, epochs=cfg.epochs,
-                batch_size=cfg.batch_size, lr=cfg.lr, patience=cfg.patience, device=self.device_,
-                progress=None if progress is None else partial(_member_progress, progress, k * cfg.epochs))
-            self.history_ += [{**h, "network": k} for h in history] if cfg.networks > 1 else history
-            members.append(net)
-        self.net_ = members[0] if cfg.networks == 1 else NetEnsemble(members).to(self.device_)
+        self.net_, self.history_ = self._train_networks(S, val, draw_epoch, progress)
         self._calibrate(val)
         # remember each store's last look-back window at the cut: forecasts need no extra history
         self.stores_ = panel.stores
@@ -233,6 +219,29 @@ class LSTMForecaster:
         # contiguous copy: torch.save of a view would write the whole (S, T) panel into the file
         self.last_window_ = np.ascontiguousarray(encoder_inputs(panel, scaled)[:, T - cfg.lookback:])
         return self
+
+    def _train_networks(self, n_stores: int, val: dict, draw_epoch: Callable[[np.random.Generator], Any],
+                        progress: Callable[[int, float, float], None] | None) -> tuple[Any, list[dict]]:
+        """``config.networks`` networks, each trained as a lone fit with seed + k would be (its start, its
+        windows), and the one to serve: the network itself, or the ensemble averaging them; plus the history."""
+        torch = torch_module()
+        from storecast.models.lstm.loop import train_with_early_stopping
+        from storecast.models.lstm.net import NetEnsemble, SalesNet
+
+        cfg = self.config
+        members, histories = [], []
+        for k in range(cfg.networks):
+            torch.manual_seed(cfg.seed + k)
+            rng = np.random.default_rng(cfg.seed + k)
+            net = SalesNet(n_stores, len(ENC_FEATURES), len(decoder_inputs(cfg.context)), cfg.hidden, cfg.emb,
+                           LEVEL_INDEX)
+            history = train_with_early_stopping(
+                net, partial(self._loss, net=net), partial(draw_epoch, rng), val, epochs=cfg.epochs,
+                batch_size=cfg.batch_size, lr=cfg.lr, patience=cfg.patience, device=self.device_,
+                progress=None if progress is None else partial(_member_progress, progress, k * cfg.epochs))
+            histories += [{**h, "network": k} for h in history] if cfg.networks > 1 else history
+            members.append(net)
+        return (members[0] if cfg.networks == 1 else NetEnsemble(members).to(self.device_)), histories
 
     def _tensors(self, w: dict[str, np.ndarray]) -> dict:
         torch = torch_module()
@@ -281,6 +290,21 @@ class LSTMForecaster:
         torch = torch_module()
         if not hasattr(self, "net_"):
             raise NotFittedError("LSTMForecaster is not fitted: call fit() or load a model file.")
+        windows, cut = self._windows_at(history)
+        store_index, step = self._checked_rows(rows, cut)
+        dec = self._decoder_rows(rows, windows, cut, store_index, step, group)
+        device = getattr(self, "device_", "cpu")
+        with torch.no_grad():
+            states = self.net_.encode(torch.from_numpy(windows).to(device),
+                                      torch.arange(len(self.stores_), device=device))
+            si = torch.from_numpy(store_index.astype(np.int64)).to(device)
+            scaled = self.net_.decode(states[si], si, torch.from_numpy(dec).to(device)[:, None, :]).cpu().numpy()[:, 0]
+        log_pred = self.scaler_.inverse_transform(scaled, store_index)
+        q = self._quantile(level)
+        return np.expm1(log_pred), np.expm1(log_pred - q), np.expm1(log_pred + q)
+
+    def _windows_at(self, history: pd.DataFrame | None) -> tuple[np.ndarray, pd.Timestamp]:
+        """Each store's look-back window and the day it ends: the fit cut's, or the end of a later ``history``."""
         cfg = self.config
         windows, cut = self.last_window_, self.cut_
         if history is not None and len(history) and history[s.DATE].max() > cut:
@@ -291,22 +315,33 @@ class LSTMForecaster:
                 raise DataContractError(ContractProblem("history", why))
             windows = np.ascontiguousarray(
                 encoder_inputs(panel, self.scaler_.transform(panel.log_sales))[:, -cfg.lookback:])
+        return windows, cut
+
+    def _checked_rows(self, rows: pd.DataFrame, cut: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        """(store position, days after ``cut``) of each row; rows of unknown stores or outside the horizon raise."""
         store_index = pd.Index(self.stores_).get_indexer(rows[s.STORE])
         unknown = sorted(set(rows[s.STORE][store_index < 0]))
         if unknown:
             raise DataContractError(ContractProblem(
                 "rows", f"unknown store(s) {first_and_more(unknown, MAX_STORES_LISTED)}: the model was trained on "
                 "other stores", column=s.STORE))
+        horizon = self.config.horizon
         step = (pd.DatetimeIndex(rows[s.DATE]) - cut).days.to_numpy()
-        outside = (step < 1) | (step > cfg.horizon)
+        outside = (step < 1) | (step > horizon)
         if outside.any():
             bad = rows[s.DATE][outside]
-            first, last = cut + pd.Timedelta(days=1), cut + pd.Timedelta(days=cfg.horizon)
+            first, last = cut + pd.Timedelta(days=1), cut + pd.Timedelta(days=horizon)
             raise DataContractError(ContractProblem(
                 "rows", f"{int(outside.sum())} row(s) dated {bad.min():%Y-%m-%d}..{bad.max():%Y-%m-%d} are outside "
                 f"the LSTM's horizon {first:%Y-%m-%d}..{last:%Y-%m-%d}"
                 " (the days after its cut or after the end of the history given); pass recent history or retrain",
                 column=s.DATE))
+        return store_index, step
+
+    def _decoder_rows(self, rows: pd.DataFrame, windows: np.ndarray, cut: pd.Timestamp, store_index: np.ndarray,
+                      step: np.ndarray, group: np.ndarray | None) -> np.ndarray:
+        """The known-future inputs of each row, its level read from its store's window as training read it."""
+        cfg = self.config
         promo = rows[s.PROMO].to_numpy(np.float32)
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
         # every store's window ends at the same cut: its season is computed once and broadcast
@@ -329,15 +364,18 @@ class LSTMForecaster:
             ctx = schedule_context(schedule_ids(rows[s.STORE].to_numpy(), group), to_days(rows[s.DATE].to_numpy()),
                                    rows[s.OPEN].to_numpy() != 0, promo, anchor)
             dec = np.concatenate([dec, ctx], axis=-1)
-        device = getattr(self, "device_", "cpu")
-        with torch.no_grad():
-            states = self.net_.encode(torch.from_numpy(windows).to(device),
-                                      torch.arange(len(self.stores_), device=device))
-            si = torch.from_numpy(store_index.astype(np.int64)).to(device)
-            scaled = self.net_.decode(states[si], si, torch.from_numpy(dec).to(device)[:, None, :]).cpu().numpy()[:, 0]
-        log_pred = self.scaler_.inverse_transform(scaled, store_index)
-        q = self.quantiles_[str(level)] if str(level) in self.quantiles_ else self.quantiles_[str(cfg.levels[0])]
-        return np.expm1(log_pred), np.expm1(log_pred - q), np.expm1(log_pred + q)
+        return dec
+
+    def _quantile(self, level: float) -> float:
+        """The calibrated |log residual| quantile of ``level``, matched as ``artifacts.files.served_level`` matches.
+
+        Why not a lookup by ``str(level)``: a level the card accepts (0.95 give or take 1e-9) must get its own
+        band, and one never calibrated must be refused, not served the first level's narrower band.
+        """
+        for key, q in self.quantiles_.items():
+            if abs(float(key) - float(level)) <= 1e-9:
+                return float(q)
+        raise ValueError(f"`level` {level} was not calibrated; choose one of {sorted(map(float, self.quantiles_))}.")
 
     def to(self, device: str) -> LSTMForecaster:
         """Predict on ``device`` ("auto", "cpu" or "cuda") from now on; returns self.

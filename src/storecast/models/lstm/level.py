@@ -12,12 +12,17 @@ profile (`shaped_level`), plus the chain's yearly cycle from the look-back days 
 from __future__ import annotations
 
 __all__ = ["lookback_profile", "shaped_level", "profile_level", "season_profile", "season_shift", "store_profile",
-           "empty_window_level", "holiday_weeks", "level_days", "christmas_season"]
+           "empty_window_level", "holiday_weeks", "level_days", "christmas_season", "ENC_SALES", "ENC_OPEN",
+           "ENC_PROMO", "ENC_STATE_HOLIDAY", "ENC_DOW_SIN", "ENC_DOW_COS"]
 
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
+
+# Where the look-back inputs this module reads sit in `dataset.ENC_FEATURES` (not imported: dataset imports
+# this module); tests/models/test_lstm_dataset.py checks that the two agree.
+ENC_SALES, ENC_OPEN, ENC_PROMO, ENC_STATE_HOLIDAY, ENC_DOW_SIN, ENC_DOW_COS = 0, 1, 2, 3, 5, 6
 
 
 class Panel(Protocol):
@@ -35,7 +40,7 @@ class Panel(Protocol):
 
 def _dow_of(enc: np.ndarray) -> np.ndarray:
     """(B, L) day of week (0 = Monday) of each look-back day, read back from its sine/cosine inputs."""
-    return np.rint(np.arctan2(enc[..., 5], enc[..., 6]) * 7 / (2 * np.pi)).astype(np.int64) % 7
+    return np.rint(np.arctan2(enc[..., ENC_DOW_SIN], enc[..., ENC_DOW_COS]) * 7 / (2 * np.pi)).astype(np.int64) % 7
 
 
 def christmas_season(dates: np.ndarray) -> np.ndarray:
@@ -60,7 +65,7 @@ def holiday_weeks(enc: np.ndarray, dates: np.ndarray) -> np.ndarray:
     ``dates`` (B, L) or (1, L) are the window's days. Only the days inside the window are read, so a week
     cut by the window's first day counts the holidays it shows.
     """
-    hol = (enc[..., 3] > 0) & ~np.broadcast_to(christmas_season(dates), enc.shape[:2])
+    hol = (enc[..., ENC_STATE_HOLIDAY] > 0) & ~np.broadcast_to(christmas_season(dates), enc.shape[:2])
     dow = _dow_of(enc)
     B, L = hol.shape
     monday = np.arange(L)[None, :] - dow + 6  # each day's Monday, shifted to 0..L+5
@@ -73,7 +78,7 @@ def holiday_weeks(enc: np.ndarray, dates: np.ndarray) -> np.ndarray:
 def level_days(enc: np.ndarray, skip_holiday_weeks: bool, dates: np.ndarray | None = None) -> np.ndarray:
     """(B, L) the look-back days the level reads: the known ones, without `holiday_weeks` when asked
     (``dates``, the window's days, are then needed)."""
-    known = enc[..., 1] > 0
+    known = enc[..., ENC_OPEN] > 0
     if not skip_holiday_weeks:
         return known
     if dates is None:
@@ -98,7 +103,7 @@ def lookback_profile(enc: np.ndarray, fallback: np.ndarray | None = None,
     (`store_profile`); each cell's mean is then shrunk towards `shaped_level` (one level for the window
     plus that profile) as if it held ``shape_days`` more days of it: ``(n cell + k shaped) / (n + k)``.
     """
-    sales, known, promo = enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0
+    sales, known, promo = enc[..., ENC_SALES], enc[..., ENC_OPEN] > 0, enc[..., ENC_PROMO] > 0
     dow = _dow_of(enc)
     cell = np.zeros(enc.shape[:2] + (7, 2), dtype=np.float32)
     b, j = np.nonzero(known)
@@ -133,7 +138,7 @@ def shaped_level(enc: np.ndarray, shape: np.ndarray, days: np.ndarray | None = N
     is that level plus ``shape``; a window without a known day gets ``shape`` itself (`lookback_profile`
     then gives it its ``fallback``).
     """
-    return _shaped(enc[..., 0], enc[..., 1] > 0, enc[..., 2] > 0, _dow_of(enc), shape, days)
+    return _shaped(enc[..., ENC_SALES], enc[..., ENC_OPEN] > 0, enc[..., ENC_PROMO] > 0, _dow_of(enc), shape, days)
 
 
 def _shaped(sales: np.ndarray, known: np.ndarray, promo: np.ndarray, dow: np.ndarray, shape: np.ndarray,
@@ -158,9 +163,9 @@ def _cell_means(sums: np.ndarray, counts: np.ndarray, last_resort) -> np.ndarray
 def store_profile(panel: Panel, scaled: np.ndarray, days: int, neutral: float) -> np.ndarray:
     """(S, 7, 2) each store's mean scaled sales per (day of week, promo) over the first ``days`` panel days.
 
-    The level a store gets when its look-back window holds no sale at all (`lookback_profile`): before,
-    such a window fell to scaled 0, which is not the store's mean but about a third of it on the real
-    data (the network then forecast the reopened stores of January 2015 far too low). Empty cells fall
+    The level a store gets when its look-back window holds no sale at all (`lookback_profile`). Why not
+    scaled 0: on the real data that is about a third of a store's mean, not the mean, and the network
+    forecast the stores reopening in January 2015 far too low from it. Empty cells fall
     back to the store's weekday mean, then to ``neutral`` (the scaled value of the store's own mean).
     """
     part, open_days = scaled[:, :days], np.isfinite(scaled[:, :days])

@@ -7,12 +7,16 @@ same for any network.
 
 from __future__ import annotations
 
-__all__ = ["EpochBatch", "train_with_early_stopping", "to_device"]
+__all__ = ["EpochBatch", "MIN_IMPROVEMENT", "train_with_early_stopping", "to_device"]
 
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
+
+# A validation loss (MSE of scaled log sales) counts as better only when it falls by more than this, so
+# that float noise between epochs does not reset the patience count.
+MIN_IMPROVEMENT = 1e-5
 
 
 class EpochBatch(Protocol):
@@ -64,13 +68,16 @@ def train_with_early_stopping(net: Any, loss: Callable[[dict], Any], draw_epoch:
         history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss})
         if progress:
             progress(epoch + 1, train_loss, val_loss)
-        if val_loss < best - 1e-5:
+        if val_loss < best - MIN_IMPROVEMENT:
             best, waited = val_loss, 0
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         else:
             waited += 1
             if waited >= patience:
                 break
+    if best_state is None:  # every epoch's validation loss was NaN or inf: no weights worth keeping
+        raise ValueError(f"the LSTM's validation loss was never finite in {len(history)} epoch(s) (last "
+                         f"{history[-1]['val_loss'] if history else 'none'}): training diverged; lower `lr`.")
     net.load_state_dict(best_state)
     net.eval()
     return history
