@@ -17,7 +17,7 @@ import numpy as np
 from fastapi import APIRouter, Request, Response
 
 from storecast.api.body import StrictJSONRoute, json_response
-from storecast.api.deps import ServedDep, SettingsDep
+from storecast.api.deps import ServedDep, served_model
 from storecast.api.errors import InputError, Loc, window_problems
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
@@ -109,8 +109,7 @@ def _horizon(served: ServedModel, days: np.ndarray) -> dict[str, Any]:
 
 
 @router.post("/predict", response_model=PredictResponse, responses=MODEL_ROUTE_ERRORS)
-async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep,
-                  request: Request) -> Response:
+async def predict(body: PredictRequest, request: Request) -> Response:
     """Forecast a batch of 1..10,000 rows shaped like test.csv; answers in request order.
 
     Closed days (``open`` = 0) are forecast as 0. A row's forecast depends on the row and on its own
@@ -128,6 +127,7 @@ async def predict(body: PredictRequest, served: ServedDep, settings: SettingsDep
     ``beyond_horizon`` counts the rows dated after ``calibrated_through`` (training end + 42 days), whose
     interval coverage was never measured.
     """
+    served, settings = served_model(request), request.app.state.settings
     rows = body.rows
     n = len(rows)
     if n > settings.max_batch_rows:
