@@ -326,3 +326,18 @@ def test_a_state_holiday_of_floats_is_refused_as_a_csv_cell_0_0_is(chain, tmp_pa
     first = err.value.problems[0]
     assert first.column == s.STATE_HOLIDAY
     assert re.search(r"row 1\b.*got '?0\.0'?", f"{first.file} {first.message}")
+
+
+def test_a_day_in_two_parts_names_both_parts(chain, tmp_path):
+    """Each part was checked on its own: a day written into two parts passed and was trained on twice."""
+    data = _copy(chain, tmp_path)
+    first, later = data / "train" / "part-00000.parquet", data / "train" / "part-00002.parquet"
+    again = pd.read_parquet(first).iloc[[4]]
+    pd.concat([pd.read_parquet(later), again], ignore_index=True).to_parquet(later, index=False)
+    n = len(pd.read_parquet(later))
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    store, date = again[s.STORE].iat[0], pd.Timestamp(again[s.DATE].iat[0])
+    assert [(p.file, p.column) for p in err.value.problems] == [(f"{later}, row {n}", "Store/Date")]
+    assert (f"expected each (Store, Date) once in train/, got (Store={store}, Date={date:%Y-%m-%d}) again, first "
+            "in part-00000.parquet row 5: remove one of the two rows") in str(err.value)

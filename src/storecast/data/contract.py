@@ -259,9 +259,32 @@ def _validate_parts(path: Path, name: str) -> pd.DataFrame:
             frames.append(_validate_file(part, name))
         except DataContractError as exc:
             problems += exc.problems
+    if not problems:
+        problems = _repeats_across_parts(frames, train_parts(path), path)
     if problems:
         raise DataContractError(problems)
     return pd.concat(frames, ignore_index=True)
+
+
+def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: Path) -> list[ContractProblem]:
+    """A (Store, Date) in two parts of a parquet dataset, pointing at the part and row that has it first.
+
+    Why: each part is checked on its own, so a day written into two parts (a part copied twice, an export
+    run again with overlapping dates) passed, and training counted that day twice without a word.
+    """
+    keys = pd.concat([f[[s.STORE, s.DATE]].assign(part=i, row=f.index.to_numpy() + 2)
+                      for i, f in enumerate(frames)], ignore_index=True)
+    repeat = keys.duplicated([s.STORE, s.DATE], keep="first").to_numpy()
+    if not repeat.any():
+        return []
+    firsts = keys[~repeat]
+    later = keys[repeat].head(_MAX_REPORTED).merge(firsts, on=[s.STORE, s.DATE], suffixes=("", "_first"))
+    out = [ContractProblem(
+        f"{parts[r.part]}, row {r.row}",
+        f"expected each (Store, Date) once in {path.name}/, got (Store={r.Store}, Date={r.Date:%Y-%m-%d}) again, "
+        f"first in {parts[r.part_first].name} row {r.row_first}: remove one of the two rows", None,
+        f"{s.STORE}/{s.DATE}") for r in later.itertuples(index=False)]
+    return out + _not_listed(path, int(repeat.sum()), f"{s.STORE}/{s.DATE} rows repeated across parts")
 
 
 def load_train(path: str | Path) -> pd.DataFrame:
