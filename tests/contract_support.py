@@ -107,12 +107,16 @@ def gzipped(name: str) -> Callable[[Path], None]:
 
 
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
-    """Put a directory (``what="dir"``), a link to /dev/null (``"devnull"``) or a link to a missing file
+    """Put a directory (``what="dir"``), Spark's folder of CSV parts (``"spark"``), a link to /dev/null (``"devnull"``) or a link to a missing file
     (``"broken"``) where the file ``name`` was."""
     def edit(root: Path) -> None:
+        text = (root / name).read_bytes()
         (root / name).unlink()
-        if what == "dir":
+        if what in ("dir", "spark"):
             (root / name).mkdir()
+            if what == "spark":  # df.write.csv("train.csv"): a folder of parts, each with its header
+                (root / name / "part-00000-1b2c.csv").write_bytes(text)
+                (root / name / "_SUCCESS").write_bytes(b"")
         elif what == "broken":
             (root / name).symlink_to(root / "gone.csv")
         else:
@@ -158,6 +162,15 @@ BAD: dict[str, Bad] = {
         replace_with(s.STATES_FILE, "broken"), s.STATES_FILE, None, None,
         r"is a broken symbolic link \(to .*gone\.csv, which is missing or a loop\): expected "
         r"external/store_states\.csv here as a file"),
+    "train.csv a directory": Bad(  # was "no parquet files in this directory", as if parts were expected there
+        replace_with(s.TRAIN_FILE, "dir"), s.TRAIN_FILE, None, None,
+        r"is a directory: expected train\.csv here as a file"),
+    "train.csv a folder of Spark's CSV parts": Bad(
+        replace_with(s.TRAIN_FILE, "spark"), s.TRAIN_FILE, None, None,
+        r"is a directory of 1 CSV file\(s\) \(part-00000-1b2c\.csv \.\.\.\), as Spark writes a CSV: expected "
+        r"train\.csv here as one file; join them into one, with one header line"),
+    "test.csv a folder of Spark's CSV parts": Bad(
+        replace_with(s.TEST_FILE, "spark"), s.TEST_FILE, None, None, r"is a directory of 1 CSV file\(s\)"),
     "train.csv a broken link": Bad(replace_with(s.TRAIN_FILE, "broken"), s.TRAIN_FILE, None, None,
                                    r"is a broken symbolic link \(to .*gone\.csv"),
     "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,

@@ -55,6 +55,11 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     Why three wordings: "file not found" for a path that exists sends the user looking in the wrong place.
     """
     if path.is_dir():
+        pieces = sorted(p.name for p in path.glob("*.csv"))
+        if pieces:  # Spark's df.write.csv("train.csv") writes such a folder of part-*.csv files
+            return problem(path, f"is a directory of {len(pieces)} CSV file(s) ({pieces[0]} ...), as Spark writes "
+                                 f"a CSV: expected {kind} here as one file; join them into one, with one header "
+                                 "line")
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
     if path.parent.is_file():  # --data given a file: DATA/test.csv lies "under" it
         return problem(path.parent, f"is a file, not a directory: expected the directory holding {kind} "

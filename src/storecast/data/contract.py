@@ -253,6 +253,8 @@ def _validate_parts(path: Path, name: str) -> pd.DataFrame:
     """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
     if not path.is_dir():
         return _validate_file(path, name)
+    if path.suffix.lower() == ".csv":  # train.csv/ without parquet parts: no dataset of parts, a misplaced folder
+        raise DataContractError(not_a_file(path, name))
     frames, problems = [], []
     for part in train_parts(path):
         try:
