@@ -341,3 +341,26 @@ def test_a_day_in_two_parts_names_both_parts(chain, tmp_path):
     assert [(p.file, p.column) for p in err.value.problems] == [(f"{later}, row {n}", "Store/Date")]
     assert (f"expected each (Store, Date) once in train/, got (Store={store}, Date={date:%Y-%m-%d}) again, first "
             "in part-00000.parquet row 5: remove one of the two rows") in str(err.value)
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_text_saved_as_binary_reads_as_text_and_bytes_that_are_no_text_are_refused(chain, tmp_path, chunk_rows):
+    """Impala, Hive and older Spark write strings as BINARY (no UTF8 annotation): StateHoliday came back as
+    b"0" and every row was refused ("got \"b'0'\""), though the file holds Kaggle's codes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    table = pa.Table.from_pandas(test, preserve_index=False)
+    at = table.schema.get_field_index(s.STATE_HOLIDAY)
+    binary = tmp_path / "rows.parquet"
+    pq.write_table(table.set_column(at, s.STATE_HOLIDAY, table.column(at).cast(pa.binary())), binary)
+    rows = load_rows(binary) if chunk_rows is None else pd.concat(iter_rows(binary, chunk_rows))
+    assert rows[s.STATE_HOLIDAY].astype(str).tolist() == test[s.STATE_HOLIDAY].astype(str).tolist()
+    codes = pa.array([b"\xe4"] + [b"0"] * (len(test) - 1), pa.binary())  # Latin-1 bytes: no text to read
+    pq.write_table(table.set_column(at, s.STATE_HOLIDAY, codes), binary)
+    with pytest.raises(DataContractError) as err:
+        load_rows(binary) if chunk_rows is None else list(iter_rows(binary, chunk_rows))
+    assert [p.column for p in err.value.problems] == [s.STATE_HOLIDAY]

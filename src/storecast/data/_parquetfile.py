@@ -116,8 +116,34 @@ def parquet_frame(data) -> pd.DataFrame:
     KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
-    frame = data.to_pandas(ignore_metadata=True)
+    frame = _binary_as_text(data).to_pandas(ignore_metadata=True)
     return frame.drop(columns=[c for c in frame.columns if _stored_index(c)])
+
+
+def _binary_as_text(data):
+    """Binary columns that hold UTF-8 text as the text columns they are; any other column unchanged.
+
+    Why: Impala, Hive and older Spark write strings as BINARY without the UTF8 annotation, so a StateHoliday
+    of "0" came back as the bytes b"0" and was refused as "got \"b'0'\"" on every row; and in a chunked read
+    (``batch.iter_rows``) one byte that is no UTF-8 ended in a UnicodeDecodeError traceback.
+    """
+    import pyarrow as pa
+
+    for i, field in enumerate(data.schema):
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            try:
+                text = data.column(i).cast(pa.string())
+            except pa.ArrowInvalid:  # a value that is no UTF-8 is shown as its bytes, and refused as such
+                text = pa.array([None if v is None else _decoded(v) for v in data.column(i).to_pylist()], pa.string())
+            data = data.set_column(i, field.name, text)
+    return data
+
+
+def _decoded(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(value)
 
 
 def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
