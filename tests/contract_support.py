@@ -107,8 +107,8 @@ def gzipped(name: str) -> Callable[[Path], None]:
 
 
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
-    """Put a directory (``what="dir"``), Spark's folder of CSV parts (``"spark"``), a link to /dev/null (``"devnull"``) or a link to a missing file
-    (``"broken"``) where the file ``name`` was."""
+    """Put a directory (``what="dir"``), Spark's folder of CSV parts (``"spark"``), a link to /dev/null
+    (``"devnull"``) or a link to a missing file (``"broken"``) where the file ``name`` was."""
     def edit(root: Path) -> None:
         text = (root / name).read_bytes()
         (root / name).unlink()

@@ -268,7 +268,10 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.STATE_HOLIDAY: ["0", "A"]}, s.STATE_HOLIDAY, "row 1: expected one of 0 .*got 'A': use 0 for"),
     ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number 1\.\.2147483647\), got -3"),
     ({s.STORE: [1, 2**32 + 1]}, s.STORE, r"row 1: expected a store number .*, got 4294967297"),  # not wrapped to 1
-    ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 2: correct it to match"),
+    # a weekday, but not the Date's: said as a file read whole says it, not "expected a weekday number"
+    ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected 1 for 2015-08-03 \(a Monday; Monday=1 \.\. Sunday=7\), "
+                                            "got 2: correct DayOfWeek or the Date, or leave the column out"),
+    ({s.DAY_OF_WEEK: [6, 9]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 9: correct it to match"),
     ({s.ID: [4, 4]}, s.ID, "row 1: expected a unique whole number, got 4"),
 ])
 def test_validate_rows_names_the_row_and_column(change, column, message):
