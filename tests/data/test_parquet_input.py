@@ -364,3 +364,21 @@ def test_text_saved_as_binary_reads_as_text_and_bytes_that_are_no_text_are_refus
     with pytest.raises(DataContractError) as err:
         load_rows(binary) if chunk_rows is None else list(iter_rows(binary, chunk_rows))
     assert [p.column for p in err.value.problems] == [s.STATE_HOLIDAY]
+
+
+def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, tmp_path):
+    """macOS leaves ``._part-*.parquet`` beside each copied part, Spark and Dask write empty parts: the dataset
+    was refused for either ("not a parquet file", "no data rows"), where pyarrow and Spark read it."""
+    data = _copy(chain, tmp_path)
+    parts = data / "train"
+    whole = load_train(parts)
+    (parts / "._part-00000.parquet").write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # an AppleDouble file
+    (parts / "_SUCCESS.parquet").write_bytes(b"")
+    pd.read_parquet(parts / "part-00000.parquet").iloc[:0].to_parquet(parts / "part-00003.parquet", index=False)
+    pd.testing.assert_frame_equal(load_dataset(data).train, whole)
+    for part in parts.glob("part-0000[0-2].parquet"):
+        pd.read_parquet(part).iloc[:0].to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:  # every part empty: each says so
+        load_train(parts)
+    assert {(Path(p.file).name, p.message) for p in err.value.problems} == {
+        (f"part-0000{i}.parquet", "no data rows: expected at least one row") for i in range(4)}

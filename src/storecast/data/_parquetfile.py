@@ -37,7 +37,10 @@ def is_parquet(path: Path) -> bool:
 
 
 def _parquet_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.glob("*") if p.is_file() and is_parquet(p))
+    """The parquet files of a directory, leaving out hidden and bookkeeping files (``.``, ``_``) as pyarrow,
+    Spark and Hive do: macOS leaves ``._part-00000.parquet`` beside each part copied to a FAT or network
+    drive, and that was read as a part ("not a parquet file")."""
+    return sorted(p for p in path.glob("*") if p.is_file() and is_parquet(p) and not p.name.startswith((".", "_")))
 
 
 def data_file(root: Path, name: str) -> Path:
@@ -232,5 +235,22 @@ def parquet_parts(path: Path, expected: str = "part-*.parquet") -> list[Path]:
 
 
 def train_parts(path: Path) -> list[Path]:
-    """The parts of a partitioned train dataset (``train/part-*.parquet``)."""
-    return parquet_parts(path, f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet")
+    """The parts of a partitioned train dataset (``train/part-*.parquet``), those without rows left out.
+
+    Why: Spark and Dask write a part for every partition, an empty one included; the whole dataset was refused
+    for it ("no data rows"). A dataset whose every part is empty keeps them, so that each says so.
+    """
+    parts = parquet_parts(path, f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet")
+    with_rows = [p for p in parts if not _without_rows(p)]
+    return with_rows or parts
+
+
+def _without_rows(path: Path) -> bool:
+    """True for a readable parquet file whose footer counts no rows; any other file is the contract's to judge."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_metadata(path).num_rows == 0
+    except (pa.ArrowException, OSError):
+        return False
