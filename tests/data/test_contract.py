@@ -230,6 +230,19 @@ def test_stores_without_train_rows_are_named_in_a_warning(data_dir, caplog):
     assert "test.csv has 1 row(s) for them" in warning
 
 
+def test_stores_whose_train_rows_hold_no_trading_day_are_named_in_a_warning(data_dir, caplog):
+    """A store whose every train.csv day is closed passed validate without a word; predict then refused it."""
+    for line in (4, 7):  # store 3's two days: closed, selling nothing
+        for column, value in ((s.OPEN, "0"), (s.SALES, "0"), (s.CUSTOMERS, "0")):
+            set_cell(s.TRAIN_FILE, line, column, value)(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast.data.contract"):
+        load_dataset(data_dir)
+    (warning,) = [r.getMessage() for r in caplog.records if "not one open day" in r.getMessage()]
+    assert ("1 store(s) have rows in train.csv but not one open day with Sales > 0 (3): a model trained on this "
+            "directory cannot forecast them, and test.csv has 1 row(s) for them; add the days they traded to "
+            "train.csv or remove them") in warning
+
+
 # ---- validate_rows: the same contract for rows already in memory ----------------------------------------
 
 def _rows(**change) -> pd.DataFrame:
@@ -477,3 +490,28 @@ def test_whole_numbers_written_as_decimals_load_as_in_the_api_rows(data_dir):
                                        s.OPEN: ["1.0"], s.PROMO: ["1.0"], s.STATE_HOLIDAY: ["0"],
                                        s.SCHOOL_HOLIDAY: ["0.0"]}))
     assert rows.loc[0, [s.STORE, s.PROMO, s.OPEN]].tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("line", "column", "value", "warning"), [
+    (2, s.PROMO2_SINCE_YEAR, "2012", "1 store(s) have Promo2 = 0 but give Promo2SinceYear (first: Store 1, line 2); "
+                                     "the forecast reads them only when Promo2 = 1, so they are ignored"),
+    (2, s.PROMO_INTERVAL, "Jan,Apr,Jul,Oct", "have Promo2 = 0 but give PromoInterval (first: Store 1, line 2)"),
+    (4, s.PROMO_INTERVAL, "", "1 store(s) have Promo2 = 1 but no PromoInterval (first: Store 3, line 4); without a "
+                              "start the forecast never counts Promo2 as running, without a PromoInterval no month "
+                              "as a Promo2 month: fill them in, or set Promo2 = 0"),
+    (3, s.PROMO2_SINCE_WEEK, "", "have Promo2 = 1 but no Promo2SinceWeek (first: Store 2, line 3)"),
+])
+def test_promo2_facts_that_contradict_promo2_are_read_with_a_warning(data_dir, caplog, line, column, value, warning):
+    """Each value is valid, so the file loads; but the forecast ignores or fills them, which was never said."""
+    set_cell(s.STORE_FILE, line, column, value)(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_store(data_dir / s.STORE_FILE)
+    assert len(store) == 3
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and warning in warned[0], warned
+
+
+def test_kaggle_promo2_facts_give_no_warning(data_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        load_store(data_dir / s.STORE_FILE)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -53,6 +53,7 @@ from storecast.data._parquetfile import (
 from storecast.data._rows import no_open_value, validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.data._spellings import Respellings
+from storecast.data._store_facts import warn_promo2_facts
 from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
@@ -360,6 +361,7 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate store.csv, joining external/store_states.csv's State when that file exists."""
     df = _validate_file(Path(path), s.STORE_FILE)
+    warn_promo2_facts(df, Path(path), place="row" if is_parquet(Path(path)) else "line")
     df[s.STORE] = df[s.STORE].astype("int32")
     df[s.STORE_TYPE] = pd.Categorical(df[s.STORE_TYPE], categories=list(s.STORE_TYPES))
     df[s.ASSORTMENT] = pd.Categorical(df[s.ASSORTMENT], categories=list(s.ASSORTMENTS))
@@ -472,17 +474,27 @@ def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProb
 
 def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,
                                  test: pd.DataFrame | None) -> None:
-    """Name the stores of store.csv that have no train.csv rows: valid data, but no model can forecast them.
+    """Name the stores of store.csv that have no train.csv rows, or rows without one trading day (an open day
+    with Sales > 0): valid data, but no model can forecast them.
 
     Why a warning: such files pass every rule, yet ``predict`` refuses the store's test rows later,
     because a model is trained only with the stores it has sales history for.
     """
-    lacking = np.setdiff1d(store[s.STORE].to_numpy(), train[s.STORE].unique())
-    if not len(lacking):
+    with_rows = train[s.STORE].unique()
+    lacking = np.setdiff1d(store[s.STORE].to_numpy(), with_rows)
+    _warn_unforecastable(root, lacking, test, f"listed in {s.STORE_FILE} have no rows in {s.TRAIN_FILE}",
+                         "add their sales history to")
+    trading = train.loc[s.is_sales_day(train).to_numpy(), s.STORE].unique()
+    closed = np.setdiff1d(np.intersect1d(store[s.STORE].to_numpy(), with_rows), trading)
+    _warn_unforecastable(root, closed, test, f"have rows in {s.TRAIN_FILE} but not one open day with Sales > 0",
+                         "add the days they traded to")
+
+
+def _warn_unforecastable(root: Path, stores: np.ndarray, test: pd.DataFrame | None, what: str, fix: str) -> None:
+    if not len(stores):
         return
-    shown = first_and_more(lacking.tolist(), 20)
-    in_test = 0 if test is None else int(test[s.STORE].isin(lacking).sum())
-    log.warning("%s: %d store(s) listed in %s have no rows in %s (%s): a model trained on this directory cannot "
-                "forecast them%s; add their sales history to %s or remove them", root, len(lacking), s.STORE_FILE,
-                s.TRAIN_FILE, shown, f", and {s.TEST_FILE} has {in_test:,} row(s) for them" if in_test else "",
-                s.TRAIN_FILE)
+    shown = first_and_more(stores.tolist(), 20)
+    in_test = 0 if test is None else int(test[s.STORE].isin(stores).sum())
+    log.warning("%s: %d store(s) %s (%s): a model trained on this directory cannot forecast them%s; %s %s or "
+                "remove them", root, len(stores), what, shown,
+                f", and {s.TEST_FILE} has {in_test:,} row(s) for them" if in_test else "", fix, s.TRAIN_FILE)
