@@ -327,6 +327,28 @@ BAD: dict[str, Bad] = {
         r"expected the header line of test\.csv, got a comment '# exported 2015-09-01': remove that line"),
     "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
                        "UTF-16 text, expected UTF-8"),
+    "UTF-16 text without a byte order mark": Bad(edit_bytes(s.STORE_FILE, lambda b: b.decode().encode("utf-16-le")),
+                                                 s.STORE_FILE, 1, None, "UTF-16 text, expected UTF-8"),
+    "UTF-32 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.decode().encode("utf-32")), s.STORE_FILE, 1, None,
+                       "UTF-32 text, expected UTF-8"),  # was "UTF-16 text"
+    # what a crash or an interrupted copy leaves: was "UTF-16 text" (NULs at every position looked like it)
+    "a file padded with NUL bytes": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b + bytes(4096)), s.TRAIN_FILE, 9, None,
+                                        r"the file ends in NUL bytes \(\\x00\) from here on, as a crash or an "
+                                        r"interrupted copy leaves, the file looks truncated"),
+    "a big file padded with NUL bytes": Bad(  # the padding past the first 64 KiB: was "the last line is cut short"
+        edit_bytes(s.TRAIN_FILE, lambda b: b + b'1,5,2015-06-19,4202,487,1,1,"0","0"\n' * 3000 + bytes(100)),
+        s.TRAIN_FILE, 8 + 3000 + 1, None, r"the file ends in NUL bytes \(\\x00\) from here on"),
+    "a NUL byte in a line": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n1,4,", b"\n1,4\x00,")), s.TRAIN_FILE,
+                                5, None, r"expected text, got a NUL byte \(\\x00\): the file is damaged"),  # "binary"
+    "lines ending in CR CR LF": Bad(  # was "expected a data row, got an empty line" on every other line
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n", b"\r\r\n")), s.TRAIN_FILE, 1, None,
+        r"expected lines ending in LF or CR LF, got CR CR LF \(a file converted to Windows line ends twice\)"),
+    "data lines separated by semicolons": Bad(  # was "the last line is cut short, the file looks truncated"
+        edit_bytes(s.TRAIN_FILE, lambda b: b.split(b"\n", 1)[0] + b"\n" + b.split(b"\n", 1)[1].replace(b",", b";")),
+        s.TRAIN_FILE, 2, None, r"expected 9 fields separated by commas, got semicolons"),
+    "two files with byte order marks joined": Bad(  # was one bad value per cell of the second header
+        edit_bytes(s.TEST_FILE, lambda b: b"\xef\xbb\xbf" + b + b"\xef\xbb\xbf" + b), s.TEST_FILE, 6, None,
+        r"expected a data row, got the header line again \(two files joined into one\?\)"),
     "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
                         s.STORE_TYPE, r"expected UTF-8 text, got byte b'\\xe4' \(that is 'ä' in Windows-1252"),
     "unknown StoreType": Bad(set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "e"), s.STORE_FILE, 2, s.STORE_TYPE,
