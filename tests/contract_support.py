@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import lzma
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +187,20 @@ BAD: dict[str, Bad] = {
                            r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '2015-02-30'"),
     "Date in Arabic-Indic digits": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "\u0662\u0660\u0661\u0665-06-19"),
                                        s.TRAIN_FILE, 3, s.DATE, r"expected a date .* written YYYY-MM-DD, got"),
+    "every Date written day.month.year": Bad(  # was 7 identical problems (200 and "N more" in a real file)
+        edit_text(s.TRAIN_FILE, lambda t: re.sub(r"(\d{4})-(\d\d)-(\d\d)", r"\3.\2.\1", t)), s.TRAIN_FILE, None,
+        s.DATE, r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '19\.06\.2015' \(day\.month\.year\) "
+                r"on line 2, and not one of the 7 lines holds such a value: correct the whole column"),
+    "every Sales empty": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Sales=""))), s.TRAIN_FILE, None, s.SALES,
+                             r"expected a whole number 0\.\.2147483647, got an empty value on line 2, and not one of "
+                             r"the 7 lines holds such a value: correct the whole column"),
+    "a Date as Excel's day number": Bad(
+        set_cell(s.TRAIN_FILE, 3, s.DATE, "42174"), s.TRAIN_FILE, 3, s.DATE,
+        r"expected a date .* got '42174' \(an Excel day number: format the column as a date, yyyy-mm-dd, before "
+        r"saving\): correct the value"),
+    "a Date with a time of day": Bad(
+        set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-06-19 00:00:00"), s.TRAIN_FILE, 3, s.DATE,
+        r"expected a date .* got '2015-06-19 00:00:00' \(a date with a time of day: write the date alone\): correct"),
     "Date without leading zeros": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-6-1"), s.TRAIN_FILE, 3, s.DATE,
                                       r"expected a date .* written YYYY-MM-DD, got '2015-6-1'"),
     "non-numeric Sales": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "lots"), s.TRAIN_FILE, 4, s.SALES,

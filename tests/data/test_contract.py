@@ -213,6 +213,7 @@ def test_a_file_with_every_line_twice_reports_the_true_number_of_repeats(data_di
 def test_more_bad_dates_than_listed_do_not_break_the_weekday_check(data_dir):
     """Rows whose cell was not listed (beyond the first 200) must still be left out of later checks."""
     lines = [f'1,1,{2015 + i // 300}-13-{1 + i % 28:02d},5,1,1,1,"0","0"' for i in range(300)]
+    lines.append('1,1,2015-06-15,5,1,1,1,"0","0"')  # one good date: a column without any is one problem
     (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(lines) + "\n")
     with pytest.raises(DataContractError) as err:
         load_train(data_dir / s.TRAIN_FILE)
@@ -271,6 +272,8 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE,
      "row 0: expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD.*got '2015-13-01'"),
     ({s.DATE: ["2015-08-03", "2015-8-4"]}, s.DATE, "row 1: expected a date .* written YYYY-MM-DD.*got '2015-8-4'"),
+    ({s.DATE: ["2015-08-03", "04.08.2015"]}, s.DATE,  # said as the file contract says it
+     r"row 1: expected a date .* YYYY-MM-DD, got '04\.08\.2015' \(day\.month\.year\): correct it"),
     ({s.DATE: ["\u0662\u0660\u0661\u0665-08-03", "2015-08-04"]}, s.DATE, "row 0: expected a date .* YYYY-MM-DD"),
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
     ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),

@@ -382,3 +382,18 @@ def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, t
         load_train(parts)
     assert {(Path(p.file).name, p.message) for p in err.value.problems} == {
         (f"part-0000{i}.parquet", "no data rows: expected at least one row") for i in range(4)}
+
+
+def test_a_date_column_written_another_way_is_one_problem_naming_the_column(chain, tmp_path):
+    """Dates saved as integers 20150731: every row was a problem (200 listed, the rest counted)."""
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.assign(**{s.DATE: df[s.DATE].dt.strftime("%Y%m%d").astype(int)}).to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_train(data / "train")
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(part), s.DATE)]
+    first = f"{df[s.DATE].iat[0]:%Y%m%d}"
+    assert err.value.problems[0].message == (
+        f"expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '{first}' (YYYYMMDD without dashes) on row "
+        f"1, and not one of the {len(df):,} rows holds such a value: correct the whole column")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._dates import date_values, parse_dates
+from storecast.data._dates import date_hint, date_values, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._schemas import EXPECTED, shown_text
 from storecast.data.request_rows import values_in_contract
@@ -132,6 +132,12 @@ def _already_valid(rows: pd.DataFrame) -> bool:
     return bool((iso_weekday(days) == rows[s.DAY_OF_WEEK].to_numpy()).all())
 
 
+def _date_written_otherwise(value: Any) -> str | None:
+    """A bad Date that is a date written another way (``31.07.2015``), said as the file contract says it."""
+    hint = date_hint(value) if isinstance(value, str) else ""
+    return f"expected {EXPECTED[s.DATE]}, got {_shown(value)}{hint}: correct it" if hint else None
+
+
 def _weekday_mismatch(date: Any, actual: int, given: int) -> str:
     """A DayOfWeek that is a weekday, but not the Date's, worded as the file contract words it.
 
@@ -198,7 +204,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         dates, bad = date_values(raw[s.DATE])  # the resolution kept: the API builds its rows at the one it wants
     else:
         dates, bad = parse_dates(raw[s.DATE])
-    found.cells(bad, s.DATE, raw[s.DATE])
+    found.cells(bad, s.DATE, raw[s.DATE], worded=lambda i: _date_written_otherwise(raw[s.DATE].iat[i]))
     out[s.DATE] = dates
 
     store, bad = _whole(raw[s.STORE], minimum=1, maximum=s.MAX_STORE)  # beyond int32 it would wrap

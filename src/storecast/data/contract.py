@@ -38,7 +38,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import cannot_read, not_a_file, problem, read_header, read_text_chunks, read_text_frame
-from storecast.data._dates import parse_dates
+from storecast.data._dates import date_hint, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
@@ -82,7 +82,8 @@ def _shown(value: Any) -> str:
 def _cell_message(column: str, raw_value: object, path: Path) -> str:
     """``expected X, got Y: fix``: the same sentence whether the cell failed to parse or failed a rule."""
     expected = EXPECTED.get(column, "a valid value")
-    return f"expected {expected}, got {_shown(raw_value)}: {_FIX.format('row' if is_parquet(path) else 'line')}"
+    hint = date_hint(raw_value) if column == s.DATE and isinstance(raw_value, str) else ""
+    return f"expected {expected}, got {_shown(raw_value)}{hint}: {_FIX.format('row' if is_parquet(path) else 'line')}"
 
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
@@ -174,26 +175,43 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     minutes for one bad date in train.csv's 970k rows. Rows with a bad cell are left out of the typed frame,
     so the value rules still run on (and report problems in) all other rows.
     """
-    parsed, bad_cells, n_bad = {}, [], 0
+    parsed, bad_cells, n_bad, whole = {}, [], 0, []
     bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
     iso = raw.attrs.get("iso_length_text")  # the parquet reader's answer
     for col, spec in TYPES[name].columns.items():
         dtype = str(spec.dtype)
         parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso)
         if bad is not None and bad.any():
-            n_bad += int(bad.sum())
             bad_rows |= bad
-            bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
+            if len(bad) > 1 and bad.all():
+                whole.append(_column_problem(raw[col], path))
+            else:
+                n_bad += int(bad.sum())
+                bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
             if dtype != "int64":  # an int64 column stays exact: NaN would make it float64 for every row
                 parsed[col] = parsed[col].where(~bad)
     typed = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
-    if not bad_cells:
+    if not bad_cells and not whole:
         return typed, []
     typed = typed[~bad_rows]
     bad_cells.sort()
     problems = [problem(path, _cell_message(col, raw.at[i, col], path), i + 2, col)
                 for i, col in bad_cells[:_MAX_REPORTED]]
-    return typed, problems + _not_listed(path, n_bad, "values that do not parse")
+    return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
+
+
+def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
+    """One problem for a column none of whose values parse: a column written another way (dates as 31.07.2015,
+    numbers with decimal commas), not thousands of bad cells.
+
+    Why: such a file listed 200 identical problems and "4,326 more not listed", burying the one fix it needs.
+    """
+    column, place = str(text.name), "row" if is_parquet(path) else "line"
+    first = text.iat[0]
+    hint = date_hint(str(first)) if column == s.DATE else ""
+    return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{hint} on {place} "
+                         f"{int(text.index[0]) + 2}, and not one of the {len(text):,} {place}s holds such a value: "
+                         "correct the whole column", None, column)
 
 
 def _validate_file(path: Path, name: str) -> pd.DataFrame:
