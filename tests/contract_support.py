@@ -342,6 +342,17 @@ BAD: dict[str, Bad] = {
         r"expected the header line of test\.csv, got a comment '# exported 2015-09-01': remove that line"),
     "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
                        "UTF-16 text, expected UTF-8"),
+    "a spreadsheet's empty columns at the end of every line": Bad(  # was one problem per empty column
+        edit_text(s.TRAIN_FILE, lambda t: t.replace("\n", ",,,,,,\n")), s.TRAIN_FILE, 1, None,
+        r"columns 10\.\.15 have no name \(commas at the end of the header line, as a spreadsheet leaves after "
+        r"cleared columns\?\): expected only Store, .*; delete those columns"),
+    "a Ctrl-Z at the end": Bad(  # an old DOS end-of-file mark: was "the last line is cut short ... truncated"
+        edit_bytes(s.STORE_FILE, lambda b: b + b"\x1a"), s.STORE_FILE, 5, None,
+        r"expected a data row, got Ctrl-Z \(\\x1a, an old DOS end-of-file mark\): remove it"),
+    "the State in store.csv": Bad(  # Kaggle kernels merge store_states.csv into store.csv
+        edit_text(s.STORE_FILE, _csv(lambda d: d.assign(State="HE"))), s.STORE_FILE, 1, s.STATE,
+        r"unexpected column \(a store's State is read from external/store_states\.csv, as Store,State: move the "
+        r"column there\)"),
     "UTF-16 text without a byte order mark": Bad(edit_bytes(s.STORE_FILE, lambda b: b.decode().encode("utf-16-le")),
                                                  s.STORE_FILE, 1, None, "UTF-16 text, expected UTF-8"),
     "UTF-32 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.decode().encode("utf-32")), s.STORE_FILE, 1, None,

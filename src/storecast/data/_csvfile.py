@@ -26,6 +26,7 @@ import pandas as pd
 
 from storecast.data._schemas import shown_text
 from storecast.errors import ContractProblem, DataContractError
+from storecast.schema import STATE, STATES_FILE, STORE, STORE_TYPE
 
 _SNIFF_BYTES = 64 * 1024
 _EXPORT_HINT = "export or save it as 'CSV UTF-8 (comma delimited)'"
@@ -243,14 +244,23 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
     ]
-    for number, col in enumerate(header, start=1):
+    named = len(header)
+    while named > 1 and not header[named - 1]:  # the unnamed columns at the end: one problem for them all
+        named -= 1
+    for number, col in enumerate(header[:named], start=1):
         if not col:  # no name to quote (column ``): say where it is and the usual cause
-            where = "at the end of" if number == len(header) else "too many on"
-            problems.append(problem(path, f"column {number} has no name (a comma {where} the header line?): "
+            problems.append(problem(path, f"column {number} has no name (a comma too many on the header line?): "
                                           f"expected only {listed}; remove it", 1))
         elif col not in expected:
             hint = _meant(col, expected)
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
+    if named == len(header) - 1:
+        problems.append(problem(path, f"column {len(header)} has no name (a comma at the end of the header line?): "
+                                      f"expected only {listed}; remove it", 1))
+    elif named < len(header):  # what a spreadsheet saves after columns were cleared, not deleted
+        problems.append(problem(path, f"columns {named + 1}..{len(header)} have no name (commas at the end of the "
+                                      f"header line, as a spreadsheet leaves after cleared columns?): expected only "
+                                      f"{listed}; delete those columns", 1))
     dupes = sorted({c for c in header if c and header.count(c) > 1})
     problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
     if problems:
@@ -265,6 +275,8 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
     as a contradiction.
     """
     lower = {c.lower(): c for c in expected}
+    if name == STATE and STORE_TYPE in expected:  # a store table merged with Kaggle's external store_states.csv
+        return f" (a store's {STATE} is read from {STATES_FILE}, as {STORE},{STATE}: move the column there)"
     if name.lower() in lower:
         return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
     hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
@@ -305,6 +317,9 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         with path.open("rb") as fh:
             data = fh.read()
         n_lines = len(_LINE_END.findall(data.rstrip(_BLANK_END))) + 1
+        if last.strip() == b"\x1a":
+            raise DataContractError(problem(path, "expected a data row, got Ctrl-Z (\\x1a, an old DOS end-of-file "
+                                                  "mark): remove it", n_lines))
         what = (_NUL_TAIL if last.endswith(b"\x00")
                 else f"expected {n_columns} fields, got {len(fields)}: the last line is cut short")
         raise DataContractError(problem(path, f"{what}, the file looks truncated (copy or download it again)",
