@@ -191,6 +191,10 @@ BAD: dict[str, Bad] = {
         edit_text(s.TRAIN_FILE, lambda t: re.sub(r"(\d{4})-(\d\d)-(\d\d)", r"\3.\2.\1", t)), s.TRAIN_FILE, None,
         s.DATE, r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '19\.06\.2015' \(day\.month\.year\) "
                 r"on line 2, and not one of the 7 lines holds such a value: correct the whole column"),
+    "a closed day without Sales": Bad(  # was "got an empty value: correct the value", not saying which
+        set_cell(s.TRAIN_FILE, 4, s.SALES, ""), s.TRAIN_FILE, 4, s.SALES,
+        r"expected a whole number 0\.\.2147483647, got an empty value on a closed day \(Open = 0\): write 0, as it "
+        r"sold nothing"),
     "every Sales empty": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Sales=""))), s.TRAIN_FILE, None, s.SALES,
                              r"expected a whole number 0\.\.2147483647, got an empty value on line 2, and not one of "
                              r"the 7 lines holds such a value: correct the whole column"),

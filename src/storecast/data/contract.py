@@ -195,9 +195,22 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
         return typed, []
     typed = typed[~bad_rows]
     bad_cells.sort()
-    problems = [problem(path, _cell_message(col, raw.at[i, col], path), i + 2, col)
+    problems = [problem(path, _closed_day_message(raw, i, col) or _cell_message(col, raw.at[i, col], path), i + 2, col)
                 for i, col in bad_cells[:_MAX_REPORTED]]
     return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
+
+
+def _closed_day_message(raw: pd.DataFrame, i: int, column: str) -> str | None:
+    """The message for an empty Sales or Customers of a row with Open = 0, which says the value; else None.
+
+    Why: exports often leave a closed day's Sales empty; "got an empty value: correct the value" does not say
+    which value is right, though for a closed day it can only be 0.
+    """
+    if column not in (s.SALES, s.CUSTOMERS) or s.OPEN not in raw.columns or not pd.isna(raw.at[i, column]):
+        return None
+    if str(raw.at[i, s.OPEN]).strip() not in ("0", "0.0", "0.00"):
+        return None
+    return f"expected {EXPECTED[column]}, got an empty value on a closed day (Open = 0): write 0, as it sold nothing"
 
 
 def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
