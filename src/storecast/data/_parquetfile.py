@@ -132,13 +132,20 @@ def _binary_as_text(data):
     """
     import pyarrow as pa
 
+    def binary(kind) -> bool:
+        return pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+
     for i, field in enumerate(data.schema):
-        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
-            try:
-                text = data.column(i).cast(pa.string())
-            except pa.ArrowInvalid:  # a value that is no UTF-8 is shown as its bytes, and refused as such
-                text = pa.array([None if v is None else _decoded(v) for v in data.column(i).to_pylist()], pa.string())
-            data = data.set_column(i, field.name, text)
+        column = data.column(i)
+        if pa.types.is_dictionary(field.type) and binary(field.type.value_type):  # pandas' categorical of bytes
+            column = column.cast(field.type.value_type)
+        elif not binary(field.type):
+            continue
+        try:
+            text = column.cast(pa.string())
+        except pa.ArrowInvalid:  # a value that is no UTF-8 is shown as its bytes, and refused as such
+            text = pa.array([None if v is None else _decoded(v) for v in column.to_pylist()], pa.string())
+        data = data.set_column(i, field.name, text)
     return data
 
 
