@@ -99,6 +99,10 @@ def remove(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).unlink()
 
 
+def renamed(name: str, new: str) -> Callable[[Path], None]:
+    return lambda root: (root / name).rename(root / new)
+
+
 def gzipped(name: str) -> Callable[[Path], None]:
     """Replace the file ``name`` by ``name.gz``, as gzip leaves it."""
     def edit(root: Path) -> None:
@@ -154,6 +158,11 @@ BAD: dict[str, Bad] = {
         gzipped(s.TRAIN_FILE), s.TRAIN_FILE, None, None,
         r"file not found: expected train\.csv here, found train\.csv\.gz: unpack it in this directory first "
         r"\(gunzip -k FILE\.gz\)"),
+    "train.csv named Train.csv": Bad(  # was only "file not found"
+        renamed(s.TRAIN_FILE, "Train.csv"), s.TRAIN_FILE, None, None,
+        r"file not found: expected train\.csv here, found Train\.csv: rename it train\.csv"),
+    "store.csv downloaded twice": Bad(renamed(s.STORE_FILE, "store (1).csv"), s.STORE_FILE, None, None,
+                                      r"file not found: expected store\.csv here, found store \(1\)\.csv: rename it"),
     "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
     "test.csv a link to /dev/null": Bad(replace_with(s.TEST_FILE, "devnull"), s.TEST_FILE, None, None,
                                         r"is not a regular file \(a device, pipe or socket"),

@@ -75,7 +75,22 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     if packed:  # Kaggle's download, left as it came: say what to do, not only that the file is missing
         return problem(path, f"file not found: expected {kind} here, found {packed[0]}: unpack it in this "
                              f"directory first ({_PACKED[Path(packed[0]).suffix]})")
+    named = _named_otherwise(path)
+    if named:
+        return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
     return problem(path, f"file not found: expected {kind} here (see --data)")
+
+
+def _named_otherwise(path: Path) -> str | None:
+    """A file beside ``path`` that is most likely it under another name: ``Train.csv`` (names are case-sensitive),
+    ``train (1).csv`` (a browser's second download), ``train.csv.csv`` or ``.txt`` (Windows hides the suffix)."""
+    stem, suffix = path.stem.lower(), path.suffix.lower()
+    wanted = re.compile(rf"{re.escape(stem)}( ?\(\d+\))?{re.escape(suffix)}(\.csv|\.txt)?")
+    try:
+        found = sorted(p.name for p in path.parent.iterdir() if wanted.fullmatch(p.name.lower()) and p.is_file())
+    except OSError:  # an unreadable directory: "file not found" is all that can be said
+        return None
+    return found[0] if found else None
 
 
 _PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
