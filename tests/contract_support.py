@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import lzma
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,10 @@ def remove(name: str) -> Callable[[Path], None]:
     return lambda root: (root / name).unlink()
 
 
+def renamed(name: str, new: str) -> Callable[[Path], None]:
+    return lambda root: (root / name).rename(root / new)
+
+
 def gzipped(name: str) -> Callable[[Path], None]:
     """Replace the file ``name`` by ``name.gz``, as gzip leaves it."""
     def edit(root: Path) -> None:
@@ -107,12 +112,16 @@ def gzipped(name: str) -> Callable[[Path], None]:
 
 
 def replace_with(name: str, what: str) -> Callable[[Path], None]:
-    """Put a directory (``what="dir"``), a link to /dev/null (``"devnull"``) or a link to a missing file
-    (``"broken"``) where the file ``name`` was."""
+    """Put a directory (``what="dir"``), Spark's folder of CSV parts (``"spark"``), a link to /dev/null
+    (``"devnull"``) or a link to a missing file (``"broken"``) where the file ``name`` was."""
     def edit(root: Path) -> None:
+        text = (root / name).read_bytes()
         (root / name).unlink()
-        if what == "dir":
+        if what in ("dir", "spark"):
             (root / name).mkdir()
+            if what == "spark":  # df.write.csv("train.csv"): a folder of parts, each with its header
+                (root / name / "part-00000-1b2c.csv").write_bytes(text)
+                (root / name / "_SUCCESS").write_bytes(b"")
         elif what == "broken":
             (root / name).symlink_to(root / "gone.csv")
         else:
@@ -149,6 +158,11 @@ BAD: dict[str, Bad] = {
         gzipped(s.TRAIN_FILE), s.TRAIN_FILE, None, None,
         r"file not found: expected train\.csv here, found train\.csv\.gz: unpack it in this directory first "
         r"\(gunzip -k FILE\.gz\)"),
+    "train.csv named Train.csv": Bad(  # was only "file not found"
+        renamed(s.TRAIN_FILE, "Train.csv"), s.TRAIN_FILE, None, None,
+        r"file not found: expected train\.csv here, found Train\.csv: rename it train\.csv"),
+    "store.csv downloaded twice": Bad(renamed(s.STORE_FILE, "store (1).csv"), s.STORE_FILE, None, None,
+                                      r"file not found: expected store\.csv here, found store \(1\)\.csv: rename it"),
     "missing store.csv": Bad(remove(s.STORE_FILE), s.STORE_FILE, None, None, "file not found"),
     "test.csv a link to /dev/null": Bad(replace_with(s.TEST_FILE, "devnull"), s.TEST_FILE, None, None,
                                         r"is not a regular file \(a device, pipe or socket"),
@@ -158,6 +172,15 @@ BAD: dict[str, Bad] = {
         replace_with(s.STATES_FILE, "broken"), s.STATES_FILE, None, None,
         r"is a broken symbolic link \(to .*gone\.csv, which is missing or a loop\): expected "
         r"external/store_states\.csv here as a file"),
+    "train.csv a directory": Bad(  # was "no parquet files in this directory", as if parts were expected there
+        replace_with(s.TRAIN_FILE, "dir"), s.TRAIN_FILE, None, None,
+        r"is a directory: expected train\.csv here as a file"),
+    "train.csv a folder of Spark's CSV parts": Bad(
+        replace_with(s.TRAIN_FILE, "spark"), s.TRAIN_FILE, None, None,
+        r"is a directory of 1 CSV file\(s\) \(part-00000-1b2c\.csv \.\.\.\), as Spark writes a CSV: expected "
+        r"train\.csv here as one file; join them into one, with one header line"),
+    "test.csv a folder of Spark's CSV parts": Bad(
+        replace_with(s.TEST_FILE, "spark"), s.TEST_FILE, None, None, r"is a directory of 1 CSV file\(s\)"),
     "train.csv a broken link": Bad(replace_with(s.TRAIN_FILE, "broken"), s.TRAIN_FILE, None, None,
                                    r"is a broken symbolic link \(to .*gone\.csv"),
     "missing column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.drop(columns=[s.CUSTOMERS]))), s.TRAIN_FILE,
@@ -173,6 +196,24 @@ BAD: dict[str, Bad] = {
                            r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '2015-02-30'"),
     "Date in Arabic-Indic digits": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "\u0662\u0660\u0661\u0665-06-19"),
                                        s.TRAIN_FILE, 3, s.DATE, r"expected a date .* written YYYY-MM-DD, got"),
+    "every Date written day.month.year": Bad(  # was 7 identical problems (200 and "N more" in a real file)
+        edit_text(s.TRAIN_FILE, lambda t: re.sub(r"(\d{4})-(\d\d)-(\d\d)", r"\3.\2.\1", t)), s.TRAIN_FILE, None,
+        s.DATE, r"expected a date 2000-01-01\.\.2099-12-31 written YYYY-MM-DD, got '19\.06\.2015' \(day\.month\.year\) "
+                r"on line 2, and not one of the 7 lines holds such a value: correct the whole column"),
+    "a closed day without Sales": Bad(  # was "got an empty value: correct the value", not saying which
+        set_cell(s.TRAIN_FILE, 4, s.SALES, ""), s.TRAIN_FILE, 4, s.SALES,
+        r"expected a whole number 0\.\.2147483647, got an empty value on a closed day \(Open = 0\): write 0, as it "
+        r"sold nothing"),
+    "every Sales empty": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Sales=""))), s.TRAIN_FILE, None, s.SALES,
+                             r"expected a whole number 0\.\.2147483647, got an empty value on line 2, and not one of "
+                             r"the 7 lines holds such a value: correct the whole column"),
+    "a Date as Excel's day number": Bad(
+        set_cell(s.TRAIN_FILE, 3, s.DATE, "42174"), s.TRAIN_FILE, 3, s.DATE,
+        r"expected a date .* got '42174' \(an Excel day number: format the column as a date, yyyy-mm-dd, before "
+        r"saving\): correct the value"),
+    "a Date with a time of day": Bad(
+        set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-06-19 00:00:00"), s.TRAIN_FILE, 3, s.DATE,
+        r"expected a date .* got '2015-06-19 00:00:00' \(a date with a time of day: write the date alone\): correct"),
     "Date without leading zeros": Bad(set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-6-1"), s.TRAIN_FILE, 3, s.DATE,
                                       r"expected a date .* written YYYY-MM-DD, got '2015-6-1'"),
     "non-numeric Sales": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "lots"), s.TRAIN_FILE, 4, s.SALES,
@@ -314,6 +355,39 @@ BAD: dict[str, Bad] = {
         r"expected the header line of test\.csv, got a comment '# exported 2015-09-01': remove that line"),
     "UTF-16 text": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.decode().encode("utf-16")), s.TRAIN_FILE, 1, None,
                        "UTF-16 text, expected UTF-8"),
+    "a spreadsheet's empty columns at the end of every line": Bad(  # was one problem per empty column
+        edit_text(s.TRAIN_FILE, lambda t: t.replace("\n", ",,,,,,\n")), s.TRAIN_FILE, 1, None,
+        r"columns 10\.\.15 have no name \(commas at the end of the header line, as a spreadsheet leaves after "
+        r"cleared columns\?\): expected only Store, .*; delete those columns"),
+    "a Ctrl-Z at the end": Bad(  # an old DOS end-of-file mark: was "the last line is cut short ... truncated"
+        edit_bytes(s.STORE_FILE, lambda b: b + b"\x1a"), s.STORE_FILE, 5, None,
+        r"expected a data row, got Ctrl-Z \(\\x1a, an old DOS end-of-file mark\): remove it"),
+    "the State in store.csv": Bad(  # Kaggle kernels merge store_states.csv into store.csv
+        edit_text(s.STORE_FILE, _csv(lambda d: d.assign(State="HE"))), s.STORE_FILE, 1, s.STATE,
+        r"unexpected column \(a store's State is read from external/store_states\.csv, as Store,State: move the "
+        r"column there\)"),
+    "UTF-16 text without a byte order mark": Bad(edit_bytes(s.STORE_FILE, lambda b: b.decode().encode("utf-16-le")),
+                                                 s.STORE_FILE, 1, None, "UTF-16 text, expected UTF-8"),
+    "UTF-32 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.decode().encode("utf-32")), s.STORE_FILE, 1, None,
+                       "UTF-32 text, expected UTF-8"),  # was "UTF-16 text"
+    # what a crash or an interrupted copy leaves: was "UTF-16 text" (NULs at every position looked like it)
+    "a file padded with NUL bytes": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b + bytes(4096)), s.TRAIN_FILE, 9, None,
+                                        r"the file ends in NUL bytes \(\\x00\) from here on, as a crash or an "
+                                        r"interrupted copy leaves, the file looks truncated"),
+    "a big file padded with NUL bytes": Bad(  # the padding past the first 64 KiB: was "the last line is cut short"
+        edit_bytes(s.TRAIN_FILE, lambda b: b + b'1,5,2015-06-19,4202,487,1,1,"0","0"\n' * 3000 + bytes(100)),
+        s.TRAIN_FILE, 8 + 3000 + 1, None, r"the file ends in NUL bytes \(\\x00\) from here on"),
+    "a NUL byte in a line": Bad(edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n1,4,", b"\n1,4\x00,")), s.TRAIN_FILE,
+                                5, None, r"expected text, got a NUL byte \(\\x00\): the file is damaged"),  # "binary"
+    "lines ending in CR CR LF": Bad(  # was "expected a data row, got an empty line" on every other line
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n", b"\r\r\n")), s.TRAIN_FILE, 1, None,
+        r"expected lines ending in LF or CR LF, got CR CR LF \(a file converted to Windows line ends twice\)"),
+    "data lines separated by semicolons": Bad(  # was "the last line is cut short, the file looks truncated"
+        edit_bytes(s.TRAIN_FILE, lambda b: b.split(b"\n", 1)[0] + b"\n" + b.split(b"\n", 1)[1].replace(b",", b";")),
+        s.TRAIN_FILE, 2, None, r"expected 9 fields separated by commas, got semicolons"),
+    "two files with byte order marks joined": Bad(  # was one bad value per cell of the second header
+        edit_bytes(s.TEST_FILE, lambda b: b"\xef\xbb\xbf" + b + b"\xef\xbb\xbf" + b), s.TEST_FILE, 6, None,
+        r"expected a data row, got the header line again \(two files joined into one\?\)"),
     "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
                         s.STORE_TYPE, r"expected UTF-8 text, got byte b'\\xe4' \(that is 'ä' in Windows-1252"),
     "unknown StoreType": Bad(set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "e"), s.STORE_FILE, 2, s.STORE_TYPE,

@@ -213,6 +213,7 @@ def test_a_file_with_every_line_twice_reports_the_true_number_of_repeats(data_di
 def test_more_bad_dates_than_listed_do_not_break_the_weekday_check(data_dir):
     """Rows whose cell was not listed (beyond the first 200) must still be left out of later checks."""
     lines = [f'1,1,{2015 + i // 300}-13-{1 + i % 28:02d},5,1,1,1,"0","0"' for i in range(300)]
+    lines.append('1,1,2015-06-15,5,1,1,1,"0","0"')  # one good date: a column without any is one problem
     (data_dir / s.TRAIN_FILE).write_text(TRAIN.splitlines(True)[0] + "\n".join(lines) + "\n")
     with pytest.raises(DataContractError) as err:
         load_train(data_dir / s.TRAIN_FILE)
@@ -228,6 +229,19 @@ def test_stores_without_train_rows_are_named_in_a_warning(data_dir, caplog):
     (warning,) = [r.getMessage() for r in caplog.records if "no rows in train.csv" in r.getMessage()]
     assert "1 store(s) listed in store.csv have no rows in train.csv (4)" in warning
     assert "test.csv has 1 row(s) for them" in warning
+
+
+def test_stores_whose_train_rows_hold_no_trading_day_are_named_in_a_warning(data_dir, caplog):
+    """A store whose every train.csv day is closed passed validate without a word; predict then refused it."""
+    for line in (4, 7):  # store 3's two days: closed, selling nothing
+        for column, value in ((s.OPEN, "0"), (s.SALES, "0"), (s.CUSTOMERS, "0")):
+            set_cell(s.TRAIN_FILE, line, column, value)(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast.data.contract"):
+        load_dataset(data_dir)
+    (warning,) = [r.getMessage() for r in caplog.records if "not one open day" in r.getMessage()]
+    assert ("1 store(s) have rows in train.csv but not one open day with Sales > 0 (3): a model trained on this "
+            "directory cannot forecast them, and test.csv has 1 row(s) for them; add the days they traded to "
+            "train.csv or remove them") in warning
 
 
 # ---- validate_rows: the same contract for rows already in memory ----------------------------------------
@@ -258,6 +272,8 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.DATE: ["2015-13-01", "2015-08-03"]}, s.DATE,
      "row 0: expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD.*got '2015-13-01'"),
     ({s.DATE: ["2015-08-03", "2015-8-4"]}, s.DATE, "row 1: expected a date .* written YYYY-MM-DD.*got '2015-8-4'"),
+    ({s.DATE: ["2015-08-03", "04.08.2015"]}, s.DATE,  # said as the file contract says it
+     r"row 1: expected a date .* YYYY-MM-DD, got '04\.08\.2015' \(day\.month\.year\): correct it"),
     ({s.DATE: ["\u0662\u0660\u0661\u0665-08-03", "2015-08-04"]}, s.DATE, "row 0: expected a date .* YYYY-MM-DD"),
     ({s.PROMO: [2, 0]}, s.PROMO, "row 0: expected 0 or 1, got 2"),
     ({s.SCHOOL_HOLIDAY: [0, "x"]}, s.SCHOOL_HOLIDAY, "row 1: expected 0 or 1, got 'x'"),
@@ -268,7 +284,10 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
     ({s.STATE_HOLIDAY: ["0", "A"]}, s.STATE_HOLIDAY, "row 1: expected one of 0 .*got 'A': use 0 for"),
     ({s.STORE: [-3, 2]}, s.STORE, r"row 0: expected a store number \(a whole number 1\.\.2147483647\), got -3"),
     ({s.STORE: [1, 2**32 + 1]}, s.STORE, r"row 1: expected a store number .*, got 4294967297"),  # not wrapped to 1
-    ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 2: correct it to match"),
+    # a weekday, but not the Date's: said as a file read whole says it, not "expected a weekday number"
+    ({s.DAY_OF_WEEK: [6, 2]}, s.DAY_OF_WEEK, r"row 1: expected 1 for 2015-08-03 \(a Monday; Monday=1 \.\. Sunday=7\), "
+                                            "got 2: correct DayOfWeek or the Date, or leave the column out"),
+    ({s.DAY_OF_WEEK: [6, 9]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 9: correct it to match"),
     ({s.ID: [4, 4]}, s.ID, "row 1: expected a unique whole number, got 4"),
 ])
 def test_validate_rows_names_the_row_and_column(change, column, message):
@@ -474,3 +493,28 @@ def test_whole_numbers_written_as_decimals_load_as_in_the_api_rows(data_dir):
                                        s.OPEN: ["1.0"], s.PROMO: ["1.0"], s.STATE_HOLIDAY: ["0"],
                                        s.SCHOOL_HOLIDAY: ["0.0"]}))
     assert rows.loc[0, [s.STORE, s.PROMO, s.OPEN]].tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("line", "column", "value", "warning"), [
+    (2, s.PROMO2_SINCE_YEAR, "2012", "1 store(s) have Promo2 = 0 but give Promo2SinceYear (first: Store 1, line 2); "
+                                     "the forecast reads them only when Promo2 = 1, so they are ignored"),
+    (2, s.PROMO_INTERVAL, "Jan,Apr,Jul,Oct", "have Promo2 = 0 but give PromoInterval (first: Store 1, line 2)"),
+    (4, s.PROMO_INTERVAL, "", "1 store(s) have Promo2 = 1 but no PromoInterval (first: Store 3, line 4); without a "
+                              "start the forecast never counts Promo2 as running, without a PromoInterval no month "
+                              "as a Promo2 month: fill them in, or set Promo2 = 0"),
+    (3, s.PROMO2_SINCE_WEEK, "", "have Promo2 = 1 but no Promo2SinceWeek (first: Store 2, line 3)"),
+])
+def test_promo2_facts_that_contradict_promo2_are_read_with_a_warning(data_dir, caplog, line, column, value, warning):
+    """Each value is valid, so the file loads; but the forecast ignores or fills them, which was never said."""
+    set_cell(s.STORE_FILE, line, column, value)(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_store(data_dir / s.STORE_FILE)
+    assert len(store) == 3
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and warning in warned[0], warned
+
+
+def test_kaggle_promo2_facts_give_no_warning(data_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        load_store(data_dir / s.STORE_FILE)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]

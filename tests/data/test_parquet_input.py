@@ -326,3 +326,75 @@ def test_a_state_holiday_of_floats_is_refused_as_a_csv_cell_0_0_is(chain, tmp_pa
     first = err.value.problems[0]
     assert first.column == s.STATE_HOLIDAY
     assert re.search(r"row 1\b.*got '?0\.0'?", f"{first.file} {first.message}")
+
+
+def test_a_day_in_two_parts_names_both_parts(chain, tmp_path):
+    """Each part was checked on its own: a day written into two parts passed and was trained on twice."""
+    data = _copy(chain, tmp_path)
+    first, later = data / "train" / "part-00000.parquet", data / "train" / "part-00002.parquet"
+    again = pd.read_parquet(first).iloc[[4]]
+    pd.concat([pd.read_parquet(later), again], ignore_index=True).to_parquet(later, index=False)
+    n = len(pd.read_parquet(later))
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    store, date = again[s.STORE].iat[0], pd.Timestamp(again[s.DATE].iat[0])
+    assert [(p.file, p.column) for p in err.value.problems] == [(f"{later}, row {n}", "Store/Date")]
+    assert (f"expected each (Store, Date) once in train/, got (Store={store}, Date={date:%Y-%m-%d}) again, first "
+            "in part-00000.parquet row 5: remove one of the two rows") in str(err.value)
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_text_saved_as_binary_reads_as_text_and_bytes_that_are_no_text_are_refused(chain, tmp_path, chunk_rows):
+    """Impala, Hive and older Spark write strings as BINARY (no UTF8 annotation): StateHoliday came back as
+    b"0" and every row was refused ("got \"b'0'\""), though the file holds Kaggle's codes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    table = pa.Table.from_pandas(test, preserve_index=False)
+    at = table.schema.get_field_index(s.STATE_HOLIDAY)
+    binary = tmp_path / "rows.parquet"
+    for codes in (table.column(at).cast(pa.binary()), table.column(at).cast(pa.binary()).dictionary_encode()):
+        pq.write_table(table.set_column(at, s.STATE_HOLIDAY, codes), binary)
+        rows = load_rows(binary) if chunk_rows is None else pd.concat(iter_rows(binary, chunk_rows))
+        assert rows[s.STATE_HOLIDAY].astype(str).tolist() == test[s.STATE_HOLIDAY].astype(str).tolist()
+    codes = pa.array([b"\xe4"] + [b"0"] * (len(test) - 1), pa.binary())  # Latin-1 bytes: no text to read
+    pq.write_table(table.set_column(at, s.STATE_HOLIDAY, codes), binary)
+    with pytest.raises(DataContractError) as err:
+        load_rows(binary) if chunk_rows is None else list(iter_rows(binary, chunk_rows))
+    assert [p.column for p in err.value.problems] == [s.STATE_HOLIDAY]
+
+
+def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, tmp_path):
+    """macOS leaves ``._part-*.parquet`` beside each copied part, Spark and Dask write empty parts: the dataset
+    was refused for either ("not a parquet file", "no data rows"), where pyarrow and Spark read it."""
+    data = _copy(chain, tmp_path)
+    parts = data / "train"
+    whole = load_train(parts)
+    (parts / "._part-00000.parquet").write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # an AppleDouble file
+    (parts / "_SUCCESS.parquet").write_bytes(b"")
+    pd.read_parquet(parts / "part-00000.parquet").iloc[:0].to_parquet(parts / "part-00003.parquet", index=False)
+    pd.testing.assert_frame_equal(load_dataset(data).train, whole)
+    for part in parts.glob("part-0000[0-2].parquet"):
+        pd.read_parquet(part).iloc[:0].to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:  # every part empty: each says so
+        load_train(parts)
+    assert {(Path(p.file).name, p.message) for p in err.value.problems} == {
+        (f"part-0000{i}.parquet", "no data rows: expected at least one row") for i in range(4)}
+
+
+def test_a_date_column_written_another_way_is_one_problem_naming_the_column(chain, tmp_path):
+    """Dates saved as integers 20150731: every row was a problem (200 listed, the rest counted)."""
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.assign(**{s.DATE: df[s.DATE].dt.strftime("%Y%m%d").astype(int)}).to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_train(data / "train")
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(part), s.DATE)]
+    first = f"{df[s.DATE].iat[0]:%Y%m%d}"
+    assert err.value.problems[0].message == (
+        f"expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '{first}' (YYYYMMDD without dashes) on row "
+        f"1, and not one of the {len(df):,} rows holds such a value: correct the whole column")

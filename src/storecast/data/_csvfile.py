@@ -26,6 +26,7 @@ import pandas as pd
 
 from storecast.data._schemas import shown_text
 from storecast.errors import ContractProblem, DataContractError
+from storecast.schema import STATE, STATES_FILE, STORE, STORE_TYPE
 
 _SNIFF_BYTES = 64 * 1024
 _EXPORT_HINT = "export or save it as 'CSV UTF-8 (comma delimited)'"
@@ -55,6 +56,11 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     Why three wordings: "file not found" for a path that exists sends the user looking in the wrong place.
     """
     if path.is_dir():
+        pieces = sorted(p.name for p in path.glob("*.csv"))
+        if pieces:  # Spark's df.write.csv("train.csv") writes such a folder of part-*.csv files
+            return problem(path, f"is a directory of {len(pieces)} CSV file(s) ({pieces[0]} ...), as Spark writes "
+                                 f"a CSV: expected {kind} here as one file; join them into one, with one header "
+                                 "line")
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
     if path.parent.is_file():  # --data given a file: DATA/test.csv lies "under" it
         return problem(path.parent, f"is a file, not a directory: expected the directory holding {kind} "
@@ -69,7 +75,22 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     if packed:  # Kaggle's download, left as it came: say what to do, not only that the file is missing
         return problem(path, f"file not found: expected {kind} here, found {packed[0]}: unpack it in this "
                              f"directory first ({_PACKED[Path(packed[0]).suffix]})")
+    named = _named_otherwise(path)
+    if named:
+        return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
     return problem(path, f"file not found: expected {kind} here (see --data)")
+
+
+def _named_otherwise(path: Path) -> str | None:
+    """A file beside ``path`` that is most likely it under another name: ``Train.csv`` (names are case-sensitive),
+    ``train (1).csv`` (a browser's second download), ``train.csv.csv`` or ``.txt`` (Windows hides the suffix)."""
+    stem, suffix = path.stem.lower(), path.suffix.lower()
+    wanted = re.compile(rf"{re.escape(stem)}( ?\(\d+\))?{re.escape(suffix)}(\.csv|\.txt)?")
+    try:
+        found = sorted(p.name for p in path.parent.iterdir() if wanted.fullmatch(p.name.lower()) and p.is_file())
+    except OSError:  # an unreadable directory: "file not found" is all that can be said
+        return None
+    return found[0] if found else None
 
 
 _PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
@@ -99,13 +120,46 @@ def _binary_kind(head: bytes, path: Path) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return f"a zip archive or an Excel workbook: unzip it, or open it in Excel and {_EXPORT_HINT}"
     sample = head[:4096]
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return f"UTF-32 text, expected UTF-8: {_EXPORT_HINT}"
+    zeros = sorted((sample[0::2].count(0), sample[1::2].count(0)))
+    # UTF-16 without a byte order mark: ASCII has a zero byte at every other position, and only there
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(sample) >= 8 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
+        len(sample) >= 8 and zeros[1] > len(sample) // 4 and zeros[0] <= len(sample) // 64
     ):
         return f"UTF-16 text, expected UTF-8: {_EXPORT_HINT}"
     if b"\x00" in sample:
         return f"binary data, expected comma-separated text: {_EXPORT_HINT}"
     return None
+
+
+_NUL_TAIL = "the file ends in NUL bytes (\\x00) from here on, as a crash or an interrupted copy leaves"
+
+
+def _nul_problem(path: Path, head: bytes) -> ContractProblem | None:
+    """Text with NUL bytes in it, located: a file padded with them at the end (what a crash or an interrupted
+    copy leaves), or one NUL in a line; None when no NUL follows comma-separated UTF-8 text.
+
+    Why: such a file was named "UTF-16 text" (NULs at every position of a padded tail look like UTF-16's) or
+    "binary data" on line 1, which sends its owner to re-export a file that only needs copying again.
+    """
+    at = head.find(b"\x00")
+    text = head[:at]
+    if at < 0 or b"," not in text or not _is_utf8(text):
+        return None
+    line = text.count(b"\n") + 1
+    if not head[at:].strip(b"\x00"):
+        return problem(path, f"{_NUL_TAIL}, the file looks truncated (copy or download it again)", line)
+    return problem(path, "expected text, got a NUL byte (\\x00): the file is damaged; remove the NUL bytes or copy "
+                         "the file again", line)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(data) - 3  # a character cut at the end of the sample is still text
+    return True
 
 
 def _text_kind(text: str) -> str | None:
@@ -149,6 +203,9 @@ def read_header(path: Path, kind: str) -> list[str]:
     head = read_head(path, _SNIFF_BYTES)
     if not head.strip():
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
+    nul = _nul_problem(path, head)
+    if nul and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataContractError(nul)
     binary = _binary_kind(head, path)
     if binary:
         raise DataContractError(problem(path, binary, 1))
@@ -160,6 +217,11 @@ def read_header(path: Path, kind: str) -> list[str]:
             raise DataContractError(_encoding_problem(path, head, exc, _split(first))) from exc
         text = head[: exc.start].decode("utf-8")
     text = text.lstrip("\ufeff")
+    if "\r\r\n" in text:  # pandas ends a line at each CR: "an empty line" after every line, 200 times
+        raise DataContractError(problem(
+            path, "expected lines ending in LF or CR LF, got CR CR LF (a file converted to Windows line ends twice):"
+                  " convert it back once, e.g. with sed -i 's/\\r\\r$/\\r/' FILE",
+            text[: text.index("\r\r\n")].count("\n") + 1))
     if not text.strip():  # only a byte order mark: what Excel saves for an empty sheet
         raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
     odd = _text_kind(text)
@@ -197,14 +259,23 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
     ]
-    for number, col in enumerate(header, start=1):
+    named = len(header)
+    while named > 1 and not header[named - 1]:  # the unnamed columns at the end: one problem for them all
+        named -= 1
+    for number, col in enumerate(header[:named], start=1):
         if not col:  # no name to quote (column ``): say where it is and the usual cause
-            where = "at the end of" if number == len(header) else "too many on"
-            problems.append(problem(path, f"column {number} has no name (a comma {where} the header line?): "
+            problems.append(problem(path, f"column {number} has no name (a comma too many on the header line?): "
                                           f"expected only {listed}; remove it", 1))
         elif col not in expected:
             hint = _meant(col, expected)
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
+    if named == len(header) - 1:
+        problems.append(problem(path, f"column {len(header)} has no name (a comma at the end of the header line?): "
+                                      f"expected only {listed}; remove it", 1))
+    elif named < len(header):  # what a spreadsheet saves after columns were cleared, not deleted
+        problems.append(problem(path, f"columns {named + 1}..{len(header)} have no name (commas at the end of the "
+                                      f"header line, as a spreadsheet leaves after cleared columns?): expected only "
+                                      f"{listed}; delete those columns", 1))
     dupes = sorted({c for c in header if c and header.count(c) > 1})
     problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
     if problems:
@@ -219,6 +290,8 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
     as a contradiction.
     """
     lower = {c.lower(): c for c in expected}
+    if name == STATE and STORE_TYPE in expected:  # a store table merged with Kaggle's external store_states.csv
+        return f" (a store's {STATE} is read from {STATES_FILE}, as {STORE},{STATE}: move the column there)"
     if name.lower() in lower:
         return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
     hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
@@ -259,10 +332,13 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         with path.open("rb") as fh:
             data = fh.read()
         n_lines = len(_LINE_END.findall(data.rstrip(_BLANK_END))) + 1
-        raise DataContractError(problem(
-            path, f"expected {n_columns} fields, got {len(fields)}: the last line is cut short, the file looks "
-                  "truncated (copy or download it again)", n_lines,
-        ))
+        if last.strip() == b"\x1a":
+            raise DataContractError(problem(path, "expected a data row, got Ctrl-Z (\\x1a, an old DOS end-of-file "
+                                                  "mark): remove it", n_lines))
+        what = (_NUL_TAIL if last.endswith(b"\x00")
+                else f"expected {n_columns} fields, got {len(fields)}: the last line is cut short")
+        raise DataContractError(problem(path, f"{what}, the file looks truncated (copy or download it again)",
+                                        n_lines))
 
 
 def _too_many_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
@@ -284,9 +360,25 @@ def _check_first_line(path: Path, n_columns: int) -> None:
     lines = _LINE_END.split(data)
     if len(lines) < 2:  # no data line
         return
-    fields = next(csv.reader([lines[1].decode("utf-8", errors="replace")]), [])
+    line = lines[1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([line]), [])
     if len(fields) > n_columns:
         raise DataContractError(_too_many_fields(path, n_columns, len(fields), 2))
+    if 0 < len(fields) < n_columns and (name := _other_separator(line, n_columns)):
+        raise DataContractError(problem(path, f"expected {n_columns} fields separated by commas, got {name}: "
+                                              f"{_EXPORT_HINT}", 2))
+
+
+def _other_separator(line: str, n_columns: int) -> str | None:
+    """The separator a data line uses instead of commas (under a header with commas), or None.
+
+    Why: such lines were read as one field each, and reported as "the last line is cut short, the file looks
+    truncated" (the last line is checked first), which sends the user to download the file again.
+    """
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if line.count(sep) >= n_columns - 1:
+            return name
+    return None
 
 
 def _parser_problem(path: Path, exc: Exception) -> ContractProblem:
@@ -319,10 +411,16 @@ _HEADER_AGAIN = "expected a data row, got the header line again (two files joine
 def _header_rows(df: pd.DataFrame) -> np.ndarray:
     """Rows that repeat the header line, as files joined end to end have: one problem each, not one per cell."""
     names = list(df.columns)
-    again = df.iloc[:, 0].str.strip().eq(names[0]).fillna(False).to_numpy(dtype=bool, copy=True)
+    again = _as_name(df.iloc[:, 0]).eq(names[0]).fillna(False).to_numpy(dtype=bool, copy=True)
     for i in np.flatnonzero(again):
-        again[i] = [str(v).strip() for v in df.iloc[i]] == names
+        again[i] = _as_name(df.iloc[i].astype("str")).tolist() == names
     return again
+
+
+def _as_name(cells: pd.Series) -> pd.Series:
+    """Cells as a header name reads: the second file of two joined keeps its byte order mark, before the quote
+    (``\ufeff"Id"``), so its header line was taken for data: one bad value per cell instead of one problem."""
+    return cells.str.strip().str.lstrip("\ufeff").str.strip('"')
 
 
 # How a contract file is read, whole or in chunks: every cell as text, an empty cell missing, a blank line kept
@@ -339,8 +437,8 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     """
     header = read_header(path, kind)
     check_header(path, header, expected)
-    _check_last_line(path, len(header))
     _check_first_line(path, len(header))
+    _check_last_line(path, len(header))
     try:
         with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -426,8 +524,8 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     is refused once a data line follows it (blank lines at the end are harmless and left out).
     """
     header = read_header(path, kind)
-    _check_last_line(path, len(header))
     _check_first_line(path, len(header))
+    _check_last_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here
         with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
             warnings.simplefilter("ignore", pd.errors.ParserWarning)

@@ -8,7 +8,9 @@ the same ones, as an ordinary bad cell that names its line, instead of raising.
 
 from __future__ import annotations
 
-__all__ = ["parse_dates", "date_values", "out_of_range", "DATE_RANGE"]
+__all__ = ["parse_dates", "date_values", "out_of_range", "date_hint", "DATE_RANGE"]
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -64,3 +66,27 @@ def parse_dates(text: pd.Series, iso_length: bool = False) -> tuple[pd.Series, n
     if not iso_length:  # unless the reader knows every cell to be 10 ASCII characters (parquet)
         bad |= _not_iso_text(text)
     return values.where(~bad).astype("datetime64[ns]"), bad
+
+
+_EXCEL_SERIALS = (36526, 73050)  # Excel's day numbers of 2000-01-01 .. 2099-12-31
+
+
+def date_hint(text: str) -> str:
+    """`` (day.month.year?)``: what a date written another way most likely is, so a message can say; "" if unknown.
+
+    Why: "expected YYYY-MM-DD, got '42216'" leaves the user to work out that Excel wrote its day number.
+    """
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?", text):
+        return " (a date with a time of day: write the date alone)"
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
+        return " (day.month.year)"
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+        return " (month/day/year or day/month/year)"
+    if re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2}", text):
+        return " (year/month/day)"
+    if re.fullmatch(r"\d{8}", text):
+        return " (YYYYMMDD without dashes)"
+    if re.fullmatch(r"\d{5}(\.0+)?", text) and _EXCEL_SERIALS[0] <= float(text) <= _EXCEL_SERIALS[1]:
+        return " (an Excel day number: format the column as a date, yyyy-mm-dd, before saving)"
+    return ""

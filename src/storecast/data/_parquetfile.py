@@ -37,7 +37,10 @@ def is_parquet(path: Path) -> bool:
 
 
 def _parquet_files(path: Path) -> list[Path]:
-    return sorted(p for p in path.glob("*") if p.is_file() and is_parquet(p))
+    """The parquet files of a directory, leaving out hidden and bookkeeping files (``.``, ``_``) as pyarrow,
+    Spark and Hive do: macOS leaves ``._part-00000.parquet`` beside each part copied to a FAT or network
+    drive, and that was read as a part ("not a parquet file")."""
+    return sorted(p for p in path.glob("*") if p.is_file() and is_parquet(p) and not p.name.startswith((".", "_")))
 
 
 def data_file(root: Path, name: str) -> Path:
@@ -116,8 +119,41 @@ def parquet_frame(data) -> pd.DataFrame:
     KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
-    frame = data.to_pandas(ignore_metadata=True)
+    frame = _binary_as_text(data).to_pandas(ignore_metadata=True)
     return frame.drop(columns=[c for c in frame.columns if _stored_index(c)])
+
+
+def _binary_as_text(data):
+    """Binary columns that hold UTF-8 text as the text columns they are; any other column unchanged.
+
+    Why: Impala, Hive and older Spark write strings as BINARY without the UTF8 annotation, so a StateHoliday
+    of "0" came back as the bytes b"0" and was refused as "got \"b'0'\"" on every row; and in a chunked read
+    (``batch.iter_rows``) one byte that is no UTF-8 ended in a UnicodeDecodeError traceback.
+    """
+    import pyarrow as pa
+
+    def binary(kind) -> bool:
+        return pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+
+    for i, field in enumerate(data.schema):
+        column = data.column(i)
+        if pa.types.is_dictionary(field.type) and binary(field.type.value_type):  # pandas' categorical of bytes
+            column = column.cast(field.type.value_type)
+        elif not binary(field.type):
+            continue
+        try:
+            text = column.cast(pa.string())
+        except pa.ArrowInvalid:  # a value that is no UTF-8 is shown as its bytes, and refused as such
+            text = pa.array([None if v is None else _decoded(v) for v in column.to_pylist()], pa.string())
+        data = data.set_column(i, field.name, text)
+    return data
+
+
+def _decoded(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(value)
 
 
 def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
@@ -206,5 +242,22 @@ def parquet_parts(path: Path, expected: str = "part-*.parquet") -> list[Path]:
 
 
 def train_parts(path: Path) -> list[Path]:
-    """The parts of a partitioned train dataset (``train/part-*.parquet``)."""
-    return parquet_parts(path, f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet")
+    """The parts of a partitioned train dataset (``train/part-*.parquet``), those without rows left out.
+
+    Why: Spark and Dask write a part for every partition, an empty one included; the whole dataset was refused
+    for it ("no data rows"). A dataset whose every part is empty keeps them, so that each says so.
+    """
+    parts = parquet_parts(path, f"{s.TRAIN_FILE}, train.parquet or train/part-*.parquet")
+    with_rows = [p for p in parts if not _without_rows(p)]
+    return with_rows or parts
+
+
+def _without_rows(path: Path) -> bool:
+    """True for a readable parquet file whose footer counts no rows; any other file is the contract's to judge."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_metadata(path).num_rows == 0
+    except (pa.ArrowException, OSError):
+        return False

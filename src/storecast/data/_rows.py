@@ -10,13 +10,14 @@ from __future__ import annotations
 
 __all__ = ["validate_rows", "no_open_value"]
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._dates import date_values, parse_dates
+from storecast.data._dates import date_hint, date_values, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._schemas import EXPECTED, shown_text
 from storecast.data.request_rows import values_in_contract
@@ -45,12 +46,14 @@ class _Problems:
         self.source = source
         self.items: list[ContractProblem] = []
 
-    def cells(self, mask: np.ndarray, column: str, shown: pd.Series, fix: str = "correct it") -> None:
+    def cells(self, mask: np.ndarray, column: str, shown: pd.Series, fix: str = "correct it",
+              worded: Callable[[int], str | None] | None = None) -> None:
+        """One problem per row of ``mask``: ``expected X, got Y: fix``, or what ``worded(row)`` says of it."""
         bad = np.flatnonzero(mask)
         for i in bad[:_MAX_PER_COLUMN]:
-            self.items.append(ContractProblem(
-                self.source, f"row {i}: expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}",
-                column=column))
+            text = ((worded(int(i)) if worded else None)
+                    or f"expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}")
+            self.items.append(ContractProblem(self.source, f"row {i}: {text}", column=column))
         if len(bad) > _MAX_PER_COLUMN:
             self.items.append(ContractProblem(
                 self.source, f"{len(bad) - _MAX_PER_COLUMN} more rows with a bad {column}", column=column))
@@ -129,6 +132,23 @@ def _already_valid(rows: pd.DataFrame) -> bool:
     return bool((iso_weekday(days) == rows[s.DAY_OF_WEEK].to_numpy()).all())
 
 
+def _date_written_otherwise(value: Any) -> str | None:
+    """A bad Date that is a date written another way (``31.07.2015``), said as the file contract says it."""
+    hint = date_hint(value) if isinstance(value, str) else ""
+    return f"expected {EXPECTED[s.DATE]}, got {_shown(value)}{hint}: correct it" if hint else None
+
+
+def _weekday_mismatch(date: Any, actual: int, given: int) -> str:
+    """A DayOfWeek that is a weekday, but not the Date's, worded as the file contract words it.
+
+    Why: "expected a weekday number, 1 (Monday) .. 7 (Sunday), got 1" refused a weekday number as if it were
+    none, where the same line of a file read whole says which weekday the Date is.
+    """
+    day = pd.Timestamp(date)
+    return (f"expected {actual} for {day:%Y-%m-%d} (a {day:%A}; Monday=1 .. Sunday=7), got {given}: correct "
+            "DayOfWeek or the Date, or leave the column out to have it derived")
+
+
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     """Check in-memory test-shaped rows and return them typed like `load_test`'s frame.
 
@@ -184,7 +204,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         dates, bad = date_values(raw[s.DATE])  # the resolution kept: the API builds its rows at the one it wants
     else:
         dates, bad = parse_dates(raw[s.DATE])
-    found.cells(bad, s.DATE, raw[s.DATE])
+    found.cells(bad, s.DATE, raw[s.DATE], worded=lambda i: _date_written_otherwise(raw[s.DATE].iat[i]))
     out[s.DATE] = dates
 
     store, bad = _whole(raw[s.STORE], minimum=1, maximum=s.MAX_STORE)  # beyond int32 it would wrap
@@ -220,9 +240,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     days = to_days(out[s.DATE])
     actual = iso_weekday(days).astype("int8")
     if s.DAY_OF_WEEK in raw.columns:  # given: every cell, as in test.csv (a chunk of a file derived an empty one)
-        given, bad = _whole(raw[s.DAY_OF_WEEK])
+        given, bad = _whole(raw[s.DAY_OF_WEEK], minimum=1, maximum=7)
         found.cells(bad | (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
-                    "correct it to match the Date, or leave the column out to have it derived")
+                    "correct it to match the Date, or leave the column out to have it derived",
+                    lambda i: None if bad[i] else _weekday_mismatch(out[s.DATE].iat[i], int(actual[i]), int(given[i])))
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))

@@ -38,7 +38,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import cannot_read, not_a_file, problem, read_header, read_text_chunks, read_text_frame
-from storecast.data._dates import parse_dates
+from storecast.data._dates import date_hint, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
@@ -53,6 +53,7 @@ from storecast.data._parquetfile import (
 from storecast.data._rows import no_open_value, validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.data._spellings import Respellings
+from storecast.data._store_facts import warn_promo2_facts
 from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,8 @@ def _shown(value: Any) -> str:
 def _cell_message(column: str, raw_value: object, path: Path) -> str:
     """``expected X, got Y: fix``: the same sentence whether the cell failed to parse or failed a rule."""
     expected = EXPECTED.get(column, "a valid value")
-    return f"expected {expected}, got {_shown(raw_value)}: {_FIX.format('row' if is_parquet(path) else 'line')}"
+    hint = date_hint(raw_value) if column == s.DATE and isinstance(raw_value, str) else ""
+    return f"expected {expected}, got {_shown(raw_value)}{hint}: {_FIX.format('row' if is_parquet(path) else 'line')}"
 
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
@@ -173,26 +175,56 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     minutes for one bad date in train.csv's 970k rows. Rows with a bad cell are left out of the typed frame,
     so the value rules still run on (and report problems in) all other rows.
     """
-    parsed, bad_cells, n_bad = {}, [], 0
+    parsed, bad_cells, n_bad, whole = {}, [], 0, []
     bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
     iso = raw.attrs.get("iso_length_text")  # the parquet reader's answer
     for col, spec in TYPES[name].columns.items():
         dtype = str(spec.dtype)
         parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso)
         if bad is not None and bad.any():
-            n_bad += int(bad.sum())
             bad_rows |= bad
-            bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
+            if len(bad) > 1 and bad.all():
+                whole.append(_column_problem(raw[col], path))
+            else:
+                n_bad += int(bad.sum())
+                bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
             if dtype != "int64":  # an int64 column stays exact: NaN would make it float64 for every row
                 parsed[col] = parsed[col].where(~bad)
     typed = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
-    if not bad_cells:
+    if not bad_cells and not whole:
         return typed, []
     typed = typed[~bad_rows]
     bad_cells.sort()
-    problems = [problem(path, _cell_message(col, raw.at[i, col], path), i + 2, col)
+    problems = [problem(path, _closed_day_message(raw, i, col) or _cell_message(col, raw.at[i, col], path), i + 2, col)
                 for i, col in bad_cells[:_MAX_REPORTED]]
-    return typed, problems + _not_listed(path, n_bad, "values that do not parse")
+    return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
+
+
+def _closed_day_message(raw: pd.DataFrame, i: int, column: str) -> str | None:
+    """The message for an empty Sales or Customers of a row with Open = 0, which says the value; else None.
+
+    Why: exports often leave a closed day's Sales empty; "got an empty value: correct the value" does not say
+    which value is right, though for a closed day it can only be 0.
+    """
+    if column not in (s.SALES, s.CUSTOMERS) or s.OPEN not in raw.columns or not pd.isna(raw.at[i, column]):
+        return None
+    if str(raw.at[i, s.OPEN]).strip() not in ("0", "0.0", "0.00"):
+        return None
+    return f"expected {EXPECTED[column]}, got an empty value on a closed day (Open = 0): write 0, as it sold nothing"
+
+
+def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
+    """One problem for a column none of whose values parse: a column written another way (dates as 31.07.2015,
+    numbers with decimal commas), not thousands of bad cells.
+
+    Why: such a file listed 200 identical problems and "4,326 more not listed", burying the one fix it needs.
+    """
+    column, place = str(text.name), "row" if is_parquet(path) else "line"
+    first = text.iat[0]
+    hint = date_hint(str(first)) if column == s.DATE else ""
+    return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{hint} on {place} "
+                         f"{int(text.index[0]) + 2}, and not one of the {len(text):,} {place}s holds such a value: "
+                         "correct the whole column", None, column)
 
 
 def _validate_file(path: Path, name: str) -> pd.DataFrame:
@@ -253,15 +285,40 @@ def _validate_parts(path: Path, name: str) -> pd.DataFrame:
     """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
     if not path.is_dir():
         return _validate_file(path, name)
+    if path.suffix.lower() == ".csv":  # train.csv/ without parquet parts: no dataset of parts, a misplaced folder
+        raise DataContractError(not_a_file(path, name))
     frames, problems = [], []
     for part in train_parts(path):
         try:
             frames.append(_validate_file(part, name))
         except DataContractError as exc:
             problems += exc.problems
+    if not problems:
+        problems = _repeats_across_parts(frames, train_parts(path), path)
     if problems:
         raise DataContractError(problems)
     return pd.concat(frames, ignore_index=True)
+
+
+def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: Path) -> list[ContractProblem]:
+    """A (Store, Date) in two parts of a parquet dataset, pointing at the part and row that has it first.
+
+    Why: each part is checked on its own, so a day written into two parts (a part copied twice, an export
+    run again with overlapping dates) passed, and training counted that day twice without a word.
+    """
+    keys = pd.concat([f[[s.STORE, s.DATE]].assign(part=i, row=f.index.to_numpy() + 2)
+                      for i, f in enumerate(frames)], ignore_index=True)
+    repeat = keys.duplicated([s.STORE, s.DATE], keep="first").to_numpy()
+    if not repeat.any():
+        return []
+    firsts = keys[~repeat]
+    later = keys[repeat].head(_MAX_REPORTED).merge(firsts, on=[s.STORE, s.DATE], suffixes=("", "_first"))
+    out = [ContractProblem(
+        f"{parts[r.part]}, row {r.row}",
+        f"expected each (Store, Date) once in {path.name}/, got (Store={r.Store}, Date={r.Date:%Y-%m-%d}) again, "
+        f"first in {parts[r.part_first].name} row {r.row_first}: remove one of the two rows", None,
+        f"{s.STORE}/{s.DATE}") for r in later.itertuples(index=False)]
+    return out + _not_listed(path, int(repeat.sum()), f"{s.STORE}/{s.DATE} rows repeated across parts")
 
 
 def load_train(path: str | Path) -> pd.DataFrame:
@@ -335,6 +392,7 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate store.csv, joining external/store_states.csv's State when that file exists."""
     df = _validate_file(Path(path), s.STORE_FILE)
+    warn_promo2_facts(df, Path(path), place="row" if is_parquet(Path(path)) else "line")
     df[s.STORE] = df[s.STORE].astype("int32")
     df[s.STORE_TYPE] = pd.Categorical(df[s.STORE_TYPE], categories=list(s.STORE_TYPES))
     df[s.ASSORTMENT] = pd.Categorical(df[s.ASSORTMENT], categories=list(s.ASSORTMENTS))
@@ -447,17 +505,27 @@ def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProb
 
 def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,
                                  test: pd.DataFrame | None) -> None:
-    """Name the stores of store.csv that have no train.csv rows: valid data, but no model can forecast them.
+    """Name the stores of store.csv that have no train.csv rows, or rows without one trading day (an open day
+    with Sales > 0): valid data, but no model can forecast them.
 
     Why a warning: such files pass every rule, yet ``predict`` refuses the store's test rows later,
     because a model is trained only with the stores it has sales history for.
     """
-    lacking = np.setdiff1d(store[s.STORE].to_numpy(), train[s.STORE].unique())
-    if not len(lacking):
+    with_rows = train[s.STORE].unique()
+    lacking = np.setdiff1d(store[s.STORE].to_numpy(), with_rows)
+    _warn_unforecastable(root, lacking, test, f"listed in {s.STORE_FILE} have no rows in {s.TRAIN_FILE}",
+                         "add their sales history to")
+    trading = train.loc[s.is_sales_day(train).to_numpy(), s.STORE].unique()
+    closed = np.setdiff1d(np.intersect1d(store[s.STORE].to_numpy(), with_rows), trading)
+    _warn_unforecastable(root, closed, test, f"have rows in {s.TRAIN_FILE} but not one open day with Sales > 0",
+                         "add the days they traded to")
+
+
+def _warn_unforecastable(root: Path, stores: np.ndarray, test: pd.DataFrame | None, what: str, fix: str) -> None:
+    if not len(stores):
         return
-    shown = first_and_more(lacking.tolist(), 20)
-    in_test = 0 if test is None else int(test[s.STORE].isin(lacking).sum())
-    log.warning("%s: %d store(s) listed in %s have no rows in %s (%s): a model trained on this directory cannot "
-                "forecast them%s; add their sales history to %s or remove them", root, len(lacking), s.STORE_FILE,
-                s.TRAIN_FILE, shown, f", and {s.TEST_FILE} has {in_test:,} row(s) for them" if in_test else "",
-                s.TRAIN_FILE)
+    shown = first_and_more(stores.tolist(), 20)
+    in_test = 0 if test is None else int(test[s.STORE].isin(stores).sum())
+    log.warning("%s: %d store(s) %s (%s): a model trained on this directory cannot forecast them%s; %s %s or "
+                "remove them", root, len(stores), what, shown,
+                f", and {s.TEST_FILE} has {in_test:,} row(s) for them" if in_test else "", fix, s.TRAIN_FILE)
