@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["serve", "log_config"]
+__all__ = ["serve", "log_config", "check_bind"]
 
 import os
 from pathlib import Path
@@ -29,6 +29,33 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
 
 
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def check_bind(host: str, port: int) -> None:
+    """Refuse a ``--host``/``--port`` that cannot be bound, before the model loads.
+
+    Why: uvicorn finds out only after the model has loaded (and its trees started compiling), then logs an
+    ``ERROR`` line among its start-up lines and exits 3, after ``serving ... on`` was already printed. Bound
+    with ``SO_REUSEADDR`` as uvicorn binds, so a port left in TIME_WAIT by a server just stopped is not refused.
+    """
+    import socket
+
+    from storecast.errors import StorecastError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StorecastError(f"--host: cannot bind {host!r} ({exc.strerror}): give an address of this machine, "
+                             "such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise StorecastError(f"--port: cannot listen on {host}:{port} ({exc.strerror}): another server "
+                                 "holds it, or it needs more rights; pass another --port (0: any free port) "
+                                 "or stop the other server.") from exc
 
 
 @app.command()
@@ -75,6 +102,9 @@ def serve(
         overrides["model_path"] = None  # the flag beats a STORECAST_MODEL_PATH left in the environment
     # Bad STORECAST_* values (an empty API token, say) stop here: one line, exit code 2.
     settings = load_settings(**overrides)
+    host = host if host is not None else settings.host
+    port = port if port is not None else settings.port
+    check_bind(host, port)
     # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
@@ -85,10 +115,11 @@ def serve(
     with console.status(escape(f"loading {path.name}")):
         served = load_served(settings)
     # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
-    host = host if host is not None else settings.host
-    port = port if port is not None else settings.port
     console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s)); {auth_mode(settings)}",
                   soft_wrap=True)
+    if port:  # port 0: the OS picks one, which uvicorn's "running on" line below names
+        console.print(f"planner: http://{host}:{port}/ · API: POST /predict, /forecast, /plan · its "
+                      f"description: http://{host}:{port}/openapi.json", soft_wrap=True)
     if served.compiling is not None:  # its log line comes before uvicorn configures logging: said here instead
         console.print("compiling the trees in the background (a few minutes for a full-size model; LightGBM's "
                       "predictor serves meanwhile, with the same forecasts; STORECAST_COMPILE=0 turns this off)",
