@@ -13,8 +13,9 @@ from storecast.cli._app import app, check_out_dir, console, date_option
 
 @app.command()
 def synth(
-    stores: int = typer.Option(..., "--stores", min=1, max=1_000_000,
-                               help="Stores in the chain (Rossmann has 1,115; at most 1,000,000)."),
+    stores: int = typer.Option(30, "--stores", min=1, max=1_000_000,
+                               help="Stores in the chain (the demo's 30 by default; Rossmann has 1,115; at most "
+                               "1,000,000)."),
     out: Path = typer.Option(..., "--out", help="Directory to write the data files into."),
     start: str = typer.Option("2013-01-01", "--start", help="First day of train (YYYY-MM-DD)."),
     end: str = typer.Option("2015-07-31", "--end", help="Last day of train (YYYY-MM-DD)."),
