@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
-           "check_out_dir", "date_option"]
+           "check_out_dir", "date_option", "examples"]
 
 import datetime as dt
 import logging
@@ -122,6 +122,15 @@ def date_option(value: str, option: str) -> dt.date:
     if not MIN_DATE <= day <= MAX_DATE:
         raise typer.BadParameter(f"`{option}` must be a date {MIN_DATE}..{MAX_DATE}; got {value!r}.")
     return day
+
+
+def examples(*lines: str) -> str:
+    """A command's ``epilog``: command lines to copy, each as typed (``# comment`` after it), under "Examples:".
+
+    Why: an analyst copies a working line more readily than they assemble one from the option table; and
+    ``tests/cli/test_help_examples.py`` parses every line, so an example cannot name an option that is gone.
+    """
+    return "Examples:\n" + "\n".join(escape(line) for line in lines)
 
 
 MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, examples
 
 # The demo's chain is small: fewer, faster trees keep `make demo` to a few minutes on 2 cores.
 _DEMO_LGBM: dict[str, Any] = {"n_estimators": 300, "learning_rate": 0.1}
@@ -35,7 +35,10 @@ def _step(n: int, total: int, title: str) -> Iterator[Callable[[str], None]]:
                   markup=True)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast demo                      # writes demo-out/ (a few minutes)",
+    "storecast demo --no-serve --no-lstm --out /tmp/demo   # quicker: no LSTM, no API",
+))
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo writes its data and results."),
     stores: int = typer.Option(30, "--stores", min=3, max=_MAX_STORES, help="Synthetic stores (more: slower, "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, examples
 from storecast.cli._model_options import (
     DATA_OPTION,
     KIND_OPTION,
@@ -18,7 +18,10 @@ from storecast.cli._model_options import (
 )
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast evaluate --data ../shared/rossmann --out out/eval",
+    "storecast evaluate --data ../shared/rossmann --until 2015-06-30 --seeds 1   # quicker, an earlier holdout",
+))
 def evaluate(
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,

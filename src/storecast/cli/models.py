@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_choice
+from storecast.cli._app import MODELS_DIR_HELP, app, console, examples, models_dir_choice
 
 __all__ = ["models_app"]
 
@@ -14,7 +14,10 @@ models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True
 app.add_typer(models_app, name="models")
 
 
-@models_app.command("list")
+@models_app.command("list", epilog=examples(
+    "storecast models list",
+    "storecast models list --models-dir /tmp/models",
+))
 def list_models(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
 ) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out, console
+from storecast.cli._app import app, check_out, console, examples
 from storecast.cli._app import date_option as _date
 from storecast.cli._model_options import outside_training
 from storecast.errors import StorecastError, first_and_more
@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 plan_app = typer.Typer(
-    help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.")
+    help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.",
+    epilog=examples(
+        "# X.skops: a model file `storecast models list` shows",
+        "storecast plan --model models/X.skops --data ../shared/rossmann --store 1 --start 2015-08-01",
+        "storecast plan --model models/X.skops --data ../shared/rossmann --store 1 --start 2015-08-01 "
+        "--promo-days 2015-08-10..2015-08-14 --closed-days none",
+        "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --out rank.csv",
+    ))
 app.add_typer(plan_app, name="plan")
 
 _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
@@ -220,7 +227,12 @@ def _from_plan(ctx: typer.Context, **given: Any) -> dict[str, Any]:
     return out
 
 
-@plan_app.command("rank")
+@plan_app.command("rank", epilog=examples(
+    "# X.skops: a model file `storecast models list` shows",
+    "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --out rank.csv",
+    "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --days 28 --top 20 "
+    "--out rank.csv",
+))
 def rank(
     ctx: typer.Context,
     model: Path | None = typer.Option(None, "--model", help=f"{_MODEL_HELP} Required (here or before `rank`)."),

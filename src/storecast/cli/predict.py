@@ -6,11 +6,15 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out, console
+from storecast.cli._app import app, check_out, console, examples
 from storecast.cli._model_options import outside_training, progress_steps
 
 
-@app.command()
+@app.command(epilog=examples(
+    "# X.skops: a model file `storecast models list` shows",
+    "storecast predict --model models/X.skops --data ../shared/rossmann --out out/preds.csv",
+    "storecast predict --model models/X.skops --data ../shared/rossmann --input later.csv --out out/later.csv",
+))
 def predict(
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),

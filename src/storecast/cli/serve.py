@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from storecast.cli._app import app, console
+from storecast.cli._app import app, console, examples
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
@@ -58,7 +58,11 @@ def check_bind(host: str, port: int) -> None:
                                  "or stop the other server.") from exc
 
 
-@app.command()
+@app.command(epilog=examples(
+    "# X.skops: a model file `storecast models list` shows",
+    "storecast serve                     # newest model in models/, http://127.0.0.1:8000/",
+    "storecast serve --model models/X.skops --port 8080",
+))
 def serve(
     model: Path | None = typer.Option(
         None, "--model", help="Serve this model file (default: $STORECAST_MODEL_PATH, else the newest in "

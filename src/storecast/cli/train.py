@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, examples, models_dir_option
 from storecast.cli._model_options import (
     DATA_OPTION,
     KIND_OPTION,
@@ -19,7 +19,11 @@ from storecast.cli._model_options import (
 )
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast train --data ../shared/rossmann             # saves models/storecast-lgbm-<UTC>.skops",
+    "storecast train --data ../shared/rossmann --seeds 1   # about half the time",
+    "storecast train --data ../shared/rossmann --until 2015-06-30 --models-dir /tmp/models",
+))
 def train(
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,
