@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
-           "check_out_dir", "date_option", "examples"]
+           "check_out_dir", "date_option", "examples", "table_console"]
 
 import datetime as dt
 import logging
@@ -57,6 +57,15 @@ def _root(
         handlers=[RichHandler(console=console, show_path=False, show_time=verbose)],
         force=True,
     )
+
+
+def table_console(min_width: int) -> Console:
+    """A console on stderr at least ``min_width`` columns wide, for a table that must not be cut.
+
+    Why: output that is piped, logged or captured gets 80 columns, which cut the evaluate windows' dates to
+    "2014-…", its "baseline RMSPE" header to "basel…", and plan's sales figures to "11,4…".
+    """
+    return Console(stderr=True, markup=False, log_path=False, width=max(console.width, min_width))
 
 
 def models_dir_option(value: Path | None) -> Path:

@@ -14,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console, examples
+from storecast.cli._app import app, check_out_dir, console, examples, table_console
 
 log = logging.getLogger(__name__)
 
@@ -75,4 +75,4 @@ def clean(
         shown = row.step if row.step != previous else ""
         table.add_row(shown, row.column, row.rule, f"{row.detected:,}", f"{row.changed:,}")
         previous = row.step
-    console.print(table)
+    table_console(120).print(table)

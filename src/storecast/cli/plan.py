@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out, console, examples
+from storecast.cli._app import app, check_out, console, examples, table_console
 from storecast.cli._app import date_option as _date
 from storecast.cli._model_options import outside_training
 from storecast.errors import StorecastError, first_and_more
@@ -157,10 +157,7 @@ def plan(
                              "this store's sales history.")
     result = plan_scenario(served.bundle, served.facts, store, first, days, promo_days=promo, closed_days=closed)
     _warn_outside_training(served.bundle, first, days)
-    from rich.console import Console
-
-    # At least 100 columns: piped output (80 by default) would cut the five-digit sales figures to "11,4…".
-    Console(stderr=True, markup=False, width=max(console.width, 100)).print(_table(result))
+    table_console(100).print(_table(result))
 
 
 def _flags(open_: int, promo: int) -> str:
