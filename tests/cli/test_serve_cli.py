@@ -50,3 +50,27 @@ def test_start_up_lines_say_where_the_planner_is(run_main, model_path, monkeypat
     said = " ".join(err.split())
     assert code in (0, None) and ran["port"] == port
     assert f"planner: http://127.0.0.1:{port}/ " in said and f"http://127.0.0.1:{port}/openapi.json" in said
+
+
+@pytest.mark.parametrize(("how", "said"), [("flag", "--models-dir: {dir} not found"),
+                                           ("env", "STORECAST_MODELS_DIR: {dir} not found"),
+                                           ("file", "--models-dir: {dir} is a file, not a directory")])
+def test_a_models_dir_that_is_not_there_is_named_as_a_typo(run_main, tmp_path, monkeypatch, how, said):
+    """Was "no model file in X: run `storecast train` first", as if nothing had been trained yet."""
+    folder = tmp_path / "modles"
+    if how == "file":
+        folder.write_text("keep")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STORECAST_MODEL_PATH", raising=False)
+    if how == "env":
+        monkeypatch.setenv("STORECAST_MODELS_DIR", str(folder))
+    code, _, err = run_main("serve", *(["--models-dir", str(folder)] if how != "env" else []))
+    assert code == 2 and said.format(dir=folder) in " ".join(err.split()), err
+
+
+def test_the_default_models_dir_missing_still_says_train_first(run_main, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("STORECAST_MODEL_PATH", "STORECAST_MODELS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run_main("serve")
+    assert code == 2 and "no model file in models: run `storecast train` first" in err

@@ -31,6 +31,20 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
+def _check_models_dir(folder: Path, given: str | None) -> None:
+    """A models directory that was given and is not there is a typo to name, not "no model file in X: run
+    `storecast train` first"; the default folder missing does mean that nothing was trained yet."""
+    from storecast.cli._app import models_dir_choice
+    from storecast.errors import ArtifactError
+
+    who = given or models_dir_choice(None)[1]
+    if folder.is_dir() or who is None:
+        return
+    what = "is a file, not a directory" if folder.exists() else "not found"
+    raise ArtifactError(f"{who}: {folder} {what}, so no model file to serve: give the directory `storecast train` "
+                        "saved into, or a model file with --model.")
+
+
 def check_bind(host: str, port: int) -> None:
     """Refuse a ``--host``/``--port`` that cannot be bound, before the model loads.
 
@@ -109,6 +123,8 @@ def serve(
     host = host if host is not None else settings.host
     port = port if port is not None else settings.port
     check_bind(host, port)
+    if settings.model_path is None:
+        _check_models_dir(settings.models_dir, "--models-dir" if models_dir is not None else None)
     # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
