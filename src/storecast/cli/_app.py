@@ -152,6 +152,11 @@ def main() -> None:
     skip_final_collection()  # the process ends after the command: its closing collections only cost time
     try:
         app()
+    except SystemExit as exc:
+        # Ctrl-C: Typer turns it into exit code 130 without a word, which read like a crash or a hang-up
+        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
+            console.print("interrupted (Ctrl-C): the command stopped before its end", highlight=False)
+        raise
     except StorecastError as exc:
         # The message quotes data ("got '[/b]'"): escaped, so a cell can never be read as rich markup.
         console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
