@@ -44,3 +44,10 @@ def test_every_example_parses(run_main, name, line):
     assert words[0] == "storecast" and " ".join(words[1:]).startswith(name), line
     code, out, err = run_main(*words[1:], "--help")
     assert code == 0, err
+
+
+def test_the_top_level_help_says_where_to_start(run_main):
+    """Was the bare command list: nothing said which to run first, or that each --help has examples."""
+    code, out, _ = run_main("--help")
+    said = " ".join(out.split())
+    assert code == 0 and "Start with `storecast demo`" in said and "validate, eda, train, predict, serve" in said

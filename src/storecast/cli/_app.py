@@ -27,6 +27,10 @@ console = Console(stderr=True, markup=False, log_path=False)
 app = typer.Typer(
     name="storecast",
     help="Forecast daily sales of a chain of retail stores.",
+    # The order to run things in, for a first-time user; each command's own --help ends with examples.
+    epilog=("Start with `storecast demo` (a synthetic chain, every step, in demo-out/). On your files (a directory "
+            "with train.csv, store.csv, test.csv): validate, eda, train, predict, serve; "
+            "`storecast COMMAND --help` ends with examples to copy."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
