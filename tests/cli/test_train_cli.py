@@ -22,3 +22,11 @@ def test_models_list_shows_each_file_name_whole(run_main, models_dir, model_path
     monkeypatch.delenv("COLUMNS", raising=False)
     code, _, err = run_main("models", "list", "--models-dir", str(models_dir))
     assert code in (0, None) and model_path.name in err, err
+
+
+def test_a_model_file_given_to_train_or_evaluate_points_to_predict(run_main, tmp_path):
+    """`--model` is a file for predict, plan and serve but a kind here: was "must be lgbm or rf" and no way on."""
+    code, _, err = run_main("evaluate", "--data", str(tmp_path), "--model", "models/X.skops")
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 2 and "`--model` here is a model kind, lgbm or rf, not a model file; got 'models/X.skops'" in said
+    assert "storecast predict --model models/X.skops --data DIR --input later.csv" in said
