@@ -30,7 +30,7 @@ plan_app = typer.Typer(
         "# X.skops: a model file `storecast models list` shows",
         "storecast plan --model models/X.skops --data ../shared/rossmann --store 1 --start 2015-08-01",
         "storecast plan --model models/X.skops --data ../shared/rossmann --store 1 --start 2015-08-01 "
-        "--promo-days 2015-08-10..2015-08-14 --closed-days none",
+        "--promo-days 2015-08-10..2015-08-14   # that week's promo instead of the usual ones",
         "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --out rank.csv",
     ))
 app.add_typer(plan_app, name="plan")
