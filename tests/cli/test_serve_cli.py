@@ -74,3 +74,14 @@ def test_the_default_models_dir_missing_still_says_train_first(run_main, tmp_pat
         monkeypatch.delenv(name, raising=False)
     code, _, err = run_main("serve")
     assert code == 2 and "no model file in models: run `storecast train` first" in err
+
+
+def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):
+    """--port 0 printed "serving ... on http://127.0.0.1:0": no address to open."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    code, _, err = run_main("serve", "--model", str(model_path), "--port", "0")
+    said = " ".join(err.split())
+    assert code in (0, None) and ":0 " not in said and "planner:" not in said
+    assert "on 127.0.0.1, on a free port that uvicorn's 'running on' line names (1 worker(s)); auth: off" in said

@@ -135,8 +135,9 @@ def serve(
     with console.status(escape(f"loading {path.name}")):
         served = load_served(settings)
     # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
-    console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s)); {auth_mode(settings)}",
-                  soft_wrap=True)
+    # --port 0: the system picks the port when uvicorn binds; "http://host:0" was no address to open
+    where = f"http://{host}:{port}" if port else f"{host}, on a free port that uvicorn's 'running on' line names"
+    console.print(f"serving {path.name} on {where} ({workers} worker(s)); {auth_mode(settings)}", soft_wrap=True)
     if port:  # port 0: the OS picks one, which uvicorn's "running on" line below names
         console.print(f"planner: http://{host}:{port}/ · API: POST /predict, /forecast, /plan · its "
                       f"description: http://{host}:{port}/openapi.json", soft_wrap=True)
