@@ -26,3 +26,8 @@ def test_demo_runs_the_whole_job(tmp_path):
     preds = pd.read_csv(out / "predictions.csv")
     assert list(preds.columns) == ["Id", "Store", "Date", "Sales", "lower", "upper"]
     assert "-> 200" in result.output and "demo finished" in result.output
+    # the closing lines point at the two files an analyst came for, and at the same steps on their own files
+    said = " ".join(result.output.split())
+    assert f"the report: {out / 'report' / 'report.html'}" in said
+    assert f"the forecasts: {out / 'predictions.csv'}" in said
+    assert f"storecast serve --models-dir {out / 'models'}" in said and "storecast validate --data DIR" in said

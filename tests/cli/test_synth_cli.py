@@ -146,3 +146,11 @@ def test_an_empty_folder_or_one_without_a_chain_is_written_into(run_main, tmp_pa
         assert code in (0, None), err
         assert load_dataset(out).store[s.STORE].nunique() == 25
     assert (tmp_path / "other" / "notes.txt").read_text(encoding="utf-8") == "kept"
+
+
+def test_synth_needs_only_out(run_main, tmp_path):
+    """`storecast synth --out DIR`, the first thing a newcomer types, was "Missing option '--stores'"."""
+    code, out, err = run_main("synth", "--out", str(tmp_path), "--start", "2015-01-01", "--end", "2015-01-31",
+                              "--test-days", "3")
+    assert code in (0, None), err
+    assert pd.read_csv(tmp_path / "store.csv")[s.STORE].tolist() == list(range(1, 31))  # the demo's 30 stores

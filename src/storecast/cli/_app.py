@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
-           "check_out_dir", "date_option"]
+           "check_out_dir", "date_option", "examples", "table_console"]
 
 import datetime as dt
 import logging
@@ -27,6 +27,10 @@ console = Console(stderr=True, markup=False, log_path=False)
 app = typer.Typer(
     name="storecast",
     help="Forecast daily sales of a chain of retail stores.",
+    # The order to run things in, for a first-time user; each command's own --help ends with examples.
+    epilog=("Start with `storecast demo` (a synthetic chain, every step, in demo-out/). On your files (a directory "
+            "with train.csv, store.csv, test.csv): validate, eda, train, predict, serve; "
+            "`storecast COMMAND --help` ends with examples to copy."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -57,6 +61,15 @@ def _root(
         handlers=[RichHandler(console=console, show_path=False, show_time=verbose)],
         force=True,
     )
+
+
+def table_console(min_width: int) -> Console:
+    """A console on stderr at least ``min_width`` columns wide, for a table that must not be cut.
+
+    Why: output that is piped, logged or captured gets 80 columns, which cut the evaluate windows' dates to
+    "2014-…", its "baseline RMSPE" header to "basel…", and plan's sales figures to "11,4…".
+    """
+    return Console(stderr=True, markup=False, log_path=False, width=max(console.width, min_width))
 
 
 def models_dir_option(value: Path | None) -> Path:
@@ -124,6 +137,15 @@ def date_option(value: str, option: str) -> dt.date:
     return day
 
 
+def examples(*lines: str) -> str:
+    """A command's ``epilog``: command lines to copy, each as typed (``# comment`` after it), under "Examples:".
+
+    Why: an analyst copies a working line more readily than they assemble one from the option table; and
+    ``tests/cli/test_help_examples.py`` parses every line, so an example cannot name an option that is gone.
+    """
+    return "Examples:\n" + "\n".join(escape(line) for line in lines)
+
+
 MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."
 
 
@@ -134,6 +156,11 @@ def main() -> None:
     skip_final_collection()  # the process ends after the command: its closing collections only cost time
     try:
         app()
+    except SystemExit as exc:
+        # Ctrl-C: Typer turns it into exit code 130 without a word, which read like a crash or a hang-up
+        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
+            console.print("interrupted (Ctrl-C): the command stopped before its end", highlight=False)
+        raise
     except StorecastError as exc:
         # The message quotes data ("got '[/b]'"): escaped, so a cell can never be read as rich markup.
         console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)

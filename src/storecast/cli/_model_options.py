@@ -30,6 +30,10 @@ def until_date(value: str | None) -> datetime | None:
 
 def checked_kind(value: str) -> str:
     """``--model`` checked before the data are read (seconds on the real files), not at the first fit."""
+    if value.lower().endswith((".skops", ".pt")):  # predict, plan and serve take a file as --model: train does not
+        raise typer.BadParameter(f"`--model` here is a model kind, lgbm or rf, not a model file; got {value!r}. To "
+                                 f"score a saved model on weeks with known Sales: storecast predict --model "
+                                 f"{value} --data DIR --input later.csv --out scored.csv")
     if value not in ("lgbm", "rf"):
         raise typer.BadParameter(f"`--model` must be lgbm or rf; got {value!r}.")
     return value

@@ -14,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, examples, table_console
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,10 @@ def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     log.info("wrote %s", path)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast clean --data ../shared/rossmann --out out/clean",
+    "storecast clean --data ../shared/rossmann --out out/clean --outlier-action flag   # add *_outlier flags",
+))
 def clean(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
     out: Path = typer.Option(..., "--out", help="Directory for the cleaned parquet files and the report."),
@@ -72,4 +75,4 @@ def clean(
         shown = row.step if row.step != previous else ""
         table.add_row(shown, row.column, row.rule, f"{row.detected:,}", f"{row.changed:,}")
         previous = row.step
-    console.print(table)
+    table_console(120).print(table)

@@ -11,18 +11,20 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from storecast.cli._app import app, console
+from storecast.cli._app import app, console, examples
 
 log = logging.getLogger(__name__)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast validate --data ../shared/rossmann",
+))
 def validate(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
 ) -> None:
     """Check train.csv, store.csv, test.csv (and external/store_states.csv when present); print a summary.
 
-    Bad files exit with status 2 and list every problem as ``file, line N, column `X`: message``.
+    Bad files exit with status 2 and list every problem as "file, line N, column `X`: message".
     """
     from storecast import schema as s
     from storecast.data.contract import load_dataset

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, examples
 
 # The demo's chain is small: fewer, faster trees keep `make demo` to a few minutes on 2 cores.
 _DEMO_LGBM: dict[str, Any] = {"n_estimators": 300, "learning_rate": 0.1}
@@ -35,7 +35,10 @@ def _step(n: int, total: int, title: str) -> Iterator[Callable[[str], None]]:
                   markup=True)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast demo                      # writes demo-out/ (a few minutes)",
+    "storecast demo --no-serve --no-lstm --out /tmp/demo   # quicker: no LSTM, no API",
+))
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Where the demo writes its data and results."),
     stores: int = typer.Option(30, "--stores", min=3, max=_MAX_STORES, help="Synthetic stores (more: slower, "
@@ -109,6 +112,21 @@ def demo(
         console.print(f"    POST {answer['url']} {json.dumps(answer['request'])}")
         console.print(f"    -> {answer['status']} {json.dumps(answer['response'])}")
     console.print(f"[bold green]demo finished[/bold green]: everything is in {escape(str(out))}", markup=True)
+    for line in next_steps(out):
+        console.print(line, soft_wrap=True)
+
+
+def next_steps(out: Path) -> list[str]:
+    """The closing lines: which demo files to open, and the commands that do the same on one's own files.
+
+    Why: "everything is in demo-out" left an analyst to find the report and the forecasts among its files,
+    and to guess that the same steps run on their own data.
+    """
+    return [f"    the report:    {out / 'report' / 'report.html'} (open it in a browser)",
+            f"    the forecasts: {out / 'predictions.csv'} (Sales per store and day; lower..upper: its 80% "
+            "prediction interval)",
+            f"    the planner:   storecast serve --models-dir {out / 'models'}, then open http://127.0.0.1:8000/",
+            "    on your files: storecast validate --data DIR, then eda, train, predict (each --help has examples)"]
 
 
 def _print_metrics(metrics: dict) -> None:

@@ -10,10 +10,12 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, examples
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast eda --data ../shared/rossmann --out out/report   # then open out/report/report.html",
+))
 def eda(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and test.csv)."),
     out: Path = typer.Option(Path("report"), "--out", help="Directory for report.html, numbers.json and tables/."),

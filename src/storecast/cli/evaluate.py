@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console
+from storecast.cli._app import app, check_out_dir, console, examples, table_console
 from storecast.cli._model_options import (
     DATA_OPTION,
     KIND_OPTION,
@@ -18,7 +18,10 @@ from storecast.cli._model_options import (
 )
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast evaluate --data ../shared/rossmann --out out/eval",
+    "storecast evaluate --data ../shared/rossmann --until 2015-06-30 --seeds 1   # quicker, an earlier holdout",
+))
 def evaluate(
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,
@@ -60,7 +63,7 @@ def evaluate(
                         "bias = mean(1 - forecast/actual), + = forecast low")
     for col in ("window", "scored days", "RMSPE", "RMSPE trade days", "bias", "MAE", "baseline RMSPE", "cover 80%",
                 "cover 95%"):
-        table.add_column(col, justify="right" if col != "window" else "left")
+        table.add_column(col, justify="right" if col != "window" else "left", no_wrap=col == "window")
     for r in report["windows"]:
         table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
                       _cell(r["rmspe_trade_days"], ".4f"), f"{r['bias']:+.3f}", f"{r['mae']:.0f}",
@@ -70,7 +73,7 @@ def evaluate(
                   f"{m['bias_mean']:+.3f}", "", f"{m['baseline_rmspe_mean']:.4f}", f"{m['coverage_0.8_mean']:.3f}",
                   f"{m['coverage_0.95_mean']:.3f}")
     table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "", "", "")
-    console.print(table)
+    table_console(130).print(table)
     if any(r["rmspe_trade_days"] != r["rmspe_trade_days"] for r in report["windows"]):  # NaN: no trade day
         console.print(f"RMSPE trade days n/a: the window had no scored day with {TRADE_DAY_MIN_CUSTOMERS}+ customers "
                       "(is Customers recorded in train.csv?)")

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, console, date_option, models_dir_option
+from storecast.cli._app import (
+    MODELS_DIR_HELP,
+    app,
+    check_out_dir,
+    console,
+    date_option,
+    examples,
+    models_dir_option,
+)
 
 __all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
@@ -66,7 +74,9 @@ def _epoch_progress(epochs: int | None, networks: int | None):
     return progress, update, say
 
 
-@lstm_app.command()
+@lstm_app.command(epilog=examples(
+    "storecast lstm analyze --data ../shared/rossmann --out out/lstm-analysis   # then open its index.html",
+))
 def analyze(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
     out: Path = typer.Option(Path("out/lstm-analysis"), "--out", help="Where the charts and index.html go."),
@@ -85,7 +95,10 @@ _NETWORKS_HELP = ("Networks trained from consecutive seeds and averaged (default
                   "costs one fit, 1 is a third of the time.")
 
 
-@lstm_app.command()
+@lstm_app.command(epilog=examples(
+    "storecast lstm train --data ../shared/rossmann                  # 3 networks averaged",
+    "storecast lstm train --data ../shared/rossmann --networks 1     # a third of the time",
+))
 def train(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
     until: str | None = typer.Option(None, "--until", help="Last date used for fitting (default: last date)."),
@@ -111,7 +124,10 @@ def train(
     typer.echo(str(path))
 
 
-@lstm_app.command()
+@lstm_app.command(epilog=examples(
+    "storecast lstm evaluate --data ../shared/rossmann --out out/lstm-eval",
+    "storecast lstm evaluate --data ../shared/rossmann --model models/X.pt   # X.pt: from `storecast lstm train`",
+))
 def evaluate(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
     until: str | None = typer.Option(

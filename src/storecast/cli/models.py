@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, console, models_dir_choice
+from storecast.cli._app import MODELS_DIR_HELP, app, console, examples, models_dir_choice, table_console
 
 __all__ = ["models_app"]
 
@@ -14,7 +14,10 @@ models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True
 app.add_typer(models_app, name="models")
 
 
-@models_app.command("list")
+@models_app.command("list", epilog=examples(
+    "storecast models list",
+    "storecast models list --models-dir /tmp/models",
+))
 def list_models(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
 ) -> None:
@@ -51,7 +54,7 @@ def list_models(
         table.add_row(f.path.name, str(c["kind"]), str((c.get("training") or {}).get("end") or "?"),
                       "-" if rmspe is None else f"{rmspe:.4f}", ", ".join(f"{lv:.0%}" for lv in levels) or "-")
     if complete:
-        console.print(table)
+        table_console(120).print(table)  # the whole file name on one line, ready to copy
     else:
         console.print(f"no complete model in {models_dir}", markup=False)
     for f in found:

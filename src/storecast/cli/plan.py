@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out, console
+from storecast.cli._app import app, check_out, console, examples, table_console
 from storecast.cli._app import date_option as _date
 from storecast.cli._model_options import outside_training
 from storecast.errors import StorecastError, first_and_more
@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 plan_app = typer.Typer(
-    help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.")
+    help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.",
+    epilog=examples(
+        "# X.skops: a model file `storecast models list` shows",
+        "storecast plan --model models/X.skops --data ../shared/rossmann --store 1 --start 2015-08-01",
+        "storecast plan --model models/X.skops --data ../shared/rossmann --store 1 --start 2015-08-01 "
+        "--promo-days 2015-08-10..2015-08-14   # that week's promo instead of the usual ones",
+        "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --out rank.csv",
+    ))
 app.add_typer(plan_app, name="plan")
 
 _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
@@ -150,10 +157,7 @@ def plan(
                              "this store's sales history.")
     result = plan_scenario(served.bundle, served.facts, store, first, days, promo_days=promo, closed_days=closed)
     _warn_outside_training(served.bundle, first, days)
-    from rich.console import Console
-
-    # At least 100 columns: piped output (80 by default) would cut the five-digit sales figures to "11,4…".
-    Console(stderr=True, markup=False, width=max(console.width, 100)).print(_table(result))
+    table_console(100).print(_table(result))
 
 
 def _flags(open_: int, promo: int) -> str:
@@ -189,12 +193,51 @@ def _table(result: Any):
     return table
 
 
-@plan_app.command("rank")
+def _from_plan(ctx: typer.Context, **given: Any) -> dict[str, Any]:
+    """``rank``'s options, each taken from ``plan`` when given there (``plan --model M rank ...``).
+
+    Why: ``plan``'s own options come before ``rank`` on the line, so writing them there is natural; they were
+    then dropped, and ``rank`` said "Missing option '--model'" about an option the user had just typed.
+    """
+    parent = ctx.parent
+    assert parent is not None
+    typed = {name for name in parent.params  # typed, or from the environment: not the option's default
+             if getattr(parent.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"}
+    scenario = [f"--{name.replace('_', '-')}" for name in ("store", "promo_days", "closed_days") if name in typed]
+    if scenario:
+        raise typer.BadParameter(f"{', '.join(scenario)}: a scenario of `storecast plan`, not used by "
+                                 "`plan rank` (which tries one extra promo week at every store); leave "
+                                 f"{'it' if len(scenario) == 1 else 'them'} out.")
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        before = parent.params.get(name) if name in typed else None
+        if value is not None and before is not None and value != before:
+            raise typer.BadParameter(f"`--{name}` given twice, '{before}' before `rank` and '{value}' after it: "
+                                     "give it once.")
+        out[name] = value if value is not None else before
+    missing = [f"--{name}" for name, value in out.items() if value is None and name != "days"]
+    if missing:
+        raise typer.BadParameter(f"missing {', '.join(missing)} (see `storecast plan rank --help`).")
+    out["days"] = 42 if out["days"] is None else out["days"]
+    if not 7 <= out["days"] <= 92:  # `plan --days` allows 1..92; a ranked week needs seven days
+        raise typer.BadParameter(f"`--days` must be 7..92 for `plan rank`; got {out['days']}.")
+    return out
+
+
+@plan_app.command("rank", epilog=examples(
+    "# X.skops: a model file `storecast models list` shows",
+    "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --out rank.csv",
+    "storecast plan rank --model models/X.skops --data ../shared/rossmann --start 2015-08-01 --days 28 --top 20 "
+    "--out rank.csv",
+))
 def rank(
-    model: Path = typer.Option(..., "--model", help=_MODEL_HELP),
-    data: Path = typer.Option(..., "--data", help=_DATA_HELP),
-    start: str = typer.Option(..., "--start", help="First day of the period (YYYY-MM-DD)."),
-    days: int = typer.Option(42, "--days", min=7, max=92, help="Length of the period."),
+    ctx: typer.Context,
+    model: Path | None = typer.Option(None, "--model", help=f"{_MODEL_HELP} Required (here or before `rank`)."),
+    data: Path | None = typer.Option(None, "--data", help=f"{_DATA_HELP} Required (here or before `rank`)."),
+    start: str | None = typer.Option(
+        None, "--start", help="First day of the period (YYYY-MM-DD). Required (here or before `rank`)."),
+    days: int | None = typer.Option(None, "--days", min=7, max=92,
+                                    help="Length of the period in days (7..92). [default: 42]"),
     out: Path = typer.Option(..., "--out", help="CSV to write: rank,store,store_type,assortment,gain,gain_pct,"
                              "usual_total,week (best gain first; a store without a free promo week "
                              "is left out, as in the API)."),
@@ -205,6 +248,8 @@ def rank(
     from storecast.api.planner import rank_stores
     from storecast.data.contract import data_file
 
+    given = _from_plan(ctx, model=model, data=data, start=start, days=days)
+    model, data, start, days = given["model"], given["data"], given["start"], given["days"]
     first = _period_start(start, days)
     check_out(out, model=model, data=data)
     served, stores = _load(model, data)

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out, console
+from storecast.cli._app import app, check_out, console, examples
 from storecast.cli._model_options import outside_training, progress_steps
 
+__all__ = ["predict", "columns_note"]
 
-@app.command()
+
+@app.command(epilog=examples(
+    "# X.skops: a model file `storecast models list` shows",
+    "storecast predict --model models/X.skops --data ../shared/rossmann --out out/preds.csv",
+    "storecast predict --model models/X.skops --data ../shared/rossmann --input later.csv --out out/later.csv",
+))
 def predict(
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
@@ -18,7 +24,9 @@ def predict(
         None, "--input", help="Rows to forecast, CSV or parquet (.parquet or .pq), in test.csv's layout or train.csv's "
         "(Id = row number; Sales/Customers are not used to forecast, then the forecasts are scored against "
         "them: RMSPE, bias and coverage per week); default DATA/test.csv."),
-    out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper."),
+    out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper (Sales per store "
+                             "and day, in the units of train.csv's Sales; lower..upper: the model's default "
+                             "prediction interval, 80% for `storecast train`'s models; closed days 0)."),
     chunk_rows: int = typer.Option(
         100_000, "--chunk-rows", min=1, help="Rows read, forecast and written at a time: a longer input is "
         "streamed in chunks (memory stays bounded), the output written as it goes and renamed at the end."),
@@ -108,13 +116,24 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
     outside = outside_training(bundle, result.after_calibrated, result.before_training)
     if outside:
         console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
-    console.print(f"wrote {result.rows:,} forecasts to {out}")
+    console.print(f"wrote {result.rows:,} forecasts to {out} ({columns_note(bundle)})", soft_wrap=True)
     _print_totals(result.totals.rows())
     if result.score is not None:
         _print_score(result.score.summary(), rows_path)
 
 
 _MAX_WEEKS_SHOWN = 26
+
+
+def columns_note(bundle: object) -> str:
+    """What the written columns hold, the interval's level included: the CSV itself says only lower/upper.
+
+    Why: an analyst opening the file could not tell an 80% band from a 95% one, nor a closed day's 0 from a
+    missing forecast.
+    """
+    level = getattr(bundle, "level", None)
+    band = f"its {level:.0%} prediction interval" if isinstance(level, float) and level == level else "its interval"
+    return f"Sales: the point forecast per store and day; lower..upper: {band}; closed days: 0"
 
 
 def _print_totals(weeks: list[dict]) -> None:

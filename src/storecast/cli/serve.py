@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["serve", "log_config"]
+__all__ = ["serve", "log_config", "check_bind"]
 
 import os
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from storecast.cli._app import app, console
+from storecast.cli._app import app, console, examples
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
@@ -31,7 +31,52 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
 _LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
-@app.command()
+def _check_models_dir(folder: Path, given: str | None) -> None:
+    """A models directory that was given and is not there is a typo to name, not "no model file in X: run
+    `storecast train` first"; the default folder missing does mean that nothing was trained yet."""
+    from storecast.cli._app import models_dir_choice
+    from storecast.errors import ArtifactError
+
+    who = given or models_dir_choice(None)[1]
+    if folder.is_dir() or who is None:
+        return
+    what = "is a file, not a directory" if folder.exists() else "not found"
+    raise ArtifactError(f"{who}: {folder} {what}, so no model file to serve: give the directory `storecast train` "
+                        "saved into, or a model file with --model.")
+
+
+def check_bind(host: str, port: int) -> None:
+    """Refuse a ``--host``/``--port`` that cannot be bound, before the model loads.
+
+    Why: uvicorn finds out only after the model has loaded (and its trees started compiling), then logs an
+    ``ERROR`` line among its start-up lines and exits 3, after ``serving ... on`` was already printed. Bound
+    with ``SO_REUSEADDR`` as uvicorn binds, so a port left in TIME_WAIT by a server just stopped is not refused.
+    """
+    import socket
+
+    from storecast.errors import StorecastError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StorecastError(f"--host: cannot bind {host!r} ({exc.strerror}): give an address of this machine, "
+                             "such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise StorecastError(f"--port: cannot listen on {host}:{port} ({exc.strerror}): another server "
+                                 "holds it, or it needs more rights; pass another --port (0: any free port) "
+                                 "or stop the other server.") from exc
+
+
+@app.command(epilog=examples(
+    "# X.skops: a model file `storecast models list` shows",
+    "storecast serve                     # newest model in models/, http://127.0.0.1:8000/",
+    "storecast serve --model models/X.skops --port 8080",
+))
 def serve(
     model: Path | None = typer.Option(
         None, "--model", help="Serve this model file (default: $STORECAST_MODEL_PATH, else the newest in "
@@ -75,6 +120,11 @@ def serve(
         overrides["model_path"] = None  # the flag beats a STORECAST_MODEL_PATH left in the environment
     # Bad STORECAST_* values (an empty API token, say) stop here: one line, exit code 2.
     settings = load_settings(**overrides)
+    host = host if host is not None else settings.host
+    port = port if port is not None else settings.port
+    check_bind(host, port)
+    if settings.model_path is None:
+        _check_models_dir(settings.models_dir, "--models-dir" if models_dir is not None else None)
     # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
     path = resolve_model_path(settings).resolve()
@@ -85,10 +135,12 @@ def serve(
     with console.status(escape(f"loading {path.name}")):
         served = load_served(settings)
     # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
-    host = host if host is not None else settings.host
-    port = port if port is not None else settings.port
-    console.print(f"serving {path.name} on http://{host}:{port} ({workers} worker(s)); {auth_mode(settings)}",
-                  soft_wrap=True)
+    # --port 0: the system picks the port when uvicorn binds; "http://host:0" was no address to open
+    where = f"http://{host}:{port}" if port else f"{host}, on a free port that uvicorn's 'running on' line names"
+    console.print(f"serving {path.name} on {where} ({workers} worker(s)); {auth_mode(settings)}", soft_wrap=True)
+    if port:  # port 0: the OS picks one, which uvicorn's "running on" line below names
+        console.print(f"planner: http://{host}:{port}/ · API: POST /predict, /forecast, /plan · its "
+                      f"description: http://{host}:{port}/openapi.json", soft_wrap=True)
     if served.compiling is not None:  # its log line comes before uvicorn configures logging: said here instead
         console.print("compiling the trees in the background (a few minutes for a full-size model; LightGBM's "
                       "predictor serves meanwhile, with the same forecasts; STORECAST_COMPILE=0 turns this off)",

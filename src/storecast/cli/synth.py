@@ -8,13 +8,17 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console, date_option
+from storecast.cli._app import app, check_out_dir, console, date_option, examples
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast synth --out /tmp/chain                     # 30 stores, 2013-01-01..2015-07-31",
+    "storecast synth --stores 11150 --format parquet --out chain-10x",
+))
 def synth(
-    stores: int = typer.Option(..., "--stores", min=1, max=1_000_000,
-                               help="Stores in the chain (Rossmann has 1,115; at most 1,000,000)."),
+    stores: int = typer.Option(30, "--stores", min=1, max=1_000_000,
+                               help="Stores in the chain (the demo's 30 by default; Rossmann has 1,115; at most "
+                               "1,000,000)."),
     out: Path = typer.Option(..., "--out", help="Directory to write the data files into."),
     start: str = typer.Option("2013-01-01", "--start", help="First day of train (YYYY-MM-DD)."),
     end: str = typer.Option("2015-07-31", "--end", help="Last day of train (YYYY-MM-DD)."),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, models_dir_option
+from storecast.cli._app import MODELS_DIR_HELP, app, check_out_dir, examples, models_dir_option
 from storecast.cli._model_options import (
     DATA_OPTION,
     KIND_OPTION,
@@ -19,7 +19,11 @@ from storecast.cli._model_options import (
 )
 
 
-@app.command()
+@app.command(epilog=examples(
+    "storecast train --data ../shared/rossmann             # saves models/storecast-lgbm-<UTC>.skops",
+    "storecast train --data ../shared/rossmann --seeds 1   # about half the time",
+    "storecast train --data ../shared/rossmann --until 2015-06-30 --models-dir /tmp/models",
+))
 def train(
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,
@@ -53,10 +57,34 @@ def train(
         with progress_steps("train lgbm on dask") as say:
             path = train_dask(data, until_date(until), models_dir_option(models_dir), scheduler=scheduler,
                               workers=workers, progress=say)
+        _say_saved(path, data)
         typer.echo(str(path))
         return
     with progress_steps(f"train {kind}") as say:
         say("load data")
         ds = load_dataset(data)
         path = train_bundle(ds, kind, until_date(until), models_dir_option(models_dir), progress=say, **params)
+    _say_saved(path, data)
     typer.echo(str(path))
+
+
+def _say_saved(path: Path, data: Path) -> None:
+    """On stderr, what was saved and the command that uses it; stdout keeps only the path, for scripts.
+
+    Why: the path alone left an analyst to find the card for how good the model is, and to look up how a
+    forecast is made with it.
+    """
+    import json
+    import shlex
+
+    from storecast.cli._app import console
+
+    card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    end = (card.get("training") or {}).get("end") or "?"
+    held = (card.get("metrics") or {}).get("calibration") or {}
+    levels = ", ".join(f"{lv:.0%}" for lv in (card.get("intervals") or {}).get("levels", [])) or "-"
+    score = "" if held.get("rmspe") is None else (
+        f"; RMSPE {held['rmspe']:.4f} on {held.get('start', '?')}..{held.get('end', '?')}, held out of a first fit")
+    console.print(f"saved {path} (fit through {str(end)[:10]}{score}; intervals {levels})", soft_wrap=True)
+    console.print(f"forecast with: storecast predict --model {shlex.quote(str(path))} --data "
+                  f"{shlex.quote(str(data))} --out predictions.csv", soft_wrap=True)

@@ -180,11 +180,11 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
               f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
               f"day, {'store' if len(best) == 1 else 'stores'} {', '.join(map(str, nums['top_stores'][:5]))} "
               f"{'leads' if len(best) == 1 else 'lead'} (top {len(best)}: "
-              f"{num(nums['top_extra_sales_mean'])} extra per promo day on average vs "
+              f"{num(nums['top_extra_sales_mean'])} extra sales per promo day on average vs "
               f"{num(nums['median_extra_sales'])} "
               f"for the median store) and should get promos first.")
     finding = (f"Promo gains differ by store: the top {plural(len(best), 'store')} "
-               f"add{'s' if len(best) == 1 else ''} {num(nums['top_extra_sales_mean'])} "
+               f"add{'s' if len(best) == 1 else ''} {num(nums['top_extra_sales_mean'])} in sales "
                f"per promo day vs {num(nums['median_extra_sales'])} for the median store "
                f"(led by store {nums['top_stores'][0]}).")
 

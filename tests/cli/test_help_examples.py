@@ -1,0 +1,53 @@
+"""Every command's `--help` ends with examples to copy, and every example parses: no gone or misspelt option."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+import typer
+
+from storecast.cli import app
+
+
+def _commands():
+    """(name as typed, click command) for every command a user can run, subcommands included."""
+    todo = [((), typer.main.get_command(app))]
+    while todo:
+        path, command = todo.pop()
+        children = getattr(command, "commands", {})
+        if path and (not children or path == ("plan",)):  # `plan` runs a scenario itself, and has `plan rank`
+            yield " ".join(path), command
+        todo.extend(((*path, name), child) for name, child in children.items())
+
+
+COMMANDS = dict(_commands())
+
+
+def test_every_command_is_covered():
+    assert {"train", "predict", "serve", "plan", "plan rank", "models list", "lstm train", "synth"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_shows_examples(run_main, name):
+    code, out, _ = run_main(*name.split(), "--help")
+    assert code == 0
+    assert "Examples:" in out and f"storecast {name}" in out
+
+
+@pytest.mark.parametrize(("name", "line"), [
+    (name, line) for name, command in sorted(COMMANDS.items())
+    for line in (command.epilog or "").splitlines()[1:] if not line.startswith("#")])
+def test_every_example_parses(run_main, name, line):
+    """The example's words with --help added: an unknown option or command would be a usage error (exit 2)."""
+    words = shlex.split(line.replace("\\[", "["), comments=True)
+    assert words[0] == "storecast" and " ".join(words[1:]).startswith(name), line
+    code, out, err = run_main(*words[1:], "--help")
+    assert code == 0, err
+
+
+def test_the_top_level_help_says_where_to_start(run_main):
+    """Was the bare command list: nothing said which to run first, or that each --help has examples."""
+    code, out, _ = run_main("--help")
+    said = " ".join(out.split())
+    assert code == 0 and "Start with `storecast demo`" in said and "validate, eda, train, predict, serve" in said

@@ -1,0 +1,87 @@
+"""`storecast serve` start-up: what it says before uvicorn runs, and what it refuses first."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+
+@pytest.fixture
+def busy_port():
+    """A loopback port another server is listening on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def test_a_port_in_use_is_one_line_and_exit_2_before_the_model_loads(run_main, busy_port, tmp_path, monkeypatch):
+    """Was: the model loaded, "serving ... on" printed, then uvicorn's ERROR line among its logs and exit 3."""
+    import storecast.api.serving as serving
+
+    def must_not_load(*_a, **_k):
+        raise AssertionError("the model was loaded before the port was checked")
+
+    monkeypatch.setattr(serving, "load_served", must_not_load)
+    monkeypatch.setattr(serving, "resolve_model_path", must_not_load)
+    code, out, err = run_main("serve", "--model", str(tmp_path / "m.skops"), "--port", str(busy_port))
+    said = " ".join(err.split())
+    assert code == 2 and "Traceback" not in out + err
+    assert f"--port: cannot listen on 127.0.0.1:{busy_port}" in said and "pass another --port" in said
+    assert "serving" not in out + err
+
+
+def test_an_unknown_host_is_named(run_main, tmp_path):
+    code, _, err = run_main("serve", "--model", str(tmp_path / "m.skops"), "--host", "no-such-host.invalid")
+    assert code == 2 and "--host: cannot bind 'no-such-host.invalid'" in " ".join(err.split())
+
+
+def test_start_up_lines_say_where_the_planner_is(run_main, model_path, monkeypatch):
+    """The analyst's first question after `storecast serve`: which address to open."""
+    import uvicorn
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    ran = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: ran.update(kw))
+    code, out, err = run_main("serve", "--model", str(model_path), "--port", str(port))
+    said = " ".join(err.split())
+    assert code in (0, None) and ran["port"] == port
+    assert f"planner: http://127.0.0.1:{port}/ " in said and f"http://127.0.0.1:{port}/openapi.json" in said
+
+
+@pytest.mark.parametrize(("how", "said"), [("flag", "--models-dir: {dir} not found"),
+                                           ("env", "STORECAST_MODELS_DIR: {dir} not found"),
+                                           ("file", "--models-dir: {dir} is a file, not a directory")])
+def test_a_models_dir_that_is_not_there_is_named_as_a_typo(run_main, tmp_path, monkeypatch, how, said):
+    """Was "no model file in X: run `storecast train` first", as if nothing had been trained yet."""
+    folder = tmp_path / "modles"
+    if how == "file":
+        folder.write_text("keep")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STORECAST_MODEL_PATH", raising=False)
+    if how == "env":
+        monkeypatch.setenv("STORECAST_MODELS_DIR", str(folder))
+    code, _, err = run_main("serve", *(["--models-dir", str(folder)] if how != "env" else []))
+    assert code == 2 and said.format(dir=folder) in " ".join(err.split()), err
+
+
+def test_the_default_models_dir_missing_still_says_train_first(run_main, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("STORECAST_MODEL_PATH", "STORECAST_MODELS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run_main("serve")
+    assert code == 2 and "no model file in models: run `storecast train` first" in err
+
+
+def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):
+    """--port 0 printed "serving ... on http://127.0.0.1:0": no address to open."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    code, _, err = run_main("serve", "--model", str(model_path), "--port", "0")
+    said = " ".join(err.split())
+    assert code in (0, None) and ":0 " not in said and "planner:" not in said
+    assert "on 127.0.0.1, on a free port that uvicorn's 'running on' line names (1 worker(s)); auth: off" in said
