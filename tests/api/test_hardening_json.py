@@ -121,6 +121,24 @@ def test_a_query_string_on_a_body_route_is_refused_not_ignored(client, path, bod
     assert client.post(f"{path}?", json=body).status_code == 200  # an empty query is no query
 
 
+@pytest.mark.parametrize("path", ["/health", "/ready", "/model", "/", "/web/planner.js"])
+@pytest.mark.parametrize("query", ["ts=1733500000123", "_=1&v=2", "&"])
+def test_a_query_string_on_a_get_route_is_ignored_as_a_cache_buster(client, path, query):
+    # the GET routes take no input, so a query cannot be a field meant and ignored; browsers, proxies and
+    # uptime monitors add cache busters (/health?ts=123), which a 422 would turn into "service down"
+    plain = client.get(path)
+    for method in ("GET", "HEAD"):
+        r = client.request(method, f"{path}?{query}")
+        assert r.status_code == 200 and r.content == (plain.content if method == "GET" else b"")
+        assert r.headers["content-type"] == plain.headers["content-type"]
+
+
+def test_the_api_description_states_the_query_string_rule(client):
+    said = client.get("/openapi.json").json()["info"]["description"]
+    assert "`POST /predict`, `/forecast`, `/plan`, `/plan/rank`" in said and "422 at `query.<name>`" in said
+    assert "The `GET` (and `HEAD`) routes take no input, so they ignore a query string" in said
+
+
 @pytest.mark.parametrize(("body", "field", "what"), [
     ('{"rows": [{"store": 1, "date": "2015-08-03", "promo": 1, "state_holiday": "\\udc00"}]}',
      "rows[0].state_holiday", "the string"),

@@ -222,3 +222,29 @@ def test_every_problem_of_a_plan_request_is_named_at_once(client):
     r = client.post("/plan", json=body)
     assert r.status_code == 422, r.text
     assert fields(r) == ["store", "start", "promo_days[0]", "promo_days[2]", "closed_days[0]"]
+
+
+def test_a_day_both_in_promo_and_closed_is_a_closed_day_of_a_promo_week(client):
+    """Not a contradiction to refuse: Rossmann's promo weeks run over public holidays, so train.csv has 11,160
+    store-days with Promo 1 and Open 0 (Good Friday, 1 May, ...) and the usual plan has such days too. The
+    page sends the usual lists back with every week pressed, so a 422 here would refuse the usual plan."""
+    # 25 Dec 2015 and 1 Jan 2016 are Fridays and public holidays in consecutive weeks: one of them lies in
+    # a promo week, whatever the learned phase
+    usual = _plan(client, start="2015-12-19", days=21)["usual"]["days"]
+    both = [d["date"] for d in usual if d["promo"] and not d["open"]]
+    assert set(both) & {"2015-12-25", "2016-01-01"}
+    lists = {"promo_days": [d["date"] for d in usual if d["promo"]],
+             "closed_days": [d["date"] for d in usual if not d["open"]]}
+    out = _plan(client, start="2015-12-19", days=21, **lists)
+    assert out["scenario"] == out["usual"]
+    # closing a promo day keeps its promo flag in the answer and sells nothing; the promo of a closed day
+    # moves no other day's forecast (a forecast depends on its own row and the open days)
+    promo_day = next(d["date"] for d in usual if d["promo"] and d["open"])
+    closed = _plan(client, start="2015-12-19", days=21, promo_days=lists["promo_days"],
+                   closed_days=[*lists["closed_days"], promo_day])["scenario"]["days"]
+    day = next(d for d in closed if d["date"] == promo_day)
+    assert (day["open"], day["promo"], day["sales"]) == (0, 1, 0.0)
+    without = _plan(client, start="2015-12-19", days=21,
+                    promo_days=[d for d in lists["promo_days"] if d != promo_day],
+                    closed_days=[*lists["closed_days"], promo_day])["scenario"]["days"]
+    assert [d["sales"] for d in without] == [d["sales"] for d in closed]

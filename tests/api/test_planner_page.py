@@ -519,17 +519,26 @@ def test_a_ranking_of_an_earlier_period_says_so_until_rank_is_pressed(base: str,
     period = f"{first.day} {first:%b %Y}–{last.day} {last:%b %Y} (42 days)"
     said = [False, f"Showing the ranking for {period}; press Rank stores to update.", True]
 
+    n, fresh = browser.js("document.querySelectorAll('#rank-table tbody tr').length"), browser.js(_STATUS)
+    assert fresh.startswith(f"{n} stores shown; candidate weeks: ")
+    # and the status line beside the note said "20 stores shown; candidate weeks: ..." as of the new period
+    earlier = (f"{n} stores shown for {period}, not for the From and Days above: press Rank stores to rank "
+               "that period.")
+
     _type_into(browser, "rank-days", "28")
-    assert browser.js(_STALE) == said
+    assert browser.js(_STALE) == said and browser.js(_STATUS) == earlier
     _type_into(browser, "rank-days", "42")  # the boxes say the period shown again: nothing to say
-    assert browser.js(_STALE) == [True, "", False]
+    assert browser.js(_STALE) == [True, "", False] and browser.js(_STATUS) == fresh
     _type_into(browser, "rank-start", (first + dt.timedelta(days=7)).isoformat())
-    assert browser.js(_STALE) == said
+    assert browser.js(_STALE) == said and browser.js(_STATUS) == earlier
     assert browser.js("document.querySelectorAll('#rank-table tbody tr').length") > 0  # still shown, greyed
+    browser.js("document.getElementById('tab-plan').click(); document.getElementById('tab-rank').click(); true")
+    assert browser.js(_STATUS) == earlier  # said again when the view is shown again
 
     browser.js("delete document.body.dataset.rank; document.querySelector('#rank-form button').click(); true")
     browser.wait("document.body.dataset.rank || ''")
     assert browser.js(_STALE) == [True, "", False]
+    assert browser.js(_STATUS).startswith(f"{n} stores shown; candidate weeks: ")
     browser.js("1")
     assert browser.errors == []
 

@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI
 
 from storecast import __version__
 from storecast.api.batching import MicroBatcher
+from storecast.api.body import QUERY_STRING_RULE
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
         title="storecast",
         version=__version__,
         summary="Daily sales forecasts with prediction intervals for a chain of retail stores.",
+        description=QUERY_STRING_RULE,
         lifespan=_lifespan,
         # A redirect of /predict/ to /predict is built from the Host header and the inner scheme
         # (http://evil.example/..., or http:// behind a TLS proxy): such paths get a 404 naming the route.

@@ -7,12 +7,14 @@ body must be UTF-8 too (RFC 8259 8.1): ``json.loads`` would also decode UTF-16 a
 take a body use :class:`StrictJSONRoute`; ``errors`` answers :class:`DuplicateKeyError`,
 :class:`NotUTF8Error`, :class:`UnpairedSurrogateError` and ``UnicodeDecodeError`` 422, and a query string on
 those routes (every field is in the body) 422 too. The answers of those routes go out through
-:func:`json_response`.
+:func:`json_response`. `QUERY_STRING_RULE` says why the GET routes, unlike these, ignore a query string; it is
+the API description's paragraph on query strings.
 """
 
 from __future__ import annotations
 
-__all__ = ["DuplicateKeyError", "NotUTF8Error", "StrictJSONRoute", "UnpairedSurrogateError", "json_response"]
+__all__ = ["DuplicateKeyError", "NotUTF8Error", "QUERY_STRING_RULE", "StrictJSONRoute", "UnpairedSurrogateError",
+           "json_response"]
 
 import json
 import re
@@ -23,6 +25,17 @@ from urllib.parse import parse_qsl
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+
+# One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
+# could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
+# cannot change the answer, and refusing it would break the cache busters that browsers, proxies and uptime
+# monitors add (`/health?ts=123`, `planner.js?v=2`): HTTP caches key on the query, the server need not read it.
+QUERY_STRING_RULE = (
+    "**Query strings.** The routes that take input (`POST /predict`, `/forecast`, `/plan`, `/plan/rank`) read "
+    "every field from the JSON body and answer a query string with a 422 at `query.<name>`: an ignored "
+    "`?days=3` would have answered the default 42 days as if asked. The `GET` (and `HEAD`) routes take no "
+    "input, so they ignore a query string: their answer cannot depend on it, and browsers, proxies and "
+    "uptime monitors add cache busters such as `/health?ts=123`.")
 
 
 class DuplicateKeyError(ValueError):

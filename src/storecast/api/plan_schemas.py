@@ -38,7 +38,8 @@ class PlanRequest(_Strict):
     closed_days: list[IsoDate] | None = Field(
         None, max_length=MAX_FORECAST_DAYS,
         description="Every closed day of the scenario (the other days are open); missing = the usual "
-                    "closures (Sundays for most stores, public holidays), [] = open every day.")
+                    "closures (Sundays for most stores, public holidays), [] = open every day. A day also in "
+                    "`promo_days` is a closed day of a promo week: no sales, `promo` stays 1.")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "store": 1, "start": "2015-08-01", "days": 42, "promo_days": ["2015-08-03", "2015-08-04"],

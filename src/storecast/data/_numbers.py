@@ -40,10 +40,46 @@ def whole_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore"):
             bad = ~np.isfinite(num) | (num % 1 != 0) | (num < _LOW) | (num >= 2.0**63)
         return np.where(bad, 0, num).astype(np.int64), bad
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return _arrow_text_numbers(values, missing)  # a CSV file's cells
     if isinstance(values.dtype, pd.StringDtype):
-        text = values  # a CSV file's cells
+        text = values
     else:  # Python objects (a parquet column with nulls, a caller's list): True/False as 1/0, ints as digits
         text = values.astype(object).map(lambda v: int(v) if isinstance(v, bool | np.bool_) else v).astype(str)
+    return _text_numbers(text, missing)
+
+
+def _arrow_text_numbers(values: pd.Series, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`whole_numbers` of Arrow-backed text: plain digits at Arrow's speed, every other cell by `INT_TEXT`.
+
+    Why: the regex and pandas' ``astype("int64")`` cost about a quarter of a second per million cells, most
+    of ``storecast validate``'s parse of train.csv. Nearly every cell is 1..18 ASCII digits (at most
+    999,999,999,999,999,999, so within int64), which Arrow's string-to-int64 cast reads exactly; the other
+    cells (signs, spaces, "12.0", 19+ digits, anything refused) go through `_text_numbers` as before.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array(values.array.__arrow_array__())  # the column's own buffers, no copy
+    plain = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 18))
+    bad = ~pc.fill_null(plain, False).to_numpy(zero_copy_only=False)
+    if not bad.any():  # the usual file: every cell plain digits
+        return _writable(pc.cast(arr, pa.int64()).to_numpy()), bad
+    ints = np.zeros(len(values), dtype=np.int64)
+    ints[~bad] = pc.cast(arr.filter(pa.array(~bad)), pa.int64()).to_numpy()
+    rest = np.flatnonzero(bad)  # only the cells that are not plain digits (empty ones included): the full rule
+    ints[rest], bad[rest] = _text_numbers(values.iloc[rest], missing[rest])
+    return ints, bad
+
+
+def _writable(ints: np.ndarray) -> np.ndarray:
+    """``ints`` itself when the caller may write into it, else a copy (Arrow's buffers are read-only)."""
+    return ints if ints.flags.writeable else ints.copy()
+
+
+def _text_numbers(text: pd.Series, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`whole_numbers` of text cells by `INT_TEXT`, each int64 parsed exactly."""
+    n = len(text)
     ok = text.str.fullmatch(INT_TEXT).fillna(False).to_numpy(dtype=bool) & ~missing
     ints = np.zeros(n, dtype=np.int64)
     if not ok.any():

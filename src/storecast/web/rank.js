@@ -21,19 +21,42 @@ function sayRank(text, isError) {
   if (!$("view-rank").hidden) say(text, isError);
 }
 
+// "1 Aug 2015–11 Sep 2015 (42 days)": the period a ranking answer is of.
+function periodOf(answer) {
+  const last = addDays(answer.start, answer.days - 1);
+  return `${short(answer.start, true)}–${short(last, true)} (${answer.days} days)`;
+}
+
+const isStale = (answer) => Boolean(answer)
+  && ($("rank-start").value !== answer.start || Number($("rank-days").value) !== answer.days);
+
+// What the status line says of the ranking on screen. Once From or Days say another period it says that the
+// rows are of the earlier one, as the note above the table does: "20 stores shown; candidate weeks: ..."
+// beside that note read as the new period's ranking.
+function sayShown() {
+  const answer = state.rank;
+  if (!answer) return;
+  if (isStale(answer)) {
+    sayRank(`${answer.stores.length} stores shown for ${periodOf(answer)}, not for the From and Days above: `
+      + "press Rank stores to rank that period.");
+    return;
+  }
+  const years = twoYears(answer.start, addDays(answer.start, answer.days - 1));
+  sayRank(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years))
+    .join(", ")}.`);
+}
+
 // A From or Days changed since the ranking shown was asked: the table still showed the earlier period
 // and read as the new one's. Until Rank stores is pressed (or the boxes say that period again) a note
-// above the table names the period it shows, and the table is greyed.
+// above the table names the period it shows, the table is greyed and the status line says so too (not
+// while a ranking runs: its "ranking every store…" stays until the answer, which says the rest).
 function markStale() {
   const answer = state.rank, note = $("rank-stale");
-  const stale = Boolean(answer)
-    && ($("rank-start").value !== answer.start || Number($("rank-days").value) !== answer.days);
+  const stale = isStale(answer);
   $("rank-table").classList.toggle("stale", stale);
   note.hidden = !stale;
-  if (!stale) { note.textContent = ""; return; }
-  const last = addDays(answer.start, answer.days - 1);
-  note.textContent = `Showing the ranking for ${short(answer.start, true)}–${short(last, true)} `
-    + `(${answer.days} days); press Rank stores to update.`;
+  note.textContent = stale ? `Showing the ranking for ${periodOf(answer)}; press Rank stores to update.` : "";
+  if ($("rank-submit").getAttribute("aria-disabled") !== "true") sayShown();
 }
 
 async function loadRank() {
@@ -81,8 +104,7 @@ async function loadRank() {
     state.rank = answer;
     $("rank-csv").disabled = false;
     markStale();  // a From or Days typed while it ran: the table is already the earlier period's
-    sayRank(`${answer.stores.length} stores shown; candidate weeks: ${answer.weeks.map((w) => short(w, years))
-      .join(", ")}.`);
+    sayShown();
     document.body.dataset.rank = String(answer.stores.length);
   } catch (err) {
     if (seq !== state.rankSeq) return;

@@ -26,7 +26,10 @@ def _levels(intervals: dict[str, Any]) -> list[float]:
 
 @router.get("/model", response_model=ModelCard)
 async def model_card(served: ServedDep) -> ModelCard:
-    """The served model: kind, creation time, training range, metrics, features and interval levels."""
+    """The served model: kind, creation time, training range, metrics, features and interval levels.
+
+    Takes no input, so a query string is ignored (a cache buster), not refused.
+    """
     card = served.bundle.card or {}
     # the card's fields as storecast.card.ModelCard checked them when the file loaded
     training, intervals = card.get("training") or {}, card.get("intervals") or {}

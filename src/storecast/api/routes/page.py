@@ -3,6 +3,8 @@
 Outside the token guard on purpose: the files hold no data. The page asks for a token when the server
 wants one and sends it as ``Authorization: Bearer`` on its API calls, which are guarded as usual. The
 assets ship inside the package (``storecast/web``), so the page works offline: no CDN, no library.
+A query string is ignored (``/web/planner.js?v=2`` is that file): browsers and caches add them to bust caches,
+and the answer cannot depend on one (``body.QUERY_STRING_RULE``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,37 @@
+"""`whole_numbers`: one rule for whole-number text, whatever holds the text (Arrow, Python strings, objects)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from storecast.data._numbers import whole_numbers
+
+# (cell, exact int64 or None where the cell is refused)
+CELLS = [
+    ("1", 1), ("007", 7), ("0", 0), ("-0", 0), ("+5", 5), (" 5", 5), ("5\t", 5), ("5.0", 5), ("5.00", 5),
+    ("12.", 12), (" 12 ", 12), ("9" * 18, 10**18 - 1), ("0" * 30 + "1", 1),
+    ("9007199254740993", 2**53 + 1), (str(2**63 - 1), 2**63 - 1), (str(-(2**63)), -(2**63)),
+    (str(2**63), None), (str(-(2**63) - 1), None), ("9" * 19, None),
+    ("1e0", None), ("1.000", None), ("x", None), ("", None), (".0", None), ("1,5", None), ("1_000", None),
+    ("\n1", None), ("١", None), ("１", None), (None, None),
+]
+TEXT_DTYPES = ["string[pyarrow]", "string[python]", object]
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES, ids=str)
+def test_text_cells_are_read_exactly_or_refused_by_one_rule(dtype):
+    # a CSV column is Arrow-backed text and read by a fast path for plain digits: it must agree cell for cell
+    # with the rule as the other holders of text (a caller's frame, a parquet column) read it
+    ints, bad = whole_numbers(pd.Series([cell for cell, _ in CELLS], dtype=dtype))
+    got = [None if b else int(v) for v, b in zip(ints.tolist(), bad.tolist(), strict=True)]
+    assert got == [want for _, want in CELLS]
+    assert (ints[bad] == 0).all()
+
+
+@pytest.mark.parametrize("cells", [["12", "7", "0"], ["12", " 7", "x"], ["x"], []], ids=repr)
+def test_arrow_text_keeps_its_index_and_answers_writable_arrays(cells):
+    values = pd.Series(cells, dtype="string[pyarrow]", index=np.arange(len(cells)) * 3 + 5)
+    ints, bad = whole_numbers(values)
+    want = whole_numbers(pd.Series(cells, dtype=object))
+    assert ints.dtype == np.int64 and ints.tolist() == want[0].tolist() and bad.tolist() == want[1].tolist()
+    assert ints.flags.writeable and bad.flags.writeable  # callers may set cells, e.g. a bad one's 0
