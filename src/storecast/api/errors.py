@@ -22,7 +22,8 @@
 - 405: a method the path does not take, named with the ones it takes; ``Allow`` lists ``HEAD`` with ``GET``
   (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
-  ``deps.require_token``.
+  ``deps.require_token``. On a guarded route the 401 comes before any 422: FastAPI parses the body
+  before it checks the token, so a body error is answered only once the token passes.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
 
 Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}`` (422) or
@@ -31,20 +32,21 @@ Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}``
 
 from __future__ import annotations
 
-__all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers", "window_problems"]
+__all__ = ["InputError", "NotReadyError", "TokenCheck", "field_path", "install_error_handlers", "window_problems"]
 
 import datetime as dt
 import json
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -126,8 +128,39 @@ def _unprocessable(items: list[dict[str, Any]], total: int | None = None) -> JSO
     return JSONResponse({"detail": items}, status_code=422)
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+_BEARER = HTTPBearer(auto_error=False)  # only reads the header: the route's own check decides
+# install_error_handlers keeps the token check of the guarded routes here on app.state (``deps.require_token``,
+# given by ``app``: deps imports this module)
+_CHECK_TOKEN = "check_token"
+TokenCheck = Callable[[Request, Any, HTTPAuthorizationCredentials | None], Awaitable[None]]
+
+
+async def _token_refusal(request: Request) -> Response | None:
+    """The 401 that the route's token check gives this request, or None when the token passes or none is asked.
+
+    Why: FastAPI reads and parses the body before it runs the route's dependencies, so without a token a body
+    that was not JSON (or a key sent twice, or a query string) was answered 422 while a well-formed one was 401:
+    a caller without the token learnt how the body is checked, and a wrong token behind a typo went unnoticed.
+    A route is guarded when its OpenAPI operation declares the bearer scheme (FastAPI's public account of
+    the dependencies; the route objects of included routers do not carry them).
+    """
+    check: TokenCheck | None = getattr(request.app.state, _CHECK_TOKEN, None)
+    if check is None:
+        return None
+    operation = request.app.openapi().get("paths", {}).get(request.scope["path"], {}).get(request.method.lower())
+    if not (operation or {}).get("security"):
+        return None
+    try:
+        await check(request, request.app.state.settings, await _BEARER(request))
+    except StarletteHTTPException as exc:
+        return await http_exception_handler(request, exc)
+    return None
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if (refused := await _token_refusal(request)) is not None:
+        return refused
     items = []
     errors = exc.errors()
     for err in errors[:MAX_LISTED]:
@@ -343,6 +376,8 @@ def _not_allowed(request: Request, allow: str) -> str:
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE and (refused := await _token_refusal(request)):
+        return refused
     if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
         return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
@@ -394,8 +429,12 @@ async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register every mapping of the table above on ``app`` (most specific class first)."""
+def install_error_handlers(app: FastAPI, check_token: TokenCheck | None = None) -> None:
+    """Register every mapping of the table above on ``app`` (most specific class first).
+
+    ``check_token`` is the guarded routes' token check (``deps.require_token``), run before a body is refused.
+    """
+    setattr(app.state, _CHECK_TOKEN, check_token)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(InputError, _on_input_error)

@@ -1,0 +1,48 @@
+"""Malformed requests found by probing a running ``storecast serve``: each gets a 4xx that says what came.
+
+Every case here was answered before, but wrongly: a 422 where the token was missing, Python's ``nan`` for a
+JSON ``NaN``, a top-level ``null`` called only "not an object".
+"""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import row
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
+
+TOKEN = "s3cret-token-0123456789"
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def guarded(settings):
+    with TestClient(create_app(settings.model_copy(update={"api_token": TOKEN}))) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("path", "body", "query"), [
+    ("/predict", b"{", ""),  # not JSON
+    ("/forecast", b'{"store": 1, "store": 2, "start": "2015-08-03"}', ""),  # a key twice
+    ("/plan", b'{"store": 1}'.decode().encode("utf-16"), ""),  # not UTF-8
+    ("/predict", b'{"rows": ["\\ud800"]}', ""),  # a lone surrogate
+    ("/plan/rank", b'{"start": "2015-08-03"}', "?top=1"),  # a query string
+], ids=["syntax", "duplicate-key", "utf16", "surrogate", "query"])
+def test_a_body_refused_before_the_schema_is_401_without_the_token(guarded, path, body, query):
+    # FastAPI parses the body before it runs the token check: these were 422 while a well-formed body was 401
+    r = guarded.post(path + query, content=body, headers=JSON)
+    assert r.status_code == 401 and r.json() == {"detail": "missing bearer token: send `Authorization: Bearer <token>`"}
+    assert r.headers["www-authenticate"] == "Bearer"
+    r = guarded.post(path + query, content=body, headers={**JSON, "Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.json() == {"detail": "wrong bearer token"}
+    r = guarded.post(path + query, content=body, headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] in ("body", "rows[0]", "query.top")
+
+
+def test_with_the_token_a_body_error_is_still_the_usual_422(guarded):
+    r = guarded.post("/predict", content=b'{"rows": [', headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"].startswith("the body is not valid JSON: Expecting value at line 1, column 11")
+    ok = guarded.post("/predict", json={"rows": [row()]}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status_code == 200
