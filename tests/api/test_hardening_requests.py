@@ -46,3 +46,28 @@ def test_with_the_token_a_body_error_is_still_the_usual_422(guarded):
     assert r.json()["detail"][0]["msg"].startswith("the body is not valid JSON: Expecting value at line 1, column 11")
     ok = guarded.post("/predict", json={"rows": [row()]}, headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(("literal", "said"), [
+    ("NaN", "got NaN, which is not a JSON number"),
+    ("Infinity", "got Infinity, which is not a JSON number"),
+    ("-Infinity", "got -Infinity, which is not a JSON number"),
+    ("1e400", "got Infinity, which is not a JSON number (a number beyond 1.8e308, such as 1e400, reads as Infinity"),
+])
+def test_nan_and_infinity_are_named_in_json_words(client, literal, said):
+    # Python's json reads these words (and an overflowing 1e400); the 422 said "got nan (a decimal number)"
+    body = '{"rows": [{"store": ' + literal + ', "date": "2015-08-03", "promo": 1}]}'
+    r = client.post("/predict", content=body.encode(), headers=JSON)
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "rows[0].store"
+    assert said in r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b"null", "null"), (b"[]", "an array"), (b'"rows"', 'the string "rows"'), (b"7", "7"), (b"true", "true"),
+])
+@pytest.mark.parametrize("path", ["/predict", "/forecast", "/plan", "/plan/rank"])
+def test_a_body_that_is_not_an_object_says_what_came(client, path, body, said):
+    r = client.post(path, content=body, headers=JSON)
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "body"
+    msg = r.json()["detail"][0]["msg"]
+    assert msg.startswith("expected a JSON object, e.g. {") and msg.endswith(f"; got {said}")

@@ -37,6 +37,7 @@ __all__ = ["InputError", "NotReadyError", "TokenCheck", "field_path", "install_e
 import datetime as dt
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -177,8 +178,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             msg = f"the body is not valid JSON: {reason}{_where(exc.body, pos)}: send a JSON object"
             loc = ("body",)
         elif typ == "missing":
-            msg = f"the request has no body: send a JSON object{_example(request)}" if loc == ("body",) \
-                else "this field is required"
+            msg = f"the request has no body{_unframed(request)}: send a JSON object{_example(request)}" \
+                if loc == ("body",) else "this field is required"
         elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
             msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
         elif typ == "list_type":  # pydantic: "Input should be a valid list"
@@ -201,7 +202,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
             msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
-                   if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
+                   if not _is_json_media_type(sent)
+                   else f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
 
@@ -267,6 +269,11 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {json.dumps(value[:40])}"
     if isinstance(value, float):
+        if math.isnan(value):  # Python's json reads these non-JSON words; Python would call them nan and inf
+            return "NaN, which is not a JSON number"
+        if math.isinf(value):
+            return (f"{'-' if value < 0 else ''}Infinity, which is not a JSON number (a number beyond 1.8e308, "
+                    "such as 1e400, reads as Infinity too)")
         return f"{value!r} (a decimal number)"
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
@@ -274,6 +281,17 @@ def _json_kind(value: Any) -> str:
         text = str(value)
         return text if len(text) <= 40 else text[:40] + "…"
     return type(value).__name__
+
+
+def _unframed(request: Request) -> str:
+    """Why a body sent without ``Content-Length`` or ``Transfer-Encoding`` was not read, or ``""`` when one is set.
+
+    Why: HTTP/1.1 reads such a request as having no body (RFC 9112 6.3), so the JSON the client did send was
+    dropped (and read as the next request): "no body" alone left it looking for a bug in its JSON.
+    """
+    if "content-length" in request.headers or "transfer-encoding" in request.headers:
+        return ""
+    return " (it came without a Content-Length or Transfer-Encoding header, and HTTP reads no body without one)"
 
 
 def _is_json_media_type(content_type: str) -> bool:
