@@ -71,3 +71,23 @@ def test_a_body_that_is_not_an_object_says_what_came(client, path, body, said):
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "body"
     msg = r.json()["detail"][0]["msg"]
     assert msg.startswith("expected a JSON object, e.g. {") and msg.endswith(f"; got {said}")
+
+
+@pytest.mark.parametrize(("method", "path", "meant"), [
+    ("POST", "/Predict", "/predict"), ("POST", "/PLAN/RANK", "/plan/rank"), ("GET", "/Health", "/health"),
+])
+def test_a_path_in_another_case_names_the_route_meant(client, method, path, meant):
+    # a 404 named the route meant only when it differed by slashes: /Predict read "GET /openapi.json lists the routes"
+    r = client.request(method, path, json={})
+    assert r.status_code == 404
+    assert r.json() == {"detail": f"nothing at {path}: did you mean {meant}? (paths are case-sensitive)"}
+
+
+def test_a_long_value_shown_in_a_message_is_cut_visibly(client):
+    # the cut was silent: "got 'xxxxxxxxx" without its closing quote read as the value sent
+    r = client.post("/predict", json={"rows": [row(date="x" * 1_000)]})
+    assert r.status_code == 422
+    msg = r.json()["detail"][0]["msg"]
+    assert msg.endswith("got '" + "x" * 38 + "…") and len(msg) < 120  # 40 characters shown
+    short = client.post("/predict", json={"rows": [row(date="2015/08/03")]}).json()["detail"][0]["msg"]
+    assert short.endswith("got '2015/08/03'")

@@ -363,12 +363,16 @@ def _unpaired_reason(cause: UnpairedSurrogateError) -> str:
 
 
 def _not_found(request: Request) -> str:
-    """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``)."""
+    """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
+    case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere)."""
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {log_safe_path(path)[:200]}"
-    if meant != path and meant in request.app.openapi().get("paths", {}):
+    routes = request.app.openapi().get("paths", {})
+    if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
+    if cased := [route for route in routes if route.lower() == meant.lower()]:
+        return f"{said}: did you mean {cased[0]}? (paths are case-sensitive)"
     return f"{said}: GET /openapi.json lists the routes"
 
 

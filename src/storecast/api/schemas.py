@@ -60,13 +60,12 @@ def _iso_date_string(value: Any) -> Any:
 
 def _shown(value: Any) -> str:
     """``value`` for a message: a string quoted as before, anything else as the JSON it came as (``null``, not
-    Python's ``None``), cut at 40 characters."""
-    if isinstance(value, str):
-        return repr(value)[:40]
+    Python's ``None``), cut at 40 characters with an ellipsis."""
     try:
-        return json.dumps(value)[:40]
+        shown = repr(value) if isinstance(value, str) else json.dumps(value)
     except (TypeError, ValueError):
-        return repr(value)[:40]
+        shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"  # cut visibly: a cut 'x... read as the value sent
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_string), Field(ge=MIN_DATE, le=MAX_DATE)]
