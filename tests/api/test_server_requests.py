@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -22,16 +23,20 @@ def port(model_path) -> Iterator[int]:
         yield int(base.rsplit(":", 1)[1])
 
 
-def _send(port: int, request: bytes) -> tuple[int, bytes]:
-    """The status and body of the first answer to ``request`` (read until the server closes or 10 s pass)."""
+def _send(port: int, request: bytes, half_close: bool = False) -> tuple[int, bytes]:
+    """The status and body of the first answer to ``request`` (read until the server closes or 10 s pass);
+    ``half_close``: shut the sending side once ``request`` is out, as ``nc -N`` does."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(request)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
         answer = b""
         try:
             while chunk := sock.recv(65536):
                 answer += chunk
         except (ConnectionResetError, TimeoutError):
             pass
+    assert answer, "the server closed the connection without an answer"
     head, _, body = answer.partition(b"\r\n\r\n")
     lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
     length = lengths[0] if lengths else len(body)
@@ -84,3 +89,25 @@ def test_a_body_without_content_length_is_named_as_unread(port):
 def test_a_well_formed_request_is_still_served(port):
     status, body = _send(port, _post(b""))
     assert status == 200 and json.loads(body)["predictions"][0]["store"] == 1
+
+
+def test_a_client_that_half_closes_after_its_request_gets_the_answer(port):
+    # asyncio closed the connection at the client's EOF while /predict was still computing: no answer at all
+    status, body = _send(port, _post(b"").replace(b"Connection: close\r\n", b""), half_close=True)
+    assert status == 200 and json.loads(body)["predictions"][0]["store"] == 1
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_body_cut_short_by_the_clients_eof_is_400_at_once(port, framing):
+    # the connection was closed without an answer
+    if framing == "chunked":
+        request = (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % len(BODY) + BODY + b"\r\n")  # no last chunk
+    else:
+        request = _post(b"")[:-10]
+    start = time.monotonic()
+    status, body = _send(port, request, half_close=True)
+    assert (status, json.loads(body)) == (400, {"detail": (
+        "the client closed its side of the connection before the request body was complete (fewer bytes than its "
+        "Content-Length, or no last chunk): send the whole body")})
+    assert time.monotonic() - start < 5  # not the body deadline
