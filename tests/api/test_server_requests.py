@@ -111,3 +111,17 @@ def test_a_body_cut_short_by_the_clients_eof_is_400_at_once(port, framing):
         "the client closed its side of the connection before the request body was complete (fewer bytes than its "
         "Content-Length, or no last chunk): send the whole body")})
     assert time.monotonic() - start < 5  # not the body deadline
+
+
+def test_an_upgrade_request_is_answered_with_connection_close(port):
+    # httptools reads nothing more after a request that asks to upgrade: a request pipelined behind it waited,
+    # unanswered, for the keep-alive timeout; the answer now closes the connection so the client resends at once
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                     b"GET /ready HTTP/1.1\r\nHost: test\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"connection: close" in head.lower()
+    assert body == b'{"status":"ok"}'

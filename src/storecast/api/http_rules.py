@@ -67,11 +67,23 @@ _CHECKED = (*_SINGLE, b"expect", b"upgrade")
 _SPOKEN = ("1.0", "1.1")
 
 
-def _upgrade_with_body(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether a request that names an ``Upgrade`` also says ``Connection: upgrade`` and carries a body."""
-    connection = {token.strip() for n, v in headers if n == b"connection" for token in v.lower().split(b",")}
-    return b"upgrade" in connection and any(
-        (n == b"content-length" and v.strip() != b"0") or n == b"transfer-encoding" for n, v in headers)
+def _asks_upgrade(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request that names an ``Upgrade`` also says ``Connection: upgrade`` (what makes httptools stop)."""
+    return b"upgrade" in {token.strip() for n, v in headers if n == b"connection" for token in v.lower().split(b",")}
+
+
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any((n == b"content-length" and v.strip() != b"0") or n == b"transfer-encoding" for n, v in headers)
+
+
+def _closing(send: Any) -> Any:
+    """``send`` with ``Connection: close`` added to the answer, so the server closes the connection after it."""
+    async def send_and_close(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and not any(
+                n.lower() == b"connection" for n, _ in message.get("headers", [])):
+            message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+        await send(message)
+    return send_and_close
 
 
 class HeaderRules:
@@ -90,7 +102,9 @@ class HeaderRules:
     - A request with a body that asks to switch protocols (``Connection: Upgrade``, ``Upgrade: h2c``, as
       ``curl --http2`` sends to an ``http://`` URL): 400. httptools stops reading at the end of such a request's
       headers, so its body never reached the app and ``POST /predict`` was answered "the request has no body".
-      Without a body the request is served as plain HTTP (RFC 9110 7.8 lets a server ignore ``Upgrade``).
+      Without a body the request is served as plain HTTP (RFC 9110 7.8 lets a server ignore ``Upgrade``), and
+      with ``Connection: close``: httptools reads nothing more on that connection, so a request pipelined after
+      it went unanswered until the keep-alive timeout.
     - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
       passes any other expectation on, so the request would be served as if the client had asked nothing.
     """
@@ -127,12 +141,14 @@ class HeaderRules:
                 await send_json(send, 400, {"detail": (
                     "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
                 return
-            if upgrade is not None and _upgrade_with_body(scope["headers"]):
-                await send_json(send, 400, {"detail": (
-                    f"the request asks to switch to {upgrade.decode('latin-1').strip()[:40]!r} (Connection: Upgrade), "
-                    "which this server does not do, and then its body is not read: send it without the Upgrade "
-                    "header (curl: --http1.1 rather than --http2 for an http:// URL)")})
-                return
+            if upgrade is not None and _asks_upgrade(scope["headers"]):
+                if _has_body(scope["headers"]):
+                    await send_json(send, 400, {"detail": (
+                        f"the request asks to switch to {upgrade.decode('latin-1').strip()[:40]!r} (Connection: "
+                        "Upgrade), which this server does not do, and then its body is not read: send it without the "
+                        "Upgrade header (curl: --http1.1 rather than --http2 for an http:// URL)")})
+                    return
+                send = _closing(send)
         await self.app(scope, receive, send)
 
 
