@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.state.preloaded = served
     app.state.served = None
     app.state.batcher = None
-    install_error_handlers(app)
+    install_error_handlers(app, check_token=require_token)  # a 401 comes before any refusal of the body
     guarded = [Depends(require_token)] if settings.api_token else []
     # /predict first: routes are matched in order, and it is the one called thousands of times a second
     app.include_router(predict.router, dependencies=guarded)

@@ -22,7 +22,8 @@
 - 405: a method the path does not take, named with the ones it takes; ``Allow`` lists ``HEAD`` with ``GET``
   (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
-  ``deps.require_token``.
+  ``deps.require_token``. On a guarded route the 401 comes before any 422: FastAPI parses the body
+  before it checks the token, so a body error is answered only once the token passes.
 - 500: anything else is a bug: logged with its traceback, answered with a safe message.
 
 Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}`` (422) or
@@ -31,20 +32,22 @@ Every answer has the body ``{"detail": [{"loc", "field", "msg", "type"}, ...]}``
 
 from __future__ import annotations
 
-__all__ = ["InputError", "NotReadyError", "field_path", "install_error_handlers", "window_problems"]
+__all__ = ["InputError", "NotReadyError", "TokenCheck", "field_path", "install_error_handlers", "window_problems"]
 
 import datetime as dt
 import json
 import logging
+import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -126,8 +129,39 @@ def _unprocessable(items: list[dict[str, Any]], total: int | None = None) -> JSO
     return JSONResponse({"detail": items}, status_code=422)
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+_BEARER = HTTPBearer(auto_error=False)  # only reads the header: the route's own check decides
+# install_error_handlers keeps the token check of the guarded routes here on app.state (``deps.require_token``,
+# given by ``app``: deps imports this module)
+_CHECK_TOKEN = "check_token"
+TokenCheck = Callable[[Request, Any, HTTPAuthorizationCredentials | None], Awaitable[None]]
+
+
+async def _token_refusal(request: Request) -> Response | None:
+    """The 401 that the route's token check gives this request, or None when the token passes or none is asked.
+
+    Why: FastAPI reads and parses the body before it runs the route's dependencies, so without a token a body
+    that was not JSON (or a key sent twice, or a query string) was answered 422 while a well-formed one was 401:
+    a caller without the token learnt how the body is checked, and a wrong token behind a typo went unnoticed.
+    A route is guarded when its OpenAPI operation declares the bearer scheme (FastAPI's public account of
+    the dependencies; the route objects of included routers do not carry them).
+    """
+    check: TokenCheck | None = getattr(request.app.state, _CHECK_TOKEN, None)
+    if check is None:
+        return None
+    operation = request.app.openapi().get("paths", {}).get(request.scope["path"], {}).get(request.method.lower())
+    if not (operation or {}).get("security"):
+        return None
+    try:
+        await check(request, request.app.state.settings, await _BEARER(request))
+    except StarletteHTTPException as exc:
+        return await http_exception_handler(request, exc)
+    return None
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if (refused := await _token_refusal(request)) is not None:
+        return refused
     items = []
     errors = exc.errors()
     for err in errors[:MAX_LISTED]:
@@ -144,8 +178,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             msg = f"the body is not valid JSON: {reason}{_where(exc.body, pos)}: send a JSON object"
             loc = ("body",)
         elif typ == "missing":
-            msg = f"the request has no body: send a JSON object{_example(request)}" if loc == ("body",) \
-                else "this field is required"
+            msg = f"the request has no body{_unframed(request)}: send a JSON object{_example(request)}" \
+                if loc == ("body",) else "this field is required"
         elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
             msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
         elif typ == "list_type":  # pydantic: "Input should be a valid list"
@@ -168,7 +202,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
             sent = request.headers.get("content-type") or "none"
             msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
-                   if not _is_json_media_type(sent) else f"expected a JSON object{_example(request)}")
+                   if not _is_json_media_type(sent)
+                   else f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}")
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
 
@@ -234,6 +269,11 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {json.dumps(value[:40])}"
     if isinstance(value, float):
+        if math.isnan(value):  # Python's json reads these non-JSON words; Python would call them nan and inf
+            return "NaN, which is not a JSON number"
+        if math.isinf(value):
+            return (f"{'-' if value < 0 else ''}Infinity, which is not a JSON number (a number beyond 1.8e308, "
+                    "such as 1e400, reads as Infinity too)")
         return f"{value!r} (a decimal number)"
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
@@ -241,6 +281,17 @@ def _json_kind(value: Any) -> str:
         text = str(value)
         return text if len(text) <= 40 else text[:40] + "…"
     return type(value).__name__
+
+
+def _unframed(request: Request) -> str:
+    """Why a body sent without ``Content-Length`` or ``Transfer-Encoding`` was not read, or ``""`` when one is set.
+
+    Why: HTTP/1.1 reads such a request as having no body (RFC 9112 6.3), so the JSON the client did send was
+    dropped (and read as the next request): "no body" alone left it looking for a bug in its JSON.
+    """
+    if "content-length" in request.headers or "transfer-encoding" in request.headers:
+        return ""
+    return " (it came without a Content-Length or Transfer-Encoding header, and HTTP reads no body without one)"
 
 
 def _is_json_media_type(content_type: str) -> bool:
@@ -312,12 +363,16 @@ def _unpaired_reason(cause: UnpairedSurrogateError) -> str:
 
 
 def _not_found(request: Request) -> str:
-    """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``)."""
+    """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
+    case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere)."""
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {log_safe_path(path)[:200]}"
-    if meant != path and meant in request.app.openapi().get("paths", {}):
+    routes = request.app.openapi().get("paths", {})
+    if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
+    if cased := [route for route in routes if route.lower() == meant.lower()]:
+        return f"{said}: did you mean {cased[0]}? (paths are case-sensitive)"
     return f"{said}: GET /openapi.json lists the routes"
 
 
@@ -343,6 +398,8 @@ def _not_allowed(request: Request, allow: str) -> str:
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE and (refused := await _token_refusal(request)):
+        return refused
     if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
         return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
@@ -394,8 +451,12 @@ async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register every mapping of the table above on ``app`` (most specific class first)."""
+def install_error_handlers(app: FastAPI, check_token: TokenCheck | None = None) -> None:
+    """Register every mapping of the table above on ``app`` (most specific class first).
+
+    ``check_token`` is the guarded routes' token check (``deps.require_token``), run before a body is refused.
+    """
+    setattr(app.state, _CHECK_TOKEN, check_token)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(InputError, _on_input_error)

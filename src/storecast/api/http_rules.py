@@ -3,7 +3,8 @@
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
 - :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
-  say; an HTTP/1.1 request without ``Host`` 400; an ``Expect`` other than ``100-continue`` 417.
+  say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400; an ``Expect`` other
+  than ``100-continue`` 417; a request with a body that asks for an ``Upgrade`` 400.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -60,7 +61,29 @@ _SINGLE = (b"content-type", b"authorization", b"host")
 # Expectations met (RFC 9110 10.1.1): uvicorn sends the interim 100 when the body is first read; an empty
 # Expect asks nothing.
 _MET = (b"100-continue", b"")
-_CHECKED = (*_SINGLE, b"expect")
+_CHECKED = (*_SINGLE, b"expect", b"upgrade")
+# Versions of HTTP this server speaks: httptools also passes a request line saying HTTP/2.0 (or 0.9) on, served
+# as HTTP/1.1 (and without the Host check), where it refuses HTTP/1.2 or 3.0 as not HTTP.
+_SPOKEN = ("1.0", "1.1")
+
+
+def _asks_upgrade(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request that names an ``Upgrade`` also says ``Connection: upgrade`` (what makes httptools stop)."""
+    return b"upgrade" in {token.strip() for n, v in headers if n == b"connection" for token in v.lower().split(b",")}
+
+
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any((n == b"content-length" and v.strip() != b"0") or n == b"transfer-encoding" for n, v in headers)
+
+
+def _closing(send: Any) -> Any:
+    """``send`` with ``Connection: close`` added to the answer, so the server closes the connection after it."""
+    async def send_and_close(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and not any(
+                n.lower() == b"connection" for n, _ in message.get("headers", [])):
+            message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+        await send(message)
+    return send_and_close
 
 
 class HeaderRules:
@@ -73,6 +96,15 @@ class HeaderRules:
       what was sent. RFC 9112 (3.2) refuses two ``Host`` lines likewise.
     - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on to be served;
       HTTP/1.0 had no ``Host`` and stays served without one.
+    - A request line in another version than HTTP/1.0 or 1.1 (``HTTP/2.0`` sent as text, ``HTTP/0.9``): 400, as
+      httptools answers ``HTTP/1.2``. A 505 would fit RFC 9110 (15.6.6) too, but the version is the client's
+      error here: HTTP/2 is never sent as text.
+    - A request with a body that asks to switch protocols (``Connection: Upgrade``, ``Upgrade: h2c``, as
+      ``curl --http2`` sends to an ``http://`` URL): 400. httptools stops reading at the end of such a request's
+      headers, so its body never reached the app and ``POST /predict`` was answered "the request has no body".
+      Without a body the request is served as plain HTTP (RFC 9110 7.8 lets a server ignore ``Upgrade``), and
+      with ``Connection: close``: httptools reads nothing more on that connection, so a request pipelined after
+      it went unanswered until the keep-alive timeout.
     - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
       passes any other expectation on, so the request would be served as if the client had asked nothing.
     """
@@ -83,6 +115,7 @@ class HeaderRules:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             seen: set[bytes] = set()
+            upgrade: bytes | None = None
             for name, value in scope["headers"]:
                 if name in _CHECKED:  # one test per header line; the rules below run on these few only
                     if name == b"expect":
@@ -92,15 +125,30 @@ class HeaderRules:
                                 "header, or `Expect: 100-continue`")})
                             return
                         continue
+                    if name == b"upgrade":
+                        upgrade = value
+                        continue
                     if name in seen:
                         await send_json(send, 400, {"detail": (
                             f"the {name.decode().title()} header is sent more than once: send it once")})
                         return
                     seen.add(name)
+            if scope["http_version"] not in _SPOKEN:
+                await send_json(send, 400, {"detail": (
+                    f"HTTP/{scope['http_version'][:10]} is not spoken here: send the request as HTTP/1.1")})
+                return
             if b"host" not in seen and scope["http_version"] == "1.1":
                 await send_json(send, 400, {"detail": (
                     "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
                 return
+            if upgrade is not None and _asks_upgrade(scope["headers"]):
+                if _has_body(scope["headers"]):
+                    await send_json(send, 400, {"detail": (
+                        f"the request asks to switch to {upgrade.decode('latin-1').strip()[:40]!r} (Connection: "
+                        "Upgrade), which this server does not do, and then its body is not read: send it without the "
+                        "Upgrade header (curl: --http1.1 rather than --http2 for an http:// URL)")})
+                    return
+                send = _closing(send)
         await self.app(scope, receive, send)
 
 

@@ -186,7 +186,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431, bytes the parser refuses a JSON 400.
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
-    ``limit_concurrency``.
+    ``limit_concurrency``. A request that asks to upgrade to a WebSocket is served as plain HTTP: no route takes one.
+    A client that half-closes still gets its answer, or a 400 when its body was cut short.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -195,6 +196,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_timeout_s = get_settings().request_timeout_s
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0  # bytes received towards the next request's headers
+        # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
+        # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
+        self.ws_protocol_class = None
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -219,9 +223,28 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if not self.transport.is_closing():
             self._arm_header_timer()
 
-    def handle_websocket_upgrade(self, *args: Any) -> None:
-        self._cancel_header_timer()  # the connection now belongs to the WebSocket protocol
-        super().handle_websocket_upgrade(*args)
+    def eof_received(self) -> bool | None:
+        """Answer a client that half-closes during a request instead of dropping the connection.
+
+        Why: a client that shuts its sending side once the request is out (``nc -N``, ``shutdown(SHUT_WR)``) got
+        no answer from ``POST /predict``: asyncio closes the transport on EOF unless this returns True, so the
+        answer, still being computed, had nowhere to go. Now the connection stays open until the answer is sent.
+        A body cut short by the EOF (fewer bytes than its Content-Length) can never complete: 400 at once, where
+        the connection was closed without a word.
+        """
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            return None  # between requests: close, as before
+        if cycle.more_body and not cycle.response_started:
+            self._refuse(400, "the client closed its side of the connection before the request body was complete "
+                              "(fewer bytes than its Content-Length, or no last chunk): send the whole body")
+            return None
+        cycle.keep_alive = False  # close once the answer is out
+        return True
+
+    def _unsupported_upgrade_warning(self) -> None:
+        """Nothing to log: uvicorn would warn "No supported WebSocket library detected" for every request that
+        names an ``Upgrade``, though the request is served as plain HTTP as intended."""
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes that are not HTTP/1.1 (a bad Content-Length, chunk size or request line),

@@ -1,0 +1,127 @@
+"""Malformed requests found by probing a running ``storecast serve``: each gets a 4xx that says what came.
+
+Every case here was answered before, but wrongly: a 422 where the token was missing, Python's ``nan`` for a
+JSON ``NaN``, a top-level ``null`` called only "not an object".
+"""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import row
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
+
+TOKEN = "s3cret-token-0123456789"
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def guarded(settings):
+    with TestClient(create_app(settings.model_copy(update={"api_token": TOKEN}))) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("path", "body", "query"), [
+    ("/predict", b"{", ""),  # not JSON
+    ("/forecast", b'{"store": 1, "store": 2, "start": "2015-08-03"}', ""),  # a key twice
+    ("/plan", b'{"store": 1}'.decode().encode("utf-16"), ""),  # not UTF-8
+    ("/predict", b'{"rows": ["\\ud800"]}', ""),  # a lone surrogate
+    ("/plan/rank", b'{"start": "2015-08-03"}', "?top=1"),  # a query string
+], ids=["syntax", "duplicate-key", "utf16", "surrogate", "query"])
+def test_a_body_refused_before_the_schema_is_401_without_the_token(guarded, path, body, query):
+    # FastAPI parses the body before it runs the token check: these were 422 while a well-formed body was 401
+    r = guarded.post(path + query, content=body, headers=JSON)
+    assert r.status_code == 401 and r.json() == {"detail": "missing bearer token: send `Authorization: Bearer <token>`"}
+    assert r.headers["www-authenticate"] == "Bearer"
+    r = guarded.post(path + query, content=body, headers={**JSON, "Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.json() == {"detail": "wrong bearer token"}
+    r = guarded.post(path + query, content=body, headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] in ("body", "rows[0]", "query.top")
+
+
+def test_with_the_token_a_body_error_is_still_the_usual_422(guarded):
+    r = guarded.post("/predict", content=b'{"rows": [', headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"].startswith("the body is not valid JSON: Expecting value at line 1, column 11")
+    ok = guarded.post("/predict", json={"rows": [row()]}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(("literal", "said"), [
+    ("NaN", "got NaN, which is not a JSON number"),
+    ("Infinity", "got Infinity, which is not a JSON number"),
+    ("-Infinity", "got -Infinity, which is not a JSON number"),
+    ("1e400", "got Infinity, which is not a JSON number (a number beyond 1.8e308, such as 1e400, reads as Infinity"),
+])
+def test_nan_and_infinity_are_named_in_json_words(client, literal, said):
+    # Python's json reads these words (and an overflowing 1e400); the 422 said "got nan (a decimal number)"
+    body = '{"rows": [{"store": ' + literal + ', "date": "2015-08-03", "promo": 1}]}'
+    r = client.post("/predict", content=body.encode(), headers=JSON)
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "rows[0].store"
+    assert said in r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b"null", "null"), (b"[]", "an array"), (b'"rows"', 'the string "rows"'), (b"7", "7"), (b"true", "true"),
+])
+@pytest.mark.parametrize("path", ["/predict", "/forecast", "/plan", "/plan/rank"])
+def test_a_body_that_is_not_an_object_says_what_came(client, path, body, said):
+    r = client.post(path, content=body, headers=JSON)
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "body"
+    msg = r.json()["detail"][0]["msg"]
+    assert msg.startswith("expected a JSON object, e.g. {") and msg.endswith(f"; got {said}")
+
+
+@pytest.mark.parametrize(("method", "path", "meant"), [
+    ("POST", "/Predict", "/predict"), ("POST", "/PLAN/RANK", "/plan/rank"), ("GET", "/Health", "/health"),
+])
+def test_a_path_in_another_case_names_the_route_meant(client, method, path, meant):
+    # a 404 named the route meant only when it differed by slashes: /Predict read "GET /openapi.json lists the routes"
+    r = client.request(method, path, json={})
+    assert r.status_code == 404
+    assert r.json() == {"detail": f"nothing at {path}: did you mean {meant}? (paths are case-sensitive)"}
+
+
+def test_a_long_value_shown_in_a_message_is_cut_visibly(client):
+    # the cut was silent: "got 'xxxxxxxxx" without its closing quote read as the value sent
+    r = client.post("/predict", json={"rows": [row(date="x" * 1_000)]})
+    assert r.status_code == 422
+    msg = r.json()["detail"][0]["msg"]
+    assert msg.endswith("got '" + "x" * 38 + "…") and len(msg) < 120  # 40 characters shown
+    short = client.post("/predict", json={"rows": [row(date="2015/08/03")]}).json()["detail"][0]["msg"]
+    assert short.endswith("got '2015/08/03'")
+
+
+def test_over_100_unknown_fields_are_one_error_naming_the_first(client):
+    # each unknown key was an error of its own, all converted before the 422 kept 50: a 4.7 MB body of 400,000
+    # keys held the server for about 4 s
+    keys = {f"k{i}": 1 for i in range(100_000)}
+    r = client.post("/predict", json={"rows": [row(), {**row(date="2015-08-04"), **keys}]})
+    assert r.status_code == 422
+    assert r.json()["detail"] == [{
+        "loc": ["body"], "field": "body", "type": "too_many_unknown_fields",
+        "msg": "the body holds 100,000 unknown fields (first: rows[1].k0, rows[1].k1, rows[1].k2): send only the "
+               "fields taken; the body takes rows, and each of rows takes id, store, date, open, promo, state_holiday, "
+               "school_holiday"}]
+    r = client.post("/forecast", json={"store": 1, "start": "2015-08-03", **keys})
+    assert [item["type"] for item in r.json()["detail"]] == ["too_many_unknown_fields"]
+    assert "(first: k0, k1, k2)" in r.json()["detail"][0]["msg"]
+    r = client.post("/forecast", json={"store": 1, "start": "2015-08-03", "schedule": [{"date": "2015-08-03", **keys}]})
+    assert "(first: schedule[0].k0, schedule[0].k1, schedule[0].k2)" in r.json()["detail"][0]["msg"]
+
+
+def test_a_few_unknown_fields_are_still_named_one_by_one(client):
+    # test.csv's column names: each gets its own error and the field meant
+    csv_row = {"Id": 1, "Store": 1, "DayOfWeek": 1, "Date": "2015-08-03", "Open": 1, "Promo": 1, "StateHoliday": "0",
+               "SchoolHoliday": 0}
+    r = client.post("/predict", json={"rows": [csv_row] * 12})
+    items = r.json()["detail"]
+    assert r.status_code == 422 and items[0]["field"] == "rows[0].store" and items[0]["type"] == "missing"
+    assert "did you mean 'store'?" in next(i["msg"] for i in items if i["field"] == "rows[0].Store")
+    assert items[-1]["type"] == "more_problems"  # 12 rows x (8 unknown + 3 missing) = 132 problems, 50 named
+    # 101 rows: 101 keys past the 7 fields, so 808 unknown: one error, still naming the field meant
+    r = client.post("/predict", json={"rows": [csv_row] * 101})
+    assert [item["type"] for item in r.json()["detail"]] == ["too_many_unknown_fields"]
+    assert ("the body holds 808 unknown fields (first: rows[0].Id (did you mean 'id'?), rows[0].Store (did you mean "
+            "'store'?), rows[0].DayOfWeek)") in r.json()["detail"][0]["msg"]

@@ -1,0 +1,127 @@
+"""Malformed requests that only a real ``storecast serve`` (uvicorn with httptools) shows: raw bytes on a socket."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from api_helpers import row
+
+from storecast.cli.server_process import running_server
+
+pytestmark = pytest.mark.server
+
+BODY = json.dumps({"rows": [row()]}).encode()
+
+
+@pytest.fixture(scope="module")
+def port(model_path) -> Iterator[int]:
+    with running_server(model_path, timeout=60, env={"STORECAST_KEEP_ALIVE_S": "1"}) as base:
+        yield int(base.rsplit(":", 1)[1])
+
+
+def _send(port: int, request: bytes, half_close: bool = False) -> tuple[int, bytes]:
+    """The status and body of the first answer to ``request`` (read until the server closes or 10 s pass);
+    ``half_close``: shut the sending side once ``request`` is out, as ``nc -N`` does."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    assert answer, "the server closed the connection without an answer"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lengths = [int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    length = lengths[0] if lengths else len(body)
+    return int(head.split()[1]), body[:length]
+
+
+def _post(extra: bytes, body: bytes = BODY) -> bytes:
+    return (b"POST /predict HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+@pytest.mark.parametrize("upgrade", [b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMA\r\n",
+                                     b"Connection: Upgrade\r\nUpgrade: websocket\r\n"], ids=["h2c", "websocket"])
+def test_a_body_sent_with_an_upgrade_is_refused_saying_why(port, upgrade):
+    # `curl --http2 -d ... http://...` sends Upgrade: h2c; httptools then skipped the body, so the answer was
+    # "the request has no body" (and with Upgrade: websocket there was no answer at all)
+    request = _post(upgrade).replace(b"Connection: close\r\n", b"")
+    status, body = _send(port, request)
+    assert status == 400
+    assert json.loads(body)["detail"].startswith("the request asks to switch to ")
+    assert "send it without the Upgrade header" in json.loads(body)["detail"]
+
+
+def test_a_websocket_upgrade_without_a_body_is_served_as_plain_http(port):
+    # no route takes a WebSocket: uvicorn's upgrade answered 403 with an empty body
+    status, body = _send(port, b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/0.9"])
+def test_a_request_line_in_another_http_version_is_400(port, version):
+    # httptools passes these on: they were served as HTTP/1.1, without the Host check
+    status, body = _send(port, b"GET /health " + version + b"\r\nConnection: close\r\n\r\n")
+    assert (status, json.loads(body)) == (
+        400, {"detail": f"{version.decode()} is not spoken here: send the request as HTTP/1.1"})
+
+
+def test_a_body_without_content_length_is_named_as_unread(port):
+    # HTTP/1.1 reads no body without Content-Length or Transfer-Encoding: "the request has no body" alone sent the
+    # client looking for a fault in JSON it had sent
+    request = b"POST /predict HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n"
+    status, body = _send(port, request + BODY)
+    detail = json.loads(body)["detail"][0]
+    assert (status, detail["field"], detail["type"]) == (422, "body", "missing")
+    assert detail["msg"].startswith("the request has no body (it came without a Content-Length or Transfer-Encoding "
+                                    "header, and HTTP reads no body without one): send a JSON object, e.g. {")
+
+
+def test_a_well_formed_request_is_still_served(port):
+    status, body = _send(port, _post(b""))
+    assert status == 200 and json.loads(body)["predictions"][0]["store"] == 1
+
+
+def test_a_client_that_half_closes_after_its_request_gets_the_answer(port):
+    # asyncio closed the connection at the client's EOF while /predict was still computing: no answer at all
+    status, body = _send(port, _post(b"").replace(b"Connection: close\r\n", b""), half_close=True)
+    assert status == 200 and json.loads(body)["predictions"][0]["store"] == 1
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_body_cut_short_by_the_clients_eof_is_400_at_once(port, framing):
+    # the connection was closed without an answer
+    if framing == "chunked":
+        request = (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % len(BODY) + BODY + b"\r\n")  # no last chunk
+    else:
+        request = _post(b"")[:-10]
+    start = time.monotonic()
+    status, body = _send(port, request, half_close=True)
+    assert (status, json.loads(body)) == (400, {"detail": (
+        "the client closed its side of the connection before the request body was complete (fewer bytes than its "
+        "Content-Length, or no last chunk): send the whole body")})
+    assert time.monotonic() - start < 5  # not the body deadline
+
+
+def test_an_upgrade_request_is_answered_with_connection_close(port):
+    # httptools reads nothing more after a request that asks to upgrade: a request pipelined behind it waited,
+    # unanswered, for the keep-alive timeout; the answer now closes the connection so the client resends at once
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                     b"GET /ready HTTP/1.1\r\nHost: test\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"connection: close" in head.lower()
+    assert body == b'{"status":"ok"}'
