@@ -406,6 +406,17 @@ def test_a_closed_day_with_sales_is_loaded_with_a_warning_naming_its_line(data_d
     assert "1 row(s) have Open = 0 but Sales > 0 (first on line 2)" in caplog.text
 
 
+def test_customers_on_a_closed_day_without_sales_are_loaded_with_a_warning_naming_the_line(data_dir, caplog):
+    """Sales > 0 on a closed day warned; Customers > 0 with Sales 0 on one (as contradictory) passed in silence."""
+    set_cell(s.TRAIN_FILE, 8, s.CUSTOMERS, "12")(data_dir)
+    set_cell(s.TRAIN_FILE, 4, s.CUSTOMERS, "3")(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        train = load_train(data_dir / s.TRAIN_FILE)
+    assert train[s.CUSTOMERS].tolist()[2::4] == [3, 12]
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "2 row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line 4)" in warned
+
+
 def test_a_state_that_is_no_german_state_code_is_loaded_with_a_warning(data_dir, caplog):
     set_cell(s.STATES_FILE, 3, s.STATE, "XX")(data_dir)
     with caplog.at_level(logging.WARNING, logger="storecast"):

@@ -330,6 +330,12 @@ def load_train(path: str | Path) -> pd.DataFrame:
         log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on line %d); training and the "
                     "statistics use open days with sales only, so they are left out", path, len(closed_selling),
                     int(df.index[closed_selling[0]]) + 2)
+    closed_visited = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() == 0)
+                                    & (df[s.CUSTOMERS].to_numpy() > 0))
+    if len(closed_visited):  # as contradictory: customers who bought nothing on a day the store was shut
+        log.warning("%s: %d row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line %d); check Open "
+                    "or Customers: training and the statistics use open days with sales only, so they are left "
+                    "out", path, len(closed_visited), int(df.index[closed_visited[0]]) + 2)
     df = df.reset_index(drop=True) if is_parquet(Path(path)) else df  # parquet rows are indexed from -1
     return df[list(s.TRAIN_COLUMNS)]
 
