@@ -481,6 +481,55 @@ def test_a_code_in_capitals_or_with_spaces_is_read_as_kaggles_with_one_warning(d
     assert (data_dir / name).read_bytes() == before
 
 
+def _midnights(data_dir: Path, name: str, times: dict[int, str]) -> None:
+    for line, time in times.items():
+        date = (data_dir / name).read_text().splitlines()[line - 1].split(",")[3 if name == s.TEST_FILE else 2]
+        set_cell(name, line, s.DATE, f"{date}{time}")(data_dir)
+
+
+def test_a_date_with_a_midnight_time_is_read_as_the_date_with_one_warning(data_dir, caplog):
+    """Excel and pandas export a date column as "2015-06-19 00:00:00": refused in a CSV file ("a date with a time
+    of day") while a parquet timestamp at midnight passed. Both read it as the date now; the CSV says so once."""
+    good = load_train(data_dir / s.TRAIN_FILE)
+    _midnights(data_dir, s.TRAIN_FILE, {3: " 00:00:00", 5: "T00:00", 8: " 00:00:00.000"})
+    before = (data_dir / s.TRAIN_FILE).read_bytes()
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        pd.testing.assert_frame_equal(load_train(data_dir / s.TRAIN_FILE), good)
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == (f"{data_dir / s.TRAIN_FILE}, line 3, column `Date`: '2015-06-19 00:00:00' is read as "
+                      '"2015-06-19", the date alone (3 row(s) in all written with a time of day of midnight); the '
+                      "file is left as it is")
+    assert (data_dir / s.TRAIN_FILE).read_bytes() == before
+
+
+def test_a_date_with_a_midnight_time_reads_alike_whole_or_in_chunks(data_dir, caplog):
+    from storecast.batch import iter_rows
+
+    good = load_test(data_dir / s.TEST_FILE)
+    _midnights(data_dir, s.TEST_FILE, {2: " 00:00:00", 3: " 00:00:00", 5: " 00:00:00"})
+    for read in (lambda: load_test(data_dir / s.TEST_FILE),
+                 lambda: pd.concat(iter_rows(data_dir / s.TEST_FILE, chunk_rows=2))):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="storecast"):
+            rows = read()
+        assert rows[s.DATE].tolist() == good[s.DATE].tolist()
+        (warned,) = [r.getMessage() for r in caplog.records if "the date alone" in r.getMessage()]
+        assert warned.startswith(f"{data_dir / s.TEST_FILE}, line 2, column `Date`: '2015-09-17 00:00:00' is read "
+                                 'as "2015-09-17", the date alone (3 row(s) in all')
+
+
+@pytest.mark.parametrize("time", [" 00:00:01", " 13:00", "T00:00:00Z", " 00:00:00.5", " 24:00"])
+def test_a_date_with_any_other_time_is_still_refused_whole_or_in_chunks(data_dir, time):
+    from storecast.batch import iter_rows
+
+    _midnights(data_dir, s.TEST_FILE, {4: time})
+    for read in (lambda: load_test(data_dir / s.TEST_FILE), lambda: list(iter_rows(data_dir / s.TEST_FILE, 2))):
+        with pytest.raises(DataContractError, match=r"expected a date .* got '2015-09-17" + re.escape(time)) as err:
+            read()
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (4, s.DATE)
+
+
 @pytest.mark.parametrize(("column", "written"), [
     (s.STORE_TYPE, "e"), (s.STORE_TYPE, "aa"), (s.STORE_TYPE, "a b"), (s.STORE_TYPE, "   "),
     (s.STORE_TYPE, "\u00a0a"), (s.ASSORTMENT, "D"), (s.ASSORTMENT, "\uff41"),  # a no-break space; a full-width a

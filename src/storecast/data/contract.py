@@ -240,11 +240,12 @@ def _validate_file(path: Path, name: str) -> pd.DataFrame:
 def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     started = time.perf_counter()
     raw, problems = read(path, name, REQUIRED[name])
+    # "A", " a ", "jan,apr,jul,oct": Kaggle's value, "2015-07-31 00:00:00": the date; said once below. Before
+    # parsing, as the chunked read (batch.iter_rows) respells; + 2: the CSV line, or the parquet row
+    respelled = Respellings()
+    raw = respelled.respell(raw, raw.index.to_numpy() + 2)
     typed, found = _parse(raw, name, path)
     problems += found
-    # "A", " a ", "jan,apr,jul,oct": Kaggle's value, said once below; + 2: the CSV line, or the parquet row
-    respelled = Respellings()
-    typed = respelled.respell(typed, typed.index.to_numpy() + 2)
     typed, found = _run_schema(VALUES[name], typed, raw, path)
     problems += found
     if s.DAY_OF_WEEK in typed.columns:
