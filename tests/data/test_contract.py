@@ -417,6 +417,28 @@ def test_customers_on_a_closed_day_without_sales_are_loaded_with_a_warning_namin
     assert "2 row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line 4)" in warned
 
 
+def test_test_rows_dated_within_train_are_named_in_a_warning(data_dir, caplog):
+    """test.csv rows on days train.csv already has (its own tail pasted in, an old export) were accepted in silence:
+    validate names the file, their range and count, and still loads them (a known period may be forecast)."""
+    set_cell(s.TEST_FILE, 2, s.DATE, "2015-06-18")(data_dir)
+    set_cell(s.TEST_FILE, 2, s.DAY_OF_WEEK, "4")(data_dir)
+    set_cell(s.TEST_FILE, 5, s.DATE, "2015-06-19")(data_dir)
+    set_cell(s.TEST_FILE, 5, s.DAY_OF_WEEK, "5")(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        ds = load_dataset(data_dir, require_test=True)
+    assert len(ds.test) == 4
+    (warned,) = [r.getMessage() for r in caplog.records if "train.csv's last day" in r.getMessage()]
+    assert warned == (f"{data_dir / s.TEST_FILE}: 2 row(s) are dated 2015-06-18..2015-06-19, on or before train.csv's "
+                      "last day (2015-06-19): forecasting days the model has already seen usually means the wrong "
+                      "file; test.csv should hold the days after train.csv")
+
+
+def test_test_rows_after_train_give_no_warning(data_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        load_dataset(data_dir, require_test=True)
+    assert caplog.records and not [r for r in caplog.records if "train.csv's last day" in r.getMessage()]
+
+
 def test_a_state_that_is_no_german_state_code_is_loaded_with_a_warning(data_dir, caplog):
     set_cell(s.STATES_FILE, 3, s.STATE, "XX")(data_dir)
     with caplog.at_level(logging.WARNING, logger="storecast"):

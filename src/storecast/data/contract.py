@@ -494,6 +494,8 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     if problems:
         raise DataContractError(problems)
     _warn_stores_without_history(root, store, train, test)
+    if test is not None:
+        _warn_test_within_train(test_path, train, test)
     return Dataset(root=root, train=train, store=store, test=test)
 
 
@@ -508,6 +510,25 @@ def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProb
     return [problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
                           "models, cleaning and the report learn from such days; add the stores' trading days",
                     None, s.SALES)]
+
+
+def _warn_test_within_train(path: Path, train: pd.DataFrame, test: pd.DataFrame) -> None:
+    """Name the test.csv rows dated on or before train.csv's last day: their range and how many.
+
+    Why a warning: test.csv holds the days to forecast, after train.csv's; days the model was trained on
+    usually mean the wrong file (train.csv's own tail, an old export) and give forecasts that look far better
+    than any real one. Not an error: forecasting a known period on purpose is allowed (scoring a later period
+    goes through ``predict --input``, which this check does not read).
+    """
+    last = train[s.DATE].max()
+    within = test[s.DATE].to_numpy() <= last.to_datetime64()
+    if not within.any():
+        return
+    dates = test[s.DATE][within]
+    log.warning("%s: %s row(s) are dated %s..%s, on or before %s's last day (%s): forecasting days the model "
+                "has already seen usually means the wrong file; %s should hold the days after %s", path,
+                f"{int(within.sum()):,}", f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}", s.TRAIN_FILE,
+                f"{last:%Y-%m-%d}", s.TEST_FILE, s.TRAIN_FILE)
 
 
 def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,
