@@ -36,6 +36,53 @@ def test_bad_input_is_refused_naming_file_line_and_column(data_dir, case):
                for p in err.value.problems), err.value.problems
 
 
+def _read_whole_and_in_chunks(path: Path) -> list:
+    from storecast.batch import iter_rows
+
+    return [lambda: load_test(path), lambda: list(iter_rows(path, chunk_rows=2))]
+
+
+@pytest.mark.parametrize(("at", "line", "column"), [
+    (b'2,2,4', 3, s.DAY_OF_WEEK),  # in a cell: was "expected a weekday number, got '4\x1a'"
+    (b"", 4, s.ID),  # at the start of a line, where copy /b leaves it between two files
+])
+def test_a_ctrl_z_inside_a_file_is_named_for_what_it_is_whole_or_in_chunks(data_dir, at, line, column):
+    path = data_dir / s.TEST_FILE
+    lines = path.read_bytes().split(b"\n")
+    lines[line - 1] = lines[line - 1].replace(at, at + b"\x1a", 1)
+    path.write_bytes(b"\n".join(lines))
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (line, column)
+        assert problem.message == ("expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark) inside the file, "
+                                   "as files joined with copy /b have: remove it")
+
+
+def test_a_header_in_single_quotes_is_one_problem_whole_or_in_chunks(data_dir):
+    """'Store' is no quoted Store to CSV: each name was "missing" and "unexpected", 16 problems for one cause."""
+    path = data_dir / s.TEST_FILE
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(head.replace('"', "'") + "\n" + rest)
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert problem.line == 1 and problem.message.startswith(
+            f"expected the column names {', '.join(s.TEST_COLUMNS)} without quotes or in double quotes, got them in "
+            "single quotes ('Id', 'Store', 'DayOfWeek', ...)")
+
+
+def test_one_name_in_single_quotes_is_named_with_what_it_means(data_dir):
+    path = data_dir / s.TEST_FILE
+    path.write_text(path.read_text().replace('"Store"', "'Store'", 1))
+    with pytest.raises(DataContractError) as err:
+        load_test(path)
+    assert [p.column for p in err.value.problems] == [s.STORE, "'Store'"]
+    assert "(did you mean `Store`? CSV reads single quotes as part of the name" in err.value.problems[1].message
+
+
 def test_missing_test_file_is_an_error_only_when_required(data_dir):
     (data_dir / s.TEST_FILE).unlink()
     assert load_dataset(data_dir).test is None
