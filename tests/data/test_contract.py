@@ -36,6 +36,53 @@ def test_bad_input_is_refused_naming_file_line_and_column(data_dir, case):
                for p in err.value.problems), err.value.problems
 
 
+def _read_whole_and_in_chunks(path: Path) -> list:
+    from storecast.batch import iter_rows
+
+    return [lambda: load_test(path), lambda: list(iter_rows(path, chunk_rows=2))]
+
+
+@pytest.mark.parametrize(("at", "line", "column"), [
+    (b'2,2,4', 3, s.DAY_OF_WEEK),  # in a cell: was "expected a weekday number, got '4\x1a'"
+    (b"", 4, s.ID),  # at the start of a line, where copy /b leaves it between two files
+])
+def test_a_ctrl_z_inside_a_file_is_named_for_what_it_is_whole_or_in_chunks(data_dir, at, line, column):
+    path = data_dir / s.TEST_FILE
+    lines = path.read_bytes().split(b"\n")
+    lines[line - 1] = lines[line - 1].replace(at, at + b"\x1a", 1)
+    path.write_bytes(b"\n".join(lines))
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (line, column)
+        assert problem.message == ("expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark) inside the file, "
+                                   "as files joined with copy /b have: remove it")
+
+
+def test_a_header_in_single_quotes_is_one_problem_whole_or_in_chunks(data_dir):
+    """'Store' is no quoted Store to CSV: each name was "missing" and "unexpected", 16 problems for one cause."""
+    path = data_dir / s.TEST_FILE
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(head.replace('"', "'") + "\n" + rest)
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert problem.line == 1 and problem.message.startswith(
+            f"expected the column names {', '.join(s.TEST_COLUMNS)} without quotes or in double quotes, got them in "
+            "single quotes ('Id', 'Store', 'DayOfWeek', ...)")
+
+
+def test_one_name_in_single_quotes_is_named_with_what_it_means(data_dir):
+    path = data_dir / s.TEST_FILE
+    path.write_text(path.read_text().replace('"Store"', "'Store'", 1))
+    with pytest.raises(DataContractError) as err:
+        load_test(path)
+    assert [p.column for p in err.value.problems] == [s.STORE, "'Store'"]
+    assert "(did you mean `Store`? CSV reads single quotes as part of the name" in err.value.problems[1].message
+
+
 def test_missing_test_file_is_an_error_only_when_required(data_dir):
     (data_dir / s.TEST_FILE).unlink()
     assert load_dataset(data_dir).test is None
@@ -406,6 +453,39 @@ def test_a_closed_day_with_sales_is_loaded_with_a_warning_naming_its_line(data_d
     assert "1 row(s) have Open = 0 but Sales > 0 (first on line 2)" in caplog.text
 
 
+def test_customers_on_a_closed_day_without_sales_are_loaded_with_a_warning_naming_the_line(data_dir, caplog):
+    """Sales > 0 on a closed day warned; Customers > 0 with Sales 0 on one (as contradictory) passed in silence."""
+    set_cell(s.TRAIN_FILE, 8, s.CUSTOMERS, "12")(data_dir)
+    set_cell(s.TRAIN_FILE, 4, s.CUSTOMERS, "3")(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        train = load_train(data_dir / s.TRAIN_FILE)
+    assert train[s.CUSTOMERS].tolist()[2::4] == [3, 12]
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "2 row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line 4)" in warned
+
+
+def test_test_rows_dated_within_train_are_named_in_a_warning(data_dir, caplog):
+    """test.csv rows on days train.csv already has (its own tail pasted in, an old export) were accepted in silence:
+    validate names the file, their range and count, and still loads them (a known period may be forecast)."""
+    set_cell(s.TEST_FILE, 2, s.DATE, "2015-06-18")(data_dir)
+    set_cell(s.TEST_FILE, 2, s.DAY_OF_WEEK, "4")(data_dir)
+    set_cell(s.TEST_FILE, 5, s.DATE, "2015-06-19")(data_dir)
+    set_cell(s.TEST_FILE, 5, s.DAY_OF_WEEK, "5")(data_dir)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        ds = load_dataset(data_dir, require_test=True)
+    assert len(ds.test) == 4
+    (warned,) = [r.getMessage() for r in caplog.records if "train.csv's last day" in r.getMessage()]
+    assert warned == (f"{data_dir / s.TEST_FILE}: 2 row(s) are dated 2015-06-18..2015-06-19, on or before train.csv's "
+                      "last day (2015-06-19): forecasting days the model has already seen usually means the wrong "
+                      "file; test.csv should hold the days after train.csv")
+
+
+def test_test_rows_after_train_give_no_warning(data_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        load_dataset(data_dir, require_test=True)
+    assert caplog.records and not [r for r in caplog.records if "train.csv's last day" in r.getMessage()]
+
+
 def test_a_state_that_is_no_german_state_code_is_loaded_with_a_warning(data_dir, caplog):
     set_cell(s.STATES_FILE, 3, s.STATE, "XX")(data_dir)
     with caplog.at_level(logging.WARNING, logger="storecast"):
@@ -468,6 +548,55 @@ def test_a_code_in_capitals_or_with_spaces_is_read_as_kaggles_with_one_warning(d
                       f'"{written.strip().lower()}", Kaggle\'s spelling ({len(cells)} row(s) in all written with other '
                       "spaces or letter case); the file is left as it is")
     assert (data_dir / name).read_bytes() == before
+
+
+def _midnights(data_dir: Path, name: str, times: dict[int, str]) -> None:
+    for line, time in times.items():
+        date = (data_dir / name).read_text().splitlines()[line - 1].split(",")[3 if name == s.TEST_FILE else 2]
+        set_cell(name, line, s.DATE, f"{date}{time}")(data_dir)
+
+
+def test_a_date_with_a_midnight_time_is_read_as_the_date_with_one_warning(data_dir, caplog):
+    """Excel and pandas export a date column as "2015-06-19 00:00:00": refused in a CSV file ("a date with a time
+    of day") while a parquet timestamp at midnight passed. Both read it as the date now; the CSV says so once."""
+    good = load_train(data_dir / s.TRAIN_FILE)
+    _midnights(data_dir, s.TRAIN_FILE, {3: " 00:00:00", 5: "T00:00", 8: " 00:00:00.000"})
+    before = (data_dir / s.TRAIN_FILE).read_bytes()
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        pd.testing.assert_frame_equal(load_train(data_dir / s.TRAIN_FILE), good)
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == (f"{data_dir / s.TRAIN_FILE}, line 3, column `Date`: '2015-06-19 00:00:00' is read as "
+                      '"2015-06-19", the date alone (3 row(s) in all written with a time of day of midnight); the '
+                      "file is left as it is")
+    assert (data_dir / s.TRAIN_FILE).read_bytes() == before
+
+
+def test_a_date_with_a_midnight_time_reads_alike_whole_or_in_chunks(data_dir, caplog):
+    from storecast.batch import iter_rows
+
+    good = load_test(data_dir / s.TEST_FILE)
+    _midnights(data_dir, s.TEST_FILE, {2: " 00:00:00", 3: " 00:00:00", 5: " 00:00:00"})
+    for read in (lambda: load_test(data_dir / s.TEST_FILE),
+                 lambda: pd.concat(iter_rows(data_dir / s.TEST_FILE, chunk_rows=2))):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="storecast"):
+            rows = read()
+        assert rows[s.DATE].tolist() == good[s.DATE].tolist()
+        (warned,) = [r.getMessage() for r in caplog.records if "the date alone" in r.getMessage()]
+        assert warned.startswith(f"{data_dir / s.TEST_FILE}, line 2, column `Date`: '2015-09-17 00:00:00' is read "
+                                 'as "2015-09-17", the date alone (3 row(s) in all')
+
+
+@pytest.mark.parametrize("time", [" 00:00:01", " 13:00", "T00:00:00Z", " 00:00:00.5", " 24:00"])
+def test_a_date_with_any_other_time_is_still_refused_whole_or_in_chunks(data_dir, time):
+    from storecast.batch import iter_rows
+
+    _midnights(data_dir, s.TEST_FILE, {4: time})
+    for read in (lambda: load_test(data_dir / s.TEST_FILE), lambda: list(iter_rows(data_dir / s.TEST_FILE, 2))):
+        with pytest.raises(DataContractError, match=r"expected a date .* got '2015-09-17" + re.escape(time)) as err:
+            read()
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (4, s.DATE)
 
 
 @pytest.mark.parametrize(("column", "written"), [

@@ -398,3 +398,19 @@ def test_a_date_column_written_another_way_is_one_problem_naming_the_column(chai
     assert err.value.problems[0].message == (
         f"expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '{first}' (YYYYMMDD without dashes) on row "
         f"1, and not one of the {len(df):,} rows holds such a value: correct the whole column")
+
+
+def test_a_state_holiday_of_booleans_is_refused_whole_or_in_chunks(chain, tmp_path):
+    """A boolean StateHoliday was read as "0" (False) and "1" (True) by the whole read, so a column of only False
+    passed as "no holiday" while the chunked read refused it: a flag is no code 0/a/b/c, so both refuse it."""
+    from storecast.batch import iter_rows
+
+    flags = tmp_path / "flags.parquet"
+    test = pd.read_parquet(chain / "test.parquet")
+    test.assign(**{s.STATE_HOLIDAY: False}).to_parquet(flags, index=False)
+    for read in (lambda: load_rows(flags), lambda: list(iter_rows(flags, chunk_rows=7))):
+        with pytest.raises(DataContractError) as err:
+            read()
+        first = err.value.problems[0]
+        assert first.column == s.STATE_HOLIDAY and re.search(r"expected one of 0 \(none\), a .*got '?False'?",
+                                                             first.message), first.message

@@ -255,6 +255,12 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
     Shared by the CSV readers and the parquet and chunked readers, so a column problem reads the same in each.
     """
     listed = ", ".join(expected)
+    named_all = [c for c in header if c]
+    if named_all and all(_single_quoted(c) for c in named_all):  # one problem, not a missing and an unexpected each
+        raise DataContractError(problem(
+            path, f"expected the column names {listed} without quotes or in double quotes, got them in single quotes "
+                  f"({', '.join(named_all[:3])}{', ...' if len(named_all) > 3 else ''}), which CSV reads as part of "
+                  "each name: save the file again with double quotes or none", 1))
     problems = [
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
@@ -282,6 +288,10 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
         raise DataContractError(problems)
 
 
+def _single_quoted(name: str) -> bool:
+    return len(name) > 2 and name[0] == name[-1] == "'"
+
+
 def _meant(name: str, expected: tuple[str, ...]) -> str:
     """`` (did you mean `Sales`? ...)`` for a name that differs from an expected one in case or in characters that
     do not show, such as a zero-width space or a byte order mark; "" for any other name.
@@ -294,6 +304,9 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
         return f" (a store's {STATE} is read from {STATES_FILE}, as {STORE},{STATE}: move the column there)"
     if name.lower() in lower:
         return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
+    if _single_quoted(name) and name[1:-1].strip() in expected:
+        return (f" (did you mean `{name[1:-1].strip()}`? CSV reads single quotes as part of the name: write it "
+                "without quotes or in double quotes)")
     hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
     visible = "".join(ch for ch in name if ch not in hidden)
     if not hidden or visible.lower() not in lower:
@@ -339,6 +352,37 @@ def _check_last_line(path: Path, n_columns: int) -> None:
                 else f"expected {n_columns} fields, got {len(fields)}: the last line is cut short")
         raise DataContractError(problem(path, f"{what}, the file looks truncated (copy or download it again)",
                                         n_lines))
+
+
+_CTRL_Z = b"\x1a"
+
+
+def _check_ctrl_z(path: Path, header: list[str]) -> None:
+    """Refuse a Ctrl-Z (0x1A) anywhere in the file, naming its line and column, as one problem.
+
+    Why: DOS and ``copy /b a.csv+b.csv`` leave this end-of-file mark in the middle of a file joined from pieces,
+    where it sat in a cell ("expected a weekday number, got '3\\x1a'") or started a line that repeats the header,
+    none of which says what the byte is. A Ctrl-Z alone on the last line is ``_check_last_line``'s (it runs
+    first). One pass over the file in blocks: about as cheap as counting its lines.
+    """
+    offset = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            at = block.find(_CTRL_Z)
+            if at >= 0:
+                break
+            offset += len(block)
+        else:
+            return
+    with path.open("rb") as fh:
+        before = fh.read(offset + at)
+    start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    line = len(_LINE_END.findall(before)) + 1
+    prefix = before[start:].decode("utf-8", errors="replace")
+    field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    column = header[field] if line > 1 and field < len(header) else None
+    raise DataContractError(problem(path, "expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark) inside "
+                                          "the file, as files joined with copy /b have: remove it", line, column))
 
 
 def _too_many_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
@@ -439,6 +483,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     check_header(path, header, expected)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
+    _check_ctrl_z(path, header)
     try:
         with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -526,6 +571,7 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     header = read_header(path, kind)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
+    _check_ctrl_z(path, header)
     try:  # pandas reads (and may fail on) the first block of the file already here
         with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
             warnings.simplefilter("ignore", pd.errors.ParserWarning)

@@ -161,7 +161,9 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
 
     A ``code`` column (StateHoliday, StoreType, ...) keeps a float's ".0": 0.0 is no code, as "0.0" in a
     CSV file is none; only a number column's whole float is the integer it stands for (an int column
-    with nulls comes back from parquet as floats).
+    with nulls comes back from parquet as floats). Likewise a code column of booleans is written "False" /
+    "True", not "0" / "1": a column of flags is no StateHoliday (which day of "True" would be 'a'?), and
+    a chunked read (``batch.iter_rows``) refuses it too.
 
     Also says whether every value is ASCII of 10 characters (as YYYY-MM-DD is), checked on the distinct
     values: cheap here, where a per-cell check of an object column would cost more than parsing it
@@ -174,8 +176,10 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
         text = [str(u) if t else day for u, day, t in zip(uniques, local.strftime("%Y-%m-%d"), timed, strict=True)]
     elif pd.api.types.is_float_dtype(uniques):
         text = [str(int(v)) if float(v).is_integer() and not code else repr(float(v)) for v in uniques]
-    elif pd.api.types.is_bool_dtype(uniques):
+    elif pd.api.types.is_bool_dtype(uniques) and not code:
         text = ["1" if v else "0" for v in uniques]
+    elif pd.api.types.is_bool_dtype(uniques):  # False is no "0": a code column of flags is refused as it is
+        text = [str(bool(v)) for v in uniques]
     else:
         text = [str(v) for v in uniques]
     iso_long = all(t.isascii() and len(t) == 10 for t in text)

@@ -8,9 +8,13 @@ as Kaggle's spelling and says so once per column, counting the rows and naming t
 "Jan;Apr;Jul;Oct", a StoreType "e" or "ab", a cell of spaces or a code beside another invisible character
 ("0\u2028") are still refused by the value rules, with the file, line and column.
 
+A Date written with a time of exactly midnight ("2015-07-31 00:00:00", "2015-07-31T00:00", as Excel and
+pandas export a date column) is read the same way, as the date alone: a parquet timestamp at midnight was
+accepted while the same date in a CSV file was refused. Any other time of day is still refused, in both.
+
 Files only, read whole (``contract``) or in chunks (``batch.iter_rows``, before ``validate_rows``): the same
 rows and the same warning either way. A program's rows (the API's JSON, a frame given to ``validate_rows``)
-must send the exact codes.
+must send the exact codes and dates.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 __all__ = ["RESPELLED_COLUMNS", "Respellings", "respell"]
 
 import logging
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +72,37 @@ _SPELLINGS = {
     s.PROMO_INTERVAL: _spelling(s.PROMO_INTERVALS, _months, 'other spaces, letter case or "Sep"'),
     s.STATE_HOLIDAY: _spelling(s.STATE_HOLIDAY_CODES, _code, "other spaces or letter case"),
 }
-RESPELLED_COLUMNS = tuple(_SPELLINGS)
+RESPELLED_COLUMNS = (*_SPELLINGS, s.DATE)
+_READ_AS = {s.DATE: ("the date alone", "a time of day of midnight")}  # else Kaggle's spelling, _Spelling.differs
+# YYYY-MM-DD and a midnight as Excel, pandas and ISO 8601 write it; ASCII digits only, as the date rule reads
+_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(:00(\.0+)?)?")
+_ISO_LENGTH = 10
+
+
+def _dates_alone(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``text`` with each date written with a midnight time replaced by the date alone, and the cells replaced.
+
+    Only a date that exists (not "2015-02-30 00:00:00", which the date rule refuses with its hint) and only an
+    exact midnight: "2015-07-31 13:00" names a time within the day, which the contract refuses. Cells of 10
+    characters or fewer are never looked at, so train.csv's million plain dates cost one length check.
+    """
+    try:
+        longer = (text.str.len() > _ISO_LENGTH).fillna(False).to_numpy(dtype=bool)
+    except AttributeError:  # no text (a parquet timestamp column read by batch.iter_rows): datetimes are checked
+        return text, np.zeros(len(text), dtype=bool)
+    if not longer.any():
+        return text, longer
+    alone = {}
+    for value in text[longer].unique().tolist():
+        found = _MIDNIGHT.fullmatch(value) if isinstance(value, str) else None
+        if found and not pd.isna(pd.to_datetime(found[1], format="%Y-%m-%d", errors="coerce")):
+            alone[value] = found[1]
+    if not alone:
+        return text, np.zeros(len(text), dtype=bool)
+    changed = text.isin(list(alone)).to_numpy()
+    if isinstance(text.dtype, pd.CategoricalDtype):  # a parquet dictionary column: the dates alone are no category
+        text = text.astype(object)
+    return text.mask(changed, text.str.slice(0, _ISO_LENGTH)), changed
 
 
 def respell(column: str, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -75,8 +110,11 @@ def respell(column: str, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
     Cells that already are Kaggle's spelling, missing cells, values that are no text (a parquet column of
     numbers) and cells naming no Kaggle value are left as they are (the value rules then refuse the last).
-    Looked up once per distinct value: a column holds a handful, also in train.csv's million rows.
+    Looked up once per distinct value: a column holds a handful, also in train.csv's million rows. A Date is
+    read as the date alone when written with a midnight time (`_dates_alone`).
     """
+    if column == s.DATE:
+        return _dates_alone(text)
     spelling = _SPELLINGS[column]
     respelled = {}
     for value in text.dropna().unique().tolist():
@@ -136,7 +174,8 @@ class Respellings:
             found = self.found.get(column)
             if found is None:
                 continue
-            first = problem(path, f"{shown_text(found.written)} is read as \"{found.read}\", Kaggle's spelling "
-                                  f"({found.count} row(s) in all written with {_SPELLINGS[column].differs}); the "
+            what, differs = _READ_AS.get(column) or ("Kaggle's spelling", _SPELLINGS[column].differs)
+            first = problem(path, f"{shown_text(found.written)} is read as \"{found.read}\", {what} "
+                                  f"({found.count} row(s) in all written with {differs}); the "
                                   "file is left as it is", found.line, column)
             log.warning("%s", as_rows(first) if parquet else first)

@@ -240,11 +240,12 @@ def _validate_file(path: Path, name: str) -> pd.DataFrame:
 def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     started = time.perf_counter()
     raw, problems = read(path, name, REQUIRED[name])
+    # "A", " a ", "jan,apr,jul,oct": Kaggle's value, "2015-07-31 00:00:00": the date; said once below. Before
+    # parsing, as the chunked read (batch.iter_rows) respells; + 2: the CSV line, or the parquet row
+    respelled = Respellings()
+    raw = respelled.respell(raw, raw.index.to_numpy() + 2)
     typed, found = _parse(raw, name, path)
     problems += found
-    # "A", " a ", "jan,apr,jul,oct": Kaggle's value, said once below; + 2: the CSV line, or the parquet row
-    respelled = Respellings()
-    typed = respelled.respell(typed, typed.index.to_numpy() + 2)
     typed, found = _run_schema(VALUES[name], typed, raw, path)
     problems += found
     if s.DAY_OF_WEEK in typed.columns:
@@ -330,6 +331,12 @@ def load_train(path: str | Path) -> pd.DataFrame:
         log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on line %d); training and the "
                     "statistics use open days with sales only, so they are left out", path, len(closed_selling),
                     int(df.index[closed_selling[0]]) + 2)
+    closed_visited = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() == 0)
+                                    & (df[s.CUSTOMERS].to_numpy() > 0))
+    if len(closed_visited):  # as contradictory: customers who bought nothing on a day the store was shut
+        log.warning("%s: %d row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line %d); check Open "
+                    "or Customers: training and the statistics use open days with sales only, so they are left "
+                    "out", path, len(closed_visited), int(df.index[closed_visited[0]]) + 2)
     df = df.reset_index(drop=True) if is_parquet(Path(path)) else df  # parquet rows are indexed from -1
     return df[list(s.TRAIN_COLUMNS)]
 
@@ -487,6 +494,8 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     if problems:
         raise DataContractError(problems)
     _warn_stores_without_history(root, store, train, test)
+    if test is not None:
+        _warn_test_within_train(test_path, train, test)
     return Dataset(root=root, train=train, store=store, test=test)
 
 
@@ -501,6 +510,25 @@ def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProb
     return [problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
                           "models, cleaning and the report learn from such days; add the stores' trading days",
                     None, s.SALES)]
+
+
+def _warn_test_within_train(path: Path, train: pd.DataFrame, test: pd.DataFrame) -> None:
+    """Name the test.csv rows dated on or before train.csv's last day: their range and how many.
+
+    Why a warning: test.csv holds the days to forecast, after train.csv's; days the model was trained on
+    usually mean the wrong file (train.csv's own tail, an old export) and give forecasts that look far better
+    than any real one. Not an error: forecasting a known period on purpose is allowed (scoring a later period
+    goes through ``predict --input``, which this check does not read).
+    """
+    last = train[s.DATE].max()
+    within = test[s.DATE].to_numpy() <= last.to_datetime64()
+    if not within.any():
+        return
+    dates = test[s.DATE][within]
+    log.warning("%s: %s row(s) are dated %s..%s, on or before %s's last day (%s): forecasting days the model "
+                "has already seen usually means the wrong file; %s should hold the days after %s", path,
+                f"{int(within.sum()):,}", f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}", s.TRAIN_FILE,
+                f"{last:%Y-%m-%d}", s.TEST_FILE, s.TRAIN_FILE)
 
 
 def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.DataFrame,
