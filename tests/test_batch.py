@@ -611,6 +611,19 @@ def test_the_skops_import_blocks_torch_and_dask_for_its_own_thread_only():
     assert seen == [None]  # another thread imports torch as usual
 
 
+def test_imports_skipped_blocks_what_is_not_imported_yet_for_the_block_only():
+    import importlib
+    import sys
+
+    from storecast.model_imports import NotInThisThread, imports_skipped
+
+    with imports_skipped("json", "storecast_absent_pkg") as blocked:
+        assert blocked == ("storecast_absent_pkg",)  # json is imported already: it stays usable
+        with pytest.raises(ModuleNotFoundError, match="not needed by this command"):
+            importlib.import_module("storecast_absent_pkg.sub")
+    assert not any(isinstance(f, NotInThisThread) for f in sys.meta_path)
+
+
 _TRUSTED = """
 import json, sys
 {how}
