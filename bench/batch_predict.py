@@ -3,7 +3,7 @@
 Usage: ``python bench/batch_predict.py --model PATH [--data DIR] [--runs 3] [--compiled]``.
 
 First the imports as a fresh process pays them (median of ``--runs`` subprocesses each): ``import
-skops.io`` plainly and through ``artifacts._skops_io`` (which skips the torch and dask imports skops'
+skops.io`` plainly and through ``artifacts._skops_io`` (which skips the torch, dask and pytest imports skops'
 scan of scikit-learn makes), and the first ``load_bundle`` of a process. Then the phases, each timed
 in-process the way the command runs them (best of ``--runs``): read and validate the rows
 (``load_rows``), load the model again (sha256, skops, LightGBM's predictor), ``validate_rows`` again
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write(f"| import in a fresh process (median of {args.runs}) | s |\n|---|---:|\n")
     load_first = (f"from storecast.artifacts import load_bundle; load_bundle({str(args.model)!r})")
     for name, code in (("`import skops.io`", "import skops.io"),
-                       ("`artifacts._skops_io()` (torch, dask skipped)",
+                       ("`artifacts._skops_io()` (torch, dask, pytest skipped)",
                         "from storecast.artifacts.trees import _skops_io; _skops_io()"),
                        ("first `load_bundle` (its imports + the file)", load_first)):
         out.write(f"| {name} | {_python(code, args.runs, env):.2f} |\n")

@@ -598,9 +598,9 @@ def test_in_background_raises_the_threads_own_exception():
 def test_the_skops_import_blocks_torch_and_dask_for_its_own_thread_only():
     import threading
 
-    from storecast.artifacts.trees import _NotInThisThread
+    from storecast.model_imports import NotInThisThread
 
-    finder = _NotInThisThread(("torch", "dask"))
+    finder = NotInThisThread(("torch", "dask"))
     with pytest.raises(ModuleNotFoundError, match="torch.nn"):
         finder.find_spec("torch.nn")
     assert finder.find_spec("numpy") is None
@@ -611,19 +611,32 @@ def test_the_skops_import_blocks_torch_and_dask_for_its_own_thread_only():
     assert seen == [None]  # another thread imports torch as usual
 
 
+def test_imports_skipped_blocks_what_is_not_imported_yet_for_the_block_only():
+    import importlib
+    import sys
+
+    from storecast.model_imports import NotInThisThread, imports_skipped
+
+    with imports_skipped("json", "storecast_absent_pkg") as blocked:
+        assert blocked == ("storecast_absent_pkg",)  # json is imported already: it stays usable
+        with pytest.raises(ModuleNotFoundError, match="not needed by this command"):
+            importlib.import_module("storecast_absent_pkg.sub")
+    assert not any(isinstance(f, NotInThisThread) for f in sys.meta_path)
+
+
 _TRUSTED = """
 import json, sys
 {how}
 import skops.io._trusted_types as tt
-from storecast.artifacts.trees import _NotInThisThread
+from storecast.model_imports import NotInThisThread
 print(json.dumps({{"names": {{k: sorted(map(str, getattr(tt, k))) for k in dir(tt) if k.endswith("_NAMES")}},
-                  "torch": "torch" in sys.modules, "dask": "dask" in sys.modules,
-                  "blocks_left": any(isinstance(f, _NotInThisThread) for f in sys.meta_path)}}))
+                  "torch": "torch" in sys.modules, "dask": "dask" in sys.modules, "pytest": "pytest" in sys.modules,
+                  "blocks_left": any(isinstance(f, NotInThisThread) for f in sys.meta_path)}}))
 """
 
 
-def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
-    """artifacts._skops_io skips two imports that skops' scan of scikit-learn makes but never uses."""
+def test_skops_trusts_the_same_types_when_imported_without_torch_dask_and_pytest():
+    """artifacts._skops_io skips three imports that skops' scan of scikit-learn makes but never uses."""
     import json
     import subprocess
     import sys
@@ -636,7 +649,8 @@ def test_skops_trusts_the_same_types_when_imported_without_torch_and_dask():
     lean = run("from storecast.artifacts.trees import _skops_io; _skops_io()")
     plain = run("import skops.io")
     assert lean["names"] == plain["names"] and lean["names"]["SKLEARN_ESTIMATOR_TYPE_NAMES"]
-    assert not lean["torch"] and not lean["dask"] and not lean["blocks_left"]
+    assert not lean["torch"] and not lean["dask"] and not lean["pytest"] and not lean["blocks_left"]
+    assert plain["pytest"]  # the dev extra is installed: what the block saves is really imported without it
     # storecast predict's order: scipy.special first (model_imports), then pandas and the batch machinery
     early = run("from storecast.model_imports import import_before_pandas; import_before_pandas(); "
                 "import storecast.batch; from storecast.artifacts.trees import _skops_io; _skops_io()")

@@ -14,3 +14,35 @@ def test_predict_says_what_lower_and_upper_are(run_main, model_path, synthetic_d
     rows = len(pd.read_csv(out))
     assert f"wrote {rows:,} forecasts to {out} (Sales: the point forecast per store and day; lower..upper: its 80% " \
            "prediction interval; closed days: 0)" in said
+
+
+_PREDICT_THEN_SAY_IMPORTS = """
+import json, sys
+from storecast.cli import main
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(json.dumps({name: name in sys.modules for name in ("hypothesis", "pytest", "torch", "dask",
+                                                                    "charset_normalizer")}))
+"""
+
+
+def test_predict_imports_no_test_tools_or_torch(model_path, synthetic_dir, tmp_path):
+    """pandera imported hypothesis, scikit-learn pytest (both installed with the dev extra) and numpy.f2py
+    charset_normalizer, for features `storecast predict` never uses: about 0.15 s of every run
+    (docs/benchmarks.md)."""
+    import importlib.util
+    import json
+    import subprocess
+    import sys
+
+    for name in ("hypothesis", "pytest", "charset_normalizer"):  # installed, else the test shows nothing
+        assert importlib.util.find_spec(name), name
+    out = tmp_path / "preds.csv"
+    done = subprocess.run([sys.executable, "-c", _PREDICT_THEN_SAY_IMPORTS, "predict", "--model", str(model_path),
+                           "--data", str(synthetic_dir), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"hypothesis": False, "pytest": False, "torch": False,
+                                                         "dask": False, "charset_normalizer": False}
+    assert len(pd.read_csv(out)) == len(pd.read_csv(synthetic_dir / "test.csv"))

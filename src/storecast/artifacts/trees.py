@@ -9,9 +9,7 @@ from __future__ import annotations
 
 __all__ = ["TRUSTED_TYPES", "TreeBundle", "save_bundle", "load_tree_bundle"]
 
-import importlib.abc
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +23,7 @@ from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.long_lived import no_collections
+from storecast.model_imports import imports_skipped
 from storecast.publish import check_sha256, package_versions, publish_model
 
 if TYPE_CHECKING:
@@ -153,48 +152,33 @@ def _check_tree_model(model: Any, path: Path) -> None:
                             "around the prep + model pipeline); retrain with `storecast train`.")
 
 
-class _NotInThisThread(importlib.abc.MetaPathFinder):
-    """Makes ``modules`` unimportable for one thread while it is on ``sys.meta_path``; other threads import as usual."""
-
-    def __init__(self, modules: tuple[str, ...]) -> None:
-        self.modules, self.thread = modules, threading.get_ident()
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if threading.get_ident() == self.thread and name.partition(".")[0] in self.modules:
-            raise ModuleNotFoundError(f"No module named {name!r} (not needed to load a skops file)", name=name)
-        return None
-
-
-# Imported by `import skops.io` only through scikit-learn's vendored array-API shims, never used by a tree model.
-_SKOPS_NEEDLESS = ("torch", "dask")
+# Imported by `import skops.io` only through scikit-learn's vendored array-API shims (torch, dask) and its test
+# helpers (pytest, inside try/except ImportError), never used by a tree model.
+_SKOPS_NEEDLESS = ("torch", "dask", "pytest")
 
 
 def _skops_io() -> Any:
-    """``skops.io``, imported without torch and dask (those not loaded yet): about 1.3 s less per process.
+    """``skops.io``, imported without torch, dask and pytest (those not loaded yet): about 1.35 s less per process.
 
     Why: skops builds its default trusted types at import with scikit-learn's ``all_estimators()``, whose
     ``pkgutil.walk_packages`` imports every sub-package on the way, ``sklearn.externals.array_api_compat.torch``
     and ``.dask.array`` too (they import torch and dask, installed for the LSTM and the dask engine), though it
-    then skips everything under ``externals``. Those two imports fail here instead (walk_packages ignores an
-    ImportError), for this thread only, so skops' trusted types are the very same lists (a test compares them)
-    and the allowlist check below is unchanged. A later ``import torch`` works as usual; should a future skops
-    or scikit-learn need one of them at import, the import is retried without the block.
+    then skips everything under ``externals``; and ``all_estimators`` imports ``sklearn.utils._testing``, which
+    imports pytest when installed (the dev extra) for test markers only. Those imports fail here instead
+    (walk_packages ignores an ImportError, ``_testing`` has a branch without pytest), for this thread only, so
+    skops' trusted types are the very same lists (a test compares them) and the allowlist check below is
+    unchanged. A later ``import torch`` works as usual; should a future skops or scikit-learn need one of them
+    at import, the import is retried without the block.
     """
-    needless = tuple(name for name in _SKOPS_NEEDLESS if name not in sys.modules)
-    if "skops.io" in sys.modules or not needless:
+    if "skops.io" in sys.modules:
         import skops.io
 
         return skops.io
-    block = _NotInThisThread(needless)
-    sys.meta_path.insert(0, block)
     try:
-        import skops.io
+        with imports_skipped(*_SKOPS_NEEDLESS):
+            import skops.io
     except ImportError:
-        sys.meta_path.remove(block)
         import skops.io
-    finally:
-        if block in sys.meta_path:
-            sys.meta_path.remove(block)
     return skops.io
 
 

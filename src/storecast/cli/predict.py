@@ -77,11 +77,18 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
     every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
     as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
     (the same order and messages as loading one after the other). Rows past the calibrated horizon
-    (training end + 42 days) or before the training data get a warning line.
+    (training end + 42 days) or before the training data get a warning line. Imports that the command never
+    uses are skipped (``model_imports.imports_skipped``: hypothesis here, pytest, torch and dask in the loader).
     """
-    from storecast.model_imports import import_before_pandas
+    from storecast.model_imports import import_before_pandas, imports_skipped
 
     import_before_pandas()  # before storecast.batch and the artifacts bring pandas: 0.3 s less to load the model
+    with imports_skipped("hypothesis"):  # pandera's data synthesis, imported with its checks when installed
+        _forecast_locally(model, data, rows, out, chunk_rows)
+
+
+def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chunk_rows: int) -> None:
+    """``_predict_locally`` after its imports' order and skips are set: the model and the rows, then the forecast."""
     from itertools import chain
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
