@@ -53,6 +53,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError
+from storecast.api.http_rules import method_sent
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -399,7 +400,7 @@ def _not_allowed(request: Request, allow: str) -> str:
 
     Why: "Method Not Allowed" left a client to find the ``Allow`` header; ``PUT /forecast`` should read "use POST".
     """
-    method = request.method[:20]
+    method = method_sent(request.scope)[:20]  # HEAD, not the GET that HeadAsGet shows the app
     return f"{method} is not allowed on {log_safe_path(request.scope['path'])[:200]}: it takes {allow}"
 
 
@@ -453,7 +454,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, log_safe_path(request.url.path))
+    log.exception("unhandled error on %s %s", method_sent(request.scope), log_safe_path(request.url.path))
     return JSONResponse(
         {"detail": "internal error: the request was not processed; the server log has the details"},
         status_code=500,
