@@ -94,6 +94,17 @@ def test_bad_forecast_request_is_422_naming_the_field(client, body, field):
     assert fields(r) == [field]
 
 
+def test_a_repeated_schedule_day_names_the_earlier_one(client):
+    # it said only "2015-08-02 is listed twice", where /predict says which row it repeats ("is also rows[0]")
+    days = ["2015-08-03", "2015-08-02", "2015-08-04", "2015-08-02"]
+    body = {"store": 1, "start": "2015-08-01", "days": 5, "schedule": [{"date": d} for d in days]}
+    r = client.post("/forecast", json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"] == [{"loc": ["body", "schedule", 3, "date"], "field": "schedule[3].date",
+                                   "msg": "2015-08-02 is also schedule[1]: list each day once",
+                                   "type": "schedule_duplicate"}]
+
+
 @pytest.mark.parametrize(("body", "expected"), [
     ({"store": 999, "start": "2099-12-31", "days": 5}, ["store", "start"]),
     ({"store": 999, "start": "2015-08-01", "days": 3, "schedule": [{"date": "2015-08-05"}]},

@@ -57,6 +57,30 @@ def test_the_lifespan_logs_whether_auth_is_on(settings, caplog, token, line):
     assert line in [r.getMessage() for r in caplog.records if r.name == "storecast.api"]
 
 
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_lifespan_leaves_the_auth_line_to_storecast_serve_where_it_set_up_the_logs(settings, caplog):
+    # `storecast serve` says it on its "serving ..." line and gives the "storecast" logger a handler of its own
+    # that does not propagate (cli.serve.log_config): the lifespan said it a second time
+    top, own = logging.getLogger("storecast"), _Lines()
+    top.addHandler(own)
+    top.propagate = False
+    try:
+        with caplog.at_level(logging.INFO), TestClient(create_app(settings)):
+            pass
+    finally:
+        top.removeHandler(own)
+        top.propagate = True
+    assert not [line for line in own.lines + caplog.messages if line.startswith("auth: ")]
+
+
 def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """``storecast serve`` on a free port with ``env`` as its only STORECAST_* variables."""
     cmd = [sys.executable, "-c", "from storecast.cli import main; main()", "serve", "--port", str(free_port()),
@@ -86,3 +110,38 @@ def test_serve_says_auth_is_on_at_start_up(model_path):
         proc.terminate()
         proc.wait(timeout=15)
     assert started.rstrip().endswith("(1 worker(s)); auth: bearer token required")
+
+
+@pytest.mark.server
+def test_serve_says_whether_auth_is_on_once(model_path):
+    # the line came twice: on `serving ...` and from the lifespan through the storecast.api logger
+    proc = _serve({}, "--model", str(model_path), "--log-level", "info")
+    said = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            said.append(line)
+            if "Application startup complete" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert [line for line in said if "auth: " in line] == [next(line for line in said if line.startswith("serving "))]
+
+
+def test_under_uvicorn_factory_the_auth_line_goes_to_uvicorns_log(settings):
+    # nothing configures "storecast" loggers there; uvicorn's logger is configured, so the line goes to it
+    root = logging.getLogger()
+    saved, root.handlers = root.handlers, []  # as under uvicorn: no handler above "storecast.api"
+    uvicorn_log, own = logging.getLogger("uvicorn.error"), _Lines()
+    uvicorn_log.addHandler(own)
+    level = uvicorn_log.level
+    uvicorn_log.setLevel(logging.INFO)  # as uvicorn's log config sets it
+    try:
+        with TestClient(create_app(settings)):
+            pass
+    finally:
+        uvicorn_log.removeHandler(own)
+        uvicorn_log.setLevel(level)
+        root.handlers = saved
+    assert "auth: off (set STORECAST_API_TOKEN to require a token)" in own.lines

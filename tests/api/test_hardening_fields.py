@@ -62,6 +62,15 @@ def test_a_405_names_the_methods_the_path_takes(client, method, path, msg):
     assert r.status_code == 405 and r.json() == {"detail": msg}
 
 
+@pytest.mark.parametrize("path", ["/predict", "/plan/rank"])
+def test_a_head_405_names_head_not_the_get_it_is_answered_as(client, path):
+    # HeadAsGet shows the app a GET, so the message said "GET is not allowed" (the Allow header was right)
+    r = client.head(path)
+    said = json.dumps({"detail": f"HEAD is not allowed on {path}: it takes POST"}, separators=(",", ":")).encode()
+    assert (r.status_code, r.headers["allow"], r.content) == (405, "POST", b"")  # HEAD: headers only
+    assert int(r.headers["content-length"]) == len(said)  # the body it stands for names HEAD
+
+
 @pytest.mark.parametrize(("path", "body", "field", "msg"), [
     ("/predict", '{"rows": null}', "rows", "expected an array, e.g. [...]; got null"),
     ("/predict", '{"rows": {}}', "rows", "expected an array, e.g. [...]; got an object"),

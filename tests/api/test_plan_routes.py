@@ -120,6 +120,16 @@ def test_bad_plan_requests_are_422_naming_the_field(client, body, field):
     assert field in fields(r)
 
 
+def test_a_day_repeated_in_a_plan_list_names_the_earlier_one_of_that_list(client):
+    # "2015-08-04 is listed twice" did not say where; a day in both lists is no repeat (a closed promo day)
+    body = {"store": 1, "start": START, "days": 14, "promo_days": ["2015-08-03", "2015-08-04", "2015-08-04"],
+            "closed_days": ["2015-08-04", "2015-08-05", "2015-08-04"]}
+    r = client.post("/plan", json=body)
+    assert [(item["field"], item["msg"]) for item in r.json()["detail"]] == [
+        ("promo_days[2]", "2015-08-04 is also promo_days[1]: list each day once"),
+        ("closed_days[2]", "2015-08-04 is also closed_days[0]: list each day once")]
+
+
 @pytest.mark.parametrize(("route", "body", "field", "said"), [
     ("/plan", {"store": 1, "start": "2015-02-30"}, "start", "day is out of range for month"),
     ("/plan", {"store": 1, "start": START, "promo_days": ["2015-08-32"]}, "promo_days[0]", "'2015-08-32'"),

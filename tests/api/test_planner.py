@@ -51,6 +51,10 @@ def test_day_problems_name_days_outside_the_window_and_repeats():
     days = [START, START + dt.timedelta(days=9), START]
     assert [(i, typ) for i, _, typ in day_problems(days, START, 7)] == [(1, "plan_date"), (2, "plan_duplicate")]
     assert day_problems([START + dt.timedelta(days=6)], START, 7) == []
+    # the routes name their list, so a repeat names the earlier item; `storecast plan` names none
+    assert [msg for _, msg, _ in day_problems(days, START, 7, name="promo_days")][1] == (
+        f"{START} is also promo_days[0]: list each day once")
+    assert [msg for _, msg, _ in day_problems(days, START, 7)][1] == f"{START} is listed twice"
 
 
 def test_candidate_weeks_are_promo_free_mondays_whose_friday_is_inside():

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from api_helpers import row
 
-from storecast.cli.server_process import running_server
+from storecast.cli.server_process import free_port, running_server, wait_ready
 
 pytestmark = pytest.mark.server
 
@@ -21,6 +24,32 @@ BODY = json.dumps({"rows": [row()]}).encode()
 def port(model_path) -> Iterator[int]:
     with running_server(model_path, timeout=60, env={"STORECAST_KEEP_ALIVE_S": "1"}) as base:
         yield int(base.rsplit(":", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def logged(model_path, tmp_path_factory) -> Iterator[tuple[int, Path]]:
+    """A server at ``--log-level info`` (``running_server`` logs warnings only) and the file of its output."""
+    log, port = tmp_path_factory.mktemp("serve") / "server.log", free_port()
+    cmd = [sys.executable, "-c", "from storecast.cli import main; main()", "serve", "--model", str(model_path),
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}", proc, 60)
+            yield port, log
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def _access_lines(log: Path, request: str, after: int = 0, timeout: float = 10.0) -> list[str]:
+    """The access log lines of ``request`` (``POST /predict``) past the first ``after``, once there are more."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [line for line in log.read_text().splitlines() if f"storecast.api.access: {request} " in line]
+        if len(lines) > after or time.monotonic() > deadline:
+            return lines[after:]
+        time.sleep(0.05)
 
 
 def _send(port: int, request: bytes, half_close: bool = False) -> tuple[int, bytes]:
@@ -111,6 +140,23 @@ def test_a_body_cut_short_by_the_clients_eof_is_400_at_once(port, framing):
         "the client closed its side of the connection before the request body was complete (fewer bytes than its "
         "Content-Length, or no last chunk): send the whole body")})
     assert time.monotonic() - start < 5  # not the body deadline
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_the_log_line_of_a_body_cut_short_says_400_as_the_client_got(logged, framing):
+    # the client got the server's 400 while the app, reading on, answered 422 into a closed connection: the log said 422
+    port, log = logged
+    before = len(_access_lines(log, "POST /predict", timeout=0))
+    if framing == "chunked":
+        request = (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % len(BODY) + BODY + b"\r\n")
+    else:
+        request = _post(b"")[:-10]
+    assert _send(port, request, half_close=True)[0] == 400
+    lines = _access_lines(log, "POST /predict", after=before)
+    assert len(lines) == 1 and " POST /predict 400 " in lines[0]
+    assert _send(port, _post(b""))[0] == 200  # a request served in full still logs the app's status
+    assert " POST /predict 200 " in _access_lines(log, "POST /predict", after=before + 1)[0]
 
 
 def test_an_upgrade_request_is_answered_with_connection_close(port):

@@ -5,7 +5,7 @@ timestamped file in ``settings.models_dir``), loads it with ``artifacts.load_bun
 ``app.state.served``. A missing or bad model file raises there, which stops start-up: uvicorn prints
 the message and exits non-zero instead of serving a process that can only fail. An empty or short
 API token stops it too (``config.token_problem``), and the lifespan logs whether auth is on, so
-``uvicorn --factory`` users see it as well as ``storecast serve`` users.
+``uvicorn --factory`` users see it as ``storecast serve`` users do (which says it on its own start-up line).
 """
 
 from __future__ import annotations
@@ -35,9 +35,18 @@ from storecast.long_lived import freeze_long_lived, thaw
 log = logging.getLogger("storecast.api")
 
 
-def _startup_log() -> logging.Logger:
-    # Under plain `uvicorn --factory` nothing configures "storecast" loggers; uvicorn's own logger is
-    # configured, so the auth line goes there rather than nowhere.
+def _startup_log() -> logging.Logger | None:
+    """Where the lifespan says whether auth is on, or None where ``storecast serve`` has said it.
+
+    Why: ``storecast serve`` prints it on its "serving ..." line before uvicorn starts, and gives the
+    "storecast" logger a handler of its own that does not propagate (``cli.serve.log_config``, applied in
+    every worker), so a second line said it twice (once per worker). Under plain ``uvicorn --factory``
+    nothing configures "storecast" loggers but uvicorn's own logger is, so the line goes there rather than
+    nowhere; in a program or test that configures the root logger, to "storecast.api".
+    """
+    top = logging.getLogger("storecast")
+    if top.handlers and not top.propagate:
+        return None
     return log if log.hasHandlers() else logging.getLogger("uvicorn.error")
 
 
@@ -52,7 +61,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         except StorecastError as exc:
             log.error("cannot start: %s", exc)
             raise
-    _startup_log().info("%s", auth_mode(settings))
+    if (said := _startup_log()) is not None:
+        said.info("%s", auth_mode(settings))
     app.state.served = served
     app.state.batcher = MicroBatcher(served.predict, max_rows=max(settings.max_batch_rows, 1))
     freeze_long_lived()  # the model serves until shutdown: no full collection walks it between requests

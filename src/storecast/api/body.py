@@ -2,29 +2,36 @@
 
 Why: ``json.loads`` keeps the last of two equal keys, so ``{"store": 1, "store": 2}`` would forecast store 2
 and ``{"rows": [], "rows": [...]}`` would pass, while the sender may well have meant the first. The
-schemas refuse unknown fields for the same reason: a body is answered as written or not at all. The
-body must be UTF-8 too (RFC 8259 8.1): ``json.loads`` would also decode UTF-16 and UTF-32. The routes that
-take a body use :class:`StrictJSONRoute`; ``errors`` answers :class:`DuplicateKeyError`,
-:class:`NotUTF8Error`, :class:`UnpairedSurrogateError` and ``UnicodeDecodeError`` 422, and a query string on
-those routes (every field is in the body) 422 too. The answers of those routes go out through
-:func:`json_response`. `QUERY_STRING_RULE` says why the GET routes, unlike these, ignore a query string; it is
-the API description's paragraph on query strings.
+schemas refuse unknown fields for the same reason: a body is answered as written or not at all. Every
+route's body model derives from :class:`StrictBody`, which answers more than ``MAX_UNKNOWN`` of them as
+one error (one error each would hold the event loop for seconds). The body must be UTF-8 too (RFC 8259
+8.1): ``json.loads`` would also decode UTF-16 and UTF-32, and it reads ``NaN`` and ``Infinity``, which
+are Python's words, not JSON's (RFC 8259 6). The routes that take a body use :class:`StrictJSONRoute`;
+``errors`` answers :class:`DuplicateKeyError`, :class:`NotUTF8Error`, :class:`UnpairedSurrogateError`,
+:class:`NotJSONWordError` and ``UnicodeDecodeError`` 422, and a query string on those routes (every field
+is in the body) 422 too. The answers of those routes go out through :func:`json_response`.
+`QUERY_STRING_RULE` says why the GET routes, unlike these, ignore a query string; it is the API
+description's paragraph on query strings.
 """
 
 from __future__ import annotations
 
-__all__ = ["DuplicateKeyError", "NotUTF8Error", "QUERY_STRING_RULE", "StrictJSONRoute", "UnpairedSurrogateError",
-           "json_response"]
+__all__ = ["DuplicateKeyError", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error", "QUERY_STRING_RULE", "StrictBody",
+           "StrictJSONRoute", "UnpairedSurrogateError", "json_response"]
 
+import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, get_args, get_origin
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
 # could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
@@ -60,6 +67,50 @@ class UnpairedSurrogateError(ValueError):
     def __init__(self, loc: tuple[str | int, ...], char: str, in_key: bool) -> None:
         self.loc, self.char, self.in_key = loc, char, in_key
         super().__init__(f"unpaired surrogate \\u{ord(char):04x}")
+
+
+class NotJSONWordError(ValueError):
+    """The body holds ``NaN``, ``Infinity`` or ``-Infinity``, which Python's ``json`` reads but JSON does not have."""
+
+    def __init__(self, loc: tuple[str | int, ...], word: str) -> None:
+        self.loc, self.word = loc, word
+        super().__init__(f"{word} is not JSON")
+
+
+class _Word:
+    """Where a ``NaN`` or ``Infinity`` was parsed, when the body is parsed again to locate it."""
+
+    __slots__ = ("word",)
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object's (key, value) pairs as sent, duplicates kept, when the body is parsed again to locate a word."""
+
+
+def _refuse_word(word: str) -> Any:
+    raise NotJSONWordError((), word)
+
+
+def _locate_word(text: str, word: str) -> NotJSONWordError:
+    """The first ``NaN``/``Infinity`` of ``text`` located as pydantic would (``rows[0].store``); at the body when the
+    text cannot be parsed past it. Only a refused body pays for this second parse."""
+    try:
+        doc = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_Word)
+    except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
+        return NotJSONWordError((), word)
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    while stack:  # a loop, as in _unpaired_surrogate
+        loc, node = stack.pop()
+        if isinstance(node, _Word):
+            return NotJSONWordError(loc, node.word)
+        if isinstance(node, _Pairs):
+            stack.extend(((*loc, k), v) for k, v in reversed(node))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
+    return NotJSONWordError((), word)
 
 
 # JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
@@ -112,11 +163,19 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+# Built once: json.loads with a hook builds a decoder per call (2.5 us of a 5 us parse of one /predict row).
+# parse_constant: `NaN`, `Infinity` and `-Infinity` are not JSON (RFC 8259 6), though Python's json reads them.
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_word)
+
+
 class _StrictJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             text = _utf8_text(await self.body())
-            doc = json.loads(text, object_pairs_hook=_unique_keys)
+            try:
+                doc = _DECODER.decode(text)
+            except NotJSONWordError as exc:
+                raise _locate_word(text, exc.word) from None
             if "\\u" in text and _SURROGATE_ESCAPE.search(text) and (bad := _unpaired_surrogate(doc)):
                 raise bad
             self._json = doc
@@ -160,3 +219,85 @@ def json_response(payload: dict[str, Any]) -> Response:
     fail loudly, not produce invalid JSON.
     """
     return Response(json.dumps(payload, allow_nan=False, separators=(",", ":")), media_type="application/json")
+
+
+# Unknown fields a 422 answers one by one; past that, one error counts them and names a few.
+MAX_UNKNOWN = 100
+
+
+@functools.cache
+def _shape(model: type[BaseModel]) -> tuple[frozenset[str], tuple[tuple[str, type[BaseModel], frozenset[str]], ...]]:
+    """The field names of ``model`` and, for each of its fields that is a list of objects, the item model and its
+    field names: read once per class (``model_fields`` is a property that costs about 1 us a read)."""
+    lists = []
+    for name, info in model.model_fields.items():
+        outer = info.annotation
+        for arg in (outer, *get_args(outer)):  # list[Row] and list[Row] | None
+            if get_origin(arg) is list and (item := get_args(arg)) and isinstance(item[0], type) \
+                    and issubclass(item[0], BaseModel):
+                lists.append((name, item[0], frozenset(item[0].model_fields)))
+                break
+    return frozenset(model.model_fields), tuple(lists)
+
+
+def _few_unknown_fields(data: Any, model: type[BaseModel]) -> Any:
+    """``data`` unchanged, or one error when it and the objects of its lists of objects hold more than
+    ``MAX_UNKNOWN`` unknown fields.
+
+    Why: pydantic answers each unknown key with an error of its own and FastAPI converts every one before the 422
+    keeps the first 50, so a 4.7 MB body of 400,000 unknown keys held the event loop, and every other request,
+    for seconds (on every route: ``/plan/rank`` 4 s). Counted exactly (10,000 rows named as in test.csv are 70,000
+    unknown keys, 1.8 s of errors), at the cost of one set comparison per object; only a body over the limit is
+    walked to name the keys.
+    """
+    if not isinstance(data, dict):
+        return data
+    fields, lists = _shape(model)
+    # len(obj) less the fields it has: ``fields & keys`` walks the few fields, never the many keys of a big object
+    unknown = 0 if data.keys() <= fields else len(data) - len(fields & data.keys())
+    for name, _, item_fields in lists:
+        inner = data.get(name)
+        if type(inner) is list:
+            unknown += sum(len(obj) - len(item_fields & obj.keys()) for obj in inner
+                           if type(obj) is dict and not obj.keys() <= item_fields)
+    if unknown <= MAX_UNKNOWN:
+        return data
+    objects = [((), data, model, fields), *(((name, i), obj, item, item_fields)
+                                            for name, item, item_fields in lists
+                                            if type(inner := data.get(name)) is list
+                                            for i, obj in enumerate(inner) if type(obj) is dict)]
+    first = itertools.islice((((*loc, key), of) for loc, obj, of, names in objects for key in obj
+                              if key not in names), 3)
+    shown = ", ".join(_path(loc) + _meant(loc[-1], of) for loc, of in first)
+    takes = "".join(f", and each of {name} takes {', '.join(item.model_fields)}" for name, item, _ in lists)
+    raise PydanticCustomError("too_many_unknown_fields", (  # no context: a key's own braces stay as sent
+        f"the body holds {unknown:,} unknown fields (first: {shown}): send only the fields taken; the body "
+        f"takes {', '.join(model.model_fields)}{takes}"))
+
+
+class StrictBody(BaseModel):
+    """A request body: unknown fields refused, and more than ``MAX_UNKNOWN`` of them refused as one error.
+
+    Every route's body derives from it, so no route can be held by a body of unknown keys (``_few_unknown_fields``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown(cls, data: Any) -> Any:
+        return _few_unknown_fields(data, cls)
+
+
+def _meant(key: str, model: type[BaseModel]) -> str:
+    """`` (did you mean 'store'?)`` when ``key`` is a field of ``model`` in another case (test.csv's ``Store``)."""
+    meant = [name for name in model.model_fields if name.lower() == key.lower()]
+    return f" (did you mean {meant[0]!r}?)" if meant else ""
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    """``rows[3].key`` of an unknown key, the key clipped at 40 characters."""
+    *where, key = loc
+    at = "".join(f"[{p}]" if isinstance(p, int) else p for p in where)
+    key = key if len(key) <= 40 else key[:40] + "…"
+    return f"{at}.{key}" if at else key

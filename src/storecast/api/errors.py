@@ -5,7 +5,8 @@
   not JSON says why: a syntax error with its line and column, bytes that are not UTF-8 (JSON in
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
   Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``);
-  a ``\\ud800`` escape without its other half is 422 at the field that holds it.
+  a ``\\ud800`` escape without its other half is 422 at the field that holds it, and so are ``NaN``,
+  ``Infinity`` and ``-Infinity`` (Python's ``json`` reads them; JSON has none).
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
   case differs (``Rows``); a key longer than 64 characters is clipped in the answer.
   Each message says what came (``got null``, ``got 0``) beside what is expected.
@@ -51,7 +52,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError, NotUTF8Error, UnpairedSurrogateError
+from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError
+from storecast.api.http_rules import method_sent
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -269,7 +271,8 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {json.dumps(value[:40])}"
     if isinstance(value, float):
-        if math.isnan(value):  # Python's json reads these non-JSON words; Python would call them nan and inf
+        # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf
+        if math.isnan(value):  # JSON's words for them, where Python would say nan and inf
             return "NaN, which is not a JSON number"
         if math.isinf(value):
             return (f"{'-' if value < 0 else ''}Infinity, which is not a JSON number (a number beyond 1.8e308, "
@@ -362,6 +365,11 @@ def _unpaired_reason(cause: UnpairedSurrogateError) -> str:
             "as both halves, e.g. \\ud83d\\ude00)")
 
 
+def _not_json_reason(cause: NotJSONWordError) -> str:
+    return (f"{cause.word} is not a JSON value (RFC 8259 has no NaN or Infinity, though Python's json.dumps writes "
+            "them): send a finite number, or the value this field takes")
+
+
 def _not_found(request: Request) -> str:
     """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
     case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere)."""
@@ -392,7 +400,7 @@ def _not_allowed(request: Request, allow: str) -> str:
 
     Why: "Method Not Allowed" left a client to find the ``Allow`` header; ``PUT /forecast`` should read "use POST".
     """
-    method = request.method[:20]
+    method = method_sent(request.scope)[:20]  # HEAD, not the GET that HeadAsGet shows the app
     return f"{method} is not allowed on {log_safe_path(request.scope['path'])[:200]}: it takes {allow}"
 
 
@@ -402,6 +410,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
         return refused
     if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
         return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, NotJSONWordError):
+        return _unprocessable([_item(("body", *exc.__cause__.loc), _not_json_reason(exc.__cause__), "json_invalid")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
         reason = _unparsable_reason(exc.__cause__)
         if isinstance(exc.__cause__, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
@@ -444,7 +454,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, log_safe_path(request.url.path))
+    log.exception("unhandled error on %s %s", method_sent(request.scope), log_safe_path(request.url.path))
     return JSONResponse(
         {"detail": "internal error: the request was not processed; the server log has the details"},
         status_code=500,

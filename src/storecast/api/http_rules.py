@@ -13,8 +13,9 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "METHOD_SENT", "method_sent"]
 
+from collections.abc import Mapping
 from typing import Any
 
 from storecast.api.middleware import ASGIApp, Scope, send_json
@@ -152,11 +153,21 @@ class HeaderRules:
         await self.app(scope, receive, send)
 
 
+# The scope key under which HeadAsGet keeps the method sent (HEAD) for the app, which sees GET.
+METHOD_SENT = "storecast.method_sent"
+
+
+def method_sent(scope: Mapping[str, Any]) -> str:
+    """The request's method as the client sent it: ``HEAD`` where :class:`HeadAsGet` shows the app ``GET``."""
+    return str(scope.get(METHOD_SENT, scope["method"]))
+
+
 class HeadAsGet:
     """Answer ``HEAD`` as the ``GET`` of the same path, without the body (RFC 9110 9.3.2).
 
     FastAPI routes declare GET only, so ``HEAD /health`` (what some load balancers probe with) would be 405.
-    The inner app sees GET; the status and headers, ``content-length`` included, are the GET's.
+    The inner app sees GET; the status and headers, ``content-length`` included, are the GET's. A message that
+    names the method (a 405) reads :func:`method_sent`: ``HEAD /predict`` was told "GET is not allowed".
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -174,4 +185,4 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        await self.app({**scope, "method": "GET", METHOD_SENT: "HEAD"}, receive, send_headers_only)

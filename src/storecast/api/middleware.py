@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 __all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog",
-           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "log_safe_path", "send_json"]
+           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "send_json"]
 
 import asyncio
 import json
@@ -31,6 +31,9 @@ Scope = dict[str, Any]
 ASGIApp = Any
 # Routes put the number of rows they served under this key of ``request.state`` for the log line.
 ROWS_STATE_KEY = "rows"
+# HeaderGuardProtocol puts here the status it answered a request with while the app still ran (a body cut short
+# by the client's EOF: 400), so the log line says what the client got, not the app's answer that went nowhere.
+SENT_STATE_KEY = "status_sent"
 # Request line plus headers. h11 refuses more than 16 KiB, but httptools (uvicorn's choice when it is
 # installed, as with uvicorn[standard]) sets no limit at all, so a client could send headers without end.
 MAX_HEADER_BYTES = 64 * 1024
@@ -122,7 +125,11 @@ class RequestTimeout:
 
 
 class RequestLog:
-    """Log method, path, status, latency (ms) and rows served; never the payload."""
+    """Log method, path, status, latency (ms) and rows served; never the payload.
+
+    The status is the one the client got: the app's, or the one :class:`HeaderGuardProtocol` answered with
+    while the app still ran (``SENT_STATE_KEY``; the app's later answer goes nowhere).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -145,6 +152,7 @@ class RequestLog:
             await self.app(scope, receive, send_status)
         finally:
             ms = (time.perf_counter() - start) * 1000.0
+            status = state.get(SENT_STATE_KEY, status)  # the server's own answer, when it answered first
             rows = state.get(ROWS_STATE_KEY)
             path = log_safe_path(scope["path"])
             log.info(
@@ -274,6 +282,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self.transport.close()  # idle, nothing half-sent: close quietly, as keep-alive does
 
     def _refuse(self, status: int, detail: str) -> None:
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started:  # a request the app is serving: its log line says this
+            cycle.scope.setdefault("state", {})[SENT_STATE_KEY] = status
         body = json.dumps({"detail": detail}).encode()
         reason = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
         self.transport.write(

@@ -1,7 +1,8 @@
 """Request and response bodies of ``POST /plan`` and ``POST /plan/rank`` (pydantic v2).
 
 The same input rules as ``api.schemas``: strict integers, ``YYYY-MM-DD`` dates within the served range,
-unknown fields refused, every error named by its field path.
+unknown fields refused (over ``MAX_UNKNOWN`` as one error: ``StrictBody``), every error named by its
+field path.
 """
 
 from __future__ import annotations
@@ -13,19 +14,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storecast.api.body import StrictBody
 from storecast.api.schemas import MAX_FORECAST_DAYS, CalibratedThrough, IsoDate, StoreId
 
 MAX_TOP = 10_000
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 Days = Annotated[int, Field(strict=True, ge=1, le=MAX_FORECAST_DAYS, description="Length of the period (1..92).")]
 
 
-class PlanRequest(_Strict):
+class PlanRequest(StrictBody):
     """One store's usual plan against a scenario over ``days`` days from ``start``."""
 
     store: StoreId
@@ -94,7 +92,7 @@ class PlanResponse(BaseModel):
     calibrated_through: CalibratedThrough = None
 
 
-class RankRequest(_Strict):
+class RankRequest(StrictBody):
     """Rank the stores by the forecast gain of one extra promo week in the period."""
 
     start: IsoDate

@@ -107,24 +107,24 @@ def whole_units(values: np.ndarray) -> np.ndarray:
 
 
 def day_problems(days: Sequence[dt.date], start: dt.date, n: int, *, window: str = "planning window",
-                 kind: str = "plan") -> list[tuple[int, str, str]]:
+                 kind: str = "plan", name: str | None = None) -> list[tuple[int, str, str]]:
     """``(index, message, type)`` for each date outside ``start..start+n-1`` or listed twice.
 
     One rule for every list of days a request names (the plan's promo and closed days, ``/forecast``'s
     schedule); ``window`` names the period in the message and ``kind`` prefixes the error types
-    (``plan_date``, ``plan_duplicate``; ``schedule_date``, ...).
+    (``plan_date``, ``plan_duplicate``; ``schedule_date``, ...). Given the list's ``name``, a repeat names the
+    earlier item (``2015-08-03 is also schedule[0]``), as ``/predict`` names the earlier row of a repeated day.
     """
     end = start + dt.timedelta(days=n - 1)
-    seen: set[dt.date] = set()
+    first: dict[dt.date, int] = {}
     out = []
     for i, day in enumerate(days):
         if not start <= day <= end:
             out.append((i, f"{day} is outside the {window} {start}..{end}: list only days inside it",
                         f"{kind}_date"))
-        elif day in seen:
-            out.append((i, f"{day} is listed twice", f"{kind}_duplicate"))
-        else:
-            seen.add(day)
+        elif (j := first.setdefault(day, i)) != i:
+            said = f"{day} is also {name}[{j}]: list each day once" if name else f"{day} is listed twice"
+            out.append((i, said, f"{kind}_duplicate"))
     return out
 
 

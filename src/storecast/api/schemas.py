@@ -7,7 +7,7 @@ Inputs are strict: 0/1 flags must be JSON integers (not ``true``, ``1.0`` or ``"
 from __future__ import annotations
 
 __all__ = [
-    "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "MAX_UNKNOWN", "IsoDate", "Flag", "StateHolidayCode",
+    "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
     "StoreId", "CalibratedThrough",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody", "MODEL_ROUTE_ERRORS",
@@ -18,9 +18,10 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from storecast.api.body import StrictBody
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
 
 MAX_ROWS = 10_000  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
@@ -78,50 +79,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# Unknown fields a 422 answers one by one; past that, one error counts them and names a few. Counted cheaply: keys
-# past an object's number of fields (a row of 7 keys, some unknown, adds at most 7 errors of its own).
-MAX_UNKNOWN = 100
-
-
-def _few_unknown_fields(data: Any, model: type[BaseModel], items: str, item_model: type[BaseModel]) -> Any:
-    """``data`` unchanged, or one error when it and the objects of its list field ``items`` (of ``item_model``) hold
-    more than ``MAX_UNKNOWN`` unknown fields.
-
-    Why: pydantic answers each unknown key with an error of its own and FastAPI converts every one before the 422
-    keeps the first 50, so a 4.7 MB body of 400,000 unknown keys held the event loop, and every other request,
-    for about 4 s. Counting costs one ``len`` per object; only a body over the limit is walked to name the keys.
-    """
-    if not isinstance(data, dict):
-        return data
-    inner = data.get(items)
-    inner = inner if isinstance(inner, list) else []
-    n_fields, n_item = len(model.model_fields), len(item_model.model_fields)
-    excess = max(0, len(data) - n_fields) + sum(
-        len(obj) - n_item for obj in inner if type(obj) is dict and len(obj) > n_item)
-    if excess <= MAX_UNKNOWN:
-        return data
-    objects = [((), data, model), *(((items, i), obj, item_model) for i, obj in enumerate(inner) if type(obj) is dict)]
-    unknown = [((*loc, key), of) for loc, obj, of in objects for key in obj if key not in of.model_fields]
-    first = ", ".join(_path(loc) + _meant(loc[-1], of) for loc, of in unknown[:3])
-    raise PydanticCustomError("too_many_unknown_fields", (  # no context: a key's own braces stay as sent
-        f"the body holds {len(unknown):,} unknown fields (first: {first}): send only the fields taken; the body "
-        f"takes {', '.join(model.model_fields)}, and each of {items} takes {', '.join(item_model.model_fields)}"))
-
-
-def _meant(key: str, model: type[BaseModel]) -> str:
-    """`` (did you mean 'store'?)`` when ``key`` is a field of ``model`` in another case (test.csv's ``Store``)."""
-    meant = [name for name in model.model_fields if name.lower() == key.lower()]
-    return f" (did you mean {meant[0]!r}?)" if meant else ""
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    """``rows[3].key`` of an unknown key, the key clipped at 40 characters."""
-    *where, key = loc
-    at = "".join(f"[{p}]" if isinstance(p, int) else p for p in where)
-    key = key if len(key) <= 40 else key[:40] + "…"
-    return f"{at}.{key}" if at else key
-
-
 class PredictRow(_Strict):
     """One row in the shape of test.csv; the day of week is derived from ``date``."""
 
@@ -138,15 +95,10 @@ class PredictRow(_Strict):
     school_holiday: Flag = 0
 
 
-class PredictRequest(_Strict):
+class PredictRequest(StrictBody):
     """A batch of rows to forecast, answered in the same order."""
 
     rows: list[PredictRow] = Field(min_length=1, max_length=MAX_ROWS)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _few_unknown(cls, data: Any) -> Any:
-        return _few_unknown_fields(data, cls, "rows", PredictRow)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -196,7 +148,7 @@ class ScheduleDay(_Strict):
     school_holiday: Flag = 0
 
 
-class ForecastRequest(_Strict):
+class ForecastRequest(StrictBody):
     """Forecast ``days`` consecutive days of one store from ``start``."""
 
     store: StoreId
@@ -209,11 +161,6 @@ class ForecastRequest(_Strict):
             "days not listed follow the store's usual pattern."
         ),
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _few_unknown(cls, data: Any) -> Any:
-        return _few_unknown_fields(data, cls, "schedule", ScheduleDay)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "store": 1, "start": "2015-08-01", "days": 42,

@@ -51,15 +51,15 @@ async def plan(body: PlanRequest, served: ServedDep) -> Response:
 
     ``promo_days`` and ``closed_days`` list *every* promo or closed day of the scenario; a missing list keeps
     the usual ones, so a body without them answers the usual plan twice (equal to ``/forecast``). A day
-    outside ``start..start+days-1`` or listed twice is a 422 naming it, e.g. ``promo_days[2]``. A day in both
-    lists is a closed day of a promo week (as on public holidays in train.csv and in the usual plan): it
-    sells nothing and keeps ``promo`` 1.
+    outside ``start..start+days-1`` or listed twice is a 422 naming it, e.g. ``promo_days[2]`` (a repeat also
+    names the earlier one). A day in both lists is a closed day of a promo week (as on public holidays in
+    train.csv and in the usual plan): it sells nothing and keeps ``promo`` 1.
     """
     # every problem at once, as /forecast does: the caller fixes them all in one go
     problems = served.store_problems([body.store], loc=("store",)) + window_problems(body.start, body.days)
     problems += [((name, i), msg, typ)
                  for name in ("promo_days", "closed_days")
-                 for i, msg, typ in day_problems(getattr(body, name) or [], body.start, body.days)]
+                 for i, msg, typ in day_problems(getattr(body, name) or [], body.start, body.days, name=name)]
     if problems:
         raise InputError(problems)
     result = await anyio.to_thread.run_sync(

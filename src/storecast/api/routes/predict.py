@@ -160,7 +160,7 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     start = day_number(body.start)
     schedule = body.schedule or []
     bad = day_problems([day.date for day in schedule], body.start, body.days, window="forecast window",
-                       kind="schedule")
+                       kind="schedule", name="schedule")
     problems += [(("schedule", i, "date"), message, kind) for i, message, kind in bad]
     if problems:
         raise InputError(problems)
