@@ -570,6 +570,32 @@ def test_cli_prints_the_score_of_a_past_period(run_main, past_csv, small_fit, ds
     assert "[yellow]" not in text  # the style is applied, not printed as text
 
 
+def test_cli_warns_of_test_shaped_rows_inside_the_training_data(run_main, past_csv, small_fit, ds, tmp_path):
+    model, until = small_fit
+    model_path = save_bundle(model, kind="lgbm", models_dir=tmp_path / "m",
+                             card={"training": {"start": "2013-01-01", "end": f"{until:%Y-%m-%d}"}})
+    seen = ds.train[ds.train[s.DATE] <= until].tail(300).drop(columns=[s.SALES, s.CUSTOMERS])
+    seen.insert(0, s.ID, range(1, 301))
+    seen_csv = tmp_path / "seen.csv"  # test-shaped rows (no Sales): nothing is scored, so only this line says it
+    seen.assign(**{s.DATE: seen[s.DATE].dt.strftime("%Y-%m-%d")}).to_csv(seen_csv, index=False)
+    assert predict_file(load_bundle(model_path), seen_csv, tmp_path / "f.csv").in_training == 300
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(past_csv.parent), "--input",
+                              str(seen_csv), "--out", str(tmp_path / "g.csv"))
+    assert code == 0, err
+    text = " ".join((out + err).split())
+    assert (f"300 row(s) lie inside the model's training data (2013-01-01..{until:%Y-%m-%d}): their forecasts "
+            "are in-sample fits") in text
+
+    unseen = pd.read_csv(past_csv).drop(columns=[s.SALES, s.CUSTOMERS])  # days after the training end
+    unseen.insert(0, s.ID, range(1, len(unseen) + 1))
+    unseen_csv = tmp_path / "unseen.csv"
+    unseen.to_csv(unseen_csv, index=False)
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(past_csv.parent), "--input",
+                              str(unseen_csv), "--out", str(tmp_path / "h.csv"))
+    assert code == 0, err
+    assert "inside the model's training data" not in " ".join((out + err).split())
+
+
 def test_in_background_returns_the_value_from_another_thread():
     import threading
 

@@ -41,7 +41,7 @@ from storecast.data.contract import (
 )
 from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.evaluation.period_score import PeriodScore
-from storecast.predict import calibrated_through, predict_frame, training_start, unknown_store_rows
+from storecast.predict import calibrated_through, fitted_through, predict_frame, training_start, unknown_store_rows
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
@@ -213,6 +213,7 @@ class BatchResult:
     chunks: int = 0
     after_calibrated: int = 0  # rows after training end + schema.HORIZON_DAYS: their interval coverage is unmeasured
     before_training: int = 0  # rows before the first training day
+    in_training: int = 0  # rows dated inside the training data: in-sample fits, not forecasts of unseen days
     score: PeriodScore | None = None  # rows in train.csv's layout: the forecasts against their Sales
     totals: WeeklyTotals = field(default_factory=WeeklyTotals)  # forecast Sales summed by week
 
@@ -260,7 +261,7 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
         A chunk breaks the contract; nothing is written to ``out``.
     """
     result = BatchResult()
-    through, start = calibrated_through(bundle), training_start(bundle)
+    through, start, end = calibrated_through(bundle), training_start(bundle), fitted_through(bundle)
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -270,6 +271,8 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
                     result.after_calibrated += int((dates > through).sum())
                 if start is not None:
                     result.before_training += int((dates < start).sum())
+                    if end is not None:
+                        result.in_training += int(((dates >= start) & (dates <= end)).sum())
                 actual = None
                 if s.SALES in rows.columns:  # set aside: the forecast never sees what was sold
                     actual = rows[[s.SALES, s.CUSTOMERS]]

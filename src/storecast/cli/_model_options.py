@@ -67,16 +67,17 @@ def seeds_params(kind: str, seeds: int | None) -> dict[str, Any]:
     return {"seeds": seeds}
 
 
-def outside_training(bundle, late: int, early: int, unit: str = "row") -> str | None:
-    """One sentence when rows (or days: ``unit``) lie before the model's training data or past its calibrated
-    horizon, else None.
+def outside_training(bundle, late: int, early: int, unit: str = "row", inside: int = 0) -> str | None:
+    """One sentence when rows (or days: ``unit``) lie before the model's training data, inside it or past its
+    calibrated horizon, else None.
 
-    ``late``/``early``: those after the calibrated horizon and before the training start (``batch.BatchResult``
-    counts them for `predict`; `plan` counts its days). Why a warning and not an error: forecasting further
-    out is a legitimate request, but the intervals were calibrated on 1..42-day-ahead errors, so the reader must
-    know when a band was never measured.
+    ``late``/``early``/``inside``: those after the calibrated horizon, before the training start and within the
+    training data (``batch.BatchResult`` counts them for `predict`; `plan` counts its days). Why a warning and not
+    an error: forecasting further out is a legitimate request, but the intervals were calibrated on 1..42-day-ahead
+    errors, so the reader must know when a band was never measured; and a day the model was fitted on is an
+    in-sample fit, which usually means the wrong file or the wrong model.
     """
-    from storecast.predict import calibrated_through, training_start
+    from storecast.predict import calibrated_through, fitted_through, training_start
     from storecast.schema import HORIZON_DAYS
 
     parts = []
@@ -86,4 +87,7 @@ def outside_training(bundle, late: int, early: int, unit: str = "row") -> str | 
                      "model's training end: their intervals' coverage was never measured (retrain on recent data)")
     if start is not None and early:
         parts.append(f"{early:,} {unit}(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")
+    if start is not None and inside and (end := fitted_through(bundle)) is not None:
+        parts.append(f"{inside:,} {unit}(s) lie inside the model's training data ({start:%Y-%m-%d}..{end:%Y-%m-%d}): "
+                     "their forecasts are in-sample fits, not forecasts of unseen days (check the file and the model)")
     return "; ".join(parts) or None

@@ -77,8 +77,9 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
     every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
     as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
     (the same order and messages as loading one after the other). Rows past the calibrated horizon
-    (training end + 42 days) or before the training data get a warning line. Imports that the command never
-    uses are skipped (``model_imports.imports_skipped``: hypothesis here, pytest, torch and dask in the loader).
+    (training end + 42 days), before the training data or, without Sales, inside it get a warning line.
+    Imports that the command never uses are skipped (``model_imports.imports_skipped``: hypothesis here,
+    pytest, torch and dask in the loader).
     """
     from storecast.model_imports import import_before_pandas, imports_skipped
 
@@ -120,7 +121,9 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         task = bar.add_task("forecast", total=total or None)
         checked = (check_known_stores(chunk, bundle, rows_path) for chunk in chain([first], chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
-    outside = outside_training(bundle, result.after_calibrated, result.before_training)
+    # rows with Sales are scored below, whose table already counts the in-sample days
+    inside = result.in_training if result.score is None else 0
+    outside = outside_training(bundle, result.after_calibrated, result.before_training, inside=inside)
     if outside:
         console.print(f"[yellow]warning:[/yellow] {outside}", highlight=False, markup=True, soft_wrap=True)
     console.print(f"wrote {result.rows:,} forecasts to {out} ({columns_note(bundle)})", soft_wrap=True)
