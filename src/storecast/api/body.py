@@ -23,7 +23,7 @@ import functools
 import itertools
 import json
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, get_args, get_origin
 from urllib.parse import parse_qsl
 
@@ -101,15 +101,9 @@ def _locate_word(text: str, word: str) -> NotJSONWordError:
         doc = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_Word)
     except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
         return NotJSONWordError((), word)
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
-    while stack:  # a loop, as in _unpaired_surrogate
-        loc, node = stack.pop()
+    for loc, node in _nodes(doc):
         if isinstance(node, _Word):
             return NotJSONWordError(loc, node.word)
-        if isinstance(node, _Pairs):
-            stack.extend(((*loc, k), v) for k, v in reversed(node))
-        elif isinstance(node, list):
-            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
     return NotJSONWordError((), word)
 
 
@@ -118,15 +112,35 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every value of a parsed body with its place (``("rows", 0, "store")``), a parent before its children,
+    in document order: the one walk that locates a problem as pydantic would.
+
+    An object is a dict, or ``_Pairs`` (a list of its pairs) when parsed again to locate a word. A loop, not
+    recursion: the parser allows nesting near the recursion limit.
+    """
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    while stack:
+        loc, node = stack.pop()
+        yield loc, node
+        if isinstance(node, dict):
+            children: list[tuple[str | int, Any]] = list(node.items())
+        elif isinstance(node, _Pairs):
+            children = list(node)
+        elif isinstance(node, list):
+            children = list(enumerate(node))
+        else:
+            continue
+        stack.extend(((*loc, k), v) for k, v in reversed(children))
+
+
 def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
     """The first string or key of ``doc`` holding an unpaired surrogate, located as pydantic would, or None.
 
     Why: ``json.loads`` keeps ``"\\ud800"`` as a lone surrogate, which pydantic answers "unable to parse raw
     data as a unicode string" (at the enclosing object when it is a key) without saying which escape.
     """
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
-    while stack:  # a loop, not recursion: the parser allows nesting near the recursion limit
-        loc, node = stack.pop()
+    for loc, node in _nodes(doc):
         if isinstance(node, str):
             if m := _SURROGATE.search(node):
                 return UnpairedSurrogateError(loc, m.group(), in_key=False)
@@ -134,9 +148,6 @@ def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
             for key in node:
                 if m := _SURROGATE.search(key):
                     return UnpairedSurrogateError(loc, m.group(), in_key=True)
-            stack.extend(((*loc, k), v) for k, v in reversed(node.items()))
-        elif isinstance(node, list):
-            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
     return None
 
 
