@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out, console, examples
+from storecast.cli._app import app, check_out, console, examples, live_display
 from storecast.cli._model_options import outside_training, progress_steps
 
 __all__ = ["predict", "columns_note"]
@@ -134,7 +134,7 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
             history = load_train(data_file(data, s.TRAIN_FILE))
         say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
     with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False, disable=total <= len(first)) as bar:
+                  console=console, transient=False, disable=total <= len(first) or not live_display()) as bar:
         task = bar.add_task("forecast", total=total or None)
         checked = (check_known_stores(chunk, bundle, rows_path) for chunk in chain([first], chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
