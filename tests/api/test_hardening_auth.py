@@ -66,19 +66,44 @@ class _Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_the_lifespan_leaves_the_auth_line_to_storecast_serve_where_it_set_up_the_logs(settings, caplog):
+@pytest.fixture
+def storecast_logger():
+    """The "storecast" logger, its handlers, level and propagation restored after the test."""
+    top = logging.getLogger("storecast")
+    saved = top.handlers[:], top.level, top.propagate
+    yield top
+    top.handlers[:], top.level, top.propagate = saved
+
+
+def test_the_lifespan_leaves_the_auth_line_to_storecast_serve_where_it_set_up_the_logs(settings, caplog,
+                                                                                        storecast_logger):
     # `storecast serve` says it on its "serving ..." line and gives the "storecast" logger a handler of its own
     # that does not propagate (cli.serve.log_config): the lifespan said it a second time
-    top, own = logging.getLogger("storecast"), _Lines()
-    top.addHandler(own)
-    top.propagate = False
-    try:
-        with caplog.at_level(logging.INFO), TestClient(create_app(settings)):
-            pass
-    finally:
-        top.removeHandler(own)
-        top.propagate = True
+    import logging.config
+
+    from storecast.cli.serve import log_config
+
+    cfg = log_config("info")  # its "storecast" parts only: uvicorn's loggers stay as the other tests expect them
+    logging.config.dictConfig({"version": 1, "disable_existing_loggers": False,
+                               **{part: {"storecast": cfg[part]["storecast"]}
+                                  for part in ("formatters", "handlers", "loggers")}})
+    own = _Lines()
+    storecast_logger.addHandler(own)
+    with caplog.at_level(logging.INFO), TestClient(create_app(settings)):
+        pass
     assert not [line for line in own.lines + caplog.messages if line.startswith("auth: ")]
+
+
+def test_a_log_config_of_ones_own_gets_the_auth_line_on_the_storecast_handler(settings, storecast_logger):
+    # `uvicorn --factory --log-config mine.yaml` with "storecast" on a handler of its own, not propagating:
+    # that shape was taken for `storecast serve`'s, and the line was said nowhere
+    own = _Lines()
+    storecast_logger.addHandler(own)
+    storecast_logger.setLevel(logging.INFO)
+    storecast_logger.propagate = False
+    with TestClient(create_app(settings)):
+        pass
+    assert "auth: off (set STORECAST_API_TOKEN to require a token)" in own.lines
 
 
 def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

@@ -14,3 +14,42 @@ def test_ctrl_c_says_interrupted(run_main, tmp_path, monkeypatch):
     code, out, err = run_main("validate", "--data", str(tmp_path))
     assert code == 130 and "Traceback" not in out + err
     assert "interrupted (Ctrl-C): the command stopped before its end" in err
+
+
+def _press_ctrl_c(*_a, **_k):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_eda_draws_its_charts_leaves_nothing_behind(run_main, synthetic_dir, tmp_path, monkeypatch):
+    """Was an empty report/tables/ (and report/ itself): the directory was made before the first chart."""
+    import storecast.eda.render as render
+
+    monkeypatch.setattr(render, "figure_png", _press_ctrl_c)
+    code, _, err = run_main("eda", "--data", str(synthetic_dir), "--out", str(tmp_path / "new" / "report"))
+    assert code == 130 and "interrupted (Ctrl-C)" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_eda_writes_keeps_the_earlier_report(run_main, synthetic_dir, tmp_path, monkeypatch):
+    """Was a report of some new tables beside the earlier ones: each file was written in place, one by one."""
+    import storecast.eda.render as render
+
+    out = tmp_path / "report"
+    (out / "tables").mkdir(parents=True)
+    earlier = {"report.html": "earlier", "numbers.json": "{}", "tables/sales__by_month.csv": "a\n1\n"}
+    for name, text in earlier.items():
+        (out / name).write_text(text)
+    written = []
+
+    def write_then_stop(path, data):  # Ctrl-C after three files
+        if len(written) == 3:
+            raise KeyboardInterrupt
+        written.append(path)
+        return render_write(path, data)
+
+    render_write = render.atomic_write_bytes
+    monkeypatch.setattr(render, "atomic_write_bytes", write_then_stop)
+    code, _, _ = run_main("eda", "--data", str(synthetic_dir), "--out", str(out))
+    assert code == 130 and len(written) == 3
+    now = {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.is_file()}
+    assert now == earlier and sorted(p.name for p in out.iterdir()) == ["numbers.json", "report.html", "tables"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 
 def test_predict_says_what_lower_and_upper_are(run_main, model_path, synthetic_dir, tmp_path):
@@ -46,3 +47,15 @@ def test_predict_imports_no_test_tools_or_torch(model_path, synthetic_dir, tmp_p
     assert json.loads(done.stdout.splitlines()[-1]) == {"hypothesis": False, "pytest": False, "torch": False,
                                                          "dask": False, "charset_normalizer": False}
     assert len(pd.read_csv(out)) == len(pd.read_csv(synthetic_dir / "test.csv"))
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_missing_model_file_is_the_only_thing_said(run_main, synthetic_dir, tmp_path, engine):
+    """Was "read rows (loading X meanwhile)", "load X" and a spinner line first, as if the run had started."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    model = tmp_path / "does-not-exist.skops"
+    code, out, err = run_main("predict", "--model", str(model), "--data", str(synthetic_dir), "--engine", engine,
+                              "--out", str(tmp_path / "preds.csv"))
+    assert code == 2 and out == ""
+    assert " ".join(err.split()) == f"error: model file {model} not found."

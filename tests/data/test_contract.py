@@ -60,6 +60,22 @@ def test_a_ctrl_z_inside_a_file_is_named_for_what_it_is_whole_or_in_chunks(data_
                                    "as files joined with copy /b have: remove it")
 
 
+@pytest.mark.parametrize(("joined", "line", "column"), [
+    (b'"0"\n2,2,4', 2, s.SCHOOL_HOLIDAY),  # the first data line and the next: was "expected 8 fields, got 15"
+    (b'"SchoolHoliday"\n1,1,4', 1, None),  # the header and the first data line: was "column is missing" ...
+])
+def test_a_ctrl_z_joining_two_lines_at_the_top_is_named_for_what_it_is(data_dir, joined, line, column):
+    """copy /b a.csv+b.csv, with a.csv lacking its last line break, joins the lines around the mark into one."""
+    path = data_dir / s.TEST_FILE
+    path.write_bytes(path.read_bytes().replace(joined, joined.replace(b"\n", b"\x1a"), 1))
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (line, column)
+        assert problem.message.startswith("expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark)")
+
+
 def test_a_header_in_single_quotes_is_one_problem_whole_or_in_chunks(data_dir):
     """'Store' is no quoted Store to CSV: each name was "missing" and "unexpected", 16 problems for one cause."""
     path = data_dir / s.TEST_FILE

@@ -162,6 +162,13 @@ def test_history_is_learned_from_y(fit_rows):
         StoreHistory().fit(X, None)
 
 
+def test_history_without_any_sales_is_refused_naming_the_problem(fit_rows):
+    """Was numpy's "zero-size array to reduction operation maximum which has no identity"."""
+    _, X, y, _ = fit_rows
+    with pytest.raises(ValueError, match=rf"`y` \(Sales\) has no value > 0 among its {len(y):,} rows"):
+        StoreHistory().fit(X, np.zeros(len(y)))
+
+
 @pytest.mark.parametrize("est", [StoreAttributes(), CalendarFeatures(), ScheduleProximity(), StoreHistory()],
                          ids=lambda e: type(e).__name__)
 def test_transformer_contract(est, fit_rows):

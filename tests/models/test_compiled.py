@@ -7,6 +7,7 @@ own predictor serving and says so in one log line.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 
@@ -381,3 +382,28 @@ def test_one_member_that_cannot_compile_leaves_every_booster_to_lightgbm(ds, tmp
     assert not any("predict" in vars(b) for b in cm.boosters_of(bundle.model))
     assert "booster 1 could not be compiled" in caplog.text
 
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs a CPU affinity mask of two CPUs or more to narrow")
+def test_a_large_batch_is_split_over_the_cpus_the_process_may_use():
+    """Was os.cpu_count(): under `taskset -c 0` (or a container's CPU quota) every CPU of the machine got a thread."""
+    asked = []
+
+    class Forest:  # records the threads lleaves is asked for
+        def predict(self, data, n_jobs):
+            asked.append(n_jobs)
+            return np.zeros(len(data))
+
+    trees = cm.CompiledTrees(Forest(), fallback=None, n_features=3, origin="compiled", cache=None, seconds=0.0)
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})  # as `taskset -c N` starts a process
+    try:
+        trees(np.ones((cm._PARALLEL_FROM, 3)))
+    finally:
+        os.sched_setaffinity(0, allowed)
+    trees(np.ones((cm._PARALLEL_FROM, 3)))
+    trees(np.ones((cm._PARALLEL_FROM - 1, 3)))  # a small batch: one thread, whatever the CPUs
+    from joblib import cpu_count  # the affinity mask, and a container's CPU quota when lower
+
+    assert asked == [1, cpu_count(), 1]

@@ -359,3 +359,13 @@ def test_a_validation_loss_never_finite_is_a_clear_error_not_a_load_of_no_weight
         train_with_early_stopping(net, loss, lambda: (batch, torch.arange(4)),
                                   {"x": torch.ones(2, 1), "w": torch.full((2, 1), float("nan"))},
                                   epochs=5, batch_size=2, lr=0.01, patience=2)
+
+
+def test_the_docs_name_the_validation_window_the_code_holds_out():
+    """docs/modeling-lstm.md said "the last 42 fit days" once: the early-stopping window is the horizon, 48."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "modeling-lstm.md").read_text(encoding="utf-8")
+    said = re.findall(r"last (\d+) (?:fit )?days", text)
+    assert said and set(said) == {str(LSTMConfig().horizon)}, said

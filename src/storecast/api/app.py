@@ -10,7 +10,7 @@ API token stops it too (``config.token_problem``), and the lifespan logs whether
 
 from __future__ import annotations
 
-__all__ = ["create_app"]
+__all__ = ["SERVE_HANDLER_MARK", "create_app"]
 
 import logging
 from collections.abc import AsyncIterator
@@ -34,18 +34,22 @@ from storecast.long_lived import freeze_long_lived, thaw
 
 log = logging.getLogger("storecast.api")
 
+# Set (True) on the handler ``storecast serve`` gives the "storecast" logger (``cli.serve.log_config``).
+SERVE_HANDLER_MARK = "storecast_serve_says_auth"
+
 
 def _startup_log() -> logging.Logger | None:
     """Where the lifespan says whether auth is on, or None where ``storecast serve`` has said it.
 
     Why: ``storecast serve`` prints it on its "serving ..." line before uvicorn starts, and gives the
-    "storecast" logger a handler of its own that does not propagate (``cli.serve.log_config``, applied in
-    every worker), so a second line said it twice (once per worker). Under plain ``uvicorn --factory``
-    nothing configures "storecast" loggers but uvicorn's own logger is, so the line goes there rather than
-    nowhere; in a program or test that configures the root logger, to "storecast.api".
+    "storecast" logger a handler of its own (``cli.serve.log_config``, applied in every worker), so a second
+    line said it twice (once per worker). That handler is known by its mark, not by its shape: a user's own
+    ``uvicorn --log-config`` giving "storecast" a handler that does not propagate lost the line. Under plain
+    ``uvicorn --factory`` nothing configures "storecast" loggers but uvicorn's own logger is, so the line goes
+    there rather than nowhere; wherever a "storecast" logger or the root has a handler, to "storecast.api".
     """
     top = logging.getLogger("storecast")
-    if top.handlers and not top.propagate:
+    if any(getattr(handler, SERVE_HANDLER_MARK, False) for handler in top.handlers):
         return None
     return log if log.hasHandlers() else logging.getLogger("uvicorn.error")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
-           "check_out_dir", "date_option", "examples", "table_console"]
+           "check_out_dir", "date_option", "examples", "live_display", "table_console"]
 
 import datetime as dt
 import logging
@@ -61,6 +61,16 @@ def _root(
         handlers=[RichHandler(console=console, show_path=False, show_time=verbose)],
         force=True,
     )
+
+
+def live_display() -> bool:
+    """Whether stderr takes spinners and bars: a terminal, not a pipe, a file or a dumb terminal.
+
+    Why: piped or captured (``storecast train ... 2>&1 | cat``), rich draws a live display once, when it stops: a
+    stray spinner line ("⠸ train rf: done 0:00:05"), a bar of box characters, or an empty line for a transient
+    one. Every spinner and bar of the CLI is disabled where this is False; the steps print as plain lines.
+    """
+    return console.is_terminal and not console.is_dumb_terminal
 
 
 def table_console(min_width: int) -> Console:

@@ -14,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console, examples, table_console
+from storecast.cli._app import app, check_out_dir, console, examples, live_display, table_console
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def clean(
         raise typer.BadParameter(message) from exc
     check_out_dir(out)
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+                  console=console, transient=True, disable=not live_display()) as progress:
         task = progress.add_task("reading and validating", total=None)
         log.info("clean: reading and validating %s", data)
         dataset = load_dataset(data)

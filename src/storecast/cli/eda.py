@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import app, check_out_dir, console, examples
+from storecast.cli._app import app, check_out_dir, console, examples, live_display
 
 
 @app.command(epilog=examples(
@@ -28,7 +28,7 @@ def eda(
     check_out_dir(out)
     steps = len(SECTIONS) + 3  # read, cleaning report, sections, write
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+                  TimeElapsedColumn(), console=console, transient=True, disable=not live_display()) as progress:
         task = progress.add_task("Reading and validating", total=steps)
         dataset = load_dataset(data)
         done = {"n": 0}
@@ -40,4 +40,5 @@ def eda(
         path = build_report(dataset, out, progress=step)
         progress.update(task, completed=steps)
     console.print(f"report written to [bold]{escape(str(path))}[/bold] "
-                  f"(numbers: {escape(str(out / 'numbers.json'))}, tables: {escape(str(out / 'tables'))})", markup=True)
+                  f"(numbers: {escape(str(out / 'numbers.json'))}, tables: {escape(str(out / 'tables'))})", markup=True,
+                  soft_wrap=True)  # one line: a path cut at 80 columns when piped cannot be copied

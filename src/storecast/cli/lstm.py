@@ -14,6 +14,7 @@ from storecast.cli._app import (
     console,
     date_option,
     examples,
+    live_display,
     models_dir_option,
 )
 
@@ -60,7 +61,8 @@ def _epoch_progress(epochs: int | None, networks: int | None):
     default = LSTMConfig()
     total = (epochs or default.epochs) * (networks or default.networks)
     progress = Progress(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
-                        TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console)
+                        TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console,
+                        disable=not live_display())
     task = progress.add_task("LSTM", total=total, losses="")
 
     def update(epoch: int, train_loss: float, val_loss: float) -> None:

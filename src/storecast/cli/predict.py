@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out, console, examples
+from storecast.cli._app import app, check_out, console, examples, live_display
 from storecast.cli._model_options import outside_training, progress_steps
 
 __all__ = ["predict", "columns_note"]
@@ -69,6 +69,19 @@ def _check_arguments(engine: str, rows: Path | None, data: Path) -> None:
         raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
 
 
+def _check_model_path(model: Path) -> None:
+    """Refuse a ``--model`` that is no file before any progress line.
+
+    Why: the model loads in the background while the rows are read, so a mistyped path printed "read rows
+    (loading X meanwhile)", "load X" and a spinner line before "model file X not found", which then read as
+    one more step of a run that had started.
+    """
+    if not model.is_file():
+        from storecast.artifacts.files import model_file_missing
+
+        raise model_file_missing(model)
+
+
 def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chunk_rows: int) -> None:
     """``--engine local``: stream the rows through ``predict_frame`` in chunks and write ``out``.
 
@@ -76,7 +89,8 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
     directory must take a new file. The model loads in a background thread (its imports and the skops file,
     every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
     as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
-    (the same order and messages as loading one after the other). Rows past the calibrated horizon
+    (the same order and messages as loading one after the other). Missing rows or a missing model file are
+    refused before any progress line. Rows past the calibrated horizon
     (training end + 42 days), before the training data or, without Sales, inside it get a warning line.
     Imports that the command never uses are skipped (``model_imports.imports_skipped``: hypothesis here,
     pytest, torch and dask in the loader).
@@ -103,6 +117,9 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
 
     rows_path = rows or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
+    if not rows_path.exists():  # the reader's own words for it ("not found", "is a file, not a directory"), first
+        next(iter_rows(rows_path))
+    _check_model_path(model)
     with progress_steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
@@ -117,7 +134,7 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
             history = load_train(data_file(data, s.TRAIN_FILE))
         say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
     with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False, disable=total <= len(first)) as bar:
+                  console=console, transient=False, disable=total <= len(first) or not live_display()) as bar:
         task = bar.add_task("forecast", total=total or None)
         checked = (check_known_stores(chunk, bundle, rows_path) for chunk in chain([first], chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
@@ -201,6 +218,7 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
     from storecast.data.contract import data_file
     from storecast.distributed.prediction import predict_dask
 
+    _check_model_path(model)
     with progress_steps("predict on dask") as say:
         result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
                               progress=say)

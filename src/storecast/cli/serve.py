@@ -15,14 +15,21 @@ from storecast.cli._app import app, console, examples
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
-    """uvicorn's logging config plus the ``storecast`` loggers (one line per request, no payload)."""
+    """uvicorn's logging config plus the ``storecast`` loggers (one line per request, no payload).
+
+    Its handler carries ``api.app.SERVE_HANDLER_MARK``: the app's lifespan then leaves the "auth: ..." line
+    to the "serving ..." line printed here, and says it itself under any other log config.
+    """
     from uvicorn.config import LOGGING_CONFIG
+
+    from storecast.api.app import SERVE_HANDLER_MARK
 
     cfg: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in LOGGING_CONFIG.items()}
     cfg["formatters"] = {**cfg["formatters"], "storecast": {
         "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}}
     cfg["handlers"] = {**cfg["handlers"], "storecast": {
-        "formatter": "storecast", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}}
+        "formatter": "storecast", "class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+        ".": {SERVE_HANDLER_MARK: True}}}
     cfg["loggers"] = {**cfg["loggers"], "storecast": {
         "handlers": ["storecast"], "level": level.upper(), "propagate": False}}
     return cfg

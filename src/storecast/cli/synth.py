@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console, date_option, examples
+from storecast.cli._app import app, check_out_dir, console, date_option, examples, live_display
 
 
 @app.command(epilog=examples(
@@ -48,7 +48,7 @@ def synth(
         raise OutputPathError(f"--out: {out} already holds a data set: {', '.join(existing)} would be replaced; "
                               "pass --overwrite to replace them, or choose another folder")
     with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=stores <= chunk_stores) as bar:
+                  console=console, transient=True, disable=stores <= chunk_stores or not live_display()) as bar:
         task = bar.add_task("synth", total=stores)
         try:
             root = write_chain(out, n_stores=stores, start=start, end=end, test_days=test_days, seed=seed,

@@ -362,8 +362,11 @@ def _check_ctrl_z(path: Path, header: list[str]) -> None:
 
     Why: DOS and ``copy /b a.csv+b.csv`` leave this end-of-file mark in the middle of a file joined from pieces,
     where it sat in a cell ("expected a weekday number, got '3\\x1a'") or started a line that repeats the header,
-    none of which says what the byte is. A Ctrl-Z alone on the last line is ``_check_last_line``'s (it runs
-    first). One pass over the file in blocks: about as cheap as counting its lines.
+    none of which says what the byte is. It runs before the header and line-length checks: a Ctrl-Z where a line
+    break was lost joins two lines into one, which they reported as a column or field-count problem instead (the
+    first data line and the header have no later check to fall back on). A Ctrl-Z alone on the last line is
+    ``_check_last_line``'s, with its own message. One pass over the file in blocks: about as cheap as counting
+    its lines.
     """
     offset = 0
     with path.open("rb") as fh:
@@ -376,7 +379,10 @@ def _check_ctrl_z(path: Path, header: list[str]) -> None:
             return
     with path.open("rb") as fh:
         before = fh.read(offset + at)
-    start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+        start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+        fh.seek(1, io.SEEK_CUR)
+        if not before[start:].strip() and not any(b.strip(_BLANK_END) for b in iter(lambda: fh.read(1 << 20), b"")):
+            return  # alone on the last line: _check_last_line says so
     line = len(_LINE_END.findall(before)) + 1
     prefix = before[start:].decode("utf-8", errors="replace")
     field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
@@ -480,10 +486,10 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     reading (blank lines inside the file), to be reported together with the value problems.
     """
     header = read_header(path, kind)
+    _check_ctrl_z(path, header)
     check_header(path, header, expected)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
-    _check_ctrl_z(path, header)
     try:
         with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -569,9 +575,9 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.Data
     is refused once a data line follows it (blank lines at the end are harmless and left out).
     """
     header = read_header(path, kind)
+    _check_ctrl_z(path, header)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
-    _check_ctrl_z(path, header)
     try:  # pandas reads (and may fail on) the first block of the file already here
         with warnings.catch_warnings():  # a first row over more lines than its own: _multi_line_problem says so
             warnings.simplefilter("ignore", pd.errors.ParserWarning)

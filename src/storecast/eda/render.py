@@ -14,6 +14,9 @@ import datetime as dt
 import json
 import logging
 import math
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,7 +153,6 @@ def build_report(dataset: Dataset, out_dir: str | Path, progress: Callable[[str]
     Path of the HTML file.
     """
     out = Path(out_dir)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
     sections = compute_sections(dataset, progress)
     train = dataset.train
     meta = {"data": str(dataset.root), "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -164,12 +166,40 @@ def build_report(dataset: Dataset, out_dir: str | Path, progress: Callable[[str]
                "questions": {r.key: {"section": sec.title, "question": r.question, "answer": r.answer,
                                      "numbers": r.numbers, "tables": sorted(r.tables), "chart": r.draw is not None}
                              for sec in sections for r in sec.results}}
-    for sec in sections:
-        for r in sec.results:
-            for name, frame in r.tables.items():
-                atomic_write_bytes(out / "tables" / f"{r.key}__{name}.csv", frame.to_csv(index=False).encode())
-    atomic_write_bytes(out / "numbers.json", json.dumps(_jsonable(numbers), indent=2).encode())
+    files = {f"tables/{r.key}__{name}.csv": frame.to_csv(index=False).encode()
+             for sec in sections for r in sec.results for name, frame in r.tables.items()}
+    files["numbers.json"] = json.dumps(_jsonable(numbers), indent=2).encode()
+    files["report.html"] = html.encode("utf-8")  # last: the file a reader opens
+    _publish(out, files)
     path = out / "report.html"
-    atomic_write_bytes(path, html.encode("utf-8"))
     log.info("wrote %s", path)
     return path
+
+
+def _publish(out: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (relative paths under ``out``) into a temp directory in ``out``, then rename each into place.
+
+    Why: Ctrl-C while the charts were drawn left an empty ``tables/`` (and ``out`` itself) behind, and one
+    while the files were written a report of some new tables beside the old ones. Now nothing is created
+    before every byte is ready, the renames are the only step that touches the report, and on any
+    interruption the directories this run created are removed again. (An interruption amid the renames
+    themselves, microseconds, leaves an earlier report in ``out`` partly replaced.)
+    """
+    created = next((p for p in [*reversed(out.parents), out, out / "tables"] if not p.exists()), None)
+    stage: Path | None = None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out, prefix=".report-", suffix=".tmp"))
+        (stage / "tables").mkdir()
+        for name, data in files.items():
+            atomic_write_bytes(stage / name, data)
+        (out / "tables").mkdir(exist_ok=True)
+        for name in files:
+            os.replace(stage / name, out / name)
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)

@@ -56,6 +56,10 @@ class StoreHistory(AddColumnsTransformer):
         self._remember_input(X)
         y = np.asarray(y, dtype=float)
         keep = y > 0
+        if not keep.any():  # else numpy's "zero-size array to reduction operation maximum", naming nothing
+            raise ValueError(f"StoreHistory learns each store's statistics from days with sales, but `y` (Sales) has "
+                             f"no value > 0 among its {len(y):,} rows (every day closed or zero?): fit it on open "
+                             "days with Sales > 0.")
         days = to_days(X[s.DATE])[keep]
         f = pd.DataFrame({
             "store": np.asarray(X[s.STORE], dtype=np.int64)[keep],

@@ -122,8 +122,21 @@ class CompiledTrees:
             if num_threads is not None:
                 kwargs["num_threads"] = num_threads
             return self.fallback(data, *args, **kwargs)
-        n_jobs = 1 if num_threads == 1 or data.shape[0] < _PARALLEL_FROM else (os.cpu_count() or 1)
+        n_jobs = 1 if num_threads == 1 or data.shape[0] < _PARALLEL_FROM else _usable_cpus()
         return self.forest.predict(_snap_zeros(data), n_jobs=n_jobs)
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on, the count LightGBM's and scikit-learn's ``n_jobs=-1`` resolve to.
+
+    Why not ``os.cpu_count()``: it counts the machine's CPUs, those a ``taskset``, cpuset or container CPU
+    quota keeps the process off included, so a large batch ran more threads than it had cores. joblib's count
+    honours the affinity mask, the cgroup quota and ``LOKY_MAX_CPU_COUNT``. Each row is predicted whole by one
+    thread, so the forecasts do not depend on it.
+    """
+    from joblib import cpu_count
+
+    return max(int(cpu_count()), 1)
 
 
 def _snap_zeros(X: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ from __future__ import annotations
 __all__ = ["ConformalRegressor", "fitted_stores", "rmspe_factor"]
 
 import logging
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
@@ -134,6 +136,17 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     def _check_params(self) -> np.ndarray:
         if self.scale not in ("store", "none"):
             raise ValueError(f"`scale` must be 'store' or 'none'; got {self.scale!r}.")
+        days = self.calibration_days
+        # int() took 42.5 as 42 and "42" as 42; 0 or fewer days ended in "calibrated intervals need sales days
+        # on more than 0 days", which blames the data
+        if isinstance(days, bool) or not isinstance(days, numbers.Integral) or days < 1:
+            raise ValueError(f"`calibration_days` must be a whole number of days >= 1 (the forecast horizon, "
+                             f"{s.HORIZON_DAYS}); got {days!r}.")
+        k = self.shrinkage
+        # a pseudo-count: a negative one made some stores' variance negative or divided by zero (NaN intervals)
+        if isinstance(k, bool) or not isinstance(k, numbers.Real) or not math.isfinite(k) or k < 0:
+            raise ValueError("`shrinkage` must be a finite number >= 0 (calibration rows' worth of the chain's "
+                             f"residual variance added to each store's; 0: none); got {k!r}.")
         levels = np.asarray(self.levels, dtype=float)
         if levels.size == 0 or ((levels <= 0) | (levels >= 1)).any():
             raise ValueError(f"`levels` must lie strictly between 0 and 1; got {self.levels}.")

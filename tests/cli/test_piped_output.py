@@ -1,0 +1,50 @@
+"""What the CLI prints when stderr is no terminal (piped, redirected, captured as here): plain lines only.
+
+Was: rich drew each live display once when it stopped, so `storecast train ... 2>&1 | cat` ended its steps
+with a stray spinner line ("⠸ train rf: done 0:00:05"), `predict` in chunks with a bar of box characters, and
+`eda` began with an empty line.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPINNER = re.compile("[\u2800-\u28ff]")  # the braille dots rich's spinner is drawn with
+_BAR = "\u2501"  # ━, a bar's filled part
+
+
+def test_progress_steps_are_plain_lines_with_their_times(capsys):
+    from storecast.cli._model_options import progress_steps
+
+    long = "read rows (loading storecast-lgbm-2026-12-06T21-29-45Z.skops meanwhile) " * 2
+    with progress_steps("train rf") as say:
+        say("load data")
+        say(long)
+    lines = capsys.readouterr().err.splitlines()
+    # one line per step, whole (not padded to the width nor wrapped), then the spinner's last state as a line
+    assert [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1) for line in lines] == [
+        "load data", long, "train rf: done"]
+
+
+def test_predict_in_chunks_draws_no_bar(run_main, model_path, synthetic_dir, tmp_path):
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(synthetic_dir),
+                            "--chunk-rows", "100", "--out", str(tmp_path / "preds.csv"))
+    assert code in (0, None), err
+    steps = err.split("wrote ", 1)[0]  # the table after it is drawn with box characters on purpose
+    assert "forecast" in steps and not _SPINNER.search(steps) and _BAR not in steps, steps
+    assert "\x1b" not in err
+
+
+def test_eda_begins_with_no_empty_line(run_main, synthetic_dir, tmp_path, monkeypatch):
+    import storecast.eda.render as render
+
+    def report(_dataset, out, progress):  # the steps the progress shows, without the ten seconds of charts
+        for title in ("cleaning report", "sales", "writing"):
+            progress(title)
+        out.mkdir(parents=True, exist_ok=True)
+        return out / "report.html"
+
+    monkeypatch.setattr(render, "build_report", report)
+    code, _, err = run_main("eda", "--data", str(synthetic_dir), "--out", str(tmp_path / "report"))
+    assert code in (0, None), err
+    assert err.splitlines()[0].startswith(f"report written to {tmp_path / 'report' / 'report.html'} "), err

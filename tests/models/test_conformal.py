@@ -1,0 +1,42 @@
+"""ConformalRegressor's arguments: stored as given (the sklearn contract), checked when it is fitted."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from storecast import schema as s
+from storecast.models.conformal import ConformalRegressor
+from storecast.models.trees import make_pipeline
+
+_ROWS = pd.DataFrame({s.STORE: [1, 1], s.DATE: pd.to_datetime(["2015-01-01", "2015-03-01"])})
+
+
+@pytest.mark.parametrize(("argument", "value", "said"), [
+    # 0 or fewer days: was "calibrated intervals need sales days on more than 0 days", blaming the data
+    ("calibration_days", 0, "`calibration_days` must be a whole number of days >= 1"),
+    ("calibration_days", -7, "`calibration_days` must be a whole number of days >= 1"),
+    # was taken as 42 by int(), without a word
+    ("calibration_days", 42.5, "`calibration_days` must be a whole number of days >= 1"),
+    ("calibration_days", "42", "`calibration_days` must be a whole number of days >= 1"),
+    ("calibration_days", True, "`calibration_days` must be a whole number of days >= 1"),
+    # a pseudo-count: negative made a store's variance negative (NaN intervals), inf and NaN made every one NaN
+    ("shrinkage", -1.0, "`shrinkage` must be a finite number >= 0"),
+    ("shrinkage", math.inf, "`shrinkage` must be a finite number >= 0"),
+    ("shrinkage", math.nan, "`shrinkage` must be a finite number >= 0"),
+    ("shrinkage", "20", "`shrinkage` must be a finite number >= 0"),
+])
+def test_a_bad_argument_is_refused_at_fit_naming_it(argument, value, said):
+    model = ConformalRegressor(make_pipeline("rf"), **{argument: value})  # stored as given: clone() must work
+    assert clone(model).get_params()[argument] is value
+    with pytest.raises(ValueError, match=f"{said} .*; got {value!r}"):
+        model.fit(_ROWS, [100.0, 120.0])
+
+
+@pytest.mark.parametrize(("argument", "value"), [("calibration_days", 1), ("shrinkage", 0), ("shrinkage", 0.5)])
+def test_edge_values_are_accepted(argument, value):
+    model = ConformalRegressor(make_pipeline("rf"), **{argument: value})
+    model._check_params()
