@@ -88,6 +88,16 @@ def test_the_booster_matrix_path_is_exact_and_other_calls_go_to_lightgbm(model_p
     assert leaves.shape == (5, booster.num_trees())
 
 
+def test_values_lightgbm_reads_as_zero_are_snapped_to_zero_and_nothing_else():
+    """LightGBM takes |x| <= 1e-35 for 0 (its kZeroThreshold); the compiled forest gets them as 0 too."""
+    X = np.array([[1e-36, -1e-36, 0.0, -0.0], [np.nan, 1e-34, -3.5, 1e-300]])
+    snapped = cm._snap_zeros(X)
+    np.testing.assert_array_equal(snapped, [[0.0, 0.0, 0.0, -0.0], [np.nan, 1e-34, -3.5, 0.0]])
+    plain = np.array([[0.0, -0.0, 1.0], [np.nan, 2e-35, 7.0]])
+    assert cm._snap_zeros(plain) is plain  # no near-zero value: no copy
+    assert cm._snap_zeros(np.asfortranarray(plain)).flags.c_contiguous
+
+
 def test_the_cache_is_written_beside_the_model_and_reused(model_path):
     first = load_bundle(model_path)
     assert first.compiled.origin == "compiled"

@@ -68,18 +68,29 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def _window_forecasts(model: LSTMForecaster, train: pd.DataFrame, cut: pd.Timestamp
+                      ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[float, tuple], np.ndarray]:
+    """The scored rows after ``model.cut_``, their Sales, the forecast, each level's band and the naive baseline
+    fitted on the rows up to ``cut``.
+
+    Why one function: the holdout's score (``score_lstm``) and each backtest window's (``_window_result``) must
+    forecast, band and baseline the same rows the same way; they differ only in how they report it.
+    """
+    rows = _scored_rows(model, train)
+    bands: dict[float, tuple] = {}
+    for level in model.config.levels:  # the point forecast is the same at every level
+        point, lower, upper = model.predict_open(rows, level=level)
+        bands[level] = (lower, upper)
+    return rows, rows[s.SALES].to_numpy(float), point, bands, naive_baseline(train, cut, rows)
+
+
 def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
     """RMSPE, interval coverage and the naive baseline on the window after ``model.cut_``."""
-    rows = _scored_rows(model, train)
-    y = rows[s.SALES].to_numpy(float)
+    rows, y, point, bands, base = _window_forecasts(model, train, model.cut_)
     out: dict[str, object] = {"holdout": f"{rows[s.DATE].min():%Y-%m-%d}..{rows[s.DATE].max():%Y-%m-%d}",
-                              "rows": int(len(rows))}
-    for i, level in enumerate(model.config.levels):
-        point, lower, upper = model.predict_open(rows, level=level)
-        if i == 0:
-            out["rmspe_lstm"] = round(rmspe(y, point), 4)
-        out[f"coverage_{level}"] = round(coverage(y, lower, upper), 3)
-    out["rmspe_naive"] = round(rmspe(y, naive_baseline(train, model.cut_, rows)), 4)
+                              "rows": int(len(rows)), "rmspe_lstm": round(rmspe(y, point), 4)}
+    out.update({f"coverage_{level}": round(coverage(y, lower, upper), 3) for level, (lower, upper) in bands.items()})
+    out["rmspe_naive"] = round(rmspe(y, base), 4)
     return out
 
 
@@ -160,17 +171,14 @@ def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd
 
 def _window_result(model: LSTMForecaster, train: pd.DataFrame, fold: Fold) -> tuple[dict, pd.DataFrame]:
     """One window's scores in `evaluation.backtest`'s key names, and its rows with the forecasts."""
-    rows = _scored_rows(model, train)
-    y = rows[s.SALES].to_numpy(float)
+    rows, y, point, bands, base = _window_forecasts(model, train, fold.cut)
     res: dict[str, object] = {"fold": fold.name, "cut": f"{fold.cut:%Y-%m-%d}", "start": f"{fold.start:%Y-%m-%d}",
                               "end": f"{fold.end:%Y-%m-%d}", "rows": int(len(rows))}
     preds = {}
-    for level in model.config.levels:  # the point forecast is the same at every level
-        point, lower, upper = model.predict_open(rows, level=level)
+    for level, (lower, upper) in bands.items():
         res[f"coverage_{level:g}"] = coverage(y, lower, upper)
         preds[f"lower_{level:g}"], preds[f"upper_{level:g}"] = lower, upper
     res.update(score(y, point))
-    base = naive_baseline(train, fold.cut, rows)
     res.update({f"baseline_{k}": v for k, v in score(y, base).items()})
     res.update(trade_day_scores(y, point, base, rows[s.CUSTOMERS]))  # the trees' yardstick
     frame = pd.DataFrame({s.STORE: rows[s.STORE].to_numpy(), s.DATE: rows[s.DATE].to_numpy(), s.SALES: y,

@@ -144,11 +144,12 @@ def _snap_zeros(X: np.ndarray) -> np.ndarray:
 
     Why: LightGBM reads such a value as zero (its "missing: zero" branch), lleaves compares it with the
     threshold as it is; snapping them first makes both take the same branch. Real features never hold
-    them, so this is one vectorised check per call and a copy only when one is found.
+    them, so this is two counts per call (zeros and near-zeros: equal unless one lies in between; no gather of the
+    many exact zeros of the flag columns, a third of the time on test.csv) and a copy only when one is found.
     """
-    tiny = np.abs(X) <= _ZERO
-    if tiny.any() and (X[tiny] != 0).any():
-        X = np.where(tiny, 0.0, X)
+    near = np.abs(X) <= _ZERO
+    if np.count_nonzero(near) != np.count_nonzero(X == 0):
+        X = np.where(near, 0.0, X)
     return np.ascontiguousarray(X)
 
 
