@@ -200,3 +200,24 @@ def test_clean_dataset_without_any_competition_distance_says_it_checked_none(dat
     result = clean_dataset(dataclasses.replace(dataset, store=store))
     (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
     assert (row.detected, row.changed) == (0, 0) and row.detail.startswith("not checked: no store has a known")
+
+
+@pytest.mark.parametrize("action", ["cap", "flag"])
+def test_clean_dataset_keeps_the_no_competitor_distance_out_of_the_outlier_step(dataset, action):
+    """A blank CompetitionDistance becomes "farther than all"; capping or flagging it would undo that meaning."""
+    import dataclasses
+
+    store = dataset.store.copy()
+    store.loc[store.index[:2], s.COMPETITION_DISTANCE] = np.nan
+    result = clean_dataset(dataclasses.replace(dataset, store=store), CleanOptions(outlier_action=action))
+    fill = StoreContextImputer().fit(store).distance_fill_
+    none = result.store[DISTANCE_MISSING] == 1
+    assert none.sum() == 2
+    assert (result.store.loc[none, s.COMPETITION_DISTANCE] == fill).all()
+    assert fill > result.store.loc[~none, s.COMPETITION_DISTANCE].max()
+    if action == "flag":
+        assert (result.store.loc[none, f"{s.COMPETITION_DISTANCE}_outlier"] == 0).all()
+    (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
+    known = store.dropna(subset=[s.COMPETITION_DISTANCE])
+    flagged = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), by=None).fit(known).report_
+    assert row.detected == flagged.actions[0].detected  # the two sentinels are not counted
