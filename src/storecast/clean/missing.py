@@ -31,10 +31,16 @@ _P2_COLS = (s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR)
 _SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
 
 
-def _require_frame(X: object, columns: tuple[str, ...], who: str) -> pd.DataFrame:
+_STORE_CONTEXT_COLS = (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS)
+
+
+def _store_frame(est: StoreContextImputer, X: object, *, reset: bool) -> pd.DataFrame:
+    """``X`` if it is a DataFrame with the store columns, and (after fit) the columns seen at fit."""
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}; got {type(X).__name__}.")
-    require_columns(X, columns, who)
+        raise TypeError(f"StoreContextImputer needs a pandas DataFrame with columns {list(_STORE_CONTEXT_COLS)}; "
+                        f"got {type(X).__name__}.")
+    require_columns(X, _STORE_CONTEXT_COLS, "StoreContextImputer")
+    as_frame(est, X, reset=reset)  # sets or checks feature_names_in_, as every sklearn transformer does
     return X
 
 
@@ -73,19 +79,18 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         """Learn the fill values from the store rows in ``X``."""
         if not 0 < self.distance_quantile <= 1:
             raise ValueError(f"`distance_quantile` must be in (0, 1]; got {self.distance_quantile}.")
-        X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
+        X = _store_frame(self, X, reset=True)
         known = X[s.COMPETITION_DISTANCE].dropna()
         self.distance_fill_ = float(2 * known.quantile(self.distance_quantile)) if len(known) else 100_000.0
         years = X[s.COMPETITION_OPEN_SINCE_YEAR].dropna()
         self.since_year_fill_ = float(years.min()) if len(years) else 1900.0
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
         self.report_ = self.report(X)
         return self
 
     def report(self, X: pd.DataFrame) -> CleaningReport:
         """What `transform` finds and fills in ``X``."""
         check_is_fitted(self, "distance_fill_")
+        X = _store_frame(self, X, reset=False)
         rep = CleaningReport()
         no_p2 = X[s.PROMO2] == 0
         for col in (*_P2_COLS, s.PROMO_INTERVAL):
@@ -114,7 +119,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Return a filled copy of ``X`` (the input is never modified)."""
         check_is_fitted(self, "distance_fill_")
-        X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
+        X = _store_frame(self, X, reset=False)
         out = X.copy()
         no_p2 = out[s.PROMO2] == 0
         for col in _P2_COLS:
@@ -136,7 +141,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         """Input columns, then the indicator columns when ``add_indicators``."""
         check_is_fitted(self, "distance_fill_")
         extra = [DISTANCE_MISSING, SINCE_MISSING] if self.add_indicators else []
-        return np.asarray([*self.feature_names_in_, *extra], dtype=object)
+        return np.asarray([*_check_feature_names_in(self, input_features), *extra], dtype=object)
 
 
 class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
