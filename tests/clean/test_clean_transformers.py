@@ -93,6 +93,15 @@ def test_column_imputer_refuses_an_unknown_strategy():
         ColumnImputer(strategy="guess").fit(pd.DataFrame({"a": [1.0]}))
 
 
+@pytest.mark.parametrize(("columns", "message"), [
+    ([s.PROMO_INTERVAL], r"columns \['PromoInterval'\] hold \['(str|object)'\] values; leave them out"),
+    ([], "no column to impute: `columns` is empty"),
+])
+def test_column_imputer_names_the_columns_it_cannot_impute(columns, message):
+    with pytest.raises(ValueError, match=message):
+        ColumnImputer(columns=columns).fit(_stores())
+
+
 def test_iqr_bounds_per_store_on_a_known_series():
     h = OutlierHandler(columns=(s.SALES,), method="iqr", action="flag").fit(_daily())
     b = h.bounds_[s.SALES].loc[1]

@@ -184,6 +184,14 @@ class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
         require_columns(X, tuple(self.columns or ()), "ColumnImputer")
         numeric = list(X.select_dtypes("number").columns)
         self.columns_ = list(self.columns) if self.columns is not None else numeric
+        if not self.columns_:
+            raise ValueError("ColumnImputer: no column to impute: " + (
+                "`columns` is empty; name at least one" if self.columns is not None else
+                f"`columns` is None and X has no numeric column; got columns {list(X.columns)}") + ".")
+        text = [c for c in self.columns_ if not (pd.api.types.is_numeric_dtype(X[c]) or X[c].isna().all())]
+        if text:
+            raise ValueError(f"ColumnImputer imputes numbers: columns {text} hold {[str(X[c].dtype) for c in text]} "
+                             "values; leave them out of `columns`.")
         self.model_inputs_ = numeric if self.strategy == "model" else list(self.columns_)
         self.model_inputs_ += [c for c in self.columns_ if c not in self.model_inputs_]
         if self.strategy == "model":
