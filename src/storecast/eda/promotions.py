@@ -15,7 +15,6 @@ from storecast.clean.rows import sales_days
 from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
 
 def _mon_fri_open(train: pd.DataFrame) -> pd.DataFrame:
@@ -246,7 +245,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
     effects = []
     for pattern in s.PROMO_INTERVALS:
-        months = [_MONTHS.index(m) + 1 for m in pattern.split(",")]
+        months = [s.PROMO_INTERVAL_MONTHS.index(m) + 1 for m in pattern.split(",")]
         in_round = rows["month"].isin(months).to_numpy()
         treated = in_p2 & started & (rows[s.STORE].map(st[s.PROMO_INTERVAL]) == pattern).to_numpy()
         control = ~in_p2
