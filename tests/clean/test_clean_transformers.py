@@ -64,6 +64,19 @@ def test_store_context_imputer_report_counts_each_rule():
     assert rep[(s.PROMO2_SINCE_WEEK, "unknown although Promo2 == 1")] == 0
 
 
+def test_store_context_report_says_when_a_fill_is_a_default_not_learned():
+    """With no known distance or opening year the fills are defaults; "2 x q0.99 of known distances" was untrue."""
+    blank = _stores().assign(**{s.COMPETITION_DISTANCE: np.nan, s.COMPETITION_OPEN_SINCE_YEAR: np.nan,
+                                s.COMPETITION_OPEN_SINCE_MONTH: np.nan})
+    detail = {(a.column, a.rule): a.detail for a in StoreContextImputer().fit(blank).report_.actions}
+    assert detail[(s.COMPETITION_DISTANCE, "no known competitor")] == "set to 100000 (default: no known distance)"
+    assert detail[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == (
+        "set to 1900 (default: no opening year known)")
+    learned = {(a.column, a.rule): a.detail for a in StoreContextImputer().fit(_stores()).report_.actions}
+    assert learned[(s.COMPETITION_DISTANCE, "no known competitor")].endswith(" (2 x q0.99 of known distances)")
+    assert learned[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == "set to 2008 (the earliest year seen)"
+
+
 def test_fill_values_come_from_fit_rows_only():
     early, late = _stores().iloc[:2], _stores().iloc[2:].assign(**{s.COMPETITION_OPEN_SINCE_YEAR: 1950.0})
     imp = StoreContextImputer().fit(early)

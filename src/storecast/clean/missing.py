@@ -61,6 +61,9 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         The value that replaces a missing CompetitionDistance.
     since_year_fill_ : float
         A missing opening date becomes January of this year (the earliest seen): "there since before".
+    n_known_distances_, n_known_years_ : int
+        Known CompetitionDistance and CompetitionOpenSinceYear values at fit; with none, the fills are
+        the defaults 100,000 m and 1900, and the report says so.
     report_ : CleaningReport
         What the rules found and filled in the data given to ``fit``.
 
@@ -84,6 +87,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         self.distance_fill_ = float(2 * known.quantile(self.distance_quantile)) if len(known) else 100_000.0
         years = X[s.COMPETITION_OPEN_SINCE_YEAR].dropna()
         self.since_year_fill_ = float(years.min()) if len(years) else 1900.0
+        self.n_known_distances_, self.n_known_years_ = len(known), len(years)
         self.report_ = self.report(X)
         return self
 
@@ -100,14 +104,15 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
                         f"set to {0 if col != s.PROMO_INTERVAL else NO_PROMO2!r}")
         n = int(X[s.COMPETITION_DISTANCE].isna().sum())
         rep.add("StoreContextImputer", s.COMPETITION_DISTANCE, "no known competitor", n, n,
-                f"set to {self.distance_fill_:.0f} (2 x q{self.distance_quantile:g} of known distances)")
+                f"set to {self.distance_fill_:.0f} " + (f"(2 x q{self.distance_quantile:g} of known distances)"
+                                                        if self.n_known_distances_ else "(default: no known distance)"))
         dist_known = X[s.COMPETITION_DISTANCE].notna()
+        year = "the earliest year seen" if self.n_known_years_ else "default: no opening year known"
         for col in _SINCE_COLS:
             gap = X[col].isna()
             n_known, n_none = int((gap & dist_known).sum()), int((gap & ~dist_known).sum())
-            fill = (f"set to 1 (January of {self.since_year_fill_:.0f}, the earliest year seen)"
-                    if col == s.COMPETITION_OPEN_SINCE_MONTH
-                    else f"set to {self.since_year_fill_:.0f} (the earliest year seen)")
+            fill = (f"set to 1 (January of {self.since_year_fill_:.0f}, {year})"
+                    if col == s.COMPETITION_OPEN_SINCE_MONTH else f"set to {self.since_year_fill_:.0f} ({year})")
             rep.add("StoreContextImputer", col, "distance known: competitor predates the records",
                     n_known, n_known, fill)
             rep.add("StoreContextImputer", col, "no known competitor", n_none, n_none, fill)
