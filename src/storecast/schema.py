@@ -13,7 +13,8 @@ __all__ = [
     "COMPETITION_OPEN_SINCE_MONTH", "COMPETITION_OPEN_SINCE_YEAR", "PROMO2", "PROMO2_SINCE_WEEK",
     "PROMO2_SINCE_YEAR", "PROMO_INTERVAL", "STATE",
     "TRAIN_COLUMNS", "TEST_COLUMNS", "STORE_COLUMNS", "STATES_COLUMNS",
-    "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "GERMAN_STATES",
+    "STORE_TYPES", "ASSORTMENTS", "STATE_HOLIDAY_CODES", "PROMO_INTERVALS", "PROMO_INTERVAL_MONTHS",
+    "GERMAN_STATES",
     "STATE_SUBDIVISIONS", "state_subdivision",
     "TRAIN_FILE", "STORE_FILE", "TEST_FILE", "STATES_FILE", "HORIZON_DAYS",
     "MIN_DATE", "MAX_DATE", "MAX_STORE", "MAX_COUNT", "MAX_DISTANCE", "is_sales_day",
@@ -60,6 +61,8 @@ ASSORTMENTS = ("a", "b", "c")
 # "0" = none, "a" = public holiday, "b" = Easter, "c" = Christmas
 STATE_HOLIDAY_CODES = ("0", "a", "b", "c")
 PROMO_INTERVALS = ("Jan,Apr,Jul,Oct", "Feb,May,Aug,Nov", "Mar,Jun,Sept,Dec")
+# The month names PromoInterval is written in, January first: September is "Sept", not "Sep"
+PROMO_INTERVAL_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 # German state codes as used by the widely shared store_states.csv (HB,NI is Bremen + Lower Saxony).
 GERMAN_STATES = (
     "BE", "BW", "BY", "HB,NI", "HE", "HH", "NW", "RP", "SH", "SN", "ST", "TH",

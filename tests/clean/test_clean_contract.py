@@ -165,3 +165,17 @@ def test_report_merges_and_serialises_to_json():
     payload = json.loads(json.dumps(merged.to_dict()))
     assert payload["totals_by_column"] == {"x": {"detected": 4, "changed": 3}, "y": {"detected": 5, "changed": 0}}
     assert merged.to_frame()["step"].tolist() == ["one", "two", "two"]
+
+
+def test_store_context_imputer_checks_columns_against_fit_like_every_transformer():
+    """The columns out must be the ones `get_feature_names_out` names; a different table is refused, not guessed."""
+    stores = _stores()
+    est = StoreContextImputer().fit(stores)
+    with pytest.raises(ValueError, match="PromoInterval"):
+        est.transform(stores.drop(columns=[s.PROMO_INTERVAL]))
+    with pytest.raises(ValueError, match="same order"):
+        est.transform(stores[stores.columns[::-1]])
+    with pytest.raises(ValueError, match="input_features is not equal"):
+        est.get_feature_names_out(["a", "b"])
+    names = est.get_feature_names_out(list(stores.columns))
+    assert list(est.transform(stores).columns) == list(names)

@@ -64,6 +64,19 @@ def test_store_context_imputer_report_counts_each_rule():
     assert rep[(s.PROMO2_SINCE_WEEK, "unknown although Promo2 == 1")] == 0
 
 
+def test_store_context_report_says_when_a_fill_is_a_default_not_learned():
+    """With no known distance or opening year the fills are defaults; "2 x q0.99 of known distances" was untrue."""
+    blank = _stores().assign(**{s.COMPETITION_DISTANCE: np.nan, s.COMPETITION_OPEN_SINCE_YEAR: np.nan,
+                                s.COMPETITION_OPEN_SINCE_MONTH: np.nan})
+    detail = {(a.column, a.rule): a.detail for a in StoreContextImputer().fit(blank).report_.actions}
+    assert detail[(s.COMPETITION_DISTANCE, "no known competitor")] == "set to 100000 (default: no known distance)"
+    assert detail[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == (
+        "set to 1900 (default: no opening year known)")
+    learned = {(a.column, a.rule): a.detail for a in StoreContextImputer().fit(_stores()).report_.actions}
+    assert learned[(s.COMPETITION_DISTANCE, "no known competitor")].endswith(" (2 x q0.99 of known distances)")
+    assert learned[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == "set to 2008 (the earliest year seen)"
+
+
 def test_fill_values_come_from_fit_rows_only():
     early, late = _stores().iloc[:2], _stores().iloc[2:].assign(**{s.COMPETITION_OPEN_SINCE_YEAR: 1950.0})
     imp = StoreContextImputer().fit(early)
@@ -91,6 +104,15 @@ def test_column_imputer_model_uses_the_other_columns():
 def test_column_imputer_refuses_an_unknown_strategy():
     with pytest.raises(ValueError, match="`strategy` must be one of"):
         ColumnImputer(strategy="guess").fit(pd.DataFrame({"a": [1.0]}))
+
+
+@pytest.mark.parametrize(("columns", "message"), [
+    ([s.PROMO_INTERVAL], r"columns \['PromoInterval'\] hold \['(str|object)'\] values; leave them out"),
+    ([], "no column to impute: `columns` is empty"),
+])
+def test_column_imputer_names_the_columns_it_cannot_impute(columns, message):
+    with pytest.raises(ValueError, match=message):
+        ColumnImputer(columns=columns).fit(_stores())
 
 
 def test_iqr_bounds_per_store_on_a_known_series():
@@ -200,3 +222,24 @@ def test_clean_dataset_without_any_competition_distance_says_it_checked_none(dat
     result = clean_dataset(dataclasses.replace(dataset, store=store))
     (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
     assert (row.detected, row.changed) == (0, 0) and row.detail.startswith("not checked: no store has a known")
+
+
+@pytest.mark.parametrize("action", ["cap", "flag"])
+def test_clean_dataset_keeps_the_no_competitor_distance_out_of_the_outlier_step(dataset, action):
+    """A blank CompetitionDistance becomes "farther than all"; capping or flagging it would undo that meaning."""
+    import dataclasses
+
+    store = dataset.store.copy()
+    store.loc[store.index[:2], s.COMPETITION_DISTANCE] = np.nan
+    result = clean_dataset(dataclasses.replace(dataset, store=store), CleanOptions(outlier_action=action))
+    fill = StoreContextImputer().fit(store).distance_fill_
+    none = result.store[DISTANCE_MISSING] == 1
+    assert none.sum() == 2
+    assert (result.store.loc[none, s.COMPETITION_DISTANCE] == fill).all()
+    assert fill > result.store.loc[~none, s.COMPETITION_DISTANCE].max()
+    if action == "flag":
+        assert (result.store.loc[none, f"{s.COMPETITION_DISTANCE}_outlier"] == 0).all()
+    (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
+    known = store.dropna(subset=[s.COMPETITION_DISTANCE])
+    flagged = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), by=None).fit(known).report_
+    assert row.detected == flagged.actions[0].detected  # the two sentinels are not counted

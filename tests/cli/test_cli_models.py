@@ -181,3 +181,18 @@ def test_seeds_are_refused_for_the_forest_and_the_dask_engine(data_dir, tmp_path
                               "--models-dir", str(tmp_path)])
     assert res.exit_code == 2 and "one LightGBM booster" in " ".join(res.output.split())
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["train", "--scheduler", "tcp://10.0.0.9:8786"], "--scheduler: only with --engine dask, and this run is "
+                                                       "--engine local, which would ignore it"),
+    (["train", "--workers", "4"], "--workers: only with --engine dask"),
+    (["predict", "--model", "m.skops", "--out", "p.csv", "--scheduler", "tcp://10.0.0.9:8786", "--workers", "3"],
+     "--scheduler, --workers: only with --engine dask, and this run is --engine local, which would ignore them"),
+    (["predict", "--model", "m.skops", "--out", "p.csv", "--engine", "dask", "--chunk-rows", "10"],
+     "--chunk-rows: only with --engine local, and this run is --engine dask"),
+])
+def test_an_option_of_the_other_engine_is_refused_not_ignored(tmp_path, args, said):
+    """`--scheduler` without `--engine dask` ran the whole job on this machine without a word; now exit 2."""
+    res = runner.invoke(app, [*args, "--data", str(tmp_path)])  # refused before the (empty) data are read
+    assert res.exit_code == 2 and said in " ".join(res.output.replace("│", " ").split()), res.output

@@ -185,6 +185,24 @@ def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, 
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
 
 
+def test_predict_on_dask_refuses_a_store_split_over_parts_and_writes_nothing(run_main, dask_model, chain,
+                                                                              scheduler, tmp_path):
+    """Each part is forecast alone, and a store's forecast reads its own closures: split, it would differ."""
+    test = load_dataset(chain, require_test=True).test
+    test[s.STATE_HOLIDAY] = test[s.STATE_HOLIDAY].astype(str)
+    parts = tmp_path / "rows"
+    parts.mkdir()
+    early = test[s.DATE] < test[s.DATE].min() + pd.Timedelta(days=7)  # every store's first week, then the rest
+    test[early].to_parquet(parts / "part-00000.parquet", index=False)
+    test[~early].to_parquet(parts / "part-00001.parquet", index=False)
+    out = tmp_path / "forecasts"
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(out))
+    assert code == 2, err
+    assert "got 16 store(s) in more than one, first store 1 in part-00000.parquet and part-00001.parquet" in err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):

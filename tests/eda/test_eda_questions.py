@@ -874,3 +874,18 @@ def test_school_holidays_without_one_side_are_unanswered_not_n_a(flag):
         return
     assert result.numbers == {"answered": False, "reason": "no open day with sales falls in a school holiday"}
     assert result.answer.startswith("Not answered:") and "n/a" not in result.answer
+
+
+def test_promo2_pattern_without_both_sides_since_its_start_does_not_blank_the_others():
+    """A store that joined Promo2 in the last month has no round month since: the other patterns still count."""
+    in_round = pd.date_range("2014-01-01", "2014-12-31").month.isin([1, 4, 7, 10])
+    treated = _days(1, "2014-01-01", "2014-12-31", sales=np.where(in_round, 120, 100))
+    control = _days(2, "2014-01-01", "2014-12-31")
+    late = _days(3, "2014-01-01", "2014-12-31")  # Feb,May,Aug,Nov from 1 December 2014: no round month since
+    store = _store(3, **{s.PROMO2: [1, 0, 1], s.PROMO2_SINCE_WEEK: [1, np.nan, 49],
+                         s.PROMO2_SINCE_YEAR: [2012, np.nan, 2014],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan, "Feb,May,Aug,Nov"]})
+    r = q.promo2_effect(_train(treated, control, late), store)
+    assert r.numbers["round_month_effect"] == pytest.approx(0.2)
+    assert r.tables["promo2_round_effect"]["PromoInterval"].tolist() == ["Jan,Apr,Jul,Oct"]
+    assert "participants sell +20.0% relative to their other months" in r.answer

@@ -31,10 +31,16 @@ _P2_COLS = (s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR)
 _SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
 
 
-def _require_frame(X: object, columns: tuple[str, ...], who: str) -> pd.DataFrame:
+_STORE_CONTEXT_COLS = (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS)
+
+
+def _store_frame(est: StoreContextImputer, X: object, *, reset: bool) -> pd.DataFrame:
+    """``X`` if it is a DataFrame with the store columns, and (after fit) the columns seen at fit."""
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"{who} needs a pandas DataFrame with columns {list(columns)}; got {type(X).__name__}.")
-    require_columns(X, columns, who)
+        raise TypeError(f"StoreContextImputer needs a pandas DataFrame with columns {list(_STORE_CONTEXT_COLS)}; "
+                        f"got {type(X).__name__}.")
+    require_columns(X, _STORE_CONTEXT_COLS, "StoreContextImputer")
+    as_frame(est, X, reset=reset)  # sets or checks feature_names_in_, as every sklearn transformer does
     return X
 
 
@@ -55,6 +61,9 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         The value that replaces a missing CompetitionDistance.
     since_year_fill_ : float
         A missing opening date becomes January of this year (the earliest seen): "there since before".
+    n_known_distances_, n_known_years_ : int
+        Known CompetitionDistance and CompetitionOpenSinceYear values at fit; with none, the fills are
+        the defaults 100,000 m and 1900, and the report says so.
     report_ : CleaningReport
         What the rules found and filled in the data given to ``fit``.
 
@@ -73,19 +82,19 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         """Learn the fill values from the store rows in ``X``."""
         if not 0 < self.distance_quantile <= 1:
             raise ValueError(f"`distance_quantile` must be in (0, 1]; got {self.distance_quantile}.")
-        X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
+        X = _store_frame(self, X, reset=True)
         known = X[s.COMPETITION_DISTANCE].dropna()
         self.distance_fill_ = float(2 * known.quantile(self.distance_quantile)) if len(known) else 100_000.0
         years = X[s.COMPETITION_OPEN_SINCE_YEAR].dropna()
         self.since_year_fill_ = float(years.min()) if len(years) else 1900.0
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
+        self.n_known_distances_, self.n_known_years_ = len(known), len(years)
         self.report_ = self.report(X)
         return self
 
     def report(self, X: pd.DataFrame) -> CleaningReport:
         """What `transform` finds and fills in ``X``."""
         check_is_fitted(self, "distance_fill_")
+        X = _store_frame(self, X, reset=False)
         rep = CleaningReport()
         no_p2 = X[s.PROMO2] == 0
         for col in (*_P2_COLS, s.PROMO_INTERVAL):
@@ -95,14 +104,15 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
                         f"set to {0 if col != s.PROMO_INTERVAL else NO_PROMO2!r}")
         n = int(X[s.COMPETITION_DISTANCE].isna().sum())
         rep.add("StoreContextImputer", s.COMPETITION_DISTANCE, "no known competitor", n, n,
-                f"set to {self.distance_fill_:.0f} (2 x q{self.distance_quantile:g} of known distances)")
+                f"set to {self.distance_fill_:.0f} " + (f"(2 x q{self.distance_quantile:g} of known distances)"
+                                                        if self.n_known_distances_ else "(default: no known distance)"))
         dist_known = X[s.COMPETITION_DISTANCE].notna()
+        year = "the earliest year seen" if self.n_known_years_ else "default: no opening year known"
         for col in _SINCE_COLS:
             gap = X[col].isna()
             n_known, n_none = int((gap & dist_known).sum()), int((gap & ~dist_known).sum())
-            fill = (f"set to 1 (January of {self.since_year_fill_:.0f}, the earliest year seen)"
-                    if col == s.COMPETITION_OPEN_SINCE_MONTH
-                    else f"set to {self.since_year_fill_:.0f} (the earliest year seen)")
+            fill = (f"set to 1 (January of {self.since_year_fill_:.0f}, {year})"
+                    if col == s.COMPETITION_OPEN_SINCE_MONTH else f"set to {self.since_year_fill_:.0f} ({year})")
             rep.add("StoreContextImputer", col, "distance known: competitor predates the records",
                     n_known, n_known, fill)
             rep.add("StoreContextImputer", col, "no known competitor", n_none, n_none, fill)
@@ -114,7 +124,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Return a filled copy of ``X`` (the input is never modified)."""
         check_is_fitted(self, "distance_fill_")
-        X = _require_frame(X, (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS), "StoreContextImputer")
+        X = _store_frame(self, X, reset=False)
         out = X.copy()
         no_p2 = out[s.PROMO2] == 0
         for col in _P2_COLS:
@@ -136,7 +146,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         """Input columns, then the indicator columns when ``add_indicators``."""
         check_is_fitted(self, "distance_fill_")
         extra = [DISTANCE_MISSING, SINCE_MISSING] if self.add_indicators else []
-        return np.asarray([*self.feature_names_in_, *extra], dtype=object)
+        return np.asarray([*_check_feature_names_in(self, input_features), *extra], dtype=object)
 
 
 class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
@@ -179,6 +189,14 @@ class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
         require_columns(X, tuple(self.columns or ()), "ColumnImputer")
         numeric = list(X.select_dtypes("number").columns)
         self.columns_ = list(self.columns) if self.columns is not None else numeric
+        if not self.columns_:
+            raise ValueError("ColumnImputer: no column to impute: " + (
+                "`columns` is empty; name at least one" if self.columns is not None else
+                f"`columns` is None and X has no numeric column; got columns {list(X.columns)}") + ".")
+        text = [c for c in self.columns_ if not (pd.api.types.is_numeric_dtype(X[c]) or X[c].isna().all())]
+        if text:
+            raise ValueError(f"ColumnImputer imputes numbers: columns {text} hold {[str(X[c].dtype) for c in text]} "
+                             "values; leave them out of `columns`.")
         self.model_inputs_ = numeric if self.strategy == "model" else list(self.columns_)
         self.model_inputs_ += [c for c in self.columns_ if c not in self.model_inputs_]
         if self.strategy == "model":

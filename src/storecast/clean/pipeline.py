@@ -12,7 +12,9 @@ __all__ = ["CleanOptions", "CleanResult", "clean_dataset"]
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
+import numpy as np
 import pandas as pd
 
 from storecast import schema as s
@@ -54,6 +56,19 @@ class CleanResult:
     report: CleaningReport
 
 
+def _keep_sentinel(checked: pd.DataFrame, store: pd.DataFrame, sentinel: np.ndarray, action: str) -> pd.DataFrame:
+    """Undo the outlier step on the "no known competitor" distance: it means "farther than all", not an outlier.
+
+    Capping it would turn it into the distance of the farthest ordinary competitor and flagging it
+    would call it an outlier; "log" rescales every distance alike, so the sentinel keeps its place.
+    """
+    if action == "cap":
+        checked.loc[sentinel, s.COMPETITION_DISTANCE] = store.loc[sentinel, s.COMPETITION_DISTANCE]
+    elif action == "flag":
+        checked.loc[sentinel, f"{s.COMPETITION_DISTANCE}_outlier"] = 0
+    return checked
+
+
 def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
                   progress: Callable[[str], None] | None = None) -> CleanResult:
     """Clean ``dataset``'s store table and daily rows; the input frames are left untouched.
@@ -76,11 +91,11 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
     store = context.transform(dataset.store)
     imputer = ColumnImputer(strategy=opts.impute, columns=list(_STORE_NUMERIC)).fit(store)
     report = report.merge(context.report_, imputer.report_)
-    store = imputer.transform(store)
+    store = cast(pd.DataFrame, imputer.transform(store))  # a DataFrame in, a DataFrame out
     log.info("store table: %d missing values filled", sum(a.changed for a in report.actions))
 
     step(f"store table: {s.COMPETITION_DISTANCE} outliers ({opts.outlier_method}, global)")
-    # bounds from known distances only: the "no competitor" fill is a sentinel, not a measurement
+    # bounds from, and checks on, known distances only: the "no competitor" fill is a sentinel, not a measurement
     known = store[store[DISTANCE_MISSING] == 0] if DISTANCE_MISSING in store else store
     if len(known) == 0:  # CompetitionDistance blank for every store: no distance to judge (valid data)
         report.add("OutlierHandler", s.COMPETITION_DISTANCE, f"{opts.outlier_method} global -> {action}", 0, 0,
@@ -88,9 +103,9 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
     else:
         distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
                                   action=action, by=None).fit(known)
-        report = report.merge(distance.report(store))
+        report = report.merge(distance.report(known))
         if opts.outlier_action != "remove":
-            store = distance.transform(store)
+            store = _keep_sentinel(distance.transform(store), store, ~store.index.isin(known.index), action)
 
     step("daily rows: missing values")
     train = dataset.train

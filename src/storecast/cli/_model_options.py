@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["DATA_OPTION", "KIND_OPTION", "SEEDS_OPTION", "UNTIL_OPTION", "checked_kind", "outside_training",
-           "progress_steps", "seeds_params", "until_date"]
+__all__ = ["DATA_OPTION", "KIND_OPTION", "SEEDS_OPTION", "UNTIL_OPTION", "checked_kind", "engine_options",
+           "outside_training", "progress_steps", "seeds_params", "until_date"]
 
 import time
 from contextlib import contextmanager
@@ -37,6 +37,23 @@ def checked_kind(value: str) -> str:
     if value not in ("lgbm", "rf"):
         raise typer.BadParameter(f"`--model` must be lgbm or rf; got {value!r}.")
     return value
+
+
+def engine_options(ctx: typer.Context, engine: str, *, dask_only: tuple[str, ...] = ("scheduler", "workers"),
+                   local_only: tuple[str, ...] = ()) -> None:
+    """Refuse an option typed for the other ``--engine``: ignored, it changed nothing and said nothing.
+
+    Why: ``--scheduler tcp://...`` without ``--engine dask`` ran the whole job on this machine, the one
+    the user meant to spare; ``--chunk-rows`` with dask (each part is forecast whole) was dropped alike.
+    """
+    wrong_for, names = ("dask", local_only) if engine == "dask" else ("local", dask_only)
+    typed = [f"--{name.replace('_', '-')}" for name in names  # typed: not the option's default
+             if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"]
+    if typed:
+        other = "local" if wrong_for == "dask" else "dask"
+        raise typer.BadParameter(f"{', '.join(typed)}: only with --engine {other}, and this run is --engine "
+                                 f"{wrong_for}, which would ignore {'it' if len(typed) == 1 else 'them'}: use "
+                                 f"--engine {other}, or leave {'it' if len(typed) == 1 else 'them'} out.")
 
 
 @contextmanager

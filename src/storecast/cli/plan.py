@@ -58,7 +58,10 @@ def _period_start(start: str, days: int) -> dt.date:
 
 
 def _days(values: list[str] | None, option: str) -> list[dt.date] | None:
-    """Dates from repeated or comma-separated values; ``A..B`` is every day from A to B; ``none`` is no day."""
+    """Dates from repeated or comma-separated values; ``A..B`` is every day from A to B; ``none`` is no day.
+
+    None when the option was not given (the usual days); ``[]`` for ``none`` (no day at all).
+    """
     if not values:
         return None
     out: list[dt.date] = []
@@ -142,10 +145,6 @@ def plan(
 
     first = _period_start(start, days)
     promo, closed = _days(promo_days, "--promo-days"), _days(closed_days, "--closed-days")
-    if promo_days and promo is None:
-        promo = []
-    if closed_days and closed is None:
-        closed = []
     _check_days("--promo-days", promo, first, days)
     _check_days("--closed-days", closed, first, days)
     served, stores = _load(model, data)

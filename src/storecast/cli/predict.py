@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from storecast.cli._app import app, check_out, console, examples, live_display
-from storecast.cli._model_options import outside_training, progress_steps
+from storecast.cli._model_options import engine_options, outside_training, progress_steps
 
 __all__ = ["predict", "columns_note"]
 
@@ -18,6 +18,7 @@ __all__ = ["predict", "columns_note"]
     "storecast predict --model models/X.skops --data ../shared/rossmann --input later.csv --out out/later.csv",
 ))
 def predict(
+    ctx: typer.Context,
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with store.csv and train.csv (history)."),
     input: Path | None = typer.Option(
@@ -40,6 +41,7 @@ def predict(
 ) -> None:
     """Forecast Sales with prediction intervals for test-shaped rows."""
     _check_arguments(engine, input, data)
+    engine_options(ctx, engine, local_only=("chunk_rows",))
     if engine == "dask":
         _predict_on_dask(model, data, input, out, scheduler, workers)
         return

@@ -13,6 +13,7 @@ from storecast.cli._model_options import (
     SEEDS_OPTION,
     UNTIL_OPTION,
     checked_kind,
+    engine_options,
     progress_steps,
     seeds_params,
     until_date,
@@ -25,6 +26,7 @@ from storecast.cli._model_options import (
     "storecast train --data ../shared/rossmann --until 2015-06-30 --models-dir /tmp/models",
 ))
 def train(
+    ctx: typer.Context,
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,
     until: str | None = UNTIL_OPTION,
@@ -44,6 +46,7 @@ def train(
     kind = checked_kind(model)
     if engine not in ("local", "dask") or (engine == "dask" and kind != "lgbm"):
         raise typer.BadParameter(f"`--engine` must be local, or dask with --model lgbm; got {engine!r}, {kind!r}.")
+    engine_options(ctx, engine)
     if engine == "dask" and seeds not in (None, 1):
         raise typer.BadParameter("`--seeds`: the dask engine fits one LightGBM booster; leave --seeds out.")
     params = seeds_params(kind, seeds)

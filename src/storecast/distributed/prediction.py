@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storecast import schema as s
 from storecast.errors import ArtifactError, ContractProblem, DataContractError, StorecastError
 
 _BUNDLES: dict[str, Any] = {}  # per worker process: model path -> loaded bundle
@@ -53,8 +54,8 @@ def _bundle(model: str) -> Any:
     return _BUNDLES[model]
 
 
-def _predict_part(part: str, model: str, out_dir: str) -> int:
-    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count."""
+def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[int]]:
+    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count and stores."""
     from storecast.atomic import atomic_write
     from storecast.data.contract import load_rows
     from storecast.predict import predict_frame
@@ -63,7 +64,28 @@ def _predict_part(part: str, model: str, out_dir: str) -> int:
     forecast = predict_frame(_bundle(model), rows)
     target = Path(out_dir) / (Path(part).stem + ".parquet")
     atomic_write(target, lambda tmp: forecast.to_parquet(tmp, index=False))
-    return len(forecast)
+    return len(forecast), sorted(int(x) for x in set(forecast[s.STORE].tolist()))
+
+
+def _check_whole_stores(rows: Path, parts: list[Path], stores: list[list[int]]) -> None:
+    """Raise naming the stores whose rows lie in more than one part: those parts were forecast apart.
+
+    A store's forecast reads its own schedule in the input (``features.schedule``: the closures around a
+    day), so a store split over parts can get other forecasts than one local call on all rows would give.
+    """
+    seen: dict[int, Path] = {}
+    split: dict[int, tuple[Path, Path]] = {}
+    for part, ids in zip(parts, stores, strict=True):
+        for sid in ids:
+            if sid in seen and sid not in split:
+                split[sid] = (seen[sid], part)
+            seen.setdefault(sid, part)
+    if split:
+        sid, (a, b) = next(iter(split.items()))
+        raise DataContractError(ContractProblem(
+            str(rows), f"expected each store's rows in one part, got {len(split):,} store(s) in more than one, "
+            f"first store {sid} in {a.name} and {b.name}: a part is forecast alone and a store's forecast reads its "
+            "own schedule (closures) in the input; write each store's rows to one part", None, s.STORE))
 
 
 def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, scheduler: str | None = None,
@@ -83,8 +105,8 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     Raises
     ------
     DataContractError
-        A part breaks the row contract (its message names the part's file, row and column), or names a
-        store the model was not trained with; nothing is written.
+        A part breaks the row contract (its message names the part's file, row and column), names a
+        store the model was not trained with, or a store has rows in more than one part; nothing is written.
     ArtifactError
         The model file is missing, tampered or an LSTM (it needs history; use the local engine).
     """
@@ -110,9 +132,10 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
             say(f"forecast {len(parts)} part(s) on {len(client.nthreads())} worker(s)")
             futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
                                  pure=False)
-            counts = client.gather(futures)
+            done = client.gather(futures)
+        _check_whole_stores(rows, parts, [ids for _, ids in done])
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return DaskPrediction(out=out, parts=len(parts), rows=int(sum(counts)))
+    return DaskPrediction(out=out, parts=len(parts), rows=int(sum(n for n, _ in done)))

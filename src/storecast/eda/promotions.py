@@ -15,7 +15,6 @@ from storecast.clean.rows import sales_days
 from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 
 
 def _mon_fri_open(train: pd.DataFrame) -> pd.DataFrame:
@@ -225,7 +224,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     The round-month effect is a difference-in-differences: for each PromoInterval pattern, sales of
     participating stores (after their start) in the months the pattern lists, relative to their other
     months, divided by the same ratio for stores without Promo2 in the same calendar. Sales are first
-    divided by the store's own mean so big stores do not dominate.
+    divided by the store's own mean so big stores do not dominate; a pattern not measured (NaN) is left out.
     """
     rows = sales_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
     level = rows.groupby(s.STORE)[s.SALES].transform("mean")
@@ -246,7 +245,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
     effects = []
     for pattern in s.PROMO_INTERVALS:
-        months = [_MONTHS.index(m) + 1 for m in pattern.split(",")]
+        months = [s.PROMO_INTERVAL_MONTHS.index(m) + 1 for m in pattern.split(",")]
         in_round = rows["month"].isin(months).to_numpy()
         treated = in_p2 & started & (rows[s.STORE].map(st[s.PROMO_INTERVAL]) == pattern).to_numpy()
         control = ~in_p2
@@ -256,7 +255,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         c_ratio = rows["rel"][control & in_round].mean() / rows["rel"][control & ~in_round].mean()
         effects.append({"PromoInterval": pattern, "stores": int(rows.loc[treated, s.STORE].nunique()),
                         "round_month_effect": float(t_ratio / c_ratio - 1)})
-    eff = pd.DataFrame(effects, columns=["PromoInterval", "stores", "round_month_effect"])
+    eff = pd.DataFrame(effects, columns=["PromoInterval", "stores", "round_month_effect"]).dropna(ignore_index=True)
     weighted = float(np.average(eff["round_month_effect"], weights=eff["stores"])) if len(eff) else float("nan")
     nums = {"stores_with_promo2": int((st[s.PROMO2] == 1).sum()), "stores": len(st),
             "median_sales_promo2": float(med.loc[1, s.SALES]), "median_sales_no_promo2": float(med.loc[0, s.SALES]),

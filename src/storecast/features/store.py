@@ -6,7 +6,7 @@ arrays, so inference needs only test-shaped rows and a store lookup is a binary 
 
 from __future__ import annotations
 
-__all__ = ["StoreAttributes", "STORE_FEATURES", "MONTH_ABBR"]
+__all__ = ["StoreAttributes", "STORE_FEATURES"]
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,6 @@ STORE_FEATURES = (
     "store_type", "assortment", "competition_distance", "competition_months",
     "promo2", "promo2_weeks", "promo2_month", "promo2_month_pos", "state_code",
 )
-MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 # Ages are clipped: beyond 20 years of competition or 10 years of Promo2 a store is "long established" and
 # the trees gain nothing from the exact age; -1 stands for every date before the start.
 _MAX_COMPETITION_MONTHS = 240
@@ -108,8 +107,8 @@ class StoreAttributes(AddColumnsTransformer):
             for i, interval in enumerate(table[s.PROMO_INTERVAL].astype(object)):
                 if isinstance(interval, str):
                     for m in interval.split(","):
-                        if m.strip() in MONTH_ABBR:
-                            months[i, MONTH_ABBR.index(m.strip())] = 1
+                        if m.strip() in s.PROMO_INTERVAL_MONTHS:
+                            months[i, s.PROMO_INTERVAL_MONTHS.index(m.strip())] = 1
         self.promo2_months_ = months
         states = (table[s.STATE].fillna("").astype(str).to_numpy()
                   if s.STATE in table.columns else np.full(n, "", dtype=object))
