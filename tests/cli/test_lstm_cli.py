@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -85,6 +86,12 @@ def test_evaluate_command_scores_seasonal_windows_in_a_table(synthetic_dir, tmp_
                               "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "mean" in res.output and "worst" in res.output and "baseline" in res.output
+    # captured, not a terminal: a plain line per step and per epoch, no bar; the table whole, not cut to 80
+    lines = res.output.splitlines()
+    assert any(re.fullmatch(r"\d\d:\d\d:\d\d window 1/2 w1: fit <= [-\d]+, score [-\d.]+", line) for line in lines)
+    assert any(re.fullmatch(r"\d\d:\d\d:\d\d LSTM window 2/2 holdout epoch 1/\d+  train \d+\.\d{4}  val \d+\.\d{4}",
+                            line) for line in lines)
+    assert "baseline RMSPE" in res.output and "…" not in res.output
     report = json.loads((tmp_path / "metrics.json").read_text())
     assert [w["fold"] for w in report["windows"]] == ["w1", "holdout"] and report["summary"]["windows"] == 2
     assert report["device"] == "cpu" and report["config"]["epochs"] == 1

@@ -16,6 +16,7 @@ from storecast.cli._app import (
     examples,
     live_display,
     models_dir_option,
+    table_console,
 )
 
 __all__ = ["lstm_app"]
@@ -55,23 +56,42 @@ def _require_torch(device: str = "cpu") -> None:
 
 def _epoch_progress(epochs: int | None, networks: int | None):
     """(bar, update, say): a bar of one fit's epochs, every network's in turn (the options given, else the
-    config's); ``say(msg)`` logs a step and restarts the bar."""
+    config's); ``say(msg)`` logs a step and restarts the bar.
+
+    Not on a terminal (piped, redirected, captured; ``live_display``): no bar, and one plain line per step and
+    per epoch with its losses, as a log of a long fit should read (rich's log lines were padded to the width,
+    wrapped and carried a time column of their own).
+    """
+    import time
+
     from storecast.models.lstm.forecaster import LSTMConfig
 
     default = LSTMConfig()
     total = (epochs or default.epochs) * (networks or default.networks)
+    live = live_display()
     progress = Progress(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
                         TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console,
-                        disable=not live_display())
+                        disable=not live)
     task = progress.add_task("LSTM", total=total, losses="")
+    label = ["LSTM"]
+
+    def plain(msg: str) -> None:
+        console.print(f"{time.strftime('%H:%M:%S')} {msg}", markup=False, highlight=False, soft_wrap=True)
 
     def update(epoch: int, train_loss: float, val_loss: float) -> None:
-        progress.update(task, completed=epoch, losses=f"train {train_loss:.4f}  val {val_loss:.4f}")
+        losses = f"train {train_loss:.4f}  val {val_loss:.4f}"
+        progress.update(task, completed=epoch, losses=losses)
+        if not live:
+            plain(f"{label[0]} epoch {epoch}/{total}  {losses}")
 
     def say(msg: str) -> None:
-        progress.console.log(msg, markup=False, highlight=False)
+        if live:
+            progress.console.log(msg, markup=False, highlight=False)
+        else:
+            plain(msg)
         if msg.startswith("window "):  # "window 2/6 w2: fit <= ...": a new fit begins
-            progress.update(task, description=f"LSTM {msg.split(': ')[0]}", completed=0, losses="")
+            label[0] = f"LSTM {msg.split(': ')[0]}"
+            progress.update(task, description=label[0], completed=0, losses="")
 
     return progress, update, say
 
@@ -214,7 +234,7 @@ def _print_windows(report: dict, out: Path | None) -> None:
                   *(f"{m[f'coverage_{lv}_mean']:.3f}" for lv in levels))
     table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "",
                   *("" for _ in levels))
-    console.print(table)
+    table_console(130).print(table)  # whole when piped, as `storecast evaluate`'s table
     n = m["windows"]
     console.print(f"below the naive baseline on {m['beats_baseline_windows']}/{n} windows "
                   f"({m['beats_baseline_trade_days_windows']}/{n} on trade days); |bias| <= "
