@@ -269,3 +269,22 @@ def test_min_group_size_is_checked_at_fit(size):
     assert h.min_group_size is size  # stored unchanged: sklearn's clone and set_params rely on it
     with pytest.raises(ValueError, match=r"`min_group_size` must be an integer >= 1; got "):
         h.fit(_daily())
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "model"])
+def test_column_imputer_refuses_a_column_with_no_value(strategy):
+    """Was: a column empty at fit was filled with 0 (scikit-learn's keep_empty_features), a value nobody saw."""
+    df = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [np.nan] * 3})
+    with pytest.raises(ValueError, match=r"columns \['b'\] have no value in the data given to fit"):
+        ColumnImputer(strategy=strategy, columns=["a", "b"]).fit(df)
+
+
+def test_clean_dataset_leaves_a_store_column_with_no_value_missing_and_says_so(dataset):
+    import dataclasses
+
+    store = dataset.store.assign(**{s.PROMO2: 1, s.PROMO2_SINCE_WEEK: np.nan})  # no Promo2 store knows its week
+    result = clean_dataset(dataclasses.replace(dataset, store=store))
+    assert result.store[s.PROMO2_SINCE_WEEK].isna().all()  # was 0 for every store
+    (row,) = [a for a in result.report.actions if a.step == "ColumnImputer" and a.column == s.PROMO2_SINCE_WEEK]
+    assert (row.detected, row.changed) == (len(store), 0)
+    assert row.detail == "left missing: no store has a value to learn a fill from"
