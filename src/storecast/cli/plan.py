@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["plan", "rank"]
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -274,5 +275,7 @@ def rank(
                       f"{'is' if len(none_free) == 1 else 'are'} left out: {shown}", soft_wrap=True)
     _warn_outside_training(served.bundle, first, days)
     best = table.iloc[0]
+    # no percent of a usual total of 0 (a store closed all period): "n/a", as the CSV leaves it blank and the API null
+    pct = f"{best['gain_pct']:+.1f}%" if math.isfinite(best["gain_pct"]) else "n/a"
     console.print(f"wrote {len(table):,} stores to {out}; best extra promo week: store {best['store']} "
-                  f"(+{best['gain']:,.0f}, {best['gain_pct']:+.1f}%, week of {best['week']})", soft_wrap=True)
+                  f"({best['gain']:+,.0f}, {pct}, week of {best['week']})", soft_wrap=True)
