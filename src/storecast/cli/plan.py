@@ -111,12 +111,17 @@ def _warn_outside_training(bundle: Any, first: dt.date, days: int) -> None:
         console.print(f"[yellow]warning:[/yellow] {note}", highlight=False, markup=True, soft_wrap=True)
 
 
+# Day problems one option's error names before "... and N more": it stays one readable line.
+MAX_DAY_PROBLEMS_LISTED = 5
+
+
 def _check_days(name: str, days: list[dt.date] | None, start: dt.date, n: int) -> None:
     from storecast.api.planner import day_problems
 
     problems = day_problems(days or [], start, n)
     if problems:
-        raise StorecastError(f"`{name}`: " + "; ".join(msg for _, msg, _ in problems[:5]))
+        raise StorecastError(f"`{name}`: " + first_and_more([msg for _, msg, _ in problems], MAX_DAY_PROBLEMS_LISTED,
+                                                             sep="; "))
 
 
 @plan_app.callback(invoke_without_command=True)
