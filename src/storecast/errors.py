@@ -80,7 +80,13 @@ class OutputPathError(StorecastError, ValueError):
 MAX_STORES_LISTED = 20
 
 
-def first_and_more(values: Sequence[Any], most: int) -> str:
-    """The first ``most`` values for a message, then how many were left out: ``"3, 7, 9 and 12 more"``."""
-    shown = ", ".join(str(v) for v in values[:most])
-    return shown + (f" and {len(values) - most} more" if len(values) > most else "")
+def first_and_more(values: Sequence[Any], most: int, *, sep: str = ", ") -> str:
+    """The first ``most`` values for a message, then how many were left out: ``"3, 7, 9 and 12 more"``.
+
+    Values that are sentences themselves join with ``sep="; "``, which then sets the count apart too
+    (``"a; b; ... and 3 more"``), so that it is not read as the end of the last one.
+    """
+    shown = sep.join(str(v) for v in values[:most])
+    if len(values) <= most:
+        return shown
+    return shown + (" and" if sep == ", " else f"{sep}... and") + f" {len(values) - most} more"

@@ -171,3 +171,20 @@ def test_plan_rank_with_no_free_promo_week_anywhere_is_one_clear_error(
     code, _, err = run_main("plan", "rank", "--model", str(model_path), "--data", str(synthetic_dir), "--start", START,
                             "--out", str(out))
     assert code == 2 and "holds no Monday..Friday week without a usual promo" in err and not out.exists(), err
+
+
+def test_plan_day_errors_count_the_problems_not_shown(plan):
+    """Was the first 5 problems and nothing more, as if there were no others."""
+    days = ",".join(f"2015-10-{d:02d}" for d in range(1, 9))  # 8 days, each outside the 42-day window
+    code, text = plan("--store", "1", "--start", START, "--promo-days", days)
+    said = " ".join(text.replace("│", " ").split())
+    assert code == 2 and "2015-10-05 is outside the planning window" in said, said
+    assert "2015-10-06" not in said and "list only days inside it; ... and 3 more" in said, said
+
+
+def test_first_and_more_sets_the_count_apart_from_sentences():
+    from storecast.errors import first_and_more
+
+    assert first_and_more([3, 7, 9, 12], 2) == "3, 7 and 2 more"
+    assert first_and_more(["a is bad", "b is bad", "c is bad"], 2, sep="; ") == "a is bad; b is bad; ... and 1 more"
+    assert first_and_more(["a is bad"], 2, sep="; ") == "a is bad"

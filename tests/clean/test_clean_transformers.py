@@ -116,7 +116,8 @@ def test_column_imputer_names_the_columns_it_cannot_impute(columns, message):
 
 
 def test_iqr_bounds_per_store_on_a_known_series():
-    h = OutlierHandler(columns=(s.SALES,), method="iqr", action="flag").fit(_daily())
+    # five values a store: below MIN_GROUP_SIZE, so per-store bounds are asked for with min_group_size=1
+    h = OutlierHandler(columns=(s.SALES,), method="iqr", action="flag", min_group_size=1).fit(_daily())
     b = h.bounds_[s.SALES].loc[1]
     # store 1, zeros ignored: [1, 2, 3, 4, 100] -> q1 = 2, q3 = 4, fences 2 - 3 = -1 and 4 + 3 = 7
     assert (b["lower"], b["upper"]) == (-1.0, 7.0)
@@ -143,7 +144,7 @@ def test_a_column_of_zeros_learns_no_bounds_and_flags_nothing(method):
 
 def test_cap_clips_to_the_learned_bounds_and_keeps_zeros():
     daily = _daily()
-    out = OutlierHandler(columns=(s.SALES,), action="cap").fit(daily).transform(daily)
+    out = OutlierHandler(columns=(s.SALES,), action="cap", min_group_size=1).fit(daily).transform(daily)
     assert out.loc[4, s.SALES] == 7.0
     assert out.loc[5, s.SALES] == 0  # a closed day stays closed
     assert out.loc[6:10, s.SALES].tolist() == daily.loc[6:10, s.SALES].tolist()
@@ -243,3 +244,47 @@ def test_clean_dataset_keeps_the_no_competitor_distance_out_of_the_outlier_step(
     known = store.dropna(subset=[s.COMPETITION_DISTANCE])
     flagged = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), by=None).fit(known).report_
     assert row.detected == flagged.actions[0].detected  # the two sentinels are not counted
+
+
+def test_a_store_with_too_few_values_uses_the_global_bounds():
+    """Was: store 3's one value learned the bounds [v, v], so each later day of store 3 was capped to v."""
+    daily = pd.concat([_daily()] * 4, ignore_index=True)  # stores 1 and 2: 20 values each at fit
+    daily = pd.concat([daily, pd.DataFrame({s.STORE: [3], s.SALES: [8], s.CUSTOMERS: [1], s.OPEN: [1]})],
+                      ignore_index=True)
+    h = OutlierHandler(columns=(s.SALES,), action="cap").fit(daily)
+    later = pd.DataFrame({s.STORE: [3, 3, 3], s.SALES: [6, 9, 12], s.CUSTOMERS: [1] * 3, s.OPEN: [1] * 3})
+    lo, hi = h.global_bounds_[s.SALES]
+    assert lo < 6 and 12 < hi  # ordinary days for the chain
+    assert h.transform(later)[s.SALES].tolist() == [6, 9, 12]
+    assert 3 not in h.bounds_[s.SALES].index and h.small_groups_[s.SALES] == 1
+    assert "1 Store(s) with fewer than 20 values use the bounds over all rows" in h.report_.actions[0].detail
+    # stores at the minimum keep their own bounds, the same as with no minimum at all
+    every = OutlierHandler(columns=(s.SALES,), action="cap", min_group_size=1).fit(daily)
+    pd.testing.assert_frame_equal(h.bounds_[s.SALES], every.bounds_[s.SALES].loc[[1, 2]])
+
+
+@pytest.mark.parametrize("size", [0, -3, 2.5, True, "20"])
+def test_min_group_size_is_checked_at_fit(size):
+    h = OutlierHandler(min_group_size=size)
+    assert h.min_group_size is size  # stored unchanged: sklearn's clone and set_params rely on it
+    with pytest.raises(ValueError, match=r"`min_group_size` must be an integer >= 1; got "):
+        h.fit(_daily())
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most_frequent", "model"])
+def test_column_imputer_refuses_a_column_with_no_value(strategy):
+    """Was: a column empty at fit was filled with 0 (scikit-learn's keep_empty_features), a value nobody saw."""
+    df = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [np.nan] * 3})
+    with pytest.raises(ValueError, match=r"columns \['b'\] have no value in the data given to fit"):
+        ColumnImputer(strategy=strategy, columns=["a", "b"]).fit(df)
+
+
+def test_clean_dataset_leaves_a_store_column_with_no_value_missing_and_says_so(dataset):
+    import dataclasses
+
+    store = dataset.store.assign(**{s.PROMO2: 1, s.PROMO2_SINCE_WEEK: np.nan})  # no Promo2 store knows its week
+    result = clean_dataset(dataclasses.replace(dataset, store=store))
+    assert result.store[s.PROMO2_SINCE_WEEK].isna().all()  # was 0 for every store
+    (row,) = [a for a in result.report.actions if a.step == "ColumnImputer" and a.column == s.PROMO2_SINCE_WEEK]
+    assert (row.detected, row.changed) == (len(store), 0)
+    assert row.detail == "left missing: no store has a value to learn a fill from"

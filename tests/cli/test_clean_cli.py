@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -63,3 +64,17 @@ def test_clean_default_caps_and_reports_fill_values_and_bounds(synthetic_dir, da
     # capped values lie inside what the report's per-store bounds allow: nothing above the raw maximum
     assert train["Sales"].max() <= dataset.train["Sales"].max()
     assert "clean: daily rows" in result.output  # -v logs each step
+
+
+@pytest.mark.parametrize("command", [["clean"], ["lstm", "analyze"], ["lstm", "train"], ["lstm", "evaluate"]])
+def test_data_help_says_test_csv_is_optional(run_main, synthetic_dir, tmp_path, command):
+    """Was "Directory with train.csv, store.csv and test.csv.": these commands read test.csv only when it is there."""
+    code, out, _ = run_main(*command, "--help")
+    said = " ".join(out.replace("│", " ").split())
+    assert code == 0 and re.search(r"test\.csv (is )?optional", said), said
+    if command == ["clean"]:
+        import shutil
+
+        data = shutil.copytree(synthetic_dir, tmp_path / "data", ignore=shutil.ignore_patterns("test.csv"))
+        code, _, err = run_main("clean", "--data", str(data), "--out", str(tmp_path / "out"))
+        assert code in (0, None), err

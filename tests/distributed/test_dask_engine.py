@@ -249,3 +249,25 @@ def test_the_model_file_is_written_while_the_cluster_is_still_open(chain, schedu
     with pytest.raises(TimeoutError, match="shutdown timed out"):
         train_dask(chain, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
     assert len(list((tmp_path / "models").glob("storecast-lgbm-*.skops"))) == 1
+
+
+def test_a_store_split_over_parts_is_refused_before_any_part_is_forecast(dask_model, chain, tmp_path, monkeypatch):
+    """Was checked on the stores the workers' forecasts returned: every part was forecast first, then refused."""
+    from storecast.distributed import cluster
+    from storecast.distributed.prediction import predict_dask
+
+    def no_cluster(*_args, **_kwargs):
+        raise AssertionError("no cluster should start: the split store is found first")
+
+    monkeypatch.setattr(cluster, "dask_client", no_cluster)
+    test = load_dataset(chain, require_test=True).test
+    test[s.STATE_HOLIDAY] = test[s.STATE_HOLIDAY].astype(str)
+    test[s.STORE] = test[s.STORE].astype(str)  # text Store, as a parquet export may hold it: still store 3
+    parts = tmp_path / "rows"
+    parts.mkdir()
+    test[test[s.STORE].isin(["1", "2", "3"])].to_parquet(parts / "part-00000.parquet", index=False)
+    test[~test[s.STORE].isin(["1", "2"])].to_parquet(parts / "part-00001.parquet", index=False)
+    with pytest.raises(DataContractError, match=r"got 1 store\(s\) in more than one, first store 3 in "
+                                                r"part-00000\.parquet and part-00001\.parquet"):
+        predict_dask(dask_model, parts, tmp_path / "forecasts")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".forecasts", "forecasts"))]

@@ -161,7 +161,9 @@ class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
     strategy : {"mean", "median", "most_frequent", "model"}
         "model" uses `IterativeImputer` (each column regressed on the other numeric columns).
     columns : list of str or None
-        Columns to impute; None means every numeric column.
+        Columns to impute; None means every numeric column. A column with no value at all at fit is
+        refused: there is nothing to learn a fill from, and scikit-learn's 0 for such a column
+        (``keep_empty_features``) would be an invented value (`clean_dataset` leaves it out and reports it).
 
     Attributes
     ----------
@@ -197,6 +199,11 @@ class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
         if text:
             raise ValueError(f"ColumnImputer imputes numbers: columns {text} hold {[str(X[c].dtype) for c in text]} "
                              "values; leave them out of `columns`.")
+        empty = [c for c in self.columns_ if X[c].isna().all()]
+        if empty:
+            raise ValueError(f"ColumnImputer: columns {empty} have no value in the data given to fit, so there is "
+                             "nothing to learn a fill from; fill them by a rule that knows what the gap means, or "
+                             "leave them out of `columns`.")
         self.model_inputs_ = numeric if self.strategy == "model" else list(self.columns_)
         self.model_inputs_ += [c for c in self.columns_ if c not in self.model_inputs_]
         if self.strategy == "model":

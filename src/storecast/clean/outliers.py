@@ -1,7 +1,9 @@
 """Outliers in key numeric columns: detect by IQR, z-score or robust MAD; cap, log-transform or flag.
 
 Bounds are learned in ``fit`` (per store when ``by="Store"``, since a big store's normal day is a
-small store's outlier) and only applied in ``transform``, so later rows never move them. Zeros are
+small store's outlier) and only applied in ``transform``, so later rows never move them. A store with
+fewer than ``min_group_size`` values uses the bounds over all rows instead: one value learns the bounds
+[v, v], and every later day of that store would be capped to it. Zeros are
 left out by default: a closed day's zero sales are structural, not an outlier. Removing rows cannot
 happen inside a Pipeline (``transform`` never drops rows); `storecast.clean.rows.drop_outlier_rows`
 does that with a fitted handler.
@@ -9,7 +11,7 @@ does that with a fitted handler.
 
 from __future__ import annotations
 
-__all__ = ["OutlierHandler", "SALES_PER_CUSTOMER", "add_sales_per_customer"]
+__all__ = ["OutlierHandler", "MIN_GROUP_SIZE", "SALES_PER_CUSTOMER", "add_sales_per_customer"]
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,9 @@ SALES_PER_CUSTOMER = "SalesPerCustomer"
 _DEFAULT_THRESHOLD = {"iqr": 1.5, "zscore": 3.0, "mad": 3.5}
 _METHODS = tuple(_DEFAULT_THRESHOLD)
 _ACTIONS = ("cap", "log", "flag")
+# Fewest values a group learns its own bounds from: about three weeks of trading days. Fewer give quartiles
+# and spreads that a single day moves (one value: bounds [v, v]); such a group gets the bounds over all rows.
+MIN_GROUP_SIZE = 20
 
 
 def add_sales_per_customer(df: pd.DataFrame) -> pd.DataFrame:
@@ -79,6 +84,9 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
         Clip to the learned bounds, replace by log1p, or leave values and add ``<column>_outlier``.
     by : str or None
         Learn bounds per value of this column (e.g. ``"Store"``); unseen groups use global bounds.
+    min_group_size : int
+        A group with fewer candidate values than this at fit (zeros left out when ``ignore_zeros``) uses
+        the global bounds, as an unseen group does; 1 gives every group its own bounds.
     threshold : float or None
         k; None picks 1.5 (iqr), 3 (zscore) or 3.5 (mad).
     ignore_zeros : bool
@@ -91,7 +99,9 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
     threshold_ : float
         The k in use.
     bounds_ : dict of str to DataFrame
-        Per column, the lower/upper bounds per group.
+        Per column, the lower/upper bounds per group of at least ``min_group_size`` values.
+    small_groups_ : dict of str to int
+        Per column, how many groups had fewer than ``min_group_size`` values and use the global bounds.
     global_bounds_ : dict of str to tuple of float
         Per column, bounds over all groups (used for groups not seen at fit).
     report_ : CleaningReport
@@ -100,13 +110,14 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, *, columns: tuple[str, ...] | None = (s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER),
                  method: str = "iqr", action: str = "cap", by: str | None = s.STORE,
-                 threshold: float | None = None, ignore_zeros: bool = True):
+                 threshold: float | None = None, ignore_zeros: bool = True, min_group_size: int = MIN_GROUP_SIZE):
         self.columns = columns
         self.method = method
         self.action = action
         self.by = by
         self.threshold = threshold
         self.ignore_zeros = ignore_zeros
+        self.min_group_size = min_group_size
 
     def _prepare(self, X: object, *, reset: bool) -> tuple[pd.DataFrame, bool]:
         """Checked frame with SalesPerCustomer added when needed, and whether ``X`` was an array."""
@@ -136,14 +147,22 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
         k = _DEFAULT_THRESHOLD[self.method] if self.threshold is None else float(self.threshold)
         if not k > 0:
             raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
+        if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, int | np.integer) or (
+                self.min_group_size < 1):
+            raise ValueError(f"`min_group_size` must be an integer >= 1; got {self.min_group_size!r}.")
         X, _ = self._prepare(X, reset=True)
         self.threshold_ = k
-        self.bounds_, self.global_bounds_ = {}, {}
+        self.bounds_, self.global_bounds_, self.small_groups_ = {}, {}, {}
         for col in self.columns_:
             keep = self._candidates(X[col])
             values = X.loc[keep, col].astype(float)
             groups = X.loc[keep, self.by] if self.by is not None else None
-            self.bounds_[col] = _bounds(values, groups, self.method, k)
+            bounds = _bounds(values, groups, self.method, k)
+            if groups is not None:
+                big = groups.value_counts().reindex(bounds.index).to_numpy() >= self.min_group_size
+                self.small_groups_[col] = int((~big).sum())
+                bounds = bounds[big]
+            self.bounds_[col] = bounds
             glob = _bounds(values, None, self.method, k)
             glob = glob.iloc[0] if len(glob) else pd.Series({"lower": np.nan, "upper": np.nan})
             self.global_bounds_[col] = (float(glob["lower"]), float(glob["upper"]))
@@ -195,6 +214,9 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
             b = self.bounds_[col]
             text += (f"; {len(b)} {self.by} bounds, lower median {b['lower'].median():.6g}, upper median "
                      f"{b['upper'].median():.6g} (range {b['upper'].min():.6g}..{b['upper'].max():.6g})")
+        if self.small_groups_.get(col):
+            text += (f"; {self.small_groups_[col]} {self.by}(s) with fewer than {self.min_group_size} values "
+                     "use the bounds over all rows")
         return text
 
     def transform(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame | np.ndarray:

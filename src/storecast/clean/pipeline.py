@@ -1,7 +1,8 @@
 """Clean a whole data directory: the library behind `storecast clean`, the demo and the EDA report.
 
 Store table: `StoreContextImputer` (what the gaps mean), then `ColumnImputer` for anything still
-missing, then outliers in CompetitionDistance. Daily rows: outliers in Sales, Customers and sales per
+missing (a column with no value at all stays missing, reported: no fill to learn), then outliers in
+CompetitionDistance. Daily rows: outliers in Sales, Customers and sales per
 customer, per store, fitted on open days with sales. Every step adds to one `CleaningReport`.
 """
 
@@ -89,9 +90,18 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
     step("store table: missing values (context rules, then impute)")
     context = StoreContextImputer().fit(dataset.store)
     store = context.transform(dataset.store)
-    imputer = ColumnImputer(strategy=opts.impute, columns=list(_STORE_NUMERIC)).fit(store)
-    report = report.merge(context.report_, imputer.report_)
-    store = cast(pd.DataFrame, imputer.transform(store))  # a DataFrame in, a DataFrame out
+    report = report.merge(context.report_)
+    # a column with no value left (e.g. Promo2SinceWeek blank for every Promo2 store) has no fill to learn:
+    # left missing and said so, not filled with an invented 0
+    empty = [c for c in _STORE_NUMERIC if store[c].isna().all()]
+    known_cols = [c for c in _STORE_NUMERIC if c not in empty]
+    if known_cols:
+        imputer = ColumnImputer(strategy=opts.impute, columns=known_cols).fit(store)
+        report = report.merge(imputer.report_)
+        store = cast(pd.DataFrame, imputer.transform(store))  # a DataFrame in, a DataFrame out
+    for col in empty:
+        report.add("ColumnImputer", col, f"impute {opts.impute}", len(store), 0,
+                   "left missing: no store has a value to learn a fill from")
     log.info("store table: %d missing values filled", sum(a.changed for a in report.actions))
 
     step(f"store table: {s.COMPETITION_DISTANCE} outliers ({opts.outlier_method}, global)")

@@ -29,7 +29,8 @@ def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     "storecast clean --data ../shared/rossmann --out out/clean --outlier-action flag   # add *_outlier flags",
 ))
 def clean(
-    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
+    data: Path = typer.Option(..., "--data", help="Directory with train.csv and store.csv; test.csv is optional "
+                              "(when there, its missing Open values are counted in the report)."),
     out: Path = typer.Option(..., "--out", help="Directory for the cleaned parquet files and the report."),
     outlier_method: str = typer.Option("iqr", help="Outlier detection: iqr, zscore or mad."),
     outlier_action: str = typer.Option("cap", help="Outlier handling: cap, log, flag or remove."),

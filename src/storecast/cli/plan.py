@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["plan", "rank"]
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,12 +111,17 @@ def _warn_outside_training(bundle: Any, first: dt.date, days: int) -> None:
         console.print(f"[yellow]warning:[/yellow] {note}", highlight=False, markup=True, soft_wrap=True)
 
 
+# Day problems one option's error names before "... and N more": it stays one readable line.
+MAX_DAY_PROBLEMS_LISTED = 5
+
+
 def _check_days(name: str, days: list[dt.date] | None, start: dt.date, n: int) -> None:
     from storecast.api.planner import day_problems
 
     problems = day_problems(days or [], start, n)
     if problems:
-        raise StorecastError(f"`{name}`: " + "; ".join(msg for _, msg, _ in problems[:5]))
+        raise StorecastError(f"`{name}`: " + first_and_more([msg for _, msg, _ in problems], MAX_DAY_PROBLEMS_LISTED,
+                                                             sep="; "))
 
 
 @plan_app.callback(invoke_without_command=True)
@@ -274,5 +280,7 @@ def rank(
                       f"{'is' if len(none_free) == 1 else 'are'} left out: {shown}", soft_wrap=True)
     _warn_outside_training(served.bundle, first, days)
     best = table.iloc[0]
+    # no percent of a usual total of 0 (a store closed all period): "n/a", as the CSV leaves it blank and the API null
+    pct = f"{best['gain_pct']:+.1f}%" if math.isfinite(best["gain_pct"]) else "n/a"
     console.print(f"wrote {len(table):,} stores to {out}; best extra promo week: store {best['store']} "
-                  f"(+{best['gain']:,.0f}, {best['gain_pct']:+.1f}%, week of {best['week']})", soft_wrap=True)
+                  f"({best['gain']:+,.0f}, {pct}, week of {best['week']})", soft_wrap=True)

@@ -3,9 +3,11 @@
 Why per part: a row's forecast reads its own store's schedule in the input (``features.schedule``), so a
 part must hold whole stores, as ``storecast synth --format parquet`` and store-partitioned exports lay them
 out; then each part is forecast alone, on a worker, with the same ``predict_frame`` as every other path, and
-the result is the same as one local call on all rows. Each worker loads the model file once (every check of
-``load_bundle``) and writes its parts' forecasts as ``part-*.parquet``: the input never passes through the
-client, so inputs larger than one machine's memory work. The parts go to a temp directory beside ``out``
+the result is the same as one local call on all rows. That a part holds whole stores is checked first, on
+the Store column alone (cheap to read from parquet), so a split store fails before any work. Each worker
+loads the model file once (every check of ``load_bundle``) and writes its parts' forecasts as
+``part-*.parquet``: the input never passes through the client, so inputs larger than one machine's memory
+work. The parts go to a temp directory beside ``out``
 that is renamed at the end: a reader never sees half a forecast, a failed run leaves nothing behind.
 """
 
@@ -54,8 +56,8 @@ def _bundle(model: str) -> Any:
     return _BUNDLES[model]
 
 
-def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[int]]:
-    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count and stores."""
+def _predict_part(part: str, model: str, out_dir: str) -> int:
+    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count."""
     from storecast.atomic import atomic_write
     from storecast.data.contract import load_rows
     from storecast.predict import predict_frame
@@ -64,11 +66,31 @@ def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[int]]:
     forecast = predict_frame(_bundle(model), rows)
     target = Path(out_dir) / (Path(part).stem + ".parquet")
     atomic_write(target, lambda tmp: forecast.to_parquet(tmp, index=False))
-    return len(forecast), sorted(int(x) for x in set(forecast[s.STORE].tolist()))
+    return len(forecast)
+
+
+def _part_stores(part: Path) -> list[int]:
+    """The store ids in one parquet part, from its Store column alone; [] when that cannot be read.
+
+    [] is safe: a part without a readable Store column (or not parquet) is refused by the row contract
+    on the worker, with the file, row and column, and that message is the one to show.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        ids = pc.unique(pq.read_table(part, columns=[s.STORE]).column(0)).to_pylist()
+    except (pa.ArrowException, OSError, KeyError):
+        return []
+    # parquet parts may hold Store as text (the contract reads them as text): "7" is store 7
+    numbers = pd.to_numeric(pd.Series(ids, dtype=object), errors="coerce").dropna()
+    return sorted({int(x) for x in numbers if float(x).is_integer()})
 
 
 def _check_whole_stores(rows: Path, parts: list[Path], stores: list[list[int]]) -> None:
-    """Raise naming the stores whose rows lie in more than one part: those parts were forecast apart.
+    """Raise naming the stores whose rows lie in more than one part: those parts would be forecast apart.
 
     A store's forecast reads its own schedule in the input (``features.schedule``: the closures around a
     day), so a store split over parts can get other forecasts than one local call on all rows would give.
@@ -124,6 +146,8 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
                             "needs recent history, forecast it with the local engine.")
     _bundle(str(model))  # every check of the file here first, so a bad model fails before any work is sent
     parts = rows_parts(rows)
+    if len(parts) > 1:  # before any work: a split store would be found only after every part was forecast
+        _check_whole_stores(rows, parts, [_part_stores(p) for p in parts])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp's 0700 would stay on the published directory
@@ -133,9 +157,8 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
             futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
                                  pure=False)
             done = client.gather(futures)
-        _check_whole_stores(rows, parts, [ids for _, ids in done])
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return DaskPrediction(out=out, parts=len(parts), rows=int(sum(n for n, _ in done)))
+    return DaskPrediction(out=out, parts=len(parts), rows=int(sum(done)))

@@ -21,11 +21,16 @@ def _with_type(rows: pd.DataFrame, store: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(**{s.STORE_TYPE: rows[s.STORE].map(store.set_index(s.STORE)[s.STORE_TYPE]).astype(str)})
 
 
+def _relative_to_mon_sat(rows: pd.DataFrame) -> pd.Series:
+    """Each day's sales / its own store's Mon-Sat mean over ``rows``: the few (big) stores open on Sunday
+    then don't inflate Sunday, and a store's level is not mistaken for a weekday's."""
+    level = rows[rows[s.DAY_OF_WEEK] <= 6].groupby(s.STORE)[s.SALES].mean()
+    return rows[s.SALES] / rows[s.STORE].map(level)
+
+
 def _weekday_index(rows: pd.DataFrame) -> pd.Series:
     """Mean over days of sales / the store's Mon-Sat mean, per weekday 1..7."""
-    level = rows[rows[s.DAY_OF_WEEK] <= 6].groupby(s.STORE)[s.SALES].mean()
-    rel = rows[s.SALES] / rows[s.STORE].map(level)
-    return rel.groupby(rows[s.DAY_OF_WEEK]).mean().reindex(range(1, 8))
+    return _relative_to_mon_sat(rows).groupby(rows[s.DAY_OF_WEEK]).mean().reindex(range(1, 8))
 
 
 def _share_of_gap(nums: dict[str, Any]) -> str:
@@ -53,9 +58,7 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     """
     # only the weekdays a store regularly trades: a rare Sunday opening is an exception, not the rhythm
     rows = _with_type(on_trading_days(sales_days(train), trading_weekdays(train)), store)
-    # each day against its own store's Mon-Sat mean: the few (big) stores open on Sunday don't inflate Sunday
-    level = rows[rows[s.DAY_OF_WEEK] <= 6].groupby(s.STORE)[s.SALES].mean()
-    rows = rows.assign(rel=rows[s.SALES] / rows[s.STORE].map(level))
+    rows = rows.assign(rel=_relative_to_mon_sat(rows))
     by_dow = rows.groupby(s.DAY_OF_WEEK)[s.SALES].mean().reindex(range(1, 8))
     index = rows.groupby(s.DAY_OF_WEEK)["rel"].mean().reindex(range(1, 8))
     mon_sat = index.loc[1:6]
