@@ -81,6 +81,12 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
+_NOT_HTTP = ("the request is not valid HTTP/1.1 (its request line, headers or chunked framing could not be parsed): "
+             "send a well-formed request")
+_BYTES_AFTER = ("the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
+                "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")
+
+
 def _too_slow(seconds: float, part: str) -> str:
     return f"the request {part} did not arrive within {seconds:g} s: send the whole request at once"
 
@@ -195,7 +201,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431, bytes the parser refuses a JSON 400.
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
     ``limit_concurrency``. A request that asks to upgrade to a WebSocket is served as plain HTTP: no route takes one.
-    A client that half-closes still gets its answer, or a 400 when its body was cut short.
+    A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
+    after a complete request get their 400 once that request is answered.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -204,6 +211,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_timeout_s = get_settings().request_timeout_s
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0  # bytes received towards the next request's headers
+        self._bad_bytes_after = False  # bytes that are not HTTP followed a request still being answered
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -228,8 +236,13 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._header_bytes = 0
-        if not self.transport.is_closing():
-            self._arm_header_timer()
+        if self.transport.is_closing():
+            return
+        if self._bad_bytes_after:
+            if self.cycle is not None and self.cycle.response_complete:  # the last request before them is answered
+                self._refuse(400, _BYTES_AFTER)
+            return
+        self._arm_header_timer()
 
     def eof_received(self) -> bool | None:
         """Answer a client that half-closes during a request instead of dropping the connection.
@@ -256,9 +269,19 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes that are not HTTP/1.1 (a bad Content-Length, chunk size or request line),
-        as JSON like every other error rather than its ``text/plain`` line."""
-        self._refuse(400, "the request is not valid HTTP/1.1 (its request line, headers or chunked framing "
-                          "could not be parsed): send a well-formed request")
+        as JSON like every other error rather than its ``text/plain`` line.
+
+        Bytes that follow a complete request (a body longer than its Content-Length on a kept-alive connection,
+        or garbage pipelined behind a good request) get their 400 once that request is answered. Why: uvicorn
+        wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
+        JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
+        """
+        cycle = self.cycle
+        if cycle is not None and not cycle.more_body and not cycle.response_complete:
+            self._bad_bytes_after = True
+            self.flow.pause_reading()  # nothing more is parsed on this connection
+            return
+        self._refuse(400, _NOT_HTTP)
 
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
