@@ -91,6 +91,23 @@ def test_endless_headers_are_431(server):
     assert _status_and_detail(answer) == (431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
 
 
+@pytest.mark.parametrize("size", [MAX_HEADER_BYTES + 1024, 100_000])
+def test_headers_over_the_limit_that_arrive_at_once_are_431(server, size):
+    # a whole request read in one go (asyncio reads up to 256 KiB) had complete headers before they were counted:
+    # a 100 kB header was served
+    base, _ = server
+    r = httpx.get(f"{base}/health", headers={"X-Big": "a" * size}, timeout=10)
+    assert r.status_code == 431
+    assert r.json() == {"detail": f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes"}
+
+
+def test_headers_just_under_the_limit_are_served(server):
+    base, _ = server
+    r = httpx.post(f"{base}/predict", json={"rows": [row()]}, headers={"X-Big": "a" * (MAX_HEADER_BYTES - 1024)},
+                   timeout=10)
+    assert r.status_code == 200
+
+
 def test_normal_requests_still_work_on_one_kept_alive_connection(server):
     base, _ = server
     with httpx.Client(base_url=base, timeout=10) as c:

@@ -225,6 +225,13 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        room = MAX_HEADER_BYTES - self._header_bytes
+        if len(data) > room and self._waiting_for_headers() and not self._head_ends_within(data, room):
+            # Why before the parser: headers over the limit that arrive in one read (asyncio reads up to 256 KiB)
+            # were complete before the count below saw them, so a 100 kB header was served, not refused.
+            if not self.transport.is_closing():
+                self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+            return
         super().data_received(data)
         if not self._waiting_for_headers():
             self._header_bytes = 0
@@ -232,6 +239,14 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_bytes += len(data)
         if self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
             self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+
+    def _head_ends_within(self, data: bytes, room: int) -> bool:
+        """Whether the request's head (request line and headers) may end within the first ``room`` bytes of ``data``.
+
+        Read only when ``data`` runs past the limit. A head whose blank line began in the previous read (``data``
+        opens with CR or LF) may end here too: the parser decides, and the count after it refuses the rest.
+        """
+        return data.find(b"\r\n\r\n", 0, room) != -1 or (self._header_bytes > 0 and data[:1] in (b"\r", b"\n"))
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
