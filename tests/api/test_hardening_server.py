@@ -91,6 +91,21 @@ def test_endless_headers_are_431(server):
     assert _status_and_detail(answer) == (431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
 
 
+@pytest.mark.parametrize("parts", [1, 2], ids=["at-once", "in-two-parts"])
+def test_a_request_line_over_the_limit_is_414_naming_it(server, parts):
+    # a URL over 64 KiB was answered "not valid HTTP/1.1" (httptools cannot parse it), or 431 about headers
+    _, port = server
+    request = b"GET /health?q=" + b"a" * (MAX_HEADER_BYTES + 1024) + b" HTTP/1.1\r\nHost: test\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for i in range(parts):
+            sock.sendall(request[i * len(request) // parts:(i + 1) * len(request) // parts])
+            time.sleep(0.3)  # let the server read it all before it closes, so the close is not a reset
+        answer = sock.recv(65536)
+    assert _status_and_detail(answer) == (414, (
+        f"the request line (method, path and query string) runs past {MAX_HEADER_BYTES:,} bytes: send a shorter URL "
+        "(the routes that take input read every field from the JSON body)"))
+
+
 @pytest.mark.parametrize("size", [MAX_HEADER_BYTES + 1024, 100_000])
 def test_headers_over_the_limit_that_arrive_at_once_are_431(server, size):
     # a whole request read in one go (asyncio reads up to 256 KiB) had complete headers before they were counted:

@@ -198,7 +198,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     a byte at a time, is held forever; ``h11_max_incomplete_event_size`` caps header *size* for h11 only.
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
-    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431, bytes the parser refuses a JSON 400.
+    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
+    refuses a JSON 400.
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
     ``limit_concurrency``. A request that asks to upgrade to a WebSocket is served as plain HTTP: no route takes one.
     A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
@@ -211,6 +212,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_timeout_s = get_settings().request_timeout_s
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0  # bytes received towards the next request's headers
+        self._line_ended = False  # whether the request line of the head being counted has ended
         self._bad_bytes_after = False  # bytes that are not HTTP followed a request still being answered
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
@@ -230,15 +232,29 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             # Why before the parser: headers over the limit that arrive in one read (asyncio reads up to 256 KiB)
             # were complete before the count below saw them, so a 100 kB header was served, not refused.
             if not self.transport.is_closing():
-                self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+                self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)
             return
         super().data_received(data)
         if not self._waiting_for_headers():
             self._header_bytes = 0
             return
         self._header_bytes += len(data)
+        self._line_ended = self._line_ended or b"\n" in data  # only a head that arrives in parts gets here
         if self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
+            self._refuse_head(line_ended=self._line_ended)
+
+    def _refuse_head(self, line_ended: bool) -> None:
+        """431 for a head over :data:`MAX_HEADER_BYTES`; 414 when its request line alone runs past the limit.
+
+        Why 414: a URL that long was answered "not valid HTTP/1.1" (httptools cannot parse one over 64 KiB), or 431
+        about headers the client may not have sent; RFC 9110 (15.5.15) names the target as what is too long.
+        """
+        if line_ended:
             self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+        else:
+            self._refuse(414, f"the request line (method, path and query string) runs past {MAX_HEADER_BYTES:,} "
+                              "bytes: send a shorter URL (the routes that take input read every field from the JSON "
+                              "body)")
 
     def _head_ends_within(self, data: bytes, room: int) -> bool:
         """Whether the request's head (request line and headers) may end within the first ``room`` bytes of ``data``.
@@ -251,6 +267,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._header_bytes = 0
+        self._line_ended = False
         if self.transport.is_closing():
             return
         if self._bad_bytes_after:
@@ -324,7 +341,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if cycle is not None and not cycle.response_started:  # a request the app is serving: its log line says this
             cycle.scope.setdefault("state", {})[SENT_STATE_KEY] = status
         body = json.dumps({"detail": detail}).encode()
-        reason = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        reason = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long",
+                  431: b"Request Header Fields Too Large"}[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))
