@@ -106,6 +106,23 @@ def test_a_request_line_over_the_limit_is_414_naming_it(server, parts):
         "(the routes that take input read every field from the JSON body)"))
 
 
+@pytest.mark.parametrize("head", [b"GET /health?q=" + b"a" * 5_000_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n",
+                                  b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 5_000_000 + b"\r\n\r\n"],
+                         ids=["url", "header"])
+def test_a_refused_head_is_read_to_its_end_so_the_answer_is_not_reset(server, head):
+    # the server closed with the client's bytes unread, so the kernel reset the connection: the client got
+    # "connection reset by peer" in place of the 414 or 431 written for it
+    _, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        sock.shutdown(socket.SHUT_WR)
+        start, answer = time.monotonic(), b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert _status_and_detail(answer)[0] in (414, 431)
+    assert time.monotonic() - start < 1.5  # closed at the client's end of sending, not after the 2 s linger
+
+
 @pytest.mark.parametrize("size", [MAX_HEADER_BYTES + 1024, 100_000])
 def test_headers_over_the_limit_that_arrive_at_once_are_431(server, size):
     # a whole request read in one go (asyncio reads up to 256 KiB) had complete headers before they were counted:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from fastapi import HTTPException
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from storecast.api.lingering import linger_close
 from storecast.config import get_settings
 
 log = logging.getLogger("storecast.api.access")
@@ -203,7 +204,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
     ``limit_concurrency``. A request that asks to upgrade to a WebSocket is served as plain HTTP: no route takes one.
     A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
-    after a complete request get their 400 once that request is answered.
+    after a complete request get their 400 once that request is answered. A refusal with no request in flight
+    reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -214,6 +216,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_bytes = 0  # bytes received towards the next request's headers
         self._line_ended = False  # whether the request line of the head being counted has ended
         self._bad_bytes_after = False  # bytes that are not HTTP followed a request still being answered
+        self._refused = False  # answered with a refusal: the connection is closing or lingering
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -337,6 +340,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self.transport.close()  # idle, nothing half-sent: close quietly, as keep-alive does
 
     def _refuse(self, status: int, detail: str) -> None:
+        if self._refused:  # the first refusal has answered and ended the connection
+            return
+        self._refused = True
         cycle = self.cycle
         if cycle is not None and not cycle.response_started:  # a request the app is serving: its log line says this
             cycle.scope.setdefault("state", {})[SENT_STATE_KEY] = status
@@ -346,4 +352,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))
-        self.transport.close()
+        self._cancel_header_timer()  # its 408 would write to a transport that has sent its EOF
+        if cycle is None or cycle.response_complete:  # no request in flight: nothing else writes here
+            linger_close(self, self.transport, self.loop)
+        else:
+            self.transport.close()
