@@ -232,9 +232,11 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     def data_received(self, data: bytes) -> None:
         room = MAX_HEADER_BYTES - self._header_bytes
         if len(data) > room and self._waiting_for_headers() and not self._head_ends_within(data, room):
-            # Why before the parser: headers over the limit that arrive in one read (asyncio reads up to 256 KiB)
-            # were complete before the count below saw them, so a 100 kB header was served, not refused.
-            if not self.transport.is_closing():
+            # Why before the parser sees it all: headers over the limit that arrive in one read (asyncio reads up to
+            # 256 KiB) were complete before the count below saw them, so a 100 kB header was served, not refused.
+            # The parser reads up to the limit first: bytes that are not HTTP get its 400, not "too long".
+            super().data_received(data[:room])
+            if not self._refused:
                 self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)
             return
         super().data_received(data)
