@@ -372,11 +372,16 @@ def _not_json_reason(cause: NotJSONWordError) -> str:
 
 def _not_found(request: Request) -> str:
     """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
-    case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere)."""
+    case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere).
+
+    The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates
+    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list.
+    """
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {log_safe_path(path)[:200]}"
-    routes = request.app.openapi().get("paths", {})
+    routes = [*request.app.openapi().get("paths", {}),
+              *(route.path for route in request.app.routes if isinstance(getattr(route, "path", None), str))]
     if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
     if cased := [route for route in routes if route.lower() == meant.lower()]:
