@@ -53,7 +53,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError
-from storecast.api.http_rules import method_sent
+from storecast.api.http_rules import method_sent, shown
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -202,8 +202,9 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             msg = f"{said}; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
-            sent = request.headers.get("content-type") or "none"
-            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
+            sent = request.headers.get("content-type") or ""
+            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: "
+                   f"{shown(sent) or 'none'})"
                    if not _is_json_media_type(sent)
                    else f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}")
         items.append(_item(loc, msg, typ))

@@ -13,12 +13,26 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "METHOD_SENT", "method_sent"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "MAX_SHOWN", "METHOD_SENT", "method_sent", "shown"]
 
 from collections.abc import Mapping
 from typing import Any
 
 from storecast.api.middleware import ASGIApp, Scope, send_json
+
+MAX_SHOWN = 40  # characters of a header value that a refusal repeats
+
+
+def shown(value: bytes | str) -> str:
+    """A header value as a refusal repeats it: read as the UTF-8 that clients send (a byte that is not shown as
+    ``\\xff``), cut at ``MAX_SHOWN`` characters with "…".
+
+    Why: the whole value was repeated, so a 60 kB ``Content-Type`` or ``Expect`` made a 60 kB answer, and Starlette
+    reads header bytes as Latin-1, so ``application/jé`` came back as ``application/jÃ©``.
+    """
+    raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
+    text = raw.decode("utf-8", "backslashreplace").strip()
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
 
 
 class ContentEncodingGuard:
@@ -43,7 +57,7 @@ class ContentEncodingGuard:
             sent = ", ".join(c for c in codings if c and c != "identity")
             if sent:
                 await send_json(send, 415, {"detail": (
-                    f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
+                    f"Content-Encoding {shown(sent)!r} is not supported: send the body uncompressed, without a "
                     "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
                 return
             codings = [c.strip().lower() for n, v in scope["headers"] if n == b"transfer-encoding"
@@ -51,7 +65,7 @@ class ContentEncodingGuard:
             sent = ", ".join(c for c in codings if c and c != "chunked")
             if sent:
                 await send_json(send, 501, {"detail": (
-                    f"Transfer-Encoding {sent!r} is not supported: send the body plain or chunked, without "
+                    f"Transfer-Encoding {shown(sent)!r} is not supported: send the body plain or chunked, without "
                     "another transfer coding")})
                 return
         await self.app(scope, receive, send)
@@ -122,7 +136,7 @@ class HeaderRules:
                     if name == b"expect":
                         if value.strip().lower() not in _MET:
                             await send_json(send, 417, {"detail": (
-                                f"Expect {value.decode('latin-1').strip()!r} is not supported: send no Expect "
+                                f"Expect {shown(value)!r} is not supported: send no Expect "
                                 "header, or `Expect: 100-continue`")})
                             return
                         continue
@@ -145,7 +159,7 @@ class HeaderRules:
             if upgrade is not None and _asks_upgrade(scope["headers"]):
                 if _has_body(scope["headers"]):
                     await send_json(send, 400, {"detail": (
-                        f"the request asks to switch to {upgrade.decode('latin-1').strip()[:40]!r} (Connection: "
+                        f"the request asks to switch to {shown(upgrade)!r} (Connection: "
                         "Upgrade), which this server does not do, and then its body is not read: send it without the "
                         "Upgrade header (curl: --http1.1 rather than --http2 for an http:// URL)")})
                     return
