@@ -155,7 +155,11 @@ def test_beyond_limit_concurrency_connections_the_answer_is_503(server):
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(LIMIT - 1)]
     try:
         time.sleep(0.2)  # let the server accept them
-        assert httpx.get(f"{base}/health", timeout=10).status_code == 503
+        r = httpx.get(f"{base}/health", timeout=10)
+        # uvicorn's own 503 was text/plain "Service Unavailable", without a Retry-After
+        assert (r.status_code, r.headers["retry-after"]) == (503, "1")
+        assert r.json() == {"detail": "the server is serving as many connections and requests as it takes at once "
+                                      "(limit_concurrency): retry in a moment"}
     finally:
         for sock in idle:
             sock.close()

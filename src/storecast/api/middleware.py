@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from fastapi import HTTPException
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
 from storecast.config import get_settings
@@ -190,6 +191,16 @@ async def send_json(send: Any, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": data})
 
 
+_BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
+         "retry in a moment")
+
+
+async def _busy(scope: Scope, receive: Any, send: Any) -> None:
+    """The 503 past ``limit_concurrency`` as JSON with a ``Retry-After``, like every other refusal (uvicorn's is a
+    ``text/plain`` "Service Unavailable")."""
+    await send_json(send, 503, {"detail": _BUSY}, [(b"retry-after", b"1")])
+
+
 class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's HTTP protocol (httptools, else h11) plus a deadline and a size cap on request headers.
 
@@ -202,7 +213,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
     refuses a JSON 400.
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
-    ``limit_concurrency``. A request that asks to upgrade to a WebSocket is served as plain HTTP: no route takes one.
+    ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as plain HTTP: no route
+    takes one.
     A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
     after a complete request get their 400 once that request is answered. A refusal with no request in flight
     reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset.
@@ -299,6 +311,10 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             return None
         cycle.keep_alive = False  # close once the answer is out
         return True
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        # Past limit_concurrency uvicorn (httptools) serves its own 503 app, in text/plain: the JSON one instead.
+        super()._start_asgi_task(cycle, _busy if app is service_unavailable else app)
 
     def _unsupported_upgrade_warning(self) -> None:
         """Nothing to log: uvicorn would warn "No supported WebSocket library detected" for every request that
