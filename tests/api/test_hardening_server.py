@@ -179,13 +179,18 @@ def test_head_answers_the_get_headers_without_a_body_on_a_kept_alive_connection(
         assert c.get("/health").json() == {"status": "ok"}  # the connection's framing survived
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
-    b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-    b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
-    b"P@ST /predict HTTP/1.1\r\nHost: x\r\n\r\n",
-], ids=["content-length", "chunk-size", "two-lengths", "method"])
-def test_a_request_that_is_not_http_is_a_json_400(server, request_bytes):
+@pytest.mark.parametrize(("request_bytes", "reason"), [
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}", "Invalid character in Content-Length"),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+     "Invalid character in chunk size"),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+     "Duplicate Content-Length"),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"2\r\n{}\r\n0\r\n\r\n", "Transfer-Encoding can't be present with Content-Length"),
+    (b"P@ST /predict HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method encountered"),
+], ids=["content-length", "chunk-size", "two-lengths", "length-and-chunked", "method"])
+def test_a_request_that_is_not_http_is_a_json_400_naming_what_is_wrong(server, request_bytes, reason):
+    # the 400 said only that the request line, headers or chunked framing could not be parsed, not which or why
     _, port = server
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(request_bytes)
@@ -193,8 +198,8 @@ def test_a_request_that_is_not_http_is_a_json_400(server, request_bytes):
         while chunk := sock.recv(65536):
             answer += chunk
     assert b"content-type: application/json" in answer.lower()
-    assert _status_and_detail(answer) == (400, "the request is not valid HTTP/1.1 (its request line, headers or "
-                                               "chunked framing could not be parsed): send a well-formed request")
+    assert _status_and_detail(answer) == (400, f"the request is not valid HTTP/1.1 ({reason}): send a well-formed "
+                                               "request")
 
 
 def _exchange(port: int, request_bytes: bytes) -> bytes:

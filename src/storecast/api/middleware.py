@@ -16,6 +16,7 @@ __all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog",
 import asyncio
 import json
 import logging
+import sys
 import time
 from typing import Any
 from urllib.parse import quote
@@ -83,8 +84,10 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
-_NOT_HTTP = ("the request is not valid HTTP/1.1 (its request line, headers or chunked framing could not be parsed): "
-             "send a well-formed request")
+def _not_http(reason: str) -> str:
+    return f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request"
+
+
 _BYTES_AFTER = ("the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
                 "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")
 
@@ -334,7 +337,11 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self._bad_bytes_after = True
             self.flow.pause_reading()  # nothing more is parsed on this connection
             return
-        self._refuse(400, _NOT_HTTP)
+        # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
+        # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
+        error = sys.exc_info()[1]
+        reason = str(error).strip()[:100] if error is not None else ""
+        self._refuse(400, _not_http(reason or "its request line, headers or chunked framing could not be parsed"))
 
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
