@@ -222,6 +222,21 @@ def test_an_http_1_1_request_without_host_is_400_and_http_1_0_is_served(server):
     assert int(answer.split()[1]) == 200
 
 
+def test_an_http_1_0_request_with_a_transfer_encoding_is_400(server):
+    # RFC 9112 6.1: HTTP/1.0 has no chunked framing, so such a request's framing is faulty; httptools read the
+    # chunks and served it, where a proxy that goes by the version splits the same bytes into other requests
+    _, port = server
+    body = json.dumps({"rows": [row()]}).encode()
+    answer = _exchange(port, b"POST /predict HTTP/1.0\r\nContent-Type: application/json\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    assert _status_and_detail(answer) == (400, (
+        "an HTTP/1.0 request has no Transfer-Encoding (RFC 9112 6.1: its framing is faulty): send the request as "
+        "HTTP/1.1, or the body with a Content-Length and no Transfer-Encoding"))
+    answer = _exchange(port, b"POST /predict HTTP/1.0\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    assert int(answer.split()[1]) == 200  # HTTP/1.0 with a Content-Length is served
+
+
 def test_an_expectation_other_than_100_continue_is_417_on_the_server(server):
     # RFC 9110 10.1.1: uvicorn acts on `100-continue` only and passed any other expectation to the app
     _, port = server

@@ -3,8 +3,9 @@
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
 - :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
-  say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400; an ``Expect`` other
-  than ``100-continue`` 417; a request with a body that asks for an ``Upgrade`` 400.
+  say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400, an HTTP/1.0 one with a
+  ``Transfer-Encoding`` 400; an ``Expect`` other than ``100-continue`` 417; a request with a body that asks for an
+  ``Upgrade`` 400.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -76,7 +77,7 @@ _SINGLE = (b"content-type", b"authorization", b"host")
 # Expectations met (RFC 9110 10.1.1): uvicorn sends the interim 100 when the body is first read; an empty
 # Expect asks nothing.
 _MET = (b"100-continue", b"")
-_CHECKED = (*_SINGLE, b"expect", b"upgrade")
+_CHECKED = (*_SINGLE, b"expect", b"upgrade", b"transfer-encoding")
 # Versions of HTTP this server speaks: httptools also passes a request line saying HTTP/2.0 (or 0.9) on, served
 # as HTTP/1.1 (and without the Host check), where it refuses HTTP/1.2 or 3.0 as not HTTP.
 _SPOKEN = ("1.0", "1.1")
@@ -120,6 +121,9 @@ class HeaderRules:
       Without a body the request is served as plain HTTP (RFC 9110 7.8 lets a server ignore ``Upgrade``), and
       with ``Connection: close``: httptools reads nothing more on that connection, so a request pipelined after
       it went unanswered until the keep-alive timeout.
+    - An HTTP/1.0 request with a ``Transfer-Encoding``: 400. RFC 9112 (6.1) says to treat its framing as faulty,
+      since HTTP/1.0 has no chunked coding: a proxy that reads such a request by its version and this server, which
+      read the chunks, would split the bytes into requests differently (a request smuggling shape).
     - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
       passes any other expectation on, so the request would be served as if the client had asked nothing.
     """
@@ -131,6 +135,7 @@ class HeaderRules:
         if scope["type"] == "http":
             seen: set[bytes] = set()
             upgrade: bytes | None = None
+            coded = False
             for name, value in scope["headers"]:
                 if name in _CHECKED:  # one test per header line; the rules below run on these few only
                     if name == b"expect":
@@ -143,6 +148,9 @@ class HeaderRules:
                     if name == b"upgrade":
                         upgrade = value
                         continue
+                    if name == b"transfer-encoding":
+                        coded = True
+                        continue
                     if name in seen:
                         await send_json(send, 400, {"detail": (
                             f"the {name.decode().title()} header is sent more than once: send it once")})
@@ -151,6 +159,11 @@ class HeaderRules:
             if scope["http_version"] not in _SPOKEN:
                 await send_json(send, 400, {"detail": (
                     f"HTTP/{scope['http_version'][:10]} is not spoken here: send the request as HTTP/1.1")})
+                return
+            if coded and scope["http_version"] == "1.0":
+                await send_json(send, 400, {"detail": (
+                    "an HTTP/1.0 request has no Transfer-Encoding (RFC 9112 6.1: its framing is faulty): send the "
+                    "request as HTTP/1.1, or the body with a Content-Length and no Transfer-Encoding")})
                 return
             if b"host" not in seen and scope["http_version"] == "1.1":
                 await send_json(send, 400, {"detail": (
