@@ -188,7 +188,8 @@ def test_head_answers_the_get_headers_without_a_body_on_a_kept_alive_connection(
     (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
      b"2\r\n{}\r\n0\r\n\r\n", "Transfer-Encoding can't be present with Content-Length"),
     (b"P@ST /predict HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method encountered"),
-], ids=["content-length", "chunk-size", "two-lengths", "length-and-chunked", "method"])
+    (b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", "invalid url b'x:443'"),  # was "User callback error"
+], ids=["content-length", "chunk-size", "two-lengths", "length-and-chunked", "method", "connect"])
 def test_a_request_that_is_not_http_is_a_json_400_naming_what_is_wrong(server, request_bytes, reason):
     # the 400 said only that the request line, headers or chunked framing could not be parsed, not which or why
     _, port = server

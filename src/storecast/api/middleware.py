@@ -340,6 +340,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
         # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
         error = sys.exc_info()[1]
+        if error is not None and str(error) == "User callback error" and error.__context__ is not None:
+            error = error.__context__  # raised in uvicorn's callback: "invalid url b'x:443'" (CONNECT's target)
         reason = str(error).strip()[:100] if error is not None else ""
         self._refuse(400, _not_http(reason or "its request line, headers or chunked framing could not be parsed"))
 
