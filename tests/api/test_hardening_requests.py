@@ -118,6 +118,18 @@ def test_a_long_value_shown_in_a_message_is_cut_visibly(client):
     assert short.endswith("got '2015/08/03'")
 
 
+def test_a_long_string_or_key_named_in_a_message_is_cut_visibly(client):
+    # cut silently at 40 characters: `got the string "xxx"` read as the value sent
+    msg = client.post("/predict", json={"rows": [row(promo="x" * 50)]}).json()["detail"][0]["msg"]
+    assert msg.endswith('got the string "' + "x" * 40 + "…")
+    key = '"' + "k" * 50 + '"'
+    body = f'{{"rows": [{{{key}: 1, {key}: 2}}]}}'
+    msg = client.post("/predict", content=body, headers=JSON).json()["detail"][0]["msg"]
+    assert msg.startswith("the key '" + "k" * 40 + "… appears twice")
+    assert client.post("/predict", json={"rows": [row(promo="1")]}).json()["detail"][0]["msg"].endswith(
+        'got the string "1"')
+
+
 def test_over_100_unknown_fields_are_one_error_naming_the_first(client):
     # each unknown key was an error of its own, all converted before the 422 kept 50: a 4.7 MB body of 400,000
     # keys held the server for about 4 s

@@ -91,6 +91,55 @@ def test_endless_headers_are_431(server):
     assert _status_and_detail(answer) == (431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
 
 
+@pytest.mark.parametrize("parts", [1, 2], ids=["at-once", "in-two-parts"])
+def test_a_request_line_over_the_limit_is_414_naming_it(server, parts):
+    # a URL over 64 KiB was answered "not valid HTTP/1.1" (httptools cannot parse it), or 431 about headers
+    _, port = server
+    request = b"GET /health?q=" + b"a" * (MAX_HEADER_BYTES + 1024) + b" HTTP/1.1\r\nHost: test\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for i in range(parts):
+            sock.sendall(request[i * len(request) // parts:(i + 1) * len(request) // parts])
+            time.sleep(0.3)  # let the server read it all before it closes, so the close is not a reset
+        answer = sock.recv(65536)
+    assert _status_and_detail(answer) == (414, (
+        f"the request line (method, path and query string) runs past {MAX_HEADER_BYTES:,} bytes: send a shorter URL "
+        "(the routes that take input read every field from the JSON body)"))
+
+
+@pytest.mark.parametrize("head", [b"GET /health?q=" + b"a" * 5_000_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n",
+                                  b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 5_000_000 + b"\r\n\r\n"],
+                         ids=["url", "header"])
+def test_a_refused_head_is_read_to_its_end_so_the_answer_is_not_reset(server, head):
+    # the server closed with the client's bytes unread, so the kernel reset the connection: the client got
+    # "connection reset by peer" in place of the 414 or 431 written for it
+    _, port = server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        sock.shutdown(socket.SHUT_WR)
+        start, answer = time.monotonic(), b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert _status_and_detail(answer)[0] in (414, 431)
+    assert time.monotonic() - start < 1.5  # closed at the client's end of sending, not after the 2 s linger
+
+
+@pytest.mark.parametrize("size", [MAX_HEADER_BYTES + 1024, 100_000])
+def test_headers_over_the_limit_that_arrive_at_once_are_431(server, size):
+    # a whole request read in one go (asyncio reads up to 256 KiB) had complete headers before they were counted:
+    # a 100 kB header was served
+    base, _ = server
+    r = httpx.get(f"{base}/health", headers={"X-Big": "a" * size}, timeout=10)
+    assert r.status_code == 431
+    assert r.json() == {"detail": f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes"}
+
+
+def test_headers_just_under_the_limit_are_served(server):
+    base, _ = server
+    r = httpx.post(f"{base}/predict", json={"rows": [row()]}, headers={"X-Big": "a" * (MAX_HEADER_BYTES - 1024)},
+                   timeout=10)
+    assert r.status_code == 200
+
+
 def test_normal_requests_still_work_on_one_kept_alive_connection(server):
     base, _ = server
     with httpx.Client(base_url=base, timeout=10) as c:
@@ -106,7 +155,11 @@ def test_beyond_limit_concurrency_connections_the_answer_is_503(server):
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(LIMIT - 1)]
     try:
         time.sleep(0.2)  # let the server accept them
-        assert httpx.get(f"{base}/health", timeout=10).status_code == 503
+        r = httpx.get(f"{base}/health", timeout=10)
+        # uvicorn's own 503 was text/plain "Service Unavailable", without a Retry-After
+        assert (r.status_code, r.headers["retry-after"]) == (503, "1")
+        assert r.json() == {"detail": "the server is serving as many connections and requests as it takes at once "
+                                      "(limit_concurrency): retry in a moment"}
     finally:
         for sock in idle:
             sock.close()
@@ -126,13 +179,19 @@ def test_head_answers_the_get_headers_without_a_body_on_a_kept_alive_connection(
         assert c.get("/health").json() == {"status": "ok"}  # the connection's framing survived
 
 
-@pytest.mark.parametrize("request_bytes", [
-    b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
-    b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-    b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
-    b"P@ST /predict HTTP/1.1\r\nHost: x\r\n\r\n",
-], ids=["content-length", "chunk-size", "two-lengths", "method"])
-def test_a_request_that_is_not_http_is_a_json_400(server, request_bytes):
+@pytest.mark.parametrize(("request_bytes", "reason"), [
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}", "Invalid character in Content-Length"),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+     "Invalid character in chunk size"),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+     "Duplicate Content-Length"),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"2\r\n{}\r\n0\r\n\r\n", "Transfer-Encoding can't be present with Content-Length"),
+    (b"P@ST /predict HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method encountered"),
+    (b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", "invalid url b'x:443'"),  # was "User callback error"
+], ids=["content-length", "chunk-size", "two-lengths", "length-and-chunked", "method", "connect"])
+def test_a_request_that_is_not_http_is_a_json_400_naming_what_is_wrong(server, request_bytes, reason):
+    # the 400 said only that the request line, headers or chunked framing could not be parsed, not which or why
     _, port = server
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(request_bytes)
@@ -140,8 +199,8 @@ def test_a_request_that_is_not_http_is_a_json_400(server, request_bytes):
         while chunk := sock.recv(65536):
             answer += chunk
     assert b"content-type: application/json" in answer.lower()
-    assert _status_and_detail(answer) == (400, "the request is not valid HTTP/1.1 (its request line, headers or "
-                                               "chunked framing could not be parsed): send a well-formed request")
+    assert _status_and_detail(answer) == (400, f"the request is not valid HTTP/1.1 ({reason}): send a well-formed "
+                                               "request")
 
 
 def _exchange(port: int, request_bytes: bytes) -> bytes:
@@ -162,6 +221,21 @@ def test_an_http_1_1_request_without_host_is_400_and_http_1_0_is_served(server):
                                                "send `Host: <the server's name>`")
     answer = _exchange(port, b"GET /health HTTP/1.0\r\n\r\n")  # HTTP/1.0 had no Host: still served
     assert int(answer.split()[1]) == 200
+
+
+def test_an_http_1_0_request_with_a_transfer_encoding_is_400(server):
+    # RFC 9112 6.1: HTTP/1.0 has no chunked framing, so such a request's framing is faulty; httptools read the
+    # chunks and served it, where a proxy that goes by the version splits the same bytes into other requests
+    _, port = server
+    body = json.dumps({"rows": [row()]}).encode()
+    answer = _exchange(port, b"POST /predict HTTP/1.0\r\nContent-Type: application/json\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    assert _status_and_detail(answer) == (400, (
+        "an HTTP/1.0 request has no Transfer-Encoding (RFC 9112 6.1: its framing is faulty): send the request as "
+        "HTTP/1.1, or the body with a Content-Length and no Transfer-Encoding"))
+    answer = _exchange(port, b"POST /predict HTTP/1.0\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    assert int(answer.split()[1]) == 200  # HTTP/1.0 with a Content-Length is served
 
 
 def test_an_expectation_other_than_100_continue_is_417_on_the_server(server):

@@ -102,6 +102,17 @@ def test_a_path_with_a_stray_slash_is_404_naming_the_route_not_a_redirect(client
                                   "doubled slash)"}
 
 
+@pytest.mark.parametrize(("path", "meant", "why"), [
+    ("/docs/", "/docs", "paths take no trailing or doubled slash"),
+    ("/openapi.json/", "/openapi.json", "paths take no trailing or doubled slash"),
+    ("/Docs", "/docs", "paths are case-sensitive"), ("/OPENAPI.JSON", "/openapi.json", "paths are case-sensitive"),
+])
+def test_a_404_names_the_docs_route_meant_too(client, path, meant, why):
+    # the routes the OpenAPI description leaves out were no candidates: /docs/ read "GET /openapi.json lists the routes"
+    r = client.get(path)
+    assert (r.status_code, r.json()) == (404, {"detail": f"nothing at {path}: did you mean {meant}? ({why})"})
+
+
 def test_an_unknown_path_is_404_pointing_to_the_route_list(client):
     r = client.get("/predict%0Aforged")
     assert r.status_code == 404

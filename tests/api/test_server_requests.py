@@ -171,3 +171,51 @@ def test_an_upgrade_request_is_answered_with_connection_close(port):
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and b"connection: close" in head.lower()
     assert body == b'{"status":"ok"}'
+
+
+def _answers(port: int, request: bytes) -> list[tuple[int, bytes]]:
+    """Every answer to ``request`` on one connection, in order, read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    answers = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        answers.append((int(head.split()[1]), rest[:length]))
+        data = rest[length:]
+    return answers
+
+
+def test_a_body_longer_than_its_content_length_gets_its_own_answer_first(port):
+    # a kept-alive connection: uvicorn answered only the 400 for the bytes past Content-Length, so the request as
+    # framed (its JSON cut at Content-Length) lost its 422 and the client read "not valid HTTP"
+    request = _post(b"").replace(b"Connection: close\r\n", b"").replace(
+        b"Content-Length: %d" % len(BODY), b"Content-Length: %d" % (len(BODY) - 3))
+    (first, body), (second, why) = _answers(port, request)
+    assert (first, json.loads(body)["detail"][0]["type"]) == (422, "json_invalid")
+    assert (second, json.loads(why)) == (400, {"detail": (
+        "the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
+        "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")})
+
+
+def test_requests_pipelined_before_bytes_that_are_not_http_are_answered_first(port):
+    health = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
+    answers = _answers(port, _post(b"").replace(b"Connection: close\r\n", b"") + health + b"\x00not http\r\n\r\n")
+    assert [status for status, _ in answers] == [200, 200, 400]
+    assert json.loads(answers[0][1])["predictions"][0]["store"] == 1
+    assert _send(port, _post(b""))[0] == 200  # the server serves on
+
+
+@pytest.mark.parametrize(("request_", "reason"), [
+    (b"\x00" * 100_000, "Invalid method encountered"),
+    (b"GET /health HTTP/1.1\r\n" + b"\x01" * 100_000, "Invalid header token"),
+], ids=["no-request-line", "after-the-request-line"])
+def test_bytes_that_are_not_http_are_400_even_past_the_heads_limit(port, request_, reason):
+    # past 64 KiB the size limit answered first: 414 "the request line runs past ..." for bytes that are no request
+    status, body = _send(port, request_)
+    assert (status, json.loads(body)["detail"]) == (
+        400, f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request")

@@ -53,7 +53,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError
-from storecast.api.http_rules import method_sent
+from storecast.api.http_rules import method_sent, shown
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
     ArtifactError,
@@ -202,8 +202,9 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             msg = f"{said}; got {_json_kind(err.get('input'))}"
         elif loc == ("body",) and typ == "model_attributes_type":
             # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
-            sent = request.headers.get("content-type") or "none"
-            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: {sent})"
+            sent = request.headers.get("content-type") or ""
+            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: "
+                   f"{shown(sent) or 'none'})"
                    if not _is_json_media_type(sent)
                    else f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}")
         items.append(_item(loc, msg, typ))
@@ -262,6 +263,12 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
+def _cut(text: str, quote: Callable[[str], str]) -> str:
+    """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past 40 characters cut visibly: ``"xxx…`` without its
+    closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
+    return quote(text) if len(text) <= 40 else quote(text[:40])[:-1] + "…"
+
+
 def _json_kind(value: Any) -> str:
     """What a JSON value was, in JSON's words, for a message: ``the string "1"``, ``true``, ``null``, ``1.5``."""
     if value is None:
@@ -269,7 +276,7 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"the string {json.dumps(value[:40])}"
+        return f"the string {_cut(value, json.dumps)}"
     if isinstance(value, float):
         # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf
         if math.isnan(value):  # JSON's words for them, where Python would say nan and inf
@@ -328,7 +335,7 @@ _UNPARSABLE = "There was an error parsing the body"
 def _unparsable_reason(cause: BaseException | None) -> str:
     """Why ``json.loads`` gave up, in the caller's terms (the cause is what FastAPI chained)."""
     if isinstance(cause, DuplicateKeyError):
-        return (f"the key {cause.key[:40]!r} appears twice in one JSON object of the body: "
+        return (f"the key {_cut(cause.key, repr)} appears twice in one JSON object of the body: "
                 "send each field once")
     if isinstance(cause, NotUTF8Error):
         return (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {cause.encoding}: send it encoded as UTF-8")
@@ -372,11 +379,16 @@ def _not_json_reason(cause: NotJSONWordError) -> str:
 
 def _not_found(request: Request) -> str:
     """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
-    case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere)."""
+    case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere).
+
+    The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates
+    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list.
+    """
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {log_safe_path(path)[:200]}"
-    routes = request.app.openapi().get("paths", {})
+    routes = [*request.app.openapi().get("paths", {}),
+              *(route.path for route in request.app.routes if isinstance(getattr(route, "path", None), str))]
     if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
     if cased := [route for route in routes if route.lower() == meant.lower()]:

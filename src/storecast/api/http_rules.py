@@ -3,8 +3,9 @@
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
 - :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
-  say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400; an ``Expect`` other
-  than ``100-continue`` 417; a request with a body that asks for an ``Upgrade`` 400.
+  say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400, an HTTP/1.0 one with a
+  ``Transfer-Encoding`` 400; an ``Expect`` other than ``100-continue`` 417; a request with a body that asks for an
+  ``Upgrade`` 400.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
@@ -13,12 +14,26 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "METHOD_SENT", "method_sent"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "MAX_SHOWN", "METHOD_SENT", "method_sent", "shown"]
 
 from collections.abc import Mapping
 from typing import Any
 
 from storecast.api.middleware import ASGIApp, Scope, send_json
+
+MAX_SHOWN = 40  # characters of a header value that a refusal repeats
+
+
+def shown(value: bytes | str) -> str:
+    """A header value as a refusal repeats it: read as the UTF-8 that clients send (a byte that is not shown as
+    ``\\xff``), cut at ``MAX_SHOWN`` characters with "…".
+
+    Why: the whole value was repeated, so a 60 kB ``Content-Type`` or ``Expect`` made a 60 kB answer, and Starlette
+    reads header bytes as Latin-1, so ``application/jé`` came back as ``application/jÃ©``.
+    """
+    raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
+    text = raw.decode("utf-8", "backslashreplace").strip()
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
 
 
 class ContentEncodingGuard:
@@ -43,7 +58,7 @@ class ContentEncodingGuard:
             sent = ", ".join(c for c in codings if c and c != "identity")
             if sent:
                 await send_json(send, 415, {"detail": (
-                    f"Content-Encoding {sent!r} is not supported: send the body uncompressed, without a "
+                    f"Content-Encoding {shown(sent)!r} is not supported: send the body uncompressed, without a "
                     "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
                 return
             codings = [c.strip().lower() for n, v in scope["headers"] if n == b"transfer-encoding"
@@ -51,7 +66,7 @@ class ContentEncodingGuard:
             sent = ", ".join(c for c in codings if c and c != "chunked")
             if sent:
                 await send_json(send, 501, {"detail": (
-                    f"Transfer-Encoding {sent!r} is not supported: send the body plain or chunked, without "
+                    f"Transfer-Encoding {shown(sent)!r} is not supported: send the body plain or chunked, without "
                     "another transfer coding")})
                 return
         await self.app(scope, receive, send)
@@ -62,7 +77,7 @@ _SINGLE = (b"content-type", b"authorization", b"host")
 # Expectations met (RFC 9110 10.1.1): uvicorn sends the interim 100 when the body is first read; an empty
 # Expect asks nothing.
 _MET = (b"100-continue", b"")
-_CHECKED = (*_SINGLE, b"expect", b"upgrade")
+_CHECKED = (*_SINGLE, b"expect", b"upgrade", b"transfer-encoding")
 # Versions of HTTP this server speaks: httptools also passes a request line saying HTTP/2.0 (or 0.9) on, served
 # as HTTP/1.1 (and without the Host check), where it refuses HTTP/1.2 or 3.0 as not HTTP.
 _SPOKEN = ("1.0", "1.1")
@@ -106,6 +121,9 @@ class HeaderRules:
       Without a body the request is served as plain HTTP (RFC 9110 7.8 lets a server ignore ``Upgrade``), and
       with ``Connection: close``: httptools reads nothing more on that connection, so a request pipelined after
       it went unanswered until the keep-alive timeout.
+    - An HTTP/1.0 request with a ``Transfer-Encoding``: 400. RFC 9112 (6.1) says to treat its framing as faulty,
+      since HTTP/1.0 has no chunked coding: a proxy that reads such a request by its version and this server, which
+      read the chunks, would split the bytes into requests differently (a request smuggling shape).
     - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
       passes any other expectation on, so the request would be served as if the client had asked nothing.
     """
@@ -117,17 +135,21 @@ class HeaderRules:
         if scope["type"] == "http":
             seen: set[bytes] = set()
             upgrade: bytes | None = None
+            coded = False
             for name, value in scope["headers"]:
                 if name in _CHECKED:  # one test per header line; the rules below run on these few only
                     if name == b"expect":
                         if value.strip().lower() not in _MET:
                             await send_json(send, 417, {"detail": (
-                                f"Expect {value.decode('latin-1').strip()!r} is not supported: send no Expect "
+                                f"Expect {shown(value)!r} is not supported: send no Expect "
                                 "header, or `Expect: 100-continue`")})
                             return
                         continue
                     if name == b"upgrade":
                         upgrade = value
+                        continue
+                    if name == b"transfer-encoding":
+                        coded = True
                         continue
                     if name in seen:
                         await send_json(send, 400, {"detail": (
@@ -138,6 +160,11 @@ class HeaderRules:
                 await send_json(send, 400, {"detail": (
                     f"HTTP/{scope['http_version'][:10]} is not spoken here: send the request as HTTP/1.1")})
                 return
+            if coded and scope["http_version"] == "1.0":
+                await send_json(send, 400, {"detail": (
+                    "an HTTP/1.0 request has no Transfer-Encoding (RFC 9112 6.1: its framing is faulty): send the "
+                    "request as HTTP/1.1, or the body with a Content-Length and no Transfer-Encoding")})
+                return
             if b"host" not in seen and scope["http_version"] == "1.1":
                 await send_json(send, 400, {"detail": (
                     "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
@@ -145,7 +172,7 @@ class HeaderRules:
             if upgrade is not None and _asks_upgrade(scope["headers"]):
                 if _has_body(scope["headers"]):
                     await send_json(send, 400, {"detail": (
-                        f"the request asks to switch to {upgrade.decode('latin-1').strip()[:40]!r} (Connection: "
+                        f"the request asks to switch to {shown(upgrade)!r} (Connection: "
                         "Upgrade), which this server does not do, and then its body is not read: send it without the "
                         "Upgrade header (curl: --http1.1 rather than --http2 for an http:// URL)")})
                     return

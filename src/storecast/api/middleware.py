@@ -16,13 +16,16 @@ __all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog",
 import asyncio
 import json
 import logging
+import sys
 import time
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.flow_control import service_unavailable
 
+from storecast.api.lingering import linger_close
 from storecast.config import get_settings
 
 log = logging.getLogger("storecast.api.access")
@@ -79,6 +82,14 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+def _not_http(reason: str) -> str:
+    return f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request"
+
+
+_BYTES_AFTER = ("the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
+                "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")
 
 
 def _too_slow(seconds: float, part: str) -> str:
@@ -183,6 +194,16 @@ async def send_json(send: Any, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": data})
 
 
+_BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
+         "retry in a moment")
+
+
+async def _busy(scope: Scope, receive: Any, send: Any) -> None:
+    """The 503 past ``limit_concurrency`` as JSON with a ``Retry-After``, like every other refusal (uvicorn's is a
+    ``text/plain`` "Service Unavailable")."""
+    await send_json(send, 503, {"detail": _BUSY}, [(b"retry-after", b"1")])
+
+
 class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's HTTP protocol (httptools, else h11) plus a deadline and a size cap on request headers.
 
@@ -192,10 +213,14 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     a byte at a time, is held forever; ``h11_max_incomplete_event_size`` caps header *size* for h11 only.
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
-    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431, bytes the parser refuses a JSON 400.
+    request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
+    refuses a JSON 400.
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
-    ``limit_concurrency``. A request that asks to upgrade to a WebSocket is served as plain HTTP: no route takes one.
-    A client that half-closes still gets its answer, or a 400 when its body was cut short.
+    ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as plain HTTP: no route
+    takes one.
+    A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
+    after a complete request get their 400 once that request is answered. A refusal with no request in flight
+    reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -204,6 +229,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_timeout_s = get_settings().request_timeout_s
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0  # bytes received towards the next request's headers
+        self._line_ended = False  # whether the request line of the head being counted has ended
+        self._bad_bytes_after = False  # bytes that are not HTTP followed a request still being answered
+        self._refused = False  # answered with a refusal: the connection is closing or lingering
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -217,19 +245,56 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        room = MAX_HEADER_BYTES - self._header_bytes
+        if len(data) > room and self._waiting_for_headers() and not self._head_ends_within(data, room):
+            # Why before the parser sees it all: headers over the limit that arrive in one read (asyncio reads up to
+            # 256 KiB) were complete before the count below saw them, so a 100 kB header was served, not refused.
+            # The parser reads up to the limit first: bytes that are not HTTP get its 400, not "too long".
+            super().data_received(data[:room])
+            if not self._refused:
+                self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)
+            return
         super().data_received(data)
         if not self._waiting_for_headers():
             self._header_bytes = 0
             return
         self._header_bytes += len(data)
+        self._line_ended = self._line_ended or b"\n" in data  # only a head that arrives in parts gets here
         if self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
+            self._refuse_head(line_ended=self._line_ended)
+
+    def _refuse_head(self, line_ended: bool) -> None:
+        """431 for a head over :data:`MAX_HEADER_BYTES`; 414 when its request line alone runs past the limit.
+
+        Why 414: a URL that long was answered "not valid HTTP/1.1" (httptools cannot parse one over 64 KiB), or 431
+        about headers the client may not have sent; RFC 9110 (15.5.15) names the target as what is too long.
+        """
+        if line_ended:
             self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+        else:
+            self._refuse(414, f"the request line (method, path and query string) runs past {MAX_HEADER_BYTES:,} "
+                              "bytes: send a shorter URL (the routes that take input read every field from the JSON "
+                              "body)")
+
+    def _head_ends_within(self, data: bytes, room: int) -> bool:
+        """Whether the request's head (request line and headers) may end within the first ``room`` bytes of ``data``.
+
+        Read only when ``data`` runs past the limit. A head whose blank line began in the previous read (``data``
+        opens with CR or LF) may end here too: the parser decides, and the count after it refuses the rest.
+        """
+        return data.find(b"\r\n\r\n", 0, room) != -1 or (self._header_bytes > 0 and data[:1] in (b"\r", b"\n"))
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._header_bytes = 0
-        if not self.transport.is_closing():
-            self._arm_header_timer()
+        self._line_ended = False
+        if self.transport.is_closing():
+            return
+        if self._bad_bytes_after:
+            if self.cycle is not None and self.cycle.response_complete:  # the last request before them is answered
+                self._refuse(400, _BYTES_AFTER)
+            return
+        self._arm_header_timer()
 
     def eof_received(self) -> bool | None:
         """Answer a client that half-closes during a request instead of dropping the connection.
@@ -250,15 +315,35 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         cycle.keep_alive = False  # close once the answer is out
         return True
 
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        # Past limit_concurrency uvicorn (httptools) serves its own 503 app, in text/plain: the JSON one instead.
+        super()._start_asgi_task(cycle, _busy if app is service_unavailable else app)
+
     def _unsupported_upgrade_warning(self) -> None:
         """Nothing to log: uvicorn would warn "No supported WebSocket library detected" for every request that
         names an ``Upgrade``, though the request is served as plain HTTP as intended."""
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes that are not HTTP/1.1 (a bad Content-Length, chunk size or request line),
-        as JSON like every other error rather than its ``text/plain`` line."""
-        self._refuse(400, "the request is not valid HTTP/1.1 (its request line, headers or chunked framing "
-                          "could not be parsed): send a well-formed request")
+        as JSON like every other error rather than its ``text/plain`` line.
+
+        Bytes that follow a complete request (a body longer than its Content-Length on a kept-alive connection,
+        or garbage pipelined behind a good request) get their 400 once that request is answered. Why: uvicorn
+        wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
+        JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
+        """
+        cycle = self.cycle
+        if cycle is not None and not cycle.more_body and not cycle.response_complete:
+            self._bad_bytes_after = True
+            self.flow.pause_reading()  # nothing more is parsed on this connection
+            return
+        # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
+        # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
+        error = sys.exc_info()[1]
+        if error is not None and str(error) == "User callback error" and error.__context__ is not None:
+            error = error.__context__  # raised in uvicorn's callback: "invalid url b'x:443'" (CONNECT's target)
+        reason = str(error).strip()[:100] if error is not None else ""
+        self._refuse(400, _not_http(reason or "its request line, headers or chunked framing could not be parsed"))
 
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
@@ -282,12 +367,20 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self.transport.close()  # idle, nothing half-sent: close quietly, as keep-alive does
 
     def _refuse(self, status: int, detail: str) -> None:
+        if self._refused:  # the first refusal has answered and ended the connection
+            return
+        self._refused = True
         cycle = self.cycle
         if cycle is not None and not cycle.response_started:  # a request the app is serving: its log line says this
             cycle.scope.setdefault("state", {})[SENT_STATE_KEY] = status
         body = json.dumps({"detail": detail}).encode()
-        reason = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        reason = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long",
+                  431: b"Request Header Fields Too Large"}[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))
-        self.transport.close()
+        self._cancel_header_timer()  # its 408 would write to a transport that has sent its EOF
+        if cycle is None or cycle.response_complete:  # no request in flight: nothing else writes here
+            linger_close(self, self.transport, self.loop)
+        else:
+            self.transport.close()
