@@ -121,8 +121,8 @@ def test_a_damaged_cache_is_never_loaded_but_rebuilt(model_path, damage, caplog)
     with caplog.at_level(logging.INFO, logger="storecast.compiled"):
         again = load_bundle(model_path).compiled
     assert again.origin == "compiled"  # rebuilt, not loaded from the damaged file
-    assert "rebuilding" in caplog.text or damage == "drop the record"
-    assert obj.read_bytes() == data or damage != "flip a byte"  # rewritten with good bytes
+    assert "rebuilding" in caplog.text  # each damage is said, a missing record too
+    assert obj.read_bytes() == data  # rewritten with the good bytes (compiling the same trees gives the same object)
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
