@@ -22,8 +22,6 @@ from storecast.models import compiled_cache
 from storecast.predict import predict_frame
 from trees_support import fit_small, get_dataset
 
-pytest.importorskip("lleaves")
-
 
 @pytest.fixture(scope="module")
 def ds(request):
