@@ -11,12 +11,11 @@ from model_file_support import complete_model_file
 from storecast import schema as s
 from storecast.artifacts import Bundle, TreeBundle, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
-from trees_support import get_dataset
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 @pytest.fixture(scope="module")

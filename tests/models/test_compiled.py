@@ -20,12 +20,12 @@ from storecast.artifacts import load_bundle, save_bundle
 from storecast.models import compiled as cm
 from storecast.models import compiled_cache
 from storecast.predict import predict_frame
-from trees_support import fit_small, get_dataset
+from trees_support import fit_small
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 @pytest.fixture(scope="module")
