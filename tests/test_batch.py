@@ -15,12 +15,11 @@ from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.batch import count_rows, iter_rows, predict_file
 from storecast.errors import DataContractError
-from trees_support import get_dataset
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 @pytest.fixture(scope="module")

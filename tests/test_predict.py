@@ -10,12 +10,11 @@ from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.errors import DataContractError
 from storecast.predict import predict_frame
-from trees_support import get_dataset
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,9 @@
 """Shared helpers of the tree-model tests (test_features, test_evaluation, test_trees, test_lstm_windows, ...).
 
-``get_dataset`` is the conftest ``dataset`` (12 synthetic stores, 2013..2014); ``fit_small`` fits a tiny
-model on it in seconds.
+``fit_small`` fits a tiny model in seconds on the conftest ``dataset`` (12 synthetic stores, 2013..2014).
 """
 
 from __future__ import annotations
-
-import pytest
 
 # one seed: the average of seeds (models.trees.LGBM_SEEDS) has its own tests in test_trees.py
 SMALL_LGBM = {"n_estimators": 30, "num_leaves": 15, "learning_rate": 0.2, "n_jobs": 1, "seeds": 1}
@@ -24,11 +21,6 @@ def poisoned_after(train, cut):
     train.loc[after, s.SALES] = train.loc[after, s.SALES] * 7 + 13
     train.loc[after, s.CUSTOMERS] = 1
     return train
-
-
-def get_dataset(request: pytest.FixtureRequest):
-    """The session's synthetic dataset (the conftest ``dataset`` fixture)."""
-    return request.getfixturevalue("dataset")
 
 
 def fit_small(ds, kind: str = "lgbm", **kwargs):

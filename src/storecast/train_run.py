@@ -20,6 +20,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.artifacts import data_fingerprint, save_bundle
+from storecast.data.contract import data_file, parquet_parts
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import fit_model, fitted_card_facts, training_rows
 from storecast.windows import WINDOW_DAYS, check_window
@@ -48,7 +49,7 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
     X, y = training_rows(dataset.train, dataset.store, until)
     model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
     root = Path(dataset.root)
-    files = [p for p in (root / s.TRAIN_FILE, root / s.STORE_FILE, root / s.STATES_FILE) if p.is_file()]
+    files = _input_files(root)
     card = {
         "training": {"start": f"{X[s.DATE].min():%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
                      "rows": int(len(X)), "stores": int(X[s.STORE].nunique()),
@@ -59,6 +60,22 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
         "data_dir": str(root),
     }
     return save_bundle(model, kind=kind, models_dir=models_dir, card=card)
+
+
+def _input_files(root: Path) -> list[Path]:
+    """The files ``load_dataset(root)`` reads: train and store in whichever form it picks, then the states.
+
+    Why ``data_file``: a data directory in parquet (train.parquet or train/part-*.parquet, store.parquet) has
+    no train.csv or store.csv; looking for those only, the fingerprint hashed the states file alone, and every
+    model trained on such a directory with the same states got the same ``data_fingerprint``.
+    """
+    files: list[Path] = []
+    for path in (data_file(root, s.TRAIN_FILE), data_file(root, s.STORE_FILE), root / s.STATES_FILE):
+        if path.is_dir():
+            files += parquet_parts(path)
+        elif path.is_file():
+            files.append(path)
+    return files
 
 
 def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",

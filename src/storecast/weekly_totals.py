@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.dates import from_days, monday_on_or_before, to_days
 
 
 @dataclass
@@ -43,9 +44,8 @@ class WeeklyTotals:
 
     def add(self, forecast: pd.DataFrame) -> None:
         """Add ``predict_frame``'s rows (Store, Date, Sales)."""
-        days = forecast[s.DATE].to_numpy(dtype="datetime64[D]")
-        # 1970-01-01 was a Thursday: days since then + 3, mod 7, is the weekday with Monday 0
-        mondays = days - ((days.astype(np.int64) + 3) % 7).astype("timedelta64[D]")
+        days = to_days(forecast[s.DATE])
+        mondays = from_days(monday_on_or_before(days))
         sales = forecast[s.SALES].to_numpy(dtype=float)
         stores = forecast[s.STORE].to_numpy()
         for monday in np.unique(mondays):
@@ -54,7 +54,7 @@ class WeeklyTotals:
             week.sales += float(sales[here].sum())
             week.open_days += int((sales[here] > 0).sum())
             week.stores.update(int(v) for v in np.unique(stores[here]))
-            week.dates.update(np.unique(days[here]).astype(np.int64).tolist())
+            week.dates.update(np.unique(days[here]).tolist())
 
     def rows(self) -> list[dict[str, object]]:
         """One dict a week, in date order: week (its Monday), days (dates of the week forecast), stores,

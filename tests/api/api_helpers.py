@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+TOKEN = "s3cret-token-0123456789"  # the ``guarded`` client's token (16+ characters: shorter ones are refused)
+
 
 def row(store: int = 1, date: str = "2015-08-03", **kw) -> dict:
     """One valid /predict row (open, with promo) with ``kw`` overriding fields."""

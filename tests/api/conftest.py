@@ -38,6 +38,15 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def guarded(settings: Settings) -> Iterator[TestClient]:
+    """A client of an app that wants ``api_helpers.TOKEN`` (a Bearer token) on every route but /health."""
+    from api_helpers import TOKEN
+
+    with TestClient(create_app(settings.model_copy(update={"api_token": TOKEN}))) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 def known_stores(dataset) -> list[int]:
     """Stores of the synthetic training data (the model knows them)."""

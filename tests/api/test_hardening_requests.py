@@ -7,19 +7,9 @@ JSON ``NaN``, a top-level ``null`` called only "not an object".
 from __future__ import annotations
 
 import pytest
-from api_helpers import row
-from fastapi.testclient import TestClient
+from api_helpers import TOKEN, row
 
-from storecast.api import create_app
-
-TOKEN = "s3cret-token-0123456789"
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def guarded(settings):
-    with TestClient(create_app(settings.model_copy(update={"api_token": TOKEN}))) as c:
-        yield c
 
 
 @pytest.mark.parametrize(("path", "body", "query"), [

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from cdp_client import Browser
 
-from browser_support import browser_required, find_chromium
+from browser_support import chromium_or_skip
 from storecast.cli.server_process import free_port
 from storecast.config import MIN_TOKEN_CHARS
 
@@ -32,16 +32,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 TOKEN = "p" * MIN_TOKEN_CHARS
 _PLAN = "document.body.dataset.plan || ''"
 _TOTAL = "document.getElementById('scenario-total').textContent"
-
-
-def _chromium() -> str:
-    found = find_chromium()
-    if found:
-        return found
-    message = "chromium not found on PATH: the browser tests need it (`apt-get install -y chromium` as root)"
-    if browser_required():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(f"SKIPPED BROWSER TESTS: {message}")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +65,7 @@ def _ready(url: str) -> bool:
 
 @pytest.fixture
 def browser(tmp_path: Path):
-    b = Browser(_chromium(), tmp_path / "profile")
+    b = Browser(chromium_or_skip(), tmp_path / "profile")
     yield b
     b.close()
 

@@ -8,18 +8,10 @@ import logging
 import zlib
 
 import pytest
-from api_helpers import consecutive_rows, row
+from api_helpers import TOKEN, consecutive_rows, row
 from fastapi.testclient import TestClient
 
 from storecast.api import create_app
-
-TOKEN = "s3cret-token-0123456789"  # 16+ characters: shorter tokens are refused at start-up
-
-
-@pytest.fixture(scope="module")
-def guarded(settings):
-    with TestClient(create_app(settings.model_copy(update={"api_token": TOKEN}))) as c:
-        yield c
 
 
 def test_health_stays_open_with_a_token(guarded):

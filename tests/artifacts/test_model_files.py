@@ -21,13 +21,13 @@ from model_file_support import complete_model_file
 from storecast import publish as publish_module
 from storecast.artifacts import file_sha256, latest_model, load_bundle, save_bundle
 from storecast.errors import ArtifactError
-from trees_support import fit_small, get_dataset
+from trees_support import fit_small
 
 
 @pytest.fixture(scope="module")
-def small_model(request):
-    """A tiny fitted LightGBM ConformalRegressor and its training end."""
-    return fit_small(get_dataset(request))
+def small_model(dataset):
+    """A tiny fitted LightGBM ConformalRegressor and its training end: this module's own, as a test edits it."""
+    return fit_small(dataset)
 
 
 def _edit_card(path: Path, edit) -> None:

@@ -8,27 +8,14 @@ from typer.testing import CliRunner
 
 from storecast import schema as s
 from storecast.cli import app
-from trees_support import get_dataset
 
 runner = CliRunner()
 
 
-
 @pytest.fixture(scope="module")
-def data_dir(request, tmp_path_factory):
-    """A Kaggle-layout directory of the test dataset (the synthetic one, or the real slice)."""
-    try:
-        return request.getfixturevalue("synthetic_dir")
-    except Exception:  # generator not there yet: write the fallback slice in the Kaggle layout
-        ds = get_dataset(request)
-        d = tmp_path_factory.mktemp("data")
-        (d / "external").mkdir()
-        fmt = {s.DATE: lambda c: c.dt.strftime("%Y-%m-%d")}
-        ds.train.assign(**{k: f(ds.train[k]) for k, f in fmt.items()}).to_csv(d / s.TRAIN_FILE, index=False)
-        ds.store.drop(columns=[s.STATE]).to_csv(d / s.STORE_FILE, index=False)
-        ds.store[[s.STORE, s.STATE]].to_csv(d / s.STATES_FILE, index=False)
-        ds.test.assign(**{k: f(ds.test[k]) for k, f in fmt.items()}).to_csv(d / s.TEST_FILE, index=False)
-        return d
+def data_dir(synthetic_dir):
+    """A Kaggle-layout directory: the session's synthetic one (tests/conftest.py)."""
+    return synthetic_dir
 
 
 @pytest.fixture(scope="module")

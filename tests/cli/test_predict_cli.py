@@ -52,8 +52,6 @@ def test_predict_imports_no_test_tools_or_torch(model_path, synthetic_dir, tmp_p
 @pytest.mark.parametrize("engine", ["local", "dask"])
 def test_a_missing_model_file_is_the_only_thing_said(run_main, synthetic_dir, tmp_path, engine):
     """Was "read rows (loading X meanwhile)", "load X" and a spinner line first, as if the run had started."""
-    if engine == "dask":
-        pytest.importorskip("distributed")
     model = tmp_path / "does-not-exist.skops"
     code, out, err = run_main("predict", "--model", str(model), "--data", str(synthetic_dir), "--engine", engine,
                               "--out", str(tmp_path / "preds.csv"))

@@ -86,10 +86,15 @@ def test_without_test_days_no_test_file_is_written(tmp_path):
     assert load_dataset(root).test is None
 
 
-@pytest.mark.parametrize("bad", [{"n_stores": 0}, {"test_days": -1}, {"start": "2014-01-01", "end": "2013-01-01"}])
-def test_bad_arguments_are_refused(bad):
-    with pytest.raises(ValueError, match="`"):
+@pytest.mark.parametrize(("bad", "said"), [
+    ({"n_stores": 0}, "`n_stores` must be a positive integer; got 0."),
+    ({"test_days": -1}, "`test_days` must be >= 0; got -1."),
+    ({"start": "2014-01-01", "end": "2013-01-01"}, "`end` (2013-01-01) must come after `start` (2014-01-01)."),
+])
+def test_bad_arguments_are_refused_naming_the_argument(bad, said):
+    with pytest.raises(ValueError) as refused:
         make_synthetic(**bad)
+    assert str(refused.value) == said
 
 
 # --- calendar and schedule ---------------------------------------------------------------------------

@@ -14,12 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("distributed")
-
-from storecast import schema as s  # noqa: E402
-from storecast.data.contract import load_dataset  # noqa: E402
-from storecast.data.synth_writer import write_chain  # noqa: E402
-from storecast.errors import DataContractError, MissingDependencyError  # noqa: E402
+from storecast import schema as s
+from storecast.data.contract import load_dataset
+from storecast.data.synth_writer import write_chain
+from storecast.errors import DataContractError, MissingDependencyError
 
 TINY = {"n_estimators": 25, "num_leaves": 15}
 

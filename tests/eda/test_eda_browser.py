@@ -11,24 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import browser_required, find_chromium
+from browser_support import chromium_or_skip
 
 pytestmark = pytest.mark.browser
 
 _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
           "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
-
-
-def _chromium() -> str:
-    """The browser, or a skip on a developer's machine without one; CI (``CI=true``) never skips."""
-    found = find_chromium()
-    if found:
-        return found
-    message = ("chromium not found on PATH: the browser tests need it (`apt-get install -y chromium` as root; "
-               ".ci/run installs it)")
-    if browser_required():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(f"SKIPPED BROWSER TESTS: {message}")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +27,7 @@ def report(dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
-    cmd = [_chromium(), *_FLAGS, f"--user-data-dir={tmp / 'profile'}", *args]
+    cmd = [chromium_or_skip(), *_FLAGS, f"--user-data-dir={tmp / 'profile'}", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
 
 

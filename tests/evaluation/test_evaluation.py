@@ -13,12 +13,12 @@ from storecast import schema as s
 from storecast.evaluation import backtest as bt
 from storecast.evaluation.metrics import bias, coverage, mae, metrics_json, relative_width, rmse, rmspe
 from storecast.windows import WINDOW_DAYS, holdout_fold, rolling_folds, seasonal_windows
-from trees_support import SMALL_LGBM, get_dataset, poisoned_after
+from trees_support import SMALL_LGBM, poisoned_after
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 def test_metrics_by_hand():

@@ -18,14 +18,13 @@ from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity, latest_promo_monday, promo_anchor
 from storecast.features.store import StoreAttributes
 from storecast.models.training import training_rows
-from trees_support import get_dataset
 
 TEST_COLS = [s.STORE, s.DAY_OF_WEEK, s.DATE, s.OPEN, s.PROMO, s.STATE_HOLIDAY, s.SCHOOL_HOLIDAY]
 
 
 @pytest.fixture(scope="module")
-def fit_rows(request):
-    ds = get_dataset(request)
+def fit_rows(dataset):
+    ds = dataset
     until = ds.train[s.DATE].max() - pd.Timedelta(days=43)
     X, y = training_rows(ds.train, ds.store, until)
     later = ds.train[ds.train[s.DATE] > until]

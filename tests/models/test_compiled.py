@@ -20,14 +20,12 @@ from storecast.artifacts import load_bundle, save_bundle
 from storecast.models import compiled as cm
 from storecast.models import compiled_cache
 from storecast.predict import predict_frame
-from trees_support import fit_small, get_dataset
-
-pytest.importorskip("lleaves")
+from trees_support import fit_small
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +129,8 @@ def test_a_damaged_cache_is_never_loaded_but_rebuilt(model_path, damage, caplog)
     with caplog.at_level(logging.INFO, logger="storecast.compiled"):
         again = load_bundle(model_path).compiled
     assert again.origin == "compiled"  # rebuilt, not loaded from the damaged file
-    assert "rebuilding" in caplog.text or damage == "drop the record"
-    assert obj.read_bytes() == data or damage != "flip a byte"  # rewritten with good bytes
+    assert "rebuilding" in caplog.text  # each damage is said, a missing record too
+    assert obj.read_bytes() == data  # rewritten with the good bytes (compiling the same trees gives the same object)
     assert load_bundle(model_path).compiled.origin == "cache"
 
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from storecast import schema as s
 from storecast.artifacts.lstm import load_lstm_bundle, save_lstm
@@ -14,7 +15,6 @@ from storecast.errors import MissingDependencyError
 from storecast.models.lstm.device import resolve_device
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 
-torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 CUT = pd.Timestamp("2014-11-19")
 QUICK = LSTMConfig(lookback=28, hidden=16, emb=4, epochs=2, origins_per_store=4, batch_size=64, networks=1)

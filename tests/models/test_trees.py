@@ -12,12 +12,12 @@ from storecast import schema as s
 from storecast.evaluation.metrics import rmspe
 from storecast.models.training import training_rows
 from storecast.models.trees import SalesRegressor, _transform, make_pipeline, pipeline_predict
-from trees_support import SMALL_LGBM, fit_small, get_dataset
+from trees_support import SMALL_LGBM, fit_small
 
 
 @pytest.fixture(scope="module")
-def ds(request):
-    return get_dataset(request)
+def ds(dataset):
+    return dataset
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,7 @@ def test_bad_seeds_are_refused():
         make_estimator("rf", seeds=2)
 
 
-def test_support_dataset_shape(request: pytest.FixtureRequest) -> None:
-    ds = get_dataset(request)
+def test_support_dataset_shape(dataset) -> None:
+    ds = dataset
     assert ds.train["Store"].nunique() >= 10
     assert {"Store", "Date", "Sales", "Open", "Promo"} <= set(ds.train.columns)
