@@ -280,6 +280,15 @@ BAD: dict[str, Bad] = {
     "last line with a field over 128 KiB": Bad(  # over the csv module's field limit: was a csv.Error traceback
         add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 200_000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
         s.CUSTOMERS, r"expected a whole number 0\.\.2147483647, got '9{20}"),
+    "first data line with a field over 128 KiB": Bad(  # read to count its fields: was a csv.Error traceback
+        set_cell(s.TRAIN_FILE, 2, s.CUSTOMERS, "9" * 200_000), s.TRAIN_FILE, 2, s.CUSTOMERS,
+        r"expected a whole number 0\.\.2147483647, got '9{20}"),
+    "a byte that is no UTF-8 after 128 KiB of one field": Bad(  # located by its field: was a csv.Error traceback
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b",480,", b"," + b"9" * 200_000 + b"\xe9,")), s.TRAIN_FILE, 5,
+        s.CUSTOMERS, r"expected UTF-8 text, got byte b'\\xe9'"),
+    "a Ctrl-Z after 128 KiB of one field": Bad(  # located by its field: was a csv.Error traceback
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b",480,", b"," + b"9" * 200_000 + b"\x1a,")), s.TRAIN_FILE, 5,
+        s.CUSTOMERS, r"expected text, got Ctrl-Z"),
     # str.splitlines breaks there too, so the last line's tail was taken for a line "cut short, truncated"
     "a form feed in the last line": Bad(add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000\f,400,1,1,"0","0"'), s.TRAIN_FILE,
                                         9, s.SALES, r"expected a whole number 0\.\.2147483647, got '4000\\x0c'"),

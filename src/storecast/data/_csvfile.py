@@ -184,7 +184,7 @@ def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError, header: 
     start = data.rfind(b"\n", 0, exc.start) + 1
     line = data.count(b"\n", 0, exc.start) + 1
     prefix = data[start:exc.start].decode("utf-8", errors="replace")
-    field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    field = max(len(_fields(prefix + "x")) - 1, 0)
     column = header[field] if line > 1 and field < len(header) else None
     bad = data[exc.start:exc.start + 1]
     guess = bad.decode("cp1252", errors="replace")
@@ -379,7 +379,7 @@ def _check_ctrl_z(path: Path, header: list[str]) -> None:
     start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
     line = len(_LINE_END.findall(before)) + 1
     prefix = before[start:].decode("utf-8", errors="replace")
-    field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    field = max(len(_fields(prefix + "x")) - 1, 0)
     column = header[field] if line > 1 and field < len(header) else None
     raise DataContractError(problem(path, "expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark) inside "
                                           "the file, as files joined with copy /b have: remove it", line, column))
@@ -405,12 +405,22 @@ def _check_first_line(path: Path, n_columns: int) -> None:
     if len(lines) < 2:  # no data line
         return
     line = lines[1].decode("utf-8", errors="replace")
-    fields = next(csv.reader([line]), [])
+    fields = _fields(line)
     if len(fields) > n_columns:
         raise DataContractError(_too_many_fields(path, n_columns, len(fields), 2))
     if 0 < len(fields) < n_columns and (name := _other_separator(line, n_columns)):
         raise DataContractError(problem(path, f"expected {n_columns} fields separated by commas, got {name}: "
                                               f"{_EXPORT_HINT}", 2))
+
+
+def _fields(line: str) -> list[str]:
+    """The fields of one line, however long: a field over the csv module's 128 KiB limit raised ``csv.Error``,
+    a traceback, where the value checks name the line and column of the value too long to be one."""
+    limit = csv.field_size_limit(sys.maxsize)
+    try:
+        return next(csv.reader([line]), [])
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _other_separator(line: str, n_columns: int) -> str | None:
