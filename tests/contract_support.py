@@ -368,6 +368,14 @@ BAD: dict[str, Bad] = {
         edit_text(s.TRAIN_FILE, lambda t: t.replace("\n", ",,,,,,\n")), s.TRAIN_FILE, 1, None,
         r"columns 10\.\.15 have no name \(commas at the end of the header line, as a spreadsheet leaves after "
         r"cleared columns\?\): expected only Store, .*; delete those columns"),
+    "a pandas index saved with the rows": Bad(  # df.to_csv(path): was "a comma too many on the header line?"
+        edit_text(s.TRAIN_FILE, lambda t: pd.read_csv(io.StringIO(t), dtype=str).to_csv()), s.TRAIN_FILE, 1, None,
+        r"column 1 has no name \(a pandas index, which DataFrame\.to_csv writes unless index=False\?\): expected "
+        r"only Store, .*; remove it"),
+    "a pandas index read back and saved again": Bad(
+        edit_text(s.TEST_FILE, lambda t: pd.read_csv(io.StringIO(t), dtype=str).rename_axis("Unnamed: 0").to_csv()),
+        s.TEST_FILE, 1, "Unnamed: 0", r"unexpected column \(a pandas index, which DataFrame\.to_csv writes unless "
+                                      r"index=False\?\): expected only Id, .*; remove it"),
     "a Ctrl-Z at the end": Bad(  # an old DOS end-of-file mark: was "the last line is cut short ... truncated"
         edit_bytes(s.STORE_FILE, lambda b: b + b"\x1a"), s.STORE_FILE, 5, None,
         r"expected a data row, got Ctrl-Z \(\\x1a, an old DOS end-of-file mark\): remove it"),

@@ -270,8 +270,10 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
         named -= 1
     for number, col in enumerate(header[:named], start=1):
         if not col:  # no name to quote (column ``): say where it is and the usual cause
-            problems.append(problem(path, f"column {number} has no name (a comma too many on the header line?): "
-                                          f"expected only {listed}; remove it", 1))
+            cause = (_PANDAS_INDEX if number == 1 and named > 1 and all(c in expected for c in header[1:named])
+                     else "a comma too many on the header line?")
+            problems.append(problem(path, f"column {number} has no name ({cause}): expected only {listed}; remove it",
+                                    1))
         elif col not in expected:
             hint = _meant(col, expected)
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
@@ -292,6 +294,10 @@ def _single_quoted(name: str) -> bool:
     return len(name) > 2 and name[0] == name[-1] == "'"
 
 
+# pandas writes its index as a first column without a name (``df.to_csv(path)``), which reads back as `Unnamed: 0`
+_PANDAS_INDEX = "a pandas index, which DataFrame.to_csv writes unless index=False?"
+
+
 def _meant(name: str, expected: tuple[str, ...]) -> str:
     """`` (did you mean `Sales`? ...)`` for a name that differs from an expected one in case or in characters that
     do not show, such as a zero-width space or a byte order mark; "" for any other name.
@@ -304,6 +310,8 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
         return f" (a store's {STATE} is read from {STATES_FILE}, as {STORE},{STATE}: move the column there)"
     if name.lower() in lower:
         return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
+    if name == "Unnamed: 0":  # pandas' name for that index column, once the file was read and saved again
+        return f" ({_PANDAS_INDEX})"
     if _single_quoted(name) and name[1:-1].strip() in expected:
         return (f" (did you mean `{name[1:-1].strip()}`? CSV reads single quotes as part of the name: write it "
                 "without quotes or in double quotes)")
