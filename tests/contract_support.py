@@ -376,6 +376,11 @@ BAD: dict[str, Bad] = {
         edit_text(s.TEST_FILE, lambda t: pd.read_csv(io.StringIO(t), dtype=str).rename_axis("Unnamed: 0").to_csv()),
         s.TEST_FILE, 1, "Unnamed: 0", r"unexpected column \(a pandas index, which DataFrame\.to_csv writes unless "
                                       r"index=False\?\): expected only Id, .*; remove it"),
+    "a space before each quoted name": Bad(  # was a missing and an unexpected column for each name but the first
+        edit_text(s.STORE_FILE, lambda t: t.replace('","', '", "', 3)), s.STORE_FILE, 1, None,
+        r"expected the column names Store, .*, got \"StoreType\", \"Assortment\", \"CompetitionDistance\" with a "
+        r"space or tab before the opening quote, which CSV reads as part of each name: remove the spaces and tabs "
+        "after the commas of the header line"),
     "a Ctrl-Z at the end": Bad(  # an old DOS end-of-file mark: was "the last line is cut short ... truncated"
         edit_bytes(s.STORE_FILE, lambda b: b + b"\x1a"), s.STORE_FILE, 5, None,
         r"expected a data row, got Ctrl-Z \(\\x1a, an old DOS end-of-file mark\): remove it"),

@@ -261,6 +261,12 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
             path, f"expected the column names {listed} without quotes or in double quotes, got them in single quotes "
                   f"({', '.join(named_all[:3])}{', ...' if len(named_all) > 3 else ''}), which CSV reads as part of "
                   "each name: save the file again with double quotes or none", 1))
+    spaced = [c for c in named_all if _double_quoted(c) and c[1:-1] in expected]
+    if spaced:  # `"Store", "Sales"`: one problem, not a missing and an unexpected column each
+        raise DataContractError(problem(
+            path, f"expected the column names {listed}, got {', '.join(spaced[:3])}{', ...' if len(spaced) > 3 else ''}"
+                  " with a space or tab before the opening quote, which CSV reads as part of each name: remove the "
+                  "spaces and tabs after the commas of the header line", 1))
     problems = [
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
@@ -292,6 +298,11 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
 
 def _single_quoted(name: str) -> bool:
     return len(name) > 2 and name[0] == name[-1] == "'"
+
+
+def _double_quoted(name: str) -> bool:
+    """A name that kept its double quotes: a space before the opening quote makes them part of the name."""
+    return len(name) > 2 and name[0] == name[-1] == '"'
 
 
 # pandas writes its index as a first column without a name (``df.to_csv(path)``), which reads back as `Unnamed: 0`
