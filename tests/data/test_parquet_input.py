@@ -445,3 +445,33 @@ def test_an_empty_text_cell_of_store_parquet_is_an_unknown_value(chain, tmp_path
     assert (as_text == "").any().any()
     as_text.to_parquet(data / "store.parquet", index=False)
     pd.testing.assert_frame_equal(load_dataset(data).store, load_dataset(chain).store)
+
+
+def test_parts_a_parts_directory_would_leave_out_are_refused(chain, tmp_path):
+    """Only the parquet files at the top level of train/ are read: a part saved as CSV, a part moved into a
+    folder, or Hive-style partition folders (``train/Store=1/...``) were left out without a word (a warning of
+    stores without history at most), or the whole dataset was "train.csv: file not found"."""
+    import shutil
+
+    data = _copy(chain, tmp_path)
+    parts = data / "train"
+    pd.read_parquet(parts / "part-00001.parquet").to_csv(parts / "part-00001.csv", index=False)
+    (parts / "part-00001.parquet").unlink()
+    (parts / "more").mkdir()
+    (parts / "part-00002.parquet").rename(parts / "more" / "part-00002.parquet")
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [(p.file, p.message.split(":")[0]) for p in err.value.problems] == [
+        (str(parts / "more"), "a folder of parquet files inside train/ (a Hive-style partition such as Store=1/?)"),
+        (str(parts / "part-00001.csv"), "a CSV file among the parquet parts of train/")]
+    assert err.value.problems[1].message.endswith(
+        ": only the parquet files (.parquet, .pq) at the top level of train/ are read, so its rows would be left "
+        "out; write it as parquet beside the other parts")
+    shutil.rmtree(parts)
+    parts.mkdir()
+    for store, rows in load_train(chain / "train").groupby(s.STORE):  # Hive style: no part at the top level
+        (parts / f"Store={store}").mkdir()
+        rows.drop(columns=[s.STORE]).to_parquet(parts / f"Store={store}" / "part-0.parquet", index=False)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert {p.file for p in err.value.problems} == {str(d) for d in parts.iterdir()}
