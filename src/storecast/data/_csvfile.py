@@ -7,8 +7,8 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "check_header", "not_a_file", "problem", "read_head", "read_header", "read_text_chunks",
-           "read_text_frame"]
+__all__ = ["cannot_read", "check_header", "not_a_file", "packed_hint", "problem", "read_head", "read_header",
+           "read_text_chunks", "read_text_frame"]
 
 import csv
 import io
@@ -63,8 +63,8 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
                                  "line")
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
     if path.parent.is_file():  # --data given a file: DATA/test.csv lies "under" it
-        return problem(path.parent, f"is a file, not a directory: expected the directory holding {kind} "
-                                    "(see --data)")
+        return problem(path.parent, f"is a file, not a directory{packed_hint(path.parent)}: expected the directory "
+                                    f"holding {kind} (see --data)")
     if path.is_symlink() and not path.exists():
         return problem(path, f"is a broken symbolic link (to {os.readlink(path)}, which is missing or a loop): "
                              f"expected {kind} here as a file; fix or remove the link")
@@ -95,6 +95,13 @@ def _named_otherwise(path: Path) -> str | None:
 
 _PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
            ".xz": "unxz -k FILE.xz", ".7z": "7z x FILE.7z"}
+
+
+def packed_hint(path: Path) -> str:
+    """`` (packed: unpack it first, unzip FILE.zip)`` for a file named as packed data (such as Kaggle's
+    download, rossmann-store-sales.zip, given as --data), else ""."""
+    unpack = _PACKED.get(path.suffix.lower())
+    return f" (packed: unpack it first, {unpack})" if unpack else ""
 
 
 def cannot_read(path: Path, exc: OSError) -> DataContractError:
