@@ -280,6 +280,15 @@ BAD: dict[str, Bad] = {
     "last line with a field over 128 KiB": Bad(  # over the csv module's field limit: was a csv.Error traceback
         add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000,' + "9" * 200_000 + ',1,1,"0","0"'), s.TRAIN_FILE, 9,
         s.CUSTOMERS, r"expected a whole number 0\.\.2147483647, got '9{20}"),
+    "first data line with a field over 128 KiB": Bad(  # read to count its fields: was a csv.Error traceback
+        set_cell(s.TRAIN_FILE, 2, s.CUSTOMERS, "9" * 200_000), s.TRAIN_FILE, 2, s.CUSTOMERS,
+        r"expected a whole number 0\.\.2147483647, got '9{20}"),
+    "a byte that is no UTF-8 after 128 KiB of one field": Bad(  # located by its field: was a csv.Error traceback
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b",480,", b"," + b"9" * 200_000 + b"\xe9,")), s.TRAIN_FILE, 5,
+        s.CUSTOMERS, r"expected UTF-8 text, got byte b'\\xe9'"),
+    "a Ctrl-Z after 128 KiB of one field": Bad(  # located by its field: was a csv.Error traceback
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b",480,", b"," + b"9" * 200_000 + b"\x1a,")), s.TRAIN_FILE, 5,
+        s.CUSTOMERS, r"expected text, got Ctrl-Z"),
     # str.splitlines breaks there too, so the last line's tail was taken for a line "cut short, truncated"
     "a form feed in the last line": Bad(add_line(s.TRAIN_FILE, '1,3,2015-06-17,4000\f,400,1,1,"0","0"'), s.TRAIN_FILE,
                                         9, s.SALES, r"expected a whole number 0\.\.2147483647, got '4000\\x0c'"),
@@ -359,6 +368,19 @@ BAD: dict[str, Bad] = {
         edit_text(s.TRAIN_FILE, lambda t: t.replace("\n", ",,,,,,\n")), s.TRAIN_FILE, 1, None,
         r"columns 10\.\.15 have no name \(commas at the end of the header line, as a spreadsheet leaves after "
         r"cleared columns\?\): expected only Store, .*; delete those columns"),
+    "a pandas index saved with the rows": Bad(  # df.to_csv(path): was "a comma too many on the header line?"
+        edit_text(s.TRAIN_FILE, lambda t: pd.read_csv(io.StringIO(t), dtype=str).to_csv()), s.TRAIN_FILE, 1, None,
+        r"column 1 has no name \(a pandas index, which DataFrame\.to_csv writes unless index=False\?\): expected "
+        r"only Store, .*; remove it"),
+    "a pandas index read back and saved again": Bad(
+        edit_text(s.TEST_FILE, lambda t: pd.read_csv(io.StringIO(t), dtype=str).rename_axis("Unnamed: 0").to_csv()),
+        s.TEST_FILE, 1, "Unnamed: 0", r"unexpected column \(a pandas index, which DataFrame\.to_csv writes unless "
+                                      r"index=False\?\): expected only Id, .*; remove it"),
+    "a space before each quoted name": Bad(  # was a missing and an unexpected column for each name but the first
+        edit_text(s.STORE_FILE, lambda t: t.replace('","', '", "', 3)), s.STORE_FILE, 1, None,
+        r"expected the column names Store, .*, got \"StoreType\", \"Assortment\", \"CompetitionDistance\" with a "
+        r"space or tab before the opening quote, which CSV reads as part of each name: remove the spaces and tabs "
+        "after the commas of the header line"),
     "a Ctrl-Z at the end": Bad(  # an old DOS end-of-file mark: was "the last line is cut short ... truncated"
         edit_bytes(s.STORE_FILE, lambda b: b + b"\x1a"), s.STORE_FILE, 5, None,
         r"expected a data row, got Ctrl-Z \(\\x1a, an old DOS end-of-file mark\): remove it"),

@@ -423,6 +423,28 @@ def test_cli_names_an_input_that_is_not_parquet_and_writes_nothing(run_main, mod
     assert count_rows(rows_csv) > 0  # the CSV beside it still counts
 
 
+@pytest.mark.parametrize("row_groups", [True, False])  # pandas writes one empty row group, a bare writer none
+def test_a_parquet_input_without_rows_is_refused_as_a_csv_without_rows_is(run_main, model_path, rows_csv, tmp_path,
+                                                                          row_groups):
+    """A parquet file of the right columns but no rows: the chunked read yielded no chunk, and `storecast
+    predict` ended in a StopIteration traceback (a header-only CSV file says "no data rows")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    empty, out = tmp_path / "rows.parquet", tmp_path / "out.csv"
+    table = pa.Table.from_pandas(pd.read_csv(rows_csv, dtype=str).iloc[:0], preserve_index=False)
+    if row_groups:
+        pq.write_table(table, empty)
+    else:
+        pq.ParquetWriter(empty, table.schema).close()
+    with pytest.raises(DataContractError, match="no data rows: expected at least one row"):
+        list(iter_rows(empty, 7))
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(rows_csv.parent), "--input",
+                            str(empty), "--out", str(out))
+    assert code == 2 and "rows.parquet: no data rows: expected at least one row" in " ".join(err.split())
+    assert "Traceback" not in err and not out.exists()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_csv, tmp_path, suffix):
     rows = pd.read_csv(rows_csv)

@@ -173,6 +173,8 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             seen.add(rows)
         yield rows
         done += len(frame)
+    if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused
+        raise DataContractError(ContractProblem(str(path), "no data rows: expected at least one row"))
     respelled.warn(path, parquet=parquet)
     if missing_open:  # as load_test says it of a file read in one piece: CSV line (header = 1), parquet row
         warn_missing_open(path, missing_open, first_open + (1 if parquet else 2), parquet=parquet)

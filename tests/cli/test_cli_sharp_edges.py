@@ -184,10 +184,21 @@ def test_models_list_reads_the_setting_as_every_command_does(run_main, tmp_path,
      "--data: {dir}/gone not found: expected the directory holding store.csv and train.csv"),
     (["predict", "--model", "{dir}/m.skops", "--data", "{data}/train.csv", "--input", "{data}/test.csv",
       "--out", "{out}"], "--data: {data}/train.csv is a file, not a directory: expected the directory holding"),
+    # Kaggle's download as --data: was "is a file, not a directory" without saying to unpack it
+    (["validate", "--data", "{dir}/rossmann-store-sales.zip"],
+     "rossmann-store-sales.zip: is a file, not a directory (packed: unpack it first, unzip FILE.zip): pass --data"),
+    (["predict", "--model", "{dir}/m.skops", "--data", "{dir}/rossmann-store-sales.zip", "--out", "{out}"],
+     "rossmann-store-sales.zip: is a file, not a directory (packed: unpack it first, unzip FILE.zip): expected the "
+     "directory holding test.csv"),
+    (["predict", "--model", "{dir}/m.skops", "--data", "{dir}/rossmann-store-sales.zip", "--input", "{data}/test.csv",
+      "--out", "{out}"], "--data: {dir}/rossmann-store-sales.zip is a file, not a directory (packed: unpack it first, "
+                         "unzip FILE.zip): expected the directory holding store.csv"),
 ], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "predict-data-file",
-        "predict-input-dir", "predict-data-missing-with-input", "predict-data-file-with-input"])
+        "predict-input-dir", "predict-data-missing-with-input", "predict-data-file-with-input", "validate-data-zip",
+        "predict-data-zip", "predict-data-zip-with-input"])
 def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_dir, tmp_path, args, said):
     values = {"dir": tmp_path, "data": synthetic_dir, "out": tmp_path / "out.csv"}
+    (tmp_path / "rossmann-store-sales.zip").write_bytes(b"PK\x03\x04" + bytes(100))
     code, _, err = run_main(*(a.format(**values) for a in args))
     assert code == 2 and "Traceback" not in err, err
     assert said.format(**values) in " ".join(err.split())

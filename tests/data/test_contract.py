@@ -603,6 +603,31 @@ def test_a_date_with_a_midnight_time_reads_alike_whole_or_in_chunks(data_dir, ca
                                  'as "2015-09-17", the date alone (3 row(s) in all')
 
 
+def test_a_file_with_a_space_after_each_comma_reads_its_dates_too(data_dir, caplog):
+    """A file written with ", " between its fields (numpy.savetxt(delimiter=", ")): every number and code was
+    read, its Date alone refused ("got ' 2015-09-17'", a space that hardly shows), whole or in chunks. Read as
+    the date now, with one warning."""
+    from storecast.batch import iter_rows
+
+    path = data_dir / s.TEST_FILE
+    good = load_test(path)
+    lines = path.read_text().replace('"', "").replace(",,", ",1,").replace(",", ", ").splitlines()  # Open given
+    lines[3] = lines[3].replace("2015-09-17", "2015-09-17 00:00:00")  # line 4
+    path.write_text("\n".join(lines) + "\n")
+    for read in (lambda: load_test(path), lambda: pd.concat(iter_rows(path, chunk_rows=2))):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="storecast"):
+            rows = read()
+        assert rows[s.DATE].tolist() == good[s.DATE].tolist()
+        (warned,) = [r.getMessage() for r in caplog.records if "the date alone" in r.getMessage()]
+        assert warned == (f"{path}, line 2, column `Date`: ' 2015-09-17' is read as \"2015-09-17\", the date alone "
+                          "(4 row(s) in all written with spaces around the date or a time of day of midnight); the "
+                          "file is left as it is")
+    path.write_text(path.read_text().replace(" 2015-09-17,", " 2015-9-17,", 1))  # written another way: refused
+    with pytest.raises(DataContractError, match="got ' 2015-9-17'"):
+        load_test(path)
+
+
 @pytest.mark.parametrize("time", [" 00:00:01", " 13:00", "T00:00:00Z", " 00:00:00.5", " 24:00"])
 def test_a_date_with_any_other_time_is_still_refused_whole_or_in_chunks(data_dir, time):
     from storecast.batch import iter_rows

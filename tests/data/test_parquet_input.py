@@ -414,3 +414,64 @@ def test_a_state_holiday_of_booleans_is_refused_whole_or_in_chunks(chain, tmp_pa
         first = err.value.problems[0]
         assert first.column == s.STATE_HOLIDAY and re.search(r"expected one of 0 \(none\), a .*got '?False'?",
                                                              first.message), first.message
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_an_empty_text_cell_is_a_missing_value_as_an_empty_csv_cell_is(chain, tmp_path, chunk_rows, caplog):
+    """A parquet file written from text (``pd.read_csv(f, dtype=str, keep_default_na=False).to_parquet()``) holds
+    "" where the CSV cell was empty: it was refused as "expected 0 or 1, got ''", and in store.parquet as
+    "expected an ISO week 1..53 (or empty when unknown), got ''", a message at odds with itself."""
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    as_text = test.assign(**{s.DATE: test[s.DATE].dt.strftime("%Y-%m-%d")}).astype(str)
+    as_text.loc[2, s.OPEN] = ""  # row 3
+    rows = tmp_path / "rows.parquet"
+    as_text.to_parquet(rows, index=False)
+    with caplog.at_level(logging.WARNING):
+        read = load_rows(rows) if chunk_rows is None else pd.concat(list(iter_rows(rows, chunk_rows)))
+    assert read[s.OPEN].iloc[2] == 1
+    assert f"{rows}: 1 rows have no Open value (first on row 3); they are taken as open (1)" in caplog.text
+    as_text.loc[2, s.OPEN], as_text.loc[4, s.STORE] = "1", ""  # a value that must be there is still refused
+    as_text.to_parquet(rows, index=False)
+    with pytest.raises(DataContractError, match="got an empty value"):
+        load_rows(rows) if chunk_rows is None else list(iter_rows(rows, chunk_rows))
+
+
+def test_an_empty_text_cell_of_store_parquet_is_an_unknown_value(chain, tmp_path):
+    data = _copy(chain, tmp_path)
+    store = pd.read_parquet(data / "store.parquet")
+    as_text = store.astype(object).where(store.notna(), "").astype(str)  # every missing value written as ""
+    assert (as_text == "").any().any()
+    as_text.to_parquet(data / "store.parquet", index=False)
+    pd.testing.assert_frame_equal(load_dataset(data).store, load_dataset(chain).store)
+
+
+def test_parts_a_parts_directory_would_leave_out_are_refused(chain, tmp_path):
+    """Only the parquet files at the top level of train/ are read: a part saved as CSV, a part moved into a
+    folder, or Hive-style partition folders (``train/Store=1/...``) were left out without a word (a warning of
+    stores without history at most), or the whole dataset was "train.csv: file not found"."""
+    import shutil
+
+    data = _copy(chain, tmp_path)
+    parts = data / "train"
+    pd.read_parquet(parts / "part-00001.parquet").to_csv(parts / "part-00001.csv", index=False)
+    (parts / "part-00001.parquet").unlink()
+    (parts / "more").mkdir()
+    (parts / "part-00002.parquet").rename(parts / "more" / "part-00002.parquet")
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [(p.file, p.message.split(":")[0]) for p in err.value.problems] == [
+        (str(parts / "more"), "a folder of parquet files inside train/ (a Hive-style partition such as Store=1/?)"),
+        (str(parts / "part-00001.csv"), "a CSV file among the parquet parts of train/")]
+    assert err.value.problems[1].message.endswith(
+        ": only the parquet files (.parquet, .pq) at the top level of train/ are read, so its rows would be left "
+        "out; write it as parquet beside the other parts")
+    shutil.rmtree(parts)
+    parts.mkdir()
+    for store, rows in load_train(chain / "train").groupby(s.STORE):  # Hive style: no part at the top level
+        (parts / f"Store={store}").mkdir()
+        rows.drop(columns=[s.STORE]).to_parquet(parts / f"Store={store}" / "part-0.parquet", index=False)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert {p.file for p in err.value.problems} == {str(d) for d in parts.iterdir()}

@@ -67,7 +67,9 @@ def _check_arguments(engine: str, rows: Path | None, data: Path) -> None:
         raise StorecastError(f"--input: {rows} is a directory: give the CSV or parquet file of rows to "
                              "forecast (a directory of parquet parts takes --engine dask).")
     if not data.is_dir():  # a tree model does not read it then: a wrong --data must not pass unnoticed
-        what = "is a file, not a directory" if data.exists() else "not found"
+        from storecast.data.contract import packed_hint
+
+        what = f"is a file, not a directory{packed_hint(data)}" if data.exists() else "not found"
         raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
 
 

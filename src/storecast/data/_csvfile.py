@@ -7,8 +7,8 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "check_header", "not_a_file", "problem", "read_head", "read_header", "read_text_chunks",
-           "read_text_frame"]
+__all__ = ["cannot_read", "check_header", "not_a_file", "packed_hint", "problem", "read_head", "read_header",
+           "read_text_chunks", "read_text_frame"]
 
 import csv
 import io
@@ -63,8 +63,8 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
                                  "line")
         return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
     if path.parent.is_file():  # --data given a file: DATA/test.csv lies "under" it
-        return problem(path.parent, f"is a file, not a directory: expected the directory holding {kind} "
-                                    "(see --data)")
+        return problem(path.parent, f"is a file, not a directory{packed_hint(path.parent)}: expected the directory "
+                                    f"holding {kind} (see --data)")
     if path.is_symlink() and not path.exists():
         return problem(path, f"is a broken symbolic link (to {os.readlink(path)}, which is missing or a loop): "
                              f"expected {kind} here as a file; fix or remove the link")
@@ -95,6 +95,13 @@ def _named_otherwise(path: Path) -> str | None:
 
 _PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
            ".xz": "unxz -k FILE.xz", ".7z": "7z x FILE.7z"}
+
+
+def packed_hint(path: Path) -> str:
+    """`` (packed: unpack it first, unzip FILE.zip)`` for a file named as packed data (such as Kaggle's
+    download, rossmann-store-sales.zip, given as --data), else ""."""
+    unpack = _PACKED.get(path.suffix.lower())
+    return f" (packed: unpack it first, {unpack})" if unpack else ""
 
 
 def cannot_read(path: Path, exc: OSError) -> DataContractError:
@@ -184,7 +191,7 @@ def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError, header: 
     start = data.rfind(b"\n", 0, exc.start) + 1
     line = data.count(b"\n", 0, exc.start) + 1
     prefix = data[start:exc.start].decode("utf-8", errors="replace")
-    field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    field = max(len(_fields(prefix + "x")) - 1, 0)
     column = header[field] if line > 1 and field < len(header) else None
     bad = data[exc.start:exc.start + 1]
     guess = bad.decode("cp1252", errors="replace")
@@ -261,6 +268,12 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
             path, f"expected the column names {listed} without quotes or in double quotes, got them in single quotes "
                   f"({', '.join(named_all[:3])}{', ...' if len(named_all) > 3 else ''}), which CSV reads as part of "
                   "each name: save the file again with double quotes or none", 1))
+    spaced = [c for c in named_all if _double_quoted(c) and c[1:-1] in expected]
+    if spaced:  # `"Store", "Sales"`: one problem, not a missing and an unexpected column each
+        raise DataContractError(problem(
+            path, f"expected the column names {listed}, got {', '.join(spaced[:3])}{', ...' if len(spaced) > 3 else ''}"
+                  " with a space or tab before the opening quote, which CSV reads as part of each name: remove the "
+                  "spaces and tabs after the commas of the header line", 1))
     problems = [
         problem(path, f"column is missing: expected the columns {listed}", 1, col)
         for col in expected if col not in header
@@ -270,8 +283,10 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
         named -= 1
     for number, col in enumerate(header[:named], start=1):
         if not col:  # no name to quote (column ``): say where it is and the usual cause
-            problems.append(problem(path, f"column {number} has no name (a comma too many on the header line?): "
-                                          f"expected only {listed}; remove it", 1))
+            cause = (_PANDAS_INDEX if number == 1 and named > 1 and all(c in expected for c in header[1:named])
+                     else "a comma too many on the header line?")
+            problems.append(problem(path, f"column {number} has no name ({cause}): expected only {listed}; remove it",
+                                    1))
         elif col not in expected:
             hint = _meant(col, expected)
             problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
@@ -292,6 +307,15 @@ def _single_quoted(name: str) -> bool:
     return len(name) > 2 and name[0] == name[-1] == "'"
 
 
+def _double_quoted(name: str) -> bool:
+    """A name that kept its double quotes: a space before the opening quote makes them part of the name."""
+    return len(name) > 2 and name[0] == name[-1] == '"'
+
+
+# pandas writes its index as a first column without a name (``df.to_csv(path)``), which reads back as `Unnamed: 0`
+_PANDAS_INDEX = "a pandas index, which DataFrame.to_csv writes unless index=False?"
+
+
 def _meant(name: str, expected: tuple[str, ...]) -> str:
     """`` (did you mean `Sales`? ...)`` for a name that differs from an expected one in case or in characters that
     do not show, such as a zero-width space or a byte order mark; "" for any other name.
@@ -304,6 +328,8 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
         return f" (a store's {STATE} is read from {STATES_FILE}, as {STORE},{STATE}: move the column there)"
     if name.lower() in lower:
         return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
+    if name == "Unnamed: 0":  # pandas' name for that index column, once the file was read and saved again
+        return f" ({_PANDAS_INDEX})"
     if _single_quoted(name) and name[1:-1].strip() in expected:
         return (f" (did you mean `{name[1:-1].strip()}`? CSV reads single quotes as part of the name: write it "
                 "without quotes or in double quotes)")
@@ -385,7 +411,7 @@ def _check_ctrl_z(path: Path, header: list[str]) -> None:
             return  # alone on the last line: _check_last_line says so
     line = len(_LINE_END.findall(before)) + 1
     prefix = before[start:].decode("utf-8", errors="replace")
-    field = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    field = max(len(_fields(prefix + "x")) - 1, 0)
     column = header[field] if line > 1 and field < len(header) else None
     raise DataContractError(problem(path, "expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark) inside "
                                           "the file, as files joined with copy /b have: remove it", line, column))
@@ -411,12 +437,22 @@ def _check_first_line(path: Path, n_columns: int) -> None:
     if len(lines) < 2:  # no data line
         return
     line = lines[1].decode("utf-8", errors="replace")
-    fields = next(csv.reader([line]), [])
+    fields = _fields(line)
     if len(fields) > n_columns:
         raise DataContractError(_too_many_fields(path, n_columns, len(fields), 2))
     if 0 < len(fields) < n_columns and (name := _other_separator(line, n_columns)):
         raise DataContractError(problem(path, f"expected {n_columns} fields separated by commas, got {name}: "
                                               f"{_EXPORT_HINT}", 2))
+
+
+def _fields(line: str) -> list[str]:
+    """The fields of one line, however long: a field over the csv module's 128 KiB limit raised ``csv.Error``,
+    a traceback, where the value checks name the line and column of the value too long to be one."""
+    limit = csv.field_size_limit(sys.maxsize)
+    try:
+        return next(csv.reader([line]), [])
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _other_separator(line: str, n_columns: int) -> str | None:

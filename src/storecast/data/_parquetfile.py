@@ -51,9 +51,40 @@ def data_file(root: Path, name: str) -> Path:
     csv_path = root / name
     stem = Path(name).stem
     for candidate in (csv_path, root / f"{stem}.parquet", root / stem):
-        if candidate.is_file() or (candidate.is_dir() and candidate != root and _parquet_files(candidate)):
+        if candidate.is_file() or (candidate.is_dir() and candidate != root and (
+                _parquet_files(candidate) or _holds_parquet(candidate))):  # parts only in folders: `_left_out`
             return candidate
     return csv_path
+
+
+def _holds_parquet(folder: Path) -> bool:
+    """Whether a parquet file (not hidden or bookkeeping) lies anywhere under ``folder``."""
+    return any(p.is_file() and is_parquet(p) and not p.name.startswith((".", "_")) for p in folder.rglob("*"))
+
+
+_TOP_ONLY = "only the parquet files (.parquet, .pq) at the top level of {}/ are read, so its rows would be left out"
+
+
+def _left_out(path: Path) -> list[ContractProblem]:
+    """What a parts directory holds rows in, yet is read as no part: a CSV file, a folder of parquet files.
+
+    Why: such a part was left out without a word (a warning of stores without history at most), and a dataset
+    written in Hive-style partition folders (``train/Store=1/part-0.parquet``) was "train.csv: file not found".
+    """
+    try:
+        entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
+    except OSError:  # an unreadable directory: its parts cannot be listed either, which says so
+        return []
+    found = []
+    for entry in entries:
+        if entry.is_file() and entry.suffix.lower() == ".csv":
+            found.append(problem(entry, f"a CSV file among the parquet parts of {path.name}/: "
+                                        f"{_TOP_ONLY.format(path.name)}; write it as parquet beside the other parts"))
+        elif entry.is_dir() and _holds_parquet(entry):
+            found.append(problem(entry, f"a folder of parquet files inside {path.name}/ (a Hive-style partition such "
+                                        f"as Store=1/?): {_TOP_ONLY.format(path.name)}; write the dataset with every "
+                                        "part at that level (without partition_cols)"))
+    return found
 
 
 def _stored_index(name: object) -> bool:
@@ -120,7 +151,25 @@ def parquet_frame(data) -> pd.DataFrame:
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
     frame = _binary_as_text(data).to_pandas(ignore_metadata=True)
-    return frame.drop(columns=[c for c in frame.columns if _stored_index(c)])
+    return _empty_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
+
+
+def _empty_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """An empty text cell as a missing value, as the CSV reader takes an empty cell.
+
+    Why: a file written from text (``pd.read_csv(f, dtype=str, keep_default_na=False).to_parquet()``, a Spark
+    job of string columns) holds "" where the CSV cell was empty: an unknown Promo2SinceWeek was refused as
+    "expected an ISO week 1..53 (or empty when unknown), got ''", and an empty Open in test rows as "got ''"
+    instead of being taken as open.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind in "biufcmM":  # numbers and timestamps hold no text
+            continue
+        empty = values.eq("").to_numpy(dtype=bool, na_value=False)
+        if empty.any():
+            frame[column] = values.mask(empty)
+    return frame
 
 
 def _binary_as_text(data):
@@ -236,8 +285,12 @@ def as_rows(p: ContractProblem) -> ContractProblem:
 def parquet_parts(path: Path, expected: str = "part-*.parquet") -> list[Path]:
     """The parquet files (`is_parquet`) of a partitioned directory, in name order (part-00000, part-00001, ...).
 
-    Raises DataContractError naming the directory (and what was ``expected`` in it) when it holds none.
+    Raises DataContractError naming the directory (and what was ``expected`` in it) when it holds none, and
+    naming each CSV file or folder of parquet files in it, whose rows would be left out (`_left_out`).
     """
+    left_out = _left_out(path)
+    if left_out:
+        raise DataContractError(left_out)
     parts = _parquet_files(path)
     if not parts:
         raise DataContractError(problem(path, f"no parquet files (.parquet, .pq) in this directory: expected "

@@ -10,7 +10,9 @@ as Kaggle's spelling and says so once per column, counting the rows and naming t
 
 A Date written with a time of exactly midnight ("2015-07-31 00:00:00", "2015-07-31T00:00", as Excel and
 pandas export a date column) is read the same way, as the date alone: a parquet timestamp at midnight was
-accepted while the same date in a CSV file was refused. Any other time of day is still refused, in both.
+accepted while the same date in a CSV file was refused. Any other time of day is still refused, in both. So is
+a Date with spaces or tabs around it (" 2015-07-31", as a file written with ", " between its fields has):
+every number and code of such a line was read, and its Date alone refused.
 
 Files only, read whole (``contract``) or in chunks (``batch.iter_rows``, before ``validate_rows``): the same
 rows and the same warning either way. A program's rows (the API's JSON, a frame given to ``validate_rows``)
@@ -24,7 +26,7 @@ __all__ = ["RESPELLED_COLUMNS", "Respellings", "respell"]
 import logging
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,14 +75,16 @@ _SPELLINGS = {
     s.STATE_HOLIDAY: _spelling(s.STATE_HOLIDAY_CODES, _code, "other spaces or letter case"),
 }
 RESPELLED_COLUMNS = (*_SPELLINGS, s.DATE)
-_READ_AS = {s.DATE: ("the date alone", "a time of day of midnight")}  # else Kaggle's spelling, _Spelling.differs
-# YYYY-MM-DD and a midnight as Excel, pandas and ISO 8601 write it; ASCII digits only, as the date rule reads
-_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(:00(\.0+)?)?")
+_READ_AS = {s.DATE: ("the date alone", "")}  # else Kaggle's spelling, _Spelling.differs; a Date's: _date_ways
+# YYYY-MM-DD and a midnight as Excel, pandas and ISO 8601 write it, or spaces around it; ASCII digits only, as the
+# date rule reads
+_MIDNIGHT = re.compile(r"[ \t]*([0-9]{4}-[0-9]{2}-[0-9]{2})([ T]00:00(:00(\.0+)?)?)?[ \t]*")
 _ISO_LENGTH = 10
 
 
 def _dates_alone(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """``text`` with each date written with a midnight time replaced by the date alone, and the cells replaced.
+    """``text`` with each date written with a midnight time or spaces around it replaced by the date alone, and the
+    cells replaced.
 
     Only a date that exists (not "2015-02-30 00:00:00", which the date rule refuses with its hint) and only an
     exact midnight: "2015-07-31 13:00" names a time within the day, which the contract refuses. Cells of 10
@@ -95,14 +99,25 @@ def _dates_alone(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     alone = {}
     for value in text[longer].unique().tolist():
         found = _MIDNIGHT.fullmatch(value) if isinstance(value, str) else None
-        if found and not pd.isna(pd.to_datetime(found[1], format="%Y-%m-%d", errors="coerce")):
+        if found and value != found[1] and not pd.isna(pd.to_datetime(found[1], format="%Y-%m-%d", errors="coerce")):
             alone[value] = found[1]
     if not alone:
         return text, np.zeros(len(text), dtype=bool)
     changed = text.isin(list(alone)).to_numpy()
     if isinstance(text.dtype, pd.CategoricalDtype):  # a parquet dictionary column: the dates alone are no category
         text = text.astype(object)
-    return text.mask(changed, text.str.slice(0, _ISO_LENGTH)), changed
+    return text.mask(changed, text.map(alone)), changed
+
+
+def _date_ways(written: list[str]) -> set[str]:
+    """How Dates read as the date alone were written: the warning's "written with ..." words."""
+    ways = set()
+    for value in written:
+        if value != value.strip(_SPACES):
+            ways.add("spaces around the date")
+        if len(value.strip(_SPACES)) > _ISO_LENGTH:
+            ways.add("a time of day of midnight")
+    return ways
 
 
 def respell(column: str, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -136,6 +151,7 @@ class _Found:
     written: str  # the first such cell, as written
     read: str  # and as read
     line: int  # its CSV line (header = line 1) or parquet row (from 1)
+    ways: set[str] = field(default_factory=set)  # a Date's: how it was written (`_date_ways`)
 
 
 class Respellings:
@@ -160,11 +176,11 @@ class Respellings:
             if not changed.any():
                 continue
             first = int(changed.argmax())
-            if column in self.found:
-                self.found[column].count += int(changed.sum())
-            else:
-                self.found[column] = _Found(int(changed.sum()), str(frame[column].iat[first]), str(text.iat[first]),
-                                            int(lines[first]))
+            if column not in self.found:
+                self.found[column] = _Found(0, str(frame[column].iat[first]), str(text.iat[first]), int(lines[first]))
+            self.found[column].count += int(changed.sum())
+            if column == s.DATE:
+                self.found[column].ways |= _date_ways(frame[column][changed].unique().tolist())
             frame = frame.assign(**{column: text})
         return frame
 
@@ -175,6 +191,7 @@ class Respellings:
             if found is None:
                 continue
             what, differs = _READ_AS.get(column) or ("Kaggle's spelling", _SPELLINGS[column].differs)
+            differs = differs or " or ".join(sorted(found.ways, reverse=True))
             first = problem(path, f"{shown_text(found.written)} is read as \"{found.read}\", {what} "
                                   f"({found.count} row(s) in all written with {differs}); the "
                                   "file is left as it is", found.line, column)

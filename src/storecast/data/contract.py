@@ -22,7 +22,7 @@ from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
-           "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings"]
+           "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint"]
 
 import logging
 import os
@@ -37,7 +37,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from storecast import schema as s
-from storecast.data._csvfile import cannot_read, not_a_file, problem, read_header, read_text_chunks, read_text_frame
+from storecast.data._csvfile import (
+    cannot_read,
+    not_a_file,
+    packed_hint,
+    problem,
+    read_header,
+    read_text_chunks,
+    read_text_frame,
+)
 from storecast.data._dates import date_hint, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import (
@@ -467,8 +475,9 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     """
     root = Path(data_dir)
     if root.exists() and not root.is_dir():
-        raise DataContractError(problem(root, "is a file, not a directory: pass --data DIR, the directory "
-                                              f"holding train.csv, store.csv and test.csv (such as {root.parent})"))
+        raise DataContractError(problem(root, f"is a file, not a directory{packed_hint(root)}: pass --data DIR, the "
+                                              "directory holding train.csv, store.csv and test.csv (such as "
+                                              f"{root.parent})"))
     if not root.is_dir():
         raise DataContractError(problem(root, "data directory not found: pass --data DIR with train.csv, "
                                               "store.csv and test.csv"))

@@ -210,11 +210,11 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
 
 
 def promo2_start(store: pd.DataFrame) -> pd.Series:
-    """Monday of Promo2SinceWeek/Year (ISO week) per store; NaT for stores without Promo2."""
+    """Monday of ISO Promo2SinceWeek/Year per store, from week 1's as the features count (53 in any year); else NaT."""
     out = pd.Series(pd.NaT, index=store[s.STORE].to_numpy(), dtype="datetime64[ns]")
     ok = (store[s.PROMO2] == 1) & store[s.PROMO2_SINCE_WEEK].notna() & store[s.PROMO2_SINCE_YEAR].notna()
     for sid, w, y in store.loc[ok, [s.STORE, s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR]].itertuples(index=False):
-        out[sid] = pd.Timestamp(dt.date.fromisocalendar(int(y), int(w), 1))
+        out[sid] = pd.Timestamp(dt.date.fromisocalendar(int(y), 1, 1) + dt.timedelta(weeks=int(w) - 1))
     return out
 
 
