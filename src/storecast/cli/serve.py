@@ -150,7 +150,8 @@ def serve(
                       f"description: http://{host}:{port}/openapi.json", soft_wrap=True)
     if served.compiling is not None:  # its log line comes before uvicorn configures logging: said here instead
         console.print("compiling the trees in the background (a few minutes for a full-size model; LightGBM's "
-                      "predictor serves meanwhile, with the same forecasts; STORECAST_COMPILE=0 turns this off)",
+                      "predictor serves meanwhile, with the same forecasts to 1e-9 relative; STORECAST_COMPILE=0 "
+                      "turns this off)",
                       soft_wrap=True)
     common: dict[str, Any] = {
         "host": host, "port": port, "log_config": log_config(log_level), "log_level": log_level.lower(),

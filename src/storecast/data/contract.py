@@ -476,11 +476,12 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     root = Path(data_dir)
     if root.exists() and not root.is_dir():
         raise DataContractError(problem(root, f"is a file, not a directory{packed_hint(root)}: pass --data DIR, the "
-                                              "directory holding train.csv, store.csv and test.csv (such as "
+                                              "directory holding train.csv and store.csv, and test.csv, the rows "
+                                              "to forecast (such as "
                                               f"{root.parent})"))
     if not root.is_dir():
-        raise DataContractError(problem(root, "data directory not found: pass --data DIR with train.csv, "
-                                              "store.csv and test.csv"))
+        raise DataContractError(problem(root, "data directory not found: pass --data DIR with train.csv and "
+                                              "store.csv, and test.csv, the rows to forecast"))
     problems: list[ContractProblem] = []
 
     def attempt(load: Callable[..., pd.DataFrame], *args: Path) -> pd.DataFrame | None:
