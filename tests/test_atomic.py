@@ -85,3 +85,30 @@ def test_a_figure_that_fails_to_render_leaves_nothing(tmp_path):
     with pytest.raises(ValueError):
         save_figure(fig, tmp_path / "chart.png", dpi=-1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_new_bytes_reach_the_disk_before_the_rename_and_the_rename_after(tmp_path, monkeypatch):
+    """Without the fsync a power loss just after the rename could leave an empty file under the new name."""
+    import os
+
+    events = []
+    fsync, replace = os.fsync, os.replace
+
+    def record_fsync(fd):
+        info = os.fstat(fd)
+        events.append(("dir" if stat.S_ISDIR(info.st_mode) else "file", info.st_ino))
+        fsync(fd)
+
+    def record_replace(src, dst):
+        events.append(("rename", os.stat(src).st_ino))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", record_fsync)
+    monkeypatch.setattr(os, "replace", record_replace)
+    target = tmp_path / "forecast.csv"
+    atomic_write_text(target, "Id,Sales\n1,5\n")
+
+    written = target.stat().st_ino  # the temp file's inode, renamed into place
+    assert events[:2] == [("file", written), ("rename", written)]
+    if os.name == "posix":  # then the rename itself (Windows cannot open a directory to sync it)
+        assert events[2:] == [("dir", tmp_path.stat().st_ino)]

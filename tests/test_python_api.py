@@ -93,9 +93,13 @@ def test_the_functions_load_lazily():
     (lambda d, m: sc.score(m, "later.csv"), TypeError, "`period` must be a pandas DataFrame of train.csv-shaped"),
     (lambda d, m: sc.score(m, d.train.tail(3).assign(Sales="x")), DataContractError,  # was "could not convert ..."
      "column `Sales`: row 0: expected a number, got 'x'"),
+    (lambda d, m: sc.score(m, d.train.tail(3).astype({"Sales": float}).assign(Sales=[1.0, None, None])),
+     DataContractError,  # was scored silently without those rows, as storecast predict refuses an empty Sales
+     r"column `Sales`: row 1: expected a number, got a missing value \(2 such row\(s\)\)"),
 ], ids=["data_dir-int", "path-none", "train-data-path", "evaluate-data-frame", "train-kind", "evaluate-kind",
         "until-feb-30", "until-junk", "until-empty", "until-int", "folds-str", "folds-float", "folds-bool",
-        "folds-negative", "windows-one", "rows-none", "rows-list", "model-path", "period-str", "period-sales-text"])
+        "folds-negative", "windows-one", "rows-none", "rows-list", "model-path", "period-str", "period-sales-text",
+        "period-sales-missing"])
 def test_a_wrong_argument_is_named_before_any_work(dataset, model_path, call, error, said):
     """Not an AttributeError from deep inside ("'str' object has no attribute 'train'"), nor an int read as a date."""
     with pytest.raises(error, match=said):

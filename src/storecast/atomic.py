@@ -7,7 +7,7 @@ and a reader sees either the old file or the new one.
 from __future__ import annotations
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem",
-           "folder_problem", "check_folder"]
+           "folder_problem", "check_folder", "sync_file", "sync_folder"]
 
 import os
 import stat
@@ -25,8 +25,33 @@ def _mode_for(path: Path) -> int:
         return 0o644  # new: mkstemp would make it 0600, but outputs are read by servers and people
 
 
+def sync_file(path: str | Path) -> None:
+    """Flush ``path``'s bytes to the disk before it is renamed or linked into place.
+
+    Why: a rename can reach the disk before the data it names (ext4 with delalloc, XFS); after a power loss
+    the new name then holds an empty or partial file, the very thing the temp file was meant to prevent.
+    """
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def sync_folder(path: str | Path) -> None:
+    """Flush directory ``path``'s entries (a rename into it) to the disk; skipped where a directory cannot be
+    opened for that (Windows), where the rename is durable anyway."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a directory: the file itself is already synced
+        pass
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp_path)``, then rename the temp file onto ``path``.
+    """Call ``write(tmp_path)``, flush it to the disk, then rename the temp file onto ``path``.
 
     A new file is readable by others (0644); a replaced one keeps its permission bits.
     """
@@ -36,10 +61,12 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     try:
         write(Path(tmp))
         os.chmod(tmp, _mode_for(path))
+        sync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    sync_folder(path.parent)
     return path
 
 

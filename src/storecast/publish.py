@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from storecast.atomic import sync_file
 from storecast.card import card_problem
 from storecast.errors import ArtifactError
 
@@ -72,8 +73,7 @@ def _temp(models_dir: Path, stem: str) -> Path:
 
 def _sync(path: Path) -> None:
     os.chmod(path, 0o644)  # mkstemp creates 0600; model files are read by servers and people
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
+    sync_file(path)
 
 
 def _link_exclusive(src: Path, dst: Path) -> None:

@@ -187,14 +187,19 @@ def _frame(value: Any, name: str, shape: str) -> pd.DataFrame:
 
 
 def _numbers(column: pd.Series) -> pd.Series:
-    """``period``'s Sales or Customers as numbers; text such as "x" is a located problem, not pandas' bare error."""
+    """``period``'s Sales or Customers as numbers; text such as "x" is a located problem, not pandas' bare error.
+
+    A missing value is refused too, as ``storecast predict`` refuses a file's empty Sales: left in, the row
+    dropped out of the scores unsaid (NaN > 0 is False), so RMSPE covered fewer days than were given.
+    """
     from storecast.errors import ContractProblem, DataContractError
 
     values = pd.to_numeric(column, errors="coerce")
-    bad = np.flatnonzero(values.isna().to_numpy() & column.notna().to_numpy())
+    bad = np.flatnonzero(values.isna().to_numpy())
     if len(bad):
+        got = "a missing value" if pd.isna(column.iloc[bad[0]]) else repr(column.iloc[bad[0]])
         raise DataContractError(ContractProblem(
-            "period", f"row {bad[0]}: expected a number, got {column.iloc[bad[0]]!r} ({len(bad):,} such row(s))",
+            "period", f"row {bad[0]}: expected a number, got {got} ({len(bad):,} such row(s))",
             column=str(column.name)))
     return values
 

@@ -68,6 +68,13 @@ def test_a_row_alone_gets_the_same_forecast_as_in_a_batch(model_path, holdout):
     np.testing.assert_allclose(alone, batch, rtol=1e-5)
 
 
+def test_the_card_fingerprints_the_data_files_as_a_tree_model_does(model_path, models_dir):
+    """It hashed the in-memory table: an lgbm and an LSTM trained on one directory recorded different data."""
+    tree_card = json.loads(next(models_dir.glob("storecast-lgbm-*.json")).read_text())
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["data_fingerprint"] == tree_card["data_fingerprint"]
+
+
 def test_card_records_config_intervals_and_training_range(model_path):
     card = json.loads(model_path.with_suffix(".json").read_text())
     assert card["kind"] == "lstm" and card["training"]["until"] == "2014-11-19"
