@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from storecast.atomic import sync_file
+from storecast.atomic import sync_file, sync_folder
 from storecast.card import card_problem
 from storecast.errors import ArtifactError
 
@@ -146,6 +146,7 @@ def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callab
             except BaseException:
                 card_path.unlink(missing_ok=True)
                 raise
+            sync_folder(models_dir)  # the two new names on the disk too, not only the bytes they name
             return path
         raise ArtifactError(f"no free model file name in {models_dir} after {_ATTEMPTS} tries.")
     finally:

@@ -264,3 +264,12 @@ def test_an_lstm_file_that_is_no_tensor_file_is_one_line_saying_retrain(tmp_path
     message = str(caught.value)
     assert message.startswith(f"model file {path} {said}") and "\n" not in message and "\x1b" not in message
     assert message.endswith("retrain it with `storecast lstm train`.")
+
+
+def test_a_published_model_and_its_card_are_synced_to_disk_with_their_names(tmp_path, monkeypatch):
+    """The bytes are fsynced before the links; the folder after them, so a power loss keeps the new names."""
+    synced: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(publish_module, "sync_folder", lambda folder: synced.append(
+        (str(folder), sorted(p.name for p in Path(folder).iterdir() if not p.name.startswith(".")))))
+    path = save_bundle({"x": 1}, kind="rf", models_dir=tmp_path)
+    assert synced == [(str(tmp_path), sorted([path.name, path.with_suffix(".json").name]))]
