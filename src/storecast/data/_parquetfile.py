@@ -9,8 +9,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
-           "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
+__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "parquet_text",
+           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
 
 from pathlib import Path
 
@@ -235,6 +235,11 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
     # the string dtype a CSV file's cells have (code -1, a missing value, becomes NaN), so both are parsed alike
     values = pd.array(text, dtype="str").take(codes, allow_fill=True)
     return pd.Series(values, index=col.index), iso_long
+
+
+def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (``parquet_frame``) as the text a whole read holds: what a chunked read's messages quote."""
+    return pd.DataFrame({c: _text(frame[c], code=c in _CODE_COLUMNS)[0] for c in frame.columns}, index=frame.index)
 
 
 def read_parquet_text_frame(path: Path, kind: str,
