@@ -746,3 +746,22 @@ def test_a_bad_cell_is_worded_the_same_whole_or_in_chunks(rows_csv, tmp_path, su
     whole = _problems(lambda: load_rows(path))
     assert len(whole) == 3 and "(YYYYMMDD without dashes)" in whole[0] + whole[1] + whole[2]
     assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_cell_of_only_spaces_is_empty_whole_or_in_chunks(rows_csv, tmp_path, suffix):
+    """``, ,`` in a file written with ", " between fields was refused as "got ' '": it is an empty cell, so an
+    empty Open is open and an empty Promo a problem, worded alike however the file is read."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[700, s.OPEN] = " "
+    path = tmp_path / f"spaces{suffix}"
+    write = (lambda r: r.to_parquet(path, index=False)) if suffix == ".parquet" else (
+        lambda r: r.to_csv(path, index=False))
+    write(rows)
+    assert load_rows(path)[s.OPEN].iat[700] == 1
+    assert pd.concat(iter_rows(path, chunk_rows=250))[s.OPEN].iat[700] == 1
+    rows.loc[701, s.PROMO] = "  "
+    write(rows)
+    whole = _problems(lambda: load_rows(path))
+    assert len(whole) == 1 and "column `Promo`: expected 0 or 1, got an empty value: correct" in whole[0]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import check_header, not_a_file, problem, read_head
+from storecast.data._csvfile import blanks_as_missing, check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
@@ -162,14 +162,7 @@ def _empty_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
     "expected an ISO week 1..53 (or empty when unknown), got ''", and an empty Open in test rows as "got ''"
     instead of being taken as open.
     """
-    for column in frame.columns:
-        values = frame[column]
-        if values.dtype.kind in "biufcmM":  # numbers and timestamps hold no text
-            continue
-        empty = values.eq("").to_numpy(dtype=bool, na_value=False)
-        if empty.any():
-            frame[column] = values.mask(empty)
-    return frame
+    return blanks_as_missing(frame)  # "" or only spaces, as a CSV cell of spaces is read
 
 
 def _binary_as_text(data):
