@@ -14,6 +14,7 @@ import pytest
 from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
 from storecast.batch import count_rows, iter_rows, predict_file
+from storecast.data.contract import load_rows
 from storecast.errors import DataContractError
 
 
@@ -168,7 +169,7 @@ def test_an_open_that_is_not_empty_nor_0_or_1_is_refused_however_the_file_is_rea
         rows.replace("", None).to_parquet(path)
     else:
         rows.to_csv(path, index=False)
-    where = "row 701: " if suffix == ".parquet" else ", line 702, column `Open`: "
+    where = ", row 701, column `Open`: " if suffix == ".parquet" else ", line 702, column `Open`: "
     with pytest.raises(DataContractError, match=re.escape(where) + "expected 0 or 1, got "):
         list(iter_rows(path, chunk_rows=chunk_rows))
 
@@ -209,7 +210,8 @@ def test_a_bad_cell_in_a_parquet_file_names_its_row_counted_from_1(bundle, rows_
     with pytest.raises(DataContractError) as err:
         predict_file(bundle, src, out, chunk_rows=250)
     (problem,) = err.value.problems
-    assert problem.column == s.PROMO and problem.message.startswith("row 641: expected 0 or 1, got 7")
+    assert problem.column == s.PROMO and problem.file.endswith("rows.parquet, row 641")
+    assert problem.message == "expected 0 or 1, got '7': correct the value or remove the row"
     assert not out.exists()
 
 
@@ -370,8 +372,8 @@ def test_an_id_repeated_in_a_later_chunk_is_refused_as_in_one_piece(bundle, rows
         with pytest.raises(DataContractError, match=r"line 702, column `Id`: expected each \(Id\) once"):
             predict_file(bundle, src, out)  # in one piece: the file contract's own message
     else:
-        assert problem.message == ("row 701: expected each (Id) once, got (Id=3) again, first on row 3: "
-                                   "remove one of the two lines")
+        assert (problem.file.endswith(", row 701"), problem.message) == (True, (
+            "expected each (Id) once, got (Id=3) again, first on row 3: remove one of the two lines"))
     assert not out.exists()
 
 
@@ -391,7 +393,8 @@ def test_a_store_day_repeated_in_chunks_is_refused_as_in_one_piece(bundle, rows_
     if suffix == ".csv":
         assert (problem.line, problem.message) == (702, f"{said}, first on line 4: remove one of the two lines")
     else:
-        assert problem.message == f"row 701: {said}, first on row 3: remove one of the two lines"
+        assert problem.file.endswith(", row 701")
+        assert problem.message == f"{said}, first on row 3: remove one of the two lines"
     assert not out.exists()
 
 
@@ -458,7 +461,7 @@ def test_an_unknown_store_names_its_line_or_row_and_writes_nothing(bundle, rows_
     if suffix == ".csv":
         assert problem.line == 5  # data row 3 = line 5 (header = line 1)
     else:
-        assert problem.line is None and problem.message.startswith("row 4: ")
+        assert problem.line is None and problem.file.endswith(", row 4")
     assert not out.exists()
 
 
@@ -484,7 +487,7 @@ def test_many_unknown_stores_are_listed_and_counted_as_elsewhere(bundle, rows_cs
     if suffix == ".csv":
         assert [p.line for p in listed] == list(range(2, 2 + MAX_STORES_LISTED))
     else:
-        assert [p.message.split(":")[0] for p in listed] == [f"row {i}" for i in range(1, 1 + MAX_STORES_LISTED)]
+        assert [p.file.rsplit(", ", 1)[1] for p in listed] == [f"row {i}" for i in range(1, 1 + MAX_STORES_LISTED)]
     named = ", ".join(str(v) for v in unknown[MAX_STORES_LISTED:2 * MAX_STORES_LISTED])
     assert (rest.line, rest.column) == (None, s.STORE)
     assert rest.message == f"25 more unknown store(s) in {where}: {named} and 5 more"
@@ -718,3 +721,47 @@ def test_a_parquet_state_holiday_of_floats_gets_one_verdict_from_both_reads(bund
         assert cells and {p.column for p in cells} == {s.STATE_HOLIDAY}
         assert re.search(r"got '?0\.0'?", cells[0].message)
     assert not out.exists()
+
+
+def _problems(read) -> list[str]:
+    with pytest.raises(DataContractError) as err:
+        read()
+    return sorted(str(p) for p in err.value.problems)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_bad_cell_is_worded_the_same_whole_or_in_chunks(rows_csv, tmp_path, suffix):
+    """Chunks said ``file, column `Promo`: row 702: expected 0 or 1, got 7: correct it`` (a parquet file) and
+    dropped the YYYYMMDD hint of a date; a whole read says ``file, row 702, column `Promo`: ... got '7': correct
+    the value or remove the row``. The same file now reads the same, whichever way it is read."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[700, s.DATE] = rows.loc[700, s.DATE].replace("-", "")  # 20150801: a date without its dashes
+    rows.loc[701, s.PROMO] = "7"
+    rows.loc[702, s.STATE_HOLIDAY] = "x"
+    path = tmp_path / f"bad{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).astype({s.PROMO: "int64"}).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    assert len(whole) == 3 and "(YYYYMMDD without dashes)" in whole[0] + whole[1] + whole[2]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_cell_of_only_spaces_is_empty_whole_or_in_chunks(rows_csv, tmp_path, suffix):
+    """``, ,`` in a file written with ", " between fields was refused as "got ' '": it is an empty cell, so an
+    empty Open is open and an empty Promo a problem, worded alike however the file is read."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[700, s.OPEN] = " "
+    path = tmp_path / f"spaces{suffix}"
+    write = (lambda r: r.to_parquet(path, index=False)) if suffix == ".parquet" else (
+        lambda r: r.to_csv(path, index=False))
+    write(rows)
+    assert load_rows(path)[s.OPEN].iat[700] == 1
+    assert pd.concat(iter_rows(path, chunk_rows=250))[s.OPEN].iat[700] == 1
+    rows.loc[701, s.PROMO] = "  "
+    write(rows)
+    whole = _problems(lambda: load_rows(path))
+    assert len(whole) == 1 and "column `Promo`: expected 0 or 1, got an empty value: correct" in whole[0]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole

@@ -5,9 +5,10 @@ as each chunk is forecast, into a temp file beside the target that is renamed at
 never sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
-(``validate_rows``, its messages naming the chunk's lines), so a bad cell stops the run at its chunk; the
-columns and the repeated-key rules of the whole file hold there too (``data.chunk_rules``), and a code written
-"A" or " a " is read as Kaggle's "a" with the one warning a whole read gives (``Respellings``).
+(``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row), so a bad cell
+stops the run at its chunk; the columns and the repeated-key rules of the whole file hold there too
+(``data.chunk_rules``), and a code written "A" or " a " is read as Kaggle's "a" with the one warning a whole
+read gives (``Respellings``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import (
+    EXPECTED,
     Respellings,
+    as_rows,
     cannot_read,
+    cell_problem,
     count_missing_open,
     is_parquet,
     load_rows,
     parquet_frame,
+    parquet_text,
     read_text_chunks,
     validate_rows,
     warn_missing_open,
@@ -79,7 +84,7 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     try:
         rows = validate_rows(frame, source=str(path))
     except DataContractError as exc:
-        raise DataContractError([_located(p, path, done) for p in exc.problems]) from None
+        raise DataContractError(_located(exc.problems, frame, path, done)) from None
     if keep_actuals and s.SALES in rows.columns:
         for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
             rows[col] = pd.to_numeric(rows[col]).astype("int64")
@@ -87,14 +92,33 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     return rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows.columns])
 
 
-def _located(problem: ContractProblem, path: Path, done: int) -> ContractProblem:
-    found = _ROW.match(problem.message)
-    if found is None:
-        return problem
-    i, rest = done + int(found.group(1)), found.group(2)
-    if is_parquet(path):
-        return replace(problem, message=f"row {i + 1}: {rest}")
-    return replace(problem, message=rest, line=i + 2)
+def _located(problems: list[ContractProblem], frame: pd.DataFrame, path: Path, done: int) -> list[ContractProblem]:
+    """The row contract's problems of one chunk as a whole read of the file words them.
+
+    Why: the chunk's ``row i: expected X, got Y: correct it`` named the parquet row after the column, showed
+    Python reprs (``datetime.time(0, 0)``) where a whole read quotes the cell's text, and left out the whole
+    read's hints (a date written 20150801). A bad cell is worded by the whole read's own ``cell_problem``, from
+    the chunk's text (a parquet chunk's as its whole read turns it into text); other problems keep their words,
+    at the file's line (CSV) or row (parquet).
+    """
+    parquet, text = is_parquet(path), None
+    out = []
+    for problem in problems:
+        found = _ROW.match(problem.message)
+        if found is None:
+            out.append(problem)
+            continue
+        i, rest, column = done + int(found.group(1)), found.group(2), str(problem.column)
+        # an Id repeated within the chunk is worded by validate_rows; a whole read's words need the first line
+        if column in frame.columns and column != s.ID and rest.startswith(f"expected {EXPECTED.get(column)}, got "):
+            if text is None:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
+                text = parquet_text(frame).set_axis(frame.index - 1) if parquet else frame
+            out.append(cell_problem(path, text, i - 1 if parquet else i, column))
+        elif parquet:
+            out.append(as_rows(replace(problem, message=rest, line=i + 1)))
+        else:
+            out.append(replace(problem, message=rest, line=i + 2))
+    return out
 
 
 def _whole_file(rows: pd.DataFrame, path: Path) -> bool:
@@ -129,7 +153,7 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
         message = (f"expected a store the model knows, got {stores[k]}"
                    f"{f' ({counts[k]:,} rows, the first here)' if counts[k] > 1 else ''}: {hint}")
         if is_parquet(path):
-            problems.append(ContractProblem(str(path), f"row {position + 1}: {message}", None, s.STORE))
+            problems.append(as_rows(ContractProblem(str(path), message, position + 1, s.STORE)))
         else:
             problems.append(ContractProblem(str(path), message, position + 2, s.STORE))
     rest = stores[in_order[MAX_STORES_LISTED:]].tolist()

@@ -371,7 +371,7 @@ def test_validate_rows_keeps_a_large_id_exact_as_text_or_as_int64(big):
 
 @pytest.mark.parametrize(("column", "value"), [
     (s.ID, "1e2"), (s.ID, "99999999999999999999"), (s.PROMO, "1e0"), (s.PROMO, ".0"), (s.STORE, "0x1"),
-    (s.STORE, "\x0c1"), (s.OPEN, " "), (s.OPEN, "1e0"), (s.DAY_OF_WEEK, "x"), (s.DAY_OF_WEEK, ""),
+    (s.STORE, "\x0c1"), (s.OPEN, "1e0"), (s.DAY_OF_WEEK, "x"), (s.DAY_OF_WEEK, ""),
 ])
 def test_validate_rows_reads_numbers_by_the_file_contracts_rule(data_dir, column, value):
     """validate_rows reads a file longer than one chunk: its float64 parse took "1e2" as 100 and an Id of 20
@@ -529,7 +529,7 @@ def test_a_promo_interval_written_another_way_is_read_as_kaggles_with_one_warnin
 
 
 @pytest.mark.parametrize("written", ["Jan,Feb", "Foo", "Apr,Jan,Jul,Oct", "Jan;Apr;Jul;Oct", "Jan,Apr,Jul,Oct,",
-                                     "January,April,July,October", "   ",
+                                     "January,April,July,October",
                                      # no space anyone types: a code's or a number's rule refuses it too
                                      "Jan,Apr,Jul,Oct\u2028", "\u00a0Jan,Apr,Jul,Oct"])
 def test_a_promo_interval_naming_other_months_is_still_refused(data_dir, written):
@@ -641,7 +641,7 @@ def test_a_date_with_any_other_time_is_still_refused_whole_or_in_chunks(data_dir
 
 
 @pytest.mark.parametrize(("column", "written"), [
-    (s.STORE_TYPE, "e"), (s.STORE_TYPE, "aa"), (s.STORE_TYPE, "a b"), (s.STORE_TYPE, "   "),
+    (s.STORE_TYPE, "e"), (s.STORE_TYPE, "aa"), (s.STORE_TYPE, "a b"),
     (s.STORE_TYPE, "\u00a0a"), (s.ASSORTMENT, "D"), (s.ASSORTMENT, "\uff41"),  # a no-break space; a full-width a
 ])
 def test_a_code_that_is_no_kaggle_code_in_any_case_is_still_refused(data_dir, column, written):
@@ -688,3 +688,17 @@ def test_kaggle_promo2_facts_give_no_warning(data_dir, caplog):
     with caplog.at_level(logging.WARNING, logger="storecast"):
         load_store(data_dir / s.STORE_FILE)
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_a_cell_of_only_spaces_is_read_as_an_empty_cell(data_dir):
+    """A file written with ", " between fields holds ", ," for an empty cell: its " " was refused as "got '   '",
+    though " d " reads as d. It is empty now, and the empty-cell rules apply: an empty PromoInterval is none, an
+    empty StoreType still a problem."""
+    set_cell(s.STORE_FILE, 3, s.PROMO_INTERVAL, "   ")(data_dir)
+    assert pd.isna(load_store(data_dir / s.STORE_FILE)[s.PROMO_INTERVAL].iat[1])
+    set_cell(s.STORE_FILE, 3, s.STORE_TYPE, " \t ")(data_dir)
+    with pytest.raises(DataContractError) as err:
+        load_store(data_dir / s.STORE_FILE)
+    (problem,) = err.value.problems
+    assert (problem.line, problem.column) == (3, s.STORE_TYPE)
+    assert problem.message.startswith("expected one of a, b, c") and "got an empty value: " in problem.message

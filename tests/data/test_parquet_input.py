@@ -203,7 +203,8 @@ def test_a_timestamp_with_a_time_of_day_is_refused_and_a_zones_date_is_its_own(c
         load_rows(chain / "test.parquet")[s.DATE].tolist()
     test[s.DATE] = test[s.DATE].dt.tz_convert("UTC")  # 23:00 the day before: refused, not read as that day
     test.to_parquet(zoned)
-    with pytest.raises(DataContractError, match=r"row 1: expected a date .* got '20\d\d-\d\d-\d\d 23:00:00\+00:00'"):
+    with pytest.raises(DataContractError,
+                       match=r"row 1, column `Date`: expected a date .* got '20\d\d-\d\d-\d\d 23:00:00\+00:00'"):
         list(iter_rows(zoned, chunk_rows=7))
 
 

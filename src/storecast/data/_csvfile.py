@@ -8,7 +8,7 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 from __future__ import annotations
 
 __all__ = ["cannot_read", "check_header", "not_a_file", "packed_hint", "problem", "read_head", "read_header",
-           "read_text_chunks", "read_text_frame"]
+           "read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing"]
 
 import csv
 import io
@@ -509,6 +509,33 @@ def _as_name(cells: pd.Series) -> pd.Series:
     return cells.str.strip().str.lstrip("\ufeff").str.strip('"')
 
 
+def blank_cells(values: pd.Series) -> np.ndarray:
+    """The cells of a text column that hold no value: empty, or only spaces and tabs.
+
+    Why: a file written with ", " between fields holds ", ," for an empty cell; its " " was refused as
+    "got ' '" while " 5" reads as 5 and " a " as a (with a warning), so such a cell is read as the empty cell it
+    is, and the empty-cell rules apply (an empty Open is open, an empty Store a problem). A no-break space is no
+    space anyone types between fields: it stays a value, and is refused as one.
+    """
+    if values.dtype.kind in "biufcmM":  # numbers and timestamps hold no text
+        return np.zeros(len(values), dtype=bool)
+    try:
+        text = values.str
+    except AttributeError:  # an object column of no text at all (times of day, bytes): nothing is blank
+        return np.zeros(len(values), dtype=bool)
+    return text.strip(" \t").eq("").to_numpy(dtype=bool, na_value=False)
+
+
+def blanks_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every `blank_cells` cell missing, as an empty CSV cell is read (the parquet reader too)."""
+    for k in range(frame.shape[1]):  # by position: a column named twice is the header rule's to refuse
+        values = frame.iloc[:, k]
+        blank = blank_cells(values)
+        if blank.any():
+            frame.isetitem(k, values.mask(blank))
+    return frame
+
+
 # How a contract file is read, whole or in chunks: every cell as text, an empty cell missing, a blank line kept
 # (to be reported), one byte order mark dropped.
 _AS_TEXT: dict = {"dtype": str, "keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig",
@@ -550,6 +577,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     df = df[keep]
     if df.empty and not short:
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
+    df = blanks_as_missing(df)
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
     problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
@@ -656,7 +684,7 @@ def _checked_chunks(path: Path, header: list[str], chunks: Any, counts: _FieldCo
             raise DataContractError([_too_few_fields(path, len(header), n, i + 2)
                                      for i, n in list(short.items())[:200]])
         if len(chunk):
-            yield chunk
+            yield blanks_as_missing(chunk)
 
 
 def _too_few_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:

@@ -9,15 +9,15 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_parquet_columns", "data_file",
-           "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
+__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "parquet_text",
+           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
 
 from pathlib import Path
 
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import check_header, not_a_file, problem, read_head
+from storecast.data._csvfile import blanks_as_missing, check_header, not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"
@@ -162,14 +162,7 @@ def _empty_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
     "expected an ISO week 1..53 (or empty when unknown), got ''", and an empty Open in test rows as "got ''"
     instead of being taken as open.
     """
-    for column in frame.columns:
-        values = frame[column]
-        if values.dtype.kind in "biufcmM":  # numbers and timestamps hold no text
-            continue
-        empty = values.eq("").to_numpy(dtype=bool, na_value=False)
-        if empty.any():
-            frame[column] = values.mask(empty)
-    return frame
+    return blanks_as_missing(frame)  # "" or only spaces, as a CSV cell of spaces is read
 
 
 def _binary_as_text(data):
@@ -235,6 +228,11 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
     # the string dtype a CSV file's cells have (code -1, a missing value, becomes NaN), so both are parsed alike
     values = pd.array(text, dtype="str").take(codes, allow_fill=True)
     return pd.Series(values, index=col.index), iso_long
+
+
+def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (``parquet_frame``) as the text a whole read holds: what a chunked read's messages quote."""
+    return pd.DataFrame({c: _text(frame[c], code=c in _CODE_COLUMNS)[0] for c in frame.columns}, index=frame.index)
 
 
 def read_parquet_text_frame(path: Path, kind: str,

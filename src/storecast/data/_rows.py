@@ -82,8 +82,7 @@ def no_open_value(values: pd.Series) -> np.ndarray:
 
     test.csv's layout takes such a row as open (1): ``validate_rows`` fills exactly these cells, and
     ``contract.count_missing_open`` counts them with this rule for the one warning per file, whether the file is
-    read whole or in chunks. A cell of spaces is a value that breaks the rule, refused as a file read whole
-    refuses it.
+    read whole or in chunks. A file's cell of only spaces is read as empty (``_csvfile.blank_cells``) before this.
     """
     return values.isna().to_numpy()
 

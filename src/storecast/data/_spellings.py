@@ -5,8 +5,9 @@ Why: a file edited by hand or saved from a spreadsheet says " Jan,Apr,Jul,Oct", 
 one of Kaggle's values without doubt. Stopping a run over it helps nobody, so the contract reads such a cell
 as Kaggle's spelling and says so once per column, counting the rows and naming the first one's place
 (`Respellings`); the file itself is never changed. Only the writing may differ: "Jan,Feb", "Apr,Jan,Jul,Oct",
-"Jan;Apr;Jul;Oct", a StoreType "e" or "ab", a cell of spaces or a code beside another invisible character
-("0\u2028") are still refused by the value rules, with the file, line and column.
+"Jan;Apr;Jul;Oct", a StoreType "e" or "ab" or a code beside another invisible character ("0\u2028") are
+still refused by the value rules, with the file, line and column. A cell of only spaces is an empty cell
+(``_csvfile.blank_cells``), read by the empty-cell rules.
 
 A Date written with a time of exactly midnight ("2015-07-31 00:00:00", "2015-07-31T00:00", as Excel and
 pandas export a date column) is read the same way, as the date alone: a parquet timestamp at midnight was

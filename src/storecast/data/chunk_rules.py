@@ -19,7 +19,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.data._csvfile import check_header
-from storecast.data._parquetfile import check_parquet_columns
+from storecast.data._parquetfile import as_rows, check_parquet_columns
 from storecast.errors import ContractProblem, DataContractError
 
 _MAX_LISTED = 10
@@ -77,9 +77,9 @@ class RepeatedKeys:
         shown = ", ".join(f"{k}={_shown(rows[k].iloc[row])}" for k in self.keys)
         what, fix = f"expected each ({', '.join(self.keys)}) once, got ({shown}) again", "remove one of the two lines"
         column = "/".join(self.keys)
-        if self.parquet:
-            return ContractProblem(str(self.path), f"row {at + 1}: {what}, first on row {first + 1}: {fix}", None,
-                                   column)
+        if self.parquet:  # worded as a whole read words a parquet file's problems: ``file, row N, column X``
+            return as_rows(ContractProblem(str(self.path), f"{what}, first on line {first + 1}: {fix}", at + 1,
+                                           column))
         return ContractProblem(str(self.path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
-           "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint"]
+           "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
+           "cell_problem", "EXPECTED", "as_rows", "parquet_text"]
 
 import logging
 import os
@@ -55,6 +56,7 @@ from storecast.data._parquetfile import (
     parquet_columns,
     parquet_frame,
     parquet_parts,
+    parquet_text,
     read_parquet_text_frame,
     train_parts,
 )
@@ -92,6 +94,17 @@ def _cell_message(column: str, raw_value: object, path: Path) -> str:
     expected = EXPECTED.get(column, "a valid value")
     hint = date_hint(raw_value) if column == s.DATE and isinstance(raw_value, str) else ""
     return f"expected {expected}, got {_shown(raw_value)}{hint}: {_FIX.format('row' if is_parquet(path) else 'line')}"
+
+
+def cell_problem(path: Path, raw: pd.DataFrame, i: int, column: str) -> ContractProblem:
+    """The whole read's problem for the bad cell of ``raw`` at index ``i`` (its line ``i + 2``, or parquet row).
+
+    ``raw`` is the text frame as read (``read_text_chunks``, ``parquet_text``). Why public: a file read in chunks
+    (``batch.iter_rows``) words its bad cells with this, so the same cell reads the same either way.
+    """
+    message = _closed_day_message(raw, i, column) or _cell_message(column, raw.at[i, column], path)
+    found = problem(path, message, i + 2, column)
+    return as_rows(found) if is_parquet(path) else found
 
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
