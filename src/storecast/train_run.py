@@ -118,5 +118,5 @@ def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, model
                          "device": model.device_,
                          **({"gpu": gpu_name(model.device_)} if model.device_ == "cuda" else {})},
             "features": {"encoder": list(ENC_FEATURES), "decoder": list(decoder_inputs(cfg.context))},
-            "data_fingerprint": _fingerprint(dataset)}
+            "data_fingerprint": _fingerprint(dataset), "data_dir": str(Path(dataset.root))}
     return save_lstm(model, models_dir, card)

@@ -69,10 +69,12 @@ def test_a_row_alone_gets_the_same_forecast_as_in_a_batch(model_path, holdout):
 
 
 def test_the_card_fingerprints_the_data_files_as_a_tree_model_does(model_path, models_dir):
-    """It hashed the in-memory table: an lgbm and an LSTM trained on one directory recorded different data."""
+    """It hashed the in-memory table, and named no directory: an lgbm and an LSTM trained on one directory
+    recorded different data."""
     tree_card = json.loads(next(models_dir.glob("storecast-lgbm-*.json")).read_text())
     card = json.loads(model_path.with_suffix(".json").read_text())
     assert card["data_fingerprint"] == tree_card["data_fingerprint"]
+    assert card["data_dir"] == tree_card["data_dir"]
 
 
 def test_card_records_config_intervals_and_training_range(model_path):
