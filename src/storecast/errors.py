@@ -2,14 +2,15 @@
 
 They subclass built-ins (``DataContractError(ValueError)``) so callers that catch the built-in keep working,
 and the CLI and the API map them to a clean message / HTTP status in one place each. ``first_and_more`` is
-the one way a message names the first few of many values ("3, 7, 9 and 12 more").
+the one way a message names the first few of many values ("3, 7, 9 and 12 more"), ``clipped`` the one way it
+repeats a long value sent to it.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
-    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED",
+    "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
 ]
 
 from collections.abc import Sequence
@@ -90,3 +91,9 @@ def first_and_more(values: Sequence[Any], most: int, *, sep: str = ", ") -> str:
     if len(values) <= most:
         return shown
     return shown + (" and" if sep == ", " else f"{sep}... and") + f" {len(values) - most} more"
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` for a message, past ``limit`` characters cut with a visible "…" (a silent cut read as the value sent,
+    and a whole 60 kB value made the answer 60 kB)."""
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -33,6 +33,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from storecast.errors import clipped
+
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
 # could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
 # cannot change the answer, and refusing it would break the cache busters that browsers, proxies and uptime
@@ -320,5 +322,5 @@ def _path(loc: tuple[Any, ...]) -> str:
     """``rows[3].key`` of an unknown key, the key clipped at 40 characters."""
     *where, key = loc
     at = "".join(f"[{p}]" if isinstance(p, int) else p for p in where)
-    key = key if len(key) <= 40 else key[:40] + "…"
+    key = clipped(key, 40)
     return f"{at}.{key}" if at else key

@@ -60,6 +60,7 @@ from storecast.errors import (
     DataContractError,
     NotFittedError,
     StorecastError,
+    clipped,
 )
 from storecast.schema import MAX_DATE
 
@@ -224,7 +225,7 @@ def _clip(part: str | int) -> str | int:
     Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
     the size of the body.
     """
-    return part[:MAX_KEY] + "…" if isinstance(part, str) and len(part) > MAX_KEY else part
+    return clipped(part, MAX_KEY) if isinstance(part, str) else part
 
 
 def _body_model(request: Request) -> Any:
@@ -288,8 +289,7 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
     if isinstance(value, int):  # a 4,000-digit number is cut, as a string is
-        text = str(value)
-        return text if len(text) <= 40 else text[:40] + "…"
+        return clipped(str(value), 40)
     return type(value).__name__
 
 

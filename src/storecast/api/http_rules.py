@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from storecast.api.middleware import ASGIApp, Scope, send_json
+from storecast.errors import clipped
 
 MAX_SHOWN = 40  # characters of a header value that a refusal repeats
 
@@ -32,8 +33,7 @@ def shown(value: bytes | str) -> str:
     reads header bytes as Latin-1, so ``application/jé`` came back as ``application/jÃ©``.
     """
     raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
-    text = raw.decode("utf-8", "backslashreplace").strip()
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+    return clipped(raw.decode("utf-8", "backslashreplace").strip(), MAX_SHOWN)
 
 
 class ContentEncodingGuard:
