@@ -8,7 +8,7 @@ keeps every module on the same calendar.
 from __future__ import annotations
 
 __all__ = ["EPOCH", "EPOCH_ORDINAL", "to_days", "from_days", "day_number", "date_of", "weekday", "iso_weekday",
-           "monday_on_or_before", "state_holiday_code"]
+           "monday_on_or_before", "iso_week_monday", "state_holiday_code"]
 
 import datetime as dt
 
@@ -59,6 +59,19 @@ def monday_on_or_before(days: ArrayLike) -> np.ndarray:
     """The Monday on or before each day (days since 1970-01-01)."""
     days = np.asarray(days)
     return days - weekday(days)
+
+
+def iso_week_monday(year: np.ndarray, week: np.ndarray) -> np.ndarray:
+    """Days since epoch of the Monday of ISO ``week`` in ``year``, counted on from week 1's Monday (so week 53 of
+    a 52-week year is the next year's first Monday); NaN stays NaN."""
+    out = np.full(len(year), np.nan)
+    ok = ~(np.isnan(year) | np.isnan(week))
+    if ok.any():
+        jan4 = (np.array([f"{int(y)}-01-04" for y in year[ok]], dtype="datetime64[D]")
+                .astype(np.int64))
+        monday_w1 = monday_on_or_before(jan4)
+        out[ok] = monday_w1 + 7 * (week[ok] - 1)
+    return out
 
 
 def state_holiday_code(day: dt.date) -> str:

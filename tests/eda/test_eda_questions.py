@@ -176,11 +176,11 @@ def test_promo2_start_is_the_monday_of_the_iso_week():
 def test_promo2_start_in_week_53_of_a_year_of_52_weeks_is_the_models_monday():
     """store.csv allows weeks 1..53 in any year; 2012 has 52 ISO weeks, and `storecast eda` ended in "ValueError:
     Invalid week: 53". The report reads it as the model's features do: 52 weeks after week 1's Monday."""
-    from storecast.features.store import _iso_week_monday
+    from storecast.dates import iso_week_monday
 
     store = _store(2, **{s.PROMO2: [1, 1], s.PROMO2_SINCE_WEEK: [53, 53], s.PROMO2_SINCE_YEAR: [2012, 2015]})
     start = promo2_start(store)
-    model = _iso_week_monday(np.array([2012.0, 2015.0]), np.array([53.0, 53.0]))  # days since 1970-01-01
+    model = iso_week_monday(np.array([2012.0, 2015.0]), np.array([53.0, 53.0]))  # days since 1970-01-01
     assert start.tolist() == [pd.Timestamp("2012-12-31"), pd.Timestamp("2015-12-28")]
     assert start.tolist() == pd.to_datetime(model, unit="D").tolist()
 

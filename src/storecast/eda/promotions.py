@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["promo_train_vs_test", "promo_effect", "promo_uplift_by_store", "promo2_effect", "promo2_start"]
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
+from storecast.dates import from_days, iso_week_monday
 from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -212,9 +212,11 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
 def promo2_start(store: pd.DataFrame) -> pd.Series:
     """Monday of ISO Promo2SinceWeek/Year per store, from week 1's as the features count (53 in any year); else NaT."""
     out = pd.Series(pd.NaT, index=store[s.STORE].to_numpy(), dtype="datetime64[ns]")
-    ok = (store[s.PROMO2] == 1) & store[s.PROMO2_SINCE_WEEK].notna() & store[s.PROMO2_SINCE_YEAR].notna()
-    for sid, w, y in store.loc[ok, [s.STORE, s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR]].itertuples(index=False):
-        out[sid] = pd.Timestamp(dt.date.fromisocalendar(int(y), 1, 1) + dt.timedelta(weeks=int(w) - 1))
+    ok = ((store[s.PROMO2] == 1) & store[s.PROMO2_SINCE_WEEK].notna() & store[s.PROMO2_SINCE_YEAR].notna()).to_numpy()
+    if ok.any():  # the features' own count (dates.iso_week_monday)
+        days = iso_week_monday(store[s.PROMO2_SINCE_YEAR].to_numpy(float)[ok],
+                               store[s.PROMO2_SINCE_WEEK].to_numpy(float)[ok])
+        out.iloc[np.flatnonzero(ok)] = from_days(days)
     return out
 
 

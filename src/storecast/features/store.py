@@ -14,7 +14,7 @@ from sklearn.base import clone
 
 from storecast import schema as s
 from storecast.clean.missing import StoreContextImputer
-from storecast.dates import monday_on_or_before, to_days
+from storecast.dates import iso_week_monday, to_days
 from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, first_and_more
 from storecast.features._base import AddColumnsTransformer
 from storecast.features.calendar import date_parts
@@ -43,18 +43,6 @@ def _default_imputer() -> StoreContextImputer:
 def _codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
     lookup = {c: float(i) for i, c in enumerate(categories)}
     return values.astype(object).map(lookup).to_numpy(dtype=float)
-
-
-def _iso_week_monday(year: np.ndarray, week: np.ndarray) -> np.ndarray:
-    """Days since epoch of the Monday of ISO ``week`` in ``year`` (NaN stays NaN)."""
-    out = np.full(len(year), np.nan)
-    ok = ~(np.isnan(year) | np.isnan(week))
-    if ok.any():
-        jan4 = (np.array([f"{int(y)}-01-04" for y in year[ok]], dtype="datetime64[D]")
-                .astype(np.int64))
-        monday_w1 = monday_on_or_before(jan4)
-        out[ok] = monday_w1 + 7 * (week[ok] - 1)
-    return out
 
 
 class StoreAttributes(AddColumnsTransformer):
@@ -101,7 +89,7 @@ class StoreAttributes(AddColumnsTransformer):
         year, month = col(s.COMPETITION_OPEN_SINCE_YEAR), col(s.COMPETITION_OPEN_SINCE_MONTH)
         self.competition_month_index_ = year * 12 + (month - 1)  # months since year 0, NaN unknown
         self.promo2_ = col(s.PROMO2)
-        self.promo2_start_ = _iso_week_monday(col(s.PROMO2_SINCE_YEAR), col(s.PROMO2_SINCE_WEEK))
+        self.promo2_start_ = iso_week_monday(col(s.PROMO2_SINCE_YEAR), col(s.PROMO2_SINCE_WEEK))
         months = np.zeros((n, 12), dtype=np.int8)
         if s.PROMO_INTERVAL in table.columns:
             for i, interval in enumerate(table[s.PROMO_INTERVAL].astype(object)):
