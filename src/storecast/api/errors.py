@@ -418,15 +418,16 @@ def _not_allowed(request: Request, allow: str) -> str:
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and exc.detail == _UNPARSABLE and (refused := await _token_refusal(request)):
-        return refused
-    if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, UnpairedSurrogateError):
-        return _unprocessable([_item(("body", *exc.__cause__.loc), _unpaired_reason(exc.__cause__), "string_unicode")])
-    if exc.status_code == 400 and exc.detail == _UNPARSABLE and isinstance(exc.__cause__, NotJSONWordError):
-        return _unprocessable([_item(("body", *exc.__cause__.loc), _not_json_reason(exc.__cause__), "json_invalid")])
     if exc.status_code == 400 and exc.detail == _UNPARSABLE:
-        reason = _unparsable_reason(exc.__cause__)
-        if isinstance(exc.__cause__, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
+        if refused := await _token_refusal(request):
+            return refused
+        cause = exc.__cause__
+        if isinstance(cause, UnpairedSurrogateError):
+            return _unprocessable([_item(("body", *cause.loc), _unpaired_reason(cause), "string_unicode")])
+        if isinstance(cause, NotJSONWordError):
+            return _unprocessable([_item(("body", *cause.loc), _not_json_reason(cause), "json_invalid")])
+        reason = _unparsable_reason(cause)
+        if isinstance(cause, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
             reason += f" (the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)"
         return _unprocessable([_item(("body",), reason, "json_invalid")])
     if exc.status_code == 404 and exc.detail == "Not Found":

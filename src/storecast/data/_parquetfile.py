@@ -151,18 +151,9 @@ def parquet_frame(data) -> pd.DataFrame:
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
     frame = _binary_as_text(data).to_pandas(ignore_metadata=True)
-    return _empty_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
-
-
-def _empty_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """An empty text cell as a missing value, as the CSV reader takes an empty cell.
-
-    Why: a file written from text (``pd.read_csv(f, dtype=str, keep_default_na=False).to_parquet()``, a Spark
-    job of string columns) holds "" where the CSV cell was empty: an unknown Promo2SinceWeek was refused as
-    "expected an ISO week 1..53 (or empty when unknown), got ''", and an empty Open in test rows as "got ''"
-    instead of being taken as open.
-    """
-    return blanks_as_missing(frame)  # "" or only spaces, as a CSV cell of spaces is read
+    # "" (a file written from text, as pandas' dtype=str or a Spark job of strings write an empty CSV cell) or only
+    # spaces is a missing value, as the CSV reader takes it: an unknown Promo2SinceWeek was refused as "got ''"
+    return blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
 
 
 def _binary_as_text(data):
