@@ -11,7 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.dates import from_days, iso_week_monday
+from storecast.dates import iso_week_monday
 from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -211,13 +211,9 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
 
 def promo2_start(store: pd.DataFrame) -> pd.Series:
     """Monday of ISO Promo2SinceWeek/Year per store, from week 1's as the features count (53 in any year); else NaT."""
-    out = pd.Series(pd.NaT, index=store[s.STORE].to_numpy(), dtype="datetime64[ns]")
-    ok = ((store[s.PROMO2] == 1) & store[s.PROMO2_SINCE_WEEK].notna() & store[s.PROMO2_SINCE_YEAR].notna()).to_numpy()
-    if ok.any():  # the features' own count (dates.iso_week_monday)
-        days = iso_week_monday(store[s.PROMO2_SINCE_YEAR].to_numpy(float)[ok],
-                               store[s.PROMO2_SINCE_WEEK].to_numpy(float)[ok])
-        out.iloc[np.flatnonzero(ok)] = from_days(days)
-    return out
+    year = np.where(store[s.PROMO2].to_numpy() == 1, store[s.PROMO2_SINCE_YEAR].to_numpy(float), np.nan)
+    days = iso_week_monday(year, store[s.PROMO2_SINCE_WEEK].to_numpy(float))  # the features' own count; NaN: NaT
+    return pd.Series(pd.to_datetime(days, unit="D"), index=store[s.STORE].to_numpy())
 
 
 def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
