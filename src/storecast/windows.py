@@ -24,10 +24,10 @@ from storecast.errors import WindowError
 # A 6-week window counted as in the data README: fit through 2015-05-07, score 2015-05-08..2015-06-19,
 # i.e. the cut lies 43 days before the last scored day.
 WINDOW_DAYS = s.HORIZON_DAYS + 1
-# the part of a caller's remedy that proposes a later --until ("choose a later --until", "... or a later --until")
 # The first seasonal window starts one year before the day after ``until``: the season of the next,
 # unseen six weeks (on the real data 2014-06-20, for the weeks after 2015-06-19).
 SEASON_DAYS = 365
+# the part of a caller's remedy that proposes a later --until ("choose a later --until", "... or a later --until")
 _LATER_UNTIL = re.compile(r"(\s*,?\s*or\s+|\bchoose\s+)?a\s+later\s+--until")
 
 
