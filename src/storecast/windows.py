@@ -48,6 +48,10 @@ class Fold:
         """``name: fit <= cut, score start..end``."""
         return f"{self.name}: fit <= {self.cut:%Y-%m-%d}, score {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
 
+    def in_window(self, dates: pd.Series) -> pd.Series:
+        """Mask of the ``dates`` inside the scored window: ``cut < date <= end`` (the one home of the bounds)."""
+        return (dates > self.cut) & (dates <= self.end)
+
 
 def holdout_fold(until, horizon: int = WINDOW_DAYS) -> Fold:
     """The last ``horizon`` days up to ``until`` (inclusive) as the holdout."""
@@ -101,7 +105,7 @@ def seasonal_windows(until, n_windows: int = 6, horizon: int = WINDOW_DAYS,
 def fold_rows(frame: pd.DataFrame, fold: Fold) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows with Date <= cut, rows in the scored window)."""
     d = frame[s.DATE]
-    return frame[d <= fold.cut], frame[(d > fold.cut) & (d <= fold.end)]
+    return frame[d <= fold.cut], frame[fold.in_window(d)]
 
 
 def check_window(dates: pd.Series, until, *, first_day_needed, what: str, fix: str) -> pd.Timestamp:

@@ -26,9 +26,8 @@ import pandas as pd
 from storecast import schema as s
 from storecast.artifacts.lstm import load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
-from storecast.clean.rows import is_sales_day
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
-from storecast.evaluation.backtest import naive_baseline, summarise
+from storecast.evaluation.backtest import naive_baseline, score_rows, summarise
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
@@ -40,9 +39,7 @@ BIAS_TOLERANCE = 0.02  # the LSTM's bar: |mean(1 - forecast/actual)| within 2% o
 
 def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFrame:
     """Open days with Sales > 0 in cut+1..cut+min(horizon, WINDOW_DAYS) (RMSPE's domain)."""
-    end = cut + pd.Timedelta(days=min(horizon, WINDOW_DAYS))
-    d = train[s.DATE]
-    return train[(d > cut) & (d <= end) & is_sales_day(train)]
+    return score_rows(train, Fold("holdout", cut, cut + pd.Timedelta(days=min(horizon, WINDOW_DAYS))))
 
 
 def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
