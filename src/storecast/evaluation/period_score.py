@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.dates import from_days, monday_on_or_before, to_days
 from storecast.evaluation.metrics import trade_days
 from storecast.predict import fitted_through
 
@@ -93,9 +94,9 @@ class PeriodScore:
         self.total.add(*parts)
         if self.fitted_through is not None:
             self.in_sample_days += int((dates <= self.fitted_through).sum())
-        monday = (dates - pd.to_timedelta(dates.day_of_week, unit="D")).normalize()
-        for week in np.unique(monday.values):
-            sel = np.asarray(monday.values == week)
+        mondays = from_days(monday_on_or_before(to_days(dates.values)))
+        for week in np.unique(mondays):
+            sel = mondays == week
             self.weeks.setdefault(pd.Timestamp(week), _Sums()).add(*(p[sel] for p in parts))
 
     def summary(self) -> dict:
