@@ -94,6 +94,8 @@ def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -
     if missing:
         raise ValueError(f"`period` must be train.csv-shaped (with Sales and Customers); missing {missing}.")
     actual = period[[s.SALES, s.CUSTOMERS]].apply(_numbers)
+    if s.OPEN in period.columns:  # a row flagged closed is forecast 0: not scored even if it has Sales
+        actual[s.OPEN] = period[s.OPEN]
     forecast = predict_frame(model, period.drop(columns=[s.SALES, s.CUSTOMERS]), history=history)
     result = PeriodScore.for_model(model)
     result.add_forecast(forecast, actual)
