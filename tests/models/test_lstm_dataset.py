@@ -163,6 +163,17 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
 
 
+def test_the_report_claims_a_yearly_echo_only_when_lag_365_shows_one(dataset, tmp_path):
+    from storecast.models.lstm.analysis import _yearly_echo
+
+    train = dataset.train[dataset.train[s.DATE] >= "2014-01-01"]  # one year: no lag 365 to read
+    html = " ".join(write_analysis(train, tmp_path, sample_stores=1).read_text().split())
+    assert "lag 365 = nan" in html and "too short for lag 365" in html
+    assert "the yearly echo is visible" not in html  # was said whatever lag 365 showed
+    assert _yearly_echo(0.3, 900) == "the yearly echo is visible"  # the band at 900 days: 1.96 / 30 = 0.065
+    assert _yearly_echo(0.03, 900) == "no yearly echo stands out of the noise band (+-0.07)"
+
+
 def test_a_series_the_tests_cannot_take_is_untested_with_the_reason():
     """statsmodels raises on a few values or constant ones; one such store ended `lstm analyze` in a traceback."""
     for series, why in ((pd.Series([5.0] * 40), "constant"), (pd.Series([1.0, 3.0, 2.0]), "too short")):
