@@ -64,6 +64,17 @@ def test_the_last_window_is_the_holdout_evaluate_lstm_scores(clean, dataset):
     assert alone["rmspe_naive"] == round(hold["baseline_rmspe"], 4) and alone["device"] == "cpu"
 
 
+def test_the_holdout_mean_sales_is_of_the_rows_scored(dataset):
+    """A store first seen after the cut is left out of the score (logged), so out of its mean Sales too."""
+    train = dataset.train
+    cut = train[s.DATE].max() - pd.Timedelta(days=WINDOW_DAYS)
+    late = train[~((train[s.STORE] == 1) & (train[s.DATE] <= cut))]  # store 1 opens after the cut
+    out = ev.evaluate_lstm(dataclasses.replace(dataset, train=late), config=QUICK)
+    scored = late[(late[s.DATE] > cut) & (late[s.STORE] != 1) & (late[s.OPEN] == 1) & (late[s.SALES] > 0)]
+    assert out["rows"] == len(scored)
+    assert out["mean_sales"] == pytest.approx(scored[s.SALES].mean())  # was the mean with store 1's rows
+
+
 def test_rows_after_a_cut_cannot_change_that_window(clean, dataset, tmp_path, monkeypatch):
     """Poison every row after the holdout's cut; record the rows each fit receives (a spy).
 
