@@ -110,6 +110,16 @@ def test_too_little_history_is_refused_before_any_fit(dataset, monkeypatch):
         ev.backtest_lstm(dataset, until="2014-03-01", windows=6, config=QUICK)
 
 
+def test_a_horizon_shorter_than_the_windows_is_refused_before_any_fit(dataset, monkeypatch):
+    """Each window would score its first 14 days only, reported under the trees' 43-day window."""
+    def no_fit(*_a, **_k):
+        raise AssertionError("fitted before the horizon check")
+
+    monkeypatch.setattr(LSTMForecaster, "fit", no_fit)
+    with pytest.raises(ValueError, match=r"`horizon` must cover the trees' 43-day windows .*; got 14"):
+        ev.backtest_lstm(dataset, windows=2, config=dataclasses.replace(QUICK, horizon=14))
+
+
 def test_summary_counts_issue_13s_bar():
     """Known answer: beats the baseline on 2 of 3 windows, |bias| <= 2% on 1 of 3."""
     rows = [{"fold": "w1", "rmspe": 0.10, "baseline_rmspe": 0.12, "bias": 0.01, "coverage_0.8": 0.8},

@@ -152,6 +152,10 @@ def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd
     """(holdout cut, windows oldest first), checked against train.csv's dates before any fit."""
     if windows < 1:
         raise ValueError(f"`windows` must be >= 1; got {windows}.")
+    if cfg.horizon < WINDOW_DAYS:  # else each window would score its first days only, under the trees' dates
+        raise ValueError(f"`horizon` must cover the trees' {WINDOW_DAYS}-day windows to be scored on them; got "
+                         f"{cfg.horizon}: use LSTMConfig(horizon={WINDOW_DAYS}) or more, or evaluate_lstm for the "
+                         "holdout alone.")
     cut = _holdout_cut(train, until)
 
     def layout(c: pd.Timestamp) -> list[Fold]:
@@ -217,6 +221,8 @@ def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: 
     WindowError
         train.csv is too short for the first window's fit, or ``until`` leaves nothing to score; raised
         before any training.
+    ValueError
+        ``windows`` < 1, or the config's ``horizon`` is shorter than a window; raised before any training.
     """
     say = say or (lambda _msg: None)
     cfg = _config(config, epochs, device, networks)
