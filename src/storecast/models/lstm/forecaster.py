@@ -21,13 +21,21 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.dates import to_days
-from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, NotFittedError, first_and_more
+from storecast.errors import (
+    MAX_STORES_LISTED,
+    ContractProblem,
+    DataContractError,
+    NotFittedError,
+    WindowError,
+    first_and_more,
+)
 from storecast.features.schedule import schedule_ids
 from storecast.models.lstm.dataset import (
     CONTEXT_FEATURES,
     DEC_FEATURES,
     ENC_FEATURES,
     LEVEL_INDEX,
+    Panel,
     SalesScaler,
     build_panel,
     encoder_inputs,
@@ -158,6 +166,21 @@ def _short_history(dates: pd.DatetimeIndex, model_cut: pd.Timestamp, lookback: i
             f"model's cut")
 
 
+def _check_sales_days(panel: Panel, horizon: int) -> None:
+    """A WindowError unless both parts of the fit hold a sales day: the training days and the validation window.
+
+    Why before any epoch: without one, the scaler fails on an empty array (training part), or every epoch
+    runs and the calibration ends in numpy's IndexError (validation window); e.g. a train.csv of stores that
+    have no rows in the weeks before ``--until`` (180 Rossmann stores have none from July to December 2014).
+    """
+    dates, split = panel.dates, len(panel.dates) - horizon
+    for which, part, first, last in (("training days", panel.log_sales[:, :split], dates[0], dates[split - 1]),
+                                     ("validation window", panel.log_sales[:, split:], dates[split], dates[-1])):
+        if not np.isfinite(part).any():
+            raise WindowError(f"the LSTM's {which} {first:%Y-%m-%d}..{last:%Y-%m-%d} hold no open day with Sales > 0 "
+                              f"in train.csv ({len(panel.stores)} store(s)): choose another --until.")
+
+
 @dataclass
 class LSTMForecaster:
     """Global LSTM across stores forecasting the ``horizon`` days after the fit cut."""
@@ -187,6 +210,7 @@ class LSTMForecaster:
             what=f"the LSTM ({cfg.lookback}-day look-back, {cfg.horizon}-day horizon and as many days to "
                  "validate on)", fix="choose a later --until")
         panel = build_panel(train, until)
+        _check_sales_days(panel, cfg.horizon)
         T = len(panel.dates)
         self.scaler_ = SalesScaler().fit(panel.log_sales[:, : T - cfg.horizon])
         scaled = self.scaler_.transform(panel.log_sales)
