@@ -117,7 +117,8 @@ def test_windows_cannot_reach_past_the_cut(panel):
     last = len(panel.dates) - 1
     ok = make_windows(panel, scaled, np.array([0]), np.array([last - 14]), lookback=28, horizon=14)
     assert panel.dates[ok["target_day"].max()] == CUT
-    with pytest.raises(ValueError, match="inside the panel"):
+    with pytest.raises(ValueError, match=rf"inside the panel of {last + 1} days, so lie in 27..{last - 14}; got 1 "
+                       rf"outside, {last - 13}..{last - 13}"):  # was the rule alone, without the numbers
         make_windows(panel, scaled, np.array([0]), np.array([last - 13]), lookback=28, horizon=14)
 
 
