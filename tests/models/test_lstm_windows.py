@@ -75,6 +75,16 @@ def test_the_holdout_mean_sales_is_of_the_rows_scored(dataset):
     assert out["mean_sales"] == pytest.approx(scored[s.SALES].mean())  # was the mean with store 1's rows
 
 
+def test_data_that_end_at_a_models_cut_are_refused_naming_both_ways_out(dataset):
+    """A saved model's cut cannot move (``lstm evaluate --model``): an earlier --until is not the only remedy."""
+    cut = dataset.train[s.DATE].max() - pd.Timedelta(days=WINDOW_DAYS)
+    model = LSTMForecaster(QUICK).fit(dataset.train, cut)
+    with pytest.raises(WindowError, match=rf"no open day with Sales > 0 after the model's cut {cut:%Y-%m-%d} \(its "
+                       rf"last date: {cut:%Y-%m-%d}\): score it on data that run past its cut, or fit with an "
+                       "earlier --until"):  # was "no scored rows ...: fit with an earlier `until`" alone
+        ev.score_lstm(model, dataset.train[dataset.train[s.DATE] <= cut])
+
+
 def test_rows_after_a_cut_cannot_change_that_window(clean, dataset, tmp_path, monkeypatch):
     """Poison every row after the holdout's cut; record the rows each fit receives (a spy).
 

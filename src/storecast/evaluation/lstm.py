@@ -61,7 +61,10 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
                     int((~known).sum()), f"{model.cut_:%Y-%m-%d}", rows.loc[known, s.STORE].nunique())
     rows = rows[known]
     if rows.empty:
-        raise WindowError(f"no scored rows after the model's cut {model.cut_:%Y-%m-%d}: fit with an earlier `until`.")
+        # a saved model's cut is fixed (--model): the remedy may be the data as well as an earlier --until
+        raise WindowError(f"train.csv has no open day with Sales > 0 after the model's cut {model.cut_:%Y-%m-%d} "
+                          f"(its last date: {train[s.DATE].max():%Y-%m-%d}): score it on data that run past its "
+                          "cut, or fit with an earlier --until.")
     return rows
 
 
