@@ -9,8 +9,8 @@ stores and, because the panel ends at the fit cut, never reach past it.
 
 from __future__ import annotations
 
-__all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "holiday_proximity",
-           "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES", "promo_anchor",
+__all__ = ["Panel", "SalesScaler", "build_panel", "encoder_inputs", "make_windows", "future_features",
+           "holiday_proximity", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES", "promo_anchor",
            "schedule_context"]
 
 import warnings
