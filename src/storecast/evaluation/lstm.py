@@ -166,9 +166,9 @@ def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd
         end = c + pd.Timedelta(days=WINDOW_DAYS)
         return [holdout_fold(end)] if windows == 1 else seasonal_windows(end, windows)
 
-    need = cfg.lookback + 2 * cfg.horizon + 1  # each fit: look-back, training targets, validation window
+    need = cfg.days_needed  # each window's fit checks the same (LSTMForecaster.fit), but only once it starts
     cut = check_window(train[s.DATE], cut, first_day_needed=lambda c: layout(c)[0].cut - pd.Timedelta(days=need - 1),
-                       what=f"{windows} seasonal LSTM window(s), each fit needing {need} days before its cut",
+                       what=f"{windows} seasonal LSTM window(s), each fit needing {need} days up to its cut",
                        fix="ask for fewer --windows or choose a later --until")
     return cut, layout(cut)
 

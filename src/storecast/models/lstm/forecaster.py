@@ -134,6 +134,12 @@ class LSTMConfig:
         if self.epochs < 1:  # no epoch run, no weights chosen: refused before any data is read
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
 
+    @property
+    def days_needed(self) -> int:
+        """Days of data up to and including the cut one fit needs: a look-back before the first training
+        origin, the training targets' horizon, the validation window's horizon, and one day to spare."""
+        return self.lookback + 2 * self.horizon + 1
+
     def with_changes(self, **changes: Any) -> LSTMConfig:
         """This config with the settings given, those given as None left as they are (a CLI's optional flags)."""
         given = {name: value for name, value in changes.items() if value is not None}
@@ -204,9 +210,8 @@ class LSTMForecaster:
         cfg = self.config
         self.device_ = resolve_device(cfg.device)  # before any work: "cuda" without a GPU stops here
         torch.set_num_threads(cfg.threads)
-        need = cfg.lookback + 2 * cfg.horizon + 1
         until = check_window(
-            train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=need - 1),
+            train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=cfg.days_needed - 1),
             what=f"the LSTM ({cfg.lookback}-day look-back, {cfg.horizon}-day horizon and as many days to "
                  "validate on)", fix="choose a later --until")
         panel = build_panel(train, until)
