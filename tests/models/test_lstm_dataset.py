@@ -152,6 +152,16 @@ def test_transforms_and_weekly_autocorrelation():
     assert acf[7] == pytest.approx(1.0, abs=0.05) and acf[3] < 0
 
 
+def test_the_seasonal_difference_of_a_store_closed_on_sundays_is_a_week_back():
+    """A store's series holds its open days only: seven rows back is not the same weekday."""
+    days = pd.date_range("2014-03-03", periods=70, freq="D")
+    days = days[days.day_of_week < 6]  # closed on Sundays, as most Rossmann stores are
+    weekly = pd.Series(100 + 10 * days.day_of_week, index=days, dtype=float)
+    lag7 = transforms(weekly)["log, diff 7"]
+    assert lag7.index.equals(weekly.index) and lag7.isna().sum() == 6  # the first week has no week before
+    assert np.allclose(lag7.dropna(), 0)  # was up to log(150/100): rows 7 back, another weekday
+
+
 def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     index = write_analysis(dataset.train[dataset.train[s.STORE] <= 4], tmp_path, sample_stores=2)
     html = index.read_text()

@@ -66,9 +66,16 @@ def store_daily_sales(train: pd.DataFrame, store: int) -> pd.Series:
 
 
 def transforms(series: pd.Series) -> dict[str, pd.Series]:
-    """The candidate transforms: level, log, first difference of log, seasonal difference (lag 7) of log."""
+    """The candidate transforms: level, log, first difference of log, seasonal difference (lag 7) of log.
+
+    Why the lag 7 by date: a store's series holds its open days only, so on a store closed on Sundays seven
+    rows back is eight or nine days back, another weekday, and ``diff(7)`` left the weekly cycle in. With
+    dates for an index each day is compared with the same weekday a week before (NaN when that day is
+    missing); the first difference stays from one sales day to the next.
+    """
     log = np.log1p(series)
-    return {"level": series, "log": log, "log, diff 1": log.diff(), "log, diff 7": log.diff(7)}
+    weekly = log - log.shift(freq="7D") if isinstance(log.index, pd.DatetimeIndex) else log.diff(7)
+    return {"level": series, "log": log, "log, diff 1": log.diff(), "log, diff 7": weekly.reindex(log.index)}
 
 
 def autocorrelation(series: pd.Series, nlags: int = 400) -> dict[str, list[float]]:
