@@ -534,6 +534,16 @@ def test_a_past_period_is_scored_against_its_own_sales(bundle, past_csv, tmp_pat
 
 
 @pytest.mark.parametrize("chunk_rows", [10_000, 128])
+def test_a_row_flagged_closed_with_sales_is_not_scored(bundle, past_csv, tmp_path, chunk_rows):
+    past = pd.read_csv(past_csv)
+    past.loc[past.index[past[s.SALES] > 0][0], s.OPEN] = 0  # contradictory, as load_train warns: forecast 0
+    flagged = tmp_path / "flagged.csv"
+    past.to_csv(flagged, index=False)
+    score = predict_file(bundle, flagged, tmp_path / "f.csv", chunk_rows=chunk_rows).score.summary()
+    assert score["days"] == int(((past[s.OPEN] == 1) & (past[s.SALES] > 0)).sum())  # was one more: a 100% miss
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 128])
 def test_weekly_totals_add_up_the_written_forecasts(bundle, past_csv, tmp_path, chunk_rows):
     out = tmp_path / "f.csv"
     weeks = predict_file(bundle, past_csv, out, chunk_rows=chunk_rows).totals.rows()

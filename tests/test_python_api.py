@@ -158,3 +158,16 @@ def test_an_unknown_model_parameter_is_named_before_any_fit(dataset, no_fit, cal
 def test_known_model_parameters_and_options_still_reach_the_fit(dataset, no_fit, call):
     with pytest.raises(_Fitted):
         call(dataset)
+
+
+def test_score_leaves_out_a_row_flagged_closed_that_has_sales(dataset, tmp_path):
+    import pandas as pd
+
+    from storecast.schema import is_sales_day
+
+    cut = dataset.train["Date"].max() - pd.Timedelta(days=42)
+    model = sc.load_model(sc.train(dataset, until=cut, models_dir=tmp_path, **SMALL))
+    later = dataset.train[dataset.train["Date"] > cut].copy()
+    later.loc[later.index[later["Sales"] > 0][0], "Open"] = 0  # contradictory, as load_train warns
+    result = sc.score(model, later)
+    assert result["days"] == int(is_sales_day(later).sum())  # was that + 1, the row scored as a 100% miss

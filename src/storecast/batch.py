@@ -301,7 +301,7 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
                         result.in_training += int(((dates >= start) & (dates <= end)).sum())
                 actual = None
                 if s.SALES in rows.columns:  # set aside: the forecast never sees what was sold
-                    actual = rows[[s.SALES, s.CUSTOMERS]]
+                    actual = rows[[c for c in (s.OPEN, s.SALES, s.CUSTOMERS) if c in rows.columns]]
                     rows = rows.drop(columns=[s.SALES, s.CUSTOMERS])
                 frame = predict_frame(bundle, rows, history=history)
                 result.totals.add(frame)

@@ -126,7 +126,7 @@ def read_card(model_path: str | Path) -> dict:
     Raises
     ------
     ArtifactError
-        One line naming the card file and every bad field, e.g.
+        One line naming the card file and its bad fields (the first five), e.g.
         ``model card X.json: field intervals.default_level: expected a number, got "high"``.
     """
     card, why = inspect_card(model_path)

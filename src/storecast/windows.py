@@ -24,10 +24,10 @@ from storecast.errors import WindowError
 # A 6-week window counted as in the data README: fit through 2015-05-07, score 2015-05-08..2015-06-19,
 # i.e. the cut lies 43 days before the last scored day.
 WINDOW_DAYS = s.HORIZON_DAYS + 1
-# the part of a caller's remedy that proposes a later --until ("choose a later --until", "... or a later --until")
 # The first seasonal window starts one year before the day after ``until``: the season of the next,
 # unseen six weeks (on the real data 2014-06-20, for the weeks after 2015-06-19).
 SEASON_DAYS = 365
+# the part of a caller's remedy that proposes a later --until ("choose a later --until", "... or a later --until")
 _LATER_UNTIL = re.compile(r"(\s*,?\s*or\s+|\bchoose\s+)?a\s+later\s+--until")
 
 
@@ -47,6 +47,10 @@ class Fold:
     def describe(self) -> str:
         """``name: fit <= cut, score start..end``."""
         return f"{self.name}: fit <= {self.cut:%Y-%m-%d}, score {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+    def in_window(self, dates: pd.Series) -> pd.Series:
+        """Mask of the ``dates`` inside the scored window: ``cut < date <= end`` (the one home of the bounds)."""
+        return (dates > self.cut) & (dates <= self.end)
 
 
 def holdout_fold(until, horizon: int = WINDOW_DAYS) -> Fold:
@@ -101,7 +105,7 @@ def seasonal_windows(until, n_windows: int = 6, horizon: int = WINDOW_DAYS,
 def fold_rows(frame: pd.DataFrame, fold: Fold) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows with Date <= cut, rows in the scored window)."""
     d = frame[s.DATE]
-    return frame[d <= fold.cut], frame[(d > fold.cut) & (d <= fold.end)]
+    return frame[d <= fold.cut], frame[fold.in_window(d)]
 
 
 def check_window(dates: pd.Series, until, *, first_day_needed, what: str, fix: str) -> pd.Timestamp:

@@ -53,9 +53,10 @@ def train(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = None,
     from storecast.models.trees import check_tree_params
     from storecast.train_run import train_bundle
 
+    kind = _kind(kind)
     # unchecked, a misspelt name (n_estimatorz) reaches LightGBM, which only logs it and trains with the default
-    check_tree_params(_kind(kind), params, options=_keyword_options(train_bundle))
-    return train_bundle(_dataset(data), _kind(kind), _until(until), _out_dir(models_dir, "models_dir"), **params)
+    check_tree_params(kind, params, options=_keyword_options(train_bundle))
+    return train_bundle(_dataset(data), kind, _until(until), _out_dir(models_dir, "models_dir"), **params)
 
 
 def load_model(path: str | Path, *, level: float | None = None):
@@ -94,6 +95,8 @@ def score(model, period: pd.DataFrame, *, history: pd.DataFrame | None = None) -
     if missing:
         raise ValueError(f"`period` must be train.csv-shaped (with Sales and Customers); missing {missing}.")
     actual = period[[s.SALES, s.CUSTOMERS]].apply(_numbers)
+    if s.OPEN in period.columns:  # a row flagged closed is forecast 0: not scored even if it has Sales
+        actual[s.OPEN] = period[s.OPEN]
     forecast = predict_frame(model, period.drop(columns=[s.SALES, s.CUSTOMERS]), history=history)
     result = PeriodScore.for_model(model)
     result.add_forecast(forecast, actual)
@@ -113,11 +116,12 @@ def evaluate(data, kind: str = "lgbm", *, until: str | pd.Timestamp | None = Non
     from storecast.evaluation.backtest import evaluate as run
     from storecast.models.trees import check_tree_params
 
+    kind = _kind(kind)
     _count(folds, "folds", least=0)
     _count(params.get("windows"), "windows", least=2)
-    check_tree_params(_kind(kind), params, options=_keyword_options(run))
+    check_tree_params(kind, params, options=_keyword_options(run))
     out = None if out_dir is None else _out_dir(out_dir, "out_dir")
-    return run(_dataset(data), _kind(kind), _until(until), folds, out, **params)
+    return run(_dataset(data), kind, _until(until), folds, out, **params)
 
 
 # The checks below run before any work: unchecked, a wrong argument reaches pandas or the model as an

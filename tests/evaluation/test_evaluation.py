@@ -34,6 +34,16 @@ def test_metrics_by_hand():
         rmspe(y, p[:2])
 
 
+def test_interval_metrics_refuse_bounds_of_another_length():
+    y, p = np.array([100.0, 200.0, 300.0]), np.array([110.0, 180.0, 290.0])
+    # one bound per forecast, not one for all: numpy broadcast [0] and [500] and called every row covered
+    with pytest.raises(ValueError, match=r"`y_true` and `lower` and `upper` must have the same shape; got \(3,\) "
+                       r"and \(1,\) and \(1,\)"):
+        coverage(y, [0.0], [500.0])
+    with pytest.raises(ValueError, match="`point` and `lower` and `upper` must have the same shape"):
+        relative_width(p, p[:1] * 0.9, p[:1] * 1.1)
+
+
 def test_folds_are_consecutive_windows_ending_at_the_holdout():
     hold = holdout_fold("2015-06-19")
     assert (f"{hold.cut:%Y-%m-%d}", f"{hold.start:%Y-%m-%d}") == ("2015-05-07", "2015-05-08")

@@ -72,3 +72,18 @@ def test_days_up_to_the_training_end_are_counted_as_in_sample(period):
     score.add(dates, *rest)
     sold = np.asarray(period[1]) > 0
     assert score.summary()["in_sample_days"] == int((sold & (dates <= "2015-06-21")).sum()) > 0
+
+
+def test_a_row_flagged_closed_is_not_scored_even_with_sales():
+    # Open = 0 with Sales > 0 breaks no contract (load_train warns of it); predict_frame forecasts such a row 0,
+    # which is no forecast error: RMSPE's domain is open days with Sales > 0 (schema.is_sales_day)
+    dates = pd.to_datetime(["2015-06-22", "2015-06-23", "2015-06-24"])
+    forecast = pd.DataFrame({"Date": dates, "Sales": [90.0, 0.0, 210.0], "lower": [80.0, 0.0, 150.0],
+                             "upper": [120.0, 0.0, 250.0]})
+    actual = pd.DataFrame({"Open": [1, 0, np.nan], "Sales": [100, 500, 200], "Customers": [30, 40, 50]})
+    score = PeriodScore(level=0.8)
+    score.add_forecast(forecast, actual)
+    got = score.summary()
+    assert got["days"] == 2  # the missing Open counts as open, as predict_frame reads it
+    assert got["rmspe"] == pytest.approx(rmspe([100, 200], [90, 210]))
+    assert got["coverage"] == 1.0

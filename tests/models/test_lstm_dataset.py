@@ -117,7 +117,8 @@ def test_windows_cannot_reach_past_the_cut(panel):
     last = len(panel.dates) - 1
     ok = make_windows(panel, scaled, np.array([0]), np.array([last - 14]), lookback=28, horizon=14)
     assert panel.dates[ok["target_day"].max()] == CUT
-    with pytest.raises(ValueError, match="inside the panel"):
+    with pytest.raises(ValueError, match=rf"inside the panel of {last + 1} days, so lie in 27..{last - 14}; got 1 "
+                       rf"outside, {last - 13}..{last - 13}"):  # was the rule alone, without the numbers
         make_windows(panel, scaled, np.array([0]), np.array([last - 13]), lookback=28, horizon=14)
 
 
@@ -151,6 +152,16 @@ def test_transforms_and_weekly_autocorrelation():
     assert acf[7] == pytest.approx(1.0, abs=0.05) and acf[3] < 0
 
 
+def test_the_seasonal_difference_of_a_store_closed_on_sundays_is_a_week_back():
+    """A store's series holds its open days only: seven rows back is not the same weekday."""
+    days = pd.date_range("2014-03-03", periods=70, freq="D")
+    days = days[days.day_of_week < 6]  # closed on Sundays, as most Rossmann stores are
+    weekly = pd.Series(100 + 10 * days.day_of_week, index=days, dtype=float)
+    lag7 = transforms(weekly)["log, diff 7"]
+    assert lag7.index.equals(weekly.index) and lag7.isna().sum() == 6  # the first week has no week before
+    assert np.allclose(lag7.dropna(), 0)  # was up to log(150/100): rows 7 back, another weekday
+
+
 def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     index = write_analysis(dataset.train[dataset.train[s.STORE] <= 4], tmp_path, sample_stores=2)
     html = index.read_text()
@@ -161,6 +172,17 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     result = json.loads((tmp_path / "analysis.json").read_text())
     assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
+
+
+def test_the_report_claims_a_yearly_echo_only_when_lag_365_shows_one(dataset, tmp_path):
+    from storecast.models.lstm.analysis import _yearly_echo
+
+    train = dataset.train[dataset.train[s.DATE] >= "2014-01-01"]  # one year: no lag 365 to read
+    html = " ".join(write_analysis(train, tmp_path, sample_stores=1).read_text().split())
+    assert "lag 365 = nan" in html and "too short for lag 365" in html
+    assert "the yearly echo is visible" not in html  # was said whatever lag 365 showed
+    assert _yearly_echo(0.3, 900) == "the yearly echo is visible"  # the band at 900 days: 1.96 / 30 = 0.065
+    assert _yearly_echo(0.03, 900) == "no yearly echo stands out of the noise band (+-0.07)"
 
 
 def test_a_series_the_tests_cannot_take_is_untested_with_the_reason():

@@ -378,3 +378,22 @@ def test_the_docs_name_the_validation_window_the_code_holds_out():
     text = (Path(__file__).parents[2] / "docs" / "modeling-lstm.md").read_text(encoding="utf-8")
     said = re.findall(r"last (\d+) (?:fit )?days", text)
     assert said and set(said) == {str(LSTMConfig().horizon)}, said
+
+
+@pytest.mark.parametrize(("closed", "part"), [("validation", "validation window 2014-10-03..2014-11-19"),
+                                              ("training", "training days 2013-01-01..2014-10-02")])
+def test_a_fit_without_a_sales_day_in_a_part_is_refused_before_any_epoch(dataset, closed, part, monkeypatch):
+    """Every store shut through the last 48 days before the cut (or through every day before them)."""
+    from storecast.errors import WindowError
+    from storecast.models.lstm import loop
+
+    def no_training(*_a, **_k):
+        raise AssertionError("trained before the check")
+
+    monkeypatch.setattr(loop, "train_with_early_stopping", no_training)
+    t = dataset.train[dataset.train[s.DATE] <= CUT].copy()
+    validation = t[s.DATE] > CUT - pd.Timedelta(days=QUICK.horizon)
+    t.loc[validation if closed == "validation" else ~validation, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    # was numpy's IndexError after every epoch (validation) or sklearn's error on an empty array (training)
+    with pytest.raises(WindowError, match=f"the LSTM's {part} hold no open day with Sales > 0"):
+        LSTMForecaster(QUICK).fit(t, CUT)

@@ -64,6 +64,27 @@ def test_the_last_window_is_the_holdout_evaluate_lstm_scores(clean, dataset):
     assert alone["rmspe_naive"] == round(hold["baseline_rmspe"], 4) and alone["device"] == "cpu"
 
 
+def test_the_holdout_mean_sales_is_of_the_rows_scored(dataset):
+    """A store first seen after the cut is left out of the score (logged), so out of its mean Sales too."""
+    train = dataset.train
+    cut = train[s.DATE].max() - pd.Timedelta(days=WINDOW_DAYS)
+    late = train[~((train[s.STORE] == 1) & (train[s.DATE] <= cut))]  # store 1 opens after the cut
+    out = ev.evaluate_lstm(dataclasses.replace(dataset, train=late), config=QUICK)
+    scored = late[(late[s.DATE] > cut) & (late[s.STORE] != 1) & (late[s.OPEN] == 1) & (late[s.SALES] > 0)]
+    assert out["rows"] == len(scored)
+    assert out["mean_sales"] == pytest.approx(scored[s.SALES].mean())  # was the mean with store 1's rows
+
+
+def test_data_that_end_at_a_models_cut_are_refused_naming_both_ways_out(dataset):
+    """A saved model's cut cannot move (``lstm evaluate --model``): an earlier --until is not the only remedy."""
+    cut = dataset.train[s.DATE].max() - pd.Timedelta(days=WINDOW_DAYS)
+    model = LSTMForecaster(QUICK).fit(dataset.train, cut)
+    with pytest.raises(WindowError, match=rf"no open day with Sales > 0 after the model's cut {cut:%Y-%m-%d} \(its "
+                       rf"last date: {cut:%Y-%m-%d}\): score it on data that run past its cut, or fit with an "
+                       "earlier --until"):  # was "no scored rows ...: fit with an earlier `until`" alone
+        ev.score_lstm(model, dataset.train[dataset.train[s.DATE] <= cut])
+
+
 def test_rows_after_a_cut_cannot_change_that_window(clean, dataset, tmp_path, monkeypatch):
     """Poison every row after the holdout's cut; record the rows each fit receives (a spy).
 
@@ -97,6 +118,16 @@ def test_too_little_history_is_refused_before_any_fit(dataset, monkeypatch):
     monkeypatch.setattr(LSTMForecaster, "fit", no_fit)
     with pytest.raises(WindowError, match="fewer --windows"):
         ev.backtest_lstm(dataset, until="2014-03-01", windows=6, config=QUICK)
+
+
+def test_a_horizon_shorter_than_the_windows_is_refused_before_any_fit(dataset, monkeypatch):
+    """Each window would score its first 14 days only, reported under the trees' 43-day window."""
+    def no_fit(*_a, **_k):
+        raise AssertionError("fitted before the horizon check")
+
+    monkeypatch.setattr(LSTMForecaster, "fit", no_fit)
+    with pytest.raises(ValueError, match=r"`horizon` must cover the trees' 43-day windows .*; got 14"):
+        ev.backtest_lstm(dataset, windows=2, config=dataclasses.replace(QUICK, horizon=14))
 
 
 def test_summary_counts_issue_13s_bar():

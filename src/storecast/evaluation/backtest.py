@@ -56,9 +56,7 @@ def naive_baseline(train: pd.DataFrame, cut, rows: pd.DataFrame) -> np.ndarray:
 
 def score_rows(train: pd.DataFrame, fold: Fold) -> pd.DataFrame:
     """The scored rows of a fold: open days with Sales > 0 in its window (RMSPE's domain)."""
-    d = train[s.DATE]
-    rows = train[(d > fold.cut) & (d <= fold.end)]
-    return sales_days(rows)
+    return sales_days(train[fold.in_window(train[s.DATE])])
 
 
 def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold) -> pd.DataFrame:

@@ -26,9 +26,8 @@ import pandas as pd
 from storecast import schema as s
 from storecast.artifacts.lstm import load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
-from storecast.clean.rows import is_sales_day
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
-from storecast.evaluation.backtest import naive_baseline, summarise
+from storecast.evaluation.backtest import naive_baseline, score_rows, summarise
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
@@ -40,9 +39,7 @@ BIAS_TOLERANCE = 0.02  # the LSTM's bar: |mean(1 - forecast/actual)| within 2% o
 
 def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFrame:
     """Open days with Sales > 0 in cut+1..cut+min(horizon, WINDOW_DAYS) (RMSPE's domain)."""
-    end = cut + pd.Timedelta(days=min(horizon, WINDOW_DAYS))
-    d = train[s.DATE]
-    return train[(d > cut) & (d <= end) & is_sales_day(train)]
+    return score_rows(train, Fold("holdout", cut, cut + pd.Timedelta(days=min(horizon, WINDOW_DAYS))))
 
 
 def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
@@ -64,7 +61,10 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
                     int((~known).sum()), f"{model.cut_:%Y-%m-%d}", rows.loc[known, s.STORE].nunique())
     rows = rows[known]
     if rows.empty:
-        raise WindowError(f"no scored rows after the model's cut {model.cut_:%Y-%m-%d}: fit with an earlier `until`.")
+        # a saved model's cut is fixed (--model): the remedy may be the data as well as an earlier --until
+        raise WindowError(f"train.csv has no open day with Sales > 0 after the model's cut {model.cut_:%Y-%m-%d} "
+                          f"(its last date: {train[s.DATE].max():%Y-%m-%d}): score it on data that run past its "
+                          "cut, or fit with an earlier --until.")
     return rows
 
 
@@ -85,12 +85,13 @@ def _window_forecasts(model: LSTMForecaster, train: pd.DataFrame, cut: pd.Timest
 
 
 def score_lstm(model: LSTMForecaster, train: pd.DataFrame) -> dict[str, object]:
-    """RMSPE, interval coverage and the naive baseline on the window after ``model.cut_``."""
+    """RMSPE, interval coverage, the naive baseline and the mean Sales of the rows scored after ``model.cut_``."""
     rows, y, point, bands, base = _window_forecasts(model, train, model.cut_)
     out: dict[str, object] = {"holdout": f"{rows[s.DATE].min():%Y-%m-%d}..{rows[s.DATE].max():%Y-%m-%d}",
                               "rows": int(len(rows)), "rmspe_lstm": round(rmspe(y, point), 4)}
     out.update({f"coverage_{level}": round(coverage(y, lower, upper), 3) for level, (lower, upper) in bands.items()})
     out["rmspe_naive"] = round(rmspe(y, base), 4)
+    out["mean_sales"] = float(np.mean(y))  # of the rows scored: the stores the model knows
     return out
 
 
@@ -144,8 +145,7 @@ def evaluate_lstm(dataset, *, until: pd.Timestamp | str | None = None, epochs: i
         seconds = time.perf_counter() - started
         out = score_lstm(model, train)
         out.update({"fit_seconds": round(seconds, 1), "epochs_run": len(model.history_),
-                    "validation_rmspe": round(model.validation_["rmspe"], 4), "mean_sales": float(np.mean(
-                        _holdout(train, cut, cfg.horizon)[s.SALES])), "device": model.device_})
+                    "validation_rmspe": round(model.validation_["rmspe"], 4), "device": model.device_})
     if out_dir is not None:
         _write_json(out_dir, out)
     return out
@@ -155,6 +155,10 @@ def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd
     """(holdout cut, windows oldest first), checked against train.csv's dates before any fit."""
     if windows < 1:
         raise ValueError(f"`windows` must be >= 1; got {windows}.")
+    if cfg.horizon < WINDOW_DAYS:  # else each window would score its first days only, under the trees' dates
+        raise ValueError(f"`horizon` must cover the trees' {WINDOW_DAYS}-day windows to be scored on them; got "
+                         f"{cfg.horizon}: use LSTMConfig(horizon={WINDOW_DAYS}) or more, or evaluate_lstm for the "
+                         "holdout alone.")
     cut = _holdout_cut(train, until)
 
     def layout(c: pd.Timestamp) -> list[Fold]:
@@ -162,9 +166,9 @@ def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd
         end = c + pd.Timedelta(days=WINDOW_DAYS)
         return [holdout_fold(end)] if windows == 1 else seasonal_windows(end, windows)
 
-    need = cfg.lookback + 2 * cfg.horizon + 1  # each fit: look-back, training targets, validation window
+    need = cfg.days_needed  # each window's fit checks the same (LSTMForecaster.fit), but only once it starts
     cut = check_window(train[s.DATE], cut, first_day_needed=lambda c: layout(c)[0].cut - pd.Timedelta(days=need - 1),
-                       what=f"{windows} seasonal LSTM window(s), each fit needing {need} days before its cut",
+                       what=f"{windows} seasonal LSTM window(s), each fit needing {need} days up to its cut",
                        fix="ask for fewer --windows or choose a later --until")
     return cut, layout(cut)
 
@@ -220,6 +224,8 @@ def backtest_lstm(dataset, *, until: pd.Timestamp | str | None = None, windows: 
     WindowError
         train.csv is too short for the first window's fit, or ``until`` leaves nothing to score; raised
         before any training.
+    ValueError
+        ``windows`` < 1, or the config's ``horizon`` is shorter than a window; raised before any training.
     """
     say = say or (lambda _msg: None)
     cfg = _config(config, epochs, device, networks)

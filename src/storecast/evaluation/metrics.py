@@ -15,10 +15,18 @@ import math
 import numpy as np
 
 
+def _same_shape(**named) -> list[np.ndarray]:
+    """The arrays as floats; a ValueError naming them when their shapes differ (numpy would broadcast one row)."""
+    arrays = {name: np.asarray(v, dtype=float) for name, v in named.items()}
+    shapes = [a.shape for a in arrays.values()]
+    if len(set(shapes)) > 1:
+        names = " and ".join(f"`{name}`" for name in arrays)
+        raise ValueError(f"{names} must have the same shape; got {' and '.join(map(str, shapes))}.")
+    return list(arrays.values())
+
+
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    y, p = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
-    if y.shape != p.shape:
-        raise ValueError(f"`y_true` and `y_pred` must have the same shape; got {y.shape} and {p.shape}.")
+    y, p = _same_shape(y_true=y_true, y_pred=y_pred)
     return y, p
 
 
@@ -45,15 +53,15 @@ def rmse(y_true, y_pred) -> float:
 
 def coverage(y_true, lower, upper) -> float:
     """Share of rows whose actual lies inside [lower, upper]."""
-    y = np.asarray(y_true, dtype=float)
-    return float(np.mean((y >= np.asarray(lower)) & (y <= np.asarray(upper))))
+    y, lo, hi = _same_shape(y_true=y_true, lower=lower, upper=upper)
+    return float(np.mean((y >= lo) & (y <= hi)))
 
 
 def relative_width(point, lower, upper) -> float:
     """Mean interval width relative to the point forecast (comparable across stores)."""
-    p = np.asarray(point, dtype=float)
+    p, lo, hi = _same_shape(point=point, lower=lower, upper=upper)
     ok = p > 0
-    w = (np.asarray(upper, dtype=float) - np.asarray(lower, dtype=float))[ok] / p[ok]
+    w = (hi - lo)[ok] / p[ok]
     return float(np.mean(w)) if ok.any() else float("nan")
 
 

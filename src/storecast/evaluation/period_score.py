@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.dates import from_days, monday_on_or_before, to_days
 from storecast.evaluation.metrics import trade_days
 from storecast.predict import fitted_through
 
@@ -77,14 +78,22 @@ class PeriodScore:
         return cls(level=float(getattr(bundle, "level", float("nan"))), fitted_through=fitted_through(bundle))
 
     def add_forecast(self, forecast: pd.DataFrame, actual: pd.DataFrame) -> None:
-        """``predict_frame``'s output beside the same rows' Sales and Customers (``actual``, same order)."""
+        """``predict_frame``'s output beside the same rows' Sales, Customers and Open (``actual``, same order;
+        without an Open column every row counts as open, as ``predict_frame`` reads a missing Open)."""
         self.add(forecast[s.DATE], actual[s.SALES], actual[s.CUSTOMERS], forecast[s.SALES], forecast["lower"],
-                 forecast["upper"])
+                 forecast["upper"], open_=actual[s.OPEN] if s.OPEN in actual.columns else None)
 
-    def add(self, dates, actual, customers, forecast, lower, upper) -> None:
-        """Add one chunk's rows; only open days with Sales > 0 count (a closed day's 0 is no error)."""
+    def add(self, dates, actual, customers, forecast, lower, upper, open_=None) -> None:
+        """Add one chunk's rows; only open days with Sales > 0 count (``schema.is_sales_day``).
+
+        Why ``open_``: a closed day's 0 is no error, and neither is a row flagged closed that has Sales (the
+        data contract warns of it): ``predict_frame`` forecasts 0 for it, which would count as a 100% miss.
+        ``open_`` None or a missing value counts as open.
+        """
         actual = np.asarray(actual, dtype=float)
         keep = actual > 0
+        if open_ is not None:
+            keep &= pd.to_numeric(pd.Series(np.asarray(open_)), errors="coerce").to_numpy() != 0
         if not keep.any():
             return
         dates = pd.DatetimeIndex(dates)[keep]
@@ -93,9 +102,9 @@ class PeriodScore:
         self.total.add(*parts)
         if self.fitted_through is not None:
             self.in_sample_days += int((dates <= self.fitted_through).sum())
-        monday = (dates - pd.to_timedelta(dates.day_of_week, unit="D")).normalize()
-        for week in np.unique(monday.values):
-            sel = np.asarray(monday.values == week)
+        mondays = from_days(monday_on_or_before(to_days(dates.values)))
+        for week in np.unique(mondays):
+            sel = mondays == week
             self.weeks.setdefault(pd.Timestamp(week), _Sums()).add(*(p[sel] for p in parts))
 
     def summary(self) -> dict:

@@ -13,6 +13,7 @@ __all__ = ["stationarity", "chain_daily_sales", "store_daily_sales", "transforms
            "autocorrelation"]
 
 import json
+import math
 import warnings
 from html import escape as html_escape
 from pathlib import Path
@@ -65,9 +66,16 @@ def store_daily_sales(train: pd.DataFrame, store: int) -> pd.Series:
 
 
 def transforms(series: pd.Series) -> dict[str, pd.Series]:
-    """The candidate transforms: level, log, first difference of log, seasonal difference (lag 7) of log."""
+    """The candidate transforms: level, log, first difference of log, seasonal difference (lag 7) of log.
+
+    Why the lag 7 by date: a store's series holds its open days only, so on a store closed on Sundays seven
+    rows back is eight or nine days back, another weekday, and ``diff(7)`` left the weekly cycle in. With
+    dates for an index each day is compared with the same weekday a week before (NaN when that day is
+    missing); the first difference stays from one sales day to the next.
+    """
     log = np.log1p(series)
-    return {"level": series, "log": log, "log, diff 1": log.diff(), "log, diff 7": log.diff(7)}
+    weekly = log - log.shift(freq="7D") if isinstance(log.index, pd.DatetimeIndex) else log.diff(7)
+    return {"level": series, "log": log, "log, diff 1": log.diff(), "log, diff 7": weekly.reindex(log.index)}
 
 
 def autocorrelation(series: pd.Series, nlags: int = 400) -> dict[str, list[float]]:
@@ -144,7 +152,7 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
                       for title, name in _plots(chain, corr, out_dir))
     html = f"""<!doctype html><html><head><meta charset="utf-8"><title>storecast: series analysis</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:auto}}td,th{{padding:2px 8px}}img{{max-width:100%}}</style>
-</head><body><h1>Is the sales series stationary?</h1>{_summary(results, lags)}
+</head><body><h1>Is the sales series stationary?</h1>{_summary(results, lags, len(chain))}
 <table><tr><th>series</th><th>transform</th><th>ADF p</th><th>KPSS p</th><th>stationary</th></tr>{rows}</table>
 <p>Stationary here: ADF rejects a unit root (p &lt; 0.05) and KPSS does not reject stationarity (p &gt; 0.05).
 KPSS p-values come from a table and are capped at 0.01 and 0.10.</p>
@@ -154,8 +162,18 @@ KPSS p-values come from a table and are capped at 0.01 and 0.10.</p>
     return index
 
 
-def _summary(results: dict[str, dict[str, dict]], lags: dict[str, float]) -> str:
-    """The report's reading, written from the numbers (so it stays true on other data)."""
+def _yearly_echo(acf_365: float, days: int) -> str:
+    """What lag 365 says, against the ACF's 95% band for white noise (1.96 / sqrt(days)); NaN: not computed."""
+    if math.isnan(acf_365):
+        return f"the {days:,} days are too short for lag 365 (it needs about two years)"
+    band = 1.96 / math.sqrt(days)
+    if acf_365 > band:
+        return "the yearly echo is visible"
+    return f"no yearly echo stands out of the noise band (+-{band:.2f})"
+
+
+def _summary(results: dict[str, dict[str, dict]], lags: dict[str, float], days: int) -> str:
+    """The report's reading, written from the numbers (so it stays true on other data); ``days``: the chain's."""
     verdicts = {name: [series for series, by_t in results.items() if by_t[name]["stationary"]]
                 for name in results["chain"]}
     n = len(results)
@@ -168,7 +186,7 @@ def _summary(results: dict[str, dict[str, dict]], lags: dict[str, float]) -> str
 <p>Stationary series (chain + sampled stores) per transform: {listing}. In level, sales carry trend, the
 yearly cycle and the December surge; compare how many series pass after the log alone and after
 differencing (lag 1, or the seasonal lag 7). ACF of log chain sales at lag 7 = {a7:.2f},
-lag 14 = {a14:.2f}, lag 365 = {a365:.2f}: {cycle}; the yearly echo is visible.</p>
+lag 14 = {a14:.2f}, lag 365 = {a365:.2f}: {cycle}; {_yearly_echo(a365, days)}.</p>
 <p>Why it matters: a network fitted on non-stationary levels learns the level of its training years
 and extrapolates it badly, and a global model across stores needs inputs on one scale. The LSTM
 therefore learns log sales minus each store's fit-window mean, scaled to (-1, 1); instead of

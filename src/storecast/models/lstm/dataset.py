@@ -9,8 +9,8 @@ stores and, because the panel ends at the fit cut, never reach past it.
 
 from __future__ import annotations
 
-__all__ = ["Panel", "SalesScaler", "build_panel", "make_windows", "future_features", "holiday_proximity",
-           "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES", "promo_anchor",
+__all__ = ["Panel", "SalesScaler", "build_panel", "encoder_inputs", "make_windows", "future_features",
+           "holiday_proximity", "ENC_FEATURES", "DEC_FEATURES", "LEVEL_INDEX", "CONTEXT_FEATURES", "promo_anchor",
            "schedule_context"]
 
 import warnings
@@ -250,8 +250,13 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     the fit cut), so leakage past the cut cannot happen silently.
     """
     origins = np.asarray(origins)
-    if (origins - lookback + 1 < 0).any() or (origins + horizon > len(panel.dates) - 1).any():
-        raise ValueError("`origins` must leave `lookback` days before and `horizon` days after inside the panel.")
+    first, last = lookback - 1, len(panel.dates) - 1 - horizon  # the origins whose windows fit the panel
+    outside = (origins < first) | (origins > last)
+    if outside.any():
+        bad = origins[outside]
+        raise ValueError(f"`origins` must leave `lookback` ({lookback}) days before and `horizon` ({horizon}) days "
+                         f"after inside the panel of {len(panel.dates)} days, so lie in {first}..{last}; got "
+                         f"{outside.sum()} outside, {bad.min()}..{bad.max()}.")
     enc_all = encoder_inputs(panel, scaled)
     offsets = np.arange(-lookback + 1, 1)
     enc = enc_all[store_index[:, None], origins[:, None] + offsets[None, :]]

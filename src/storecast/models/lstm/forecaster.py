@@ -21,13 +21,21 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.dates import to_days
-from storecast.errors import MAX_STORES_LISTED, ContractProblem, DataContractError, NotFittedError, first_and_more
+from storecast.errors import (
+    MAX_STORES_LISTED,
+    ContractProblem,
+    DataContractError,
+    NotFittedError,
+    WindowError,
+    first_and_more,
+)
 from storecast.features.schedule import schedule_ids
 from storecast.models.lstm.dataset import (
     CONTEXT_FEATURES,
     DEC_FEATURES,
     ENC_FEATURES,
     LEVEL_INDEX,
+    Panel,
     SalesScaler,
     build_panel,
     encoder_inputs,
@@ -126,6 +134,12 @@ class LSTMConfig:
         if self.epochs < 1:  # no epoch run, no weights chosen: refused before any data is read
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
 
+    @property
+    def days_needed(self) -> int:
+        """Days of data up to and including the cut one fit needs: a look-back before the first training
+        origin, the training targets' horizon, the validation window's horizon, and one day to spare."""
+        return self.lookback + 2 * self.horizon + 1
+
     def with_changes(self, **changes: Any) -> LSTMConfig:
         """This config with the settings given, those given as None left as they are (a CLI's optional flags)."""
         given = {name: value for name, value in changes.items() if value is not None}
@@ -158,6 +172,21 @@ def _short_history(dates: pd.DatetimeIndex, model_cut: pd.Timestamp, lookback: i
             f"model's cut")
 
 
+def _check_sales_days(panel: Panel, horizon: int) -> None:
+    """A WindowError unless both parts of the fit hold a sales day: the training days and the validation window.
+
+    Why before any epoch: without one, the scaler fails on an empty array (training part), or every epoch
+    runs and the calibration ends in numpy's IndexError (validation window); e.g. a train.csv of stores that
+    have no rows in the weeks before ``--until`` (180 Rossmann stores have none from July to December 2014).
+    """
+    dates, split = panel.dates, len(panel.dates) - horizon
+    for which, part, first, last in (("training days", panel.log_sales[:, :split], dates[0], dates[split - 1]),
+                                     ("validation window", panel.log_sales[:, split:], dates[split], dates[-1])):
+        if not np.isfinite(part).any():
+            raise WindowError(f"the LSTM's {which} {first:%Y-%m-%d}..{last:%Y-%m-%d} hold no open day with Sales > 0 "
+                              f"in train.csv ({len(panel.stores)} store(s)): choose another --until.")
+
+
 @dataclass
 class LSTMForecaster:
     """Global LSTM across stores forecasting the ``horizon`` days after the fit cut."""
@@ -181,12 +210,12 @@ class LSTMForecaster:
         cfg = self.config
         self.device_ = resolve_device(cfg.device)  # before any work: "cuda" without a GPU stops here
         torch.set_num_threads(cfg.threads)
-        need = cfg.lookback + 2 * cfg.horizon + 1
         until = check_window(
-            train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=need - 1),
+            train[s.DATE], until, first_day_needed=lambda u: u - pd.Timedelta(days=cfg.days_needed - 1),
             what=f"the LSTM ({cfg.lookback}-day look-back, {cfg.horizon}-day horizon and as many days to "
                  "validate on)", fix="choose a later --until")
         panel = build_panel(train, until)
+        _check_sales_days(panel, cfg.horizon)
         T = len(panel.dates)
         self.scaler_ = SalesScaler().fit(panel.log_sales[:, : T - cfg.horizon])
         scaled = self.scaler_.transform(panel.log_sales)
@@ -194,7 +223,9 @@ class LSTMForecaster:
         self.promo_anchor_ = promo_anchor(panel) if cfg.context else None
         all_stores = np.arange(S)
         self.states_ = _store_states(panel.stores, store)
-        holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in self.states_])
+        # once per state, not per store: ~8 ms a calendar, 1,115 stores share 12 states on the real data
+        by_state = {st: holiday_proximity(panel.dates, np.array([st])) for st in pd.unique(self.states_)}
+        holiday = np.stack([by_state[st] for st in self.states_])
         # the yearly cycle from the training part only (the validation window's days stay unseen)
         self.season_ = season_profile(panel, scaled, T - cfg.horizon) if cfg.season else None
         at_store_mean = float(self.scaler_.scaler_.min_[0])  # the scaled value of a day at its store's mean

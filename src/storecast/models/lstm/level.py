@@ -208,7 +208,8 @@ SEASON_SMOOTH_DAYS = 7  # the yearly profile is a +-7-day moving mean: Easter mo
 
 
 def _day_of_year(dates) -> np.ndarray:
-    """0..365 (29 February shares 28 February's slot, so a day keeps its slot across years)."""
+    """0..364, a slot of the (365,) season profile (29 February shares 28 February's slot, so a day keeps its
+    slot across years)."""
     idx = pd.DatetimeIndex(np.asarray(dates).ravel())
     doy = np.asarray(idx.day_of_year, dtype=np.int64) - 1
     return np.where(idx.is_leap_year & (doy >= 59), doy - 1, doy).reshape(np.shape(dates))

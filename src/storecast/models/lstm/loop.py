@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-# A validation loss (MSE of scaled log sales) counts as better only when it falls by more than this, so
-# that float noise between epochs does not reset the patience count.
+# A validation loss (the forecaster's loss, MSE or Huber, on scaled log sales) counts as better only when it
+# falls by more than this, so that float noise between epochs does not reset the patience count.
 MIN_IMPROVEMENT = 1e-5
 
 
