@@ -57,3 +57,16 @@ def test_a_missing_model_file_is_the_only_thing_said(run_main, synthetic_dir, tm
                               "--out", str(tmp_path / "preds.csv"))
     assert code == 2 and out == ""
     assert " ".join(err.split()) == f"error: model file {model} not found."
+
+
+def test_a_data_folder_without_test_csv_is_said_before_any_step(run_main, model_path, synthetic_dir, tmp_path):
+    """Without --input the rows are DATA/test.csv: its absence is the reader's "file not found", said first."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    (data / "test.csv").unlink()
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(data),
+                              "--out", str(tmp_path / "preds.csv"))
+    assert code == 2 and out == ""
+    assert " ".join(err.split()) == f"error: {data / 'test.csv'}: file not found: expected test.csv here (see --data)"

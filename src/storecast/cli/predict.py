@@ -116,13 +116,14 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
     from storecast.artifacts import load_bundle
     from storecast.background import in_background
     from storecast.batch import check_known_stores, count_rows, iter_rows, predict_chunks
-    from storecast.data.contract import data_file, load_train
+    from storecast.data.contract import data_file, load_train, not_a_file
+    from storecast.errors import DataContractError
     from storecast.long_lived import freeze_until_exit
 
     rows_path = rows or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
-    if not rows_path.exists():  # the reader's own words for it ("not found", "is a file, not a directory"), first
-        next(iter_rows(rows_path))
+    if not rows_path.exists():  # the reader's own words for it ("file not found", a broken link), first
+        raise DataContractError(not_a_file(rows_path, s.TEST_FILE))
     _check_model_path(model)
     with progress_steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")
