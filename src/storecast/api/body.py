@@ -17,14 +17,14 @@ description's paragraph on query strings.
 from __future__ import annotations
 
 __all__ = ["DuplicateKeyError", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error", "QUERY_STRING_RULE", "StrictBody",
-           "StrictJSONRoute", "UnpairedSurrogateError", "json_response"]
+           "StrictJSONRoute", "UnpairedSurrogateError", "json_response", "model_in"]
 
 import functools
 import itertools
 import json
 import re
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, get_args, get_origin
+from typing import Any, get_args
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
@@ -248,18 +248,27 @@ def json_response(payload: dict[str, Any]) -> Response:
 MAX_UNKNOWN = 100
 
 
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside a field's ``annotation`` (``list[Row] | None`` gives ``Row``), or None.
+
+    The one reading of a body's nesting: the unknown-field count here and ``errors``' "this object takes ..."
+    both walk a body's objects by it.
+    """
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := model_in(arg)) is not None:
+            return found
+    return None
+
+
 @functools.cache
 def _shape(model: type[BaseModel]) -> tuple[frozenset[str], tuple[tuple[str, type[BaseModel], frozenset[str]], ...]]:
-    """The field names of ``model`` and, for each of its fields that is a list of objects, the item model and its
-    field names: read once per class (``model_fields`` is a property that costs about 1 us a read)."""
-    lists = []
-    for name, info in model.model_fields.items():
-        outer = info.annotation
-        for arg in (outer, *get_args(outer)):  # list[Row] and list[Row] | None
-            if get_origin(arg) is list and (item := get_args(arg)) and isinstance(item[0], type) \
-                    and issubclass(item[0], BaseModel):
-                lists.append((name, item[0], frozenset(item[0].model_fields)))
-                break
+    """The field names of ``model`` and, for each of its fields that holds objects (a list of them in every body:
+    ``rows``, ``schedule``), the item model and its field names: read once per class (``model_fields`` is a
+    property that costs about 1 us a read)."""
+    lists = [(name, item, frozenset(item.model_fields)) for name, info in model.model_fields.items()
+             if (item := model_in(info.annotation)) is not None]
     return frozenset(model.model_fields), tuple(lists)
 
 

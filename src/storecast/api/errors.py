@@ -42,17 +42,16 @@ import math
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError
+from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
 from storecast.api.http_rules import method_sent, shown
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
@@ -234,16 +233,6 @@ def _body_model(request: Request) -> Any:
     return getattr(getattr(field, "field_info", None), "annotation", None)
 
 
-def _model_in(annotation: Any) -> Any:
-    """The pydantic model inside ``annotation`` (``list[Row] | None`` gives ``Row``), or None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        if (found := _model_in(arg)) is not None:
-            return found
-    return None
-
-
 def _unknown_field(model: Any, loc: Loc) -> str:
     """The message for an unknown key at ``loc``: the field it may mean (by case) and the fields taken there.
 
@@ -253,7 +242,7 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     for part in loc[1:-1]:  # loc[0] is "body"; the last part is the unknown key
         if isinstance(part, str):
             info = getattr(model, "model_fields", {}).get(part)
-            model = _model_in(info.annotation) if info is not None else None
+            model = model_in(info.annotation) if info is not None else None
     key = str(loc[-1])
     msg = f"unknown field {_clip(key)!r}"
     names = list(getattr(model, "model_fields", {}))
