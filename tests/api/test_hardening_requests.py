@@ -77,6 +77,22 @@ def test_a_number_beyond_float_range_still_says_it_reads_as_infinity(client):
             in r.json()["detail"][0]["msg"])
 
 
+def test_every_route_that_takes_a_body_parses_it_strictly():
+    """Why ``errors._json_kind`` has no NaN wording: the strict parser refuses the word NaN and a JSON numeral
+    never reads as NaN (1e400 reads as Infinity, above), so only a route parsing JSON some other way could
+    show one. Every route with a body is a ``StrictJSONRoute``."""
+    from fastapi.routing import APIRoute
+
+    from storecast.api.body import StrictJSONRoute
+    from storecast.api.routes import health, model, page, plan, predict
+
+    routes = [r for module in (health, model, page, plan, predict) for name in ("router", "open_router")
+              for r in getattr(getattr(module, name, None), "routes", []) if isinstance(r, APIRoute)]
+    with_body = {r.path: type(r) for r in routes if r.body_field is not None}
+    assert sorted(with_body) == ["/forecast", "/plan", "/plan/rank", "/predict"]
+    assert set(with_body.values()) == {StrictJSONRoute}
+
+
 @pytest.mark.parametrize(("body", "said"), [
     (b"null", "null"), (b"[]", "an array"), (b'"rows"', 'the string "rows"'), (b"7", "7"), (b"true", "true"),
 ])

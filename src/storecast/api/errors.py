@@ -268,9 +268,9 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {_cut(value, json.dumps)}"
     if isinstance(value, float):
-        # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf
-        if math.isnan(value):  # JSON's words for them, where Python would say nan and inf
-            return "NaN, which is not a JSON number"
+        # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf, in
+        # JSON's word for it where Python would say inf. No JSON number reads as NaN: float() of a numeral is never
+        # NaN, and no body route parses JSON but through api.body.
         if math.isinf(value):
             return (f"{'-' if value < 0 else ''}Infinity, which is not a JSON number (a number beyond 1.8e308, "
                     "such as 1e400, reads as Infinity too)")
