@@ -33,7 +33,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from storecast.errors import clipped
+from storecast.errors import MAX_KEY, clipped
 
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
 # could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
@@ -215,7 +215,7 @@ def _refuse_query_string(request: Request) -> None:
     names = list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True))) or [query]
     msg = (f"{request.method} {request.scope['path']} reads its fields from the JSON body only: "
            "move them there and send no query string")
-    raise RequestValidationError([{"loc": ("query", name[:40]), "msg": msg, "type": "extra_forbidden"}
+    raise RequestValidationError([{"loc": ("query", name), "msg": msg, "type": "extra_forbidden"}
                                   for name in names[:50]])
 
 
@@ -328,8 +328,8 @@ def _meant(key: str, model: type[BaseModel]) -> str:
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    """``rows[3].key`` of an unknown key, the key clipped at 40 characters."""
+    """``rows[3].key`` of an unknown key, the key clipped at ``MAX_KEY`` characters as in any other message."""
     *where, key = loc
     at = "".join(f"[{p}]" if isinstance(p, int) else p for p in where)
-    key = clipped(key, 40)
+    key = clipped(key, MAX_KEY)
     return f"{at}.{key}" if at else key

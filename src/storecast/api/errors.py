@@ -8,7 +8,8 @@
   a ``\\ud800`` escape without its other half is 422 at the field that holds it, and so are ``NaN``,
   ``Infinity`` and ``-Infinity`` (Python's ``json`` reads them; JSON has none).
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
-  case differs (``Rows``); a key longer than 64 characters is clipped in the answer.
+  case differs (``Rows``); a key longer than ``storecast.errors.MAX_KEY`` (64) characters is clipped wherever
+  an answer names it.
   Each message says what came (``got null``, ``got 0``) beside what is expected.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
@@ -55,6 +56,7 @@ from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error
 from storecast.api.http_rules import method_sent, shown
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
+    MAX_KEY,
     ArtifactError,
     DataContractError,
     NotFittedError,
@@ -112,8 +114,20 @@ def field_path(loc: Sequence[str | int]) -> str:
     return out or "body"
 
 
+def _clip(part: str | int) -> str | int:
+    """A key of a location cut to ``MAX_KEY`` characters.
+
+    Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
+    the size of the body; a key on the way to a ``NaN`` or a lone surrogate (located by ``api.body``) was
+    named whole in ``loc`` and ``field`` too.
+    """
+    return clipped(part, MAX_KEY) if isinstance(part, str) else part
+
+
 def _item(loc: Sequence[str | int], msg: str, typ: str) -> dict[str, Any]:
-    return {"loc": list(loc), "field": field_path(loc), "msg": msg, "type": typ}
+    """One problem of a 422; every key of ``loc`` clipped (``_clip``), whichever check found the problem."""
+    loc = [_clip(part) for part in loc]
+    return {"loc": loc, "field": field_path(loc), "msg": msg, "type": typ}
 
 
 MAX_LISTED = 50  # problems named in one 422; a request with more gets one last item counting the rest
@@ -172,7 +186,6 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
         msg = str(err.get("msg", "invalid value"))
         if typ == "extra_forbidden" and loc[:1] == ("body",) and len(loc) > 1:
             msg = _unknown_field(_body_model(request), loc)
-        loc = tuple(_clip(p) for p in loc)
         if typ == "json_invalid":
             # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
             reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
@@ -215,18 +228,6 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 _BOUNDS = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
            "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
 
-MAX_KEY = 64  # characters of a key named in a 422; a longer one is clipped with "…"
-
-
-def _clip(part: str | int) -> str | int:
-    """A key of a location cut to ``MAX_KEY`` characters.
-
-    Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
-    the size of the body.
-    """
-    return clipped(part, MAX_KEY) if isinstance(part, str) else part
-
-
 def _body_model(request: Request) -> Any:
     """The pydantic model of the route's JSON body, or None."""
     field = getattr(request.scope.get("route"), "body_field", None)
@@ -253,10 +254,10 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
-def _cut(text: str, quote: Callable[[str], str]) -> str:
-    """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past 40 characters cut visibly: ``"xxx…`` without its
-    closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
-    return quote(text) if len(text) <= 40 else quote(text[:40])[:-1] + "…"
+def _cut(text: str, quote: Callable[[str], str], limit: int = 40) -> str:
+    """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past ``limit`` characters cut visibly: ``"xxx…``
+    without its closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
+    return quote(text) if len(text) <= limit else quote(text[:limit])[:-1] + "…"
 
 
 def _json_kind(value: Any) -> str:
@@ -324,7 +325,7 @@ _UNPARSABLE = "There was an error parsing the body"
 def _unparsable_reason(cause: BaseException | None) -> str:
     """Why ``json.loads`` gave up, in the caller's terms (the cause is what FastAPI chained)."""
     if isinstance(cause, DuplicateKeyError):
-        return (f"the key {_cut(cause.key, repr)} appears twice in one JSON object of the body: "
+        return (f"the key {_cut(cause.key, repr, MAX_KEY)} appears twice in one JSON object of the body: "
                 "send each field once")
     if isinstance(cause, NotUTF8Error):
         return (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {cause.encoding}: send it encoded as UTF-8")
