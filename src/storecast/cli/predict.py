@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out, console, examples, live_display
+from storecast.cli._app import app, check_out, console, examples
 from storecast.cli._model_options import engine_options, outside_training, progress_steps
+from storecast.cli._progress import progress
 
 __all__ = ["predict", "columns_note"]
 
@@ -110,7 +111,7 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
     """``_predict_locally`` after its imports' order and skips are set: the model and the rows, then the forecast."""
     from itertools import chain
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
     from storecast import schema as s
     from storecast.artifacts import load_bundle
@@ -138,8 +139,8 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         if bundle.needs_history:
             history = load_train(data_file(data, s.TRAIN_FILE))
         say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
-    with Progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False, disable=total <= len(first) or not live_display()) as bar:
+    with progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=False, shown=total > len(first)) as bar:
         task = bar.add_task("forecast", total=total or None)
         checked = (check_known_stores(chunk, bundle, rows_path) for chunk in chain([first], chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
