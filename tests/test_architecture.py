@@ -164,4 +164,5 @@ def test_every_module_over_300_lines_says_why_in_the_docs():
     reasons = doc[doc.index("## Modules over 300 lines"):]
     long = [str(path.relative_to(SRC / "storecast")) for path in (SRC / "storecast").rglob("*.py")
             if len(path.read_text(encoding="utf-8").splitlines()) > 300]
-    assert [name for name in long if f"`{name}`" not in reasons] == []
+    # a line of its own ("- `name`"): a name mentioned inside another module's reason gives no reason
+    assert [name for name in long if f"- `{name}`" not in reasons] == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
     "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
+    "MAX_KEY",
 ]
 
 from collections.abc import Sequence
@@ -97,3 +98,8 @@ def clipped(text: str, limit: int) -> str:
     """``text`` for a message, past ``limit`` characters cut with a visible "…" (a silent cut read as the value sent,
     and a whole 60 kB value made the answer 60 kB)."""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# Characters of a key (a JSON field name, a query parameter's name) that a message repeats, wherever it is named:
+# a key is a name, usually short, and one limit keeps the same key looking the same in ``loc`` and in every message.
+MAX_KEY = 64

@@ -175,3 +175,49 @@ def test_an_array_of_the_wrong_length_says_so_without_pydantic_words(client, pat
     """Was "List should have at least 1 item after validation, not 0": "after validation" is pydantic's."""
     (item,) = _items(client, path, body)
     assert item["field"] == field and item["msg"] == msg
+
+
+@pytest.mark.parametrize("blank", ["", " ", " \t "])
+def test_a_blank_optional_text_field_reads_as_not_sent_as_a_blank_cell_of_a_file_does(client, blank):
+    """Was 422 "got the string ' '", where a file reads such a cell as empty and the field left out is "0"."""
+    plain = {k: v for k, v in row().items() if k != "state_holiday"}
+    r = client.post("/predict", json={"rows": [{**plain, "state_holiday": blank}]})
+    assert r.status_code == 200, r.json()
+    assert r.json()["predictions"] == client.post("/predict", json={"rows": [plain]}).json()["predictions"]
+    body = {"store": 1, "start": "2015-08-03", "days": 2}
+    day = {"date": "2015-08-04", "promo": 1}
+    r = client.post("/forecast", json={**body, "schedule": [{**day, "state_holiday": blank}]})
+    assert r.status_code == 200 and r.json() == client.post("/forecast", json={**body, "schedule": [day]}).json()
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/predict", {"rows": [row()]}, ("rows", 0, "date")),
+    ("/forecast", {"store": 1, "start": "2015-08-03"}, ("start",)),
+    ("/forecast", {"store": 1, "start": "2015-08-03", "schedule": [{"date": "2015-08-04"}]}, ("schedule", 0, "date")),
+    ("/plan", {"store": 1, "start": "2015-08-03"}, ("start",)),
+    ("/plan/rank", {"start": "2015-08-03"}, ("start",)),
+])
+def test_a_blank_required_text_field_is_the_422_of_the_field_left_out(client, path, body, field):
+    """Was "expected an ISO date string ... got ' '": now the same answer as without the field, at its path."""
+    def with_value(value):
+        doc = json.loads(json.dumps(body))
+        *parents, name = field
+        target = doc
+        for part in parents:
+            target = target[part]
+        if value is None:
+            del target[name]
+        else:
+            target[name] = value
+        return client.post(path, json=doc)
+
+    absent = with_value(None)
+    assert absent.status_code == 422 and absent.json()["detail"][0]["msg"] == "this field is required"
+    for blank in ("", "  ", "\t"):
+        assert (with_value(blank).status_code, with_value(blank).json()) == (422, absent.json()), blank
+
+
+def test_a_no_break_space_is_a_value_not_a_blank(client):
+    # as in a file: nobody types U+00A0 between fields, so it is refused as the value it is
+    r = client.post("/predict", json={"rows": [row(state_holiday="\u00a0")]})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "rows[0].state_holiday"

@@ -77,6 +77,22 @@ def test_a_number_beyond_float_range_still_says_it_reads_as_infinity(client):
             in r.json()["detail"][0]["msg"])
 
 
+def test_every_route_that_takes_a_body_parses_it_strictly():
+    """Why ``errors._json_kind`` has no NaN wording: the strict parser refuses the word NaN and a JSON numeral
+    never reads as NaN (1e400 reads as Infinity, above), so only a route parsing JSON some other way could
+    show one. Every route with a body is a ``StrictJSONRoute``."""
+    from fastapi.routing import APIRoute
+
+    from storecast.api.body import StrictJSONRoute
+    from storecast.api.routes import health, model, page, plan, predict
+
+    routes = [r for module in (health, model, page, plan, predict) for name in ("router", "open_router")
+              for r in getattr(getattr(module, name, None), "routes", []) if isinstance(r, APIRoute)]
+    with_body = {r.path: type(r) for r in routes if r.body_field is not None}
+    assert sorted(with_body) == ["/forecast", "/plan", "/plan/rank", "/predict"]
+    assert set(with_body.values()) == {StrictJSONRoute}
+
+
 @pytest.mark.parametrize(("body", "said"), [
     (b"null", "null"), (b"[]", "an array"), (b'"rows"', 'the string "rows"'), (b"7", "7"), (b"true", "true"),
 ])
@@ -112,12 +128,42 @@ def test_a_long_string_or_key_named_in_a_message_is_cut_visibly(client):
     # cut silently at 40 characters: `got the string "xxx"` read as the value sent
     msg = client.post("/predict", json={"rows": [row(promo="x" * 50)]}).json()["detail"][0]["msg"]
     assert msg.endswith('got the string "' + "x" * 40 + "…")
-    key = '"' + "k" * 50 + '"'
+    key = '"' + "k" * 70 + '"'
     body = f'{{"rows": [{{{key}: 1, {key}: 2}}]}}'
     msg = client.post("/predict", content=body, headers=JSON).json()["detail"][0]["msg"]
-    assert msg.startswith("the key '" + "k" * 40 + "… appears twice")
+    assert msg.startswith("the key '" + "k" * 64 + "… appears twice")  # MAX_KEY, as a key anywhere else
     assert client.post("/predict", json={"rows": [row(promo="1")]}).json()["detail"][0]["msg"].endswith(
         'got the string "1"')
+
+
+KEY_60, KEY_70 = "k" * 60, "k" * 70  # under and over MAX_KEY (64)
+
+
+def test_a_key_is_named_whole_up_to_64_characters_wherever_it_is_echoed(client):
+    """A 60-character key was cut at 40 in the duplicate-key and many-unknown-fields messages and in a query
+    name (silently there), while ``loc`` showed it whole: one key, two spellings."""
+    body = f'{{"rows": [{{"{KEY_60}": 1, "{KEY_60}": 2}}]}}'
+    msg = client.post("/predict", content=body, headers=JSON).json()["detail"][0]["msg"]
+    assert msg.startswith(f"the key '{KEY_60}' appears twice")
+    many = {KEY_60: 1, **{f"k{i}": 1 for i in range(200)}}
+    msg = client.post("/forecast", json={"store": 1, "start": "2015-08-03", **many}).json()["detail"][0]["msg"]
+    assert f"(first: {KEY_60}, k0, k1)" in msg
+    r = client.post(f"/predict?{KEY_60}=1", json={"rows": [row()]})
+    assert r.json()["detail"][0]["loc"] == ["query", KEY_60]
+
+
+def test_a_longer_key_is_clipped_at_64_characters_wherever_it_is_echoed(client):
+    clipped = "k" * 64 + "…"
+    many = {KEY_70: 1, **{f"k{i}": 1 for i in range(200)}}
+    msg = client.post("/forecast", json={"store": 1, "start": "2015-08-03", **many}).json()["detail"][0]["msg"]
+    assert f"(first: {clipped}, k0, k1)" in msg
+    r = client.post(f"/predict?{KEY_70}=1", json={"rows": [row()]})
+    assert r.json()["detail"][0]["loc"] == ["query", clipped]
+    # a key on the way to a NaN or a lone surrogate was named whole in loc and field
+    for value in ("NaN", '"\\ud800"'):
+        r = client.post("/predict", content=f'{{"rows": [{{"{KEY_70}": {value}}}]}}', headers=JSON)
+        (item,) = r.json()["detail"]
+        assert item["loc"] == ["body", "rows", 0, clipped] and item["field"] == f'rows[0]["{clipped}"]', value
 
 
 def test_over_100_unknown_fields_are_one_error_naming_the_first(client):

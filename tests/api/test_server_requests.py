@@ -96,6 +96,34 @@ def test_a_websocket_upgrade_without_a_body_is_served_as_plain_http(port):
     assert (status, json.loads(body)) == (200, {"status": "ok"})
 
 
+def _head(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers (lower-case names) and body of the answer to ``request``."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize("version", [b"HTTP/1.1\r\nHost: test", b"HTTP/1.0"])
+def test_options_asterisk_is_answered_about_the_server(port, version):
+    # RFC 9110 9.3.7: `OPTIONS *` asks about the server as a whole; uvicorn passed `*` on as a path: 404
+    status, headers, body = _head(port, b"OPTIONS * " + version + b"\r\nConnection: close\r\n\r\n")
+    assert (status, headers["allow"], headers["content-length"], body) == (200, "GET, HEAD, OPTIONS, POST", "0", b"")
+
+
+def test_another_method_sent_to_the_asterisk_is_400_saying_why(port):
+    # RFC 9112 3.2.4: the asterisk form is only for a server-wide OPTIONS; it was 404 "nothing at *"
+    status, _, body = _head(port, b"GET * HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert status == 400 and json.loads(body)["detail"] == (
+        "the request target * asks about the server as a whole, which only OPTIONS does (RFC 9112 3.2.4), not GET: "
+        "send GET to a path, such as /health")
+
+
 @pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/0.9"])
 def test_a_request_line_in_another_http_version_is_400(port, version):
     # httptools passes these on: they were served as HTTP/1.1, without the Host check

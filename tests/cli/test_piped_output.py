@@ -48,3 +48,24 @@ def test_eda_begins_with_no_empty_line(run_main, synthetic_dir, tmp_path, monkey
     code, _, err = run_main("eda", "--data", str(synthetic_dir), "--out", str(tmp_path / "report"))
     assert code in (0, None), err
     assert err.splitlines()[0].startswith(f"report written to {tmp_path / 'report' / 'report.html'} "), err
+
+
+def test_the_progress_helper_draws_only_on_a_terminal_and_says_steps_as_plain_lines_when_piped(capsys, monkeypatch):
+    """One rule for every command's progress (cli/_progress.py): captured here, so piped."""
+    from rich.progress import BarColumn, TextColumn
+
+    import storecast.cli._progress as p
+
+    with p.progress(TextColumn("steps"), BarColumn(), transient=True) as bar:
+        task = bar.add_task("steps", total=3)
+        p.say_step(bar, "read [data]")  # no markup read into it: the brackets stay
+        bar.advance(task)
+        p.say_step(bar, "fit", since=0.0)
+    err = capsys.readouterr().err
+    assert bar.disable and not _SPINNER.search(err) and _BAR not in err and "\x1b" not in err
+    lines = err.splitlines()
+    assert len(lines) == 2 and re.fullmatch(r"\d\d:\d\d:\d\d read \[data\]", lines[0]), lines
+    assert re.fullmatch(r"\d\d:\d\d:\d\d +\d+\.\ds fit", lines[1]), lines
+    monkeypatch.setattr(p, "live_display", lambda: True)  # a terminal: drawn, unless there is nothing to follow
+    assert not p.progress(TextColumn("x"), transient=True).disable
+    assert p.progress(TextColumn("x"), transient=True, shown=False).disable

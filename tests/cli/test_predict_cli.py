@@ -57,3 +57,70 @@ def test_a_missing_model_file_is_the_only_thing_said(run_main, synthetic_dir, tm
                               "--out", str(tmp_path / "preds.csv"))
     assert code == 2 and out == ""
     assert " ".join(err.split()) == f"error: model file {model} not found."
+
+
+def test_a_data_folder_without_test_csv_is_said_before_any_step(run_main, model_path, synthetic_dir, tmp_path):
+    """Without --input the rows are DATA/test.csv: its absence is the reader's "file not found", said first."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    (data / "test.csv").unlink()
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(data),
+                              "--out", str(tmp_path / "preds.csv"))
+    assert code == 2 and out == ""
+    assert " ".join(err.split()) == f"error: {data / 'test.csv'}: file not found: expected test.csv here (see --data)"
+
+
+def _data_with_store_csv(synthetic_dir, tmp_path, edit):
+    """A copy of the synthetic data whose store.csv ``edit`` rewrites (a text -> text function)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    (data / "store.csv").write_text(edit((data / "store.csv").read_text()))
+    return data
+
+
+def _store_type_of_store_2(text: str, to: str) -> str:
+    header, *lines = text.splitlines()
+    col = [c.strip('"') for c in header.split(",")].index("StoreType")
+    cells = lines[1].split(",")  # store 2: store.csv is sorted by Store
+    assert cells[0].strip('"') == "2"
+    was = cells[col].strip('"')
+    cells[col] = to if to != "other" else next(t for t in "abcd" if t != was)
+    return "\n".join([header, lines[0], ",".join(cells), *lines[2:]]) + "\n"
+
+
+@pytest.mark.parametrize(("to", "said"), [
+    ("other", "differs from the store facts in {model}: StoreType of 1 store(s) (2); the model forecasts with "
+              "the facts it was trained on (train a new model to use the file's)"),
+    ("z", "cannot be read ({store}, line 3, column `StoreType`: expected one of a, b, c, d, got 'z': correct the "
+          "value or remove the line): the model forecasts with the store facts it was trained on, which this run "
+          "did not check against the file"),
+])
+def test_a_store_csv_that_disagrees_with_the_model_is_a_warning(run_main, model_path, synthetic_dir, tmp_path, to,
+                                                                said):
+    """Was nothing: a tree model carries its store table, so an edited or broken DATA/store.csv passed unnoticed."""
+    data = _data_with_store_csv(synthetic_dir, tmp_path, lambda text: _store_type_of_store_2(text, to))
+    out = tmp_path / "preds.csv"
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data), "--out", str(out))
+    assert code in (0, None), err
+    text = " ".join(err.split())
+    assert f"warning: {data / 'store.csv'} " + said.format(model=model_path.name, store=data / "store.csv") in text
+    assert len(pd.read_csv(out)) == len(pd.read_csv(data / "test.csv"))  # forecast as before
+
+
+def test_the_store_csv_the_model_was_trained_on_says_nothing(run_main, model_path, synthetic_dir, tmp_path):
+    # an empty CompetitionDistance is no difference: the model filled that gap its own way at fit
+    def blank_distance(text: str) -> str:
+        header, *lines = text.splitlines()
+        col = [c.strip('"') for c in header.split(",")].index("CompetitionDistance")
+        cells = lines[0].split(",")
+        cells[col] = ""
+        return "\n".join([header, ",".join(cells), *lines[1:]]) + "\n"
+
+    data = _data_with_store_csv(synthetic_dir, tmp_path, blank_distance)
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data),
+                            "--out", str(tmp_path / "preds.csv"))
+    assert code in (0, None) and "store.csv" not in err, err

@@ -24,7 +24,7 @@ from storecast.api.batching import MicroBatcher
 from storecast.api.body import QUERY_STRING_RULE
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
-from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules
+from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules, ServerOptions
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served
@@ -129,7 +129,8 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.include_router(plan.router, dependencies=guarded)
     app.include_router(page.router)  # the page and its assets hold no data; their API calls carry the token
     # Added last = outermost: the log line times the whole request, size limit and timeout included.
-    app.add_middleware(HeadAsGet)  # innermost: the log line and the guards see the method sent, HEAD
+    app.add_middleware(ServerOptions)  # innermost: `OPTIONS *` passed the header rules first
+    app.add_middleware(HeadAsGet)  # the log line and the guards see the method sent, HEAD
     app.add_middleware(ContentEncodingGuard)
     app.add_middleware(HeaderRules)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -17,14 +17,14 @@ description's paragraph on query strings.
 from __future__ import annotations
 
 __all__ = ["DuplicateKeyError", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error", "QUERY_STRING_RULE", "StrictBody",
-           "StrictJSONRoute", "UnpairedSurrogateError", "json_response"]
+           "StrictJSONRoute", "UnpairedSurrogateError", "json_response", "model_in"]
 
 import functools
 import itertools
 import json
 import re
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, get_args, get_origin
+from typing import Any, get_args
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
@@ -33,7 +33,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from storecast.errors import clipped
+from storecast.errors import MAX_KEY, clipped
 
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
 # could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
@@ -215,7 +215,7 @@ def _refuse_query_string(request: Request) -> None:
     names = list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True))) or [query]
     msg = (f"{request.method} {request.scope['path']} reads its fields from the JSON body only: "
            "move them there and send no query string")
-    raise RequestValidationError([{"loc": ("query", name[:40]), "msg": msg, "type": "extra_forbidden"}
+    raise RequestValidationError([{"loc": ("query", name), "msg": msg, "type": "extra_forbidden"}
                                   for name in names[:50]])
 
 
@@ -248,18 +248,27 @@ def json_response(payload: dict[str, Any]) -> Response:
 MAX_UNKNOWN = 100
 
 
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside a field's ``annotation`` (``list[Row] | None`` gives ``Row``), or None.
+
+    The one reading of a body's nesting: the unknown-field count here and ``errors``' "this object takes ..."
+    both walk a body's objects by it.
+    """
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := model_in(arg)) is not None:
+            return found
+    return None
+
+
 @functools.cache
 def _shape(model: type[BaseModel]) -> tuple[frozenset[str], tuple[tuple[str, type[BaseModel], frozenset[str]], ...]]:
-    """The field names of ``model`` and, for each of its fields that is a list of objects, the item model and its
-    field names: read once per class (``model_fields`` is a property that costs about 1 us a read)."""
-    lists = []
-    for name, info in model.model_fields.items():
-        outer = info.annotation
-        for arg in (outer, *get_args(outer)):  # list[Row] and list[Row] | None
-            if get_origin(arg) is list and (item := get_args(arg)) and isinstance(item[0], type) \
-                    and issubclass(item[0], BaseModel):
-                lists.append((name, item[0], frozenset(item[0].model_fields)))
-                break
+    """The field names of ``model`` and, for each of its fields that holds objects (a list of them in every body:
+    ``rows``, ``schedule``), the item model and its field names: read once per class (``model_fields`` is a
+    property that costs about 1 us a read)."""
+    lists = [(name, item, frozenset(item.model_fields)) for name, info in model.model_fields.items()
+             if (item := model_in(info.annotation)) is not None]
     return frozenset(model.model_fields), tuple(lists)
 
 
@@ -319,8 +328,8 @@ def _meant(key: str, model: type[BaseModel]) -> str:
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    """``rows[3].key`` of an unknown key, the key clipped at 40 characters."""
+    """``rows[3].key`` of an unknown key, the key clipped at ``MAX_KEY`` characters as in any other message."""
     *where, key = loc
     at = "".join(f"[{p}]" if isinstance(p, int) else p for p in where)
-    key = clipped(key, 40)
+    key = clipped(key, MAX_KEY)
     return f"{at}.{key}" if at else key

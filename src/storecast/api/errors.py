@@ -8,7 +8,8 @@
   a ``\\ud800`` escape without its other half is 422 at the field that holds it, and so are ``NaN``,
   ``Infinity`` and ``-Infinity`` (Python's ``json`` reads them; JSON has none).
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
-  case differs (``Rows``); a key longer than 64 characters is clipped in the answer.
+  case differs (``Rows``); a key longer than ``storecast.errors.MAX_KEY`` (64) characters is clipped wherever
+  an answer names it.
   Each message says what came (``got null``, ``got 0``) beside what is expected.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
@@ -42,20 +43,20 @@ import math
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError
+from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
 from storecast.api.http_rules import method_sent, shown
 from storecast.api.middleware import log_safe_path
 from storecast.errors import (
+    MAX_KEY,
     ArtifactError,
     DataContractError,
     NotFittedError,
@@ -113,8 +114,20 @@ def field_path(loc: Sequence[str | int]) -> str:
     return out or "body"
 
 
+def _clip(part: str | int) -> str | int:
+    """A key of a location cut to ``MAX_KEY`` characters.
+
+    Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
+    the size of the body; a key on the way to a ``NaN`` or a lone surrogate (located by ``api.body``) was
+    named whole in ``loc`` and ``field`` too.
+    """
+    return clipped(part, MAX_KEY) if isinstance(part, str) else part
+
+
 def _item(loc: Sequence[str | int], msg: str, typ: str) -> dict[str, Any]:
-    return {"loc": list(loc), "field": field_path(loc), "msg": msg, "type": typ}
+    """One problem of a 422; every key of ``loc`` clipped (``_clip``), whichever check found the problem."""
+    loc = [_clip(part) for part in loc]
+    return {"loc": loc, "field": field_path(loc), "msg": msg, "type": typ}
 
 
 MAX_LISTED = 50  # problems named in one 422; a request with more gets one last item counting the rest
@@ -173,7 +186,6 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
         msg = str(err.get("msg", "invalid value"))
         if typ == "extra_forbidden" and loc[:1] == ("body",) and len(loc) > 1:
             msg = _unknown_field(_body_model(request), loc)
-        loc = tuple(_clip(p) for p in loc)
         if typ == "json_invalid":
             # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
             reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
@@ -216,32 +228,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 _BOUNDS = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
            "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
 
-MAX_KEY = 64  # characters of a key named in a 422; a longer one is clipped with "…"
-
-
-def _clip(part: str | int) -> str | int:
-    """A key of a location cut to ``MAX_KEY`` characters.
-
-    Why: an unknown key is named in ``loc``, ``field`` and ``msg``, so a 500 kB key made a 422 three times
-    the size of the body.
-    """
-    return clipped(part, MAX_KEY) if isinstance(part, str) else part
-
-
 def _body_model(request: Request) -> Any:
     """The pydantic model of the route's JSON body, or None."""
     field = getattr(request.scope.get("route"), "body_field", None)
     return getattr(getattr(field, "field_info", None), "annotation", None)
-
-
-def _model_in(annotation: Any) -> Any:
-    """The pydantic model inside ``annotation`` (``list[Row] | None`` gives ``Row``), or None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        if (found := _model_in(arg)) is not None:
-            return found
-    return None
 
 
 def _unknown_field(model: Any, loc: Loc) -> str:
@@ -253,7 +243,7 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     for part in loc[1:-1]:  # loc[0] is "body"; the last part is the unknown key
         if isinstance(part, str):
             info = getattr(model, "model_fields", {}).get(part)
-            model = _model_in(info.annotation) if info is not None else None
+            model = model_in(info.annotation) if info is not None else None
     key = str(loc[-1])
     msg = f"unknown field {_clip(key)!r}"
     names = list(getattr(model, "model_fields", {}))
@@ -264,10 +254,10 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
-def _cut(text: str, quote: Callable[[str], str]) -> str:
-    """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past 40 characters cut visibly: ``"xxx…`` without its
-    closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
-    return quote(text) if len(text) <= 40 else quote(text[:40])[:-1] + "…"
+def _cut(text: str, quote: Callable[[str], str], limit: int = 40) -> str:
+    """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past ``limit`` characters cut visibly: ``"xxx…``
+    without its closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
+    return quote(text) if len(text) <= limit else quote(text[:limit])[:-1] + "…"
 
 
 def _json_kind(value: Any) -> str:
@@ -279,9 +269,9 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {_cut(value, json.dumps)}"
     if isinstance(value, float):
-        # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf
-        if math.isnan(value):  # JSON's words for them, where Python would say nan and inf
-            return "NaN, which is not a JSON number"
+        # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf, in
+        # JSON's word for it where Python would say inf. No JSON number reads as NaN: float() of a numeral is never
+        # NaN, and no body route parses JSON but through api.body.
         if math.isinf(value):
             return (f"{'-' if value < 0 else ''}Infinity, which is not a JSON number (a number beyond 1.8e308, "
                     "such as 1e400, reads as Infinity too)")
@@ -335,7 +325,7 @@ _UNPARSABLE = "There was an error parsing the body"
 def _unparsable_reason(cause: BaseException | None) -> str:
     """Why ``json.loads`` gave up, in the caller's terms (the cause is what FastAPI chained)."""
     if isinstance(cause, DuplicateKeyError):
-        return (f"the key {_cut(cause.key, repr)} appears twice in one JSON object of the body: "
+        return (f"the key {_cut(cause.key, repr, MAX_KEY)} appears twice in one JSON object of the body: "
                 "send each field once")
     if isinstance(cause, NotUTF8Error):
         return (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {cause.encoding}: send it encoded as UTF-8")

@@ -7,6 +7,8 @@
   ``Transfer-Encoding`` 400; an ``Expect`` other than ``100-continue`` 417; a request with a body that asks for an
   ``Upgrade`` 400.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
+- :class:`ServerOptions`: ``OPTIONS *`` answered about the server (200 with ``Allow``); another method sent to
+  ``*`` 400.
 
 Apart from ``middleware`` (limits and the log line) because they concern what a request means, not how much
 of it is allowed.
@@ -14,7 +16,8 @@ of it is allowed.
 
 from __future__ import annotations
 
-__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "MAX_SHOWN", "METHOD_SENT", "method_sent", "shown"]
+__all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "MAX_SHOWN", "METHOD_SENT", "ServerOptions",
+           "method_sent", "shown"]
 
 from collections.abc import Mapping
 from typing import Any
@@ -213,3 +216,43 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET", METHOD_SENT: "HEAD"}, receive, send_headers_only)
+
+
+class ServerOptions:
+    """Answer ``OPTIONS *`` about the server as a whole (RFC 9110 9.3.7): 200, ``Allow`` naming every method some
+    route takes, no content (``Content-Length: 0``); any other method sent to ``*`` 400 (RFC 9112 3.2.4: the
+    asterisk form is for a server-wide ``OPTIONS`` only).
+
+    Why: uvicorn passes the request target ``*`` on as the path ``*``, so ``OPTIONS *``, which proxies and
+    monitors send to ask what a server speaks, was 404 "nothing at *". 200 rather than 204: RFC 9110 asks such an
+    answer for ``Content-Length: 0``, which a 204 must not carry. ``Allow`` is read from the app's routes
+    (its OpenAPI description, with ``HEAD`` where ``GET`` is taken, and ``OPTIONS`` for this answer), once.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.allow: bytes | None = None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "*":
+            await self.app(scope, receive, send)
+            return
+        method = method_sent(scope)
+        if method != "OPTIONS":
+            await send_json(send, 400, {"detail": (
+                f"the request target * asks about the server as a whole, which only OPTIONS does (RFC 9112 3.2.4), "
+                f"not {shown(method)}: send {shown(method)} to a path, such as /health")})
+            return
+        if self.allow is None:
+            self.allow = _server_methods(scope["app"]).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"allow", self.allow), (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _server_methods(app: Any) -> str:
+    """The methods some route of ``app`` takes, as ``Allow`` lists them: ``GET, HEAD, OPTIONS, POST``."""
+    methods = {method.upper() for operations in app.openapi().get("paths", {}).values() for method in operations}
+    methods |= {"HEAD"} if "GET" in methods else set()
+    return ", ".join(sorted(methods | {"OPTIONS"}))
+

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from storecast.api.body import StrictBody
-from storecast.api.schemas import MAX_FORECAST_DAYS, CalibratedThrough, IsoDate, StoreId
+from storecast.api.schemas import MAX_FORECAST_DAYS, BlankTextIsMissing, CalibratedThrough, IsoDate, StoreId
 
 MAX_TOP = 10_000
 
@@ -23,8 +23,10 @@ MAX_TOP = 10_000
 Days = Annotated[int, Field(strict=True, ge=1, le=MAX_FORECAST_DAYS, description="Length of the period (1..92).")]
 
 
-class PlanRequest(StrictBody):
+class PlanRequest(StrictBody, BlankTextIsMissing):
     """One store's usual plan against a scenario over ``days`` days from ``start``."""
+
+    text_fields = ("start",)
 
     store: StoreId
     start: IsoDate
@@ -92,8 +94,10 @@ class PlanResponse(BaseModel):
     calibrated_through: CalibratedThrough = None
 
 
-class RankRequest(StrictBody):
+class RankRequest(StrictBody, BlankTextIsMissing):
     """Rank the stores by the forecast gain of one extra promo week in the period."""
+
+    text_fields = ("start",)
 
     start: IsoDate
     days: Days = 42

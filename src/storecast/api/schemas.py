@@ -2,13 +2,15 @@
 
 Inputs are strict: 0/1 flags must be JSON integers (not ``true``, ``1.0`` or ``"1"``), dates must be
 ``"YYYY-MM-DD"`` strings, unknown fields are refused (``extra="forbid"``). Every error names its field path.
+A text field (a date, ``start``, ``state_holiday``) sent blank, ``""`` or only spaces and tabs, reads as not
+sent, as a file reads such a cell as empty: its default, or the 422 "this field is required" of a field left out.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
-    "StoreId", "CalibratedThrough",
+    "StoreId", "CalibratedThrough", "BlankTextIsMissing",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody", "MODEL_ROUTE_ERRORS",
 ]
@@ -16,9 +18,9 @@ __all__ = [
 import datetime as dt
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from storecast.api.body import StrictBody
@@ -75,12 +77,45 @@ StateHolidayCode = Literal["0", "a", "b", "c"]
 StoreId = Annotated[int, Field(strict=True, ge=1, le=_INT32_MAX, description="Store number.")]
 
 
-class _Strict(BaseModel):
+_BLANK = " \t"  # what a blank cell of a file holds (data._csvfile.blank_cells): a no-break space is a value
+
+
+def _without_blank_text(data: Any, names: tuple[str, ...]) -> Any:
+    """``data`` without the fields of ``names`` whose value is ``""`` or only spaces and tabs, else as it came."""
+    if type(data) is dict:
+        for name in names:
+            if type(value := data.get(name)) is str and not value.strip(_BLANK):
+                return {key: value for key, value in data.items()
+                        if not (key in names and type(value) is str and not value.strip(_BLANK))}
+    return data
+
+
+class BlankTextIsMissing(BaseModel):
+    """A body object whose text fields (``text_fields``) read a blank value as not sent.
+
+    Why: a file reads a cell of only spaces as empty (data._csvfile.blank_cells) and a client that turns such a
+    row into JSON sends ``"state_holiday": " "``, which was refused as "got the string ' '" while the field left
+    out is ``"0"``. Left out here, pydantic itself gives the default, or for a required field (a date,
+    ``start``) the same 422 as when it is absent, at the same field. Numbers stay strict: ``"open": " "`` is text
+    where a number belongs, refused as ``"1"`` is.
+    """
+
+    text_fields: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_text_is_missing(cls, data: Any) -> Any:
+        return _without_blank_text(data, cls.text_fields)
+
+
+class _Strict(BlankTextIsMissing):
     model_config = ConfigDict(extra="forbid")
 
 
 class PredictRow(_Strict):
     """One row in the shape of test.csv; the day of week is derived from ``date``."""
+
+    text_fields = ("date", "state_holiday")
 
     id: Annotated[int, Field(strict=True, ge=0, le=_INT64_MAX)] | None = Field(
         None, description="Your row id, echoed back unchanged: each row its own, or null (a repeat is a 422)."
@@ -141,6 +176,8 @@ class PredictResponse(BaseModel):
 class ScheduleDay(_Strict):
     """The known plan of one day; overrides the store's usual pattern for that date."""
 
+    text_fields = ("date", "state_holiday")
+
     date: IsoDate
     open: Flag = 1
     promo: Flag = 0
@@ -148,8 +185,10 @@ class ScheduleDay(_Strict):
     school_holiday: Flag = 0
 
 
-class ForecastRequest(StrictBody):
+class ForecastRequest(StrictBody, BlankTextIsMissing):
     """Forecast ``days`` consecutive days of one store from ``start``."""
+
+    text_fields = ("start",)
 
     store: StoreId
     start: IsoDate

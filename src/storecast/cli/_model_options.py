@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from storecast.cli._app import console, date_option, live_display
+from storecast.cli._app import date_option
 
 KIND_OPTION = typer.Option("lgbm", "--model", help="Model kind: lgbm (accurate default) or rf.")
 DATA_OPTION = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/).")
@@ -63,30 +63,23 @@ def progress_steps(title: str):
     Not on a terminal (piped, redirected, captured): no spinner, one plain line per step with its time, and a
     last line "``title``: done", as the spinner's last state reads (``live_display``).
     """
-    from rich.markup import escape
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    live = live_display()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
-                  console=console, transient=False, disable=not live) as bar:
+    from storecast.cli._progress import plain_line, progress, say_step
+
+    with progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
+                  transient=False) as bar:
         task = bar.add_task(title, total=None)
         start = time.perf_counter()
 
-        def plain(msg: str) -> None:  # whole: console.log pads each line to the width and wraps a long one
-            console.print(f"{time.strftime('%H:%M:%S')} {time.perf_counter() - start:6.1f}s {msg}",
-                          highlight=False, soft_wrap=True)
-
         def say(msg: str) -> None:
-            if live:
-                bar.console.log(f"[dim]{time.perf_counter() - start:6.1f}s[/dim] {escape(msg)}", markup=True)
-            else:
-                plain(msg)
+            say_step(bar, msg, since=start)
             bar.update(task, description=f"{title}: {msg}")
 
         yield say
         bar.update(task, description=f"{title}: done")
-        if not live:
-            plain(f"{title}: done")
+        if bar.disable:
+            plain_line(f"{title}: done", since=start)
 
 
 def seeds_params(kind: str, seeds: int | None) -> dict[str, Any]:

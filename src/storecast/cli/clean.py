@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console, examples, live_display, table_console
+from storecast.cli._app import app, check_out_dir, examples, table_console
+from storecast.cli._progress import progress as progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,8 @@ def clean(
             message = message.replace(f"`{field}`", f"`--{field.replace('_', '-')}`")
         raise typer.BadParameter(message) from exc
     check_out_dir(out)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not live_display()) as progress:
+    with progress_bar(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
+                      transient=True) as progress:
         task = progress.add_task("reading and validating", total=None)
         log.info("clean: reading and validating %s", data)
         dataset = load_dataset(data)

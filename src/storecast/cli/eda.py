@@ -8,9 +8,10 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import app, check_out_dir, console, examples, live_display
+from storecast.cli._app import app, check_out_dir, console, examples
+from storecast.cli._progress import progress as progress_bar
 
 
 @app.command(epilog=examples(
@@ -27,8 +28,8 @@ def eda(
 
     check_out_dir(out)
     steps = len(SECTIONS) + 3  # read, cleaning report, sections, write
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True, disable=not live_display()) as progress:
+    with progress_bar(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as progress:
         task = progress.add_task("Reading and validating", total=steps)
         dataset = load_dataset(data)
         done = {"n": 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from storecast.cli._app import (
     MODELS_DIR_HELP,
@@ -14,7 +14,6 @@ from storecast.cli._app import (
     console,
     date_option,
     examples,
-    live_display,
     models_dir_option,
     table_console,
 )
@@ -62,33 +61,25 @@ def _epoch_progress(epochs: int | None, networks: int | None):
     per epoch with its losses, as a log of a long fit should read (rich's log lines were padded to the width,
     wrapped and carried a time column of their own).
     """
-    import time
-
+    from storecast.cli._progress import plain_line, say_step
+    from storecast.cli._progress import progress as progress_bar
     from storecast.models.lstm.forecaster import LSTMConfig
 
     default = LSTMConfig()
     total = (epochs or default.epochs) * (networks or default.networks)
-    live = live_display()
-    progress = Progress(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
-                        TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), console=console,
-                        disable=not live)
+    progress = progress_bar(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
+                            TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), transient=False)
     task = progress.add_task("LSTM", total=total, losses="")
     label = ["LSTM"]
-
-    def plain(msg: str) -> None:
-        console.print(f"{time.strftime('%H:%M:%S')} {msg}", markup=False, highlight=False, soft_wrap=True)
 
     def update(epoch: int, train_loss: float, val_loss: float) -> None:
         losses = f"train {train_loss:.4f}  val {val_loss:.4f}"
         progress.update(task, completed=epoch, losses=losses)
-        if not live:
-            plain(f"{label[0]} epoch {epoch}/{total}  {losses}")
+        if progress.disable:
+            plain_line(f"{label[0]} epoch {epoch}/{total}  {losses}")
 
     def say(msg: str) -> None:
-        if live:
-            progress.console.log(msg, markup=False, highlight=False)
-        else:
-            plain(msg)
+        say_step(progress, msg)
         if msg.startswith("window "):  # "window 2/6 w2: fit <= ...": a new fit begins
             label[0] = f"LSTM {msg.split(': ')[0]}"
             progress.update(task, description=label[0], completed=0, losses="")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console, date_option, examples, live_display
+from storecast.cli._app import app, check_out_dir, date_option, examples
 
 
 @app.command(epilog=examples(
@@ -32,8 +32,9 @@ def synth(
         False, "--overwrite", help="Replace the chain files already in --out (without it, such a folder is refused)."),
 ) -> None:
     """Write a synthetic chain: train, store, test and external/store_states.csv; prints the directory."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
+    from storecast.cli._progress import progress
     from storecast.data.synth_writer import FORMATS, chain_files_in, write_chain
     from storecast.errors import OutputPathError, StorecastError
 
@@ -47,8 +48,8 @@ def synth(
     if existing:  # never replaced without a word: `--out` given a data folder by mistake would lose its files
         raise OutputPathError(f"--out: {out} already holds a data set: {', '.join(existing)} would be replaced; "
                               "pass --overwrite to replace them, or choose another folder")
-    with Progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=stores <= chunk_stores or not live_display()) as bar:
+    with progress(TextColumn("synth stores"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True, shown=stores > chunk_stores) as bar:
         task = bar.add_task("synth", total=stores)
         try:
             root = write_chain(out, n_stores=stores, start=start, end=end, test_days=test_days, seed=seed,

@@ -23,7 +23,7 @@ from __future__ import annotations
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
-           "cell_problem", "EXPECTED", "as_rows", "parquet_text"]
+           "cell_problem", "EXPECTED", "as_rows", "parquet_text", "not_a_file"]
 
 import logging
 import os

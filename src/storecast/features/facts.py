@@ -12,8 +12,11 @@ __all__ = ["StoreFacts", "store_facts"]
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from storecast import schema as s
+from storecast.errors import first_and_more
 from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity
 from storecast.features.store import StoreAttributes
@@ -22,6 +25,10 @@ from storecast.features.store import StoreAttributes
 _SUNDAY_SHARE = "hist_open_sundays"
 # a store counts as open on Sundays when it sold on at least about half of them
 _SUNDAY_OPEN_FROM = 0.5
+
+# The columns of store.csv compared with a model's own (StoreAttributes' fitted arrays): those a user edits.
+_TABLE = {s.STORE_TYPE: "store_type_", s.ASSORTMENT: "assortment_", s.COMPETITION_DISTANCE: "competition_distance_"}
+_CODES = {s.STORE_TYPE: s.STORE_TYPES, s.ASSORTMENT: s.ASSORTMENTS}
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,34 @@ class StoreFacts:
     states: dict[int, str] = field(default_factory=dict)
     sunday_open: frozenset[int] = frozenset()
     promo_anchor: int | None = None  # a Monday (days since 1970-01-01) that starts a promo week
+    # store.csv's facts as the model was fitted on them, one array per column aligned with ``stores`` (StoreType
+    # and Assortment as codes; CompetitionDistance with the fit's gaps filled); empty when the model does not say
+    table: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def store_file_differences(self, store: pd.DataFrame) -> list[str]:
+        """Where a validated store.csv (``data.contract.load_store``) says other than the model was fitted on:
+        ``["StoreType of 2 store(s) (3, 17)", ...]``, one item per column; stores only one side knows are left out.
+
+        Why: a tree model carries its store table, so ``storecast predict --data DIR`` never reads DIR/store.csv, and
+        an edited or broken file passed unnoticed. A CompetitionDistance left empty is no difference: the model
+        filled that gap its own way at fit.
+        """
+        if not self.table or not len(self.stores):
+            return []
+        ids = store[s.STORE].to_numpy(dtype=np.int64)
+        at = np.searchsorted(self.stores, ids).clip(0, len(self.stores) - 1)
+        known = self.stores[at] == ids
+        said = []
+        for name, model in self.table.items():
+            values = store[name]
+            if name in _CODES:
+                values = values.astype(object).map({c: float(i) for i, c in enumerate(_CODES[name])})
+            given = values.to_numpy(dtype=float)
+            differ = known & ~np.isnan(given) & (given != model[at])
+            if differ.any():
+                stores = ids[differ].tolist()
+                said.append(f"{name} of {len(stores)} store(s) ({first_and_more(stores, 5)})")
+        return said
 
 
 def store_facts(prep: Pipeline) -> StoreFacts:
@@ -40,10 +75,13 @@ def store_facts(prep: Pipeline) -> StoreFacts:
     states: dict[int, str] = {}
     sunday: frozenset[int] = frozenset()
     anchor: int | None = None
+    table: dict[str, np.ndarray] = {}
     for _, step in prep.steps:
         if isinstance(step, StoreAttributes) and hasattr(step, "states_"):
             stores = np.sort(np.asarray(step.stores_, dtype=np.int64))
             states = {int(k): str(v) for k, v in zip(step.stores_, step.states_, strict=False)}
+            order = np.argsort(np.asarray(step.stores_, dtype=np.int64), kind="stable")  # fitted sorted already
+            table = {name: np.asarray(getattr(step, attr), dtype=float)[order] for name, attr in _TABLE.items()}
         elif isinstance(step, ScheduleProximity) and hasattr(step, "promo_anchor_"):
             anchor = int(step.promo_anchor_)
         elif isinstance(step, StoreHistory) and hasattr(step, "stat_names_"):
@@ -52,4 +90,5 @@ def store_facts(prep: Pipeline) -> StoreFacts:
                 col = np.asarray(step.stats_)[:, names.index(_SUNDAY_SHARE)]
                 sunday = frozenset(int(st) for st, v in zip(step.stores_, col, strict=False) if v > _SUNDAY_OPEN_FROM)
     return StoreFacts(stores=np.empty(0, dtype=np.int64) if stores is None else stores,
-                      states=states, sunday_open=sunday, promo_anchor=anchor)
+                      states=states, sunday_open=sunday, promo_anchor=anchor, table=table)
+
