@@ -219,3 +219,11 @@ def test_bytes_that_are_not_http_are_400_even_past_the_heads_limit(port, request
     status, body = _send(port, request_)
     assert (status, json.loads(body)["detail"]) == (
         400, f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request")
+
+
+def test_a_request_pipelined_after_an_encoded_slash_404_is_still_answered(port):
+    # the 404 for %2F is a well-framed request's answer, like any 404: the connection serves on
+    answers = _answers(port, b"GET /web%2Fplanner.js HTTP/1.1\r\nHost: test\r\n\r\n"
+                             b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert [status for status, _ in answers] == [404, 200]
+    assert json.loads(answers[0][1])["detail"].startswith("nothing at /web%2Fplanner.js: %2F in a path is not a slash")

@@ -184,12 +184,17 @@ def log_safe_path(path: str) -> str:
 
 
 async def send_json(send: Any, status: int, body: dict[str, Any],
-                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+                    headers: list[tuple[bytes, bytes]] | None = None, *, close: bool = True) -> None:
+    """A refusal written by a middleware; ``close`` ends the connection after it (the request may be cut short).
+
+    ``close=False`` where the request was well framed (a 404 for its path): the server skips its unread body, and
+    requests pipelined behind it are still answered.
+    """
     data = json.dumps(body).encode()
     await send({
         "type": "http.response.start", "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                    (b"connection", b"close"), *(headers or [])],
+                    *([(b"connection", b"close")] if close else []), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": data})
 
