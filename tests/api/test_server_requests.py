@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,3 +241,35 @@ def test_a_body_answered_unread_is_no_part_of_the_next_head(port, first):
     # the head after the body is still held to the limit
     answers = _answers(port, sent + after + b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n")
     assert [status for status, _ in answers][1:] == [431]
+
+
+def test_a_body_answered_unread_is_read_no_further_than_the_body_limit(port):
+    # the rest of an answered body is read and dropped (so a request after it is served), but a chunked body
+    # without end is not: past the body limit (5 MB) the server ends the connection, the 404 already written
+    chunk, total, sent = b"%x\r\n%s\r\n" % (65536, b"x" * 65536), 60_000_000, 0
+    ended = threading.Event()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /predcit HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
+
+        def send() -> None:
+            nonlocal sent
+            try:
+                while sent < total and not ended.is_set():
+                    sock.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        answer = b""
+        try:
+            while data := sock.recv(65536):
+                answer += data
+        except OSError:
+            pass
+        at_end = sent
+        ended.set()
+        sender.join(timeout=30)
+    assert answer.startswith(b"HTTP/1.1 404") and answer.count(b"HTTP/1.1 ") == 1
+    assert at_end < total / 2  # ended near the limit, not read for ever

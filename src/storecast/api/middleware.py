@@ -239,6 +239,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._refused = False  # answered with a refusal: the connection is closing or lingering
         self._in_body = False  # the parser is inside a request's body (httptools' callbacks; h11 leaves it False)
         self._body_fed = 0  # body bytes the parser passed on in the current read
+        self._drained = 0  # bytes of an answered request's body read since its answer
+        self._max_drain = get_settings().max_body_bytes
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -253,7 +255,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
-        self._in_body = True
+        self._in_body, self._drained = True, 0
 
     def on_body(self, body: bytes) -> None:
         self._body_fed += len(body)
@@ -274,9 +276,16 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         without reading it (``POST /predcit``, ``PUT /plan``) was followed by a 414 "the request line runs past" that
         no request asked for, and a request pipelined behind it got that 414 instead of its answer. The bytes after
         the body, in the piece where it ends, start the next head's count (chunk framing counts too: more, not less).
+        Past ``max_body_bytes`` drained the connection is closed: a body without end is not read for ever.
         """
         while data and self._draining() and not self.transport.is_closing():
             piece, data = data[:MAX_HEADER_BYTES], data[MAX_HEADER_BYTES:]
+            self._drained += len(piece)
+            if self._drained > self._max_drain:  # answered: close, dropping what comes until the client stops
+                self._refused = True
+                self._cancel_header_timer()
+                linger_close(self, self.transport, self.loop)
+                return b""
             self._body_fed = 0
             super().data_received(piece)
             if not self._draining() and self._waiting_for_headers():
