@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from api_helpers import fields, row
@@ -23,6 +24,22 @@ def test_deep_nesting_says_too_deep(client, body):
     msg = _reason(client, body)
     assert "nested deeper than the parser's limit of about 1,000 levels" in msg
     assert "UTF-8" not in msg
+
+
+@pytest.mark.parametrize(("route", "body"), [
+    ("/plan", '{{"store": 1, "start": {}}}'),
+    ("/forecast", '{{"store": 1, "start": "2015-08-01", "schedule": [{{"date": {}}}]}}'),
+])
+def test_a_date_nested_just_under_the_parsers_limit_is_422_not_500(client, route, body):
+    # The message showed the value through json.dumps, which recursed: an array nested 950 deep (the parser takes
+    # about 990) raised RecursionError there, a 500. Every depth the parser takes is now the date's own 422.
+    for depth in range(sys.getrecursionlimit() - 300, sys.getrecursionlimit(), 4):
+        r = client.post(route, content=body.format("[" * depth + "]" * depth), headers=JSON)
+        assert r.status_code == 422, (depth, r.text)
+        item = r.json()["detail"][0]
+        assert item["type"] in ("date_format", "json_invalid"), (depth, item)
+        if item["type"] == "date_format":
+            assert item["msg"].endswith("got " + "[" * 39 + "…")
 
 
 def test_an_integer_of_5000_digits_says_too_many_digits(client):

@@ -223,3 +223,19 @@ def test_unknown_fields_are_counted_in_rows_of_as_many_keys_as_fields(client):
     assert [item["type"] for item in r.json()["detail"]] == ["too_many_unknown_fields"]
     assert r.json()["detail"][0]["msg"].startswith("the body holds 105 unknown fields (first: rows[0].Store (did you "
                                                    "mean 'store'?), rows[0].Date (did you mean 'date'?), rows[0].Open")
+
+
+@pytest.mark.parametrize(("method", "sent", "meant"), [
+    ("POST", "/plan%2Frank", "/plan/rank"),  # was ranked: Starlette routes on the decoded path
+    ("GET", "/web%2fplanner.js", "/web/planner.js"),  # was served the script
+    ("GET", "/%2Fhealth", "/health"),
+    ("GET", "/model%2F", "/model"),
+])
+def test_an_encoded_slash_in_the_path_is_not_a_slash(client, method, sent, meant):
+    # RFC 3986 2.2: %2F is not "/", so a proxy allowing or denying by path saw another path than the one served
+    r = client.request(method, sent, json={"start": "2015-08-03", "days": 14} if method == "POST" else None)
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": f"nothing at {sent}: %2F in a path is not a slash (RFC 3986 2.2), and no path here "
+                                  f"holds one: send the slashes as / (did you mean {meant}?)"}
+    assert client.request(method, meant, json={"start": "2015-08-03", "days": 14} if method == "POST" else None
+                          ).status_code == 200

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -247,3 +248,56 @@ def test_bytes_that_are_not_http_are_400_even_past_the_heads_limit(port, request
     status, body = _send(port, request_)
     assert (status, json.loads(body)["detail"]) == (
         400, f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request")
+
+
+def test_a_request_pipelined_after_an_encoded_slash_404_is_still_answered(port):
+    # the 404 for %2F is a well-framed request's answer, like any 404: the connection serves on
+    answers = _answers(port, b"GET /web%2Fplanner.js HTTP/1.1\r\nHost: test\r\n\r\n"
+                             b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert [status for status, _ in answers] == [404, 200]
+    assert json.loads(answers[0][1])["detail"].startswith("nothing at /web%2Fplanner.js: %2F in a path is not a slash")
+
+
+@pytest.mark.parametrize("first", [b"POST /predcit", b"PUT /plan"], ids=["404", "405"])
+def test_a_body_answered_unread_is_no_part_of_the_next_head(port, first):
+    # the rest of a 1 MB body that a 404 or 405 never read was counted as the next request's head: a 414 that no
+    # request asked for followed, and the request pipelined behind it got that 414 instead of its answer
+    body = b"x" * 1_000_000
+    sent = first + b" HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    after = b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+    assert [status for status, _ in _answers(port, sent + after + b"\r\n")] == [404 if b"POST" in first else 405, 200]
+    # the head after the body is still held to the limit
+    answers = _answers(port, sent + after + b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+    assert [status for status, _ in answers][1:] == [431]
+
+
+def test_a_body_answered_unread_is_read_no_further_than_the_body_limit(port):
+    # the rest of an answered body is read and dropped (so a request after it is served), but a chunked body
+    # without end is not: past the body limit (5 MB) the server ends the connection, the 404 already written
+    chunk, total, sent = b"%x\r\n%s\r\n" % (65536, b"x" * 65536), 60_000_000, 0
+    ended = threading.Event()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /predcit HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
+
+        def send() -> None:
+            nonlocal sent
+            try:
+                while sent < total and not ended.is_set():
+                    sock.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        answer = b""
+        try:
+            while data := sock.recv(65536):
+                answer += data
+        except OSError:
+            pass
+        at_end = sent
+        ended.set()
+        sender.join(timeout=30)
+    assert answer.startswith(b"HTTP/1.1 404") and answer.count(b"HTTP/1.1 ") == 1
+    assert at_end < total / 2  # ended near the limit, not read for ever

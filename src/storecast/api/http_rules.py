@@ -5,7 +5,7 @@
 - :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
   say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400, an HTTP/1.0 one with a
   ``Transfer-Encoding`` 400; an ``Expect`` other than ``100-continue`` 417; a request with a body that asks for an
-  ``Upgrade`` 400.
+  ``Upgrade`` 400; a path with an encoded slash (``%2F``) 404.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 - :class:`ServerOptions`: ``OPTIONS *`` answered about the server (200 with ``Allow``); another method sent to
   ``*`` 400.
@@ -19,6 +19,7 @@ from __future__ import annotations
 __all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "MAX_SHOWN", "METHOD_SENT", "ServerOptions",
            "method_sent", "shown"]
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,6 +87,17 @@ _CHECKED = (*_SINGLE, b"expect", b"upgrade", b"transfer-encoding")
 _SPOKEN = ("1.0", "1.1")
 
 
+_ENCODED_SLASH = b"%2f"
+
+
+def _encoded_slash(raw_path: bytes) -> str:
+    """The 404 of a path with ``%2F``: the path as sent (cut at 200 characters) and the one meant (no empty part)."""
+    sent = raw_path.decode("ascii", "backslashreplace")
+    meant = "/" + "/".join(part for part in re.split("%2f|/", sent, flags=re.IGNORECASE) if part)
+    return (f"nothing at {clipped(sent, 200)}: %2F in a path is not a slash (RFC 3986 2.2), and no path here holds "
+            f"one: send the slashes as / (did you mean {clipped(meant, 200)}?)")
+
+
 def _asks_upgrade(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether a request that names an ``Upgrade`` also says ``Connection: upgrade`` (what makes httptools stop)."""
     return b"upgrade" in {token.strip() for n, v in headers if n == b"connection" for token in v.lower().split(b",")}
@@ -129,6 +141,10 @@ class HeaderRules:
       read the chunks, would split the bytes into requests differently (a request smuggling shape).
     - ``Expect`` other than ``100-continue``: 417 (RFC 9110 10.1.1). uvicorn acts on ``100-continue`` only and
       passes any other expectation on, so the request would be served as if the client had asked nothing.
+    - A path holding ``%2F`` (an encoded slash): 404, naming the path meant. Why: Starlette routes on the decoded
+      path, so ``POST /plan%2Frank`` was ranked and ``/web%2Fplanner.js`` served the script, though RFC 3986 (2.2)
+      says an encoded reserved character is not the character, so a proxy that allows or denies by path saw another
+      path than the one served.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -171,6 +187,9 @@ class HeaderRules:
             if b"host" not in seen and scope["http_version"] == "1.1":
                 await send_json(send, 400, {"detail": (
                     "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
+                return
+            if b"%2" in (raw := scope.get("raw_path") or b"") and _ENCODED_SLASH in raw.lower():
+                await send_json(send, 404, {"detail": _encoded_slash(raw)}, close=False)  # as other 404s
                 return
             if upgrade is not None and _asks_upgrade(scope["headers"]):
                 if _has_body(scope["headers"]):

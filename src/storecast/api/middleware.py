@@ -184,12 +184,17 @@ def log_safe_path(path: str) -> str:
 
 
 async def send_json(send: Any, status: int, body: dict[str, Any],
-                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+                    headers: list[tuple[bytes, bytes]] | None = None, *, close: bool = True) -> None:
+    """A refusal written by a middleware; ``close`` ends the connection after it (the request may be cut short).
+
+    ``close=False`` where the request was well framed (a 404 for its path): the server skips its unread body, and
+    requests pipelined behind it are still answered.
+    """
     data = json.dumps(body).encode()
     await send({
         "type": "http.response.start", "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-                    (b"connection", b"close"), *(headers or [])],
+                    *([(b"connection", b"close")] if close else []), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": data})
 
@@ -232,6 +237,10 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._line_ended = False  # whether the request line of the head being counted has ended
         self._bad_bytes_after = False  # bytes that are not HTTP followed a request still being answered
         self._refused = False  # answered with a refusal: the connection is closing or lingering
+        self._in_body = False  # the parser is inside a request's body (httptools' callbacks; h11 leaves it False)
+        self._body_fed = 0  # body bytes the parser passed on in the current read
+        self._drained = 0  # bytes of an answered request's body read since its answer
+        self._max_drain = get_settings().max_body_bytes
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -244,7 +253,49 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._cancel_header_timer()
         super().connection_lost(exc)
 
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._in_body, self._drained = True, 0
+
+    def on_body(self, body: bytes) -> None:
+        self._body_fed += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        super().on_message_complete()
+
+    def _draining(self) -> bool:
+        """Whether the bytes arriving are the rest of a body the app answered without reading (a 404, a 405)."""
+        return self._in_body and self.cycle is not None and self.cycle.response_complete
+
+    def _drain(self, data: bytes) -> bytes:
+        """Feed the parser the rest of an answered request's body, a limit's worth at a time; the bytes after it.
+
+        Why: those bytes were counted as the next request's head, so a body over 64 KiB sent to a path that answers
+        without reading it (``POST /predcit``, ``PUT /plan``) was followed by a 414 "the request line runs past" that
+        no request asked for, and a request pipelined behind it got that 414 instead of its answer. The bytes after
+        the body, in the piece where it ends, start the next head's count (chunk framing counts too: more, not less).
+        Past ``max_body_bytes`` drained the connection is closed: a body without end is not read for ever.
+        """
+        while data and self._draining() and not self.transport.is_closing():
+            piece, data = data[:MAX_HEADER_BYTES], data[MAX_HEADER_BYTES:]
+            self._drained += len(piece)
+            if self._drained > self._max_drain:  # answered: close, dropping what comes until the client stops
+                self._refused = True
+                self._cancel_header_timer()
+                linger_close(self, self.transport, self.loop)
+                return b""
+            self._body_fed = 0
+            super().data_received(piece)
+            if not self._draining() and self._waiting_for_headers():
+                self._header_bytes = len(piece) - self._body_fed
+                self._line_ended = b"\n" in piece[self._body_fed:]
+        return b"" if self.transport.is_closing() else data
+
     def data_received(self, data: bytes) -> None:
+        if self._draining() and not (data := self._drain(data)):
+            return
         room = MAX_HEADER_BYTES - self._header_bytes
         if len(data) > room and self._waiting_for_headers() and not self._head_ends_within(data, room):
             # Why before the parser sees it all: headers over the limit that arrive in one read (asyncio reads up to
