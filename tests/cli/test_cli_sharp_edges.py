@@ -202,3 +202,20 @@ def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_di
     code, _, err = run_main(*(a.format(**values) for a in args))
     assert code == 2 and "Traceback" not in err, err
     assert said.format(**values) in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    # `train --model lgbm` takes a kind: the same word where a file is wanted was only "model file lgbm not found."
+    (["predict", "--model", "lgbm", "--data", "{data}", "--out", "{out}"],
+     "model file lgbm not found: 'lgbm' is a model kind, not a file; give the .skops or .pt file"),
+    (["plan", "--model", "rf", "--data", "{data}", "--store", "1", "--start", "2015-08-01"],
+     "model file rf not found: 'rf' is a model kind, not a file"),
+    # plan named STORECAST_MODEL_PATH, a setting of `serve` that plan never reads
+    (["plan", "--model", "{dir}/gone.skops", "--data", "{data}", "--store", "1", "--start", "2015-08-01"],
+     "error: model file {dir}/gone.skops not found."),
+], ids=["predict-kind", "plan-kind", "plan-missing-file"])
+def test_a_model_option_that_names_no_file_says_what_it_wants(run_main, synthetic_dir, tmp_path, args, said):
+    values = {"dir": tmp_path, "data": synthetic_dir, "out": tmp_path / "out.csv"}
+    code, out, err = run_main(*(a.format(**values) for a in args))
+    assert code == 2 and out == "" and "STORECAST_MODEL_PATH" not in err
+    assert said.format(**values) in " ".join(err.split())

@@ -30,11 +30,16 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
     """The error for a model path that is no file; ``where`` names the setting it came from.
 
     Why a directory gets its own words: "not found" for a folder that is there sends the user looking in
-    the wrong place, when what is missing is the file name.
+    the wrong place, when what is missing is the file name. A model kind (``lgbm``) gets its own too: it is
+    what ``train --model`` takes, so it is the likely slip where ``--model`` wants a file.
     """
     if path.is_dir():
         return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
                              f"e.g. the newest one in it (see `storecast models list --models-dir {path}`).")
+    if str(path).lower() in {kind for kinds in _SUFFIX_KINDS.values() for kind in kinds}:
+        return ArtifactError(f"model file {path} not found{where}: {str(path)!r} is a model kind, not a file; give "
+                             "the .skops or .pt file `storecast train` (or `lstm train`) saved and printed "
+                             "(`storecast models list` shows them).")
     return ArtifactError(f"model file {path} not found{where}.")
 
 
