@@ -26,7 +26,7 @@ def evaluate(
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,
     until: str | None = typer.Option(
-        None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
+        None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 43 days up to it are scored, "
         "each window fitted only on the days before it; default: last date in train.csv."),
     windows: int | None = typer.Option(
         None, "--windows", min=2, max=52, help="Seasonal 6-week windows spread over the year before --until (the "
