@@ -78,7 +78,11 @@ def evaluate(
         console.print(f"RMSPE trade days n/a: the window had no scored day with {TRADE_DAY_MIN_CUSTOMERS}+ customers "
                       "(is Customers recorded in train.csv?)")
     if out is not None:
-        console.print(f"results in {out}")
+        console.print(f"results in {out}: metrics.json (these scores), holdout_forecasts.png (forecast vs actual), "
+                      "window_predictions.csv (every scored row)", soft_wrap=True)
+    else:  # the fits took minutes: say how to keep their results before the user closes the terminal
+        console.print("shown only here: add --out DIR to keep metrics.json, the forecast-vs-actual chart and every "
+                      "scored row", soft_wrap=True)
 
 
 def _cell(value: float, spec: str) -> str:
