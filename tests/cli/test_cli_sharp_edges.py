@@ -56,6 +56,15 @@ def test_version(run_main):
     assert code == 0 and out.strip() == f"storecast {__version__}"
 
 
+def test_python_dash_m_runs_the_same_cli():
+    """Where the venv's bin/ is not on PATH: was "No module named storecast.__main__"."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "storecast", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"storecast {__version__}"
+
+
 def test_every_command_reads_storecast_models_dir(run_main, monkeypatch, synthetic_dir, tmp_path):
     """train writes there, models list and serve look there: one setting, not a hard-coded models/."""
     folder = tmp_path / "shared-models"
