@@ -684,6 +684,26 @@ def test_closure_effects_without_customers_or_long_closures_say_so_and_stay_quie
     assert "no days" in [t.get_text() for t in fig.axes[0].texts]
 
 
+@pytest.mark.parametrize("long_closure", [False, True], ids=["no-long-closure", "tall-long-closure"])
+def test_closure_chart_legend_covers_no_bar_label(long_closure):
+    """Placed top left for the real files' tall right-hand group: with no 3+ day closure (the synthetic demo
+    chain) the legend sat on the "1.00" labels of the normal days' bars."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    dates = days[s.DATE]
+    days.loc[dates == "2014-01-08", s.OPEN] = 0
+    days.loc[dates == "2014-01-07", [s.SALES, s.CUSTOMERS]] = [120, 12]
+    if long_closure:
+        days.loc[dates.between("2014-01-20", "2014-01-22"), s.OPEN] = 0
+        days.loc[dates == "2014-01-23", [s.SALES, s.CUSTOMERS]] = [200, 20]
+    fig = q.closure_effects(_train(days)).draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    covered = [t.get_text() for t in ax.texts if legend.overlaps(t.get_window_extent(renderer))]
+    assert covered == []
+
+
 def test_christmas_easter_on_a_short_file_says_why_a_panel_is_empty():
     """Two spring months: Easter only; the December panel says why it is empty, and no legend warning."""
     train = _train(_days(1, "2014-03-01", "2014-04-30"))
