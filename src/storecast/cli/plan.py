@@ -245,7 +245,8 @@ def rank(
     start: str | None = typer.Option(
         None, "--start", help="First day of the period (YYYY-MM-DD). Required (here or before `rank`)."),
     days: int | None = typer.Option(None, "--days", min=7, max=92,
-                                    help="Length of the period in days (7..92). [default: 42]"),
+                                    help="Length of the period in days (7..92); default: the --days given "
+                                    "before `rank`, else 42."),
     out: Path = typer.Option(..., "--out", help="CSV to write: rank,store,store_type,assortment,gain,gain_pct,"
                              "usual_total,week (best gain first; a store without a free promo week "
                              "is left out, as in the API)."),
