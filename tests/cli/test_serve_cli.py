@@ -73,7 +73,19 @@ def test_the_default_models_dir_missing_still_says_train_first(run_main, tmp_pat
     for name in ("STORECAST_MODEL_PATH", "STORECAST_MODELS_DIR"):
         monkeypatch.delenv(name, raising=False)
     code, _, err = run_main("serve")
-    assert code == 2 and "no model file in models: run `storecast train` first" in err
+    assert code == 2 and "no model file in models: run `storecast train --data DIR` first" in err
+
+
+def test_an_empty_models_dir_names_itself_in_the_train_command(run_main, tmp_path, monkeypatch):
+    """Was "run `storecast train` first", which saves into models/: the folder served stayed empty."""
+    monkeypatch.delenv("STORECAST_MODEL_PATH", raising=False)
+    code, _, err = run_main("serve", "--models-dir", str(tmp_path))
+    assert code == 2
+    assert f"run `storecast train --data DIR --models-dir {tmp_path}` first" in " ".join(err.split())
+    code, out, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code in (0, None), err
+    assert " ".join((out + err).split()) == (f"no complete model in {tmp_path}: `storecast train --data DIR "
+                                             f"--models-dir {tmp_path}` saves one")
 
 
 def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):

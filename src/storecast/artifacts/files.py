@@ -6,7 +6,7 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "card_of_kind", "served_level",
+__all__ = ["ModelFile", "model_files", "latest_model", "train_into", "verified_card", "card_of_kind", "served_level",
            "SERVABLE_KINDS"]
 
 import logging
@@ -168,6 +168,18 @@ def model_files(models_dir: str | Path = "models", kinds: Iterable[str] | None =
             yield _check(path)
 
 
+def train_into(models_dir: Path) -> str:
+    """The train command that saves into ``models_dir``: plain for the default folder, else with --models-dir.
+
+    Why: told "run `storecast train` first" about ``--models-dir /tmp/m``, a user trained into models/ (the
+    default) and found /tmp/m as empty as before.
+    """
+    import shlex
+
+    folder = "" if Path(models_dir) == Path("models") else f" --models-dir {shlex.quote(str(models_dir))}"
+    return f"storecast train --data DIR{folder}"
+
+
 def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SERVABLE_KINDS) -> Path:
     """The newest complete model file of ``kinds`` in ``models_dir``: a valid card whose sha256 matches.
 
@@ -189,7 +201,7 @@ def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SE
         skipped.append(found)
     others = [p.name for p in _candidates(models_dir) if _name(p)[0] not in kinds]
     if not skipped and not others:
-        raise ArtifactError(f"no model file in {models_dir}: run `storecast train` first.")
+        raise ArtifactError(f"no model file in {models_dir}: run `{train_into(models_dir)}` first.")
     said = [f"skipped {f.path.name} ({f.problem})" for f in skipped[:5]] + [
         f"{len(skipped) - 5} more skipped"] * (len(skipped) > 5)
     if others:
