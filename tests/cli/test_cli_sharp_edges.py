@@ -228,3 +228,17 @@ def test_a_model_option_that_names_no_file_says_what_it_wants(run_main, syntheti
     code, out, err = run_main(*(a.format(**values) for a in args))
     assert code == 2 and out == "" and "STORECAST_MODEL_PATH" not in err
     assert said.format(**values) in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    # the card beside the model shares its name: was "unknown model file X.json: expected a .skops or .pt file"
+    (lambda m: m.with_suffix(".json"), "{card} is the card of {model}: give the model file itself."),
+    # the name less its suffix: was "model file X not found." though X.skops was right there
+    (lambda m: m.with_suffix(""), "{stem} not found: {model} is there; give the name with its suffix, .skops."),
+], ids=["card", "no-suffix"])
+def test_a_model_option_next_to_the_model_file_names_it(run_main, model_path, synthetic_dir, tmp_path, given, said):
+    values = {"card": model_path.with_suffix(".json").name, "model": model_path, "stem": model_path.with_suffix("")}
+    for command in (["predict", "--out", str(tmp_path / "out.csv")], ["plan", "--store", "1", "--start", "2015-08-01"]):
+        code, _, err = run_main(command[0], "--model", str(given(model_path)), "--data", str(synthetic_dir),
+                                *command[1:])
+        assert code == 2 and said.format(**values) in " ".join(err.split()), err

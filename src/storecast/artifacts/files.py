@@ -31,11 +31,17 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
 
     Why a directory gets its own words: "not found" for a folder that is there sends the user looking in
     the wrong place, when what is missing is the file name. A model kind (``lgbm``) gets its own too: it is
-    what ``train --model`` takes, so it is the likely slip where ``--model`` wants a file.
+    what ``train --model`` takes, so it is the likely slip where ``--model`` wants a file; and so does a name
+    without its suffix when the model file is there with it.
     """
     if path.is_dir():
         return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
                              f"e.g. the newest one in it (see `storecast models list --models-dir {path}`).")
+    beside = [path.with_name(path.name + suffix) for suffix in _SUFFIX_KINDS]
+    if path.suffix == "" and any(p.is_file() for p in beside):  # the name as `models list` shows it, less its suffix
+        found = next(p for p in beside if p.is_file())
+        return ArtifactError(f"model file {path} not found{where}: {found} is there; give the name with its "
+                             f"suffix, {found.suffix}.")
     if str(path).lower() in {kind for kinds in _SUFFIX_KINDS.values() for kind in kinds}:
         return ArtifactError(f"model file {path} not found{where}: {str(path)!r} is a model kind, not a file; give "
                              "the .skops or .pt file `storecast train` (or `lstm train`) saved and printed "
