@@ -96,6 +96,15 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_missing_values_chart_counts_in_whole_values():
+    """A few missing values (a small chain, the synthetic demo's) put ticks at 0.5, 1.5, 2.5 on a count."""
+    store = _store(4, **{s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0, 30.0],
+                         s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, np.nan, 2011, 2012]})
+    ax = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None).draw().axes[0]
+    ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
+    assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks), ticks
+
+
 def test_a_few_missing_values_never_read_as_none():
     # test.csv's 11 missing Open values of 41,088 rows read "0.0%" in the report's table, i.e. none
     from storecast.eda.render import table_rows
