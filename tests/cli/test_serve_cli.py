@@ -97,3 +97,14 @@ def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):
     said = " ".join(err.split())
     assert code in (0, None) and ":0 " not in said and "planner:" not in said
     assert "on 127.0.0.1, on a free port that uvicorn's 'running on' line names (1 worker(s)); auth: off" in said
+
+
+@pytest.mark.parametrize(("value", "said"), [("abc", "STORECAST_PORT: Input should be a valid integer, unable to "
+                                                      "parse string as an integer; got 'abc'"),
+                                             ("99999", "STORECAST_PORT: Input should be less than or equal to 65535; "
+                                                       "got '99999'")])
+def test_a_bad_setting_is_named_with_the_value_read(run_main, model_path, monkeypatch, value, said):
+    """Was the rule alone: which value the environment held (a stray export, a quoted "8000 ") was not said."""
+    monkeypatch.setenv("STORECAST_PORT", value)
+    code, _, err = run_main("serve", "--model", str(model_path))
+    assert code == 2 and " ".join(err.split()) == f"error: {said}"
