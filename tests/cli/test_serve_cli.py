@@ -108,3 +108,28 @@ def test_a_bad_setting_is_named_with_the_value_read(run_main, model_path, monkey
     monkeypatch.setenv("STORECAST_PORT", value)
     code, _, err = run_main("serve", "--model", str(model_path))
     assert code == 2 and " ".join(err.split()) == f"error: {said}"
+
+
+def test_a_wildcard_host_prints_an_address_to_open(run_main, model_path, monkeypatch):
+    """--host 0.0.0.0 printed "planner: http://0.0.0.0:8000/", which some browsers refuse and which means
+    nothing on another machine: the loopback is printed, the bind said beside it."""
+    import socket
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    with socket.socket() as probe:  # a port free a moment ago; check_bind tries it before serving
+        probe.bind(("0.0.0.0", 0))
+        port = probe.getsockname()[1]
+    code, _, err = run_main("serve", "--model", str(model_path), "--host", "0.0.0.0", "--port", str(port))
+    said = " ".join(err.split())
+    assert code in (0, None) and "http://0.0.0.0" not in said, said
+    assert f"on http://127.0.0.1:{port} (bound to 0.0.0.0: every interface)" in said
+    assert f"planner: http://127.0.0.1:{port}/ " in said
+
+
+def test_an_ipv6_host_is_bracketed_in_the_urls():
+    from storecast.cli.serve import url_host
+
+    assert [url_host(h) for h in ("127.0.0.1", "::1", "::", "0.0.0.0", "localhost")] == [
+        "127.0.0.1", "[::1]", "[::1]", "127.0.0.1", "localhost"]
