@@ -117,7 +117,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("models",),  # estimators: trees, conformal intervals, the LSTM; fitting, never saving
     ("artifacts", "predict", "evaluation", "weekly_totals"),  # model files, the one inference path, backtests
     ("train_run", "batch", "distributed", "workflow"),  # runs that fit and save, predict in chunks
-    ("eda", "api", "web", "cli", ""),  # the front doors ("" = the storecast package itself)
+    ("eda", "api", "web", "cli", "__main__", ""),  # the front doors ("" = the storecast package itself)
 ]
 
 

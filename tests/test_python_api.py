@@ -171,3 +171,27 @@ def test_score_leaves_out_a_row_flagged_closed_that_has_sales(dataset, tmp_path)
     later.loc[later.index[later["Sales"] > 0][0], "Open"] = 0  # contradictory, as load_train warns
     result = sc.score(model, later)
     assert result["days"] == int(is_sales_day(later).sum())  # was that + 1, the row scored as a 100% miss
+
+
+def test_the_readme_example_uses_only_names_it_has_set_and_the_public_api():
+    """Copied as written, the README's example stopped at its last line with a NameError: `later` was never set.
+
+    Read, not run (on the real files it fits models for an hour): each line may use only names set by the
+    lines above it or builtins, and `sc.` only what `storecast` exports.
+    """
+    import ast
+    import builtins
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    tree = ast.parse(re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1))
+    known, unset = set(dir(builtins)), []
+    for statement in tree.body:
+        nodes = list(ast.walk(statement))
+        unset += [n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in known]
+        known |= {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        known |= {a.asname or a.name for n in nodes if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+    assert unset == []
+    called = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", "") == "sc"}
+    assert called and called <= set(sc.__all__)

@@ -86,7 +86,10 @@ def load_settings(**overrides: Any) -> Settings:
         for err in exc.errors():
             msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
             name = "STORECAST_" + "_".join(str(p) for p in err.get("loc", ())).upper()
-            problems.append(msg if msg.startswith(name) else f"{name}: {msg}")
+            # the value as read: "STORECAST_PORT: Input should be a valid integer" left the user to find it
+            # (never a token's: a secret is not echoed to a terminal or a log)
+            got = "" if name == "STORECAST_API_TOKEN" or "input" not in err else f"; got {str(err['input'])!r}"
+            problems.append(msg if msg.startswith(name) else f"{name}: {msg}{got}")
         raise StorecastError("; ".join(problems)) from None
 
 

@@ -27,6 +27,10 @@ def test_clean_writes_outputs_and_leaves_input_files_byte_identical(synthetic_di
     assert removed > 0 and len(train) == len(dataset.train) - removed
     assert pd.read_csv(out / "cleaning_report.csv").shape[0] == len(report["actions"])
     assert not list(out.glob("*.tmp"))  # atomic writes leave no temp files
+    # the last line names the output: the table's title, which did, scrolls away above a long report
+    assert " ".join(result.output.split()).endswith(
+        f"wrote {out / 'train_clean.parquet'} and store_clean.parquet (pandas.read_parquet reads them); this report: "
+        "cleaning_report.csv")
 
 
 @pytest.mark.parametrize(("option", "message"), [

@@ -141,6 +141,24 @@ def test_evaluate_prints_each_window_the_mean_and_the_worst(data_dir, monkeypatc
     res = runner.invoke(app, ["evaluate", "--data", str(data_dir), *args])
     assert res.exit_code == 0, res.output
     assert all(row in res.output for row in rows) and "bias" in res.output
+    # without --out the minutes of fitting left nothing behind, and the output did not say so
+    assert res.output.strip().splitlines()[-1].startswith("shown only here: add --out DIR to keep metrics.json")
+
+
+def test_evaluate_ends_naming_the_files_to_open(data_dir, tmp_path, monkeypatch):
+    """Was "results in DIR" alone: which of its seven files holds the scores, which the chart, was not said."""
+    from storecast.models import trees
+
+    monkeypatch.setattr(trees, "LGBM_DEFAULTS", {**trees.LGBM_DEFAULTS, "n_estimators": 20, "num_leaves": 7,
+                                                 "learning_rate": 0.3, "n_jobs": 1})
+    monkeypatch.setenv("COLUMNS", "200")
+    res = runner.invoke(app, ["evaluate", "--data", str(data_dir), "--folds", "0", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert said.endswith(f"results in {tmp_path}: metrics.json (these scores), holdout_forecasts.png (forecast vs "
+                         "actual), window_predictions.csv (every scored row)")
+    assert all((tmp_path / name).is_file() for name in ("metrics.json", "holdout_forecasts.png",
+                                                          "window_predictions.csv"))
 
 
 @pytest.mark.parametrize("seeds", [1, 2])

@@ -56,6 +56,15 @@ def test_version(run_main):
     assert code == 0 and out.strip() == f"storecast {__version__}"
 
 
+def test_python_dash_m_runs_the_same_cli():
+    """Where the venv's bin/ is not on PATH: was "No module named storecast.__main__"."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "storecast", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"storecast {__version__}"
+
+
 def test_every_command_reads_storecast_models_dir(run_main, monkeypatch, synthetic_dir, tmp_path):
     """train writes there, models list and serve look there: one setting, not a hard-coded models/."""
     folder = tmp_path / "shared-models"
@@ -202,3 +211,34 @@ def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_di
     code, _, err = run_main(*(a.format(**values) for a in args))
     assert code == 2 and "Traceback" not in err, err
     assert said.format(**values) in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    # `train --model lgbm` takes a kind: the same word where a file is wanted was only "model file lgbm not found."
+    (["predict", "--model", "lgbm", "--data", "{data}", "--out", "{out}"],
+     "model file lgbm not found: 'lgbm' is a model kind, not a file; give the .skops or .pt file"),
+    (["plan", "--model", "rf", "--data", "{data}", "--store", "1", "--start", "2015-08-01"],
+     "model file rf not found: 'rf' is a model kind, not a file"),
+    # plan named STORECAST_MODEL_PATH, a setting of `serve` that plan never reads
+    (["plan", "--model", "{dir}/gone.skops", "--data", "{data}", "--store", "1", "--start", "2015-08-01"],
+     "error: model file {dir}/gone.skops not found."),
+], ids=["predict-kind", "plan-kind", "plan-missing-file"])
+def test_a_model_option_that_names_no_file_says_what_it_wants(run_main, synthetic_dir, tmp_path, args, said):
+    values = {"dir": tmp_path, "data": synthetic_dir, "out": tmp_path / "out.csv"}
+    code, out, err = run_main(*(a.format(**values) for a in args))
+    assert code == 2 and out == "" and "STORECAST_MODEL_PATH" not in err
+    assert said.format(**values) in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    # the card beside the model shares its name: was "unknown model file X.json: expected a .skops or .pt file"
+    (lambda m: m.with_suffix(".json"), "{card} is the card of {model}: give the model file itself."),
+    # the name less its suffix: was "model file X not found." though X.skops was right there
+    (lambda m: m.with_suffix(""), "{stem} not found: {model} is there; give the name with its suffix, .skops."),
+], ids=["card", "no-suffix"])
+def test_a_model_option_next_to_the_model_file_names_it(run_main, model_path, synthetic_dir, tmp_path, given, said):
+    values = {"card": model_path.with_suffix(".json").name, "model": model_path, "stem": model_path.with_suffix("")}
+    for command in (["predict", "--out", str(tmp_path / "out.csv")], ["plan", "--store", "1", "--start", "2015-08-01"]):
+        code, _, err = run_main(command[0], "--model", str(given(model_path)), "--data", str(synthetic_dir),
+                                *command[1:])
+        assert code == 2 and said.format(**values) in " ".join(err.split()), err

@@ -75,6 +75,18 @@ def test_validate_needs_test_csv(run_main, data_dir):
     assert code == 2 and "test.csv: file not found" in " ".join(err.split())
 
 
+def test_data_one_folder_too_high_names_the_folder_below(run_main, tmp_path):
+    """`--data ../shared` for `../shared/rossmann` was "file not found" thrice, with no word of where they are."""
+    data = write_good(tmp_path / "rossmann")
+    code, _, err = run_main("validate", "--data", str(tmp_path))
+    assert code == 2
+    assert f"train.csv: file not found: expected train.csv here, found {data / 'train.csv'}: pass --data {data}" in (
+        " ".join(err.split()))
+    write_good(tmp_path / "other")  # two folders below hold the files: which one is meant is a guess, not said
+    code, _, err = run_main("validate", "--data", str(tmp_path))
+    assert code == 2 and "train.csv: file not found: expected train.csv here (see --data)" in " ".join(err.split())
+
+
 def test_missing_directory_is_a_clear_error(run_main, tmp_path):
     code, _, err = run_main("validate", "--data", str(tmp_path / "nowhere"))
     assert code == 2 and "data directory not found" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import pytest
@@ -51,3 +52,15 @@ def test_the_top_level_help_says_where_to_start(run_main):
     code, out, _ = run_main("--help")
     said = " ".join(out.split())
     assert code == 0 and "Start with `storecast demo`" in said and "validate, eda, train, predict, serve" in said
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_no_option_help_loses_a_bracket_to_rich_markup(run_main, name):
+    """`plan rank --help` said "Length of the period in days (7..92)." where its source says "... [default: 42]":
+    rich read the brackets as a markup tag and dropped them with the default. Every word of each help is shown."""
+    code, out, _ = run_main(*name.split(), "--help")
+    assert code == 0
+    shown = " ".join(out.replace("│", " ").split())
+    lost = [(p.opts[0], part) for p in COMMANDS[name].params
+            for part in re.findall(r"\[[^\]]*\]", getattr(p, "help", None) or "") if part not in shown]
+    assert lost == []

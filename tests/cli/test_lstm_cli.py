@@ -164,3 +164,17 @@ def test_the_networks_help_names_the_configs_default():
 
     res = runner.invoke(app, ["lstm", "train", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and f"(default {LSTMConfig().networks}," in res.output
+
+
+def test_train_says_how_to_forecast_with_the_saved_file(run_main, synthetic_dir, tmp_path, monkeypatch):
+    """Was "saved X" alone, where `storecast train` also gives the command that uses the file; stdout keeps
+    only the path, for scripts. (The fit is stubbed: this tests what is said about the file.)"""
+    import storecast.train_run as train_run
+
+    saved = tmp_path / "storecast-lstm-2026-01-01T00-00-00Z.pt"
+    monkeypatch.setattr(train_run, "train_lstm_bundle", lambda *a, **k: saved)
+    code, out, err = run_main("lstm", "train", "--data", str(synthetic_dir), "--models-dir", str(tmp_path))
+    assert code in (0, None), err
+    assert out.strip() == str(saved)
+    assert (f"forecast with: storecast predict --model {saved} --data {synthetic_dir} --out predictions.csv"
+            in " ".join(err.split()))

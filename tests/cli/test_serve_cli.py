@@ -73,7 +73,19 @@ def test_the_default_models_dir_missing_still_says_train_first(run_main, tmp_pat
     for name in ("STORECAST_MODEL_PATH", "STORECAST_MODELS_DIR"):
         monkeypatch.delenv(name, raising=False)
     code, _, err = run_main("serve")
-    assert code == 2 and "no model file in models: run `storecast train` first" in err
+    assert code == 2 and "no model file in models: run `storecast train --data DIR` first" in err
+
+
+def test_an_empty_models_dir_names_itself_in_the_train_command(run_main, tmp_path, monkeypatch):
+    """Was "run `storecast train` first", which saves into models/: the folder served stayed empty."""
+    monkeypatch.delenv("STORECAST_MODEL_PATH", raising=False)
+    code, _, err = run_main("serve", "--models-dir", str(tmp_path))
+    assert code == 2
+    assert f"run `storecast train --data DIR --models-dir {tmp_path}` first" in " ".join(err.split())
+    code, out, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code in (0, None), err
+    assert " ".join((out + err).split()) == (f"no complete model in {tmp_path}: `storecast train --data DIR "
+                                             f"--models-dir {tmp_path}` saves one")
 
 
 def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):
@@ -85,3 +97,39 @@ def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):
     said = " ".join(err.split())
     assert code in (0, None) and ":0 " not in said and "planner:" not in said
     assert "on 127.0.0.1, on a free port that uvicorn's 'running on' line names (1 worker(s)); auth: off" in said
+
+
+@pytest.mark.parametrize(("value", "said"), [("abc", "STORECAST_PORT: Input should be a valid integer, unable to "
+                                                      "parse string as an integer; got 'abc'"),
+                                             ("99999", "STORECAST_PORT: Input should be less than or equal to 65535; "
+                                                       "got '99999'")])
+def test_a_bad_setting_is_named_with_the_value_read(run_main, model_path, monkeypatch, value, said):
+    """Was the rule alone: which value the environment held (a stray export, a quoted "8000 ") was not said."""
+    monkeypatch.setenv("STORECAST_PORT", value)
+    code, _, err = run_main("serve", "--model", str(model_path))
+    assert code == 2 and " ".join(err.split()) == f"error: {said}"
+
+
+def test_a_wildcard_host_prints_an_address_to_open(run_main, model_path, monkeypatch):
+    """--host 0.0.0.0 printed "planner: http://0.0.0.0:8000/", which some browsers refuse and which means
+    nothing on another machine: the loopback is printed, the bind said beside it."""
+    import socket
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    with socket.socket() as probe:  # a port free a moment ago; check_bind tries it before serving
+        probe.bind(("0.0.0.0", 0))
+        port = probe.getsockname()[1]
+    code, _, err = run_main("serve", "--model", str(model_path), "--host", "0.0.0.0", "--port", str(port))
+    said = " ".join(err.split())
+    assert code in (0, None) and "http://0.0.0.0" not in said, said
+    assert f"on http://127.0.0.1:{port} (bound to 0.0.0.0: every interface)" in said
+    assert f"planner: http://127.0.0.1:{port}/ " in said
+
+
+def test_an_ipv6_host_is_bracketed_in_the_urls():
+    from storecast.cli.serve import url_host
+
+    assert [url_host(h) for h in ("127.0.0.1", "::1", "::", "0.0.0.0", "localhost")] == [
+        "127.0.0.1", "[::1]", "[::1]", "127.0.0.1", "localhost"]

@@ -154,3 +154,7 @@ def test_synth_needs_only_out(run_main, tmp_path):
                               "--test-days", "3")
     assert code in (0, None), err
     assert pd.read_csv(tmp_path / "store.csv")[s.STORE].tolist() == list(range(1, 31))  # the demo's 30 stores
+    # was the directory alone: stdout keeps it, for scripts; stderr says what was written and what comes next
+    assert out.strip() == str(tmp_path)
+    assert " ".join(err.split()) == (f"wrote 30 stores, 2015-01-01..2015-01-31 in train and 3 days after it in test, "
+                                     f"to {tmp_path}; next: storecast validate --data {tmp_path}")

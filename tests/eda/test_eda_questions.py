@@ -96,6 +96,15 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_missing_values_chart_counts_in_whole_values():
+    """A few missing values (a small chain, the synthetic demo's) put ticks at 0.5, 1.5, 2.5 on a count."""
+    store = _store(4, **{s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0, 30.0],
+                         s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, np.nan, 2011, 2012]})
+    ax = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None).draw().axes[0]
+    ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
+    assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks), ticks
+
+
 def test_a_few_missing_values_never_read_as_none():
     # test.csv's 11 missing Open values of 41,088 rows read "0.0%" in the report's table, i.e. none
     from storecast.eda.render import table_rows
@@ -682,6 +691,26 @@ def test_closure_effects_without_customers_or_long_closures_say_so_and_stay_quie
     assert r.answer.endswith("no closure of 3+ days is followed by an open day. Customers is not recorded (0), so "
                              "customers are not compared.")
     assert "no days" in [t.get_text() for t in fig.axes[0].texts]
+
+
+@pytest.mark.parametrize("long_closure", [False, True], ids=["no-long-closure", "tall-long-closure"])
+def test_closure_chart_legend_covers_no_bar_label(long_closure):
+    """Placed top left for the real files' tall right-hand group: with no 3+ day closure (the synthetic demo
+    chain) the legend sat on the "1.00" labels of the normal days' bars."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    dates = days[s.DATE]
+    days.loc[dates == "2014-01-08", s.OPEN] = 0
+    days.loc[dates == "2014-01-07", [s.SALES, s.CUSTOMERS]] = [120, 12]
+    if long_closure:
+        days.loc[dates.between("2014-01-20", "2014-01-22"), s.OPEN] = 0
+        days.loc[dates == "2014-01-23", [s.SALES, s.CUSTOMERS]] = [200, 20]
+    fig = q.closure_effects(_train(days)).draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    covered = [t.get_text() for t in ax.texts if legend.overlaps(t.get_window_extent(renderer))]
+    assert covered == []
 
 
 def test_christmas_easter_on_a_short_file_says_why_a_panel_is_empty():

@@ -103,7 +103,11 @@ def _load_checked(path: Path, level: float | None) -> Bundle:
 
         raise model_file_missing(path)
     if path.suffix != ".skops":
-        raise ArtifactError(f"unknown model file {path}: expected a .skops (trees) or .pt (LSTM) file.")
+        # the card (models/X.json) sits beside its model file and shares its name: the easy one to pick by mistake
+        model = [p for p in (path.with_suffix(".skops"), path.with_suffix(".pt")) if p.is_file()]
+        card = f" {path.name} is the card of {model[0]}: give the model file itself." if (
+            path.suffix == ".json" and model) else ""
+        raise ArtifactError(f"unknown model file {path}: expected a .skops (trees) or .pt (LSTM) file.{card}")
     from storecast.artifacts.trees import load_tree_bundle
 
     return load_tree_bundle(path, level)

@@ -6,7 +6,7 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "verified_card", "card_of_kind", "served_level",
+__all__ = ["ModelFile", "model_files", "latest_model", "train_into", "verified_card", "card_of_kind", "served_level",
            "SERVABLE_KINDS"]
 
 import logging
@@ -30,11 +30,22 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
     """The error for a model path that is no file; ``where`` names the setting it came from.
 
     Why a directory gets its own words: "not found" for a folder that is there sends the user looking in
-    the wrong place, when what is missing is the file name.
+    the wrong place, when what is missing is the file name. A model kind (``lgbm``) gets its own too: it is
+    what ``train --model`` takes, so it is the likely slip where ``--model`` wants a file; and so does a name
+    without its suffix when the model file is there with it.
     """
     if path.is_dir():
         return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
                              f"e.g. the newest one in it (see `storecast models list --models-dir {path}`).")
+    beside = [path.with_name(path.name + suffix) for suffix in _SUFFIX_KINDS]
+    if path.suffix == "" and any(p.is_file() for p in beside):  # the name as `models list` shows it, less its suffix
+        found = next(p for p in beside if p.is_file())
+        return ArtifactError(f"model file {path} not found{where}: {found} is there; give the name with its "
+                             f"suffix, {found.suffix}.")
+    if str(path).lower() in {kind for kinds in _SUFFIX_KINDS.values() for kind in kinds}:
+        return ArtifactError(f"model file {path} not found{where}: {str(path)!r} is a model kind, not a file; give "
+                             "the .skops or .pt file `storecast train` (or `lstm train`) saved and printed "
+                             "(`storecast models list` shows them).")
     return ArtifactError(f"model file {path} not found{where}.")
 
 
@@ -163,6 +174,18 @@ def model_files(models_dir: str | Path = "models", kinds: Iterable[str] | None =
             yield _check(path)
 
 
+def train_into(models_dir: Path) -> str:
+    """The train command that saves into ``models_dir``: plain for the default folder, else with --models-dir.
+
+    Why: told "run `storecast train` first" about ``--models-dir /tmp/m``, a user trained into models/ (the
+    default) and found /tmp/m as empty as before.
+    """
+    import shlex
+
+    folder = "" if Path(models_dir) == Path("models") else f" --models-dir {shlex.quote(str(models_dir))}"
+    return f"storecast train --data DIR{folder}"
+
+
 def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SERVABLE_KINDS) -> Path:
     """The newest complete model file of ``kinds`` in ``models_dir``: a valid card whose sha256 matches.
 
@@ -184,7 +207,7 @@ def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SE
         skipped.append(found)
     others = [p.name for p in _candidates(models_dir) if _name(p)[0] not in kinds]
     if not skipped and not others:
-        raise ArtifactError(f"no model file in {models_dir}: run `storecast train` first.")
+        raise ArtifactError(f"no model file in {models_dir}: run `{train_into(models_dir)}` first.")
     said = [f"skipped {f.path.name} ({f.problem})" for f in skipped[:5]] + [
         f"{len(skipped) - 5} more skipped"] * (len(skipped) > 5)
     if others:

@@ -14,7 +14,7 @@ from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, examples, table_console
+from storecast.cli._app import app, check_out_dir, console, examples, table_console
 from storecast.cli._progress import progress as progress_bar
 
 log = logging.getLogger(__name__)
@@ -78,3 +78,6 @@ def clean(
         table.add_row(shown, row.column, row.rule, f"{row.detected:,}", f"{row.changed:,}")
         previous = row.step
     table_console(120).print(table)
+    # the table title names the output, 30 lines up: the last line is the one a user reads
+    console.print(f"wrote {out / 'train_clean.parquet'} and store_clean.parquet (pandas.read_parquet reads them); "
+                  "this report: cleaning_report.csv", soft_wrap=True, markup=False, highlight=False)

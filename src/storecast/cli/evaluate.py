@@ -26,7 +26,7 @@ def evaluate(
     data: Path = DATA_OPTION,
     model: str = KIND_OPTION,
     until: str | None = typer.Option(
-        None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 42 days up to it are scored, "
+        None, "--until", help="Last day of the holdout (YYYY-MM-DD): the 43 days up to it are scored, "
         "each window fitted only on the days before it; default: last date in train.csv."),
     windows: int | None = typer.Option(
         None, "--windows", min=2, max=52, help="Seasonal 6-week windows spread over the year before --until (the "
@@ -78,7 +78,11 @@ def evaluate(
         console.print(f"RMSPE trade days n/a: the window had no scored day with {TRADE_DAY_MIN_CUSTOMERS}+ customers "
                       "(is Customers recorded in train.csv?)")
     if out is not None:
-        console.print(f"results in {out}")
+        console.print(f"results in {out}: metrics.json (these scores), holdout_forecasts.png (forecast vs actual), "
+                      "window_predictions.csv (every scored row)", soft_wrap=True)
+    else:  # the fits took minutes: say how to keep their results before the user closes the terminal
+        console.print("shown only here: add --out DIR to keep metrics.json, the forecast-vs-actual chart and every "
+                      "scored row", soft_wrap=True)
 
 
 def _cell(value: float, spec: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -134,6 +135,9 @@ def train(
         path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
                                  device=device, progress=update, networks=networks)
     console.print(f"saved {path}")
+    # the next step, as `storecast train` says it: the path alone left the user to find how an LSTM forecasts
+    console.print(f"forecast with: storecast predict --model {shlex.quote(str(path))} --data "
+                  f"{shlex.quote(str(data))} --out predictions.csv", soft_wrap=True)
     typer.echo(str(path))
 
 

@@ -25,6 +25,7 @@ def list_models(
     from rich.table import Table
 
     from storecast.artifacts import model_files
+    from storecast.artifacts.files import train_into
 
     # given None: the default folder, which no model has been saved into yet
     models_dir, given = models_dir_choice(models_dir)
@@ -56,7 +57,8 @@ def list_models(
     if complete:
         table_console(120).print(table)  # the whole file name on one line, ready to copy
     else:
-        console.print(f"no complete model in {models_dir}", markup=False)
+        console.print(f"no complete model in {models_dir}" + ("" if found else f": `{train_into(models_dir)}` "
+                      "saves one"), markup=False, soft_wrap=True)
     for f in found:
         if not f.complete:
             console.print(f"skipped: {f.path.name} ({f.problem})", markup=False, highlight=False, soft_wrap=True)

@@ -88,11 +88,14 @@ def _load(model: Path, data: Path) -> tuple[Any, pd.DataFrame]:
     """The served model (bundle + store facts, warm-up checked) and store.csv."""
     from storecast import schema as s
     from storecast.api.serving import load_served
+    from storecast.artifacts.files import model_file_missing
     from storecast.config import Settings
     from storecast.data.contract import data_file, load_store
 
     # checked first: fast, and a typo is common; store.csv, else store.parquet
     stores = load_store(data_file(data, s.STORE_FILE), data / s.STATES_FILE)
+    if not model.is_file():  # here, not in load_served: its error names STORECAST_MODEL_PATH, which plan never reads
+        raise model_file_missing(model)
     served = load_served(Settings(model_path=model, api_token=None))
     return served, stores
 
@@ -242,7 +245,8 @@ def rank(
     start: str | None = typer.Option(
         None, "--start", help="First day of the period (YYYY-MM-DD). Required (here or before `rank`)."),
     days: int | None = typer.Option(None, "--days", min=7, max=92,
-                                    help="Length of the period in days (7..92). [default: 42]"),
+                                    help="Length of the period in days (7..92); default: the --days given "
+                                    "before `rank`, else 42."),
     out: Path = typer.Option(..., "--out", help="CSV to write: rank,store,store_type,assortment,gain,gain_pct,"
                              "usual_total,week (best gain first; a store without a free promo week "
                              "is left out, as in the API)."),

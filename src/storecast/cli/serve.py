@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["serve", "log_config", "check_bind"]
+__all__ = ["serve", "log_config", "check_bind", "url_host"]
 
 import os
 from pathlib import Path
@@ -50,6 +50,16 @@ def _check_models_dir(folder: Path, given: str | None) -> None:
     what = "is a file, not a directory" if folder.exists() else "not found"
     raise ArtifactError(f"{who}: {folder} {what}, so no model file to serve: give the directory `storecast train` "
                         "saved into, or a model file with --model.")
+
+
+# Binding to every interface: no address to open, so the lines printed give this machine's loopback instead.
+WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}
+
+
+def url_host(host: str) -> str:
+    """``host`` as a URL a browser opens: "http://0.0.0.0:8000/" fails in some browsers and means nothing on
+    another machine, and "http://::1:8000/" is no URL (an IPv6 address goes in brackets)."""
+    return WILDCARDS.get(host) or (f"[{host}]" if ":" in host else host)
 
 
 def check_bind(host: str, port: int) -> None:
@@ -143,11 +153,13 @@ def serve(
         served = load_served(settings)
     # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
     # --port 0: the system picks the port when uvicorn binds; "http://host:0" was no address to open
-    where = f"http://{host}:{port}" if port else f"{host}, on a free port that uvicorn's 'running on' line names"
+    url = f"http://{url_host(host)}:{port}"
+    bound = f" (bound to {host}: every interface)" if host in WILDCARDS else ""
+    where = f"{url}{bound}" if port else f"{host}, on a free port that uvicorn's 'running on' line names"
     console.print(f"serving {path.name} on {where} ({workers} worker(s)); {auth_mode(settings)}", soft_wrap=True)
     if port:  # port 0: the OS picks one, which uvicorn's "running on" line below names
-        console.print(f"planner: http://{host}:{port}/ · API: POST /predict, /forecast, /plan · its "
-                      f"description: http://{host}:{port}/openapi.json", soft_wrap=True)
+        console.print(f"planner: {url}/ · API: POST /predict, /forecast, /plan · its description: "
+                      f"{url}/openapi.json", soft_wrap=True)
     if served.compiling is not None:  # its log line comes before uvicorn configures logging: said here instead
         console.print("compiling the trees in the background (a few minutes for a full-size model; LightGBM's "
                       "predictor serves meanwhile, with the same forecasts to 1e-9 relative; STORECAST_COMPILE=0 "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 __all__ = ["synth"]
 
+import shlex
 from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, date_option, examples
+from storecast.cli._app import app, check_out_dir, console, date_option, examples
 
 
 @app.command(epilog=examples(
@@ -57,4 +58,8 @@ def synth(
                                progress=lambda done, _total: bar.update(task, completed=done))
         except ValueError as exc:  # a bad date or an end before the start: a user error, one line
             raise StorecastError(f"synth: {exc}") from exc
+    # on stderr, as `storecast train` does: stdout keeps only the directory, for scripts
+    console.print(f"wrote {stores:,} stores, {start}..{end} in train and {test_days:,} days after it in test, to "
+                  f"{root}; next: storecast validate --data {shlex.quote(str(root))}", soft_wrap=True, markup=False,
+                  highlight=False)
     typer.echo(str(root))

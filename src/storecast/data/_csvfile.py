@@ -78,7 +78,20 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     named = _named_otherwise(path)
     if named:
         return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
+    below = _one_folder_down(path)
+    if below:  # --data ../shared for ../shared/rossmann: name the folder that holds the file
+        return problem(path, f"file not found: expected {kind} here, found {below}: pass --data {below.parent}")
     return problem(path, f"file not found: expected {kind} here (see --data)")
+
+
+def _one_folder_down(path: Path) -> Path | None:
+    """``path``'s name in the one folder just below its own that holds it: the data directory is likely that
+    folder (``--data ../shared`` for ``../shared/rossmann``). None when several do: which one is a guess."""
+    try:
+        found = [p for p in path.parent.glob(f"*/{path.name}") if p.is_file()]
+    except OSError:  # an unreadable folder: no hint, the plain message
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def _named_otherwise(path: Path) -> str | None:

@@ -6,6 +6,7 @@ __all__ = ["find_gaps", "data_overview", "missing_values", "outlier_counts"]
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from storecast import schema as s
 from storecast.clean.outliers import OutlierHandler
@@ -176,6 +177,7 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
                             for n, v in zip(shown["missing"][::-1], shown["share"][::-1], strict=True)],
                      fontsize=8, padding=3)
         ax.margins(x=0.12)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a count: no tick at 1.5 when few are missing
         ax.set_xlabel("missing values (labels: count and share of the file's rows)")
         ax.set_title("Missing values per column (columns with none are left out)")
         ax.grid(axis="x", alpha=0.3)
