@@ -222,8 +222,15 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
 
 
 def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (``parquet_frame``) as the text a whole read holds: what a chunked read's messages quote."""
-    return pd.DataFrame({c: _text(frame[c], code=c in _CODE_COLUMNS)[0] for c in frame.columns}, index=frame.index)
+    """``frame`` (``parquet_frame``) as text columns, the one conversion of a whole read and a chunked one.
+
+    ``attrs["iso_length_text"]`` names the columns whose every value is ASCII of 10 characters (``_text``).
+    Why one: a chunked read's messages quote the cell as the whole read shows it.
+    """
+    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
+    raw = pd.DataFrame({c: text for c, (text, _) in columns.items()}, index=frame.index)
+    raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
+    return raw
 
 
 def read_parquet_text_frame(path: Path, kind: str,
@@ -255,11 +262,8 @@ def read_parquet_text_frame(path: Path, kind: str,
                                                "plain numbers or text", column=f.name) for f in nested])
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
-    frame = parquet_frame(table)
-    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
-    raw = pd.DataFrame({c: text for c, (text, _) in columns.items()})
+    raw = parquet_text(parquet_frame(table))
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
-    raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
     return raw, []
 
 
