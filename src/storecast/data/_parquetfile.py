@@ -10,7 +10,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 from __future__ import annotations
 
 __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "parquet_text",
-           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
+           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
+           "train_files", "input_files"]
 
 from pathlib import Path
 
@@ -311,3 +312,23 @@ def _without_rows(path: Path) -> bool:
         return pq.read_metadata(path).num_rows == 0
     except (pa.ArrowException, OSError):
         return False
+
+
+def train_files(root: Path) -> list[Path]:
+    """The files a data directory's train data is read from: train.csv, train.parquet or train/'s parts with rows.
+
+    The one rule of which files hold the training rows (``train_parts``: an empty part is left out), for the Dask
+    engine's partitions and every model card's ``data_fingerprint`` (``input_files``).
+    """
+    train = data_file(root, s.TRAIN_FILE)
+    return train_parts(train) if train.is_dir() else [train]
+
+
+def input_files(root: Path) -> list[Path]:
+    """The files a training run reads from ``root``, in order: train's (``train_files``), store's, the states file.
+
+    Why one list: the local engine hashed every part of train/ while the Dask engine hashed only the parts with
+    rows, so the same folder with an empty part (Spark and Dask write one) got two data fingerprints. Files
+    that do not exist (no states file) are left out.
+    """
+    return [p for p in (*train_files(root), data_file(root, s.STORE_FILE), root / s.STATES_FILE) if p.is_file()]

@@ -23,7 +23,7 @@ from __future__ import annotations
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
-           "cell_problem", "EXPECTED", "as_rows", "parquet_text"]
+           "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files"]
 
 import logging
 import os
@@ -52,12 +52,14 @@ from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
     data_file,
+    input_files,
     is_parquet,
     parquet_columns,
     parquet_frame,
     parquet_parts,
     parquet_text,
     read_parquet_text_frame,
+    train_files,
     train_parts,
 )
 from storecast.data._rows import no_open_value, validate_rows
