@@ -31,9 +31,9 @@ from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import (
     EXPECTED,
+    LineScan,
     Respellings,
     as_rows,
-    cannot_read,
     cell_problem,
     count_missing_open,
     is_parquet,
@@ -41,6 +41,7 @@ from storecast.data.contract import (
     parquet_frame,
     parquet_text,
     read_text_chunks,
+    scan_lines,
     validate_rows,
     warn_missing_open,
 )
@@ -54,19 +55,12 @@ _ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X
 
 
 def count_rows(path: str | Path) -> int:
-    """Data rows in a CSV (lines after the header, by counting newlines) or a parquet file (its footer)."""
+    """Data rows in a CSV (lines after the header, by counting newlines: ``scan_lines``) or a parquet file (its
+    footer)."""
     path = Path(path)
     if is_parquet(path):
         return int(_parquet_file(path).metadata.num_rows)
-    lines, last = 0, b"\n"
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                lines += block.count(b"\n")
-                last = block[-1:]
-    except OSError as exc:  # no read permission: the file's own message, not a traceback
-        raise cannot_read(path, exc) from None
-    return max(lines + (last != b"\n") - 1, 0)
+    return scan_lines(path).rows
 
 
 def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
@@ -172,15 +166,16 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
     """
     path = Path(path)
-    if not path.is_file() or (not is_parquet(path) and count_rows(path) <= chunk_rows):
+    parquet = is_parquet(path)
+    scan = scan_lines(path) if path.is_file() and not parquet else None  # the rows, and the Ctrl-Z check's answer
+    if not path.is_file() or (scan is not None and scan.rows <= chunk_rows):
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    parquet = is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
-    for frame in _frames(path, chunk_rows):
+    for frame in _frames(path, chunk_rows, scan):
         if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
             check_layout(path, list(frame.columns), parquet=parquet)
             if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
@@ -216,7 +211,7 @@ def _parquet_file(path: Path):
                                                 "pandas.DataFrame.to_parquet, or pass a .csv")) from None
 
 
-def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _frames(path: Path, chunk_rows: int, scan: LineScan | None) -> Iterator[pd.DataFrame]:
     if is_parquet(path):
         import pyarrow as pa
 
@@ -228,7 +223,7 @@ def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         return
     # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open),
     # after the same file-level checks (encoding, separator, ragged and blank lines)
-    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows)
+    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows, scan)
 
 
 @dataclass

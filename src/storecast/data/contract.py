@@ -23,7 +23,8 @@ from __future__ import annotations
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
-           "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files"]
+           "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
+           "scan_lines", "LineScan"]
 
 import logging
 import os
@@ -39,6 +40,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import (
+    LineScan,
     cannot_read,
     not_a_file,
     packed_hint,
@@ -46,6 +48,7 @@ from storecast.data._csvfile import (
     read_header,
     read_text_chunks,
     read_text_frame,
+    scan_lines,
 )
 from storecast.data._dates import date_hint, parse_dates
 from storecast.data._numbers import whole_numbers
