@@ -17,9 +17,8 @@ __all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "pred
            "predict_file", "DEFAULT_CHUNK_ROWS"]
 
 import csv
-import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,9 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout
 from storecast.data.contract import (
-    EXPECTED,
     LineScan,
     Respellings,
+    RowProblem,
     as_rows,
     cell_problem,
     count_missing_open,
@@ -51,7 +50,6 @@ from storecast.predict import calibrated_through, fitted_through, predict_frame,
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
-_ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X, got Y: fix"
 
 
 def count_rows(path: str | Path) -> int:
@@ -75,10 +73,7 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     if s.SALES in frame.columns:
         frame = frame.drop(columns=[s.ID], errors="ignore")
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
-    try:
-        rows = validate_rows(frame, source=str(path))
-    except DataContractError as exc:
-        raise DataContractError(_located(exc.problems, frame, path, done)) from None
+    rows = validate_rows(frame, source=str(path), place=_placed(frame, path, done))
     if keep_actuals and s.SALES in rows.columns:
         for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
             rows[col] = pd.to_numeric(rows[col]).astype("int64")
@@ -86,8 +81,8 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     return rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows.columns])
 
 
-def _located(problems: list[ContractProblem], frame: pd.DataFrame, path: Path, done: int) -> list[ContractProblem]:
-    """The row contract's problems of one chunk as a whole read of the file words them.
+def _placed(frame: pd.DataFrame, path: Path, done: int) -> Callable[[RowProblem], ContractProblem]:
+    """How the row contract's problems of one chunk are placed and worded, as a whole read of the file does.
 
     Why: the chunk's ``row i: expected X, got Y: correct it`` named the parquet row after the column, showed
     Python reprs (``datetime.time(0, 0)``) where a whole read quotes the cell's text, and left out the whole
@@ -95,24 +90,21 @@ def _located(problems: list[ContractProblem], frame: pd.DataFrame, path: Path, d
     the chunk's text (a parquet chunk's as its whole read turns it into text); other problems keep their words,
     at the file's line (CSV) or row (parquet).
     """
-    parquet, text = is_parquet(path), None
-    out = []
-    for problem in problems:
-        found = _ROW.match(problem.message)
-        if found is None:
-            out.append(problem)
-            continue
-        i, rest, column = done + int(found.group(1)), found.group(2), str(problem.column)
+    parquet = is_parquet(path)
+    texts: list[pd.DataFrame] = []  # the chunk's text, made when a message first quotes it
+
+    def place(found: RowProblem) -> ContractProblem:
+        i, column = done + found.row, found.column
         # an Id repeated within the chunk is worded by validate_rows; a whole read's words need the first line
-        if column in frame.columns and column != s.ID and rest.startswith(f"expected {EXPECTED.get(column)}, got "):
-            if text is None:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
-                text = parquet_text(frame).set_axis(frame.index - 1) if parquet else frame
-            out.append(cell_problem(path, text, i - 1 if parquet else i, column))
-        elif parquet:
-            out.append(as_rows(replace(problem, message=rest, line=i + 1)))
-        else:
-            out.append(replace(problem, message=rest, line=i + 2))
-    return out
+        if column in frame.columns and column != s.ID and found.bad_value:
+            if not texts:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
+                texts.append(parquet_text(frame).set_axis(frame.index - 1) if parquet else frame)
+            return cell_problem(path, texts[0], i - 1 if parquet else i, column)
+        if parquet:
+            return as_rows(ContractProblem(str(path), found.text, i + 1, column))
+        return ContractProblem(str(path), found.text, i + 2, column)
+
+    return place
 
 
 def _whole_file(rows: pd.DataFrame, path: Path) -> bool:

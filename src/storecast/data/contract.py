@@ -24,7 +24,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan"]
+           "scan_lines", "LineScan", "RowProblem"]
 
 import logging
 import os
@@ -65,7 +65,7 @@ from storecast.data._parquetfile import (
     train_files,
     train_parts,
 )
-from storecast.data._rows import no_open_value, validate_rows
+from storecast.data._rows import RowProblem, no_open_value, validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.data._spellings import Respellings
 from storecast.data._store_facts import warn_promo2_facts
