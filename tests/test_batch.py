@@ -764,3 +764,24 @@ def test_a_cell_of_only_spaces_is_empty_whole_or_in_chunks(rows_csv, tmp_path, s
     whole = _problems(lambda: load_rows(path))
     assert len(whole) == 1 and "column `Promo`: expected 0 or 1, got an empty value: correct" in whole[0]
     assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("at", [100, 700])  # inside the first chunk of 250 (with row 2), or in the third
+@pytest.mark.parametrize(("value", "said"), [
+    ("3", "expected each (Id) once, got (Id=3) again, first on "),  # data row 2's Id (line 4, parquet row 3)
+    ("x", "expected a unique whole number, got 'x': correct the value or remove the "),
+], ids=["repeated", "bad"])
+def test_an_id_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, tmp_path, suffix, at, value, said):
+    """Inside one chunk a repeated Id was "expected a unique whole number, got '3': correct it" (the row check's
+    words), across chunks and in a whole read "expected each (Id) once, ... first on line 4"; a bad Id likewise."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[at, s.ID] = value
+    path = tmp_path / f"ids{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    assert len(whole) == 1 and said in whole[0]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole

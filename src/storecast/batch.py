@@ -27,7 +27,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.chunk_rules import RepeatedKeys, check_layout
+from storecast.data.chunk_rules import RepeatedKeys, check_layout, repeat_problem
 from storecast.data.contract import (
     LineScan,
     Respellings,
@@ -87,19 +87,25 @@ def _placed(frame: pd.DataFrame, path: Path, done: int) -> Callable[[RowProblem]
     Why: the chunk's ``row i: expected X, got Y: correct it`` named the parquet row after the column, showed
     Python reprs (``datetime.time(0, 0)``) where a whole read quotes the cell's text, and left out the whole
     read's hints (a date written 20150801). A bad cell is worded by the whole read's own ``cell_problem``, from
-    the chunk's text (a parquet chunk's as its whole read turns it into text); other problems keep their words,
-    at the file's line (CSV) or row (parquet).
+    the chunk's text (a parquet chunk's as its whole read turns it into text), and an Id repeated inside the
+    chunk as one repeated across chunks (``repeat_problem``); other problems keep their words, at the file's
+    line (CSV) or row (parquet).
     """
     parquet = is_parquet(path)
     texts: list[pd.DataFrame] = []  # the chunk's text, made when a message first quotes it
 
+    def text() -> pd.DataFrame:
+        if not texts:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
+            texts.append(parquet_text(frame).set_axis(frame.index - 1) if parquet else frame)
+        return texts[0]
+
     def place(found: RowProblem) -> ContractProblem:
         i, column = done + found.row, found.column
-        # an Id repeated within the chunk is worded by validate_rows; a whole read's words need the first line
-        if column in frame.columns and column != s.ID and found.bad_value:
-            if not texts:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
-                texts.append(parquet_text(frame).set_axis(frame.index - 1) if parquet else frame)
-            return cell_problem(path, texts[0], i - 1 if parquet else i, column)
+        if column in frame.columns and found.bad_value:
+            return cell_problem(path, text(), i - 1 if parquet else i, column)
+        if found.first is not None:  # the key's value as the file writes it, as a whole read shows it
+            shown = f"{column}={text()[column].iat[found.row]}"
+            return repeat_problem(path, (column,), shown, i, done + found.first, parquet=parquet)
         if parquet:
             return as_rows(ContractProblem(str(path), found.text, i + 1, column))
         return ContractProblem(str(path), found.text, i + 2, column)
