@@ -5,10 +5,11 @@ as each chunk is forecast, into a temp file beside the target that is renamed at
 never sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
-(``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row), so a bad cell
-stops the run at its chunk; the columns and the repeated-key rules of the whole file hold there too
-(``data.chunk_rules``), and a code written "A" or " a " is read as Kaggle's "a" with the one warning a whole
-read gives (``Respellings``).
+(``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row); nothing is
+forecast from the first bad chunk on, but the later chunks are still checked, so the error lists the file's
+problems in file order as a whole read does (up to `_MAX_PROBLEMS`); the columns and the repeated-key rules
+of the whole file hold there too (``data.chunk_rules``), and a code written "A" or " a " is read as Kaggle's
+"a" with the one warning a whole read gives (``Respellings``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from storecast.predict import calibrated_through, fitted_through, predict_frame,
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
+_MAX_PROBLEMS = 200  # a chunked read stops checking past this many problems, as many as a whole read lists of a kind
 
 
 def count_rows(path: str | Path) -> int:
@@ -73,7 +75,17 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     if s.SALES in frame.columns:
         frame = frame.drop(columns=[s.ID], errors="ignore")
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
-    rows = validate_rows(frame, source=str(path), place=_placed(frame, path, done))
+    place, placed = _placed(frame, path, done), []
+
+    def placing(found: RowProblem) -> ContractProblem:
+        placed.append((place(found), found.row))  # the list keeps each problem, so its id stays its own
+        return placed[-1][0]
+
+    try:
+        rows = validate_rows(frame, source=str(path), place=placing)
+    except DataContractError as exc:  # in file order, as a whole read lists them (a count of more rows last)
+        row_of = {id(problem): row for problem, row in placed}
+        raise DataContractError(sorted(exc.problems, key=lambda p: row_of.get(id(p), len(frame)))) from None
     if keep_actuals and s.SALES in rows.columns:
         for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
             rows[col] = pd.to_numeric(rows[col]).astype("int64")
@@ -162,6 +174,8 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
 
     ``keep_actuals``: rows in train.csv's layout keep Sales and Customers (int64) after the test columns,
     for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
+    A bad chunk ends the rows yielded; the chunks after it are read and checked, and one ``DataContractError``
+    lists every problem found, in file order.
     """
     path = Path(path)
     parquet = is_parquet(path)
@@ -173,23 +187,40 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
-    for frame in _frames(path, chunk_rows, scan):
-        if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
-            check_layout(path, list(frame.columns), parquet=parquet)
-            if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
-                keys = keys[1:]
-        frame.index = pd.RangeIndex(done, done + len(frame))
-        frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
-        rows = _rows_of(frame, path, done, keep_actuals)
-        if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
-            count, first = count_missing_open(frame[s.OPEN])
-            if count and not missing_open:
-                first_open = done + first  # the file's first, as load_test names it
-            missing_open += count
-        for seen in keys:
-            seen.add(rows)
-        yield rows
-        done += len(frame)
+    found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
+    try:
+        for frame in _frames(path, chunk_rows, scan):
+            if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
+                check_layout(path, list(frame.columns), parquet=parquet)
+                if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
+                    keys = keys[1:]
+            frame.index = pd.RangeIndex(done, done + len(frame))
+            frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
+            try:
+                rows = _rows_of(frame, path, done, keep_actuals)
+                for seen in keys:
+                    seen.add(rows)
+            except DataContractError as exc:
+                found += exc.problems
+            if not found:
+                if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
+                    count, first = count_missing_open(frame[s.OPEN])
+                    if count and not missing_open:
+                        first_open = done + first  # the file's first, as load_test names it
+                    missing_open += count
+                yield rows
+            done += len(frame)
+            if len(found) >= _MAX_PROBLEMS:  # as many as a whole read lists: enough to fix before the rest
+                found.insert(0, ContractProblem(str(path), f"the file is checked up to {'row' if parquet else 'line'} "
+                                                           f"{done + (0 if parquet else 1):,} only: correct the "
+                                                           "problems listed, then check it again"))
+                break
+    except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
+        if not found:
+            raise
+        found += exc.problems
+    if found:  # as a whole read reports a file: every problem (up to its cap), in file order
+        raise DataContractError(found)
     if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused
         raise DataContractError(ContractProblem(str(path), "no data rows: expected at least one row"))
     respelled.warn(path, parquet=parquet)
