@@ -7,6 +7,7 @@ chunk's lines named, and nothing is left at ``--out``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -336,12 +337,10 @@ def test_a_file_that_is_not_parquet_is_one_contract_error(tmp_path):
 
 def test_an_unreadable_rows_file_is_one_contract_error(rows_csv, monkeypatch):
     """``predict`` counts the lines before reading them: a PermissionError there was a traceback."""
-    import storecast.batch as batch
-
     def denied(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(batch, "open", denied, raising=False)  # the module's own open, used by count_rows
+    monkeypatch.setattr(Path, "open", denied)  # count_rows reads through scan_lines, the one pass over the file
     with pytest.raises(DataContractError, match=r"cannot be read \(Permission denied\)") as err:
         count_rows(rows_csv)
     assert err.value.problems[0].file == str(rows_csv)
@@ -775,3 +774,65 @@ def test_a_cell_of_only_spaces_is_empty_whole_or_in_chunks(rows_csv, tmp_path, s
     whole = _problems(lambda: load_rows(path))
     assert len(whole) == 1 and "column `Promo`: expected 0 or 1, got an empty value: correct" in whole[0]
     assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("at", [100, 700])  # inside the first chunk of 250 (with row 2), or in the third
+@pytest.mark.parametrize(("value", "said"), [
+    ("3", "expected each (Id) once, got (Id=3) again, first on "),  # data row 2's Id (line 4, parquet row 3)
+    ("x", "expected a unique whole number, got 'x': correct the value or remove the "),
+], ids=["repeated", "bad"])
+def test_an_id_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, tmp_path, suffix, at, value, said):
+    """Inside one chunk a repeated Id was "expected a unique whole number, got '3': correct it" (the row check's
+    words), across chunks and in a whole read "expected each (Id) once, ... first on line 4"; a bad Id likewise."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[at, s.ID] = value
+    path = tmp_path / f"ids{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    assert len(whole) == 1 and said in whole[0]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_bad_cells_in_two_chunks_are_all_listed_in_file_order_as_in_one_piece(rows_csv, tmp_path, suffix):
+    """A chunked read stopped at its first bad chunk and listed that chunk's problems column by column (Store of
+    line 12 before Promo of line 11, then StateHoliday of line 13); a whole read lists every problem of the file,
+    line by line."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[9, s.PROMO] = "7"  # line 11 (parquet row 10), first chunk of 250
+    rows.loc[10, s.STORE] = "x"
+    rows.loc[11, s.STATE_HOLIDAY] = "q"  # (a whole read leaves a row whose Store does not parse out of this rule)
+    rows.loc[600, s.SCHOOL_HOLIDAY] = "2"  # the third chunk
+    rows.loc[601, s.ID] = rows.loc[590, s.ID]  # an Id repeated inside that chunk
+    path = tmp_path / f"bad{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+
+    def listed(read) -> list[str]:
+        with pytest.raises(DataContractError) as err:
+            read()
+        return [str(p) for p in err.value.problems]
+
+    whole = listed(lambda: load_rows(path))
+    assert len(whole) == 5
+    assert listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_read_lists(rows_csv, tmp_path):
+    """Checking on after the first bad chunk is bounded: past 200 problems the rest of the file is left, said first."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows[s.PROMO] = "7"  # every row: 20 listed and a count of the rest per chunk of 50, 21 problems a chunk
+    path = tmp_path / "bad.csv"
+    rows.to_csv(path, index=False)
+    with pytest.raises(DataContractError) as err:
+        list(iter_rows(path, chunk_rows=50))
+    problems = err.value.problems
+    assert len(problems) == 1 + 10 * 21 and [p.line for p in problems[1:22]] == [*range(2, 22), None]  # a chunk
+    assert str(problems[0]) == (f"{path}: the file is checked up to line 501 only: correct the problems listed, "
+                                "then check it again")

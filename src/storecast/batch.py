@@ -5,10 +5,11 @@ as each chunk is forecast, into a temp file beside the target that is renamed at
 never sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
-(``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row), so a bad cell
-stops the run at its chunk; the columns and the repeated-key rules of the whole file hold there too
-(``data.chunk_rules``), and a code written "A" or " a " is read as Kaggle's "a" with the one warning a whole
-read gives (``Respellings``).
+(``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row); nothing is
+forecast from the first bad chunk on, but the later chunks are still checked, so the error lists the file's
+problems in file order as a whole read does (up to `_MAX_PROBLEMS`); the columns and the repeated-key rules
+of the whole file hold there too (``data.chunk_rules``), and a code written "A" or " a " is read as Kaggle's
+"a" with the one warning a whole read gives (``Respellings``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ __all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "pred
            "predict_file", "DEFAULT_CHUNK_ROWS"]
 
 import csv
-import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,12 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.chunk_rules import RepeatedKeys, check_layout
+from storecast.data.chunk_rules import RepeatedKeys, check_layout, repeat_problem
 from storecast.data.contract import (
-    EXPECTED,
+    LineScan,
     Respellings,
+    RowProblem,
     as_rows,
-    cannot_read,
     cell_problem,
     count_missing_open,
     is_parquet,
@@ -41,6 +41,7 @@ from storecast.data.contract import (
     parquet_frame,
     parquet_text,
     read_text_chunks,
+    scan_lines,
     validate_rows,
     warn_missing_open,
 )
@@ -50,23 +51,16 @@ from storecast.predict import calibrated_through, fitted_through, predict_frame,
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
-_ROW = re.compile(r"row (\d+): (.*)", re.S)  # validate_rows' "row i: expected X, got Y: fix"
+_MAX_PROBLEMS = 200  # a chunked read stops checking past this many problems, as many as a whole read lists of a kind
 
 
 def count_rows(path: str | Path) -> int:
-    """Data rows in a CSV (lines after the header, by counting newlines) or a parquet file (its footer)."""
+    """Data rows in a CSV (lines after the header, by counting newlines: ``scan_lines``) or a parquet file (its
+    footer)."""
     path = Path(path)
     if is_parquet(path):
         return int(_parquet_file(path).metadata.num_rows)
-    lines, last = 0, b"\n"
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                lines += block.count(b"\n")
-                last = block[-1:]
-    except OSError as exc:  # no read permission: the file's own message, not a traceback
-        raise cannot_read(path, exc) from None
-    return max(lines + (last != b"\n") - 1, 0)
+    return scan_lines(path).rows
 
 
 def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
@@ -81,10 +75,17 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     if s.SALES in frame.columns:
         frame = frame.drop(columns=[s.ID], errors="ignore")
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
+    place, placed = _placed(frame, path, done), []
+
+    def placing(found: RowProblem) -> ContractProblem:
+        placed.append((place(found), found.row))  # the list keeps each problem, so its id stays its own
+        return placed[-1][0]
+
     try:
-        rows = validate_rows(frame, source=str(path))
-    except DataContractError as exc:
-        raise DataContractError(_located(exc.problems, frame, path, done)) from None
+        rows = validate_rows(frame, source=str(path), place=placing)
+    except DataContractError as exc:  # in file order, as a whole read lists them (a count of more rows last)
+        row_of = {id(problem): row for problem, row in placed}
+        raise DataContractError(sorted(exc.problems, key=lambda p: row_of.get(id(p), len(frame)))) from None
     if keep_actuals and s.SALES in rows.columns:
         for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
             rows[col] = pd.to_numeric(rows[col]).astype("int64")
@@ -92,33 +93,36 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     return rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows.columns])
 
 
-def _located(problems: list[ContractProblem], frame: pd.DataFrame, path: Path, done: int) -> list[ContractProblem]:
-    """The row contract's problems of one chunk as a whole read of the file words them.
+def _placed(frame: pd.DataFrame, path: Path, done: int) -> Callable[[RowProblem], ContractProblem]:
+    """How the row contract's problems of one chunk are placed and worded, as a whole read of the file does.
 
     Why: the chunk's ``row i: expected X, got Y: correct it`` named the parquet row after the column, showed
     Python reprs (``datetime.time(0, 0)``) where a whole read quotes the cell's text, and left out the whole
     read's hints (a date written 20150801). A bad cell is worded by the whole read's own ``cell_problem``, from
-    the chunk's text (a parquet chunk's as its whole read turns it into text); other problems keep their words,
-    at the file's line (CSV) or row (parquet).
+    the chunk's text (a parquet chunk's as its whole read turns it into text), and an Id repeated inside the
+    chunk as one repeated across chunks (``repeat_problem``); other problems keep their words, at the file's
+    line (CSV) or row (parquet).
     """
-    parquet, text = is_parquet(path), None
-    out = []
-    for problem in problems:
-        found = _ROW.match(problem.message)
-        if found is None:
-            out.append(problem)
-            continue
-        i, rest, column = done + int(found.group(1)), found.group(2), str(problem.column)
-        # an Id repeated within the chunk is worded by validate_rows; a whole read's words need the first line
-        if column in frame.columns and column != s.ID and rest.startswith(f"expected {EXPECTED.get(column)}, got "):
-            if text is None:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
-                text = parquet_text(frame).set_axis(frame.index - 1) if parquet else frame
-            out.append(cell_problem(path, text, i - 1 if parquet else i, column))
-        elif parquet:
-            out.append(as_rows(replace(problem, message=rest, line=i + 1)))
-        else:
-            out.append(replace(problem, message=rest, line=i + 2))
-    return out
+    parquet = is_parquet(path)
+    texts: list[pd.DataFrame] = []  # the chunk's text, made when a message first quotes it
+
+    def text() -> pd.DataFrame:
+        if not texts:  # the whole read's text frame is indexed from -1 for parquet: row 1 has index -1
+            texts.append(parquet_text(frame).set_axis(frame.index - 1) if parquet else frame)
+        return texts[0]
+
+    def place(found: RowProblem) -> ContractProblem:
+        i, column = done + found.row, found.column
+        if column in frame.columns and found.bad_value:
+            return cell_problem(path, text(), i - 1 if parquet else i, column)
+        if found.first is not None:  # the key's value as the file writes it, as a whole read shows it
+            shown = f"{column}={text()[column].iat[found.row]}"
+            return repeat_problem(path, (column,), shown, i, done + found.first, parquet=parquet)
+        if parquet:
+            return as_rows(ContractProblem(str(path), found.text, i + 1, column))
+        return ContractProblem(str(path), found.text, i + 2, column)
+
+    return place
 
 
 def _whole_file(rows: pd.DataFrame, path: Path) -> bool:
@@ -170,33 +174,53 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
 
     ``keep_actuals``: rows in train.csv's layout keep Sales and Customers (int64) after the test columns,
     for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
+    A bad chunk ends the rows yielded; the chunks after it are read and checked, and one ``DataContractError``
+    lists every problem found, in file order.
     """
     path = Path(path)
-    if not path.is_file() or (not is_parquet(path) and count_rows(path) <= chunk_rows):
+    parquet = is_parquet(path)
+    scan = scan_lines(path) if path.is_file() and not parquet else None  # the rows, and the Ctrl-Z check's answer
+    if not path.is_file() or (scan is not None and scan.rows <= chunk_rows):
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)
         return
-    parquet = is_parquet(path)
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
-    for frame in _frames(path, chunk_rows):
-        if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
-            check_layout(path, list(frame.columns), parquet=parquet)
-            if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
-                keys = keys[1:]
-        frame.index = pd.RangeIndex(done, done + len(frame))
-        frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
-        rows = _rows_of(frame, path, done, keep_actuals)
-        if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
-            count, first = count_missing_open(frame[s.OPEN])
-            if count and not missing_open:
-                first_open = done + first  # the file's first, as load_test names it
-            missing_open += count
-        for seen in keys:
-            seen.add(rows)
-        yield rows
-        done += len(frame)
+    found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
+    try:
+        for frame in _frames(path, chunk_rows, scan):
+            if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
+                check_layout(path, list(frame.columns), parquet=parquet)
+                if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
+                    keys = keys[1:]
+            frame.index = pd.RangeIndex(done, done + len(frame))
+            frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
+            try:
+                rows = _rows_of(frame, path, done, keep_actuals)
+                for seen in keys:
+                    seen.add(rows)
+            except DataContractError as exc:
+                found += exc.problems
+            if not found:
+                if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
+                    count, first = count_missing_open(frame[s.OPEN])
+                    if count and not missing_open:
+                        first_open = done + first  # the file's first, as load_test names it
+                    missing_open += count
+                yield rows
+            done += len(frame)
+            if len(found) >= _MAX_PROBLEMS:  # as many as a whole read lists: enough to fix before the rest
+                found.insert(0, ContractProblem(str(path), f"the file is checked up to {'row' if parquet else 'line'} "
+                                                           f"{done + (0 if parquet else 1):,} only: correct the "
+                                                           "problems listed, then check it again"))
+                break
+    except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
+        if not found:
+            raise
+        found += exc.problems
+    if found:  # as a whole read reports a file: every problem (up to its cap), in file order
+        raise DataContractError(found)
     if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused
         raise DataContractError(ContractProblem(str(path), "no data rows: expected at least one row"))
     respelled.warn(path, parquet=parquet)
@@ -216,7 +240,7 @@ def _parquet_file(path: Path):
                                                 "pandas.DataFrame.to_parquet, or pass a .csv")) from None
 
 
-def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _frames(path: Path, chunk_rows: int, scan: LineScan | None) -> Iterator[pd.DataFrame]:
     if is_parquet(path):
         import pyarrow as pa
 
@@ -228,7 +252,7 @@ def _frames(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         return
     # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open),
     # after the same file-level checks (encoding, separator, ragged and blank lines)
-    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows)
+    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows, scan)
 
 
 @dataclass

@@ -20,7 +20,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.artifacts import data_fingerprint, save_bundle
-from storecast.data.contract import data_file, parquet_parts
+from storecast.data.contract import input_files
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import fit_model, fitted_card_facts, training_rows
 from storecast.windows import WINDOW_DAYS, check_window
@@ -68,24 +68,8 @@ def _fingerprint(dataset) -> str:
     LSTM trained on the same directory recorded different fingerprints and a card could not show they
     shared their data. A dataset with no such files (built in memory) falls back to its train table.
     """
-    files = _input_files(Path(dataset.root))
+    files = input_files(Path(dataset.root))  # the Dask engine's card hashes the same list
     return data_fingerprint(*files) if files else data_fingerprint(dataset.train)
-
-
-def _input_files(root: Path) -> list[Path]:
-    """The files ``load_dataset(root)`` reads: train and store in whichever form it picks, then the states.
-
-    Why ``data_file``: a data directory in parquet (train.parquet or train/part-*.parquet, store.parquet) has
-    no train.csv or store.csv; looking for those only, the fingerprint hashed the states file alone, and every
-    model trained on such a directory with the same states got the same ``data_fingerprint``.
-    """
-    files: list[Path] = []
-    for path in (data_file(root, s.TRAIN_FILE), data_file(root, s.STORE_FILE), root / s.STATES_FILE):
-        if path.is_dir():
-            files += parquet_parts(path)
-        elif path.is_file():
-            files.append(path)
-    return files
 
 
 def train_lstm_bundle(dataset, *, until: pd.Timestamp | str | None = None, models_dir: str | Path = "models",

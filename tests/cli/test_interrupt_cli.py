@@ -47,8 +47,8 @@ def test_ctrl_c_while_eda_writes_keeps_the_earlier_report(run_main, synthetic_di
         written.append(path)
         return render_write(path, data)
 
-    render_write = render.atomic_write_bytes
-    monkeypatch.setattr(render, "atomic_write_bytes", write_then_stop)
+    render_write = render._stage_file
+    monkeypatch.setattr(render, "_stage_file", write_then_stop)
     code, _, _ = run_main("eda", "--data", str(synthetic_dir), "--out", str(out))
     assert code == 130 and len(written) == 3
     now = {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.is_file()}

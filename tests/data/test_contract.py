@@ -60,6 +60,22 @@ def test_a_ctrl_z_inside_a_file_is_named_for_what_it_is_whole_or_in_chunks(data_
                                    "as files joined with copy /b have: remove it")
 
 
+@pytest.mark.parametrize(("data", "lines", "rows", "ctrl_z"), [
+    (b"Id\n1\n2\n", 3, 2, -1),
+    (b"Id\r\n1\r\n2", 3, 2, -1),  # CR LF, no ending on the last line
+    (b"Id\r1\r2\r", 3, 0, -1),  # lone CRs: lines to pandas, no rows by LF (the chunked read takes it whole)
+    (b"Id\n" + b"9" * ((1 << 20) - 4) + b"\r\n1\x1a\n", 3, 2, (1 << 20) + 2),  # a CR LF split by the 1 MiB blocks
+])
+def test_one_pass_counts_the_lines_and_finds_the_first_ctrl_z(tmp_path, data, lines, rows, ctrl_z):
+    """The Ctrl-Z check reads a valid file in the pass that counts its lines, not in one of its own."""
+    from storecast.data.contract import scan_lines
+
+    path = tmp_path / "rows.csv"
+    path.write_bytes(data)
+    found = scan_lines(path)
+    assert (found.lines, found.rows, found.ctrl_z) == (lines, rows, ctrl_z)
+
+
 @pytest.mark.parametrize(("joined", "line", "column"), [
     (b'"0"\n2,2,4', 2, s.SCHOOL_HOLIDAY),  # the first data line and the next: was "expected 8 fields, got 15"
     (b'"SchoolHoliday"\n1,1,4', 1, None),  # the header and the first data line: was "column is missing" ...

@@ -269,3 +269,21 @@ def test_a_store_split_over_parts_is_refused_before_any_part_is_forecast(dask_mo
                                                 r"part-00000\.parquet and part-00001\.parquet"):
         predict_dask(dask_model, parts, tmp_path / "forecasts")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".forecasts", "forecasts"))]
+
+
+def test_both_engines_fingerprint_a_folder_with_an_empty_part_alike(chain, scheduler, tmp_path):
+    """Was two fingerprints for one folder: the local card hashed the empty part, the Dask card left it out."""
+    import json
+
+    from storecast.distributed.training import train_dask
+    from storecast.train_run import train_bundle
+
+    root = shutil.copytree(chain, tmp_path / "data")
+    first = sorted((root / "train").glob("*.parquet"))[0]
+    pd.read_parquet(first).iloc[:0].to_parquet(root / "train" / "part-99999.parquet", index=False)  # as Spark writes
+
+    local = train_bundle(load_dataset(root), "lgbm", models_dir=tmp_path / "local", seeds=1, n_jobs=1, **TINY)
+    dask = train_dask(root, models_dir=tmp_path / "dask", scheduler=scheduler, **TINY)
+
+    cards = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in (local, dask)]
+    assert cards[0]["data_fingerprint"] == cards[1]["data_fingerprint"]

@@ -106,7 +106,9 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
 
     step(f"store table: {s.COMPETITION_DISTANCE} outliers ({opts.outlier_method}, global)")
     # bounds from, and checks on, known distances only: the "no competitor" fill is a sentinel, not a measurement
-    known = store[store[DISTANCE_MISSING] == 0] if DISTANCE_MISSING in store else store
+    # the context step's flag, read once: the rows judged and the rows the outlier step must leave alone
+    sentinel = (store[DISTANCE_MISSING].to_numpy() != 0) if DISTANCE_MISSING in store else np.zeros(len(store), bool)
+    known = store[~sentinel]
     if len(known) == 0:  # CompetitionDistance blank for every store: no distance to judge (valid data)
         report.add("OutlierHandler", s.COMPETITION_DISTANCE, f"{opts.outlier_method} global -> {action}", 0, 0,
                    "not checked: no store has a known distance in store.csv")
@@ -115,7 +117,7 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
                                   action=action, by=None).fit(known)
         report = report.merge(distance.report(known))
         if opts.outlier_action != "remove":
-            store = _keep_sentinel(distance.transform(store), store, ~store.index.isin(known.index), action)
+            store = _keep_sentinel(distance.transform(store), store, sentinel, action)
 
     step("daily rows: missing values")
     train = dataset.train

@@ -8,7 +8,7 @@ and turn each case into a `ContractProblem` that names the line and says how to 
 from __future__ import annotations
 
 __all__ = ["cannot_read", "check_header", "not_a_file", "packed_hint", "problem", "read_head", "read_header",
-           "read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing"]
+           "read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines"]
 
 import csv
 import io
@@ -18,6 +18,7 @@ import sys
 import unicodedata
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -396,7 +397,38 @@ def _check_last_line(path: Path, n_columns: int) -> None:
 _CTRL_Z = b"\x1a"
 
 
-def _check_ctrl_z(path: Path, header: list[str]) -> None:
+@dataclass(frozen=True)
+class LineScan:
+    """What the checks ask of a CSV file's every byte, from one pass (``scan_lines``)."""
+
+    lines: int  # lines as pandas ends them (LF, CR LF or a lone CR), a last line without an ending included
+    rows: int  # data rows by LF alone, a last line without one included (``batch.count_rows``)
+    ctrl_z: int  # the offset of the first Ctrl-Z (0x1A), -1 when there is none
+
+
+def scan_lines(path: Path) -> LineScan:
+    """Count ``path``'s lines and find its first Ctrl-Z in one pass over it, in blocks.
+
+    Why one pass: the Ctrl-Z check read every file once more beside the line count (the whole read's check for
+    rows over several lines, the chunked read's row count), so a valid file was read three times, not twice.
+    """
+    lf = cr = crlf = 0
+    ctrl_z, offset, last = -1, 0, b""
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                lf, cr, crlf = lf + block.count(b"\n"), cr + block.count(b"\r"), crlf + block.count(b"\r\n")
+                crlf += last == b"\r" and block[:1] == b"\n"  # a CR LF split between two blocks
+                if ctrl_z < 0 and (at := block.find(_CTRL_Z)) >= 0:
+                    ctrl_z = offset + at
+                offset, last = offset + len(block), block[-1:]
+    except OSError as exc:  # no read permission: the file's own message, not a traceback
+        raise cannot_read(path, exc) from None
+    lines = lf + cr - crlf + (1 if last and last not in (b"\n", b"\r") else 0)
+    return LineScan(lines=lines, rows=max(lf + (last != b"\n") - 1, 0), ctrl_z=ctrl_z)
+
+
+def _check_ctrl_z(path: Path, header: list[str], at: int) -> None:
     """Refuse a Ctrl-Z (0x1A) anywhere in the file, naming its line and column, as one problem.
 
     Why: DOS and ``copy /b a.csv+b.csv`` leave this end-of-file mark in the middle of a file joined from pieces,
@@ -404,20 +436,13 @@ def _check_ctrl_z(path: Path, header: list[str]) -> None:
     none of which says what the byte is. It runs before the header and line-length checks: a Ctrl-Z where a line
     break was lost joins two lines into one, which they reported as a column or field-count problem instead (the
     first data line and the header have no later check to fall back on). A Ctrl-Z alone on the last line is
-    ``_check_last_line``'s, with its own message. One pass over the file in blocks: about as cheap as counting
-    its lines.
+    ``_check_last_line``'s, with its own message. ``at``: the first Ctrl-Z's offset (``scan_lines``, the pass
+    that counts the lines anyway); the file is read again only when there is one.
     """
-    offset = 0
+    if at < 0:
+        return
     with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            at = block.find(_CTRL_Z)
-            if at >= 0:
-                break
-            offset += len(block)
-        else:
-            return
-    with path.open("rb") as fh:
-        before = fh.read(offset + at)
+        before = fh.read(at)
         start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
         fh.seek(1, io.SEEK_CUR)
         if not before[start:].strip() and not any(b.strip(_BLANK_END) for b in iter(lambda: fh.read(1 << 20), b"")):
@@ -562,7 +587,8 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     reading (blank lines inside the file), to be reported together with the value problems.
     """
     header = read_header(path, kind)
-    _check_ctrl_z(path, header)
+    scan = scan_lines(path)
+    _check_ctrl_z(path, header, scan.ctrl_z)
     check_header(path, header, expected)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
@@ -572,7 +598,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
             df = pd.read_csv(path, **_AS_TEXT)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise _unreadable(path, exc, header) from exc
-    if _line_count(path) != len(df) + 1 and (multi := _multi_line_problem(path, df)):
+    if scan.lines != len(df) + 1 and (multi := _multi_line_problem(path, df)):
         raise DataContractError(multi)
     df.columns = [c.strip() for c in df.columns]
     blank = _blank_rows(df)
@@ -595,14 +621,6 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[p
     problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
-
-
-def _line_count(path: Path) -> int:
-    """Lines as pandas ends them (LF, CR LF or a lone CR), a last line without an ending included."""
-    with path.open("rb") as fh:
-        data = fh.read()
-    lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
-    return lines + (1 if data and not data.endswith((b"\n", b"\r")) else 0)
 
 
 def _multi_line_problem(path: Path, df: pd.DataFrame) -> ContractProblem | None:
@@ -642,17 +660,18 @@ def _unreadable(path: Path, exc: Exception, header: list[str]) -> DataContractEr
     return DataContractError(_parser_problem(path, exc))
 
 
-def read_text_chunks(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def read_text_chunks(path: Path, kind: str, chunk_rows: int, scan: LineScan | None = None) -> Iterator[pd.DataFrame]:
     """A CSV file as text frames of at most ``chunk_rows`` rows, indexed so that row ``i`` is line ``i + 2``.
 
     Why: a file read in chunks (``batch.iter_rows``: longer than one chunk) skipped the checks of
     ``read_text_frame``, so a UTF-16 or Latin-1 file, a line with too many fields or a quote never closed ended
     in a pandas traceback, and a blank line was dropped silently, shifting the line of every later message.
     The same file-level checks and messages apply here; the columns are the caller's to check. A blank line
-    is refused once a data line follows it (blank lines at the end are harmless and left out).
+    is refused once a data line follows it (blank lines at the end are harmless and left out). ``scan``: the
+    caller's ``scan_lines(path)`` (``batch.iter_rows`` counts the rows with it), else it is made here.
     """
     header = read_header(path, kind)
-    _check_ctrl_z(path, header)
+    _check_ctrl_z(path, header, (scan or scan_lines(path)).ctrl_z)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here

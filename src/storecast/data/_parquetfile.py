@@ -10,7 +10,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 from __future__ import annotations
 
 __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "parquet_text",
-           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts"]
+           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
+           "train_files", "input_files"]
 
 from pathlib import Path
 
@@ -222,8 +223,15 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
 
 
 def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (``parquet_frame``) as the text a whole read holds: what a chunked read's messages quote."""
-    return pd.DataFrame({c: _text(frame[c], code=c in _CODE_COLUMNS)[0] for c in frame.columns}, index=frame.index)
+    """``frame`` (``parquet_frame``) as text columns, the one conversion of a whole read and a chunked one.
+
+    ``attrs["iso_length_text"]`` names the columns whose every value is ASCII of 10 characters (``_text``).
+    Why one: a chunked read's messages quote the cell as the whole read shows it.
+    """
+    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
+    raw = pd.DataFrame({c: text for c, (text, _) in columns.items()}, index=frame.index)
+    raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
+    return raw
 
 
 def read_parquet_text_frame(path: Path, kind: str,
@@ -255,11 +263,8 @@ def read_parquet_text_frame(path: Path, kind: str,
                                                "plain numbers or text", column=f.name) for f in nested])
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
-    frame = parquet_frame(table)
-    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
-    raw = pd.DataFrame({c: text for c, (text, _) in columns.items()})
+    raw = parquet_text(parquet_frame(table))
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
-    raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
     return raw, []
 
 
@@ -307,3 +312,23 @@ def _without_rows(path: Path) -> bool:
         return pq.read_metadata(path).num_rows == 0
     except (pa.ArrowException, OSError):
         return False
+
+
+def train_files(root: Path) -> list[Path]:
+    """The files a data directory's train data is read from: train.csv, train.parquet or train/'s parts with rows.
+
+    The one rule of which files hold the training rows (``train_parts``: an empty part is left out), for the Dask
+    engine's partitions and every model card's ``data_fingerprint`` (``input_files``).
+    """
+    train = data_file(root, s.TRAIN_FILE)
+    return train_parts(train) if train.is_dir() else [train]
+
+
+def input_files(root: Path) -> list[Path]:
+    """The files a training run reads from ``root``, in order: train's (``train_files``), store's, the states file.
+
+    Why one list: the local engine hashed every part of train/ while the Dask engine hashed only the parts with
+    rows, so the same folder with an empty part (Spark and Dask write one) got two data fingerprints. Files
+    that do not exist (no states file) are left out.
+    """
+    return [p for p in (*train_files(root), data_file(root, s.STORE_FILE), root / s.STATES_FILE) if p.is_file()]

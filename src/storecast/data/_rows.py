@@ -3,14 +3,16 @@
 The rules and the wording are the file contract's (`EXPECTED` from `_schemas`), but the checks are plain
 vectorised pandas instead of a pandera run: the API calls this on every request, where pandera's fixed
 cost (about 7 ms for 48 rows) would be most of the work. Problems name the 0-based row position, since
-in-memory rows have no file line.
+in-memory rows have no file line; a caller that knows where its rows come from (a chunk of a file,
+``batch.iter_rows``) places each `RowProblem` itself (``validate_rows(..., place=...)``).
 """
 
 from __future__ import annotations
 
-__all__ = ["validate_rows", "no_open_value"]
+__all__ = ["validate_rows", "no_open_value", "RowProblem"]
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,21 +41,49 @@ def _shown(value: Any) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)  # 2, not np.int64(2)
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """One row's problem, before it is placed: ``validate_rows`` words it ``row i: text``.
+
+    Why data, not only the sentence: a chunk of a file (``batch.iter_rows``) names the file's line or row and
+    words a bad value as a whole read of the file does; it read those facts back out of ``row i: ...`` before.
+    """
+
+    row: int  # the 0-based position in the rows given
+    column: str
+    text: str  # ``expected X, got Y: fix``
+    bad_value: bool  # the cell breaks its column's rule (a DayOfWeek of another date or a repeated Id does not)
+    first: int | None = None  # a repeated key: the row that has it first
+
+
+def _in_rows(source: str) -> Callable[[RowProblem], ContractProblem]:
+    def place(found: RowProblem) -> ContractProblem:
+        return ContractProblem(source, f"row {found.row}: {found.text}", column=found.column)
+    return place
+
+
 class _Problems:
     """Collects problems per column, at most `_MAX_PER_COLUMN` each, so a huge bad request stays readable."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, place: Callable[[RowProblem], ContractProblem] | None = None):
         self.source = source
+        self.place = place or _in_rows(source)
         self.items: list[ContractProblem] = []
 
     def cells(self, mask: np.ndarray, column: str, shown: pd.Series, fix: str = "correct it",
-              worded: Callable[[int], str | None] | None = None) -> None:
-        """One problem per row of ``mask``: ``expected X, got Y: fix``, or what ``worded(row)`` says of it."""
+              worded: Callable[[int], str | None] | None = None, *, values: np.ndarray | None = None,
+              first: np.ndarray | None = None) -> None:
+        """One problem per row of ``mask``: ``expected X, got Y: fix``, or what ``worded(row)`` says of it.
+
+        ``values``: which rows of ``mask`` hold a bad value (default all); ``first``: for a repeated key, the row
+        that has it first (-1 elsewhere).
+        """
         bad = np.flatnonzero(mask)
         for i in bad[:_MAX_PER_COLUMN]:
             text = ((worded(int(i)) if worded else None)
                     or f"expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}")
-            self.items.append(ContractProblem(self.source, f"row {i}: {text}", column=column))
+            again = None if first is None or first[i] < 0 else int(first[i])
+            self.items.append(self.place(RowProblem(int(i), column, text, bool(values is None or values[i]), again)))
         if len(bad) > _MAX_PER_COLUMN:
             self.items.append(ContractProblem(
                 self.source, f"{len(bad) - _MAX_PER_COLUMN} more rows with a bad {column}", column=column))
@@ -148,7 +178,8 @@ def _weekday_mismatch(date: Any, actual: int, given: int) -> str:
             "DayOfWeek or the Date, or leave the column out to have it derived")
 
 
-def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
+def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
+                  place: Callable[[RowProblem], ContractProblem] | None = None) -> pd.DataFrame:
     """Check in-memory test-shaped rows and return them typed like `load_test`'s frame.
 
     Parameters
@@ -162,6 +193,8 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         other columns are kept untouched.
     source : str
         Names the input in messages (``"request"``, a file name).
+    place : callable, optional
+        Turns each row's `RowProblem` into the problem reported; default ``source``'s ``row i: text``.
 
     Returns
     -------
@@ -197,7 +230,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         return rows
     raw = rows.reset_index(drop=True)
     out = raw.copy()
-    found = _Problems(source)
+    found = _Problems(source, place)
 
     if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
         dates, bad = date_values(raw[s.DATE])  # the resolution kept: the API builds its rows at the one it wants
@@ -230,9 +263,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
     if s.ID in raw.columns:
         ids, bad = _whole(raw[s.ID])
         good = np.flatnonzero(~bad)
-        repeated = np.zeros(len(ids), dtype=bool)
-        repeated[good[_first_repeats(ids[good])[0]]] = True
-        found.cells(bad | repeated, s.ID, raw[s.ID])
+        again, first = _first_repeats(ids[good])
+        first_at = np.full(len(ids), -1)
+        first_at[good[again]] = good[first]
+        found.cells(bad | (first_at >= 0), s.ID, raw[s.ID], values=bad, first=first_at)
         out[s.ID] = ids
     found.raise_if_any()  # the checks below need parsed dates and stores
 
@@ -242,7 +276,8 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows") -> pd.DataFrame:
         given, bad = _whole(raw[s.DAY_OF_WEEK], minimum=1, maximum=7)
         found.cells(bad | (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
                     "correct it to match the Date, or leave the column out to have it derived",
-                    lambda i: None if bad[i] else _weekday_mismatch(out[s.DATE].iat[i], int(actual[i]), int(given[i])))
+                    lambda i: None if bad[i] else _weekday_mismatch(out[s.DATE].iat[i], int(actual[i]), int(given[i])),
+                    values=bad)
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))

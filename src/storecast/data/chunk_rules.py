@@ -9,7 +9,7 @@ chunks into two output rows. These checks give a chunked read the same rules and
 
 from __future__ import annotations
 
-__all__ = ["RepeatedKeys", "check_layout"]
+__all__ = ["RepeatedKeys", "check_layout", "repeat_problem"]
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,12 +75,22 @@ class RepeatedKeys:
 
     def _problem(self, rows: pd.DataFrame, row: int, at: int, first: int) -> ContractProblem:
         shown = ", ".join(f"{k}={_shown(rows[k].iloc[row])}" for k in self.keys)
-        what, fix = f"expected each ({', '.join(self.keys)}) once, got ({shown}) again", "remove one of the two lines"
-        column = "/".join(self.keys)
-        if self.parquet:  # worded as a whole read words a parquet file's problems: ``file, row N, column X``
-            return as_rows(ContractProblem(str(self.path), f"{what}, first on line {first + 1}: {fix}", at + 1,
-                                           column))
-        return ContractProblem(str(self.path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
+        return repeat_problem(self.path, self.keys, shown, at, first, parquet=self.parquet)
+
+
+def repeat_problem(path: Path, keys: tuple[str, ...], shown: str, at: int, first: int, *,
+                   parquet: bool) -> ContractProblem:
+    """A key (``shown``: ``Id=3``) at file position ``at`` repeating the row at ``first`` (positions from 0),
+    worded as a whole read words it: ``file, line N`` (or ``row N``) ``, column `Id`: expected each (Id) once, ...``.
+
+    Why public: a key repeated inside one chunk (``batch.iter_rows``, from ``validate_rows``) reads as one repeated
+    across chunks and as in a file read whole.
+    """
+    what, fix = f"expected each ({', '.join(keys)}) once, got ({shown}) again", "remove one of the two lines"
+    column = "/".join(keys)
+    if parquet:  # worded as a whole read words a parquet file's problems: ``file, row N, column X``
+        return as_rows(ContractProblem(str(path), f"{what}, first on line {first + 1}: {fix}", at + 1, column))
+    return ContractProblem(str(path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
 
 
 def _shown(value: object) -> str:

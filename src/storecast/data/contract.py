@@ -23,7 +23,8 @@ from __future__ import annotations
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
-           "cell_problem", "EXPECTED", "as_rows", "parquet_text", "not_a_file"]
+           "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
+           "scan_lines", "LineScan", "RowProblem", "not_a_file"]
 
 import logging
 import os
@@ -39,6 +40,7 @@ import pandera.pandas as pa
 
 from storecast import schema as s
 from storecast.data._csvfile import (
+    LineScan,
     cannot_read,
     not_a_file,
     packed_hint,
@@ -46,21 +48,24 @@ from storecast.data._csvfile import (
     read_header,
     read_text_chunks,
     read_text_frame,
+    scan_lines,
 )
 from storecast.data._dates import date_hint, parse_dates
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
     data_file,
+    input_files,
     is_parquet,
     parquet_columns,
     parquet_frame,
     parquet_parts,
     parquet_text,
     read_parquet_text_frame,
+    train_files,
     train_parts,
 )
-from storecast.data._rows import no_open_value, validate_rows
+from storecast.data._rows import RowProblem, no_open_value, validate_rows
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.data._spellings import Respellings
 from storecast.data._store_facts import warn_promo2_facts

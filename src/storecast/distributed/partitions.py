@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data.contract import data_file, load_train, train_parts
+from storecast.data.contract import load_train, train_files
 from storecast.dates import to_days, weekday
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features import as_columns
@@ -43,9 +43,11 @@ class PartError(Exception):
 
 
 def partition_paths(root: Path) -> list[Path]:
-    """train/part-*.parquet in name order; a single train.csv or train.parquet is one partition."""
-    train = data_file(root, s.TRAIN_FILE)
-    return train_parts(train) if train.is_dir() else [train]
+    """train/part-*.parquet in name order (empty parts left out); a train.csv or train.parquet is one partition.
+
+    ``data.contract.train_files``: the files the local engine reads and both engines' cards fingerprint.
+    """
+    return train_files(root)
 
 
 def load_part(path: str, store_ids: np.ndarray) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from storecast import schema as s
-from storecast.data.contract import data_file, load_store
+from storecast.data.contract import data_file, input_files, load_store
 from storecast.dates import to_days
 from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
@@ -166,18 +166,17 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         del parts, store_f
         model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
             first, X_cal, y_cal, final)
-        path = _save(model, root, paths, facts, until, models_dir,
+        path = _save(model, root, facts, until, models_dir,
                      engine={"name": "dask", "partitions": len(paths),
                              "workers": workers if scheduler is None else None, "scheduler": scheduler})
     return path  # saved before the cluster is closed: a slow shutdown only logs (cluster._close_quietly)
 
 
-def _save(model: ConformalRegressor, root: Path, paths: list[Path], facts: dict, until: pd.Timestamp,
+def _save(model: ConformalRegressor, root: Path, facts: dict, until: pd.Timestamp,
           models_dir: str | Path, *, engine: dict) -> Path:
     """The model file and its card, as ``train_bundle`` writes them, with the engine recorded."""
     from storecast.artifacts import data_fingerprint, save_bundle
 
-    files = [*paths, *(p for p in (data_file(root, s.STORE_FILE), root / s.STATES_FILE) if p.is_file())]
     card = {
         "training": {"start": f"{_day(facts['first']):%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",
                      "rows": int(facts["rows"]), "stores": int(facts["stores"]),
@@ -185,7 +184,7 @@ def _save(model: ConformalRegressor, root: Path, paths: list[Path], facts: dict,
         "engine": engine,
         "loss": "log",
         **fitted_card_facts(model),
-        "data_fingerprint": data_fingerprint(*files),
+        "data_fingerprint": data_fingerprint(*input_files(root)),  # as train_bundle's card
         "data_dir": str(root),
     }
     return save_bundle(model, kind="lgbm", models_dir=models_dir, card=card)

@@ -27,7 +27,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storecast import __version__
-from storecast.atomic import atomic_write_bytes
+from storecast.atomic import sync_file, sync_folder
 from storecast.data.contract import Dataset
 from storecast.eda._base import QuestionResult, figure_png, pct
 from storecast.eda.questions import SECTIONS, run_section
@@ -183,7 +183,8 @@ def _publish(out: Path, files: dict[str, bytes]) -> None:
     while the files were written a report of some new tables beside the old ones. Now nothing is created
     before every byte is ready, the renames are the only step that touches the report, and on any
     interruption the directories this run created are removed again. (An interruption amid the renames
-    themselves, microseconds, leaves an earlier report in ``out`` partly replaced.)
+    themselves, microseconds, leaves an earlier report in ``out`` partly replaced.) The stage is each file's
+    temp file: an ``atomic_write`` into it would add a second temp file, rename and directory flush per file.
     """
     created = next((p for p in [*reversed(out.parents), out, out / "tables"] if not p.exists()), None)
     stage: Path | None = None
@@ -191,11 +192,13 @@ def _publish(out: Path, files: dict[str, bytes]) -> None:
         out.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=out, prefix=".report-", suffix=".tmp"))
         (stage / "tables").mkdir()
-        for name, data in files.items():
-            atomic_write_bytes(stage / name, data)
+        for name, data in files.items():  # the stage is the temp file's place: written once, renamed once
+            _stage_file(stage / name, data)
         (out / "tables").mkdir(exist_ok=True)
         for name in files:
             os.replace(stage / name, out / name)
+        sync_folder(out / "tables")
+        sync_folder(out)
     except BaseException:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
@@ -203,3 +206,11 @@ def _publish(out: Path, files: dict[str, bytes]) -> None:
     finally:
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _stage_file(path: Path, data: bytes) -> None:
+    """Write one file of the stage, readable by servers and people (0644, as ``atomic_write`` leaves an output),
+    and flush it to the disk before it is renamed into the report."""
+    path.write_bytes(data)
+    os.chmod(path, 0o644)
+    sync_file(path)
