@@ -133,9 +133,21 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     df = pd.read_parquet(part)
     df.loc[9, s.DAY_OF_WEEK] = 9
     df.to_parquet(part, index=False)
+    failed_before = _failed_tasks_logged(scheduler)
     with pytest.raises(DataContractError) as err:
         train_dask(data, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
     assert str(err.value).startswith(f"{part}, row 10, column `DayOfWeek`: expected")
+    # a malformed part is the user's to fix, not a crash: no worker logs "Compute Failed" and a traceback
+    # (a LocalCluster's workers print it on the terminal, above the one-line error)
+    assert _failed_tasks_logged(scheduler) == failed_before
+
+
+def _failed_tasks_logged(scheduler: str) -> int:
+    """How many "Compute Failed" lines (a task that raised, with its traceback) the cluster's workers logged."""
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        return sum("Compute Failed" in line for logs in client.get_worker_logs().values() for _, line in logs)
 
 
 def _test_parts(chain: Path, out: Path) -> tuple[Path, pd.DataFrame]:
@@ -176,10 +188,12 @@ def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, 
     df.loc[4, s.PROMO] = 7
     df.to_parquet(bad, index=False)
     out = tmp_path / "forecasts"
+    failed_before = _failed_tasks_logged(scheduler)
     code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
                             "--data", str(chain), "--input", str(parts), "--out", str(out))
     assert code == 2
     assert f"{bad}, row 5, column `Promo`" in err and "Traceback" not in err
+    assert _failed_tasks_logged(scheduler) == failed_before  # nor on a worker's terminal
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
 
 

@@ -27,10 +27,10 @@ from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
-    PartError,
     block_columns,
     fit_prep,
     load_part,
+    part_problems,
     partition_paths,
     stage_rows,
     worker_block,
@@ -48,20 +48,12 @@ def _day(days: int) -> pd.Timestamp:
 
 def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
     """Every partition validated on the workers and kept there; all partitions' problems raised together."""
-    from distributed import wait
-
     # scattered once, not passed as an argument of every task: Dask embeds a large argument (55,750 ids are
     # 446 kB) as a task of its own, which failed with "AssertionError(<TaskState 'store_ids' processing>)"
     ids = client.scatter(store[s.STORE].to_numpy(dtype=np.int64), broadcast=True)
     parts = client.map(load_part, [str(p) for p in paths], store_ids=ids)
-    wait(parts)
-    problems = []
-    for fut in parts:
-        if fut.status == "error":
-            exc = fut.exception()
-            if not isinstance(exc, PartError):
-                fut.result()  # not a contract problem: raise it as it is
-            problems += exc.problems
+    # a failed task is not a contract problem: gather raises it as it is; problems come back as values
+    problems = [p for found in client.gather(client.map(part_problems, parts)) for p in found]
     if problems:
         raise DataContractError(problems)
     return parts
