@@ -187,6 +187,10 @@ BAD: dict[str, Bad] = {
                           1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
     "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,
                         "Weather", "unexpected column: expected only Store, .*; remove it"),
+    "a header cell of a million characters": Bad(  # the whole name was printed: a message of a megabyte
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('"SchoolHoliday"', '"SchoolHoliday","' + "y" * 10**6 + '"', 1)),
+        s.TRAIN_FILE, 1, "y" * 40 + "\u2026", r"unexpected column \(its name shown cut after 40 characters\): "
+                                               "expected only Store, .*; remove it$"),
     "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
                              "sales", r"unexpected column \(did you mean `Sales`\?"),
     "a column name with a zero-width space": Bad(  # it looked like `Sales`, reported missing beside it
