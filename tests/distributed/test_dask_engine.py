@@ -232,6 +232,29 @@ def test_an_unknown_engine_or_a_forest_on_dask_is_refused(run_main, chain, tmp_p
     assert code == 2 and "--engine" in err
 
 
+def test_a_local_cluster_starts_quietly_when_port_8787_is_taken():
+    """Another run's cluster or a notebook's dashboard holds 8787: no "Port 8787 is already in use" warning."""
+    import socket
+    import warnings
+
+    from storecast.distributed.cluster import dask_client
+
+    holder = socket.socket()
+    try:
+        holder.bind(("", 8787))
+        holder.listen()
+    except OSError:  # already taken by another process: the case itself
+        pass
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with dask_client(workers=1) as client:
+                assert len(client.nthreads()) == 1
+    finally:
+        holder.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]
+
+
 def test_a_slow_cluster_shutdown_is_logged_not_raised(caplog):
     """The model is saved before the cluster closes, so a shutdown past Dask's timeout must not fail the run."""
     from storecast.distributed.cluster import _close_quietly
