@@ -150,6 +150,30 @@ def _failed_tasks_logged(scheduler: str) -> int:
         return sum("Compute Failed" in line for logs in client.get_worker_logs().values() for _, line in logs)
 
 
+def test_a_parts_warnings_are_said_on_the_client_as_the_local_engine_says_them(chain, scheduler, tmp_path, caplog):
+    """A StateHoliday written "A" is read as "a" with a warning: on a worker too, where nobody saw it."""
+    from storecast.data.contract import load_train
+    from storecast.distributed.cluster import dask_client
+    from storecast.distributed.partitions import partition_paths
+    from storecast.distributed.training import _load
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df[s.STATE_HOLIDAY] = df[s.STATE_HOLIDAY].astype(str)
+    df.loc[3, s.STATE_HOLIDAY] = "A"
+    df.to_parquet(part, index=False)
+    with caplog.at_level("WARNING", logger="storecast"):
+        load_train(part)
+    local = [r.getMessage() for r in caplog.records]
+    assert f"{part}, row 4, column `StateHoliday`: 'A' is read as \"a\"" in local[0]
+    caplog.clear()
+    with dask_client(scheduler) as client, caplog.at_level("WARNING", logger="storecast"):
+        parts = _load(client, partition_paths(data), load_dataset(chain).store)
+        assert "storecast_warnings" not in client.submit(lambda p: p.attrs, parts[1]).result()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("storecast.data")] == local
+
+
 def _test_parts(chain: Path, out: Path) -> tuple[Path, pd.DataFrame]:
     """test rows of the chain as two parquet parts of whole stores (1..8, 9..16), as a store export lays them out."""
     test = load_dataset(chain, require_test=True).test
@@ -177,6 +201,19 @@ def test_predict_on_dask_writes_the_local_forecasts_part_by_part(run_main, dask_
     assert served[s.ID].tolist() == local[s.ID].tolist()
     for col in (s.SALES, "lower", "upper"):
         np.testing.assert_array_equal(served[col].to_numpy(), local[col].to_numpy())
+
+
+def test_predict_on_dask_says_a_parts_warnings(run_main, dask_model, chain, scheduler, tmp_path):
+    parts, test = _test_parts(chain, tmp_path / "rows")
+    part = parts / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    df[s.OPEN] = df[s.OPEN].astype("float64")
+    df.loc[2, s.OPEN] = np.nan
+    df.to_parquet(part, index=False)
+    code, said, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                               "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / "forecasts"))
+    assert code == 0, err
+    assert "1 rows have no Open value (first on row 3); they are taken as open (1)" in " ".join((said + err).split())
 
 
 def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, dask_model, chain, scheduler,

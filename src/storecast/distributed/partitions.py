@@ -9,7 +9,7 @@ broadcast. The fitted preprocessor equals the local engine's: the same steps, th
 
 from __future__ import annotations
 
-__all__ = ["MATRIX_DTYPE", "PartProblems", "partition_paths", "load_part", "part_problems", "fit_prep", "stage_rows",
+__all__ = ["MATRIX_DTYPE", "PartProblems", "partition_paths", "load_part", "part_report", "fit_prep", "stage_rows",
            "block_columns", "worker_block"]
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data.contract import data_file, load_train, train_parts
 from storecast.dates import to_days, weekday
+from storecast.distributed.warnings_relay import kept_warnings
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features import as_columns
 from storecast.features.build import make_preprocessor, merge_store
@@ -50,23 +51,36 @@ def partition_paths(root: Path) -> list[Path]:
 
 
 def load_part(path: str, store_ids: np.ndarray) -> pd.DataFrame | PartProblems:
-    """One partition through the data contract, plus the check that its stores are in store.csv (on a worker)."""
-    try:
-        df = load_train(path)
-    except DataContractError as exc:
-        return PartProblems(exc.problems)
+    """One partition through the data contract, plus the check that its stores are in store.csv (on a worker).
+
+    The contract's warnings ride along in ``attrs`` until ``part_report`` takes them to the client.
+    """
+    with kept_warnings() as said:
+        try:
+            df = load_train(path)
+        except DataContractError as exc:
+            return PartProblems(exc.problems)
     unknown = ~np.isin(df[s.STORE].to_numpy(), store_ids)
     if unknown.any():
         first = int(np.flatnonzero(unknown)[0])
         return PartProblems([ContractProblem(
             path, f"expected a Store listed in store.csv, got {df[s.STORE].iat[first]} ({int(unknown.sum()):,} "
                   "row(s) in all): add the store to store.csv or remove its rows", None, s.STORE)])
+    df.attrs[_SAID] = said
     return df
 
 
-def part_problems(part: pd.DataFrame | PartProblems) -> list[ContractProblem]:
-    """The problems ``load_part`` returned for a partition, [] for its rows (run on the worker that holds it)."""
-    return part.problems if isinstance(part, PartProblems) else []
+_SAID = "storecast_warnings"
+
+
+def part_report(part: pd.DataFrame | PartProblems) -> tuple[list[ContractProblem], list[tuple[str, int, str]]]:
+    """What ``load_part`` found in a partition: its problems and its warnings (run on the worker that holds it).
+
+    The warnings leave the frame's ``attrs`` here, so the rows the fit reads carry nothing extra.
+    """
+    if isinstance(part, PartProblems):
+        return part.problems, []
+    return [], part.attrs.pop(_SAID, [])
 
 
 def stage_rows(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp,

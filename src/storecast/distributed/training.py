@@ -30,11 +30,12 @@ from storecast.distributed.partitions import (
     block_columns,
     fit_prep,
     load_part,
-    part_problems,
+    part_report,
     partition_paths,
     stage_rows,
     worker_block,
 )
+from storecast.distributed.warnings_relay import say_again
 from storecast.errors import DataContractError
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts, training_days
@@ -53,9 +54,12 @@ def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
     ids = client.scatter(store[s.STORE].to_numpy(dtype=np.int64), broadcast=True)
     parts = client.map(load_part, [str(p) for p in paths], store_ids=ids)
     # a failed task is not a contract problem: gather raises it as it is; problems come back as values
-    problems = [p for found in client.gather(client.map(part_problems, parts)) for p in found]
+    reports = client.gather(client.map(part_report, parts))
+    problems = [p for found, _ in reports for p in found]
     if problems:
         raise DataContractError(problems)
+    for _, said in reports:  # the warnings the local engine shows (a respelled code, Open = 0 with Sales)
+        say_again(said)
     return parts
 
 
