@@ -187,6 +187,10 @@ BAD: dict[str, Bad] = {
                           1, s.CUSTOMERS, "column is missing: expected the columns Store, DayOfWeek"),
     "extra column": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Weather="sunny"))), s.TRAIN_FILE, 1,
                         "Weather", "unexpected column: expected only Store, .*; remove it"),
+    "a header cell of a million characters": Bad(  # the whole name was printed: a message of a megabyte
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('"SchoolHoliday"', '"SchoolHoliday","' + "y" * 10**6 + '"', 1)),
+        s.TRAIN_FILE, 1, "y" * 40 + "\u2026", r"unexpected column \(its name shown cut after 40 characters\): "
+                                               "expected only Store, .*; remove it$"),
     "wrong-case column": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('"Sales"', '"sales"')), s.TRAIN_FILE, 1,
                              "sales", r"unexpected column \(did you mean `Sales`\?"),
     "a column name with a zero-width space": Bad(  # it looked like `Sales`, reported missing beside it
@@ -227,6 +231,9 @@ BAD: dict[str, Bad] = {
                                            r"expected a store number .*, got '\uff12'"),
     # "12.0" is 12 (spreadsheets export whole numbers so), but three decimals are a German thousands separator:
     # "4.100" and a Store "1.000" passed as 4 and 1
+    "Sales with a thousands comma": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4,100"), s.TRAIN_FILE, 4, s.SALES,
+                                        r"expected a whole number 0\.\.2147483647, got '4,100' \(a thousands "
+                                        r"separator\? write 4100\): correct the value"),
     "Sales with a thousands dot": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4.100"), s.TRAIN_FILE, 4, s.SALES,
                                       r"expected a whole number 0\.\.2147483647, got '4\.100'"),
     "test Store with a thousands dot": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "1.000"), s.TEST_FILE, 3, s.STORE,
@@ -422,6 +429,14 @@ BAD: dict[str, Bad] = {
     "CompetitionDistance of 1e308": Bad(  # finite, but the imputer's fill (twice a quantile) became inf
         set_cell(s.STORE_FILE, 2, s.COMPETITION_DISTANCE, "1e308"), s.STORE_FILE, 2, s.COMPETITION_DISTANCE,
         r"expected a distance in metres 0\.\.40000000 \(or empty when unknown\), got '1e308'"),
+    # read as 1.27 metres without a word; whole-number columns already refused "4.100"
+    "CompetitionDistance with a thousands dot": Bad(
+        set_cell(s.STORE_FILE, 2, s.COMPETITION_DISTANCE, "1.270"), s.STORE_FILE, 2, s.COMPETITION_DISTANCE,
+        r"expected a distance in metres 0\.\.40000000 \(or empty when unknown\), got '1\.270' \(a thousands "
+        r"separator, or a decimal\? write 1270, or 1\.27 without the zeros\): correct the value"),
+    "CompetitionDistance with a decimal comma": Bad(
+        set_cell(s.STORE_FILE, 3, s.COMPETITION_DISTANCE, "570,5"), s.STORE_FILE, 3, s.COMPETITION_DISTANCE,
+        r"expected a distance in metres .*, got '570,5' \(a decimal comma\? write 570\.5\): correct the value"),
     "duplicate Store in store.csv": Bad(add_line(s.STORE_FILE, '2,"a","a",570,11,2007,0,,,""'), s.STORE_FILE, 5,
                                         s.STORE, r"expected each \(Store\) once, got \(Store=2\) again, first on "
                                                  "line 3"),

@@ -582,6 +582,18 @@ def test_a_code_in_capitals_or_with_spaces_is_read_as_kaggles_with_one_warning(d
     assert (data_dir / name).read_bytes() == before
 
 
+def test_a_state_in_small_letters_is_read_as_the_state_code_with_one_warning(data_dir, caplog):
+    """store_states.csv's "he" was kept as "he", warned of as no German state code, and the store forecast with
+    the nationwide holidays instead of Hesse's."""
+    (data_dir / s.STATES_FILE).write_text("Store,State\n1,he\n2,TH\n3, nw\n")
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_store(data_dir / s.STORE_FILE, data_dir / s.STATES_FILE)
+    assert store[s.STATE].tolist() == ["HE", "TH", "NW"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{data_dir / s.STATES_FILE}, line 2, column `State`: 'he' is read as \"HE\", Kaggle's spelling (2 row(s) in "
+        "all written with other spaces or letter case); the file is left as it is"]
+
+
 def _midnights(data_dir: Path, name: str, times: dict[int, str]) -> None:
     for line, time in times.items():
         date = (data_dir / name).read_text().splitlines()[line - 1].split(",")[3 if name == s.TEST_FILE else 2]

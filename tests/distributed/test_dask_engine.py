@@ -133,9 +133,45 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     df = pd.read_parquet(part)
     df.loc[9, s.DAY_OF_WEEK] = 9
     df.to_parquet(part, index=False)
+    failed_before = _failed_tasks_logged(scheduler)
     with pytest.raises(DataContractError) as err:
         train_dask(data, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
     assert str(err.value).startswith(f"{part}, row 10, column `DayOfWeek`: expected")
+    # a malformed part is the user's to fix, not a crash: no worker logs "Compute Failed" and a traceback
+    # (a LocalCluster's workers print it on the terminal, above the one-line error)
+    assert _failed_tasks_logged(scheduler) == failed_before
+
+
+def _failed_tasks_logged(scheduler: str) -> int:
+    """How many "Compute Failed" lines (a task that raised, with its traceback) the cluster's workers logged."""
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        return sum("Compute Failed" in line for logs in client.get_worker_logs().values() for _, line in logs)
+
+
+def test_a_parts_warnings_are_said_on_the_client_as_the_local_engine_says_them(chain, scheduler, tmp_path, caplog):
+    """A StateHoliday written "A" is read as "a" with a warning: on a worker too, where nobody saw it."""
+    from storecast.data.contract import load_train
+    from storecast.distributed.cluster import dask_client
+    from storecast.distributed.partitions import partition_paths
+    from storecast.distributed.training import _load
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df[s.STATE_HOLIDAY] = df[s.STATE_HOLIDAY].astype(str)
+    df.loc[3, s.STATE_HOLIDAY] = "A"
+    df.to_parquet(part, index=False)
+    with caplog.at_level("WARNING", logger="storecast"):
+        load_train(part)
+    local = [r.getMessage() for r in caplog.records]
+    assert f"{part}, row 4, column `StateHoliday`: 'A' is read as \"a\"" in local[0]
+    caplog.clear()
+    with dask_client(scheduler) as client, caplog.at_level("WARNING", logger="storecast"):
+        parts = _load(client, partition_paths(data), load_dataset(chain).store)
+        assert "storecast_warnings" not in client.submit(lambda p: p.attrs, parts[1]).result()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("storecast.data")] == local
 
 
 def _test_parts(chain: Path, out: Path) -> tuple[Path, pd.DataFrame]:
@@ -167,6 +203,19 @@ def test_predict_on_dask_writes_the_local_forecasts_part_by_part(run_main, dask_
         np.testing.assert_array_equal(served[col].to_numpy(), local[col].to_numpy())
 
 
+def test_predict_on_dask_says_a_parts_warnings(run_main, dask_model, chain, scheduler, tmp_path):
+    parts, test = _test_parts(chain, tmp_path / "rows")
+    part = parts / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    df[s.OPEN] = df[s.OPEN].astype("float64")
+    df.loc[2, s.OPEN] = np.nan
+    df.to_parquet(part, index=False)
+    code, said, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                               "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / "forecasts"))
+    assert code == 0, err
+    assert "1 rows have no Open value (first on row 3); they are taken as open (1)" in " ".join((said + err).split())
+
+
 def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, dask_model, chain, scheduler,
                                                                       tmp_path):
     parts, _ = _test_parts(chain, tmp_path / "rows")
@@ -176,10 +225,12 @@ def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, 
     df.loc[4, s.PROMO] = 7
     df.to_parquet(bad, index=False)
     out = tmp_path / "forecasts"
+    failed_before = _failed_tasks_logged(scheduler)
     code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
                             "--data", str(chain), "--input", str(parts), "--out", str(out))
     assert code == 2
     assert f"{bad}, row 5, column `Promo`" in err and "Traceback" not in err
+    assert _failed_tasks_logged(scheduler) == failed_before  # nor on a worker's terminal
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
 
 
@@ -216,6 +267,29 @@ def test_an_unknown_engine_or_a_forest_on_dask_is_refused(run_main, chain, tmp_p
     assert code == 2 and "--engine" in err
     code, _, err = run_main("train", "--data", str(chain), "--engine", "dask", "--model", "rf")
     assert code == 2 and "--engine" in err
+
+
+def test_a_local_cluster_starts_quietly_when_port_8787_is_taken():
+    """Another run's cluster or a notebook's dashboard holds 8787: no "Port 8787 is already in use" warning."""
+    import socket
+    import warnings
+
+    from storecast.distributed.cluster import dask_client
+
+    holder = socket.socket()
+    try:
+        holder.bind(("", 8787))
+        holder.listen()
+    except OSError:  # already taken by another process: the case itself
+        pass
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with dask_client(workers=1) as client:
+                assert len(client.nthreads()) == 1
+    finally:
+        holder.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]
 
 
 def test_a_slow_cluster_shutdown_is_logged_not_raised(caplog):

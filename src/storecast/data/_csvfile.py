@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from storecast.data._schemas import shown_text
-from storecast.errors import ContractProblem, DataContractError
+from storecast.errors import ContractProblem, DataContractError, clipped
 from storecast.schema import STATE, STATES_FILE, STORE, STORE_TYPE
 
 _SNIFF_BYTES = 64 * 1024
@@ -302,8 +302,9 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
             problems.append(problem(path, f"column {number} has no name ({cause}): expected only {listed}; remove it",
                                     1))
         elif col not in expected:
-            hint = _meant(col, expected)
-            problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1, col))
+            hint = _meant(col, expected) + _cut_note(col)
+            problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1,
+                                    clipped(col, _NAME_CHARS)))
     if named == len(header) - 1:
         problems.append(problem(path, f"column {len(header)} has no name (a comma at the end of the header line?): "
                                       f"expected only {listed}; remove it", 1))
@@ -312,9 +313,20 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
                                       f"header line, as a spreadsheet leaves after cleared columns?): expected only "
                                       f"{listed}; delete those columns", 1))
     dupes = sorted({c for c in header if c and header.count(c) > 1})
-    problems += [problem(path, "column appears more than once: keep one of them", 1, c) for c in dupes]
+    problems += [problem(path, f"column appears more than once{_cut_note(c)}: keep one of them", 1,
+                         clipped(c, _NAME_CHARS)) for c in dupes]
     if problems:
         raise DataContractError(problems)
+
+
+# A column name longer than this is cut in a message: a header cell of megabytes (a line of data or a whole file
+# read as the header) printed a message of megabytes.
+_NAME_CHARS = 40
+
+
+def _cut_note(name: str) -> str:
+    """`` (its name shown cut ...)`` for a name a message shows cut (``clipped``), else ""."""
+    return f" (its name shown cut after {_NAME_CHARS} characters)" if len(name) > _NAME_CHARS else ""
 
 
 def _single_quoted(name: str) -> bool:

@@ -8,7 +8,9 @@ passed there, while the same file read in one piece refused them.
 
 from __future__ import annotations
 
-__all__ = ["INT_TEXT", "whole_numbers"]
+__all__ = ["INT_TEXT", "whole_numbers", "thousands_dots", "number_hint"]
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -104,3 +106,44 @@ def _in_range(text: str) -> int | None:
     except ValueError:  # more digits (leading zeros) than Python converts: no int64 has them
         return None
     return value if _LOW <= value <= _HIGH else None
+
+
+# Digits in groups of three after a dot ("8.750", "1.234.567"): a German thousands separator. A decimal cell
+# (CompetitionDistance, the Since columns) read it as 8.75 without a word; Kaggle's distances are whole metres.
+_THOUSANDS_DOT = r"[ \t]*[+-]?[0-9]{1,3}(\.[0-9]{3})+[ \t]*"
+
+
+def thousands_dots(values: pd.Series) -> np.ndarray:
+    """The mask of text cells written with a thousands dot (``8.750``), which a float parse reads as 8.75.
+
+    Text only: a number stored as a number (a parquet float 8.125) says what it is.
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.str.fullmatch(_THOUSANDS_DOT).fillna(False).to_numpy(dtype=bool)
+    if values.dtype == object:
+        return values.map(lambda v: isinstance(v, str) and re.fullmatch(_THOUSANDS_DOT, v) is not None).to_numpy(
+            dtype=bool)
+    return np.zeros(len(values), dtype=bool)
+
+
+def number_hint(text: str, *, whole: bool) -> str:
+    """`` (a thousands separator? write 8529)``: what a number written another way most likely is; "" if unknown.
+
+    Why: "expected a whole number, got '8,529'" leaves the user to find the separator a spreadsheet added.
+    ``whole``: the column holds whole numbers, so a comma between digits cannot be a decimal comma.
+    """
+    t = text.strip(" \t")
+    if re.fullmatch(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+", t):
+        plain = t.replace(".", "")
+        if whole or t.count(".") > 1:
+            return f" (a thousands separator? write {plain})"
+        decimal = t.rstrip("0").rstrip(".")
+        return f" (a thousands separator, or a decimal? write {plain}, or {decimal} without the zeros)"
+    if re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", t):
+        plain = t.replace(",", "")
+        if whole or t.count(",") > 1:
+            return f" (a thousands separator? write {plain})"
+        return f" (a thousands separator or a decimal comma? write {plain} or {t.replace(',', '.')})"
+    if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
+        return f" (a decimal comma? write {t.replace(',', '.')})"
+    return ""

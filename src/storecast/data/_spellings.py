@@ -1,13 +1,14 @@
 """Kaggle's values as people write them: a PromoInterval or a one-letter code in other spaces or letter case.
 
 Why: a file edited by hand or saved from a spreadsheet says " Jan,Apr,Jul,Oct", "jan,apr,jul,oct",
-"Jan, Apr, Jul, Oct" or "Mar,Jun,Sep,Dec" (PromoInterval), "A" or " a " (StoreType, Assortment, StateHoliday):
-one of Kaggle's values without doubt. Stopping a run over it helps nobody, so the contract reads such a cell
-as Kaggle's spelling and says so once per column, counting the rows and naming the first one's place
-(`Respellings`); the file itself is never changed. Only the writing may differ: "Jan,Feb", "Apr,Jan,Jul,Oct",
-"Jan;Apr;Jul;Oct", a StoreType "e" or "ab" or a code beside another invisible character ("0\u2028") are
-still refused by the value rules, with the file, line and column. A cell of only spaces is an empty cell
-(``_csvfile.blank_cells``), read by the empty-cell rules.
+"Jan, Apr, Jul, Oct" or "Mar,Jun,Sep,Dec" (PromoInterval), "A" or " a " (StoreType, Assortment, StateHoliday),
+"by" or " BY" (external/store_states.csv's State, a German state code): one of Kaggle's values without doubt.
+Stopping a run over it helps nobody, so the contract reads such a cell as Kaggle's spelling and says so once per
+column, counting the rows and naming the first one's place (`Respellings`); the file itself is never changed.
+Only the writing may differ: "Jan,Feb", "Apr,Jan,Jul,Oct", "Jan;Apr;Jul;Oct", a StoreType "e" or "ab" or a code
+beside another invisible character ("0\u2028") are still refused by the value rules, with the file, line and
+column (a State that is no state code, "Bayern", is still read with its warning). A cell of only spaces is an
+empty cell (``_csvfile.blank_cells``), read by the empty-cell rules.
 
 A Date written with a time of exactly midnight ("2015-07-31 00:00:00", "2015-07-31T00:00", as Excel and
 pandas export a date column) is read the same way, as the date alone: a parquet timestamp at midnight was
@@ -74,6 +75,8 @@ _SPELLINGS = {
     s.ASSORTMENT: _spelling(s.ASSORTMENTS, _code, "other spaces or letter case"),
     s.PROMO_INTERVAL: _spelling(s.PROMO_INTERVALS, _months, 'other spaces, letter case or "Sep"'),
     s.STATE_HOLIDAY: _spelling(s.STATE_HOLIDAY_CODES, _code, "other spaces or letter case"),
+    # external/store_states.csv: "by" was warned of as "no German state code" and got the nationwide holidays
+    s.STATE: _spelling(s.GERMAN_STATES, _code, "other spaces or letter case"),
 }
 RESPELLED_COLUMNS = (*_SPELLINGS, s.DATE)
 _READ_AS = {s.DATE: ("the date alone", "")}  # else Kaggle's spelling, _Spelling.differs; a Date's: _date_ways

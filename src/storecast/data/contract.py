@@ -51,7 +51,7 @@ from storecast.data._csvfile import (
     scan_lines,
 )
 from storecast.data._dates import date_hint, parse_dates
-from storecast.data._numbers import whole_numbers
+from storecast.data._numbers import number_hint, thousands_dots, whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
     data_file,
@@ -94,10 +94,26 @@ def _shown(value: Any) -> str:
     return shown_text(str(value))
 
 
+# Number columns whose bad text may be a number written another way (``number_hint``); True: whole numbers
+_NUMBERS = {**dict.fromkeys((s.STORE, s.DAY_OF_WEEK, s.SALES, s.CUSTOMERS, s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.ID,
+                             s.PROMO2), True),
+            **dict.fromkeys((s.COMPETITION_DISTANCE, s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR,
+                             s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR), False)}
+
+
+def _hint(column: str, raw_value: object) -> str:
+    """What a bad cell most likely is (a date or a number written another way), for the message; else ""."""
+    if not isinstance(raw_value, str):
+        return ""
+    if column == s.DATE:
+        return date_hint(raw_value)
+    return number_hint(raw_value, whole=_NUMBERS[column]) if column in _NUMBERS else ""
+
+
 def _cell_message(column: str, raw_value: object, path: Path) -> str:
     """``expected X, got Y: fix``: the same sentence whether the cell failed to parse or failed a rule."""
     expected = EXPECTED.get(column, "a valid value")
-    hint = date_hint(raw_value) if column == s.DATE and isinstance(raw_value, str) else ""
+    hint = _hint(column, raw_value)
     return f"expected {expected}, got {_shown(raw_value)}{hint}: {_FIX.format('row' if is_parquet(path) else 'line')}"
 
 
@@ -186,9 +202,9 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
         ints, bad = whole_numbers(text)
         missing = no_open_value(text)  # the one rule of an Open without a value, as validate_rows reads it
         return pd.Series(np.where(missing, np.nan, ints), index=text.index), bad & ~missing
-    if dtype == "float64":
+    if dtype == "float64":  # "8.750" is 8,750 metres written with a German thousands dot, not 8.75: refused
         values = pd.to_numeric(text, errors="coerce").astype("float64")
-        return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy()
+        return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy() | thousands_dots(text)
     if dtype.startswith("datetime"):
         return parse_dates(text, iso_length=bool(iso_length))
     return text, None  # text columns: their values are checked by the VALUES schema
@@ -247,7 +263,7 @@ def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
     """
     column, place = str(text.name), "row" if is_parquet(path) else "line"
     first = text.iat[0]
-    hint = date_hint(str(first)) if column == s.DATE else ""
+    hint = _hint(column, first)
     return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{hint} on {place} "
                          f"{int(text.index[0]) + 2}, and not one of the {len(text):,} {place}s holds such a value: "
                          "correct the whole column", None, column)

@@ -31,9 +31,12 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     if not logging.getLogger().isEnabledFor(logging.INFO):  # the scheduler's INFO lines only with --verbose
         logging.getLogger("distributed").setLevel(logging.WARNING)
 
+    # the scheduler's HTTP server (health routes) listens without a dashboard too, by default on port 8787: when
+    # that port is taken (another run, a notebook's cluster) Dask printed "UserWarning: Port 8787 is already in
+    # use ..." with its source line; a free port (":0") is all a local cluster needs
     cluster = None if scheduler else LocalCluster(
         n_workers=workers, threads_per_worker=threads_per_worker, processes=True, memory_limit=memory_limit,
-        dashboard_address=None, silence_logs=logging.ERROR)
+        dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
     try:
         client = Client(scheduler or cluster)
         try:

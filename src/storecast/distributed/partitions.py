@@ -9,9 +9,10 @@ broadcast. The fitted preprocessor equals the local engine's: the same steps, th
 
 from __future__ import annotations
 
-__all__ = ["MATRIX_DTYPE", "PartError", "partition_paths", "load_part", "fit_prep", "stage_rows", "block_columns",
-           "worker_block"]
+__all__ = ["MATRIX_DTYPE", "PartProblems", "partition_paths", "load_part", "part_report", "fit_prep", "stage_rows",
+           "block_columns", "worker_block"]
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data.contract import load_train, train_files
 from storecast.dates import to_days, weekday
+from storecast.distributed.warnings_relay import kept_warnings
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features import as_columns
 from storecast.features.build import make_preprocessor, merge_store
@@ -30,16 +32,16 @@ from storecast.models.training import training_days, training_rows
 _HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_")
 
 
-class PartError(Exception):
-    """A partition's contract problems, raised on a worker.
+@dataclass(frozen=True)
+class PartProblems:
+    """A partition's contract problems, returned by a worker in place of its rows.
 
-    Why not DataContractError: an exception crosses from a worker as ``type(*args)``, and
-    DataContractError's single argument is its joined message, not its problems; here ``args`` is the list.
+    Why returned, not raised: a task that raises is logged by its worker as "Compute Failed" with a traceback,
+    which a LocalCluster's worker prints on the user's terminal above the one-line error the client then
+    shows; a malformed file is an answer, not a crash. ``_load`` gathers them and raises DataContractError.
     """
 
-    def __init__(self, problems: list[ContractProblem]):
-        super().__init__(problems)
-        self.problems = problems
+    problems: list[ContractProblem]
 
 
 def partition_paths(root: Path) -> list[Path]:
@@ -50,19 +52,37 @@ def partition_paths(root: Path) -> list[Path]:
     return train_files(root)
 
 
-def load_part(path: str, store_ids: np.ndarray) -> pd.DataFrame:
-    """One partition through the data contract, plus the check that its stores are in store.csv (on a worker)."""
-    try:
-        df = load_train(path)
-    except DataContractError as exc:
-        raise PartError(exc.problems) from None
+def load_part(path: str, store_ids: np.ndarray) -> pd.DataFrame | PartProblems:
+    """One partition through the data contract, plus the check that its stores are in store.csv (on a worker).
+
+    The contract's warnings ride along in ``attrs`` until ``part_report`` takes them to the client.
+    """
+    with kept_warnings() as said:
+        try:
+            df = load_train(path)
+        except DataContractError as exc:
+            return PartProblems(exc.problems)
     unknown = ~np.isin(df[s.STORE].to_numpy(), store_ids)
     if unknown.any():
         first = int(np.flatnonzero(unknown)[0])
-        raise PartError([ContractProblem(
+        return PartProblems([ContractProblem(
             path, f"expected a Store listed in store.csv, got {df[s.STORE].iat[first]} ({int(unknown.sum()):,} "
                   "row(s) in all): add the store to store.csv or remove its rows", None, s.STORE)])
+    df.attrs[_SAID] = said
     return df
+
+
+_SAID = "storecast_warnings"
+
+
+def part_report(part: pd.DataFrame | PartProblems) -> tuple[list[ContractProblem], list[tuple[str, int, str]]]:
+    """What ``load_part`` found in a partition: its problems and its warnings (run on the worker that holds it).
+
+    The warnings leave the frame's ``attrs`` here, so the rows the fit reads carry nothing extra.
+    """
+    if isinstance(part, PartProblems):
+        return part.problems, []
+    return [], part.attrs.pop(_SAID, [])
 
 
 def stage_rows(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp,

@@ -27,14 +27,15 @@ from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
-    PartError,
     block_columns,
     fit_prep,
     load_part,
+    part_report,
     partition_paths,
     stage_rows,
     worker_block,
 )
+from storecast.distributed.warnings_relay import say_again
 from storecast.errors import DataContractError
 from storecast.models.conformal import ConformalRegressor
 from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts, training_days
@@ -48,22 +49,17 @@ def _day(days: int) -> pd.Timestamp:
 
 def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
     """Every partition validated on the workers and kept there; all partitions' problems raised together."""
-    from distributed import wait
-
     # scattered once, not passed as an argument of every task: Dask embeds a large argument (55,750 ids are
     # 446 kB) as a task of its own, which failed with "AssertionError(<TaskState 'store_ids' processing>)"
     ids = client.scatter(store[s.STORE].to_numpy(dtype=np.int64), broadcast=True)
     parts = client.map(load_part, [str(p) for p in paths], store_ids=ids)
-    wait(parts)
-    problems = []
-    for fut in parts:
-        if fut.status == "error":
-            exc = fut.exception()
-            if not isinstance(exc, PartError):
-                fut.result()  # not a contract problem: raise it as it is
-            problems += exc.problems
+    # a failed task is not a contract problem: gather raises it as it is; problems come back as values
+    reports = client.gather(client.map(part_report, parts))
+    problems = [p for found, _ in reports for p in found]
     if problems:
         raise DataContractError(problems)
+    for _, said in reports:  # the warnings the local engine shows (a respelled code, Open = 0 with Sales)
+        say_again(said)
     return parts
 
 
