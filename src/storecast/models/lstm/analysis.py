@@ -79,12 +79,23 @@ def transforms(series: pd.Series) -> dict[str, pd.Series]:
 
 
 def autocorrelation(series: pd.Series, nlags: int = 400) -> dict[str, list[float]]:
-    """ACF (up to ``nlags``) and PACF (up to 60) values."""
+    """ACF (up to ``nlags``) and PACF (up to 60) values; with dates for an index, lag k is k calendar days.
+
+    Why: statsmodels counts lags in values, and a series with days missing (a chain without Sundays, as in
+    synthetic data) made "lag 7" eight or nine days, another weekday. The series is reindexed to every day from
+    its first to its last; the ACF skips the missing days (``missing="conservative"``), and the PACF, which
+    takes no missing values, is computed on the series with them linearly interpolated. A series with every
+    day present gives the same numbers as before.
+    """
     from statsmodels.tsa.stattools import acf, pacf
 
-    x = pd.Series(series).dropna().to_numpy(dtype=float)
+    x = pd.Series(series).dropna().astype(float)
+    if isinstance(x.index, pd.DatetimeIndex) and len(x):
+        x = x.sort_index().asfreq("D")  # every calendar day; a day without a value is NaN
     nlags = min(nlags, len(x) // 2 - 1)
-    return {"acf": acf(x, nlags=nlags).tolist(), "pacf": pacf(x, nlags=min(60, nlags)).tolist()}
+    filled = x.interpolate().to_numpy()
+    return {"acf": acf(x.to_numpy(), nlags=nlags, missing="conservative").tolist(),
+            "pacf": pacf(filled, nlags=min(60, nlags)).tolist()}
 
 
 def _png(fig, path: Path) -> str:
