@@ -185,6 +185,18 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
 
 
+def test_the_sampled_stores_do_not_depend_on_the_order_of_the_rows(dataset, tmp_path):
+    """Was a draw from the stores in order of appearance: train.csv's rows reordered, another sample."""
+    train = dataset.train[dataset.train[s.STORE] <= 8]
+    reordered = train.sort_values([s.STORE, s.DATE], ascending=[False, True])
+    assert list(reordered[s.STORE].unique()) != sorted(train[s.STORE].unique())  # the order differs
+    sampled = []
+    for name, rows in (("as-is", train), ("reordered", reordered)):
+        write_analysis(rows, tmp_path / name, sample_stores=3)
+        sampled.append(list(json.loads((tmp_path / name / "analysis.json").read_text())["stationarity"]))
+    assert sampled[0] == sampled[1]
+
+
 def test_the_report_claims_a_yearly_echo_only_when_lag_365_shows_one(dataset, tmp_path):
     from storecast.models.lstm.analysis import _yearly_echo
 

@@ -133,7 +133,11 @@ def _plots(chain: pd.Series, corr: dict[str, list[float]], out_dir: Path) -> lis
 
 
 def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int = 5, seed: int = 0) -> Path:
-    """Run the tests on the chain and a sample of stores; write analysis.json, PNG charts and index.html."""
+    """Run the tests on the chain and a sample of stores; write analysis.json, PNG charts and index.html.
+
+    The sample is ``sample_stores`` store ids drawn with ``seed`` from the sorted ids: the same stores whatever
+    the order of train.csv's rows.
+    """
     out_dir = Path(out_dir)
     chain = chain_daily_sales(train)
     if len(chain) < MIN_CHAIN_DAYS:  # before any file: ADF, KPSS and the ACF need some weeks of days
@@ -142,8 +146,9 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
                           f"{MIN_CHAIN_DAYS} (four weeks, for the weekly and two-weekly cycles); add older days.")
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    stores = sorted(rng.choice(train[s.STORE].unique(), size=min(sample_stores, train[s.STORE].nunique()),
-                               replace=False).tolist())
+    # drawn from the sorted ids: in order of appearance, reordering train.csv's rows changed the sample
+    ids = np.sort(train[s.STORE].unique())
+    stores = sorted(rng.choice(ids, size=min(sample_stores, len(ids)), replace=False).tolist())
     results: dict[str, dict[str, dict]] = {"chain": {k: stationarity(v) for k, v in transforms(chain).items()}}
     for store in stores:
         series = store_daily_sales(train, store)
