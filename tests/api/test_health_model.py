@@ -113,6 +113,23 @@ def test_a_404_names_the_docs_route_meant_too(client, path, meant, why):
     assert (r.status_code, r.json()) == (404, {"detail": f"nothing at {path}: did you mean {meant}? ({why})"})
 
 
+@pytest.mark.parametrize(("path", "meant", "why"), [
+    ("/Web/planner.js", "/web/planner.js", "paths are case-sensitive"),
+    ("/WEB/PLANNER.CSS", "/web/planner.css", "paths are case-sensitive"),
+    ("/web/planner.js/", "/web/planner.js", "paths take no trailing or doubled slash"),
+    ("/web//rank.js", "/web/rank.js", "paths take no trailing or doubled slash"),
+    ("/INDEX.html", None, None), ("/web/", None, None),
+])
+def test_a_404_names_the_planner_file_meant(client, path, meant, why):
+    # was "GET /openapi.json lists the routes": the page's route is the template /web/{name}, which no typo matched
+    r = client.get(path)
+    if meant is None:  # /web/ is no file: no route to suggest
+        assert (r.status_code, r.json()) == (404, {"detail": f"nothing at {path}: GET /openapi.json lists the routes"})
+        return
+    assert (r.status_code, r.json()) == (404, {"detail": f"nothing at {path}: did you mean {meant}? ({why})"})
+    assert client.get(meant).status_code == 200
+
+
 def test_an_unknown_path_is_404_pointing_to_the_route_list(client):
     r = client.get("/predict%0Aforged")
     assert r.status_code == 404

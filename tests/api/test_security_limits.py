@@ -93,6 +93,19 @@ def test_a_path_cannot_forge_a_log_line(client, caplog):
     assert record.path == "/x%0A2026-01-01%2000:00:00,000%20INFO%20storecast.api.access:%20GET%20/admin%20200%00"
 
 
+def test_the_access_log_writes_the_path_as_sent_and_clipped(client, caplog):
+    """Was the decoded path, whole: a refused /plan%2Frank logged as "/plan/rank 404" (a path that is served) and
+    a 60 kB path written into one 60 kB line."""
+    from storecast.api.middleware import MAX_LOGGED_PATH
+
+    with caplog.at_level(logging.INFO, logger="storecast.api.access"):
+        assert client.get("/plan%2Frank").status_code == 404
+        assert client.get("/" + "x" * 60_000).status_code == 404
+    slash, long = [r for r in caplog.records if r.name == "storecast.api.access"]
+    assert slash.path == "/plan%2Frank" and "GET /plan%2Frank 404 " in slash.getMessage()
+    assert long.path == "/" + "x" * (MAX_LOGGED_PATH - 1) + "…"
+
+
 @pytest.mark.parametrize(("coding", "body"), [
     ("gzip", gzip.compress(json.dumps({"rows": [row()]}).encode())),
     ("deflate", zlib.compress(json.dumps({"rows": [row()]}).encode())),

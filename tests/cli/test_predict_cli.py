@@ -124,3 +124,19 @@ def test_the_store_csv_the_model_was_trained_on_says_nothing(run_main, model_pat
     code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data),
                             "--out", str(tmp_path / "preds.csv"))
     assert code in (0, None) and "store.csv" not in err, err
+
+
+def test_store_csv_is_optional_and_the_help_says_so(run_main, model_path, synthetic_dir, tmp_path):
+    """Was a help naming store.csv first, as if required, while a run without it said nothing and forecast as
+    usual (the model carries its store facts): the help now says the file is optional."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    (data / "store.csv").unlink()
+    out = tmp_path / "preds.csv"
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data), "--out", str(out))
+    assert code in (0, None) and "store.csv" not in err, err
+    assert len(pd.read_csv(out)) == len(pd.read_csv(data / "test.csv"))
+    _, help_text, _ = run_main("predict", "--help")
+    assert "store.csv is optional" in " ".join(help_text.replace("│", " ").split())

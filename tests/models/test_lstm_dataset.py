@@ -162,6 +162,17 @@ def test_the_seasonal_difference_of_a_store_closed_on_sundays_is_a_week_back():
     assert np.allclose(lag7.dropna(), 0)  # was up to log(150/100): rows 7 back, another weekday
 
 
+def test_autocorrelation_lags_are_days_when_sundays_are_missing():
+    """Was lags in rows: without Sundays (as in synthetic data) "lag 7" was eight or nine days back, another
+    weekday, and the weekly cycle showed at lag 6."""
+    days = pd.date_range("2014-03-03", periods=364, freq="D")
+    days = days[days.day_of_week < 6]
+    weekly = pd.Series(100 + 10 * days.day_of_week, index=days, dtype=float)
+    corr = autocorrelation(weekly, nlags=20)
+    assert corr["acf"][7] == pytest.approx(1.0, abs=0.05) and corr["acf"][6] < 0.5
+    assert np.isfinite(corr["pacf"]).all() and len(corr["pacf"]) == 21
+
+
 def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     index = write_analysis(dataset.train[dataset.train[s.STORE] <= 4], tmp_path, sample_stores=2)
     html = index.read_text()
@@ -172,6 +183,18 @@ def test_analysis_report_writes_charts_html_and_json(dataset, tmp_path):
     result = json.loads((tmp_path / "analysis.json").read_text())
     assert set(result["stationarity"]["chain"]) == {"level", "log", "log, diff 1", "log, diff 7"}
     assert len(result["stationarity"]) == 3 and set(result["acf_at"]) <= {"7", "14", "365"}
+
+
+def test_the_sampled_stores_do_not_depend_on_the_order_of_the_rows(dataset, tmp_path):
+    """Was a draw from the stores in order of appearance: train.csv's rows reordered, another sample."""
+    train = dataset.train[dataset.train[s.STORE] <= 8]
+    reordered = train.sort_values([s.STORE, s.DATE], ascending=[False, True])
+    assert list(reordered[s.STORE].unique()) != sorted(train[s.STORE].unique())  # the order differs
+    sampled = []
+    for name, rows in (("as-is", train), ("reordered", reordered)):
+        write_analysis(rows, tmp_path / name, sample_stores=3)
+        sampled.append(list(json.loads((tmp_path / name / "analysis.json").read_text())["stationarity"]))
+    assert sampled[0] == sampled[1]
 
 
 def test_the_report_claims_a_yearly_echo_only_when_lag_365_shows_one(dataset, tmp_path):

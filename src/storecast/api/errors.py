@@ -55,6 +55,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
 from storecast.api.http_rules import method_sent, shown
 from storecast.api.middleware import log_safe_path
+from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
     MAX_KEY,
     ArtifactError,
@@ -372,12 +373,15 @@ def _not_found(request: Request) -> str:
     case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere).
 
     The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates
-    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list.
+    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list. So are the planner page's files,
+    each by name (``/Web/planner.js`` got no suggestion).
     """
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {log_safe_path(path)[:200]}"
-    routes = [*request.app.openapi().get("paths", {}),
+    # the page's paths by name: its routes are left out of the OpenAPI description, and FastAPI lists an included
+    # router as one entry without a path, so neither ``/`` nor ``/web/{name}`` appeared among the app's routes
+    routes = [*request.app.openapi().get("paths", {}), *PAGE_PATHS,
               *(route.path for route in request.app.routes if isinstance(getattr(route, "path", None), str))]
     if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog",
-           "HeaderGuardProtocol", "MAX_HEADER_BYTES", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "send_json"]
+__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
+           "MAX_LOGGED_PATH", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "sent_path", "send_json"]
 
 import asyncio
 import json
@@ -19,7 +19,7 @@ import logging
 import sys
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_from_bytes
 
 from fastapi import HTTPException
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -27,6 +27,7 @@ from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
 from storecast.config import get_settings
+from storecast.errors import clipped
 
 log = logging.getLogger("storecast.api.access")
 
@@ -40,6 +41,10 @@ SENT_STATE_KEY = "status_sent"
 # Request line plus headers. h11 refuses more than 16 KiB, but httptools (uvicorn's choice when it is
 # installed, as with uvicorn[standard]) sets no limit at all, so a client could send headers without end.
 MAX_HEADER_BYTES = 64 * 1024
+# Characters of a path an access log line repeats (as a 404's message does): the server takes request lines of up to
+# MAX_HEADER_BYTES, and a 60 kB path written whole made every such request a 60 kB line.
+MAX_LOGGED_PATH = 200
+_URL_SAFE = "/!$&'()*+,;=:@-._~"
 
 
 def _too_large(limit: int) -> str:
@@ -165,7 +170,7 @@ class RequestLog:
             ms = (time.perf_counter() - start) * 1000.0
             status = state.get(SENT_STATE_KEY, status)  # the server's own answer, when it answered first
             rows = state.get(ROWS_STATE_KEY)
-            path = log_safe_path(scope["path"])
+            path = sent_path(scope)
             log.info(
                 "%s %s %d %.1fms rows=%s", scope["method"], path, status, ms,
                 "-" if rows is None else rows,
@@ -174,13 +179,26 @@ class RequestLog:
             )
 
 
+def sent_path(scope: Scope) -> str:
+    """The request's path as the client sent it (percent-encoded as received), clipped to ``MAX_LOGGED_PATH``.
+
+    Why the raw path: ``scope["path"]`` is decoded, so a refused ``/plan%2Frank`` (a 404: %2F is no slash) was
+    logged as ``/plan/rank 404``, a path that is served. Bytes outside the URL alphabet are encoded as well
+    (``%`` is kept: the escapes were sent), so the line stays one line; without ``raw_path``, the decoded path is
+    encoded again.
+    """
+    raw = scope.get("raw_path")
+    path = quote_from_bytes(raw, safe=_URL_SAFE + "%") if raw else log_safe_path(scope["path"])
+    return clipped(path, MAX_LOGGED_PATH)
+
+
 def log_safe_path(path: str) -> str:
     """``path`` percent-encoded as a client sends it (as uvicorn's access log does).
 
     ``scope["path"]`` is percent-*decoded*: ``GET /x%0A2026-01-01 INFO ...`` would otherwise write a
     forged second line into the log, and ``%00`` a NUL byte.
     """
-    return quote(path, safe="/!$&'()*+,;=:@-._~")
+    return quote(path, safe=_URL_SAFE)
 
 
 async def send_json(send: Any, status: int, body: dict[str, Any],

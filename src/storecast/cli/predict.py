@@ -22,8 +22,9 @@ __all__ = ["predict", "columns_note"]
 def predict(
     ctx: typer.Context,
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
-    data: Path = typer.Option(..., "--data", help="Directory with store.csv (a tree model carries its own store "
-                              "facts: a warning when the file differs) and train.csv (history, for the LSTM)."),
+    data: Path = typer.Option(..., "--data", help="Directory with train.csv (history, for the LSTM) and "
+                              "test.csv (the default --input); store.csv is optional: the model carries the store "
+                              "facts it was trained on, and a tree model warns when DATA/store.csv differs."),
     input: Path | None = typer.Option(
         None, "--input", help="Rows to forecast, CSV or parquet (.parquet or .pq), in test.csv's layout or train.csv's "
         "(Id = row number; Sales/Customers are not used to forecast, then the forecasts are scored against "

@@ -9,7 +9,7 @@ and the answer cannot depend on one (``body.QUERY_STRING_RULE``).
 
 from __future__ import annotations
 
-__all__ = ["router"]
+__all__ = ["router", "PAGE_PATHS"]
 
 from functools import lru_cache
 from importlib import resources
@@ -24,6 +24,8 @@ router = APIRouter(tags=["page"], include_in_schema=False)
 # below already lets the page load them from this origin, nothing else.
 _MODULES = ("planner.js", "common.js", "api.js", "chart.js", "plan.js", "rank.js", "tabs.js", "csv.js")
 _ASSETS = dict.fromkeys(_MODULES, "text/javascript; charset=utf-8") | {"planner.css": "text/css; charset=utf-8"}
+# Every path this router serves, the assets spelled out: what a 404 may suggest (no typo matches ``/web/{name}``).
+PAGE_PATHS = ("/", *(f"/web/{name}" for name in sorted(_ASSETS)))
 # Everything from this origin only: no inline script, no CDN, no frames (the page is never embedded).
 # base-uri and form-action do not fall back to default-src: the page has no <base> and its forms never
 # submit (the script plans instead), so both are 'none'.

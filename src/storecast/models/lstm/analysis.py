@@ -79,12 +79,23 @@ def transforms(series: pd.Series) -> dict[str, pd.Series]:
 
 
 def autocorrelation(series: pd.Series, nlags: int = 400) -> dict[str, list[float]]:
-    """ACF (up to ``nlags``) and PACF (up to 60) values."""
+    """ACF (up to ``nlags``) and PACF (up to 60) values; with dates for an index, lag k is k calendar days.
+
+    Why: statsmodels counts lags in values, and a series with days missing (a chain without Sundays, as in
+    synthetic data) made "lag 7" eight or nine days, another weekday. The series is reindexed to every day from
+    its first to its last; the ACF skips the missing days (``missing="conservative"``), and the PACF, which
+    takes no missing values, is computed on the series with them linearly interpolated. A series with every
+    day present gives the same numbers as before.
+    """
     from statsmodels.tsa.stattools import acf, pacf
 
-    x = pd.Series(series).dropna().to_numpy(dtype=float)
+    x = pd.Series(series).dropna().astype(float)
+    if isinstance(x.index, pd.DatetimeIndex) and len(x):
+        x = x.sort_index().asfreq("D")  # every calendar day; a day without a value is NaN
     nlags = min(nlags, len(x) // 2 - 1)
-    return {"acf": acf(x, nlags=nlags).tolist(), "pacf": pacf(x, nlags=min(60, nlags)).tolist()}
+    filled = x.interpolate().to_numpy()
+    return {"acf": acf(x.to_numpy(), nlags=nlags, missing="conservative").tolist(),
+            "pacf": pacf(filled, nlags=min(60, nlags)).tolist()}
 
 
 def _png(fig, path: Path) -> str:
@@ -122,7 +133,11 @@ def _plots(chain: pd.Series, corr: dict[str, list[float]], out_dir: Path) -> lis
 
 
 def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int = 5, seed: int = 0) -> Path:
-    """Run the tests on the chain and a sample of stores; write analysis.json, PNG charts and index.html."""
+    """Run the tests on the chain and a sample of stores; write analysis.json, PNG charts and index.html.
+
+    The sample is ``sample_stores`` store ids drawn with ``seed`` from the sorted ids: the same stores whatever
+    the order of train.csv's rows.
+    """
     out_dir = Path(out_dir)
     chain = chain_daily_sales(train)
     if len(chain) < MIN_CHAIN_DAYS:  # before any file: ADF, KPSS and the ACF need some weeks of days
@@ -131,8 +146,9 @@ def write_analysis(train: pd.DataFrame, out_dir: str | Path, sample_stores: int 
                           f"{MIN_CHAIN_DAYS} (four weeks, for the weekly and two-weekly cycles); add older days.")
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    stores = sorted(rng.choice(train[s.STORE].unique(), size=min(sample_stores, train[s.STORE].nunique()),
-                               replace=False).tolist())
+    # drawn from the sorted ids: in order of appearance, reordering train.csv's rows changed the sample
+    ids = np.sort(train[s.STORE].unique())
+    stores = sorted(rng.choice(ids, size=min(sample_stores, len(ids)), replace=False).tolist())
     results: dict[str, dict[str, dict]] = {"chain": {k: stationarity(v) for k, v in transforms(chain).items()}}
     for store in stores:
         series = store_daily_sales(train, store)
