@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storecast.data._numbers import whole_numbers
+from storecast.data._numbers import thousands_dots, whole_numbers
 
 # (cell, exact int64 or None where the cell is refused)
 CELLS = [
@@ -35,3 +35,11 @@ def test_arrow_text_keeps_its_index_and_answers_writable_arrays(cells):
     want = whole_numbers(pd.Series(cells, dtype=object))
     assert ints.dtype == np.int64 and ints.tolist() == want[0].tolist() and bad.tolist() == want[1].tolist()
     assert ints.flags.writeable and bad.flags.writeable  # callers may set cells, e.g. a bad one's 0
+
+
+@pytest.mark.parametrize("dtype", TEXT_DTYPES)
+def test_thousands_dots_marks_german_grouping_in_a_decimal_column_not_a_decimal(dtype):
+    """'1.270' in CompetitionDistance is 1,270 metres written the German way, not 1.27; '0.250' or '570.5' is a
+    decimal as written (no thousands group starts with 0)."""
+    cells = pd.Series(["1.270", " 12.500 ", "1.234.567", "0.250", "570.5", "1270", "12.50", None], dtype=dtype)
+    assert thousands_dots(cells).tolist() == [True, True, True, False, False, False, False, False]

@@ -110,7 +110,8 @@ def _in_range(text: str) -> int | None:
 
 # Digits in groups of three after a dot ("8.750", "1.234.567"): a German thousands separator. A decimal cell
 # (CompetitionDistance, the Since columns) read it as 8.75 without a word; Kaggle's distances are whole metres.
-_THOUSANDS_DOT = r"[ \t]*[+-]?[0-9]{1,3}(\.[0-9]{3})+[ \t]*"
+# A leading 0 ("0.250") is no thousands group: a decimal, read as written.
+_THOUSANDS_DOT = r"[ \t]*[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+[ \t]*"
 
 
 def thousands_dots(values: pd.Series) -> np.ndarray:
