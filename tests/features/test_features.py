@@ -12,7 +12,7 @@ from storecast import schema as s
 from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import DataContractError
 from storecast.features import FeatureColumns, as_columns
-from storecast.features.build import FEATURES, make_preprocessor, merge_store
+from storecast.features.build import FEATURES, FeatureMatrix, make_preprocessor, merge_store
 from storecast.features.calendar import CalendarFeatures, _holiday_codes, date_parts
 from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity, latest_promo_monday, promo_anchor
@@ -54,6 +54,14 @@ def test_preprocessor_outputs_every_feature_in_order(prep, fit_rows):
     assert Z.shape == (len(later), len(FEATURES))
     assert list(prep.get_feature_names_out()) == list(FEATURES)
     assert np.isfinite(Z[:, list(FEATURES).index("hist_log_mean")]).all()
+
+
+def test_excluding_every_feature_is_refused_naming_exclude():
+    """An ablation that leaves no column would give a 0 x 0 matrix for any rows: refused at fit instead."""
+    X = {name: np.zeros(3) for name in FEATURES}
+    assert FeatureMatrix(exclude=FEATURES[1:]).fit(X).transform(X).shape == (3, 1)
+    with pytest.raises(ValueError, match="`exclude` names all"):
+        FeatureMatrix(exclude=FEATURES).fit(X)
 
 
 def test_a_stores_rows_alone_equal_the_batch_in_any_order(prep, fit_rows):
