@@ -39,6 +39,7 @@ class StoreHistory(AddColumnsTransformer):
     stores_ : ndarray of int64, stores with sales in the fit window, sorted.
     stats_ : ndarray (n_stores, 9) of the per-store columns in ``HISTORY_FEATURES`` order
         (except the profiles).
+    stat_names_ : ndarray of str, the name of each column of ``stats_`` (``features.facts`` reads one by name).
     dow_ : ndarray (n_stores, 7), mean log sales by day of week minus the store mean.
     dow_promo_ : ndarray (n_stores, 7), the same on promo days minus non-promo days of that weekday.
     month_ : ndarray (n_stores, 12), mean log sales by month minus the store mean.
@@ -112,7 +113,7 @@ class StoreHistory(AddColumnsTransformer):
         days = to_days(X[s.DATE])
         dow = weekday(days)
         month = date_parts(days)["month"] - 1
-        # one gather for all per-store columns, NaN rows for unknown stores (a copy only when needed)
+        # one gather for all per-store columns (a copy: indexing by an array), then NaN rows for unknown stores
         stats = self.stats_[pos]
         if not known.all():
             stats[~known] = np.nan
