@@ -169,6 +169,14 @@ def test_history_is_learned_from_y(fit_rows):
         StoreHistory().fit(X, None)
 
 
+@pytest.mark.parametrize("recent_days", [0, -7, 91.5, "91"])
+def test_a_recent_window_of_no_whole_days_is_refused_naming_recent_days(fit_rows, recent_days):
+    """``recent_days=0`` used to fit, with ``hist_recent`` NaN for every store and nothing said."""
+    _, X, y, _ = fit_rows
+    with pytest.raises(ValueError, match="`recent_days` must be a whole number"):
+        StoreHistory(recent_days=recent_days).fit(X, y)
+
+
 def test_history_without_any_sales_is_refused_naming_the_problem(fit_rows):
     """Was numpy's "zero-size array to reduction operation maximum which has no identity"."""
     _, X, y, _ = fit_rows

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = ["StoreHistory", "HISTORY_FEATURES"]
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -53,6 +55,11 @@ class StoreHistory(AddColumnsTransformer):
         if y is None:  # sklearn's wording (check_requires_y_none)
             raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
                              "`y` (Sales) is what its statistics are learned from.")
+        window: object = self.recent_days
+        # 0 or fewer days left the recent window empty: hist_recent NaN for every store, without a word
+        if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
+            raise ValueError(f"`recent_days` must be a whole number of days >= 1 (the recent-level window at the "
+                             f"end of the fit rows); got {window!r}.")
         X = self._check_frame(X, (s.STORE, s.DATE))
         self._remember_input(X)
         y = np.asarray(y, dtype=float)
