@@ -40,6 +40,12 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
         Last date used for fitting; default the last date of train.csv.
     models_dir : path
         Where ``storecast-<kind>-<stamp>.skops`` and its card go.
+    loss : {"log", "mse", "relative"}
+        The training loss (``models.trees.SalesRegressor``).
+    progress : callable, optional
+        Told the name of each fitting stage (the CLI's progress display).
+    **params
+        Passed to ``models.training.fit_model``: tree parameters, ``seeds``, ``levels``, ``refit``...
     """
     calibration = ConformalRegressor().calibration_days
     until = check_window(

@@ -12,7 +12,7 @@ from storecast import schema as s
 from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.errors import DataContractError
 from storecast.features import FeatureColumns, as_columns
-from storecast.features.build import FEATURES, make_preprocessor, merge_store
+from storecast.features.build import FEATURES, FeatureMatrix, make_preprocessor, merge_store
 from storecast.features.calendar import CalendarFeatures, _holiday_codes, date_parts
 from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity, latest_promo_monday, promo_anchor
@@ -54,6 +54,14 @@ def test_preprocessor_outputs_every_feature_in_order(prep, fit_rows):
     assert Z.shape == (len(later), len(FEATURES))
     assert list(prep.get_feature_names_out()) == list(FEATURES)
     assert np.isfinite(Z[:, list(FEATURES).index("hist_log_mean")]).all()
+
+
+def test_excluding_every_feature_is_refused_naming_exclude():
+    """An ablation that leaves no column would give a 0 x 0 matrix for any rows: refused at fit instead."""
+    X = {name: np.zeros(3) for name in FEATURES}
+    assert FeatureMatrix(exclude=FEATURES[1:]).fit(X).transform(X).shape == (3, 1)
+    with pytest.raises(ValueError, match="`exclude` names all"):
+        FeatureMatrix(exclude=FEATURES).fit(X)
 
 
 def test_a_stores_rows_alone_equal_the_batch_in_any_order(prep, fit_rows):
@@ -159,6 +167,14 @@ def test_history_is_learned_from_y(fit_rows):
     assert (shifted.stats_[:, i] > a.stats_[:, i]).all()
     with pytest.raises(ValueError, match="`y`"):
         StoreHistory().fit(X, None)
+
+
+@pytest.mark.parametrize("recent_days", [0, -7, 91.5, "91"])
+def test_a_recent_window_of_no_whole_days_is_refused_naming_recent_days(fit_rows, recent_days):
+    """``recent_days=0`` used to fit, with ``hist_recent`` NaN for every store and nothing said."""
+    _, X, y, _ = fit_rows
+    with pytest.raises(ValueError, match="`recent_days` must be a whole number"):
+        StoreHistory(recent_days=recent_days).fit(X, y)
 
 
 def test_history_without_any_sales_is_refused_naming_the_problem(fit_rows):

@@ -115,3 +115,13 @@ def test_a_schedule_group_splits_a_store_into_separate_inputs():
     alone = pd.concat([_features(before), _features(after)], ignore_index=True)
     pd.testing.assert_frame_equal(grouped, alone)
     assert grouped["closure_ahead_len"].tolist() == [0] * 10
+
+
+def test_two_rows_of_a_store_a_week_apart_enclose_a_closure_whatever_other_stores_are_asked():
+    """A request for a store's Monday and the next Monday: the days between are closed, as with more rows,
+    and adding another store's row to the request changes neither row's features."""
+    two = pd.DataFrame({s.STORE: 1, s.DATE: pd.to_datetime(["2015-03-02", "2015-03-09"]), s.OPEN: 1})
+    alone = _features(two)
+    assert alone["closure_ahead_len"].tolist() == [6, 0] and alone["reopened_after_len"].tolist() == [0, 6]
+    with_other = pd.concat([two, _store(2, "2015-03-02", [1])], ignore_index=True)
+    pd.testing.assert_frame_equal(_features(with_other).iloc[:2], alone)

@@ -220,6 +220,8 @@ def test_bad_seeds_are_refused():
         make_estimator("lgbm", seeds=0)
     with pytest.raises(ValueError, match="kind='lgbm' only"):
         make_estimator("rf", seeds=2)
+    with pytest.raises(ValueError, match="`kind` must be one of"):  # the kind is the mistake, not the seeds
+        make_estimator("xgb", seeds=2)
 
 
 def test_support_dataset_shape(dataset) -> None:

@@ -54,6 +54,8 @@ class FeatureMatrix(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"`exclude` names unknown feature(s) {unknown}; choose from FEATURES.")
         features = [f for f in FEATURES if f not in set(self.exclude)]
+        if not features:  # else transform gave a 0 x 0 matrix for any rows, and the model a shape error
+            raise ValueError(f"`exclude` names all {len(FEATURES)} features; leave at least one of FEATURES.")
         X = as_columns(X)
         missing = [f for f in features if f not in X]
         if missing:

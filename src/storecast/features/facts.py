@@ -19,7 +19,8 @@ from storecast import schema as s
 from storecast.errors import first_and_more
 from storecast.features.history import StoreHistory
 from storecast.features.proximity import ScheduleProximity
-from storecast.features.store import StoreAttributes
+from storecast.features.store import StoreAttributes, category_codes
+from storecast.lookup import sorted_positions
 
 # share of a store's sales days that are Sundays x 7: ~1 when open every day, 0 never
 _SUNDAY_SHARE = "hist_open_sundays"
@@ -54,14 +55,11 @@ class StoreFacts:
         if not self.table or not len(self.stores):
             return []
         ids = store[s.STORE].to_numpy(dtype=np.int64)
-        at = np.searchsorted(self.stores, ids).clip(0, len(self.stores) - 1)
-        known = self.stores[at] == ids
+        at, known = sorted_positions(self.stores, ids)
         said = []
         for name, model in self.table.items():
-            values = store[name]
-            if name in _CODES:
-                values = values.astype(object).map({c: float(i) for i, c in enumerate(_CODES[name])})
-            given = values.to_numpy(dtype=float)
+            # coded as StoreAttributes coded the fit's table, so equal facts compare equal
+            given = category_codes(store[name], _CODES[name]) if name in _CODES else store[name].to_numpy(dtype=float)
             differ = known & ~np.isnan(given) & (given != model[at])
             if differ.any():
                 stores = ids[differ].tolist()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = ["StoreHistory", "HISTORY_FEATURES"]
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -39,6 +41,7 @@ class StoreHistory(AddColumnsTransformer):
     stores_ : ndarray of int64, stores with sales in the fit window, sorted.
     stats_ : ndarray (n_stores, 9) of the per-store columns in ``HISTORY_FEATURES`` order
         (except the profiles).
+    stat_names_ : ndarray of str, the name of each column of ``stats_`` (``features.facts`` reads one by name).
     dow_ : ndarray (n_stores, 7), mean log sales by day of week minus the store mean.
     dow_promo_ : ndarray (n_stores, 7), the same on promo days minus non-promo days of that weekday.
     month_ : ndarray (n_stores, 12), mean log sales by month minus the store mean.
@@ -52,6 +55,11 @@ class StoreHistory(AddColumnsTransformer):
         if y is None:  # sklearn's wording (check_requires_y_none)
             raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
                              "`y` (Sales) is what its statistics are learned from.")
+        window: object = self.recent_days
+        # 0 or fewer days left the recent window empty: hist_recent NaN for every store, without a word
+        if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
+            raise ValueError(f"`recent_days` must be a whole number of days >= 1 (the recent-level window at the "
+                             f"end of the fit rows); got {window!r}.")
         X = self._check_frame(X, (s.STORE, s.DATE))
         self._remember_input(X)
         y = np.asarray(y, dtype=float)
@@ -112,7 +120,7 @@ class StoreHistory(AddColumnsTransformer):
         days = to_days(X[s.DATE])
         dow = weekday(days)
         month = date_parts(days)["month"] - 1
-        # one gather for all per-store columns, NaN rows for unknown stores (a copy only when needed)
+        # one gather for all per-store columns (a copy: indexing by an array), then NaN rows for unknown stores
         stats = self.stats_[pos]
         if not known.all():
             stats[~known] = np.nan

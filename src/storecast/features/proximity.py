@@ -185,7 +185,7 @@ class ScheduleProximity(AddColumnsTransformer):
         xmas, east = _yearly_days(first - 1, last + 1)
         out["christmas_before"], out["christmas_after"] = days_to_and_since(days, xmas, int(self.christmas_cap))
         out["easter_before"], out["easter_after"] = days_to_and_since(days, east, int(self.cap))
-        # Signed days from the nearest Rosenmontag, clipped: -3 is Weiberfastnacht, 0 Rosenmontag.
+        # Signed days from the nearest Rosenmontag, clipped: -4 is Weiberfastnacht (the Thursday), 0 Rosenmontag.
         before, after = days_to_and_since(days, east + _ROSENMONTAG, int(self.cap))
         out["carnival_offset"] = np.where(before < after, -before, after)  # far from both: +cap
         pos = promo_cycle_position(days, self.promo_anchor_, numeric(X, s.PROMO) if s.PROMO in X else None)

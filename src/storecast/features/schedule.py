@@ -137,8 +137,10 @@ def schedule_features(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, cap:
     n = len(days)
     out = {"closure_ahead_days": np.full(n, float(cap)), "closure_ahead_len": np.zeros(n),
            "reopened_days": np.full(n, float(cap)), "reopened_after_len": np.zeros(n)}
-    if n < _MIN_CLOSURE:
-        return out  # too few rows to hold a closure of any store: every row has "no known event"
+    if n < 2:
+        # a lone row spans one day. Not n < 3: two open rows a week apart enclose a closure, and a shortcut
+        # taken on the request's size gave a store's two rows other features once another store joined them
+        return out
     store = pd.factorize(np.asarray(ids))[0].astype(np.int64)
     r_store, r_lo, r_hi = closure_runs(store, days, np.asarray(open_, dtype=bool), int(max_closure))
     if len(r_store) == 0:

@@ -6,7 +6,7 @@ arrays, so inference needs only test-shaped rows and a store lookup is a binary 
 
 from __future__ import annotations
 
-__all__ = ["StoreAttributes", "STORE_FEATURES"]
+__all__ = ["StoreAttributes", "STORE_FEATURES", "category_codes"]
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,8 @@ def _default_imputer() -> StoreContextImputer:
     return StoreContextImputer(add_indicators=False)
 
 
-def _codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+def category_codes(values: pd.Series, categories: tuple[str, ...]) -> np.ndarray:
+    """Each value's position in ``categories`` as float (NaN for any other value): the trees' numeric code."""
     lookup = {c: float(i) for i, c in enumerate(categories)}
     return values.astype(object).map(lookup).to_numpy(dtype=float)
 
@@ -83,8 +84,11 @@ class StoreAttributes(AddColumnsTransformer):
                 return np.full(n, np.nan)
             return pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
 
-        self.store_type_ = _codes(table[s.STORE_TYPE], s.STORE_TYPES) if s.STORE_TYPE in table else col("")
-        self.assortment_ = _codes(table[s.ASSORTMENT], s.ASSORTMENTS) if s.ASSORTMENT in table else col("")
+        def coded(name: str, categories: tuple[str, ...]) -> np.ndarray:
+            return category_codes(table[name], categories) if name in table.columns else np.full(n, np.nan)
+
+        self.store_type_ = coded(s.STORE_TYPE, s.STORE_TYPES)
+        self.assortment_ = coded(s.ASSORTMENT, s.ASSORTMENTS)
         self.competition_distance_ = col(s.COMPETITION_DISTANCE)
         year, month = col(s.COMPETITION_OPEN_SINCE_YEAR), col(s.COMPETITION_OPEN_SINCE_MONTH)
         self.competition_month_index_ = year * 12 + (month - 1)  # months since year 0, NaN unknown

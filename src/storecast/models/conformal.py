@@ -91,7 +91,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         An unfitted ``make_pipeline(...)``; cloned twice (calibration fit and final fit).
     levels : tuple of float, default=(0.8, 0.95)
         Nominal coverages calibrated.
-    calibration_days : int, default=42
+    calibration_days : int, default=schema.HORIZON_DAYS (42)
         Length of the calibration window at the end of the fit rows (the forecast horizon).
     scale : {"store", "none"}, default="store"
         Divide log residuals by a per-store scale before taking quantiles.
@@ -121,7 +121,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     calibration_ : dict, window dates, rows and RMSPE of the calibration-stage model.
     """
 
-    def __init__(self, estimator=None, *, levels: Sequence[float] = (0.8, 0.95), calibration_days: int = 42,
+    def __init__(self, estimator=None, *, levels: Sequence[float] = (0.8, 0.95), calibration_days: int = s.HORIZON_DAYS,
                  scale: str = "store", shrinkage: float = 20.0, correct_bias: bool = False,
                  refit: bool | Literal["prep"] = True, calibration_estimator=None):
         self.estimator = estimator

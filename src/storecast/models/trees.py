@@ -215,6 +215,8 @@ def make_estimator(kind: str = "lgbm", *, seeds: int | None = None, **params):
     (0, 1, ...), i.e. in their row and column samples; the average is taken on the log scale the
     models are fitted on.
     """
+    if kind not in KINDS:  # first: an unknown kind with seeds was told about seeds, then about the kind
+        raise ValueError(f"`kind` must be one of {KINDS}; got {kind!r}.")
     if kind == "lgbm":
         try:
             from lightgbm import LGBMRegressor
@@ -233,11 +235,9 @@ def make_estimator(kind: str = "lgbm", *, seeds: int | None = None, **params):
                                 for i in range(seeds)])
     if seeds not in (None, 1):
         raise ValueError(f"`seeds` applies to kind='lgbm' only; got seeds={seeds} for kind={kind!r}.")
-    if kind == "rf":
-        from sklearn.ensemble import RandomForestRegressor
+    from sklearn.ensemble import RandomForestRegressor
 
-        return RandomForestRegressor(**{**RF_DEFAULTS, **params})
-    raise ValueError(f"`kind` must be one of {KINDS}; got {kind!r}.")
+    return RandomForestRegressor(**{**RF_DEFAULTS, **params})
 
 
 def _lightgbm_names() -> set[str]:
