@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -836,3 +837,41 @@ def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_r
     assert len(problems) == 1 + 10 * 21 and [p.line for p in problems[1:22]] == [*range(2, 22), None]  # a chunk
     assert str(problems[0]) == (f"{path}: the file is checked up to line 501 only: correct the problems listed, "
                                 "then check it again")
+
+
+def test_a_store_split_over_chunks_is_forecast_as_in_one_piece(ds, bundle, tmp_path, monkeypatch):
+    """A file by date (as test.csv) puts each store's rows in every chunk: its closure of a week and the days
+    around it were forecast from the chunk's part of its schedule, so the forecasts changed with the chunk size
+    (34 rows of test.csv by up to 6% with the full-data model and 5,000-row chunks). Now every call of
+    ``predict_frame`` gets whole stores, and the file is the same whatever the chunks."""
+    import storecast.batch
+
+    stores = sorted(ds.train[s.STORE].unique())[:4]
+    late = ds.train[ds.train[s.STORE].isin(stores)]
+    late = late[late[s.DATE] > late[s.DATE].max() - pd.Timedelta(days=28)].sort_values([s.DATE, s.STORE])
+    late = late.drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+    week = late[s.DATE].isin(pd.date_range(late[s.DATE].min() + pd.Timedelta(days=10), periods=7))
+    late.loc[week & (late[s.STORE] == stores[0]), s.OPEN] = 0  # a week closed (a refurbishment), mid-file
+    late.insert(0, s.ID, range(1, len(late) + 1))
+    path = tmp_path / "rows.csv"
+    late.assign(**{s.DATE: late[s.DATE].dt.strftime("%Y-%m-%d")}).to_csv(path, index=False)
+    whole, chunked = tmp_path / "whole.csv", tmp_path / "chunked.csv"
+    predict_file(bundle, path, whole, chunk_rows=10_000)
+
+    calls = []
+    forecast = storecast.batch.predict_frame
+    monkeypatch.setattr(storecast.batch, "predict_frame",
+                        lambda b, rows, **kw: calls.append(set(rows[s.STORE])) or forecast(b, rows, **kw))
+    assert predict_file(bundle, path, chunked, chunk_rows=len(stores) * 3).chunks > 5
+    assert len(calls) > 1 and all(a.isdisjoint(b) for i, a in enumerate(calls) for b in calls[i + 1:])
+    assert chunked.read_bytes() == whole.read_bytes()
+
+
+def test_store_batches_keep_stores_whole_and_file_order_within():
+    from storecast.batch import store_batches
+
+    stores = np.array([3, 1, 2, 3, 1, 2, 3, 1, 9])
+    batches = store_batches(stores, 4)
+    assert [b.tolist() for b in batches] == [[1, 2, 4, 5, 7], [0, 3, 6, 8]]  # stores 1+2, then 3+9
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(stores)))
+    assert [b.tolist() for b in store_batches(stores, 100)] == [list(range(len(stores)))]
