@@ -33,8 +33,9 @@ def predict(
                              "and day, in the units of train.csv's Sales; lower..upper: the model's default "
                              "prediction interval, 80% for `storecast train`'s models; closed days 0)."),
     chunk_rows: int = typer.Option(
-        100_000, "--chunk-rows", min=1, help="Rows read, forecast and written at a time: a longer input is "
-        "streamed in chunks (memory stays bounded), the output written as it goes and renamed at the end."),
+        100_000, "--chunk-rows", min=1, help="Rows read and checked at a time, and about the rows "
+        "forecast at a time (whole stores: a forecast reads its store's schedule); the checked rows of a longer input "
+        "are held, the output written in file order to a temp file renamed at the end."),
     engine: str = typer.Option(
         "local", "--engine", help="local, or dask: forecast each part of --input (a directory of parquet parts, "
         "each holding whole stores) on a Dask cluster and write --out as a new directory of part-*.parquet "
