@@ -169,6 +169,23 @@ def test_history_is_learned_from_y(fit_rows):
         StoreHistory().fit(X, None)
 
 
+def test_a_part_of_the_chain_measures_its_recent_level_up_to_the_day_it_is_given(fit_rows):
+    """A store whose rows end early (here the first store's last 30 days dropped) has its recent level measured
+    back from the chain's last day in a fit on all rows; fitted alone, from its own last day, unless told the
+    chain's (``recent_until``, what the Dask engine's store partitions pass)."""
+    _, X, y, _ = fit_rows
+    first = X[s.STORE] == X[s.STORE].min()
+    cut = X[s.DATE].max() - pd.Timedelta(days=30)
+    keep = ~first | (X[s.DATE] <= cut)
+    X, y = X[keep].reset_index(drop=True), np.asarray(y)[keep.to_numpy()]
+    part = (X[s.STORE] == X[s.STORE].min()).to_numpy()
+    col = list(StoreHistory().fit(X, y).stat_names_).index("hist_recent")
+    chain = StoreHistory().fit(X, y).stats_[0, col]
+    alone = StoreHistory().fit(X[part], y[part]).stats_[0, col]
+    told = StoreHistory().fit(X[part], y[part], recent_until=to_days(X[s.DATE][y > 0]).max()).stats_[0, col]
+    assert told == pytest.approx(chain, rel=1e-12) and alone != pytest.approx(chain, rel=1e-6)
+
+
 @pytest.mark.parametrize("recent_days", [0, -7, 91.5, "91"])
 def test_a_recent_window_of_no_whole_days_is_refused_naming_recent_days(fit_rows, recent_days):
     """``recent_days=0`` used to fit, with ``hist_recent`` NaN for every store and nothing said."""

@@ -110,16 +110,7 @@ def _history(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp, head, 
     X, y = stage_rows(part, store, last)
     if not len(X):
         return None
-    history = StoreHistory().fit(head.transform(as_columns(X)), y)
-    keep = y > 0
-    days = to_days(X[s.DATE])[keep]
-    logs = pd.Series(np.log1p(y[keep]))
-    ids = pd.Series(X[s.STORE].to_numpy(dtype=np.int64)[keep])
-    recent = days > last_day - int(history.recent_days)
-    value = logs[recent].groupby(ids[recent]).mean() - logs.groupby(ids).mean()
-    col = list(history.stat_names_).index("hist_recent")
-    history.stats_ = history.stats_.copy()  # pandas may hand back a read-only view
-    history.stats_[:, col] = value.reindex(history.stores_).to_numpy(dtype=float)
+    history = StoreHistory().fit(head.transform(as_columns(X)), y, recent_until=last_day)
     return {"stores_": history.stores_, **{name: getattr(history, name) for name in _HISTORY_ARRAYS}}
 
 

@@ -50,8 +50,13 @@ class StoreHistory(AddColumnsTransformer):
     def __init__(self, *, recent_days: int = 91):
         self.recent_days = recent_days
 
-    def fit(self, X: pd.DataFrame, y) -> StoreHistory:
-        """Learn the statistics from the rows with positive sales."""
+    def fit(self, X: pd.DataFrame, y, *, recent_until: int | None = None) -> StoreHistory:
+        """Learn the statistics from the rows with positive sales.
+
+        ``recent_until``: the day (days since 1970-01-01) the recent-level window ends on; by default the last
+        sales day in X, the chain's when X is the chain. A part of the chain (the Dask engine's store partitions)
+        passes the chain's, so every store's recent level covers the same days as in one fit on all rows.
+        """
         if y is None:  # sklearn's wording (check_requires_y_none)
             raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
                              "`y` (Sales) is what its statistics are learned from.")
@@ -78,7 +83,7 @@ class StoreHistory(AddColumnsTransformer):
             "promo": numeric(X, s.PROMO)[keep],
             "school": numeric(X, s.SCHOOL_HOLIDAY)[keep],
             "customers": numeric(X, s.CUSTOMERS)[keep],
-            "recent": days > days.max() - int(self.recent_days),
+            "recent": days > (days.max() if recent_until is None else recent_until) - int(self.recent_days),
         })
         g = f.groupby("store")
         self.stores_ = np.asarray(g.size().index, dtype=np.int64)
