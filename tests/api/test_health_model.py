@@ -91,6 +91,23 @@ def test_a_bug_is_a_safe_logged_500(settings, caplog):
     assert any("unhandled error on GET /boom" in rec.getMessage() for rec in caplog.records)
 
 
+def test_a_bug_logs_the_path_as_sent_and_clipped(settings, caplog):
+    """Was the decoded path, whole (``/boom/Axxx...`` for ``/boom/%41xxx...``), unlike the access log's line."""
+    from storecast.api.middleware import MAX_LOGGED_PATH
+
+    app = create_app(settings)
+
+    async def boom(part: str) -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/boom/{part}", boom)
+    sent = "/boom/%41" + "x" * 1000
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get(sent).status_code == 500
+    (line,) = [rec.getMessage() for rec in caplog.records if rec.getMessage().startswith("unhandled error on")]
+    assert line == f"unhandled error on GET {sent[:MAX_LOGGED_PATH]}…"
+
+
 @pytest.mark.parametrize(("method", "path", "meant"), [
     ("POST", "/predict/", "/predict"), ("GET", "/health/", "/health"), ("POST", "/plan//rank/", "/plan/rank"),
 ])

@@ -54,7 +54,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
 from storecast.api.http_rules import method_sent, shown
-from storecast.api.middleware import log_safe_path
+from storecast.api.middleware import log_safe_path, sent_path
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
     MAX_KEY,
@@ -461,7 +461,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_bug(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", method_sent(request.scope), log_safe_path(request.url.path))
+    log.exception("unhandled error on %s %s", method_sent(request.scope), sent_path(request.scope))
     return JSONResponse(
         {"detail": "internal error: the request was not processed; the server log has the details"},
         status_code=500,

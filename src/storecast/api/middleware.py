@@ -18,6 +18,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_from_bytes
 
@@ -179,7 +180,7 @@ class RequestLog:
             )
 
 
-def sent_path(scope: Scope) -> str:
+def sent_path(scope: Mapping[str, Any]) -> str:  # read only: Starlette's request.scope too
     """The request's path as the client sent it (percent-encoded as received), clipped to ``MAX_LOGGED_PATH``.
 
     Why the raw path: ``scope["path"]`` is decoded, so a refused ``/plan%2Frank`` (a 404: %2F is no slash) was

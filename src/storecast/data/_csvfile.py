@@ -1,21 +1,23 @@
-"""File-level checks of the data contract: is this a readable, comma-separated UTF-8 text file with a good header?
+"""Line-level checks of the data contract and the two CSV readers that run every check of a contract file.
 
 pandas reads many broken files without complaint (a semicolon file becomes one column, a truncated last line
 is padded with NaN, a blank line becomes a row of NaN), so these checks run before any value is looked at
 and turn each case into a `ContractProblem` that names the line and says how to fix the file.
+
+What a path and its first bytes are is ``_filecheck``, the header line ``_csvheader``; here are the checks of
+the lines (the first and the last, a Ctrl-Z, ragged, blank and repeated header lines, a value over several lines),
+the one pass that counts the lines (``scan_lines``), and the two readers that run every check, whole
+(``read_text_frame``) and in chunks (``read_text_chunks``).
 """
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "check_header", "not_a_file", "packed_hint", "problem", "read_head", "read_header",
-           "read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines"]
+__all__ = ["read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines"]
 
 import csv
 import io
-import os
 import re
 import sys
-import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,347 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from storecast.data._schemas import shown_text
-from storecast.errors import ContractProblem, DataContractError, clipped
-from storecast.schema import STATE, STATES_FILE, STORE, STORE_TYPE
-
-_SNIFF_BYTES = 64 * 1024
-_EXPORT_HINT = "export or save it as 'CSV UTF-8 (comma delimited)'"
-
-
-def problem(path: Path, message: str, line: int | None = None, column: str | None = None) -> ContractProblem:
-    """One located problem of ``path`` (line 1 is the header)."""
-    return ContractProblem(str(path), message, line, column)
-
-
-def read_head(path: Path, size: int) -> bytes:
-    """The first ``size`` bytes of ``path``; a file that exists but cannot be opened is a located problem.
-
-    Why: without read permission (or on an I/O error) ``open`` raises ``PermissionError``/``OSError``, which
-    is no `StorecastError`, so the command ended in a traceback instead of naming the file.
-    """
-    try:
-        with path.open("rb") as fh:
-            return fh.read(size)
-    except OSError as exc:
-        raise cannot_read(path, exc) from None
-
-
-def not_a_file(path: Path, kind: str) -> ContractProblem:
-    """The problem for a path that is no regular file: missing, a directory, a broken link, or a device/pipe.
-
-    Why three wordings: "file not found" for a path that exists sends the user looking in the wrong place.
-    """
-    if path.is_dir():
-        pieces = sorted(p.name for p in path.glob("*.csv"))
-        if pieces:  # Spark's df.write.csv("train.csv") writes such a folder of part-*.csv files
-            return problem(path, f"is a directory of {len(pieces)} CSV file(s) ({pieces[0]} ...), as Spark writes "
-                                 f"a CSV: expected {kind} here as one file; join them into one, with one header "
-                                 "line")
-        return problem(path, f"is a directory: expected {kind} here as a file (see --data)")
-    if path.parent.is_file():  # --data given a file: DATA/test.csv lies "under" it
-        return problem(path.parent, f"is a file, not a directory{packed_hint(path.parent)}: expected the directory "
-                                    f"holding {kind} (see --data)")
-    if path.is_symlink() and not path.exists():
-        return problem(path, f"is a broken symbolic link (to {os.readlink(path)}, which is missing or a loop): "
-                             f"expected {kind} here as a file; fix or remove the link")
-    if path.exists():
-        return problem(path, f"is not a regular file (a device, pipe or socket, such as a link to /dev/null): "
-                             f"expected {kind} here as a file")
-    packed = [p.name for p in (path.with_name(path.name + ext) for ext in _PACKED) if p.is_file()]
-    if packed:  # Kaggle's download, left as it came: say what to do, not only that the file is missing
-        return problem(path, f"file not found: expected {kind} here, found {packed[0]}: unpack it in this "
-                             f"directory first ({_PACKED[Path(packed[0]).suffix]})")
-    named = _named_otherwise(path)
-    if named:
-        return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
-    below = _one_folder_down(path)
-    if below:  # --data ../shared for ../shared/rossmann: name the folder that holds the file
-        return problem(path, f"file not found: expected {kind} here, found {below}: pass --data {below.parent}")
-    return problem(path, f"file not found: expected {kind} here (see --data)")
-
-
-def _one_folder_down(path: Path) -> Path | None:
-    """``path``'s name in the one folder just below its own that holds it: the data directory is likely that
-    folder (``--data ../shared`` for ``../shared/rossmann``). None when several do: which one is a guess."""
-    try:
-        found = [p for p in path.parent.glob(f"*/{path.name}") if p.is_file()]
-    except OSError:  # an unreadable folder: no hint, the plain message
-        return None
-    return found[0] if len(found) == 1 else None
-
-
-def _named_otherwise(path: Path) -> str | None:
-    """A file beside ``path`` that is most likely it under another name: ``Train.csv`` (names are case-sensitive),
-    ``train (1).csv`` (a browser's second download), ``train.csv.csv`` or ``.txt`` (Windows hides the suffix)."""
-    stem, suffix = path.stem.lower(), path.suffix.lower()
-    wanted = re.compile(rf"{re.escape(stem)}( ?\(\d+\))?{re.escape(suffix)}(\.csv|\.txt)?")
-    try:
-        found = sorted(p.name for p in path.parent.iterdir() if wanted.fullmatch(p.name.lower()) and p.is_file())
-    except OSError:  # an unreadable directory: "file not found" is all that can be said
-        return None
-    return found[0] if found else None
-
-
-_PACKED = {".gz": "gunzip -k FILE.gz", ".zip": "unzip FILE.zip", ".bz2": "bunzip2 -k FILE.bz2",
-           ".xz": "unxz -k FILE.xz", ".7z": "7z x FILE.7z"}
-
-
-def packed_hint(path: Path) -> str:
-    """`` (packed: unpack it first, unzip FILE.zip)`` for a file named as packed data (such as Kaggle's
-    download, rossmann-store-sales.zip, given as --data), else ""."""
-    unpack = _PACKED.get(path.suffix.lower())
-    return f" (packed: unpack it first, {unpack})" if unpack else ""
-
-
-def cannot_read(path: Path, exc: OSError) -> DataContractError:
-    """The error for a file that exists but cannot be read (no read permission, an I/O error)."""
-    return DataContractError(problem(path, f"cannot be read ({exc.strerror or exc}): check that the file is "
-                                           "readable by this user (ls -l), or copy it again"))
-
-
-# Compressed data by its magic bytes, and the command that unpacks it (bzip2's "BZh" is followed by a digit)
-_COMPRESSED = ((b"\x1f\x8b", "gzip", ".gz"), (b"BZh", "bzip2", ".bz2"), (b"\xfd7zXZ\x00", "xz", ".xz"),
-               (b"7z\xbc\xaf\x27\x1c", "7z", ".7z"), (b"\x28\xb5\x2f\xfd", "zstd", ".zst"))
-_UNPACK = {".zst": "unzstd FILE.zst"}
-
-
-def _binary_kind(head: bytes, path: Path) -> str | None:
-    """Name what a non-text file most likely is, so the message can say how to get a CSV out of it."""
-    for magic, name, ext in _COMPRESSED:
-        if head.startswith(magic) and (name != "bzip2" or head[3:4].isdigit()):
-            return (f"{name}-compressed data: unpack it first ({_PACKED.get(ext) or _UNPACK[ext]}) and pass the "
-                    "plain .csv")
-    if head.startswith(b"PAR1"):  # the commands tell parquet from CSV by the suffix
-        return f"a parquet file, not CSV text: name it {path.with_suffix('.parquet').name}"
-    if head.startswith(b"PK\x03\x04"):
-        return f"a zip archive or an Excel workbook: unzip it, or open it in Excel and {_EXPORT_HINT}"
-    sample = head[:4096]
-    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return f"UTF-32 text, expected UTF-8: {_EXPORT_HINT}"
-    zeros = sorted((sample[0::2].count(0), sample[1::2].count(0)))
-    # UTF-16 without a byte order mark: ASCII has a zero byte at every other position, and only there
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(sample) >= 8 and zeros[1] > len(sample) // 4 and zeros[0] <= len(sample) // 64
-    ):
-        return f"UTF-16 text, expected UTF-8: {_EXPORT_HINT}"
-    if b"\x00" in sample:
-        return f"binary data, expected comma-separated text: {_EXPORT_HINT}"
-    return None
-
-
-_NUL_TAIL = "the file ends in NUL bytes (\\x00) from here on, as a crash or an interrupted copy leaves"
-
-
-def _nul_problem(path: Path, head: bytes) -> ContractProblem | None:
-    """Text with NUL bytes in it, located: a file padded with them at the end (what a crash or an interrupted
-    copy leaves), or one NUL in a line; None when no NUL follows comma-separated UTF-8 text.
-
-    Why: such a file was named "UTF-16 text" (NULs at every position of a padded tail look like UTF-16's) or
-    "binary data" on line 1, which sends its owner to re-export a file that only needs copying again.
-    """
-    at = head.find(b"\x00")
-    text = head[:at]
-    if at < 0 or b"," not in text or not _is_utf8(text):
-        return None
-    line = text.count(b"\n") + 1
-    if not head[at:].strip(b"\x00"):
-        return problem(path, f"{_NUL_TAIL}, the file looks truncated (copy or download it again)", line)
-    return problem(path, "expected text, got a NUL byte (\\x00): the file is damaged; remove the NUL bytes or copy "
-                         "the file again", line)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start >= len(data) - 3  # a character cut at the end of the sample is still text
-    return True
-
-
-def _text_kind(text: str) -> str | None:
-    """Name a text file that is no CSV at all, which otherwise gave a "column is missing" problem per column and
-    one "unexpected column" per JSON field or HTML tag, instead of saying what the file is."""
-    start = text.lstrip()[:100].lower()
-    if start.startswith("version https://git-lfs.github.com/spec/"):
-        return "a Git LFS pointer, not the data: fetch the file itself (git lfs pull), or download it again"
-    if start.startswith(("<!doctype html", "<html")) or (start.startswith("<") and "<html" in text[:4096].lower()):
-        return ("an HTML page (an error or login page saved in place of the data?), expected comma-separated "
-                "text: download the file again")
-    if start.startswith("<"):
-        return f"XML or other markup, expected comma-separated text: {_EXPORT_HINT}"
-    if start.startswith(("{", "[")):
-        return ("JSON, expected comma-separated text: convert it to CSV (for example "
-                "pandas.read_json(FILE).to_csv(index=False))")
-    return None
-
-
-def _encoding_problem(path: Path, data: bytes, exc: UnicodeDecodeError, header: list[str]) -> ContractProblem:
-    """Locate a byte that is not UTF-8 (line and column) and guess the encoding the file was saved in."""
-    start = data.rfind(b"\n", 0, exc.start) + 1
-    line = data.count(b"\n", 0, exc.start) + 1
-    prefix = data[start:exc.start].decode("utf-8", errors="replace")
-    field = max(len(_fields(prefix + "x")) - 1, 0)
-    column = header[field] if line > 1 and field < len(header) else None
-    bad = data[exc.start:exc.start + 1]
-    guess = bad.decode("cp1252", errors="replace")
-    return problem(
-        path,
-        f"expected UTF-8 text, got byte {bad!r} (that is {guess!r} in Windows-1252/Latin-1, as Excel often "
-        f"writes): {_EXPORT_HINT}",
-        line, column,
-    )
-
-
-def read_header(path: Path, kind: str) -> list[str]:
-    """Refuse what is not comma-separated UTF-8 text; return the header's column names."""
-    if not path.is_file():
-        raise DataContractError(not_a_file(path, kind))
-    head = read_head(path, _SNIFF_BYTES)
-    if not head.strip():
-        raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
-    nul = _nul_problem(path, head)
-    if nul and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataContractError(nul)
-    binary = _binary_kind(head, path)
-    if binary:
-        raise DataContractError(problem(path, binary, 1))
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a multi-byte character cut at the sniff limit
-            first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-            raise DataContractError(_encoding_problem(path, head, exc, _split(first))) from exc
-        text = head[: exc.start].decode("utf-8")
-    text = text.lstrip("\ufeff")
-    if "\r\r\n" in text:  # pandas ends a line at each CR: "an empty line" after every line, 200 times
-        raise DataContractError(problem(
-            path, "expected lines ending in LF or CR LF, got CR CR LF (a file converted to Windows line ends twice):"
-                  " convert it back once, e.g. with sed -i 's/\\r\\r$/\\r/' FILE",
-            text[: text.index("\r\r\n")].count("\n") + 1))
-    if not text.strip():  # only a byte order mark: what Excel saves for an empty sheet
-        raise DataContractError(problem(path, f"file is empty: expected a header line of {kind} and data rows", 1))
-    odd = _text_kind(text)
-    if odd:
-        raise DataContractError(problem(path, odd, 1))
-    header_line = text.splitlines()[0]
-    if not header_line.strip():  # pandas would take the empty line for the header: "column is missing" for all
-        raise DataContractError(problem(path, f"expected the header line of {kind}, got an empty line: remove the "
-                                              "empty lines above the header", 1))
-    if re.fullmatch(r"sep=.?", header_line.strip()) or header_line.startswith("#"):
-        what = "a comment" if header_line.startswith("#") else "Excel's separator hint"
-        raise DataContractError(problem(path, f"expected the header line of {kind}, got {what} "
-                                              f"{shown_text(header_line.strip())}: remove that line", 1))
-    header = _split(header_line)
-    if len(header) == 1:
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
-            if sep in header_line:
-                raise DataContractError(problem(
-                    path, f"expected columns separated by commas, got {name}: {_EXPORT_HINT}", 1
-                ))
-    return header
-
-
-def _split(line: str) -> list[str]:
-    return [h.strip() for h in next(csv.reader([line]), [])]
-
-
-def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
-    """Refuse a header that lacks, adds, misnames or repeats a column of ``expected``, naming every one at once.
-
-    Shared by the CSV readers and the parquet and chunked readers, so a column problem reads the same in each.
-    """
-    listed = ", ".join(expected)
-    named_all = [c for c in header if c]
-    if named_all and all(_single_quoted(c) for c in named_all):  # one problem, not a missing and an unexpected each
-        raise DataContractError(problem(
-            path, f"expected the column names {listed} without quotes or in double quotes, got them in single quotes "
-                  f"({', '.join(named_all[:3])}{', ...' if len(named_all) > 3 else ''}), which CSV reads as part of "
-                  "each name: save the file again with double quotes or none", 1))
-    spaced = [c for c in named_all if _double_quoted(c) and c[1:-1] in expected]
-    if spaced:  # `"Store", "Sales"`: one problem, not a missing and an unexpected column each
-        raise DataContractError(problem(
-            path, f"expected the column names {listed}, got {', '.join(spaced[:3])}{', ...' if len(spaced) > 3 else ''}"
-                  " with a space or tab before the opening quote, which CSV reads as part of each name: remove the "
-                  "spaces and tabs after the commas of the header line", 1))
-    problems = [
-        problem(path, f"column is missing: expected the columns {listed}", 1, col)
-        for col in expected if col not in header
-    ]
-    named = len(header)
-    while named > 1 and not header[named - 1]:  # the unnamed columns at the end: one problem for them all
-        named -= 1
-    for number, col in enumerate(header[:named], start=1):
-        if not col:  # no name to quote (column ``): say where it is and the usual cause
-            cause = (_PANDAS_INDEX if number == 1 and named > 1 and all(c in expected for c in header[1:named])
-                     else "a comma too many on the header line?")
-            problems.append(problem(path, f"column {number} has no name ({cause}): expected only {listed}; remove it",
-                                    1))
-        elif col not in expected:
-            hint = _meant(col, expected) + _cut_note(col)
-            problems.append(problem(path, f"unexpected column{hint}: expected only {listed}; remove it", 1,
-                                    clipped(col, _NAME_CHARS)))
-    if named == len(header) - 1:
-        problems.append(problem(path, f"column {len(header)} has no name (a comma at the end of the header line?): "
-                                      f"expected only {listed}; remove it", 1))
-    elif named < len(header):  # what a spreadsheet saves after columns were cleared, not deleted
-        problems.append(problem(path, f"columns {named + 1}..{len(header)} have no name (commas at the end of the "
-                                      f"header line, as a spreadsheet leaves after cleared columns?): expected only "
-                                      f"{listed}; delete those columns", 1))
-    dupes = sorted({c for c in header if c and header.count(c) > 1})
-    problems += [problem(path, f"column appears more than once{_cut_note(c)}: keep one of them", 1,
-                         clipped(c, _NAME_CHARS)) for c in dupes]
-    if problems:
-        raise DataContractError(problems)
-
-
-# A column name longer than this is cut in a message: a header cell of megabytes (a line of data or a whole file
-# read as the header) printed a message of megabytes.
-_NAME_CHARS = 40
-
-
-def _cut_note(name: str) -> str:
-    """`` (its name shown cut ...)`` for a name a message shows cut (``clipped``), else ""."""
-    return f" (its name shown cut after {_NAME_CHARS} characters)" if len(name) > _NAME_CHARS else ""
-
-
-def _single_quoted(name: str) -> bool:
-    return len(name) > 2 and name[0] == name[-1] == "'"
-
-
-def _double_quoted(name: str) -> bool:
-    """A name that kept its double quotes: a space before the opening quote makes them part of the name."""
-    return len(name) > 2 and name[0] == name[-1] == '"'
-
-
-# pandas writes its index as a first column without a name (``df.to_csv(path)``), which reads back as `Unnamed: 0`
-_PANDAS_INDEX = "a pandas index, which DataFrame.to_csv writes unless index=False?"
-
-
-def _meant(name: str, expected: tuple[str, ...]) -> str:
-    """`` (did you mean `Sales`? ...)`` for a name that differs from an expected one in case or in characters that
-    do not show, such as a zero-width space or a byte order mark; "" for any other name.
-
-    Why: "unexpected column `Sales`" (a zero-width space at its end) beside "column is missing: `Sales`" reads
-    as a contradiction.
-    """
-    lower = {c.lower(): c for c in expected}
-    if name == STATE and STORE_TYPE in expected:  # a store table merged with Kaggle's external store_states.csv
-        return f" (a store's {STATE} is read from {STATES_FILE}, as {STORE},{STATE}: move the column there)"
-    if name.lower() in lower:
-        return f" (did you mean `{lower[name.lower()]}`? names are case-sensitive)"
-    if name == "Unnamed: 0":  # pandas' name for that index column, once the file was read and saved again
-        return f" ({_PANDAS_INDEX})"
-    if _single_quoted(name) and name[1:-1].strip() in expected:
-        return (f" (did you mean `{name[1:-1].strip()}`? CSV reads single quotes as part of the name: write it "
-                "without quotes or in double quotes)")
-    hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
-    visible = "".join(ch for ch in name if ch not in hidden)
-    if not hidden or visible.lower() not in lower:
-        return ""
-    return (f" (did you mean `{lower[visible.lower()]}`? the name holds the invisible character "
-            f"U+{ord(hidden[0]):04X}: retype it)")
-
+from storecast.data._csvheader import check_header, read_header
+from storecast.data._filecheck import _EXPORT_HINT, _NUL_TAIL, _encoding_problem, _fields, cannot_read, problem
+from storecast.errors import ContractProblem, DataContractError
 
 # A line ends where pandas and the csv module end it: LF, CR LF or a lone CR. str.splitlines also breaks at a
 # form feed, U+001C..U+001E, U+0085 and U+2028/9: one such character in a cell of the last line made it "cut
@@ -493,16 +157,6 @@ def _check_first_line(path: Path, n_columns: int) -> None:
     if 0 < len(fields) < n_columns and (name := _other_separator(line, n_columns)):
         raise DataContractError(problem(path, f"expected {n_columns} fields separated by commas, got {name}: "
                                               f"{_EXPORT_HINT}", 2))
-
-
-def _fields(line: str) -> list[str]:
-    """The fields of one line, however long: a field over the csv module's 128 KiB limit raised ``csv.Error``,
-    a traceback, where the value checks name the line and column of the value too long to be one."""
-    limit = csv.field_size_limit(sys.maxsize)
-    try:
-        return next(csv.reader([line]), [])
-    finally:
-        csv.field_size_limit(limit)
 
 
 def _other_separator(line: str, n_columns: int) -> str | None:

@@ -18,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import blanks_as_missing, check_header, not_a_file, problem, read_head
+from storecast.data._csvfile import blanks_as_missing
+from storecast.data._csvheader import check_header
+from storecast.data._filecheck import not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
 _PARQUET_MAGIC = b"PAR1"

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import problem
+from storecast.data._filecheck import problem
 from storecast.data._parquetfile import as_rows
 from storecast.data._schemas import shown_text
 

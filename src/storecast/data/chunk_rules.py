@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data._csvfile import check_header
+from storecast.data._csvheader import check_header
 from storecast.data._parquetfile import as_rows, check_parquet_columns
 from storecast.errors import ContractProblem, DataContractError
 

@@ -39,18 +39,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from storecast import schema as s
-from storecast.data._csvfile import (
-    LineScan,
-    cannot_read,
-    not_a_file,
-    packed_hint,
-    problem,
-    read_header,
-    read_text_chunks,
-    read_text_frame,
-    scan_lines,
-)
+from storecast.data._csvfile import LineScan, read_text_chunks, read_text_frame, scan_lines
+from storecast.data._csvheader import read_header
 from storecast.data._dates import date_hint, parse_dates
+from storecast.data._filecheck import cannot_read, not_a_file, packed_hint, problem
 from storecast.data._numbers import number_hint, thousands_dots, whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
