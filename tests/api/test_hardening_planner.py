@@ -56,3 +56,10 @@ def test_a_refused_ranking_frees_its_place_in_the_queue(client, body):
     for _ in range(plan_routes.MAX_RANKINGS + 1):
         assert client.post("/plan/rank", json=body).status_code == 422
     assert plan_routes._rankings == 0
+
+
+def test_the_ranking_503_is_documented_with_the_limit_not_the_constant_name(client):
+    # the OpenAPI text read "`MAX_RANKINGS` (4) rankings asked already": a Python name a client cannot look up,
+    # beside a copy of the number that would not follow the constant
+    said = client.get("/openapi.json").json()["paths"]["/plan/rank"]["post"]["responses"]["503"]["description"]
+    assert said == f"No model loaded yet, or {plan_routes.MAX_RANKINGS} rankings asked and not yet answered"

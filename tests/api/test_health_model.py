@@ -153,6 +153,21 @@ def test_an_unknown_path_is_404_pointing_to_the_route_list(client):
     assert r.json() == {"detail": "nothing at /predict%0Aforged: GET /openapi.json lists the routes"}
 
 
+def test_a_404_names_the_path_as_sent_and_cuts_a_long_one_visibly(client, caplog):
+    """Was the decoded path cut silently at 200 (``/Axxx...x``, read as the path sent), unlike the log line, which
+    names the path as sent and clipped with "…": one path, one spelling."""
+    import logging
+
+    from storecast.api.middleware import MAX_LOGGED_PATH
+
+    sent = "/%41" + "x" * 1000
+    with caplog.at_level(logging.INFO, logger="storecast.api.access"):
+        r = client.get(sent)
+    assert r.status_code == 404
+    assert r.json() == {"detail": f"nothing at {sent[:MAX_LOGGED_PATH]}…: GET /openapi.json lists the routes"}
+    assert any(rec.getMessage().startswith(f"GET {sent[:MAX_LOGGED_PATH]}… 404") for rec in caplog.records)
+
+
 @pytest.mark.parametrize(("method", "path", "allow"), [
     ("DELETE", "/health", "GET, HEAD"), ("PUT", "/model", "GET, HEAD"), ("POST", "/", "GET, HEAD"),
     ("DELETE", "/openapi.json", "GET, HEAD"), ("GET", "/predict", "POST"), ("HEAD", "/plan", "POST"),

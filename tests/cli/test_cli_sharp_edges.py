@@ -190,7 +190,7 @@ def test_models_list_reads_the_setting_as_every_command_does(run_main, tmp_path,
      "--input: {dir} is a directory: give the CSV or parquet file of rows to forecast"),
     # --data wrong while --input names the rows: was ignored without a word, the forecast written
     (["predict", "--model", "{dir}/m.skops", "--data", "{dir}/gone", "--input", "{data}/test.csv", "--out", "{out}"],
-     "--data: {dir}/gone not found: expected the directory holding store.csv and train.csv"),
+     "--data: {dir}/gone not found: expected the directory holding train.csv and, optionally, store.csv."),
     (["predict", "--model", "{dir}/m.skops", "--data", "{data}/train.csv", "--input", "{data}/test.csv",
       "--out", "{out}"], "--data: {data}/train.csv is a file, not a directory: expected the directory holding"),
     # Kaggle's download as --data: was "is a file, not a directory" without saying to unpack it
@@ -201,7 +201,7 @@ def test_models_list_reads_the_setting_as_every_command_does(run_main, tmp_path,
      "directory holding test.csv"),
     (["predict", "--model", "{dir}/m.skops", "--data", "{dir}/rossmann-store-sales.zip", "--input", "{data}/test.csv",
       "--out", "{out}"], "--data: {dir}/rossmann-store-sales.zip is a file, not a directory (packed: unpack it first, "
-                         "unzip FILE.zip): expected the directory holding store.csv"),
+                         "unzip FILE.zip): expected the directory holding train.csv and, optionally, store.csv."),
 ], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "predict-data-file",
         "predict-input-dir", "predict-data-missing-with-input", "predict-data-file-with-input", "validate-data-zip",
         "predict-data-zip", "predict-data-zip-with-input"])

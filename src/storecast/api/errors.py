@@ -54,7 +54,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
 from storecast.api.http_rules import method_sent, shown
-from storecast.api.middleware import log_safe_path, sent_path
+from storecast.api.middleware import sent_path
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
     MAX_KEY,
@@ -372,13 +372,16 @@ def _not_found(request: Request) -> str:
     """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
     case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere).
 
+    The path is named as sent and as the log line names it (``middleware.sent_path``): cut visibly at
+    ``MAX_LOGGED_PATH`` characters, where a silent cut read as the path sent.
+
     The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates
     too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list. So are the planner page's files,
     each by name (``/Web/planner.js`` got no suggestion).
     """
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
-    said = f"nothing at {log_safe_path(path)[:200]}"
+    said = f"nothing at {sent_path(request.scope)}"
     # the page's paths by name: its routes are left out of the OpenAPI description, and FastAPI lists an included
     # router as one entry without a path, so neither ``/`` nor ``/web/{name}`` appeared among the app's routes
     routes = [*request.app.openapi().get("paths", {}), *PAGE_PATHS,
@@ -407,7 +410,7 @@ def _not_allowed(request: Request, allow: str) -> str:
     Why: "Method Not Allowed" left a client to find the ``Allow`` header; ``PUT /forecast`` should read "use POST".
     """
     method = method_sent(request.scope)[:20]  # HEAD, not the GET that HeadAsGet shows the app
-    return f"{method} is not allowed on {log_safe_path(request.scope['path'])[:200]}: it takes {allow}"
+    return f"{method} is not allowed on {sent_path(request.scope)}: it takes {allow}"
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:

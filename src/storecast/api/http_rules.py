@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from storecast.api.middleware import ASGIApp, Scope, send_json
+from storecast.api.middleware import MAX_LOGGED_PATH, ASGIApp, Scope, send_json
 from storecast.errors import clipped
 
 MAX_SHOWN = 40  # characters of a header value that a refusal repeats
@@ -91,11 +91,12 @@ _ENCODED_SLASH = b"%2f"
 
 
 def _encoded_slash(raw_path: bytes) -> str:
-    """The 404 of a path with ``%2F``: the path as sent (cut at 200 characters) and the one meant (no empty part)."""
+    """The 404 of a path with ``%2F``: the path as sent and the one meant (no empty part), each cut at
+    ``MAX_LOGGED_PATH`` characters as the other 404s and the log line cut a path."""
     sent = raw_path.decode("ascii", "backslashreplace")
     meant = "/" + "/".join(part for part in re.split("%2f|/", sent, flags=re.IGNORECASE) if part)
-    return (f"nothing at {clipped(sent, 200)}: %2F in a path is not a slash (RFC 3986 2.2), and no path here holds "
-            f"one: send the slashes as / (did you mean {clipped(meant, 200)}?)")
+    return (f"nothing at {clipped(sent, MAX_LOGGED_PATH)}: %2F in a path is not a slash (RFC 3986 2.2), and no path "
+            f"here holds one: send the slashes as / (did you mean {clipped(meant, MAX_LOGGED_PATH)}?)")
 
 
 def _asks_upgrade(headers: list[tuple[bytes, bytes]]) -> bool:

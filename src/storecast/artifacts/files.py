@@ -6,8 +6,8 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "train_into", "verified_card", "card_of_kind", "served_level",
-           "SERVABLE_KINDS"]
+__all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "train_into", "verified_card",
+           "card_of_kind", "served_level", "SERVABLE_KINDS"]
 
 import logging
 from collections.abc import Iterable, Iterator

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 __all__ = ["DATA_OPTION", "KIND_OPTION", "SEEDS_OPTION", "UNTIL_OPTION", "checked_kind", "engine_options",
-           "outside_training", "progress_steps", "seeds_params", "until_date"]
+           "forecast_with", "outside_training", "progress_steps", "seeds_params", "until_date"]
 
 import time
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -26,6 +27,17 @@ SEEDS_OPTION = typer.Option(
 def until_date(value: str | None) -> datetime | None:
     """``--until`` as a datetime, checked (YYYY-MM-DD, inside the data contract's range) before any work."""
     return None if value is None else datetime.combine(date_option(value, "--until"), datetime.min.time())
+
+
+def forecast_with(path: Path, data: Path) -> str:
+    """The ``predict`` command for a model just saved, as ``train`` and ``lstm train`` both say it last.
+
+    Why one: the path alone left the user to find how a forecast is made; the two commands each wrote the line.
+    """
+    import shlex
+
+    return (f"forecast with: storecast predict --model {shlex.quote(str(path))} --data {shlex.quote(str(data))} "
+            "--out predictions.csv")
 
 
 def checked_kind(value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import typer
@@ -18,6 +17,7 @@ from storecast.cli._app import (
     models_dir_option,
     table_console,
 )
+from storecast.cli._model_options import forecast_with
 
 __all__ = ["lstm_app"]
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
@@ -135,9 +135,7 @@ def train(
         path = train_lstm_bundle(dataset, until=until, models_dir=models_dir_option(models_dir), epochs=epochs,
                                  device=device, progress=update, networks=networks)
     console.print(f"saved {path}")
-    # the next step, as `storecast train` says it: the path alone left the user to find how an LSTM forecasts
-    console.print(f"forecast with: storecast predict --model {shlex.quote(str(path))} --data "
-                  f"{shlex.quote(str(data))} --out predictions.csv", soft_wrap=True)
+    console.print(forecast_with(path, data), soft_wrap=True)
     typer.echo(str(path))
 
 

@@ -75,7 +75,8 @@ def _check_arguments(engine: str, rows: Path | None, data: Path) -> None:
         from storecast.data.contract import packed_hint
 
         what = f"is a file, not a directory{packed_hint(data)}" if data.exists() else "not found"
-        raise StorecastError(f"--data: {data} {what}: expected the directory holding store.csv and train.csv.")
+        raise StorecastError(f"--data: {data} {what}: expected the directory holding train.csv and, optionally, "
+                             "store.csv.")
 
 
 def _check_model_path(model: Path) -> None:

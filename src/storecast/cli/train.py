@@ -14,6 +14,7 @@ from storecast.cli._model_options import (
     UNTIL_OPTION,
     checked_kind,
     engine_options,
+    forecast_with,
     progress_steps,
     seeds_params,
     until_date,
@@ -78,7 +79,6 @@ def _say_saved(path: Path, data: Path) -> None:
     forecast is made with it.
     """
     import json
-    import shlex
 
     from storecast.cli._app import console
 
@@ -89,5 +89,4 @@ def _say_saved(path: Path, data: Path) -> None:
     score = "" if held.get("rmspe") is None else (
         f"; RMSPE {held['rmspe']:.4f} on {held.get('start', '?')}..{held.get('end', '?')}, held out of a first fit")
     console.print(f"saved {path} (fit through {str(end)[:10]}{score}; intervals {levels})", soft_wrap=True)
-    console.print(f"forecast with: storecast predict --model {shlex.quote(str(path))} --data "
-                  f"{shlex.quote(str(data))} --out predictions.csv", soft_wrap=True)
+    console.print(forecast_with(path, data), soft_wrap=True)

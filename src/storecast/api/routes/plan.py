@@ -91,7 +91,7 @@ def _number(value: float | None) -> float | None:
 
 
 @router.post("/plan/rank", response_model=RankResponse, responses={**MODEL_ROUTE_ERRORS, 503: {
-    "model": ErrorBody, "description": "No model loaded yet, or `MAX_RANKINGS` (4) rankings asked already"}})
+    "model": ErrorBody, "description": f"No model loaded yet, or {MAX_RANKINGS} rankings asked and not yet answered"}})
 async def rank(body: RankRequest, served: ServedDep) -> Response:
     """Rank every store the model knows by the forecast gain of one extra promo week in the period.
 
