@@ -102,7 +102,10 @@ def test_port_0_is_not_printed_as_an_address(run_main, model_path, monkeypatch):
 @pytest.mark.parametrize(("value", "said"), [("abc", "STORECAST_PORT: Input should be a valid integer, unable to "
                                                       "parse string as an integer; got 'abc'"),
                                              ("99999", "STORECAST_PORT: Input should be less than or equal to 65535; "
-                                                       "got '99999'")])
+                                                       "got '99999'"),
+                                             # a value of 10 kB (a file pasted into the variable) is cut visibly
+                                             ("9" * 10_000, "STORECAST_PORT: Unable to parse input string as an "
+                                                            "integer, exceeded maximum size; got '" + "9" * 39 + "…")])
 def test_a_bad_setting_is_named_with_the_value_read(run_main, model_path, monkeypatch, value, said):
     """Was the rule alone: which value the environment held (a stray export, a quoted "8000 ") was not said."""
     monkeypatch.setenv("STORECAST_PORT", value)
