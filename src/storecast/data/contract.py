@@ -181,11 +181,12 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
 
 
 def _parse_column(text: pd.Series, dtype: str, column: str,
-                  iso_length: bool | None = None) -> tuple[pd.Series, np.ndarray | None]:
+                  iso_length: bool | None = None, stored_float: bool = False) -> tuple[pd.Series, np.ndarray | None]:
     """Parse one text column to ``dtype``; return the values and the mask of cells that do not parse.
 
     ``iso_length`` is what the reader already knows of the column from its distinct values (parquet):
-    ASCII of 10 characters; None checks it here, per cell.
+    ASCII of 10 characters; None checks it here, per cell. ``stored_float``: the file stores the column as
+    floats (parquet), so its text is a float's own and never a thousands dot.
     """
     if dtype == "int64":  # rows with a bad cell are left out of the typed frame: their 0 is never read
         ints, bad = whole_numbers(text)
@@ -196,7 +197,8 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
         return pd.Series(np.where(missing, np.nan, ints), index=text.index), bad & ~missing
     if dtype == "float64":  # "8.750" is 8,750 metres written with a German thousands dot, not 8.75: refused
         values = pd.to_numeric(text, errors="coerce").astype("float64")
-        return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy() | thousands_dots(text)
+        bad = ((values.isna() & text.notna()) | np.isinf(values)).to_numpy()
+        return values, bad if stored_float else bad | thousands_dots(text)
     if dtype.startswith("datetime"):
         return parse_dates(text, iso_length=bool(iso_length))
     return text, None  # text columns: their values are checked by the VALUES schema
@@ -211,10 +213,11 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     """
     parsed, bad_cells, n_bad, whole = {}, [], 0, []
     bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
-    iso = raw.attrs.get("iso_length_text")  # the parquet reader's answer
+    iso = raw.attrs.get("iso_length_text")  # the parquet reader's answers
+    floats = raw.attrs.get("float_columns", ())
     for col, spec in TYPES[name].columns.items():
         dtype = str(spec.dtype)
-        parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso)
+        parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso, col in floats)
         if bad is not None and bad.any():
             bad_rows |= bad
             if len(bad) > 1 and bad.all():
