@@ -139,6 +139,8 @@ def number_hint(text: str, *, whole: bool) -> str:
         if whole or t.count(".") > 1:
             return f" (a thousands separator? write {plain})"
         decimal = t.rstrip("0").rstrip(".")
+        if decimal == t:  # no zeros to drop ("570.125"): a fourth decimal is the spelling no dot rule refuses
+            return f" (a thousands separator, or a decimal? write {plain}, or {t}0 for the decimal)"
         return f" (a thousands separator, or a decimal? write {plain}, or {decimal} without the zeros)"
     if re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", t):
         plain = t.replace(",", "")
