@@ -1,10 +1,10 @@
 """``predict_file``: forecast a rows file of any size through ``predict_frame``, read in chunks.
 
 Why chunks: the reading and checking, and the features and trees, run on bounded pieces instead of the whole
-file; only the checked rows themselves are held (a few dozen bytes a row), so that a store's rows, wherever
-they lie in the file, are forecast together (``store_batches``: a forecast reads its own store's schedule).
-The output is written into a temp file beside the target that is renamed at the end (a reader never sees half
-a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
+file; only the checked rows and their forecasts are held (a few dozen bytes a row each), so that a store's
+rows, wherever they lie in the file, are forecast together (``store_batches``: a forecast reads its own store's
+schedule). The output is written into a temp file beside the target that is renamed at the end (a reader never
+sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
 (``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row); nothing is
