@@ -349,7 +349,8 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
     for rows in chunks:  # each chunk read and checked in turn: a bad one stops here, before any forecast
         parts.append(rows)
         result.chunks += 1
-    if not parts:
+    if not parts:  # no rows, no header: as an empty input gave when chunks were written in turn
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda tmp: Path(tmp).write_bytes(b""))
         return result
     rows = parts[0] if len(parts) == 1 else pd.concat(parts)
