@@ -24,7 +24,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan", "RowProblem", "not_a_file"]
+           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED"]
 
 import logging
 import os
@@ -65,7 +65,7 @@ from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
 
-_MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
+MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
 _FIX = "correct the value or remove the {}"  # the line of a CSV file, the row of a parquet one
 _UNIQUE_CHECKS = ("multiple_fields_uniqueness", "field_uniqueness")
 
@@ -122,10 +122,10 @@ def cell_problem(path: Path, raw: pd.DataFrame, i: int, column: str) -> Contract
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
     """The note that says how many more of a kind there are, with the true total (it is sorted first)."""
-    if total <= _MAX_REPORTED:
+    if total <= MAX_REPORTED:
         return []
-    return [problem(path, f"{total - _MAX_REPORTED:,} more {what} not listed "
-                          f"(the first {_MAX_REPORTED} of {total:,} are)")]
+    return [problem(path, f"{total - MAX_REPORTED:,} more {what} not listed "
+                          f"(the first {MAX_REPORTED} of {total:,} are)")]
 
 
 def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
@@ -138,7 +138,7 @@ def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
     sub = typed[keys]
     repeat = sub.duplicated(keep="first").to_numpy()
     firsts = sub[~repeat].reset_index(names="_first")
-    later = sub[repeat].head(_MAX_REPORTED).reset_index(names="_at").merge(firsts, on=keys, how="left")
+    later = sub[repeat].head(MAX_REPORTED).reset_index(names="_at").merge(firsts, on=keys, how="left")
     names = "/".join(keys)
     out = []
     for at, first in zip(later["_at"], later["_first"], strict=True):
@@ -170,13 +170,13 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
         keys = list(schema.unique) if check == "multiple_fields_uniqueness" else [str(column)]
         problems += _duplicate_problems(df, raw, keys, path)
     cells = located[~unique].drop_duplicates(["index", "column"])
-    for idx, column in zip(cells["index"].astype(int)[:_MAX_REPORTED], cells["column"][:_MAX_REPORTED],
+    for idx, column in zip(cells["index"].astype(int)[:MAX_REPORTED], cells["column"][:MAX_REPORTED],
                            strict=True):
         problems.append(problem(path, _cell_message(column, raw.at[idx, column], path), idx + 2, column))
     problems += _not_listed(path, len(cells), "bad values")
     if not problems:  # failures without a row (never seen so far): still refuse, never return unchecked data
         problems = [problem(path, f"{row.check}: {row.failure_case}", column=row.column)
-                    for row in fc.head(_MAX_REPORTED).itertuples(index=False)]
+                    for row in fc.head(MAX_REPORTED).itertuples(index=False)]
     return df, problems
 
 
@@ -224,7 +224,7 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
                 whole.append(_column_problem(raw[col], path))
             else:
                 n_bad += int(bad.sum())
-                bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
+                bad_cells += [(int(i), col) for i in raw.index[bad][:MAX_REPORTED]]
             if dtype != "int64":  # an int64 column stays exact: NaN would make it float64 for every row
                 parsed[col] = parsed[col].where(~bad)
     typed = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
@@ -233,7 +233,7 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     typed = typed[~bad_rows]
     bad_cells.sort()
     problems = [problem(path, _closed_day_message(raw, i, col) or _cell_message(col, raw.at[i, col], path), i + 2, col)
-                for i, col in bad_cells[:_MAX_REPORTED]]
+                for i, col in bad_cells[:MAX_REPORTED]]
     return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
 
 
@@ -300,7 +300,7 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
     actual = df[s.DATE].dt.day_of_week.to_numpy() + 1
     bad = np.flatnonzero((given != actual) & (given >= 1) & (given <= 7))  # out of range: reported already
     out = []
-    for i in bad[:_MAX_REPORTED]:
+    for i in bad[:MAX_REPORTED]:
         date = df[s.DATE].iat[i]
         out.append(problem(
             path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
@@ -350,7 +350,7 @@ def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: P
     if not repeat.any():
         return []
     firsts = keys[~repeat]
-    later = keys[repeat].head(_MAX_REPORTED).merge(firsts, on=[s.STORE, s.DATE], suffixes=("", "_first"))
+    later = keys[repeat].head(MAX_REPORTED).merge(firsts, on=[s.STORE, s.DATE], suffixes=("", "_first"))
     out = [ContractProblem(
         f"{parts[r.part]}, row {r.row}",
         f"expected each (Store, Date) once in {path.name}/, got (Store={r.Store}, Date={r.Date:%Y-%m-%d}) again, "
@@ -455,7 +455,7 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
             raise DataContractError([
                 problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
                                            f"{sid} (store.csv line {i + 2}): add `{sid},<state>`", None, s.STORE)
-                for i, sid in zip(np.flatnonzero(lacking)[:_MAX_REPORTED], df[s.STORE][lacking], strict=False)
+                for i, sid in zip(np.flatnonzero(lacking)[:MAX_REPORTED], df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
         odd = df[df[s.STATE].map(s.state_subdivision).isna()]
@@ -476,7 +476,7 @@ def _unknown_store_problems(daily: pd.DataFrame, store: pd.DataFrame, path: Path
     return [
         problem(path, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} line(s) in all): add the "
                       "store to store.csv or remove its lines", int(i) + 2, s.STORE)
-        for i, sid in zip(first.index[:_MAX_REPORTED], first[:_MAX_REPORTED], strict=True)
+        for i, sid in zip(first.index[:MAX_REPORTED], first[:MAX_REPORTED], strict=True)
     ]
 
 
