@@ -51,3 +51,10 @@ def test_a_thousands_dot_hint_offers_a_decimal_spelling_that_is_taken(cell, deci
     hint = number_hint(cell, whole=False)
     assert f"write {cell.replace('.', '')}, or {decimal} " in hint
     assert not thousands_dots(pd.Series([decimal], dtype=object)).any()
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_leading_zero_is_no_thousands_group_in_the_hint_either(whole):
+    """'0.250' is no German thousands group (eb4f8b2), yet a whole-number column's hint said "write 0250"."""
+    assert number_hint("0.250", whole=whole) == ""
+    assert number_hint("1.250", whole=whole).startswith(" (a thousands separator")
