@@ -15,7 +15,7 @@ import pytest
 
 from storecast import schema as s
 from storecast.artifacts import load_bundle, save_bundle
-from storecast.batch import count_rows, iter_rows, predict_file
+from storecast.batch import count_rows, iter_rows, predict_chunks, predict_file
 from storecast.data.contract import load_rows
 from storecast.errors import DataContractError
 
@@ -875,3 +875,11 @@ def test_store_batches_keep_stores_whole_and_file_order_within():
     assert [b.tolist() for b in batches] == [[1, 2, 4, 5, 7], [0, 3, 6, 8]]  # stores 1+2, then 3+9
     assert sorted(np.concatenate(batches).tolist()) == list(range(len(stores)))
     assert [b.tolist() for b in store_batches(stores, 100)] == [list(range(len(stores)))]
+
+
+def test_no_chunks_write_an_empty_file_into_a_folder_made_for_it(bundle, tmp_path):
+    """A Python caller's empty iterable: the folder of ``out`` was made only on the way that forecasts, so an
+    empty input into a new folder raised FileNotFoundError from the temp file."""
+    out = tmp_path / "new" / "f.csv"
+    assert predict_chunks(bundle, iter([]), out).rows == 0
+    assert out.read_bytes() == b""

@@ -195,3 +195,19 @@ def test_the_readme_example_uses_only_names_it_has_set_and_the_public_api():
     assert unset == []
     called = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", "") == "sc"}
     assert called and called <= set(sc.__all__)
+
+
+def test_the_scoring_examples_cut_where_the_shared_data_leave_six_sold_weeks():
+    """The README's and the module's example cut at 2015-06-19, the last day of ../shared/rossmann/train.csv,
+    and scored the rows after it: none. The holdout of that copy starts after 2015-05-07."""
+    import re
+    from pathlib import Path
+
+    import storecast.workflow
+    from storecast.windows import holdout_fold
+
+    cut = f"{holdout_fold('2015-06-19').cut:%Y-%m-%d}"  # the copy's last day: its 43-day holdout
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for text in (re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1), storecast.workflow.__doc__):
+        assert re.findall(r"until=\"([0-9-]+)\"", text) == [cut]
+        assert re.findall(r"\"Date\"\] > \"([0-9-]+)\"", text) == [cut]

@@ -1,15 +1,15 @@
 """``predict_file``: forecast a rows file of any size through ``predict_frame``, read in chunks.
 
 Why chunks: the reading and checking, and the features and trees, run on bounded pieces instead of the whole
-file; only the checked rows themselves are held (a few dozen bytes a row), so that a store's rows, wherever
-they lie in the file, are forecast together (``store_batches``: a forecast reads its own store's schedule).
-The output is written into a temp file beside the target that is renamed at the end (a reader never sees half
-a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
+file; only the checked rows and their forecasts are held (a few dozen bytes a row each), so that a store's
+rows, wherever they lie in the file, are forecast together (``store_batches``: a forecast reads its own store's
+schedule). The output is written into a temp file beside the target that is renamed at the end (a reader never
+sees half a forecast, a failed run leaves nothing behind). A CSV file that fits in one chunk is
 read by the file contract (``load_rows``: every problem located by line, repeated (Store, Date) rows
 refused); a longer CSV or any parquet file is read in chunks that each pass the row contract
 (``validate_rows``, a bad cell worded as the whole read words it, at the file's line or row); nothing is
 forecast when a chunk is bad, but the later chunks are still checked, so the error lists the file's
-problems in file order as a whole read does (up to `_MAX_PROBLEMS`); the columns and the repeated-key rules
+problems in file order as a whole read does (up to `data.contract.MAX_REPORTED`); the columns and the repeated-key rules
 of the whole file hold there too (``data.chunk_rules``), and a code written "A" or " a " is read as Kaggle's
 "a" with the one warning a whole read gives (``Respellings``)."""
 
@@ -31,6 +31,7 @@ from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import RepeatedKeys, check_layout, repeat_problem
 from storecast.data.contract import (
+    MAX_REPORTED,
     LineScan,
     Respellings,
     RowProblem,
@@ -52,7 +53,6 @@ from storecast.predict import calibrated_through, fitted_through, predict_frame,
 from storecast.weekly_totals import WeeklyTotals
 
 DEFAULT_CHUNK_ROWS = 100_000  # ~10 MB of rows and features per chunk; test.csv (41,088 rows) is one chunk
-_MAX_PROBLEMS = 200  # a chunked read stops checking past this many problems, as many as a whole read lists of a kind
 
 
 def count_rows(path: str | Path) -> int:
@@ -211,7 +211,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                     missing_open += count
                 yield rows
             done += len(frame)
-            if len(found) >= _MAX_PROBLEMS:  # as many as a whole read lists: enough to fix before the rest
+            if len(found) >= MAX_REPORTED:  # as many as a whole read lists: enough to fix before the rest
                 found.insert(0, ContractProblem(str(path), f"the file is checked up to {'row' if parquet else 'line'} "
                                                            f"{done + (0 if parquet else 1):,} only: correct the "
                                                            "problems listed, then check it again"))
@@ -349,7 +349,8 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
     for rows in chunks:  # each chunk read and checked in turn: a bad one stops here, before any forecast
         parts.append(rows)
         result.chunks += 1
-    if not parts:
+    if not parts:  # no rows, no header: as an empty input gave when chunks were written in turn
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda tmp: Path(tmp).write_bytes(b""))
         return result
     rows = parts[0] if len(parts) == 1 else pd.concat(parts)

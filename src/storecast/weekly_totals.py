@@ -3,7 +3,7 @@
 Why point totals only: each row's band is that row's own interval. A week's total over many stores has a
 band far narrower than the sum of its rows' bands (the stores' errors partly cancel), and no such band was
 calibrated, so the totals are sums of the point forecasts and the table says so. Sums per week are kept, not
-rows, so a file forecast in chunks is summed in bounded memory.
+rows, so a forecast may be added in parts (``add`` each) as well as whole.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class _Week:
 
 @dataclass
 class WeeklyTotals:
-    """Running sums of forecast Sales by week (Monday to Sunday); ``add`` each forecast chunk, then ``rows``.
+    """Running sums of forecast Sales by week (Monday to Sunday); ``add`` forecasts (whole or in parts), then ``rows``.
 
     Examples
     --------

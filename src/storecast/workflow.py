@@ -11,8 +11,8 @@ data directory to a scored, saved and reloaded model without learning the packag
     path = sc.train(data, models_dir="models")         # models/storecast-lgbm-<UTC stamp>.skops + card
     model = sc.load_model(path)                        # checked against its card before use
     forecast = sc.forecast(model, data.test)           # Id, Store, Date, Sales, lower, upper
-    later = data.train[data.train["Date"] > "2015-06-19"]
-    result = sc.score(sc.load_model(sc.train(data, until="2015-06-19")), later)  # sold weeks: RMSPE, bias
+    later = data.train[data.train["Date"] > "2015-05-07"]
+    result = sc.score(sc.load_model(sc.train(data, until="2015-05-07")), later)  # sold weeks: RMSPE, bias
 
 Every function raises the same errors as the CLI (``DataContractError``, ``ArtifactError``, ``WindowError``),
 each a ``StorecastError`` with a message that names the file, line or field. An argument of the wrong type

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storecast.data._numbers import thousands_dots, whole_numbers
+from storecast.data._numbers import number_hint, thousands_dots, whole_numbers
 
 # (cell, exact int64 or None where the cell is refused)
 CELLS = [
@@ -43,3 +43,18 @@ def test_thousands_dots_marks_german_grouping_in_a_decimal_column_not_a_decimal(
     decimal as written (no thousands group starts with 0)."""
     cells = pd.Series(["1.270", " 12.500 ", "1.234.567", "0.250", "570.5", "1270", "12.50", None], dtype=dtype)
     assert thousands_dots(cells).tolist() == [True, True, True, False, False, False, False, False]
+
+
+@pytest.mark.parametrize(("cell", "decimal"), [("1.270", "1.27"), ("8.000", "8"), ("570.125", "570.1250")])
+def test_a_thousands_dot_hint_offers_a_decimal_spelling_that_is_taken(cell, decimal):
+    """'570.125' has no zeros to drop: the hint said "or 570.125 without the zeros", the very text refused."""
+    hint = number_hint(cell, whole=False)
+    assert f"write {cell.replace('.', '')}, or {decimal} " in hint
+    assert not thousands_dots(pd.Series([decimal], dtype=object)).any()
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_leading_zero_is_no_thousands_group_in_the_hint_either(whole):
+    """'0.250' is no German thousands group (eb4f8b2), yet a whole-number column's hint said "write 0250"."""
+    assert number_hint("0.250", whole=whole) == ""
+    assert number_hint("1.250", whole=whole).startswith(" (a thousands separator")

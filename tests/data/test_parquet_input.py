@@ -476,3 +476,20 @@ def test_parts_a_parts_directory_would_leave_out_are_refused(chain, tmp_path):
     with pytest.raises(DataContractError) as err:
         load_dataset(data)
     assert {p.file for p in err.value.problems} == {str(d) for d in parts.iterdir()}
+
+
+def test_a_float_distance_stored_in_parquet_is_read_as_stored(chain, tmp_path):
+    """A parquet float 570.125 is 570.125 metres: its text looked like a German thousands dot and was refused
+    ("write 570125"), though the file says it is a number. The same text in a CSV file is still refused."""
+    from storecast.data.contract import load_store
+
+    data = _copy(chain, tmp_path)
+    store_path = data / "store.parquet"
+    store = pd.read_parquet(store_path)
+    store[s.COMPETITION_DISTANCE] = store[s.COMPETITION_DISTANCE].astype("float64")
+    store.loc[0, s.COMPETITION_DISTANCE] = 570.125
+    store.to_parquet(store_path, index=False)
+    assert load_store(store_path)[s.COMPETITION_DISTANCE].iloc[0] == 570.125
+    store.to_csv(data / "store.csv", index=False)
+    with pytest.raises(DataContractError, match=r"got '570\.125' \(a thousands separator, or a decimal\?"):
+        load_store(data / "store.csv")

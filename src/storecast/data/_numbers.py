@@ -111,7 +111,8 @@ def _in_range(text: str) -> int | None:
 # Digits in groups of three after a dot ("8.750", "1.234.567"): a German thousands separator. A decimal cell
 # (CompetitionDistance, the Since columns) read it as 8.75 without a word; Kaggle's distances are whole metres.
 # A leading 0 ("0.250") is no thousands group: a decimal, read as written.
-_THOUSANDS_DOT = r"[ \t]*[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+[ \t]*"
+_GROUPED_DOT = r"[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+"  # the one pattern of the refusal and of `number_hint`
+_THOUSANDS_DOT = rf"[ \t]*{_GROUPED_DOT}[ \t]*"
 
 
 def thousands_dots(values: pd.Series) -> np.ndarray:
@@ -134,11 +135,13 @@ def number_hint(text: str, *, whole: bool) -> str:
     ``whole``: the column holds whole numbers, so a comma between digits cannot be a decimal comma.
     """
     t = text.strip(" \t")
-    if re.fullmatch(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+", t):
+    if re.fullmatch(_GROUPED_DOT, t):
         plain = t.replace(".", "")
         if whole or t.count(".") > 1:
             return f" (a thousands separator? write {plain})"
         decimal = t.rstrip("0").rstrip(".")
+        if decimal == t:  # no zeros to drop ("570.125"): a fourth decimal is the spelling no dot rule refuses
+            return f" (a thousands separator, or a decimal? write {plain}, or {t}0 for the decimal)"
         return f" (a thousands separator, or a decimal? write {plain}, or {decimal} without the zeros)"
     if re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", t):
         plain = t.replace(",", "")

@@ -227,12 +227,14 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
 def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (``parquet_frame``) as text columns, the one conversion of a whole read and a chunked one.
 
-    ``attrs["iso_length_text"]`` names the columns whose every value is ASCII of 10 characters (``_text``).
-    Why one: a chunked read's messages quote the cell as the whole read shows it.
+    ``attrs["iso_length_text"]`` names the columns whose every value is ASCII of 10 characters (``_text``);
+    ``attrs["float_columns"]`` those the file stores as floats, whose text is no thousands dot ("570.125" of a
+    float is 570.125, not 570125). Why one: a chunked read's messages quote the cell as the whole read shows it.
     """
     columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
     raw = pd.DataFrame({c: text for c, (text, _) in columns.items()}, index=frame.index)
     raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
+    raw.attrs["float_columns"] = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]))
     return raw
 
 

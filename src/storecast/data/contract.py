@@ -24,7 +24,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan", "RowProblem", "not_a_file"]
+           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED"]
 
 import logging
 import os
@@ -65,7 +65,7 @@ from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
 
-_MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
+MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
 _FIX = "correct the value or remove the {}"  # the line of a CSV file, the row of a parquet one
 _UNIQUE_CHECKS = ("multiple_fields_uniqueness", "field_uniqueness")
 
@@ -122,10 +122,10 @@ def cell_problem(path: Path, raw: pd.DataFrame, i: int, column: str) -> Contract
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
     """The note that says how many more of a kind there are, with the true total (it is sorted first)."""
-    if total <= _MAX_REPORTED:
+    if total <= MAX_REPORTED:
         return []
-    return [problem(path, f"{total - _MAX_REPORTED:,} more {what} not listed "
-                          f"(the first {_MAX_REPORTED} of {total:,} are)")]
+    return [problem(path, f"{total - MAX_REPORTED:,} more {what} not listed "
+                          f"(the first {MAX_REPORTED} of {total:,} are)")]
 
 
 def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
@@ -138,7 +138,7 @@ def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
     sub = typed[keys]
     repeat = sub.duplicated(keep="first").to_numpy()
     firsts = sub[~repeat].reset_index(names="_first")
-    later = sub[repeat].head(_MAX_REPORTED).reset_index(names="_at").merge(firsts, on=keys, how="left")
+    later = sub[repeat].head(MAX_REPORTED).reset_index(names="_at").merge(firsts, on=keys, how="left")
     names = "/".join(keys)
     out = []
     for at, first in zip(later["_at"], later["_first"], strict=True):
@@ -170,22 +170,23 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
         keys = list(schema.unique) if check == "multiple_fields_uniqueness" else [str(column)]
         problems += _duplicate_problems(df, raw, keys, path)
     cells = located[~unique].drop_duplicates(["index", "column"])
-    for idx, column in zip(cells["index"].astype(int)[:_MAX_REPORTED], cells["column"][:_MAX_REPORTED],
+    for idx, column in zip(cells["index"].astype(int)[:MAX_REPORTED], cells["column"][:MAX_REPORTED],
                            strict=True):
         problems.append(problem(path, _cell_message(column, raw.at[idx, column], path), idx + 2, column))
     problems += _not_listed(path, len(cells), "bad values")
     if not problems:  # failures without a row (never seen so far): still refuse, never return unchecked data
         problems = [problem(path, f"{row.check}: {row.failure_case}", column=row.column)
-                    for row in fc.head(_MAX_REPORTED).itertuples(index=False)]
+                    for row in fc.head(MAX_REPORTED).itertuples(index=False)]
     return df, problems
 
 
 def _parse_column(text: pd.Series, dtype: str, column: str,
-                  iso_length: bool | None = None) -> tuple[pd.Series, np.ndarray | None]:
+                  iso_length: bool | None = None, stored_float: bool = False) -> tuple[pd.Series, np.ndarray | None]:
     """Parse one text column to ``dtype``; return the values and the mask of cells that do not parse.
 
     ``iso_length`` is what the reader already knows of the column from its distinct values (parquet):
-    ASCII of 10 characters; None checks it here, per cell.
+    ASCII of 10 characters; None checks it here, per cell. ``stored_float``: the file stores the column as
+    floats (parquet), so its text is a float's own and never a thousands dot.
     """
     if dtype == "int64":  # rows with a bad cell are left out of the typed frame: their 0 is never read
         ints, bad = whole_numbers(text)
@@ -196,7 +197,8 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
         return pd.Series(np.where(missing, np.nan, ints), index=text.index), bad & ~missing
     if dtype == "float64":  # "8.750" is 8,750 metres written with a German thousands dot, not 8.75: refused
         values = pd.to_numeric(text, errors="coerce").astype("float64")
-        return values, ((values.isna() & text.notna()) | np.isinf(values)).to_numpy() | thousands_dots(text)
+        bad = ((values.isna() & text.notna()) | np.isinf(values)).to_numpy()
+        return values, bad if stored_float else bad | thousands_dots(text)
     if dtype.startswith("datetime"):
         return parse_dates(text, iso_length=bool(iso_length))
     return text, None  # text columns: their values are checked by the VALUES schema
@@ -211,17 +213,18 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     """
     parsed, bad_cells, n_bad, whole = {}, [], 0, []
     bad_rows = np.zeros(len(raw), dtype=bool)  # every row with a bad cell, listed or not
-    iso = raw.attrs.get("iso_length_text")  # the parquet reader's answer
+    iso = raw.attrs.get("iso_length_text")  # the parquet reader's answers
+    floats = raw.attrs.get("float_columns", ())
     for col, spec in TYPES[name].columns.items():
         dtype = str(spec.dtype)
-        parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso)
+        parsed[col], bad = _parse_column(raw[col], dtype, col, None if iso is None else col in iso, col in floats)
         if bad is not None and bad.any():
             bad_rows |= bad
             if len(bad) > 1 and bad.all():
                 whole.append(_column_problem(raw[col], path))
             else:
                 n_bad += int(bad.sum())
-                bad_cells += [(int(i), col) for i in raw.index[bad][:_MAX_REPORTED]]
+                bad_cells += [(int(i), col) for i in raw.index[bad][:MAX_REPORTED]]
             if dtype != "int64":  # an int64 column stays exact: NaN would make it float64 for every row
                 parsed[col] = parsed[col].where(~bad)
     typed = pd.DataFrame(parsed, index=raw.index)[list(raw.columns)]
@@ -230,7 +233,7 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     typed = typed[~bad_rows]
     bad_cells.sort()
     problems = [problem(path, _closed_day_message(raw, i, col) or _cell_message(col, raw.at[i, col], path), i + 2, col)
-                for i, col in bad_cells[:_MAX_REPORTED]]
+                for i, col in bad_cells[:MAX_REPORTED]]
     return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
 
 
@@ -297,7 +300,7 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
     actual = df[s.DATE].dt.day_of_week.to_numpy() + 1
     bad = np.flatnonzero((given != actual) & (given >= 1) & (given <= 7))  # out of range: reported already
     out = []
-    for i in bad[:_MAX_REPORTED]:
+    for i in bad[:MAX_REPORTED]:
         date = df[s.DATE].iat[i]
         out.append(problem(
             path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
@@ -347,7 +350,7 @@ def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: P
     if not repeat.any():
         return []
     firsts = keys[~repeat]
-    later = keys[repeat].head(_MAX_REPORTED).merge(firsts, on=[s.STORE, s.DATE], suffixes=("", "_first"))
+    later = keys[repeat].head(MAX_REPORTED).merge(firsts, on=[s.STORE, s.DATE], suffixes=("", "_first"))
     out = [ContractProblem(
         f"{parts[r.part]}, row {r.row}",
         f"expected each (Store, Date) once in {path.name}/, got (Store={r.Store}, Date={r.Date:%Y-%m-%d}) again, "
@@ -452,7 +455,7 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
             raise DataContractError([
                 problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
                                            f"{sid} (store.csv line {i + 2}): add `{sid},<state>`", None, s.STORE)
-                for i, sid in zip(np.flatnonzero(lacking)[:_MAX_REPORTED], df[s.STORE][lacking], strict=False)
+                for i, sid in zip(np.flatnonzero(lacking)[:MAX_REPORTED], df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
         odd = df[df[s.STATE].map(s.state_subdivision).isna()]
@@ -473,7 +476,7 @@ def _unknown_store_problems(daily: pd.DataFrame, store: pd.DataFrame, path: Path
     return [
         problem(path, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} line(s) in all): add the "
                       "store to store.csv or remove its lines", int(i) + 2, s.STORE)
-        for i, sid in zip(first.index[:_MAX_REPORTED], first[:_MAX_REPORTED], strict=True)
+        for i, sid in zip(first.index[:MAX_REPORTED], first[:MAX_REPORTED], strict=True)
     ]
 
 

@@ -1,11 +1,11 @@
-"""Score the forecasts of a past period against what the stores sold, a chunk of rows at a time.
+"""Score the forecasts of a past period against what the stores sold, by week and for the period.
 
 Why: the question a finance team asks of a model is how it did on weeks it never saw. ``storecast predict
 --input past.csv`` on rows in train.csv's layout (a later period cut from a train.csv-shaped file) forecasts
 them without reading Sales or Customers, then scores the forecasts against them here: RMSPE over open days
 with Sales > 0 (the competition's metric), the same on trade days (the backtest's yardstick, token openings
 out), the bias ``mean(1 - forecast / actual)`` and the served interval's coverage, for the period and for
-each week. Sums, not rows, are kept, so a file read in chunks is scored in bounded memory.
+each week. Sums, not rows, are kept, so a period may be added in parts (``add`` each) as well as whole.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class _Sums:
 
 @dataclass
 class PeriodScore:
-    """Running scores of forecasts against actual sales; ``add`` each chunk, then read ``summary``.
+    """Running scores of forecasts against actual sales; ``add`` the rows (whole or in parts), then ``summary``.
 
     Examples
     --------

@@ -89,4 +89,3 @@ def store_facts(prep: Pipeline) -> StoreFacts:
                 sunday = frozenset(int(st) for st, v in zip(step.stores_, col, strict=False) if v > _SUNDAY_OPEN_FROM)
     return StoreFacts(stores=np.empty(0, dtype=np.int64) if stores is None else stores,
                       states=states, sunday_open=sunday, promo_anchor=anchor, table=table)
-
