@@ -20,7 +20,7 @@ from storecast.cli._model_options import (
 
 @app.command(epilog=examples(
     "storecast evaluate --data ../shared/rossmann --out out/eval",
-    "storecast evaluate --data ../shared/rossmann --until 2015-06-30 --seeds 1   # quicker, an earlier holdout",
+    "storecast evaluate --data ../shared/rossmann --until 2015-05-07 --seeds 1   # quicker, an earlier holdout",
 ))
 def evaluate(
     data: Path = DATA_OPTION,

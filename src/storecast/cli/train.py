@@ -24,7 +24,7 @@ from storecast.cli._model_options import (
 @app.command(epilog=examples(
     "storecast train --data ../shared/rossmann             # saves models/storecast-lgbm-<UTC>.skops",
     "storecast train --data ../shared/rossmann --seeds 1   # about half the time",
-    "storecast train --data ../shared/rossmann --until 2015-06-30 --models-dir /tmp/models",
+    "storecast train --data ../shared/rossmann --until 2015-05-07 --models-dir /tmp/models",
 ))
 def train(
     ctx: typer.Context,
