@@ -170,17 +170,19 @@ def check_known_stores(rows: pd.DataFrame, bundle: Any, path: str | Path) -> pd.
 
 
 def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
-              keep_actuals: bool = False) -> Iterator[pd.DataFrame]:
+              keep_actuals: bool = False, scan: LineScan | None = None) -> Iterator[pd.DataFrame]:
     """Validated test-shaped rows of ``path`` (CSV or parquet), at most ``chunk_rows`` at a time, in file order.
 
     ``keep_actuals``: rows in train.csv's layout keep Sales and Customers (int64) after the test columns,
     for ``predict_chunks`` to score the forecasts against; test-shaped rows are the same either way.
     A bad chunk ends the rows yielded; the chunks after it are read and checked, and one ``DataContractError``
-    lists every problem found, in file order.
+    lists every problem found, in file order. ``scan``: a CSV file's ``scan_lines(path)`` when the caller has
+    made it (``storecast predict`` counts the rows with it for its progress bar), else it is made here.
     """
     path = Path(path)
     parquet = is_parquet(path)
-    scan = scan_lines(path) if path.is_file() and not parquet else None  # the rows, and the Ctrl-Z check's answer
+    if scan is None and path.is_file() and not parquet:
+        scan = scan_lines(path)  # the rows, and the Ctrl-Z check's answer
     if not path.is_file() or (scan is not None and scan.rows <= chunk_rows):
         # one chunk: the file contract, with line numbers (and its missing-file message)
         yield load_rows(path, keep_actuals=keep_actuals)

@@ -122,7 +122,7 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
     from storecast.artifacts import load_bundle
     from storecast.background import in_background
     from storecast.batch import check_known_stores, count_rows, iter_rows, predict_chunks
-    from storecast.data.contract import data_file, load_train, not_a_file
+    from storecast.data.contract import data_file, is_parquet, load_train, not_a_file, scan_lines
     from storecast.errors import DataContractError
     from storecast.long_lived import freeze_until_exit
 
@@ -134,8 +134,10 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
     with progress_steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
-        total = count_rows(rows_path) if rows_path.is_file() else 0
-        chunks = iter_rows(rows_path, chunk_rows, keep_actuals=True)
+        # a CSV's one pass over its bytes counts the rows for the bar and serves the reader's checks
+        scan = scan_lines(rows_path) if rows_path.is_file() and not is_parquet(rows_path) else None
+        total = scan.rows if scan is not None else count_rows(rows_path) if rows_path.is_file() else 0
+        chunks = iter_rows(rows_path, chunk_rows, keep_actuals=True, scan=scan)
         first = next(chunks)
         say(f"load {model.name}")
         bundle = loaded()
