@@ -53,7 +53,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
-from storecast.api.http_rules import method_sent, shown
+from storecast.api.http_rules import allow_with_head, method_sent, shown
 from storecast.api.middleware import sent_path
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
@@ -393,17 +393,6 @@ def _not_found(request: Request) -> str:
     return f"{said}: GET /openapi.json lists the routes"
 
 
-def _allow_with_head(allow: str) -> str:
-    """``Allow`` of a 405 with ``HEAD`` wherever ``GET`` is listed: ``http_rules.HeadAsGet`` answers it there.
-
-    Why: FastAPI routes declare GET only, so ``DELETE /health`` said ``Allow: GET`` though ``HEAD /health`` is 200.
-    """
-    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
-    if "GET" in methods:
-        methods.add("HEAD")
-    return ", ".join(sorted(methods))
-
-
 def _not_allowed(request: Request, allow: str) -> str:
     """405 naming the method refused and the ones the path takes.
 
@@ -430,7 +419,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
-        allow = _allow_with_head(exc.headers["Allow"])
+        allow = allow_with_head(exc.headers["Allow"])
         exc = StarletteHTTPException(405, _not_allowed(request, allow), headers={**exc.headers, "Allow": allow})
     return await http_exception_handler(request, exc)
 

@@ -17,7 +17,7 @@ of it is allowed.
 from __future__ import annotations
 
 __all__ = ["ContentEncodingGuard", "HeadAsGet", "HeaderRules", "MAX_SHOWN", "METHOD_SENT", "ServerOptions",
-           "method_sent", "shown"]
+           "allow_with_head", "method_sent", "shown"]
 
 import re
 from collections.abc import Mapping
@@ -273,6 +273,16 @@ class ServerOptions:
 def _server_methods(app: Any) -> str:
     """The methods some route of ``app`` takes, as ``Allow`` lists them: ``GET, HEAD, OPTIONS, POST``."""
     methods = {method.upper() for operations in app.openapi().get("paths", {}).values() for method in operations}
-    methods |= {"HEAD"} if "GET" in methods else set()
-    return ", ".join(sorted(methods | {"OPTIONS"}))
+    return allow_with_head(", ".join(methods | {"OPTIONS"}))
+
+
+def allow_with_head(allow: str) -> str:
+    """``Allow`` with ``HEAD`` wherever ``GET`` is listed (a 405's, ``OPTIONS *``'s): ``HeadAsGet`` answers it there.
+
+    Why: FastAPI routes declare GET only, so ``DELETE /health`` said ``Allow: GET`` though ``HEAD /health`` is 200.
+    """
+    methods = {m.strip().upper() for m in allow.split(",") if m.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 

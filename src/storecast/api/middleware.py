@@ -321,8 +321,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             # 256 KiB) were complete before the count below saw them, so a 100 kB header was served, not refused.
             # The parser reads up to the limit first: bytes that are not HTTP get its 400, not "too long".
             super().data_received(data[:room])
-            if not self._refused:
-                self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)
+            self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)  # once: see _refuse
             return
         super().data_received(data)
         if not self._waiting_for_headers():
