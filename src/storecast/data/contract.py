@@ -115,9 +115,14 @@ def cell_problem(path: Path, raw: pd.DataFrame, i: int, column: str) -> Contract
     ``raw`` is the text frame as read (``read_text_chunks``, ``parquet_text``). Why public: a file read in chunks
     (``batch.iter_rows``) words its bad cells with this, so the same cell reads the same either way.
     """
-    message = _closed_day_message(raw, i, column) or _cell_message(column, raw.at[i, column], path)
-    found = problem(path, message, i + 2, column)
+    found = _bad_cell(path, raw, i, column)
     return as_rows(found) if is_parquet(path) else found
+
+
+def _bad_cell(path: Path, raw: pd.DataFrame, i: int, column: str) -> ContractProblem:
+    """The bad cell of ``raw`` at index ``i``, at its line ``i + 2`` (a whole parquet read renumbers it later)."""
+    message = _closed_day_message(raw, i, column) or _cell_message(column, raw.at[i, column], path)
+    return problem(path, message, i + 2, column)
 
 
 def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
@@ -232,8 +237,7 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
         return typed, []
     typed = typed[~bad_rows]
     bad_cells.sort()
-    problems = [problem(path, _closed_day_message(raw, i, col) or _cell_message(col, raw.at[i, col], path), i + 2, col)
-                for i, col in bad_cells[:MAX_REPORTED]]
+    problems = [_bad_cell(path, raw, i, col) for i, col in bad_cells[:MAX_REPORTED]]
     return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
 
 
