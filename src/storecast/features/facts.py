@@ -76,10 +76,9 @@ def store_facts(prep: Pipeline) -> StoreFacts:
     table: dict[str, np.ndarray] = {}
     for _, step in prep.steps:
         if isinstance(step, StoreAttributes) and hasattr(step, "states_"):
-            stores = np.sort(np.asarray(step.stores_, dtype=np.int64))
+            stores = np.asarray(step.stores_, dtype=np.int64)  # fitted sorted (its transform looks up by it)
             states = {int(k): str(v) for k, v in zip(step.stores_, step.states_, strict=False)}
-            order = np.argsort(np.asarray(step.stores_, dtype=np.int64), kind="stable")  # fitted sorted already
-            table = {name: np.asarray(getattr(step, attr), dtype=float)[order] for name, attr in _TABLE.items()}
+            table = {name: np.asarray(getattr(step, attr), dtype=float) for name, attr in _TABLE.items()}
         elif isinstance(step, ScheduleProximity) and hasattr(step, "promo_anchor_"):
             anchor = int(step.promo_anchor_)
         elif isinstance(step, StoreHistory) and hasattr(step, "stat_names_"):
