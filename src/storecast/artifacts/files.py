@@ -37,9 +37,8 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
     if path.is_dir():
         return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
                              f"e.g. the newest one in it (see `storecast models list --models-dir {path}`).")
-    beside = [path.with_name(path.name + suffix) for suffix in _SUFFIX_KINDS]
-    if path.suffix == "" and any(p.is_file() for p in beside):  # the name as `models list` shows it, less its suffix
-        found = next(p for p in beside if p.is_file())
+    beside = (path.with_name(path.name + suffix) for suffix in _SUFFIX_KINDS)
+    if path.suffix == "" and (found := next((p for p in beside if p.is_file()), None)):  # as `models list` shows it
         return ArtifactError(f"model file {path} not found{where}: {found} is there; give the name with its "
                              f"suffix, {found.suffix}.")
     if str(path).lower() in {kind for kinds in _SUFFIX_KINDS.values() for kind in kinds}:
