@@ -56,12 +56,13 @@ def _bundle(model: str) -> Any:
     return _BUNDLES[model]
 
 
-def _predict_part(part: str, model: str, out_dir: str) -> tuple[int | list[ContractProblem], list]:
-    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count and the
-    contract's warnings (``warnings_relay``: the client says them again).
+def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[ContractProblem], list]:
+    """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count, its
+    contract problems and the contract's warnings (``warnings_relay``: the client says them again).
 
-    A part that breaks the row contract returns its problems instead: a task that raises is logged by its
-    worker as "Compute Failed" with a traceback, on the terminal of a LocalCluster, above the client's error.
+    A part that breaks the row contract returns its problems (and 0 rows) instead of raising: a task that raises
+    is logged by its worker as "Compute Failed" with a traceback, on the terminal of a LocalCluster, above the
+    client's error.
     """
     from storecast.atomic import atomic_write
     from storecast.data.contract import load_rows
@@ -72,10 +73,10 @@ def _predict_part(part: str, model: str, out_dir: str) -> tuple[int | list[Contr
         try:
             forecast = predict_frame(_bundle(model), load_rows(part))
         except DataContractError as exc:
-            return exc.problems, said
+            return 0, exc.problems, said
     target = Path(out_dir) / (Path(part).stem + ".parquet")
     atomic_write(target, lambda tmp: forecast.to_parquet(tmp, index=False))
-    return len(forecast), said
+    return len(forecast), [], said
 
 
 def _part_stores(part: Path) -> list[int]:
@@ -167,13 +168,13 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
             futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
                                  pure=False)
             done = client.gather(futures)
-        problems = [p for found, _ in done if isinstance(found, list) for p in found]
+        problems = [p for _, found, _ in done for p in found]
         if problems:  # every part's, as train --engine dask lists them
             raise DataContractError(problems)
-        for _, said in done:
+        for _, _, said in done:
             say_again(said)
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return DaskPrediction(out=out, parts=len(parts), rows=sum(n for n, _ in done if isinstance(n, int)))
+    return DaskPrediction(out=out, parts=len(parts), rows=sum(n for n, _, _ in done))
