@@ -88,13 +88,15 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         years = X[s.COMPETITION_OPEN_SINCE_YEAR].dropna()
         self.since_year_fill_ = float(years.min()) if len(years) else 1900.0
         self.n_known_distances_, self.n_known_years_ = len(known), len(years)
-        self.report_ = self.report(X)
+        self.report_ = self._report(X)
         return self
 
     def report(self, X: pd.DataFrame) -> CleaningReport:
         """What `transform` finds and fills in ``X``."""
         check_is_fitted(self, "distance_fill_")
-        X = _store_frame(self, X, reset=False)
+        return self._report(_store_frame(self, X, reset=False))
+
+    def _report(self, X: pd.DataFrame) -> CleaningReport:
         rep = CleaningReport()
         no_p2 = X[s.PROMO2] == 0
         for col in (*_P2_COLS, s.PROMO_INTERVAL):
