@@ -135,12 +135,9 @@ def resolve_model_path(settings: Settings) -> Path:
     from storecast.artifacts import SERVABLE_KINDS, latest_model
 
     if settings.model_path is not None:
-        path = Path(settings.model_path)
-        if not path.is_file():
-            from storecast.artifacts.files import model_file_missing
+        from storecast.artifacts.files import require_model_file
 
-            raise model_file_missing(path, " (STORECAST_MODEL_PATH / --model)")
-        return path
+        return require_model_file(Path(settings.model_path), " (STORECAST_MODEL_PATH / --model)")
     return latest_model(settings.models_dir, kinds=SERVABLE_KINDS)
 
 

@@ -6,7 +6,8 @@ the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "train_into", "verified_card",
+__all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "require_model_file", "train_into",
+           "verified_card",
            "card_of_kind", "served_level", "SERVABLE_KINDS"]
 
 import logging
@@ -24,6 +25,13 @@ log = logging.getLogger("storecast.artifacts")
 # What `serve` and `latest_model` pick by default: the LSTM needs recent history and is only chosen when asked.
 SERVABLE_KINDS = ("lgbm", "rf")
 _SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
+
+
+def require_model_file(path: Path, where: str = "") -> Path:
+    """``path`` when it is a file, else ``model_file_missing``'s error (``where``: the setting it came from)."""
+    if not path.is_file():
+        raise model_file_missing(path, where)
+    return path
 
 
 def model_file_missing(path: Path, where: str = "") -> ArtifactError:
@@ -64,9 +72,7 @@ def card_of_kind(path: Path, suffix_holds: str) -> dict:
 
     The caller must call ``publish.check_sha256(path, card)`` before it reads anything else of the file.
     """
-    if not path.is_file():
-        raise model_file_missing(path)
-    card = read_card(path)
+    card = read_card(require_model_file(path))
     if card["kind"] not in _SUFFIX_KINDS.get(path.suffix, ()):
         raise ArtifactError(f"model card {card_path_of(path)} says kind {card['kind']!r}, but a {path.suffix} "
                             f"file holds {suffix_holds}; restore the card or retrain.")

@@ -88,14 +88,13 @@ def _load(model: Path, data: Path) -> tuple[Any, pd.DataFrame]:
     """The served model (bundle + store facts, warm-up checked) and store.csv."""
     from storecast import schema as s
     from storecast.api.serving import load_served
-    from storecast.artifacts.files import model_file_missing
+    from storecast.artifacts.files import require_model_file
     from storecast.config import Settings
     from storecast.data.contract import data_file, load_store
 
     # checked first: fast, and a typo is common; store.csv, else store.parquet
     stores = load_store(data_file(data, s.STORE_FILE), data / s.STATES_FILE)
-    if not model.is_file():  # here, not in load_served: its error names STORECAST_MODEL_PATH, which plan never reads
-        raise model_file_missing(model)
+    require_model_file(model)  # here, not in load_served: its error names STORECAST_MODEL_PATH, which plan never reads
     served = load_served(Settings(model_path=model, api_token=None))
     return served, stores
 

@@ -86,10 +86,9 @@ def _check_model_path(model: Path) -> None:
     (loading X meanwhile)", "load X" and a spinner line before "model file X not found", which then read as
     one more step of a run that had started.
     """
-    if not model.is_file():
-        from storecast.artifacts.files import model_file_missing
+    from storecast.artifacts.files import require_model_file
 
-        raise model_file_missing(model)
+    require_model_file(model)
 
 
 def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chunk_rows: int) -> None:
