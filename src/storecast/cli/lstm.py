@@ -71,19 +71,17 @@ def _epoch_progress(epochs: int | None, networks: int | None):
     progress = progress_bar(TextColumn("{task.description} epoch {task.completed}/{task.total}"), BarColumn(),
                             TextColumn("{task.fields[losses]}"), TimeElapsedColumn(), transient=False)
     task = progress.add_task("LSTM", total=total, losses="")
-    label = ["LSTM"]
 
     def update(epoch: int, train_loss: float, val_loss: float) -> None:
         losses = f"train {train_loss:.4f}  val {val_loss:.4f}"
         progress.update(task, completed=epoch, losses=losses)
         if progress.disable:
-            plain_line(f"{label[0]} epoch {epoch}/{total}  {losses}")
+            plain_line(f"{progress.tasks[0].description} epoch {epoch}/{total}  {losses}")
 
     def say(msg: str) -> None:
         say_step(progress, msg)
         if msg.startswith("window "):  # "window 2/6 w2: fit <= ...": a new fit begins
-            label[0] = f"LSTM {msg.split(': ')[0]}"
-            progress.update(task, description=label[0], completed=0, losses="")
+            progress.update(task, description=f"LSTM {msg.split(': ')[0]}", completed=0, losses="")
 
     return progress, update, say
 
