@@ -95,3 +95,18 @@ def test_unknown_store_rows_is_the_one_rule_for_stores_a_model_knows():
     assert unknown_store_rows(bundle, np.array([3, 1])).tolist() == []
     silent = SimpleNamespace(facts=SimpleNamespace(stores=np.array([], dtype=np.int64)))
     assert unknown_store_rows(silent, np.array([5])).tolist() == []
+
+
+def test_calibrated_through_counts_the_days_the_model_was_calibrated_on():
+    """A model calibrated on 28 days flags bands from day 29 on; an old card without the figure gets 42."""
+    from types import SimpleNamespace
+
+    from storecast.predict import calibrated_through
+
+    def card(**sections):
+        return SimpleNamespace(card={"training": {"end": "2015-06-19"}, **sections})
+
+    assert calibrated_through(card(intervals={"calibration_days": 28})) == pd.Timestamp("2015-07-17")
+    assert calibrated_through(card(config={"horizon": 14})) == pd.Timestamp("2015-07-03")  # the LSTM's card
+    assert calibrated_through(card(intervals={})) == pd.Timestamp("2015-07-31")  # 42 days: schema.HORIZON_DAYS
+    assert calibrated_through(SimpleNamespace(card={})) is None

@@ -9,7 +9,7 @@ become ``RequestRows`` once checked, and the model sees that one shape.
 from __future__ import annotations
 
 __all__ = ["predict_frame", "OUTPUT_COLUMNS", "model_stores", "unknown_store_rows", "calibrated_through",
-           "fitted_through", "training_start"]
+           "calibration_days", "fitted_through", "training_start"]
 
 from typing import TYPE_CHECKING, Any
 
@@ -68,13 +68,29 @@ def fitted_through(bundle: Any) -> pd.Timestamp | None:
 
 
 def calibrated_through(bundle: Any) -> pd.Timestamp | None:
-    """The last day whose interval coverage was measured: the card's training end + `schema.HORIZON_DAYS`.
+    """The last day whose interval coverage was measured: the card's training end + the calibration days.
 
-    Why: the intervals are calibrated on 1..42-day-ahead errors, so a band for a later day has a
-    coverage nobody measured; callers flag such rows instead of presenting them as equally sure.
+    Why: the intervals are calibrated on 1..N-day-ahead errors (N = 42, `schema.HORIZON_DAYS`, unless the
+    model was fitted with another window), so a band for a later day has a coverage nobody measured; callers
+    flag such rows instead of presenting them as equally sure.
     """
     end = fitted_through(bundle)
-    return None if end is None else end + pd.Timedelta(days=s.HORIZON_DAYS)
+    return None if end is None else end + pd.Timedelta(days=calibration_days(bundle))
+
+
+def calibration_days(bundle: Any) -> int:
+    """Days after the training end the intervals were calibrated for, as the card records them.
+
+    A tree model's card says ``intervals.calibration_days`` (``ConformalRegressor(calibration_days=...)``), the
+    LSTM's ``config.horizon`` (it calibrates on the last horizon of its fit days); older cards say neither and
+    were all calibrated on `schema.HORIZON_DAYS`.
+    """
+    card = getattr(bundle, "card", None) or {}
+    for section, key in (("intervals", "calibration_days"), ("config", "horizon")):
+        value = (card.get(section) or {}).get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return s.HORIZON_DAYS
 
 
 def _check_stores(bundle: Any, stores: np.ndarray) -> None:

@@ -261,7 +261,7 @@ def test_the_horizon_fields_are_documented_in_the_openapi_schema(client):
     for name in ("PredictResponse", "ForecastResponse"):
         props = spec[name]["properties"]
         assert "never measured" in props["beyond_horizon"]["description"]
-        assert "training end + 42 days" in props["calibrated_through"]["description"]
+        assert "training end + its calibration days" in props["calibrated_through"]["description"]
 
 
 def test_dates_outside_the_shared_range_are_422(client):

@@ -201,8 +201,9 @@ class Prediction(BaseModel):
 
 # Added fields (older clients ignore them): when a band's coverage was never measured, the answer says so.
 CalibratedThrough = Annotated[dt.date | None, Field(description=(
-    "The last date whose interval coverage was measured: the model's training end + 42 days (the "
-    "intervals are calibrated on 1..42-day-ahead errors). Null when the model's card does not say."))]
+    "The last date whose interval coverage was measured: the model's training end + its calibration days "
+    "(42 by default: the intervals are calibrated on 1..42-day-ahead errors). Null when the model's card "
+    "does not say."))]
 BeyondHorizon = Annotated[int, Field(ge=0, description=(
     "How many predictions are dated after `calibrated_through`: their lower/upper bands have a "
     "coverage that was never measured, so treat them as rougher than the stated level."))]

@@ -99,8 +99,8 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
     every check included) while the first chunk of rows is read and checked; a bad input still fails as soon
     as it is read, and a bad model file raises its own error when it is waited for, after the rows passed
     (the same order and messages as loading one after the other). Missing rows or a missing model file are
-    refused before any progress line. Rows past the calibrated horizon
-    (training end + 42 days), before the training data or, without Sales, inside it get a warning line.
+    refused before any progress line. Rows past the calibrated horizon (training end + the calibration
+    days, 42 by default), before the training data or, without Sales, inside it get a warning line.
     Imports that the command never uses are skipped (``model_imports.imports_skipped``: hypothesis here,
     pytest, torch and dask in the loader).
     """

@@ -118,7 +118,7 @@ function drawTotals(plan) {
   $("level-outer").textContent = plan.outer_level ? `${Math.round(plan.outer_level * 100)}%` : "";
   const last = plan.scenario.days[plan.scenario.days.length - 1].date;
   $("horizon-note").textContent = plan.calibrated_through && last > plan.calibrated_through
-    ? `Bands after ${plan.calibrated_through} (training end + 42 days) were never checked against sales: read them as rougher.`
+    ? `Bands after ${plan.calibrated_through} (training end + the days its bands were calibrated on) were never checked against sales: read them as rougher.`
     : "";
 }
 

@@ -124,7 +124,7 @@ async def predict(body: PredictRequest, request: Request) -> Response:
     the answers are matched to the rows, so a repeated id is a 422 at ``rows[i].id`` naming the earlier row
     (rows without an id never repeat one). An unknown store, a malformed date or a wrong type is a 422
     naming the field, e.g. ``rows[3].store``; unknown stores and repeated rows or ids come in one answer.
-    ``beyond_horizon`` counts the rows dated after ``calibrated_through`` (training end + 42 days), whose
+    ``beyond_horizon`` counts the rows dated after ``calibrated_through`` (training end + the calibration days), whose
     interval coverage was never measured.
     """
     served, settings = served_model(request), request.app.state.settings
@@ -153,7 +153,7 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     Days not given in ``schedule`` follow the store's usual pattern: open Monday..Saturday (and
     Sunday when the store sells on Sundays), closed on its state's public holidays, promos
     Monday..Friday in alternating weeks in the phase the model learned. ``beyond_horizon`` counts the
-    days after ``calibrated_through`` (training end + 42 days), whose interval coverage was never measured.
+    days after ``calibrated_through`` (training end + the calibration days), whose interval coverage was never measured.
     """
     # every problem at once, the store's and the window's beside the schedule's: fixed in one go
     problems = served.store_problems([body.store], loc=("store",)) + window_problems(body.start, body.days)
