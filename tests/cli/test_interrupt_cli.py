@@ -41,11 +41,11 @@ def test_ctrl_c_while_eda_writes_keeps_the_earlier_report(run_main, synthetic_di
         (out / name).write_text(text)
     written = []
 
-    def write_then_stop(path, data):  # Ctrl-C after three files
+    def write_then_stop(path, *rest):  # Ctrl-C after three files
         if len(written) == 3:
             raise KeyboardInterrupt
         written.append(path)
-        return render_write(path, data)
+        return render_write(path, *rest)
 
     render_write = render._stage_file
     monkeypatch.setattr(render, "_stage_file", write_then_stop)
