@@ -347,6 +347,35 @@ def test_an_unreadable_rows_file_is_one_contract_error(rows_csv, monkeypatch):
     assert err.value.problems[0].file == str(rows_csv)
 
 
+@pytest.mark.parametrize("layout", ["test", "train"])
+def test_a_file_of_one_chunk_is_scanned_once(ds, rows_csv, tmp_path, monkeypatch, layout):
+    """``iter_rows`` counted the rows with ``scan_lines``, then read a file of one chunk whole through
+    ``load_rows``, whose ``read_text_frame`` scanned every byte of it once more."""
+    import storecast.batch
+    import storecast.data._csvfile
+
+    path = rows_csv
+    if layout == "train":  # train.csv's layout (a past period to score), read by load_train
+        path = tmp_path / "past.csv"
+        ds.train.tail(50).assign(**{s.DATE: ds.train[s.DATE].dt.strftime("%Y-%m-%d")}).to_csv(path, index=False)
+    scans: list[Path] = []
+
+    def counted(where):
+        def scan(p):
+            scans.append(p)
+            return where(p)
+        return scan
+
+    real = storecast.data._csvfile.scan_lines
+    monkeypatch.setattr(storecast.data._csvfile, "scan_lines", counted(real))
+    monkeypatch.setattr(storecast.batch, "scan_lines", counted(real))
+    rows = list(iter_rows(path, keep_actuals=True))
+    assert len(rows) == 1 and len(scans) == 1
+    made = real(path)  # storecast predict makes the scan itself (its progress bar's total) and passes it on
+    scans.clear()
+    assert len(list(iter_rows(path, keep_actuals=True, scan=made))) == 1 and scans == []
+
+
 def test_one_chunk_keeps_the_file_contract(rows_csv, tmp_path):
     dup = tmp_path / "dup.csv"
     text = rows_csv.read_text().splitlines()

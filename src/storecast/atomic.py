@@ -7,7 +7,7 @@ and a reader sees either the old file or the new one.
 from __future__ import annotations
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem",
-           "folder_problem", "check_folder", "sync_file", "sync_folder"]
+           "folder_problem", "check_folder", "sync_file", "sync_folder", "ready_to_replace"]
 
 import os
 import stat
@@ -35,6 +35,18 @@ def sync_file(path: str | Path) -> None:
         os.fsync(fh.fileno())
 
 
+def ready_to_replace(tmp: str | Path, target: str | Path | None = None) -> None:
+    """Give the temp file ``tmp`` the permission bits of ``target``, the file it will be renamed or linked onto
+    (0644 when there is none yet, or no ``target``: a new name), and flush it to the disk.
+
+    Why one helper: every writer that renames a temp file into place (``atomic_write``, the model files of
+    ``publish``, the files of an EDA report) keeps a replaced file's mode this way; the report's own copy made
+    each file 0644, so a report the user had made private (0640) came back readable by everyone.
+    """
+    os.chmod(tmp, _mode_for(Path(target)) if target is not None else 0o644)
+    sync_file(tmp)
+
+
 def sync_folder(path: str | Path) -> None:
     """Flush directory ``path``'s entries (a rename into it) to the disk; skipped where a directory cannot be
     opened for that (Windows), where the rename is durable anyway."""
@@ -60,8 +72,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, _mode_for(path))
-        sync_file(tmp)
+        ready_to_replace(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -185,7 +185,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         scan = scan_lines(path)  # the rows, and the Ctrl-Z check's answer
     if not path.is_file() or (scan is not None and scan.rows <= chunk_rows):
         # one chunk: the file contract, with line numbers (and its missing-file message)
-        yield load_rows(path, keep_actuals=keep_actuals)
+        yield load_rows(path, keep_actuals=keep_actuals, scan=scan)
         return
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0

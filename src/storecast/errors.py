@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
     "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
-    "MAX_KEY",
+    "MAX_KEY", "INTERRUPTED",
 ]
 
 from collections.abc import Sequence
@@ -70,6 +70,9 @@ class WindowError(StorecastError, ValueError):
 class MissingDependencyError(StorecastError, ImportError):
     """An optional dependency (PyTorch for the LSTM) is not installed; the message says what to install."""
 
+
+# What the CLI prints on Ctrl-C (exit 130), wherever the command was: importing, reading, fitting
+INTERRUPTED = "interrupted (Ctrl-C): the command stopped before its end"
 
 LSTM_INSTALL_HINT = "the LSTM needs PyTorch: pip install 'storecast[lstm]' (torch==2.13.0, a CPU build)"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from storecast.atomic import sync_file, sync_folder
+from storecast.atomic import ready_to_replace, sync_folder
 from storecast.card import card_problem
 from storecast.errors import ArtifactError
 
@@ -71,11 +71,6 @@ def _temp(models_dir: Path, stem: str) -> Path:
     return Path(tmp)
 
 
-def _sync(path: Path) -> None:
-    os.chmod(path, 0o644)  # mkstemp creates 0600; model files are read by servers and people
-    sync_file(path)
-
-
 def _link_exclusive(src: Path, dst: Path) -> None:
     """Make ``src``'s complete content appear at ``dst`` at once; FileExistsError when ``dst`` is taken."""
     try:
@@ -122,14 +117,14 @@ def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callab
     card_tmp: Path | None = None
     try:
         write(model_tmp)
-        _sync(model_tmp)
+        ready_to_replace(model_tmp)  # mkstemp creates 0600; a new name gets 0644
         digest = file_sha256(model_tmp)
         for _ in range(_ATTEMPTS):
             path = models_dir / f"storecast-{kind}-{when.strftime(STAMP_FORMAT)}{suffix}"
             card_path = path.with_suffix(".json")
             card_tmp = _temp(models_dir, path.stem)
             card_tmp.write_text(_card_text(complete(when, path.name, digest)), encoding="utf-8")
-            _sync(card_tmp)
+            ready_to_replace(card_tmp)
             try:
                 _link_exclusive(card_tmp, card_path)  # reserves the stem
             except FileExistsError:

@@ -11,18 +11,26 @@ import typer
 from storecast.cli import app
 
 
-def _commands():
-    """(name as typed, click command) for every command a user can run, subcommands included."""
+def _tree():
+    """(path as typed, click command) for the app and every command and group under it."""
     todo = [((), typer.main.get_command(app))]
     while todo:
         path, command = todo.pop()
-        children = getattr(command, "commands", {})
-        if path and (not children or path == ("plan",)):  # `plan` runs a scenario itself, and has `plan rank`
+        yield path, command
+        todo.extend(((*path, name), child) for name, child in getattr(command, "commands", {}).items())
+
+
+def _commands():
+    """(name as typed, click command) for every command a user can run, subcommands included."""
+    for path, command in _tree():
+        if path and (not getattr(command, "commands", {}) or path == ("plan",)):  # `plan` runs a scenario itself
             yield " ".join(path), command
-        todo.extend(((*path, name), child) for name, child in children.items())
 
 
 COMMANDS = dict(_commands())
+# the command groups (`storecast models`, `storecast lstm`): their --help lists subcommands, and shows examples too
+GROUPS = {name: command for name, command in (
+    (" ".join(path), command) for path, command in _tree()) if getattr(command, "commands", None) and name}
 
 
 def test_every_command_is_covered():
@@ -45,6 +53,24 @@ def test_every_example_parses(run_main, name, line):
     assert words[0] == "storecast" and " ".join(words[1:]).startswith(name), line
     code, out, err = run_main(*words[1:], "--help")
     assert code == 0, err
+
+
+def test_every_command_group_is_covered():
+    assert {"models", "lstm", "plan"} <= set(GROUPS)
+
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_a_groups_help_shows_examples_of_its_commands(run_main, name):
+    """`storecast models --help` and `storecast lstm --help` listed their commands with no example to copy."""
+    code, out, _ = run_main(*name.split(), "--help")
+    lines = [line for line in (GROUPS[name].epilog or "").splitlines()[1:] if not line.startswith("#")]
+    assert code == 0 and "Examples:" in out and lines
+    group = GROUPS[name]
+    for line in lines:  # each runs one of the group's commands (or the group itself, as `plan` runs), as it parses
+        words = shlex.split(line.replace("\\[", "["), comments=True)
+        assert words[:2] == ["storecast", name], line
+        assert words[2] in group.commands or group.invoke_without_command, line
+        assert run_main(*words[1:], "--help")[0] == 0, line
 
 
 def test_the_top_level_help_says_where_to_start(run_main):

@@ -16,6 +16,39 @@ def test_ctrl_c_says_interrupted(run_main, tmp_path, monkeypatch):
     assert "interrupted (Ctrl-C): the command stopped before its end" in err
 
 
+# What the console script (bin/storecast) runs, with Ctrl-C pressed while it imports the train command
+_SCRIPT_INTERRUPTED_IN_IMPORT = """
+import sys
+
+class PressCtrlC:  # a finder asked first for every import: Ctrl-C at this one
+    def find_spec(self, name, path=None, target=None):
+        if name == "storecast.cli.train":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, PressCtrlC())
+sys.argv = ["storecast", "train", "--help"]
+from storecast.cli import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_cli_still_imports_says_interrupted():
+    """Was a Python traceback: the console script imports every command module before ``main`` could catch it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import storecast
+
+    env = {**os.environ, "PYTHONPATH": str(Path(storecast.__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-c", _SCRIPT_INTERRUPTED_IN_IMPORT], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 130 and "Traceback" not in done.stderr + done.stdout
+    assert done.stderr == "interrupted (Ctrl-C): the command stopped before its end\n"
+
+
 def _press_ctrl_c(*_a, **_k):
     raise KeyboardInterrupt
 
@@ -41,11 +74,11 @@ def test_ctrl_c_while_eda_writes_keeps_the_earlier_report(run_main, synthetic_di
         (out / name).write_text(text)
     written = []
 
-    def write_then_stop(path, data):  # Ctrl-C after three files
+    def write_then_stop(path, *rest):  # Ctrl-C after three files
         if len(written) == 3:
             raise KeyboardInterrupt
         written.append(path)
-        return render_write(path, data)
+        return render_write(path, *rest)
 
     render_write = render._stage_file
     monkeypatch.setattr(render, "_stage_file", write_then_stop)

@@ -55,8 +55,9 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     ds, last = load_dataset(chain), pd.Timestamp("2015-01-15")
     X, y = training_rows(ds.train, ds.store, last)
     with dask_client(scheduler) as client:
-        parts = _load(client, partition_paths(chain), ds.store)
-        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last)
+        paths = partition_paths(chain)
+        parts = _load(client, paths, ds.store)
+        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last, paths)
     assert facts["rows"] == len(X) and facts["stores"] == 16
     local = make_preprocessor().fit(X, y)
     np.testing.assert_array_equal(prep.transform(X), local.transform(X))
@@ -140,6 +141,38 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     # a malformed part is the user's to fix, not a crash: no worker logs "Compute Failed" and a traceback
     # (a LocalCluster's workers print it on the terminal, above the one-line error)
     assert _failed_tasks_logged(scheduler) == failed_before
+
+
+def test_a_store_split_over_parts_stops_the_fit_as_it_stops_a_forecast(chain, scheduler, tmp_path):
+    """Training said "store(s) [1] appear in more than one partition", without naming the parts, in other
+    words than ``predict --engine dask`` (and as a StorecastError, not the contract error it is)."""
+    from storecast.distributed.training import train_dask
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    a, b = data / "train" / "part-00000.parquet", data / "train" / "part-00001.parquet"
+    first, second = pd.read_parquet(a), pd.read_parquet(b)
+    moved = (first[s.STORE].astype(int) == 1) & (pd.to_datetime(first[s.DATE]) >= "2015-01-01")
+    first[~moved].to_parquet(a, index=False)
+    pd.concat([second, first[moved]], ignore_index=True).to_parquet(b, index=False)
+    with pytest.raises(DataContractError) as err:
+        train_dask(data, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert str(err.value) == (
+        f"{data / 'train'}, column `Store`: expected each store's rows in one part, got 1 store(s) in more than one "
+        "(store 1 in part-00000.parquet and part-00001.parquet): --engine dask fits and forecasts each part "
+        "alone; write each store's rows to one part, as `storecast synth --format parquet` does")
+
+
+def test_the_split_store_check_names_the_first_stores_and_counts_the_rest(tmp_path):
+    from storecast.distributed import check_whole_stores
+
+    parts = [tmp_path / f"part-0000{i}.parquet" for i in range(3)]
+    check_whole_stores(parts, [[1, 2], [3], [4, 4]])  # whole stores: nothing to say
+    with pytest.raises(DataContractError) as err:
+        check_whole_stores(parts, [[5, 1, 2, 9], [9, 3, 2], [2, 5, 1, 7]])
+    assert ("got 4 store(s) in more than one (store 1 in part-00000.parquet and part-00002.parquet, store 2 in "
+            "part-00000.parquet and part-00001.parquet, store 5 in part-00000.parquet and part-00002.parquet and 1 "
+            "more)") in str(err.value)
+    assert err.value.problems[0].file == str(tmp_path)
 
 
 def _failed_tasks_logged(scheduler: str) -> int:
@@ -248,7 +281,9 @@ def test_predict_on_dask_refuses_a_store_split_over_parts_and_writes_nothing(run
     code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
                             "--data", str(chain), "--input", str(parts), "--out", str(out))
     assert code == 2, err
-    assert "got 16 store(s) in more than one, first store 1 in part-00000.parquet and part-00001.parquet" in err
+    assert ("got 16 store(s) in more than one (store 1 in part-00000.parquet and part-00001.parquet, store 2 in "
+            "part-00000.parquet and part-00001.parquet, store 3 in part-00000.parquet and part-00001.parquet and 13 "
+            "more): --engine dask fits and forecasts each part alone") in err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
 
 
@@ -339,8 +374,8 @@ def test_a_store_split_over_parts_is_refused_before_any_part_is_forecast(dask_mo
     parts.mkdir()
     test[test[s.STORE].isin(["1", "2", "3"])].to_parquet(parts / "part-00000.parquet", index=False)
     test[~test[s.STORE].isin(["1", "2"])].to_parquet(parts / "part-00001.parquet", index=False)
-    with pytest.raises(DataContractError, match=r"got 1 store\(s\) in more than one, first store 3 in "
-                                                r"part-00000\.parquet and part-00001\.parquet"):
+    with pytest.raises(DataContractError, match=r"got 1 store\(s\) in more than one \(store 3 in "
+                                                r"part-00000\.parquet and part-00001\.parquet\)"):
         predict_dask(dask_model, parts, tmp_path / "forecasts")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".forecasts", "forecasts"))]
 

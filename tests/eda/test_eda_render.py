@@ -80,3 +80,25 @@ def test_cli_eda_writes_the_report(synthetic_dir: Path, tmp_path: Path):
     result = CliRunner().invoke(app, ["eda", "--data", str(synthetic_dir), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r" / "report.html").is_file() and (tmp_path / "r" / "numbers.json").is_file()
+
+
+def test_a_rewritten_report_keeps_the_mode_its_files_were_given(tmp_path: Path):
+    """``storecast eda`` made every report file 0644 again, so a report the user had made private (0640)
+    came back readable by everyone; ``atomic_write`` and the model files keep a replaced file's mode."""
+    import stat
+
+    from storecast.eda.render import _publish
+
+    out = tmp_path / "report"
+    files = {"tables/sales__by_month.csv": b"a\n1\n", "numbers.json": b"{}", "report.html": b"<html></html>"}
+    _publish(out, files)
+    (out / "report.html").chmod(0o640)
+    (out / "tables" / "sales__by_month.csv").chmod(0o600)
+    _publish(out, {**files, "tables/new__table.csv": b"b\n2\n", "report.html": b"<html>new</html>"})
+
+    def mode(name: str) -> int:
+        return stat.S_IMODE((out / name).stat().st_mode)
+
+    assert (out / "report.html").read_bytes() == b"<html>new</html>"
+    assert (mode("report.html"), mode("tables/sales__by_month.csv")) == (0o640, 0o600)
+    assert (mode("numbers.json"), mode("tables/new__table.csv")) == (0o644, 0o644)  # new or untouched: 0644

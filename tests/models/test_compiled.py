@@ -396,12 +396,32 @@ def test_a_large_batch_is_split_over_the_cpus_the_process_may_use():
     trees = cm.CompiledTrees(Forest(), fallback=None, n_features=3, origin="compiled", cache=None, seconds=0.0)
     allowed = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(allowed)})  # as `taskset -c N` starts a process
+    cm._usable_cpus.cache_clear()  # the count is read once per process: as if this one started here
     try:
         trees(np.ones((cm._PARALLEL_FROM, 3)))
     finally:
         os.sched_setaffinity(0, allowed)
+        cm._usable_cpus.cache_clear()
     trees(np.ones((cm._PARALLEL_FROM, 3)))
     trees(np.ones((cm._PARALLEL_FROM - 1, 3)))  # a small batch: one thread, whatever the CPUs
     from joblib import cpu_count  # the affinity mask, and a container's CPU quota when lower
 
     assert asked == [1, cpu_count(), 1]
+
+
+def test_the_usable_cpus_are_read_once_per_process(monkeypatch):
+    """joblib's count reads the cgroup files (cpu.max) on every call, and a large prediction asked for it each time."""
+    import joblib
+
+    calls: list[int] = []
+
+    def counted() -> int:
+        calls.append(1)
+        return 3
+
+    monkeypatch.setattr(joblib, "cpu_count", counted)
+    cm._usable_cpus.cache_clear()
+    try:
+        assert [cm._usable_cpus() for _ in range(3)] == [3, 3, 3] and len(calls) == 1
+    finally:
+        cm._usable_cpus.cache_clear()  # the real count again for what runs after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -437,3 +438,24 @@ def test_a_shaped_level_is_one_number_plus_the_stores_weekday_by_promo_profile()
     np.testing.assert_allclose(lookback_profile(enc, shape=shape, shape_days=4.0)[0, :6, 1], level[:6, 1], atol=1e-6)
     np.testing.assert_array_equal(lookback_profile(enc, shape=shape, shape_days=0.0)[0], cells)  # 0: the cells alone
 
+
+
+def test_the_analysis_charts_label_their_axes_with_units(dataset, tmp_path, monkeypatch):
+    """The transform and ACF/PACF charts had titles only: no axis said dates, lags in days or what was plotted."""
+    from storecast.models.lstm import analysis
+
+    labels: dict[str, list[tuple[str, str]]] = {}
+    save = analysis.save_figure
+
+    def read_then_save(fig, path, **kwargs):
+        labels[Path(path).name] = [(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes]
+        return save(fig, path, **kwargs)
+
+    monkeypatch.setattr(analysis, "save_figure", read_then_save)
+    write_analysis(dataset.train[dataset.train[s.STORE] <= 4], tmp_path, sample_stores=1)
+    assert labels["acf_pacf.png"] == [("lag (days)", "autocorrelation"), ("lag (days)", "partial autocorrelation")]
+    transforms_axes = labels["transforms.png"]
+    assert [x for x, _ in transforms_axes] == ["", "", "", "date"]  # one shared date axis, at the bottom
+    assert [y.replace("\n", " ") for _, y in transforms_axes] == [
+        "mean sales per open store", "log(1 + mean sales)", "change of log sales from the last sales day",
+        "change of log sales from a week before"]

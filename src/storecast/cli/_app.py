@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from storecast.errors import StorecastError
+from storecast.errors import INTERRUPTED, StorecastError
 
 # markup=False: messages quote file names and data cells ("got '[/b]'"), which must print as written;
 # the few styled words are marked up explicitly (``markup=True`` with ``escape`` around the data).
@@ -169,7 +169,7 @@ def main() -> None:
     except SystemExit as exc:
         # Ctrl-C: Typer turns it into exit code 130 without a word, which read like a crash or a hang-up
         if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
-            console.print("interrupted (Ctrl-C): the command stopped before its end", highlight=False)
+            console.print(INTERRUPTED, highlight=False)
         raise
     except StorecastError as exc:
         # The message quotes data ("got '[/b]'"): escaped, so a cell can never be read as rich markup.

@@ -20,7 +20,12 @@ from storecast.cli._app import (
 from storecast.cli._model_options import forecast_with
 
 __all__ = ["lstm_app"]
-lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True)
+lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True,
+                       epilog=examples(
+    "storecast lstm analyze --data ../shared/rossmann --out out/lstm-analysis",
+    "storecast lstm train --data ../shared/rossmann     # prints the saved .pt",
+    "storecast lstm evaluate --data ../shared/rossmann --out out/lstm-eval",
+))
 app.add_typer(lstm_app, name="lstm")
 
 

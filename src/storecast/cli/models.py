@@ -10,7 +10,10 @@ from storecast.cli._app import MODELS_DIR_HELP, app, console, examples, models_d
 
 __all__ = ["models_app"]
 
-models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True)
+models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True, epilog=examples(
+    "storecast models list                            # newest first",
+    "storecast models list --models-dir /tmp/models",
+))
 app.add_typer(models_app, name="models")
 
 

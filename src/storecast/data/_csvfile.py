@@ -246,14 +246,17 @@ _AS_TEXT: dict = {"dtype": str, "keep_default_na": False, "na_values": [""], "en
                   "skip_blank_lines": False, "engine": "c", "index_col": False}
 
 
-def read_text_frame(path: Path, kind: str, expected: tuple[str, ...]) -> tuple[pd.DataFrame, list[ContractProblem]]:
+def read_text_frame(path: Path, kind: str, expected: tuple[str, ...],
+                    scan: LineScan | None = None) -> tuple[pd.DataFrame, list[ContractProblem]]:
     """Read a contract file as text columns (nothing parsed yet), after the file-level checks.
 
     Returns the frame, indexed so that row ``i`` is line ``i + 2``, and the problems that do not stop the
-    reading (blank lines inside the file), to be reported together with the value problems.
+    reading (blank lines inside the file), to be reported together with the value problems. ``scan``: the
+    caller's ``scan_lines(path)`` when it has made one (``batch.iter_rows`` reads a file of one chunk whole
+    after counting its rows), else it is made here: one pass over the file's bytes, not two.
     """
     header = read_header(path, kind)
-    scan = scan_lines(path)
+    scan = scan or scan_lines(path)
     _check_ctrl_z(path, header, scan.ctrl_z)
     check_header(path, header, expected)
     _check_first_line(path, len(header))

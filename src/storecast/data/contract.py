@@ -26,6 +26,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
            "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED"]
 
+import functools
 import logging
 import os
 import time
@@ -268,10 +269,13 @@ def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
                          "correct the whole column", None, column)
 
 
-def _validate_file(path: Path, name: str) -> pd.DataFrame:
-    """Validate one CSV or parquet file; a parquet file's problems name the row within it, not a line."""
+def _validate_file(path: Path, name: str, scan: LineScan | None = None) -> pd.DataFrame:
+    """Validate one CSV or parquet file; a parquet file's problems name the row within it, not a line.
+
+    ``scan``: a CSV file's ``scan_lines(path)`` when the caller has made it (``read_text_frame``).
+    """
     if not is_parquet(path):
-        return _validate_frame(path, name, read_text_frame)
+        return _validate_frame(path, name, functools.partial(read_text_frame, scan=scan))
     try:
         return _validate_frame(path, name, read_parquet_text_frame)
     except DataContractError as exc:
@@ -323,10 +327,10 @@ def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _validate_parts(path: Path, name: str) -> pd.DataFrame:
+def _validate_parts(path: Path, name: str, scan: LineScan | None = None) -> pd.DataFrame:
     """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
     if not path.is_dir():
-        return _validate_file(path, name)
+        return _validate_file(path, name, scan)
     if path.suffix.lower() == ".csv":  # train.csv/ without parquet parts: no dataset of parts, a misplaced folder
         raise DataContractError(not_a_file(path, name))
     frames, problems = [], []
@@ -365,7 +369,12 @@ def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: P
 
 def load_train(path: str | Path) -> pd.DataFrame:
     """Read and validate train.csv (or train.parquet, or a train/ directory of parquet parts) into a typed frame."""
-    df = _finish_daily(_validate_parts(Path(path), s.TRAIN_FILE))
+    return _load_train(path)
+
+
+def _load_train(path: str | Path, scan: LineScan | None = None) -> pd.DataFrame:
+    """``load_train``, with a CSV file's ``scan_lines`` made by the caller (``load_rows``)."""
+    df = _finish_daily(_validate_parts(Path(path), s.TRAIN_FILE, scan))
     df[s.OPEN] = df[s.OPEN].astype("int8")
     closed_selling = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() > 0))
     if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
@@ -405,7 +414,12 @@ def warn_missing_open(path: str | Path, count: int, first: int, *, parquet: bool
 
 def load_test(path: str | Path) -> pd.DataFrame:
     """Read and validate test.csv; a missing Open is taken as open (1), the schedule's usual case."""
-    df = _finish_daily(_validate_file(Path(path), s.TEST_FILE))
+    return _load_test(path)
+
+
+def _load_test(path: str | Path, scan: LineScan | None = None) -> pd.DataFrame:
+    """``load_test``, with a CSV file's ``scan_lines`` made by the caller (``load_rows``)."""
+    df = _finish_daily(_validate_file(Path(path), s.TEST_FILE, scan))
     missing_open, first = count_missing_open(df[s.OPEN])
     if missing_open:  # index + 2: the CSV line, or the parquet row (read_parquet_text_frame indexes from -1)
         warn_missing_open(path, missing_open, int(df.index[first]) + 2, parquet=is_parquet(Path(path)))
@@ -415,7 +429,7 @@ def load_test(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
+def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | None = None) -> pd.DataFrame:
     """Rows to forecast: test.csv's layout, or train.csv's (a past period to backtest).
 
     Why both: scoring a model on a later period means forecasting rows cut from a train.csv-shaped
@@ -423,14 +437,15 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False) -> pd.DataFrame:
     whose header has Sales is read and validated as train.csv; Sales and Customers are then dropped
     (a forecast must not see them), or with ``keep_actuals`` kept after test.csv's columns for the
     caller to set aside and score against (``batch.predict_chunks``), and ``Id`` is the 1-based row
-    number, so output rows map back to input lines. Any other file is read as test.csv.
+    number, so output rows map back to input lines. Any other file is read as test.csv. ``scan``: a CSV
+    file's ``scan_lines(path)`` when the caller has made it (``batch.iter_rows``), else it is made here.
     """
     path = Path(path)
     names = parquet_columns(path) if is_parquet(path) and path.is_file() else None
     # a file that is neither parquet nor CSV text fails here as in load_test
     if s.SALES not in (names or read_header(path, s.TEST_FILE)):
-        return load_test(path)
-    rows = load_train(path)
+        return _load_test(path, scan)
+    rows = _load_train(path, scan)
     rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
     log.info("%s has train.csv's layout: Sales and Customers are not used to forecast; Id = row number", path)
     rows.attrs["missing_open_filled"] = 0

@@ -6,7 +6,10 @@ Optional (``pip install 'storecast[dask]'``): nothing here is imported by the lo
 
 from __future__ import annotations
 
-__all__ = ["require_dask", "DASK_INSTALL_HINT"]
+__all__ = ["require_dask", "check_whole_stores", "DASK_INSTALL_HINT"]
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 DASK_INSTALL_HINT = ("--engine dask needs Dask: pip install 'storecast[dask]' "
                      "(dask[dataframe] and distributed, pinned in constraints.txt)")
@@ -21,3 +24,36 @@ def require_dask() -> None:
         import distributed  # noqa: F401
     except ImportError as exc:
         raise MissingDependencyError(DASK_INSTALL_HINT) from exc
+
+
+_STORES_NAMED = 3  # stores named in the message, each with the first two parts that hold it
+
+
+def check_whole_stores(parts: Sequence[Path], stores: Sequence[Iterable[int]]) -> None:
+    """Raise a DataContractError naming the stores whose rows lie in more than one of ``parts``.
+
+    ``stores[i]``: the store numbers of ``parts[i]``. Why one check: the engine works on each part alone (a
+    part's rows fit its stores' statistics in ``train``, a part is forecast alone in ``predict``, and a
+    forecast reads its store's schedule), so a store split over parts gives another model or other forecasts
+    than the local engine. Training and prediction said so in two wordings, one without the parts' names.
+    """
+    from storecast import schema as s
+    from storecast.errors import ContractProblem, DataContractError
+
+    first: dict[int, Path] = {}
+    split: dict[int, tuple[Path, Path]] = {}
+    for part, ids in zip(parts, stores, strict=True):
+        for value in ids:
+            sid = int(value)
+            if sid in first and sid not in split and first[sid] != part:
+                split[sid] = (first[sid], part)
+            first.setdefault(sid, part)
+    if not split:
+        return
+    named = sorted(split)[:_STORES_NAMED]
+    listed = ", ".join(f"store {sid} in {split[sid][0].name} and {split[sid][1].name}" for sid in named)
+    more = f" and {len(split) - len(named):,} more" if len(split) > len(named) else ""
+    raise DataContractError(ContractProblem(
+        str(parts[0].parent), f"expected each store's rows in one part, got {len(split):,} store(s) in more than one "
+        f"({listed}{more}): --engine dask fits and forecasts each part alone; write each store's rows to one part, "
+        "as `storecast synth --format parquet` does", None, s.STORE))

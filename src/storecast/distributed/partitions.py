@@ -21,6 +21,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data.contract import load_train, train_files
 from storecast.dates import to_days, weekday
+from storecast.distributed import check_whole_stores
 from storecast.distributed.warnings_relay import kept_warnings
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features import as_columns
@@ -132,22 +133,21 @@ def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, co
     return merge_store(daily, store)[columns]
 
 
-def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp):
+def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, paths: list[Path]):
     """Fit ``make_preprocessor()`` on the rows up to ``last`` of every partition; return it and the stage facts.
+
+    ``paths``: the partitions' files, in the order of ``parts`` (a store split over two is named with them).
 
     Returns
     -------
     (prep, facts): the fitted Pipeline; facts has rows, stores, first and last (days since epoch).
     """
-    summaries = [x for x in client.gather(client.map(_summary, parts, store=store_f, last=last)) if x["rows"]]
+    found = client.gather(client.map(_summary, parts, store=store_f, last=last))
+    summaries = [x for x in found if x["rows"]]
     if not summaries:
         raise StorecastError(f"no open days with sales up to {last:%Y-%m-%d} in any partition: nothing to fit on")
+    check_whole_stores(paths, [x["stores"] for x in found])
     stores = np.concatenate([x["stores"] for x in summaries])
-    if len(np.unique(stores)) < len(stores):
-        twice = np.unique(stores[pd.Series(stores).duplicated().to_numpy()])[:5].tolist()
-        raise StorecastError(f"--engine dask needs train/ partitioned by store: store(s) {twice} appear in more "
-                             "than one partition; write the data with `storecast synth --format parquet` layout "
-                             "(each part a block of whole stores)")
     first, last_day = min(x["first"] for x in summaries), max(x["last"] for x in summaries)
     promo = pd.concat([x["promo"] for x in summaries]).groupby(level=0).sum()
     skeleton = _skeleton(np.sort(stores), first, last_day, store, summaries[0]["columns"])

@@ -99,27 +99,6 @@ def _part_stores(part: Path) -> list[int]:
     return sorted({int(x) for x in numbers if float(x).is_integer()})
 
 
-def _check_whole_stores(rows: Path, parts: list[Path], stores: list[list[int]]) -> None:
-    """Raise naming the stores whose rows lie in more than one part: those parts would be forecast apart.
-
-    A store's forecast reads its own schedule in the input (``features.schedule``: the closures around a
-    day), so a store split over parts can get other forecasts than one local call on all rows would give.
-    """
-    seen: dict[int, Path] = {}
-    split: dict[int, tuple[Path, Path]] = {}
-    for part, ids in zip(parts, stores, strict=True):
-        for sid in ids:
-            if sid in seen and sid not in split:
-                split[sid] = (seen[sid], part)
-            seen.setdefault(sid, part)
-    if split:
-        sid, (a, b) = next(iter(split.items()))
-        raise DataContractError(ContractProblem(
-            str(rows), f"expected each store's rows in one part, got {len(split):,} store(s) in more than one, "
-            f"first store {sid} in {a.name} and {b.name}: a part is forecast alone and a store's forecast reads its "
-            "own schedule (closures) in the input; write each store's rows to one part", None, s.STORE))
-
-
 def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, scheduler: str | None = None,
                  workers: int = 2, progress: Callable[[str], None] | None = None) -> DaskPrediction:
     """Forecast every part of ``rows`` on Dask with the model file ``model``; write ``out/part-*.parquet``.
@@ -142,7 +121,7 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     ArtifactError
         The model file is missing, tampered or an LSTM (it needs history; use the local engine).
     """
-    from storecast.distributed import require_dask
+    from storecast.distributed import check_whole_stores, require_dask
     from storecast.distributed.cluster import dask_client
     from storecast.distributed.warnings_relay import say_again
 
@@ -158,7 +137,7 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     _bundle(str(model))  # every check of the file here first, so a bad model fails before any work is sent
     parts = rows_parts(rows)
     if len(parts) > 1:  # before any work: a split store would be found only after every part was forecast
-        _check_whole_stores(rows, parts, [_part_stores(p) for p in parts])
+        check_whole_stores(parts, [_part_stores(p) for p in parts])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp's 0700 would stay on the published directory

@@ -86,12 +86,13 @@ def _worker_blocks(client, parts: list, store_f, prep_f, last: pd.Timestamp) -> 
                           pure=False) for addr, mine in sorted(held.items())]
 
 
-def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict) -> tuple:
+def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict,
+               paths: list[Path]) -> tuple:
     """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts."""
     import dask.dataframe as dd
     from lightgbm import DaskLGBMRegressor
 
-    prep, facts = fit_prep(client, parts, store_f, store, last)
+    prep, facts = fit_prep(client, parts, store_f, store, last, paths)
     width = len(prep.named_steps["matrix"].features_)
     prep_f = client.scatter(prep, broadcast=True)
     blocks = _worker_blocks(client, parts, store_f, prep_f, last)
@@ -152,12 +153,12 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         spans_until = client.gather(client.map(_last_sales_day, parts, last=until))
         cut = _day(max(d for d in spans_until if d is not None) - calibration)
         say("fit calibration-stage model")
-        first, _ = _fit_stage(client, parts, store_f, store, cut, params)
+        first, _ = _fit_stage(client, parts, store_f, store, cut, params, paths)
         cal = client.gather(client.map(stage_rows, parts, store=store_f, last=until, since=cut))
         X_cal = pd.concat([x for x, _ in cal], ignore_index=True)
         y_cal = np.concatenate([y for _, y in cal])
         say("refit on all rows")
-        final, facts = _fit_stage(client, parts, store_f, store, until, params)
+        final, facts = _fit_stage(client, parts, store_f, store, until, params, paths)
         client.cancel([*parts, store_f])  # the workers free the chain now, not while the cluster shuts down
         del parts, store_f
         model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(

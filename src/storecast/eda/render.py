@@ -27,7 +27,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storecast import __version__
-from storecast.atomic import sync_file, sync_folder
+from storecast.atomic import ready_to_replace, sync_folder
 from storecast.data.contract import Dataset
 from storecast.eda._base import QuestionResult, figure_png, pct
 from storecast.eda.questions import SECTIONS, run_section
@@ -193,7 +193,7 @@ def _publish(out: Path, files: dict[str, bytes]) -> None:
         stage = Path(tempfile.mkdtemp(dir=out, prefix=".report-", suffix=".tmp"))
         (stage / "tables").mkdir()
         for name, data in files.items():  # the stage is the temp file's place: written once, renamed once
-            _stage_file(stage / name, data)
+            _stage_file(stage / name, data, out / name)
         (out / "tables").mkdir(exist_ok=True)
         for name in files:
             os.replace(stage / name, out / name)
@@ -208,9 +208,8 @@ def _publish(out: Path, files: dict[str, bytes]) -> None:
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _stage_file(path: Path, data: bytes) -> None:
-    """Write one file of the stage, readable by servers and people (0644, as ``atomic_write`` leaves an output),
-    and flush it to the disk before it is renamed into the report."""
+def _stage_file(path: Path, data: bytes, target: Path) -> None:
+    """Write one file of the stage with the mode of the ``target`` it replaces (0644 when new), as
+    ``atomic_write`` leaves an output, and flush it to the disk before it is renamed into the report."""
     path.write_bytes(data)
-    os.chmod(path, 0o644)
-    sync_file(path)
+    ready_to_replace(path, target)

@@ -35,6 +35,7 @@ from __future__ import annotations
 __all__ = ["ENV_VAR", "COMPILE_FLAGS", "CompiledTrees", "CompiledEnsemble", "compile_mode", "cache_path",
            "compile_booster", "compile_model", "booster_of", "boosters_of", "install", "preload", "MAX_REL_DIFF"]
 
+import functools
 import logging
 import os
 import re
@@ -126,13 +127,15 @@ class CompiledTrees:
         return self.forest.predict(_snap_zeros(data), n_jobs=n_jobs)
 
 
+@functools.cache
 def _usable_cpus() -> int:
     """The CPUs this process may run on, the count LightGBM's and scikit-learn's ``n_jobs=-1`` resolve to.
 
     Why not ``os.cpu_count()``: it counts the machine's CPUs, those a ``taskset``, cpuset or container CPU
     quota keeps the process off included, so a large batch ran more threads than it had cores. joblib's count
     honours the affinity mask, the cgroup quota and ``LOKY_MAX_CPU_COUNT``. Each row is predicted whole by one
-    thread, so the forecasts do not depend on it.
+    thread, so the forecasts do not depend on it. Read once per process (cached): joblib reads the cgroup
+    files again on every call, and this runs on every large prediction.
     """
     from joblib import cpu_count
 

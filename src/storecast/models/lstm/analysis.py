@@ -104,6 +104,12 @@ def _png(fig, path: Path) -> str:
     return path.name
 
 
+# The y axis of each transform's panel (``transforms``), in its unit: the charts said only "level", "log, diff 7"
+_TRANSFORM_UNITS = {"level": "mean sales per\nopen store", "log": "log(1 + mean sales)",
+                    "log, diff 1": "change of log sales\nfrom the last sales day",
+                    "log, diff 7": "change of log sales\nfrom a week before"}
+
+
 def _plots(chain: pd.Series, corr: dict[str, list[float]], out_dir: Path) -> list[tuple[str, str]]:
     import matplotlib
 
@@ -115,16 +121,20 @@ def _plots(chain: pd.Series, corr: dict[str, list[float]], out_dir: Path) -> lis
     for ax, (name, series) in zip(axes, transforms(chain).items(), strict=True):
         ax.plot(series.index, series.to_numpy(), lw=0.6)
         ax.set_title(f"chain daily sales: {name}", fontsize=9)
+        ax.set_ylabel(_TRANSFORM_UNITS[name], fontsize=8)
+    axes[-1].set_xlabel("date")
     out.append(("The chain's daily sales before and after each transform", _png(fig, out_dir / "transforms.png")))
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 6))
     a1.bar(range(len(corr["acf"])), corr["acf"], width=1.0)
     a1.set_title("ACF of log chain sales (lags 7, 14, 365 marked)", fontsize=9)
+    a1.set(xlabel="lag (days)", ylabel="autocorrelation")
     for lag in LAGS_OF_INTEREST:
         if lag < len(corr["acf"]):
             a1.axvline(lag, color="crimson", lw=0.8, ls="--")
             a1.annotate(str(lag), (lag, corr["acf"][lag]), color="crimson", fontsize=8)
     a2.bar(range(len(corr["pacf"])), corr["pacf"], width=0.8)
     a2.set_title("PACF of log chain sales (lags 7 and 14 marked)", fontsize=9)
+    a2.set(xlabel="lag (days)", ylabel="partial autocorrelation")
     for lag in LAGS_OF_INTEREST[:2]:
         a2.axvline(lag, color="crimson", lw=0.8, ls="--")
     fig.tight_layout()
