@@ -125,6 +125,16 @@ def test_another_method_sent_to_the_asterisk_is_400_saying_why(port):
         "send GET to a path, such as /health")
 
 
+@pytest.mark.parametrize(("target", "status", "said"), [
+    (b"http://test", 200, b"<!doctype html>"), (b"http://test?v=2", 200, b"<!doctype html>"),
+    (b"http://test:80/health", 200, b'{"status":"ok"}')])
+def test_a_target_in_absolute_form_without_a_path_is_its_root(port, target, status, said):
+    # RFC 9110 4.2.3: an empty path is "/"; uvicorn read it as None and answered 400 "('NoneType' object has no
+    # attribute 'decode')"
+    answer, _, body = _head(port, b"GET " + target + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert (answer, body[:len(said)]) == (status, said)
+
+
 @pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/0.9"])
 def test_a_request_line_in_another_http_version_is_400(port, version):
     # httptools passes these on: they were served as HTTP/1.1, without the Host check

@@ -218,6 +218,21 @@ async def send_json(send: Any, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": data})
 
 
+def _with_path(url: bytes) -> bytes:
+    """A request target in absolute form without a path (``http://host``, ``http://host?q=1``) with the path ``/``
+    that it means (RFC 9110 4.2.3: an empty path is ``/``); any other target as sent.
+
+    Why: uvicorn reads the target's path as None there, and its ``.decode()`` failing was answered 400 "the request
+    is not valid HTTP/1.1 ('NoneType' object has no attribute 'decode')", a Python error, for a valid request.
+    """
+    if url[:1] == b"/" or (start := url.find(b"://")) == -1:
+        return url
+    start += 3
+    ends = [i for i in (url.find(b"/", start), url.find(b"?", start)) if i != -1]
+    end = min(ends, default=len(url))
+    return url if url[end:end + 1] == b"/" else url[:end] + b"/" + url[end:]
+
+
 _BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
          "retry in a moment")
 
@@ -247,6 +262,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset.
     """
 
+    url: bytes  # the request target as received (uvicorn's, set per request)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A class given to uvicorn by name (so --workers N can import it) takes no arguments of ours.
@@ -273,6 +290,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
+        self.url = _with_path(self.url)
         super().on_headers_complete()
         self._in_body, self._drained = True, 0
 
