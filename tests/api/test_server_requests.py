@@ -311,3 +311,15 @@ def test_a_body_answered_unread_is_read_no_further_than_the_body_limit(port):
         sender.join(timeout=30)
     assert answer.startswith(b"HTTP/1.1 404") and answer.count(b"HTTP/1.1 ") == 1
     assert at_end < total / 2  # ended near the limit, not read for ever
+
+
+@pytest.mark.parametrize(("path", "size", "status", "said"), [
+    (b"/predict", 6_000_000, 413, "the request body is larger than 5,000,000 bytes"),
+    (b"/predcit", 4_000_000, 404, "nothing at /predcit")], ids=["413", "404"])
+def test_a_client_that_sends_its_whole_body_before_reading_gets_the_answer(port, path, size, status, said):
+    # an answer with Connection: close given before the body was read (the 413 from Content-Length, a 404) closed the
+    # socket with the body unread: the reset made the client's write fail with "broken pipe" or "connection reset",
+    # and the answer was never read
+    head = b"POST " + path + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size
+    got, answer = _send(port, head + b"x" * size)
+    assert (got, json.loads(answer)["detail"][:len(said)]) == (status, said)

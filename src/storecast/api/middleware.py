@@ -243,6 +243,21 @@ async def _busy(scope: Scope, receive: Any, send: Any) -> None:
     await send_json(send, 503, {"detail": _BUSY}, [(b"retry-after", b"1")])
 
 
+class _LingeringClose:
+    """A connection's transport as a request's cycle uses it, with ``close`` left to the protocol's
+    ``close_after_answer``; everything else is the transport's own."""
+
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+        self._transport = protocol.transport
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def close(self) -> None:
+        self._protocol.close_after_answer()
+
+
 class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's HTTP protocol (httptools, else h11) plus a deadline and a size cap on request headers.
 
@@ -259,7 +274,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     takes one.
     A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
     after a complete request get their 400 once that request is answered. A refusal with no request in flight
-    reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset.
+    reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset; so
+    does an answer with ``Connection: close`` given while the request's body still arrives (``close_after_answer``).
     """
 
     url: bytes  # the request target as received (uvicorn's, set per request)
@@ -293,6 +309,24 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self.url = _with_path(self.url)
         super().on_headers_complete()
         self._in_body, self._drained = True, 0
+        if self.cycle is not None and self.cycle.transport is self.transport:
+            self.cycle.transport = _LingeringClose(self)
+
+    def close_after_answer(self) -> None:
+        """End the connection once a request is answered with ``Connection: close`` (the cycle's ``close``).
+
+        While the request's body is still arriving (a 413 from its Content-Length, a 408 for a slow body, any
+        refusal made before the body was read) the close lingers (``api.lingering``), as a refused head's does.
+        Why: closing with the client's bytes unread sends a reset, so a client that writes its whole body before it
+        reads (a 6 MB body sent in one write) got "connection reset" or "broken pipe" instead of the 413 written
+        for it.
+        """
+        if self._in_body and not self.transport.is_closing():
+            self._refused = True
+            self._cancel_header_timer()
+            linger_close(self, self.transport, self.loop)
+        else:
+            self.transport.close()
 
     def on_body(self, body: bytes) -> None:
         self._body_fed += len(body)
@@ -375,7 +409,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         super().on_response_complete()
         self._header_bytes = 0
         self._line_ended = False
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._refused:  # closed, or lingering (close_after_answer)
             return
         if self._bad_bytes_after:
             if self.cycle is not None and self.cycle.response_complete:  # the last request before them is answered
