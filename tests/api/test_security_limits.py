@@ -159,6 +159,20 @@ def test_two_host_headers_are_400(client):
     assert r.json() == {"detail": "the Host header is sent more than once: send it once"}
 
 
+@pytest.mark.parametrize("value", ["a b/c", "x:port", "user@host", "test/health", "[::1", "host?q"])
+def test_a_host_that_is_no_host_and_port_is_400(client, value):
+    # RFC 9112 3.2: a Host field with an invalid value MUST be 400; these were served
+    r = client.get("/health", headers={"host": value})
+    assert r.status_code == 400
+    assert r.json() == {"detail": f"the Host header {value!r} is not a host name or address with an optional port "
+                                  "(RFC 9110 7.2): send `Host: <name>[:<port>]`, for example `Host: localhost:8000`"}
+
+
+@pytest.mark.parametrize("value", ["", "localhost", "localhost:8713", "127.0.0.1:80", "[::1]:8713", "shop-1.example."])
+def test_a_host_and_port_or_an_empty_host_is_served(client, value):
+    assert client.get("/health", headers={"host": value}).status_code == 200
+
+
 @pytest.mark.parametrize("value", ["200-ok", "100-continue, x", "100-continue-please"])
 def test_an_expectation_other_than_100_continue_is_417(client, value):
     # RFC 9110 10.1.1: the server meets no expectation but 100-continue; any other was ignored and served

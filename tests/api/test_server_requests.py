@@ -125,6 +125,16 @@ def test_another_method_sent_to_the_asterisk_is_400_saying_why(port):
         "send GET to a path, such as /health")
 
 
+@pytest.mark.parametrize(("target", "status", "said"), [
+    (b"http://test", 200, b"<!doctype html>"), (b"http://test?v=2", 200, b"<!doctype html>"),
+    (b"http://test:80/health", 200, b'{"status":"ok"}')])
+def test_a_target_in_absolute_form_without_a_path_is_its_root(port, target, status, said):
+    # RFC 9110 4.2.3: an empty path is "/"; uvicorn read it as None and answered 400 "('NoneType' object has no
+    # attribute 'decode')"
+    answer, _, body = _head(port, b"GET " + target + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert (answer, body[:len(said)]) == (status, said)
+
+
 @pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/0.9"])
 def test_a_request_line_in_another_http_version_is_400(port, version):
     # httptools passes these on: they were served as HTTP/1.1, without the Host check
@@ -301,3 +311,15 @@ def test_a_body_answered_unread_is_read_no_further_than_the_body_limit(port):
         sender.join(timeout=30)
     assert answer.startswith(b"HTTP/1.1 404") and answer.count(b"HTTP/1.1 ") == 1
     assert at_end < total / 2  # ended near the limit, not read for ever
+
+
+@pytest.mark.parametrize(("path", "size", "status", "said"), [
+    (b"/predict", 6_000_000, 413, "the request body is larger than 5,000,000 bytes"),
+    (b"/predcit", 4_000_000, 404, "nothing at /predcit")], ids=["413", "404"])
+def test_a_client_that_sends_its_whole_body_before_reading_gets_the_answer(port, path, size, status, said):
+    # an answer with Connection: close given before the body was read (the 413 from Content-Length, a 404) closed the
+    # socket with the body unread: the reset made the client's write fail with "broken pipe" or "connection reset",
+    # and the answer was never read
+    head = b"POST " + path + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size
+    got, answer = _send(port, head + b"x" * size)
+    assert (got, json.loads(answer)["detail"][:len(said)]) == (status, said)

@@ -3,9 +3,9 @@
 - :class:`ContentEncodingGuard`: a body sent compressed gets 415 before it is read (nothing decompresses here),
   one sent with a transfer coding other than ``chunked`` 501.
 - :class:`HeaderRules`: ``Content-Type``, ``Authorization`` or ``Host`` sent twice gets 400, whatever the two
-  say; an HTTP/1.1 request without ``Host`` 400, one in a version other than 1.0 or 1.1 400, an HTTP/1.0 one with a
-  ``Transfer-Encoding`` 400; an ``Expect`` other than ``100-continue`` 417; a request with a body that asks for an
-  ``Upgrade`` 400; a path with an encoded slash (``%2F``) 404.
+  say; an HTTP/1.1 request without ``Host``, or with one that is no host and port, 400, one in a version other than
+  1.0 or 1.1 400, an HTTP/1.0 one with a ``Transfer-Encoding`` 400; an ``Expect`` other than ``100-continue`` 417;
+  a request with a body that asks for an ``Upgrade`` 400; a path with an encoded slash (``%2F``) 404.
 - :class:`HeadAsGet`: ``HEAD`` answered as the ``GET`` of the same path, without the body.
 - :class:`ServerOptions`: ``OPTIONS *`` answered about the server (200 with ``Allow``); another method sent to
   ``*`` 400.
@@ -88,6 +88,9 @@ _SPOKEN = ("1.0", "1.1")
 
 
 _ENCODED_SLASH = b"%2f"
+# RFC 9110 7.2: Host = uri-host [ ":" port ]; uri-host an IP literal in brackets, or a name or IPv4 address
+# (reg-name: unreserved, percent-encoded and sub-delims characters, empty included, RFC 9112 3.2).
+_HOST = re.compile(rb"(?:\[[0-9A-Za-z:._~!$&'()*+,;=-]*\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?")
 
 
 def _encoded_slash(raw_path: bytes) -> str:
@@ -128,6 +131,8 @@ class HeaderRules:
       what was sent. RFC 9112 (3.2) refuses two ``Host`` lines likewise.
     - An HTTP/1.1 request without ``Host``: 400 (RFC 9112 3.2). httptools passes it on to be served;
       HTTP/1.0 had no ``Host`` and stays served without one.
+    - A ``Host`` that is not a host and optional port (``Host: a b/c``, ``Host: x:port``): 400, as RFC 9112 3.2
+      requires of "a Host header field with an invalid field value"; it was served. An empty ``Host`` is valid.
     - A request line in another version than HTTP/1.0 or 1.1 (``HTTP/2.0`` sent as text, ``HTTP/0.9``): 400, as
       httptools answers ``HTTP/1.2``. A 505 would fit RFC 9110 (15.6.6) too, but the version is the client's
       error here: HTTP/2 is never sent as text.
@@ -176,6 +181,11 @@ class HeaderRules:
                             f"the {name.decode().title()} header is sent more than once: send it once")})
                         return
                     seen.add(name)
+                    if name == b"host" and not _HOST.fullmatch(value.strip(b" \t")):
+                        await send_json(send, 400, {"detail": (
+                            f"the Host header {shown(value)!r} is not a host name or address with an optional "
+                            "port (RFC 9110 7.2): send `Host: <name>[:<port>]`, for example `Host: localhost:8000`")})
+                        return
             if scope["http_version"] not in _SPOKEN:
                 await send_json(send, 400, {"detail": (
                     f"HTTP/{scope['http_version'][:10]} is not spoken here: send the request as HTTP/1.1")})

@@ -218,6 +218,21 @@ async def send_json(send: Any, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": data})
 
 
+def _with_path(url: bytes) -> bytes:
+    """A request target in absolute form without a path (``http://host``, ``http://host?q=1``) with the path ``/``
+    that it means (RFC 9110 4.2.3: an empty path is ``/``); any other target as sent.
+
+    Why: uvicorn reads the target's path as None there, and its ``.decode()`` failing was answered 400 "the request
+    is not valid HTTP/1.1 ('NoneType' object has no attribute 'decode')", a Python error, for a valid request.
+    """
+    if url[:1] == b"/" or (start := url.find(b"://")) == -1:
+        return url
+    start += 3
+    ends = [i for i in (url.find(b"/", start), url.find(b"?", start)) if i != -1]
+    end = min(ends, default=len(url))
+    return url if url[end:end + 1] == b"/" else url[:end] + b"/" + url[end:]
+
+
 _BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
          "retry in a moment")
 
@@ -226,6 +241,21 @@ async def _busy(scope: Scope, receive: Any, send: Any) -> None:
     """The 503 past ``limit_concurrency`` as JSON with a ``Retry-After``, like every other refusal (uvicorn's is a
     ``text/plain`` "Service Unavailable")."""
     await send_json(send, 503, {"detail": _BUSY}, [(b"retry-after", b"1")])
+
+
+class _LingeringClose:
+    """A connection's transport as a request's cycle uses it, with ``close`` left to the protocol's
+    ``close_after_answer``; everything else is the transport's own."""
+
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+        self._transport = protocol.transport
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def close(self) -> None:
+        self._protocol.close_after_answer()
 
 
 class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
@@ -244,8 +274,11 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     takes one.
     A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
     after a complete request get their 400 once that request is answered. A refusal with no request in flight
-    reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset.
+    reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset; so
+    does an answer with ``Connection: close`` given while the request's body still arrives (``close_after_answer``).
     """
+
+    url: bytes  # the request target as received (uvicorn's, set per request)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -273,8 +306,27 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
+        self.url = _with_path(self.url)
         super().on_headers_complete()
         self._in_body, self._drained = True, 0
+        if self.cycle is not None and self.cycle.transport is self.transport:
+            self.cycle.transport = _LingeringClose(self)
+
+    def close_after_answer(self) -> None:
+        """End the connection once a request is answered with ``Connection: close`` (the cycle's ``close``).
+
+        While the request's body is still arriving (a 413 from its Content-Length, a 408 for a slow body, any
+        refusal made before the body was read) the close lingers (``api.lingering``), as a refused head's does.
+        Why: closing with the client's bytes unread sends a reset, so a client that writes its whole body before it
+        reads (a 6 MB body sent in one write) got "connection reset" or "broken pipe" instead of the 413 written
+        for it.
+        """
+        if self._in_body and not self.transport.is_closing():
+            self._refused = True
+            self._cancel_header_timer()
+            linger_close(self, self.transport, self.loop)
+        else:
+            self.transport.close()
 
     def on_body(self, body: bytes) -> None:
         self._body_fed += len(body)
@@ -357,7 +409,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         super().on_response_complete()
         self._header_bytes = 0
         self._line_ended = False
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._refused:  # closed, or lingering (close_after_answer)
             return
         if self._bad_bytes_after:
             if self.cycle is not None and self.cycle.response_complete:  # the last request before them is answered

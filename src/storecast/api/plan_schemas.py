@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from storecast.api.body import StrictBody
-from storecast.api.schemas import MAX_FORECAST_DAYS, BlankTextIsMissing, CalibratedThrough, IsoDate, StoreId
+from storecast.api.schemas import MAX_FORECAST_DAYS, BlankTextIsMissing, CalibratedThrough, IsoDate, StoreId, at_most
 
 MAX_TOP = 10_000
 
@@ -31,11 +31,11 @@ class PlanRequest(StrictBody, BlankTextIsMissing):
     store: StoreId
     start: IsoDate
     days: Days = 42
-    promo_days: list[IsoDate] | None = Field(
+    promo_days: Annotated[list[IsoDate] | None, at_most(MAX_FORECAST_DAYS)] = Field(
         None, max_length=MAX_FORECAST_DAYS,
         description="Every promo day of the scenario (replaces the usual promos); missing = the usual promos, "
                     "[] = no promo at all.")
-    closed_days: list[IsoDate] | None = Field(
+    closed_days: Annotated[list[IsoDate] | None, at_most(MAX_FORECAST_DAYS)] = Field(
         None, max_length=MAX_FORECAST_DAYS,
         description="Every closed day of the scenario (the other days are open); missing = the usual "
                     "closures (Sundays for most stores, public holidays), [] = open every day. A day also in "

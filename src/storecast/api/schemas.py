@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
-    "StoreId", "CalibratedThrough", "BlankTextIsMissing",
+    "StoreId", "CalibratedThrough", "BlankTextIsMissing", "at_most",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody", "MODEL_ROUTE_ERRORS",
 ]
@@ -121,6 +121,23 @@ StateHolidayCode = Literal["0", "a", "b", "c"]
 StoreId = Annotated[int, Field(strict=True, ge=1, le=_INT32_MAX, description="Store number.")]
 
 
+def at_most(limit: int) -> BeforeValidator:
+    """A list's ``max_length`` checked before its items: pydantic's own check comes after every item is validated.
+
+    Why: a 4.6 MB ``/predict`` body of 110,000 short rows (under the body limit) had each row validated, about 2 s
+    of the event loop and so of every other request, before the answer "expected at most 10000 items". The error
+    is pydantic's own ``too_long`` (same type, context and message), only sooner; the field keeps its
+    ``max_length``, which the OpenAPI description shows.
+    """
+    def check(value: Any) -> Any:
+        if type(value) is list and len(value) > limit:
+            raise PydanticCustomError(
+                "too_long", "List should have at most {max_length} items after validation, not {actual_length}",
+                {"field_type": "List", "max_length": limit, "actual_length": len(value)})
+        return value
+    return BeforeValidator(check)
+
+
 _BLANK = " \t"  # what a blank cell of a file holds (data._csvfile.blank_cells): a no-break space is a value
 
 
@@ -177,7 +194,7 @@ class PredictRow(_Strict):
 class PredictRequest(StrictBody):
     """A batch of rows to forecast, answered in the same order."""
 
-    rows: list[PredictRow] = Field(min_length=1, max_length=MAX_ROWS)
+    rows: Annotated[list[PredictRow], at_most(MAX_ROWS)] = Field(min_length=1, max_length=MAX_ROWS)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -238,7 +255,7 @@ class ForecastRequest(StrictBody, BlankTextIsMissing):
     store: StoreId
     start: IsoDate
     days: Annotated[int, Field(strict=True, ge=1, le=MAX_FORECAST_DAYS)] = 42
-    schedule: list[ScheduleDay] | None = Field(
+    schedule: Annotated[list[ScheduleDay] | None, at_most(MAX_FORECAST_DAYS)] = Field(
         None, max_length=MAX_FORECAST_DAYS,
         description=(
             "Days whose plan you know, each inside start..start+days-1 and listed once; "
