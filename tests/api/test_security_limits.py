@@ -169,7 +169,7 @@ def test_an_expectation_other_than_100_continue_is_417(client, value):
 
 
 @pytest.mark.parametrize(("headers", "status", "said"), [
-    ({"content-type": "text/" + "x" * 60_000}, 422, "(got Content-Type: text/" + "x" * 35 + "…)"),
+    ({"content-type": "text/" + "x" * 60_000}, 415, "Content-Type 'text/" + "x" * 35 + "…'"),
     ({"content-type": "application/json", "content-encoding": "x" * 60_000}, 415, f"Content-Encoding '{'x' * 40}…'"),
     ({"content-type": "application/json", "expect": "x" * 60_000}, 417, f"Expect '{'x' * 40}…'"),
 ], ids=["content-type", "content-encoding", "expect"])
@@ -184,7 +184,7 @@ def test_a_long_header_value_is_cut_where_a_refusal_repeats_it(client, headers, 
 def test_a_utf8_content_type_is_repeated_as_sent(client):
     # Starlette reads header bytes as Latin-1: application/jé came back as application/jÃ©
     r = client.post("/predict", content=b"{}", headers={"content-type": "application/jé".encode()})
-    assert r.json()["detail"][0]["msg"].endswith("(got Content-Type: application/jé)")
+    assert r.json()["detail"].startswith("Content-Type 'application/jé' is not supported")
 
 
 @pytest.mark.parametrize("value", ["100-continue", "100-Continue", ""])

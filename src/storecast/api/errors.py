@@ -21,6 +21,8 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
+- 415: a body not labelled JSON (``Content-Type`` other than ``application/json`` or ``application/*+json``, or
+  none), from ``api.body``, after the token check as a 422 is; a compressed body (``http_rules``).
 - 405: a method the path does not take, named with the ones it takes; ``Allow`` lists ``HEAD`` with ``GET``
   (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
@@ -52,8 +54,15 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
-from storecast.api.http_rules import allow_with_head, method_sent, shown
+from storecast.api.body import (
+    DuplicateKeyError,
+    NotJSONWordError,
+    NotUTF8Error,
+    UnpairedSurrogateError,
+    UnsupportedMediaType,
+    model_in,
+)
+from storecast.api.http_rules import allow_with_head, method_sent
 from storecast.api.middleware import sent_path
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
@@ -214,13 +223,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             choices = (err.get("ctx") or {}).get("expected")
             said = f"expected one of {choices} (as a string)" if choices else msg
             msg = f"{said}; got {_json_kind(err.get('input'))}"
-        elif loc == ("body",) and typ == "model_attributes_type":
-            # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
-            sent = request.headers.get("content-type") or ""
-            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: "
-                   f"{shown(sent) or 'none'})"
-                   if not _is_json_media_type(sent)
-                   else f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}")
+        elif loc == ("body",) and typ == "model_attributes_type":  # a body of another Content-Type was 415
+            msg = f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}"
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
 
@@ -293,12 +297,6 @@ def _unframed(request: Request) -> str:
     if "content-length" in request.headers or "transfer-encoding" in request.headers:
         return ""
     return " (it came without a Content-Length or Transfer-Encoding header, and HTTP reads no body without one)"
-
-
-def _is_json_media_type(content_type: str) -> bool:
-    """FastAPI's rule for decoding a body as JSON: ``application/json`` or ``application/<anything>+json``."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _example(request: Request) -> str:
@@ -416,6 +414,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
         if isinstance(cause, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
             reason += f" (the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)"
         return _unprocessable([_item(("body",), reason, "json_invalid")])
+    if isinstance(exc, UnsupportedMediaType) and (refused := await _token_refusal(request)):
+        return refused
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:

@@ -325,5 +325,7 @@ class ErrorBody(BaseModel):
 MODEL_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
     413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
+    415: {"model": ErrorBody, "description": "Body not sent as Content-Type: application/json (or application/*+json), "
+                                             "or sent compressed"},
     503: {"model": ErrorBody, "description": "No model loaded yet"},
 }
