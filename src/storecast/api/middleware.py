@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 __all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
-           "MAX_LOGGED_PATH", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "sent_path", "send_json"]
+           "MAX_LOGGED_PATH", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "path_as_sent", "sent_path",
+           "send_json"]
 
 import asyncio
 import json
@@ -181,7 +182,13 @@ class RequestLog:
 
 
 def sent_path(scope: Mapping[str, Any]) -> str:  # read only: Starlette's request.scope too
-    """The request's path as the client sent it (percent-encoded as received), clipped to ``MAX_LOGGED_PATH``.
+    """The request's path as the client sent it (:func:`path_as_sent`), clipped to ``MAX_LOGGED_PATH``: the one
+    way the log line and every 404 and 405 write a path."""
+    return clipped(path_as_sent(scope), MAX_LOGGED_PATH)
+
+
+def path_as_sent(scope: Mapping[str, Any]) -> str:
+    """The request's path as the client sent it (percent-encoded as received), whole.
 
     Why the raw path: ``scope["path"]`` is decoded, so a refused ``/plan%2Frank`` (a 404: %2F is no slash) was
     logged as ``/plan/rank 404``, a path that is served. Bytes outside the URL alphabet are encoded as well
@@ -189,8 +196,7 @@ def sent_path(scope: Mapping[str, Any]) -> str:  # read only: Starlette's reques
     encoded again.
     """
     raw = scope.get("raw_path")
-    path = quote_from_bytes(raw, safe=_URL_SAFE + "%") if raw else log_safe_path(scope["path"])
-    return clipped(path, MAX_LOGGED_PATH)
+    return quote_from_bytes(raw, safe=_URL_SAFE + "%") if raw else log_safe_path(scope["path"])
 
 
 def log_safe_path(path: str) -> str:
