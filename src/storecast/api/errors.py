@@ -66,6 +66,7 @@ from storecast.api.http_rules import allow_with_head, method_sent
 from storecast.api.middleware import sent_path
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
+    ECHO_LIMIT,
     MAX_KEY,
     ArtifactError,
     DataContractError,
@@ -259,7 +260,7 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
-def _cut(text: str, quote: Callable[[str], str], limit: int = 40) -> str:
+def _cut(text: str, quote: Callable[[str], str], limit: int = ECHO_LIMIT) -> str:
     """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past ``limit`` characters cut visibly: ``"xxx…``
     without its closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
     return quote(text) if len(text) <= limit else quote(text[:limit])[:-1] + "…"
@@ -284,7 +285,7 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
     if isinstance(value, int):  # a 4,000-digit number is cut, as a string is
-        return clipped(str(value), 40)
+        return clipped(str(value), ECHO_LIMIT)
     return type(value).__name__
 
 
@@ -342,7 +343,7 @@ def _unparsable_reason(cause: BaseException | None) -> str:
 
 
 def _charset(request: Request) -> str | None:
-    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at 40 characters.
+    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at ``ECHO_LIMIT`` characters.
 
     Why: a client that declares ``charset=latin-1`` and sends Latin-1 should learn that the declaration is what
     is not taken, not only that a byte is wrong.
@@ -351,7 +352,7 @@ def _charset(request: Request) -> str | None:
         name, _, value = param.partition("=")
         value = value.strip().strip('"')
         if name.strip().lower() == "charset" and value.lower().replace("-", "").replace("_", "") != "utf8":
-            return value[:40] or None
+            return value[:ECHO_LIMIT] or None
     return None
 
 

@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from storecast.api.middleware import MAX_LOGGED_PATH, ASGIApp, Scope, path_as_sent, send_json, sent_path
-from storecast.errors import clipped
+from storecast.errors import ECHO_LIMIT, clipped
 
-MAX_SHOWN = 40  # characters of a header value that a refusal repeats
+MAX_SHOWN = ECHO_LIMIT  # characters of a header value that a refusal repeats
 
 
 def shown(value: bytes | str) -> str:
