@@ -64,6 +64,7 @@ from storecast.api.body import (
 )
 from storecast.api.http_rules import allow_with_head, method_sent
 from storecast.api.middleware import sent_path
+from storecast.api.routes.docs import DOCS_PATHS
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
     ECHO_LIMIT,
@@ -375,15 +376,15 @@ def _not_found(request: Request) -> str:
     ``MAX_LOGGED_PATH`` characters, where a silent cut read as the path sent.
 
     The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates
-    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list. So are the planner page's files,
-    each by name (``/Web/planner.js`` got no suggestion).
+    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list. So are the planner page's files
+    and the docs pages' (``routes.docs``), each by name (``/Web/planner.js`` got no suggestion).
     """
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {sent_path(request.scope)}"
     # the page's paths by name: its routes are left out of the OpenAPI description, and FastAPI lists an included
     # router as one entry without a path, so neither ``/`` nor ``/web/{name}`` appeared among the app's routes
-    routes = [*request.app.openapi().get("paths", {}), *PAGE_PATHS,
+    routes = [*request.app.openapi().get("paths", {}), *PAGE_PATHS, *DOCS_PATHS,
               *(route.path for route in request.app.routes if isinstance(getattr(route, "path", None), str))]
     if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
