@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from storecast.errors import ArtifactError
+from storecast.errors import ECHO_LIMIT, ArtifactError
 
 log = logging.getLogger("storecast.artifacts")
 
@@ -92,7 +92,7 @@ def _say(err: Mapping[str, Any]) -> str:
     what = _PLAIN.get(err["type"], err["msg"][:1].lower() + err["msg"][1:])
     if err["type"] == "string_pattern_mismatch" and where == "sha256":
         what = "expected 64 hex digits"
-    got = "" if err["type"] == "missing" else f", got {json.dumps(err['input'], default=str)[:40]}"
+    got = "" if err["type"] == "missing" else f", got {json.dumps(err['input'], default=str)[:ECHO_LIMIT]}"
     return f"field {where}: {what}{got}"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storecast.errors import StorecastError, clipped
+from storecast.errors import ECHO_LIMIT, StorecastError, clipped
 
 # 16 characters of `secrets.token_urlsafe` are ~96 bits: far beyond online guessing, short enough to paste.
 MIN_TOKEN_CHARS = 16
@@ -88,7 +88,8 @@ def load_settings(**overrides: Any) -> Settings:
             name = "STORECAST_" + "_".join(str(p) for p in err.get("loc", ())).upper()
             # the value as read: "STORECAST_PORT: Input should be a valid integer" left the user to find it
             # (never a token's: a secret is not echoed to a terminal or a log; a long value cut visibly)
-            shown = "" if name == "STORECAST_API_TOKEN" or "input" not in err else clipped(repr(str(err["input"])), 40)
+            secret = name == "STORECAST_API_TOKEN" or "input" not in err
+            shown = "" if secret else clipped(repr(str(err["input"])), ECHO_LIMIT)
             got = f"; got {shown}" if shown else ""
             problems.append(msg if msg.startswith(name) else f"{name}: {msg}{got}")
         raise StorecastError("; ".join(problems)) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
     "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
-    "MAX_KEY", "INTERRUPTED",
+    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT",
 ]
 
 from collections.abc import Sequence
@@ -95,6 +95,11 @@ def first_and_more(values: Sequence[Any], most: int, *, sep: str = ", ") -> str:
     if len(values) <= most:
         return shown
     return shown + (" and" if sep == ", " else f"{sep}... and") + f" {len(values) - most} more"
+
+
+# Characters of a value sent by a client (a header, a field's value, a setting) that a message echoes: one limit,
+# so that every answer cuts a long value at the same place (and one change here moves them all).
+ECHO_LIMIT = 40
 
 
 def clipped(text: str, limit: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -229,10 +230,38 @@ def test_settings_default_model_is_the_newest(settings, model_path):
         assert c.get("/ready").json()["model"] == model_path.name
 
 
-def test_json_sent_without_a_json_content_type_is_422_saying_which_header_to_set(client):
-    r = client.post("/predict", content=b'{"rows": []}', headers={"content-type": "text/plain"})
-    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "body"
-    assert "Content-Type: application/json (got Content-Type: text/plain)" in r.json()["detail"][0]["msg"]
+@pytest.mark.parametrize("path", ["/predict", "/forecast", "/plan", "/plan/rank"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_json_sent_without_a_json_content_type_is_415_naming_the_type_expected_and_sent(client, path, content_type):
+    # it was a 422 "expected a JSON object", which blamed the JSON for what the label said
+    r = client.post(path, content=b'{"rows": []}', headers={"content-type": content_type})
+    assert r.status_code == 415 and r.headers["accept-post"] == "application/json"
+    assert r.json() == {"detail": f"Content-Type {content_type!r} is not supported: send the JSON body with "
+                                  "Content-Type: application/json"}
+
+
+def test_a_body_without_content_type_is_415_and_no_body_without_one_keeps_its_422(client):
+    r = client.post("/predict", content=b'{"rows": []}', headers={"content-type": ""})
+    assert r.status_code == 415 and r.json()["detail"].startswith("Content-Type '' is not supported")
+    r = client.post("/predict", content=b'{"rows": []}')  # httpx sends no Content-Type for raw content
+    assert r.status_code == 415
+    assert r.json() == {"detail": "a body without Content-Type is not supported: send the JSON body with "
+                                  "Content-Type: application/json"}
+    r = client.post("/predict")
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"].startswith("the request has no body")
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON",
+                                          "application/merge-patch+json", "application/json ; charset=\"UTF-8\""])
+def test_json_media_types_with_parameters_or_a_json_suffix_are_read(client, known_stores, content_type):
+    r = client.post("/predict", content=json.dumps({"rows": [row(store=known_stores[0])]}).encode(),
+                    headers={"content-type": content_type})
+    assert r.status_code == 200, r.text
+
+
+def test_a_wrong_content_type_without_the_token_is_401_first(guarded):
+    r = guarded.post("/predict", content=b'{"rows": []}', headers={"content-type": "text/plain"})
+    assert r.status_code == 401
 
 
 def test_a_json_array_instead_of_an_object_is_422_with_an_example(client):
@@ -271,3 +300,8 @@ def test_dates_outside_the_shared_range_are_422(client):
     assert [d["msg"] for d in r.json()["detail"]] == [
         f"expected a date from 2000-01-01 to 2099-12-31, the dates this API serves, got '{day}'"
         for day in ("1999-12-31", "2100-01-01")]
+
+
+def test_the_openapi_description_lists_the_415(client):
+    responses = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
+    assert "application/json" in responses["415"]["description"]

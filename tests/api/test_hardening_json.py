@@ -132,9 +132,9 @@ def test_a_body_that_is_not_an_object_or_empty_shows_the_routes_own_example(clie
 
 def test_a_non_json_media_type_that_contains_json_is_told_which_header_to_set(client):
     r = client.post("/predict", content=b'{"rows": []}', headers={"content-type": "application/jsonx"})
-    assert r.status_code == 422
-    assert r.json()["detail"][0]["msg"] == ("expected a JSON object sent with Content-Type: application/json "
-                                            "(got Content-Type: application/jsonx)")
+    assert r.status_code == 415
+    assert r.json()["detail"] == ("Content-Type 'application/jsonx' is not supported: send the JSON body with "
+                                  "Content-Type: application/json")
 
 
 @pytest.mark.parametrize(("path", "body", "query", "field"), [

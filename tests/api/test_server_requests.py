@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -323,3 +324,43 @@ def test_a_client_that_sends_its_whole_body_before_reading_gets_the_answer(port,
     head = b"POST " + path + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % size
     got, answer = _send(port, head + b"x" * size)
     assert (got, json.loads(answer)["detail"][:len(said)]) == (status, said)
+
+
+_HEALTH = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
+_TOO_LARGE = {"detail": "the request headers are larger than 65,536 bytes"}
+
+
+@pytest.mark.parametrize("size", [70_000, 300_000])
+def test_a_head_over_the_limit_pipelined_behind_a_request_is_431_after_its_answer(port, size):
+    # the count was reset while a request was in flight: 70 kB of headers behind GET /health were served, and
+    # 300 kB got a 414 "the request line runs past" about a request line that had ended
+    big = b"GET /model HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
+    answers = _answers(port, _HEALTH + big)
+    assert [status for status, _ in answers] == [200, 431] and json.loads(answers[1][1]) == _TOO_LARGE
+    assert _send(port, _post(b""))[0] == 200  # the next connection is served
+
+
+def test_a_head_within_the_limit_pipelined_behind_a_request_is_served(port):
+    near = b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 60_000 + b"\r\nConnection: close\r\n\r\n"
+    assert [status for status, _ in _answers(port, _HEALTH + _HEALTH + near)] == [200, 200, 200]
+
+
+def test_a_head_sent_while_a_slow_request_is_answered_is_held_to_the_limit(port):
+    # behind a request being answered, each read of the next head reset the count: it could grow without end
+    body = json.dumps({"start": "2015-01-05", "days": 42, "top": 3}).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /plan/rank HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body) + b"GET /model HTTP/1.1\r\nHost: test\r\nX: ")
+        try:
+            for _ in range(64):  # 1 MB, a piece at a time
+                sock.sendall(b"a" * 16_384)
+        except OSError:
+            pass
+        data = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                data += chunk
+    heads = [line for line in data.split(b"\r\n") if b"HTTP/1.1 " in line]
+    assert len(heads) == 2 and heads[0].startswith(b"HTTP/1.1 200") and heads[1].endswith(b"HTTP/1.1 431 Request "
+                                                                                          b"Header Fields Too Large")
+    assert data.endswith(json.dumps(_TOO_LARGE).encode())

@@ -26,7 +26,7 @@ from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules, ServerOptions
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
-from storecast.api.routes import health, model, page, plan, predict
+from storecast.api.routes import docs, health, model, page, plan, predict
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
 from storecast.errors import StorecastError
@@ -114,6 +114,8 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
         # A redirect of /predict/ to /predict is built from the Host header and the inner scheme
         # (http://evil.example/..., or http:// behind a TLS proxy): such paths get a 404 naming the route.
         redirect_slashes=False,
+        docs_url=None,  # FastAPI's /docs and /redoc load their scripts from a CDN: routes.docs serves them here
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.preloaded = served
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.include_router(model.router, dependencies=guarded)
     app.include_router(plan.router, dependencies=guarded)
     app.include_router(page.router)  # the page and its assets hold no data; their API calls carry the token
+    app.include_router(docs.router)  # open, as FastAPI's own /docs and /redoc are
     # Added last = outermost: the log line times the whole request, size limit and timeout included.
     app.add_middleware(ServerOptions)  # innermost: `OPTIONS *` passed the header rules first
     app.add_middleware(HeadAsGet)  # the log line and the guards see the method sent, HEAD

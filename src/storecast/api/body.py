@@ -6,7 +6,8 @@ schemas refuse unknown fields for the same reason: a body is answered as written
 route's body model derives from :class:`StrictBody`, which answers more than ``MAX_UNKNOWN`` of them as
 one error (one error each would hold the event loop for seconds). The body must be UTF-8 too (RFC 8259
 8.1): ``json.loads`` would also decode UTF-16 and UTF-32, and it reads ``NaN`` and ``Infinity``, which
-are Python's words, not JSON's (RFC 8259 6). The routes that take a body use :class:`StrictJSONRoute`;
+are Python's words, not JSON's (RFC 8259 6). The routes that take a body use :class:`StrictJSONRoute`, which
+answers a body not labelled JSON (``Content-Type``) with :class:`UnsupportedMediaType` (415);
 ``errors`` answers :class:`DuplicateKeyError`, :class:`NotUTF8Error`, :class:`UnpairedSurrogateError`,
 :class:`NotJSONWordError` and ``UnicodeDecodeError`` 422, and a query string on those routes (every field
 is in the body) 422 too. The answers of those routes go out through :func:`json_response`.
@@ -16,9 +17,11 @@ description's paragraph on query strings.
 
 from __future__ import annotations
 
-__all__ = ["DuplicateKeyError", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error", "QUERY_STRING_RULE", "StrictBody",
-           "StrictJSONRoute", "UnpairedSurrogateError", "json_response", "model_in"]
+__all__ = ["DuplicateKeyError", "JSON_MEDIA_TYPE", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error",
+           "QUERY_STRING_RULE", "StrictBody", "StrictJSONRoute", "UnpairedSurrogateError", "UnsupportedMediaType",
+           "is_json_media_type", "json_response", "model_in"]
 
+import email.message
 import functools
 import itertools
 import json
@@ -32,7 +35,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
+from starlette.exceptions import HTTPException
 
+from storecast.api.http_rules import shown
 from storecast.errors import MAX_KEY, clipped
 
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
@@ -219,9 +224,50 @@ def _refuse_query_string(request: Request) -> None:
                                   for name in names[:50]])
 
 
+JSON_MEDIA_TYPE = "application/json"
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """FastAPI's rule for decoding a body as JSON: ``application/json`` or ``application/<name>+json``, any
+    parameters (``; charset=utf-8``) aside, read as FastAPI reads it (``email.message``) so both always agree."""
+    if content_type == JSON_MEDIA_TYPE:  # what nearly every client sends: no parse
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+class UnsupportedMediaType(HTTPException):
+    """415 for a body that is not labelled JSON; ``errors`` answers it after the token check, as a 422 is."""
+
+    def __init__(self, content_type: str | None) -> None:
+        got = "a body without Content-Type is" if content_type is None else f"Content-Type {shown(content_type)!r} is"
+        super().__init__(415, f"{got} not supported: send the JSON body with Content-Type: {JSON_MEDIA_TYPE}",
+                         headers={"Accept-Post": JSON_MEDIA_TYPE})
+
+
+def _refuse_media_type(request: Request) -> None:
+    """415 unless the request's body is labelled JSON, before it is read.
+
+    Why: FastAPI reads a body under another ``Content-Type`` (``text/plain``, a form) as bytes, answered 422
+    "expected a JSON object", which says the JSON is wrong where the label is; RFC 9110 (15.5.16) answers a content
+    type the route does not take 415. A body without any ``Content-Type`` is refused too, not guessed to be JSON
+    (FastAPI's ``strict_content_type``); a request without a body (no ``Content-Length`` above 0, no
+    ``Transfer-Encoding``) keeps its 422 "the request has no body", which says what is missing.
+    """
+    headers = request.headers
+    content_type = headers.get("content-type")
+    if content_type is None:
+        if "transfer-encoding" in headers or headers.get("content-length", "0").strip() not in ("0", ""):
+            raise UnsupportedMediaType(None)
+    elif not is_json_media_type(content_type):
+        raise UnsupportedMediaType(content_type)
+
+
 class StrictJSONRoute(APIRoute):
     """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class),
-    and that takes no query string."""
+    that takes no query string, and that takes a body labelled JSON only (415 otherwise)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -229,6 +275,7 @@ class StrictJSONRoute(APIRoute):
         async def strict(request: Request) -> Response:
             if request.scope["query_string"]:
                 _refuse_query_string(request)
+            _refuse_media_type(request)
             return await handler(_StrictJSONRequest(request.scope, request.receive))
 
         return strict

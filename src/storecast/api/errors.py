@@ -21,6 +21,8 @@
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
+- 415: a body not labelled JSON (``Content-Type`` other than ``application/json`` or ``application/*+json``, or
+  none), from ``api.body``, after the token check as a 422 is; a compressed body (``http_rules``).
 - 405: a method the path does not take, named with the ones it takes; ``Allow`` lists ``HEAD`` with ``GET``
   (``http_rules.HeadAsGet``).
 - 413 (body too large), 408 (body too slow) and 401 (token) come from the middleware and
@@ -52,11 +54,20 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from storecast.api.body import DuplicateKeyError, NotJSONWordError, NotUTF8Error, UnpairedSurrogateError, model_in
-from storecast.api.http_rules import allow_with_head, method_sent, shown
+from storecast.api.body import (
+    DuplicateKeyError,
+    NotJSONWordError,
+    NotUTF8Error,
+    UnpairedSurrogateError,
+    UnsupportedMediaType,
+    model_in,
+)
+from storecast.api.http_rules import allow_with_head, method_sent
 from storecast.api.middleware import sent_path
+from storecast.api.routes.docs import DOCS_PATHS
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.errors import (
+    ECHO_LIMIT,
     MAX_KEY,
     ArtifactError,
     DataContractError,
@@ -214,13 +225,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             choices = (err.get("ctx") or {}).get("expected")
             said = f"expected one of {choices} (as a string)" if choices else msg
             msg = f"{said}; got {_json_kind(err.get('input'))}"
-        elif loc == ("body",) and typ == "model_attributes_type":
-            # FastAPI decodes JSON only for a JSON content type; say that rather than "valid dictionary"
-            sent = request.headers.get("content-type") or ""
-            msg = (f"expected a JSON object sent with Content-Type: application/json (got Content-Type: "
-                   f"{shown(sent) or 'none'})"
-                   if not _is_json_media_type(sent)
-                   else f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}")
+        elif loc == ("body",) and typ == "model_attributes_type":  # a body of another Content-Type was 415
+            msg = f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}"
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
 
@@ -255,7 +261,7 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
-def _cut(text: str, quote: Callable[[str], str], limit: int = 40) -> str:
+def _cut(text: str, quote: Callable[[str], str], limit: int = ECHO_LIMIT) -> str:
     """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past ``limit`` characters cut visibly: ``"xxx…``
     without its closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
     return quote(text) if len(text) <= limit else quote(text[:limit])[:-1] + "…"
@@ -280,7 +286,7 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list | dict):
         return "an array" if isinstance(value, list) else "an object"
     if isinstance(value, int):  # a 4,000-digit number is cut, as a string is
-        return clipped(str(value), 40)
+        return clipped(str(value), ECHO_LIMIT)
     return type(value).__name__
 
 
@@ -293,12 +299,6 @@ def _unframed(request: Request) -> str:
     if "content-length" in request.headers or "transfer-encoding" in request.headers:
         return ""
     return " (it came without a Content-Length or Transfer-Encoding header, and HTTP reads no body without one)"
-
-
-def _is_json_media_type(content_type: str) -> bool:
-    """FastAPI's rule for decoding a body as JSON: ``application/json`` or ``application/<anything>+json``."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _example(request: Request) -> str:
@@ -344,7 +344,7 @@ def _unparsable_reason(cause: BaseException | None) -> str:
 
 
 def _charset(request: Request) -> str | None:
-    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at 40 characters.
+    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at ``ECHO_LIMIT`` characters.
 
     Why: a client that declares ``charset=latin-1`` and sends Latin-1 should learn that the declaration is what
     is not taken, not only that a byte is wrong.
@@ -353,7 +353,7 @@ def _charset(request: Request) -> str | None:
         name, _, value = param.partition("=")
         value = value.strip().strip('"')
         if name.strip().lower() == "charset" and value.lower().replace("-", "").replace("_", "") != "utf8":
-            return value[:40] or None
+            return value[:ECHO_LIMIT] or None
     return None
 
 
@@ -376,15 +376,15 @@ def _not_found(request: Request) -> str:
     ``MAX_LOGGED_PATH`` characters, where a silent cut read as the path sent.
 
     The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates
-    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list. So are the planner page's files,
-    each by name (``/Web/planner.js`` got no suggestion).
+    too: ``/docs/`` and ``/OPENAPI.JSON`` were told only to read the route list. So are the planner page's files
+    and the docs pages' (``routes.docs``), each by name (``/Web/planner.js`` got no suggestion).
     """
     path = request.scope["path"]
     meant = "/" + "/".join(part for part in path.split("/") if part)
     said = f"nothing at {sent_path(request.scope)}"
     # the page's paths by name: its routes are left out of the OpenAPI description, and FastAPI lists an included
     # router as one entry without a path, so neither ``/`` nor ``/web/{name}`` appeared among the app's routes
-    routes = [*request.app.openapi().get("paths", {}), *PAGE_PATHS,
+    routes = [*request.app.openapi().get("paths", {}), *PAGE_PATHS, *DOCS_PATHS,
               *(route.path for route in request.app.routes if isinstance(getattr(route, "path", None), str))]
     if meant != path and meant in routes:
         return f"{said}: did you mean {meant}? (paths take no trailing or doubled slash)"
@@ -416,6 +416,8 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
         if isinstance(cause, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
             reason += f" (the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)"
         return _unprocessable([_item(("body",), reason, "json_invalid")])
+    if isinstance(exc, UnsupportedMediaType) and (refused := await _token_refusal(request)):
+        return refused
     if exc.status_code == 404 and exc.detail == "Not Found":
         exc = StarletteHTTPException(404, _not_found(request), headers=exc.headers)
     if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:

@@ -23,10 +23,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from storecast.api.middleware import MAX_LOGGED_PATH, ASGIApp, Scope, send_json
-from storecast.errors import clipped
+from storecast.api.middleware import MAX_LOGGED_PATH, ASGIApp, Scope, path_as_sent, send_json, sent_path
+from storecast.errors import ECHO_LIMIT, clipped
 
-MAX_SHOWN = 40  # characters of a header value that a refusal repeats
+MAX_SHOWN = ECHO_LIMIT  # characters of a header value that a refusal repeats
 
 
 def shown(value: bytes | str) -> str:
@@ -93,12 +93,15 @@ _ENCODED_SLASH = b"%2f"
 _HOST = re.compile(rb"(?:\[[0-9A-Za-z:._~!$&'()*+,;=-]*\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?")
 
 
-def _encoded_slash(raw_path: bytes) -> str:
-    """The 404 of a path with ``%2F``: the path as sent and the one meant (no empty part), each cut at
-    ``MAX_LOGGED_PATH`` characters as the other 404s and the log line cut a path."""
-    sent = raw_path.decode("ascii", "backslashreplace")
-    meant = "/" + "/".join(part for part in re.split("%2f|/", sent, flags=re.IGNORECASE) if part)
-    return (f"nothing at {clipped(sent, MAX_LOGGED_PATH)}: %2F in a path is not a slash (RFC 3986 2.2), and no path "
+def _encoded_slash(scope: Scope) -> str:
+    """The 404 of a path with ``%2F``: the path as sent, written as the other 404s and the log line write it
+    (``middleware.sent_path``), and the one meant (no empty part), cut at ``MAX_LOGGED_PATH`` characters likewise.
+
+    Why one function: this 404 rebuilt the path on its own (``\\xc3\\xa9`` where the log line and the other 404s
+    wrote ``%C3%A9``), so the same request read differently in its answer and in the log.
+    """
+    meant = "/" + "/".join(part for part in re.split("%2f|/", path_as_sent(scope), flags=re.IGNORECASE) if part)
+    return (f"nothing at {sent_path(scope)}: %2F in a path is not a slash (RFC 3986 2.2), and no path "
             f"here holds one: send the slashes as / (did you mean {clipped(meant, MAX_LOGGED_PATH)}?)")
 
 
@@ -200,7 +203,7 @@ class HeaderRules:
                     "the Host header is required in an HTTP/1.1 request: send `Host: <the server's name>`")})
                 return
             if b"%2" in (raw := scope.get("raw_path") or b"") and _ENCODED_SLASH in raw.lower():
-                await send_json(send, 404, {"detail": _encoded_slash(raw)}, close=False)  # as other 404s
+                await send_json(send, 404, {"detail": _encoded_slash(scope)}, close=False)  # as other 404s
                 return
             if upgrade is not None and _asks_upgrade(scope["headers"]):
                 if _has_body(scope["headers"]):

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 __all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
-           "MAX_LOGGED_PATH", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "sent_path", "send_json"]
+           "MAX_LOGGED_PATH", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "path_as_sent", "sent_path",
+           "send_json"]
 
 import asyncio
 import json
@@ -94,6 +95,7 @@ def _not_http(reason: str) -> str:
     return f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request"
 
 
+_TOO_LARGE = f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes"
 _BYTES_AFTER = ("the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
                 "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")
 
@@ -181,7 +183,13 @@ class RequestLog:
 
 
 def sent_path(scope: Mapping[str, Any]) -> str:  # read only: Starlette's request.scope too
-    """The request's path as the client sent it (percent-encoded as received), clipped to ``MAX_LOGGED_PATH``.
+    """The request's path as the client sent it (:func:`path_as_sent`), clipped to ``MAX_LOGGED_PATH``: the one
+    way the log line and every 404 and 405 write a path."""
+    return clipped(path_as_sent(scope), MAX_LOGGED_PATH)
+
+
+def path_as_sent(scope: Mapping[str, Any]) -> str:
+    """The request's path as the client sent it (percent-encoded as received), whole.
 
     Why the raw path: ``scope["path"]`` is decoded, so a refused ``/plan%2Frank`` (a 404: %2F is no slash) was
     logged as ``/plan/rank 404``, a path that is served. Bytes outside the URL alphabet are encoded as well
@@ -189,8 +197,7 @@ def sent_path(scope: Mapping[str, Any]) -> str:  # read only: Starlette's reques
     encoded again.
     """
     raw = scope.get("raw_path")
-    path = quote_from_bytes(raw, safe=_URL_SAFE + "%") if raw else log_safe_path(scope["path"])
-    return clipped(path, MAX_LOGGED_PATH)
+    return quote_from_bytes(raw, safe=_URL_SAFE + "%") if raw else log_safe_path(scope["path"])
 
 
 def log_safe_path(path: str) -> str:
@@ -287,7 +294,12 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0  # bytes received towards the next request's headers
         self._line_ended = False  # whether the request line of the head being counted has ended
-        self._bad_bytes_after = False  # bytes that are not HTTP followed a request still being answered
+        # the refusal (status, detail) owed once the request being answered is: bytes that are not HTTP after it, or
+        # a head over the limit pipelined behind it
+        self._pending: tuple[int, str] | None = None
+        self._in_head = False  # the parser is inside a request's head (httptools' callbacks; h11 leaves it False)
+        self._head_began = False  # a head began in the current read
+        self._discard = False  # a head was refused: nothing the parser reads after it starts or feeds a request
         self._refused = False  # answered with a refusal: the connection is closing or lingering
         self._in_body = False  # the parser is inside a request's body (httptools' callbacks; h11 leaves it False)
         self._body_fed = 0  # body bytes the parser passed on in the current read
@@ -305,7 +317,18 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._cancel_header_timer()
         super().connection_lost(exc)
 
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = self._head_began = True
+
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        if not self._discard and self._head_size() > MAX_HEADER_BYTES:
+            # A head that the byte count could not see whole: pipelined behind a request in the same read
+            self._refuse_after_answer(431, _TOO_LARGE)
+            self._discard = True
+        if self._discard:  # never started: its body, if any, is fed to no request
+            return
         self.url = _with_path(self.url)
         super().on_headers_complete()
         self._in_body, self._drained = True, 0
@@ -328,13 +351,22 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         else:
             self.transport.close()
 
+    def _head_size(self) -> int:
+        """The size of the head just parsed, from what the parser gave (request line, each header line): never
+        more than the bytes sent, which also held the spaces the parser dropped."""
+        return (len(self.parser.get_method()) + len(self.url) + 12  # "GET /x HTTP/1.1\r\n"
+                + sum(len(name) + len(value) + 4 for name, value in self.headers) + 2)
+
     def on_body(self, body: bytes) -> None:
+        if self._discard:
+            return
         self._body_fed += len(body)
         super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._in_body = False
-        super().on_message_complete()
+        if not self._discard:
+            super().on_message_complete()
 
     def _draining(self) -> bool:
         """Whether the bytes arriving are the rest of a body the app answered without reading (a 404, a 405)."""
@@ -365,6 +397,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         return b"" if self.transport.is_closing() else data
 
     def data_received(self, data: bytes) -> None:
+        self._head_began = False
         if self._draining() and not (data := self._drain(data)):
             return
         room = MAX_HEADER_BYTES - self._header_bytes
@@ -377,11 +410,34 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             return
         super().data_received(data)
         if not self._waiting_for_headers():
-            self._header_bytes = 0
+            self._count_pipelined(data)
             return
         self._header_bytes += len(data)
         self._line_ended = self._line_ended or b"\n" in data  # only a head that arrives in parts gets here
         if self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
+            self._refuse_head(line_ended=self._line_ended)
+
+    def _count_pipelined(self, data: bytes) -> None:
+        """Count a head pipelined behind a request still being answered, as a head after an answer is counted.
+
+        Why: the count was reset whenever a request was in flight, so a head that followed a request in the same
+        read was never counted: 100 kB of headers behind a ``GET /health`` were served, 300 kB got a 414 about the
+        request line once the first answer was out, and behind a slow request (``/plan/rank``) a head could grow
+        without limit. The part of this read that a head begun in it holds starts at its request line (the method
+        and URL parsed so far, the last such bytes of the read); a head begun earlier holds the whole read. Over the
+        limit, the refusal waits for the answer in flight (``_refuse_after_answer``).
+        """
+        if not self._in_head:
+            self._header_bytes, self._line_ended = 0, False
+            return
+        if self._head_began:
+            start = data.rfind(self.parser.get_method() + b" " + self.url) if self.url else -1
+            self._header_bytes = len(data) - start if start != -1 else len(self.url)
+            self._line_ended = start != -1 and data.find(b"\n", start) != -1
+        else:
+            self._header_bytes += len(data)
+            self._line_ended = self._line_ended or b"\n" in data
+        if self._header_bytes > MAX_HEADER_BYTES and not self._discard:
             self._refuse_head(line_ended=self._line_ended)
 
     def _refuse_head(self, line_ended: bool) -> None:
@@ -391,11 +447,23 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         about headers the client may not have sent; RFC 9110 (15.5.15) names the target as what is too long.
         """
         if line_ended:
-            self._refuse(431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+            self._refuse_after_answer(431, _TOO_LARGE)
         else:
-            self._refuse(414, f"the request line (method, path and query string) runs past {MAX_HEADER_BYTES:,} "
-                              "bytes: send a shorter URL (the routes that take input read every field from the JSON "
-                              "body)")
+            self._refuse_after_answer(414, f"the request line (method, path and query string) runs past "
+                                           f"{MAX_HEADER_BYTES:,} bytes: send a shorter URL (the routes that take "
+                                           "input read every field from the JSON body)")
+
+    def _refuse_after_answer(self, status: int, detail: str) -> None:
+        """Refuse now, or once the request being answered is (its answer first, as the client asked them in order):
+        nothing more is read or started on the connection meanwhile."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            if self._pending is None:
+                self._pending = (status, detail)
+            self._discard = True
+            self.flow.pause_reading()
+            return
+        self._refuse(status, detail)
 
     def _head_ends_within(self, data: bytes, room: int) -> bool:
         """Whether the request's head (request line and headers) may end within the first ``room`` bytes of ``data``.
@@ -407,13 +475,14 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._header_bytes = 0
-        self._line_ended = False
+        if not self._in_head:  # a head pipelined behind the answered request keeps its count
+            self._header_bytes = 0
+            self._line_ended = False
         if self.transport.is_closing() or self._refused:  # closed, or lingering (close_after_answer)
             return
-        if self._bad_bytes_after:
-            if self.cycle is not None and self.cycle.response_complete:  # the last request before them is answered
-                self._refuse(400, _BYTES_AFTER)
+        if self._pending is not None:
+            if self.cycle is not None and self.cycle.response_complete:  # the last request before it is answered
+                self._refuse(*self._pending)
             return
         self._arm_header_timer()
 
@@ -455,7 +524,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         """
         cycle = self.cycle
         if cycle is not None and not cycle.more_body and not cycle.response_complete:
-            self._bad_bytes_after = True
+            if self._pending is None:  # a head refused before these bytes keeps its refusal
+                self._pending = (400, _BYTES_AFTER)
             self.flow.pause_reading()  # nothing more is parsed on this connection
             return
         # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong

@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from storecast.api.body import StrictBody
+from storecast.errors import ECHO_LIMIT
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
 
 MAX_ROWS = 10_000  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
@@ -64,9 +65,10 @@ def _iso_date_string(value: Any) -> Any:
 
 def _shown(value: Any) -> str:
     """``value`` for a message: a string quoted as before, anything else as the JSON it came as (``null``, not
-    Python's ``None``), cut at 40 characters with an ellipsis."""
-    shown = repr(value) if isinstance(value, str) else _json_head(value, 40)
-    return shown if len(shown) <= 40 else shown[:39] + "…"  # cut visibly: a cut 'x... read as the value sent
+    Python's ``None``), cut at ``ECHO_LIMIT`` characters with an ellipsis."""
+    shown = repr(value) if isinstance(value, str) else _json_head(value, ECHO_LIMIT)
+    # cut visibly: a cut 'x... read as the value sent
+    return shown if len(shown) <= ECHO_LIMIT else shown[:ECHO_LIMIT - 1] + "…"
 
 
 class _Text(str):
@@ -343,5 +345,7 @@ class ErrorBody(BaseModel):
 MODEL_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
     413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
+    415: {"model": ErrorBody, "description": "Body not sent as Content-Type: application/json (or application/*+json), "
+                                             "or sent compressed"},
     503: {"model": ErrorBody, "description": "No model loaded yet"},
 }
