@@ -288,3 +288,21 @@ def test_clean_dataset_leaves_a_store_column_with_no_value_missing_and_says_so(d
     (row,) = [a for a in result.report.actions if a.step == "ColumnImputer" and a.column == s.PROMO2_SINCE_WEEK]
     assert (row.detected, row.changed) == (len(store), 0)
     assert row.detail == "left missing: no store has a value to learn a fill from"
+
+
+def test_clean_dataset_remove_flags_store_rows_it_cannot_drop(dataset):
+    """Was: "remove" left store.csv's distance outliers unmarked, though the docstring and the report's rule
+    ("-> flag") said they were flagged; the cleaned store table now carries the flag the report counts."""
+    import dataclasses
+
+    store = dataset.store.copy()
+    store.loc[store.index[0], s.COMPETITION_DISTANCE] = 1e7  # one distance far beyond every other
+    result = clean_dataset(dataclasses.replace(dataset, store=store), CleanOptions(outlier_action="remove"))
+    (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
+    assert row.rule.endswith("-> flag") and row.detected >= 1
+    flags = result.store[f"{s.COMPETITION_DISTANCE}_outlier"]
+    assert int(flags.sum()) == row.detected and flags.iloc[0] == 1
+    assert len(result.store) == len(store)  # flagged, never dropped
+    pd.testing.assert_series_equal(result.store[s.COMPETITION_DISTANCE],
+                                   clean_dataset(dataclasses.replace(dataset, store=store),
+                                                 CleanOptions(outlier_action="flag")).store[s.COMPETITION_DISTANCE])

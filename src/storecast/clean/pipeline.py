@@ -116,8 +116,7 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
         distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
                                   action=action, by=None).fit(known)
         report = report.merge(distance.report(known))
-        if opts.outlier_action != "remove":
-            store = _keep_sentinel(distance.transform(store), store, sentinel, action)
+        store = _keep_sentinel(distance.transform(store), store, sentinel, action)  # "remove": flagged, kept
 
     step("daily rows: missing values")
     train = dataset.train
