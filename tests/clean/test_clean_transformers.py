@@ -306,3 +306,21 @@ def test_clean_dataset_remove_flags_store_rows_it_cannot_drop(dataset):
     pd.testing.assert_series_equal(result.store[s.COMPETITION_DISTANCE],
                                    clean_dataset(dataclasses.replace(dataset, store=store),
                                                  CleanOptions(outlier_action="flag")).store[s.COMPETITION_DISTANCE])
+
+
+@pytest.mark.parametrize("action", ["cap", "log"])
+def test_clean_dataset_reports_every_daily_value_it_changes(dataset, action):
+    """Was: the daily step's counts came from the fit rows (open days with sales) while it changed all of
+    train.csv, so an open day without sales but with customers (2 rows in Rossmann's file) had its
+    Customers capped up to the store's lower bound and the report did not count it."""
+    import dataclasses
+
+    train = dataset.train.copy()
+    day = sales_days(train).index[0]
+    train.loc[day, [s.SALES, s.CUSTOMERS]] = [0, 1]  # open, no sales, one customer: far below the store's days
+    result = clean_dataset(dataclasses.replace(dataset, train=train), CleanOptions(outlier_action=action))
+    rows = {a.column: a for a in result.report.actions if a.step == "OutlierHandler" and a.rule.endswith(action)
+            and a.column != s.COMPETITION_DISTANCE}
+    for col in (s.SALES, s.CUSTOMERS):
+        changed = int((result.train[col].to_numpy(float) != train[col].to_numpy(float)).sum())
+        assert rows[col].changed == changed, col
