@@ -96,6 +96,26 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_missing_values_treatment_is_the_rule_of_that_files_column_and_lists_every_rule():
+    """Was: treatments were keyed by column name alone, so train.csv's Open (never missing) carried test.csv's
+    "missing -> open" rule in tables/missing__missing.csv, and a column filled by two context rules showed one."""
+    store = _store(3, **{s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [np.nan, np.nan, 4.0],
+                         s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, np.nan, 2012.0]})
+    test = _days(1, "2014-02-01", "2014-02-02")
+    test.attrs["missing_open_filled"] = 1
+    report = CleaningReport()
+    report.add("contract", "test.csv Open", "missing -> open (1)", 1, 1, "taken as open")
+    report.add("StoreContextImputer", s.COMPETITION_OPEN_SINCE_MONTH, "distance known", 1, 1, "set to 1")
+    report.add("StoreContextImputer", s.COMPETITION_OPEN_SINCE_MONTH, "no known competitor", 1, 1, "set to 1")
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, test, report)
+    table = r.tables["missing"].set_index(["file", "column"])["treatment"]
+    assert table[("train.csv", s.OPEN)] == ""
+    assert table[("test.csv", s.OPEN)] == "missing -> open (1): taken as open"
+    assert table[("store.csv", s.COMPETITION_OPEN_SINCE_MONTH)] == (
+        "distance known: set to 1; no known competitor: set to 1")
+
+
 def test_missing_values_chart_counts_in_whole_values():
     """A few missing values (a small chain, the synthetic demo's) put ticks at 0.5, 1.5, 2.5 on a count."""
     store = _store(4, **{s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0, 30.0],
