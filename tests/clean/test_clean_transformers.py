@@ -324,3 +324,19 @@ def test_clean_dataset_reports_every_daily_value_it_changes(dataset, action):
     for col in (s.SALES, s.CUSTOMERS):
         changed = int((result.train[col].to_numpy(float) != train[col].to_numpy(float)).sum())
         assert rows[col].changed == changed, col
+
+
+@pytest.mark.parametrize("action", ["cap", "log", "flag"])
+def test_clean_dataset_counts_every_distance_the_outlier_step_changes(dataset, action):
+    """Was: with "log" the no-competitor fills were log-transformed with every distance but left out of the
+    report, which counted the known distances only."""
+    import dataclasses
+
+    store = dataset.store.copy()
+    store.loc[store.index[:2], s.COMPETITION_DISTANCE] = np.nan
+    result = clean_dataset(dataclasses.replace(dataset, store=store), CleanOptions(outlier_action=action))
+    filled = StoreContextImputer().fit(store).transform(store)[s.COMPETITION_DISTANCE]
+    changed = int((result.store[s.COMPETITION_DISTANCE].to_numpy() != filled.to_numpy()).sum())
+    counted = sum(a.changed for a in result.report.actions
+                  if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE)
+    assert counted == changed

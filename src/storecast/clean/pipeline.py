@@ -117,6 +117,10 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
                                   action=action, by=None).fit(known)
         report = report.merge(distance.report(known))
         store = _keep_sentinel(distance.transform(store), store, sentinel, action)  # "remove": flagged, kept
+        if action == "log" and sentinel.any():  # rescaled with the known distances: changed, and counted
+            n = int(sentinel.sum())
+            report.add("OutlierHandler", s.COMPETITION_DISTANCE, "no known competitor -> log", n, n,
+                       "the fill is log-transformed like every distance, so it stays the farthest")
 
     step("daily rows: missing values")
     train = dataset.train
