@@ -621,6 +621,15 @@ def test_competition_distance_reads_higher_near_sales_only_as_far_as_the_custome
     assert "customers are" not in r.answer
 
 
+def test_competition_distance_reads_no_direction_into_a_gap_under_two_percent():
+    """Was: any negative gap read "close competition goes with lower sales", 1.7% by medians of a few stores
+    (with a rank correlation of -0.01) included; Promo2's report already calls a gap under 2% no effect."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([983, 1000, 1000])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [100.0, 6000.0, 9000.0]}))
+    assert r.answer.endswith("(-1.7%): a gap this small does not show close competition going with lower sales.")
+    assert "goes with lower sales" not in r.answer
+
+
 def test_competition_distance_splits_near_and_far_by_store_type():
     """Near stores are mostly type a and far ones type d: the overall gap (+100%) mixes type with distance,
     so the answer and a table give the gap within each type (type a: +10%)."""

@@ -12,7 +12,17 @@ import pandas as pd
 from storecast import schema as s
 from storecast.clean.rows import sales_days
 from storecast.dates import iso_week_monday
-from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
+from storecast.eda._base import (
+    COLORS,
+    SMALL_GAP,
+    QuestionResult,
+    count_axis,
+    new_figure,
+    num,
+    pct,
+    plural,
+    unanswered,
+)
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -272,7 +282,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
                  "round-month effect cannot be measured."))
     finding = (f"Promo2 shows no lift: its round months change sales by {pct(weighted)} net of the calendar, and "
                f"participants sell {pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)} vs "
-               f"non-participants.") if abs(weighted) < 0.02 else (
+               f"non-participants.") if abs(weighted) < SMALL_GAP else (
                f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar."
                if np.isfinite(weighted) else None)
 
