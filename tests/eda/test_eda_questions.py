@@ -227,6 +227,21 @@ def test_promo2_round_months_net_of_non_promo2_stores():
     assert r.numbers["median_sales_no_promo2"] == 100
 
 
+def test_promo2_round_months_are_netted_on_the_participants_own_dates():
+    """Was: the non-Promo2 ratio came from every date in the file, so a store that joined mid-way (here in
+    July 2014, no round-month effect at all) was set against another calendar: December, a round month of
+    its pattern and twice a normal month at every store, made up half its round months but a quarter of
+    the control's, and the report found +20%."""
+    dates = pd.date_range("2013-01-01", "2014-12-31")
+    seasonal = np.where(dates.month == 12, 200.0, 100.0)  # the same calendar at every store
+    joined = _days(1, "2013-01-01", "2014-12-31", sales=seasonal)
+    control = _days(2, "2013-01-01", "2014-12-31", sales=seasonal)
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [27, np.nan], s.PROMO2_SINCE_YEAR: [2014, np.nan],
+                         s.PROMO_INTERVAL: ["Mar,Jun,Sept,Dec", np.nan]})
+    r = q.promo2_effect(_train(joined, control), store)
+    assert r.numbers["round_month_effect"] == pytest.approx(0.0, abs=1e-12)
+
+
 # -- 3. holidays --------------------------------------------------------------------------------------------
 
 def test_state_holiday_window_day_before_and_after():

@@ -231,8 +231,10 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
 
     The round-month effect is a difference-in-differences: for each PromoInterval pattern, sales of
     participating stores (after their start) in the months the pattern lists, relative to their other
-    months, divided by the same ratio for stores without Promo2 in the same calendar. Sales are first
-    divided by the store's own mean so big stores do not dominate; a pattern not measured (NaN) is left out.
+    months, divided by the same ratio for stores without Promo2 on the same dates (their mean on each date
+    a participant's row has, so a store that joined mid-way is set against its own months, not the whole
+    file's). Sales are first divided by the store's own mean so big stores do not dominate; a pattern not
+    measured (NaN) is left out.
     """
     rows = sales_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
     level = rows.groupby(s.STORE)[s.SALES].transform("mean")
@@ -251,16 +253,18 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     start = promo2_start(store)
     in_p2 = rows[s.STORE].map(st[s.PROMO2]).to_numpy() == 1
     started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
+    # each row's date at the non-Promo2 stores (NaN where none trades): the control on the participants' dates
+    control = rows[s.DATE].map(rows.loc[~in_p2].groupby(s.DATE)["rel"].mean())
     effects = []
     for pattern in s.PROMO_INTERVALS:
         months = [s.PROMO_INTERVAL_MONTHS.index(m) + 1 for m in pattern.split(",")]
         in_round = rows["month"].isin(months).to_numpy()
         treated = in_p2 & started & (rows[s.STORE].map(st[s.PROMO_INTERVAL]) == pattern).to_numpy()
-        control = ~in_p2
-        if not treated.any() or not control.any():
+        treated &= control.notna().to_numpy()  # a date no non-Promo2 store traded has nothing to net it of
+        if not treated.any():
             continue
         t_ratio = rows["rel"][treated & in_round].mean() / rows["rel"][treated & ~in_round].mean()
-        c_ratio = rows["rel"][control & in_round].mean() / rows["rel"][control & ~in_round].mean()
+        c_ratio = control[treated & in_round].mean() / control[treated & ~in_round].mean()
         effects.append({"PromoInterval": pattern, "stores": int(rows.loc[treated, s.STORE].nunique()),
                         "round_month_effect": float(t_ratio / c_ratio - 1)})
     eff = pd.DataFrame(effects, columns=["PromoInterval", "stores", "round_month_effect"]).dropna(ignore_index=True)
