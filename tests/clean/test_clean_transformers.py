@@ -340,3 +340,22 @@ def test_clean_dataset_counts_every_distance_the_outlier_step_changes(dataset, a
     counted = sum(a.changed for a in result.report.actions
                   if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE)
     assert counted == changed
+
+
+def test_store_context_report_tells_a_missing_month_of_a_known_year_apart():
+    """Was: a CompetitionOpenSinceMonth missing beside a known year was reported as "competitor predates the
+    records", "set to 1 (January of <the earliest year seen>)", while transform kept the store's own year."""
+    stores = _stores().assign(**{s.COMPETITION_OPEN_SINCE_MONTH: [np.nan, np.nan, np.nan, 4.0]})
+    stores.loc[0, s.COMPETITION_OPEN_SINCE_YEAR] = 2013.0  # the earliest year seen: 2012 (store 4)
+    imp = StoreContextImputer().fit(stores)
+    out = imp.transform(stores)
+    assert (out.loc[0, s.COMPETITION_OPEN_SINCE_MONTH], out.loc[0, s.COMPETITION_OPEN_SINCE_YEAR]) == (1.0, 2013.0)
+    assert imp.since_year_fill_ == 2012.0
+    rep = {(a.column, a.rule): (a.changed, a.detail) for a in imp.report_.actions}
+    month = s.COMPETITION_OPEN_SINCE_MONTH
+    assert rep[(month, "month unknown, opening year known")] == (
+        1, "set to 1 (January of the store's own opening year)")
+    assert rep[(month, "distance known: competitor predates the records")][0] == 1  # store 3 only
+    assert rep[(month, "no known competitor")][0] == 1  # store 2
+    filled = sum(a.changed for a in imp.report_.actions if a.column == month)
+    assert filled == int(stores[month].isna().sum())
