@@ -12,17 +12,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.clean.rows import sales_days
 from storecast.dates import iso_week_monday
-from storecast.eda._base import (
-    COLORS,
-    SMALL_GAP,
-    QuestionResult,
-    count_axis,
-    new_figure,
-    num,
-    pct,
-    plural,
-    unanswered,
-)
+from storecast.eda._base import COLORS, SMALL_GAP, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -231,10 +221,9 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
 
     The round-month effect is a difference-in-differences: for each PromoInterval pattern, sales of
     participating stores (after their start) in the months the pattern lists, relative to their other
-    months, divided by the same ratio for stores without Promo2 on the same dates (their mean on each date
-    a participant's row has, so a store that joined mid-way is set against its own months, not the whole
-    file's). Sales are first divided by the store's own mean so big stores do not dominate; a pattern not
-    measured (NaN) is left out.
+    months, divided by the same ratio for stores without Promo2 on the same dates (their mean on each date a
+    participant's row has: one that joined mid-way meets its own months, not the file's). Sales are first
+    divided by the store's own mean so big stores do not dominate; a pattern not measured (NaN) is left out.
     """
     rows = sales_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
     level = rows.groupby(s.STORE)[s.SALES].transform("mean")
