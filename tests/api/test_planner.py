@@ -71,6 +71,9 @@ def test_the_wider_band_is_the_same_model_at_its_other_calibrated_level(bundle):
     assert level == 0.8 and outer.level == 0.95 and outer.model is bundle.model
     one = dataclasses.replace(bundle, card={**bundle.card, "intervals": {"levels": [0.8]}})
     assert outer_bundle(one) == (0.8, None)
+    # served at its widest level: no narrower band passed off as the wider one (it hid under the served band)
+    widest = dataclasses.replace(bundle, level=0.95)
+    assert outer_bundle(widest) == (0.95, None)
 
 
 def test_plan_scenario_forecasts_both_plans_with_both_bands(served):

@@ -869,3 +869,31 @@ def test_a_ranked_store_opens_saying_which_week_was_switched_on(base: str, brows
     browser.js("document.getElementById('reset').click(); true")
     browser.wait(f"Number({_PLAN}) >= {int(seen) + 3}")
     assert browser.js(_STATUS) == ""
+
+
+def test_a_model_with_one_band_shows_no_key_for_a_second(base: str, browser: Browser):
+    # a model calibrated at one level answers no outer band: the chart drew one band, but the legend still
+    # showed the second band's swatch (unlabelled) before "interval"
+    seen = _use_token(browser, base)
+    shown = "getComputedStyle(document.querySelector('#legend .key.band95')).display !== 'none'"
+    assert browser.js(shown) and browser.js("document.getElementById('level-outer').textContent") == "95%"
+    browser.js("window.realFetch = window.fetch;"
+               "window.fetch = async (...a) => { const r = await window.realFetch(...a);"
+               " if (String(a[0]) !== '/plan' || !r.ok) return r;"
+               " const j = await r.json(); j.outer_level = null;"
+               " for (const d of [...j.usual.days, ...j.scenario.days]) { d.outer_lower = null; d.outer_upper = null; }"
+               " return new Response(JSON.stringify(j), { status: 200, headers: r.headers }); }; true")
+    browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
+    seen = _after(browser, seen)
+    assert browser.js("document.querySelectorAll('#chart svg .band95').length") == 0
+    assert browser.js("document.querySelectorAll('#chart svg .band80').length") == 1
+    assert not browser.js(shown)
+    assert browser.js("document.getElementById('level-outer').hidden")
+    assert " ".join(browser.js("document.getElementById('legend').innerText").split()).startswith(
+        "scenario usual plan 80% interval")
+    browser.js("window.fetch = window.realFetch; document.querySelector('#plan-form button[type=submit]').click();"
+               " true")
+    _after(browser, seen)
+    assert browser.js(shown) and not browser.js("document.getElementById('level-outer').hidden")
+    browser.js("1")
+    assert browser.errors == []

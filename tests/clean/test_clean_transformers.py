@@ -288,3 +288,74 @@ def test_clean_dataset_leaves_a_store_column_with_no_value_missing_and_says_so(d
     (row,) = [a for a in result.report.actions if a.step == "ColumnImputer" and a.column == s.PROMO2_SINCE_WEEK]
     assert (row.detected, row.changed) == (len(store), 0)
     assert row.detail == "left missing: no store has a value to learn a fill from"
+
+
+def test_clean_dataset_remove_flags_store_rows_it_cannot_drop(dataset):
+    """Was: "remove" left store.csv's distance outliers unmarked, though the docstring and the report's rule
+    ("-> flag") said they were flagged; the cleaned store table now carries the flag the report counts."""
+    import dataclasses
+
+    store = dataset.store.copy()
+    store.loc[store.index[0], s.COMPETITION_DISTANCE] = 1e7  # one distance far beyond every other
+    result = clean_dataset(dataclasses.replace(dataset, store=store), CleanOptions(outlier_action="remove"))
+    (row,) = [a for a in result.report.actions if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE]
+    assert row.rule.endswith("-> flag") and row.detected >= 1
+    flags = result.store[f"{s.COMPETITION_DISTANCE}_outlier"]
+    assert int(flags.sum()) == row.detected and flags.iloc[0] == 1
+    assert len(result.store) == len(store)  # flagged, never dropped
+    pd.testing.assert_series_equal(result.store[s.COMPETITION_DISTANCE],
+                                   clean_dataset(dataclasses.replace(dataset, store=store),
+                                                 CleanOptions(outlier_action="flag")).store[s.COMPETITION_DISTANCE])
+
+
+@pytest.mark.parametrize("action", ["cap", "log"])
+def test_clean_dataset_reports_every_daily_value_it_changes(dataset, action):
+    """Was: the daily step's counts came from the fit rows (open days with sales) while it changed all of
+    train.csv, so an open day without sales but with customers (2 rows in Rossmann's file) had its
+    Customers capped up to the store's lower bound and the report did not count it."""
+    import dataclasses
+
+    train = dataset.train.copy()
+    day = sales_days(train).index[0]
+    train.loc[day, [s.SALES, s.CUSTOMERS]] = [0, 1]  # open, no sales, one customer: far below the store's days
+    result = clean_dataset(dataclasses.replace(dataset, train=train), CleanOptions(outlier_action=action))
+    rows = {a.column: a for a in result.report.actions if a.step == "OutlierHandler" and a.rule.endswith(action)
+            and a.column != s.COMPETITION_DISTANCE}
+    for col in (s.SALES, s.CUSTOMERS):
+        changed = int((result.train[col].to_numpy(float) != train[col].to_numpy(float)).sum())
+        assert rows[col].changed == changed, col
+
+
+@pytest.mark.parametrize("action", ["cap", "log", "flag"])
+def test_clean_dataset_counts_every_distance_the_outlier_step_changes(dataset, action):
+    """Was: with "log" the no-competitor fills were log-transformed with every distance but left out of the
+    report, which counted the known distances only."""
+    import dataclasses
+
+    store = dataset.store.copy()
+    store.loc[store.index[:2], s.COMPETITION_DISTANCE] = np.nan
+    result = clean_dataset(dataclasses.replace(dataset, store=store), CleanOptions(outlier_action=action))
+    filled = StoreContextImputer().fit(store).transform(store)[s.COMPETITION_DISTANCE]
+    changed = int((result.store[s.COMPETITION_DISTANCE].to_numpy() != filled.to_numpy()).sum())
+    counted = sum(a.changed for a in result.report.actions
+                  if a.step == "OutlierHandler" and a.column == s.COMPETITION_DISTANCE)
+    assert counted == changed
+
+
+def test_store_context_report_tells_a_missing_month_of_a_known_year_apart():
+    """Was: a CompetitionOpenSinceMonth missing beside a known year was reported as "competitor predates the
+    records", "set to 1 (January of <the earliest year seen>)", while transform kept the store's own year."""
+    stores = _stores().assign(**{s.COMPETITION_OPEN_SINCE_MONTH: [np.nan, np.nan, np.nan, 4.0]})
+    stores.loc[0, s.COMPETITION_OPEN_SINCE_YEAR] = 2013.0  # the earliest year seen: 2012 (store 4)
+    imp = StoreContextImputer().fit(stores)
+    out = imp.transform(stores)
+    assert (out.loc[0, s.COMPETITION_OPEN_SINCE_MONTH], out.loc[0, s.COMPETITION_OPEN_SINCE_YEAR]) == (1.0, 2013.0)
+    assert imp.since_year_fill_ == 2012.0
+    rep = {(a.column, a.rule): (a.changed, a.detail) for a in imp.report_.actions}
+    month = s.COMPETITION_OPEN_SINCE_MONTH
+    assert rep[(month, "month unknown, opening year known")] == (
+        1, "set to 1 (January of the store's own opening year)")
+    assert rep[(month, "distance known: competitor predates the records")][0] == 1  # store 3 only
+    assert rep[(month, "no known competitor")][0] == 1  # store 2
+    filled = sum(a.changed for a in imp.report_.actions if a.column == month)
+    assert filled == int(stores[month].isna().sum())

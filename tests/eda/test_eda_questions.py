@@ -96,6 +96,26 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_missing_values_treatment_is_the_rule_of_that_files_column_and_lists_every_rule():
+    """Was: treatments were keyed by column name alone, so train.csv's Open (never missing) carried test.csv's
+    "missing -> open" rule in tables/missing__missing.csv, and a column filled by two context rules showed one."""
+    store = _store(3, **{s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [np.nan, np.nan, 4.0],
+                         s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, np.nan, 2012.0]})
+    test = _days(1, "2014-02-01", "2014-02-02")
+    test.attrs["missing_open_filled"] = 1
+    report = CleaningReport()
+    report.add("contract", "test.csv Open", "missing -> open (1)", 1, 1, "taken as open")
+    report.add("StoreContextImputer", s.COMPETITION_OPEN_SINCE_MONTH, "distance known", 1, 1, "set to 1")
+    report.add("StoreContextImputer", s.COMPETITION_OPEN_SINCE_MONTH, "no known competitor", 1, 1, "set to 1")
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, test, report)
+    table = r.tables["missing"].set_index(["file", "column"])["treatment"]
+    assert table[("train.csv", s.OPEN)] == ""
+    assert table[("test.csv", s.OPEN)] == "missing -> open (1): taken as open"
+    assert table[("store.csv", s.COMPETITION_OPEN_SINCE_MONTH)] == (
+        "distance known: set to 1; no known competitor: set to 1")
+
+
 def test_missing_values_chart_counts_in_whole_values():
     """A few missing values (a small chain, the synthetic demo's) put ticks at 0.5, 1.5, 2.5 on a count."""
     store = _store(4, **{s.COMPETITION_DISTANCE: [np.nan, 10.0, 20.0, 30.0],
@@ -205,6 +225,21 @@ def test_promo2_round_months_net_of_non_promo2_stores():
     assert r.numbers["round_month_effect"] == pytest.approx(0.2)
     assert r.numbers["stores_with_promo2"] == 1
     assert r.numbers["median_sales_no_promo2"] == 100
+
+
+def test_promo2_round_months_are_netted_on_the_participants_own_dates():
+    """Was: the non-Promo2 ratio came from every date in the file, so a store that joined mid-way (here in
+    July 2014, no round-month effect at all) was set against another calendar: December, a round month of
+    its pattern and twice a normal month at every store, made up half its round months but a quarter of
+    the control's, and the report found +20%."""
+    dates = pd.date_range("2013-01-01", "2014-12-31")
+    seasonal = np.where(dates.month == 12, 200.0, 100.0)  # the same calendar at every store
+    joined = _days(1, "2013-01-01", "2014-12-31", sales=seasonal)
+    control = _days(2, "2013-01-01", "2014-12-31", sales=seasonal)
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [27, np.nan], s.PROMO2_SINCE_YEAR: [2014, np.nan],
+                         s.PROMO_INTERVAL: ["Mar,Jun,Sept,Dec", np.nan]})
+    r = q.promo2_effect(_train(joined, control), store)
+    assert r.numbers["round_month_effect"] == pytest.approx(0.0, abs=1e-12)
 
 
 # -- 3. holidays --------------------------------------------------------------------------------------------
@@ -599,6 +634,15 @@ def test_competition_distance_reads_higher_near_sales_only_as_far_as_the_custome
     assert "The 1 store with a competitor within 500 m sells a median 150 a day" in r.answer
     assert r.answer.endswith(f"(+50.0%): {reading}")
     assert "customers are" not in r.answer
+
+
+def test_competition_distance_reads_no_direction_into_a_gap_under_two_percent():
+    """Was: any negative gap read "close competition goes with lower sales", 1.7% by medians of a few stores
+    (with a rank correlation of -0.01) included; Promo2's report already calls a gap under 2% no effect."""
+    parts = [_days(i + 1, "2014-01-01", "2014-01-05", sales=v) for i, v in enumerate([983, 1000, 1000])]
+    r = q.competition_distance(_train(*parts), _store(3, **{s.COMPETITION_DISTANCE: [100.0, 6000.0, 9000.0]}))
+    assert r.answer.endswith("(-1.7%): a gap this small does not show close competition going with lower sales.")
+    assert "goes with lower sales" not in r.answer
 
 
 def test_competition_distance_splits_near_and_far_by_store_type():

@@ -45,7 +45,7 @@ class PlanForecast:
     """One plan of one store and its forecast, column-wise (``days`` are days since 1970-01-01).
 
     ``lower``/``upper`` are at the model's served level; ``outer_lower``/``outer_upper`` at its widest
-    other calibrated level (None when the model has only one).
+    calibrated level above that (None when it has none: one level, or the served one is the widest).
     """
 
     days: np.ndarray
@@ -148,14 +148,16 @@ def scenario_plan(usual: DayPlan, *, promo_days: Sequence[dt.date] | None = None
 
 
 def outer_bundle(bundle: Any) -> tuple[float | None, Any | None]:
-    """The bundle's served level, and a copy of it serving its widest other calibrated level (or None).
+    """The bundle's served level, and a copy of it serving its widest calibrated level above that (or None).
 
     Why a copy: ``predict_frame`` answers at the bundle's one level; the page draws 80% and 95% bands,
     so the 95% band is the same model asked at its other calibrated level, still through ``predict_frame``.
+    Only a wider level: a model serving 95% (its card's first level) with 80% calibrated too drew its 80%
+    band as the "outer" one, hidden under the 95% band, and the API called it the wider band.
     """
     level = getattr(bundle, "level", None)
     levels = ((getattr(bundle, "card", None) or {}).get("intervals") or {}).get("levels") or []
-    others = [float(lv) for lv in levels if level is None or abs(float(lv) - level) > 1e-9]
+    others = [float(lv) for lv in levels if level is not None and float(lv) > level + 1e-9]
     if level is None or not others or not dataclasses.is_dataclass(bundle) or isinstance(bundle, type):
         return level, None
     return float(level), dataclasses.replace(bundle, level=max(others))

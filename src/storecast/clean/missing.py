@@ -112,6 +112,12 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         year = "the earliest year seen" if self.n_known_years_ else "default: no opening year known"
         for col in _SINCE_COLS:
             gap = X[col].isna()
+            if col == s.COMPETITION_OPEN_SINCE_MONTH:  # the year known: January of that year, not of the fill's
+                alone = gap & X[s.COMPETITION_OPEN_SINCE_YEAR].notna()
+                n = int(alone.sum())
+                rep.add("StoreContextImputer", col, "month unknown, opening year known", n, n,
+                        "set to 1 (January of the store's own opening year)")
+                gap &= ~alone
             n_known, n_none = int((gap & dist_known).sum()), int((gap & ~dist_known).sum())
             fill = (f"set to 1 (January of {self.since_year_fill_:.0f}, {year})"
                     if col == s.COMPETITION_OPEN_SINCE_MONTH else f"set to {self.since_year_fill_:.0f} ({year})")

@@ -224,18 +224,17 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "bounds_")
         X, was_array = self._prepare(X, reset=False)
         out = X.copy()
+        if self.action == "flag":  # the very mask `report` and `outlier_mask` count: one rule, not a copy of it
+            for col, flagged in self._mask(X).items():
+                out[f"{col}_outlier"] = flagged.astype("int8")
+            return output_like(out, was_array)
         for col in self.columns_:
-            candidates = self._candidates(out[col])
             if self.action == "cap":
                 lo, hi = self._row_bounds(out, col)
                 v = out[col].astype(float)
-                out[col] = v.where(~candidates, v.clip(lo, hi))
-            elif self.action == "log":
-                out[col] = np.log1p(out[col].astype(float).clip(lower=0))
+                out[col] = v.where(~self._candidates(out[col]), v.clip(lo, hi))
             else:
-                lo, hi = self._row_bounds(out, col)
-                v = out[col].astype(float)
-                out[f"{col}_outlier"] = (candidates & ((v < lo) | (v > hi))).astype("int8")
+                out[col] = np.log1p(out[col].astype(float).clip(lower=0))
         return output_like(out, was_array)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

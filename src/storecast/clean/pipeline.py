@@ -116,8 +116,11 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
         distance = OutlierHandler(columns=(s.COMPETITION_DISTANCE,), method=opts.outlier_method,
                                   action=action, by=None).fit(known)
         report = report.merge(distance.report(known))
-        if opts.outlier_action != "remove":
-            store = _keep_sentinel(distance.transform(store), store, sentinel, action)
+        store = _keep_sentinel(distance.transform(store), store, sentinel, action)  # "remove": flagged, kept
+        if action == "log" and sentinel.any():  # rescaled with the known distances: changed, and counted
+            n = int(sentinel.sum())
+            report.add("OutlierHandler", s.COMPETITION_DISTANCE, "no known competitor -> log", n, n,
+                       "the fill is log-transformed like every distance, so it stays the farthest")
 
     step("daily rows: missing values")
     train = dataset.train
@@ -132,7 +135,9 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
     handler = OutlierHandler(columns=(s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER), method=opts.outlier_method,
                              action=action, by=s.STORE)
     handler.fit(sales_days(train))  # closed days and zero-sales days are not "normal days" to learn from
-    report = report.merge(handler.report_)
+    # counted on the rows the step changes (all of train.csv), not the fit rows: an open day without sales
+    # but with customers has its Customers capped too
+    report = report.merge(handler.report(train))
     if opts.outlier_action == "remove":
         cleaned, dropped = drop_outlier_rows(train, handler)
         report.add("drop_outlier_rows", "(rows)", f"{opts.outlier_method} per Store -> remove", dropped, dropped,

@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "QuestionResult", "Numbers", "unanswered", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
     "new_figure", "figure_png", "count_axis",
-    "pct", "num", "plural", "strength", "COLORS",
+    "pct", "num", "plural", "strength", "COLORS", "SMALL_GAP",
 ]
 
 import io
@@ -29,6 +29,9 @@ from storecast import schema as s
 
 Numbers = dict[str, Any]
 COLORS = ("#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5cad", "#8c8c8c")
+# A relative gap smaller than this is read as "no effect", not as a direction: Promo2's round months at
+# -0.5% are "no lift", and near-competitor stores selling 1.7% below far ones do not show competition costing sales
+SMALL_GAP = 0.02
 _DPI = 96
 
 

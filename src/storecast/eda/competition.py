@@ -11,7 +11,18 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, strength, unanswered
+from storecast.eda._base import (
+    COLORS,
+    SMALL_GAP,
+    QuestionResult,
+    count_axis,
+    new_figure,
+    num,
+    pct,
+    plural,
+    strength,
+    unanswered,
+)
 from storecast.eda.stores import store_means
 
 DISTANCE_BANDS = (0, 250, 500, 1_000, 2_500, 5_000, 10_000, 20_000, np.inf)
@@ -101,7 +112,10 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
     if has_gap:
         # store.csv has no location or site type: say how near stores sell, not where they are
         more_customers = nums["median_customers_within_500m"] > nums["median_customers_5km_plus"]
-        reading = (": close competition goes with lower sales." if nums["close_vs_far_sales"] < 0 else
+        # a gap within SMALL_GAP is no direction: 1.7% below, by medians, read as "goes with lower sales"
+        reading = (": a gap this small does not show close competition going with lower sales."
+                   if -SMALL_GAP < nums["close_vs_far_sales"] < 0 else
+                   ": close competition goes with lower sales." if nums["close_vs_far_sales"] < 0 else
                    ": near stores also draw more customers, so nearness to a competitor does not go with lower "
                    "sales." if more_customers else ": nearness to a competitor does not go with lower sales here.")
         answer = (f"{rho_text} The {plural(len(close), 'store')} with a competitor "

@@ -111,14 +111,17 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
                           answer, nums, {"gap_groups": table, "gaps": gaps_out}, draw, finding, "gap_groups")
 
 
-def _treatments(report: CleaningReport | None) -> dict[str, str]:
+def _treatments(report: CleaningReport | None) -> dict[tuple[str, str], str]:
+    """(file, column) -> every rule that filled that file's column: the context rules act on store.csv, the
+    contract's "test.csv X" rows on test.csv (so train.csv's Open, never missing, carries no test.csv rule)."""
     if report is None:
         return {}
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], list[str]] = {}
     for a in report.actions:
         if a.step in ("StoreContextImputer", "contract") and a.changed > 0:
-            out.setdefault(a.column.removeprefix("test.csv "), f"{a.rule}: {a.detail}")
-    return out
+            file, _, column = a.column.partition(" ") if a.step == "contract" else ("store.csv", "", a.column)
+            out.setdefault((file, column), []).append(f"{a.rule}: {a.detail}")
+    return {key: "; ".join(rules) for key, rules in out.items()}
 
 
 def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame | None = None,
@@ -155,8 +158,8 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
         "competition_distance_missing": int(store[s.COMPETITION_DISTANCE].isna().sum()),
     }
     treat = _treatments(report)
-    table["treatment"] = [treat.get(c, "" if m == 0 else "left as is")
-                          for c, m in zip(table["column"], table["missing"], strict=True)]
+    table["treatment"] = [treat.get((f, c), "" if m == 0 else "left as is")
+                          for f, c, m in zip(table["file"], table["column"], table["missing"], strict=True)]
     shown = table[table["missing"] > 0].reset_index(drop=True)
     answer = (f"{num(nums['missing_total'])} values are missing: {num(nums['missing_train'])} in train.csv, "
               f"{num(nums['missing_store'])} in store.csv and {nums['missing_test_open']} Open values in test.csv. "

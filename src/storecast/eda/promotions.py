@@ -12,7 +12,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.clean.rows import sales_days
 from storecast.dates import iso_week_monday
-from storecast.eda._base import COLORS, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
+from storecast.eda._base import COLORS, SMALL_GAP, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -221,7 +221,8 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
 
     The round-month effect is a difference-in-differences: for each PromoInterval pattern, sales of
     participating stores (after their start) in the months the pattern lists, relative to their other
-    months, divided by the same ratio for stores without Promo2 in the same calendar. Sales are first
+    months, divided by the same ratio for stores without Promo2 on the same dates (their mean on each date a
+    participant's row has: one that joined mid-way meets its own months, not the file's). Sales are first
     divided by the store's own mean so big stores do not dominate; a pattern not measured (NaN) is left out.
     """
     rows = sales_days(train)[[s.STORE, s.DATE, s.SALES, s.CUSTOMERS]]
@@ -241,16 +242,18 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     start = promo2_start(store)
     in_p2 = rows[s.STORE].map(st[s.PROMO2]).to_numpy() == 1
     started = (rows[s.DATE] >= rows[s.STORE].map(start)).to_numpy()
+    # each row's date at the non-Promo2 stores (NaN where none trades): the control on the participants' dates
+    control = rows[s.DATE].map(rows.loc[~in_p2].groupby(s.DATE)["rel"].mean())
     effects = []
     for pattern in s.PROMO_INTERVALS:
         months = [s.PROMO_INTERVAL_MONTHS.index(m) + 1 for m in pattern.split(",")]
         in_round = rows["month"].isin(months).to_numpy()
         treated = in_p2 & started & (rows[s.STORE].map(st[s.PROMO_INTERVAL]) == pattern).to_numpy()
-        control = ~in_p2
-        if not treated.any() or not control.any():
+        treated &= control.notna().to_numpy()  # a date no non-Promo2 store traded has nothing to net it of
+        if not treated.any():
             continue
         t_ratio = rows["rel"][treated & in_round].mean() / rows["rel"][treated & ~in_round].mean()
-        c_ratio = rows["rel"][control & in_round].mean() / rows["rel"][control & ~in_round].mean()
+        c_ratio = control[treated & in_round].mean() / control[treated & ~in_round].mean()
         effects.append({"PromoInterval": pattern, "stores": int(rows.loc[treated, s.STORE].nunique()),
                         "round_month_effect": float(t_ratio / c_ratio - 1)})
     eff = pd.DataFrame(effects, columns=["PromoInterval", "stores", "round_month_effect"]).dropna(ignore_index=True)
@@ -272,7 +275,7 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
                  "round-month effect cannot be measured."))
     finding = (f"Promo2 shows no lift: its round months change sales by {pct(weighted)} net of the calendar, and "
                f"participants sell {pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)} vs "
-               f"non-participants.") if abs(weighted) < 0.02 else (
+               f"non-participants.") if abs(weighted) < SMALL_GAP else (
                f"Promo2 round months change participants' sales by {pct(weighted)} net of the calendar."
                if np.isfinite(weighted) else None)
 

@@ -115,7 +115,10 @@ function drawTotals(plan) {
   $("difference-total").classList.toggle("neg", d < 0);
   $("difference-total").classList.toggle("pos", d > 0);  // no change, or none yet, in plain ink, not as a gain
   $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
-  $("level-outer").textContent = plan.outer_level ? `${Math.round(plan.outer_level * 100)}%` : "";
+  // a model calibrated at one level has no wider band: no key for a band the chart does not draw
+  const outer = Boolean(plan.outer_level);
+  $("level-outer").textContent = outer ? `${Math.round(plan.outer_level * 100)}%` : "";
+  for (const node of [$("level-outer"), document.querySelector("#legend .key.band95")]) node.hidden = !outer;
   const last = plan.scenario.days[plan.scenario.days.length - 1].date;
   $("horizon-note").textContent = plan.calibrated_through && last > plan.calibrated_through
     ? `Bands after ${plan.calibrated_through} (training end + the days its bands were calibrated on) were never checked against sales: read them as rougher.`
