@@ -80,8 +80,16 @@ def misplaced(path: Path, kind: str) -> ContractProblem | None:
 
     Why: the file is optional, so any of these was read as "no states" without a word: every store got the
     nationwide holiday calendar, and the summary merely lacked a line. None when nothing like it is there.
+    A folder this user may not search (``chmod 000 external``) hides the file from ``os.path.lexists`` too.
     """
     folder = path.parent
+    try:
+        os.lstat(path)
+    except PermissionError as exc:
+        return problem(folder, f"cannot be read ({exc.strerror}): expected {kind} to be readable when there; check "
+                               "that the folder is readable by this user (ls -ld)")
+    except OSError:
+        pass
     if os.path.lexists(folder) and not folder.is_dir():
         return problem(folder, f"is not a directory: expected the directory holding {kind}; rename or remove it")
     packed = [p.name for p in (path.with_name(path.name + ext) for ext in _PACKED) if p.is_file()]
