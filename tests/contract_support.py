@@ -186,6 +186,10 @@ BAD: dict[str, Bad] = {
         gzipped(s.STATES_FILE), s.STATES_FILE, None, None,
         r"file not found: expected external/store_states\.csv here, found store_states\.csv\.gz: unpack it in this "
         r"directory first \(gunzip -k FILE\.gz\)"),
+    "store_states written as parquet": Bad(
+        renamed(s.STATES_FILE, "external/store_states.parquet"), s.STATES_FILE, None, None,
+        r"file not found: expected external/store_states\.csv here, found store_states\.parquet: this file is read "
+        r"as CSV only; write it as store_states\.csv \(Store,State\)"),
     "external a file, not a folder": Bad(
         lambda root: (shutil.rmtree(root / "external"), (root / "external").write_text("Store,State\n")), "external",
         None, None, r"is not a directory: expected the directory holding external/store_states\.csv"),

@@ -99,6 +99,10 @@ def misplaced(path: Path, kind: str) -> ContractProblem | None:
     named = _named_otherwise(path) if folder.is_dir() else None
     if named:
         return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
+    as_parquet = [p.name for p in (path.with_suffix(".parquet"), path.with_suffix(".pq")) if p.is_file()]
+    if as_parquet:  # store.parquet and test.parquet are read, this file only as CSV
+        return problem(path, f"file not found: expected {kind} here, found {as_parquet[0]}: this file is read as "
+                             f"CSV only; write it as {path.name} (Store,State)")
     above = folder.parent / path.name
     named_above = above.name if above.is_file() else _named_otherwise(above)
     if named_above:
