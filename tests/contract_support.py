@@ -12,6 +12,7 @@ import gzip
 import io
 import lzma
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,26 @@ BAD: dict[str, Bad] = {
         replace_with(s.STATES_FILE, "broken"), s.STATES_FILE, None, None,
         r"is a broken symbolic link \(to .*gone\.csv, which is missing or a loop\): expected "
         r"external/store_states\.csv here as a file"),
+    # the optional states file put close to its place: each was read as "no states", without a word
+    "store_states.csv beside external/, not in it": Bad(
+        renamed(s.STATES_FILE, "store_states.csv"), s.STATES_FILE, None, None,
+        r"file not found: expected external/store_states\.csv here, found .*store_states\.csv: move it into "
+        r"external/$"),
+    "store_states.csv named Store_States.csv": Bad(
+        renamed(s.STATES_FILE, "external/Store_States.csv"), s.STATES_FILE, None, None,
+        r"file not found: expected external/store_states\.csv here, found Store_States\.csv: rename it "
+        r"store_states\.csv"),
+    "store_states.csv left gzip-compressed": Bad(
+        gzipped(s.STATES_FILE), s.STATES_FILE, None, None,
+        r"file not found: expected external/store_states\.csv here, found store_states\.csv\.gz: unpack it in this "
+        r"directory first \(gunzip -k FILE\.gz\)"),
+    "store_states written as parquet": Bad(
+        renamed(s.STATES_FILE, "external/store_states.parquet"), s.STATES_FILE, None, None,
+        r"file not found: expected external/store_states\.csv here, found store_states\.parquet: this file is read "
+        r"as CSV only; write it as store_states\.csv \(Store,State\)"),
+    "external a file, not a folder": Bad(
+        lambda root: (shutil.rmtree(root / "external"), (root / "external").write_text("Store,State\n")), "external",
+        None, None, r"is not a directory: expected the directory holding external/store_states\.csv"),
     "train.csv a directory": Bad(  # was "no parquet files in this directory", as if parts were expected there
         replace_with(s.TRAIN_FILE, "dir"), s.TRAIN_FILE, None, None,
         r"is a directory: expected train\.csv here as a file"),

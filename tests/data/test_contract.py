@@ -216,6 +216,23 @@ def test_a_file_that_cannot_be_read_is_named_not_a_traceback(data_dir, monkeypat
         load_dataset(data_dir)
 
 
+def test_a_folder_that_hides_the_states_file_is_named_not_passed_over(data_dir, monkeypatch):
+    """Without search rights on external/ (``chmod 000``, as another user) lexists() is False for the file in it,
+    so the states were left out as if there were none; root passes every check, so the refusal is simulated."""
+    import os
+
+    states, real_lstat = data_dir / s.STATES_FILE, os.lstat
+
+    def lstat(path, *args, **kwargs):
+        if Path(path) == states:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    with pytest.raises(DataContractError, match=re.escape(f"{states.parent}: cannot be read (Permission denied)")):
+        load_dataset(data_dir)
+
+
 def test_a_long_bad_cell_is_cut_in_the_message(data_dir):
     set_cell(s.TRAIN_FILE, 3, s.SALES, "9" * 200_000)(data_dir)
     with pytest.raises(DataContractError) as err:

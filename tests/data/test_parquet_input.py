@@ -417,6 +417,25 @@ def test_a_state_holiday_of_booleans_is_refused_whole_or_in_chunks(chain, tmp_pa
                                                              first.message), first.message
 
 
+@pytest.mark.parametrize(("column", "said"), [(s.STORE, "a store number"), (s.DAY_OF_WEEK, "a weekday number")])
+def test_booleans_are_refused_in_a_number_column_and_read_as_0_1_in_a_flag_column(chain, tmp_path, column, said):
+    """True was read as 1 in every column not a code: a Store of True was store 1, a DayOfWeek of True a Monday,
+    without a word. Only the 0/1 columns (Open, Promo, SchoolHoliday, Promo2) mean a boolean as 0 or 1."""
+    from storecast.batch import iter_rows
+
+    path = tmp_path / "flags.parquet"
+    test = pd.read_parquet(chain / "test.parquet").iloc[:10]  # two chunks of 7 rows at most
+    test.assign(**{column: test[column].ne(test[column].iloc[0])}).to_parquet(path, index=False)  # False, True...
+    for read in (lambda: load_rows(path), lambda: list(iter_rows(path, chunk_rows=7))):
+        with pytest.raises(DataContractError) as err:
+            read()
+        first = err.value.problems[0]
+        assert first.column == column and f"expected {said}" in first.message and "'False'" in first.message
+    test.assign(**{s.OPEN: True, s.PROMO: False, s.SCHOOL_HOLIDAY: True}).to_parquet(path, index=False)
+    for read in (lambda: load_rows(path), lambda: pd.concat(iter_rows(path, chunk_rows=7))):
+        assert read()[[s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY]].drop_duplicates().values.tolist() == [[1, 0, 1]]
+
+
 @pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
 def test_an_empty_text_cell_is_a_missing_value_as_an_empty_csv_cell_is(chain, tmp_path, chunk_rows, caplog):
     """A parquet file written from text (``pd.read_csv(f, dtype=str, keep_default_na=False).to_parquet()``) holds

@@ -9,7 +9,7 @@ the file (and the line) and says how to fix it. The CSV header read (``_csvheade
 
 from __future__ import annotations
 
-__all__ = ["cannot_read", "not_a_file", "packed_hint", "problem", "read_head"]
+__all__ = ["cannot_read", "misplaced", "not_a_file", "packed_hint", "problem", "read_head"]
 
 import csv
 import os
@@ -72,6 +72,43 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     if below:  # --data ../shared for ../shared/rossmann: name the folder that holds the file
         return problem(path, f"file not found: expected {kind} here, found {below}: pass --data {below.parent}")
     return problem(path, f"file not found: expected {kind} here (see --data)")
+
+
+def misplaced(path: Path, kind: str) -> ContractProblem | None:
+    """The problem of an optional file (external/store_states.csv) that is not at ``path`` yet lies close by:
+    packed or under another name in its folder, or in the folder above (the data directory); its folder a file.
+
+    Why: the file is optional, so any of these was read as "no states" without a word: every store got the
+    nationwide holiday calendar, and the summary merely lacked a line. None when nothing like it is there.
+    A folder this user may not search (``chmod 000 external``) hides the file from ``os.path.lexists`` too.
+    """
+    folder = path.parent
+    try:
+        os.lstat(path)
+    except PermissionError as exc:
+        return problem(folder, f"cannot be read ({exc.strerror}): expected {kind} to be readable when there; check "
+                               "that the folder is readable by this user (ls -ld)")
+    except OSError:
+        pass
+    if os.path.lexists(folder) and not folder.is_dir():
+        return problem(folder, f"is not a directory: expected the directory holding {kind}; rename or remove it")
+    packed = [p.name for p in (path.with_name(path.name + ext) for ext in _PACKED) if p.is_file()]
+    if packed:
+        return problem(path, f"file not found: expected {kind} here, found {packed[0]}: unpack it in this "
+                             f"directory first ({_PACKED[Path(packed[0]).suffix]})")
+    named = _named_otherwise(path) if folder.is_dir() else None
+    if named:
+        return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
+    as_parquet = [p.name for p in (path.with_suffix(".parquet"), path.with_suffix(".pq")) if p.is_file()]
+    if as_parquet:  # store.parquet and test.parquet are read, this file only as CSV
+        return problem(path, f"file not found: expected {kind} here, found {as_parquet[0]}: this file is read as "
+                             f"CSV only; write it as {path.name} (Store,State)")
+    above = folder.parent / path.name
+    named_above = above.name if above.is_file() else _named_otherwise(above)
+    if named_above:
+        return problem(path, f"file not found: expected {kind} here, found {folder.parent / named_above}: move it "
+                             f"into {folder.name}/{'' if named_above == path.name else f' as {path.name}'}")
+    return None
 
 
 def _one_folder_down(path: Path) -> Path | None:

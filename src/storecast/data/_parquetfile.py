@@ -27,6 +27,7 @@ _PARQUET_MAGIC = b"PAR1"
 # columns of codes, not numbers: a float there is written out as a CSV writer would ("0.0"), so that it
 # meets the CSV rule (a StateHoliday "0.0" is refused) and the chunked read (batch.iter_rows) says the same
 _CODE_COLUMNS = (s.STATE_HOLIDAY, s.STORE_TYPE, s.ASSORTMENT, s.PROMO_INTERVAL)
+_FLAG_COLUMNS = (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.PROMO2)  # 0 or 1: the only ones a boolean stands for
 PARQUET_SUFFIXES = (".parquet", ".pq")  # compared in lower case: ROWS.PARQUET and rows.pq are parquet too
 
 
@@ -192,14 +193,15 @@ def _decoded(value: bytes) -> str:
         return repr(value)
 
 
-def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
+def _text(col: pd.Series, *, code: bool = False, flag: bool = False) -> tuple[pd.Series, bool]:
     """One column as the text a CSV file would hold: dates YYYY-MM-DD, whole floats without ".0", missing NaN.
 
     A ``code`` column (StateHoliday, StoreType, ...) keeps a float's ".0": 0.0 is no code, as "0.0" in a
     CSV file is none; only a number column's whole float is the integer it stands for (an int column
     with nulls comes back from parquet as floats). Likewise a code column of booleans is written "False" /
     "True", not "0" / "1": a column of flags is no StateHoliday (which day of "True" would be 'a'?), and
-    a chunked read (``batch.iter_rows``) refuses it too.
+    a chunked read (``batch.iter_rows``) refuses it too. Only a ``flag`` column (Open, Promo, ...: 0 or 1) reads
+    booleans as "1" / "0": a Sales, Store or DayOfWeek of True was read as 1 (store 1, a Monday) without a word.
 
     Also says whether every value is ASCII of 10 characters (as YYYY-MM-DD is), checked on the distinct
     values: cheap here, where a per-cell check of an object column would cost more than parsing it
@@ -212,9 +214,9 @@ def _text(col: pd.Series, *, code: bool = False) -> tuple[pd.Series, bool]:
         text = [str(u) if t else day for u, day, t in zip(uniques, local.strftime("%Y-%m-%d"), timed, strict=True)]
     elif pd.api.types.is_float_dtype(uniques):
         text = [str(int(v)) if float(v).is_integer() and not code else repr(float(v)) for v in uniques]
-    elif pd.api.types.is_bool_dtype(uniques) and not code:
+    elif pd.api.types.is_bool_dtype(uniques) and flag:
         text = ["1" if v else "0" for v in uniques]
-    elif pd.api.types.is_bool_dtype(uniques):  # False is no "0": a code column of flags is refused as it is
+    elif pd.api.types.is_bool_dtype(uniques):  # False is no "0": a number or code column of flags is refused
         text = [str(bool(v)) for v in uniques]
     else:
         text = [str(v) for v in uniques]
@@ -231,7 +233,7 @@ def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
     ``attrs["float_columns"]`` those the file stores as floats, whose text is no thousands dot ("570.125" of a
     float is 570.125, not 570125). Why one: a chunked read's messages quote the cell as the whole read shows it.
     """
-    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS) for c in frame.columns}
+    columns = {c: _text(frame[c], code=c in _CODE_COLUMNS, flag=c in _FLAG_COLUMNS) for c in frame.columns}
     raw = pd.DataFrame({c: text for c, (text, _) in columns.items()}, index=frame.index)
     raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
     raw.attrs["float_columns"] = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]))

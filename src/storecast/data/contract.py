@@ -43,7 +43,7 @@ from storecast import schema as s
 from storecast.data._csvfile import LineScan, read_text_chunks, read_text_frame, scan_lines
 from storecast.data._csvheader import read_header
 from storecast.data._dates import date_hint, parse_dates
-from storecast.data._filecheck import cannot_read, not_a_file, packed_hint, problem
+from storecast.data._filecheck import cannot_read, misplaced, not_a_file, packed_hint, problem
 from storecast.data._numbers import number_hint, thousands_dots, whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
@@ -462,7 +462,11 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     df[s.PROMO2] = df[s.PROMO2].astype("int8")
     df[s.PROMO_INTERVAL] = df[s.PROMO_INTERVAL].astype(object).where(df[s.PROMO_INTERVAL].notna(), np.nan)
     df = df[list(s.STORE_COLUMNS)]
-    # optional, but a directory or a broken link (lexists) is not silently left out
+    # optional, but a directory or a broken link (lexists), or the file put beside its place, is not silently left out
+    if states_path is not None and not os.path.lexists(states_path):
+        near = misplaced(Path(states_path), s.STATES_FILE)
+        if near is not None:
+            raise DataContractError(near)
     if states_path is not None and os.path.lexists(states_path):
         if not Path(states_path).is_file():
             raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))
