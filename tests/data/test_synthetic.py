@@ -97,6 +97,19 @@ def test_bad_arguments_are_refused_naming_the_argument(bad, said):
     assert str(refused.value) == said
 
 
+@pytest.mark.parametrize(("start", "end"), [
+    ("2000-01-01", "2000-03-31"),  # competitors opened before 2000: the year before the data
+    ("2005-01-01", "2006-12-31"),  # Promo2 started in 2009 at the earliest: the last year of the data
+])
+def test_a_chain_of_any_years_the_contract_accepts_is_made_and_loads(tmp_path, start, end):
+    """Every date the CLI takes (2000..2099) makes a chain; these crashed with numpy's "low >= high"."""
+    root = write_synthetic(tmp_path, n_stores=12, start=start, end=end, test_days=5, seed=1)
+    store = load_dataset(root).store
+    first, last = pd.Timestamp(start).year, pd.Timestamp(end).year
+    assert store[s.COMPETITION_OPEN_SINCE_YEAR].dropna().between(min(2000, first - 1), last).all()
+    assert store[s.PROMO2_SINCE_YEAR].dropna().between(min(2009, last), last).all()
+
+
 # --- calendar and schedule ---------------------------------------------------------------------------
 
 

@@ -76,7 +76,8 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     assort = np.where(types == "b", "b", rng.choice(["a", "c"], size=n, p=[0.54, 0.46]))
     distance = np.round(np.exp(rng.normal(7.6, 1.25, size=n)), -1).clip(20, 75_000)
     comp_month = rng.integers(1, 13, size=n).astype(float)
-    comp_year = rng.integers(2000, start.year, size=n).astype(float)
+    # opened 2000..the year before the data (the real file's years), or the year before a start in 2000 itself
+    comp_year = rng.integers(min(2000, start.year - 1), start.year, size=n).astype(float)
     # about one store in six sees a competitor open inside the data (at least 4 months in, 2 before the end)
     opens_inside = rng.random(n) < 0.17
     inside = start + pd.to_timedelta(rng.integers(120, max(121, (end - start).days - 60), size=n), "D")
@@ -94,7 +95,8 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
 
     promo2 = rng.random(n) < 0.5
     p2_week = np.where(promo2, rng.integers(1, 51, size=n), np.nan)
-    p2_year = np.where(promo2, rng.integers(2009, end.year + 1, size=n), np.nan)
+    # 2009..the last year (the real file's span), or the last year only for data that ends before 2009
+    p2_year = np.where(promo2, rng.integers(min(2009, end.year), end.year + 1, size=n), np.nan)
     interval = np.where(promo2, rng.choice(np.array(s.PROMO_INTERVALS, dtype=object), size=n), np.nan)
     return pd.DataFrame({
         s.STORE: np.arange(1, n + 1, dtype="int32"),
