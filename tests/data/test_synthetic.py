@@ -90,6 +90,12 @@ def test_without_test_days_no_test_file_is_written(tmp_path):
     ({"n_stores": 0}, "`n_stores` must be a positive integer; got 0."),
     ({"test_days": -1}, "`test_days` must be >= 0; got -1."),
     ({"start": "2014-01-01", "end": "2013-01-01"}, "`end` (2013-01-01) must come after `start` (2014-01-01)."),
+    ({"start": "2099-11-01", "end": "2099-12-01", "test_days": 31},  # 2100-01-01: refused by the contract
+     "`start` .. `end` + `test_days` (2099-11-01..2100-01-01) must lie within 2000-01-01..2099-12-31, the dates "
+     "the data contract accepts."),
+    ({"start": "1999-12-01", "end": "2000-01-31"},
+     "`start` .. `end` + `test_days` (1999-12-01..2000-03-19) must lie within 2000-01-01..2099-12-31, the dates "
+     "the data contract accepts."),
 ])
 def test_bad_arguments_are_refused_naming_the_argument(bad, said):
     with pytest.raises(ValueError) as refused:

@@ -311,7 +311,8 @@ def make_synthetic(
     Raises
     ------
     ValueError
-        When ``n_stores`` < 1, ``test_days`` < 0 or ``end`` is not after ``start``.
+        When ``n_stores`` < 1, ``test_days`` < 0, ``end`` is not after ``start``, or the days run outside
+        ``schema.MIN_DATE .. MAX_DATE`` (the dates the contract accepts).
     """
     if n_stores < 1:
         raise ValueError(f"`n_stores` must be a positive integer; got {n_stores}.")
@@ -320,6 +321,10 @@ def make_synthetic(
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     if t1 <= t0:
         raise ValueError(f"`end` ({end}) must come after `start` ({start}).")
+    last = t1 + pd.Timedelta(days=test_days)
+    if t0.date() < s.MIN_DATE or last.date() > s.MAX_DATE:  # the contract refuses other dates: no loadable chain
+        raise ValueError(f"`start` .. `end` + `test_days` ({t0:%Y-%m-%d}..{last:%Y-%m-%d}) must lie within "
+                         f"{s.MIN_DATE}..{s.MAX_DATE}, the dates the data contract accepts.")
     rng = np.random.default_rng(seed)
     store = _store_table(n_stores, t0, t1, rng)
     state_of = rng.choice(_STATES, size=n_stores, p=_STATE_P / _STATE_P.sum())
