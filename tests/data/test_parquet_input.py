@@ -368,6 +368,22 @@ def test_text_saved_as_binary_reads_as_text_and_bytes_that_are_no_text_are_refus
     assert [p.column for p in err.value.problems] == [s.STATE_HOLIDAY]
 
 
+def test_a_closed_day_with_sales_is_named_by_its_part_and_row(chain, tmp_path, caplog):
+    """Warned once for the whole train/ directory, it said "first on line 242" for row 5 of the second part."""
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.loc[4, s.OPEN], df.loc[4, s.SALES] = 0, 250  # row 5 of the file
+    df.to_parquet(part, index=False)
+    df.to_parquet(tmp_path / "train.parquet", index=False)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        load_train(data / "train")
+        load_train(tmp_path / "train.parquet")
+    assert [r.getMessage().split(";")[0] for r in caplog.records] == [
+        f"{part}: 1 row(s) have Open = 0 but Sales > 0 (first on row 5)",
+        f"{tmp_path / 'train.parquet'}: 1 row(s) have Open = 0 but Sales > 0 (first on row 5)"]
+
+
 def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, tmp_path):
     """macOS leaves ``._part-*.parquet`` beside each copied part, Spark and Dask write empty parts: the dataset
     was refused for either ("not a parquet file", "no data rows"), where pyarrow and Spark read it."""

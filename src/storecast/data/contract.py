@@ -326,7 +326,7 @@ def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
 def _validate_parts(path: Path, name: str) -> pd.DataFrame:
     """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
     if not path.is_dir():
-        return _validate_file(path, name)
+        return _warn_closed_days(_validate_file(path, name), path)
     if path.suffix.lower() == ".csv":  # train.csv/ without parquet parts: no dataset of parts, a misplaced folder
         raise DataContractError(not_a_file(path, name))
     frames, problems = [], []
@@ -339,7 +339,32 @@ def _validate_parts(path: Path, name: str) -> pd.DataFrame:
         problems = _repeats_across_parts(frames, train_parts(path), path)
     if problems:
         raise DataContractError(problems)
+    for frame, part in zip(frames, train_parts(path), strict=True):
+        _warn_closed_days(frame, part)
     return pd.concat(frames, ignore_index=True)
+
+
+def _warn_closed_days(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Warn of a validated train file's closed days with Sales, or with Customers but no Sales; return ``df``.
+
+    Per file, with ``df`` indexed as read (``index + 2``: the CSV line, or the parquet row), so the first such
+    row is named by its own file and line or row. Why: warned once for a whole train/ directory, the rows of
+    later parts were counted on from the first part's ("line 1087" for row 26 of part-00001.parquet), and a
+    parquet row was called a line; the Dask engine, which reads each part alone, named yet another place.
+    """
+    closed = df[s.OPEN].to_numpy() == 0
+    place = "row" if is_parquet(path) else "line"
+    closed_selling = np.flatnonzero(closed & (df[s.SALES].to_numpy() > 0))
+    if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
+        log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on %s %d); training and the "
+                    "statistics use open days with sales only, so they are left out", path, len(closed_selling),
+                    place, int(df.index[closed_selling[0]]) + 2)
+    closed_visited = np.flatnonzero(closed & (df[s.SALES].to_numpy() == 0) & (df[s.CUSTOMERS].to_numpy() > 0))
+    if len(closed_visited):  # as contradictory: customers who bought nothing on a day the store was shut
+        log.warning("%s: %d row(s) have Open = 0 and Sales 0 but Customers > 0 (first on %s %d); check Open "
+                    "or Customers: training and the statistics use open days with sales only, so they are left "
+                    "out", path, len(closed_visited), place, int(df.index[closed_visited[0]]) + 2)
+    return df
 
 
 def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: Path) -> list[ContractProblem]:
@@ -367,17 +392,6 @@ def load_train(path: str | Path) -> pd.DataFrame:
     """Read and validate train.csv (or train.parquet, or a train/ directory of parquet parts) into a typed frame."""
     df = _finish_daily(_validate_parts(Path(path), s.TRAIN_FILE))
     df[s.OPEN] = df[s.OPEN].astype("int8")
-    closed_selling = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() > 0))
-    if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
-        log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on line %d); training and the "
-                    "statistics use open days with sales only, so they are left out", path, len(closed_selling),
-                    int(df.index[closed_selling[0]]) + 2)
-    closed_visited = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() == 0)
-                                    & (df[s.CUSTOMERS].to_numpy() > 0))
-    if len(closed_visited):  # as contradictory: customers who bought nothing on a day the store was shut
-        log.warning("%s: %d row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line %d); check Open "
-                    "or Customers: training and the statistics use open days with sales only, so they are left "
-                    "out", path, len(closed_visited), int(df.index[closed_visited[0]]) + 2)
     df = df.reset_index(drop=True) if is_parquet(Path(path)) else df  # parquet rows are indexed from -1
     return df[list(s.TRAIN_COLUMNS)]
 
