@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -382,6 +383,26 @@ def test_a_closed_day_with_sales_is_named_by_its_part_and_row(chain, tmp_path, c
     assert [r.getMessage().split(";")[0] for r in caplog.records] == [
         f"{part}: 1 row(s) have Open = 0 but Sales > 0 (first on row 5)",
         f"{tmp_path / 'train.parquet'}: 1 row(s) have Open = 0 but Sales > 0 (first on row 5)"]
+
+
+@pytest.mark.parametrize("layout", ["parts", "train.parquet", "test.parquet"])
+def test_a_store_missing_from_store_file_is_named_by_its_file_and_row(chain, tmp_path, layout):
+    """Placed by the joined frame's index + 2, row 5 was "train, line 242" of a parts directory, "train.parquet,
+    line 6" of one file, and test.parquet's rows were called lines."""
+    data = _copy(chain, tmp_path)
+    part = {"parts": data / "train" / "part-00001.parquet", "test.parquet": data / "test.parquet",
+            "train.parquet": data / "train.parquet"}[layout]
+    if layout == "train.parquet":
+        shutil.move(data / "train" / "part-00001.parquet", part)
+        shutil.rmtree(data / "train")
+    df = pd.read_parquet(part)
+    df.loc[[4, 9], s.STORE] = 99  # rows 5 and 10 of the file
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data, require_test=True)
+    assert [str(p) for p in err.value.problems] == [
+        f"{part}, row 5, column `Store`: expected a Store listed in store.csv, got 99 (2 row(s) in all): add the store "
+        "to store.csv or remove its rows"]
 
 
 def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, tmp_path):

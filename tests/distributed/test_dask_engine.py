@@ -142,6 +142,22 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     assert _failed_tasks_logged(scheduler) == failed_before
 
 
+def test_a_part_with_a_store_missing_from_store_file_names_its_row_as_the_local_engine(chain, tmp_path):
+    """A worker's check said the part and no row; the local engine's said another place for the same store."""
+    from storecast.distributed.partitions import load_part
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.loc[6, s.STORE] = 99
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as local:
+        load_dataset(data)
+    found = load_part(str(part), load_dataset(chain).store[s.STORE].to_numpy())
+    assert found.problems == local.value.problems
+    assert str(found.problems[0]).startswith(f"{part}, row 7, column `Store`: expected a Store listed in store.csv")
+
+
 def _failed_tasks_logged(scheduler: str) -> int:
     """How many "Compute Failed" lines (a task that raised, with its traceback) the cluster's workers logged."""
     from distributed import Client

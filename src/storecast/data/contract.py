@@ -24,7 +24,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED"]
+           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "unknown_store_problems"]
 
 import logging
 import os
@@ -484,18 +484,44 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     return df.reset_index(drop=True)
 
 
-def _unknown_store_problems(daily: pd.DataFrame, store: pd.DataFrame, path: Path) -> list[ContractProblem]:
-    unknown = ~daily[s.STORE].isin(store[s.STORE]).to_numpy()
+def unknown_store_problems(daily: pd.DataFrame, store_ids: np.ndarray, path: Path) -> list[ContractProblem]:
+    """Each Store of ``daily`` that ``store_ids`` (store.csv's) lacks, at its first row: file, line or row.
+
+    ``daily`` is the frame ``load_train`` or ``load_test`` read from ``path`` (``_places``). Why public: the Dask
+    engine reads each part alone and checks it with the same words (``distributed.partitions.load_part``).
+    """
+    unknown = ~np.isin(daily[s.STORE].to_numpy(), store_ids)
     if not unknown.any():
         return []
-    stores = daily[s.STORE][unknown]
+    stores = pd.Series(daily[s.STORE].to_numpy()[unknown])
     counts = stores.value_counts(sort=False)
-    first = stores.drop_duplicates()
-    return [
-        problem(path, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} line(s) in all): add the "
-                      "store to store.csv or remove its lines", int(i) + 2, s.STORE)
-        for i, sid in zip(first.index[:MAX_REPORTED], first[:MAX_REPORTED], strict=True)
-    ]
+    first = stores.drop_duplicates()[:MAX_REPORTED]
+    out = []
+    for (file, at), sid in zip(_places(path, daily, np.flatnonzero(unknown)[first.index]), first, strict=True):
+        what = "row" if is_parquet(file) else "line"
+        found = problem(file, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} {what}(s) in all): "
+                              f"add the store to store.csv or remove its {what}s", at, s.STORE)
+        out.append(as_rows(found) if is_parquet(file) else found)
+    return out
+
+
+def _places(path: Path, daily: pd.DataFrame, positions: np.ndarray) -> list[tuple[Path, int]]:
+    """The file and place of ``daily``'s rows at ``positions``, for a frame ``load_train``/``load_test`` read from
+    ``path``: a CSV file's line (its index + 2), a parquet file's row (from 1), a train/ directory's part and row.
+
+    Why: the frames of parquet input are indexed from 0 (or -1) and a directory's parts are joined into one, so
+    ``index + 2`` named row 5 of train.parquet "line 6" and row 5 of part-00001.parquet "train, line 1066".
+    """
+    if path.is_dir():
+        import pyarrow.parquet as pq
+
+        parts = train_parts(path)  # every part's rows are in the frame, in this order (``_validate_parts``)
+        ends = np.cumsum([pq.read_metadata(part).num_rows for part in parts])
+        which = np.searchsorted(ends, positions, side="right")
+        return [(parts[j], int(at - (ends[j - 1] if j else 0)) + 1) for j, at in zip(which, positions, strict=True)]
+    if is_parquet(path):
+        return [(path, int(at) + 1) for at in positions]
+    return [(path, int(daily.index[at]) + 2) for at in positions]
 
 
 def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset:
@@ -545,7 +571,7 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     if store is not None:
         for daily, path in ((train, train_path), (test, test_path)):
             if daily is not None:
-                problems += _unknown_store_problems(daily, store, path)
+                problems += unknown_store_problems(daily, store[s.STORE].to_numpy(), path)
     if train is not None:
         problems += _no_sales_day_problems(train, train_path)
     if problems:
