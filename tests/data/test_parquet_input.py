@@ -405,6 +405,18 @@ def test_a_store_missing_from_store_file_is_named_by_its_file_and_row(chain, tmp
         "to store.csv or remove its rows"]
 
 
+def test_a_store_missing_from_the_states_file_is_named_by_its_store_parquet_row(chain, tmp_path):
+    """The message said "(store.csv line 6)" for row 5 of store.parquet, a file and a place that do not exist."""
+    data = _copy(chain, tmp_path)
+    states = data / s.STATES_FILE
+    lines = states.read_text(encoding="utf-8").splitlines(keepends=True)
+    states.write_text("".join(lines[:5] + lines[6:]), encoding="utf-8")  # Store 5, row 5 of store.parquet
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [p.message for p in err.value.problems] == [
+        "expected a row for every store of store.csv, got none for Store 5 (store.parquet row 5): add `5,<state>`"]
+
+
 def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, tmp_path):
     """macOS leaves ``._part-*.parquet`` beside each copied part, Spark and Dask write empty parts: the dataset
     was refused for either ("not a parquet file", "no data rows"), where pyarrow and Spark read it."""

@@ -470,10 +470,12 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
         states[s.STATE] = states[s.STATE].astype(object)
         lacking = ~df[s.STORE].isin(states[s.STORE]).to_numpy()
         if lacking.any():  # a NaN State would only surface later, as a puzzling feature error
+            at = _places(Path(path), df, np.flatnonzero(lacking)[:MAX_REPORTED])  # store.parquet: its row
             raise DataContractError([
                 problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
-                                           f"{sid} (store.csv line {i + 2}): add `{sid},<state>`", None, s.STORE)
-                for i, sid in zip(np.flatnonzero(lacking)[:MAX_REPORTED], df[s.STORE][lacking], strict=False)
+                                           f"{sid} ({file.name} {'row' if is_parquet(file) else 'line'} {n}): add "
+                                           f"`{sid},<state>`", None, s.STORE)
+                for (file, n), sid in zip(at, df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
         odd = df[df[s.STATE].map(s.state_subdivision).isna()]
