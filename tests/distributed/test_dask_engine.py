@@ -232,6 +232,31 @@ def test_predict_on_dask_says_a_parts_warnings(run_main, dask_model, chain, sche
     assert "1 rows have no Open value (first on row 3); they are taken as open (1)" in " ".join((said + err).split())
 
 
+def test_predict_on_dask_warns_of_days_the_model_was_trained_on_as_the_local_engine(run_main, dask_model, chain,
+                                                                                      scheduler, tmp_path):
+    """The local engine names rows inside the training data (in-sample fits); on dask the same rows passed silently."""
+    train = load_dataset(chain).train
+    rows = train[train[s.DATE] > train[s.DATE].max() - pd.Timedelta(days=7)].drop(columns=[s.SALES, s.CUSTOMERS])
+    rows.insert(0, s.ID, np.arange(1, len(rows) + 1))
+    rows[s.STATE_HOLIDAY] = rows[s.STATE_HOLIDAY].astype(str)
+    parts = tmp_path / "rows"
+    parts.mkdir()
+    for k, stores in enumerate((range(1, 9), range(9, 17))):
+        rows[rows[s.STORE].isin(stores)].to_parquet(parts / f"part-{k:05d}.parquet", index=False)
+    rows.to_parquet(tmp_path / "rows.parquet", index=False)
+
+    def warning(*engine: str, rows: Path, out: Path) -> str:
+        code, said, err = run_main("predict", *engine, "--model", str(dask_model), "--data", str(chain),
+                                   "--input", str(rows), "--out", str(out))
+        assert code == 0, err
+        text = " ".join((said + err).split())
+        return text[text.index("warning:"):].split(" wrote ")[0]
+
+    local = warning(rows=tmp_path / "rows.parquet", out=tmp_path / "local.csv")
+    assert f"{len(rows):,} row(s) lie inside the model's training data" in local
+    assert warning("--engine", "dask", "--scheduler", scheduler, rows=parts, out=tmp_path / "forecasts") == local
+
+
 def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, dask_model, chain, scheduler,
                                                                       tmp_path):
     parts, _ = _test_parts(chain, tmp_path / "rows")
