@@ -55,7 +55,7 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     ds, last = load_dataset(chain), pd.Timestamp("2015-01-15")
     X, y = training_rows(ds.train, ds.store, last)
     with dask_client(scheduler) as client:
-        parts = _load(client, partition_paths(chain), ds.store)
+        parts = _load(client, partition_paths(chain), ds.store, chain)
         prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last)
     assert facts["rows"] == len(X) and facts["stores"] == 16
     local = make_preprocessor().fit(X, y)
@@ -93,7 +93,7 @@ def test_a_store_table_of_a_large_chain_reaches_every_partition(chain, scheduler
         **{s.STORE: np.arange(len(store) + 1, 55_751)})
     large = pd.concat([store, extra], ignore_index=True)
     with dask_client(scheduler) as client:
-        parts = client.gather(_load(client, partition_paths(chain), large))
+        parts = client.gather(_load(client, partition_paths(chain), large, chain))
     assert sum(len(p) for p in parts) == len(load_dataset(chain).train)
 
 
@@ -185,9 +185,32 @@ def test_a_parts_warnings_are_said_on_the_client_as_the_local_engine_says_them(c
     assert f"{part}, row 4, column `StateHoliday`: 'A' is read as \"a\"" in local[0]
     caplog.clear()
     with dask_client(scheduler) as client, caplog.at_level("WARNING", logger="storecast"):
-        parts = _load(client, partition_paths(data), load_dataset(chain).store)
+        parts = _load(client, partition_paths(data), load_dataset(chain).store, data)
         assert "storecast_warnings" not in client.submit(lambda p: p.attrs, parts[1]).result()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("storecast.data")] == local
+
+
+def test_stores_without_history_are_named_on_dask_as_the_local_engine_names_them(chain, scheduler, tmp_path,
+                                                                                   caplog):
+    """A store of store.csv without train rows got the local engine's warning; on dask it passed in silence."""
+    from storecast.data.contract import load_store
+    from storecast.distributed.cluster import dask_client
+    from storecast.distributed.partitions import partition_paths
+    from storecast.distributed.training import _load
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    store = pd.read_parquet(data / "store.parquet")
+    pd.concat([store, store.tail(1).assign(Store=17)], ignore_index=True).to_parquet(data / "store.parquet")
+    with open(data / s.STATES_FILE, "a", encoding="utf-8") as fh:
+        fh.write("17,NW\n")
+    with caplog.at_level("WARNING", logger="storecast"):
+        load_dataset(data)
+    (local,) = [r.getMessage() for r in caplog.records if "no rows in train.csv" in r.getMessage()]
+    assert "1 store(s) listed in store.csv have no rows in train.csv (17)" in local
+    caplog.clear()
+    with dask_client(scheduler) as client, caplog.at_level("WARNING", logger="storecast"):
+        _load(client, partition_paths(data), load_store(data / "store.parquet", data / s.STATES_FILE), data)
+    assert [r.getMessage() for r in caplog.records if "no rows in train.csv" in r.getMessage()] == [local]
 
 
 def _test_parts(chain: Path, out: Path) -> tuple[Path, pd.DataFrame]:

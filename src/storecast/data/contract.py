@@ -24,7 +24,8 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "unknown_store_problems"]
+           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "unknown_store_problems",
+           "warn_stores_without_history"]
 
 import logging
 import os
@@ -624,12 +625,19 @@ def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.Data
     Why a warning: such files pass every rule, yet ``predict`` refuses the store's test rows later,
     because a model is trained only with the stores it has sales history for.
     """
-    with_rows = train[s.STORE].unique()
-    lacking = np.setdiff1d(store[s.STORE].to_numpy(), with_rows)
+    warn_stores_without_history(root, store[s.STORE].to_numpy(), train[s.STORE].unique(),
+                                train.loc[s.is_sales_day(train).to_numpy(), s.STORE].unique(), test)
+
+
+def warn_stores_without_history(root: Path, stores: np.ndarray, with_rows: np.ndarray, trading: np.ndarray,
+                                test: pd.DataFrame | None) -> None:
+    """``_warn_stores_without_history`` from the store ids alone: store.csv's, those with train rows, those with
+    a trading day. Why public: the Dask engine gathers these from its parts and warns with the same words.
+    """
+    lacking = np.setdiff1d(stores, with_rows)
     _warn_unforecastable(root, lacking, test, f"listed in {s.STORE_FILE} have no rows in {s.TRAIN_FILE}",
                          "add their sales history to")
-    trading = train.loc[s.is_sales_day(train).to_numpy(), s.STORE].unique()
-    closed = np.setdiff1d(np.intersect1d(store[s.STORE].to_numpy(), with_rows), trading)
+    closed = np.setdiff1d(np.intersect1d(stores, with_rows), trading)
     _warn_unforecastable(root, closed, test, f"have rows in {s.TRAIN_FILE} but not one open day with Sales > 0",
                          "add the days they traded to")
 
