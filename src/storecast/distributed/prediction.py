@@ -43,7 +43,8 @@ class DaskPrediction:
 
 
 def rows_parts(rows: Path) -> list[Path]:
-    """The parts of a rows input: every ``*.parquet`` of a directory (sorted), or the one file given."""
+    """The parts of a rows input: a directory's parquet files (``.parquet`` or ``.pq``, sorted; hidden and ``_``
+    files left out, a CSV file or folder of parts among them refused: ``parquet_parts``), or the one file given."""
     if rows.is_dir():
         from storecast.data.contract import parquet_parts
 
