@@ -15,7 +15,7 @@ of the whole file hold there too (``data.chunk_rules``), and a code written "A" 
 
 from __future__ import annotations
 
-__all__ = ["BatchResult", "check_known_stores", "count_rows", "iter_rows", "predict_chunks",
+__all__ = ["BatchResult", "check_known_stores", "count_dates", "count_rows", "iter_rows", "predict_chunks",
            "predict_file", "store_batches", "DEFAULT_CHUNK_ROWS"]
 
 import csv
@@ -291,8 +291,11 @@ def store_batches(stores: np.ndarray, size: int) -> list[np.ndarray]:
     return batches
 
 
-def _count_dates(result: BatchResult, bundle: Any, dates: pd.Series) -> None:
-    """Count the rows outside what the model was trained and calibrated for (the warnings ``predict`` prints)."""
+def count_dates(result: BatchResult, bundle: Any, dates: pd.Series) -> None:
+    """Count the rows outside what the model was trained and calibrated for (the warnings ``predict`` prints).
+
+    Public for ``predict --engine dask``, whose workers count their parts' rows with it, so both engines warn alike.
+    """
     through, start, end = calibrated_through(bundle), training_start(bundle), fitted_through(bundle)
     if through is not None:
         result.after_calibrated += int((dates > through).sum())
@@ -358,7 +361,7 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
     rows = parts[0] if len(parts) == 1 else pd.concat(parts)
     batches = store_batches(rows[s.STORE].to_numpy(), max(len(p) for p in parts))
     del parts
-    _count_dates(result, bundle, rows[s.DATE])
+    count_dates(result, bundle, rows[s.DATE])
     actual = None
     if s.SALES in rows.columns:  # set aside: the forecast never sees what was sold
         actual = rows[[c for c in (s.OPEN, s.SALES, s.CUSTOMERS) if c in rows.columns]]

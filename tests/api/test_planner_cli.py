@@ -112,6 +112,19 @@ def test_a_store_in_store_csv_the_model_never_saw_names_the_option(run_main, mod
     assert code == 2 and said in err, err
 
 
+def test_a_store_missing_from_store_parquet_names_that_file(run_main, model_path, synthetic_dir, tmp_path):
+    """The stores are read from store.parquet when there is no store.csv; the message named store.csv."""
+    import shutil
+
+    data = shutil.copytree(synthetic_dir, tmp_path / "data")
+    text = dict.fromkeys(("StoreType", "Assortment", "PromoInterval"), str)
+    pd.read_csv(data / "store.csv", dtype=text).to_parquet(data / "store.parquet", index=False)
+    (data / "store.csv").unlink()
+    code, _, err = run_main("plan", "--model", str(model_path), "--data", str(data), "--store", "99", "--start", START)
+    assert code == 2 and f"error: `--store` 99 is not in {data / 'store.parquet'}: pick a store it lists" in " ".join(
+        err.split()), err
+
+
 @pytest.mark.parametrize("command", [["plan", "--store", "1"], ["plan", "rank", "--out", "{tmp}/rank.csv"]],
                          ids=["plan", "rank"])
 def test_a_period_past_the_last_date_served_names_start_and_its_range(run_main, tmp_path, command):

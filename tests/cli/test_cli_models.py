@@ -196,6 +196,11 @@ def test_seeds_are_refused_for_the_forest_and_the_dask_engine(data_dir, tmp_path
      "--scheduler, --workers: only with --engine dask, and this run is --engine local, which would ignore them"),
     (["predict", "--model", "m.skops", "--out", "p.csv", "--engine", "dask", "--chunk-rows", "10"],
      "--chunk-rows: only with --engine local, and this run is --engine dask"),
+    # a running scheduler keeps its own workers: --workers changed nothing and said nothing
+    (["train", "--engine", "dask", "--scheduler", "tcp://10.0.0.9:8786", "--workers", "4"],
+     "--workers: the workers of the local cluster started without --scheduler"),
+    (["predict", "--model", "m.skops", "--out", "p.csv", "--engine", "dask", "--scheduler", "tcp://10.0.0.9:8786",
+      "--workers", "3"], "--workers: the workers of the local cluster started without --scheduler"),
 ])
 def test_an_option_of_the_other_engine_is_refused_not_ignored(tmp_path, args, said):
     """`--scheduler` without `--engine dask` ran the whole job on this machine without a word; now exit 2."""

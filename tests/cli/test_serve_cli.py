@@ -136,3 +136,14 @@ def test_an_ipv6_host_is_bracketed_in_the_urls():
 
     assert [url_host(h) for h in ("127.0.0.1", "::1", "::", "0.0.0.0", "localhost")] == [
         "127.0.0.1", "[::1]", "[::1]", "127.0.0.1", "localhost"]
+
+
+def test_log_level_help_lists_every_level_it_takes():
+    """The help said "debug, info, warning or error" while critical was taken too (and applied)."""
+    from typer.testing import CliRunner
+
+    from storecast.cli import app
+    from storecast.cli.serve import _LOG_LEVELS
+
+    shown = " ".join(CliRunner().invoke(app, ["serve", "--help"], terminal_width=200).output.replace("│", " ").split())
+    assert "debug, info, warning, error or critical." in shown and len(_LOG_LEVELS) == 5

@@ -61,6 +61,18 @@ def test_a_bad_format_or_date_is_one_line_and_exit_2(run_main, tmp_path):
     assert code == 2 and "`--end` (2015-01-01) must come after `--start` (2015-03-01)" in " ".join(err.split())
 
 
+def test_test_days_past_the_last_date_the_contract_accepts_are_refused(run_main, tmp_path):
+    """test.csv dated 2100 was written, and every command then refused the chain, 48 lines at a time."""
+    code, _, err = run_main("synth", "--stores", "3", "--start", "2099-11-01", "--end", "2099-12-01",
+                            "--out", str(tmp_path / "data"))
+    assert code == 2 and ("`--end` (2099-12-01) plus `--test-days` (48) runs to 2100-01-18, past 2099-12-31"
+                          in " ".join(err.split()))
+    assert not (tmp_path / "data").exists()
+    code, _, _ = run_main("synth", "--stores", "3", "--start", "2099-11-01", "--end", "2099-12-01",
+                          "--test-days", "30", "--out", str(tmp_path / "data"))
+    assert code == 0 and load_dataset(tmp_path / "data").test[s.DATE].max() == pd.Timestamp("2099-12-31")
+
+
 @pytest.fixture
 def second_chunk_fails(monkeypatch):
     """The disk fills up while the second chunk of stores of a run is made."""

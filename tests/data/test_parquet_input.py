@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -366,6 +367,54 @@ def test_text_saved_as_binary_reads_as_text_and_bytes_that_are_no_text_are_refus
     with pytest.raises(DataContractError) as err:
         load_rows(binary) if chunk_rows is None else list(iter_rows(binary, chunk_rows))
     assert [p.column for p in err.value.problems] == [s.STATE_HOLIDAY]
+
+
+def test_a_closed_day_with_sales_is_named_by_its_part_and_row(chain, tmp_path, caplog):
+    """Warned once for the whole train/ directory, it said "first on line 242" for row 5 of the second part."""
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.loc[4, s.OPEN], df.loc[4, s.SALES] = 0, 250  # row 5 of the file
+    df.to_parquet(part, index=False)
+    df.to_parquet(tmp_path / "train.parquet", index=False)
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        load_train(data / "train")
+        load_train(tmp_path / "train.parquet")
+    assert [r.getMessage().split(";")[0] for r in caplog.records] == [
+        f"{part}: 1 row(s) have Open = 0 but Sales > 0 (first on row 5)",
+        f"{tmp_path / 'train.parquet'}: 1 row(s) have Open = 0 but Sales > 0 (first on row 5)"]
+
+
+@pytest.mark.parametrize("layout", ["parts", "train.parquet", "test.parquet"])
+def test_a_store_missing_from_store_file_is_named_by_its_file_and_row(chain, tmp_path, layout):
+    """Placed by the joined frame's index + 2, row 5 was "train, line 242" of a parts directory, "train.parquet,
+    line 6" of one file, and test.parquet's rows were called lines."""
+    data = _copy(chain, tmp_path)
+    part = {"parts": data / "train" / "part-00001.parquet", "test.parquet": data / "test.parquet",
+            "train.parquet": data / "train.parquet"}[layout]
+    if layout == "train.parquet":
+        shutil.move(data / "train" / "part-00001.parquet", part)
+        shutil.rmtree(data / "train")
+    df = pd.read_parquet(part)
+    df.loc[[4, 9], s.STORE] = 99  # rows 5 and 10 of the file
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data, require_test=True)
+    assert [str(p) for p in err.value.problems] == [
+        f"{part}, row 5, column `Store`: expected a Store listed in store.csv, got 99 (2 row(s) in all): add the store "
+        "to store.csv or remove its rows"]
+
+
+def test_a_store_missing_from_the_states_file_is_named_by_its_store_parquet_row(chain, tmp_path):
+    """The message said "(store.csv line 6)" for row 5 of store.parquet, a file and a place that do not exist."""
+    data = _copy(chain, tmp_path)
+    states = data / s.STATES_FILE
+    lines = states.read_text(encoding="utf-8").splitlines(keepends=True)
+    states.write_text("".join(lines[:5] + lines[6:]), encoding="utf-8")  # Store 5, row 5 of store.parquet
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [p.message for p in err.value.problems] == [
+        "expected a row for every store of store.csv, got none for Store 5 (store.parquet row 5): add `5,<state>`"]
 
 
 def test_hidden_files_and_empty_parts_of_a_parts_directory_are_left_out(chain, tmp_path):

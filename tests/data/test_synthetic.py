@@ -90,11 +90,30 @@ def test_without_test_days_no_test_file_is_written(tmp_path):
     ({"n_stores": 0}, "`n_stores` must be a positive integer; got 0."),
     ({"test_days": -1}, "`test_days` must be >= 0; got -1."),
     ({"start": "2014-01-01", "end": "2013-01-01"}, "`end` (2013-01-01) must come after `start` (2014-01-01)."),
+    ({"start": "2099-11-01", "end": "2099-12-01", "test_days": 31},  # 2100-01-01: refused by the contract
+     "`start` .. `end` + `test_days` (2099-11-01..2100-01-01) must lie within 2000-01-01..2099-12-31, the dates "
+     "the data contract accepts."),
+    ({"start": "1999-12-01", "end": "2000-01-31"},
+     "`start` .. `end` + `test_days` (1999-12-01..2000-03-19) must lie within 2000-01-01..2099-12-31, the dates "
+     "the data contract accepts."),
 ])
 def test_bad_arguments_are_refused_naming_the_argument(bad, said):
     with pytest.raises(ValueError) as refused:
         make_synthetic(**bad)
     assert str(refused.value) == said
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2000-01-01", "2000-03-31"),  # competitors opened before 2000: the year before the data
+    ("2005-01-01", "2006-12-31"),  # Promo2 started in 2009 at the earliest: the last year of the data
+])
+def test_a_chain_of_any_years_the_contract_accepts_is_made_and_loads(tmp_path, start, end):
+    """Every date the CLI takes (2000..2099) makes a chain; these crashed with numpy's "low >= high"."""
+    root = write_synthetic(tmp_path, n_stores=12, start=start, end=end, test_days=5, seed=1)
+    store = load_dataset(root).store
+    first, last = pd.Timestamp(start).year, pd.Timestamp(end).year
+    assert store[s.COMPETITION_OPEN_SINCE_YEAR].dropna().between(min(2000, first - 1), last).all()
+    assert store[s.PROMO2_SINCE_YEAR].dropna().between(min(2009, last), last).all()
 
 
 # --- calendar and schedule ---------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     X, y = training_rows(ds.train, ds.store, last)
     with dask_client(scheduler) as client:
         paths = partition_paths(chain)
-        parts = _load(client, paths, ds.store)
+        parts = _load(client, paths, ds.store, chain)
         prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last, paths)
     assert facts["rows"] == len(X) and facts["stores"] == 16
     local = make_preprocessor().fit(X, y)
@@ -94,7 +94,7 @@ def test_a_store_table_of_a_large_chain_reaches_every_partition(chain, scheduler
         **{s.STORE: np.arange(len(store) + 1, 55_751)})
     large = pd.concat([store, extra], ignore_index=True)
     with dask_client(scheduler) as client:
-        parts = client.gather(_load(client, partition_paths(chain), large))
+        parts = client.gather(_load(client, partition_paths(chain), large, chain))
     assert sum(len(p) for p in parts) == len(load_dataset(chain).train)
 
 
@@ -175,6 +175,22 @@ def test_the_split_store_check_names_the_first_stores_and_counts_the_rest(tmp_pa
     assert err.value.problems[0].file == str(tmp_path)
 
 
+def test_a_part_with_a_store_missing_from_store_file_names_its_row_as_the_local_engine(chain, tmp_path):
+    """A worker's check said the part and no row; the local engine's said another place for the same store."""
+    from storecast.distributed.partitions import load_part
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    part = data / "train" / "part-00001.parquet"
+    df = pd.read_parquet(part)
+    df.loc[6, s.STORE] = 99
+    df.to_parquet(part, index=False)
+    with pytest.raises(DataContractError) as local:
+        load_dataset(data)
+    found = load_part(str(part), load_dataset(chain).store[s.STORE].to_numpy())
+    assert found.problems == local.value.problems
+    assert str(found.problems[0]).startswith(f"{part}, row 7, column `Store`: expected a Store listed in store.csv")
+
+
 def _failed_tasks_logged(scheduler: str) -> int:
     """How many "Compute Failed" lines (a task that raised, with its traceback) the cluster's workers logged."""
     from distributed import Client
@@ -202,9 +218,32 @@ def test_a_parts_warnings_are_said_on_the_client_as_the_local_engine_says_them(c
     assert f"{part}, row 4, column `StateHoliday`: 'A' is read as \"a\"" in local[0]
     caplog.clear()
     with dask_client(scheduler) as client, caplog.at_level("WARNING", logger="storecast"):
-        parts = _load(client, partition_paths(data), load_dataset(chain).store)
+        parts = _load(client, partition_paths(data), load_dataset(chain).store, data)
         assert "storecast_warnings" not in client.submit(lambda p: p.attrs, parts[1]).result()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("storecast.data")] == local
+
+
+def test_stores_without_history_are_named_on_dask_as_the_local_engine_names_them(chain, scheduler, tmp_path,
+                                                                                   caplog):
+    """A store of store.csv without train rows got the local engine's warning; on dask it passed in silence."""
+    from storecast.data.contract import load_store
+    from storecast.distributed.cluster import dask_client
+    from storecast.distributed.partitions import partition_paths
+    from storecast.distributed.training import _load
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    store = pd.read_parquet(data / "store.parquet")
+    pd.concat([store, store.tail(1).assign(Store=17)], ignore_index=True).to_parquet(data / "store.parquet")
+    with open(data / s.STATES_FILE, "a", encoding="utf-8") as fh:
+        fh.write("17,NW\n")
+    with caplog.at_level("WARNING", logger="storecast"):
+        load_dataset(data)
+    (local,) = [r.getMessage() for r in caplog.records if "no rows in train.csv" in r.getMessage()]
+    assert "1 store(s) listed in store.csv have no rows in train.csv (17)" in local
+    caplog.clear()
+    with dask_client(scheduler) as client, caplog.at_level("WARNING", logger="storecast"):
+        _load(client, partition_paths(data), load_store(data / "store.parquet", data / s.STATES_FILE), data)
+    assert [r.getMessage() for r in caplog.records if "no rows in train.csv" in r.getMessage()] == [local]
 
 
 def _test_parts(chain: Path, out: Path) -> tuple[Path, pd.DataFrame]:
@@ -247,6 +286,31 @@ def test_predict_on_dask_says_a_parts_warnings(run_main, dask_model, chain, sche
                                "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / "forecasts"))
     assert code == 0, err
     assert "1 rows have no Open value (first on row 3); they are taken as open (1)" in " ".join((said + err).split())
+
+
+def test_predict_on_dask_warns_of_days_the_model_was_trained_on_as_the_local_engine(run_main, dask_model, chain,
+                                                                                      scheduler, tmp_path):
+    """The local engine names rows inside the training data (in-sample fits); on dask the same rows passed silently."""
+    train = load_dataset(chain).train
+    rows = train[train[s.DATE] > train[s.DATE].max() - pd.Timedelta(days=7)].drop(columns=[s.SALES, s.CUSTOMERS])
+    rows.insert(0, s.ID, np.arange(1, len(rows) + 1))
+    rows[s.STATE_HOLIDAY] = rows[s.STATE_HOLIDAY].astype(str)
+    parts = tmp_path / "rows"
+    parts.mkdir()
+    for k, stores in enumerate((range(1, 9), range(9, 17))):
+        rows[rows[s.STORE].isin(stores)].to_parquet(parts / f"part-{k:05d}.parquet", index=False)
+    rows.to_parquet(tmp_path / "rows.parquet", index=False)
+
+    def warning(*engine: str, rows: Path, out: Path) -> str:
+        code, said, err = run_main("predict", *engine, "--model", str(dask_model), "--data", str(chain),
+                                   "--input", str(rows), "--out", str(out))
+        assert code == 0, err
+        text = " ".join((said + err).split())
+        return text[text.index("warning:"):].split(" wrote ")[0]
+
+    local = warning(rows=tmp_path / "rows.parquet", out=tmp_path / "local.csv")
+    assert f"{len(rows):,} row(s) lie inside the model's training data" in local
+    assert warning("--engine", "dask", "--scheduler", scheduler, rows=parts, out=tmp_path / "forecasts") == local
 
 
 def test_predict_on_dask_stops_at_a_malformed_part_and_writes_nothing(run_main, dask_model, chain, scheduler,

@@ -59,13 +59,19 @@ def engine_options(ctx: typer.Context, engine: str, *, dask_only: tuple[str, ...
     the user meant to spare; ``--chunk-rows`` with dask (each part is forecast whole) was dropped alike.
     """
     wrong_for, names = ("dask", local_only) if engine == "dask" else ("local", dask_only)
-    typed = [f"--{name.replace('_', '-')}" for name in names  # typed: not the option's default
-             if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"]
+    given = {name for name in (*dask_only, *local_only)  # typed: not the option's default
+             if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"}
+    typed = [f"--{name.replace('_', '-')}" for name in names if name in given]
     if typed:
         other = "local" if wrong_for == "dask" else "dask"
         raise typer.BadParameter(f"{', '.join(typed)}: only with --engine {other}, and this run is --engine "
                                  f"{wrong_for}, which would ignore {'it' if len(typed) == 1 else 'them'}: use "
                                  f"--engine {other}, or leave {'it' if len(typed) == 1 else 'them'} out.")
+    # --workers sizes the local cluster that --engine dask starts without --scheduler: a running one keeps its own
+    if engine == "dask" and {"scheduler", "workers"} <= given:
+        raise typer.BadParameter("--workers: the workers of the local cluster started without --scheduler; the "
+                                 "cluster at --scheduler has its own, which --workers would not change: leave "
+                                 "--workers out, or --scheduler to start a local cluster.")
 
 
 @contextmanager

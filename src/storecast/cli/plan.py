@@ -156,10 +156,14 @@ def plan(
     _check_days("--promo-days", promo, first, days)
     _check_days("--closed-days", closed, first, days)
     served, stores = _load(model, data)
-    if store not in set(stores["Store"].tolist()):
-        raise StorecastError(f"`--store` {store} is not in {data / 'store.csv'}: pick a store it lists.")
+    from storecast import schema as s
+    from storecast.data.contract import data_file
+
+    listing = data_file(data, s.STORE_FILE)  # the file _load read: store.csv, else store.parquet
+    if store not in set(stores[s.STORE].tolist()):
+        raise StorecastError(f"`--store` {store} is not in {listing}: pick a store it lists.")
     if store not in served.store_set:  # the API's words ("store: ... remove the row") name no option
-        raise StorecastError(f"`--store` {store} is listed in {data / 'store.csv'} but unknown to {model.name}, "
+        raise StorecastError(f"`--store` {store} is listed in {listing} but unknown to {model.name}, "
                              f"which knows {len(served.store_set):,} stores: pick one of those, or retrain with "
                              "this store's sales history.")
     result = plan_scenario(served.bundle, served.facts, store, first, days, promo_days=promo, closed_days=closed)

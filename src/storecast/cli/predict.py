@@ -266,4 +266,9 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
     with progress_steps("predict on dask") as say:
         result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
                               progress=say)
+    # the local engine's warning (its forecasts are not scored here, so rows inside the training data are named)
+    outside = outside_training(result.bundle, result.after_calibrated, result.before_training,
+                               inside=result.in_training)
+    if outside:
+        console.print(f"[yellow]warning:[/yellow] {escape(outside)}", highlight=False, markup=True, soft_wrap=True)
     console.print(f"wrote {result.rows:,} forecasts in {result.parts} part(s) to {result.out}")

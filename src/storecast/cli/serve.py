@@ -106,7 +106,7 @@ def serve(
     port: int | None = typer.Option(None, "--port", min=0, max=65535,
                                     help="TCP port (default: $STORECAST_PORT, else 8000)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (each loads the model)."),
-    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+    log_level: str = typer.Option("info", "--log-level", help=f"{', '.join(_LOG_LEVELS[:-1])} or {_LOG_LEVELS[-1]}."),
 ) -> None:
     """Serve forecasts over HTTP: POST /predict, /forecast, /plan; GET /model, /health, /ready; the planner at /.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["synth"]
 
+import datetime as dt
 import shlex
 from pathlib import Path
 
@@ -38,12 +39,18 @@ def synth(
     from storecast.cli._progress import progress
     from storecast.data.synth_writer import FORMATS, chain_files_in, write_chain
     from storecast.errors import OutputPathError, StorecastError
+    from storecast.schema import MAX_DATE
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"`--format` must be csv or parquet; got {fmt!r}.")
     start, end = date_option(start, "--start").isoformat(), date_option(end, "--end").isoformat()
     if end <= start:  # named as options here; write_chain's own words name its arguments (`end`)
         raise StorecastError(f"synth: `--end` ({end}) must come after `--start` ({start}).")
+    last = dt.date.fromisoformat(end) + dt.timedelta(days=test_days)
+    if last > MAX_DATE:  # test.csv's last days would be refused by the contract: a chain no command reads
+        raise StorecastError(f"synth: `--end` ({end}) plus `--test-days` ({test_days:,}) runs to {last}, past "
+                             f"{MAX_DATE}, the last date the data contract accepts: choose an earlier --end or "
+                             "fewer --test-days.")
     check_out_dir(out)
     existing = [] if overwrite else chain_files_in(out, fmt)
     if existing:  # never replaced without a word: `--out` given a data folder by mistake would lose its files

@@ -24,7 +24,8 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED"]
+           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "unknown_store_problems",
+           "warn_stores_without_history"]
 
 import functools
 import logging
@@ -330,7 +331,7 @@ def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
 def _validate_parts(path: Path, name: str, scan: LineScan | None = None) -> pd.DataFrame:
     """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
     if not path.is_dir():
-        return _validate_file(path, name, scan)
+        return _warn_closed_days(_validate_file(path, name, scan), path)
     if path.suffix.lower() == ".csv":  # train.csv/ without parquet parts: no dataset of parts, a misplaced folder
         raise DataContractError(not_a_file(path, name))
     frames, problems = [], []
@@ -343,7 +344,32 @@ def _validate_parts(path: Path, name: str, scan: LineScan | None = None) -> pd.D
         problems = _repeats_across_parts(frames, train_parts(path), path)
     if problems:
         raise DataContractError(problems)
+    for frame, part in zip(frames, train_parts(path), strict=True):
+        _warn_closed_days(frame, part)
     return pd.concat(frames, ignore_index=True)
+
+
+def _warn_closed_days(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Warn of a validated train file's closed days with Sales, or with Customers but no Sales; return ``df``.
+
+    Per file, with ``df`` indexed as read (``index + 2``: the CSV line, or the parquet row), so the first such
+    row is named by its own file and line or row. Why: warned once for a whole train/ directory, the rows of
+    later parts were counted on from the first part's ("line 1087" for row 26 of part-00001.parquet), and a
+    parquet row was called a line; the Dask engine, which reads each part alone, named yet another place.
+    """
+    closed = df[s.OPEN].to_numpy() == 0
+    place = "row" if is_parquet(path) else "line"
+    closed_selling = np.flatnonzero(closed & (df[s.SALES].to_numpy() > 0))
+    if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
+        log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on %s %d); training and the "
+                    "statistics use open days with sales only, so they are left out", path, len(closed_selling),
+                    place, int(df.index[closed_selling[0]]) + 2)
+    closed_visited = np.flatnonzero(closed & (df[s.SALES].to_numpy() == 0) & (df[s.CUSTOMERS].to_numpy() > 0))
+    if len(closed_visited):  # as contradictory: customers who bought nothing on a day the store was shut
+        log.warning("%s: %d row(s) have Open = 0 and Sales 0 but Customers > 0 (first on %s %d); check Open "
+                    "or Customers: training and the statistics use open days with sales only, so they are left "
+                    "out", path, len(closed_visited), place, int(df.index[closed_visited[0]]) + 2)
+    return df
 
 
 def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: Path) -> list[ContractProblem]:
@@ -376,17 +402,6 @@ def _load_train(path: str | Path, scan: LineScan | None = None) -> pd.DataFrame:
     """``load_train``, with a CSV file's ``scan_lines`` made by the caller (``load_rows``)."""
     df = _finish_daily(_validate_parts(Path(path), s.TRAIN_FILE, scan))
     df[s.OPEN] = df[s.OPEN].astype("int8")
-    closed_selling = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() > 0))
-    if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
-        log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on line %d); training and the "
-                    "statistics use open days with sales only, so they are left out", path, len(closed_selling),
-                    int(df.index[closed_selling[0]]) + 2)
-    closed_visited = np.flatnonzero((df[s.OPEN].to_numpy() == 0) & (df[s.SALES].to_numpy() == 0)
-                                    & (df[s.CUSTOMERS].to_numpy() > 0))
-    if len(closed_visited):  # as contradictory: customers who bought nothing on a day the store was shut
-        log.warning("%s: %d row(s) have Open = 0 and Sales 0 but Customers > 0 (first on line %d); check Open "
-                    "or Customers: training and the statistics use open days with sales only, so they are left "
-                    "out", path, len(closed_visited), int(df.index[closed_visited[0]]) + 2)
     df = df.reset_index(drop=True) if is_parquet(Path(path)) else df  # parquet rows are indexed from -1
     return df[list(s.TRAIN_COLUMNS)]
 
@@ -475,10 +490,12 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
         states[s.STATE] = states[s.STATE].astype(object)
         lacking = ~df[s.STORE].isin(states[s.STORE]).to_numpy()
         if lacking.any():  # a NaN State would only surface later, as a puzzling feature error
+            at = _places(Path(path), df, np.flatnonzero(lacking)[:MAX_REPORTED])  # store.parquet: its row
             raise DataContractError([
                 problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
-                                           f"{sid} (store.csv line {i + 2}): add `{sid},<state>`", None, s.STORE)
-                for i, sid in zip(np.flatnonzero(lacking)[:MAX_REPORTED], df[s.STORE][lacking], strict=False)
+                                           f"{sid} ({file.name} {'row' if is_parquet(file) else 'line'} {n}): add "
+                                           f"`{sid},<state>`", None, s.STORE)
+                for (file, n), sid in zip(at, df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
         odd = df[df[s.STATE].map(s.state_subdivision).isna()]
@@ -489,18 +506,44 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
     return df.reset_index(drop=True)
 
 
-def _unknown_store_problems(daily: pd.DataFrame, store: pd.DataFrame, path: Path) -> list[ContractProblem]:
-    unknown = ~daily[s.STORE].isin(store[s.STORE]).to_numpy()
+def unknown_store_problems(daily: pd.DataFrame, store_ids: np.ndarray, path: Path) -> list[ContractProblem]:
+    """Each Store of ``daily`` that ``store_ids`` (store.csv's) lacks, at its first row: file, line or row.
+
+    ``daily`` is the frame ``load_train`` or ``load_test`` read from ``path`` (``_places``). Why public: the Dask
+    engine reads each part alone and checks it with the same words (``distributed.partitions.load_part``).
+    """
+    unknown = ~np.isin(daily[s.STORE].to_numpy(), store_ids)
     if not unknown.any():
         return []
-    stores = daily[s.STORE][unknown]
+    stores = pd.Series(daily[s.STORE].to_numpy()[unknown])
     counts = stores.value_counts(sort=False)
-    first = stores.drop_duplicates()
-    return [
-        problem(path, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} line(s) in all): add the "
-                      "store to store.csv or remove its lines", int(i) + 2, s.STORE)
-        for i, sid in zip(first.index[:MAX_REPORTED], first[:MAX_REPORTED], strict=True)
-    ]
+    first = stores.drop_duplicates()[:MAX_REPORTED]
+    out = []
+    for (file, at), sid in zip(_places(path, daily, np.flatnonzero(unknown)[first.index]), first, strict=True):
+        what = "row" if is_parquet(file) else "line"
+        found = problem(file, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} {what}(s) in all): "
+                              f"add the store to store.csv or remove its {what}s", at, s.STORE)
+        out.append(as_rows(found) if is_parquet(file) else found)
+    return out
+
+
+def _places(path: Path, daily: pd.DataFrame, positions: np.ndarray) -> list[tuple[Path, int]]:
+    """The file and place of ``daily``'s rows at ``positions``, for a frame ``load_train``/``load_test`` read from
+    ``path``: a CSV file's line (its index + 2), a parquet file's row (from 1), a train/ directory's part and row.
+
+    Why: the frames of parquet input are indexed from 0 (or -1) and a directory's parts are joined into one, so
+    ``index + 2`` named row 5 of train.parquet "line 6" and row 5 of part-00001.parquet "train, line 1066".
+    """
+    if path.is_dir():
+        import pyarrow.parquet as pq
+
+        parts = train_parts(path)  # every part's rows are in the frame, in this order (``_validate_parts``)
+        ends = np.cumsum([pq.read_metadata(part).num_rows for part in parts])
+        which = np.searchsorted(ends, positions, side="right")
+        return [(parts[j], int(at - (ends[j - 1] if j else 0)) + 1) for j, at in zip(which, positions, strict=True)]
+    if is_parquet(path):
+        return [(path, int(at) + 1) for at in positions]
+    return [(path, int(daily.index[at]) + 2) for at in positions]
 
 
 def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset:
@@ -550,7 +593,7 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     if store is not None:
         for daily, path in ((train, train_path), (test, test_path)):
             if daily is not None:
-                problems += _unknown_store_problems(daily, store, path)
+                problems += unknown_store_problems(daily, store[s.STORE].to_numpy(), path)
     if train is not None:
         problems += _no_sales_day_problems(train, train_path)
     if problems:
@@ -601,12 +644,19 @@ def _warn_stores_without_history(root: Path, store: pd.DataFrame, train: pd.Data
     Why a warning: such files pass every rule, yet ``predict`` refuses the store's test rows later,
     because a model is trained only with the stores it has sales history for.
     """
-    with_rows = train[s.STORE].unique()
-    lacking = np.setdiff1d(store[s.STORE].to_numpy(), with_rows)
+    warn_stores_without_history(root, store[s.STORE].to_numpy(), train[s.STORE].unique(),
+                                train.loc[s.is_sales_day(train).to_numpy(), s.STORE].unique(), test)
+
+
+def warn_stores_without_history(root: Path, stores: np.ndarray, with_rows: np.ndarray, trading: np.ndarray,
+                                test: pd.DataFrame | None) -> None:
+    """``_warn_stores_without_history`` from the store ids alone: store.csv's, those with train rows, those with
+    a trading day. Why public: the Dask engine gathers these from its parts and warns with the same words.
+    """
+    lacking = np.setdiff1d(stores, with_rows)
     _warn_unforecastable(root, lacking, test, f"listed in {s.STORE_FILE} have no rows in {s.TRAIN_FILE}",
                          "add their sales history to")
-    trading = train.loc[s.is_sales_day(train).to_numpy(), s.STORE].unique()
-    closed = np.setdiff1d(np.intersect1d(store[s.STORE].to_numpy(), with_rows), trading)
+    closed = np.setdiff1d(np.intersect1d(stores, with_rows), trading)
     _warn_unforecastable(root, closed, test, f"have rows in {s.TRAIN_FILE} but not one open day with Sales > 0",
                          "add the days they traded to")
 

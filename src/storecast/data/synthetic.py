@@ -76,7 +76,8 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     assort = np.where(types == "b", "b", rng.choice(["a", "c"], size=n, p=[0.54, 0.46]))
     distance = np.round(np.exp(rng.normal(7.6, 1.25, size=n)), -1).clip(20, 75_000)
     comp_month = rng.integers(1, 13, size=n).astype(float)
-    comp_year = rng.integers(2000, start.year, size=n).astype(float)
+    # opened 2000..the year before the data (the real file's years), or the year before a start in 2000 itself
+    comp_year = rng.integers(min(2000, start.year - 1), start.year, size=n).astype(float)
     # about one store in six sees a competitor open inside the data (at least 4 months in, 2 before the end)
     opens_inside = rng.random(n) < 0.17
     inside = start + pd.to_timedelta(rng.integers(120, max(121, (end - start).days - 60), size=n), "D")
@@ -94,7 +95,8 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
 
     promo2 = rng.random(n) < 0.5
     p2_week = np.where(promo2, rng.integers(1, 51, size=n), np.nan)
-    p2_year = np.where(promo2, rng.integers(2009, end.year + 1, size=n), np.nan)
+    # 2009..the last year (the real file's span), or the last year only for data that ends before 2009
+    p2_year = np.where(promo2, rng.integers(min(2009, end.year), end.year + 1, size=n), np.nan)
     interval = np.where(promo2, rng.choice(np.array(s.PROMO_INTERVALS, dtype=object), size=n), np.nan)
     return pd.DataFrame({
         s.STORE: np.arange(1, n + 1, dtype="int32"),
@@ -309,7 +311,8 @@ def make_synthetic(
     Raises
     ------
     ValueError
-        When ``n_stores`` < 1, ``test_days`` < 0 or ``end`` is not after ``start``.
+        When ``n_stores`` < 1, ``test_days`` < 0, ``end`` is not after ``start``, or the days run outside
+        ``schema.MIN_DATE .. MAX_DATE`` (the dates the contract accepts).
     """
     if n_stores < 1:
         raise ValueError(f"`n_stores` must be a positive integer; got {n_stores}.")
@@ -318,6 +321,10 @@ def make_synthetic(
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     if t1 <= t0:
         raise ValueError(f"`end` ({end}) must come after `start` ({start}).")
+    last = t1 + pd.Timedelta(days=test_days)
+    if t0.date() < s.MIN_DATE or last.date() > s.MAX_DATE:  # the contract refuses other dates: no loadable chain
+        raise ValueError(f"`start` .. `end` + `test_days` ({t0:%Y-%m-%d}..{last:%Y-%m-%d}) must lie within "
+                         f"{s.MIN_DATE}..{s.MAX_DATE}, the dates the data contract accepts.")
     rng = np.random.default_rng(seed)
     store = _store_table(n_stores, t0, t1, rng)
     state_of = rng.choice(_STATES, size=n_stores, p=_STATE_P / _STATE_P.sum())

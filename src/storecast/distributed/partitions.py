@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data.contract import load_train, train_files
+from storecast.data.contract import load_train, train_files, unknown_store_problems
 from storecast.dates import to_days, weekday
 from storecast.distributed import check_whole_stores
 from storecast.distributed.warnings_relay import kept_warnings
@@ -63,12 +63,9 @@ def load_part(path: str, store_ids: np.ndarray) -> pd.DataFrame | PartProblems:
             df = load_train(path)
         except DataContractError as exc:
             return PartProblems(exc.problems)
-    unknown = ~np.isin(df[s.STORE].to_numpy(), store_ids)
-    if unknown.any():
-        first = int(np.flatnonzero(unknown)[0])
-        return PartProblems([ContractProblem(
-            path, f"expected a Store listed in store.csv, got {df[s.STORE].iat[first]} ({int(unknown.sum()):,} "
-                  "row(s) in all): add the store to store.csv or remove its rows", None, s.STORE)])
+    unknown = unknown_store_problems(df, store_ids, Path(path))  # the local engine's check, file and row
+    if unknown:
+        return PartProblems(unknown)
     df.attrs[_SAID] = said
     return df
 

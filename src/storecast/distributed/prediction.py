@@ -18,7 +18,7 @@ __all__ = ["DaskPrediction", "predict_dask", "rows_parts"]
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +35,16 @@ class DaskPrediction:
     out: Path
     parts: int
     rows: int
+    # rows outside what the model was trained and calibrated for, as ``batch.BatchResult`` counts them
+    after_calibrated: int = 0
+    before_training: int = 0
+    in_training: int = 0
+    bundle: Any = field(default=None, repr=False)  # the model as loaded for the checks (the client's copy)
 
 
 def rows_parts(rows: Path) -> list[Path]:
-    """The parts of a rows input: every ``*.parquet`` of a directory (sorted), or the one file given."""
+    """The parts of a rows input: a directory's parquet files (``.parquet`` or ``.pq``, sorted; hidden and ``_``
+    files left out, a CSV file or folder of parts among them refused: ``parquet_parts``), or the one file given."""
     if rows.is_dir():
         from storecast.data.contract import parquet_parts
 
@@ -56,15 +62,17 @@ def _bundle(model: str) -> Any:
     return _BUNDLES[model]
 
 
-def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[ContractProblem], list]:
+def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[ContractProblem], list, tuple[int, ...]]:
     """Forecast one part on a worker and write ``out_dir/<part name>.parquet``; return its row count, its
-    contract problems and the contract's warnings (``warnings_relay``: the client says them again).
+    contract problems, the contract's warnings (``warnings_relay``: the client says them again) and its rows
+    after the calibrated horizon, before the training data and inside it (``batch.count_dates``).
 
     A part that breaks the row contract returns its problems (and 0 rows) instead of raising: a task that raises
     is logged by its worker as "Compute Failed" with a traceback, on the terminal of a LocalCluster, above the
     client's error.
     """
     from storecast.atomic import atomic_write
+    from storecast.batch import BatchResult, count_dates
     from storecast.data.contract import load_rows
     from storecast.distributed.warnings_relay import kept_warnings
     from storecast.predict import predict_frame
@@ -73,10 +81,12 @@ def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[Contra
         try:
             forecast = predict_frame(_bundle(model), load_rows(part))
         except DataContractError as exc:
-            return 0, exc.problems, said
+            return 0, exc.problems, said, (0, 0, 0)
     target = Path(out_dir) / (Path(part).stem + ".parquet")
     atomic_write(target, lambda tmp: forecast.to_parquet(tmp, index=False))
-    return len(forecast), [], said
+    counted = BatchResult()
+    count_dates(counted, _bundle(model), forecast[s.DATE])
+    return len(forecast), [], said, (counted.after_calibrated, counted.before_training, counted.in_training)
 
 
 def _part_stores(part: Path) -> list[int]:
@@ -147,13 +157,15 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
             futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
                                  pure=False)
             done = client.gather(futures)
-        problems = [p for _, found, _ in done for p in found]
+        problems = [p for _, found, _, _ in done for p in found]
         if problems:  # every part's, as train --engine dask lists them
             raise DataContractError(problems)
-        for _, _, said in done:
+        for _, _, said, _ in done:
             say_again(said)
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return DaskPrediction(out=out, parts=len(parts), rows=sum(n for n, _, _ in done))
+    late, early, inside = (sum(counts[k] for *_, counts in done) for k in range(3))
+    return DaskPrediction(out=out, parts=len(parts), rows=sum(n for n, *_ in done), after_calibrated=late,
+                          before_training=early, in_training=inside, bundle=_bundle(str(model)))

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from storecast import schema as s
-from storecast.data.contract import data_file, input_files, load_store
+from storecast.data.contract import data_file, input_files, load_store, warn_stores_without_history
 from storecast.dates import to_days
 from storecast.distributed import require_dask
 from storecast.distributed.cluster import dask_client
@@ -47,8 +47,17 @@ def _day(days: int) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(days), "D"))
 
 
-def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
-    """Every partition validated on the workers and kept there; all partitions' problems raised together."""
+def _stores_of(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A partition's stores, and those with a trading day (an open day with Sales > 0)."""
+    return part[s.STORE].unique(), part.loc[s.is_sales_day(part).to_numpy(), s.STORE].unique()
+
+
+def _load(client, paths: list[Path], store: pd.DataFrame, root: Path) -> list:
+    """Every partition validated on the workers and kept there; all partitions' problems raised together.
+
+    Then the local engine's warnings (``load_dataset``'s): the parts' own, and the stores of ``store`` that no part
+    has rows or a trading day for.
+    """
     # scattered once, not passed as an argument of every task: Dask embeds a large argument (55,750 ids are
     # 446 kB) as a task of its own, which failed with "AssertionError(<TaskState 'store_ids' processing>)"
     ids = client.scatter(store[s.STORE].to_numpy(dtype=np.int64), broadcast=True)
@@ -60,6 +69,9 @@ def _load(client, paths: list[Path], store: pd.DataFrame) -> list:
         raise DataContractError(problems)
     for _, said in reports:  # the warnings the local engine shows (a respelled code, Open = 0 with Sales)
         say_again(said)
+    found = client.gather(client.map(_stores_of, parts))
+    warn_stores_without_history(root, store[s.STORE].to_numpy(), np.concatenate([a for a, _ in found]),
+                                np.concatenate([b for _, b in found]), None)
     return parts
 
 
@@ -143,7 +155,7 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
     with dask_client(scheduler, workers) as client:
         say(f"validate {len(paths)} partition(s) on {len(client.nthreads())} worker(s)")
         store_f = client.scatter(store, broadcast=True)
-        parts = _load(client, paths, store)
+        parts = _load(client, paths, store, root)
         spans = client.gather(client.map(_date_span, parts))
         dates = pd.Series([_day(min(a for a, _ in spans)), _day(max(b for _, b in spans))])
         until = check_window(
