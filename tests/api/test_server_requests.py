@@ -136,6 +136,21 @@ def test_a_target_in_absolute_form_without_a_path_is_its_root(port, target, stat
     assert (answer, body[:len(said)]) == (status, said)
 
 
+@pytest.mark.parametrize(("target", "said"), [
+    (b"http://u:p@test/health", "user information"), (b"http://u@test", "user information"),
+    (b"ftp://test/health", "scheme 'ftp'"), (b"FILE://test/health", "scheme 'FILE'")])
+def test_a_target_with_userinfo_or_another_scheme_is_400(port, target, said):
+    # RFC 9110 4.2.4: userinfo is an error; both were served as their path (200), the password taken in the clear
+    answer, _, body = _head(port, b"GET " + target + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    detail = json.loads(body)["detail"]
+    assert answer == 400 and said in detail and "u:p" not in detail
+
+
+def test_an_https_target_in_absolute_form_is_served(port):
+    answer, _, body = _head(port, b"GET HTTPS://test/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert (answer, body) == (200, b'{"status":"ok"}')
+
+
 @pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/0.9"])
 def test_a_request_line_in_another_http_version_is_400(port, version):
     # httptools passes these on: they were served as HTTP/1.1, without the Host check

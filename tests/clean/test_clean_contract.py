@@ -179,3 +179,15 @@ def test_store_context_imputer_checks_columns_against_fit_like_every_transformer
         est.get_feature_names_out(["a", "b"])
     names = est.get_feature_names_out(list(stores.columns))
     assert list(est.transform(stores).columns) == list(names)
+
+
+@pytest.mark.parametrize("add_indicators", [True, False])
+def test_store_context_imputer_names_indicators_once_when_the_input_has_them(add_indicators):
+    """Refitting on its own output: the indicators are overwritten in place, so they are named once, in place."""
+    stores = _stores()
+    once = StoreContextImputer().fit_transform(stores)
+    est = StoreContextImputer(add_indicators=add_indicators).fit(once)
+    out = est.transform(once)
+    names = list(est.get_feature_names_out())
+    assert names == list(out.columns) == list(once.columns)
+    assert len(set(names)) == len(names)

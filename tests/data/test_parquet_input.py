@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from storecast import schema as s
-from storecast.data.contract import load_dataset, load_rows, load_train
+from storecast.data.contract import data_file, load_dataset, load_rows, load_train, train_files
 from storecast.data.synth_writer import write_chain
 from storecast.errors import DataContractError
 
@@ -96,9 +96,22 @@ def test_predict_rows_from_a_parquet_file_in_either_layout(chain):
 
 
 def test_the_csv_layout_wins_when_both_are_present(chain, tmp_path, caplog):
+    """CSV first, as before, but no longer silently: a stale train.csv beside fresh parts was read without a word.
+    The warning names both and the one read, once, however often the folder is looked at."""
     data = _copy(chain, tmp_path)
     write_chain(data, n_stores=12, start="2015-01-01", end="2015-01-31", test_days=0, chunk_stores=4)
-    assert load_dataset(data).train[s.DATE].max() == pd.Timestamp("2015-01-31")
+    with caplog.at_level(logging.WARNING):
+        assert load_dataset(data).train[s.DATE].max() == pd.Timestamp("2015-01-31")
+        assert train_files(data) == [data / s.TRAIN_FILE] and load_train(data_file(data, s.TRAIN_FILE)) is not None
+    said = [r.getMessage() for r in caplog.records if "holds both train" in r.getMessage()]
+    assert said == [f"{data}: holds both train.csv and train/; reading train.csv (remove or rename the one that is "
+                    "stale)"]
+
+
+def test_a_folder_with_one_train_layout_says_nothing_of_a_choice(chain, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert data_file(chain, s.TRAIN_FILE) == chain / "train"
+    assert not [r for r in caplog.records if "holds both" in r.getMessage()]
 
 
 def test_predict_reads_test_parquet_when_the_data_directory_has_no_test_csv(run_main, chain, model_path, tmp_path):

@@ -240,6 +240,28 @@ def _with_path(url: bytes) -> bytes:
     return url if url[end:end + 1] == b"/" else url[:end] + b"/" + url[end:]
 
 
+def _target_error(url: bytes) -> str | None:
+    """Why a request target in absolute form is refused: a scheme other than http/https, or user information
+    (``user:password@``) before the host; ``None`` for any other target.
+
+    Why: both were served as their path (``GET ftp://host/health`` 200), yet RFC 9110 4.2.4 has a recipient treat
+    userinfo as an error (it carries a password in the clear), and this server speaks only http. The userinfo is
+    not repeated.
+    """
+    if url[:1] == b"/" or (sep := url.find(b"://")) == -1:
+        return None
+    scheme = url[:sep].decode("latin-1")
+    if scheme.lower() not in ("http", "https"):
+        return (f"the request target's scheme {clipped(scheme, 40)!r} is not served here: send the path, such as "
+                "/health, or an http:// URL")
+    start = sep + 3
+    ends = [i for i in (url.find(b"/", start), url.find(b"?", start), url.find(b"#", start)) if i != -1]
+    if b"@" in url[start:min(ends, default=len(url))]:
+        return ("the request target carries user information (user:password@) before the host, which RFC 9110 "
+                "4.2.4 forbids: send the path, such as /health, and credentials in the Authorization header")
+    return None
+
+
 _BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
          "retry in a moment")
 
@@ -275,7 +297,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
-    refuses a JSON 400.
+    refuses a JSON 400, as is a target in absolute form with userinfo or a scheme other than http/https.
     The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
     ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as plain HTTP: no route
     takes one.
@@ -326,6 +348,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if not self._discard and self._head_size() > MAX_HEADER_BYTES:
             # A head that the byte count could not see whole: pipelined behind a request in the same read
             self._refuse_after_answer(431, _TOO_LARGE)
+            self._discard = True
+        if not self._discard and (why := _target_error(self.url)) is not None:
+            self._refuse_after_answer(400, why)
             self._discard = True
         if self._discard:  # never started: its body, if any, is fed to no request
             return

@@ -151,10 +151,15 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """Input columns, then the indicator columns when ``add_indicators``."""
+        """Input columns, then the indicator columns when ``add_indicators``.
+
+        An indicator already among the input columns is overwritten in place by `transform`, so it
+        is listed once, where it stands in the input.
+        """
         check_is_fitted(self, "distance_fill_")
-        extra = [DISTANCE_MISSING, SINCE_MISSING] if self.add_indicators else []
-        return np.asarray([*_check_feature_names_in(self, input_features), *extra], dtype=object)
+        names = list(_check_feature_names_in(self, input_features))
+        extra = [c for c in (DISTANCE_MISSING, SINCE_MISSING) if c not in names] if self.add_indicators else []
+        return np.asarray([*names, *extra], dtype=object)
 
 
 class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):

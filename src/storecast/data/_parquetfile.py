@@ -13,6 +13,7 @@ __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows
            "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
            "train_files", "input_files"]
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from storecast.data._csvheader import check_header
 from storecast.data._filecheck import not_a_file, problem, read_head
 from storecast.errors import ContractProblem, DataContractError
 
+log = logging.getLogger(__name__)
 _PARQUET_MAGIC = b"PAR1"
 # columns of codes, not numbers: a float there is written out as a CSV writer would ("0.0"), so that it
 # meets the CSV rule (a StateHoliday "0.0" is refused) and the chunked read (batch.iter_rows) says the same
@@ -50,15 +52,32 @@ def _parquet_files(path: Path) -> list[Path]:
 def data_file(root: Path, name: str) -> Path:
     """The file of ``name`` (e.g. "train.csv") in ``root``: ``train.csv``, else ``train.parquet``, else ``train/``.
 
-    Missing in every form: the CSV path, so the "file not found" message names the usual file.
+    Missing in every form: the CSV path, so the "file not found" message names the usual file. Present in two
+    forms: a warning names both and the one read, once per process (a command), not on every call.
+
+    Why the warning: a stale train.csv beside fresh train/ parts was read without a word.
     """
     csv_path = root / name
     stem = Path(name).stem
-    for candidate in (csv_path, root / f"{stem}.parquet", root / stem):
-        if candidate.is_file() or (candidate.is_dir() and candidate != root and (
-                _parquet_files(candidate) or _holds_parquet(candidate))):  # parts only in folders: `_left_out`
-            return candidate
-    return csv_path
+    found = [candidate for candidate in (csv_path, root / f"{stem}.parquet", root / stem)
+             if candidate.is_file() or (candidate.is_dir() and candidate != root and (
+                 _parquet_files(candidate) or _holds_parquet(candidate)))]  # parts only in folders: `_left_out`
+    if len(found) > 1:
+        _say_choice(root, found)
+    return found[0] if found else csv_path
+
+
+_SAID: set[tuple[str, ...]] = set()  # the choices already warned about (``data_file``)
+
+
+def _say_choice(root: Path, found: list[Path]) -> None:
+    key = tuple(str(p.resolve()) for p in found)
+    if key in _SAID:
+        return
+    _SAID.add(key)
+    names = [p.name + ("/" if p.is_dir() else "") for p in found]
+    log.warning("%s: holds both %s; reading %s (remove or rename the one that is stale)", root,
+                " and ".join(names), names[0])
 
 
 def _holds_parquet(folder: Path) -> bool:

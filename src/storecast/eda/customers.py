@@ -43,7 +43,11 @@ def store_correlations(rows: pd.DataFrame) -> pd.Series:
 
 
 def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
-    """How closely sales follow customers (overall and per store), and sales per customer by store type."""
+    """How closely sales follow customers (overall and per store), and sales per customer by store type.
+
+    Sales per customer by type is the type's total sales over its total customers on all open days, so each
+    store weighs by its number of open days; ``eda.stores.type_assortment``'s basket weighs every store the same.
+    """
     rows = sales_days(train)
     rows = rows[rows[s.CUSTOMERS] > 0]
     if rows.empty:
