@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"  # `storecast serve` binds here unless --host is given
     port: int = Field(8000, ge=0, le=65535)
     api_token: str | None = None  # when set, every route but /health needs `Authorization: Bearer <token>`
-    max_body_bytes: int = 5_000_000
-    max_batch_rows: int = 10_000
+    # At least 1: 0 or less started a server that refused every POST body (413) or every /predict batch.
+    max_body_bytes: int = Field(5_000_000, ge=1)
+    max_batch_rows: int = Field(10_000, ge=1)
     # Slow or many clients: a request's headers and body must arrive within request_timeout_s (else 408),
     # an idle keep-alive connection closes after keep_alive_s, and beyond limit_concurrency open
     # connections or running requests uvicorn answers 503. backlog: connections the OS queues unaccepted.
