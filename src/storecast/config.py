@@ -6,7 +6,7 @@ the server unsafe (an empty or short API token) are refused here, at start-up, n
 
 from __future__ import annotations
 
-__all__ = ["MIN_TOKEN_CHARS", "Settings", "get_settings", "load_settings", "token_problem"]
+__all__ = ["MAX_BATCH_ROWS", "MIN_TOKEN_CHARS", "Settings", "get_settings", "load_settings", "token_problem"]
 
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +19,8 @@ from storecast.errors import ECHO_LIMIT, StorecastError, clipped
 
 # 16 characters of `secrets.token_urlsafe` are ~96 bits: far beyond online guessing, short enough to paste.
 MIN_TOKEN_CHARS = 16
+# The hard cap of one /predict batch (``api.schemas.MAX_ROWS``): STORECAST_MAX_BATCH_ROWS may lower it, not raise it.
+MAX_BATCH_ROWS = 10_000
 _TOKEN_HINT = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
@@ -52,8 +54,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"  # `storecast serve` binds here unless --host is given
     port: int = Field(8000, ge=0, le=65535)
     api_token: str | None = None  # when set, every route but /health needs `Authorization: Bearer <token>`
-    max_body_bytes: int = 5_000_000
-    max_batch_rows: int = 10_000
+    # At least 1: 0 or less started a server that refused every POST body (413) or every /predict batch. At most
+    # MAX_BATCH_ROWS: a larger value was taken, and every batch past 10,000 rows was refused by the body's schema.
+    max_body_bytes: int = Field(5_000_000, ge=1)
+    max_batch_rows: int = Field(MAX_BATCH_ROWS, ge=1, le=MAX_BATCH_ROWS)
     # Slow or many clients: a request's headers and body must arrive within request_timeout_s (else 408),
     # an idle keep-alive connection closes after keep_alive_s, and beyond limit_concurrency open
     # connections or running requests uvicorn answers 503. backlog: connections the OS queues unaccepted.

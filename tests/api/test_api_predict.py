@@ -305,3 +305,11 @@ def test_dates_outside_the_shared_range_are_422(client):
 def test_the_openapi_description_lists_the_415(client):
     responses = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
     assert "application/json" in responses["415"]["description"]
+
+
+def test_the_openapi_description_lists_what_get_model_and_ready_answer(client):
+    """GET /model answers 503 before a model is loaded and both it and /ready 401 without the token (when the
+    server has one), yet the description listed only 200 (and 503 for /ready)."""
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"200", "401", "503"} <= set(paths["/model"]["get"]["responses"])
+    assert {"200", "401", "503"} <= set(paths["/ready"]["get"]["responses"])

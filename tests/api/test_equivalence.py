@@ -162,3 +162,44 @@ def test_a_request_that_breaks_the_contract_runs_alone():
 
     asyncio.run(main())
     assert calls == [2, 1, 2]  # the good ones merged up to the bad one, which runs alone
+
+
+def test_a_request_cancelled_during_a_failed_merged_call_is_not_retried():
+    """A merged call that fails is retried request by request; a request whose client left meanwhile was
+    predicted again anyway, holding the one predict thread for an answer no one reads."""
+    import threading
+
+    queued, started, gate = threading.Event(), threading.Event(), threading.Event()
+    calls: list[list[int]] = []
+
+    def run(rows: RequestRows):
+        calls.append(rows.store.tolist())
+        if len(calls) == 1:
+            queued.wait(5)  # the first call lasts until the two others wait in the queue
+        if len(rows) > 1:
+            started.set()
+            gate.wait(5)
+            raise ValueError("merged call failed")
+        return rows.store * 1.0, rows.store * 0.5, rows.store * 2.0
+
+    def one(store: int):
+        return RequestRows([store], [16_648], [1], [0], ["0"], [0])  # 2015-08-01: in the contract, so merged
+
+    async def main():
+        batcher = MicroBatcher(run)
+        first = asyncio.ensure_future(batcher.predict(one(1)))
+        await asyncio.sleep(0)  # the first request's call starts alone
+        kept, left = (asyncio.ensure_future(batcher.predict(one(v))) for v in (2, 3))
+        await asyncio.sleep(0)  # both queued behind the running call
+        queued.set()
+        await first
+        await asyncio.to_thread(started.wait, 5)  # the two others run merged now
+        left.cancel()
+        gate.set()
+        got = await kept
+        await batcher.predict(one(4))  # served after whatever the failed call's retries still hold
+        return got
+
+    got = asyncio.run(main())
+    assert float(got[0][0]) == 2.0
+    assert calls == [[1], [2, 3], [2], [4]]

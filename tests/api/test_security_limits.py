@@ -245,3 +245,26 @@ def test_the_404_of_an_encoded_slash_writes_the_path_as_the_log_line_does(client
     assert detail.startswith(f"nothing at {record.path}: %2F in a path is not a slash")
     meant = "/plan/rank/%7B%7C%5E%C3%A9" + "x" * 300
     assert detail.endswith(f"(did you mean {meant[:MAX_LOGGED_PATH]}…?)")
+
+
+def test_a_batch_limit_above_the_schema_cap_is_refused_at_start_up(monkeypatch):
+    """Was taken: a batch of 10,001 rows or more was refused by the body's schema all the same (at most 10,000)."""
+    from storecast.config import load_settings
+    from storecast.errors import StorecastError
+
+    monkeypatch.setenv("STORECAST_MAX_BATCH_ROWS", "20000")
+    with pytest.raises(StorecastError, match="^STORECAST_MAX_BATCH_ROWS: Input should be less than or equal to 10000"):
+        load_settings()
+
+
+@pytest.mark.parametrize(("name", "value"), [("STORECAST_MAX_BATCH_ROWS", "0"), ("STORECAST_MAX_BODY_BYTES", "0"),
+                                             ("STORECAST_MAX_BODY_BYTES", "-1")])
+def test_a_limit_that_refuses_every_request_is_refused_at_start_up(monkeypatch, name, value):
+    """Were read as given: a server started that answered every /predict 422 ("at most 0 per request") or every
+    POST 413, instead of naming the variable at start-up."""
+    from storecast.config import load_settings
+    from storecast.errors import StorecastError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(StorecastError, match=f"^{name}: Input should be greater than or equal to 1; got '{value}'"):
+        load_settings()

@@ -109,6 +109,8 @@ class MicroBatcher:
                         _settle(batch[0][1], exc=exc)
                         continue
                     for cols, fut in batch:  # isolate the request that failed
+                        if fut.done():  # cancelled while the merged call ran: no one reads its answer
+                            continue
                         try:
                             _settle(fut, result=await self._run(cols))
                         except Exception as one:

@@ -25,10 +25,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from storecast.api.body import StrictBody
+from storecast.config import MAX_BATCH_ROWS
 from storecast.errors import ECHO_LIMIT
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
 
-MAX_ROWS = 10_000  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
+MAX_ROWS = MAX_BATCH_ROWS  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
 MAX_FORECAST_DAYS = 92
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1

@@ -11,7 +11,7 @@ __all__ = ["open_router", "router"]
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from storecast.api.schemas import ErrorBody, Health, Ready
+from storecast.api.schemas import MODEL_ROUTE_ERRORS, ErrorBody, Health, Ready
 
 open_router = APIRouter(tags=["health"])
 router = APIRouter(tags=["health"])
@@ -24,7 +24,7 @@ async def health() -> Health:
 
 
 @router.get("/ready", response_model=Ready,
-            responses={503: {"model": ErrorBody, "description": "No model loaded"}})
+            responses={401: MODEL_ROUTE_ERRORS[401], 503: {"model": ErrorBody, "description": "No model loaded"}})
 async def ready(request: Request) -> Ready | JSONResponse:
     """Readiness: 200 with the model file name once a model is loaded, else 503; a query string is ignored."""
     served = getattr(request.app.state, "served", None)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from storecast.api.deps import ServedDep
-from storecast.api.schemas import ModelCard
+from storecast.api.schemas import MODEL_ROUTE_ERRORS, ModelCard
 from storecast.artifacts import version_drift
 
 router = APIRouter(tags=["model"])
@@ -24,7 +24,11 @@ def _levels(intervals: dict[str, Any]) -> list[float]:
     return [float(default)] if isinstance(default, int | float) else []
 
 
-@router.get("/model", response_model=ModelCard)
+# what GET /model can answer besides its card: it takes no body, so no 413 or 415
+_ERRORS: dict[int | str, dict[str, Any]] = {code: MODEL_ROUTE_ERRORS[code] for code in (401, 503)}
+
+
+@router.get("/model", response_model=ModelCard, responses=_ERRORS)
 async def model_card(served: ServedDep) -> ModelCard:
     """The served model: kind, creation time, training range, metrics, features and interval levels.
 
