@@ -73,6 +73,13 @@ def test_test_days_past_the_last_date_the_contract_accepts_are_refused(run_main,
     assert code == 0 and load_dataset(tmp_path / "data").test[s.DATE].max() == pd.Timestamp("2099-12-31")
 
 
+
+def test_synth_help_names_the_date_range_the_contract_accepts(run_main):
+    """--start and --end said only YYYY-MM-DD; 1999 or an --end near 2100 was refused with no hint in --help."""
+    code, out, _ = run_main("synth", "--help")
+    text = " ".join(out.replace("│", " ").split())
+    assert code == 0 and str(s.MIN_DATE) in text and str(s.MAX_DATE) in text
+
 @pytest.fixture
 def second_chunk_fails(monkeypatch):
     """The disk fills up while the second chunk of stores of a run is made."""

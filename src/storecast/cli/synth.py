@@ -22,8 +22,12 @@ def synth(
                                help="Stores in the chain (the demo's 30 by default; Rossmann has 1,115; at most "
                                "1,000,000)."),
     out: Path = typer.Option(..., "--out", help="Directory to write the data files into."),
-    start: str = typer.Option("2013-01-01", "--start", help="First day of train (YYYY-MM-DD)."),
-    end: str = typer.Option("2015-07-31", "--end", help="Last day of train (YYYY-MM-DD)."),
+    # the data contract's range (schema.MIN_DATE..MAX_DATE), written out: importing schema here would slow --help
+    start: str = typer.Option("2013-01-01", "--start",
+                              help="First day of train (YYYY-MM-DD, 2000-01-01 or later)."),
+    end: str = typer.Option("2015-07-31", "--end",
+                            help="Last day of train (YYYY-MM-DD); --end plus --test-days must stay within "
+                            "2099-12-31, the last date the data contract accepts."),
     test_days: int = typer.Option(48, "--test-days", min=0, max=3_660,
                                   help="Days after --end in test (no Sales); at most 3,660 (ten years)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Same stores, seed and --chunk-stores: same bytes."),
