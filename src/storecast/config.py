@@ -21,6 +21,8 @@ from storecast.errors import ECHO_LIMIT, StorecastError, clipped
 MIN_TOKEN_CHARS = 16
 # The hard cap of one /predict batch (``api.schemas.MAX_ROWS``): STORECAST_MAX_BATCH_ROWS may lower it, not raise it.
 MAX_BATCH_ROWS = 10_000
+# The longest request timeout or keep-alive taken, in seconds (a day): beyond it a value is a typo, not a setting.
+MAX_TIME_S = 86_400
 _TOKEN_HINT = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
@@ -61,8 +63,10 @@ class Settings(BaseSettings):
     # Slow or many clients: a request's headers and body must arrive within request_timeout_s (else 408),
     # an idle keep-alive connection closes after keep_alive_s, and beyond limit_concurrency open
     # connections or running requests uvicorn answers 503. backlog: connections the OS queues unaccepted.
-    request_timeout_s: float = Field(10.0, gt=0)
-    keep_alive_s: int = Field(5, ge=1)
+    # Finite and at most a day: "inf" (or 1e400) was taken and silently turned the 408 guard off; a keep-alive
+    # past float's range failed later, in uvicorn, with a traceback. NaN was already refused (not > 0).
+    request_timeout_s: float = Field(10.0, gt=0, le=MAX_TIME_S, allow_inf_nan=False)
+    keep_alive_s: int = Field(5, ge=1, le=MAX_TIME_S)
     limit_concurrency: int = Field(200, ge=1)
     backlog: int = Field(2048, ge=1)
 

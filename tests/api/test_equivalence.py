@@ -203,3 +203,30 @@ def test_a_request_cancelled_during_a_failed_merged_call_is_not_retried():
     got = asyncio.run(main())
     assert float(got[0][0]) == 2.0
     assert calls == [[1], [2, 3], [2], [4]]
+
+
+def test_the_batcher_holds_its_running_drain_task_while_a_batch_is_in_flight():
+    """The drain task was made with create_task and no reference kept: the loop holds tasks weakly, so it
+    could be garbage-collected mid-flight, leaving the batch's requests without an answer."""
+    import threading
+
+    running, gate = threading.Event(), threading.Event()
+
+    def run(rows: RequestRows):
+        running.set()
+        gate.wait(5)
+        return rows.store * 1.0, rows.store * 0.5, rows.store * 2.0
+
+    async def main():
+        batcher = MicroBatcher(run)
+        asked = asyncio.ensure_future(batcher.predict(RequestRows([7], [16_648], [1], [0], ["0"], [0])))
+        await asyncio.to_thread(running.wait, 5)  # the batch is in predict now
+        held = batcher.drainer
+        in_flight = isinstance(held, asyncio.Task) and not held.done()
+        gate.set()
+        got = await asked
+        return in_flight, got
+
+    in_flight, got = asyncio.run(main())
+    assert in_flight
+    assert float(got[0][0]) == 7.0

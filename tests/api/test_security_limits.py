@@ -268,3 +268,30 @@ def test_a_limit_that_refuses_every_request_is_refused_at_start_up(monkeypatch, 
     monkeypatch.setenv(name, value)
     with pytest.raises(StorecastError, match=f"^{name}: Input should be greater than or equal to 1; got '{value}'"):
         load_settings()
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("STORECAST_REQUEST_TIMEOUT_S", "inf", "Input should be a finite number"),
+    ("STORECAST_REQUEST_TIMEOUT_S", "-inf", "Input should be a finite number"),
+    ("STORECAST_REQUEST_TIMEOUT_S", "1e400", "Input should be a finite number"),
+    ("STORECAST_REQUEST_TIMEOUT_S", "nan", "Input should be a finite number"),
+    ("STORECAST_REQUEST_TIMEOUT_S", "86401", "Input should be less than or equal to 86400"),
+    ("STORECAST_KEEP_ALIVE_S", "1" + "0" * 400, "Input should be less than or equal to 86400"),
+])
+def test_a_time_setting_that_is_not_finite_or_past_a_day_is_refused_at_start_up(monkeypatch, name, value, said):
+    """"inf" was taken and turned the slow-client 408 guard off without a word; a keep-alive past float's range
+    was taken and failed in uvicorn. Like NaN, they are named at start-up."""
+    from storecast.config import load_settings
+    from storecast.errors import StorecastError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(StorecastError, match=f"^{name}: {said}; got"):
+        load_settings()
+
+
+def test_a_day_long_time_setting_is_still_taken(monkeypatch):
+    from storecast.config import load_settings
+
+    monkeypatch.setenv("STORECAST_REQUEST_TIMEOUT_S", "86400")
+    monkeypatch.setenv("STORECAST_KEEP_ALIVE_S", "86400")
+    assert (load_settings().request_timeout_s, load_settings().keep_alive_s) == (86400.0, 86400)

@@ -31,3 +31,29 @@ def test_demo_runs_the_whole_job(tmp_path):
     assert f"the report: {out / 'report' / 'report.html'}" in said
     assert f"the forecasts: {out / 'predictions.csv'}" in said
     assert f"storecast serve --models-dir {out / 'models'}" in said and "storecast validate --data DIR" in said
+
+
+def _open_on(path) -> list[str]:
+    """This process's file descriptors open on ``path`` (Linux: /proc/self/fd)."""
+    import os
+
+    fds = "/proc/self/fd"
+    return [fd for fd in os.listdir(fds) if os.path.realpath(os.path.join(fds, fd)) == str(path.resolve())]
+
+
+def test_running_server_closes_its_log_when_the_server_does_not_start(tmp_path):
+    """The log file stayed open when Popen refused the command: the handle lived on in the traceback's frame
+    (until garbage collection, with a ResourceWarning)."""
+    from storecast.cli.server_process import running_server
+    from storecast.errors import StorecastError
+
+    log = tmp_path / "server.log"
+    with pytest.raises(ValueError, match="null byte") as refused:  # Popen refuses it before any process starts
+        with running_server(tmp_path / "none.joblib", log_file=log, env={"X": "a\0b"}):
+            pass
+    assert refused.value is not None and _open_on(log) == []
+    with pytest.raises(StorecastError, match="exited with code 2") as exited:  # no model: serve exits at once
+        with running_server(tmp_path / "none.joblib", timeout=60, log_file=log):
+            pass
+    assert exited.value is not None and _open_on(log) == []
+    assert log.read_bytes()  # the server's words are in the log

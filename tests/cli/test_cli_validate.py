@@ -56,6 +56,17 @@ def test_good_files_print_a_summary_per_file(run_main, data_dir):
     assert "store.csv │ 3 │ 3" in text and "store_states.csv" in text
 
 
+def test_the_states_row_counts_that_files_own_rows(run_main, data_dir):
+    """external/store_states.csv may list a store store.csv lacks: its row showed store.csv's 3, not its own 4."""
+    from storecast import schema as s
+
+    (data_dir / s.STATES_FILE).write_text("Store,State\n1,HE\n2,TH\n3,NW\n4,BY\n")
+    code, out, err = run_main("validate", "--data", str(data_dir))
+    assert code == 0
+    text = " ".join((out + err).split())
+    assert "store.csv │ 3 │ 3" in text and "store_states.csv │ 4 │ 4" in text
+
+
 def test_the_summary_names_the_files_read_parquet_too(run_main, tmp_path):
     from storecast.data.synth_writer import write_chain
 

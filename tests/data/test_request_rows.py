@@ -70,6 +70,7 @@ def test_a_row_out_of_contract_gets_the_contract_error_naming_row_and_column(bun
 @pytest.mark.parametrize("n", [1, 16, 17, 40])  # the plain-Python check (few rows) and the numpy one
 @pytest.mark.parametrize(("field", "value"), [
     ("open", 2), ("promo", -1), ("school_holiday", 7), ("store", 0), ("days", 60_000), ("days", -50_000),
+    ("store", s.MAX_STORE + 1),  # was in contract here, yet validate_rows refuses it (int32 would wrap it)
 ])
 def test_each_contract_rule_holds_for_small_and_large_requests(dataset, n, field, value):
     good = _rows_of(dataset.test.head(n))
@@ -103,3 +104,21 @@ def test_concat_numbers_each_part_and_take_keeps_the_numbers():
     nested = RequestRows.concat([merged, two])
     assert nested.group.tolist() == [0, 0, 1, 2]  # a merged part keeps its requests apart
     assert s.SCHEDULE_GROUP not in one.columns()  # a lone request: one schedule context
+
+
+@pytest.mark.parametrize("n", [1, 17])  # the plain-Python check (few rows) and the numpy one
+def test_the_largest_store_is_judged_as_validate_rows_judges_it(dataset, n):
+    """values_in_contract took any Store >= 1 while validate_rows refuses one past int32 (schema.MAX_STORE)."""
+    from storecast.data._rows import validate_rows
+
+    good = _rows_of(dataset.test.head(n))
+    for store, ok in ((s.MAX_STORE, True), (s.MAX_STORE + 1, False)):
+        rows = RequestRows(np.full(n, store), good.days, good.open, good.promo, good.state_holiday,
+                           good.school_holiday)
+        assert rows.in_contract() is ok, store
+        frame = dataset.test.head(n).assign(**{s.STORE: store})
+        if ok:
+            validate_rows(frame)
+        else:
+            with pytest.raises(DataContractError, match="Store"):
+                validate_rows(frame)

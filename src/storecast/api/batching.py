@@ -20,6 +20,7 @@ __all__ = ["MicroBatcher"]
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 import anyio
@@ -45,8 +46,11 @@ class MicroBatcher:
     def __init__(self, predict: Callable[[RequestRows], Result], *, max_rows: int = 20_000) -> None:
         self._predict = predict
         self._max_rows = max_rows
-        self._queue: list[tuple[RequestRows, asyncio.Future[Result]]] = []
+        self._queue: deque[tuple[RequestRows, asyncio.Future[Result]]] = deque()  # popleft: O(1), not list.pop(0)
         self._draining = False
+        # the running drain task: the loop keeps only a weak reference, so an unreferenced task may be
+        # garbage-collected mid-flight, leaving its batch's futures unanswered (asyncio.create_task's docs)
+        self.drainer: asyncio.Task[None] | None = None
         self._limiter = anyio.CapacityLimiter(1)
         # counters for the shutdown log line: how much batching happened and how busy predict was
         self.requests = 0
@@ -61,7 +65,7 @@ class MicroBatcher:
         self._queue.append((rows, future))
         if not self._draining:
             self._draining = True
-            asyncio.get_running_loop().create_task(self._drain())
+            self.drainer = asyncio.get_running_loop().create_task(self._drain())
         return await future
 
     def _take(self) -> list[tuple[RequestRows, asyncio.Future[Result]]]:
@@ -72,7 +76,7 @@ class MicroBatcher:
             n, valid = len(head), head.in_contract()
             if batch and (rows + n > self._max_rows or not valid):
                 break
-            batch.append(self._queue.pop(0))
+            batch.append(self._queue.popleft())
             rows += n
             if not valid:
                 break  # a request that breaks the contract runs alone: its error is its own

@@ -42,8 +42,8 @@ def validate(
             table.add_row(_read(data, name), f"{len(df):,}", f"{df[s.STORE].nunique():,}",
                           f"{df[s.DATE].min():%Y-%m-%d}", f"{df[s.DATE].max():%Y-%m-%d}")
     table.add_row(_read(data, s.STORE_FILE), f"{len(ds.store):,}", f"{ds.store[s.STORE].nunique():,}", "", "")
-    if s.STATE in ds.store.columns:
-        table.add_row(s.STATES_FILE, f"{len(ds.store):,}", f"{len(ds.store):,}", "", "")
+    if ds.states_rows is not None:  # Store is unique there: as many stores as rows, store.csv's or more
+        table.add_row(s.STATES_FILE, f"{ds.states_rows:,}", f"{ds.states_rows:,}", "", "")
     console.print(table)
 
 

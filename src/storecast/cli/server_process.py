@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,22 +53,21 @@ def running_server(model_path: str | Path, *, port: int | None = None, workers: 
     cmd = [sys.executable, "-c", "from storecast.cli import main; main()", "serve",
            "--model", str(model_path), "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--log-level", "warning"]
-    out = open(log_file, "wb") if log_file is not None else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc, timeout)
-        yield base
-    finally:
-        proc.terminate()
+    with ExitStack() as files:  # the log closed on every path: Popen refusing the command, a kill that hangs
+        out = files.enter_context(open(log_file, "wb")) if log_file is not None else subprocess.DEVNULL
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})})
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        if log_file is not None:
-            out.close()  # type: ignore[union-attr]
+            wait_ready(base, proc, timeout)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
 
 
 def demo_roundtrip(model_path: str | Path, *, row: dict[str, Any] | None = None,

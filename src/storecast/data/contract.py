@@ -80,6 +80,7 @@ class Dataset:
     train: pd.DataFrame
     store: pd.DataFrame
     test: pd.DataFrame | None = None
+    states_rows: int | None = None  # external/store_states.csv's own row count; None when the file is absent
 
 
 def _shown(value: Any) -> str:
@@ -469,6 +470,13 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
 
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate store.csv, joining external/store_states.csv's State when that file exists."""
+    return _load_store(path, states_path)[0]
+
+
+def _load_store(path: str | Path, states_path: str | Path | None) -> tuple[pd.DataFrame, int | None]:
+    """``load_store`` and the row count of external/store_states.csv (None when absent), which may list stores
+    store.csv lacks: ``validate`` shows that file's own rows, not store.csv's."""
+    states_rows: int | None = None
     df = _validate_file(Path(path), s.STORE_FILE)
     warn_promo2_facts(df, Path(path), place="row" if is_parquet(Path(path)) else "line")
     df[s.STORE] = df[s.STORE].astype("int32")
@@ -486,6 +494,7 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
         if not Path(states_path).is_file():
             raise DataContractError(not_a_file(Path(states_path), s.STATES_FILE))
         states = _validate_file(Path(states_path), s.STATES_FILE)
+        states_rows = len(states)
         states[s.STORE] = states[s.STORE].astype("int32")
         states[s.STATE] = states[s.STATE].astype(object)
         lacking = ~df[s.STORE].isin(states[s.STORE]).to_numpy()
@@ -503,7 +512,7 @@ def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.Da
             log.warning("%s: %d store(s) have a State that is no German state code (e.g. store %s: %r); "
                         "the nationwide holiday calendar is used for them", states_path, len(odd),
                         odd[s.STORE].iat[0], odd[s.STATE].iat[0])
-    return df.reset_index(drop=True)
+    return df.reset_index(drop=True), states_rows
 
 
 def unknown_store_problems(daily: pd.DataFrame, store_ids: np.ndarray, path: Path) -> list[ContractProblem]:
@@ -587,7 +596,12 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
             return None
 
     train_path, test_path = data_file(root, s.TRAIN_FILE), data_file(root, s.TEST_FILE)
-    store = attempt(load_store, data_file(root, s.STORE_FILE), root / s.STATES_FILE)
+    states_rows: int | None = None
+    try:
+        store, states_rows = _load_store(data_file(root, s.STORE_FILE), root / s.STATES_FILE)
+    except DataContractError as exc:
+        problems.extend(exc.problems)
+        store = None
     train = attempt(load_train, train_path)
     test = attempt(load_test, test_path) if (require_test or test_path.exists()) else None
     if store is not None:
@@ -601,7 +615,7 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     _warn_stores_without_history(root, store, train, test)
     if test is not None:
         _warn_test_within_train(test_path, train, test)
-    return Dataset(root=root, train=train, store=store, test=test)
+    return Dataset(root=root, train=train, store=store, test=test, states_rows=states_rows)
 
 
 def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProblem]:

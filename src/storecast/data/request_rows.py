@@ -26,12 +26,14 @@ from storecast.dates import day_number, from_days, iso_weekday, to_days
 _HOLIDAY_CODES = list(s.STATE_HOLIDAY_CODES)
 _CODE_INDEX = {c: i for i, c in enumerate(_HOLIDAY_CODES)}
 _FIRST_DAY, _LAST_DAY = day_number(s.MIN_DATE), day_number(s.MAX_DATE)
+_MAX_STORE = s.MAX_STORE
 _FEW_ROWS = 16  # up to this many rows the contract's value rules run in plain Python (an API request's usual size)
 
 
 def values_in_contract(store: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
                        school_holiday: np.ndarray) -> bool:
-    """The data contract's value rules (`validate_rows`'), on column arrays: Store >= 1, Open, Promo and
+    """The data contract's value rules (`validate_rows`'), on column arrays: Store 1..`schema.MAX_STORE` (an int64
+    request's store past int32 would wrap when framed), Open, Promo and
     SchoolHoliday 0/1, days within `schema.MIN_DATE` .. `schema.MAX_DATE`. No pandas.
 
     The one home of these rules for both fast paths (``RequestRows.in_contract`` and the typed-frame check
@@ -39,10 +41,11 @@ def values_in_contract(store: np.ndarray, days: np.ndarray, open_: np.ndarray, p
     """
     if len(store) <= _FEW_ROWS:  # the same rules on Python ints: each numpy call costs more than the test
         flags = (*open_.tolist(), *promo.tolist(), *school_holiday.tolist())
-        return (all(v == 0 or v == 1 for v in flags) and all(v >= 1 for v in store.tolist())
+        return (all(v == 0 or v == 1 for v in flags) and all(1 <= v <= _MAX_STORE for v in store.tolist())
                 and all(_FIRST_DAY <= v <= _LAST_DAY for v in days.tolist()))
     flags_ok = all(((v == 0) | (v == 1)).all() for v in (open_, promo, school_holiday))
-    return bool(flags_ok and (store >= 1).all() and (days >= _FIRST_DAY).all() and (days <= _LAST_DAY).all())
+    return bool(flags_ok and (store >= 1).all() and (store <= _MAX_STORE).all()
+                and (days >= _FIRST_DAY).all() and (days <= _LAST_DAY).all())
 
 
 @dataclass(frozen=True, init=False)
