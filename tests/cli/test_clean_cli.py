@@ -82,3 +82,12 @@ def test_data_help_says_test_csv_is_optional(run_main, synthetic_dir, tmp_path, 
         data = shutil.copytree(synthetic_dir, tmp_path / "data", ignore=shutil.ignore_patterns("test.csv"))
         code, _, err = run_main("clean", "--data", str(data), "--out", str(tmp_path / "out"))
         assert code in (0, None), err
+
+
+@pytest.mark.parametrize("command", [["validate"], ["clean"], ["eda"], ["train"], ["evaluate"], ["predict"],
+                                     ["lstm", "analyze"], ["lstm", "train"], ["lstm", "evaluate"], ["plan"]])
+def test_data_help_says_the_files_may_be_parquet(run_main, command):
+    """Was "Directory with train.csv, store.csv ...": every command reads .parquet (and train/ parts) as well."""
+    code, out, _ = run_main(*command, "--help")
+    said = " ".join(out.replace("│", " ").split())
+    assert code == 0 and re.search(r"\.parquet", said), said

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
-           "check_out_dir", "date_option", "examples", "live_display", "table_console"]
+           "check_out_dir", "PARQUET_TOO", "date_option", "examples", "live_display", "table_console"]
 
 import datetime as dt
 import logging
@@ -156,6 +156,8 @@ def examples(*lines: str) -> str:
     return "Examples:\n" + "\n".join(escape(line) for line in lines)
 
 
+# The --data help of every command: the contract reads each file as parquet too (data.contract, docs/scaling.md)
+PARQUET_TOO = " Each file may be .parquet instead; train.csv also a train/ folder of parquet parts."
 MODELS_DIR_HELP = "Directory of model files (default: $STORECAST_MODELS_DIR, else models)."
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import typer
 
-from storecast.cli._app import date_option
+from storecast.cli._app import PARQUET_TOO, date_option
 
 KIND_OPTION = typer.Option("lgbm", "--model", help="Model kind: lgbm (accurate default) or rf.")
-DATA_OPTION = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/).")
+DATA_OPTION = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and external/)." + PARQUET_TOO)
 UNTIL_OPTION = typer.Option(None, "--until", help="Last date used for fitting (YYYY-MM-DD); default: last date.")
 SEEDS_OPTION = typer.Option(
     None, "--seeds", min=1, help="--model lgbm: LightGBM models averaged, each with other row/column samples "

@@ -14,7 +14,7 @@ from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out_dir, console, examples, table_console
+from storecast.cli._app import PARQUET_TOO, app, check_out_dir, console, examples, table_console
 from storecast.cli._progress import progress as progress_bar
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 ))
 def clean(
     data: Path = typer.Option(..., "--data", help="Directory with train.csv and store.csv; test.csv is optional "
-                              "(when there, its missing Open values are counted in the report)."),
+                              "(when there, its missing Open values are counted in the report)." + PARQUET_TOO),
     out: Path = typer.Option(..., "--out", help="Directory for the cleaned parquet files and the report."),
     outlier_method: str = typer.Option("iqr", help="Outlier detection: iqr, zscore or mad."),
     outlier_action: str = typer.Option("cap", help="Outlier handling: cap, log, flag or remove."),

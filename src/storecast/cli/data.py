@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from storecast.cli._app import app, console, examples
+from storecast.cli._app import PARQUET_TOO, app, console, examples
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
     "storecast validate --data ../shared/rossmann",
 ))
 def validate(
-    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv."),
+    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv and test.csv." + PARQUET_TOO),
 ) -> None:
     """Check train.csv, store.csv, test.csv (and external/store_states.csv when present); print a summary.
 

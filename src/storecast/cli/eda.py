@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from storecast.cli._app import app, check_out_dir, console, examples
+from storecast.cli._app import PARQUET_TOO, app, check_out_dir, console, examples
 from storecast.cli._progress import progress as progress_bar
 
 
@@ -18,7 +18,7 @@ from storecast.cli._progress import progress as progress_bar
     "storecast eda --data ../shared/rossmann --out out/report   # then open out/report/report.html",
 ))
 def eda(
-    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and test.csv)."),
+    data: Path = typer.Option(..., "--data", help="Directory with train.csv, store.csv (and test.csv)." + PARQUET_TOO),
     out: Path = typer.Option(Path("report"), "--out", help="Directory for report.html, numbers.json and tables/."),
 ) -> None:
     """Explore customer purchasing behaviour: one self-contained HTML report plus its numbers."""

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from storecast.cli._app import (
     MODELS_DIR_HELP,
+    PARQUET_TOO,
     app,
     check_out_dir,
     console,
@@ -20,6 +21,7 @@ from storecast.cli._app import (
 from storecast.cli._model_options import forecast_with
 
 __all__ = ["lstm_app"]
+_DATA_HELP = "Directory with train.csv and store.csv (test.csv optional)." + PARQUET_TOO
 lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True,
                        epilog=examples(
     "storecast lstm analyze --data ../shared/rossmann --out out/lstm-analysis",
@@ -95,7 +97,7 @@ def _epoch_progress(epochs: int | None, networks: int | None):
     "storecast lstm analyze --data ../shared/rossmann --out out/lstm-analysis   # then open its index.html",
 ))
 def analyze(
-    data: Path = typer.Option(..., "--data", help="Directory with train.csv and store.csv (test.csv optional)."),
+    data: Path = typer.Option(..., "--data", help=_DATA_HELP),
     out: Path = typer.Option(Path("out/lstm-analysis"), "--out", help="Where the charts and index.html go."),
 ) -> None:
     """Stationarity (ADF, KPSS) and autocorrelation (ACF, PACF) of the sales series, as a small report."""
@@ -117,7 +119,7 @@ _NETWORKS_HELP = ("Networks trained from consecutive seeds and averaged (default
     "storecast lstm train --data ../shared/rossmann --networks 1     # a third of the time",
 ))
 def train(
-    data: Path = typer.Option(..., "--data", help="Directory with train.csv and store.csv (test.csv optional)."),
+    data: Path = typer.Option(..., "--data", help=_DATA_HELP),
     until: str | None = typer.Option(None, "--until", help="Last date used for fitting (default: last date)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs (early stopping may end sooner)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
@@ -147,7 +149,7 @@ def train(
     "storecast lstm evaluate --data ../shared/rossmann --model models/X.pt   # X.pt: from `storecast lstm train`",
 ))
 def evaluate(
-    data: Path = typer.Option(..., "--data", help="Directory with train.csv and store.csv (test.csv optional)."),
+    data: Path = typer.Option(..., "--data", help=_DATA_HELP),
     until: str | None = typer.Option(
         None, "--until", help="The holdout's fit cut (default: 43 days before the last date); the windows are the "
         "ones `storecast evaluate --until <cut + 43 days>` scores the trees on. Not with --model (its own cut)."),

@@ -37,7 +37,7 @@ plan_app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 
 _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
-_DATA_HELP = "Directory with store.csv (and external/store_states.csv)."
+_DATA_HELP = "Directory with store.csv or store.parquet (and external/store_states.csv)."
 
 
 def _period_start(start: str, days: int) -> dt.date:

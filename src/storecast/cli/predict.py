@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from storecast.cli._app import app, check_out, console, examples
+from storecast.cli._app import PARQUET_TOO, app, check_out, console, examples
 from storecast.cli._model_options import engine_options, outside_training, progress_steps
 from storecast.cli._progress import progress
 
@@ -24,7 +24,8 @@ def predict(
     model: Path = typer.Option(..., "--model", help="Model file (.skops, or .pt for the LSTM)."),
     data: Path = typer.Option(..., "--data", help="Directory with train.csv (history, for the LSTM) and "
                               "test.csv (the default --input); store.csv is optional: the model carries the store "
-                              "facts it was trained on, and a tree model warns when DATA/store.csv differs."),
+                              "facts it was trained on, and a tree model warns when DATA/store.csv differs."
+                              + PARQUET_TOO),
     input: Path | None = typer.Option(
         None, "--input", help="Rows to forecast, CSV or parquet (.parquet or .pq), in test.csv's layout or train.csv's "
         "(Id = row number; Sales/Customers are not used to forecast, then the forecasts are scored against "
