@@ -425,3 +425,36 @@ def test_the_usable_cpus_are_read_once_per_process(monkeypatch):
         assert [cm._usable_cpus() for _ in range(3)] == [3, 3, 3] and len(calls) == 1
     finally:
         cm._usable_cpus.cache_clear()  # the real count again for what runs after
+
+
+@pytest.mark.parametrize("damage", ["cut in half", "not an object file"])
+def test_a_re_recorded_broken_object_is_refused_before_llvm_sees_it(model_path, damage):
+    """Was `LLVM ERROR: ...` and SIGABRT (exit 134, a server dies with it): the bytes matched their record.
+
+    Run in a child process, since on the old code the abort kills the process that loads the cache.
+    """
+    import hashlib
+    import subprocess
+
+    obj = load_bundle(model_path).compiled.cache
+    data = obj.read_bytes()
+    bad = data[: len(data) // 2] if damage == "cut in half" else b"junk" * 300
+    obj.write_bytes(bad)
+    record = obj.with_name(obj.name + ".sha256")
+    lines = record.read_text().splitlines()
+    record.write_text("\n".join([f"{hashlib.sha256(bad).hexdigest()}  {obj.name}", *lines[1:]]) + "\n")
+    code = ("import logging, sys; logging.basicConfig(level=logging.WARNING); from storecast.artifacts import "
+            "load_bundle; print(load_bundle(sys.argv[1]).compiled)")
+    env = {**os.environ, cm.ENV_VAR: "cache"}
+    done = subprocess.run([sys.executable, "-c", code, str(model_path)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "None"  # LightGBM serves
+    assert f"{obj.name} is not a loadable object file" in done.stderr
+
+
+def test_object_problem_accepts_a_whole_object_only(model_path):
+    data = load_bundle(model_path).compiled.cache.read_bytes()
+    assert compiled_cache.object_problem(data) is None
+    assert compiled_cache.object_problem(data[:-1]) is not None
+    assert compiled_cache.object_problem(data[:40]) is not None

@@ -11,12 +11,14 @@ rebuilt (object) or rewritten (header), never loaded.
 from __future__ import annotations
 
 __all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "compile_target",
-           "header_of", "keep_header", "record_of", "write_cache"]
+           "header_of", "keep_header", "object_problem", "record_of", "write_cache"]
 
 import functools
 import glob
 import hashlib
 import logging
+import struct
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -102,7 +104,33 @@ def cached_bytes(obj: Path, *, rebuild: bool = True) -> bytes | None:
         log.warning("compiled-trees cache %s does not match its recorded sha256 (tampered, truncated or stale): "
                     "%s", obj.name, then)
         return None
+    if (why := object_problem(data)) is not None:
+        log.warning("compiled-trees cache %s is not a loadable object file (%s): %s", obj.name, why, then)
+        return None
     return data
+
+
+def object_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a whole ELF object file, or None (also None off Linux: no ELF there to check).
+
+    Why: LLVM aborts the whole process (no exception; a server dies with it) on bytes that are not an object
+    file or whose sections run past its end, and the sha256 record cannot tell: a cache cut short or replaced
+    and then re-recorded hashes to its record. So the ELF header and every section's extent are checked first.
+    """
+    if data[:4] != b"\x7fELF":
+        return "no ELF header" if sys.platform.startswith("linux") else None
+    if len(data) < 64 or data[4] != 2 or data[5] != 1:  # ELFCLASS64, little-endian: what LLVM builds here
+        return "not a 64-bit little-endian ELF file"
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    if shentsize < 64 or shoff + shnum * shentsize > len(data):
+        return "section header table past the end of the file"
+    for i in range(shnum):
+        sh_type, = struct.unpack_from("<I", data, shoff + i * shentsize + 4)
+        offset, size = struct.unpack_from("<QQ", data, shoff + i * shentsize + 0x18)
+        if sh_type != 8 and offset + size > len(data):  # 8: SHT_NOBITS (.bss) takes no room in the file
+            return f"section {i} past the end of the file"
+    return None
 
 
 def cached_header(obj: Path) -> str | None:
