@@ -29,7 +29,7 @@ from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
 from storecast.config import get_settings
-from storecast.errors import clipped
+from storecast.errors import ECHO_LIMIT, clipped
 
 log = logging.getLogger("storecast.api.access")
 
@@ -252,8 +252,8 @@ def _target_error(url: bytes) -> str | None:
         return None
     scheme = url[:sep].decode("latin-1")
     if scheme.lower() not in ("http", "https"):
-        return (f"the request target's scheme {clipped(scheme, 40)!r} is not served here: send the path, such as "
-                "/health, or an http:// URL")
+        return (f"the request target's scheme {clipped(scheme, ECHO_LIMIT)!r} is not served here: send the path, "
+                "such as /health, or an http:// URL")
     start = sep + 3
     ends = [i for i in (url.find(b"/", start), url.find(b"?", start), url.find(b"#", start)) if i != -1]
     if b"@" in url[start:min(ends, default=len(url))]:

@@ -16,8 +16,10 @@ __all__ = ["DOCS_ASSETS", "DOCS_PATHS", "router"]
 from functools import lru_cache
 from importlib import resources
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+
+from storecast.api.routes.page import fixed_asset
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +67,4 @@ async def redoc(request: Request) -> Response:
 @router.get(_ASSET_PATH + "{name}")
 async def asset(name: str) -> Response:
     """One of the pages' scripts, their style sheet or the favicon."""
-    media = DOCS_ASSETS.get(name)
-    if media is None:  # cut like the planner's assets: the whole name made a 60 kB path a 60 kB answer
-        raise HTTPException(404, f"no asset {name[:24]!r}: the assets are {', '.join(sorted(DOCS_ASSETS))}")
-    return Response(_read(name), media_type=media, headers=_HEADERS)
+    return fixed_asset(name, DOCS_ASSETS, _read, _HEADERS)

@@ -9,8 +9,9 @@ and the answer cannot depend on one (``body.QUERY_STRING_RULE``).
 
 from __future__ import annotations
 
-__all__ = ["router", "PAGE_PATHS"]
+__all__ = ["router", "PAGE_PATHS", "fixed_asset"]
 
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -51,9 +52,16 @@ async def page() -> Response:
 @router.get("/web/{name}")
 async def asset(name: str) -> Response:
     """One of the page's script modules or its style sheet."""
-    media = _ASSETS.get(name)
+    return fixed_asset(name, _ASSETS, _read, _HEADERS)
+
+
+def fixed_asset(name: str, table: Mapping[str, str], read: Callable[[str], bytes],
+                headers: Mapping[str, str]) -> Response:
+    """The file ``name`` of a fixed table (name -> media type), else a 404 listing the table: the one rule of the
+    planner's assets and the API docs' (``routes.docs``)."""
+    media = table.get(name)
     if media is None:
         # cut like every other echo of the client's input: the whole name made a 60 kB path a 60 kB answer
-        # (24 characters, not 40, since nine assets are named after it: 24 NULs still answer under 300 bytes)
-        raise HTTPException(404, f"no asset {name[:24]!r}: the assets are {', '.join(sorted(_ASSETS))}")
-    return Response(_read(name), media_type=media, headers=_HEADERS)
+        # (24 characters, not 40, since the assets are named after it: 24 NULs still answer under 300 bytes)
+        raise HTTPException(404, f"no asset {name[:24]!r}: the assets are {', '.join(sorted(table))}")
+    return Response(read(name), media_type=media, headers=dict(headers))
