@@ -110,3 +110,53 @@ def test_calibrated_through_counts_the_days_the_model_was_calibrated_on():
     assert calibrated_through(card(config={"horizon": 14})) == pd.Timestamp("2015-07-03")  # the LSTM's card
     assert calibrated_through(card(intervals={})) == pd.Timestamp("2015-07-31")  # 42 days: schema.HORIZON_DAYS
     assert calibrated_through(SimpleNamespace(card={})) is None
+
+
+class _ScheduleEcho:
+    """A stand-in bundle whose "forecast" is the reopening distance its schedule step reads from the rows."""
+
+    kind, needs_history, level = "lgbm", False, 0.8
+
+    def __init__(self, reads_closed_rows: bool):
+        from storecast.features.facts import StoreFacts
+
+        self.reads_closed_rows, self.facts, self.seen = reads_closed_rows, StoreFacts(), []
+
+    def predict_open(self, rows, history=None):
+        from storecast.features.schedule import StoreSchedule
+
+        cols = rows.columns()
+        self.seen.append(cols[s.OPEN].copy())
+        echo = np.asarray(StoreSchedule().fit(cols).transform(cols)["reopened_days"], dtype=float)
+        return echo, echo, echo
+
+
+def _plan(opens: list[int], start: str, store: int = 3) -> pd.DataFrame:
+    return pd.DataFrame({s.STORE: store, s.DATE: pd.date_range(start, periods=len(opens)), s.OPEN: opens,
+                         s.PROMO: 0, s.STATE_HOLIDAY: "0", s.SCHOOL_HOLIDAY: 0})
+
+
+def test_a_closure_at_the_start_of_a_request_is_read_as_one_inside_it(bundle):
+    """A store closed for its request's first 6 days reopens on day 7, as the same days read inside a request.
+
+    Before, predict_frame handed the model the open rows only, so the closure before a store's first open row
+    vanished: reopened_days was 30 ("no known event") where the training rows after a closure had 1, 2, 3...
+    """
+    at_start = _plan([0] * 6 + [1] * 10, "2014-11-06")
+    inside = _plan([1] * 5 + [0] * 6 + [1] * 10, "2014-11-01")
+    echo = _ScheduleEcho(reads_closed_rows=True)
+    read = predict_frame(echo, at_start)[s.SALES].to_numpy()
+    assert read.tolist() == [0] * 6 + list(range(1, 11))
+    assert read.tolist()[6:] == predict_frame(echo, inside)[s.SALES].to_numpy()[11:].tolist()
+    # a closed row between open ones tells nothing new, and a store of closed rows only is not asked about
+    two = pd.concat([_plan([1, 0, 0, 0, 1, 0], "2014-11-01"), _plan([0, 0], "2014-11-01", store=4)])
+    predict_frame(echo, two)
+    assert echo.seen[-1].tolist() == [1, 1, 0]
+    # a bundle that does not read closed rows (the LSTM) still gets the open ones only
+    lstm_like = _ScheduleEcho(reads_closed_rows=False)
+    predict_frame(lstm_like, at_start)
+    assert lstm_like.seen[-1].tolist() == [1] * 10
+    # the tree model's forecasts for the days after the closure are those of the same days inside a request
+    cols = [s.SALES, "lower", "upper"]
+    np.testing.assert_array_equal(predict_frame(bundle, at_start)[cols].to_numpy()[6:],
+                                  predict_frame(bundle, inside)[cols].to_numpy()[11:])

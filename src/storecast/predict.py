@@ -106,6 +106,29 @@ def _check_stores(bundle: Any, stores: np.ndarray) -> None:
                 "retrain", column=s.STORE))
 
 
+def _closed_at_the_edges(rows: RequestRows, open_: np.ndarray) -> np.ndarray:
+    """Mask of the closed rows before the first or after the last open row of their store (in their request).
+
+    Why: a tree model reads a store's closures from its rows in the request (``features.schedule``), and a
+    closure is a run of days without an open row *between* the store's first and last row. Given only the
+    open rows, a request that starts or ends with its store closed (a refurbishment, a planner's
+    ``closed_days``) lost that closure: the days after it were forecast as if nothing had happened, where the
+    same days after a closure in the training data had their reopening features. Closed rows between open
+    ones add nothing (a missing day is a closed day) and are left out.
+    """
+    group = np.zeros(len(rows), dtype=np.int64) if rows.group is None else rows.group
+    keys = np.stack([group, rows.store])
+    _, which = np.unique(keys, axis=1, return_inverse=True)
+    which = which.ravel()
+    days = rows.days
+    first = np.full(which.max() + 1, np.iinfo(np.int64).max)
+    last = np.full(which.max() + 1, np.iinfo(np.int64).min)
+    np.minimum.at(first, which[open_], days[open_])
+    np.maximum.at(last, which[open_], days[open_])
+    has_open = last[which] >= first[which]
+    return ~open_ & has_open & ((days < first[which]) | (days > last[which]))
+
+
 def predict_frame(bundle: Bundle, rows: pd.DataFrame | RequestRows, *,
                   history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecast Sales with prediction intervals for test-shaped rows.
@@ -148,11 +171,15 @@ def predict_frame(bundle: Bundle, rows: pd.DataFrame | RequestRows, *,
     open_ = asked.open != 0  # checked: 0/1, a missing Open already read as 1
     sales, lower, upper = np.zeros(n), np.zeros(n), np.zeros(n)
     if open_.any():
-        part = asked if open_.all() else asked.take(open_)
+        read = open_
+        if not open_.all() and getattr(bundle, "reads_closed_rows", False):
+            read = open_ | _closed_at_the_edges(asked, open_)
+        part = asked if read.all() else asked.take(read)
         if history is not None and bundle.needs_history:
             point, lo, hi = bundle.predict_open(part, history=history)
         else:
             point, lo, hi = bundle.predict_open(part)
-        sales[open_], lower[open_], upper[open_] = point, lo, hi
+        answered = open_[read]  # the closed rows the model read are answered 0 like the others
+        sales[open_], lower[open_], upper[open_] = point[answered], lo[answered], hi[answered]
     out[s.SALES], out["lower"], out["upper"] = sales, lower, upper
     return pd.DataFrame(out, index=index, copy=False)  # the arrays are ours: no copy (~20 us a call)

@@ -75,7 +75,9 @@ def test_a_worker_block_is_its_partitions_local_features_in_one_float32_block(ch
     prep = make_preprocessor().fit(*training_rows(ds.train, ds.store, last))
     parts = [load_part(str(p), ds.store[s.STORE].to_numpy()) for p in partition_paths(chain)[:2]]
     X, y = worker_block(ds.store, prep, last, *parts)
-    rows, sales = training_rows(pd.concat(parts, ignore_index=True), ds.store, last)
+    # partition by partition, each in its fit-row order (training_rows orders one frame's rows by Date, Store)
+    staged = [training_rows(part, ds.store, last) for part in parts]
+    rows, sales = pd.concat([r for r, _ in staged]), np.concatenate([y for _, y in staged])
     assert (X.dtypes == MATRIX_DTYPE).all() and MATRIX_DTYPE == np.float32 and len(X) == len(rows) > 0
     np.testing.assert_array_equal(X.to_numpy(), prep.transform(rows).astype(np.float32))
     np.testing.assert_array_equal(y.to_numpy(), np.log1p(sales))

@@ -1,9 +1,10 @@
-"""ConformalRegressor's arguments: stored as given (the sklearn contract), checked when it is fitted."""
+"""ConformalRegressor: its arguments (stored as given, checked at fit) and intervals that stay finite."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
@@ -40,3 +41,23 @@ def test_a_bad_argument_is_refused_at_fit_naming_it(argument, value, said):
 def test_edge_values_are_accepted(argument, value):
     model = ConformalRegressor(make_pipeline("rf"), **{argument: value})
     model._check_params()
+
+
+class _Fixed:
+    """A fitted stand-in for a pipeline: predicts ``Sales`` = 100 for every row."""
+
+    def predict(self, X) -> np.ndarray:
+        return np.full(len(X[s.STORE]), 100.0)
+
+
+@pytest.mark.parametrize(("stores", "sales", "shrinkage"), [
+    ([1], [110.0], 20.0),  # one calibration row: no spread at all
+    ([1, 1, 2], [90.0, 110.0, 100.0], 0.0),  # store 2's one row is the chain's median: its own scale is 0
+])
+def test_residuals_without_spread_give_finite_intervals_not_nan(stores, sales, shrinkage):
+    """A scale of 0 was divided by: every quantile, and so every served interval, was NaN without a word."""
+    rows = pd.DataFrame({s.STORE: stores, s.DATE: pd.Timestamp("2015-03-01")})
+    model = ConformalRegressor(_Fixed(), shrinkage=shrinkage).calibrate(_Fixed(), rows, sales)
+    assert np.isfinite(model.q_low_).all() and np.isfinite(model.q_high_).all()
+    point, lower, upper = model.predict_interval(rows, level=0.8)
+    assert np.isfinite(point).all() and np.isfinite(lower).all() and np.isfinite(upper).all() and (lower <= upper).all()

@@ -65,6 +65,9 @@ class TreeBundle:
     compiled: Any = field(default=None, repr=False)
     facts: StoreFacts = field(init=False, repr=False)
     needs_history: bool = field(default=False, init=False)  # the store statistics travel inside the model file
+    # predict_frame also hands it the closed rows at a store's edges in the request: its schedule step reads a
+    # closure there (features.schedule); forecasts for those rows are discarded
+    reads_closed_rows: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
         from sklearn.pipeline import Pipeline
@@ -77,7 +80,8 @@ class TreeBundle:
 
     def predict_open(self, rows: RequestRows | pd.DataFrame,
                      history: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(point, lower, upper) at ``self.level`` for open-day rows; ``history`` is ignored (``needs_history``).
+        """(point, lower, upper) at ``self.level`` for open-day rows (and the closed ones at a store's edges,
+        ``reads_closed_rows``); ``history`` is ignored (``needs_history``).
 
         ``RequestRows`` go to the pipeline as their column arrays: its feature steps read a mapping of
         columns as they read a frame, and for a few rows building the frame would cost more than the trees.

@@ -21,7 +21,8 @@ def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 10_000, n_r
     Permutation importance is the rise in holdout RMSPE when one feature column is shuffled: it
     measures what the model *uses* on unseen days, which impurity (a training-set quantity) can
     overstate for high-cardinality features. Features are built once and the tree step alone is
-    re-scored, so this costs ``n_features * n_repeats`` predictions on at most ``max_rows`` rows.
+    re-scored, so this costs ``n_features * n_repeats`` predictions on at most ``max_rows`` rows (a
+    sample of ``rows``, whose features are built from all of them, as the model scored them).
 
     Returns
     -------
@@ -31,10 +32,13 @@ def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 10_000, n_r
 
     pipe = model.estimator_
     prep, reg = pipe.named_steps["prep"], pipe.named_steps["model"]
-    if len(rows) > max_rows:
-        rows = rows.sample(max_rows, random_state=seed)
+    # Features first, from all the rows, then the sample: a row's schedule features read its store's other
+    # rows (features.schedule), and a sample's gaps read as closures the model never saw on those days.
     Z = prep.transform(as_columns(rows.drop(columns=[c for c in (s.SALES, s.CUSTOMERS) if c in rows])))
     y = rows[s.SALES].to_numpy(dtype=float)
+    if len(rows) > max_rows:
+        picked = rows.reset_index(drop=True).sample(max_rows, random_state=seed).index.to_numpy()
+        Z, y = Z[picked], y[picked]
     c = float(getattr(model, "correction_", 1.0))
 
     def neg_rmspe(est, X, y_true) -> float:

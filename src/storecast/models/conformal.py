@@ -236,10 +236,16 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         self.store_scale_ = np.sqrt(var.to_numpy(dtype=float))
 
     def _scale_of(self, stores: np.ndarray) -> np.ndarray:
-        if self.scale == "none" or len(self.stores_) == 0:
+        """Each row's store scale relative to the chain's; 1 where a scale of 0 would divide by zero.
+
+        Why: residuals without spread (one calibration row, or a store's one row at the chain's median
+        with ``shrinkage=0``) have a scale of 0, and 0 / 0 made every quantile and interval NaN, silently.
+        """
+        if self.scale == "none" or len(self.stores_) == 0 or not self.global_scale_ > 0:
             return np.ones(len(stores))
         pos, known = sorted_positions(self.stores_, stores)
-        return np.where(known, self.store_scale_[pos], self.global_scale_) / self.global_scale_
+        scale = np.where(known, self.store_scale_[pos], self.global_scale_)
+        return np.where(scale > 0, scale, self.global_scale_) / self.global_scale_
 
     def predict(self, X: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
         """Bias-corrected Sales for open rows."""
