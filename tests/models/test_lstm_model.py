@@ -141,6 +141,24 @@ def test_tampered_or_truncated_files_are_refused(model_path, tmp_path, damage):
         load_bundle(bad)
 
 
+
+@pytest.mark.parametrize("keep", [0.5, 0.99, -1], ids=["half", "most", "last-byte-lost"])
+def test_a_truncated_file_whose_card_matches_it_says_truncated_in_plain_words(model_path, tmp_path, keep):
+    """Was "is not a readable LSTM file (OSError: [Errno 22] Invalid argument)": torch's words for a seek past
+    the end of a cut-short zip archive. The card's sha256 is rewritten to match, as a copy made by hand would."""
+    import hashlib
+
+    data = model_path.read_bytes()
+    bad = tmp_path / model_path.name
+    bad.write_bytes(data[:keep] if keep == -1 else data[: int(len(data) * keep)])
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    bad.with_suffix(".json").write_text(json.dumps({**card, "sha256": hashlib.sha256(bad.read_bytes()).hexdigest()}))
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(bad)
+    message = str(caught.value)
+    assert message.startswith(f"model file {bad} is truncated or damaged"), message
+    assert "Errno" not in message and "OSError" not in message and "\n" not in message
+
 def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
     from storecast.artifacts.lstm import load_lstm_bundle
 

@@ -14,6 +14,7 @@ import json
 import logging
 import pickle
 import re
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -115,6 +116,9 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         raise ArtifactError(f"model file {path} holds Python objects besides tensors, which are refused (loading "
                             f"them could run code): it is not from `storecast lstm train`; {_RETRAIN}.") from exc
     except Exception as exc:  # torch raises several kinds on a corrupt file
+        if _incomplete_zip(path):
+            raise ArtifactError(f"model file {path} is truncated or damaged (not the whole zip archive "
+                                f"`storecast lstm train` writes); {_RETRAIN}.") from exc
         raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): it is damaged "
                             f"or not from `storecast lstm train`; {_RETRAIN}.") from exc
     check_facts(card, held if isinstance(held, dict) else None, path)
@@ -146,6 +150,25 @@ def _not_lstm(path: Path) -> str:
         return (f"model file {path} is a tree model (.skops), not an LSTM: give a .pt file from "
                 "`storecast lstm train` (`storecast predict --model` takes either kind).")
     return f"model file {path} is not an LSTM file: expected a .pt file from `storecast lstm train`."
+
+
+def _incomplete_zip(path: Path) -> bool:
+    """Whether ``path`` starts as a zip archive (what ``torch.save`` writes) but is not a whole, intact one.
+
+    Why: torch reads a cut-short archive with a seek past its end and says only "OSError: [Errno 22]
+    Invalid argument", or "failed finding central directory", neither of which says the file lost its tail.
+    """
+    try:
+        with path.open("rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+    except OSError:  # unreadable is not truncated: the caller's own words say what torch met
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is not None
+    except (OSError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return True
 
 
 def _one_line(exc: BaseException) -> str:
