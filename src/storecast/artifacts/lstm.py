@@ -100,14 +100,6 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
         raise ArtifactError(_not_lstm(path))
     card = verified_card(path, "an lstm model")
-    inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
-    config = card.get("config")
-    context = isinstance(config, dict) and bool(config.get("context", False))
-    expected = decoder_inputs(context)
-    if inputs is not None and list(inputs) != list(expected):
-        raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
-                            f"inputs; this storecast feeds {len(expected)}): retrain it with "
-                            "`storecast lstm train`.")
     try:
         tensors = torch.load(path, weights_only=True, map_location="cpu")
         held = tensors.pop(_FACTS, None)
@@ -125,6 +117,16 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     if isinstance(held, dict) and "card" not in held:
         log.warning("model file %s holds no copy of its card's config and intervals (written by an older storecast): "
                     "an edit of them cannot be caught; retrain to get the check", path.name)
+    # after check_facts: an edited card (its config.context, its features) is named as the card's edit, field
+    # and all; what is left is a card the file agrees with, from a storecast that fed other inputs
+    inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
+    config = card.get("config")
+    context = isinstance(config, dict) and bool(config.get("context", False))
+    expected = decoder_inputs(context)
+    if inputs is not None and list(inputs) != list(expected):
+        raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
+                            f"inputs; this storecast feeds {len(expected)}): retrain it with "
+                            "`storecast lstm train`.")
     try:
         model = LSTMForecaster.from_state(tensors, card)
         calibrated = sorted(float(lv) for lv in model.quantiles_)
