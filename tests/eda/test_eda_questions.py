@@ -296,6 +296,22 @@ def test_easter_thursday_against_the_weeks_before():
     assert n["easter_years"] == [2014]
 
 
+
+def test_the_saturday_before_easter_is_named_as_such():
+    """Was "Easter Saturday" (numbers key easter_saturday_vs_base), which in church usage is the Saturday after
+    Easter: the day measured is the one before Easter Sunday (dateutil's easter, minus one day)."""
+    dates = pd.date_range("2014-03-01", "2014-05-10")  # Easter Sunday 2014-04-20
+    sales = np.select([dates == "2014-04-19", dates == "2014-04-26"], [150.0, 50.0], 100.0)  # before; after
+    r = q.christmas_easter(_train(_days(1, "2014-03-01", "2014-05-10", sales=sales)))
+    level = sales[dates.day_of_week == 5].mean()  # the store's Saturday level, both Saturdays included
+    offsets = (dates - pd.Timestamp("2014-04-20")).days
+    base = (3 * 100 / level + 18) / 21  # three weeks -5..-3: 3 Saturdays at 100/level, 18 other days at 1
+    assert ((offsets >= -35) & (offsets <= -15)).sum() == 21
+    assert r.numbers["saturday_before_easter_vs_base"] == pytest.approx((150 / level) / base - 1)
+    assert "easter_saturday_vs_base" not in r.numbers
+    assert f"the Saturday before Easter Sunday {r.numbers['saturday_before_easter_vs_base']:+.1%}" in r.answer
+    assert "Easter Saturday" not in r.answer
+
 def _alternate_promo_weeks(start: str, end: str, promo_weeks_from: str) -> pd.DataFrame:
     """One store, every day open; Mon-Fri of every other week (from ``promo_weeks_from``) is a promo day selling 150."""
     days = _days(1, start, end)
