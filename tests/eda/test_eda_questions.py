@@ -384,6 +384,19 @@ def test_weekly_pattern_separates_the_promo_calendar_from_the_week():
     assert trading["seven_saturday_vs_weekday"] == pytest.approx(100 / ((150 * 5 + 102 * 5) / 10))
 
 
+
+def test_the_weekly_table_says_its_mean_is_per_store_day_and_counts_the_stores():
+    """Was a column "mean_sales": the mean of one store's day pooled over the stores trading that weekday, read
+    as the chain's sales on that weekday. On Sunday only the 7-day stores (a big one here) count."""
+    small = _days(1, "2014-01-06", "2014-02-02", sales=100.0)
+    small[s.OPEN] = (small[s.DAY_OF_WEEK] != 7).astype(int)
+    big = _days(2, "2014-01-06", "2014-02-02", sales=300.0)  # open every day
+    table = q.weekly_pattern(_train(small, big), _store(2)).tables["weekly"].set_index("weekday")
+    assert "mean_sales" not in table.columns
+    assert table.loc["Mon", "mean_sales_per_store_day"] == pytest.approx(200.0)  # (100 + 300) / 2, not 4 * 400 / 4
+    assert table.loc["Sun", "mean_sales_per_store_day"] == pytest.approx(300.0)
+    assert table["stores"].tolist() == [2, 2, 2, 2, 2, 2, 1]
+
 def test_monthly_pattern_peak_and_year_over_year_growth():
     d13 = pd.date_range("2013-01-01", "2013-12-31")
     d14 = pd.date_range("2014-01-01", "2014-12-31")

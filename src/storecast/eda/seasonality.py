@@ -129,7 +129,11 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a2.legend(frameon=False, ncol=2)
         return fig
 
-    table = pd.DataFrame({"weekday": _WEEKDAYS, "mean_sales": by_dow.to_numpy(), "index": index.to_numpy()})
+    # the mean of one store's day, pooled over the stores that trade that weekday (not the chain's total a
+    # day): on Sunday that is the few 7-day stores, big ones, so the column says so and counts them
+    stores = rows.groupby(s.DAY_OF_WEEK)[s.STORE].nunique().reindex(range(1, 8)).fillna(0).astype(int)
+    table = pd.DataFrame({"weekday": _WEEKDAYS, "mean_sales_per_store_day": by_dow.to_numpy(),
+                          "stores": stores.to_numpy(), "index": index.to_numpy()})
     table = pd.concat([table, type_index.add_prefix("index_type_").reset_index(drop=True)], axis=1)
     return QuestionResult("weekly", "What does the week look like?", answer, nums, {"weekly": table}, draw, finding)
 
