@@ -425,6 +425,24 @@ def test_monthly_index_uses_full_years_and_growth_compares_the_same_stores():
     assert n["growth"] == {"2014_vs_2013": pytest.approx(0.1), "2015_vs_2014": pytest.approx(0.5)}
 
 
+
+def test_the_monthly_by_type_chart_names_the_years_each_type_was_averaged_over():
+    """Was titled with the chain's years ("(2013, 2014)") while a type whose stores lack a full 2014 (type b
+    here; in the synthetic chain too) is averaged over 2013 alone: each line now says its own years."""
+    a = _train(_days(1, "2013-01-01", "2014-12-31"))
+    b = _days(2, "2013-01-01", "2014-06-30")
+    r = q.monthly_pattern(_train(a, b), _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    assert r.numbers["index_years"] == [2013, 2014]
+    panel = r.draw().axes[1]
+    assert panel.get_title() == "Month-of-year index by store type"
+    assert [line.get_label() for line in panel.get_lines() if not line.get_label().startswith("_")] == [
+        "type a (2013, 2014)", "type b (2013)"]
+    same = q.monthly_pattern(_train(a, _days(2, "2013-01-01", "2014-12-31")), _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    panel = same.draw().axes[1]  # every type on the same years: they go in the title, as before
+    assert panel.get_title() == "Month-of-year index by store type (2013, 2014)"
+    assert [line.get_label() for line in panel.get_lines() if not line.get_label().startswith("_")] == [
+        "type a", "type b"]
+
 # -- 5. sales vs customers ------------------------------------------------------------------------------------
 
 def test_store_correlations_and_sales_per_customer():
