@@ -143,6 +143,32 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     assert _failed_tasks_logged(scheduler) == failed_before
 
 
+
+@pytest.mark.parametrize(("sales_from", "until"), [
+    (None, None),  # no open day with Sales > 0 anywhere: the data contract's problem
+    ("2015-02-01", None),  # sales days, but all inside the calibration window
+    ("2015-02-01", "2015-01-20"),  # sales days after --until only
+], ids=["no-sales-day", "none-before-calibration", "none-up-to-until"])
+def test_too_few_sales_days_stop_the_fit_in_the_local_engines_words(chain, scheduler, tmp_path, sales_from, until):
+    """Was: numpy's "max() arg is an empty sequence" (no sales day up to --until), or "no open days with sales
+    up to ... in any partition: nothing to fit on", where the local engine names the data's sales days."""
+    from storecast.distributed.training import train_dask
+    from storecast.errors import StorecastError
+    from storecast.train_run import train_bundle
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    for part in sorted((data / "train").glob("part-*.parquet")):
+        df = pd.read_parquet(part)
+        df.loc[pd.to_datetime(df[s.DATE]) < pd.Timestamp(sales_from or "2099-01-01"), s.SALES] = 0
+        df.to_parquet(part, index=False)
+    with pytest.raises(StorecastError) as local:
+        train_bundle(load_dataset(data), "lgbm", until=until, models_dir=tmp_path / "local", **TINY)
+    with pytest.raises(StorecastError) as dask:
+        train_dask(data, until=until, models_dir=tmp_path / "dask", scheduler=scheduler, **TINY)
+    assert type(dask.value) is type(local.value)
+    assert str(dask.value) == str(local.value)
+    assert not (tmp_path / "dask").exists() or not list((tmp_path / "dask").iterdir())
+
 def test_a_store_split_over_parts_stops_the_fit_as_it_stops_a_forecast(chain, scheduler, tmp_path):
     """Training said "store(s) [1] appear in more than one partition", without naming the parts, in other
     words than ``predict --engine dask`` (and as a StorecastError, not the contract error it is)."""
