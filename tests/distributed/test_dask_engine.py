@@ -57,7 +57,7 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     with dask_client(scheduler) as client:
         paths = partition_paths(chain)
         parts = _load(client, paths, ds.store, chain)
-        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last, paths)
+        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last)
     assert facts["rows"] == len(X) and facts["stores"] == 16
     local = make_preprocessor().fit(X, y)
     np.testing.assert_array_equal(prep.transform(X), local.transform(X))
@@ -187,6 +187,33 @@ def test_a_store_split_over_parts_stops_the_fit_as_it_stops_a_forecast(chain, sc
         "(store 1 in part-00000.parquet and part-00001.parquet): --engine dask fits and forecasts each part "
         "alone; write each store's rows to one part, as `storecast synth --format parquet` does")
 
+
+
+@pytest.mark.parametrize("moved", ["after-the-calibration-cut", "closed-days"])
+def test_a_split_store_is_refused_once_before_any_fit(chain, scheduler, tmp_path, monkeypatch, moved):
+    """Was checked in each fit stage on that stage's sales days: a store whose rows in a second part all lay
+    after the calibration cut (2015-01-17) was refused only after the calibration-stage fit, and one whose
+    second part held only closed days was never refused (each part computes its own closure features)."""
+    import storecast.distributed.training as training
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    a, b = data / "train" / "part-00000.parquet", data / "train" / "part-00001.parquet"
+    first, second = pd.read_parquet(a), pd.read_parquet(b)
+    store_1 = first[s.STORE].astype(int) == 1
+    if moved == "closed-days":
+        rows = store_1 & (first[s.OPEN] == 0)
+        assert rows.any()
+    else:
+        rows = store_1 & (pd.to_datetime(first[s.DATE]) >= "2015-02-01")
+    first[~rows].to_parquet(a, index=False)
+    pd.concat([second, first[rows]], ignore_index=True).to_parquet(b, index=False)
+    fits: list[pd.Timestamp] = []
+    real = training._fit_stage
+    monkeypatch.setattr(training, "_fit_stage", lambda *args: (fits.append(args[4]), real(*args))[1])
+    with pytest.raises(DataContractError, match=r"got 1 store\(s\) in more than one \(store 1 in part-00000.parquet "
+                                                r"and part-00001.parquet\)"):
+        training.train_dask(data, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert fits == []
 
 def test_the_split_store_check_names_the_first_stores_and_counts_the_rest(tmp_path):
     from storecast.distributed import check_whole_stores

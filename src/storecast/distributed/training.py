@@ -29,7 +29,7 @@ from storecast.data.contract import (
     warn_stores_without_history,
 )
 from storecast.dates import to_days
-from storecast.distributed import require_dask
+from storecast.distributed import check_whole_stores, require_dask
 from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
@@ -76,6 +76,10 @@ def _load(client, paths: list[Path], store: pd.DataFrame, root: Path) -> list:
     for _, said in reports:  # the warnings the local engine shows (a respelled code, Open = 0 with Sales)
         say_again(said)
     found = client.gather(client.map(_stores_of, parts))
+    # once, on every row, before any fit: checked per fit stage on the stage's sales days, a store whose rows
+    # in a second part all lay after the calibration cut was refused only after the calibration-stage fit,
+    # and one whose closed days lay there (their proximity features differ part by part) was never refused
+    check_whole_stores(paths, [a for a, _, _ in found])
     trading = np.concatenate([b for _, b, _ in found])
     if not len(trading):  # the local gate's problem (load_dataset), for the parts taken together
         raise DataContractError([no_sales_day_problem(data_file(root, s.TRAIN_FILE), sum(n for *_, n in found))])
@@ -107,13 +111,12 @@ def _worker_blocks(client, parts: list, store_f, prep_f, last: pd.Timestamp) -> 
                           pure=False) for addr, mine in sorted(held.items())]
 
 
-def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict,
-               paths: list[Path]) -> tuple:
+def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict) -> tuple:
     """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts."""
     import dask.dataframe as dd
     from lightgbm import DaskLGBMRegressor
 
-    prep, facts = fit_prep(client, parts, store_f, store, last, paths)
+    prep, facts = fit_prep(client, parts, store_f, store, last)
     width = len(prep.named_steps["matrix"].features_)
     prep_f = client.scatter(prep, broadcast=True)
     blocks = _worker_blocks(client, parts, store_f, prep_f, last)
@@ -178,12 +181,12 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         check_sales_span(sum(n for n, _, _ in sold), first_day, last_day, calibration)
         cut = _day(last_day - calibration)
         say("fit calibration-stage model")
-        first, _ = _fit_stage(client, parts, store_f, store, cut, params, paths)
+        first, _ = _fit_stage(client, parts, store_f, store, cut, params)
         cal = client.gather(client.map(stage_rows, parts, store=store_f, last=until, since=cut))
         X_cal = pd.concat([x for x, _ in cal], ignore_index=True)
         y_cal = np.concatenate([y for _, y in cal])
         say("refit on all rows")
-        final, facts = _fit_stage(client, parts, store_f, store, until, params, paths)
+        final, facts = _fit_stage(client, parts, store_f, store, until, params)
         client.cancel([*parts, store_f])  # the workers free the chain now, not while the cluster shuts down
         del parts, store_f
         model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
