@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from storecast.atomic import atomic_write, atomic_write_text
+from storecast.atomic import atomic_write, atomic_write_set, atomic_write_text
 
 
 def test_a_write_replaces_the_file_and_leaves_it_readable(tmp_path):
@@ -31,6 +31,25 @@ def test_a_failing_write_keeps_the_old_file_and_no_temp_file(tmp_path):
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.skops"]
 
+
+
+def test_a_set_of_files_is_all_new_or_all_as_before(tmp_path):
+    names = ["data.parquet", "report.csv", "report.json"]
+    for name in names:
+        (tmp_path / name).write_text(f"old {name}")
+
+    def broken(tmp):
+        tmp.write_text("half")
+        raise OSError("disk full")
+
+    writes = {tmp_path / name: (lambda tmp, name=name: tmp.write_text(f"new {name}")) for name in names[:-1]}
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_set({**writes, tmp_path / names[-1]: broken})  # the last write fails
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {name: f"old {name}" for name in names}
+    assert atomic_write_set({**writes, tmp_path / names[-1]: lambda tmp: tmp.write_text("new")}) == [
+        tmp_path / name for name in names]
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {
+        "data.parquet": "new data.parquet", "report.csv": "new report.csv", "report.json": "new"}
 
 def test_a_replaced_file_keeps_its_mode_and_a_new_one_is_0644(tmp_path):
     private, fresh = tmp_path / "private.csv", tmp_path / "new.csv"

@@ -6,13 +6,13 @@ and a reader sees either the old file or the new one.
 
 from __future__ import annotations
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "save_figure", "target_problem",
-           "folder_problem", "check_folder", "sync_file", "sync_folder", "ready_to_replace"]
+__all__ = ["atomic_write", "atomic_write_set", "atomic_write_bytes", "atomic_write_text", "save_figure",
+           "target_problem", "folder_problem", "check_folder", "sync_file", "sync_folder", "ready_to_replace"]
 
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,35 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
         raise
     sync_folder(path.parent)
     return path
+
+
+def atomic_write_set(writes: Mapping[str | Path, Callable[[Path], object]]) -> list[Path]:
+    """``atomic_write`` for files that belong together: every ``write(tmp)`` first, then the renames.
+
+    Why: files written one by one (cleaned data beside its report) were a mixed set when one write failed
+    (a full disk, Ctrl-C): the new data beside the old report. Here each file is written to a temp file
+    beside its target and flushed; only when all are written are they renamed into place, in the given
+    order. On a failure before that no target is touched and every temp file is removed. (A failure amid
+    the renames themselves, a few system calls, can still leave the set partly replaced.)
+    """
+    targets = [Path(path) for path in writes]
+    temps: list[Path] = []
+    try:
+        for target, write in zip(targets, writes.values(), strict=True):
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
+            temps.append(Path(name))
+            write(temps[-1])
+            ready_to_replace(temps[-1], target)
+        for temp, target in zip(temps, targets, strict=True):
+            os.replace(temp, target)
+    except BaseException:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        raise
+    for folder in dict.fromkeys(target.parent for target in targets):
+        sync_folder(folder)
+    return targets
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

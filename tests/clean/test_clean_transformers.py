@@ -326,6 +326,33 @@ def test_clean_dataset_reports_every_daily_value_it_changes(dataset, action):
         assert rows[col].changed == changed, col
 
 
+@pytest.mark.parametrize("action", ["cap", "flag", "remove"])
+def test_open_days_without_sales_pass_the_outlier_step_as_they_are_and_are_counted(dataset, action):
+    """Was: judged against the store's bounds learned on trading days, an open day with Sales 0 and 1 customer
+    (2 such rows in Rossmann's file, 3 and 5 customers) had its Customers capped up to the store's lower bound
+    (hundreds of customers on a day that sold nothing), or was flagged, or removed as an outlier. Such a day
+    is a closure in effect, left to the row rules; the report says how many passed through."""
+    import dataclasses
+
+    train = dataset.train.copy()
+    days = sales_days(train).index[:3]
+    train.loc[days[0], [s.SALES, s.CUSTOMERS]] = [0, 1]  # open, no sales, one customer
+    train.loc[days[1], [s.SALES, s.CUSTOMERS]] = [0, 0]  # open, no sales, no customer: zeros were never judged
+    result = clean_dataset(dataclasses.replace(dataset, train=train), CleanOptions(outlier_action=action))
+    out = result.train.set_index([s.STORE, s.DATE])
+    for day in days[:2]:
+        key = (train.at[day, s.STORE], train.at[day, s.DATE])
+        assert out.loc[key, [s.SALES, s.CUSTOMERS]].tolist() == train.loc[day, [s.SALES, s.CUSTOMERS]].tolist()
+        if action == "flag":
+            assert (out.loc[key, [c for c in out.columns if c.endswith("_outlier")]] == 0).all()
+    (row,) = [a for a in result.report.actions if a.column == "(days without sales)"]
+    assert (row.rule, row.detected, row.changed) == ("not judged -> passed through", 1, 0)
+    assert row.detail.startswith("1 open day(s) with Sales 0 and Customers > 0, 0 closed day(s)")
+    judged = {a.column: a.detected for a in result.report.actions if a.rule.startswith("iqr per Store")}
+    again = clean_dataset(dataclasses.replace(dataset, train=train.drop(index=days[0])), CleanOptions(
+        outlier_action=action))  # the same counts as without the day: it was not judged
+    assert judged == {a.column: a.detected for a in again.report.actions if a.rule.startswith("iqr per Store")}
+
 @pytest.mark.parametrize("action", ["cap", "log", "flag"])
 def test_clean_dataset_counts_every_distance_the_outlier_step_changes(dataset, action):
     """Was: with "log" the no-competitor fills were log-transformed with every distance but left out of the

@@ -33,6 +33,30 @@ def test_clean_writes_outputs_and_leaves_input_files_byte_identical(synthetic_di
         "cleaning_report.csv")
 
 
+
+def test_a_failed_write_leaves_the_earlier_outputs_as_a_whole_set(synthetic_dir, tmp_path, monkeypatch):
+    """Was file by file: a failure writing the report (disk full, Ctrl-C) left the new cleaned data beside the
+    old run's report, which described other options and other rows."""
+    import types
+
+    import storecast.cli.clean as clean_command
+
+    out = tmp_path / "clean"
+    first = CliRunner().invoke(app, ["clean", "--data", str(synthetic_dir), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert len(before) == 4
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    # the report's JSON is the last file written
+    monkeypatch.setattr(clean_command, "json", types.SimpleNamespace(dumps=full_disk))
+    again = CliRunner().invoke(app, ["clean", "--data", str(synthetic_dir), "--out", str(out),
+                                     "--outlier-action", "remove"])
+    assert again.exit_code != 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, nothing replaced
+
 @pytest.mark.parametrize(("option", "message"), [
     ("--outlier-action", "`--outlier-action` must be cap, log, flag or remove; got 'ignore'."),
     ("--outlier-method", "`--outlier-method` must be iqr, zscore or mad; got 'ignore'."),

@@ -57,7 +57,7 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     with dask_client(scheduler) as client:
         paths = partition_paths(chain)
         parts = _load(client, paths, ds.store, chain)
-        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last, paths)
+        prep, facts = fit_prep(client, parts, client.scatter(ds.store, broadcast=True), ds.store, last)
     assert facts["rows"] == len(X) and facts["stores"] == 16
     local = make_preprocessor().fit(X, y)
     np.testing.assert_array_equal(prep.transform(X), local.transform(X))
@@ -145,6 +145,32 @@ def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, schedul
     assert _failed_tasks_logged(scheduler) == failed_before
 
 
+
+@pytest.mark.parametrize(("sales_from", "until"), [
+    (None, None),  # no open day with Sales > 0 anywhere: the data contract's problem
+    ("2015-02-01", None),  # sales days, but all inside the calibration window
+    ("2015-02-01", "2015-01-20"),  # sales days after --until only
+], ids=["no-sales-day", "none-before-calibration", "none-up-to-until"])
+def test_too_few_sales_days_stop_the_fit_in_the_local_engines_words(chain, scheduler, tmp_path, sales_from, until):
+    """Was: numpy's "max() arg is an empty sequence" (no sales day up to --until), or "no open days with sales
+    up to ... in any partition: nothing to fit on", where the local engine names the data's sales days."""
+    from storecast.distributed.training import train_dask
+    from storecast.errors import StorecastError
+    from storecast.train_run import train_bundle
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    for part in sorted((data / "train").glob("part-*.parquet")):
+        df = pd.read_parquet(part)
+        df.loc[pd.to_datetime(df[s.DATE]) < pd.Timestamp(sales_from or "2099-01-01"), s.SALES] = 0
+        df.to_parquet(part, index=False)
+    with pytest.raises(StorecastError) as local:
+        train_bundle(load_dataset(data), "lgbm", until=until, models_dir=tmp_path / "local", **TINY)
+    with pytest.raises(StorecastError) as dask:
+        train_dask(data, until=until, models_dir=tmp_path / "dask", scheduler=scheduler, **TINY)
+    assert type(dask.value) is type(local.value)
+    assert str(dask.value) == str(local.value)
+    assert not (tmp_path / "dask").exists() or not list((tmp_path / "dask").iterdir())
+
 def test_a_store_split_over_parts_stops_the_fit_as_it_stops_a_forecast(chain, scheduler, tmp_path):
     """Training said "store(s) [1] appear in more than one partition", without naming the parts, in other
     words than ``predict --engine dask`` (and as a StorecastError, not the contract error it is)."""
@@ -163,6 +189,33 @@ def test_a_store_split_over_parts_stops_the_fit_as_it_stops_a_forecast(chain, sc
         "(store 1 in part-00000.parquet and part-00001.parquet): --engine dask fits and forecasts each part "
         "alone; write each store's rows to one part, as `storecast synth --format parquet` does")
 
+
+
+@pytest.mark.parametrize("moved", ["after-the-calibration-cut", "closed-days"])
+def test_a_split_store_is_refused_once_before_any_fit(chain, scheduler, tmp_path, monkeypatch, moved):
+    """Was checked in each fit stage on that stage's sales days: a store whose rows in a second part all lay
+    after the calibration cut (2015-01-17) was refused only after the calibration-stage fit, and one whose
+    second part held only closed days was never refused (each part computes its own closure features)."""
+    import storecast.distributed.training as training
+
+    data = Path(shutil.copytree(chain, tmp_path / "data"))
+    a, b = data / "train" / "part-00000.parquet", data / "train" / "part-00001.parquet"
+    first, second = pd.read_parquet(a), pd.read_parquet(b)
+    store_1 = first[s.STORE].astype(int) == 1
+    if moved == "closed-days":
+        rows = store_1 & (first[s.OPEN] == 0)
+        assert rows.any()
+    else:
+        rows = store_1 & (pd.to_datetime(first[s.DATE]) >= "2015-02-01")
+    first[~rows].to_parquet(a, index=False)
+    pd.concat([second, first[rows]], ignore_index=True).to_parquet(b, index=False)
+    fits: list[pd.Timestamp] = []
+    real = training._fit_stage
+    monkeypatch.setattr(training, "_fit_stage", lambda *args: (fits.append(args[4]), real(*args))[1])
+    with pytest.raises(DataContractError, match=r"got 1 store\(s\) in more than one \(store 1 in part-00000.parquet "
+                                                r"and part-00001.parquet\)"):
+        training.train_dask(data, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert fits == []
 
 def test_the_split_store_check_names_the_first_stores_and_counts_the_rest(tmp_path):
     from storecast.distributed import check_whole_stores

@@ -296,6 +296,22 @@ def test_easter_thursday_against_the_weeks_before():
     assert n["easter_years"] == [2014]
 
 
+
+def test_the_saturday_before_easter_is_named_as_such():
+    """Was "Easter Saturday" (numbers key easter_saturday_vs_base), which in church usage is the Saturday after
+    Easter: the day measured is the one before Easter Sunday (dateutil's easter, minus one day)."""
+    dates = pd.date_range("2014-03-01", "2014-05-10")  # Easter Sunday 2014-04-20
+    sales = np.select([dates == "2014-04-19", dates == "2014-04-26"], [150.0, 50.0], 100.0)  # before; after
+    r = q.christmas_easter(_train(_days(1, "2014-03-01", "2014-05-10", sales=sales)))
+    level = sales[dates.day_of_week == 5].mean()  # the store's Saturday level, both Saturdays included
+    offsets = (dates - pd.Timestamp("2014-04-20")).days
+    base = (3 * 100 / level + 18) / 21  # three weeks -5..-3: 3 Saturdays at 100/level, 18 other days at 1
+    assert ((offsets >= -35) & (offsets <= -15)).sum() == 21
+    assert r.numbers["saturday_before_easter_vs_base"] == pytest.approx((150 / level) / base - 1)
+    assert "easter_saturday_vs_base" not in r.numbers
+    assert f"the Saturday before Easter Sunday {r.numbers['saturday_before_easter_vs_base']:+.1%}" in r.answer
+    assert "Easter Saturday" not in r.answer
+
 def _alternate_promo_weeks(start: str, end: str, promo_weeks_from: str) -> pd.DataFrame:
     """One store, every day open; Mon-Fri of every other week (from ``promo_weeks_from``) is a promo day selling 150."""
     days = _days(1, start, end)
@@ -368,6 +384,19 @@ def test_weekly_pattern_separates_the_promo_calendar_from_the_week():
     assert trading["seven_saturday_vs_weekday"] == pytest.approx(100 / ((150 * 5 + 102 * 5) / 10))
 
 
+
+def test_the_weekly_table_says_its_mean_is_per_store_day_and_counts_the_stores():
+    """Was a column "mean_sales": the mean of one store's day pooled over the stores trading that weekday, read
+    as the chain's sales on that weekday. On Sunday only the 7-day stores (a big one here) count."""
+    small = _days(1, "2014-01-06", "2014-02-02", sales=100.0)
+    small[s.OPEN] = (small[s.DAY_OF_WEEK] != 7).astype(int)
+    big = _days(2, "2014-01-06", "2014-02-02", sales=300.0)  # open every day
+    table = q.weekly_pattern(_train(small, big), _store(2)).tables["weekly"].set_index("weekday")
+    assert "mean_sales" not in table.columns
+    assert table.loc["Mon", "mean_sales_per_store_day"] == pytest.approx(200.0)  # (100 + 300) / 2, not 4 * 400 / 4
+    assert table.loc["Sun", "mean_sales_per_store_day"] == pytest.approx(300.0)
+    assert table["stores"].tolist() == [2, 2, 2, 2, 2, 2, 1]
+
 def test_monthly_pattern_peak_and_year_over_year_growth():
     d13 = pd.date_range("2013-01-01", "2013-12-31")
     d14 = pd.date_range("2014-01-01", "2014-12-31")
@@ -395,6 +424,24 @@ def test_monthly_index_uses_full_years_and_growth_compares_the_same_stores():
     assert n["low_month"] == "Jan" and n["low_index"] == pytest.approx(0.90 / ((0.90 + 0.95 + 10) / 12))
     assert n["growth"] == {"2014_vs_2013": pytest.approx(0.1), "2015_vs_2014": pytest.approx(0.5)}
 
+
+
+def test_the_monthly_by_type_chart_names_the_years_each_type_was_averaged_over():
+    """Was titled with the chain's years ("(2013, 2014)") while a type whose stores lack a full 2014 (type b
+    here; in the synthetic chain too) is averaged over 2013 alone: each line now says its own years."""
+    a = _train(_days(1, "2013-01-01", "2014-12-31"))
+    b = _days(2, "2013-01-01", "2014-06-30")
+    r = q.monthly_pattern(_train(a, b), _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    assert r.numbers["index_years"] == [2013, 2014]
+    panel = r.draw().axes[1]
+    assert panel.get_title() == "Month-of-year index by store type"
+    assert [line.get_label() for line in panel.get_lines() if not line.get_label().startswith("_")] == [
+        "type a (2013, 2014)", "type b (2013)"]
+    same = q.monthly_pattern(_train(a, _days(2, "2013-01-01", "2014-12-31")), _store(2, **{s.STORE_TYPE: ["a", "b"]}))
+    panel = same.draw().axes[1]  # every type on the same years: they go in the title, as before
+    assert panel.get_title() == "Month-of-year index by store type (2013, 2014)"
+    assert [line.get_label() for line in panel.get_lines() if not line.get_label().startswith("_")] == [
+        "type a", "type b"]
 
 # -- 5. sales vs customers ------------------------------------------------------------------------------------
 

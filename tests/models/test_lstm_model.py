@@ -141,6 +141,24 @@ def test_tampered_or_truncated_files_are_refused(model_path, tmp_path, damage):
         load_bundle(bad)
 
 
+
+@pytest.mark.parametrize("keep", [0.5, 0.99, -1], ids=["half", "most", "last-byte-lost"])
+def test_a_truncated_file_whose_card_matches_it_says_truncated_in_plain_words(model_path, tmp_path, keep):
+    """Was "is not a readable LSTM file (OSError: [Errno 22] Invalid argument)": torch's words for a seek past
+    the end of a cut-short zip archive. The card's sha256 is rewritten to match, as a copy made by hand would."""
+    import hashlib
+
+    data = model_path.read_bytes()
+    bad = tmp_path / model_path.name
+    bad.write_bytes(data[:keep] if keep == -1 else data[: int(len(data) * keep)])
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    bad.with_suffix(".json").write_text(json.dumps({**card, "sha256": hashlib.sha256(bad.read_bytes()).hexdigest()}))
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(bad)
+    message = str(caught.value)
+    assert message.startswith(f"model file {bad} is truncated or damaged"), message
+    assert "Errno" not in message and "OSError" not in message and "\n" not in message
+
 def test_the_served_interval_level_is_chosen_at_load(model_path, holdout):
     from storecast.artifacts.lstm import load_lstm_bundle
 
@@ -190,15 +208,51 @@ def test_a_store_closed_through_the_whole_look_back_is_forecast_at_its_own_level
         assert 0.75 < np.median(forecast) / usual[s.SALES].median() < 1.33
 
 
+def _file_and_card_with(model_path, folder, edit):
+    """A copy of ``model_path`` whose card AND the file's copy of it carry ``edit``: what an older storecast wrote."""
+    import hashlib
+
+    import torch
+
+    tensors = torch.load(model_path, weights_only=True)
+    held = json.loads(tensors["storecast_facts"])
+    held["card"] = edit(held["card"])
+    old = folder / model_path.name
+    torch.save({**tensors, "storecast_facts": json.dumps(held)}, old)
+    card = edit(json.loads(model_path.with_suffix(".json").read_text()))
+    old.with_suffix(".json").write_text(json.dumps({**card, "sha256": hashlib.sha256(old.read_bytes()).hexdigest()}))
+    return old
+
+
+def _fewer_inputs(part):
+    fewer = [n for n in part["features"]["decoder"] if n != "step"]
+    return {**part, "features": {**part["features"], "decoder": fewer}}
+
+
 def test_a_model_trained_on_other_inputs_is_refused_with_a_retrain_hint(model_path, tmp_path):
     """A file whose card lists other known-future inputs than today's network reads is not loaded."""
-    old = tmp_path / model_path.name
-    old.write_bytes(model_path.read_bytes())
-    card = json.loads(model_path.with_suffix(".json").read_text())
-    card["features"]["decoder"] = [n for n in card["features"]["decoder"] if n != "step"]
-    old.with_suffix(".json").write_text(json.dumps(card))
+    old = _file_and_card_with(model_path, tmp_path, _fewer_inputs)
     with pytest.raises(ArtifactError, match="other LSTM inputs.*storecast lstm train"):
         load_bundle(old)
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda c: {**c, "config": {**c["config"], "context": True}}, "says config.context true but the model file "
+     "holds false"),
+    (_fewer_inputs, "says features.decoder"),
+], ids=["config.context", "features.decoder"])
+def test_an_edited_card_is_named_as_the_card_with_its_field_not_as_the_model_file(model_path, tmp_path, edit, said):
+    """Was "model file X was trained on other LSTM inputs": the inputs check ran before the card's own check,
+    so an edit of the card's config sent the user to retrain a model file that was fine."""
+    bad = tmp_path / model_path.name
+    bad.write_bytes(model_path.read_bytes())
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    bad.with_suffix(".json").write_text(json.dumps(edit(card)))
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(bad)
+    message = str(caught.value)
+    assert message.startswith(f"model card {bad.with_suffix('.json')} {said}"), message
+    assert "the card was edited; restore it or retrain" in message
 
 
 @pytest.fixture(scope="module")

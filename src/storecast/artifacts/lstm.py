@@ -14,6 +14,7 @@ import json
 import logging
 import pickle
 import re
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,14 +100,6 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
         raise ArtifactError(_not_lstm(path))
     card = verified_card(path, "an lstm model")
-    inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
-    config = card.get("config")
-    context = isinstance(config, dict) and bool(config.get("context", False))
-    expected = decoder_inputs(context)
-    if inputs is not None and list(inputs) != list(expected):
-        raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
-                            f"inputs; this storecast feeds {len(expected)}): retrain it with "
-                            "`storecast lstm train`.")
     try:
         tensors = torch.load(path, weights_only=True, map_location="cpu")
         held = tensors.pop(_FACTS, None)
@@ -115,12 +108,25 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         raise ArtifactError(f"model file {path} holds Python objects besides tensors, which are refused (loading "
                             f"them could run code): it is not from `storecast lstm train`; {_RETRAIN}.") from exc
     except Exception as exc:  # torch raises several kinds on a corrupt file
+        if _incomplete_zip(path):
+            raise ArtifactError(f"model file {path} is truncated or damaged (not the whole zip archive "
+                                f"`storecast lstm train` writes); {_RETRAIN}.") from exc
         raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): it is damaged "
                             f"or not from `storecast lstm train`; {_RETRAIN}.") from exc
     check_facts(card, held if isinstance(held, dict) else None, path)
     if isinstance(held, dict) and "card" not in held:
         log.warning("model file %s holds no copy of its card's config and intervals (written by an older storecast): "
                     "an edit of them cannot be caught; retrain to get the check", path.name)
+    # after check_facts: an edited card (its config.context, its features) is named as the card's edit, field
+    # and all; what is left is a card the file agrees with, from a storecast that fed other inputs
+    inputs = card.get("features", {}).get("decoder") if isinstance(card.get("features"), dict) else None
+    config = card.get("config")
+    context = isinstance(config, dict) and bool(config.get("context", False))
+    expected = decoder_inputs(context)
+    if inputs is not None and list(inputs) != list(expected):
+        raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
+                            f"inputs; this storecast feeds {len(expected)}): retrain it with "
+                            "`storecast lstm train`.")
     try:
         model = LSTMForecaster.from_state(tensors, card)
         calibrated = sorted(float(lv) for lv in model.quantiles_)
@@ -146,6 +152,25 @@ def _not_lstm(path: Path) -> str:
         return (f"model file {path} is a tree model (.skops), not an LSTM: give a .pt file from "
                 "`storecast lstm train` (`storecast predict --model` takes either kind).")
     return f"model file {path} is not an LSTM file: expected a .pt file from `storecast lstm train`."
+
+
+def _incomplete_zip(path: Path) -> bool:
+    """Whether ``path`` starts as a zip archive (what ``torch.save`` writes) but is not a whole, intact one.
+
+    Why: torch reads a cut-short archive with a seek past its end and says only "OSError: [Errno 22]
+    Invalid argument", or "failed finding central directory", neither of which says the file lost its tail.
+    """
+    try:
+        with path.open("rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+    except OSError:  # unreadable is not truncated: the caller's own words say what torch met
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is not None
+    except (OSError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return True
 
 
 def _one_line(exc: BaseException) -> str:

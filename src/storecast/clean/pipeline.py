@@ -3,13 +3,15 @@
 Store table: `StoreContextImputer` (what the gaps mean), then `ColumnImputer` for anything still
 missing (a column with no value at all stays missing, reported: no fill to learn), then outliers in
 CompetitionDistance. Daily rows: outliers in Sales, Customers and sales per
-customer, per store, fitted on open days with sales. Every step adds to one `CleaningReport`.
+customer, per store, fitted on and judged on open days with sales; the other days (closures in effect)
+pass through as they are, counted in the report. Every step adds to one `CleaningReport`.
 """
 
 from __future__ import annotations
 
 __all__ = ["CleanOptions", "CleanResult", "clean_dataset"]
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from storecast.clean.outliers import SALES_PER_CUSTOMER, OutlierHandler
 from storecast.clean.report import CleaningReport
 from storecast.clean.rows import drop_outlier_rows, sales_days
 from storecast.data.contract import Dataset
+from storecast.schema import is_sales_day
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,30 @@ def _keep_sentinel(checked: pd.DataFrame, store: pd.DataFrame, sentinel: np.ndar
     elif action == "flag":
         checked.loc[sentinel, f"{s.COMPETITION_DISTANCE}_outlier"] = 0
     return checked
+
+
+def _daily_outlier_report(handler: OutlierHandler, train: pd.DataFrame, judged: np.ndarray) -> CleaningReport:
+    """The daily outlier step's rows: outliers detected on the days judged; for "log", every value it rescales."""
+    found = handler.report(train[judged])
+    if handler.action != "log":
+        return found
+    rescaled = handler.report(train)  # log1p of every nonzero value, judged or not
+    return CleaningReport([dataclasses.replace(a, changed=b.changed)
+                           for a, b in zip(found.actions, rescaled.actions, strict=True)])
+
+
+def _passed_through(train: pd.DataFrame, judged: np.ndarray, action: str) -> CleaningReport:
+    """One report row for the days without trade whose Sales or Customers the outlier step did not judge."""
+    other = train[~judged]
+    valued = other[(other[s.SALES] != 0) | (other[s.CUSTOMERS] != 0)]
+    open_ = valued[valued[s.OPEN] == 1]
+    what = "log-transformed like every value, never" if action == "log" else "left as they are, not"
+    report = CleaningReport()
+    report.add("OutlierHandler", "(days without sales)", "not judged -> passed through", len(valued),
+               0, f"{len(open_)} open day(s) with Sales 0 and Customers > 0, {len(valued) - len(open_)} closed "
+               f"day(s) with Sales or Customers: {what} judged against the store's bounds (closures in effect, "
+               "not demand); training leaves them out (open days with Sales > 0 only)")
+    return report
 
 
 def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
@@ -135,15 +162,22 @@ def clean_dataset(dataset: Dataset, options: CleanOptions | None = None,
     handler = OutlierHandler(columns=(s.SALES, s.CUSTOMERS, SALES_PER_CUSTOMER), method=opts.outlier_method,
                              action=action, by=s.STORE)
     handler.fit(sales_days(train))  # closed days and zero-sales days are not "normal days" to learn from
-    # counted on the rows the step changes (all of train.csv), not the fit rows: an open day without sales
-    # but with customers has its Customers capped too
-    report = report.merge(handler.report(train))
+    # ... nor days to judge: an open day without sales (a closure in effect) with 3 customers was capped up
+    # to the store's lower bound (hundreds of customers on a day that sold nothing), flagged or removed.
+    # They pass through as they are, counted in their own line; the row rules (training) leave them out.
+    judged = is_sales_day(train).to_numpy()
+    report = report.merge(_daily_outlier_report(handler, train, judged), _passed_through(train, judged, action))
     if opts.outlier_action == "remove":
-        cleaned, dropped = drop_outlier_rows(train, handler)
+        cleaned, dropped = drop_outlier_rows(train, handler, only=judged)
         report.add("drop_outlier_rows", "(rows)", f"{opts.outlier_method} per Store -> remove", dropped, dropped,
                    "rows where Sales, Customers or SalesPerCustomer is an outlier")
         train = cleaned
     else:
-        train = handler.transform(train)
+        checked = cast(pd.DataFrame, handler.transform(train))  # a DataFrame in, a DataFrame out
+        if action == "cap":  # "log" rescales every value alike, judged or not: the column stays one scale
+            checked.loc[~judged, [s.SALES, s.CUSTOMERS]] = train.loc[~judged, [s.SALES, s.CUSTOMERS]]
+        elif action == "flag":
+            checked.loc[~judged, [f"{c}_outlier" for c in handler.columns_]] = 0
+        train = checked
     log.info("daily rows: %s rows after cleaning", f"{len(train):,}")
     return CleanResult(train=train.reset_index(drop=True), store=store, report=report)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __all__ = ["open_days", "is_sales_day", "sales_days", "drop_outlier_rows"]
 
+import numpy as np
 import pandas as pd
 
 from storecast import schema as s
@@ -24,7 +25,13 @@ def sales_days(df: pd.DataFrame) -> pd.DataFrame:
     return df[is_sales_day(df)]
 
 
-def drop_outlier_rows(df: pd.DataFrame, handler: OutlierHandler) -> tuple[pd.DataFrame, int]:
-    """Rows of ``df`` where no checked column is an outlier for the fitted ``handler``, and the count dropped."""
-    mask = handler.outlier_mask(df).any(axis=1)
-    return df[~mask.to_numpy()], int(mask.sum())
+def drop_outlier_rows(df: pd.DataFrame, handler: OutlierHandler,
+                      only: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
+    """Rows of ``df`` where no checked column is an outlier for the fitted ``handler``, and the count dropped.
+
+    ``only``: a boolean mask of the rows to judge (others are kept whatever their values); None judges all.
+    """
+    mask = handler.outlier_mask(df).any(axis=1).to_numpy()
+    if only is not None:
+        mask = mask & np.asarray(only, dtype=bool)
+    return df[~mask], int(mask.sum())

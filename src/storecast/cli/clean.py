@@ -6,23 +6,17 @@ __all__ = ["clean"]
 
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from storecast.atomic import atomic_write
+from storecast.atomic import atomic_write_set
 from storecast.cli._app import PARQUET_TOO, app, check_out_dir, console, examples, table_console
 from storecast.cli._progress import progress as progress_bar
 
 log = logging.getLogger(__name__)
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    atomic_write(path, write)
-    log.info("wrote %s", path)
 
 
 @app.command(epilog=examples(
@@ -59,13 +53,17 @@ def clean(
         result = clean_dataset(dataset, options, progress=lambda msg: progress.update(task, description=msg))
         progress.update(task, description=f"writing to {out}")
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out / "train_clean.parquet", lambda p: result.train.to_parquet(p, index=False))
-        _atomic_write(out / "store_clean.parquet", lambda p: result.store.to_parquet(p, index=False))
         frame = result.report.to_frame()
-        _atomic_write(out / "cleaning_report.csv", lambda p: frame.to_csv(p, index=False))
         payload = {"data": str(data), "options": options.__dict__, **result.report.to_dict()}
-        _atomic_write(out / "cleaning_report.json",
-                      lambda p: p.write_text(json.dumps(payload, indent=2, default=str)))
+        # one set: the cleaned data and the report that describes it are all new or all as before
+        written = atomic_write_set({
+            out / "train_clean.parquet": lambda p: result.train.to_parquet(p, index=False),
+            out / "store_clean.parquet": lambda p: result.store.to_parquet(p, index=False),
+            out / "cleaning_report.csv": lambda p: frame.to_csv(p, index=False),
+            out / "cleaning_report.json": lambda p: p.write_text(json.dumps(payload, indent=2, default=str)),
+        })
+        for path in written:
+            log.info("wrote %s", path)
     table = Table(title=f"cleaning report ({len(result.train):,} daily rows written to {out})", title_justify="left")
     for col in ("step", "column", "rule", "detected", "changed"):
         numeric = col in ("detected", "changed")

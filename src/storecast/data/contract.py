@@ -25,7 +25,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "parquet_text", "train_files", "input_files",
            "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "unknown_store_problems",
-           "warn_stores_without_history"]
+           "warn_stores_without_history", "no_sales_day_problem"]
 
 import functools
 import logging
@@ -626,9 +626,18 @@ def _no_sales_day_problems(train: pd.DataFrame, path: Path) -> list[ContractProb
     """
     if s.is_sales_day(train).any():
         return []
-    return [problem(path, f"expected at least one open day with Sales > 0, got none in {len(train):,} row(s): "
-                          "models, cleaning and the report learn from such days; add the stores' trading days",
-                    None, s.SALES)]
+    return [no_sales_day_problem(path, len(train))]
+
+
+def no_sales_day_problem(path: Path, rows: int) -> ContractProblem:
+    """The problem of train rows (``rows`` of them, read from ``path``) without one open day with Sales > 0.
+
+    Why public: the Dask engine checks its parts one by one and learns only on the client that none of
+    them holds such a day; it says so with these words, as the local engine's gate does.
+    """
+    return problem(path, f"expected at least one open day with Sales > 0, got none in {rows:,} row(s): "
+                         "models, cleaning and the report learn from such days; add the stores' trading days",
+                   None, s.SALES)
 
 
 def _warn_test_within_train(path: Path, train: pd.DataFrame, test: pd.DataFrame) -> None:

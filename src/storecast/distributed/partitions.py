@@ -21,7 +21,6 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data.contract import load_train, train_files, unknown_store_problems
 from storecast.dates import to_days, weekday
-from storecast.distributed import check_whole_stores
 from storecast.distributed.warnings_relay import kept_warnings
 from storecast.errors import ContractProblem, DataContractError, StorecastError
 from storecast.features import as_columns
@@ -130,10 +129,10 @@ def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, co
     return merge_store(daily, store)[columns]
 
 
-def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, paths: list[Path]):
+def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp):
     """Fit ``make_preprocessor()`` on the rows up to ``last`` of every partition; return it and the stage facts.
 
-    ``paths``: the partitions' files, in the order of ``parts`` (a store split over two is named with them).
+    ``parts`` hold whole stores (``check_whole_stores``, run once on all their rows before any fit).
 
     Returns
     -------
@@ -143,7 +142,6 @@ def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timesta
     summaries = [x for x in found if x["rows"]]
     if not summaries:
         raise StorecastError(f"no open days with sales up to {last:%Y-%m-%d} in any partition: nothing to fit on")
-    check_whole_stores(paths, [x["stores"] for x in found])
     stores = np.concatenate([x["stores"] for x in summaries])
     first, last_day = min(x["first"] for x in summaries), max(x["last"] for x in summaries)
     promo = pd.concat([x["promo"] for x in summaries]).groupby(level=0).sum()

@@ -21,9 +21,15 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from storecast import schema as s
-from storecast.data.contract import data_file, input_files, load_store, warn_stores_without_history
+from storecast.data.contract import (
+    data_file,
+    input_files,
+    load_store,
+    no_sales_day_problem,
+    warn_stores_without_history,
+)
 from storecast.dates import to_days
-from storecast.distributed import require_dask
+from storecast.distributed import check_whole_stores, require_dask
 from storecast.distributed.cluster import dask_client
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
@@ -37,7 +43,7 @@ from storecast.distributed.partitions import (
 )
 from storecast.distributed.warnings_relay import say_again
 from storecast.errors import DataContractError
-from storecast.models.conformal import ConformalRegressor
+from storecast.models.conformal import ConformalRegressor, check_sales_span
 from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts, training_days
 from storecast.models.trees import LGBM_DEFAULTS, SalesRegressor, make_estimator, make_pipeline
 from storecast.windows import WINDOW_DAYS, check_window
@@ -47,9 +53,9 @@ def _day(days: int) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(days), "D"))
 
 
-def _stores_of(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """A partition's stores, and those with a trading day (an open day with Sales > 0)."""
-    return part[s.STORE].unique(), part.loc[s.is_sales_day(part).to_numpy(), s.STORE].unique()
+def _stores_of(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """A partition's stores, those with a trading day (an open day with Sales > 0), and its row count."""
+    return part[s.STORE].unique(), part.loc[s.is_sales_day(part).to_numpy(), s.STORE].unique(), len(part)
 
 
 def _load(client, paths: list[Path], store: pd.DataFrame, root: Path) -> list:
@@ -70,8 +76,15 @@ def _load(client, paths: list[Path], store: pd.DataFrame, root: Path) -> list:
     for _, said in reports:  # the warnings the local engine shows (a respelled code, Open = 0 with Sales)
         say_again(said)
     found = client.gather(client.map(_stores_of, parts))
-    warn_stores_without_history(root, store[s.STORE].to_numpy(), np.concatenate([a for a, _ in found]),
-                                np.concatenate([b for _, b in found]), None)
+    # once, on every row, before any fit: checked per fit stage on the stage's sales days, a store whose rows
+    # in a second part all lay after the calibration cut was refused only after the calibration-stage fit,
+    # and one whose closed days lay there (their proximity features differ part by part) was never refused
+    check_whole_stores(paths, [a for a, _, _ in found])
+    trading = np.concatenate([b for _, b, _ in found])
+    if not len(trading):  # the local gate's problem (load_dataset), for the parts taken together
+        raise DataContractError([no_sales_day_problem(data_file(root, s.TRAIN_FILE), sum(n for *_, n in found))])
+    warn_stores_without_history(root, store[s.STORE].to_numpy(), np.concatenate([a for a, _, _ in found]),
+                                trading, None)
     return parts
 
 
@@ -98,13 +111,12 @@ def _worker_blocks(client, parts: list, store_f, prep_f, last: pd.Timestamp) -> 
                           pure=False) for addr, mine in sorted(held.items())]
 
 
-def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict,
-               paths: list[Path]) -> tuple:
+def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict) -> tuple:
     """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts."""
     import dask.dataframe as dd
     from lightgbm import DaskLGBMRegressor
 
-    prep, facts = fit_prep(client, parts, store_f, store, last, paths)
+    prep, facts = fit_prep(client, parts, store_f, store, last)
     width = len(prep.named_steps["matrix"].features_)
     prep_f = client.scatter(prep, broadcast=True)
     blocks = _worker_blocks(client, parts, store_f, prep_f, last)
@@ -162,15 +174,19 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
             dates, until, first_day_needed=lambda u: u - pd.Timedelta(days=calibration + WINDOW_DAYS),
             what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to "
                  "calibrate on)", fix="choose a later --until")
-        spans_until = client.gather(client.map(_last_sales_day, parts, last=until))
-        cut = _day(max(d for d in spans_until if d is not None) - calibration)
+        sold = [(n, a, b) for n, a, b in client.gather(client.map(_sales_span, parts, last=until))
+                if a is not None and b is not None]
+        first_day, last_day = min((a for _, a, _ in sold), default=0), max((b for _, _, b in sold), default=0)
+        # the local engine's check and words (ConformalRegressor.fit), on the chain's sales days up to --until
+        check_sales_span(sum(n for n, _, _ in sold), first_day, last_day, calibration)
+        cut = _day(last_day - calibration)
         say("fit calibration-stage model")
-        first, _ = _fit_stage(client, parts, store_f, store, cut, params, paths)
+        first, _ = _fit_stage(client, parts, store_f, store, cut, params)
         cal = client.gather(client.map(stage_rows, parts, store=store_f, last=until, since=cut))
         X_cal = pd.concat([x for x, _ in cal], ignore_index=True)
         y_cal = np.concatenate([y for _, y in cal])
         say("refit on all rows")
-        final, facts = _fit_stage(client, parts, store_f, store, until, params, paths)
+        final, facts = _fit_stage(client, parts, store_f, store, until, params)
         client.cancel([*parts, store_f])  # the workers free the chain now, not while the cluster shuts down
         del parts, store_f
         model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(
@@ -199,7 +215,10 @@ def _save(model: ConformalRegressor, root: Path, facts: dict, until: pd.Timestam
     return save_bundle(model, kind="lgbm", models_dir=models_dir, card=card)
 
 
-def _last_sales_day(part: pd.DataFrame, last: pd.Timestamp) -> int | None:
-    """The partition's last open day with sales up to ``last`` (the calibration window ends on the chain's)."""
-    sales = training_days(part, last)
-    return int(to_days(sales[s.DATE].max().to_datetime64())) if len(sales) else None
+def _sales_span(part: pd.DataFrame, last: pd.Timestamp) -> tuple[int, int | None, int | None]:
+    """The partition's open days with sales up to ``last``: how many, the first and the last (days since 1970).
+
+    The calibration window ends on the chain's last one; the first says whether any lies before the window.
+    """
+    days = to_days(training_days(part, last)[s.DATE])
+    return (len(days), int(days.min()), int(days.max())) if len(days) else (0, None, None)

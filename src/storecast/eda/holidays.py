@@ -212,7 +212,9 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
                  "dec_27_31_vs_nov": float(dec_mean[dec_mean.index >= 27].mean() - 1)}
     if len(eas_mean):
         nums |= {"easter_thursday_vs_base": float(eas_mean.get(-3, np.nan) - 1),
-                 "easter_saturday_vs_base": float(eas_mean.get(-1, np.nan) - 1),
+                 # Holy Saturday, the day before Easter Sunday ("Easter Saturday" is, in church usage, the
+                 # Saturday after it): an ordinary trading day between the Good Friday and Easter Monday closures
+                 "saturday_before_easter_vs_base": float(eas_mean.get(-1, np.nan) - 1),
                  "easter_tuesday_vs_base": float(eas_mean.get(2, np.nan) - 1)}
     parts = []
     if len(dec_mean):
@@ -221,8 +223,8 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
                      f"{pct(nums['dec_27_31_vs_nov'])}")
     if len(eas_mean):
         parts.append(f"around Easter the Thursday before Good Friday sells {pct(nums['easter_thursday_vs_base'])} and "
-                     f"Easter Saturday {pct(nums['easter_saturday_vs_base'])} vs the weeks before, with the Tuesday "
-                     f"after at {pct(nums['easter_tuesday_vs_base'])}")
+                     f"the Saturday before Easter Sunday {pct(nums['saturday_before_easter_vs_base'])} vs the weeks "
+                     f"before, with the Tuesday after at {pct(nums['easter_tuesday_vs_base'])}")
     if not parts:
         return unanswered("christmas-easter", "What do Christmas and Easter look like?",
                           "train.csv covers neither a November followed by its December nor an Easter window "

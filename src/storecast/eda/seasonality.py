@@ -129,7 +129,11 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a2.legend(frameon=False, ncol=2)
         return fig
 
-    table = pd.DataFrame({"weekday": _WEEKDAYS, "mean_sales": by_dow.to_numpy(), "index": index.to_numpy()})
+    # the mean of one store's day, pooled over the stores that trade that weekday (not the chain's total a
+    # day): on Sunday that is the few 7-day stores, big ones, so the column says so and counts them
+    stores = rows.groupby(s.DAY_OF_WEEK)[s.STORE].nunique().reindex(range(1, 8)).fillna(0).astype(int)
+    table = pd.DataFrame({"weekday": _WEEKDAYS, "mean_sales_per_store_day": by_dow.to_numpy(),
+                          "stores": stores.to_numpy(), "index": index.to_numpy()})
     table = pd.concat([table, type_index.add_prefix("index_type_").reset_index(drop=True)], axis=1)
     return QuestionResult("weekly", "What does the week look like?", answer, nums, {"weekly": table}, draw, finding)
 
@@ -154,6 +158,11 @@ def _month_index(rows: pd.DataFrame) -> tuple[pd.Series, list[int]]:
     return per_year.mean(), [int(y) for y in per_year.index]
 
 
+def _years_text(years: list[int]) -> str:
+    """The years a month-of-year index was averaged over, or what it was when no year had all 12 months."""
+    return ", ".join(map(str, years)) if years else "all rows, no full year"
+
+
 def _like_for_like_growth(rows: pd.DataFrame) -> dict[str, float]:
     """Growth of mean daily sales from each year to the next, on store-months present in both years.
 
@@ -176,8 +185,10 @@ def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     rows = rows.assign(year=rows[s.DATE].dt.year, month=rows[s.DATE].dt.month)
     ym = rows.groupby(["year", "month"])[s.SALES].mean().unstack("year")
     index, index_years = _month_index(rows)
-    type_index = pd.DataFrame({t: _month_index(part)[0] for t, part in rows.groupby(s.STORE_TYPE)})
+    by_type = {t: _month_index(part) for t, part in rows.groupby(s.STORE_TYPE)}
+    type_index = pd.DataFrame({t: index_and_years[0] for t, index_and_years in by_type.items()})
     type_index.index.name = "month"
+    type_years = {t: index_and_years[1] for t, index_and_years in by_type.items()}
     growth = _like_for_like_growth(rows)
     valid = index.dropna()
     nums: dict[str, Any]  # numbers, names and lists side by side
@@ -210,13 +221,18 @@ def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
         a1.set_ylabel("mean sales per open store-day")
         a1.set_title("Monthly sales by year")
         a1.legend(frameon=False)
+        # each type's index comes from the years in which that type has stores with all 12 months, not the
+        # chain's: one set of years goes in the title only when every type used it, else each line says its own
+        shared = {tuple(y) for y in type_years.values()}
+        one = next(iter(shared)) if len(shared) == 1 else None
         for i, t in enumerate(type_index.columns):
-            a2.plot(type_index.index, type_index[t].to_numpy(), marker="o", ms=3, color=COLORS[i], label=f"type {t}")
+            own = "" if one is not None else f" ({_years_text(type_years[t])})"
+            a2.plot(type_index.index, type_index[t].to_numpy(), marker="o", ms=3, color=COLORS[i],
+                    label=f"type {t}{own}")
         a2.axhline(1, color="black", lw=0.8)
         a2.set_xticks(range(1, 13), [m[0] for m in _MONTHS])
         a2.set_ylabel("sales / type's average month")
-        a2.set_title("Month-of-year index by store type"
-                     + (f" ({', '.join(map(str, index_years))})" if index_years else ""))
+        a2.set_title("Month-of-year index by store type" + (f" ({_years_text(list(one))})" if one else ""))
         a2.legend(frameon=False, ncol=2)
         return fig
 

@@ -11,7 +11,7 @@ expm1 back-transform RMSPE-optimal. Then the model is refitted on everything up 
 
 from __future__ import annotations
 
-__all__ = ["ConformalRegressor", "fitted_stores", "rmspe_factor"]
+__all__ = ["ConformalRegressor", "fitted_stores", "rmspe_factor", "check_sales_span"]
 
 import logging
 import math
@@ -33,6 +33,25 @@ from storecast.lookup import sorted_positions
 from storecast.models.trees import pipeline_predict
 
 log = logging.getLogger(__name__)
+
+
+def check_sales_span(rows: int, first: int | None, last: int | None, calibration_days: int) -> None:
+    """Raise the WindowError of fit rows that leave no calibration split; return when they leave one.
+
+    ``rows`` sales days (open, Sales > 0) from day ``first`` to day ``last`` (days since 1970-01-01; None
+    when ``rows`` is 0). A split needs some of them before the last ``calibration_days`` days.
+
+    Why one home: ``ConformalRegressor.fit`` and the Dask engine, which sees each partition's span only,
+    said it in two wordings ("no open days with sales up to ... in any partition", or numpy's "max() arg is
+    an empty sequence" when none was left at all).
+    """
+    if rows and first is not None and last is not None and first <= last - int(calibration_days):
+        return
+    span = (f"{rows:,} sales days ({np.datetime64(int(first), 'D')}..{np.datetime64(int(last), 'D')})"
+            if rows and first is not None and last is not None else "no sales day (open with Sales > 0)")
+    raise WindowError(f"the rows to fit on hold {span}: calibrated intervals need sales days on more "
+                      f"than {calibration_days} days, some before the last {calibration_days}; "
+                      "add older sales days to train.csv or choose a later --until.")
 
 
 def rmspe_factor(y: np.ndarray, pred: np.ndarray) -> float:
@@ -163,14 +182,10 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         say = progress or (lambda _msg: None)
         y = np.asarray(y, dtype=float)
         days = to_days(X[s.DATE])
-        early = days <= days.max() - int(self.calibration_days) if len(days) else np.zeros(0, dtype=bool)
-        if early.sum() == 0 or (~early).sum() == 0:
-            # train.csv's dates can span enough while its sales days (open, Sales > 0) do not
-            span = (f"{len(X):,} sales days ({np.datetime64(int(days.min()), 'D')}.."
-                    f"{np.datetime64(int(days.max()), 'D')})" if len(days) else "no sales day (open with Sales > 0)")
-            raise WindowError(f"the rows to fit on hold {span}: calibrated intervals need sales days on more "
-                              f"than {self.calibration_days} days, some before the last {self.calibration_days}; "
-                              "add older sales days to train.csv or choose a later --until.")
+        # train.csv's dates can span enough while its sales days (open, Sales > 0) do not
+        check_sales_span(len(days), int(days.min()) if len(days) else None, int(days.max()) if len(days) else None,
+                         int(self.calibration_days))
+        early = days <= days.max() - int(self.calibration_days)
         say("fit calibration-stage model")
         stage = self.estimator if self.calibration_estimator is None else self.calibration_estimator
         # the pipelines are fitted on columns, not the frame: the feature steps then pass them on without
