@@ -84,46 +84,53 @@ class NotJSONWordError(ValueError):
         super().__init__(f"{word} is not JSON")
 
 
+# What repr() of a value marked for locating holds: repr writes a NUL inside a string (a key or a value) as \x00,
+# never as the character itself, so only a marked value can put one there.
+_MARK = "\x00"
+
+
 class _Word:
-    """Where a ``NaN`` or ``Infinity`` was parsed, when the body is parsed again to locate it."""
+    """Where a ``NaN`` or ``Infinity`` was parsed, when the body is parsed again to locate it (marked)."""
 
     __slots__ = ("word",)
 
     def __init__(self, word: str) -> None:
         self.word = word
 
-
-class _Pairs(list[tuple[str, Any]]):
-    """A JSON object's (key, value) pairs as sent, duplicates kept, when the body is parsed again to locate a word."""
+    def __repr__(self) -> str:
+        return _MARK
 
 
 def _refuse_word(word: str) -> Any:
     raise NotJSONWordError((), word)
 
 
-def _locate_word(text: str, word: str) -> NotJSONWordError:
-    """The first ``NaN``/``Infinity`` of ``text`` located as pydantic would (``rows[0].store``); at the body when the
-    text cannot be parsed past it. Only a refused body pays for this second parse."""
-    try:
-        doc = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_Word)
-    except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
-        return NotJSONWordError((), word)
-    for loc, node in _nodes(doc):
-        if isinstance(node, _Word):
-            return NotJSONWordError(loc, node.word)
-    return NotJSONWordError((), word)
+def _marked(value: Any) -> bool:
+    return _MARK in repr(value)
 
 
-# JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+def _bisect(items: Any, marked: Callable[[Any], bool]) -> int:
+    """The index of the first item of ``items`` (a list or tuple, some item of which is marked) that is marked.
+
+    Each step tests one half with ``marked``, which runs in C (``repr``, ``json.dumps``), over half the items
+    left: the whole search costs about two passes over ``items`` in C, never a Python step per item.
+    """
+    lo, hi = 0, len(items)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if marked(items[lo:mid]):
+            hi = mid
+        else:
+            lo = mid
+    return lo
 
 
 def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Every value of a parsed body with its place (``("rows", 0, "store")``), a parent before its children,
-    in document order: the one walk that locates a problem as pydantic would.
+    in document order: the walk that locates a problem as pydantic would, where ``_bisect`` cannot (a body nested
+    too deep for ``repr`` and ``json.dumps``; one Python step per value, so only there).
 
-    An object is a dict, or ``_Pairs`` (a list of its pairs) when parsed again to locate a word. A loop, not
+    An object is a dict, or a tuple of its (key, value) pairs when parsed again to locate a word. A loop, not
     recursion: the parser allows nesting near the recursion limit.
     """
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
@@ -132,7 +139,7 @@ def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
         yield loc, node
         if isinstance(node, dict):
             children: list[tuple[str | int, Any]] = list(node.items())
-        elif isinstance(node, _Pairs):
+        elif type(node) is tuple:
             children = list(node)
         elif isinstance(node, list):
             children = list(enumerate(node))
@@ -141,12 +148,83 @@ def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
         stack.extend(((*loc, k), v) for k, v in reversed(children))
 
 
+def _first_marked(doc: Any) -> tuple[str | int, ...] | None:
+    """The place (``("rows", 0, "promo")``) of the first marked value of ``doc`` in document order, a parent before
+    its children, or None.
+
+    ``doc`` is a body parsed with ``object_pairs_hook=tuple``: an object is a tuple of its (key, value) pairs, as
+    sent, and an array a list. Why not a walk of every value: a ``NaN`` after 2.4 million numbers in a 5 MB body
+    held the event loop, and every other request, 4 to 17 s (one Python step and one place tuple per value).
+    """
+    loc: list[str | int] = []
+    node = doc
+    try:
+        while type(node) in (list, tuple) and node:  # descend to the first marked item (the last one if none is)
+            i = _bisect(node, _marked)
+            if type(node) is tuple:
+                key, node = node[i]
+                loc.append(key)
+            else:
+                loc.append(i)
+                node = node[i]
+    except RecursionError:
+        return next((loc for loc, node in _nodes(doc) if isinstance(node, _Word)), None)
+    return tuple(loc) if _marked(node) else None
+
+
+def _locate_word(text: str, word: str) -> NotJSONWordError:
+    """The first ``NaN``/``Infinity`` of ``text`` located as pydantic would (``rows[0].store``); at the body when the
+    text cannot be parsed past it. Only a refused body pays for this second parse."""
+    try:
+        doc = json.loads(text, object_pairs_hook=tuple, parse_constant=_Word)
+    except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
+        return NotJSONWordError((), word)
+    loc = _first_marked(doc)
+    return NotJSONWordError((), word) if loc is None else NotJSONWordError(loc, word)
+
+
+# JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_surrogate(value: Any) -> bool:
+    # ensure_ascii=False writes a lone surrogate as the character itself, in a key as in a value
+    return _SURROGATE.search(json.dumps(value, ensure_ascii=False)) is not None
+
+
 def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
     """The first string or key of ``doc`` holding an unpaired surrogate, located as pydantic would, or None.
 
     Why: ``json.loads`` keeps ``"\\ud800"`` as a lone surrogate, which pydantic answers "unable to parse raw
     data as a unicode string" (at the enclosing object when it is a key) without saying which escape.
+    An object's keys come before anything inside it. Found by halves (``_bisect``), not by a walk of every
+    value: a lone surrogate after 2.4 million numbers held the event loop 4 s.
     """
+    loc: list[str | int] = []
+    node = doc
+    try:
+        while True:  # descend to the first string or key that holds one (the last value if none does)
+            if isinstance(node, str):
+                return UnpairedSurrogateError(tuple(loc), char, in_key=False) if (char := _char(node)) else None
+            if isinstance(node, dict) and node:
+                if _holds_surrogate(keys := list(node)):
+                    return UnpairedSurrogateError(tuple(loc), _char(keys[_bisect(keys, _holds_surrogate)]),
+                                                  in_key=True)
+                items = list(node.items())
+                key, node = items[_bisect(items, _holds_surrogate)]
+                loc.append(key)
+            elif isinstance(node, list) and node:
+                i = _bisect(node, _holds_surrogate)
+                loc.append(i)
+                node = node[i]
+            else:
+                return None
+    except RecursionError:
+        return _walk_for_surrogate(doc)
+
+
+def _walk_for_surrogate(doc: Any) -> UnpairedSurrogateError | None:
     for loc, node in _nodes(doc):
         if isinstance(node, str):
             if m := _SURROGATE.search(node):
@@ -156,6 +234,11 @@ def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
                 if m := _SURROGATE.search(key):
                     return UnpairedSurrogateError(loc, m.group(), in_key=True)
     return None
+
+
+def _char(text: str) -> str:
+    found = _SURROGATE.search(text)
+    return found.group() if found else ""
 
 
 def _utf8_text(body: bytes) -> str:
