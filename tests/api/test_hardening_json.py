@@ -42,9 +42,34 @@ def test_a_date_nested_just_under_the_parsers_limit_is_422_not_500(client, route
             assert item["msg"].endswith("got " + "[" * 39 + "…")
 
 
-def test_an_integer_of_5000_digits_says_too_many_digits(client):
-    msg = _reason(client, b'{"rows": [{"store": ' + b"9" * 5_000 + b', "date": "2015-08-03"}]}')
-    assert msg.startswith("a number in the body has more than 4,300 digits")
+DIGITS = "9" * 5_000
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/predict", '{"rows": [{"store": ' + DIGITS + ', "date": "2015-08-03"}]}', "rows[0].store"),
+    ("/predict", '{"rows": [' + json.dumps(row()) + ', {"store": 1, "id": -' + DIGITS + "}]}", "rows[1].id"),
+    # a run of digits in a string or in a decimal number is no integer: float() reads any length
+    ("/predict", '{"rows": [{"x": "' + DIGITS + '", "store": 1.' + DIGITS + ", \"open\": " + DIGITS + "e2, "
+     '"promo": 1e-' + DIGITS + ', "id": ' + DIGITS + "}]}", "rows[0].id"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": [{"date": "2015-08-02"}, {"promo": '
+     + DIGITS + "}]}", "schedule[1].promo"),
+    ("/plan/rank", '{"start": "2015-08-01", "top": ' + DIGITS + ', "days": NaN}', "top"),
+])
+def test_an_integer_of_5000_digits_says_too_many_digits_at_its_field(client, path, body, field):
+    # Was answered at `body`: Python's int() stops the parser without saying where the number is
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422 and fields(r) == [field]
+    (item,) = r.json()["detail"]
+    assert item["type"] == "json_invalid" and item["msg"] == (
+        "a number in the body has more than 4,300 digits: send numbers within their field's range")
+
+
+def test_a_nan_or_a_repeated_key_after_an_integer_of_5000_digits_is_still_located(client):
+    # the second parse that locates them read such an integer with int(), failed, and named the body instead
+    body = '{"rows": [{"store": 1, "date": "2015-08-03", "promo": NaN, "id": ' + DIGITS + "}]}"
+    assert fields(client.post("/predict", content=body.encode(), headers=JSON)) == ["rows[0].promo"]
+    body = '{"rows": [{"store": 1, "store": 1}, {"id": ' + DIGITS + "}]}"  # the object ends before the number
+    assert fields(client.post("/predict", content=body.encode(), headers=JSON)) == ["rows[0].store"]
 
 
 def test_bytes_that_are_not_utf8_say_so_with_the_position(client):

@@ -18,7 +18,8 @@ description's paragraph on query strings.
 from __future__ import annotations
 
 __all__ = ["DuplicateKeyError", "JSON_MEDIA_TYPE", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error",
-           "QUERY_STRING_RULE", "StrictBody", "StrictJSONRoute", "UnpairedSurrogateError", "UnsupportedMediaType",
+           "QUERY_STRING_RULE", "StrictBody", "StrictJSONRoute", "TooManyDigitsError", "UnpairedSurrogateError",
+           "UnsupportedMediaType",
            "is_json_media_type", "json_response", "model_in"]
 
 import email.message
@@ -26,6 +27,7 @@ import functools
 import itertools
 import json
 import re
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, get_args
 from urllib.parse import parse_qsl
@@ -59,6 +61,15 @@ class DuplicateKeyError(ValueError):
     def __init__(self, key: str, loc: tuple[str | int, ...] = ()) -> None:
         self.key, self.loc = key, loc
         super().__init__(f"duplicate key {key!r}")
+
+
+class TooManyDigitsError(ValueError):
+    """An integer of the body has more digits than Python converts (``sys.get_int_max_str_digits``); ``loc`` is its
+    place, ``()`` where it cannot be found. The text is Python's own (``errors`` reads the kind of error from it)."""
+
+    def __init__(self, loc: tuple[str | int, ...], said: str) -> None:
+        self.loc = loc
+        super().__init__(said)
 
 
 class NotUTF8Error(ValueError):
@@ -177,7 +188,9 @@ def _locate_word(text: str, word: str) -> NotJSONWordError:
     """The first ``NaN``/``Infinity`` of ``text`` located as pydantic would (``rows[0].store``); at the body when the
     text cannot be parsed past it. Only a refused body pays for this second parse."""
     try:
-        doc = json.loads(text, object_pairs_hook=tuple, parse_constant=_Word)
+        # parse_int=str: only the place matters, and str() takes an integer of any length at no cost (int() refuses
+        # one over 4,300 digits, which would leave a word after such a number unlocated)
+        doc = json.loads(text, object_pairs_hook=tuple, parse_constant=_Word, parse_int=str)
     except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
         return NotJSONWordError((), word)
     found = _first_marked(doc)
@@ -206,8 +219,8 @@ def _locate_repeat(text: str, key: str) -> DuplicateKeyError:
     parser checks an object when it closes. Only a refused body pays for this second parse.
     """
     try:
-        doc = json.loads(text, object_pairs_hook=_mark_repeats)
-    except (ValueError, RecursionError):  # past the limit of digits, or a syntax error after the object
+        doc = json.loads(text, object_pairs_hook=_mark_repeats, parse_int=str)  # str: as in _locate_word
+    except (ValueError, RecursionError):  # a syntax error after the object
         return DuplicateKeyError(key)
     if (found := _first_marked(doc)) is None or not isinstance(node := found[1], _Repeats):
         return DuplicateKeyError(key)
@@ -218,6 +231,39 @@ def _locate_repeat(text: str, key: str) -> DuplicateKeyError:
             return DuplicateKeyError(name, (*loc, name))
         seen.add(name)
     return DuplicateKeyError(key)
+
+
+_DIGITS = re.compile("[0-9]+")
+
+
+@functools.cache
+def _up_to_a_long_digit_run(limit: int) -> re.Pattern[str]:
+    """Matches the text before the first run of over ``limit`` digits outside a string (possessive: linear, in C)."""
+    return re.compile(r'(?:[^"0-9]++|"(?:[^"\\]++|\\.)*+"|[0-9]{1,' + str(limit) + r'}+(?![0-9]))*+', re.DOTALL)
+
+
+def _locate_long_integer(text: str, said: str) -> TooManyDigitsError:
+    """The first integer of ``text`` with more digits than ``int()`` converts, located as pydantic would
+    (``rows[0].store``); at the body when it cannot be found.
+
+    Why: the parser stops at it with Python's "Exceeds the limit (4300 digits) for integer string conversion",
+    which says neither where nor which field, so it was answered at ``body``. The number is found in the text (a
+    run of digits outside any string that is no part of a decimal number), stands in for a ``NaN`` and is located
+    as one. Only a refused body pays for this.
+    """
+    limit = sys.get_int_max_str_digits()
+    pos = 0
+    while limit and (before := _up_to_a_long_digit_run(limit).match(text, pos)) is not None:
+        start = before.end()  # matches even nothing, so never None: at a run of over `limit` digits or the end
+        if (digits := _DIGITS.match(text, start)) is None:
+            break
+        end = digits.end()
+        first = start - 1 if text[start - 1:start] == "-" else start
+        if text[end:end + 1] not in (".", "e", "E") and text[first - 1:first] not in (".", "e", "E", "+", "-"):
+            found = _locate_word(text[:first] + "NaN" + text[end:], "NaN")
+            return TooManyDigitsError(found.loc, said)
+        pos = end  # the integer part, fraction or exponent of a decimal number: float() takes any length
+    return TooManyDigitsError((), said)
 
 
 # JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
@@ -326,6 +372,10 @@ class _StrictJSONRequest(Request):
                 raise _locate_word(text, exc.word) from None
             except DuplicateKeyError as exc:
                 raise _locate_repeat(text, exc.key) from None
+            except ValueError as exc:
+                if "integer string conversion" not in str(exc):  # json's own syntax errors go on as they are
+                    raise
+                raise _locate_long_integer(text, str(exc)) from None
             if "\\u" in text and _SURROGATE_ESCAPE.search(text) and (bad := _unpaired_surrogate(doc)):
                 raise bad
             self._json = doc
