@@ -42,9 +42,34 @@ def test_a_date_nested_just_under_the_parsers_limit_is_422_not_500(client, route
             assert item["msg"].endswith("got " + "[" * 39 + "…")
 
 
-def test_an_integer_of_5000_digits_says_too_many_digits(client):
-    msg = _reason(client, b'{"rows": [{"store": ' + b"9" * 5_000 + b', "date": "2015-08-03"}]}')
-    assert msg.startswith("a number in the body has more than 4,300 digits")
+DIGITS = "9" * 5_000
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/predict", '{"rows": [{"store": ' + DIGITS + ', "date": "2015-08-03"}]}', "rows[0].store"),
+    ("/predict", '{"rows": [' + json.dumps(row()) + ', {"store": 1, "id": -' + DIGITS + "}]}", "rows[1].id"),
+    # a run of digits in a string or in a decimal number is no integer: float() reads any length
+    ("/predict", '{"rows": [{"x": "' + DIGITS + '", "store": 1.' + DIGITS + ", \"open\": " + DIGITS + "e2, "
+     '"promo": 1e-' + DIGITS + ', "id": ' + DIGITS + "}]}", "rows[0].id"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": [{"date": "2015-08-02"}, {"promo": '
+     + DIGITS + "}]}", "schedule[1].promo"),
+    ("/plan/rank", '{"start": "2015-08-01", "top": ' + DIGITS + ', "days": NaN}', "top"),
+])
+def test_an_integer_of_5000_digits_says_too_many_digits_at_its_field(client, path, body, field):
+    # Was answered at `body`: Python's int() stops the parser without saying where the number is
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422 and fields(r) == [field]
+    (item,) = r.json()["detail"]
+    assert item["type"] == "json_invalid" and item["msg"] == (
+        "a number in the body has more than 4,300 digits: send numbers within their field's range")
+
+
+def test_a_nan_or_a_repeated_key_after_an_integer_of_5000_digits_is_still_located(client):
+    # the second parse that locates them read such an integer with int(), failed, and named the body instead
+    body = '{"rows": [{"store": 1, "date": "2015-08-03", "promo": NaN, "id": ' + DIGITS + "}]}"
+    assert fields(client.post("/predict", content=body.encode(), headers=JSON)) == ["rows[0].promo"]
+    body = '{"rows": [{"store": 1, "store": 1}, {"id": ' + DIGITS + "}]}"  # the object ends before the number
+    assert fields(client.post("/predict", content=body.encode(), headers=JSON)) == ["rows[0].store"]
 
 
 def test_bytes_that_are_not_utf8_say_so_with_the_position(client):
@@ -85,19 +110,46 @@ def test_a_syntax_error_gives_its_line_and_column(client, body, where):
     assert _reason(client, body) == f"the body is not valid JSON: {where}: send a JSON object"
 
 
-@pytest.mark.parametrize(("path", "body", "key"), [
-    ("/predict", b'{"rows": [{"store": 1, "store": 2, "date": "2015-08-03", "promo": 1}]}', "store"),
-    ("/predict", b'{"rows": [], "rows": [{"store": 1, "date": "2015-08-03", "promo": 1}]}', "rows"),
-    ("/forecast", b'{"store": 1, "start": "2015-08-01", "days": 3, "days": 90}', "days"),
-    ("/plan", b'{"store": 1, "start": "2015-08-01", "promo_days": [], "promo_days": null}', "promo_days"),
-    ("/plan/rank", b'{"start": "2015-08-01", "top": 1, "top": 5}', "top"),
+@pytest.mark.parametrize(("path", "body", "key", "field"), [
+    ("/predict", b'{"rows": [{"store": 1, "store": 2, "date": "2015-08-03", "promo": 1}]}', "store", "rows[0].store"),
+    ("/predict", b'{"rows": [], "rows": [{"store": 1, "date": "2015-08-03", "promo": 1}]}', "rows", "rows"),
+    ("/forecast", b'{"store": 1, "start": "2015-08-01", "days": 3, "days": 90}', "days", "days"),
+    ("/plan", b'{"store": 1, "start": "2015-08-01", "promo_days": [], "promo_days": null}', "promo_days",
+     "promo_days"),
+    ("/plan/rank", b'{"start": "2015-08-01", "top": 1, "top": 5}', "top", "top"),
 ])
-def test_a_key_given_twice_is_refused_rather_than_read_last_wins(client, path, body, key):
+def test_a_key_given_twice_is_refused_rather_than_read_last_wins(client, path, body, key, field):
     """json.loads keeps the last of two equal keys: {"store": 1, "store": 2} would forecast store 2."""
     r = client.post(path, content=body, headers=JSON)
-    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.status_code == 422 and fields(r) == [field]
     assert r.json()["detail"][0]["msg"] == (f"the key {key!r} appears twice in one JSON object of the body: "
                                             "send each field once")
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/predict", '{"rows": [' + ", ".join(json.dumps(row(date=f"2015-08-0{i + 1}", id=i)) for i in range(3))
+     + ', {"id": 3, "store": 1, "id": 3, "date": "2015-08-05", "promo": 1}]}', "rows[3].id"),
+    ("/forecast", '{"store": 1, "start": "2015-08-01", "days": 7, "schedule": [{"date": "2015-08-02"}, '
+     '{"date": "2015-08-03", "promo": 1, "promo": 0}]}', "schedule[1].promo"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-03", "promo": 1, "x": {"a": 1, "a": 2}}]}', "rows[0].x.a"),
+    ("/predict", '{"rows": [{"store": 1, "date": "2015-08-03", "promo": 1, "": 1, "": 2}]}', 'rows[0][""]'),
+    # two objects with a key twice: the outer one first, as pydantic names a parent before its children
+    ("/predict", '{"rows": [{"store": 1, "store": 1}], "rows": []}', "rows"),
+])
+def test_a_key_given_twice_is_named_at_its_place_with_the_row(client, path, body, field):
+    # Was answered at `body`: "the key 'id' appears twice" left a batch of up to 10,000 rows to be searched by hand
+    r = client.post(path, content=body.encode(), headers=JSON)
+    assert r.status_code == 422 and fields(r) == [field]
+    key = "" if field.endswith('[""]') else field.rsplit(".", 1)[-1]
+    assert r.json()["detail"][0]["msg"] == (f"the key {key!r} appears twice in one JSON object of the body: "
+                                            "send each field once")
+
+
+def test_a_key_given_twice_after_a_syntax_error_is_still_named_at_the_body(client):
+    # the body cannot be parsed again to find the object, so the key the parser met is named, at the body
+    r = client.post("/predict", content=b'{"rows": [{"store": 1, "store": 1}, {"store": ', headers=JSON)
+    assert r.status_code == 422 and fields(r) == ["body"]
+    assert r.json()["detail"][0]["msg"].startswith("the key 'store' appears twice")
 
 
 @pytest.mark.parametrize(("text", "doc"), [

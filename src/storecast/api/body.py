@@ -18,7 +18,8 @@ description's paragraph on query strings.
 from __future__ import annotations
 
 __all__ = ["DuplicateKeyError", "JSON_MEDIA_TYPE", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error",
-           "QUERY_STRING_RULE", "StrictBody", "StrictJSONRoute", "UnpairedSurrogateError", "UnsupportedMediaType",
+           "QUERY_STRING_RULE", "StrictBody", "StrictJSONRoute", "TooManyDigitsError", "UnpairedSurrogateError",
+           "UnsupportedMediaType",
            "is_json_media_type", "json_response", "model_in"]
 
 import email.message
@@ -26,6 +27,7 @@ import functools
 import itertools
 import json
 import re
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, get_args
 from urllib.parse import parse_qsl
@@ -53,11 +55,21 @@ QUERY_STRING_RULE = (
 
 
 class DuplicateKeyError(ValueError):
-    """A JSON object of the body names the same key more than once."""
+    """A JSON object of the body names the same key more than once; ``loc`` is where (the key's own place), or
+    ``()`` before the body is searched for it (``_locate_repeat``)."""
 
-    def __init__(self, key: str) -> None:
-        self.key = key
+    def __init__(self, key: str, loc: tuple[str | int, ...] = ()) -> None:
+        self.key, self.loc = key, loc
         super().__init__(f"duplicate key {key!r}")
+
+
+class TooManyDigitsError(ValueError):
+    """An integer of the body has more digits than Python converts (``sys.get_int_max_str_digits``); ``loc`` is its
+    place, ``()`` where it cannot be found. The text is Python's own (``errors`` reads the kind of error from it)."""
+
+    def __init__(self, loc: tuple[str | int, ...], said: str) -> None:
+        self.loc = loc
+        super().__init__(said)
 
 
 class NotUTF8Error(ValueError):
@@ -84,46 +96,53 @@ class NotJSONWordError(ValueError):
         super().__init__(f"{word} is not JSON")
 
 
+# What repr() of a value marked for locating holds: repr writes a NUL inside a string (a key or a value) as \x00,
+# never as the character itself, so only a marked value can put one there.
+_MARK = "\x00"
+
+
 class _Word:
-    """Where a ``NaN`` or ``Infinity`` was parsed, when the body is parsed again to locate it."""
+    """Where a ``NaN`` or ``Infinity`` was parsed, when the body is parsed again to locate it (marked)."""
 
     __slots__ = ("word",)
 
     def __init__(self, word: str) -> None:
         self.word = word
 
-
-class _Pairs(list[tuple[str, Any]]):
-    """A JSON object's (key, value) pairs as sent, duplicates kept, when the body is parsed again to locate a word."""
+    def __repr__(self) -> str:
+        return _MARK
 
 
 def _refuse_word(word: str) -> Any:
     raise NotJSONWordError((), word)
 
 
-def _locate_word(text: str, word: str) -> NotJSONWordError:
-    """The first ``NaN``/``Infinity`` of ``text`` located as pydantic would (``rows[0].store``); at the body when the
-    text cannot be parsed past it. Only a refused body pays for this second parse."""
-    try:
-        doc = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_Word)
-    except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
-        return NotJSONWordError((), word)
-    for loc, node in _nodes(doc):
-        if isinstance(node, _Word):
-            return NotJSONWordError(loc, node.word)
-    return NotJSONWordError((), word)
+def _marked(value: Any) -> bool:
+    return _MARK in repr(value)
 
 
-# JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+def _bisect(items: Any, marked: Callable[[Any], bool]) -> int:
+    """The index of the first item of ``items`` (a list or tuple, some item of which is marked) that is marked.
+
+    Each step tests one half with ``marked``, which runs in C (``repr``, ``json.dumps``), over half the items
+    left: the whole search costs about two passes over ``items`` in C, never a Python step per item.
+    """
+    lo, hi = 0, len(items)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if marked(items[lo:mid]):
+            hi = mid
+        else:
+            lo = mid
+    return lo
 
 
 def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Every value of a parsed body with its place (``("rows", 0, "store")``), a parent before its children,
-    in document order: the one walk that locates a problem as pydantic would.
+    in document order: the walk that locates a problem as pydantic would, where ``_bisect`` cannot (a body nested
+    too deep for ``repr`` and ``json.dumps``; one Python step per value, so only there).
 
-    An object is a dict, or ``_Pairs`` (a list of its pairs) when parsed again to locate a word. A loop, not
+    An object is a dict, or a tuple of its (key, value) pairs when parsed again to locate a word. A loop, not
     recursion: the parser allows nesting near the recursion limit.
     """
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
@@ -132,7 +151,7 @@ def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
         yield loc, node
         if isinstance(node, dict):
             children: list[tuple[str | int, Any]] = list(node.items())
-        elif isinstance(node, _Pairs):
+        elif type(node) is tuple:
             children = list(node)
         elif isinstance(node, list):
             children = list(enumerate(node))
@@ -141,12 +160,154 @@ def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
         stack.extend(((*loc, k), v) for k, v in reversed(children))
 
 
+def _first_marked(doc: Any) -> tuple[tuple[str | int, ...], Any] | None:
+    """The place (``("rows", 0, "promo")``) and the value of the first marked value of ``doc`` in document order, a
+    parent before its children, or None.
+
+    ``doc`` is a body parsed with ``object_pairs_hook=tuple``: an object is a tuple of its (key, value) pairs, as
+    sent, and an array a list. Why not a walk of every value: a ``NaN`` after 2.4 million numbers in a 5 MB body
+    held the event loop, and every other request, 4 to 17 s (one Python step and one place tuple per value).
+    """
+    loc: list[str | int] = []
+    node = doc
+    try:
+        while type(node) in (list, tuple) and node:  # descend to the first marked item (the last one if none is)
+            i = _bisect(node, _marked)
+            if type(node) is tuple:
+                key, node = node[i]
+                loc.append(key)
+            else:
+                loc.append(i)
+                node = node[i]
+    except RecursionError:
+        return next(((loc, node) for loc, node in _nodes(doc) if isinstance(node, _Word | _Repeats)), None)
+    return (tuple(loc), node) if _marked(node) else None
+
+
+def _locate_word(text: str, word: str) -> NotJSONWordError:
+    """The first ``NaN``/``Infinity`` of ``text`` located as pydantic would (``rows[0].store``); at the body when the
+    text cannot be parsed past it. Only a refused body pays for this second parse."""
+    try:
+        # parse_int=str: only the place matters, and str() takes an integer of any length at no cost (int() refuses
+        # one over 4,300 digits, which would leave a word after such a number unlocated)
+        doc = json.loads(text, object_pairs_hook=tuple, parse_constant=_Word, parse_int=str)
+    except (ValueError, RecursionError):  # a syntax error after the word: the word is still the first problem
+        return NotJSONWordError((), word)
+    found = _first_marked(doc)
+    return NotJSONWordError((), word) if found is None else NotJSONWordError(found[0], word)
+
+
+class _Repeats(tuple[tuple[str, Any], ...]):
+    """An object that names a key twice (its pairs, as sent), when the body is parsed again to locate it (marked)."""
+
+    def __repr__(self) -> str:
+        return _MARK
+
+
+def _mark_repeats(pairs: list[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
+    if len(pairs) > 1 and len({key for key, _ in pairs}) < len(pairs):
+        return _Repeats(pairs)
+    return tuple(pairs)
+
+
+def _locate_repeat(text: str, key: str) -> DuplicateKeyError:
+    """The first object of ``text`` that names a key twice, located as pydantic would locate that key
+    (``rows[3].id``); at the body, with the key the parser met, when the text cannot be parsed again.
+
+    Why: "the key 'id' appears twice" at ``body`` left a 10,000-row batch to be searched by hand. The first such
+    object in document order (a parent before its children), which can be another than the parser met first: the
+    parser checks an object when it closes. Only a refused body pays for this second parse.
+    """
+    try:
+        doc = json.loads(text, object_pairs_hook=_mark_repeats, parse_int=str)  # str: as in _locate_word
+    except (ValueError, RecursionError):  # a syntax error after the object
+        return DuplicateKeyError(key)
+    if (found := _first_marked(doc)) is None or not isinstance(node := found[1], _Repeats):
+        return DuplicateKeyError(key)
+    loc = found[0]
+    seen: set[str] = set()
+    for name, _ in node:
+        if name in seen:
+            return DuplicateKeyError(name, (*loc, name))
+        seen.add(name)
+    return DuplicateKeyError(key)
+
+
+_DIGITS = re.compile("[0-9]+")
+
+
+@functools.cache
+def _up_to_a_long_digit_run(limit: int) -> re.Pattern[str]:
+    """Matches the text before the first run of over ``limit`` digits outside a string (possessive: linear, in C)."""
+    return re.compile(r'(?:[^"0-9]++|"(?:[^"\\]++|\\.)*+"|[0-9]{1,' + str(limit) + r'}+(?![0-9]))*+', re.DOTALL)
+
+
+def _locate_long_integer(text: str, said: str) -> TooManyDigitsError:
+    """The first integer of ``text`` with more digits than ``int()`` converts, located as pydantic would
+    (``rows[0].store``); at the body when it cannot be found.
+
+    Why: the parser stops at it with Python's "Exceeds the limit (4300 digits) for integer string conversion",
+    which says neither where nor which field, so it was answered at ``body``. The number is found in the text (a
+    run of digits outside any string that is no part of a decimal number), stands in for a ``NaN`` and is located
+    as one. Only a refused body pays for this.
+    """
+    limit = sys.get_int_max_str_digits()
+    pos = 0
+    while limit and (before := _up_to_a_long_digit_run(limit).match(text, pos)) is not None:
+        start = before.end()  # matches even nothing, so never None: at a run of over `limit` digits or the end
+        if (digits := _DIGITS.match(text, start)) is None:
+            break
+        end = digits.end()
+        first = start - 1 if text[start - 1:start] == "-" else start
+        if text[end:end + 1] not in (".", "e", "E") and text[first - 1:first] not in (".", "e", "E", "+", "-"):
+            found = _locate_word(text[:first] + "NaN" + text[end:], "NaN")
+            return TooManyDigitsError(found.loc, said)
+        pos = end  # the integer part, fraction or exponent of a decimal number: float() takes any length
+    return TooManyDigitsError((), said)
+
+
+# JSON escapes of UTF-16 surrogates (\ud800..\udfff); a pair decodes to one character, an unpaired one stays
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_surrogate(value: Any) -> bool:
+    # ensure_ascii=False writes a lone surrogate as the character itself, in a key as in a value
+    return _SURROGATE.search(json.dumps(value, ensure_ascii=False)) is not None
+
+
 def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
     """The first string or key of ``doc`` holding an unpaired surrogate, located as pydantic would, or None.
 
     Why: ``json.loads`` keeps ``"\\ud800"`` as a lone surrogate, which pydantic answers "unable to parse raw
     data as a unicode string" (at the enclosing object when it is a key) without saying which escape.
+    An object's keys come before anything inside it. Found by halves (``_bisect``), not by a walk of every
+    value: a lone surrogate after 2.4 million numbers held the event loop 4 s.
     """
+    loc: list[str | int] = []
+    node = doc
+    try:
+        while True:  # descend to the first string or key that holds one (the last value if none does)
+            if isinstance(node, str):
+                return UnpairedSurrogateError(tuple(loc), char, in_key=False) if (char := _char(node)) else None
+            if isinstance(node, dict) and node:
+                if _holds_surrogate(keys := list(node)):
+                    return UnpairedSurrogateError(tuple(loc), _char(keys[_bisect(keys, _holds_surrogate)]),
+                                                  in_key=True)
+                items = list(node.items())
+                key, node = items[_bisect(items, _holds_surrogate)]
+                loc.append(key)
+            elif isinstance(node, list) and node:
+                i = _bisect(node, _holds_surrogate)
+                loc.append(i)
+                node = node[i]
+            else:
+                return None
+    except RecursionError:
+        return _walk_for_surrogate(doc)
+
+
+def _walk_for_surrogate(doc: Any) -> UnpairedSurrogateError | None:
     for loc, node in _nodes(doc):
         if isinstance(node, str):
             if m := _SURROGATE.search(node):
@@ -156,6 +317,11 @@ def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
                 if m := _SURROGATE.search(key):
                     return UnpairedSurrogateError(loc, m.group(), in_key=True)
     return None
+
+
+def _char(text: str) -> str:
+    found = _SURROGATE.search(text)
+    return found.group() if found else ""
 
 
 def _utf8_text(body: bytes) -> str:
@@ -204,6 +370,12 @@ class _StrictJSONRequest(Request):
                 doc = _DECODER.decode(text)
             except NotJSONWordError as exc:
                 raise _locate_word(text, exc.word) from None
+            except DuplicateKeyError as exc:
+                raise _locate_repeat(text, exc.key) from None
+            except ValueError as exc:
+                if "integer string conversion" not in str(exc):  # json's own syntax errors go on as they are
+                    raise
+                raise _locate_long_integer(text, str(exc)) from None
             if "\\u" in text and _SURROGATE_ESCAPE.search(text) and (bad := _unpaired_surrogate(doc)):
                 raise bad
             self._json = doc

@@ -4,7 +4,8 @@
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
   not JSON says why: a syntax error with its line and column, bytes that are not UTF-8 (JSON in
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
-  Python converts (``sys.get_int_max_str_digits``), or an object that names a key twice (``api.body``);
+  Python converts (``sys.get_int_max_str_digits``, at its field), or an object that names a key twice
+  (``api.body``, at the key's place: ``rows[3].id``);
   a ``\\ud800`` escape without its other half is 422 at the field that holds it, and so are ``NaN``,
   ``Infinity`` and ``-Infinity`` (Python's ``json`` reads them; JSON has none).
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
@@ -58,6 +59,7 @@ from storecast.api.body import (
     DuplicateKeyError,
     NotJSONWordError,
     NotUTF8Error,
+    TooManyDigitsError,
     UnpairedSurrogateError,
     UnsupportedMediaType,
     model_in,
@@ -415,7 +417,9 @@ async def _on_http_error(request: Request, exc: Exception) -> Any:
         reason = _unparsable_reason(cause)
         if isinstance(cause, UnicodeDecodeError | NotUTF8Error) and (charset := _charset(request)):
             reason += f" (the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)"
-        return _unprocessable([_item(("body",), reason, "json_invalid")])
+        # the place of a key given twice or of a long integer (rows[3].id); none for the others
+        at = cause.loc if isinstance(cause, DuplicateKeyError | TooManyDigitsError) else ()
+        return _unprocessable([_item(("body", *at), reason, "json_invalid")])
     if isinstance(exc, UnsupportedMediaType) and (refused := await _token_refusal(request)):
         return refused
     if exc.status_code == 404 and exc.detail == "Not Found":
