@@ -110,7 +110,9 @@ def _not_http(reason: str) -> str:
     return f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request"
 
 
-_TOO_LARGE = f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes"
+# Which limit and what to do, as the 413 says
+_TOO_LARGE = (f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes in all: send fewer or shorter "
+              "headers (large cookies are the usual cause)")
 _BYTES_AFTER = ("the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
                 "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")
 
