@@ -18,12 +18,12 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Response
 
+from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, MODEL_ROUTE_ERRORS, TOKEN_ANSWERS, error_responses
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep
 from storecast.api.errors import InputError, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
-from storecast.api.schemas import MODEL_ROUTE_ERRORS, ErrorBody
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
@@ -90,8 +90,12 @@ def _number(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-@router.post("/plan/rank", response_model=RankResponse, responses={**MODEL_ROUTE_ERRORS, 503: {
-    "model": ErrorBody, "description": f"No model loaded yet, or {MAX_RANKINGS} rankings asked and not yet answered"}})
+_RANK_ERRORS = error_responses(TOKEN_ANSWERS, BODY_ANSWERS, MODEL_ANSWERS, {
+    422: "A period without a Monday..Friday week free of the usual promo (at `days`)",
+    503: f"{MAX_RANKINGS} rankings asked and not yet answered (Retry-After)"})
+
+
+@router.post("/plan/rank", response_model=RankResponse, responses=_RANK_ERRORS)
 async def rank(body: RankRequest, served: ServedDep) -> Response:
     """Rank every store the model knows by the forecast gain of one extra promo week in the period.
 
