@@ -345,9 +345,10 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._body_fed = 0  # body bytes the parser passed on in the current read
         self._drained = 0  # bytes of an answered request's body read since its answer
         self._max_drain = get_settings().max_body_bytes
-        # A chunked body's framing (httptools' callbacks; h11 leaves them unset): the request's body bytes so far,
-        # those of the chunk still arriving, whether its size line ended in the current read, and the start of the
-        # line the last read ended in (a size line may arrive in parts)
+        # A chunked body's framing (httptools' callbacks; h11 leaves them unset): whether the body is chunked, its
+        # bytes so far, those of the chunk still arriving, whether its size line ended in the current read, and the
+        # start of the line the last read ended in (a size line may arrive in parts)
+        self._chunked = False
         self._body_seen = self._chunk_seen = 0
         self._chunk_open = self._chunk_began = False
         self._line_start = b""
@@ -381,6 +382,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self.url = _with_path(self.url)
         super().on_headers_complete()
         self._in_body, self._drained = True, 0
+        self._chunked = any(name == b"transfer-encoding" for name, _ in self.headers)
         self._body_seen = self._chunk_seen = 0
         self._chunk_open = self._chunk_began = False
         if self.cycle is not None and self.cycle.transport is self.transport:
@@ -496,7 +498,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)  # once: see _refuse
             return
         super().data_received(data)
-        if self._in_body:
+        if self._in_body and self._chunked:
             self._announce_chunk(data)
         if not self._waiting_for_headers():
             self._count_pipelined(data)
