@@ -43,3 +43,21 @@ def test_a_docs_asset_not_in_the_table_is_404_naming_those_served(client):
 def test_the_docs_pages_stay_open_when_a_token_is_set(guarded):
     page = guarded.get("/docs")
     assert page.status_code == 200 and guarded.get("/docs/assets/swagger-ui.css").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_docs_pages_allow_only_their_own_files_and_inline_code_by_nonce(client, path):
+    # the pages were served without a Content-Security-Policy: markup that reached them could run as the API's origin
+    pages = [client.get(path) for _ in range(2)]
+    nonces = []
+    for page in pages:
+        policy = dict(d.strip().split(" ", 1) for d in page.headers["content-security-policy"].split(";"))
+        assert policy["default-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+        nonce = re.fullmatch(r"'self' 'nonce-([\w-]{16,})'", policy["script-src"]).group(1)
+        assert policy["style-src"].startswith(f"'self' 'nonce-{nonce}'")
+        assert not re.search(r"unsafe|https?:|\*", page.headers["content-security-policy"])
+        inline = re.findall(r"<(script|style)( [^>]*)?>", page.text)
+        assert any(f'nonce="{nonce}"' in attrs for _, attrs in inline), inline
+        assert all(f'nonce="{nonce}"' in attrs or "src=" in attrs for _, attrs in inline), inline
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]  # drawn for each answer

@@ -119,3 +119,16 @@ def test_every_problem_of_a_forecast_request_is_named_at_once(client, body, expe
     r = client.post("/forecast", json=body)
     assert r.status_code == 422, r.text
     assert fields(r) == expected
+
+
+@pytest.mark.parametrize("path", ["/forecast", "/plan"])
+def test_an_unknown_store_of_a_one_store_route_says_what_to_ask_for(client, known_stores, path):
+    # /forecast and /plan said "remove the row or serve a model trained with this store", /predict's words: their
+    # body has no row to remove
+    r = client.post(path, json={"store": 999, "start": "2015-08-01", "days": 3})
+    assert r.status_code == 422
+    first, last = known_stores[0], known_stores[-1]
+    assert r.json()["detail"] == [{
+        "loc": ["body", "store"], "field": "store", "type": "unknown_store",
+        "msg": f"unknown store 999: this model knows {len(known_stores)} stores ({first}..{last}); "
+               "ask for one of those or serve a model trained with store 999"}]

@@ -22,6 +22,9 @@ from storecast.cli.server_process import running_server
 pytestmark = pytest.mark.server
 
 DEADLINE_S = 1.5
+# the 431 says which limit and what to do, as the 413 does (it said only "larger than 65,536 bytes")
+_TOO_LARGE = (f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes in all: send fewer or shorter headers "
+              "(large cookies are the usual cause)")
 LIMIT = 5
 
 
@@ -68,6 +71,60 @@ def test_a_body_sent_a_byte_a_second_is_408_within_the_deadline(server):
     assert DEADLINE_S - 0.2 < seconds < DEADLINE_S + 2.0
 
 
+_CHUNKED = (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+
+
+def _parts_then_wait(port: int, parts: list[bytes]) -> tuple[bytes, float]:
+    """Send ``parts`` 0.1 s apart (each its own read on the server), then read until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        start = time.monotonic()
+        for part in parts:
+            sock.sendall(part)
+            time.sleep(0.1)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer, time.monotonic() - start
+
+
+@pytest.mark.parametrize("parts", [
+    [_CHUNKED + b"4C4B41\r\n{"],  # 5,000,001 bytes announced, one sent
+    [_CHUNKED + b"4C4", b"B41;x=1\r\n{"],  # the size line in two reads, with an extension
+    [_CHUNKED + b"1\r\n{\r\n", b"4C4B40\r\n["],  # 1 byte, then a chunk of 5,000,000: one over in all
+], ids=["one-read", "size-line-in-parts", "second-chunk"])
+def test_a_chunk_announced_over_the_body_limit_is_413_at_once(server, parts):
+    # the announced chunk was read until the body deadline and answered 408 "send the whole request at once",
+    # where a Content-Length over the limit gets the 413 that says to send less
+    _, port = server
+    answer, seconds = _parts_then_wait(port, parts)
+    assert _status_and_detail(answer) == (
+        413, "the request body is larger than 5,000,000 bytes: split the batch into smaller requests")
+    assert b"connection: close" in answer.lower()
+    assert seconds < DEADLINE_S
+
+
+def test_a_chunk_announced_within_the_body_limit_and_never_sent_is_still_408(server):
+    _, port = server
+    answer, seconds = _parts_then_wait(port, [_CHUNKED + b"1\r\n{\r\n", b"4C4B3F\r\n["])  # 5,000,000 in all
+    assert _status_and_detail(answer)[0] == 408
+    assert seconds > DEADLINE_S - 0.2
+
+
+def test_a_chunked_body_sent_a_byte_at_a_time_is_served(server):
+    _, port = server
+    body = json.dumps({"rows": [row()]}).encode()
+    framed = b"".join(b"%x;n=1\r\n%s\r\n" % (len(body[i:i + 9]), body[i:i + 9]) for i in range(0, len(body), 9))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_CHUNKED.replace(b"Host: test", b"Host: test\r\nConnection: close"))
+        for byte in framed + b"0\r\n\r\n":
+            sock.send(bytes([byte]))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert int(answer.split()[1]) == 200
+
+
 def test_headers_sent_a_byte_a_second_are_408_within_the_deadline(server):
     _, port = server
     answer, seconds = _dribble(port, b"GET /health HTTP/1.1\r\nHost: test\r\n", b"X-Slow: " + b"a" * 1000)
@@ -88,7 +145,7 @@ def test_endless_headers_are_431(server):
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 1024))
         time.sleep(0.3)  # let the server read it all before it closes, so the close is not a reset
         answer = sock.recv(65536)
-    assert _status_and_detail(answer) == (431, f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes")
+    assert _status_and_detail(answer) == (431, _TOO_LARGE)
 
 
 @pytest.mark.parametrize("parts", [1, 2], ids=["at-once", "in-two-parts"])
@@ -130,7 +187,7 @@ def test_headers_over_the_limit_that_arrive_at_once_are_431(server, size):
     base, _ = server
     r = httpx.get(f"{base}/health", headers={"X-Big": "a" * size}, timeout=10)
     assert r.status_code == 431
-    assert r.json() == {"detail": f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes"}
+    assert r.json() == {"detail": _TOO_LARGE}
 
 
 def test_headers_just_under_the_limit_are_served(server):

@@ -342,7 +342,8 @@ def test_a_client_that_sends_its_whole_body_before_reading_gets_the_answer(port,
 
 
 _HEALTH = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
-_TOO_LARGE = {"detail": "the request headers are larger than 65,536 bytes"}
+_TOO_LARGE = {"detail": "the request headers are larger than 65,536 bytes in all: send fewer or shorter headers "
+                        "(large cookies are the usual cause)"}
 
 
 @pytest.mark.parametrize("size", [70_000, 300_000])

@@ -27,6 +27,7 @@ from storecast.api.errors import install_error_handlers
 from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules, ServerOptions
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.routes import docs, health, model, page, plan, predict
+from storecast.api.routes.plan import PlanningQueue
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
 from storecast.errors import StorecastError
@@ -69,6 +70,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         said.info("%s", auth_mode(settings))
     app.state.served = served
     app.state.batcher = MicroBatcher(served.predict, max_rows=max(settings.max_batch_rows, 1))
+    app.state.planning = PlanningQueue()
     freeze_long_lived()  # the model serves until shutdown: no full collection walks it between requests
     try:
         yield
@@ -76,6 +78,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("shutting down: %s", app.state.batcher.stats())
         app.state.served = None
         app.state.batcher = None
+        app.state.planning = None
         thaw()
 
 
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.state.preloaded = served
     app.state.served = None
     app.state.batcher = None
+    app.state.planning = None
     install_error_handlers(app, check_token=require_token)  # a 401 comes before any refusal of the body
     guarded = [Depends(require_token)] if settings.api_token else []
     # /predict first: routes are matched in order, and it is the one called thousands of times a second

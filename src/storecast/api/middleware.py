@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
+__all__ = ["BODY_ANNOUNCED", "BodySizeLimit", "RequestTimeout", "RequestLog", "HeaderGuardProtocol", "MAX_HEADER_BYTES",
            "MAX_LOGGED_PATH", "ROWS_STATE_KEY", "SENT_STATE_KEY", "log_safe_path", "path_as_sent", "sent_path",
            "send_json"]
 
@@ -46,6 +46,11 @@ MAX_HEADER_BYTES = 64 * 1024
 # Characters of a path an access log line repeats (as a 404's message does): the server takes request lines of up to
 # MAX_HEADER_BYTES, and a 60 kB path written whole made every such request a 60 kB line.
 MAX_LOGGED_PATH = 200
+# The scope key under which HeaderGuardProtocol keeps the body bytes a chunked request has announced so far (the
+# bytes of its chunks so far and the size line of the chunk still arriving), for BodySizeLimit to check.
+BODY_ANNOUNCED = "storecast.body_announced"
+# Bytes of a chunk-size line kept from one read to the next (its hex digits come first; an extension may follow).
+_SIZE_LINE_KEPT = 64
 _URL_SAFE = "/!$&'()*+,;=:@-._~"
 
 
@@ -56,7 +61,14 @@ def _too_large(limit: int) -> str:
 
 
 class BodySizeLimit:
-    """Answer 413 when the body exceeds ``max_bytes``: up front from Content-Length, else while reading."""
+    """Answer 413 when the body exceeds ``max_bytes``: up front from Content-Length, else while reading, or as soon
+    as a chunk's size line announces more (:data:`BODY_ANNOUNCED`, from :class:`HeaderGuardProtocol`).
+
+    Why the size line: a chunk announced larger than the limit and sent slowly (or not at all) was read until the
+    body deadline and answered 408 "send the whole request at once", which a client cannot act on, where the
+    same body with a Content-Length got the 413 that says to send less. ``Connection: close``, as for a
+    Content-Length over the limit: the rest of that chunk is not worth reading.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -86,6 +98,9 @@ class BodySizeLimit:
                 if received > self.max_bytes:
                     # FastAPI re-raises HTTPException from body reading; the error handlers answer it.
                     raise HTTPException(status_code=413, detail=_too_large(self.max_bytes))
+                if scope.get(BODY_ANNOUNCED, 0) > self.max_bytes:
+                    raise HTTPException(status_code=413, detail=_too_large(self.max_bytes),
+                                        headers={"Connection": "close"})
             return message
 
         await self.app(scope, limited_receive, send)
@@ -95,7 +110,9 @@ def _not_http(reason: str) -> str:
     return f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request"
 
 
-_TOO_LARGE = f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes"
+# Which limit and what to do, as the 413 says
+_TOO_LARGE = (f"the request headers are larger than {MAX_HEADER_BYTES:,} bytes in all: send fewer or shorter "
+              "headers (large cookies are the usual cause)")
 _BYTES_AFTER = ("the bytes after the end of the last request (its Content-Length, or its last chunk) are not an HTTP "
                 "request: send a body of exactly Content-Length bytes, and nothing after it but whole requests")
 
@@ -298,9 +315,10 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
     refuses a JSON 400, as is a target in absolute form with userinfo or a scheme other than http/https.
-    The body has its own deadline (:class:`RequestTimeout`). Too many connections or requests get 503 from
-    ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as plain HTTP: no route
-    takes one.
+    The body has its own deadline (:class:`RequestTimeout`); a chunk whose size line announces a body over the limit
+    is 413 at once, without waiting for its bytes (:data:`BODY_ANNOUNCED`; httptools only). Too many connections or
+    requests get 503 from ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as
+    plain HTTP: no route takes one.
     A client that half-closes still gets its answer, or a 400 when its body was cut short; bytes that are not HTTP
     after a complete request get their 400 once that request is answered. A refusal with no request in flight
     reads what the client is still sending before it closes (``api.lingering``), so it is not lost to a reset; so
@@ -327,6 +345,13 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._body_fed = 0  # body bytes the parser passed on in the current read
         self._drained = 0  # bytes of an answered request's body read since its answer
         self._max_drain = get_settings().max_body_bytes
+        # A chunked body's framing (httptools' callbacks; h11 leaves them unset): whether the body is chunked, its
+        # bytes so far, those of the chunk still arriving, whether its size line ended in the current read, and the
+        # start of the line the last read ended in (a size line may arrive in parts)
+        self._chunked = False
+        self._body_seen = self._chunk_seen = 0
+        self._chunk_open = self._chunk_began = False
+        self._line_start = b""
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -357,6 +382,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self.url = _with_path(self.url)
         super().on_headers_complete()
         self._in_body, self._drained = True, 0
+        self._chunked = any(name == b"transfer-encoding" for name, _ in self.headers)
+        self._body_seen = self._chunk_seen = 0
+        self._chunk_open = self._chunk_began = False
         if self.cycle is not None and self.cycle.transport is self.transport:
             self.cycle.transport = _LingeringClose(self)
 
@@ -386,7 +414,43 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if self._discard:
             return
         self._body_fed += len(body)
+        self._body_seen += len(body)
+        self._chunk_seen += len(body)
         super().on_body(body)
+
+    def on_chunk_header(self) -> None:
+        self._chunk_open = self._chunk_began = True
+        self._chunk_seen = 0
+
+    def on_chunk_complete(self) -> None:
+        self._chunk_open = False
+
+    def _announce_chunk(self, data: bytes) -> None:
+        """Put the body bytes announced so far under :data:`BODY_ANNOUNCED` of the request being read, when ``data``
+        (a read the parser took whole) ended inside a chunk whose size line ended in it.
+
+        httptools says that a chunk begins, not its size: the line is read back from ``data``. A chunk still open at
+        the end of the read holds the read's last bytes, so its size line ends just before them (the start of that
+        line may have come in the read before: ``_line_start``). A line that does not read as a size is left alone
+        (the parser, which took it, answers bad framing itself).
+        """
+        began, self._chunk_began = self._chunk_began, False
+        if not self._chunk_open:
+            newline = data.rfind(b"\n")
+            self._line_start = (data[newline + 1:] if newline != -1 else self._line_start + data)[:_SIZE_LINE_KEPT]
+            return
+        cycle = self.cycle
+        end = len(data) - self._chunk_seen
+        if not began or cycle is None or cycle.response_started or data[end - 1:end] != b"\n":
+            return
+        start = data.rfind(b"\n", 0, end - 1) + 1
+        line = data[start:end] if start else self._line_start + data[:end]
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            return
+        cycle.scope[BODY_ANNOUNCED] = self._body_seen - self._chunk_seen + size
+        cycle.message_event.set()  # a body read waiting for this chunk's bytes checks the announcement now
 
     def on_message_complete(self) -> None:
         self._in_body = False
@@ -434,6 +498,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self._refuse_head(line_ended=self._line_ended or data.find(b"\n", 0, room) != -1)  # once: see _refuse
             return
         super().data_received(data)
+        if self._in_body and self._chunked:
+            self._announce_chunk(data)
         if not self._waiting_for_headers():
             self._count_pipelined(data)
             return

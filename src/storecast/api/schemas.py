@@ -12,7 +12,7 @@ __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
     "StoreId", "CalibratedThrough", "BlankTextIsMissing", "at_most",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
-    "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody", "MODEL_ROUTE_ERRORS",
+    "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
 ]
 
 import datetime as dt
@@ -341,12 +341,3 @@ class ErrorBody(BaseModel):
 
     detail: list[ErrorItem] | str
 
-
-# The error answers every model route documents beside its 422 (OpenAPI ``responses=``).
-MODEL_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong bearer token (when the server has one)"},
-    413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
-    415: {"model": ErrorBody, "description": "Body not sent as Content-Type: application/json (or application/*+json), "
-                                             "or sent compressed"},
-    503: {"model": ErrorBody, "description": "No model loaded yet"},
-}

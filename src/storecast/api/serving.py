@@ -81,20 +81,24 @@ class ServedModel:
     def store_problems(self, stores: Sequence[int], loc: Loc = ("rows",)) -> list[tuple[Loc, str, str]]:
         """InputError items naming every row whose store the model does not know; none when it knows them all.
 
-        An unknown store is a 422 at ``rows[i].store``: the endpoint exists, one field names a value
-        this model cannot forecast, and the caller fixes it by removing the row or retraining. Every route
-        reports these beside its other problems, in one ``InputError``.
+        An unknown store is a 422 at ``rows[i].store`` (``/predict``), or at ``loc`` for a route that asks for one
+        store (``("store",)``: ``/forecast``, ``/plan``): the endpoint exists, one field names a value this model
+        cannot forecast, and the caller fixes it by removing the row (asking for a known store) or retraining.
+        Every route reports these beside its other problems, in one ``InputError``.
         """
         bad = self.unknown_stores(stores)
         if not bad:
             return []
         known = self.facts.stores
-        hint = (f"this model knows {len(known)} stores ({known[0]}..{known[-1]}); "
-                "remove the row or serve a model trained with this store")
+        knows = f"this model knows {len(known)} stores ({known[0]}..{known[-1]})"
         if loc == ("rows",):
+            hint = f"{knows}; remove the row or serve a model trained with this store"
             return [((*loc, int(i), "store"), f"unknown store {int(stores[i])}: {hint}", "unknown_store")
                     for i in bad]
-        return [(loc, f"unknown store {int(stores[bad[0]])}: {hint}", "unknown_store")]
+        # one store asked: "remove the row" named no option of /forecast's or /plan's callers, who have no rows
+        store = int(stores[bad[0]])
+        return [(loc, f"unknown store {store}: {knows}; ask for one of those or serve a model trained with store "
+                      f"{store}", "unknown_store")]
 
     def predict(self, rows: RequestRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sales, lower, upper) float arrays in row order, through ``predict_frame``."""

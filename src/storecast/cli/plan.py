@@ -162,7 +162,7 @@ def plan(
     listing = data_file(data, s.STORE_FILE)  # the file _load read: store.csv, else store.parquet
     if store not in set(stores[s.STORE].tolist()):
         raise StorecastError(f"`--store` {store} is not in {listing}: pick a store it lists.")
-    if store not in served.store_set:  # the API's words ("store: ... remove the row") name no option
+    if store not in served.store_set:  # the API's words name its body field, not this command's --store
         raise StorecastError(f"`--store` {store} is listed in {listing} but unknown to {model.name}, "
                              f"which knows {len(served.store_set):,} stores: pick one of those, or retrain with "
                              "this store's sales history.")

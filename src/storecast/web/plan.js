@@ -197,8 +197,8 @@ async function loadPlan(withScenario) {
 }
 
 // The store list came from the model served when the page loaded; a server restarted since with another
-// model may not know the chosen store. The API's words ("remove the row or serve a model trained with this
-// store") were written for /predict's callers: here the list is reloaded and the page says why.
+// model may not know the chosen store. The API's words ("ask for one of those or serve a model trained with
+// store N") do not say why it changed: here the list is reloaded and the page says why.
 async function storeGone(store) {
   try {
     await loadModel();

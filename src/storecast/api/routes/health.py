@@ -11,20 +11,21 @@ __all__ = ["open_router", "router"]
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from storecast.api.schemas import MODEL_ROUTE_ERRORS, ErrorBody, Health, Ready
+from storecast.api.answers import TOKEN_ANSWERS, error_responses
+from storecast.api.schemas import Health, Ready
 
 open_router = APIRouter(tags=["health"])
 router = APIRouter(tags=["health"])
 
 
-@open_router.get("/health", response_model=Health)
+@open_router.get("/health", response_model=Health, responses=error_responses())
 async def health() -> Health:
     """Liveness: always 200 while the process answers (no authentication); a query string is ignored."""
     return Health()
 
 
 @router.get("/ready", response_model=Ready,
-            responses={401: MODEL_ROUTE_ERRORS[401], 503: {"model": ErrorBody, "description": "No model loaded"}})
+            responses=error_responses(TOKEN_ANSWERS, {503: "No model loaded yet (Retry-After)"}))
 async def ready(request: Request) -> Ready | JSONResponse:
     """Readiness: 200 with the model file name once a model is loaded, else 503; a query string is ignored."""
     served = getattr(request.app.state, "served", None)

@@ -8,8 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from storecast.api.answers import MODEL_ANSWERS, TOKEN_ANSWERS, error_responses
 from storecast.api.deps import ServedDep
-from storecast.api.schemas import MODEL_ROUTE_ERRORS, ModelCard
+from storecast.api.schemas import ModelCard
 from storecast.artifacts import version_drift
 
 router = APIRouter(tags=["model"])
@@ -24,11 +25,7 @@ def _levels(intervals: dict[str, Any]) -> list[float]:
     return [float(default)] if isinstance(default, int | float) else []
 
 
-# what GET /model can answer besides its card: it takes no body, so no 413 or 415
-_ERRORS: dict[int | str, dict[str, Any]] = {code: MODEL_ROUTE_ERRORS[code] for code in (401, 503)}
-
-
-@router.get("/model", response_model=ModelCard, responses=_ERRORS)
+@router.get("/model", response_model=ModelCard, responses=error_responses(TOKEN_ANSWERS, MODEL_ANSWERS))
 async def model_card(served: ServedDep) -> ModelCard:
     """The served model: kind, creation time, training range, metrics, features and interval levels.
 

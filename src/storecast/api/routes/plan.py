@@ -3,12 +3,13 @@
 Thin: check the request against the model (known store, window, listed dates), run ``api.planner`` in a
 worker thread (one planning job at a time, so a ranking of every store cannot starve the event loop or
 pile up) and write the answer from its arrays. At most ``MAX_RANKINGS`` rankings are asked at once: past
-that a ranking is 503 with ``Retry-After``.
+that a ranking is 503 with ``Retry-After``. That queue is the app's (:class:`PlanningQueue`, in ``app.state``, made
+by the lifespan), not the module's: two apps in one process (tests, a reload) each have their own.
 """
 
 from __future__ import annotations
 
-__all__ = ["router"]
+__all__ = ["MAX_RANKINGS", "PlanningQueue", "router"]
 
 import datetime as dt
 import math
@@ -16,24 +17,40 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
+from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, MODEL_ROUTE_ERRORS, TOKEN_ANSWERS, error_responses
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep
 from storecast.api.errors import InputError, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
-from storecast.api.schemas import MODEL_ROUTE_ERRORS, ErrorBody
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
-_ONE_AT_A_TIME = anyio.CapacityLimiter(1)
 # Rankings asked and not yet answered (the running one included), past which a ranking is refused. Why: uvicorn
 # does not cancel a request whose client hangs up, so every ranking asked was computed in turn: 150 sent and
 # dropped held the /plan sent after them 9 s on an 8-store model (0.06 s alone), minutes on Rossmann's 1,115
 # stores (1-2 s a ranking). With 4, a /plan waits for at most 4 rankings.
 MAX_RANKINGS = 4
-_rankings = 0
+
+
+class PlanningQueue:
+    """An app's planning jobs: one at a time in a worker thread (``limiter``), and the rankings asked and not yet
+    answered (``rankings``, at most ``MAX_RANKINGS``).
+
+    Why on the app: kept in the module, every app of a process shared one queue, so rankings asked of one app
+    made another answer 503.
+    """
+
+    def __init__(self) -> None:
+        self.limiter = anyio.CapacityLimiter(1)
+        self.rankings = 0
+
+
+def _queue(request: Request) -> PlanningQueue:
+    queue: PlanningQueue = request.app.state.planning
+    return queue
 
 
 def _check_window(start: dt.date, days: int) -> None:
@@ -53,7 +70,7 @@ def _side(f: PlanForecast) -> dict[str, Any]:
 
 
 @router.post("/plan", response_model=PlanResponse, responses=MODEL_ROUTE_ERRORS)
-async def plan(body: PlanRequest, served: ServedDep) -> Response:
+async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Response:
     """Forecast one store's usual plan and a scenario (other promo days and/or closed days) side by side.
 
     ``promo_days`` and ``closed_days`` list *every* promo or closed day of the scenario; a missing list keeps
@@ -72,7 +89,7 @@ async def plan(body: PlanRequest, served: ServedDep) -> Response:
     result = await anyio.to_thread.run_sync(
         lambda: plan_scenario(served.bundle, served.facts, body.store, body.start, body.days,
                               promo_days=body.promo_days, closed_days=body.closed_days),
-        limiter=_ONE_AT_A_TIME)
+        limiter=_queue(request).limiter)
     usual, scenario = _side(result.usual), _side(result.scenario)
     diff = result.difference
     return json_response({
@@ -90,9 +107,13 @@ def _number(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-@router.post("/plan/rank", response_model=RankResponse, responses={**MODEL_ROUTE_ERRORS, 503: {
-    "model": ErrorBody, "description": f"No model loaded yet, or {MAX_RANKINGS} rankings asked and not yet answered"}})
-async def rank(body: RankRequest, served: ServedDep) -> Response:
+_RANK_ERRORS = error_responses(TOKEN_ANSWERS, BODY_ANSWERS, MODEL_ANSWERS, {
+    422: "A period without a Monday..Friday week free of the usual promo (at `days`)",
+    503: f"{MAX_RANKINGS} rankings asked and not yet answered (Retry-After)"})
+
+
+@router.post("/plan/rank", response_model=RankResponse, responses=_RANK_ERRORS)
+async def rank(body: RankRequest, served: ServedDep, request: Request) -> Response:
     """Rank every store the model knows by the forecast gain of one extra promo week in the period.
 
     For each store the candidate weeks are the Monday..Friday blocks inside the period without a usual
@@ -100,19 +121,19 @@ async def rank(body: RankRequest, served: ServedDep) -> Response:
     in percent of the store's usual total over the period. Answers the ``top`` stores, best first. Past
     ``MAX_RANKINGS`` rankings asked at once (one runs, the others wait their turn), 503 with ``Retry-After``.
     """
-    global _rankings
     _check_window(body.start, body.days)
-    if _rankings >= MAX_RANKINGS:
+    queue = _queue(request)
+    if queue.rankings >= MAX_RANKINGS:
         raise HTTPException(503, f"the server is already ranking {MAX_RANKINGS} requests, as many as it queues: "
                                  "retry in a moment", headers={"Retry-After": "2"})
-    _rankings += 1
+    queue.rankings += 1
     try:
         ranking = await anyio.to_thread.run_sync(
-            lambda: rank_stores(served.bundle, served.facts, body.start, body.days), limiter=_ONE_AT_A_TIME)
+            lambda: rank_stores(served.bundle, served.facts, body.start, body.days), limiter=queue.limiter)
     except NoPromoWeekError as exc:
         raise InputError([(("days",), str(exc), "no_promo_week")]) from exc
     finally:
-        _rankings -= 1
+        queue.rankings -= 1
     table = ranking.table.dropna(subset=["gain"]).head(body.top)
     stores = [{"store": st, "gain": g, "gain_pct": _number(p), "usual_total": t, "week": w}
               for st, g, p, t, w in zip(table["store"].tolist(), table["gain"].tolist(), table["gain_pct"].tolist(),

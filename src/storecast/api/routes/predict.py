@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request, Response
 
+from storecast.api.answers import MODEL_ROUTE_ERRORS
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep, served_model
 from storecast.api.errors import InputError, Loc, window_problems
@@ -23,7 +24,6 @@ from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
 from storecast.api.planner import day_problems
 from storecast.api.schemas import (
-    MODEL_ROUTE_ERRORS,
     ForecastRequest,
     ForecastResponse,
     PredictRequest,
