@@ -575,6 +575,8 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     ----------
     data_dir : str or Path
         Holds train.csv, store.csv, test.csv and optionally external/store_states.csv (joined as State).
+        test.csv is read as ``load_rows`` reads it: test.csv's layout, or train.csv's (a later period with its
+        Sales, which are dropped here; Id the file's own or the row number).
     require_test : bool
         Refuse a directory without test.csv (``validate``, ``predict``); otherwise ``test`` is None.
 
@@ -614,7 +616,9 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
         problems.extend(exc.problems)
         store = None
     train = attempt(load_train, train_path)
-    test = attempt(load_test, test_path) if (require_test or test_path.exists()) else None
+    # test.csv as `predict` reads it (load_rows): a later period in train.csv's layout, Sales and all, is rows to
+    # forecast too, and must not stop `train` or `validate`, which do not use its Sales
+    test = attempt(load_rows, test_path) if (require_test or test_path.exists()) else None
     if store is not None:
         for daily, path in ((train, train_path), (test, test_path)):
             if daily is not None:
