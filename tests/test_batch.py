@@ -562,6 +562,42 @@ def test_a_past_period_is_scored_against_its_own_sales(bundle, past_csv, tmp_pat
     assert list(pd.read_csv(out).columns) == ["Id", "Store", "Date", "Sales", "lower", "upper"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("chunk_rows", [10_000, 128])
+def test_a_past_period_with_ids_keeps_them_and_is_scored_alike(bundle, past_csv, tmp_path, chunk_rows, suffix):
+    """train.csv's columns with test.csv's Id (a later period whose rows carry their own Ids, shuffled): the
+    forecasts come back under those Ids, the same as without them, and the score is the same."""
+    past = pd.read_csv(past_csv, dtype=str)
+    order = np.random.default_rng(0).permutation(len(past))
+    ids = 7001 + order  # not the row numbers
+    with_ids = past.assign(**{s.ID: ids})[list(s.SCORED_COLUMNS)]
+    path = tmp_path / f"with-ids{suffix}"
+    if suffix == ".csv":
+        with_ids.to_csv(path, index=False)
+    else:
+        typed = pd.read_csv(past_csv, dtype={s.STATE_HOLIDAY: str}).assign(**{s.ID: ids})[list(s.SCORED_COLUMNS)]
+        typed.to_parquet(path, index=False)
+    plain, kept = tmp_path / "plain.csv", tmp_path / "kept.csv"
+    expected = predict_file(bundle, past_csv, plain, chunk_rows=chunk_rows).score.summary()
+    got = predict_file(bundle, path, kept, chunk_rows=chunk_rows).score.summary()
+    a, b = pd.read_csv(plain), pd.read_csv(kept)
+    assert b[s.ID].tolist() == ids.tolist()
+    pd.testing.assert_frame_equal(a.drop(columns=[s.ID]), b.drop(columns=[s.ID]))
+    assert got == expected
+
+
+@pytest.mark.parametrize("chunk_rows", [10_000, 128])
+def test_a_past_period_with_an_id_given_twice_is_refused(bundle, past_csv, tmp_path, chunk_rows):
+    past = pd.read_csv(past_csv, dtype=str)
+    past.insert(0, s.ID, [str(i) for i in range(1, len(past) + 1)])
+    past.loc[300, s.ID] = "4"
+    path, out = tmp_path / "twice.csv", tmp_path / "f.csv"
+    past.to_csv(path, index=False)
+    with pytest.raises(DataContractError, match=r"line 302, column `Id`: expected each \(Id\) once.*first on line 5"):
+        predict_file(bundle, path, out, chunk_rows=chunk_rows)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("chunk_rows", [10_000, 128])
 def test_a_row_flagged_closed_with_sales_is_not_scored(bundle, past_csv, tmp_path, chunk_rows):
     past = pd.read_csv(past_csv)

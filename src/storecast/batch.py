@@ -65,7 +65,8 @@ def count_rows(path: str | Path) -> int:
 
 
 def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
-    """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers, Id = row number.
+    """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers and, without an
+    Id column of its own, gets Id = row number.
 
     The row contract names chunk positions (``row i``, from 0); they are turned into the file's own lines (CSV,
     header = line 1) or rows (parquet, row 1 = the first row, as the file contract and ``check_known_stores``
@@ -73,8 +74,8 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     Sales and Customers are checked before they are dropped (kept with ``keep_actuals``, as ``load_rows``
     keeps them), as a file read in one piece checks them.
     """
-    if s.SALES in frame.columns:
-        frame = frame.drop(columns=[s.ID], errors="ignore")
+    if s.SALES in frame.columns and s.ID not in frame.columns:  # train.csv's layout without Id: the row number
+        frame = frame.copy()
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
     place, placed = _placed(frame, path, done), []
 
@@ -195,7 +196,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         for frame in _frames(path, chunk_rows, scan):
             if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
                 check_layout(path, list(frame.columns), parquet=parquet)
-                if s.SALES in frame.columns:  # train.csv's layout: Id is the row number, unique by construction
+                if s.SALES in frame.columns and s.ID not in frame.columns:  # Id = row number: unique already
                     keys = keys[1:]
             frame.index = pd.RangeIndex(done, done + len(frame))
             frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))

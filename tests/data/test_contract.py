@@ -122,6 +122,20 @@ def test_missing_test_file_is_an_error_only_when_required(data_dir):
         load_dataset(data_dir, require_test=True)
 
 
+@pytest.mark.parametrize("with_id", [False, True])
+def test_a_test_file_with_sales_is_read_as_rows_to_forecast(data_dir, with_id):
+    """A later period put in test.csv's place in train.csv's layout (with or without Id) is what `predict` reads as
+    DATA/test.csv; loading the directory (`train`, `validate`, `evaluate`) refused it ("unexpected column Sales")."""
+    rows = pd.read_csv(data_dir / s.TRAIN_FILE, dtype=str, keep_default_na=False)
+    if with_id:
+        rows.insert(0, s.ID, [str(100 + i) for i in range(len(rows))])
+    rows.to_csv(data_dir / s.TEST_FILE, index=False)
+    ds = load_dataset(data_dir, require_test=True)
+    assert list(ds.test.columns) == list(s.TEST_COLUMNS)
+    expected = [100 + i for i in range(len(rows))] if with_id else list(range(1, len(rows) + 1))
+    assert ds.test[s.ID].tolist() == expected and len(ds.train) == len(rows)
+
+
 def test_all_problems_of_all_files_are_reported_at_once(data_dir):
     for edit in (set_cell(s.TRAIN_FILE, 3, s.SALES, "-1"), set_cell(s.TRAIN_FILE, 5, s.OPEN, "4"),
                  set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "x"), set_cell(s.TEST_FILE, 2, s.PROMO, "7")):

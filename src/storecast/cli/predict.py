@@ -28,8 +28,8 @@ def predict(
                               + PARQUET_TOO),
     input: Path | None = typer.Option(
         None, "--input", help="Rows to forecast, CSV or parquet (.parquet or .pq), in test.csv's layout or train.csv's "
-        "(Id = row number; Sales/Customers are not used to forecast, then the forecasts are scored against "
-        "them: RMSPE, bias and coverage per week); default DATA/test.csv."),
+        "(with or without Id: without, Id = row number; Sales/Customers are not used to forecast, then the "
+        "forecasts are scored against them: RMSPE, bias and coverage per week); default DATA/test.csv."),
     out: Path = typer.Option(..., "--out", help="CSV to write: Id,Store,Date,Sales,lower,upper (Sales per store "
                              "and day, in the units of train.csv's Sales; lower..upper: the model's default "
                              "prediction interval, 80% for `storecast train`'s models; closed days 0)."),

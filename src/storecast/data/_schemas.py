@@ -113,6 +113,7 @@ _STATES_VALUES = pa.DataFrameSchema(
 TYPES: dict[str, pa.DataFrameSchema] = {
     s.TRAIN_FILE: pa.DataFrameSchema(_daily_types(True, False)),
     s.TEST_FILE: pa.DataFrameSchema({s.ID: _col("int64"), **_daily_types(False, True)}),
+    s.SCORED_LAYOUT: pa.DataFrameSchema({s.ID: _col("int64"), **_daily_types(True, False)}),
     s.STORE_FILE: pa.DataFrameSchema(_STORE_TYPES),
     s.STATES_FILE: pa.DataFrameSchema(_STATES_TYPES),
 }
@@ -120,6 +121,7 @@ _test_values = _daily_values(False, True)
 VALUES: dict[str, pa.DataFrameSchema] = {
     s.TRAIN_FILE: _daily_values(True, False),
     s.TEST_FILE: _test_values.add_columns({s.ID: pa.Column("int64", coerce=True, unique=True)}),
+    s.SCORED_LAYOUT: _daily_values(True, False).add_columns({s.ID: pa.Column("int64", coerce=True, unique=True)}),
     s.STORE_FILE: _STORE_VALUES,
     s.STATES_FILE: _STATES_VALUES,
 }
@@ -127,6 +129,7 @@ VALUES: dict[str, pa.DataFrameSchema] = {
 REQUIRED: dict[str, tuple[str, ...]] = {
     s.TRAIN_FILE: s.TRAIN_COLUMNS,
     s.TEST_FILE: s.TEST_COLUMNS,
+    s.SCORED_LAYOUT: s.SCORED_COLUMNS,
     s.STORE_FILE: s.STORE_COLUMNS,
     s.STATES_FILE: s.STATES_COLUMNS,
 }

@@ -27,8 +27,11 @@ _DAY = np.timedelta64(1, "D")
 
 
 def check_layout(path: Path, columns: Sequence[str], *, parquet: bool) -> None:
-    """Refuse columns other than test.csv's, or train.csv's when Sales is among them, as a whole read does."""
-    expected = s.TRAIN_COLUMNS if s.SALES in columns else s.TEST_COLUMNS
+    """Refuse columns other than test.csv's, or train.csv's (with or without Id) when Sales is among them, as a
+    whole read does."""
+    expected: tuple[str, ...] = s.TEST_COLUMNS
+    if s.SALES in columns:
+        expected = s.SCORED_COLUMNS if s.ID in columns else s.TRAIN_COLUMNS
     if parquet:
         check_parquet_columns(path, list(columns), expected)
     else:

@@ -399,11 +399,15 @@ def load_train(path: str | Path) -> pd.DataFrame:
     return _load_train(path)
 
 
-def _load_train(path: str | Path, scan: LineScan | None = None) -> pd.DataFrame:
-    """``load_train``, with a CSV file's ``scan_lines`` made by the caller (``load_rows``)."""
-    df = _finish_daily(_validate_parts(Path(path), s.TRAIN_FILE, scan))
+def _load_train(path: str | Path, scan: LineScan | None = None, kind: str = s.TRAIN_FILE) -> pd.DataFrame:
+    """``load_train``, with a CSV file's ``scan_lines`` made by the caller (``load_rows``); ``kind``
+    `schema.SCORED_LAYOUT` (``load_rows``) takes train.csv's columns with an Id, unique, kept first."""
+    df = _finish_daily(_validate_parts(Path(path), kind, scan))
     df[s.OPEN] = df[s.OPEN].astype("int8")
     df = df.reset_index(drop=True) if is_parquet(Path(path)) else df  # parquet rows are indexed from -1
+    if kind == s.SCORED_LAYOUT:
+        df[s.ID] = df[s.ID].astype("int64")
+        return df[list(s.SCORED_COLUMNS)]
     return df[list(s.TRAIN_COLUMNS)]
 
 
@@ -452,18 +456,25 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
     file, and asking the user to strip Sales/Customers and invent Ids by hand is busywork. A file
     whose header has Sales is read and validated as train.csv; Sales and Customers are then dropped
     (a forecast must not see them), or with ``keep_actuals`` kept after test.csv's columns for the
-    caller to set aside and score against (``batch.predict_chunks``), and ``Id`` is the 1-based row
-    number, so output rows map back to input lines. Any other file is read as test.csv. ``scan``: a CSV
-    file's ``scan_lines(path)`` when the caller has made it (``batch.iter_rows``), else it is made here.
+    caller to set aside and score against (``batch.predict_chunks``). ``Id`` is the file's own when it has
+    one (`schema.SCORED_COLUMNS`: test.csv's Ids beside the Sales they are scored on, unique as in
+    test.csv), else the 1-based row number, so output rows map back to input rows. Any other file is read as
+    test.csv. ``scan``: a CSV file's ``scan_lines(path)`` when the caller has made it (``batch.iter_rows``),
+    else it is made here.
     """
     path = Path(path)
     names = parquet_columns(path) if is_parquet(path) and path.is_file() else None
     # a file that is neither parquet nor CSV text fails here as in load_test
-    if s.SALES not in (names or read_header(path, s.TEST_FILE)):
+    header = names or read_header(path, s.TEST_FILE)
+    if s.SALES not in header:
         return _load_test(path, scan)
-    rows = _load_train(path, scan)
-    rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
-    log.info("%s has train.csv's layout: Sales and Customers are not used to forecast; Id = row number", path)
+    if s.ID in header:
+        rows = _load_train(path, scan, kind=s.SCORED_LAYOUT)
+        log.info("%s has train.csv's layout with Id: Sales and Customers are not used to forecast", path)
+    else:
+        rows = _load_train(path, scan)
+        rows.insert(0, s.ID, np.arange(1, len(rows) + 1, dtype="int64"))
+        log.info("%s has train.csv's layout: Sales and Customers are not used to forecast; Id = row number", path)
     rows.attrs["missing_open_filled"] = 0
     return rows[list(s.TEST_COLUMNS) + ([s.SALES, s.CUSTOMERS] if keep_actuals else [])]
 
@@ -564,6 +575,8 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     ----------
     data_dir : str or Path
         Holds train.csv, store.csv, test.csv and optionally external/store_states.csv (joined as State).
+        test.csv is read as ``load_rows`` reads it: test.csv's layout, or train.csv's (a later period with its
+        Sales, which are dropped here; Id the file's own or the row number).
     require_test : bool
         Refuse a directory without test.csv (``validate``, ``predict``); otherwise ``test`` is None.
 
@@ -603,7 +616,9 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
         problems.extend(exc.problems)
         store = None
     train = attempt(load_train, train_path)
-    test = attempt(load_test, test_path) if (require_test or test_path.exists()) else None
+    # test.csv as `predict` reads it (load_rows): a later period in train.csv's layout, Sales and all, is rows to
+    # forecast too, and must not stop `train` or `validate`, which do not use its Sales
+    test = attempt(load_rows, test_path) if (require_test or test_path.exists()) else None
     if store is not None:
         for daily, path in ((train, train_path), (test, test_path)):
             if daily is not None:
