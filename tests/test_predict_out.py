@@ -189,6 +189,7 @@ def test_a_store_without_train_rows_is_named_by_validate_and_by_predict(run_main
     assert code == 2 and f"expected a store the model knows, got 99 ({len(extra)} rows, the first here)" in said
     assert "test.csv, line " in said and "column `Store`" in said  # the file's line, as for any other bad value
     assert "add the store's sales history to train.csv and retrain" in said
+    assert "predict: done" not in said  # the steps' last line came before this error
     assert not (tmp_path / "preds.csv").exists()
 
 

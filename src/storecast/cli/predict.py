@@ -142,6 +142,8 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         say(f"load {model.name}")
         bundle = loaded()
         freeze_until_exit()  # the model and its imports live until exit: later collections skip them
+        # the first chunk's stores before "predict: done": an unknown store stops here, not after that line
+        first = check_known_stores(first, bundle, rows_path)
         history = None
         if bundle.needs_history:
             history = load_train(data_file(data, s.TRAIN_FILE))
@@ -151,7 +153,7 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
     with progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False, shown=total > len(first)) as bar:
         task = bar.add_task("forecast", total=total or None)
-        checked = (check_known_stores(chunk, bundle, rows_path) for chunk in chain([first], chunks))
+        checked = chain([first], (check_known_stores(chunk, bundle, rows_path) for chunk in chunks))
         result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
     # rows with Sales are scored below, whose table already counts the in-sample days
     inside = result.in_training if result.score is None else 0
