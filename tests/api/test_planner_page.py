@@ -897,3 +897,34 @@ def test_a_model_with_one_band_shows_no_key_for_a_second(base: str, browser: Bro
     assert browser.js(shown) and not browser.js("document.getElementById('level-outer').hidden")
     browser.js("1")
     assert browser.errors == []
+
+
+def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Browser, tmp_path: Path):
+    # the table formatted the API's unrounded gains with Intl (a half away from zero, "-0") and the CSV
+    # with the page's whole-unit rule: a gain of -2.5 read -3 on screen and -2 in the file, -0.4 read "-0",
+    # and a gain of -0.04% read "-0.0%"
+    _use_token(browser, base)
+    start, days = browser.js("[document.getElementById('rank-start').value, "
+                             "Number(document.getElementById('rank-days').value)]")
+    monday = browser.js(f"(() => {{ const d = new Date('{start}T00:00:00Z'); "
+                        "d.setUTCDate(d.getUTCDate() + (8 - d.getUTCDay()) % 7); "
+                        "return d.toISOString().slice(0, 10); })()")
+    stores = [{"store": 1, "gain": 10.5, "gain_pct": 0.25, "usual_total": 4200.5, "week": monday},
+              {"store": 2, "gain": -0.4, "gain_pct": -0.04, "usual_total": 1000.0, "week": monday},
+              {"store": 3, "gain": -2.5, "gain_pct": -0.25, "usual_total": 1000.0, "week": monday}]
+    answer = {"start": start, "days": days, "weeks": [monday], "stores": stores}
+    browser.js(f"const answer = {json.dumps(answer)}, real = window.fetch;"
+               "window.fetch = (path, init) => path === '/plan/rank' ? Promise.resolve(new Response("
+               "JSON.stringify(answer), {status: 200, headers: {'Content-Type': 'application/json'}}))"
+               " : real(path, init); true")
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    assert browser.wait("document.body.dataset.rank || ''") == "3"
+    table = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [...r.cells].slice(2, 5)"
+                       ".map(c => c.textContent))")
+    assert table == [["11", "0.3%", "4,201"], ["0", "0.0%", "1,000"], ["-2", "-0.3%", "1,000"]]
+    saved = _download(browser, "rank-csv", tmp_path / "downloads")
+    with saved.open(newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    assert [[f"{int(r[2]):,}", f"{r[3]}%", f"{int(r[4]):,}"] for r in rows] == table
+    browser.js("1")
+    assert browser.errors == []

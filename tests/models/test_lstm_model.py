@@ -451,3 +451,36 @@ def test_a_fit_without_a_sales_day_in_a_part_is_refused_before_any_epoch(dataset
     # was numpy's IndexError after every epoch (validation) or sklearn's error on an empty array (training)
     with pytest.raises(WindowError, match=f"the LSTM's {part} hold no open day with Sales > 0"):
         LSTMForecaster(QUICK).fit(t, CUT)
+
+
+def test_a_store_new_in_the_validation_window_does_not_widen_every_stores_band(dataset):
+    # a store whose rows start inside the last 48 days before the cut (a new store) was scored there from an
+    # empty look-back and a store mean of 0: forecasts near 0 sales, residuals of ~8.6 in log sales, and the
+    # 95% band of every store thousands of times wider (quantile 8.6 against 0.23 without the store)
+    t = dataset.train[dataset.train[s.DATE] <= CUT]
+    new = t[s.STORE].max()
+    opened = CUT - pd.Timedelta(days=30)
+    late = t[(t[s.STORE] != new) | (t[s.DATE] >= opened)]
+    model = LSTMForecaster(QUICK).fit(late, CUT)
+    assert max(model.quantiles_.values()) < 1.0, model.quantiles_
+    others = late[(late[s.STORE] != new) & (late[s.DATE] > CUT - pd.Timedelta(days=QUICK.horizon))]
+    assert model.validation_["rows"] == int(((others[s.OPEN] == 1) & (others[s.SALES] > 0)).sum())
+    # at the cut it has sales in its look-back window and is forecast from them
+    rows = dataset.train[(dataset.train[s.STORE] == new) & (dataset.train[s.DATE] > CUT)
+                         & (dataset.train[s.OPEN] == 1)].head(14)
+    point, lower, upper = model.predict_open(rows.drop(columns=[s.SALES, s.CUSTOMERS]))
+    assert np.all(lower <= point) and np.all(point <= upper) and np.all(upper < 3 * point)
+    ratio = np.median(point / rows[s.SALES].to_numpy())
+    assert 0.5 < ratio < 2, ratio
+
+
+def test_a_validation_window_with_sales_of_new_stores_only_is_refused(dataset):
+    from storecast.errors import WindowError
+
+    t = dataset.train[dataset.train[s.DATE] <= CUT].copy()
+    first = t[s.STORE].min()
+    validation = t[s.DATE] > CUT - pd.Timedelta(days=QUICK.horizon)
+    t.loc[validation & (t[s.STORE] != first), [s.OPEN, s.SALES, s.CUSTOMERS]] = 0  # only one store sells there
+    t = t[(t[s.STORE] != first) | validation]  # and it is new there
+    with pytest.raises(WindowError, match="validation window .* of a store that also sold in the training days"):
+        LSTMForecaster(QUICK).fit(t, CUT)

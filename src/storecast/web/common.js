@@ -12,6 +12,8 @@ const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 // The rule of storecast.api.planner.whole_units, which `storecast plan` prints; `|| 0` keeps "-0" away.
 const whole = (v) => Math.round(v) || 0;
 const wholeSum = (rows, idx) => idx.reduce((a, i) => a + whole(rows[i].sales), 0);
+// A percentage to one decimal, as the ranking shows it and its CSV holds it; "-0.0" (a gain of -0.04%) is 0.0.
+const tenths = (v) => { const t = v.toFixed(1); return t === "-0.0" ? "0.0" : t; };
 const signed = (v) => `${v >= 0 ? "+" : "−"}${money.format(Math.abs(v))}`;  // one minus sign, not a hyphen
 const $ = (id) => document.getElementById(id);
 
@@ -84,4 +86,4 @@ function changedFromUsual() {
   return !same(state.promo, promo) || !same(state.closed, closed);
 }
 
-export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, signed, $, state, iso, addDays, weekday, short, twoYears, say, valid, el, scenarioSets, changedFromUsual };
+export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears, say, valid, el, scenarioSets, changedFromUsual };

@@ -1,5 +1,5 @@
 // The downloads: the figures on screen as CSV, for a spreadsheet.
-import { WEEKDAY, state, weekday, whole } from "./common.js";
+import { WEEKDAY, state, tenths, weekday, whole } from "./common.js";
 
 function download(name, rows) {
   const cell = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
@@ -38,7 +38,7 @@ function downloadRank() {
   if (!answer) return;
   const rows = [["rank", "store", "gain", "gain_pct", "usual_total", "week"]];
   answer.stores.forEach((r, k) => rows.push([k + 1, r.store, whole(r.gain),
-                                             r.gain_pct === null ? "" : r.gain_pct.toFixed(1),
+                                             r.gain_pct === null ? "" : tenths(r.gain_pct),
                                              whole(r.usual_total), r.week]));
   download(`storecast-rank-${answer.start}-${answer.days}d.csv`, rows);
 }

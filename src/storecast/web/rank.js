@@ -1,6 +1,6 @@
 // The ranking view: POST /plan/rank as a table; a store's button opens it in the plan view.
 import { api, failed, failure } from "./api.js";
-import { $, addDays, el, money, say, short, state, twoYears, valid } from "./common.js";
+import { $, addDays, el, money, say, short, state, tenths, twoYears, valid, whole } from "./common.js";
 import { loadPlan, weeks } from "./plan.js";
 import { showTab } from "./tabs.js";
 
@@ -91,9 +91,11 @@ async function loadRank() {
       b.textContent = `Store ${r.store}`;
       b.addEventListener("click", () => openStore(r.store, answer.start, answer.days, r.week));
       cell("").appendChild(b);
-      cell(money.format(r.gain), "num");
-      cell(r.gain_pct === null ? "–" : `${r.gain_pct.toFixed(1)}%`, "num");
-      cell(money.format(r.usual_total), "num");
+      // whole units by `whole`, as the CSV: Intl rounds a half away from zero and shows "-0" (-2.5 read "-3"
+      // here and -2 in the CSV, -0.4 read "-0")
+      cell(money.format(whole(r.gain)), "num");
+      cell(r.gain_pct === null ? "–" : `${tenths(r.gain_pct)}%`, "num");
+      cell(money.format(whole(r.usual_total)), "num");
       cell(short(r.week, years));
       const svg = el("svg", { viewBox: "0 0 100 10", width: 100, height: 10, "aria-hidden": "true" });
       el("rect", { class: r.gain >= 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
