@@ -60,6 +60,15 @@ def test_saved_model_predicts_identically_after_loading_through_predict_frame(mo
     assert (open_["lower"] <= open_[s.SALES]).all() and (open_[s.SALES] <= open_["upper"]).all()
 
 
+def test_a_forecast_near_nothing_never_goes_below_zero_sales(model_path, holdout, monkeypatch):
+    """expm1 of a log forecast near 0 minus the band's quantile was a negative lower bound (down to -1)."""
+    model = load_bundle(model_path).model
+    rows = holdout[holdout[s.OPEN] == 1].head(10)
+    monkeypatch.setattr(model.scaler_, "inverse_transform", lambda scaled, index: np.full(len(scaled), 0.01))
+    point, lower, upper = model.predict_open(rows, history=None)
+    assert (lower >= 0).all() and (lower <= point).all() and (point <= upper).all()
+
+
 def test_a_row_alone_gets_the_same_forecast_as_in_a_batch(model_path, holdout):
     bundle = load_bundle(model_path)
     rows = holdout[holdout[s.OPEN] == 1].head(30)

@@ -350,7 +350,10 @@ class LSTMForecaster:
             scaled = self.net_.decode(states[si], si, torch.from_numpy(dec).to(device)[:, None, :]).cpu().numpy()[:, 0]
         log_pred = self.scaler_.inverse_transform(scaled, store_index)
         q = self._quantile(level)
-        return np.expm1(log_pred), np.expm1(log_pred - q), np.expm1(log_pred + q)
+        # log1p space reaches below 0 (Sales < 0) for a forecast near nothing: Sales are never negative, as the
+        # trees' forecasts and bands are not
+        point, lower, upper = (np.maximum(np.expm1(v), 0.0) for v in (log_pred, log_pred - q, log_pred + q))
+        return point, lower, upper
 
     def _windows_at(self, history: pd.DataFrame | None) -> tuple[np.ndarray, pd.Timestamp]:
         """Each store's look-back window and the day it ends: the fit cut's, or the end of a later ``history``."""
