@@ -574,3 +574,28 @@ def test_a_float_distance_stored_in_parquet_is_read_as_stored(chain, tmp_path):
     store.to_csv(data / "store.csv", index=False)
     with pytest.raises(DataContractError, match=r"got '570\.125' \(a thousands separator, or a decimal\?"):
         load_store(data / "store.csv")
+
+
+@pytest.mark.parametrize("kind", ["broken link", "pipe", "empty folder"])
+def test_a_part_that_is_no_file_is_refused_not_left_out(chain, tmp_path, kind):
+    """A part named like one but no regular file (a link to a part not copied along, a pipe, an empty folder) was
+    passed over: validate said "all files valid" while that part's rows were left out without a word."""
+    import os
+
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    part.unlink()
+    if kind == "broken link":
+        part.symlink_to("gone.parquet")
+    elif kind == "pipe":
+        os.mkfifo(part)
+    else:
+        part.mkdir()
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [p.file for p in err.value.problems] == [str(part)]
+    assert err.value.problems[0].message.split(":")[0] == {
+        "broken link": "is a broken symbolic link (to gone.parquet, which is missing or a loop)",
+        "pipe": "is not a regular file (a device, pipe or socket, such as a link to /dev/null)",
+        "empty folder": "is a directory"}[kind]
+

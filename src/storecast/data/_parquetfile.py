@@ -80,6 +80,19 @@ def _say_choice(root: Path, found: list[Path]) -> None:
                 " and ".join(names), names[0])
 
 
+def _parquet_named_non_files(folder: Path) -> list[Path]:
+    """The entries of ``folder`` named like a parquet part yet no regular file: a broken link, a pipe, an empty folder.
+
+    Why: `_parquet_files` passes over them, so such a part's rows were left out without a word.
+    """
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [p for p in entries if p.suffix.lower() in PARQUET_SUFFIXES and not p.name.startswith((".", "_"))
+            and not p.is_file() and not (p.is_dir() and _holds_parquet(p))]
+
+
 def _holds_parquet(folder: Path) -> bool:
     """Whether a parquet file (not hidden or bookkeeping) lies anywhere under ``folder``."""
     return any(p.is_file() and is_parquet(p) and not p.name.startswith((".", "_")) for p in folder.rglob("*"))
@@ -107,7 +120,7 @@ def _left_out(path: Path) -> list[ContractProblem]:
             found.append(problem(entry, f"a folder of parquet files inside {path.name}/ (a Hive-style partition such "
                                         f"as Store=1/?): {_TOP_ONLY.format(path.name)}; write the dataset with every "
                                         "part at that level (without partition_cols)"))
-    return found
+    return found + [not_a_file(entry, f"{path.name}/{entry.name}") for entry in _parquet_named_non_files(path)]
 
 
 def _stored_index(name: object) -> bool:
