@@ -599,3 +599,31 @@ def test_a_part_that_is_no_file_is_refused_not_left_out(chain, tmp_path, kind):
         "pipe": "is not a regular file (a device, pipe or socket, such as a link to /dev/null)",
         "empty folder": "is a directory"}[kind]
 
+
+@pytest.mark.parametrize("kind", ["broken link", "pipe", "empty folder"])
+@pytest.mark.parametrize("name", ["store.parquet", "test.parquet", "train/part-00000.parquet"])
+def test_a_parquet_file_that_is_no_file_is_named_not_the_csv_as_missing(chain, tmp_path, name, kind):
+    """store.parquet as a folder, a pipe or a broken link (and a train/ of such parts only) was
+    "store.csv: file not found": the file that is there, and what is wrong with it, went unsaid."""
+    import os
+
+    data = _copy(chain, tmp_path)
+    for part in (data / "train").glob("part-*.parquet"):
+        part.unlink()
+    shutil.copy(chain / "train" / "part-00000.parquet", data / "train.parquet")
+    if name.startswith("train/"):
+        (data / "train.parquet").unlink()
+    else:
+        (data / name).unlink()
+    path = data / name
+    if kind == "broken link":
+        path.symlink_to("gone.parquet")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data, require_test=True)
+    assert [p.file for p in err.value.problems] == [str(path)]
+    assert "file not found" not in str(err.value)
+    assert f"expected {name} here as a file" in str(err.value)
