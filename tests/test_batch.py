@@ -108,6 +108,23 @@ def test_train_layout_with_a_bad_value_is_refused_in_one_piece_or_in_chunks(ds, 
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("chunk_rows", "suffix", "where"), [(1, ".csv", "line 302"), (128, ".parquet", "row 1")])
+def test_a_chunk_without_one_good_id_is_refused_naming_the_id_not_a_traceback(bundle, rows_csv, tmp_path, chunk_rows,
+                                                                              suffix, where):
+    """A chunk whose every Id is no whole number (a one-row chunk of an Id 'x'; a parquet file of float Ids) ended
+    in an IndexError from the repeated-Id check of its good Ids, of which there were none."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    path, out = tmp_path / f"rows{suffix}", tmp_path / "out.csv"
+    if suffix == ".csv":
+        rows.loc[300, s.ID] = "x"
+        rows.to_csv(path, index=False)
+    else:
+        rows.replace("", None).assign(**{s.ID: rows[s.ID].astype(float) + 0.5}).to_parquet(path)
+    with pytest.raises(DataContractError, match=rf"rows{suffix}, {where}, column `{s.ID}`: expected a unique whole "):
+        predict_file(bundle, path, out, chunk_rows=chunk_rows)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet")])
 def test_an_empty_open_is_taken_as_open_with_a_warning_however_the_file_is_read(bundle, rows_csv, tmp_path, caplog,
                                                                                  chunk_rows, suffix):
