@@ -364,6 +364,24 @@ def test_an_unreadable_rows_file_is_one_contract_error(rows_csv, monkeypatch):
     assert err.value.problems[0].file == str(rows_csv)
 
 
+def test_an_unreadable_parquet_rows_file_says_so_not_to_write_it_again(rows_csv, tmp_path, monkeypatch):
+    """pyarrow's PermissionError ("Failed to open local file ... [errno 13]") was worded "cannot be read as
+    parquet (...): write it with pandas.DataFrame.to_parquet", sending the user to rewrite a good file."""
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "rows.parquet"
+    pd.read_csv(rows_csv, dtype=str, keep_default_na=False).replace("", None).to_parquet(path)
+
+    def denied(source, *args, **kwargs):  # what pyarrow raises for a file without read permission (root reads all)
+        raise PermissionError(13, f"Failed to open local file '{source}'. Detail: [errno 13] Permission denied")
+
+    monkeypatch.setattr(pq, "ParquetFile", denied)
+    with pytest.raises(DataContractError) as err:
+        list(iter_rows(path, chunk_rows=100))
+    assert str(err.value) == f"{path}: cannot be read (Permission denied): check that the file is readable by this " \
+                             "user (ls -l), or copy it again"
+
+
 @pytest.mark.parametrize("layout", ["test", "train"])
 def test_a_file_of_one_chunk_is_scanned_once(ds, rows_csv, tmp_path, monkeypatch, layout):
     """``iter_rows`` counted the rows with ``scan_lines``, then read a file of one chunk whole through
