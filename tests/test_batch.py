@@ -108,6 +108,23 @@ def test_train_layout_with_a_bad_value_is_refused_in_one_piece_or_in_chunks(ds, 
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("chunk_rows", "suffix", "where"), [(1, ".csv", "line 302"), (128, ".parquet", "row 1")])
+def test_a_chunk_without_one_good_id_is_refused_naming_the_id_not_a_traceback(bundle, rows_csv, tmp_path, chunk_rows,
+                                                                              suffix, where):
+    """A chunk whose every Id is no whole number (a one-row chunk of an Id 'x'; a parquet file of float Ids) ended
+    in an IndexError from the repeated-Id check of its good Ids, of which there were none."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    path, out = tmp_path / f"rows{suffix}", tmp_path / "out.csv"
+    if suffix == ".csv":
+        rows.loc[300, s.ID] = "x"
+        rows.to_csv(path, index=False)
+    else:
+        rows.replace("", None).assign(**{s.ID: rows[s.ID].astype(float) + 0.5}).to_parquet(path)
+    with pytest.raises(DataContractError, match=rf"rows{suffix}, {where}, column `{s.ID}`: expected a unique whole "):
+        predict_file(bundle, path, out, chunk_rows=chunk_rows)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(("chunk_rows", "suffix"), [(10_000, ".csv"), (333, ".csv"), (10_000, ".parquet")])
 def test_an_empty_open_is_taken_as_open_with_a_warning_however_the_file_is_read(bundle, rows_csv, tmp_path, caplog,
                                                                                  chunk_rows, suffix):
@@ -345,6 +362,24 @@ def test_an_unreadable_rows_file_is_one_contract_error(rows_csv, monkeypatch):
     with pytest.raises(DataContractError, match=r"cannot be read \(Permission denied\)") as err:
         count_rows(rows_csv)
     assert err.value.problems[0].file == str(rows_csv)
+
+
+def test_an_unreadable_parquet_rows_file_says_so_not_to_write_it_again(rows_csv, tmp_path, monkeypatch):
+    """pyarrow's PermissionError ("Failed to open local file ... [errno 13]") was worded "cannot be read as
+    parquet (...): write it with pandas.DataFrame.to_parquet", sending the user to rewrite a good file."""
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "rows.parquet"
+    pd.read_csv(rows_csv, dtype=str, keep_default_na=False).replace("", None).to_parquet(path)
+
+    def denied(source, *args, **kwargs):  # what pyarrow raises for a file without read permission (root reads all)
+        raise PermissionError(13, f"Failed to open local file '{source}'. Detail: [errno 13] Permission denied")
+
+    monkeypatch.setattr(pq, "ParquetFile", denied)
+    with pytest.raises(DataContractError) as err:
+        list(iter_rows(path, chunk_rows=100))
+    assert str(err.value) == f"{path}: cannot be read (Permission denied): check that the file is readable by this " \
+                             "user (ls -l), or copy it again"
 
 
 @pytest.mark.parametrize("layout", ["test", "train"])

@@ -19,6 +19,7 @@ __all__ = ["BatchResult", "check_known_stores", "count_dates", "count_rows", "it
            "predict_file", "store_batches", "DEFAULT_CHUNK_ROWS"]
 
 import csv
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from storecast.data.contract import (
     Respellings,
     RowProblem,
     as_rows,
+    cannot_read,
     cell_problem,
     count_missing_open,
     is_parquet,
@@ -240,6 +242,10 @@ def _parquet_file(path: Path):
     try:
         return pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, pa.ArrowException) and exc.errno:
+            # a file that cannot be opened (no read permission): the contract's words for it, not pyarrow's
+            # "Failed to open local file" followed by advice to write the file again
+            raise cannot_read(path, OSError(exc.errno, os.strerror(exc.errno))) from None
         raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc}): write it with "
                                                 "pandas.DataFrame.to_parquet, or pass a .csv")) from None
 

@@ -72,6 +72,22 @@ def test_a_data_folder_without_test_csv_is_said_before_any_step(run_main, model_
     assert " ".join(err.split()) == f"error: {data / 'test.csv'}: file not found: expected test.csv here (see --data)"
 
 
+def test_a_test_parquet_that_is_a_folder_is_named_as_itself(run_main, model_path, synthetic_dir, tmp_path):
+    """test.parquet as a folder, no test.csv: was "test.csv: file not found" (now the reader's path) and then
+    "test.parquet: is a directory: expected test.csv here", naming a file the folder never was."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    (data / "test.csv").unlink()
+    (data / "test.parquet").mkdir()
+    code, out, err = run_main("predict", "--model", str(model_path), "--data", str(data),
+                              "--out", str(tmp_path / "preds.csv"))
+    assert code == 2 and out == ""
+    assert " ".join(err.split()) == (f"error: {data / 'test.parquet'}: is a directory: expected test.parquet here as "
+                                     "a file (see --data)")
+
+
 def _data_with_store_csv(synthetic_dir, tmp_path, edit):
     """A copy of the synthetic data whose store.csv ``edit`` rewrites (a text -> text function)."""
     import shutil

@@ -399,6 +399,9 @@ def test_validate_rows_on_the_text_of_test_csv_gives_what_load_test_gives(data_d
                                             "got 2: correct DayOfWeek or the Date, or leave the column out"),
     ({s.DAY_OF_WEEK: [6, 9]}, s.DAY_OF_WEEK, r"row 1: expected a weekday number.*got 9: correct it to match"),
     ({s.ID: [4, 4]}, s.ID, "row 1: expected a unique whole number, got 4"),
+    # no Id a number: the repeat check of the good ones (none) ended in an IndexError, a traceback of
+    # `storecast predict --chunk-rows 1` on one bad Id
+    ({s.ID: ["x", "y"]}, s.ID, "row 0: expected a unique whole number, got 'x'"),
 ])
 def test_validate_rows_names_the_row_and_column(change, column, message):
     with warnings.catch_warnings():

@@ -574,3 +574,56 @@ def test_a_float_distance_stored_in_parquet_is_read_as_stored(chain, tmp_path):
     store.to_csv(data / "store.csv", index=False)
     with pytest.raises(DataContractError, match=r"got '570\.125' \(a thousands separator, or a decimal\?"):
         load_store(data / "store.csv")
+
+
+@pytest.mark.parametrize("kind", ["broken link", "pipe", "empty folder"])
+def test_a_part_that_is_no_file_is_refused_not_left_out(chain, tmp_path, kind):
+    """A part named like one but no regular file (a link to a part not copied along, a pipe, an empty folder) was
+    passed over: validate said "all files valid" while that part's rows were left out without a word."""
+    import os
+
+    data = _copy(chain, tmp_path)
+    part = data / "train" / "part-00001.parquet"
+    part.unlink()
+    if kind == "broken link":
+        part.symlink_to("gone.parquet")
+    elif kind == "pipe":
+        os.mkfifo(part)
+    else:
+        part.mkdir()
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [p.file for p in err.value.problems] == [str(part)]
+    assert err.value.problems[0].message.split(":")[0] == {
+        "broken link": "is a broken symbolic link (to gone.parquet, which is missing or a loop)",
+        "pipe": "is not a regular file (a device, pipe or socket, such as a link to /dev/null)",
+        "empty folder": "is a directory"}[kind]
+
+
+@pytest.mark.parametrize("kind", ["broken link", "pipe", "empty folder"])
+@pytest.mark.parametrize("name", ["store.parquet", "test.parquet", "train/part-00000.parquet"])
+def test_a_parquet_file_that_is_no_file_is_named_not_the_csv_as_missing(chain, tmp_path, name, kind):
+    """store.parquet as a folder, a pipe or a broken link (and a train/ of such parts only) was
+    "store.csv: file not found": the file that is there, and what is wrong with it, went unsaid."""
+    import os
+
+    data = _copy(chain, tmp_path)
+    for part in (data / "train").glob("part-*.parquet"):
+        part.unlink()
+    shutil.copy(chain / "train" / "part-00000.parquet", data / "train.parquet")
+    if name.startswith("train/"):
+        (data / "train.parquet").unlink()
+    else:
+        (data / name).unlink()
+    path = data / name
+    if kind == "broken link":
+        path.symlink_to("gone.parquet")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data, require_test=True)
+    assert [p.file for p in err.value.problems] == [str(path)]
+    assert "file not found" not in str(err.value)
+    assert f"expected {name} here as a file" in str(err.value)

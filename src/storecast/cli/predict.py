@@ -128,8 +128,9 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
 
     rows_path = rows or data_file(data, s.TEST_FILE)  # test.csv, else test.parquet
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
-    if not rows_path.exists():  # the reader's own words for it ("file not found", a broken link), first
-        raise DataContractError(not_a_file(rows_path, s.TEST_FILE))
+    if not rows_path.is_file():  # the reader's own words for it ("file not found", a broken link, a folder), first;
+        # named as itself: test.parquet as a folder was "expected test.csv here"
+        raise DataContractError(not_a_file(rows_path, rows_path.name))
     _check_model_path(model)
     with progress_steps("predict") as say:
         say(f"read rows (loading {model.name} meanwhile)")

@@ -14,6 +14,7 @@ __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows
            "train_files", "input_files"]
 
 import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,9 @@ def data_file(root: Path, name: str) -> Path:
                  _parquet_files(candidate) or _holds_parquet(candidate)))]  # parts only in folders: `_left_out`
     if len(found) > 1:
         _say_choice(root, found)
+    if not found:  # a parquet form that is there but no file (a folder, a pipe, a broken link): named for that
+        found = [candidate for candidate in (root / f"{stem}.parquet", root / stem) if candidate != root and (
+            _no_file(candidate) if candidate.suffix else candidate.is_dir() and _parquet_named_non_files(candidate))]
     return found[0] if found else csv_path
 
 
@@ -78,6 +82,25 @@ def _say_choice(root: Path, found: list[Path]) -> None:
     names = [p.name + ("/" if p.is_dir() else "") for p in found]
     log.warning("%s: holds both %s; reading %s (remove or rename the one that is stale)", root,
                 " and ".join(names), names[0])
+
+
+def _no_file(path: Path) -> bool:
+    """Whether ``path`` is there (a link counts, broken or not) but is no regular file."""
+    return os.path.lexists(path) and not path.is_file()
+
+
+def _parquet_named_non_files(folder: Path) -> list[Path]:
+    """The entries of ``folder`` named like a parquet part yet no regular file: a broken link, a pipe, an empty folder.
+
+    Why: `_parquet_files` passes over them, so such a part's rows were left out without a word, and a train/
+    holding only such parts was "train.csv: file not found".
+    """
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [p for p in entries if p.suffix.lower() in PARQUET_SUFFIXES and not p.name.startswith((".", "_"))
+            and not p.is_file() and not (p.is_dir() and _holds_parquet(p))]
 
 
 def _holds_parquet(folder: Path) -> bool:
@@ -107,7 +130,7 @@ def _left_out(path: Path) -> list[ContractProblem]:
             found.append(problem(entry, f"a folder of parquet files inside {path.name}/ (a Hive-style partition such "
                                         f"as Store=1/?): {_TOP_ONLY.format(path.name)}; write the dataset with every "
                                         "part at that level (without partition_cols)"))
-    return found
+    return found + [not_a_file(entry, f"{path.name}/{entry.name}") for entry in _parquet_named_non_files(path)]
 
 
 def _stored_index(name: object) -> bool:
@@ -269,8 +292,8 @@ def read_parquet_text_frame(path: Path, kind: str,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not path.is_file():
-        raise DataContractError(not_a_file(path, kind))
+    if not path.is_file():  # named as itself: "store.parquet ... expected store.csv here" sent the reader elsewhere
+        raise DataContractError(not_a_file(path, path.name))
     head = read_head(path, 4)
     if head != _PARQUET_MAGIC:
         raise DataContractError(problem(path, "not a parquet file (it does not start with PAR1): write it with "

@@ -121,7 +121,8 @@ def _first_repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of repeated keys (all but the first of each) and, for each, the first position."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    same = np.r_[False, ordered[1:] == ordered[:-1]]
+    same = np.zeros(len(keys), dtype=bool)  # not np.r_[False, ...]: one element too many for no keys at all
+    same[1:] = ordered[1:] == ordered[:-1]
     starts = np.maximum.accumulate(np.where(same, 0, np.arange(len(keys))))
     return order[same], order[starts[same]]
 
