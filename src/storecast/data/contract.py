@@ -463,7 +463,9 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
     else it is made here.
     """
     path = Path(path)
-    names = parquet_columns(path) if is_parquet(path) and path.is_file() else None
+    if is_parquet(path) and not path.is_file():  # a folder, pipe or broken link: named as itself, as load_test does
+        return _load_test(path, scan)
+    names = parquet_columns(path) if is_parquet(path) else None
     # a file that is neither parquet nor CSV text fails here as in load_test
     header = names or read_header(path, s.TEST_FILE)
     if s.SALES not in header:
