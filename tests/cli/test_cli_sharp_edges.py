@@ -242,3 +242,12 @@ def test_a_model_option_next_to_the_model_file_names_it(run_main, model_path, sy
         code, _, err = run_main(command[0], "--model", str(given(model_path)), "--data", str(synthetic_dir),
                                 *command[1:])
         assert code == 2 and said.format(**values) in " ".join(err.split()), err
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("validate", "-v", "--data", "x"), "-v validate ..."),
+    (("lstm", "train", "--verbose", "--data", "x"), "--verbose lstm train ..."),
+])
+def test_verbose_after_the_command_says_where_it_goes(run_main, args, said):
+    code, _, err = run_main(*args)
+    assert code == 2 and said in " ".join(err.split()) and "Traceback" not in err

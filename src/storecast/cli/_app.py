@@ -10,6 +10,7 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -24,8 +25,28 @@ from storecast.errors import INTERRUPTED, StorecastError
 # beside each ("_model_options.py:50") only told them where our code printed it.
 console = Console(stderr=True, markup=False, log_path=False)
 
+class _RootGroup(typer.core.TyperGroup):
+    """The root group: a root option written after the command gets a hint where it goes.
+
+    Why: ``storecast validate -v --data DIR`` (the usual place for a flag in other tools) stopped with "No such
+    option: -v" alone, although ``-v`` exists: it belongs before the command.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.exceptions.TyperException as exc:  # Typer's own click: its NoSuchOption has no public name
+            if getattr(exc, "option_name", None) in ("-v", "--verbose"):
+                sub_ctx = getattr(exc, "ctx", None)
+                sub = sub_ctx.command_path[len(ctx.command_path):].strip() if sub_ctx is not None else "COMMAND"
+                opt = exc.option_name  # type: ignore[attr-defined]
+                exc.message = f"{exc.message} ({opt} goes before the command: {ctx.command_path} {opt} {sub} ...)"
+            raise
+
+
 app = typer.Typer(
     name="storecast",
+    cls=_RootGroup,
     help="Forecast daily sales of a chain of retail stores.",
     # The order to run things in, for a first-time user; each command's own --help ends with examples.
     epilog=("Start with `storecast demo` (a synthetic chain, every step, in demo-out/). On your files (a directory "
