@@ -26,6 +26,22 @@ def test_progress_steps_are_plain_lines_with_their_times(capsys):
         "load data", long, "train rf: done"]
 
 
+def test_a_long_step_says_it_is_still_running_when_piped(capsys, monkeypatch):
+    """Piped, a step of minutes (a full-data fit) printed nothing until it ended: a log that read like a hang."""
+    import time
+
+    import storecast.cli._model_options as options
+
+    monkeypatch.setattr(options, "HEARTBEAT_S", 0.05)
+    with options.progress_steps("train lgbm") as say:
+        say("fit calibration-stage model")
+        time.sleep(0.3)
+    lines = [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1)
+             for line in capsys.readouterr().err.splitlines()]
+    assert lines[0] == "fit calibration-stage model" and lines[-1] == "train lgbm: done"
+    assert set(lines[1:-1]) == {"fit calibration-stage model: still running"} and len(lines) >= 4, lines
+
+
 def test_predict_in_chunks_draws_no_bar(run_main, model_path, synthetic_dir, tmp_path):
     code, _, err = run_main("predict", "--model", str(model_path), "--data", str(synthetic_dir),
                             "--chunk-rows", "100", "--out", str(tmp_path / "preds.csv"))

@@ -6,6 +6,7 @@ __all__ = ["DATA_OPTION", "KIND_OPTION", "SEEDS_OPTION", "UNTIL_OPTION", "checke
            "forecast_with", "outside_training", "progress_steps", "seeds_params", "until_date"]
 
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -89,15 +90,49 @@ def progress_steps(title: str):
                   transient=False) as bar:
         task = bar.add_task(title, total=None)
         start = time.perf_counter()
+        step = [title]  # the step running now, for the heartbeat
 
         def say(msg: str) -> None:
             say_step(bar, msg, since=start)
             bar.update(task, description=f"{title}: {msg}")
+            step[0] = msg
 
-        yield say
+        stop = _heartbeat(lambda: plain_line(f"{step[0]}: still running", since=start)) if bar.disable else None
+        try:
+            yield say
+        finally:
+            if stop is not None:
+                stop()
         bar.update(task, description=f"{title}: done")
         if bar.disable:
             plain_line(f"{title}: done", since=start)
+
+
+HEARTBEAT_S = 60.0  # piped output: a line this often while one step runs on
+
+
+def _heartbeat(beat: Callable[[], None]) -> Callable[[], None]:
+    """Call ``beat`` every `HEARTBEAT_S` seconds in a daemon thread until the returned stop() is called.
+
+    Why: piped or logged, a command shows no spinner, and one step of `storecast train` on the full data runs
+    for minutes (longer on a busy machine) without a line; a log that stops looks like a hang.
+    """
+    import threading
+
+    done = threading.Event()
+
+    def run() -> None:
+        while not done.wait(HEARTBEAT_S):
+            beat()
+
+    thread = threading.Thread(target=run, name="storecast-heartbeat", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        done.set()
+        thread.join()
+
+    return stop
 
 
 def seeds_params(kind: str, seeds: int | None) -> dict[str, Any]:
