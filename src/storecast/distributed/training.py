@@ -180,12 +180,12 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         # the local engine's check and words (ConformalRegressor.fit), on the chain's sales days up to --until
         check_sales_span(sum(n for n, _, _ in sold), first_day, last_day, calibration)
         cut = _day(last_day - calibration)
-        say("fit calibration-stage model")
+        say(f"fit on all but the last {calibration} days, to measure the forecast error")
         first, _ = _fit_stage(client, parts, store_f, store, cut, params)
         cal = client.gather(client.map(stage_rows, parts, store=store_f, last=until, since=cut))
         X_cal = pd.concat([x for x, _ in cal], ignore_index=True)
         y_cal = np.concatenate([y for _, y in cal])
-        say("refit on all rows")
+        say("refit on all days: the model that forecasts")
         final, facts = _fit_stage(client, parts, store_f, store, until, params)
         client.cancel([*parts, store_f])  # the workers free the chain now, not while the cluster shuts down
         del parts, store_f

@@ -186,7 +186,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         check_sales_span(len(days), int(days.min()) if len(days) else None, int(days.max()) if len(days) else None,
                          int(self.calibration_days))
         early = days <= days.max() - int(self.calibration_days)
-        say("fit calibration-stage model")
+        say(f"fit on all but the last {int(self.calibration_days)} days, to measure the forecast error")
         stage = self.estimator if self.calibration_estimator is None else self.calibration_estimator
         # the pipelines are fitted on columns, not the frame: the feature steps then pass them on without
         # building a DataFrame per step (the same features, one copy of the training set less per step)
@@ -196,7 +196,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             say("refit the preprocessing on all rows, keep the trees")
             final = _with_prep_refitted(first, X, y)
         elif self.refit:
-            say("refit on all rows")
+            say("refit on all days: the model that forecasts")
             final = clone(self.estimator).fit(as_columns(X), y)
         return self.calibrate(first, X[~early], y[~early], final)
 
