@@ -271,7 +271,7 @@ class BatchResult:
 
     rows: int = 0
     chunks: int = 0
-    after_calibrated: int = 0  # rows after training end + schema.HORIZON_DAYS: their interval coverage is unmeasured
+    after_calibrated: int = 0  # rows after predict.calibrated_through: their interval coverage is unmeasured
     before_training: int = 0  # rows before the first training day
     in_training: int = 0  # rows dated inside the training data: in-sample fits, not forecasts of unseen days
     score: PeriodScore | None = None  # rows in train.csv's layout: the forecasts against their Sales
@@ -345,7 +345,7 @@ def predict_chunks(bundle: Any, chunks: Iterable[pd.DataFrame], out: str | Path,
         scored against them (``BatchResult.score``).
     out : path
         Id,Store,Date,Sales,lower,upper; written atomically: a temp file beside it, renamed once every
-        chunk is written.
+        forecast is written.
     history : DataFrame, optional
         Passed to ``predict_frame`` (models that need past sales).
     on_chunk : callable, optional

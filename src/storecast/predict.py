@@ -1,4 +1,4 @@
-"""``predict_frame``: the ONLY inference path (the CLI ``predict`` command and the API call it).
+"""``predict_frame``: the ONLY inference path (the CLI ``predict`` command, the API and the Python API call it).
 
 It validates test-shaped rows, asks the bundle for open-day forecasts with intervals and returns one
 row per input row in input order, closed days set to 0 (a closed store sells nothing). Rows come as a

@@ -115,7 +115,8 @@ class ServedModel:
         Raises
         ------
         ArtifactError
-            Neither the model nor its card names a store, or the prediction fails.
+            The model's fitted preprocessor knows no store (``Bundle.facts``), or the prediction fails or is
+            not one finite number.
         """
         path = Path(self.bundle.path)
         if len(self.facts.stores) == 0:

@@ -2,6 +2,8 @@
 
 Nothing here deserialises a model: a file is complete when its name has a stamp, its card is valid and
 the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why they skip the others.
+The checks each loader makes before it reads a model file live here too (``verified_card``, ``card_of_kind``,
+``served_level``), with the error for a model path that is no file (``model_file_missing``).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def verified_card(path: Path, suffix_holds: str) -> dict:
     """The card of the model file ``path``, after checking that the file exists, that the card names a kind
     a file with this suffix holds (``suffix_holds``: e.g. "an lstm model") and that its sha256 matches.
 
-    Why one home: each loader (trees, LSTM) starts with these checks before it deserialises anything.
+    Why one home: each loader starts with these checks before it deserialises anything (the LSTM's with this
+    function; the trees' with ``card_of_kind``, the sha256 checked while skops is imported).
     """
     card = card_of_kind(path, suffix_holds)
     check_sha256(path, card)

@@ -65,8 +65,9 @@ class LSTMBundle:
 def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None = None) -> Path:
     """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, never over another model.
 
-    The file also holds the card's key facts (kind, versions, training end) as one JSON string, a
-    type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
+    The file also holds the card's key facts (kind, versions, training end) and a copy of the card's fields the
+    model is rebuilt from (``_BUILT_FROM``) as one JSON string, a type ``torch.load(weights_only=True)`` accepts,
+    so an edited card is caught at load.
     """
     torch = torch_module()
 

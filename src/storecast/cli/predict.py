@@ -1,4 +1,8 @@
-"""`storecast predict`: forecast rows (test.csv by default) with a saved model, in chunks, to a CSV."""
+"""`storecast predict`: forecast rows (test.csv by default) with a saved model, in chunks, to a CSV.
+
+With ``--engine dask`` each part of the input (a directory of parquet parts, or one file) is forecast on a
+worker, and the forecasts are written as a new directory of parquet parts.
+"""
 
 from __future__ import annotations
 
