@@ -899,24 +899,27 @@ def test_a_model_with_one_band_shows_no_key_for_a_second(base: str, browser: Bro
     assert browser.errors == []
 
 
-def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Browser, tmp_path: Path):
-    # the table formatted the API's unrounded gains with Intl (a half away from zero, "-0") and the CSV
-    # with the page's whole-unit rule: a gain of -2.5 read -3 on screen and -2 in the file, -0.4 read "-0",
-    # and a gain of -0.04% read "-0.0%"
-    _use_token(browser, base)
+def _stub_rank(browser: Browser, stores: list[tuple[int, float, float, float]]) -> None:
+    """Answer /plan/rank with ``stores`` (store, gain, gain_pct, usual_total), all of the period's first Monday."""
     start, days = browser.js("[document.getElementById('rank-start').value, "
                              "Number(document.getElementById('rank-days').value)]")
     monday = browser.js(f"(() => {{ const d = new Date('{start}T00:00:00Z'); "
                         "d.setUTCDate(d.getUTCDate() + (8 - d.getUTCDay()) % 7); "
                         "return d.toISOString().slice(0, 10); })()")
-    stores = [{"store": 1, "gain": 10.5, "gain_pct": 0.25, "usual_total": 4200.5, "week": monday},
-              {"store": 2, "gain": -0.4, "gain_pct": -0.04, "usual_total": 1000.0, "week": monday},
-              {"store": 3, "gain": -2.5, "gain_pct": -0.25, "usual_total": 1000.0, "week": monday}]
-    answer = {"start": start, "days": days, "weeks": [monday], "stores": stores}
+    rows = [{"store": s, "gain": g, "gain_pct": p, "usual_total": t, "week": monday} for s, g, p, t in stores]
+    answer = {"start": start, "days": days, "weeks": [monday], "stores": rows}
     browser.js(f"const answer = {json.dumps(answer)}, real = window.fetch;"
                "window.fetch = (path, init) => path === '/plan/rank' ? Promise.resolve(new Response("
                "JSON.stringify(answer), {status: 200, headers: {'Content-Type': 'application/json'}}))"
                " : real(path, init); true")
+
+
+def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Browser, tmp_path: Path):
+    # the table formatted the API's unrounded gains with Intl (a half away from zero, "-0") and the CSV
+    # with the page's whole-unit rule: a gain of -2.5 read -3 on screen and -2 in the file, -0.4 read "-0",
+    # and a gain of -0.04% read "-0.0%"
+    _use_token(browser, base)
+    _stub_rank(browser, [(1, 10.5, 0.25, 4200.5), (2, -0.4, -0.04, 1000.0), (3, -2.5, -0.25, 1000.0)])
     browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
     assert browser.wait("document.body.dataset.rank || ''") == "3"
     table = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [...r.cells].slice(2, 5)"
@@ -926,5 +929,19 @@ def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Brow
     with saved.open(newline="") as f:
         rows = list(csv.reader(f))[1:]
     assert [[f"{int(r[2]):,}", f"{r[3]}%", f"{int(r[4]):,}"] for r in rows] == table
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_a_gain_shown_as_0_draws_no_bar(base: str, browser: Browser):
+    # a gain that rounds to 0 drew a red loss bar (-0.4) or a green gain bar (0.3) beside the figure "0"
+    _use_token(browser, base)
+    _stub_rank(browser, [(1, 100.0, 1.0, 10000.0), (2, 0.3, 0.0, 1000.0), (3, 0.0, 0.0, 1000.0),
+                         (4, -0.4, -0.04, 1000.0), (5, -0.6, -0.06, 1000.0), (6, -50.0, -5.0, 1000.0)])
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    assert browser.wait("document.body.dataset.rank || ''") == "6"
+    bars = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [r.cells[2].textContent,"
+                      " [...r.querySelectorAll('.bar-col rect')].map(b => b.getAttribute('class')).join(' ')])")
+    assert bars == [["100", "gain-bar"], ["0", ""], ["0", ""], ["0", ""], ["-1", "loss-bar"], ["-50", "loss-bar"]]
     browser.js("1")
     assert browser.errors == []

@@ -93,13 +93,17 @@ async function loadRank() {
       cell("").appendChild(b);
       // whole units by `whole`, as the CSV: Intl rounds a half away from zero and shows "-0" (-2.5 read "-3"
       // here and -2 in the CSV, -0.4 read "-0")
-      cell(money.format(whole(r.gain)), "num");
+      const gain = whole(r.gain);
+      cell(money.format(gain), "num");
       cell(r.gain_pct === null ? "–" : `${tenths(r.gain_pct)}%`, "num");
       cell(money.format(whole(r.usual_total)), "num");
       cell(short(r.week, years));
+      // no bar beside a "0": a gain of -0.4 drew a red loss bar there, and one of 0.3 a green gain bar
       const svg = el("svg", { viewBox: "0 0 100 10", width: 100, height: 10, "aria-hidden": "true" });
-      el("rect", { class: r.gain >= 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
-                   width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
+      if (gain !== 0) {
+        el("rect", { class: gain > 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
+                     width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
+      }
       cell("", "bar-col").appendChild(svg);
       tbody.appendChild(tr);
     });
