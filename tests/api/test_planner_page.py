@@ -945,3 +945,22 @@ def test_a_gain_shown_as_0_draws_no_bar(base: str, browser: Browser):
     assert bars == [["100", "gain-bar"], ["0", ""], ["0", ""], ["0", ""], ["-1", "loss-bar"], ["-50", "loss-bar"]]
     browser.js("1")
     assert browser.errors == []
+
+
+def test_every_ranking_column_has_a_name_for_screen_readers(base: str, browser: Browser):
+    # the bar column's header was empty: a screen reader announced that column with no name at all
+    browser.open(f"{base}/")
+    browser.wait(f"({_STATUS}).includes('API token')")
+    browser.js("document.getElementById('tab-rank').click(); true")
+    browser.send("Accessibility.enable")
+    names = []
+    for k in range(browser.js("document.querySelectorAll('#rank-table thead th').length")):
+        found = browser.send("Runtime.evaluate", expression=f"document.querySelectorAll('#rank-table thead th')[{k}]")
+        tree = browser.send("Accessibility.getPartialAXTree", objectId=found["result"]["objectId"],
+                            fetchRelatives=False)
+        names.append(tree["nodes"][0].get("name", {}).get("value", ""))
+    assert names == ["#", "Store", "Gain", "Gain %", "Usual total", "Week of", "Gain as a bar"]
+    # and the bar's name is for screen readers only: the header row looks as before
+    size = "(() => { const r = document.querySelector('#rank-table th.bar-col span').getBoundingClientRect();" \
+           " return r.width * r.height; })()"
+    assert browser.js(size) <= 1
