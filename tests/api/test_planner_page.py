@@ -964,3 +964,38 @@ def test_every_ranking_column_has_a_name_for_screen_readers(base: str, browser: 
     size = "(() => { const r = document.querySelector('#rank-table th.bar-col span').getBoundingClientRect();" \
            " return r.width * r.height; })()"
     assert browser.js(size) <= 1
+
+
+_SAID = "[document.getElementById('status').textContent, document.getElementById('status').classList.contains('error')]"
+
+
+def test_an_error_on_the_plan_view_stays_across_a_tab_switch(base: str, browser: Browser):
+    # going to the ranking and back wiped the plan view's error: "Nothing changed: no answer from the
+    # server..." was gone, though nothing had been asked again since
+    seen = _use_token(browser, base)
+    browser.js("window.realFetch = window.fetch;"
+               "window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); true")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said.startswith("Nothing changed: no answer from the server."), said
+    browser.js("document.getElementById('tab-rank').click(); true")
+    assert browser.js(_SAID) == ["", False]  # the ranking's own line: nothing ranked yet
+    browser.js("document.getElementById('tab-plan').click(); true")
+    assert browser.js(_SAID) == [said, True]
+    browser.js("document.getElementById('tab-plan').focus(); true")
+    _press(browser, "ArrowRight")  # from the keyboard too
+    _press(browser, "ArrowLeft")
+    assert browser.js(_SAID) == [said, True]
+
+    browser.js("window.fetch = window.realFetch; document.getElementById('days').value = '500';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")  # refused on the page
+    bad = browser.js(_SAID)
+    assert bad[0].startswith("Days: ") and bad[1]
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('tab-plan').click(); true")
+    assert browser.js(_SAID) == bad
+    browser.js("document.getElementById('days').value = '42';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)  # the next request replaces it
+    assert browser.js(_SAID) == ["", False]
+    browser.js("1")
+    assert [e for e in browser.errors if "Failed to fetch" not in e] == []

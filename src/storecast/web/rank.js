@@ -16,10 +16,7 @@ function rankBusy(on) {
 
 // The ranking's own message, on the status line only while its view is shown (a ranking answered after
 // the user went to plan a store said "20 stores shown" over the plan), and again when it is shown next.
-function sayRank(text, isError) {
-  state.rankSaid = [text, isError];
-  if (!$("view-rank").hidden) say(text, isError);
-}
+const sayRank = (text, isError) => say(text, isError, "rank");
 
 // "1 Aug 2015–11 Sep 2015 (42 days)": the period a ranking answer is of.
 function periodOf(answer) {
@@ -69,7 +66,7 @@ async function loadRank() {
     $("rank-csv").disabled = true;
     markStale();
   };
-  if (!valid($("rank-form"))) { clear(); state.rankSaid = ["", false]; return; }
+  if (!valid($("rank-form"))) { clear(); return; }
   const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
   sayRank("ranking every store…");
   rankBusy(true);
@@ -115,7 +112,7 @@ async function loadRank() {
   } catch (err) {
     if (seq !== state.rankSeq) return;
     clear();
-    if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err);
+    if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err, false, "rank");
   } finally {
     if (seq === state.rankSeq) rankBusy(false);
   }
