@@ -899,24 +899,27 @@ def test_a_model_with_one_band_shows_no_key_for_a_second(base: str, browser: Bro
     assert browser.errors == []
 
 
-def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Browser, tmp_path: Path):
-    # the table formatted the API's unrounded gains with Intl (a half away from zero, "-0") and the CSV
-    # with the page's whole-unit rule: a gain of -2.5 read -3 on screen and -2 in the file, -0.4 read "-0",
-    # and a gain of -0.04% read "-0.0%"
-    _use_token(browser, base)
+def _stub_rank(browser: Browser, stores: list[tuple[int, float, float, float]]) -> None:
+    """Answer /plan/rank with ``stores`` (store, gain, gain_pct, usual_total), all of the period's first Monday."""
     start, days = browser.js("[document.getElementById('rank-start').value, "
                              "Number(document.getElementById('rank-days').value)]")
     monday = browser.js(f"(() => {{ const d = new Date('{start}T00:00:00Z'); "
                         "d.setUTCDate(d.getUTCDate() + (8 - d.getUTCDay()) % 7); "
                         "return d.toISOString().slice(0, 10); })()")
-    stores = [{"store": 1, "gain": 10.5, "gain_pct": 0.25, "usual_total": 4200.5, "week": monday},
-              {"store": 2, "gain": -0.4, "gain_pct": -0.04, "usual_total": 1000.0, "week": monday},
-              {"store": 3, "gain": -2.5, "gain_pct": -0.25, "usual_total": 1000.0, "week": monday}]
-    answer = {"start": start, "days": days, "weeks": [monday], "stores": stores}
+    rows = [{"store": s, "gain": g, "gain_pct": p, "usual_total": t, "week": monday} for s, g, p, t in stores]
+    answer = {"start": start, "days": days, "weeks": [monday], "stores": rows}
     browser.js(f"const answer = {json.dumps(answer)}, real = window.fetch;"
                "window.fetch = (path, init) => path === '/plan/rank' ? Promise.resolve(new Response("
                "JSON.stringify(answer), {status: 200, headers: {'Content-Type': 'application/json'}}))"
                " : real(path, init); true")
+
+
+def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Browser, tmp_path: Path):
+    # the table formatted the API's unrounded gains with Intl (a half away from zero, "-0") and the CSV
+    # with the page's whole-unit rule: a gain of -2.5 read -3 on screen and -2 in the file, -0.4 read "-0",
+    # and a gain of -0.04% read "-0.0%"
+    _use_token(browser, base)
+    _stub_rank(browser, [(1, 10.5, 0.25, 4200.5), (2, -0.4, -0.04, 1000.0), (3, -2.5, -0.25, 1000.0)])
     browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
     assert browser.wait("document.body.dataset.rank || ''") == "3"
     table = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [...r.cells].slice(2, 5)"
@@ -928,3 +931,71 @@ def test_the_ranking_rounds_its_figures_as_its_csv_does(base: str, browser: Brow
     assert [[f"{int(r[2]):,}", f"{r[3]}%", f"{int(r[4]):,}"] for r in rows] == table
     browser.js("1")
     assert browser.errors == []
+
+
+def test_a_gain_shown_as_0_draws_no_bar(base: str, browser: Browser):
+    # a gain that rounds to 0 drew a red loss bar (-0.4) or a green gain bar (0.3) beside the figure "0"
+    _use_token(browser, base)
+    _stub_rank(browser, [(1, 100.0, 1.0, 10000.0), (2, 0.3, 0.0, 1000.0), (3, 0.0, 0.0, 1000.0),
+                         (4, -0.4, -0.04, 1000.0), (5, -0.6, -0.06, 1000.0), (6, -50.0, -5.0, 1000.0)])
+    browser.js("document.getElementById('tab-rank').click(); document.querySelector('#rank-form button').click(); true")
+    assert browser.wait("document.body.dataset.rank || ''") == "6"
+    bars = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [r.cells[2].textContent,"
+                      " [...r.querySelectorAll('.bar-col rect')].map(b => b.getAttribute('class')).join(' ')])")
+    assert bars == [["100", "gain-bar"], ["0", ""], ["0", ""], ["0", ""], ["-1", "loss-bar"], ["-50", "loss-bar"]]
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_every_ranking_column_has_a_name_for_screen_readers(base: str, browser: Browser):
+    # the bar column's header was empty: a screen reader announced that column with no name at all
+    browser.open(f"{base}/")
+    browser.wait(f"({_STATUS}).includes('API token')")
+    browser.js("document.getElementById('tab-rank').click(); true")
+    browser.send("Accessibility.enable")
+    names = []
+    for k in range(browser.js("document.querySelectorAll('#rank-table thead th').length")):
+        found = browser.send("Runtime.evaluate", expression=f"document.querySelectorAll('#rank-table thead th')[{k}]")
+        tree = browser.send("Accessibility.getPartialAXTree", objectId=found["result"]["objectId"],
+                            fetchRelatives=False)
+        names.append(tree["nodes"][0].get("name", {}).get("value", ""))
+    assert names == ["#", "Store", "Gain", "Gain %", "Usual total", "Week of", "Gain as a bar"]
+    # and the bar's name is for screen readers only: the header row looks as before
+    size = "(() => { const r = document.querySelector('#rank-table th.bar-col span').getBoundingClientRect();" \
+           " return r.width * r.height; })()"
+    assert browser.js(size) <= 1
+
+
+_SAID = "[document.getElementById('status').textContent, document.getElementById('status').classList.contains('error')]"
+
+
+def test_an_error_on_the_plan_view_stays_across_a_tab_switch(base: str, browser: Browser):
+    # going to the ranking and back wiped the plan view's error: "Nothing changed: no answer from the
+    # server..." was gone, though nothing had been asked again since
+    seen = _use_token(browser, base)
+    browser.js("window.realFetch = window.fetch;"
+               "window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); true")
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said.startswith("Nothing changed: no answer from the server."), said
+    browser.js("document.getElementById('tab-rank').click(); true")
+    assert browser.js(_SAID) == ["", False]  # the ranking's own line: nothing ranked yet
+    browser.js("document.getElementById('tab-plan').click(); true")
+    assert browser.js(_SAID) == [said, True]
+    browser.js("document.getElementById('tab-plan').focus(); true")
+    _press(browser, "ArrowRight")  # from the keyboard too
+    _press(browser, "ArrowLeft")
+    assert browser.js(_SAID) == [said, True]
+
+    browser.js("window.fetch = window.realFetch; document.getElementById('days').value = '500';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")  # refused on the page
+    bad = browser.js(_SAID)
+    assert bad[0].startswith("Days: ") and bad[1]
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('tab-plan').click(); true")
+    assert browser.js(_SAID) == bad
+    browser.js("document.getElementById('days').value = '42';"
+               "document.querySelector('#plan-form button[type=submit]').click(); true")
+    _after(browser, seen)  # the next request replaces it
+    assert browser.js(_SAID) == ["", False]
+    browser.js("1")
+    assert [e for e in browser.errors if "Failed to fetch" not in e] == []

@@ -627,3 +627,24 @@ def test_a_parquet_file_that_is_no_file_is_named_not_the_csv_as_missing(chain, t
     assert [p.file for p in err.value.problems] == [str(path)]
     assert "file not found" not in str(err.value)
     assert f"expected {name} here as a file" in str(err.value)
+
+
+@pytest.mark.parametrize("left", [[], [".keep", "_SUCCESS"], ["part-00000.csv"]], ids=["empty", "hidden", "csv"])
+def test_a_train_folder_without_parts_is_named_not_a_missing_train_csv(chain, tmp_path, left):
+    """An empty train/ (a write that failed, a copy not yet done) and no train.csv: the error was "train.csv: file
+    not found", as if the folder were not there; the local and the Dask engine read their files from here."""
+    data = _copy(chain, tmp_path)
+    shutil.rmtree(data / "train")
+    (data / "train").mkdir()
+    for name in left:
+        (data / "train" / name).write_text("Store,Date\n")
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data)
+    assert [(p.file, p.message) for p in err.value.problems] == [(
+        str(data / "train"), "holds no parquet part files (.parquet, .pq), and there is no train.csv or train.parquet "
+                             "beside it: expected train.csv, train.parquet or train/part-*.parquet")]
+    with pytest.raises(DataContractError, match="holds no parquet part files"):
+        load_train(data_file(data, s.TRAIN_FILE))
+    (data / "train.csv").write_text("")  # a train.csv there: about that file, as before
+    with pytest.raises(DataContractError, match="file is empty"):
+        load_dataset(data)

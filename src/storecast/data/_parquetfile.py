@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "parquet_text",
            "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
-           "train_files", "input_files"]
+           "train_files", "input_files", "no_parts_beside"]
 
 import logging
 import os
@@ -69,6 +69,20 @@ def data_file(root: Path, name: str) -> Path:
         found = [candidate for candidate in (root / f"{stem}.parquet", root / stem) if candidate != root and (
             _no_file(candidate) if candidate.suffix else candidate.is_dir() and _parquet_named_non_files(candidate))]
     return found[0] if found else csv_path
+
+
+def no_parts_beside(path: Path) -> ContractProblem | None:
+    """The problem of a missing ``train.csv`` whose parts folder (``train/``) is there but holds no parquet file.
+
+    Why: ``data_file`` reads such a folder only with parts in it, so an empty ``train/`` (a write that failed, a
+    copy not yet done) was "train.csv: file not found", as if the folder were not there. None otherwise.
+    """
+    folder = path.with_suffix("")
+    if os.path.lexists(path) or path.suffix.lower() != ".csv" or not folder.is_dir():
+        return None
+    return problem(folder, f"holds no parquet part files (.parquet, .pq), and there is no {path.name} or "
+                           f"{folder.name}.parquet beside it: expected {path.name}, {folder.name}.parquet or "
+                           f"{folder.name}/part-*.parquet")
 
 
 _SAID: set[tuple[str, ...]] = set()  # the choices already warned about (``data_file``)

@@ -51,6 +51,7 @@ from storecast.data._parquetfile import (
     data_file,
     input_files,
     is_parquet,
+    no_parts_beside,
     parquet_columns,
     parquet_frame,
     parquet_parts,
@@ -332,6 +333,9 @@ def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
 def _validate_parts(path: Path, name: str, scan: LineScan | None = None) -> pd.DataFrame:
     """A partitioned parquet dataset (``train/part-*.parquet``): every part checked, all problems raised at once."""
     if not path.is_dir():
+        empty_folder = no_parts_beside(path)  # train/ there, empty: not "train.csv: file not found"
+        if empty_folder:
+            raise DataContractError(empty_folder)
         return _warn_closed_days(_validate_file(path, name, scan), path)
     if path.suffix.lower() == ".csv":  # train.csv/ without parquet parts: no dataset of parts, a misplaced folder
         raise DataContractError(not_a_file(path, name))

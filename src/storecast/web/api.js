@@ -61,8 +61,9 @@ function failure(err, kept) {
   return text[0].toUpperCase() + text.slice(1);
 }
 
-function failed(err, kept) {
-  say(failure(err, kept), true);
+// Said as the message of `view` (the view shown if not named); see `say`.
+function failed(err, kept, view) {
+  say(failure(err, kept), true, view);
   if (err.status === 401) {
     // selected: the refused token stays in the box behind the dots, and the new one typed went after it
     $("token").focus();

@@ -24,7 +24,7 @@ const state = {
   seq: 0,              // only the newest answer is drawn
   rank: null,          // the last /plan/rank answer
   rankSeq: 0,          // the same rule for the ranking
-  rankSaid: ["", false],  // the ranking's last message: said again when its view is shown
+  said: { plan: ["", false], rank: ["", false] },  // each view's last message: said again when it is shown
   day: null,           // the chart's chosen day (ISO date), kept across redraws of the same period
   cursorAt: null,      // draws the chart's day cursor at an index (set by drawChart)
 };
@@ -42,7 +42,14 @@ const short = (isoDate, withYear) => {
 };
 const twoYears = (first, last) => first.slice(0, 4) !== last.slice(0, 4);
 
-function say(text, isError) {
+// The status line belongs to the view shown: a view's message is kept as that view's, on the line only while
+// the view is shown, and said again when it is shown next. Going to the ranking and back wiped the plan
+// view's error, though nothing had been asked again; an answer for the other view does not write over it.
+const shownView = () => ($("view-rank").hidden ? "plan" : "rank");
+
+function say(text, isError, view = shownView()) {
+  state.said[view] = [text || "", Boolean(isError)];
+  if (view !== shownView()) return;
   const el = $("status");
   el.textContent = text || "";
   el.classList.toggle("error", Boolean(isError));
@@ -59,7 +66,7 @@ function valid(form) {
     if (input.checkValidity()) continue;
     const why = input.type === "date" && input.validity.badInput
       ? "this is not a whole, real date: type day, month and year again" : input.validationMessage;
-    say(`${labelOf(input)}: ${why}`, true);
+    say(`${labelOf(input)}: ${why}`, true, form.closest("[role=tabpanel]").id.slice(5));
     input.focus();
     return false;
   }

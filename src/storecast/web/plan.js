@@ -164,7 +164,7 @@ async function loadPlan(withScenario) {
     body.promo_days = [...state.promo].sort();
     body.closed_days = [...state.closed].sort();
   }
-  say("forecasting…");
+  say("forecasting…", false, "plan");
   try {
     const plan = await api("/plan", body);
     if (seq !== state.seq) return;
@@ -178,7 +178,7 @@ async function loadPlan(withScenario) {
     drawChart(plan);
     drawWeeks(plan);
     $("plan-csv").disabled = false;
-    say("");
+    say("", false, "plan");
     document.body.dataset.plan = String(seq);
     return true;  // drawn (openStore then says what it switched on)
   } catch (err) {
@@ -187,12 +187,12 @@ async function loadPlan(withScenario) {
       // Not about what was asked (no answer, a refused token, a server fault): the plan on screen stays and
       // so does the scenario its buttons show; a server stopped mid-way cost every week clicked so far.
       [state.promo, state.closed] = scenarioSets(drawn.scenario);
-      failed(err, true);
+      failed(err, true, "plan");
       return;
     }
     clearPlan();
     if (err.types && err.types.includes("unknown_store")) storeGone(body.store);
-    else failed(err);
+    else failed(err, false, "plan");
   }
 }
 
@@ -203,11 +203,12 @@ async function storeGone(store) {
   try {
     await loadModel();
   } catch (err) {
-    failed(err);
+    failed(err, false, "plan");
     return;
   }
   say(`Store ${store} is not known to the model the server serves now (the server was probably restarted `
-      + "with another model since this page loaded). The store list is reloaded from it: pick a store.", true);
+      + "with another model since this page loaded). The store list is reloaded from it: pick a store.", true,
+      "plan");
   $("store").focus();
 }
 

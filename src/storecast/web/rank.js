@@ -16,10 +16,7 @@ function rankBusy(on) {
 
 // The ranking's own message, on the status line only while its view is shown (a ranking answered after
 // the user went to plan a store said "20 stores shown" over the plan), and again when it is shown next.
-function sayRank(text, isError) {
-  state.rankSaid = [text, isError];
-  if (!$("view-rank").hidden) say(text, isError);
-}
+const sayRank = (text, isError) => say(text, isError, "rank");
 
 // "1 Aug 2015–11 Sep 2015 (42 days)": the period a ranking answer is of.
 function periodOf(answer) {
@@ -69,7 +66,7 @@ async function loadRank() {
     $("rank-csv").disabled = true;
     markStale();
   };
-  if (!valid($("rank-form"))) { clear(); state.rankSaid = ["", false]; return; }
+  if (!valid($("rank-form"))) { clear(); return; }
   const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
   sayRank("ranking every store…");
   rankBusy(true);
@@ -93,13 +90,17 @@ async function loadRank() {
       cell("").appendChild(b);
       // whole units by `whole`, as the CSV: Intl rounds a half away from zero and shows "-0" (-2.5 read "-3"
       // here and -2 in the CSV, -0.4 read "-0")
-      cell(money.format(whole(r.gain)), "num");
+      const gain = whole(r.gain);
+      cell(money.format(gain), "num");
       cell(r.gain_pct === null ? "–" : `${tenths(r.gain_pct)}%`, "num");
       cell(money.format(whole(r.usual_total)), "num");
       cell(short(r.week, years));
+      // no bar beside a "0": a gain of -0.4 drew a red loss bar there, and one of 0.3 a green gain bar
       const svg = el("svg", { viewBox: "0 0 100 10", width: 100, height: 10, "aria-hidden": "true" });
-      el("rect", { class: r.gain >= 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
-                   width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
+      if (gain !== 0) {
+        el("rect", { class: gain > 0 ? "gain-bar" : "loss-bar", x: 0, y: 1, height: 8,
+                     width: Math.max(1, (100 * Math.abs(r.gain)) / best) }, svg);
+      }
       cell("", "bar-col").appendChild(svg);
       tbody.appendChild(tr);
     });
@@ -111,7 +112,7 @@ async function loadRank() {
   } catch (err) {
     if (seq !== state.rankSeq) return;
     clear();
-    if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err);
+    if ($("view-rank").hidden) sayRank(failure(err), true); else failed(err, false, "rank");
   } finally {
     if (seq === state.rankSeq) rankBusy(false);
   }

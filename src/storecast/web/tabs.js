@@ -7,12 +7,12 @@ import { $, say, state } from "./common.js";
 const TABS = ["plan", "rank"];
 
 function showTab(name) {
-  if (name === "rank") say(...state.rankSaid); else say("");
   for (const t of TABS) {
     $(`tab-${t}`).setAttribute("aria-selected", t === name ? "true" : "false");
     $(`tab-${t}`).tabIndex = t === name ? 0 : -1;
     $(`view-${t}`).hidden = t !== name;
   }
+  say(...state.said[name], name);  // the view's own message, kept while the other one was shown
   if (name === "plan" && state.plan) drawChart(state.plan);
 }
 
