@@ -31,7 +31,7 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2;
 "$ROOT/.venv/bin/storecast" serve --model "$MODEL" --host 127.0.0.1 --port "$PORT" \
   >"$TMP/server.log" 2>&1 &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 240); do
   curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
   kill -0 "$SERVER" 2>/dev/null || { cat "$TMP/server.log" >&2; exit 1; }
@@ -95,7 +95,7 @@ BARE_PORT=$("$PY" -c "from storecast.cli.server_process import free_port; print(
 "$PY" -m uvicorn bare_api:app --app-dir "$HERE" --host 127.0.0.1 --port "$BARE_PORT" --no-access-log \
   --log-level warning >"$TMP/bare.log" 2>&1 &
 BARE=$!
-trap 'kill "$SERVER" "$BARE" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill "$SERVER" "$BARE" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 1 60); do
   curl -fsS -X POST -d '{}' "http://127.0.0.1:$BARE_PORT/predict" >/dev/null 2>&1 && break
   sleep 0.5
