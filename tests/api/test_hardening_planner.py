@@ -12,6 +12,16 @@ from storecast.api.routes import plan as plan_routes
 START = "2015-08-01"
 
 
+def _rankings_sent(client, answers: list[int]) -> list[threading.Thread]:
+    """As many rankings as the queue holds, each sent from its own started thread; their statuses go to ``answers``."""
+    asked = [threading.Thread(target=lambda: answers.append(
+        client.post("/plan/rank", json={"start": START, "days": 14}).status_code))
+        for _ in range(plan_routes.MAX_RANKINGS)]
+    for t in asked:
+        t.start()
+    return asked
+
+
 def test_rankings_past_the_queue_limit_are_503_at_once_not_computed_in_turn(client, monkeypatch):
     # A ranking of 1,115 stores takes 1-2 s, and a ranking whose client hung up was still computed in its turn:
     # 150 sent and dropped held a /plan sent after them for 9 s on an 8-store model.
@@ -25,11 +35,7 @@ def test_rankings_past_the_queue_limit_are_503_at_once_not_computed_in_turn(clie
 
     monkeypatch.setattr(plan_routes, "rank_stores", held)
     answers: list[int] = []
-    asked = [threading.Thread(target=lambda: answers.append(
-        client.post("/plan/rank", json={"start": START, "days": 14}).status_code))
-        for _ in range(plan_routes.MAX_RANKINGS)]
-    for t in asked:
-        t.start()
+    asked = _rankings_sent(client, answers)
     assert started.acquire(timeout=30)  # one ranks; the others wait their turn
     deadline = time.monotonic() + 30
     while client.app.state.planning.rankings < plan_routes.MAX_RANKINGS and time.monotonic() < deadline:
@@ -61,11 +67,7 @@ def test_two_apps_in_one_process_do_not_share_the_ranking_queue(client, settings
     real = plan_routes.rank_stores
     monkeypatch.setattr(plan_routes, "rank_stores", lambda *a, **kw: (release.wait(timeout=30), real(*a, **kw))[1])
     answers: list[int] = []
-    asked = [threading.Thread(target=lambda: answers.append(
-        client.post("/plan/rank", json={"start": START, "days": 14}).status_code))
-        for _ in range(plan_routes.MAX_RANKINGS)]
-    for t in asked:
-        t.start()
+    asked = _rankings_sent(client, answers)
     deadline = time.monotonic() + 30
     while client.app.state.planning.rankings < plan_routes.MAX_RANKINGS and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -576,21 +576,26 @@ def test_a_float_distance_stored_in_parquet_is_read_as_stored(chain, tmp_path):
         load_store(data / "store.csv")
 
 
+def _no_file_at(path, kind: str) -> None:
+    """Put at ``path`` something named like a file that is none: a broken link, a pipe or an empty folder."""
+    import os
+
+    if kind == "broken link":
+        path.symlink_to("gone.parquet")
+    elif kind == "pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+
+
 @pytest.mark.parametrize("kind", ["broken link", "pipe", "empty folder"])
 def test_a_part_that_is_no_file_is_refused_not_left_out(chain, tmp_path, kind):
     """A part named like one but no regular file (a link to a part not copied along, a pipe, an empty folder) was
     passed over: validate said "all files valid" while that part's rows were left out without a word."""
-    import os
-
     data = _copy(chain, tmp_path)
     part = data / "train" / "part-00001.parquet"
     part.unlink()
-    if kind == "broken link":
-        part.symlink_to("gone.parquet")
-    elif kind == "pipe":
-        os.mkfifo(part)
-    else:
-        part.mkdir()
+    _no_file_at(part, kind)
     with pytest.raises(DataContractError) as err:
         load_dataset(data)
     assert [p.file for p in err.value.problems] == [str(part)]
@@ -605,8 +610,6 @@ def test_a_part_that_is_no_file_is_refused_not_left_out(chain, tmp_path, kind):
 def test_a_parquet_file_that_is_no_file_is_named_not_the_csv_as_missing(chain, tmp_path, name, kind):
     """store.parquet as a folder, a pipe or a broken link (and a train/ of such parts only) was
     "store.csv: file not found": the file that is there, and what is wrong with it, went unsaid."""
-    import os
-
     data = _copy(chain, tmp_path)
     for part in (data / "train").glob("part-*.parquet"):
         part.unlink()
@@ -616,12 +619,7 @@ def test_a_parquet_file_that_is_no_file_is_named_not_the_csv_as_missing(chain, t
     else:
         (data / name).unlink()
     path = data / name
-    if kind == "broken link":
-        path.symlink_to("gone.parquet")
-    elif kind == "pipe":
-        os.mkfifo(path)
-    else:
-        path.mkdir()
+    _no_file_at(path, kind)
     with pytest.raises(DataContractError) as err:
         load_dataset(data, require_test=True)
     assert [p.file for p in err.value.problems] == [str(path)]
