@@ -122,7 +122,9 @@ def test_serve_and_models_list_pick_the_newest_complete_tree_model(tmp_path, run
     good.unlink()
     err = _one_line_exit_2(run_main, "serve", "--models-dir", str(tmp_path))
     assert "no complete lgbm/rf model file" in err and "storecast-rf-2015-08-01T00-00-00Z.skops (no card)" in err
-    assert "not of kind lgbm/rf: storecast-lstm-2015-09-01T00-00-00Z.pt" in err and "run `storecast train`" in err
+    assert "not of kind lgbm/rf: storecast-lstm-2015-09-01T00-00-00Z.pt" in err
+    # the train command that saves into this folder: plain `storecast train` fills models/, not the folder served
+    assert f"run `storecast train --data DIR --models-dir {tmp_path}`" in err
 
 
 # 3. loading checks what the file holds ------------------------------------------------------------

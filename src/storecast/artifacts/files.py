@@ -221,4 +221,4 @@ def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SE
     if others:
         said.append(f"not of kind {'/'.join(kinds)}: {', '.join(others[:3])}" + (" ..." if len(others) > 3 else ""))
     raise ArtifactError(f"no complete {'/'.join(kinds)} model file in {models_dir}: {'; '.join(said)}; "
-                        "run `storecast train`.")
+                        f"run `{train_into(Path(models_dir))}`.")
