@@ -67,18 +67,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
 
     A new file is readable by others (0644); a replaced one keeps its permission bits.
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        ready_to_replace(tmp, path)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    sync_folder(path.parent)
-    return path
+    return atomic_write_set({path: write})[0]  # a set of one: the temp file, flush, rename and cleanup live there
 
 
 def atomic_write_set(writes: Mapping[str | Path, Callable[[Path], object]]) -> list[Path]:

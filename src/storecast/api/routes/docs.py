@@ -77,9 +77,9 @@ def _policy(nonce: str, *, redoc: bool = False) -> dict[str, str]:
     both style sheets draw icons from data URLs. ReDoc (``redoc``) also writes the styles of ``_REDOC_STYLES``, and
     builds the worker of its search box from a blob of its own script (``worker-src blob:``).
     """
-    script = f"'self' 'nonce-{nonce}'"
+    own = f"'self' 'nonce-{nonce}'"  # this server's files and the page's inline code: scripts and styles alike
     return {"Content-Security-Policy": (
-        f"default-src 'self'; script-src {script}; style-src {script}{' ' + _REDOC_STYLES if redoc else ''}; "
+        f"default-src 'self'; script-src {own}; style-src {own}{' ' + _REDOC_STYLES if redoc else ''}; "
         f"img-src 'self' data:; {'worker-src blob:; ' if redoc else ''}"
         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
