@@ -42,6 +42,29 @@ def test_a_long_step_says_it_is_still_running_when_piped(capsys, monkeypatch):
     assert set(lines[1:-1]) == {"fit calibration-stage model: still running"} and len(lines) >= 4, lines
 
 
+def test_the_heartbeat_stops_quietly_when_its_output_is_closed(monkeypatch):
+    """Piped into `head`, a heartbeat line met a closed stderr: "Exception in thread storecast-heartbeat" and its
+    traceback, beside the main thread's own message about the closed pipe."""
+    import threading
+    import time
+
+    import storecast.cli._model_options as options
+
+    monkeypatch.setattr(options, "HEARTBEAT_S", 0.02)
+    failures: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    beats: list[int] = []
+
+    def closed() -> None:
+        beats.append(1)
+        raise BrokenPipeError(32, "Broken pipe")
+
+    stop = options._heartbeat(closed)
+    time.sleep(0.2)
+    stop()
+    assert beats == [1] and failures == []
+
+
 def test_predict_in_chunks_draws_no_bar(run_main, model_path, synthetic_dir, tmp_path):
     code, _, err = run_main("predict", "--model", str(model_path), "--data", str(synthetic_dir),
                             "--chunk-rows", "100", "--out", str(tmp_path / "preds.csv"))

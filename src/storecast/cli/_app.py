@@ -25,6 +25,7 @@ from storecast.errors import INTERRUPTED, StorecastError
 # beside each ("_model_options.py:50") only told them where our code printed it.
 console = Console(stderr=True, markup=False, log_path=False)
 
+
 class _RootGroup(typer.core.TyperGroup):
     """The root group: a root option written after the command gets a hint where it goes.
 

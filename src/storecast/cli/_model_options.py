@@ -123,7 +123,10 @@ def _heartbeat(beat: Callable[[], None]) -> Callable[[], None]:
 
     def run() -> None:
         while not done.wait(HEARTBEAT_S):
-            beat()
+            try:
+                beat()
+            except (OSError, ValueError):  # stderr closed (piped into `head`): the main thread says so itself
+                return
 
     thread = threading.Thread(target=run, name="storecast-heartbeat", daemon=True)
     thread.start()
