@@ -242,6 +242,20 @@ async def send_json(send: Any, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": data})
 
 
+def _authority_start(url: bytes) -> int | None:
+    """Where the host part of a request target in absolute form (``http://host/path``) starts, just after its
+    ``://``; None for a target in origin form (``/path``) or any other without a ``://``."""
+    if url[:1] == b"/" or (sep := url.find(b"://")) == -1:
+        return None
+    return sep + 3
+
+
+def _first_of(url: bytes, start: int, stops: bytes) -> int:
+    """The index of the first of the bytes ``stops`` in ``url`` from ``start`` on, else ``len(url)``."""
+    found = [i for i in (url.find(stop, start) for stop in (bytes([b]) for b in stops)) if i != -1]
+    return min(found, default=len(url))
+
+
 def _with_path(url: bytes) -> bytes:
     """A request target in absolute form without a path (``http://host``, ``http://host?q=1``) with the path ``/``
     that it means (RFC 9110 4.2.3: an empty path is ``/``); any other target as sent.
@@ -249,11 +263,9 @@ def _with_path(url: bytes) -> bytes:
     Why: uvicorn reads the target's path as None there, and its ``.decode()`` failing was answered 400 "the request
     is not valid HTTP/1.1 ('NoneType' object has no attribute 'decode')", a Python error, for a valid request.
     """
-    if url[:1] == b"/" or (start := url.find(b"://")) == -1:
+    if (start := _authority_start(url)) is None:
         return url
-    start += 3
-    ends = [i for i in (url.find(b"/", start), url.find(b"?", start)) if i != -1]
-    end = min(ends, default=len(url))
+    end = _first_of(url, start, b"/?")
     return url if url[end:end + 1] == b"/" else url[:end] + b"/" + url[end:]
 
 
@@ -265,15 +277,13 @@ def _target_error(url: bytes) -> str | None:
     userinfo as an error (it carries a password in the clear), and this server speaks only http. The userinfo is
     not repeated.
     """
-    if url[:1] == b"/" or (sep := url.find(b"://")) == -1:
+    if (start := _authority_start(url)) is None:
         return None
-    scheme = url[:sep].decode("latin-1")
+    scheme = url[:start - 3].decode("latin-1")
     if scheme.lower() not in ("http", "https"):
         return (f"the request target's scheme {clipped(scheme, ECHO_LIMIT)!r} is not served here: send the path, "
                 "such as /health, or an http:// URL")
-    start = sep + 3
-    ends = [i for i in (url.find(b"/", start), url.find(b"?", start), url.find(b"#", start)) if i != -1]
-    if b"@" in url[start:min(ends, default=len(url))]:
+    if b"@" in url[start:_first_of(url, start, b"/?#")]:
         return ("the request target carries user information (user:password@) before the host, which RFC 9110 "
                 "4.2.4 forbids: send the path, such as /health, and credentials in the Authorization header")
     return None
