@@ -68,6 +68,11 @@ from storecast.errors import ContractProblem, DataContractError, first_and_more
 
 log = logging.getLogger(__name__)
 
+
+def _place_word(path: Path) -> str:
+    """How a message names a place in ``path``: "row" in parquet (rows from 1), "line" in CSV (the header is line 1)."""
+    return "row" if is_parquet(path) else "line"
+
 MAX_REPORTED = 200  # problems kept per file and kind; the error says how many more there were
 _FIX = "correct the value or remove the {}"  # the line of a CSV file, the row of a parquet one
 _UNIQUE_CHECKS = ("multiple_fields_uniqueness", "field_uniqueness")
@@ -110,7 +115,7 @@ def _cell_message(column: str, raw_value: object, path: Path) -> str:
     """``expected X, got Y: fix``: the same sentence whether the cell failed to parse or failed a rule."""
     expected = EXPECTED.get(column, "a valid value")
     hint = _hint(column, raw_value)
-    return f"expected {expected}, got {_shown(raw_value)}{hint}: {_FIX.format('row' if is_parquet(path) else 'line')}"
+    return f"expected {expected}, got {_shown(raw_value)}{hint}: {_FIX.format(_place_word(path))}"
 
 
 def cell_problem(path: Path, raw: pd.DataFrame, i: int, column: str) -> ContractProblem:
@@ -264,7 +269,7 @@ def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
 
     Why: such a file listed 200 identical problems and "4,326 more not listed", burying the one fix it needs.
     """
-    column, place = str(text.name), "row" if is_parquet(path) else "line"
+    column, place = str(text.name), _place_word(path)
     first = text.iat[0]
     hint = _hint(column, first)
     return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{hint} on {place} "
@@ -363,7 +368,7 @@ def _warn_closed_days(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     parquet row was called a line; the Dask engine, which reads each part alone, named yet another place.
     """
     closed = df[s.OPEN].to_numpy() == 0
-    place = "row" if is_parquet(path) else "line"
+    place = _place_word(path)
     closed_selling = np.flatnonzero(closed & (df[s.SALES].to_numpy() > 0))
     if len(closed_selling):  # contradictory, but one bad flag should not stop a whole training run
         log.warning("%s: %d row(s) have Open = 0 but Sales > 0 (first on %s %d); training and the "
@@ -495,7 +500,7 @@ def _load_store(path: str | Path, states_path: str | Path | None) -> tuple[pd.Da
     store.csv lacks: ``validate`` shows that file's own rows, not store.csv's."""
     states_rows: int | None = None
     df = _validate_file(Path(path), s.STORE_FILE)
-    warn_promo2_facts(df, Path(path), place="row" if is_parquet(Path(path)) else "line")
+    warn_promo2_facts(df, Path(path), place=_place_word(Path(path)))
     df[s.STORE] = df[s.STORE].astype("int32")
     df[s.STORE_TYPE] = pd.Categorical(df[s.STORE_TYPE], categories=list(s.STORE_TYPES))
     df[s.ASSORTMENT] = pd.Categorical(df[s.ASSORTMENT], categories=list(s.ASSORTMENTS))
@@ -519,7 +524,7 @@ def _load_store(path: str | Path, states_path: str | Path | None) -> tuple[pd.Da
             at = _places(Path(path), df, np.flatnonzero(lacking)[:MAX_REPORTED])  # store.parquet: its row
             raise DataContractError([
                 problem(Path(states_path), f"expected a row for every store of store.csv, got none for Store "
-                                           f"{sid} ({file.name} {'row' if is_parquet(file) else 'line'} {n}): add "
+                                           f"{sid} ({file.name} {_place_word(file)} {n}): add "
                                            f"`{sid},<state>`", None, s.STORE)
                 for (file, n), sid in zip(at, df[s.STORE][lacking], strict=False)
             ])
@@ -546,7 +551,7 @@ def unknown_store_problems(daily: pd.DataFrame, store_ids: np.ndarray, path: Pat
     first = stores.drop_duplicates()[:MAX_REPORTED]
     out = []
     for (file, at), sid in zip(_places(path, daily, np.flatnonzero(unknown)[first.index]), first, strict=True):
-        what = "row" if is_parquet(file) else "line"
+        what = _place_word(file)
         found = problem(file, f"expected a Store listed in store.csv, got {sid} ({counts[sid]:,} {what}(s) in all): "
                               f"add the store to store.csv or remove its {what}s", at, s.STORE)
         out.append(as_rows(found) if is_parquet(file) else found)
