@@ -116,9 +116,9 @@ def _closed_at_the_edges(rows: RequestRows, open_: np.ndarray) -> np.ndarray:
     same days after a closure in the training data had their reopening features. Closed rows between open
     ones add nothing (a missing day is a closed day) and are left out.
     """
-    group = np.zeros(len(rows), dtype=np.int64) if rows.group is None else rows.group
-    keys = np.stack([group, rows.store])
-    _, which = np.unique(keys, axis=1, return_inverse=True)
+    from storecast.features.schedule import schedule_ids  # the schedule step's own key: (request, store)
+
+    _, which = np.unique(schedule_ids(rows.store, rows.group), return_inverse=True)
     which = which.ravel()
     days = rows.days
     first = np.full(which.max() + 1, np.iinfo(np.int64).max)
