@@ -1021,3 +1021,27 @@ def test_promo2_pattern_without_both_sides_since_its_start_does_not_blank_the_ot
     assert r.numbers["round_month_effect"] == pytest.approx(0.2)
     assert r.tables["promo2_round_effect"]["PromoInterval"].tolist() == ["Jan,Apr,Jul,Oct"]
     assert "participants sell +20.0% relative to their other months" in r.answer
+
+
+# -- edge data: a section says what it cannot answer, never "n/a", an empty chart or a claim its data lacks ----
+
+def test_the_top_promo_stores_are_a_minority_of_the_chain():
+    """Three stores and top=10: the "top 3" was the whole chain, whose mean (140) sat below the median store's
+    200, and the answer still said they "should get promos first"."""
+    promo = [1, 0, 1, 0, 1]
+    parts = [_days(i + 1, "2014-01-06", "2014-01-10", Promo=promo, sales=[1000 + g * p for p in promo])
+             for i, g in enumerate([10, 200, 210])]
+    r = q.promo_uplift_by_store(_train(*parts), _store(3))
+    assert r.numbers["top_stores"] == [3]
+    assert r.numbers["top_extra_sales_mean"] > r.numbers["median_extra_sales"]
+    assert len(r.tables["promo_uplift_top"]) == 1
+    assert "top 1:" in r.answer and "the top 1 store adds 210" in r.finding
+
+def test_promo_uplift_of_a_single_store_ranks_nothing():
+    promo = [1, 0, 1, 0, 1]
+    r = q.promo_uplift_by_store(_train(_days(1, "2014-01-06", "2014-01-10", Promo=promo,
+                                             sales=[150, 100, 150, 100, 150])), _store(1))
+    assert r.answer == ("Only store 1 has promo and non-promo days to compare: it sells +50.0% on a promo day "
+                        "(50 extra sales per promo day), and there is no other store to rank it against.")
+    assert r.finding is None and r.draw is None
+    assert r.numbers["median_uplift"] == pytest.approx(0.5)

@@ -165,7 +165,9 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
         return unanswered("promo-stores", f"Which stores gain most from promos (top {top})?",
                           "no store has both promo and non-promo open Monday-Friday days in train.csv, so no "
                           "store's promo uplift can be measured.")
-    best = per.head(top)
+    # the leaders are at most half the stores: a "top 10" of 3 stores was the whole chain, whose mean could sit
+    # below the median store's and still be told to "get promos first"; the top half's mean never does
+    best = per.head(min(top, len(per) // 2))
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"stores": len(per), "median_uplift": float(per["uplift"].median()),
             "p10_uplift": float(per["uplift"].quantile(0.1)), "p90_uplift": float(per["uplift"].quantile(0.9)),
@@ -175,6 +177,13 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
             "stores_losing": int((per["uplift"] <= 0).sum())}
     by_type = per.groupby(s.STORE_TYPE, observed=True)["uplift"].median()
     nums["median_uplift_by_type"] = {str(k): float(v) for k, v in by_type.items()}
+    if best.empty:  # one store: nothing to rank, and a histogram "across stores" of one value says nothing
+        one = per.iloc[0]
+        answer = (f"Only store {int(one[s.STORE])} has promo and non-promo days to compare: it sells "
+                  f"{pct(float(one['uplift']))} on a promo day ({num(float(one['extra_sales_per_promo_day']))} extra "
+                  "sales per promo day), and there is no other store to rank it against.")
+        return QuestionResult("promo-stores", f"Which stores gain most from promos (top {top})?", answer, nums,
+                              {"promo_uplift_top": best, "promo_uplift_per_store": per})
     answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day (10% of stores below "
               f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
               f"day, {'store' if len(best) == 1 else 'stores'} {', '.join(map(str, nums['top_stores'][:5]))} "
