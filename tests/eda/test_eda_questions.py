@@ -1045,3 +1045,20 @@ def test_promo_uplift_of_a_single_store_ranks_nothing():
                         "(50 extra sales per promo day), and there is no other store to rank it against.")
     assert r.finding is None and r.draw is None
     assert r.numbers["median_uplift"] == pytest.approx(0.5)
+
+def test_closure_effects_without_a_mon_sat_closure_are_unanswered_not_n_a():
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)  # Sundays only: the rhythm, not a closure
+    r = q.closure_effects(_train(days))
+    assert r.answer.startswith("Not answered: no Monday-Saturday closure") and r.draw is None
+
+def test_closure_effects_quote_only_the_side_that_has_days():
+    """A closure on the file's last day has an open day before it and none after: no 'the day after sells n/a'."""
+    days = _days(1, "2014-01-06", "2014-02-01")  # ends on a Saturday
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE] == "2014-02-01", s.OPEN] = 0
+    days.loc[days[s.DATE] == "2014-01-31", s.SALES] = 150
+    r = q.closure_effects(_train(days))
+    assert "n/a" not in r.answer and "n/a" not in r.finding
+    assert "the day before a (Mon-Sat) closure sells +50.0%" in r.answer
+    assert "no open day follows a closure" in r.answer
