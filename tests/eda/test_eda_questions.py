@@ -1062,3 +1062,15 @@ def test_closure_effects_quote_only_the_side_that_has_days():
     assert "n/a" not in r.answer and "n/a" not in r.finding
     assert "the day before a (Mon-Sat) closure sells +50.0%" in r.answer
     assert "no open day follows a closure" in r.answer
+
+def test_easter_days_outside_the_data_are_not_quoted_as_n_a():
+    """March 2015 only: Easter Sunday is 5 April, so the window stops 5 days before it, short of the days quoted."""
+    r = q.christmas_easter(_train(_days(1, "2015-03-01", "2015-03-31")))
+    assert "n/a" not in r.answer
+    assert r.answer.startswith("Not answered: ") and r.draw is None
+
+def test_a_december_cut_short_quotes_only_its_days():
+    dates = pd.date_range("2013-11-01", "2013-12-20")
+    r = q.christmas_easter(_train(_days(1, "2013-11-01", "2013-12-20", sales=np.where(dates.month == 12, 150, 100))))
+    assert "n/a" not in r.answer and "Dec 27-31" not in r.answer
+    assert r.answer.startswith("December 1-20 sells +") and r.finding.startswith("December 1-20 sells +")
