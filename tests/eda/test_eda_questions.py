@@ -1074,3 +1074,11 @@ def test_a_december_cut_short_quotes_only_its_days():
     r = q.christmas_easter(_train(_days(1, "2013-11-01", "2013-12-20", sales=np.where(dates.month == 12, 150, 100))))
     assert "n/a" not in r.answer and "Dec 27-31" not in r.answer
     assert r.answer.startswith("December 1-20 sells +") and r.finding.startswith("December 1-20 sells +")
+
+def test_competitor_opening_without_any_pair_is_unanswered_without_an_empty_chart():
+    train = _train(_days(1, "2014-01-01", "2014-06-30"), _days(2, "2014-01-01", "2014-06-30"))
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [2010.0, 2010.0], s.COMPETITION_OPEN_SINCE_MONTH: [5.0, 5.0]})
+    r = q.competitor_opening(train, store, weeks=4)
+    assert r.answer == ("Not answered: no store has a competitor opening with 4 weeks of data on both sides "
+                        "of the opening month.")
+    assert r.draw is None and r.tables["competitor_opening"].empty
