@@ -1082,3 +1082,25 @@ def test_competitor_opening_without_any_pair_is_unanswered_without_an_empty_char
     assert r.answer == ("Not answered: no store has a competitor opening with 4 weeks of data on both sides "
                         "of the opening month.")
     assert r.draw is None and r.tables["competitor_opening"].empty
+
+def _one_type_chain() -> tuple[pd.DataFrame, pd.DataFrame]:
+    d = pd.date_range("2014-01-01", "2014-12-31")
+    sales = np.where(d.month == 12, 200.0, 100.0)
+    train = _train(_days(1, "2014-01-01", "2014-12-31", sales=sales, customers=10),
+                   _days(2, "2014-01-01", "2014-12-31", sales=sales * 2, customers=25))
+    return train, _store(2)  # both type a, assortment a
+
+def test_type_assortment_with_one_store_type_compares_no_types():
+    train, store = _one_type_chain()
+    r = q.type_assortment(train, store)
+    assert "median type" not in r.answer and "smallest of any type" not in r.answer
+    assert r.answer.startswith("Every store is type a (2 stores), so store types cannot be compared: they sell "
+                               "163 a day on average, with a basket of 9.30 per customer (sales / customers).")
+    assert r.finding is None
+
+def test_sales_vs_customers_with_one_store_type_gives_no_range_of_types():
+    train, store = _one_type_chain()
+    r = q.sales_vs_customers(train, store)
+    assert "at type a to" not in r.answer and "least at type" not in r.finding
+    assert r.answer.endswith("A customer spends 9.30 on average (total sales / total customers); every store is "
+                             "type a.")

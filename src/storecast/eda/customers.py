@@ -78,10 +78,12 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
               f"within a store r cannot be computed (in every store {same})")
     corr = (f"{overall}; {within}" if np.isfinite(r_all) or len(r_store) else
             f"Sales and customers cannot be correlated, across all open days or within a store: {same}")
+    one_type = len(spc_type) == 1  # "from 9.23 at type a to 9.23 at type a" compares a type with itself
     answer = (f"{corr}. A customer spends {nums['sales_per_customer']:.2f} on average "
-              f"(total sales / total customers), from "
-              f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
-              f"{nums['spc_high_type']} stores.")
+              f"(total sales / total customers)"
+              + (f"; every store is type {nums['spc_low_type']}." if one_type else
+                 f", from {nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
+                 f"{nums['spc_high_type']} stores."))
     r_med = nums["r_store_median"]  # the verb and adverb follow the correlation they quote
     follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
               f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
@@ -89,8 +91,8 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     lead = (f"{follow} (median within-store r = {r_med:.2f})" if len(r_store) else
             f"The within-store correlation of sales and customers cannot be computed (in every store {same})")
     finding = (f"{lead}; a customer "
-               f"spends {nums['sales_per_customer']:.2f} (all open days pooled), least at type {nums['spc_low_type']} "
-               f"({nums['spc_low']:.2f}).")
+               f"spends {nums['sales_per_customer']:.2f} (all open days pooled)"
+               + ("." if one_type else f", least at type {nums['spc_low_type']} ({nums['spc_low']:.2f})."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
