@@ -1037,6 +1037,7 @@ def test_the_top_promo_stores_are_a_minority_of_the_chain():
     assert len(r.tables["promo_uplift_top"]) == 1
     assert "top 1:" in r.answer and "the top 1 store adds 210" in r.finding
 
+
 def test_promo_uplift_of_a_single_store_ranks_nothing():
     promo = [1, 0, 1, 0, 1]
     r = q.promo_uplift_by_store(_train(_days(1, "2014-01-06", "2014-01-10", Promo=promo,
@@ -1046,11 +1047,13 @@ def test_promo_uplift_of_a_single_store_ranks_nothing():
     assert r.finding is None and r.draw is None
     assert r.numbers["median_uplift"] == pytest.approx(0.5)
 
+
 def test_closure_effects_without_a_mon_sat_closure_are_unanswered_not_n_a():
     days = _days(1, "2014-01-06", "2014-02-02")
     days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)  # Sundays only: the rhythm, not a closure
     r = q.closure_effects(_train(days))
     assert r.answer.startswith("Not answered: no Monday-Saturday closure") and r.draw is None
+
 
 def test_closure_effects_quote_only_the_side_that_has_days():
     """A closure on the file's last day has an open day before it and none after: no 'the day after sells n/a'."""
@@ -1063,17 +1066,20 @@ def test_closure_effects_quote_only_the_side_that_has_days():
     assert "the day before a (Mon-Sat) closure sells +50.0%" in r.answer
     assert "no open day follows a closure" in r.answer
 
+
 def test_easter_days_outside_the_data_are_not_quoted_as_n_a():
     """March 2015 only: Easter Sunday is 5 April, so the window stops 5 days before it, short of the days quoted."""
     r = q.christmas_easter(_train(_days(1, "2015-03-01", "2015-03-31")))
     assert "n/a" not in r.answer
     assert r.answer.startswith("Not answered: ") and r.draw is None
 
+
 def test_a_december_cut_short_quotes_only_its_days():
     dates = pd.date_range("2013-11-01", "2013-12-20")
     r = q.christmas_easter(_train(_days(1, "2013-11-01", "2013-12-20", sales=np.where(dates.month == 12, 150, 100))))
     assert "n/a" not in r.answer and "Dec 27-31" not in r.answer
     assert r.answer.startswith("December 1-20 sells +") and r.finding.startswith("December 1-20 sells +")
+
 
 def test_competitor_opening_without_any_pair_is_unanswered_without_an_empty_chart():
     train = _train(_days(1, "2014-01-01", "2014-06-30"), _days(2, "2014-01-01", "2014-06-30"))
@@ -1083,12 +1089,14 @@ def test_competitor_opening_without_any_pair_is_unanswered_without_an_empty_char
                         "of the opening month.")
     assert r.draw is None and r.tables["competitor_opening"].empty
 
+
 def _one_type_chain() -> tuple[pd.DataFrame, pd.DataFrame]:
     d = pd.date_range("2014-01-01", "2014-12-31")
     sales = np.where(d.month == 12, 200.0, 100.0)
     train = _train(_days(1, "2014-01-01", "2014-12-31", sales=sales, customers=10),
                    _days(2, "2014-01-01", "2014-12-31", sales=sales * 2, customers=25))
     return train, _store(2)  # both type a, assortment a
+
 
 def test_type_assortment_with_one_store_type_compares_no_types():
     train, store = _one_type_chain()
@@ -1098,9 +1106,39 @@ def test_type_assortment_with_one_store_type_compares_no_types():
                                "163 a day on average, with a basket of 9.30 per customer (sales / customers).")
     assert r.finding is None
 
+
 def test_sales_vs_customers_with_one_store_type_gives_no_range_of_types():
     train, store = _one_type_chain()
     r = q.sales_vs_customers(train, store)
     assert "at type a to" not in r.answer and "least at type" not in r.finding
     assert r.answer.endswith("A customer spends 9.30 on average (total sales / total customers); every store is "
                              "type a.")
+
+
+def test_monthly_pattern_with_one_store_type_names_no_most_and_least_type():
+    train, store = _one_type_chain()
+    r = q.monthly_pattern(train, store)
+    assert "type a rises most" not in r.answer and "most_seasonal_type" not in r.numbers
+
+
+def test_monthly_pattern_of_one_month_is_unanswered():
+    r = q.monthly_pattern(_train(_days(1, "2015-03-01", "2015-03-31")), _store(1))
+    assert r.answer == ("Not answered: train.csv covers one calendar month (Mar), so no month can be set against "
+                        "another.")
+    assert r.draw is None
+
+
+def test_monthly_pattern_without_a_full_year_says_how_many_months_it_compares():
+    d = pd.date_range("2014-06-01", "2014-12-31")
+    r = q.monthly_pattern(_train(_days(1, "2014-06-01", "2014-12-31", sales=np.where(d.month == 12, 200, 100))),
+                          _store(1))
+    assert r.answer.startswith("Dec is the peak month (+")
+    assert "vs the average of the 7 months in the data, no full year)" in r.answer
+
+
+def test_school_holidays_in_one_month_quote_no_range_of_months():
+    school = [0] * 14 + [1] * 14
+    r = q.school_holiday_effect(_train(_days(1, "2014-01-01", "2014-01-28", sales=[100] * 14 + [110] * 14,
+                                             SchoolHoliday=school)))
+    assert "from +10.0% in Jan to +10.0% in Jan" not in r.answer
+    assert r.answer.endswith("(weighted by school-holiday days), all in Jan.")

@@ -143,7 +143,8 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
               f"same month they sell {pct(overall)} vs other days of the same weekday and promo flag (weighted by "
               f"school-holiday days)"
               + (f", from {pct(nums['worst_month_lift'])} in {_MONTH_ABBR[nums['worst_month'] - 1]} to "
-                 f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
+                 f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) > 1 else
+                 f", all in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)
