@@ -591,6 +591,20 @@ def test_competition_distance_close_vs_far():
     assert n["spearman_distance_sales"] == pytest.approx(-np.sqrt(0.8))
 
 
+def test_shown_tables_name_ratios_and_baskets_as_what_they_hold():
+    """The closures table headed ratios to a normal day "sales" and "customers" (1.21 read as sales of 1.21),
+    and the distance bands' basket "median spc"."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE] == "2014-01-08", s.OPEN] = 0
+    closures = q.closure_effects(_train(days)).tables["closures"]
+    assert list(closures.columns) == ["day", "sales_vs_normal_day", "customers_vs_normal_day", "days"]
+    parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=v) for i, v in enumerate([200, 200, 100, 100])]
+    store = _store(4, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 6000.0, 8000.0]})
+    bands = q.competition_distance(_train(*parts), store).tables["distance_bands"]
+    assert list(bands.columns) == ["band", "stores", "median_sales", "median_customers", "median_sales_per_customer"]
+
+
 def test_competition_distance_blank_for_every_store_is_unanswered_not_an_empty_chart():
     train = _train(_days(1, "2014-01-01", "2014-01-05"), _days(2, "2014-01-01", "2014-01-05"))
     result = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: np.nan}))

@@ -91,7 +91,7 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
     per["band"] = pd.cut(per[s.COMPETITION_DISTANCE], DISTANCE_BANDS, labels=_BAND_LABELS, right=False)
     bands = per.groupby("band", observed=False).agg(stores=(s.SALES, "size"), median_sales=(s.SALES, "median"),
                                                     median_customers=(s.CUSTOMERS, "median"),
-                                                    median_spc=("spc", "median"))
+                                                    median_sales_per_customer=("spc", "median"))
     rho = float(per[s.COMPETITION_DISTANCE].rank().corr(per[s.SALES].rank())) if len(per) > 2 else float("nan")
     close = per[per[s.COMPETITION_DISTANCE] < 500]
     far = per[per[s.COMPETITION_DISTANCE] >= 5_000]

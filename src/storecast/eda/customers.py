@@ -191,8 +191,11 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
         ax.legend(frameon=False, loc="best")
         return fig
 
+    # the cells are ratios to the store's normal day, not sales or customers: the headers say so
+    table = summary.reset_index(names="day").rename(columns={"sales": "sales_vs_normal_day",
+                                                             "customers": "customers_vs_normal_day"})
     return QuestionResult("closures", "What happens to customers and sales around closing days?", answer, nums,
-                          {"closures": summary.reset_index(names="day")}, draw, finding, "closures")
+                          {"closures": table}, draw, finding, "closures")
 
 
 def trading_days(train: pd.DataFrame) -> QuestionResult:
