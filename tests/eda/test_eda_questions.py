@@ -1156,3 +1156,21 @@ def test_school_holidays_in_one_month_quote_no_range_of_months():
                                              SchoolHoliday=school)))
     assert "from +10.0% in Jan to +10.0% in Jan" not in r.answer
     assert r.answer.endswith("(weighted by school-holiday days), all in Jan.")
+
+
+def test_missing_values_without_a_test_file_quote_no_test_figure():
+    """No test.csv given: "and 0 Open values in test.csv" spoke of a file the report never read."""
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, 2010.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [np.nan, 5.0]})
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None)
+    assert "test.csv" not in r.answer
+    assert r.answer.startswith("8 values are missing: 0 in train.csv and 8 in store.csv. ")
+    assert "CompetitionOpenSince* is empty for 1 store, which has a competitor distance (the" in r.answer
+
+
+def test_promo_mix_with_one_share_for_every_test_store_names_it_once():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    test = _days(1, "2014-02-03", "2014-02-06", Promo=[1, 0, 0, 0])
+    r = q.promo_train_vs_test(train, test)
+    assert "between 25.0% and 25.0%" not in r.answer
+    assert "every test store has Promo on 25.0% of its open days" in r.answer

@@ -45,9 +45,11 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
     answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
               f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
               f"{pct(nums['train_store_share_median'], signed=False)} vs "
-              f"{pct(nums['test_store_share_median'], signed=False)} and every test store lies between "
-              f"{pct(nums['test_store_share_min'], signed=False)} and "
-              f"{pct(nums['test_store_share_max'], signed=False)}: "
+              f"{pct(nums['test_store_share_median'], signed=False)} and "
+              + (f"every test store has Promo on {pct(nums['test_store_share_min'], signed=False)} of its open days: "
+                 if pct(nums["test_store_share_min"], signed=False) == pct(nums["test_store_share_max"], signed=False)
+                 else f"every test store lies between {pct(nums['test_store_share_min'], signed=False)} and "
+                 f"{pct(nums['test_store_share_max'], signed=False)}: ")
               + ("every test store has the same promo dates (Promo is set for the whole chain by date), so a store's "
                  "share differs only by the days it opens, and the overall mix by how many promo weeks fall in the "
                  "window." if chain_wide else
