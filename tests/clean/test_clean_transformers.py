@@ -69,12 +69,21 @@ def test_store_context_report_says_when_a_fill_is_a_default_not_learned():
     blank = _stores().assign(**{s.COMPETITION_DISTANCE: np.nan, s.COMPETITION_OPEN_SINCE_YEAR: np.nan,
                                 s.COMPETITION_OPEN_SINCE_MONTH: np.nan})
     detail = {(a.column, a.rule): a.detail for a in StoreContextImputer().fit(blank).report_.actions}
-    assert detail[(s.COMPETITION_DISTANCE, "no known competitor")] == "set to 100000 (default: no known distance)"
+    assert detail[(s.COMPETITION_DISTANCE, "no known competitor")] == "set to 100,000 m (default: no known distance)"
     assert detail[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == (
         "set to 1900 (default: no opening year known)")
     learned = {(a.column, a.rule): a.detail for a in StoreContextImputer().fit(_stores()).report_.actions}
     assert learned[(s.COMPETITION_DISTANCE, "no known competitor")].endswith(" (2 x q0.99 of known distances)")
     assert learned[(s.COMPETITION_OPEN_SINCE_YEAR, "no known competitor")] == "set to 2008 (the earliest year seen)"
+
+
+def test_store_context_report_writes_the_distance_fill_as_analysts_read_it():
+    """The report's distance, shown in the EDA's missing-values table, read "set to 14014": metres, with a
+    thousands separator and its unit, as every other figure of the report."""
+    stores = _stores().assign(**{s.COMPETITION_DISTANCE: [7007.0, np.nan, 120.0, 2500.0]})
+    rep = StoreContextImputer(distance_quantile=1.0).fit(stores).report_
+    detail = {(a.column, a.rule): a.detail for a in rep.actions}
+    assert detail[(s.COMPETITION_DISTANCE, "no known competitor")] == "set to 14,014 m (2 x q1 of known distances)"
 
 
 def test_fill_values_come_from_fit_rows_only():

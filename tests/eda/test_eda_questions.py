@@ -591,6 +591,20 @@ def test_competition_distance_close_vs_far():
     assert n["spearman_distance_sales"] == pytest.approx(-np.sqrt(0.8))
 
 
+def test_shown_tables_name_ratios_and_baskets_as_what_they_hold():
+    """The closures table headed ratios to a normal day "sales" and "customers" (1.21 read as sales of 1.21),
+    and the distance bands' basket "median spc"."""
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE] == "2014-01-08", s.OPEN] = 0
+    closures = q.closure_effects(_train(days)).tables["closures"]
+    assert list(closures.columns) == ["day", "sales_vs_normal_day", "customers_vs_normal_day", "days"]
+    parts = [_days(i + 1, "2014-01-01", "2014-01-07", sales=v) for i, v in enumerate([200, 200, 100, 100])]
+    store = _store(4, **{s.COMPETITION_DISTANCE: [100.0, 300.0, 6000.0, 8000.0]})
+    bands = q.competition_distance(_train(*parts), store).tables["distance_bands"]
+    assert list(bands.columns) == ["band", "stores", "median_sales", "median_customers", "median_sales_per_customer"]
+
+
 def test_competition_distance_blank_for_every_store_is_unanswered_not_an_empty_chart():
     train = _train(_days(1, "2014-01-01", "2014-01-05"), _days(2, "2014-01-01", "2014-01-05"))
     result = q.competition_distance(train, _store(2, **{s.COMPETITION_DISTANCE: np.nan}))
@@ -1021,3 +1035,142 @@ def test_promo2_pattern_without_both_sides_since_its_start_does_not_blank_the_ot
     assert r.numbers["round_month_effect"] == pytest.approx(0.2)
     assert r.tables["promo2_round_effect"]["PromoInterval"].tolist() == ["Jan,Apr,Jul,Oct"]
     assert "participants sell +20.0% relative to their other months" in r.answer
+
+
+# -- edge data: a section says what it cannot answer, never "n/a", an empty chart or a claim its data lacks ----
+
+def test_the_top_promo_stores_are_a_minority_of_the_chain():
+    """Three stores and top=10: the "top 3" was the whole chain, whose mean (140) sat below the median store's
+    200, and the answer still said they "should get promos first"."""
+    promo = [1, 0, 1, 0, 1]
+    parts = [_days(i + 1, "2014-01-06", "2014-01-10", Promo=promo, sales=[1000 + g * p for p in promo])
+             for i, g in enumerate([10, 200, 210])]
+    r = q.promo_uplift_by_store(_train(*parts), _store(3))
+    assert r.numbers["top_stores"] == [3]
+    assert r.numbers["top_extra_sales_mean"] > r.numbers["median_extra_sales"]
+    assert len(r.tables["promo_uplift_top"]) == 1
+    assert "top 1:" in r.answer and "the top 1 store adds 210" in r.finding
+
+
+def test_promo_uplift_of_a_single_store_ranks_nothing():
+    promo = [1, 0, 1, 0, 1]
+    r = q.promo_uplift_by_store(_train(_days(1, "2014-01-06", "2014-01-10", Promo=promo,
+                                             sales=[150, 100, 150, 100, 150])), _store(1))
+    assert r.answer == ("Only store 1 has promo and non-promo days to compare: it sells +50.0% on a promo day "
+                        "(50 extra sales per promo day), and there is no other store to rank it against.")
+    assert r.finding is None and r.draw is None
+    assert r.numbers["median_uplift"] == pytest.approx(0.5)
+
+
+def test_closure_effects_without_a_mon_sat_closure_are_unanswered_not_n_a():
+    days = _days(1, "2014-01-06", "2014-02-02")
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)  # Sundays only: the rhythm, not a closure
+    r = q.closure_effects(_train(days))
+    assert r.answer.startswith("Not answered: no Monday-Saturday closure") and r.draw is None
+
+
+def test_closure_effects_quote_only_the_side_that_has_days():
+    """A closure on the file's last day has an open day before it and none after: no 'the day after sells n/a'."""
+    days = _days(1, "2014-01-06", "2014-02-01")  # ends on a Saturday
+    days[s.OPEN] = (days[s.DAY_OF_WEEK] != 7).astype(int)
+    days.loc[days[s.DATE] == "2014-02-01", s.OPEN] = 0
+    days.loc[days[s.DATE] == "2014-01-31", s.SALES] = 150
+    r = q.closure_effects(_train(days))
+    assert "n/a" not in r.answer and "n/a" not in r.finding
+    assert "the day before a (Mon-Sat) closure sells +50.0%" in r.answer
+    assert "no open day follows a closure" in r.answer
+
+
+def test_easter_days_outside_the_data_are_not_quoted_as_n_a():
+    """March 2015 only: Easter Sunday is 5 April, so the window stops 5 days before it, short of the days quoted."""
+    r = q.christmas_easter(_train(_days(1, "2015-03-01", "2015-03-31")))
+    assert "n/a" not in r.answer
+    assert r.answer.startswith("Not answered: ") and r.draw is None
+
+
+def test_a_december_cut_short_quotes_only_its_days():
+    dates = pd.date_range("2013-11-01", "2013-12-20")
+    r = q.christmas_easter(_train(_days(1, "2013-11-01", "2013-12-20", sales=np.where(dates.month == 12, 150, 100))))
+    assert "n/a" not in r.answer and "Dec 27-31" not in r.answer
+    assert r.answer.startswith("December 1-20 sells +") and r.finding.startswith("December 1-20 sells +")
+
+
+def test_competitor_opening_without_any_pair_is_unanswered_without_an_empty_chart():
+    train = _train(_days(1, "2014-01-01", "2014-06-30"), _days(2, "2014-01-01", "2014-06-30"))
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [2010.0, 2010.0], s.COMPETITION_OPEN_SINCE_MONTH: [5.0, 5.0]})
+    r = q.competitor_opening(train, store, weeks=4)
+    assert r.answer == ("Not answered: no store has a competitor opening with 4 weeks of data on both sides "
+                        "of the opening month.")
+    assert r.draw is None and r.tables["competitor_opening"].empty
+
+
+def _one_type_chain() -> tuple[pd.DataFrame, pd.DataFrame]:
+    d = pd.date_range("2014-01-01", "2014-12-31")
+    sales = np.where(d.month == 12, 200.0, 100.0)
+    train = _train(_days(1, "2014-01-01", "2014-12-31", sales=sales, customers=10),
+                   _days(2, "2014-01-01", "2014-12-31", sales=sales * 2, customers=25))
+    return train, _store(2)  # both type a, assortment a
+
+
+def test_type_assortment_with_one_store_type_compares_no_types():
+    train, store = _one_type_chain()
+    r = q.type_assortment(train, store)
+    assert "median type" not in r.answer and "smallest of any type" not in r.answer
+    assert r.answer.startswith("Every store is type a (2 stores), so store types cannot be compared: they sell "
+                               "163 a day on average, with a basket of 9.30 per customer (sales / customers).")
+    assert r.finding is None
+
+
+def test_sales_vs_customers_with_one_store_type_gives_no_range_of_types():
+    train, store = _one_type_chain()
+    r = q.sales_vs_customers(train, store)
+    assert "at type a to" not in r.answer and "least at type" not in r.finding
+    assert r.answer.endswith("A customer spends 9.30 on average (total sales / total customers); every store is "
+                             "type a.")
+
+
+def test_monthly_pattern_with_one_store_type_names_no_most_and_least_type():
+    train, store = _one_type_chain()
+    r = q.monthly_pattern(train, store)
+    assert "type a rises most" not in r.answer and "most_seasonal_type" not in r.numbers
+
+
+def test_monthly_pattern_of_one_month_is_unanswered():
+    r = q.monthly_pattern(_train(_days(1, "2015-03-01", "2015-03-31")), _store(1))
+    assert r.answer == ("Not answered: train.csv covers one calendar month (Mar), so no month can be set against "
+                        "another.")
+    assert r.draw is None
+
+
+def test_monthly_pattern_without_a_full_year_says_how_many_months_it_compares():
+    d = pd.date_range("2014-06-01", "2014-12-31")
+    r = q.monthly_pattern(_train(_days(1, "2014-06-01", "2014-12-31", sales=np.where(d.month == 12, 200, 100))),
+                          _store(1))
+    assert r.answer.startswith("Dec is the peak month (+")
+    assert "vs the average of the 7 months in the data, no full year)" in r.answer
+
+
+def test_school_holidays_in_one_month_quote_no_range_of_months():
+    school = [0] * 14 + [1] * 14
+    r = q.school_holiday_effect(_train(_days(1, "2014-01-01", "2014-01-28", sales=[100] * 14 + [110] * 14,
+                                             SchoolHoliday=school)))
+    assert "from +10.0% in Jan to +10.0% in Jan" not in r.answer
+    assert r.answer.endswith("(weighted by school-holiday days), all in Jan.")
+
+
+def test_missing_values_without_a_test_file_quote_no_test_figure():
+    """No test.csv given: "and 0 Open values in test.csv" spoke of a file the report never read."""
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_YEAR: [np.nan, 2010.0],
+                         s.COMPETITION_OPEN_SINCE_MONTH: [np.nan, 5.0]})
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None)
+    assert "test.csv" not in r.answer
+    assert r.answer.startswith("8 values are missing: 0 in train.csv and 8 in store.csv. ")
+    assert "CompetitionOpenSince* is empty for 1 store, which has a competitor distance (the" in r.answer
+
+
+def test_promo_mix_with_one_share_for_every_test_store_names_it_once():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    test = _days(1, "2014-02-03", "2014-02-06", Promo=[1, 0, 0, 0])
+    r = q.promo_train_vs_test(train, test)
+    assert "between 25.0% and 25.0%" not in r.answer
+    assert "every test store has Promo on 25.0% of its open days" in r.answer

@@ -106,7 +106,7 @@ class StoreContextImputer(TransformerMixin, BaseEstimator):
                         f"set to {0 if col != s.PROMO_INTERVAL else NO_PROMO2!r}")
         n = int(X[s.COMPETITION_DISTANCE].isna().sum())
         rep.add("StoreContextImputer", s.COMPETITION_DISTANCE, "no known competitor", n, n,
-                f"set to {self.distance_fill_:.0f} " + (f"(2 x q{self.distance_quantile:g} of known distances)"
+                f"set to {self.distance_fill_:,.0f} m " + (f"(2 x q{self.distance_quantile:g} of known distances)"
                                                         if self.n_known_distances_ else "(default: no known distance)"))
         dist_known = X[s.COMPETITION_DISTANCE].notna()
         year = "the earliest year seen" if self.n_known_years_ else "default: no opening year known"

@@ -91,7 +91,7 @@ def competition_distance(train: pd.DataFrame, store: pd.DataFrame) -> QuestionRe
     per["band"] = pd.cut(per[s.COMPETITION_DISTANCE], DISTANCE_BANDS, labels=_BAND_LABELS, right=False)
     bands = per.groupby("band", observed=False).agg(stores=(s.SALES, "size"), median_sales=(s.SALES, "median"),
                                                     median_customers=(s.CUSTOMERS, "median"),
-                                                    median_spc=("spc", "median"))
+                                                    median_sales_per_customer=("spc", "median"))
     rho = float(per[s.COMPETITION_DISTANCE].rank().corr(per[s.SALES].rank())) if len(per) > 2 else float("nan")
     close = per[per[s.COMPETITION_DISTANCE] < 500]
     far = per[per[s.COMPETITION_DISTANCE] >= 5_000]
@@ -206,37 +206,37 @@ def competitor_opening(train: pd.DataFrame, store: pd.DataFrame, weeks: int = 8)
                         "adjusted_change": (a / b) / (c_after / c_before) - 1})
     pairs = pd.DataFrame(records, columns=[s.STORE, "opened", "sales_before", "sales_after", "change",
                                            "chain_change", "adjusted_change"])
+    if pairs.empty:  # an empty histogram and scatter would read as a chart of nothing happening
+        result = unanswered("competitor-opening", "What happens to a store's sales when a competitor opens nearby?",
+                            f"no store has a competitor opening with {plural(weeks, 'week')} of data on both sides "
+                            "of the opening month.")
+        result.tables["competitor_opening"] = pairs
+        return result
     adj = pairs["adjusted_change"]
     nums = {"weeks": weeks, "stores": len(pairs),
-            "median_adjusted_change": float(adj.median()) if len(adj) else float("nan"),
-            "mean_adjusted_change": float(adj.mean()) if len(adj) else float("nan"),
-            "share_stores_down": float((adj < 0).mean()) if len(adj) else float("nan"),
-            "share_stores_down_5pct": float((adj < -0.05).mean()) if len(adj) else float("nan")}
-    if len(pairs):
-        answer = (f"For {plural(len(pairs), 'store')} whose competitor opened inside the data, mean daily sales in "
-                  f"the {plural(weeks, 'week')} after the opening month vs the {plural(weeks, 'week')} before "
-                  f"changed by a median "
-                  f"{pct(nums['median_adjusted_change'])} net of the chain's trend; "
-                  f"{pct(nums['share_stores_down'], signed=False, digits=0)} of these stores lost sales and "
-                  f"{pct(nums['share_stores_down_5pct'], signed=False, digits=0)} lost more than 5%.")
-        finding = (f"A competitor opening changes the median affected store's daily sales by "
-                   f"{pct(nums['median_adjusted_change'])} ({plural(len(pairs), 'store')}, "
-                   f"{plural(weeks, 'week')} before vs after, net of the chain).")
-    else:
-        answer, finding = f"No store has a competitor opening with {plural(weeks, 'week')} of data on both sides.", None
+            "median_adjusted_change": float(adj.median()), "mean_adjusted_change": float(adj.mean()),
+            "share_stores_down": float((adj < 0).mean()), "share_stores_down_5pct": float((adj < -0.05).mean())}
+    answer = (f"For {plural(len(pairs), 'store')} whose competitor opened inside the data, mean daily sales in "
+              f"the {plural(weeks, 'week')} after the opening month vs the {plural(weeks, 'week')} before "
+              f"changed by a median "
+              f"{pct(nums['median_adjusted_change'])} net of the chain's trend; "
+              f"{pct(nums['share_stores_down'], signed=False, digits=0)} of these stores lost sales and "
+              f"{pct(nums['share_stores_down_5pct'], signed=False, digits=0)} lost more than 5%.")
+    finding = (f"A competitor opening changes the median affected store's daily sales by "
+               f"{pct(nums['median_adjusted_change'])} ({plural(len(pairs), 'store')}, "
+               f"{plural(weeks, 'week')} before vs after, net of the chain).")
 
     def draw():
         fig, (a1, a2) = new_figure(2)
         a1.hist(adj * 100, bins=30, color=COLORS[0])
         a1.axvline(0, color="black", lw=0.8)
-        if len(adj):
-            a1.axvline(nums["median_adjusted_change"] * 100, color=COLORS[1], lw=1.5, label="median")
-            a1.legend(frameon=False)
+        a1.axvline(nums["median_adjusted_change"] * 100, color=COLORS[1], lw=1.5, label="median")
+        a1.legend(frameon=False)
         a1.set_xlabel("change in daily sales, net of chain (%)")
         count_axis(a1)
         a1.set_title(f"After vs before a competitor opened ({weeks} weeks)")
         a2.scatter(pairs["sales_before"], pairs["sales_after"], s=12, color=COLORS[0], alpha=0.7)
-        lim = [0, float(max(pairs["sales_before"].max(), pairs["sales_after"].max()) * 1.05) if len(pairs) else 1.0]
+        lim = [0, float(max(pairs["sales_before"].max(), pairs["sales_after"].max()) * 1.05)]
         a2.plot(lim, lim, color="black", lw=0.8, ls="--")
         a2.set_xlabel("mean daily sales before")
         a2.set_ylabel("mean daily sales after")

@@ -78,10 +78,12 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
               f"within a store r cannot be computed (in every store {same})")
     corr = (f"{overall}; {within}" if np.isfinite(r_all) or len(r_store) else
             f"Sales and customers cannot be correlated, across all open days or within a store: {same}")
+    one_type = len(spc_type) == 1  # "from 9.23 at type a to 9.23 at type a" compares a type with itself
     answer = (f"{corr}. A customer spends {nums['sales_per_customer']:.2f} on average "
-              f"(total sales / total customers), from "
-              f"{nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
-              f"{nums['spc_high_type']} stores.")
+              f"(total sales / total customers)"
+              + (f"; every store is type {nums['spc_low_type']}." if one_type else
+                 f", from {nums['spc_low']:.2f} at type {nums['spc_low_type']} to {nums['spc_high']:.2f} at type "
+                 f"{nums['spc_high_type']} stores."))
     r_med = nums["r_store_median"]  # the verb and adverb follow the correlation they quote
     follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
               f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
@@ -89,8 +91,8 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     lead = (f"{follow} (median within-store r = {r_med:.2f})" if len(r_store) else
             f"The within-store correlation of sales and customers cannot be computed (in every store {same})")
     finding = (f"{lead}; a customer "
-               f"spends {nums['sales_per_customer']:.2f} (all open days pooled), least at type {nums['spc_low_type']} "
-               f"({nums['spc_low']:.2f}).")
+               f"spends {nums['sales_per_customer']:.2f} (all open days pooled)"
+               + ("." if one_type else f", least at type {nums['spc_low_type']} ({nums['spc_low']:.2f})."))
 
     def draw():
         fig, (a1, a2) = new_figure(2)
@@ -141,22 +143,34 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
     nums = {f"{k.replace(' ', '_').replace('+', 'plus')}_{c}": float(summary.loc[k, c])
             for k in order[1:] for c in ("sales", "customers")}
     nums |= {f"{k.replace(' ', '_').replace('+', 'plus')}_days": int(summary.loc[k, "days"]) for k in order[1:]}
+    if not (nums["day_before_closure_days"] or nums["day_after_closure_days"]  # all open, or closed only on Sundays
+            or nums["after_3plus_day_closure_days"]):
+        return unanswered("closures", "What happens to customers and sales around closing days?",
+                          "no Monday-Saturday closure in train.csv has an open day with sales next to it, so there "
+                          "is no day before or after a closure to compare with a normal day.")
     # Customers not recorded (0) leaves no customer level; a long closure may not occur: quote neither as "n/a"
     def _customers(key: str) -> str:
         return f" with {pct(nums[key] - 1)} customers" if np.isfinite(nums[key]) else ""
 
+    def _side(side: str) -> str:  # a side without days (a closure on the file's first or last day) is said so
+        key = f"day_{side}_closure"
+        if not nums[f"{key}_days"]:
+            return ("no open day follows a closure of 1-2 days" if side == "after" else
+                    "no open day falls just before a Mon-Sat closure")
+        lead = "the day before a (Mon-Sat) closure sells" if side == "before" else "the day after sells"
+        return f"{lead} {pct(nums[f'{key}_sales'] - 1)}{_customers(f'{key}_customers')}"
+
     long_sales = nums["after_3plus_day_closure_sales"]
-    answer = (f"Against a normal day of the same weekday and promo status, the day before a (Mon-Sat) closure sells "
-              f"{pct(nums['day_before_closure_sales'] - 1)}{_customers('day_before_closure_customers')}; the day "
-              f"after sells {pct(nums['day_after_closure_sales'] - 1)}{_customers('day_after_closure_customers')}"
+    answer = (f"Against a normal day of the same weekday and promo status, {_side('before')}; {_side('after')}"
               + (f", and the first day after a closure of 3+ days {pct(long_sales - 1)} "
                  f"({plural(nums['after_3plus_day_closure_days'], 'case')})." if np.isfinite(long_sales) else
                  "; no closure of 3+ days is followed by an open day.")
               + ("" if np.isfinite(summary["customers"]).any() else
                  " Customers is not recorded (0), so customers are not compared."))
-    finding = (f"Around a Mon-Sat closure, the day before sells {pct(nums['day_before_closure_sales'] - 1)}, "
-               f"and the day after {pct(nums['day_after_closure_sales'] - 1)} vs a normal day of the same weekday and "
-               f"promo status.")
+    quoted = [f"the day {side} sells {pct(nums[f'day_{side}_closure_sales'] - 1)}"
+              for side in ("before", "after") if nums[f"day_{side}_closure_days"]]
+    finding = (f"Around a Mon-Sat closure, {', and '.join(quoted)} vs a normal day of the same weekday and promo "
+               "status.") if quoted else None
     drawn = [c for c in ("sales", "customers") if np.isfinite(summary[c]).any()]
 
     def draw():
@@ -177,8 +191,11 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
         ax.legend(frameon=False, loc="best")
         return fig
 
+    # the cells are ratios to the store's normal day, not sales or customers: the headers say so
+    table = summary.reset_index(names="day").rename(columns={"sales": "sales_vs_normal_day",
+                                                             "customers": "customers_vs_normal_day"})
     return QuestionResult("closures", "What happens to customers and sales around closing days?", answer, nums,
-                          {"closures": summary.reset_index(names="day")}, draw, finding, "closures")
+                          {"closures": table}, draw, finding, "closures")
 
 
 def trading_days(train: pd.DataFrame) -> QuestionResult:

@@ -143,7 +143,8 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
               f"same month they sell {pct(overall)} vs other days of the same weekday and promo flag (weighted by "
               f"school-holiday days)"
               + (f", from {pct(nums['worst_month_lift'])} in {_MONTH_ABBR[nums['worst_month'] - 1]} to "
-                 f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
+                 f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) > 1 else
+                 f", all in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)
@@ -205,26 +206,31 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"december_years": sorted({int(y) for y in dec_df["year"]}),
             "easter_years": sorted({int(y) for y in eas_df["year"]})}
-    if len(dec_mean):
-        pre = dec_mean[dec_mean.index <= 23]
+    pre = dec_mean[dec_mean.index <= 23]
+    late = dec_mean[dec_mean.index >= 27]
+    if len(pre):  # a December cut short names the days it has: "December 1-23" and "Dec 27-31" were n/a
         nums |= {"dec_1_23_vs_nov": float(pre.mean() - 1), "dec_peak_day": int(dec_mean.idxmax()),
-                 "dec_peak_vs_nov": float(dec_mean.max() - 1),
-                 "dec_27_31_vs_nov": float(dec_mean[dec_mean.index >= 27].mean() - 1)}
-    if len(eas_mean):
-        nums |= {"easter_thursday_vs_base": float(eas_mean.get(-3, np.nan) - 1),
-                 # Holy Saturday, the day before Easter Sunday ("Easter Saturday" is, in church usage, the
-                 # Saturday after it): an ordinary trading day between the Good Friday and Easter Monday closures
-                 "saturday_before_easter_vs_base": float(eas_mean.get(-1, np.nan) - 1),
-                 "easter_tuesday_vs_base": float(eas_mean.get(2, np.nan) - 1)}
+                 "dec_peak_vs_nov": float(dec_mean.max() - 1)}
+        if len(late):
+            nums["dec_27_31_vs_nov"] = float(late.mean() - 1)
+    # the days quoted, where the data reaches them: March alone has the weeks before Easter but none of these
+    easter_days = {"easter_thursday_vs_base": (-3, "the Thursday before Good Friday sells {}"),
+                   # Holy Saturday, the day before Easter Sunday ("Easter Saturday" is, in church usage, the
+                   # Saturday after it): an ordinary trading day between the Good Friday and Easter Monday closures
+                   "saturday_before_easter_vs_base": (-1, "the Saturday before Easter Sunday {}"),
+                   "easter_tuesday_vs_base": (2, "the Tuesday after {}")}
+    easter_said = [(key, words) for key, (offset, words) in easter_days.items() if offset in eas_mean.index]
+    nums |= {key: float(eas_mean[easter_days[key][0]] - 1) for key, _ in easter_said}
     parts = []
-    if len(dec_mean):
-        parts.append(f"December 1-23 sells {pct(nums['dec_1_23_vs_nov'])} vs November, peaking on "
-                     f"December {nums['dec_peak_day']} ({pct(nums['dec_peak_vs_nov'])}), and Dec 27-31 sells "
-                     f"{pct(nums['dec_27_31_vs_nov'])}")
-    if len(eas_mean):
-        parts.append(f"around Easter the Thursday before Good Friday sells {pct(nums['easter_thursday_vs_base'])} and "
-                     f"the Saturday before Easter Sunday {pct(nums['saturday_before_easter_vs_base'])} vs the weeks "
-                     f"before, with the Tuesday after at {pct(nums['easter_tuesday_vs_base'])}")
+    if len(pre):
+        parts.append(f"December 1-{int(pre.index.max())} sells {pct(nums['dec_1_23_vs_nov'])} vs November, peaking "
+                     f"on December {nums['dec_peak_day']} ({pct(nums['dec_peak_vs_nov'])})"
+                     + (f", and Dec {int(late.index.min())}-{int(late.index.max())} sells "
+                        f"{pct(nums['dec_27_31_vs_nov'])}" if len(late) else ""))
+    if easter_said:
+        said = [words.format(pct(nums[key])) for key, words in easter_said]
+        parts.append("around Easter " + (", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0])
+                     + " vs the weeks before")
     if not parts:
         return unanswered("christmas-easter", "What do Christmas and Easter look like?",
                           "train.csv covers neither a November followed by its December nor an Easter window "
@@ -232,8 +238,8 @@ def christmas_easter(train: pd.DataFrame) -> QuestionResult:
     answer = "; ".join(parts) + (" (store-days vs their level on the same weekday with the same promo flag, so "
                                  "promo weeks do not count as Christmas or Easter; averaged over years).")
     answer = answer[0].upper() + answer[1:]
-    finding = (f"December 1-23 sells {pct(nums['dec_1_23_vs_nov'])} vs November, with the peak on December "
-               f"{nums['dec_peak_day']} at {pct(nums['dec_peak_vs_nov'])}.") if len(dec_mean) else None
+    finding = (f"December 1-{int(pre.index.max())} sells {pct(nums['dec_1_23_vs_nov'])} vs November, with the peak "
+               f"on December {nums['dec_peak_day']} at {pct(nums['dec_peak_vs_nov'])}.") if len(pre) else None
 
     def draw():
         fig, (a1, a2) = new_figure(2)

@@ -161,14 +161,19 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
     table["treatment"] = [treat.get((f, c), "" if m == 0 else "left as is")
                           for f, c, m in zip(table["file"], table["column"], table["missing"], strict=True)]
     shown = table[table["missing"] > 0].reset_index(drop=True)
-    answer = (f"{num(nums['missing_total'])} values are missing: {num(nums['missing_train'])} in train.csv, "
-              f"{num(nums['missing_store'])} in store.csv and {nums['missing_test_open']} Open values in test.csv. "
-              f"Promo2Since*/PromoInterval are empty for {plural(nums['promo2_missing'], 'store')}, "
+    n_since, n_dist = nums["competition_since_missing"], nums["competition_since_missing_with_distance"]
+    answer = (f"{num(nums['missing_total'])} values are missing: {num(nums['missing_train'])} in train.csv"
+              # without test.csv the report read no test file: "0 Open values in test.csv" spoke of none
+              + (f", {num(nums['missing_store'])} in store.csv and {nums['missing_test_open']} Open values in "
+                 "test.csv. " if test is not None else f" and {num(nums['missing_store'])} in store.csv. ")
+              + f"Promo2Since*/PromoInterval are empty for {plural(nums['promo2_missing'], 'store')}, "
               f"{pct(nums['promo2_missing_share_without_promo2'], signed=False, digits=0)} of them stores without "
               f"Promo2 (not applicable, not unknown); CompetitionOpenSince* is empty for "
-              f"{plural(nums['competition_since_missing'], 'store')}, "
-              f"{nums['competition_since_missing_with_distance']:,} of which do have a competitor distance "
-              f"(the competitor predates the records)"
+              f"{plural(n_since, 'store')}, "
+              + ("which has a competitor distance" if n_since == 1 and n_dist == 1 else
+                 "which has no competitor distance either" if n_since == 1 else
+                 f"{n_dist:,} of which {'has' if n_dist == 1 else 'have'} a competitor distance")
+              + (" (the competitor predates the records)" if n_dist else "")
               + (", and the cleaning pipeline fills each gap by that meaning (table)." if treat else "."))
 
     def draw():

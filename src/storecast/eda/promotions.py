@@ -45,9 +45,11 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
     answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
               f"{pct(nums['test_promo_share'], signed=False)} in test; per store the median share is "
               f"{pct(nums['train_store_share_median'], signed=False)} vs "
-              f"{pct(nums['test_store_share_median'], signed=False)} and every test store lies between "
-              f"{pct(nums['test_store_share_min'], signed=False)} and "
-              f"{pct(nums['test_store_share_max'], signed=False)}: "
+              f"{pct(nums['test_store_share_median'], signed=False)} and "
+              + (f"every test store has Promo on {pct(nums['test_store_share_min'], signed=False)} of its open days: "
+                 if pct(nums["test_store_share_min"], signed=False) == pct(nums["test_store_share_max"], signed=False)
+                 else f"every test store lies between {pct(nums['test_store_share_min'], signed=False)} and "
+                 f"{pct(nums['test_store_share_max'], signed=False)}: ")
               + ("every test store has the same promo dates (Promo is set for the whole chain by date), so a store's "
                  "share differs only by the days it opens, and the overall mix by how many promo weeks fall in the "
                  "window." if chain_wide else
@@ -165,7 +167,9 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
         return unanswered("promo-stores", f"Which stores gain most from promos (top {top})?",
                           "no store has both promo and non-promo open Monday-Friday days in train.csv, so no "
                           "store's promo uplift can be measured.")
-    best = per.head(top)
+    # the leaders are at most half the stores: a "top 10" of 3 stores was the whole chain, whose mean could sit
+    # below the median store's and still be told to "get promos first"; the top half's mean never does
+    best = per.head(min(top, len(per) // 2))
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"stores": len(per), "median_uplift": float(per["uplift"].median()),
             "p10_uplift": float(per["uplift"].quantile(0.1)), "p90_uplift": float(per["uplift"].quantile(0.9)),
@@ -175,6 +179,13 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
             "stores_losing": int((per["uplift"] <= 0).sum())}
     by_type = per.groupby(s.STORE_TYPE, observed=True)["uplift"].median()
     nums["median_uplift_by_type"] = {str(k): float(v) for k, v in by_type.items()}
+    if best.empty:  # one store: nothing to rank, and a histogram "across stores" of one value says nothing
+        one = per.iloc[0]
+        answer = (f"Only store {int(one[s.STORE])} has promo and non-promo days to compare: it sells "
+                  f"{pct(float(one['uplift']))} on a promo day ({num(float(one['extra_sales_per_promo_day']))} extra "
+                  "sales per promo day), and there is no other store to rank it against.")
+        return QuestionResult("promo-stores", f"Which stores gain most from promos (top {top})?", answer, nums,
+                              {"promo_uplift_top": best, "promo_uplift_per_store": per})
     answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day (10% of stores below "
               f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
               f"day, {'store' if len(best) == 1 else 'stores'} {', '.join(map(str, nums['top_stores'][:5]))} "

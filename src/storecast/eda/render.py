@@ -130,14 +130,18 @@ def render_html(sections: list[ReportSection], meta: dict[str, Any]) -> str:
     for sec in sections:
         questions = []
         for r in sec.results:
-            image = None
+            image, alt = None, f"Chart: {r.question}"
             if r.draw is not None:
-                image = base64.b64encode(figure_png(r.draw())).decode("ascii")
+                fig = r.draw()
+                # the alt text says what the picture shows, panel by panel, not the question again
+                titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+                alt = f"Chart: {'; '.join(titles)}" if titles else alt
+                image = base64.b64encode(figure_png(fig)).decode("ascii")
             table = None
             if r.shown_table:
                 shown = r.tables[r.shown_table]
                 table = (*table_rows(shown), column_kinds(shown.head(_MAX_SHOWN_ROWS)))
-            questions.append({"key": r.key, "question": r.question, "answer": r.answer, "image": image,
+            questions.append({"key": r.key, "question": r.question, "answer": r.answer, "image": image, "alt": alt,
                               "table": table, "table_name": r.shown_table})
         items.append({"number": sec.number, "key": sec.key, "title": sec.title, "questions": questions})
     findings = [{"key": r.key, "text": r.finding, "section": sec.title}

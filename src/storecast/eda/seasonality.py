@@ -11,7 +11,15 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, on_trading_days, pct, trading_weekdays
+from storecast.eda._base import (
+    COLORS,
+    QuestionResult,
+    new_figure,
+    on_trading_days,
+    pct,
+    trading_weekdays,
+    unanswered,
+)
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -191,24 +199,30 @@ def monthly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
     type_years = {t: index_and_years[1] for t, index_and_years in by_type.items()}
     growth = _like_for_like_growth(rows)
     valid = index.dropna()
+    if len(valid) < 2:  # "Mar is the peak month (+0.0%) and Mar the low (+0.0%)" compared a month with itself
+        return unanswered("monthly", "What do the year and its months look like, and is the chain growing?",
+                          f"train.csv covers one calendar month ({_MONTHS[int(valid.index[0]) - 1]}), so no month "
+                          "can be set against another.")
     nums: dict[str, Any]  # numbers, names and lists side by side
     nums = {"index_by_month": {_MONTHS[m - 1]: float(v) for m, v in valid.items()},
             "peak_month": _MONTHS[int(valid.idxmax()) - 1], "peak_index": float(valid.max()),
             "low_month": _MONTHS[int(valid.idxmin()) - 1], "low_index": float(valid.min()),
             "index_years": index_years, "growth": growth}
     dec = type_index.loc[12].dropna() if 12 in type_index.index else pd.Series(dtype=float)
-    if len(dec):
+    if len(dec) > 1:  # one type is both the most and the least seasonal: nothing to name
         nums |= {"most_seasonal_type": str(dec.idxmax()), "most_seasonal_dec_index": float(dec.max()),
                  "least_seasonal_type": str(dec.idxmin()), "least_seasonal_dec_index": float(dec.min())}
     growth_text = ", ".join(f"{k.replace('_vs_', ' vs ')} {pct(v)}" for k, v in growth.items())
-    over = (f" over {', '.join(map(str, index_years))}, the "
-            f"{'years' if len(index_years) > 1 else 'year'} with all 12 months" if index_years else "")
-    answer = (f"{nums['peak_month']} is the peak month ({pct(nums['peak_index'] - 1)} vs the average month{over}) and "
+    # without a full year the index is over the months there are: say so, not "the average month"
+    over = (f"the average month over {', '.join(map(str, index_years))}, the "
+            f"{'years' if len(index_years) > 1 else 'year'} with all 12 months" if index_years else
+            f"the average of the {len(valid)} months in the data, no full year")
+    answer = (f"{nums['peak_month']} is the peak month ({pct(nums['peak_index'] - 1)} vs {over}) and "
               f"{nums['low_month']} the low ({pct(nums['low_index'] - 1)})"
               + (f"; in December type {nums['most_seasonal_type']} rises most "
                  f"({pct(nums['most_seasonal_dec_index'] - 1)}) "
                  f"and type {nums['least_seasonal_type']} least ({pct(nums['least_seasonal_dec_index'] - 1)})"
-                 if len(dec) else "")
+                 if "most_seasonal_type" in nums else "")
               + (f". Year over year, same stores in the same months: {growth_text}." if growth else "."))
     finding = (f"{nums['peak_month']} is {pct(nums['peak_index'] - 1)} above the average month"
                + (f"; like-for-like growth (same stores, same months) is {growth_text}." if growth else "."))

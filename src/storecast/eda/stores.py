@@ -11,7 +11,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.clean.rows import sales_days
-from storecast.eda._base import COLORS, QuestionResult, new_figure, pct, plural
+from storecast.eda._base import COLORS, QuestionResult, new_figure, num, pct, plural
 
 _SCALE_MIN_STORES = 5  # the type x assortment colour scale ends at the highest cell of this many stores
 
@@ -57,19 +57,30 @@ def type_assortment(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "spc_by_type": {k: float(v) for k, v in by_type["spc"].items()}}
     if {"a", "c"} <= set(by_assort.index):
         nums["assortment_c_vs_a"] = float(by_assort.loc["c", s.SALES] / by_assort.loc["a", s.SALES] - 1)
-    smallest = nums["top_type_spc"] <= min(nums["spc_by_type"].values())  # False when the basket is unknown
-    answer = (f"Type {nums['top_type']} stores ({plural(nums['stores_by_type'][nums['top_type']], 'store')}) sell "
-              f"{nums['top_type_vs_median']:.2f}x the median type per day"
-              + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (sales / customers), the smallest "
-                 f"of any type: many customers, small purchases." if smallest else
-                 f", with a basket of {nums['top_type_spc']:.2f} per customer (sales / customers)."
-                 if np.isfinite(nums["top_type_spc"]) else
-                 "; Customers is not recorded (0) for them, so their basket is unknown.")
-              + (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
-                 if "assortment_c_vs_a" in nums else ""))
+    # one type (a small chain, or one store): "1.00x the median type" and "the smallest basket of any type" are
+    # true of any lone type, so they say nothing; the answer gives its level instead
+    single = len(by_type) == 1
+    smallest = not single and nums["top_type_spc"] <= min(nums["spc_by_type"].values())  # False: basket unknown
+    assortment = (f" Assortment c (extended) sells {pct(nums['assortment_c_vs_a'])} vs a (basic)."
+                  if "assortment_c_vs_a" in nums else "")
+    top_stores = plural(nums["stores_by_type"][nums["top_type"]], "store")
+    if single:
+        answer = (f"Every store is type {nums['top_type']} ({top_stores}), so store types cannot be compared: they "
+                  f"sell {num(float(by_type[s.SALES].iloc[0]))} a day on average, "
+                  + (f"with a basket of {nums['top_type_spc']:.2f} per customer (sales / customers)."
+                     if np.isfinite(nums["top_type_spc"]) else "and Customers is not recorded (0), so their basket "
+                     "is unknown.") + assortment)
+    else:
+        answer = (f"Type {nums['top_type']} stores ({top_stores}) sell "
+                  f"{nums['top_type_vs_median']:.2f}x the median type per day"
+                  + (f", with a basket of only {nums['top_type_spc']:.2f} per customer (sales / customers), the "
+                     f"smallest of any type: many customers, small purchases." if smallest else
+                     f", with a basket of {nums['top_type_spc']:.2f} per customer (sales / customers)."
+                     if np.isfinite(nums["top_type_spc"]) else
+                     "; Customers is not recorded (0) for them, so their basket is unknown.") + assortment)
     finding = (f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day "
                f"but with the smallest basket ({nums['top_type_spc']:.2f} per customer)."
-               if smallest else
+               if smallest else None if single else
                f"Type {nums['top_type']} stores sell {nums['top_type_vs_median']:.2f}x the median store type per day.")
 
     counts = per.pivot_table(index=s.STORE_TYPE, columns=s.ASSORTMENT, values=s.SALES, aggfunc="size")
