@@ -380,3 +380,23 @@ def test_a_head_sent_while_a_slow_request_is_answered_is_held_to_the_limit(port)
     assert len(heads) == 2 and heads[0].startswith(b"HTTP/1.1 200") and heads[1].endswith(b"HTTP/1.1 431 Request "
                                                                                           b"Header Fields Too Large")
     assert data.endswith(json.dumps(_TOO_LARGE).encode())
+
+
+@pytest.mark.parametrize(("method", "detail"), [
+    (b"FOO", "the method 'FOO' is not implemented here (RFC 9110 9.1): the routes take GET, HEAD and POST "
+             "(GET /openapi.json lists them)"),
+    (b"get", "the method 'get' is not implemented here: methods are case-sensitive (RFC 9110 9.1), send GET"),
+    (b"post", "the method 'post' is not implemented here: methods are case-sensitive (RFC 9110 9.1), send POST"),
+])
+def test_a_method_the_server_does_not_know_is_501_naming_it(port, method, detail):
+    # httptools refuses a method it does not know: 400 "not valid HTTP/1.1 (Invalid method encountered)", which
+    # named neither the method nor that `get` only wants upper case; RFC 9110 9.1 answers such a method 501
+    status, body = _send(port, method + b" /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    assert (status, json.loads(body)) == (501, {"detail": detail})
+
+
+def test_a_method_the_server_does_not_know_pipelined_behind_a_request_is_named_after_its_answer(port):
+    # it was "the bytes after the end of the last request (its Content-Length, ...)", though GET /health had no body
+    answers = _answers(port, b"GET /health HTTP/1.1\r\nHost: test\r\n\r\nFOO /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    assert [status for status, _ in answers] == [200, 501]
+    assert json.loads(answers[1][1])["detail"].startswith("the method 'FOO' is not implemented here")

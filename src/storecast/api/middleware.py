@@ -17,6 +17,7 @@ __all__ = ["BODY_ANNOUNCED", "BodySizeLimit", "RequestTimeout", "RequestLog", "H
 import asyncio
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -289,6 +290,47 @@ def _target_error(url: bytes) -> str | None:
     return None
 
 
+# A request line whose method is a token (RFC 9110 5.6.2), at the start of a line of a read: whole, or the read's end
+_METHOD_LINE = re.compile(rb"(?:^|\n)\r?\n?([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32})"
+                          rb"(?: \S+ HTTP/\d\.\d\r?(\n)| [^\r\n]*\Z|\Z)")
+# The methods the routes take, as a 501 names them
+_TAKEN = "GET, HEAD and POST"
+
+
+def _known_method(method: bytes) -> bool:
+    """Whether httptools takes ``method`` (its parser knows a fixed list: GET, PROPFIND, M-SEARCH, ...)."""
+    import httptools  # only the httptools parser refuses a method, so it is there whenever this is asked
+
+    try:
+        httptools.HttpRequestParser(None).feed_data(method + b" / HTTP/1.1\r\n\r\n")
+    except httptools.HttpParserError:
+        return False
+    return True
+
+
+def _unknown_method(data: bytes, whole_line: bool) -> str | None:
+    """Why the first request line in ``data`` with a method httptools does not know is refused (a 501), or None
+    where no such line is found (``P@ST`` is no token: bytes that are not HTTP, a 400). ``whole_line``: only a line
+    that ends in ``HTTP/x.y``, as one pipelined behind an answered request must (other bytes there are the rest of
+    a body that ran past its Content-Length).
+
+    Why: httptools refuses such a request as bytes that are not HTTP, so ``FOO /health`` and ``get /health`` were
+    400 "not valid HTTP/1.1 (Invalid method encountered)", naming neither the method nor that methods are
+    case-sensitive; RFC 9110 (9.1) answers a method the server does not implement 501.
+    """
+    for line in _METHOD_LINE.finditer(data):
+        method = line.group(1)
+        if (whole_line and line.group(2) is None) or _known_method(method):
+            continue
+        sent = method.decode("ascii")
+        if method.upper() != method and _known_method(method.upper()):
+            return (f"the method {sent!r} is not implemented here: methods are case-sensitive (RFC 9110 9.1), "
+                    f"send {sent.upper()}")
+        return (f"the method {sent!r} is not implemented here (RFC 9110 9.1): the routes take {_TAKEN} "
+                "(GET /openapi.json lists them)")
+    return None
+
+
 _BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
          "retry in a moment")
 
@@ -324,7 +366,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
-    refuses a JSON 400, as is a target in absolute form with userinfo or a scheme other than http/https.
+    refuses a JSON 400 (a method it does not know 501), as is a target in absolute form with userinfo or a scheme
+    other than http/https.
     The body has its own deadline (:class:`RequestTimeout`); a chunk whose size line announces a body over the limit
     is 413 at once, without waiting for its bytes (:data:`BODY_ANNOUNCED`; httptools only). Too many connections or
     requests get 503 from ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as
@@ -362,6 +405,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._body_seen = self._chunk_seen = 0
         self._chunk_open = self._chunk_began = False
         self._line_start = b""
+        self._read = b""  # the bytes of the current read
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -497,6 +541,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def data_received(self, data: bytes) -> None:
         self._head_began = False
+        self._read = data  # where send_400_response finds a method the parser refused
         if self._draining() and not (data := self._drain(data)):
             return
         room = MAX_HEADER_BYTES - self._header_bytes
@@ -622,16 +667,24 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         or garbage pipelined behind a good request) get their 400 once that request is answered. Why: uvicorn
         wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
         JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
+        A request line with a method the parser does not know (``FOO``, ``get``) is 501 naming it
+        (:func:`_unknown_method`).
         """
         cycle = self.cycle
-        if cycle is not None and not cycle.more_body and not cycle.response_complete:
-            if self._pending is None:  # a head refused before these bytes keeps its refusal
-                self._pending = (400, _BYTES_AFTER)
-            self.flow.pause_reading()  # nothing more is parsed on this connection
-            return
         # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
         # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
         error = sys.exc_info()[1]
+        after_answer = cycle is not None and not cycle.more_body and not cycle.response_complete
+        method = (_unknown_method(self._read, whole_line=after_answer)
+                  if error is not None and str(error) == "Invalid method encountered" else None)
+        if after_answer:
+            if self._pending is None:  # a head refused before these bytes keeps its refusal
+                self._pending = (501, method) if method else (400, _BYTES_AFTER)
+            self.flow.pause_reading()  # nothing more is parsed on this connection
+            return
+        if method:
+            self._refuse(501, method)
+            return
         if error is not None and str(error) == "User callback error" and error.__context__ is not None:
             error = error.__context__  # raised in uvicorn's callback: "invalid url b'x:443'" (CONNECT's target)
         reason = str(error).strip()[:100] if error is not None else ""
@@ -667,7 +720,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             cycle.scope.setdefault("state", {})[SENT_STATE_KEY] = status
         body = json.dumps({"detail": detail}).encode()
         reason = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long",
-                  431: b"Request Header Fields Too Large"}[status]
+                  431: b"Request Header Fields Too Large", 501: b"Not Implemented"}[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))
