@@ -400,3 +400,24 @@ def test_a_method_the_server_does_not_know_pipelined_behind_a_request_is_named_a
     answers = _answers(port, b"GET /health HTTP/1.1\r\nHost: test\r\n\r\nFOO /health HTTP/1.1\r\nHost: test\r\n\r\n")
     assert [status for status, _ in answers] == [200, 501]
     assert json.loads(answers[1][1])["detail"].startswith("the method 'FOO' is not implemented here")
+
+
+@pytest.mark.parametrize(("opening", "detail"), [
+    (b"PROXY TCP4 192.0.2.1 192.0.2.2 56324 8000\r\nGET /health HTTP/1.1\r\nHost: test\r\n\r\n",
+     "the connection began with a PROXY protocol header (a load balancer's send-proxy), which this server does not "
+     "read: turn the PROXY protocol off for this backend"),
+    (b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c" + bytes(12) + b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n",
+     "the connection began with a PROXY protocol header (a load balancer's send-proxy), which this server does not "
+     "read: turn the PROXY protocol off for this backend"),
+    (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(9),
+     "the connection began with the HTTP/2 preface (PRI * HTTP/2.0), and this server speaks HTTP/1.1 only: send "
+     "HTTP/1.1 (curl: --http1.1 rather than --http2-prior-knowledge)"),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40),
+     "the connection began with a TLS handshake (an https:// URL?), and this server speaks plain HTTP: send the "
+     "request to its http:// URL, or put a TLS proxy in front of it"),
+], ids=["proxy-v1", "proxy-v2", "http2-preface", "tls"])
+def test_another_protocol_at_the_start_of_a_connection_is_named(port, opening, detail):
+    # all four were 400 "not valid HTTP/1.1 (Invalid method encountered)", and the HTTP/2 preface
+    # "(Pause on PRI/Upgrade)", llhttp's own words: nothing said what had been sent or what to change
+    status, body = _send(port, opening)
+    assert (status, json.loads(body)) == (400, {"detail": detail})

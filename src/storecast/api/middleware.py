@@ -17,7 +17,6 @@ __all__ = ["BODY_ANNOUNCED", "BodySizeLimit", "RequestTimeout", "RequestLog", "H
 import asyncio
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
+from storecast.api.not_http import OPENING_KEPT, other_protocol, unknown_method
 from storecast.config import get_settings
 from storecast.errors import ECHO_LIMIT, clipped
 
@@ -290,47 +290,6 @@ def _target_error(url: bytes) -> str | None:
     return None
 
 
-# A request line whose method is a token (RFC 9110 5.6.2), at the start of a line of a read: whole, or the read's end
-_METHOD_LINE = re.compile(rb"(?:^|\n)\r?\n?([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32})"
-                          rb"(?: \S+ HTTP/\d\.\d\r?(\n)| [^\r\n]*\Z|\Z)")
-# The methods the routes take, as a 501 names them
-_TAKEN = "GET, HEAD and POST"
-
-
-def _known_method(method: bytes) -> bool:
-    """Whether httptools takes ``method`` (its parser knows a fixed list: GET, PROPFIND, M-SEARCH, ...)."""
-    import httptools  # only the httptools parser refuses a method, so it is there whenever this is asked
-
-    try:
-        httptools.HttpRequestParser(None).feed_data(method + b" / HTTP/1.1\r\n\r\n")
-    except httptools.HttpParserError:
-        return False
-    return True
-
-
-def _unknown_method(data: bytes, whole_line: bool) -> str | None:
-    """Why the first request line in ``data`` with a method httptools does not know is refused (a 501), or None
-    where no such line is found (``P@ST`` is no token: bytes that are not HTTP, a 400). ``whole_line``: only a line
-    that ends in ``HTTP/x.y``, as one pipelined behind an answered request must (other bytes there are the rest of
-    a body that ran past its Content-Length).
-
-    Why: httptools refuses such a request as bytes that are not HTTP, so ``FOO /health`` and ``get /health`` were
-    400 "not valid HTTP/1.1 (Invalid method encountered)", naming neither the method nor that methods are
-    case-sensitive; RFC 9110 (9.1) answers a method the server does not implement 501.
-    """
-    for line in _METHOD_LINE.finditer(data):
-        method = line.group(1)
-        if (whole_line and line.group(2) is None) or _known_method(method):
-            continue
-        sent = method.decode("ascii")
-        if method.upper() != method and _known_method(method.upper()):
-            return (f"the method {sent!r} is not implemented here: methods are case-sensitive (RFC 9110 9.1), "
-                    f"send {sent.upper()}")
-        return (f"the method {sent!r} is not implemented here (RFC 9110 9.1): the routes take {_TAKEN} "
-                "(GET /openapi.json lists them)")
-    return None
-
-
 _BUSY = ("the server is serving as many connections and requests as it takes at once (limit_concurrency): "
          "retry in a moment")
 
@@ -406,6 +365,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._chunk_open = self._chunk_began = False
         self._line_start = b""
         self._read = b""  # the bytes of the current read
+        self._opening = b""  # the connection's first bytes (OPENING_KEPT): another protocol's opening is named
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -542,6 +502,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     def data_received(self, data: bytes) -> None:
         self._head_began = False
         self._read = data  # where send_400_response finds a method the parser refused
+        if len(self._opening) < OPENING_KEPT:
+            self._opening += data[:OPENING_KEPT - len(self._opening)]
         if self._draining() and not (data := self._drain(data)):
             return
         room = MAX_HEADER_BYTES - self._header_bytes
@@ -668,14 +630,15 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
         JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
         A request line with a method the parser does not know (``FOO``, ``get``) is 501 naming it
-        (:func:`_unknown_method`).
+        (:func:`~storecast.api.not_http.unknown_method`); a connection that opens in another protocol is 400 naming it
+        (:func:`~storecast.api.not_http.other_protocol`).
         """
         cycle = self.cycle
         # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
         # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
         error = sys.exc_info()[1]
         after_answer = cycle is not None and not cycle.more_body and not cycle.response_complete
-        method = (_unknown_method(self._read, whole_line=after_answer)
+        method = (unknown_method(self._read, whole_line=after_answer)
                   if error is not None and str(error) == "Invalid method encountered" else None)
         if after_answer:
             if self._pending is None:  # a head refused before these bytes keeps its refusal
@@ -684,6 +647,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             return
         if method:
             self._refuse(501, method)
+            return
+        if cycle is None and (other := other_protocol(self._opening)) is not None:  # the connection's first head
+            self._refuse(400, other)
             return
         if error is not None and str(error) == "User callback error" and error.__context__ is not None:
             error = error.__context__  # raised in uvicorn's callback: "invalid url b'x:443'" (CONNECT's target)

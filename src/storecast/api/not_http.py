@@ -1,0 +1,77 @@
+"""What a request the HTTP parser refused was, where it can be told: a method it does not know, another protocol.
+
+httptools refuses such bytes as not HTTP ("Invalid method encountered", "Pause on PRI/Upgrade"), words that say
+neither what was sent nor what to change; ``middleware.HeaderGuardProtocol.send_400_response`` asks here first.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OPENING_KEPT", "known_method", "other_protocol", "unknown_method"]
+
+import re
+
+# A request line whose method is a token (RFC 9110 5.6.2), at the start of a line of a read: whole, or the read's end
+_METHOD_LINE = re.compile(rb"(?:^|\n)\r?\n?([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32})"
+                          rb"(?: \S+ HTTP/\d\.\d\r?(\n)| [^\r\n]*\Z|\Z)")
+# The methods the routes take, as a 501 names them
+_TAKEN = "GET, HEAD and POST"
+
+
+def known_method(method: bytes) -> bool:
+    """Whether httptools takes ``method`` (its parser knows a fixed list: GET, PROPFIND, M-SEARCH, ...)."""
+    import httptools  # only the httptools parser refuses a method, so it is there whenever this is asked
+
+    try:
+        httptools.HttpRequestParser(None).feed_data(method + b" / HTTP/1.1\r\n\r\n")
+    except httptools.HttpParserError:
+        return False
+    return True
+
+
+def unknown_method(data: bytes, whole_line: bool) -> str | None:
+    """Why the first request line in ``data`` with a method httptools does not know is refused (a 501), or None
+    where no such line is found (``P@ST`` is no token: bytes that are not HTTP, a 400). ``whole_line``: only a line
+    that ends in ``HTTP/x.y``, as one pipelined behind an answered request must (other bytes there are the rest of
+    a body that ran past its Content-Length).
+
+    Why: httptools refuses such a request as bytes that are not HTTP, so ``FOO /health`` and ``get /health`` were
+    400 "not valid HTTP/1.1 (Invalid method encountered)", naming neither the method nor that methods are
+    case-sensitive; RFC 9110 (9.1) answers a method the server does not implement 501.
+    """
+    for line in _METHOD_LINE.finditer(data):
+        method = line.group(1)
+        if (whole_line and line.group(2) is None) or known_method(method):
+            continue
+        sent = method.decode("ascii")
+        if method.upper() != method and known_method(method.upper()):
+            return (f"the method {sent!r} is not implemented here: methods are case-sensitive (RFC 9110 9.1), "
+                    f"send {sent.upper()}")
+        return (f"the method {sent!r} is not implemented here (RFC 9110 9.1): the routes take {_TAKEN} "
+                "(GET /openapi.json lists them)")
+    return None
+
+
+# What a connection opens with when it speaks another protocol than HTTP/1.x, and what to change: the byte strings
+# that begin it (a PROXY protocol v1 or v2 header, the HTTP/2 preface, a TLS handshake record) and the refusal.
+_OTHER_PROTOCOLS = (
+    ((b"PROXY ", b"\r\n\r\n\x00\r\nQUIT\n"),
+     "the connection began with a PROXY protocol header (a load balancer's send-proxy), which this server does not "
+     "read: turn the PROXY protocol off for this backend"),
+    ((b"PRI * HTTP/2.0\r\n",),
+     "the connection began with the HTTP/2 preface (PRI * HTTP/2.0), and this server speaks HTTP/1.1 only: send "
+     "HTTP/1.1 (curl: --http1.1 rather than --http2-prior-knowledge)"),
+    ((b"\x16\x03",),
+     "the connection began with a TLS handshake (an https:// URL?), and this server speaks plain HTTP: send the "
+     "request to its http:// URL, or put a TLS proxy in front of it"),
+)
+OPENING_KEPT = 16  # bytes of a connection's opening kept to tell those apart
+
+
+def other_protocol(opening: bytes) -> str | None:
+    """The refusal of a connection that ``opening`` (its first bytes) shows to speak another protocol, else None.
+
+    Why: the parser refused each as bytes that are not HTTP, "Invalid method encountered" (or, for the HTTP/2
+    preface, llhttp's "Pause on PRI/Upgrade"), which says neither what was sent nor what to change: a load balancer
+    set to send the PROXY protocol, or a client speaking HTTP/2 or TLS to a plain HTTP/1.1 port.
+    """
+    return next((why for starts, why in _OTHER_PROTOCOLS if opening.startswith(starts)), None)
