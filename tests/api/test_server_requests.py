@@ -421,3 +421,14 @@ def test_another_protocol_at_the_start_of_a_connection_is_named(port, opening, d
     # "(Pause on PRI/Upgrade)", llhttp's own words: nothing said what had been sent or what to change
     status, body = _send(port, opening)
     assert (status, json.loads(body)) == (400, {"detail": detail})
+
+
+@pytest.mark.parametrize(("first", "refused"), [
+    (_post(b"Content-Encoding: gzip\r\n").replace(b"Connection: close\r\n", b""), 415),
+    (b"GET * HTTP/1.1\r\nHost: test\r\n\r\n", 400),
+], ids=["content-encoding", "asterisk"])
+def test_a_request_pipelined_after_a_refusal_of_a_well_framed_request_is_still_answered(port, first, refused):
+    # the 415 for a compressed body and the 400 for `GET *` closed the connection, so the request behind them went
+    # unanswered, where the 415 for a body not labelled JSON and a 404 serve on: the framing was never in doubt
+    answers = _answers(port, first + b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert [status for status, _ in answers] == [refused, 200]
