@@ -28,7 +28,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
-from storecast.api.not_http import OPENING_KEPT, other_protocol, unknown_method
+from storecast.api.not_http import HEADER_ERRORS, OPENING_KEPT, bad_header_line, other_protocol, unknown_method
 from storecast.config import get_settings
 from storecast.errors import ECHO_LIMIT, clipped
 
@@ -630,31 +630,40 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
         JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
         A request line with a method the parser does not know (``FOO``, ``get``) is 501 naming it
-        (:func:`~storecast.api.not_http.unknown_method`); a connection that opens in another protocol is 400 naming it
-        (:func:`~storecast.api.not_http.other_protocol`).
+        (:func:`~storecast.api.not_http.unknown_method`); a connection that opens in another protocol, or a header
+        line the parser cannot take, is 400 naming it (``api.not_http``).
         """
         cycle = self.cycle
         # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
         # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
         error = sys.exc_info()[1]
         after_answer = cycle is not None and not cycle.more_body and not cycle.response_complete
-        method = (unknown_method(self._read, whole_line=after_answer)
-                  if error is not None and str(error) == "Invalid method encountered" else None)
+        refusal = self._named_refusal(str(error) if error is not None else "", first_head=cycle is None,
+                                      whole_line=after_answer)
         if after_answer:
             if self._pending is None:  # a head refused before these bytes keeps its refusal
-                self._pending = (501, method) if method else (400, _BYTES_AFTER)
+                self._pending = refusal or (400, _BYTES_AFTER)
             self.flow.pause_reading()  # nothing more is parsed on this connection
             return
-        if method:
-            self._refuse(501, method)
-            return
-        if cycle is None and (other := other_protocol(self._opening)) is not None:  # the connection's first head
-            self._refuse(400, other)
+        if refusal is not None:
+            self._refuse(*refusal)
             return
         if error is not None and str(error) == "User callback error" and error.__context__ is not None:
             error = error.__context__  # raised in uvicorn's callback: "invalid url b'x:443'" (CONNECT's target)
         reason = str(error).strip()[:100] if error is not None else ""
         self._refuse(400, _not_http(reason or "its request line, headers or chunked framing could not be parsed"))
+
+    def _named_refusal(self, reason: str, first_head: bool, whole_line: bool) -> tuple[int, str] | None:
+        """The refusal that names what the parser refused (``reason``, its words) in the current read, where it can:
+        another protocol's opening (``first_head``: the connection's first), a method it does not know (501), a
+        header line it cannot take; None where the parser's own words stand."""
+        if first_head and (other := other_protocol(self._opening)) is not None:
+            return 400, other
+        if reason == "Invalid method encountered" and (method := unknown_method(self._read, whole_line)):
+            return 501, method
+        if reason in HEADER_ERRORS and (line := bad_header_line(self._read)):
+            return 400, line
+        return None
 
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete

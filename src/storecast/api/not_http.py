@@ -1,4 +1,5 @@
-"""What a request the HTTP parser refused was, where it can be told: a method it does not know, another protocol.
+"""What a request the HTTP parser refused was, where it can be told: a method it does not know, a header line it
+cannot take, another protocol.
 
 httptools refuses such bytes as not HTTP ("Invalid method encountered", "Pause on PRI/Upgrade"), words that say
 neither what was sent nor what to change; ``middleware.HeaderGuardProtocol.send_400_response`` asks here first.
@@ -6,9 +7,11 @@ neither what was sent nor what to change; ``middleware.HeaderGuardProtocol.send_
 
 from __future__ import annotations
 
-__all__ = ["OPENING_KEPT", "known_method", "other_protocol", "unknown_method"]
+__all__ = ["HEADER_ERRORS", "OPENING_KEPT", "bad_header_line", "known_method", "other_protocol", "unknown_method"]
 
 import re
+
+from storecast.errors import ECHO_LIMIT, clipped
 
 # A request line whose method is a token (RFC 9110 5.6.2), at the start of a line of a read: whole, or the read's end
 _METHOD_LINE = re.compile(rb"(?:^|\n)\r?\n?([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32})"
@@ -75,3 +78,60 @@ def other_protocol(opening: bytes) -> str | None:
     set to send the PROXY protocol, or a client speaking HTTP/2 or TLS to a plain HTTP/1.1 port.
     """
     return next((why for starts, why in _OTHER_PROTOCOLS if opening.startswith(starts)), None)
+
+
+# The parser's words for a header line it refused (llhttp): bad_header_line names the line instead.
+HEADER_ERRORS = frozenset({"Invalid header token", "Unexpected whitespace after header value",
+                           "Invalid header value char", "Missing expected CR after header value",
+                           "Missing expected LF after header value"})
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A request line (its head runs to the first blank line after it), where a line begins or, pipelined, a body ends
+_REQUEST_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP/\d\.\d\r\n")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # what no field value holds (RFC 9110 5.5): CTLs but HTAB
+
+
+def _shown(raw: bytes) -> str:
+    return clipped(raw.decode("utf-8", "backslashreplace"), ECHO_LIMIT)
+
+
+def _line_problem(line: bytes) -> str | None:
+    """Why a header line (without its CRLF) is refused, or None for a valid one."""
+    if line[:1] in (b" ", b"\t"):
+        return (f"the header line {_shown(line)!r} begins with whitespace: a continuation of the line before "
+                "(obs-fold), which RFC 9112 5.2 refuses: send each header on one line")
+    first, lf, _ = line.partition(b"\n")
+    if lf:
+        return f"the header line {_shown(first)!r} ends in a bare LF: end each header line with CRLF (RFC 9112 2.2)"
+    name, colon, value = line.partition(b":")
+    bare = name.rstrip(b" \t")
+    if not colon:
+        return f"the header line {_shown(line)!r} has no colon: send each header as `Name: value`"
+    if not name:
+        return f"the header line {_shown(line)!r} has no name before its colon: send each header as `Name: value`"
+    if bare != name and _TOKEN.fullmatch(bare):
+        return (f"the header name {_shown(name)!r} ends in whitespace before its colon, which RFC 9112 5.1 refuses: "
+                f"send `{_shown(bare)}: <value>`")
+    if not _TOKEN.fullmatch(name):
+        return (f"the header name {_shown(name)!r} holds a character that no header name may (RFC 9110 5.1 takes "
+                "letters, digits and !#$%&'*+-.^_`|~): send the header under a name without it")
+    if (control := _CONTROL.search(value)) is not None:
+        return (f"the value of the header {_shown(name)} holds the control character {chr(control[0][0])!r}, which "
+                "no header value may (RFC 9110 5.5): send it without")
+    return None
+
+
+def bad_header_line(data: bytes) -> str | None:
+    """Why the first header line that the parser cannot have taken, in the heads that begin in ``data`` (a read), is
+    refused; None where there is none (a head that began in an earlier read: the parser's own words stand).
+
+    Why: llhttp's words ("Invalid header token", "Unexpected whitespace after header value") name no header, so a
+    client with one bad line among twenty could not tell which; for an obs-fold RFC 9112 (5.2) asks for an answer
+    "explaining that obsolete line folding is unacceptable". Only heads are read (from a request line to the blank
+    line), not bodies between them.
+    """
+    for start in _REQUEST_LINE.finditer(data):
+        end = data.find(b"\r\n\r\n", start.end() - 2)
+        for line in data[start.end():len(data) if end == -1 else end].split(b"\r\n"):
+            if (why := _line_problem(line)) is not None:
+                return why
+    return None
