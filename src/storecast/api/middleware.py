@@ -325,7 +325,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
-    refuses a JSON 400 (a method it does not know 501), as is a target in absolute form with userinfo or a scheme
+    refuses a JSON 400 (naming a method it does not know), as is a target in absolute form with userinfo or a scheme
     other than http/https.
     The body has its own deadline (:class:`RequestTimeout`); a chunk whose size line announces a body over the limit
     is 413 at once, without waiting for its bytes (:data:`BODY_ANNOUNCED`; httptools only). Too many connections or
@@ -629,7 +629,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         or garbage pipelined behind a good request) get their 400 once that request is answered. Why: uvicorn
         wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
         JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
-        A request line with a method the parser does not know (``FOO``, ``get``) is 501 naming it
+        A request line with a method the parser does not know (``FOO``, ``get``) is 400 naming it
         (:func:`~storecast.api.not_http.unknown_method`); a connection that opens in another protocol, or a header
         line the parser cannot take, is 400 naming it (``api.not_http``).
         """
@@ -655,12 +655,12 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def _named_refusal(self, reason: str, first_head: bool, whole_line: bool) -> tuple[int, str] | None:
         """The refusal that names what the parser refused (``reason``, its words) in the current read, where it can:
-        another protocol's opening (``first_head``: the connection's first), a method it does not know (501), a
+        another protocol's opening (``first_head``: the connection's first), a method it does not know, a
         header line it cannot take; None where the parser's own words stand."""
         if first_head and (other := other_protocol(self._opening)) is not None:
             return 400, other
         if reason == "Invalid method encountered" and (method := unknown_method(self._read, whole_line)):
-            return 501, method
+            return 400, method
         if reason in HEADER_ERRORS and (line := bad_header_line(self._read)):
             return 400, line
         return None
@@ -695,7 +695,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             cycle.scope.setdefault("state", {})[SENT_STATE_KEY] = status
         body = json.dumps({"detail": detail}).encode()
         reason = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long",
-                  431: b"Request Header Fields Too Large", 501: b"Not Implemented"}[status]
+                  431: b"Request Header Fields Too Large"}[status]
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body))

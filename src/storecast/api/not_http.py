@@ -16,7 +16,7 @@ from storecast.errors import ECHO_LIMIT, clipped
 # A request line whose method is a token (RFC 9110 5.6.2), at the start of a line of a read: whole, or the read's end
 _METHOD_LINE = re.compile(rb"(?:^|\n)\r?\n?([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32})"
                           rb"(?: \S+ HTTP/\d\.\d\r?(\n)| [^\r\n]*\Z|\Z)")
-# The methods the routes take, as a 501 names them
+# The methods the routes take, as the refusal of another names them
 _TAKEN = "GET, HEAD and POST"
 
 
@@ -32,14 +32,15 @@ def known_method(method: bytes) -> bool:
 
 
 def unknown_method(data: bytes, whole_line: bool) -> str | None:
-    """Why the first request line in ``data`` with a method httptools does not know is refused (a 501), or None
+    """Why the first request line in ``data`` with a method httptools does not know is refused (a 400), or None
     where no such line is found (``P@ST`` is no token: bytes that are not HTTP, a 400). ``whole_line``: only a line
     that ends in ``HTTP/x.y``, as one pipelined behind an answered request must (other bytes there are the rest of
     a body that ran past its Content-Length).
 
     Why: httptools refuses such a request as bytes that are not HTTP, so ``FOO /health`` and ``get /health`` were
     400 "not valid HTTP/1.1 (Invalid method encountered)", naming neither the method nor that methods are
-    case-sensitive; RFC 9110 (9.1) answers a method the server does not implement 501.
+    case-sensitive. Still 400, where RFC 9110 (9.1) would have a method the server does not implement be 501: a 5xx
+    reads as the server's fault to every monitor and client retry, and here the request is what is wrong.
     """
     for line in _METHOD_LINE.finditer(data):
         method = line.group(1)
