@@ -463,3 +463,31 @@ def test_a_header_line_refused_in_a_request_pipelined_behind_another_is_named_af
     assert [status for status, _ in answers] == [200, 400]
     assert json.loads(answers[1][1])["detail"] == "the header line 'BadHeader' has no colon: send each header as " \
                                                   "`Name: value`"
+
+
+_URL_BYTE = ("the request target holds a character that a URL cannot: a space, a tab, a control character or a byte "
+             "over 0x7F (such as é) sent as it is: percent-encode it (a space is %20, é is %C3%A9)")
+
+
+@pytest.mark.parametrize(("request_", "detail"), [
+    (b"GET /web/caf\xc3\xa9.js HTTP/1.1\r\nHost: test\r\n\r\n", _URL_BYTE),
+    (b"GET /health?q=caf\xc3\xa9 HTTP/1.1\r\nHost: test\r\n\r\n", _URL_BYTE),
+    (b"GET /health\t HTTP/1.1\r\nHost: test\r\n\r\n", _URL_BYTE),
+    (b"GET /my plan HTTP/1.1\r\nHost: test\r\n\r\n",
+     "the request line is not `<METHOD> <target> HTTP/1.1`: the target ends at its first space, so a space inside it "
+     "must be sent as %20, and the version is HTTP/1.1 in capitals"),
+    (b"GET /health http/1.1\r\nHost: test\r\n\r\n",
+     "the request line is not `<METHOD> <target> HTTP/1.1`: the target ends at its first space, so a space inside it "
+     "must be sent as %20, and the version is HTTP/1.1 in capitals"),
+    (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: +2\r\n\r\n{}",
+     "the Content-Length '+2' is not a number of bytes: send the body's length in digits only, such as "
+     "`Content-Length: 42` (RFC 9110 8.6)"),
+    (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: \r\n\r\n{}",
+     "the Content-Length '' is not a number of bytes: send the body's length in digits only, such as "
+     "`Content-Length: 42` (RFC 9110 8.6)"),
+], ids=["path-utf8", "query-utf8", "tab", "space-in-path", "lower-case-version", "signed-length", "empty-length"])
+def test_a_request_line_or_length_the_parser_refuses_is_named_with_what_to_send(port, request_, detail):
+    # llhttp's words stood alone: "Invalid char in url path", "Expected HTTP/, RTSP/ or ICE/" (for a space in the
+    # path), "Invalid character in Content-Length": what was wrong, where, and how to send it instead were not said
+    status, body = _send(port, request_)
+    assert (status, json.loads(body)) == (400, {"detail": detail})

@@ -28,7 +28,14 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
-from storecast.api.not_http import HEADER_ERRORS, OPENING_KEPT, bad_header_line, other_protocol, unknown_method
+from storecast.api.not_http import (
+    HEADER_ERRORS,
+    OPENING_KEPT,
+    bad_header_line,
+    other_protocol,
+    parser_words,
+    unknown_method,
+)
 from storecast.config import get_settings
 from storecast.errors import ECHO_LIMIT, clipped
 
@@ -663,6 +670,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             return 400, method
         if reason in HEADER_ERRORS and (line := bad_header_line(self._read)):
             return 400, line
+        if (words := parser_words(reason, self._read)) is not None:
+            return 400, words
         return None
 
     def _waiting_for_headers(self) -> bool:

@@ -1,5 +1,5 @@
 """What a request the HTTP parser refused was, where it can be told: a method it does not know, a header line it
-cannot take, another protocol.
+cannot take, a request line or Content-Length it cannot read, another protocol.
 
 httptools refuses such bytes as not HTTP ("Invalid method encountered", "Pause on PRI/Upgrade"), words that say
 neither what was sent nor what to change; ``middleware.HeaderGuardProtocol.send_400_response`` asks here first.
@@ -7,7 +7,8 @@ neither what was sent nor what to change; ``middleware.HeaderGuardProtocol.send_
 
 from __future__ import annotations
 
-__all__ = ["HEADER_ERRORS", "OPENING_KEPT", "bad_header_line", "known_method", "other_protocol", "unknown_method"]
+__all__ = ["HEADER_ERRORS", "OPENING_KEPT", "bad_header_line", "known_method", "other_protocol", "parser_words",
+           "unknown_method"]
 
 import re
 
@@ -136,3 +137,34 @@ def bad_header_line(data: bytes) -> str | None:
             if (why := _line_problem(line)) is not None:
                 return why
     return None
+
+
+_URL_BYTE = ("the request target holds a character that a URL cannot: a space, a tab, a control character or a byte "
+             "over 0x7F (such as é) sent as it is: percent-encode it (a space is %20, é is %C3%A9)")
+_REQUEST_LINE_SHAPE = ("the request line is not `<METHOD> <target> HTTP/1.1`: the target ends at its first space, so a "
+                       "space inside it must be sent as %20, and the version is HTTP/1.1 in capitals")
+# llhttp's words for a request line it refused, and what to send instead
+_PARSER_WORDS = {
+    "Invalid char in url path": _URL_BYTE, "Invalid char in url query": _URL_BYTE,
+    "Invalid characters in url": _URL_BYTE, "Invalid char in url fragment start": _URL_BYTE,
+    "Expected HTTP/, RTSP/ or ICE/": _REQUEST_LINE_SHAPE,
+}
+_LENGTH_ERRORS = ("Invalid character in Content-Length", "Empty Content-Length")
+_LENGTH_LINE = re.compile(rb"(?im)^content-length:[ \t]*([^\r\n]*?)[ \t]*\r?$")
+
+
+def parser_words(reason: str, data: bytes) -> str | None:
+    """What to send instead of a request line or Content-Length that llhttp refused with ``reason`` (its words), the
+    length quoted from ``data`` (the read); None for other reasons.
+
+    Why: llhttp's words stood alone: "Invalid char in url path" for an ``é`` sent unencoded, "Expected HTTP/, RTSP/ or
+    ICE/" for a space in the path, "Invalid character in Content-Length" for ``+2``, saying neither the value nor
+    what to send.
+    """
+    if reason in _LENGTH_ERRORS:
+        length = next((m[1] for m in _LENGTH_LINE.finditer(data) if not m[1].isdigit()), None)
+        if length is None:
+            return None
+        return (f"the Content-Length {clipped(length.decode('utf-8', 'backslashreplace'), ECHO_LIMIT)!r} is not a "
+                "number of bytes: send the body's length in digits only, such as `Content-Length: 42` (RFC 9110 8.6)")
+    return _PARSER_WORDS.get(reason)
