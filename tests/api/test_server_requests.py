@@ -265,15 +265,15 @@ def test_requests_pipelined_before_bytes_that_are_not_http_are_answered_first(po
     assert _send(port, _post(b""))[0] == 200  # the server serves on
 
 
-@pytest.mark.parametrize(("request_", "reason"), [
-    (b"\x00" * 100_000, "Invalid method encountered"),
-    (b"GET /health HTTP/1.1\r\n" + b"\x01" * 100_000, "Invalid header token"),
+@pytest.mark.parametrize(("request_", "detail"), [
+    (b"\x00" * 100_000, "the request is not valid HTTP/1.1 (Invalid method encountered): send a well-formed request"),
+    (b"GET /health HTTP/1.1\r\n" + b"\x01" * 100_000,
+     "the header line '" + "\\x01" * 40 + "…' has no colon: send each header as `Name: value`"),
 ], ids=["no-request-line", "after-the-request-line"])
-def test_bytes_that_are_not_http_are_400_even_past_the_heads_limit(port, request_, reason):
+def test_bytes_that_are_not_http_are_400_even_past_the_heads_limit(port, request_, detail):
     # past 64 KiB the size limit answered first: 414 "the request line runs past ..." for bytes that are no request
     status, body = _send(port, request_)
-    assert (status, json.loads(body)["detail"]) == (
-        400, f"the request is not valid HTTP/1.1 ({reason}): send a well-formed request")
+    assert (status, json.loads(body)["detail"]) == (400, detail)
 
 
 def test_a_request_pipelined_after_an_encoded_slash_404_is_still_answered(port):
@@ -380,3 +380,114 @@ def test_a_head_sent_while_a_slow_request_is_answered_is_held_to_the_limit(port)
     assert len(heads) == 2 and heads[0].startswith(b"HTTP/1.1 200") and heads[1].endswith(b"HTTP/1.1 431 Request "
                                                                                           b"Header Fields Too Large")
     assert data.endswith(json.dumps(_TOO_LARGE).encode())
+
+
+@pytest.mark.parametrize(("method", "detail"), [
+    (b"FOO", "the method 'FOO' is not implemented here (RFC 9110 9.1): the routes take GET, HEAD and POST "
+             "(GET /openapi.json lists them)"),
+    (b"get", "the method 'get' is not implemented here: methods are case-sensitive (RFC 9110 9.1), send GET"),
+    (b"post", "the method 'post' is not implemented here: methods are case-sensitive (RFC 9110 9.1), send POST"),
+])
+def test_a_method_the_server_does_not_know_is_400_naming_it(port, method, detail):
+    # httptools refuses a method it does not know: 400 "not valid HTTP/1.1 (Invalid method encountered)", which
+    # named neither the method nor that `get` only wants upper case (400, not RFC 9110 9.1's 501: no 5xx for a
+    # client's mistake)
+    status, body = _send(port, method + b" /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    assert (status, json.loads(body)) == (400, {"detail": detail})
+
+
+def test_a_method_the_server_does_not_know_pipelined_behind_a_request_is_named_after_its_answer(port):
+    # it was "the bytes after the end of the last request (its Content-Length, ...)", though GET /health had no body
+    answers = _answers(port, b"GET /health HTTP/1.1\r\nHost: test\r\n\r\nFOO /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    assert [status for status, _ in answers] == [200, 400]
+    assert json.loads(answers[1][1])["detail"].startswith("the method 'FOO' is not implemented here")
+
+
+@pytest.mark.parametrize(("opening", "detail"), [
+    (b"PROXY TCP4 192.0.2.1 192.0.2.2 56324 8000\r\nGET /health HTTP/1.1\r\nHost: test\r\n\r\n",
+     "the connection began with a PROXY protocol header (a load balancer's send-proxy), which this server does not "
+     "read: turn the PROXY protocol off for this backend"),
+    (b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c" + bytes(12) + b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n",
+     "the connection began with a PROXY protocol header (a load balancer's send-proxy), which this server does not "
+     "read: turn the PROXY protocol off for this backend"),
+    (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(9),
+     "the connection began with the HTTP/2 preface (PRI * HTTP/2.0), and this server speaks HTTP/1.1 only: send "
+     "HTTP/1.1 (curl: --http1.1 rather than --http2-prior-knowledge)"),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40),
+     "the connection began with a TLS handshake (an https:// URL?), and this server speaks plain HTTP: send the "
+     "request to its http:// URL, or put a TLS proxy in front of it"),
+], ids=["proxy-v1", "proxy-v2", "http2-preface", "tls"])
+def test_another_protocol_at_the_start_of_a_connection_is_named(port, opening, detail):
+    # all four were 400 "not valid HTTP/1.1 (Invalid method encountered)", and the HTTP/2 preface
+    # "(Pause on PRI/Upgrade)", llhttp's own words: nothing said what had been sent or what to change
+    status, body = _send(port, opening)
+    assert (status, json.loads(body)) == (400, {"detail": detail})
+
+
+@pytest.mark.parametrize(("first", "refused"), [
+    (_post(b"Content-Encoding: gzip\r\n").replace(b"Connection: close\r\n", b""), 415),
+    (b"GET * HTTP/1.1\r\nHost: test\r\n\r\n", 400),
+], ids=["content-encoding", "asterisk"])
+def test_a_request_pipelined_after_a_refusal_of_a_well_framed_request_is_still_answered(port, first, refused):
+    # the 415 for a compressed body and the 400 for `GET *` closed the connection, so the request behind them went
+    # unanswered, where the 415 for a body not labelled JSON and a 404 serve on: the framing was never in doubt
+    answers = _answers(port, first + b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    assert [status for status, _ in answers] == [refused, 200]
+
+
+@pytest.mark.parametrize(("line", "detail"), [
+    (b"X-Trace: 1\r\n  2\r\n", "the header line '  2' begins with whitespace: a continuation of the line before "
+                               "(obs-fold), which RFC 9112 5.2 refuses: send each header on one line"),
+    (b"BadHeader\r\n", "the header line 'BadHeader' has no colon: send each header as `Name: value`"),
+    (b"Accept : */*\r\n", "the header name 'Accept ' ends in whitespace before its colon, which RFC 9112 5.1 refuses: "
+                          "send `Accept: <value>`"),
+    (b"X Trace: 1\r\n", "the header name 'X Trace' holds a character that no header name may (RFC 9110 5.1 takes "
+                        "letters, digits and !#$%&'*+-.^_`|~): send the header under a name without it"),
+    (b": 1\r\n", "the header line ': 1' has no name before its colon: send each header as `Name: value`"),
+    (b"X-Trace: a\x00b\r\n", "the value of the header X-Trace holds the control character '\\x00', which no header "
+                             "value may (RFC 9110 5.5): send it without"),
+    (b"X-Trace: 1\nX-Span: 2\r\n", "the header line 'X-Trace: 1' ends in a bare LF: end each header line with CRLF "
+                                   "(RFC 9112 2.2)"),
+], ids=["obs-fold", "no-colon", "space-before-colon", "space-in-name", "no-name", "nul-in-value", "bare-lf"])
+def test_a_header_line_the_parser_refuses_is_named(port, line, detail):
+    # each was 400 "not valid HTTP/1.1 (Invalid header token)" or the like, llhttp's words, naming no header; for an
+    # obs-fold RFC 9112 5.2 asks for "a representation explaining that obsolete line folding is unacceptable"
+    status, body = _send(port, b"GET /health HTTP/1.1\r\nHost: test\r\n" + line + b"Connection: close\r\n\r\n")
+    assert (status, json.loads(body)) == (400, {"detail": detail})
+
+
+def test_a_header_line_refused_in_a_request_pipelined_behind_another_is_named_after_its_answer(port):
+    # it was "the bytes after the end of the last request (its Content-Length, ...)" after the first answer
+    answers = _answers(port, _post(b"").replace(b"Connection: close\r\n", b"")
+                       + b"GET /health HTTP/1.1\r\nHost: test\r\nBadHeader\r\n\r\n")
+    assert [status for status, _ in answers] == [200, 400]
+    assert json.loads(answers[1][1])["detail"] == "the header line 'BadHeader' has no colon: send each header as " \
+                                                  "`Name: value`"
+
+
+_URL_BYTE = ("the request target holds a character that a URL cannot: a space, a tab, a control character or a byte "
+             "over 0x7F (such as é) sent as it is: percent-encode it (a space is %20, é is %C3%A9)")
+
+
+@pytest.mark.parametrize(("request_", "detail"), [
+    (b"GET /web/caf\xc3\xa9.js HTTP/1.1\r\nHost: test\r\n\r\n", _URL_BYTE),
+    (b"GET /health?q=caf\xc3\xa9 HTTP/1.1\r\nHost: test\r\n\r\n", _URL_BYTE),
+    (b"GET /health\t HTTP/1.1\r\nHost: test\r\n\r\n", _URL_BYTE),
+    (b"GET /my plan HTTP/1.1\r\nHost: test\r\n\r\n",
+     "the request line is not `<METHOD> <target> HTTP/1.1`: the target ends at its first space, so a space inside it "
+     "must be sent as %20, and the version is HTTP/1.1 in capitals"),
+    (b"GET /health http/1.1\r\nHost: test\r\n\r\n",
+     "the request line is not `<METHOD> <target> HTTP/1.1`: the target ends at its first space, so a space inside it "
+     "must be sent as %20, and the version is HTTP/1.1 in capitals"),
+    (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: +2\r\n\r\n{}",
+     "the Content-Length '+2' is not a number of bytes: send the body's length in digits only, such as "
+     "`Content-Length: 42` (RFC 9110 8.6)"),
+    (b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: \r\n\r\n{}",
+     "the Content-Length '' is not a number of bytes: send the body's length in digits only, such as "
+     "`Content-Length: 42` (RFC 9110 8.6)"),
+], ids=["path-utf8", "query-utf8", "tab", "space-in-path", "lower-case-version", "signed-length", "empty-length"])
+def test_a_request_line_or_length_the_parser_refuses_is_named_with_what_to_send(port, request_, detail):
+    # llhttp's words stood alone: "Invalid char in url path", "Expected HTTP/, RTSP/ or ICE/" (for a space in the
+    # path), "Invalid character in Content-Length": what was wrong, where, and how to send it instead were not said
+    status, body = _send(port, request_)
+    assert (status, json.loads(body)) == (400, {"detail": detail})

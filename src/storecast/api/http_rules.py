@@ -46,7 +46,8 @@ class ContentEncodingGuard:
     Why: nothing here decompresses, so a gzip body would be parsed as is and answered "not valid UTF-8", and
     a plain body labelled gzip served as if the label were absent. Decompressing would put a
     zip bomb past :class:`BodySizeLimit`; RFC 9110 (15.5.16) answers an unsupported coding 415 and
-    ``Accept-Encoding`` says what is taken.
+    ``Accept-Encoding`` says what is taken. The connection serves on, as after the 415 for a body not labelled
+    JSON: the request is well framed, so its unread body is skipped and a request pipelined behind it answered.
 
     ``Transfer-Encoding`` likewise: the server's parser undoes ``chunked`` only, so ``gzip, chunked`` would reach
     the app still gzipped (or, on a plain body, the label would be ignored). RFC 9112 (6.1) answers a transfer coding
@@ -63,7 +64,7 @@ class ContentEncodingGuard:
             if sent:
                 await send_json(send, 415, {"detail": (
                     f"Content-Encoding {shown(sent)!r} is not supported: send the body uncompressed, without a "
-                    "Content-Encoding header")}, [(b"accept-encoding", b"identity")])
+                    "Content-Encoding header")}, [(b"accept-encoding", b"identity")], close=False)  # well framed
                 return
             codings = [c.strip().lower() for n, v in scope["headers"] if n == b"transfer-encoding"
                        for c in v.decode("latin-1").split(",")]
@@ -274,7 +275,7 @@ class ServerOptions:
         if method != "OPTIONS":
             await send_json(send, 400, {"detail": (
                 f"the request target * asks about the server as a whole, which only OPTIONS does (RFC 9112 3.2.4), "
-                f"not {shown(method)}: send {shown(method)} to a path, such as /health")})
+                f"not {shown(method)}: send {shown(method)} to a path, such as /health")}, close=False)  # as a 404
             return
         if self.allow is None:
             self.allow = _server_methods(scope["app"]).encode()

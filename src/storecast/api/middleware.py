@@ -28,6 +28,14 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.flow_control import service_unavailable
 
 from storecast.api.lingering import linger_close
+from storecast.api.not_http import (
+    HEADER_ERRORS,
+    OPENING_KEPT,
+    bad_header_line,
+    other_protocol,
+    parser_words,
+    unknown_method,
+)
 from storecast.config import get_settings
 from storecast.errors import ECHO_LIMIT, clipped
 
@@ -324,7 +332,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     Here a connection may go at most ``request_timeout_s`` without a request in progress (from its
     opening, or from the end of the last response): then it is closed, with a 408 when part of a
     request had arrived. Headers over :data:`MAX_HEADER_BYTES` get 431 (a request line over it 414), bytes the parser
-    refuses a JSON 400, as is a target in absolute form with userinfo or a scheme other than http/https.
+    refuses a JSON 400 (naming a method it does not know), as is a target in absolute form with userinfo or a scheme
+    other than http/https.
     The body has its own deadline (:class:`RequestTimeout`); a chunk whose size line announces a body over the limit
     is 413 at once, without waiting for its bytes (:data:`BODY_ANNOUNCED`; httptools only). Too many connections or
     requests get 503 from ``limit_concurrency`` (as JSON). A request that asks to upgrade to a WebSocket is served as
@@ -362,6 +371,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._body_seen = self._chunk_seen = 0
         self._chunk_open = self._chunk_began = False
         self._line_start = b""
+        self._read = b""  # the bytes of the current read
+        self._opening = b""  # the connection's first bytes (OPENING_KEPT): another protocol's opening is named
         # No route takes a WebSocket: an `Upgrade: websocket` request is served as the plain HTTP request it also
         # is (RFC 9110 7.8 lets a server ignore Upgrade). uvicorn's upgrade answered it 403 with an empty body.
         self.ws_protocol_class = None
@@ -497,6 +508,9 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def data_received(self, data: bytes) -> None:
         self._head_began = False
+        self._read = data  # where send_400_response finds a method the parser refused
+        if len(self._opening) < OPENING_KEPT:
+            self._opening += data[:OPENING_KEPT - len(self._opening)]
         if self._draining() and not (data := self._drain(data)):
             return
         room = MAX_HEADER_BYTES - self._header_bytes
@@ -622,20 +636,43 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         or garbage pipelined behind a good request) get their 400 once that request is answered. Why: uvicorn
         wrote the 400 and closed at once, so the request the client did frame lost its answer (a 422 naming the
         JSON cut by Content-Length, or the 200) and the client saw only "not valid HTTP".
+        A request line with a method the parser does not know (``FOO``, ``get``) is 400 naming it
+        (:func:`~storecast.api.not_http.unknown_method`); a connection that opens in another protocol, or a header
+        line the parser cannot take, is 400 naming it (``api.not_http``).
         """
         cycle = self.cycle
-        if cycle is not None and not cycle.more_body and not cycle.response_complete:
-            if self._pending is None:  # a head refused before these bytes keeps its refusal
-                self._pending = (400, _BYTES_AFTER)
-            self.flow.pause_reading()  # nothing more is parsed on this connection
-            return
         # uvicorn calls this inside its `except` for the parser's error, whose message says what was wrong
         # ("Transfer-Encoding can't be present with Content-Length", "Invalid character in chunk size"): named too.
         error = sys.exc_info()[1]
+        after_answer = cycle is not None and not cycle.more_body and not cycle.response_complete
+        refusal = self._named_refusal(str(error) if error is not None else "", first_head=cycle is None,
+                                      whole_line=after_answer)
+        if after_answer:
+            if self._pending is None:  # a head refused before these bytes keeps its refusal
+                self._pending = refusal or (400, _BYTES_AFTER)
+            self.flow.pause_reading()  # nothing more is parsed on this connection
+            return
+        if refusal is not None:
+            self._refuse(*refusal)
+            return
         if error is not None and str(error) == "User callback error" and error.__context__ is not None:
             error = error.__context__  # raised in uvicorn's callback: "invalid url b'x:443'" (CONNECT's target)
         reason = str(error).strip()[:100] if error is not None else ""
         self._refuse(400, _not_http(reason or "its request line, headers or chunked framing could not be parsed"))
+
+    def _named_refusal(self, reason: str, first_head: bool, whole_line: bool) -> tuple[int, str] | None:
+        """The refusal that names what the parser refused (``reason``, its words) in the current read, where it can:
+        another protocol's opening (``first_head``: the connection's first), a method it does not know, a
+        header line it cannot take; None where the parser's own words stand."""
+        if first_head and (other := other_protocol(self._opening)) is not None:
+            return 400, other
+        if reason == "Invalid method encountered" and (method := unknown_method(self._read, whole_line)):
+            return 400, method
+        if reason in HEADER_ERRORS and (line := bad_header_line(self._read)):
+            return 400, line
+        if (words := parser_words(reason, self._read)) is not None:
+            return 400, words
+        return None
 
     def _waiting_for_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
