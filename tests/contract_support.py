@@ -432,6 +432,12 @@ BAD: dict[str, Bad] = {
     "lines ending in CR CR LF": Bad(  # was "expected a data row, got an empty line" on every other line
         edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n", b"\r\r\n")), s.TRAIN_FILE, 1, None,
         r"expected lines ending in LF or CR LF, got CR CR LF \(a file converted to Windows line ends twice\)"),
+    # pandas ends a line at a lone CR: its two halves were "expected 9 fields, got 4" and "got 6", and every later
+    # line was named one too late ("line 11" for what an editor and grep -n call line 10)
+    "a lone CR inside a line": Bad(
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b",4100,", b",4100\r,")), s.TRAIN_FILE, 5, s.SALES,
+        r"expected lines ending in LF or CR LF, got a lone carriage return \(\\r\) inside the line, which splits it in "
+        r"two \(a line break pasted into a cell\?\): remove it \(1 lone CR\(s\) in the file\)"),
     "data lines separated by semicolons": Bad(  # was "the last line is cut short, the file looks truncated"
         edit_bytes(s.TRAIN_FILE, lambda b: b.split(b"\n", 1)[0] + b"\n" + b.split(b"\n", 1)[1].replace(b",", b";")),
         s.TRAIN_FILE, 2, None, r"expected 9 fields separated by commas, got semicolons"),
