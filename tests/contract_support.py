@@ -255,6 +255,9 @@ BAD: dict[str, Bad] = {
     "Sales with a thousands comma": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4,100"), s.TRAIN_FILE, 4, s.SALES,
                                         r"expected a whole number 0\.\.2147483647, got '4,100' \(a thousands "
                                         r"separator\? write 4100\): correct the value"),
+    "Sales with a no-break space as thousands separator": Bad(  # was "got '4\xa0100'" alone: the space does not show
+        set_cell(s.TRAIN_FILE, 4, s.SALES, "4\u00a0100"), s.TRAIN_FILE, 4, s.SALES,
+        r"expected a whole number 0\.\.2147483647, got '4\\xa0100' \(a thousands separator\? write 4100\): correct"),
     "Sales with a thousands dot": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4.100"), s.TRAIN_FILE, 4, s.SALES,
                                       r"expected a whole number 0\.\.2147483647, got '4\.100'"),
     "test Store with a thousands dot": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "1.000"), s.TEST_FILE, 3, s.STORE,
