@@ -449,6 +449,13 @@ BAD: dict[str, Bad] = {
         r"expected a data row, got the header line again \(two files joined into one\?\)"),
     "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
                         s.STORE_TYPE, r"expected UTF-8 text, got byte b'\\xe4' \(that is 'ä' in Windows-1252"),
+    "StateHoliday in typographic quotes": Bad(  # was "got '\u201c0\u201d'" alone, the quotes hard to tell apart
+        set_cell(s.TRAIN_FILE, 3, s.STATE_HOLIDAY, "\u201c0\u201d"), s.TRAIN_FILE, 3, s.STATE_HOLIDAY,
+        r"expected one of 0 \(none\), .*, got '\u201c0\u201d' \(in typographic quotes, as a word processor or a web "
+        r"page writes them: write 0, in straight quotes or none\): correct the value"),
+    "StoreType in German quotes": Bad(
+        set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "\u201ec\u201c"), s.STORE_FILE, 2, s.STORE_TYPE,
+        r"expected one of a, b, c, d, got '\u201ec\u201c' \(in typographic quotes, .*: write c, "),
     "unknown StoreType": Bad(set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "e"), s.STORE_FILE, 2, s.STORE_TYPE,
                              "expected one of a, b, c, d, got 'e'"),
     "unknown Assortment": Bad(set_cell(s.STORE_FILE, 3, s.ASSORTMENT, "z"), s.STORE_FILE, 3, s.ASSORTMENT,
