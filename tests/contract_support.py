@@ -255,6 +255,9 @@ BAD: dict[str, Bad] = {
     "Sales with a thousands comma": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4,100"), s.TRAIN_FILE, 4, s.SALES,
                                         r"expected a whole number 0\.\.2147483647, got '4,100' \(a thousands "
                                         r"separator\? write 4100\): correct the value"),
+    "Sales with a no-break space as thousands separator": Bad(  # was "got '4\xa0100'" alone: the space does not show
+        set_cell(s.TRAIN_FILE, 4, s.SALES, "4\u00a0100"), s.TRAIN_FILE, 4, s.SALES,
+        r"expected a whole number 0\.\.2147483647, got '4\\xa0100' \(a thousands separator\? write 4100\): correct"),
     "Sales with a thousands dot": Bad(set_cell(s.TRAIN_FILE, 4, s.SALES, "4.100"), s.TRAIN_FILE, 4, s.SALES,
                                       r"expected a whole number 0\.\.2147483647, got '4\.100'"),
     "test Store with a thousands dot": Bad(set_cell(s.TEST_FILE, 3, s.STORE, "1.000"), s.TEST_FILE, 3, s.STORE,
@@ -432,6 +435,12 @@ BAD: dict[str, Bad] = {
     "lines ending in CR CR LF": Bad(  # was "expected a data row, got an empty line" on every other line
         edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n", b"\r\r\n")), s.TRAIN_FILE, 1, None,
         r"expected lines ending in LF or CR LF, got CR CR LF \(a file converted to Windows line ends twice\)"),
+    # pandas ends a line at a lone CR: its two halves were "expected 9 fields, got 4" and "got 6", and every later
+    # line was named one too late ("line 11" for what an editor and grep -n call line 10)
+    "a lone CR inside a line": Bad(
+        edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b",4100,", b",4100\r,")), s.TRAIN_FILE, 5, s.SALES,
+        r"expected lines ending in LF or CR LF, got a lone carriage return \(\\r\) inside the line, which splits it in "
+        r"two \(a line break pasted into a cell\?\): remove it \(1 lone CR\(s\) in the file\)"),
     "data lines separated by semicolons": Bad(  # was "the last line is cut short, the file looks truncated"
         edit_bytes(s.TRAIN_FILE, lambda b: b.split(b"\n", 1)[0] + b"\n" + b.split(b"\n", 1)[1].replace(b",", b";")),
         s.TRAIN_FILE, 2, None, r"expected 9 fields separated by commas, got semicolons"),
@@ -440,6 +449,13 @@ BAD: dict[str, Bad] = {
         r"expected a data row, got the header line again \(two files joined into one\?\)"),
     "Latin-1 text": Bad(edit_bytes(s.STORE_FILE, lambda b: b.replace(b'3,"d"', b'3,"\xe4"')), s.STORE_FILE, 4,
                         s.STORE_TYPE, r"expected UTF-8 text, got byte b'\\xe4' \(that is 'ä' in Windows-1252"),
+    "StateHoliday in typographic quotes": Bad(  # was "got '\u201c0\u201d'" alone, the quotes hard to tell apart
+        set_cell(s.TRAIN_FILE, 3, s.STATE_HOLIDAY, "\u201c0\u201d"), s.TRAIN_FILE, 3, s.STATE_HOLIDAY,
+        r"expected one of 0 \(none\), .*, got '\u201c0\u201d' \(in typographic quotes, as a word processor or a web "
+        r"page writes them: write 0, in straight quotes or none\): correct the value"),
+    "StoreType in German quotes": Bad(
+        set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "\u201ec\u201c"), s.STORE_FILE, 2, s.STORE_TYPE,
+        r"expected one of a, b, c, d, got '\u201ec\u201c' \(in typographic quotes, .*: write c, "),
     "unknown StoreType": Bad(set_cell(s.STORE_FILE, 2, s.STORE_TYPE, "e"), s.STORE_FILE, 2, s.STORE_TYPE,
                              "expected one of a, b, c, d, got 'e'"),
     "unknown Assortment": Bad(set_cell(s.STORE_FILE, 3, s.ASSORTMENT, "z"), s.STORE_FILE, 3, s.ASSORTMENT,

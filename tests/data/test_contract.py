@@ -60,6 +60,28 @@ def test_a_ctrl_z_inside_a_file_is_named_for_what_it_is_whole_or_in_chunks(data_
                                    "as files joined with copy /b have: remove it")
 
 
+@pytest.mark.parametrize(("at", "line", "column"), [
+    (b"2,2,4,", 3, s.DAY_OF_WEEK),  # in a cell: its halves were two lines with too few fields
+    (b"\n3,", 4, s.ID),  # at the start of a line: LF CR, line ends written the wrong way round
+])
+def test_a_lone_cr_in_a_file_of_lf_lines_is_named_at_its_line_whole_or_in_chunks(data_dir, at, line, column):
+    """A later problem was named one line too late (pandas ends a line at the CR, grep -n and editors do not)."""
+    path = data_dir / s.TEST_FILE
+    path.write_bytes(path.read_bytes().replace(at, at[:-1] + b"\r" + at[-1:], 1).replace(b"4,1,3,", b"4,1,x,"))
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert (problem.line, problem.column) == (line, column)
+        assert problem.message.startswith("expected lines ending in LF or CR LF, got a lone carriage return (\\r)")
+
+
+def test_a_file_of_lone_cr_line_ends_is_read_as_before(data_dir):
+    """Old Mac files end every line in CR: one line end throughout, read as pandas reads it."""
+    edit_bytes(s.TRAIN_FILE, lambda b: b.replace(b"\n", b"\r"))(data_dir)
+    assert len(load_dataset(data_dir).train) == 7
+
+
 @pytest.mark.parametrize(("data", "lines", "rows", "ctrl_z"), [
     (b"Id\n1\n2\n", 3, 2, -1),
     (b"Id\r\n1\r\n2", 3, 2, -1),  # CR LF, no ending on the last line

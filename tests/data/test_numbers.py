@@ -58,3 +58,17 @@ def test_a_leading_zero_is_no_thousands_group_in_the_hint_either(whole):
     """'0.250' is no German thousands group (eb4f8b2), yet a whole-number column's hint said "write 0250"."""
     assert number_hint("0.250", whole=whole) == ""
     assert number_hint("1.250", whole=whole).startswith(" (a thousands separator")
+
+
+@pytest.mark.parametrize("cell", ["8 436", "8\u00a0436", "8\u202f436", "8'436", "8\u2019436", "1 234 567"])
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_space_or_apostrophe_between_digit_groups_is_named_a_thousands_separator(cell, whole):
+    """French, Swiss and spreadsheet exports group with a (no-break) space or an apostrophe: no hint said so, and a
+    no-break space shows as nothing in the refused value."""
+    plain = "".join(ch for ch in cell if ch.isdigit())
+    assert number_hint(cell, whole=whole) == f" (a thousands separator? write {plain})"
+
+
+@pytest.mark.parametrize("cell", ["8 43", "84 36", "8'4", "1 2345"])
+def test_a_space_that_groups_no_thousands_gets_no_hint(cell):
+    assert number_hint(cell, whole=True) == ""

@@ -5,8 +5,8 @@ is padded with NaN, a blank line becomes a row of NaN), so these checks run befo
 and turn each case into a `ContractProblem` that names the line and says how to fix the file.
 
 What a path and its first bytes are is ``_filecheck``, the header line ``_csvheader``; here are the checks of
-the lines (the first and the last, a Ctrl-Z, ragged, blank and repeated header lines, a value over several lines),
-the one pass that counts the lines (``scan_lines``), and the two readers that run every check, whole
+the lines (the first and the last, a Ctrl-Z, a lone CR, ragged, blank and repeated header lines, a value over
+several lines), the one pass that counts the lines (``scan_lines``), and the two readers that run every check, whole
 (``read_text_frame``) and in chunks (``read_text_chunks``).
 """
 
@@ -80,6 +80,7 @@ class LineScan:
     lines: int  # lines as pandas ends them (LF, CR LF or a lone CR), a last line without an ending included
     rows: int  # data rows by LF alone, a last line without one included (``batch.count_rows``)
     ctrl_z: int  # the offset of the first Ctrl-Z (0x1A), -1 when there is none
+    lone_cr: int = 0  # CRs not followed by LF in a file that also has LF line ends (``_check_lone_cr``)
 
 
 def scan_lines(path: Path) -> LineScan:
@@ -101,7 +102,8 @@ def scan_lines(path: Path) -> LineScan:
     except OSError as exc:  # no read permission: the file's own message, not a traceback
         raise cannot_read(path, exc) from None
     lines = lf + cr - crlf + (1 if last and last not in (b"\n", b"\r") else 0)
-    return LineScan(lines=lines, rows=max(lf + (last != b"\n") - 1, 0), ctrl_z=ctrl_z)
+    return LineScan(lines=lines, rows=max(lf + (last != b"\n") - 1, 0), ctrl_z=ctrl_z,
+                    lone_cr=cr - crlf if lf else 0)
 
 
 def _check_ctrl_z(path: Path, header: list[str], at: int) -> None:
@@ -129,6 +131,32 @@ def _check_ctrl_z(path: Path, header: list[str], at: int) -> None:
     column = header[field] if line > 1 and field < len(header) else None
     raise DataContractError(problem(path, "expected text, got Ctrl-Z (\\x1a, an old DOS end-of-file mark) inside "
                                           "the file, as files joined with copy /b have: remove it", line, column))
+
+
+def _check_lone_cr(path: Path, header: list[str], count: int) -> None:
+    """Refuse a CR without an LF after it in a file whose lines end in LF or CR LF, at its line and column.
+
+    Why: pandas ends a line at a lone CR, so one pasted into a cell (or an LF CR line end) split its line in two
+    ("expected 9 fields, got 4" and "got 6"), and every later problem was named one line too late for grep -n and
+    most editors. A file that ends every line in a lone CR (an old Mac file) has one line end throughout and is read
+    as before. ``count``: ``LineScan.lone_cr``; the file is read again only when it is not 0. A lone CR followed
+    by nothing but blank lines at the end changes no line and is left alone.
+    """
+    if not count:
+        return
+    data = path.read_bytes()
+    found = re.search(rb"\r(?!\n)", data)
+    if found is None or not data[found.end():].strip(_BLANK_END):
+        return
+    before = data[: found.start()]  # no lone CR before the first: counting LFs counts the lines
+    prefix = before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")
+    field = max(len(_fields(prefix + "x")) - 1, 0)
+    line = before.count(b"\n") + 1
+    column = header[field] if line > 1 and field < len(header) else None
+    raise DataContractError(problem(
+        path, "expected lines ending in LF or CR LF, got a lone carriage return (\\r) inside the line, which splits "
+              f"it in two (a line break pasted into a cell?): remove it ({count:,} lone CR(s) in the file)",
+        line, column))
 
 
 def _too_many_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
@@ -258,6 +286,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...],
     header = read_header(path, kind)
     scan = scan or scan_lines(path)
     _check_ctrl_z(path, header, scan.ctrl_z)
+    _check_lone_cr(path, header, scan.lone_cr)
     check_header(path, header, expected)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
@@ -340,7 +369,9 @@ def read_text_chunks(path: Path, kind: str, chunk_rows: int, scan: LineScan | No
     caller's ``scan_lines(path)`` (``batch.iter_rows`` counts the rows with it), else it is made here.
     """
     header = read_header(path, kind)
-    _check_ctrl_z(path, header, (scan or scan_lines(path)).ctrl_z)
+    scan = scan or scan_lines(path)
+    _check_ctrl_z(path, header, scan.ctrl_z)
+    _check_lone_cr(path, header, scan.lone_cr)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here

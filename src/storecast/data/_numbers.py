@@ -150,4 +150,13 @@ def number_hint(text: str, *, whole: bool) -> str:
         return f" (a thousands separator or a decimal comma? write {plain} or {t.replace(',', '.')})"
     if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
         return f" (a decimal comma? write {t.replace(',', '.')})"
+    if re.fullmatch(_GROUPED_SPACE, t):  # no decimal is written so: a thousands separator whatever the column
+        return f" (a thousands separator? write {re.sub(_GROUP_MARKS, '', t)})"
     return ""
+
+
+# Digit groups of three after a space, a no-break space (U+00A0, U+202F: French and Excel's grouping) or an
+# apostrophe (Swiss, also typed as U+2019): "8 436", "8'436". Refused as every text that is no number is; the hint
+# says why, as a no-break space does not even show in the refused value.
+_GROUP_MARKS = "[ \u00a0\u202f'\u2019]"
+_GROUPED_SPACE = rf"[+-]?[1-9][0-9]{{0,2}}({_GROUP_MARKS}[0-9]{{3}})+"

@@ -30,6 +30,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
 import functools
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,10 +103,20 @@ _NUMBERS = {**dict.fromkeys((s.STORE, s.DAY_OF_WEEK, s.SALES, s.CUSTOMERS, s.OPE
                              s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR), False)}
 
 
+# Opening and closing quotes a word processor or a web page writes (English, German, French, single): a CSV
+# reader keeps them as part of the value, and in a message they look much like the straight quotes around it
+_TYPOGRAPHIC = re.compile("[\u201c\u201e\u201d\u00ab\u2018\u201a\u2019\u2039](.*)"
+                          "[\u201d\u201c\u00bb\u2019\u2018\u203a]")
+
+
 def _hint(column: str, raw_value: object) -> str:
-    """What a bad cell most likely is (a date or a number written another way), for the message; else ""."""
+    """What a bad cell most likely is (a date or a number written another way, a value in typographic quotes), for
+    the message; else ""."""
     if not isinstance(raw_value, str):
         return ""
+    if quoted := _TYPOGRAPHIC.fullmatch(raw_value.strip(" \t")):
+        return (" (in typographic quotes, as a word processor or a web page writes them: write "
+                f"{quoted[1]}, in straight quotes or none)")
     if column == s.DATE:
         return date_hint(raw_value)
     return number_hint(raw_value, whole=_NUMBERS[column]) if column in _NUMBERS else ""
