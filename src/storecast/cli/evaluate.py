@@ -50,6 +50,7 @@ def evaluate(
     from storecast.evaluation.metrics import TRADE_DAY_MIN_CUSTOMERS
 
     kind = checked_kind(model)
+    cut = until_date(until)  # a bad --until stops before the data are read (seconds on the real files)
     if folds is not None and windows is not None:  # --folds replaces the seasonal layout: --windows would be ignored
         raise typer.BadParameter("give --windows (seasonal windows) or --folds (rolling folds), not both.")
     params = seeds_params(kind, seeds)
@@ -57,8 +58,7 @@ def evaluate(
     with progress_steps(f"evaluate {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        report = run(ds, kind, until_date(until), folds, out, windows=windows or DEFAULT_WINDOWS, progress=say,
-                     **params)
+        report = run(ds, kind, cut, folds, out, windows=windows or DEFAULT_WINDOWS, progress=say, **params)
     layout = "seasonal windows" if folds is None else "rolling folds + holdout"
     table = Table(title=f"{kind}, {layout}: RMSPE per 6-week window (open days, Sales > 0); "
                         "bias = mean(1 - forecast/actual), + = forecast low")
