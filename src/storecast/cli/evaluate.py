@@ -33,12 +33,13 @@ def evaluate(
         "first in the same season a year before the weeks to come, the last the holdout): the default yardstick, "
         "6 windows; at most 52, one starting each week (more would repeat windows, each a fit)."),
     folds: int | None = typer.Option(
-        None, "--folds", min=0, max=60, help="Instead of --windows: the older layout, N consecutive 6-week folds "
-        "before the holdout (cheaper, but no summer or autumn in it); 0: the holdout alone (2 fits); at most 60 "
-        "(seven years)."),
+        None, "--folds", min=0, max=60, help="Instead of --windows (the default layout): the older layout, N "
+        "consecutive 6-week folds before the holdout (cheaper, but no summer or autumn in it); 0: the holdout alone "
+        "(2 fits); at most 60 (seven years)."),
     out: Path | None = typer.Option(
         None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png, "
-        "holdout_predictions.csv and window_predictions.csv (every scored row of every window)."),
+        "holdout_predictions.csv and window_predictions.csv (every scored row of every window); default: the table "
+        "only, nothing written."),
     seeds: int | None = SEEDS_OPTION,
 ) -> None:
     """Score the model on 6-week windows over the last year, beside the naive baseline: each, mean, worst."""
