@@ -116,6 +116,10 @@ def test_an_output_directory_that_is_a_file_stops_before_any_work(run_main, tmp_
 
 @pytest.mark.parametrize(("args", "said"), [
     (["lstm", "train", "--until", "0001-01-01"], "`--until` must be a date 2000-01-01..2099-12-31"),
+    # checked after the data were read (seconds on the real files), where `lstm` checked it first: the data (an
+    # empty folder here) are not read, so the answer is about --until, not a missing train.csv
+    (["train", "--until", "2015-02-30"], "`--until` must be a calendar date; got '2015-02-30'"),
+    (["evaluate", "--until", "2015/05/07"], "`--until` must look like YYYY-MM-DD; got '2015/05/07'"),
     (["serve", "--model", "m.skops", "--log-level", "loud"], "`--log-level` must be one of debug, info"),
     # absurd sizes that ran for hours or wrote gigabytes (100,000 fits; 9 GB of synthetic rows), or overflowed
     (["evaluate", "--windows", "100000"], "'--windows': Input should be less than or equal to 52"),
@@ -128,11 +132,12 @@ def test_an_output_directory_that_is_a_file_stops_before_any_work(run_main, tmp_
     (["demo", "--stores", "100000000", "--out", "x"], "'--stores': Input should be less than or equal to 10000"),
     # --folds replaced the seasonal layout, so --windows was silently ignored
     (["evaluate", "--folds", "2", "--windows", "3"], "give --windows (seasonal windows) or --folds (rolling folds)"),
-], ids=["lstm-until-year-1", "serve-log-level", "windows-huge", "folds-huge", "lstm-windows-huge", "synth-stores-huge",
+], ids=["lstm-until-year-1", "train-until-no-such-day", "evaluate-until-slashes", "serve-log-level", "windows-huge",
+        "folds-huge", "lstm-windows-huge", "synth-stores-huge",
         "synth-test-days-huge", "demo-seed-negative", "demo-stores-huge", "evaluate-folds-and-windows"])
 def test_odd_option_values_are_usage_errors_not_tracebacks(run_main, tmp_path, monkeypatch, args, said):
     monkeypatch.chdir(tmp_path)  # where a relative --out would land
-    code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] in ("lstm", "evaluate") else []))
+    code, out, err = run_main(*args, *(["--data", str(tmp_path)] if args[0] in ("lstm", "evaluate", "train") else []))
     assert code == 2 and "Traceback" not in out + err
     assert said in " ".join(err.replace("│", " ").split())
     assert sorted(tmp_path.iterdir()) == []  # refused before any work: nothing written

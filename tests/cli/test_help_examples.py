@@ -90,3 +90,26 @@ def test_no_option_help_loses_a_bracket_to_rich_markup(run_main, name):
     lost = [(p.opts[0], part) for p in COMMANDS[name].params
             for part in re.findall(r"\[[^\]]*\]", getattr(p, "help", None) or "") if part not in shown]
     assert lost == []
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_option_has_help_that_says_its_default(name):
+    """`lstm train --epochs` said "Maximum epochs" and nothing of the 30 it takes when left out; `evaluate --out`
+    nothing of what happens without it. Each option is required, shows ``[default: X]``, or says its default."""
+    silent = []
+    for p in COMMANDS[name].params:
+        text = getattr(p, "help", None) or ""
+        shown = p.default is not None and p.show_default is not False  # Typer prints "[default: X]"
+        if not text or not (p.required or shown or getattr(p, "is_flag", False) or re.search(r"default|required",
+                                                                                             text, flags=re.I)):
+            silent.append(p.opts[0])
+    assert silent == []
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_the_epochs_help_names_the_configs_default(run_main, command):
+    from storecast.models.lstm.forecaster import LSTMConfig
+
+    code, out, _ = run_main("lstm", command, "--help")
+    said = " ".join(out.replace("│", " ").split())
+    assert code == 0 and f"(default {LSTMConfig().epochs}, LSTMConfig.epochs)" in said

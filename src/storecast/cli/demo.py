@@ -83,7 +83,7 @@ def demo(
         metrics = evaluate(dataset, kind="lgbm", folds=2, out_dir=out / "evaluation", progress=say, **_DEMO_LGBM)
     _print_metrics(metrics)
     console.print(f"    forecast vs actual on the holdout: {out / 'evaluation' / 'holdout_forecasts.png'}")
-    with _step(6, total, "train the default model on all data") as say:
+    with _step(6, total, "train the model on all data") as say:
         model_path = train_bundle(dataset, kind="lgbm", models_dir=models_dir, progress=say, **_DEMO_LGBM)
     console.print(f"    saved {model_path}")
     n = 7

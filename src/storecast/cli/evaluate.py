@@ -33,12 +33,13 @@ def evaluate(
         "first in the same season a year before the weeks to come, the last the holdout): the default yardstick, "
         "6 windows; at most 52, one starting each week (more would repeat windows, each a fit)."),
     folds: int | None = typer.Option(
-        None, "--folds", min=0, max=60, help="Instead of --windows: the older layout, N consecutive 6-week folds "
-        "before the holdout (cheaper, but no summer or autumn in it); 0: the holdout alone (2 fits); at most 60 "
-        "(seven years)."),
+        None, "--folds", min=0, max=60, help="Instead of --windows (the default layout): the older layout, N "
+        "consecutive 6-week folds before the holdout (cheaper, but no summer or autumn in it); 0: the holdout alone "
+        "(2 fits); at most 60 (seven years)."),
     out: Path | None = typer.Option(
         None, "--out", help="Write metrics.json, folds.csv, importance.csv/png, holdout_forecasts.png, "
-        "holdout_predictions.csv and window_predictions.csv (every scored row of every window)."),
+        "holdout_predictions.csv and window_predictions.csv (every scored row of every window); default: the table "
+        "only, nothing written."),
     seeds: int | None = SEEDS_OPTION,
 ) -> None:
     """Score the model on 6-week windows over the last year, beside the naive baseline: each, mean, worst."""
@@ -50,6 +51,7 @@ def evaluate(
     from storecast.evaluation.metrics import TRADE_DAY_MIN_CUSTOMERS
 
     kind = checked_kind(model)
+    cut = until_date(until)  # a bad --until stops before the data are read (seconds on the real files)
     if folds is not None and windows is not None:  # --folds replaces the seasonal layout: --windows would be ignored
         raise typer.BadParameter("give --windows (seasonal windows) or --folds (rolling folds), not both.")
     params = seeds_params(kind, seeds)
@@ -57,8 +59,7 @@ def evaluate(
     with progress_steps(f"evaluate {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        report = run(ds, kind, until_date(until), folds, out, windows=windows or DEFAULT_WINDOWS, progress=say,
-                     **params)
+        report = run(ds, kind, cut, folds, out, windows=windows or DEFAULT_WINDOWS, progress=say, **params)
     layout = "seasonal windows" if folds is None else "rolling folds + holdout"
     table = Table(title=f"{kind}, {layout}: RMSPE per 6-week window (open days, Sales > 0); "
                         "bias = mean(1 - forecast/actual), + = forecast low")

@@ -18,7 +18,7 @@ from storecast.cli._app import (
     models_dir_option,
     table_console,
 )
-from storecast.cli._model_options import forecast_with
+from storecast.cli._model_options import UNTIL_OPTION, forecast_with
 
 __all__ = ["lstm_app"]
 _DATA_HELP = "Directory with train.csv and store.csv (test.csv optional)." + PARQUET_TOO
@@ -110,6 +110,8 @@ def analyze(
     console.print(f"analysis written to {index}")
 
 
+# the defaults of LSTMConfig, written out: the config module imports torch, which --help must not wait for
+_EPOCHS_HELP = "Maximum epochs of each fit (default 30, LSTMConfig.epochs); early stopping may end sooner"
 _NETWORKS_HELP = ("Networks trained from consecutive seeds and averaged (default 3, LSTMConfig.networks); each "
                   "costs one fit, 1 is a third of the time.")
 
@@ -120,8 +122,8 @@ _NETWORKS_HELP = ("Networks trained from consecutive seeds and averaged (default
 ))
 def train(
     data: Path = typer.Option(..., "--data", help=_DATA_HELP),
-    until: str | None = typer.Option(None, "--until", help="Last date used for fitting (default: last date)."),
-    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs (early stopping may end sooner)."),
+    until: str | None = UNTIL_OPTION,  # the words of `storecast train --until`: the same option
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help=_EPOCHS_HELP + "."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
     networks: int | None = typer.Option(None, "--networks", min=1, help=_NETWORKS_HELP),
@@ -153,15 +155,17 @@ def evaluate(
     until: str | None = typer.Option(
         None, "--until", help="The holdout's fit cut (default: 43 days before the last date); the windows are the "
         "ones `storecast evaluate --until <cut + 43 days>` scores the trees on. Not with --model (its own cut)."),
-    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs of each fit (not with --model)."),
-    model: Path | None = typer.Option(None, "--model", help="Score this saved .pt on its holdout instead of fitting."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help=_EPOCHS_HELP + "; not with --model."),
+    model: Path | None = typer.Option(
+        None, "--model", help="Score this saved .pt on its holdout instead of fitting (default: fit one per window)."),
     windows: int | None = typer.Option(
         None, "--windows", min=1, max=52, help="Seasonal 6-week windows over the year before the holdout's end, one "
         "LSTM fitted per window on the days before it (default 6, the trees' yardstick); 1 = the holdout alone; at "
         "most 52, one starting each week."),
     device: str = typer.Option("cpu", "--device", help=_DEVICE_HELP),
     out: Path | None = typer.Option(
-        None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv)."),
+        None, "--out", help="Directory for metrics.json (and, with 2+ windows, folds.csv, window_predictions.csv); "
+        "default: the table only, nothing written."),
     networks: int | None = typer.Option(None, "--networks", min=1, help=_NETWORKS_HELP),
 ) -> None:
     """Score the LSTM per 6-week window next to the naive baseline: RMSPE, bias, coverage; mean and worst."""

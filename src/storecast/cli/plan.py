@@ -132,8 +132,8 @@ def plan(
     model: Path | None = typer.Option(None, "--model", help=f"{_MODEL_HELP} Required."),
     data: Path | None = typer.Option(None, "--data", help=f"{_DATA_HELP} Required."),
     store: int | None = typer.Option(None, "--store", min=1, help="Store number. Required."),
-    start: str | None = typer.Option(None, "--start", help="First day (YYYY-MM-DD). Required."),
-    days: int = typer.Option(42, "--days", min=1, max=92, help="Length of the period."),
+    start: str | None = typer.Option(None, "--start", help="First day of the period (YYYY-MM-DD). Required."),
+    days: int = typer.Option(42, "--days", min=1, max=92, help="Length of the period in days."),
     promo_days: list[str] | None = typer.Option(
         None, "--promo-days", help="Every promo day of the scenario: dates, A..B ranges, comma-separated or "
         "repeated; `none` = no promo. Default: the usual promos."),

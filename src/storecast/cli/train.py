@@ -45,6 +45,7 @@ def train(
     from storecast.train_run import train_bundle
 
     kind = checked_kind(model)
+    cut = until_date(until)  # a bad --until stops before the data are read (seconds on the real files)
     if engine not in ("local", "dask") or (engine == "dask" and kind != "lgbm"):
         raise typer.BadParameter(f"`--engine` must be local, or dask with --model lgbm; got {engine!r}, {kind!r}.")
     engine_options(ctx, engine)
@@ -59,15 +60,15 @@ def train(
         from storecast.distributed.training import train_dask
 
         with progress_steps("train lgbm on dask") as say:
-            path = train_dask(data, until_date(until), models_dir_option(models_dir), scheduler=scheduler,
-                              workers=workers, progress=say)
+            path = train_dask(data, cut, models_dir_option(models_dir), scheduler=scheduler, workers=workers,
+                              progress=say)
         _say_saved(path, data)
         typer.echo(str(path))
         return
     with progress_steps(f"train {kind}") as say:
         say("load data")
         ds = load_dataset(data)
-        path = train_bundle(ds, kind, until_date(until), models_dir_option(models_dir), progress=say, **params)
+        path = train_bundle(ds, kind, cut, models_dir_option(models_dir), progress=say, **params)
     _say_saved(path, data)
     typer.echo(str(path))
 

@@ -313,6 +313,14 @@ def make_synthetic(
     ValueError
         When ``n_stores`` < 1, ``test_days`` < 0, ``end`` is not after ``start``, or the days run outside
         ``schema.MIN_DATE .. MAX_DATE`` (the dates the contract accepts).
+
+    Examples
+    --------
+    >>> data = make_synthetic(n_stores=3, end="2015-01-31", test_days=7)
+    >>> data.train["Store"].nunique(), f"{data.train['Date'].max():%Y-%m-%d}", len(data.test)  # 3 stores x 7 days
+    (3, '2015-01-31', 21)
+    >>> list(data.test.columns)
+    ['Id', 'Store', 'DayOfWeek', 'Date', 'Open', 'Promo', 'StateHoliday', 'SchoolHoliday']
     """
     if n_stores < 1:
         raise ValueError(f"`n_stores` must be a positive integer; got {n_stores}.")

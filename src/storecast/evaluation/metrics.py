@@ -31,7 +31,13 @@ def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rmspe(y_true, y_pred) -> float:
-    """Root mean squared percentage error over rows with y_true > 0 (NaN when there are none)."""
+    """Root mean squared percentage error over rows with y_true > 0 (NaN when there are none).
+
+    Examples
+    --------
+    >>> round(rmspe([100, 200, 0], [90, 220, 5]), 4)  # 10% off twice; the day without sales is not scored
+    0.1
+    """
     y, p = _pair(y_true, y_pred)
     keep = y > 0
     if not keep.any():
