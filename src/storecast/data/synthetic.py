@@ -112,12 +112,18 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     })
 
 
+# States whose holidays of Catholic towns the real files mark for every store: Assumption Day (BY) and Corpus
+# Christi (SN); the holidays package lists them only in its "catholic" category (not in TH's, unmarked there).
+_CATHOLIC_TOWN_HOLIDAYS = ("BY", "SN")
+
+
 def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
     """StateHoliday code per date for one state (by date, so the holidays package's language does not matter)."""
     codes = np.full(len(dates), "0", dtype=object)
     first = dates[0].date()  # dates are daily and contiguous: a day's row is its offset from the first
     for subdiv in state.split(","):  # "HB,NI": the union of both states' holidays
-        for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year))):
+        kinds = ("public", "catholic") if subdiv in _CATHOLIC_TOWN_HOLIDAYS else ("public",)
+        for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year)), categories=kinds):
             i = (day - first).days
             if 0 <= i < len(dates):
                 codes[i] = state_holiday_code(day)
