@@ -43,6 +43,34 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temp files behind
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_same_bytes_where_text_files_end_lines_with_crlf(tmp_path, monkeypatch, fmt):
+    """Windows' text mode writes each "\\n" as "\\r\\n": the chain's files must not depend on the platform.
+
+    Emulated here with the pure-Python io, whose text files end lines with ``os.linesep``.
+    """
+    import _pyio
+    import io
+    import os
+
+    from storecast.data.synth_writer import write_chain
+
+    small = {"n_stores": 4, "end": "2013-03-31", "test_days": 5, "seed": 1}
+
+    def chains(where):
+        return write_chain(where / "chain", fmt=fmt, chunk_stores=2, **small), write_synthetic(where / "one", **small)
+
+    here = chains(tmp_path / "linux")
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    monkeypatch.setattr(io, "open", _pyio.open)
+    there = chains(tmp_path / "windows")
+    for a, b in zip(here, there, strict=True):
+        files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and files
+        for name in files:
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
 @pytest.mark.parametrize(("frame", "load", "name"), [
     ("train", load_train, s.TRAIN_FILE),
     ("test", load_test, s.TEST_FILE),

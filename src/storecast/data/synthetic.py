@@ -14,6 +14,7 @@ __all__ = ["SyntheticData", "make_synthetic", "write_synthetic"]
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import holidays
@@ -22,7 +23,7 @@ import pandas as pd
 from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.atomic import atomic_write_text
+from storecast.atomic import atomic_write
 from storecast.dates import state_holiday_code
 
 # Store mix and levels by type (b: few big stores with small baskets, like the real data).
@@ -372,6 +373,11 @@ def _field_text(col: pd.Series, quoted: bool) -> np.ndarray:
     return fields[codes]
 
 
+def _write_text(path: Path, text: str) -> None:
+    """``text`` into ``path`` as UTF-8, its "\\n" as they are: in Windows' text mode each would become "\\r\\n"."""
+    path.write_text(text, encoding="utf-8", newline="")
+
+
 def _csv_text(df: pd.DataFrame, name: str) -> str:
     """The Kaggle layout: quoted header and text codes; store_states.csv has a bare header like the shared file."""
     header = ",".join(df.columns if name == s.STATES_FILE else (f'"{c}"' for c in df.columns))
@@ -413,5 +419,5 @@ def write_synthetic(
         if name == s.TEST_FILE and df.empty:
             (root / name).unlink(missing_ok=True)
             continue
-        atomic_write_text(root / name, _csv_text(df, name))
+        atomic_write(root / name, partial(_write_text, text=_csv_text(df, name)))
     return root
