@@ -150,6 +150,8 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     """
     say = progress or (lambda _msg: None)
     layout, need, what, fix = _layout(folds, windows)
+    if folds is None:
+        fix = _rolling_instead(dataset.train[s.DATE], layout, need) + fix
     until = check_window(dataset.train[s.DATE], until,
                          first_day_needed=lambda u: layout(u)[0].cut - pd.Timedelta(days=need), what=what, fix=fix)
     plan = layout(until)
@@ -197,6 +199,21 @@ def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], l
     # the first calibration-stage model needs 6 weeks of data
     return (rolling, WINDOW_DAYS + WINDOW_DAYS, f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
             "ask for fewer --folds or a later --until")
+
+
+def _rolling_instead(dates: pd.Series, seasonal: Callable[[pd.Timestamp], list[Fold]], need: int) -> str:
+    """"score the rolling layout instead (--folds K) or " when no --until fits the seasonal windows in ``dates``
+    but K >= 1 rolling folds fit (the most that do); else "".
+
+    Why: the seasonal windows need a year and the first fit's history; data shorter than that were told only
+    to get older days, though the rolling layout (``--folds``) scores them today.
+    """
+    first, last = dates.min(), dates.max()
+    if pd.isna(first) or seasonal(last)[0].cut - pd.Timedelta(days=need) >= first:
+        return ""
+    # K rolling folds, the holdout and the first calibration-stage fit need (K + 3) windows of days
+    k = (last - first).days // WINDOW_DAYS - 3
+    return f"score the rolling layout instead (--folds {k}) or " if k >= 1 else ""
 
 
 def _write_report(out: Path, report: dict, frames: list[pd.DataFrame]) -> None:
