@@ -43,6 +43,34 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temp files behind
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_same_bytes_where_text_files_end_lines_with_crlf(tmp_path, monkeypatch, fmt):
+    """Windows' text mode writes each "\\n" as "\\r\\n": the chain's files must not depend on the platform.
+
+    Emulated here with the pure-Python io, whose text files end lines with ``os.linesep``.
+    """
+    import _pyio
+    import io
+    import os
+
+    from storecast.data.synth_writer import write_chain
+
+    small = {"n_stores": 4, "end": "2013-03-31", "test_days": 5, "seed": 1}
+
+    def chains(where):
+        return write_chain(where / "chain", fmt=fmt, chunk_stores=2, **small), write_synthetic(where / "one", **small)
+
+    here = chains(tmp_path / "linux")
+    monkeypatch.setattr(os, "linesep", "\r\n")
+    monkeypatch.setattr(io, "open", _pyio.open)
+    there = chains(tmp_path / "windows")
+    for a, b in zip(here, there, strict=True):
+        files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and files
+        for name in files:
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
 @pytest.mark.parametrize(("frame", "load", "name"), [
     ("train", load_train, s.TRAIN_FILE),
     ("test", load_test, s.TEST_FILE),
@@ -167,12 +195,29 @@ def test_nationwide_holidays_have_the_rossmann_codes(chain, date, code):
 def test_regional_holidays_follow_each_store_state(chain):
     corpus_christi = pd.Timestamp("2014-06-19")
     day = chain.train[chain.train[s.DATE] == corpus_christi].merge(chain.states, on=s.STORE)
+    kinds = {"BY": ("public", "catholic"), "SN": ("public", "catholic")}  # as the real files mark them (below)
     expected = [
-        any(corpus_christi in holidays.country_holidays("DE", subdiv=sub, years=2014) for sub in st.split(","))
+        any(corpus_christi in holidays.country_holidays("DE", subdiv=sub, years=2014,
+                                                        categories=kinds.get(sub, ("public",)))
+            for sub in st.split(","))
         for st in day[s.STATE]
     ]
     assert 0 < sum(expected) < len(expected)  # the chain spans states with and without it
     assert ((day[s.STATE_HOLIDAY] == "a").to_numpy() == np.array(expected)).all()
+
+
+def test_holidays_of_catholic_towns_are_marked_as_the_real_files_mark_them(chain):
+    """Rossmann's files mark Assumption Day for every Bavarian store (2015-08-15 is test.csv's one "a") and Corpus
+    Christi for every Saxon one, not for Thuringian ones: days the holidays package lists for those states only
+    in its "catholic" category (some towns)."""
+    def codes(frame, day, state):
+        rows = frame.merge(chain.states, on=s.STORE)
+        on_day = (rows[s.DATE] == pd.Timestamp(day)) & (rows[s.STATE] == state)
+        return set(rows.loc[on_day, s.STATE_HOLIDAY].astype(str))
+
+    assert codes(chain.train, "2013-08-15", "BY") == {"a"} and codes(chain.train, "2013-08-15", "NW") == {"0"}
+    assert codes(chain.test, "2015-08-15", "BY") == {"a"} and codes(chain.test, "2015-08-15", "BE") == {"0"}
+    assert codes(chain.train, "2013-05-30", "SN") == {"a"} and codes(chain.train, "2013-05-30", "TH") == {"0"}
 
 
 def test_school_holidays_cover_summer_and_christmas(chain):

@@ -406,6 +406,40 @@ def test_predict_on_dask_refuses_a_store_split_over_parts_and_writes_nothing(run
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
 
 
+def test_predict_on_dask_refuses_two_parts_that_would_write_one_file(run_main, dask_model, chain, scheduler,
+                                                                     tmp_path):
+    """part-00001.parquet and part-00001.pq are both parquet parts, and each part's forecasts are written as
+    <stem>.parquet: one file overwrote the other, so half the forecasts were lost while the row count said all."""
+    parts, _ = _test_parts(chain, tmp_path / "rows")
+    (parts / "part-00001.parquet").rename(parts / "part-00000.pq")
+    out = tmp_path / "forecasts"
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(out))
+    assert code == 2, err
+    assert (f"{parts}: expected one part per output name, got part-00000.parquet and part-00000.pq, both "
+            "forecast into part-00000.parquet: rename one") in err and "Traceback" not in err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_scheduler_that_does_not_answer_is_named_without_a_traceback(run_main, chain, tmp_path, command, request):
+    """A mistyped --scheduler address: one message that names it, not Dask's chained CommClosedError traceback."""
+    import dask
+    import distributed  # noqa: F401  (its config defaults first: config.set would drop them again on exit)
+
+    address = "tcp://127.0.0.1:1"  # nothing listens on port 1
+    if command == "train":
+        args = ["--models-dir", str(tmp_path / "m")]
+    else:
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(chain / "test.parquet"),
+                "--out", str(tmp_path / "o")]
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code, _, err = run_main(command, "--engine", "dask", "--scheduler", address, "--data", str(chain), *args)
+    assert code == 2 and "Traceback" not in err, err
+    assert f"--scheduler {address}: no Dask scheduler answered" in " ".join(err.split())
+    assert not (tmp_path / "o").exists()
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):

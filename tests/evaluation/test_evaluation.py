@@ -214,3 +214,35 @@ def test_each_window_is_also_scored_on_trade_days_for_model_and_baseline(clean_r
     summary = report["summary"]
     assert summary["baseline_rmspe_trade_days_mean"] == pytest.approx(
         np.mean([w["baseline_rmspe_trade_days"] for w in report["windows"]]))
+
+
+@pytest.mark.parametrize("folds", [None, 2])
+def test_a_window_with_nothing_to_score_is_refused_before_any_fit(ds, monkeypatch, folds):
+    """Six weeks lost from an export under one window: said before the fits (hours on the real data), not after."""
+    from storecast.errors import WindowError
+
+    until = _until(ds)
+    plan = seasonal_windows(until) if folds is None else [*rolling_folds(until, folds), holdout_fold(until)]
+    gap = plan[1]
+    train = ds.train[~gap.in_window(ds.train[s.DATE])]
+
+    def no_fit(*_a, **_k):
+        raise AssertionError("fitted before the windows were checked")
+
+    monkeypatch.setattr(bt, "training_rows", no_fit)
+    with pytest.raises(WindowError, match=rf"window {gap.name} \({gap.start:%Y-%m-%d}\.\.{gap.end:%Y-%m-%d}\) has no "
+                                          r"sales day \(open, Sales > 0\)"):
+        bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", until, folds, importance=False, **SMALL_LGBM)
+
+
+def test_data_shorter_than_the_seasonal_year_are_pointed_to_the_rolling_layout(ds):
+    """A year of data cannot hold the seasonal windows (a year, plus the first fit's history), but rolling folds
+    fit in it: the message says how many, and that many work."""
+    from storecast.errors import WindowError
+
+    year = dataclasses.replace(ds, train=ds.train[ds.train[s.DATE] >= "2014-01-01"])  # 365 days
+    with pytest.raises(WindowError, match=r"so no --until can fit: score the rolling layout instead \(--folds 5\), "
+                                          "or add older days to train.csv"):
+        bt.evaluate(year, "lgbm", importance=False, **SMALL_LGBM)
+    report = bt.evaluate(year, "lgbm", folds=5, importance=False, **SMALL_LGBM)
+    assert report["layout"] == "rolling" and len(report["windows"]) == 6

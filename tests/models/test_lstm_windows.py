@@ -143,3 +143,16 @@ def test_summary_counts_issue_13s_bar():
     assert m["beats_baseline_windows"] == 2 and m["bias_within_tolerance_windows"] == 1
     assert m["beats_baseline_trade_days_windows"] == 3 and m["rmspe_trade_days_mean"] == pytest.approx(0.34 / 3)
     assert m["worst_window"] == "w2" and m["rmspe_worst"] == 0.15 and m["coverage_0.8_mean"] == pytest.approx(0.8)
+
+
+def test_a_window_with_nothing_to_score_is_refused_before_any_fit(dataset, monkeypatch):
+    """The trees' rule (``evaluation.backtest``): a window in a gap of the data is said before the first fit."""
+    def no_fit(*_a, **_k):
+        raise AssertionError("fitted before the windows were checked")
+
+    first = seasonal_windows(dataset.train[s.DATE].max(), 2)[0]
+    train = dataset.train[~first.in_window(dataset.train[s.DATE])]
+    monkeypatch.setattr(LSTMForecaster, "fit", no_fit)
+    with pytest.raises(WindowError, match=rf"window w1 \({first.start:%Y-%m-%d}\.\.{first.end:%Y-%m-%d}\) has no "
+                                          r"sales day"):
+        ev.backtest_lstm(dataclasses.replace(dataset, train=train), windows=2, config=QUICK)

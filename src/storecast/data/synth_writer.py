@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.data.synthetic import SyntheticData, _csv_text, make_synthetic
+from storecast.data.synthetic import SyntheticData, _csv_text, _write_text, make_synthetic
 
 FORMATS = ("csv", "parquet")
 CHUNK_STORES = 1_000  # ~1M train rows per chunk at 942 days: about 0.5 GB while it is generated
@@ -165,14 +165,14 @@ def _write_into(root: Path, n_stores: int, start: str, end: str, test_days: int,
             progress(done, n_stores)
     store = pd.concat(stores, ignore_index=True)
     state_table = pd.concat(states, ignore_index=True)
-    (root / s.STATES_FILE).write_text(_csv_text(state_table, s.STATES_FILE), encoding="utf-8")
+    _write_text(root / s.STATES_FILE, _csv_text(state_table, s.STATES_FILE))
     if fmt == "parquet":
         _write_parquet(store, root / "store.parquet")
         test = pd.concat(tests, ignore_index=True)
         if len(test):
             _write_parquet(test, root / "test.parquet")
     else:
-        (root / s.STORE_FILE).write_text(_csv_text(store, s.STORE_FILE), encoding="utf-8")
+        _write_text(root / s.STORE_FILE, _csv_text(store, s.STORE_FILE))
 
 
 def _move_into_place(work: Path, root: Path, fmt: str) -> None:

@@ -14,6 +14,7 @@ __all__ = ["SyntheticData", "make_synthetic", "write_synthetic"]
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import holidays
@@ -22,7 +23,7 @@ import pandas as pd
 from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.atomic import atomic_write_text
+from storecast.atomic import atomic_write
 from storecast.dates import state_holiday_code
 
 # Store mix and levels by type (b: few big stores with small baskets, like the real data).
@@ -112,12 +113,18 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     })
 
 
+# States whose holidays of Catholic towns the real files mark for every store: Assumption Day (BY) and Corpus
+# Christi (SN); the holidays package lists them only in its "catholic" category (not in TH's, unmarked there).
+_CATHOLIC_TOWN_HOLIDAYS = ("BY", "SN")
+
+
 def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
     """StateHoliday code per date for one state (by date, so the holidays package's language does not matter)."""
     codes = np.full(len(dates), "0", dtype=object)
     first = dates[0].date()  # dates are daily and contiguous: a day's row is its offset from the first
     for subdiv in state.split(","):  # "HB,NI": the union of both states' holidays
-        for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year))):
+        kinds = ("public", "catholic") if subdiv in _CATHOLIC_TOWN_HOLIDAYS else ("public",)
+        for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year)), categories=kinds):
             i = (day - first).days
             if 0 <= i < len(dates):
                 codes[i] = state_holiday_code(day)
@@ -374,6 +381,11 @@ def _field_text(col: pd.Series, quoted: bool) -> np.ndarray:
     return fields[codes]
 
 
+def _write_text(path: Path, text: str) -> None:
+    """``text`` into ``path`` as UTF-8, its "\\n" as they are: in Windows' text mode each would become "\\r\\n"."""
+    path.write_text(text, encoding="utf-8", newline="")
+
+
 def _csv_text(df: pd.DataFrame, name: str) -> str:
     """The Kaggle layout: quoted header and text codes; store_states.csv has a bare header like the shared file."""
     header = ",".join(df.columns if name == s.STATES_FILE else (f'"{c}"' for c in df.columns))
@@ -415,5 +427,5 @@ def write_synthetic(
         if name == s.TEST_FILE and df.empty:
             (root / name).unlink(missing_ok=True)
             continue
-        atomic_write_text(root / name, _csv_text(df, name))
+        atomic_write(root / name, partial(_write_text, text=_csv_text(df, name)))
     return root

@@ -38,7 +38,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
         n_workers=workers, threads_per_worker=threads_per_worker, processes=True, memory_limit=memory_limit,
         dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
     try:
-        client = Client(scheduler or cluster)
+        client = _connect(Client, scheduler, cluster)
         try:
             yield client
         finally:
@@ -46,6 +46,25 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     finally:
         if cluster is not None:  # a cluster made here (also when the client failed to start); never --scheduler's
             _close_quietly(cluster)
+
+
+def _connect(client_class, scheduler: str | None, cluster):
+    """A client of ``cluster`` or of the scheduler at ``scheduler``; a StorecastError naming the address when none
+    answers there.
+
+    Why: a mistyped or stopped --scheduler ended in Dask's chained CommClosedError / OSError traceback, which
+    names Dask's connector, not the option to fix.
+    """
+    from storecast.errors import StorecastError
+
+    try:
+        return client_class(scheduler or cluster)
+    except OSError as exc:  # dask's CommClosedError and "Timed out trying to connect" among them
+        if cluster is not None:
+            raise
+        raise StorecastError(f"--scheduler {scheduler}: no Dask scheduler answered there ({exc}): check the address, "
+                             "start the scheduler (`dask scheduler`), or leave --scheduler out to run on a local "
+                             "cluster.") from None
 
 
 def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:

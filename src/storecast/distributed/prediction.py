@@ -48,10 +48,34 @@ def rows_parts(rows: Path) -> list[Path]:
     if rows.is_dir():
         from storecast.data.contract import parquet_parts
 
-        return parquet_parts(rows)
+        parts = parquet_parts(rows)
+        _check_output_names(rows, parts)
+        return parts
     if not rows.is_file():
         raise DataContractError(ContractProblem(str(rows), "rows file not found"))
     return [rows]
+
+
+def _output_name(part: Path) -> str:
+    """The file a part's forecasts are written to: named after the part, as parquet."""
+    return part.stem + ".parquet"
+
+
+def _check_output_names(rows: Path, parts: list[Path]) -> None:
+    """A DataContractError naming the parts that would be forecast into one file (``a.parquet`` and ``a.pq``).
+
+    Why: the second part's forecasts replaced the first's, and the count of rows written still said both.
+    """
+    seen: dict[str, Path] = {}
+    clashes = []
+    for part in parts:
+        name = _output_name(part)
+        if name in seen:
+            clashes.append(ContractProblem(str(rows), f"expected one part per output name, got {seen[name].name} and "
+                                                      f"{part.name}, both forecast into {name}: rename one"))
+        seen.setdefault(name, part)
+    if clashes:
+        raise DataContractError(clashes)
 
 
 def _bundle(model: str) -> Any:
@@ -82,7 +106,7 @@ def _predict_part(part: str, model: str, out_dir: str) -> tuple[int, list[Contra
             forecast = predict_frame(_bundle(model), load_rows(part))
         except DataContractError as exc:
             return 0, exc.problems, said, (0, 0, 0)
-    target = Path(out_dir) / (Path(part).stem + ".parquet")
+    target = Path(out_dir) / _output_name(Path(part))
     atomic_write(target, lambda tmp: forecast.to_parquet(tmp, index=False))
     counted = BatchResult()
     count_dates(counted, _bundle(model), forecast[s.DATE])
@@ -127,7 +151,8 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     ------
     DataContractError
         A part breaks the row contract (its message names the part's file, row and column), names a
-        store the model was not trained with, or a store has rows in more than one part; nothing is written.
+        store the model was not trained with, a store has rows in more than one part, or two parts
+        would be written as one file (``a.parquet`` and ``a.pq``); nothing is written.
     ArtifactError
         The model file is missing, tampered or an LSTM (it needs history; use the local engine).
     """

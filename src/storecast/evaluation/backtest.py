@@ -10,7 +10,8 @@ calibration-stage model of the next (see ConformalRegressor.calibrate).
 
 from __future__ import annotations
 
-__all__ = ["naive_baseline", "evaluate", "score_rows", "summarise", "BASELINE_DAYS", "DEFAULT_WINDOWS"]
+__all__ = ["naive_baseline", "evaluate", "score_rows", "check_scored_windows", "summarise", "BASELINE_DAYS",
+           "DEFAULT_WINDOWS"]
 
 import logging
 from collections.abc import Callable, Iterator
@@ -73,10 +74,29 @@ def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold)
                     fold.name, int((~keep).sum()), len(new), f"{fold.cut:%Y-%m-%d}",
                     first_and_more(new, MAX_STORES_LISTED))
     if not keep.any():
-        raise WindowError(f"window {fold.name} ({fold.start:%Y-%m-%d}..{fold.end:%Y-%m-%d}) has no sales day "
-                          f"(open, Sales > 0) of a store with sales days up to {fold.cut:%Y-%m-%d}: nothing to "
-                          "score; choose another --until.")
+        raise _nothing_to_score(fold)
     return rows[keep]
+
+
+def _nothing_to_score(fold: Fold) -> WindowError:
+    return WindowError(f"window {fold.name} ({fold.start:%Y-%m-%d}..{fold.end:%Y-%m-%d}) has no sales day "
+                       f"(open, Sales > 0) of a store with sales days up to {fold.cut:%Y-%m-%d}: nothing to "
+                       "score; choose another --until.")
+
+
+def check_scored_windows(train: pd.DataFrame, plan: list[Fold]) -> None:
+    """A WindowError for the first window of ``plan`` with nothing to score, raised before any fit.
+
+    Why: a window in a gap of the data (an export that lost some weeks, every store closed) was found only
+    when its turn came to be scored, after the fits of the windows before it (hours on the real data).
+    Scored, as ``_known_store_rows`` scores: a window's sales days of stores with a sales day up to its cut.
+    """
+    sold = sales_days(train)
+    first_sale = sold.groupby(s.STORE)[s.DATE].min()
+    for fold in plan:
+        stores = sold.loc[fold.in_window(sold[s.DATE]), s.STORE]
+        if not (stores.map(first_sale) <= fold.cut).any():
+            raise _nothing_to_score(fold)
 
 
 def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tuple[dict, pd.DataFrame]:
@@ -130,11 +150,14 @@ def evaluate(dataset, kind: str = "lgbm", until=None, folds: int | None = None,
     """
     say = progress or (lambda _msg: None)
     layout, need, what, fix = _layout(folds, windows)
+    if folds is None:
+        fix = _rolling_instead(dataset.train[s.DATE], layout, need) + fix
     until = check_window(dataset.train[s.DATE], until,
                          first_day_needed=lambda u: layout(u)[0].cut - pd.Timedelta(days=need), what=what, fix=fix)
     plan = layout(until)
     train = dataset.train if stores is None else dataset.train[dataset.train[s.STORE].isin(stores)]
     scoped = _Scoped(dataset, train)
+    check_scored_windows(train, plan)
     fitted = _seasonal_models if folds is None else _rolling_models
     results: list[dict] = []
     frames: list[pd.DataFrame] = []
@@ -176,6 +199,21 @@ def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], l
     # the first calibration-stage model needs 6 weeks of data
     return (rolling, WINDOW_DAYS + WINDOW_DAYS, f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
             "ask for fewer --folds or a later --until")
+
+
+def _rolling_instead(dates: pd.Series, seasonal: Callable[[pd.Timestamp], list[Fold]], need: int) -> str:
+    """"score the rolling layout instead (--folds K) or " when no --until fits the seasonal windows in ``dates``
+    but K >= 1 rolling folds fit (the most that do); else "".
+
+    Why: the seasonal windows need a year and the first fit's history; data shorter than that were told only
+    to get older days, though the rolling layout (``--folds``) scores them today.
+    """
+    first, last = dates.min(), dates.max()
+    if pd.isna(first) or seasonal(last)[0].cut - pd.Timedelta(days=need) >= first:
+        return ""
+    # K rolling folds, the holdout and the first calibration-stage fit need (K + 3) windows of days
+    k = (last - first).days // WINDOW_DAYS - 3
+    return f"score the rolling layout instead (--folds {k}) or " if k >= 1 else ""
 
 
 def _write_report(out: Path, report: dict, frames: list[pd.DataFrame]) -> None:

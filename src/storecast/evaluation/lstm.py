@@ -27,7 +27,7 @@ from storecast import schema as s
 from storecast.artifacts.lstm import load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
-from storecast.evaluation.backtest import naive_baseline, score_rows, summarise
+from storecast.evaluation.backtest import check_scored_windows, naive_baseline, score_rows, summarise
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
@@ -170,7 +170,9 @@ def _plan(train: pd.DataFrame, until, windows: int, cfg: LSTMConfig) -> tuple[pd
     cut = check_window(train[s.DATE], cut, first_day_needed=lambda c: layout(c)[0].cut - pd.Timedelta(days=need - 1),
                        what=f"{windows} seasonal LSTM window(s), each fit needing {need} days up to its cut",
                        fix="ask for fewer --windows or choose a later --until")
-    return cut, layout(cut)
+    plan = layout(cut)
+    check_scored_windows(train, plan)  # a window in a gap of the data: said before the first fit, not after
+    return cut, plan
 
 
 def _window_result(model: LSTMForecaster, train: pd.DataFrame, fold: Fold) -> tuple[dict, pd.DataFrame]:
