@@ -540,6 +540,13 @@ def test_trading_days_groups_and_weekend_ratios():
     assert n["mon_sat_saturday_vs_weekday"] == pytest.approx(1.0)
 
 
+def test_trading_days_of_a_single_store_says_store_not_stores():
+    one = _days(1, "2014-01-06", "2014-01-19")
+    answer = q.trading_days(_train(one)).answer
+    assert answer.startswith("1 of 1 store trades on all weekdays Mon-Fri;")
+    assert "1 stores" not in answer
+
+
 # -- 7./8. store type, assortment, competition -----------------------------------------------------------------
 
 def test_type_assortment_top_type_against_the_median_type():

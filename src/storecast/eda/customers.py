@@ -234,7 +234,8 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
             if has_promo:
                 nums[f"{tag}_saturday_vs_weekday_no_promo"] = float(plain_profile.loc[6, grp])
                 nums[f"{tag}_sunday_vs_weekday_no_promo"] = float(plain_profile.loc[7, grp])
-    answer = (f"{nums['open_all_weekdays']:,} of {nums['stores']:,} stores trade on all weekdays Mon-Fri; "
+    answer = (f"{nums['open_all_weekdays']:,} of {plural(nums['stores'], 'store')} "
+              f"trade{'s' if nums['open_all_weekdays'] == 1 else ''} on all weekdays Mon-Fri; "
               f"{nums['open_mon_sat']:,} trade Mon-Sat and {nums['open_7_days']:,} on all 7 days.")
     if "seven_sunday_vs_weekday" in nums:
         answer += (f" At 7-day stores Saturday sells {pct(nums['seven_saturday_vs_weekday'] - 1)} and Sunday "
