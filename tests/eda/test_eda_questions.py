@@ -162,6 +162,15 @@ def test_promo_train_vs_test_shares_on_open_days():
     assert q.promo_train_vs_test(train, None) is None
 
 
+def test_promo_mix_with_no_open_test_day_says_so_instead_of_n_a():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    test = _days(1, "2014-02-03", "2014-02-04", Promo=[1, 1], Open=0)
+    r = q.promo_train_vs_test(train, test)
+    assert "n/a" not in r.answer
+    assert "test.csv has no open day" in r.answer
+    assert r.numbers["train_promo_share"] == pytest.approx(0.5)
+
+
 def test_promo_effect_on_weekdays_only():
     week = _days(1, "2014-01-06", "2014-01-12",  # Mon..Sun
                  Promo=[1, 1, 0, 0, 0, 0, 0], sales=[200, 200, 100, 100, 100, 900, 900],
