@@ -74,6 +74,14 @@ def test_data_overview_counts_and_gap_groups():
     assert "2 stores" in r.answer and r.finding.startswith("2 stores have no data")
 
 
+def test_data_overview_names_stores_of_store_csv_without_train_rows():
+    train = _train(_days(1, "2014-01-01", "2014-01-10"), _days(2, "2014-01-01", "2014-01-10"))
+    r = q.data_overview(train, _store(5))
+    assert r.numbers["stores_in_store_csv"] == 5
+    assert "3 stores in store.csv have no rows in train.csv" in r.answer
+    assert "store.csv" not in q.data_overview(train, _store(2)).answer
+
+
 def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_report():
     store = _store(4, **{s.PROMO2: [0, 0, 1, 1], s.PROMO2_SINCE_WEEK: [np.nan, np.nan, 5, np.nan],
                          s.PROMO2_SINCE_YEAR: [np.nan, np.nan, 2012, 2012],

@@ -80,6 +80,10 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
               f"{nums['last_date']} ({plural(days, 'day')}); {plural(n_stores - gap_stores, 'store')} "
               f"{'has' if n_stores - gap_stores == 1 else 'have'} every day. "
               + (f"Gaps: {gap_text}." if len(gaps) else "No store has a gap."))
+    no_rows = int((~store[s.STORE].isin(train[s.STORE].unique())).sum())
+    if no_rows:  # counted in numbers.json; a reader of the answer must not take store.csv for the chain traded
+        answer += (f" {plural(no_rows, 'store')} in store.csv {'has' if no_rows == 1 else 'have'} no rows in "
+                   "train.csv.")
     if test is not None:
         answer += (f" test.csv asks for {num(len(test))} rows of {plural(test[s.STORE].nunique(), 'store')} from "
                    f"{nums['test_first_date']} to {nums['test_last_date']}.")
