@@ -286,6 +286,15 @@ def test_school_holiday_lift_within_the_month():
     assert n["school_holiday_share"] == 0.5
 
 
+def test_school_holidays_without_a_comparable_other_day_say_so_instead_of_n_a():
+    """One week: each weekday comes once, so a school-holiday day has no other day of its weekday to compare."""
+    train = _train(_days(1, "2014-01-06", "2014-01-12", SchoolHoliday=[1, 1, 1, 0, 0, 0, 0]))
+    r = q.school_holiday_effect(train)
+    assert "n/a" not in r.answer
+    assert "no month has a school-holiday day and another day of the same weekday and promo flag" in r.answer
+    assert set(r.numbers) == {"school_holiday_share", "lift_same_month", "lift_by_month"}
+
+
 def test_christmas_peak_against_november_by_weekday_level():
     dates = pd.date_range("2013-11-01", "2013-12-31")
     sales = np.where(dates.month == 12, 150.0, 100.0)
