@@ -566,6 +566,15 @@ def test_trading_days_groups_and_weekend_ratios():
     assert n["mon_sat_saturday_vs_weekday"] == pytest.approx(1.0)
 
 
+def test_trading_days_with_a_promo_on_every_weekday_leaves_out_the_no_promo_comparison():
+    """Promo on every Mon-Fri day: no day without a promo to set weekends against, so no "n/a" sentence."""
+    week = _days(1, "2014-01-06", "2014-01-12", Promo=[1, 1, 1, 1, 1, 0, 0])
+    r = q.trading_days(_train(week))
+    assert "n/a" not in r.answer and "n/a" not in r.finding
+    assert "without a promo" not in r.answer + r.finding
+    assert "seven_sunday_vs_weekday_no_promo" in r.numbers  # the key stays for readers of numbers.json
+
+
 def test_trading_days_of_a_single_store_says_store_not_stores():
     one = _days(1, "2014-01-06", "2014-01-19")
     answer = q.trading_days(_train(one)).answer

@@ -198,6 +198,11 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
                           {"closures": table}, draw, finding, "closures")
 
 
+def _known(nums: dict[str, Any], key: str) -> bool:
+    """Whether ``nums`` holds a finite ``key``: a NaN would print "n/a" in an answer."""
+    return key in nums and bool(np.isfinite(nums[key]))
+
+
 def trading_days(train: pd.DataFrame) -> QuestionResult:
     """Which stores trade on which weekdays, and how the weekend sells at 7-day vs Mon-Sat stores.
 
@@ -231,7 +236,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
         if grp in profile.columns:
             nums[f"{tag}_saturday_vs_weekday"] = float(profile.loc[6, grp])
             nums[f"{tag}_sunday_vs_weekday"] = float(profile.loc[7, grp])
-            if has_promo:
+            if has_promo:  # NaN where no Mon-Fri day goes without a promo; the answer then leaves it out
                 nums[f"{tag}_saturday_vs_weekday_no_promo"] = float(plain_profile.loc[6, grp])
                 nums[f"{tag}_sunday_vs_weekday_no_promo"] = float(plain_profile.loc[7, grp])
     answer = (f"{nums['open_all_weekdays']:,} of {plural(nums['stores'], 'store')} "
@@ -242,13 +247,13 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
                    + (f", while Mon-Sat stores' Saturday sells {pct(nums['mon_sat_saturday_vs_weekday'] - 1)}."
                       if "mon_sat_saturday_vs_weekday" in nums else "."))
-        if "seven_sunday_vs_weekday_no_promo" in nums:  # most of the weekend gap is the Mon-Fri promos
+        if _known(nums, "seven_sunday_vs_weekday_no_promo"):  # most of the weekend gap is the Mon-Fri promos
             answer += (f" Promos run Monday to Friday only; against Mon-Fri days without a promo, 7-day stores' "
                        f"Saturday sells {pct(nums['seven_saturday_vs_weekday_no_promo'] - 1)} and Sunday "
                        f"{pct(nums['seven_sunday_vs_weekday_no_promo'] - 1)}"
                        + (f", and Mon-Sat stores' Saturday "
                           f"{pct(nums['mon_sat_saturday_vs_weekday_no_promo'] - 1)}."
-                          if "mon_sat_saturday_vs_weekday_no_promo" in nums else "."))
+                          if _known(nums, "mon_sat_saturday_vs_weekday_no_promo") else "."))
     finding = None
     if "seven_sunday_vs_weekday" in nums:
         only = "Only " if nums["open_7_days"] < nums["stores"] / 2 else ""  # a minority, not most of the chain
@@ -257,7 +262,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                    f"and there Sunday sells "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
                    + (f" ({pct(nums['seven_sunday_vs_weekday_no_promo'] - 1)} vs Mon-Fri days without a promo)."
-                      if "seven_sunday_vs_weekday_no_promo" in nums else "."))
+                      if _known(nums, "seven_sunday_vs_weekday_no_promo") else "."))
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)
