@@ -170,6 +170,15 @@ def test_promo_train_vs_test_shares_on_open_days():
     assert q.promo_train_vs_test(train, None) is None
 
 
+def test_promo_mix_with_no_store_in_both_files_compares_the_overall_shares_only():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    test = _days(2, "2014-02-03", "2014-02-04", Promo=[1, 0])
+    r = q.promo_train_vs_test(train, test)
+    assert "n/a" not in r.answer
+    assert r.answer.startswith("Promo runs on 50.0% of open store-days in train and 50.0% in test; no test store has "
+                               "open days in train.csv, so shares cannot be set side by side per store")
+
+
 def test_promo_mix_with_no_open_test_day_says_so_instead_of_n_a():
     train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
     test = _days(1, "2014-02-03", "2014-02-04", Promo=[1, 1], Open=0)

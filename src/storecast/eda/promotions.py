@@ -55,6 +55,10 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
                  "window." if chain_wide else
                  "test stores do not share the same promo days, so the mix differs by store as well as by "
                  "how many promo weeks fall in the window."))
+    if per_store.empty and not te.empty:  # test stores without train history: only the overall shares compare
+        answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
+                  f"{pct(nums['test_promo_share'], signed=False)} in test; no test store has open days in "
+                  "train.csv, so shares cannot be set side by side per store.")
     if te.empty:  # every test row closed: there is no test mix to set against train's
         answer = (f"test.csv has no open day (every row has Open = 0), so there is no promo mix to compare; Promo "
                   f"runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train.")
