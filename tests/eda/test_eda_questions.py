@@ -104,6 +104,25 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     assert (shown["missing"] > 0).all()
 
 
+def test_missing_values_with_no_gap_says_nothing_is_missing_and_names_no_empty_rule():
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_MONTH: 9.0, s.COMPETITION_OPEN_SINCE_YEAR: 2010.0,
+                         s.PROMO_INTERVAL: "Jan,Apr,Jul,Oct", s.PROMO2: 1, s.PROMO2_SINCE_WEEK: 5.0,
+                         s.PROMO2_SINCE_YEAR: 2012.0})
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None, None)
+    assert r.answer == "No value is missing in train.csv or store.csv."
+    assert r.numbers["missing_total"] == 0
+
+
+def test_missing_values_names_only_the_gaps_that_exist():
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_MONTH: [9.0, np.nan], s.COMPETITION_OPEN_SINCE_YEAR: [2010.0, np.nan],
+                         s.PROMO_INTERVAL: "Jan,Apr,Jul,Oct", s.PROMO2: 1, s.PROMO2_SINCE_WEEK: 5.0,
+                         s.PROMO2_SINCE_YEAR: 2012.0})
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None, None)
+    assert r.answer.startswith("2 values are missing: 0 in train.csv and 2 in store.csv. CompetitionOpenSince* is "
+                               "empty for 1 store, which has a competitor distance")
+    assert "Promo2Since*" not in r.answer
+
+
 def test_missing_values_treatment_is_the_rule_of_that_files_column_and_lists_every_rule():
     """Was: treatments were keyed by column name alone, so train.csv's Open (never missing) carried test.csv's
     "missing -> open" rule in tables/missing__missing.csv, and a column filled by two context rules showed one."""
