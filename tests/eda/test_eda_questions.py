@@ -511,6 +511,13 @@ def test_store_correlations_and_sales_per_customer():
     assert n["share_stores_r_above_0_8"] == 0.5
 
 
+def test_sales_vs_customers_of_one_store_quotes_its_r_not_a_median_and_spread():
+    one = _days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=[1, 2, 3, 4, 5])
+    r = q.sales_vs_customers(_train(one), _store(1))
+    assert "within the one store r is 1.00" in r.answer
+    assert "median" not in r.answer + r.finding and "of stores" not in r.answer
+
+
 def test_customers_never_recorded_leave_sales_vs_customers_unanswered():
     train = _train(_days(1, "2014-01-01", "2014-01-05", customers=0), _days(2, "2014-01-01", "2014-01-05", customers=0))
     result = q.sales_vs_customers(train, _store(2))
@@ -601,6 +608,16 @@ def test_trading_days_with_a_promo_on_every_weekday_leaves_out_the_no_promo_comp
     assert "n/a" not in r.answer and "n/a" not in r.finding
     assert "without a promo" not in r.answer + r.finding
     assert "seven_sunday_vs_weekday_no_promo" in r.numbers  # the key stays for readers of numbers.json
+
+
+def test_trading_days_and_promo2_counts_agree_with_one_store():
+    mon_sat = _days(1, "2014-01-06", "2014-01-19")
+    mon_sat[s.OPEN] = (mon_sat[s.DAY_OF_WEEK] != 7).astype(int)
+    train = _train(mon_sat, _days(2, "2014-01-06", "2014-01-19"))
+    assert "; 1 trades Mon-Sat and 1 on all 7 days." in q.trading_days(train).answer
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1.0, np.nan], s.PROMO2_SINCE_YEAR: [2013.0, np.nan],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan]})
+    assert q.promo2_effect(train, store).answer.startswith("1 of 2 stores takes part in Promo2.")
 
 
 def test_trading_days_of_a_single_store_says_store_not_stores():
@@ -956,10 +973,11 @@ def test_type_assortment_calls_the_basket_small_only_when_it_is_the_smallest():
     assert r.finding == "Type b stores sell 1.50x the median store type per day."
 
 
-@pytest.mark.parametrize(("customers", "words"), [([4, 1, 3, 5, 2], "Sales barely follow customers (median "),
-                                                  ([2, 1, 4, 5, 3], "Sales follow customers clearly (median "),
+@pytest.mark.parametrize(("customers", "words"), [([4, 1, 3, 5, 2], "Sales barely follow customers (within-store "),
+                                                  ([2, 1, 4, 5, 3], "Sales follow customers clearly (within-store "),
                                                   ([5, 4, 3, 2, 1], "Sales move clearly against customers (")])
 def test_sales_vs_customers_finding_follows_the_correlation(customers, words):
+    """One store here, so its own r is quoted ("within-store r"), not a median."""
     train = _train(_days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=customers))
     assert q.sales_vs_customers(train, _store(1)).finding.startswith(words)
 

@@ -73,7 +73,8 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     same = "sales or customers are the same on every open day"
     overall = (f"Across all open days sales and customers correlate at r = {r_all:.2f}" if np.isfinite(r_all) else
                f"Across all open days r cannot be computed ({same})")
-    within = (f"within a store the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, "
+    within = (f"within the one store r is {nums['r_store_median']:.2f}" if len(r_store) == 1 else  # no spread
+              f"within a store the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, "
               f"5% below {nums['r_store_p05']:.2f})" if len(r_store) else
               f"within a store r cannot be computed (in every store {same})")
     corr = (f"{overall}; {within}" if np.isfinite(r_all) or len(r_store) else
@@ -88,7 +89,7 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
               f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
               f"Sales move {strength(r_med)} against customers")
-    lead = (f"{follow} (median within-store r = {r_med:.2f})" if len(r_store) else
+    lead = (f"{follow} ({'median ' if len(r_store) > 1 else ''}within-store r = {r_med:.2f})" if len(r_store) else
             f"The within-store correlation of sales and customers cannot be computed (in every store {same})")
     finding = (f"{lead}; a customer "
                f"spends {nums['sales_per_customer']:.2f} (all open days pooled)"
@@ -241,7 +242,8 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                 nums[f"{tag}_sunday_vs_weekday_no_promo"] = float(plain_profile.loc[7, grp])
     answer = (f"{nums['open_all_weekdays']:,} of {plural(nums['stores'], 'store')} "
               f"trade{'s' if nums['open_all_weekdays'] == 1 else ''} on all weekdays Mon-Fri; "
-              f"{nums['open_mon_sat']:,} trade Mon-Sat and {nums['open_7_days']:,} on all 7 days.")
+              f"{nums['open_mon_sat']:,} trade{'s' if nums['open_mon_sat'] == 1 else ''} Mon-Sat and "
+              f"{nums['open_7_days']:,} on all 7 days.")
     if "seven_sunday_vs_weekday" in nums:
         answer += (f" At 7-day stores Saturday sells {pct(nums['seven_saturday_vs_weekday'] - 1)} and Sunday "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"

@@ -282,7 +282,8 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "median_customers_no_promo2": float(med.loc[0, s.CUSTOMERS]),
             "median_spc_promo2": float(med.loc[1, "spc"]), "median_spc_no_promo2": float(med.loc[0, "spc"]),
             "round_month_effect": weighted}
-    answer = (f"{nums['stores_with_promo2']:,} of {nums['stores']:,} stores take part in Promo2. The median "
+    answer = (f"{nums['stores_with_promo2']:,} of {plural(nums['stores'], 'store')} "
+              f"take{'s' if nums['stores_with_promo2'] == 1 else ''} part in Promo2. The median "
               f"participating store sells {num(nums['median_sales_promo2'])} a day vs "
               f"{num(nums['median_sales_no_promo2'])} for the others "
               f"({pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)}; different stores, so not "
