@@ -102,6 +102,16 @@ def test_column_imputer_strategies(strategy, expected):
     assert out["k"].tolist() == df["k"].tolist()
 
 
+def test_column_imputer_report_writes_amounts_with_separators_and_years_as_they_are():
+    """A distance of 2325 reads "2,325"; a year of 2012 stays "2012" and a week code "13"."""
+    df = pd.DataFrame({s.COMPETITION_DISTANCE: [2325.0, np.nan], s.COMPETITION_OPEN_SINCE_YEAR: [2012.0, np.nan],
+                       s.PROMO2_SINCE_WEEK: [13.0, np.nan]})
+    rep = ColumnImputer(strategy="median").fit(df).report_
+    assert {a.column: a.detail for a in rep.actions} == {s.COMPETITION_DISTANCE: "fill 2,325",
+                                                         s.COMPETITION_OPEN_SINCE_YEAR: "fill 2012",
+                                                         s.PROMO2_SINCE_WEEK: "fill 13"}
+
+
 def test_column_imputer_model_uses_the_other_columns():
     x = np.arange(1.0, 21.0)
     df = pd.DataFrame({"x": x, "y": 3 * x})

@@ -74,6 +74,14 @@ def test_data_overview_counts_and_gap_groups():
     assert "2 stores" in r.answer and r.finding.startswith("2 stores have no data")
 
 
+def test_data_overview_names_stores_of_store_csv_without_train_rows():
+    train = _train(_days(1, "2014-01-01", "2014-01-10"), _days(2, "2014-01-01", "2014-01-10"))
+    r = q.data_overview(train, _store(5))
+    assert r.numbers["stores_in_store_csv"] == 5
+    assert "3 stores in store.csv have no rows in train.csv" in r.answer
+    assert "store.csv" not in q.data_overview(train, _store(2)).answer
+
+
 def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_report():
     store = _store(4, **{s.PROMO2: [0, 0, 1, 1], s.PROMO2_SINCE_WEEK: [np.nan, np.nan, 5, np.nan],
                          s.PROMO2_SINCE_YEAR: [np.nan, np.nan, 2012, 2012],
@@ -94,6 +102,25 @@ def test_missing_values_reads_the_rule_from_the_data_and_the_treatment_from_the_
     shown = r.tables["missing_columns"].set_index("column")
     assert shown.loc[s.PROMO2_SINCE_WEEK, "treatment"].startswith("not applicable")
     assert (shown["missing"] > 0).all()
+
+
+def test_missing_values_with_no_gap_says_nothing_is_missing_and_names_no_empty_rule():
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_MONTH: 9.0, s.COMPETITION_OPEN_SINCE_YEAR: 2010.0,
+                         s.PROMO_INTERVAL: "Jan,Apr,Jul,Oct", s.PROMO2: 1, s.PROMO2_SINCE_WEEK: 5.0,
+                         s.PROMO2_SINCE_YEAR: 2012.0})
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None, None)
+    assert r.answer == "No value is missing in train.csv or store.csv."
+    assert r.numbers["missing_total"] == 0
+
+
+def test_missing_values_names_only_the_gaps_that_exist():
+    store = _store(2, **{s.COMPETITION_OPEN_SINCE_MONTH: [9.0, np.nan], s.COMPETITION_OPEN_SINCE_YEAR: [2010.0, np.nan],
+                         s.PROMO_INTERVAL: "Jan,Apr,Jul,Oct", s.PROMO2: 1, s.PROMO2_SINCE_WEEK: 5.0,
+                         s.PROMO2_SINCE_YEAR: 2012.0})
+    r = q.missing_values(_train(_days(1, "2014-01-01", "2014-01-03")), store, None, None)
+    assert r.answer.startswith("2 values are missing: 0 in train.csv and 2 in store.csv. CompetitionOpenSince* is "
+                               "empty for 1 store, which has a competitor distance")
+    assert "Promo2Since*" not in r.answer
 
 
 def test_missing_values_treatment_is_the_rule_of_that_files_column_and_lists_every_rule():
@@ -160,6 +187,24 @@ def test_promo_train_vs_test_shares_on_open_days():
     assert n["test_promo_share"] == 1.0
     assert n["train_store_share_median"] == pytest.approx(1 / 2)  # only store 1 is in both
     assert q.promo_train_vs_test(train, None) is None
+
+
+def test_promo_mix_with_no_store_in_both_files_compares_the_overall_shares_only():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    test = _days(2, "2014-02-03", "2014-02-04", Promo=[1, 0])
+    r = q.promo_train_vs_test(train, test)
+    assert "n/a" not in r.answer
+    assert r.answer.startswith("Promo runs on 50.0% of open store-days in train and 50.0% in test; no test store has "
+                               "open days in train.csv, so shares cannot be set side by side per store")
+
+
+def test_promo_mix_with_no_open_test_day_says_so_instead_of_n_a():
+    train = _train(_days(1, "2014-01-06", "2014-01-09", Promo=[1, 1, 0, 0]))
+    test = _days(1, "2014-02-03", "2014-02-04", Promo=[1, 1], Open=0)
+    r = q.promo_train_vs_test(train, test)
+    assert "n/a" not in r.answer
+    assert "test.csv has no open day" in r.answer
+    assert r.numbers["train_promo_share"] == pytest.approx(0.5)
 
 
 def test_promo_effect_on_weekdays_only():
@@ -267,6 +312,15 @@ def test_school_holiday_lift_within_the_month():
     assert n["lift_same_month"] == pytest.approx(0.1)
     assert n["lift_by_month"] == {1: pytest.approx(0.1)}
     assert n["school_holiday_share"] == 0.5
+
+
+def test_school_holidays_without_a_comparable_other_day_say_so_instead_of_n_a():
+    """One week: each weekday comes once, so a school-holiday day has no other day of its weekday to compare."""
+    train = _train(_days(1, "2014-01-06", "2014-01-12", SchoolHoliday=[1, 1, 1, 0, 0, 0, 0]))
+    r = q.school_holiday_effect(train)
+    assert "n/a" not in r.answer
+    assert "no month has a school-holiday day and another day of the same weekday and promo flag" in r.answer
+    assert set(r.numbers) == {"school_holiday_share", "lift_same_month", "lift_by_month"}
 
 
 def test_christmas_peak_against_november_by_weekday_level():
@@ -457,6 +511,13 @@ def test_store_correlations_and_sales_per_customer():
     assert n["share_stores_r_above_0_8"] == 0.5
 
 
+def test_sales_vs_customers_of_one_store_quotes_its_r_not_a_median_and_spread():
+    one = _days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=[1, 2, 3, 4, 5])
+    r = q.sales_vs_customers(_train(one), _store(1))
+    assert "within the one store r is 1.00" in r.answer
+    assert "median" not in r.answer + r.finding and "of stores" not in r.answer
+
+
 def test_customers_never_recorded_leave_sales_vs_customers_unanswered():
     train = _train(_days(1, "2014-01-01", "2014-01-05", customers=0), _days(2, "2014-01-01", "2014-01-05", customers=0))
     result = q.sales_vs_customers(train, _store(2))
@@ -538,6 +599,32 @@ def test_trading_days_groups_and_weekend_ratios():
     assert n["seven_sunday_vs_weekday"] == pytest.approx(0.5)
     assert n["seven_saturday_vs_weekday"] == pytest.approx(0.8)
     assert n["mon_sat_saturday_vs_weekday"] == pytest.approx(1.0)
+
+
+def test_trading_days_with_a_promo_on_every_weekday_leaves_out_the_no_promo_comparison():
+    """Promo on every Mon-Fri day: no day without a promo to set weekends against, so no "n/a" sentence."""
+    week = _days(1, "2014-01-06", "2014-01-12", Promo=[1, 1, 1, 1, 1, 0, 0])
+    r = q.trading_days(_train(week))
+    assert "n/a" not in r.answer and "n/a" not in r.finding
+    assert "without a promo" not in r.answer + r.finding
+    assert "seven_sunday_vs_weekday_no_promo" in r.numbers  # the key stays for readers of numbers.json
+
+
+def test_trading_days_and_promo2_counts_agree_with_one_store():
+    mon_sat = _days(1, "2014-01-06", "2014-01-19")
+    mon_sat[s.OPEN] = (mon_sat[s.DAY_OF_WEEK] != 7).astype(int)
+    train = _train(mon_sat, _days(2, "2014-01-06", "2014-01-19"))
+    assert "; 1 trades Mon-Sat and 1 on all 7 days." in q.trading_days(train).answer
+    store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1.0, np.nan], s.PROMO2_SINCE_YEAR: [2013.0, np.nan],
+                         s.PROMO_INTERVAL: ["Jan,Apr,Jul,Oct", np.nan]})
+    assert q.promo2_effect(train, store).answer.startswith("1 of 2 stores takes part in Promo2.")
+
+
+def test_trading_days_of_a_single_store_says_store_not_stores():
+    one = _days(1, "2014-01-06", "2014-01-19")
+    answer = q.trading_days(_train(one)).answer
+    assert answer.startswith("1 of 1 store trades on all weekdays Mon-Fri;")
+    assert "1 stores" not in answer
 
 
 # -- 7./8. store type, assortment, competition -----------------------------------------------------------------
@@ -886,10 +973,11 @@ def test_type_assortment_calls_the_basket_small_only_when_it_is_the_smallest():
     assert r.finding == "Type b stores sell 1.50x the median store type per day."
 
 
-@pytest.mark.parametrize(("customers", "words"), [([4, 1, 3, 5, 2], "Sales barely follow customers (median "),
-                                                  ([2, 1, 4, 5, 3], "Sales follow customers clearly (median "),
+@pytest.mark.parametrize(("customers", "words"), [([4, 1, 3, 5, 2], "Sales barely follow customers (within-store "),
+                                                  ([2, 1, 4, 5, 3], "Sales follow customers clearly (within-store "),
                                                   ([5, 4, 3, 2, 1], "Sales move clearly against customers (")])
 def test_sales_vs_customers_finding_follows_the_correlation(customers, words):
+    """One store here, so its own r is quoted ("within-store r"), not a median."""
     train = _train(_days(1, "2014-01-01", "2014-01-05", sales=[10, 20, 30, 40, 50], customers=customers))
     assert q.sales_vs_customers(train, _store(1)).finding.startswith(words)
 

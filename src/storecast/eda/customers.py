@@ -73,7 +73,8 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     same = "sales or customers are the same on every open day"
     overall = (f"Across all open days sales and customers correlate at r = {r_all:.2f}" if np.isfinite(r_all) else
                f"Across all open days r cannot be computed ({same})")
-    within = (f"within a store the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, "
+    within = (f"within the one store r is {nums['r_store_median']:.2f}" if len(r_store) == 1 else  # no spread
+              f"within a store the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, "
               f"5% below {nums['r_store_p05']:.2f})" if len(r_store) else
               f"within a store r cannot be computed (in every store {same})")
     corr = (f"{overall}; {within}" if np.isfinite(r_all) or len(r_store) else
@@ -88,7 +89,7 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
     follow = ("Sales barely follow customers" if strength(r_med) == "barely" else
               f"Sales follow customers {'closely' if r_med >= 0.7 else strength(r_med)}" if r_med > 0 else
               f"Sales move {strength(r_med)} against customers")
-    lead = (f"{follow} (median within-store r = {r_med:.2f})" if len(r_store) else
+    lead = (f"{follow} ({'median ' if len(r_store) > 1 else ''}within-store r = {r_med:.2f})" if len(r_store) else
             f"The within-store correlation of sales and customers cannot be computed (in every store {same})")
     finding = (f"{lead}; a customer "
                f"spends {nums['sales_per_customer']:.2f} (all open days pooled)"
@@ -198,6 +199,11 @@ def closure_effects(train: pd.DataFrame) -> QuestionResult:
                           {"closures": table}, draw, finding, "closures")
 
 
+def _known(nums: dict[str, Any], key: str) -> bool:
+    """Whether ``nums`` holds a finite ``key``: a NaN would print "n/a" in an answer."""
+    return key in nums and bool(np.isfinite(nums[key]))
+
+
 def trading_days(train: pd.DataFrame) -> QuestionResult:
     """Which stores trade on which weekdays, and how the weekend sells at 7-day vs Mon-Sat stores.
 
@@ -231,23 +237,25 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
         if grp in profile.columns:
             nums[f"{tag}_saturday_vs_weekday"] = float(profile.loc[6, grp])
             nums[f"{tag}_sunday_vs_weekday"] = float(profile.loc[7, grp])
-            if has_promo:
+            if has_promo:  # NaN where no Mon-Fri day goes without a promo; the answer then leaves it out
                 nums[f"{tag}_saturday_vs_weekday_no_promo"] = float(plain_profile.loc[6, grp])
                 nums[f"{tag}_sunday_vs_weekday_no_promo"] = float(plain_profile.loc[7, grp])
-    answer = (f"{nums['open_all_weekdays']:,} of {nums['stores']:,} stores trade on all weekdays Mon-Fri; "
-              f"{nums['open_mon_sat']:,} trade Mon-Sat and {nums['open_7_days']:,} on all 7 days.")
+    answer = (f"{nums['open_all_weekdays']:,} of {plural(nums['stores'], 'store')} "
+              f"trade{'s' if nums['open_all_weekdays'] == 1 else ''} on all weekdays Mon-Fri; "
+              f"{nums['open_mon_sat']:,} trade{'s' if nums['open_mon_sat'] == 1 else ''} Mon-Sat and "
+              f"{nums['open_7_days']:,} on all 7 days.")
     if "seven_sunday_vs_weekday" in nums:
         answer += (f" At 7-day stores Saturday sells {pct(nums['seven_saturday_vs_weekday'] - 1)} and Sunday "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
                    + (f", while Mon-Sat stores' Saturday sells {pct(nums['mon_sat_saturday_vs_weekday'] - 1)}."
                       if "mon_sat_saturday_vs_weekday" in nums else "."))
-        if "seven_sunday_vs_weekday_no_promo" in nums:  # most of the weekend gap is the Mon-Fri promos
+        if _known(nums, "seven_sunday_vs_weekday_no_promo"):  # most of the weekend gap is the Mon-Fri promos
             answer += (f" Promos run Monday to Friday only; against Mon-Fri days without a promo, 7-day stores' "
                        f"Saturday sells {pct(nums['seven_saturday_vs_weekday_no_promo'] - 1)} and Sunday "
                        f"{pct(nums['seven_sunday_vs_weekday_no_promo'] - 1)}"
                        + (f", and Mon-Sat stores' Saturday "
                           f"{pct(nums['mon_sat_saturday_vs_weekday_no_promo'] - 1)}."
-                          if "mon_sat_saturday_vs_weekday_no_promo" in nums else "."))
+                          if _known(nums, "mon_sat_saturday_vs_weekday_no_promo") else "."))
     finding = None
     if "seven_sunday_vs_weekday" in nums:
         only = "Only " if nums["open_7_days"] < nums["stores"] / 2 else ""  # a minority, not most of the chain
@@ -256,7 +264,7 @@ def trading_days(train: pd.DataFrame) -> QuestionResult:
                    f"and there Sunday sells "
                    f"{pct(nums['seven_sunday_vs_weekday'] - 1)} vs their Mon-Fri mean"
                    + (f" ({pct(nums['seven_sunday_vs_weekday_no_promo'] - 1)} vs Mon-Fri days without a promo)."
-                      if "seven_sunday_vs_weekday_no_promo" in nums else "."))
+                      if _known(nums, "seven_sunday_vs_weekday_no_promo") else "."))
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)

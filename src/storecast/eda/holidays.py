@@ -145,6 +145,10 @@ def school_holiday_effect(train: pd.DataFrame) -> QuestionResult:
               + (f", from {pct(nums['worst_month_lift'])} in {_MONTH_ABBR[nums['worst_month'] - 1]} to "
                  f"{pct(nums['best_month_lift'])} in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) > 1 else
                  f", all in {_MONTH_ABBR[nums['best_month'] - 1]}." if len(lift) else "."))
+    if not len(lift):  # e.g. one week: each weekday comes once, so no school-holiday day has a day to compare
+        answer = (f"{pct(nums['school_holiday_share'], signed=False)} of open days fall in school holidays, but no "
+                  "month has a school-holiday day and another day of the same weekday and promo flag of the same "
+                  "store, so their lift cannot be measured.")
 
     def draw():
         fig, (ax,) = new_figure(height=3.2)

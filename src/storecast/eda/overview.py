@@ -80,6 +80,10 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
               f"{nums['last_date']} ({plural(days, 'day')}); {plural(n_stores - gap_stores, 'store')} "
               f"{'has' if n_stores - gap_stores == 1 else 'have'} every day. "
               + (f"Gaps: {gap_text}." if len(gaps) else "No store has a gap."))
+    no_rows = int((~store[s.STORE].isin(train[s.STORE].unique())).sum())
+    if no_rows:  # counted in numbers.json; a reader of the answer must not take store.csv for the chain traded
+        answer += (f" {plural(no_rows, 'store')} in store.csv {'has' if no_rows == 1 else 'have'} no rows in "
+                   "train.csv.")
     if test is not None:
         answer += (f" test.csv asks for {num(len(test))} rows of {plural(test[s.STORE].nunique(), 'store')} from "
                    f"{nums['test_first_date']} to {nums['test_last_date']}.")
@@ -162,19 +166,28 @@ def missing_values(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame 
                           for f, c, m in zip(table["file"], table["column"], table["missing"], strict=True)]
     shown = table[table["missing"] > 0].reset_index(drop=True)
     n_since, n_dist = nums["competition_since_missing"], nums["competition_since_missing_with_distance"]
-    answer = (f"{num(nums['missing_total'])} values are missing: {num(nums['missing_train'])} in train.csv"
+    answer = (f"{plural(nums['missing_total'], 'value')} {'is' if nums['missing_total'] == 1 else 'are'} missing: "
+              f"{num(nums['missing_train'])} in train.csv"
               # without test.csv the report read no test file: "0 Open values in test.csv" spoke of none
               + (f", {num(nums['missing_store'])} in store.csv and {nums['missing_test_open']} Open values in "
-                 "test.csv. " if test is not None else f" and {num(nums['missing_store'])} in store.csv. ")
-              + f"Promo2Since*/PromoInterval are empty for {plural(nums['promo2_missing'], 'store')}, "
-              f"{pct(nums['promo2_missing_share_without_promo2'], signed=False, digits=0)} of them stores without "
-              f"Promo2 (not applicable, not unknown); CompetitionOpenSince* is empty for "
-              f"{plural(n_since, 'store')}, "
-              + ("which has a competitor distance" if n_since == 1 and n_dist == 1 else
-                 "which has no competitor distance either" if n_since == 1 else
-                 f"{n_dist:,} of which {'has' if n_dist == 1 else 'have'} a competitor distance")
-              + (" (the competitor predates the records)" if n_dist else "")
-              + (", and the cleaning pipeline fills each gap by that meaning (table)." if treat else "."))
+                 "test.csv." if test is not None else f" and {num(nums['missing_store'])} in store.csv.")
+              if nums["missing_total"] else
+              "No value is missing in train.csv, store.csv or test.csv's Open column." if test is not None else
+              "No value is missing in train.csv or store.csv.")
+    rules = []  # a clause per gap that exists: "empty for 0 stores, 0% of them ..." reads as a bug
+    if nums["promo2_missing"]:
+        rules.append(f"Promo2Since*/PromoInterval are empty for {plural(nums['promo2_missing'], 'store')}, "
+                     f"{pct(nums['promo2_missing_share_without_promo2'], signed=False, digits=0)} of them stores "
+                     "without Promo2 (not applicable, not unknown)")
+    if n_since:
+        rules.append(f"CompetitionOpenSince* is empty for {plural(n_since, 'store')}, "
+                     + ("which has a competitor distance" if n_since == 1 and n_dist == 1 else
+                        "which has no competitor distance either" if n_since == 1 else
+                        f"{n_dist:,} of which {'has' if n_dist == 1 else 'have'} a competitor distance")
+                     + (" (the competitor predates the records)" if n_dist else ""))
+    if rules:
+        answer += " " + "; ".join(rules) + (", and the cleaning pipeline fills each gap by that meaning (table)."
+                                            if treat else ".")
 
     def draw():
         fig, (ax,) = new_figure(height=max(2.0, 0.35 * len(shown) + 1.0))

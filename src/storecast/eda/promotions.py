@@ -55,6 +55,13 @@ def promo_train_vs_test(train: pd.DataFrame, test: pd.DataFrame | None) -> Quest
                  "window." if chain_wide else
                  "test stores do not share the same promo days, so the mix differs by store as well as by "
                  "how many promo weeks fall in the window."))
+    if per_store.empty and not te.empty:  # test stores without train history: only the overall shares compare
+        answer = (f"Promo runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train and "
+                  f"{pct(nums['test_promo_share'], signed=False)} in test; no test store has open days in "
+                  "train.csv, so shares cannot be set side by side per store.")
+    if te.empty:  # every test row closed: there is no test mix to set against train's
+        answer = (f"test.csv has no open day (every row has Open = 0), so there is no promo mix to compare; Promo "
+                  f"runs on {pct(nums['train_promo_share'], signed=False)} of open store-days in train.")
 
     def draw():
         fig, (a1, a2) = new_figure(2)
@@ -275,7 +282,8 @@ def promo2_effect(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
             "median_customers_no_promo2": float(med.loc[0, s.CUSTOMERS]),
             "median_spc_promo2": float(med.loc[1, "spc"]), "median_spc_no_promo2": float(med.loc[0, "spc"]),
             "round_month_effect": weighted}
-    answer = (f"{nums['stores_with_promo2']:,} of {nums['stores']:,} stores take part in Promo2. The median "
+    answer = (f"{nums['stores_with_promo2']:,} of {plural(nums['stores'], 'store')} "
+              f"take{'s' if nums['stores_with_promo2'] == 1 else ''} part in Promo2. The median "
               f"participating store sells {num(nums['median_sales_promo2'])} a day vs "
               f"{num(nums['median_sales_no_promo2'])} for the others "
               f"({pct(nums['median_sales_promo2'] / nums['median_sales_no_promo2'] - 1)}; different stores, so not "
