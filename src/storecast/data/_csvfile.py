@@ -12,7 +12,8 @@ several lines), the one pass that counts the lines (``scan_lines``), and the two
 
 from __future__ import annotations
 
-__all__ = ["read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines"]
+__all__ = ["read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines",
+           "HEADER_AGAIN"]
 
 import csv
 import io
@@ -223,7 +224,7 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-_HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
+HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
 
 
 def _header_rows(df: pd.DataFrame) -> np.ndarray:
@@ -316,7 +317,7 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...],
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
     df = blanks_as_missing(df)
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
-    problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
+    problems += [problem(path, HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
     problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
     return df, problems
 
@@ -408,7 +409,7 @@ def _checked_chunks(path: Path, header: list[str], chunks: Any, counts: _FieldCo
             chunk = chunk[~blank]
         again = _header_rows(chunk)
         if again.any():
-            raise DataContractError(problem(path, _HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
+            raise DataContractError(problem(path, HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
         # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
         candidates = chunk.index[chunk.iloc[:, -1].isna().to_numpy()]
         short = counts.short(candidates.tolist(), len(header)) if len(candidates) else {}
