@@ -352,6 +352,17 @@ BAD: dict[str, Bad] = {
         "expected 10 fields, got 8: a value or a comma is missing"),
     "too few fields inside train.csv": Bad(edit_text(s.TRAIN_FILE, lambda t: t.replace('480,1,1,0,"1"', "480,1,1,0")),
                                            s.TRAIN_FILE, 5, None, "expected 9 fields, got 8: a value or a comma"),
+    "a quote left open that swallows a comma": Bad(  # was "a value or a comma is missing"
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('544,1,1,"0","0"', '544,1,1,"0,"0"')), s.TRAIN_FILE, 3,
+        s.STATE_HOLIDAY, r"expected 9 fields, got 8: the quote opened in this column is never closed \(the line has "
+                         r"an odd number of quotes\), so the comma after it was read as part of the value "
+                         r"\('0,0\"'\): add the closing quote, or remove the opening one"),
+    "a quote left open in store.csv beside a PromoInterval": Bad(
+        edit_text(s.STORE_FILE, lambda t: t.replace('2,"a","a",570', '2,"a,"a",570')), s.STORE_FILE, 3,
+        s.STORE_TYPE, r"expected 10 fields, got 9: the quote opened in this column is never closed"),
+    "too few fields with a stray quote inside a value": Bad(  # no quote swallowed a comma: the line is short
+        edit_text(s.TRAIN_FILE, lambda t: t.replace('4100,480,1,1,0,"1"', '4100",480,1,1,0')), s.TRAIN_FILE, 5, None,
+        "expected 9 fields, got 8: a value or a comma is missing"),
     "unclosed quote": Bad(edit_text(s.STORE_FILE, lambda t: t.replace('Sept,Dec"', "Sept,Dec")), s.STORE_FILE, 4,
                           None, "a quote opened here is never closed"),
     # pandas reads such a value as one row: every later line was named one too early

@@ -253,6 +253,9 @@ MALFORMED_LATER = {  # an edit of rows.csv and the file contract's message for i
     "too many fields": (_at_line(702, lambda line: line + b",9"), r"line 702: expected 8 fields, got 9: a stray"),
     "too few fields": (_at_line(702, lambda line: b",".join(line.split(b",")[:3])),
                        r"line 702: expected 8 fields, got 3: a value or a comma is missing"),
+    "a quote left open": (_at_line(702, lambda line: _with_cell(_with_cell(line, 6, b'"0'), 7, b'"0"')),
+                          r"line 702, column `StateHoliday`: expected 8 fields, got 7: the quote opened in this column "
+                          r"is never closed"),
     "a blank line": (_at_line(702, lambda line: b"\n" + line), r"line 702: expected a data row, got an empty line"),
     "a Latin-1 byte": (_at_line(702, lambda line: line[:-1] + b"\xe4"),
                        r"line 702, column `SchoolHoliday`: expected UTF-8 text, got byte b'\\xe4'"),

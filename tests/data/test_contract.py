@@ -786,3 +786,39 @@ def test_a_cell_of_only_spaces_is_read_as_an_empty_cell(data_dir):
     (problem,) = err.value.problems
     assert (problem.line, problem.column) == (3, s.STORE_TYPE)
     assert problem.message.startswith("expected one of a, b, c") and "got an empty value: " in problem.message
+
+
+def _train_of(days: int) -> str:
+    """train.csv of the three hand-made stores over ``days`` days up to 2015-06-19: 3 * days rows."""
+    header, rows = TRAIN.splitlines()[0], []
+    for day in pd.date_range(end="2015-06-19", periods=days)[::-1]:
+        rows += [f'{store},{day.day_of_week + 1},{day:%Y-%m-%d},4000,400,1,1,"0","0"' for store in (1, 2, 3)]
+    return "\n".join([header, *rows]) + "\n"
+
+
+@pytest.mark.parametrize(("name", "days", "what"), [(s.TRAIN_FILE, 70, "Store/Date"), (s.TEST_FILE, 0, "Id")])
+def test_a_file_joined_to_itself_names_the_repeated_header_line_first(data_dir, name, days, what):
+    """`cat train.csv train.csv > x`: was "10 more repeated Store/Date rows not listed" and 200 repeated rows
+    first, the one cause (the header line again) buried after them and not tied to them."""
+    path = data_dir / name
+    text = _train_of(days) if days else path.read_text()
+    path.write_text(text * 2)
+    rows = len(text.splitlines()) - 1
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data_dir, require_test=True)
+    first = err.value.problems[0]
+    assert (first.file, first.line, first.column) == (str(path), rows + 2, None)
+    assert first.message == ("expected a data row, got the header line again (two files joined into one?): remove "
+                             f"it, and the {rows} rows after it that repeat the {what} of an earlier row")
+    assert len(err.value.problems) > 1  # the repeated rows are still listed, after it
+
+
+def test_a_test_file_joined_to_itself_names_the_header_line_in_chunks_too(data_dir):
+    from storecast.batch import iter_rows
+
+    path = data_dir / s.TEST_FILE
+    path.write_text(path.read_text() * 2)
+    with pytest.raises(DataContractError) as err:
+        list(iter_rows(path, chunk_rows=2))
+    assert (err.value.problems[0].line, err.value.problems[0].column) == (6, None)
+    assert err.value.problems[0].message.startswith("expected a data row, got the header line again")

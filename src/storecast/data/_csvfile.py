@@ -12,7 +12,8 @@ several lines), the one pass that counts the lines (``scan_lines``), and the two
 
 from __future__ import annotations
 
-__all__ = ["read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines"]
+__all__ = ["read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines",
+           "HEADER_AGAIN"]
 
 import csv
 import io
@@ -223,7 +224,7 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-_HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
+HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
 
 
 def _header_rows(df: pd.DataFrame) -> np.ndarray:
@@ -316,8 +317,8 @@ def read_text_frame(path: Path, kind: str, expected: tuple[str, ...],
         raise DataContractError(problem(path, "no data rows: expected data lines after the header", 2))
     df = blanks_as_missing(df)
     problems = [problem(path, "expected a data row, got an empty line: remove it", i + 2) for i in inner[:200]]
-    problems += [problem(path, _HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
-    problems += [_too_few_fields(path, len(header), n, i + 2) for i, n in list(short.items())[:200]]
+    problems += [problem(path, HEADER_AGAIN, int(i) + 2) for i in np.flatnonzero(again)[:200]]
+    problems += [_too_few_fields(path, header, n, text, i + 2) for i, (n, text) in list(short.items())[:200]]
     return df, problems
 
 
@@ -408,20 +409,54 @@ def _checked_chunks(path: Path, header: list[str], chunks: Any, counts: _FieldCo
             chunk = chunk[~blank]
         again = _header_rows(chunk)
         if again.any():
-            raise DataContractError(problem(path, _HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
+            raise DataContractError(problem(path, HEADER_AGAIN, int(chunk.index[again.argmax()]) + 2))
         # pandas pads a line with too few fields with NaN: its last cell is then missing (cheap to find)
         candidates = chunk.index[chunk.iloc[:, -1].isna().to_numpy()]
         short = counts.short(candidates.tolist(), len(header)) if len(candidates) else {}
         if short:  # as read_text_frame words it, rather than one problem per padded cell
-            raise DataContractError([_too_few_fields(path, len(header), n, i + 2)
-                                     for i, n in list(short.items())[:200]])
+            raise DataContractError([_too_few_fields(path, header, n, text, i + 2)
+                                     for i, (n, text) in list(short.items())[:200]])
         if len(chunk):
             yield blanks_as_missing(chunk)
 
 
-def _too_few_fields(path: Path, n_columns: int, n_fields: int, line: int) -> ContractProblem:
-    return problem(path, f"expected {n_columns} fields, got {n_fields}: a value or a comma is missing; write an "
-                         "unknown value as nothing between two commas", line)
+def _too_few_fields(path: Path, header: list[str], n_fields: int, text: str, line: int) -> ContractProblem:
+    """A line of ``n_fields`` fields, fewer than ``header``'s; ``text`` is the line as written.
+
+    Why: a quote opened and never closed (``1,1,"0,"0"``) swallows the comma after it, and was worded as "a
+    value or a comma is missing", which sends a person hunting for a gap that is not there.
+    """
+    expected = f"expected {len(header)} fields, got {n_fields}"
+    text = text.rstrip("\r\n")
+    at = _open_quote(text) if text.count('"') % 2 else None
+    if at is not None and at < len(header):
+        value = next(csv.reader([text]))[at]
+        return problem(path, f"{expected}: the quote opened in this column is never closed (the line has an odd "
+                             f"number of quotes), so the comma after it was read as part of the value ({value!r}): "
+                             "add the closing quote, or remove the opening one", line, header[at])
+    return problem(path, f"{expected}: a value or a comma is missing; write an unknown value as nothing between two "
+                         "commas", line)
+
+
+def _open_quote(text: str) -> int | None:
+    """The field (from 0) whose opening quote swallowed a comma: the quoted part holds a comma and ends in a
+    quote that no comma or line end follows. None when no quote did (a stray quote inside a value, say)."""
+    field, i = 0, 0
+    while i < len(text):
+        if text[i] == '"':
+            k = i + 1
+            while (k := text.find('"', k)) != -1 and text.startswith('""', k):
+                k += 2  # a doubled quote is one quote inside the value
+            if k == -1:  # still open at the line end (the csv module would read on into the next line)
+                return field if "," in text[i:] else None
+            if k + 1 < len(text) and text[k + 1] != "," and "," in text[i + 1:k]:
+                return field
+            i = k + 1
+        comma = text.find(",", i)
+        if comma == -1:
+            return None
+        field, i = field + 1, comma + 1
+    return None
 
 
 class _FieldCounts:
@@ -435,6 +470,12 @@ class _FieldCounts:
         self.path = path
         self._fh: Any = None
         self._rows: Iterator[tuple[int, list[str]]] | None = None
+        self._text: list[str] = []  # the lines the csv module read for its current row
+
+    def _kept(self, lines: Iterator[str]) -> Iterator[str]:
+        for text in lines:
+            self._text.append(text)
+            yield text
 
     def __enter__(self) -> _FieldCounts:
         return self
@@ -443,19 +484,21 @@ class _FieldCounts:
         if self._fh is not None:
             self._fh.close()
 
-    def short(self, rows: list[int], n_columns: int) -> dict[int, int]:
-        """``{row: fields}`` of ``rows`` (row ``i`` = line ``i + 2``) with fewer fields than ``n_columns``."""
-        out: dict[int, int] = {}
+    def short(self, rows: list[int], n_columns: int) -> dict[int, tuple[int, str]]:
+        """``{row: (fields, text)}`` of ``rows`` (row ``i`` = line ``i + 2``) with fewer fields than ``n_columns``;
+        ``text`` is the row as written, for its message."""
+        out: dict[int, tuple[int, str]] = {}
         limit = csv.field_size_limit(sys.maxsize)  # a huge field is the value checks' to judge, not a csv.Error
         try:
             if self._rows is None:
                 self._fh = self.path.open(encoding="utf-8-sig", newline="")
-                self._rows = enumerate(csv.reader(self._fh), start=-1)
+                self._rows = enumerate(csv.reader(self._kept(self._fh)), start=-1)
             for want in rows:
                 for i, fields in self._rows:
+                    if i == want and 0 < len(fields) < n_columns:
+                        out[i] = len(fields), "".join(self._text)
+                    self._text.clear()
                     if i == want:
-                        if 0 < len(fields) < n_columns:
-                            out[i] = len(fields)
                         break
         except csv.Error:  # the value checks still report the row's empty cells
             self._rows = iter(())
@@ -464,8 +507,9 @@ class _FieldCounts:
         return out
 
 
-def _short_rows(path: Path, candidates: np.ndarray, n_columns: int) -> dict[int, int]:
-    """``{row: fields}`` of the ``candidates`` rows (row ``i`` = line ``i + 2``) with fewer fields than the header.
+def _short_rows(path: Path, candidates: np.ndarray, n_columns: int) -> dict[int, tuple[int, str]]:
+    """``{row: (fields, text)}`` of the ``candidates`` rows (row ``i`` = line ``i + 2``) with fewer fields than
+    the header.
 
     Why: pandas pads a short line with empty cells, so in store.csv, whose last columns may be empty, a line
     that lost its last values passed as a store without a promo interval; elsewhere it was reported as an

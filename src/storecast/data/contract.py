@@ -33,7 +33,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from storecast import schema as s
-from storecast.data._csvfile import LineScan, read_text_chunks, read_text_frame, scan_lines
+from storecast.data._csvfile import HEADER_AGAIN, LineScan, read_text_chunks, read_text_frame, scan_lines
 from storecast.data._csvheader import read_header
 from storecast.data._dates import date_hint, parse_dates
 from storecast.data._filecheck import cannot_read, misplaced, not_a_file, packed_hint, problem
@@ -315,11 +315,32 @@ def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     if s.DAY_OF_WEEK in typed.columns:
         problems += _day_of_week_problems(typed, path)
     if problems:  # the "N more not listed" notes first (they carry the true totals), then in file order
-        raise DataContractError(sorted(problems, key=lambda p: (p.line is not None, p.line or 0)))
+        raise DataContractError(_joined_first(sorted(problems, key=lambda p: (p.line is not None, p.line or 0)),
+                                              typed, VALUES[name]))
     respelled.warn(path, parquet=is_parquet(path))
     seconds = time.perf_counter() - started
     log.info("read and validated %s: %s rows in %.1f s", path, f"{len(typed):,}", seconds)
     return typed
+
+
+def _joined_first(problems: list[ContractProblem], typed: pd.DataFrame,
+                  schema: pa.DataFrameSchema) -> list[ContractProblem]:
+    """``problems`` with the first repeated header line first, saying how many rows after it repeat a key.
+
+    Why: a file joined to itself (``cat train.csv train.csv``) listed "N more repeated Store/Date rows not
+    listed" and 200 repeated rows first, and the one cause of them all, the second header line, after them.
+    """
+    again = next((p for p in problems if p.message == HEADER_AGAIN), None)
+    if again is None:
+        return problems
+    after = typed.index.to_numpy() + 2 > (again.line or 0)
+    keys = [[c] for c, col in schema.columns.items() if col.unique] + ([list(schema.unique)] if schema.unique else [])
+    counts = {"/".join(k): int((typed[k].duplicated().to_numpy() & after).sum())
+              for k in keys if set(k) <= set(typed.columns)}
+    names, repeated = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    first = replace(again, message=f"{HEADER_AGAIN}, and the {repeated:,} rows after it that repeat the {names} of an "
+                                   "earlier row") if repeated else again
+    return [first, *(p for p in problems if p is not again)]
 
 
 def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]:
