@@ -98,6 +98,28 @@ def test_a_failure_between_card_and_model_leaves_nothing_behind(tmp_path, monkey
 
 # 2. the newest complete, servable model ----------------------------------------------------------
 
+def test_a_model_stamped_in_the_future_is_picked_with_a_warning_naming_it(tmp_path, caplog):
+    """The newest file is read from its name: one stamped 2099 (renamed by hand, or saved by a machine whose clock
+    ran ahead) wins every pick until 2099, so the pick says so; a file stamped a minute ago does not."""
+    from datetime import UTC, datetime, timedelta
+
+    complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
+    ahead = complete_model_file(tmp_path, "storecast-rf-2099-01-01T00-00-00Z.skops")
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        assert latest_model(tmp_path) == ahead
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "storecast-rf-2099-01-01T00-00-00Z.skops is stamped 2099-01-01 00:00 UTC, later than now" in warned
+    assert "rename it with its real time, or serve a file with --model" in warned
+
+    ahead.unlink()
+    just_now = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H-%M-%SZ")
+    recent = complete_model_file(tmp_path, f"storecast-lgbm-{just_now}.skops")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        assert latest_model(tmp_path) == recent
+    assert not [r for r in caplog.records if "later than now" in r.getMessage()]
+
+
 def test_serve_and_models_list_pick_the_newest_complete_tree_model(tmp_path, run_main, caplog, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # the table folds long file names on a narrow terminal
     good = complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")

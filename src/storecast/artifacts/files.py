@@ -15,7 +15,7 @@ __all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "re
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storecast.card import card_path_of, inspect_card, read_card
@@ -194,6 +194,23 @@ def train_into(models_dir: Path) -> str:
     return f"storecast train --data DIR{folder}"
 
 
+_CLOCK_SLACK = timedelta(hours=1)  # two machines' clocks may differ by minutes; a stamp an hour ahead is no skew
+
+
+def _warn_if_stamped_ahead(path: Path, now: datetime | None = None) -> None:
+    """Warn when the newest file by name is stamped later than now (UTC): it wins every pick until then.
+
+    Why: "newest" is read from the file's name, so a file renamed by hand (``...-2099-...``) or saved on a
+    machine whose clock ran ahead is served before every model trained today, silently, until that date.
+    """
+    stamp = _name(path)[1]
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    if stamp is not None and stamp > now + _CLOCK_SLACK:
+        log.warning("%s is stamped %s UTC, later than now (%s UTC): it is taken as the newest model until then, "
+                    "ahead of any trained meanwhile; rename it with its real time, or serve a file with --model",
+                    path.name, f"{stamp:%Y-%m-%d %H:%M}", f"{now:%Y-%m-%d %H:%M}")
+
+
 def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SERVABLE_KINDS) -> Path:
     """The newest complete model file of ``kinds`` in ``models_dir``: a valid card whose sha256 matches.
 
@@ -211,6 +228,7 @@ def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SE
         if found.complete:
             for bad in skipped:
                 log.warning("skipped %s in %s: %s", bad.path.name, models_dir, bad.problem)
+            _warn_if_stamped_ahead(found.path)
             return found.path
         skipped.append(found)
     others = [p.name for p in _candidates(models_dir) if _name(p)[0] not in kinds]
