@@ -189,7 +189,7 @@ def test_a_store_without_train_rows_is_named_by_validate_and_by_predict(run_main
     assert code == 2 and f"expected a store the model knows, got 99 ({len(extra)} rows, the first here)" in said
     assert "test.csv, line " in said and "column `Store`" in said  # the file's line, as for any other bad value
     assert "add the store's sales history to train.csv and retrain" in said
-    assert "predict: done" not in said  # the steps' last line came before this error
+    assert "predict: ready" not in said  # the steps' last line came before this error
     assert not (tmp_path / "preds.csv").exists()
 
 
@@ -292,3 +292,20 @@ def test_a_bad_row_does_not_wait_for_the_model(run_main, data_dir, model, tmp_pa
         release.set()
     assert code == 2 and "Promo" in err
     assert time.perf_counter() - started < 30
+
+
+def test_a_bad_row_in_a_later_chunk_never_follows_a_line_saying_done(predict, data_dir, tmp_path):
+    """The steps before the forecast ended in "predict: done", and the chunks are forecast after them, so a bad row in
+    a later chunk printed "done" and then its error. The steps' last line now says "ready"; the error still names the
+    line and nothing is written."""
+    rows = pd.read_csv(data_dir / s.TEST_FILE, dtype=str, keep_default_na=False)
+    rows.loc[len(rows) - 1, s.DATE] = "2015-02-30"
+    bad = tmp_path / "later.csv"
+    rows.to_csv(bad, index=False)
+    code, said = predict(tmp_path / "preds.csv", "--input", str(bad), "--chunk-rows", "50")
+    assert code == 2 and f"later.csv, line {len(rows) + 1}, column `Date`" in said
+    assert "predict: ready" in said and "done" not in said
+    assert not (tmp_path / "preds.csv").exists()
+
+    code, said = predict(tmp_path / "preds.csv")
+    assert code == 0 and "predict: ready" in said and said.index("predict: ready") < said.index("wrote ")

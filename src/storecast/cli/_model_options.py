@@ -76,11 +76,12 @@ def engine_options(ctx: typer.Context, engine: str, *, dask_only: tuple[str, ...
 
 
 @contextmanager
-def progress_steps(title: str):
+def progress_steps(title: str, done: str = "done"):
     """A rich spinner whose text follows the library's progress messages, with elapsed times.
 
     Not on a terminal (piped, redirected, captured): no spinner, one plain line per step with its time, and a
-    last line "``title``: done", as the spinner's last state reads (``live_display``).
+    last line "``title``: ``done``", as the spinner's last state reads (``live_display``). ``done``: the word
+    for a block that ends before the command's work does (``predict``'s "ready": its forecast follows).
     """
     from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -103,9 +104,9 @@ def progress_steps(title: str):
         finally:
             if stop is not None:
                 stop()
-        bar.update(task, description=f"{title}: done")
+        bar.update(task, description=f"{title}: {done}")
         if bar.disable:
-            plain_line(f"{title}: done", since=start)
+            plain_line(f"{title}: {done}", since=start)
 
 
 HEARTBEAT_S = 60.0  # piped output: a line this often while one step runs on

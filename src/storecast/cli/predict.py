@@ -136,7 +136,8 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         # named as itself: test.parquet as a folder was "expected test.csv here"
         raise DataContractError(not_a_file(rows_path, rows_path.name))
     _check_model_path(model)
-    with progress_steps("predict") as say:
+    # "ready", not "done": the forecast runs after this block (its own bar); a later chunk's bad row may still stop it
+    with progress_steps("predict", done="ready") as say:
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
         # a CSV's one pass over its bytes counts the rows for the bar and serves the reader's checks
@@ -147,7 +148,7 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         say(f"load {model.name}")
         bundle = loaded()
         freeze_until_exit()  # the model and its imports live until exit: later collections skip them
-        # the first chunk's stores before "predict: done": an unknown store stops here, not after that line
+        # the first chunk's stores before "predict: ready": an unknown store stops here, not after that line
         first = check_known_stores(first, bundle, rows_path)
         history = None
         if bundle.needs_history:
