@@ -78,3 +78,61 @@ def test_an_lstm_file_with_tensors_of_the_wrong_shape_or_not_finite_is_refused_a
 def test_the_lstm_file_as_saved_passes_the_tensor_checks(lstm_file, dataset):
     bundle = load_bundle(lstm_file)
     assert bundle.kind == "lstm" and len(bundle.facts.stores) == dataset.train["Store"].nunique()
+
+
+def test_a_model_file_this_user_cannot_read_is_one_line_saying_so(model_path, synthetic_dir, tmp_path, run_main,
+                                                                   monkeypatch):
+    """Before: a PermissionError traceback from the sha256 check (root reads anything, so the refusal is simulated)."""
+    from storecast import publish
+
+    real = publish.file_sha256
+
+    def refused(path):
+        if Path(path).suffix == ".skops":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(publish, "file_sha256", refused)
+    with pytest.raises(ArtifactError, match=r"cannot be read \(Permission denied\)"):
+        load_bundle(model_path)
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(synthetic_dir),
+                            "--out", str(tmp_path / "p.csv"))
+    said = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert f"model file {model_path} cannot be read (Permission denied): give this user read access" in said
+
+
+def test_a_card_this_user_cannot_read_says_so_not_invalid_json(model_path, monkeypatch):
+    card_path = model_path.with_suffix(".json")
+    real = Path.read_text
+
+    def refused(self, *args, **kwargs):
+        if self == card_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(model_path)
+    message = str(caught.value)
+    assert message.startswith(f"model card {card_path}: cannot be read (Permission denied)")
+    assert "not valid JSON" not in message and "give this user read access" in message
+
+
+def test_saving_into_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    """Before: skops' OSError traceback out of `storecast train` (a 3 MB tmpfs showed it)."""
+    from storecast.artifacts import save_bundle
+
+    def full(tmp):
+        Path(tmp).write_bytes(b"half a model")
+        raise OSError(28, "No space left on device")
+
+    import skops.io
+
+    monkeypatch.setattr(skops.io, "dump", lambda model, tmp: full(tmp))
+    with pytest.raises(ArtifactError) as caught:
+        save_bundle({"x": 1}, kind="lgbm", models_dir=tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"cannot save the lgbm model in {tmp_path}: No space left on device; nothing was saved")
+    assert "free some space there or give another --models-dir" in message
+    assert list(tmp_path.iterdir()) == []
