@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,31 @@ def test_saving_into_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkey
     assert message.startswith(f"cannot save the lgbm model in {tmp_path}: No space left on device; nothing was saved")
     assert "free some space there or give another --models-dir" in message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_to_a_model_file_loads_that_file_with_its_card_as_serve_does(model_path, synthetic_dir, tmp_path,
+                                                                           run_main):
+    """Before: predict and plan looked for current.json beside the link ("not found"), while serve followed it."""
+    link = tmp_path / "current.skops"
+    link.symlink_to(model_path)
+    bundle = load_bundle(link)
+    assert bundle.path == model_path.resolve() and bundle.card["file"] == model_path.name
+    code, _, err = run_main("predict", "--model", str(link), "--data", str(synthetic_dir),
+                            "--out", str(tmp_path / "p.csv"))
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (lambda p: os.mkfifo(p), "is not a regular file (a FIFO, socket or device)"),
+    (lambda p: (p.symlink_to(p.with_name("b.skops")), p.with_name("b.skops").symlink_to(p)),
+     "is a symbolic link that loops"),
+    (lambda p: p.symlink_to(p.with_name("gone.skops")), "is a symbolic link to "),
+], ids=["fifo", "loop", "dangling"])
+def test_a_model_path_that_is_there_but_no_file_is_not_called_not_found(tmp_path, make, said):
+    """Before: "model file X not found" for a FIFO and a link loop that `ls` shows right there."""
+    path = tmp_path / "a.skops"
+    make(path)
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    message = str(caught.value)
+    assert message.startswith(f"model file {path} {said}") and "not found" not in message.split(":")[0]

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import served_level, verified_card
+from storecast.artifacts.files import followed, served_level, verified_card
 from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
@@ -98,7 +98,7 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     """
     torch = torch_module()
 
-    path = Path(path)
+    path = followed(Path(path))
     if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
         raise ArtifactError(_not_lstm(path))
     card = verified_card(path, "an lstm model")
