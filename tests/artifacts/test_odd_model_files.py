@@ -165,3 +165,50 @@ def test_a_model_path_that_is_there_but_no_file_is_not_called_not_found(tmp_path
         load_bundle(path)
     message = str(caught.value)
     assert message.startswith(f"model file {path} {said}") and "not found" not in message.split(":")[0]
+
+
+def _rezip(path: Path, change) -> None:
+    """Rewrite the archive ``path`` with ``change(name, data)`` applied to each member, then re-record its card."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as old:
+        members = [(info, old.read(info.filename)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w") as new:
+        for info, data in members:
+            new.writestr(info, change(info.filename, data))
+    _rerecord(path)
+
+
+def _newer_skops(name: str, data: bytes) -> bytes:
+    return json.dumps({**json.loads(data), "protocol": 99}).encode() if name == "schema.json" else data
+
+
+@pytest.mark.parametrize("card_skops", [None, "99.0"], ids=["same-version-in-card", "newer-version-in-card"])
+def test_a_file_from_a_newer_skops_says_upgrade_not_damaged(model_path, tmp_path, card_skops):
+    """Before: "it is damaged or not from `storecast train`; retrain it", under skops' own "update skops"."""
+    path = _copy(model_path, tmp_path)
+    _rezip(path, _newer_skops)
+    if card_skops:
+        card = json.loads(path.with_suffix(".json").read_text())
+        card["versions"]["skops"] = card_skops
+        path.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    message = str(caught.value)
+    assert "damaged" not in message and "\n" not in message
+    if card_skops:
+        assert "it was saved with skops 99.0 and skops " in message and "install skops==99.0 to read it" in message
+    else:
+        assert "it was written by a newer skops than the one installed here" in message
+    assert message.endswith("or retrain it with `storecast train` on this install.")
+
+
+@pytest.mark.torch
+def test_a_file_from_a_newer_torch_says_upgrade_not_damaged(lstm_file, tmp_path):
+    path = _copy(lstm_file, tmp_path)
+    _rezip(path, lambda name, data: b"99" if name.endswith("/version") else data)
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    message = str(caught.value)
+    assert "it was written by a newer torch than the one installed here" in message and "damaged" not in message
+    assert message.endswith("or retrain it with `storecast lstm train` on this install.")

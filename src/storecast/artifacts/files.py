@@ -9,16 +9,18 @@ The checks each loader makes before it reads a model file live here too (``verif
 from __future__ import annotations
 
 __all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "require_model_file", "train_into",
-           "followed",
+           "followed", "unreadable_advice",
            "verified_card",
            "card_of_kind", "served_level", "SERVABLE_KINDS"]
 
 import errno
 import logging
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 
 from storecast.card import card_path_of, inspect_card, read_card
@@ -134,6 +136,31 @@ def served_level(calibrated: Iterable[float], card: dict, path: Path, level: flo
     if level is not None and not among(float(level), said):
         raise ArtifactError(f"`level` must be one of the model's interval levels {said}; got {level}.")
     return float(level) if level is not None else default
+
+
+# what skops and torch say about a file of a newer format than they read
+_NEWER_FORMAT = re.compile(r"only supports protocols up to|maximum supported version", re.IGNORECASE)
+
+
+def unreadable_advice(card: dict, package: str, exc: BaseException, otherwise: str, retrain: str) -> str:
+    """What to do about a file ``package`` (skops, torch) could not read: ``otherwise`` unless versions explain it.
+
+    Why: a file saved by a newer install is neither damaged nor foreign, and retraining is not the only way
+    out; when the card names another version of the reader than the one installed, or the reader says the
+    format is newer than it reads, the user hears that, and which version reads it.
+    """
+    saved = (card.get("versions") or {}).get(package)
+    try:
+        now = metadata.version(package)
+    except metadata.PackageNotFoundError:
+        now = "not installed"
+    if saved is not None and str(saved) != now:
+        return (f"it was saved with {package} {saved} and {package} {now} is installed: install "
+                f"{package}=={saved} to read it, or {retrain} on this install")
+    if _NEWER_FORMAT.search(str(exc)):
+        return (f"it was written by a newer {package} than the one installed here: upgrade {package}, or {retrain} "
+                "on this install")
+    return otherwise
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import followed, served_level, verified_card
+from storecast.artifacts.files import followed, served_level, unreadable_advice, verified_card
 from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
@@ -113,8 +113,9 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         if _incomplete_zip(path):
             raise ArtifactError(f"model file {path} is truncated or damaged (not the whole zip archive "
                                 f"`storecast lstm train` writes); {_RETRAIN}.") from exc
-        raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): it is damaged "
-                            f"or not from `storecast lstm train`; {_RETRAIN}.") from exc
+        advice = unreadable_advice(card, "torch", exc, f"it is damaged or not from `storecast lstm train`; {_RETRAIN}",
+                                   retrain=_RETRAIN)
+        raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): {advice}.") from exc
     check_facts(card, held if isinstance(held, dict) else None, path)
     if isinstance(held, dict) and "card" not in held:
         log.warning("model file %s holds no copy of its card's config and intervals (written by an older storecast): "
