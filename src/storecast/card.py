@@ -107,14 +107,21 @@ def card_problem(data: Any) -> str | None:
     return None
 
 
+_UNREADABLE = "cannot be read"
+
+
 def inspect_card(model_path: str | Path) -> tuple[dict | None, str | None]:
     """(card, None) when the card beside ``model_path`` is valid, else (None, why); never raises."""
     card_path = card_path_of(model_path)
     if not card_path.is_file():
         return None, "no card"
     try:
-        data = json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        text = card_path.read_text(encoding="utf-8")
+    except OSError as exc:  # another user's card (mode 0600): not a JSON problem, and not one to retrain for
+        return None, f"{_UNREADABLE} ({exc.strerror or exc})"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
         return None, f"not valid JSON ({exc})"
     why = card_problem(data)
     return (None, why) if why else (data, None)
@@ -134,6 +141,9 @@ def read_card(model_path: str | Path) -> dict:
         card_path = card_path_of(model_path)
         if why == "no card":
             raise ArtifactError(f"model card {card_path} not found: a model file is loaded only with its card.")
+        if why and why.startswith(_UNREADABLE):
+            raise ArtifactError(f"model card {card_path}: {why}: give this user read access to it, or run as its "
+                                "owner.")
         raise ArtifactError(f"model card {card_path}: {why}; restore the card or retrain.")
     return card
 

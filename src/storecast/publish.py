@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = ["publish_model", "check_sha256", "file_sha256", "data_fingerprint", "package_versions", "STAMP_FORMAT"]
 
+import errno
 import hashlib
 import json
 import os
@@ -101,8 +102,27 @@ def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callab
         ``write(tmp_path)`` writes the model file.
     """
     models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
     kind = str(card["kind"])
+    try:
+        return _publish(models_dir, kind, card, suffix, write)
+    except ArtifactError:
+        raise
+    except OSError as exc:  # each step already removed what it wrote; say why, without a traceback
+        raise ArtifactError(f"cannot save the {kind} model in {models_dir}: {exc.strerror or exc}; nothing was "
+                            f"saved: {_remedy(exc)}.") from exc
+
+
+def _remedy(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space there or give another --models-dir"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "make the folder writable for this user or give another --models-dir"
+    return "check the folder, or give another --models-dir"
+
+
+def _publish(models_dir: Path, kind: str, card: dict, suffix: str, write: Callable[[Path], object]) -> Path:
+    """``publish_model``'s steps; an OSError leaves nothing of this call behind."""
+    models_dir.mkdir(parents=True, exist_ok=True)
     rest = {k: v for k, v in card.items() if k not in ("kind", "created", "file", "versions", "sha256")}
 
     def complete(when: datetime, name: str, digest: str) -> dict:
@@ -152,8 +172,12 @@ def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callab
 
 
 def check_sha256(path: Path, card: dict) -> None:
-    """Refuse a model file whose bytes are not those its card recorded."""
-    digest = file_sha256(path)
+    """Refuse a model file whose bytes are not those its card recorded, or that this user cannot read."""
+    try:
+        digest = file_sha256(path)
+    except OSError as exc:  # a file of another user (mode 0600), or an I/O error: one line, not a traceback
+        raise ArtifactError(f"model file {path} cannot be read ({exc.strerror or exc}): give this user read access "
+                            "to it (and its card), or run as its owner.") from exc
     if card.get("sha256") != digest:
         raise ArtifactError(
             f"model file {path} does not match its card (sha256 {digest[:12]}... != "

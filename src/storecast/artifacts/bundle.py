@@ -85,7 +85,9 @@ def load_bundle(path: str | Path, *, level: float | None = None) -> Bundle:
         outside ``TRUSTED_TYPES``, an unreadable file, content that is not a storecast model, a card
         whose kind or versions differ from those the file holds, or an unknown suffix.
     """
-    bundle = _load_checked(Path(path), level)
+    from storecast.artifacts.files import followed
+
+    bundle = _load_checked(followed(Path(path)), level)
     drift = version_drift(bundle.card)
     if drift:
         log.warning("%s was saved with other package versions than those installed (%s): its predictions may "

@@ -9,13 +9,18 @@ The checks each loader makes before it reads a model file live here too (``verif
 from __future__ import annotations
 
 __all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "require_model_file", "train_into",
+           "followed", "unreadable_advice",
            "verified_card",
            "card_of_kind", "served_level", "SERVABLE_KINDS"]
 
+import errno
 import logging
+import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 
 from storecast.card import card_path_of, inspect_card, read_card
@@ -47,6 +52,18 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
     if path.is_dir():
         return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
                              f"e.g. the newest one in it (see `storecast models list --models-dir {path}`).")
+    if path.is_symlink() and not path.exists():  # `ls` shows it: "not found" would send the user looking
+        try:
+            path.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return ArtifactError(f"model file {path}{where} is a symbolic link that loops (it leads back to "
+                                     "itself): point it at a .skops or .pt model file.")
+        return ArtifactError(f"model file {path}{where} is a symbolic link to {os.readlink(path)}, which is not "
+                             "there: point it at a model file that is, or give that file itself.")
+    if path.exists():
+        return ArtifactError(f"model file {path}{where} is not a regular file (a FIFO, socket or device): give the "
+                             ".skops or .pt file `storecast train` (or `lstm train`) saved.")
     beside = (path.with_name(path.name + suffix) for suffix in _SUFFIX_KINDS)
     if path.suffix == "" and (found := next((p for p in beside if p.is_file()), None)):  # as `models list` shows it
         return ArtifactError(f"model file {path} not found{where}: {found} is there; give the name with its "
@@ -56,6 +73,15 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
                              "the .skops or .pt file `storecast train` (or `lstm train`) saved and printed "
                              "(`storecast models list` shows them).")
     return ArtifactError(f"model file {path} not found{where}.")
+
+
+def followed(path: Path) -> Path:
+    """``path``, or the model file it is a symbolic link to: the card and the compiled cache lie beside that file.
+
+    Why: ``storecast serve`` always resolved its model path, so a link such as ``models/current.skops`` served,
+    while ``predict`` and ``plan`` looked for ``current.json`` beside the link and called the card missing.
+    """
+    return path.resolve() if path.is_symlink() and path.is_file() else path
 
 
 def verified_card(path: Path, suffix_holds: str) -> dict:
@@ -110,6 +136,31 @@ def served_level(calibrated: Iterable[float], card: dict, path: Path, level: flo
     if level is not None and not among(float(level), said):
         raise ArtifactError(f"`level` must be one of the model's interval levels {said}; got {level}.")
     return float(level) if level is not None else default
+
+
+# what skops and torch say about a file of a newer format than they read
+_NEWER_FORMAT = re.compile(r"only supports protocols up to|maximum supported version", re.IGNORECASE)
+
+
+def unreadable_advice(card: dict, package: str, exc: BaseException, otherwise: str, retrain: str) -> str:
+    """What to do about a file ``package`` (skops, torch) could not read: ``otherwise`` unless versions explain it.
+
+    Why: a file saved by a newer install is neither damaged nor foreign, and retraining is not the only way
+    out; when the card names another version of the reader than the one installed, or the reader says the
+    format is newer than it reads, the user hears that, and which version reads it.
+    """
+    saved = (card.get("versions") or {}).get(package)
+    try:
+        now = metadata.version(package)
+    except metadata.PackageNotFoundError:
+        now = "not installed"
+    if saved is not None and str(saved) != now:
+        return (f"it was saved with {package} {saved} and {package} {now} is installed: install "
+                f"{package}=={saved} to read it, or {retrain} on this install")
+    if _NEWER_FORMAT.search(str(exc)):
+        return (f"it was written by a newer {package} than the one installed here: upgrade {package}, or {retrain} "
+                "on this install")
+    return otherwise
 
 
 @dataclass(frozen=True)

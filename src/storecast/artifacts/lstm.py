@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import served_level, verified_card
+from storecast.artifacts.files import followed, served_level, unreadable_advice, verified_card
 from storecast.card import card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
+from storecast.models.lstm.dataset import ENC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
 from storecast.publish import package_versions, publish_model
 
@@ -97,7 +98,7 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     """
     torch = torch_module()
 
-    path = Path(path)
+    path = followed(Path(path))
     if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
         raise ArtifactError(_not_lstm(path))
     card = verified_card(path, "an lstm model")
@@ -112,8 +113,9 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         if _incomplete_zip(path):
             raise ArtifactError(f"model file {path} is truncated or damaged (not the whole zip archive "
                                 f"`storecast lstm train` writes); {_RETRAIN}.") from exc
-        raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): it is damaged "
-                            f"or not from `storecast lstm train`; {_RETRAIN}.") from exc
+        advice = unreadable_advice(card, "torch", exc, f"it is damaged or not from `storecast lstm train`; {_RETRAIN}",
+                                   retrain=_RETRAIN)
+        raise ArtifactError(f"model file {path} is not a readable LSTM file ({_one_line(exc)}): {advice}.") from exc
     check_facts(card, held if isinstance(held, dict) else None, path)
     if isinstance(held, dict) and "card" not in held:
         log.warning("model file %s holds no copy of its card's config and intervals (written by an older storecast): "
@@ -138,8 +140,32 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     if lookback != model.config.lookback:
         raise ArtifactError(f"model card {card_path_of(path)} does not fit its model file (look-back "
                             f"{model.config.lookback} vs {lookback} days held); restore the card or {_RETRAIN}.")
+    if (why := _tensor_problem(tensors, model.config.lookback)) is not None:
+        raise ArtifactError(f"model file {path} holds tensors that do not make this LSTM ({why}): it is damaged or "
+                            f"not from `storecast lstm train`; {_RETRAIN}.")
     served = served_level(calibrated, card, path, level, retrain=_RETRAIN)
     return LSTMBundle(path=path, card=card, model=model, level=served)
+
+
+def _tensor_problem(tensors: dict, lookback: int) -> str | None:
+    """Why the loaded tensors cannot be the forecaster's state (a shape that does not fit, a value not finite), or None.
+
+    Why: ``load_state_dict`` checks the network's weights only; the stores' means, look-back windows, scaler
+    and profiles are read at the first forecast, where a damaged one was an IndexError or a broadcast error,
+    and a NaN one forecast NaN for every row with exit status 0.
+    """
+    n = int(tensors["stores"].shape[0]) if tensors["stores"].ndim == 1 else -1
+    expected = {"stores": (n,), "store_mean": (n,), "last_window": (n, lookback, len(ENC_FEATURES)), "scale": (2,),
+                "season": (365,), "store_profile": (n, 7, 2), "promo_anchor": (1,)}
+    for name, shape in expected.items():
+        if name in tensors and tuple(tensors[name].shape) != shape:
+            return f"{name} has shape {tuple(tensors[name].shape)}, expected {shape}"
+    # what every forecast reads: NaN or inf here makes every forecast NaN (season and profiles may hold NaN)
+    for name, tensor in tensors.items():
+        if ((name.startswith("net.") or name in ("store_mean", "scale", "last_window"))
+                and tensor.is_floating_point() and not bool(tensor.isfinite().all())):
+            return f"{name} holds NaN or infinite values"
+    return None
 
 
 def _not_lstm(path: Path) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import card_of_kind, served_level
+from storecast.artifacts.files import card_of_kind, served_level, unreadable_advice
 from storecast.background import in_background
 from storecast.card import card_facts, check_facts
 from storecast.data.request_rows import RequestRows
@@ -212,8 +212,9 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
         raise ArtifactError(f"model file {path} contains types outside the allowlist: {refused}; it was not "
                             "written by `storecast train`: never load it, retrain instead.") from None
     except Exception as exc:  # skops raises several kinds on a corrupt archive
-        raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): it is damaged or not "
-                            "from `storecast train`; retrain it with `storecast train`.") from exc
+        advice = unreadable_advice(card, "skops", exc, "it is damaged or not from `storecast train`; retrain it with "
+                                   "`storecast train`", retrain="retrain it with `storecast train`")
+        raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): {advice}.") from exc
     _check_tree_model(model, path)
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
