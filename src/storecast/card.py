@@ -138,6 +138,8 @@ def inspect_card(model_path: str | Path) -> tuple[dict | None, str | None]:
         text = card_path.read_text(encoding="utf-8-sig")
     except OSError as exc:  # another user's card (mode 0600): not a JSON problem, and not one to retrain for
         return None, f"{_UNREADABLE} ({exc.strerror or exc})"
+    except UnicodeDecodeError as exc:  # a card saved in Latin-1: one line, not a traceback out of "never raises"
+        return None, f"not valid JSON ({exc})"
     try:
         data = json.loads(text, object_pairs_hook=_refuse_duplicates)
     except _DuplicateKey as exc:

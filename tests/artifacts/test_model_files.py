@@ -226,6 +226,20 @@ def test_a_card_saved_with_a_byte_order_mark_still_loads(small_model, tmp_path, 
     assert code == 0 and path.name in err and "skipped" not in err
 
 
+def test_a_card_saved_in_latin_1_is_one_line_not_a_traceback(tmp_path, run_main):
+    # was: UnicodeDecodeError out of inspect_card, so `models list` and `serve` ended in a traceback
+    path = complete_model_file(tmp_path, "storecast-rf-2015-01-01T00-00-00Z.skops")
+    card_path = path.with_suffix(".json")
+    card_path.write_bytes(card_path.read_bytes().replace(b'"versions": {}', b'"versions": {}, "note": "caf\xe9"'))
+    said = "not valid JSON ('utf-8' codec can't decode byte 0xe9"
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    assert str(caught.value).startswith(f"model card {card_path}: {said}")
+    assert str(caught.value).endswith("; restore the card or retrain.")
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+
+
 def test_a_card_with_a_key_given_twice_is_refused_naming_the_key(tmp_path, run_main):
     path = complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
     card_path = path.with_suffix(".json")
