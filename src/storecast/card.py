@@ -110,17 +110,40 @@ def card_problem(data: Any) -> str | None:
 _UNREADABLE = "cannot be read"
 
 
+class _DuplicateKey(ValueError):
+    """A key given twice in one JSON object of a card."""
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One JSON object of a card, refusing a key given twice.
+
+    Why: ``json.loads`` keeps the last of ``"kind": "rf", "kind": "lgbm"`` silently, so a hand edit that left
+    the old line in would be read as whichever came last, not as the person meant.
+    """
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        keys = [k for k, _ in pairs]
+        key = next(k for k in keys if keys.count(k) > 1)
+        raise _DuplicateKey(f"duplicate key {json.dumps(key)} (given {keys.count(key)} times); keep one")
+    return data
+
+
 def inspect_card(model_path: str | Path) -> tuple[dict | None, str | None]:
     """(card, None) when the card beside ``model_path`` is valid, else (None, why); never raises."""
     card_path = card_path_of(model_path)
     if not card_path.is_file():
         return None, "no card"
     try:
-        text = card_path.read_text(encoding="utf-8")
+        # utf-8-sig: Windows Notepad saves with a byte order mark; the card is not hashed, so the BOM is harmless
+        text = card_path.read_text(encoding="utf-8-sig")
     except OSError as exc:  # another user's card (mode 0600): not a JSON problem, and not one to retrain for
         return None, f"{_UNREADABLE} ({exc.strerror or exc})"
+    except UnicodeDecodeError as exc:  # a card saved in Latin-1: one line, not a traceback out of "never raises"
+        return None, f"not valid JSON ({exc})"
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey as exc:
+        return None, str(exc)
     except ValueError as exc:
         return None, f"not valid JSON ({exc})"
     why = card_problem(data)

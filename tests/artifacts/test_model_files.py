@@ -20,6 +20,7 @@ import pytest
 from model_file_support import complete_model_file
 from storecast import publish as publish_module
 from storecast.artifacts import file_sha256, latest_model, load_bundle, save_bundle
+from storecast.card import inspect_card
 from storecast.errors import ArtifactError
 from trees_support import fit_small
 
@@ -202,6 +203,52 @@ def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, 
     message = str(caught.value)
     assert message.startswith(f"model card {path.with_suffix('.json')}: ") and said in message
     assert "\n" not in message
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+
+
+def _add_bom(path: Path) -> None:
+    """Save the card as Windows Notepad does: UTF-8 behind a byte order mark."""
+    card_path = path.with_suffix(".json")
+    card_path.write_bytes(b"\xef\xbb\xbf" + card_path.read_bytes())
+
+
+def test_a_card_saved_with_a_byte_order_mark_still_loads(small_model, tmp_path, run_main):
+    model, _ = small_model
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path)
+    _add_bom(path)
+    # only the model file is hashed, so the card's extra bytes change nothing: it loads, lists and is picked
+    assert load_bundle(path).kind == "lgbm"
+    card, why = inspect_card(path)
+    assert why is None and card is not None and card["sha256"] == file_sha256(path)
+    assert latest_model(tmp_path) == path
+    code, out, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and path.name in err and "skipped" not in err
+
+
+def test_a_card_saved_in_latin_1_is_one_line_not_a_traceback(tmp_path, run_main):
+    # was: UnicodeDecodeError out of inspect_card, so `models list` and `serve` ended in a traceback
+    path = complete_model_file(tmp_path, "storecast-rf-2015-01-01T00-00-00Z.skops")
+    card_path = path.with_suffix(".json")
+    card_path.write_bytes(card_path.read_bytes().replace(b'"versions": {}', b'"versions": {}, "note": "caf\xe9"'))
+    said = "not valid JSON ('utf-8' codec can't decode byte 0xe9"
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    assert str(caught.value).startswith(f"model card {card_path}: {said}")
+    assert str(caught.value).endswith("; restore the card or retrain.")
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+
+
+def test_a_card_with_a_key_given_twice_is_refused_naming_the_key(tmp_path, run_main):
+    path = complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
+    card_path = path.with_suffix(".json")
+    text = card_path.read_text()
+    card_path.write_text(text.replace('"kind": "lgbm"', '"kind": "rf", "kind": "lgbm"'))
+    said = 'duplicate key "kind" (given 2 times); keep one'
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    assert str(caught.value) == f"model card {card_path}: {said}; restore the card or retrain."
     code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
     assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
 

@@ -282,6 +282,15 @@ def test_a_store_with_too_few_values_uses_the_global_bounds():
     pd.testing.assert_frame_equal(h.bounds_[s.SALES], every.bounds_[s.SALES].loc[[1, 2]])
 
 
+def test_outlier_report_writes_sales_bounds_with_separators():
+    """Was "bounds over all rows [-5250, 52750]": a Sales bound reads as the amount it is, "52,750"."""
+    week = [12000, 14000, 16000, 18000, 20000]  # quartiles 14,000 and 18,000: IQR bounds [8,000, 24,000]
+    daily = pd.DataFrame({s.STORE: [1] * 5 + [2] * 5, s.SALES: week + [2 * v for v in week]})
+    h = OutlierHandler(columns=(s.SALES,), method="iqr", action="cap", min_group_size=5).fit(daily)
+    assert h.report_.actions[0].detail == ("k=1.5; bounds over all rows [-5,250, 52,750]; 2 Store bounds, "
+                                           "lower median 12,000, upper median 36,000 (range 24,000..48,000)")
+
+
 @pytest.mark.parametrize("size", [0, -3, 2.5, True, "20"])
 def test_min_group_size_is_checked_at_fit(size):
     h = OutlierHandler(min_group_size=size)

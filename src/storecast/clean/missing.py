@@ -22,29 +22,14 @@ from sklearn.utils.validation import (  # private: sklearn's input_features rule
 
 from storecast import schema as s
 from storecast.clean._base import AllowNaNMixin, as_frame, output_like, require_columns
-from storecast.clean.report import CleaningReport
+from storecast.clean.report import CleaningReport, number_text
 
 NO_PROMO2 = "none"
 DISTANCE_MISSING = "CompetitionDistanceMissing"
 SINCE_MISSING = "CompetitionOpenSinceMissing"
 _P2_COLS = (s.PROMO2_SINCE_WEEK, s.PROMO2_SINCE_YEAR)
 _SINCE_COLS = (s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR)
-
-
 _STORE_CONTEXT_COLS = (s.COMPETITION_DISTANCE, *_SINCE_COLS, s.PROMO2, *_P2_COLS)
-# columns whose numbers are labels, not amounts: a year, a month or week number, an id or a 0/1 code
-_CODE_COLS = frozenset({s.STORE, s.ID, s.DAY_OF_WEEK, s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.PROMO2, *_SINCE_COLS,
-                        *_P2_COLS})
-
-
-def _fill_text(col: str, value: float) -> str:
-    """A fill value as its column is read: a year or code as is ("2012", "13"), an amount with separators ("2,325").
-
-    One format for both would print either "2325 m" (hard to read) or the year "2,012" (wrong).
-    """
-    if col in _CODE_COLS or str(col).endswith(("Year", "Month", "Week")):
-        return f"{value:.6g}"
-    return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:,.6g}"
 
 
 def _store_frame(est: StoreContextImputer, X: object, *, reset: bool) -> pd.DataFrame:
@@ -251,7 +236,7 @@ class ColumnImputer(AllowNaNMixin, TransformerMixin, BaseEstimator):
         for col in self.columns_:
             n = int(X[col].isna().sum())
             if stats is not None:
-                detail = f"fill {_fill_text(col, float(stats[self.model_inputs_.index(col)]))}"
+                detail = f"fill {number_text(col, float(stats[self.model_inputs_.index(col)]))}"
             else:
                 detail = f"IterativeImputer on {len(self.model_inputs_)} numeric columns"
             rep.add("ColumnImputer", col, f"impute {self.strategy}", n, n, detail)

@@ -23,7 +23,7 @@ from sklearn.utils.validation import (  # private: sklearn's input_features rule
 
 from storecast import schema as s
 from storecast.clean._base import AllowNaNMixin, as_frame, output_like, require_columns
-from storecast.clean.report import CleaningReport
+from storecast.clean.report import CleaningReport, number_text
 
 SALES_PER_CUSTOMER = "SalesPerCustomer"
 _DEFAULT_THRESHOLD = {"iqr": 1.5, "zscore": 3.0, "mad": 3.5}
@@ -208,12 +208,15 @@ class OutlierHandler(AllowNaNMixin, TransformerMixin, BaseEstimator):
         return rep
 
     def _bounds_text(self, col: str) -> str:
+        def num(value: float) -> str:  # "52,750" as fill values are written, not "52750"
+            return number_text(col, float(value))
+
         lo, hi = self.global_bounds_[col]
-        text = f"k={self.threshold_:g}; bounds over all rows [{lo:.6g}, {hi:.6g}]"
+        text = f"k={self.threshold_:g}; bounds over all rows [{num(lo)}, {num(hi)}]"
         if self.by is not None and len(self.bounds_[col]):
             b = self.bounds_[col]
-            text += (f"; {len(b)} {self.by} bounds, lower median {b['lower'].median():.6g}, upper median "
-                     f"{b['upper'].median():.6g} (range {b['upper'].min():.6g}..{b['upper'].max():.6g})")
+            text += (f"; {len(b)} {self.by} bounds, lower median {num(b['lower'].median())}, upper median "
+                     f"{num(b['upper'].median())} (range {num(b['upper'].min())}..{num(b['upper'].max())})")
         if self.small_groups_.get(col):
             text += (f"; {self.small_groups_[col]} {self.by}(s) with fewer than {self.min_group_size} values "
                      "use the bounds over all rows")

@@ -5,11 +5,29 @@ Analysts read it as a table, the CLI writes it as JSON and CSV, and tests assert
 
 from __future__ import annotations
 
-__all__ = ["CleaningAction", "CleaningReport"]
+__all__ = ["CleaningAction", "CleaningReport", "number_text"]
 
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
+
+from storecast import schema as s
+
+# columns whose numbers are labels, not amounts: a year, a month or week number, an id or a 0/1 code
+_CODE_COLS = frozenset({s.STORE, s.ID, s.DAY_OF_WEEK, s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.PROMO2,
+                        s.COMPETITION_OPEN_SINCE_MONTH, s.COMPETITION_OPEN_SINCE_YEAR, s.PROMO2_SINCE_WEEK,
+                        s.PROMO2_SINCE_YEAR})
+
+
+def number_text(col: str, value: float) -> str:
+    """A number as its column is read: a year or code as is ("2012", "13"), an amount with separators ("2,325").
+
+    One format for both would print either "2325 m" or a Sales bound "52750" (hard to read) or the year
+    "2,012" (wrong). Used by every step's report detail: fill values, outlier bounds.
+    """
+    if col in _CODE_COLS or str(col).endswith(("Year", "Month", "Week")):
+        return f"{value:.6g}"
+    return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:,.6g}"
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,11 @@ def state_holiday_window(train: pd.DataFrame, window: int = 7) -> QuestionResult
     around = " and ".join(sides)
     during = (f" (where they open, they sell {pct(nums['on_holiday'] - 1)})" if np.isfinite(nums["on_holiday"]) else
               "")
-    answer = (f"Stores are open on {'only ' if closed else ''}{pct(nums['open_share_on_holiday'], signed=False)} of "
-              f"state-holiday store-days{during}. {around[0].upper()}{around[1:]}{why}.")
+    # none open: "never", not "open on only 0.0%" (pct keeps "<0.1%" for a few open store-days)
+    opened = ("Stores never open on a state holiday" if nums["open_share_on_holiday"] == 0 else
+              f"Stores are open on {'only ' if closed else ''}{pct(nums['open_share_on_holiday'], signed=False)} of "
+              f"state-holiday store-days{during}")
+    answer = f"{opened}. {around[0].upper()}{around[1:]}{why}."
     finding = (f"The day before a state holiday sells {pct(nums['day_before'] - 1)} and the day after "
                f"{pct(nums['day_after'] - 1)} compared with a normal day of the same weekday and promo status."
                if len(sides) == 2 else None)

@@ -96,6 +96,9 @@ def weekly_pattern(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResult:
               + (f" ({pct(nums['index_by_weekday_no_promo']['Sun'] - 1)} vs their Mon-Sat days without a promo)."
                  if "Sun" in nums.get("index_by_weekday_no_promo", {}) else ".")
               if np.isfinite(nums["sunday_index"]) else
+              # none open: "never", not "open on 0.0% of Sunday store-days"
+              "Stores never open on a Sunday, so there is no Sunday to set against the Mon-Sat mean."
+              if len(sundays) and nums["sunday_open_share"] == 0 else
               f"No store regularly trades on Sundays (open on {pct(nums['sunday_open_share'], signed=False)} of "
               f"Sunday store-days), so there is no Sunday to set against the Mon-Sat mean." if len(sundays) else
               "The data has no Sunday.")
