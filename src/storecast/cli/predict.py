@@ -141,8 +141,8 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         say(f"read rows (loading {model.name} meanwhile)")
         loaded = in_background(load_bundle, model)
         # a CSV's one pass over its bytes counts the rows for the bar and serves the reader's checks
-        scan = scan_lines(rows_path) if rows_path.is_file() and not is_parquet(rows_path) else None
-        total = scan.rows if scan is not None else count_rows(rows_path) if rows_path.is_file() else 0
+        scan = None if is_parquet(rows_path) else scan_lines(rows_path)  # a file: checked above
+        total = scan.rows if scan is not None else count_rows(rows_path)
         chunks = iter_rows(rows_path, chunk_rows, keep_actuals=True, scan=scan)
         first = next(chunks)
         say(f"load {model.name}")
