@@ -105,8 +105,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    """Write UTF-8 ``text`` to ``path`` atomically, its "\\n" as they are (the same bytes on every platform: in
+    Windows' text mode each would become "\\r\\n")."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
 
 
 def save_figure(fig: Any, path: str | Path, **savefig: Any) -> Path:

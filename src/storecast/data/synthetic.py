@@ -14,7 +14,6 @@ __all__ = ["SyntheticData", "make_synthetic", "write_synthetic"]
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import holidays
@@ -23,7 +22,7 @@ import pandas as pd
 from dateutil.easter import easter
 
 from storecast import schema as s
-from storecast.atomic import atomic_write
+from storecast.atomic import atomic_write_text
 from storecast.dates import state_holiday_code
 
 # Store mix and levels by type (b: few big stores with small baskets, like the real data).
@@ -427,5 +426,5 @@ def write_synthetic(
         if name == s.TEST_FILE and df.empty:
             (root / name).unlink(missing_ok=True)
             continue
-        atomic_write(root / name, partial(_write_text, text=_csv_text(df, name)))
+        atomic_write_text(root / name, _csv_text(df, name))
     return root
