@@ -248,14 +248,14 @@ def train_into(models_dir: Path) -> str:
 _CLOCK_SLACK = timedelta(hours=1)  # two machines' clocks may differ by minutes; a stamp an hour ahead is no skew
 
 
-def _warn_if_stamped_ahead(path: Path, now: datetime | None = None) -> None:
+def _warn_if_stamped_ahead(path: Path) -> None:
     """Warn when the newest file by name is stamped later than now (UTC): it wins every pick until then.
 
     Why: "newest" is read from the file's name, so a file renamed by hand (``...-2099-...``) or saved on a
     machine whose clock ran ahead is served before every model trained today, silently, until that date.
     """
     stamp = _name(path)[1]
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     if stamp is not None and stamp > now + _CLOCK_SLACK:
         log.warning("%s is stamped %s UTC, later than now (%s UTC): it is taken as the newest model until then, "
                     "ahead of any trained meanwhile; rename it with its real time, or serve a file with --model",
