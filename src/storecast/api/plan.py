@@ -29,7 +29,7 @@ import numpy as np
 from storecast import schema as s
 from storecast.dates import from_days, state_holiday_code, to_days, weekday
 from storecast.features.facts import StoreFacts
-from storecast.holiday_calendar import state_holidays
+from storecast.holiday_calendar import store_holidays
 
 DEFAULT_PROMO_ANCHOR = int(to_days(np.datetime64("2015-08-03", "D")))
 
@@ -49,7 +49,7 @@ class DayPlan:
 def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
     """Day (since epoch) -> state-holiday code for one state and year."""
     return {int(to_days(np.datetime64(day, "D"))): state_holiday_code(day)
-            for day in state_holidays(subdiv, [year])}
+            for day in store_holidays(subdiv, [year])}
 
 
 def school_flags(state: str | None, days: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from dateutil.easter import easter
 from storecast import schema as s
 from storecast.atomic import atomic_write_text
 from storecast.dates import state_holiday_code
-from storecast.holiday_calendar import state_holidays
+from storecast.holiday_calendar import store_holidays
 
 # Store mix and levels by type (b: few big stores with small baskets, like the real data).
 _TYPE_P = {"a": 0.54, "b": 0.02, "c": 0.13, "d": 0.31}
@@ -117,7 +117,7 @@ def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
     codes = np.full(len(dates), "0", dtype=object)
     first = dates[0].date()  # dates are daily and contiguous: a day's row is its offset from the first
     for subdiv in state.split(","):  # "HB,NI": the union of both states' holidays
-        for day in state_holidays(subdiv, set(dates.year)):
+        for day in store_holidays(subdiv, set(dates.year)):
             i = (day - first).days
             if 0 <= i < len(dates):
                 codes[i] = state_holiday_code(day)

@@ -2,7 +2,7 @@
 
 Why not from neighbouring rows: a forecast request may hold one row or a thousand, and a row's answer
 must not change with its company. So every distance here comes from a calendar that is known in
-advance: the German holiday calendar of the store's state (``holiday_calendar``: the days that close the
+advance: the ``holidays`` package's German calendar for the store's state (public holidays close the
 stores, which moves sales to the days around them), Easter's date, Carnival (Rosenmontag = Easter - 48
 days: not a public holiday, yet in the Rhineland stores sell a fraction of a normal day from
 Weiberfastnacht to Rosenmontag; the model pairs this offset with the store's state), and Rossmann's promo rhythm
@@ -26,7 +26,7 @@ from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.features._base import AddColumnsTransformer, numeric
 from storecast.features.calendar import date_parts
 from storecast.features.school import SCHOOL_FEATURES, school_calendar, school_features
-from storecast.holiday_calendar import state_holidays
+from storecast.holiday_calendar import public_holidays
 
 PROXIMITY_FEATURES = (
     "holiday_before", "holiday_after", "holidays_this_week", "holidays_next_week",
@@ -38,8 +38,12 @@ PROMO_CYCLE_DAYS = 14  # Rossmann's promo rhythm: a Monday..Friday promo week, t
 
 
 def holiday_days(state: str, years: range) -> np.ndarray:
-    """Sorted days since epoch of the holidays that close stores in ``state`` (nationwide when unknown)."""
-    cal = state_holidays(s.state_subdivision(state), years)
+    """Sorted days since epoch of the public holidays of ``state`` (nationwide when unknown).
+
+    The package's public holidays, not ``store_holidays``: the distances were chosen on them, and adding BY's
+    Assumption Day and SN's Corpus Christi did not improve the seasonal backtest (``holiday_calendar``).
+    """
+    cal = public_holidays(s.state_subdivision(state), years)
     return np.sort(to_days(np.array(list(cal), dtype="datetime64[D]")).astype(np.int64))
 
 
