@@ -2,8 +2,9 @@
 
 Rules, applied per day unless the request's ``schedule`` gives that day:
 
-- ``state_holiday``: German public holidays of the store's state from the ``holidays`` package
-  (nationwide ones when the state is unknown): Good Friday, Easter Sunday and Monday -> "b",
+- ``state_holiday``: the holidays that close the stores of the store's state (``holiday_calendar``: the
+  ``holidays`` package's public ones, plus Assumption Day in BY and Corpus Christi in SN, as the real files
+  mark them; nationwide ones when the state is unknown): Good Friday, Easter Sunday and Monday -> "b",
   25/26 December -> "c", every other public holiday -> "a".
 - ``open``: Monday..Saturday, plus Sunday for the stores the model saw selling on Sundays; closed on
   public holidays.
@@ -28,6 +29,7 @@ import numpy as np
 from storecast import schema as s
 from storecast.dates import from_days, state_holiday_code, to_days, weekday
 from storecast.features.facts import StoreFacts
+from storecast.holiday_calendar import store_holidays
 
 DEFAULT_PROMO_ANCHOR = int(to_days(np.datetime64("2015-08-03", "D")))
 
@@ -46,10 +48,8 @@ class DayPlan:
 @lru_cache(maxsize=512)
 def _year_codes(subdiv: str | None, year: int) -> dict[int, str]:
     """Day (since epoch) -> state-holiday code for one state and year."""
-    import holidays
-
     return {int(to_days(np.datetime64(day, "D"))): state_holiday_code(day)
-            for day in holidays.Germany(subdiv=subdiv, years=year)}
+            for day in store_holidays(subdiv, [year])}
 
 
 def school_flags(state: str | None, days: np.ndarray) -> np.ndarray:

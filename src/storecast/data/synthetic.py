@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import holidays
 import numpy as np
 import pandas as pd
 from dateutil.easter import easter
@@ -24,6 +23,7 @@ from dateutil.easter import easter
 from storecast import schema as s
 from storecast.atomic import atomic_write_text
 from storecast.dates import state_holiday_code
+from storecast.holiday_calendar import store_holidays
 
 # Store mix and levels by type (b: few big stores with small baskets, like the real data).
 _TYPE_P = {"a": 0.54, "b": 0.02, "c": 0.13, "d": 0.31}
@@ -112,18 +112,12 @@ def _store_table(n: int, start: pd.Timestamp, end: pd.Timestamp, rng: np.random.
     })
 
 
-# States whose holidays of Catholic towns the real files mark for every store: Assumption Day (BY) and Corpus
-# Christi (SN); the holidays package lists them only in its "catholic" category (not in TH's, unmarked there).
-_CATHOLIC_TOWN_HOLIDAYS = ("BY", "SN")
-
-
 def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
     """StateHoliday code per date for one state (by date, so the holidays package's language does not matter)."""
     codes = np.full(len(dates), "0", dtype=object)
     first = dates[0].date()  # dates are daily and contiguous: a day's row is its offset from the first
     for subdiv in state.split(","):  # "HB,NI": the union of both states' holidays
-        kinds = ("public", "catholic") if subdiv in _CATHOLIC_TOWN_HOLIDAYS else ("public",)
-        for day in holidays.country_holidays("DE", subdiv=subdiv, years=sorted(set(dates.year)), categories=kinds):
+        for day in store_holidays(subdiv, set(dates.year)):
             i = (day - first).days
             if 0 <= i < len(dates):
                 codes[i] = state_holiday_code(day)

@@ -26,6 +26,7 @@ from storecast.dates import monday_on_or_before, to_days, weekday
 from storecast.features._base import AddColumnsTransformer, numeric
 from storecast.features.calendar import date_parts
 from storecast.features.school import SCHOOL_FEATURES, school_calendar, school_features
+from storecast.holiday_calendar import public_holidays
 
 PROXIMITY_FEATURES = (
     "holiday_before", "holiday_after", "holidays_this_week", "holidays_next_week",
@@ -37,10 +38,12 @@ PROMO_CYCLE_DAYS = 14  # Rossmann's promo rhythm: a Monday..Friday promo week, t
 
 
 def holiday_days(state: str, years: range) -> np.ndarray:
-    """Sorted days since epoch of the public holidays of ``state`` (nationwide when unknown)."""
-    import holidays
+    """Sorted days since epoch of the public holidays of ``state`` (nationwide when unknown).
 
-    cal = holidays.Germany(subdiv=s.state_subdivision(state), years=list(years))
+    The package's public holidays, not ``store_holidays``: the distances were chosen on them, and adding BY's
+    Assumption Day and SN's Corpus Christi did not improve the seasonal backtest (``holiday_calendar``).
+    """
+    cal = public_holidays(s.state_subdivision(state), years)
     return np.sort(to_days(np.array(list(cal), dtype="datetime64[D]")).astype(np.int64))
 
 
