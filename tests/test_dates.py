@@ -27,6 +27,13 @@ def test_days_round_trip_at_any_resolution():
     assert from_days(days).astype(str).tolist() == ["1970-01-01", "2015-07-31", "2015-08-01"]
 
 
+def test_a_zone_aware_date_is_the_wall_clock_day_it_names():
+    """Midnight in Berlin is that day (as the data contract reads it), not the day before in UTC."""
+    berlin = pd.Series(pd.to_datetime(["2015-08-01", "2016-02-29"])).dt.tz_localize("Europe/Berlin")
+    assert from_days(to_days(berlin)).astype(str).tolist() == ["2015-08-01", "2016-02-29"]
+    assert to_days(berlin.tolist()).tolist() == to_days(berlin).tolist()  # Timestamps one by one: the same days
+
+
 def test_weekday_agrees_with_pandas():
     dates = pd.date_range("2013-01-01", "2015-12-31")
     days = to_days(dates)

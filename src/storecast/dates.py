@@ -23,10 +23,18 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def to_days(dates: ArrayLike | pd.Series) -> np.ndarray:
-    """Dates (datetime64 at any resolution, Timestamps or date strings) as int64 days since 1970-01-01."""
+    """Dates (datetime64 at any resolution, Timestamps or date strings) as int64 days since 1970-01-01.
+
+    A zone-aware value counts as the wall-clock date it names, as the data contract reads it
+    (``data._dates.date_values``): taken in UTC, midnight in Europe/Berlin was the day before, so features
+    fitted on such a frame in Python were a day off from the forecasts of the same rows.
+    """
     values = np.asarray(dates)
     if values.dtype.kind != "M":
-        values = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]")
+        parsed = pd.to_datetime(values)
+        if getattr(parsed, "tz", None) is not None:
+            parsed = parsed.tz_localize(None)
+        values = np.asarray(parsed, dtype="datetime64[ns]")
     return values.astype("datetime64[D]").astype(np.int64)
 
 

@@ -95,6 +95,34 @@ def test_rank_is_best_gain_first_with_a_week_each(served):
     assert len(ranking.weeks) == 3
 
 
+class _PromoAndSchedule:
+    """A stand-in bundle whose "forecast" is 1,000 on a promo day plus the closure distances its schedule step reads."""
+
+    kind, needs_history, level, reads_closed_rows = "lgbm", False, 0.8, True
+
+    def __init__(self, facts):
+        self.facts = facts
+
+    def predict_open(self, rows, history=None):
+        from storecast.features.schedule import StoreSchedule
+
+        cols = rows.columns()
+        read = StoreSchedule().fit(cols).transform(cols)
+        echo = 1000.0 * cols["Promo"] + read["closure_ahead_days"] + read["reopened_days"]
+        return echo, echo, echo
+
+
+def test_rank_gain_is_the_promo_alone_read_with_the_store_s_usual_schedule(served):
+    """A candidate week's days are forecast with the store's whole usual plan around them, as in ``/plan``.
+
+    Before, the candidate days were their own schedule: Monday..Friday of every other week, with 9 days
+    between them read as closures, so a model that reads closures (the default one does) added a
+    clearance/reopening effect that no plan has to every gain.
+    """
+    ranking = rank_stores(_PromoAndSchedule(served.facts), served.facts, START, 42)
+    assert ranking.table["gain"].tolist() == [5 * 1000.0] * len(served.facts.stores)
+
+
 def test_a_period_without_a_free_week_cannot_be_ranked(served):
     with pytest.raises(NoPromoWeekError, match="no Monday..Friday week without a usual promo"):
         rank_stores(served.bundle, served.facts, START, 4)

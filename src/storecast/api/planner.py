@@ -245,12 +245,14 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     code_grid = np.asarray(codes, dtype=object).reshape(len(ids), n)
     # One call: the usual plan's rows, then each candidate day again with promo on. A forecast reads its
     # store's schedule (the open days) in the request; the candidate days repeat usual days with the same
-    # Open, so every store's schedule is its usual plan's and only the promo flag differs.
+    # Open, so every store's schedule is its usual plan's and only the promo flag differs. One schedule
+    # (no ``group``): ``concat`` makes each part its own, and the candidate days alone (Monday..Friday of
+    # every other week) read as 9-day closures between them.
     both = RequestRows.concat([
         RequestRows(np.repeat(ids, n), days.ravel(), opened.ravel(), promo.ravel(), codes, school.ravel()),
         RequestRows(ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
                     code_grid[rows_i, flat].tolist(), school[rows_i, flat]),
-    ])
+    ]).with_group(None)
     sales = predict_frame(bundle, both)[s.SALES].to_numpy(dtype=float)
     usual, promoted = sales[:len(ids) * n].reshape(len(ids), n), sales[len(ids) * n:]
     gain_c = (promoted - usual[rows_i, flat]).reshape(-1, _WEEKDAYS).sum(axis=1)

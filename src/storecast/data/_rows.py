@@ -209,9 +209,10 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
     DataContractError
         Listing every bad cell (``row i: expected X, got Y``; a Date outside `schema.MIN_DATE` ..
         `schema.MAX_DATE` is one), repeated Ids and columns given twice. Repeated (Store, Date) rows
-        are allowed here, unlike in the files and in one ``POST /predict`` request: callers that keep
-        schedules apart themselves (the micro-batcher's merged requests and the planner's ranking, both
-        through ``RequestRows.concat``) send the same day twice, and each row gets its own answer.
+        are allowed here, unlike in the files and in one ``POST /predict`` request: the micro-batcher's
+        merged requests (schedules kept apart by ``RequestRows.concat``'s groups) and the planner's ranking
+        (a usual day asked again with promo on, its Open unchanged: one schedule) send the same day twice,
+        and each row gets its own answer.
     """
     repeated = rows.columns[rows.columns.duplicated()].unique()
     if len(repeated):  # rows[c] would be a frame, and fail deep inside pandas ("no attribute 'dtype'")
