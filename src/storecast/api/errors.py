@@ -17,7 +17,8 @@
   twice in one ``/predict`` batch). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
   the model does not know, a batch may mix known and unknown stores, and the fix is the same as for
-  any bad field (correct it and resend).
+  any bad field (correct it and resend). A body that fails the schema gets these too, in the same 422, on the
+  fields the schema took (``api.beside``), so a client fixing one error does not then meet the next.
 - 422: ``DataContractError`` from the inference path (the rows break the data contract).
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
