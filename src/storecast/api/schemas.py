@@ -238,16 +238,26 @@ class PredictResponse(BaseModel):
     beyond_horizon: BeyondHorizon = 0
 
 
+_USUAL = "Left out (or null): the store's usual value that day, as for a day not in `schedule`."
+
+
 class ScheduleDay(_Strict):
-    """The known plan of one day; overrides the store's usual pattern for that date."""
+    """The known plan of one day: each field given replaces the store's usual value for that date.
+
+    A field left out keeps the usual value, so ``{"date": ..., "promo": 1}`` adds a promo to a day without closing
+    or opening it. Why not the defaults of a ``/predict`` row (open, no promo): a day named only to add a promo then
+    opened a store on its usual closed Sunday or holiday and dropped the day's school holiday, while a day not
+    listed kept them.
+    """
 
     text_fields = ("date", "state_holiday")
 
     date: IsoDate
-    open: Flag = 1
-    promo: Flag = 0
-    state_holiday: StateHolidayCode = "0"
-    school_holiday: Flag = 0
+    open: Flag | None = Field(None, description=f"1 open, 0 closed. {_USUAL}")
+    promo: Flag | None = Field(None, description=f"1 when the store runs a promo that day. {_USUAL}")
+    state_holiday: StateHolidayCode | None = Field(
+        None, description=f'"0" none, "a" public holiday, "b" Easter, "c" Christmas. {_USUAL}')
+    school_holiday: Flag | None = Field(None, description=f"1 inside a school break. {_USUAL}")
 
 
 class ForecastRequest(StrictBody, BlankTextIsMissing):
@@ -262,7 +272,7 @@ class ForecastRequest(StrictBody, BlankTextIsMissing):
         None, max_length=MAX_FORECAST_DAYS,
         description=(
             "Days whose plan you know, each inside start..start+days-1 and listed once; "
-            "days not listed follow the store's usual pattern."
+            "days not listed, and the fields a listed day leaves out, follow the store's usual pattern."
         ),
     )
 

@@ -218,7 +218,9 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
 
     Days not given in ``schedule`` follow the store's usual pattern: open Monday..Saturday (and
     Sunday when the store sells on Sundays), closed on its state's public holidays, promos
-    Monday..Friday in alternating weeks in the phase the model learned. ``beyond_horizon`` counts the
+    Monday..Friday in alternating weeks in the phase the model learned, school holidays of its state. A day
+    given in ``schedule`` replaces only the fields it gives: ``{"date": "2015-08-09", "promo": 1}`` keeps that
+    day's usual opening, holiday and school holiday. ``beyond_horizon`` counts the
     days after ``calibrated_through`` (training end + the calibration days), whose interval coverage was never measured.
     """
     schedule = body.schedule or []
@@ -226,10 +228,16 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
         raise InputError(problems)
     start = day_number(body.start)
     plan = default_plan(served.facts, body.store, start, body.days)
-    for day in schedule:
+    for day in schedule:  # the fields given replace the usual ones; a field left out (None) keeps it
         k = (day.date - body.start).days
-        plan.open[k], plan.promo[k] = day.open, day.promo
-        plan.state_holiday[k], plan.school_holiday[k] = day.state_holiday, day.school_holiday
+        if day.open is not None:
+            plan.open[k] = day.open
+        if day.promo is not None:
+            plan.promo[k] = day.promo
+        if day.state_holiday is not None:
+            plan.state_holiday[k] = day.state_holiday
+        if day.school_holiday is not None:
+            plan.school_holiday[k] = day.school_holiday
     n = body.days
     asked = RequestRows(np.full(n, body.store, dtype=np.int64), plan.days, plan.open, plan.promo,
                         plan.state_holiday, plan.school_holiday)
