@@ -241,8 +241,11 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     mondays, free = promo_weeks(promo, first)
     if not free.any():
         end = start + dt.timedelta(days=n - 1)
-        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan a longer "
-                               "period (42 days hold three such weeks)")
+        # near the last date served a longer period from the same start is refused: it has to start earlier
+        longer = ("a longer period" if start + dt.timedelta(days=41) <= s.MAX_DATE
+                  else f"a longer period starting earlier (the last date served is {s.MAX_DATE})")
+        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan {longer} "
+                               "(42 days hold three such weeks)")
     st_i, wk_i = np.nonzero(free)  # one candidate (store, Monday) per pair
     cols = mondays[wk_i][:, None] + np.arange(_WEEKDAYS)[None, :]  # candidates x 5 day offsets
     rows_i = np.repeat(st_i, _WEEKDAYS)
