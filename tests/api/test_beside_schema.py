@@ -7,6 +7,9 @@ import logging
 
 import pytest
 from api_helpers import fields, row
+from fastapi.testclient import TestClient
+
+from storecast.api import create_app
 
 
 @pytest.mark.parametrize(("rows", "expected"), [
@@ -48,6 +51,17 @@ def test_a_field_the_schema_refuses_is_not_compared_with_the_others(client, rows
 def test_a_batch_refused_whole_is_not_searched_for_repeats(client):
     r = client.post("/predict", json={"rows": [row(id=1)] * 10_001})
     assert [(i["field"], i["type"]) for i in r.json()["detail"]] == [("rows", "too_long")]
+
+
+def test_a_batch_over_the_servers_limit_is_said_beside_a_field_error(settings):
+    # the server's own cap (STORECAST_MAX_BATCH_ROWS) was said only once every row was right: the client fixed
+    # rows it then had to split anyway; the rows of such a batch are not searched for repeats
+    small = settings.model_copy(update={"max_batch_rows": 3})
+    with TestClient(create_app(small)) as c:
+        r = c.post("/predict", json={"rows": [row(id=1, promo="1")] * 4})
+    assert [(i["field"], i["type"]) for i in r.json()["detail"]] == [("rows", "too_long")] + [
+        (f"rows[{k}].promo", "int_type") for k in range(4)]
+    assert r.json()["detail"][0]["msg"] == "the batch has 4 rows; this server takes at most 3 per request: split it"
 
 
 @pytest.mark.parametrize(("path", "body", "expected"), [

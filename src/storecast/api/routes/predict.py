@@ -26,6 +26,7 @@ from storecast.api.plan import default_plan
 from storecast.api.planner import day_problems
 from storecast.api.schemas import (
     MAX_FORECAST_DAYS,
+    MAX_ROWS,
     ForecastRequest,
     ForecastResponse,
     PredictRequest,
@@ -123,12 +124,20 @@ def _id_problems(rows: Sequence[_Row]) -> list[tuple[Loc, str, str]]:
              "id_duplicate") for i, j in found]
 
 
+def _batch_problems(n: int, limit: int) -> list[tuple[Loc, str, str]]:
+    """The InputError item of a batch over this server's ``max_batch_rows`` (the schema's cap is ``MAX_ROWS``)."""
+    return [(("rows",), f"the batch has {n:,} rows; this server takes at most {limit:,} per request: split it",
+             "too_long")]
+
+
 def _predict_beside(request: Request, body: dict[str, Any]) -> list[tuple[Loc, str, str]]:
     """The route's own problems of a body that failed the schema (``api.beside``): unknown stores, repeated rows
     and ids, among the fields the schema took; none for a batch the schema or the server refuses whole."""
     raw = body.get("rows")
-    if type(raw) is not list or len(raw) > request.app.state.settings.max_batch_rows:
-        return []  # refused whole: its rows are not looked at
+    if type(raw) is not list or len(raw) > MAX_ROWS:
+        return []  # not rows, or refused whole by the schema: its rows are not looked at
+    if len(raw) > (limit := request.app.state.settings.max_batch_rows):
+        return _batch_problems(len(raw), limit)  # refused whole by this server
     rows = [_Keys(field_value(PredictRow, "store", r), field_value(PredictRow, "date", r),
                   field_value(PredictRow, "id", r)) for r in raw]
     problems: list[tuple[Loc, str, str]] = []
@@ -175,8 +184,7 @@ async def predict(body: PredictRequest, request: Request) -> Response:
     rows = body.rows
     n = len(rows)
     if n > settings.max_batch_rows:
-        raise InputError([(("rows",), f"the batch has {n:,} rows; this server takes at most "
-                           f"{settings.max_batch_rows:,} per request: split it", "too_long")])
+        raise InputError(_batch_problems(n, settings.max_batch_rows))
     asked = _request_rows(rows)
     # every problem at once, as /forecast does: unknown stores beside repeated rows
     if problems := (served.store_problems([r.store for r in rows])
