@@ -239,3 +239,21 @@ def test_a_list_over_its_limit_is_refused_before_its_items_are_read(client, monk
     assert (item["field"], item["type"]) == (field, "too_long")
     assert item["msg"] == f"expected at most {limit} items; got {limit + 1}"
     assert ("date", "state_holiday") not in read  # not one item looked at (/forecast's own "start" is)
+
+
+@pytest.mark.parametrize(("path", "body", "field", "msg"), [
+    ("/predict", {"rows": [row(open=None)]}, "rows[0].open",
+     "expected a whole number without quotes, e.g. 1; got null: leave `open` out for its default, 1"),
+    ("/predict", {"rows": [row(state_holiday=None)]}, "rows[0].state_holiday",
+     "expected one of '0', 'a', 'b' or 'c' (as a string); got null: leave `state_holiday` out for its default, \"0\""),
+    ("/forecast", {"store": 1, "start": "2015-08-01", "days": None}, "days",
+     "expected a whole number without quotes, e.g. 1; got null: leave `days` out for its default, 42"),
+    # a required field has no default to point to
+    ("/predict", {"rows": [row(promo=None)]}, "rows[0].promo",
+     "expected a whole number without quotes, e.g. 1; got null"),
+])
+def test_null_for_a_field_with_a_default_says_to_leave_it_out(client, path, body, field, msg):
+    """Was "got null" alone: a client writing a missing value as null (pandas' to_json) did not learn how to get
+    the default it meant."""
+    (item,) = _items(client, path, body)
+    assert (item["field"], item["msg"]) == (field, msg)
