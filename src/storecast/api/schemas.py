@@ -229,6 +229,13 @@ BeyondHorizon = Annotated[int, Field(ge=0, description=(
     "coverage that was never measured, so treat them as rougher than the stated level."))]
 
 
+TrainingStart = Annotated[dt.date | None, Field(description=(
+    "The first date of the model's training data. Null when the model's card does not say."))]
+BeforeTraining = Annotated[int, Field(ge=0, description=(
+    "How many predictions are dated before `training_start`: the model saw no day that early, so their "
+    "forecasts and bands are extrapolated and were never measured."))]
+
+
 class PredictResponse(BaseModel):
     """Forecasts in request order, with the file name of the model that made them."""
 
@@ -236,6 +243,8 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
     calibrated_through: CalibratedThrough = None
     beyond_horizon: BeyondHorizon = 0
+    training_start: TrainingStart = None
+    before_training: BeforeTraining = 0
 
 
 _USUAL = "Left out (or null): the store's usual value that day, as for a day not in `schedule`."
@@ -303,6 +312,8 @@ class ForecastResponse(BaseModel):
     predictions: list[ForecastDay]
     calibrated_through: CalibratedThrough = None
     beyond_horizon: BeyondHorizon = 0
+    training_start: TrainingStart = None
+    before_training: BeforeTraining = 0
 
 
 class ModelCard(BaseModel):

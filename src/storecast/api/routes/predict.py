@@ -152,11 +152,13 @@ def _predict_beside(request: Request, body: dict[str, Any]) -> list[tuple[Loc, s
 
 
 def _horizon(served: ServedModel, days: np.ndarray) -> dict[str, Any]:
-    """``calibrated_through`` and ``beyond_horizon`` of an answer: which bands' coverage was never measured.
+    """``calibrated_through`` and ``beyond_horizon``, ``training_start`` and ``before_training`` of an answer: which
+    rows lie past the measured horizon or before the training data, so their bands' coverage was never measured.
 
     ``days`` are the rows' dates as days since 1970-01-01 (the routes have them already).
     """
-    return {"calibrated_through": served.calibrated_through, "beyond_horizon": served.beyond_horizon(days)}
+    return {"calibrated_through": served.calibrated_through, "beyond_horizon": served.beyond_horizon(days),
+            "training_start": served.training_start, "before_training": served.before_training(days)}
 
 
 @router.post("/predict", response_model=PredictResponse, responses=MODEL_ROUTE_ERRORS)
@@ -178,7 +180,7 @@ async def predict(body: PredictRequest, request: Request) -> Response:
     naming the field, e.g. ``rows[3].store``; unknown stores and repeated rows or ids come in one answer, beside
     the field errors of the other rows (a field that is itself wrong is named once, as wrong).
     ``beyond_horizon`` counts the rows dated after ``calibrated_through`` (training end + the calibration days), whose
-    interval coverage was never measured.
+    interval coverage was never measured, and ``before_training`` those dated before ``training_start``.
     """
     served, settings = served_model(request), request.app.state.settings
     rows = body.rows
@@ -229,7 +231,8 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
     Monday..Friday in alternating weeks in the phase the model learned, school holidays of its state. A day
     given in ``schedule`` replaces only the fields it gives: ``{"date": "2015-08-09", "promo": 1}`` keeps that
     day's usual opening, holiday and school holiday. ``beyond_horizon`` counts the
-    days after ``calibrated_through`` (training end + the calibration days), whose interval coverage was never measured.
+    days after ``calibrated_through`` (training end + the calibration days), whose interval coverage was never measured,
+    and ``before_training`` those before ``training_start``.
     """
     schedule = body.schedule or []
     if problems := _forecast_problems(served, body.store, body.start, body.days, [day.date for day in schedule]):
