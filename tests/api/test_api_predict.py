@@ -129,7 +129,8 @@ def test_many_problems_name_the_first_50_and_count_the_rest(client):
 
 
 def test_many_schema_errors_are_counted_too(client):
-    r = client.post("/predict", json={"rows": [row(promo=2)] * 55})
+    # one day each: the same row 55 times is also 54 repeats, named beside the schema's errors (api.beside)
+    r = client.post("/predict", json={"rows": consecutive_rows(55, promo=2)})
     detail = r.json()["detail"]
     assert len(detail) == 51 and detail[-1]["type"] == "more_problems"
     assert detail[-1]["msg"].startswith("and 5 more problem(s) not listed")
@@ -285,11 +286,25 @@ def test_answers_say_which_bands_were_never_calibrated(client, model_path):
     assert later["beyond_horizon"] == 9  # 2015-02-12 .. 2015-02-20
 
 
+def test_answers_count_the_rows_before_the_training_data(client, model_path):
+    """A row of 2000, 13 years before the data, was answered as plainly as one inside it (`storecast predict` warns)."""
+    import json
+
+    start = json.loads(model_path.with_suffix(".json").read_text())["training"]["start"]
+    assert start == "2013-01-01"
+    rows = [row(date="2000-01-03"), row(date="2012-12-31"), row(date="2013-01-01"), row(date="2015-08-03")]
+    out = client.post("/predict", json={"rows": rows}).json()
+    assert (out["training_start"], out["before_training"]) == ("2013-01-01", 2)
+    early = client.post("/forecast", json={"store": 1, "start": "2012-12-25", "days": 14}).json()
+    assert (early["training_start"], early["before_training"]) == ("2013-01-01", 7)  # 2012-12-25 .. 2012-12-31
+
+
 def test_the_horizon_fields_are_documented_in_the_openapi_schema(client):
     spec = client.get("/openapi.json").json()["components"]["schemas"]
     for name in ("PredictResponse", "ForecastResponse"):
         props = spec[name]["properties"]
         assert "never measured" in props["beyond_horizon"]["description"]
+        assert "before `training_start`" in props["before_training"]["description"]
         assert "training end + its calibration days" in props["calibrated_through"]["description"]
 
 

@@ -65,6 +65,32 @@ def test_schedule_overrides_listed_days_only(client):
         assert out[k] == default[k]
 
 
+def test_a_schedule_day_that_gives_only_its_date_keeps_the_usual_plan(client):
+    """It took a /predict row's defaults (open, no promo, no holiday): the usual closed Christmas Day and Sunday
+    opened, and Monday's school holiday was dropped, where a client naming a day expects the usual plan."""
+    body = {"store": 1, "start": "2015-12-20", "days": 9}
+    usual = _days(client, **body)
+    days = ["2015-12-20", "2015-12-21", "2015-12-25"]  # a Sunday, a Monday, Christmas Day
+    assert [p["open"] for p in usual if p["date"] in days] == [0, 1, 0]
+    assert _days(client, **body, schedule=[{"date": d} for d in days]) == usual
+    assert _days(client, **body, schedule=[{"date": d, "open": None, "promo": None, "state_holiday": None,
+                                            "school_holiday": None} for d in days]) == usual
+
+
+def test_a_schedule_day_replaces_only_the_fields_it_gives(client):
+    # a promo on Christmas Day: still closed (and code "c"), as a closed promo day of train.csv is
+    body = {"store": 1, "start": "2015-12-21", "days": 7}
+    usual = {p["date"]: p for p in _days(client, **body)}
+    flipped = 1 - usual["2015-12-22"]["school_holiday"]
+    out = {p["date"]: p for p in _days(client, **body, schedule=[
+        {"date": "2015-12-25", "promo": 1}, {"date": "2015-12-22", "school_holiday": flipped}])}
+    christmas, tuesday = out["2015-12-25"], out["2015-12-22"]
+    assert (christmas["promo"], christmas["open"], christmas["state_holiday"], christmas["sales"]) == (1, 0, "c", 0.0)
+    assert tuesday["school_holiday"] != usual["2015-12-22"]["school_holiday"]
+    assert {k: tuesday[k] for k in ("open", "promo", "state_holiday")} == \
+        {k: usual["2015-12-22"][k] for k in ("open", "promo", "state_holiday")}
+
+
 def test_schedule_matches_predict_of_the_same_rows(client):
     out = _days(client, store=3, start="2015-09-07", days=3)
     rows = [{k: p[k] for k in ("store", "date", "open", "promo", "state_holiday", "school_holiday")}

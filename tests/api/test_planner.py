@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
@@ -126,6 +127,16 @@ def test_rank_gain_is_the_promo_alone_read_with_the_store_s_usual_schedule(serve
 def test_a_period_without_a_free_week_cannot_be_ranked(served):
     with pytest.raises(NoPromoWeekError, match="no Monday..Friday week without a usual promo"):
         rank_stores(served.bundle, served.facts, START, 4)
+
+
+@pytest.mark.parametrize(("start", "hint"), [
+    (START, "plan a longer period (42 days"),
+    # a longer period from 2099-12-31 runs past the last date served: it was told only "plan a longer period"
+    (dt.date(2099, 12, 31), "plan a longer period starting earlier (the last date served is 2099-12-31)"),
+])
+def test_a_period_without_a_free_week_says_how_to_get_one(served, start, hint):
+    with pytest.raises(NoPromoWeekError, match=re.escape(hint)):
+        rank_stores(served.bundle, served.facts, start, 1)
 
 
 def test_whole_units_round_halves_up_as_the_pages_math_round_does():

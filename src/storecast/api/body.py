@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException
 
+from storecast.api.beside import check_of, merged
 from storecast.api.http_rules import shown
 from storecast.errors import MAX_KEY, clipped
 
@@ -439,16 +440,27 @@ def _refuse_media_type(request: Request) -> None:
 
 class StrictJSONRoute(APIRoute):
     """An ``APIRoute`` whose JSON body must be UTF-8 and refuses duplicate keys (FastAPI's custom request class),
-    that takes no query string, and that takes a body labelled JSON only (415 otherwise)."""
+    that takes no query string, and that takes a body labelled JSON only (415 otherwise). A body that fails the
+    schema also gets the route's own checks (``api.beside``) in the same 422."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        check = check_of(self.endpoint)
+        model = model_in(getattr(getattr(self.body_field, "field_info", None), "annotation", None))
+        names = list(model.model_fields) if model is not None else []
 
         async def strict(request: Request) -> Response:
             if request.scope["query_string"]:
                 _refuse_query_string(request)
             _refuse_media_type(request)
-            return await handler(_StrictJSONRequest(request.scope, request.receive))
+            strict_request = _StrictJSONRequest(request.scope, request.receive)
+            try:
+                return await handler(strict_request)
+            except RequestValidationError as exc:
+                if check is None:
+                    raise
+                # the route's own checks beside the schema's errors, in one answer (api.beside)
+                raise merged(exc, strict_request, check, names) from None
 
         return strict
 

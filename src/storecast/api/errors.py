@@ -11,13 +11,15 @@
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
   case differs (``Rows``); a key longer than ``storecast.errors.MAX_KEY`` (64) characters is clipped wherever
   an answer names it.
-  Each message says what came (``got null``, ``got 0``) beside what is expected.
+  Each message says what came (``got null``, ``got 0``) beside what is expected; ``null`` for a field that has a
+  default also says to leave the field out for it.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
   twice in one ``/predict`` batch). An unknown store is 422 at
   ``rows[3].store``, not 404: the resource (``/predict``) exists, one field of the body names a value
   the model does not know, a batch may mix known and unknown stores, and the fix is the same as for
-  any bad field (correct it and resend).
+  any bad field (correct it and resend). A body that fails the schema gets these too, in the same 422, on the
+  fields the schema took (``api.beside``), so a client fixing one error does not then meet the next.
 - 422: ``DataContractError`` from the inference path (the rows break the data contract).
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
@@ -211,6 +213,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
                 if loc == ("body",) else "this field is required"
         elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
             msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
+            msg += _null_hint(request, loc, err)
         elif typ == "list_type":  # pydantic: "Input should be a valid list"
             msg = f"expected an array, e.g. [...]; got {_json_kind(err.get('input'))}"
         elif typ == "model_attributes_type" and loc != ("body",):  # "... valid dictionary or object ..."
@@ -226,7 +229,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
         elif typ == "literal_error":  # pydantic: "Input should be '0', 'a', 'b' or 'c'"
             choices = (err.get("ctx") or {}).get("expected")
             said = f"expected one of {choices} (as a string)" if choices else msg
-            msg = f"{said}; got {_json_kind(err.get('input'))}"
+            msg = f"{said}; got {_json_kind(err.get('input'))}{_null_hint(request, loc, err)}"
         elif loc == ("body",) and typ == "model_attributes_type":  # a body of another Content-Type was 415
             msg = f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}"
         items.append(_item(loc, msg, typ))
@@ -241,6 +244,25 @@ def _body_model(request: Request) -> Any:
     """The pydantic model of the route's JSON body, or None."""
     field = getattr(request.scope.get("route"), "body_field", None)
     return getattr(getattr(field, "field_info", None), "annotation", None)
+
+
+def _null_hint(request: Request, loc: Loc, err: dict[str, Any]) -> str:
+    """``: leave `open` out for its default, 1`` when ``null`` came for a field that has a default, else ``""``.
+
+    Why: a client that writes a missing value as ``null`` (pandas' ``to_json`` does) read "got null" without learning
+    that leaving the field out is the way to get its default.
+    """
+    if err.get("input") is not None or len(loc) < 2 or loc[0] != "body":
+        return ""
+    model = _body_model(request)
+    for part in loc[1:-1]:  # the objects on the way: a field of a model, or an item of a list
+        if isinstance(part, str):
+            info = getattr(model, "model_fields", {}).get(part)
+            model = model_in(info.annotation) if info is not None else None
+    info = getattr(model, "model_fields", {}).get(loc[-1])
+    if info is None or info.is_required() or (default := info.get_default(call_default_factory=True)) is None:
+        return ""
+    return f": leave `{loc[-1]}` out for its default, {json.dumps(default)}"
 
 
 def _unknown_field(model: Any, loc: Loc) -> str:

@@ -106,20 +106,25 @@ def whole_units(values: np.ndarray) -> np.ndarray:
     return low + (x - low >= 0.5)  # not floor(x + 0.5): that rounds 0.49999999999999994 up, Math.round does not
 
 
-def day_problems(days: Sequence[dt.date], start: dt.date, n: int, *, window: str = "planning window",
-                 kind: str = "plan", name: str | None = None) -> list[tuple[int, str, str]]:
+def day_problems(days: Sequence[dt.date | None], start: dt.date | None, n: int | None, *,
+                 window: str = "planning window", kind: str = "plan",
+                 name: str | None = None) -> list[tuple[int, str, str]]:
     """``(index, message, type)`` for each date outside ``start..start+n-1`` or listed twice.
 
     One rule for every list of days a request names (the plan's promo and closed days, ``/forecast``'s
     schedule); ``window`` names the period in the message and ``kind`` prefixes the error types
     (``plan_date``, ``plan_duplicate``; ``schedule_date``, ...). Given the list's ``name``, a repeat names the
     earlier item (``2015-08-03 is also schedule[0]``), as ``/predict`` names the earlier row of a repeated day.
+    A day of None (a date the schema refused, ``api.beside``) is skipped; a ``start`` or ``n`` of None (no window
+    known) checks the repeats only.
     """
-    end = start + dt.timedelta(days=n - 1)
+    end = None if start is None or n is None else start + dt.timedelta(days=n - 1)
     first: dict[dt.date, int] = {}
     out = []
     for i, day in enumerate(days):
-        if not start <= day <= end:
+        if day is None:
+            continue
+        if start is not None and end is not None and not start <= day <= end:
             out.append((i, f"{day} is outside the {window} {start}..{end}: list only days inside it",
                         f"{kind}_date"))
         elif (j := first.setdefault(day, i)) != i:
@@ -236,8 +241,11 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     mondays, free = promo_weeks(promo, first)
     if not free.any():
         end = start + dt.timedelta(days=n - 1)
-        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan a longer "
-                               "period (42 days hold three such weeks)")
+        # near the last date served a longer period from the same start is refused: it has to start earlier
+        longer = ("a longer period" if start + dt.timedelta(days=41) <= s.MAX_DATE
+                  else f"a longer period starting earlier (the last date served is {s.MAX_DATE})")
+        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan {longer} "
+                               "(42 days hold three such weeks)")
     st_i, wk_i = np.nonzero(free)  # one candidate (store, Monday) per pair
     cols = mondays[wk_i][:, None] + np.arange(_WEEKDAYS)[None, :]  # candidates x 5 day offsets
     rows_i = np.repeat(st_i, _WEEKDAYS)

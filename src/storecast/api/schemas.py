@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
-    "StoreId", "CalibratedThrough", "BlankTextIsMissing", "at_most",
+    "StoreId", "CalibratedThrough", "BlankTextIsMissing", "also_blank", "at_most",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
 ]
@@ -154,6 +154,18 @@ def _without_blank_text(data: Any, names: tuple[str, ...]) -> Any:
     return data
 
 
+def also_blank(schema: dict[str, Any]) -> None:
+    """The JSON schema of an optional text field, widened by the blank text read as left out (``BlankTextIsMissing``).
+
+    Why: the OpenAPI description said ``"state_holiday"`` is one of ``"0"``, ``"a"``, ``"b"``, ``"c"``, yet ``""`` is
+    answered (as the field left out): a client or a fuzzer that trusts the description took that for a bug. A required
+    text field needs no such branch: blank, it is the 422 of a field left out.
+    """
+    branches = schema.pop("anyOf", None) or [{key: schema.pop(key) for key in ("type", "enum") if key in schema}]
+    schema["anyOf"] = [*branches, {"type": "string", "pattern": f"^[{_BLANK}]*$",
+                                   "description": "blank (empty, spaces or tabs): read as left out"}]
+
+
 class BlankTextIsMissing(BaseModel):
     """A body object whose text fields (``text_fields``) read a blank value as not sent.
 
@@ -189,7 +201,7 @@ class PredictRow(_Strict):
     open: Flag = Field(1, description="1 open, 0 closed (a closed day is forecast as 0). Missing = open.")
     promo: Flag = Field(description="1 when the store runs a promo that day.")
     state_holiday: StateHolidayCode = Field(
-        "0", description='"0" none, "a" public holiday, "b" Easter, "c" Christmas.'
+        "0", description='"0" none, "a" public holiday, "b" Easter, "c" Christmas.', json_schema_extra=also_blank
     )
     school_holiday: Flag = 0
 
@@ -229,6 +241,13 @@ BeyondHorizon = Annotated[int, Field(ge=0, description=(
     "coverage that was never measured, so treat them as rougher than the stated level."))]
 
 
+TrainingStart = Annotated[dt.date | None, Field(description=(
+    "The first date of the model's training data. Null when the model's card does not say."))]
+BeforeTraining = Annotated[int, Field(ge=0, description=(
+    "How many predictions are dated before `training_start`: the model saw no day that early, so their "
+    "forecasts and bands are extrapolated and were never measured."))]
+
+
 class PredictResponse(BaseModel):
     """Forecasts in request order, with the file name of the model that made them."""
 
@@ -236,18 +255,31 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
     calibrated_through: CalibratedThrough = None
     beyond_horizon: BeyondHorizon = 0
+    training_start: TrainingStart = None
+    before_training: BeforeTraining = 0
+
+
+_USUAL = "Left out (or null): the store's usual value that day, as for a day not in `schedule`."
 
 
 class ScheduleDay(_Strict):
-    """The known plan of one day; overrides the store's usual pattern for that date."""
+    """The known plan of one day: each field given replaces the store's usual value for that date.
+
+    A field left out keeps the usual value, so ``{"date": ..., "promo": 1}`` adds a promo to a day without closing
+    or opening it. Why not the defaults of a ``/predict`` row (open, no promo): a day named only to add a promo then
+    opened a store on its usual closed Sunday or holiday and dropped the day's school holiday, while a day not
+    listed kept them.
+    """
 
     text_fields = ("date", "state_holiday")
 
     date: IsoDate
-    open: Flag = 1
-    promo: Flag = 0
-    state_holiday: StateHolidayCode = "0"
-    school_holiday: Flag = 0
+    open: Flag | None = Field(None, description=f"1 open, 0 closed. {_USUAL}")
+    promo: Flag | None = Field(None, description=f"1 when the store runs a promo that day. {_USUAL}")
+    state_holiday: StateHolidayCode | None = Field(
+        None, description=f'"0" none, "a" public holiday, "b" Easter, "c" Christmas. {_USUAL}',
+        json_schema_extra=also_blank)
+    school_holiday: Flag | None = Field(None, description=f"1 inside a school break. {_USUAL}")
 
 
 class ForecastRequest(StrictBody, BlankTextIsMissing):
@@ -262,7 +294,7 @@ class ForecastRequest(StrictBody, BlankTextIsMissing):
         None, max_length=MAX_FORECAST_DAYS,
         description=(
             "Days whose plan you know, each inside start..start+days-1 and listed once; "
-            "days not listed follow the store's usual pattern."
+            "days not listed, and the fields a listed day leaves out, follow the store's usual pattern."
         ),
     )
 
@@ -293,6 +325,8 @@ class ForecastResponse(BaseModel):
     predictions: list[ForecastDay]
     calibrated_through: CalibratedThrough = None
     beyond_horizon: BeyondHorizon = 0
+    training_start: TrainingStart = None
+    before_training: BeforeTraining = 0
 
 
 class ModelCard(BaseModel):

@@ -47,23 +47,35 @@ class ServedModel:
     # as an ISO date and as days since 1970-01-01; None when the card does not say.
     calibrated_through: str | None = field(init=False)
     calibrated_last_day: int | None = field(init=False)
+    # ``predict.training_start``, the same two ways: a day before it is as far outside the data as one past the
+    # horizon (``storecast predict`` warns of both)
+    training_start: str | None = field(init=False)
+    training_first_day: int | None = field(init=False)
     # The thread compiling the trees in the background (``compile_in_background``), None when none was started:
     # `storecast serve` says so on its first lines, before the server's logging is set up.
     compiling: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from storecast.predict import calibrated_through  # lazily, like the inference path (pandas, pandera)
+        from storecast.predict import calibrated_through, training_start  # lazily, as the inference path is
 
         self.store_set = frozenset(self.facts.stores.tolist())
         self.name = Path(self.bundle.path).name
         through = calibrated_through(self.bundle)
         self.calibrated_through = None if through is None else through.date().isoformat()
         self.calibrated_last_day = None if through is None else day_number(through.date())
+        first = training_start(self.bundle)
+        self.training_start = None if first is None else first.date().isoformat()
+        self.training_first_day = None if first is None else day_number(first.date())
 
     def beyond_horizon(self, days: np.ndarray) -> int:
         """How many of ``days`` (days since 1970-01-01) fall after ``calibrated_through``."""
         last = self.calibrated_last_day
         return 0 if last is None else int(np.count_nonzero(days > last))
+
+    def before_training(self, days: np.ndarray) -> int:
+        """How many of ``days`` (days since 1970-01-01) fall before ``training_start``."""
+        first = self.training_first_day
+        return 0 if first is None else int(np.count_nonzero(days < first))
 
     def unknown_stores(self, stores: Sequence[int]) -> list[int]:
         """Positions of ``stores`` the model was not fitted on (none when the bundle does not say).

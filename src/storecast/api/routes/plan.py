@@ -13,6 +13,7 @@ __all__ = ["MAX_RANKINGS", "PlanningQueue", "router"]
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -20,11 +21,14 @@ import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, MODEL_ROUTE_ERRORS, TOKEN_ANSWERS, error_responses
+from storecast.api.beside import beside_schema, field_value, value_of
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep
-from storecast.api.errors import InputError, window_problems
+from storecast.api.errors import InputError, Loc, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
+from storecast.api.schemas import MAX_FORECAST_DAYS, IsoDate
+from storecast.api.serving import ServedModel
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
@@ -69,7 +73,36 @@ def _side(f: PlanForecast) -> dict[str, Any]:
     return {"days": days, "total": f.total}
 
 
+_LISTS = ("promo_days", "closed_days")
+
+
+def _plan_problems(served: ServedModel | None, store: int | None, start: dt.date | None, days: int | None,
+                   lists: Mapping[str, Sequence[dt.date | None]]) -> list[tuple[Loc, str, str]]:
+    """Every problem of a ``/plan`` body the schema cannot see (the store, the window, the days listed), at once so
+    the caller fixes them all in one go. A value of None (refused by the schema, ``api.beside``) is not checked."""
+    problems = served.store_problems([store], loc=("store",)) if served is not None and store is not None else []
+    if start is not None and days is not None:
+        problems += window_problems(start, days)
+    return problems + [((name, i), msg, typ) for name in _LISTS
+                       for i, msg, typ in day_problems(lists.get(name) or [], start, days, name=name)]
+
+
+def _plan_beside(request: Request, body: dict[str, Any]) -> list[tuple[Loc, str, str]]:
+    """``_plan_problems`` of a body that failed the schema, on the fields it took (``api.beside``)."""
+    lists = {name: [value_of(IsoDate, day) for day in days] for name in _LISTS
+             if type(days := body.get(name)) is list and len(days) <= MAX_FORECAST_DAYS}
+    return _plan_problems(getattr(request.app.state, "served", None), field_value(PlanRequest, "store", body),
+                          field_value(PlanRequest, "start", body), field_value(PlanRequest, "days", body), lists)
+
+
+def _rank_beside(request: Request, body: dict[str, Any]) -> list[tuple[Loc, str, str]]:
+    """The window of a ``/plan/rank`` body that failed the schema, when its ``start`` and ``days`` were taken."""
+    start, days = field_value(RankRequest, "start", body), field_value(RankRequest, "days", body)
+    return window_problems(start, days) if start is not None and days is not None else []
+
+
 @router.post("/plan", response_model=PlanResponse, responses=MODEL_ROUTE_ERRORS)
+@beside_schema(_plan_beside)
 async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Response:
     """Forecast one store's usual plan and a scenario (other promo days and/or closed days) side by side.
 
@@ -79,12 +112,8 @@ async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Respon
     names the earlier one). A day in both lists is a closed day of a promo week (as on public holidays in
     train.csv and in the usual plan): it sells nothing and keeps ``promo`` 1.
     """
-    # every problem at once, as /forecast does: the caller fixes them all in one go
-    problems = served.store_problems([body.store], loc=("store",)) + window_problems(body.start, body.days)
-    problems += [((name, i), msg, typ)
-                 for name in ("promo_days", "closed_days")
-                 for i, msg, typ in day_problems(getattr(body, name) or [], body.start, body.days, name=name)]
-    if problems:
+    if problems := _plan_problems(served, body.store, body.start, body.days,
+                                  {name: getattr(body, name) or [] for name in _LISTS}):
         raise InputError(problems)
     result = await anyio.to_thread.run_sync(
         lambda: plan_scenario(served.bundle, served.facts, body.store, body.start, body.days,
@@ -113,6 +142,7 @@ _RANK_ERRORS = error_responses(TOKEN_ANSWERS, BODY_ANSWERS, MODEL_ANSWERS, {
 
 
 @router.post("/plan/rank", response_model=RankResponse, responses=_RANK_ERRORS)
+@beside_schema(_rank_beside)
 async def rank(body: RankRequest, served: ServedDep, request: Request) -> Response:
     """Rank every store the model knows by the forecast gain of one extra promo week in the period.
 
