@@ -3,7 +3,7 @@
 import { api, failed } from "./api.js";
 import { drawChart } from "./chart.js";
 import {
-  $, addDays, iso, money, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
+  $, TOKEN_KEY, addDays, iso, money, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
 } from "./common.js";
 
 // Nothing of an earlier answer stays on screen beside an error about other inputs (store 1's totals under
@@ -157,6 +157,7 @@ async function loadPlan(withScenario) {
     const days = drawn.scenario.days;
     body = { store: drawn.store, start: days[0].date, days: days.length };
   } else {
+    if (!$("store").options.length && (!(await modelRead("plan")) || seq !== state.seq)) return;
     if (!valid($("plan-form"))) { clearPlan(); return; }
     body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
   }
@@ -213,6 +214,30 @@ async function storeGone(store) {
 }
 
 // ---- start-up: the model's stores and the day after its training end ----
+// Whether the store list and the dates are there, asking GET /model for them first where they are not: when
+// the server was down as the page loaded it said "Try again in a moment", but Forecast and Rank stores then
+// met an empty store list and no dates ("From: Please fill out this field.") and only a reload helped.
+async function modelRead(view) {
+  say("loading the model…", false, view);
+  try {
+    await loadModel();
+    return true;
+  } catch (err) {
+    modelUnread(err);
+    failed(err, false, view);
+    return false;
+  }
+}
+
+// The line under the title when GET /model failed: it said "loading the model…" for good; says why no
+// model is named.
+function modelUnread(err) {
+  $("model-name").textContent = err.status === 401
+    ? (sessionStorage.getItem(TOKEN_KEY) ? "model not shown: the server refused this API token"
+                                         : "model not shown: the server does not show it without an API token")
+    : "model not shown: the server did not answer with it";
+}
+
 // The model line, its stores and the first day after its training, from GET /model.
 async function loadModel() {
   const card = await api("/model");
@@ -231,4 +256,4 @@ async function loadModel() {
   for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
 }
 
-export { clearPlan, weeks, loadPlan, loadModel, storeChanged, storeKey };
+export { clearPlan, weeks, loadPlan, loadModel, modelRead, modelUnread, storeChanged, storeKey };

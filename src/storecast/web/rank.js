@@ -1,7 +1,7 @@
 // The ranking view: POST /plan/rank as a table; a store's button opens it in the plan view.
 import { api, failed, failure } from "./api.js";
 import { $, addDays, el, money, say, short, state, tenths, twoYears, valid, whole } from "./common.js";
-import { loadPlan, weeks } from "./plan.js";
+import { loadPlan, modelRead, weeks } from "./plan.js";
 import { showTab } from "./tabs.js";
 
 // Rank stores is busy while a ranking runs: the server plans one job at a time, so every further press
@@ -66,6 +66,7 @@ async function loadRank() {
     $("rank-csv").disabled = true;
     markStale();
   };
+  if (!$("store").options.length && (!(await modelRead("rank")) || seq !== state.rankSeq)) return;
   if (!valid($("rank-form"))) { clear(); return; }
   const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
   sayRank("ranking every store…");
