@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from cdp_client import Browser
-from test_planner_page import _PLAN, _STATUS, TOKEN, base, browser
+from test_planner_page import _PLAN, _STATUS, TOKEN, _after, _set, _use_token, base, browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 __all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
@@ -57,4 +57,34 @@ def test_trying_again_while_the_server_is_still_down_says_so_again(base: str, br
     said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
     assert said.startswith("No answer from the server."), said  # not "From: Please fill out this field."
     assert browser.js("document.getElementById('usual-total').textContent") == "–"
+
+
+# the x axis's day labels: [left, right] of each on screen, and the chart's own box
+_X_LABELS = ("[...document.querySelectorAll('#chart svg text.x-tick')].map(t => { const r = t.getBoundingClientRect();"
+             " return [r.left, r.right]; })")
+_SVG_BOX = ("(() => { const r = document.querySelector('#chart svg').getBoundingClientRect();"
+            " return [r.left, r.right]; })()")
+_MONDAYS = ("[...document.querySelectorAll('#chart svg line.grid')]"
+            ".filter(g => g.getAttribute('x1') === g.getAttribute('x2')).length")  # a vertical line each Monday
+
+
+def test_the_day_labels_under_a_long_chart_on_a_phone_do_not_overlap(base: str, browser: Browser):
+    # 92 days at 360 px labelled all 13 Mondays, about 20 px apart: "5 Jan12 Jan19 Jan26 Jan2 Feb..." ran
+    # into one unreadable line
+    seen = _use_token(browser, base)
+    # a wide window labels every Monday, as before
+    assert len(browser.js(_X_LABELS)) == browser.js(_MONDAYS) >= 6
+    browser.send("Emulation.setDeviceMetricsOverride", width=360, height=740, deviceScaleFactor=1, mobile=True)
+    _set(browser, days="92")
+    browser.js(_FORECAST)
+    _after(browser, seen)
+    browser.wait("document.querySelector('#chart svg').getAttribute('width') <= 360")
+    boxes, (left, right) = browser.js(_X_LABELS), browser.js(_SVG_BOX)
+    assert len(boxes) >= 4, boxes  # still a date every few weeks
+    assert all(a[1] + 4 <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes
+    assert left <= boxes[0][0] and boxes[-1][1] <= right, (boxes, left, right)  # none cut at the chart's edge
+    years = browser.js("[...document.querySelectorAll('#chart svg text.year')].map(t => t.textContent)")
+    assert years == ["2015"], years  # still under the first label
+    browser.js("1")
+    assert browser.errors == []
 
