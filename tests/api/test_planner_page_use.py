@@ -88,3 +88,38 @@ def test_the_day_labels_under_a_long_chart_on_a_phone_do_not_overlap(base: str, 
     browser.js("1")
     assert browser.errors == []
 
+
+# WCAG 2.1 contrast of two computed CSS colours ("rgb(r, g, b)"), and of each shown control: its text on
+# its own background (or the first painted one behind it) and its border on the page
+_CONTRAST = """
+(() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => { const v = rgb(c).slice(0, 3).map((x) => { x /= 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const behind = (el) => { for (let n = el; n; n = n.parentElement) {
+    const c = getComputedStyle(n).backgroundColor; if (rgb(c)[3] !== 0) return c; } return 'rgb(255, 255, 255)'; };
+  const out = [];
+  for (const el of document.querySelectorAll('button, input, select')) {
+    if (el.disabled || el.hidden || el.type === 'range' || !el.getClientRects().length) continue;
+    const s = getComputedStyle(el), name = el.id || el.getAttribute('aria-label') || el.textContent.trim();
+    out.push([name, 'text', +ratio(s.color, behind(el)).toFixed(2)]);
+    const edge = ratio(s.borderTopColor, behind(el.parentElement));
+    if (el.tagName !== 'BUTTON') out.push([name, 'border', +edge.toFixed(2)]);
+  }
+  return out;
+})()
+"""
+
+
+def test_every_control_is_readable_at_wcag_contrast(base: str, browser: Browser):
+    # the "on" promo buttons were white on orange (2.68:1; AA asks 4.5:1 for text), and the borders of the
+    # date, number and store boxes #d9dee3 on white (1.35:1; 3:1 for a control's edge): the boxes hardly
+    # showed where to type
+    _use_token(browser, base)
+    assert browser.js("document.querySelectorAll('#weeks button.toggle.promo.on').length") > 0
+    found = browser.js(_CONTRAST)
+    assert {name for name, _, _ in found} >= {"store", "start", "days", "token", "tab-plan", "reset"}
+    low = [(name, what, r) for name, what, r in found if r < (4.5 if what == "text" else 3.0)]
+    assert low == [], low
