@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from cdp_client import Browser
-from test_planner_page import _PLAN, _STATUS, TOKEN, _after, _set, _use_token, base, browser
+from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, TOKEN, _after, _set, _use_token, base, browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 __all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
@@ -123,3 +123,25 @@ def test_every_control_is_readable_at_wcag_contrast(base: str, browser: Browser)
     assert {name for name, _, _ in found} >= {"store", "start", "days", "token", "tab-plan", "reset"}
     low = [(name, what, r) for name, what, r in found if r < (4.5 if what == "text" else 3.0)]
     assert low == [], low
+
+
+def test_a_week_pressed_while_another_store_loads_leaves_the_store_list_on_the_store_shown(
+        base: str, browser: Browser):
+    # store 2 chosen, and a week of store 1's table (still on screen) pressed before store 2's plan came:
+    # store 1's scenario was drawn, the store list still said 2, and the CSV and chart were of store 1
+    seen = _use_token(browser, base)
+    browser.js("window.realFetch = window.fetch; window.asked = [];"
+               "window.fetch = async (path, init) => { const body = JSON.parse(init && init.body || '{}');"
+               " window.asked.push(body.store);"
+               " if (body.store === 2 && !body.promo_days) await new Promise((r) => setTimeout(r, 1500));"
+               " return window.realFetch(path, init); }; true")
+    browser.js("document.getElementById('store').value = '2';"
+               "document.getElementById('store').dispatchEvent(new Event('change')); true")
+    browser.wait("window.asked.includes(2)")  # store 2's plan is on its way
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    _after(browser, seen)
+    title = browser.js("document.getElementById('chart-title').textContent")
+    store = browser.js("document.getElementById('store').value")
+    assert title.startswith(f"Store {store}:"), (store, title)
+    browser.js("1")
+    assert browser.errors == []

@@ -171,7 +171,9 @@ async function loadPlan(withScenario) {
     if (seq !== state.seq) return;
     state.plan = plan;
     if (!withScenario) [state.promo, state.closed] = scenarioSets(plan.usual);
-    else {  // the form says which plan is shown again
+    else {  // the form says which plan is shown again: a week of store 1's table pressed while store 2's
+      // plan was on its way drew store 1's scenario under a store list that still said 2
+      $("store").value = String(body.store);
       $("start").value = body.start;
       $("days").value = String(body.days);
     }
