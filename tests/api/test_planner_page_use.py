@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from cdp_client import Browser
-from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, TOKEN, _after, _set, _use_token, base, browser
+from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, TOKEN, _after, _set, _type, _use_token, base, browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 __all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
@@ -143,5 +143,34 @@ def test_a_week_pressed_while_another_store_loads_leaves_the_store_list_on_the_s
     title = browser.js("document.getElementById('chart-title').textContent")
     store = browser.js("document.getElementById('store').value")
     assert title.startswith(f"Store {store}:"), (store, title)
+    browser.js("1")
+    assert browser.errors == []
+
+
+_NOTE = "[document.getElementById('plan-stale').hidden, document.getElementById('plan-stale').textContent]"
+
+
+def test_a_plan_of_an_earlier_period_says_so_until_forecast_is_pressed(base: str, browser: Browser):
+    # Days typed as 14 without Forecast: the cards still showed the 42-day totals (and the CSV held 42 days)
+    # under a Days box saying 14, with nothing saying they were of the earlier period; the ranking view says so
+    seen = _use_token(browser, base)
+    start = browser.js("document.getElementById('start').value")
+    browser.js("document.getElementById('days').focus(); document.getElementById('days').select(); true")
+    _type(browser, "14")
+    hidden, note = browser.js(_NOTE)
+    assert not hidden and note.startswith("Showing store 1 for ") and note.endswith(
+        "(42 days); press Forecast to update."), note
+    assert browser.js("document.querySelector('.totals').classList.contains('stale')")
+    browser.js("document.getElementById('days').select(); true")
+    _type(browser, "42")  # the period shown again: no note
+    assert browser.js(_NOTE) == [True, ""]
+    _set(browser, days="14")
+    browser.js("document.getElementById('days').dispatchEvent(new Event('input')); true")
+    assert not browser.js(_NOTE)[0]
+    browser.js(_FORECAST)
+    _after(browser, seen)
+    assert browser.js(_NOTE) == [True, ""]
+    assert not browser.js("document.querySelector('.totals').classList.contains('stale')")
+    assert browser.js("document.getElementById('start').value") == start
     browser.js("1")
     assert browser.errors == []

@@ -41,6 +41,8 @@ const short = (isoDate, withYear) => {
   return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}${withYear ? ` ${d.getUTCFullYear()}` : ""}`;
 };
 const twoYears = (first, last) => first.slice(0, 4) !== last.slice(0, 4);
+// "1 Aug 2015–11 Sep 2015 (42 days)": the period an answer on screen is of.
+const periodOf = (start, days) => `${short(start, true)}–${short(addDays(start, days - 1), true)} (${days} days)`;
 
 // The status line belongs to the view shown: a view's message is kept as that view's, on the line only while
 // the view is shown, and said again when it is shown next. Going to the ranking and back wiped the plan
@@ -93,4 +95,4 @@ function changedFromUsual() {
   return !same(state.promo, promo) || !same(state.closed, closed);
 }
 
-export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears, say, valid, el, scenarioSets, changedFromUsual };
+export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears, periodOf, say, valid, el, scenarioSets, changedFromUsual };

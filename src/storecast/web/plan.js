@@ -3,7 +3,7 @@
 import { api, failed } from "./api.js";
 import { drawChart } from "./chart.js";
 import {
-  $, TOKEN_KEY, addDays, iso, money, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
+  $, TOKEN_KEY, addDays, iso, money, periodOf, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
 } from "./common.js";
 
 // Nothing of an earlier answer stays on screen beside an error about other inputs (store 1's totals under
@@ -20,6 +20,23 @@ function clearPlan() {
   $("weeks").querySelector("tbody").textContent = "";
   $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
   $("plan-csv").disabled = true;
+  markPlanStale();
+}
+
+// A From or Days typed since the plan shown was asked, and not yet forecast: the cards showed the earlier
+// period's totals under boxes saying another (42 days' totals under "Days 14"). Until Forecast is pressed,
+// or the boxes say that period again, a note names the period shown and the totals and chart are greyed,
+// as the ranking does. A store chosen is planned at once, so only the dates count here.
+function markPlanStale() {
+  const days = state.plan ? state.plan.scenario.days : null;
+  const stale = Boolean(days) && ($("start").value !== days[0].date || Number($("days").value) !== days.length);
+  const note = $("plan-stale");
+  note.hidden = !stale;
+  note.textContent = stale
+    ? `Showing store ${state.plan.store} for ${periodOf(days[0].date, days.length)}; press Forecast to update.` : "";
+  for (const node of [document.querySelector("#view-plan .totals"), document.querySelector("#view-plan .chart")]) {
+    node.classList.toggle("stale", stale);
+  }
 }
 
 // ---- weeks: Monday-started groups of the window's days ----
@@ -181,6 +198,7 @@ async function loadPlan(withScenario) {
     drawChart(plan);
     drawWeeks(plan);
     $("plan-csv").disabled = false;
+    markPlanStale();  // a From or Days typed while it ran: the plan drawn is already the earlier period's
     say("", false, "plan");
     document.body.dataset.plan = String(seq);
     return true;  // drawn (openStore then says what it switched on)
@@ -258,4 +276,4 @@ async function loadModel() {
   for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
 }
 
-export { clearPlan, weeks, loadPlan, loadModel, modelRead, modelUnread, storeChanged, storeKey };
+export { clearPlan, markPlanStale, weeks, loadPlan, loadModel, modelRead, modelUnread, storeChanged, storeKey };

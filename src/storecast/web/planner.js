@@ -5,7 +5,7 @@ import { failed } from "./api.js";
 import { chooseDay, drawChart } from "./chart.js";
 import { $, TOKEN_KEY, changedFromUsual, say, state } from "./common.js";
 import { downloadPlan, downloadRank } from "./csv.js";
-import { loadModel, loadPlan, modelUnread, storeChanged, storeKey } from "./plan.js";
+import { loadModel, loadPlan, markPlanStale, modelUnread, storeChanged, storeKey } from "./plan.js";
 import { loadRank, markStale } from "./rank.js";
 import { TABS, showTab, tabKey } from "./tabs.js";
 
@@ -41,6 +41,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("rank-csv").addEventListener("click", downloadRank);
   $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
   for (const id of ["rank-start", "rank-days"]) $(id).addEventListener("input", markStale);
+  for (const id of ["start", "days"]) $(id).addEventListener("input", markPlanStale);
   for (const t of TABS) {
     $(`tab-${t}`).addEventListener("click", () => showTab(t));
     $(`tab-${t}`).addEventListener("keydown", tabKey);
