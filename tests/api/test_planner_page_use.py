@@ -174,3 +174,30 @@ def test_a_plan_of_an_earlier_period_says_so_until_forecast_is_pressed(base: str
     assert browser.js("document.getElementById('start').value") == start
     browser.js("1")
     assert browser.errors == []
+
+
+def test_a_week_pressed_on_a_slow_server_shows_at_once_that_it_took(base: str, browser: Browser):
+    # with a slow answer nothing moved where the week was pressed (the "forecasting…" line sits a screen above
+    # on a phone): the button still said "off", and a second press to make it take undid the first
+    seen = _use_token(browser, base)
+    browser.js("window.realFetch = window.fetch; window.fetch = async (path, init) => {"
+               " await new Promise((r) => setTimeout(r, 1500)); return window.realFetch(path, init); }; true")
+    label = browser.js(f"{_FREE_WEEK}.getAttribute('aria-label')")
+    button = f"[...document.querySelectorAll('#weeks button')].find(b => b.getAttribute('aria-label') === '{label}')"
+    browser.js(f"{button}.click(); true")
+    # before the answer: the button is on, and the figures it will change are marked as being worked out
+    assert browser.js(f"[{button}.getAttribute('aria-pressed'), {button}.textContent]") == ["true", "on"]
+    assert browser.js("[document.getElementById('weeks').getAttribute('aria-busy'),"
+                      " document.querySelector('.totals').getAttribute('aria-busy')]") == ["true", "true"]
+    assert browser.js(_PLAN) == seen
+    seen = _after(browser, seen)
+    assert browser.js(f"{button}.getAttribute('aria-pressed')") == "true"
+    assert browser.js("document.getElementById('weeks').getAttribute('aria-busy')") == "false"
+    # no answer: the button goes back to what the plan on screen has
+    browser.js("window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); true")
+    browser.js(f"{button}.click(); true")
+    browser.wait(f"({_STATUS}).startsWith('Nothing changed')")
+    assert browser.js(f"{button}.getAttribute('aria-pressed')") == "true"
+    assert browser.js("document.getElementById('weeks').getAttribute('aria-busy')") == "false"
+    browser.js("1")
+    assert [e for e in browser.errors if "Failed to fetch" not in e] == []

@@ -20,6 +20,7 @@ function clearPlan() {
   $("weeks").querySelector("tbody").textContent = "";
   $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
   $("plan-csv").disabled = true;
+  planBusy(false);  // an answer still on its way is not drawn (see `seq`)
   markPlanStale();
 }
 
@@ -112,7 +113,18 @@ function toggleWeek(wk, kind, on) {
     }
     if (on && wk.idx.every((i) => state.closed.has(days[i].date))) wk.idx.forEach((i) => state.closed.delete(days[i].date));
   }
+  // the buttons show the weeks as now asked at once, the figures follow with the answer: with a slow server
+  // nothing moved where the week was pressed (the "forecasting…" line can be a screen above it), and a second
+  // press to make it take undid the first
+  drawWeeks(state.plan);
   loadPlan(true);
+}
+
+// The figures an answer will replace, marked while it is on its way (greyed in planner.css).
+function planBusy(on) {
+  for (const node of [$("weeks"), document.querySelector("#view-plan .totals")]) {
+    node.setAttribute("aria-busy", on ? "true" : "false");
+  }
 }
 
 // The plan's totals as the page shows them: sums of the whole-unit days (see `whole`), not the API's
@@ -183,9 +195,11 @@ async function loadPlan(withScenario) {
     body.closed_days = [...state.closed].sort();
   }
   say("forecasting…", false, "plan");
+  planBusy(true);
   try {
     const plan = await api("/plan", body);
     if (seq !== state.seq) return;
+    planBusy(false);
     state.plan = plan;
     if (!withScenario) [state.promo, state.closed] = scenarioSets(plan.usual);
     else {  // the form says which plan is shown again: a week of store 1's table pressed while store 2's
@@ -204,10 +218,12 @@ async function loadPlan(withScenario) {
     return true;  // drawn (openStore then says what it switched on)
   } catch (err) {
     if (seq !== state.seq) return;
+    planBusy(false);
     if (withScenario && drawn && err.status !== 422) {
       // Not about what was asked (no answer, a refused token, a server fault): the plan on screen stays and
       // so does the scenario its buttons show; a server stopped mid-way cost every week clicked so far.
       [state.promo, state.closed] = scenarioSets(drawn.scenario);
+      drawWeeks(drawn);  // the buttons pressed since, back to the plan shown
       failed(err, true, "plan");
       return;
     }
