@@ -201,3 +201,28 @@ def test_a_week_pressed_on_a_slow_server_shows_at_once_that_it_took(base: str, b
     assert browser.js("document.getElementById('weeks').getAttribute('aria-busy')") == "false"
     browser.js("1")
     assert [e for e in browser.errors if "Failed to fetch" not in e] == []
+
+
+def _described(browser: Browser, element_id: str) -> list[str]:
+    """[invalid, description] of an element as a screen reader gets them (Chromium's accessibility tree)."""
+    browser.send("Accessibility.enable")
+    found = browser.send("Runtime.evaluate", expression=f"document.getElementById('{element_id}')")
+    node = browser.send("Accessibility.getPartialAXTree", objectId=found["result"]["objectId"],
+                        fetchRelatives=False)["nodes"][0]
+    invalid = next((p["value"]["value"] for p in node.get("properties", []) if p["name"] == "invalid"), "false")
+    return [invalid, node.get("description", {}).get("value", "")]
+
+
+def test_a_field_refused_on_the_page_is_described_by_its_message(base: str, browser: Browser):
+    # the focus went to the refused box, but a screen reader announced only its name, value and "invalid"
+    # there: the message sat in the polite status line, tied to no field, read later or not at all
+    seen = _use_token(browser, base)
+    _set(browser, days="500")
+    browser.js(_FORECAST)
+    said = browser.wait(f"({_STATUS}).startsWith('Days: ') && {_STATUS}")
+    assert browser.js("document.activeElement.id") == "days"
+    assert _described(browser, "days") == ["true", said]
+    _set(browser, days="42")
+    browser.js(_FORECAST)
+    _after(browser, seen)
+    assert _described(browser, "days") == ["false", ""]

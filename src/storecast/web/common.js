@@ -64,11 +64,16 @@ const labelOf = (input) => (input.labels && input.labels[0] ? input.labels[0].fi
 // to miss and never shows for the store list or a week's button, which plan without a submit): false when
 // a control is empty, out of range or an impossible date (a date input then reads "").
 function valid(form) {
-  for (const input of form.querySelectorAll("input, select")) {
+  const inputs = form.querySelectorAll("input, select");
+  for (const input of inputs) input.removeAttribute("aria-describedby");
+  for (const input of inputs) {
     if (input.checkValidity()) continue;
     const why = input.type === "date" && input.validity.badInput
       ? "this is not a whole, real date: type day, month and year again" : input.validationMessage;
     say(`${labelOf(input)}: ${why}`, true, form.closest("[role=tabpanel]").id.slice(5));
+    // the message read with the field the focus lands on: a screen reader announced the box's name, value
+    // and "invalid" there, and the polite status line later or not at all
+    input.setAttribute("aria-describedby", "status");
     input.focus();
     return false;
   }
