@@ -226,3 +226,24 @@ def test_a_field_refused_on_the_page_is_described_by_its_message(base: str, brow
     browser.js(_FORECAST)
     _after(browser, seen)
     assert _described(browser, "days") == ["false", ""]
+
+
+def test_a_proxy_error_without_a_reason_says_what_to_do(base: str, browser: Browser):
+    # a proxy's 502 page (HTML, no JSON detail) read "The server could not answer (HTTP 502): the server
+    # answered 502 with no reason given": the status twice, and nothing to do about it
+    seen = _use_token(browser, base)
+    browser.js("window.realFetch = window.fetch; window.fetch = (path, init) => path === '/plan'"
+               " ? Promise.resolve(new Response('<html>Bad gateway</html>', {status: 502}))"
+               " : window.realFetch(path, init); true")
+    browser.js(_FORECAST)
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said == ("The server could not answer (HTTP 502, no reason given). Try again in a moment; if this goes "
+                    "on, ask whoever runs the planner's server."), said
+    # a reason the server gave is still shown as it came
+    browser.js("window.fetch = (path, init) => path === '/plan' ? Promise.resolve(new Response("
+               "JSON.stringify({detail: 'the model file went bad'}), {status: 503})) : window.realFetch(path, init);"
+               " true")
+    browser.js(f"document.getElementById('status').textContent = ''; {_FORECAST}")
+    assert browser.wait(f"({_STATUS}).includes('went bad') && {_STATUS}") == (
+        "The server could not answer (HTTP 503): the model file went bad")
+    assert browser.js(_PLAN) == seen
