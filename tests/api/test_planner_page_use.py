@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from cdp_client import Browser
-from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, TOKEN, _after, _set, _type, _use_token, base, browser
+from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, _TOTAL, TOKEN, _after, _set, _type, _use_token, base, browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 __all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
@@ -247,3 +247,25 @@ def test_a_proxy_error_without_a_reason_says_what_to_do(base: str, browser: Brow
     assert browser.wait(f"({_STATUS}).includes('went bad') && {_STATUS}") == (
         "The server could not answer (HTTP 503): the model file went bad")
     assert browser.js(_PLAN) == seen
+
+
+def test_a_ranked_store_clicked_twice_opens_that_store(base: str, browser: Browser):
+    # a double click on "Store 3" in the ranking: the first click's plan was overtaken by the second's, but it
+    # went on with the store shown before (store 1): store 1's plan came up with store 3's ranked week
+    # switched on, under "Store 3: its usual plan with the ranked extra promo week ... switched on"
+    _use_token(browser, base)
+    browser.js("document.getElementById('tab-rank').click(); document.getElementById('rank-submit').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    store = browser.js("document.querySelector('#rank-table tbody tr:first-child button.link').textContent")
+    assert store != "Store 1"  # the store shown before is another
+    browser.js("window.realFetch = window.fetch; window.fetch = async (path, init) => {"
+               " await new Promise((r) => setTimeout(r, 400)); return window.realFetch(path, init); };"
+               "const link = document.querySelector('#rank-table tbody tr:first-child button.link');"
+               "link.click(); link.click(); true")
+    said = browser.wait(f"({_STATUS}).includes('switched on') && {_STATUS}")
+    assert said.startswith(f"{store}: its usual plan with the ranked extra promo week of "), said
+    assert browser.js("document.getElementById('chart-title').textContent").startswith(f"{store}:")
+    assert "Store " + browser.js("document.getElementById('store').value") == store
+    assert browser.js(_TOTAL) != browser.js("document.getElementById('usual-total').textContent")
+    browser.js("1")
+    assert browser.errors == []

@@ -119,8 +119,9 @@ async function openStore(store, start, days, week) {
   $("store").value = String(store);
   $("start").value = start;
   $("days").value = String(days);
-  await loadPlan(false);
-  if (!state.plan) return;
+  // not drawn (overtaken or refused): stop here. A second click's plan overtook the first's, which went on
+  // with the plan still shown (store 1's) and switched store 3's ranked week on in it
+  if (!(await loadPlan(false))) return;
   for (let k = 0; k < 5; k += 1) {  // the ranked extra promo week, switched on
     const d = addDays(week, k);
     if (state.plan.usual.days.some((x) => x.date === d)) state.promo.add(d);
