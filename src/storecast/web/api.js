@@ -15,6 +15,7 @@ class ApiError extends Error {
     const text = Array.isArray(detail) ? detail.map(named).join("; ") : String(detail || "");
     super(text || `the server answered ${status} with no reason given`);
     this.status = status;
+    this.reason = text;  // "" when the answer said nothing the planner wrote (a proxy's HTML error page)
     this.types = Array.isArray(detail) ? detail.map((d) => d.type) : [];
   }
 }
@@ -54,6 +55,9 @@ function failure(err, kept) {
       + "stopped or cannot be reached: ask whoever runs it.";
   } else if (err.status === undefined) {  // not an answer at all: a fault of this page
     text = `this page failed (${err.message}): reload it and try again.`;
+  } else if (!err.reason) {  // "(HTTP 502): the server answered 502 with no reason given" said the status twice
+    text = `the server could not answer (HTTP ${err.status}, no reason given). Try again in a moment; if this `
+      + "goes on, ask whoever runs the planner's server.";
   } else {
     text = `the server could not answer (HTTP ${err.status}): ${err.message}`;
   }

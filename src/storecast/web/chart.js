@@ -27,6 +27,7 @@ function openRuns(rows) {
   return out;
 }
 
+const LABEL_GAP = 8;  // px between two of the x axis's day labels at the least
 const THUMB = 14;  // the day slider's thumb width (planner.css): its centre travels x(0)..x(n-1)
 
 function drawChart(plan) {
@@ -66,11 +67,17 @@ function drawChart(plan) {
       compact(v);
   }
   el("text", { class: "tick", x: 2, y: 11 }, svg).textContent = "sales per day";  // the y axis's unit
-  let year = "";
+  let year = "", free = 0;  // `free`: the first x a next label may start at
   days.forEach((d, i) => {  // x labels on Mondays; the year under the first and under the first of a new year
     if (weekday(d.date) !== 1) return;
     el("line", { class: "grid", x1: x(i), x2: x(i), y1: pad.top, y2: pad.top + h }, svg);
-    el("text", { class: "tick", x: x(i), y: height - 14, "text-anchor": "middle" }, svg).textContent = short(d.date);
+    // a Monday's label only where it has room: 92 days at phone width put all 13 about 20 px apart, and
+    // "5 Jan12 Jan19 Jan..." ran into one unreadable line (the grid line stays on every Monday)
+    const label = el("text", { class: "tick x-tick", x: x(i), y: height - 14, "text-anchor": "middle" }, svg);
+    label.textContent = short(d.date);
+    const half = (label.getComputedTextLength() || label.textContent.length * 6.5) / 2;  // 0 in a hidden view
+    if (x(i) - half < free || x(i) + half > width) { label.remove(); return; }
+    free = x(i) + half + LABEL_GAP;
     if (d.date.slice(0, 4) === year) return;
     year = d.date.slice(0, 4);
     el("text", { class: "tick year", x: x(i), y: height - 2, "text-anchor": "middle" }, svg).textContent = year;

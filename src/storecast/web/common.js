@@ -41,6 +41,8 @@ const short = (isoDate, withYear) => {
   return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}${withYear ? ` ${d.getUTCFullYear()}` : ""}`;
 };
 const twoYears = (first, last) => first.slice(0, 4) !== last.slice(0, 4);
+// "1 Aug 2015–11 Sep 2015 (42 days)": the period an answer on screen is of.
+const periodOf = (start, days) => `${short(start, true)}–${short(addDays(start, days - 1), true)} (${days} days)`;
 
 // The status line belongs to the view shown: a view's message is kept as that view's, on the line only while
 // the view is shown, and said again when it is shown next. Going to the ranking and back wiped the plan
@@ -62,11 +64,16 @@ const labelOf = (input) => (input.labels && input.labels[0] ? input.labels[0].fi
 // to miss and never shows for the store list or a week's button, which plan without a submit): false when
 // a control is empty, out of range or an impossible date (a date input then reads "").
 function valid(form) {
-  for (const input of form.querySelectorAll("input, select")) {
+  const inputs = form.querySelectorAll("input, select");
+  for (const input of inputs) input.removeAttribute("aria-describedby");
+  for (const input of inputs) {
     if (input.checkValidity()) continue;
     const why = input.type === "date" && input.validity.badInput
       ? "this is not a whole, real date: type day, month and year again" : input.validationMessage;
     say(`${labelOf(input)}: ${why}`, true, form.closest("[role=tabpanel]").id.slice(5));
+    // the message read with the field the focus lands on: a screen reader announced the box's name, value
+    // and "invalid" there, and the polite status line later or not at all
+    input.setAttribute("aria-describedby", "status");
     input.focus();
     return false;
   }
@@ -93,4 +100,4 @@ function changedFromUsual() {
   return !same(state.promo, promo) || !same(state.closed, closed);
 }
 
-export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears, say, valid, el, scenarioSets, changedFromUsual };
+export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears, periodOf, say, valid, el, scenarioSets, changedFromUsual };

@@ -3,7 +3,7 @@
 import { api, failed } from "./api.js";
 import { drawChart } from "./chart.js";
 import {
-  $, addDays, iso, money, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
+  $, TOKEN_KEY, addDays, iso, money, periodOf, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
 } from "./common.js";
 
 // Nothing of an earlier answer stays on screen beside an error about other inputs (store 1's totals under
@@ -20,6 +20,24 @@ function clearPlan() {
   $("weeks").querySelector("tbody").textContent = "";
   $("weeks-usual").textContent = $("weeks-scenario").textContent = "–";
   $("plan-csv").disabled = true;
+  planBusy(false);  // an answer still on its way is not drawn (see `seq`)
+  markPlanStale();
+}
+
+// A From or Days typed since the plan shown was asked, and not yet forecast: the cards showed the earlier
+// period's totals under boxes saying another (42 days' totals under "Days 14"). Until Forecast is pressed,
+// or the boxes say that period again, a note names the period shown and the totals and chart are greyed,
+// as the ranking does. A store chosen is planned at once, so only the dates count here.
+function markPlanStale() {
+  const days = state.plan ? state.plan.scenario.days : null;
+  const stale = Boolean(days) && ($("start").value !== days[0].date || Number($("days").value) !== days.length);
+  const note = $("plan-stale");
+  note.hidden = !stale;
+  note.textContent = stale
+    ? `Showing store ${state.plan.store} for ${periodOf(days[0].date, days.length)}; press Forecast to update.` : "";
+  for (const node of [document.querySelector("#view-plan .totals"), document.querySelector("#view-plan .chart")]) {
+    node.classList.toggle("stale", stale);
+  }
 }
 
 // ---- weeks: Monday-started groups of the window's days ----
@@ -95,7 +113,18 @@ function toggleWeek(wk, kind, on) {
     }
     if (on && wk.idx.every((i) => state.closed.has(days[i].date))) wk.idx.forEach((i) => state.closed.delete(days[i].date));
   }
+  // the buttons show the weeks as now asked at once, the figures follow with the answer: with a slow server
+  // nothing moved where the week was pressed (the "forecasting…" line can be a screen above it), and a second
+  // press to make it take undid the first
+  drawWeeks(state.plan);
   loadPlan(true);
+}
+
+// The figures an answer will replace, marked while it is on its way (greyed in planner.css).
+function planBusy(on) {
+  for (const node of [$("weeks"), document.querySelector("#view-plan .totals")]) {
+    node.setAttribute("aria-busy", on ? "true" : "false");
+  }
 }
 
 // The plan's totals as the page shows them: sums of the whole-unit days (see `whole`), not the API's
@@ -157,6 +186,7 @@ async function loadPlan(withScenario) {
     const days = drawn.scenario.days;
     body = { store: drawn.store, start: days[0].date, days: days.length };
   } else {
+    if (!$("store").options.length && (!(await modelRead("plan")) || seq !== state.seq)) return;
     if (!valid($("plan-form"))) { clearPlan(); return; }
     body = { store: Number($("store").value), start: $("start").value, days: Number($("days").value) };
   }
@@ -165,12 +195,16 @@ async function loadPlan(withScenario) {
     body.closed_days = [...state.closed].sort();
   }
   say("forecasting…", false, "plan");
+  planBusy(true);
   try {
     const plan = await api("/plan", body);
     if (seq !== state.seq) return;
+    planBusy(false);
     state.plan = plan;
     if (!withScenario) [state.promo, state.closed] = scenarioSets(plan.usual);
-    else {  // the form says which plan is shown again
+    else {  // the form says which plan is shown again: a week of store 1's table pressed while store 2's
+      // plan was on its way drew store 1's scenario under a store list that still said 2
+      $("store").value = String(body.store);
       $("start").value = body.start;
       $("days").value = String(body.days);
     }
@@ -178,15 +212,18 @@ async function loadPlan(withScenario) {
     drawChart(plan);
     drawWeeks(plan);
     $("plan-csv").disabled = false;
+    markPlanStale();  // a From or Days typed while it ran: the plan drawn is already the earlier period's
     say("", false, "plan");
     document.body.dataset.plan = String(seq);
     return true;  // drawn (openStore then says what it switched on)
   } catch (err) {
     if (seq !== state.seq) return;
+    planBusy(false);
     if (withScenario && drawn && err.status !== 422) {
       // Not about what was asked (no answer, a refused token, a server fault): the plan on screen stays and
       // so does the scenario its buttons show; a server stopped mid-way cost every week clicked so far.
       [state.promo, state.closed] = scenarioSets(drawn.scenario);
+      drawWeeks(drawn);  // the buttons pressed since, back to the plan shown
       failed(err, true, "plan");
       return;
     }
@@ -213,6 +250,30 @@ async function storeGone(store) {
 }
 
 // ---- start-up: the model's stores and the day after its training end ----
+// Whether the store list and the dates are there, asking GET /model for them first where they are not: when
+// the server was down as the page loaded it said "Try again in a moment", but Forecast and Rank stores then
+// met an empty store list and no dates ("From: Please fill out this field.") and only a reload helped.
+async function modelRead(view) {
+  say("loading the model…", false, view);
+  try {
+    await loadModel();
+    return true;
+  } catch (err) {
+    modelUnread(err);
+    failed(err, false, view);
+    return false;
+  }
+}
+
+// The line under the title when GET /model failed: it said "loading the model…" for good; says why no
+// model is named.
+function modelUnread(err) {
+  $("model-name").textContent = err.status === 401
+    ? (sessionStorage.getItem(TOKEN_KEY) ? "model not shown: the server refused this API token"
+                                         : "model not shown: the server does not show it without an API token")
+    : "model not shown: the server did not answer with it";
+}
+
 // The model line, its stores and the first day after its training, from GET /model.
 async function loadModel() {
   const card = await api("/model");
@@ -231,4 +292,4 @@ async function loadModel() {
   for (const id of ["start", "rank-start"]) if (!$(id).value) $(id).value = first;
 }
 
-export { clearPlan, weeks, loadPlan, loadModel, storeChanged, storeKey };
+export { clearPlan, markPlanStale, weeks, loadPlan, loadModel, modelRead, modelUnread, storeChanged, storeKey };

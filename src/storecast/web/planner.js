@@ -5,7 +5,7 @@ import { failed } from "./api.js";
 import { chooseDay, drawChart } from "./chart.js";
 import { $, TOKEN_KEY, changedFromUsual, say, state } from "./common.js";
 import { downloadPlan, downloadRank } from "./csv.js";
-import { loadModel, loadPlan, storeChanged, storeKey } from "./plan.js";
+import { loadModel, loadPlan, markPlanStale, modelUnread, storeChanged, storeKey } from "./plan.js";
 import { loadRank, markStale } from "./rank.js";
 import { TABS, showTab, tabKey } from "./tabs.js";
 
@@ -18,11 +18,7 @@ async function init() {
     // so that a model served since with another promo rhythm draws its own usual plan.
     await loadPlan(changedFromUsual());
   } catch (err) {
-    // the line under the title said "loading the model…" for good: say why no model is named
-    $("model-name").textContent = err.status === 401
-      ? (sessionStorage.getItem(TOKEN_KEY) ? "model not shown: the server refused this API token"
-                                           : "model not shown: the server does not show it without an API token")
-      : "model not shown: the server did not answer with it";
+    modelUnread(err);
     failed(err);
   }
 }
@@ -45,6 +41,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("rank-csv").addEventListener("click", downloadRank);
   $("rank-form").addEventListener("submit", (e) => { e.preventDefault(); loadRank(); });
   for (const id of ["rank-start", "rank-days"]) $(id).addEventListener("input", markStale);
+  for (const id of ["start", "days"]) $(id).addEventListener("input", markPlanStale);
   for (const t of TABS) {
     $(`tab-${t}`).addEventListener("click", () => showTab(t));
     $(`tab-${t}`).addEventListener("keydown", tabKey);

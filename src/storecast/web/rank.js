@@ -1,7 +1,7 @@
 // The ranking view: POST /plan/rank as a table; a store's button opens it in the plan view.
 import { api, failed, failure } from "./api.js";
-import { $, addDays, el, money, say, short, state, tenths, twoYears, valid, whole } from "./common.js";
-import { loadPlan, weeks } from "./plan.js";
+import { $, addDays, el, money, periodOf, say, short, state, tenths, twoYears, valid, whole } from "./common.js";
+import { loadPlan, modelRead, weeks } from "./plan.js";
 import { showTab } from "./tabs.js";
 
 // Rank stores is busy while a ranking runs: the server plans one job at a time, so every further press
@@ -18,12 +18,6 @@ function rankBusy(on) {
 // the user went to plan a store said "20 stores shown" over the plan), and again when it is shown next.
 const sayRank = (text, isError) => say(text, isError, "rank");
 
-// "1 Aug 2015–11 Sep 2015 (42 days)": the period a ranking answer is of.
-function periodOf(answer) {
-  const last = addDays(answer.start, answer.days - 1);
-  return `${short(answer.start, true)}–${short(last, true)} (${answer.days} days)`;
-}
-
 const isStale = (answer) => Boolean(answer)
   && ($("rank-start").value !== answer.start || Number($("rank-days").value) !== answer.days);
 
@@ -34,7 +28,7 @@ function sayShown() {
   const answer = state.rank;
   if (!answer) return;
   if (isStale(answer)) {
-    sayRank(`${answer.stores.length} stores shown for ${periodOf(answer)}, not for the From and Days above: `
+    sayRank(`${answer.stores.length} stores shown for ${periodOf(answer.start, answer.days)}, not for the From and Days above: `
       + "press Rank stores to rank that period.");
     return;
   }
@@ -52,7 +46,7 @@ function markStale() {
   const stale = isStale(answer);
   $("rank-table").classList.toggle("stale", stale);
   note.hidden = !stale;
-  note.textContent = stale ? `Showing the ranking for ${periodOf(answer)}; press Rank stores to update.` : "";
+  note.textContent = stale ? `Showing the ranking for ${periodOf(answer.start, answer.days)}; press Rank stores to update.` : "";
   if ($("rank-submit").getAttribute("aria-disabled") !== "true") sayShown();
 }
 
@@ -66,6 +60,7 @@ async function loadRank() {
     $("rank-csv").disabled = true;
     markStale();
   };
+  if (!$("store").options.length && (!(await modelRead("rank")) || seq !== state.rankSeq)) return;
   if (!valid($("rank-form"))) { clear(); return; }
   const body = { start: $("rank-start").value, days: Number($("rank-days").value), top: Number($("rank-top").value) };
   sayRank("ranking every store…");
@@ -124,8 +119,9 @@ async function openStore(store, start, days, week) {
   $("store").value = String(store);
   $("start").value = start;
   $("days").value = String(days);
-  await loadPlan(false);
-  if (!state.plan) return;
+  // not drawn (overtaken or refused): stop here. A second click's plan overtook the first's, which went on
+  // with the plan still shown (store 1's) and switched store 3's ranked week on in it
+  if (!(await loadPlan(false))) return;
   for (let k = 0; k < 5; k += 1) {  // the ranked extra promo week, switched on
     const d = addDays(week, k);
     if (state.plan.usual.days.some((x) => x.date === d)) state.promo.add(d);
