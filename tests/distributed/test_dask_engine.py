@@ -330,6 +330,22 @@ def test_predict_on_dask_writes_the_local_forecasts_part_by_part(run_main, dask_
         np.testing.assert_array_equal(served[col].to_numpy(), local[col].to_numpy())
 
 
+def test_predict_on_dask_counts_the_parts_as_they_are_written(run_main, dask_model, chain, scheduler, tmp_path):
+    """A batch of many parts said "forecast N part(s)" and then nothing until it ended; piped (as captured here),
+    each part written is a plain line with its time, between that step and the last line."""
+    import re
+
+    parts, _ = _test_parts(chain, tmp_path / "rows")
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / "forecasts"))
+    assert code == 0, err
+    steps = [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1) for line in err.split("\nwrote ")[0].splitlines()]
+    assert steps[0] == "forecast 2 part(s) on 2 worker(s)" and steps[-1] == "predict on dask: done", steps
+    counted = steps[1:-1]
+    assert [line.split(": ")[0] for line in counted] == ["part 1/2 forecast", "part 2/2 forecast"], steps
+    assert sorted(line.split(": ")[1] for line in counted) == ["part-00000.parquet", "part-00001.parquet"]
+
+
 def test_predict_on_dask_says_a_parts_warnings(run_main, dask_model, chain, scheduler, tmp_path):
     parts, test = _test_parts(chain, tmp_path / "rows")
     part = parts / "part-00000.parquet"

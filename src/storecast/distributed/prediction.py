@@ -133,8 +133,25 @@ def _part_stores(part: Path) -> list[int]:
     return sorted({int(x) for x in numbers if float(x).is_integer()})
 
 
+def _follow(futures: list, parts: list[Path], on_part: Callable[[int, int, str], None] | None) -> None:
+    """Wait for every part's task, telling ``on_part`` of each as it ends; a part that failed raises here, at once.
+
+    A part whose rows break the contract is no failure (its problems come back as a value, raised together
+    after all parts), so it is counted as done like the others.
+    """
+    from distributed import as_completed
+
+    name_of = {future.key: part.name for future, part in zip(futures, parts, strict=True)}
+    for done, future in enumerate(as_completed(futures), 1):
+        if future.status != "finished":  # an error, or cancelled
+            future.result()  # raises the task's exception, as gather did
+        if on_part is not None:
+            on_part(done, len(futures), name_of[future.key])
+
+
 def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, scheduler: str | None = None,
-                 workers: int = 2, progress: Callable[[str], None] | None = None) -> DaskPrediction:
+                 workers: int = 2, progress: Callable[[str], None] | None = None,
+                 on_part: Callable[[int, int, str], None] | None = None) -> DaskPrediction:
     """Forecast every part of ``rows`` on Dask with the model file ``model``; write ``out/part-*.parquet``.
 
     Parameters
@@ -146,6 +163,11 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     out : path
         A directory that does not exist yet; it receives one parquet file of forecasts per input part
         (Id when given, Store, Date, Sales, lower, upper), named after the part.
+    progress : callable, optional
+        Told each step as it starts (the CLI's step lines).
+    on_part : callable, optional
+        ``on_part(done, total, name)`` as each part's forecast is written, in the order the workers finish
+        them; why: a batch of many parts showed nothing between "forecast N part(s)" and its end.
 
     Raises
     ------
@@ -181,6 +203,7 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
             say(f"forecast {len(parts)} part(s) on {len(client.nthreads())} worker(s)")
             futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
                                  pure=False)
+            _follow(futures, parts, on_part)
             done = client.gather(futures)
         problems = [p for _, found, _, _ in done for p in found]
         if problems:  # every part's, as train --engine dask lists them
