@@ -128,6 +128,34 @@ def test_the_dask_file_loads_predicts_and_is_served_by_the_api(dask_model, chain
         float(predict_frame(bundle, row.assign(**{s.PROMO: 1}))["Sales"].iloc[0]), rel=1e-6)
 
 
+def _trees(path: Path) -> str:
+    """A saved model's LightGBM trees, as text: all of the booster but its parameters, which name the run's ports."""
+    from storecast.artifacts import load_bundle
+
+    booster = load_bundle(path).model.estimator_.named_steps["model"].estimator_.booster_
+    return booster.model_to_string().split("\nparameters:")[0]
+
+
+def test_two_runs_that_list_the_workers_in_other_orders_fit_the_same_model(dask_model, chain, scheduler, tmp_path,
+                                                                           monkeypatch):
+    """lightgbm.dask ranks its workers in the order ``Client.who_has`` lists the data, which Dask takes from a set
+    of strings: it followed PYTHONHASHSEED, and the rank decides which worker's rows set each feature's bins, so
+    runs on the same data gave other trees and intervals. Here the second run gets that list reversed."""
+    from distributed import Client
+
+    from storecast.artifacts import load_bundle
+    from storecast.distributed.training import train_dask
+    from storecast.predict import predict_frame
+
+    listed = Client.who_has
+    monkeypatch.setattr(Client, "who_has", lambda self, *a, **k: dict(reversed(listed(self, *a, **k).items())))
+    again = train_dask(chain, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert _trees(again) == _trees(dask_model)
+    test = load_dataset(chain, require_test=True).test
+    first, second = (predict_frame(load_bundle(path), test) for path in (dask_model, again))
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+
+
 def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, scheduler, tmp_path):
     from storecast.distributed.training import train_dask
 
