@@ -484,6 +484,29 @@ def test_a_scheduler_that_does_not_answer_is_named_without_a_traceback(run_main,
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_scheduler_without_workers_is_named_instead_of_waiting_forever(run_main, chain, tmp_path, monkeypatch,
+                                                                        command, request):
+    """Its workers not started (or all gone), the scheduler took the tasks and nothing ran: the run hung."""
+    from distributed import LocalCluster
+
+    import storecast.distributed.cluster as cluster
+
+    monkeypatch.setattr(cluster, "WORKERS_WAIT_S", 0.5)
+    if command == "train":
+        args = ["--models-dir", str(tmp_path / "m")]
+    else:
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(chain / "test.parquet"),
+                "--out", str(tmp_path / "o")]
+    with LocalCluster(n_workers=0, dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}) as empty:
+        address = empty.scheduler_address
+        code, _, err = run_main(command, "--engine", "dask", "--scheduler", address, "--data", str(chain), *args)
+    assert code == 2 and "Traceback" not in err, err
+    assert (f"--scheduler {address}: the scheduler answered, but no worker joined it within 0.5 s: start workers "
+            f"(`dask worker {address}`)") in " ".join(err.split())
+    assert not (tmp_path / "o").exists() and not (tmp_path / "m").exists()
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):

@@ -12,6 +12,9 @@ from storecast.distributed import require_dask
 
 _log = logging.getLogger(__name__)
 
+WORKERS_WAIT_S = 30.0
+"""How long a ``--scheduler`` without workers is given for one to join before the run stops."""
+
 CLOSE_TIMEOUT_S = 120.0
 """How long closing a client or cluster may take before it is logged and left (Dask's own default is 60 s)."""
 
@@ -40,6 +43,8 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     try:
         client = _connect(Client, scheduler, cluster)
         try:
+            if scheduler:
+                _wait_for_a_worker(client, scheduler)
             yield client
         finally:
             _close_quietly(client)
@@ -65,6 +70,24 @@ def _connect(client_class, scheduler: str | None, cluster):
         raise StorecastError(f"--scheduler {scheduler}: no Dask scheduler answered there ({exc}): check the address, "
                              "start the scheduler (`dask scheduler`), or leave --scheduler out to run on a local "
                              "cluster.") from None
+
+
+def _wait_for_a_worker(client, scheduler: str) -> None:
+    """Return once the cluster at ``scheduler`` has a worker; a StorecastError after `WORKERS_WAIT_S` without one.
+
+    Why: a scheduler whose workers were not started (or had all stopped) took every task and ran none, so
+    ``train`` and ``predict`` waited without a word, forever.
+    """
+    from storecast.errors import StorecastError
+
+    if client.nthreads():
+        return
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_WAIT_S)
+    except TimeoutError:  # distributed's WorkerStartTimeoutError
+        raise StorecastError(f"--scheduler {scheduler}: the scheduler answered, but no worker joined it within "
+                             f"{WORKERS_WAIT_S:g} s: start workers (`dask worker {scheduler}`), or leave "
+                             "--scheduler out to run on a local cluster.") from None
 
 
 def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:
