@@ -507,6 +507,40 @@ def test_a_scheduler_without_workers_is_named_instead_of_waiting_forever(run_mai
     assert not (tmp_path / "o").exists() and not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain, tmp_path, monkeypatch, command,
+                                                                 request):
+    """A worker killed on every try (out of memory, most often) ended in Dask's KilledWorker traceback, naming a
+    task key ("_predict_part-1f0c...-1"), not the part or what to change."""
+    import dask
+    import distributed  # noqa: F401  (its config defaults first: config.set would drop them again on exit)
+
+    import storecast.distributed.prediction as prediction
+    import storecast.distributed.training as training
+
+    def dies(*_args, **_kwargs):
+        import os
+
+        os._exit(1)
+
+    if command == "train":
+        monkeypatch.setattr(training, "load_part", dies)
+        args, named = ["--models-dir", str(tmp_path / "m")], "a task of this run (dies)"
+    else:
+        monkeypatch.setattr(prediction, "_predict_part", dies)
+        parts, _ = _test_parts(chain, tmp_path / "rows")
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(parts),
+                "--out", str(tmp_path / "o")]
+        named = "forecasting part-0000"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # one death, not four: a fast test
+        code, _, err = run_main(command, "--engine", "dask", "--workers", "1", "--data", str(chain), *args)
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert f"{named}" in text and "the Dask worker running it died, 1 time(s) on 1 worker(s)" in text, text
+    assert "most often a worker runs out of memory" in text
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):
