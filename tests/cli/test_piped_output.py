@@ -34,13 +34,13 @@ def test_a_count_within_a_step_is_a_line_when_piped_and_only_the_spinners_text_o
     def run() -> list[str]:
         with progress_steps("predict on dask") as say:
             say("forecast 2 part(s) on 2 worker(s)")
-            say("part 1/2 forecast: part-00000.parquet", count=True)
-            say("part 2/2 forecast: part-00001.parquet", count=True)
+            say("part 1/2 done: part-00000.parquet", count=True)
+            say("part 2/2 done: part-00001.parquet", count=True)
         return [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1)
                 for line in capsys.readouterr().err.splitlines()]
 
-    assert run() == ["forecast 2 part(s) on 2 worker(s)", "part 1/2 forecast: part-00000.parquet",
-                     "part 2/2 forecast: part-00001.parquet", "predict on dask: done"]
+    assert run() == ["forecast 2 part(s) on 2 worker(s)", "part 1/2 done: part-00000.parquet",
+                     "part 2/2 done: part-00001.parquet", "predict on dask: done"]
     monkeypatch.setattr(p, "live_display", lambda: True)
     drawn = "\n".join(run())
     assert "forecast 2 part(s) on 2 worker(s)" in drawn and "part 1/2" not in drawn and "part 2/2" not in drawn

@@ -370,7 +370,7 @@ def test_predict_on_dask_counts_the_parts_as_they_are_written(run_main, dask_mod
     steps = [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1) for line in err.split("\nwrote ")[0].splitlines()]
     assert steps[0] == "forecast 2 part(s) on 2 worker(s)" and steps[-1] == "predict on dask: done", steps
     counted = steps[1:-1]
-    assert [line.split(": ")[0] for line in counted] == ["part 1/2 forecast", "part 2/2 forecast"], steps
+    assert [line.split(": ")[0] for line in counted] == ["part 1/2 done", "part 2/2 done"], steps
     assert sorted(line.split(": ")[1] for line in counted) == ["part-00000.parquet", "part-00001.parquet"]
 
 
@@ -463,6 +463,27 @@ def test_predict_on_dask_refuses_two_parts_that_would_write_one_file(run_main, d
     assert (f"{parts}: expected one part per output name, got part-00000.parquet and part-00000.pq, both "
             "forecast into part-00000.parquet: rename one") in err and "Traceback" not in err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
+
+
+@pytest.mark.parametrize(("out", "said"), [
+    ("afile/forecasts", "--out: {tmp}/afile is a file, not a directory"),  # was mkdir's FileExistsError traceback
+    ("forecasts.csv", "--out {tmp}/forecasts.csv: --engine dask writes a directory of parquet parts, not a CSV "
+                      "file: name a directory (such as {tmp}/forecasts), or use --engine local for one CSV."),
+    ("rows/forecasts", "--out {tmp}/rows/forecasts is inside --input {tmp}/rows: its parts would lie among the "
+                       "input's and be read with them next time; name a directory outside the input."),
+], ids=["under-a-file", "a-csv-name", "inside-the-input"])
+def test_predict_on_dask_refuses_an_out_it_cannot_or_should_not_make(run_main, dask_model, chain, scheduler,
+                                                                      tmp_path, out, said):
+    """Each was found after the model loaded (a traceback) or not at all (a directory named forecasts.csv; a
+    folder among the input's parts, which the next run on that input refused)."""
+    parts, _ = _test_parts(chain, tmp_path / "rows")
+    (tmp_path / "afile").write_text("not a directory", encoding="utf-8")
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / out))
+    assert code == 2 and "Traceback" not in err, err
+    assert said.format(tmp=tmp_path) in " ".join(err.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "rows"]
+    assert sorted(p.name for p in parts.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
 
 
 @pytest.mark.parametrize("command", ["train", "predict"])

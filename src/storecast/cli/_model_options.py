@@ -83,7 +83,7 @@ def progress_steps(title: str, done: str = "done"):
     last line "``title``: ``done``", as the spinner's last state reads (``live_display``). ``done``: the word
     for a block that ends before the command's work does (``predict``'s "ready": its forecast follows).
 
-    ``say(msg, count=True)``: how far the running step has come ("part 3/12 forecast"), not a step of its own: on
+    ``say(msg, count=True)``: how far the running step has come ("part 3/12 done"), not a step of its own: on
     a terminal it only follows the step in the spinner's text (a line per part would bury the steps); piped, it is
     a plain line, as the LSTM's epochs are, since a log has no spinner to show it in.
     """

@@ -268,8 +268,8 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
                      workers: int) -> None:
     """``--engine dask``: one task per input part, forecasts written by the workers (storecast.distributed).
 
-    Each part written is counted on stderr ("part 3/12 forecast: part-00007.parquet"): in the spinner's text on a
-    terminal, a plain line when piped (``progress_steps``' ``count``).
+    Each part done (forecast and written, or refused: the problems follow) is counted on stderr ("part 3/12 done:
+    part-00007.parquet"): in the spinner's text on a terminal, a plain line when piped (``progress_steps``' ``count``).
     """
     from storecast import schema as s
     from storecast.data.contract import data_file
@@ -279,7 +279,7 @@ def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, sche
     with progress_steps("predict on dask") as say:
 
         def part_done(done: int, total: int, name: str) -> None:
-            say(f"part {done}/{total} forecast: {name}", count=True)
+            say(f"part {done}/{total} done: {name}", count=True)
 
         result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
                               progress=say, on_part=part_done)

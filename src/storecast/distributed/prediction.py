@@ -133,6 +133,27 @@ def _part_stores(part: Path) -> list[int]:
     return sorted({int(x) for x in numbers if float(x).is_integer()})
 
 
+def _check_out(out: Path, rows: Path) -> None:
+    """Refuse an ``out`` that would not be a new directory of forecasts apart from the input, before any work.
+
+    Why: under a file it ended in ``mkdir``'s FileExistsError traceback; named ``preds.csv`` (the local
+    engine's habit) it became a directory called preds.csv; inside the input directory it became a folder
+    among the input's parts, which the next run on that input refuses as a nested folder.
+    """
+    from storecast.atomic import folder_problem
+    from storecast.errors import OutputPathError
+
+    if out.suffix.lower() == ".csv":
+        raise OutputPathError(f"--out {out}: --engine dask writes a directory of parquet parts, not a CSV file: name "
+                              f"a directory (such as {out.with_suffix('')}), or use --engine local for one CSV.")
+    if rows.is_dir() and out.resolve().is_relative_to(rows):
+        raise OutputPathError(f"--out {out} is inside --input {rows}: its parts would lie among the input's and be "
+                              "read with them next time; name a directory outside the input.")
+    problem = folder_problem(out.parent)
+    if problem:
+        raise OutputPathError(f"--out: {problem}")
+
+
 def _follow(futures: list, parts: list[Path], on_part: Callable[[int, int, str], None] | None) -> None:
     """Wait for every part's task, telling ``on_part`` of each as it ends; a part that failed raises here, at once.
 
@@ -193,6 +214,7 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     if out.exists():
         raise StorecastError(f"--out {out} exists: --engine dask writes a new directory of parquet parts; "
                              "name one that does not exist yet.")
+    _check_out(out, rows)
     if model.suffix != ".skops":
         raise ArtifactError(f"model file {model}: --engine dask forecasts with tree models (.skops); an LSTM "
                             "needs recent history, forecast it with the local engine.")
