@@ -44,6 +44,30 @@ def dask_model(chain, scheduler, tmp_path_factory) -> Path:
     return train_dask(chain, models_dir=tmp_path_factory.mktemp("models"), scheduler=scheduler, **TINY)
 
 
+def test_train_on_dask_prints_only_the_model_path_on_stdout(chain, tmp_path, monkeypatch, capfd):
+    """stdout is for scripts (``model=$(storecast train ...)``): it also held lightgbm.dask's "Finding random open
+    ports for workers" and a dozen "[LightGBM] [Info] Trying to bind port ..." lines from the local workers."""
+    import logging
+
+    import storecast.distributed.training as training
+    from storecast.cli import main
+
+    monkeypatch.setattr(training, "LGBM_DEFAULTS", {**training.LGBM_DEFAULTS, **TINY})  # a fast fit, same path
+    monkeypatch.setattr(sys, "argv", ["storecast", "train", "--engine", "dask", "--workers", "2", "--data", str(chain),
+                                      "--models-dir", str(tmp_path / "models")])
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
+    said = capfd.readouterr()
+    assert done.value.code in (0, None), said.err
+    (path,) = (tmp_path / "models").glob("*.skops")
+    assert said.out.splitlines() == [str(path)]
+
+
 def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     """Per-store statistics fitted per partition and stacked give the local engine's features exactly."""
     from storecast.distributed.cluster import dask_client

@@ -45,6 +45,10 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
         try:
             if scheduler:
                 _wait_for_a_worker(client, scheduler)
+            else:  # never on --scheduler's workers: that cluster and its logs are the user's
+                from storecast.distributed.worker_stdout import QuietStdout
+
+                client.register_plugin(QuietStdout(verbose=logging.getLogger().isEnabledFor(logging.INFO)))
             yield client
         except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task here
             from dask.utils import key_split

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 __all__ = ["train_dask"]
 
+import contextlib
+import io
+import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +55,9 @@ from storecast.windows import WINDOW_DAYS, check_window
 
 if TYPE_CHECKING:
     from distributed import Client
+
+
+_log = logging.getLogger(__name__)
 
 
 def _day(days: int) -> pd.Timestamp:
@@ -141,11 +147,17 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     y = dd.from_delayed(ys, meta=pd.Series(dtype=float, name=s.SALES), verify_meta=False)
     params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
-    with warnings.catch_warnings():  # lightgbm.dask always sets, then drops, num_threads: not our setting
+    # lightgbm.dask prints its info ("Finding random open ports for workers") on stdout, which holds only the
+    # model path (scripts read it): logged at INFO instead, shown with --verbose
+    printed = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
+        # lightgbm.dask always sets, then drops, num_threads: not our setting
         warnings.filterwarnings("ignore", r"Parameter (n_jobs|num_threads) will be ignored")
         # the workers in address order: rank k fits on the k-th block in every run (placement.AddressOrdered)
         ordered = cast("Client", AddressOrdered(client))  # the client's whole API, as lightgbm.dask uses it
         fitted = DaskLGBMRegressor(client=ordered, **settings).fit(X, y)
+    for line in printed.getvalue().splitlines():
+        _log.info("lightgbm.dask: %s", line)
     tree = fitted.to_local()
     tree.set_params(n_jobs=LGBM_DEFAULTS["n_jobs"])  # serving runs on one machine: all its cores
     # one LightGBM model: lightgbm.dask fits one booster across the workers; the local engine's average of
