@@ -192,8 +192,9 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     progress : callable, optional
         Told each step as it starts (the CLI's step lines).
     on_part : callable, optional
-        ``on_part(done, total, name)`` as each part's forecast is written, in the order the workers finish
-        them; why: a batch of many parts showed nothing between "forecast N part(s)" and its end.
+        ``on_part(done, total, name)`` as each part is done (its forecasts written, or its contract problems
+        found), in the order the workers finish them; why: a batch of many parts showed nothing between
+        "forecast N part(s)" and its end.
 
     Raises
     ------
