@@ -26,6 +26,26 @@ def test_progress_steps_are_plain_lines_with_their_times(capsys):
         "load data", long, "train rf: done"]
 
 
+def test_a_count_within_a_step_is_a_line_when_piped_and_only_the_spinners_text_on_a_terminal(capsys, monkeypatch):
+    """``predict --engine dask`` counts its parts: a line each in a log, no line per part above a spinner."""
+    import storecast.cli._progress as p
+    from storecast.cli._model_options import progress_steps
+
+    def run() -> list[str]:
+        with progress_steps("predict on dask") as say:
+            say("forecast 2 part(s) on 2 worker(s)")
+            say("part 1/2 done: part-00000.parquet", count=True)
+            say("part 2/2 done: part-00001.parquet", count=True)
+        return [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1)
+                for line in capsys.readouterr().err.splitlines()]
+
+    assert run() == ["forecast 2 part(s) on 2 worker(s)", "part 1/2 done: part-00000.parquet",
+                     "part 2/2 done: part-00001.parquet", "predict on dask: done"]
+    monkeypatch.setattr(p, "live_display", lambda: True)
+    drawn = "\n".join(run())
+    assert "forecast 2 part(s) on 2 worker(s)" in drawn and "part 1/2" not in drawn and "part 2/2" not in drawn
+
+
 def test_a_long_step_says_it_is_still_running_when_piped(capsys, monkeypatch):
     """Piped, a step of minutes (a full-data fit) printed nothing until it ended: a log that read like a hang."""
     import time

@@ -44,6 +44,30 @@ def dask_model(chain, scheduler, tmp_path_factory) -> Path:
     return train_dask(chain, models_dir=tmp_path_factory.mktemp("models"), scheduler=scheduler, **TINY)
 
 
+def test_train_on_dask_prints_only_the_model_path_on_stdout(chain, tmp_path, monkeypatch, capfd):
+    """stdout is for scripts (``model=$(storecast train ...)``): it also held lightgbm.dask's "Finding random open
+    ports for workers" and a dozen "[LightGBM] [Info] Trying to bind port ..." lines from the local workers."""
+    import logging
+
+    import storecast.distributed.training as training
+    from storecast.cli import main
+
+    monkeypatch.setattr(training, "LGBM_DEFAULTS", {**training.LGBM_DEFAULTS, **TINY})  # a fast fit, same path
+    monkeypatch.setattr(sys, "argv", ["storecast", "train", "--engine", "dask", "--workers", "2", "--data", str(chain),
+                                      "--models-dir", str(tmp_path / "models")])
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
+    said = capfd.readouterr()
+    assert done.value.code in (0, None), said.err
+    (path,) = (tmp_path / "models").glob("*.skops")
+    assert said.out.splitlines() == [str(path)]
+
+
 def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     """Per-store statistics fitted per partition and stacked give the local engine's features exactly."""
     from storecast.distributed.cluster import dask_client
@@ -126,6 +150,34 @@ def test_the_dask_file_loads_predicts_and_is_served_by_the_api(dask_model, chain
     row = test[(test[s.STORE] == 3) & (test[s.DATE] == pd.Timestamp("2015-03-02"))]
     assert answer.json()["predictions"][0]["sales"] == pytest.approx(
         float(predict_frame(bundle, row.assign(**{s.PROMO: 1}))["Sales"].iloc[0]), rel=1e-6)
+
+
+def _trees(path: Path) -> str:
+    """A saved model's LightGBM trees, as text: all of the booster but its parameters, which name the run's ports."""
+    from storecast.artifacts import load_bundle
+
+    booster = load_bundle(path).model.estimator_.named_steps["model"].estimator_.booster_
+    return booster.model_to_string().split("\nparameters:")[0]
+
+
+def test_two_runs_that_list_the_workers_in_other_orders_fit_the_same_model(dask_model, chain, scheduler, tmp_path,
+                                                                           monkeypatch):
+    """lightgbm.dask ranks its workers in the order ``Client.who_has`` lists the data, which Dask takes from a set
+    of strings: it followed PYTHONHASHSEED, and the rank decides which worker's rows set each feature's bins, so
+    runs on the same data gave other trees and intervals. Here the second run gets that list reversed."""
+    from distributed import Client
+
+    from storecast.artifacts import load_bundle
+    from storecast.distributed.training import train_dask
+    from storecast.predict import predict_frame
+
+    listed = Client.who_has
+    monkeypatch.setattr(Client, "who_has", lambda self, *a, **k: dict(reversed(listed(self, *a, **k).items())))
+    again = train_dask(chain, models_dir=tmp_path / "models", scheduler=scheduler, **TINY)
+    assert _trees(again) == _trees(dask_model)
+    test = load_dataset(chain, require_test=True).test
+    first, second = (predict_frame(load_bundle(path), test) for path in (dask_model, again))
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
 
 
 def test_a_malformed_partition_stops_the_fit_with_the_usual_error(chain, scheduler, tmp_path):
@@ -330,6 +382,22 @@ def test_predict_on_dask_writes_the_local_forecasts_part_by_part(run_main, dask_
         np.testing.assert_array_equal(served[col].to_numpy(), local[col].to_numpy())
 
 
+def test_predict_on_dask_counts_the_parts_as_they_are_written(run_main, dask_model, chain, scheduler, tmp_path):
+    """A batch of many parts said "forecast N part(s)" and then nothing until it ended; piped (as captured here),
+    each part written is a plain line with its time, between that step and the last line."""
+    import re
+
+    parts, _ = _test_parts(chain, tmp_path / "rows")
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / "forecasts"))
+    assert code == 0, err
+    steps = [re.sub(r"^\d\d:\d\d:\d\d +\d+\.\ds ", "", line, count=1) for line in err.split("\nwrote ")[0].splitlines()]
+    assert steps[0] == "forecast 2 part(s) on 2 worker(s)" and steps[-1] == "predict on dask: done", steps
+    counted = steps[1:-1]
+    assert [line.split(": ")[0] for line in counted] == ["part 1/2 done", "part 2/2 done"], steps
+    assert sorted(line.split(": ")[1] for line in counted) == ["part-00000.parquet", "part-00001.parquet"]
+
+
 def test_predict_on_dask_says_a_parts_warnings(run_main, dask_model, chain, scheduler, tmp_path):
     parts, test = _test_parts(chain, tmp_path / "rows")
     part = parts / "part-00000.parquet"
@@ -421,6 +489,27 @@ def test_predict_on_dask_refuses_two_parts_that_would_write_one_file(run_main, d
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".forecasts")]
 
 
+@pytest.mark.parametrize(("out", "said"), [
+    ("afile/forecasts", "--out: {tmp}/afile is a file, not a directory"),  # was mkdir's FileExistsError traceback
+    ("forecasts.csv", "--out {tmp}/forecasts.csv: --engine dask writes a directory of parquet parts, not a CSV "
+                      "file: name a directory (such as {tmp}/forecasts), or use --engine local for one CSV."),
+    ("rows/forecasts", "--out {tmp}/rows/forecasts is inside --input {tmp}/rows: its parts would lie among the "
+                       "input's and be read with them next time; name a directory outside the input."),
+], ids=["under-a-file", "a-csv-name", "inside-the-input"])
+def test_predict_on_dask_refuses_an_out_it_cannot_or_should_not_make(run_main, dask_model, chain, scheduler,
+                                                                      tmp_path, out, said):
+    """Each was found after the model loaded (a traceback) or not at all (a directory named forecasts.csv; a
+    folder among the input's parts, which the next run on that input refused)."""
+    parts, _ = _test_parts(chain, tmp_path / "rows")
+    (tmp_path / "afile").write_text("not a directory", encoding="utf-8")
+    code, _, err = run_main("predict", "--engine", "dask", "--scheduler", scheduler, "--model", str(dask_model),
+                            "--data", str(chain), "--input", str(parts), "--out", str(tmp_path / out))
+    assert code == 2 and "Traceback" not in err, err
+    assert said.format(tmp=tmp_path) in " ".join(err.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "rows"]
+    assert sorted(p.name for p in parts.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+
+
 @pytest.mark.parametrize("command", ["train", "predict"])
 def test_a_scheduler_that_does_not_answer_is_named_without_a_traceback(run_main, chain, tmp_path, command, request):
     """A mistyped --scheduler address: one message that names it, not Dask's chained CommClosedError traceback."""
@@ -438,6 +527,63 @@ def test_a_scheduler_that_does_not_answer_is_named_without_a_traceback(run_main,
     assert code == 2 and "Traceback" not in err, err
     assert f"--scheduler {address}: no Dask scheduler answered" in " ".join(err.split())
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_scheduler_without_workers_is_named_instead_of_waiting_forever(run_main, chain, tmp_path, monkeypatch,
+                                                                        command, request):
+    """Its workers not started (or all gone), the scheduler took the tasks and nothing ran: the run hung."""
+    from distributed import LocalCluster
+
+    import storecast.distributed.cluster as cluster
+
+    monkeypatch.setattr(cluster, "WORKERS_WAIT_S", 0.5)
+    if command == "train":
+        args = ["--models-dir", str(tmp_path / "m")]
+    else:
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(chain / "test.parquet"),
+                "--out", str(tmp_path / "o")]
+    with LocalCluster(n_workers=0, dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}) as empty:
+        address = empty.scheduler_address
+        code, _, err = run_main(command, "--engine", "dask", "--scheduler", address, "--data", str(chain), *args)
+    assert code == 2 and "Traceback" not in err, err
+    assert (f"--scheduler {address}: the scheduler answered, but no worker joined it within 0.5 s: start workers "
+            f"(`dask worker {address}`)") in " ".join(err.split())
+    assert not (tmp_path / "o").exists() and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain, tmp_path, monkeypatch, command,
+                                                                 request):
+    """A worker killed on every try (out of memory, most often) ended in Dask's KilledWorker traceback, naming a
+    task key ("_predict_part-1f0c...-1"), not the part or what to change."""
+    import dask
+    import distributed  # noqa: F401  (its config defaults first: config.set would drop them again on exit)
+
+    import storecast.distributed.prediction as prediction
+    import storecast.distributed.training as training
+
+    def dies(*_args, **_kwargs):
+        import os
+
+        os._exit(1)
+
+    if command == "train":
+        monkeypatch.setattr(training, "load_part", dies)
+        args, named = ["--models-dir", str(tmp_path / "m")], "a task of this run (dies)"
+    else:
+        monkeypatch.setattr(prediction, "_predict_part", dies)
+        parts, _ = _test_parts(chain, tmp_path / "rows")
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(parts),
+                "--out", str(tmp_path / "o")]
+        named = "forecasting part-0000"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # one death, not four: a fast test
+        code, _, err = run_main(command, "--engine", "dask", "--workers", "1", "--data", str(chain), *args)
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert f"{named}" in text and "the Dask worker running it died, 1 time(s) on 1 worker(s)" in text, text
+    assert "most often a worker runs out of memory" in text
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
 
 
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):

@@ -82,6 +82,10 @@ def progress_steps(title: str, done: str = "done"):
     Not on a terminal (piped, redirected, captured): no spinner, one plain line per step with its time, and a
     last line "``title``: ``done``", as the spinner's last state reads (``live_display``). ``done``: the word
     for a block that ends before the command's work does (``predict``'s "ready": its forecast follows).
+
+    ``say(msg, count=True)``: how far the running step has come ("part 3/12 done"), not a step of its own: on
+    a terminal it only follows the step in the spinner's text (a line per part would bury the steps); piped, it is
+    a plain line, as the LSTM's epochs are, since a log has no spinner to show it in.
     """
     from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -93,10 +97,14 @@ def progress_steps(title: str, done: str = "done"):
         start = time.perf_counter()
         step = [title]  # the step running now, for the heartbeat
 
-        def say(msg: str) -> None:
+        def say(msg: str, *, count: bool = False) -> None:
+            if count and not bar.disable:
+                bar.update(task, description=f"{title}: {step[0]}: {msg}")
+                return
             say_step(bar, msg, since=start)
-            bar.update(task, description=f"{title}: {msg}")
-            step[0] = msg
+            if not count:
+                bar.update(task, description=f"{title}: {msg}")
+                step[0] = msg
 
         stop = _heartbeat(lambda: plain_line(f"{step[0]}: still running", since=start)) if bar.disable else None
         try:

@@ -266,15 +266,23 @@ def _print_score(score: dict, rows_path: Path) -> None:
 
 def _predict_on_dask(model: Path, data: Path, rows: Path | None, out: Path, scheduler: str | None,
                      workers: int) -> None:
-    """``--engine dask``: one task per input part, forecasts written by the workers (storecast.distributed)."""
+    """``--engine dask``: one task per input part, forecasts written by the workers (storecast.distributed).
+
+    Each part done (forecast and written, or refused: the problems follow) is counted on stderr ("part 3/12 done:
+    part-00007.parquet"): in the spinner's text on a terminal, a plain line when piped (``progress_steps``' ``count``).
+    """
     from storecast import schema as s
     from storecast.data.contract import data_file
     from storecast.distributed.prediction import predict_dask
 
     _check_model_path(model)
     with progress_steps("predict on dask") as say:
+
+        def part_done(done: int, total: int, name: str) -> None:
+            say(f"part {done}/{total} done: {name}", count=True)
+
         result = predict_dask(model, rows or data_file(data, s.TEST_FILE), out, scheduler=scheduler, workers=workers,
-                              progress=say)
+                              progress=say, on_part=part_done)
     # the local engine's warning (its forecasts are not scored here, so rows inside the training data are named)
     outside = outside_training(result.bundle, result.after_calibrated, result.before_training,
                                inside=result.in_training)

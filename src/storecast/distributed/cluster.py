@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["dask_client"]
+__all__ = ["dask_client", "worker_died"]
 
 import logging
 from collections.abc import Iterator
@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from storecast.distributed import require_dask
 
 _log = logging.getLogger(__name__)
+
+WORKERS_WAIT_S = 30.0
+"""How long a ``--scheduler`` without workers is given for one to join before the run stops."""
 
 CLOSE_TIMEOUT_S = 120.0
 """How long closing a client or cluster may take before it is logged and left (Dask's own default is 60 s)."""
@@ -26,7 +29,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     per worker ("auto": the machine's memory divided among the workers); past it Dask spills to disk.
     """
     require_dask()
-    from distributed import Client, LocalCluster
+    from distributed import Client, KilledWorker, LocalCluster
 
     if not logging.getLogger().isEnabledFor(logging.INFO):  # the scheduler's INFO lines only with --verbose
         logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -40,7 +43,17 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     try:
         client = _connect(Client, scheduler, cluster)
         try:
+            if scheduler:
+                _wait_for_a_worker(client, scheduler)
+            else:  # never on --scheduler's workers: that cluster and its logs are the user's
+                from storecast.distributed.worker_stdout import QuietStdout
+
+                client.register_plugin(QuietStdout(verbose=logging.getLogger().isEnabledFor(logging.INFO)))
             yield client
+        except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task here
+            from dask.utils import key_split
+
+            raise worker_died(f"a task of this run ({key_split(exc.task)})", exc) from None
         finally:
             _close_quietly(client)
     finally:
@@ -65,6 +78,41 @@ def _connect(client_class, scheduler: str | None, cluster):
         raise StorecastError(f"--scheduler {scheduler}: no Dask scheduler answered there ({exc}): check the address, "
                              "start the scheduler (`dask scheduler`), or leave --scheduler out to run on a local "
                              "cluster.") from None
+
+
+def worker_died(what: str, exc) -> Exception:
+    """A StorecastError for Dask's KilledWorker ``exc``: ``what`` killed a worker on every try.
+
+    Why: Dask's own message came with a traceback through the CLI and Dask's internals, and named a task key
+    ("_predict_part-1f0c...-1"), not the part or what to change. Nothing is saved by then: a model is saved
+    after the last task, a forecast's temp directory is removed.
+    """
+    from storecast.errors import StorecastError
+
+    tries = exc.allowed_failures + 1
+    return StorecastError(
+        f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s) (the last "
+        f"{exc.last_worker.address}), so Dask gave up and nothing was saved: most often a worker runs out of "
+        "memory; give each worker more (a local cluster: fewer --workers; a cluster: the workers' "
+        "--memory-limit) or write smaller parts; the workers' logs say what happened.")
+
+
+def _wait_for_a_worker(client, scheduler: str) -> None:
+    """Return once the cluster at ``scheduler`` has a worker; a StorecastError after `WORKERS_WAIT_S` without one.
+
+    Why: a scheduler whose workers were not started (or had all stopped) took every task and ran none, so
+    ``train`` and ``predict`` waited without a word, forever.
+    """
+    from storecast.errors import StorecastError
+
+    if client.nthreads():
+        return
+    try:
+        client.wait_for_workers(1, timeout=WORKERS_WAIT_S)
+    except TimeoutError:  # distributed's WorkerStartTimeoutError
+        raise StorecastError(f"--scheduler {scheduler}: the scheduler answered, but no worker joined it within "
+                             f"{WORKERS_WAIT_S:g} s: start workers (`dask worker {scheduler}`), or leave "
+                             "--scheduler out to run on a local cluster.") from None
 
 
 def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:

@@ -133,8 +133,51 @@ def _part_stores(part: Path) -> list[int]:
     return sorted({int(x) for x in numbers if float(x).is_integer()})
 
 
+def _check_out(out: Path, rows: Path) -> None:
+    """Refuse an ``out`` that would not be a new directory of forecasts apart from the input, before any work.
+
+    Why: under a file it ended in ``mkdir``'s FileExistsError traceback; named ``preds.csv`` (the local
+    engine's habit) it became a directory called preds.csv; inside the input directory it became a folder
+    among the input's parts, which the next run on that input refuses as a nested folder.
+    """
+    from storecast.atomic import folder_problem
+    from storecast.errors import OutputPathError
+
+    if out.suffix.lower() == ".csv":
+        raise OutputPathError(f"--out {out}: --engine dask writes a directory of parquet parts, not a CSV file: name "
+                              f"a directory (such as {out.with_suffix('')}), or use --engine local for one CSV.")
+    if rows.is_dir() and out.resolve().is_relative_to(rows):
+        raise OutputPathError(f"--out {out} is inside --input {rows}: its parts would lie among the input's and be "
+                              "read with them next time; name a directory outside the input.")
+    problem = folder_problem(out.parent)
+    if problem:
+        raise OutputPathError(f"--out: {problem}")
+
+
+def _follow(futures: list, parts: list[Path], on_part: Callable[[int, int, str], None] | None) -> None:
+    """Wait for every part's task, telling ``on_part`` of each as it ends; a part that failed raises here, at once.
+
+    A part whose rows break the contract is no failure (its problems come back as a value, raised together
+    after all parts), so it is counted as done like the others.
+    """
+    from distributed import KilledWorker, as_completed
+
+    from storecast.distributed.cluster import worker_died
+
+    name_of = {future.key: part.name for future, part in zip(futures, parts, strict=True)}
+    for done, future in enumerate(as_completed(futures), 1):
+        if future.status != "finished":  # an error, or cancelled
+            try:
+                future.result()  # raises the task's exception, as gather did
+            except KilledWorker as exc:
+                raise worker_died(f"forecasting {name_of[future.key]}", exc) from None
+        if on_part is not None:
+            on_part(done, len(futures), name_of[future.key])
+
+
 def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, scheduler: str | None = None,
-                 workers: int = 2, progress: Callable[[str], None] | None = None) -> DaskPrediction:
+                 workers: int = 2, progress: Callable[[str], None] | None = None,
+                 on_part: Callable[[int, int, str], None] | None = None) -> DaskPrediction:
     """Forecast every part of ``rows`` on Dask with the model file ``model``; write ``out/part-*.parquet``.
 
     Parameters
@@ -146,6 +189,12 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     out : path
         A directory that does not exist yet; it receives one parquet file of forecasts per input part
         (Id when given, Store, Date, Sales, lower, upper), named after the part.
+    progress : callable, optional
+        Told each step as it starts (the CLI's step lines).
+    on_part : callable, optional
+        ``on_part(done, total, name)`` as each part is done (its forecasts written, or its contract problems
+        found), in the order the workers finish them; why: a batch of many parts showed nothing between
+        "forecast N part(s)" and its end.
 
     Raises
     ------
@@ -166,6 +215,7 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
     if out.exists():
         raise StorecastError(f"--out {out} exists: --engine dask writes a new directory of parquet parts; "
                              "name one that does not exist yet.")
+    _check_out(out, rows)
     if model.suffix != ".skops":
         raise ArtifactError(f"model file {model}: --engine dask forecasts with tree models (.skops); an LSTM "
                             "needs recent history, forecast it with the local engine.")
@@ -181,6 +231,7 @@ def predict_dask(model: str | Path, rows: str | Path, out: str | Path, *, schedu
             say(f"forecast {len(parts)} part(s) on {len(client.nthreads())} worker(s)")
             futures = client.map(_predict_part, [str(p) for p in parts], model=str(model), out_dir=str(tmp),
                                  pure=False)
+            _follow(futures, parts, on_part)
             done = client.gather(futures)
         problems = [p for _, found, _, _ in done for p in found]
         if problems:  # every part's, as train --engine dask lists them

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 __all__ = ["train_dask"]
 
+import contextlib
+import io
+import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -41,12 +45,19 @@ from storecast.distributed.partitions import (
     stage_rows,
     worker_block,
 )
+from storecast.distributed.placement import AddressOrdered, home_workers
 from storecast.distributed.warnings_relay import say_again
 from storecast.errors import DataContractError
 from storecast.models.conformal import ConformalRegressor, check_sales_span
 from storecast.models.training import DEFAULT_LEVELS, fitted_card_facts, training_days
 from storecast.models.trees import LGBM_DEFAULTS, SalesRegressor, make_estimator, make_pipeline
 from storecast.windows import WINDOW_DAYS, check_window
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+_log = logging.getLogger(__name__)
 
 
 def _day(days: int) -> pd.Timestamp:
@@ -67,7 +78,10 @@ def _load(client, paths: list[Path], store: pd.DataFrame, root: Path) -> list:
     # scattered once, not passed as an argument of every task: Dask embeds a large argument (55,750 ids are
     # 446 kB) as a task of its own, which failed with "AssertionError(<TaskState 'store_ids' processing>)"
     ids = client.scatter(store[s.STORE].to_numpy(dtype=np.int64), broadcast=True)
-    parts = client.map(load_part, [str(p) for p in paths], store_ids=ids)
+    # each part kept on its home worker (placement.home_workers), so that LightGBM's ranks hold the same rows
+    # every run; a loose restriction: if that worker is gone, another loads it
+    parts = [client.submit(load_part, str(p), store_ids=ids, workers=[home], allow_other_workers=True)
+             for p, home in zip(paths, home_workers(client, len(paths)), strict=True)]
     # a failed task is not a contract problem: gather raises it as it is; problems come back as values
     reports = client.gather(client.map(part_report, parts))
     problems = [p for found, _ in reports for p in found]
@@ -102,11 +116,15 @@ def _rows_of_block(pair: tuple) -> int:
 
 
 def _worker_blocks(client, parts: list, store_f, prep_f, last: pd.Timestamp) -> list:
-    """One ``worker_block`` per worker, of the partitions that worker holds (futures of (features, target))."""
+    """One ``worker_block`` per worker, of the partitions kept there (futures of (features, target)), in worker
+    address order.
+
+    Why the home workers, not ``who_has``: a partition copied to a second worker (a task of another stage ran
+    there) was counted on the first address listed, so a block's rows could change from run to run.
+    """
     held: dict[str, list] = {}
-    where = client.who_has(parts)
-    for part in parts:
-        held.setdefault(sorted(where[part.key])[0], []).append(part)
+    for part, addr in zip(parts, home_workers(client, len(parts)), strict=True):
+        held.setdefault(addr, []).append(part)
     return [client.submit(worker_block, store_f, prep_f, last, *mine, workers=[addr], allow_other_workers=False,
                           pure=False) for addr, mine in sorted(held.items())]
 
@@ -129,9 +147,17 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     y = dd.from_delayed(ys, meta=pd.Series(dtype=float, name=s.SALES), verify_meta=False)
     params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
-    with warnings.catch_warnings():  # lightgbm.dask always sets, then drops, num_threads: not our setting
+    # lightgbm.dask prints its info ("Finding random open ports for workers") on stdout, which holds only the
+    # model path (scripts read it): logged at INFO instead, shown with --verbose
+    printed = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
+        # lightgbm.dask always sets, then drops, num_threads: not our setting
         warnings.filterwarnings("ignore", r"Parameter (n_jobs|num_threads) will be ignored")
-        fitted = DaskLGBMRegressor(client=client, **settings).fit(X, y)
+        # the workers in address order: rank k fits on the k-th block in every run (placement.AddressOrdered)
+        ordered = cast("Client", AddressOrdered(client))  # the client's whole API, as lightgbm.dask uses it
+        fitted = DaskLGBMRegressor(client=ordered, **settings).fit(X, y)
+    for line in printed.getvalue().splitlines():
+        _log.info("lightgbm.dask: %s", line)
     tree = fitted.to_local()
     tree.set_params(n_jobs=LGBM_DEFAULTS["n_jobs"])  # serving runs on one machine: all its cores
     # one LightGBM model: lightgbm.dask fits one booster across the workers; the local engine's average of
