@@ -245,16 +245,27 @@ def _write_importance(out: Path, model: ConformalRegressor, scoped: _Scoped, hol
 
 def summarise(results: list[dict]) -> dict:
     """Mean and worst RMSPE over the windows (the yardstick), mean bias and the largest |bias|, mean coverage,
-    and the baseline's means."""
+    and the baseline's means.
+
+    Every mean is over all the windows or none: a window with nothing to score on trade days (no day with
+    `TRADE_DAY_MIN_CUSTOMERS`+ customers) makes the trade-day means NaN (null in metrics.json), and
+    "rmspe_trade_days_windows" says how many windows have that score. Why: pandas' mean skips NaN, so a mean
+    over five windows stood where the others stand for six, and two reports' yardsticks covered different weeks.
+    """
     frame = pd.DataFrame(results)
+
+    def mean(column: str) -> float:
+        return float(frame[column].mean(skipna=False))
+
     worst = frame.loc[frame["rmspe"].idxmax()]
-    out = {"windows": len(frame), "rmspe_mean": float(frame["rmspe"].mean()), "rmspe_worst": float(worst["rmspe"]),
-           "worst_window": str(worst["fold"]), "bias_mean": float(frame["bias"].mean()),
+    out = {"windows": len(frame), "rmspe_mean": mean("rmspe"), "rmspe_worst": float(worst["rmspe"]),
+           "worst_window": str(worst["fold"]), "bias_mean": mean("bias"),
            "bias_abs_max": float(frame["bias"].abs().max()),
-           "rmspe_trade_days_mean": float(frame["rmspe_trade_days"].mean()),
-           "baseline_rmspe_mean": float(frame["baseline_rmspe"].mean()),
-           "baseline_rmspe_trade_days_mean": float(frame["baseline_rmspe_trade_days"].mean())}
-    out.update({f"{c}_mean": float(frame[c].mean()) for c in frame.columns if c.startswith("coverage_")})
+           "rmspe_trade_days_mean": mean("rmspe_trade_days"),
+           "rmspe_trade_days_windows": int(frame["rmspe_trade_days"].notna().sum()),
+           "baseline_rmspe_mean": mean("baseline_rmspe"),
+           "baseline_rmspe_trade_days_mean": mean("baseline_rmspe_trade_days")}
+    out.update({f"{c}_mean": mean(c) for c in frame.columns if c.startswith("coverage_")})
     return out
 
 
