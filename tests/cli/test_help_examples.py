@@ -113,3 +113,26 @@ def test_the_epochs_help_names_the_configs_default(run_main, command):
     code, out, _ = run_main("lstm", command, "--help")
     said = " ".join(out.replace("│", " ").split())
     assert code == 0 and f"(default {LSTMConfig().epochs}, LSTMConfig.epochs)" in said
+
+
+def test_an_example_longer_than_the_console_prints_whole_on_one_line(run_main, monkeypatch):
+    """`storecast predict --help` under 80 columns (a pipe, a narrow terminal) broke its 86-character example
+    before `out/preds.csv`: a copied line ran without its output file. Each example is one line, as written."""
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = COMMANDS["predict"].epilog.splitlines()
+    assert max(len(line) for line in lines) > 80
+    code, out, _ = run_main("predict", "--help")
+    shown = [line.strip() for line in out.splitlines()]
+    assert code == 0 and [line for line in lines if line not in shown] == []
+
+
+@pytest.mark.parametrize("name", ["", *sorted(GROUPS), *sorted(COMMANDS)])
+def test_a_switch_is_shown_as_a_flag_not_as_taking_a_value(run_main, name):
+    """Every switch read `--help <bool>` (and `--serve --no-serve <bool>`), as if it took a value: Typer's rich
+    help shows a type for each option. A switch now shows none; an option with a value keeps its type."""
+    code, out, _ = run_main(*name.split(), "--help")
+    helps = re.findall(r"^│\s+--help\s+(.*)│$", out, flags=re.M)  # the option's row, after its name
+    assert code == 0 and "<bool>" not in out and len(helps) == 1 and helps[0].startswith("Show this message")
+    command = COMMANDS.get(name) or GROUPS.get(name)
+    if command is not None and any(not getattr(p, "is_flag", True) for p in command.params):  # options with values
+        assert re.search(r"<(path|str|int|float)", out)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out, console, examples, table_console
+from storecast.cli._app import StorecastTyper, app, check_out, console, examples, table_console
 from storecast.cli._app import date_option as _date
 from storecast.cli._model_options import outside_training
 from storecast.errors import StorecastError, first_and_more
@@ -25,7 +25,7 @@ from storecast.errors import StorecastError, first_and_more
 if TYPE_CHECKING:
     import pandas as pd
 
-plan_app = typer.Typer(
+plan_app = StorecastTyper(
     help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.",
     epilog=examples(
         "# X.skops: a model file `storecast models list` shows",
