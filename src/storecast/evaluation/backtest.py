@@ -245,13 +245,9 @@ def _write_importance(out: Path, model: ConformalRegressor, scoped: _Scoped, hol
 
 def summarise(results: list[dict]) -> dict:
     """Mean and worst RMSPE over the windows (the yardstick), mean bias and the largest |bias|, mean coverage,
-    and the baseline's means.
-
-    Every mean is over all the windows or none: a window with nothing to score on trade days (no day with
-    `TRADE_DAY_MIN_CUSTOMERS`+ customers) makes the trade-day means NaN (null in metrics.json), and
-    "rmspe_trade_days_windows" says how many windows have that score. Why: pandas' mean skips NaN, so a mean
-    over five windows stood where the others stand for six, and two reports' yardsticks covered different weeks.
-    """
+    and the baseline's means. Each mean is over all windows or none: a window with no trade day makes the
+    trade-day means NaN (null in metrics.json); "rmspe_trade_days_windows" counts the windows scored. Why: pandas
+    skips NaN, so a mean of five windows stood beside means of six, the yardsticks covering different weeks."""
     frame = pd.DataFrame(results)
 
     def mean(column: str) -> float:
