@@ -824,18 +824,19 @@ def test_a_test_file_joined_to_itself_names_the_header_line_in_chunks_too(data_d
     assert err.value.problems[0].message.startswith("expected a data row, got the header line again")
 
 
-@pytest.mark.parametrize(("name", "days", "what"), [(s.TRAIN_FILE, 70, "Store/Date"), (s.TEST_FILE, 0, "Id")])
+@pytest.mark.parametrize(("name", "days", "what", "end"), [(s.TRAIN_FILE, 70, "Store/Date", ""),
+                                                          (s.TEST_FILE, 0, "Id", ""), (s.TEST_FILE, 0, "Id", "\n\n")])
 def test_a_file_joined_to_itself_read_in_chunks_counts_the_rows_after_the_header_line_too(data_dir, name, days,
-                                                                                          what):
+                                                                                          what, end):
     """`storecast predict --input` reads a file longer than a chunk in chunks, which stopped at the second header
     line with no count (the rows after it were never read): one stray line, not the file twice over. It now says
-    what the file read in one piece says."""
+    what the file read in one piece says (blank lines at the end repeat no Id)."""
     from storecast.batch import iter_rows
     from storecast.data.contract import load_rows
 
     path = data_dir / name
     text = _train_of(days) if days else path.read_text()
-    path.write_text(text * 2)
+    path.write_text(text * 2 + end)
     rows = len(text.splitlines()) - 1
     with pytest.raises(DataContractError) as whole:
         load_rows(path)

@@ -127,7 +127,8 @@ def counted_header_again(found: ContractProblem, keys: Sequence[tuple[str, ...]]
         if set(key) <= set(cells.columns):
             rows = cells[list(key)]
             header = (rows == list(key)).all(axis=1).to_numpy()  # each header line again: no data row
-            counts["/".join(key)] = int((rows.duplicated().to_numpy() & after & ~header).sum())
+            filled = (rows != "").all(axis=1).to_numpy()  # a blank line or a key left empty repeats no key
+            counts["/".join(key)] = int((rows.duplicated().to_numpy() & after & filled & ~header).sum())
     names, repeated = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
     return replace(found, message=header_again(repeated, names))
 
