@@ -30,7 +30,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.chunk_rules import RepeatedKeys, check_layout, repeat_problem
+from storecast.data.chunk_rules import RepeatedKeys, check_layout, counted_header_again, repeat_problem
 from storecast.data.contract import (
     MAX_REPORTED,
     LineScan,
@@ -222,9 +222,10 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                                                            "problems listed, then check it again"))
                 break
     except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
+        problems = [counted_header_again(p, [k.keys for k in keys]) for p in exc.problems]
         if not found:
-            raise
-        found += exc.problems
+            raise DataContractError(problems) from None
+        found += problems
     if found:  # as a whole read reports a file: every problem (up to its cap), in file order
         raise DataContractError(found)
     if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused

@@ -117,6 +117,56 @@ def test_a_word_or_lone_surrogate_after_many_values_is_located_without_a_step_pe
     assert calls < 2_000, calls  # the walk ran once per value: over 200,000
 
 
+def _with_little_stack(fn, *args):
+    """``fn(*args)`` with 100 frames of recursion left: too few for ``repr`` or ``json.dumps`` of a body nested 300
+    deep, so the search by halves stops and the walk (``body._nodes``, a loop) locates instead."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 100)
+    try:
+        return fn(*args)
+    finally:
+        sys.setrecursionlimit(saved)
+
+
+DEEP = "[" * 300, "]" * 300
+
+
+@pytest.mark.parametrize("find", ["word", "repeat", "surrogate", "surrogate-in-key"])
+def test_a_body_too_deep_for_the_search_by_halves_is_located_alike_by_the_walk(monkeypatch, find):
+    """The two searches of a parsed body (the first marked value; the first lone surrogate, keys first) descend by
+    halves and fall back on a walk of every value where ``repr``/``json.dumps`` run out of stack: both name the
+    same place, deep under ``rows[1].a[1]``."""
+    import json
+
+    from storecast.api import body as parsing
+
+    inner = {"word": "NaN", "repeat": '{"k": 1, "k": 2}', "surrogate": '"\\ud800"',
+             "surrogate-in-key": '{"a": 1, "x\\ud800": 1}'}[find]
+    # a deep array before the one that holds it: testing the first half of `a` is what needs the stack
+    text = '{"rows": [0, {"b": 1, "a": [' + DEEP[0] + "0" + DEEP[1] + ", " + DEEP[0] + inner + DEEP[1] + "]}]}"
+    if find == "word":
+        doc = json.loads(text, object_pairs_hook=tuple, parse_constant=parsing._Word)
+        search = parsing._first_marked
+    elif find == "repeat":
+        doc, search = json.loads(text, object_pairs_hook=parsing._mark_repeats), parsing._first_marked
+    else:
+        doc, search = parsing._DECODER.decode(text), parsing._unpaired_surrogate
+
+    def located(found):
+        return found[0] if isinstance(found, tuple) else (found.loc, str(found))
+
+    by_halves = located(search(doc))
+    walked = []
+    nodes = parsing._nodes
+    monkeypatch.setattr(parsing, "_nodes", lambda doc: walked.append(1) or nodes(doc))
+    assert located(_with_little_stack(search, doc)) == by_halves and walked
+    loc = by_halves if find in ("word", "repeat") else by_halves[0]
+    assert loc[:4] == ("rows", 1, "a", 1) and len(loc) == 4 + 300
+
+
 def test_every_route_that_takes_a_body_parses_it_strictly():
     """Why ``errors._json_kind`` has no NaN wording: the strict parser refuses the word NaN and a JSON numeral
     never reads as NaN (1e400 reads as Infinity, above), so only a route parsing JSON some other way could

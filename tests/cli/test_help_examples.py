@@ -113,3 +113,81 @@ def test_the_epochs_help_names_the_configs_default(run_main, command):
     code, out, _ = run_main("lstm", command, "--help")
     said = " ".join(out.replace("│", " ").split())
     assert code == 0 and f"(default {LSTMConfig().epochs}, LSTMConfig.epochs)" in said
+
+
+def test_an_example_longer_than_the_console_prints_whole_on_one_line(run_main, monkeypatch):
+    """`storecast predict --help` under 80 columns (a pipe, a narrow terminal) broke its 86-character example
+    before `out/preds.csv`: a copied line ran without its output file. Each example is one line, as written."""
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = COMMANDS["predict"].epilog.splitlines()
+    assert max(len(line) for line in lines) > 80
+    code, out, _ = run_main("predict", "--help")
+    shown = [line.strip() for line in out.splitlines()]
+    assert code == 0 and [line for line in lines if line not in shown] == []
+
+
+@pytest.mark.parametrize("name", ["", *sorted(GROUPS), *sorted(COMMANDS)])
+def test_a_switch_is_shown_as_a_flag_not_as_taking_a_value(run_main, name):
+    """Every switch read `--help <bool>` (and `--serve --no-serve <bool>`), as if it took a value: Typer's rich
+    help shows a type for each option. A switch now shows none; an option with a value keeps its type."""
+    code, out, _ = run_main(*name.split(), "--help")
+    helps = re.findall(r"^│\s+--help\s+(.*)│$", out, flags=re.M)  # the option's row, after its name
+    assert code == 0 and "<bool>" not in out and len(helps) == 1 and helps[0].startswith("Show this message")
+    command = COMMANDS.get(name) or GROUPS.get(name)
+    if command is not None and any(not getattr(p, "is_flag", True) for p in command.params):  # options with values
+        assert re.search(r"<(path|str|int|float)", out)
+
+
+def _said_default(text: str) -> str | None:
+    """The value a help text names as its default in words ("default 30", "else 8000)", "the default yardstick,
+    6 windows"), or None where it names a behaviour ("default: the table only") or nothing."""
+    found = (re.search(r"\belse ([\w.]*\w)(?=[,)]|\.(?:\s|$))", text) or re.search(r"\bdefault:? (\d+)", text)
+             or re.search(r"\bdefault yardstick, (\d+) windows", text))
+    return found.group(1) if found else None
+
+
+def _used_defaults() -> dict[tuple[str, str], object]:
+    """(command, option) -> what the command uses when the option is left out, read from the code that uses it."""
+    from storecast.config import Settings
+    from storecast.evaluation import backtest
+    from storecast.evaluation import lstm as lstm_backtest
+    from storecast.models.lstm.forecaster import LSTMConfig
+    from storecast.models.trees import LGBM_SEEDS
+    from storecast.windows import WINDOW_DAYS
+
+    settings = {name: field.default for name, field in Settings.model_fields.items()}
+    plan_days = next(p.default for p in COMMANDS["plan"].params if p.name == "days")
+    return {**{(name, "--models-dir"): settings["models_dir"] for name in ("train", "lstm train", "models list",
+                                                                            "serve")},
+            ("serve", "--host"): settings["host"], ("serve", "--port"): settings["port"],
+            ("train", "--seeds"): LGBM_SEEDS, ("evaluate", "--seeds"): LGBM_SEEDS,
+            ("evaluate", "--windows"): backtest.DEFAULT_WINDOWS,
+            ("lstm evaluate", "--windows"): lstm_backtest.DEFAULT_WINDOWS,
+            ("lstm evaluate", "--until"): WINDOW_DAYS,  # days before the last date
+            **{(name, opt): getattr(LSTMConfig(), opt[2:]) for name in ("lstm train", "lstm evaluate")
+               for opt in ("--epochs", "--networks")},
+            ("plan rank", "--days"): plan_days}  # rank's own default is None: `plan`'s --days, else plan's default
+
+
+def test_a_default_said_in_words_is_the_value_the_command_uses():
+    """The help of an option whose default is None (Typer shows none) says the default in words: `--seeds`
+    "(default 3)", `serve --port` "else 8000". Only `--epochs` was compared with the value the code uses; each
+    such value is now, and a new one fails here until it is listed. A default Typer shows (`[default: cpu]`)
+    must agree with any the words say ("cpu (default)"), and every $STORECAST_ variable named is a setting."""
+    from storecast.config import Settings
+
+    used = _used_defaults()
+    said, unlisted, twice, unknown = {}, [], [], []
+    for name, command in [*COMMANDS.items(), *GROUPS.items()]:
+        for p in command.params:
+            text = getattr(p, "help", None) or ""
+            unknown += [v for v in re.findall(r"\$STORECAST_(\w+)", text) if v.lower() not in Settings.model_fields]
+            value = _said_default(text)
+            if p.default is None and value is not None:
+                said[(name, p.opts[0])] = value
+                unlisted += [] if (name, p.opts[0]) in used else [(name, p.opts[0])]
+            words = re.search(r"(\w+) \((?:\w+ )?default\)|(\d+) by default", text)
+            if p.default is not None and words and (words.group(1) or words.group(2)) != str(p.default):
+                twice.append((name, p.opts[0], words.group(0), p.default))
+    assert unlisted == [] and twice == [] and unknown == []
+    assert {key: said.get(key) for key in used} == {key: str(value) for key, value in used.items()}

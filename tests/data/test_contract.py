@@ -822,3 +822,26 @@ def test_a_test_file_joined_to_itself_names_the_header_line_in_chunks_too(data_d
         list(iter_rows(path, chunk_rows=2))
     assert (err.value.problems[0].line, err.value.problems[0].column) == (6, None)
     assert err.value.problems[0].message.startswith("expected a data row, got the header line again")
+
+
+@pytest.mark.parametrize(("name", "days", "what", "end"), [(s.TRAIN_FILE, 70, "Store/Date", ""),
+                                                          (s.TEST_FILE, 0, "Id", ""), (s.TEST_FILE, 0, "Id", "\n\n")])
+def test_a_file_joined_to_itself_read_in_chunks_counts_the_rows_after_the_header_line_too(data_dir, name, days,
+                                                                                          what, end):
+    """`storecast predict --input` reads a file longer than a chunk in chunks, which stopped at the second header
+    line with no count (the rows after it were never read): one stray line, not the file twice over. It now says
+    what the file read in one piece says (blank lines at the end repeat no Id)."""
+    from storecast.batch import iter_rows
+    from storecast.data.contract import load_rows
+
+    path = data_dir / name
+    text = _train_of(days) if days else path.read_text()
+    path.write_text(text * 2 + end)
+    rows = len(text.splitlines()) - 1
+    with pytest.raises(DataContractError) as whole:
+        load_rows(path)
+    with pytest.raises(DataContractError) as chunked:
+        list(iter_rows(path, chunk_rows=3))
+    assert chunked.value.problems[0] == whole.value.problems[0]
+    assert chunked.value.problems[0].message.endswith(
+        f"and the {rows} rows after it that repeat the {what} of an earlier row")

@@ -133,6 +133,21 @@ def test_no_trade_day_is_null_in_metrics_json_not_nan(ds, tmp_path):
     assert report["holdout"]["rmspe"] > 0
 
 
+def test_a_window_without_trade_days_leaves_no_trade_day_mean_over_fewer_windows():
+    """w2 had no day with 20+ customers: its trade-day score is NaN. The mean skipped it and read 0.10 "over the
+    windows", a mean of two beside another report's mean of three; now it is NaN, and the count says why."""
+    def window(fold, trade):
+        return {"fold": fold, "rmspe": 0.12, "bias": 0.01, "coverage_0.8": 0.8, "baseline_rmspe": 0.2,
+                "rmspe_trade_days": trade, "baseline_rmspe_trade_days": 2 * trade}
+
+    summary = bt.summarise([window("w1", 0.09), window("w2", float("nan")), window("holdout", 0.11)])
+    assert np.isnan(summary["rmspe_trade_days_mean"]) and np.isnan(summary["baseline_rmspe_trade_days_mean"])
+    assert summary["rmspe_trade_days_windows"] == 2 and summary["windows"] == 3
+    assert json.loads(metrics_json({"summary": summary}))["summary"]["rmspe_trade_days_mean"] is None
+    every = bt.summarise([window("w1", 0.09), window("w2", 0.10), window("holdout", 0.11)])
+    assert every["rmspe_trade_days_mean"] == pytest.approx(0.10) and every["rmspe_trade_days_windows"] == 3
+
+
 def test_the_older_rolling_layout_still_answers_to_folds(ds):
     report = bt.evaluate(ds, "lgbm", _until(ds), 1, importance=False, **SMALL_LGBM)
     assert report["layout"] == "rolling" and len(report["folds"]) == 1

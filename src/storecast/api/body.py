@@ -138,6 +138,28 @@ def _bisect(items: Any, marked: Callable[[Any], bool]) -> int:
     return lo
 
 
+def _first_child(node: Any, holds: Callable[[Any], bool]) -> tuple[str | int, Any] | None:
+    """One step of a descent by halves: the first item of a non-empty array or object of a parsed body for which
+    ``holds`` is true (the last item if none is), with its index or key; None for any other value.
+
+    An object is a dict, or a tuple of its (key, value) pairs when parsed again to locate a word; a subclass of
+    either (``_Repeats``, a marked object) is a value, where the descent stops. `_first_marked` and
+    `_unpaired_surrogate` share it: they differ in what they look for, and in that keys come first for a surrogate.
+    """
+    kind = type(node)
+    if kind is list and node:
+        i = _bisect(node, holds)
+        return i, node[i]
+    if kind is tuple and node:
+        key, value = node[_bisect(node, holds)]
+        return key, value
+    if kind is dict and node:
+        items = list(node.items())
+        key, value = items[_bisect(items, holds)]
+        return key, value
+    return None
+
+
 def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Every value of a parsed body with its place (``("rows", 0, "store")``), a parent before its children,
     in document order: the walk that locates a problem as pydantic would, where ``_bisect`` cannot (a body nested
@@ -172,14 +194,9 @@ def _first_marked(doc: Any) -> tuple[tuple[str | int, ...], Any] | None:
     loc: list[str | int] = []
     node = doc
     try:
-        while type(node) in (list, tuple) and node:  # descend to the first marked item (the last one if none is)
-            i = _bisect(node, _marked)
-            if type(node) is tuple:
-                key, node = node[i]
-                loc.append(key)
-            else:
-                loc.append(i)
-                node = node[i]
+        while (step := _first_child(node, _marked)) is not None:  # the first marked item (the last if none is)
+            key, node = step
+            loc.append(key)
     except RecursionError:
         return next(((loc, node) for loc, node in _nodes(doc) if isinstance(node, _Word | _Repeats)), None)
     return (tuple(loc), node) if _marked(node) else None
@@ -291,19 +308,12 @@ def _unpaired_surrogate(doc: Any) -> UnpairedSurrogateError | None:
         while True:  # descend to the first string or key that holds one (the last value if none does)
             if isinstance(node, str):
                 return UnpairedSurrogateError(tuple(loc), char, in_key=False) if (char := _char(node)) else None
-            if isinstance(node, dict) and node:
-                if _holds_surrogate(keys := list(node)):
-                    return UnpairedSurrogateError(tuple(loc), _char(keys[_bisect(keys, _holds_surrogate)]),
-                                                  in_key=True)
-                items = list(node.items())
-                key, node = items[_bisect(items, _holds_surrogate)]
-                loc.append(key)
-            elif isinstance(node, list) and node:
-                i = _bisect(node, _holds_surrogate)
-                loc.append(i)
-                node = node[i]
-            else:
+            if type(node) is dict and node and _holds_surrogate(keys := list(node)):
+                return UnpairedSurrogateError(tuple(loc), _char(keys[_bisect(keys, _holds_surrogate)]), in_key=True)
+            if (step := _first_child(node, _holds_surrogate)) is None:
                 return None
+            key, node = step
+            loc.append(key)
     except RecursionError:
         return _walk_for_surrogate(doc)
 

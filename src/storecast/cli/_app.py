@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
-           "check_out_dir", "PARQUET_TOO", "date_option", "examples", "live_display", "table_console"]
+           "check_out_dir", "PARQUET_TOO", "date_option", "examples", "live_display", "table_console", "HelpCommand",
+           "HelpGroup", "StorecastTyper"]
 
 import datetime as dt
 import logging
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,61 @@ from storecast.errors import INTERRUPTED, StorecastError
 console = Console(stderr=True, markup=False, log_path=False)
 
 
-class _RootGroup(typer.core.TyperGroup):
+EXAMPLES = "Examples:"
+
+
+def _format_help(command: Any, ctx: Any, typer_help: Callable[[], None]) -> None:
+    """``typer_help`` (Typer's rich help of ``command``) with a switch shown without a value type, then the
+    examples of an `examples` epilog printed whole, one line each.
+
+    Why: Typer 0.29's rich help gave every switch a type, ``--help <bool>``, as if it took a value (its plain help
+    does not), and wrapped an example at the console's width (80 columns when piped), so a copied line lost the
+    words after the break. Its rich help reads neither ``context_settings`` ``max_content_width`` nor ``\\b``
+    in an epilog; the switches get no type only while the help is made, so parsing and errors are untouched.
+    """
+    switches = [p for p in command.get_params(ctx) if getattr(p, "is_flag", False) and p.metavar is None]
+    epilog = command.epilog if (command.epilog or "").startswith(EXAMPLES) else None
+    for p in switches:
+        p.metavar = ""  # Typer prints the metavar, when set, instead of the type
+    command.epilog = None if epilog else command.epilog
+    try:
+        typer_help()
+    finally:
+        for p in switches:
+            p.metavar = None
+        command.epilog = epilog or command.epilog
+    if epilog:  # as Typer lays out an epilog (a blank line, one space in), but never wrapped
+        typer.echo("".join(f"\n {line}" for line in epilog.splitlines()) + "\n")
+
+
+class HelpCommand(typer.core.TyperCommand):
+    """Every storecast command: its ``--help`` shows switches as flags and its examples whole (`_format_help`)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _format_help(self, ctx, lambda: super(HelpCommand, self).format_help(ctx, formatter))
+
+
+class HelpGroup(typer.core.TyperGroup):
+    """A storecast command group (``models``, ``lstm``, ``plan``): its ``--help`` as `HelpCommand`'s."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _format_help(self, ctx, lambda: super(HelpGroup, self).format_help(ctx, formatter))
+
+
+class StorecastTyper(typer.Typer):
+    """``typer.Typer`` whose commands are `HelpCommand`s and whose groups `HelpGroup`s unless told otherwise.
+
+    Why a default here: a command added without ``cls`` would quietly get Typer's help back.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{"cls": HelpGroup, **kwargs})
+
+    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[Any], Any]:
+        return super().command(name, **{"cls": HelpCommand, **kwargs})
+
+
+class _RootGroup(HelpGroup):
     """The root group: a root option written after the command gets a hint where it goes.
 
     Why: ``storecast validate -v --data DIR`` (the usual place for a flag in other tools) stopped with "No such
@@ -45,7 +101,7 @@ class _RootGroup(typer.core.TyperGroup):
             raise
 
 
-app = typer.Typer(
+app = StorecastTyper(
     name="storecast",
     cls=_RootGroup,
     help="Forecast daily sales of a chain of retail stores.",
@@ -175,7 +231,7 @@ def examples(*lines: str) -> str:
     Why: an analyst copies a working line more readily than they assemble one from the option table; and
     ``tests/cli/test_help_examples.py`` parses every line, so an example cannot name an option that is gone.
     """
-    return "Examples:\n" + "\n".join(escape(line) for line in lines)
+    return "\n".join([EXAMPLES, *lines])  # printed as written (`_format_help`), never read as rich markup
 
 
 # The --data help of every command: the contract reads each file as parquet too (data.contract, docs/scaling.md)

@@ -76,9 +76,11 @@ def evaluate(
                   f"{m['coverage_0.95_mean']:.3f}")
     table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "", "", "")
     table_console(130).print(table)
-    if any(r["rmspe_trade_days"] != r["rmspe_trade_days"] for r in report["windows"]):  # NaN: no trade day
-        console.print(f"RMSPE trade days n/a: the window had no scored day with {TRADE_DAY_MIN_CUSTOMERS}+ customers "
-                      "(is Customers recorded in train.csv?)")
+    unscored = sum(r["rmspe_trade_days"] != r["rmspe_trade_days"] for r in report["windows"])  # NaN: no trade day
+    if unscored:  # its score is n/a, and so is the mean (summarise: a mean is over all windows or none)
+        console.print(f"RMSPE trade days n/a: {unscored} of {len(report['windows'])} "
+                      f"window(s) had no scored day with {TRADE_DAY_MIN_CUSTOMERS}+ customers (is Customers recorded "
+                      "in train.csv?), so there is no mean over all windows", soft_wrap=True)
     if out is not None:
         console.print(f"results in {out}: metrics.json (these scores), holdout_forecasts.png (forecast vs actual), "
                       "window_predictions.csv (every scored row)", soft_wrap=True)

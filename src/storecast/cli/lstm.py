@@ -10,6 +10,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from storecast.cli._app import (
     MODELS_DIR_HELP,
     PARQUET_TOO,
+    StorecastTyper,
     app,
     check_out_dir,
     console,
@@ -22,7 +23,7 @@ from storecast.cli._model_options import UNTIL_OPTION, forecast_with
 
 __all__ = ["lstm_app"]
 _DATA_HELP = "Directory with train.csv and store.csv (test.csv optional)." + PARQUET_TOO
-lstm_app = typer.Typer(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True,
+lstm_app = StorecastTyper(help="Deep-learning model: time-series analysis and an LSTM.", no_args_is_help=True,
                        epilog=examples(
     "storecast lstm analyze --data ../shared/rossmann --out out/lstm-analysis",
     "storecast lstm train --data ../shared/rossmann     # prints the saved .pt",

@@ -6,11 +6,19 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import MODELS_DIR_HELP, app, console, examples, models_dir_choice, table_console
+from storecast.cli._app import (
+    MODELS_DIR_HELP,
+    StorecastTyper,
+    app,
+    console,
+    examples,
+    models_dir_choice,
+    table_console,
+)
 
 __all__ = ["models_app"]
 
-models_app = typer.Typer(help="Inspect saved model files.", no_args_is_help=True, epilog=examples(
+models_app = StorecastTyper(help="Inspect saved model files.", no_args_is_help=True, epilog=examples(
     "storecast models list                            # newest first",
     "storecast models list --models-dir /tmp/models",
 ))

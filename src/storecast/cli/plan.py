@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from storecast.atomic import atomic_write
-from storecast.cli._app import app, check_out, console, examples, table_console
+from storecast.cli._app import StorecastTyper, app, check_out, console, examples, table_console
 from storecast.cli._app import date_option as _date
 from storecast.cli._model_options import outside_training
 from storecast.errors import StorecastError, first_and_more
@@ -25,7 +25,7 @@ from storecast.errors import StorecastError, first_and_more
 if TYPE_CHECKING:
     import pandas as pd
 
-plan_app = typer.Typer(
+plan_app = StorecastTyper(
     help="What-if forecasts: a store's plan vs a scenario, and where an extra promo week gains most.",
     epilog=examples(
         "# X.skops: a model file `storecast models list` shows",
@@ -36,6 +36,7 @@ plan_app = typer.Typer(
     ))
 app.add_typer(plan_app, name="plan")
 
+_DAYS = 42  # the period `plan` and `plan rank` forecast when --days is left out (six weeks)
 _MODEL_HELP = "Tree model file (.skops) from `storecast train`."
 _DATA_HELP = "Directory with store.csv or store.parquet (and external/store_states.csv)."
 
@@ -133,7 +134,7 @@ def plan(
     data: Path | None = typer.Option(None, "--data", help=f"{_DATA_HELP} Required."),
     store: int | None = typer.Option(None, "--store", min=1, help="Store number. Required."),
     start: str | None = typer.Option(None, "--start", help="First day of the period (YYYY-MM-DD). Required."),
-    days: int = typer.Option(42, "--days", min=1, max=92, help="Length of the period in days."),
+    days: int = typer.Option(_DAYS, "--days", min=1, max=92, help="Length of the period in days."),
     promo_days: list[str] | None = typer.Option(
         None, "--promo-days", help="Every promo day of the scenario: dates, A..B ranges, comma-separated or "
         "repeated; `none` = no promo. Default: the usual promos."),
@@ -229,7 +230,7 @@ def _from_plan(ctx: typer.Context, **given: Any) -> dict[str, Any]:
     missing = [f"--{name}" for name, value in out.items() if value is None and name != "days"]
     if missing:
         raise typer.BadParameter(f"missing {', '.join(missing)} (see `storecast plan rank --help`).")
-    out["days"] = 42 if out["days"] is None else out["days"]
+    out["days"] = _DAYS if out["days"] is None else out["days"]
     if not 7 <= out["days"] <= 92:  # `plan --days` allows 1..92; a ranked week needs seven days
         raise typer.BadParameter(f"`--days` must be 7..92 for `plan rank`; got {out['days']}.")
     return out
@@ -249,7 +250,7 @@ def rank(
         None, "--start", help="First day of the period (YYYY-MM-DD). Required (here or before `rank`)."),
     days: int | None = typer.Option(None, "--days", min=7, max=92,
                                     help="Length of the period in days (7..92); default: the --days given "
-                                    "before `rank`, else 42."),
+                                    f"before `rank`, else {_DAYS}."),
     out: Path = typer.Option(..., "--out", help="CSV to write: rank,store,store_type,assortment,gain,gain_pct,"
                              "usual_total,week (best gain first; a store without a free promo week "
                              "is left out, as in the API)."),

@@ -13,7 +13,7 @@ several lines), the one pass that counts the lines (``scan_lines``), and the two
 from __future__ import annotations
 
 __all__ = ["read_text_chunks", "read_text_frame", "blank_cells", "blanks_as_missing", "LineScan", "scan_lines",
-           "HEADER_AGAIN"]
+           "HEADER_AGAIN", "header_again"]
 
 import csv
 import io
@@ -225,6 +225,14 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
 
 
 HEADER_AGAIN = "expected a data row, got the header line again (two files joined into one?): remove it"
+
+
+def header_again(repeated: int, names: str) -> str:
+    """`HEADER_AGAIN`, saying how many rows after the line repeat the key ``names`` (``Id``, ``Store/Date``) of an
+    earlier row: the count ties those rows' own problems to their one cause. Both readers word it so."""
+    if not repeated:
+        return HEADER_AGAIN
+    return f"{HEADER_AGAIN}, and the {repeated:,} rows after it that repeat the {names} of an earlier row"
 
 
 def _header_rows(df: pd.DataFrame) -> np.ndarray:

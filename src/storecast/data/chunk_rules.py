@@ -9,15 +9,17 @@ chunks into two output rows. These checks give a chunked read the same rules and
 
 from __future__ import annotations
 
-__all__ = ["RepeatedKeys", "check_layout", "repeat_problem"]
+__all__ = ["RepeatedKeys", "check_layout", "repeat_problem", "counted_header_again"]
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from storecast import schema as s
+from storecast.data._csvfile import HEADER_AGAIN, header_again
 from storecast.data._csvheader import check_header
 from storecast.data._parquetfile import as_rows, check_parquet_columns
 from storecast.errors import ContractProblem, DataContractError
@@ -98,3 +100,35 @@ def repeat_problem(path: Path, keys: tuple[str, ...], shown: str, at: int, first
 
 def _shown(value: object) -> str:
     return f"{value:%Y-%m-%d}" if isinstance(value, pd.Timestamp) else str(value)
+
+
+def counted_header_again(found: ContractProblem, keys: Sequence[tuple[str, ...]]) -> ContractProblem:
+    """``found``, when it is the chunked read's repeated header line, saying how many rows after it repeat a key of
+    ``keys`` of an earlier row (the key most repeated), as a whole read of the file says it (``header_again``);
+    any other problem as it is.
+
+    Why: the chunked read stops at that line, so it had read no row after it and gave no count; ``cat test.csv
+    test.csv`` then read as one stray line, not as a file twice over. The rows are read again here, the key
+    columns only, as text (an Id written ``01`` is not ``1`` here), on this refusal alone; a file pandas cannot
+    read past the line keeps the message without a count.
+    """
+    if found.message != HEADER_AGAIN:
+        return found
+    wanted = {c for key in keys for c in key}
+    try:
+        cells = pd.read_csv(found.file, usecols=lambda name: name.strip() in wanted, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, encoding="utf-8-sig", engine="c")
+    except (ValueError, OSError):  # pandas' ParserError and a decoding error are ValueErrors
+        return found
+    cells = cells.rename(columns=str.strip).apply(lambda column: column.str.strip())
+    after = cells.index.to_numpy() + 2 > (found.line or 0)  # row i is line i + 2
+    counts = {}
+    for key in keys:
+        if set(key) <= set(cells.columns):
+            rows = cells[list(key)]
+            header = (rows == list(key)).all(axis=1).to_numpy()  # each header line again: no data row
+            filled = (rows != "").all(axis=1).to_numpy()  # a blank line or a key left empty repeats no key
+            counts["/".join(key)] = int((rows.duplicated().to_numpy() & after & filled & ~header).sum())
+    names, repeated = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    return replace(found, message=header_again(repeated, names))
+

@@ -42,7 +42,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from storecast import schema as s
-from storecast.data._csvfile import HEADER_AGAIN, LineScan, read_text_chunks, read_text_frame, scan_lines
+from storecast.data._csvfile import (
+    HEADER_AGAIN,
+    LineScan,
+    header_again,
+    read_text_chunks,
+    read_text_frame,
+    scan_lines,
+)
 from storecast.data._csvheader import read_header
 from storecast.data._dates import date_hint, parse_dates
 from storecast.data._filecheck import cannot_read, misplaced, not_a_file, packed_hint, problem
@@ -338,8 +345,7 @@ def _joined_first(problems: list[ContractProblem], typed: pd.DataFrame,
     counts = {"/".join(k): int((typed[k].duplicated().to_numpy() & after).sum())
               for k in keys if set(k) <= set(typed.columns)}
     names, repeated = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
-    first = replace(again, message=f"{HEADER_AGAIN}, and the {repeated:,} rows after it that repeat the {names} of an "
-                                   "earlier row") if repeated else again
+    first = replace(again, message=header_again(repeated, names))
     return [first, *(p for p in problems if p is not again)]
 
 

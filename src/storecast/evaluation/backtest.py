@@ -245,16 +245,23 @@ def _write_importance(out: Path, model: ConformalRegressor, scoped: _Scoped, hol
 
 def summarise(results: list[dict]) -> dict:
     """Mean and worst RMSPE over the windows (the yardstick), mean bias and the largest |bias|, mean coverage,
-    and the baseline's means."""
+    and the baseline's means. Each mean is over all windows or none: a window with no trade day makes the
+    trade-day means NaN (null in metrics.json); "rmspe_trade_days_windows" counts the windows scored. Why: pandas
+    skips NaN, so a mean of five windows stood beside means of six, the yardsticks covering different weeks."""
     frame = pd.DataFrame(results)
+
+    def mean(column: str) -> float:
+        return float(frame[column].mean(skipna=False))
+
     worst = frame.loc[frame["rmspe"].idxmax()]
-    out = {"windows": len(frame), "rmspe_mean": float(frame["rmspe"].mean()), "rmspe_worst": float(worst["rmspe"]),
-           "worst_window": str(worst["fold"]), "bias_mean": float(frame["bias"].mean()),
+    out = {"windows": len(frame), "rmspe_mean": mean("rmspe"), "rmspe_worst": float(worst["rmspe"]),
+           "worst_window": str(worst["fold"]), "bias_mean": mean("bias"),
            "bias_abs_max": float(frame["bias"].abs().max()),
-           "rmspe_trade_days_mean": float(frame["rmspe_trade_days"].mean()),
-           "baseline_rmspe_mean": float(frame["baseline_rmspe"].mean()),
-           "baseline_rmspe_trade_days_mean": float(frame["baseline_rmspe_trade_days"].mean())}
-    out.update({f"{c}_mean": float(frame[c].mean()) for c in frame.columns if c.startswith("coverage_")})
+           "rmspe_trade_days_mean": mean("rmspe_trade_days"),
+           "rmspe_trade_days_windows": int(frame["rmspe_trade_days"].notna().sum()),
+           "baseline_rmspe_mean": mean("baseline_rmspe"),
+           "baseline_rmspe_trade_days_mean": mean("baseline_rmspe_trade_days")}
+    out.update({f"{c}_mean": mean(c) for c in frame.columns if c.startswith("coverage_")})
     return out
 
 
