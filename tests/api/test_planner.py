@@ -48,6 +48,14 @@ def test_listed_days_replace_the_usual_ones_and_none_keeps_them():
     assert scenario_plan(usual, promo_days=[]).promo.sum() == 0
 
 
+def test_a_listed_day_outside_the_window_is_refused_not_wrapped_round():
+    # a day before the window indexed the plan from its end: the Sunday became a promo day, silently
+    with pytest.raises(ValueError, match=r"scenario_plan: 2015-08-02 is outside the planning window 2015-08-03"):
+        scenario_plan(_usual(), promo_days=[START - dt.timedelta(days=1)])
+    with pytest.raises(ValueError, match="2015-08-10 is outside"):
+        scenario_plan(_usual(), closed_days=[START + dt.timedelta(days=7)])
+
+
 def test_day_problems_name_days_outside_the_window_and_repeats():
     days = [START, START + dt.timedelta(days=9), START]
     assert [(i, typ) for i, _, typ in day_problems(days, START, 7)] == [(1, "plan_date"), (2, "plan_duplicate")]
@@ -129,14 +137,28 @@ def test_a_period_without_a_free_week_cannot_be_ranked(served):
         rank_stores(served.bundle, served.facts, START, 4)
 
 
-@pytest.mark.parametrize(("start", "hint"), [
-    (START, "plan a longer period (42 days"),
+def test_a_period_near_the_last_date_served_is_told_to_start_earlier(served):
     # a longer period from 2099-12-31 runs past the last date served: it was told only "plan a longer period"
-    (dt.date(2099, 12, 31), "plan a longer period starting earlier (the last date served is 2099-12-31)"),
-])
-def test_a_period_without_a_free_week_says_how_to_get_one(served, start, hint):
-    with pytest.raises(NoPromoWeekError, match=re.escape(hint)):
-        rank_stores(served.bundle, served.facts, start, 1)
+    with pytest.raises(NoPromoWeekError, match=re.escape("plan a period starting earlier: the last day served is "
+                                                         "2099-12-31 (16 days from Thursday")):
+        rank_stores(served.bundle, served.facts, dt.date(2099, 12, 31), 1)
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_a_too_short_period_is_told_how_many_days_from_its_start_day_hold_a_free_week(served, offset):
+    """The hint names the days that suffice from that weekday, and that many do rank.
+
+    Before, it said "42 days hold three such weeks" whatever the start: from a Tuesday..Friday, 42 days
+    hold five whole Monday..Friday weeks, two or three of them free.
+    """
+    start = START + dt.timedelta(days=offset)
+    stand_in = _PromoAndSchedule(served.facts)
+    with pytest.raises(NoPromoWeekError) as caught:
+        rank_stores(stand_in, served.facts, start, (7 - offset) % 7 + 4)  # up to the first Thursday: no whole week
+    need = int(str(caught.value).split("plan at least ")[1].split(" days")[0])
+    assert f"days from a {start:%A} " in str(caught.value)
+    assert need == (12 if offset == 0 else 19 - offset)  # to the first Monday, a week, then its Monday..Friday
+    assert rank_stores(stand_in, served.facts, start, need).table["week"].notna().all()
 
 
 def test_whole_units_round_halves_up_as_the_pages_math_round_does():

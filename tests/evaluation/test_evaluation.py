@@ -261,3 +261,56 @@ def test_data_shorter_than_the_seasonal_year_are_pointed_to_the_rolling_layout(d
         bt.evaluate(year, "lgbm", importance=False, **SMALL_LGBM)
     report = bt.evaluate(year, "lgbm", folds=5, importance=False, **SMALL_LGBM)
     assert report["layout"] == "rolling" and len(report["windows"]) == 6
+
+
+
+def _echo_schedule(real):
+    """The model's forecast plus 1,000 per day of a closure its schedule step reads (just ahead or just over).
+
+    A stand-in for a model that learned refurbishment effects (the synthetic chain has none to learn), so a
+    forecast shows which schedule the model was given.
+    """
+    from storecast.features.schedule import StoreSchedule
+
+    def predict(pipeline, X):
+        read = StoreSchedule().fit(X).transform(X)
+        closure = np.asarray(read["closure_ahead_len"]) + np.asarray(read["reopened_after_len"])
+        return real(pipeline, X) + 1000.0 * closure
+
+    return predict
+
+
+def test_the_backtest_scores_what_serving_answers_for_a_window_that_starts_or_ends_closed(ds, tmp_path, monkeypatch):
+    """Each store's forecasts equal ``predict_frame``'s for the window's rows as a planner sends them.
+
+    Store 1 reopens after a refurbishment over the holdout's first days, store 3 closes for one over its
+    last days. Before, the backtest forecast the sales days alone: the closures at the window's edges were
+    not in them, so the days around them were forecast as if nothing happened, unlike serving.
+    """
+    from storecast.artifacts.trees import TreeBundle
+    from storecast.models import conformal
+    from storecast.predict import predict_frame
+
+    until = _until(ds)
+    hold = holdout_fold(until)
+    train = ds.train.copy()
+    days = train[s.DATE]
+    first = (train[s.STORE] == 1) & (days > hold.cut) & (days <= hold.cut + pd.Timedelta(days=6))
+    last = (train[s.STORE] == 3) & (days > hold.end - pd.Timedelta(days=6)) & (days <= hold.end)
+    train.loc[first | last, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    monkeypatch.setattr(conformal, "pipeline_predict", _echo_schedule(conformal.pipeline_predict))
+    fitted = []
+    real = bt.fit_model
+    monkeypatch.setattr(bt, "fit_model", lambda *a, **kw: fitted.append(real(*a, **kw)) or fitted[-1])
+    bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", until, out_dir=tmp_path, importance=False,
+                **SMALL_LGBM)
+    scored = pd.read_csv(tmp_path / "holdout_predictions.csv", parse_dates=[s.DATE])
+    bundle = TreeBundle(kind="lgbm", path=tmp_path, card={}, model=fitted[-1], level=0.8)
+    for store in (1, 3):
+        request = train[(train[s.STORE] == store) & hold.in_window(train[s.DATE])].drop(columns=[s.SALES, s.CUSTOMERS])
+        served = predict_frame(bundle, request)[request[s.OPEN].to_numpy() == 1]
+        mine = scored[scored[s.STORE] == store]
+        assert mine[s.DATE].tolist() == served[s.DATE].tolist()  # the closed days are not scored
+        assert served[s.SALES].max() > 6000  # the closure is read: 6 days long, 1,000 each
+        np.testing.assert_allclose(mine["pred"].to_numpy(), served[s.SALES].to_numpy(), rtol=1e-9)
+        np.testing.assert_allclose(mine["lower_0.8"].to_numpy(), served["lower"].to_numpy(), rtol=1e-9)

@@ -138,10 +138,15 @@ def scenario_plan(usual: DayPlan, *, promo_days: Sequence[dt.date] | None = None
     """``usual`` with its promo days and/or closed days replaced by exactly the given dates.
 
     ``None`` keeps the usual days; an empty list means none (no promo, or never closed). Dates must lie
-    inside the plan's window (see ``day_problems``).
+    inside the plan's window (see ``day_problems``); one outside it raises ValueError.
     """
-    promo, open_ = usual.promo.copy(), usual.open.copy()
     first = int(usual.days[0])
+    listed = [*(promo_days or []), *(closed_days or [])]
+    # a date before the window gave a negative index, which numpy reads from the end: the plan's last
+    # days changed without a word (every caller checks with ``day_problems`` first; this is the guard)
+    if problems := [p for p in day_problems(listed, date_of(first), len(usual.days)) if p[2] == "plan_date"]:
+        raise ValueError(f"scenario_plan: {problems[0][1]}")
+    promo, open_ = usual.promo.copy(), usual.open.copy()
     if promo_days is not None:
         promo[:] = 0
         promo[[day_number(d) - first for d in promo_days]] = 1
@@ -214,6 +219,22 @@ def promo_weeks(promo: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
     return mondays, free
 
 
+def _longer_period(start: dt.date) -> str:
+    """How many days from ``start`` surely hold a promo-free Monday..Friday week, in words.
+
+    Why from the start day: the usual promo runs every other Monday..Friday week, so two whole such weeks
+    hold one free of it; from a Tuesday the first Monday is 6 days away (42 days hold 5 whole weeks, 2 or 3
+    of them free), from a Monday none (42 days hold 6, 3 free). One fixed hint was wrong for some start days.
+    """
+    to_monday = (7 - start.weekday()) % 7
+    need = to_monday + 7 + _WEEKDAYS  # the first Monday, one whole week, and the next Monday..Friday
+    name = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[start.weekday()]
+    weeks = "two whole Monday..Friday weeks; the usual promo runs every other week"
+    if start + dt.timedelta(days=need - 1) > s.MAX_DATE:  # a longer period from this start is refused
+        return f"plan a period starting earlier: the last day served is {s.MAX_DATE} ({need} days from {name}: {weeks})"
+    return f"plan at least {need} days from a {name} ({weeks})"
+
+
 def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
                 stores: Sequence[int] | None = None) -> Ranking:
     """Rank ``stores`` (default: all the model knows) by the gain of their best extra promo week.
@@ -241,11 +262,8 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     mondays, free = promo_weeks(promo, first)
     if not free.any():
         end = start + dt.timedelta(days=n - 1)
-        # near the last date served a longer period from the same start is refused: it has to start earlier
-        longer = ("a longer period" if start + dt.timedelta(days=41) <= s.MAX_DATE
-                  else f"a longer period starting earlier (the last date served is {s.MAX_DATE})")
-        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan {longer} "
-                               "(42 days hold three such weeks)")
+        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: "
+                               + _longer_period(start))
     st_i, wk_i = np.nonzero(free)  # one candidate (store, Monday) per pair
     cols = mondays[wk_i][:, None] + np.arange(_WEEKDAYS)[None, :]  # candidates x 5 day offsets
     rows_i = np.repeat(st_i, _WEEKDAYS)

@@ -10,12 +10,13 @@ calibration-stage model of the next (see ConformalRegressor.calibrate).
 
 from __future__ import annotations
 
-__all__ = ["naive_baseline", "evaluate", "score_rows", "check_scored_windows", "summarise", "BASELINE_DAYS",
-           "DEFAULT_WINDOWS"]
+__all__ = ["naive_baseline", "evaluate", "score_rows", "window_forecasts", "check_scored_windows", "summarise",
+           "BASELINE_DAYS", "DEFAULT_WINDOWS"]
 
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from sklearn.base import clone
 
 from storecast import schema as s
 from storecast.atomic import atomic_write, atomic_write_text
-from storecast.clean.rows import sales_days
+from storecast.clean.rows import is_sales_day, sales_days
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
 from storecast.lookup import sorted_positions
@@ -99,15 +100,40 @@ def check_scored_windows(train: pd.DataFrame, plan: list[Fold]) -> None:
             raise _nothing_to_score(fold)
 
 
+def window_forecasts(model: ConformalRegressor, train: pd.DataFrame, fold: Fold,
+                     levels) -> tuple[pd.DataFrame, dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The scored rows of ``fold`` and, per level, (point, lower, upper) on them, forecast as serving forecasts.
+
+    Why the window's every row: ``predict_frame`` (the one inference path) is asked for the window's rows of
+    the scored stores as a planner sends them, open and closed days, and only then are the sales days kept
+    for scoring. Asked for the sales days alone, the model read other schedules than serving reads for the
+    same days: a closure at a window's edge was lost, and an open day with Sales 0 read as a closed day.
+    """
+    from storecast.artifacts.trees import TreeBundle
+    from storecast.data.request_rows import RequestRows
+    from storecast.predict import predict_frame
+
+    scored = _known_store_rows(model, score_rows(train, fold), fold)
+    window = train[fold.in_window(train[s.DATE]) & train[s.STORE].isin(scored[s.STORE].unique())]
+    sold = is_sales_day(window).to_numpy()
+    asked = RequestRows.from_frame(window)
+    out: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for level in levels:
+        bundle = TreeBundle(kind="backtest", path=Path(fold.name), card={}, model=model, level=float(level))
+        got = predict_frame(bundle, asked)
+        point, lower, upper = (got[c].to_numpy(dtype=float)[sold] for c in (s.SALES, "lower", "upper"))
+        out[level] = point, lower, upper
+    return window[sold], out
+
+
 def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tuple[dict, pd.DataFrame]:
-    rows = _known_store_rows(model, score_rows(dataset.train, fold), fold)
-    X = rows.drop(columns=[s.SALES, s.CUSTOMERS])
+    rows, forecasts = window_forecasts(model, dataset.train, fold, levels)
     y = rows[s.SALES].to_numpy(dtype=float)
     res = {"fold": fold.name, "cut": f"{fold.cut:%Y-%m-%d}", "start": f"{fold.start:%Y-%m-%d}",
            "end": f"{fold.end:%Y-%m-%d}", "rows": int(len(rows))}
     preds = {}
     for level in levels:
-        point, lo, hi = model.predict_interval(X, level=level)
+        point, lo, hi = forecasts[level]
         res[f"coverage_{level:g}"] = coverage(y, lo, hi)
         res[f"rel_width_{level:g}"] = relative_width(point, lo, hi)
         preds[f"lower_{level:g}"], preds[f"upper_{level:g}"] = lo, hi
@@ -115,7 +141,7 @@ def _fold_result(model: ConformalRegressor, dataset, fold: Fold, levels) -> tupl
     raw = point / model.correction_
     res["rmspe_uncorrected"] = score(y, raw)["rmspe"]
     # the bias correction's effect, whichever way it is set: learned factor vs none
-    res["rmspe_with_learned_factor"] = score(y, raw * model.calibration_["factor"])["rmspe"]
+    res["rmspe_with_learned_factor"] = score(y, raw * cast(float, model.calibration_["factor"]))["rmspe"]
     res["correction"] = model.correction_
     res["learned_factor"] = model.calibration_["factor"]
     base = naive_baseline(dataset.train, fold.cut, rows)
