@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -646,3 +647,44 @@ def test_a_train_folder_without_parts_is_named_not_a_missing_train_csv(chain, tm
     (data / "train.csv").write_text("")  # a train.csv there: about that file, as before
     with pytest.raises(DataContractError, match="file is empty"):
         load_dataset(data)
+
+
+def _as_decimal(path: Path, column: str, change=lambda v: v) -> list:
+    """Rewrite ``column`` of the parquet file at ``path`` as DECIMAL(12, 3), each value through ``change``."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    values = [None if v is None else change(decimal.Decimal(str(v))) for v in table.column(column).to_pylist()]
+    pq.write_table(table.set_column(table.schema.get_field_index(column), column,
+                                    pa.array(values, pa.decimal128(12, 3))), path)
+    return values
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_decimal_columns_are_read_as_the_numbers_they_hold(chain, tmp_path, chunk_rows):
+    """A DECIMAL(12, 3) column (databases and Spark write money and distances so) held 440 as 440.000, whose text
+    was refused as a thousands dot ("write 440000"), and a whole Id likewise. A fraction of an Id is still refused."""
+    from decimal import Decimal
+
+    from storecast.batch import iter_rows
+    from storecast.data.contract import load_store
+
+    def read(path: Path) -> pd.DataFrame:
+        return pd.concat(list(iter_rows(path, chunk_rows=chunk_rows))) if chunk_rows else load_rows(path)
+
+    data = _copy(chain, tmp_path)
+    distances = _as_decimal(data / "store.parquet", s.COMPETITION_DISTANCE,
+                            lambda v: Decimal("570.125") if v == 440 else v)
+    assert Decimal("570.125") in distances
+    read_back = load_store(data / "store.parquet")[s.COMPETITION_DISTANCE]
+    assert read_back.tolist() == pytest.approx([np.nan if v is None else float(v) for v in distances], nan_ok=True)
+
+    ids = _as_decimal(data / "test.parquet", s.ID)
+    assert read(data / "test.parquet")[s.ID].tolist() == [int(v) for v in ids]
+
+    _as_decimal(data / "test.parquet", s.ID, lambda v: v + Decimal("0.5") if v == 3 else v)
+    with pytest.raises(DataContractError, match=r"row 3, column `Id`: expected a unique whole number, got '3\.5'"):
+        read(data / "test.parquet")
