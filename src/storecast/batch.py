@@ -39,6 +39,7 @@ from storecast.data.contract import (
     as_rows,
     cannot_read,
     cell_problem,
+    check_flat,
     count_missing_open,
     is_parquet,
     load_rows,
@@ -255,8 +256,10 @@ def _frames(path: Path, chunk_rows: int, scan: LineScan | None) -> Iterator[pd.D
     if is_parquet(path):
         import pyarrow as pa
 
+        parts = _parquet_file(path)
+        check_flat(path, parts.schema_arrow)  # a list or struct per cell, named as a whole read names it
         try:
-            for batch in _parquet_file(path).iter_batches(batch_size=chunk_rows):
+            for batch in parts.iter_batches(batch_size=chunk_rows):
                 yield parquet_frame(batch)
         except (pa.ArrowException, OSError) as exc:
             raise DataContractError(ContractProblem(str(path), f"cannot be read as parquet ({exc})")) from None

@@ -156,3 +156,43 @@ def test_store_csv_is_optional_and_the_help_says_so(run_main, model_path, synthe
     assert len(pd.read_csv(out)) == len(pd.read_csv(data / "test.csv"))
     _, help_text, _ = run_main("predict", "--help")
     assert "store.csv is optional" in " ".join(help_text.replace("│", " ").split())
+
+
+def test_a_bad_row_in_a_later_chunk_ends_the_run_after_the_store_csv_check(run_main, model_path, synthetic_dir,
+                                                                         tmp_path, monkeypatch):
+    """The store.csv check runs in a daemon thread beside the forecast; a bad row in a later chunk ended the
+    command while it ran, and a thread cut off inside pyarrow's C++ at exit aborted the process now and then
+    ("terminate called without an active exception", exit code 134 instead of the message and 2)."""
+    import threading
+    import time
+
+    import storecast.batch
+    import storecast.cli.predict as predict_cli
+
+    failed = threading.Event()
+    checks: list[str] = []
+    real_check, real_predict = predict_cli._store_file_note, storecast.batch.predict_chunks
+
+    def check_still_running_when_the_forecast_fails(data, bundle):
+        checks.append("started")
+        failed.wait(timeout=60)
+        time.sleep(0.3)  # pyarrow still reading store.csv after the bad row was found
+        checks.append("done")
+        return real_check(data, bundle)
+
+    def predict_chunks(*args, **kwargs):
+        try:
+            return real_predict(*args, **kwargs)
+        finally:
+            failed.set()
+
+    monkeypatch.setattr(predict_cli, "_store_file_note", check_still_running_when_the_forecast_fails)
+    monkeypatch.setattr(storecast.batch, "predict_chunks", predict_chunks)
+    lines = (synthetic_dir / "test.csv").read_text().splitlines(keepends=True)
+    *cells, _ = lines[-1].rstrip("\n").split(",")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("".join(lines[:-1]) + ",".join([*cells, '"x"']) + "\n")  # SchoolHoliday 'x' on the last line
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(synthetic_dir), "--input", str(rows),
+                            "--out", str(tmp_path / "preds.csv"), "--chunk-rows", "50")
+    assert code == 2 and f"line {len(lines)}, column `SchoolHoliday`" in " ".join(err.split()), err
+    assert checks == ["started", "done"]

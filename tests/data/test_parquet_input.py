@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -646,3 +647,104 @@ def test_a_train_folder_without_parts_is_named_not_a_missing_train_csv(chain, tm
     (data / "train.csv").write_text("")  # a train.csv there: about that file, as before
     with pytest.raises(DataContractError, match="file is empty"):
         load_dataset(data)
+
+
+def _as_decimal(path: Path, column: str, change=lambda v: v, precision: int = 12, scale: int = 3) -> list:
+    """Rewrite ``column`` of the parquet file at ``path`` as DECIMAL(precision, scale), each value through
+    ``change``."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    values = [None if v is None else change(decimal.Decimal(str(v))) for v in table.column(column).to_pylist()]
+    pq.write_table(table.set_column(table.schema.get_field_index(column), column,
+                                    pa.array(values, pa.decimal128(precision, scale))), path)
+    return values
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_decimal_columns_are_read_as_the_numbers_they_hold(chain, tmp_path, chunk_rows):
+    """A DECIMAL(12, 3) column (databases and Spark write money and distances so) held 440 as 440.000, whose text
+    was refused as a thousands dot ("write 440000"), and a whole Id likewise. A fraction of an Id is still refused."""
+    from decimal import Decimal
+
+    from storecast.batch import iter_rows
+    from storecast.data.contract import load_store
+
+    def read(path: Path) -> pd.DataFrame:
+        return pd.concat(list(iter_rows(path, chunk_rows=chunk_rows))) if chunk_rows else load_rows(path)
+
+    data = _copy(chain, tmp_path)
+    distances = _as_decimal(data / "store.parquet", s.COMPETITION_DISTANCE,
+                            lambda v: Decimal("570.125") if v == 440 else v)
+    assert Decimal("570.125") in distances
+    read_back = load_store(data / "store.parquet")[s.COMPETITION_DISTANCE]
+    assert read_back.tolist() == pytest.approx([np.nan if v is None else float(v) for v in distances], nan_ok=True)
+
+    ids = _as_decimal(data / "test.parquet", s.ID)
+    assert read(data / "test.parquet")[s.ID].tolist() == [int(v) for v in ids]
+
+    _as_decimal(data / "test.parquet", s.ID, lambda v: v + Decimal("0.5") if v == 3 else v)
+    with pytest.raises(DataContractError, match=r"row 3, column `Id`: expected a unique whole number, got '3\.5'"):
+        read(data / "test.parquet")
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+@pytest.mark.parametrize("kind", ["fixed_size_binary", "binary_view"])
+def test_text_saved_as_fixed_size_or_view_binary_reads_as_text(chain, tmp_path, chunk_rows, kind):
+    """Impala's CHAR(n) comes as fixed-size BINARY, padded with spaces; Arrow 15+ may write a binary view. Both
+    ended in a TypeError traceback ("Cannot use .str.strip with values of inferred dtype 'bytes'")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    table = pa.Table.from_pandas(test, preserve_index=False)
+    at = table.schema.get_field_index(s.STORE)
+    stores = [str(v).encode().ljust(4) for v in test[s.STORE]]  # b"7   ": CHAR(4)
+    column = pa.array(stores, pa.binary(4)) if kind == "fixed_size_binary" else pa.array(stores, pa.binary_view())
+    path = tmp_path / "rows.parquet"
+    pq.write_table(table.set_column(at, s.STORE, column), path)
+    rows = load_rows(path) if chunk_rows is None else pd.concat(iter_rows(path, chunk_rows))
+    assert rows[s.STORE].tolist() == test[s.STORE].tolist()
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+@pytest.mark.parametrize(("kind", "cells"), [
+    ("list", lambda v: [v]),
+    ("struct", lambda v: {"value": v}),
+    ("map", lambda v: [("value", v)]),
+])
+def test_a_column_of_lists_structs_or_maps_is_named_whole_or_in_chunks(chain, tmp_path, chunk_rows, kind, cells):
+    """The whole read named such a column; `storecast predict`'s chunked read ended in a traceback
+    ("TypeError: unhashable type: 'dict'")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from storecast.batch import iter_rows
+
+    test = pd.read_parquet(chain / "test.parquet")
+    table = pa.Table.from_pandas(test, preserve_index=False)
+    at = table.schema.get_field_index(s.PROMO)
+    kinds = {"list": pa.list_(pa.int64()), "struct": pa.struct([("value", pa.int64())]),
+             "map": pa.map_(pa.string(), pa.int64())}
+    path = tmp_path / "rows.parquet"
+    pq.write_table(table.set_column(at, s.PROMO, pa.array([cells(int(v)) for v in test[s.PROMO]], kinds[kind])), path)
+    with pytest.raises(DataContractError) as err:
+        load_rows(path) if chunk_rows is None else list(iter_rows(path, chunk_rows))
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(path), s.PROMO)]
+    assert f"expected one value per row, got a column of type {kind}<" in str(err.value)
+
+
+def test_a_decimal_whole_number_beyond_int64_is_quoted_as_the_file_holds_it(chain, tmp_path):
+    """Read through a float, a DECIMAL(38, 0) Id of 10**30 + 5 was quoted as 1000000000000000019884624838656."""
+    from decimal import Decimal
+
+    data = _copy(chain, tmp_path)
+    huge = Decimal(10**30 + 5)
+    _as_decimal(data / "test.parquet", s.ID, lambda v: huge if v == 3 else v, precision=38, scale=0)
+    with pytest.raises(DataContractError, match=rf"row 3, column `Id`: expected a unique whole number, got '{huge}'"):
+        load_rows(data / "test.parquet")

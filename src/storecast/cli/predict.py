@@ -118,6 +118,7 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
 
 def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chunk_rows: int) -> None:
     """``_predict_locally`` after its imports' order and skips are set: the model and the rows, then the forecast."""
+    import contextlib
     from itertools import chain
 
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
@@ -156,11 +157,19 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
         # read and compared while the trees run (compiled code outside the GIL): ~80 ms of CPU off the clock
         store_note = in_background(_store_file_note, data, bundle)
         say(f"forecast {total:,} rows" + (f" in chunks of {chunk_rows:,}" if total > len(first) else ""))
-    with progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=False, shown=total > len(first)) as bar:
-        task = bar.add_task("forecast", total=total or None)
-        checked = chain([first], (check_known_stores(chunk, bundle, rows_path) for chunk in chunks))
-        result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
+    try:
+        with progress(TextColumn("forecast"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      transient=False, shown=total > len(first)) as bar:
+            task = bar.add_task("forecast", total=total or None)
+            checked = chain([first], (check_known_stores(chunk, bundle, rows_path) for chunk in chunks))
+            result = predict_chunks(bundle, checked, out, history=history, on_chunk=lambda n: bar.advance(task, n))
+    except BaseException:
+        # a later chunk's bad row (or Ctrl-C) ends the run: the store.csv check must end first, as the process
+        # exits; a daemon thread cut off inside pyarrow's C++ aborted it now and then ("terminate called without
+        # an active exception", exit code 134 in place of the message's 2)
+        with contextlib.suppress(Exception):
+            store_note()
+        raise
     # rows with Sales are scored below, whose table already counts the in-sample days
     inside = result.in_training if result.score is None else 0
     outside = outside_training(bundle, result.after_calibrated, result.before_training, inside=inside)

@@ -9,7 +9,7 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "parquet_text",
+__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_flat", "parquet_text",
            "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
            "train_files", "input_files", "no_parts_beside"]
 
@@ -210,7 +210,7 @@ def parquet_frame(data) -> pd.DataFrame:
     KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
-    frame = _binary_as_text(data).to_pandas(ignore_metadata=True)
+    frame = _decimals_as_numbers(_binary_as_text(data)).to_pandas(ignore_metadata=True)
     # "" (a file written from text, as pandas' dtype=str or a Spark job of strings write an empty CSV cell) or only
     # spaces is a missing value, as the CSV reader takes it: an unknown Promo2SinceWeek was refused as "got ''"
     return blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
@@ -225,8 +225,9 @@ def _binary_as_text(data):
     """
     import pyarrow as pa
 
-    def binary(kind) -> bool:
-        return pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+    def binary(kind) -> bool:  # fixed-size binary too: Impala's CHAR(n), a UUID column; a view as Arrow 15+ reads
+        return (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+                or pa.types.is_binary_view(kind))
 
     for i, field in enumerate(data.schema):
         column = data.column(i)
@@ -239,6 +240,32 @@ def _binary_as_text(data):
         except pa.ArrowInvalid:  # a value that is no UTF-8 is shown as its bytes, and refused as such
             text = pa.array([None if v is None else _decoded(v) for v in column.to_pylist()], pa.string())
         data = data.set_column(i, field.name, text)
+    return data
+
+
+def _decimals_as_numbers(data):
+    """DECIMAL columns as the integers they hold (exactly), else as floats; any other column unchanged.
+
+    Why: pandas gets a DECIMAL column (as databases and Spark write money and distances) as ``Decimal`` objects,
+    whose text ``440.000`` was refused as a thousands dot ("write 440000") though the file says it is the
+    number 440, and a whole read and a chunked read (``batch.iter_rows``) judged such cells apart. pyarrow's
+    safe cast to int64 refuses any fraction or overflow, so only then are the values read as floats, which
+    keep the fraction for the contract to judge (a Sales of 68.90 is refused, a distance of 570.125 is not).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(data.schema):
+        if not pa.types.is_decimal(field.type):
+            continue
+        column = data.column(i)
+        try:
+            number = column.cast(pa.int64())
+        except pa.ArrowInvalid:  # a fraction, or a whole number beyond int64: quoted exactly, as the file holds it
+            whole = pc.all(pc.equal(pc.floor(column), column)).as_py() is not False
+            number = (pa.array([None if v is None else str(int(v)) for v in column.to_pylist()], pa.string())
+                      if whole else column.cast(pa.float64(), safe=False))
+        data = data.set_column(i, field.name, number)
     return data
 
 
@@ -319,15 +346,27 @@ def read_parquet_text_frame(path: Path, kind: str,
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
-    nested = [f for f in table.schema if pa.types.is_nested(f.type)]
-    if nested:  # a list or struct per cell: no rule of the contract applies, and pandas cannot even compare them
-        raise DataContractError([problem(path, f"expected one value per row, got a column of type {f.type}: write "
-                                               "plain numbers or text", column=f.name) for f in nested])
+    check_flat(path, table.schema)
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     raw = parquet_text(parquet_frame(table))
     raw.index = pd.RangeIndex(-1, len(raw) - 1)
     return raw, []
+
+
+def check_flat(path: Path, schema) -> None:
+    """Refuse the columns of a pyarrow ``schema`` that hold a list, struct or map per cell, naming each.
+
+    No rule of the contract applies to them, and pandas cannot even compare them. Why one function: the chunked
+    read (``batch.iter_rows``) lacked the whole read's check, so ``storecast predict`` on such a file ended in a
+    TypeError traceback ("unhashable type: 'dict'") where ``validate`` named the column.
+    """
+    import pyarrow as pa
+
+    nested = [f for f in schema if pa.types.is_nested(f.type)]
+    if nested:
+        raise DataContractError([problem(path, f"expected one value per row, got a column of type {f.type}: write "
+                                               "plain numbers or text", column=f.name) for f in nested])
 
 
 def as_rows(p: ContractProblem) -> ContractProblem:
