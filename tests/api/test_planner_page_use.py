@@ -269,3 +269,106 @@ def test_a_ranked_store_clicked_twice_opens_that_store(base: str, browser: Brows
     assert browser.js(_TOTAL) != browser.js("document.getElementById('usual-total').textContent")
     browser.js("1")
     assert browser.errors == []
+
+
+_ERROR = f"document.getElementById('status').classList.contains('error') && {_STATUS}"
+
+
+def test_a_page_answering_in_place_of_the_planner_says_so(base: str, browser: Browser):
+    # a proxy's or sign-in page's HTML answering 200 was read as `{}`, and the page said "This page failed
+    # (Cannot read properties of undefined (reading 'days')): reload it and try again", blaming itself
+    seen = _use_token(browser, base)
+    browser.js("window.realFetch = window.fetch; window.fetch = (path, init) => path === '/plan'"
+               " ? Promise.resolve(new Response('<html><form>Sign in</form></html>',"
+               " {status: 200, headers: {'Content-Type': 'text/html'}})) : window.realFetch(path, init); true")
+    foreign = ("the server, or something in front of it (a proxy or a sign-in page), answered (HTTP 200) with "
+               "something that is not the planner's answer. Reload this page and sign in if it asks; if this goes "
+               "on, ask whoever runs the planner's server.")
+    browser.js(f"{_FREE_WEEK}.click(); true")  # a week pressed: the plan on screen stays
+    assert browser.wait(_ERROR) == "Nothing changed: " + foreign
+    assert browser.js(_PLAN) == seen and browser.js("document.getElementById('usual-total').textContent") != "–"
+    browser.js(f"document.getElementById('status').textContent = ''; {_FORECAST}")
+    assert browser.wait(_ERROR) == foreign[0].upper() + foreign[1:]
+    browser.js("1")
+    assert browser.errors == []
+
+
+# setTimeout records each delay asked and runs the planner's 60 s one in 0.3 s; POST /plan never answers, as
+# a hung server (it gives up only when the page cancels it)
+_HANG_PLAN = ("window.delays = []; const realTimeout = window.setTimeout;"
+              "window.setTimeout = (f, ms, ...a) => { window.delays.push(ms);"
+              " return realTimeout(f, ms === 60000 ? 300 : ms, ...a); };"
+              "window.realFetch = window.fetch; window.fetch = (path, init) => path !== '/plan'"
+              " ? window.realFetch(path, init) : new Promise((_, reject) => init.signal?.addEventListener('abort',"
+              " () => reject(new DOMException('The operation was aborted.', 'AbortError')))); true")
+
+
+def test_a_server_that_never_answers_is_given_up_after_a_minute(base: str, browser: Browser):
+    # a hung server (or a proxy holding the connection) left "forecasting…" on screen for good, the figures
+    # greyed as being worked out
+    seen = _use_token(browser, base)
+    browser.js(_HANG_PLAN)
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    said = browser.wait(_ERROR, timeout=10)
+    assert said == ("Nothing changed: no answer from the server within 60 seconds. It may be busy with other plans: "
+                    "try again in a moment; if this goes on, ask whoever runs the planner's server."), said
+    assert 60000 in browser.js("window.delays")  # the minute docs/planner.md gives
+    assert browser.js("document.getElementById('weeks').getAttribute('aria-busy')") == "false"
+    assert browser.js(_PLAN) == seen
+    browser.js("1")
+    assert browser.errors == []
+
+
+# every POST /plan sent: its store, and its signal (to see which were cancelled), each held 0.4 s on its way
+_SLOW_PLANS = ("window.sent = []; window.signals = []; window.realFetch = window.fetch;"
+               "window.fetch = async (path, init) => { if (path === '/plan') {"
+               " window.sent.push(JSON.parse(init.body).store); window.signals.push(init.signal);"
+               " await new Promise((r) => setTimeout(r, 400)); } return window.realFetch(path, init); }; true")
+
+
+def test_forecast_pressed_twice_asks_once_and_a_newer_plan_cancels_the_older(base: str, browser: Browser):
+    # a double click on Forecast sent two identical POST /plan: the server plans one job at a time, so the
+    # answer waited for the same plan twice; and a plan overtaken by another was still waited for
+    seen = _use_token(browser, base)
+    browser.js(_SLOW_PLANS)
+    browser.js(f"{_FORECAST}; {_FORECAST}")
+    seen = _after(browser, seen)
+    assert browser.js("window.sent") == [1]
+    stores = browser.js("[...document.querySelectorAll('#store option')].slice(1, 3).map(o => o.value)")
+    browser.js("window.sent = []; window.signals = [];"
+               + "".join(f"document.getElementById('store').value = '{s}'; {_FORECAST};" for s in stores) + "true")
+    _after(browser, seen)
+    assert browser.js("window.sent") == [int(s) for s in stores]
+    assert browser.js("window.signals.map((s) => Boolean(s && s.aborted))") == [True, False]
+    assert browser.js("document.getElementById('chart-title').textContent").startswith(f"Store {stores[1]}:")
+    assert not browser.js("document.getElementById('status').classList.contains('error')"), browser.js(_STATUS)
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_a_field_the_server_refuses_is_described_by_its_message(base: str, browser: Browser):
+    # "From (start): the period ... runs past 2099-12-31" named the box on the status line only: a screen
+    # reader on the box heard it as valid, with no message, unlike a box the page refuses itself
+    seen = _use_token(browser, base)
+    start = browser.js("document.getElementById('start').value")
+    _set(browser, start="2099-12-01")
+    browser.js(_FORECAST)
+    said = browser.wait(f"({_STATUS}).startsWith('From (start): ') && {_STATUS}")
+    assert browser.js("document.activeElement.id") == "start"
+    assert _described(browser, "start") == ["true", said]
+    assert _described(browser, "days") == ["false", ""]
+    _set(browser, start=start)
+    browser.js(_FORECAST)
+    _after(browser, seen)
+    assert _described(browser, "start") == ["false", ""]
+    browser.js("document.getElementById('tab-rank').click(); true")
+    _set(browser, rank_start="2099-12-01")
+    browser.js("document.getElementById('rank-submit').click(); true")
+    said = browser.wait(f"({_STATUS}).startsWith('From (start): ') && {_STATUS}")
+    assert browser.js("document.activeElement.id") == "rank-start"
+    assert _described(browser, "rank-start") == ["true", said]
+    _set(browser, rank_start=start)  # typed again: no longer the date refused
+    browser.js("document.getElementById('rank-start').dispatchEvent(new Event('input')); true")
+    assert _described(browser, "rank-start") == ["false", ""]
+    browser.js("1")
+    assert [e for e in browser.errors if "422" not in e] == []

@@ -7,7 +7,7 @@ import { $, TOKEN_KEY, changedFromUsual, say } from "./common.js";
 const FIELD = { store: "Store", start: "From", days: "Days", top: "Top", promo_days: "Promo", closed_days: "Closed" };
 
 class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, why = "") {
     const named = (d) => {
       const field = String(d.field ?? ""), label = FIELD[field.split(/[.[]/)[0]];
       return `${label ? `${label} (${field})` : field}: ${d.msg}`;
@@ -17,24 +17,68 @@ class ApiError extends Error {
     this.status = status;
     this.reason = text;  // "" when the answer said nothing the planner wrote (a proxy's HTML error page)
     this.types = Array.isArray(detail) ? detail.map((d) => d.type) : [];
+    // the fields refused ("start", "promo_days"), whose boxes `failed` ties to the message
+    this.fields = Array.isArray(detail) ? detail.map((d) => String(d.field ?? "").split(/[.[]/)[0]) : [];
+    // "timeout": no answer within TIMEOUT_MS; "superseded": a newer request of the same kind took its place
+    // (nothing to say: the newer one speaks); "foreign": a 2xx that is not the planner's JSON
+    this.why = why;
   }
 }
 
-async function api(path, body) {
+// A request unanswered this long is given up with a message: a hung server (or a proxy holding the
+// connection) left "forecasting…" on screen for good. A ranking of every store takes a few seconds, and
+// four queued on the server well under this.
+const TIMEOUT_MS = 60000;
+
+// The request of each kind (its path) on its way: a newer one of the same kind cancels it (only the newest
+// answer is drawn anyway), and one identical to it shares its answer instead of being sent: the server plans
+// one job at a time, so a double click on Forecast made the answer wait for the same plan twice.
+const onTheWay = new Map();
+
+function api(path, body) {
   const headers = { Accept: "application/json" };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  let r;
+  const key = JSON.stringify([token || "", body ?? null]);
+  const older = onTheWay.get(path);
+  if (older && older.key === key) return older.answer;
+  if (older) older.controller.abort();
+  const entry = { key, controller: new AbortController(), answer: null };
+  entry.answer = send(path, body, headers, entry.controller).finally(() => {
+    if (onTheWay.get(path) === entry) onTheWay.delete(path);
+  });
+  onTheWay.set(path, entry);
+  return entry.answer;
+}
+
+async function send(path, body, headers, controller) {
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
+  // status 0: nothing came back (a fault of this page keeps none)
+  const stopped = () => new ApiError(0, "no answer", timedOut ? "timeout" : "superseded");
   try {
-    r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers,
-                            body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "no answer");  // status 0: nothing came back (a fault of this page keeps none)
+    let r;
+    try {
+      r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers, signal: controller.signal,
+                              body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw controller.signal.aborted ? stopped() : new ApiError(0, "no answer");
+    }
+    let data;
+    try {
+      data = await r.json();
+    } catch {
+      if (controller.signal.aborted) throw stopped();  // cut off while the answer was coming in
+    }
+    if (!r.ok) throw new ApiError(r.status, data?.detail);
+    // a 2xx that is not the planner's JSON (a proxy's or sign-in page's HTML answering 200) read as `{}`,
+    // and the page failed on it with "Cannot read properties of undefined"
+    if (data === null || typeof data !== "object" || Array.isArray(data)) throw new ApiError(r.status, "", "foreign");
+    return data;
+  } finally {
+    clearTimeout(timer);
   }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw new ApiError(r.status, data.detail);
-  return data;
 }
 
 // What went wrong, in the status line's words. `kept`: the plan on screen stayed as it was, which the
@@ -49,6 +93,13 @@ function failure(err, kept) {
       : "this server wants an API token: type it above and press Use";
     // Use plans this scenario again (see init): said, so that nobody clicks the weeks again from memory
     text += kept && changedFromUsual() ? " (the weeks switched so far are kept)." : ".";
+  } else if (err.why === "timeout") {
+    text = `no answer from the server within ${TIMEOUT_MS / 1000} seconds. It may be busy with other plans: try `
+      + "again in a moment; if this goes on, ask whoever runs the planner's server.";
+  } else if (err.why === "foreign") {
+    text = `the server, or something in front of it (a proxy or a sign-in page), answered (HTTP ${err.status}) with `
+      + "something that is not the planner's answer. Reload this page and sign in if it asks; if this goes on, "
+      + "ask whoever runs the planner's server.";
   } else if (err.status === 0) {
     // in the words of someone planning, not of whoever runs the server ("Failed to fetch", "storecast serve")
     text = "no answer from the server. Try again in a moment; if this goes on, the planner's server has "
@@ -65,9 +116,28 @@ function failure(err, kept) {
   return text[0].toUpperCase() + text.slice(1);
 }
 
-// Said as the message of `view` (the view shown if not named); see `say`.
+// The boxes of each view by the API's field names: a field the server refused is tied to the message.
+const BOX = { plan: { store: "store", start: "start", days: "days" },
+              rank: { start: "rank-start", days: "rank-days", top: "rank-top" } };
+
+// Said as the message of `view` (the view shown if not named); see `say`. Nothing for a request a newer one
+// replaced: that one says what came of it.
 function failed(err, kept, view) {
+  if (err.why === "superseded") return;
   say(failure(err, kept), true, view);
+  // a box the server refused ("From (start): ...") is marked and described by the message, as one the page
+  // refuses itself (`valid`): a screen reader read the box as fine and the message only later, if at all
+  const boxes = err.status === 422 && view ? err.fields.map((f) => BOX[view][f]).filter(Boolean) : [];
+  for (const id of boxes) {
+    $(id).setAttribute("aria-invalid", "true");
+    $(id).setAttribute("aria-describedby", "status");
+    // typed again: no longer the value refused (the page's own checks follow the box the same way)
+    $(id).addEventListener("input", () => {
+      $(id).removeAttribute("aria-invalid");
+      $(id).removeAttribute("aria-describedby");
+    }, { once: true });
+  }
+  if (boxes.length) $(boxes[0]).focus();
   if (err.status === 401) {
     // selected: the refused token stays in the box behind the dots, and the new one typed went after it
     $("token").focus();
@@ -75,4 +145,4 @@ function failed(err, kept, view) {
   }
 }
 
-export { ApiError, api, failure, failed };
+export { ApiError, TIMEOUT_MS, api, failure, failed };

@@ -65,7 +65,10 @@ const labelOf = (input) => (input.labels && input.labels[0] ? input.labels[0].fi
 // a control is empty, out of range or an impossible date (a date input then reads "").
 function valid(form) {
   const inputs = form.querySelectorAll("input, select");
-  for (const input of inputs) input.removeAttribute("aria-describedby");
+  for (const input of inputs) {  // and a box the server refused before (see `failed`)
+    input.removeAttribute("aria-describedby");
+    input.removeAttribute("aria-invalid");
+  }
   for (const input of inputs) {
     if (input.checkValidity()) continue;
     const why = input.type === "date" && input.validity.badInput

@@ -259,7 +259,7 @@ async function modelRead(view) {
     await loadModel();
     return true;
   } catch (err) {
-    modelUnread(err);
+    if (err.why !== "superseded") modelUnread(err);  // a newer reading of the model says what came of it
     failed(err, false, view);
     return false;
   }

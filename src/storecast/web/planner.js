@@ -18,6 +18,7 @@ async function init() {
     // so that a model served since with another promo rhythm draws its own usual plan.
     await loadPlan(changedFromUsual());
   } catch (err) {
+    if (err.why === "superseded") return;  // Use pressed again: the newer start says what came of it
     modelUnread(err);
     failed(err);
   }
