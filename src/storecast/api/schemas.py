@@ -10,7 +10,8 @@ from __future__ import annotations
 
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
-    "StoreId", "CalibratedThrough", "BlankTextIsMissing", "also_blank", "at_most",
+    "StoreId", "CalibratedThrough", "BeyondHorizon", "TrainingStart", "BeforeTraining", "BlankTextIsMissing",
+    "also_blank", "at_most",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
 ]
