@@ -130,13 +130,21 @@ def test_a_period_without_a_free_week_cannot_be_ranked(served):
 
 
 @pytest.mark.parametrize(("start", "hint"), [
-    (START, "plan a longer period (42 days"),
+    (START, "plan a longer period: "),
+    # 36 days from 2099-11-25 are served: it was told to start earlier, as if every period were 42 days long
+    (dt.date(2099, 11, 25), "plan a longer period: "),
     # a longer period from 2099-12-31 runs past the last date served: it was told only "plan a longer period"
     (dt.date(2099, 12, 31), "plan a longer period starting earlier (the last date served is 2099-12-31)"),
+    (dt.date(2099, 12, 24), "plan a longer period starting earlier"),  # no Monday..Friday left before the end
 ])
 def test_a_period_without_a_free_week_says_how_to_get_one(served, start, hint):
-    with pytest.raises(NoPromoWeekError, match=re.escape(hint)):
+    with pytest.raises(NoPromoWeekError, match=re.escape(hint)) as caught:
         rank_stores(served.bundle, served.facts, start, 1)
+    said = re.search(r"(\d+) days from \S+ hold one", str(caught.value))
+    assert (said is None) == ("starting earlier" in hint), str(caught.value)
+    if said:
+        ranking = rank_stores(served.bundle, served.facts, start, int(said[1]))  # the period it names can be ranked
+        assert ranking.weeks and (start + dt.timedelta(days=int(said[1]) - 1)) <= dt.date(2099, 12, 31)
 
 
 def test_whole_units_round_halves_up_as_the_pages_math_round_does():

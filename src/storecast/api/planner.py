@@ -28,6 +28,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.api.plan import DayPlan, default_plan
+from storecast.api.schemas import MAX_FORECAST_DAYS
 from storecast.data.request_rows import RequestRows
 from storecast.dates import date_of, day_number, weekday
 from storecast.errors import StorecastError
@@ -214,6 +215,25 @@ def promo_weeks(promo: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
     return mondays, free
 
 
+def _longer_period(facts: StoreFacts, store: int | None, start: dt.date) -> str:
+    """How long a period from ``start`` must be to hold a week free of usual promos, or that it must start earlier.
+
+    Why from the rhythm and not a fixed length: the hint assumed 42 days, so a 4-day period from 2099-11-25 was told to
+    start earlier though 36 days from it are served. The usual promo weeks are the same for every store (weekday and
+    the learned phase, ``api.plan.default_plan``), so one store's plan over the longest period served tells.
+    """
+    earlier = f"a longer period starting earlier (the last date served is {s.MAX_DATE})"
+    longest = min(MAX_FORECAST_DAYS, (s.MAX_DATE - start).days + 1)
+    if store is None:
+        return earlier
+    usual = default_plan(facts, store, day_number(start), longest)
+    mondays, free = promo_weeks(usual.promo[None, :], day_number(start))
+    if not free.any():
+        return earlier
+    days = int(mondays[np.flatnonzero(free[0])[0]]) + _WEEKDAYS
+    return f"a longer period: {days} days from {start} hold one (to {start + dt.timedelta(days=days - 1)})"
+
+
 def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
                 stores: Sequence[int] | None = None) -> Ranking:
     """Rank ``stores`` (default: all the model knows) by the gain of their best extra promo week.
@@ -241,11 +261,8 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     mondays, free = promo_weeks(promo, first)
     if not free.any():
         end = start + dt.timedelta(days=n - 1)
-        # near the last date served a longer period from the same start is refused: it has to start earlier
-        longer = ("a longer period" if start + dt.timedelta(days=41) <= s.MAX_DATE
-                  else f"a longer period starting earlier (the last date served is {s.MAX_DATE})")
-        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan {longer} "
-                               "(42 days hold three such weeks)")
+        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan "
+                               f"{_longer_period(facts, int(ids[0]) if len(ids) else None, start)}")
     st_i, wk_i = np.nonzero(free)  # one candidate (store, Monday) per pair
     cols = mondays[wk_i][:, None] + np.arange(_WEEKDAYS)[None, :]  # candidates x 5 day offsets
     rows_i = np.repeat(st_i, _WEEKDAYS)
