@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from storecast.api.body import StrictBody
 from storecast.config import MAX_BATCH_ROWS
-from storecast.errors import ECHO_LIMIT
+from storecast.errors import ECHO_LIMIT, quoted
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
 
 MAX_ROWS = MAX_BATCH_ROWS  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
@@ -66,10 +66,12 @@ def _iso_date_string(value: Any) -> Any:
 
 
 def _shown(value: Any) -> str:
-    """``value`` for a message: a string quoted as before, anything else as the JSON it came as (``null``, not
-    Python's ``None``), cut at ``ECHO_LIMIT`` characters with an ellipsis."""
-    shown = repr(value) if isinstance(value, str) else _json_head(value, ECHO_LIMIT)
-    # cut visibly: a cut 'x... read as the value sent
+    """``value`` for a message: a string quoted as every message quotes one (``storecast.errors.quoted``), anything
+    else as the JSON it came as (``null``, not Python's ``None``), cut at ``ECHO_LIMIT`` characters with an ellipsis."""
+    if isinstance(value, str):
+        return quoted(value)
+    shown = _json_head(value, ECHO_LIMIT)
+    # cut visibly: a cut [1, 2 read as the value sent
     return shown if len(shown) <= ECHO_LIMIT else shown[:ECHO_LIMIT - 1] + "…"
 
 
