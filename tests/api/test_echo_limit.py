@@ -60,3 +60,9 @@ def test_a_lone_surrogate_is_echoed_as_its_escape():
     # which could not then be encoded as UTF-8
     said = quoted("2015-08-0\ud800")
     assert said == "'2015-08-0\\ud800'" and said.encode("utf-8")
+
+
+def test_a_string_inside_json_sent_for_a_date_is_echoed_by_the_same_rule(client):
+    # a date sent as an array is shown as the JSON it came as: its strings showed "\uff41" there too
+    r = client.post("/predict", json={"rows": [row(date=["ａ", "1\u2028"])]})
+    assert r.json()["detail"][0]["msg"].endswith('got ["ａ", "1\\u2028"]'), r.text

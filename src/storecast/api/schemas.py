@@ -114,11 +114,13 @@ def _json_head(value: Any, limit: int) -> str:
 
 
 def _json_leaf(value: Any) -> str:
-    """A value that holds no other as JSON (Python's repr for one that is no JSON type)."""
+    """A value that holds no other as JSON (Python's repr for one that is no JSON type), by the rule of
+    ``storecast.errors.quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped."""
     try:
-        return json.dumps(value)
+        text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         return repr(value)
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_string), Field(ge=MIN_DATE, le=MAX_DATE)]
