@@ -287,7 +287,7 @@ def _unknown_field(model: Any, loc: Loc) -> str:
 
 
 def _json_kind(value: Any) -> str:
-    """What a JSON value was, in JSON's words, for a message: ``the string "1"``, ``true``, ``null``, ``1.5``."""
+    """What a JSON value was, in JSON's words, for a message: ``the string '1'``, ``true``, ``null``, ``1.5``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
