@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
     "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
-    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT",
+    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT", "quoted",
 ]
 
 from collections.abc import Sequence
@@ -106,6 +106,18 @@ def clipped(text: str, limit: int) -> str:
     """``text`` for a message, past ``limit`` characters cut with a visible "…" (a silent cut read as the value sent,
     and a whole 60 kB value made the answer 60 kB)."""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quoted(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` sent by a client, quoted for a message: ``'ａ'``, ``'4\\xa0100'``, ``'\\ud800'``; past ``limit``
+    characters cut visibly, without its closing quote (``'xxx…``).
+
+    The one rule of every echo (Python's ``repr``): a printable character is shown as it is, in any script, so that
+    ``'ａ'`` reads as the full-width letter sent; a control character, a line or paragraph separator, a no-break space
+    or a lone surrogate is shown as its escape, since a message must not carry it raw (an invisible or line-breaking
+    character hides what was sent, and a lone surrogate cannot be encoded as UTF-8).
+    """
+    return repr(text) if len(text) <= limit else repr(text[:limit])[:-1] + "…"
 
 
 # Characters of a key (a JSON field name, a query parameter's name) that a message repeats, wherever it is named:

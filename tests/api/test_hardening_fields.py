@@ -75,11 +75,11 @@ def test_a_head_405_names_head_not_the_get_it_is_answered_as(client, path):
 @pytest.mark.parametrize(("path", "body", "field", "msg"), [
     ("/predict", '{"rows": null}', "rows", "expected an array, e.g. [...]; got null"),
     ("/predict", '{"rows": {}}', "rows", "expected an array, e.g. [...]; got an object"),
-    ("/predict", '{"rows": "x"}', "rows", 'expected an array, e.g. [...]; got the string "x"'),
+    ("/predict", '{"rows": "x"}', "rows", "expected an array, e.g. [...]; got the string 'x'"),
     ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": {}}', "schedule",
      "expected an array, e.g. [...]; got an object"),
     ("/plan", '{"store": 1, "start": "2015-08-01", "promo_days": "2015-08-03"}', "promo_days",
-     'expected an array, e.g. [...]; got the string "2015-08-03"'),
+     "expected an array, e.g. [...]; got the string '2015-08-03'"),
     ("/predict", '{"rows": [[]]}', "rows[0]", "expected a JSON object, e.g. {...}; got an array"),
     ("/predict", '{"rows": [1]}', "rows[0]", "expected a JSON object, e.g. {...}; got 1"),
     ("/forecast", '{"store": 1, "start": "2015-08-01", "schedule": [null]}', "schedule[0]",
@@ -107,7 +107,7 @@ def test_an_array_or_object_field_says_what_came(client, path, body, field, msg)
     ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": 0}]}',
      "rows[0].state_holiday", "expected one of '0', 'a', 'b' or 'c' (as a string); got 0"),
     ("/predict", '{"rows": [{"store": 1, "date": "2015-08-01", "promo": 1, "state_holiday": "A"}]}',
-     "rows[0].state_holiday", "expected one of '0', 'a', 'b' or 'c' (as a string); got the string \"A\""),
+     "rows[0].state_holiday", "expected one of '0', 'a', 'b' or 'c' (as a string); got the string 'A'"),
 ])
 def test_a_value_out_of_range_or_choice_says_what_came(client, path, body, field, msg):
     """Was "Input should be greater than or equal to 1", which did not say what was sent."""

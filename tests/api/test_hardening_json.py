@@ -249,7 +249,7 @@ def test_a_surrogate_pair_or_an_escaped_backslash_is_an_ordinary_string(client, 
 
 
 @pytest.mark.parametrize(("sent", "said"), [
-    ('"1"', 'the string "1"'), ("1.0", "1.0 (a decimal number)"), ("1.5", "1.5 (a decimal number)"),
+    ('"1"', "the string '1'"), ("1.0", "1.0 (a decimal number)"), ("1.5", "1.5 (a decimal number)"),
     ("true", "true"), ("null", "null"), ("[1]", "an array"),
 ])
 def test_a_whole_number_field_says_what_came_and_what_to_send(client, sent, said):

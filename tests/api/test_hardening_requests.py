@@ -184,7 +184,7 @@ def test_every_route_that_takes_a_body_parses_it_strictly():
 
 
 @pytest.mark.parametrize(("body", "said"), [
-    (b"null", "null"), (b"[]", "an array"), (b'"rows"', 'the string "rows"'), (b"7", "7"), (b"true", "true"),
+    (b"null", "null"), (b"[]", "an array"), (b'"rows"', "the string 'rows'"), (b"7", "7"), (b"true", "true"),
 ])
 @pytest.mark.parametrize("path", ["/predict", "/forecast", "/plan", "/plan/rank"])
 def test_a_body_that_is_not_an_object_says_what_came(client, path, body, said):
@@ -209,7 +209,7 @@ def test_a_long_value_shown_in_a_message_is_cut_visibly(client):
     r = client.post("/predict", json={"rows": [row(date="x" * 1_000)]})
     assert r.status_code == 422
     msg = r.json()["detail"][0]["msg"]
-    assert msg.endswith("got '" + "x" * 38 + "…") and len(msg) < 120  # 40 characters shown
+    assert msg.endswith("got '" + "x" * 40 + "…") and len(msg) < 120  # 40 characters of it, as every echo
     short = client.post("/predict", json={"rows": [row(date="2015/08/03")]}).json()["detail"][0]["msg"]
     assert short.endswith("got '2015/08/03'")
 
@@ -217,13 +217,13 @@ def test_a_long_value_shown_in_a_message_is_cut_visibly(client):
 def test_a_long_string_or_key_named_in_a_message_is_cut_visibly(client):
     # cut silently at 40 characters: `got the string "xxx"` read as the value sent
     msg = client.post("/predict", json={"rows": [row(promo="x" * 50)]}).json()["detail"][0]["msg"]
-    assert msg.endswith('got the string "' + "x" * 40 + "…")
+    assert msg.endswith("got the string '" + "x" * 40 + "…")
     key = '"' + "k" * 70 + '"'
     body = f'{{"rows": [{{{key}: 1, {key}: 2}}]}}'
     msg = client.post("/predict", content=body, headers=JSON).json()["detail"][0]["msg"]
     assert msg.startswith("the key '" + "k" * 64 + "… appears twice")  # MAX_KEY, as a key anywhere else
     assert client.post("/predict", json={"rows": [row(promo="1")]}).json()["detail"][0]["msg"].endswith(
-        'got the string "1"')
+        "got the string '1'")
 
 
 KEY_60, KEY_70 = "k" * 60, "k" * 70  # under and over MAX_KEY (64)

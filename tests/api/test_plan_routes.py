@@ -258,3 +258,28 @@ def test_a_day_both_in_promo_and_closed_is_a_closed_day_of_a_promo_week(client):
                     promo_days=[d for d in lists["promo_days"] if d != promo_day],
                     closed_days=[*lists["closed_days"], promo_day])["scenario"]["days"]
     assert [d["sales"] for d in without] == [d["sales"] for d in closed]
+
+
+@pytest.mark.parametrize(("route", "body", "counts"), [
+    ("/plan", {"store": 1, "start": "2012-12-25", "days": 14}, (0, 7)),  # 2012-12-25 .. 2012-12-31
+    ("/plan", {"store": 1, "start": "2015-02-01", "days": 20}, (9, 0)),  # 2015-02-12 .. 2015-02-20
+    ("/plan", {"store": 1, "start": "2015-01-01", "days": 42}, (0, 0)),
+    ("/plan/rank", {"start": "2012-12-24", "days": 21}, (0, 8)),  # 2012-12-24 .. 2012-12-31
+    ("/plan/rank", {"start": "2015-02-02", "days": 21}, (11, 0)),  # 2015-02-12 .. 2015-02-22
+])
+def test_plans_count_the_days_outside_the_measured_range_as_forecasts_do(client, route, body, counts):
+    """A plan of 2000, or long past the horizon, answered as plainly as one inside the data: now flagged by the same
+    four fields as `/predict` and `/forecast` (the model was trained on 2013-01-01..2014-12-31, 42 days calibrated)."""
+    r = client.post(route, json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["calibrated_through"], out["training_start"]) == ("2015-02-11", "2013-01-01")
+    assert (out["beyond_horizon"], out["before_training"]) == counts
+
+
+def test_the_plan_horizon_fields_are_documented_as_on_forecast(client):
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("PlanResponse", "RankResponse"):
+        props = spec[name]["properties"]
+        for key in ("calibrated_through", "beyond_horizon", "training_start", "before_training"):
+            assert props[key]["description"] == spec["ForecastResponse"]["properties"][key]["description"], (name, key)

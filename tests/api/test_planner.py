@@ -137,16 +137,27 @@ def test_a_period_without_a_free_week_cannot_be_ranked(served):
         rank_stores(served.bundle, served.facts, START, 4)
 
 
-def test_a_period_near_the_last_date_served_is_told_to_start_earlier(served):
+@pytest.mark.parametrize(("start", "hint"), [
+    (START, "plan a longer period: "),
+    # 36 days from 2099-11-25 are served: it was told to start earlier, as if every period were 42 days long
+    (dt.date(2099, 11, 25), "plan a longer period: "),
     # a longer period from 2099-12-31 runs past the last date served: it was told only "plan a longer period"
-    with pytest.raises(NoPromoWeekError, match=re.escape("plan a period starting earlier: the last day served is "
-                                                         "2099-12-31 (16 days from Thursday")):
-        rank_stores(served.bundle, served.facts, dt.date(2099, 12, 31), 1)
+    (dt.date(2099, 12, 31), "plan a longer period starting earlier (the last date served is 2099-12-31)"),
+    (dt.date(2099, 12, 24), "plan a longer period starting earlier"),  # no Monday..Friday left before the end
+])
+def test_a_period_without_a_free_week_says_how_to_get_one(served, start, hint):
+    with pytest.raises(NoPromoWeekError, match=re.escape(hint)) as caught:
+        rank_stores(served.bundle, served.facts, start, 1)
+    said = re.search(r"(\d+) days from \S+ hold one", str(caught.value))
+    assert (said is None) == ("starting earlier" in hint), str(caught.value)
+    if said:
+        ranking = rank_stores(served.bundle, served.facts, start, int(said[1]))  # the period it names can be ranked
+        assert ranking.weeks and (start + dt.timedelta(days=int(said[1]) - 1)) <= dt.date(2099, 12, 31)
 
 
 @pytest.mark.parametrize("offset", range(7))
 def test_a_too_short_period_is_told_how_many_days_from_its_start_day_hold_a_free_week(served, offset):
-    """The hint names the days that suffice from that weekday, and that many do rank.
+    """The hint names the days from that start that hold a free week: that many rank, one fewer does not.
 
     Before, it said "42 days hold three such weeks" whatever the start: from a Tuesday..Friday, 42 days
     hold five whole Monday..Friday weeks, two or three of them free.
@@ -155,10 +166,10 @@ def test_a_too_short_period_is_told_how_many_days_from_its_start_day_hold_a_free
     stand_in = _PromoAndSchedule(served.facts)
     with pytest.raises(NoPromoWeekError) as caught:
         rank_stores(stand_in, served.facts, start, (7 - offset) % 7 + 4)  # up to the first Thursday: no whole week
-    need = int(str(caught.value).split("plan at least ")[1].split(" days")[0])
-    assert f"days from a {start:%A} " in str(caught.value)
-    assert need == (12 if offset == 0 else 19 - offset)  # to the first Monday, a week, then its Monday..Friday
+    need = int(re.search(r"(\d+) days from \S+ hold one", str(caught.value))[1])
     assert rank_stores(stand_in, served.facts, start, need).table["week"].notna().all()
+    with pytest.raises(NoPromoWeekError):
+        rank_stores(stand_in, served.facts, start, need - 1)
 
 
 def test_whole_units_round_halves_up_as_the_pages_math_round_does():

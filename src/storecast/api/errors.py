@@ -78,6 +78,7 @@ from storecast.errors import (
     NotFittedError,
     StorecastError,
     clipped,
+    quoted,
 )
 from storecast.schema import MAX_DATE
 
@@ -285,20 +286,14 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
-def _cut(text: str, quote: Callable[[str], str], limit: int = ECHO_LIMIT) -> str:
-    """``text`` quoted by ``quote`` (``json.dumps``, ``repr``), past ``limit`` characters cut visibly: ``"xxx…``
-    without its closing quote, as ``schemas`` shows a date. Why: a silent cut (``"xxx"``) read as the value sent."""
-    return quote(text) if len(text) <= limit else quote(text[:limit])[:-1] + "…"
-
-
 def _json_kind(value: Any) -> str:
-    """What a JSON value was, in JSON's words, for a message: ``the string "1"``, ``true``, ``null``, ``1.5``."""
+    """What a JSON value was, in JSON's words, for a message: ``the string '1'``, ``true``, ``null``, ``1.5``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"the string {_cut(value, json.dumps)}"
+        return f"the string {quoted(value)}"
     if isinstance(value, float):
         # api.body refuses the words NaN and Infinity; a number beyond float range (1e400) still reads as inf, in
         # JSON's word for it where Python would say inf. No JSON number reads as NaN: float() of a numeral is never
@@ -350,7 +345,7 @@ _UNPARSABLE = "There was an error parsing the body"
 def _unparsable_reason(cause: BaseException | None) -> str:
     """Why ``json.loads`` gave up, in the caller's terms (the cause is what FastAPI chained)."""
     if isinstance(cause, DuplicateKeyError):
-        return (f"the key {_cut(cause.key, repr, MAX_KEY)} appears twice in one JSON object of the body: "
+        return (f"the key {quoted(cause.key, MAX_KEY)} appears twice in one JSON object of the body: "
                 "send each field once")
     if isinstance(cause, NotUTF8Error):
         return (f"the body must be UTF-8 JSON (RFC 8259 8.1), not {cause.encoding}: send it encoded as UTF-8")

@@ -15,7 +15,17 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from storecast.api.body import StrictBody
-from storecast.api.schemas import MAX_FORECAST_DAYS, BlankTextIsMissing, CalibratedThrough, IsoDate, StoreId, at_most
+from storecast.api.schemas import (
+    MAX_FORECAST_DAYS,
+    BeforeTraining,
+    BeyondHorizon,
+    BlankTextIsMissing,
+    CalibratedThrough,
+    IsoDate,
+    StoreId,
+    TrainingStart,
+    at_most,
+)
 
 MAX_TOP = 10_000
 
@@ -91,7 +101,11 @@ class PlanResponse(BaseModel):
     usual: PlanSide
     scenario: PlanSide
     difference: PlanDifference
+    # as on /predict and /forecast; counted over the period's days (the usual plan and the scenario share them)
     calibrated_through: CalibratedThrough = None
+    beyond_horizon: BeyondHorizon = 0
+    training_start: TrainingStart = None
+    before_training: BeforeTraining = 0
 
 
 class RankRequest(StrictBody, BlankTextIsMissing):
@@ -125,3 +139,8 @@ class RankResponse(BaseModel):
     days: int
     weeks: list[str] = Field(description="Mondays of the weeks that were candidates for the extra promo.")
     stores: list[RankedStore]
+    # as on /plan: every store is forecast over the same days, so the counts are the period's days
+    calibrated_through: CalibratedThrough = None
+    beyond_horizon: BeyondHorizon = 0
+    training_start: TrainingStart = None
+    before_training: BeforeTraining = 0

@@ -28,6 +28,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.api.plan import DayPlan, default_plan
+from storecast.api.schemas import MAX_FORECAST_DAYS
 from storecast.data.request_rows import RequestRows
 from storecast.dates import date_of, day_number, weekday
 from storecast.errors import StorecastError
@@ -219,20 +220,23 @@ def promo_weeks(promo: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
     return mondays, free
 
 
-def _longer_period(start: dt.date) -> str:
-    """How many days from ``start`` surely hold a promo-free Monday..Friday week, in words.
+def _longer_period(facts: StoreFacts, store: int | None, start: dt.date) -> str:
+    """How long a period from ``start`` must be to hold a week free of usual promos, or that it must start earlier.
 
-    Why from the start day: the usual promo runs every other Monday..Friday week, so two whole such weeks
-    hold one free of it; from a Tuesday the first Monday is 6 days away (42 days hold 5 whole weeks, 2 or 3
-    of them free), from a Monday none (42 days hold 6, 3 free). One fixed hint was wrong for some start days.
+    Why from the rhythm and not a fixed length: the hint assumed 42 days, so a 4-day period from 2099-11-25 was told to
+    start earlier though 36 days from it are served. The usual promo weeks are the same for every store (weekday and
+    the learned phase, ``api.plan.default_plan``), so one store's plan over the longest period served tells.
     """
-    to_monday = (7 - start.weekday()) % 7
-    need = to_monday + 7 + _WEEKDAYS  # the first Monday, one whole week, and the next Monday..Friday
-    name = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[start.weekday()]
-    weeks = "two whole Monday..Friday weeks; the usual promo runs every other week"
-    if start + dt.timedelta(days=need - 1) > s.MAX_DATE:  # a longer period from this start is refused
-        return f"plan a period starting earlier: the last day served is {s.MAX_DATE} ({need} days from {name}: {weeks})"
-    return f"plan at least {need} days from a {name} ({weeks})"
+    earlier = f"a longer period starting earlier (the last date served is {s.MAX_DATE})"
+    longest = min(MAX_FORECAST_DAYS, (s.MAX_DATE - start).days + 1)
+    if store is None:
+        return earlier
+    usual = default_plan(facts, store, day_number(start), longest)
+    mondays, free = promo_weeks(usual.promo[None, :], day_number(start))
+    if not free.any():
+        return earlier
+    days = int(mondays[np.flatnonzero(free[0])[0]]) + _WEEKDAYS
+    return f"a longer period: {days} days from {start} hold one (to {start + dt.timedelta(days=days - 1)})"
 
 
 def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
@@ -262,8 +266,8 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     mondays, free = promo_weeks(promo, first)
     if not free.any():
         end = start + dt.timedelta(days=n - 1)
-        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: "
-                               + _longer_period(start))
+        raise NoPromoWeekError(f"{start}..{end} holds no Monday..Friday week without a usual promo: plan "
+                               f"{_longer_period(facts, int(ids[0]) if len(ids) else None, start)}")
     st_i, wk_i = np.nonzero(free)  # one candidate (store, Monday) per pair
     cols = mondays[wk_i][:, None] + np.arange(_WEEKDAYS)[None, :]  # candidates x 5 day offsets
     rows_i = np.repeat(st_i, _WEEKDAYS)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
-    "StoreId", "CalibratedThrough", "BlankTextIsMissing", "also_blank", "at_most",
+    "StoreId", "CalibratedThrough", "BeyondHorizon", "TrainingStart", "BeforeTraining", "BlankTextIsMissing",
+    "also_blank", "at_most",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
 ]
@@ -26,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from storecast.api.body import StrictBody
 from storecast.config import MAX_BATCH_ROWS
-from storecast.errors import ECHO_LIMIT
+from storecast.errors import ECHO_LIMIT, quoted
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
 
 MAX_ROWS = MAX_BATCH_ROWS  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
@@ -65,10 +66,12 @@ def _iso_date_string(value: Any) -> Any:
 
 
 def _shown(value: Any) -> str:
-    """``value`` for a message: a string quoted as before, anything else as the JSON it came as (``null``, not
-    Python's ``None``), cut at ``ECHO_LIMIT`` characters with an ellipsis."""
-    shown = repr(value) if isinstance(value, str) else _json_head(value, ECHO_LIMIT)
-    # cut visibly: a cut 'x... read as the value sent
+    """``value`` for a message: a string quoted as every message quotes one (``storecast.errors.quoted``), anything
+    else as the JSON it came as (``null``, not Python's ``None``), cut at ``ECHO_LIMIT`` characters with an ellipsis."""
+    if isinstance(value, str):
+        return quoted(value)
+    shown = _json_head(value, ECHO_LIMIT)
+    # cut visibly: a cut [1, 2 read as the value sent
     return shown if len(shown) <= ECHO_LIMIT else shown[:ECHO_LIMIT - 1] + "…"
 
 
@@ -111,11 +114,13 @@ def _json_head(value: Any, limit: int) -> str:
 
 
 def _json_leaf(value: Any) -> str:
-    """A value that holds no other as JSON (Python's repr for one that is no JSON type)."""
+    """A value that holds no other as JSON (Python's repr for one that is no JSON type), by the rule of
+    ``storecast.errors.quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped."""
     try:
-        return json.dumps(value)
+        text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         return repr(value)
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_string), Field(ge=MIN_DATE, le=MAX_DATE)]

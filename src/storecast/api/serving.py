@@ -77,6 +77,15 @@ class ServedModel:
         first = self.training_first_day
         return 0 if first is None else int(np.count_nonzero(days < first))
 
+    def horizon(self, days: np.ndarray) -> dict[str, Any]:
+        """``calibrated_through`` and ``beyond_horizon``, ``training_start`` and ``before_training`` of an answer:
+        which of ``days`` (days since 1970-01-01) lie past the measured horizon or before the training data, so
+        their forecasts or bands were never measured there. One home: ``/predict``, ``/forecast``, ``/plan`` and
+        ``/plan/rank`` answer the same four fields with the same meaning.
+        """
+        return {"calibrated_through": self.calibrated_through, "beyond_horizon": self.beyond_horizon(days),
+                "training_start": self.training_start, "before_training": self.before_training(days)}
+
     def unknown_stores(self, stores: Sequence[int]) -> list[int]:
         """Positions of ``stores`` the model was not fitted on (none when the bundle does not say).
 

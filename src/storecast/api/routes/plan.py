@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+import numpy as np
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, MODEL_ROUTE_ERRORS, TOKEN_ANSWERS, error_responses
@@ -29,6 +30,7 @@ from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, R
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
 from storecast.api.schemas import MAX_FORECAST_DAYS, IsoDate
 from storecast.api.serving import ServedModel
+from storecast.dates import day_number
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
 
@@ -60,6 +62,11 @@ def _queue(request: Request) -> PlanningQueue:
 def _check_window(start: dt.date, days: int) -> None:
     if problems := window_problems(start, days):
         raise InputError(problems)
+
+
+def _period(start: dt.date, days: int) -> np.ndarray:
+    """The period's days as days since 1970-01-01, for ``ServedModel.horizon``."""
+    return day_number(start) + np.arange(days, dtype=np.int64)
 
 
 def _side(f: PlanForecast) -> dict[str, Any]:
@@ -110,7 +117,9 @@ async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Respon
     the usual ones, so a body without them answers the usual plan twice (equal to ``/forecast``). A day
     outside ``start..start+days-1`` or listed twice is a 422 naming it, e.g. ``promo_days[2]`` (a repeat also
     names the earlier one). A day in both lists is a closed day of a promo week (as on public holidays in
-    train.csv and in the usual plan): it sells nothing and keeps ``promo`` 1.
+    train.csv and in the usual plan): it sells nothing and keeps ``promo`` 1. As on ``/forecast``,
+    ``beyond_horizon`` counts the period's days after ``calibrated_through``, whose bands' coverage was never
+    measured, and ``before_training`` those before ``training_start``.
     """
     if problems := _plan_problems(served, body.store, body.start, body.days,
                                   {name: getattr(body, name) or [] for name in _LISTS}):
@@ -127,7 +136,7 @@ async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Respon
         "difference": {"total": scenario["total"] - usual["total"],
                        "days": [{"date": d, "sales": v} for d, v in zip(result.usual.dates(), diff.tolist(),
                                                                        strict=True)]},
-        "calibrated_through": served.calibrated_through,
+        **served.horizon(_period(body.start, body.days)),
     })
 
 
@@ -150,6 +159,8 @@ async def rank(body: RankRequest, served: ServedDep, request: Request) -> Respon
     promo; its ``gain`` is the best one's forecast sales with promo minus without, ``gain_pct`` that gain
     in percent of the store's usual total over the period. Answers the ``top`` stores, best first. Past
     ``MAX_RANKINGS`` rankings asked at once (one runs, the others wait their turn), 503 with ``Retry-After``.
+    ``beyond_horizon`` and ``before_training`` count the period's days after ``calibrated_through`` and before
+    ``training_start``, as on ``/plan``: gains there come from forecasts never checked against sales.
     """
     _check_window(body.start, body.days)
     queue = _queue(request)
@@ -169,5 +180,6 @@ async def rank(body: RankRequest, served: ServedDep, request: Request) -> Respon
               for st, g, p, t, w in zip(table["store"].tolist(), table["gain"].tolist(), table["gain_pct"].tolist(),
                                         table["usual_total"].tolist(), table["week"].tolist(), strict=True)]
     return json_response({"model": served.name, "start": body.start.isoformat(), "days": body.days,
-                          "weeks": [w.isoformat() for w in ranking.weeks], "stores": stores})
+                          "weeks": [w.isoformat() for w in ranking.weeks], "stores": stores,
+                          **served.horizon(_period(body.start, body.days))})
 

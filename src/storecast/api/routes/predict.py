@@ -151,16 +151,6 @@ def _predict_beside(request: Request, body: dict[str, Any]) -> list[tuple[Loc, s
         *np.array(keys, dtype=np.int64).reshape(-1, 2).T)) + _id_problems(rows)
 
 
-def _horizon(served: ServedModel, days: np.ndarray) -> dict[str, Any]:
-    """``calibrated_through`` and ``beyond_horizon``, ``training_start`` and ``before_training`` of an answer: which
-    rows lie past the measured horizon or before the training data, so their bands' coverage was never measured.
-
-    ``days`` are the rows' dates as days since 1970-01-01 (the routes have them already).
-    """
-    return {"calibrated_through": served.calibrated_through, "beyond_horizon": served.beyond_horizon(days),
-            "training_start": served.training_start, "before_training": served.before_training(days)}
-
-
 @router.post("/predict", response_model=PredictResponse, responses=MODEL_ROUTE_ERRORS)
 @beside_schema(_predict_beside)
 async def predict(body: PredictRequest, request: Request) -> Response:
@@ -197,7 +187,7 @@ async def predict(body: PredictRequest, request: Request) -> Response:
     return json_response({"model": served.name, "predictions": [
         {"id": r.id, "store": r.store, "date": r.date.isoformat(), "sales": p, "lower": lo, "upper": hi}
         for r, p, lo, hi in zip(rows, sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
-    ], **_horizon(served, asked.days)})
+    ], **served.horizon(asked.days)})
 
 
 def _forecast_problems(served: ServedModel | None, store: int | None, start: dt.date | None, days: int | None,
@@ -261,4 +251,4 @@ async def forecast(body: ForecastRequest, served: ServedDep, request: Request) -
         for d, o, pr, h, sh, p, lo, hi in zip(
             dates, plan.open.tolist(), plan.promo.tolist(), plan.state_holiday,
             plan.school_holiday.tolist(), sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
-    ], **_horizon(served, np.asarray(plan.days))})
+    ], **served.horizon(np.asarray(plan.days))})
