@@ -116,7 +116,9 @@ def field_path(loc: Sequence[str | int]) -> str:
     """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``.
 
     A key that is not a name is quoted in brackets (``[""]``, ``["rows[0].store"]``): unquoted, ``""`` read as
-    ``body`` and an unknown key ``"rows[0].store"`` as the field ``rows[0].store``.
+    ``body`` and an unknown key ``"rows[0].store"`` as the field ``rows[0].store``. The quoting is JSON's, with the
+    echo rule of ``storecast.errors.quoted``: what that escapes (DEL, U+2028, a no-break space: every character
+    that is not printable) is written as a JSON escape, never raw.
     """
     out = ""
     for part in loc:
@@ -125,10 +127,19 @@ def field_path(loc: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         elif not _NAME.fullmatch(part):  # "", "a.b", "rows[0]": quoted, so no key reads as another path
-            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+            out += f"[{_json_quoted(part)}]"
         else:
             out += f".{part}" if out else part
     return out or "body"
+
+
+def _json_quoted(key: str) -> str:
+    """``key`` as a JSON string whose non-printable characters are escaped (``"\\u2028"``), the rest as it is.
+
+    Why: ``json.dumps(ensure_ascii=False)`` escapes only C0 controls, so DEL, U+0085, U+2028 or U+00A0 stood raw
+    in ``field``, which ``quoted`` (the one echo rule) never lets through.
+    """
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(key, ensure_ascii=False))
 
 
 def _clip(part: str | int) -> str | int:
