@@ -274,3 +274,15 @@ def test_null_for_a_field_with_a_default_says_to_leave_it_out(client, path, body
     the default it meant."""
     (item,) = _items(client, path, body)
     assert (item["field"], item["msg"]) == (field, msg)
+
+
+@pytest.mark.parametrize(("key", "field"), [
+    ("\u2028", '["\\u2028"]'), ("a\x7fb", '["a\\u007fb"]'), ("4\xa0100", '["4\\u00a0100"]'),
+    ("x\x85", '["x\\u0085"]'), ("ａ b", '["ａ b"]'),
+])
+def test_a_key_with_a_character_the_echo_rule_escapes_is_escaped_in_the_field_path(client, key, field):
+    """Was raw: json.dumps(ensure_ascii=False) left DEL, U+0085, U+2028 and U+00A0 in ``field`` as sent, which
+    the one echo rule (storecast.errors.quoted) never does; a printable character (ａ) still shows as it is."""
+    (item,) = _items(client, "/predict", {"rows": [row()], key: 1})
+    assert item["loc"] == ["body", key] and item["field"] == field
+    assert all(c.isprintable() for c in item["field"])

@@ -5,6 +5,9 @@ another store was loading. Each test names what the user saw before its fix.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import httpx
 import pytest
 from cdp_client import Browser
 from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, _TOTAL, TOKEN, _after, _set, _type, _use_token, base, browser
@@ -372,3 +375,24 @@ def test_a_field_the_server_refuses_is_described_by_its_message(base: str, brows
     assert _described(browser, "rank-start") == ["false", ""]
     browser.js("1")
     assert [e for e in browser.errors if "422" not in e] == []
+
+
+_HORIZON_NOTE = "document.getElementById('horizon-note').textContent"
+
+
+def test_a_plan_reaching_before_the_training_data_says_so_under_the_chart(base: str, browser: Browser):
+    # the note named only days past the horizon: a plan starting before the first day the model was trained
+    # on showed no note at all, though /plan counted those days in `before_training`
+    said = httpx.post(f"{base}/plan", json={"store": 1, "start": "2015-07-01", "days": 7},
+                      headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30).json()
+    first = dt.date.fromisoformat(said["training_start"])
+    seen = _use_token(browser, base)
+    assert browser.js(_HORIZON_NOTE) == ""  # the first plan lies inside the training data
+    _set(browser, start=(first - dt.timedelta(days=3)).isoformat(), days="7")
+    browser.js(_FORECAST)
+    _after(browser, seen)
+    note = browser.js(_HORIZON_NOTE)
+    assert note.startswith(f"Days before {first} (the first day of the training data)"), note
+    assert "Bands after" not in note  # the plan's last day is inside the calibrated days
+    browser.js("1")
+    assert browser.errors == []

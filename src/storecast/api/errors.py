@@ -70,6 +70,7 @@ from storecast.api.http_rules import allow_with_head, method_sent
 from storecast.api.middleware import sent_path
 from storecast.api.routes.docs import DOCS_PATHS
 from storecast.api.routes.page import PAGE_PATHS
+from storecast.api.schemas import json_leaf
 from storecast.errors import (
     ECHO_LIMIT,
     MAX_KEY,
@@ -116,7 +117,9 @@ def field_path(loc: Sequence[str | int]) -> str:
     """Turn a pydantic location such as ``("body", "rows", 3, "store")`` into ``rows[3].store``.
 
     A key that is not a name is quoted in brackets (``[""]``, ``["rows[0].store"]``): unquoted, ``""`` read as
-    ``body`` and an unknown key ``"rows[0].store"`` as the field ``rows[0].store``.
+    ``body`` and an unknown key ``"rows[0].store"`` as the field ``rows[0].store``. The quoting is ``json_leaf``'s,
+    the echo rule of ``storecast.errors.quoted``: DEL, U+2028, a no-break space (what ``json.dumps`` left raw) are
+    escaped, never raw in ``field``.
     """
     out = ""
     for part in loc:
@@ -125,7 +128,7 @@ def field_path(loc: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         elif not _NAME.fullmatch(part):  # "", "a.b", "rows[0]": quoted, so no key reads as another path
-            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+            out += f"[{json_leaf(part)}]"
         else:
             out += f".{part}" if out else part
     return out or "body"

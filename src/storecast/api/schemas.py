@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
     "StoreId", "CalibratedThrough", "BeyondHorizon", "TrainingStart", "BeforeTraining", "BlankTextIsMissing",
-    "also_blank", "at_most",
+    "also_blank", "at_most", "json_leaf",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
 ]
@@ -100,22 +100,23 @@ def _json_head(value: Any, limit: int) -> str:
             for i in range(len(pairs) - 1, -1, -1):
                 if isinstance(item, dict):
                     key, child = pairs[i]
-                    stack += [child, _Text(_json_leaf(str(key)[:limit]) + ": ")]
+                    stack += [child, _Text(json_leaf(str(key)[:limit]) + ": ")]
                 else:
                     stack.append(pairs[i])
                 if i:
                     stack.append(_Text(", "))
             text = "{" if isinstance(item, dict) else "["
         else:
-            text = _json_leaf(item[:limit + 1] if isinstance(item, str) else item)
+            text = json_leaf(item[:limit + 1] if isinstance(item, str) else item)
         out.append(text)
         size += len(text)
     return "".join(out)
 
 
-def _json_leaf(value: Any) -> str:
+def json_leaf(value: Any) -> str:
     """A value that holds no other as JSON (Python's repr for one that is no JSON type), by the rule of
-    ``storecast.errors.quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped."""
+    ``storecast.errors.quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped.
+    The one home of a JSON echo: a value in a message, a key in a field path (``api.errors.field_path``)."""
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

@@ -148,10 +148,17 @@ function drawTotals(plan) {
   const outer = Boolean(plan.outer_level);
   $("level-outer").textContent = outer ? `${Math.round(plan.outer_level * 100)}%` : "";
   for (const node of [$("level-outer"), document.querySelector("#legend .key.band95")]) node.hidden = !outer;
-  const last = plan.scenario.days[plan.scenario.days.length - 1].date;
-  $("horizon-note").textContent = plan.calibrated_through && last > plan.calibrated_through
-    ? `Bands after ${plan.calibrated_through} (training end + the days its bands were calibrated on) were never checked against sales: read them as rougher.`
-    : "";
+  // both ends of the plan: days before the training data were as unmeasured as days past the horizon, but
+  // only the latter were noted, so a plan of a year the model never saw read as trusted as any other
+  const days = plan.scenario.days, first = days[0].date, last = days[days.length - 1].date;
+  const notes = [];
+  if (plan.training_start && first < plan.training_start) {
+    notes.push(`Days before ${plan.training_start} (the first day of the training data) lie outside the sales the model learned from: read their forecasts and bands as rougher.`);
+  }
+  if (plan.calibrated_through && last > plan.calibrated_through) {
+    notes.push(`Bands after ${plan.calibrated_through} (training end + the days its bands were calibrated on) were never checked against sales: read them as rougher.`);
+  }
+  $("horizon-note").textContent = notes.join(" ");
 }
 
 // The store list moved with the arrow keys changes at every press: passing from store 3 to store 9 asked
