@@ -748,3 +748,20 @@ def test_a_decimal_whole_number_beyond_int64_is_quoted_as_the_file_holds_it(chai
     _as_decimal(data / "test.parquet", s.ID, lambda v: huge if v == 3 else v, precision=38, scale=0)
     with pytest.raises(DataContractError, match=rf"row 3, column `Id`: expected a unique whole number, got '{huge}'"):
         load_rows(data / "test.parquet")
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin"])
+def test_a_whole_column_of_times_of_day_gets_the_same_hint_with_or_without_a_zone(chain, tmp_path, zone):
+    """Timestamps at 13:00 were told "(a date with a time of day: write the date alone)", but the same ones in
+    Europe/Berlin were quoted with their offset ("... 13:00:00+01:00") and told nothing of what was wrong."""
+    part = chain / "train" / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    timed = df[s.DATE] + pd.Timedelta(hours=13)
+    path = tmp_path / "timed.parquet"
+    df.assign(**{s.DATE: timed if zone is None else timed.dt.tz_localize(zone)}).to_parquet(path)
+    with pytest.raises(DataContractError) as err:
+        load_train(path)
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(path), s.DATE)]
+    offset = "" if zone is None else r"\+01:00"
+    assert re.search(rf"got '2015-\d\d-\d\d 13:00:00{offset}' \(a date with a time of day: write the date alone\) "
+                     rf"on row 1, and not one of the {len(df)} rows", err.value.problems[0].message)
