@@ -765,3 +765,18 @@ def test_a_whole_column_of_times_of_day_gets_the_same_hint_with_or_without_a_zon
     offset = "" if zone is None else r"\+01:00"
     assert re.search(rf"got '2015-\d\d-\d\d 13:00:00{offset}' \(a date with a time of day: write the date alone\) "
                      rf"on row 1, and not one of the {len(df)} rows", err.value.problems[0].message)
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_a_decimal_fraction_a_float_cannot_hold_is_refused_as_the_file_holds_it(chain, tmp_path, chunk_rows):
+    """Read through a float, a DECIMAL(38, 1) Id of 1234567890123456789.5 became 1234567890123456768, a whole
+    number, and was accepted as that Id."""
+    from decimal import Decimal
+
+    from storecast.batch import iter_rows
+
+    data = _copy(chain, tmp_path)
+    huge = Decimal("1234567890123456789.5")
+    _as_decimal(data / "test.parquet", s.ID, lambda v: huge if v == 3 else v, precision=38, scale=1)
+    with pytest.raises(DataContractError, match=rf"row 3, column `Id`: expected a unique whole number, got '{huge}'"):
+        load_rows(data / "test.parquet") if chunk_rows is None else list(iter_rows(data / "test.parquet", chunk_rows))

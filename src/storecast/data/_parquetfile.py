@@ -251,6 +251,8 @@ def _decimals_as_numbers(data):
     number 440, and a whole read and a chunked read (``batch.iter_rows``) judged such cells apart. pyarrow's
     safe cast to int64 refuses any fraction or overflow, so only then are the values read as floats, which
     keep the fraction for the contract to judge (a Sales of 68.90 is refused, a distance of 570.125 is not).
+    A fraction that a float cannot hold (an Id of 1234567890123456789.5 is the float 1234567890123456768) makes
+    the column exact text instead: read through the float, such an Id was a whole number, and accepted.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -262,11 +264,19 @@ def _decimals_as_numbers(data):
         try:
             number = column.cast(pa.int64())
         except pa.ArrowInvalid:  # a fraction, or a whole number beyond int64: quoted exactly, as the file holds it
-            whole = pc.all(pc.equal(pc.floor(column), column)).as_py() is not False
-            number = (pa.array([None if v is None else str(int(v)) for v in column.to_pylist()], pa.string())
-                      if whole else column.cast(pa.float64(), safe=False))
+            fraction = pc.not_equal(pc.floor(column), column)  # decimal arithmetic: exact at any size
+            number = column.cast(pa.float64(), safe=False)
+            if not pc.any(fraction).as_py():
+                number = pa.array([None if v is None else str(int(v)) for v in column.to_pylist()], pa.string())
+            elif pc.any(pc.and_(fraction, pc.equal(pc.floor(number), number))).as_py():  # a fraction a float loses
+                number = pa.array([None if v is None else _decimal_text(v) for v in column.to_pylist()], pa.string())
         data = data.set_column(i, field.name, number)
     return data
+
+
+def _decimal_text(value) -> str:
+    """A ``Decimal`` as plain text, exactly: "440" for 440.000, "1234567890123456789.5" (no exponent)."""
+    return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
 def _decoded(value: bytes) -> str:
