@@ -780,3 +780,38 @@ def test_a_decimal_fraction_a_float_cannot_hold_is_refused_as_the_file_holds_it(
     _as_decimal(data / "test.parquet", s.ID, lambda v: huge if v == 3 else v, precision=38, scale=1)
     with pytest.raises(DataContractError, match=rf"row 3, column `Id`: expected a unique whole number, got '{huge}'"):
         load_rows(data / "test.parquet") if chunk_rows is None else list(iter_rows(data / "test.parquet", chunk_rows))
+
+
+@pytest.fixture(params=["registered", "unregistered"])
+def period_type(request):
+    """pyarrow reads a pandas Period column as its extension type once pandas has registered it (on its first
+    ``to_parquet`` in a process), else as plain int64 day numbers (``storecast validate`` in a fresh process)."""
+    import pyarrow as pa
+    from pandas.core.arrays.arrow.extension_types import ArrowPeriodType
+
+    if request.param == "unregistered":
+        pa.unregister_extension_type("pandas.period")
+        request.addfinalizer(lambda: pa.register_extension_type(ArrowPeriodType("D")))
+    return request.param
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_a_pandas_period_column_of_days_reads_as_its_dates_and_of_months_is_named(chain, tmp_path, chunk_rows,
+                                                                                 period_type):
+    """``df.Date.dt.to_period("D")`` is saved as day numbers: read in a fresh process, every row was refused as
+    "got '16695'" with no word of why, and the chunked read refused it even where pandas knew the type."""
+    from storecast.batch import iter_rows
+
+    def read(path: Path) -> pd.DataFrame:
+        return load_rows(path) if chunk_rows is None else pd.concat(list(iter_rows(path, chunk_rows)))
+
+    test = pd.read_parquet(chain / "test.parquet")
+    days, months = tmp_path / "days.parquet", tmp_path / "months.parquet"
+    test.assign(**{s.DATE: test[s.DATE].dt.to_period("D")}).to_parquet(days)
+    test.assign(**{s.DATE: test[s.DATE].dt.to_period("M")}).to_parquet(months)
+    assert read(days)[s.DATE].tolist() == load_rows(chain / "test.parquet")[s.DATE].tolist()
+    with pytest.raises(DataContractError) as err:
+        read(months)
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(months), s.DATE)]
+    assert err.value.problems[0].message == ("expected a date per row, got a pandas Period column of frequency M, "
+                                             "not days: write dates as date32 or text (YYYY-MM-DD)")

@@ -10,8 +10,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 from __future__ import annotations
 
 __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_flat", "parquet_text",
-           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
-           "train_files", "input_files", "no_parts_beside"]
+           "check_parquet_columns", "check_periods", "data_file", "parquet_columns", "parquet_frame", "parquet_parts",
+           "train_parts", "train_files", "input_files", "no_parts_beside"]
 
 import logging
 import os
@@ -210,10 +210,65 @@ def parquet_frame(data) -> pd.DataFrame:
     KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
-    frame = _decimals_as_numbers(_binary_as_text(data)).to_pandas(ignore_metadata=True)
+    frame = _decimals_as_numbers(_periods_as_dates(_binary_as_text(data))).to_pandas(ignore_metadata=True)
     # "" (a file written from text, as pandas' dtype=str or a Spark job of strings write an empty CSV cell) or only
     # spaces is a missing value, as the CSV reader takes it: an unknown Promo2SinceWeek was refused as "got ''"
     return blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
+
+
+def _period_freq(field) -> str | None:
+    """The frequency of a pandas Period column ("D", "M", ...), None for any other column.
+
+    pandas writes a Period column as its int64 ordinals, tagged ``pandas.period``: read as the extension type
+    once pandas has registered it (it does so on its first ``to_parquet``), else as plain int64 whose field
+    metadata keeps the tag.
+    """
+    import json
+
+    if getattr(field.type, "extension_name", None) == "pandas.period":
+        return str(field.type.freq)
+    meta = field.metadata or {}
+    if meta.get(b"ARROW:extension:name") != b"pandas.period":
+        return None
+    try:
+        return str(json.loads(meta.get(b"ARROW:extension:metadata", b"{}"))["freq"])
+    except (ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def check_periods(path: Path, schema) -> None:
+    """Refuse a pandas Period column of any frequency but days (``df.Date.dt.to_period("M")``), naming it.
+
+    Why: its cells are month (or week, ...) numbers, not dates; read as numbers they were refused as "got '541'"
+    on every row, with no word of what the column was. A daily Period column is read as its dates
+    (``parquet_frame``).
+    """
+    periods = [(f, _period_freq(f)) for f in schema]
+    wrong = [(f, freq) for f, freq in periods if freq not in (None, "D")]
+    if wrong:
+        raise DataContractError([problem(path, f"expected a date per row, got a pandas Period column of frequency "
+                                               f"{freq}, not days: write dates as date32 or text (YYYY-MM-DD)",
+                                         column=f.name) for f, freq in wrong])
+
+
+def _periods_as_dates(data):
+    """A pandas Period column of days (``df.Date.dt.to_period("D")``) as the dates it holds; others unchanged.
+
+    Why: its cells are day numbers since 1970-01-01, so a file that pandas never registered the Period type in
+    read 2015-09-16 as 16695 and refused every row ("got '16695'"), while one that had registered it passed
+    the whole read and was refused by the chunked one (``batch.iter_rows``).
+    """
+    import pyarrow as pa
+
+    for i, field in enumerate(data.schema):
+        if _period_freq(field) != "D":
+            continue
+        try:
+            days = data.column(i).cast(pa.int64()).cast(pa.int32()).cast(pa.date32())
+        except pa.ArrowInvalid:  # beyond any date: left as the numbers, which the date rule refuses
+            continue
+        data = data.set_column(i, pa.field(field.name, pa.date32()), days)
+    return data
 
 
 def _binary_as_text(data):
@@ -357,6 +412,7 @@ def read_parquet_text_frame(path: Path, kind: str,
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
     check_flat(path, table.schema)
+    check_periods(path, table.schema)
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     raw = parquet_text(parquet_frame(table))
