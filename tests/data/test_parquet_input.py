@@ -815,3 +815,20 @@ def test_a_pandas_period_column_of_days_reads_as_its_dates_and_of_months_is_name
     assert [(p.file, p.column) for p in err.value.problems] == [(str(months), s.DATE)]
     assert err.value.problems[0].message == ("expected a date per row, got a pandas Period column of frequency M, "
                                              "not days: write dates as date32 or text (YYYY-MM-DD)")
+
+
+def test_a_decimal_column_read_as_exact_text_keeps_its_fractions_as_decimals(chain, tmp_path):
+    """A column read exactly (a fraction a float cannot hold, in one of its cells) is text: its other fractions
+    were taken for thousands dots, a distance of 570.125 refused as "write 570125"."""
+    from decimal import Decimal
+
+    from storecast.data.contract import load_store
+
+    data = _copy(chain, tmp_path)
+    huge = Decimal("12345678901234567.125")
+    _as_decimal(data / "store.parquet", s.COMPETITION_DISTANCE, precision=38,
+                change=lambda v: Decimal("570.125") if v == 440 else huge if v == 1840 else v)
+    with pytest.raises(DataContractError) as err:
+        load_store(data / "store.parquet")
+    assert [p.column for p in err.value.problems] == [s.COMPETITION_DISTANCE]
+    assert f"got '{huge}'" in err.value.problems[0].message

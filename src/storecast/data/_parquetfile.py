@@ -210,10 +210,13 @@ def parquet_frame(data) -> pd.DataFrame:
     KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
-    frame = _decimals_as_numbers(_periods_as_dates(_binary_as_text(data))).to_pandas(ignore_metadata=True)
+    data, exact = _decimals_as_numbers(_periods_as_dates(_binary_as_text(data)))
+    frame = data.to_pandas(ignore_metadata=True)
     # "" (a file written from text, as pandas' dtype=str or a Spark job of strings write an empty CSV cell) or only
     # spaces is a missing value, as the CSV reader takes it: an unknown Promo2SinceWeek was refused as "got ''"
-    return blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
+    frame = blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
+    frame.attrs["decimal_text_columns"] = exact  # numbers with a fraction, as text: no thousands dot (parquet_text)
+    return frame
 
 
 def _period_freq(field) -> str | None:
@@ -298,8 +301,9 @@ def _binary_as_text(data):
     return data
 
 
-def _decimals_as_numbers(data):
-    """DECIMAL columns as the integers they hold (exactly), else as floats; any other column unchanged.
+def _decimals_as_numbers(data) -> tuple:
+    """DECIMAL columns as the integers they hold (exactly), else as floats; any other column unchanged; and the
+    names of those read as exact text with a fraction (below).
 
     Why: pandas gets a DECIMAL column (as databases and Spark write money and distances) as ``Decimal`` objects,
     whose text ``440.000`` was refused as a thousands dot ("write 440000") though the file says it is the
@@ -312,6 +316,7 @@ def _decimals_as_numbers(data):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    exact: list[str] = []
     for i, field in enumerate(data.schema):
         if not pa.types.is_decimal(field.type):
             continue
@@ -325,8 +330,9 @@ def _decimals_as_numbers(data):
                 number = pa.array([None if v is None else str(int(v)) for v in column.to_pylist()], pa.string())
             elif pc.any(pc.and_(fraction, pc.equal(pc.floor(number), number))).as_py():  # a fraction a float loses
                 number = pa.array([None if v is None else _decimal_text(v) for v in column.to_pylist()], pa.string())
+                exact.append(field.name)
         data = data.set_column(i, field.name, number)
-    return data
+    return data, tuple(exact)
 
 
 def _decimal_text(value) -> str:
@@ -378,13 +384,15 @@ def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (``parquet_frame``) as text columns, the one conversion of a whole read and a chunked one.
 
     ``attrs["iso_length_text"]`` names the columns whose every value is ASCII of 10 characters (``_text``);
-    ``attrs["float_columns"]`` those the file stores as floats, whose text is no thousands dot ("570.125" of a
-    float is 570.125, not 570125). Why one: a chunked read's messages quote the cell as the whole read shows it.
+    ``attrs["float_columns"]`` those the file stores as floats, or as decimals read as exact text with a fraction
+    (``_decimals_as_numbers``), whose text is no thousands dot ("570.125" of a float is 570.125, not 570125).
+    Why one: a chunked read's messages quote the cell as the whole read shows it.
     """
     columns = {c: _text(frame[c], code=c in _CODE_COLUMNS, flag=c in _FLAG_COLUMNS) for c in frame.columns}
     raw = pd.DataFrame({c: text for c, (text, _) in columns.items()}, index=frame.index)
     raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
-    raw.attrs["float_columns"] = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]))
+    raw.attrs["float_columns"] = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])
+                                       or c in frame.attrs.get("decimal_text_columns", ()))
     return raw
 
 
