@@ -258,7 +258,7 @@ def _periods_as_dates(data):
     """A pandas Period column of days (``df.Date.dt.to_period("D")``) as the dates it holds; others unchanged.
 
     Why: its cells are day numbers since 1970-01-01, so a file that pandas never registered the Period type in
-    read 2015-09-16 as 16695 and refused every row ("got '16695'"), while one that had registered it passed
+    read 2015-09-17 as 16695 and refused every row ("got '16695'"), while one that had registered it passed
     the whole read and was refused by the chunked one (``batch.iter_rows``).
     """
     import pyarrow as pa
