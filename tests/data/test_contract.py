@@ -845,3 +845,16 @@ def test_a_file_joined_to_itself_read_in_chunks_counts_the_rows_after_the_header
     assert chunked.value.problems[0] == whole.value.problems[0]
     assert chunked.value.problems[0].message.endswith(
         f"and the {rows} rows after it that repeat the {what} of an earlier row")
+
+
+def test_stores_of_the_states_file_that_store_csv_lacks_are_named_in_one_warning(data_dir, caplog):
+    """A states file may list stores that store.csv lacks (one file for the whole chain); they were taken
+    without a word, so a store left out of store.csv by mistake got no forecast and no hint why."""
+    (data_dir / s.STATES_FILE).write_text("Store,State\n1,HE\n2,TH\n3,NW\n" +
+                                          "".join(f"{n},BY\n" for n in range(10, 17)))
+    with caplog.at_level(logging.WARNING, logger="storecast"):
+        store = load_store(data_dir / s.STORE_FILE, data_dir / s.STATES_FILE)
+    assert store[s.STORE].tolist() == [1, 2, 3]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{data_dir / s.STATES_FILE}: 7 store(s) are not in store.csv and are left out (Store 10, 11, 12, 13, 14, "
+        "...); add them to store.csv if they should be forecast"]

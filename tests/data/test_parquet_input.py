@@ -748,3 +748,87 @@ def test_a_decimal_whole_number_beyond_int64_is_quoted_as_the_file_holds_it(chai
     _as_decimal(data / "test.parquet", s.ID, lambda v: huge if v == 3 else v, precision=38, scale=0)
     with pytest.raises(DataContractError, match=rf"row 3, column `Id`: expected a unique whole number, got '{huge}'"):
         load_rows(data / "test.parquet")
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin"])
+def test_a_whole_column_of_times_of_day_gets_the_same_hint_with_or_without_a_zone(chain, tmp_path, zone):
+    """Timestamps at 13:00 were told "(a date with a time of day: write the date alone)", but the same ones in
+    Europe/Berlin were quoted with their offset ("... 13:00:00+01:00") and told nothing of what was wrong."""
+    part = chain / "train" / "part-00000.parquet"
+    df = pd.read_parquet(part)
+    timed = df[s.DATE] + pd.Timedelta(hours=13)
+    path = tmp_path / "timed.parquet"
+    df.assign(**{s.DATE: timed if zone is None else timed.dt.tz_localize(zone)}).to_parquet(path)
+    with pytest.raises(DataContractError) as err:
+        load_train(path)
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(path), s.DATE)]
+    offset = "" if zone is None else r"\+01:00"
+    assert re.search(rf"got '2015-\d\d-\d\d 13:00:00{offset}' \(a date with a time of day: write the date alone\) "
+                     rf"on row 1, and not one of the {len(df)} rows", err.value.problems[0].message)
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_a_decimal_fraction_a_float_cannot_hold_is_refused_as_the_file_holds_it(chain, tmp_path, chunk_rows):
+    """Read through a float, a DECIMAL(38, 1) Id of 1234567890123456789.5 became 1234567890123456768, a whole
+    number, and was accepted as that Id."""
+    from decimal import Decimal
+
+    from storecast.batch import iter_rows
+
+    data = _copy(chain, tmp_path)
+    huge = Decimal("1234567890123456789.5")
+    _as_decimal(data / "test.parquet", s.ID, lambda v: huge if v == 3 else v, precision=38, scale=1)
+    with pytest.raises(DataContractError, match=rf"row 3, column `Id`: expected a unique whole number, got '{huge}'"):
+        load_rows(data / "test.parquet") if chunk_rows is None else list(iter_rows(data / "test.parquet", chunk_rows))
+
+
+@pytest.fixture(params=["registered", "unregistered"])
+def period_type(request):
+    """pyarrow reads a pandas Period column as its extension type once pandas has registered it (on its first
+    ``to_parquet`` in a process), else as plain int64 day numbers (``storecast validate`` in a fresh process)."""
+    import pyarrow as pa
+    from pandas.core.arrays.arrow.extension_types import ArrowPeriodType
+
+    if request.param == "unregistered":
+        pa.unregister_extension_type("pandas.period")
+        request.addfinalizer(lambda: pa.register_extension_type(ArrowPeriodType("D")))
+    return request.param
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the file contract (load_rows), and predict's chunked read
+def test_a_pandas_period_column_of_days_reads_as_its_dates_and_of_months_is_named(chain, tmp_path, chunk_rows,
+                                                                                 period_type):
+    """``df.Date.dt.to_period("D")`` is saved as day numbers: read in a fresh process, every row was refused as
+    "got '16695'" with no word of why, and the chunked read refused it even where pandas knew the type."""
+    from storecast.batch import iter_rows
+
+    def read(path: Path) -> pd.DataFrame:
+        return load_rows(path) if chunk_rows is None else pd.concat(list(iter_rows(path, chunk_rows)))
+
+    test = pd.read_parquet(chain / "test.parquet")
+    days, months = tmp_path / "days.parquet", tmp_path / "months.parquet"
+    test.assign(**{s.DATE: test[s.DATE].dt.to_period("D")}).to_parquet(days)
+    test.assign(**{s.DATE: test[s.DATE].dt.to_period("M")}).to_parquet(months)
+    assert read(days)[s.DATE].tolist() == load_rows(chain / "test.parquet")[s.DATE].tolist()
+    with pytest.raises(DataContractError) as err:
+        read(months)
+    assert [(p.file, p.column) for p in err.value.problems] == [(str(months), s.DATE)]
+    assert err.value.problems[0].message == ("expected a date per row, got a pandas Period column of frequency M, "
+                                             "not days: write dates as date32 or text (YYYY-MM-DD)")
+
+
+def test_a_decimal_column_read_as_exact_text_keeps_its_fractions_as_decimals(chain, tmp_path):
+    """A column read exactly (a fraction a float cannot hold, in one of its cells) is text: its other fractions
+    were taken for thousands dots, a distance of 570.125 refused as "write 570125"."""
+    from decimal import Decimal
+
+    from storecast.data.contract import load_store
+
+    data = _copy(chain, tmp_path)
+    huge = Decimal("12345678901234567.125")
+    _as_decimal(data / "store.parquet", s.COMPETITION_DISTANCE, precision=38,
+                change=lambda v: Decimal("570.125") if v == 440 else huge if v == 1840 else v)
+    with pytest.raises(DataContractError) as err:
+        load_store(data / "store.parquet")
+    assert [p.column for p in err.value.problems] == [s.COMPETITION_DISTANCE]
+    assert f"got '{huge}'" in err.value.problems[0].message

@@ -77,7 +77,8 @@ def date_hint(text: str) -> str:
     Why: "expected YYYY-MM-DD, got '42216'" leaves the user to work out that Excel wrote its day number.
     """
     text = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?", text):
+    # a zone (+01:00, Z) too: a parquet timestamp of Europe/Berlin at 13:00 is quoted "... 13:00:00+01:00"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?", text):
         return " (a date with a time of day: write the date alone)"
     if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
         return " (day.month.year)"

@@ -10,8 +10,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 from __future__ import annotations
 
 __all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_flat", "parquet_text",
-           "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts", "train_parts",
-           "train_files", "input_files", "no_parts_beside"]
+           "check_parquet_columns", "check_periods", "data_file", "parquet_columns", "parquet_frame", "parquet_parts",
+           "train_parts", "train_files", "input_files", "no_parts_beside"]
 
 import logging
 import os
@@ -210,10 +210,68 @@ def parquet_frame(data) -> pd.DataFrame:
     KeyError traceback, or "column is missing" for a column the file has. An unnamed saved index
     (``__index_level_0__``) is no column of the rows and is dropped.
     """
-    frame = _decimals_as_numbers(_binary_as_text(data)).to_pandas(ignore_metadata=True)
+    data, exact = _decimals_as_numbers(_periods_as_dates(_binary_as_text(data)))
+    frame = data.to_pandas(ignore_metadata=True)
     # "" (a file written from text, as pandas' dtype=str or a Spark job of strings write an empty CSV cell) or only
     # spaces is a missing value, as the CSV reader takes it: an unknown Promo2SinceWeek was refused as "got ''"
-    return blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
+    frame = blanks_as_missing(frame.drop(columns=[c for c in frame.columns if _stored_index(c)]))
+    frame.attrs["decimal_text_columns"] = exact  # numbers with a fraction, as text: no thousands dot (parquet_text)
+    return frame
+
+
+def _period_freq(field) -> str | None:
+    """The frequency of a pandas Period column ("D", "M", ...), None for any other column.
+
+    pandas writes a Period column as its int64 ordinals, tagged ``pandas.period``: read as the extension type
+    once pandas has registered it (it does so on its first ``to_parquet``), else as plain int64 whose field
+    metadata keeps the tag.
+    """
+    import json
+
+    if getattr(field.type, "extension_name", None) == "pandas.period":
+        return str(field.type.freq)
+    meta = field.metadata or {}
+    if meta.get(b"ARROW:extension:name") != b"pandas.period":
+        return None
+    try:
+        return str(json.loads(meta.get(b"ARROW:extension:metadata", b"{}"))["freq"])
+    except (ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def check_periods(path: Path, schema) -> None:
+    """Refuse a pandas Period column of any frequency but days (``df.Date.dt.to_period("M")``), naming it.
+
+    Why: its cells are month (or week, ...) numbers, not dates; read as numbers they were refused as "got '541'"
+    on every row, with no word of what the column was. A daily Period column is read as its dates
+    (``parquet_frame``).
+    """
+    periods = [(f, _period_freq(f)) for f in schema]
+    wrong = [(f, freq) for f, freq in periods if freq not in (None, "D")]
+    if wrong:
+        raise DataContractError([problem(path, f"expected a date per row, got a pandas Period column of frequency "
+                                               f"{freq}, not days: write dates as date32 or text (YYYY-MM-DD)",
+                                         column=f.name) for f, freq in wrong])
+
+
+def _periods_as_dates(data):
+    """A pandas Period column of days (``df.Date.dt.to_period("D")``) as the dates it holds; others unchanged.
+
+    Why: its cells are day numbers since 1970-01-01, so a file that pandas never registered the Period type in
+    read 2015-09-17 as 16695 and refused every row ("got '16695'"), while one that had registered it passed
+    the whole read and was refused by the chunked one (``batch.iter_rows``).
+    """
+    import pyarrow as pa
+
+    for i, field in enumerate(data.schema):
+        if _period_freq(field) != "D":
+            continue
+        try:
+            days = data.column(i).cast(pa.int64()).cast(pa.int32()).cast(pa.date32())
+        except pa.ArrowInvalid:  # beyond any date: left as the numbers, which the date rule refuses
+            continue
+        data = data.set_column(i, pa.field(field.name, pa.date32()), days)
+    return data
 
 
 def _binary_as_text(data):
@@ -243,18 +301,22 @@ def _binary_as_text(data):
     return data
 
 
-def _decimals_as_numbers(data):
-    """DECIMAL columns as the integers they hold (exactly), else as floats; any other column unchanged.
+def _decimals_as_numbers(data) -> tuple:
+    """DECIMAL columns as the integers they hold (exactly), else as floats; any other column unchanged; and the
+    names of those read as exact text with a fraction (below).
 
     Why: pandas gets a DECIMAL column (as databases and Spark write money and distances) as ``Decimal`` objects,
     whose text ``440.000`` was refused as a thousands dot ("write 440000") though the file says it is the
     number 440, and a whole read and a chunked read (``batch.iter_rows``) judged such cells apart. pyarrow's
     safe cast to int64 refuses any fraction or overflow, so only then are the values read as floats, which
     keep the fraction for the contract to judge (a Sales of 68.90 is refused, a distance of 570.125 is not).
+    A fraction that a float cannot hold (an Id of 1234567890123456789.5 is the float 1234567890123456768) makes
+    the column exact text instead: read through the float, such an Id was a whole number, and accepted.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    exact: list[str] = []
     for i, field in enumerate(data.schema):
         if not pa.types.is_decimal(field.type):
             continue
@@ -262,11 +324,20 @@ def _decimals_as_numbers(data):
         try:
             number = column.cast(pa.int64())
         except pa.ArrowInvalid:  # a fraction, or a whole number beyond int64: quoted exactly, as the file holds it
-            whole = pc.all(pc.equal(pc.floor(column), column)).as_py() is not False
-            number = (pa.array([None if v is None else str(int(v)) for v in column.to_pylist()], pa.string())
-                      if whole else column.cast(pa.float64(), safe=False))
+            fraction = pc.not_equal(pc.floor(column), column)  # decimal arithmetic: exact at any size
+            number = column.cast(pa.float64(), safe=False)
+            if not pc.any(fraction).as_py():
+                number = pa.array([None if v is None else str(int(v)) for v in column.to_pylist()], pa.string())
+            elif pc.any(pc.and_(fraction, pc.equal(pc.floor(number), number))).as_py():  # a fraction a float loses
+                number = pa.array([None if v is None else _decimal_text(v) for v in column.to_pylist()], pa.string())
+                exact.append(field.name)
         data = data.set_column(i, field.name, number)
-    return data
+    return data, tuple(exact)
+
+
+def _decimal_text(value) -> str:
+    """A ``Decimal`` as plain text, exactly: "440" for 440.000, "1234567890123456789.5" (no exponent)."""
+    return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
 def _decoded(value: bytes) -> str:
@@ -313,13 +384,15 @@ def parquet_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (``parquet_frame``) as text columns, the one conversion of a whole read and a chunked one.
 
     ``attrs["iso_length_text"]`` names the columns whose every value is ASCII of 10 characters (``_text``);
-    ``attrs["float_columns"]`` those the file stores as floats, whose text is no thousands dot ("570.125" of a
-    float is 570.125, not 570125). Why one: a chunked read's messages quote the cell as the whole read shows it.
+    ``attrs["float_columns"]`` those the file stores as floats, or as decimals read as exact text with a fraction
+    (``_decimals_as_numbers``), whose text is no thousands dot ("570.125" of a float is 570.125, not 570125).
+    Why one: a chunked read's messages quote the cell as the whole read shows it.
     """
     columns = {c: _text(frame[c], code=c in _CODE_COLUMNS, flag=c in _FLAG_COLUMNS) for c in frame.columns}
     raw = pd.DataFrame({c: text for c, (text, _) in columns.items()}, index=frame.index)
     raw.attrs["iso_length_text"] = tuple(c for c, (_, iso) in columns.items() if iso)
-    raw.attrs["float_columns"] = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]))
+    raw.attrs["float_columns"] = tuple(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])
+                                       or c in frame.attrs.get("decimal_text_columns", ()))
     return raw
 
 
@@ -347,6 +420,7 @@ def read_parquet_text_frame(path: Path, kind: str,
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
     check_flat(path, table.schema)
+    check_periods(path, table.schema)
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     raw = parquet_text(parquet_frame(table))

@@ -23,9 +23,9 @@ from __future__ import annotations
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
-           "cell_problem", "EXPECTED", "as_rows", "check_flat", "parquet_text", "train_files", "input_files",
-           "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "unknown_store_problems",
-           "warn_stores_without_history", "no_sales_day_problem"]
+           "cell_problem", "EXPECTED", "as_rows", "check_flat", "check_periods", "parquet_text", "train_files",
+           "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED",
+           "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem"]
 
 import functools
 import logging
@@ -57,6 +57,7 @@ from storecast.data._numbers import number_hint, thousands_dots, whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
     check_flat,
+    check_periods,
     data_file,
     input_files,
     is_parquet,
@@ -568,12 +569,26 @@ def _load_store(path: str | Path, states_path: str | Path | None) -> tuple[pd.Da
                 for (file, n), sid in zip(at, df[s.STORE][lacking], strict=False)
             ])
         df = df.merge(states[[s.STORE, s.STATE]], on=s.STORE, how="left", validate="one_to_one")
+        _warn_extra_states(Path(states_path), states[~states[s.STORE].isin(df[s.STORE])][s.STORE], path)
         odd = df[df[s.STATE].map(s.state_subdivision).isna()]
         if len(odd):  # not an error: the forecast still works, with the holidays every state shares
             log.warning("%s: %d store(s) have a State that is no German state code (e.g. store %s: %r); "
                         "the nationwide holiday calendar is used for them", states_path, len(odd),
                         odd[s.STORE].iat[0], odd[s.STATE].iat[0])
     return df.reset_index(drop=True), states_rows
+
+
+def _warn_extra_states(states_path: Path, extra: pd.Series, store_path: str | Path) -> None:
+    """One warning naming the stores the states file lists that store.csv lacks: how many, and the first few.
+
+    Not an error (a states file kept for the whole chain serves a store.csv cut to some stores), but a store
+    left out of store.csv by mistake was taken without a word, and got no forecast.
+    """
+    if len(extra):
+        few = ", ".join(str(v) for v in extra.head(5))
+        log.warning("%s: %d store(s) are not in %s and are left out (Store %s%s); add them to %s if they "
+                    "should be forecast", states_path, len(extra), Path(store_path).name, few,
+                    ", ..." if len(extra) > 5 else "", Path(store_path).name)
 
 
 def unknown_store_problems(daily: pd.DataFrame, store_ids: np.ndarray, path: Path) -> list[ContractProblem]:
