@@ -36,3 +36,21 @@ def test_clean_report_keeps_step_names_on_one_line(run_main, synthetic_dir, tmp_
     code, _, err = run_main("clean", "--data", str(synthetic_dir), "--out", str(tmp_path))
     assert code in (0, None), err
     assert "StoreContextImputer" in err and "OutlierHandler" in err
+
+
+def test_lstm_table_says_n_a_where_a_window_had_no_trade_day_as_evaluate_does(capsys, narrow):
+    """Was "nan / 0.1200": the LSTM's table printed a window without trade days (and the mean over all windows,
+    which has none then) as nan, where `storecast evaluate` says n/a."""
+    from storecast.cli.lstm import _print_windows
+
+    unscored = {**_window("w1", "2014-08-01", "2014-09-12"), "rmspe_trade_days": float("nan"),
+                "baseline_rmspe_trade_days": float("nan"), "coverage_0.8": 0.8}
+    report = {"levels": [0.8], "device": "cpu", "windows": [unscored],
+              "summary": {"rmspe_mean": 0.1, "bias_mean": -0.01, "baseline_rmspe_mean": 0.12,
+                          "rmspe_trade_days_mean": float("nan"), "baseline_rmspe_trade_days_mean": float("nan"),
+                          "coverage_0.8_mean": 0.8, "worst_window": "w1", "rmspe_worst": 0.1, "windows": 1,
+                          "beats_baseline_windows": 1, "beats_baseline_trade_days_windows": 0,
+                          "bias_tolerance": 0.02, "bias_within_tolerance_windows": 1}}
+    _print_windows(report, None)
+    err = capsys.readouterr().err
+    assert "n/a / n/a" in err and "nan" not in err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "MODELS_DIR_HELP", "check_out",
            "check_out_dir", "PARQUET_TOO", "date_option", "examples", "live_display", "table_console", "HelpCommand",
-           "HelpGroup", "StorecastTyper"]
+           "HelpGroup", "StorecastTyper", "score_cell"]
 
 import datetime as dt
 import logging
@@ -158,6 +158,11 @@ def table_console(min_width: int) -> Console:
     "2014-…", its "baseline RMSPE" header to "basel…", and plan's sales figures to "11,4…".
     """
     return Console(stderr=True, markup=False, log_path=False, width=max(console.width, min_width))
+
+
+def score_cell(value: float, spec: str) -> str:
+    """A score for a results table; n/a where there was nothing to score (NaN), as every table says it."""
+    return "n/a" if value != value else format(value, spec)
 
 
 def models_dir_option(value: Path | None) -> Path:

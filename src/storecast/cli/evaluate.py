@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from storecast.cli._app import app, check_out_dir, console, examples, table_console
+from storecast.cli._app import app, check_out_dir, console, examples, score_cell, table_console
 from storecast.cli._model_options import (
     DATA_OPTION,
     KIND_OPTION,
@@ -68,10 +68,10 @@ def evaluate(
         table.add_column(col, justify="right" if col != "window" else "left", no_wrap=col == "window")
     for r in report["windows"]:
         table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
-                      _cell(r["rmspe_trade_days"], ".4f"), f"{r['bias']:+.3f}", f"{r['mae']:.0f}",
+                      score_cell(r["rmspe_trade_days"], ".4f"), f"{r['bias']:+.3f}", f"{r['mae']:.0f}",
                       f"{r['baseline_rmspe']:.4f}", f"{r['coverage_0.8']:.3f}", f"{r['coverage_0.95']:.3f}")
     m = report["summary"]
-    table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", _cell(m["rmspe_trade_days_mean"], ".4f"),
+    table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", score_cell(m["rmspe_trade_days_mean"], ".4f"),
                   f"{m['bias_mean']:+.3f}", "", f"{m['baseline_rmspe_mean']:.4f}", f"{m['coverage_0.8_mean']:.3f}",
                   f"{m['coverage_0.95_mean']:.3f}")
     table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "", "", "")
@@ -87,8 +87,3 @@ def evaluate(
     else:  # the fits took minutes: say how to keep their results before the user closes the terminal
         console.print("shown only here: add --out DIR to keep metrics.json, the forecast-vs-actual chart and every "
                       "scored row", soft_wrap=True)
-
-
-def _cell(value: float, spec: str) -> str:
-    """A score for the table; n/a where there was nothing to score (NaN)."""
-    return "n/a" if value != value else format(value, spec)

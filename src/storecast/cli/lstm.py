@@ -17,6 +17,7 @@ from storecast.cli._app import (
     date_option,
     examples,
     models_dir_option,
+    score_cell,
     table_console,
 )
 from storecast.cli._model_options import UNTIL_OPTION, forecast_with
@@ -229,11 +230,13 @@ def _print_windows(report: dict, out: Path | None) -> None:
     for r in report["windows"]:
         table.add_row(f"{r['fold']} {r['start']}..{r['end']}", f"{r['rows']:,}", f"{r['rmspe']:.4f}",
                       f"{r['bias']:+.3f}", f"{r['mae']:.0f}", f"{r['baseline_rmspe']:.4f}",
-                      f"{r['rmspe_trade_days']:.4f} / {r['baseline_rmspe_trade_days']:.4f}",
+                      f"{score_cell(r['rmspe_trade_days'], '.4f')} / "
+                      f"{score_cell(r['baseline_rmspe_trade_days'], '.4f')}",
                       *(f"{r[f'coverage_{lv}']:.3f}" for lv in levels))
     m = report["summary"]
     table.add_row("mean", "", f"{m['rmspe_mean']:.4f}", f"{m['bias_mean']:+.3f}", "", f"{m['baseline_rmspe_mean']:.4f}",
-                  f"{m['rmspe_trade_days_mean']:.4f} / {m['baseline_rmspe_trade_days_mean']:.4f}",
+                  f"{score_cell(m['rmspe_trade_days_mean'], '.4f')} / "
+                  f"{score_cell(m['baseline_rmspe_trade_days_mean'], '.4f')}",
                   *(f"{m[f'coverage_{lv}_mean']:.3f}" for lv in levels))
     table.add_row(f"worst ({m['worst_window']})", "", f"{m['rmspe_worst']:.4f}", "", "", "", "",
                   *("" for _ in levels))
