@@ -39,8 +39,7 @@ from storecast.data.contract import (
     as_rows,
     cannot_read,
     cell_problem,
-    check_flat,
-    check_periods,
+    check_cell_types,
     count_missing_open,
     is_parquet,
     load_rows,
@@ -258,8 +257,7 @@ def _frames(path: Path, chunk_rows: int, scan: LineScan | None) -> Iterator[pd.D
         import pyarrow as pa
 
         parts = _parquet_file(path)
-        check_flat(path, parts.schema_arrow)  # a list or struct per cell, named as a whole read names it
-        check_periods(path, parts.schema_arrow)  # months or weeks, not dates: named as a whole read names them
+        check_cell_types(path, parts.schema_arrow)  # lists, structs, monthly periods: named as a whole read names them
         try:
             for batch in parts.iter_batches(batch_size=chunk_rows):
                 yield parquet_frame(batch)

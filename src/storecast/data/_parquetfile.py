@@ -9,8 +9,8 @@ within the file (row 1 is the first data row): ``train/part-00003.parquet, row 1
 
 from __future__ import annotations
 
-__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_flat", "parquet_text",
-           "check_parquet_columns", "check_periods", "data_file", "parquet_columns", "parquet_frame", "parquet_parts",
+__all__ = ["PARQUET_SUFFIXES", "is_parquet", "read_parquet_text_frame", "as_rows", "check_cell_types",
+           "parquet_text", "check_parquet_columns", "data_file", "parquet_columns", "parquet_frame", "parquet_parts",
            "train_parts", "train_files", "input_files", "no_parts_beside"]
 
 import logging
@@ -239,7 +239,7 @@ def _period_freq(field) -> str | None:
         return "unknown"
 
 
-def check_periods(path: Path, schema) -> None:
+def _check_periods(path: Path, schema) -> None:
     """Refuse a pandas Period column of any frequency but days (``df.Date.dt.to_period("M")``), naming it.
 
     Why: its cells are month (or week, ...) numbers, not dates; read as numbers they were refused as "got '541'"
@@ -419,8 +419,7 @@ def read_parquet_text_frame(path: Path, kind: str,
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataContractError(problem(path, f"not readable as parquet ({exc}): write the file again")) from exc
-    check_flat(path, table.schema)
-    check_periods(path, table.schema)
+    check_cell_types(path, table.schema)
     if table.num_rows == 0:
         raise DataContractError(problem(path, "no data rows: expected at least one row"))
     raw = parquet_text(parquet_frame(table))
@@ -428,7 +427,15 @@ def read_parquet_text_frame(path: Path, kind: str,
     return raw, []
 
 
-def check_flat(path: Path, schema) -> None:
+def check_cell_types(path: Path, schema) -> None:
+    """Refuse the columns of a pyarrow ``schema`` whose cells no rule of the contract reads: a list, struct or map
+    per cell (`_check_flat`), a pandas Period of months or weeks (`_check_periods`). The one check of a whole read
+    and a chunked one (``batch.iter_rows``), so both name such a column alike."""
+    _check_flat(path, schema)
+    _check_periods(path, schema)
+
+
+def _check_flat(path: Path, schema) -> None:
     """Refuse the columns of a pyarrow ``schema`` that hold a list, struct or map per cell, naming each.
 
     No rule of the contract applies to them, and pandas cannot even compare them. Why one function: the chunked

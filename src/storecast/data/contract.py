@@ -23,7 +23,7 @@ from __future__ import annotations
 __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "load_dataset", "validate_rows",
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
-           "cell_problem", "EXPECTED", "as_rows", "check_flat", "check_periods", "parquet_text", "train_files",
+           "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem"]
 
@@ -56,8 +56,7 @@ from storecast.data._filecheck import cannot_read, misplaced, not_a_file, packed
 from storecast.data._numbers import number_hint, thousands_dots, whole_numbers
 from storecast.data._parquetfile import (
     as_rows,
-    check_flat,
-    check_periods,
+    check_cell_types,
     data_file,
     input_files,
     is_parquet,
