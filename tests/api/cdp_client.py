@@ -17,8 +17,11 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect
 
+# --lang: the page writes numbers the browser's way ("1,234" here), so the tests read the same figures whatever the
+# machine's language; a test of another language asks for it (Emulation.setLocaleOverride).
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+         "--lang=en-US"]
 
 
 class Browser:

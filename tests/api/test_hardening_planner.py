@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
 import threading
 import time
+from collections.abc import Iterator
 
+import httpx
+import numpy as np
 import pytest
 
 from storecast.api.routes import plan as plan_routes
@@ -91,8 +97,129 @@ def test_a_refused_ranking_frees_its_place_in_the_queue(client, body):
     assert client.app.state.planning.rankings == 0
 
 
-def test_the_ranking_503_is_documented_with_the_limit_not_the_constant_name(client):
+@pytest.mark.parametrize(("path", "limit", "what"), [("/plan/rank", plan_routes.MAX_RANKINGS, "rankings"),
+                                                    ("/plan", plan_routes.MAX_PLANS, "plans")])
+def test_the_planner_503_is_documented_with_the_limit_not_the_constant_name(client, path, limit, what):
     # the OpenAPI text read "`MAX_RANKINGS` (4) rankings asked already": a Python name a client cannot look up,
     # beside a copy of the number that would not follow the constant
-    said = client.get("/openapi.json").json()["paths"]["/plan/rank"]["post"]["responses"]["503"]["description"]
-    assert f"{plan_routes.MAX_RANKINGS} rankings asked and not yet answered" in said and "MAX_RANKINGS" not in said
+    said = client.get("/openapi.json").json()["paths"][path]["post"]["responses"]["503"]["description"]
+    assert f"{limit} {what} asked and not yet answered (Retry-After)" in said and "MAX_" not in said
+
+
+PLAN = {"store": 1, "start": START, "days": 14}
+
+
+def test_plans_past_the_queue_limit_are_503_at_once_as_rankings_are(client, monkeypatch):
+    # /plan had no cap: plans asked faster than they were answered (many planners, a script) piled up without end,
+    # each computed in turn, and a ranking or plan asked after them waited for them all
+    release = threading.Event()
+    real = plan_routes.plan_scenario
+    monkeypatch.setattr(plan_routes, "plan_scenario", lambda *a, **kw: (release.wait(timeout=30), real(*a, **kw))[1])
+    answers: list[int] = []
+    asked = [threading.Thread(target=lambda: answers.append(client.post("/plan", json=PLAN).status_code))
+             for _ in range(plan_routes.MAX_PLANS)]
+    for t in asked:
+        t.start()
+    limiter = client.app.state.planning.limiter
+    assert _until(lambda: limiter.statistics().tasks_waiting == plan_routes.MAX_PLANS - 1, 30)  # one runs
+    threading.Timer(10, release.set).start()  # before the fix the next one waited its turn, then answered 200
+    try:
+        t0 = time.monotonic()
+        r = client.post("/plan", json=PLAN)
+        assert r.status_code == 503, r.text
+        assert time.monotonic() - t0 < 5 and r.headers["retry-after"] == "2"
+        assert r.json() == {"detail": f"the server is already planning {plan_routes.MAX_PLANS} requests, as many "
+                                      "as it queues: retry in a moment"}
+    finally:
+        release.set()
+        for t in asked:
+            t.join(timeout=60)
+    assert answers == [200] * plan_routes.MAX_PLANS
+    assert client.app.state.planning.plans == 0
+    assert client.post("/plan", json=PLAN).status_code == 200
+
+
+@contextlib.contextmanager
+def _serving(app, http: str) -> Iterator[int]:
+    """``app`` under uvicorn in a thread of this process (so a test can hold the planner) on a free port, with
+    ``storecast serve``'s protocol (``http="guard"``) or uvicorn's own (as ``uvicorn --factory`` serves it);
+    yields the port."""
+    import uvicorn
+
+    from storecast.api.middleware import HeaderGuardProtocol
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                           http=HeaderGuardProtocol if http == "guard" else http))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _asked(port: int, path: str, start: str) -> socket.socket:
+    """A socket that has sent a whole ``path`` request for 14 days from ``start`` and reads nothing yet."""
+    body = json.dumps({"store": 1, "start": start, "days": 14} if path == "/plan" else {"start": start, "days": 14})
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST %s HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                 % (path.encode(), len(body), body.encode()))
+    return sock
+
+
+def _until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.parametrize(("path", "http"), [("/plan", "guard"), ("/plan/rank", "guard"), ("/plan", "httptools")])
+def test_a_request_whose_client_has_gone_is_not_computed_for_nobody(settings, monkeypatch, path, http):
+    # the page cancels a plan at every newer one (a week pressed twice, the store list moved with the arrow keys,
+    # a closed tab), and the server computed every cancelled one to the end, one after the other, before the plan
+    # the page waited for: a request whose client has closed its socket now waits for nothing and is stopped at
+    # its next prediction if it runs
+    import storecast.predict
+    from storecast.api import create_app
+
+    running, waiting, after = "2015-08-03", ["2015-08-10", "2015-08-17", "2015-08-24"], "2015-09-07"
+    held, release = threading.Event(), threading.Event()
+    predicted: list[str] = []  # the first day of each prediction made
+    real = storecast.predict.predict_frame
+
+    def counted(bundle, rows, **kwargs):
+        first = str(np.datetime64(int(rows.days.min()), "D"))
+        predicted.append(first)
+        if first == running and not held.is_set():
+            held.set()  # the running job, held in its first prediction until its client and the others have gone
+            release.wait(timeout=30)
+        return real(bundle, rows, **kwargs)
+
+    monkeypatch.setattr(storecast.predict, "predict_frame", counted)
+    app = create_app(settings)
+    with _serving(app, http) as port:
+        gone = [_asked(port, path, running)]
+        assert held.wait(timeout=30)
+        gone += [_asked(port, path, start) for start in waiting]
+        limiter = app.state.planning.limiter
+        assert _until(lambda: limiter.statistics().tasks_waiting == len(waiting), 30)
+        for sock in gone:
+            sock.close()  # as a browser closes the socket of a cancelled fetch
+        _until(lambda: limiter.statistics().tasks_waiting == 0, 5)  # the server sees them go (before the fix: never)
+        release.set()
+        body = {"store": 1, "start": after, "days": 14} if path == "/plan" else {"start": after, "days": 14}
+        r = httpx.post(f"http://127.0.0.1:{port}{path}", json=body, timeout=60)
+        assert r.status_code == 200, r.text
+        assert [day for day in predicted if day in waiting] == []  # never started
+        assert predicted.count(running) == 1  # stopped after the prediction it was in (a /plan makes four)
+        assert predicted.count(after) >= 1
+        # and their places in the queue are free again
+        assert _until(lambda: app.state.planning.asked == {"plan": 0, "rank": 0}, 10), app.state.planning.asked

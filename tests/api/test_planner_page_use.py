@@ -5,12 +5,29 @@ another store was loading. Each test names what the user saw before its fix.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import re
+from pathlib import Path
 
 import httpx
 import pytest
 from cdp_client import Browser
-from test_planner_page import _FREE_WEEK, _PLAN, _STATUS, _TOTAL, TOKEN, _after, _set, _type, _use_token, base, browser
+from test_planner_page import (
+    _FREE_WEEK,
+    _PLAN,
+    _STATUS,
+    _TOTAL,
+    TOKEN,
+    _after,
+    _download,
+    _set,
+    _stub_rank,
+    _type,
+    _use_token,
+    base,
+    browser,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 __all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
@@ -394,5 +411,73 @@ def test_a_plan_reaching_before_the_training_data_says_so_under_the_chart(base: 
     note = browser.js(_HORIZON_NOTE)
     assert note.startswith(f"Days before {first} (the first day of the training data)"), note
     assert "Bands after" not in note  # the plan's last day is inside the calibrated days
+    browser.js("1")
+    assert browser.errors == []
+
+
+_RANK_NOTE = "document.getElementById('rank-horizon-note').textContent"
+
+
+def _rank(browser: Browser, start: str, days: int) -> str:
+    """Rank ``days`` from ``start`` in the ranking view; the note above its table once the answer is drawn."""
+    browser.js("delete document.body.dataset.rank; document.getElementById('tab-rank').click(); true")
+    _set(browser, rank_start=start, rank_days=str(days))
+    browser.js("document.getElementById('rank-submit').click(); true")
+    browser.wait("document.body.dataset.rank || ''")
+    return browser.js(_RANK_NOTE)
+
+
+def test_the_ranking_says_when_its_period_lies_before_the_training_data_or_past_the_horizon(base: str,
+                                                                                           browser: Browser):
+    # the plan view said so under its chart, the ranking said nothing, though /plan/rank counts those days in
+    # `before_training` and `beyond_horizon` and its gains there come from forecasts never checked against sales
+    said = httpx.post(f"{base}/plan/rank", json={"start": "2015-01-05", "days": 28},
+                      headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30).json()
+    first = dt.date.fromisoformat(said["training_start"])
+    calibrated = dt.date.fromisoformat(said["calibrated_through"])
+    seen = _use_token(browser, base)
+    assert _rank(browser, (first + dt.timedelta(days=30)).isoformat(), 28) == ""  # inside both: no note
+    assert _rank(browser, (calibrated - dt.timedelta(days=6)).isoformat(), 28) == (
+        f"Gains from days after {calibrated} (training end + the days its bands were calibrated on) were never "
+        "checked against sales: read them as rougher.")
+    before = (first - dt.timedelta(days=3)).isoformat()
+    note = _rank(browser, before, 28)
+    # in the plan view's words: the same period planned says the same but for what to read as rougher
+    browser.js("document.getElementById('tab-plan').click(); true")
+    _set(browser, start=before, days="28")
+    browser.js(_FORECAST)
+    _after(browser, seen)
+    planned = browser.js(_HORIZON_NOTE)
+    assert planned.startswith(f"Days before {first} (the first day of the training data)"), planned
+    assert note == planned.replace("their forecasts and bands", "their gains"), (note, planned)
+    browser.js("1")
+    assert browser.errors == []
+
+
+def test_the_figures_are_written_the_way_the_browsers_language_writes_numbers(base: str, browser: Browser,
+                                                                              tmp_path: Path):
+    # every figure was written en-US whatever the reader's language: a German reader saw a total of "52,797"
+    # (52.797 is about 53 in German) and "0.3%"; the CSV files keep one format for every reader
+    browser.send("Emulation.setLocaleOverride", locale="de-DE")
+    _use_token(browser, base)
+    total = browser.js("document.getElementById('usual-total').textContent")
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+", total), total
+    assert browser.js("document.getElementById('level-inner').textContent") == "80\u00a0%"
+    weeks = browser.js("[...document.querySelectorAll('#weeks tbody td.num')].map(c => c.textContent)")
+    assert weeks and all(re.fullmatch(r"\d{1,3}(\.\d{3})*", w) for w in weeks), weeks
+    seen = browser.js(_PLAN)
+    browser.js(f"{_FREE_WEEK}.click(); true")
+    _after(browser, seen)
+    difference = browser.js("document.getElementById('difference-total').textContent")
+    assert re.fullmatch(r"[+−]\d{1,3}(\.\d{3})* \([+−]\d+,\d\u00a0%\)", difference), difference
+    browser.js("document.getElementById('tab-rank').click(); true")
+    _stub_rank(browser, [(1, 1234.5, 0.25, 42000.5), (2, -2.5, -1.25, 1000.0)])
+    browser.js("document.getElementById('rank-submit').click(); true")
+    assert browser.wait("document.body.dataset.rank || ''") == "2"
+    table = browser.js("[...document.querySelectorAll('#rank-table tbody tr')].map(r => [...r.cells].slice(2, 5)"
+                       ".map(c => c.textContent))")
+    assert table == [["1.235", "0,3\u00a0%", "42.001"], ["-2", "-1,3\u00a0%", "1.000"]]
+    with _download(browser, "rank-csv", tmp_path / "downloads").open(newline="") as f:
+        assert [row[2:5] for row in csv.reader(f)][1:] == [["1235", "0.3", "42001"], ["-2", "-1.3", "1000"]]
     browser.js("1")
     assert browser.errors == []

@@ -55,5 +55,5 @@ def error_responses(*answers: Mapping[int, str]) -> dict[int | str, dict[str, An
     return {status: {"model": ErrorBody, "description": ". ".join(whys)} for status, whys in sorted(causes.items())}
 
 
-# The model routes that take a body: POST /predict, /forecast, /plan (and /plan/rank, with its own 503).
+# The model routes that take a body: POST /predict and /forecast (/plan and /plan/rank add their own 503).
 MODEL_ROUTE_ERRORS = error_responses(TOKEN_ANSWERS, BODY_ANSWERS, MODEL_ANSWERS)

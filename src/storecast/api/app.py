@@ -26,8 +26,8 @@ from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
 from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules, ServerOptions
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
+from storecast.api.planning_queue import PlanningQueue
 from storecast.api.routes import docs, health, model, page, plan, predict
-from storecast.api.routes.plan import PlanningQueue
 from storecast.api.serving import ServedModel, load_served
 from storecast.config import Settings, load_settings, token_problem
 from storecast.errors import StorecastError

@@ -20,7 +20,7 @@ __all__ = ["NoPromoWeekError", "PlanForecast", "Scenario", "Ranking", "day_probl
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -174,13 +174,15 @@ def outer_bundle(bundle: Any) -> tuple[float | None, Any | None]:
     return float(level), dataclasses.replace(bundle, level=max(others))
 
 
-def _forecast(bundle: Any, outer: Any | None, store: int, plan: DayPlan) -> PlanForecast:
+def _forecast(bundle: Any, outer: Any | None, store: int, plan: DayPlan, check: Callable[[], None]) -> PlanForecast:
     from storecast.predict import predict_frame  # lazily: pandera and the model stack load on first use
 
     n = len(plan.days)
     rows = RequestRows(np.full(n, store, dtype=np.int64), plan.days, plan.open, plan.promo, plan.state_holiday,
                        plan.school_holiday)
+    check()
     out = predict_frame(bundle, rows)
+    check()
     wide = predict_frame(outer, rows) if outer is not None else None
     return PlanForecast(
         days=np.asarray(plan.days), open=np.asarray(plan.open), promo=np.asarray(plan.promo),
@@ -191,15 +193,24 @@ def _forecast(bundle: Any, outer: Any | None, store: int, plan: DayPlan) -> Plan
     )
 
 
+def _go_on() -> None:
+    """The ``check`` of a caller that never stops a plan midway (the command line, the bench scripts)."""
+
+
 def plan_scenario(bundle: Any, facts: StoreFacts, store: int, start: dt.date, n: int, *,
                   promo_days: Sequence[dt.date] | None = None,
-                  closed_days: Sequence[dt.date] | None = None) -> Scenario:
-    """Forecast ``store``'s usual plan and the scenario for ``n`` days from ``start`` (four small predictions)."""
+                  closed_days: Sequence[dt.date] | None = None,
+                  check: Callable[[], None] = _go_on) -> Scenario:
+    """Forecast ``store``'s usual plan and the scenario for ``n`` days from ``start`` (four small predictions).
+
+    ``check`` is called before each prediction and may raise to stop there: ``POST /plan`` stops a plan whose
+    client has gone (``api.planning_queue``) rather than compute it to the end for nobody.
+    """
     usual = default_plan(facts, store, day_number(start), n)
     changed = scenario_plan(usual, promo_days=promo_days, closed_days=closed_days)
     level, outer = outer_bundle(bundle)
-    return Scenario(store=store, usual=_forecast(bundle, outer, store, usual),
-                    scenario=_forecast(bundle, outer, store, changed), level=level,
+    return Scenario(store=store, usual=_forecast(bundle, outer, store, usual, check),
+                    scenario=_forecast(bundle, outer, store, changed, check), level=level,
                     outer_level=None if outer is None else float(outer.level))
 
 
@@ -240,12 +251,13 @@ def _longer_period(facts: StoreFacts, store: int | None, start: dt.date) -> str:
 
 
 def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
-                stores: Sequence[int] | None = None) -> Ranking:
+                stores: Sequence[int] | None = None, check: Callable[[], None] = _go_on) -> Ranking:
     """Rank ``stores`` (default: all the model knows) by the gain of their best extra promo week.
 
     One ``predict_frame`` call: every store's usual plan, and each candidate week's five days again with
     promo on. ``gain`` is the week's forecast with promo minus without (sales); ``gain_pct`` is that gain
-    in percent of the store's usual total over the whole period.
+    in percent of the store's usual total over the whole period. ``check`` is called before that call, once
+    every store's plan is built, and may raise to stop there (as in ``plan_scenario``).
 
     Raises
     ------
@@ -283,6 +295,7 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
         RequestRows(ids[rows_i], first + flat, opened[rows_i, flat], np.ones(len(flat), dtype=np.int8),
                     code_grid[rows_i, flat].tolist(), school[rows_i, flat]),
     ]).with_group(None)
+    check()
     sales = predict_frame(bundle, both)[s.SALES].to_numpy(dtype=float)
     usual, promoted = sales[:len(ids) * n].reshape(len(ids), n), sales[len(ids) * n:]
     gain_c = (promoted - usual[rows_i, flat]).reshape(-1, _WEEKDAYS).sum(axis=1)

@@ -1,6 +1,6 @@
 // The plan chart: inline SVG (no library) with the bands, the usual and scenario lines, promo and closed
 // days, and the chosen day's cursor and figures.
-import { $, WEEKDAY, el, money, short, signed, state, weekday, whole } from "./common.js";
+import { $, WEEKDAY, el, levelPct, money, short, signed, state, weekday, whole } from "./common.js";
 
 // grid line sits at the value its label says (a quarter of a "nice" 15,000 put "4k" on 3,750).
 function yAxis(v) {
@@ -10,7 +10,7 @@ function yAxis(v) {
   return { top: step * Math.ceil(v / step - 1e-9), step };
 }
 
-const thousands = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const thousands = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });  // the reader's way, as `money`
 const compact = (v) => (v >= 1000 ? `${thousands.format(v / 1000)}k` : money.format(v));
 
 // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
@@ -150,12 +150,11 @@ function dayText(plan, i) {
   const us = whole(u.sales), sc = whole(d.sales);
   const parts = [`usual ${u.open ? money.format(us) : "closed"}`,
                  d.open ? `scenario ${money.format(sc)} (${signed(sc - us)})` : `scenario closed (${signed(sc - us)})`];
-  const pct = (lv) => `${Math.round(lv * 100)}%`;
   if (d.open && d.lower !== null && d.lower !== undefined) {
-    parts.push(`${plan.level ? pct(plan.level) : "inner band"}: ${money.format(whole(d.lower))}–${money.format(whole(d.upper))}`);
+    parts.push(`${plan.level ? levelPct(plan.level) : "inner band"}: ${money.format(whole(d.lower))}–${money.format(whole(d.upper))}`);
   }
   if (d.open && d.outer_lower !== null && d.outer_lower !== undefined) {
-    parts.push(`${plan.outer_level ? pct(plan.outer_level) : "outer band"}: ${money.format(whole(d.outer_lower))}–`
+    parts.push(`${plan.outer_level ? levelPct(plan.outer_level) : "outer band"}: ${money.format(whole(d.outer_lower))}–`
                + `${money.format(whole(d.outer_upper))}`);
   }
   if (d.open) parts.push(d.promo ? "promo" : "no promo");

@@ -6,7 +6,11 @@ const TOKEN_KEY = "storecast-token";
 const DAY_MS = 86400000;
 const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTH = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const money = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+// Figures in the reader's own way of writing numbers (the browser's language: "1.234" and "0,3 %" in German,
+// "1,234" and "0.3%" in English); the CSV files keep one format whatever the language (docs/planner.md).
+const money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const percent1 = new Intl.NumberFormat(undefined, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const percent0 = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 0 });
 // Each day's forecast in whole sales units, and every week, total and difference added up from those, so
 // each column adds up to its total (rounded separately, a total was 1 off the sum of the weeks above it).
 // The rule of storecast.api.planner.whole_units, which `storecast plan` prints; `|| 0` keeps "-0" away.
@@ -14,6 +18,10 @@ const whole = (v) => Math.round(v) || 0;
 const wholeSum = (rows, idx) => idx.reduce((a, i) => a + whole(rows[i].sales), 0);
 // A percentage to one decimal, as the ranking shows it and its CSV holds it; "-0.0" (a gain of -0.04%) is 0.0.
 const tenths = (v) => { const t = v.toFixed(1); return t === "-0.0" ? "0.0" : t; };
+// A percentage as the page shows it: the CSV's tenth (`tenths`), written the reader's way ("0,3 %").
+const pct = (v) => percent1.format(Number(tenths(v)) / 100);
+// A band's level (0.8) as the page shows it: "80%", "80 %".
+const levelPct = (level) => percent0.format(Math.round(level * 100) / 100);
 const signed = (v) => `${v >= 0 ? "+" : "−"}${money.format(Math.abs(v))}`;  // one minus sign, not a hyphen
 const $ = (id) => document.getElementById(id);
 
@@ -83,6 +91,20 @@ function valid(form) {
   return true;
 }
 
+// What the answer's horizon fields say of its period `first`..`last` (ISO dates), in the same words in both
+// views: days before the training data and days past the calibrated ones were never checked against sales.
+// `before` names what of those days to read as rougher, `after` what lies past the calibrated days.
+function horizonNote(answer, first, last, { before, after }) {
+  const notes = [];
+  if (answer.training_start && first < answer.training_start) {
+    notes.push(`Days before ${answer.training_start} (the first day of the training data) lie outside the sales the model learned from: read ${before} as rougher.`);
+  }
+  if (answer.calibrated_through && last > answer.calibrated_through) {
+    notes.push(`${after} after ${answer.calibrated_through} (training end + the days its bands were calibrated on) were never checked against sales: read them as rougher.`);
+  }
+  return notes.join(" ");
+}
+
 // ---- SVG helpers ----
 function el(name, attrs, parent) {
   const node = document.createElementNS(SVG, name);
@@ -103,4 +125,7 @@ function changedFromUsual() {
   return !same(state.promo, promo) || !same(state.closed, closed);
 }
 
-export { TOKEN_KEY, WEEKDAY, money, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears, periodOf, say, valid, el, scenarioSets, changedFromUsual };
+export {
+  TOKEN_KEY, WEEKDAY, money, pct, levelPct, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears,
+  periodOf, say, valid, horizonNote, el, scenarioSets, changedFromUsual,
+};

@@ -3,7 +3,8 @@
 import { api, failed } from "./api.js";
 import { drawChart } from "./chart.js";
 import {
-  $, TOKEN_KEY, addDays, iso, money, periodOf, say, scenarioSets, short, signed, state, twoYears, valid, weekday, wholeSum,
+  $, TOKEN_KEY, addDays, horizonNote, iso, levelPct, money, pct, periodOf, say, scenarioSets, short, signed, state, twoYears,
+  valid, weekday, wholeSum,
 } from "./common.js";
 
 // Nothing of an earlier answer stays on screen beside an error about other inputs (store 1's totals under
@@ -139,26 +140,20 @@ function drawTotals(plan) {
   const { usual: u, scenario: s, difference: d } = planTotals(plan);
   $("usual-total").textContent = money.format(u);
   $("scenario-total").textContent = money.format(s);
-  const pct = u > 0 ? ` (${d >= 0 ? "+" : "−"}${Math.abs((100 * d) / u).toFixed(1)}%)` : "";
-  $("difference-total").textContent = `${signed(d)}${pct}`;
+  const share = u > 0 ? ` (${d >= 0 ? "+" : "−"}${pct(Math.abs((100 * d) / u))})` : "";
+  $("difference-total").textContent = `${signed(d)}${share}`;
   $("difference-total").classList.toggle("neg", d < 0);
   $("difference-total").classList.toggle("pos", d > 0);  // no change, or none yet, in plain ink, not as a gain
-  $("level-inner").textContent = plan.level ? `${Math.round(plan.level * 100)}%` : "";
+  $("level-inner").textContent = plan.level ? levelPct(plan.level) : "";
   // a model calibrated at one level has no wider band: no key for a band the chart does not draw
   const outer = Boolean(plan.outer_level);
-  $("level-outer").textContent = outer ? `${Math.round(plan.outer_level * 100)}%` : "";
+  $("level-outer").textContent = outer ? levelPct(plan.outer_level) : "";
   for (const node of [$("level-outer"), document.querySelector("#legend .key.band95")]) node.hidden = !outer;
   // both ends of the plan: days before the training data were as unmeasured as days past the horizon, but
   // only the latter were noted, so a plan of a year the model never saw read as trusted as any other
-  const days = plan.scenario.days, first = days[0].date, last = days[days.length - 1].date;
-  const notes = [];
-  if (plan.training_start && first < plan.training_start) {
-    notes.push(`Days before ${plan.training_start} (the first day of the training data) lie outside the sales the model learned from: read their forecasts and bands as rougher.`);
-  }
-  if (plan.calibrated_through && last > plan.calibrated_through) {
-    notes.push(`Bands after ${plan.calibrated_through} (training end + the days its bands were calibrated on) were never checked against sales: read them as rougher.`);
-  }
-  $("horizon-note").textContent = notes.join(" ");
+  const days = plan.scenario.days;
+  $("horizon-note").textContent = horizonNote(plan, days[0].date, days[days.length - 1].date,
+                                              { before: "their forecasts and bands", after: "Bands" });
 }
 
 // The store list moved with the arrow keys changes at every press: passing from store 3 to store 9 asked

@@ -1,6 +1,6 @@
 // The ranking view: POST /plan/rank as a table; a store's button opens it in the plan view.
 import { api, failed, failure } from "./api.js";
-import { $, addDays, el, money, periodOf, say, short, state, tenths, twoYears, valid, whole } from "./common.js";
+import { $, addDays, el, horizonNote, money, pct, periodOf, say, short, state, twoYears, valid, whole } from "./common.js";
 import { loadPlan, modelRead, weeks } from "./plan.js";
 import { showTab } from "./tabs.js";
 
@@ -57,6 +57,7 @@ async function loadRank() {
     $("rank-table").querySelector("tbody").textContent = "";
     delete document.body.dataset.rank;
     state.rank = null;
+    $("rank-horizon-note").textContent = "";
     $("rank-csv").disabled = true;
     markStale();
   };
@@ -87,7 +88,7 @@ async function loadRank() {
       // here and -2 in the CSV, -0.4 read "-0")
       const gain = whole(r.gain);
       cell(money.format(gain), "num");
-      cell(r.gain_pct === null ? "–" : `${tenths(r.gain_pct)}%`, "num");
+      cell(r.gain_pct === null ? "–" : pct(r.gain_pct), "num");
       cell(money.format(whole(r.usual_total)), "num");
       cell(short(r.week, years));
       // no bar beside a "0": a gain of -0.4 drew a red loss bar there, and one of 0.3 a green gain bar
@@ -100,6 +101,9 @@ async function loadRank() {
       tbody.appendChild(tr);
     });
     state.rank = answer;
+    // as the plan view says under its chart: gains of days the model's bands never covered read as sure as any
+    $("rank-horizon-note").textContent = horizonNote(answer, answer.start, addDays(answer.start, answer.days - 1),
+                                                     { before: "their gains", after: "Gains from days" });
     $("rank-csv").disabled = false;
     markStale();  // a From or Days typed while it ran: the table is already the earlier period's
     sayShown();

@@ -1,63 +1,36 @@
 """``POST /plan`` (one store: usual plan vs a scenario) and ``POST /plan/rank`` (where an extra promo week gains most).
 
-Thin: check the request against the model (known store, window, listed dates), run ``api.planner`` in a
-worker thread (one planning job at a time, so a ranking of every store cannot starve the event loop or
-pile up) and write the answer from its arrays. At most ``MAX_RANKINGS`` rankings are asked at once: past
-that a ranking is 503 with ``Retry-After``. That queue is the app's (:class:`PlanningQueue`, in ``app.state``, made
-by the lifespan), not the module's: two apps in one process (tests, a reload) each have their own.
+Thin: check the request against the model (known store, window, listed dates), run ``api.planner`` in the app's
+planning queue (``api.planning_queue``: one planning job at a time in a worker thread, at most ``MAX_PLANS`` plans
+and ``MAX_RANKINGS`` rankings asked at once, past which 503 with ``Retry-After``, and no job for a client that has
+gone) and write the answer from its arrays.
 """
 
 from __future__ import annotations
 
-__all__ = ["MAX_RANKINGS", "PlanningQueue", "router"]
+__all__ = ["MAX_PLANS", "MAX_RANKINGS", "router"]
 
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import anyio
-import anyio.to_thread
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, MODEL_ROUTE_ERRORS, TOKEN_ANSWERS, error_responses
+from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, TOKEN_ANSWERS, error_responses
 from storecast.api.beside import beside_schema, field_value, value_of
 from storecast.api.body import StrictJSONRoute, json_response
 from storecast.api.deps import ServedDep
 from storecast.api.errors import InputError, Loc, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
+from storecast.api.planning_queue import CLIENT_GONE, MAX_PLANS, MAX_RANKINGS, busy_description, run_planning
 from storecast.api.schemas import MAX_FORECAST_DAYS, IsoDate
 from storecast.api.serving import ServedModel
 from storecast.dates import day_number
 
 router = APIRouter(tags=["plan"], route_class=StrictJSONRoute)
-
-# Rankings asked and not yet answered (the running one included), past which a ranking is refused. Why: uvicorn
-# does not cancel a request whose client hangs up, so every ranking asked was computed in turn: 150 sent and
-# dropped held the /plan sent after them 9 s on an 8-store model (0.06 s alone), minutes on Rossmann's 1,115
-# stores (1-2 s a ranking). With 4, a /plan waits for at most 4 rankings.
-MAX_RANKINGS = 4
-
-
-class PlanningQueue:
-    """An app's planning jobs: one at a time in a worker thread (``limiter``), and the rankings asked and not yet
-    answered (``rankings``, at most ``MAX_RANKINGS``).
-
-    Why on the app: kept in the module, every app of a process shared one queue, so rankings asked of one app
-    made another answer 503.
-    """
-
-    def __init__(self) -> None:
-        self.limiter = anyio.CapacityLimiter(1)
-        self.rankings = 0
-
-
-def _queue(request: Request) -> PlanningQueue:
-    queue: PlanningQueue = request.app.state.planning
-    return queue
-
 
 def _check_window(start: dt.date, days: int) -> None:
     if problems := window_problems(start, days):
@@ -108,7 +81,10 @@ def _rank_beside(request: Request, body: dict[str, Any]) -> list[tuple[Loc, str,
     return window_problems(start, days) if start is not None and days is not None else []
 
 
-@router.post("/plan", response_model=PlanResponse, responses=MODEL_ROUTE_ERRORS)
+_PLAN_ERRORS = error_responses(TOKEN_ANSWERS, BODY_ANSWERS, MODEL_ANSWERS, {503: busy_description("plan")})
+
+
+@router.post("/plan", response_model=PlanResponse, responses=_PLAN_ERRORS)
 @beside_schema(_plan_beside)
 async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Response:
     """Forecast one store's usual plan and a scenario (other promo days and/or closed days) side by side.
@@ -119,15 +95,17 @@ async def plan(body: PlanRequest, served: ServedDep, request: Request) -> Respon
     names the earlier one). A day in both lists is a closed day of a promo week (as on public holidays in
     train.csv and in the usual plan): it sells nothing and keeps ``promo`` 1. As on ``/forecast``,
     ``beyond_horizon`` counts the period's days after ``calibrated_through``, whose bands' coverage was never
-    measured, and ``before_training`` those before ``training_start``.
+    measured, and ``before_training`` those before ``training_start``. Past ``MAX_PLANS`` plans asked at once
+    (one runs, the others wait their turn), 503 with ``Retry-After``; a plan whose client has gone is dropped.
     """
     if problems := _plan_problems(served, body.store, body.start, body.days,
                                   {name: getattr(body, name) or [] for name in _LISTS}):
         raise InputError(problems)
-    result = await anyio.to_thread.run_sync(
-        lambda: plan_scenario(served.bundle, served.facts, body.store, body.start, body.days,
-                              promo_days=body.promo_days, closed_days=body.closed_days),
-        limiter=_queue(request).limiter)
+    result = await run_planning(request, "plan", lambda check: plan_scenario(
+        served.bundle, served.facts, body.store, body.start, body.days, promo_days=body.promo_days,
+        closed_days=body.closed_days, check=check))
+    if result is None:
+        return Response(status_code=CLIENT_GONE)
     usual, scenario = _side(result.usual), _side(result.scenario)
     diff = result.difference
     return json_response({
@@ -147,7 +125,7 @@ def _number(value: float | None) -> float | None:
 
 _RANK_ERRORS = error_responses(TOKEN_ANSWERS, BODY_ANSWERS, MODEL_ANSWERS, {
     422: "A period without a Monday..Friday week free of the usual promo (at `days`)",
-    503: f"{MAX_RANKINGS} rankings asked and not yet answered (Retry-After)"})
+    503: busy_description("rank")})
 
 
 @router.post("/plan/rank", response_model=RankResponse, responses=_RANK_ERRORS)
@@ -158,23 +136,19 @@ async def rank(body: RankRequest, served: ServedDep, request: Request) -> Respon
     For each store the candidate weeks are the Monday..Friday blocks inside the period without a usual
     promo; its ``gain`` is the best one's forecast sales with promo minus without, ``gain_pct`` that gain
     in percent of the store's usual total over the period. Answers the ``top`` stores, best first. Past
-    ``MAX_RANKINGS`` rankings asked at once (one runs, the others wait their turn), 503 with ``Retry-After``.
+    ``MAX_RANKINGS`` rankings asked at once (one runs, the others wait their turn), 503 with ``Retry-After``; a
+    ranking whose client has gone is dropped.
     ``beyond_horizon`` and ``before_training`` count the period's days after ``calibrated_through`` and before
     ``training_start``, as on ``/plan``: gains there come from forecasts never checked against sales.
     """
     _check_window(body.start, body.days)
-    queue = _queue(request)
-    if queue.rankings >= MAX_RANKINGS:
-        raise HTTPException(503, f"the server is already ranking {MAX_RANKINGS} requests, as many as it queues: "
-                                 "retry in a moment", headers={"Retry-After": "2"})
-    queue.rankings += 1
     try:
-        ranking = await anyio.to_thread.run_sync(
-            lambda: rank_stores(served.bundle, served.facts, body.start, body.days), limiter=queue.limiter)
+        ranking = await run_planning(request, "rank", lambda check: rank_stores(
+            served.bundle, served.facts, body.start, body.days, check=check))
     except NoPromoWeekError as exc:
         raise InputError([(("days",), str(exc), "no_promo_week")]) from exc
-    finally:
-        queue.rankings -= 1
+    if ranking is None:
+        return Response(status_code=CLIENT_GONE)
     table = ranking.table.dropna(subset=["gain"]).head(body.top)
     stores = [{"store": st, "gain": g, "gain_pct": _number(p), "usual_total": t, "week": w}
               for st, g, p, t, w in zip(table["store"].tolist(), table["gain"].tolist(), table["gain_pct"].tolist(),
