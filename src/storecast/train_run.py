@@ -22,7 +22,7 @@ from storecast import schema as s
 from storecast.artifacts import data_fingerprint, save_bundle
 from storecast.data.contract import input_files
 from storecast.models.conformal import ConformalRegressor
-from storecast.models.training import fit_model, fitted_card_facts, training_rows
+from storecast.models.training import fit_model, fitted_card_facts, schedule_rows, training_rows
 from storecast.windows import WINDOW_DAYS, check_window
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
         what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to calibrate on)",
         fix="choose a later --until")
     X, y = training_rows(dataset.train, dataset.store, until)
-    model = fit_model(X, y, kind=kind, loss=loss, progress=progress, **params)
+    model = fit_model(X, y, kind=kind, loss=loss, progress=progress,
+                      schedule=schedule_rows(dataset.train, until), **params)
     root = Path(dataset.root)
     card = {
         "training": {"start": f"{X[s.DATE].min():%Y-%m-%d}", "end": f"{until:%Y-%m-%d}",

@@ -156,3 +156,41 @@ def test_a_window_with_nothing_to_score_is_refused_before_any_fit(dataset, monke
     with pytest.raises(WindowError, match=rf"window w1 \({first.start:%Y-%m-%d}\.\.{first.end:%Y-%m-%d}\) has no "
                                           r"sales day"):
         ev.backtest_lstm(dataclasses.replace(dataset, train=train), windows=2, config=QUICK)
+
+
+def test_a_window_is_forecast_as_predict_frame_answers_its_rows(dataset, tmp_path, monkeypatch):
+    """Every row of a window goes through ``predict_frame`` as a planner sends it, then the sales days are
+    scored: the trees' way (``evaluation.backtest.window_forecasts``).
+
+    Store 1 sold nothing on a Friday and Saturday it was open in the holdout. Before, the LSTM was asked for
+    the sales days alone: with its schedule context on, those days and the closed Sunday after them read as
+    a 3-day closure, and the days around it were forecast otherwise than serving forecasts them.
+    """
+    from storecast.artifacts.lstm import LSTMBundle
+    from storecast.predict import predict_frame
+
+    cfg = dataclasses.replace(QUICK, context=True)
+    train = dataset.train.copy()
+    day = train[s.DATE]
+    cut = day.max() - pd.Timedelta(days=WINDOW_DAYS)
+    friday = day[(day.dt.day_of_week == 4) & (day > cut + pd.Timedelta(days=14))].min()
+    zero = (train[s.STORE] == 1) & day.isin([friday, friday + pd.Timedelta(days=1)]) & (train[s.OPEN] == 1)
+    assert zero.sum() == 2
+    train.loc[zero, [s.SALES, s.CUSTOMERS]] = 0
+    fitted: list[LSTMForecaster] = []
+    real = LSTMForecaster.fit
+
+    def keep(self, *args, **kw):
+        fitted.append(real(self, *args, **kw))
+        return fitted[-1]
+
+    monkeypatch.setattr(LSTMForecaster, "fit", keep)
+    report = ev.backtest_lstm(dataclasses.replace(dataset, train=train), windows=1, config=cfg, out_dir=tmp_path)
+    scored = pd.read_csv(tmp_path / "window_predictions.csv", parse_dates=[s.DATE])
+    window = train[(day > cut) & (day <= cut + pd.Timedelta(days=WINDOW_DAYS))]
+    served = predict_frame(LSTMBundle(path=tmp_path, card={}, model=fitted[0], level=0.8),
+                           window.drop(columns=[s.SALES, s.CUSTOMERS]))
+    sold = ((window[s.OPEN] == 1) & (window[s.SALES] > 0)).to_numpy()
+    assert report["holdout"]["rows"] == len(scored) == sold.sum()
+    np.testing.assert_allclose(scored["pred"].to_numpy(), served[s.SALES].to_numpy()[sold], rtol=1e-12)
+    np.testing.assert_allclose(scored["lower_0.8"].to_numpy(), served["lower"].to_numpy()[sold], rtol=1e-12)

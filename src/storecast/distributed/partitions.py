@@ -27,7 +27,8 @@ from storecast.features import as_columns
 from storecast.features.build import make_preprocessor, merge_store
 from storecast.features.history import StoreHistory
 from storecast.features.proximity import latest_promo_monday
-from storecast.models.training import training_days, training_rows
+from storecast.features.schedule import with_schedule
+from storecast.models.training import schedule_rows, training_days, training_rows
 
 _HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_")
 
@@ -84,8 +85,10 @@ def part_report(part: pd.DataFrame | PartProblems) -> tuple[list[ContractProblem
 
 def stage_rows(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp,
                since: pd.Timestamp | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows a fit stage uses, as the local engine picks them (``training_rows``)."""
-    return training_rows(part, store, last, since=since)
+    """The rows a fit stage uses, as the local engine picks them (``training_rows``), their schedules read from
+    every row of the stage's days (``schedule_rows``) as ``ConformalRegressor.fit`` reads each stage's."""
+    X, y = training_rows(part, store, last, since=since)
+    return with_schedule(X, schedule_rows(part, last, since=since)), y
 
 
 def _summary(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp) -> dict:
@@ -126,7 +129,7 @@ def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, co
         s.STATE_HOLIDAY: pd.Categorical(["0"] * n, categories=list(s.STATE_HOLIDAY_CODES)),
         s.SCHOOL_HOLIDAY: np.zeros(n, dtype="int8"),
     })
-    return merge_store(daily, store)[columns]
+    return with_schedule(merge_store(daily, store), daily)[columns]  # the fit rows' columns, schedule included
 
 
 def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp):

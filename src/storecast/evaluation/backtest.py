@@ -27,9 +27,10 @@ from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day, sales_days
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
+from storecast.features.schedule import with_schedule
 from storecast.lookup import sorted_positions
 from storecast.models.conformal import ConformalRegressor, fitted_stores
-from storecast.models.training import DEFAULT_LEVELS, fit_model, training_rows
+from storecast.models.training import DEFAULT_LEVELS, fit_model, schedule_rows, training_rows
 from storecast.models.trees import make_pipeline
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, rolling_folds, seasonal_windows
 
@@ -297,7 +298,8 @@ def _seasonal_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, s
     for fold in plan:
         say(f"fit {fold.describe()}")
         X, y = training_rows(dataset.train, dataset.store, fold.cut, stores=stores)
-        yield fold, fit_model(X, y, kind=kind, loss=loss, levels=levels, **params)
+        schedule = schedule_rows(dataset.train, fold.cut, stores=stores)
+        yield fold, fit_model(X, y, kind=kind, loss=loss, levels=levels, schedule=schedule, **params)
 
 
 def _rolling_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, say,
@@ -306,14 +308,20 @@ def _rolling_models(dataset, plan: list[Fold], *, kind, loss, levels, stores, sa
     template = make_pipeline(kind, loss=loss, **params)
     first_cut = plan[0].cut - pd.Timedelta(days=WINDOW_DAYS)
     say(f"fit calibration model (<= {first_cut:%Y-%m-%d})")
-    previous = clone(template).fit(*training_rows(dataset.train, dataset.store, first_cut, stores=stores))
+
+    def rows(until, since=None) -> tuple[pd.DataFrame, np.ndarray]:
+        """The sales days up to ``until`` (after ``since``), their schedules read from every row of those days."""
+        X, y = training_rows(dataset.train, dataset.store, until, since=since, stores=stores)
+        return with_schedule(X, schedule_rows(dataset.train, until, since=since, stores=stores)), y
+
+    previous = clone(template).fit(*rows(first_cut))
     previous_cut = first_cut
     for fold in plan:
         say(f"fit {fold.describe()}")
-        X, y = training_rows(dataset.train, dataset.store, fold.cut, stores=stores)
-        current = clone(template).fit(X, y)
-        cal = X[s.DATE] > previous_cut
-        yield fold, ConformalRegressor(template, levels=levels).calibrate(previous, X[cal], y[cal], current)
+        current = clone(template).fit(*rows(fold.cut))
+        # the calibration window read as a request of its own days, as the backtest serves a window
+        X_cal, y_cal = rows(fold.cut, previous_cut)
+        yield fold, ConformalRegressor(template, levels=levels).calibrate(previous, X_cal, y_cal, current)
         previous, previous_cut = current, fold.cut
 
 

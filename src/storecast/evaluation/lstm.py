@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from storecast import schema as s
-from storecast.artifacts.lstm import load_lstm_bundle
+from storecast.artifacts.lstm import LSTMBundle, load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
+from storecast.clean.rows import is_sales_day
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.backtest import check_scored_windows, naive_baseline, score_rows, summarise
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
@@ -37,9 +38,10 @@ DEFAULT_WINDOWS = 6  # the trees' yardstick (evaluation.backtest.DEFAULT_WINDOWS
 BIAS_TOLERANCE = 0.02  # the LSTM's bar: |mean(1 - forecast/actual)| within 2% on every window
 
 
-def _holdout(train: pd.DataFrame, cut: pd.Timestamp, horizon: int) -> pd.DataFrame:
-    """Open days with Sales > 0 in cut+1..cut+min(horizon, WINDOW_DAYS) (RMSPE's domain)."""
-    return score_rows(train, Fold("holdout", cut, cut + pd.Timedelta(days=min(horizon, WINDOW_DAYS))))
+def _window(model: LSTMForecaster) -> Fold:
+    """The days a model is scored on: cut+1..cut+min(horizon, WINDOW_DAYS)."""
+    cut = model.cut_
+    return Fold("holdout", cut, cut + pd.Timedelta(days=min(model.config.horizon, WINDOW_DAYS)))
 
 
 def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +50,7 @@ def _scored_rows(model: LSTMForecaster, train: pd.DataFrame) -> pd.DataFrame:
     Why a warning and not an error: as the trees' windows (``evaluation.backtest``), the known stores can
     still be scored; but a score over fewer stores than the data holds must say so.
     """
-    rows = _holdout(train, model.cut_, model.config.horizon)
+    rows = score_rows(train, _window(model))  # open days with Sales > 0 (RMSPE's domain)
     known = rows[s.STORE].isin(model.stores_)
     if not known.all():
         new = sorted({int(v) for v in rows.loc[~known, s.STORE]})
@@ -76,10 +78,21 @@ def _window_forecasts(model: LSTMForecaster, train: pd.DataFrame, cut: pd.Timest
     Why one function: the holdout's score (``score_lstm``) and each backtest window's (``_window_result``) must
     forecast, band and baseline the same rows the same way; they differ only in how they report it.
     """
+    from storecast.data.request_rows import RequestRows
+    from storecast.predict import predict_frame
+
     rows = _scored_rows(model, train)
+    # every row of the window's scored stores, open and closed, through predict_frame as a planner sends them, and
+    # only then the sales days kept, as the trees' windows are forecast (``backtest.window_forecasts``): asked for
+    # the sales days alone, a model reading schedule context (``LSTMConfig.context``) read an open day with
+    # Sales 0 as a closed day, unlike serving
+    window = train[_window(model).in_window(train[s.DATE]) & train[s.STORE].isin(rows[s.STORE].unique())]
+    sold = is_sales_day(window).to_numpy()
+    asked = RequestRows.from_frame(window)
     bands: dict[float, tuple] = {}
     for level in model.config.levels:  # the point forecast is the same at every level
-        point, lower, upper = model.predict_open(rows, level=level)
+        got = predict_frame(LSTMBundle(path=Path("backtest"), card={}, model=model, level=level), asked)
+        point, lower, upper = (got[c].to_numpy(dtype=float)[sold] for c in (s.SALES, "lower", "upper"))
         bands[level] = (lower, upper)
     return rows, rows[s.SALES].to_numpy(float), point, bands, naive_baseline(train, cut, rows)
 

@@ -16,11 +16,18 @@ neighbouring days are not in the input.
 
 An input column ``schema.SCHEDULE_GROUP`` (the API's merged requests) splits a store's rows further:
 each (group, store) is its own schedule, as if each group were a separate input.
+
+Fit rows are the sales days (open, Sales > 0), not the store's whole schedule: read from them alone, an open
+day with Sales 0 was a closed day and a closure at the fit period's first or last days was lost, where
+serving reads the days a planner sends, open and closed. So ``with_schedule`` gives the fit rows the
+features read from every row of their period, and this step keeps features that rows arrive with (all
+four columns): the rows carry their schedule, as a request's rows carry theirs. A request never does
+(``RequestRows`` has fixed columns), and re-reading rows that went through the step gives them back.
 """
 
 from __future__ import annotations
 
-__all__ = ["StoreSchedule", "SCHEDULE_FEATURES", "closure_runs", "schedule_features", "schedule_ids"]
+__all__ = ["StoreSchedule", "SCHEDULE_FEATURES", "closure_runs", "schedule_features", "schedule_ids", "with_schedule"]
 
 import numpy as np
 import pandas as pd
@@ -115,6 +122,8 @@ class StoreSchedule(AddColumnsTransformer):
         return list(SCHEDULE_FEATURES)
 
     def _features(self, X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if all(name in X for name in SCHEDULE_FEATURES):  # read from a wider schedule: ``with_schedule``
+            return {name: np.asarray(X[name], dtype=float) for name in SCHEDULE_FEATURES}
         ids = schedule_ids(X[s.STORE], X.get(s.SCHEDULE_GROUP))
         # NaN (unknown) counts as open, as predict_frame treats it
         return schedule_features(ids, to_days(X[s.DATE]), numeric(X, s.OPEN) != 0, int(self.cap),
@@ -167,3 +176,24 @@ def schedule_features(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, cap:
     out["reopened_days"] = np.minimum(since, cap).astype(float)
     out["reopened_after_len"] = np.where(has & (since <= cap), length[prv_c], 0.0)
     return out
+
+
+def with_schedule(rows: pd.DataFrame, period: pd.DataFrame, step: StoreSchedule | None = None) -> pd.DataFrame:
+    """``rows`` plus `SCHEDULE_FEATURES` read from ``period``: every row of their stores' schedule (Store, Date,
+    Open; open and closed days) over the days they stand for, as ``step`` reads a request (its ``cap`` and
+    ``max_closure``; default ``StoreSchedule()``). The step then keeps them.
+
+    Why: fit rows are the sales days only; read from them alone, an open day with Sales 0 was a closed day
+    and a closure at the period's edge was lost, unlike in serving (module docstring). ``rows`` may lie
+    outside ``period``: they are read together with it.
+    """
+    step = StoreSchedule() if step is None else step
+    both = {
+        s.STORE: np.r_[rows[s.STORE].to_numpy(dtype=np.int64), period[s.STORE].to_numpy(dtype=np.int64)],
+        s.DATE: np.r_[to_days(rows[s.DATE]), to_days(period[s.DATE])],
+        # NaN (unknown) counts as open, as the step reads it
+        s.OPEN: np.r_[rows[s.OPEN].to_numpy(dtype=float) if s.OPEN in rows else np.ones(len(rows)),
+                      period[s.OPEN].to_numpy(dtype=float)],
+    }
+    read = schedule_features(both[s.STORE], both[s.DATE], both[s.OPEN] != 0, int(step.cap), int(step.max_closure))
+    return rows.assign(**{name: read[name][:len(rows)] for name in SCHEDULE_FEATURES})

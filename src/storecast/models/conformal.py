@@ -29,6 +29,7 @@ from storecast.dates import to_days
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.features import as_columns
 from storecast.features.facts import store_facts
+from storecast.features.schedule import StoreSchedule, with_schedule
 from storecast.lookup import sorted_positions
 from storecast.models.trees import pipeline_predict
 
@@ -91,6 +92,13 @@ def _known_rows(first, X_cal: pd.DataFrame, y_cal: np.ndarray) -> tuple[pd.DataF
     log.warning("calibration: %d row(s) of %d store(s) with no sales day before the calibration window left out "
                 "(store(s) %s); they get the chain's interval width", int((~keep).sum()), len(new), named)
     return X_cal[keep], y_cal[keep]
+
+
+def _schedule_step(pipeline) -> StoreSchedule | None:
+    """The schedule step of a ``make_pipeline()`` (its "prep" step's "schedule"); None when it has none."""
+    prep = getattr(pipeline, "named_steps", {}).get("prep")
+    step = getattr(prep, "named_steps", {}).get("schedule")
+    return step if isinstance(step, StoreSchedule) else None
 
 
 def _with_prep_refitted(fitted, X: pd.DataFrame, y: np.ndarray):
@@ -171,10 +179,14 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"`levels` must lie strictly between 0 and 1; got {self.levels}.")
         return levels
 
-    def fit(self, X: pd.DataFrame, y, progress: Callable[[str], None] | None = None) -> ConformalRegressor:
+    def fit(self, X: pd.DataFrame, y, progress: Callable[[str], None] | None = None, *,
+            schedule: pd.DataFrame | None = None) -> ConformalRegressor:
         """Fit up to cut - calibration_days, calibrate on the rest, then refit on all rows.
 
         ``progress`` is an optional callable(str) told about each stage (CLI progress bars).
+        ``schedule``: every row of the fit period, open and closed (``training.schedule_rows``). Each stage reads
+        the stores' schedules from it as serving reads a request: the calibration-stage fit from its days, the
+        calibration window from its own, the final fit from all (None: from ``X``, the sales days alone).
         """
         self._check_params()
         if self.calibration_estimator is not None and self.refit is not True:
@@ -186,11 +198,17 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         check_sales_span(len(days), int(days.min()) if len(days) else None, int(days.max()) if len(days) else None,
                          int(self.calibration_days))
         early = days <= days.max() - int(self.calibration_days)
+        X_first, X_cal = X[early], X[~early]
+        if schedule is not None and (step := _schedule_step(self.estimator)) is not None:
+            before = to_days(schedule[s.DATE]) <= days.max() - int(self.calibration_days)
+            X_first = with_schedule(X_first, schedule[before], step)
+            X_cal = with_schedule(X_cal, schedule[~before], step)
+            X = with_schedule(X, schedule, step)
         say(f"fit on all but the last {int(self.calibration_days)} days, to measure the forecast error")
         stage = self.estimator if self.calibration_estimator is None else self.calibration_estimator
         # the pipelines are fitted on columns, not the frame: the feature steps then pass them on without
         # building a DataFrame per step (the same features, one copy of the training set less per step)
-        first = clone(stage).fit(as_columns(X[early]), y[early])
+        first = clone(stage).fit(as_columns(X_first), y[early])
         final = None
         if self.refit == "prep":
             say("refit the preprocessing on all rows, keep the trees")
@@ -198,7 +216,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         elif self.refit:
             say("refit on all days: the model that forecasts")
             final = clone(self.estimator).fit(as_columns(X), y)
-        return self.calibrate(first, X[~early], y[~early], final)
+        return self.calibrate(first, X_cal, y[~early], final)
 
     def calibrate(self, first, X_cal: pd.DataFrame, y_cal, final=None) -> ConformalRegressor:
         """Calibrate from models fitted elsewhere; ``fit`` calls it too.

@@ -7,7 +7,7 @@ way. Saving is a floor higher (``storecast.train_run``): nothing here writes a m
 
 from __future__ import annotations
 
-__all__ = ["training_days", "training_rows", "fit_model", "fitted_card_facts", "DEFAULT_LEVELS"]
+__all__ = ["training_days", "training_rows", "schedule_rows", "fit_model", "fitted_card_facts", "DEFAULT_LEVELS"]
 
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
@@ -35,6 +35,22 @@ def training_days(train: pd.DataFrame, until: pd.Timestamp | str | None = None, 
     fitted another model (on 12 synthetic stores forecasts moved by up to 1,400 Sales). train.csv is already
     in this order, so its models are what they were.
     """
+    return _in_file_order(sales_days(_period(train, until, since, stores)))
+
+
+def schedule_rows(train: pd.DataFrame, until: pd.Timestamp | str | None = None, *,
+                  since: pd.Timestamp | str | None = None, stores: Iterable[int] | None = None) -> pd.DataFrame:
+    """Every train row of the period ``training_days`` picks from (open and closed, Open as given): Store, Date,
+    Open, the schedule its fit rows' schedule features are read from (``fit_model(..., schedule=...)``).
+
+    Why: serving reads a store's schedule from every day a planner sends; read from the sales days alone, an
+    open day with Sales 0 was a closed day to the fit and a closure at the period's edge was lost.
+    """
+    return _period(train, until, since, stores)[[s.STORE, s.DATE, s.OPEN]]
+
+
+def _period(train: pd.DataFrame, until, since, stores) -> pd.DataFrame:
+    """The rows of ``train`` after ``since``, up to ``until`` (inclusive), of ``stores`` (None: no bound)."""
     rows = train
     if until is not None:
         rows = rows[rows[s.DATE] <= pd.Timestamp(until)]
@@ -42,7 +58,7 @@ def training_days(train: pd.DataFrame, until: pd.Timestamp | str | None = None, 
         rows = rows[rows[s.DATE] > pd.Timestamp(since)]
     if stores is not None:
         rows = rows[rows[s.STORE].isin(stores)]
-    return _in_file_order(sales_days(rows))
+    return rows
 
 
 def _in_file_order(rows: pd.DataFrame) -> pd.DataFrame:
@@ -76,8 +92,12 @@ def training_rows(train: pd.DataFrame, store: pd.DataFrame, until: pd.Timestamp 
 def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str = "log",
               levels: Sequence[float] = DEFAULT_LEVELS, refit: bool | Literal["prep"] = True,
               progress: Callable[[str], None] | None = None,
-              calibration_seeds: int | None = CALIBRATION_SEEDS, **params) -> ConformalRegressor:
+              calibration_seeds: int | None = CALIBRATION_SEEDS, schedule: pd.DataFrame | None = None,
+              **params) -> ConformalRegressor:
     """Fit ``make_pipeline(kind, loss=loss, **params)`` inside a ConformalRegressor.
+
+    ``schedule``: every row of the fit period (``schedule_rows``), which each stage reads the stores'
+    schedules from as serving reads a request (``ConformalRegressor.fit``); None reads them from ``X``.
 
     ``calibration_seeds``: how many LightGBM seeds the calibration-stage model averages (None: as
     many as the served model). One by default: the stage only measures forecast errors for the
@@ -89,7 +109,7 @@ def fit_model(X: pd.DataFrame, y: np.ndarray, *, kind: str = "lgbm", loss: str =
         calibration = make_pipeline(kind, loss=loss, **{**params, "seeds": calibration_seeds})
     model = ConformalRegressor(make_pipeline(kind, loss=loss, **params), levels=levels, refit=refit,
                                calibration_estimator=calibration)
-    return model.fit(X, y, progress=progress)
+    return model.fit(X, y, progress=progress, schedule=schedule)
 
 
 def _describe_stage(model: ConformalRegressor) -> str:
