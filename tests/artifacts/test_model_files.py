@@ -278,6 +278,31 @@ def test_an_edited_card_is_caught_by_the_facts_the_model_file_holds(small_model,
     assert "the card was edited" in err and not out.exists()
 
 
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda c: {**c, "metrics": {"calibration": {**c["metrics"]["calibration"], "rmspe": 0.05}}},
+     "says metrics.calibration.rmspe 0.05 but the model file holds 0.1234"),
+    (lambda c: {**c, "training": {**c["training"], "start": "2013-01-01"}},
+     'says training.start "2013-01-01" but the model file holds "2014-01-01"'),
+    (lambda c: {**c, "intervals": {**c["intervals"], "calibration_days": 90}},
+     "says intervals.calibration_days 90 but the model file holds 42"),
+    (lambda c: {**c, "data_fingerprint": "0" * 64}, 'says data_fingerprint "000'),
+], ids=["rmspe", "training-start", "calibration-days", "data-fingerprint"])
+def test_the_card_fields_a_reader_judges_the_model_by_are_held_by_the_model_file_too(small_model, tmp_path, edit,
+                                                                                       said):
+    """A finance reader's first look (``GET /model``, ``predict``'s warnings): the score, the fit window, the days the
+    intervals were calibrated for, the data. Before, an edit of any of them loaded and was served as the model's."""
+    model, until = small_model
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path, card={
+        "training": {"start": "2014-01-01", "end": f"{until:%Y-%m-%d}"}, "data_fingerprint": "f" * 64,
+        "metrics": {"calibration": {"rmspe": 0.1234, "coverage": float("nan")}},
+        "intervals": {"levels": [0.8, 0.95], "default_level": 0.8, "calibration_days": 42}})
+    assert load_bundle(path).card["metrics"]["calibration"]["rmspe"] == 0.1234  # NaN in the card: the same both ways
+    _edit_card(path, edit)
+    with pytest.raises(ArtifactError, match="the card was edited; restore it or retrain") as caught:
+        load_bundle(path)
+    assert said in str(caught.value)
+
+
 def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path, caplog):
     import skops.io as sio
 
@@ -314,6 +339,11 @@ def test_an_lstm_file_protects_its_card_too(dataset, tmp_path):
         (lambda c: {**c, "cut": "2014-10-01"}, 'says cut "2014-10-01" but the model file holds "2014-11-19"'),
         (lambda c: {**c, "intervals": {**c["intervals"], "abs_log_residual_quantiles": {"0.8": 5.0, "0.95": 9.0}}},
          "says intervals.abs_log_residual_quantiles.0.8 5.0"),
+        # what a reader judges it by (card.READER_FIELDS): loaded unnoticed before
+        (lambda c: {**c, "training": {**c["training"], "start": "2012-01-01"}},
+         'says training.start "2012-01-01" but the model file holds "2013-01-01"'),
+        (lambda c: {**c, "metrics": {"calibration": {**c["metrics"]["calibration"], "rmspe": 0.01}}},
+         "says metrics.calibration.rmspe 0.01"),
     ]:
         path.with_suffix(".json").write_text(card)
         _edit_card(path, edit)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from storecast.artifacts.files import followed, served_level, unreadable_advice, verified_card
-from storecast.card import card_facts, card_path_of, check_facts
+from storecast.card import READER_FIELDS, card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
@@ -35,6 +35,7 @@ _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a J
 # The card's fields the network, its scaler and its intervals are rebuilt from: the file keeps a copy of each, so
 # an edited lookback or quantile is refused at load instead of crashing a forecast or changing its numbers.
 _BUILT_FROM = ("config", "cut", "store_states", "intervals", "features")
+_KEPT = _BUILT_FROM + tuple(f for f in READER_FIELDS if f not in _BUILT_FROM)  # and what a reader judges it by
 _RETRAIN = "retrain it with `storecast lstm train`"
 
 
@@ -67,8 +68,8 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, never over another model.
 
     The file also holds the card's key facts (kind, versions, training end) and a copy of the card's fields the
-    model is rebuilt from (``_BUILT_FROM``) as one JSON string, a type ``torch.load(weights_only=True)`` accepts,
-    so an edited card is caught at load.
+    model is rebuilt from (``_BUILT_FROM``) and of those a reader judges it by (``card.READER_FIELDS``) as one JSON
+    string, a type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
     """
     torch = torch_module()
 
@@ -87,7 +88,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         **(card or {}),
         "versions": {**package_versions(), "torch": torch.__version__},
     }
-    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body, _BUILT_FROM))}
+    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body, _KEPT))}
     return publish_model(models_dir, body, ".pt", lambda tmp: torch.save(tensors, tmp))
 
 

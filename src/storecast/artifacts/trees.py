@@ -19,7 +19,7 @@ import pandas as pd
 
 from storecast.artifacts.files import card_of_kind, served_level, unreadable_advice
 from storecast.background import in_background
-from storecast.card import card_facts, check_facts
+from storecast.card import READER_FIELDS, card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.long_lived import no_collections
@@ -117,7 +117,7 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     """Write ``model`` to ``models_dir/storecast-<kind>-<UTC stamp>.skops`` and its JSON card.
 
     The model file also holds the card's key facts (``storecast_facts_``: kind, versions, training
-    end), so an edited card is caught at load.
+    end, and the fields a reader judges the model by: ``card.READER_FIELDS``), so an edited card is caught at load.
 
     Parameters
     ----------
@@ -137,7 +137,7 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
 
     body = {**(card or {}), "kind": kind, "versions": package_versions()}
     if hasattr(model, "__dict__"):  # a fitted estimator; skops stores a dict of str without extra trust
-        model.storecast_facts_ = card_facts(body)
+        model.storecast_facts_ = card_facts(body, READER_FIELDS)
     return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(model, tmp))
 
 
@@ -216,9 +216,11 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
                                    "`storecast train`", retrain="retrain it with `storecast train`")
         raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): {advice}.") from exc
     _check_tree_model(model, path)
+    # the levels first: an edited level is named against the levels the model calibrated, as in files without a
+    # copy of the card's intervals
+    served = served_level(getattr(model, "levels_", ()), card, path, level)
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
-    served = served_level(getattr(model, "levels_", ()), card, path, level)
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
     compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
