@@ -152,6 +152,8 @@ def inspect_card(model_path: str | Path) -> tuple[dict | None, str | None]:
         return None, str(exc)
     except ValueError as exc:
         return None, f"not valid JSON ({exc})"
+    except RecursionError:  # "[[[[..." past the reader's depth: Python's limit, not a JSON error, yet no card
+        return None, "JSON nested too deeply to read (arrays or objects inside each other)"
     why = card_problem(data)
     return (None, why) if why else (data, None)
 

@@ -207,6 +207,20 @@ def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, 
     assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
 
 
+def test_a_card_nested_past_the_json_readers_depth_is_one_line_not_a_traceback(tmp_path, run_main):
+    """Was: RecursionError out of ``json.loads`` and ``inspect_card`` ("never raises"), so ``models list``, ``predict``
+    and ``serve`` ended in a traceback over a card holding arrays inside arrays 100,000 deep."""
+    path = complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
+    card_path = path.with_suffix(".json")
+    card_path.write_text(card_path.read_text()[:-1] + ', "note": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    said = "JSON nested too deeply to read (arrays or objects inside each other)"
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    assert str(caught.value) == f"model card {card_path}: {said}; restore the card or retrain."
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said})" in " ".join(err.split())
+
+
 def _add_bom(path: Path) -> None:
     """Save the card as Windows Notepad does: UTF-8 behind a byte order mark."""
     card_path = path.with_suffix(".json")
