@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from model_file_support import complete_model_file
@@ -315,6 +316,58 @@ def test_the_card_fields_a_reader_judges_the_model_by_are_held_by_the_model_file
     with pytest.raises(ArtifactError, match="the card was edited; restore it or retrain") as caught:
         load_bundle(path)
     assert said in str(caught.value)
+
+
+def test_a_model_file_renamed_onto_the_name_after_its_check_is_not_what_loads(small_model, dataset, tmp_path,
+                                                                              monkeypatch):
+    """A deploy renaming a retrained model onto the served name while a load runs (cards alike, as two fits of one
+    window with the same settings have): the file was hashed, then skops opened the name again and read the new
+    trees under the card checked for the old ones. Now the open file that was hashed is the one read."""
+    import storecast.models.compiled as compiled
+    from storecast.models.compiled import boosters_of
+
+    model, until = small_model
+    card = {"training": {"end": f"{until:%Y-%m-%d}"}}
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path / "served", card=card)
+    retrained, _ = fit_small(dataset, n_estimators=7)
+    other = save_bundle(retrained, kind="lgbm", models_dir=tmp_path / "retrained", card=card)
+    preload = compiled.preload
+
+    def deployed_once_checked(model_path, sha, *, after):  # called by the loader right after it starts the check
+        after()  # the sha256 of the file under the name matched its card
+        os.replace(other, path)
+        return preload(model_path, sha, after=after)
+
+    monkeypatch.setattr(compiled, "preload", deployed_once_checked)
+    loaded = load_bundle(path)
+    assert [b.num_trees() for b in boosters_of(loaded.model)] == [b.num_trees() for b in boosters_of(model)]
+    assert [b.num_trees() for b in boosters_of(retrained)] == [7]
+
+
+@pytest.mark.torch
+def test_an_lstm_file_renamed_onto_the_name_after_its_check_is_not_what_loads(dataset, tmp_path, monkeypatch):
+    """The LSTM's loader hashed the file, then ``torch.load`` opened the name again: the same gap as the trees'."""
+    import torch
+
+    from storecast.artifacts.lstm import save_lstm
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
+
+    tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64,
+                      networks=1)
+    path = save_lstm(LSTMForecaster(tiny).fit(dataset.train, "2014-11-19"), tmp_path, {})
+    tensors = torch.load(path, weights_only=True)
+    other = tmp_path / "retrained.pt"
+    torch.save({**tensors, "store_mean": tensors["store_mean"] + 1.0}, other)
+    load = torch.load
+
+    def deployed_once_checked(f, *args, **kwargs):
+        if other.exists():
+            os.replace(other, path)
+        return load(f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", deployed_once_checked)
+    loaded = load_bundle(path)
+    assert np.array_equal(loaded.model.scaler_.store_mean_, tensors["store_mean"].numpy())
 
 
 def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path, caplog):

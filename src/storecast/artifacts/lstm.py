@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import followed, served_level, unreadable_advice, verified_card
+from storecast.artifacts.files import card_of_kind, followed, served_level, unreadable_advice
 from storecast.card import READER_FIELDS, card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import ENC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
-from storecast.publish import package_versions, publish_model
+from storecast.publish import open_checked, package_versions, publish_model
 
 log = logging.getLogger("storecast.artifacts")
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
@@ -100,11 +100,13 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     torch = torch_module()
 
     path = followed(Path(path))
-    if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
+    if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from card_of_kind
         raise ArtifactError(_not_lstm(path))
-    card = verified_card(path, "an lstm model")
+    card = card_of_kind(path, "an lstm model")
+    checked = open_checked(path, card)  # what was hashed is what is read, whatever the name holds by then
     try:
-        tensors = torch.load(path, weights_only=True, map_location="cpu")
+        with checked:
+            tensors = torch.load(checked, weights_only=True, map_location="cpu")
         held = tensors.pop(_FACTS, None)
         held = json.loads(held) if isinstance(held, str) else None
     except pickle.UnpicklingError as exc:  # weights_only met something that is not a tensor
