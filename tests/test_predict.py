@@ -112,6 +112,23 @@ def test_calibrated_through_counts_the_days_the_model_was_calibrated_on():
     assert calibrated_through(SimpleNamespace(card={})) is None
 
 
+def test_the_warning_for_rows_past_the_calibrated_days_names_the_models_own_count():
+    """Was "more than 42 days after the model's training end" for every model, also one calibrated on 28 days (or
+    an LSTM on its 14-day horizon), beside a date 28 days after the end: the two figures contradicted each other."""
+    from types import SimpleNamespace
+
+    from storecast.cli._model_options import outside_training
+
+    def said(**sections) -> str | None:
+        return outside_training(SimpleNamespace(card={"training": {"end": "2015-06-19"}, **sections}), 3, 0)
+
+    assert said(intervals={"calibration_days": 28}) == (
+        "3 row(s) lie after 2015-07-17, more than 28 days after the model's training end: their intervals' coverage "
+        "was never measured (retrain on recent data)")
+    assert "after 2015-07-03, more than 14 days after" in said(config={"horizon": 14})
+    assert "after 2015-07-31, more than 42 days after" in said()  # an old card: schema.HORIZON_DAYS
+
+
 class _ScheduleEcho:
     """A stand-in bundle whose "forecast" is the reopening distance its schedule step reads from the rows."""
 

@@ -7,13 +7,14 @@ reader. Extra keys are allowed, so cards of older and newer storecast versions k
 
 Why key facts: the card's sha256 protects the model file; the model file protects the card in turn by
 holding a copy of the card's kind, package versions and training end (``card_facts``), plus whole card
-fields the loader builds the model from (the LSTM's config, cut and intervals), which ``check_facts`` compares
-at load.
+fields: those the loader builds the model from (the LSTM's config, cut and intervals) and those a reader judges
+the model by (`READER_FIELDS`), which ``check_facts`` compares at load.
 """
 
 from __future__ import annotations
 
-__all__ = ["ModelCard", "read_card", "inspect_card", "card_problem", "card_facts", "check_facts", "card_path_of"]
+__all__ = ["ModelCard", "READER_FIELDS", "read_card", "inspect_card", "card_problem", "card_facts", "check_facts",
+           "card_path_of"]
 
 import json
 import logging
@@ -26,6 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Valid
 from storecast.errors import ECHO_LIMIT, ArtifactError
 
 log = logging.getLogger("storecast.artifacts")
+
+# The card fields a reader judges a model by, kept whole in the model file (``card_facts``): its fit window, its
+# scores, its intervals (levels, calibration days: predict's warnings read them) and the data it was fitted on.
+# Why: ``GET /model`` and ``models list`` show them as the model's, and an edit of one loaded unnoticed.
+READER_FIELDS = ("training", "metrics", "intervals", "data_fingerprint")
 
 # strict: "0.8" (a string) is refused instead of quietly read as a number
 _Level = Annotated[StrictFloat, Field(gt=0, lt=1)]
@@ -146,6 +152,8 @@ def inspect_card(model_path: str | Path) -> tuple[dict | None, str | None]:
         return None, str(exc)
     except ValueError as exc:
         return None, f"not valid JSON ({exc})"
+    except RecursionError:  # "[[[[..." past the reader's depth: Python's limit, not a JSON error, yet no card
+        return None, "JSON nested too deeply to read (arrays or objects inside each other)"
     why = card_problem(data)
     return (None, why) if why else (data, None)
 
@@ -199,6 +207,8 @@ def _difference(card_value: Any, file_value: Any, where: str) -> tuple[str, Any,
             found = _difference(card_value.get(key), file_value.get(key), f"{where}.{key}")
             if found:
                 return found
+        return None
+    if card_value != card_value and file_value != file_value:  # NaN (a score of no trade day) on both sides
         return None
     return None if card_value == file_value else (where, card_value, file_value)
 

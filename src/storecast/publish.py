@@ -7,7 +7,8 @@ and checks the sha256 with the same rules; ``storecast.artifacts`` re-exports th
 
 from __future__ import annotations
 
-__all__ = ["publish_model", "check_sha256", "file_sha256", "data_fingerprint", "package_versions", "STAMP_FORMAT"]
+__all__ = ["publish_model", "check_sha256", "open_checked", "file_sha256", "data_fingerprint", "package_versions",
+           "STAMP_FORMAT"]
 
 import errno
 import hashlib
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -176,8 +178,43 @@ def check_sha256(path: Path, card: dict) -> None:
     try:
         digest = file_sha256(path)
     except OSError as exc:  # a file of another user (mode 0600), or an I/O error: one line, not a traceback
-        raise ArtifactError(f"model file {path} cannot be read ({exc.strerror or exc}): give this user read access "
-                            "to it (and its card), or run as its owner.") from exc
+        raise _unreadable(path, exc) from exc
+    _compare(path, card, digest)
+
+
+def open_checked(path: Path, card: dict) -> BinaryIO:
+    """``path`` opened for reading at its start, once its bytes hashed to the card's sha256; the caller closes it.
+
+    Why an open file and not ``check_sha256`` then the path: a loader that opened the path again read whatever
+    the name held by then, so a model file replaced in between (a deploy renaming a retrained model onto the
+    served name) loaded under the card of the file that was checked. An open file keeps reading what was hashed
+    through any rename or removal of its name.
+    """
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    try:
+        h = hashlib.sha256()
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+        _compare(path, card, h.hexdigest())
+        fh.seek(0)
+    except OSError as exc:
+        fh.close()
+        raise _unreadable(path, exc) from exc
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _unreadable(path: Path, exc: OSError) -> ArtifactError:
+    return ArtifactError(f"model file {path} cannot be read ({exc.strerror or exc}): give this user read access "
+                         "to it (and its card), or run as its owner.")
+
+
+def _compare(path: Path, card: dict, digest: str) -> None:
     if card.get("sha256") != digest:
         raise ArtifactError(
             f"model file {path} does not match its card (sha256 {digest[:12]}... != "

@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from model_file_support import complete_model_file
@@ -207,6 +208,20 @@ def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, 
     assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
 
 
+def test_a_card_nested_past_the_json_readers_depth_is_one_line_not_a_traceback(tmp_path, run_main):
+    """Was: RecursionError out of ``json.loads`` and ``inspect_card`` ("never raises"), so ``models list``, ``predict``
+    and ``serve`` ended in a traceback over a card holding arrays inside arrays 100,000 deep."""
+    path = complete_model_file(tmp_path, "storecast-lgbm-2015-01-01T00-00-00Z.skops")
+    card_path = path.with_suffix(".json")
+    card_path.write_text(card_path.read_text()[:-1] + ', "note": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    said = "JSON nested too deeply to read (arrays or objects inside each other)"
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(path)
+    assert str(caught.value) == f"model card {card_path}: {said}; restore the card or retrain."
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said})" in " ".join(err.split())
+
+
 def _add_bom(path: Path) -> None:
     """Save the card as Windows Notepad does: UTF-8 behind a byte order mark."""
     card_path = path.with_suffix(".json")
@@ -278,6 +293,83 @@ def test_an_edited_card_is_caught_by_the_facts_the_model_file_holds(small_model,
     assert "the card was edited" in err and not out.exists()
 
 
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda c: {**c, "metrics": {"calibration": {**c["metrics"]["calibration"], "rmspe": 0.05}}},
+     "says metrics.calibration.rmspe 0.05 but the model file holds 0.1234"),
+    (lambda c: {**c, "training": {**c["training"], "start": "2013-01-01"}},
+     'says training.start "2013-01-01" but the model file holds "2014-01-01"'),
+    (lambda c: {**c, "intervals": {**c["intervals"], "calibration_days": 90}},
+     "says intervals.calibration_days 90 but the model file holds 42"),
+    (lambda c: {**c, "data_fingerprint": "0" * 64}, 'says data_fingerprint "000'),
+], ids=["rmspe", "training-start", "calibration-days", "data-fingerprint"])
+def test_the_card_fields_a_reader_judges_the_model_by_are_held_by_the_model_file_too(small_model, tmp_path, edit,
+                                                                                       said):
+    """A finance reader's first look (``GET /model``, ``predict``'s warnings): the score, the fit window, the days the
+    intervals were calibrated for, the data. Before, an edit of any of them loaded and was served as the model's."""
+    model, until = small_model
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path, card={
+        "training": {"start": "2014-01-01", "end": f"{until:%Y-%m-%d}"}, "data_fingerprint": "f" * 64,
+        "metrics": {"calibration": {"rmspe": 0.1234, "coverage": float("nan")}},
+        "intervals": {"levels": [0.8, 0.95], "default_level": 0.8, "calibration_days": 42}})
+    assert load_bundle(path).card["metrics"]["calibration"]["rmspe"] == 0.1234  # NaN in the card: the same both ways
+    _edit_card(path, edit)
+    with pytest.raises(ArtifactError, match="the card was edited; restore it or retrain") as caught:
+        load_bundle(path)
+    assert said in str(caught.value)
+
+
+def test_a_model_file_renamed_onto_the_name_after_its_check_is_not_what_loads(small_model, dataset, tmp_path,
+                                                                              monkeypatch):
+    """A deploy renaming a retrained model onto the served name while a load runs (cards alike, as two fits of one
+    window with the same settings have): the file was hashed, then skops opened the name again and read the new
+    trees under the card checked for the old ones. Now the open file that was hashed is the one read."""
+    import storecast.models.compiled as compiled
+    from storecast.models.compiled import boosters_of
+
+    model, until = small_model
+    card = {"training": {"end": f"{until:%Y-%m-%d}"}}
+    path = save_bundle(model, kind="lgbm", models_dir=tmp_path / "served", card=card)
+    retrained, _ = fit_small(dataset, n_estimators=7)
+    other = save_bundle(retrained, kind="lgbm", models_dir=tmp_path / "retrained", card=card)
+    preload = compiled.preload
+
+    def deployed_once_checked(model_path, sha, *, after):  # called by the loader right after it starts the check
+        after()  # the sha256 of the file under the name matched its card
+        os.replace(other, path)
+        return preload(model_path, sha, after=after)
+
+    monkeypatch.setattr(compiled, "preload", deployed_once_checked)
+    loaded = load_bundle(path)
+    assert [b.num_trees() for b in boosters_of(loaded.model)] == [b.num_trees() for b in boosters_of(model)]
+    assert [b.num_trees() for b in boosters_of(retrained)] == [7]
+
+
+@pytest.mark.torch
+def test_an_lstm_file_renamed_onto_the_name_after_its_check_is_not_what_loads(dataset, tmp_path, monkeypatch):
+    """The LSTM's loader hashed the file, then ``torch.load`` opened the name again: the same gap as the trees'."""
+    import torch
+
+    from storecast.artifacts.lstm import save_lstm
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
+
+    tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64,
+                      networks=1)
+    path = save_lstm(LSTMForecaster(tiny).fit(dataset.train, "2014-11-19"), tmp_path, {})
+    tensors = torch.load(path, weights_only=True)
+    other = tmp_path / "retrained.pt"
+    torch.save({**tensors, "store_mean": tensors["store_mean"] + 1.0}, other)
+    load = torch.load
+
+    def deployed_once_checked(f, *args, **kwargs):
+        if other.exists():
+            os.replace(other, path)
+        return load(f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", deployed_once_checked)
+    loaded = load_bundle(path)
+    assert np.array_equal(loaded.model.scaler_.store_mean_, tensors["store_mean"].numpy())
+
+
 def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path, caplog):
     import skops.io as sio
 
@@ -314,6 +406,11 @@ def test_an_lstm_file_protects_its_card_too(dataset, tmp_path):
         (lambda c: {**c, "cut": "2014-10-01"}, 'says cut "2014-10-01" but the model file holds "2014-11-19"'),
         (lambda c: {**c, "intervals": {**c["intervals"], "abs_log_residual_quantiles": {"0.8": 5.0, "0.95": 9.0}}},
          "says intervals.abs_log_residual_quantiles.0.8 5.0"),
+        # what a reader judges it by (card.READER_FIELDS): loaded unnoticed before
+        (lambda c: {**c, "training": {**c["training"], "start": "2012-01-01"}},
+         'says training.start "2012-01-01" but the model file holds "2013-01-01"'),
+        (lambda c: {**c, "metrics": {"calibration": {**c["metrics"]["calibration"], "rmspe": 0.01}}},
+         "says metrics.calibration.rmspe 0.01"),
     ]:
         path.with_suffix(".json").write_text(card)
         _edit_card(path, edit)

@@ -156,6 +156,43 @@ def test_a_cache_of_another_model_file_is_not_used(model_path, tmp_path_factory,
     assert load_bundle(other).compiled.origin == "compiled"  # its sha256 differs: another key
 
 
+def test_a_model_file_replaced_in_place_leaves_no_cache_of_its_old_contents(model_path, ds, tmp_path_factory, caplog):
+    """A retrained model copied over the served name: its first compile removes the old objects, which nothing can
+    load again (their name holds the old sha256), and leaves every other file beside the model alone."""
+    load_bundle(model_path)  # compiles and caches the first contents
+    old = _caches(model_path.parent)
+    assert len(old) == 3
+    folder = model_path.parent
+    keep = [folder / "notes.lleaves.o", folder / f"{model_path.stem}.lleaves.o",  # not names storecast writes
+            folder / old[0].replace(model_path.stem, "storecast-lgbm-2000-01-01T00-00-00Z")]  # another model's
+    for path in keep:
+        path.write_bytes(b"not ours")
+    link = folder / old[0].replace(old[0].split(".")[-4], "0" * 12)  # a link named like a stale cache
+    link.symlink_to(folder / "notes.lleaves.o")
+    other_model, _ = fit_small(ds, n_estimators=20, num_leaves=7)
+    other = save_bundle(other_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("retrained"))
+    shutil.copy(other, model_path)  # the deploy: model file and card copied over the served ones
+    shutil.copy(other.with_suffix(".json"), model_path.with_suffix(".json"))
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        new = load_bundle(model_path)
+    assert new.compiled.origin == "compiled"
+    left = set(_caches(folder)) - {p.name for p in (*keep, link)}
+    assert len(left) == 3 and all(n.startswith(f"{model_path.stem}.{new.card['sha256'][:12]}.") for n in left)
+    assert all(p.read_bytes() == b"not ours" for p in keep) and link.is_symlink()
+    assert "removed 3 compiled-trees cache file(s) of earlier contents" in caplog.text
+    assert load_bundle(model_path).compiled.origin == "cache"
+
+
+def test_stale_caches_are_kept_while_the_model_file_is_not_the_one_compiled(model_path):
+    """A server that compiled for minutes after loading removes nothing once its file was replaced meanwhile:
+    the caches beside it may be those of the new contents."""
+    load_bundle(model_path)
+    before = _caches(model_path.parent)
+    assert compiled_cache.remove_stale(model_path, "f" * 64) == []  # the file no longer hashes to the one compiled
+    assert _caches(model_path.parent) == before
+    assert compiled_cache.stale_caches(model_path, "f" * 64) == [model_path.parent / n for n in before]
+
+
 def _sha256(path) -> str:
     import hashlib
 

@@ -2,7 +2,8 @@
 
 A JSON card beside each model file records what a reader needs to trust and describe it, including the
 model file's sha256, which is checked before anything is deserialised (a truncated or edited file is
-refused); the model file holds a copy of the card's key facts in turn (``storecast.card``), so an edited
+refused), on the open file that is then read (``publish.open_checked``: a file renamed onto the name meanwhile
+is not what loads); the model file holds a copy of the card's key facts in turn (``storecast.card``), so an edited
 card is refused too. Saving publishes the card, then the model, each with an exclusive link
 (``storecast.publish``): two runs saving in the same second get distinct names, and no reader ever sees a
 model without its card.

@@ -2,15 +2,14 @@
 
 Nothing here deserialises a model: a file is complete when its name has a stamp, its card is valid and
 the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why they skip the others.
-The checks each loader makes before it reads a model file live here too (``verified_card``, ``card_of_kind``,
-``served_level``), with the error for a model path that is no file (``model_file_missing``).
+The checks each loader makes before it reads a model file live here too (``card_of_kind``, ``served_level``),
+with the error for a model path that is no file (``model_file_missing``).
 """
 
 from __future__ import annotations
 
 __all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "require_model_file", "train_into",
            "followed", "unreadable_advice",
-           "verified_card",
            "card_of_kind", "served_level", "SERVABLE_KINDS"]
 
 import errno
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from storecast.card import card_path_of, inspect_card, read_card
 from storecast.errors import ArtifactError
-from storecast.publish import STAMP_FORMAT, check_sha256, file_sha256
+from storecast.publish import STAMP_FORMAT, file_sha256
 
 log = logging.getLogger("storecast.artifacts")
 
@@ -84,22 +83,12 @@ def followed(path: Path) -> Path:
     return path.resolve() if path.is_symlink() and path.is_file() else path
 
 
-def verified_card(path: Path, suffix_holds: str) -> dict:
-    """The card of the model file ``path``, after checking that the file exists, that the card names a kind
-    a file with this suffix holds (``suffix_holds``: e.g. "an lstm model") and that its sha256 matches.
-
-    Why one home: each loader starts with these checks before it deserialises anything (the LSTM's with this
-    function; the trees' with ``card_of_kind``, the sha256 checked while skops is imported).
-    """
-    card = card_of_kind(path, suffix_holds)
-    check_sha256(path, card)
-    return card
-
-
 def card_of_kind(path: Path, suffix_holds: str) -> dict:
-    """``verified_card`` without the sha256: for a loader that hashes the file while it imports its reader.
+    """The card of the model file ``path``, after checking that the file exists and that the card names a kind
+    a file with this suffix holds (``suffix_holds``: e.g. "an lstm model").
 
-    The caller must call ``publish.check_sha256(path, card)`` before it reads anything else of the file.
+    Why one home: each loader starts with these checks before it deserialises anything. The caller then reads
+    the file only through ``publish.open_checked(path, card)``: its sha256 checked, and the same open file read.
     """
     card = read_card(require_model_file(path))
     if card["kind"] not in _SUFFIX_KINDS.get(path.suffix, ()):

@@ -21,20 +21,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from storecast.artifacts.files import followed, served_level, unreadable_advice, verified_card
-from storecast.card import card_facts, card_path_of, check_facts
+from storecast.artifacts.files import card_of_kind, followed, served_level, unreadable_advice
+from storecast.card import READER_FIELDS, card_facts, card_path_of, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import ENC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
-from storecast.publish import package_versions, publish_model
+from storecast.publish import open_checked, package_versions, publish_model
 
 log = logging.getLogger("storecast.artifacts")
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
 # The card's fields the network, its scaler and its intervals are rebuilt from: the file keeps a copy of each, so
 # an edited lookback or quantile is refused at load instead of crashing a forecast or changing its numbers.
 _BUILT_FROM = ("config", "cut", "store_states", "intervals", "features")
+_KEPT = _BUILT_FROM + tuple(f for f in READER_FIELDS if f not in _BUILT_FROM)  # and what a reader judges it by
 _RETRAIN = "retrain it with `storecast lstm train`"
 
 
@@ -67,8 +68,8 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     """Write ``storecast-lstm-<UTC stamp>.pt`` (tensors) and its JSON card, never over another model.
 
     The file also holds the card's key facts (kind, versions, training end) and a copy of the card's fields the
-    model is rebuilt from (``_BUILT_FROM``) as one JSON string, a type ``torch.load(weights_only=True)`` accepts,
-    so an edited card is caught at load.
+    model is rebuilt from (``_BUILT_FROM``) and of those a reader judges it by (``card.READER_FIELDS``) as one JSON
+    string, a type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
     """
     torch = torch_module()
 
@@ -87,7 +88,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         **(card or {}),
         "versions": {**package_versions(), "torch": torch.__version__},
     }
-    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body, _BUILT_FROM))}
+    tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body, _KEPT))}
     return publish_model(models_dir, body, ".pt", lambda tmp: torch.save(tensors, tmp))
 
 
@@ -99,11 +100,13 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
     torch = torch_module()
 
     path = followed(Path(path))
-    if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from verified_card
+    if path.suffix != ".pt" and not path.is_dir():  # a directory gets its own words from card_of_kind
         raise ArtifactError(_not_lstm(path))
-    card = verified_card(path, "an lstm model")
+    card = card_of_kind(path, "an lstm model")
+    checked = open_checked(path, card)  # what was hashed is what is read, whatever the name holds by then
     try:
-        tensors = torch.load(path, weights_only=True, map_location="cpu")
+        with checked:
+            tensors = torch.load(checked, weights_only=True, map_location="cpu")
         held = tensors.pop(_FACTS, None)
         held = json.loads(held) if isinstance(held, str) else None
     except pickle.UnpicklingError as exc:  # weights_only met something that is not a tensor

@@ -12,19 +12,19 @@ __all__ = ["TRUSTED_TYPES", "TreeBundle", "save_bundle", "load_tree_bundle"]
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from storecast.artifacts.files import card_of_kind, served_level, unreadable_advice
 from storecast.background import in_background
-from storecast.card import card_facts, check_facts
+from storecast.card import READER_FIELDS, card_facts, check_facts
 from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.long_lived import no_collections
 from storecast.model_imports import imports_skipped
-from storecast.publish import check_sha256, package_versions, publish_model
+from storecast.publish import open_checked, package_versions, publish_model
 
 if TYPE_CHECKING:
     from storecast.features.facts import StoreFacts
@@ -117,7 +117,7 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     """Write ``model`` to ``models_dir/storecast-<kind>-<UTC stamp>.skops`` and its JSON card.
 
     The model file also holds the card's key facts (``storecast_facts_``: kind, versions, training
-    end), so an edited card is caught at load.
+    end, and the fields a reader judges the model by: ``card.READER_FIELDS``), so an edited card is caught at load.
 
     Parameters
     ----------
@@ -137,7 +137,7 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
 
     body = {**(card or {}), "kind": kind, "versions": package_versions()}
     if hasattr(model, "__dict__"):  # a fitted estimator; skops stores a dict of str without extra trust
-        model.storecast_facts_ = card_facts(body)
+        model.storecast_facts_ = card_facts(body, READER_FIELDS)
     return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(model, tmp))
 
 
@@ -192,36 +192,43 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     from storecast.models.compiled import compile_model, preload
 
     # The file's sha256 (hashlib works outside the GIL) is computed in a thread while skops is imported, and
-    # checked before anything of the file is read. The compiled cache (bound to that sha256) loads into LLVM in
-    # another thread once the hash matched, while skops reads the file; it is installed only after every check
-    # below and a probe against the loaded boosters.
-    hashed = in_background(check_sha256, path, card)
+    # checked before anything of the file is read; skops then reads that same open file, so what loads is what
+    # was hashed even if the name is replaced meanwhile. The compiled cache (bound to that sha256) loads into
+    # LLVM in another thread once the hash matched, while skops reads the file; it is installed only after every
+    # check below and a probe against the loaded boosters.
+    hashed = in_background(open_checked, path, card)
     early = preload(path, str(card["sha256"]), after=hashed)
     with no_collections():
         sio = _skops_io()
-    hashed()
-    from skops.io.exceptions import UntrustedTypesFoundException
-
-    # one pass over the archive: skops audits the whole tree against its defaults plus TRUSTED_TYPES before it
-    # constructs anything (the same check as listing `get_untrusted_types` first, at half the reading)
-    try:
-        with no_collections():
-            model = sio.load(path, trusted=list(TRUSTED_TYPES))
-    except UntrustedTypesFoundException:
-        refused = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
-        raise ArtifactError(f"model file {path} contains types outside the allowlist: {refused}; it was not "
-                            "written by `storecast train`: never load it, retrain instead.") from None
-    except Exception as exc:  # skops raises several kinds on a corrupt archive
-        advice = unreadable_advice(card, "skops", exc, "it is damaged or not from `storecast train`; retrain it with "
-                                   "`storecast train`", retrain="retrain it with `storecast train`")
-        raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): {advice}.") from exc
+    with hashed() as checked:
+        model = _read_skops(sio, checked, path, card)
     _check_tree_model(model, path)
+    # the levels first: an edited level is named against the levels the model calibrated, as in files without a
+    # copy of the card's intervals
+    served = served_level(getattr(model, "levels_", ()), card, path, level)
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
-    served = served_level(getattr(model, "levels_", ()), card, path, level)
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
     compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
                       level=served, compiled=compiled)
 
 
+def _read_skops(sio: Any, checked: BinaryIO, path: Path, card: dict) -> Any:
+    """The object in the checked open file of ``path``, every type audited; an ArtifactError when skops refuses it."""
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    # one pass over the archive: skops audits the whole tree against its defaults plus TRUSTED_TYPES before it
+    # constructs anything (the same check as listing `get_untrusted_types` first, at half the reading)
+    try:
+        with no_collections():
+            return sio.load(checked, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        checked.seek(0)
+        refused = sorted(set(sio.get_untrusted_types(data=checked.read())) - set(TRUSTED_TYPES))
+        raise ArtifactError(f"model file {path} contains types outside the allowlist: {refused}; it was not "
+                            "written by `storecast train`: never load it, retrain instead.") from None
+    except Exception as exc:  # skops raises several kinds on a corrupt archive
+        advice = unreadable_advice(card, "skops", exc, "it is damaged or not from `storecast train`; retrain it with "
+                                   "`storecast train`", retrain="retrain it with `storecast train`")
+        raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): {advice}.") from exc

@@ -162,17 +162,17 @@ def outside_training(bundle, late: int, early: int, unit: str = "row", inside: i
 
     ``late``/``early``/``inside``: those after the calibrated horizon, before the training start and within the
     training data (``batch.BatchResult`` counts them for `predict`; `plan` counts its days). Why a warning and not
-    an error: forecasting further out is a legitimate request, but the intervals were calibrated on 1..42-day-ahead
-    errors, so the reader must know when a band was never measured; and a day the model was fitted on is an
-    in-sample fit, which usually means the wrong file or the wrong model.
+    an error: forecasting further out is a legitimate request, but the intervals were calibrated on 1..N-day-ahead
+    errors (``predict.calibration_days``, 42 by default), so the reader must know when a band was never measured;
+    and a day the model was fitted on is an in-sample fit, which usually means the wrong file or the wrong model.
     """
-    from storecast.predict import calibrated_through, fitted_through, training_start
-    from storecast.schema import HORIZON_DAYS
+    from storecast.predict import calibrated_through, calibration_days, fitted_through, training_start
 
     parts = []
     through, start = calibrated_through(bundle), training_start(bundle)
     if through is not None and late:
-        parts.append(f"{late:,} {unit}(s) lie after {through:%Y-%m-%d}, more than {HORIZON_DAYS} days after the "
+        days = calibration_days(bundle)
+        parts.append(f"{late:,} {unit}(s) lie after {through:%Y-%m-%d}, more than {days} days after the "
                      "model's training end: their intervals' coverage was never measured (retrain on recent data)")
     if start is not None and early:
         parts.append(f"{early:,} {unit}(s) lie before {start:%Y-%m-%d}, the first day the model was trained on")

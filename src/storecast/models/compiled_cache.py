@@ -5,18 +5,22 @@ Why a module of its own: what makes loading object code safe is here, apart from
 the model file with its one-tree header (``.lleaves.txt``, what lleaves reads to load it) and a record
 (``.lleaves.o.sha256``, ``sha256sum`` format: the object on the first line, the header on the second). A file
 is read back only when its bytes hash to its record line; anything else is treated as absent, so it is
-rebuilt (object) or rewritten (header), never loaded.
+rebuilt (object) or rewritten (header), never loaded. Once a new object is written, the cache files of earlier
+contents of the same model file (another sha12 in the name) are removed (``remove_stale``): nothing can load them.
 """
 
 from __future__ import annotations
 
 __all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "compile_target",
-           "header_of", "keep_header", "object_problem", "record_of", "write_cache"]
+           "header_of", "keep_header", "object_problem", "record_of", "remove_stale", "stale_caches", "write_cache"]
 
 import functools
 import glob
 import hashlib
 import logging
+import os
+import re
+import stat
 import struct
 import sys
 from importlib import metadata
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from storecast.atomic import atomic_write_bytes, atomic_write_text
+from storecast.publish import file_sha256
 
 log = logging.getLogger("storecast.compiled")
 
@@ -173,3 +178,58 @@ def keep_header(obj_path: Path, obj: bytes, header: str, *, strict: bool = False
         if strict:
             raise
         # a read-only models directory: the cache still loads the usual way
+
+
+def stale_caches(model_path: Path, model_sha256: str) -> list[Path]:
+    """The cache files beside ``model_path`` that belong to other contents of it: another sha12 in the name.
+
+    Only regular files named exactly as ``cache_path``, ``header_of`` and ``record_of`` name them for this model's
+    stem (any target, any member) are ours; anything else beside the model, a link included, is never listed.
+    """
+    name = re.compile(rf"{re.escape(model_path.stem)}\.(?P<sha>[0-9a-f]{{12}})\.[0-9a-f]{{8}}(?:\.m\d+)?"
+                      r"\.lleaves\.(?:o|o\.sha256|txt)")
+    found = []
+    try:
+        entries = list(os.scandir(model_path.parent))
+    except OSError:
+        return []
+    for entry in entries:
+        match = name.fullmatch(entry.name)
+        if match is None or match["sha"] == model_sha256[:12]:
+            continue
+        try:
+            if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def remove_stale(model_path: Path, model_sha256: str) -> list[Path]:
+    """Remove the caches of earlier contents of ``model_path`` once its own is written; returns what was removed.
+
+    Why: a cache is keyed by the model file's sha256, so when a file is replaced in place (a retrained model copied
+    over ``models/prod.skops``) the old objects (about 15 MiB a booster of the default model) can never load again,
+    and each replacement left three more files. Nothing is removed unless the file still hashes to
+    ``model_sha256``: a server that compiled for minutes after loading must not remove the caches of the file
+    that replaced the one it loaded. A file that cannot be removed is left, quietly.
+    """
+    stale = stale_caches(model_path, model_sha256)
+    if not stale:
+        return []
+    try:
+        if file_sha256(model_path) != model_sha256:
+            return []
+    except OSError:
+        return []
+    removed = []
+    for path in stale:
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    if removed:
+        log.info("removed %d compiled-trees cache file(s) of earlier contents of %s (another sha256): %s",
+                 len(removed), model_path.name, ", ".join(p.name for p in removed))
+    return removed
