@@ -248,8 +248,9 @@ def test_promo2_start_is_the_monday_of_the_iso_week():
 
 
 def test_promo2_start_in_week_53_of_a_year_of_52_weeks_is_the_models_monday():
-    """store.csv allows weeks 1..53 in any year; 2012 has 52 ISO weeks, and `storecast eda` ended in "ValueError:
-    Invalid week: 53". The report reads it as the model's features do: 52 weeks after week 1's Monday."""
+    """2012 has 52 ISO weeks, and `storecast eda` ended in "ValueError: Invalid week: 53". store.csv's contract
+    now refuses such a week, but a frame built in code may hold one: the report reads it as the model's features
+    do, 52 weeks after week 1's Monday."""
     from storecast.dates import iso_week_monday
 
     store = _store(2, **{s.PROMO2: [1, 1], s.PROMO2_SINCE_WEEK: [53, 53], s.PROMO2_SINCE_YEAR: [2012, 2015]})
