@@ -695,3 +695,23 @@ def test_both_engines_fingerprint_a_folder_with_an_empty_part_alike(chain, sched
 
     cards = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in (local, dask)]
     assert cards[0]["data_fingerprint"] == cards[1]["data_fingerprint"]
+
+
+def test_a_local_cluster_whose_workers_are_slow_to_stop_closes_without_a_word(capfd, caplog):
+    """A worker process that takes over 4 s to stop (a loaded machine; here a plugin's teardown) was killed by
+    Dask's Nanny, which closes with its own 5 s default whatever the cluster's timeout, and the user read "Worker
+    process still alive after 4.0 seconds, killing" after a run that had succeeded."""
+    from distributed import WorkerPlugin
+
+    from storecast.distributed.cluster import dask_client
+
+    class SlowToStop(WorkerPlugin):
+        def teardown(self, worker):
+            import time
+
+            time.sleep(4.5)
+
+    with caplog.at_level("WARNING"), dask_client(workers=1) as client:
+        client.register_plugin(SlowToStop())
+    said = capfd.readouterr().err + caplog.text
+    assert "still alive" not in said and "Traceback" not in said, said
