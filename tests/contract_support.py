@@ -507,6 +507,9 @@ BAD: dict[str, Bad] = {
         s.COMPETITION_OPEN_SINCE_MONTH, r"expected a month 1\.\.12 \(or empty when unknown\), got '6\.5'"),
     "fractional Promo2SinceWeek": Bad(set_cell(s.STORE_FILE, 3, s.PROMO2_SINCE_WEEK, "13.5"), s.STORE_FILE, 3,
                                       s.PROMO2_SINCE_WEEK, r"expected an ISO week 1\.\.53 .*got '13\.5'"),
+    "Promo2SinceWeek 53 in a year of 52 weeks": Bad(  # was read as week 1 of 2011 without a word
+        set_cell(s.STORE_FILE, 3, s.PROMO2_SINCE_WEEK, "53"), s.STORE_FILE, 3, s.PROMO2_SINCE_WEEK,
+        r"expected an ISO week 1\.\.52 for Promo2SinceYear 2010, got 53: ISO year 2010 has 52 weeks"),
     "fractional Promo2SinceYear": Bad(set_cell(s.STORE_FILE, 4, s.PROMO2_SINCE_YEAR, "2011.25"), s.STORE_FILE, 4,
                                       s.PROMO2_SINCE_YEAR, r"expected a year 1900\.\.2100 .*got '2011\.25'"),
     "duplicate Store in states": Bad(add_line(s.STATES_FILE, "1,BY"), s.STATES_FILE, 5, s.STORE,

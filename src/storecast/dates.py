@@ -71,7 +71,7 @@ def monday_on_or_before(days: ArrayLike) -> np.ndarray:
 
 def iso_week_monday(year: np.ndarray, week: np.ndarray) -> np.ndarray:
     """Days since epoch of the Monday of ISO ``week`` in ``year``, counted on from week 1's Monday (so week 53 of
-    a 52-week year is the next year's first Monday); NaN stays NaN."""
+    a 52-week year is the next year's first Monday: store.csv's contract refuses it); NaN stays NaN."""
     out = np.full(len(year), np.nan)
     ok = ~(np.isnan(year) | np.isnan(week))
     if ok.any():

@@ -774,6 +774,27 @@ def test_kaggle_promo2_facts_give_no_warning(data_dir, caplog):
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
 
 
+@pytest.mark.parametrize(("year", "monday"), [("2015", "2015-12-28"), ("2020", "2020-12-28")])
+def test_promo2_since_week_53_is_taken_in_a_year_that_has_one(data_dir, year, monday):
+    """ISO years 2015 and 2020 have a week 53 (2010, 2014 refuse it, see contract_support.BAD): the features
+    start Promo2 on that week's Monday."""
+    from storecast.dates import iso_week_monday
+
+    set_cell(s.STORE_FILE, 3, s.PROMO2_SINCE_WEEK, "53")(data_dir)
+    set_cell(s.STORE_FILE, 3, s.PROMO2_SINCE_YEAR, year)(data_dir)
+    store = load_store(data_dir / s.STORE_FILE)
+    start = iso_week_monday(store[s.PROMO2_SINCE_YEAR].to_numpy(float), store[s.PROMO2_SINCE_WEEK].to_numpy(float))
+    assert pd.to_datetime(start[1], unit="D") == pd.Timestamp(monday)
+
+
+@pytest.mark.parametrize("week", ["0", "54"])
+def test_promo2_since_week_outside_1_to_53_is_refused(data_dir, week):
+    set_cell(s.STORE_FILE, 3, s.PROMO2_SINCE_WEEK, week)(data_dir)
+    with pytest.raises(DataContractError, match=rf"store\.csv, line 3, column `Promo2SinceWeek`: expected an ISO "
+                                                rf"week 1\.\.53 \(or empty when unknown\), got '{week}'"):
+        load_store(data_dir / s.STORE_FILE)
+
+
 def test_a_cell_of_only_spaces_is_read_as_an_empty_cell(data_dir):
     """A file written with ", " between fields holds ", ," for an empty cell: its " " was refused as "got '   '",
     though " d " reads as d. It is empty now, and the empty-cell rules apply: an empty PromoInterval is none, an

@@ -586,6 +586,35 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
 
 
+def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(run_main, chain, tmp_path, monkeypatch):
+    """A rank's task is pinned to its worker, so Dask neither retries it nor raises KilledWorker: the run ended in
+    a traceback of "FutureCancelledError: ... cancelled for reason: already forgotten" (or of the surviving rank's
+    "LightGBMError: Socket recv error"), after a model-less fit."""
+    import lightgbm.dask as lgb_dask
+
+    def one_rank_dies(*args, **kwargs):  # on the workers: the rank that returns no model dies at its 3rd tree
+        import os
+
+        import lightgbm.dask
+
+        if not kwargs["return_model"]:
+            def die(env):
+                if env.iteration == 3:
+                    os._exit(1)
+
+            kwargs["callbacks"] = [die]
+        return lightgbm.dask._train_part(*args, **kwargs)  # the workers' own module: not patched there
+
+    monkeypatch.setattr(lgb_dask, "_train_part", one_rank_dies)
+    code, _, err = run_main("train", "--engine", "dask", "--workers", "2", "--data", str(chain),
+                            "--models-dir", str(tmp_path / "m"))
+    assert code == 2 and "Traceback (most recent call last)" not in err, err
+    assert ("error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a "
+            "rank cannot move to another worker, so the fit stopped and nothing was saved: most often a worker runs "
+            "out of memory") in " ".join(err.split())
+    assert "still alive" not in err and not list(tmp_path.glob("m/*"))
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):
@@ -695,3 +724,23 @@ def test_both_engines_fingerprint_a_folder_with_an_empty_part_alike(chain, sched
 
     cards = [json.loads(p.with_suffix(".json").read_text(encoding="utf-8")) for p in (local, dask)]
     assert cards[0]["data_fingerprint"] == cards[1]["data_fingerprint"]
+
+
+def test_a_local_cluster_whose_workers_are_slow_to_stop_closes_without_a_word(capfd, caplog):
+    """A worker process that takes over 4 s to stop (a loaded machine; here a plugin's teardown) was killed by
+    Dask's Nanny, which closes with its own 5 s default whatever the cluster's timeout, and the user read "Worker
+    process still alive after 4.0 seconds, killing" after a run that had succeeded."""
+    from distributed import WorkerPlugin
+
+    from storecast.distributed.cluster import dask_client
+
+    class SlowToStop(WorkerPlugin):
+        def teardown(self, worker):
+            import time
+
+            time.sleep(4.5)
+
+    with caplog.at_level("WARNING"), dask_client(workers=1) as client:
+        client.register_plugin(SlowToStop())
+    said = capfd.readouterr().err + caplog.text
+    assert "still alive" not in said and "Traceback" not in said, said

@@ -241,6 +241,32 @@ def test_promo_uplift_ranks_by_extra_sales_per_promo_day():
     assert per.loc[1, "uplift"] == pytest.approx(0.5) and per.loc[2, "extra_sales_per_promo_day"] == 100
 
 
+def _uplifts(n: int) -> pd.DataFrame:
+    """``n`` stores, store k selling 100 + 10 k on a promo day and 100 on the others (Mon-Fri, alternating)."""
+    promo = [1, 0, 1, 0, 1]
+    return _train(*(_days(k, "2014-01-06", "2014-01-10", Promo=promo, sales=[100 + 10 * k if p else 100 for p in promo])
+                    for k in range(1, n + 1)))
+
+
+def test_promo_uplift_over_a_few_stores_says_how_few_instead_of_percentiles():
+    """Over 3 stores "10% of stores below +11.8%" interpolated between two stores and the top store was told to
+    "get promos first" in the words a 1,115-store ranking gets: now the range, and n = 3 stores."""
+    r = q.promo_uplift_by_store(_uplifts(3), _store(3))
+    assert "(from +10.0% to +30.0% (n = 3 stores, too few to generalise))" in r.answer
+    assert "10% of stores" not in r.answer and "a ranking of 3 stores only" in r.answer
+    assert r.finding.endswith("(led by store 3) (n = 3 stores, too few to generalise).")
+    many = q.promo_uplift_by_store(_uplifts(12), _store(12))
+    assert "10% of stores below" in many.answer and "n = " not in many.answer + many.finding
+
+
+def test_sales_vs_customers_over_a_few_stores_gives_the_range_not_a_5th_percentile():
+    train, store = _three_stores()
+    r = q.sales_vs_customers(train, store)
+    per = q.store_correlations(train[train[s.SALES] > 0])
+    assert f"(from {per.min():.2f} to {per.max():.2f} (n = 3 stores, too few to generalise))" in r.answer
+    assert "5% below" not in r.answer
+
+
 def test_promo2_start_is_the_monday_of_the_iso_week():
     store = _store(2, **{s.PROMO2: [1, 0], s.PROMO2_SINCE_WEEK: [1, np.nan], s.PROMO2_SINCE_YEAR: [2014, np.nan]})
     start = promo2_start(store)
@@ -248,8 +274,9 @@ def test_promo2_start_is_the_monday_of_the_iso_week():
 
 
 def test_promo2_start_in_week_53_of_a_year_of_52_weeks_is_the_models_monday():
-    """store.csv allows weeks 1..53 in any year; 2012 has 52 ISO weeks, and `storecast eda` ended in "ValueError:
-    Invalid week: 53". The report reads it as the model's features do: 52 weeks after week 1's Monday."""
+    """2012 has 52 ISO weeks, and `storecast eda` ended in "ValueError: Invalid week: 53". store.csv's contract
+    now refuses such a week, but a frame built in code may hold one: the report reads it as the model's features
+    do, 52 weeks after week 1's Monday."""
     from storecast.dates import iso_week_monday
 
     store = _store(2, **{s.PROMO2: [1, 1], s.PROMO2_SINCE_WEEK: [53, 53], s.PROMO2_SINCE_YEAR: [2012, 2015]})

@@ -61,3 +61,18 @@ def test_residuals_without_spread_give_finite_intervals_not_nan(stores, sales, s
     assert np.isfinite(model.q_low_).all() and np.isfinite(model.q_high_).all()
     point, lower, upper = model.predict_interval(rows, level=0.8)
     assert np.isfinite(point).all() and np.isfinite(lower).all() and np.isfinite(upper).all() and (lower <= upper).all()
+
+
+def test_an_80_percent_interval_from_19_calibration_rows_runs_from_the_2nd_to_the_18th_smallest_error():
+    """Split-conformal's guarantee rests on order statistics: with n = 19 scores and alpha = 0.2 the bounds are the
+    floor(20 * 0.1) = 2nd and ceil(20 * 0.9) = 18th smallest. The old code read 0.0195 and 0.1805: in floats
+    20 * (1 - 0.8) / 2 is 1.9999999999999996, floored to the 1st, and np.quantile's linear interpolation then read
+    between two scores on either side."""
+    errors = np.arange(1, 20) / 100  # log(Sales / forecast) of each calibration row, 0.01 .. 0.19
+    rows = pd.DataFrame({s.STORE: 1, s.DATE: pd.date_range("2015-03-01", periods=19)})
+    model = ConformalRegressor(_Fixed(), scale="none", levels=(0.8, 0.9))
+    model.calibrate(_Fixed(), rows, 100 * np.exp(errors))
+    np.testing.assert_allclose(model.q_low_, [0.02, 0.01])  # 0.9: floor(20 * 0.05) = the 1st smallest
+    np.testing.assert_allclose(model.q_high_, [0.18, 0.19])  # and ceil(20 * 0.95) = the 19th
+    point, lower, upper = model.predict_interval(rows.head(1), level=0.8)
+    np.testing.assert_allclose([lower[0], upper[0]], 100 * np.exp([0.02, 0.18]))

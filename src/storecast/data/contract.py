@@ -27,6 +27,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem"]
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -322,6 +323,8 @@ def _validate_frame(path: Path, name: str, read: Callable) -> pd.DataFrame:
     problems += found
     if s.DAY_OF_WEEK in typed.columns:
         problems += _day_of_week_problems(typed, path)
+    if s.PROMO2_SINCE_WEEK in typed.columns:
+        problems += _week_53_problems(typed, path)
     if problems:  # the "N more not listed" notes first (they carry the true totals), then in file order
         raise DataContractError(_joined_first(sorted(problems, key=lambda p: (p.line is not None, p.line or 0)),
                                               typed, VALUES[name]))
@@ -361,6 +364,25 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
             path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
                   f"{given[i]}: correct DayOfWeek or the Date", int(df.index[i]) + 2, s.DAY_OF_WEEK))
     return out + _not_listed(path, len(bad), "DayOfWeek mismatches")
+
+
+def _week_53_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]:
+    """Promo2SinceWeek 53 in a Promo2SinceYear whose ISO calendar has 52 weeks (2014, 2019; not 2015, 2020).
+
+    Why: the features count weeks on from week 1's Monday, so such a week silently became week 1 of the next year
+    (and a week beyond the year is no date a promotion began); Kaggle's file never has one.
+    """
+    week, year = df[s.PROMO2_SINCE_WEEK].to_numpy(float), df[s.PROMO2_SINCE_YEAR].to_numpy(float)
+    at = np.flatnonzero((week == 53) & (year >= 1) & (year <= 9999) & (year % 1 == 0))  # out of range: said already
+    bad = [i for i in at if dt.date(int(year[i]), 12, 28).isocalendar()[1] == 52]
+    out = []
+    for i in bad[:MAX_REPORTED]:
+        y = int(year[i])
+        out.append(problem(
+            path, f"expected an ISO week 1..52 for Promo2SinceYear {y}, got 53: ISO year {y} has 52 weeks (week 53 "
+                  f"is only in years such as 2015 and 2020); give the week Promo2 began, such as 52, or week 1 of "
+                  f"{y + 1}", int(df.index[i]) + 2, s.PROMO2_SINCE_WEEK))
+    return out + _not_listed(path, len(bad), "Promo2SinceWeek 53 in a year of 52 weeks")
 
 
 def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:

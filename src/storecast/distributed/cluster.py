@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["dask_client", "worker_died"]
+__all__ = ["dask_client", "rank_died", "worker_died"]
 
 import logging
 from collections.abc import Iterator
@@ -17,6 +17,9 @@ WORKERS_WAIT_S = 30.0
 
 CLOSE_TIMEOUT_S = 120.0
 """How long closing a client or cluster may take before it is logged and left (Dask's own default is 60 s)."""
+
+FAILED_CLOSE_S = 5.0
+"""How long a worker of a failed run is given to stop before it is killed (the Nanny's own default)."""
 
 
 @contextmanager
@@ -40,6 +43,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     cluster = None if scheduler else LocalCluster(
         n_workers=workers, threads_per_worker=threads_per_worker, processes=True, memory_limit=memory_limit,
         dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
+    failed = True  # until the work is done: a failed run's workers are not waited for (Workers)
     try:
         client = _connect(Client, scheduler, cluster)
         try:
@@ -50,6 +54,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
 
                 client.register_plugin(QuietStdout(verbose=logging.getLogger().isEnabledFor(logging.INFO)))
             yield client
+            failed = False
         except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task here
             from dask.utils import key_split
 
@@ -58,6 +63,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
             _close_quietly(client)
     finally:
         if cluster is not None:  # a cluster made here (also when the client failed to start); never --scheduler's
+            _close_quietly(Workers(cluster, failed=failed))
             _close_quietly(cluster)
 
 
@@ -92,9 +98,34 @@ def worker_died(what: str, exc) -> Exception:
     tries = exc.allowed_failures + 1
     return StorecastError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s) (the last "
-        f"{exc.last_worker.address}), so Dask gave up and nothing was saved: most often a worker runs out of "
-        "memory; give each worker more (a local cluster: fewer --workers; a cluster: the workers' "
-        "--memory-limit) or write smaller parts; the workers' logs say what happened.")
+        f"{exc.last_worker.address}), so Dask gave up and nothing was saved: {_WHAT_TO_DO}")
+
+
+_WHAT_TO_DO = ("most often a worker runs out of memory; give each worker more (a local cluster: fewer --workers; a "
+               "cluster: the workers' --memory-limit) or write smaller parts; the workers' logs say what happened.")
+_NETWORK_WORDS = ("Socket", "Connect", "connection")  # LightGBM's words for a rank it lost: "Socket recv error", ...
+
+
+def rank_died(exc: Exception) -> Exception | None:
+    """The StorecastError of ``exc``, raised by ``lightgbm.dask``'s fit, when it says a worker died under a LightGBM
+    rank; None for any other error (raise it as it is).
+
+    Why: a rank's task is pinned to its worker, so Dask does not retry it elsewhere, and no KilledWorker comes:
+    the client got "FutureCancelledError: ... cancelled for reason: already forgotten" (the dead rank's task), or
+    the surviving ranks' "LightGBMError: Socket recv error, Connection reset by peer", each as a traceback.
+    """
+    from distributed.client import FutureCancelledError
+    from lightgbm.basic import LightGBMError
+
+    from storecast.errors import StorecastError
+
+    if isinstance(exc, LightGBMError) and not any(word in str(exc) for word in _NETWORK_WORDS):
+        return None
+    if not isinstance(exc, LightGBMError | FutureCancelledError):
+        return None
+    return StorecastError(
+        "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a rank "
+        f"cannot move to another worker, so the fit stopped and nothing was saved: {_WHAT_TO_DO}")
 
 
 def _wait_for_a_worker(client, scheduler: str) -> None:
@@ -113,6 +144,50 @@ def _wait_for_a_worker(client, scheduler: str) -> None:
         raise StorecastError(f"--scheduler {scheduler}: the scheduler answered, but no worker joined it within "
                              f"{WORKERS_WAIT_S:g} s: start workers (`dask worker {scheduler}`), or leave "
                              "--scheduler out to run on a local cluster.") from None
+
+
+class Workers:
+    """The worker processes of a LocalCluster made here, closed as one before the cluster.
+
+    Why: the cluster closes each worker's Nanny with the Nanny's own 5 s default, whatever its own timeout, and a
+    worker process still there after 4 s (a loaded machine, a worker freeing gigabytes) was killed with the
+    warning "Worker process still alive after 4.0 seconds, killing", after a run that had succeeded. Closed here
+    first, each gets the timeout; the cluster then finds them closed. After a failed run (``failed``) a worker
+    may be stuck where it cannot stop (a LightGBM rank waiting for one that died): each gets `FAILED_CLOSE_S`,
+    then is killed without that warning, below the run's own error.
+    """
+
+    def __init__(self, cluster, *, failed: bool = False) -> None:
+        self.cluster = cluster
+        self.failed = failed
+
+    def close(self, timeout: float) -> None:
+        import asyncio
+
+        wait = min(timeout, FAILED_CLOSE_S) if self.failed else timeout
+
+        async def close_all() -> None:
+            await asyncio.gather(*(nanny.close(timeout=wait) for nanny in list(self.cluster.workers.values())))
+
+        nanny_log = logging.getLogger("distributed.nanny")
+        unsaid = _Unsaid("Worker process still alive")
+        if self.failed:
+            nanny_log.addFilter(unsaid)
+        try:
+            self.cluster.sync(close_all)
+        finally:
+            nanny_log.removeFilter(unsaid)
+
+
+class _Unsaid(logging.Filter):
+    """Drops the records whose message begins with ``start``."""
+
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.start)
 
 
 def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:

@@ -34,7 +34,7 @@ from storecast.data.contract import (
 )
 from storecast.dates import to_days
 from storecast.distributed import check_whole_stores, require_dask
-from storecast.distributed.cluster import dask_client
+from storecast.distributed.cluster import dask_client, rank_died
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
     block_columns,
@@ -155,7 +155,12 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
         warnings.filterwarnings("ignore", r"Parameter (n_jobs|num_threads) will be ignored")
         # the workers in address order: rank k fits on the k-th block in every run (placement.AddressOrdered)
         ordered = cast("Client", AddressOrdered(client))  # the client's whole API, as lightgbm.dask uses it
-        fitted = DaskLGBMRegressor(client=ordered, **settings).fit(X, y)
+        try:
+            fitted = DaskLGBMRegressor(client=ordered, **settings).fit(X, y)
+        except Exception as exc:  # a worker that died under a rank: one line (cluster.rank_died); else as it is
+            if (died := rank_died(exc)) is None:
+                raise
+            raise died from None
     for line in printed.getvalue().splitlines():
         _log.info("lightgbm.dask: %s", line)
     tree = fitted.to_local()

@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "QuestionResult", "Numbers", "unanswered", "trading_weekdays", "on_trading_days", "ratio_to_baseline",
     "new_figure", "figure_png", "count_axis",
-    "pct", "num", "plural", "strength", "COLORS", "SMALL_GAP",
+    "pct", "num", "plural", "strength", "few_stores", "COLORS", "SMALL_GAP", "FEW_STORES",
 ]
 
 import io
@@ -32,6 +32,9 @@ COLORS = ("#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5cad", "#8c8c8c")
 # A relative gap smaller than this is read as "no effect", not as a direction: Promo2's round months at
 # -0.5% are "no lift", and near-competitor stores selling 1.7% below far ones do not show competition costing sales
 SMALL_GAP = 0.02
+FEW_STORES = 10
+"""Below this many stores a spread or ranking across stores (a 10th percentile, "the top stores") is said to rest
+on them: on a 3-store chain the "10% of stores below" one value is a third of a store."""
 _DPI = 96
 
 
@@ -167,6 +170,15 @@ def plural(n: float, word: str) -> str:
     Small inputs (one or two stores, a short file) are valid, and "1 stores" reads as a bug to a reader.
     """
     return f"{n:,.0f} {word}" if n == 1 else f"{n:,.0f} {word}s"
+
+
+def few_stores(n: int) -> str:
+    """" (n = 3 stores, too few to generalise)" for a figure across ``n`` < `FEW_STORES` stores; else "".
+
+    Why: a small chain (a demo, a region) gave percentiles and "which stores gain most" over 2..9 stores in the
+    same words as over 1,115, though each rests on one or two stores.
+    """
+    return f" (n = {plural(n, 'store')}, too few to generalise)" if n < FEW_STORES else ""
 
 
 def strength(r: float) -> str:

@@ -13,8 +13,10 @@ from storecast import schema as s
 from storecast.clean.rows import is_sales_day, sales_days
 from storecast.eda._base import (
     COLORS,
+    FEW_STORES,
     QuestionResult,
     count_axis,
+    few_stores,
     new_figure,
     on_trading_days,
     pct,
@@ -75,7 +77,10 @@ def sales_vs_customers(train: pd.DataFrame, store: pd.DataFrame) -> QuestionResu
                f"Across all open days r cannot be computed ({same})")
     within = (f"within the one store r is {nums['r_store_median']:.2f}" if len(r_store) == 1 else  # no spread
               f"within a store the median r is {nums['r_store_median']:.2f} ({above} of stores above 0.8, "
-              f"5% below {nums['r_store_p05']:.2f})" if len(r_store) else
+              f"5% below {nums['r_store_p05']:.2f})" if len(r_store) >= FEW_STORES else
+              # a 5th percentile of 2..9 stores is an interpolation next to the lowest one: the range instead
+              f"within a store the median r is {nums['r_store_median']:.2f} (from {r_store.min():.2f} to "
+              f"{r_store.max():.2f}{few_stores(len(r_store))})" if len(r_store) else
               f"within a store r cannot be computed (in every store {same})")
     corr = (f"{overall}; {within}" if np.isfinite(r_all) or len(r_store) else
             f"Sales and customers cannot be correlated, across all open days or within a store: {same}")

@@ -12,7 +12,18 @@ import pandas as pd
 from storecast import schema as s
 from storecast.clean.rows import sales_days
 from storecast.dates import iso_week_monday
-from storecast.eda._base import COLORS, SMALL_GAP, QuestionResult, count_axis, new_figure, num, pct, plural, unanswered
+from storecast.eda._base import (
+    COLORS,
+    SMALL_GAP,
+    QuestionResult,
+    count_axis,
+    few_stores,
+    new_figure,
+    num,
+    pct,
+    plural,
+    unanswered,
+)
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -193,17 +204,20 @@ def promo_uplift_by_store(train: pd.DataFrame, store: pd.DataFrame, top: int = 1
                   "sales per promo day), and there is no other store to rank it against.")
         return QuestionResult("promo-stores", f"Which stores gain most from promos (top {top})?", answer, nums,
                               {"promo_uplift_top": best, "promo_uplift_per_store": per})
-    answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day (10% of stores below "
-              f"{pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}). Ranked by extra sales per promo "
-              f"day, {'store' if len(best) == 1 else 'stores'} {', '.join(map(str, nums['top_stores'][:5]))} "
-              f"{'leads' if len(best) == 1 else 'lead'} (top {len(best)}: "
-              f"{num(nums['top_extra_sales_mean'])} extra sales per promo day on average vs "
-              f"{num(nums['median_extra_sales'])} "
-              f"for the median store) and should get promos first.")
+    few = few_stores(len(per))
+    # the 10th and 90th percentiles of fewer than 10 stores are interpolated between one or two of them
+    spread = (f"10% of stores below {pct(nums['p10_uplift'])}, 10% above {pct(nums['p90_uplift'])}" if not few else
+              f"from {pct(float(per['uplift'].min()))} to {pct(float(per['uplift'].max()))}{few}")
+    answer = (f"The median store sells {pct(nums['median_uplift'])} on a promo day ({spread}). Ranked by extra "
+              f"sales per promo day, {'store' if len(best) == 1 else 'stores'} "
+              f"{', '.join(map(str, nums['top_stores'][:5]))} {'leads' if len(best) == 1 else 'lead'} (top "
+              f"{len(best)}: {num(nums['top_extra_sales_mean'])} extra sales per promo day on average vs "
+              f"{num(nums['median_extra_sales'])} for the median store) and should get promos first"
+              + (f"; a ranking of {plural(len(per), 'store')} only: measure it again on more" if few else "") + ".")
     finding = (f"Promo gains differ by store: the top {plural(len(best), 'store')} "
                f"add{'s' if len(best) == 1 else ''} {num(nums['top_extra_sales_mean'])} in sales "
                f"per promo day vs {num(nums['median_extra_sales'])} for the median store "
-               f"(led by store {nums['top_stores'][0]}).")
+               f"(led by store {nums['top_stores'][0]}){few}.")
 
     def draw():
         fig, (a1, a2) = new_figure(2)

@@ -11,7 +11,7 @@ expm1 back-transform RMSPE-optimal. Then the model is refitted on everything up 
 
 from __future__ import annotations
 
-__all__ = ["ConformalRegressor", "fitted_stores", "rmspe_factor", "check_sales_span"]
+__all__ = ["ConformalRegressor", "conformal_bounds", "fitted_stores", "rmspe_factor", "check_sales_span"]
 
 import logging
 import math
@@ -53,6 +53,26 @@ def check_sales_span(rows: int, first: int | None, last: int | None, calibration
     raise WindowError(f"the rows to fit on hold {span}: calibrated intervals need sales days on more "
                       f"than {calibration_days} days, some before the last {calibration_days}; "
                       "add older sales days to train.csv or choose a later --until.")
+
+
+def conformal_bounds(z: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split-conformal bounds of calibration scores ``z`` at each coverage in ``levels``, equal-tailed.
+
+    With alpha = 1 - level and n scores: the lower bound is the floor((n + 1) alpha / 2)-th smallest score, the
+    upper the ceil((n + 1) (1 - alpha / 2))-th; a new exchangeable score then lands outside each with probability
+    at most alpha / 2, so the interval covers at least ``level`` (Angelopoulos & Bates, "A Gentle Introduction to
+    Conformal Prediction", section 1). Order statistics, not ``np.quantile``'s default linear interpolation, which
+    at the same levels read between two scores: the upper bound a little above the rule's, the lower one a little
+    above it too (narrower there, below the guarantee). With fewer than 2 / alpha - 1 scores the rule asks for an
+    unbounded side; the smallest or largest score stands in for it, so such a level is not guaranteed.
+    """
+    n = len(z)
+    ordered = np.sort(z)
+    alpha = 1 - np.asarray(levels, dtype=float)
+    # a hair of slack so that a rank that is whole in exact arithmetic (40 * 0.975 = 39) stays whole in floats
+    lo_rank = np.floor((n + 1) * alpha / 2 + 1e-9).astype(np.int64)
+    hi_rank = np.ceil((n + 1) * (1 - alpha / 2) - 1e-9).astype(np.int64)
+    return ordered[np.clip(lo_rank, 1, n) - 1], ordered[np.clip(hi_rank, 1, n) - 1]
 
 
 def rmspe_factor(y: np.ndarray, pred: np.ndarray) -> float:
@@ -241,11 +261,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         z = resid / self._scale_of(stores)
         n = len(z)
         self.levels_ = levels
-        # finite-sample conformal quantiles: ceil((n + 1) q) / n
-        lo_q = np.floor((n + 1) * (1 - levels) / 2) / n
-        hi_q = np.minimum(np.ceil((n + 1) * (1 + levels) / 2) / n, 1.0)
-        self.q_low_ = np.quantile(z, np.clip(lo_q, 0, 1))
-        self.q_high_ = np.quantile(z, hi_q)
+        self.q_low_, self.q_high_ = conformal_bounds(z, levels)
         days = to_days(X_cal[s.DATE])
         self.calibration_ = {
             "start": str(np.datetime64(int(days.min()), "D")),
