@@ -222,9 +222,10 @@ def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], l
     def rolling(day: pd.Timestamp) -> list[Fold]:
         return [*rolling_folds(day, folds), holdout_fold(day)]
 
-    # the first calibration-stage model needs 6 weeks of data
+    # the first calibration-stage model needs 6 weeks of data; with no fold, fewer is no remedy
+    fix = "ask for fewer --folds or a later --until" if folds else "choose a later --until"
     return (rolling, WINDOW_DAYS + WINDOW_DAYS, f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
-            "ask for fewer --folds or a later --until")
+            fix)
 
 
 def _rolling_instead(dates: pd.Series, seasonal: Callable[[pd.Timestamp], list[Fold]], need: int) -> str:
