@@ -123,6 +123,15 @@ def test_too_many_folds_on_short_data_suggest_fewer_folds_not_a_later_until():
                               "ask for fewer --folds, or add older days to train.csv.")
 
 
+def test_the_holdout_alone_on_short_data_does_not_suggest_fewer_folds(run_main, data_dir):
+    """`--folds 0` asks for no fold at all: "ask for fewer --folds" was advice that cannot be followed."""
+    code, _, err = run_main("evaluate", "--data", str(data_dir), "--folds", "0")
+    said = _flat(err)
+    assert code == 2 and "Traceback" not in err
+    assert "leaves too little history for the holdout and 0 backtest fold(s)" in said
+    assert "so no --until can fit: add older days to train.csv." in said and "fewer --folds" not in said
+
+
 def test_an_early_until_on_long_enough_data_names_the_earliest_possible(dataset):
     dates = dataset.train[s.DATE]
     with pytest.raises(WindowError) as err:

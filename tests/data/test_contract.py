@@ -128,6 +128,35 @@ def test_a_header_in_single_quotes_is_one_problem_whole_or_in_chunks(data_dir):
             "single quotes ('Id', 'Store', 'DayOfWeek', ...)")
 
 
+@pytest.mark.parametrize(("name", "first"), [
+    (s.TRAIN_FILE, "'1', '5', '2015-06-19', ..."),
+    (s.STATES_FILE, "'1', 'HE'"),
+])
+def test_a_file_without_its_header_line_is_one_problem(data_dir, name, first):
+    """A file saved without its header (to_csv(header=False)) was one "column is missing" per column and one
+    "unexpected column `1`" per value: 19 lines for train.csv, none saying what was wrong."""
+    path = data_dir / name
+    path.write_text(path.read_text().split("\n", 1)[1])
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data_dir)
+    (problem,) = err.value.problems
+    assert problem.file.endswith(name) and problem.line == 1
+    header = ",".join(s.TRAIN_COLUMNS) if name == s.TRAIN_FILE else "Store,State"
+    assert problem.message == (f"expected the header line {header}, got a line of data ({first}): the file has no "
+                               "header line; add it above the first row")
+
+
+def test_rows_to_forecast_without_their_header_line_are_one_problem_whole_or_in_chunks(data_dir):
+    path = data_dir / s.TEST_FILE
+    path.write_text(path.read_text().split("\n", 1)[1])
+    for read in _read_whole_and_in_chunks(path):
+        with pytest.raises(DataContractError) as err:
+            read()
+        (problem,) = err.value.problems
+        assert problem.line == 1
+        assert "got a line of data ('1', '1', '4', ...): the file has no header line" in problem.message
+
+
 def test_one_name_in_single_quotes_is_named_with_what_it_means(data_dir):
     path = data_dir / s.TEST_FILE
     path.write_text(path.read_text().replace('"Store"', "'Store'", 1))

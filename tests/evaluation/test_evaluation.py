@@ -250,6 +250,24 @@ def test_a_window_with_nothing_to_score_is_refused_before_any_fit(ds, monkeypatc
         bt.evaluate(dataclasses.replace(ds, train=train), "lgbm", until, folds, importance=False, **SMALL_LGBM)
 
 
+def test_a_window_in_months_lost_from_the_data_names_the_gap(ds):
+    """An export that lost months: the window was named, but not the gap, so "choose another --until" was tried
+    again and again in the same gap. The gap is named from the last sales day before it to the first after."""
+    from storecast.errors import WindowError
+
+    until = _until(ds)
+    plan = seasonal_windows(until)
+    lost = ds.train[s.DATE].between(plan[1].start - pd.Timedelta(days=30), plan[2].end)
+    sold = ds.train.loc[~lost & (ds.train[s.SALES] > 0) & (ds.train[s.OPEN] == 1), s.DATE]
+    first = sold[sold < plan[1].start].max() + pd.Timedelta(days=1)
+    last = sold[sold > plan[2].end].min() - pd.Timedelta(days=1)
+    with pytest.raises(WindowError) as err:
+        bt.check_scored_windows(ds.train[~lost], plan)
+    assert str(err.value).endswith(
+        f"nothing to score; train.csv has no sales day from {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+        f"({(last - first).days + 1:,} days): add the missing days, or choose another --until.")
+
+
 def test_data_shorter_than_the_seasonal_year_are_pointed_to_the_rolling_layout(ds):
     """A year of data cannot hold the seasonal windows (a year, plus the first fit's history), but rolling folds
     fit in it: the message says how many, and that many work."""

@@ -84,13 +84,19 @@ def _split(line: str) -> list[str]:
     return [h.strip() for h in next(csv.reader([line]), [])]
 
 
-def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
+def check_header(path: Path, header: list[str], expected: tuple[str, ...], *, text: bool = True) -> None:
     """Refuse a header that lacks, adds, misnames or repeats a column of ``expected``, naming every one at once.
 
-    Shared by the CSV readers and the parquet and chunked readers, so a column problem reads the same in each.
+    Shared by the CSV readers and the parquet and chunked readers, so a column problem reads the same in each;
+    ``text``: the names come from a CSV file's first line (False for a parquet file's columns).
     """
     listed = ", ".join(expected)
     named_all = [c for c in header if c]
+    if text and _data_line(named_all, expected):  # one problem, not each column missing and each value unexpected
+        shown = ", ".join(shown_text(c) for c in named_all[:3]) + (", ..." if len(named_all) > 3 else "")
+        raise DataContractError(problem(
+            path, f"expected the header line {','.join(expected)}, got a line of data ({shown}): the file has no "
+                  "header line; add it above the first row", 1))
     if named_all and all(_single_quoted(c) for c in named_all):  # one problem, not a missing and an unexpected each
         raise DataContractError(problem(
             path, f"expected the column names {listed} without quotes or in double quotes, got them in single quotes "
@@ -136,6 +142,22 @@ def check_header(path: Path, header: list[str], expected: tuple[str, ...]) -> No
 # A column name longer than this is cut in a message: a header cell of megabytes (a line of data or a whole file
 # read as the header) printed a message of megabytes.
 _NAME_CHARS = 40
+
+
+# A value as a data line holds it: a whole or decimal number, or a date (2015-07-31, 31.07.2015, 07/31/2015).
+_VALUE = re.compile(r"[-+]?\d+(?:[.,]\d+)?|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+
+
+def _data_line(names: list[str], expected: tuple[str, ...]) -> bool:
+    """A first line that is a row of data: no expected name (in any letter case) and at least half its cells values.
+
+    Why: a file exported without its header (``to_csv(header=False)``, a spreadsheet's data range) gave one
+    "column is missing" per column and one "unexpected column `1`" per value, 19 lines for train.csv.
+    """
+    lower = {c.lower() for c in expected}
+    if not names or any(n.strip('"\'').lower() in lower for n in names):
+        return False
+    return 2 * sum(bool(_VALUE.fullmatch(n)) for n in names) >= len(names)
 
 
 def _cut_note(name: str) -> str:

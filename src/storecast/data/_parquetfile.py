@@ -175,7 +175,7 @@ def check_parquet_columns(path: Path, names: list, expected: tuple[str, ...]) ->
     missing" alone is true of the file, but sends its writer looking for a column they can see in pandas.
     """
     try:
-        check_header(path, [str(c) for c in names if not _stored_index(c)], expected)
+        check_header(path, [str(c) for c in names if not _stored_index(c)], expected, text=False)
     except DataContractError as exc:
         missing = {p.column for p in exc.problems if p.message.startswith("column is missing")}
         indexed = _range_index_names(path) & missing if missing else set()

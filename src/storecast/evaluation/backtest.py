@@ -76,14 +76,32 @@ def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold)
                     fold.name, int((~keep).sum()), len(new), f"{fold.cut:%Y-%m-%d}",
                     first_and_more(new, MAX_STORES_LISTED))
     if not keep.any():
-        raise _nothing_to_score(fold)
+        raise _nothing_to_score(fold, rows[s.DATE])
     return rows[keep]
 
 
-def _nothing_to_score(fold: Fold) -> WindowError:
+def _nothing_to_score(fold: Fold, sold_days: pd.Series) -> WindowError:
+    gap = _gap_words(fold, sold_days)
     return WindowError(f"window {fold.name} ({fold.start:%Y-%m-%d}..{fold.end:%Y-%m-%d}) has no sales day "
                        f"(open, Sales > 0) of a store with sales days up to {fold.cut:%Y-%m-%d}: nothing to "
-                       "score; choose another --until.")
+                       f"score; {gap + ': add the missing days, or ' if gap else ''}choose another --until.")
+
+
+def _gap_words(fold: Fold, sold_days: pd.Series) -> str:
+    """``train.csv has no sales day from A to B (N days)``: the gap in the data that holds ``fold``, when the
+    window has no sales day at all; else "".
+
+    Why: a train.csv that lost months (an export cut in two) named only the window, so "choose another --until"
+    was tried again and again, landing in the same gap, where naming the gap shows what to fix.
+    """
+    if fold.in_window(sold_days).any():
+        return ""
+    before, after = sold_days[sold_days < fold.start], sold_days[sold_days > fold.end]
+    if before.empty or after.empty:
+        return ""
+    first, last = before.max() + pd.Timedelta(days=1), after.min() - pd.Timedelta(days=1)
+    return (f"{s.TRAIN_FILE} has no sales day from {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+            f"({(last - first).days + 1:,} days)")
 
 
 def check_scored_windows(train: pd.DataFrame, plan: list[Fold]) -> None:
@@ -98,7 +116,7 @@ def check_scored_windows(train: pd.DataFrame, plan: list[Fold]) -> None:
     for fold in plan:
         stores = sold.loc[fold.in_window(sold[s.DATE]), s.STORE]
         if not (stores.map(first_sale) <= fold.cut).any():
-            raise _nothing_to_score(fold)
+            raise _nothing_to_score(fold, sold[s.DATE])
 
 
 def window_forecasts(model: ConformalRegressor, train: pd.DataFrame, fold: Fold,
@@ -223,9 +241,10 @@ def _layout(folds: int | None, windows: int) -> tuple[Callable[[pd.Timestamp], l
     def rolling(day: pd.Timestamp) -> list[Fold]:
         return [*rolling_folds(day, folds), holdout_fold(day)]
 
-    # the first calibration-stage model needs 6 weeks of data
+    # the first calibration-stage model needs 6 weeks of data; with no fold, fewer is no remedy
+    fix = "ask for fewer --folds or a later --until" if folds else "choose a later --until"
     return (rolling, WINDOW_DAYS + WINDOW_DAYS, f"the holdout and {folds} backtest fold(s) of {WINDOW_DAYS} days each",
-            "ask for fewer --folds or a later --until")
+            fix)
 
 
 def _rolling_instead(dates: pd.Series, seasonal: Callable[[pd.Timestamp], list[Fold]], need: int) -> str:
