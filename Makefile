@@ -34,8 +34,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# More pytest options for `make test`: PYTEST_ARGS="-n 2" runs the suite on two processes (pytest-xdist,
+# in the dev extra); sequential by default until a quiet 2-core run shows the gain (docs/benchmarks.md)
+PYTEST_ARGS ?=
+
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --data $(DATA)
