@@ -30,10 +30,15 @@ def chain(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def scheduler() -> str:
-    """One 2-worker LocalCluster for the module, reached as ``--scheduler ADDRESS`` (as a real cluster is)."""
+    """One 2-worker LocalCluster for the module, reached as ``--scheduler ADDRESS`` (as a real cluster is).
+
+    Its scheduler's HTTP server on a free port (":0"), as ``dask_client`` starts one: the default 8787 is taken
+    when two runs (``pytest -n 2`` workers, another checkout's suite) hold this fixture at once.
+    """
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": ":0"}) as cluster:
         yield cluster.scheduler_address
 
 
