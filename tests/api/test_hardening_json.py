@@ -306,3 +306,23 @@ def test_a_whole_number_field_says_what_came_and_what_to_send(client, sent, said
     (item,) = r.json()["detail"]
     assert item["field"] == "rows[0].promo" and item["type"] == "int_type"
     assert item["msg"] == f"expected a whole number without quotes, e.g. 1; got {said}"
+
+
+@pytest.mark.parametrize("body", [b" ", b"\r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"])
+def test_a_body_of_only_white_space_or_a_byte_order_mark_says_it_holds_no_json(client, body):
+    # was "Expecting value at line 1, column 1 (character 0)", a position in what the sender saw as nothing
+    assert _reason(client, body) == ("the body holds no JSON value, only white space (or a byte order mark): "
+                                     "send a JSON object")
+
+
+@pytest.mark.parametrize(("body", "field", "code"), [
+    (b'\xef\xbb\xbf\xef\xbb\xbf{"rows": []}', "body", "FEFF"),  # a byte order mark twice: the parser drops one
+    ('{"rows": [\u200b{"store": 1}]}'.encode(), "rows[0]", "200B"),  # a zero-width space pasted before a row
+    (b'{"rows": []}\x00', "body", "0000"),
+])
+def test_an_invisible_character_outside_a_string_is_named_by_its_code_point(client, body, field, code):
+    # "Expecting value at line 1, column 1" of a body that reads as valid JSON left nothing to look for
+    r = client.post("/predict", content=body, headers=JSON)
+    assert r.status_code == 422 and fields(r) == [field]
+    assert r.json()["detail"][0]["msg"].endswith(f": the invisible character U+{code} stands there, outside any "
+                                                 "string: remove it")

@@ -3,7 +3,8 @@
 - 422: the body fails the schema (type, range, date format, extra field, empty batch) or is not
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
   not JSON says why: a syntax error with its line and column at the field it is in (``api.syntax_place``;
-  a number JSON does not take, such as ``0x10``, named as such), bytes that are not UTF-8 (JSON in
+  a number JSON does not take, such as ``0x10``, and an invisible character such as a second byte order mark
+  named as such; a body of white space alone said so), bytes that are not UTF-8 (JSON in
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
   Python converts (``sys.get_int_max_str_digits``, at its field), or an object that names a key twice
   (``api.body``, at the key's place: ``rows[3].id``);
@@ -331,6 +332,9 @@ def _example(request: Request) -> str:
     return f", e.g. {json.dumps(examples[0])}" if isinstance(examples, list) and examples else ""
 
 
+_JSON_BLANKS = " \t\r\n"  # the white space JSON takes between values (RFC 8259 2)
+
+
 def _syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | int, ...], str]:
     """The place (``("body", "rows", 3, "promo")``) and message of a JSON syntax error at ``pos`` of ``doc``.
 
@@ -344,6 +348,14 @@ def _syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | i
     if (word := not_a_json_number(doc, pos)) is not None:
         return ("body", *place), (f"{quoted(word)}{where} is not a JSON number: write it in decimal digits, without "
                                   "a leading zero, plus sign, underscore or bare decimal point, e.g. 16, 1000, 0.5")
+    if not doc.strip(_JSON_BLANKS):  # "Expecting value at line 1, column 1" of a body that looks empty
+        return ("body",), ("the body holds no JSON value, only white space (or a byte order mark): "
+                           "send a JSON object")
+    if pos < len(doc) and not (char := doc[pos]).isprintable() and char not in _JSON_BLANKS and (
+            not reason.startswith("Invalid control character")):
+        # a second byte order mark, a NUL or a zero-width space: "Expecting value" of what looks like valid JSON
+        return ("body", *place), (f"the body is not valid JSON: {reason}{where}: the invisible character "
+                                  f"U+{ord(char):04X} stands there, outside any string: remove it")
     if reason.startswith("Invalid control character"):
         return ("body", *place), (f"the body is not valid JSON: {reason}{where}: a string holds a raw control "
                                   "character (a tab, line break or NUL): write it escaped, e.g. \\t, \\n, \\u0000")
