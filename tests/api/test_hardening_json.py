@@ -104,7 +104,8 @@ def test_a_utf8_byte_order_mark_is_ignored(client):
     (b'{\n  "rows": [\n    {"store": 1,,}\n]}', "rows[0]",
      "Expecting property name enclosed in double quotes at line 3, column 17 (character 30)"),
     (b'{"rows": "abc', "rows", "Unterminated string starting at line 1, column 10 (character 9)"),
-    (b'{"rows": []} []', "body", "Extra data at line 1, column 14 (character 13)"),
+    (b'{"rows": [], }', "body",
+     "Expecting property name enclosed in double quotes at line 1, column 14 (character 13)"),
 ])
 def test_a_syntax_error_gives_its_field_line_and_column(client, body, field, where):
     r = client.post("/predict", content=body, headers=JSON)
@@ -306,6 +307,12 @@ def test_a_whole_number_field_says_what_came_and_what_to_send(client, sent, said
     (item,) = r.json()["detail"]
     assert item["field"] == "rows[0].promo" and item["type"] == "int_type"
     assert item["msg"] == f"expected a whole number without quotes, e.g. 1; got {said}"
+
+
+@pytest.mark.parametrize("body", [b'{"rows": []} []', b'{"rows": []}\n{"rows": []}', b'{"rows": []} x'])
+def test_json_after_the_body_says_to_send_one_object(client, body):
+    # was "...: send a JSON object" of a body that starts with one
+    assert _reason(client, body).endswith(": send one JSON object, with nothing after it")
 
 
 @pytest.mark.parametrize("body", [b" ", b"\r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"])

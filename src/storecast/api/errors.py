@@ -359,6 +359,8 @@ def _syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | i
     if reason.startswith("Invalid control character"):
         return ("body", *place), (f"the body is not valid JSON: {reason}{where}: a string holds a raw control "
                                   "character (a tab, line break or NUL): write it escaped, e.g. \\t, \\n, \\u0000")
+    if reason.startswith("Extra data"):  # `{...} x` or two objects: the body's JSON ended before its last byte
+        return ("body",), f"the body is not valid JSON: {reason}{where}: send one JSON object, with nothing after it"
     ending = "valid JSON" if place else "a JSON object"
     return ("body", *place), f"the body is not valid JSON: {reason}{where}: send {ending}"
 
