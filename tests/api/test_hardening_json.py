@@ -121,6 +121,7 @@ def test_a_syntax_error_gives_its_field_line_and_column(client, body, field, whe
      '{"date": "2015-08-03", "open": }]}', "schedule[1].open"),
     ("/plan", '{"store": 1, "start": "2015-08-01", "promo_days": ["2015-08-03" "2015-08-04"]}', "promo_days[0]"),
     ("/plan/rank", '{"start": "2015-08-01", "days": 7,, "top": 3}', "body"),  # a key expected: the object's place
+    ("/forecast", '{"store": 1, "start" "2015-08-01"}', "start"),  # a key without its colon: the key's place
     ("/predict", '{"rows": [{"st\\"ore:": 1, "date": "2015-08-03", "p,[{": [}]}', 'rows[0]["p,[{"][0]'),
 ])
 def test_a_syntax_error_in_a_batch_is_named_at_its_field(client, path, body, field):
