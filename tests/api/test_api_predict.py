@@ -210,11 +210,14 @@ def test_batch_over_the_settings_limit_is_422(settings):
     assert "at most 3" in r.json()["detail"][0]["msg"]
 
 
-@pytest.mark.parametrize("content", [b'{"rows": [', b"not json", b"", b"[1, 2]", b'"rows"', b"\xff\xfe{"])
-def test_bad_body_json_is_422(client, content):
+@pytest.mark.parametrize(("content", "field"), [
+    (b'{"rows": [', "rows[0]"),  # a syntax error is named where it lies: a row was expected there
+    (b"not json", "body"), (b"", "body"), (b"[1, 2]", "body"), (b'"rows"', "body"), (b"\xff\xfe{", "body"),
+])
+def test_bad_body_json_is_422(client, content, field):
     r = client.post("/predict", content=content, headers={"content-type": "application/json"})
     assert r.status_code == 422
-    assert r.json()["detail"][0]["field"] == "body"
+    assert r.json()["detail"][0]["field"] == field
 
 
 def test_full_batch_of_10000_rows_is_served(client, known_stores):

@@ -2,7 +2,9 @@
 
 - 422: the body fails the schema (type, range, date format, extra field, empty batch) or is not
   JSON; FastAPI's convention for "your input is wrong", answered with the field path. A body that is
-  not JSON says why: a syntax error with its line and column, bytes that are not UTF-8 (JSON in
+  not JSON says why: a syntax error with its line and column at the field it is in (``api.syntax_place``;
+  a number JSON does not take, such as ``0x10``, and an invisible character such as a second byte order mark
+  named as such; a body of white space alone said so), bytes that are not UTF-8 (JSON in
   UTF-16 or UTF-32 included, RFC 8259 8.1), nesting too deep for the parser, an integer longer than
   Python converts (``sys.get_int_max_str_digits``, at its field), or an object that names a key twice
   (``api.body``, at the key's place: ``rows[3].id``);
@@ -71,6 +73,7 @@ from storecast.api.middleware import sent_path
 from storecast.api.routes.docs import DOCS_PATHS
 from storecast.api.routes.page import PAGE_PATHS
 from storecast.api.schemas import json_leaf
+from storecast.api.syntax_place import not_a_json_number, syntax_error_place
 from storecast.errors import (
     ECHO_LIMIT,
     MAX_KEY,
@@ -210,8 +213,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             # Some of json's messages end in " at" ("Invalid control character at"); _where adds its own.
             reason = str((err.get("ctx") or {}).get("error", "")).removesuffix(" at")
             pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
-            msg = f"the body is not valid JSON: {reason}{_where(exc.body, pos)}: send a JSON object"
-            loc = ("body",)
+            loc, msg = _syntax_error(exc.body, pos, reason)
         elif typ == "missing":
             msg = f"the request has no body{_unframed(request)}: send a JSON object{_example(request)}" \
                 if loc == ("body",) else "this field is required"
@@ -328,6 +330,39 @@ def _example(request: Request) -> str:
     extra = getattr(_body_model(request), "model_config", {}).get("json_schema_extra")
     examples = extra.get("examples") if isinstance(extra, dict) else None
     return f", e.g. {json.dumps(examples[0])}" if isinstance(examples, list) and examples else ""
+
+
+_JSON_BLANKS = " \t\r\n"  # the white space JSON takes between values (RFC 8259 2)
+
+
+def _syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | int, ...], str]:
+    """The place (``("body", "rows", 3, "promo")``) and message of a JSON syntax error at ``pos`` of ``doc``.
+
+    Why: at ``body`` with a character offset, a 10,000-row batch was searched by hand, and ``"promo": 0x10`` was
+    told "Expecting ',' delimiter", as if a comma were missing (``api.syntax_place``).
+    """
+    where = _where(doc, pos)
+    if not isinstance(doc, str) or pos is None:
+        return ("body",), f"the body is not valid JSON: {reason}{where}: send a JSON object"
+    place = syntax_error_place(doc, pos)
+    if (word := not_a_json_number(doc, pos)) is not None:
+        return ("body", *place), (f"{quoted(word)}{where} is not a JSON number: write it in decimal digits, without "
+                                  "a leading zero, plus sign, underscore or bare decimal point, e.g. 16, 1000, 0.5")
+    if not doc.strip(_JSON_BLANKS):  # "Expecting value at line 1, column 1" of a body that looks empty
+        return ("body",), ("the body holds no JSON value, only white space (or a byte order mark): "
+                           "send a JSON object")
+    if pos < len(doc) and not (char := doc[pos]).isprintable() and char not in _JSON_BLANKS and (
+            not reason.startswith("Invalid control character")):
+        # a second byte order mark, a NUL or a zero-width space: "Expecting value" of what looks like valid JSON
+        return ("body", *place), (f"the body is not valid JSON: {reason}{where}: the invisible character "
+                                  f"U+{ord(char):04X} stands there, outside any string: remove it")
+    if reason.startswith("Invalid control character"):
+        return ("body", *place), (f"the body is not valid JSON: {reason}{where}: a string holds a raw control "
+                                  "character (a tab, line break or NUL): write it escaped, e.g. \\t, \\n, \\u0000")
+    if reason.startswith("Extra data"):  # `{...} x` or two objects: the body's JSON ended before its last byte
+        return ("body",), f"the body is not valid JSON: {reason}{where}: send one JSON object, with nothing after it"
+    ending = "valid JSON" if place else "a JSON object"
+    return ("body", *place), f"the body is not valid JSON: {reason}{where}: send {ending}"
 
 
 def _where(doc: Any, pos: int | None) -> str:
