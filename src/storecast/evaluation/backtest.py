@@ -27,7 +27,7 @@ from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day, sales_days
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.evaluation.metrics import coverage, metrics_json, relative_width, score, trade_day_scores
-from storecast.features.schedule import with_schedule
+from storecast.features.schedule import schedule_step, with_schedule
 from storecast.lookup import sorted_positions
 from storecast.models.conformal import ConformalRegressor, fitted_stores
 from storecast.models.training import DEFAULT_LEVELS, fit_model, schedule_rows, training_rows
@@ -283,6 +283,10 @@ def _write_importance(out: Path, model: ConformalRegressor, scoped: _Scoped, hol
 
     rows = score_rows(scoped.train, holdout)
     rows = rows[rows[s.STORE].isin(holdout_frame[s.STORE])]  # the stores scored (_known_store_rows)
+    # their schedules read from every row of the window (open and closed), as ``window_forecasts`` served them
+    train = scoped.train
+    window = train[holdout.in_window(train[s.DATE]) & train[s.STORE].isin(rows[s.STORE].unique())]
+    rows = with_schedule(rows, window, schedule_step(model.estimator_))
     table = feature_importance(model, rows)
     atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
     plot_importance(table, out / "importance.png")

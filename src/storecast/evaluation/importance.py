@@ -24,12 +24,13 @@ def feature_importance(model, rows: pd.DataFrame, *, max_rows: int = 10_000, n_r
     re-scored, so this costs ``n_features * n_repeats`` predictions on at most ``max_rows`` rows (a
     sample of ``rows``, whose features are built from all of them, never from the sample alone).
 
-    The features are built from ``rows`` alone: not always as the backtest scored them. The backtest
-    forecasts a window's every row, open and closed days, through ``predict_frame``
-    (``backtest.window_forecasts``) and keeps the sales days after; it passes here the holdout's sales days
-    only, so a schedule feature that reads a store's other days (a closure at the window's edge, an open
-    day with Sales 0 read as closed) can differ from what was scored. Read the table as the model's use of
-    its features on these rows, not as a decomposition of the backtest's RMSPE.
+    The features are built from ``rows``: a schedule feature reads a store's other rows, so sales days alone
+    would read an open day with Sales 0 as closed and lose a closure at the window's edge. The backtest
+    forecasts a window's every row, open and closed, through ``predict_frame`` (``backtest.window_forecasts``);
+    it passes here the holdout's sales days with their schedule already read from every window row
+    (``features.schedule.with_schedule``, whose columns the schedule step keeps), so the features are those
+    it scored. Read the table as the model's use of its features on these rows, not as a decomposition of
+    the backtest's RMSPE.
 
     Returns
     -------

@@ -27,7 +27,8 @@ four columns): the rows carry their schedule, as a request's rows carry theirs. 
 
 from __future__ import annotations
 
-__all__ = ["StoreSchedule", "SCHEDULE_FEATURES", "closure_runs", "schedule_features", "schedule_ids", "with_schedule"]
+__all__ = ["StoreSchedule", "SCHEDULE_FEATURES", "closure_runs", "schedule_features", "schedule_ids", "schedule_step",
+           "with_schedule"]
 
 import numpy as np
 import pandas as pd
@@ -197,3 +198,14 @@ def with_schedule(rows: pd.DataFrame, period: pd.DataFrame, step: StoreSchedule 
     }
     read = schedule_features(both[s.STORE], both[s.DATE], both[s.OPEN] != 0, int(step.cap), int(step.max_closure))
     return rows.assign(**{name: read[name][:len(rows)] for name in SCHEDULE_FEATURES})
+
+
+def schedule_step(pipeline) -> StoreSchedule | None:
+    """The schedule step of a ``make_pipeline()`` (its "prep" step's "schedule"); None when it has none.
+
+    Why: rows given their schedule by ``with_schedule`` must read it with the model's own ``cap`` and
+    ``max_closure``, the step's settings, not the defaults.
+    """
+    prep = getattr(pipeline, "named_steps", {}).get("prep")
+    step = getattr(prep, "named_steps", {}).get("schedule")
+    return step if isinstance(step, StoreSchedule) else None

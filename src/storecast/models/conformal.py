@@ -29,7 +29,7 @@ from storecast.dates import to_days
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
 from storecast.features import as_columns
 from storecast.features.facts import store_facts
-from storecast.features.schedule import StoreSchedule, with_schedule
+from storecast.features.schedule import schedule_step, with_schedule
 from storecast.lookup import sorted_positions
 from storecast.models.trees import pipeline_predict
 
@@ -112,13 +112,6 @@ def _known_rows(first, X_cal: pd.DataFrame, y_cal: np.ndarray) -> tuple[pd.DataF
     log.warning("calibration: %d row(s) of %d store(s) with no sales day before the calibration window left out "
                 "(store(s) %s); they get the chain's interval width", int((~keep).sum()), len(new), named)
     return X_cal[keep], y_cal[keep]
-
-
-def _schedule_step(pipeline) -> StoreSchedule | None:
-    """The schedule step of a ``make_pipeline()`` (its "prep" step's "schedule"); None when it has none."""
-    prep = getattr(pipeline, "named_steps", {}).get("prep")
-    step = getattr(prep, "named_steps", {}).get("schedule")
-    return step if isinstance(step, StoreSchedule) else None
 
 
 def _with_prep_refitted(fitted, X: pd.DataFrame, y: np.ndarray):
@@ -219,7 +212,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
                          int(self.calibration_days))
         early = days <= days.max() - int(self.calibration_days)
         X_first, X_cal = X[early], X[~early]
-        if schedule is not None and (step := _schedule_step(self.estimator)) is not None:
+        if schedule is not None and (step := schedule_step(self.estimator)) is not None:
             before = to_days(schedule[s.DATE]) <= days.max() - int(self.calibration_days)
             X_first = with_schedule(X_first, schedule[before], step)
             X_cal = with_schedule(X_cal, schedule[~before], step)
