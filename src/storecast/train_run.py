@@ -53,6 +53,7 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
         what=f"a model with calibrated intervals ({WINDOW_DAYS} days to fit on, then {calibration} to calibrate on)",
         fix="choose a later --until")
     X, y = training_rows(dataset.train, dataset.store, until)
+    _warn_if_data_end_early(X[s.DATE].max(), until)
     model = fit_model(X, y, kind=kind, loss=loss, progress=progress,
                       schedule=schedule_rows(dataset.train, until), **params)
     root = Path(dataset.root)
@@ -66,6 +67,21 @@ def train_bundle(dataset, kind: str = "lgbm", until=None, models_dir: str | Path
         "data_dir": str(root),
     }
     return save_bundle(model, kind=kind, models_dir=models_dir, card=card)
+
+
+# Days between the last sales day of the chain and --until past which the model's name says more than its data:
+# a chain-wide closure (Christmas and a Sunday) is 3 days, so a week without a sale anywhere is a gap in the data.
+_STALE_DAYS = 7
+
+
+def _warn_if_data_end_early(last_sale: pd.Timestamp, until: pd.Timestamp) -> None:
+    """One warning when --until lies in a gap of train.csv: the card says "fit through" ``until``, the forecasts
+    start after it, but the newest sales day the trees saw is older (its recent level, its calibration days)."""
+    if (until - last_sale).days > _STALE_DAYS:
+        log.warning("train.csv has no sales day from %s to --until %s (%d days): the model is fit through %s by its "
+                    "card, its newest data are older; choose --until %s or add the missing days",
+                    f"{last_sale + pd.Timedelta(days=1):%Y-%m-%d}", f"{until:%Y-%m-%d}", (until - last_sale).days,
+                    f"{until:%Y-%m-%d}", f"{last_sale:%Y-%m-%d}")
 
 
 def _fingerprint(dataset) -> str:
