@@ -188,6 +188,11 @@ def test_models_list_reads_the_setting_as_every_command_does(run_main, tmp_path,
      "--input: {dir}/rows.csv not found"),
     # a data file as --data: was "data directory not found" (train) or "train.csv/test.csv: file not found"
     (["train", "--data", "{data}/train.csv", "--models-dir", "{dir}"], "train.csv: is a file, not a directory"),
+    # train reads no test.csv: was told to pass a directory holding "test.csv, the rows to forecast" too
+    (["train", "--data", "{data}/train.csv", "--models-dir", "{dir}"],
+     "is a file, not a directory: pass --data DIR, the directory holding train.csv and store.csv (such as {data})"),
+    (["validate", "--data", "{data}/train.csv"], "the directory holding train.csv and store.csv, and test.csv, the "
+                                                 "rows to forecast (such as {data})"),
     (["predict", "--model", "{dir}/m.skops", "--data", "{data}/train.csv", "--out", "{out}"],
      "train.csv: is a file, not a directory: expected the directory holding test.csv"),
     # a directory as --input: was "is a directory: expected test.csv here as a file (see --data)"
@@ -207,7 +212,8 @@ def test_models_list_reads_the_setting_as_every_command_does(run_main, tmp_path,
     (["predict", "--model", "{dir}/m.skops", "--data", "{dir}/rossmann-store-sales.zip", "--input", "{data}/test.csv",
       "--out", "{out}"], "--data: {dir}/rossmann-store-sales.zip is a file, not a directory (packed: unpack it first, "
                          "unzip FILE.zip): expected the directory holding train.csv and, optionally, store.csv."),
-], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "predict-data-file",
+], ids=["predict-model-dir", "plan-model-dir", "predict-input-missing", "train-data-file", "train-no-test-csv",
+        "validate-test-csv", "predict-data-file",
         "predict-input-dir", "predict-data-missing-with-input", "predict-data-file-with-input", "validate-data-zip",
         "predict-data-zip", "predict-data-zip-with-input"])
 def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_dir, tmp_path, args, said):

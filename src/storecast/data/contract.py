@@ -677,14 +677,13 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
         Listing every problem as ``file, line N, column `X`: expected ..., got ...: fix``.
     """
     root = Path(data_dir)
+    # test.csv only for the commands that read it: train, clean, eda and lstm told to bring one were misled
+    holding = "train.csv and store.csv" + (", and test.csv, the rows to forecast" if require_test else "")
     if root.exists() and not root.is_dir():
         raise DataContractError(problem(root, f"is a file, not a directory{packed_hint(root)}: pass --data DIR, the "
-                                              "directory holding train.csv and store.csv, and test.csv, the rows "
-                                              "to forecast (such as "
-                                              f"{root.parent})"))
+                                              f"directory holding {holding} (such as {root.parent})"))
     if not root.is_dir():
-        raise DataContractError(problem(root, "data directory not found: pass --data DIR with train.csv and "
-                                              "store.csv, and test.csv, the rows to forecast"))
+        raise DataContractError(problem(root, f"data directory not found: pass --data DIR with {holding}"))
     problems: list[ContractProblem] = []
 
     def attempt(load: Callable[..., pd.DataFrame], *args: Path) -> pd.DataFrame | None:
