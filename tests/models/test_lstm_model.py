@@ -493,3 +493,27 @@ def test_a_validation_window_with_sales_of_new_stores_only_is_refused(dataset):
     t = t[(t[s.STORE] != first) | validation]  # and it is new there
     with pytest.raises(WindowError, match="validation window .* of a store that also sold in the training days"):
         LSTMForecaster(QUICK).fit(t, CUT)
+
+
+@pytest.mark.parametrize(("n", "level", "rank"), [
+    (19, 0.8, 16),  # ceil(20 * 0.8): the old np.quantile at 16 / 19 read between the 16th and 17th, 0.1616
+    (19, 0.95, 19),  # ceil(20 * 0.95) = 19: the largest
+    (24, 0.56, 14),  # 25 * 0.56 is 14.000000000000002 in floats: the old ceil took the 15th
+    (4, 0.95, 4),  # the rule asks for the 5th of 4: capped at the largest
+])
+def test_the_interval_radius_is_the_ceil_n_plus_1_level_th_smallest_error(n, level, rank):
+    """Split-conformal's guarantee rests on an order statistic, as the trees' bounds do (models.conformal)."""
+    import torch
+
+    from storecast.models.lstm.dataset import SalesScaler
+
+    errors = np.arange(1, n + 1)[::-1] / 100  # |log(Sales / forecast)| of each validation day, 0.01 .. n / 100
+    target = torch.tensor(errors, dtype=torch.float32)[:, None]
+    model = LSTMForecaster(LSTMConfig(**{**QUICK.__dict__, "levels": (level,)}))
+    model.device_ = "cpu"
+    model.scaler_ = SalesScaler().fit(np.array([[-1.0, 1.0]]))  # one store of mean 0: log sales are their own scale
+    model.net_ = lambda enc, store, dec: torch.zeros_like(target)  # forecasts log1p(Sales) = 0 on every day
+    model._calibrate({"enc": torch.zeros(n, 1), "dec": torch.zeros(n, 1), "target": target,
+                      "mask": torch.ones(n, 1), "store": torch.zeros(n, dtype=torch.int64)})
+    assert model.quantiles_[str(level)] == pytest.approx(rank / 100, abs=1e-6)
+    assert model.validation_["rows"] == n

@@ -11,7 +11,8 @@ expm1 back-transform RMSPE-optimal. Then the model is refitted on everything up 
 
 from __future__ import annotations
 
-__all__ = ["ConformalRegressor", "conformal_bounds", "fitted_stores", "rmspe_factor", "check_sales_span"]
+__all__ = ["ConformalRegressor", "conformal_bounds", "conformal_radius", "fitted_stores", "rmspe_factor",
+           "check_sales_span"]
 
 import logging
 import math
@@ -71,8 +72,25 @@ def conformal_bounds(z: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.
     alpha = 1 - np.asarray(levels, dtype=float)
     # a hair of slack so that a rank that is whole in exact arithmetic (40 * 0.975 = 39) stays whole in floats
     lo_rank = np.floor((n + 1) * alpha / 2 + 1e-9).astype(np.int64)
-    hi_rank = np.ceil((n + 1) * (1 - alpha / 2) - 1e-9).astype(np.int64)
-    return ordered[np.clip(lo_rank, 1, n) - 1], ordered[np.clip(hi_rank, 1, n) - 1]
+    return ordered[np.clip(lo_rank, 1, n) - 1], _upper_order_statistic(ordered, 1 - alpha / 2)
+
+
+def conformal_radius(scores: np.ndarray, levels: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Split-conformal upper bound of ``scores`` at each coverage in ``levels``: the ceil((n + 1) level)-th smallest.
+
+    A new exchangeable score is at most that bound with probability at least ``level``; with |residual| as the
+    score it is the radius of a symmetric interval (the LSTM's). Capped at the largest score when the rule asks
+    for more than n (fewer than 1 / (1 - level) - 1 scores), so such a level is not guaranteed.
+    """
+    return _upper_order_statistic(np.sort(scores), np.asarray(levels, dtype=float))
+
+
+def _upper_order_statistic(ordered: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The ceil((n + 1) level)-th of the sorted ``ordered``, within 1..n: the one reading of the upper rank."""
+    n = len(ordered)
+    # the same slack: 25 * 0.56 is 14.000000000000002 in floats, and ceil took the 15th
+    rank = np.ceil((n + 1) * levels - 1e-9).astype(np.int64)
+    return ordered[np.clip(rank, 1, n) - 1]
 
 
 def rmspe_factor(y: np.ndarray, pred: np.ndarray) -> float:

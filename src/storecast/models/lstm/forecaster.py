@@ -308,6 +308,7 @@ class LSTMForecaster:
     def _calibrate(self, val: dict) -> None:
         """Split-conformal quantiles of |log residual| on the time-ordered validation window."""
         torch = torch_module()
+        from storecast.models.conformal import conformal_radius
         from storecast.models.lstm.loop import to_device
 
         on = to_device(val, self.device_)
@@ -319,9 +320,10 @@ class LSTMForecaster:
         log_true = self.scaler_.inverse_transform(val["target"].numpy(), stores)
         resid = np.abs(log_true - log_pred)[mask]
         n = len(resid)
-        self.quantiles_ = {  # finite-sample conformal quantile
-            str(lv): float(np.quantile(resid, min(1.0, np.ceil((n + 1) * lv) / n))) for lv in self.config.levels
-        }
+        # the ceil((n + 1) level)-th smallest |residual|, as the trees' bounds; np.quantile at rank / n read between
+        # two residuals
+        radius = conformal_radius(resid, self.config.levels)
+        self.quantiles_ = {str(lv): float(q) for lv, q in zip(self.config.levels, radius, strict=True)}
         y, p = np.expm1(log_true[mask]), np.expm1(log_pred[mask])
         # in-sample for the quantiles (coverage ~ level by construction); the holdout gives the honest figure
         self.validation_ = {
