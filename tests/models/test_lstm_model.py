@@ -416,6 +416,14 @@ def test_epochs_must_be_at_least_one():
         LSTMConfig(epochs=0)
 
 
+@pytest.mark.parametrize("levels", [(1.5,), (0.8, 0.0), (), (float("nan"),), (0.8, 1)])
+def test_interval_levels_must_lie_strictly_between_0_and_1(levels):
+    """As the trees refuse them: a level of 1.5 or 0 gave the largest or smallest residual as the radius."""
+    with pytest.raises(ValueError, match="levels must be coverages strictly between 0 and 1"):
+        LSTMConfig(levels=levels)
+    assert LSTMConfig(levels=(0.5, 0.8, 0.95)).levels == (0.5, 0.8, 0.95)
+
+
 def test_a_validation_loss_never_finite_is_a_clear_error_not_a_load_of_no_weights():
     import torch
 

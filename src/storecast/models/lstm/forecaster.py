@@ -133,6 +133,9 @@ class LSTMConfig:
             raise ValueError(f"networks must be at least 1, got {self.networks}")
         if self.epochs < 1:  # no epoch run, no weights chosen: refused before any data is read
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        # as the trees' ConformalRegressor: a level of 1.5 or 0 gave the largest or smallest residual as a radius
+        if not self.levels or not all(isinstance(lv, float | int) and 0 < lv < 1 for lv in self.levels):
+            raise ValueError(f"levels must be coverages strictly between 0 and 1, e.g. (0.8, 0.95); got {self.levels}")
 
     @property
     def days_needed(self) -> int:
