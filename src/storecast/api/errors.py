@@ -242,6 +242,10 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             msg = f"{said}; got {got(loc, err)}{_null_hint(request, loc, err)}"
         elif loc == ("body",) and typ == "model_attributes_type":  # a body of another Content-Type was 415
             msg = f"expected a JSON object{_example(request)}; got {got(loc, err)}"
+        elif (said := f"got {(err.get('ctx') or {}).get('got')}") and msg.endswith(said) and (
+                sent := got.sent(loc, err.get("input"))) is not None:
+            # a schema check's own echo (a date field sent 1e5: "got 100000.0"): the number as written
+            msg = msg.removesuffix(said) + f"got {clipped(sent, ECHO_LIMIT)}"
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
 
@@ -260,16 +264,20 @@ class _Got:
         self.parsed = False
 
     def __call__(self, loc: Loc, err: dict[str, Any]) -> str:
-        value = err.get("input")
-        if not isinstance(value, float) or self.text is None or loc[:1] != ("body",):
-            return _json_kind(value)
-        if not self.parsed:
-            self.doc, self.parsed = numbers_as_sent(self.text), True
-        if (sent := number_at(self.doc, loc[1:])) is None:
+        value: Any = err.get("input")
+        if (sent := self.sent(loc, value)) is None:
             return _json_kind(value)
         if math.isinf(value):
             return f"{clipped(sent, ECHO_LIMIT)} (a number beyond 1.8e308, which JSON readers take as Infinity)"
         return f"{clipped(sent, ECHO_LIMIT)} (a decimal number)"
+
+    def sent(self, loc: Loc, value: Any) -> str | None:
+        """The decimal number ``value`` at ``loc`` as the client wrote it, or None (no decimal, no text at hand)."""
+        if not isinstance(value, float) or self.text is None or loc[:1] != ("body",):
+            return None
+        if not self.parsed:
+            self.doc, self.parsed = numbers_as_sent(self.text), True
+        return number_at(self.doc, loc[1:])
 
 
 # pydantic's range error types: the word for the bound and its key in ``ctx``
