@@ -310,6 +310,30 @@ def test_a_whole_number_field_says_what_came_and_what_to_send(client, sent, said
     assert item["msg"] == f"expected a whole number without quotes, e.g. 1; got {said}"
 
 
+@pytest.mark.parametrize(("sent", "said"), [
+    ("1e5", "1e5 (a decimal number)"), ("-2.50E+1", "-2.50E+1 (a decimal number)"),
+    ("1e400", "1e400 (a number beyond 1.8e308, which JSON readers take as Infinity)"),
+])
+def test_a_decimal_number_is_echoed_as_the_client_wrote_it(client, sent, said):
+    # json reads 1e5 as 100000.0 and 1e400 as inf: the answer said "got 100000.0" and "got Infinity", not what was sent
+    body = '{"rows": [{"store": 1, "date": "2015-08-03", "promo": 1}, {"store": 2, "date": "2015-08-03", "promo": ' \
+        + sent + '}]}'
+    r = client.post("/predict", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    (item,) = r.json()["detail"]
+    assert item["field"] == "rows[1].promo"
+    assert item["msg"] == f"expected a whole number without quotes, e.g. 1; got {said}"
+
+
+def test_a_decimal_number_in_a_date_field_is_echoed_as_the_client_wrote_it(client):
+    # the date check's own echo read "got 100000.0" for promo_days: [1e5]
+    body = b'{"store": 1, "start": "2015-08-03", "days": 3, "promo_days": [1e5]}'
+    r = client.post("/plan", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert [(item["field"], item["msg"]) for item in r.json()["detail"]] == [
+        ("promo_days[0]", "expected an ISO date string 'YYYY-MM-DD' (for example '2015-08-01'), got 1e5")]
+
+
 @pytest.mark.parametrize("body", [b'{"rows": []} []', b'{"rows": []}\n{"rows": []}', b'{"rows": []} x'])
 def test_json_after_the_body_says_to_send_one_object(client, body):
     # was "...: send a JSON object" of a body that starts with one

@@ -481,3 +481,36 @@ def test_the_figures_are_written_the_way_the_browsers_language_writes_numbers(ba
         assert [row[2:5] for row in csv.reader(f)][1:] == [["1235", "0.3", "42001"], ["-2", "-1.3", "1000"]]
     browser.js("1")
     assert browser.errors == []
+
+
+def _busy_plans(browser: Browser, refused: int) -> None:
+    """Answer the next ``refused`` POSTs to /plan as the full planning queue does (503, ``Retry-After: 1``); count
+    every /plan asked in ``window.asked``."""
+    browser.js(f"window.asked = 0; window.refused = {refused}; const real = window.fetch;"
+               "window.fetch = (path, init) => { if (path !== '/plan') return real(path, init); window.asked++;"
+               " return window.refused-- > 0 ? Promise.resolve(new Response(JSON.stringify({detail: 'the server is "
+               "already planning 4 requests, as many as it queues: retry in a moment'}), {status: 503, headers: "
+               "{'Content-Type': 'application/json', 'Retry-After': '1'}})) : real(path, init); }; true")
+
+
+def test_a_busy_server_is_asked_again_once_after_its_retry_after(base: str, browser: Browser):
+    # a full planning queue's 503 read "The server could not answer (HTTP 503): the server is already planning 4
+    # requests...", and nothing was asked again, though the server had said to retry in 2 seconds
+    seen = _use_token(browser, base)
+    _busy_plans(browser, 1)
+    browser.js(_FORECAST)
+    said = browser.wait(f"({_STATUS}).startsWith('The server is busy') && {_STATUS}")
+    assert said == "The server is busy with other requests: asking again in 1 second…"
+    _after(browser, seen)
+    assert browser.js("window.asked") == 2
+    assert not browser.js("document.getElementById('status').classList.contains('error')"), browser.js(_STATUS)
+
+
+def test_a_server_still_busy_when_asked_again_says_to_try_again(base: str, browser: Browser):
+    _use_token(browser, base)
+    _busy_plans(browser, 5)
+    browser.js(_FORECAST)
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}")
+    assert said == ("The server is busy with other requests, and was still busy when asked again 1 second later: "
+                    "try again in a moment; if this goes on, ask whoever runs the planner's server.")
+    assert browser.js("window.asked") == 2  # asked again once, not in a loop

@@ -122,6 +122,17 @@ def test_a_compressed_body_is_415_naming_the_coding(client, coding, body):
     assert r.status_code == 200
 
 
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/health", 200),
+    ("HEAD", "/health", 200),
+    ("POST", "/predict", 422),  # Content-Length: 0, answered "the request has no body" as without the label
+], ids=["get", "head", "empty-post"])
+def test_a_request_without_a_body_is_served_whatever_its_content_encoding(client, method, path, status):
+    # GET /health from a client that labels every request gzip was 415 "send the body uncompressed": there was none
+    r = client.request(method, path, headers={"content-encoding": "gzip", "content-type": "application/json"})
+    assert r.status_code == status
+
+
 @pytest.mark.parametrize("coding", ["gzip, chunked", "deflate,chunked", "compress"])
 def test_a_transfer_coding_other_than_chunked_is_501_naming_it(client, coding):
     # the server's parser undoes `chunked` only: a body sent gzip-then-chunked reached the app still gzipped,

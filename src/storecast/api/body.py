@@ -17,10 +17,10 @@ description's paragraph on query strings.
 
 from __future__ import annotations
 
-__all__ = ["DuplicateKeyError", "JSON_MEDIA_TYPE", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error",
+__all__ = ["BODY_TEXT", "DuplicateKeyError", "JSON_MEDIA_TYPE", "MAX_UNKNOWN", "NotJSONWordError", "NotUTF8Error",
            "QUERY_STRING_RULE", "StrictBody", "StrictJSONRoute", "TooManyDigitsError", "UnpairedSurrogateError",
            "UnsupportedMediaType",
-           "is_json_media_type", "json_response", "model_in"]
+           "is_json_media_type", "json_response", "model_in", "number_at", "numbers_as_sent"]
 
 import email.message
 import functools
@@ -373,10 +373,45 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_word)
 
 
+# The scope key under which a body that parsed but failed the schema keeps its text, for ``numbers_as_sent``.
+BODY_TEXT = "storecast.body_text"
+
+
+class _SentNumber(str):
+    """A decimal number of a body as the client wrote it (``1e5``, ``1e400``), from ``numbers_as_sent``."""
+
+
+def numbers_as_sent(text: str) -> Any:
+    """``text`` parsed with each decimal number kept as its token as sent (a ``str``), or None if it does not parse.
+
+    Why: ``json`` reads ``1e5`` as ``100000.0`` and ``1e400`` as ``inf``, so a 422 that echoed the value said "got
+    100000.0" or "got Infinity", numbers the client never wrote. Only a refused body pays for this second parse.
+    """
+    try:
+        return json.loads(text, parse_float=_SentNumber, parse_int=str)  # str: as in _locate_word
+    except (ValueError, RecursionError):
+        return None
+
+
+def number_at(doc: Any, loc: tuple[str | int, ...]) -> str | None:
+    """The decimal number at ``loc`` (``("rows", 0, "store")``) of a body from :func:`numbers_as_sent`, as sent, or
+    None where ``loc`` holds something else or leads nowhere."""
+    node = doc
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return str(node) if isinstance(node, _SentNumber) else None
+
+
 class _StrictJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             text = _utf8_text(await self.body())
+            self._text = text
             try:
                 doc = _DECODER.decode(text)
             except NotJSONWordError as exc:
@@ -467,6 +502,8 @@ class StrictJSONRoute(APIRoute):
             try:
                 return await handler(strict_request)
             except RequestValidationError as exc:
+                if (text := getattr(strict_request, "_text", None)) is not None:
+                    request.scope[BODY_TEXT] = text  # errors echoes a number as sent (numbers_as_sent)
                 if check is None:
                     raise
                 # the route's own checks beside the schema's errors, in one answer (api.beside)

@@ -13,8 +13,8 @@
   An unknown field is 422 at its path, naming the fields taken there and the one meant when only the
   case differs (``Rows``); a key longer than ``storecast.errors.MAX_KEY`` (64) characters is clipped wherever
   an answer names it.
-  Each message says what came (``got null``, ``got 0``) beside what is expected; ``null`` for a field that has a
-  default also says to leave the field out for it.
+  Each message says what came (``got null``, ``got 0``, a decimal number as written: ``got 1e5``) beside what is
+  expected; ``null`` for a field that has a default also says to leave the field out for it.
 - 422: :class:`InputError`, a well-formed body that is wrong for *this model* (unknown store,
   batch over ``max_batch_rows``, schedule day outside the window) or for itself (a store and day listed
   twice in one ``/predict`` batch). An unknown store is 422 at
@@ -60,6 +60,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storecast.api.body import (
+    BODY_TEXT,
     DuplicateKeyError,
     NotJSONWordError,
     NotUTF8Error,
@@ -67,6 +68,8 @@ from storecast.api.body import (
     UnpairedSurrogateError,
     UnsupportedMediaType,
     model_in,
+    number_at,
+    numbers_as_sent,
 )
 from storecast.api.http_rules import allow_with_head, method_sent
 from storecast.api.middleware import sent_path
@@ -203,6 +206,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
         return refused
     items = []
     errors = exc.errors()
+    got = _Got(request)
     for err in errors[:MAX_LISTED]:
         loc = tuple(p if isinstance(p, int | str) else str(p) for p in err.get("loc", ()))
         typ = str(err.get("type", "value_error"))
@@ -218,15 +222,15 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
             msg = f"the request has no body{_unframed(request)}: send a JSON object{_example(request)}" \
                 if loc == ("body",) else "this field is required"
         elif typ == "int_type":  # pydantic's "Input should be a valid integer" says neither what came nor what to send
-            msg = f"expected a whole number without quotes, e.g. 1; got {_json_kind(err.get('input'))}"
+            msg = f"expected a whole number without quotes, e.g. 1; got {got(loc, err)}"
             msg += _null_hint(request, loc, err)
         elif typ == "list_type":  # pydantic: "Input should be a valid list"
-            msg = f"expected an array, e.g. [...]; got {_json_kind(err.get('input'))}"
+            msg = f"expected an array, e.g. [...]; got {got(loc, err)}"
         elif typ == "model_attributes_type" and loc != ("body",):  # "... valid dictionary or object ..."
-            msg = f"expected a JSON object, e.g. {{...}}; got {_json_kind(err.get('input'))}"
+            msg = f"expected a JSON object, e.g. {{...}}; got {got(loc, err)}"
         elif typ in _BOUNDS:  # pydantic: "Input should be greater than or equal to 1", without what came
             word, key = _BOUNDS[typ]
-            msg = f"expected {word} {(err.get('ctx') or {}).get(key)}; got {_json_kind(err.get('input'))}"
+            msg = f"expected {word} {(err.get('ctx') or {}).get(key)}; got {got(loc, err)}"
         elif typ in ("too_short", "too_long") and isinstance(err.get("input"), list):
             ctx, n = err.get("ctx") or {}, len(err["input"])
             bound = ("at least", ctx.get("min_length")) if typ == "too_short" else ("at most", ctx.get("max_length"))
@@ -235,11 +239,45 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
         elif typ == "literal_error":  # pydantic: "Input should be '0', 'a', 'b' or 'c'"
             choices = (err.get("ctx") or {}).get("expected")
             said = f"expected one of {choices} (as a string)" if choices else msg
-            msg = f"{said}; got {_json_kind(err.get('input'))}{_null_hint(request, loc, err)}"
+            msg = f"{said}; got {got(loc, err)}{_null_hint(request, loc, err)}"
         elif loc == ("body",) and typ == "model_attributes_type":  # a body of another Content-Type was 415
-            msg = f"expected a JSON object{_example(request)}; got {_json_kind(err.get('input'))}"
+            msg = f"expected a JSON object{_example(request)}; got {got(loc, err)}"
+        elif (said := f"got {(err.get('ctx') or {}).get('got')}") and msg.endswith(said) and (
+                sent := got.sent(loc, err.get("input"))) is not None:
+            # a schema check's own echo (a date field sent 1e5: "got 100000.0"): the number as written
+            msg = msg.removesuffix(said) + f"got {clipped(sent, ECHO_LIMIT)}"
         items.append(_item(loc, msg, typ))
     return _unprocessable(items, len(errors))
+
+
+class _Got:
+    """What came at a field, for a message: :func:`_json_kind` of the value, a decimal number as the client wrote it.
+
+    Why: ``json`` reads ``1e5`` as ``100000.0`` and ``1e400`` as ``inf``, so "got 100000.0" or "got Infinity" named
+    numbers the client never sent. The body's text, kept by ``api.body`` for a body that failed the schema, is
+    parsed again once per answer, and only when a message names a decimal number.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.text: str | None = request.scope.get(BODY_TEXT)
+        self.doc: Any = None
+        self.parsed = False
+
+    def __call__(self, loc: Loc, err: dict[str, Any]) -> str:
+        value: Any = err.get("input")
+        if (sent := self.sent(loc, value)) is None:
+            return _json_kind(value)
+        if math.isinf(value):
+            return f"{clipped(sent, ECHO_LIMIT)} (a number beyond 1.8e308, which JSON readers take as Infinity)"
+        return f"{clipped(sent, ECHO_LIMIT)} (a decimal number)"
+
+    def sent(self, loc: Loc, value: Any) -> str | None:
+        """The decimal number ``value`` at ``loc`` as the client wrote it, or None (no decimal, no text at hand)."""
+        if not isinstance(value, float) or self.text is None or loc[:1] != ("body",):
+            return None
+        if not self.parsed:
+            self.doc, self.parsed = numbers_as_sent(self.text), True
+        return number_at(self.doc, loc[1:])
 
 
 # pydantic's range error types: the word for the bound and its key in ``ctx``

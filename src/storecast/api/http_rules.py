@@ -52,6 +52,10 @@ class ContentEncodingGuard:
     ``Transfer-Encoding`` likewise: the server's parser undoes ``chunked`` only, so ``gzip, chunked`` would reach
     the app still gzipped (or, on a plain body, the label would be ignored). RFC 9112 (6.1) answers a transfer coding
     the server does not understand 501.
+
+    A request without a body (no ``Content-Length`` but 0, no ``Transfer-Encoding``) is served whatever its
+    ``Content-Encoding`` says: there is nothing to decompress, and ``GET /health`` from a client that labels every
+    request gzip was refused 415.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -61,7 +65,7 @@ class ContentEncodingGuard:
         if scope["type"] == "http":
             codings = [v.decode("latin-1").strip().lower() for n, v in scope["headers"] if n == b"content-encoding"]
             sent = ", ".join(c for c in codings if c and c != "identity")
-            if sent:
+            if sent and _has_body(scope["headers"]):  # no body (GET /health, Content-Length: 0): nothing to decode
                 await send_json(send, 415, {"detail": (
                     f"Content-Encoding {shown(sent)!r} is not supported: send the body uncompressed, without a "
                     "Content-Encoding header")}, [(b"accept-encoding", b"identity")], close=False)  # well framed
@@ -112,6 +116,7 @@ def _asks_upgrade(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the request's framing says a body follows (a ``Content-Length`` other than 0, or chunks)."""
     return any((n == b"content-length" and v.strip() != b"0") or n == b"transfer-encoding" for n, v in headers)
 
 

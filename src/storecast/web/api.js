@@ -20,8 +20,10 @@ class ApiError extends Error {
     // the fields refused ("start", "promo_days"), whose boxes `failed` ties to the message
     this.fields = Array.isArray(detail) ? detail.map((d) => String(d.field ?? "").split(/[.[]/)[0]) : [];
     // "timeout": no answer within TIMEOUT_MS; "superseded": a newer request of the same kind took its place
-    // (nothing to say: the newer one speaks); "foreign": a 2xx that is not the planner's JSON
+    // (nothing to say: the newer one speaks); "foreign": a 2xx that is not the planner's JSON; "busy": a 503
+    // with Retry-After (the planning queue full), still busy when asked again after that wait
     this.why = why;
+    this.waited = 0;  // seconds waited before asking again ("busy")
   }
 }
 
@@ -52,26 +54,66 @@ function api(path, body) {
   return entry.answer;
 }
 
+// The longest wait a 503's Retry-After gets before the one retry: the planning queue asks 2 s, and a page
+// that waited a minute on a server's word would look hung.
+const MAX_RETRY_AFTER_S = 10;
+
+// The seconds a 503's Retry-After asks (delay-seconds or an HTTP date, RFC 9110 10.2.3), capped at
+// MAX_RETRY_AFTER_S; null when it has none or none that reads.
+function retryAfter(r) {
+  const value = (r.headers.get("Retry-After") || "").trim();
+  if (!value) return null;
+  const wait = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isNaN(wait) ? null : Math.min(Math.max(wait, 0), MAX_RETRY_AFTER_S);
+}
+
+// "1 second", "2 seconds": a wait as the status line says it, in whole seconds.
+const seconds = (s) => `${Math.ceil(s)} second${Math.ceil(s) === 1 ? "" : "s"}`;
+
+// Resolves after `wait` seconds, or at once when `signal` aborts (a newer request, or the page's timeout).
+function pause(wait, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, wait * 1000);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
 async function send(path, body, headers, controller) {
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
   // status 0: nothing came back (a fault of this page keeps none)
   const stopped = () => new ApiError(0, "no answer", timedOut ? "timeout" : "superseded");
   try {
-    let r;
-    try {
-      r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers, signal: controller.signal,
-                              body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw controller.signal.aborted ? stopped() : new ApiError(0, "no answer");
+    let r, data, waited = null;
+    for (;;) {
+      try {
+        r = await fetch(path, { method: body === undefined ? "GET" : "POST", headers, signal: controller.signal,
+                                body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch {
+        throw controller.signal.aborted ? stopped() : new ApiError(0, "no answer");
+      }
+      data = undefined;
+      try {
+        data = await r.json();
+      } catch {
+        if (controller.signal.aborted) throw stopped();  // cut off while the answer was coming in
+      }
+      // a 503 with Retry-After (the server plans a few requests at a time and refuses more): "the server could
+      // not answer (HTTP 503)" told the planner nothing to do, where asking once more after the wait it names
+      // usually succeeds
+      const wait = r.status === 503 && waited === null ? retryAfter(r) : null;
+      if (wait === null) break;
+      waited = wait;
+      const view = path === "/plan/rank" ? "rank" : path === "/plan" ? "plan" : undefined;
+      say(`The server is busy with other requests: asking again in ${seconds(wait)}…`, false, view);
+      await pause(wait, controller.signal);
+      if (controller.signal.aborted) throw stopped();
     }
-    let data;
-    try {
-      data = await r.json();
-    } catch {
-      if (controller.signal.aborted) throw stopped();  // cut off while the answer was coming in
+    if (!r.ok) {
+      const err = new ApiError(r.status, data?.detail, r.status === 503 && waited !== null ? "busy" : "");
+      err.waited = waited ?? 0;
+      throw err;
     }
-    if (!r.ok) throw new ApiError(r.status, data?.detail);
     // a 2xx that is not the planner's JSON (a proxy's or sign-in page's HTML answering 200) read as `{}`,
     // and the page failed on it with "Cannot read properties of undefined"
     if (data === null || typeof data !== "object" || Array.isArray(data)) throw new ApiError(r.status, "", "foreign");
@@ -96,6 +138,10 @@ function failure(err, kept) {
   } else if (err.why === "timeout") {
     text = `no answer from the server within ${TIMEOUT_MS / 1000} seconds. It may be busy with other plans: try `
       + "again in a moment; if this goes on, ask whoever runs the planner's server.";
+  } else if (err.why === "busy") {
+    text = `the server is busy with other requests, and was still busy when asked again `
+      + `${seconds(err.waited)} later: try again in a moment; if this goes on, ask whoever runs the `
+      + "planner's server.";
   } else if (err.why === "foreign") {
     text = `the server, or something in front of it (a proxy or a sign-in page), answered (HTTP ${err.status}) with `
       + "something that is not the planner's answer. Reload this page and sign in if it asks; if this goes on, "
