@@ -400,16 +400,24 @@ def _day(date: str, sales: float, *, promo: int = 0) -> dict:
 
 
 def _download(browser: Browser, button: str, folder: Path) -> Path:
-    """Click ``button`` and return the file the browser saved into ``folder``."""
+    """Click ``button`` and return the file the browser saved into ``folder``, once it is whole.
+
+    Whole: no ``.crdownload`` left and the same non-zero size on two polls in a row. Chromium may show the final
+    name before its last bytes are in; read at once, a fresh clone's run under load once met an empty file.
+    """
     browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(folder))
     browser.js(f"document.getElementById('{button}').click(); true")
-    deadline = time.monotonic() + 30
+    deadline, last = time.monotonic() + 30, None
     while time.monotonic() < deadline:
-        done = [f for f in folder.glob("*") if not f.name.endswith(".crdownload")]
-        if done:
-            return done[0]
+        files = list(folder.glob("*"))
+        done = [f for f in files if not f.name.endswith(".crdownload")]
+        if done and len(done) == len(files):
+            size = done[0].stat().st_size
+            if size and size == last:
+                return done[0]
+            last = size
         time.sleep(0.1)
-    raise TimeoutError(f"{button}: nothing downloaded into {folder}")
+    raise TimeoutError(f"{button}: nothing downloaded whole into {folder}")
 
 
 def _number(text: str) -> int:
