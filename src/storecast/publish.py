@@ -34,10 +34,15 @@ _PACKAGES = ("storecast", "numpy", "pandas", "scikit-learn", "lightgbm", "skops"
 
 def file_sha256(path: str | Path) -> str:
     """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+        return _sha256_of(fh)
+
+
+def _sha256_of(fh: BinaryIO) -> str:
+    """Hex sha256 of an open file from where it stands to its end, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        h.update(chunk)
     return h.hexdigest()
 
 
@@ -175,11 +180,8 @@ def _publish(models_dir: Path, kind: str, card: dict, suffix: str, write: Callab
 
 def check_sha256(path: Path, card: dict) -> None:
     """Refuse a model file whose bytes are not those its card recorded, or that this user cannot read."""
-    try:
-        digest = file_sha256(path)
-    except OSError as exc:  # a file of another user (mode 0600), or an I/O error: one line, not a traceback
-        raise _unreadable(path, exc) from exc
-    _compare(path, card, digest)
+    with open_checked(path, card):
+        pass
 
 
 def open_checked(path: Path, card: dict) -> BinaryIO:
@@ -195,12 +197,9 @@ def open_checked(path: Path, card: dict) -> BinaryIO:
     except OSError as exc:
         raise _unreadable(path, exc) from exc
     try:
-        h = hashlib.sha256()
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-        _compare(path, card, h.hexdigest())
+        _compare(path, card, _sha256_of(fh))
         fh.seek(0)
-    except OSError as exc:
+    except OSError as exc:  # a file of another user (mode 0600), or an I/O error: one line, not a traceback
         fh.close()
         raise _unreadable(path, exc) from exc
     except BaseException:

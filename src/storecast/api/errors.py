@@ -44,6 +44,7 @@ from __future__ import annotations
 __all__ = ["InputError", "NotReadyError", "TokenCheck", "field_path", "install_error_handlers", "window_problems"]
 
 import datetime as dt
+import functools
 import json
 import logging
 import math
@@ -260,8 +261,11 @@ class _Got:
 
     def __init__(self, request: Request) -> None:
         self.text: str | None = request.scope.get(BODY_TEXT)
-        self.doc: Any = None
-        self.parsed = False
+
+    @functools.cached_property
+    def doc(self) -> Any:
+        """The body parsed with its numbers as sent (``numbers_as_sent``): once, at the first decimal number asked."""
+        return numbers_as_sent(self.text) if self.text is not None else None
 
     def __call__(self, loc: Loc, err: dict[str, Any]) -> str:
         value: Any = err.get("input")
@@ -275,8 +279,6 @@ class _Got:
         """The decimal number ``value`` at ``loc`` as the client wrote it, or None (no decimal, no text at hand)."""
         if not isinstance(value, float) or self.text is None or loc[:1] != ("body",):
             return None
-        if not self.parsed:
-            self.doc, self.parsed = numbers_as_sent(self.text), True
         return number_at(self.doc, loc[1:])
 
 
@@ -382,25 +384,31 @@ def _syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | i
     where = _where(doc, pos)
     if not isinstance(doc, str) or pos is None:
         return ("body",), f"the body is not valid JSON: {reason}{where}: send a JSON object"
-    place = syntax_error_place(doc, pos)
+
+    def at() -> tuple[str | int, ...]:
+        """The error's field (``api.syntax_place``): found only for the answers that name it, as it reads the body
+        up to the error (the whole of it for "Extra data")."""
+        return ("body", *syntax_error_place(doc, pos))
+
     if (word := not_a_json_number(doc, pos)) is not None:
-        return ("body", *place), (f"{quoted(word)}{where} is not a JSON number: write it in decimal digits, without "
-                                  "a leading zero, plus sign, underscore or bare decimal point, e.g. 16, 1000, 0.5")
+        return at(), (f"{quoted(word)}{where} is not a JSON number: write it in decimal digits, without "
+                      "a leading zero, plus sign, underscore or bare decimal point, e.g. 16, 1000, 0.5")
     if not doc.strip(_JSON_BLANKS):  # "Expecting value at line 1, column 1" of a body that looks empty
         return ("body",), ("the body holds no JSON value, only white space (or a byte order mark): "
                            "send a JSON object")
     if pos < len(doc) and not (char := doc[pos]).isprintable() and char not in _JSON_BLANKS and (
             not reason.startswith("Invalid control character")):
         # a second byte order mark, a NUL or a zero-width space: "Expecting value" of what looks like valid JSON
-        return ("body", *place), (f"the body is not valid JSON: {reason}{where}: the invisible character "
-                                  f"U+{ord(char):04X} stands there, outside any string: remove it")
+        return at(), (f"the body is not valid JSON: {reason}{where}: the invisible character "
+                      f"U+{ord(char):04X} stands there, outside any string: remove it")
     if reason.startswith("Invalid control character"):
-        return ("body", *place), (f"the body is not valid JSON: {reason}{where}: a string holds a raw control "
-                                  "character (a tab, line break or NUL): write it escaped, e.g. \\t, \\n, \\u0000")
+        return at(), (f"the body is not valid JSON: {reason}{where}: a string holds a raw control "
+                      "character (a tab, line break or NUL): write it escaped, e.g. \\t, \\n, \\u0000")
     if reason.startswith("Extra data"):  # `{...} x` or two objects: the body's JSON ended before its last byte
         return ("body",), f"the body is not valid JSON: {reason}{where}: send one JSON object, with nothing after it"
-    ending = "valid JSON" if place else "a JSON object"
-    return ("body", *place), f"the body is not valid JSON: {reason}{where}: send {ending}"
+    loc = at()
+    ending = "valid JSON" if len(loc) > 1 else "a JSON object"
+    return loc, f"the body is not valid JSON: {reason}{where}: send {ending}"
 
 
 def _where(doc: Any, pos: int | None) -> str:
