@@ -10,8 +10,8 @@ calibration-stage model of the next (see ConformalRegressor.calibrate).
 
 from __future__ import annotations
 
-__all__ = ["naive_baseline", "evaluate", "score_rows", "window_forecasts", "check_scored_windows", "summarise",
-           "BASELINE_DAYS", "DEFAULT_WINDOWS"]
+__all__ = ["naive_baseline", "evaluate", "score_rows", "window_rows", "window_forecasts", "check_scored_windows",
+           "summarise", "BASELINE_DAYS", "DEFAULT_WINDOWS"]
 
 import logging
 from collections.abc import Callable, Iterator
@@ -60,6 +60,12 @@ def naive_baseline(train: pd.DataFrame, cut, rows: pd.DataFrame) -> np.ndarray:
 def score_rows(train: pd.DataFrame, fold: Fold) -> pd.DataFrame:
     """The scored rows of a fold: open days with Sales > 0 in its window (RMSPE's domain)."""
     return sales_days(train[fold.in_window(train[s.DATE])])
+
+
+def window_rows(train: pd.DataFrame, fold: Fold, scored: pd.DataFrame) -> pd.DataFrame:
+    """Every row of ``fold``'s window of the stores in ``scored``, open and closed: the window as a planner sends
+    it, from which a store's schedule is read (``window_forecasts``, the importance, the LSTM's windows)."""
+    return train[fold.in_window(train[s.DATE]) & train[s.STORE].isin(scored[s.STORE].unique())]
 
 
 def _known_store_rows(model: ConformalRegressor, rows: pd.DataFrame, fold: Fold) -> pd.DataFrame:
@@ -133,7 +139,7 @@ def window_forecasts(model: ConformalRegressor, train: pd.DataFrame, fold: Fold,
     from storecast.predict import predict_frame
 
     scored = _known_store_rows(model, score_rows(train, fold), fold)
-    window = train[fold.in_window(train[s.DATE]) & train[s.STORE].isin(scored[s.STORE].unique())]
+    window = window_rows(train, fold, scored)
     sold = is_sales_day(window).to_numpy()
     asked = RequestRows.from_frame(window)
     out: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -284,9 +290,7 @@ def _write_importance(out: Path, model: ConformalRegressor, scoped: _Scoped, hol
     rows = score_rows(scoped.train, holdout)
     rows = rows[rows[s.STORE].isin(holdout_frame[s.STORE])]  # the stores scored (_known_store_rows)
     # their schedules read from every row of the window (open and closed), as ``window_forecasts`` served them
-    train = scoped.train
-    window = train[holdout.in_window(train[s.DATE]) & train[s.STORE].isin(rows[s.STORE].unique())]
-    rows = with_schedule(rows, window, schedule_step(model.estimator_))
+    rows = with_schedule(rows, window_rows(scoped.train, holdout, rows), schedule_step(model.estimator_))
     table = feature_importance(model, rows)
     atomic_write(out / "importance.csv", lambda tmp: table.to_csv(tmp, index=False))
     plot_importance(table, out / "importance.png")

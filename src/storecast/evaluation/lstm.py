@@ -28,7 +28,7 @@ from storecast.artifacts.lstm import LSTMBundle, load_lstm_bundle
 from storecast.atomic import atomic_write, atomic_write_text
 from storecast.clean.rows import is_sales_day
 from storecast.errors import MAX_STORES_LISTED, WindowError, first_and_more
-from storecast.evaluation.backtest import check_scored_windows, naive_baseline, score_rows, summarise
+from storecast.evaluation.backtest import check_scored_windows, naive_baseline, score_rows, summarise, window_rows
 from storecast.evaluation.metrics import coverage, metrics_json, rmspe, score, trade_day_scores
 from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
 from storecast.windows import WINDOW_DAYS, Fold, check_window, holdout_fold, seasonal_windows
@@ -86,7 +86,7 @@ def _window_forecasts(model: LSTMForecaster, train: pd.DataFrame, cut: pd.Timest
     # only then the sales days kept, as the trees' windows are forecast (``backtest.window_forecasts``): asked for
     # the sales days alone, a model reading schedule context (``LSTMConfig.context``) read an open day with
     # Sales 0 as a closed day, unlike serving
-    window = train[_window(model).in_window(train[s.DATE]) & train[s.STORE].isin(rows[s.STORE].unique())]
+    window = window_rows(train, _window(model), rows)
     sold = is_sales_day(window).to_numpy()
     asked = RequestRows.from_frame(window)
     bands: dict[float, tuple] = {}
