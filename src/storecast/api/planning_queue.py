@@ -11,6 +11,7 @@ pressed twice, the store list moved with the arrow keys), which the server still
 - past ``MAX_PLANS`` plans or ``MAX_RANKINGS`` rankings asked and not yet answered, the next of that route is 503
   with ``Retry-After`` at once (the same words for both: :func:`run_planning`);
 - a job whose client has gone is dropped while it waits its turn, and stopped at its next prediction once it runs
+  (a ranking predicts ``planner.RANK_CHUNK_STORES`` stores at a time)
   (the ``check`` the job is given raises :class:`ClientGone`); the route then answers ``CLIENT_GONE`` (499, nginx's
   "client closed request") into the closed connection, which only the log line sees.
 
