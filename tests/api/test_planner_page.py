@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from cdp_client import Browser
+from cdp_client import Browser, Chromium
 
 from browser_support import chromium_or_skip
 from storecast.cli.server_process import free_port
@@ -63,11 +63,19 @@ def _ready(url: str) -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory):
+    """One Chromium for the module's tests: each still gets a fresh page in a context of its own (``browser``)."""
+    c = Chromium(chromium_or_skip(), tmp_path_factory.mktemp("chromium") / "profile")
+    yield c
+    c.close()
+
+
 @pytest.fixture
-def browser(tmp_path: Path):
-    b = Browser(chromium_or_skip(), tmp_path / "profile")
+def browser(chromium: Chromium):
+    b = chromium.page()
     yield b
-    b.close()
+    chromium.close_page(b)
 
 
 def _after(browser: Browser, seen: str) -> str:
@@ -405,7 +413,7 @@ def _download(browser: Browser, button: str, folder: Path) -> Path:
     Whole: no ``.crdownload`` left and the same non-zero size on two polls in a row. Chromium may show the final
     name before its last bytes are in; read at once, a fresh clone's run under load once met an empty file.
     """
-    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(folder))
+    browser.allow_downloads(folder)
     browser.js(f"document.getElementById('{button}').click(); true")
     deadline, last = time.monotonic() + 30, None
     while time.monotonic() < deadline:

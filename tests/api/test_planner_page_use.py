@@ -27,10 +27,11 @@ from test_planner_page import (
     _use_token,
     base,
     browser,
+    chromium,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-__all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
+__all__ = ["base", "browser", "chromium"]  # the server and browser fixtures, shared with test_planner_page
 
 _FORECAST = "document.querySelector('#plan-form button[type=submit]').click(); true"
 
