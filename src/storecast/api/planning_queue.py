@@ -32,6 +32,7 @@ import anyio
 import anyio.to_thread
 from fastapi import HTTPException, Request
 
+from storecast.api.half_close import ClientEOF
 from storecast.api.middleware import CLIENT_EOF
 
 # Rankings asked and not yet answered (the running one included), past which a ranking is refused: a /plan waits
@@ -83,8 +84,11 @@ def busy_description(kind: Kind) -> str:
 
 
 async def _gone(request: Request) -> bool:
-    """Whether the client has closed its connection (uvicorn saw it go) or sent its EOF (``CLIENT_EOF``)."""
-    return bool(request.scope.get(CLIENT_EOF)) or await request.is_disconnected()
+    """Whether the client has closed its connection: uvicorn saw it go, or it sent its EOF (``CLIENT_EOF``) and
+    reset the connection on the ``100 Continue`` sent then (``api.half_close``: a client that only half-closed is
+    answered)."""
+    eof: ClientEOF | None = request.scope.get(CLIENT_EOF)
+    return (eof is not None and eof.gone()) or await request.is_disconnected()
 
 
 async def run_planning(request: Request, kind: Kind, job: Callable[[Callable[[], None]], T]) -> T | None:
