@@ -223,3 +223,33 @@ def test_a_request_whose_client_has_gone_is_not_computed_for_nobody(settings, mo
         assert predicted.count(after) >= 1
         # and their places in the queue are free again
         assert _until(lambda: app.state.planning.asked == {"plan": 0, "rank": 0}, 10), app.state.planning.asked
+
+
+@pytest.mark.parametrize("path", ["/plan", "/plan/rank"])
+def test_a_client_that_only_half_closes_after_its_request_gets_the_answer(settings, monkeypatch, path):
+    # HTTP/1.1 lets a client shut its sending side once the request is out (`nc -N`, `shutdown(SHUT_WR)`); its EOF
+    # read as a closed socket, so the planner dropped the job and answered 499 without a body. A socket closed whole
+    # resets the connection on the interim 100 Continue the server now sends; a half-closed one reads it, then the plan
+    import storecast.predict
+    from storecast.api import create_app
+
+    real = storecast.predict.predict_frame
+
+    def slow(bundle, rows, **kwargs):
+        time.sleep(0.3)  # the job runs on after the client's EOF: the queue asks several times whether it has gone
+        return real(bundle, rows, **kwargs)
+
+    monkeypatch.setattr(storecast.predict, "predict_frame", slow)
+    app = create_app(settings)
+    with _serving(app, "guard") as port:
+        with _asked(port, path, "2015-08-03") as sock:
+            sock.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert _until(lambda: app.state.planning.asked == {"plan": 0, "rank": 0}, 10), app.state.planning.asked
+    interim, _, final = answer.partition(b"\r\n\r\n")
+    assert interim == b"HTTP/1.1 100 Continue", answer[:200]
+    head, _, body = final.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), final[:200]
+    assert json.loads(body)["days" if path == "/plan/rank" else "store"] == (14 if path == "/plan/rank" else 1)

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from cdp_client import Browser
+from cdp_client import Browser, Chromium
 
 from browser_support import chromium_or_skip
 from storecast.cli.server_process import free_port
@@ -63,11 +63,19 @@ def _ready(url: str) -> bool:
         return False
 
 
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory):
+    """One Chromium for the module's tests: each still gets a fresh page in a context of its own (``browser``)."""
+    c = Chromium(chromium_or_skip(), tmp_path_factory.mktemp("chromium") / "profile")
+    yield c
+    c.close()
+
+
 @pytest.fixture
-def browser(tmp_path: Path):
-    b = Browser(chromium_or_skip(), tmp_path / "profile")
+def browser(chromium: Chromium):
+    b = chromium.page()
     yield b
-    b.close()
+    chromium.close_page(b)
 
 
 def _after(browser: Browser, seen: str) -> str:
@@ -95,14 +103,14 @@ def test_the_page_plans_a_store_switches_a_week_and_ranks(base: str, browser: Br
     before = browser.js(_TOTAL)
     assert before == browser.js("document.getElementById('usual-total').textContent")
     # every y grid line at the value its label says: a quarter of 15,000 was labelled "4k", half "8k"
-    ticks = [float(t[:-1]) * 1000 if t.endswith("k") else float(t.replace(",", ""))
+    ticks = [float(t[:-1]) * 1000 if t.endswith("K") else float(t.replace(",", ""))
              for t in browser.js("[...document.querySelectorAll('#chart svg text.y-tick')].map(t => t.textContent)")]
     assert len(ticks) >= 3 and ticks[0] == 0, ticks
     assert all(b - a == ticks[1] for a, b in zip(ticks, ticks[1:], strict=False)), ticks
 
     names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
     # the default period, 1 January on, starts its first week on 29 December: its dates carry the year
-    assert all(re.fullmatch(r"(Promo|Closed), week of \d{1,2} [A-Z][a-z]{2}( \d{4})?", n or "") for n in names), names
+    assert all(re.fullmatch(r"(Promo|Closed), week of [A-Z][a-z]{2} \d{1,2}(, \d{4})?", n or "") for n in names), names
     browser.js("document.querySelector('#weeks button.toggle.promo:not(.on):not(:disabled)').click(); true")
     seen = _after(browser, seen)
     assert browser.js(_TOTAL) != before
@@ -254,15 +262,15 @@ def test_the_page_accepts_the_periods_the_api_accepts(base: str, browser: Browse
     browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
     seen = _after(browser, seen)
     assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
-        "3 Mar (3 d)"]
+        "Mar 3 (3 d)"]
     _set(browser, days="1")
     browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
     _after(browser, seen)
     assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
-        "3 Mar (1 d)"]
+        "Mar 3 (1 d)"]
     assert browser.js("document.querySelectorAll('#chart svg .usual-line, #chart svg .scenario-line').length") == 2
     # one day: its figures are shown at once, with no slider to move along
-    assert browser.js("document.getElementById('chart-day').textContent").startswith("Mon 3 Mar 2014: usual ")
+    assert browser.js("document.getElementById('chart-day').textContent").startswith("Mon, Mar 3, 2014: usual ")
     assert browser.js("document.getElementById('chart-days').hidden")
     browser.js("document.getElementById('tab-rank').click(); true")
     _set(browser, rank_start="2014-03-03", rank_days="3")
@@ -272,15 +280,15 @@ def test_the_page_accepts_the_periods_the_api_accepts(base: str, browser: Browse
 
 
 def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Browser):
-    # "29 Dec", "5 Jan": which year was which was left to the reader
+    # "Dec 29", "Jan 5": which year was which was left to the reader
     seen = _use_token(browser, base)
     _set(browser, start="2013-12-26", days="21")  # a Thursday: its first week began on Monday 23 December
     browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
     _after(browser, seen)
     weeks = browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)")
-    assert weeks == ["23 Dec 2013 (4 d)", "30 Dec 2013", "6 Jan 2014", "13 Jan 2014 (3 d)"], weeks
+    assert weeks == ["Dec 23, 2013 (4 d)", "Dec 30, 2013", "Jan 6, 2014", "Jan 13, 2014 (3 d)"], weeks
     names = browser.js("[...document.querySelectorAll('#weeks button.toggle')].map(b => b.getAttribute('aria-label'))")
-    assert "Promo, week of 6 Jan 2014" in names, names
+    assert "Promo, week of Jan 6, 2014" in names, names
     # the chart: the first Monday's label and the first of the new year carry the year on a line below
     assert browser.js("[...document.querySelectorAll('#chart svg text.year')].map(t => t.textContent)") == [
         "2013", "2014"]
@@ -289,15 +297,15 @@ def test_dates_carry_the_year_where_the_period_spans_two(base: str, browser: Bro
     browser.js("document.querySelector('#rank-form button').click(); true")
     browser.wait("document.body.dataset.rank || ''")
     week = browser.js("document.querySelector('#rank-table tbody tr td:nth-child(6)').textContent")
-    assert re.fullmatch(r"\d{1,2} (Dec 2013|Jan 2014)", week), week
-    assert "Dec 2013" in browser.js(_STATUS)
+    assert re.fullmatch(r"(Dec \d{1,2}, 2013|Jan \d{1,2}, 2014)", week), week
+    assert ", 2013" in browser.js(_STATUS)
     # a period inside one year keeps the short form
     browser.js("document.getElementById('tab-plan').click(); true")
     _set(browser, start="2014-03-03", days="14")
     browser.js("document.querySelector('#plan-form button[type=submit]').click(); true")
     browser.wait("document.getElementById('chart-title').textContent.includes('2014-03-03')")
     assert browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)") == [
-        "3 Mar", "10 Mar"]
+        "Mar 3", "Mar 10"]
     browser.js("1")
     assert browser.errors == []
 
@@ -405,7 +413,7 @@ def _download(browser: Browser, button: str, folder: Path) -> Path:
     Whole: no ``.crdownload`` left and the same non-zero size on two polls in a row. Chromium may show the final
     name before its last bytes are in; read at once, a fresh clone's run under load once met an empty file.
     """
-    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(folder))
+    browser.allow_downloads(folder)
     browser.js(f"document.getElementById('{button}').click(); true")
     deadline, last = time.monotonic() + 30, None
     while time.monotonic() < deadline:
@@ -514,7 +522,7 @@ def test_a_ranking_of_an_earlier_period_says_so_until_rank_is_pressed(base: str,
     start = browser.js("document.getElementById('rank-start').value")
     first = dt.date.fromisoformat(start)
     last = first + dt.timedelta(days=41)
-    period = f"{first.day} {first:%b %Y}–{last.day} {last:%b %Y} (42 days)"
+    period = f"{first:%b} {first.day}, {first.year}–{last:%b} {last.day}, {last.year} (42 days)"  # en-US
     said = [False, f"Showing the ranking for {period}; press Rank stores to update.", True]
 
     n, fresh = browser.js("document.querySelectorAll('#rank-table tbody tr').length"), browser.js(_STATUS)
@@ -791,15 +799,15 @@ def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: s
     top = browser.js("document.querySelector('#chart svg').getBoundingClientRect().top + 60")
     wed, thu = _day_x(browser, 2), _day_x(browser, 10)
     _day_x(browser, 0)
-    assert browser.js(_DAY).startswith("Mon 3 Aug 2015: ")
+    assert browser.js(_DAY).startswith("Mon, Aug 3, 2015: ")
     browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=wed + 1, y=top)
-    assert browser.js(_DAY) == ("Wed 5 Aug 2015: usual 1,020, scenario 1,020 (+0), 80%: 918–1,122, "
+    assert browser.js(_DAY) == ("Wed, Aug 5, 2015: usual 1,020, scenario 1,020 (+0), 80%: 918–1,122, "
                                 "95%: 816–1,224, no promo")
     # a finger's tap picks a day too (pointerdown; a touch screen has no hover)
     browser.send("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=1)
     browser.send("Input.dispatchTouchEvent", type="touchStart", touchPoints=[{"x": thu, "y": top}])
     browser.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
-    assert browser.js(_DAY).startswith("Thu 13 Aug 2015: usual 1,100, scenario 1,400 (+300), ")
+    assert browser.js(_DAY).startswith("Thu, Aug 13, 2015: usual 1,100, scenario 1,400 (+300), ")
     assert browser.js(_DAY).endswith(", promo")
     browser.send("Emulation.setTouchEmulationEnabled", enabled=False)
 
@@ -807,17 +815,17 @@ def test_the_chart_gives_each_days_figures_and_draws_closed_days_as_gaps(base: s
     browser.js("document.getElementById('reset').focus(); true")
     _press(browser, "Tab")
     assert browser.js(_ACTIVE) == "chart-days"
-    for key, said in [("Home", "Mon 3 Aug 2015: usual 1,000, scenario 1,000 (+0), "),
-                      ("ArrowRight", "Tue 4 Aug 2015: usual 1,010, "),
-                      ("End", "Mon 17 Aug 2015: usual 1,140, scenario 1,140 (+0), "),
-                      ("ArrowLeft", "Sun 16 Aug 2015: closed, no sales")]:
+    for key, said in [("Home", "Mon, Aug 3, 2015: usual 1,000, scenario 1,000 (+0), "),
+                      ("ArrowRight", "Tue, Aug 4, 2015: usual 1,010, "),
+                      ("End", "Mon, Aug 17, 2015: usual 1,140, scenario 1,140 (+0), "),
+                      ("ArrowLeft", "Sun, Aug 16, 2015: closed, no sales")]:
         _press(browser, key)
         assert browser.js(_DAY).startswith(said), key
         # a screen reader reads the slider's value text: the same figures
         assert browser.js("document.getElementById('chart-days').getAttribute('aria-valuetext')") == browser.js(_DAY)
     for _ in range(4):
         _press(browser, "ArrowLeft")
-    assert browser.js(_DAY) == "Wed 12 Aug 2015: usual 1,090, scenario closed (−1,090)"
+    assert browser.js(_DAY) == "Wed, Aug 12, 2015: usual 1,090, scenario closed (−1,090)"
     cursor = browser.js("[...document.querySelectorAll('#chart .cursor circle')].map(c => c.getAttribute('class'))")
     assert cursor == ["usual"]  # a dot on the open usual plan only
     browser.js("1")
@@ -869,7 +877,7 @@ def test_a_ranked_store_opens_saying_which_week_was_switched_on(base: str, brows
     browser.js("document.querySelector('#rank-table tbody button.link').click(); true")
     browser.wait(f"Number({_PLAN}) >= {int(seen) + 2}")
     said = browser.js(_STATUS)
-    # the week as its button names it: with the year where the plan's weeks run over two ("5 Jan 2015")
+    # the week as its button names it: with the year where the plan's weeks run over two ("Jan 5, 2015")
     label = re.search(r"promo week of (.+) switched on", said).group(1)
     assert label.startswith(week) and f"Promo, week of {label}" in browser.js(_ON_WEEKS), said
     assert said == (f"{store}: its usual plan with the ranked extra promo week of {label} switched on "

@@ -27,10 +27,11 @@ from test_planner_page import (
     _use_token,
     base,
     browser,
+    chromium,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-__all__ = ["base", "browser"]  # the server and browser fixtures, shared with test_planner_page
+__all__ = ["base", "browser", "chromium"]  # the server and browser fixtures, shared with test_planner_page
 
 _FORECAST = "document.querySelector('#plan-form button[type=submit]').click(); true"
 
@@ -462,6 +463,21 @@ def test_the_figures_are_written_the_way_the_browsers_language_writes_numbers(ba
     _use_token(browser, base)
     total = browser.js("document.getElementById('usual-total').textContent")
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+", total), total
+    # and the dates and the chart's axis: a German reader saw "29 Dec 2014", "Mon 5 Jan 2015" and "15k" (the
+    # English "k" added to German numbers), now "29. Dez. 2014", "Mo., 5. Jan. 2015" and "15.000"
+    labels = browser.js("[...document.querySelectorAll('#weeks tbody tr td:first-child')].map(t => t.textContent)")
+    german = r"\d{1,2}\. (Jan|Feb|März|Apr|Mai|Juni|Juli|Aug|Sept|Okt|Nov|Dez)\.?"
+    assert labels and all(re.fullmatch(german + r"( \d{4})?( \(\d d\))?", w) for w in labels), labels
+    ticks = browser.js("[...document.querySelectorAll('#chart svg text.y-tick')].map(t => t.textContent)")
+    assert len(ticks) >= 3 and all(re.fullmatch(r"\d{1,3}(\.\d{3})*", v) for v in ticks), ticks
+    browser.js("const s = document.getElementById('chart-days'); s.value = '2'; s.dispatchEvent(new Event('input'));"
+               " true")
+    day = browser.js("document.getElementById('chart-day').textContent")
+    assert re.match(r"(Mo|Di|Mi|Do|Fr|Sa|So)\., " + german + r" \d{4}: usual ", day), day
+    with _download(browser, "plan-csv", tmp_path / "days").open(newline="") as f:
+        days = list(csv.reader(f))[1:]  # the file's dates stay ISO, its weekdays English
+    english = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+    assert days and all(re.fullmatch(r"\d{4}-\d\d-\d\d", d[1]) and d[2] in english for d in days), days[:3]
     assert browser.js("document.getElementById('level-inner').textContent") == "80\u00a0%"
     weeks = browser.js("[...document.querySelectorAll('#weeks tbody td.num')].map(c => c.textContent)")
     assert weeks and all(re.fullmatch(r"\d{1,3}(\.\d{3})*", w) for w in weeks), weeks

@@ -27,6 +27,7 @@ from fastapi import HTTPException
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.flow_control import service_unavailable
 
+from storecast.api.half_close import ClientEOF
 from storecast.api.lingering import linger_close
 from storecast.api.not_http import (
     HEADER_ERRORS,
@@ -57,9 +58,10 @@ MAX_LOGGED_PATH = 200
 # The scope key under which HeaderGuardProtocol keeps the body bytes a chunked request has announced so far (the
 # bytes of its chunks so far and the size line of the chunk still arriving), for BodySizeLimit to check.
 BODY_ANNOUNCED = "storecast.body_announced"
-# The scope key HeaderGuardProtocol sets (True) when the client sends its EOF before the answer: TCP does not tell a
-# socket closed (a browser's cancelled fetch) from one half-closed (``nc -N``), and the connection is kept open for
-# the latter, so Starlette's ``is_disconnected`` never turns true. The planner's queue reads it (api.planning_queue).
+# The scope key HeaderGuardProtocol sets (an ``api.half_close.ClientEOF``) when the client sends its EOF before the
+# answer: TCP does not tell a socket closed (a browser's cancelled fetch) from one half-closed (``nc -N``), and the
+# connection is kept open for the latter, so Starlette's ``is_disconnected`` never turns true. The planner's queue
+# asks it whether the client has gone (api.planning_queue).
 CLIENT_EOF = "storecast.client_eof"
 # Bytes of a chunk-size line kept from one read to the next (its hex digits come first; an extension may follow).
 _SIZE_LINE_KEPT = 64
@@ -613,7 +615,8 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         answer, still being computed, had nowhere to go. Now the connection stays open until the answer is sent.
         A body cut short by the EOF (fewer bytes than its Content-Length) can never complete: 400 at once, where
         the connection was closed without a word. The request is marked (:data:`CLIENT_EOF`): a browser closing the
-        socket of a cancelled fetch sends the same EOF, so the planner's routes drop the request's job on it.
+        socket of a cancelled fetch sends the same EOF, so the planner's routes ask it whether the client has gone
+        (``api.half_close``) and drop the request's job if so.
         """
         cycle = self.cycle
         if cycle is None or cycle.response_complete:
@@ -623,7 +626,7 @@ class HeaderGuardProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
                               "(fewer bytes than its Content-Length, or no last chunk): send the whole body")
             return None
         cycle.keep_alive = False  # close once the answer is out
-        cycle.scope[CLIENT_EOF] = True
+        cycle.scope[CLIENT_EOF] = ClientEOF(self.transport, cycle)
         return True
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:

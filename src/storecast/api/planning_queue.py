@@ -11,6 +11,7 @@ pressed twice, the store list moved with the arrow keys), which the server still
 - past ``MAX_PLANS`` plans or ``MAX_RANKINGS`` rankings asked and not yet answered, the next of that route is 503
   with ``Retry-After`` at once (the same words for both: :func:`run_planning`);
 - a job whose client has gone is dropped while it waits its turn, and stopped at its next prediction once it runs
+  (a ranking predicts ``planner.RANK_CHUNK_STORES`` stores at a time)
   (the ``check`` the job is given raises :class:`ClientGone`); the route then answers ``CLIENT_GONE`` (499, nginx's
   "client closed request") into the closed connection, which only the log line sees.
 
@@ -31,6 +32,7 @@ import anyio
 import anyio.to_thread
 from fastapi import HTTPException, Request
 
+from storecast.api.half_close import ClientEOF
 from storecast.api.middleware import CLIENT_EOF
 
 # Rankings asked and not yet answered (the running one included), past which a ranking is refused: a /plan waits
@@ -82,8 +84,11 @@ def busy_description(kind: Kind) -> str:
 
 
 async def _gone(request: Request) -> bool:
-    """Whether the client has closed its connection (uvicorn saw it go) or sent its EOF (``CLIENT_EOF``)."""
-    return bool(request.scope.get(CLIENT_EOF)) or await request.is_disconnected()
+    """Whether the client has closed its connection: uvicorn saw it go, or it sent its EOF (``CLIENT_EOF``) and
+    reset the connection on the ``100 Continue`` sent then (``api.half_close``: a client that only half-closed is
+    answered)."""
+    eof: ClientEOF | None = request.scope.get(CLIENT_EOF)
+    return (eof is not None and eof.gone()) or await request.is_disconnected()
 
 
 async def run_planning(request: Request, kind: Kind, job: Callable[[Callable[[], None]], T]) -> T | None:

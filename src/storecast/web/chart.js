@@ -1,6 +1,6 @@
 // The plan chart: inline SVG (no library) with the bands, the usual and scenario lines, promo and closed
 // days, and the chosen day's cursor and figures.
-import { $, WEEKDAY, el, levelPct, money, short, signed, state, weekday, whole } from "./common.js";
+import { $, el, levelPct, longDate, money, short, signed, state, weekday, whole } from "./common.js";
 
 // grid line sits at the value its label says (a quarter of a "nice" 15,000 put "4k" on 3,750).
 function yAxis(v) {
@@ -10,8 +10,13 @@ function yAxis(v) {
   return { top: step * Math.ceil(v / step - 1e-9), step };
 }
 
-const thousands = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });  // the reader's way, as `money`
-const compact = (v) => (v >= 1000 ? `${thousands.format(v / 1000)}k` : money.format(v));
+// The y axis's labels short, in the reader's language's own words ("15K", "15 k", "1,5 Mio."; German writes
+// thousands out: "15.000"), where an English "k" was added whatever the language. Two decimals: every tick is
+// a multiple of 1, 2, 2.5 or 5 times a power of ten, so its label is the tick exactly (one decimal read
+// 12,500 as "1.3万" in Japanese); "always" groups the short numbers as `money` does ("2.500", not "2500").
+const compactFormat = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2,
+                                                         useGrouping: "always" });
+const compact = (v) => compactFormat.format(v);
 
 // ---- the plan chart: bands, usual line, scenario line, promo and closed days ----
 // Runs of consecutive open days (indexes): lines and bands are drawn per run, so a closed day is a gap
@@ -145,7 +150,7 @@ function drawChart(plan) {
 // A day's figures in the page's whole units, for the line under the chart and the slider's value text.
 function dayText(plan, i) {
   const u = plan.usual.days[i], d = plan.scenario.days[i];
-  const head = `${WEEKDAY[weekday(d.date)]} ${short(d.date, true)}`;
+  const head = longDate(d.date);
   if (!u.open && !d.open) return `${head}: closed, no sales`;
   const us = whole(u.sales), sc = whole(d.sales);
   const parts = [`usual ${u.open ? money.format(us) : "closed"}`,

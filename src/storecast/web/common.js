@@ -4,8 +4,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const TOKEN_KEY = "storecast-token";
 const DAY_MS = 86400000;
-const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTH = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAY = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];  // the CSV's weekday column, in every language
 // Figures in the reader's own way of writing numbers (the browser's language: "1.234" and "0,3 %" in German,
 // "1,234" and "0.3%" in English); the CSV files keep one format whatever the language (docs/planner.md).
 const money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
@@ -42,14 +41,19 @@ const parse = (iso) => new Date(iso + "T00:00:00Z");
 const iso = (d) => d.toISOString().slice(0, 10);
 const addDays = (isoDate, n) => iso(new Date(parse(isoDate).getTime() + n * DAY_MS));
 const weekday = (isoDate) => parse(isoDate).getUTCDay(); // 0 = Sunday
-// "29 Dec", with the year ("29 Dec 2014") where the dates shown run over two years: "29 Dec" and "5 Jan"
+// Dates the reader's way too, as the figures: "Aug 3" in American English, "3 Aug" in British, "3. Aug." in
+// German (they were "3 Aug" in English whatever the language). Formatted in UTC, the time zone of `parse`'s days.
+const dateFormat = (options) => new Intl.DateTimeFormat(undefined, { ...options, timeZone: "UTC" });
+const dayMonth = dateFormat({ day: "numeric", month: "short" });
+const dayMonthYear = dateFormat({ day: "numeric", month: "short", year: "numeric" });
+const weekdayDate = dateFormat({ weekday: "short", day: "numeric", month: "short", year: "numeric" });
+// "Dec 29", with the year ("Dec 29, 2014") where the dates shown run over two years: "Dec 29" and "Jan 5"
 // alone left the reader to guess which year was which
-const short = (isoDate, withYear) => {
-  const d = parse(isoDate);
-  return `${d.getUTCDate()} ${MONTH[d.getUTCMonth()]}${withYear ? ` ${d.getUTCFullYear()}` : ""}`;
-};
+const short = (isoDate, withYear) => (withYear ? dayMonthYear : dayMonth).format(parse(isoDate));
+// "Mon, Aug 3, 2015": the chart's chosen day.
+const longDate = (isoDate) => weekdayDate.format(parse(isoDate));
 const twoYears = (first, last) => first.slice(0, 4) !== last.slice(0, 4);
-// "1 Aug 2015–11 Sep 2015 (42 days)": the period an answer on screen is of.
+// "Aug 1, 2015–Sep 11, 2015 (42 days)": the period an answer on screen is of.
 const periodOf = (start, days) => `${short(start, true)}–${short(addDays(start, days - 1), true)} (${days} days)`;
 
 // The status line belongs to the view shown: a view's message is kept as that view's, on the line only while
@@ -126,6 +130,6 @@ function changedFromUsual() {
 }
 
 export {
-  TOKEN_KEY, WEEKDAY, money, pct, levelPct, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, twoYears,
-  periodOf, say, valid, horizonNote, el, scenarioSets, changedFromUsual,
+  TOKEN_KEY, WEEKDAY, money, pct, levelPct, whole, wholeSum, tenths, signed, $, state, iso, addDays, weekday, short, longDate,
+  twoYears, periodOf, say, valid, horizonNote, el, scenarioSets, changedFromUsual,
 };
