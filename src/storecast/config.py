@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     keep_alive_s: int = Field(5, ge=1, le=MAX_TIME_S)
     limit_concurrency: int = Field(200, ge=1)
     backlog: int = Field(2048, ge=1)
+    # POST /predict through the lean ASGI path (api.fast_predict) where a request is plainly valid; off: every
+    # request through FastAPI's route. The answers are the same either way; the switch is there to compare them.
+    fast_predict: bool = True
 
     @field_validator("api_token")
     @classmethod

@@ -24,6 +24,7 @@ from storecast.api.batching import MicroBatcher
 from storecast.api.body import QUERY_STRING_RULE
 from storecast.api.deps import auth_mode, require_token
 from storecast.api.errors import install_error_handlers
+from storecast.api.fast_predict import FastPredict
 from storecast.api.http_rules import ContentEncodingGuard, HeadAsGet, HeaderRules, ServerOptions
 from storecast.api.middleware import BodySizeLimit, RequestLog, RequestTimeout
 from storecast.api.planning_queue import PlanningQueue
@@ -136,7 +137,8 @@ def create_app(settings: Settings | None = None, *, served: ServedModel | None =
     app.include_router(page.router)  # the page and its assets hold no data; their API calls carry the token
     app.include_router(docs.router)  # open, as FastAPI's own /docs and /redoc are
     # Added last = outermost: the log line times the whole request, size limit and timeout included.
-    app.add_middleware(ServerOptions)  # innermost: `OPTIONS *` passed the header rules first
+    app.add_middleware(FastPredict)  # innermost: a plainly valid POST /predict past the router, every guard passed
+    app.add_middleware(ServerOptions)  # `OPTIONS *` passed the header rules first
     app.add_middleware(HeadAsGet)  # the log line and the guards see the method sent, HEAD
     app.add_middleware(ContentEncodingGuard)
     app.add_middleware(HeaderRules)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.applications import Starlette
 
 from storecast.api.errors import NotReadyError
 from storecast.api.serving import ServedModel
@@ -21,20 +22,20 @@ from storecast.config import Settings
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <STORECAST_API_TOKEN>`")
 
 
-def served_model(request: Request) -> ServedModel:
-    """The loaded model, or 503 until the lifespan has loaded it.
+def served_model(app: Starlette) -> ServedModel:
+    """The model ``app`` serves, or 503 until the lifespan has loaded it.
 
     Called directly by ``POST /predict`` rather than declared as a dependency: each dependency FastAPI
     solves costs that route, called thousands of times a second, about 10 us of the event loop's time.
     """
-    served = getattr(request.app.state, "served", None)
+    served = getattr(app.state, "served", None)
     if served is None:
         raise NotReadyError("no model is loaded yet; retry when GET /ready answers 200")
     return served
 
 
 async def _served(request: Request) -> ServedModel:
-    return served_model(request)
+    return served_model(request.app)
 
 
 async def _settings(request: Request) -> Settings:

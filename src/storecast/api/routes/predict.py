@@ -7,7 +7,7 @@ write the answer straight from the result arrays.
 
 from __future__ import annotations
 
-__all__ = ["router"]
+__all__ = ["predict_answer", "router"]
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
@@ -172,7 +172,18 @@ async def predict(body: PredictRequest, request: Request) -> Response:
     ``beyond_horizon`` counts the rows dated after ``calibrated_through`` (training end + the calibration days), whose
     interval coverage was never measured, and ``before_training`` those dated before ``training_start``.
     """
-    served, settings = served_model(request), request.app.state.settings
+    return await predict_answer(body, request.app, request.scope.setdefault("state", {}))
+
+
+async def predict_answer(body: PredictRequest, app: Any, state: dict[str, Any]) -> Response:
+    """The answer to a ``/predict`` body the schema took: the route's checks, the micro-batcher, the JSON bytes.
+
+    The one implementation of ``POST /predict`` after validation, for both of its paths: the FastAPI route and the
+    lean ASGI path (``api.fast_predict``), which hands over the same ``app`` and the request's ``state`` (the rows
+    served go there, for the log line). Raises what the route raises (``InputError``, ``NotReadyError``), answered by
+    ``api.errors``; nothing is sent here.
+    """
+    served, settings = served_model(app), app.state.settings
     rows = body.rows
     n = len(rows)
     if n > settings.max_batch_rows:
@@ -182,8 +193,8 @@ async def predict(body: PredictRequest, request: Request) -> Response:
     if problems := (served.store_problems([r.store for r in rows])
                     + _repeat_problems(rows, lambda: _store_day_keys(asked.store, asked.days)) + _id_problems(rows)):
         raise InputError(problems)
-    sales, lower, upper = await request.app.state.batcher.predict(asked)
-    setattr(request.state, ROWS_STATE_KEY, n)
+    sales, lower, upper = await app.state.batcher.predict(asked)
+    state[ROWS_STATE_KEY] = n
     return json_response({"model": served.name, "predictions": [
         {"id": r.id, "store": r.store, "date": r.date.isoformat(), "sales": p, "lower": lo, "upper": hi}
         for r, p, lo, hi in zip(rows, sales.tolist(), lower.tolist(), upper.tolist(), strict=True)
