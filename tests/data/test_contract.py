@@ -85,8 +85,12 @@ def test_a_file_of_lone_cr_line_ends_is_read_as_before(data_dir):
 @pytest.mark.parametrize(("data", "lines", "rows", "ctrl_z"), [
     (b"Id\n1\n2\n", 3, 2, -1),
     (b"Id\r\n1\r\n2", 3, 2, -1),  # CR LF, no ending on the last line
-    (b"Id\r1\r2\r", 3, 0, -1),  # lone CRs: lines to pandas, no rows by LF (the chunked read takes it whole)
+    (b"Id\r1\r2\r", 3, 2, -1),  # lone CRs throughout (an old Mac file): rows by CR (was 0: "forecast 0 rows")
+    (b"Id\r1\r2\r\r \r", 5, 2, -1),  # ... and its blank lines at the end left out
     (b"Id\n" + b"9" * ((1 << 20) - 4) + b"\r\n1\x1a\n", 3, 2, (1 << 20) + 2),  # a CR LF split by the 1 MiB blocks
+    (b"Id\n1\n2\n\n \r\n\n", 6, 2, -1),  # blank lines at the end: left out of the rows, as the readers leave them
+    (b"Id\n1\n2 \n\n  ", 5, 2, -1),  # ... the last one without its line end
+    (b"Id\n1\n" + b"\n" * (1 << 20), 2 + (1 << 20), 1, -1),  # ... running on over the next 1 MiB block
 ])
 def test_one_pass_counts_the_lines_and_finds_the_first_ctrl_z(tmp_path, data, lines, rows, ctrl_z):
     """The Ctrl-Z check reads a valid file in the pass that counts its lines, not in one of its own."""
