@@ -238,3 +238,20 @@ def test_models_list_check_refuses_a_card_edited_since_training(trained, run_mai
     code, _, err = run_main("models", "list", "--models-dir", str(models), "--check")  # the file as trained
     said = " ".join(err.replace("│", " ").split())
     assert code == 0 and Path(path).name in said and "skipped" not in said and "as written" not in said
+
+
+def test_models_list_check_lists_an_lstm_file_it_cannot_load_here_as_skipped(tmp_path, run_main, monkeypatch):
+    """Without PyTorch an LSTM file cannot load: --check stopped the whole listing with "install torch"."""
+    import storecast.artifacts as artifacts
+    from model_file_support import complete_model_file
+    from storecast.errors import MissingDependencyError
+
+    lstm = complete_model_file(tmp_path, "storecast-lstm-2015-01-01T00-00-00Z.pt")
+
+    def no_torch(path, **kwargs):
+        raise MissingDependencyError("the LSTM needs PyTorch: pip install 'storecast[lstm]'.")
+
+    monkeypatch.setattr(artifacts, "load_bundle", no_torch)
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path), "--check")
+    said = " ".join(err.split())
+    assert code == 0 and f"skipped: {lstm.name} (the LSTM needs PyTorch: pip install 'storecast[lstm]')" in said

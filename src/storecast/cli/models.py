@@ -97,10 +97,10 @@ def _loaded(found: ModelFile) -> ModelFile:
     from dataclasses import replace
 
     from storecast.artifacts import load_bundle
-    from storecast.errors import ArtifactError
+    from storecast.errors import ArtifactError, MissingDependencyError
 
     try:
         load_bundle(found.path)
-    except ArtifactError as exc:
-        return replace(found, problem=str(exc).rstrip("."))
+    except (ArtifactError, MissingDependencyError) as exc:  # an LSTM file where PyTorch is not installed: unusable
+        return replace(found, problem=str(exc).rstrip("."))  # here too, and the other files are still listed
     return found
