@@ -79,14 +79,24 @@ def _temp(models_dir: Path, stem: str) -> Path:
     return Path(tmp)
 
 
-def _link_exclusive(src: Path, dst: Path) -> None:
-    """Make ``src``'s complete content appear at ``dst`` at once; FileExistsError when ``dst`` is taken."""
+def _link_exclusive(src: Path, dst: Path, *, stem_held: bool = False) -> None:
+    """Make ``src``'s complete content appear at ``dst`` at once; FileExistsError when ``dst`` is taken.
+
+    Without hard links the name is reserved with an empty file, then replaced, unless ``stem_held``: the
+    call's card already holds the stem (no other save takes it), so the model file's name is only checked free.
+    Why: an empty file under a model file's name was, to a reader in between (``models list``, ``serve``'s pick
+    of the newest), a model that "does not match its card (modified or truncated)"; an empty card beside no
+    model file is what a reader sees between the two steps anyway ("a card without its model file").
+    """
     try:
         os.link(src, dst)
     except FileExistsError:
         raise
-    except OSError:  # no hard links on this file system: reserve the name exclusively, then replace it
-        os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except OSError:  # no hard links on this file system
+        if not stem_held:  # reserve the name exclusively
+            os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        elif os.path.lexists(dst):  # a model file left without its card holds the name: leave it
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst)) from None
         os.replace(src, dst)
 
 
@@ -160,7 +170,7 @@ def _publish(models_dir: Path, kind: str, card: dict, suffix: str, write: Callab
             finally:
                 card_tmp.unlink(missing_ok=True)
             try:
-                _link_exclusive(model_tmp, path)
+                _link_exclusive(model_tmp, path, stem_held=True)
             except FileExistsError:  # a model file without a card holds this name: leave it, take the next
                 card_path.unlink(missing_ok=True)
                 when += timedelta(seconds=1)

@@ -263,6 +263,23 @@ def test_json_media_types_with_parameters_or_a_json_suffix_are_read(client, know
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1"])
+def test_a_charset_other_than_utf8_is_no_reason_to_refuse_a_utf8_body(client, known_stores, charset):
+    """RFC 8259 section 11 defines no charset parameter for application/json ("adding one really has no effect on
+    compliant recipients"): the body is read as UTF-8 whatever it says, as `; charset=utf-8` is. A body that is not
+    UTF-8 is refused by its bytes, naming the charset declared (a 415 for the label would refuse clients whose
+    libraries add a charset to JSON they encode as UTF-8 anyway)."""
+    text = json.dumps({"rows": [row(store=known_stores[0])]})
+    headers = {"content-type": f"application/json; charset={charset}"}
+    assert client.post("/predict", content=text.encode(), headers=headers).status_code == 200
+    r = client.post("/predict", content=text.encode("utf-16-le"), headers={"content-type": "application/json; "
+                                                                                           "charset=utf-16"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == ("the body must be UTF-8 JSON (RFC 8259 8.1), not UTF-16-LE: send it "
+                                            "encoded as UTF-8 (the Content-Type says charset=utf-16, but JSON is "
+                                            "read as UTF-8 only, RFC 8259 8.1)")
+
+
 def test_a_wrong_content_type_without_the_token_is_401_first(guarded):
     r = guarded.post("/predict", content=b'{"rows": []}', headers={"content-type": "text/plain"})
     assert r.status_code == 401

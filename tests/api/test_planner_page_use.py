@@ -530,3 +530,37 @@ def test_a_server_still_busy_when_asked_again_says_to_try_again(base: str, brows
     assert said == ("The server is busy with other requests, and was still busy when asked again 1 second later: "
                     "try again in a moment; if this goes on, ask whoever runs the planner's server.")
     assert browser.js("window.asked") == 2  # asked again once, not in a loop
+
+
+def _not_ready_answer() -> tuple[str, str]:
+    """The API's own 503 to a request that comes before the model has loaded: its body and its Retry-After."""
+    from fastapi.testclient import TestClient
+
+    from storecast.api import create_app
+    from storecast.config import Settings
+
+    app = create_app(Settings(model_path=None, api_token=None))
+    r = TestClient(app).post("/plan", json={"store": 1, "start": "2015-08-01"})  # no `with`: no lifespan, no model
+    assert r.status_code == 503
+    return r.text, r.headers["Retry-After"]
+
+
+def test_a_server_still_loading_its_model_is_not_called_busy(base: str, browser: Browser):
+    # the 503 of a server whose model had not loaded yet (Retry-After 5) read "The server is busy with other
+    # requests", then "was still busy when asked again": words for a full planning queue, and the wrong thing to
+    # tell whoever runs it
+    body, wait = _not_ready_answer()
+    _use_token(browser, base)
+    browser.js(f"window.asked = 0; const real = window.fetch; window.fetch = (path, init) => {{ if (path !== '/plan')"
+               f" return real(path, init); window.asked++; return Promise.resolve(new Response({body!r}, {{status: "
+               f"503, headers: {{'Content-Type': 'application/json', 'Retry-After': '{wait}'}}}})); }}; true")
+    browser.js(_FORECAST)
+    said = browser.wait(f"({_STATUS}).startsWith('The server is') && {_STATUS}")
+    assert said == f"The server is still loading its model: asking again in {wait} seconds…"
+    said = browser.wait(f"document.getElementById('status').classList.contains('error') && {_STATUS}",
+                        timeout=int(wait) + 10)
+    assert said == (f"The server has not loaded its model yet, nor had it when asked again {wait} seconds later: try "
+                    "again in a moment; if this goes on, ask whoever runs the planner's server.")
+    assert browser.js("window.asked") == 2
+    browser.js("1")
+    assert browser.errors == []

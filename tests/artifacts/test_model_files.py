@@ -84,18 +84,65 @@ def test_a_failure_between_card_and_model_leaves_nothing_behind(tmp_path, monkey
     real = publish_module._link_exclusive
     seen = []
 
-    def publish(src: Path, dst: Path) -> None:
+    def publish(src: Path, dst: Path, **kwargs) -> None:
         if dst.suffix == ".skops":  # the card is complete on disk before the model file may appear
             card = json.loads(dst.with_suffix(".json").read_text())
             seen.append(card["sha256"] == file_sha256(src))
             raise OSError(28, "No space left on device")
-        real(src, dst)
+        real(src, dst, **kwargs)
 
     monkeypatch.setattr(publish_module, "_link_exclusive", publish)
     with pytest.raises(OSError, match="No space left"):
         save_bundle({"x": 1}, kind="lgbm", models_dir=tmp_path)
     assert seen == [True]
     assert list(tmp_path.iterdir()) == []  # no card without its model, no temp file
+
+
+def _without_hard_links(monkeypatch) -> None:
+    """A file system without hard links (FAT, exFAT, many SMB shares): ``os.link`` fails as it does there."""
+    def no_link(src, dst, *args, **kwargs):
+        raise PermissionError(1, "Operation not permitted", str(src))
+
+    monkeypatch.setattr(os, "link", no_link)
+
+
+def test_without_hard_links_a_reader_never_sees_an_empty_model_file(tmp_path, monkeypatch):
+    """Without hard links the model's final name was reserved with an empty file, then replaced: a reader in
+    between (``models list``, ``serve``'s pick) found a model file that "does not match its card (modified or
+    truncated)", a false alarm about a model still being saved, and ``serve`` passed over it for an older one."""
+    from storecast.artifacts import model_files
+
+    _without_hard_links(monkeypatch)
+    older = complete_model_file(tmp_path, "storecast-rf-2015-01-01T00-00-00Z.skops")
+    real_replace, seen = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).suffix == ".skops":  # the model file's step: run the readers just before it
+            seen.append([(f.path.name, f.problem) for f in model_files(tmp_path) if f.path != older])
+            seen.append(latest_model(tmp_path))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    path = save_bundle({"x": 1}, kind="rf", models_dir=tmp_path)
+    assert seen == [[(path.with_suffix(".json").name, "a card without its model file")], older]
+    (found,) = [f for f in model_files(tmp_path) if f.path == path]
+    assert found.complete and latest_model(tmp_path) == path
+
+
+def test_without_hard_links_a_model_file_left_without_its_card_is_not_replaced(tmp_path, monkeypatch):
+    """A model file without its card holds its name: a save in that second moves on, as with hard links."""
+    from datetime import UTC, datetime, timedelta
+
+    _without_hard_links(monkeypatch)
+    now = datetime.now(UTC)
+    left = [tmp_path / f"storecast-rf-{(now + timedelta(seconds=i)).strftime(publish_module.STAMP_FORMAT)}.skops"
+            for i in range(5)]  # the names of this second and the next four
+    for i, path in enumerate(left):
+        path.write_bytes(b"left behind %d" % i)
+    saved = save_bundle({"x": 1}, kind="rf", models_dir=tmp_path)
+    assert saved not in left and saved.with_suffix(".json").is_file()
+    assert [p.read_bytes() for p in left] == [b"left behind %d" % i for i in range(5)]
+    assert not [p for p in left if p.with_suffix(".json").exists()]  # no card left beside them
 
 
 # 2. the newest complete, servable model ----------------------------------------------------------

@@ -206,3 +206,52 @@ def test_an_option_of_the_other_engine_is_refused_not_ignored(tmp_path, args, sa
     """`--scheduler` without `--engine dask` ran the whole job on this machine without a word; now exit 2."""
     res = runner.invoke(app, [*args, "--data", str(tmp_path)])  # refused before the (empty) data are read
     assert res.exit_code == 2 and said in " ".join(res.output.replace("│", " ").split()), res.output
+
+
+def test_models_list_check_refuses_a_card_edited_since_training(trained, run_main, tmp_path):
+    """The listing hashes each file against its card, but a card edited by hand (a better calibration RMSPE)
+    matches its file's sha256 still: it was listed as a good model with the edited score, while `predict` and
+    `serve` refuse it. ``--check`` loads each model as they do; the plain listing says what it checked."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    models, path = trained
+    shutil.copy(path, tmp_path)
+    card = json.loads(Path(path).with_suffix(".json").read_text())
+    card["metrics"]["calibration"]["rmspe"] = 0.01
+    edited = tmp_path / Path(path).name
+    edited.with_suffix(".json").write_text(json.dumps(card))
+
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 0 and "0.0100" in said  # the card as written: the listing does not load the file
+    assert "card fields as written: --check compares them with the model file's copy" in said
+
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path), "--check")
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 0 and "0.0100" not in said
+    assert f"no complete model in {tmp_path}" in said
+    assert (f"skipped: {edited.name} (model card {edited.with_suffix('.json')} says metrics.calibration.rmspe 0.01 "
+            "but the model file holds") in said
+
+    code, _, err = run_main("models", "list", "--models-dir", str(models), "--check")  # the file as trained
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 0 and Path(path).name in said and "skipped" not in said and "as written" not in said
+
+
+def test_models_list_check_lists_an_lstm_file_it_cannot_load_here_as_skipped(tmp_path, run_main, monkeypatch):
+    """Without PyTorch an LSTM file cannot load: --check stopped the whole listing with "install torch"."""
+    import storecast.artifacts as artifacts
+    from model_file_support import complete_model_file
+    from storecast.errors import MissingDependencyError
+
+    lstm = complete_model_file(tmp_path, "storecast-lstm-2015-01-01T00-00-00Z.pt")
+
+    def no_torch(path, **kwargs):
+        raise MissingDependencyError("the LSTM needs PyTorch: pip install 'storecast[lstm]'.")
+
+    monkeypatch.setattr(artifacts, "load_bundle", no_torch)
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path), "--check")
+    said = " ".join(err.split())
+    assert code == 0 and f"skipped: {lstm.name} (the LSTM needs PyTorch: pip install 'storecast[lstm]')" in said

@@ -196,3 +196,25 @@ def test_a_bad_row_in_a_later_chunk_ends_the_run_after_the_store_csv_check(run_m
                             "--out", str(tmp_path / "preds.csv"), "--chunk-rows", "50")
     assert code == 2 and f"line {len(lines)}, column `SchoolHoliday`" in " ".join(err.split()), err
     assert checks == ["started", "done"]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda text: text + b"\n  \n\r\n\n",  # blank lines at the end, as an editor or a spreadsheet may leave them
+    lambda text: text.replace(b"\n", b"\r"),  # an old Mac file: every line ends in CR alone
+], ids=["blank lines at the end", "lone CR line ends"])
+def test_the_forecast_step_counts_the_rows_forecast(run_main, model_path, synthetic_dir, tmp_path, edit):
+    """Blank lines at a file's end are left out of the forecast, but the step's total (and the bar's) counted
+    them: "forecast 1,005 rows" for 1,000 rows written, and a bar that ended short of 100%; an old Mac file
+    was "forecast 0 rows"."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    test_csv = data / "test.csv"
+    rows = len(pd.read_csv(test_csv))
+    test_csv.write_bytes(edit(test_csv.read_bytes()))
+    out = tmp_path / "preds.csv"
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(data), "--out", str(out))
+    assert code in (0, None), err
+    said = " ".join(err.split())
+    assert f"forecast {rows:,} rows" in said and f"wrote {rows:,} forecasts" in said, said

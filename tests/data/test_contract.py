@@ -85,8 +85,12 @@ def test_a_file_of_lone_cr_line_ends_is_read_as_before(data_dir):
 @pytest.mark.parametrize(("data", "lines", "rows", "ctrl_z"), [
     (b"Id\n1\n2\n", 3, 2, -1),
     (b"Id\r\n1\r\n2", 3, 2, -1),  # CR LF, no ending on the last line
-    (b"Id\r1\r2\r", 3, 0, -1),  # lone CRs: lines to pandas, no rows by LF (the chunked read takes it whole)
+    (b"Id\r1\r2\r", 3, 2, -1),  # lone CRs throughout (an old Mac file): rows by CR (was 0: "forecast 0 rows")
+    (b"Id\r1\r2\r\r \r", 5, 2, -1),  # ... and its blank lines at the end left out
     (b"Id\n" + b"9" * ((1 << 20) - 4) + b"\r\n1\x1a\n", 3, 2, (1 << 20) + 2),  # a CR LF split by the 1 MiB blocks
+    (b"Id\n1\n2\n\n \r\n\n", 6, 2, -1),  # blank lines at the end: left out of the rows, as the readers leave them
+    (b"Id\n1\n2 \n\n  ", 5, 2, -1),  # ... the last one without its line end
+    (b"Id\n1\n" + b"\n" * (1 << 20), 2 + (1 << 20), 1, -1),  # ... running on over the next 1 MiB block
 ])
 def test_one_pass_counts_the_lines_and_finds_the_first_ctrl_z(tmp_path, data, lines, rows, ctrl_z):
     """The Ctrl-Z check reads a valid file in the pass that counts its lines, not in one of its own."""
@@ -908,3 +912,26 @@ def test_stores_of_the_states_file_that_store_csv_lacks_are_named_in_one_warning
     assert [r.getMessage() for r in caplog.records] == [
         f"{data_dir / s.STATES_FILE}: 7 store(s) are not in store.csv and are left out (Store 10, 11, 12, 13, 14, "
         "...); add them to store.csv if they should be forecast"]
+
+
+@pytest.mark.parametrize(("name", "column", "words"), [
+    (s.TRAIN_FILE, s.SCHOOL_HOLIDAY, {2: "False", 3: "False", 5: "True"}),  # a spreadsheet's TRUE/FALSE, in part
+    (s.TEST_FILE, s.PROMO, {2: "yes", 4: "yes", 5: "yes"}),  # the rows predict reads
+    (s.TEST_FILE, s.OPEN, {2: "TRUE", 4: "FALSE"}),
+])
+def test_yes_no_words_in_a_0_1_column_are_one_problem_for_the_column(data_dir, name, column, words):
+    """A 0/1 column written partly as TRUE/FALSE or yes/no (rows pasted from a spreadsheet that shows them so) gave
+    one identical problem per row: 200 lines and "N more not listed" on a real file, for one fix."""
+    for line, word in words.items():
+        set_cell(name, line, column, word)(data_dir)
+    with pytest.raises(DataContractError) as err:
+        load_dataset(data_dir, require_test=True)
+    (found,) = [p for p in err.value.problems if p.column == column]
+    trues = sorted({w for w in words.values() if w.lower() in ("true", "yes")})
+    falses = sorted({w for w in words.values() if w.lower() in ("false", "no")})
+    got = " or ".join(repr(w) for w in sorted(set(words.values())))
+    fix = " and ".join([f"1 for {' or '.join(map(repr, trues))}"] * bool(trues)
+                       + [f"0 for {' or '.join(map(repr, falses))}"] * bool(falses))
+    assert found.line is None and found.file.endswith(name)
+    assert found.message == (f"expected 0 or 1, got {got} (yes/no words) on {len(words)} lines, the first line "
+                             f"{min(words)}: write {fix} throughout the column")

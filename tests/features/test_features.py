@@ -48,6 +48,31 @@ def test_date_parts_match_pandas():
     assert list(parts["day_of_week"]) == list(dates.day_of_week + 1)
 
 
+def _calendar(dates: pd.DatetimeIndex) -> pd.DataFrame:
+    rows = pd.DataFrame({s.STORE: 1, s.DATE: dates})
+    return CalendarFeatures().fit(rows).transform(rows)
+
+
+def test_day_of_year_is_leap_neutral_and_unchanged_for_common_years():
+    """``day_of_year`` counted from 1 January gave every date from 1 March of a leap year the next date's number:
+    2016-12-23 was 358, Christmas Eve's in the common years the trees learned from (train.csv holds none), and
+    forecast 21% low (docs/modeling.md). 29 February now takes 28 February's number, later days their common-year
+    one, and every date of train.csv's years keeps the number it had, so existing models forecast them unchanged."""
+    common = pd.date_range("2013-01-01", "2015-12-31")  # train.csv's years, and test.csv's
+    got = _calendar(common)
+    assert got["day_of_year"].tolist() == common.day_of_year.tolist()
+    assert got["week_of_year"].tolist() == ((common.day_of_year - 1) // 7 + 1).tolist()
+
+    def numbers(*dates: str) -> list[int]:
+        return _calendar(pd.to_datetime(list(dates)))["day_of_year"].tolist()
+
+    assert numbers("2016-12-23", "2015-12-23", "2016-12-24", "2015-12-24") == [357, 357, 358, 358]
+    assert numbers("2016-02-28", "2016-02-29", "2016-03-01", "2015-03-01", "2016-12-31") == [59, 59, 60, 60, 365]
+    assert numbers("2000-03-01", "2020-12-25", "2021-12-25") == [60, 359, 359]  # 2000: a leap year (÷400)
+    weeks = _calendar(pd.to_datetime(["2016-12-23", "2015-12-23"]))["week_of_year"].tolist()
+    assert weeks[0] == weeks[1] == 51
+
+
 def test_preprocessor_outputs_every_feature_in_order(prep, fit_rows):
     *_, later = fit_rows
     Z = prep.transform(later)

@@ -167,6 +167,7 @@ def test_a_model_file_replaced_in_place_leaves_no_cache_of_its_old_contents(mode
             folder / old[0].replace(model_path.stem, "storecast-lgbm-2000-01-01T00-00-00Z")]  # another model's
     for path in keep:
         path.write_bytes(b"not ours")
+    (folder / "storecast-lgbm-2000-01-01T00-00-00Z.skops").write_bytes(b"that model")  # there: its cache is kept
     link = folder / old[0].replace(old[0].split(".")[-4], "0" * 12)  # a link named like a stale cache
     link.symlink_to(folder / "notes.lleaves.o")
     other_model, _ = fit_small(ds, n_estimators=20, num_leaves=7)
@@ -191,6 +192,36 @@ def test_stale_caches_are_kept_while_the_model_file_is_not_the_one_compiled(mode
     assert compiled_cache.remove_stale(model_path, "f" * 64) == []  # the file no longer hashes to the one compiled
     assert _caches(model_path.parent) == before
     assert compiled_cache.stale_caches(model_path, "f" * 64) == [model_path.parent / n for n in before]
+
+
+def test_the_caches_of_a_deleted_model_file_go_with_the_next_compile_beside_them(model_path, ds, tmp_path_factory,
+                                                                                 caplog):
+    """A model file deleted (an old model tidied away) left its compiled caches (about 15 MiB a booster of the
+    default model, three files each) beside the others for good: nothing can load them without the file. The
+    next compile in that folder removes them: only regular files named as the cache names them, and only once
+    their model file is gone."""
+    import shutil
+
+    folder = model_path.parent
+    old_model, _ = fit_small(ds, n_estimators=20, num_leaves=7)
+    gone = save_bundle(old_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("old"))
+    load_bundle(gone)  # compiles and caches it there
+    for name in _caches(gone.parent):  # as if compiled beside the served model, then its file deleted
+        shutil.copy(gone.parent / name, folder / name)
+    orphans = set(_caches(folder))
+    assert len(orphans) == 3
+    keep = [folder / "notes.lleaves.o", folder / f"{gone.stem}.lleaves.o"]  # not names storecast writes
+    for path in keep:
+        path.write_bytes(b"not ours")
+    link = folder / sorted(orphans)[0].replace(gone.stem, "storecast-lgbm-2001-01-01T00-00-00Z")
+    link.symlink_to(folder / "notes.lleaves.o")  # a link named like a cache of a model file that is not there
+    with caplog.at_level(logging.INFO, logger="storecast.compiled"):
+        served = load_bundle(model_path)
+    assert served.compiled.origin == "compiled"
+    assert not orphans & set(_caches(folder))
+    assert all(p.read_bytes() == b"not ours" for p in keep) and link.is_symlink()
+    assert f"removed 3 compiled-trees cache file(s) of model files no longer there ({gone.name})" in caplog.text
+    assert load_bundle(model_path).compiled.origin == "cache"  # its own cache kept
 
 
 def _sha256(path) -> str:

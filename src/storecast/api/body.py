@@ -339,7 +339,9 @@ def _utf8_text(body: bytes) -> str:
     """The body decoded as UTF-8, a leading UTF-8 byte order mark dropped (RFC 8259 8.1 lets a parser ignore it).
 
     Why: ``json.loads(bytes)`` guesses UTF-16 or UTF-32 from the first bytes and decodes with
-    ``surrogatepass``; JSON between systems is UTF-8 only, so anything else is refused, not guessed.
+    ``surrogatepass``; JSON between systems is UTF-8 only, so anything else is refused, not guessed. A
+    ``charset`` in the Content-Type changes nothing (RFC 8259 section 11 defines none: "no effect on compliant
+    recipients"); ``errors`` names it when the bytes are refused.
     """
     encoding = json.detect_encoding(body)
     if not encoding.startswith("utf-8"):

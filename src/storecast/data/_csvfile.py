@@ -79,7 +79,8 @@ class LineScan:
     """What the checks ask of a CSV file's every byte, from one pass (``scan_lines``)."""
 
     lines: int  # lines as pandas ends them (LF, CR LF or a lone CR), a last line without an ending included
-    rows: int  # data rows by LF alone, a last line without one included (``batch.count_rows``)
+    rows: int  # data rows by LF (by CR in an old Mac file, no LF at all), a last line without one included, blank
+    # lines at the end left out as the readers leave them out (``batch.count_rows``, ``storecast predict``'s total)
     ctrl_z: int  # the offset of the first Ctrl-Z (0x1A), -1 when there is none
     lone_cr: int = 0  # CRs not followed by LF in a file that also has LF line ends (``_check_lone_cr``)
 
@@ -89,9 +90,13 @@ def scan_lines(path: Path) -> LineScan:
 
     Why one pass: the Ctrl-Z check read every file once more beside the line count (the whole read's check for
     rows over several lines, the chunked read's row count), so a valid file was read three times, not twice.
+    The rows leave out the blank lines at the end, as both readers do, and a file that ends its lines in CR
+    alone (an old Mac file) counts them by CR: ``storecast predict`` announced more rows than it forecast (or
+    "forecast 0 rows") and its bar ended short of 100% (or had no total).
     """
     lf = cr = crlf = 0
     ctrl_z, offset, last = -1, 0, b""
+    tail_lf = tail_cr = 0  # LFs and CRs after the file's last byte that is not blank (_BLANK_END) so far
     try:
         with path.open("rb") as fh:
             while block := fh.read(1 << 20):
@@ -99,11 +104,17 @@ def scan_lines(path: Path) -> LineScan:
                 crlf += last == b"\r" and block[:1] == b"\n"  # a CR LF split between two blocks
                 if ctrl_z < 0 and (at := block.find(_CTRL_Z)) >= 0:
                     ctrl_z = offset + at
+                kept = len(block.rstrip(_BLANK_END))
+                tail_lf = block.count(b"\n", kept) + (0 if kept else tail_lf)
+                tail_cr = block.count(b"\r", kept) + (0 if kept else tail_cr)
                 offset, last = offset + len(block), block[-1:]
     except OSError as exc:  # no read permission: the file's own message, not a traceback
         raise cannot_read(path, exc) from None
     lines = lf + cr - crlf + (1 if last and last not in (b"\n", b"\r") else 0)
-    return LineScan(lines=lines, rows=max(lf + (last != b"\n") - 1, 0), ctrl_z=ctrl_z,
+    end, ends, tail = (b"\n", lf, tail_lf) if lf else (b"\r", cr, tail_cr)
+    # the blank tail's first line end ends the last line with text; each later one (and an unended rest) a blank line
+    blank_tail = tail - 1 + (last != end) if tail else 0
+    return LineScan(lines=lines, rows=max(ends + (last != end) - 1 - blank_tail, 0), ctrl_z=ctrl_z,
                     lone_cr=cr - crlf if lf else 0)
 
 

@@ -256,6 +256,8 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
             bad_rows |= bad
             if len(bad) > 1 and bad.all():
                 whole.append(_column_problem(raw[col], path))
+            elif (worded := _flag_words_problem(raw[col], bad, path)) is not None:
+                whole.append(worded)
             else:
                 n_bad += int(bad.sum())
                 bad_cells += [(int(i), col) for i in raw.index[bad][:MAX_REPORTED]]
@@ -295,6 +297,32 @@ def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
     return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{hint} on {place} "
                          f"{int(text.index[0]) + 2}, and not one of the {len(text):,} {place}s holds such a value: "
                          "correct the whole column", None, column)
+
+
+# The 0/1 columns, and the words a spreadsheet's yes/no column exports for 1 and 0 (TRUE/FALSE, yes/no)
+_FLAGS = (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.PROMO2)
+_FLAG_WORDS = {"true": 1, "yes": 1, "false": 0, "no": 0}
+
+
+def _flag_words_problem(text: pd.Series, bad: np.ndarray, path: Path) -> ContractProblem | None:
+    """One problem for a 0/1 column whose bad cells (two or more) are all yes/no words, else None.
+
+    Why: a column written partly as TRUE/FALSE or yes/no (rows pasted from a spreadsheet that shows them so) gave
+    one identical problem per row, 200 of them and "N more not listed" on a real file, for one fix. A column of
+    nothing but such words is ``_column_problem``'s; a cell of any other text keeps the row-by-row problems.
+    """
+    column = str(text.name)
+    if column not in _FLAGS or bad.sum() < 2:
+        return None
+    words = text[bad].astype(str).str.strip(" \t")
+    if not words.str.lower().isin(list(_FLAG_WORDS)).all():
+        return None
+    place, given = _place_word(path), sorted(set(words))
+    fix = [f"{value} for {' or '.join(repr(w) for w in given if _FLAG_WORDS[w.lower()] == value)}"
+           for value in (1, 0) if any(_FLAG_WORDS[w.lower()] == value for w in given)]
+    return problem(path, f"expected {EXPECTED[column]}, got {' or '.join(repr(w) for w in given)} (yes/no words) on "
+                         f"{len(words):,} {place}s, the first {place} {int(words.index[0]) + 2}: write "
+                         f"{' and '.join(fix)} throughout the column", None, column)
 
 
 def _validate_file(path: Path, name: str, scan: LineScan | None = None) -> pd.DataFrame:

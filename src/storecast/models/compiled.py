@@ -16,7 +16,8 @@ its files, names and record) is loaded only when its bytes hash to the sha256 re
 carries the model file's sha256 and a hash of the compiler versions and the CPU it was built for (code built for
 another CPU may not run here). A mismatch (tampered, truncated, stale) is logged, rebuilt and overwritten, never
 loaded; a new object removes those of the model file's earlier contents (another sha256: a file replaced in
-place), which nothing can load again (``compiled_cache.remove_stale``). The record guards against corruption and
+place), and those of model files deleted from the folder, which nothing can load again (``compiled_cache.remove_stale``,
+``remove_orphans``). The record guards against corruption and
 staleness, not against someone who can write the models directory (they could replace the model and its card as
 well): keep that directory writable by the serving user only. A fresh compile then predicts a probe matrix built
 from the model's own split thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative;
@@ -58,6 +59,7 @@ from storecast.models.compiled_cache import (
     cached_bytes,
     cached_header,
     keep_header,
+    remove_orphans,
     remove_stale,
     write_cache,
 )
@@ -324,6 +326,7 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
         obj_path = write_cache(obj_path, obj, booster.model_to_string(num_iteration=1))
         if obj_path is not None and model_path is not None and model_sha256 is not None:
             remove_stale(model_path, model_sha256)  # the objects of the file's earlier contents: never loaded again
+            remove_orphans(model_path.parent)  # and those of model files deleted from the folder
     elif obj_path is not None and cached_header(obj_path) is None:
         keep_header(obj_path, obj, text)  # a cache from before headers: preloadable from the next load on
     origin = "cache" if cached is not None else "compiled"

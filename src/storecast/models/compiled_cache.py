@@ -6,13 +6,15 @@ the model file with its one-tree header (``.lleaves.txt``, what lleaves reads to
 (``.lleaves.o.sha256``, ``sha256sum`` format: the object on the first line, the header on the second). A file
 is read back only when its bytes hash to its record line; anything else is treated as absent, so it is
 rebuilt (object) or rewritten (header), never loaded. Once a new object is written, the cache files of earlier
-contents of the same model file (another sha12 in the name) are removed (``remove_stale``): nothing can load them.
+contents of the same model file (another sha12 in the name) are removed (``remove_stale``), and so are those of
+model files no longer there (``remove_orphans``): nothing can load them.
 """
 
 from __future__ import annotations
 
 __all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "compile_target",
-           "header_of", "keep_header", "object_problem", "record_of", "remove_stale", "stale_caches", "write_cache"]
+           "header_of", "keep_header", "object_problem", "orphaned_caches", "record_of", "remove_orphans",
+           "remove_stale", "stale_caches", "write_cache"]
 
 import functools
 import glob
@@ -180,6 +182,17 @@ def keep_header(obj_path: Path, obj: bytes, header: str, *, strict: bool = False
         # a read-only models directory: the cache still loads the usual way
 
 
+# every name cache_path, header_of and record_of give: <model stem>.<sha12>.<target8>[.m<i>].lleaves.(o|o.sha256|txt)
+_CACHE_NAME = re.compile(r"(?P<stem>.+)\.(?P<sha>[0-9a-f]{12})\.[0-9a-f]{8}(?:\.m\d+)?\.lleaves\.(?:o|o\.sha256|txt)")
+
+
+def _regular(entry: os.DirEntry) -> bool:
+    try:
+        return stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
 def stale_caches(model_path: Path, model_sha256: str) -> list[Path]:
     """The cache files beside ``model_path`` that belong to other contents of it: another sha12 in the name.
 
@@ -203,6 +216,51 @@ def stale_caches(model_path: Path, model_sha256: str) -> list[Path]:
         except OSError:
             continue
     return sorted(found)
+
+
+def orphaned_caches(folder: Path) -> dict[str, list[Path]]:
+    """The cache files in ``folder`` whose model file (``<stem>.skops``, the only kind compiled) is not there, by stem.
+
+    Only regular files named exactly as ``cache_path``, ``header_of`` and ``record_of`` name them count; a link
+    (even one that leads nowhere) at the model's name keeps its caches, as does anything else beside them.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return {}
+    found: dict[str, list[Path]] = {}
+    for entry in entries:
+        match = _CACHE_NAME.fullmatch(entry.name)
+        if match is None or os.path.lexists(folder / f"{match['stem']}.skops") or not _regular(entry):
+            continue
+        found.setdefault(match["stem"], []).append(Path(entry.path))
+    return {stem: sorted(paths) for stem, paths in sorted(found.items())}
+
+
+def remove_orphans(folder: Path) -> list[Path]:
+    """Remove the caches of model files deleted from ``folder``; returns what was removed. Run beside
+    ``remove_stale``, once a new cache is written there.
+
+    Why: a model file deleted (an old model tidied away) left its objects (about 15 MiB a booster of the default
+    model, three files each) for good, and nothing can load them without the file. Each model's are removed only
+    while its file is still not there, looked at again just before: a deploy that deletes and then copies the
+    file back keeps them when the copy came first. A file that cannot be removed is left, quietly.
+    """
+    removed, stems = [], []
+    for stem, paths in orphaned_caches(folder).items():
+        if os.path.lexists(folder / f"{stem}.skops"):
+            continue
+        for path in paths:
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+            stems += [stem] if stem not in stems else []
+    if removed:
+        log.info("removed %d compiled-trees cache file(s) of model files no longer there (%s): %s", len(removed),
+                 ", ".join(f"{stem}.skops" for stem in stems), ", ".join(p.name for p in removed))
+    return removed
 
 
 def remove_stale(model_path: Path, model_sha256: str) -> list[Path]:

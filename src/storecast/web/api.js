@@ -21,9 +21,10 @@ class ApiError extends Error {
     this.fields = Array.isArray(detail) ? detail.map((d) => String(d.field ?? "").split(/[.[]/)[0]) : [];
     // "timeout": no answer within TIMEOUT_MS; "superseded": a newer request of the same kind took its place
     // (nothing to say: the newer one speaks); "foreign": a 2xx that is not the planner's JSON; "busy": a 503
-    // with Retry-After (the planning queue full), still busy when asked again after that wait
+    // with Retry-After (the planning queue full), still busy when asked again after that wait; "loading": the
+    // same for a server whose model has not loaded yet
     this.why = why;
-    this.waited = 0;  // seconds waited before asking again ("busy")
+    this.waited = 0;  // seconds waited before asking again ("busy", "loading")
   }
 }
 
@@ -67,6 +68,10 @@ function retryAfter(r) {
   return Number.isNaN(wait) ? null : Math.min(Math.max(wait, 0), MAX_RETRY_AFTER_S);
 }
 
+// A 503 of a server whose model has not loaded yet: its detail starts "not ready", as GET /ready's does
+// (api/errors.py). Why: its Retry-After was read as a full planning queue's, "busy with other requests".
+const notLoaded = (data) => typeof data?.detail === "string" && data.detail.startsWith("not ready");
+
 // "1 second", "2 seconds": a wait as the status line says it, in whole seconds.
 const seconds = (s) => `${Math.ceil(s)} second${Math.ceil(s) === 1 ? "" : "s"}`;
 
@@ -105,12 +110,14 @@ async function send(path, body, headers, controller) {
       if (wait === null) break;
       waited = wait;
       const view = path === "/plan/rank" ? "rank" : path === "/plan" ? "plan" : undefined;
-      say(`The server is busy with other requests: asking again in ${seconds(wait)}…`, false, view);
+      const why = notLoaded(data) ? "still loading its model" : "busy with other requests";
+      say(`The server is ${why}: asking again in ${seconds(wait)}…`, false, view);
       await pause(wait, controller.signal);
       if (controller.signal.aborted) throw stopped();
     }
     if (!r.ok) {
-      const err = new ApiError(r.status, data?.detail, r.status === 503 && waited !== null ? "busy" : "");
+      const again = r.status === 503 && waited !== null;
+      const err = new ApiError(r.status, data?.detail, again ? (notLoaded(data) ? "loading" : "busy") : "");
       err.waited = waited ?? 0;
       throw err;
     }
@@ -142,6 +149,9 @@ function failure(err, kept) {
     text = `the server is busy with other requests, and was still busy when asked again `
       + `${seconds(err.waited)} later: try again in a moment; if this goes on, ask whoever runs the `
       + "planner's server.";
+  } else if (err.why === "loading") {
+    text = `the server has not loaded its model yet, nor had it when asked again ${seconds(err.waited)} later: `
+      + "try again in a moment; if this goes on, ask whoever runs the planner's server.";
   } else if (err.why === "foreign") {
     text = `the server, or something in front of it (a proxy or a sign-in page), answered (HTTP ${err.status}) with `
       + "something that is not the planner's answer. Reload this page and sign in if it asks; if this goes on, "
