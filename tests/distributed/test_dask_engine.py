@@ -650,6 +650,63 @@ def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(chain, tmp_path
     assert not list(tmp_path.glob("m/*"))
 
 
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_result_dask_cancels_while_it_is_awaited_is_one_line(run_main, chain, scheduler, tmp_path, monkeypatch,
+                                                                command, request):
+    """Under load, the task downstream of a worker that died with data no other worker held was cancelled ("already
+    forgotten", "lost dependencies") before the KilledWorker came, and the run ended in a FutureCancelledError
+    traceback. Here a part's future is cancelled on purpose while the run still needs it."""
+    import storecast.distributed.prediction as prediction
+    import storecast.distributed.training as training
+
+    if command == "train":
+        loaded = training._load
+
+        def load_then_cancel(client, *args, **kwargs):
+            parts = loaded(client, *args, **kwargs)
+            client.cancel(parts[:1])
+            return parts
+
+        monkeypatch.setattr(training, "_load", load_then_cancel)
+        args, named = ["--models-dir", str(tmp_path / "m")], "a task of this run (date_span)"
+    else:
+        followed = prediction._follow
+
+        def cancel_then_follow(futures, *args, **kwargs):
+            futures[0].cancel()
+            return followed(futures, *args, **kwargs)
+
+        monkeypatch.setattr(prediction, "_follow", cancel_then_follow)
+        parts, _ = _test_parts(chain, tmp_path / "rows")
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(parts),
+                "--out", str(tmp_path / "o")]
+        named = "forecasting part-00000.parquet"
+    code, _, err = run_main(command, "--engine", "dask", "--scheduler", scheduler, "--data", str(chain), *args)
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert f"error: {named}: Dask cancelled it before its result came (" in text, text
+    assert "a Dask worker holding data it needed died, or this client lost the scheduler, so nothing was saved" in text
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
+
+
+def test_a_cancelled_future_names_its_task_and_dasks_reason():
+    """Both of Dask's forms: one future's FutureCancelledError, and the FuturesCancelledError of ``wait``."""
+    from distributed.client import CancelledFuturesGroup, FutureCancelledError, FuturesCancelledError
+
+    from storecast.distributed.cluster import cancelled_key, work_cancelled
+    from storecast.errors import WorkerLostError
+
+    one = FutureCancelledError("stage_rows-1f0c", "already forgotten")
+    many = FuturesCancelledError([CancelledFuturesGroup([one], "already forgotten"),
+                                  CancelledFuturesGroup([FutureCancelledError("x-2", "lost dependencies")] * 2,
+                                                        "lost dependencies")])
+    assert cancelled_key(one) == "stage_rows-1f0c" and cancelled_key(many) == "x-2"  # the larger group first
+    error = work_cancelled("a task of this run (stage_rows)", many)
+    assert isinstance(error, WorkerLostError)
+    assert str(error).startswith("a task of this run (stage_rows): Dask cancelled it before its result came "
+                                 "(already forgotten; lost dependencies): ")
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["dask_client", "rank_died", "worker_died"]
+__all__ = ["dask_client", "rank_died", "work_cancelled", "worker_died"]
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager, nullcontext
 
 from storecast.distributed import require_dask
@@ -67,6 +68,10 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
                 from dask.utils import key_split
 
                 raise worker_died(f"a task of this run ({key_split(exc.task)})", exc) from None
+            except CancelledError as exc:  # Dask's FutureCancelledError, FuturesCancelledError (concurrent.futures')
+                from dask.utils import key_split
+
+                raise work_cancelled(f"a task of this run ({key_split(cancelled_key(exc))})", exc) from None
             finally:
                 _close_quietly(client)
         finally:
@@ -107,6 +112,32 @@ def worker_died(what: str, exc) -> Exception:
     return WorkerLostError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s) (the last "
         f"{exc.last_worker.address}), so Dask gave up and nothing was saved: {_WHAT_TO_DO}")
+
+
+def cancelled_key(exc: CancelledError) -> object:
+    """The task key of Dask's FutureCancelledError ``exc``, or of the first future of a FuturesCancelledError."""
+    groups = getattr(exc, "error_groups", None)
+    if groups:
+        return groups[0].errors[0].key
+    return getattr(exc, "key", "?")
+
+
+def work_cancelled(what: str, exc: CancelledError) -> Exception:
+    """A WorkerLostError for Dask's FutureCancelledError (or FuturesCancelledError) ``exc``: the result of ``what``
+    was cancelled while the run waited for it.
+
+    Why: storecast cancels no task it still waits for, so this is Dask giving up on one: a worker died with data
+    no other worker held (a scattered table: "already forgotten", "lost dependencies"), or the client lost its
+    scheduler. Under load that cancellation could reach the client before the KilledWorker of the task that
+    killed the worker, and the run ended in a traceback.
+    """
+    from storecast.errors import WorkerLostError
+
+    groups = getattr(exc, "error_groups", None)
+    reasons = sorted({g.reason for g in groups}) if groups else [getattr(exc, "reason", "unknown")]
+    return WorkerLostError(
+        f"{what}: Dask cancelled it before its result came ({'; '.join(reasons)}): a Dask worker holding data it "
+        f"needed died, or this client lost the scheduler, so nothing was saved: {_WHAT_TO_DO}")
 
 
 _WHAT_TO_DO = ("most often a worker runs out of memory; give each worker more (a local cluster: fewer --workers; a "
