@@ -707,6 +707,49 @@ def test_a_cancelled_future_names_its_task_and_dasks_reason():
                                  "(already forgotten; lost dependencies): ")
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_a_rank_that_never_joins_stops_the_fit_within_rank_wait(run_main, chain, tmp_path, monkeypatch):
+    """A rank whose worker never starts it (stuck, too busy) left the others waiting for LightGBM's default time_out,
+    120 minutes, before anything was said. Here rank 0 sleeps for 5 minutes and --rank-wait is 1 (LightGBM's
+    least: whole minutes): rank 1 gives up after 1 minute, the run ends with the one line, long before rank 0."""
+    import time
+
+    import lightgbm.dask as lgb_dask
+
+    def rank_0_never_joins(*args, **kwargs):  # on the workers; rank 0 is the one that returns the model
+        import time
+
+        import lightgbm.dask
+
+        if kwargs["return_model"]:
+            time.sleep(300)
+        return lightgbm.dask._train_part(*args, **kwargs)
+
+    monkeypatch.setattr(lgb_dask, "_train_part", rank_0_never_joins)
+    started = time.monotonic()
+    code, _, err = run_main("train", "--engine", "dask", "--workers", "2", "--rank-wait", "1", "--data", str(chain),
+                            "--models-dir", str(tmp_path / "m"))
+    took = time.monotonic() - started
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert "error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died" in text
+    assert ("A rank that waits 1 minute(s) for another that never joins LightGBM's network (a worker stuck or too "
+            "busy) stops its worker the same way: --rank-wait sets that wait.") in text
+    assert took < 270, f"{took:.0f} s: rank 0's sleep (300 s) ended it, not --rank-wait"
+    assert not list(tmp_path.glob("m/*"))
+
+
+def test_rank_wait_is_whole_minutes_at_least_one(run_main, chain):
+    """LightGBM's time_out is an int of minutes above 0: refused before any cluster starts, not by a worker."""
+    from storecast.distributed.training import train_dask
+
+    code, _, err = run_main("train", "--data", str(chain), "--engine", "dask", "--rank-wait", "0")
+    assert code == 2 and "--rank-wait" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match=r"`rank_wait` must be a whole number of minutes, at least 1; got 0\.5"):
+        train_dask(chain, rank_wait=0.5)
+
+
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'storecast\[dask\]'"):

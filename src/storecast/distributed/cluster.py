@@ -144,13 +144,15 @@ _WHAT_TO_DO = ("most often a worker runs out of memory; give each worker more (a
                "cluster: the workers' --memory-limit) or write smaller parts; the workers' logs say what happened.")
 
 
-def rank_died(exc: Exception) -> Exception | None:
+def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
     """The WorkerLostError of ``exc``, raised by ``lightgbm.dask``'s fit, when it says a worker died under a
-    LightGBM rank; None for any other error (raise it as it is).
+    LightGBM rank or a rank never joined the others; None for any other error (raise it as it is).
 
     Why: a rank's task is pinned to its worker, so Dask does not retry it elsewhere, and no KilledWorker comes:
     the client got "FutureCancelledError: ... cancelled for reason: already forgotten" (the dead rank's task), or
-    the surviving ranks' "LightGBMError: Socket recv error, Connection reset by peer", each as a traceback.
+    the surviving ranks' "LightGBMError: Socket recv error, Connection reset by peer", each as a traceback. A
+    rank that waited ``rank_wait`` minutes (LightGBM's ``time_out``) for one that never joined stops the same way:
+    LightGBM aborts its worker ("Socket accept error").
     """
     from distributed.client import FutureCancelledError
     from lightgbm.basic import LightGBMError
@@ -162,9 +164,12 @@ def rank_died(exc: Exception) -> Exception | None:
         return None
     if not isinstance(exc, LightGBMError | FutureCancelledError):
         return None
+    waited = "" if rank_wait is None else (
+        f" A rank that waits {rank_wait} minute(s) for another that never joins LightGBM's network (a worker stuck "
+        "or too busy) stops its worker the same way: --rank-wait sets that wait.")
     return WorkerLostError(
         "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a rank cannot "
-        f"move to another worker, so the fit stopped and nothing was saved: {_WHAT_TO_DO}")
+        f"move to another worker, so the fit stopped and nothing was saved: {_WHAT_TO_DO}{waited}")
 
 
 def _wait_for_a_worker(client, scheduler: str) -> None:
