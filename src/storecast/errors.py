@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
     "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
-    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT", "quoted",
+    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT", "quoted", "WorkerLostError",
 ]
 
 from collections.abc import Sequence
@@ -65,6 +65,14 @@ class ArtifactError(StorecastError, OSError):
 
 class WindowError(StorecastError, ValueError):
     """The chosen dates (``--until``, ``--folds``) fall outside what train.csv can fit or score."""
+
+
+class WorkerLostError(StorecastError):
+    """A Dask run stopped because a worker died (or Dask lost data a task needed); nothing was saved.
+
+    Why a class: the Dask engine quietens the records Dask logs about a lost worker when the run ends in this
+    one line, which already says it (``distributed.worker_logs``).
+    """
 
 
 class MissingDependencyError(StorecastError, ImportError):

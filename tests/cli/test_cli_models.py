@@ -192,6 +192,7 @@ def test_seeds_are_refused_for_the_forest_and_the_dask_engine(data_dir, tmp_path
     (["train", "--scheduler", "tcp://10.0.0.9:8786"], "--scheduler: only with --engine dask, and this run is "
                                                        "--engine local, which would ignore it"),
     (["train", "--workers", "4"], "--workers: only with --engine dask"),
+    (["train", "--rank-wait", "5"], "--rank-wait: only with --engine dask"),
     (["predict", "--model", "m.skops", "--out", "p.csv", "--scheduler", "tcp://10.0.0.9:8786", "--workers", "3"],
      "--scheduler, --workers: only with --engine dask, and this run is --engine local, which would ignore them"),
     (["predict", "--model", "m.skops", "--out", "p.csv", "--engine", "dask", "--chunk-rows", "10"],

@@ -591,10 +591,39 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
 
 
-def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(run_main, chain, tmp_path, monkeypatch):
+def _main_fd(monkeypatch, capfd, *args: str) -> tuple[int, str]:
+    """``storecast *args`` in-process, as ``run_main``, but with the workers' stderr too (their processes write to
+    the file descriptor, which ``capsys`` does not see); (exit code, stderr)."""
+    import logging
+
+    from storecast.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["storecast", *args])
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
+    return done.value.code, capfd.readouterr().err
+
+
+def _said_by_dask(err: str) -> list[str]:
+    """stderr's lines but the command's step lines ("17:07:21   18.8s fit ...") and the error line, and LightGBM's own
+    "[LightGBM] [Fatal] ..." line, which its compiled code prints on the worker's stderr (nothing in Python sees it)."""
+    import re
+
+    return [line for line in err.splitlines() if line.strip() and not re.match(r"\d\d:\d\d:\d\d +[\d.]+s ", line)
+            and not line.startswith(("error: ", "[LightGBM] [Fatal] "))]
+
+
+def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(chain, tmp_path, monkeypatch, capfd):
     """A rank's task is pinned to its worker, so Dask neither retries it nor raises KilledWorker: the run ended in
     a traceback of "FutureCancelledError: ... cancelled for reason: already forgotten" (or of the surviving rank's
-    "LightGBMError: Socket recv error"), after a model-less fit."""
+    "LightGBMError: Socket recv error"), after a model-less fit. Then, above the one line: the surviving rank's
+    worker logged Dask's "Compute Failed" block with the LightGBMError's traceback, and the local cluster's
+    scheduler and Nanny the lost worker ("Removing worker ... caused the cluster to lose ...", "Restarting worker")."""
     import lightgbm.dask as lgb_dask
 
     def one_rank_dies(*args, **kwargs):  # on the workers: the rank that returns no model dies at its 3rd tree
@@ -611,13 +640,114 @@ def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(run_main, chain
         return lightgbm.dask._train_part(*args, **kwargs)  # the workers' own module: not patched there
 
     monkeypatch.setattr(lgb_dask, "_train_part", one_rank_dies)
-    code, _, err = run_main("train", "--engine", "dask", "--workers", "2", "--data", str(chain),
-                            "--models-dir", str(tmp_path / "m"))
+    code, err = _main_fd(monkeypatch, capfd, "train", "--engine", "dask", "--workers", "2", "--data", str(chain),
+                         "--models-dir", str(tmp_path / "m"))
     assert code == 2 and "Traceback (most recent call last)" not in err, err
     assert ("error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a "
             "rank cannot move to another worker, so the fit stopped and nothing was saved: most often a worker runs "
             "out of memory") in " ".join(err.split())
-    assert "still alive" not in err and not list(tmp_path.glob("m/*"))
+    assert _said_by_dask(err) == [], err
+    assert not list(tmp_path.glob("m/*"))
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_a_result_dask_cancels_while_it_is_awaited_is_one_line(run_main, chain, scheduler, tmp_path, monkeypatch,
+                                                                command, request):
+    """Under load, the task downstream of a worker that died with data no other worker held was cancelled ("already
+    forgotten", "lost dependencies") before the KilledWorker came, and the run ended in a FutureCancelledError
+    traceback. Here a part's future is cancelled on purpose while the run still needs it."""
+    import storecast.distributed.prediction as prediction
+    import storecast.distributed.training as training
+
+    if command == "train":
+        loaded = training._load
+
+        def load_then_cancel(client, *args, **kwargs):
+            parts = loaded(client, *args, **kwargs)
+            client.cancel(parts[:1])
+            return parts
+
+        monkeypatch.setattr(training, "_load", load_then_cancel)
+        args, named = ["--models-dir", str(tmp_path / "m")], "a task of this run (date_span)"
+    else:
+        followed = prediction._follow
+
+        def cancel_then_follow(futures, *args, **kwargs):
+            futures[0].cancel()
+            return followed(futures, *args, **kwargs)
+
+        monkeypatch.setattr(prediction, "_follow", cancel_then_follow)
+        parts, _ = _test_parts(chain, tmp_path / "rows")
+        args = ["--model", str(request.getfixturevalue("dask_model")), "--input", str(parts),
+                "--out", str(tmp_path / "o")]
+        named = "forecasting part-00000.parquet"
+    code, _, err = run_main(command, "--engine", "dask", "--scheduler", scheduler, "--data", str(chain), *args)
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert f"error: {named}: Dask cancelled it before its result came (" in text, text
+    assert "a Dask worker holding data it needed died, or this client lost the scheduler, so nothing was saved" in text
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
+
+
+def test_a_cancelled_future_names_its_task_and_dasks_reason():
+    """Both of Dask's forms: one future's FutureCancelledError, and the FuturesCancelledError of ``wait``."""
+    from distributed.client import CancelledFuturesGroup, FutureCancelledError, FuturesCancelledError
+
+    from storecast.distributed.cluster import cancelled_key, work_cancelled
+    from storecast.errors import WorkerLostError
+
+    one = FutureCancelledError("stage_rows-1f0c", "already forgotten")
+    many = FuturesCancelledError([CancelledFuturesGroup([one], "already forgotten"),
+                                  CancelledFuturesGroup([FutureCancelledError("x-2", "lost dependencies")] * 2,
+                                                        "lost dependencies")])
+    assert cancelled_key(one) == "stage_rows-1f0c" and cancelled_key(many) == "x-2"  # the larger group first
+    error = work_cancelled("a task of this run (stage_rows)", many)
+    assert isinstance(error, WorkerLostError)
+    assert str(error).startswith("a task of this run (stage_rows): Dask cancelled it before its result came "
+                                 "(already forgotten; lost dependencies): ")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_a_rank_that_never_joins_stops_the_fit_within_rank_wait(run_main, chain, tmp_path, monkeypatch):
+    """A rank whose worker never starts it (stuck, too busy) left the others waiting for LightGBM's default time_out,
+    120 minutes, before anything was said. Here rank 0 sleeps for 5 minutes and --rank-wait is 1 (LightGBM's
+    least: whole minutes): rank 1 gives up after 1 minute, the run ends with the one line, long before rank 0."""
+    import time
+
+    import lightgbm.dask as lgb_dask
+
+    def rank_0_never_joins(*args, **kwargs):  # on the workers; rank 0 is the one that returns the model
+        import time
+
+        import lightgbm.dask
+
+        if kwargs["return_model"]:
+            time.sleep(300)
+        return lightgbm.dask._train_part(*args, **kwargs)
+
+    monkeypatch.setattr(lgb_dask, "_train_part", rank_0_never_joins)
+    started = time.monotonic()
+    code, _, err = run_main("train", "--engine", "dask", "--workers", "2", "--rank-wait", "1", "--data", str(chain),
+                            "--models-dir", str(tmp_path / "m"))
+    took = time.monotonic() - started
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err, err
+    assert "error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died" in text
+    assert ("A rank that waits 1 minute(s) for another that never joins LightGBM's network (a worker stuck or too "
+            "busy) stops its worker the same way: --rank-wait sets that wait.") in text
+    assert took < 270, f"{took:.0f} s: rank 0's sleep (300 s) ended it, not --rank-wait"
+    assert not list(tmp_path.glob("m/*"))
+
+
+def test_rank_wait_is_whole_minutes_at_least_one(run_main, chain):
+    """LightGBM's time_out is an int of minutes above 0: refused before any cluster starts, not by a worker."""
+    from storecast.distributed.training import train_dask
+
+    code, _, err = run_main("train", "--data", str(chain), "--engine", "dask", "--rank-wait", "0")
+    assert code == 2 and "--rank-wait" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match=r"`rank_wait` must be a whole number of minutes, at least 1; got 0\.5"):
+        train_dask(chain, rank_wait=0.5)
 
 
 def test_without_dask_the_cli_says_what_to_install(run_main, monkeypatch, chain, tmp_path):

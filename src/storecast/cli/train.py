@@ -19,6 +19,7 @@ from storecast.cli._model_options import (
     seeds_params,
     until_date,
 )
+from storecast.distributed import RANK_WAIT_MIN
 
 
 @app.command(epilog=examples(
@@ -38,6 +39,9 @@ def train(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="With --engine dask: a running scheduler (tcp://host:8786); default a local one."),
     workers: int = typer.Option(2, "--workers", min=1, help="With --engine dask, no --scheduler: local workers."),
+    rank_wait: int = typer.Option(
+        RANK_WAIT_MIN, "--rank-wait", min=1, metavar="MINUTES", help="With --engine dask: how long a LightGBM "
+        "rank waits for another that never joins (a worker stuck or gone) before the fit stops with one line."),
     seeds: int | None = SEEDS_OPTION,
 ) -> None:
     """Fit, calibrate (80%/95% intervals) and save a tree model; prints the saved path."""
@@ -48,7 +52,7 @@ def train(
     cut = until_date(until)  # a bad --until stops before the data are read (seconds on the real files)
     if engine not in ("local", "dask") or (engine == "dask" and kind != "lgbm"):
         raise typer.BadParameter(f"`--engine` must be local, or dask with --model lgbm; got {engine!r}, {kind!r}.")
-    engine_options(ctx, engine)
+    engine_options(ctx, engine, dask_only=("scheduler", "workers", "rank_wait"))
     if engine == "dask" and seeds not in (None, 1):
         raise typer.BadParameter("`--seeds`: the dask engine fits one LightGBM booster; leave --seeds out.")
     params = seeds_params(kind, seeds)
@@ -61,7 +65,7 @@ def train(
 
         with progress_steps("train lgbm on dask") as say:
             path = train_dask(data, cut, models_dir_option(models_dir), scheduler=scheduler, workers=workers,
-                              progress=say)
+                              progress=say, rank_wait=rank_wait)
         _say_saved(path, data)
         typer.echo(str(path))
         return

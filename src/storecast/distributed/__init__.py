@@ -6,13 +6,22 @@ Optional (``pip install 'storecast[dask]'``): nothing here is imported by the lo
 
 from __future__ import annotations
 
-__all__ = ["require_dask", "check_whole_stores", "DASK_INSTALL_HINT"]
+__all__ = ["require_dask", "check_whole_stores", "DASK_INSTALL_HINT", "RANK_WAIT_MIN"]
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 DASK_INSTALL_HINT = ("--engine dask needs Dask: pip install 'storecast[dask]' "
                      "(dask[dataframe] and distributed, pinned in constraints.txt)")
+
+RANK_WAIT_MIN = 10
+"""Minutes a LightGBM rank waits for another to join its network, or to answer, before the fit stops.
+
+LightGBM's ``time_out`` (whole minutes, at least 1; its default 120): a rank that never joined (its worker stuck,
+too busy, or gone before the fit) kept the others waiting two hours before anything was said. Ranks wait on each
+other for seconds in a healthy fit (each builds its histograms, then they are summed), so 10 minutes leaves room
+for a slow worker; ``storecast train --rank-wait`` sets it (``distributed.training``).
+"""
 
 
 def require_dask() -> None:

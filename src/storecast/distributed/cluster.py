@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["dask_client", "rank_died", "worker_died"]
+__all__ = ["dask_client", "rank_died", "work_cancelled", "worker_died"]
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import CancelledError
+from contextlib import contextmanager, nullcontext
 
 from storecast.distributed import require_dask
 
@@ -34,7 +35,10 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     require_dask()
     from distributed import Client, KilledWorker, LocalCluster
 
-    if not logging.getLogger().isEnabledFor(logging.INFO):  # the scheduler's INFO lines only with --verbose
+    from storecast.distributed.worker_logs import held_records
+
+    verbose = logging.getLogger().isEnabledFor(logging.INFO)
+    if not verbose:  # the scheduler's INFO lines only with --verbose
         logging.getLogger("distributed").setLevel(logging.WARNING)
 
     # the scheduler's HTTP server (health routes) listens without a dashboard too, by default on port 8787: when
@@ -44,27 +48,36 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
         n_workers=workers, threads_per_worker=threads_per_worker, processes=True, memory_limit=memory_limit,
         dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
     failed = True  # until the work is done: a failed run's workers are not waited for (Workers)
-    try:
-        client = _connect(Client, scheduler, cluster)
+    # a local cluster's scheduler and Nanny log a lost worker in this process: not above the one line that says it
+    with nullcontext() if cluster is None or verbose else held_records():
         try:
-            if scheduler:
-                _wait_for_a_worker(client, scheduler)
-            else:  # never on --scheduler's workers: that cluster and its logs are the user's
-                from storecast.distributed.worker_stdout import QuietStdout
+            client = _connect(Client, scheduler, cluster)
+            try:
+                if scheduler:
+                    _wait_for_a_worker(client, scheduler)
+                else:  # never on --scheduler's workers: that cluster and its logs are the user's
+                    from storecast.distributed.worker_logs import QuietWorkerRecords
+                    from storecast.distributed.worker_stdout import QuietStdout
 
-                client.register_plugin(QuietStdout(verbose=logging.getLogger().isEnabledFor(logging.INFO)))
-            yield client
-            failed = False
-        except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task here
-            from dask.utils import key_split
+                    client.register_plugin(QuietStdout(verbose=verbose))
+                    if not verbose:
+                        client.register_plugin(QuietWorkerRecords())
+                yield client
+                failed = False
+            except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task
+                from dask.utils import key_split
 
-            raise worker_died(f"a task of this run ({key_split(exc.task)})", exc) from None
+                raise worker_died(f"a task of this run ({key_split(exc.task)})", exc) from None
+            except CancelledError as exc:  # Dask's FutureCancelledError, FuturesCancelledError (concurrent.futures')
+                from dask.utils import key_split
+
+                raise work_cancelled(f"a task of this run ({key_split(cancelled_key(exc))})", exc) from None
+            finally:
+                _close_quietly(client)
         finally:
-            _close_quietly(client)
-    finally:
-        if cluster is not None:  # a cluster made here (also when the client failed to start); never --scheduler's
-            _close_quietly(Workers(cluster, failed=failed))
-            _close_quietly(cluster)
+            if cluster is not None:  # a cluster made here (also when the client failed to start); never --scheduler's
+                _close_quietly(Workers(cluster, failed=failed))
+                _close_quietly(cluster)
 
 
 def _connect(client_class, scheduler: str | None, cluster):
@@ -87,45 +100,76 @@ def _connect(client_class, scheduler: str | None, cluster):
 
 
 def worker_died(what: str, exc) -> Exception:
-    """A StorecastError for Dask's KilledWorker ``exc``: ``what`` killed a worker on every try.
+    """A WorkerLostError for Dask's KilledWorker ``exc``: ``what`` killed a worker on every try.
 
     Why: Dask's own message came with a traceback through the CLI and Dask's internals, and named a task key
     ("_predict_part-1f0c...-1"), not the part or what to change. Nothing is saved by then: a model is saved
     after the last task, a forecast's temp directory is removed.
     """
-    from storecast.errors import StorecastError
+    from storecast.errors import WorkerLostError
 
     tries = exc.allowed_failures + 1
-    return StorecastError(
+    return WorkerLostError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s) (the last "
         f"{exc.last_worker.address}), so Dask gave up and nothing was saved: {_WHAT_TO_DO}")
 
 
+def cancelled_key(exc: CancelledError) -> object:
+    """The task key of Dask's FutureCancelledError ``exc``, or of the first future of a FuturesCancelledError."""
+    groups = getattr(exc, "error_groups", None)
+    if groups:
+        return groups[0].errors[0].key
+    return getattr(exc, "key", "?")
+
+
+def work_cancelled(what: str, exc: CancelledError) -> Exception:
+    """A WorkerLostError for Dask's FutureCancelledError (or FuturesCancelledError) ``exc``: the result of ``what``
+    was cancelled while the run waited for it.
+
+    Why: storecast cancels no task it still waits for, so this is Dask giving up on one: a worker died with data
+    no other worker held (a scattered table: "already forgotten", "lost dependencies"), or the client lost its
+    scheduler. Under load that cancellation could reach the client before the KilledWorker of the task that
+    killed the worker, and the run ended in a traceback.
+    """
+    from storecast.errors import WorkerLostError
+
+    groups = getattr(exc, "error_groups", None)
+    reasons = sorted({g.reason for g in groups}) if groups else [getattr(exc, "reason", "unknown")]
+    return WorkerLostError(
+        f"{what}: Dask cancelled it before its result came ({'; '.join(reasons)}): a Dask worker holding data it "
+        f"needed died, or this client lost the scheduler, so nothing was saved: {_WHAT_TO_DO}")
+
+
 _WHAT_TO_DO = ("most often a worker runs out of memory; give each worker more (a local cluster: fewer --workers; a "
                "cluster: the workers' --memory-limit) or write smaller parts; the workers' logs say what happened.")
-_NETWORK_WORDS = ("Socket", "Connect", "connection")  # LightGBM's words for a rank it lost: "Socket recv error", ...
 
 
-def rank_died(exc: Exception) -> Exception | None:
-    """The StorecastError of ``exc``, raised by ``lightgbm.dask``'s fit, when it says a worker died under a LightGBM
-    rank; None for any other error (raise it as it is).
+def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
+    """The WorkerLostError of ``exc``, raised by ``lightgbm.dask``'s fit, when it says a worker died under a
+    LightGBM rank or a rank never joined the others; None for any other error (raise it as it is).
 
     Why: a rank's task is pinned to its worker, so Dask does not retry it elsewhere, and no KilledWorker comes:
     the client got "FutureCancelledError: ... cancelled for reason: already forgotten" (the dead rank's task), or
-    the surviving ranks' "LightGBMError: Socket recv error, Connection reset by peer", each as a traceback.
+    the surviving ranks' "LightGBMError: Socket recv error, Connection reset by peer", each as a traceback. A
+    rank that waited ``rank_wait`` minutes (LightGBM's ``time_out``) for one that never joined stops the same way:
+    LightGBM aborts its worker ("Socket accept error").
     """
     from distributed.client import FutureCancelledError
     from lightgbm.basic import LightGBMError
 
-    from storecast.errors import StorecastError
+    from storecast.distributed.worker_logs import lost_rank
+    from storecast.errors import WorkerLostError
 
-    if isinstance(exc, LightGBMError) and not any(word in str(exc) for word in _NETWORK_WORDS):
+    if isinstance(exc, LightGBMError) and not lost_rank(str(exc)):
         return None
     if not isinstance(exc, LightGBMError | FutureCancelledError):
         return None
-    return StorecastError(
-        "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a rank "
-        f"cannot move to another worker, so the fit stopped and nothing was saved: {_WHAT_TO_DO}")
+    waited = "" if rank_wait is None else (
+        f" A rank that waits {rank_wait} minute(s) for another that never joins LightGBM's network (a worker stuck "
+        "or too busy) stops its worker the same way: --rank-wait sets that wait.")
+    return WorkerLostError(
+        "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a rank cannot "
+        f"move to another worker, so the fit stopped and nothing was saved: {_WHAT_TO_DO}{waited}")
 
 
 def _wait_for_a_worker(client, scheduler: str) -> None:

@@ -160,9 +160,11 @@ def _follow(futures: list, parts: list[Path], on_part: Callable[[int, int, str],
     A part whose rows break the contract is no failure (its problems come back as a value, raised together
     after all parts), so it is counted as done like the others.
     """
+    from concurrent.futures import CancelledError
+
     from distributed import KilledWorker, as_completed
 
-    from storecast.distributed.cluster import worker_died
+    from storecast.distributed.cluster import work_cancelled, worker_died
 
     name_of = {future.key: part.name for future, part in zip(futures, parts, strict=True)}
     for done, future in enumerate(as_completed(futures), 1):
@@ -171,6 +173,8 @@ def _follow(futures: list, parts: list[Path], on_part: Callable[[int, int, str],
                 future.result()  # raises the task's exception, as gather did
             except KilledWorker as exc:
                 raise worker_died(f"forecasting {name_of[future.key]}", exc) from None
+            except CancelledError as exc:  # Dask's FutureCancelledError: a worker died with data it needed
+                raise work_cancelled(f"forecasting {name_of[future.key]}", exc) from None
         if on_part is not None:
             on_part(done, len(futures), name_of[future.key])
 

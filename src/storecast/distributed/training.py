@@ -33,7 +33,7 @@ from storecast.data.contract import (
     warn_stores_without_history,
 )
 from storecast.dates import to_days
-from storecast.distributed import check_whole_stores, require_dask
+from storecast.distributed import RANK_WAIT_MIN, check_whole_stores, require_dask
 from storecast.distributed.cluster import dask_client, rank_died
 from storecast.distributed.partitions import (
     MATRIX_DTYPE,
@@ -129,8 +129,12 @@ def _worker_blocks(client, parts: list, store_f, prep_f, last: pd.Timestamp) -> 
                           pure=False) for addr, mine in sorted(held.items())]
 
 
-def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict) -> tuple:
-    """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts."""
+def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timestamp, params: dict,
+               rank_wait: int = RANK_WAIT_MIN) -> tuple:
+    """Fit the preprocessor and LightGBM on every partition's rows up to ``last``; the local Pipeline + facts.
+
+    ``rank_wait``: LightGBM's ``time_out`` (minutes), see `RANK_WAIT_MIN`.
+    """
     import dask.dataframe as dd
     from lightgbm import DaskLGBMRegressor
 
@@ -147,6 +151,7 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
     y = dd.from_delayed(ys, meta=pd.Series(dtype=float, name=s.SALES), verify_meta=False)
     params = {k: v for k, v in params.items() if k != "seeds"}  # one booster, see below
     settings = {k: v for k, v in {**LGBM_DEFAULTS, **params}.items() if k != "n_jobs"}  # each worker's threads
+    settings["time_out"] = rank_wait  # a network setting, not the model's: see RANK_WAIT_MIN
     # lightgbm.dask prints its info ("Finding random open ports for workers") on stdout, which holds only the
     # model path (scripts read it): logged at INFO instead, shown with --verbose
     printed = io.StringIO()
@@ -158,7 +163,7 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
         try:
             fitted = DaskLGBMRegressor(client=ordered, **settings).fit(X, y)
         except Exception as exc:  # a worker that died under a rank: one line (cluster.rank_died); else as it is
-            if (died := rank_died(exc)) is None:
+            if (died := rank_died(exc, rank_wait)) is None:
                 raise
             raise died from None
     for line in printed.getvalue().splitlines():
@@ -174,7 +179,8 @@ def _fit_stage(client, parts: list, store_f, store: pd.DataFrame, last: pd.Times
 
 
 def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "models", *, scheduler: str | None = None,
-               workers: int = 2, progress: Callable[[str], None] | None = None, **params) -> Path:
+               workers: int = 2, progress: Callable[[str], None] | None = None, rank_wait: int = RANK_WAIT_MIN,
+               **params) -> Path:
     """Fit, calibrate and save an lgbm model on Dask; return the model file (same kind as ``train_bundle``'s).
 
     Parameters
@@ -186,10 +192,15 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         Last date used for fitting; default the last date of train.
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); default a LocalCluster of ``workers``.
+    rank_wait : int
+        Minutes a LightGBM rank waits for another that never joins (or stops answering) before the fit stops
+        with one line (`RANK_WAIT_MIN`; LightGBM's ``time_out``, whole minutes, at least 1).
     **params
         Overrides of LightGBM's defaults (``LGBM_DEFAULTS``).
     """
     require_dask()
+    if isinstance(rank_wait, bool) or not isinstance(rank_wait, int) or rank_wait < 1:
+        raise ValueError(f"`rank_wait` must be a whole number of minutes, at least 1; got {rank_wait!r}.")
     say = progress or (lambda _msg: None)
     root = Path(data_dir)
     store = load_store(data_file(root, s.STORE_FILE), root / s.STATES_FILE)
@@ -212,12 +223,12 @@ def train_dask(data_dir: str | Path, until=None, models_dir: str | Path = "model
         check_sales_span(sum(n for n, _, _ in sold), first_day, last_day, calibration)
         cut = _day(last_day - calibration)
         say(f"fit on all but the last {calibration} days, to measure the forecast error")
-        first, _ = _fit_stage(client, parts, store_f, store, cut, params)
+        first, _ = _fit_stage(client, parts, store_f, store, cut, params, rank_wait)
         cal = client.gather(client.map(stage_rows, parts, store=store_f, last=until, since=cut))
         X_cal = pd.concat([x for x, _ in cal], ignore_index=True)
         y_cal = np.concatenate([y for _, y in cal])
         say("refit on all days: the model that forecasts")
-        final, facts = _fit_stage(client, parts, store_f, store, until, params)
+        final, facts = _fit_stage(client, parts, store_f, store, until, params, rank_wait)
         client.cancel([*parts, store_f])  # the workers free the chain now, not while the cluster shuts down
         del parts, store_f
         model = ConformalRegressor(make_pipeline("lgbm", **params), levels=DEFAULT_LEVELS).calibrate(

@@ -1,0 +1,97 @@
+"""The records Dask logs about a lost worker, on a local cluster: not said above the one line that says it.
+
+Why: when a worker died under a LightGBM rank, ``train --engine dask`` ended in one line (exit 2), but above it
+the surviving rank's worker logged Dask's "Compute Failed" block (key, task, the rank's LightGBMError and its
+traceback), and the local cluster's scheduler and Nanny, which run in the command's process, logged the lost
+worker ("Removing worker ... caused the cluster to lose ...", "Restarting worker"): 15 lines for one fact. The
+workers of a ``--scheduler`` cluster log to their own terminals, the user's; nothing here touches them.
+With ``--verbose`` every record is said as before.
+"""
+
+from __future__ import annotations
+
+__all__ = ["QuietWorkerRecords", "held_records", "lost_rank"]
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from storecast.errors import WorkerLostError
+
+_NETWORK_WORDS = ("Socket", "Connect", "connection")  # LightGBM's words for a rank it lost: "Socket recv error", ...
+
+
+def lost_rank(message: str) -> bool:
+    """Whether a LightGBMError's ``message`` says that its rank lost another (LightGBM's network words)."""
+    return any(word in message for word in _NETWORK_WORDS)
+
+
+class QuietWorkerRecords(WorkerPlugin):
+    """A worker plugin for a local cluster made here: the worker logs no "Compute Failed" for a LightGBM rank that
+    lost another, and no failed heartbeat to a scheduler that is closing.
+
+    Why only those: the client turns the rank's error into its one line (``cluster.rank_died``), and a local
+    cluster's scheduler lives in the command's process, so it stops answering only while the command closes
+    the cluster (after a failed run, while the workers are stopped: "Failed to communicate with scheduler during
+    heartbeat" and a CommClosedError traceback). Any other failed task is still logged, with its traceback.
+    """
+
+    name = "storecast-quiet-worker-records"
+
+    def __init__(self) -> None:
+        self._filter = _Redundant()
+
+    def setup(self, worker) -> None:
+        logging.getLogger("distributed.worker").addFilter(self._filter)
+
+    def teardown(self, worker) -> None:
+        logging.getLogger("distributed.worker").removeFilter(self._filter)
+
+
+class _Redundant(logging.Filter):
+    """Drops Dask's "Compute Failed" record of a task that raised a LightGBMError about the network, and its
+    record of a heartbeat the scheduler did not answer."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("Failed to communicate with scheduler during heartbeat"):
+            return False
+        # distributed.worker logs it as "Compute Failed\nKey: %s\n..." with (key, state, task, exception repr, ...)
+        if not message.startswith("Compute Failed") or not isinstance(record.args, tuple):
+            return True
+        raised = str(record.args[3]) if len(record.args) > 3 else ""
+        return not (raised.startswith("LightGBMError(") and lost_rank(raised))
+
+
+_HELD = ("distributed.scheduler", "distributed.nanny")  # where a local cluster's lost worker is logged
+
+
+@contextmanager
+def held_records(names: tuple[str, ...] = _HELD) -> Iterator[None]:
+    """Hold the records of the loggers ``names`` while the block runs; dropped if it raises a WorkerLostError,
+    else logged after it, in their order.
+
+    Why held, not dropped: a worker that dies while its tasks can run elsewhere does not stop the run, and the
+    user should still read that it died (after the run, not lost).
+    """
+    held: list[logging.LogRecord] = []
+
+    def hold(record: logging.LogRecord) -> bool:
+        held.append(record)
+        return False
+
+    loggers = [logging.getLogger(name) for name in names]
+    for log in loggers:
+        log.addFilter(hold)
+    try:
+        yield
+    except WorkerLostError:
+        held.clear()  # the one line says it
+        raise
+    finally:
+        for log in loggers:
+            log.removeFilter(hold)
+        for record in held:
+            logging.getLogger(record.name).handle(record)
