@@ -100,11 +100,13 @@ def test_the_cache_is_written_beside_the_model_and_reused(model_path):
     first = load_bundle(model_path)
     assert first.compiled.origin == "compiled"
     sha12 = first.card["sha256"][:12]
-    names = _caches(model_path.parent)  # the object, its record, the one-tree header lleaves loads it with
-    assert len(names) == 3 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
-    assert names[1] == names[0] + ".sha256" and names[2] == names[0][: -len(".o")] + ".txt"
+    # the object, its record, the booster's predictions of the probe rows, the one-tree header lleaves loads it with
+    names = _caches(model_path.parent)
+    assert len(names) == 4 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
+    stem = names[0][: -len(".o")]
+    assert names[1:] == [names[0] + ".sha256", stem + ".probe", stem + ".txt"]
     record = (model_path.parent / names[1]).read_text().splitlines()  # sha256sum format: `sha256sum -c` checks it
-    assert record == [f"{_sha256(model_path.parent / name)}  {name}" for name in (names[0], names[2])]
+    assert record == [f"{_sha256(model_path.parent / name)}  {name}" for name in (names[0], names[3], names[2])]
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
@@ -161,7 +163,7 @@ def test_a_model_file_replaced_in_place_leaves_no_cache_of_its_old_contents(mode
     load again (their name holds the old sha256), and leaves every other file beside the model alone."""
     load_bundle(model_path)  # compiles and caches the first contents
     old = _caches(model_path.parent)
-    assert len(old) == 3
+    assert len(old) == 4
     folder = model_path.parent
     keep = [folder / "notes.lleaves.o", folder / f"{model_path.stem}.lleaves.o",  # not names storecast writes
             folder / old[0].replace(model_path.stem, "storecast-lgbm-2000-01-01T00-00-00Z")]  # another model's
@@ -177,9 +179,9 @@ def test_a_model_file_replaced_in_place_leaves_no_cache_of_its_old_contents(mode
         new = load_bundle(model_path)
     assert new.compiled.origin == "compiled"
     left = set(_caches(folder)) - {p.name for p in (*keep, link)}
-    assert len(left) == 3 and all(n.startswith(f"{model_path.stem}.{new.card['sha256'][:12]}.") for n in left)
+    assert len(left) == 4 and all(n.startswith(f"{model_path.stem}.{new.card['sha256'][:12]}.") for n in left)
     assert all(p.read_bytes() == b"not ours" for p in keep) and link.is_symlink()
-    assert "removed 3 compiled-trees cache file(s) of earlier contents" in caplog.text
+    assert "removed 4 compiled-trees cache file(s) of earlier contents" in caplog.text
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
@@ -376,7 +378,7 @@ def test_a_server_compiles_in_the_background_and_switches_when_done(model_path, 
     assert thread is not None
     thread.join(timeout=120)
     assert not thread.is_alive() and bundle.compiled is not None and bundle.compiled.origin == "compiled"
-    assert len(_caches(model_path.parent)) == 3  # the object, its header and their sha256 record, for the next load
+    assert len(_caches(model_path.parent)) == 4  # the object, its header, its probe and their record, for the next load
     after = predict_frame(bundle, typed)
     for col in (s.SALES, "lower", "upper"):
         a, b = after[col].to_numpy(), before[col].to_numpy()
@@ -394,7 +396,7 @@ def test_an_average_of_seeds_gets_every_booster_compiled_and_cached(ds, rows, tm
     assert isinstance(bundle.compiled, cm.CompiledEnsemble) and len(bundle.compiled.members) == 2
     assert bundle.compiled.origin == "compiled"
     names = _caches(tmp_path)
-    assert len(names) == 6 and sum(".m0." in n for n in names) == 3 and sum(".m1." in n for n in names) == 3
+    assert len(names) == 8 and sum(".m0." in n for n in names) == 4 and sum(".m1." in n for n in names) == 4
     assert all(isinstance(vars(b).get("predict"), cm.CompiledTrees) for b in cm.boosters_of(bundle.model))
     monkeypatch.setenv(cm.ENV_VAR, "0")
     plain = load_bundle(path)
