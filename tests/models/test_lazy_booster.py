@@ -142,3 +142,19 @@ def test_a_wrong_object_recorded_with_its_probe_falls_back_to_lightgbm(model_pat
     with caplog.at_level(logging.WARNING, logger="storecast.compiled"):
         bundle = load_bundle(model_path)
     assert bundle.compiled is None and "differ from LightGBM" in caplog.text and _unparsed(bundle) == [False, False]
+
+
+
+def test_a_deferred_booster_pickles_and_copies_like_a_booster(model_path, monkeypatch):
+    import copy
+    import pickle
+
+    from storecast.models.lazy_booster import deferred_boosters, is_deferred
+
+    reference = cm.boosters_of(_plain(model_path, monkeypatch).model)[1]
+    X = np.random.default_rng(2).normal(size=(20, reference.num_feature()))
+    for again in (lambda b: pickle.loads(pickle.dumps(b)), copy.deepcopy):
+        with deferred_boosters():  # as skops builds it at load
+            lazy = pickle.loads(pickle.dumps(reference))
+        assert is_deferred(lazy)
+        np.testing.assert_array_equal(again(lazy).predict(X), reference.predict(X))

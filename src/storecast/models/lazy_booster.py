@@ -42,6 +42,15 @@ class LazyBooster(Booster):
             return self.__dict__["_handle"]
         raise AttributeError(f"'Booster' object has no attribute {name!r}")
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as the plain ``Booster`` it becomes once parsed (its state is the handle's text)."""
+        _parse(self)
+        return self.__reduce_ex__(protocol)
+
+    def __getstate__(self) -> dict[str, Any]:
+        _parse(self)  # Booster's reads the handle
+        return Booster.__getstate__(self)
+
     def __del__(self) -> None:
         if "_handle" in self.__dict__:  # parsed, then collected before the class was restored: free it
             Booster.__del__(self)
