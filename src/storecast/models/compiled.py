@@ -21,8 +21,10 @@ staleness, not against someone who can write the models directory (they could re
 well): keep that directory writable by the serving user only. A fresh compile then predicts a probe matrix built
 from the model's own split thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative;
 a cached object (checked that way when it was compiled) is loaded from its recorded one-tree header, without the
-trees' text, and checked on random rows. ``preload`` starts that load in a thread while the model file is still
-being read; the forest is installed only after the check against the loaded booster (docs/benchmarks.md).
+trees' text, and checked on random rows against the booster's predictions of them recorded with the cache (so the
+booster's text need not be parsed: ``models.lazy_booster``; a cache without them is checked against the parsed
+booster and gains them). ``preload`` starts that load in a thread while the model file is still being read; the
+forest is installed only after that check (docs/benchmarks.md).
 
 When: ``STORECAST_COMPILE`` unset, every load uses a checked cache when one exists and never compiles
 (compiling the default model's three boosters takes about 3 minutes and 1.5 GB, which a one-off
