@@ -218,8 +218,14 @@ def promo_anchor(panel: Panel) -> int:
 def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
                      anchor: int) -> np.ndarray:
     """(N, len(CONTEXT_FEATURES)) scaled to 0..1: the position in the promo cycle (the row's own flag on
-    weekdays, the learned phase on weekends) and the trees' schedule context read from the open rows of
-    the same ``ids`` (a store's forecast days), the same functions at fit and at forecast time."""
+    weekdays, the learned phase on weekends) and the trees' schedule context read from the rows of the
+    same ``ids`` (a store's forecast days), the same functions at fit and at forecast time.
+
+    Every row is read, open and closed, as the trees' step reads a request: a run of closed rows before a
+    store's first or after its last open day is a closure too (a training window that starts or ends in a
+    refurbishment; a request whose store is closed on its first days, which ``predict_frame`` hands over
+    for ``LSTMBundle.reads_closed_rows``). Read from the open rows alone, that closure was lost. Closed
+    rows themselves get 0 (never scored, never served)."""
     from storecast.features.proximity import PROMO_CYCLE_DAYS, promo_cycle_position
     from storecast.features.schedule import SCHEDULE_FEATURES, schedule_features
 
@@ -228,9 +234,9 @@ def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo
     last_position = PROMO_CYCLE_DAYS - 1  # positions 0..13 scaled to 0..1
     out[:, 0] = promo_cycle_position(days, anchor, np.asarray(promo, dtype=np.float64)) / last_position
     sel = np.asarray(open_, dtype=bool)
-    sched = schedule_features(np.asarray(ids)[sel], days[sel], np.ones(int(sel.sum()), dtype=bool), CONTEXT_CAP)
+    sched = schedule_features(np.asarray(ids), days, sel, CONTEXT_CAP)
     for j, name in enumerate(SCHEDULE_FEATURES, start=1):
-        out[sel, j] = sched[name] / CONTEXT_CAP
+        out[sel, j] = sched[name][sel] / CONTEXT_CAP
     return out
 
 
