@@ -364,6 +364,53 @@ def test_a_context_model_reads_a_closure_at_a_requests_edges_as_its_training_win
     assert predict_frame(bundle, beyond)[s.SALES].iat[-1] == 0
 
 
+def test_every_input_the_network_reads_for_a_served_row_is_what_its_training_window_gave_that_day(
+        dataset, monkeypatch):
+    """Every store's rows of the days after the cut, one store closed on its first days: the look-back windows
+    and every known-future input (calendar, the state's holidays, the level with its season, the schedule
+    context) the network reads through ``predict_frame`` equal those of the training window at the cut."""
+    from pathlib import Path
+
+    from storecast.artifacts.lstm import LSTMBundle
+    from storecast.models.lstm.dataset import build_panel, holiday_proximity, make_windows
+
+    train = dataset.train.copy()
+    days = int((train[s.DATE].max() - CUT).days)
+    cfg = LSTMConfig(**{**QUICK.__dict__, "context": True, "horizon": days})
+    model = LSTMForecaster(cfg).fit(train, CUT, store=dataset.store)
+    store = int(train.loc[train[s.DATE] > CUT, s.STORE].min())
+    shut = (train[s.STORE] == store) & train[s.DATE].between(CUT, CUT + pd.Timedelta(days=5), inclusive="right")
+    train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    request = train[train[s.DATE] > CUT].drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+
+    read = {}  # what the network is given, taken at its two entry points
+    encode, decode = model.net_.encode, model.net_.decode
+
+    def encode_seen(enc, stores):
+        read["enc"] = enc.numpy().copy()
+        return encode(enc, stores)
+
+    def decode_seen(state, stores, dec):
+        read["dec"] = dec[:, 0].numpy().copy()
+        return decode(state, stores, dec)
+
+    monkeypatch.setattr(model.net_, "encode", encode_seen)
+    monkeypatch.setattr(model.net_, "decode", decode_seen)
+    predict_frame(LSTMBundle(path=Path("all-inputs.pt"), card={}, model=model), request)
+
+    panel = build_panel(train, stores=model.stores_)
+    S = len(panel.stores)
+    holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in model.states_])
+    window = make_windows(panel, model.scaler_.transform(panel.log_sales), np.arange(S),
+                          np.full(S, panel.dates.get_loc(CUT)), lookback=cfg.lookback, horizon=days, holiday=holiday,
+                          season=model.season_, profiles=model.store_profile_, anchor=model.promo_anchor_,
+                          skip_holiday_weeks=cfg.level_skips_holiday_weeks, shape_days=cfg.level_shape_days)
+    np.testing.assert_allclose(read["enc"], window["enc"], atol=1e-6)
+    served = request[request[s.OPEN] == 1]
+    at = (pd.Index(panel.stores).get_indexer(served[s.STORE]), (served[s.DATE] - CUT).dt.days.to_numpy() - 1)
+    np.testing.assert_allclose(read["dec"], window["dec"][at], atol=1e-5)
+
+
 def test_a_model_without_the_context_gets_the_open_rows_alone(model_path):
     assert load_bundle(model_path).reads_closed_rows is False  # no input of it reads another row
 
