@@ -222,13 +222,9 @@ def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo
                      anchor: int) -> np.ndarray:
     """(N, len(CONTEXT_FEATURES)) scaled to 0..1: the position in the promo cycle (the row's own flag on
     weekdays, the learned phase on weekends) and the trees' schedule context read from the rows of the
-    same ``ids`` (a store's forecast days), the same functions at fit and at forecast time.
-
-    Every row is read, open and closed, as the trees' step reads a request: a run of closed rows before a
-    store's first or after its last open day is a closure too (a training window that starts or ends with the
-    store's Open = 0 rows, `make_windows`; a request whose store is closed on its first days, which
-    ``predict_frame`` hands over for ``LSTMBundle.reads_closed_rows``). Read from the open rows alone, that
-    closure was lost. Closed rows themselves get 0 (never scored, never served)."""
+    same ``ids`` (a store's forecast days), the same functions at fit and at forecast time. Every row is read,
+    open and closed, as the trees' step reads a request, so closed rows before a store's first or after its last
+    open day are a closure too (``LSTMBundle.reads_closed_rows``); closed rows themselves get 0."""
     from storecast.features.proximity import PROMO_CYCLE_DAYS, promo_cycle_position
     from storecast.features.schedule import SCHEDULE_FEATURES, schedule_features
 
