@@ -109,12 +109,12 @@ def _check_stores(bundle: Any, stores: np.ndarray) -> None:
 def _closed_at_the_edges(rows: RequestRows, open_: np.ndarray) -> np.ndarray:
     """Mask of the closed rows before the first or after the last open row of their store (in their request).
 
-    Why: a tree model reads a store's closures from its rows in the request (``features.schedule``), and a
-    closure is a run of days without an open row *between* the store's first and last row. Given only the
-    open rows, a request that starts or ends with its store closed (a refurbishment, a planner's
-    ``closed_days``) lost that closure: the days after it were forecast as if nothing had happened, where the
-    same days after a closure in the training data had their reopening features. Closed rows between open
-    ones add nothing (a missing day is a closed day) and are left out.
+    Why: a tree model (and an LSTM with the schedule context) reads a store's closures from its rows in the
+    request (``features.schedule``), and a closure is a run of days without an open row *between* the store's
+    first and last row. Given only the open rows, a request that starts or ends with its store closed (a
+    refurbishment, a planner's ``closed_days``) lost that closure: the days after it were forecast as if nothing
+    had happened, where the same days after a closure in the training data had their reopening features. Closed
+    rows between open ones add nothing (a missing day is a closed day) and are left out.
     """
     from storecast.features.schedule import schedule_ids  # the schedule step's own key: (request, store)
 

@@ -125,3 +125,14 @@ def test_two_rows_of_a_store_a_week_apart_enclose_a_closure_whatever_other_store
     assert alone["closure_ahead_len"].tolist() == [6, 0] and alone["reopened_after_len"].tolist() == [0, 6]
     with_other = pd.concat([two, _store(2, "2015-03-02", [1])], ignore_index=True)
     pd.testing.assert_frame_equal(_features(with_other).iloc[:2], alone)
+
+
+def test_rows_that_are_all_closed_are_read_as_closed_not_an_index_error():
+    """A store closed on every row it is asked about (a training window inside a refurbishment, which the
+    LSTM's context reads with its closed days) has no event to read; the step raised IndexError there."""
+    rows = _store(4, "2015-03-01", [0] * 5)
+    assert _features(rows).to_dict("list") == {"closure_ahead_days": [30] * 5, "closure_ahead_len": [0] * 5,
+                                              "reopened_days": [30] * 5, "reopened_after_len": [0] * 5}
+    # beside a store that opens, each reads its own rows
+    both = pd.concat([rows, _store(5, "2015-03-01", [0] * 3 + [1] * 2)])
+    assert _features(both)["reopened_days"].tolist() == [30] * 5 + [30] * 3 + [1, 2]

@@ -419,6 +419,29 @@ def test_training_windows_and_served_rows_get_the_same_context_inputs(panel):
     np.testing.assert_array_equal(w["dec"][0, is_open, len(DEC_FEATURES):], served[is_open])
 
 
+def test_a_window_reads_closed_rows_at_its_edge_as_a_closure_and_days_without_a_row_as_no_event(dataset):
+    """As a request is read: a store's Open = 0 rows on a window's first days are a closure it reopens from (the
+    trees' step reads one there); days the data hold no row for (a refurbishment's missing half-year, missing
+    data to the trees' fit) say nothing. Read from the open rows alone, both were lost."""
+    train = dataset.train
+    first = pd.Timestamp("2014-03-03")  # a Monday: the window's first forecast day
+    start = ((train[s.STORE] == 1) & train[s.DATE].between(first, first + pd.Timedelta(days=5))).to_numpy()
+    closed = train.assign(**{c: train[c].where(~start, 0) for c in (s.OPEN, s.SALES, s.CUSTOMERS)})
+    missing = train[~start]
+    reopened = CONTEXT_FEATURES.index("reopened_days")
+    read = {}
+    for name, rows in (("closed", closed), ("missing", missing)):
+        panel = build_panel(rows, "2014-06-30")
+        scaled = SalesScaler().fit(panel.log_sales).transform(panel.log_sales)
+        origin = panel.dates.get_loc(first - pd.Timedelta(days=1))
+        w = make_windows(panel, scaled, np.array([0]), np.array([origin]), lookback=28, horizon=42,
+                         anchor=promo_anchor(panel))
+        opened = panel.open[0, origin + 1:origin + 43] > 0  # the days from the reopening on
+        read[name] = w["dec"][0, opened, len(DEC_FEATURES) + reopened] * 30
+    assert read["closed"][:3].tolist() == pytest.approx([1, 2, 3])
+    assert read["missing"][:3].tolist() == pytest.approx([30, 30, 30])
+
+
 def test_a_shaped_level_is_one_number_plus_the_stores_weekday_by_promo_profile():
     days = pd.date_range("2015-04-27", periods=28, freq="D")  # Monday .. Sunday, four weeks
     dow = days.day_of_week.to_numpy()

@@ -310,6 +310,111 @@ def test_a_context_model_saves_loads_and_keeps_merged_requests_apart(context_mod
                            bundle.predict_open(b)[0][(gap[s.DATE] <= early).to_numpy()])
 
 
+def test_a_context_model_reads_a_closure_at_a_requests_edges_as_its_training_windows_and_the_trees_do(
+        context_model, dataset, monkeypatch):
+    """A store closed on the first 6 and the last 4 days of its request: the LSTM's schedule inputs for its open
+    days equal those of a training window over the same days and those the trees' step reads from the request.
+
+    Before, predict_frame handed the LSTM the open rows only and its context read open rows only, so both
+    closures were lost: reopened_days 30 ("no known event") on the day the store reopened, where the trees read
+    1, 2, 3... from the same rows.
+    """
+    from pathlib import Path
+
+    from storecast.artifacts.lstm import LSTMBundle
+    from storecast.features.schedule import SCHEDULE_FEATURES, StoreSchedule
+    from storecast.models.lstm import forecaster
+    from storecast.models.lstm.dataset import CONTEXT_CAP, DEC_FEATURES, SalesScaler, build_panel, make_windows
+
+    train = dataset.train.copy()
+    store = int(train.loc[train[s.DATE] > CUT, s.STORE].min())
+    days = int((train[s.DATE].max() - CUT).days)  # the request: every day after the cut the data hold
+    mine = (train[s.STORE] == store) & (train[s.DATE] > CUT)
+    shut = mine & ((train[s.DATE] <= CUT + pd.Timedelta(days=6)) | (train[s.DATE] > CUT + pd.Timedelta(days=days - 4)))
+    train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    request = train[mine].sort_values(s.DATE).drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+    assert len(request) == days
+    is_open = (request[s.OPEN] == 1).to_numpy()
+
+    served = []  # what the network reads, taken at the one function that computes the context
+    real = forecaster.schedule_context
+    monkeypatch.setattr(forecaster, "schedule_context", lambda *a: served.append((a[2], real(*a))) or served[-1][1])
+    bundle = LSTMBundle(path=Path("context.pt"), card={}, model=context_model)
+    assert bundle.reads_closed_rows
+    got = predict_frame(bundle, request)
+    assert (got.loc[~is_open, s.SALES] == 0).all() and (got.loc[is_open, s.SALES] > 0).all()
+    read_open, ctx = served[-1]
+    lstm = ctx[read_open, 1:] * CONTEXT_CAP
+
+    trees = StoreSchedule().fit(request).transform(request)[list(SCHEDULE_FEATURES)].to_numpy()[is_open]
+    panel = build_panel(train)
+    origin, si = panel.dates.get_loc(CUT), int(np.flatnonzero(panel.stores == store)[0])
+    window = make_windows(panel, SalesScaler().fit(panel.log_sales).transform(panel.log_sales), np.array([si]),
+                          np.array([origin]), lookback=28, horizon=days, anchor=context_model.promo_anchor_)
+    training = window["dec"][0, is_open, len(DEC_FEATURES) + 1:] * CONTEXT_CAP
+
+    np.testing.assert_allclose(lstm, trees, atol=1e-5)
+    np.testing.assert_allclose(training, trees, atol=1e-5)
+    first, last = (dict(zip(SCHEDULE_FEATURES, lstm[i], strict=True)) for i in (0, -1))
+    assert (first["reopened_days"], first["reopened_after_len"]) == pytest.approx((1, 6))
+    assert (last["closure_ahead_days"], last["closure_ahead_len"]) == pytest.approx((1, 4))
+    # a closed day past the horizon is read as schedule, not refused as a day the LSTM cannot forecast
+    late = request.tail(1).assign(**{s.DATE: CUT + pd.Timedelta(days=context_model.config.horizon + 10)})
+    beyond = pd.concat([request, late], ignore_index=True).drop(columns=[s.DAY_OF_WEEK])  # derived from Date
+    assert predict_frame(bundle, beyond)[s.SALES].iat[-1] == 0
+
+
+def test_every_input_the_network_reads_for_a_served_row_is_what_its_training_window_gave_that_day(
+        dataset, monkeypatch):
+    """Every store's rows of the days after the cut, one store closed on its first days: the look-back windows
+    and every known-future input (calendar, the state's holidays, the level with its season, the schedule
+    context) the network reads through ``predict_frame`` equal those of the training window at the cut."""
+    from pathlib import Path
+
+    from storecast.artifacts.lstm import LSTMBundle
+    from storecast.models.lstm.dataset import build_panel, holiday_proximity, make_windows
+
+    train = dataset.train.copy()
+    days = int((train[s.DATE].max() - CUT).days)
+    cfg = LSTMConfig(**{**QUICK.__dict__, "context": True, "horizon": days})
+    model = LSTMForecaster(cfg).fit(train, CUT, store=dataset.store)
+    store = int(train.loc[train[s.DATE] > CUT, s.STORE].min())
+    shut = (train[s.STORE] == store) & train[s.DATE].between(CUT, CUT + pd.Timedelta(days=5), inclusive="right")
+    train.loc[shut, [s.OPEN, s.SALES, s.CUSTOMERS]] = 0
+    request = train[train[s.DATE] > CUT].drop(columns=[s.SALES, s.CUSTOMERS]).reset_index(drop=True)
+
+    read = {}  # what the network is given, taken at its two entry points
+    encode, decode = model.net_.encode, model.net_.decode
+
+    def encode_seen(enc, stores):
+        read["enc"] = enc.numpy().copy()
+        return encode(enc, stores)
+
+    def decode_seen(state, stores, dec):
+        read["dec"] = dec[:, 0].numpy().copy()
+        return decode(state, stores, dec)
+
+    monkeypatch.setattr(model.net_, "encode", encode_seen)
+    monkeypatch.setattr(model.net_, "decode", decode_seen)
+    predict_frame(LSTMBundle(path=Path("all-inputs.pt"), card={}, model=model), request)
+
+    panel = build_panel(train, stores=model.stores_)
+    S = len(panel.stores)
+    holiday = np.stack([holiday_proximity(panel.dates, np.array([st])) for st in model.states_])
+    window = make_windows(panel, model.scaler_.transform(panel.log_sales), np.arange(S),
+                          np.full(S, panel.dates.get_loc(CUT)), lookback=cfg.lookback, horizon=days, holiday=holiday,
+                          season=model.season_, profiles=model.store_profile_, anchor=model.promo_anchor_,
+                          skip_holiday_weeks=cfg.level_skips_holiday_weeks, shape_days=cfg.level_shape_days)
+    np.testing.assert_allclose(read["enc"], window["enc"], atol=1e-6)
+    served = request[request[s.OPEN] == 1]
+    at = (pd.Index(panel.stores).get_indexer(served[s.STORE]), (served[s.DATE] - CUT).dt.days.to_numpy() - 1)
+    np.testing.assert_allclose(read["dec"], window["dec"][at], atol=1e-5)
+
+
+def test_a_model_without_the_context_gets_the_open_rows_alone(model_path):
+    assert load_bundle(model_path).reads_closed_rows is False  # no input of it reads another row
+
+
 def test_a_file_saved_before_the_holiday_week_rule_keeps_the_level_it_was_trained_with(model_path):
     import torch
 

@@ -3,9 +3,9 @@
 Every kind of model file loads into a Bundle: what it is (``kind``, ``path``, ``card``), what it knows
 about the stores (``facts``), whether it forecasts from past sales (``needs_history``) and
 ``predict_open``. ``storecast.predict.predict_frame`` and the API use nothing else but the attributes they
-ask for with ``getattr`` first: the served ``level``, and the trees' ``reads_closed_rows`` and ``can_compile``
-(then ``compile_trees``). Loading picks the format by suffix (``.skops`` trees, ``.pt`` LSTM) and warns once
-when the file was saved with other package versions than those installed.
+ask for with ``getattr`` first: the served ``level``, ``reads_closed_rows`` (the trees, an LSTM with the schedule
+context) and the trees' ``can_compile`` (then ``compile_trees``). Loading picks the format by suffix (``.skops``
+trees, ``.pt`` LSTM) and warns once when the file was saved with other package versions than those installed.
 """
 
 from __future__ import annotations

@@ -57,8 +57,19 @@ class LSTMBundle:
         return StoreFacts(stores=np.sort(stores),
                           states={int(k): str(v) for k, v in zip(stores, self.model.states_, strict=True)})
 
+    @property
+    def reads_closed_rows(self) -> bool:
+        """Whether ``predict_frame`` also hands over the closed rows at a store's edges in the request.
+
+        True for a network that reads the store's schedule (``LSTMConfig.context``): its training windows read
+        a closure on their first or last days, and the trees read one at a request's edges; given the open
+        rows alone, it lost that closure. Without the context, no input reads another row.
+        """
+        return bool(self.model.config.context)
+
     def predict_open(self, rows: RequestRows | pd.DataFrame, history: pd.DataFrame | None = None):
-        """(point, lower, upper) Sales for open-day rows (the network reads them as a test-shaped frame)."""
+        """(point, lower, upper) Sales for open-day rows (the network reads them as a test-shaped frame);
+        closed rows are read as their store's schedule and answered 0 (``reads_closed_rows``)."""
         frame = rows.frame() if isinstance(rows, RequestRows) else rows
         group = rows.group if isinstance(rows, RequestRows) else None
         return self.model.predict_open(frame, history=history, level=self.level, group=group)

@@ -58,7 +58,8 @@ def closure_runs(store: np.ndarray, days: np.ndarray, open_: np.ndarray,
     span_lo = dict(zip(store[first].tolist(), days[first].tolist(), strict=True))
     span_hi = dict(zip(store[last].tolist(), days[last].tolist(), strict=True))
     o_store, o_day = store[open_], days[open_]
-    keep = np.r_[True, (o_store[1:] != o_store[:-1]) | (o_day[1:] != o_day[:-1])]  # repeated days
+    keep = np.ones(len(o_store), dtype=bool)  # not np.r_[True, ...]: one too many for an input without open rows
+    keep[1:] = (o_store[1:] != o_store[:-1]) | (o_day[1:] != o_day[:-1])  # repeated days
     o_store, o_day = o_store[keep], o_day[keep]
     runs_store, runs_lo, runs_hi = [], [], []
     # between two open days of the same store

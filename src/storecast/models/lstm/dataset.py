@@ -53,6 +53,8 @@ class Panel:
     promo: np.ndarray
     state_holiday: np.ndarray
     school_holiday: np.ndarray
+    # (S, T) True where the rows hold the day (open or closed); False for a missing one (a refurbishment's half-year)
+    present: np.ndarray
 
 
 def build_panel(train: pd.DataFrame, until: pd.Timestamp | str | None = None,
@@ -82,6 +84,7 @@ def build_panel(train: pd.DataFrame, until: pd.Timestamp | str | None = None,
         promo=grid(rows[s.PROMO].to_numpy(dtype=np.float32), 0.0),
         state_holiday=grid((rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(dtype=np.float32), 0.0),
         school_holiday=grid(rows[s.SCHOOL_HOLIDAY].to_numpy(dtype=np.float32), 0.0),
+        present=grid(np.ones(len(rows), dtype=np.float32), 0.0) > 0,
     )
 
 
@@ -218,8 +221,10 @@ def promo_anchor(panel: Panel) -> int:
 def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo: np.ndarray,
                      anchor: int) -> np.ndarray:
     """(N, len(CONTEXT_FEATURES)) scaled to 0..1: the position in the promo cycle (the row's own flag on
-    weekdays, the learned phase on weekends) and the trees' schedule context read from the open rows of
-    the same ``ids`` (a store's forecast days), the same functions at fit and at forecast time."""
+    weekdays, the learned phase on weekends) and the trees' schedule context read from the rows of the
+    same ``ids`` (a store's forecast days), the same functions at fit and at forecast time. Every row is read,
+    open and closed, as the trees' step reads a request, so closed rows before a store's first or after its last
+    open day are a closure too (``LSTMBundle.reads_closed_rows``); closed rows themselves get 0."""
     from storecast.features.proximity import PROMO_CYCLE_DAYS, promo_cycle_position
     from storecast.features.schedule import SCHEDULE_FEATURES, schedule_features
 
@@ -228,9 +233,9 @@ def schedule_context(ids: np.ndarray, days: np.ndarray, open_: np.ndarray, promo
     last_position = PROMO_CYCLE_DAYS - 1  # positions 0..13 scaled to 0..1
     out[:, 0] = promo_cycle_position(days, anchor, np.asarray(promo, dtype=np.float64)) / last_position
     sel = np.asarray(open_, dtype=bool)
-    sched = schedule_features(np.asarray(ids)[sel], days[sel], np.ones(int(sel.sum()), dtype=bool), CONTEXT_CAP)
+    sched = schedule_features(np.asarray(ids), days, sel, CONTEXT_CAP)
     for j, name in enumerate(SCHEDULE_FEATURES, start=1):
-        out[sel, j] = sched[name] / CONTEXT_CAP
+        out[sel, j] = sched[name][sel] / CONTEXT_CAP
     return out
 
 
@@ -278,9 +283,13 @@ def make_windows(panel: Panel, scaled: np.ndarray, store_index: np.ndarray, orig
     dec = _decoder(_calendar(panel.dates)[t], panel.open[si, t], panel.promo[si, t], panel.state_holiday[si, t],
                    panel.school_holiday[si, t], holiday[si, t], np.broadcast_to(steps, t.shape), horizon, level)
     if anchor is not None:  # the context inputs, read from each window's own forecast days
-        ids = np.broadcast_to(np.arange(len(origins))[:, None], t.shape).ravel()
-        ctx = schedule_context(ids, to_days(days[t.ravel()]), panel.open[si, t].ravel() > 0,
-                               panel.promo[si, t].ravel(), anchor)
+        # the days the rows hold, open and closed, as a request holds them: a missing run at a window's edge (a
+        # refurbishment's half-year, missing data to the trees' fit too) is no closure; one inside it still is
+        held = panel.present[si, t].ravel()
+        ids = np.broadcast_to(np.arange(len(origins))[:, None], t.shape).ravel()[held]
+        ctx = np.zeros((t.size, len(CONTEXT_FEATURES)), dtype=np.float32)
+        ctx[held] = schedule_context(ids, to_days(days[t.ravel()][held]), panel.open[si, t].ravel()[held] > 0,
+                                     panel.promo[si, t].ravel()[held], anchor)
         dec = np.concatenate([dec, ctx.reshape(t.shape + (ctx.shape[-1],))], axis=-1)
     target = scaled[si, t]
     return {

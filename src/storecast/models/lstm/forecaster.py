@@ -175,6 +175,15 @@ def _short_history(dates: pd.DatetimeIndex, model_cut: pd.Timestamp, lookback: i
             f"model's cut")
 
 
+def _answered(values: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """The open rows' ``values`` back in the rows' order, 0 for the closed rows (read as schedule only)."""
+    if open_.all():
+        return values
+    out = np.zeros(len(open_))
+    out[open_] = values
+    return out
+
+
 def _check_sales_days(panel: Panel, horizon: int) -> None:
     """A WindowError unless both parts of the fit hold a sales day: the training days and the validation window.
 
@@ -340,13 +349,23 @@ class LSTMForecaster:
 
         With ``config.context`` a row's schedule context is read from the rows of its own store, within
         its own request when ``group`` numbers the requests merged into ``rows`` (as the trees read it).
+        Closed rows (Open = 0) are read as that schedule only: a closure at a store's first or last days
+        (``predict_frame`` hands those over, ``LSTMBundle.reads_closed_rows``) counts as training windows
+        count it. They are answered 0 and may lie outside the horizon, which only the open rows must keep.
         """
         torch = torch_module()
         if not hasattr(self, "net_"):
             raise NotFittedError("LSTMForecaster is not fitted: call fit() or load a model file.")
         windows, cut = self._windows_at(history)
-        store_index, step = self._checked_rows(rows, cut)
-        dec = self._decoder_rows(rows, windows, cut, store_index, step, group)
+        open_ = rows[s.OPEN].to_numpy(dtype=float) != 0  # NaN (unknown) is open, as predict_frame reads it
+        store_index, step = self._checked_rows(rows, cut, open_)
+        asked = rows if open_.all() else rows[open_]
+        dec = self._decoder_rows(asked, windows, cut, store_index, step)
+        anchor = getattr(self, "promo_anchor_", None)
+        if anchor is not None:  # the context: read from every row given, open and closed
+            ctx = schedule_context(schedule_ids(rows[s.STORE].to_numpy(), group), to_days(rows[s.DATE].to_numpy()),
+                                   open_, rows[s.PROMO].to_numpy(np.float32), anchor)
+            dec = np.concatenate([dec, ctx[open_]], axis=-1)
         device = getattr(self, "device_", "cpu")
         with torch.no_grad():
             states = self.net_.encode(torch.from_numpy(windows).to(device),
@@ -357,7 +376,8 @@ class LSTMForecaster:
         q = self._quantile(level)
         # log1p space reaches below 0 (Sales < 0) for a forecast near nothing: Sales are never negative, as the
         # trees' forecasts and bands are not
-        point, lower, upper = (np.maximum(np.expm1(v), 0.0) for v in (log_pred, log_pred - q, log_pred + q))
+        point, lower, upper = (_answered(np.maximum(np.expm1(v), 0.0), open_)
+                               for v in (log_pred, log_pred - q, log_pred + q))
         return point, lower, upper
 
     def _windows_at(self, history: pd.DataFrame | None) -> tuple[np.ndarray, pd.Timestamp]:
@@ -374,14 +394,18 @@ class LSTMForecaster:
                 encoder_inputs(panel, self.scaler_.transform(panel.log_sales))[:, -cfg.lookback:])
         return windows, cut
 
-    def _checked_rows(self, rows: pd.DataFrame, cut: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
-        """(store position, days after ``cut``) of each row; rows of unknown stores or outside the horizon raise."""
+    def _checked_rows(self, rows: pd.DataFrame, cut: pd.Timestamp,
+                      open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(store position, days after ``cut``) of each open row; rows of unknown stores, and open rows outside
+        the horizon, raise (a closed row is only read as its store's schedule: it may lie anywhere)."""
         store_index = pd.Index(self.stores_).get_indexer(rows[s.STORE])
         unknown = sorted(set(rows[s.STORE][store_index < 0]))
         if unknown:
             raise DataContractError(ContractProblem(
                 "rows", f"unknown store(s) {first_and_more(unknown, MAX_STORES_LISTED)}: the model was trained on "
                 "other stores", column=s.STORE))
+        if not open_.all():
+            rows, store_index = rows[open_], store_index[open_]
         horizon = self.config.horizon
         step = (pd.DatetimeIndex(rows[s.DATE]) - cut).days.to_numpy()
         outside = (step < 1) | (step > horizon)
@@ -396,8 +420,9 @@ class LSTMForecaster:
         return store_index, step
 
     def _decoder_rows(self, rows: pd.DataFrame, windows: np.ndarray, cut: pd.Timestamp, store_index: np.ndarray,
-                      step: np.ndarray, group: np.ndarray | None) -> np.ndarray:
-        """The known-future inputs of each row, its level read from its store's window as training read it."""
+                      step: np.ndarray) -> np.ndarray:
+        """The known-future inputs of each row but the context, its level read from its store's window as
+        training read it."""
         cfg = self.config
         promo = rows[s.PROMO].to_numpy(np.float32)
         lookback_days = pd.date_range(end=cut, periods=cfg.lookback, freq="D").values
@@ -411,17 +436,11 @@ class LSTMForecaster:
         base = base + season_shift(self.season_, lookback_days[None, :],
                                    np.asarray(pd.DatetimeIndex(rows[s.DATE]).values)[:, None],
                                    None if read is None else read[store_index])[:, 0]
-        dec = future_features(
+        return future_features(
             rows[s.DATE], rows[s.OPEN].to_numpy(np.float32), promo,
             (rows[s.STATE_HOLIDAY].astype(str) != "0").to_numpy(np.float32),
             rows[s.SCHOOL_HOLIDAY].to_numpy(np.float32), step.astype(np.float32), cfg.horizon, base,
             self.states_[store_index])
-        anchor = getattr(self, "promo_anchor_", None)
-        if anchor is not None:
-            ctx = schedule_context(schedule_ids(rows[s.STORE].to_numpy(), group), to_days(rows[s.DATE].to_numpy()),
-                                   rows[s.OPEN].to_numpy() != 0, promo, anchor)
-            dec = np.concatenate([dec, ctx], axis=-1)
-        return dec
 
     def _quantile(self, level: float) -> float:
         """The calibrated |log residual| quantile of ``level``, matched as ``artifacts.files.served_level`` matches.
