@@ -10,7 +10,6 @@ import logging
 import os
 import shutil
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -101,13 +100,11 @@ def test_the_cache_is_written_beside_the_model_and_reused(model_path):
     first = load_bundle(model_path)
     assert first.compiled.origin == "compiled"
     sha12 = first.card["sha256"][:12]
-    # the object, its record, the booster's predictions of the probe rows, the one-tree header lleaves loads it with
-    names = _caches(model_path.parent)
-    assert len(names) == 4 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
-    stem = names[0][: -len(".o")]
-    assert names[1:] == [names[0] + ".sha256", stem + ".probe", stem + ".txt"]
+    names = _caches(model_path.parent)  # the object, its record, the one-tree header lleaves loads it with
+    assert len(names) == 3 and names[0].startswith(f"{model_path.stem}.{sha12}.") and names[0].endswith(".o")
+    assert names[1] == names[0] + ".sha256" and names[2] == names[0][: -len(".o")] + ".txt"
     record = (model_path.parent / names[1]).read_text().splitlines()  # sha256sum format: `sha256sum -c` checks it
-    assert record == [f"{_sha256(model_path.parent / name)}  {name}" for name in (names[0], names[3], names[2])]
+    assert record == [f"{_sha256(model_path.parent / name)}  {name}" for name in (names[0], names[2])]
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
@@ -164,7 +161,7 @@ def test_a_model_file_replaced_in_place_leaves_no_cache_of_its_old_contents(mode
     load again (their name holds the old sha256), and leaves every other file beside the model alone."""
     load_bundle(model_path)  # compiles and caches the first contents
     old = _caches(model_path.parent)
-    assert len(old) == 4
+    assert len(old) == 3
     folder = model_path.parent
     keep = [folder / "notes.lleaves.o", folder / f"{model_path.stem}.lleaves.o",  # not names storecast writes
             folder / old[0].replace(model_path.stem, "storecast-lgbm-2000-01-01T00-00-00Z")]  # another model's
@@ -181,9 +178,9 @@ def test_a_model_file_replaced_in_place_leaves_no_cache_of_its_old_contents(mode
         new = load_bundle(model_path)
     assert new.compiled.origin == "compiled"
     left = set(_caches(folder)) - {p.name for p in (*keep, link)}
-    assert len(left) == 4 and all(n.startswith(f"{model_path.stem}.{new.card['sha256'][:12]}.") for n in left)
+    assert len(left) == 3 and all(n.startswith(f"{model_path.stem}.{new.card['sha256'][:12]}.") for n in left)
     assert all(p.read_bytes() == b"not ours" for p in keep) and link.is_symlink()
-    assert "removed 4 compiled-trees cache file(s) of earlier contents" in caplog.text
+    assert "removed 3 compiled-trees cache file(s) of earlier contents" in caplog.text
     assert load_bundle(model_path).compiled.origin == "cache"
 
 
@@ -200,7 +197,7 @@ def test_stale_caches_are_kept_while_the_model_file_is_not_the_one_compiled(mode
 def test_the_caches_of_a_deleted_model_file_go_with_the_next_compile_beside_them(model_path, ds, tmp_path_factory,
                                                                                  caplog):
     """A model file deleted (an old model tidied away) left its compiled caches (about 15 MiB a booster of the
-    default model, four files each) beside the others for good: nothing can load them without the file. The
+    default model, three files each) beside the others for good: nothing can load them without the file. The
     next compile in that folder removes them: only regular files named as the cache names them, and only once
     their model file is gone."""
     import shutil
@@ -208,14 +205,11 @@ def test_the_caches_of_a_deleted_model_file_go_with_the_next_compile_beside_them
     folder = model_path.parent
     old_model, _ = fit_small(ds, n_estimators=20, num_leaves=7)
     gone = save_bundle(old_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("old"))
-    while gone.stem == model_path.stem:  # saved in the served model's second: its caches would be that model's
-        time.sleep(0.2)
-        gone = save_bundle(old_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("old"))
     load_bundle(gone)  # compiles and caches it there
     for name in _caches(gone.parent):  # as if compiled beside the served model, then its file deleted
         shutil.copy(gone.parent / name, folder / name)
     orphans = set(_caches(folder))
-    assert len(orphans) == 4  # object, one-tree header, probe predictions, sha256 record
+    assert len(orphans) == 3
     keep = [folder / "notes.lleaves.o", folder / f"{gone.stem}.lleaves.o"]  # not names storecast writes
     for path in keep:
         path.write_bytes(b"not ours")
@@ -226,7 +220,7 @@ def test_the_caches_of_a_deleted_model_file_go_with_the_next_compile_beside_them
     assert served.compiled.origin == "compiled"
     assert not orphans & set(_caches(folder))
     assert all(p.read_bytes() == b"not ours" for p in keep) and link.is_symlink()
-    assert f"removed 4 compiled-trees cache file(s) of model files no longer there ({gone.name})" in caplog.text
+    assert f"removed 3 compiled-trees cache file(s) of model files no longer there ({gone.name})" in caplog.text
     assert load_bundle(model_path).compiled.origin == "cache"  # its own cache kept
 
 
@@ -413,7 +407,7 @@ def test_a_server_compiles_in_the_background_and_switches_when_done(model_path, 
     assert thread is not None
     thread.join(timeout=120)
     assert not thread.is_alive() and bundle.compiled is not None and bundle.compiled.origin == "compiled"
-    assert len(_caches(model_path.parent)) == 4  # the object, its header, its probe and their record, for the next load
+    assert len(_caches(model_path.parent)) == 3  # the object, its header and their sha256 record, for the next load
     after = predict_frame(bundle, typed)
     for col in (s.SALES, "lower", "upper"):
         a, b = after[col].to_numpy(), before[col].to_numpy()
@@ -431,7 +425,7 @@ def test_an_average_of_seeds_gets_every_booster_compiled_and_cached(ds, rows, tm
     assert isinstance(bundle.compiled, cm.CompiledEnsemble) and len(bundle.compiled.members) == 2
     assert bundle.compiled.origin == "compiled"
     names = _caches(tmp_path)
-    assert len(names) == 8 and sum(".m0." in n for n in names) == 4 and sum(".m1." in n for n in names) == 4
+    assert len(names) == 6 and sum(".m0." in n for n in names) == 3 and sum(".m1." in n for n in names) == 3
     assert all(isinstance(vars(b).get("predict"), cm.CompiledTrees) for b in cm.boosters_of(bundle.model))
     monkeypatch.setenv(cm.ENV_VAR, "0")
     plain = load_bundle(path)

@@ -210,8 +210,6 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     check_facts(card, held if isinstance(held, dict) else None, path)
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
     compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
-    if compiled is None:  # LightGBM's predictor serves: its trees' text is parsed now, as skops did before
-        _parse_boosters(model, path, card)
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
                       level=served, compiled=compiled)
 
@@ -220,13 +218,10 @@ def _read_skops(sio: Any, checked: BinaryIO, path: Path, card: dict) -> Any:
     """The object in the checked open file of ``path``, every type audited; an ArtifactError when skops refuses it."""
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    from storecast.models.lazy_booster import deferred_boosters
-
     # one pass over the archive: skops audits the whole tree against its defaults plus TRUSTED_TYPES before it
-    # constructs anything (the same check as listing `get_untrusted_types` first, at half the reading); the
-    # LightGBM boosters keep their text unparsed until compiled trees are known to serve or not (load_tree_bundle)
+    # constructs anything (the same check as listing `get_untrusted_types` first, at half the reading)
     try:
-        with no_collections(), deferred_boosters():
+        with no_collections():
             return sio.load(checked, trusted=list(TRUSTED_TYPES))
     except UntrustedTypesFoundException:
         checked.seek(0)
@@ -234,21 +229,6 @@ def _read_skops(sio: Any, checked: BinaryIO, path: Path, card: dict) -> Any:
         raise ArtifactError(f"model file {path} contains types outside the allowlist: {refused}; it was not "
                             "written by `storecast train`: never load it, retrain instead.") from None
     except Exception as exc:  # skops raises several kinds on a corrupt archive
-        raise _unreadable(path, card, exc) from exc
-
-
-def _unreadable(path: Path, card: dict, exc: Exception) -> ArtifactError:
-    advice = unreadable_advice(card, "skops", exc, "it is damaged or not from `storecast train`; retrain it with "
-                               "`storecast train`", retrain="retrain it with `storecast train`")
-    return ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): {advice}.")
-
-
-def _parse_boosters(model: Any, path: Path, card: dict) -> None:
-    """Parse the boosters' text that ``_read_skops`` left unparsed; an unreadable one fails the load as before."""
-    from storecast.models.compiled import boosters_of
-    from storecast.models.lazy_booster import parse_now
-
-    try:
-        parse_now(boosters_of(model))
-    except Exception as exc:  # LightGBM's error on a text it cannot parse
-        raise _unreadable(path, card, exc) from exc
+        advice = unreadable_advice(card, "skops", exc, "it is damaged or not from `storecast train`; retrain it with "
+                                   "`storecast train`", retrain="retrain it with `storecast train`")
+        raise ArtifactError(f"model file {path} cannot be read as a skops archive ({exc}): {advice}.") from exc

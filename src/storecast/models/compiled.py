@@ -22,10 +22,8 @@ staleness, not against someone who can write the models directory (they could re
 well): keep that directory writable by the serving user only. A fresh compile then predicts a probe matrix built
 from the model's own split thresholds both ways and falls back to LightGBM unless all rows agree to 1e-9 relative;
 a cached object (checked that way when it was compiled) is loaded from its recorded one-tree header, without the
-trees' text, and checked on random rows against the booster's predictions of them recorded with the cache (so the
-booster's text need not be parsed: ``models.lazy_booster``; a cache without them is checked against the parsed
-booster and gains them). ``preload`` starts that load in a thread while the model file is still being read; the
-forest is installed only after that check (docs/benchmarks.md).
+trees' text, and checked on random rows. ``preload`` starts that load in a thread while the model file is still
+being read; the forest is installed only after the check against the loaded booster (docs/benchmarks.md).
 
 When: ``STORECAST_COMPILE`` unset, every load uses a checked cache when one exists and never compiles
 (compiling the default model's three boosters takes about 3 minutes and 1.5 GB, which a one-off
@@ -60,14 +58,11 @@ from storecast.models.compiled_cache import (
     cache_path,
     cached_bytes,
     cached_header,
-    cached_probe,
     keep_header,
-    keep_probe,
     remove_orphans,
     remove_stale,
     write_cache,
 )
-from storecast.models.lazy_booster import is_deferred, text_features
 
 log = logging.getLogger("storecast.compiled")
 
@@ -328,16 +323,12 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
                     "%.0e); using LightGBM's predictor", diff, MAX_REL_DIFF)
         return None
     if obj_path is not None and cached is None:
-        obj_path = write_cache(obj_path, obj, booster.model_to_string(num_iteration=1),
-                               lightgbm(_random_probe(n_features), num_threads=1))
+        obj_path = write_cache(obj_path, obj, booster.model_to_string(num_iteration=1))
         if obj_path is not None and model_path is not None and model_sha256 is not None:
             remove_stale(model_path, model_sha256)  # the objects of the file's earlier contents: never loaded again
             remove_orphans(model_path.parent)  # and those of model files deleted from the folder
     elif obj_path is not None and cached_header(obj_path) is None:
-        # a cache from before headers: preloadable from the next load on
-        keep_header(obj_path, obj, text, probe=lightgbm(_random_probe(n_features), num_threads=1))
-    elif obj_path is not None and cached_probe(obj_path) is None:
-        keep_probe(obj_path, lightgbm(probe, num_threads=1))  # a cache from before probes: ditto, booster unparsed
+        keep_header(obj_path, obj, text)  # a cache from before headers: preloadable from the next load on
     origin = "cache" if cached is not None else "compiled"
     took = time.perf_counter() - start
     log.info("compiled trees on (%s, %.1f s): %s", origin, took, obj_path.name if obj_path else "in memory")
@@ -345,27 +336,17 @@ def compile_booster(booster: Any, *, model_path: Path | None = None, model_sha25
 
 
 def _checked(booster: Any, forest: Any, obj_path: Path, start: float) -> CompiledTrees | None:
-    """A preloaded forest as this booster's ``CompiledTrees`` when it agrees with LightGBM on random rows, else None.
-
-    A booster whose text is not parsed yet (``models.lazy_booster``) is checked against LightGBM's predictions of
-    those rows recorded with the cache (``cached_probe``), so it stays unparsed; without a record it is parsed.
-    """
-    lightgbm = types.MethodType(type(booster).predict, booster)  # parses a deferred booster on its first call
-    expected = cached_probe(obj_path) if is_deferred(booster) else None
-    n_features = text_features(booster) if expected is not None else None
+    """A preloaded forest as this booster's ``CompiledTrees`` when it agrees with LightGBM on random rows, else None."""
+    n_features = booster.num_feature()
+    lightgbm = types.MethodType(type(booster).predict, booster)
     try:
-        if n_features is None:
-            expected, n_features = None, booster.num_feature()
         probe = _random_probe(n_features)
-        reference = expected if expected is not None else lightgbm(probe, num_threads=1)
-        same = (forest.num_feature() == n_features and reference.shape == (len(probe),)
-                and _max_rel_diff(forest.predict(_snap_zeros(probe), n_jobs=1), reference) <= MAX_REL_DIFF)
+        same = forest.num_feature() == n_features and _max_rel_diff(
+            forest.predict(_snap_zeros(probe), n_jobs=1), lightgbm(probe, num_threads=1)) <= MAX_REL_DIFF
     except Exception:  # the usual path then loads (and logs) it again
         return None
     if not same:
         return None
-    if expected is None and cached_probe(obj_path) is None:
-        keep_probe(obj_path, reference)  # a cache from before probes: the next load leaves the booster unparsed
     took = time.perf_counter() - start
     log.info("compiled trees on (cache, preloaded, %.1f s): %s", took, obj_path.name)
     return CompiledTrees(forest, lightgbm, n_features, "cache", obj_path, took)

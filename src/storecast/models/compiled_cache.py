@@ -2,10 +2,8 @@
 
 Why a module of its own: what makes loading object code safe is here, apart from compiling and probing
 (``models.compiled``). Each booster's object ``<model stem>.<sha12>.<target8>[.m<i>].lleaves.o`` lies beside
-the model file with its one-tree header (``.lleaves.txt``, what lleaves reads to load it), the booster's own
-predictions of the random probe rows (``.lleaves.probe``, what a load checks the object against without parsing the
-booster) and a record (``.lleaves.o.sha256``, ``sha256sum`` format: the object on the first line, then the header and
-the probe). A file
+the model file with its one-tree header (``.lleaves.txt``, what lleaves reads to load it) and a record
+(``.lleaves.o.sha256``, ``sha256sum`` format: the object on the first line, the header on the second). A file
 is read back only when its bytes hash to its record line; anything else is treated as absent, so it is
 rebuilt (object) or rewritten (header), never loaded. Once a new object is written, the cache files of earlier
 contents of the same model file (another sha12 in the name) are removed (``remove_stale``), and so are those of
@@ -14,9 +12,8 @@ model files no longer there (``remove_orphans``): nothing can load them.
 
 from __future__ import annotations
 
-__all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "cached_probe",
-           "compile_target", "header_of", "keep_header", "keep_probe", "object_problem", "orphaned_caches",
-           "probe_of", "record_of", "remove_orphans",
+__all__ = ["COMPILE_FLAGS", "any_cache", "cache_path", "cached_bytes", "cached_header", "compile_target",
+           "header_of", "keep_header", "object_problem", "orphaned_caches", "record_of", "remove_orphans",
            "remove_stale", "stale_caches", "write_cache"]
 
 import functools
@@ -31,8 +28,6 @@ import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from storecast.atomic import atomic_write_bytes, atomic_write_text
 from storecast.publish import file_sha256
@@ -145,103 +140,42 @@ def object_problem(data: bytes) -> str | None:
     return None
 
 
-def probe_of(obj: Path) -> Path:
-    """``.lleaves.o`` -> ``.lleaves.probe``: LightGBM's predictions of the random probe rows, a ``float.hex`` a line."""
-    return obj.with_suffix(".probe")
-
-
-def _recorded(obj: Path) -> dict[str, str]:
-    """``{file name: sha256}`` of the object's record; {} when it cannot be read."""
-    try:
-        lines = record_of(obj).read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    return {name: digest for digest, _, name in (line.partition("  ") for line in lines) if name}
-
-
-def _vouched(obj: Path, path: Path) -> bytes | None:
-    """``path``'s bytes when the object's record lists them with their sha256, else None."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    return data if _recorded(obj).get(path.name) == hashlib.sha256(data).hexdigest() else None
-
-
 def cached_header(obj: Path) -> str | None:
     """The object's one-tree model text when the record's second line vouches for it, else None (quietly).
 
     A cache written before the header existed has a one-line record: it loads the usual way, after the
     booster, and gets its header then (``keep_header``).
     """
-    data = _vouched(obj, header_of(obj))
+    header = header_of(obj)
     try:
-        return None if data is None else data.decode("utf-8")
-    except UnicodeDecodeError:
+        lines = record_of(obj).read_text(encoding="utf-8").split("\n")
+        recorded = {name: digest for digest, _, name in (line.partition("  ") for line in lines)}
+        data = header.read_bytes()
+    except (OSError, UnicodeDecodeError):
         return None
-
-
-def cached_probe(obj: Path) -> np.ndarray | None:
-    """The booster's recorded predictions of the random probe rows when the record vouches for them, else None.
-
-    A cache written before they were recorded checks its object against the parsed booster, then records them
-    (``keep_probe``).
-    """
-    data = _vouched(obj, probe_of(obj))
-    try:
-        values = [float.fromhex(line) for line in data.decode("ascii").split()] if data is not None else []
-    except (UnicodeDecodeError, ValueError):
+    if recorded.get(header.name) != hashlib.sha256(data).hexdigest():
         return None
-    return np.asarray(values, dtype=np.float64) if values else None
+    return data.decode("utf-8")
 
 
-def write_cache(obj_path: Path, obj: bytes, header: str, probe: np.ndarray | None = None) -> Path | None:
-    """Object, header and probe first, then their record, each atomically: nothing is trusted without a record."""
+def write_cache(obj_path: Path, obj: bytes, header: str) -> Path | None:
+    """Object and header first, then their record, each atomically: a reader never trusts a file without a record."""
     try:
         atomic_write_bytes(obj_path, obj)
-        keep_header(obj_path, obj, header, strict=True, probe=probe)
+        keep_header(obj_path, obj, header, strict=True)
     except OSError as exc:
         log.info("compiled trees kept in memory: cannot write the cache beside the model (%s)", exc)
         return None
     return obj_path
 
 
-def _probe_bytes(probe: np.ndarray) -> bytes:
-    return "".join(f"{float(v).hex()}\n" for v in np.asarray(probe, dtype=np.float64).ravel()).encode("ascii")
-
-
-def keep_probe(obj_path: Path, probe: np.ndarray) -> None:
-    """Record the booster's predictions of the random probe beside a cache that lacks them (a cache of before).
-
-    The record is rewritten with the object's and header's lines as they are plus the probe's, so a record that
-    vouched for nothing else vouches for nothing more. A read-only models directory: left as it is, quietly.
-    """
-    recorded = _recorded(obj_path)
-    if obj_path.name not in recorded:
-        return
-    data = _probe_bytes(probe)
-    recorded[probe_of(obj_path).name] = hashlib.sha256(data).hexdigest()
-    try:
-        atomic_write_bytes(probe_of(obj_path), data)
-        atomic_write_text(record_of(obj_path), "".join(f"{digest}  {name}\n" for name, digest in recorded.items()))
-    except OSError:
-        return
-
-
-def keep_header(obj_path: Path, obj: bytes, header: str, *, strict: bool = False,
-                probe: np.ndarray | None = None) -> None:
-    """Write the one-tree header (and the probe's predictions) beside the object, then the record of them all
-    (``sha256sum`` format: object, header, probe)."""
+def keep_header(obj_path: Path, obj: bytes, header: str, *, strict: bool = False) -> None:
+    """Write the one-tree header beside the object, then the record of both (``sha256sum`` format, two lines)."""
     data = header.encode("utf-8")
-    probe_data = _probe_bytes(probe) if probe is not None else None
-    lines = (f"{hashlib.sha256(obj).hexdigest()}  {obj_path.name}\n"
-             f"{hashlib.sha256(data).hexdigest()}  {header_of(obj_path).name}\n")
     try:
         atomic_write_bytes(header_of(obj_path), data)
-        if probe_data is not None:
-            atomic_write_bytes(probe_of(obj_path), probe_data)
-            lines += f"{hashlib.sha256(probe_data).hexdigest()}  {probe_of(obj_path).name}\n"
-        atomic_write_text(record_of(obj_path), lines)
+        atomic_write_text(record_of(obj_path), f"{hashlib.sha256(obj).hexdigest()}  {obj_path.name}\n"
+                                                f"{hashlib.sha256(data).hexdigest()}  {header_of(obj_path).name}\n")
     except OSError:
         if strict:
             raise
@@ -249,8 +183,7 @@ def keep_header(obj_path: Path, obj: bytes, header: str, *, strict: bool = False
 
 
 # every name cache_path, header_of and record_of give: <model stem>.<sha12>.<target8>[.m<i>].lleaves.(o|o.sha256|txt)
-_CACHE_NAME = re.compile(r"(?P<stem>.+)\.(?P<sha>[0-9a-f]{12})\.[0-9a-f]{8}(?:\.m\d+)?"
-                         r"\.lleaves\.(?:o|o\.sha256|txt|probe)")
+_CACHE_NAME = re.compile(r"(?P<stem>.+)\.(?P<sha>[0-9a-f]{12})\.[0-9a-f]{8}(?:\.m\d+)?\.lleaves\.(?:o|o\.sha256|txt)")
 
 
 def _regular(entry: os.DirEntry) -> bool:
@@ -263,12 +196,11 @@ def _regular(entry: os.DirEntry) -> bool:
 def stale_caches(model_path: Path, model_sha256: str) -> list[Path]:
     """The cache files beside ``model_path`` that belong to other contents of it: another sha12 in the name.
 
-    Only regular files named exactly as ``cache_path``, ``header_of``, ``probe_of`` and ``record_of`` name them for
-    this model's stem (any target, any member) are ours; anything else beside the model, a link included, is never
-    listed.
+    Only regular files named exactly as ``cache_path``, ``header_of`` and ``record_of`` name them for this model's
+    stem (any target, any member) are ours; anything else beside the model, a link included, is never listed.
     """
     name = re.compile(rf"{re.escape(model_path.stem)}\.(?P<sha>[0-9a-f]{{12}})\.[0-9a-f]{{8}}(?:\.m\d+)?"
-                      r"\.lleaves\.(?:o|o\.sha256|txt|probe)")
+                      r"\.lleaves\.(?:o|o\.sha256|txt)")
     found = []
     try:
         entries = list(os.scandir(model_path.parent))
@@ -289,9 +221,8 @@ def stale_caches(model_path: Path, model_sha256: str) -> list[Path]:
 def orphaned_caches(folder: Path) -> dict[str, list[Path]]:
     """The cache files in ``folder`` whose model file (``<stem>.skops``, the only kind compiled) is not there, by stem.
 
-    Only regular files named exactly as ``cache_path``, ``header_of``, ``probe_of`` and ``record_of`` name them
-    count; a link (even one that leads nowhere) at the model's name keeps its caches, as does anything else beside
-    them.
+    Only regular files named exactly as ``cache_path``, ``header_of`` and ``record_of`` name them count; a link
+    (even one that leads nowhere) at the model's name keeps its caches, as does anything else beside them.
     """
     try:
         entries = list(os.scandir(folder))
@@ -311,7 +242,7 @@ def remove_orphans(folder: Path) -> list[Path]:
     ``remove_stale``, once a new cache is written there.
 
     Why: a model file deleted (an old model tidied away) left its objects (about 15 MiB a booster of the default
-    model, four files each) for good, and nothing can load them without the file. Each model's are removed only
+    model, three files each) for good, and nothing can load them without the file. Each model's are removed only
     while its file is still not there, looked at again just before: a deploy that deletes and then copies the
     file back keeps them when the copy came first. A file that cannot be removed is left, quietly.
     """
