@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,9 @@ def test_the_caches_of_a_deleted_model_file_go_with_the_next_compile_beside_them
     folder = model_path.parent
     old_model, _ = fit_small(ds, n_estimators=20, num_leaves=7)
     gone = save_bundle(old_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("old"))
+    while gone.stem == model_path.stem:  # saved in the served model's second: its caches would be that model's
+        time.sleep(0.2)
+        gone = save_bundle(old_model, kind="lgbm", models_dir=tmp_path_factory.mktemp("old"))
     load_bundle(gone)  # compiles and caches it there
     for name in _caches(gone.parent):  # as if compiled beside the served model, then its file deleted
         shutil.copy(gone.parent / name, folder / name)
