@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,23 +53,12 @@ def dask_model(chain, scheduler, tmp_path_factory) -> Path:
 def test_train_on_dask_prints_only_the_model_path_on_stdout(chain, tmp_path, monkeypatch, capfd):
     """stdout is for scripts (``model=$(storecast train ...)``): it also held lightgbm.dask's "Finding random open
     ports for workers" and a dozen "[LightGBM] [Info] Trying to bind port ..." lines from the local workers."""
-    import logging
-
     import storecast.distributed.training as training
-    from storecast.cli import main
 
     monkeypatch.setattr(training, "LGBM_DEFAULTS", {**training.LGBM_DEFAULTS, **TINY})  # a fast fit, same path
-    monkeypatch.setattr(sys, "argv", ["storecast", "train", "--engine", "dask", "--workers", "2", "--data", str(chain),
-                                      "--models-dir", str(tmp_path / "models")])
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
-    said = capfd.readouterr()
-    assert done.value.code in (0, None), said.err
+    code, said = _main_captured(monkeypatch, capfd, "train", "--engine", "dask", "--workers", "2", "--data", str(chain),
+                                "--models-dir", str(tmp_path / "models"))
+    assert code in (0, None), said.err
     (path,) = (tmp_path / "models").glob("*.skops")
     assert said.out.splitlines() == [str(path)]
 
@@ -591,9 +581,9 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
 
 
-def _main_fd(monkeypatch, capfd, *args: str) -> tuple[int, str]:
-    """``storecast *args`` in-process, as ``run_main``, but with the workers' stderr too (their processes write to
-    the file descriptor, which ``capsys`` does not see); (exit code, stderr)."""
+def _main_captured(monkeypatch, capfd, *args: str) -> tuple[int, Any]:
+    """``storecast *args`` in-process, as ``run_main``, but with the workers' output too (their processes write to
+    the file descriptors, which ``capsys`` does not see); (exit code, what ``capfd`` captured)."""
     import logging
 
     from storecast.cli import main
@@ -606,7 +596,13 @@ def _main_fd(monkeypatch, capfd, *args: str) -> tuple[int, str]:
             main()
     finally:
         root.handlers[:], root.level = saved  # the CLI's callback reconfigures logging for the process
-    return done.value.code, capfd.readouterr().err
+    return done.value.code, capfd.readouterr()
+
+
+def _main_fd(monkeypatch, capfd, *args: str) -> tuple[int, str]:
+    """``_main_captured``'s exit code and stderr."""
+    code, said = _main_captured(monkeypatch, capfd, *args)
+    return code, said.err
 
 
 def _said_by_dask(err: str) -> list[str]:
