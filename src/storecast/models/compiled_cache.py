@@ -193,29 +193,25 @@ def _regular(entry: os.DirEntry) -> bool:
         return False
 
 
+def _our_caches(folder: Path) -> list[tuple[str, str, Path]]:
+    """``(model stem, sha12, path)`` of each regular file in ``folder`` named exactly as ``cache_path``, ``header_of``
+    and ``record_of`` name them (any target, any member); anything else, a link included, is never listed."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return [(match["stem"], match["sha"], Path(entry.path)) for entry in entries
+            if (match := _CACHE_NAME.fullmatch(entry.name)) is not None and _regular(entry)]
+
+
 def stale_caches(model_path: Path, model_sha256: str) -> list[Path]:
     """The cache files beside ``model_path`` that belong to other contents of it: another sha12 in the name.
 
     Only regular files named exactly as ``cache_path``, ``header_of`` and ``record_of`` name them for this model's
     stem (any target, any member) are ours; anything else beside the model, a link included, is never listed.
     """
-    name = re.compile(rf"{re.escape(model_path.stem)}\.(?P<sha>[0-9a-f]{{12}})\.[0-9a-f]{{8}}(?:\.m\d+)?"
-                      r"\.lleaves\.(?:o|o\.sha256|txt)")
-    found = []
-    try:
-        entries = list(os.scandir(model_path.parent))
-    except OSError:
-        return []
-    for entry in entries:
-        match = name.fullmatch(entry.name)
-        if match is None or match["sha"] == model_sha256[:12]:
-            continue
-        try:
-            if stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
-                found.append(Path(entry.path))
-        except OSError:
-            continue
-    return sorted(found)
+    return sorted(path for stem, sha, path in _our_caches(model_path.parent)
+                  if stem == model_path.stem and sha != model_sha256[:12])
 
 
 def orphaned_caches(folder: Path) -> dict[str, list[Path]]:
@@ -224,16 +220,10 @@ def orphaned_caches(folder: Path) -> dict[str, list[Path]]:
     Only regular files named exactly as ``cache_path``, ``header_of`` and ``record_of`` name them count; a link
     (even one that leads nowhere) at the model's name keeps its caches, as does anything else beside them.
     """
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return {}
     found: dict[str, list[Path]] = {}
-    for entry in entries:
-        match = _CACHE_NAME.fullmatch(entry.name)
-        if match is None or os.path.lexists(folder / f"{match['stem']}.skops") or not _regular(entry):
-            continue
-        found.setdefault(match["stem"], []).append(Path(entry.path))
+    for stem, _, path in _our_caches(folder):
+        if not os.path.lexists(folder / f"{stem}.skops"):
+            found.setdefault(stem, []).append(path)
     return {stem: sorted(paths) for stem, paths in sorted(found.items())}
 
 
