@@ -28,6 +28,29 @@ def _rankings_sent(client, answers: list[int]) -> list[threading.Thread]:
     return asked
 
 
+def _next_is_refused_at_once(client, path: str, body: dict, release: threading.Event,
+                             asked: list[threading.Thread], answers: list[int], *, verb: str, limit: int,
+                             counted: str) -> None:
+    """With ``limit`` requests of ``path`` held in the planning queue (``release`` frees them), one more is 503 at
+    once with Retry-After; then the held ones are answered 200, the queue's ``counted`` is back to 0 and the next
+    request is served."""
+    threading.Timer(10, release.set).start()  # before the fix the next one waited its turn, then answered 200
+    try:
+        t0 = time.monotonic()
+        r = client.post(path, json=body)
+        assert r.status_code == 503, r.text
+        assert time.monotonic() - t0 < 5 and r.headers["retry-after"] == "2"
+        assert r.json() == {"detail": f"the server is already {verb} {limit} requests, as many "
+                                      "as it queues: retry in a moment"}
+    finally:
+        release.set()
+        for t in asked:
+            t.join(timeout=60)
+    assert answers == [200] * limit
+    assert getattr(client.app.state.planning, counted) == 0
+    assert client.post(path, json=body).status_code == 200
+
+
 def test_rankings_past_the_queue_limit_are_503_at_once_not_computed_in_turn(client, monkeypatch):
     # A ranking of 1,115 stores takes 1-2 s, and a ranking whose client hung up was still computed in its turn:
     # 150 sent and dropped held a /plan sent after them for 9 s on an 8-store model.
@@ -46,21 +69,8 @@ def test_rankings_past_the_queue_limit_are_503_at_once_not_computed_in_turn(clie
     deadline = time.monotonic() + 30
     while client.app.state.planning.rankings < plan_routes.MAX_RANKINGS and time.monotonic() < deadline:
         time.sleep(0.01)
-    threading.Timer(10, release.set).start()  # before the fix the next one waited its turn, then answered 200
-    try:
-        t0 = time.monotonic()
-        r = client.post("/plan/rank", json={"start": START, "days": 14})
-        assert r.status_code == 503, r.text
-        assert time.monotonic() - t0 < 5 and r.headers["retry-after"] == "2"
-        assert r.json() == {"detail": f"the server is already ranking {plan_routes.MAX_RANKINGS} requests, as many "
-                                      "as it queues: retry in a moment"}
-    finally:
-        release.set()
-        for t in asked:
-            t.join(timeout=60)
-    assert answers == [200] * plan_routes.MAX_RANKINGS
-    assert client.app.state.planning.rankings == 0
-    assert client.post("/plan/rank", json={"start": START, "days": 14}).status_code == 200
+    _next_is_refused_at_once(client, "/plan/rank", {"start": START, "days": 14}, release, asked, answers,
+                             verb="ranking", limit=plan_routes.MAX_RANKINGS, counted="rankings")
 
 
 def test_two_apps_in_one_process_do_not_share_the_ranking_queue(client, settings, monkeypatch):
@@ -122,21 +132,8 @@ def test_plans_past_the_queue_limit_are_503_at_once_as_rankings_are(client, monk
         t.start()
     limiter = client.app.state.planning.limiter
     assert _until(lambda: limiter.statistics().tasks_waiting == plan_routes.MAX_PLANS - 1, 30)  # one runs
-    threading.Timer(10, release.set).start()  # before the fix the next one waited its turn, then answered 200
-    try:
-        t0 = time.monotonic()
-        r = client.post("/plan", json=PLAN)
-        assert r.status_code == 503, r.text
-        assert time.monotonic() - t0 < 5 and r.headers["retry-after"] == "2"
-        assert r.json() == {"detail": f"the server is already planning {plan_routes.MAX_PLANS} requests, as many "
-                                      "as it queues: retry in a moment"}
-    finally:
-        release.set()
-        for t in asked:
-            t.join(timeout=60)
-    assert answers == [200] * plan_routes.MAX_PLANS
-    assert client.app.state.planning.plans == 0
-    assert client.post("/plan", json=PLAN).status_code == 200
+    _next_is_refused_at_once(client, "/plan", PLAN, release, asked, answers,
+                             verb="planning", limit=plan_routes.MAX_PLANS, counted="plans")
 
 
 @contextlib.contextmanager
