@@ -234,6 +234,13 @@ def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_pat
 
 # 4. the card is validated -------------------------------------------------------------------------
 
+def _listed_as_skipped(run_main, path: Path, said: str) -> None:
+    """``storecast models list`` over ``path``'s folder succeeds and lists ``path`` as skipped for its card
+    with ``said``."""
+    code, _, err = run_main("models", "list", "--models-dir", str(path.parent))
+    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+
+
 @pytest.mark.parametrize(("edit", "said"), [
     (lambda c: [c], "expected a JSON object, got a list"),
     (lambda c: {**c, "intervals": None}, "field intervals: expected an object, got null"),
@@ -251,8 +258,7 @@ def test_a_malformed_card_is_one_line_naming_card_and_field(tmp_path, run_main, 
     message = str(caught.value)
     assert message.startswith(f"model card {path.with_suffix('.json')}: ") and said in message
     assert "\n" not in message
-    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
-    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+    _listed_as_skipped(run_main, path, said)
 
 
 def test_a_card_nested_past_the_json_readers_depth_is_one_line_not_a_traceback(tmp_path, run_main):
@@ -265,8 +271,7 @@ def test_a_card_nested_past_the_json_readers_depth_is_one_line_not_a_traceback(t
     with pytest.raises(ArtifactError) as caught:
         load_bundle(path)
     assert str(caught.value) == f"model card {card_path}: {said}; restore the card or retrain."
-    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
-    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said})" in " ".join(err.split())
+    _listed_as_skipped(run_main, path, f"{said})")
 
 
 def _add_bom(path: Path) -> None:
@@ -298,8 +303,7 @@ def test_a_card_saved_in_latin_1_is_one_line_not_a_traceback(tmp_path, run_main)
         load_bundle(path)
     assert str(caught.value).startswith(f"model card {card_path}: {said}")
     assert str(caught.value).endswith("; restore the card or retrain.")
-    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
-    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+    _listed_as_skipped(run_main, path, said)
 
 
 def test_a_card_with_a_key_given_twice_is_refused_naming_the_key(tmp_path, run_main):
@@ -311,8 +315,7 @@ def test_a_card_with_a_key_given_twice_is_refused_naming_the_key(tmp_path, run_m
     with pytest.raises(ArtifactError) as caught:
         load_bundle(path)
     assert str(caught.value) == f"model card {card_path}: {said}; restore the card or retrain."
-    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path))
-    assert code == 0 and f"skipped: {path.name} (card {path.stem}.json: {said}" in " ".join(err.split())
+    _listed_as_skipped(run_main, path, said)
 
 
 # 5. the model file protects the card's key facts --------------------------------------------------
