@@ -3,6 +3,7 @@
 Tree models are written with ``skops.io`` (no pickle): loading audits every type in the file before
 building anything and accepts only skops' defaults and those on ``TRUSTED_TYPES``, so a crafted file
 cannot make the loader build an arbitrary object. The sha256 in the card is checked before anything is deserialised.
+An average of seeds is written with each booster once (``_members_once``), named again at load (``_name_members``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 __all__ = ["TRUSTED_TYPES", "TreeBundle", "save_bundle", "load_tree_bundle"]
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -45,7 +48,7 @@ TRUSTED_TYPES = (
     "lightgbm.sklearn.LGBMRegressor",
     "lightgbm.basic.Booster",
     "sklearn.ensemble._voting.VotingRegressor",  # the average of LightGBM seeds (models.trees.LGBM_SEEDS)
-    "sklearn.utils._bunch.Bunch",  # its named_estimators_
+    "sklearn.utils._bunch.Bunch",  # its named_estimators_, in files saved before _members_once
     "sklearn.tree._tree.Tree",
     "collections.OrderedDict",
 )
@@ -138,7 +141,42 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     body = {**(card or {}), "kind": kind, "versions": package_versions()}
     if hasattr(model, "__dict__"):  # a fitted estimator; skops stores a dict of str without extra trust
         model.storecast_facts_ = card_facts(body, READER_FIELDS)
-    return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(model, tmp))
+
+    def dump(tmp: Path) -> None:
+        with _members_once(model):
+            sio.dump(model, tmp)
+
+    return publish_model(models_dir, body, ".skops", dump)
+
+
+def _fitted_tree(model: Any) -> Any:
+    """The fitted tree model inside a ConformalRegressor (-> pipeline -> SalesRegressor), or None."""
+    steps = getattr(getattr(model, "estimator_", None), "steps", None)
+    return getattr(steps[-1][1], "estimator_", None) if isinstance(steps, list) and steps else None
+
+
+def _average_of_seeds(tree: Any) -> Any:
+    """``tree`` if a VotingRegressor (an average of seeds), else None (none unless sklearn.ensemble is imported)."""
+    voting = sys.modules.get("sklearn.ensemble._voting")
+    return tree if voting is not None and isinstance(tree, voting.VotingRegressor) else None
+
+
+@contextmanager
+def _members_once(model: Any) -> Iterator[None]:
+    """While skops writes ``model``: its average of seeds without ``named_estimators_``, put back afterwards.
+
+    Why: skops writes an object as often as it is referenced (it shares them only when loading), and a fitted
+    VotingRegressor's ``named_estimators_`` is a Bunch of the very models in ``estimators_``, so each booster's
+    model text (14.5 MB on the full data) went into ``schema.json`` twice, read and parsed twice at every load.
+    ``_name_members`` rebuilds the Bunch after loading, as ``VotingRegressor.fit`` builds it.
+    """
+    voting = _average_of_seeds(_fitted_tree(model))
+    held = vars(voting).pop("named_estimators_", None) if voting is not None else None
+    try:
+        yield
+    finally:
+        if held is not None:
+            voting.named_estimators_ = held
 
 
 def _check_tree_model(model: Any, path: Path) -> None:
@@ -203,6 +241,7 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     with hashed() as checked:
         model = _read_skops(sio, checked, path, card)
     _check_tree_model(model, path)
+    _name_members(model, path)
     # the levels first: an edited level is named against the levels the model calibrated, as in files without a
     # copy of the card's intervals
     served = served_level(getattr(model, "levels_", ()), card, path, level)
@@ -212,6 +251,31 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
     return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
                       level=served, compiled=compiled)
+
+
+def _name_members(model: Any, path: Path) -> None:
+    """Give a loaded average of seeds its ``named_estimators_``, built from ``estimators`` and ``estimators_``.
+
+    Files saved since ``_members_once`` have no Bunch; older files' one is rebuilt too (skops loads it as the same
+    objects), so a loaded model names exactly the members it averages. Members that do not match their names are
+    refused here, not at the first forecast.
+    """
+    from sklearn.utils import Bunch
+
+    voting = _average_of_seeds(_fitted_tree(model))
+    if voting is None:
+        return
+    fitted = getattr(voting, "estimators_", None)
+    try:  # as VotingRegressor.fit: one fitted member per named estimator that is not "drop", in order
+        names = [name for name, est in voting.estimators if not (isinstance(est, str) and est == "drop")]
+    except (TypeError, ValueError):
+        names = None
+    if (not isinstance(fitted, list) or names is None or len(names) != len(fitted) or len(set(names)) != len(names)
+            or not all(isinstance(name, str) for name in names) or not all(hasattr(m, "predict") for m in fitted)):
+        raise ArtifactError(f"model file {path} holds an average of seeds whose fitted members (`estimators_`) do "
+                            "not match its named members (`estimators`): it is damaged or not from `storecast "
+                            "train`; retrain it with `storecast train`.")
+    voting.named_estimators_ = Bunch(**dict(zip(names, fitted, strict=True)))
 
 
 def _read_skops(sio: Any, checked: BinaryIO, path: Path, card: dict) -> Any:
