@@ -224,6 +224,24 @@ def test_auth_answers_are_the_routes(guarded_pair, known_stores, authorization):
     assert fast[3] is (authorization != b"Bearer " + TOKEN.encode())
 
 
+def test_the_token_is_built_once_and_compared_in_constant_time(settings, served, known_stores, monkeypatch):
+    # the expected `Bearer <token>` bytes were built again for every request, and compared with `==`, which stops at
+    # the first byte that differs (the route compares with `secrets.compare_digest`)
+    import storecast.api.fast_predict as fast_predict
+
+    built: list[str | None] = []
+    compared: list[tuple[bytes, bytes]] = []
+    real_bearer, real_compare = fast_predict._bearer, fast_predict.compare_digest
+    monkeypatch.setattr(fast_predict, "_bearer", lambda token: (built.append(token), real_bearer(token))[1])
+    monkeypatch.setattr(fast_predict, "compare_digest", lambda a, b: (compared.append((a, b)), real_compare(a, b))[1])
+    sent = [b"Bearer " + TOKEN.encode(), b"Bearer wrong-token-0123456789", b"Bearer " + TOKEN.encode()]
+    with _Pair(settings.model_copy(update={"api_token": TOKEN}), served) as p:
+        answers = [p.both(_body([row(known_stores[0])]), [JSON, (b"authorization", value)])[0] for value in sent]
+    assert [(status, routed) for status, _, _, routed in answers] == [(200, False), (401, True), (200, False)]
+    assert built == [TOKEN, TOKEN]  # once for each of the two apps (lean path on and off), not once a request
+    assert compared == [(value, b"Bearer " + TOKEN.encode()) for value in sent]
+
+
 def test_auth_off_ignores_an_authorization_header_on_both_paths(pair, known_stores):
     fast, full = pair.both(_body([row(known_stores[0])]), [JSON, (b"authorization", b"Bearer whatever")])
     assert fast[:3] == full[:3] and fast[0] == 200 and not fast[3]

@@ -115,6 +115,26 @@ def test_a_ranking_made_in_chunks_of_stores_answers_exactly_what_one_call_does(s
     pd.testing.assert_frame_equal(chunked.table, whole.table, check_exact=True)
 
 
+def test_a_store_listed_twice_is_refused_naming_its_first_place_before_any_prediction(served, monkeypatch):
+    # stores 1 and 2, then 1 again: in chunks of 2 the repeat fell in a chunk of its own and the table ranked store 1
+    # twice; in one chunk its rows were sent twice in one request. Refused, as /plan refuses a day listed twice.
+    import storecast.predict
+
+    predicted: list[int] = []
+    real = storecast.predict.predict_frame
+    monkeypatch.setattr(storecast.predict, "predict_frame",
+                        lambda bundle, rows, **kw: (predicted.append(len(rows.store)), real(bundle, rows, **kw))[1])
+    a, b = (int(st) for st in served.facts.stores[:2])
+    for chunk in (2, 3):
+        with pytest.raises(ValueError, match=re.escape(f"`stores`: store {a} is also stores[0]: list each store once")):
+            rank_stores(served.bundle, served.facts, START, 42, stores=[a, b, a], chunk=chunk)
+    assert predicted == []
+    with pytest.raises(ValueError, match=re.escape(f"store {b} is also stores[1] (and 1 more): list each store once")):
+        rank_stores(served.bundle, served.facts, START, 42, stores=[a, b, a, b, b, a], chunk=2)
+    listed_once = rank_stores(served.bundle, served.facts, START, 42, stores=[a, b], chunk=1)
+    assert sorted(listed_once.table["store"]) == sorted([a, b])
+
+
 def test_a_ranking_whose_client_has_gone_stops_after_its_current_chunk(served, monkeypatch):
     # one ranking was one prediction over every store, checked only before it: a client that went during it
     # (1-2 s on Rossmann's 1,115 stores) had it computed to the end for nobody

@@ -198,6 +198,47 @@ def test_serve_and_models_list_pick_the_newest_complete_tree_model(tmp_path, run
     assert f"run `storecast train --data DIR --models-dir {tmp_path}`" in err
 
 
+def test_serve_takes_the_newest_model_that_loads_past_a_newer_one_whose_card_was_edited(small_model, tmp_path,
+                                                                                        run_main, caplog, monkeypatch):
+    """A card edited by hand still matches its file's sha256: `serve` without --model picked that newest file and
+    stopped on its load ("the card was edited"), though an older complete model was there, which `models list
+    --check` listed first. It now serves the newest model that loads, naming the one skipped, as the listing does."""
+    import uvicorn
+
+    from storecast.api.serving import load_served
+    from storecast.config import Settings
+
+    monkeypatch.setenv("COLUMNS", "200")  # the table folds long file names on a narrow terminal
+    monkeypatch.delenv("STORECAST_MODEL_PATH", raising=False)
+    model, until = small_model
+    card = {"training": {"end": f"{until:%Y-%m-%d}"}, "intervals": {"levels": [0.8, 0.95], "default_level": 0.8}}
+    older = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    newer = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    _edit_card(newer, lambda c: {**c, "intervals": {**c["intervals"], "default_level": 0.5}})
+    assert latest_model(tmp_path) == newer  # by the card and the sha256 alone, the edit does not show
+    why = f"model card {newer.with_suffix('.json')} says intervals.default_level 0.5"
+
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        served = load_served(Settings(models_dir=tmp_path, model_path=None, api_token=None))
+    assert Path(served.bundle.path) == older
+    assert f"skipped {newer.name} in {tmp_path}: {why}" in " ".join(r.getMessage() for r in caplog.records)
+    ran: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: ran.update(kw))
+    code, _, err = run_main("serve", "--models-dir", str(tmp_path), "--port", "0")
+    assert code in (0, None) and f"serving {older.name} on" in " ".join(err.split()) and ran
+
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path), "--check")  # the same pick
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 0 and said.index(older.name) < said.index(f"skipped: {newer.name} ({why}")
+
+    older.unlink()  # none left that loads: the error names what was skipped and why
+    with pytest.raises(ArtifactError, match=f"no complete lgbm/rf model file in {tmp_path}: skipped {newer.name} "
+                       r"\(model card .* says intervals.default_level 0.5"):
+        load_served(Settings(models_dir=tmp_path, model_path=None, api_token=None))
+    err = _one_line_exit_2(run_main, "serve", "--models-dir", str(tmp_path))
+    assert f"skipped {newer.name} ({why}" in err and "Traceback" not in err
+
+
 # 3. loading checks what the file holds ------------------------------------------------------------
 
 def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_path, run_main, monkeypatch):

@@ -20,6 +20,7 @@ from __future__ import annotations
 __all__ = ["FastPredict", "MAX_LEAN_BYTES"]
 
 from collections import deque
+from secrets import compare_digest
 from typing import Any
 
 from storecast.api.body import JSON_MEDIA_TYPE, strict_json
@@ -46,7 +47,9 @@ def _bearer(token: str | None) -> bytes | None:
 def _plain(headers: list[tuple[bytes, bytes]], bearer: bytes) -> bool:
     """Whether the headers are those of a request the route serves without a second look: a JSON body, not
     compressed, of at most ``MAX_LEAN_BYTES`` where its length is said, with the token where one is required.
-    ``HeaderRules`` has refused a second Content-Type or Authorization line already."""
+    ``HeaderRules`` has refused a second Content-Type or Authorization line already. The token is compared in
+    constant time, as the route's ``require_token`` does: ``==`` stops at the first byte that differs, which a
+    client timing many requests can read the token from."""
     typed = False
     authorized = not bearer
     for name, value in headers:
@@ -59,7 +62,7 @@ def _plain(headers: list[tuple[bytes, bytes]], bearer: bytes) -> bool:
         elif name == b"content-length" and not (value.isdigit() and int(value) <= MAX_LEAN_BYTES):
             return False
         elif name == b"authorization" and bearer:
-            authorized = value == bearer
+            authorized = compare_digest(value, bearer)
     return typed and authorized
 
 
@@ -86,6 +89,15 @@ class FastPredict:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # The Authorization value expected, built once per token (``_bearer``): an app's settings are fixed when it
+        # is created, so this is built on the first request; a settings object swapped in later is read afresh.
+        self._token: tuple[str | None, bytes | None] | None = None
+
+    def _expected(self, token: str | None) -> bytes | None:
+        """``_bearer(token)``, built again only when the token is another object than last time."""
+        if self._token is None or self._token[0] is not token:
+            self._token = (token, _bearer(token))
+        return self._token[1]
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if (scope["type"] != "http" or scope["path"] != "/predict" or scope["method"] != "POST"
@@ -95,7 +107,7 @@ class FastPredict:
             return
         api = scope["app"]
         settings = api.state.settings
-        bearer = _bearer(settings.api_token)
+        bearer = self._expected(settings.api_token)
         if (not settings.fast_predict or bearer is None or getattr(api.state, "batcher", None) is None
                 or not _plain(scope["headers"], bearer)):
             await self.app(scope, receive, send)

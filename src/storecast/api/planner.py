@@ -269,12 +269,21 @@ def rank_stores(bundle: Any, facts: StoreFacts, start: dt.date, n: int, *,
     ------
     NoPromoWeekError
         The period holds no Monday..Friday week free of usual promos (too short, or promos every week).
+    ValueError
+        ``chunk`` is not positive, or ``stores`` lists a store twice.
     """
     from storecast.predict import predict_frame
 
     if chunk < 1:
         raise ValueError(f"`chunk` must be a positive number of stores, got {chunk}")
     ids = np.asarray(facts.stores if stores is None else stores, dtype=np.int64)
+    # A store listed twice was ranked twice (two rows of one store in the table) and, in one chunk, sent its rows
+    # twice in one request; refused as /plan refuses a day listed twice, naming the earlier item.
+    seen: dict[int, int] = {}
+    if repeats := [f"store {st} is also stores[{seen[st]}]" for i, st in enumerate(ids.tolist())
+                   if seen.setdefault(st, i) != i]:
+        more = f" (and {len(repeats) - 3} more)" if len(repeats) > 3 else ""
+        raise ValueError(f"`stores`: {'; '.join(repeats[:3])}{more}: list each store once")
     first = day_number(start)
     plans = [default_plan(facts, int(st), first, n) for st in ids.tolist()]
     opened = np.stack([p.open for p in plans])

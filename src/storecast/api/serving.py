@@ -157,6 +157,7 @@ def resolve_model_path(settings: Settings) -> Path:
     """``settings.model_path`` when set, else the newest complete tree model in ``settings.models_dir``.
 
     The LSTM is never picked from a directory (it needs recent history); serve one with ``--model``.
+    "Complete" is the card and the sha256, not a load: ``load_served`` serves the newest that loads.
     """
     from storecast.artifacts import SERVABLE_KINDS, latest_model
 
@@ -170,16 +171,23 @@ def resolve_model_path(settings: Settings) -> Path:
 def load_served(settings: Settings) -> ServedModel:
     """Load the bundle once, read its store facts and predict one warm-up row; errors name the file.
 
+    Without ``settings.model_path``, the newest tree model of ``settings.models_dir`` that loads
+    (``artifacts.files.latest_loaded``): newer files skipped, by their card or by the load, are named in a warning.
+
     Raises
     ------
     ArtifactError
         No model file, or a file that is missing, tampered, truncated, of an unknown kind, not a
         storecast model, an LSTM (it needs history), or one that cannot forecast one row.
     """
-    from storecast.artifacts import load_bundle
+    from storecast.artifacts import SERVABLE_KINDS, load_bundle
+    from storecast.artifacts.files import latest_loaded
 
-    path = resolve_model_path(settings)
-    bundle = load_bundle(path)
+    if settings.model_path is None:  # the newest that loads: a newer file whose card was edited is named and skipped
+        path, bundle = latest_loaded(settings.models_dir, load_bundle, kinds=SERVABLE_KINDS)
+    else:
+        path = resolve_model_path(settings)
+        bundle = load_bundle(path)
     if bundle.needs_history:
         raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
                             "history the API does not take; serve a tree model (`storecast train`) or forecast "

@@ -2,28 +2,31 @@
 
 Nothing here deserialises a model: a file is complete when its name has a stamp, its card is valid and
 the card's sha256 matches the file. ``latest_model`` and ``model_files`` say why they skip the others.
+Only ``latest_loaded`` and ``loads`` go further, with the loader they are given: a card edited by hand still
+matches its file's sha256, and only the load, which compares the card with the copy the file holds, tells.
 The checks each loader makes before it reads a model file live here too (``card_of_kind``, ``served_level``),
 with the error for a model path that is no file (``model_file_missing``).
 """
 
 from __future__ import annotations
 
-__all__ = ["ModelFile", "model_files", "latest_model", "model_file_missing", "require_model_file", "train_into",
-           "followed", "unreadable_advice",
+__all__ = ["ModelFile", "model_files", "latest_model", "latest_loaded", "loads", "model_file_missing",
+           "require_model_file", "train_into", "followed", "unreadable_advice",
            "card_of_kind", "served_level", "SERVABLE_KINDS"]
 
 import errno
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
+from typing import TypeVar, cast
 
 from storecast.card import card_path_of, inspect_card, read_card
-from storecast.errors import ArtifactError
+from storecast.errors import ArtifactError, MissingDependencyError
 from storecast.publish import STAMP_FORMAT, file_sha256
 
 log = logging.getLogger("storecast.artifacts")
@@ -31,6 +34,8 @@ log = logging.getLogger("storecast.artifacts")
 # What `serve` and `latest_model` pick by default: the LSTM needs recent history and is only chosen when asked.
 SERVABLE_KINDS = ("lgbm", "rf")
 _SUFFIX_KINDS = {".skops": ("lgbm", "rf"), ".pt": ("lstm",)}
+
+T = TypeVar("T")
 
 
 def require_model_file(path: Path, where: str = "") -> Path:
@@ -262,14 +267,53 @@ def latest_model(models_dir: str | Path = "models", *, kinds: Iterable[str] = SE
     ArtifactError
         No complete model file of ``kinds``: the message names what was found and skipped, and why.
     """
-    models_dir, kinds = Path(models_dir), tuple(kinds)
+    return _newest(Path(models_dir), tuple(kinds), None)[0]
+
+
+def latest_loaded(models_dir: str | Path, load: Callable[[Path], T], *,
+                  kinds: Iterable[str] = SERVABLE_KINDS) -> tuple[Path, T]:
+    """The newest model file of ``kinds`` in ``models_dir`` that ``load`` loads, and what it loaded.
+
+    Why: ``latest_model`` hashes files, and a card edited by hand (a better score, an uncalibrated level) still
+    matches its file's sha256, so ``serve`` picked that newest file and then stopped on its load, though an older
+    complete model was there; ``models list --check`` listed the older one first. Newer files skipped on the way,
+    by their card or by ``load`` (``loads``), are named in a warning, as ``latest_model`` names them.
+
+    Raises
+    ------
+    ArtifactError
+        No model file of ``kinds`` that loads: the message names what was found and skipped, and why.
+    """
+    path, loaded = _newest(Path(models_dir), tuple(kinds), load)
+    return path, cast(T, loaded)  # what `load` returned
+
+
+def loads(found: ModelFile, load: Callable[[Path], object]) -> tuple[ModelFile, object]:
+    """``found`` and what ``load`` made of its file, or ``found`` skipped with the loader's reason and None.
+
+    The reasons a file cannot be used here: an ``ArtifactError`` (an edited card, a file that is no storecast
+    model) or a ``MissingDependencyError`` (an LSTM file where PyTorch is not installed). Anything else is a bug and
+    is raised. ``found`` must be complete: an incomplete file is not loaded.
+    """
+    try:
+        return found, load(found.path)
+    except (ArtifactError, MissingDependencyError) as exc:
+        return replace(found, problem=str(exc).rstrip(".")), None
+
+
+def _newest(models_dir: Path, kinds: tuple[str, ...],
+            load: Callable[[Path], object] | None) -> tuple[Path, object]:
+    """The newest complete file of ``kinds`` (that ``load`` loads, when given) and what ``load`` made of it."""
     skipped: list[ModelFile] = []
     for found in model_files(models_dir, kinds):
+        loaded = None
+        if found.complete and load is not None:
+            found, loaded = loads(found, load)
         if found.complete:
             for bad in skipped:
                 log.warning("skipped %s in %s: %s", bad.path.name, models_dir, bad.problem)
             _warn_if_stamped_ahead(found.path)
-            return found.path
+            return found.path, loaded
         skipped.append(found)
     others = [p.name for p in _candidates(models_dir) if _name(p)[0] not in kinds]
     if not skipped and not others:

@@ -94,13 +94,7 @@ def _loaded(found: ModelFile) -> ModelFile:
     Why: a card edited by hand still matches its model file's sha256 (the hash is the file's, not the card's), so
     only the load, which compares the card with the copy the file holds, tells such a card from the saved one.
     """
-    from dataclasses import replace
-
     from storecast.artifacts import load_bundle
-    from storecast.errors import ArtifactError, MissingDependencyError
+    from storecast.artifacts.files import loads
 
-    try:
-        load_bundle(found.path)
-    except (ArtifactError, MissingDependencyError) as exc:  # an LSTM file where PyTorch is not installed: unusable
-        return replace(found, problem=str(exc).rstrip("."))  # here too, and the other files are still listed
-    return found
+    return loads(found, load_bundle)[0]  # the rule `serve` picks the newest model by (``latest_loaded``)

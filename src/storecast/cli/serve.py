@@ -140,17 +140,21 @@ def serve(
     host = host if host is not None else settings.host
     port = port if port is not None else settings.port
     check_bind(host, port)
-    if settings.model_path is None:
-        _check_models_dir(settings.models_dir, "--models-dir" if models_dir is not None else None)
     # Resolve "newest" once, here: every worker then loads the same file even if a newer model lands
     # while they start. Errors (no model, missing file) stop here with exit code 2 and no traceback.
-    path = resolve_model_path(settings).resolve()
-    settings = settings.model_copy(update={"model_path": path})
     # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
     # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
     # with more, each worker process loads the file again (the check here made sure it can).
-    with console.status(escape(f"loading {path.name}")):
-        served = load_served(settings)
+    if settings.model_path is None:  # the newest that loads: its name is known once loaded (load_served)
+        _check_models_dir(settings.models_dir, "--models-dir" if models_dir is not None else None)
+        with console.status(escape(f"loading the newest model in {settings.models_dir}")):
+            served = load_served(settings)
+        path = Path(served.bundle.path).resolve()
+    else:
+        path = resolve_model_path(settings).resolve()
+        with console.status(escape(f"loading {path.name}")):
+            served = load_served(settings.model_copy(update={"model_path": path}))
+    settings = settings.model_copy(update={"model_path": path})
     # soft_wrap: one line however narrow the terminal, so logs and scripts can grep it.
     # --port 0: the system picks the port when uvicorn binds; "http://host:0" was no address to open
     url = f"http://{url_host(host)}:{port}"
