@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 from api_helpers import TOKEN
 
-from storecast.api import body, deps, errors, http_rules, middleware, unprocessable
+from storecast.api import body, deps, errors, http_rules, middleware, protocol, unprocessable
 from storecast.api.routes import health, plan
 from storecast.api.schemas import ErrorItem
 
@@ -31,7 +31,7 @@ def _answered(module: ModuleType) -> set[int]:
 
 
 # Whatever the route: the protocol's and the ASGI layers' refusals, and errors' 500 for a bug.
-_EVERY_ROUTE = (_answered(middleware) | _answered(http_rules)) - _NOT_OF_A_ROUTE | {500}
+_EVERY_ROUTE = (_answered(protocol) | _answered(middleware) | _answered(http_rules)) - _NOT_OF_A_ROUTE | {500}
 _TOKEN = _answered(deps)  # 401
 _BODY = _answered(body) | {422}  # 415 for another Content-Type; errors' 422 for a body it refuses
 _MODEL = {503}  # errors' NotReadyError and ArtifactError

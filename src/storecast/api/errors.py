@@ -59,10 +59,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from storecast.api.body import UnsupportedMediaType
 from storecast.api.body_place import Loc
 from storecast.api.http_rules import allow_with_head, method_sent
-from storecast.api.middleware import sent_path
 from storecast.api.not_json import UNPARSABLE, unparsable_problem
 from storecast.api.routes.docs import DOCS_PATHS
 from storecast.api.routes.page import PAGE_PATHS
+from storecast.api.sent_path import sent_path
 from storecast.api.unprocessable import MAX_LISTED, field_path, problem, unprocessable
 from storecast.api.validation_words import validation_problems
 from storecast.errors import ArtifactError, DataContractError, NotFittedError, StorecastError
@@ -134,7 +134,7 @@ def _not_found(request: Request) -> str:
     """404 naming the path, and the route meant when it differs only by slashes (``/predict/``, ``//predict``) or by
     case (``/Predict``: a client that capitalises paths was told only that the routes are listed elsewhere).
 
-    The path is named as sent and as the log line names it (``middleware.sent_path``): cut visibly at
+    The path is named as sent and as the log line names it (``sent_path.sent_path``): cut visibly at
     ``MAX_LOGGED_PATH`` characters, where a silent cut read as the path sent.
 
     The routes the OpenAPI description leaves out (``/docs``, ``/redoc``, ``/openapi.json`` itself) are candidates

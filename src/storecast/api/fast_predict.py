@@ -22,8 +22,9 @@ __all__ = ["FastPredict", "MAX_LEAN_BYTES"]
 from collections import deque
 from typing import Any
 
+from storecast.api.asgi import ASGIApp, Scope
 from storecast.api.body import JSON_MEDIA_TYPE
-from storecast.api.middleware import ROWS_STATE_KEY, ASGIApp, Scope
+from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.routes.predict import predict_answer
 from storecast.api.schemas import PredictRequest
 from storecast.api.strict_json import strict_json

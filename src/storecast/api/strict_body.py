@@ -8,10 +8,11 @@ route's body model derives from :class:`StrictBody`; :func:`model_in` is the one
 
 from __future__ import annotations
 
-__all__ = ["MAX_UNKNOWN", "StrictBody", "model_in"]
+__all__ = ["MAX_UNKNOWN", "StrictBody", "field_meant", "model_in"]
 
 import functools
 import itertools
+from collections.abc import Iterable
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -98,8 +99,14 @@ class StrictBody(BaseModel):
 
 def _meant(key: str, model: type[BaseModel]) -> str:
     """`` (did you mean 'store'?)`` when ``key`` is a field of ``model`` in another case (test.csv's ``Store``)."""
-    meant = [name for name in model.model_fields if name.lower() == key.lower()]
-    return f" (did you mean {meant[0]!r}?)" if meant else ""
+    meant = field_meant(key, model.model_fields)
+    return f" (did you mean {meant!r}?)" if meant else ""
+
+
+def field_meant(key: str, names: Iterable[str]) -> str | None:
+    """The first of ``names`` that ``key`` differs from only by case (test.csv's ``Store`` for ``store``), or None:
+    the one rule of both answers to an unknown key (this count and ``validation_words``' message)."""
+    return next((name for name in names if name.lower() == key.lower()), None)
 
 
 def _path(loc: tuple[Any, ...]) -> str:

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from storecast.api.body_place import Loc
 from storecast.api.echo import Got
 from storecast.api.not_json import syntax_error
-from storecast.api.strict_body import model_in
+from storecast.api.strict_body import field_meant, model_in
 from storecast.api.unprocessable import clip_key, problem
 from storecast.errors import ECHO_LIMIT, clipped
 
@@ -117,8 +117,8 @@ def _unknown_field(model: Any, loc: Loc) -> str:
     names = list(getattr(_model_at(model, loc), "model_fields", {}))
     if not names:
         return msg
-    if meant := [name for name in names if name.lower() == key.lower()]:
-        msg += f": did you mean {meant[0]!r}? (field names are case-sensitive)"
+    if meant := field_meant(key, names):
+        msg += f": did you mean {meant!r}? (field names are case-sensitive)"
     return f"{msg}{';' if meant else ':'} this object takes {', '.join(names)}"
 
 
