@@ -80,7 +80,6 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
-
 class RequestTimeout:
     """Answer 408 when the body has not fully arrived ``seconds`` after the request began.
 

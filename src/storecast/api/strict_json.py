@@ -140,4 +140,3 @@ def strict_json(body: bytes) -> Any:
     surrogate); raises where that route's request would. The one parse of both ``POST /predict`` paths
     (``api.fast_predict`` reads the body before FastAPI would)."""
     return strict_doc(utf8_text(body))
-

@@ -1,8 +1,8 @@
 """A request target in absolute form (``GET http://host/path``): the path it means, and why one is refused.
 
 Why a module of its own: RFC 9110 lets a client send the whole URL as the target, which uvicorn reads with rules of
-its own (no path read as None; any scheme, userinfo included, served as its path); ``protocol.HeaderGuardProtocol``
-asks here once a request's head is parsed.
+its own (a target without a path failed in Python; any scheme, userinfo included, was served as its path);
+``protocol.HeaderGuardProtocol`` asks here once a request's head is parsed.
 """
 
 from __future__ import annotations
