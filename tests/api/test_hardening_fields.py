@@ -141,7 +141,7 @@ def test_an_unknown_key_that_is_not_a_name_is_quoted_in_the_field_path(client, k
 
 
 def test_a_field_path_of_names_and_indexes_is_unchanged():
-    from storecast.api.errors import field_path
+    from storecast.api.unprocessable import field_path
     assert field_path(("body", "rows", 3, "store")) == "rows[3].store"
     assert field_path(("body", "schedule", 0, "state_holiday")) == "schedule[0].state_holiday"
     assert field_path(("body",)) == "body" and field_path(("query", "days")) == "query.days"

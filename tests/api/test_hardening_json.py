@@ -207,7 +207,7 @@ def test_a_key_given_twice_after_a_syntax_error_is_still_named_at_the_body(clien
 ], ids=["empty", "one-key", "nested", "twice-inside-one-key", "twice-after-one-key"])
 def test_objects_of_no_or_one_key_parse_as_json_does_and_repeats_are_still_found(text, doc):
     """Objects of 0 or 1 keys take a shortcut past the duplicate check (the cost of a body of 1.6 M ``{}``)."""
-    from storecast.api.body import _DECODER, DuplicateKeyError
+    from storecast.api.strict_json import _DECODER, DuplicateKeyError
 
     if isinstance(doc, str):
         with pytest.raises(DuplicateKeyError, match=repr(doc)):

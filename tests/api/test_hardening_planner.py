@@ -143,7 +143,7 @@ def _serving(app, http: str) -> Iterator[int]:
     yields the port."""
     import uvicorn
 
-    from storecast.api.middleware import HeaderGuardProtocol
+    from storecast.api.protocol import HeaderGuardProtocol
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                            http=HeaderGuardProtocol if http == "guard" else http))

@@ -104,22 +104,23 @@ def _python_calls(fn, *args):
 def test_a_word_or_lone_surrogate_after_many_values_is_located_without_a_step_per_value(client, last, field, said):
     # Located by a walk of every value: after 2.4 million numbers (a 5 MB body) the 422 took 4 s (a lone surrogate)
     # to 17 s (NaN) of the event loop, and so of every other request. Now found by halves, each tested in C.
-    from storecast.api import body as parsing
+    from storecast.api import body_place
+    from storecast.api.strict_json import _DECODER
 
     text = '{"rows": [' + "0, " * 200_000 + last + "]}"
     r = client.post("/predict", content=text.encode(), headers=JSON)
     assert r.status_code == 422
     assert r.json()["detail"][0]["field"] == field and r.json()["detail"][0]["msg"].startswith(said)
     if "NaN" in last or "Infinity" in last:
-        _, calls = _python_calls(parsing._locate_word, text, "NaN")
+        _, calls = _python_calls(body_place.locate_word, text)
     else:
-        _, calls = _python_calls(parsing._unpaired_surrogate, parsing._DECODER.decode(text))
+        _, calls = _python_calls(body_place.locate_unpaired_surrogate, _DECODER.decode(text))
     assert calls < 2_000, calls  # the walk ran once per value: over 200,000
 
 
 def _with_little_stack(fn, *args):
     """``fn(*args)`` with 100 frames of recursion left: too few for ``repr`` or ``json.dumps`` of a body nested 300
-    deep, so the search by halves stops and the walk (``body._nodes``, a loop) locates instead."""
+    deep, so the search by halves stops and the walk (``body_place._nodes``, a loop) locates instead."""
     frame, depth = sys._getframe(), 0
     while frame is not None:
         frame, depth = frame.f_back, depth + 1
@@ -141,7 +142,8 @@ def test_a_body_too_deep_for_the_search_by_halves_is_located_alike_by_the_walk(m
     same place, deep under ``rows[1].a[1]``."""
     import json
 
-    from storecast.api import body as parsing
+    from storecast.api import body_place as parsing
+    from storecast.api.strict_json import _DECODER
 
     inner = {"word": "NaN", "repeat": '{"k": 1, "k": 2}', "surrogate": '"\\ud800"',
              "surrogate-in-key": '{"a": 1, "x\\ud800": 1}'}[find]
@@ -153,22 +155,20 @@ def test_a_body_too_deep_for_the_search_by_halves_is_located_alike_by_the_walk(m
     elif find == "repeat":
         doc, search = json.loads(text, object_pairs_hook=parsing._mark_repeats), parsing._first_marked
     else:
-        doc, search = parsing._DECODER.decode(text), parsing._unpaired_surrogate
+        doc, search = _DECODER.decode(text), parsing.locate_unpaired_surrogate
 
-    def located(found):
-        return found[0] if isinstance(found, tuple) else (found.loc, str(found))
-
-    by_halves = located(search(doc))
+    # each search gives the place first: with the value found (word, repeat), or the surrogate and whether in a key
+    by_halves = search(doc)
     walked = []
     nodes = parsing._nodes
     monkeypatch.setattr(parsing, "_nodes", lambda doc: walked.append(1) or nodes(doc))
-    assert located(_with_little_stack(search, doc)) == by_halves and walked
-    loc = by_halves if find in ("word", "repeat") else by_halves[0]
+    assert _with_little_stack(search, doc) == by_halves and walked
+    loc = by_halves[0]
     assert loc[:4] == ("rows", 1, "a", 1) and len(loc) == 4 + 300
 
 
 def test_every_route_that_takes_a_body_parses_it_strictly():
-    """Why ``errors._json_kind`` has no NaN wording: the strict parser refuses the word NaN and a JSON numeral
+    """Why ``echo.json_kind`` has no NaN wording: the strict parser refuses the word NaN and a JSON numeral
     never reads as NaN (1e400 reads as Infinity, above), so only a route parsing JSON some other way could
     show one. Every route with a body is a ``StrictJSONRoute``."""
     from fastapi.routing import APIRoute

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from api_helpers import row
 
-from storecast.api.middleware import MAX_HEADER_BYTES
+from storecast.api.protocol import MAX_HEADER_BYTES
 from storecast.cli.server_process import running_server
 
 pytestmark = pytest.mark.server

@@ -93,7 +93,7 @@ def test_a_bug_is_a_safe_logged_500(settings, caplog):
 
 def test_a_bug_logs_the_path_as_sent_and_clipped(settings, caplog):
     """Was the decoded path, whole (``/boom/Axxx...`` for ``/boom/%41xxx...``), unlike the access log's line."""
-    from storecast.api.middleware import MAX_LOGGED_PATH
+    from storecast.api.sent_path import MAX_LOGGED_PATH
 
     app = create_app(settings)
 
@@ -158,7 +158,7 @@ def test_a_404_names_the_path_as_sent_and_cuts_a_long_one_visibly(client, caplog
     names the path as sent and clipped with "…": one path, one spelling."""
     import logging
 
-    from storecast.api.middleware import MAX_LOGGED_PATH
+    from storecast.api.sent_path import MAX_LOGGED_PATH
 
     sent = "/%41" + "x" * 1000
     with caplog.at_level(logging.INFO, logger="storecast.api.access"):

@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 from api_helpers import TOKEN
 
-from storecast.api import body, deps, errors, http_rules, middleware
+from storecast.api import body, deps, errors, http_rules, middleware, protocol, unprocessable
 from storecast.api.routes import health, plan
 from storecast.api.schemas import ErrorItem
 
@@ -31,7 +31,7 @@ def _answered(module: ModuleType) -> set[int]:
 
 
 # Whatever the route: the protocol's and the ASGI layers' refusals, and errors' 500 for a bug.
-_EVERY_ROUTE = (_answered(middleware) | _answered(http_rules)) - _NOT_OF_A_ROUTE | {500}
+_EVERY_ROUTE = (_answered(protocol) | _answered(middleware) | _answered(http_rules)) - _NOT_OF_A_ROUTE | {500}
 _TOKEN = _answered(deps)  # 401
 _BODY = _answered(body) | {422}  # 415 for another Content-Type; errors' 422 for a body it refuses
 _MODEL = {503}  # errors' NotReadyError and ArtifactError
@@ -49,7 +49,7 @@ _ROUTES = {
 def test_the_statuses_are_read_from_the_code():
     # the reading above finds what the layers answer (a pattern gone stale would make the test below pass on nothing)
     assert {400, 408, 413, 414, 415, 417, 431, 501, 503} <= _EVERY_ROUTE
-    assert _TOKEN == {401} and 415 in _BODY and _answered(errors) >= {400, 422, 500, 503}
+    assert _TOKEN == {401} and 415 in _BODY and _answered(errors) | _answered(unprocessable) >= {400, 422, 500, 503}
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(_ROUTES))

@@ -96,7 +96,7 @@ def test_a_path_cannot_forge_a_log_line(client, caplog):
 def test_the_access_log_writes_the_path_as_sent_and_clipped(client, caplog):
     """Was the decoded path, whole: a refused /plan%2Frank logged as "/plan/rank 404" (a path that is served) and
     a 60 kB path written into one 60 kB line."""
-    from storecast.api.middleware import MAX_LOGGED_PATH
+    from storecast.api.sent_path import MAX_LOGGED_PATH
 
     with caplog.at_level(logging.INFO, logger="storecast.api.access"):
         assert client.get("/plan%2Frank").status_code == 404
@@ -234,7 +234,7 @@ def test_the_404_of_an_encoded_slash_writes_the_path_as_the_log_line_does(client
     path sends it (a non-ASCII byte likewise, where a server passes one: \\xc3\\xa9 against %C3%A9)."""
     import anyio
 
-    from storecast.api.middleware import MAX_LOGGED_PATH
+    from storecast.api.sent_path import MAX_LOGGED_PATH
 
     raw = "/plan%2Frank/{|^é".encode() + b"x" * 300
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",

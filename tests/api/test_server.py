@@ -67,3 +67,13 @@ def test_serve_with_a_bad_model_file_exits_2_with_the_reason_and_no_traceback(ba
     assert done.returncode == 2
     assert "does not match its card" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_uvicorn_finds_the_protocol_by_its_documented_name():
+    # `uvicorn --factory --http storecast.api.middleware:HeaderGuardProtocol` is the name users were given
+    # (docs/architecture.md); the protocol lives in api.protocol, and that name still imports it
+    from uvicorn.importer import import_from_string
+
+    from storecast.api.protocol import HeaderGuardProtocol
+
+    assert import_from_string("storecast.api.middleware:HeaderGuardProtocol") is HeaderGuardProtocol

@@ -1,6 +1,6 @@
 """The error answers each route documents in the OpenAPI description (its ``responses=``), one table per layer.
 
-Why a table per layer: a request passes the server's protocol (``middleware.HeaderGuardProtocol``) and the ASGI
+Why a table per layer: a request passes the server's protocol (``protocol.HeaderGuardProtocol``) and the ASGI
 layers (``middleware``, ``http_rules``) before any route, so every route can be answered what those answer (a 431, a
 408, a 413 by Content-Length, even on a ``GET``), besides its own refusals. The description listed 401, 413, 415
 and 503 only, where a client meets 400, 408, 422 and more; ``tests/api/test_openapi_answers.py`` reads the statuses
@@ -14,7 +14,7 @@ __all__ = ["ANY_REQUEST", "BODY_ANSWERS", "MODEL_ANSWERS", "MODEL_ROUTE_ERRORS",
 from collections.abc import Mapping
 from typing import Any
 
-from storecast.api.middleware import MAX_HEADER_BYTES
+from storecast.api.protocol import MAX_HEADER_BYTES
 from storecast.api.schemas import ErrorBody
 
 # What any request may be answered, whatever its route: the protocol's and the ASGI layers' refusals, and the 500 of

@@ -23,10 +23,12 @@ from collections import deque
 from secrets import compare_digest
 from typing import Any
 
-from storecast.api.body import JSON_MEDIA_TYPE, strict_json
-from storecast.api.middleware import ROWS_STATE_KEY, ASGIApp, Scope
+from storecast.api.asgi import ASGIApp, Scope
+from storecast.api.body import JSON_MEDIA_TYPE
+from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.routes.predict import predict_answer
 from storecast.api.schemas import PredictRequest
+from storecast.api.strict_json import strict_json
 
 _JSON = JSON_MEDIA_TYPE.encode()
 # The largest body taken here (about 550 one-row objects). Why a cap: a body the route refuses is parsed and validated

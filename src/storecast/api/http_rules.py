@@ -23,7 +23,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from storecast.api.middleware import MAX_LOGGED_PATH, ASGIApp, Scope, path_as_sent, send_json, sent_path
+from storecast.api.asgi import ASGIApp, Scope, send_json
+from storecast.api.sent_path import MAX_LOGGED_PATH, path_as_sent, sent_path
 from storecast.errors import ECHO_LIMIT, clipped
 
 MAX_SHOWN = ECHO_LIMIT  # characters of a header value that a refusal repeats
@@ -100,7 +101,7 @@ _HOST = re.compile(rb"(?:\[[0-9A-Za-z:._~!$&'()*+,;=-]*\]|[0-9A-Za-z._~!$&'()*+,
 
 def _encoded_slash(scope: Scope) -> str:
     """The 404 of a path with ``%2F``: the path as sent, written as the other 404s and the log line write it
-    (``middleware.sent_path``), and the one meant (no empty part), cut at ``MAX_LOGGED_PATH`` characters likewise.
+    (``sent_path.sent_path``), and the one meant (no empty part), cut at ``MAX_LOGGED_PATH`` characters likewise.
 
     Why one function: this 404 rebuilt the path on its own (``\\xc3\\xa9`` where the log line and the other 404s
     wrote ``%C3%A9``), so the same request read differently in its answer and in the log.

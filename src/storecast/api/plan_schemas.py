@@ -14,7 +14,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storecast.api.body import StrictBody
 from storecast.api.schemas import (
     MAX_FORECAST_DAYS,
     BeforeTraining,
@@ -26,6 +25,7 @@ from storecast.api.schemas import (
     TrainingStart,
     at_most,
 )
+from storecast.api.strict_body import StrictBody
 
 MAX_TOP = 10_000
 

@@ -33,7 +33,7 @@ import anyio.to_thread
 from fastapi import HTTPException, Request
 
 from storecast.api.half_close import ClientEOF
-from storecast.api.middleware import CLIENT_EOF
+from storecast.api.protocol import CLIENT_EOF
 
 # Rankings asked and not yet answered (the running one included), past which a ranking is refused: a /plan waits
 # for at most 4 rankings.

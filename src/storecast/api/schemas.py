@@ -25,7 +25,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from storecast.api.body import StrictBody
+from storecast.api.strict_body import StrictBody
 from storecast.config import MAX_BATCH_ROWS
 from storecast.errors import ECHO_LIMIT, quoted
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
@@ -116,7 +116,7 @@ def _json_head(value: Any, limit: int) -> str:
 def json_leaf(value: Any) -> str:
     """A value that holds no other as JSON (Python's repr for one that is no JSON type), by the rule of
     ``storecast.errors.quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped.
-    The one home of a JSON echo: a value in a message, a key in a field path (``api.errors.field_path``)."""
+    The one home of a JSON echo: a value in a message, a key in a field path (``api.unprocessable.field_path``)."""
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

@@ -121,7 +121,7 @@ def serve(
 
     from storecast.api.app import create_app
     from storecast.api.deps import auth_mode
-    from storecast.api.middleware import HeaderGuardProtocol
+    from storecast.api.protocol import HeaderGuardProtocol
     from storecast.api.serving import load_served, resolve_model_path
     from storecast.config import load_settings
 
