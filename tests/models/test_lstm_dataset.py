@@ -344,6 +344,41 @@ def test_the_long_run_level_carries_the_targets_season_not_the_windows():
     assert empty_window_level(profile, None, look) is profile and empty_window_level(None, season, look) is None
 
 
+def _calendar_inputs(dates: pd.DatetimeIndex) -> np.ndarray:
+    """The day-of-year and Christmas inputs `future_features` gives open days of ``dates`` (nationwide calendar)."""
+    n = len(dates)
+    rows = future_features(dates, np.ones(n), np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n), 42, np.zeros(n),
+                           np.array([""]))
+    return rows[:, [DEC_FEATURES.index(name) for name in ("doy_sin", "doy_cos", "christmas_run_up")]]
+
+
+def test_a_leap_years_dates_read_as_the_same_dates_of_the_years_around_it():
+    """Counted from 1 January, every date from 1 March of a leap year had the next date's day-of-year input:
+    2016-12-23 read as the 24th of the common years the network learned from (train.csv holds none). The LSTM
+    now reads the trees' leap-neutral day of year (`features.calendar.leap_neutral_day_of_year`); the season
+    profile's slots were already leap-neutral and read it too."""
+    for month_day in ("03-01", "07-31", "12-23", "12-31"):
+        leap, before, after = _calendar_inputs(pd.to_datetime([f"{y}-{month_day}" for y in (2016, 2015, 2017)]))
+        np.testing.assert_array_equal(leap, before, err_msg=month_day)
+        np.testing.assert_array_equal(leap, after, err_msg=month_day)
+    feb_28, feb_29 = _calendar_inputs(pd.to_datetime(["2016-02-28", "2016-02-29"]))
+    np.testing.assert_array_equal(feb_29, feb_28)  # 29 February takes 28 February's number, as in the trees
+    season = np.arange(365, dtype=np.float32)
+    for year in (2015, 2016):  # the season shift from November to 23 December: 356 - mean(304..333)
+        look = pd.date_range(f"{year}-11-01", f"{year}-11-30").values[None, :]
+        shift = season_shift(season, look, pd.DatetimeIndex([f"{year}-12-23"]).values[None, :])
+        assert shift.tolist() == [[356 - 318.5]], year
+
+
+def test_the_day_of_year_inputs_of_train_csvs_years_are_those_saved_models_learned():
+    """Every date of 2013..2015 (train.csv's and test.csv's years) and of 2016 before 29 February keeps the input
+    counted from 1 January, so a saved LSTM is given what its training gave it."""
+    dates = pd.date_range("2013-01-01", "2016-02-28")
+    doy = np.asarray(dates.day_of_year, dtype=np.float32)
+    counted = np.stack([np.sin(2 * np.pi * doy / 365.25), np.cos(2 * np.pi * doy / 365.25)], axis=-1)
+    np.testing.assert_array_equal(_calendar_inputs(dates)[:, :2], counted.astype(np.float32))
+
+
 def test_holiday_proximity_follows_each_states_calendar():
     dates = pd.to_datetime(["2014-12-22", "2014-12-27", "2014-01-06", "2014-01-06"])
     near = holiday_proximity(dates, np.array(["", "", "", "BY"]))

@@ -415,6 +415,72 @@ def test_a_model_without_the_context_gets_the_open_rows_alone(model_path):
     assert load_bundle(model_path).reads_closed_rows is False  # no input of it reads another row
 
 
+def _saved_before_the_revision(path, folder, created: str):
+    """A copy of the model file at ``path`` as a storecast without the inputs' revision wrote it, on ``created``."""
+    def older(part):
+        features = {k: v for k, v in part["features"].items() if k != "inputs_revision"}
+        return {**part, "features": features, **({"created": created} if "created" in part else {})}
+
+    folder.mkdir()
+    return _file_and_card_with(path, folder, older)
+
+
+def _load_warnings(path, caplog) -> list[str]:
+    import logging
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        load_bundle(path)
+    return [r.getMessage() for r in caplog.records if r.name == "storecast.artifacts"]
+
+
+def test_a_context_model_saved_before_the_edge_closures_loads_with_one_warning_to_retrain(
+        context_model, holdout, tmp_path, caplog):
+    """A context model saved before 2026-12-07 evening was trained on windows that read no closure at their edges,
+    and is now given the closures at a request's edges: it still loads, and says so once, with the way out. Its card
+    held no mark of that; the card now keeps the revision of the inputs' rules (``features.inputs_revision``), so
+    the next change is told by the mark, not the date."""
+    from storecast.artifacts.lstm import save_lstm
+    from storecast.models.lstm.forecaster import decoder_inputs
+    from storecast.models.lstm.revision import INPUTS_REVISION
+
+    path = save_lstm(context_model, tmp_path, {"features": {"decoder": list(decoder_inputs(True))}})
+    assert json.loads(path.with_suffix(".json").read_text())["features"]["inputs_revision"] == INPUTS_REVISION
+    assert _load_warnings(path, caplog) == []
+    old = _saved_before_the_revision(path, tmp_path / "old", "2026-12-05T10:00:00Z")
+    said = _load_warnings(old, caplog)
+    assert len(said) == 1, said
+    assert said[0].startswith(f"model file {old.name} was trained before a change of the LSTM's inputs")
+    assert "read no closure on the first or last days" in said[0] and "LSTMConfig(context=True)" in said[0]
+    rows = holdout[holdout[s.OPEN] == 1].head(30)
+    np.testing.assert_array_equal(load_bundle(old).predict_open(rows)[0], load_bundle(path).predict_open(rows)[0])
+    # saved since the change reached main (before the card kept its revision): trained on today's windows
+    assert _load_warnings(_saved_before_the_revision(path, tmp_path / "since", "2026-12-07T19:30:00Z"), caplog) == []
+
+
+def test_a_default_model_saved_before_the_revision_loads_without_a_warning(model_path, tmp_path, caplog):
+    """Neither change touches a model without the context trained on common years (train.csv's): its inputs are
+    today's."""
+    old = _saved_before_the_revision(model_path, tmp_path / "old", "2026-12-01T10:00:00Z")
+    assert _load_warnings(old, caplog) == []
+
+
+@pytest.mark.parametrize(("card", "stale"), [
+    ({"cut": "2015-07-31", "training": {"start": "2013-01-01"}}, []),  # train.csv: no leap year
+    ({"cut": "2016-02-28", "training": {"start": "2014-01-01"}}, []),  # before 29 February
+    ({"cut": "2016-06-30", "training": {"start": "2014-01-01"}}, ["day-of-year"]),
+    ({"cut": "2016-06-30"}, ["day-of-year"]),  # no training start: the cut's day is read
+    ({"cut": "2016-06-30", "config": {"context": True}}, ["schedule context", "day-of-year"]),
+    ({"cut": "2016-06-30", "config": {"context": True}, "created": "2026-12-07T20:00:00Z"}, ["day-of-year"]),
+    ({"cut": "2016-06-30", "config": {"context": True}, "features": {"inputs_revision": 2}}, []),
+])
+def test_the_changes_a_file_predates_are_those_that_touch_its_model(card, stale):
+    from storecast.models.lstm.revision import stale_inputs
+
+    said = stale_inputs({"created": "2026-12-01T10:00:00Z", **card})
+    assert len(said) == len(stale) and all(word in line for word, line in zip(stale, said, strict=True)), said
+
+
 def test_a_file_saved_before_the_holiday_week_rule_keeps_the_level_it_was_trained_with(model_path):
     import torch
 

@@ -28,6 +28,7 @@ from storecast.errors import ArtifactError
 from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import ENC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
+from storecast.models.lstm.revision import INPUTS_REVISION, REVISION_FIELD, stale_inputs
 from storecast.publish import open_checked, package_versions, publish_model
 
 log = logging.getLogger("storecast.artifacts")
@@ -37,6 +38,9 @@ _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a J
 _BUILT_FROM = ("config", "cut", "store_states", "intervals", "features")
 _KEPT = _BUILT_FROM + tuple(f for f in READER_FIELDS if f not in _BUILT_FROM)  # and what a reader judges it by
 _RETRAIN = "retrain it with `storecast lstm train`"
+# `storecast lstm train` has no context option: a context model is fitted and saved in Python
+_RETRAIN_CONTEXT = ("retrain it with its config (`LSTMForecaster(LSTMConfig(context=True)).fit`, then "
+                    "`storecast.artifacts.save_lstm`)")
 
 
 @dataclass
@@ -97,6 +101,9 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
         "metrics": {"calibration": getattr(model, "validation_", {})},
         "training_history": model.history_ if hasattr(model, "history_") else [],
         **(card or {}),
+        # which rules computed the network's inputs, so that a later change of them is told at load (`revision`)
+        "features": {**((card or {}).get("features") or {}),
+                     REVISION_FIELD: getattr(model, "inputs_revision_", INPUTS_REVISION)},
         "versions": {**package_versions(), "torch": torch.__version__},
     }
     tensors = {**model.state_tensors(), _FACTS: json.dumps(card_facts(body, _KEPT))}
@@ -144,6 +151,10 @@ def load_lstm_bundle(path: str | Path, *, level: float | None = None) -> LSTMBun
         raise ArtifactError(f"model file {path} was trained on other LSTM inputs ({len(inputs)} known-future "
                             f"inputs; this storecast feeds {len(expected)}): retrain it with "
                             "`storecast lstm train`.")
+    if stale := stale_inputs(card):
+        log.warning("model file %s was trained before a change of the LSTM's inputs, so it is given inputs its "
+                    "training never showed it: %s; %s", path.name, "; ".join(stale),
+                    _RETRAIN_CONTEXT if context else _RETRAIN)
     try:
         model = LSTMForecaster.from_state(tensors, card)
         calibrated = sorted(float(lv) for lv in model.quantiles_)

@@ -22,6 +22,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from storecast import schema as s
 from storecast.dates import from_days, to_days
+from storecast.features.calendar import date_parts, leap_neutral_day_of_year
 from storecast.models.lstm.level import (
     empty_window_level,
     level_days,
@@ -143,10 +144,10 @@ def encoder_inputs(panel: Panel, scaled: np.ndarray) -> np.ndarray:
 
 
 def _calendar(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
-    """(N, 5) day-of-week and day-of-year cycles plus the Christmas run-up of each date."""
+    """(N, 5) day-of-week and day-of-year cycles (leap-neutral, as the trees') and the Christmas run-up of each date."""
     sin, cos = _dow(dates)
     idx = pd.DatetimeIndex(dates)
-    doy = np.asarray(idx.day_of_year, dtype=np.float32)
+    doy = leap_neutral_day_of_year(date_parts(to_days(idx))).astype(np.float32)
     # the pre-Christmas surge is too sharp for a yearly sine: 1 on 24 December, fading to 0 over 4 weeks
     xmas = pd.to_datetime(pd.DataFrame({"year": idx.year, "month": 12, "day": 24}))
     to_xmas = np.asarray((pd.DatetimeIndex(xmas) - idx).days, dtype=np.float32)

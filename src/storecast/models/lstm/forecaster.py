@@ -54,6 +54,7 @@ from storecast.models.lstm.level import (
     season_shift,
     store_profile,
 )
+from storecast.models.lstm.revision import INPUTS_REVISION, revision_of
 from storecast.windows import check_window
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,7 @@ class LSTMForecaster:
             return self._tensors(windows(stores, origins)), torch.from_numpy(rng.permutation(len(stores)))
 
         self.net_, self.history_ = self._train_networks(S, val, draw_epoch, progress)
+        self.inputs_revision_ = INPUTS_REVISION  # the rules these windows were computed by (`revision`)
         self._calibrate(val)
         # remember each store's last look-back window at the cut: forecasts need no extra history
         self.stores_ = panel.stores
@@ -523,4 +525,5 @@ class LSTMForecaster:
         known = card.get("store_states", {})
         self.states_ = np.array([known.get(str(int(k)), "") for k in self.stores_], dtype=object)
         self.quantiles_ = card["intervals"]["abs_log_residual_quantiles"]
+        self.inputs_revision_ = revision_of(card)  # kept when saved again: the network's inputs did not change
         return self

@@ -20,6 +20,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from storecast.dates import to_days
+from storecast.features.calendar import date_parts, leap_neutral_day_of_year
+
 # Where the look-back inputs this module reads sit in `dataset.ENC_FEATURES` (not imported: dataset imports
 # this module); tests/models/test_lstm_dataset.py checks that the two agree.
 ENC_SALES, ENC_OPEN, ENC_PROMO, ENC_STATE_HOLIDAY, ENC_DOW_SIN, ENC_DOW_COS = 0, 1, 2, 3, 5, 6
@@ -208,11 +211,10 @@ SEASON_SMOOTH_DAYS = 7  # the yearly profile is a +-7-day moving mean: Easter mo
 
 
 def _day_of_year(dates) -> np.ndarray:
-    """0..364, a slot of the (365,) season profile (29 February shares 28 February's slot, so a day keeps its
-    slot across years)."""
-    idx = pd.DatetimeIndex(np.asarray(dates).ravel())
-    doy = np.asarray(idx.day_of_year, dtype=np.int64) - 1
-    return np.where(idx.is_leap_year & (doy >= 59), doy - 1, doy).reshape(np.shape(dates))
+    """0..364, a slot of the (365,) season profile: the trees' leap-neutral day of year less one (29 February
+    shares 28 February's slot, so a day keeps its slot across years)."""
+    days = to_days(np.asarray(dates).ravel())
+    return (leap_neutral_day_of_year(date_parts(days)) - 1).reshape(np.shape(dates))
 
 
 def season_profile(panel: Panel, scaled: np.ndarray, days: int) -> np.ndarray:
