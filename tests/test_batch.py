@@ -341,6 +341,11 @@ BAD_HEADER = {  # an edit of rows.csv's columns and the message naming them as t
     "a column twice": (_each_line(b",0", b",Promo"), r"line 1, column `Promo`: column appears more than once"),
     "a trailing comma": (_each_line(b",", b","), r"line 1: column 9 has no name \(a comma at the end of the "
                                                  r"header line\?\): expected only Id, .*; remove it"),
+    # the header alone is wrong: chunks blamed the lines ("line 1001: expected 9 fields, got 8: the last line is
+    # cut short, the file looks truncated"; "line 2: expected 7 fields, got 8: a stray comma ...?")
+    "a name the lines lack": (_each_line(b"", b",Extra"), r"line 1, column `Extra`: unexpected column: expected only "),
+    "a name left out": (lambda data: data.replace(b",SchoolHoliday\n", b"\n", 1),
+                        r"line 1, column `SchoolHoliday`: column is missing: expected the columns "),
 }
 
 

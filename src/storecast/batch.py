@@ -278,7 +278,9 @@ def _frames(path: Path, chunk_rows: int, scan: LineScan | None) -> Iterator[pd.D
         return
     # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open),
     # after the same file-level checks (encoding, separator, ragged and blank lines)
-    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows, scan)
+    # its columns checked before its lines, as a whole read checks them
+    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows, scan,
+                                lambda header: check_layout(path, header, parquet=False))
 
 
 @dataclass
