@@ -232,6 +232,10 @@ BAD: dict[str, Bad] = {
     "every Sales empty": Bad(edit_text(s.TRAIN_FILE, _csv(lambda d: d.assign(Sales=""))), s.TRAIN_FILE, None, s.SALES,
                              r"expected a whole number 0\.\.2147483647, got an empty value on line 2, and not one of "
                              r"the 7 lines holds such a value: correct the whole column"),
+    "a Date without its leading zeros": Bad(  # was "expected ... YYYY-MM-DD, got '2015-6-9'" without the fix
+        set_cell(s.TRAIN_FILE, 3, s.DATE, "2015-6-9"), s.TRAIN_FILE, 3, s.DATE,
+        r"expected a date .* got '2015-6-9' \(a month or day without its leading zero: write 2015-06-09\): correct "
+        r"the value"),
     "a Date as Excel's day number": Bad(
         set_cell(s.TRAIN_FILE, 3, s.DATE, "42174"), s.TRAIN_FILE, 3, s.DATE,
         r"expected a date .* got '42174' \(an Excel day number: format the column as a date, yyyy-mm-dd, before "

@@ -341,6 +341,11 @@ BAD_HEADER = {  # an edit of rows.csv's columns and the message naming them as t
     "a column twice": (_each_line(b",0", b",Promo"), r"line 1, column `Promo`: column appears more than once"),
     "a trailing comma": (_each_line(b",", b","), r"line 1: column 9 has no name \(a comma at the end of the "
                                                  r"header line\?\): expected only Id, .*; remove it"),
+    # the header alone is wrong: chunks blamed the lines ("line 1001: expected 9 fields, got 8: the last line is
+    # cut short, the file looks truncated"; "line 2: expected 7 fields, got 8: a stray comma ...?")
+    "a name the lines lack": (_each_line(b"", b",Extra"), r"line 1, column `Extra`: unexpected column: expected only "),
+    "a name left out": (lambda data: data.replace(b",SchoolHoliday\n", b"\n", 1),
+                        r"line 1, column `SchoolHoliday`: column is missing: expected the columns "),
 }
 
 
@@ -999,3 +1004,49 @@ def test_no_chunks_write_an_empty_file_into_a_folder_made_for_it(bundle, tmp_pat
     out = tmp_path / "new" / "f.csv"
     assert predict_chunks(bundle, iter([]), out).rows == 0
     assert out.read_bytes() == b""
+
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize(("column", "cells", "one"), [
+    (s.OPEN, {100: "yes", 400: "No", 401: " yes", 700: "yes"}, True),  # in the first, second and third chunk of 250
+    (s.PROMO, {"every row": ("TRUE", "FALSE")}, True),  # as a spreadsheet exports a yes/no column
+    (s.SCHOOL_HOLIDAY, {100: "no", 700: "no", 900: "7"}, True),  # and a value out of range, a problem of its own
+    (s.SCHOOL_HOLIDAY, {100: "no", 700: "no", 900: "x"}, False),  # and other text: each listed, as a whole read does
+], ids=["in-three-chunks", "every-row", "and-a-value-out-of-range", "and-other-text"])
+def test_yes_no_words_in_a_0_1_column_are_one_problem_in_chunks_as_in_one_piece(rows_csv, tmp_path, suffix, column,
+                                                                                 cells, one):
+    """Read whole, a 0/1 column written partly as yes/no (or TRUE/FALSE) is one problem naming what to write for each
+    word; read in chunks (``predict --chunk-rows``, or any parquet file) it was one problem per row: a file with a
+    word on every fifth line gave 200 lines and "checked up to line N only", for one fix."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    if "every row" in cells:
+        true, false = cells["every row"]
+        rows[column] = rows[column].map({"1": true, "0": false})
+    else:
+        for at, value in cells.items():
+            rows.loc[at, column] = value
+    path = tmp_path / f"words{suffix}"
+    rows.replace("", None).to_parquet(path, index=False) if suffix == ".parquet" else rows.to_csv(path, index=False)
+
+    def listed(read) -> list[str]:
+        with pytest.raises(DataContractError) as err:
+            read()
+        return [str(p) for p in err.value.problems]
+
+    whole = listed(lambda: load_rows(path))
+    assert listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+    said = [p for p in whole if p.startswith(f"{path}, column `{column}`: expected 0 or 1, got ")]
+    assert len(said) == one
+
+
+def test_a_word_column_in_chunks_is_one_line_from_the_cli(run_main, model_path, rows_csv, tmp_path):
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[::5, s.OPEN] = "yes"  # lines 2, 7, 12, ...: 200 rows over four chunks
+    src, out = tmp_path / "words.csv", tmp_path / "out.csv"
+    rows.to_csv(src, index=False)
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(rows_csv.parent), "--input", str(src),
+                            "--out", str(out), "--chunk-rows", "250")
+    assert code == 2 and not out.exists()
+    assert err.splitlines()[-1] == (f"error: {src}, column `Open`: expected 0 or 1, got 'yes' (yes/no words) on 200 "
+                                    "lines, the first line 2: write 1 for 'yes' throughout the column")

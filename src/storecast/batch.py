@@ -30,7 +30,7 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.chunk_rules import RepeatedKeys, check_layout, counted_header_again, repeat_problem
+from storecast.data.chunk_rules import FlagWords, RepeatedKeys, check_layout, counted_header_again, repeat_problem
 from storecast.data.contract import (
     MAX_REPORTED,
     LineScan,
@@ -67,7 +67,8 @@ def count_rows(path: str | Path) -> int:
     return scan_lines(path).rows
 
 
-def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False) -> pd.DataFrame:
+def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False,
+             words: FlagWords | None = None) -> pd.DataFrame:
     """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers and, without an
     Id column of its own, gets Id = row number.
 
@@ -76,11 +77,16 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     count them), so a message points into the file, not the chunk.
     Sales and Customers are checked before they are dropped (kept with ``keep_actuals``, as ``load_rows``
     keeps them), as a file read in one piece checks them.
+    ``words``: the file's yes/no words in 0/1 columns (``FlagWords``), each refused here in file order among the
+    chunk's other problems, and counted for the file.
     """
     if s.SALES in frame.columns and s.ID not in frame.columns:  # train.csv's layout without Id: the row number
         frame = frame.copy()
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
-    place, placed = _placed(frame, path, done), []
+    held: list[tuple[ContractProblem, int]] = []
+    if words is not None:
+        frame, held = words.take(frame, done)
+    place, placed = _placed(frame, path, done), list(held)
 
     def placing(found: RowProblem) -> ContractProblem:
         placed.append((place(found), found.row))  # the list keeps each problem, so its id stays its own
@@ -90,7 +96,10 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
         rows = validate_rows(frame, source=str(path), place=placing)
     except DataContractError as exc:  # in file order, as a whole read lists them (a count of more rows last)
         row_of = {id(problem): row for problem, row in placed}
-        raise DataContractError(sorted(exc.problems, key=lambda p: row_of.get(id(p), len(frame)))) from None
+        problems = exc.problems + [problem for problem, _ in held]
+        raise DataContractError(sorted(problems, key=lambda p: row_of.get(id(p), len(frame)))) from None
+    if held:
+        raise DataContractError([problem for problem, _ in held])
     if keep_actuals and s.SALES in rows.columns:
         for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
             rows[col] = pd.to_numeric(rows[col]).astype("int64")
@@ -194,7 +203,9 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     done, keys = 0, [RepeatedKeys(path, key, parquet=parquet) for key in ((s.ID,), (s.STORE, s.DATE))]
     missing_open, first_open = 0, 0
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
+    words = FlagWords(path, parquet=parquet)  # yes/no words in 0/1 columns: one problem a column, as a whole read
     found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
+    checked_up_to: list[ContractProblem] = []  # the note of a check stopped early, said first
     try:
         for frame in _frames(path, chunk_rows, scan):
             if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
@@ -204,7 +215,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             frame.index = pd.RangeIndex(done, done + len(frame))
             frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
             try:
-                rows = _rows_of(frame, path, done, keep_actuals)
+                rows = _rows_of(frame, path, done, keep_actuals, words)
                 for seen in keys:
                     seen.add(rows)
             except DataContractError as exc:
@@ -217,10 +228,11 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                     missing_open += count
                 yield rows
             done += len(frame)
-            if len(found) >= MAX_REPORTED:  # as many as a whole read lists: enough to fix before the rest
-                found.insert(0, ContractProblem(str(path), f"the file is checked up to {'row' if parquet else 'line'} "
-                                                           f"{done + (0 if parquet else 1):,} only: correct the "
-                                                           "problems listed, then check it again"))
+            if len(found) - len(words.listed) >= MAX_REPORTED:  # as many as a whole read lists: enough to fix
+                checked_up_to.append(ContractProblem(str(path), f"the file is checked up to "  # before the rest
+                                                                f"{'row' if parquet else 'line'} "
+                                                                f"{done + (0 if parquet else 1):,} only: correct the "
+                                                                "problems listed, then check it again"))
                 break
     except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
         problems = [counted_header_again(p, [k.keys for k in keys]) for p in exc.problems]
@@ -228,7 +240,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             raise DataContractError(problems) from None
         found += problems
     if found:  # as a whole read reports a file: every problem (up to its cap), in file order
-        raise DataContractError(found)
+        raise DataContractError(checked_up_to + words.settle(found, done))
     if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused
         raise DataContractError(ContractProblem(str(path), "no data rows: expected at least one row"))
     respelled.warn(path, parquet=parquet)
@@ -266,7 +278,9 @@ def _frames(path: Path, chunk_rows: int, scan: LineScan | None) -> Iterator[pd.D
         return
     # text like the file contract reads it: every cell a string, an empty cell missing (Open: taken as open),
     # after the same file-level checks (encoding, separator, ragged and blank lines)
-    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows, scan)
+    # its columns checked before its lines, as a whole read checks them
+    yield from read_text_chunks(path, s.TEST_FILE, chunk_rows, scan,
+                                lambda header: check_layout(path, header, parquet=False))
 
 
 @dataclass

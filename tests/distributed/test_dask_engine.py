@@ -642,6 +642,7 @@ def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(chain, tmp_path
     assert ("error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a "
             "rank cannot move to another worker, so the fit stopped and nothing was saved: most often a worker runs "
             "out of memory") in " ".join(err.split())
+    assert "--rank-wait" not in err  # the local cluster's Nanny said how it ended: not LightGBM's abort
     assert _said_by_dask(err) == [], err
     assert not list(tmp_path.glob("m/*"))
 
@@ -729,11 +730,64 @@ def test_a_rank_that_never_joins_stops_the_fit_within_rank_wait(run_main, chain,
     took = time.monotonic() - started
     text = " ".join(err.split())
     assert code == 2 and "Traceback" not in err, err
-    assert "error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died" in text
-    assert ("A rank that waits 1 minute(s) for another that never joins LightGBM's network (a worker stuck or too "
-            "busy) stops its worker the same way: --rank-wait sets that wait.") in text
+    assert ("error: LightGBM's distributed fit (lightgbm.dask): its ranks did not all connect (or answer) within "
+            "--rank-wait 1 minute(s), so the waiting rank gave up") in text, text
+    assert "died" not in text and "out of memory" not in text  # rank 1's worker ended by LightGBM, not for memory
     assert took < 270, f"{took:.0f} s: rank 0's sleep (300 s) ended it, not --rank-wait"
     assert not list(tmp_path.glob("m/*"))
+
+
+RESET = "Socket recv error, Connection reset by peer (code: 104)"  # a surviving rank's, after another's worker ended
+
+
+@pytest.mark.parametrize(("error", "ended", "said"), [
+    ("Socket recv error, Resource temporarily unavailable (code: 11)", None, "timeout"),  # a socket's own time_out
+    (RESET, None, "died, or a timeout"),  # a --scheduler cluster: how the worker ended is not known here
+    (RESET, "was killed by signal 9", "died"),  # killed for memory
+    (RESET, "was killed by signal 6", "timeout"),  # LightGBM's abort
+    ("cancelled", "was killed by signal 11", "died, or a timeout"),  # a rank's crash after its connect retries
+    ("cancelled", "was killed by signal 6", "timeout"),
+    ("cancelled", "exited with status 1", "died"),
+])
+def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended, said):
+    """After a --rank-wait timeout the message led with "a Dask worker ... died ... most often ... out of memory":
+    LightGBM ends the waiting rank's worker with SIGABRT, which the client sees as any lost worker. The socket's
+    timeout (EAGAIN) or the worker's SIGABRT, as a local cluster's Nanny logs it, now says what happened."""
+    import logging
+    from contextlib import nullcontext
+
+    from distributed.client import FutureCancelledError
+    from lightgbm.basic import LightGBMError
+
+    from storecast.distributed.cluster import rank_died
+    from storecast.distributed.worker_logs import watched_deaths
+
+    exc = FutureCancelledError("_train-1f0c", "already forgotten") if error == "cancelled" else LightGBMError(error)
+    with watched_deaths(verbose=False) if ended else nullcontext():
+        if ended:  # as the Nanny of a local cluster made by dask_client logs it, in the command's process
+            logging.getLogger("distributed.nanny").info("Worker process 4242 %s", ended)
+        message = str(rank_died(exc, rank_wait=3))
+    timeout = ("LightGBM's distributed fit (lightgbm.dask): its ranks did not all connect (or answer) within "
+               "--rank-wait 3 minute(s), so the waiting rank gave up (LightGBM ends its Dask worker then) and nothing "
+               "was saved: a worker was stuck or too busy to run its rank in time; ")
+    died = "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died"
+    hint = "A rank that waits 3 minute(s) for another that never joins LightGBM's network"
+    assert message.startswith(timeout if said == "timeout" else died), message
+    assert (hint in message) == (said == "died, or a timeout")
+
+
+def test_the_nannys_info_records_stay_unsaid_without_verbose(caplog):
+    """Raising the Nanny's level to INFO, to see how workers end, must not print its INFO lines without -v."""
+    import logging
+
+    from storecast.distributed.worker_logs import watched_deaths
+
+    nanny = logging.getLogger("distributed.nanny")
+    with caplog.at_level(logging.WARNING), watched_deaths(verbose=False) as deaths:
+        nanny.info("Worker process 7 was killed by signal 9")
+        nanny.warning("Restarting worker (status=Status.running)")
+    assert deaths.ended(wait=0) == [9]
+    assert [r.getMessage() for r in caplog.records] == ["Restarting worker (status=Status.running)"]
 
 
 def test_rank_wait_is_whole_minutes_at_least_one(run_main, chain):

@@ -20,7 +20,7 @@ import io
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -378,20 +378,26 @@ def _unreadable(path: Path, exc: Exception, header: list[str]) -> DataContractEr
     return DataContractError(_parser_problem(path, exc))
 
 
-def read_text_chunks(path: Path, kind: str, chunk_rows: int, scan: LineScan | None = None) -> Iterator[pd.DataFrame]:
+def read_text_chunks(path: Path, kind: str, chunk_rows: int, scan: LineScan | None = None,
+                     check_columns: Callable[[list[str]], None] | None = None) -> Iterator[pd.DataFrame]:
     """A CSV file as text frames of at most ``chunk_rows`` rows, indexed so that row ``i`` is line ``i + 2``.
 
     Why: a file read in chunks (``batch.iter_rows``: longer than one chunk) skipped the checks of
     ``read_text_frame``, so a UTF-16 or Latin-1 file, a line with too many fields or a quote never closed ended
     in a pandas traceback, and a blank line was dropped silently, shifting the line of every later message.
-    The same file-level checks and messages apply here; the columns are the caller's to check. A blank line
-    is refused once a data line follows it (blank lines at the end are harmless and left out). ``scan``: the
-    caller's ``scan_lines(path)`` (``batch.iter_rows`` counts the rows with it), else it is made here.
+    The same file-level checks and messages apply here; the columns are the caller's to check, with
+    ``check_columns(header)``, which runs where ``read_text_frame`` checks them: before the line checks, which
+    otherwise named a header with a column too many as the data lines' fault ("the last line is cut short, the
+    file looks truncated"). A blank line is refused once a data line follows it (blank lines at the end are
+    harmless and left out). ``scan``: the caller's ``scan_lines(path)`` (``batch.iter_rows`` counts the rows
+    with it), else it is made here.
     """
     header = read_header(path, kind)
     scan = scan or scan_lines(path)
     _check_ctrl_z(path, header, scan.ctrl_z)
     _check_lone_cr(path, header, scan.lone_cr)
+    if check_columns is not None:
+        check_columns(header)
     _check_first_line(path, len(header))
     _check_last_line(path, len(header))
     try:  # pandas reads (and may fail on) the first block of the file already here

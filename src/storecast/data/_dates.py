@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = ["parse_dates", "date_values", "out_of_range", "date_hint", "DATE_RANGE"]
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -88,6 +89,17 @@ def date_hint(text: str) -> str:
         return " (year/month/day)"
     if re.fullmatch(r"\d{8}", text):
         return " (YYYYMMDD without dashes)"
+    if (short := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)) and (padded := _padded(*short.groups())):
+        return f" (a month or day without its leading zero: write {padded})"
     if re.fullmatch(r"\d{5}(\.0+)?", text) and _EXCEL_SERIALS[0] <= float(text) <= _EXCEL_SERIALS[1]:
         return " (an Excel day number: format the column as a date, yyyy-mm-dd, before saving)"
     return ""
+
+
+def _padded(year: str, month: str, day: str) -> str | None:
+    """``2015-7-1`` as ``2015-07-01`` when that is a date in `DATE_RANGE`, else None (no hint for 2015-13-1)."""
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return f"{date:%Y-%m-%d}" if MIN_DATE <= date <= MAX_DATE else None

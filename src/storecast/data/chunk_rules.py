@@ -4,12 +4,13 @@ Why: ``storecast predict --input`` reads a file longer than one chunk, or any pa
 each chunk passes the row contract (``validate_rows``), which sees one chunk and takes any columns it can use.
 The same file read in one piece is held to test.csv's (or train.csv's) exact columns and refuses a repeated Id or
 (Store, Date): so a parquet file without an Id column was forecast into a CSV without Ids, and a key in two
-chunks into two output rows. These checks give a chunked read the same rules and the same words.
+chunks into two output rows. These checks give a chunked read the same rules and the same words; so does
+``FlagWords`` for yes/no words in a 0/1 column, one problem for the column across chunks.
 """
 
 from __future__ import annotations
 
-__all__ = ["RepeatedKeys", "check_layout", "repeat_problem", "counted_header_again"]
+__all__ = ["FlagWords", "RepeatedKeys", "check_layout", "repeat_problem", "counted_header_again"]
 
 from collections.abc import Sequence
 from dataclasses import replace
@@ -21,7 +22,16 @@ import pandas as pd
 from storecast import schema as s
 from storecast.data._csvfile import HEADER_AGAIN, header_again
 from storecast.data._csvheader import check_header
+from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import as_rows, check_parquet_columns
+from storecast.data.contract import (
+    FLAG_COLUMNS,
+    FLAG_WORDS,
+    cell_problem,
+    column_problem,
+    flag_words,
+    flag_words_problem,
+)
 from storecast.errors import ContractProblem, DataContractError
 
 _MAX_LISTED = 10
@@ -132,3 +142,73 @@ def counted_header_again(found: ContractProblem, keys: Sequence[tuple[str, ...]]
     names, repeated = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
     return replace(found, message=header_again(repeated, names))
 
+
+_WORDS_LISTED = 20  # a column's yes/no words listed per chunk when they stay row problems, as validate_rows lists
+
+
+class FlagWords:
+    """The yes/no words (TRUE/FALSE, yes/no) in the 0/1 columns of a file read in chunks, counted across its chunks.
+
+    Why: a whole read says them in one problem per column (``contract.flag_words_problem``: two or more, and no
+    other text there that is no whole number), but each chunk listed them row by row, 20 a chunk and a count of the
+    rest, for one fix. Each chunk's words are listed among its problems as before (counted apart from the cap on
+    problems, so the count covers the file), and ``settle`` turns them into the whole read's one problem at the
+    end, when the file allows it.
+    """
+
+    def __init__(self, path: Path, *, parquet: bool) -> None:
+        self.path, self.parquet = path, parquet
+        self.count: dict[str, int] = {}
+        self.first: dict[str, tuple[int, object]] = {}  # the first word's place (line or row) and text
+        self.given: dict[str, set[str]] = {}  # as written, without spaces and tabs around
+        self.listed: dict[int, str] = {}  # id() of each problem listed for words -> its column
+        self.mixed: set[str] = set()  # columns with a cell that is no whole number nor such a word: listed by row
+
+    def take(self, frame: pd.DataFrame, done: int) -> tuple[pd.DataFrame, list[tuple[ContractProblem, int]]]:
+        """``frame`` (a chunk indexed by file position) with each word read as what it means, which the row contract
+        passes, and the problems listed for them, each with its row in the chunk."""
+        held: list[tuple[ContractProblem, int]] = []
+        copied = False
+        for column in FLAG_COLUMNS:
+            if column not in frame.columns or frame[column].dtype.kind != "O":  # text; a number or bool is no word
+                continue
+            unparsed = whole_numbers(frame[column])[1]
+            if column == s.OPEN:  # an empty Open is read as open, or is the value rule's problem, not the parse's
+                unparsed &= frame[column].notna().to_numpy()
+            if not unparsed.any():
+                continue
+            found = flag_words(frame[column][unparsed])
+            if len(found) < unparsed.sum():  # as a whole read: words among other text that does not parse (or an
+                self.mixed.add(column)  # empty Promo) stay row problems
+            if found.empty:
+                continue
+            at = found.index.to_numpy(dtype=np.int64)
+            if column not in self.count:
+                self.first[column] = (int(at[0]) + (1 if self.parquet else 2), frame.at[at[0], column])
+            self.count[column] = self.count.get(column, 0) + len(found)
+            self.given.setdefault(column, set()).update(found)
+            text = frame[[column]].set_axis(frame.index - 1) if self.parquet else frame
+            for i in at[:_WORDS_LISTED]:  # worded as every other bad cell of the file
+                held.append((cell_problem(self.path, text, int(i) - (1 if self.parquet else 0), column), int(i) - done))
+            if len(at) > _WORDS_LISTED:
+                held.append((ContractProblem(str(self.path), f"{len(at) - _WORDS_LISTED} more rows with a bad {column}",
+                                             column=column), len(frame)))
+            if not copied:
+                frame, copied = frame.copy(), True
+            frame.loc[found.index, column] = found.str.lower().map(FLAG_WORDS).astype(str)
+        self.listed.update((id(problem), problem.column or "") for problem, _ in held)
+        return frame, held
+
+    def settle(self, found: list[ContractProblem], rows: int) -> list[ContractProblem]:
+        """``found`` with each column's listed words as the whole read's one problem, first, where the column has
+        two or more and no other bad value (of ``rows`` read); else as listed."""
+        whole, gone = [], set()
+        for column in FLAG_COLUMNS:  # in the order a whole read checks them
+            count = self.count.get(column, 0)
+            if count < 2 or column in self.mixed:
+                continue
+            first_at, first = self.first[column]
+            whole.append(column_problem(self.path, column, first, first_at, rows) if count == rows
+                         else flag_words_problem(self.path, column, self.given[column], count, first_at))
+            gone |= {key for key, listed in self.listed.items() if listed == column}
+        return whole + [p for p in found if id(p) not in gone]

@@ -25,7 +25,8 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED",
-           "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem"]
+           "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem", "FLAG_COLUMNS",
+           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem"]
 
 import datetime as dt
 import functools
@@ -291,17 +292,31 @@ def _column_problem(text: pd.Series, path: Path) -> ContractProblem:
 
     Why: such a file listed 200 identical problems and "4,326 more not listed", burying the one fix it needs.
     """
-    column, place = str(text.name), _place_word(path)
-    first = text.iat[0]
-    hint = _hint(column, first)
-    return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{hint} on {place} "
-                         f"{int(text.index[0]) + 2}, and not one of the {len(text):,} {place}s holds such a value: "
+    return column_problem(path, str(text.name), text.iat[0], int(text.index[0]) + 2, len(text))
+
+
+def column_problem(path: Path, column: str, first: object, first_at: int, rows: int) -> ContractProblem:
+    """``_column_problem``'s words for a column of ``rows`` rows none of which parses, the first (``first``) on line
+    (parquet: row) ``first_at``. Why public: a file read in chunks says it of a column of yes/no words alone."""
+    place = _place_word(path)
+    return problem(path, f"expected {EXPECTED.get(column, 'a valid value')}, got {_shown(first)}{_hint(column, first)} "
+                         f"on {place} {first_at}, and not one of the {rows:,} {place}s holds such a value: "
                          "correct the whole column", None, column)
 
 
 # The 0/1 columns, and the words a spreadsheet's yes/no column exports for 1 and 0 (TRUE/FALSE, yes/no)
-_FLAGS = (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.PROMO2)
-_FLAG_WORDS = {"true": 1, "yes": 1, "false": 0, "no": 0}
+FLAG_COLUMNS = (s.OPEN, s.PROMO, s.SCHOOL_HOLIDAY, s.PROMO2)
+FLAG_WORDS = {"true": 1, "yes": 1, "false": 0, "no": 0}
+
+
+def flag_words(text: pd.Series) -> pd.Series:
+    """The cells of ``text`` (a 0/1 column as read) that are yes/no words, as written but for spaces and tabs around.
+
+    Why public: a file read in chunks (``batch.iter_rows``) finds them with this rule, so that its one problem for
+    the column is the whole read's.
+    """
+    words = text.dropna().astype(str).str.strip(" \t")
+    return words[words.str.lower().isin(list(FLAG_WORDS))]
 
 
 def _flag_words_problem(text: pd.Series, bad: np.ndarray, path: Path) -> ContractProblem | None:
@@ -312,17 +327,26 @@ def _flag_words_problem(text: pd.Series, bad: np.ndarray, path: Path) -> Contrac
     nothing but such words is ``_column_problem``'s; a cell of any other text keeps the row-by-row problems.
     """
     column = str(text.name)
-    if column not in _FLAGS or bad.sum() < 2:
+    if column not in FLAG_COLUMNS or bad.sum() < 2:
         return None
-    words = text[bad].astype(str).str.strip(" \t")
-    if not words.str.lower().isin(list(_FLAG_WORDS)).all():
+    words = flag_words(text[bad])
+    if len(words) < bad.sum():
         return None
-    place, given = _place_word(path), sorted(set(words))
-    fix = [f"{value} for {' or '.join(repr(w) for w in given if _FLAG_WORDS[w.lower()] == value)}"
-           for value in (1, 0) if any(_FLAG_WORDS[w.lower()] == value for w in given)]
-    return problem(path, f"expected {EXPECTED[column]}, got {' or '.join(repr(w) for w in given)} (yes/no words) on "
-                         f"{len(words):,} {place}s, the first {place} {int(words.index[0]) + 2}: write "
-                         f"{' and '.join(fix)} throughout the column", None, column)
+    return flag_words_problem(path, column, set(words), len(words), int(words.index[0]) + 2)
+
+
+def flag_words_problem(path: Path, column: str, given: set[str], count: int, first_at: int) -> ContractProblem:
+    """The one problem of ``count`` yes/no words (``given``: each as written) in the 0/1 ``column``, the first on
+    line (parquet: row) ``first_at``: what to write for each word.
+
+    Why public: a file read in chunks counts them across its chunks and says it in these words (``batch.iter_rows``).
+    """
+    place, words = _place_word(path), sorted(given)
+    fix = [f"{value} for {' or '.join(repr(w) for w in words if FLAG_WORDS[w.lower()] == value)}"
+           for value in (1, 0) if any(FLAG_WORDS[w.lower()] == value for w in words)]
+    return problem(path, f"expected {EXPECTED[column]}, got {' or '.join(repr(w) for w in words)} (yes/no words) on "
+                         f"{count:,} {place}s, the first {place} {first_at}: write {' and '.join(fix)} throughout "
+                         "the column", None, column)
 
 
 def _validate_file(path: Path, name: str, scan: LineScan | None = None) -> pd.DataFrame:

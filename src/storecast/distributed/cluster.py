@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["dask_client", "rank_died", "work_cancelled", "worker_died"]
 
 import logging
+import signal
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager, nullcontext
@@ -35,7 +36,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     require_dask()
     from distributed import Client, KilledWorker, LocalCluster
 
-    from storecast.distributed.worker_logs import held_records
+    from storecast.distributed.worker_logs import held_records, watched_deaths
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
     if not verbose:  # the scheduler's INFO lines only with --verbose
@@ -48,8 +49,10 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
         n_workers=workers, threads_per_worker=threads_per_worker, processes=True, memory_limit=memory_limit,
         dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
     failed = True  # until the work is done: a failed run's workers are not waited for (Workers)
-    # a local cluster's scheduler and Nanny log a lost worker in this process: not above the one line that says it
-    with nullcontext() if cluster is None or verbose else held_records():
+    # a local cluster's scheduler and Nanny log a lost worker in this process: not above the one line that says it;
+    # how its workers ended tells a --rank-wait timeout from a worker that died (rank_died)
+    with (nullcontext() if cluster is None else watched_deaths(verbose=verbose),
+          nullcontext() if cluster is None or verbose else held_records()):
         try:
             client = _connect(Client, scheduler, cluster)
             try:
@@ -151,20 +154,35 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
     Why: a rank's task is pinned to its worker, so Dask does not retry it elsewhere, and no KilledWorker comes:
     the client got "FutureCancelledError: ... cancelled for reason: already forgotten" (the dead rank's task), or
     the surviving ranks' "LightGBMError: Socket recv error, Connection reset by peer", each as a traceback. A
-    rank that waited ``rank_wait`` minutes (LightGBM's ``time_out``) for one that never joined stops the same way:
-    LightGBM aborts its worker ("Socket accept error").
+    rank that waited ``rank_wait`` minutes (LightGBM's ``time_out``) for one that never joined looks the same to
+    the client (LightGBM aborts its worker: "Socket accept error"), yet the fix is another: it is told apart by
+    the socket's own timeout in the error, or, on a local cluster, by the worker's SIGABRT (``WorkerDeaths``), and
+    said as what happened. On a ``--scheduler`` cluster a worker that died says both.
     """
     from distributed.client import FutureCancelledError
     from lightgbm.basic import LightGBMError
 
-    from storecast.distributed.worker_logs import lost_rank
+    from storecast.distributed.worker_logs import current_deaths, lost_rank, timed_out
     from storecast.errors import WorkerLostError
 
     if isinstance(exc, LightGBMError) and not lost_rank(str(exc)):
         return None
     if not isinstance(exc, LightGBMError | FutureCancelledError):
         return None
-    waited = "" if rank_wait is None else (
+    deaths = current_deaths()
+    ended = None if deaths is None else deaths.ended()
+    if (isinstance(exc, LightGBMError) and timed_out(str(exc))) or signal.SIGABRT in (ended or ()):
+        waited = "LightGBM's time_out" if rank_wait is None else f"--rank-wait {rank_wait} minute(s)"
+        return WorkerLostError(
+            f"LightGBM's distributed fit (lightgbm.dask): its ranks did not all connect (or answer) within {waited}, "
+            "so the waiting rank gave up (LightGBM ends its Dask worker then) and nothing was saved: a worker was "
+            "stuck or too busy to run its rank in time; run on fewer or less busy workers (a local cluster: fewer "
+            "--workers), or give the ranks longer with a larger --rank-wait.")
+    # killed (SIGKILL, SIGTERM: for memory, as Dask's Nanny and the kernel kill) or an exit: a death, said alone;
+    # unknown (--scheduler) or another signal (LightGBM's rank crashes with SIGSEGV once its connect retries to a
+    # rank that never joined run out, after about 2 minutes whatever --rank-wait): the wait may be the cause too
+    killed = ended is not None and all(sig in (None, signal.SIGKILL, signal.SIGTERM) for sig in ended)
+    waited = "" if rank_wait is None or killed else (
         f" A rank that waits {rank_wait} minute(s) for another that never joins LightGBM's network (a worker stuck "
         "or too busy) stops its worker the same way: --rank-wait sets that wait.")
     return WorkerLostError(

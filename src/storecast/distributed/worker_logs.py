@@ -5,14 +5,18 @@ the surviving rank's worker logged Dask's "Compute Failed" block (key, task, the
 traceback), and the local cluster's scheduler and Nanny, which run in the command's process, logged the lost
 worker ("Removing worker ... caused the cluster to lose ...", "Restarting worker"): 15 lines for one fact. The
 workers of a ``--scheduler`` cluster log to their own terminals, the user's; nothing here touches them.
-With ``--verbose`` every record is said as before.
+With ``--verbose`` every record is said as before. The Nanny's records also say how each worker ended
+(``WorkerDeaths``), which tells a ``--rank-wait`` timeout (SIGABRT) from a worker that died.
 """
 
 from __future__ import annotations
 
-__all__ = ["QuietWorkerRecords", "held_records", "lost_rank"]
+__all__ = ["QuietWorkerRecords", "WorkerDeaths", "held_records", "current_deaths", "lost_rank", "timed_out",
+           "watched_deaths"]
 
 import logging
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,6 +30,75 @@ _NETWORK_WORDS = ("Socket", "Connect", "connection")  # LightGBM's words for a r
 def lost_rank(message: str) -> bool:
     """Whether a LightGBMError's ``message`` says that its rank lost another (LightGBM's network words)."""
     return any(word in message for word in _NETWORK_WORDS)
+
+
+# a socket whose time_out passed (EAGAIN: "Socket recv error, Resource temporarily unavailable (code: 11)"; ETIMEDOUT)
+_TIMED_OUT = re.compile(r"Resource temporarily unavailable|timed out", re.IGNORECASE)
+
+
+def timed_out(message: str) -> bool:
+    """Whether a LightGBMError's ``message`` says that its rank waited in vain (a timeout), not that a peer died."""
+    return lost_rank(message) and _TIMED_OUT.search(message) is not None
+
+
+_DEATH = re.compile(r"Worker process \d+ (?:was killed by signal (\d+)|exited with status \d+)")
+
+
+class WorkerDeaths(logging.Filter):
+    """How a local cluster's worker processes ended, from its Nanny's records ("Worker process N was killed by
+    signal S", "... exited with status C"), which it logs at INFO in the command's process.
+
+    Why: when a LightGBM rank waits ``--rank-wait`` minutes for another that never connects, LightGBM's listening
+    thread raises a C++ exception nothing catches, and the rank's worker ends with SIGABRT; to the client that is a
+    worker that died (a FutureCancelledError), as one killed for memory (SIGKILL) is. ``aborted`` tells them apart.
+    The Nanny's records below WARNING are said only with ``verbose``, as before.
+    """
+
+    def __init__(self, *, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.signals: list[int | None] = []  # one per worker that ended: its signal, None for an exit status
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if found := _DEATH.match(record.getMessage()):
+            self.signals.append(int(found[1]) if found[1] else None)
+        return self.verbose or record.levelno >= logging.WARNING
+
+    def ended(self, wait: float = 5.0) -> list[int | None] | None:
+        """How the workers ended (``signals``); None when none is known to have ended within ``wait`` seconds.
+
+        Why wait: the scheduler may tell the client of a lost worker before the Nanny has seen its process end.
+        """
+        deadline = time.monotonic() + wait
+        while not self.signals and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(self.signals) if self.signals else None
+
+
+_WATCHING: list[WorkerDeaths] = []  # the local cluster's, while a dask_client holds one
+
+
+@contextmanager
+def watched_deaths(*, verbose: bool) -> Iterator[WorkerDeaths]:
+    """Watch the Nanny's records of a local cluster made here (``cluster.dask_client``) while the block runs;
+    ``current_deaths()`` gives it to the code that turns a failed fit into its message."""
+    deaths, nanny = WorkerDeaths(verbose=verbose), logging.getLogger("distributed.nanny")
+    level = nanny.level
+    if not nanny.isEnabledFor(logging.INFO):  # its INFO records reach the filter, which says them with -v only
+        nanny.setLevel(logging.INFO)
+    nanny.filters.insert(0, deaths)  # before held_records' filter: what this one drops is never held
+    _WATCHING.append(deaths)
+    try:
+        yield deaths
+    finally:
+        _WATCHING.remove(deaths)
+        nanny.removeFilter(deaths)
+        nanny.setLevel(level)
+
+
+def current_deaths() -> WorkerDeaths | None:
+    """The ``WorkerDeaths`` of the local cluster in use, or None (a ``--scheduler`` cluster's Nannies are elsewhere)."""
+    return _WATCHING[-1] if _WATCHING else None
 
 
 class QuietWorkerRecords(WorkerPlugin):
