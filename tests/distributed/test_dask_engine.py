@@ -83,7 +83,8 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
 
 
 def test_a_worker_block_is_its_partitions_local_features_in_one_float32_block(chain):
-    """What a worker hands LightGBM: its partitions' features, float32, one column-major block, no copy on the way."""
+    """What a worker hands LightGBM: its partitions' features, float32, one column-major block, no copy on the way;
+    the features the local engine's fit gives the same rows (the store's seasonal profile cross-fitted)."""
     from lightgbm.dask import _concat
 
     from storecast.distributed.partitions import MATRIX_DTYPE, load_part, partition_paths, worker_block
@@ -91,14 +92,18 @@ def test_a_worker_block_is_its_partitions_local_features_in_one_float32_block(ch
     from storecast.models.training import training_rows
 
     ds, last = load_dataset(chain), pd.Timestamp("2015-01-15")
-    prep = make_preprocessor().fit(*training_rows(ds.train, ds.store, last))
+    chain_rows, chain_sales = training_rows(ds.train, ds.store, last)
+    prep = make_preprocessor()
+    local = pd.DataFrame(prep.fit_transform(chain_rows, chain_sales),
+                         index=pd.MultiIndex.from_frame(chain_rows[[s.STORE, s.DATE]]))
     parts = [load_part(str(p), ds.store[s.STORE].to_numpy()) for p in partition_paths(chain)[:2]]
     X, y = worker_block(ds.store, prep, last, *parts)
     # partition by partition, each in its fit-row order (training_rows orders one frame's rows by Date, Store)
     staged = [training_rows(part, ds.store, last) for part in parts]
     rows, sales = pd.concat([r for r, _ in staged]), np.concatenate([y for _, y in staged])
     assert (X.dtypes == MATRIX_DTYPE).all() and MATRIX_DTYPE == np.float32 and len(X) == len(rows) > 0
-    np.testing.assert_array_equal(X.to_numpy(), prep.transform(rows).astype(np.float32))
+    expected = local.loc[pd.MultiIndex.from_frame(rows[[s.STORE, s.DATE]])].to_numpy()
+    np.testing.assert_array_equal(X.to_numpy(), expected.astype(np.float32))
     np.testing.assert_array_equal(y.to_numpy(), np.log1p(sales))
     values = X.to_numpy(copy=False)
     assert values.flags["F_CONTIGUOUS"] and np.shares_memory(_concat([X]).to_numpy(copy=False), values)

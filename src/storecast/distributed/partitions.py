@@ -30,7 +30,7 @@ from storecast.features.proximity import latest_promo_monday
 from storecast.features.schedule import with_schedule
 from storecast.models.training import schedule_rows, training_days, training_rows
 
-_HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_")
+_HISTORY_ARRAYS = ("stats_", "dow_", "dow_promo_", "month_", "season_")  # season_: only with season_days set
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,8 @@ def _history(part: pd.DataFrame, store: pd.DataFrame, last: pd.Timestamp, head, 
     if not len(X):
         return None
     history = StoreHistory().fit(head.transform(as_columns(X)), y, recent_until=last_day)
-    return {"stores_": history.stores_, **{name: getattr(history, name) for name in _HISTORY_ARRAYS}}
+    return {"stores_": history.stores_, **{name: getattr(history, name) for name in _HISTORY_ARRAYS
+                                            if hasattr(history, name)}}
 
 
 def _skeleton(stores: np.ndarray, first: int, last: int, store: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -159,7 +160,7 @@ def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timesta
     history = prep.named_steps["history"]
     order = np.argsort(np.concatenate([h["stores_"] for h in found]), kind="stable")
     history.stores_ = np.concatenate([h["stores_"] for h in found])[order]
-    for name in _HISTORY_ARRAYS:
+    for name in (n for n in _HISTORY_ARRAYS if hasattr(history, n)):
         setattr(history, name, np.concatenate([h[name] for h in found])[order])
     facts = {"rows": sum(x["rows"] for x in summaries), "stores": len(stores), "first": first, "last": last_day}
     return prep, facts
@@ -169,6 +170,14 @@ def fit_prep(client, parts: list, store_f, store: pd.DataFrame, last: pd.Timesta
 # matrix of its rows, which LightGBM needs in memory and Dask cannot spill). The features are small
 # integers, day counts and store statistics; LightGBM bins them into at most 255 bins either way.
 MATRIX_DTYPE = np.float32
+
+
+def _fit_row_features(prep, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """The features the local engine's fit gives these rows: ``prep.transform`` with the store's seasonal profile
+    cross-fitted (``StoreHistory.fit_rows``), which reads only the partition's rows: whole stores, so the values
+    are those of a fit on the chain."""
+    cols = prep[:-2].transform(as_columns(X))
+    return prep.named_steps["matrix"].transform(prep.named_steps["history"].fit_rows(cols, y))
 
 
 def block_columns(width: int) -> list[str]:
@@ -194,7 +203,7 @@ def worker_block(store: pd.DataFrame, prep, last: pd.Timestamp, *parts: pd.DataF
     for part in parts:  # one partition's rows and float64 features at a time
         X, y = stage_rows(part, store, last)
         if len(y):
-            block[at:at + len(y)] = prep.transform(as_columns(X))
+            block[at:at + len(y)] = _fit_row_features(prep, X, y)
             target[at:at + len(y)] = np.log1p(y)
             at += len(y)
     if at != n:  # the count above and training_rows disagree: a bug, never a silent half-empty block

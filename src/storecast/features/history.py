@@ -3,6 +3,12 @@
 These carry what past sales say about each store (level, weekly profile, promo uplift, recent level)
 into the forecast without using any sale from inside the horizon: at predict time they are constants
 looked up by store, so the features stay known 6 weeks ahead.
+
+The seasonal profile (``hist_month``) is cross-fitted, as scikit-learn's ``TargetEncoder.fit_transform`` does:
+fitted on 2.5 years, a fit row's own month made up a half to a third of its store's profile for that time of
+year, so the trees learned to trust it more than it deserves on weeks it never saw. ``fit_transform`` (what a
+Pipeline's fit calls) gives each fit row the profile from the fit rows of *other* years; ``transform`` gives
+served rows the profile from every fit row (docs/modeling.md, "cross-fitted store profiles").
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy.ndimage import convolve1d
 
 from storecast import schema as s
 from storecast.dates import to_days, weekday
 from storecast.features._base import AddColumnsTransformer, numeric
-from storecast.features.calendar import date_parts
+from storecast.features.calendar import date_parts, leap_neutral_day_of_year
 from storecast.lookup import sorted_positions
 
 HISTORY_FEATURES = (
@@ -35,6 +42,13 @@ class StoreHistory(AddColumnsTransformer):
     recent_days : int, default=91
         Length of the "recent level" window at the end of the fit window (a quarter: long enough to
         average out promo weeks, short enough to follow a refurbishment or a new competitor).
+    season_days : int or None, default=15
+        ``hist_month`` is the store's mean log sales net of its mean and weekday profile over the days of the
+        year within this many days of the row's (leap-neutral, wrapping round the new year); None: the mean
+        log sales of the row's calendar month net of the store mean (the profile before 2026-12-07).
+    cross_fit : bool, default=True
+        ``fit_transform`` gives each fit row ``hist_month`` from the fit rows of other calendar years (NaN
+        where no other year covers that time of year); False: from all fit rows, its own included.
 
     Attributes
     ----------
@@ -45,10 +59,17 @@ class StoreHistory(AddColumnsTransformer):
     dow_ : ndarray (n_stores, 7), mean log sales by day of week minus the store mean.
     dow_promo_ : ndarray (n_stores, 7), the same on promo days minus non-promo days of that weekday.
     month_ : ndarray (n_stores, 12), mean log sales by month minus the store mean.
+    season_ : ndarray (n_stores, 365), the store's profile by day of year (``season_days`` set only).
     """
 
-    def __init__(self, *, recent_days: int = 91):
+    # what a model file saved before these parameters existed was fitted with (sklearn's get_params reads them)
+    season_days: int | None = None
+    cross_fit: bool = False
+
+    def __init__(self, *, recent_days: int = 91, season_days: int | None = 15, cross_fit: bool = True):
         self.recent_days = recent_days
+        self.season_days = season_days
+        self.cross_fit = cross_fit
 
     def fit(self, X: pd.DataFrame, y, *, recent_until: int | None = None) -> StoreHistory:
         """Learn the statistics from the rows with positive sales.
@@ -65,26 +86,16 @@ class StoreHistory(AddColumnsTransformer):
         if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
             raise ValueError(f"`recent_days` must be a whole number of days >= 1 (the recent-level window at the "
                              f"end of the fit rows); got {window!r}.")
+        half: object = self.season_days
+        if half is not None and (isinstance(half, bool) or not isinstance(half, numbers.Integral)
+                                 or not 0 <= int(half) <= 182):
+            raise ValueError(f"`season_days` must be None (calendar months) or a whole number of days 0..182 (the "
+                             f"half-width of the seasonal profile's window); got {half!r}.")
+        if not isinstance(self.cross_fit, bool):
+            raise ValueError(f"`cross_fit` must be True or False; got {self.cross_fit!r}.")
         X = self._check_frame(X, (s.STORE, s.DATE))
         self._remember_input(X)
-        y = np.asarray(y, dtype=float)
-        keep = y > 0
-        if not keep.any():  # else numpy's "zero-size array to reduction operation maximum", naming nothing
-            raise ValueError(f"StoreHistory learns each store's statistics from days with sales, but `y` (Sales) has "
-                             f"no value > 0 among its {len(y):,} rows (every day closed or zero?): fit it on open "
-                             "days with Sales > 0.")
-        days = to_days(X[s.DATE])[keep]
-        f = pd.DataFrame({
-            "store": np.asarray(X[s.STORE], dtype=np.int64)[keep],
-            "log": np.log1p(y[keep]),
-            "sales": y[keep],
-            "dow": weekday(days),
-            "month": date_parts(days)["month"] - 1,
-            "promo": numeric(X, s.PROMO)[keep],
-            "school": numeric(X, s.SCHOOL_HOLIDAY)[keep],
-            "customers": numeric(X, s.CUSTOMERS)[keep],
-            "recent": days > (days.max() if recent_until is None else recent_until) - int(self.recent_days),
-        })
+        f = _sales_days(X, y, int(self.recent_days), recent_until)
         g = f.groupby("store")
         self.stores_ = np.asarray(g.size().index, dtype=np.int64)
         mean = g["log"].mean()
@@ -108,7 +119,41 @@ class StoreHistory(AddColumnsTransformer):
         plain_dow = _profile(centred[f["promo"] != 1], f[f["promo"] != 1], "dow", 7, self.stores_)
         self.dow_promo_ = promo_dow - plain_dow
         self.month_ = _profile(centred, f, "month", 12, self.stores_)
+        if self.season_days is not None:
+            sums, counts = _season_sums(f, self.stores_, self.dow_, int(self.season_days))
+            with np.errstate(invalid="ignore"):
+                self.season_ = sums.sum(axis=1) / counts.sum(axis=1)  # 0 / 0: NaN, no fit row that time of year
         return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit``, then the fit rows' features as ``fit_rows`` gives them (what a Pipeline's fit calls)."""
+        return self.fit(X, y, **fit_params).fit_rows(X, y)
+
+    def fit_rows(self, X, y):
+        """``transform(X)`` with ``hist_month`` cross-fitted when ``cross_fit``: the features of fit rows.
+
+        Each row gets its store's profile from the rows of ``X, y`` (Sales) of other calendar years, so a fit
+        row never reads its own sales. Computed from ``X, y`` alone: on a set of whole stores (the Dask
+        engine's partitions) it gives the values a fit on the whole chain gives those rows.
+        """
+        out = self.transform(X)
+        if not self.cross_fit:
+            return out
+        cols = self._check_frame(X, (s.STORE, s.DATE))
+        f = _sales_days(cols, y, int(self.recent_days), None)
+        stores = np.unique(f["store"].to_numpy())
+        centred = f["log"] - f.groupby("store")["log"].transform("mean")
+        ids = np.asarray(cols[s.STORE], dtype=np.int64)
+        parts = date_parts(to_days(cols[s.DATE]))
+        if self.season_days is None:
+            sums, counts = _year_sums(f["store"], f["month"], f["year"], centred, stores, 12)
+            key = parts["month"] - 1
+        else:
+            dow = _profile(centred, f, "dow", 7, stores)
+            sums, counts = _season_sums(f, stores, dow, int(self.season_days))
+            key = leap_neutral_day_of_year(parts) - 1
+        out[_SEASON] = _other_years(sums, counts, stores, np.unique(f["year"].to_numpy()), ids, key, parts["year"])
+        return out
 
     def __sklearn_tags__(self):
         """``y`` (Sales) is required."""
@@ -132,8 +177,76 @@ class StoreHistory(AddColumnsTransformer):
         out: dict[str, np.ndarray] = {str(name): stats[:, j] for j, name in enumerate(self.stat_names_)}
         out["hist_dow"] = np.where(known, self.dow_[pos, dow], np.nan)
         out["hist_dow_promo"] = np.where(known, self.dow_promo_[pos, dow], np.nan)
-        out["hist_month"] = np.where(known, self.month_[pos, month], np.nan)
+        season = getattr(self, "season_", None)  # None: calendar months (season_days None, or a file saved before)
+        if season is None:
+            out[_SEASON] = np.where(known, self.month_[pos, month], np.nan)
+        else:
+            out[_SEASON] = np.where(known, season[pos, leap_neutral_day_of_year(date_parts(days)) - 1], np.nan)
         return {name: out[name] for name in HISTORY_FEATURES}
+
+
+_SEASON = "hist_month"
+
+
+def _sales_days(X, y, recent_days: int, recent_until: int | None) -> pd.DataFrame:
+    """The rows with Sales > 0 as a frame of what the statistics read (a clear error when there is none)."""
+    y = np.asarray(y, dtype=float)
+    keep = y > 0
+    if not keep.any():  # else numpy's "zero-size array to reduction operation maximum", naming nothing
+        raise ValueError(f"StoreHistory learns each store's statistics from days with sales, but `y` (Sales) has "
+                         f"no value > 0 among its {len(y):,} rows (every day closed or zero?): fit it on open "
+                         "days with Sales > 0.")
+    days = to_days(X[s.DATE])[keep]
+    parts = date_parts(days)
+    return pd.DataFrame({
+        "store": np.asarray(X[s.STORE], dtype=np.int64)[keep],
+        "log": np.log1p(y[keep]),
+        "sales": y[keep],
+        "dow": weekday(days),
+        "month": parts["month"] - 1,
+        "year": parts["year"],
+        "day": leap_neutral_day_of_year(parts) - 1,
+        "promo": numeric(X, s.PROMO)[keep],
+        "school": numeric(X, s.SCHOOL_HOLIDAY)[keep],
+        "customers": numeric(X, s.CUSTOMERS)[keep],
+        "recent": days > (days.max() if recent_until is None else recent_until) - recent_days,
+    })
+
+
+def _year_sums(store: pd.Series, key: pd.Series, year: pd.Series, values: pd.Series, stores: np.ndarray,
+               size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sums and counts of ``values`` by (store, year, key) as dense (n_stores, n_years, size) arrays."""
+    years = np.unique(year.to_numpy())
+    at = (np.searchsorted(stores, store.to_numpy()), np.searchsorted(years, year.to_numpy()), key.to_numpy())
+    sums = np.zeros((len(stores), len(years), size))
+    counts = np.zeros_like(sums)
+    np.add.at(sums, at, values.to_numpy())
+    np.add.at(counts, at, 1.0)
+    return sums, counts
+
+
+def _season_sums(f: pd.DataFrame, stores: np.ndarray, dow: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sums and counts of the residual log sales (net of the store's mean and weekday profile) of the days within
+    ``half`` days of each day of the year, by (store, year, day of year); the window wraps round the new year."""
+    centred = f["log"] - f.groupby("store")["log"].transform("mean")
+    residual = centred - dow[np.searchsorted(stores, f["store"].to_numpy()), f["dow"].to_numpy()]
+    sums, counts = _year_sums(f["store"], f["day"], f["year"], residual, stores, 365)
+    box = np.ones(2 * half + 1)
+    return convolve1d(sums, box, axis=2, mode="wrap"), convolve1d(counts, box, axis=2, mode="wrap")
+
+
+def _other_years(sums: np.ndarray, counts: np.ndarray, stores: np.ndarray, years: np.ndarray, ids: np.ndarray,
+                 key: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Per row: the mean over its store's ``key`` cell of every year but its own (NaN where no other year has one)."""
+    si = np.minimum(np.searchsorted(stores, ids), len(stores) - 1)
+    known = stores[si] == ids
+    yi = np.minimum(np.searchsorted(years, year), len(years) - 1)
+    own = years[yi] == year
+    total, n = sums.sum(axis=1)[si, key], counts.sum(axis=1)[si, key]
+    total = total - np.where(own, sums[si, yi, key], 0.0)
+    n = n - np.where(own, counts[si, yi, key], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(known & (n > 0), total / np.where(n > 0, n, 1.0), np.nan)
 
 
 def _lift(f: pd.DataFrame, flag: str) -> pd.Series:
