@@ -290,6 +290,16 @@ def test_a_few_unknown_fields_are_still_named_one_by_one(client):
             "'store'?), rows[0].DayOfWeek)") in r.json()["detail"][0]["msg"]
 
 
+def test_the_count_of_unknown_fields_names_a_key_that_is_not_a_name_as_each_error_does(client):
+    # the count wrote rows[0].a.b (a path of two fields) where the error of each key wrote rows[0]["a.b"]
+    keys = {"a.b": 1, "": 1, **{f"k{i}": 1 for i in range(100)}}
+    r = client.post("/predict", json={"rows": [{**row(), **keys}]})
+    assert r.json()["detail"][0]["msg"].startswith('the body holds 102 unknown fields (first: rows[0]["a.b"], '
+                                                   'rows[0][""], rows[0].k0)')
+    r = client.post("/predict", json={"rows": [{**row(), "a.b": 1}]})  # a few: each named the same way
+    assert [item["field"] for item in r.json()["detail"]] == ['rows[0]["a.b"]']
+
+
 @pytest.mark.parametrize(("path", "body", "takes"), [
     ("/plan", {"store": 1, "start": "2015-08-03"}, "the body takes store, start, days, promo_days, closed_days"),
     ("/plan/rank", {"start": "2015-08-03"}, "the body takes start, days, top"),
