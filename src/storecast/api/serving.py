@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from storecast import schema as s
-from storecast.api.errors import Loc
+from storecast.api.body_place import Loc
 from storecast.config import Settings
 from storecast.data.request_rows import RequestRows
 from storecast.dates import day_number, to_days
@@ -153,19 +153,15 @@ class ServedModel:
             raise ArtifactError(f"model file {path} loaded but its warm-up forecast is {sales!r}, not one number.")
 
 
-def resolve_model_path(settings: Settings) -> Path:
-    """``settings.model_path`` when set, else the newest complete tree model in ``settings.models_dir``.
+def resolve_model_path(model_path: str | Path) -> Path:
+    """``model_path`` (``--model`` or ``STORECAST_MODEL_PATH``) once it is a model file beside its card.
 
-    The LSTM is never picked from a directory (it needs recent history); serve one with ``--model``.
-    "Complete" is the card and the sha256, not a load: ``load_served`` serves the newest that loads.
+    Only a named file comes here: without one, ``load_served`` serves the newest tree model that loads
+    (``artifacts.files.latest_loaded``), and never an LSTM from a directory (it needs recent history).
     """
-    from storecast.artifacts import SERVABLE_KINDS, latest_model
+    from storecast.artifacts.files import require_model_file
 
-    if settings.model_path is not None:
-        from storecast.artifacts.files import require_model_file
-
-        return require_model_file(Path(settings.model_path), " (STORECAST_MODEL_PATH / --model)")
-    return latest_model(settings.models_dir, kinds=SERVABLE_KINDS)
+    return require_model_file(Path(model_path), " (STORECAST_MODEL_PATH / --model)")
 
 
 def load_served(settings: Settings) -> ServedModel:
@@ -186,7 +182,7 @@ def load_served(settings: Settings) -> ServedModel:
     if settings.model_path is None:  # the newest that loads: a newer file whose card was edited is named and skipped
         path, bundle = latest_loaded(settings.models_dir, load_bundle, kinds=SERVABLE_KINDS)
     else:
-        path = resolve_model_path(settings)
+        path = resolve_model_path(settings.model_path)
         bundle = load_bundle(path)
     if bundle.needs_history:
         raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "

@@ -151,7 +151,7 @@ def serve(
             served = load_served(settings)
         path = Path(served.bundle.path).resolve()
     else:
-        path = resolve_model_path(settings).resolve()
+        path = resolve_model_path(settings.model_path).resolve()
         with console.status(escape(f"loading {path.name}")):
             served = load_served(settings.model_copy(update={"model_path": path}))
     settings = settings.model_copy(update={"model_path": path})
