@@ -18,6 +18,8 @@ from typing import Any, get_args
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from storecast.api.unprocessable import clip_key, field_path
+
 # Unknown fields a 422 answers one by one; past that, one error counts them and names a few.
 MAX_UNKNOWN = 100
 
@@ -114,7 +116,4 @@ def _path(loc: tuple[str | int, ...]) -> str:
     Why one writer: this count wrote ``rows[3].a.b`` where each error of a few unknown keys wrote ``rows[3]["a.b"]``,
     so one field was named two ways, and a key such as ``"a.b"`` read as a path of two fields.
     """
-    # imported here: unprocessable imports schemas, which imports this module
-    from storecast.api.unprocessable import clip_key, field_path
-
     return field_path([clip_key(part) for part in loc])
