@@ -145,7 +145,7 @@ def serve(
     # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
     # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
     # with more, each worker process loads the file again (the check here made sure it can).
-    if settings.model_path is None:  # the newest that loads: its name is known once loaded (load_served)
+    if settings.model_path is None:  # the newest that loads and forecasts: its name is known then (load_served)
         _check_models_dir(settings.models_dir, "--models-dir" if models_dir is not None else None)
         with console.status(escape(f"loading the newest model in {settings.models_dir}")):
             served = load_served(settings)
