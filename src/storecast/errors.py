@@ -11,9 +11,10 @@ from __future__ import annotations
 __all__ = [
     "StorecastError", "DataContractError", "NotFittedError", "ArtifactError", "ContractProblem", "WindowError",
     "MissingDependencyError", "LSTM_INSTALL_HINT", "OutputPathError", "first_and_more", "MAX_STORES_LISTED", "clipped",
-    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT", "quoted", "WorkerLostError",
+    "MAX_KEY", "INTERRUPTED", "ECHO_LIMIT", "quoted", "json_leaf", "WorkerLostError",
 ]
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,20 @@ def quoted(text: str, limit: int = ECHO_LIMIT) -> str:
     character hides what was sent, and a lone surrogate cannot be encoded as UTF-8).
     """
     return repr(text) if len(text) <= limit else repr(text[:limit])[:-1] + "…"
+
+
+def json_leaf(value: Any) -> str:
+    """A value that holds no other as JSON (Python's repr for one that is no JSON type), by the rule of
+    ``quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped.
+    The one home of a JSON echo: a value in a message, a key in a field path (``api.unprocessable.field_path``).
+
+    Here, not in ``api.schemas``: ``api.strict_body``, which ``api.schemas`` imports, writes field paths too.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 # Characters of a key (a JSON field name, a query parameter's name) that a message repeats, wherever it is named:

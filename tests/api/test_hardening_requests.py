@@ -246,7 +246,7 @@ def test_a_longer_key_is_clipped_at_64_characters_wherever_it_is_echoed(client):
     clipped = "k" * 64 + "…"
     many = {KEY_70: 1, **{f"k{i}": 1 for i in range(200)}}
     msg = client.post("/forecast", json={"store": 1, "start": "2015-08-03", **many}).json()["detail"][0]["msg"]
-    assert f"(first: {clipped}, k0, k1)" in msg
+    assert f'(first: ["{clipped}"], k0, k1)' in msg  # quoted, as the field of each error names it: not a name
     r = client.post(f"/predict?{KEY_70}=1", json={"rows": [row()]})
     assert r.json()["detail"][0]["loc"] == ["query", clipped]
     # a key on the way to a NaN or a lone surrogate was named whole in loc and field
@@ -288,6 +288,16 @@ def test_a_few_unknown_fields_are_still_named_one_by_one(client):
     assert [item["type"] for item in r.json()["detail"]] == ["too_many_unknown_fields"]
     assert ("the body holds 808 unknown fields (first: rows[0].Id (did you mean 'id'?), rows[0].Store (did you mean "
             "'store'?), rows[0].DayOfWeek)") in r.json()["detail"][0]["msg"]
+
+
+def test_the_count_of_unknown_fields_names_a_key_that_is_not_a_name_as_each_error_does(client):
+    # the count wrote rows[0].a.b (a path of two fields) where the error of each key wrote rows[0]["a.b"]
+    keys = {"a.b": 1, "": 1, **{f"k{i}": 1 for i in range(100)}}
+    r = client.post("/predict", json={"rows": [{**row(), **keys}]})
+    assert r.json()["detail"][0]["msg"].startswith('the body holds 102 unknown fields (first: rows[0]["a.b"], '
+                                                   'rows[0][""], rows[0].k0)')
+    r = client.post("/predict", json={"rows": [{**row(), "a.b": 1}]})  # a few: each named the same way
+    assert [item["field"] for item in r.json()["detail"]] == ['rows[0]["a.b"]']
 
 
 @pytest.mark.parametrize(("path", "body", "takes"), [

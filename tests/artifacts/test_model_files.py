@@ -239,6 +239,34 @@ def test_serve_takes_the_newest_model_that_loads_past_a_newer_one_whose_card_was
     assert f"skipped {newer.name} ({why}" in err and "Traceback" not in err
 
 
+def test_serve_takes_the_newest_model_that_forecasts_past_a_newer_one_that_cannot(small_model, tmp_path, monkeypatch,
+                                                                                  caplog):
+    """A newest file that loaded but failed its one-row warm-up stopped serve, though an older model that serves
+    was there: the warm-up is now part of the directory's pick, and the file skipped is named with its reason."""
+    from storecast.api.serving import ServedModel, load_served
+    from storecast.config import Settings
+
+    model, until = small_model
+    card = {"training": {"end": f"{until:%Y-%m-%d}"}, "intervals": {"levels": [0.8, 0.95], "default_level": 0.8}}
+    older = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    newer = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    predict = ServedModel.predict
+
+    def fails_for_newer(self, rows):  # a file that loads but whose trees cannot forecast (say, a broken feature)
+        if Path(self.bundle.path) == newer:
+            raise ValueError("number of features of the model must match the input")
+        return predict(self, rows)
+
+    monkeypatch.setattr(ServedModel, "predict", fails_for_newer)
+    with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
+        served = load_served(Settings(models_dir=tmp_path, model_path=None, api_token=None))
+    assert Path(served.bundle.path) == older
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"skipped {newer.name} in {tmp_path}: model file {newer} loaded but cannot predict (ValueError" in said
+    with pytest.raises(ArtifactError, match="loaded but cannot predict"):  # named with --model: still refused
+        load_served(Settings(model_path=newer, api_token=None))
+
+
 # 3. loading checks what the file holds ------------------------------------------------------------
 
 def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_path, run_main, monkeypatch):

@@ -229,6 +229,14 @@ def test_school_holidays_cover_summer_and_christmas(chain):
     assert t.loc[t[s.DATE].dt.month == 11, s.SCHOOL_HOLIDAY].eq(0).all()
 
 
+def test_the_summer_school_holidays_start_on_the_same_date_in_a_leap_year():
+    # counted from 1 January, the summer block of 2016 began a day before 2015's (24 June, not 25)
+    t = make_synthetic(n_stores=16, start="2015-01-01", end="2016-12-31", test_days=0, seed=3).train
+    summer = t[t[s.DATE].dt.month.between(6, 9) & (t[s.SCHOOL_HOLIDAY] == 1)]
+    first = summer.groupby([s.STORE, summer[s.DATE].dt.year])[s.DATE].min().dt.strftime("%m-%d").unstack()
+    assert (first[2016] == first[2015]).all() and first[2015].nunique() > 1  # each state's own date, every year
+
+
 def test_most_stores_close_on_sundays_and_state_holidays(chain):
     t = chain.train.merge(chain.store[[s.STORE, s.STORE_TYPE]], on=s.STORE)
     sunday_open = t[t[s.DAY_OF_WEEK] == 7].groupby(s.STORE)[s.OPEN].mean()

@@ -2,7 +2,7 @@
 cannot take, a request line or Content-Length it cannot read, another protocol.
 
 httptools refuses such bytes as not HTTP ("Invalid method encountered", "Pause on PRI/Upgrade"), words that say
-neither what was sent nor what to change; ``middleware.HeaderGuardProtocol.send_400_response`` asks here first.
+neither what was sent nor what to change; ``protocol.HeaderGuardProtocol.send_400_response`` asks here first.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ __all__ = [
 
 import datetime as dt
 import itertools
-import json
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -27,7 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from storecast.api.strict_body import StrictBody
 from storecast.config import MAX_BATCH_ROWS
-from storecast.errors import ECHO_LIMIT, quoted
+from storecast.errors import ECHO_LIMIT, json_leaf, quoted
 from storecast.schema import MAX_DATE, MIN_DATE  # the one date range of files, frames and requests
 
 MAX_ROWS = MAX_BATCH_ROWS  # hard cap of one /predict batch; Settings.max_batch_rows may lower it
@@ -111,17 +110,6 @@ def _json_head(value: Any, limit: int) -> str:
         out.append(text)
         size += len(text)
     return "".join(out)
-
-
-def json_leaf(value: Any) -> str:
-    """A value that holds no other as JSON (Python's repr for one that is no JSON type), by the rule of
-    ``storecast.errors.quoted``: printable characters as they are (``"ａ"``, not ``"\\uff41"``), the others escaped.
-    The one home of a JSON echo: a value in a message, a key in a field path (``api.unprocessable.field_path``)."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
-    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_string), Field(ge=MIN_DATE, le=MAX_DATE)]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from storecast import schema as s
-from storecast.api.errors import Loc
+from storecast.api.body_place import Loc
 from storecast.config import Settings
 from storecast.data.request_rows import RequestRows
 from storecast.dates import day_number, to_days
@@ -153,26 +153,23 @@ class ServedModel:
             raise ArtifactError(f"model file {path} loaded but its warm-up forecast is {sales!r}, not one number.")
 
 
-def resolve_model_path(settings: Settings) -> Path:
-    """``settings.model_path`` when set, else the newest complete tree model in ``settings.models_dir``.
+def resolve_model_path(model_path: str | Path) -> Path:
+    """``model_path`` (``--model`` or ``STORECAST_MODEL_PATH``) once it is a model file beside its card.
 
-    The LSTM is never picked from a directory (it needs recent history); serve one with ``--model``.
-    "Complete" is the card and the sha256, not a load: ``load_served`` serves the newest that loads.
+    Only a named file comes here: without one, ``load_served`` serves the newest tree model that loads
+    (``artifacts.files.latest_loaded``), and never an LSTM from a directory (it needs recent history).
     """
-    from storecast.artifacts import SERVABLE_KINDS, latest_model
+    from storecast.artifacts.files import require_model_file
 
-    if settings.model_path is not None:
-        from storecast.artifacts.files import require_model_file
-
-        return require_model_file(Path(settings.model_path), " (STORECAST_MODEL_PATH / --model)")
-    return latest_model(settings.models_dir, kinds=SERVABLE_KINDS)
+    return require_model_file(Path(model_path), " (STORECAST_MODEL_PATH / --model)")
 
 
 def load_served(settings: Settings) -> ServedModel:
     """Load the bundle once, read its store facts and predict one warm-up row; errors name the file.
 
-    Without ``settings.model_path``, the newest tree model of ``settings.models_dir`` that loads
-    (``artifacts.files.latest_loaded``): newer files skipped, by their card or by the load, are named in a warning.
+    Without ``settings.model_path``, the newest tree model of ``settings.models_dir`` that loads and forecasts its
+    warm-up row (``artifacts.files.latest_loaded``): newer files skipped, by their card, their load or their warm-up,
+    are named in a warning.
 
     Raises
     ------
@@ -180,22 +177,33 @@ def load_served(settings: Settings) -> ServedModel:
         No model file, or a file that is missing, tampered, truncated, of an unknown kind, not a
         storecast model, an LSTM (it needs history), or one that cannot forecast one row.
     """
-    from storecast.artifacts import SERVABLE_KINDS, load_bundle
+    from storecast.artifacts import SERVABLE_KINDS
     from storecast.artifacts.files import latest_loaded
 
-    if settings.model_path is None:  # the newest that loads: a newer file whose card was edited is named and skipped
-        path, bundle = latest_loaded(settings.models_dir, load_bundle, kinds=SERVABLE_KINDS)
+    if settings.model_path is None:  # the newest that serves: a newer file whose card was edited is named and skipped
+        served = latest_loaded(settings.models_dir, _served, kinds=SERVABLE_KINDS)[1]
     else:
-        path = resolve_model_path(settings)
-        bundle = load_bundle(path)
+        served = _served(resolve_model_path(settings.model_path))
+    log.info("serving %s (%s, %d stores)", served.name, served.bundle.kind, len(served.facts.stores))
+    served.compiling = compile_in_background(served.bundle)
+    return served
+
+
+def _served(path: Path) -> ServedModel:
+    """The model file at ``path`` loaded and warmed up (``ServedModel.warm_up``), or an ``ArtifactError``.
+
+    Why one step: a directory's pick skips a file that loads but cannot forecast one row, as it skips one that
+    does not load, instead of stopping serve while an older model that serves is there.
+    """
+    from storecast.artifacts import load_bundle
+
+    bundle = load_bundle(path)
     if bundle.needs_history:
         raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
                             "history the API does not take; serve a tree model (`storecast train`) or forecast "
                             f"with `storecast predict --model {path}`.")
     served = ServedModel(bundle=bundle, facts=bundle.facts)
     served.warm_up()
-    log.info("serving %s (%s, %d stores)", served.name, bundle.kind, len(served.facts.stores))
-    served.compiling = compile_in_background(bundle)
     return served
 
 

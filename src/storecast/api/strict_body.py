@@ -18,7 +18,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from storecast.errors import MAX_KEY, clipped
+from storecast.api.unprocessable import clip_key, field_path
 
 # Unknown fields a 422 answers one by one; past that, one error counts them and names a few.
 MAX_UNKNOWN = 100
@@ -109,9 +109,11 @@ def field_meant(key: str, names: Iterable[str]) -> str | None:
     return next((name for name in names if name.lower() == key.lower()), None)
 
 
-def _path(loc: tuple[Any, ...]) -> str:
-    """``rows[3].key`` of an unknown key, the key clipped at ``MAX_KEY`` characters as in any other message."""
-    *where, key = loc
-    at = "".join(f"[{p}]" if isinstance(p, int) else p for p in where)
-    key = clipped(key, MAX_KEY)
-    return f"{at}.{key}" if at else key
+def _path(loc: tuple[str | int, ...]) -> str:
+    """``rows[3].key`` of an unknown key, written by ``unprocessable.field_path`` (a key that is not a name quoted:
+    ``rows[3]["a.b"]``), the key clipped at ``MAX_KEY`` characters as in any other message.
+
+    Why one writer: this count wrote ``rows[3].a.b`` where each error of a few unknown keys wrote ``rows[3]["a.b"]``,
+    so one field was named two ways, and a key such as ``"a.b"`` read as a path of two fields.
+    """
+    return field_path([clip_key(part) for part in loc])

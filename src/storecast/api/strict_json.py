@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from storecast.api.body_place import (
+    Loc,
     locate_long_integer,
     locate_repeat,
     locate_unpaired_surrogate,
@@ -31,7 +32,7 @@ class DuplicateKeyError(ValueError):
     """A JSON object of the body names the same key more than once; ``loc`` is where (the key's own place), or
     ``()`` before the body is searched for it (``body_place.locate_repeat``)."""
 
-    def __init__(self, key: str, loc: tuple[str | int, ...] = ()) -> None:
+    def __init__(self, key: str, loc: Loc = ()) -> None:
         self.key, self.loc = key, loc
         super().__init__(f"duplicate key {key!r}")
 
@@ -40,7 +41,7 @@ class TooManyDigitsError(ValueError):
     """An integer of the body has more digits than Python converts (``sys.get_int_max_str_digits``); ``loc`` is its
     place, ``()`` where it cannot be found. The text is Python's own (``errors`` reads the kind of error from it)."""
 
-    def __init__(self, loc: tuple[str | int, ...], said: str) -> None:
+    def __init__(self, loc: Loc, said: str) -> None:
         self.loc = loc
         super().__init__(said)
 
@@ -56,7 +57,7 @@ class NotUTF8Error(ValueError):
 class UnpairedSurrogateError(ValueError):
     """A string or key of the body holds a ``\\ud800``..``\\udfff`` escape without its other half."""
 
-    def __init__(self, loc: tuple[str | int, ...], char: str, in_key: bool) -> None:
+    def __init__(self, loc: Loc, char: str, in_key: bool) -> None:
         self.loc, self.char, self.in_key = loc, char, in_key
         super().__init__(f"unpaired surrogate \\u{ord(char):04x}")
 
@@ -64,7 +65,7 @@ class UnpairedSurrogateError(ValueError):
 class NotJSONWordError(ValueError):
     """The body holds ``NaN``, ``Infinity`` or ``-Infinity``, which Python's ``json`` reads but JSON does not have."""
 
-    def __init__(self, loc: tuple[str | int, ...], word: str) -> None:
+    def __init__(self, loc: Loc, word: str) -> None:
         self.loc, self.word = loc, word
         super().__init__(f"{word} is not JSON")
 

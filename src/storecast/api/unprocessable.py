@@ -15,8 +15,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from storecast.api.schemas import json_leaf
-from storecast.errors import MAX_KEY, clipped
+from storecast.errors import MAX_KEY, clipped, json_leaf
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -97,4 +97,4 @@ def _loaded(found: ModelFile) -> ModelFile:
     from storecast.artifacts import load_bundle
     from storecast.artifacts.files import loads
 
-    return loads(found, load_bundle)[0]  # the rule `serve` picks the newest model by (``latest_loaded``)
+    return loads(found, load_bundle)[0]  # as `serve` picks the newest (``latest_loaded``), less its one-row warm-up

@@ -145,13 +145,13 @@ def serve(
     # Load (and warm up) the model here, before uvicorn: a tampered, truncated or unreadable file then
     # stops with one line and exit code 2, not a lifespan traceback. One worker serves this very object;
     # with more, each worker process loads the file again (the check here made sure it can).
-    if settings.model_path is None:  # the newest that loads: its name is known once loaded (load_served)
+    if settings.model_path is None:  # the newest that loads and forecasts: its name is known then (load_served)
         _check_models_dir(settings.models_dir, "--models-dir" if models_dir is not None else None)
         with console.status(escape(f"loading the newest model in {settings.models_dir}")):
             served = load_served(settings)
         path = Path(served.bundle.path).resolve()
     else:
-        path = resolve_model_path(settings).resolve()
+        path = resolve_model_path(settings.model_path).resolve()
         with console.status(escape(f"loading {path.name}")):
             served = load_served(settings.model_copy(update={"model_path": path}))
     settings = settings.model_copy(update={"model_path": path})

@@ -125,8 +125,12 @@ def _state_holidays(dates: pd.DatetimeIndex, state: str) -> np.ndarray:
 
 
 def _school_holidays(dates: pd.DatetimeIndex, state_rank: int) -> np.ndarray:
-    """School-holiday flags for one state: summer block staggered by state, Christmas, Easter, autumn."""
-    doy = dates.day_of_year.to_numpy()
+    """School-holiday flags for one state: summer block staggered by state, Christmas, Easter, autumn.
+
+    The summer block is placed by the leap-neutral day of year (``features.calendar.leap_neutral_day_of_year``'s
+    rule; ``data`` may not import ``features``): counted from 1 January, it began a day earlier in a leap year.
+    """
+    doy = dates.day_of_year.to_numpy() - (dates.is_leap_year & (dates.month > 2))
     summer_start = 176 + 4 * state_rank  # late June .. early August, as the states rotate
     flag = (doy >= summer_start) & (doy < summer_start + 42)
     flag |= (dates.month == 12) & (dates.day >= 23) | (dates.month == 1) & (dates.day <= 5)

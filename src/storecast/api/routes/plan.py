@@ -21,8 +21,9 @@ from fastapi import APIRouter, Request, Response
 from storecast.api.answers import BODY_ANSWERS, MODEL_ANSWERS, TOKEN_ANSWERS, error_responses
 from storecast.api.beside import beside_schema, field_value, value_of
 from storecast.api.body import StrictJSONRoute, json_response
+from storecast.api.body_place import Loc
 from storecast.api.deps import ServedDep
-from storecast.api.errors import InputError, Loc, window_problems
+from storecast.api.errors import InputError, window_problems
 from storecast.api.plan_schemas import PlanRequest, PlanResponse, RankRequest, RankResponse
 from storecast.api.planner import NoPromoWeekError, PlanForecast, day_problems, plan_scenario, rank_stores
 from storecast.api.planning_queue import CLIENT_GONE, MAX_PLANS, MAX_RANKINGS, busy_description, run_planning

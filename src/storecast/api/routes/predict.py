@@ -19,8 +19,9 @@ from fastapi import APIRouter, Request, Response
 from storecast.api.answers import MODEL_ROUTE_ERRORS
 from storecast.api.beside import beside_schema, field_value
 from storecast.api.body import StrictJSONRoute, json_response
+from storecast.api.body_place import Loc
 from storecast.api.deps import ServedDep, served_model
-from storecast.api.errors import InputError, Loc, window_problems
+from storecast.api.errors import InputError, window_problems
 from storecast.api.middleware import ROWS_STATE_KEY
 from storecast.api.plan import default_plan
 from storecast.api.planner import day_problems
