@@ -494,8 +494,8 @@ def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path
 
     model, _ = small_model
     path = save_bundle(model, kind="lgbm", models_dir=tmp_path)
-    del model.storecast_facts_  # what older storecast versions wrote
-    sio.dump(model, path)
+    assert not hasattr(model, "storecast_facts_")  # the facts go into the file, not onto the caller's model
+    sio.dump(model, path)  # what older storecast versions wrote
     _edit_card(path, lambda c: {**c, "sha256": file_sha256(path)})
     with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
         assert load_bundle(path).kind == "lgbm"
