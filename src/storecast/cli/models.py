@@ -38,7 +38,8 @@ def list_models(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     check: bool = typer.Option(False, "--check", help="Also load each model, as predict and serve do, so that a "
                                "card edited since training (its scores, intervals or fit window against the copy the "
-                               "model file holds) is skipped too: about a second per model, more for large ones."),
+                               "model file holds) is skipped too, and forecast one row with each tree model, as "
+                               "serve does before it takes one: about a second per model, more for large ones."),
 ) -> None:
     """Table of the complete models (valid card, matching sha256), newest first; then what was skipped and why."""
     from rich.table import Table
@@ -92,9 +93,14 @@ def _loaded(found: ModelFile) -> ModelFile:
     """``found`` once its file loaded as ``predict`` and ``serve`` load it, else skipped with the loader's reason.
 
     Why: a card edited by hand still matches its model file's sha256 (the hash is the file's, not the card's), so
-    only the load, which compares the card with the copy the file holds, tells such a card from the saved one.
+    only the load, which compares the card with the copy the file holds, tells such a card from the saved one. A
+    tree model must also forecast serve's one warm-up row (``api.serving.served_file``, the rule by which serve
+    picks the newest, ``latest_loaded``): one that loads but cannot forecast was listed while serve skipped it.
+    An LSTM, which serve never takes (it needs recent history), is loaded as ``predict`` loads it.
     """
-    from storecast.artifacts import load_bundle
+    from storecast.api.serving import served_file
+    from storecast.artifacts import SERVABLE_KINDS, load_bundle
     from storecast.artifacts.files import loads
 
-    return loads(found, load_bundle)[0]  # as `serve` picks the newest (``latest_loaded``), less its one-row warm-up
+    servable = (found.card or {}).get("kind") in SERVABLE_KINDS
+    return loads(found, served_file if servable else load_bundle)[0]
