@@ -161,9 +161,10 @@ def _shallow(obj: Any, drop: str | None = None, **changed: Any) -> Any:
     return twin
 
 
-def _as_written(model: Any, facts: dict) -> Any:
+def _as_written(model: Any, facts: dict | None) -> Any:
     """What goes into the file for ``model``: it with the card's key facts, each seed's booster once.
 
+    ``facts`` None: the model's own (``storecast models upgrade``, which writes a loaded file again as it was).
     The caller's model is never changed (it may serve meanwhile, or be saved again): the objects from the
     ConformalRegressor down to its average of seeds are shallow copies sharing every fitted part. Each booster
     once: skops writes an object once per reference (it shares them only when loading), and a fitted
@@ -178,7 +179,7 @@ def _as_written(model: Any, facts: dict) -> Any:
         name, regressor = pipe.steps[-1]
         lean_regressor = _shallow(regressor, estimator_=_shallow(voting, drop="named_estimators_"))
         model = _shallow(model, estimator_=_shallow(pipe, steps=[*pipe.steps[:-1], (name, lean_regressor)]))
-    return _shallow(model, storecast_facts_=facts)  # a dict of str: skops stores it without extra trust
+    return model if facts is None else _shallow(model, storecast_facts_=facts)  # skops stores a dict of str as is
 
 
 def _check_tree_model(model: Any, path: Path) -> None:
@@ -226,8 +227,11 @@ def _skops_io() -> Any:
     return skops.io
 
 
-def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
-    """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked."""
+def load_tree_bundle(path: Path, level: float | None = None, *, compiled: bool = True) -> TreeBundle:
+    """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked.
+
+    ``compiled=False``: LightGBM's own predictor, no cache looked at (a model to be written again: installed
+    compiled trees are no part of it, and no allowlisted type)."""
     card = card_of_kind(path, "an lgbm or rf model")
     from storecast.models.compiled import compile_model, preload
 
@@ -237,7 +241,7 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     # LLVM in another thread once the hash matched, while skops reads the file; it is installed only after every
     # check below and a probe against the loaded boosters.
     hashed = in_background(open_checked, path, card)
-    early = preload(path, str(card["sha256"]), after=hashed)
+    early = preload(path, str(card["sha256"]), after=hashed) if compiled else None
     with no_collections():
         sio = _skops_io()
     with hashed() as checked:
@@ -250,9 +254,9 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
-    compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
-    return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
-                      level=served, compiled=compiled)
+    trees = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early,
+                          mode=None if compiled else "off")
+    return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model, level=served, compiled=trees)
 
 
 def _name_members(model: Any, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`storecast models list`: the saved model files, newest first, and why any are skipped."""
+"""`storecast models list`: the saved model files, newest first, and why any are skipped; `models upgrade`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ __all__ = ["models_app"]
 models_app = StorecastTyper(help="Inspect saved model files.", no_args_is_help=True, epilog=examples(
     "storecast models list                            # newest first",
     "storecast models list --models-dir /tmp/models",
+    "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops   # an older file",
 ))
 app.add_typer(models_app, name="models")
 
@@ -104,3 +105,34 @@ def _loaded(found: ModelFile) -> ModelFile:
 
     servable = (found.card or {}).get("kind") in SERVABLE_KINDS
     return loads(found, served_file if servable else load_bundle)[0]
+
+
+@models_app.command("upgrade", epilog=examples(
+    "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops",
+    "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops --out /tmp/upgraded",
+))
+def upgrade_model_file(
+    model: Path = typer.Option(..., "--model", help="A .skops tree model file saved before each booster was "
+                               "written once (its card beside it)."),
+    out: Path | None = typer.Option(None, "--out", metavar="DIR", help="Write the upgraded file and its card into "
+                                    "this folder (made when missing), under the same name, leaving --model as it "
+                                    "is; default: the file and its card are replaced."),
+) -> None:
+    """Rewrite a tree model saved with each booster twice in the current format: the same model, half the bytes.
+
+    Loaded with every check of predict and serve; written under the same name and stamp (the newest stays newest).
+
+    Its card gets the new sha256; serve compiles the trees again (their cache is keyed by the sha256).
+    """
+    from storecast.artifacts.upgrade import upgrade_model
+
+    if out is not None:
+        from storecast.atomic import check_folder
+
+        check_folder(out, "--out")
+    before = model.stat().st_size if model.is_file() else None
+    written = upgrade_model(model, out)
+    if before is not None:
+        console.print(f"upgraded {model}: {before / 1e6:.1f} MB -> {written.stat().st_size / 1e6:.1f} MB",
+                      soft_wrap=True)
+    typer.echo(str(written))
