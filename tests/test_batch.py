@@ -920,6 +920,32 @@ def test_an_id_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, t
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("at", [100, 700])  # inside the first chunk of 250 (with row 2), or in the third
+@pytest.mark.parametrize(("value", "said"), [
+    ("x", "column `Store`: expected a store number (a whole number 1..2147483647), got 'x': correct the value"),
+    ("0", "column `Store`: expected a store number (a whole number 1..2147483647), got '0': correct the value"),
+    ("{store}.0", "column `Store/Date`: expected each (Store, Date) once, got (Store={store}.0, Date={date}) again"),
+], ids=["bad", "zero", "repeated-as-decimal"])
+def test_a_store_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, tmp_path, suffix, at, value, said):
+    """A bad Store is named at the same file line (parquet: row) whichever way the file is read; a store and day
+    repeated with the Store written ``12.0`` showed ``Store=12`` in chunks, ``Store=12.0`` (as written) whole."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    store, date = rows.loc[2, s.STORE], rows.loc[2, s.DATE]
+    rows.loc[at, s.STORE] = value.format(store=store)
+    if "once" in said:  # data row 2's store and day again
+        rows.loc[at, [s.DATE, s.DAY_OF_WEEK]] = rows.loc[2, [s.DATE, s.DAY_OF_WEEK]].to_numpy()
+    path = tmp_path / f"stores{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    place = f"row {at + 1}" if suffix == ".parquet" else f"line {at + 2}"
+    assert len(whole) == 1 and f"{path}, {place}, {said.format(store=store, date=date)}" in whole[0]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_bad_cells_in_two_chunks_are_all_listed_in_file_order_as_in_one_piece(rows_csv, tmp_path, suffix):
     """A chunked read stopped at its first bad chunk and listed that chunk's problems column by column (Store of
     line 12 before Promo of line 11, then StateHoliday of line 13); a whole read lists every problem of the file,

@@ -217,7 +217,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             try:
                 rows = _rows_of(frame, path, done, keep_actuals, words)
                 for seen in keys:
-                    seen.add(rows)
+                    seen.add(rows, frame)
             except DataContractError as exc:
                 found += exc.problems
             if not found:

@@ -31,6 +31,7 @@ from storecast.data.contract import (
     column_problem,
     flag_words,
     flag_words_problem,
+    parquet_text,
 )
 from storecast.errors import ContractProblem, DataContractError
 
@@ -69,8 +70,12 @@ class RepeatedKeys:
         days = ((rows[s.DATE].to_numpy(dtype="datetime64[D]") - np.datetime64("1970-01-01")) // _DAY).astype(np.int64)
         return rows[s.STORE].to_numpy(dtype=np.int64) * 1_000_000 + days  # days of 1970..4707 stay below 1e6
 
-    def add(self, rows: pd.DataFrame) -> None:
-        """Take one chunk (indexed by position in the file); raise naming the first repeats, else remember it."""
+    def add(self, rows: pd.DataFrame, chunk: pd.DataFrame | None = None) -> None:
+        """Take one chunk (indexed by position in the file); raise naming the first repeats, else remember it.
+
+        ``chunk``: the chunk as read from the file (same index), before the row contract: a repeat shows its cells
+        as written, as a whole read shows them (``Store=5.0``, not the ``Store=5`` it reads as); else the values.
+        """
         packed = self._packed(rows)
         order = np.argsort(packed, kind="stable")
         keys, at = packed[order], rows.index.to_numpy(dtype=np.int64)[order]
@@ -84,12 +89,16 @@ class RepeatedKeys:
         bad = np.flatnonzero(repeat | earlier)
         if len(bad):
             bad = bad[np.argsort(at[bad], kind="stable")][:_MAX_LISTED]
-            raise DataContractError([self._problem(rows, int(order[i]), int(at[i]), int(first_here[i])) for i in bad])
+            text = None if chunk is None else (  # a parquet chunk as its whole read turns it into text
+                parquet_text(chunk[list(self.keys)]).set_axis(chunk.index) if self.parquet else chunk)
+            raise DataContractError([self._problem(rows, int(order[i]), int(at[i]), int(first_here[i]), text)
+                                     for i in bad])
         where = np.searchsorted(self.seen, keys)
         self.seen, self.first = np.insert(self.seen, where, keys), np.insert(self.first, where, at)
 
-    def _problem(self, rows: pd.DataFrame, row: int, at: int, first: int) -> ContractProblem:
-        shown = ", ".join(f"{k}={_shown(rows[k].iloc[row])}" for k in self.keys)
+    def _problem(self, rows: pd.DataFrame, row: int, at: int, first: int,
+                 text: pd.DataFrame | None) -> ContractProblem:
+        shown = ", ".join(f"{k}={_shown(rows[k].iloc[row]) if text is None else text.at[at, k]}" for k in self.keys)
         return repeat_problem(self.path, self.keys, shown, at, first, parquet=self.parquet)
 
 
