@@ -1076,3 +1076,48 @@ def test_a_word_column_in_chunks_is_one_line_from_the_cli(run_main, model_path, 
     assert code == 2 and not out.exists()
     assert err.splitlines()[-1] == (f"error: {src}, column `Open`: expected 0 or 1, got 'yes' (yes/no words) on 200 "
                                     "lines, the first line 2: write 1 for 'yes' throughout the column")
+
+
+@pytest.mark.parametrize(("column", "cell", "said"), [
+    (s.DATE, "31.07.2015", "expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '31.07.2015' "
+                           "(day.month.year) on line 2"),
+    (s.STORE, "abc", "expected a store number (a whole number 1..2147483647), got 'abc' on line 2"),
+    (s.OPEN, "x", "expected 0 or 1, got 'x' on line 2"),
+])
+def test_a_column_none_of_whose_values_parse_is_one_problem_in_chunks_as_in_one_piece(rows_csv, tmp_path, column,
+                                                                                       cell, said):
+    """Read whole, a column written another way throughout (every Date 31.07.2015) is one problem for the column;
+    read in chunks it was 20 problems of the first chunk's lines and "the file is checked up to line 251 only"."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows[column] = cell
+    path = tmp_path / "column.csv"
+    rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    assert whole == [f"{path}, column `{column}`: {said}, and not one of the 1,000 lines holds such a value: "
+                     "correct the whole column"]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+def test_a_column_that_parses_only_in_a_later_chunk_keeps_its_row_problems(rows_csv, tmp_path):
+    """One value that parses, in the last chunk: the column is no longer one problem, its rows are listed."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[:998, s.STORE] = "abc"  # all but the last row
+    path = tmp_path / "stores.csv"
+    rows.to_csv(path, index=False)
+    said = _problems(lambda: list(iter_rows(path, chunk_rows=250)))
+    assert f"{path}, line 2, column `Store`: expected a store number (a whole number 1..2147483647), got 'abc': " \
+        "correct the value or remove the line" in said
+    assert not any("correct the whole column" in line for line in said)
+
+
+def test_a_column_none_of_whose_values_parse_is_one_line_from_the_cli(run_main, model_path, rows_csv, tmp_path):
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows[s.DATE] = "31.07.2015"
+    src, out = tmp_path / "dates.csv", tmp_path / "out.csv"
+    rows.to_csv(src, index=False)
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(rows_csv.parent), "--input", str(src),
+                            "--out", str(out), "--chunk-rows", "250")
+    assert code == 2 and not out.exists() and "Traceback" not in err
+    assert err.splitlines()[-1] == (f"error: {src}, column `Date`: expected a date 2000-01-01..2099-12-31 written "
+                                    "YYYY-MM-DD, got '31.07.2015' (day.month.year) on line 2, and not one of the 1,000 "
+                                    "lines holds such a value: correct the whole column")
