@@ -115,8 +115,8 @@ def upgrade_model_file(
     model: Path = typer.Option(..., "--model", help="A .skops tree model file saved before each booster was "
                                "written once (its card beside it)."),
     out: Path | None = typer.Option(None, "--out", metavar="DIR", help="Write the upgraded file and its card into "
-                                    "this folder (made when missing), under the same name, leaving --model as it "
-                                    "is; default: the file and its card are replaced."),
+                                    "this folder (made when missing) under the same name; another folder than the "
+                                    "model's leaves --model as it is. Default: the file and its card are replaced."),
 ) -> None:
     """Rewrite a tree model saved with each booster twice in the current format: the same model, half the bytes.
 
