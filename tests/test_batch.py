@@ -920,6 +920,32 @@ def test_an_id_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, t
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("at", [100, 700])  # inside the first chunk of 250 (with row 2), or in the third
+@pytest.mark.parametrize(("value", "said"), [
+    ("x", "column `Store`: expected a store number (a whole number 1..2147483647), got 'x': correct the value"),
+    ("0", "column `Store`: expected a store number (a whole number 1..2147483647), got '0': correct the value"),
+    ("{store}.0", "column `Store/Date`: expected each (Store, Date) once, got (Store={store}.0, Date={date}) again"),
+], ids=["bad", "zero", "repeated-as-decimal"])
+def test_a_store_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, tmp_path, suffix, at, value, said):
+    """A bad Store is named at the same file line (parquet: row) whichever way the file is read; a store and day
+    repeated with the Store written ``12.0`` showed ``Store=12`` in chunks, ``Store=12.0`` (as written) whole."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    store, date = rows.loc[2, s.STORE], rows.loc[2, s.DATE]
+    rows.loc[at, s.STORE] = value.format(store=store)
+    if "once" in said:  # data row 2's store and day again
+        rows.loc[at, [s.DATE, s.DAY_OF_WEEK]] = rows.loc[2, [s.DATE, s.DAY_OF_WEEK]].to_numpy()
+    path = tmp_path / f"stores{suffix}"
+    if suffix == ".parquet":
+        rows.replace("", None).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    place = f"row {at + 1}" if suffix == ".parquet" else f"line {at + 2}"
+    assert len(whole) == 1 and f"{path}, {place}, {said.format(store=store, date=date)}" in whole[0]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_bad_cells_in_two_chunks_are_all_listed_in_file_order_as_in_one_piece(rows_csv, tmp_path, suffix):
     """A chunked read stopped at its first bad chunk and listed that chunk's problems column by column (Store of
     line 12 before Promo of line 11, then StateHoliday of line 13); a whole read lists every problem of the file,
@@ -1050,3 +1076,48 @@ def test_a_word_column_in_chunks_is_one_line_from_the_cli(run_main, model_path, 
     assert code == 2 and not out.exists()
     assert err.splitlines()[-1] == (f"error: {src}, column `Open`: expected 0 or 1, got 'yes' (yes/no words) on 200 "
                                     "lines, the first line 2: write 1 for 'yes' throughout the column")
+
+
+@pytest.mark.parametrize(("column", "cell", "said"), [
+    (s.DATE, "31.07.2015", "expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '31.07.2015' "
+                           "(day.month.year) on line 2"),
+    (s.STORE, "abc", "expected a store number (a whole number 1..2147483647), got 'abc' on line 2"),
+    (s.OPEN, "x", "expected 0 or 1, got 'x' on line 2"),
+])
+def test_a_column_none_of_whose_values_parse_is_one_problem_in_chunks_as_in_one_piece(rows_csv, tmp_path, column,
+                                                                                       cell, said):
+    """Read whole, a column written another way throughout (every Date 31.07.2015) is one problem for the column;
+    read in chunks it was 20 problems of the first chunk's lines and "the file is checked up to line 251 only"."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows[column] = cell
+    path = tmp_path / "column.csv"
+    rows.to_csv(path, index=False)
+    whole = _problems(lambda: load_rows(path))
+    assert whole == [f"{path}, column `{column}`: {said}, and not one of the 1,000 lines holds such a value: "
+                     "correct the whole column"]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+def test_a_column_that_parses_only_in_a_later_chunk_keeps_its_row_problems(rows_csv, tmp_path):
+    """One value that parses, in the last chunk: the column is no longer one problem, its rows are listed."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[:998, s.STORE] = "abc"  # all but the last row
+    path = tmp_path / "stores.csv"
+    rows.to_csv(path, index=False)
+    said = _problems(lambda: list(iter_rows(path, chunk_rows=250)))
+    assert f"{path}, line 2, column `Store`: expected a store number (a whole number 1..2147483647), got 'abc': " \
+        "correct the value or remove the line" in said
+    assert not any("correct the whole column" in line for line in said)
+
+
+def test_a_column_none_of_whose_values_parse_is_one_line_from_the_cli(run_main, model_path, rows_csv, tmp_path):
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows[s.DATE] = "31.07.2015"
+    src, out = tmp_path / "dates.csv", tmp_path / "out.csv"
+    rows.to_csv(src, index=False)
+    code, _, err = run_main("predict", "--model", str(model_path), "--data", str(rows_csv.parent), "--input", str(src),
+                            "--out", str(out), "--chunk-rows", "250")
+    assert code == 2 and not out.exists() and "Traceback" not in err
+    assert err.splitlines()[-1] == (f"error: {src}, column `Date`: expected a date 2000-01-01..2099-12-31 written "
+                                    "YYYY-MM-DD, got '31.07.2015' (day.month.year) on line 2, and not one of the 1,000 "
+                                    "lines holds such a value: correct the whole column")

@@ -30,7 +30,14 @@ import pandas as pd
 
 from storecast import schema as s
 from storecast.atomic import atomic_write
-from storecast.data.chunk_rules import FlagWords, RepeatedKeys, check_layout, counted_header_again, repeat_problem
+from storecast.data.chunk_rules import (
+    FlagWords,
+    RepeatedKeys,
+    UnparsedColumns,
+    check_layout,
+    counted_header_again,
+    repeat_problem,
+)
 from storecast.data.contract import (
     MAX_REPORTED,
     LineScan,
@@ -204,6 +211,8 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     missing_open, first_open = 0, 0
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
     words = FlagWords(path, parquet=parquet)  # yes/no words in 0/1 columns: one problem a column, as a whole read
+    unparsed = UnparsedColumns(path)  # a CSV column none of whose values parse: one problem, as a whole read
+    read_through = False  # every chunk read: only then can a column be said to hold no value that parses
     found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
     checked_up_to: list[ContractProblem] = []  # the note of a check stopped early, said first
     try:
@@ -214,10 +223,12 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                     keys = keys[1:]
             frame.index = pd.RangeIndex(done, done + len(frame))
             frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
+            if not parquet:  # a parquet chunk is typed: its columns parse as the file stores them
+                unparsed.take(frame)
             try:
                 rows = _rows_of(frame, path, done, keep_actuals, words)
                 for seen in keys:
-                    seen.add(rows)
+                    seen.add(rows, frame)
             except DataContractError as exc:
                 found += exc.problems
             if not found:
@@ -228,19 +239,23 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                     missing_open += count
                 yield rows
             done += len(frame)
-            if len(found) - len(words.listed) >= MAX_REPORTED:  # as many as a whole read lists: enough to fix
+            held = sum(id(p) in words.listed or unparsed.holds(p) for p in found)  # said once a column at the end
+            if len(found) - held >= MAX_REPORTED:  # as many as a whole read lists: enough to fix
                 checked_up_to.append(ContractProblem(str(path), f"the file is checked up to "  # before the rest
                                                                 f"{'row' if parquet else 'line'} "
                                                                 f"{done + (0 if parquet else 1):,} only: correct the "
                                                                 "problems listed, then check it again"))
                 break
+        else:
+            read_through = True
     except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
         problems = [counted_header_again(p, [k.keys for k in keys]) for p in exc.problems]
         if not found:
             raise DataContractError(problems) from None
         found += problems
     if found:  # as a whole read reports a file: every problem (up to its cap), in file order
-        raise DataContractError(checked_up_to + words.settle(found, done))
+        found = words.settle(found, done)
+        raise DataContractError(checked_up_to + (unparsed.settle(found, done) if read_through else found))
     if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused
         raise DataContractError(ContractProblem(str(path), "no data rows: expected at least one row"))
     respelled.warn(path, parquet=parquet)

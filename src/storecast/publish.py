@@ -7,8 +7,8 @@ and checks the sha256 with the same rules; ``storecast.artifacts`` re-exports th
 
 from __future__ import annotations
 
-__all__ = ["publish_model", "check_sha256", "open_checked", "file_sha256", "data_fingerprint", "package_versions",
-           "STAMP_FORMAT"]
+__all__ = ["publish_model", "republish_model", "check_sha256", "open_checked", "file_sha256", "data_fingerprint",
+           "package_versions", "STAMP_FORMAT"]
 
 import errno
 import hashlib
@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from storecast.atomic import ready_to_replace, sync_folder
+from storecast.atomic import atomic_write_set, ready_to_replace, sync_folder
 from storecast.card import card_problem
 from storecast.errors import ArtifactError
 
@@ -186,6 +186,39 @@ def _publish(models_dir: Path, kind: str, card: dict, suffix: str, write: Callab
         if card_tmp is not None:  # interrupted between writing the card's temp file and linking it
             card_tmp.unlink(missing_ok=True)
 
+
+
+def republish_model(path: Path, card: dict, write: Callable[[Path], object], into: Path) -> Path:
+    """Write a model file again under its own name, with its card (``sha256`` made the new file's), into ``into``.
+
+    Why its own name: the stamp says when the model was trained, and the newest stamp is the model ``serve``
+    picks; a file written again is the same model, not a newer one. Into its own folder the pair replaces the
+    old one (both written first, then renamed: ``atomic_write_set``); into another folder, only where neither
+    name is taken. Used by ``storecast models upgrade``.
+    """
+    target = into / path.name
+    card_target = target.with_suffix(".json")
+    if into.resolve() != path.parent.resolve():
+        taken = [p.name for p in (target, card_target) if os.path.lexists(p)]
+        if taken:
+            raise ArtifactError(f"{into} already holds {' and '.join(taken)}: nothing was written; give another "
+                                "folder, or none to rewrite the model file where it is.")
+    digest: list[str] = []
+
+    def model_file(tmp: Path) -> None:
+        write(tmp)
+        digest.append(file_sha256(tmp))
+
+    def card_file(tmp: Path) -> None:  # written after the model file: its sha256 is known
+        tmp.write_text(_card_text({**card, "sha256": digest[0]}), encoding="utf-8")
+
+    try:
+        into.mkdir(parents=True, exist_ok=True)
+        atomic_write_set({target: model_file, card_target: card_file})
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {target}: {exc.strerror or exc}; nothing was written: "
+                            f"{_remedy(exc).replace('--models-dir', '--out')}.") from exc
+    return target
 
 
 def check_sha256(path: Path, card: dict) -> None:

@@ -328,6 +328,17 @@ def test_the_horizon_fields_are_documented_in_the_openapi_schema(client):
         assert "training end + its calibration days" in props["calibrated_through"]["description"]
 
 
+def test_every_forecasting_answer_documents_its_model_first_and_the_horizon_fields_last(client):
+    """The four answers share their horizon fields (``schemas.Horizon``); the OpenAPI document lists them after
+    each answer's own fields, as it did when each answer declared them."""
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("PredictResponse", "ForecastResponse", "PlanResponse", "RankResponse"):
+        props = list(spec[name]["properties"])
+        assert props[0] == "model" and props[-4:] == [
+            "calibrated_through", "beyond_horizon", "training_start", "before_training"], (name, props)
+        assert spec[name]["required"][0] == "model"
+
+
 def test_dates_outside_the_shared_range_are_422(client):
     r = client.post("/predict", json={"rows": [row(date="1999-12-31"), row(date="2100-01-01")]})
     assert r.status_code == 422 and fields(r) == ["rows[0].date", "rows[1].date"]

@@ -267,6 +267,33 @@ def test_serve_takes_the_newest_model_that_forecasts_past_a_newer_one_that_canno
         load_served(Settings(model_path=newer, api_token=None))
 
 
+def test_models_list_check_skips_a_model_that_loads_but_cannot_forecast_as_serve_does(small_model, tmp_path,
+                                                                                      monkeypatch, run_main):
+    """`models list --check` loaded each file but skipped serve's one-row warm-up: a newest file that cannot
+    forecast was listed first while serve skipped it for the older one. Both now judge a tree model alike."""
+    from storecast.api.serving import ServedModel
+
+    model, until = small_model
+    card = {"training": {"end": f"{until:%Y-%m-%d}"}, "intervals": {"levels": [0.8, 0.95], "default_level": 0.8}}
+    older = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    newer = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    predict = ServedModel.predict
+
+    def fails_for_newer(self, rows):  # a file that loads but whose trees cannot forecast (say, a broken feature)
+        if Path(self.bundle.path) == newer:
+            raise ValueError("number of features of the model must match the input")
+        return predict(self, rows)
+
+    monkeypatch.setattr(ServedModel, "predict", fails_for_newer)
+    code, _, err = run_main("models", "list", "--models-dir", str(tmp_path), "--check")
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 0 and "Traceback" not in said
+    assert (f"skipped: {newer.name} (model file {newer} loaded but cannot predict (ValueError: number of features "
+            "of the model must match the input))") in said
+    table = said[:said.index("skipped:")]
+    assert older.name in table and newer.name not in table
+
+
 # 3. loading checks what the file holds ------------------------------------------------------------
 
 def test_a_skops_file_that_is_not_a_storecast_model_never_starts_serving(tmp_path, run_main, monkeypatch):
@@ -494,8 +521,8 @@ def test_a_file_from_before_the_facts_loads_with_a_warning(small_model, tmp_path
 
     model, _ = small_model
     path = save_bundle(model, kind="lgbm", models_dir=tmp_path)
-    del model.storecast_facts_  # what older storecast versions wrote
-    sio.dump(model, path)
+    assert not hasattr(model, "storecast_facts_")  # the facts go into the file, not onto the caller's model
+    sio.dump(model, path)  # what older storecast versions wrote
     _edit_card(path, lambda c: {**c, "sha256": file_sha256(path)})
     with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
         assert load_bundle(path).kind == "lgbm"

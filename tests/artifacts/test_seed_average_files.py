@@ -76,6 +76,31 @@ def test_each_seeds_booster_is_written_once_and_the_model_in_memory_keeps_its_na
     assert list(voting.named_estimators_) == ["seed0", "seed1"]  # the caller's model is as it was
 
 
+def test_saving_leaves_the_callers_model_as_it_was_even_while_the_file_is_written(averaged, dataset, tmp_path,
+                                                                                    monkeypatch):
+    """Before: the average of seeds lost ``named_estimators_`` while skops wrote it (a forecast meanwhile took
+    another path) and the model kept a ``storecast_facts_`` it did not have."""
+    import skops.io as sio
+
+    model = copy.deepcopy(averaged)
+    voting = _voting(model)
+    attributes, members = dict(vars(model)), dict(vars(voting))
+    seen_while_writing: list[bool] = []
+    dump = sio.dump
+
+    def watched_dump(obj, file):
+        seen_while_writing.append(dict(vars(voting)) == members)
+        dump(obj, file)
+
+    monkeypatch.setattr(sio, "dump", watched_dump)
+    bundle = load_bundle(save_bundle(model, kind="lgbm", models_dir=tmp_path))
+    assert seen_while_writing == [True]
+    assert vars(model) == attributes and vars(voting) == members
+    assert list(vars(voting)) == list(members)  # the same attributes in the same order
+    assert len(_booster_texts(bundle.path)) == 2  # still each booster once in the file
+    _assert_same_forecasts(bundle, model, dataset)
+
+
 def test_a_saved_average_of_seeds_loads_with_its_members_named_and_forecasts_as_in_memory(averaged, dataset,
                                                                                            tmp_path):
     bundle = load_bundle(save_bundle(averaged, kind="lgbm", models_dir=tmp_path))

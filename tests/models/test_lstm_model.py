@@ -472,6 +472,10 @@ def test_a_default_model_saved_before_the_revision_loads_without_a_warning(model
     ({"cut": "2016-06-30"}, ["day-of-year"]),  # no training start: the cut's day is read
     ({"cut": "2016-06-30", "config": {"context": True}}, ["schedule context", "day-of-year"]),
     ({"cut": "2016-06-30", "config": {"context": True}, "created": "2026-12-07T20:00:00Z"}, ["day-of-year"]),
+    # no field, saved after it reached main: a checkout without it wrote the file, never one of revision 2
+    ({"cut": "2016-06-30", "config": {"context": True}, "created": "2026-12-08T09:00:00Z"}, ["day-of-year"]),
+    ({"cut": "2016-06-30", "config": {"context": True}, "created": "07.12.2026"},  # no date: every change said
+     ["schedule context", "day-of-year"]),
     ({"cut": "2016-06-30", "config": {"context": True}, "features": {"inputs_revision": 2}}, []),
 ])
 def test_the_changes_a_file_predates_are_those_that_touch_its_model(card, stale):

@@ -21,9 +21,11 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from storecast.api.body_place import Loc
+
 log = logging.getLogger("storecast.api")
 
-Problem = tuple[tuple[str | int, ...], str, str]  # (loc without "body", message, type): errors.InputError's items
+Problem = tuple[Loc, str, str]  # (loc without "body", message, type): errors.InputError's items
 BesideCheck = Callable[[Request, dict[str, Any]], list[Problem]]
 _F = TypeVar("_F", bound=Callable[..., Any])
 _ATTR = "storecast_beside_schema"

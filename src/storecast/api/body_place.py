@@ -80,7 +80,7 @@ def _first_child(node: Any, holds: Callable[[Any], bool]) -> tuple[str | int, An
     return None
 
 
-def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+def _nodes(doc: Any) -> Iterator[tuple[Loc, Any]]:
     """Every value of a parsed body with its place (``("rows", 0, "store")``), a parent before its children,
     in document order: the walk that locates a problem as pydantic would, where ``_bisect`` cannot (a body nested
     too deep for ``repr`` and ``json.dumps``; one Python step per value, so only there).
@@ -88,7 +88,7 @@ def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     An object is a dict, or a tuple of its (key, value) pairs when parsed again to locate a word. A loop, not
     recursion: the parser allows nesting near the recursion limit.
     """
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    stack: list[tuple[Loc, Any]] = [((), doc)]
     while stack:
         loc, node = stack.pop()
         yield loc, node
@@ -103,7 +103,7 @@ def _nodes(doc: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
         stack.extend(((*loc, k), v) for k, v in reversed(children))
 
 
-def _first_marked(doc: Any) -> tuple[tuple[str | int, ...], Any] | None:
+def _first_marked(doc: Any) -> tuple[Loc, Any] | None:
     """The place (``("rows", 0, "promo")``) and the value of the first marked value of ``doc`` in document order, a
     parent before its children, or None.
 

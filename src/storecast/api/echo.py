@@ -40,7 +40,7 @@ def numbers_as_sent(text: str) -> Any:
         return None
 
 
-def number_at(doc: Any, loc: tuple[str | int, ...]) -> str | None:
+def number_at(doc: Any, loc: Loc) -> str | None:
     """The decimal number at ``loc`` (``("rows", 0, "store")``) of a body from :func:`numbers_as_sent`, as sent, or
     None where ``loc`` holds something else or leads nowhere."""
     node = doc

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import Request
 
+from storecast.api.body_place import Loc
 from storecast.api.strict_json import (
     DuplicateKeyError,
     NotJSONWordError,
@@ -30,7 +31,7 @@ from storecast.errors import ECHO_LIMIT, MAX_KEY, quoted
 _JSON_BLANKS = " \t\r\n"  # the white space JSON takes between values (RFC 8259 2)
 
 
-def syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | int, ...], str]:
+def syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[Loc, str]:
     """The place (``("body", "rows", 3, "promo")``) and message of a JSON syntax error at ``pos`` of ``doc``.
 
     Why: at ``body`` with a character offset, a 10,000-row batch was searched by hand, and ``"promo": 0x10`` was
@@ -40,7 +41,7 @@ def syntax_error(doc: Any, pos: int | None, reason: str) -> tuple[tuple[str | in
     if not isinstance(doc, str) or pos is None:
         return ("body",), f"the body is not valid JSON: {reason}{where}: send a JSON object"
 
-    def at() -> tuple[str | int, ...]:
+    def at() -> Loc:
         """The error's field (``api.syntax_place``): found only for the answers that name it, as it reads the body
         up to the error (the whole of it for "Extra data")."""
         return ("body", *syntax_error_place(doc, pos))

@@ -16,13 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storecast.api.schemas import (
     MAX_FORECAST_DAYS,
-    BeforeTraining,
-    BeyondHorizon,
     BlankTextIsMissing,
-    CalibratedThrough,
+    Horizon,
     IsoDate,
     StoreId,
-    TrainingStart,
     at_most,
 )
 from storecast.api.strict_body import StrictBody
@@ -91,9 +88,7 @@ class PlanDifference(BaseModel):
     days: list[PlanDifferenceDay]
 
 
-class PlanResponse(BaseModel):
-    """The usual plan (what ``/forecast`` assumes), the scenario and their difference."""
-
+class _PlanFields(BaseModel):
     model: str
     store: int
     level: float | None = Field(None, description="Coverage of `lower`..`upper` (e.g. 0.8).")
@@ -101,11 +96,12 @@ class PlanResponse(BaseModel):
     usual: PlanSide
     scenario: PlanSide
     difference: PlanDifference
-    # as on /predict and /forecast; counted over the period's days (the usual plan and the scenario share them)
-    calibrated_through: CalibratedThrough = None
-    beyond_horizon: BeyondHorizon = 0
-    training_start: TrainingStart = None
-    before_training: BeforeTraining = 0
+
+
+# Horizon first, so that its fields come last (schemas.Horizon); counted over the period's days, which the usual
+# plan and the scenario share
+class PlanResponse(Horizon, _PlanFields):
+    """The usual plan (what ``/forecast`` assumes), the scenario and their difference."""
 
 
 class RankRequest(StrictBody, BlankTextIsMissing):
@@ -131,16 +127,14 @@ class RankedStore(BaseModel):
     week: str = Field(description="Monday of the extra promo week (Monday..Friday with promo).")
 
 
-class RankResponse(BaseModel):
-    """The ``top`` stores, best gain first."""
-
+class _RankFields(BaseModel):
     model: str
     start: str
     days: int
     weeks: list[str] = Field(description="Mondays of the weeks that were candidates for the extra promo.")
     stores: list[RankedStore]
-    # as on /plan: every store is forecast over the same days, so the counts are the period's days
-    calibrated_through: CalibratedThrough = None
-    beyond_horizon: BeyondHorizon = 0
-    training_start: TrainingStart = None
-    before_training: BeforeTraining = 0
+
+
+# as on /plan: every store is forecast over the period's days
+class RankResponse(Horizon, _RankFields):
+    """The ``top`` stores, best gain first."""

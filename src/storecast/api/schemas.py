@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "MIN_DATE", "MAX_DATE", "MAX_ROWS", "MAX_FORECAST_DAYS", "IsoDate", "Flag", "StateHolidayCode",
-    "StoreId", "CalibratedThrough", "BeyondHorizon", "TrainingStart", "BeforeTraining", "BlankTextIsMissing",
+    "StoreId", "CalibratedThrough", "BeyondHorizon", "TrainingStart", "BeforeTraining", "Horizon", "BlankTextIsMissing",
     "also_blank", "at_most", "json_leaf",
     "PredictRow", "PredictRequest", "Prediction", "PredictResponse", "ScheduleDay", "ForecastRequest",
     "ForecastDay", "ForecastResponse", "ModelCard", "Health", "Ready", "ErrorItem", "ErrorBody",
@@ -242,15 +242,28 @@ BeforeTraining = Annotated[int, Field(ge=0, description=(
     "forecasts and bands are extrapolated and were never measured."))]
 
 
-class PredictResponse(BaseModel):
-    """Forecasts in request order, with the file name of the model that made them."""
+class Horizon(BaseModel):
+    """The fields every forecasting answer ends with (``ServedModel.horizon`` fills them): which forecasts lie
+    past the measured horizon or before the training data.
 
-    model: str
-    predictions: list[Prediction]
+    An answer lists it first among its bases, before the model of its own fields (``_PredictFields``): pydantic
+    takes the bases' fields from the last base on, so these four follow the answer's own fields, where the OpenAPI
+    document lists them.
+    """
+
     calibrated_through: CalibratedThrough = None
     beyond_horizon: BeyondHorizon = 0
     training_start: TrainingStart = None
     before_training: BeforeTraining = 0
+
+
+class _PredictFields(BaseModel):
+    model: str
+    predictions: list[Prediction]
+
+
+class PredictResponse(Horizon, _PredictFields):
+    """Forecasts in request order, with the file name of the model that made them."""
 
 
 _USUAL = "Left out (or null): the store's usual value that day, as for a day not in `schedule`."
@@ -312,15 +325,13 @@ class ForecastDay(BaseModel):
     upper: float
 
 
-class ForecastResponse(BaseModel):
-    """One forecast per day, in date order."""
-
+class _ForecastFields(BaseModel):
     model: str
     predictions: list[ForecastDay]
-    calibrated_through: CalibratedThrough = None
-    beyond_horizon: BeyondHorizon = 0
-    training_start: TrainingStart = None
-    before_training: BeforeTraining = 0
+
+
+class ForecastResponse(Horizon, _ForecastFields):
+    """One forecast per day, in date order."""
 
 
 class ModelCard(BaseModel):

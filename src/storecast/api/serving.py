@@ -9,7 +9,7 @@ into a fitted pipeline. Predictions always go through
 
 from __future__ import annotations
 
-__all__ = ["ServedModel", "compile_in_background", "load_served", "resolve_model_path"]
+__all__ = ["ServedModel", "compile_in_background", "load_served", "resolve_model_path", "served_file"]
 
 import logging
 import threading
@@ -181,19 +181,20 @@ def load_served(settings: Settings) -> ServedModel:
     from storecast.artifacts.files import latest_loaded
 
     if settings.model_path is None:  # the newest that serves: a newer file whose card was edited is named and skipped
-        served = latest_loaded(settings.models_dir, _served, kinds=SERVABLE_KINDS)[1]
+        served = latest_loaded(settings.models_dir, served_file, kinds=SERVABLE_KINDS)[1]
     else:
-        served = _served(resolve_model_path(settings.model_path))
+        served = served_file(resolve_model_path(settings.model_path))
     log.info("serving %s (%s, %d stores)", served.name, served.bundle.kind, len(served.facts.stores))
     served.compiling = compile_in_background(served.bundle)
     return served
 
 
-def _served(path: Path) -> ServedModel:
+def served_file(path: Path) -> ServedModel:
     """The model file at ``path`` loaded and warmed up (``ServedModel.warm_up``), or an ``ArtifactError``.
 
     Why one step: a directory's pick skips a file that loads but cannot forecast one row, as it skips one that
-    does not load, instead of stopping serve while an older model that serves is there.
+    does not load, instead of stopping serve while an older model that serves is there; ``models list --check``
+    judges each tree model by it too, so a file it lists is one serve takes.
     """
     from storecast.artifacts import load_bundle
 

@@ -18,6 +18,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from storecast.api.body_place import Loc
 from storecast.api.unprocessable import clip_key, field_path
 
 # Unknown fields a 422 answers one by one; past that, one error counts them and names a few.
@@ -109,7 +110,7 @@ def field_meant(key: str, names: Iterable[str]) -> str | None:
     return next((name for name in names if name.lower() == key.lower()), None)
 
 
-def _path(loc: tuple[str | int, ...]) -> str:
+def _path(loc: Loc) -> str:
     """``rows[3].key`` of an unknown key, written by ``unprocessable.field_path`` (a key that is not a name quoted:
     ``rows[3]["a.b"]``), the key clipped at ``MAX_KEY`` characters as in any other message.
 

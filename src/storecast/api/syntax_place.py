@@ -17,6 +17,8 @@ import itertools
 import json
 import re
 
+from storecast.api.body_place import Loc
+
 _STRING = r'"(?:[^"\\]++|\\.)*+"'
 _CUT_STRING = r'"(?:[^"\\]++|\\.)*+\Z'  # a string the error cuts (a raw control character in it)
 # A string, kept (split's group) so that no match starts inside one, or a container closed before the error with
@@ -33,7 +35,7 @@ _ANY_STRING = re.compile(rf"({_STRING})|{_CUT_STRING}")  # group 1: a whole stri
 _MAX_PASSES = 3
 
 
-def syntax_error_place(text: str, pos: int) -> tuple[str | int, ...]:
+def syntax_error_place(text: str, pos: int) -> Loc:
     """The field path of the value being read at ``pos`` (the place of a syntax error in ``text``): the key or
     index it sits at, or the object itself where a key was expected; ``()`` outside any object or array, and
     for a prefix nested over ``_MAX_PASSES`` levels deep in closed containers (answered at the body, as before)."""

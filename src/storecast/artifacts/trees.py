@@ -3,7 +3,7 @@
 Tree models are written with ``skops.io`` (no pickle): loading audits every type in the file before
 building anything and accepts only skops' defaults and those on ``TRUSTED_TYPES``, so a crafted file
 cannot make the loader build an arbitrary object. The sha256 in the card is checked before anything is deserialised.
-An average of seeds is written with each booster once (``_members_once``), named again at load (``_name_members``).
+An average of seeds is written with each booster once (``_as_written``), named again at load (``_name_members``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 __all__ = ["TRUSTED_TYPES", "TreeBundle", "save_bundle", "load_tree_bundle"]
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -48,7 +46,7 @@ TRUSTED_TYPES = (
     "lightgbm.sklearn.LGBMRegressor",
     "lightgbm.basic.Booster",
     "sklearn.ensemble._voting.VotingRegressor",  # the average of LightGBM seeds (models.trees.LGBM_SEEDS)
-    "sklearn.utils._bunch.Bunch",  # its named_estimators_, in files saved before _members_once
+    "sklearn.utils._bunch.Bunch",  # its named_estimators_, in files saved before _as_written
     "sklearn.tree._tree.Tree",
     "collections.OrderedDict",
 )
@@ -139,14 +137,8 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     import skops.io as sio
 
     body = {**(card or {}), "kind": kind, "versions": package_versions()}
-    if hasattr(model, "__dict__"):  # a fitted estimator; skops stores a dict of str without extra trust
-        model.storecast_facts_ = card_facts(body, READER_FIELDS)
-
-    def dump(tmp: Path) -> None:
-        with _members_once(model):
-            sio.dump(model, tmp)
-
-    return publish_model(models_dir, body, ".skops", dump)
+    written = _as_written(model, card_facts(body, READER_FIELDS))
+    return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(written, tmp))
 
 
 def _fitted_tree(model: Any) -> Any:
@@ -161,22 +153,33 @@ def _average_of_seeds(tree: Any) -> Any:
     return tree if voting is not None and isinstance(tree, voting.VotingRegressor) else None
 
 
-@contextmanager
-def _members_once(model: Any) -> Iterator[None]:
-    """While skops writes ``model``: its average of seeds without ``named_estimators_``, put back afterwards.
+def _shallow(obj: Any, drop: str | None = None, **changed: Any) -> Any:
+    """A copy of ``obj`` sharing its attributes in their order (as skops writes them), ``changed``, less ``drop``."""
+    twin = object.__new__(type(obj))
+    twin.__dict__.update({key: changed.get(key, value) for key, value in vars(obj).items() if key != drop})
+    twin.__dict__.update({key: value for key, value in changed.items() if key not in twin.__dict__})
+    return twin
 
-    Why: skops writes an object as often as it is referenced (it shares them only when loading), and a fitted
+
+def _as_written(model: Any, facts: dict | None) -> Any:
+    """What goes into the file for ``model``: it with the card's key facts, each seed's booster once.
+
+    ``facts`` None: the model's own (``storecast models upgrade``, which writes a loaded file again as it was).
+    The caller's model is never changed (it may serve meanwhile, or be saved again): the objects from the
+    ConformalRegressor down to its average of seeds are shallow copies sharing every fitted part. Each booster
+    once: skops writes an object once per reference (it shares them only when loading), and a fitted
     VotingRegressor's ``named_estimators_`` is a Bunch of the very models in ``estimators_``, so each booster's
-    model text (14.5 MB on the full data) went into ``schema.json`` twice, read and parsed twice at every load.
-    ``_name_members`` rebuilds the Bunch after loading, as ``VotingRegressor.fit`` builds it.
+    text (14.5 MB on the full data) was written, and parsed at every load, twice. ``_name_members`` rebuilds it.
     """
+    if not hasattr(model, "__dict__"):  # not a fitted estimator: written as it is
+        return model
     voting = _average_of_seeds(_fitted_tree(model))
-    held = vars(voting).pop("named_estimators_", None) if voting is not None else None
-    try:
-        yield
-    finally:
-        if held is not None:
-            voting.named_estimators_ = held
+    if voting is not None and "named_estimators_" in vars(voting):
+        pipe = model.estimator_
+        name, regressor = pipe.steps[-1]
+        lean_regressor = _shallow(regressor, estimator_=_shallow(voting, drop="named_estimators_"))
+        model = _shallow(model, estimator_=_shallow(pipe, steps=[*pipe.steps[:-1], (name, lean_regressor)]))
+    return model if facts is None else _shallow(model, storecast_facts_=facts)  # skops stores a dict of str as is
 
 
 def _check_tree_model(model: Any, path: Path) -> None:
@@ -224,8 +227,11 @@ def _skops_io() -> Any:
     return skops.io
 
 
-def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
-    """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked."""
+def load_tree_bundle(path: Path, level: float | None = None, *, compiled: bool = True) -> TreeBundle:
+    """A ``.skops`` file, after its card, sha256, allowlisted types, content and key facts are checked.
+
+    ``compiled=False``: LightGBM's own predictor, no cache looked at (a model to be written again: installed
+    compiled trees are no part of it, and no allowlisted type)."""
     card = card_of_kind(path, "an lgbm or rf model")
     from storecast.models.compiled import compile_model, preload
 
@@ -235,7 +241,7 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     # LLVM in another thread once the hash matched, while skops reads the file; it is installed only after every
     # check below and a probe against the loaded boosters.
     hashed = in_background(open_checked, path, card)
-    early = preload(path, str(card["sha256"]), after=hashed)
+    early = preload(path, str(card["sha256"]), after=hashed) if compiled else None
     with no_collections():
         sio = _skops_io()
     with hashed() as checked:
@@ -248,15 +254,15 @@ def load_tree_bundle(path: Path, level: float | None = None) -> TreeBundle:
     held = getattr(model, "storecast_facts_", None)
     check_facts(card, held if isinstance(held, dict) else None, path)
     # after every check above: compiled code is a cache keyed by the verified sha256, never part of the model
-    compiled = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early)
-    return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model,
-                      level=served, compiled=compiled)
+    trees = compile_model(model, model_path=path, model_sha256=str(card["sha256"]), preloaded=early,
+                          mode=None if compiled else "off")
+    return TreeBundle(kind=str(card["kind"]), path=path, card=card, model=model, level=served, compiled=trees)
 
 
 def _name_members(model: Any, path: Path) -> None:
     """Give a loaded average of seeds its ``named_estimators_``, built from ``estimators`` and ``estimators_``.
 
-    Files saved since ``_members_once`` have no Bunch; older files' one is rebuilt too (skops loads it as the same
+    Files saved since ``_as_written`` have no Bunch; older files' one is rebuilt too (skops loads it as the same
     objects), so a loaded model names exactly the members it averages. Members that do not match their names are
     refused here, not at the first forecast.
     """

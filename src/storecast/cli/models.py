@@ -1,4 +1,4 @@
-"""`storecast models list`: the saved model files, newest first, and why any are skipped."""
+"""`storecast models list`: the saved model files, newest first, and why any are skipped; `models upgrade`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ __all__ = ["models_app"]
 models_app = StorecastTyper(help="Inspect saved model files.", no_args_is_help=True, epilog=examples(
     "storecast models list                            # newest first",
     "storecast models list --models-dir /tmp/models",
+    "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops   # an older file",
 ))
 app.add_typer(models_app, name="models")
 
@@ -38,7 +39,8 @@ def list_models(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=MODELS_DIR_HELP),
     check: bool = typer.Option(False, "--check", help="Also load each model, as predict and serve do, so that a "
                                "card edited since training (its scores, intervals or fit window against the copy the "
-                               "model file holds) is skipped too: about a second per model, more for large ones."),
+                               "model file holds) is skipped too, and forecast one row with each tree model, as "
+                               "serve does before it takes one: about a second per model, more for large ones."),
 ) -> None:
     """Table of the complete models (valid card, matching sha256), newest first; then what was skipped and why."""
     from rich.table import Table
@@ -92,9 +94,45 @@ def _loaded(found: ModelFile) -> ModelFile:
     """``found`` once its file loaded as ``predict`` and ``serve`` load it, else skipped with the loader's reason.
 
     Why: a card edited by hand still matches its model file's sha256 (the hash is the file's, not the card's), so
-    only the load, which compares the card with the copy the file holds, tells such a card from the saved one.
+    only the load, which compares the card with the copy the file holds, tells such a card from the saved one. A
+    tree model must also forecast serve's one warm-up row (``api.serving.served_file``, the rule by which serve
+    picks the newest, ``latest_loaded``): one that loads but cannot forecast was listed while serve skipped it.
+    An LSTM, which serve never takes (it needs recent history), is loaded as ``predict`` loads it.
     """
-    from storecast.artifacts import load_bundle
+    from storecast.api.serving import served_file
+    from storecast.artifacts import SERVABLE_KINDS, load_bundle
     from storecast.artifacts.files import loads
 
-    return loads(found, load_bundle)[0]  # as `serve` picks the newest (``latest_loaded``), less its one-row warm-up
+    servable = (found.card or {}).get("kind") in SERVABLE_KINDS
+    return loads(found, served_file if servable else load_bundle)[0]
+
+
+@models_app.command("upgrade", epilog=examples(
+    "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops",
+    "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops --out /tmp/upgraded",
+))
+def upgrade_model_file(
+    model: Path = typer.Option(..., "--model", help="A .skops tree model file saved before each booster was "
+                               "written once (its card beside it)."),
+    out: Path | None = typer.Option(None, "--out", metavar="DIR", help="Write the upgraded file and its card into "
+                                    "this folder (made when missing) under the same name; another folder than the "
+                                    "model's leaves --model as it is. Default: the file and its card are replaced."),
+) -> None:
+    """Rewrite a tree model saved with each booster twice in the current format: the same model, half the bytes.
+
+    Loaded with every check of predict and serve; written under the same name and stamp (the newest stays newest).
+
+    Its card gets the new sha256; serve compiles the trees again (their cache is keyed by the sha256).
+    """
+    from storecast.artifacts.upgrade import upgrade_model
+
+    if out is not None:
+        from storecast.atomic import check_folder
+
+        check_folder(out, "--out")
+    before = model.stat().st_size if model.is_file() else None
+    written = upgrade_model(model, out)
+    if before is not None:
+        console.print(f"upgraded {model}: {before / 1e6:.1f} MB -> {written.stat().st_size / 1e6:.1f} MB",
+                      soft_wrap=True)
+    typer.echo(str(written))

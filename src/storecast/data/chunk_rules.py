@@ -4,13 +4,14 @@ Why: ``storecast predict --input`` reads a file longer than one chunk, or any pa
 each chunk passes the row contract (``validate_rows``), which sees one chunk and takes any columns it can use.
 The same file read in one piece is held to test.csv's (or train.csv's) exact columns and refuses a repeated Id or
 (Store, Date): so a parquet file without an Id column was forecast into a CSV without Ids, and a key in two
-chunks into two output rows. These checks give a chunked read the same rules and the same words; so does
-``FlagWords`` for yes/no words in a 0/1 column, one problem for the column across chunks.
+chunks into two output rows. These checks give a chunked read the same rules and the same words; so do
+``FlagWords`` for yes/no words in a 0/1 column and ``UnparsedColumns`` for a column none of whose values parse,
+one problem for the column across chunks.
 """
 
 from __future__ import annotations
 
-__all__ = ["FlagWords", "RepeatedKeys", "check_layout", "repeat_problem", "counted_header_again"]
+__all__ = ["FlagWords", "RepeatedKeys", "UnparsedColumns", "check_layout", "repeat_problem", "counted_header_again"]
 
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,6 +32,8 @@ from storecast.data.contract import (
     column_problem,
     flag_words,
     flag_words_problem,
+    parquet_text,
+    unparsed_cells,
 )
 from storecast.errors import ContractProblem, DataContractError
 
@@ -69,8 +72,12 @@ class RepeatedKeys:
         days = ((rows[s.DATE].to_numpy(dtype="datetime64[D]") - np.datetime64("1970-01-01")) // _DAY).astype(np.int64)
         return rows[s.STORE].to_numpy(dtype=np.int64) * 1_000_000 + days  # days of 1970..4707 stay below 1e6
 
-    def add(self, rows: pd.DataFrame) -> None:
-        """Take one chunk (indexed by position in the file); raise naming the first repeats, else remember it."""
+    def add(self, rows: pd.DataFrame, chunk: pd.DataFrame | None = None) -> None:
+        """Take one chunk (indexed by position in the file); raise naming the first repeats, else remember it.
+
+        ``chunk``: the chunk as read from the file (same index), before the row contract: a repeat shows its cells
+        as written, as a whole read shows them (``Store=5.0``, not the ``Store=5`` it reads as); else the values.
+        """
         packed = self._packed(rows)
         order = np.argsort(packed, kind="stable")
         keys, at = packed[order], rows.index.to_numpy(dtype=np.int64)[order]
@@ -84,12 +91,16 @@ class RepeatedKeys:
         bad = np.flatnonzero(repeat | earlier)
         if len(bad):
             bad = bad[np.argsort(at[bad], kind="stable")][:_MAX_LISTED]
-            raise DataContractError([self._problem(rows, int(order[i]), int(at[i]), int(first_here[i])) for i in bad])
+            text = None if chunk is None else (  # a parquet chunk as its whole read turns it into text
+                parquet_text(chunk[list(self.keys)]).set_axis(chunk.index) if self.parquet else chunk)
+            raise DataContractError([self._problem(rows, int(order[i]), int(at[i]), int(first_here[i]), text)
+                                     for i in bad])
         where = np.searchsorted(self.seen, keys)
         self.seen, self.first = np.insert(self.seen, where, keys), np.insert(self.first, where, at)
 
-    def _problem(self, rows: pd.DataFrame, row: int, at: int, first: int) -> ContractProblem:
-        shown = ", ".join(f"{k}={_shown(rows[k].iloc[row])}" for k in self.keys)
+    def _problem(self, rows: pd.DataFrame, row: int, at: int, first: int,
+                 text: pd.DataFrame | None) -> ContractProblem:
+        shown = ", ".join(f"{k}={_shown(rows[k].iloc[row]) if text is None else text.at[at, k]}" for k in self.keys)
         return repeat_problem(self.path, self.keys, shown, at, first, parquet=self.parquet)
 
 
@@ -212,3 +223,42 @@ class FlagWords:
                          else flag_words_problem(self.path, column, self.given[column], count, first_at))
             gone |= {key for key, listed in self.listed.items() if listed == column}
         return whole + [p for p in found if id(p) not in gone]
+
+
+class UnparsedColumns:
+    """The columns of a CSV rows file read in chunks none of whose values parse, so far (every Date 31.07.2015).
+
+    Why: a whole read says such a column in one problem (``contract.column_problem``: the first row's value, and
+    that no line holds one that parses), but each chunk listed it row by row, 20 a chunk and a count, and the read
+    stopped after the first chunk, "checked up to line 100,001 only". A column's problems are held apart from the
+    cap on problems while no value of it has parsed (``holds``), so the whole file is read, and ``settle`` turns
+    them into the whole read's one problem. Only a column whose first cell does not parse is followed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.layout = ""
+        self.first: dict[str, object] | None = None  # column -> its first row's cell, while none of its cells parsed
+
+    def take(self, frame: pd.DataFrame) -> None:
+        """Read one chunk (text, as the file writes it): a column with a cell that parses is followed no more."""
+        if self.first is None:  # the first chunk: the layout, and the columns whose first cell does not parse
+            self.layout = (s.TEST_FILE if s.SALES not in frame.columns else
+                           s.SCORED_LAYOUT if s.ID in frame.columns else s.TRAIN_FILE)
+            self.first = {str(column): frame[column].iat[0] for column in frame.columns if len(frame) and (
+                (bad := unparsed_cells(frame[column].iloc[:1], self.layout)) is not None and bad.all())}
+        for column in list(self.first):
+            bad = unparsed_cells(frame[column], self.layout) if column in frame.columns else None
+            if bad is None or not bad.all():
+                del self.first[column]
+
+    def holds(self, problem: ContractProblem) -> bool:
+        """Whether ``problem`` is of a column none of whose values has parsed yet."""
+        return bool(self.first) and problem.column in (self.first or {})
+
+    def settle(self, found: list[ContractProblem], rows: int) -> list[ContractProblem]:
+        """``found`` (the problems of the whole file, of ``rows`` rows) with each column none of whose values parses
+        said once, first, as a whole read says it (two rows or more, as there); else as listed."""
+        columns = dict(self.first or {}) if rows > 1 else {}
+        whole = [column_problem(self.path, column, first, 2, rows) for column, first in columns.items()]
+        return whole + [p for p in found if p.column not in columns]

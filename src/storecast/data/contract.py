@@ -26,7 +26,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem", "FLAG_COLUMNS",
-           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem"]
+           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells"]
 
 import datetime as dt
 import functools
@@ -237,6 +237,17 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
     if dtype.startswith("datetime"):
         return parse_dates(text, iso_length=bool(iso_length))
     return text, None  # text columns: their values are checked by the VALUES schema
+
+
+def unparsed_cells(text: pd.Series, name: str) -> np.ndarray | None:
+    """The cells of ``text`` (a column of file ``name``'s layout, as read: text) that do not parse, by the rule of a
+    whole read; None for a column that is not parsed (text, or not in the layout).
+
+    Why public: a file read in chunks (``chunk_rules.UnparsedColumns``) finds a column none of whose values parse
+    by this rule, so that its one problem for the column is the whole read's.
+    """
+    spec = TYPES[name].columns.get(str(text.name))
+    return None if spec is None else _parse_column(text, str(spec.dtype), str(text.name))[1]
 
 
 def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list[ContractProblem]]:

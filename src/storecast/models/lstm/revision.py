@@ -18,9 +18,8 @@ from datetime import UTC, date, datetime
 INPUTS_REVISION = 2
 REVISION_FIELD = "inputs_revision"  # under the card's "features" (kept in the file's copy of the card too)
 
-# Files saved before the card kept a revision: the edge closures (revision 1) reached main at this time, so a file
-# created earlier is revision 0. A file from an older checkout saved later passes for revision 1: the date can
-# only tell the files saved before.
+# Files saved before the card kept a revision: the edge closures (revision 1) reached main at this time (merge
+# 6581402), so a file created earlier is revision 0. `revision_of` says why no file without the field is revision 2.
 _REVISION_1_SINCE = datetime(2026, 12, 7, 18, 40, 56, tzinfo=UTC)
 
 
@@ -59,7 +58,16 @@ _CHANGES = (
 
 def revision_of(card: dict) -> int:
     """The inputs' revision of the model of ``card``: its ``features.inputs_revision``, or for a file saved before
-    the card kept one, 1 when created since the edge closures reached main and 0 before (or with no readable date)."""
+    the card kept one, 1 when created since the edge closures reached main and 0 before (or with no readable date).
+
+    Why the date is right for main's files: revision 2 (the leap-neutral day of year) and the card's field reached
+    main in one merge (d47da64, 2026-12-07 20:41:35 UTC), so a file without the field is revision 0 or 1, and main
+    saved revision 1 from ``_REVISION_1_SINCE`` until that merge. What it cannot tell, no field being there: a file
+    saved since then by a checkout without the edge closures (an older one, or a run that started training before
+    the merge: ``created`` is when the file was saved) passes for revision 1, and one saved before it by a branch
+    that had them for revision 0 (a warning it does not need; no date or setting in the card tells either apart).
+    An unreadable or missing ``created`` is 0: every change that touches the model is said, never one hidden.
+    """
     features = card.get("features")
     held = features.get(REVISION_FIELD) if isinstance(features, dict) else None
     if isinstance(held, int) and not isinstance(held, bool):
