@@ -159,6 +159,16 @@ def test_a_body_not_utf8_under_a_declared_charset_says_the_charset_is_not_taken(
                            f"(the Content-Type says charset={charset}, but JSON is read as UTF-8 only, RFC 8259 8.1)")
 
 
+@pytest.mark.parametrize(("sent", "said"), [("latin-é".encode(), "latin-é"), (b"x" * 300, "x" * 40 + "…")])
+def test_a_declared_charset_is_repeated_as_every_header_value_is(client, sent, said):
+    """Was "charset=latin-Ã©" (the header's bytes read as Latin-1) and 300 characters cut at 40 without a mark,
+    where every other refusal repeats a header value read as UTF-8 and cut visibly (``http_rules.shown``)."""
+    r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"),
+                    headers={"content-type": b"application/json; charset=" + sent})
+    (item,) = r.json()["detail"]
+    assert f"(the Content-Type says charset={said}, but JSON is read as UTF-8 only" in item["msg"]
+
+
 def test_a_body_not_utf8_without_a_charset_is_answered_as_before(client):
     r = client.post("/predict", content='{"rows": [{"store": "é"}]}'.encode("latin-1"), headers=JSON)
     assert r.json()["detail"][0]["msg"] == (

@@ -118,3 +118,11 @@ def test_a_bad_season_setting_is_refused_naming_it(fit_rows, param, value):
     _, X, y, _ = fit_rows
     with pytest.raises(ValueError, match=f"`{param}` must be"):
         StoreHistory(**{param: value}).fit(X, y)
+
+
+def test_fit_rows_without_sales_is_told_that_y_is_required_as_fit_is():
+    """Was a TypeError, "len() of unsized object", from deep inside the cross-fit, naming neither y nor Sales."""
+    X, y, _ = _two_years()
+    history = StoreHistory().fit(X, y)
+    with pytest.raises(ValueError, match=r"StoreHistory requires y to be passed.*`y` \(Sales\)"):
+        history.fit_rows(X, None)

@@ -6,7 +6,7 @@ than the model (docs/benchmarks.md). :class:`FastPredict` sits innermost among t
 (``api.middleware``, ``api.http_rules``), so every request has passed them as before, and answers a request
 only when it is certain that FastAPI's route would answer it 200: ``POST /predict`` with no query string,
 ``Content-Type: application/json`` exactly, no ``Content-Encoding``, the bearer token exactly as
-``Authorization: Bearer <token>`` where one is required, a body that parses by ``body.strict_json`` and
+``Authorization: Bearer <token>`` where one is required, a body that parses by ``strict_json.strict_json`` and
 validates as ``PredictRequest``, and the route's own checks passed. The answer comes from the route's own
 function (``routes.predict.predict_answer``), so its status, headers and bytes are the route's.
 

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from storecast.api.body_place import Loc
+from storecast.api.http_rules import shown
 from storecast.api.strict_json import (
     DuplicateKeyError,
     NotJSONWordError,
@@ -26,7 +27,7 @@ from storecast.api.strict_json import (
 )
 from storecast.api.syntax_place import not_a_json_number, syntax_error_place
 from storecast.api.unprocessable import problem
-from storecast.errors import ECHO_LIMIT, MAX_KEY, quoted
+from storecast.errors import MAX_KEY, quoted
 
 _JSON_BLANKS = " \t\r\n"  # the white space JSON takes between values (RFC 8259 2)
 
@@ -103,7 +104,8 @@ def _unparsable_reason(cause: BaseException | None) -> str:
 
 
 def _charset(request: Request) -> str | None:
-    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, cut at ``ECHO_LIMIT`` characters.
+    """The ``charset`` parameter of the request's Content-Type when it is not UTF-8, as every refusal repeats a header
+    value (``http_rules.shown``: read as UTF-8, cut at ``MAX_SHOWN`` characters with "…").
 
     Why: a client that declares ``charset=latin-1`` and sends Latin-1 should learn that the declaration is what
     is not taken, not only that a byte is wrong.
@@ -112,7 +114,7 @@ def _charset(request: Request) -> str | None:
         name, _, value = param.partition("=")
         value = value.strip().strip('"')
         if name.strip().lower() == "charset" and value.lower().replace("-", "").replace("_", "") != "utf8":
-            return value[:ECHO_LIMIT] or None
+            return shown(value) or None
     return None
 
 

@@ -84,7 +84,7 @@ def utf8_text(body: bytes) -> str:
     Why: ``json.loads(bytes)`` guesses UTF-16 or UTF-32 from the first bytes and decodes with
     ``surrogatepass``; JSON between systems is UTF-8 only, so anything else is refused, not guessed. A
     ``charset`` in the Content-Type changes nothing (RFC 8259 section 11 defines none: "no effect on compliant
-    recipients"); ``errors`` names it when the bytes are refused.
+    recipients"); ``api.not_json`` names it when the bytes are refused.
     """
     encoding = json.detect_encoding(body)
     if not encoding.startswith("utf-8"):

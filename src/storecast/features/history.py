@@ -78,9 +78,7 @@ class StoreHistory(AddColumnsTransformer):
         sales day in X, the chain's when X is the chain. A part of the chain (the Dask engine's store partitions)
         passes the chain's, so every store's recent level covers the same days as in one fit on all rows.
         """
-        if y is None:  # sklearn's wording (check_requires_y_none)
-            raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
-                             "`y` (Sales) is what its statistics are learned from.")
+        _require_sales(y)
         window: object = self.recent_days
         # 0 or fewer days left the recent window empty: hist_recent NaN for every store, without a word
         if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
@@ -136,6 +134,7 @@ class StoreHistory(AddColumnsTransformer):
         row never reads its own sales. Computed from ``X, y`` alone: on a set of whole stores (the Dask
         engine's partitions) it gives the values a fit on the whole chain gives those rows.
         """
+        _require_sales(y)  # else "len() of unsized object" from deep in the cross-fit, naming nothing
         out = self.transform(X)
         if not self.cross_fit:
             return out
@@ -186,6 +185,13 @@ class StoreHistory(AddColumnsTransformer):
 
 
 _SEASON = "hist_month"
+
+
+def _require_sales(y) -> None:
+    """The error of a ``y`` left out, in sklearn's words (``check_requires_y_none``)."""
+    if y is None:
+        raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
+                         "`y` (Sales) is what its statistics are learned from.")
 
 
 def _sales_days(X, y, recent_days: int, recent_until: int | None) -> pd.DataFrame:
