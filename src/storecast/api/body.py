@@ -30,6 +30,7 @@ from storecast.api.echo import BODY_TEXT
 from storecast.api.http_rules import shown
 from storecast.api.strict_body import model_in
 from storecast.api.strict_json import strict_doc, utf8_text
+from storecast.api.unprocessable import MAX_LISTED
 
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
 # could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
@@ -63,7 +64,7 @@ def _refuse_query_string(request: Request) -> None:
     msg = (f"{request.method} {request.scope['path']} reads its fields from the JSON body only: "
            "move them there and send no query string")
     raise RequestValidationError([{"loc": ("query", name), "msg": msg, "type": "extra_forbidden"}
-                                  for name in names[:50]])
+                                  for name in names[:MAX_LISTED]])
 
 
 JSON_MEDIA_TYPE = "application/json"

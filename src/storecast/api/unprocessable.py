@@ -1,8 +1,9 @@
-"""The one JSON shape of a 422: ``{"detail": [{"loc", "field", "msg", "type"}, ...]}``, at most ``MAX_LISTED`` items.
+"""The one JSON shape of a 422: ``{"detail": [{"loc", "field", "msg", "type"}, ...]}``, ``MAX_LISTED`` problems at most.
 
 Why a module of its own: every check that refuses a field (pydantic's schema, a route's own checks, the strict
 parse of a body, the data contract) answers through :func:`problem` and :func:`unprocessable`, so every item names
-its field the same way (:func:`field_path`), clips a long key alike and counts the problems past the 50 listed.
+its field the same way (:func:`field_path`), clips a long key alike and counts the problems past the
+``MAX_LISTED`` named in one last item.
 """
 
 from __future__ import annotations
