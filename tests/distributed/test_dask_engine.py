@@ -592,8 +592,8 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
 ENDINGS = {  # how a worker's process ends: what the line says of it, and what it says to do
     "SIGKILL": ("was killed (SIGKILL), most often by the kernel's out-of-memory killer",
                 "most often a worker runs out of memory; give each worker more"),
-    "SIGTERM": ("was stopped (SIGTERM), most often by Dask's Nanny past its memory budget",
-                "most often a worker runs out of memory; give each worker more"),
+    "SIGTERM": ("was stopped (SIGTERM) from outside the run, not for Dask's memory budget",  # the Nanny says so
+                "not a lack of memory: find what stops processes on this machine"),
     "SIGSEGV": ("crashed in compiled code (SIGSEGV, a segmentation fault: LightGBM's or another library's, not "
                 "Python's)", "not a lack of memory: run it again, and if it crashes again, run with --verbose"),
     "SIGABRT": ("aborted (SIGABRT): compiled code (LightGBM's or another library's) gave up on an error",
@@ -646,7 +646,7 @@ def test_a_worker_that_dies_is_said_as_what_ended_it(chain, tmp_path, monkeypatc
     else:
         assert 'its last lines: "storecast.data WARNING: reading part-00000"' in text, text
     assert f"so Dask gave up and nothing was saved: {advice}" in text, text
-    assert ("out of memory" in text) == (ending in ("SIGKILL", "SIGTERM"))
+    assert ("out of memory" in text) == (ending == "SIGKILL")
     assert _said_by_dask(err) == [], err  # nor the crash report on the terminal
     assert not list(tmp_path.glob("m/*"))
 
@@ -858,6 +858,26 @@ def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended,
     assert message.startswith({"timeout": timeout, "died, or a timeout": died}.get(said, ended)), message
     assert (hint in message) == (said == "died, or a timeout")
     assert ("out of memory" in message) == (said in ("was killed", "died, or a timeout")), message
+
+
+def test_a_worker_the_nanny_stops_past_its_memory_budget_is_said_so():
+    """Dask's Nanny stops a worker past 95% of its memory limit with SIGTERM, as a user or a batch system may: its
+    warning, in the command's process, tells the two apart (the memory advice for it alone)."""
+    import logging
+
+    from distributed.client import FutureCancelledError
+
+    from storecast.distributed.cluster import work_cancelled
+    from storecast.distributed.worker_logs import watched_deaths
+
+    with watched_deaths(verbose=False):  # as the Nanny of a local cluster made by dask_client logs it
+        logging.getLogger("distributed.nanny.memory").warning(
+            "Worker tcp://127.0.0.1:40123 (pid=4242) exceeded 95% memory budget. Restarting...")
+        logging.getLogger("distributed.nanny").info("Worker process 4242 was killed by signal 15")
+        message = str(work_cancelled("a task of this run (stage_rows)", FutureCancelledError("x-1", "lost")))
+    assert ("a Dask worker holding data it needed died: the worker tcp://127.0.0.1:40123 (process 4242) was stopped "
+            "by Dask's Nanny (SIGTERM), past its memory budget (a share of its memory limit), so nothing was saved: "
+            "most often a worker runs out of memory") in message, message
 
 
 def test_the_nannys_info_records_stay_unsaid_without_verbose(caplog):

@@ -33,9 +33,9 @@ def _name(sig: int) -> str:
 
 
 def for_memory(death: Death) -> bool:
-    """Whether ``death`` is how a process ends for memory: the kernel's OOM killer (SIGKILL) or Dask's Nanny
-    past the worker's memory budget (SIGTERM)."""
-    return death.signal in (signal.SIGKILL, signal.SIGTERM)
+    """Whether ``death`` is how a process ends for memory: the kernel's OOM killer (SIGKILL), or Dask's Nanny past
+    the worker's memory budget (SIGTERM, then SIGKILL), which says so in the command's process first."""
+    return death.signal == signal.SIGKILL or death.over_budget
 
 
 def crashed(death: Death) -> bool:
@@ -48,11 +48,12 @@ def how_it_ended(death: Death) -> str:
     sig = death.signal
     if sig is None:
         how = f"exited with status {death.status} (code it ran ended the process: no signal, no memory limit)"
+    elif death.over_budget:
+        how = f"was stopped by Dask's Nanny ({_name(sig)}), past its memory budget (a share of its memory limit)"
     elif sig == signal.SIGKILL:
         how = "was killed (SIGKILL), most often by the kernel's out-of-memory killer"
-    elif sig == signal.SIGTERM:
-        how = ("was stopped by Dask's Nanny (SIGTERM), past its memory budget" if death.over_budget else
-               "was stopped (SIGTERM), most often by Dask's Nanny past its memory budget")
+    elif sig == signal.SIGTERM:  # the Nanny's memory monitor would have said so (over_budget)
+        how = "was stopped (SIGTERM) from outside the run, not for Dask's memory budget"
     elif sig in _CRASHES:
         how = (f"crashed in compiled code ({_name(sig)}, {_CRASHES[signal.Signals(sig)]}: LightGBM's or another "
                "library's, not Python's)")
@@ -75,7 +76,8 @@ def advice(death: Death | None) -> str:
     if death.signal is None:
         return ("not a lack of memory: code the task ran ended its process (sys.exit, os._exit, a library's exit); "
                 "run with --verbose to read all of the worker's lines.")
-    return "not a lack of memory: find what sends that signal to processes on this machine."
+    return ("not a lack of memory: find what stops processes on this machine (a batch system's time limit, a "
+            "shutdown, a user) and run when it does not.")
 
 
 def which_worker(death: Death) -> str:
