@@ -123,20 +123,20 @@ def worker_died(what: str, exc) -> Exception:
     from storecast.errors import WorkerLostError
 
     tries = exc.allowed_failures + 1
-    last = exc.last_worker
-    death = worker_ended(_deaths(), getattr(last, "pid", None))
+    pid = getattr(exc.last_worker, "pid", None) or None  # a WorkerState's; 0 when the worker did not say
+    death = worker_ended(_deaths(pid), pid)
     how = "" if death is None else f" (process {death.pid}) {how_it_ended(death)}"
     return WorkerLostError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s); the last, "
-        f"{last.address}{how}, so Dask gave up and nothing was saved: {advice(death)}")
+        f"{exc.last_worker.address}{how}, so Dask gave up and nothing was saved: {advice(death)}")
 
 
-def _deaths() -> list:
-    """How the workers of the local cluster in use ended (``worker_logs.Death``); [] on a --scheduler cluster."""
+def _deaths(pid: int | None = None) -> list:
+    """How the local cluster's workers ended (``worker_logs.Death``, ``pid`` waited for); [] on --scheduler's."""
     from storecast.distributed.worker_logs import current_deaths
 
     watched = current_deaths()
-    return [] if watched is None else watched.deaths()
+    return [] if watched is None else watched.deaths(pid=pid)
 
 
 def cancelled_key(exc: CancelledError) -> object:

@@ -106,11 +106,17 @@ class WorkerDeaths(logging.Filter):
             time.sleep(0.1)
         return list(self.signals) if self.signals else None
 
-    def deaths(self, wait: float = 5.0) -> list[Death]:
-        """Every worker process that ended, in order, with what is known of it; [] when none within ``wait`` s."""
+    def deaths(self, wait: float = 5.0, pid: int | None = None) -> list[Death]:
+        """Every worker process that ended, in order, with what is known of it; [] when none within ``wait`` s.
+
+        ``pid``: the process the caller knows ended (a KilledWorker's last worker): waited for itself, not for any.
+        """
         from storecast.distributed.crash_notes import last_notes
 
-        self.ended(wait)
+        deadline = time.monotonic() + wait
+        while (not self._ended if pid is None else pid not in {p for p, _, _ in self._ended}) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
         return [Death(pid, signal, status, self.addresses.get(pid), pid in self.over_budget,
                       last_notes(self.notes_dir, pid) if self.notes_dir else ())
                 for pid, signal, status in list(self._ended)]
