@@ -564,10 +564,14 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
     import storecast.distributed.prediction as prediction
     import storecast.distributed.training as training
 
-    def dies(*_args, **_kwargs):  # as the kernel's out-of-memory killer ends a process
+    # train's parts reach the scheduler one by one (see _when_this_worker_holds); predict's together (client.map)
+    tasks = len(list((chain / "train").glob("*.parquet"))) if command == "train" else 1
+
+    def dies(*_args, **_kwargs):  # as the kernel's out-of-memory killer ends a process, with every part's task on it
         import os
         import signal
 
+        _when_this_worker_holds(tasks)
         os.kill(os.getpid(), signal.SIGKILL)
 
     if command == "train":
@@ -603,6 +607,26 @@ ENDINGS = {  # how a worker's process ends: what the line says of it, and what i
 }
 
 
+def _when_this_worker_holds(tasks: int, wait: float = 60.0) -> None:
+    """On a worker, in a task: return once the worker holds ``tasks`` tasks of the calling task's name (one per part).
+
+    Why: ``train`` submits one task per part (each to its home worker); one that reached the scheduler after the
+    worker had died was cancelled ("already forgotten": the store ids scattered to that worker went with it), and
+    Dask's gather raises whichever failure it sees first, that cancellation or the KilledWorker the test is about
+    (1 run in 4 of a 3-task script). A worker that dies with every part's task on it gives the KilledWorker alone.
+    """
+    import time
+
+    from dask.utils import key_split
+    from distributed import get_worker
+
+    worker = get_worker()
+    name = key_split(worker.get_current_task())
+    deadline = time.monotonic() + wait
+    while sum(key_split(key) == name for key in list(worker.state.tasks)) < tasks and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _end_this_process(ending: str) -> None:
     """End the worker process running the calling task: ``ending`` a signal's name, sent to the task's own thread
     (as a fault in compiled code comes), or "exit" (status 3)."""
@@ -625,9 +649,12 @@ def test_a_worker_that_dies_is_said_as_what_ended_it(chain, tmp_path, monkeypatc
 
     import storecast.distributed.training as training
 
+    parts = len(list((chain / "train").glob("*.parquet")))
+
     def dies(*_args, **_kwargs):  # on the worker, as it reads its part
         import logging
 
+        _when_this_worker_holds(parts)  # as in test_a_worker_that_dies_is_one_line_that_says_what_to_change
         logging.getLogger("storecast.data").warning("reading part-00000")
         _end_this_process(ending)
 
