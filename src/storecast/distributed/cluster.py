@@ -264,8 +264,8 @@ class Workers:
 
         nanny_log = logging.getLogger("distributed.nanny")
         unsaid = _Unsaid("Worker process still alive")
-        if self.failed:
-            nanny_log.addFilter(unsaid)
+        if self.failed:  # first: a record held_records holds (and says after a run that failed) is not dropped
+            nanny_log.filters.insert(0, unsaid)
         try:
             self.cluster.sync(close_all)
         finally:
