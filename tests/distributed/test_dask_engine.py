@@ -1083,3 +1083,31 @@ def test_a_failed_runs_workers_slow_to_stop_are_stopped_without_a_word(capfd, ca
             raise StorecastError("a bad part")
     said = capfd.readouterr().err + caplog.text
     assert "still alive" not in said and "Traceback" not in said, said
+
+
+def test_a_worker_that_crashes_in_a_run_that_goes_on_is_said_after_it(tmp_path, capfd, caplog):
+    """A worker that crashed while its task could run again elsewhere left the run whole, and the user read Dask's
+    "WARNING Restarting worker (status=Status.running)" alone: not that compiled code had crashed its process."""
+    import dask
+    import distributed  # noqa: F401  (its config defaults first: config.set would drop them again on exit)
+
+    from storecast.distributed.cluster import dask_client
+
+    marker = tmp_path / "crashed-once"
+
+    def crashes_once() -> str:  # on the worker: its first try crashes it, the second (a new process) returns
+        if not marker.exists():
+            marker.touch()
+            _end_this_process("SIGSEGV")
+        return "forecast"
+
+    with caplog.at_level("WARNING"), dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with dask_client(workers=1) as client:
+            assert client.submit(crashes_once, pure=False).result() == "forecast"
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and re.match(
+        r"the Dask worker tcp://[\d.]+:\d+ \(process \d+\) crashed in compiled code \(SIGSEGV, a segmentation fault",
+        said[0]), said
+    assert 'its last lines: "Fatal Python error: Segmentation fault" | "' in said[0]
+    assert "Dask ran its tasks again on another worker, so the run went on: not a lack of memory" in said[0]
+    assert "Traceback" not in capfd.readouterr().err

@@ -36,6 +36,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     require_dask()
     from distributed import Client, KilledWorker, LocalCluster
 
+    from storecast.distributed.endings import say_survived
     from storecast.distributed.worker_logs import held_records, watched_deaths
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
@@ -52,7 +53,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     # a local cluster's scheduler and Nanny log a lost worker in this process: not above the one line that says it;
     # how its workers ended tells a --rank-wait timeout from a worker that died (rank_died)
     with (nullcontext() if cluster is None else watched_deaths(verbose=verbose) as deaths,
-          nullcontext() if cluster is None or verbose else held_records()):
+          nullcontext() if cluster is None or verbose else held_records() as held):
         try:
             client = _connect(Client, scheduler, cluster)
             try:
@@ -62,6 +63,8 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
                     _watch_local_workers(client, cluster, deaths, verbose=verbose)
                 yield client
                 failed = False
+                if deaths is not None:  # a worker that died while its tasks could run elsewhere: said, once
+                    say_survived(deaths.deaths(wait=0), held)
             except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task
                 from dask.utils import key_split
 
@@ -119,24 +122,16 @@ def worker_died(what: str, exc) -> Exception:
     after the last task, a forecast's temp directory is removed. On a local cluster the line says how the last
     worker's process ended (``endings``): memory, a crash in compiled code and an exit call want other fixes.
     """
-    from storecast.distributed.endings import advice, how_it_ended, worker_ended
+    from storecast.distributed.endings import advice, how_it_ended, local_deaths, worker_ended
     from storecast.errors import WorkerLostError
 
     tries = exc.allowed_failures + 1
     pid = getattr(exc.last_worker, "pid", None) or None  # a WorkerState's; 0 when the worker did not say
-    death = worker_ended(_deaths(pid), pid)
+    death = worker_ended(local_deaths(pid), pid)
     how = "" if death is None else f" (process {death.pid}) {how_it_ended(death)}"
     return WorkerLostError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s); the last, "
         f"{exc.last_worker.address}{how}, so Dask gave up and nothing was saved: {advice(death)}")
-
-
-def _deaths(pid: int | None = None) -> list:
-    """How the local cluster's workers ended (``worker_logs.Death``, ``pid`` waited for); [] on --scheduler's."""
-    from storecast.distributed.worker_logs import current_deaths
-
-    watched = current_deaths()
-    return [] if watched is None else watched.deaths(pid=pid)
 
 
 def cancelled_key(exc: CancelledError) -> object:
@@ -156,12 +151,12 @@ def work_cancelled(what: str, exc: CancelledError) -> Exception:
     scheduler. Under load that cancellation could reach the client before the KilledWorker of the task that
     killed the worker, and the run ended in a traceback.
     """
-    from storecast.distributed.endings import advice, how_it_ended, which_worker, worker_ended
+    from storecast.distributed.endings import advice, how_it_ended, local_deaths, which_worker, worker_ended
     from storecast.errors import WorkerLostError
 
     groups = getattr(exc, "error_groups", None)
     reasons = sorted({g.reason for g in groups}) if groups else [getattr(exc, "reason", "unknown")]
-    death = worker_ended(_deaths())
+    death = worker_ended(local_deaths())
     lost = ("a Dask worker holding data it needed died, or this client lost the scheduler" if death is None else
             f"a Dask worker holding data it needed died: the {which_worker(death)} {how_it_ended(death)}")
     return WorkerLostError(

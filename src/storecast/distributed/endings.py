@@ -8,12 +8,14 @@ the advice to give workers more memory changed nothing. The Nanny of a local clu
 
 from __future__ import annotations
 
-__all__ = ["MEMORY_ADVICE", "advice", "crashed", "for_memory", "how_it_ended", "which_worker", "worker_ended"]
+__all__ = ["MEMORY_ADVICE", "advice", "crashed", "for_memory", "how_it_ended", "local_deaths", "say_survived",
+           "which_worker", "worker_ended"]
 
+import logging
 import signal
 from collections.abc import Sequence
 
-from storecast.distributed.worker_logs import Death
+from storecast.distributed.worker_logs import Death, current_deaths
 
 MEMORY_ADVICE = ("most often a worker runs out of memory; give each worker more (a local cluster: fewer --workers; a "
                  "cluster: the workers' --memory-limit) or write smaller parts; the workers' logs say what happened.")
@@ -85,6 +87,13 @@ def which_worker(death: Death) -> str:
     return f"worker {death.address} (process {death.pid})" if death.address else f"worker process {death.pid}"
 
 
+def local_deaths(pid: int | None = None) -> list[Death]:
+    """How the workers of the local cluster in use ended (``pid``'s waited for, when given); [] on a --scheduler
+    cluster, whose Nannies log elsewhere."""
+    watched = current_deaths()
+    return [] if watched is None else watched.deaths(pid=pid)
+
+
 def worker_ended(deaths: Sequence[Death], pid: int | None = None) -> Death | None:
     """The death of process ``pid`` among ``deaths``, else the first crash, else the last death; None if none.
 
@@ -95,3 +104,20 @@ def worker_ended(deaths: Sequence[Death], pid: int | None = None) -> Death | Non
             if death.pid == pid:
                 return death
     return next((d for d in deaths if crashed(d)), deaths[-1] if deaths else None)
+
+
+_log = logging.getLogger(__name__)
+
+
+def say_survived(deaths: Sequence[Death], held: list[logging.LogRecord] | None = None) -> None:
+    """Warn of each worker that died in a run that still ended well (Dask ran its tasks again on another worker),
+    saying how; drop the Nanny's "Restarting worker" records from ``held`` (``worker_logs.held_records``).
+
+    Why: such a run said, after its result, Dask's "WARNING Restarting worker (status=Status.running)" alone: that
+    a worker had crashed in compiled code, or been killed for memory, and would again on a larger chain, was unsaid.
+    """
+    for death in deaths:
+        _log.warning("the Dask %s %s; Dask ran its tasks again on another worker, so the run went on: %s",
+                     which_worker(death), how_it_ended(death), advice(death))
+    if deaths and held is not None:
+        held[:] = [r for r in held if not r.getMessage().startswith("Restarting worker")]

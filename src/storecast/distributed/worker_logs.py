@@ -220,9 +220,9 @@ _HELD = ("distributed.scheduler", "distributed.nanny")  # where a local cluster'
 
 
 @contextmanager
-def held_records(names: tuple[str, ...] = _HELD) -> Iterator[None]:
+def held_records(names: tuple[str, ...] = _HELD) -> Iterator[list[logging.LogRecord]]:
     """Hold the records of the loggers ``names`` while the block runs; dropped if it raises a WorkerLostError,
-    else logged after it, in their order.
+    else logged after it, in their order. Yields the list, which the block may prune (``endings.say_survived``).
 
     Why held, not dropped: a worker that dies while its tasks can run elsewhere does not stop the run, and the
     user should still read that it died (after the run, not lost).
@@ -237,7 +237,7 @@ def held_records(names: tuple[str, ...] = _HELD) -> Iterator[None]:
     for log in loggers:
         log.addFilter(hold)
     try:
-        yield
+        yield held
     except WorkerLostError:
         held.clear()  # the one line says it
         raise
