@@ -87,10 +87,10 @@ class WorkerDeaths(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if found := _DEATH.match(message):
-            signal = int(found[2]) if found[2] else None
-            status = int(found[3]) if found[3] else (255 if signal is None else None)  # "unknown signal": 255
-            self.signals.append(signal)
-            self._ended.append((int(found[1]), signal, status))
+            sig = int(found[2]) if found[2] else None
+            status = int(found[3]) if found[3] else (255 if sig is None else None)  # "unknown signal": 255
+            self.signals.append(sig)
+            self._ended.append((int(found[1]), sig, status))
         elif found := _OVER_BUDGET.match(message):
             self.addresses[int(found[2])] = found[1]
             self.over_budget.add(int(found[2]))
@@ -117,9 +117,9 @@ class WorkerDeaths(logging.Filter):
         while (not self._ended if pid is None else pid not in {p for p, _, _ in self._ended}) \
                 and time.monotonic() < deadline:
             time.sleep(0.1)
-        return [Death(pid, signal, status, self.addresses.get(pid), pid in self.over_budget,
-                      last_notes(self.notes_dir, pid) if self.notes_dir else ())
-                for pid, signal, status in list(self._ended)]
+        return [Death(ended, sig, status, self.addresses.get(ended), ended in self.over_budget,
+                      last_notes(self.notes_dir, ended) if self.notes_dir else ())
+                for ended, sig, status in list(self._ended)]
 
 
 class WorkerPids(SchedulerPlugin):
