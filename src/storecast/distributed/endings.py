@@ -8,8 +8,8 @@ the advice to give workers more memory changed nothing. The Nanny of a local clu
 
 from __future__ import annotations
 
-__all__ = ["MEMORY_ADVICE", "advice", "crashed", "for_memory", "how_it_ended", "local_deaths", "say_survived",
-           "which_worker", "worker_ended"]
+__all__ = ["CRASH_ADVICE", "MEMORY_ADVICE", "advice", "crashed", "for_memory", "how_it_ended", "local_deaths",
+           "say_survived", "which_worker", "worker_ended"]
 
 import logging
 import signal
