@@ -6,6 +6,7 @@ the tests check the engine and the file, not accuracy, and must stay fast on 2 s
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -563,10 +564,15 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
     import storecast.distributed.prediction as prediction
     import storecast.distributed.training as training
 
-    def dies(*_args, **_kwargs):
-        import os
+    # train's parts reach the scheduler one by one (see _when_this_worker_holds); predict's together (client.map)
+    tasks = len(list((chain / "train").glob("*.parquet"))) if command == "train" else 1
 
-        os._exit(1)
+    def dies(*_args, **_kwargs):  # as the kernel's out-of-memory killer ends a process, with every part's task on it
+        import os
+        import signal
+
+        _when_this_worker_holds(tasks)
+        os.kill(os.getpid(), signal.SIGKILL)
 
     if command == "train":
         monkeypatch.setattr(training, "load_part", dies)
@@ -582,8 +588,94 @@ def test_a_worker_that_dies_is_one_line_that_says_what_to_change(run_main, chain
     text = " ".join(err.split())
     assert code == 2 and "Traceback" not in err, err
     assert f"{named}" in text and "the Dask worker running it died, 1 time(s) on 1 worker(s)" in text, text
+    assert "was killed (SIGKILL), most often by the kernel's out-of-memory killer" in text, text
     assert "most often a worker runs out of memory" in text
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*")) and not list(tmp_path.glob("m/*"))
+
+
+ENDINGS = {  # how a worker's process ends: what the line says of it, and what it says to do
+    "SIGKILL": ("was killed (SIGKILL), most often by the kernel's out-of-memory killer",
+                "most often a worker runs out of memory; give each worker more"),
+    "SIGTERM": ("was stopped (SIGTERM) from outside the run, not for Dask's memory budget",  # the Nanny says so
+                "not a lack of memory: find what stops processes on this machine"),
+    "SIGSEGV": ("crashed in compiled code (SIGSEGV, a segmentation fault: LightGBM's or another library's, not "
+                "Python's)", "not a lack of memory: run it again, and if it crashes again, run with --verbose"),
+    "SIGABRT": ("aborted (SIGABRT): compiled code (LightGBM's or another library's) gave up on an error",
+                "not a lack of memory: run it again, and if it crashes again, run with --verbose"),
+    "exit": ("exited with status 3 (code it ran ended the process: no signal, no memory limit)",
+             "not a lack of memory: code the task ran ended its process"),
+}
+
+
+def _when_this_worker_holds(tasks: int, wait: float = 60.0) -> None:
+    """On a worker, in a task: return once the worker holds ``tasks`` tasks of the calling task's name (one per part).
+
+    Why: ``train`` submits one task per part (each to its home worker); one that reached the scheduler after the
+    worker had died was cancelled ("already forgotten": the store ids scattered to that worker went with it), and
+    Dask's gather raises whichever failure it sees first, that cancellation or the KilledWorker the test is about
+    (1 run in 4 of a 3-task script). A worker that dies with every part's task on it gives the KilledWorker alone.
+    """
+    import time
+
+    from dask.utils import key_split
+    from distributed import get_worker
+
+    worker = get_worker()
+    name = key_split(worker.get_current_task())
+    deadline = time.monotonic() + wait
+    while sum(key_split(key) == name for key in list(worker.state.tasks)) < tasks and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _end_this_process(ending: str) -> None:
+    """End the worker process running the calling task: ``ending`` a signal's name, sent to the task's own thread
+    (as a fault in compiled code comes), or "exit" (status 3)."""
+    import os
+    import signal
+    import threading
+
+    if ending == "exit":
+        os._exit(3)
+    signal.pthread_kill(threading.get_ident(), signal.Signals[ending])
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_worker_that_dies_is_said_as_what_ended_it(chain, tmp_path, monkeypatch, capfd, ending):
+    """Every lost worker read as one that died "most often" of memory: a crash in compiled code (SIGSEGV) too, where
+    more memory changes nothing. Its local cluster's Nanny says how the process ended; the line now names the worker,
+    says what ended it and what to do, with the worker's last lines (its last record, or where it crashed)."""
+    import dask
+    import distributed  # noqa: F401  (its config defaults first: config.set would drop them again on exit)
+
+    import storecast.distributed.training as training
+
+    parts = len(list((chain / "train").glob("*.parquet")))
+
+    def dies(*_args, **_kwargs):  # on the worker, as it reads its part
+        import logging
+
+        _when_this_worker_holds(parts)  # as in test_a_worker_that_dies_is_one_line_that_says_what_to_change
+        logging.getLogger("storecast.data").warning("reading part-00000")
+        _end_this_process(ending)
+
+    monkeypatch.setattr(training, "load_part", dies)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # one death, not four: a fast test
+        code, err = _main_fd(monkeypatch, capfd, "train", "--engine", "dask", "--workers", "1", "--data", str(chain),
+                             "--models-dir", str(tmp_path / "m"))
+    text = " ".join(err.split())
+    said, advice = ENDINGS[ending]
+    assert code == 2 and "Traceback" not in err, err
+    assert re.search(r"error: a task of this run \(dies\): the Dask worker running it died, 1 time\(s\) on 1 "
+                     r"worker\(s\); the last, tcp://[\d.]+:\d+ \(process \d+\) " + re.escape(said), text), text
+    if ending in ("SIGSEGV", "SIGABRT"):  # faulthandler's report: the crash, then the task's innermost frame
+        fatal = "Segmentation fault" if ending == "SIGSEGV" else "Aborted"
+        assert re.search(rf'its last lines: "Fatal Python error: {fatal}" \| "\S+:\d+ in _end_this_process"', text)
+    else:
+        assert 'its last lines: "storecast.data WARNING: reading part-00000"' in text, text
+    assert f"so Dask gave up and nothing was saved: {advice}" in text, text
+    assert ("out of memory" in text) == (ending == "SIGKILL")
+    assert _said_by_dask(err) == [], err  # nor the crash report on the terminal
+    assert not list(tmp_path.glob("m/*"))
 
 
 def _main_captured(monkeypatch, capfd, *args: str) -> tuple[int, Any]:
@@ -619,23 +711,24 @@ def _said_by_dask(err: str) -> list[str]:
             and not line.startswith(("error: ", "[LightGBM] [Fatal] "))]
 
 
-def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(chain, tmp_path, monkeypatch, capfd):
+@pytest.mark.parametrize("ending", ["SIGKILL", "SIGSEGV"])
+def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(chain, tmp_path, monkeypatch, capfd, ending):
     """A rank's task is pinned to its worker, so Dask neither retries it nor raises KilledWorker: the run ended in
     a traceback of "FutureCancelledError: ... cancelled for reason: already forgotten" (or of the surviving rank's
     "LightGBMError: Socket recv error"), after a model-less fit. Then, above the one line: the surviving rank's
     worker logged Dask's "Compute Failed" block with the LightGBMError's traceback, and the local cluster's
-    scheduler and Nanny the lost worker ("Removing worker ... caused the cluster to lose ...", "Restarting worker")."""
+    scheduler and Nanny the lost worker ("Removing worker ... caused the cluster to lose ...", "Restarting worker").
+    A rank's worker that crashed (SIGSEGV: LightGBM's rank does once its connect retries to a rank that never joined
+    run out) read as one lost for memory; it is said as a crash, with where it crashed."""
     import lightgbm.dask as lgb_dask
 
     def one_rank_dies(*args, **kwargs):  # on the workers: the rank that returns no model dies at its 3rd tree
-        import os
-
         import lightgbm.dask
 
         if not kwargs["return_model"]:
             def die(env):
                 if env.iteration == 3:
-                    os._exit(1)
+                    _end_this_process(ending)
 
             kwargs["callbacks"] = [die]
         return lightgbm.dask._train_part(*args, **kwargs)  # the workers' own module: not patched there
@@ -643,10 +736,20 @@ def test_a_worker_that_dies_inside_lightgbms_fit_is_one_line_too(chain, tmp_path
     monkeypatch.setattr(lgb_dask, "_train_part", one_rank_dies)
     code, err = _main_fd(monkeypatch, capfd, "train", "--engine", "dask", "--workers", "2", "--data", str(chain),
                          "--models-dir", str(tmp_path / "m"))
+    text = " ".join(err.split())
     assert code == 2 and "Traceback (most recent call last)" not in err, err
-    assert ("error: LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a "
-            "rank cannot move to another worker, so the fit stopped and nothing was saved: most often a worker runs "
-            "out of memory") in " ".join(err.split())
+    ranks = (r"error: LightGBM's distributed fit \(lightgbm.dask\): the Dask worker tcp://[\d.]+:\d+ \(process \d+\) "
+             r"running one of its ranks ")
+    if ending == "SIGKILL":
+        assert re.search(ranks + re.escape(
+            "was killed (SIGKILL), most often by the kernel's out-of-memory killer; a rank cannot move to another "
+            "worker, so the fit stopped and nothing was saved: most often a worker runs out of memory"), text), text
+    else:
+        crash = re.escape("crashed in compiled code (SIGSEGV, a segmentation fault: LightGBM's or another library's, "
+                          'not Python\'s); its last lines: "Fatal Python error: Segmentation fault" | "')
+        assert re.search(ranks + crash + r"\S+:\d+ in _end_this_process", text), text
+        assert "so the fit stopped and nothing was saved: not a lack of memory" in text
+        assert "rank that never joined" in text and "out of memory" not in text, text
     assert "--rank-wait" not in err  # the local cluster's Nanny said how it ended: not LightGBM's abort
     assert _said_by_dask(err) == [], err
     assert not list(tmp_path.glob("m/*"))
@@ -748,11 +851,11 @@ RESET = "Socket recv error, Connection reset by peer (code: 104)"  # a surviving
 @pytest.mark.parametrize(("error", "ended", "said"), [
     ("Socket recv error, Resource temporarily unavailable (code: 11)", None, "timeout"),  # a socket's own time_out
     (RESET, None, "died, or a timeout"),  # a --scheduler cluster: how the worker ended is not known here
-    (RESET, "was killed by signal 9", "died"),  # killed for memory
+    (RESET, "was killed by signal 9", "was killed"),  # killed for memory
     (RESET, "was killed by signal 6", "timeout"),  # LightGBM's abort
-    ("cancelled", "was killed by signal 11", "died, or a timeout"),  # a rank's crash after its connect retries
+    ("cancelled", "was killed by signal 11", "crashed"),  # a rank's crash after its connect retries
     ("cancelled", "was killed by signal 6", "timeout"),
-    ("cancelled", "exited with status 1", "died"),
+    ("cancelled", "exited with status 1", "exited"),
 ])
 def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended, said):
     """After a --rank-wait timeout the message led with "a Dask worker ... died ... most often ... out of memory":
@@ -776,9 +879,32 @@ def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended,
                "--rank-wait 3 minute(s), so the waiting rank gave up (LightGBM ends its Dask worker then) and nothing "
                "was saved: a worker was stuck or too busy to run its rank in time; ")
     died = "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died"
+    ended = ("LightGBM's distributed fit (lightgbm.dask): the Dask worker process 4242 running one of its ranks "
+             f"{said} ")  # how its Nanny said it ended
     hint = "A rank that waits 3 minute(s) for another that never joins LightGBM's network"
-    assert message.startswith(timeout if said == "timeout" else died), message
+    assert message.startswith({"timeout": timeout, "died, or a timeout": died}.get(said, ended)), message
     assert (hint in message) == (said == "died, or a timeout")
+    assert ("out of memory" in message) == (said in ("was killed", "died, or a timeout")), message
+
+
+def test_a_worker_the_nanny_stops_past_its_memory_budget_is_said_so():
+    """Dask's Nanny stops a worker past 95% of its memory limit with SIGTERM, as a user or a batch system may: its
+    warning, in the command's process, tells the two apart (the memory advice for it alone)."""
+    import logging
+
+    from distributed.client import FutureCancelledError
+
+    from storecast.distributed.cluster import work_cancelled
+    from storecast.distributed.worker_logs import watched_deaths
+
+    with watched_deaths(verbose=False):  # as the Nanny of a local cluster made by dask_client logs it
+        logging.getLogger("distributed.nanny.memory").warning(
+            "Worker tcp://127.0.0.1:40123 (pid=4242) exceeded 95% memory budget. Restarting...")
+        logging.getLogger("distributed.nanny").info("Worker process 4242 was killed by signal 15")
+        message = str(work_cancelled("a task of this run (stage_rows)", FutureCancelledError("x-1", "lost")))
+    assert ("a Dask worker holding data it needed died: the worker tcp://127.0.0.1:40123 (process 4242) was stopped "
+            "by Dask's Nanny (SIGTERM), past its memory budget (a share of its memory limit), so nothing was saved: "
+            "most often a worker runs out of memory") in message, message
 
 
 def test_the_nannys_info_records_stay_unsaid_without_verbose(caplog):
@@ -934,3 +1060,54 @@ def test_a_local_cluster_whose_workers_are_slow_to_stop_closes_without_a_word(ca
         client.register_plugin(SlowToStop())
     said = capfd.readouterr().err + caplog.text
     assert "still alive" not in said and "Traceback" not in said, said
+
+
+def test_a_failed_runs_workers_slow_to_stop_are_stopped_without_a_word(capfd, caplog):
+    """After a failed run (a bad part: ``train`` said "not a parquet file"), a worker still stopping after 4 s was
+    killed, and "Worker process still alive after 4.0 seconds, killing" stood above the run's one line: the Nanny's
+    records were held until the run ended, then said, past the filter meant to drop that one."""
+    from distributed import WorkerPlugin
+
+    from storecast.distributed.cluster import dask_client
+    from storecast.errors import StorecastError
+
+    class SlowToStop(WorkerPlugin):
+        def teardown(self, worker):
+            import time
+
+            time.sleep(4.5)
+
+    with caplog.at_level("WARNING"), pytest.raises(StorecastError, match="a bad part"):
+        with dask_client(workers=1) as client:
+            client.register_plugin(SlowToStop())
+            raise StorecastError("a bad part")
+    said = capfd.readouterr().err + caplog.text
+    assert "still alive" not in said and "Traceback" not in said, said
+
+
+def test_a_worker_that_crashes_in_a_run_that_goes_on_is_said_after_it(tmp_path, capfd, caplog):
+    """A worker that crashed while its task could run again elsewhere left the run whole, and the user read Dask's
+    "WARNING Restarting worker (status=Status.running)" alone: not that compiled code had crashed its process."""
+    import dask
+    import distributed  # noqa: F401  (its config defaults first: config.set would drop them again on exit)
+
+    from storecast.distributed.cluster import dask_client
+
+    marker = tmp_path / "crashed-once"
+
+    def crashes_once() -> str:  # on the worker: its first try crashes it, the second (a new process) returns
+        if not marker.exists():
+            marker.touch()
+            _end_this_process("SIGSEGV")
+        return "forecast"
+
+    with caplog.at_level("WARNING"), dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with dask_client(workers=1) as client:
+            assert client.submit(crashes_once, pure=False).result() == "forecast"
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and re.match(
+        r"the Dask worker tcp://[\d.]+:\d+ \(process \d+\) crashed in compiled code \(SIGSEGV, a segmentation fault",
+        said[0]), said
+    assert 'its last lines: "Fatal Python error: Segmentation fault" | "' in said[0]
+    assert "Dask ran its tasks again on another worker, so the run went on: not a lack of memory" in said[0]
+    assert "Traceback" not in capfd.readouterr().err

@@ -36,6 +36,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     require_dask()
     from distributed import Client, KilledWorker, LocalCluster
 
+    from storecast.distributed.endings import say_survived
     from storecast.distributed.worker_logs import held_records, watched_deaths
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
@@ -51,22 +52,19 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     failed = True  # until the work is done: a failed run's workers are not waited for (Workers)
     # a local cluster's scheduler and Nanny log a lost worker in this process: not above the one line that says it;
     # how its workers ended tells a --rank-wait timeout from a worker that died (rank_died)
-    with (nullcontext() if cluster is None else watched_deaths(verbose=verbose),
-          nullcontext() if cluster is None or verbose else held_records()):
+    with (nullcontext() if cluster is None else watched_deaths(verbose=verbose) as deaths,
+          nullcontext() if cluster is None or verbose else held_records() as held):
         try:
             client = _connect(Client, scheduler, cluster)
             try:
                 if scheduler:
                     _wait_for_a_worker(client, scheduler)
                 else:  # never on --scheduler's workers: that cluster and its logs are the user's
-                    from storecast.distributed.worker_logs import QuietWorkerRecords
-                    from storecast.distributed.worker_stdout import QuietStdout
-
-                    client.register_plugin(QuietStdout(verbose=verbose))
-                    if not verbose:
-                        client.register_plugin(QuietWorkerRecords())
+                    _watch_local_workers(client, cluster, deaths, verbose=verbose)
                 yield client
                 failed = False
+                if deaths is not None:  # a worker that died while its tasks could run elsewhere: said, once
+                    say_survived(deaths.deaths(wait=0), held)
             except KilledWorker as exc:  # a part names itself where it can (prediction._follow); any other task
                 from dask.utils import key_split
 
@@ -81,6 +79,20 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
             if cluster is not None:  # a cluster made here (also when the client failed to start); never --scheduler's
                 _close_quietly(Workers(cluster, failed=failed))
                 _close_quietly(cluster)
+
+
+def _watch_local_workers(client, cluster, deaths, *, verbose: bool) -> None:
+    """The plugins of a local cluster made here: its workers print nothing on stdout, log a lost rank's error
+    once (not without ``verbose``), and note how they end for ``deaths`` (``worker_logs.WorkerDeaths``)."""
+    from storecast.distributed.crash_notes import CrashNotes
+    from storecast.distributed.worker_logs import QuietWorkerRecords, WorkerPids
+    from storecast.distributed.worker_stdout import QuietStdout
+
+    WorkerPids(deaths).watch(cluster.scheduler)  # the Nanny names a process, the one line its worker
+    client.register_plugin(CrashNotes(deaths.notes_dir))  # before any task: a crash says where
+    client.register_plugin(QuietStdout(verbose=verbose))
+    if not verbose:
+        client.register_plugin(QuietWorkerRecords())
 
 
 def _connect(client_class, scheduler: str | None, cluster):
@@ -107,14 +119,19 @@ def worker_died(what: str, exc) -> Exception:
 
     Why: Dask's own message came with a traceback through the CLI and Dask's internals, and named a task key
     ("_predict_part-1f0c...-1"), not the part or what to change. Nothing is saved by then: a model is saved
-    after the last task, a forecast's temp directory is removed.
+    after the last task, a forecast's temp directory is removed. On a local cluster the line says how the last
+    worker's process ended (``endings``): memory, a crash in compiled code and an exit call want other fixes.
     """
+    from storecast.distributed.endings import advice, how_it_ended, local_deaths, worker_ended
     from storecast.errors import WorkerLostError
 
     tries = exc.allowed_failures + 1
+    pid = getattr(exc.last_worker, "pid", None) or None  # a WorkerState's; 0 when the worker did not say
+    death = worker_ended(local_deaths(pid), pid)
+    how = "" if death is None else f" (process {death.pid}) {how_it_ended(death)}"
     return WorkerLostError(
-        f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s) (the last "
-        f"{exc.last_worker.address}), so Dask gave up and nothing was saved: {_WHAT_TO_DO}")
+        f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s); the last, "
+        f"{exc.last_worker.address}{how}, so Dask gave up and nothing was saved: {advice(death)}")
 
 
 def cancelled_key(exc: CancelledError) -> object:
@@ -134,17 +151,17 @@ def work_cancelled(what: str, exc: CancelledError) -> Exception:
     scheduler. Under load that cancellation could reach the client before the KilledWorker of the task that
     killed the worker, and the run ended in a traceback.
     """
+    from storecast.distributed.endings import advice, how_it_ended, local_deaths, which_worker, worker_ended
     from storecast.errors import WorkerLostError
 
     groups = getattr(exc, "error_groups", None)
     reasons = sorted({g.reason for g in groups}) if groups else [getattr(exc, "reason", "unknown")]
+    death = worker_ended(local_deaths())
+    lost = ("a Dask worker holding data it needed died, or this client lost the scheduler" if death is None else
+            f"a Dask worker holding data it needed died: the {which_worker(death)} {how_it_ended(death)}")
     return WorkerLostError(
-        f"{what}: Dask cancelled it before its result came ({'; '.join(reasons)}): a Dask worker holding data it "
-        f"needed died, or this client lost the scheduler, so nothing was saved: {_WHAT_TO_DO}")
-
-
-_WHAT_TO_DO = ("most often a worker runs out of memory; give each worker more (a local cluster: fewer --workers; a "
-               "cluster: the workers' --memory-limit) or write smaller parts; the workers' logs say what happened.")
+        f"{what}: Dask cancelled it before its result came ({'; '.join(reasons)}): {lost}, so nothing was saved: "
+        f"{advice(death)}")
 
 
 def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
@@ -157,11 +174,13 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
     rank that waited ``rank_wait`` minutes (LightGBM's ``time_out``) for one that never joined looks the same to
     the client (LightGBM aborts its worker: "Socket accept error"), yet the fix is another: it is told apart by
     the socket's own timeout in the error, or, on a local cluster, by the worker's SIGABRT (``WorkerDeaths``), and
-    said as what happened. On a ``--scheduler`` cluster a worker that died says both.
+    said as what happened. On a ``--scheduler`` cluster a worker that died says both. A local worker that crashed
+    in compiled code (SIGSEGV) is said as a crash, with its last lines, not as a lack of memory (``endings``).
     """
     from distributed.client import FutureCancelledError
     from lightgbm.basic import LightGBMError
 
+    from storecast.distributed.endings import advice, crashed, how_it_ended, which_worker, worker_ended
     from storecast.distributed.worker_logs import current_deaths, lost_rank, timed_out
     from storecast.errors import WorkerLostError
 
@@ -178,16 +197,23 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
             "so the waiting rank gave up (LightGBM ends its Dask worker then) and nothing was saved: a worker was "
             "stuck or too busy to run its rank in time; run on fewer or less busy workers (a local cluster: fewer "
             "--workers), or give the ranks longer with a larger --rank-wait.")
+    death = None if deaths is None else worker_ended(deaths.deaths(wait=0))
+    if death is not None and crashed(death):  # SIGABRT said above: a crash in compiled code
+        return WorkerLostError(
+            f"LightGBM's distributed fit (lightgbm.dask): the Dask {which_worker(death)} running one of its ranks "
+            f"{how_it_ended(death)}, so the fit stopped and nothing was saved: {advice(death)} A LightGBM rank also "
+            "crashes so about 2 minutes after it gave up connecting to a rank that never joined (a worker stuck or "
+            "too busy): then run on fewer or less busy workers (a local cluster: fewer --workers).")
     # killed (SIGKILL, SIGTERM: for memory, as Dask's Nanny and the kernel kill) or an exit: a death, said alone;
-    # unknown (--scheduler) or another signal (LightGBM's rank crashes with SIGSEGV once its connect retries to a
-    # rank that never joined run out, after about 2 minutes whatever --rank-wait): the wait may be the cause too
-    killed = ended is not None and all(sig in (None, signal.SIGKILL, signal.SIGTERM) for sig in ended)
-    waited = "" if rank_wait is None or killed else (
+    # unknown (--scheduler): the wait may be the cause too
+    lost = ("a Dask worker running one of its ranks died, and" if death is None else
+            f"the Dask {which_worker(death)} running one of its ranks {how_it_ended(death)};")
+    waited = "" if rank_wait is None or death is not None else (
         f" A rank that waits {rank_wait} minute(s) for another that never joins LightGBM's network (a worker stuck "
         "or too busy) stops its worker the same way: --rank-wait sets that wait.")
     return WorkerLostError(
-        "LightGBM's distributed fit (lightgbm.dask): a Dask worker running one of its ranks died, and a rank cannot "
-        f"move to another worker, so the fit stopped and nothing was saved: {_WHAT_TO_DO}{waited}")
+        f"LightGBM's distributed fit (lightgbm.dask): {lost} a rank cannot move to another worker, so the fit "
+        f"stopped and nothing was saved: {advice(death)}{waited}")
 
 
 def _wait_for_a_worker(client, scheduler: str) -> None:
@@ -233,8 +259,8 @@ class Workers:
 
         nanny_log = logging.getLogger("distributed.nanny")
         unsaid = _Unsaid("Worker process still alive")
-        if self.failed:
-            nanny_log.addFilter(unsaid)
+        if self.failed:  # first: a record held_records holds (and says after a run that failed) is not dropped
+            nanny_log.filters.insert(0, unsaid)
         try:
             self.cluster.sync(close_all)
         finally:

@@ -11,16 +11,18 @@ With ``--verbose`` every record is said as before. The Nanny's records also say 
 
 from __future__ import annotations
 
-__all__ = ["QuietWorkerRecords", "WorkerDeaths", "held_records", "current_deaths", "lost_rank", "timed_out",
-           "watched_deaths"]
+__all__ = ["Death", "QuietWorkerRecords", "WorkerDeaths", "WorkerPids", "held_records", "current_deaths", "lost_rank",
+           "timed_out", "watched_deaths"]
 
 import logging
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 
 from storecast.errors import WorkerLostError
 
@@ -41,7 +43,25 @@ def timed_out(message: str) -> bool:
     return lost_rank(message) and _TIMED_OUT.search(message) is not None
 
 
-_DEATH = re.compile(r"Worker process \d+ (?:was killed by signal (\d+)|exited with status \d+)")
+_DEATH = re.compile(r"Worker process (\d+) (?:was killed by (?:signal (\d+)|unknown signal)|exited with status (\d+))")
+_OVER_BUDGET = re.compile(r"Worker (\S+) \(pid=(\d+)\) exceeded")  # distributed.nanny.memory's warning
+
+
+@dataclass(frozen=True)
+class Death:
+    """How one worker process of a local cluster ended: killed by ``signal``, or exited with ``status``.
+
+    ``address``: the worker's, when the scheduler knew its process; ``over_budget``: Dask's Nanny stopped it (SIGTERM)
+    past its memory budget (``distributed.worker.memory.terminate``); ``notes``: the last lines it wrote to its crash
+    notes (``crash_notes``), if any.
+    """
+
+    pid: int
+    signal: int | None
+    status: int | None = None
+    address: str | None = None
+    over_budget: bool = False
+    notes: tuple[str, ...] = ()
 
 
 class WorkerDeaths(logging.Filter):
@@ -50,18 +70,30 @@ class WorkerDeaths(logging.Filter):
 
     Why: when a LightGBM rank waits ``--rank-wait`` minutes for another that never connects, LightGBM's listening
     thread raises a C++ exception nothing catches, and the rank's worker ends with SIGABRT; to the client that is a
-    worker that died (a FutureCancelledError), as one killed for memory (SIGKILL) is. ``aborted`` tells them apart.
-    The Nanny's records below WARNING are said only with ``verbose``, as before.
+    worker that died (a FutureCancelledError), as one killed for memory (SIGKILL) is, or one that crashed in compiled
+    code (SIGSEGV). ``deaths`` tells them apart (``endings`` words each). The Nanny's records below WARNING are said
+    only with ``verbose``, as before.
     """
 
     def __init__(self, *, verbose: bool) -> None:
         super().__init__()
         self.verbose = verbose
         self.signals: list[int | None] = []  # one per worker that ended: its signal, None for an exit status
+        self._ended: list[tuple[int, int | None, int | None]] = []  # (pid, signal, status), as the Nanny said
+        self.addresses: dict[int, str] = {}  # pid -> worker address (WorkerPids, the Nanny's memory warning)
+        self.over_budget: set[int] = set()  # pids the Nanny stopped past their memory budget
+        self.notes_dir: Path | None = None  # where the workers keep their crash notes (crash_notes.CrashNotes)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if found := _DEATH.match(record.getMessage()):
-            self.signals.append(int(found[1]) if found[1] else None)
+        message = record.getMessage()
+        if found := _DEATH.match(message):
+            sig = int(found[2]) if found[2] else None
+            status = int(found[3]) if found[3] else (255 if sig is None else None)  # "unknown signal": 255
+            self.signals.append(sig)
+            self._ended.append((int(found[1]), sig, status))
+        elif found := _OVER_BUDGET.match(message):
+            self.addresses[int(found[2])] = found[1]
+            self.over_budget.add(int(found[2]))
         return self.verbose or record.levelno >= logging.WARNING
 
     def ended(self, wait: float = 5.0) -> list[int | None] | None:
@@ -74,6 +106,43 @@ class WorkerDeaths(logging.Filter):
             time.sleep(0.1)
         return list(self.signals) if self.signals else None
 
+    def deaths(self, wait: float = 5.0, pid: int | None = None) -> list[Death]:
+        """Every worker process that ended, in order, with what is known of it; [] when none within ``wait`` s.
+
+        ``pid``: the process the caller knows ended (a KilledWorker's last worker): waited for itself, not for any.
+        """
+        from storecast.distributed.crash_notes import last_notes
+
+        deadline = time.monotonic() + wait
+        while (not self._ended if pid is None else pid not in {p for p, _, _ in self._ended}) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return [Death(ended, sig, status, self.addresses.get(ended), ended in self.over_budget,
+                      last_notes(self.notes_dir, ended) if self.notes_dir else ())
+                for ended, sig, status in list(self._ended)]
+
+
+class WorkerPids(SchedulerPlugin):
+    """A scheduler plugin of a local cluster made here: which worker address each worker process (pid) serves.
+
+    Why: the Nanny's record of a process that ended names its pid only, and the line that says it names the worker.
+    """
+
+    name = "storecast-worker-pids"
+
+    def __init__(self, deaths: WorkerDeaths) -> None:
+        self.deaths = deaths
+
+    def add_worker(self, scheduler, worker: str) -> None:
+        if (state := scheduler.workers.get(worker)) is not None and state.pid:
+            self.deaths.addresses[state.pid] = worker
+
+    def watch(self, scheduler) -> None:
+        """Add this plugin to the (in-process) ``scheduler``, and note the workers already there."""
+        for address in list(scheduler.workers):
+            self.add_worker(scheduler, address)
+        scheduler.add_plugin(self)
+
 
 _WATCHING: list[WorkerDeaths] = []  # the local cluster's, while a dask_client holds one
 
@@ -81,18 +150,27 @@ _WATCHING: list[WorkerDeaths] = []  # the local cluster's, while a dask_client h
 @contextmanager
 def watched_deaths(*, verbose: bool) -> Iterator[WorkerDeaths]:
     """Watch the Nanny's records of a local cluster made here (``cluster.dask_client``) while the block runs;
-    ``current_deaths()`` gives it to the code that turns a failed fit into its message."""
+    ``current_deaths()`` gives it to the code that turns a failed fit into its message. Its ``notes_dir``, a
+    temporary directory removed after the block, is for the workers' crash notes (``crash_notes.CrashNotes``)."""
+    import tempfile
+
     deaths, nanny = WorkerDeaths(verbose=verbose), logging.getLogger("distributed.nanny")
+    budget = logging.getLogger("distributed.nanny.memory")  # "Worker ... (pid=N) exceeded 95% memory budget"
     level = nanny.level
     if not nanny.isEnabledFor(logging.INFO):  # its INFO records reach the filter, which says them with -v only
         nanny.setLevel(logging.INFO)
     nanny.filters.insert(0, deaths)  # before held_records' filter: what this one drops is never held
+    budget.addFilter(deaths)
     _WATCHING.append(deaths)
     try:
-        yield deaths
+        with tempfile.TemporaryDirectory(prefix="storecast-workers-") as notes:
+            deaths.notes_dir = Path(notes)
+            yield deaths
     finally:
+        deaths.notes_dir = None
         _WATCHING.remove(deaths)
         nanny.removeFilter(deaths)
+        budget.removeFilter(deaths)
         nanny.setLevel(level)
 
 
@@ -142,9 +220,9 @@ _HELD = ("distributed.scheduler", "distributed.nanny")  # where a local cluster'
 
 
 @contextmanager
-def held_records(names: tuple[str, ...] = _HELD) -> Iterator[None]:
+def held_records(names: tuple[str, ...] = _HELD) -> Iterator[list[logging.LogRecord]]:
     """Hold the records of the loggers ``names`` while the block runs; dropped if it raises a WorkerLostError,
-    else logged after it, in their order.
+    else logged after it, in their order. Yields the list, which the block may prune (``endings.say_survived``).
 
     Why held, not dropped: a worker that dies while its tasks can run elsewhere does not stop the run, and the
     user should still read that it died (after the run, not lost).
@@ -159,7 +237,7 @@ def held_records(names: tuple[str, ...] = _HELD) -> Iterator[None]:
     for log in loggers:
         log.addFilter(hold)
     try:
-        yield
+        yield held
     except WorkerLostError:
         held.clear()  # the one line says it
         raise
