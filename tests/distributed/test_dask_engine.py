@@ -83,25 +83,6 @@ def test_the_shared_preprocessor_equals_the_local_one(chain, scheduler):
     np.testing.assert_array_equal(prep.transform(X), local.transform(X))
 
 
-def test_a_run_puts_dasks_log_level_back_as_it_found_it(scheduler):
-    """Dask's INFO lines are held back for the run only: a notebook's own level is its own again afterwards."""
-    import logging
-
-    from storecast.distributed.cluster import dask_client
-
-    dask_logger, root = logging.getLogger("distributed"), logging.getLogger()
-    before, root_before = dask_logger.level, root.level
-    dask_logger.setLevel(logging.DEBUG)
-    root.setLevel(logging.WARNING)  # not --verbose
-    try:
-        with dask_client(scheduler):
-            assert dask_logger.level == logging.WARNING
-        assert dask_logger.level == logging.DEBUG
-    finally:
-        dask_logger.setLevel(before)
-        root.setLevel(root_before)
-
-
 def test_a_worker_block_is_its_partitions_local_features_in_one_float32_block(chain):
     """What a worker hands LightGBM: its partitions' features, float32, one column-major block, no copy on the way;
     the features the local engine's fit gives the same rows (the store's seasonal profile cross-fitted)."""

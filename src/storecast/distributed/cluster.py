@@ -34,34 +34,14 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     per worker ("auto": the machine's memory divided among the workers); past it Dask spills to disk.
     """
     require_dask()
-    verbose = logging.getLogger().isEnabledFor(logging.INFO)
-    with _dask_logs_from_warnings(verbose), _client(scheduler, workers, threads_per_worker, memory_limit,
-                                                      verbose) as client:
-        yield client
-
-
-@contextmanager
-def _dask_logs_from_warnings(verbose: bool) -> Iterator[None]:
-    """Dask's INFO lines only with --verbose, for the run only: the level it had is put back afterwards, so a
-    later call in the same process (a notebook, the tests) logs as it would have."""
-    dask_logger = logging.getLogger("distributed")
-    before = dask_logger.level
-    if not verbose:
-        dask_logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        dask_logger.setLevel(before)
-
-
-@contextmanager
-def _client(scheduler: str | None, workers: int, threads_per_worker: int, memory_limit: str | float,
-            verbose: bool) -> Iterator:
-    """``dask_client``'s client and, without ``scheduler``, its LocalCluster."""
     from distributed import Client, KilledWorker, LocalCluster
 
     from storecast.distributed.endings import say_survived
     from storecast.distributed.worker_logs import held_records, watched_deaths
+
+    verbose = logging.getLogger().isEnabledFor(logging.INFO)
+    if not verbose:  # the scheduler's INFO lines only with --verbose
+        logging.getLogger("distributed").setLevel(logging.WARNING)
 
     # the scheduler's HTTP server (health routes) listens without a dashboard too, by default on port 8787: when
     # that port is taken (another run, a notebook's cluster) Dask printed "UserWarning: Port 8787 is already in
