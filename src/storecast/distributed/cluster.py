@@ -40,7 +40,8 @@ def dask_client(scheduler: str | None = None, workers: int = 2, *, threads_per_w
     from storecast.distributed.worker_logs import held_records, watched_deaths
 
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
-    if not verbose:  # the scheduler's INFO lines only with --verbose
+    if not verbose:  # the scheduler's INFO lines only with --verbose; not put back after the run: an in-process
+        # scheduler still logs from its own thread after the client closed ("Close client connection")
         logging.getLogger("distributed").setLevel(logging.WARNING)
 
     # the scheduler's HTTP server (health routes) listens without a dashboard too, by default on port 8787: when
