@@ -12,7 +12,8 @@ keeps its place in the average (``member``), and the compile target (versions, f
 The old object is carried only when it passes the cache's own check (``cached_bytes``: its sha256 record and
 a whole ELF file; the old file's sha256 was checked against its card by the load); it is written under the new
 key atomically, with its one-tree header made again from the booster; every load still checks it on probe
-rows. Nothing is removed: the old files are those of the file's earlier contents (``remove_stale``).
+rows. Nothing is removed: the old key's files stay until a compile beside the file removes them as those of
+its earlier contents (``remove_stale``).
 """
 
 from __future__ import annotations
@@ -120,8 +121,9 @@ def _carry_compiled(model: Any, old: Path, old_sha256: str, new: Path, new_sha25
             atomic_write_bytes(target, obj)
             keep_header(target, obj, booster.model_to_string(num_iteration=1), strict=True)
             carried.append(target)
-    except (ImportError, OSError) as exc:
-        log.info("compiled trees not carried over to %s (%s): serve compiles them again", new.name, exc)
+    except Exception as exc:  # an optimisation only (no llvmlite, a read-only folder): the upgrade is done
+        log.info("compiled trees not carried over to %s (%s: %s): serve compiles them again", new.name,
+                 type(exc).__name__, exc)
         return carried
     if carried:
         log.info("carried %d compiled booster(s) over to %s: %s", len(carried), new.name,
