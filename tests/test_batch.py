@@ -131,8 +131,10 @@ def test_a_chunk_without_one_good_id_is_refused_naming_the_id_not_a_traceback(bu
         rows = rows.head(40)
         rows.loc[30, s.ID] = "x"
         rows.to_csv(path, index=False)
-    else:
-        rows.replace("", None).assign(**{s.ID: rows[s.ID].astype(float) + 0.5}).to_parquet(path)
+    else:  # one whole Id, in the last chunk: a column none of whose Ids parse is one problem for the column
+        ids = rows[s.ID].astype(float) + 0.5
+        ids.iloc[-1] -= 0.5
+        rows.replace("", None).assign(**{s.ID: ids}).to_parquet(path)
     with pytest.raises(DataContractError, match=rf"rows{suffix}, {where}, column `{s.ID}`: expected a unique whole "):
         predict_file(bundle, path, out, chunk_rows=chunk_rows)
     assert not out.exists()
@@ -1095,6 +1097,27 @@ def test_a_column_none_of_whose_values_parse_is_one_problem_in_chunks_as_in_one_
     whole = _problems(lambda: load_rows(path))
     assert whole == [f"{path}, column `{column}`: {said}, and not one of the 1,000 lines holds such a value: "
                      "correct the whole column"]
+    assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+
+@pytest.mark.parametrize(("column", "cells", "said"), [
+    (s.DATE, "31.07.2015", "expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '31.07.2015' "
+                           "(day.month.year) on row 1"),
+    (s.DATE, 20150731, "expected a date 2000-01-01..2099-12-31 written YYYY-MM-DD, got '20150731' (YYYYMMDD "
+                       "without dashes) on row 1"),
+    (s.STORE, "abc", "expected a store number (a whole number 1..2147483647), got 'abc' on row 1"),
+])
+def test_a_parquet_column_none_of_whose_values_parse_is_one_problem_in_chunks_as_in_one_piece(rows_csv, tmp_path,
+                                                                                               column, cells, said):
+    """A parquet file is always read in chunks by predict; a column it stores as text (or ints) that never parses
+    was listed row by row there, 20 a chunk, while its whole read says it once."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False).replace("", None)
+    path = tmp_path / "column.parquet"
+    rows.assign(**{column: cells}).to_parquet(path)
+    whole = _problems(lambda: load_rows(path))
+    assert whole == [f"{path}, column `{column}`: {said}, and not one of the 1,000 rows holds such a value: "
+                     "correct the whole column"]
+    assert _problems(lambda: list(iter_rows(path))) == whole  # one chunk, as predict reads this file
     assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
 
 

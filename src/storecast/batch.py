@@ -211,7 +211,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     missing_open, first_open = 0, 0
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
     words = FlagWords(path, parquet=parquet)  # yes/no words in 0/1 columns: one problem a column, as a whole read
-    unparsed = UnparsedColumns(path)  # a CSV column none of whose values parse: one problem, as a whole read
+    unparsed = UnparsedColumns(path, parquet=parquet)  # a column none of whose values parse: one problem, as whole
     read_through = False  # every chunk read: only then can a column be said to hold no value that parses
     found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
     checked_up_to: list[ContractProblem] = []  # the note of a check stopped early, said first
@@ -223,8 +223,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                     keys = keys[1:]
             frame.index = pd.RangeIndex(done, done + len(frame))
             frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
-            if not parquet:  # a parquet chunk is typed: its columns parse as the file stores them
-                unparsed.take(frame)
+            unparsed.take(frame)  # a parquet chunk too: a column it stores as text may parse no more than a CSV's
             try:
                 rows = _rows_of(frame, path, done, keep_actuals, words)
                 for seen in keys:

@@ -152,3 +152,58 @@ def test_a_file_with_compiled_trees_cached_beside_it_is_upgraded_without_them(av
     assert code in (0, None), err
     monkeypatch.setenv(cm.ENV_VAR, "0")
     assert _booster_texts(old) == 2 and load_bundle(old).compiled is None
+
+
+def _compiles(monkeypatch) -> list:
+    """Spy on the compile step: ``_forest(text, None)`` compiles; with checked cached bytes it only loads them."""
+    import storecast.models.compiled as cm
+
+    real, members = cm._forest, []
+    monkeypatch.setattr(cm, "_forest", lambda text, obj: (members.append(obj is None), real(text, obj))[1])
+    return members
+
+
+@pytest.mark.parametrize("out", [None, "upgraded"])
+def test_the_compiled_trees_cache_is_carried_over_and_serves_without_compiling(averaged, dataset, tmp_path, run_main,
+                                                                               monkeypatch, out):
+    """The cache is keyed by the file's sha256, which the upgrade changes: without the carry, the next serve
+    compiled every booster again (minutes on the full model)."""
+    import storecast.models.compiled as cm
+
+    old = _old_file(averaged, tmp_path / "models")
+    monkeypatch.setenv(cm.ENV_VAR, "1")
+    assert load_bundle(old).compiled.origin == "compiled"  # cached beside the old file
+    code, written, err = run_main("models", "upgrade", "--model", str(old), *(["--out", str(tmp_path / out)]
+                                                                                 if out else []))
+    assert code in (0, None), err
+    compiles = _compiles(monkeypatch)
+    bundle = load_bundle(written.strip())  # STORECAST_COMPILE=1: what has no valid cache is compiled
+    assert bundle.compiled.origin == "cache" and len(bundle.compiled.members) == 2
+    assert compiles.count(True) == 0 and bundle.compiled.cache.parent == (tmp_path / out if out else old.parent)
+    assert all(bundle.card["sha256"][:12] in m.cache.name for m in bundle.compiled.members)
+    monkeypatch.setenv(cm.ENV_VAR, "0")
+    for got, expected in zip(bundle.predict_open(dataset.train[dataset.train[s.OPEN] == 1].tail(300).drop(
+            columns=[s.SALES, s.CUSTOMERS])), _forecasts(Path(written.strip()), dataset), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+def test_a_tampered_cache_is_not_carried_over_and_is_compiled_again_later(averaged, tmp_path, run_main, monkeypatch):
+    import storecast.models.compiled as cm
+
+    old = _old_file(averaged, tmp_path)
+    monkeypatch.setenv(cm.ENV_VAR, "1")
+    tampered = load_bundle(old).compiled.members[1].cache
+    data = tampered.read_bytes()
+    tampered.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if ".lleaves." in p.name}
+    code, _, err = run_main("models", "upgrade", "--model", str(old))
+    assert code in (0, None), err
+    assert (f"{tampered.name} does not match its recorded sha256 (tampered, truncated or stale): not carried over "
+            f"to {old.name}; serve compiles it again") in _said(err)
+    new_sha12 = json.loads(old.with_suffix(".json").read_text())["sha256"][:12]
+    assert sorted(p.name.split(".")[3] for p in tmp_path.glob(f"*.{new_sha12}.*.lleaves.o")) == ["m0"]
+    assert {n: (tmp_path / n).read_bytes() for n in before} == before  # nothing removed, nothing changed
+    compiles = _compiles(monkeypatch)
+    bundle = load_bundle(old)
+    assert bundle.compiled.origin == "compiled" and compiles.count(True) == 1  # member 1 only, as any bad cache
+    assert [m.origin for m in bundle.compiled.members] == ["cache", "compiled"]

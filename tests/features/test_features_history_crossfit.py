@@ -126,3 +126,21 @@ def test_fit_rows_without_sales_is_told_that_y_is_required_as_fit_is():
     history = StoreHistory().fit(X, y)
     with pytest.raises(ValueError, match=r"StoreHistory requires y to be passed.*`y` \(Sales\)"):
         history.fit_rows(X, None)
+
+
+@pytest.mark.parametrize("season_days", [15, None])
+def test_fit_transform_reads_the_sales_days_once_and_equals_fit_then_fit_rows(fit_rows, monkeypatch, season_days):
+    """A Pipeline's fit calls ``fit_transform``: its cross-fit takes the fit's sales days and yearly profile sums
+    of the same rows instead of working them out again (a quarter of its time on the full data), bit for bit."""
+    import storecast.features.history as history
+
+    _, X, y, _ = fit_rows
+    want = StoreHistory(season_days=season_days).fit(X, y).fit_rows(X, y)
+    calls: list[str] = []
+    for name in ("_sales_days", "_season_sums"):
+        real = getattr(history, name)
+        monkeypatch.setattr(history, name, lambda *a, _real=real, _name=name: (calls.append(_name), _real(*a))[1])
+    got = StoreHistory(season_days=season_days).fit_transform(X, y)
+    assert calls == ["_sales_days"] + (["_season_sums"] if season_days else [])  # the fit's, once each
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["hist_month"].to_numpy().tobytes() == want["hist_month"].to_numpy().tobytes()

@@ -122,7 +122,7 @@ def upgrade_model_file(
 
     Loaded with every check of predict and serve; written under the same name and stamp (the newest stays newest).
 
-    Its card gets the new sha256; serve compiles the trees again (their cache is keyed by the sha256).
+    Its card gets the new sha256; the compiled trees cached beside it are carried over to it when they check out.
     """
     from storecast.artifacts.upgrade import upgrade_model
 

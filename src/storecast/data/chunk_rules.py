@@ -5,8 +5,8 @@ each chunk passes the row contract (``validate_rows``), which sees one chunk and
 The same file read in one piece is held to test.csv's (or train.csv's) exact columns and refuses a repeated Id or
 (Store, Date): so a parquet file without an Id column was forecast into a CSV without Ids, and a key in two
 chunks into two output rows. These checks give a chunked read the same rules and the same words; so do
-``FlagWords`` for yes/no words in a 0/1 column and ``UnparsedColumns`` for a column none of whose values parse,
-one problem for the column across chunks.
+``FlagWords`` for yes/no words in a 0/1 column and ``UnparsedColumns`` for a column none of whose values parse
+(CSV or parquet), one problem for the column across chunks.
 """
 
 from __future__ import annotations
@@ -226,31 +226,45 @@ class FlagWords:
 
 
 class UnparsedColumns:
-    """The columns of a CSV rows file read in chunks none of whose values parse, so far (every Date 31.07.2015).
+    """The columns of a rows file read in chunks none of whose values parse, so far (every Date 31.07.2015).
 
     Why: a whole read says such a column in one problem (``contract.column_problem``: the first row's value, and
     that no line holds one that parses), but each chunk listed it row by row, 20 a chunk and a count, and the read
     stopped after the first chunk, "checked up to line 100,001 only". A column's problems are held apart from the
     cap on problems while no value of it has parsed (``holds``), so the whole file is read, and ``settle`` turns
     them into the whole read's one problem. Only a column whose first cell does not parse is followed.
+    ``parquet``: a parquet file's chunk is typed, but a column it stores as text (a Date of '31.07.2015' strings)
+    parses no more than a CSV file's: its cells are judged as the whole read's text (``parquet_text``), at rows.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, *, parquet: bool = False) -> None:
+        self.path, self.parquet = path, parquet
         self.layout = ""
         self.first: dict[str, object] | None = None  # column -> its first row's cell, while none of its cells parsed
 
     def take(self, frame: pd.DataFrame) -> None:
-        """Read one chunk (text, as the file writes it): a column with a cell that parses is followed no more."""
+        """Read one chunk (CSV: text, as the file writes it): a column with a cell that parses is followed no more."""
         if self.first is None:  # the first chunk: the layout, and the columns whose first cell does not parse
             self.layout = (s.TEST_FILE if s.SALES not in frame.columns else
                            s.SCORED_LAYOUT if s.ID in frame.columns else s.TRAIN_FILE)
-            self.first = {str(column): frame[column].iat[0] for column in frame.columns if len(frame) and (
-                (bad := unparsed_cells(frame[column].iloc[:1], self.layout)) is not None and bad.all())}
+            head = self._text(frame.iloc[:1])
+            self.first = {str(column): head[column].iat[0] for column in head.columns if len(head) and (
+                (bad := self._unparsed(head, column)) is not None and bad.all())}
+        followed = [column for column in self.first if column in frame.columns]
+        text = self._text(frame[followed]) if followed else frame[followed]
         for column in list(self.first):
-            bad = unparsed_cells(frame[column], self.layout) if column in frame.columns else None
+            bad = self._unparsed(text, column) if column in text.columns else None
             if bad is None or not bad.all():
                 del self.first[column]
+
+    def _text(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The chunk's text as its whole read sees it: a CSV chunk as it is, a parquet chunk through ``parquet_text``
+        (of the columns followed only, after the first row)."""
+        return parquet_text(frame) if self.parquet else frame
+
+    def _unparsed(self, text: pd.DataFrame, column: str) -> np.ndarray | None:
+        return unparsed_cells(text[column], self.layout, iso_length=column in text.attrs.get("iso_length_text", ()),
+                              stored_float=column in text.attrs.get("float_columns", ()))
 
     def holds(self, problem: ContractProblem) -> bool:
         """Whether ``problem`` is of a column none of whose values has parsed yet."""
@@ -260,5 +274,6 @@ class UnparsedColumns:
         """``found`` (the problems of the whole file, of ``rows`` rows) with each column none of whose values parses
         said once, first, as a whole read says it (two rows or more, as there); else as listed."""
         columns = dict(self.first or {}) if rows > 1 else {}
-        whole = [column_problem(self.path, column, first, 2, rows) for column, first in columns.items()]
+        first_at = 1 if self.parquet else 2  # the first row (parquet) or line (CSV, after its header)
+        whole = [column_problem(self.path, column, first, first_at, rows) for column, first in columns.items()]
         return whole + [p for p in found if p.column not in columns]

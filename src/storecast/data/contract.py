@@ -239,15 +239,18 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
     return text, None  # text columns: their values are checked by the VALUES schema
 
 
-def unparsed_cells(text: pd.Series, name: str) -> np.ndarray | None:
+def unparsed_cells(text: pd.Series, name: str, *, iso_length: bool | None = None,
+                   stored_float: bool = False) -> np.ndarray | None:
     """The cells of ``text`` (a column of file ``name``'s layout, as read: text) that do not parse, by the rule of a
-    whole read; None for a column that is not parsed (text, or not in the layout).
+    whole read; None for a column that is not parsed (text, or not in the layout). ``iso_length`` and
+    ``stored_float``: what ``parquet_text`` says of a parquet file's column (``_parse_column``).
 
     Why public: a file read in chunks (``chunk_rules.UnparsedColumns``) finds a column none of whose values parse
     by this rule, so that its one problem for the column is the whole read's.
     """
     spec = TYPES[name].columns.get(str(text.name))
-    return None if spec is None else _parse_column(text, str(spec.dtype), str(text.name))[1]
+    return None if spec is None else _parse_column(text, str(spec.dtype), str(text.name), iso_length,
+                                                   stored_float)[1]
 
 
 def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list[ContractProblem]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = ["StoreHistory", "HISTORY_FEATURES"]
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,11 @@ class StoreHistory(AddColumnsTransformer):
         sales day in X, the chain's when X is the chain. A part of the chain (the Dask engine's store partitions)
         passes the chain's, so every store's recent level covers the same days as in one fit on all rows.
         """
+        self._fit(X, y, recent_until=recent_until)
+        return self
+
+    def _fit(self, X, y, *, recent_until: int | None = None) -> _Learned:
+        """``fit``; returns what the cross-fit of the same rows reads again (``fit_transform``)."""
         _require_sales(y)
         window: object = self.recent_days
         # 0 or fewer days left the recent window empty: hist_recent NaN for every store, without a word
@@ -117,15 +123,21 @@ class StoreHistory(AddColumnsTransformer):
         plain_dow = _profile(centred[f["promo"] != 1], f[f["promo"] != 1], "dow", 7, self.stores_)
         self.dow_promo_ = promo_dow - plain_dow
         self.month_ = _profile(centred, f, "month", 12, self.stores_)
+        by_year = None
         if self.season_days is not None:
-            sums, counts = _season_sums(f, self.stores_, self.dow_, int(self.season_days))
+            by_year = _season_sums(f, self.stores_, self.dow_, int(self.season_days))
+            sums, counts = by_year
             with np.errstate(invalid="ignore"):
                 self.season_ = sums.sum(axis=1) / counts.sum(axis=1)  # 0 / 0: NaN, no fit row that time of year
-        return self
+        return _Learned(f, by_year)
 
     def fit_transform(self, X, y=None, **fit_params):
-        """``fit``, then the fit rows' features as ``fit_rows`` gives them (what a Pipeline's fit calls)."""
-        return self.fit(X, y, **fit_params).fit_rows(X, y)
+        """``fit``, then the fit rows' features as ``fit_rows`` gives them (what a Pipeline's fit calls).
+
+        Why not ``fit(...).fit_rows(X, y)``: the cross-fit reads the fit's sales days and yearly profile sums
+        again (a quarter of the time on the full data); the same rows give the same values, so they are handed on.
+        """
+        return self._fit_rows(X, y, self._fit(X, y, **fit_params))
 
     def fit_rows(self, X, y):
         """``transform(X)`` with ``hist_month`` cross-fitted when ``cross_fit``: the features of fit rows.
@@ -135,21 +147,29 @@ class StoreHistory(AddColumnsTransformer):
         engine's partitions) it gives the values a fit on the whole chain gives those rows.
         """
         _require_sales(y)  # else "len() of unsized object" from deep in the cross-fit, naming nothing
+        return self._fit_rows(X, y, None)
+
+    def _fit_rows(self, X, y, learned: _Learned | None) -> pd.DataFrame:
+        """``fit_rows``; ``learned``: what ``fit`` found on these very rows (``fit_transform``), else None."""
         out = self.transform(X)
         if not self.cross_fit:
             return out
         cols = self._check_frame(X, (s.STORE, s.DATE))
-        f = _sales_days(cols, y, int(self.recent_days), None)
+        f = _sales_days(cols, y, int(self.recent_days), None) if learned is None else learned.f
         stores = np.unique(f["store"].to_numpy())
-        centred = f["log"] - f.groupby("store")["log"].transform("mean")
         ids = np.asarray(cols[s.STORE], dtype=np.int64)
         parts = date_parts(to_days(cols[s.DATE]))
         if self.season_days is None:
+            centred = f["log"] - f.groupby("store")["log"].transform("mean")
             sums, counts = _year_sums(f["store"], f["month"], f["year"], centred, stores, 12)
             key = parts["month"] - 1
         else:
-            dow = _profile(centred, f, "dow", 7, stores)
-            sums, counts = _season_sums(f, stores, dow, int(self.season_days))
+            if learned is not None and learned.by_year is not None:  # fit's: the same rows, stores and weekday profile
+                sums, counts = learned.by_year
+            else:
+                centred = f["log"] - f.groupby("store")["log"].transform("mean")
+                dow = _profile(centred, f, "dow", 7, stores)
+                sums, counts = _season_sums(f, stores, dow, int(self.season_days))
             key = leap_neutral_day_of_year(parts) - 1
         out[_SEASON] = _other_years(sums, counts, stores, np.unique(f["year"].to_numpy()), ids, key, parts["year"])
         return out
@@ -192,6 +212,14 @@ def _require_sales(y) -> None:
     if y is None:
         raise ValueError("StoreHistory requires y to be passed, but the target y is None: "
                          "`y` (Sales) is what its statistics are learned from.")
+
+
+class _Learned(NamedTuple):
+    """What ``fit`` found that the cross-fit of the same rows reads again: the sales days (``_sales_days``) and,
+    with ``season_days``, the yearly sums and counts of the seasonal profile (``_season_sums``)."""
+
+    f: pd.DataFrame
+    by_year: tuple[np.ndarray, np.ndarray] | None
 
 
 def _sales_days(X, y, recent_days: int, recent_until: int | None) -> pd.DataFrame:

@@ -84,16 +84,19 @@ def header_of(obj: Path) -> Path:
     return obj.with_suffix(".txt")
 
 
-def cached_bytes(obj: Path, *, rebuild: bool = True) -> bytes | None:
+def cached_bytes(obj: Path, *, rebuild: bool = True, then: str | None = None) -> bytes | None:
     """The cached object's bytes when they hash to its record; None (and a log line when not absent) otherwise.
 
     ``rebuild``: whether the caller compiles when this is None (``STORECAST_COMPILE=1``); the log line says
-    what happens next, so the default cache mode, which never compiles, does not promise a rebuild.
+    what happens next, so the default cache mode, which never compiles, does not promise a rebuild. ``then``:
+    what happens next in the caller's words instead (``storecast models upgrade`` does not carry it over).
     """
     record = record_of(obj)
     if not obj.is_file() and not record.is_file():
         return None
-    then = "rebuilding it" if rebuild else "not loaded; LightGBM's predictor serves (STORECAST_COMPILE=1 rebuilds it)"
+    if then is None:
+        then = ("rebuilding it" if rebuild else
+                "not loaded; LightGBM's predictor serves (STORECAST_COMPILE=1 rebuilds it)")
     try:
         recorded = record.read_text(encoding="utf-8").split()
         data = obj.read_bytes()
