@@ -856,6 +856,14 @@ def test_a_parquet_state_holiday_of_floats_gets_one_verdict_from_both_reads(bund
     assert not out.exists()
 
 
+def _write_rows(rows: pd.DataFrame, path: Path) -> None:
+    """``rows`` (all text) as the file its suffix names; parquet with empty cells as nulls, as a writer leaves them."""
+    if path.suffix == ".parquet":
+        rows.replace("", None).to_parquet(path, index=False)
+    else:
+        rows.to_csv(path, index=False)
+
+
 def _problems(read) -> list[str]:
     with pytest.raises(DataContractError) as err:
         read()
@@ -912,10 +920,7 @@ def test_an_id_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv, t
     rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
     rows.loc[at, s.ID] = value
     path = tmp_path / f"ids{suffix}"
-    if suffix == ".parquet":
-        rows.replace("", None).to_parquet(path, index=False)
-    else:
-        rows.to_csv(path, index=False)
+    _write_rows(rows, path)
     whole = _problems(lambda: load_rows(path))
     assert len(whole) == 1 and said in whole[0]
     assert _problems(lambda: list(iter_rows(path, chunk_rows=250))) == whole
@@ -937,10 +942,7 @@ def test_a_store_reads_the_same_inside_a_chunk_across_chunks_and_whole(rows_csv,
     if "once" in said:  # data row 2's store and day again
         rows.loc[at, [s.DATE, s.DAY_OF_WEEK]] = rows.loc[2, [s.DATE, s.DAY_OF_WEEK]].to_numpy()
     path = tmp_path / f"stores{suffix}"
-    if suffix == ".parquet":
-        rows.replace("", None).to_parquet(path, index=False)
-    else:
-        rows.to_csv(path, index=False)
+    _write_rows(rows, path)
     whole = _problems(lambda: load_rows(path))
     place = f"row {at + 1}" if suffix == ".parquet" else f"line {at + 2}"
     assert len(whole) == 1 and f"{path}, {place}, {said.format(store=store, date=date)}" in whole[0]
@@ -959,10 +961,7 @@ def test_bad_cells_in_two_chunks_are_all_listed_in_file_order_as_in_one_piece(ro
     rows.loc[600, s.SCHOOL_HOLIDAY] = "2"  # the third chunk
     rows.loc[601, s.ID] = rows.loc[590, s.ID]  # an Id repeated inside that chunk
     path = tmp_path / f"bad{suffix}"
-    if suffix == ".parquet":
-        rows.replace("", None).to_parquet(path, index=False)
-    else:
-        rows.to_csv(path, index=False)
+    _write_rows(rows, path)
 
     def listed(read) -> list[str]:
         with pytest.raises(DataContractError) as err:
@@ -1055,7 +1054,7 @@ def test_yes_no_words_in_a_0_1_column_are_one_problem_in_chunks_as_in_one_piece(
         for at, value in cells.items():
             rows.loc[at, column] = value
     path = tmp_path / f"words{suffix}"
-    rows.replace("", None).to_parquet(path, index=False) if suffix == ".parquet" else rows.to_csv(path, index=False)
+    _write_rows(rows, path)
 
     def listed(read) -> list[str]:
         with pytest.raises(DataContractError) as err:

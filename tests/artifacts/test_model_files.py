@@ -239,17 +239,14 @@ def test_serve_takes_the_newest_model_that_loads_past_a_newer_one_whose_card_was
     assert f"skipped {newer.name} ({why}" in err and "Traceback" not in err
 
 
-def test_serve_takes_the_newest_model_that_forecasts_past_a_newer_one_that_cannot(small_model, tmp_path, monkeypatch,
-                                                                                  caplog):
-    """A newest file that loaded but failed its one-row warm-up stopped serve, though an older model that serves
-    was there: the warm-up is now part of the directory's pick, and the file skipped is named with its reason."""
-    from storecast.api.serving import ServedModel, load_served
-    from storecast.config import Settings
+def _older_and_a_newer_that_cannot_forecast(small_model, models_dir: Path, monkeypatch) -> tuple[Path, Path]:
+    """Two saved copies of one model; the newer one loads but its trees fail serve's one-row warm-up."""
+    from storecast.api.serving import ServedModel
 
     model, until = small_model
     card = {"training": {"end": f"{until:%Y-%m-%d}"}, "intervals": {"levels": [0.8, 0.95], "default_level": 0.8}}
-    older = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
-    newer = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
+    older = save_bundle(model, kind="lgbm", models_dir=models_dir, card=card)
+    newer = save_bundle(model, kind="lgbm", models_dir=models_dir, card=card)
     predict = ServedModel.predict
 
     def fails_for_newer(self, rows):  # a file that loads but whose trees cannot forecast (say, a broken feature)
@@ -258,6 +255,17 @@ def test_serve_takes_the_newest_model_that_forecasts_past_a_newer_one_that_canno
         return predict(self, rows)
 
     monkeypatch.setattr(ServedModel, "predict", fails_for_newer)
+    return older, newer
+
+
+def test_serve_takes_the_newest_model_that_forecasts_past_a_newer_one_that_cannot(small_model, tmp_path, monkeypatch,
+                                                                                  caplog):
+    """A newest file that loaded but failed its one-row warm-up stopped serve, though an older model that serves
+    was there: the warm-up is now part of the directory's pick, and the file skipped is named with its reason."""
+    from storecast.api.serving import load_served
+    from storecast.config import Settings
+
+    older, newer = _older_and_a_newer_that_cannot_forecast(small_model, tmp_path, monkeypatch)
     with caplog.at_level(logging.WARNING, logger="storecast.artifacts"):
         served = load_served(Settings(models_dir=tmp_path, model_path=None, api_token=None))
     assert Path(served.bundle.path) == older
@@ -271,20 +279,7 @@ def test_models_list_check_skips_a_model_that_loads_but_cannot_forecast_as_serve
                                                                                       monkeypatch, run_main):
     """`models list --check` loaded each file but skipped serve's one-row warm-up: a newest file that cannot
     forecast was listed first while serve skipped it for the older one. Both now judge a tree model alike."""
-    from storecast.api.serving import ServedModel
-
-    model, until = small_model
-    card = {"training": {"end": f"{until:%Y-%m-%d}"}, "intervals": {"levels": [0.8, 0.95], "default_level": 0.8}}
-    older = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
-    newer = save_bundle(model, kind="lgbm", models_dir=tmp_path, card=card)
-    predict = ServedModel.predict
-
-    def fails_for_newer(self, rows):  # a file that loads but whose trees cannot forecast (say, a broken feature)
-        if Path(self.bundle.path) == newer:
-            raise ValueError("number of features of the model must match the input")
-        return predict(self, rows)
-
-    monkeypatch.setattr(ServedModel, "predict", fails_for_newer)
+    older, newer = _older_and_a_newer_that_cannot_forecast(small_model, tmp_path, monkeypatch)
     code, _, err = run_main("models", "list", "--models-dir", str(tmp_path), "--check")
     said = " ".join(err.replace("│", " ").split())
     assert code == 0 and "Traceback" not in said
