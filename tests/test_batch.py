@@ -864,10 +864,15 @@ def _write_rows(rows: pd.DataFrame, path: Path) -> None:
         rows.to_csv(path, index=False)
 
 
-def _problems(read) -> list[str]:
+def _listed(read) -> list[str]:
+    """The problems ``read`` is refused with, in the order the error lists them."""
     with pytest.raises(DataContractError) as err:
         read()
-    return sorted(str(p) for p in err.value.problems)
+    return [str(p) for p in err.value.problems]
+
+
+def _problems(read) -> list[str]:
+    return sorted(_listed(read))
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -963,14 +968,9 @@ def test_bad_cells_in_two_chunks_are_all_listed_in_file_order_as_in_one_piece(ro
     path = tmp_path / f"bad{suffix}"
     _write_rows(rows, path)
 
-    def listed(read) -> list[str]:
-        with pytest.raises(DataContractError) as err:
-            read()
-        return [str(p) for p in err.value.problems]
-
-    whole = listed(lambda: load_rows(path))
+    whole = _listed(lambda: load_rows(path))
     assert len(whole) == 5
-    assert listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+    assert _listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
 
 
 def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_read_lists(rows_csv, tmp_path):
@@ -1056,13 +1056,8 @@ def test_yes_no_words_in_a_0_1_column_are_one_problem_in_chunks_as_in_one_piece(
     path = tmp_path / f"words{suffix}"
     _write_rows(rows, path)
 
-    def listed(read) -> list[str]:
-        with pytest.raises(DataContractError) as err:
-            read()
-        return [str(p) for p in err.value.problems]
-
-    whole = listed(lambda: load_rows(path))
-    assert listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+    whole = _listed(lambda: load_rows(path))
+    assert _listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
     said = [p for p in whole if p.startswith(f"{path}, column `{column}`: expected 0 or 1, got ")]
     assert len(said) == one
 
