@@ -188,8 +188,10 @@ def _publish(models_dir: Path, kind: str, card: dict, suffix: str, write: Callab
 
 
 
-def republish_model(path: Path, card: dict, write: Callable[[Path], object], into: Path) -> Path:
+def republish_model(path: Path, card: dict, write: Callable[[Path], object], into: Path) -> tuple[Path, str]:
     """Write a model file again under its own name, with its card (``sha256`` made the new file's), into ``into``.
+
+    Returns the path written and its sha256 (the card's, hashed once from the bytes renamed into place).
 
     Why its own name: the stamp says when the model was trained, and the newest stamp is the model ``serve``
     picks; a file written again is the same model, not a newer one. Into its own folder the pair replaces the
@@ -218,7 +220,7 @@ def republish_model(path: Path, card: dict, write: Callable[[Path], object], int
     except OSError as exc:
         raise ArtifactError(f"cannot write {target}: {exc.strerror or exc}; nothing was written: "
                             f"{_remedy(exc).replace('--models-dir', '--out')}.") from exc
-    return target
+    return target, digest[0]
 
 
 def check_sha256(path: Path, card: dict) -> None:

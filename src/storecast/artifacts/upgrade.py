@@ -57,8 +57,6 @@ def upgrade_model(path: str | Path, into: str | Path | None = None) -> Path:
     bundle = load_tree_bundle(path, compiled=False)  # compiled trees are a cache beside the file, never in it
     import skops.io as sio  # imported by the load, without the modules it never needs (``trees._skops_io``)
 
-    from storecast.publish import file_sha256
-
     drift = version_drift(bundle.card)
     if drift:  # written again here, the card's versions would say this install trained it
         said = ", ".join(f"{name} {saved} -> {now}" for name, (saved, now) in sorted(drift.items()))
@@ -71,14 +69,10 @@ def upgrade_model(path: str | Path, into: str | Path | None = None) -> Path:
     card = {**bundle.card, "upgraded": {"from_sha256": bundle.card["sha256"],
                                         "at": datetime.now(UTC).replace(microsecond=0).isoformat()}}
     written = _as_written(bundle.model, None)  # the facts the file holds, as it holds them
-    digest: list[str] = []
-
-    def write(tmp: Path) -> None:
-        sio.dump(written, tmp)
-        digest.append(file_sha256(tmp))  # the bytes renamed into place: the new cache key
-
-    target = republish_model(path, card, write, Path(into) if into else path.parent)
-    _carry_compiled(bundle.model, path, str(bundle.card["sha256"]), target, digest[0])
+    # the sha256 of the bytes renamed into place (the card's): the new cache key
+    target, sha256 = republish_model(path, card, lambda tmp: sio.dump(written, tmp),
+                                     Path(into) if into else path.parent)
+    _carry_compiled(bundle.model, path, str(bundle.card["sha256"]), target, sha256)
     return target
 
 
