@@ -33,6 +33,7 @@ from storecast.data.contract import (
     flag_words,
     flag_words_problem,
     parquet_text,
+    rows_layout,
     unparsed_cells,
 )
 from storecast.errors import ContractProblem, DataContractError
@@ -245,8 +246,7 @@ class UnparsedColumns:
     def take(self, frame: pd.DataFrame) -> None:
         """Read one chunk (CSV: text, as the file writes it): a column with a cell that parses is followed no more."""
         if self.first is None:  # the first chunk: the layout, and the columns whose first cell does not parse
-            self.layout = (s.TEST_FILE if s.SALES not in frame.columns else
-                           s.SCORED_LAYOUT if s.ID in frame.columns else s.TRAIN_FILE)
+            self.layout = rows_layout(frame.columns)
             head = self._text(frame.iloc[:1])
             self.first = {str(column): head[column].iat[0] for column in head.columns if len(head) and (
                 (bad := self._unparsed(head, column)) is not None and bad.all())}

@@ -24,7 +24,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "data_file", "is_parquet", "parquet_frame", "parquet_parts", "train_parts", "cannot_read",
            "read_text_chunks", "count_missing_open", "warn_missing_open", "Respellings", "packed_hint",
            "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
-           "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED",
+           "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "rows_layout",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem", "FLAG_COLUMNS",
            "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells"]
 
@@ -604,9 +604,10 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
     names = parquet_columns(path) if is_parquet(path) else None
     # a file that is neither parquet nor CSV text fails here as in load_test
     header = names or read_header(path, s.TEST_FILE)
-    if s.SALES not in header:
+    layout = rows_layout(header)
+    if layout == s.TEST_FILE:
         return _load_test(path, scan)
-    if s.ID in header:
+    if layout == s.SCORED_LAYOUT:
         rows = _load_train(path, scan, kind=s.SCORED_LAYOUT)
         log.info("%s has train.csv's layout with Id: Sales and Customers are not used to forecast", path)
     else:
@@ -615,6 +616,14 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
         log.info("%s has train.csv's layout: Sales and Customers are not used to forecast; Id = row number", path)
     rows.attrs["missing_open_filled"] = 0
     return rows[list(s.TEST_COLUMNS) + ([s.SALES, s.CUSTOMERS] if keep_actuals else [])]
+
+
+def rows_layout(columns) -> str:
+    """Which layout ``load_rows`` reads a rows file with, by its column names: test.csv's without Sales, train.csv's
+    with Sales, and with an Id beside them the scored layout (``schema.SCORED_COLUMNS``)."""
+    if s.SALES not in columns:
+        return s.TEST_FILE
+    return s.SCORED_LAYOUT if s.ID in columns else s.TRAIN_FILE
 
 
 def load_store(path: str | Path, states_path: str | Path | None = None) -> pd.DataFrame:
