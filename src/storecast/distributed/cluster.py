@@ -294,7 +294,10 @@ async def _kill_left(left: list, after: float) -> None:
         process = getattr(worker, "process", None)  # distributed's AsyncProcess: SIGKILL stops a stopped one too
         if process is None or not process.is_alive():
             continue
-        await process.kill()
+        try:
+            await process.kill()
+        except ValueError:  # "invalid operation on closed AsyncProcess": it ended meanwhile
+            continue
         named.append(f"{nanny.worker_address or nanny.address} (process {process.pid})")
     if named:
         _log.warning("the Dask worker%s %s had not stopped %g s after closing began: killed",
