@@ -25,7 +25,7 @@ from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.long_lived import no_collections
 from storecast.model_imports import imports_skipped
-from storecast.publish import open_checked, package_versions, publish_model
+from storecast.publish import card_given, open_checked, package_versions, publish_model
 
 if TYPE_CHECKING:
     from storecast.features.facts import StoreFacts
@@ -136,7 +136,7 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     """
     import skops.io as sio
 
-    body = {**(card or {}), "kind": kind, "versions": package_versions()}
+    body = {**card_given(card, kind, models_dir), "kind": kind, "versions": package_versions()}
     written = _as_written(model, card_facts(body, READER_FIELDS))
     return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(written, tmp))
 
