@@ -25,6 +25,7 @@ from storecast.data._csvfile import HEADER_AGAIN, header_again
 from storecast.data._csvheader import check_header
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import as_rows, check_parquet_columns
+from storecast.data._schemas import REQUIRED
 from storecast.data.contract import (
     FLAG_COLUMNS,
     FLAG_WORDS,
@@ -44,10 +45,8 @@ _DAY = np.timedelta64(1, "D")
 
 def check_layout(path: Path, columns: Sequence[str], *, parquet: bool) -> None:
     """Refuse columns other than test.csv's, or train.csv's (with or without Id) when Sales is among them, as a
-    whole read does."""
-    expected: tuple[str, ...] = s.TEST_COLUMNS
-    if s.SALES in columns:
-        expected = s.SCORED_COLUMNS if s.ID in columns else s.TRAIN_COLUMNS
+    whole read does: those of the layout ``contract.rows_layout`` picks, the rule ``load_rows`` reads by."""
+    expected = REQUIRED[rows_layout(columns)]
     if parquet:
         check_parquet_columns(path, list(columns), expected)
     else:

@@ -34,7 +34,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -618,7 +618,7 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
     return rows[list(s.TEST_COLUMNS) + ([s.SALES, s.CUSTOMERS] if keep_actuals else [])]
 
 
-def rows_layout(columns) -> str:
+def rows_layout(columns: Collection[str]) -> str:
     """Which layout ``load_rows`` reads a rows file with, by its column names: test.csv's without Sales, train.csv's
     with Sales, and with an Id beside them the scored layout (``schema.SCORED_COLUMNS``)."""
     if s.SALES not in columns:
