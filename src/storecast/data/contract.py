@@ -242,8 +242,9 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
 def unparsed_cells(text: pd.Series, name: str, *, iso_length: bool | None = None,
                    stored_float: bool = False) -> np.ndarray | None:
     """The cells of ``text`` (a column of file ``name``'s layout, as read: text) that do not parse, by the rule of a
-    whole read; None for a column that is not parsed (text, or not in the layout). ``iso_length`` and
-    ``stored_float``: what ``parquet_text`` says of a parquet file's column (``_parse_column``).
+    whole read; None for a column that is not parsed (text, or not in the layout), and for a whole-number column
+    every cell of which parses (``_parse_column``'s None: no mask to keep). ``iso_length`` and ``stored_float``: what
+    ``parquet_text`` says of a parquet file's column (``_parse_column``).
 
     Why public: a file read in chunks (``chunk_rules.UnparsedColumns``) finds a column none of whose values parse
     by this rule, so that its one problem for the column is the whole read's.
