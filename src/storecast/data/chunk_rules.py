@@ -34,6 +34,7 @@ from storecast.data.contract import (
     flag_words,
     flag_words_problem,
     parquet_text,
+    repeat_message,
     rows_layout,
     unparsed_cells,
 )
@@ -112,11 +113,10 @@ def repeat_problem(path: Path, keys: tuple[str, ...], shown: str, at: int, first
     Why public: a key repeated inside one chunk (``batch.iter_rows``, from ``validate_rows``) reads as one repeated
     across chunks and as in a file read whole.
     """
-    what, fix = f"expected each ({', '.join(keys)}) once, got ({shown}) again", "remove one of the two lines"
     column = "/".join(keys)
     if parquet:  # worded as a whole read words a parquet file's problems: ``file, row N, column X``
-        return as_rows(ContractProblem(str(path), f"{what}, first on line {first + 1}: {fix}", at + 1, column))
-    return ContractProblem(str(path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
+        return as_rows(ContractProblem(str(path), repeat_message(keys, shown, first + 1), at + 1, column))
+    return ContractProblem(str(path), repeat_message(keys, shown, first + 2), at + 2, column)
 
 
 def _shown(value: object) -> str:

@@ -26,7 +26,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "rows_layout",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem", "FLAG_COLUMNS",
-           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells"]
+           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells", "repeat_message"]
 
 import datetime as dt
 import functools
@@ -34,7 +34,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -178,9 +178,17 @@ def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
     out = []
     for at, first in zip(later["_at"], later["_first"], strict=True):
         shown = ", ".join(f"{k}={raw.at[at, k]}" for k in keys)
-        out.append(problem(path, f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line "
-                                 f"{int(first) + 2}: remove one of the two lines", int(at) + 2, names))
+        out.append(problem(path, repeat_message(keys, shown, int(first) + 2), int(at) + 2, names))
     return out + _not_listed(path, int(repeat.sum()), f"repeated {names} rows")
+
+
+def repeat_message(keys: Sequence[str], shown: str, first_line: int) -> str:
+    """The words of a key given twice (``shown``: ``Id=3``), its first row on line ``first_line`` of the file.
+
+    Why public: a file read in chunks (``chunk_rules.repeat_problem``) says a key repeated across chunks in these words.
+    """
+    return (f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line {first_line}: "
+            "remove one of the two lines")
 
 
 def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
