@@ -25,14 +25,18 @@ _COLUMNS = ("rmspe", "rmspe_trade_days", "bias", "coverage_0.8", "coverage_0.95"
 
 
 def _record_widths(widths: list[int | None]) -> None:
-    """Append the ``season_days`` of every ``StoreHistory.fit`` of this process to ``widths``."""
-    fit = StoreHistory.fit
+    """Append the ``season_days`` of every fit of a ``StoreHistory`` in this process to ``widths``.
 
-    def recording(self: StoreHistory, X, y, **kwargs) -> StoreHistory:
+    Why ``_fit``: a Pipeline's fit calls ``fit_transform``, which fits through ``_fit`` without calling ``fit``;
+    both go through ``_fit``, so every fit is recorded once.
+    """
+    fit = StoreHistory._fit
+
+    def recording(self: StoreHistory, X, y, **kwargs):
         widths.append(self.season_days)
         return fit(self, X, y, **kwargs)
 
-    StoreHistory.fit = recording  # type: ignore[method-assign]
+    StoreHistory._fit = recording  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ def small_fit(dataset):
     """``(model, until)``: one tiny ConformalRegressor fitted on ``dataset`` (`trees_support.fit_small`), shared.
 
     For the tests that save, load or predict with a model object rather than a trained bundle; read-only
-    (saving it only records its card facts on it, which every save rewrites).
+    (saving it leaves it unchanged: the card's facts go into the file only, ``artifacts.trees._as_written``).
     """
     from trees_support import fit_small
 

@@ -32,6 +32,9 @@ class ContractProblem:
     message: str
     line: int | None = None  # 1-based line in the file, header = line 1
     column: str | None = None
+    # 0-based position among rows held in memory (``validate_rows``), when the problem is one row's: the API names
+    # the request's field from it (``rows[3].store``), where the message says it in words
+    row: int | None = None
 
     def __str__(self) -> str:
         where = self.file

@@ -7,8 +7,8 @@ and checks the sha256 with the same rules; ``storecast.artifacts`` re-exports th
 
 from __future__ import annotations
 
-__all__ = ["publish_model", "republish_model", "check_sha256", "open_checked", "file_sha256", "data_fingerprint",
-           "package_versions", "STAMP_FORMAT"]
+__all__ = ["publish_model", "republish_model", "card_given", "check_sha256", "open_checked", "file_sha256",
+           "data_fingerprint", "package_versions", "STAMP_FORMAT"]
 
 import errno
 import hashlib
@@ -98,6 +98,25 @@ def _link_exclusive(src: Path, dst: Path, *, stem_held: bool = False) -> None:
         elif os.path.lexists(dst):  # a model file left without its card holds the name: leave it
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst)) from None
         os.replace(src, dst)
+
+
+def card_given(card: object, kind: str, models_dir: str | Path, *, objects: tuple[str, ...] = ("training",)) -> dict:
+    """The card fields a caller gave a save function (None: none), refused as ``publish_model`` refuses a bad card.
+
+    Why: a card that is a list (or text, a number), or a field read as an object on the way (``objects``: the
+    training end that the model file keeps, the LSTM's ``features``) that is not one, ended in a TypeError or
+    AttributeError inside the save function, before ``publish_model`` checks the card it completes.
+    """
+    if card is None:
+        return {}
+    if isinstance(card, dict):
+        why = next((f"field {name}: {card_problem(card[name])}" for name in objects
+                    if card.get(name) is not None and not isinstance(card[name], dict)), None)
+        if why is None:
+            return card
+    else:
+        why = card_problem(card)
+    raise ArtifactError(f"the card of a new {kind} model is invalid ({why}); nothing was saved in {models_dir}.")
 
 
 def publish_model(models_dir: str | Path, card: dict, suffix: str, write: Callable[[Path], object]) -> Path:

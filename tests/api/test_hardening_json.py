@@ -254,6 +254,16 @@ def test_a_query_string_on_a_body_route_is_refused_not_ignored(client, path, bod
     assert client.post(f"{path}?", json=body).status_code == 200  # an empty query is no query
 
 
+def test_a_query_string_of_many_names_lists_fifty_and_counts_the_rest(client):
+    # the route cut the names at 50 before the 422 counted them: 60 names read as 50, with no word of 10 more
+    query = "&".join(f"f{i}=1" for i in range(60))
+    r = client.post(f"/forecast?{query}", json={"store": 1, "start": "2015-08-03"})
+    assert r.status_code == 422 and fields(r)[:50] == [f"query.f{i}" for i in range(50)]
+    last = r.json()["detail"][50:]
+    assert [item["type"] for item in last] == ["more_problems"]
+    assert last[0]["msg"].startswith("and 10 more problem(s) not listed")
+
+
 @pytest.mark.parametrize("path", ["/health", "/ready", "/model", "/", "/web/planner.js"])
 @pytest.mark.parametrize("query", ["ts=1733500000123", "_=1&v=2", "&"])
 def test_a_query_string_on_a_get_route_is_ignored_as_a_cache_buster(client, path, query):

@@ -85,6 +85,20 @@ def test_missing_card_unknown_suffix_and_missing_file(saved, tmp_path):
         load_bundle(tmp_path / "storecast-lgbm-2020-01-01T00-00-00Z.skops")
 
 
+@pytest.mark.parametrize("card", [[{"training": {"end": "2014-11-18"}}], "trained on the synthetic chain", 3,
+                                  {"training": ["2013-01-01", "2014-11-18"]}],
+                         ids=["list", "text", "number", "training-a-list"])
+def test_a_card_that_is_no_object_is_refused_before_anything_is_written(small_fit, tmp_path, card):
+    # before: a TypeError ("'list' object is not a mapping") or an AttributeError from inside save_bundle
+    model, _ = small_fit
+    with pytest.raises(ArtifactError) as caught:
+        save_bundle(model, kind="lgbm", models_dir=tmp_path / "models", card=card)
+    said = str(caught.value)
+    assert said.startswith("the card of a new lgbm model is invalid (") and "expected a JSON object" in said
+    assert said.endswith(f"nothing was saved in {tmp_path / 'models'}.")
+    assert not (tmp_path / "models").exists()
+
+
 def test_latest_model_picks_the_newest_stamp(tmp_path):
     for name in ("storecast-rf-2015-01-01T00-00-00Z.skops", "storecast-lgbm-2016-01-01T00-00-00Z.skops",
                  "storecast-lstm-2017-06-01T00-00-00Z.pt"):

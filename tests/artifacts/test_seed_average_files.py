@@ -122,6 +122,31 @@ def test_a_file_saved_with_both_copies_still_loads_and_forecasts_the_same(averag
         np.testing.assert_array_equal(a, b)
 
 
+def test_an_average_with_a_dropped_seed_loads_as_fitted_and_forecasts_as_in_memory(dataset, tmp_path):
+    """scikit-learn's VotingRegressor takes ``("name", "drop")``: storecast never drops a seed, a caller may.
+
+    Before: the loaded model's ``named_estimators_`` left the dropped name out, where the fitted one holds it as
+    ``"drop"`` (scikit-learn's placeholder), so the same file named other members than the model it was saved from.
+    """
+    from storecast.models.conformal import ConformalRegressor
+    from storecast.models.training import fitted_card_facts, training_rows
+    from storecast.models.trees import make_pipeline
+    from trees_support import SMALL_LGBM
+
+    until = dataset.train[s.DATE].max() - np.timedelta64(43, "D")
+    X, y = training_rows(dataset.train, dataset.store, until)
+    pipe = make_pipeline("lgbm", **{**SMALL_LGBM, "seeds": 3}).set_params(model__estimator__seed1="drop")
+    model = ConformalRegressor(pipe).fit(X, y)
+    bundle = load_bundle(save_bundle(model, kind="lgbm", models_dir=tmp_path, card=fitted_card_facts(model)))
+    fitted, loaded = _voting(model), _voting(bundle.model)
+    assert list(loaded.named_estimators_) == list(fitted.named_estimators_) == ["seed0", "seed1", "seed2"]
+    assert loaded.named_estimators_["seed1"] == "drop"
+    assert all(loaded.named_estimators_[name] is member
+               for name, member in zip(("seed0", "seed2"), loaded.estimators_, strict=True))
+    assert bundle.card["params"]["random_states"] == [0, 2]  # the card names the two seeds averaged
+    _assert_same_forecasts(bundle, model, dataset)
+
+
 def _one_member_lost(voting) -> None:
     voting.estimators_ = voting.estimators_[:1]
 

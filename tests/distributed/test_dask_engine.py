@@ -907,6 +907,26 @@ def test_a_worker_the_nanny_stops_past_its_memory_budget_is_said_so():
             "most often a worker runs out of memory") in message, message
 
 
+def test_a_worker_the_nanny_says_killed_by_an_unknown_signal_is_not_said_to_have_exited():
+    """Dask's Nanny says "killed by unknown signal" for exit code 255, which Dask also reports for a process whose
+    status other code read first (``distributed.process``): the line said "exited with status 255 (... no signal, no
+    memory limit)" and "not a lack of memory", more than Dask knew. It says so, with the advice of a death not known."""
+    import logging
+
+    from distributed.client import FutureCancelledError
+
+    from storecast.distributed.cluster import work_cancelled
+    from storecast.distributed.worker_logs import watched_deaths
+
+    with watched_deaths(verbose=False):  # as the Nanny of a local cluster made by dask_client logs it
+        logging.getLogger("distributed.nanny").info("Worker process 4242 was killed by unknown signal")
+        message = str(work_cancelled("a task of this run (stage_rows)", FutureCancelledError("x-1", "lost")))
+    assert ("the worker process 4242 ended with status 255, which Dask's Nanny reads as an unknown signal (its exit "
+            "status read elsewhere first, or an exit with 255: how it ended is not known), so nothing was saved: "
+            "most often a worker runs out of memory") in message, message
+    assert "no signal" not in message and "not a lack of memory" not in message
+
+
 def test_the_nannys_info_records_stay_unsaid_without_verbose(caplog):
     """Raising the Nanny's level to INFO, to see how workers end, must not print its INFO lines without -v."""
     import logging

@@ -264,6 +264,22 @@ def test_an_edited_card_is_named_as_the_card_with_its_field_not_as_the_model_fil
     assert "the card was edited; restore it or retrain" in message
 
 
+@pytest.mark.parametrize("card", [[{"training": {"end": "2014-11-19"}}], "trained on the synthetic chain",
+                                  {"features": ["open", "promo"]}, {"training": ["2013-01-01", "2014-11-19"]}],
+                         ids=["list", "text", "features-a-list", "training-a-list"])
+def test_a_card_that_is_no_object_is_refused_before_anything_is_written(model_path, tmp_path, card):
+    # before: a TypeError ("'list' object is not a mapping") or an AttributeError from inside save_lstm
+    from storecast.artifacts.lstm import save_lstm
+
+    model = load_bundle(model_path).model
+    with pytest.raises(ArtifactError) as caught:
+        save_lstm(model, tmp_path / "models", card)
+    said = str(caught.value)
+    assert said.startswith("the card of a new lstm model is invalid (") and "expected a JSON object" in said
+    assert said.endswith(f"nothing was saved in {tmp_path / 'models'}.")
+    assert not (tmp_path / "models").exists()
+
+
 @pytest.fixture(scope="module")
 def context_model(dataset):
     return LSTMForecaster(LSTMConfig(**{**QUICK.__dict__, "context": True})).fit(dataset.train, CUT)

@@ -30,7 +30,6 @@ from storecast.api.echo import BODY_TEXT
 from storecast.api.http_rules import shown
 from storecast.api.strict_body import model_in
 from storecast.api.strict_json import strict_doc, utf8_text
-from storecast.api.unprocessable import MAX_LISTED
 
 # One rule by what a route reads, as in the OpenAPI description. A query string on a route that takes input
 # could be a field the sender meant (answered as if unasked: a wrong answer); on a GET that takes none it
@@ -57,14 +56,15 @@ def _refuse_query_string(request: Request) -> None:
     """422 at ``query.<name>`` for a query string: every field of these routes is in the body.
 
     Why: an ignored query would let ``POST /forecast?days=3`` answer the default 42 days, where an unknown
-    body field is refused; the same rule for both.
+    body field is refused; the same rule for both. Every name is raised: the 422's handler lists
+    ``unprocessable.MAX_LISTED`` and counts the rest (names cut here were never counted).
     """
     query = request.scope["query_string"].decode("latin-1")
     names = list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True))) or [query]
     msg = (f"{request.method} {request.scope['path']} reads its fields from the JSON body only: "
            "move them there and send no query string")
     raise RequestValidationError([{"loc": ("query", name), "msg": msg, "type": "extra_forbidden"}
-                                  for name in names[:MAX_LISTED]])
+                                  for name in names])
 
 
 JSON_MEDIA_TYPE = "application/json"

@@ -23,7 +23,8 @@
   the model does not know, a batch may mix known and unknown stores, and the fix is the same as for
   any bad field (correct it and resend). A body that fails the schema gets these too, in the same 422, on the
   fields the schema took (``api.beside``), so a client fixing one error does not then meet the next.
-- 422: ``DataContractError`` from the inference path (the rows break the data contract).
+- 422: ``DataContractError`` from the inference path (the rows break the data contract), at ``rows[i].<field>``
+  when the problem is one row's (no route reaches it today: the schema and the routes' checks come first).
 - 503: :class:`NotReadyError` / ``NotFittedError`` (no model loaded yet; retry later) and
   ``ArtifactError`` while serving (the model file went bad; an operator must act).
 - 400: any other ``StorecastError`` (a domain error the caller caused).
@@ -56,6 +57,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from storecast import schema as s
 from storecast.api.body import UnsupportedMediaType
 from storecast.api.body_place import Loc
 from storecast.api.http_rules import allow_with_head, method_sent
@@ -65,7 +67,7 @@ from storecast.api.routes.page import PAGE_PATHS
 from storecast.api.sent_path import sent_path
 from storecast.api.unprocessable import MAX_LISTED, field_path, problem, unprocessable
 from storecast.api.validation_words import validation_problems
-from storecast.errors import ArtifactError, DataContractError, NotFittedError, StorecastError
+from storecast.errors import ArtifactError, ContractProblem, DataContractError, NotFittedError, StorecastError
 from storecast.schema import MAX_DATE
 
 log = logging.getLogger("storecast.api")
@@ -186,12 +188,26 @@ async def _on_input_error(request: Request, exc: Exception) -> JSONResponse:
                          len(exc.problems))
 
 
+# the request's field of each column a contract problem may name: ``rows[i].state_holiday``, not ``StateHoliday``
+_FIELD_OF_COLUMN = {s.ID: "id", s.STORE: "store", s.DATE: "date", s.OPEN: "open", s.PROMO: "promo",
+                    s.STATE_HOLIDAY: "state_holiday", s.SCHOOL_HOLIDAY: "school_holiday"}
+
+
+def _contract_loc(found: ContractProblem) -> Loc:
+    """Where a contract problem sits in a ``/predict`` body: ``rows[i].<field>`` when it is one row's, else
+    ``rows.<field>`` (a store unknown to the model, in however many rows) or ``rows``.
+
+    Why the row: ``rows.StateHoliday`` named neither the row nor a field the body has, so a client could not point
+    at the value to fix; the message says the row only in words (``row 3: ...``).
+    """
+    at: Loc = ("body", "rows") if found.row is None else ("body", "rows", found.row)
+    return at if found.column is None else (*at, _FIELD_OF_COLUMN.get(found.column, found.column))
+
+
 async def _on_contract_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DataContractError)
-    items = [
-        problem(("body", "rows") + ((p.column,) if p.column else ()), p.message, "data_contract")
-        for p in exc.problems[:MAX_LISTED]
-    ] or [problem(("body", "rows"), str(exc), "data_contract")]
+    items = [problem(_contract_loc(p), p.message, "data_contract") for p in exc.problems[:MAX_LISTED]] \
+        or [problem(("body", "rows"), str(exc), "data_contract")]
     return unprocessable(items, len(exc.problems))
 
 

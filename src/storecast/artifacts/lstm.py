@@ -29,7 +29,7 @@ from storecast.features.facts import StoreFacts
 from storecast.models.lstm.dataset import ENC_FEATURES
 from storecast.models.lstm.forecaster import LSTMForecaster, decoder_inputs, torch_module
 from storecast.models.lstm.revision import INPUTS_REVISION, REVISION_FIELD, stale_inputs
-from storecast.publish import open_checked, package_versions, publish_model
+from storecast.publish import card_given, open_checked, package_versions, publish_model
 
 log = logging.getLogger("storecast.artifacts")
 _FACTS = "storecast_facts"  # the model file's copy of its card's key facts (a JSON string)
@@ -86,6 +86,7 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
     model is rebuilt from (``_BUILT_FROM``) and of those a reader judges it by (``card.READER_FIELDS``) as one JSON
     string, a type ``torch.load(weights_only=True)`` accepts, so an edited card is caught at load.
     """
+    given = card_given(card, "lstm", models_dir, objects=("training", "features"))
     torch = torch_module()
 
     body = {
@@ -100,9 +101,9 @@ def save_lstm(model: LSTMForecaster, models_dir: str | Path, card: dict | None =
                                   for k, v in zip(model.stores_, model.scaler_.store_mean_, strict=True)}},
         "metrics": {"calibration": getattr(model, "validation_", {})},
         "training_history": model.history_ if hasattr(model, "history_") else [],
-        **(card or {}),
+        **given,
         # which rules computed the network's inputs, so that a later change of them is told at load (`revision`)
-        "features": {**((card or {}).get("features") or {}),
+        "features": {**(given.get("features") or {}),
                      REVISION_FIELD: getattr(model, "inputs_revision_", INPUTS_REVISION)},
         "versions": {**package_versions(), "torch": torch.__version__},
     }

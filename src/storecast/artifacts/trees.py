@@ -25,7 +25,7 @@ from storecast.data.request_rows import RequestRows
 from storecast.errors import ArtifactError
 from storecast.long_lived import no_collections
 from storecast.model_imports import imports_skipped
-from storecast.publish import open_checked, package_versions, publish_model
+from storecast.publish import card_given, open_checked, package_versions, publish_model
 
 if TYPE_CHECKING:
     from storecast.features.facts import StoreFacts
@@ -136,7 +136,7 @@ def save_bundle(model: Any, *, kind: str, models_dir: str | Path = "models",
     """
     import skops.io as sio
 
-    body = {**(card or {}), "kind": kind, "versions": package_versions()}
+    body = {**card_given(card, kind, models_dir), "kind": kind, "versions": package_versions()}
     written = _as_written(model, card_facts(body, READER_FIELDS))
     return publish_model(models_dir, body, ".skops", lambda tmp: sio.dump(written, tmp))
 
@@ -263,8 +263,9 @@ def _name_members(model: Any, path: Path) -> None:
     """Give a loaded average of seeds its ``named_estimators_``, built from ``estimators`` and ``estimators_``.
 
     Files saved since ``_as_written`` have no Bunch; older files' one is rebuilt too (skops loads it as the same
-    objects), so a loaded model names exactly the members it averages. Members that do not match their names are
-    refused here, not at the first forecast.
+    objects), so a loaded model names its members as fitting named them: a member set to ``"drop"`` (which
+    scikit-learn allows; storecast never drops a seed) keeps its name with ``"drop"``, scikit-learn's placeholder.
+    Members that do not match their names are refused here, not at the first forecast.
     """
     from sklearn.utils import Bunch
 
@@ -273,15 +274,18 @@ def _name_members(model: Any, path: Path) -> None:
         return
     fitted = getattr(voting, "estimators_", None)
     try:  # as VotingRegressor.fit: one fitted member per named estimator that is not "drop", in order
-        names = [name for name, est in voting.estimators if not (isinstance(est, str) and est == "drop")]
+        named = [(name, isinstance(est, str) and est == "drop") for name, est in voting.estimators]
     except (TypeError, ValueError):
-        names = None
-    if (not isinstance(fitted, list) or names is None or len(names) != len(fitted) or len(set(names)) != len(names)
-            or not all(isinstance(name, str) for name in names) or not all(hasattr(m, "predict") for m in fitted)):
+        named = None
+    names = [name for name, _ in named or ()]
+    if (not isinstance(fitted, list) or named is None or sum(not dropped for _, dropped in named) != len(fitted)
+            or len(set(names)) != len(names) or not all(isinstance(name, str) for name in names)
+            or not all(hasattr(m, "predict") for m in fitted)):
         raise ArtifactError(f"model file {path} holds an average of seeds whose fitted members (`estimators_`) do "
                             "not match its named members (`estimators`): it is damaged or not from `storecast "
                             "train`; retrain it with `storecast train`.")
-    voting.named_estimators_ = Bunch(**dict(zip(names, fitted, strict=True)))
+    members = iter(fitted)
+    voting.named_estimators_ = Bunch(**{name: "drop" if dropped else next(members) for name, dropped in named})
 
 
 def _read_skops(sio: Any, checked: BinaryIO, path: Path, card: dict) -> Any:

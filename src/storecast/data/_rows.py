@@ -58,7 +58,7 @@ class RowProblem:
 
 def _in_rows(source: str) -> Callable[[RowProblem], ContractProblem]:
     def place(found: RowProblem) -> ContractProblem:
-        return ContractProblem(source, f"row {found.row}: {found.text}", column=found.column)
+        return ContractProblem(source, f"row {found.row}: {found.text}", column=found.column, row=found.row)
     return place
 
 

@@ -26,7 +26,7 @@ from storecast.data._csvfile import HEADER_AGAIN, header_again
 from storecast.data._csvheader import check_header
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import as_rows, check_parquet_columns
-from storecast.data._schemas import VALUES
+from storecast.data._schemas import REQUIRED, VALUES
 from storecast.data.contract import (
     FLAG_COLUMNS,
     FLAG_WORDS,
@@ -37,6 +37,7 @@ from storecast.data.contract import (
     flag_words_problem,
     not_listed,
     parquet_text,
+    repeat_message,
     rows_layout,
     unparsed_cells,
 )
@@ -48,10 +49,8 @@ _DAY = np.timedelta64(1, "D")
 
 def check_layout(path: Path, columns: Sequence[str], *, parquet: bool) -> None:
     """Refuse columns other than test.csv's, or train.csv's (with or without Id) when Sales is among them, as a
-    whole read does."""
-    expected: tuple[str, ...] = s.TEST_COLUMNS
-    if s.SALES in columns:
-        expected = s.SCORED_COLUMNS if s.ID in columns else s.TRAIN_COLUMNS
+    whole read does: those of the layout ``contract.rows_layout`` picks, the rule ``load_rows`` reads by."""
+    expected = REQUIRED[rows_layout(columns)]
     if parquet:
         check_parquet_columns(path, list(columns), expected)
     else:
@@ -117,11 +116,10 @@ def repeat_problem(path: Path, keys: tuple[str, ...], shown: str, at: int, first
     Why public: a key repeated inside one chunk (``batch.iter_rows``, from ``validate_rows``) reads as one repeated
     across chunks and as in a file read whole.
     """
-    what, fix = f"expected each ({', '.join(keys)}) once, got ({shown}) again", "remove one of the two lines"
     column = "/".join(keys)
     if parquet:  # worded as a whole read words a parquet file's problems: ``file, row N, column X``
-        return as_rows(ContractProblem(str(path), f"{what}, first on line {first + 1}: {fix}", at + 1, column))
-    return ContractProblem(str(path), f"{what}, first on line {first + 2}: {fix}", at + 2, column)
+        return as_rows(ContractProblem(str(path), repeat_message(keys, shown, first + 1), at + 1, column))
+    return ContractProblem(str(path), repeat_message(keys, shown, first + 2), at + 2, column)
 
 
 def _shown(value: object) -> str:

@@ -26,7 +26,7 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "rows_layout",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem", "FLAG_COLUMNS",
-           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells",
+           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells", "repeat_message",
            "not_listed"]
 
 import datetime as dt
@@ -35,7 +35,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -182,9 +182,17 @@ def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
     out = []
     for at, first in zip(later["_at"], later["_first"], strict=True):
         shown = ", ".join(f"{k}={raw.at[at, k]}" for k in keys)
-        out.append(problem(path, f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line "
-                                 f"{int(first) + 2}: remove one of the two lines", int(at) + 2, names))
+        out.append(problem(path, repeat_message(keys, shown, int(first) + 2), int(at) + 2, names))
     return out + not_listed(path, int(repeat.sum()), f"repeated {names} rows")
+
+
+def repeat_message(keys: Sequence[str], shown: str, first_line: int) -> str:
+    """The words of a key given twice (``shown``: ``Id=3``), its first row on line ``first_line`` of the file.
+
+    Why public: a file read in chunks (``chunk_rules.repeat_problem``) says a key repeated across chunks in these words.
+    """
+    return (f"expected each ({', '.join(keys)}) once, got ({shown}) again, first on line {first_line}: "
+            "remove one of the two lines")
 
 
 def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
@@ -246,8 +254,9 @@ def _parse_column(text: pd.Series, dtype: str, column: str,
 def unparsed_cells(text: pd.Series, name: str, *, iso_length: bool | None = None,
                    stored_float: bool = False) -> np.ndarray | None:
     """The cells of ``text`` (a column of file ``name``'s layout, as read: text) that do not parse, by the rule of a
-    whole read; None for a column that is not parsed (text, or not in the layout). ``iso_length`` and
-    ``stored_float``: what ``parquet_text`` says of a parquet file's column (``_parse_column``).
+    whole read; None for a column that is not parsed (text, or not in the layout), and for a whole-number column
+    every cell of which parses (``_parse_column``'s None: no mask to keep). ``iso_length`` and ``stored_float``: what
+    ``parquet_text`` says of a parquet file's column (``_parse_column``).
 
     Why public: a file read in chunks (``chunk_rules.UnparsedColumns``) finds a column none of whose values parse
     by this rule, so that its one problem for the column is the whole read's.
@@ -622,7 +631,7 @@ def load_rows(path: str | Path, *, keep_actuals: bool = False, scan: LineScan | 
     return rows[list(s.TEST_COLUMNS) + ([s.SALES, s.CUSTOMERS] if keep_actuals else [])]
 
 
-def rows_layout(columns) -> str:
+def rows_layout(columns: Collection[str]) -> str:
     """Which layout ``load_rows`` reads a rows file with, by its column names: test.csv's without Sales, train.csv's
     with Sales, and with an Id beside them the scored layout (``schema.SCORED_COLUMNS``)."""
     if s.SALES not in columns:

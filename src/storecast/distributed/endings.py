@@ -23,6 +23,10 @@ MEMORY_ADVICE = ("most often a worker runs out of memory; give each worker more 
 _CRASHES = {signal.SIGSEGV: "a segmentation fault", signal.SIGBUS: "a bus error",
             signal.SIGILL: "an illegal instruction", signal.SIGFPE: "an arithmetic fault"}
 
+# Dask's Nanny's "killed by unknown signal": the status ``distributed.process`` reports for a process whose exit
+# status other code read first (waitpid elsewhere), and a real exit with 255 alike, so not known to be either
+_UNREAD_STATUS = 255
+
 CRASH_ADVICE = ("not a lack of memory: run it again, and if it crashes again, run with --verbose and report it with "
                 "the worker's lines and the library versions (`pip show lightgbm dask distributed`).")
 
@@ -48,7 +52,10 @@ def crashed(death: Death) -> bool:
 def how_it_ended(death: Death) -> str:
     """What ended the process, as the end of "the worker ... {how}", with its last notes where there are some."""
     sig = death.signal
-    if sig is None:
+    if _unread(death):
+        how = (f"ended with status {_UNREAD_STATUS}, which Dask's Nanny reads as an unknown signal (its exit status "
+               f"read elsewhere first, or an exit with {_UNREAD_STATUS}: how it ended is not known)")
+    elif sig is None:
         how = f"exited with status {death.status} (code it ran ended the process: no signal, no memory limit)"
     elif death.over_budget:
         how = f"was stopped by Dask's Nanny ({_name(sig)}), past its memory budget (a share of its memory limit)"
@@ -69,9 +76,14 @@ def how_it_ended(death: Death) -> str:
     return how
 
 
+def _unread(death: Death) -> bool:
+    """Whether the Nanny could not say how the process ended ("killed by unknown signal": ``_UNREAD_STATUS``)."""
+    return death.signal is None and death.status == _UNREAD_STATUS
+
+
 def advice(death: Death | None) -> str:
-    """What to do after ``death`` (unknown: None), as the end of the message."""
-    if death is None or for_memory(death):
+    """What to do after ``death`` (unknown: None, or a status the Nanny could not read), as the end of the message."""
+    if death is None or _unread(death) or for_memory(death):
         return MEMORY_ADVICE
     if crashed(death):
         return CRASH_ADVICE
