@@ -973,16 +973,38 @@ def test_bad_cells_in_two_chunks_are_all_listed_in_file_order_as_in_one_piece(ro
     assert _listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
 
 
-def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_read_lists(rows_csv, tmp_path):
-    """Checking on after the first bad chunk is bounded: past 200 problems the rest of the file is left, said first."""
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize(("column", "bad", "what"), [
+    (s.PROMO, "7", "bad values"),  # a value against the rule
+    (s.STORE, "abc", "values that do not parse"),
+    (s.DATE, "31.07.2015", "values that do not parse"),  # a date written another way, with the whole read's hint
+])
+def test_a_column_of_many_bad_cells_lists_the_same_problems_whole_or_in_chunks(rows_csv, tmp_path, suffix, column,
+                                                                                bad, what):
+    """A column with some good and many bad cells listed 20 cells a chunk and a count ("30 more rows with a bad
+    Promo"), and stopped after 10 chunks of 50 ("checked up to line 501 only"): 211 problems, where a whole read
+    lists the file's first 200 cells and one note with the true total. Now the same list either way."""
     rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
-    rows[s.PROMO] = "7"  # every row: 20 listed and a count of the rest per chunk of 50, 21 problems a chunk
+    rows.loc[rows.index % 10 != 0, column] = bad  # 900 bad cells, every tenth row good
+    path = tmp_path / f"many{suffix}"
+    _write_rows(rows, path)
+    whole = _listed(lambda: load_rows(path))
+    assert len(whole) == 201 and whole[0] == f"{path}: 700 more {what} not listed (the first 200 of 900 are)"
+    assert _listed(lambda: list(iter_rows(path, chunk_rows=50))) == whole
+
+
+def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_read_lists(rows_csv, tmp_path):
+    """Checking on after the first bad chunk is bounded: past 200 problems the rest of the file is left, said first.
+    Bad cells are kept and counted for the file as a whole read keeps them; repeated keys are listed a chunk at a
+    time."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows[s.ID] = "1"  # every row: 20 repeats listed and a count of the rest per chunk of 50, 21 problems a chunk
     path = tmp_path / "bad.csv"
     rows.to_csv(path, index=False)
     with pytest.raises(DataContractError) as err:
         list(iter_rows(path, chunk_rows=50))
     problems = err.value.problems
-    assert len(problems) == 1 + 10 * 21 and [p.line for p in problems[1:22]] == [*range(2, 22), None]  # a chunk
+    assert len(problems) == 1 + 10 * 21 and [p.line for p in problems[1:22]] == [*range(3, 23), None]  # a chunk
     assert str(problems[0]) == (f"{path}: the file is checked up to line 501 only: correct the problems listed, "
                                 "then check it again")
 

@@ -31,6 +31,7 @@ import pandas as pd
 from storecast import schema as s
 from storecast.atomic import atomic_write
 from storecast.data.chunk_rules import (
+    BadCells,
     FlagWords,
     RepeatedKeys,
     UnparsedColumns,
@@ -75,7 +76,8 @@ def count_rows(path: str | Path) -> int:
 
 
 def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = False,
-             words: FlagWords | None = None) -> pd.DataFrame:
+             words: FlagWords | None = None, cells: BadCells | None = None,
+             where: dict[int, tuple[int, ContractProblem]] | None = None) -> pd.DataFrame:
     """One chunk as test-shaped, validated rows; a train.csv-shaped chunk loses Sales/Customers and, without an
     Id column of its own, gets Id = row number.
 
@@ -85,7 +87,9 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     Sales and Customers are checked before they are dropped (kept with ``keep_actuals``, as ``load_rows``
     keeps them), as a file read in one piece checks them.
     ``words``: the file's yes/no words in 0/1 columns (``FlagWords``), each refused here in file order among the
-    chunk's other problems, and counted for the file.
+    chunk's other problems, and counted for the file. ``cells``: the file's bad cells (``BadCells``), handed there
+    to be listed and counted for the file, not among this chunk's problems. ``where``: each problem raised here
+    (by ``id``) -> its position in the file and itself (kept, so that no later problem takes its ``id``).
     """
     if s.SALES in frame.columns and s.ID not in frame.columns:  # train.csv's layout without Id: the row number
         frame = frame.copy()
@@ -100,12 +104,18 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
         return placed[-1][0]
 
     try:
-        rows = validate_rows(frame, source=str(path), place=placing)
+        rows = validate_rows(frame, source=str(path), place=placing, bad_values=None if cells is None else cells.hand)
     except DataContractError as exc:  # in file order, as a whole read lists them (a count of more rows last)
+        if cells is not None:
+            cells.take(frame)
         row_of = {id(problem): row for problem, row in placed}
-        problems = exc.problems + [problem for problem, _ in held]
-        raise DataContractError(sorted(problems, key=lambda p: row_of.get(id(p), len(frame)))) from None
+        problems = sorted(exc.problems + [problem for problem, _ in held], key=lambda p: row_of.get(id(p), len(frame)))
+        if where is not None:
+            where.update((id(p), (done + row_of.get(id(p), len(frame)), p)) for p in problems)
+        raise DataContractError(problems) from None
     if held:
+        if where is not None:
+            where.update((id(p), (done + row, p)) for p, row in held)
         raise DataContractError([problem for problem, _ in held])
     if keep_actuals and s.SALES in rows.columns:
         for col in (s.SALES, s.CUSTOMERS):  # checked whole numbers >= 0 above, as text or numbers
@@ -212,6 +222,8 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     respelled = Respellings()  # "A" or " a " read as Kaggle's "a", said once for the file as a whole read says it
     words = FlagWords(path, parquet=parquet)  # yes/no words in 0/1 columns: one problem a column, as a whole read
     unparsed = UnparsedColumns(path, parquet=parquet)  # a column none of whose values parse: one problem, as whole
+    cells = BadCells(path, parquet=parquet)  # bad cells: the first 200 of each kind and a count, as a whole read
+    where: dict[int, tuple[int, ContractProblem]] = {}  # id of a problem found -> its position: cells go among them
     read_through = False  # every chunk read: only then can a column be said to hold no value that parses
     found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
     checked_up_to: list[ContractProblem] = []  # the note of a check stopped early, said first
@@ -225,12 +237,13 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))
             unparsed.take(frame)  # a parquet chunk too: a column it stores as text may parse no more than a CSV's
             try:
-                rows = _rows_of(frame, path, done, keep_actuals, words)
+                rows = _rows_of(frame, path, done, keep_actuals, words, cells, where)
                 for seen in keys:
                     seen.add(rows, frame)
             except DataContractError as exc:
                 found += exc.problems
-            if not found:
+                where.update((id(p), (done + len(frame), p)) for p in exc.problems if id(p) not in where)  # a repeat
+            if not found and not cells.any():
                 if s.OPEN in frame.columns and s.SALES not in frame.columns:  # filled with 1 by validate_rows
                     count, first = count_missing_open(frame[s.OPEN])
                     if count and not missing_open:
@@ -238,8 +251,8 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
                     missing_open += count
                 yield rows
             done += len(frame)
-            held = sum(id(p) in words.listed or unparsed.holds(p) for p in found)  # said once a column at the end
-            if len(found) - held >= MAX_REPORTED:  # as many as a whole read lists: enough to fix
+            held = sum(id(p) in words.listed for p in found)  # said once a column at the end
+            if len(found) - held >= MAX_REPORTED:  # as many as a whole read lists: enough to fix (cells: BadCells)
                 checked_up_to.append(ContractProblem(str(path), f"the file is checked up to "  # before the rest
                                                                 f"{'row' if parquet else 'line'} "
                                                                 f"{done + (0 if parquet else 1):,} only: correct the "
@@ -249,12 +262,17 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             read_through = True
     except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
         problems = [counted_header_again(p, [k.keys for k in keys]) for p in exc.problems]
-        if not found:
+        if not found and not cells.any():
             raise DataContractError(problems) from None
         found += problems
-    if found:  # as a whole read reports a file: every problem (up to its cap), in file order
+        where.update((id(p), (done, p)) for p in problems)
+    if found or cells.any():  # as a whole read reports a file: every problem (up to its cap), in file order
         found = words.settle(found, done)
-        raise DataContractError(checked_up_to + (unparsed.settle(found, done) if read_through else found))
+        found = unparsed.settle(found, done) if read_through else found
+        notes, listed = cells.settle(unparsed.whole_columns(done) if read_through else set())
+        placed = sorted([(where[id(p)][0], p) for p in found if id(p) in where] + listed, key=lambda pair: pair[0])
+        raise DataContractError(checked_up_to + [p for p in found if id(p) not in where] + notes
+                                + [p for _, p in placed])
     if not done:  # a parquet file without rows: as its whole read (and a header-only CSV file) is refused
         raise DataContractError(ContractProblem(str(path), "no data rows: expected at least one row"))
     respelled.warn(path, parquet=parquet)

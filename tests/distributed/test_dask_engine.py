@@ -1105,6 +1105,60 @@ def test_a_failed_runs_workers_slow_to_stop_are_stopped_without_a_word(capfd, ca
     assert "still alive" not in said and "Traceback" not in said, said
 
 
+def test_a_worker_whose_close_never_returns_is_killed_after_one_deadline(tmp_path, capfd, caplog):
+    """Each Nanny was given the close's timeout, but the close as a whole had none: a Nanny whose close never
+    returned (here a Nanny plugin's teardown waits on a file that never comes) held the command forever after its
+    work was done. Now the workers left after the wait and a margin are killed, named in one warning, not raised."""
+    import logging
+    import os
+    import threading
+
+    from distributed import Client, LocalCluster, NannyPlugin
+
+    from storecast.distributed.cluster import CLOSE_MARGIN_S, Workers
+
+    release = tmp_path / "release"
+
+    class NeverCloses(NannyPlugin):
+        def __init__(self, release):
+            self.release = str(release)
+
+        async def teardown(self, nanny):
+            import asyncio
+
+            while not os.path.exists(self.release):  # the test's way out when the close does hang
+                await asyncio.sleep(0.1)
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR) as cluster:
+        with Client(cluster) as client:
+            pid = next(iter(client.run(os.getpid).values()))
+            address = next(iter(client.nthreads()))
+            client.register_plugin(NeverCloses(release))
+        closing = threading.Thread(target=Workers(cluster).close, args=(2.0,), daemon=True)
+        with caplog.at_level("WARNING", logger="storecast.distributed.cluster"):
+            closing.start()
+            closing.join(timeout=2.0 + CLOSE_MARGIN_S + 30)
+        hung = closing.is_alive()
+        release.touch()  # a close that hung returns now, and the cluster closes
+        closing.join(timeout=30)
+    assert not hung, "closing the workers did not return after the wait and its margin"
+    said = capfd.readouterr().err + caplog.text
+    assert "Traceback" not in said and "CancelledError" not in said, said
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("storecast")] == [
+        f"the Dask worker {address} (process {pid}) had not stopped {2.0 + CLOSE_MARGIN_S:g} s after closing began:"
+        " killed"]
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie left for its parent to reap counts as ended)."""
+    from pathlib import Path
+
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[-1][:1] != "Z"
+
+
 def test_a_worker_that_crashes_in_a_run_that_goes_on_is_said_after_it(tmp_path, capfd, caplog):
     """A worker that crashed while its task could run again elsewhere left the run whole, and the user read Dask's
     "WARNING Restarting worker (status=Status.running)" alone: not that compiled code had crashed its process."""

@@ -12,8 +12,10 @@ keeps its place in the average (``member``), and the compile target (versions, f
 The old object is carried only when it passes the cache's own check (``cached_bytes``: its sha256 record and
 a whole ELF file; the old file's sha256 was checked against its card by the load); it is written under the new
 key atomically, with its one-tree header made again from the booster; every load still checks it on probe
-rows. Nothing is removed: the old key's files stay until a compile beside the file removes them as those of
-its earlier contents (``remove_stale``).
+rows. Once carried, the old key's files (about 15 MiB a booster) go as a compile's do (``remove_stale``: those
+of the file's earlier contents, and only while the file still hashes to what was written): nothing loads them
+again, and no compile comes to remove them after a carry. With ``--out`` the source's caches lie beside the
+source, which is left as it was, so they stay.
 """
 
 from __future__ import annotations
@@ -90,14 +92,15 @@ def _check_suffix(path: Path) -> None:
 
 
 def _carry_compiled(model: Any, old: Path, old_sha256: str, new: Path, new_sha256: str) -> list[Path]:
-    """Copy each booster's checked compiled object from the old file's cache key to the new one's.
+    """Copy each booster's checked compiled object from the old file's cache key to the new one's, then remove
+    the caches of ``new``'s earlier contents (``remove_stale``; in place, the old key's).
 
     Returns the objects written. A member whose old object is absent or fails its check is left out (logged
     by the check): the next ``serve`` compiles it as usual. A cache that cannot be written is only logged:
     the upgrade itself is done.
     """
     from storecast.models.compiled import boosters_of
-    from storecast.models.compiled_cache import any_cache, cache_path, cached_bytes, keep_header
+    from storecast.models.compiled_cache import any_cache, cache_path, cached_bytes, keep_header, remove_stale
 
     if not any_cache(old, old_sha256):  # no llvmlite import when there is nothing to carry
         return []
@@ -122,4 +125,5 @@ def _carry_compiled(model: Any, old: Path, old_sha256: str, new: Path, new_sha25
     if carried:
         log.info("carried %d compiled booster(s) over to %s: %s", len(carried), new.name,
                  ", ".join(p.name for p in carried))
+        remove_stale(new, new_sha256)  # beside ``new`` only: with --out, the source's stay with the source
     return carried

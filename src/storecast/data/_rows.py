@@ -65,9 +65,12 @@ def _in_rows(source: str) -> Callable[[RowProblem], ContractProblem]:
 class _Problems:
     """Collects problems per column, at most `_MAX_PER_COLUMN` each, so a huge bad request stays readable."""
 
-    def __init__(self, source: str, place: Callable[[RowProblem], ContractProblem] | None = None):
+    def __init__(self, source: str, place: Callable[[RowProblem], ContractProblem] | None = None,
+                 bad_values: Callable[[str, np.ndarray], None] | None = None):
         self.source = source
         self.place = place or _in_rows(source)
+        self.bad_values = bad_values
+        self.handed = False  # bad cells given to bad_values (a file's chunk: chunk_rules.BadCells), still refused
         self.items: list[ContractProblem] = []
 
     def cells(self, mask: np.ndarray, column: str, shown: pd.Series, fix: str = "correct it",
@@ -79,6 +82,12 @@ class _Problems:
         that has it first (-1 elsewhere).
         """
         bad = np.flatnonzero(mask)
+        if self.bad_values is not None:
+            value = np.ones(len(bad), dtype=bool) if values is None else values[bad].astype(bool)
+            if value.any():
+                self.bad_values(column, bad[value])
+                self.handed = True
+            bad = bad[~value]
         for i in bad[:_MAX_PER_COLUMN]:
             text = ((worded(int(i)) if worded else None)
                     or f"expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}")
@@ -89,7 +98,7 @@ class _Problems:
                 self.source, f"{len(bad) - _MAX_PER_COLUMN} more rows with a bad {column}", column=column))
 
     def raise_if_any(self) -> None:
-        if self.items:
+        if self.items or self.handed:
             raise DataContractError(self.items)
 
 
@@ -180,7 +189,8 @@ def _weekday_mismatch(date: Any, actual: int, given: int) -> str:
 
 
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
-                  place: Callable[[RowProblem], ContractProblem] | None = None) -> pd.DataFrame:
+                  place: Callable[[RowProblem], ContractProblem] | None = None,
+                  bad_values: Callable[[str, np.ndarray], None] | None = None) -> pd.DataFrame:
     """Check in-memory test-shaped rows and return them typed like `load_test`'s frame.
 
     Parameters
@@ -196,6 +206,9 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
         Names the input in messages (``"request"``, a file name).
     place : callable, optional
         Turns each row's `RowProblem` into the problem reported; default ``source``'s ``row i: text``.
+    bad_values : callable, optional
+        Takes ``(column, positions)`` of the cells that break their column's rule, not listed here then (a file
+        read in chunks lists and counts them for the file); the error still comes, with the other problems.
 
     Returns
     -------
@@ -232,7 +245,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
         return rows
     raw = rows.reset_index(drop=True)
     out = raw.copy()
-    found = _Problems(source, place)
+    found = _Problems(source, place, bad_values)
 
     if pd.api.types.is_datetime64_any_dtype(raw[s.DATE]):
         dates, bad = date_values(raw[s.DATE])  # the resolution kept: the API builds its rows at the one it wants

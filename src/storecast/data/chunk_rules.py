@@ -11,7 +11,8 @@ chunks into two output rows. These checks give a chunked read the same rules and
 
 from __future__ import annotations
 
-__all__ = ["FlagWords", "RepeatedKeys", "UnparsedColumns", "check_layout", "repeat_problem", "counted_header_again"]
+__all__ = ["BadCells", "FlagWords", "RepeatedKeys", "UnparsedColumns", "check_layout", "repeat_problem",
+           "counted_header_again"]
 
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,14 +26,16 @@ from storecast.data._csvfile import HEADER_AGAIN, header_again
 from storecast.data._csvheader import check_header
 from storecast.data._numbers import whole_numbers
 from storecast.data._parquetfile import as_rows, check_parquet_columns
-from storecast.data._schemas import REQUIRED
+from storecast.data._schemas import REQUIRED, VALUES
 from storecast.data.contract import (
     FLAG_COLUMNS,
     FLAG_WORDS,
+    MAX_REPORTED,
     cell_problem,
     column_problem,
     flag_words,
     flag_words_problem,
+    not_listed,
     parquet_text,
     repeat_message,
     rows_layout,
@@ -230,9 +233,9 @@ class UnparsedColumns:
 
     Why: a whole read says such a column in one problem (``contract.column_problem``: the first row's value, and
     that no line holds one that parses), but each chunk listed it row by row, 20 a chunk and a count, and the read
-    stopped after the first chunk, "checked up to line 100,001 only". A column's problems are held apart from the
-    cap on problems while no value of it has parsed (``holds``), so the whole file is read, and ``settle`` turns
-    them into the whole read's one problem. Only a column whose first cell does not parse is followed.
+    stopped after the first chunk, "checked up to line 100,001 only". Its cells are ``BadCells``', which do not
+    count toward that cap, so the whole file is read, and ``settle`` turns them into the whole read's one problem
+    (``BadCells.settle`` leaves them out). Only a column whose first cell does not parse is followed.
     ``parquet``: a parquet file's chunk is typed, but a column it stores as text (a Date of '31.07.2015' strings)
     parses no more than a CSV file's: its cells are judged as the whole read's text (``parquet_text``), at rows.
     """
@@ -265,14 +268,85 @@ class UnparsedColumns:
         return unparsed_cells(text[column], self.layout, iso_length=column in text.attrs.get("iso_length_text", ()),
                               stored_float=column in text.attrs.get("float_columns", ()))
 
-    def holds(self, problem: ContractProblem) -> bool:
-        """Whether ``problem`` is of a column none of whose values has parsed yet."""
-        return bool(self.first) and problem.column in (self.first or {})
+    def whole_columns(self, rows: int) -> set[str]:
+        """The columns none of whose values parse in a file of ``rows`` rows read through: said once (``settle``)."""
+        return set(self.first or {}) if rows > 1 else set()
 
     def settle(self, found: list[ContractProblem], rows: int) -> list[ContractProblem]:
         """``found`` (the problems of the whole file, of ``rows`` rows) with each column none of whose values parses
         said once, first, as a whole read says it (two rows or more, as there); else as listed."""
-        columns = dict(self.first or {}) if rows > 1 else {}
+        columns = {column: first for column, first in (self.first or {}).items() if column in self.whole_columns(rows)}
         first_at = 1 if self.parquet else 2  # the first row (parquet) or line (CSV, after its header)
         whole = [column_problem(self.path, column, first, first_at, rows) for column, first in columns.items()]
         return whole + [p for p in found if p.column not in columns]
+
+
+class BadCells:
+    """The bad cells of a rows file read in chunks, listed and counted for the file as a whole read lists them.
+
+    Why: each chunk's row contract listed 20 bad cells a column and a count of the rest ("205 more rows with a bad
+    Promo"), and the read stopped past 200 problems: a column with many bad cells was 20 a chunk, where a whole
+    read lists the file's first 200 and one note with the true total. As there (``contract._parse``,
+    ``_run_schema``): cells that do not parse, the first `MAX_REPORTED` in file order, apart from cells whose value
+    breaks a rule, the first `MAX_REPORTED` column by column (the schema's order), these not in a row with a cell
+    that does not parse; each with its "N more ... not listed" note. Each column keeps its first `MAX_REPORTED` of
+    each kind, worded when kept, and a count.
+    """
+
+    def __init__(self, path: Path, *, parquet: bool) -> None:
+        self.path, self.parquet = path, parquet
+        self.layout = ""
+        self.handed: dict[str, np.ndarray] = {}  # this chunk's bad cells: column -> positions in the chunk
+        self.count: dict[tuple[bool, str], int] = {}  # (parses, column) -> cells
+        self.kept: dict[tuple[bool, str], list[tuple[int, ContractProblem]]] = {}  # the first: (position, problem)
+
+    def hand(self, column: str, positions: np.ndarray) -> None:
+        """``validate_rows``'s ``bad_values``: one column's bad cells of the chunk being checked."""
+        self.handed[column] = positions
+
+    def any(self) -> bool:
+        return bool(self.count)
+
+    def take(self, frame: pd.DataFrame) -> None:
+        """The cells handed for ``frame`` (the chunk checked, indexed by position in the file): kept and counted."""
+        handed, self.handed = self.handed, {}
+        if not handed:
+            return
+        self.layout = self.layout or rows_layout(frame.columns)
+        text = parquet_text(frame).set_axis(frame.index - 1) if self.parquet else frame  # as _placed words a cell
+        attrs = text.attrs
+        unparsed = {}
+        for column, positions in handed.items():
+            bad = unparsed_cells(text[column].iloc[positions], self.layout,
+                                 iso_length=column in attrs.get("iso_length_text", ()),
+                                 stored_float=column in attrs.get("float_columns", ()))
+            unparsed[column] = np.zeros(len(positions), dtype=bool) if bad is None else np.asarray(bad, dtype=bool)
+        rows_unparsed = np.concatenate([positions[unparsed[c]] for c, positions in handed.items()])
+        for column, positions in handed.items():
+            for parses in (False, True):
+                at = positions[~unparsed[column]] if parses else positions[unparsed[column]]
+                if parses:  # a whole read checks the values of the rows whose every cell parsed
+                    at = at[~np.isin(at, rows_unparsed)]
+                if not len(at):
+                    continue
+                key = (parses, column)
+                self.count[key] = self.count.get(key, 0) + len(at)
+                kept = self.kept.setdefault(key, [])
+                for i in frame.index.to_numpy()[np.sort(at)[:MAX_REPORTED - len(kept)]]:
+                    kept.append((int(i), cell_problem(self.path, text, int(i) - (1 if self.parquet else 0), column)))
+
+    def settle(self, leave: set[str]) -> tuple[list[ContractProblem], list[tuple[int, ContractProblem]]]:
+        """The notes of cells not listed, and the cells listed with their positions, as a whole read lists them;
+        the columns in ``leave`` (said once for the column) left out."""
+        notes, listed = [], []
+        columns = [c for c in VALUES[self.layout].columns if c not in leave] if self.layout else []
+        for parses, what in ((False, "values that do not parse"), (True, "bad values")):
+            keys = [key for key in self.kept if key[0] == parses and key[1] not in leave]
+            if parses:  # column by column, as pandera lists a schema's failures
+                keys.sort(key=lambda key: columns.index(key[1]) if key[1] in columns else len(columns))
+                cells = [(at, column, p) for _, column in keys for at, p in self.kept[(parses, column)]]
+            else:  # by row, then column name, as a whole read sorts the cells that do not parse
+                cells = sorted((at, column, p) for _, column in keys for at, p in self.kept[(parses, column)])
+            listed += [(at, p) for at, _, p in cells[:MAX_REPORTED]]
+            notes += not_listed(self.path, sum(self.count[key] for key in keys), what)
+        return notes, listed

@@ -26,7 +26,8 @@ __all__ = ["Dataset", "load_train", "load_store", "load_test", "load_rows", "loa
            "cell_problem", "EXPECTED", "as_rows", "check_cell_types", "parquet_text", "train_files",
            "input_files", "scan_lines", "LineScan", "RowProblem", "not_a_file", "MAX_REPORTED", "rows_layout",
            "unknown_store_problems", "warn_stores_without_history", "no_sales_day_problem", "FLAG_COLUMNS",
-           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells", "repeat_message"]
+           "FLAG_WORDS", "flag_words", "flag_words_problem", "column_problem", "unparsed_cells", "repeat_message",
+           "not_listed"]
 
 import datetime as dt
 import functools
@@ -155,8 +156,11 @@ def _bad_cell(path: Path, raw: pd.DataFrame, i: int, column: str) -> ContractPro
     return problem(path, message, i + 2, column)
 
 
-def _not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
-    """The note that says how many more of a kind there are, with the true total (it is sorted first)."""
+def not_listed(path: Path, total: int, what: str) -> list[ContractProblem]:
+    """The note that says how many more of a kind there are, with the true total (it is sorted first).
+
+    Why public: a file read in chunks (``chunk_rules.BadCells``) says its bad cells' count in these words.
+    """
     if total <= MAX_REPORTED:
         return []
     return [problem(path, f"{total - MAX_REPORTED:,} more {what} not listed "
@@ -179,7 +183,7 @@ def _duplicate_problems(typed: pd.DataFrame, raw: pd.DataFrame, keys: list[str],
     for at, first in zip(later["_at"], later["_first"], strict=True):
         shown = ", ".join(f"{k}={raw.at[at, k]}" for k in keys)
         out.append(problem(path, repeat_message(keys, shown, int(first) + 2), int(at) + 2, names))
-    return out + _not_listed(path, int(repeat.sum()), f"repeated {names} rows")
+    return out + not_listed(path, int(repeat.sum()), f"repeated {names} rows")
 
 
 def repeat_message(keys: Sequence[str], shown: str, first_line: int) -> str:
@@ -216,7 +220,7 @@ def _run_schema(schema: pa.DataFrameSchema, df: pd.DataFrame, raw: pd.DataFrame,
     for idx, column in zip(cells["index"].astype(int)[:MAX_REPORTED], cells["column"][:MAX_REPORTED],
                            strict=True):
         problems.append(problem(path, _cell_message(column, raw.at[idx, column], path), idx + 2, column))
-    problems += _not_listed(path, len(cells), "bad values")
+    problems += not_listed(path, len(cells), "bad values")
     if not problems:  # failures without a row (never seen so far): still refuse, never return unchecked data
         problems = [problem(path, f"{row.check}: {row.failure_case}", column=row.column)
                     for row in fc.head(MAX_REPORTED).itertuples(index=False)]
@@ -293,7 +297,7 @@ def _parse(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list
     typed = typed[~bad_rows]
     bad_cells.sort()
     problems = [_bad_cell(path, raw, i, col) for i, col in bad_cells[:MAX_REPORTED]]
-    return typed, whole + problems + _not_listed(path, n_bad, "values that do not parse")
+    return typed, whole + problems + not_listed(path, n_bad, "values that do not parse")
 
 
 def _closed_day_message(raw: pd.DataFrame, i: int, column: str) -> str | None:
@@ -438,7 +442,7 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
         out.append(problem(
             path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
                   f"{given[i]}: correct DayOfWeek or the Date", int(df.index[i]) + 2, s.DAY_OF_WEEK))
-    return out + _not_listed(path, len(bad), "DayOfWeek mismatches")
+    return out + not_listed(path, len(bad), "DayOfWeek mismatches")
 
 
 def _week_53_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]:
@@ -457,7 +461,7 @@ def _week_53_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]:
             path, f"expected an ISO week 1..52 for Promo2SinceYear {y}, got 53: ISO year {y} has 52 weeks (week 53 "
                   f"is only in years such as 2015 and 2020); give the week Promo2 began, such as 52, or week 1 of "
                   f"{y + 1}", int(df.index[i]) + 2, s.PROMO2_SINCE_WEEK))
-    return out + _not_listed(path, len(bad), "Promo2SinceWeek 53 in a year of 52 weeks")
+    return out + not_listed(path, len(bad), "Promo2SinceWeek 53 in a year of 52 weeks")
 
 
 def _finish_daily(df: pd.DataFrame) -> pd.DataFrame:
@@ -536,7 +540,7 @@ def _repeats_across_parts(frames: list[pd.DataFrame], parts: list[Path], path: P
         f"expected each (Store, Date) once in {path.name}/, got (Store={r.Store}, Date={r.Date:%Y-%m-%d}) again, "
         f"first in {parts[r.part_first].name} row {r.row_first}: remove one of the two rows", None,
         f"{s.STORE}/{s.DATE}") for r in later.itertuples(index=False)]
-    return out + _not_listed(path, int(repeat.sum()), f"{s.STORE}/{s.DATE} rows repeated across parts")
+    return out + not_listed(path, int(repeat.sum()), f"{s.STORE}/{s.DATE} rows repeated across parts")
 
 
 def load_train(path: str | Path) -> pd.DataFrame:

@@ -20,6 +20,9 @@ WORKERS_WAIT_S = 30.0
 CLOSE_TIMEOUT_S = 120.0
 """How long closing a client or cluster may take before it is logged and left (Dask's own default is 60 s)."""
 
+CLOSE_MARGIN_S = 5.0
+"""How much longer than each worker's own wait closing the workers may take before those left are killed."""
+
 FAILED_CLOSE_S = 5.0
 """How long a worker of a failed run is given to stop before it is killed (the Nanny's own default)."""
 
@@ -243,7 +246,9 @@ class Workers:
     warning "Worker process still alive after 4.0 seconds, killing", after a run that had succeeded. Closed here
     first, each gets the timeout; the cluster then finds them closed. After a failed run (``failed``) a worker
     may be stuck where it cannot stop (a LightGBM rank waiting for one that died): each gets `FAILED_CLOSE_S`,
-    then is killed without that warning, below the run's own error.
+    then is killed without that warning, below the run's own error. The close as a whole ends `CLOSE_MARGIN_S`
+    after that wait: a Nanny whose close never returns (a plugin's teardown, a process that will not be joined)
+    held the command forever after its work was done; the worker processes left then are killed, with one warning.
     """
 
     def __init__(self, cluster, *, failed: bool = False) -> None:
@@ -256,16 +261,47 @@ class Workers:
         wait = min(timeout, FAILED_CLOSE_S) if self.failed else timeout
 
         async def close_all() -> None:
-            await asyncio.gather(*(nanny.close(timeout=wait) for nanny in list(self.cluster.workers.values())))
+            closing = {asyncio.ensure_future(nanny.close(timeout=wait)): (nanny, nanny.process)
+                       for nanny in list(self.cluster.workers.values())}  # the process: a closed Nanny drops it
+            if not closing:
+                return
+            done, left = await asyncio.wait(closing, timeout=wait + CLOSE_MARGIN_S)
+            if left:
+                await _kill_left([closing[task] for task in left], wait + CLOSE_MARGIN_S)
+                for task in left:
+                    task.cancel()  # the Nanny's close ends as closed (its own finally), which the cluster waits for
+                await asyncio.wait(left, timeout=CLOSE_MARGIN_S)
+            for task in done:
+                task.result()  # as gather did: a Nanny's own TimeoutError is said by _close_quietly
 
         nanny_log = logging.getLogger("distributed.nanny")
-        unsaid = _Unsaid("Worker process still alive")
+        unsaid, cancelled = _Unsaid("Worker process still alive"), _CancelledUnsaid()
         if self.failed:  # first: a record held_records holds (and says after a run that failed) is not dropped
             nanny_log.filters.insert(0, unsaid)
+        nanny_log.filters.insert(0, cancelled)
         try:
             self.cluster.sync(close_all)
         finally:
             nanny_log.removeFilter(unsaid)
+            nanny_log.removeFilter(cancelled)
+
+
+async def _kill_left(left: list, after: float) -> None:
+    """Kill the worker processes of the Nannies in ``left`` (each a Nanny and its WorkerProcess), with one warning
+    naming them: their close had not returned ``after`` seconds in, and the run's result is already saved."""
+    named = []
+    for nanny, worker in left:
+        process = getattr(worker, "process", None)  # distributed's AsyncProcess: SIGKILL stops a stopped one too
+        if process is None or not process.is_alive():
+            continue
+        try:
+            await process.kill()
+        except ValueError:  # "invalid operation on closed AsyncProcess": it ended meanwhile
+            continue
+        named.append(f"{nanny.worker_address or nanny.address} (process {process.pid})")
+    if named:
+        _log.warning("the Dask worker%s %s had not stopped %g s after closing began: killed",
+                     "s" if len(named) > 1 else "", ", ".join(named), after)
 
 
 class _Unsaid(logging.Filter):
@@ -277,6 +313,16 @@ class _Unsaid(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith(self.start)
+
+
+class _CancelledUnsaid(logging.Filter):
+    """Drops the records of a CancelledError: Dask's ``log_errors`` wrote a Nanny's close cancelled by ``Workers``
+    (which says it in its own line) as an ERROR with a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from asyncio import CancelledError
+
+        return not (record.exc_info and isinstance(record.exc_info[1], CancelledError))
 
 
 def _close_quietly(closable, timeout: float = CLOSE_TIMEOUT_S) -> None:
