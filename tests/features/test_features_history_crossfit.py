@@ -59,13 +59,14 @@ def test_a_fit_row_reads_its_month_from_the_other_years_and_a_served_row_from_al
 
 
 def test_the_default_profile_is_a_window_of_days_from_the_other_years():
-    """``season_days=15`` (the default): the mean residual log sales (net of the store mean and weekday profile)
-    of the days within 15 days of the row's day of year, from the other years for a fit row, from all years for
+    """``season_days=7`` (the default): the mean residual log sales (net of the store mean and weekday profile)
+    of the days within 7 days of the row's day of year, from the other years for a fit row, from all years for
     a served one; a second store with other sales leaves the first store's values alone."""
     X, y, log = _two_years()
     other = X.assign(**{s.STORE: 2})
     both = pd.concat([X, other], ignore_index=True)
     history = StoreHistory()
+    assert history.season_days == 7
     fit = history.fit_transform(both, np.concatenate([y, y[::-1]]))["hist_month"].to_numpy()[:len(X)]
     served = history.transform(X)["hist_month"].to_numpy()
     # the reference, row by row: residuals of store 1, then the window's mean over other years (or all)
@@ -74,7 +75,7 @@ def test_the_default_profile_is_a_window_of_days_from_the_other_years():
     residual = centred - centred.groupby(dates.dt.day_of_week.to_numpy()).transform("mean")
     day = dates.dt.day_of_year.to_numpy() - 1  # 2013 and 2014 are common years
     for i in (0, 14, 20, 200, 333, 364):  # 2013-01-01, -01-15, -01-21, -07-20, -11-30, -12-31
-        near = np.minimum(np.abs(day - day[i]), 365 - np.abs(day - day[i])) <= 15
+        near = np.minimum(np.abs(day - day[i]), 365 - np.abs(day - day[i])) <= history.season_days
         others = near & (dates.dt.year != dates.dt.year[i]).to_numpy()
         assert fit[i] == pytest.approx(residual[others].mean()), dates[i]
         assert served[i] == pytest.approx(residual[near].mean()), dates[i]
