@@ -136,6 +136,11 @@ CASES: dict[str, Case] = {
     "models upgrade: a truncated model": Case(
         lambda ctx: ["models", "upgrade", "--model", str(truncated(ctx)), "--out", str(ctx["out"])],
         _MISMATCH.replace("$", "") + "?$"),
+    # ---- a card that is a folder (was: "model card X.json not found", for a name `ls` shows)
+    "predict: a card that is a folder": Case(
+        predict_with(with_card(None)),
+        r"error: model card {tmp}/\S+\.json is a directory: expected the JSON card saved beside the model file; "
+        r"restore it or retrain\.$"),
     # ---- other files given as the model (already met)
     "a CSV file named .skops": Case(predict_with(write("x.skops", lambda ctx: (ctx["data"] / "train.csv").read_text())),
                                     _NO_CARD),
