@@ -277,9 +277,13 @@ CASES: dict[str, Case] = {
     "a parquet Sales of structs": Case(as_parquet(lambda f: f.assign(Sales=[{"v": 1}] * len(f))),
                                        "train.parquet, column `Sales`:",
                                        r"expected one value per row, got a column of type struct<v: int64>"),
+    # was: "the name holds the invisible character U+0020: retype it", of a plain space
     "a parquet column named with a trailing space": Case(
-        as_parquet(lambda f: f.rename(columns={"Sales": "Sales "})), "train.parquet, column `Sales`:",
-        "column is missing"),
+        as_parquet(lambda f: f.rename(columns={"Sales": "Sales "})), "train.parquet, column `Sales `:",
+        r"unexpected column \(did you mean `Sales`\? the name has spaces or tabs around it: remove them\)"),
+    "a parquet column named with a tab before it": Case(
+        as_parquet(lambda f: f.rename(columns={"Date": "\tDate"})), "train.parquet, column `\tDate`:",
+        r"did you mean `Date`\? the name has spaces or tabs around it: remove them"),
     "a parquet file of no rows": Case(as_parquet(lambda f: f.iloc[:0]), "train.parquet:",
                                       "no data rows: expected at least one row"),
     "train/ with one part of another schema": Case(

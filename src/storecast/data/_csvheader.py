@@ -195,6 +195,9 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
     if _single_quoted(name) and name[1:-1].strip() in expected:
         return (f" (did you mean `{name[1:-1].strip()}`? CSV reads single quotes as part of the name: write it "
                 "without quotes or in double quotes)")
+    trimmed = name.strip(" \t")
+    if trimmed != name and trimmed.lower() in lower:  # a parquet column's name: a CSV header's cells are stripped
+        return f" (did you mean `{lower[trimmed.lower()]}`? the name has spaces or tabs around it: remove them)"
     hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
     visible = "".join(ch for ch in name if ch not in hidden)
     if not hidden or visible.lower() not in lower:
