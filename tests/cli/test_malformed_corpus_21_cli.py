@@ -302,3 +302,34 @@ def test_serve_refuses_a_truncated_model_in_one_line(model_path, tmp_path):
     assert done.returncode == 2 and "Traceback" not in said
     assert re.fullmatch(_MISMATCH.replace("{tmp}", re.escape(str(tmp_path))).replace("error: ", "error: ", 1),
                         said[said.index("error:"):]), said
+
+
+@pytest.fixture(scope="module")
+def lstm_path(dataset, tmp_path_factory) -> Path:
+    """A tiny LSTM model file (one network, one epoch) and its card."""
+    pytest.importorskip("torch")
+    from storecast.artifacts.lstm import save_lstm
+    from storecast.models.lstm.forecaster import LSTMConfig, LSTMForecaster
+
+    tiny = LSTMConfig(lookback=28, horizon=14, hidden=8, emb=2, epochs=1, origins_per_store=2, batch_size=64,
+                      networks=1)
+    model = LSTMForecaster(tiny).fit(dataset.train, "2014-11-19")
+    return save_lstm(model, tmp_path_factory.mktemp("lstm"), {"training": {"start": "2013-01-01", "end": "2014-11-19"}})
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("args", [["--store", "1", "--start", "2014-11-20"],
+                                  ["--start", "2014-11-20", "rank", "--out", "{out}/r.csv"]], ids=["plan", "plan rank"])
+def test_plan_given_an_lstm_says_so_in_its_own_words(run_main, lstm_path, synthetic_dir, tmp_path, args):
+    """Was "... from recent history the API does not take; serve a tree model": the words of `storecast serve`,
+    from the loader plan shares with it."""
+    out = tmp_path / "out"
+    code, _, err = run_main("plan", "--model", str(lstm_path), "--data", str(synthetic_dir),
+                            *(a.format(out=out) for a in args))
+    said = " ".join(err.split())
+    assert code == 2 and "Traceback" not in said and said.count("error:") == 1
+    path = re.escape(str(lstm_path))
+    assert re.search(rf"error: model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
+                     r"history that serve and plan do not take; give them a tree model \(`storecast train`\), or "
+                     rf"forecast with `storecast predict --model {path}`\.$", said), said
+    assert not out.exists()
