@@ -137,6 +137,16 @@ CASES: dict[str, Case] = {
         edit_text(STATES, lambda t: "Store,State,Name\n1,HE,x\n2,TH,y\n3,NW,z\n"),
         "external/store_states.csv, line 1, column `Name`:",
         "unexpected column: expected only Store, State; remove it"),
+    # a header line longer than the 64 KiB read first (was: its columns past that point "missing", or counted short)
+    "a 70 KiB name before the header's columns": Case(
+        edit_text(TRAIN, lambda t: '"' + "x" * 70_000 + '",' + t.replace("\n", "\n,").rstrip(",")),
+        "train.csv, line 1, column `" + "x" * 40 + "\u2026`:",
+        r"error: \S+/train\.csv, line 1, column `x{40}\u2026`: unexpected column \(its name shown cut after 40 "
+        r"characters\): expected only Store, DayOfWeek, Date, Sales, Customers, Open, Promo, StateHoliday, "
+        r"SchoolHoliday; remove it$"),
+    "200,000 commas after the header's names": Case(
+        edit_text(TRAIN, lambda t: t.replace('"SchoolHoliday"', '"SchoolHoliday"' + "," * 200_000, 1)),
+        "train.csv, line 1:", r"columns 10\.\.200009 have no name \(commas at the end of the header line"),
     # ---- dates
     "an empty Date on the last line": Case(set_cell(TRAIN, 8, "Date", ""), "train.csv, line 8, column `Date`:",
                                            _DATE + "an empty value" + _FIX),
