@@ -12,6 +12,7 @@ import gzip
 import os
 import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,16 @@ def fifo(root: Path) -> None:
 def csv_parts(root: Path) -> None:
     (root / "train").mkdir()
     shutil.move(root / TRAIN, root / "train" / "part-0.csv")
+
+
+def zipped(folder: str = "") -> Callable[[Path], None]:
+    """The three Kaggle files packed into rossmann-store-sales.zip (under ``folder``/), as the download comes."""
+    def edit(root: Path) -> None:
+        with zipfile.ZipFile(root / "rossmann-store-sales.zip", "w") as archive:
+            for name in (TRAIN, STORE, TEST):
+                archive.write(root / name, folder + name)
+                (root / name).unlink()
+    return edit
 
 
 def hive_parts(root: Path) -> None:
@@ -261,6 +272,15 @@ CASES: dict[str, Case] = {
     "train.csv a named pipe": Case(fifo, "train.csv:", r"is not a regular file \(a device, pipe or socket"),
     "store.csv gzip bytes under its own name": Case(edit_bytes(STORE, gzip.compress), "store.csv, line 1:",
                                                     r"gzip-compressed data: unpack it first"),
+    # Kaggle's download left packed (was: "file not found: expected train.csv here (see --data)", beside the zip)
+    "Kaggle's zip, not unpacked": Case(zipped(), "train.csv:",
+                                       r"file not found: expected train\.csv here, found rossmann-store-sales\.zip, "
+                                       r"which holds train\.csv: unpack it in this directory first \(unzip "
+                                       r"rossmann-store-sales\.zip\)"),
+    "a zip holding a folder of the files": Case(zipped("rossmann/"), "store.csv:",
+                                                r"found rossmann-store-sales\.zip, which holds rossmann/store\.csv: "
+                                                r"unpack it in this directory first \(unzip "
+                                                r"rossmann-store-sales\.zip\), then pass --data \S+/data/rossmann"),
     # ---- parquet
     "a parquet Date of YYYYMMDD integers": Case(
         as_parquet(lambda f: f.assign(Date=f.Date.str.replace("-", "").astype(int))), "train.parquet, column `Date`:",
