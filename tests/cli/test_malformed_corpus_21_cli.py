@@ -304,6 +304,45 @@ def test_serve_refuses_a_truncated_model_in_one_line(model_path, tmp_path):
                         said[said.index("error:"):]), said
 
 
+
+LONG = "n" * 300  # past the 255 bytes a file name may have on Linux's and macOS's file systems
+LONG_NAME = {  # was: a traceback ending in "OSError: [Errno 36] File name too long", exit code 1, for each
+    "validate --data": ["validate", "--data", "{tmp}/" + LONG],
+    "eda --out": ["eda", "--data", "{data}", "--out", "{tmp}/" + LONG],
+    "clean --out": ["clean", "--data", "{data}", "--out", "{tmp}/" + LONG],
+    "train --models-dir": ["train", "--data", "{data}", "--seeds", "1", "--models-dir", "{tmp}/" + LONG],
+    "evaluate --out": ["evaluate", "--data", "{data}", "--folds", "1", "--out", "{tmp}/" + LONG],
+    "predict --model": ["predict", "--model", "{tmp}/" + LONG + ".skops", "--data", "{data}", "--out", "{tmp}/p.csv"],
+    "predict --input": ["predict", "--model", "{model}", "--data", "{data}", "--input", "{tmp}/" + LONG + ".csv",
+                        "--out", "{tmp}/p.csv"],
+    "predict --out": ["predict", "--model", "{model}", "--data", "{data}", "--out", "{tmp}/" + LONG + ".csv"],
+    "plan --data": ["plan", "--model", "{model}", "--data", "{tmp}/" + LONG, "--store", "1", "--start", "2015-01-05"],
+    "plan rank --out": ["plan", "--model", "{model}", "--data", "{data}", "--start", "2015-01-05", "rank", "--out",
+                        "{tmp}/" + LONG + ".csv"],
+    "models list --models-dir": ["models", "list", "--models-dir", "{tmp}/" + LONG],
+    "models upgrade --out": ["models", "upgrade", "--model", "{model}", "--out", "{tmp}/" + LONG],
+    "synth --out": ["synth", "--stores", "2", "--out", "{tmp}/" + LONG],
+    "a path of 5,000 bytes": ["validate", "--data", "{tmp}/" + "/".join(["d" * 200] * 25)],
+}
+
+
+@pytest.mark.parametrize("case", list(LONG_NAME), ids=list(LONG_NAME))
+def test_a_name_too_long_for_the_file_system_is_one_line(run_main, model_path, synthetic_dir, tmp_path, case):
+    args = [a.format(tmp=tmp_path, data=synthetic_dir, model=model_path) for a in LONG_NAME[case]]
+    code, out, err = run_main(*args)
+    said = " ".join(err.split())
+    assert code == 2, said
+    assert "Traceback" not in out + err and said.count("error:") == 1
+    if "5,000" in case:
+        assert re.search(r"error: \S+…: the path is 5,\d{3} bytes long, more than a path may be \(4,096 bytes on "
+                         r"Linux\): choose a shorter path$", said), said
+    else:
+        assert re.search(rf"error: {re.escape(str(tmp_path))}/n{{40}}…(\.\w+|/store\.csv)?: the name n{{40}}… is "
+                         r"30\d bytes long, more than a file name may be \(255 bytes on most file systems\): choose a "
+                         r"shorter name$", said), said
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture(scope="module")
 def lstm_path(dataset, tmp_path_factory) -> Path:
     """A tiny LSTM model file (one network, one epoch) and its card."""
