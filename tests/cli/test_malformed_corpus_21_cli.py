@@ -89,6 +89,16 @@ def fifo(ctx: dict) -> Path:
     return path
 
 
+def looping(ctx: dict) -> Path:
+    (ctx["tmp"] / "loop").symlink_to("loop")
+    return ctx["tmp"] / "loop"
+
+
+def dangling(ctx: dict) -> Path:
+    (ctx["tmp"] / "gone").symlink_to(ctx["tmp"] / "nowhere")
+    return ctx["tmp"] / "gone"
+
+
 def predict_with(model: Callable[[dict], Path]) -> Callable[[dict], list[str]]:
     return lambda ctx: ["predict", "--model", str(model(ctx)), "--data", str(ctx["data"]),
                         "--out", str(ctx["out"] / "p.csv")]
@@ -189,6 +199,23 @@ CASES: dict[str, Case] = {
         lambda ctx: ["predict", "--model", str(ctx["model"]), "--data", str(ctx["data"]), "--input",
                      str(write("rows.csv", lambda c: (c["data"] / "test.csv").read_text())(ctx)), "--out",
                      str(ctx["tmp"] / "rows.csv")], r"error: --out: {tmp}/rows\.csv is {tmp}/rows\.csv, an input file"),
+    # a folder of --out a link that loops or leads nowhere (was: a traceback, "OSError: [Errno 40] Too many levels of
+    # symbolic links", for predict; "is a file, not a directory" for the folders of the others)
+    "predict --out through a link that loops": Case(
+        lambda ctx: ["predict", "--model", str(ctx["model"]), "--data", str(ctx["data"]), "--out",
+                     str(looping(ctx) / "p.csv")],
+        r"error: --out: {tmp}/loop/p\.csv cannot be created: {tmp}/loop is a symbolic link that loops \(it leads back "
+        r"to itself\): remove it, or give another path$"),
+    "plan rank --out through a link that loops": Case(
+        lambda ctx: ["plan", "--model", str(ctx["model"]), "--data", str(ctx["data"]), "--start", "2015-01-05",
+                     "rank", "--out", str(looping(ctx) / "r.csv")], r"{tmp}/loop is a symbolic link that loops"),
+    "eda --out under a link that loops": Case(
+        lambda ctx: ["eda", "--data", str(ctx["data"]), "--out", str(looping(ctx) / "report")],
+        r"error: --out: {tmp}/loop/report cannot be created: {tmp}/loop is a symbolic link that loops"),
+    "train --models-dir under a link to nothing": Case(
+        lambda ctx: ["train", "--data", str(ctx["data"]), "--seeds", "1", "--models-dir", str(dangling(ctx) / "m")],
+        r"error: --models-dir: {tmp}/gone/m cannot be created: {tmp}/gone is a symbolic link to {tmp}/nowhere, which "
+        r"is not there: fix the link, or give another path$"),
     # ---- rows to forecast
     "--input of zero bytes": Case(predict_input(write("rows.csv", "")),
                                   r"error: {tmp}/rows\.csv, line 1: file is empty"),
