@@ -216,6 +216,14 @@ CASES: dict[str, Case] = {
         lambda ctx: ["train", "--data", str(ctx["data"]), "--seeds", "1", "--models-dir", str(dangling(ctx) / "m")],
         r"error: --models-dir: {tmp}/gone/m cannot be created: {tmp}/gone is a symbolic link to {tmp}/nowhere, which "
         r"is not there: fix the link, or give another path$"),
+    # --data a link that loops or leads nowhere (was: "data directory not found", for a name `ls` shows)
+    "validate --data a link that loops": Case(
+        lambda ctx: ["validate", "--data", str(looping(ctx))],
+        r"error: {tmp}/loop: is a broken symbolic link \(to loop, which is missing or a loop\): fix the link, or pass "
+        r"--data DIR with train\.csv and store\.csv, and test\.csv, the rows to forecast$"),
+    "eda --data a link to nothing": Case(
+        lambda ctx: ["eda", "--data", str(dangling(ctx)), "--out", str(ctx["out"])],
+        r"error: {tmp}/gone: is a broken symbolic link \(to {tmp}/nowhere, which is missing or a loop\)"),
     # ---- rows to forecast
     "--input of zero bytes": Case(predict_input(write("rows.csv", "")),
                                   r"error: {tmp}/rows\.csv, line 1: file is empty"),
