@@ -407,3 +407,18 @@ def test_plan_given_an_lstm_says_so_in_its_own_words(run_main, lstm_path, synthe
                      r"history that serve and plan do not take; give them a tree model \(`storecast train`\), or "
                      rf"forecast with `storecast predict --model {path}`\.$", said), said
     assert not out.exists()
+
+
+def test_models_list_names_a_folder_or_a_dead_link_under_a_models_name(run_main, model_path, tmp_path):
+    """Was: both left out without a word, though `ls` shows them beside the models."""
+    models = tmp_path / "models"
+    models.mkdir()
+    copy_model(model_path, models)
+    (models / "storecast-lgbm-2016-01-01T00-00-00Z.skops").mkdir()
+    (models / "storecast-rf-2017-01-01T00-00-00Z.skops").symlink_to(tmp_path / "deleted.skops")
+    code, out, err = run_main("models", "list", "--models-dir", str(models))
+    said = " ".join((out + err).split())
+    assert code in (0, None) and "Traceback" not in said
+    assert model_path.name in said
+    for name in ("storecast-lgbm-2016-01-01T00-00-00Z.skops", "storecast-rf-2017-01-01T00-00-00Z.skops"):
+        assert f"skipped: {name} (not a regular file (a directory, or a link to a file that is not there))" in said
