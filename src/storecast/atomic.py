@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = ["atomic_write", "atomic_write_set", "atomic_write_bytes", "atomic_write_text", "save_figure",
            "target_problem", "folder_problem", "check_folder", "sync_file", "sync_folder", "ready_to_replace"]
 
+import errno
 import os
 import stat
 import tempfile
@@ -162,6 +163,10 @@ def target_problem(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> st
         mode = os.lstat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):  # not there yet (or under a file: reported below)
         mode = None
+    except OSError as exc:  # a folder of the path is a link that loops: a traceback, before
+        if exc.errno != errno.ELOOP:
+            raise
+        mode = None
     if mode is not None and stat.S_ISDIR(mode):
         return f"{path} is a directory: give the path of the file to write (a new name inside it, say)"
     if mode is not None and stat.S_ISLNK(mode):
@@ -208,10 +213,26 @@ def check_folder(path: str | Path, name: str) -> Path:
     return Path(path)
 
 
+def _no_folder(path: Path) -> str:
+    """What ``path``, which exists (``os.path.lexists``) but is no directory, is instead.
+
+    Why: a link that loops (``ln -s loop loop``) or leads nowhere was "a file, not a directory", which sends the
+    user looking for a file that is not there.
+    """
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link that loops (it leads back to itself): remove it, or give another path"
+            return f"a symbolic link to {os.readlink(path)}, which is not there: fix the link, or give another path"
+    return "a file, not a directory"
+
+
 def _cannot_write_under(path: Path, folder: Path) -> str | None:
     """Why nothing can be written in ``folder``, the nearest existing directory of ``path`` (a probe file tries)."""
     if not folder.is_dir():
-        return f"{path} cannot be created: {folder} is a file, not a directory"
+        return f"{path} cannot be created: {folder} is {_no_folder(folder)}"
     try:
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".storecast-probe-", suffix=".tmp")
     except OSError as exc:

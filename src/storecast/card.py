@@ -18,6 +18,7 @@ __all__ = ["ModelCard", "READER_FIELDS", "read_card", "inspect_card", "card_prob
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -170,6 +171,10 @@ def read_card(model_path: str | Path) -> dict:
     card, why = inspect_card(model_path)
     if card is None:
         card_path = card_path_of(model_path)
+        if why == "no card" and os.path.lexists(card_path):  # "not found" sent the user looking for what is there
+            what = "a directory" if card_path.is_dir() else "not a regular file (a broken link, a pipe or a device)"
+            raise ArtifactError(f"model card {card_path} is {what}: expected the JSON card saved beside the model "
+                                "file; restore it or retrain.")
         if why == "no card":
             raise ArtifactError(f"model card {card_path} not found: a model file is loaded only with its card.")
         if why and why.startswith(_UNREADABLE):

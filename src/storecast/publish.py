@@ -263,6 +263,9 @@ def open_checked(path: Path, card: dict) -> BinaryIO:
     try:
         _compare(path, card, _sha256_of(fh))
         fh.seek(0)
+    except ArtifactError:  # an OSError too: its own message, not "cannot be read (...): give read access"
+        fh.close()
+        raise
     except OSError as exc:  # a file of another user (mode 0600), or an I/O error: one line, not a traceback
         fh.close()
         raise _unreadable(path, exc) from exc

@@ -200,9 +200,10 @@ def served_file(path: Path) -> ServedModel:
 
     bundle = load_bundle(path)
     if bundle.needs_history:
+        # said by `storecast plan` too (its model loads here): words for both, not for the API alone
         raise ArtifactError(f"model file {path} is an LSTM: it forecasts only the days after its cut, from recent "
-                            "history the API does not take; serve a tree model (`storecast train`) or forecast "
-                            f"with `storecast predict --model {path}`.")
+                            "history that serve and plan do not take; give them a tree model (`storecast train`), "
+                            f"or forecast with `storecast predict --model {path}`.")
     served = ServedModel(bundle=bundle, facts=bundle.facts)
     served.warm_up()
     return served

@@ -185,7 +185,9 @@ def _check(path: Path) -> ModelFile:
     """Everything short of loading: the name, the card, the card's kind and the sha256."""
     kind, stamp = _name(path)
     card, why = None, None
-    if path.suffix == ".json":
+    if not path.is_file():  # a folder or a link to nothing under a model's name: left out without a word, before
+        why = "not a regular file (a directory, or a link to a file that is not there)"
+    elif path.suffix == ".json":
         why = "a card without its model file"
     elif stamp is None:
         why = "name is not storecast-<kind>-<YYYY-MM-DDTHH-MM-SSZ>"
@@ -210,7 +212,8 @@ def _candidates(models_dir: Path) -> list[Path]:
     """Model files and cards left without one, newest stamp first (names without a stamp last)."""
     if not models_dir.is_dir():
         return []
-    files = [p for p in models_dir.glob("storecast-*") if p.suffix in (".skops", ".pt", ".json") and p.is_file()]
+    files = [p for p in models_dir.glob("storecast-*")
+             if p.suffix in (".skops", ".pt", ".json") and (p.is_file() or p.suffix != ".json")]
     models = {p.with_suffix("") for p in files if p.suffix != ".json"}
     files = [p for p in files if p.suffix != ".json" or p.with_suffix("") not in models]
     return sorted(files, key=lambda p: (_name(p)[1] or datetime.min, p.name), reverse=True)

@@ -7,7 +7,9 @@ __all__ = ["app", "console", "main", "models_dir_option", "models_dir_choice", "
            "HelpGroup", "StorecastTyper", "score_cell"]
 
 import datetime as dt
+import errno
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -260,3 +262,27 @@ def main() -> None:
         # The message quotes data ("got '[/b]'"): escaped, so a cell can never be read as rich markup.
         console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        console.print(f"[bold red]error:[/bold red] {escape(name_too_long(exc.filename))}", highlight=False,
+                      markup=True, soft_wrap=True)
+        sys.exit(2)
+
+
+def name_too_long(filename: Any) -> str:
+    """What to say of a path the operating system refused as too long (ENAMETOOLONG), naming the part at fault.
+
+    Why here, for every command: the first look at such a path (``Path.exists``, ``os.lstat``) raises it, and
+    every path option of every command (``--data``, ``--model``, ``--input``, ``--out``, ``--models-dir``)
+    ended in a traceback, exit code 1.
+    """
+    path = os.fsdecode(filename) if filename is not None else "a path"
+    longest = max(Path(path).parts or (path,), key=lambda part: len(os.fsencode(part)))
+    size = len(os.fsencode(longest))
+    if size > 255:  # NAME_MAX of Linux's and macOS's file systems
+        shown = path.replace(longest, longest[:40] + "…")
+        return (f"{shown}: the name {longest[:40]}… is {size:,} bytes long, more than a file name may be (255 bytes "
+                "on most file systems): choose a shorter name")
+    return (f"{path[:80]}…: the path is {len(os.fsencode(path)):,} bytes long, more than a path may be (4,096 "
+            "bytes on Linux): choose a shorter path")

@@ -62,6 +62,8 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         with path.open("rb") as fh:
             data = fh.read()
         n_lines = len(_LINE_END.findall(data.rstrip(_BLANK_END))) + 1
+        if (opened := _quote_opened_on(data.rstrip(_BLANK_END))) is not None:
+            raise DataContractError(_runs_on(path, n_lines - opened, n_lines))
         if last.strip() == b"\x1a":
             raise DataContractError(problem(path, "expected a data row, got Ctrl-Z (\\x1a, an old DOS end-of-file "
                                                   "mark): remove it", n_lines))
@@ -69,6 +71,26 @@ def _check_last_line(path: Path, n_columns: int) -> None:
                 else f"expected {n_columns} fields, got {len(fields)}: the last line is cut short")
         raise DataContractError(problem(path, f"{what}, the file looks truncated (copy or download it again)",
                                         n_lines))
+
+
+def _quote_opened_on(data: bytes) -> int | None:
+    """How many lines before the last one a quoted value that the last line closes was opened, or None.
+
+    Why: a line break inside the last line's last quoted value (``"0\\n"`` at the end of the file) left a last
+    line of one field, ``"``, reported as "the last line is cut short, the file looks truncated" on the line after
+    the row at fault. A last line with an odd number of quotes closes a value opened on the nearest line above
+    whose quotes, with those below it, come to an even count (``""``, a quote inside a value, counts two).
+    A quote never closed (a file cut inside a quoted value) balances on no data line: None, truncated it is.
+    """
+    lines = _LINE_END.split(data)
+    quotes = lines[-1].count(b'"')
+    if quotes % 2 == 0:
+        return None
+    for back, line in enumerate(reversed(lines[1:-1]), start=1):  # never the header line
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            return back
+    return None
 
 
 _CTRL_Z = b"\x1a"
@@ -357,7 +379,11 @@ def _multi_line_problem(path: Path, df: pd.DataFrame) -> ContractProblem | None:
     i = int(multi.argmax())
     breaks = len(re.findall(r"\r\n|\r|\n", "".join(v for v in df.iloc[i] if isinstance(v, str))))
     start = int(df.index[i]) + 2
-    return problem(path, f"expected one line per row, got a quoted value that runs on to line {start + breaks}: close "
+    return _runs_on(path, start, start + breaks)
+
+
+def _runs_on(path: Path, start: int, end: int) -> ContractProblem:
+    return problem(path, f"expected one line per row, got a quoted value that runs on to line {end}: close "
                          "the quote on its own line, or remove the line break from the value", start)
 
 

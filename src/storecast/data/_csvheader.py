@@ -63,6 +63,13 @@ def read_header(path: Path, kind: str) -> list[str]:
     if odd:
         raise DataContractError(problem(path, odd, 1))
     header_line = text.splitlines()[0]
+    if len(head) == _SNIFF_BYTES and not re.search("[\r\n]", text):  # a header line longer than the head
+        whole = _whole_first_line(path)
+        try:
+            _split(whole)
+            header_line = whole
+        except csv.Error:  # a name over the csv module's 128 KiB: the head's names, that one cut, say what is wrong
+            pass
     if not header_line.strip():  # pandas would take the empty line for the header: "column is missing" for all
         raise DataContractError(problem(path, f"expected the header line of {kind}, got an empty line: remove the "
                                               "empty lines above the header", 1))
@@ -78,6 +85,27 @@ def read_header(path: Path, kind: str) -> list[str]:
                     path, f"expected columns separated by commas, got {name}: {_EXPORT_HINT}", 1
                 ))
     return header
+
+
+# The longest header line read whole: past it the names are those of its first 16 MiB (a file of one line, no CSV).
+_HEADER_BYTES = 16 << 20
+
+
+def _whole_first_line(path: Path) -> str:
+    """The file's first line, read on past the head up to ``_HEADER_BYTES``.
+
+    Why: the names were split from the head's 64 KiB, so the columns of a header line longer than that (a long
+    stray name before them, thousands of empty names a spreadsheet left) were called missing though they are
+    there, or counted short ("columns 10..65453 have no name" of 200,009).
+    """
+    with path.open("rb") as fh:
+        data = b""
+        while len(data) < _HEADER_BYTES and (block := fh.read(1 << 20)):
+            data += block
+            if re.search(rb"[\r\n]", block):
+                break
+    line = re.split(rb"\r\n|\r|\n", data[:_HEADER_BYTES], maxsplit=1)[0]
+    return line.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
 def _split(line: str) -> list[str]:
@@ -195,6 +223,9 @@ def _meant(name: str, expected: tuple[str, ...]) -> str:
     if _single_quoted(name) and name[1:-1].strip() in expected:
         return (f" (did you mean `{name[1:-1].strip()}`? CSV reads single quotes as part of the name: write it "
                 "without quotes or in double quotes)")
+    trimmed = name.strip(" \t")
+    if trimmed != name and trimmed.lower() in lower:  # a parquet column's name: a CSV header's cells are stripped
+        return f" (did you mean `{lower[trimmed.lower()]}`? the name has spaces or tabs around it: remove them)"
     hidden = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Zs", "Zl", "Zp")]
     visible = "".join(ch for ch in name if ch not in hidden)
     if not hidden or visible.lower() not in lower:

@@ -15,6 +15,7 @@ import csv
 import os
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 from storecast.errors import ContractProblem, DataContractError
@@ -68,6 +69,12 @@ def not_a_file(path: Path, kind: str) -> ContractProblem:
     named = _named_otherwise(path)
     if named:
         return problem(path, f"file not found: expected {kind} here, found {named}: rename it {path.name}")
+    archive = _in_archive(path)
+    if archive:  # Kaggle's rossmann-store-sales.zip, downloaded and not unzipped
+        name, member = archive
+        then = "" if member == path.name else f", then pass --data {path.parent / Path(member).parent}"
+        return problem(path, f"file not found: expected {kind} here, found {name}, which holds {member}: unpack it "
+                             f"in this directory first (unzip {name}){then}")
     below = _one_folder_down(path)
     if below:  # --data ../shared for ../shared/rossmann: name the folder that holds the file
         return problem(path, f"file not found: expected {kind} here, found {below}: pass --data {below.parent}")
@@ -119,6 +126,30 @@ def _one_folder_down(path: Path) -> Path | None:
     except OSError:  # an unreadable folder: no hint, the plain message
         return None
     return found[0] if len(found) == 1 else None
+
+
+def _in_archive(path: Path) -> tuple[str, str] | None:
+    """(archive, member): a .zip file beside ``path`` that holds a file of its name (at its top or one folder
+    down), else None.
+
+    Why: Kaggle's download is rossmann-store-sales.zip, which holds train.csv, store.csv and test.csv; left as
+    it came, each file was only "not found" beside it. Only the archives' lists of names are read.
+    """
+    try:
+        archives = sorted(p for p in path.parent.glob("*.zip") if p.is_file())[:20]
+    except OSError:
+        return None
+    for archive in archives:
+        try:
+            with zipfile.ZipFile(archive) as packed:
+                names = packed.namelist()
+        except (OSError, zipfile.BadZipFile, ValueError):
+            continue
+        member = next((n for n in names if n == path.name or re.fullmatch(rf"[^/]+/{re.escape(path.name)}", n)),
+                      None)
+        if member:
+            return archive.name, member
+    return None
 
 
 def _named_otherwise(path: Path) -> str | None:

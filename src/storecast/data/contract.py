@@ -770,6 +770,9 @@ def load_dataset(data_dir: str | Path, *, require_test: bool = False) -> Dataset
     if root.exists() and not root.is_dir():
         raise DataContractError(problem(root, f"is a file, not a directory{packed_hint(root)}: pass --data DIR, the "
                                               f"directory holding {holding} (such as {root.parent})"))
+    if root.is_symlink() and not root.exists():  # `ls` shows it: "not found" would send the user looking
+        raise DataContractError(problem(root, f"is a broken symbolic link (to {os.readlink(root)}, which is missing "
+                                              f"or a loop): fix the link, or pass --data DIR with {holding}"))
     if not root.is_dir():
         raise DataContractError(problem(root, f"data directory not found: pass --data DIR with {holding}"))
     problems: list[ContractProblem] = []
