@@ -937,7 +937,7 @@ def test_the_nannys_info_records_stay_unsaid_without_verbose(caplog):
     with caplog.at_level(logging.WARNING), watched_deaths(verbose=False) as deaths:
         nanny.info("Worker process 7 was killed by signal 9")
         nanny.warning("Restarting worker (status=Status.running)")
-    assert deaths.ended(wait=0) == [9]
+    assert [death.signal for death in deaths.deaths(wait=0)] == [9]
     assert [r.getMessage() for r in caplog.records] == ["Restarting worker (status=Status.running)"]
 
 

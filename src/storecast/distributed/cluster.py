@@ -192,16 +192,16 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
         return None
     if not isinstance(exc, LightGBMError | FutureCancelledError):
         return None
-    deaths = current_deaths()
-    ended = None if deaths is None else deaths.ended()
-    if (isinstance(exc, LightGBMError) and timed_out(str(exc))) or signal.SIGABRT in (ended or ()):
+    watched = current_deaths()
+    deaths = [] if watched is None else watched.deaths()  # one read, waited for: what both tests below see
+    if (isinstance(exc, LightGBMError) and timed_out(str(exc))) or any(d.signal == signal.SIGABRT for d in deaths):
         waited = "LightGBM's time_out" if rank_wait is None else f"--rank-wait {rank_wait} minute(s)"
         return WorkerLostError(
             f"LightGBM's distributed fit (lightgbm.dask): its ranks did not all connect (or answer) within {waited}, "
             "so the waiting rank gave up (LightGBM ends its Dask worker then) and nothing was saved: a worker was "
             "stuck or too busy to run its rank in time; run on fewer or less busy workers (a local cluster: fewer "
             "--workers), or give the ranks longer with a larger --rank-wait.")
-    death = None if deaths is None else worker_ended(deaths.deaths(wait=0))
+    death = worker_ended(deaths)
     if death is not None and crashed(death):  # SIGABRT said above: a crash in compiled code
         return WorkerLostError(
             f"LightGBM's distributed fit (lightgbm.dask): the Dask {which_worker(death)} running one of its ranks "
