@@ -184,7 +184,14 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
     from distributed.client import FutureCancelledError
     from lightgbm.basic import LightGBMError
 
-    from storecast.distributed.endings import advice, crashed, how_it_ended, which_worker, worker_ended
+    from storecast.distributed.endings import (
+        advice,
+        crashed,
+        how_it_ended,
+        not_known,
+        which_worker,
+        worker_ended,
+    )
     from storecast.distributed.worker_logs import current_deaths, lost_rank, timed_out
     from storecast.errors import WorkerLostError
 
@@ -209,10 +216,10 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
             "crashes so about 2 minutes after it gave up connecting to a rank that never joined (a worker stuck or "
             "too busy): then run on fewer or less busy workers (a local cluster: fewer --workers).")
     # killed (SIGKILL, SIGTERM: for memory, as Dask's Nanny and the kernel kill) or an exit: a death, said alone;
-    # unknown (--scheduler): the wait may be the cause too
+    # not known (--scheduler, or the Nanny's "unknown signal"): the wait may be the cause too
     lost = ("a Dask worker running one of its ranks died, and" if death is None else
             f"the Dask {which_worker(death)} running one of its ranks {how_it_ended(death)};")
-    waited = "" if rank_wait is None or death is not None else (
+    waited = "" if rank_wait is None or not not_known(death) else (
         f" A rank that waits {rank_wait} minute(s) for another that never joins LightGBM's network (a worker stuck "
         "or too busy) stops its worker the same way: --rank-wait sets that wait.")
     return WorkerLostError(
