@@ -666,7 +666,7 @@ def test_a_worker_that_dies_is_said_as_what_ended_it(chain, tmp_path, monkeypatc
     said, advice = ENDINGS[ending]
     assert code == 2 and "Traceback" not in err, err
     assert re.search(r"error: a task of this run \(dies\): the Dask worker running it died, 1 time\(s\) on 1 "
-                     r"worker\(s\); the last, tcp://[\d.]+:\d+ \(process \d+\) " + re.escape(said), text), text
+                     r"worker\(s\); the last, worker tcp://[\d.]+:\d+ \(process \d+\) " + re.escape(said), text), text
     if ending in ("SIGSEGV", "SIGABRT"):  # faulthandler's report: the crash, then the task's innermost frame
         fatal = "Segmentation fault" if ending == "SIGSEGV" else "Aborted"
         assert re.search(rf'its last lines: "Fatal Python error: {fatal}" \| "\S+:\d+ in _end_this_process"', text)
@@ -888,6 +888,26 @@ def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended,
     not_known = said == "died, or a timeout" or "unknown signal" in said  # no ending, or one the Nanny could not read
     assert (hint in message) == not_known, message
     assert ("out of memory" in message) == (said == "was killed" or not_known), message
+
+
+def test_a_killed_worker_is_named_as_every_lost_worker_is():
+    """Dask's KilledWorker names its last worker by address; the line names it as the other lost-worker lines do
+    (``endings.which_worker``: "worker ADDRESS (process PID)"), whether the Nanny's record knew its address or not."""
+    import logging
+    from types import SimpleNamespace
+
+    from storecast.distributed.cluster import worker_died
+    from storecast.distributed.worker_logs import watched_deaths
+
+    killed = SimpleNamespace(allowed_failures=0, last_worker=SimpleNamespace(address="tcp://127.0.0.1:40123", pid=4242))
+    with watched_deaths(verbose=False):  # as the Nanny of a local cluster made by dask_client logs it
+        logging.getLogger("distributed.nanny").info("Worker process 4242 was killed by signal 9")
+        message = str(worker_died("forecasting part-00000", killed))
+    assert message.startswith("forecasting part-00000: the Dask worker running it died, 1 time(s) on 1 worker(s); "
+                              "the last, worker tcp://127.0.0.1:40123 (process 4242) was killed (SIGKILL)"), message
+    unknown = SimpleNamespace(allowed_failures=1, last_worker=SimpleNamespace(address="tcp://127.0.0.1:40123", pid=0))
+    message = str(worker_died("forecasting part-00000", unknown))  # a --scheduler cluster: no Nanny's record here
+    assert "2 time(s) on 2 worker(s); the last, worker tcp://127.0.0.1:40123, so Dask gave up" in message, message
 
 
 def test_a_worker_the_nanny_stops_past_its_memory_budget_is_said_so():

@@ -126,16 +126,19 @@ def worker_died(what: str, exc) -> Exception:
     after the last task, a forecast's temp directory is removed. On a local cluster the line says how the last
     worker's process ended (``endings``): memory, a crash in compiled code and an exit call want other fixes.
     """
-    from storecast.distributed.endings import advice, how_it_ended, local_deaths, worker_ended
+    from dataclasses import replace
+
+    from storecast.distributed.endings import advice, how_it_ended, local_deaths, which_worker, worker_ended
     from storecast.errors import WorkerLostError
 
     tries = exc.allowed_failures + 1
     pid = getattr(exc.last_worker, "pid", None) or None  # a WorkerState's; 0 when the worker did not say
     death = worker_ended(local_deaths(pid), pid)
-    how = "" if death is None else f" (process {death.pid}) {how_it_ended(death)}"
+    last = f"worker {exc.last_worker.address}" if death is None else (
+        f"{which_worker(replace(death, address=death.address or exc.last_worker.address))} {how_it_ended(death)}")
     return WorkerLostError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s); the last, "
-        f"{exc.last_worker.address}{how}, so Dask gave up and nothing was saved: {advice(death)}")
+        f"{last}, so Dask gave up and nothing was saved: {advice(death)}")
 
 
 def cancelled_key(exc: CancelledError) -> object:
