@@ -54,6 +54,7 @@ from storecast.data.contract import (
     parquet_frame,
     parquet_text,
     read_text_chunks,
+    rows_layout,
     scan_lines,
     validate_rows,
     warn_missing_open,
@@ -91,7 +92,7 @@ def _rows_of(frame: pd.DataFrame, path: Path, done: int, keep_actuals: bool = Fa
     to be listed and counted for the file, not among this chunk's problems. ``where``: each problem raised here
     (by ``id``) -> its position in the file and itself (kept, so that no later problem takes its ``id``).
     """
-    if s.SALES in frame.columns and s.ID not in frame.columns:  # train.csv's layout without Id: the row number
+    if rows_layout(frame.columns) == s.TRAIN_FILE:  # train.csv's layout without Id: the row number
         frame = frame.copy()
         frame.insert(0, s.ID, np.arange(done + 1, done + 1 + len(frame), dtype="int64"))
     held: list[tuple[ContractProblem, int]] = []
@@ -231,7 +232,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
         for frame in _frames(path, chunk_rows, scan):
             if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
                 check_layout(path, list(frame.columns), parquet=parquet)
-                if s.SALES in frame.columns and s.ID not in frame.columns:  # Id = row number: unique already
+                if rows_layout(frame.columns) == s.TRAIN_FILE:  # Id = row number: unique already
                     keys = keys[1:]
             frame.index = pd.RangeIndex(done, done + len(frame))
             frame = respelled.respell(frame, frame.index.to_numpy() + (1 if parquet else 2))

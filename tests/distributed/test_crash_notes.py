@@ -43,3 +43,36 @@ def test_without_a_crash_the_last_records_are_quoted_and_a_missing_file_is_none(
     assert notes[:2] == ("storecast.data WARNING: record 3", "storecast.data WARNING: record 4")
     assert len(notes) == 3 and notes[2].endswith("...") and len(notes[2]) == 160  # one line: a long note is cut
     assert last_notes(tmp_path, 8) == ()
+
+
+@pytest.mark.parametrize("handler_before", [True, False])
+def test_teardown_gives_back_the_fault_handler_that_was_there(tmp_path, handler_before):
+    """A worker started with PYTHONFAULTHANDLER=1 reports a fatal signal on its stderr; teardown turned that
+    handler off for good (``faulthandler.disable``) and kept its closed file. It now puts back what was there."""
+    import faulthandler
+    import logging
+    import sys
+
+    from storecast.distributed.crash_notes import CrashNotes
+
+    was = faulthandler.is_enabled()
+    try:
+        if handler_before:
+            faulthandler.enable(file=sys.__stderr__)  # as PYTHONFAULTHANDLER=1 sets it
+        else:
+            faulthandler.disable()
+        notes = CrashNotes(tmp_path)
+        notes.setup(worker=None)
+        notes_handler = notes._handler
+        assert faulthandler.is_enabled()  # while the worker runs: its notes get a crash's stack
+        notes.teardown(worker=None)
+        assert faulthandler.is_enabled() == handler_before
+        assert notes._file is None and notes._handler is None  # closed: nothing kept to close again
+        assert notes_handler not in logging.getLogger("distributed").handlers
+        notes.teardown(worker=None)  # a second teardown is a no-op
+        assert faulthandler.is_enabled() == handler_before
+    finally:
+        if was:
+            faulthandler.enable(file=sys.__stderr__)
+        else:
+            faulthandler.disable()

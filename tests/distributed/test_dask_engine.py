@@ -666,7 +666,7 @@ def test_a_worker_that_dies_is_said_as_what_ended_it(chain, tmp_path, monkeypatc
     said, advice = ENDINGS[ending]
     assert code == 2 and "Traceback" not in err, err
     assert re.search(r"error: a task of this run \(dies\): the Dask worker running it died, 1 time\(s\) on 1 "
-                     r"worker\(s\); the last, tcp://[\d.]+:\d+ \(process \d+\) " + re.escape(said), text), text
+                     r"worker\(s\); the last, worker tcp://[\d.]+:\d+ \(process \d+\) " + re.escape(said), text), text
     if ending in ("SIGSEGV", "SIGABRT"):  # faulthandler's report: the crash, then the task's innermost frame
         fatal = "Segmentation fault" if ending == "SIGSEGV" else "Aborted"
         assert re.search(rf'its last lines: "Fatal Python error: {fatal}" \| "\S+:\d+ in _end_this_process"', text)
@@ -856,6 +856,8 @@ RESET = "Socket recv error, Connection reset by peer (code: 104)"  # a surviving
     ("cancelled", "was killed by signal 11", "crashed"),  # a rank's crash after its connect retries
     ("cancelled", "was killed by signal 6", "timeout"),
     ("cancelled", "exited with status 1", "exited"),
+    ("cancelled", "was killed by unknown signal",  # not known (endings): the wait may be the cause too
+     "ended with status 255, which Dask's Nanny reads as an unknown signal"),
 ])
 def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended, said):
     """After a --rank-wait timeout the message led with "a Dask worker ... died ... most often ... out of memory":
@@ -883,8 +885,29 @@ def test_a_rank_wait_timeout_is_told_apart_from_a_worker_that_died(error, ended,
              f"{said} ")  # how its Nanny said it ended
     hint = "A rank that waits 3 minute(s) for another that never joins LightGBM's network"
     assert message.startswith({"timeout": timeout, "died, or a timeout": died}.get(said, ended)), message
-    assert (hint in message) == (said == "died, or a timeout")
-    assert ("out of memory" in message) == (said in ("was killed", "died, or a timeout")), message
+    not_known = said == "died, or a timeout" or "unknown signal" in said  # no ending, or one the Nanny could not read
+    assert (hint in message) == not_known, message
+    assert ("out of memory" in message) == (said == "was killed" or not_known), message
+
+
+def test_a_killed_worker_is_named_as_every_lost_worker_is():
+    """Dask's KilledWorker names its last worker by address; the line names it as the other lost-worker lines do
+    (``endings.which_worker``: "worker ADDRESS (process PID)"), whether the Nanny's record knew its address or not."""
+    import logging
+    from types import SimpleNamespace
+
+    from storecast.distributed.cluster import worker_died
+    from storecast.distributed.worker_logs import watched_deaths
+
+    killed = SimpleNamespace(allowed_failures=0, last_worker=SimpleNamespace(address="tcp://127.0.0.1:40123", pid=4242))
+    with watched_deaths(verbose=False):  # as the Nanny of a local cluster made by dask_client logs it
+        logging.getLogger("distributed.nanny").info("Worker process 4242 was killed by signal 9")
+        message = str(worker_died("forecasting part-00000", killed))
+    assert message.startswith("forecasting part-00000: the Dask worker running it died, 1 time(s) on 1 worker(s); "
+                              "the last, worker tcp://127.0.0.1:40123 (process 4242) was killed (SIGKILL)"), message
+    unknown = SimpleNamespace(allowed_failures=1, last_worker=SimpleNamespace(address="tcp://127.0.0.1:40123", pid=0))
+    message = str(worker_died("forecasting part-00000", unknown))  # a --scheduler cluster: no Nanny's record here
+    assert "2 time(s) on 2 worker(s); the last, worker tcp://127.0.0.1:40123, so Dask gave up" in message, message
 
 
 def test_a_worker_the_nanny_stops_past_its_memory_budget_is_said_so():
@@ -937,7 +960,7 @@ def test_the_nannys_info_records_stay_unsaid_without_verbose(caplog):
     with caplog.at_level(logging.WARNING), watched_deaths(verbose=False) as deaths:
         nanny.info("Worker process 7 was killed by signal 9")
         nanny.warning("Restarting worker (status=Status.running)")
-    assert deaths.ended(wait=0) == [9]
+    assert [death.signal for death in deaths.deaths(wait=0)] == [9]
     assert [r.getMessage() for r in caplog.records] == ["Restarting worker (status=Status.running)"]
 
 

@@ -126,16 +126,19 @@ def worker_died(what: str, exc) -> Exception:
     after the last task, a forecast's temp directory is removed. On a local cluster the line says how the last
     worker's process ended (``endings``): memory, a crash in compiled code and an exit call want other fixes.
     """
-    from storecast.distributed.endings import advice, how_it_ended, local_deaths, worker_ended
+    from dataclasses import replace
+
+    from storecast.distributed.endings import advice, how_it_ended, local_deaths, which_worker, worker_ended
     from storecast.errors import WorkerLostError
 
     tries = exc.allowed_failures + 1
     pid = getattr(exc.last_worker, "pid", None) or None  # a WorkerState's; 0 when the worker did not say
     death = worker_ended(local_deaths(pid), pid)
-    how = "" if death is None else f" (process {death.pid}) {how_it_ended(death)}"
+    last = f"worker {exc.last_worker.address}" if death is None else (
+        f"{which_worker(replace(death, address=death.address or exc.last_worker.address))} {how_it_ended(death)}")
     return WorkerLostError(
         f"{what}: the Dask worker running it died, {tries} time(s) on {tries} worker(s); the last, "
-        f"{exc.last_worker.address}{how}, so Dask gave up and nothing was saved: {advice(death)}")
+        f"{last}, so Dask gave up and nothing was saved: {advice(death)}")
 
 
 def cancelled_key(exc: CancelledError) -> object:
@@ -184,7 +187,14 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
     from distributed.client import FutureCancelledError
     from lightgbm.basic import LightGBMError
 
-    from storecast.distributed.endings import advice, crashed, how_it_ended, which_worker, worker_ended
+    from storecast.distributed.endings import (
+        advice,
+        crashed,
+        how_it_ended,
+        not_known,
+        which_worker,
+        worker_ended,
+    )
     from storecast.distributed.worker_logs import current_deaths, lost_rank, timed_out
     from storecast.errors import WorkerLostError
 
@@ -192,16 +202,16 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
         return None
     if not isinstance(exc, LightGBMError | FutureCancelledError):
         return None
-    deaths = current_deaths()
-    ended = None if deaths is None else deaths.ended()
-    if (isinstance(exc, LightGBMError) and timed_out(str(exc))) or signal.SIGABRT in (ended or ()):
+    watched = current_deaths()
+    deaths = [] if watched is None else watched.deaths()  # one read, waited for: what both tests below see
+    if (isinstance(exc, LightGBMError) and timed_out(str(exc))) or any(d.signal == signal.SIGABRT for d in deaths):
         waited = "LightGBM's time_out" if rank_wait is None else f"--rank-wait {rank_wait} minute(s)"
         return WorkerLostError(
             f"LightGBM's distributed fit (lightgbm.dask): its ranks did not all connect (or answer) within {waited}, "
             "so the waiting rank gave up (LightGBM ends its Dask worker then) and nothing was saved: a worker was "
             "stuck or too busy to run its rank in time; run on fewer or less busy workers (a local cluster: fewer "
             "--workers), or give the ranks longer with a larger --rank-wait.")
-    death = None if deaths is None else worker_ended(deaths.deaths(wait=0))
+    death = worker_ended(deaths)
     if death is not None and crashed(death):  # SIGABRT said above: a crash in compiled code
         return WorkerLostError(
             f"LightGBM's distributed fit (lightgbm.dask): the Dask {which_worker(death)} running one of its ranks "
@@ -209,10 +219,10 @@ def rank_died(exc: Exception, rank_wait: int | None = None) -> Exception | None:
             "crashes so about 2 minutes after it gave up connecting to a rank that never joined (a worker stuck or "
             "too busy): then run on fewer or less busy workers (a local cluster: fewer --workers).")
     # killed (SIGKILL, SIGTERM: for memory, as Dask's Nanny and the kernel kill) or an exit: a death, said alone;
-    # unknown (--scheduler): the wait may be the cause too
+    # not known (--scheduler, or the Nanny's "unknown signal"): the wait may be the cause too
     lost = ("a Dask worker running one of its ranks died, and" if death is None else
             f"the Dask {which_worker(death)} running one of its ranks {how_it_ended(death)};")
-    waited = "" if rank_wait is None or death is not None else (
+    waited = "" if rank_wait is None or not not_known(death) else (
         f" A rank that waits {rank_wait} minute(s) for another that never joins LightGBM's network (a worker stuck "
         "or too busy) stops its worker the same way: --rank-wait sets that wait.")
     return WorkerLostError(

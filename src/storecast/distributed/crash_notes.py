@@ -16,6 +16,7 @@ import faulthandler
 import logging
 import os
 import re
+import sys
 from pathlib import Path, PurePath
 from typing import IO
 
@@ -44,11 +45,13 @@ class CrashNotes(WorkerPlugin):
         self.notes_dir = str(notes_dir)
         self._file: IO[str] | None = None
         self._handler: logging.Handler | None = None
+        self._faulthandler_was_on = False  # a fault handler of the worker's own (PYTHONFAULTHANDLER=1): put back after
 
     def setup(self, worker) -> None:
         # line-buffered, appended: faulthandler writes to the file descriptor itself, in the signal handler
         self._file = open(_notes_file(Path(self.notes_dir), os.getpid()), "a", buffering=1,  # noqa: SIM115
                           encoding="utf-8")
+        self._faulthandler_was_on = faulthandler.is_enabled()
         faulthandler.enable(file=self._file, all_threads=True)  # SIGSEGV, SIGFPE, SIGABRT, SIGBUS, SIGILL
         self._handler = logging.StreamHandler(self._file)
         self._handler.setLevel(logging.WARNING)
@@ -61,8 +64,12 @@ class CrashNotes(WorkerPlugin):
             return
         for name in ("", "distributed"):
             logging.getLogger(name).removeHandler(self._handler)
-        faulthandler.disable()
+        if self._faulthandler_was_on and sys.__stderr__ is not None:  # where PYTHONFAULTHANDLER=1 writes
+            faulthandler.enable(file=sys.__stderr__, all_threads=True)
+        else:
+            faulthandler.disable()
         self._file.close()
+        self._file, self._handler = None, None
 
 
 def last_notes(notes_dir: Path, pid: int, kept: int = NOTES_KEPT) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ the advice to give workers more memory changed nothing. The Nanny of a local clu
 from __future__ import annotations
 
 __all__ = ["CRASH_ADVICE", "MEMORY_ADVICE", "advice", "crashed", "for_memory", "how_it_ended", "local_deaths",
-           "say_survived", "which_worker", "worker_ended"]
+           "not_known", "say_survived", "which_worker", "worker_ended"]
 
 import logging
 import signal
@@ -79,6 +79,12 @@ def how_it_ended(death: Death) -> str:
 def _unread(death: Death) -> bool:
     """Whether the Nanny could not say how the process ended ("killed by unknown signal": ``_UNREAD_STATUS``)."""
     return death.signal is None and death.status == _UNREAD_STATUS
+
+
+def not_known(death: Death | None) -> bool:
+    """Whether how the worker ended is not known: no death logged here (a --scheduler cluster), or one the Nanny
+    could not read; then a rank that gave up waiting (``--rank-wait``) may be the cause as well as a death."""
+    return death is None or _unread(death)
 
 
 def advice(death: Death | None) -> str:

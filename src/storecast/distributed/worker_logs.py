@@ -78,7 +78,6 @@ class WorkerDeaths(logging.Filter):
     def __init__(self, *, verbose: bool) -> None:
         super().__init__()
         self.verbose = verbose
-        self.signals: list[int | None] = []  # one per worker that ended: its signal, None for an exit status
         self._ended: list[tuple[int, int | None, int | None]] = []  # (pid, signal, status), as the Nanny said
         self.addresses: dict[int, str] = {}  # pid -> worker address (WorkerPids, the Nanny's memory warning)
         self.over_budget: set[int] = set()  # pids the Nanny stopped past their memory budget
@@ -89,27 +88,17 @@ class WorkerDeaths(logging.Filter):
         if found := _DEATH.match(message):
             sig = int(found[2]) if found[2] else None
             status = int(found[3]) if found[3] else (255 if sig is None else None)  # "unknown signal": 255
-            self.signals.append(sig)
             self._ended.append((int(found[1]), sig, status))
         elif found := _OVER_BUDGET.match(message):
             self.addresses[int(found[2])] = found[1]
             self.over_budget.add(int(found[2]))
         return self.verbose or record.levelno >= logging.WARNING
 
-    def ended(self, wait: float = 5.0) -> list[int | None] | None:
-        """How the workers ended (``signals``); None when none is known to have ended within ``wait`` seconds.
-
-        Why wait: the scheduler may tell the client of a lost worker before the Nanny has seen its process end.
-        """
-        deadline = time.monotonic() + wait
-        while not self.signals and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return list(self.signals) if self.signals else None
-
     def deaths(self, wait: float = 5.0, pid: int | None = None) -> list[Death]:
         """Every worker process that ended, in order, with what is known of it; [] when none within ``wait`` s.
 
         ``pid``: the process the caller knows ended (a KilledWorker's last worker): waited for itself, not for any.
+        Why wait: the scheduler may tell the client of a lost worker before the Nanny has seen its process end.
         """
         from storecast.distributed.crash_notes import last_notes
 
