@@ -1009,6 +1009,18 @@ def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_r
                                 "then check it again")
 
 
+def test_a_chunked_read_that_reaches_the_cap_on_its_last_chunk_says_nothing_was_left(rows_csv, tmp_path):
+    """Reaching 200 problems on the file's last chunk said "checked up to line 501 only" of a 501-line file,
+    though every line had been checked: the note is for a file with lines left unchecked."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False).iloc[:500]
+    rows[s.ID] = "1"  # 21 problems a chunk of 50: the cap is passed on the 10th and last chunk
+    path = tmp_path / "bad.csv"
+    rows.to_csv(path, index=False)
+    with pytest.raises(DataContractError) as err:
+        list(iter_rows(path, chunk_rows=50))
+    assert not any("checked up to" in str(p) for p in err.value.problems)
+
+
 def test_a_store_split_over_chunks_is_forecast_as_in_one_piece(ds, bundle, tmp_path, monkeypatch):
     """A file by date (as test.csv) puts each store's rows in every chunk: its closure of a week and the days
     around it were forecast from the chunk's part of its schedule, so the forecasts changed with the chunk size

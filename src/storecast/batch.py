@@ -228,8 +228,15 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
     read_through = False  # every chunk read: only then can a column be said to hold no value that parses
     found: list[ContractProblem] = []  # from the first bad chunk on: every chunk checked, none yielded
     checked_up_to: list[ContractProblem] = []  # the note of a check stopped early, said first
+    capped_at = 0  # the lines checked when the cap was reached: said only if another chunk shows lines were left
     try:
         for frame in _frames(path, chunk_rows, scan):
+            if capped_at:  # the cap reached and more rows follow: the rest of the file is left, said first
+                checked_up_to.append(ContractProblem(str(path), f"the file is checked up to "
+                                                                f"{'row' if parquet else 'line'} "
+                                                                f"{capped_at:,} only: correct the "
+                                                                "problems listed, then check it again"))
+                break
             if not done:  # the whole file's rules (chunk_rules): its columns once, each key once across chunks
                 check_layout(path, list(frame.columns), parquet=parquet)
                 if rows_layout(frame.columns) == s.TRAIN_FILE:  # Id = row number: unique already
@@ -254,11 +261,7 @@ def iter_rows(path: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS, *,
             done += len(frame)
             held = sum(id(p) in words.listed for p in found)  # said once a column at the end
             if len(found) - held >= MAX_REPORTED:  # as many as a whole read lists: enough to fix (cells: BadCells)
-                checked_up_to.append(ContractProblem(str(path), f"the file is checked up to "  # before the rest
-                                                                f"{'row' if parquet else 'line'} "
-                                                                f"{done + (0 if parquet else 1):,} only: correct the "
-                                                                "problems listed, then check it again"))
-                break
+                capped_at = done + (0 if parquet else 1)
         else:
             read_through = True
     except DataContractError as exc:  # what the reader refuses further on (a ragged line) follows what came before
