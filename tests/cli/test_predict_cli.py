@@ -56,7 +56,9 @@ def test_a_missing_model_file_is_the_only_thing_said(run_main, synthetic_dir, tm
     code, out, err = run_main("predict", "--model", str(model), "--data", str(synthetic_dir), "--engine", engine,
                               "--out", str(tmp_path / "preds.csv"))
     assert code == 2 and out == ""
-    assert " ".join(err.split()) == f"error: model file {model} not found."
+    assert " ".join(err.split()) == (f"error: model file {model} not found: give a .skops or .pt file that "
+                                     f"`storecast train` (or `lstm train`) saved; `storecast models list "
+                                     f"--models-dir {tmp_path}` shows the ones in {tmp_path}.")
 
 
 def test_a_data_folder_without_test_csv_is_said_before_any_step(run_main, model_path, synthetic_dir, tmp_path):
