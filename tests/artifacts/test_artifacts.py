@@ -81,8 +81,23 @@ def test_missing_card_unknown_suffix_and_missing_file(saved, tmp_path):
         load_bundle(lonely)
     with pytest.raises(ArtifactError, match="unknown model file"):
         load_bundle(tmp_path / "model.pkl")
-    with pytest.raises(ArtifactError, match=r"^model file .*\.skops not found\.$"):
+    with pytest.raises(ArtifactError, match=r"^model file .*\.skops not found: give a \.skops or \.pt file that "):
         load_bundle(tmp_path / "storecast-lgbm-2020-01-01T00-00-00Z.skops")
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("storecast-lgbm-2020-01-01T00-00-00Z.skops",
+     "`storecast models list --models-dir {dir}` shows the ones in {dir}."),
+    ("modles/storecast-lgbm-2020-01-01T00-00-00Z.skops", "there is no folder {dir}/modles."),
+], ids=["folder-there", "no-folder"])
+def test_a_missing_model_file_says_where_the_saved_ones_are_listed(tmp_path, name, said):
+    """Was "model file X not found." alone: the user had to guess that `models list` shows what --model takes."""
+    with pytest.raises(ArtifactError) as caught:
+        load_bundle(tmp_path / name)
+    message = str(caught.value)
+    assert message.startswith(f"model file {tmp_path / name} not found: give a .skops or .pt file that `storecast "
+                              "train` (or `lstm train`) saved; ")
+    assert message.endswith(said.format(dir=tmp_path))
 
 
 @pytest.mark.parametrize("card", [[{"training": {"end": "2014-11-18"}}], "trained on the synthetic chain", 3,

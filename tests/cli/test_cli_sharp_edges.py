@@ -232,7 +232,8 @@ def test_a_path_of_the_wrong_kind_is_named_for_what_it_is(run_main, synthetic_di
      "model file rf not found: 'rf' is a model kind, not a file"),
     # plan named STORECAST_MODEL_PATH, a setting of `serve` that plan never reads
     (["plan", "--model", "{dir}/gone.skops", "--data", "{data}", "--store", "1", "--start", "2015-08-01"],
-     "error: model file {dir}/gone.skops not found."),
+     "error: model file {dir}/gone.skops not found: give a .skops or .pt file that `storecast train` (or `lstm "
+     "train`) saved; `storecast models list --models-dir {dir}` shows the ones in {dir}."),
 ], ids=["predict-kind", "plan-kind", "plan-missing-file"])
 def test_a_model_option_that_names_no_file_says_what_it_wants(run_main, synthetic_dir, tmp_path, args, said):
     values = {"dir": tmp_path, "data": synthetic_dir, "out": tmp_path / "out.csv"}

@@ -56,7 +56,9 @@ def test_a_missing_model_file_is_the_only_thing_said(run_main, synthetic_dir, tm
     code, out, err = run_main("predict", "--model", str(model), "--data", str(synthetic_dir), "--engine", engine,
                               "--out", str(tmp_path / "preds.csv"))
     assert code == 2 and out == ""
-    assert " ".join(err.split()) == f"error: model file {model} not found."
+    assert " ".join(err.split()) == (f"error: model file {model} not found: give a .skops or .pt file that "
+                                     f"`storecast train` (or `lstm train`) saved; `storecast models list "
+                                     f"--models-dir {tmp_path}` shows the ones in {tmp_path}.")
 
 
 def test_a_data_folder_without_test_csv_is_said_before_any_step(run_main, model_path, synthetic_dir, tmp_path):
@@ -69,7 +71,9 @@ def test_a_data_folder_without_test_csv_is_said_before_any_step(run_main, model_
     code, out, err = run_main("predict", "--model", str(model_path), "--data", str(data),
                               "--out", str(tmp_path / "preds.csv"))
     assert code == 2 and out == ""
-    assert " ".join(err.split()) == f"error: {data / 'test.csv'}: file not found: expected test.csv here (see --data)"
+    # and names --input: "(see --data)" alone sent a user whose rows lie elsewhere to the wrong option
+    assert " ".join(err.split()) == (f"error: {data / 'test.csv'}: file not found: expected test.csv here (see "
+                                     "--data), or give the rows to forecast with --input FILE")
 
 
 def test_a_test_parquet_that_is_a_folder_is_named_as_itself(run_main, model_path, synthetic_dir, tmp_path):

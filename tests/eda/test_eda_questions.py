@@ -74,6 +74,20 @@ def test_data_overview_counts_and_gap_groups():
     assert "2 stores" in r.answer and r.finding.startswith("2 stores have no data")
 
 
+@pytest.mark.parametrize(("gap_stores", "said"), [
+    (1, "Gaps: 1 store (2) misses 2014-01-04 to 2014-01-05 (2 days)."),
+    (2, "Gaps: 2 stores (2, 3) miss 2014-01-04 to 2014-01-05 (2 days)."),
+    (1, "Gaps: 1 store (2) misses 2014-01-04."),
+], ids=["one-store-days", "two-stores-days", "one-store-one-day"])
+def test_data_overview_names_a_gap_in_the_number_of_its_stores(gap_stores, said):
+    """Was "1 store (3) miss 2014-07-01 to 2014-12-31" on a gap of several days (a single day said "misses")."""
+    days = 1 if said.endswith("-04.") else 2
+    parts = [_days(1, "2014-01-01", "2014-01-10")]
+    parts += [_days(n, "2014-01-01", "2014-01-10").drop(index=list(range(3, 3 + days)))
+              for n in range(2, 2 + gap_stores)]
+    assert said in q.data_overview(_train(*parts), _store(1 + gap_stores)).answer
+
+
 def test_data_overview_names_stores_of_store_csv_without_train_rows():
     train = _train(_days(1, "2014-01-01", "2014-01-10"), _days(2, "2014-01-01", "2014-01-10"))
     r = q.data_overview(train, _store(5))

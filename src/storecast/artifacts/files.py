@@ -51,7 +51,8 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
     Why a directory gets its own words: "not found" for a folder that is there sends the user looking in
     the wrong place, when what is missing is the file name. A model kind (``lgbm``) gets its own too: it is
     what ``train --model`` takes, so it is the likely slip where ``--model`` wants a file; and so does a name
-    without its suffix when the model file is there with it.
+    without its suffix when the model file is there with it. Any other missing name says where the saved ones
+    are listed: "not found." alone left the user to guess what the option wants.
     """
     if path.is_dir():
         return ArtifactError(f"model file {path}{where} is a directory: expected a .skops or .pt model file, "
@@ -76,7 +77,11 @@ def model_file_missing(path: Path, where: str = "") -> ArtifactError:
         return ArtifactError(f"model file {path} not found{where}: {str(path)!r} is a model kind, not a file; give "
                              "the .skops or .pt file `storecast train` (or `lstm train`) saved and printed "
                              "(`storecast models list` shows them).")
-    return ArtifactError(f"model file {path} not found{where}.")
+    folder = path.parent
+    look = (f"`storecast models list --models-dir {folder}` shows the ones in {folder}" if folder.is_dir()
+            else f"there is no folder {folder}")
+    return ArtifactError(f"model file {path} not found{where}: give a .skops or .pt file that `storecast train` (or "
+                         f"`lstm train`) saved; {look}.")
 
 
 def followed(path: Path) -> Path:

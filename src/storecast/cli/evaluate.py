@@ -31,7 +31,8 @@ def evaluate(
     windows: int | None = typer.Option(
         None, "--windows", min=2, max=52, help="Seasonal 6-week windows spread over the year before --until (the "
         "first in the same season a year before the weeks to come, the last the holdout): the default yardstick, "
-        "6 windows; at most 52, one starting each week (more would repeat windows, each a fit)."),
+        "6 windows; at least 2 (the holdout alone: --folds 0); at most 52, one starting each week (more would repeat "
+        "windows, each a fit)."),
     folds: int | None = typer.Option(
         None, "--folds", min=0, max=60, help="Instead of --windows (the default layout): the older layout, N "
         "consecutive 6-week folds before the holdout (cheaper, but no summer or autumn in it); 0: the holdout alone "

@@ -150,7 +150,8 @@ def train(
 
 @lstm_app.command(epilog=examples(
     "storecast lstm evaluate --data ../shared/rossmann --out out/lstm-eval",
-    "storecast lstm evaluate --data ../shared/rossmann --model models/X.pt   # X.pt: from `storecast lstm train`",
+    "storecast lstm evaluate --data ../shared/rossmann --model models/X.pt   # X.pt: saved by `lstm train --until` an "
+    "earlier day, scored on the days after it",
 ))
 def evaluate(
     data: Path = typer.Option(..., "--data", help=_DATA_HELP),

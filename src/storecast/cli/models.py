@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["models_app"]
 
-models_app = StorecastTyper(help="Inspect saved model files.", no_args_is_help=True, epilog=examples(
+models_app = StorecastTyper(help="List, check and upgrade saved model files.", no_args_is_help=True, epilog=examples(
     "storecast models list                            # newest first",
     "storecast models list --models-dir /tmp/models",
     "storecast models upgrade --model models/storecast-lgbm-2026-12-01T10-00-00Z.skops   # an older file",

@@ -119,6 +119,7 @@ def _predict_locally(model: Path, data: Path, rows: Path | None, out: Path, chun
 def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chunk_rows: int) -> None:
     """``_predict_locally`` after its imports' order and skips are set: the model and the rows, then the forecast."""
     import contextlib
+    import dataclasses
     from itertools import chain
 
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
@@ -135,7 +136,12 @@ def _forecast_locally(model: Path, data: Path, rows: Path | None, out: Path, chu
     check_out(out, model=model, data=data, more_inputs=(rows_path,))
     if not rows_path.is_file():  # the reader's own words for it ("file not found", a broken link, a folder), first;
         # named as itself: test.parquet as a folder was "expected test.csv here"
-        raise DataContractError(not_a_file(rows_path, rows_path.name))
+        problem = not_a_file(rows_path, rows_path.name)
+        if rows is None and data.is_dir() and problem.message.endswith("here (see --data)"):
+            # DATA is right but holds no test.csv: the rows may be elsewhere, which only --input can say
+            problem = dataclasses.replace(problem, message=f"{problem.message}, or give the rows to forecast "
+                                                           "with --input FILE")
+        raise DataContractError(problem)
     _check_model_path(model)
     # "ready", not "done": the forecast runs after this block (its own bar); a later chunk's bad row may still stop it
     with progress_steps("predict", done="ready") as say:

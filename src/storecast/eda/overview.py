@@ -73,8 +73,8 @@ def data_overview(train: pd.DataFrame, store: pd.DataFrame, test: pd.DataFrame |
                  "test_last_date": f"{test[s.DATE].max():%Y-%m-%d}"}
     gap_text = "; ".join(
         f"{plural(r.stores, 'store')} ({r.example_stores}{', ...' if r.stores > 5 else ''}) "
-        + (f"miss {r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({r.days} days)" if r.days > 1 else
-           f"miss{'es' if r.stores == 1 else ''} {r.start:%Y-%m-%d}")
+        f"miss{'es' if r.stores == 1 else ''} {r.start:%Y-%m-%d}"
+        + (f" to {r.end:%Y-%m-%d} ({r.days} days)" if r.days > 1 else "")
         for r in groups.head(3).itertuples())
     answer = (f"train.csv has {num(len(train))} rows for {plural(n_stores, 'store')} from {nums['first_date']} to "
               f"{nums['last_date']} ({plural(days, 'day')}); {plural(n_stores - gap_stores, 'store')} "
