@@ -371,4 +371,9 @@ def test_an_odd_but_usable_file_reads_as_the_good_one(run_main, tmp_path, case):
     READ_AS_GOOD[case](odd)
     code, out, err = run_main("validate", "--data", str(odd))
     assert code in (0, None), err
-    assert err.replace(str(odd), str(good)) == expected
+    # rich may wrap a line inside a path (where depends on tmp_path's length): compare without the whitespace
+    assert _unwrapped(err).replace(str(odd), str(good)) == _unwrapped(expected)
+
+
+def _unwrapped(text: str) -> str:
+    return "".join(text.split())
