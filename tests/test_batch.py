@@ -999,7 +999,11 @@ _BAD_CELL = {s.PROMO: "x", s.STORE: "abc", s.SCHOOL_HOLIDAY: "2", s.STATE_HOLIDA
 _KNOWN = {  # kinds whose lists still differ whole or in chunks of 50 (each case is xfail(strict) until fixed)
     "weekday": "a DayOfWeek not the Date's: chunks add 'or leave the column out to have it derived' (_rows.py "
                "_weekday_mismatch), which a file refuses",
+    "weekdays": "DayOfWeeks not their Date's: 20 a chunk and a count, not the whole read's 200 and a note",
     "cells+weekday": "DayOfWeek is checked only in chunks without other bad cells (_rows.py validate_rows)",
+    "cells+weekdays": "DayOfWeek is checked only in chunks without other bad cells (_rows.py validate_rows)",
+    "weekday+words": "a whole read leaves out the DayOfWeek of a row with a yes/no word; chunks read the word first "
+                     "and check it",
     "repeats": "repeated (Store, Date) keys: 10 or 20 a chunk, not the whole read's 200 and a note (RepeatedKeys)",
     "words+cells": "yes/no words mixed with other text that is no number in Promo: 20 a chunk (FlagWords)",
 }
@@ -1009,6 +1013,8 @@ def _mix(seed: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The problem kinds of case ``seed`` and the columns of its bad cells, fixed by the seed alone."""
     rng = np.random.default_rng(seed)
     kinds = tuple(k for k in _MIXES if rng.random() < 0.45) or (_MIXES[seed % len(_MIXES)],)
+    if "weekday" in kinds and rng.random() < 0.5:  # many: a run of rows, over 20 in some chunk of 50
+        kinds = tuple("weekdays" if k == "weekday" else k for k in kinds)
     columns = tuple(rng.choice(list(_BAD_CELL), size=int(rng.integers(1, 3)), replace=False)) if "cells" in kinds \
         else ()
     return kinds, columns
@@ -1016,8 +1022,9 @@ def _mix(seed: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _mixed_case(seed: int):
     kinds, columns = _mix(seed)
-    known = [why for key, why in _KNOWN.items()
-             if all(k in kinds for k in key.split("+")) and (key != "words+cells" or s.PROMO in columns)]
+    known = list(dict.fromkeys(why for key, why in _KNOWN.items()
+                               if all(k in kinds for k in key.split("+"))
+                               and (key != "words+cells" or s.PROMO in columns)))
     suffix = (".csv", ".parquet")[seed % 2]
     marks = [pytest.mark.xfail(strict=True, reason="; ".join(known))] if known else []
     return pytest.param(seed, kinds, columns, suffix, marks=marks, id=f"{seed}-{'+'.join(kinds)}{suffix}")
@@ -1039,8 +1046,9 @@ def test_a_random_mix_of_problems_is_listed_the_same_whole_or_in_chunks(rows_csv
 
     for column in columns:
         rows.loc[some(), column] = _BAD_CELL[column]
-    if "weekday" in kinds:  # a weekday number, but the next day's
-        at = some()
+    if {"weekday", "weekdays"} & set(kinds):  # a weekday number, but the next day's: 1..20 rows, or a run of 42..
+        at = (rng.choice(n, size=int(rng.integers(1, 21)), replace=False) if "weekday" in kinds
+              else np.arange(start := int(rng.integers(0, n // 2)), start + int(rng.integers(42, n // 2))))
         rows.loc[at, s.DAY_OF_WEEK] = (rows.loc[at, s.DAY_OF_WEEK].astype(int) % 7 + 1).astype(str)
     if "repeats" in kinds:  # another row's Store and Date (and its DayOfWeek, to stay right)
         at, first = some(), rng.choice(n, size=n)
