@@ -993,12 +993,22 @@ def test_a_column_of_many_bad_cells_lists_the_same_problems_whole_or_in_chunks(r
     assert _listed(lambda: list(iter_rows(path, chunk_rows=50))) == whole
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_day_of_week_not_its_dates_is_worded_as_the_file_words_it_in_chunks(rows_csv, tmp_path, suffix):
+    """Chunks added "or leave the column out to have it derived", the advice for rows given in memory: a file
+    without DayOfWeek is refused. A whole read says "correct DayOfWeek or the Date"; now chunks say it too."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[300, s.DAY_OF_WEEK] = str(int(rows.loc[300, s.DAY_OF_WEEK]) % 7 + 1)  # the next day's weekday
+    path = tmp_path / f"weekday{suffix}"
+    _write_rows(rows, path)
+    whole = _listed(lambda: load_rows(path))
+    assert len(whole) == 1 and whole[0].endswith(": correct DayOfWeek or the Date")
+    assert _listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
 _MIXES = ("cells", "weekday", "repeats", "words")  # problem kinds a randomized file mixes
 _BAD_CELL = {s.PROMO: "x", s.STORE: "abc", s.SCHOOL_HOLIDAY: "2", s.STATE_HOLIDAY: "q", s.DATE: "31.07.2015",
              s.OPEN: "x"}
 _KNOWN = {  # kinds whose lists still differ whole or in chunks of 50 (each case is xfail(strict) until fixed)
-    "weekday": "a DayOfWeek not the Date's: chunks add 'or leave the column out to have it derived' (_rows.py "
-               "_weekday_mismatch), which a file refuses",
     "weekdays": "DayOfWeeks not their Date's: 20 a chunk and a count, not the whole read's 200 and a note",
     "cells+weekday": "DayOfWeek is checked only in chunks without other bad cells (_rows.py validate_rows)",
     "cells+weekdays": "DayOfWeek is checked only in chunks without other bad cells (_rows.py validate_rows)",
