@@ -993,6 +993,88 @@ def test_a_column_of_many_bad_cells_lists_the_same_problems_whole_or_in_chunks(r
     assert _listed(lambda: list(iter_rows(path, chunk_rows=50))) == whole
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_day_of_week_not_its_dates_is_worded_as_the_file_words_it_in_chunks(rows_csv, tmp_path, suffix):
+    """Chunks added "or leave the column out to have it derived", the advice for rows given in memory: a file
+    without DayOfWeek is refused. A whole read says "correct DayOfWeek or the Date"; now chunks say it too."""
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False)
+    rows.loc[300, s.DAY_OF_WEEK] = str(int(rows.loc[300, s.DAY_OF_WEEK]) % 7 + 1)  # the next day's weekday
+    path = tmp_path / f"weekday{suffix}"
+    _write_rows(rows, path)
+    whole = _listed(lambda: load_rows(path))
+    assert len(whole) == 1 and whole[0].endswith(": correct DayOfWeek or the Date")
+    assert _listed(lambda: list(iter_rows(path, chunk_rows=250))) == whole
+
+_MIXES = ("cells", "weekday", "repeats", "words")  # problem kinds a randomized file mixes
+_BAD_CELL = {s.PROMO: "x", s.STORE: "abc", s.SCHOOL_HOLIDAY: "2", s.STATE_HOLIDAY: "q", s.DATE: "31.07.2015",
+             s.OPEN: "x"}
+_KNOWN = {  # kinds whose lists still differ whole or in chunks of 50 (each case is xfail(strict) until fixed)
+    "weekdays": "DayOfWeeks not their Date's: 20 a chunk and a count, not the whole read's 200 and a note",
+    "cells+weekday": "DayOfWeek is checked only in chunks without other bad cells (_rows.py validate_rows)",
+    "cells+weekdays": "DayOfWeek is checked only in chunks without other bad cells (_rows.py validate_rows)",
+    "weekday+words": "a whole read leaves out the DayOfWeek of a row with a yes/no word; chunks read the word first "
+                     "and check it",
+    "repeats": "repeated (Store, Date) keys: 10 or 20 a chunk, not the whole read's 200 and a note (RepeatedKeys)",
+    "words+cells": "yes/no words mixed with other text that is no number in Promo: 20 a chunk (FlagWords)",
+}
+
+
+def _mix(seed: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The problem kinds of case ``seed`` and the columns of its bad cells, fixed by the seed alone."""
+    rng = np.random.default_rng(seed)
+    kinds = tuple(k for k in _MIXES if rng.random() < 0.45) or (_MIXES[seed % len(_MIXES)],)
+    if "weekday" in kinds and rng.random() < 0.5:  # many: a run of rows, over 20 in some chunk of 50
+        kinds = tuple("weekdays" if k == "weekday" else k for k in kinds)
+    columns = tuple(rng.choice(list(_BAD_CELL), size=int(rng.integers(1, 3)), replace=False)) if "cells" in kinds \
+        else ()
+    return kinds, columns
+
+
+def _mixed_case(seed: int):
+    kinds, columns = _mix(seed)
+    known = list(dict.fromkeys(why for key, why in _KNOWN.items()
+                               if all(k in kinds for k in key.split("+"))
+                               and (key != "words+cells" or s.PROMO in columns)))
+    suffix = (".csv", ".parquet")[seed % 2]
+    marks = [pytest.mark.xfail(strict=True, reason="; ".join(known))] if known else []
+    return pytest.param(seed, kinds, columns, suffix, marks=marks, id=f"{seed}-{'+'.join(kinds)}{suffix}")
+
+
+@pytest.mark.parametrize(("seed", "kinds", "columns", "suffix"), [_mixed_case(seed) for seed in range(20)])
+def test_a_random_mix_of_problems_is_listed_the_same_whole_or_in_chunks(rows_csv, tmp_path, seed, kinds, columns,
+                                                                         suffix):
+    """Seeded files of 200..600 rows with a random mix of bad cells (one or two columns), DayOfWeeks not their
+    Date's, repeated (Store, Date) keys and yes/no words in Promo: the same problems, in the same order and words,
+    whether the file is read whole or in chunks of 50. The cases a known difference still breaks are xfail(strict):
+    fixing one makes its cases pass, and the mark has to go."""
+    rng = np.random.default_rng(1000 + seed)
+    rows = pd.read_csv(rows_csv, dtype=str, keep_default_na=False).iloc[:int(rng.integers(200, 601))]
+    n = len(rows)
+
+    def some() -> np.ndarray:
+        return rng.choice(n, size=int(rng.integers(1, n // 2)), replace=False)
+
+    for column in columns:
+        rows.loc[some(), column] = _BAD_CELL[column]
+    if {"weekday", "weekdays"} & set(kinds):  # a weekday number, but the next day's: 1..20 rows, or a run of 42..
+        at = (rng.choice(n, size=int(rng.integers(1, 21)), replace=False) if "weekday" in kinds
+              else np.arange(start := int(rng.integers(0, n // 2)), start + int(rng.integers(42, n // 2))))
+        rows.loc[at, s.DAY_OF_WEEK] = (rows.loc[at, s.DAY_OF_WEEK].astype(int) % 7 + 1).astype(str)
+    if "repeats" in kinds:  # another row's Store and Date (and its DayOfWeek, to stay right)
+        at, first = some(), rng.choice(n, size=n)
+        at = at[at != first[at]]
+        key = [s.STORE, s.DATE, s.DAY_OF_WEEK]
+        rows.loc[at, key] = rows.loc[first[at], key].to_numpy()
+    if "words" in kinds:
+        at = some()
+        rows.loc[at, s.PROMO] = rows.loc[at, s.PROMO].replace({"0": "no", "1": "yes"})
+    path = tmp_path / f"mixed{suffix}"
+    _write_rows(rows, path)
+
+    whole = _listed(lambda: load_rows(path))
+    assert _listed(lambda: list(iter_rows(path, chunk_rows=50))) == whole
+
+
 def test_a_chunked_read_stops_checking_once_it_has_as_many_problems_as_a_whole_read_lists(rows_csv, tmp_path):
     """Checking on after the first bad chunk is bounded: past 200 problems the rest of the file is left, said first.
     Bad cells are kept and counted for the file as a whole read keeps them; repeated keys are listed a chunk at a

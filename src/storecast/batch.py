@@ -150,9 +150,10 @@ def _placed(frame: pd.DataFrame, path: Path, done: int) -> Callable[[RowProblem]
         if found.first is not None:  # the key's value as the file writes it, as a whole read shows it
             shown = f"{column}={text()[column].iat[found.row]}"
             return repeat_problem(path, (column,), shown, i, done + found.first, parquet=parquet)
+        said = found.in_file or found.text  # a DayOfWeek not the Date's: a file cannot leave the column out
         if parquet:
-            return as_rows(ContractProblem(str(path), found.text, i + 1, column))
-        return ContractProblem(str(path), found.text, i + 2, column)
+            return as_rows(ContractProblem(str(path), said, i + 1, column))
+        return ContractProblem(str(path), said, i + 2, column)
 
     return place
 

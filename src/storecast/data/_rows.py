@@ -54,6 +54,7 @@ class RowProblem:
     text: str  # ``expected X, got Y: fix``
     bad_value: bool  # the cell breaks its column's rule (a DayOfWeek of another date or a repeated Id does not)
     first: int | None = None  # a repeated key: the row that has it first
+    in_file: str | None = None  # ``text`` as a file words it, where it differs (a file cannot leave a column out)
 
 
 def _in_rows(source: str) -> Callable[[RowProblem], ContractProblem]:
@@ -75,11 +76,12 @@ class _Problems:
 
     def cells(self, mask: np.ndarray, column: str, shown: pd.Series, fix: str = "correct it",
               worded: Callable[[int], str | None] | None = None, *, values: np.ndarray | None = None,
-              first: np.ndarray | None = None) -> None:
+              first: np.ndarray | None = None, in_memory: str = "") -> None:
         """One problem per row of ``mask``: ``expected X, got Y: fix``, or what ``worded(row)`` says of it.
 
         ``values``: which rows of ``mask`` hold a bad value (default all); ``first``: for a repeated key, the row
-        that has it first (-1 elsewhere).
+        that has it first (-1 elsewhere); ``in_memory``: added to ``worded``'s text for rows given in memory,
+        left out of `RowProblem.in_file` (a file's chunk is worded as the file).
         """
         bad = np.flatnonzero(mask)
         if self.bad_values is not None:
@@ -89,10 +91,12 @@ class _Problems:
                 self.handed = True
             bad = bad[~value]
         for i in bad[:_MAX_PER_COLUMN]:
-            text = ((worded(int(i)) if worded else None)
-                    or f"expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}")
+            said = worded(int(i)) if worded else None
+            text = said + in_memory if said else f"expected {EXPECTED[column]}, got {_shown(shown.iat[i])}: {fix}"
+            in_file = said if said and in_memory else None
             again = None if first is None or first[i] < 0 else int(first[i])
-            self.items.append(self.place(RowProblem(int(i), column, text, bool(values is None or values[i]), again)))
+            self.items.append(self.place(RowProblem(int(i), column, text, bool(values is None or values[i]), again,
+                                                    in_file)))
         if len(bad) > _MAX_PER_COLUMN:
             self.items.append(ContractProblem(
                 self.source, f"{len(bad) - _MAX_PER_COLUMN} more rows with a bad {column}", column=column))
@@ -181,11 +185,15 @@ def _weekday_mismatch(date: Any, actual: int, given: int) -> str:
     """A DayOfWeek that is a weekday, but not the Date's, worded as the file contract words it.
 
     Why: "expected a weekday number, 1 (Monday) .. 7 (Sunday), got 1" refused a weekday number as if it were
-    none, where the same line of a file read whole says which weekday the Date is.
+    none, where the same line of a file read whole says which weekday the Date is. Rows given in memory may
+    leave the column out (`_WEEKDAY_DERIVED` says so); a file may not, so a chunk of one is worded without it.
     """
     day = pd.Timestamp(date)
     return (f"expected {actual} for {day:%Y-%m-%d} (a {day:%A}; Monday=1 .. Sunday=7), got {given}: correct "
-            "DayOfWeek or the Date, or leave the column out to have it derived")
+            "DayOfWeek or the Date")
+
+
+_WEEKDAY_DERIVED = ", or leave the column out to have it derived"
 
 
 def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
@@ -292,7 +300,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
         found.cells(bad | (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
                     "correct it to match the Date, or leave the column out to have it derived",
                     lambda i: None if bad[i] else _weekday_mismatch(out[s.DATE].iat[i], int(actual[i]), int(given[i])),
-                    values=bad)
+                    values=bad, in_memory=_WEEKDAY_DERIVED)
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()
     out[s.STATE_HOLIDAY] = pd.Categorical(holiday, categories=list(s.STATE_HOLIDAY_CODES))
