@@ -9,7 +9,7 @@ in-memory rows have no file line; a caller that knows where its rows come from (
 
 from __future__ import annotations
 
-__all__ = ["validate_rows", "no_open_value", "RowProblem"]
+__all__ = ["validate_rows", "no_open_value", "RowProblem", "weekday_mismatch"]
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -181,8 +181,8 @@ def _date_written_otherwise(value: Any) -> str | None:
     return f"expected {EXPECTED[s.DATE]}, got {_shown(value)}{hint}: correct it" if hint else None
 
 
-def _weekday_mismatch(date: Any, actual: int, given: int) -> str:
-    """A DayOfWeek that is a weekday, but not the Date's, worded as the file contract words it.
+def weekday_mismatch(date: Any, actual: int, given: int) -> str:
+    """A DayOfWeek that is a weekday, but not the Date's: the words of a file's line (``contract``) and of a row.
 
     Why: "expected a weekday number, 1 (Monday) .. 7 (Sunday), got 1" refused a weekday number as if it were
     none, where the same line of a file read whole says which weekday the Date is. Rows given in memory may
@@ -299,7 +299,7 @@ def validate_rows(rows: pd.DataFrame, *, source: str = "rows",
         given, bad = _whole(raw[s.DAY_OF_WEEK], minimum=1, maximum=7)
         found.cells(bad | (given != actual), s.DAY_OF_WEEK, raw[s.DAY_OF_WEEK],
                     "correct it to match the Date, or leave the column out to have it derived",
-                    lambda i: None if bad[i] else _weekday_mismatch(out[s.DATE].iat[i], int(actual[i]), int(given[i])),
+                    lambda i: None if bad[i] else weekday_mismatch(out[s.DATE].iat[i], int(actual[i]), int(given[i])),
                     values=bad, in_memory=_WEEKDAY_DERIVED)
     out[s.DAY_OF_WEEK] = actual
     found.raise_if_any()

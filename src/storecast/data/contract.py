@@ -72,7 +72,7 @@ from storecast.data._parquetfile import (
     train_files,
     train_parts,
 )
-from storecast.data._rows import RowProblem, no_open_value, validate_rows
+from storecast.data._rows import RowProblem, no_open_value, validate_rows, weekday_mismatch
 from storecast.data._schemas import EXPECTED, REQUIRED, TYPES, VALUES, shown_text
 from storecast.data._spellings import Respellings
 from storecast.data._store_facts import warn_promo2_facts
@@ -438,10 +438,8 @@ def _day_of_week_problems(df: pd.DataFrame, path: Path) -> list[ContractProblem]
     bad = np.flatnonzero((given != actual) & (given >= 1) & (given <= 7))  # out of range: reported already
     out = []
     for i in bad[:MAX_REPORTED]:
-        date = df[s.DATE].iat[i]
-        out.append(problem(
-            path, f"expected {actual[i]} for {date:%Y-%m-%d} (a {date:%A}; Monday=1 .. Sunday=7), got "
-                  f"{given[i]}: correct DayOfWeek or the Date", int(df.index[i]) + 2, s.DAY_OF_WEEK))
+        out.append(problem(path, weekday_mismatch(df[s.DATE].iat[i], actual[i], given[i]), int(df.index[i]) + 2,
+                           s.DAY_OF_WEEK))
     return out + not_listed(path, len(bad), "DayOfWeek mismatches")
 
 
