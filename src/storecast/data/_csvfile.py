@@ -60,9 +60,9 @@ def _check_last_line(path: Path, n_columns: int) -> None:
         return
     if 0 < len(fields) < n_columns:
         with path.open("rb") as fh:
-            data = fh.read()
-        n_lines = len(_LINE_END.findall(data.rstrip(_BLANK_END))) + 1
-        if (opened := _quote_opened_on(data.rstrip(_BLANK_END))) is not None:
+            data = fh.read().rstrip(_BLANK_END)
+        n_lines = len(_LINE_END.findall(data)) + 1
+        if (opened := _quote_opened_on(data)) is not None:
             raise DataContractError(_runs_on(path, n_lines - opened, n_lines))
         if last.strip() == b"\x1a":
             raise DataContractError(problem(path, "expected a data row, got Ctrl-Z (\\x1a, an old DOS end-of-file "

@@ -251,11 +251,11 @@ class UnparsedColumns:
             self.layout = rows_layout(frame.columns)
             head = self._text(frame.iloc[:1])
             self.first = {str(column): head[column].iat[0] for column in head.columns if len(head) and (
-                (bad := self._unparsed(head, column)) is not None and bad.all())}
+                (bad := _unparsed(head, column, self.layout)) is not None and bad.all())}
         followed = [column for column in self.first if column in frame.columns]
         text = self._text(frame[followed]) if followed else frame[followed]
         for column in list(self.first):
-            bad = self._unparsed(text, column) if column in text.columns else None
+            bad = _unparsed(text, column, self.layout) if column in text.columns else None
             if bad is None or not bad.all():
                 del self.first[column]
 
@@ -264,10 +264,6 @@ class UnparsedColumns:
         (of the columns followed only, after the first row)."""
         return parquet_text(frame) if self.parquet else frame
 
-    def _unparsed(self, text: pd.DataFrame, column: str) -> np.ndarray | None:
-        return unparsed_cells(text[column], self.layout, iso_length=column in text.attrs.get("iso_length_text", ()),
-                              stored_float=column in text.attrs.get("float_columns", ()))
-
     def whole_columns(self, rows: int) -> set[str]:
         """The columns none of whose values parse in a file of ``rows`` rows read through: said once (``settle``)."""
         return set(self.first or {}) if rows > 1 else set()
@@ -275,10 +271,19 @@ class UnparsedColumns:
     def settle(self, found: list[ContractProblem], rows: int) -> list[ContractProblem]:
         """``found`` (the problems of the whole file, of ``rows`` rows) with each column none of whose values parses
         said once, first, as a whole read says it (two rows or more, as there); else as listed."""
-        columns = {column: first for column, first in (self.first or {}).items() if column in self.whole_columns(rows)}
+        whole_columns = self.whole_columns(rows)
+        columns = {column: first for column, first in (self.first or {}).items() if column in whole_columns}
         first_at = 1 if self.parquet else 2  # the first row (parquet) or line (CSV, after its header)
         whole = [column_problem(self.path, column, first, first_at, rows) for column, first in columns.items()]
         return whole + [p for p in found if p.column not in columns]
+
+
+def _unparsed(text: pd.DataFrame, column: str, layout: str, positions: np.ndarray | None = None) -> np.ndarray | None:
+    """``contract.unparsed_cells`` of ``text[column]`` (its rows at ``positions``, default all), with what
+    ``parquet_text`` noted of a parquet file's column (``text.attrs``): the whole read's rule for a chunk's cells."""
+    values = text[column] if positions is None else text[column].iloc[positions]
+    return unparsed_cells(values, layout, iso_length=column in text.attrs.get("iso_length_text", ()),
+                          stored_float=column in text.attrs.get("float_columns", ()))
 
 
 class BadCells:
@@ -314,12 +319,9 @@ class BadCells:
             return
         self.layout = self.layout or rows_layout(frame.columns)
         text = parquet_text(frame).set_axis(frame.index - 1) if self.parquet else frame  # as _placed words a cell
-        attrs = text.attrs
         unparsed = {}
         for column, positions in handed.items():
-            bad = unparsed_cells(text[column].iloc[positions], self.layout,
-                                 iso_length=column in attrs.get("iso_length_text", ()),
-                                 stored_float=column in attrs.get("float_columns", ()))
+            bad = _unparsed(text, column, self.layout, positions)
             unparsed[column] = np.zeros(len(positions), dtype=bool) if bad is None else np.asarray(bad, dtype=bool)
         rows_unparsed = np.concatenate([positions[unparsed[c]] for c, positions in handed.items()])
         for column, positions in handed.items():
